@@ -1,0 +1,286 @@
+// swift-tools-version:6.1
+// Meet: a horizontally scalable video-conferencing backend.
+// One package; executables are thin, libraries are fat (see ARCHITECTURE.md).
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "meet",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "meet-api", targets: ["ServerAPI"]),
+        .executable(name: "meet-ws", targets: ["ServerWS"]),
+        .library(name: "MeetProtocol", targets: ["MeetProtocol"]),
+        .library(name: "MeetCore", targets: ["MeetCore"]),
+        .library(name: "MeetRedis", targets: ["MeetRedis"]),
+        .library(name: "MeetRTC", targets: ["MeetRTC"]),
+        .executable(name: "meet-echo", targets: ["MeetEchoPeer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: Wire contracts
+        .target(
+            name: "MeetProtocol",
+            path: "Packages/MeetProtocol/Sources/MeetProtocol",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Shared service runtime
+        .target(
+            name: "MeetCore",
+            dependencies: [
+                "MeetProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/MeetCore/Sources/MeetCore",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Redis client and message bus (hiredis parses RESP, SwiftNIO does the socket)
+        .systemLibrary(
+            name: "CHiredis",
+            path: "Packages/MeetCore/Sources/CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        .target(
+            name: "MeetRedis",
+            dependencies: [
+                "CHiredis",
+                "MeetProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/MeetCore/Sources/MeetRedis",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: ServerAPI (meet-api)
+        .target(
+            name: "MeetAPI",
+            dependencies: [
+                "MeetCore",
+                "MeetProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            path: "Services/ServerAPI/Sources/MeetAPI",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ServerAPI",
+            dependencies: [
+                "MeetAPI",
+                "MeetCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/ServerAPI/Sources/ServerAPI",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: ServerWS (meet-ws): WebSocket signaling, scaled out through Redis
+        .target(
+            name: "MeetWS",
+            dependencies: [
+                "MeetCore",
+                "MeetRedis",
+                "MeetProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/ServerWS/Sources/MeetWS",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "ServerWS",
+            dependencies: [
+                "MeetWS",
+                "MeetCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/ServerWS/Sources/ServerWS",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: MeetRTC: pure codecs (one module per protocol)
+        .target(
+            name: "MeetSTUN",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Packages/MeetRTC/Sources/MeetSTUN",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MeetRTP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            path: "Packages/MeetRTC/Sources/MeetRTP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MeetRTCP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            path: "Packages/MeetRTC/Sources/MeetRTCP",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MeetSDP",
+            path: "Packages/MeetRTC/Sources/MeetSDP",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: MeetRTC: C façades
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Packages/MeetRTC/Sources/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSRTP",
+            path: "Packages/MeetRTC/Sources/CSRTP",
+            pkgConfig: "libsrtp2",
+            providers: [.apt(["libsrtp2-dev"])]
+        ),
+        .target(
+            name: "MeetDTLS",
+            dependencies: ["COpenSSL", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Packages/MeetRTC/Sources/MeetDTLS",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MeetSRTP",
+            dependencies: ["CSRTP", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Packages/MeetRTC/Sources/MeetSRTP",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: MeetRTC: the transport that composes them
+        .target(
+            name: "MeetRTC",
+            dependencies: [
+                "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP", "MeetDTLS", "MeetSRTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Packages/MeetRTC/Sources/MeetRTC",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: meet-echo (interop test fixture, Tools/EchoPeer)
+        .executableTarget(
+            name: "MeetEchoPeer",
+            dependencies: [
+                "MeetRTC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/EchoPeer",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "MeetAPITests",
+            dependencies: [
+                "MeetAPI", "MeetCore", "MeetProtocol",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/MeetAPITests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MeetCoreTests",
+            dependencies: [
+                "MeetCore", "MeetProtocol",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/MeetCoreTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MeetRedisTests",
+            dependencies: [
+                "MeetRedis", "MeetProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/MeetRedisTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MeetWSTests",
+            dependencies: [
+                "MeetWS", "MeetCore", "MeetRedis", "MeetProtocol",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/MeetWSTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RTCCodecTests",
+            dependencies: ["MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP"],
+            path: "Tests/RTCCodecTests",
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RTCTransportTests",
+            dependencies: ["MeetRTC", "MeetDTLS", "MeetSRTP", "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP"],
+            path: "Tests/RTCTransportTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

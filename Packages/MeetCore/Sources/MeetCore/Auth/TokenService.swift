@@ -1,0 +1,118 @@
+import Foundation
+import JWTKit
+import MeetProtocol
+
+/// Signs and verifies Meet's JWTs (HS256, the shared `MEET_JWT_SECRET`).
+///
+/// Two kinds: access tokens (a user, for the REST API) and join tokens (a
+/// participant of one meeting, for the signaling server). ServerAPI signs
+/// both; ServerWS only verifies join tokens, through
+/// ``verifyJoinToken(_:forMeetingCode:)``.
+public struct TokenService: Sendable {
+    private let keys: JWTKeyCollection
+    public let issuer: String
+    /// Lifetime of access tokens.
+    public let accessTokenTTL: Duration
+    /// Lifetime of join tokens.
+    public let joinTokenTTL: Duration
+    private let now: @Sendable () -> Date
+
+    public init(
+        configuration: JWTConfiguration,
+        accessTokenTTL: Duration = .seconds(900),
+        joinTokenTTL: Duration = .seconds(300),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async {
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: configuration.secret), digestAlgorithm: .sha256)
+        self.keys = keys
+        self.issuer = configuration.issuer
+        self.accessTokenTTL = accessTokenTTL
+        self.joinTokenTTL = joinTokenTTL
+        self.now = now
+    }
+
+    // MARK: Access tokens
+
+    /// A signed access token for `userId` and its expiry.
+    public func makeAccessToken(userId: UUID) async throws -> (token: String, expiresAt: Date) {
+        let issuedAt = self.wholeSecondNow()
+        let expiresAt = issuedAt.addingTimeInterval(self.accessTokenTTL.timeInterval)
+        let payload = AccessTokenPayload(
+            sub: SubjectClaim(value: userId.uuidString.lowercased()),
+            iss: IssuerClaim(value: self.issuer),
+            iat: IssuedAtClaim(value: issuedAt),
+            exp: ExpirationClaim(value: expiresAt),
+            typ: AccessTokenPayload.kind
+        )
+        return (try await self.keys.sign(payload), expiresAt)
+    }
+
+    /// The user id an access token stands for.
+    public func verifyAccessToken(_ token: String) async throws(TokenError) -> UUID {
+        let payload = try await self.verify(token, as: AccessTokenPayload.self)
+        guard payload.iss.value == self.issuer, let userId = UUID(uuidString: payload.sub.value) else {
+            throw TokenError.invalid
+        }
+        return userId
+    }
+
+    // MARK: Join tokens
+
+    /// Signs a join token; `issuedAt`/`expiresAt` in `claims` are replaced by
+    /// now and now + ``joinTokenTTL``. Returns the token and the claims as signed.
+    public func makeJoinToken(_ claims: JoinTokenClaims) async throws -> (token: String, claims: JoinTokenClaims) {
+        var claims = claims
+        claims.issuedAt = self.wholeSecondNow()
+        claims.expiresAt = claims.issuedAt.addingTimeInterval(self.joinTokenTTL.timeInterval)
+        let token = try await self.keys.sign(JoinTokenPayload(claims: claims, issuer: self.issuer))
+        return (token, claims)
+    }
+
+    /// The claims of a join token, whatever meeting it is for.
+    public func verifyJoinToken(_ token: String) async throws(TokenError) -> JoinTokenClaims {
+        let payload = try await self.verify(token, as: JoinTokenPayload.self)
+        guard payload.iss.value == self.issuer else { throw TokenError.invalid }
+        return try payload.claims()
+    }
+
+    /// The claims of a join token that must be for the meeting with `code`;
+    /// a token for any other meeting throws ``TokenError/wrongMeeting``.
+    public func verifyJoinToken(_ token: String, forMeetingCode code: String) async throws(TokenError) -> JoinTokenClaims {
+        let claims = try await self.verifyJoinToken(token)
+        guard claims.meetingCode == code else { throw TokenError.wrongMeeting }
+        return claims
+    }
+
+    /// The claims of a join token that must be for the meeting with `meetingId`.
+    public func verifyJoinToken(_ token: String, forMeetingId meetingId: UUID) async throws(TokenError) -> JoinTokenClaims {
+        let claims = try await self.verifyJoinToken(token)
+        guard claims.meetingId == meetingId else { throw TokenError.wrongMeeting }
+        return claims
+    }
+
+    // MARK: Helpers
+
+    private func verify<Payload: JWTPayload>(_ token: String, as _: Payload.Type) async throws(TokenError) -> Payload {
+        // Cheap shape check first: three base64url parts, bounded size.
+        guard token.utf8.count <= 8192, token.split(separator: ".", omittingEmptySubsequences: false).count == 3 else {
+            throw TokenError.invalid
+        }
+        do {
+            let payload = try await self.keys.verify(token, as: Payload.self)
+            return payload
+        } catch let error as TokenError {
+            throw error
+        } catch let error as JWTError where error.errorType == .claimVerificationFailure {
+            throw error.failedClaim is ExpirationClaim ? TokenError.expired : TokenError.invalid
+        } catch {
+            throw TokenError.invalid
+        }
+    }
+
+    /// JWT times are whole seconds; truncating keeps the returned dates
+    /// equal to what a verifier decodes.
+    private func wholeSecondNow() -> Date {
+        Date(timeIntervalSince1970: self.now().timeIntervalSince1970.rounded(.down))
+    }
+}

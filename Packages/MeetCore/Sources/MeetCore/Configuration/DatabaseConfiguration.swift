@@ -1,0 +1,102 @@
+import Foundation
+import PostgresNIO
+
+/// `MEET_DATABASE_*`: where PostgreSQL is and how long to wait for it.
+public struct DatabaseConfiguration: Sendable {
+    /// TLS policy, from the URL's `sslmode` parameter.
+    public enum TLSMode: String, Sendable, CaseIterable {
+        case disable
+        case prefer
+        case require
+    }
+
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var tls: TLSMode
+    /// Connections in the pool (`MEET_DATABASE_POOL_SIZE`).
+    public var poolSize: Int
+    /// How long to wait for a TCP + startup handshake (`MEET_DATABASE_CONNECT_TIMEOUT_SECONDS`).
+    public var connectTimeout: Duration
+    /// The longest one database operation may take before the request gets 503
+    /// (`MEET_DATABASE_TIMEOUT_SECONDS`). Also bounds the wait for a connection
+    /// while the database is down, so an outage never hangs a request.
+    public var operationTimeout: Duration
+
+    /// Parses `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
+    public init(
+        url: String,
+        poolSize: Int = 20,
+        connectTimeout: Duration = .seconds(5),
+        operationTimeout: Duration = .seconds(5)
+    ) throws(ConfigurationError) {
+        func invalid(_ why: String) -> ConfigurationError {
+            ConfigurationError(variable: "MEET_DATABASE_URL", message: why)
+        }
+        guard let components = URLComponents(string: url),
+            let scheme = components.scheme?.lowercased(),
+            scheme == "postgres" || scheme == "postgresql"
+        else {
+            throw invalid("must look like postgres://user:password@host:port/database")
+        }
+        guard let host = components.host, !host.isEmpty else { throw invalid("has no host") }
+        let database = String(components.path.drop { $0 == "/" })
+        guard !database.isEmpty else { throw invalid("has no database name") }
+        var tls = TLSMode.prefer
+        if let mode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value {
+            guard let parsed = TLSMode(rawValue: mode) else {
+                throw invalid("sslmode must be disable, prefer or require, got '\(mode)'")
+            }
+            tls = parsed
+        }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.username = components.user ?? "postgres"
+        self.password = components.password
+        self.database = database
+        self.tls = tls
+        self.poolSize = poolSize
+        self.connectTimeout = connectTimeout
+        self.operationTimeout = operationTimeout
+    }
+
+    /// Reads `MEET_DATABASE_URL` (required) and the tuning variables.
+    public init(environment: EnvironmentReader) throws(ConfigurationError) {
+        try self.init(
+            url: try environment.required("MEET_DATABASE_URL"),
+            poolSize: try environment.int("MEET_DATABASE_POOL_SIZE", default: 20, in: 1...1000),
+            connectTimeout: try environment.seconds("MEET_DATABASE_CONNECT_TIMEOUT_SECONDS", default: 5, in: 1...300),
+            operationTimeout: try environment.seconds("MEET_DATABASE_TIMEOUT_SECONDS", default: 5, in: 1...300)
+        )
+    }
+
+    /// The same server, another database (tests create throwaway databases).
+    public func with(database: String) -> DatabaseConfiguration {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    /// The PostgresNIO client configuration.
+    public var clientConfiguration: PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS =
+            switch self.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        var configuration = PostgresClient.Configuration(
+            host: self.host,
+            port: self.port,
+            username: self.username,
+            password: self.password,
+            database: self.database,
+            tls: tls
+        )
+        configuration.options.maximumConnections = self.poolSize
+        configuration.options.connectTimeout = self.connectTimeout
+        return configuration
+    }
+}

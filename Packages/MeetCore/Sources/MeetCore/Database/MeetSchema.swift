@@ -1,0 +1,105 @@
+/// The durable model of Meet, as versioned migrations.
+///
+/// Lives in MeetCore rather than in ServerAPI so that any service can
+/// bring an empty database up to date (ServerAPI does at start-up).
+/// Append new versions at the end; never edit a shipped one.
+public enum MeetSchema {
+    public static let migrations: [Migration] = [version1]
+
+    /// Users, refresh tokens, meetings, members, participants, messages.
+    static let version1 = Migration(
+        version: 1,
+        name: "initial schema",
+        statements: [
+            """
+            CREATE TABLE users (
+                id uuid PRIMARY KEY,
+                email text NOT NULL,
+                password_hash text NOT NULL,
+                display_name text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                CONSTRAINT users_email_key UNIQUE (email)
+            )
+            """,
+            // One row per issued refresh token. Rotation marks the old row
+            // `rotated_at` and adds a new one in the same family; presenting
+            // a rotated token again revokes the whole family (token theft).
+            """
+            CREATE TABLE refresh_tokens (
+                id uuid PRIMARY KEY,
+                user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                family_id uuid NOT NULL,
+                token_hash text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                expires_at timestamptz NOT NULL,
+                rotated_at timestamptz,
+                revoked_at timestamptz,
+                CONSTRAINT refresh_tokens_token_hash_key UNIQUE (token_hash)
+            )
+            """,
+            "CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id)",
+            "CREATE INDEX refresh_tokens_user_idx ON refresh_tokens (user_id)",
+            """
+            CREATE TABLE meetings (
+                id uuid PRIMARY KEY,
+                code text NOT NULL,
+                title text NOT NULL,
+                password_hash text,
+                waiting_room boolean NOT NULL DEFAULT false,
+                capacity integer CHECK (capacity IS NULL OR capacity > 0),
+                status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'ended')),
+                owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                ended_at timestamptz,
+                CONSTRAINT meetings_code_key UNIQUE (code)
+            )
+            """,
+            """
+            CREATE TABLE members (
+                meeting_id uuid NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+                user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                role text NOT NULL CHECK (role IN ('owner', 'host', 'attendee')),
+                created_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (meeting_id, user_id)
+            )
+            """,
+            "CREATE INDEX members_user_idx ON members (user_id, created_at DESC, meeting_id)",
+            // One row per join. A guest has no user but a minted guest id.
+            """
+            CREATE TABLE participants (
+                id uuid PRIMARY KEY,
+                meeting_id uuid NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+                user_id uuid REFERENCES users (id) ON DELETE SET NULL,
+                guest_id uuid,
+                display_name text NOT NULL,
+                role text NOT NULL CHECK (role IN ('owner', 'host', 'attendee')),
+                status text NOT NULL CHECK (status IN ('joining', 'waiting', 'joined', 'left', 'kicked')),
+                sfu_node_id text,
+                ws_node_id text,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                joined_at timestamptz,
+                left_at timestamptz,
+                CHECK (user_id IS NOT NULL OR guest_id IS NOT NULL)
+            )
+            """,
+            """
+            CREATE INDEX participants_live_idx ON participants (meeting_id, created_at)
+                WHERE status IN ('joining', 'waiting', 'joined')
+            """,
+            """
+            CREATE TABLE messages (
+                id bigserial PRIMARY KEY,
+                meeting_id uuid NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+                participant_id uuid REFERENCES participants (id) ON DELETE SET NULL,
+                user_id uuid REFERENCES users (id) ON DELETE SET NULL,
+                display_name text NOT NULL,
+                body text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            "CREATE INDEX messages_meeting_idx ON messages (meeting_id, id DESC)",
+        ]
+    )
+}

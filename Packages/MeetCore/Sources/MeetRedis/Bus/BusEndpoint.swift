@@ -1,0 +1,179 @@
+import Foundation
+import Logging
+import MeetProtocol
+import Metrics
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// One process's place on the bus: its inbox, its outstanding requests, its
+/// request handler. Implements ``MessageBus`` over any ``BusTransport``.
+///
+/// Run it as a `Service` after the Redis client and subscriber: ``run()``
+/// subscribes to the inbox, then routes what arrives there (requests to the
+/// handler, each in a child task; replies to the waiting request; events to
+/// ``inboxEvents``) until graceful shutdown, letting running handlers finish.
+public final class BusEndpoint: MessageBus, Service {
+    public let inbox: String
+    public let inboxEvents: AsyncStream<BusMessage>
+    private let inboxEventsContinuation: AsyncStream<BusMessage>.Continuation
+    private let transport: any BusTransport
+    private let logger: Logger
+    private let metrics: BusMetrics
+    private let pending = NIOLockedValueBox(PendingRequests())
+    private let handler = NIOLockedValueBox<BusRequestHandler?>(nil)
+    private let inboxSubscription = NIOLockedValueBox<RedisSubscription?>(nil)
+    private let ready = Gate()
+
+    public init(inbox: String, transport: any BusTransport, logger: Logger) {
+        self.inbox = inbox
+        self.transport = transport
+        var logger = logger
+        logger[metadataKey: "inbox"] = "\(inbox)"
+        self.logger = logger
+        self.metrics = BusMetrics()
+        (inboxEvents, inboxEventsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(65_536))
+    }
+
+    public func setRequestHandler(_ handler: @escaping BusRequestHandler) {
+        self.handler.withLockedValue { $0 = handler }
+    }
+
+    public func run() async throws {
+        let subscription = try await transport.subscribe(to: inbox)
+        inboxSubscription.withLockedValue { $0 = subscription }
+        ready.open()
+        logger.debug("bus inbox subscribed")
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for await message in subscription {
+                    guard let message = BusMessage(channel: message.channel, raw: message.payload) else {
+                        logger.warning("bus: dropping a message that is not an envelope")
+                        continue
+                    }
+                    route(message, in: &group)
+                }
+            }
+        } onGracefulShutdown: {
+            subscription.cancel()
+        }
+        finish()
+    }
+
+    /// Stops routing the inbox; outstanding requests fail with ``BusError/shutdown``.
+    public func shutdown() {
+        inboxSubscription.withLockedValue { $0 }?.cancel()
+        finish()
+    }
+
+    private func finish() {
+        ready.close()
+        inboxEventsContinuation.finish()
+        for slot in pending.withLockedValue({ $0.removeAll() }) { slot.complete(.failure(BusError.shutdown)) }
+    }
+
+    private func route(_ message: BusMessage, in group: inout DiscardingTaskGroup) {
+        switch message.header.kind {
+        case .request:
+            group.addTask { await self.answer(message) }
+        case .reply, .error:
+            guard let id = message.header.id, let slot = pending.withLockedValue({ $0.remove(id) }) else {
+                logger.debug("bus: reply for no outstanding request", metadata: ["type": "\(message.type)"])
+                return
+            }
+            slot.complete(.success(message.raw))
+        case .event:
+            inboxEventsContinuation.yield(message)
+        }
+    }
+
+    // MARK: Publishing
+
+    @discardableResult
+    public func publish<Body: Codable & Sendable>(_ type: String, _ body: Body, to channel: String) async throws -> Int {
+        let envelope = BusEnvelope(kind: .event, type: type, from: inbox, body: body)
+        return try await send(Array(JSONEncoder().encode(envelope)), to: channel)
+    }
+
+    public func subscribe(to channel: String) async throws -> BusSubscription {
+        BusSubscription(base: try await transport.subscribe(to: channel))
+    }
+
+    private func send(_ bytes: [UInt8], to channel: String) async throws -> Int {
+        let receivers = try await transport.publish(bytes, to: channel)
+        metrics.published.increment()
+        return receivers
+    }
+
+    // MARK: Request/reply
+
+    public func request<Body: Codable & Sendable, Reply: Codable & Sendable>(
+        _ type: String, _ body: Body, to inbox: String, timeout: Duration, as replyType: Reply.Type
+    ) async throws -> Reply {
+        let start = ContinuousClock.now
+        let id = UUID().uuidString
+        let envelope = BusEnvelope(kind: .request, type: type, id: id, replyTo: self.inbox, from: self.inbox, body: body)
+        let bytes = Array(try JSONEncoder().encode(envelope))
+        guard try await ready.wait(timeout: timeout) else { throw BusError.shutdown }
+
+        let slot = pending.withLockedValue { $0.register(id) }
+        defer { _ = pending.withLockedValue { $0.remove(id) } }
+        let receivers = try await send(bytes, to: inbox)
+        guard receivers > 0 else {
+            metrics.noResponder.increment()
+            throw BusError.noResponder(inbox: inbox)
+        }
+        let raw: [UInt8]
+        do {
+            raw = try await slot.value(timeout: timeout, onTimeout: .timeout(type: type, inbox: inbox))
+        } catch let error as BusError {
+            if case .timeout = error {
+                metrics.timeouts.increment()
+                logger.warning("bus request timed out", metadata: ["type": "\(type)", "to": "\(inbox)"])
+            }
+            throw error
+        }
+        metrics.requestDuration.record(duration: start.duration(to: .now))
+        guard let reply = BusMessage(channel: self.inbox, raw: raw) else { throw BusError.decoding("reply envelope") }
+        if reply.header.kind == .error { throw BusError.remote(try reply.decode(BusErrorBody.self)) }
+        return try reply.decode(Reply.self)
+    }
+
+    /// Runs the handler for one request and publishes its reply (or error).
+    private func answer(_ request: BusMessage) async {
+        guard let id = request.header.id, let replyTo = request.header.replyTo else {
+            logger.warning("bus: request without id or replyTo", metadata: ["type": "\(request.type)"])
+            return
+        }
+        var header = BusEnvelopeHeader(kind: .reply, type: request.type, id: id, from: inbox)
+        let bytes: [UInt8]
+        do {
+            guard let handler = handler.withLockedValue({ $0 }) else {
+                throw BusErrorBody(code: "no_handler", message: "\(inbox) does not answer requests")
+            }
+            bytes = try await handler(request).encode(header)
+        } catch {
+            let body = (error as? BusErrorBody) ?? BusErrorBody(code: "internal", message: "\(error)")
+            if body.code == "internal" {
+                logger.error("bus request handler failed", metadata: ["type": "\(request.type)", "error": "\(error)"])
+            }
+            header.kind = .error
+            guard let encoded = try? BusResponse(body).encode(header) else { return }
+            bytes = encoded
+        }
+        metrics.handled.increment()
+        do {
+            try await send(bytes, to: replyTo)
+        } catch {
+            logger.warning("bus: could not send reply", metadata: ["to": "\(replyTo)", "error": "\(error)"])
+        }
+    }
+}
+
+extension BusEndpoint {
+    /// An endpoint on Redis: PUBLISH through `client`, SUBSCRIBE through `subscriber`.
+    public static func redis(
+        inbox: String, client: RedisClient, subscriber: RedisSubscriber, logger: Logger
+    ) -> BusEndpoint {
+        BusEndpoint(inbox: inbox, transport: RedisBusTransport(client: client, subscriber: subscriber), logger: logger)
+    }
+}

@@ -1,0 +1,16 @@
+import Metrics
+
+/// The bus's metric handles, created once per endpoint (swift-metrics
+/// handles are cheap to use but not to create).
+struct BusMetrics: Sendable {
+    /// Every envelope published (events, requests, replies).
+    let published = Counter(label: "meet_bus_published_total")
+    /// Round-trip time of successful requests.
+    let requestDuration = Metrics.Timer(label: "meet_bus_request_duration_seconds", preferredDisplayUnit: .seconds)
+    /// Requests that got no reply in time.
+    let timeouts = Counter(label: "meet_bus_request_timeouts_total")
+    /// Requests sent to an inbox nobody listens on.
+    let noResponder = Counter(label: "meet_bus_request_no_responder_total")
+    /// Requests this process answered (with a reply or an error).
+    let handled = Counter(label: "meet_bus_requests_handled_total")
+}

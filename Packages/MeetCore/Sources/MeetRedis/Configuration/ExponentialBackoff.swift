@@ -1,0 +1,54 @@
+/// Reconnect delays: `initial * multiplier^attempt`, capped at `maximum`, with
+/// "full jitter" on a fraction of each delay so that many replicas that lost
+/// Redis together do not reconnect in lock-step.
+///
+/// Pure: the random source is passed in, so tests pin it.
+public struct ExponentialBackoff: Sendable, Hashable {
+    public var initial: Duration
+    public var maximum: Duration
+    public var multiplier: Double
+    /// Fraction (0...1) of each delay that is randomised: 0.2 gives delays in [0.8d, d].
+    public var jitter: Double
+
+    public init(
+        initial: Duration = .milliseconds(50),
+        maximum: Duration = .seconds(5),
+        multiplier: Double = 2,
+        jitter: Double = 0.2
+    ) {
+        self.initial = initial
+        self.maximum = maximum
+        self.multiplier = multiplier
+        self.jitter = min(max(jitter, 0), 1)
+    }
+
+    /// The delay before reconnect attempt number `attempt` (0 for the first retry).
+    public func delay(attempt: Int, using random: inout some RandomNumberGenerator) -> Duration {
+        let base = Self.seconds(initial) * pow(multiplier, Double(max(attempt, 0)))
+        let capped = min(base, Self.seconds(maximum))
+        let factor = 1 - jitter * Double.random(in: 0...1, using: &random)
+        return .nanoseconds(Int64((capped * factor * 1e9).rounded()))
+    }
+
+    public func delay(attempt: Int) -> Duration {
+        var random = SystemRandomNumberGenerator()
+        return delay(attempt: attempt, using: &random)
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        let (s, attos) = d.components
+        return Double(s) + Double(attos) / 1e18
+    }
+
+    /// `multiplier^n` by repeated multiplication; stops growing once past any
+    /// sensible cap so large attempt counts never overflow to infinity.
+    private func pow(_ base: Double, _ n: Double) -> Double {
+        var result = 1.0
+        var i = 0.0
+        while i < n && result < 1e12 {
+            result *= base
+            i += 1
+        }
+        return result
+    }
+}

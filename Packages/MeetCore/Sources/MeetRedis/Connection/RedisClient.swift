@@ -1,0 +1,101 @@
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The Redis client every Meet process shares for commands (pub/sub has
+/// its own connection: ``RedisSubscriber``).
+///
+/// **One multiplexed connection, no pool.** Redis executes commands one at
+/// a time per server, so throughput comes from pipelining, not from more
+/// sockets: every caller's command goes onto the same connection and replies
+/// come back in order. Meet uses no blocking commands (BLPOP) and no
+/// connection state (MULTI/WATCH; atomic work is done with EVAL), which are
+/// the two things that would need separate connections.
+///
+/// Run it as a `Service` (or call ``run()`` in a task): it connects, and
+/// reconnects with backoff after a loss. Requests made while disconnected
+/// wait for the next connection, up to ``RedisConfiguration/requestTimeout``.
+public final class RedisClient: Service, Sendable {
+    public let configuration: RedisConfiguration
+    private let supervisor: ConnectionSupervisor
+    private let logger: Logger
+    private let commandCounter: Counter
+    private let errorCounter: Counter
+    private let timeoutCounter: Counter
+
+    public init(
+        configuration: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.supervisor = ConnectionSupervisor(
+            configuration: configuration, eventLoop: eventLoopGroup.next(), logger: logger, role: "command")
+        self.commandCounter = Counter(label: "meet_redis_commands_total")
+        self.errorCounter = Counter(label: "meet_redis_command_errors_total")
+        self.timeoutCounter = Counter(label: "meet_redis_command_timeouts_total")
+    }
+
+    /// Connects and keeps reconnecting until graceful shutdown or cancellation.
+    public func run() async throws {
+        await supervisor.run()
+    }
+
+    /// Closes the connection; ``run()`` returns and later requests fail with
+    /// ``RedisClientError/shutdown``.
+    public func shutdown() {
+        supervisor.shutdown()
+    }
+
+    /// Sends one command. A Redis error reply is thrown as
+    /// ``RedisClientError/server(_:)``.
+    @discardableResult
+    public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws -> RESPValue {
+        let reply = try await pipeline([command], timeout: timeout)[0]
+        if case .error(let message) = reply { throw RedisClientError.server(message) }
+        return reply
+    }
+
+    @discardableResult
+    public func send(_ name: String, _ arguments: String..., timeout: Duration? = nil) async throws -> RESPValue {
+        try await send(RedisCommand(name, arguments), timeout: timeout)
+    }
+
+    /// Sends commands back to back in one write and returns their replies in
+    /// the same order. Error replies are returned as ``RESPValue/error(_:)``
+    /// values, so one failing command does not hide the others' results.
+    public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
+        guard !commands.isEmpty else { return [] }
+        let eventLoop = supervisor.eventLoop
+        let deadline = NIODeadline.now() + .nanoseconds(RedisConnection.nanoseconds(timeout ?? configuration.requestTimeout))
+        let requests = commands.map { command -> (RedisCommand, EventLoopPromise<RESPValue>) in
+            let promise = eventLoop.makePromise(of: RESPValue.self)
+            RedisConnection.arm(promise, command: command.name, deadline: deadline)
+            return (command, promise)
+        }
+        supervisor.connection().whenComplete { result in
+            switch result {
+            case .success(let connection):
+                connection.send(requests)
+            case .failure(let error):
+                for (_, promise) in requests { promise.fail(error) }
+            }
+        }
+        commandCounter.increment(by: commands.count)
+        var replies: [RESPValue] = []
+        replies.reserveCapacity(commands.count)
+        for (command, promise) in requests {
+            do {
+                replies.append(try await promise.futureResult.get())
+            } catch let error as RedisClientError {
+                if case .timeout = error { timeoutCounter.increment() } else { errorCounter.increment() }
+                logger.debug("redis command failed", metadata: ["command": "\(command.name)", "error": "\(error)"])
+                throw error
+            }
+        }
+        return replies
+    }
+}

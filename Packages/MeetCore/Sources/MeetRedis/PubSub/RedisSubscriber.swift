@@ -1,0 +1,131 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The dedicated pub/sub connection (a subscribed RESP2 connection can run
+/// nothing but (P)SUBSCRIBE/(P)UNSUBSCRIBE/PING, so it cannot be shared with
+/// ``RedisClient``).
+///
+/// Each ``subscribe(to:)`` returns its own ``RedisSubscription``, an
+/// `AsyncSequence` of messages; ``RedisSubscription/cancel()`` (or
+/// cancelling the task that iterates it) withdraws it. After a
+/// reconnect everything still subscribed is subscribed again, so consumers
+/// see a gap (messages published while disconnected are lost, as always with
+/// Redis pub/sub) but never have to subscribe again themselves.
+public final class RedisSubscriber: Service, Sendable {
+    private let supervisor: ConnectionSupervisor
+    private let registry: SubscriptionRegistry
+    private let configuration: RedisConfiguration
+    private let logger: Logger
+    /// Messages a slow consumer may have queued before the oldest are dropped.
+    private let bufferLimit: Int
+
+    public init(
+        configuration: RedisConfiguration,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger,
+        bufferLimit: Int = 65_536
+    ) {
+        let registry = SubscriptionRegistry()
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+        self.bufferLimit = bufferLimit
+        self.supervisor = ConnectionSupervisor(
+            configuration: configuration, eventLoop: eventLoopGroup.next(), logger: logger, role: "pubsub",
+            onPush: { registry.handlePush($0) })
+    }
+
+    /// Connects, re-subscribes after every reconnect, until shutdown.
+    public func run() async throws {
+        await supervisor.run { [registry, logger] connection in
+            let keys = registry.keys()
+            guard !keys.isEmpty else { return }
+            logger.info("redis pub/sub re-subscribing", metadata: ["count": "\(keys.count)"])
+            connection.sendWithoutReply(Self.commands(for: keys, subscribe: true))
+        }
+        registry.finishAll()
+    }
+
+    /// Ends every subscription and closes the connection.
+    public func shutdown() {
+        supervisor.shutdown()
+        registry.finishAll()
+    }
+
+    /// Subscribes to one channel; returns once Redis has confirmed it, so a
+    /// message published afterwards is delivered.
+    public func subscribe(to channel: String) async throws -> RedisSubscription {
+        try await subscribe(SubscriptionKey(kind: .channel, name: channel))
+    }
+
+    /// Subscribes to a glob pattern (`room:*`); messages carry the pattern.
+    public func subscribe(toPattern pattern: String) async throws -> RedisSubscription {
+        try await subscribe(SubscriptionKey(kind: .pattern, name: pattern))
+    }
+
+    private func subscribe(_ key: SubscriptionKey) async throws -> RedisSubscription {
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: RedisMessage.self, bufferingPolicy: .bufferingNewest(bufferLimit))
+        let eventLoop = supervisor.eventLoop
+        let (id, isFirst, confirmed) = registry.add(key, continuation, eventLoop: eventLoop)
+        continuation.onTermination = { [registry, supervisor] _ in
+            guard registry.remove(key, id: id) else { return }
+            supervisor.connection().whenSuccess { connection in
+                connection.sendWithoutReply([RedisCommand(key.unsubscribeCommand, key.name)])
+            }
+        }
+        if isFirst {
+            // If no connection is up yet, the re-subscribe on connect covers this key.
+            supervisor.connection().whenSuccess { connection in
+                connection.sendWithoutReply([RedisCommand(key.subscribeCommand, key.name)])
+            }
+        }
+        let waiter = eventLoop.makePromise(of: Void.self)
+        confirmed.cascade(to: waiter)
+        let timeout = eventLoop.scheduleTask(in: .nanoseconds(RedisConnection.nanoseconds(configuration.requestTimeout))) {
+            waiter.fail(RedisClientError.timeout(command: key.subscribeCommand))
+        }
+        do {
+            try await waiter.futureResult.get()
+            timeout.cancel()
+        } catch {
+            timeout.cancel()
+            continuation.finish()
+            throw error
+        }
+        return RedisSubscription(stream: stream, continuation: continuation)
+    }
+
+    private static func commands(for keys: [SubscriptionKey], subscribe: Bool) -> [RedisCommand] {
+        var commands: [RedisCommand] = []
+        for kind in [SubscriptionKey.Kind.channel, .pattern] {
+            let names = keys.filter { $0.kind == kind }.map(\.name).sorted()
+            guard let first = keys.first(where: { $0.kind == kind }), !names.isEmpty else { continue }
+            commands.append(RedisCommand(subscribe ? first.subscribeCommand : first.unsubscribeCommand, names))
+        }
+        return commands
+    }
+}
+
+/// The messages of one subscription, in the order Redis delivered them.
+public struct RedisSubscription: AsyncSequence, Sendable {
+    public typealias Element = RedisMessage
+    private let stream: AsyncStream<RedisMessage>
+    private let continuation: AsyncStream<RedisMessage>.Continuation
+
+    init(stream: AsyncStream<RedisMessage>, continuation: AsyncStream<RedisMessage>.Continuation) {
+        self.stream = stream
+        self.continuation = continuation
+    }
+
+    public func makeAsyncIterator() -> AsyncStream<RedisMessage>.Iterator {
+        stream.makeAsyncIterator()
+    }
+
+    /// Withdraws the subscription; iteration ends after buffered messages.
+    public func cancel() {
+        continuation.finish()
+    }
+}

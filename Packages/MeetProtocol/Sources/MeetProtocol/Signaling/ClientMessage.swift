@@ -1,0 +1,79 @@
+import Foundation
+
+/// Every message a client may send, decoded from one text frame.
+///
+/// Wire form: `{"type": "<type>", "id": "<optional request id>", "data": {...}}`.
+/// `data` may be omitted for types that carry nothing. See docs/signaling.md.
+public enum ClientMessage: Sendable, Equatable {
+    case join
+    case leave
+    case media(MediaUpdate)
+    case hand(HandUpdate)
+    case chat(ChatSend)
+    case mute(MuteCommand)
+    case kick(TargetCommand)
+    case admit(TargetCommand)
+    case deny(TargetCommand)
+    case endMeeting
+    case ping(PingData)
+    /// Reserved for the SFU issue; answered with `not_supported` today.
+    case publish
+    /// Reserved for the SFU issue; answered with `not_supported` today.
+    case subscribe
+
+    /// The wire `type` of each case.
+    public var type: String {
+        switch self {
+        case .join: "join"
+        case .leave: "leave"
+        case .media: "media"
+        case .hand: "hand"
+        case .chat: "chat"
+        case .mute: "mute"
+        case .kick: "kick"
+        case .admit: "admit"
+        case .deny: "deny"
+        case .endMeeting: "end-meeting"
+        case .ping: "ping"
+        case .publish: "publish"
+        case .subscribe: "subscribe"
+        }
+    }
+
+    /// Every client type, for docs and metrics labels.
+    public static let allTypes = [
+        "join", "leave", "media", "hand", "chat", "mute", "kick", "admit", "deny", "end-meeting", "ping",
+        "publish", "subscribe",
+    ]
+
+    /// Whether only hosts (owner or host role) may send it.
+    public var requiresHost: Bool {
+        switch self {
+        case .mute, .kick, .admit, .deny, .endMeeting: true
+        default: false
+        }
+    }
+}
+
+/// A decoded client frame: the request id (echoed in the reply) and the message.
+public struct ClientEnvelope: Sendable, Equatable {
+    public var id: String?
+    public var message: ClientMessage
+
+    public init(id: String? = nil, _ message: ClientMessage) {
+        self.id = id
+        self.message = message
+    }
+}
+
+/// Why a client frame was refused; each becomes an `error` frame with the
+/// request id when one could be read.
+public struct ClientDecodeError: Error, Sendable, Equatable {
+    public var id: String?
+    public var error: SignalingError
+
+    public init(id: String?, _ code: SignalingErrorCode, _ message: String) {
+        self.id = id
+        self.error = SignalingError(code, message)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// Every message the server sends. Replies to a request carry its `id`;
+/// events carry none.
+public enum ServerMessage: Sendable, Equatable {
+    /// Reply to `join`: the room as it is now.
+    case joined(RoomSnapshot)
+    /// Reply to `join` in a waiting-room meeting: wait for `admitted` or `denied`.
+    case waiting(WaitingData)
+    /// A host let the receiver in: the room as it is now.
+    case admitted(RoomSnapshot)
+    /// A host refused the receiver; the socket closes next.
+    case denied(Removal)
+    case participantJoined(ParticipantEvent)
+    case participantLeft(ParticipantLeft)
+    /// Media state or hand changed.
+    case participantUpdated(ParticipantEvent)
+    case chat(ChatMessage)
+    case muteRequested(MuteRequested)
+    /// A host removed the receiver; the socket closes next.
+    case kicked(Removal)
+    /// The meeting is over; the socket closes next.
+    case meetingEnded(Removal)
+    /// To hosts: someone waits in the waiting room.
+    case admissionRequest(ParticipantEvent)
+    /// To hosts: a waiting-room request was settled.
+    case admissionResolved(AdmissionResolved)
+    /// The same participant connected again elsewhere; this socket closes next.
+    case sessionReplaced(EmptyData)
+    case pong(PingData)
+    case ack(AckData)
+    case error(SignalingError)
+
+    /// The wire `type`.
+    public var type: String {
+        switch self {
+        case .joined: "joined"
+        case .waiting: "waiting"
+        case .admitted: "admitted"
+        case .denied: "denied"
+        case .participantJoined: "participant-joined"
+        case .participantLeft: "participant-left"
+        case .participantUpdated: "participant-updated"
+        case .chat: "chat"
+        case .muteRequested: "mute-requested"
+        case .kicked: "kicked"
+        case .meetingEnded: "meeting-ended"
+        case .admissionRequest: "admission-request"
+        case .admissionResolved: "admission-resolved"
+        case .sessionReplaced: "session-replaced"
+        case .pong: "pong"
+        case .ack: "ack"
+        case .error: "error"
+        }
+    }
+
+    /// Every server type, for docs and metrics labels.
+    public static let allTypes = [
+        "joined", "waiting", "admitted", "denied", "participant-joined", "participant-left",
+        "participant-updated", "chat", "mute-requested", "kicked", "meeting-ended", "admission-request",
+        "admission-resolved", "session-replaced", "pong", "ack", "error",
+    ]
+}
+
+/// A server message with the request id it answers, if any.
+public struct ServerEnvelope: Sendable, Equatable {
+    public var id: String?
+    public var message: ServerMessage
+
+    public init(id: String? = nil, _ message: ServerMessage) {
+        self.id = id
+        self.message = message
+    }
+}

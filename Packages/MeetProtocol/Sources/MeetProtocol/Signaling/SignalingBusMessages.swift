@@ -1,0 +1,113 @@
+import Foundation
+
+/// Who on a room channel should receive a ``RoomBusMessage``.
+public enum RoomAudience: String, Codable, Sendable {
+    /// Every socket of the room, the waiting room included (`meeting-ended`).
+    case everyone
+    /// Participants that have joined (not those still waiting).
+    case participants
+    /// Joined participants with the owner or host role.
+    case hosts
+}
+
+/// A room-wide event between meet-ws replicas, published on the room's
+/// channel `room:{meetingId}`. Every replica delivers it to its own
+/// sockets of that room that are in `audience`, except `exclude`.
+///
+/// `frame` is the server frame, already encoded once by the publisher, so a
+/// replica forwards it to any number of sockets without re-encoding.
+public struct RoomBusMessage: Codable, Sendable, Equatable {
+    public var meetingId: UUID
+    /// The publishing replica (for logs).
+    public var origin: String
+    /// Publisher's clock, milliseconds since 1970, for the bus latency metric.
+    public var sentAtMs: Int64
+    public var audience: RoomAudience
+    public var exclude: UUID?
+    /// The server message type (metrics label, cheap dispatch).
+    public var type: String
+    public var frame: String
+
+    public init(
+        meetingId: UUID, origin: String, sentAtMs: Int64, audience: RoomAudience, exclude: UUID?, type: String,
+        frame: String
+    ) {
+        self.meetingId = meetingId
+        self.origin = origin
+        self.sentAtMs = sentAtMs
+        self.audience = audience
+        self.exclude = exclude
+        self.type = type
+        self.frame = frame
+    }
+}
+
+/// What a replica asks the replica holding a participant's socket to do.
+public enum InboxAction: String, Codable, Sendable {
+    /// Send `frame` to the socket (e.g. `mute-requested`).
+    case deliver
+    /// Send `kicked`, close the socket (presence is already gone).
+    case kick
+    /// Move the waiting participant into the room.
+    case admit
+    /// Send `denied`, close the socket.
+    case deny
+    /// A newer socket took the participant over: close this one without leaving.
+    case replace
+    /// The meeting ended: send `meeting-ended` and close.
+    case end
+}
+
+/// A message for one participant's socket, published on the inbox channel
+/// `ws:{replicaId}` of the replica that holds it (presence says which).
+public struct InboxBusMessage: Codable, Sendable, Equatable {
+    public var participantId: UUID
+    /// Only this connection (for `replace`); `nil` means whichever is current.
+    public var connectionId: UUID?
+    public var origin: String
+    public var sentAtMs: Int64
+    public var action: InboxAction
+    /// The host who acted, for `kick`, `admit`, `deny`.
+    public var by: UUID?
+    public var reason: String?
+    /// The encoded server frame for `deliver`.
+    public var frame: String?
+
+    public init(
+        participantId: UUID, connectionId: UUID? = nil, origin: String, sentAtMs: Int64, action: InboxAction,
+        by: UUID? = nil, reason: String? = nil, frame: String? = nil
+    ) {
+        self.participantId = participantId
+        self.connectionId = connectionId
+        self.origin = origin
+        self.sentAtMs = sentAtMs
+        self.action = action
+        self.by = by
+        self.reason = reason
+        self.frame = frame
+    }
+}
+
+/// A participant's live record in Redis presence (`presence:{meetingId}`,
+/// one hash field per participant). Written by the replica that holds the
+/// socket; read by any replica for snapshots and routing.
+public struct PresenceRecord: Codable, Sendable, Equatable {
+    public enum Status: String, Codable, Sendable {
+        case joined
+        case waiting
+    }
+
+    public var participant: ParticipantInfo
+    public var status: Status
+    /// The replica holding the socket: its inbox is `ws:{replicaId}`.
+    public var replicaId: String
+    /// The socket's connection id; a resume replaces it.
+    public var connectionId: UUID
+
+    public init(participant: ParticipantInfo, status: Status, replicaId: String, connectionId: UUID) {
+        self.participant = participant
+        self.status = status
+        self.replicaId = replicaId
+        self.connectionId = connectionId
+    }
+}

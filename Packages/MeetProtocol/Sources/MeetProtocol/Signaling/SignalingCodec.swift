@@ -1,0 +1,182 @@
+import Foundation
+
+/// JSON encoding and decoding of signaling frames, both directions.
+///
+/// The server decodes ``ClientEnvelope`` and encodes ``ServerEnvelope``;
+/// clients (and the tests) do the reverse. Dates are ISO 8601 strings.
+/// Decoding never traps: anything malformed becomes a typed error that the
+/// server turns into an `error` frame while keeping the socket open.
+public enum SignalingCodec {
+    /// The outer shape shared by every frame.
+    private struct Header: Decodable {
+        var type: String
+        var id: String?
+    }
+
+    private struct Body<Data: Decodable>: Decodable {
+        var data: Data
+    }
+
+    private struct Frame<Data: Encodable>: Encodable {
+        var type: String
+        var id: String?
+        var data: Data
+    }
+
+    private static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
+    private static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    // MARK: Client → server
+
+    /// Decodes one client frame. `data` may be omitted for types without fields.
+    public static func decodeClient(_ bytes: some DataProtocol) throws(ClientDecodeError) -> ClientEnvelope {
+        let data = Data(bytes)
+        let decoder = Self.makeDecoder()
+        let header: Header
+        do {
+            header = try decoder.decode(Header.self, from: data)
+        } catch {
+            throw ClientDecodeError(id: nil, .malformedJSON, "expected a JSON object with a string \"type\"")
+        }
+        let id = header.id
+        if let id, id.utf8.count > 128 {
+            throw ClientDecodeError(id: nil, .invalidData, "id must be at most 128 bytes")
+        }
+        func payload<T: Decodable>(_: T.Type, empty: T? = nil) throws(ClientDecodeError) -> T {
+            do {
+                return try decoder.decode(Body<T>.self, from: data).data
+            } catch DecodingError.keyNotFound(let key, let context) where key.stringValue == "data" && context.codingPath.isEmpty {
+                if let empty { return empty }
+                throw ClientDecodeError(id: id, .invalidData, "\(header.type) needs a \"data\" object")
+            } catch {
+                throw ClientDecodeError(id: id, .invalidData, Self.describe(error, type: header.type))
+            }
+        }
+        let message: ClientMessage
+        switch header.type {
+        case "join": _ = try payload(EmptyData.self, empty: EmptyData()); message = .join
+        case "leave": _ = try payload(EmptyData.self, empty: EmptyData()); message = .leave
+        case "media": message = .media(try payload(MediaUpdate.self))
+        case "hand": message = .hand(try payload(HandUpdate.self))
+        case "chat": message = .chat(try payload(ChatSend.self))
+        case "mute": message = .mute(try payload(MuteCommand.self))
+        case "kick": message = .kick(try payload(TargetCommand.self))
+        case "admit": message = .admit(try payload(TargetCommand.self))
+        case "deny": message = .deny(try payload(TargetCommand.self))
+        case "end-meeting": _ = try payload(EmptyData.self, empty: EmptyData()); message = .endMeeting
+        case "ping": message = .ping(try payload(PingData.self, empty: PingData()))
+        case "publish": message = .publish
+        case "subscribe": message = .subscribe
+        default:
+            let shown = header.type.prefix(64)
+            throw ClientDecodeError(id: id, .unknownType, "unknown message type \"\(shown)\"")
+        }
+        return ClientEnvelope(id: id, message)
+    }
+
+    /// Encodes a client frame (for clients and tests).
+    public static func encode(_ envelope: ClientEnvelope) -> String {
+        let id = envelope.id
+        switch envelope.message {
+        case .join, .leave, .endMeeting, .publish, .subscribe:
+            return Self.frame(envelope.message.type, id, EmptyData())
+        case .media(let data): return Self.frame("media", id, data)
+        case .hand(let data): return Self.frame("hand", id, data)
+        case .chat(let data): return Self.frame("chat", id, data)
+        case .mute(let data): return Self.frame("mute", id, data)
+        case .kick(let data): return Self.frame("kick", id, data)
+        case .admit(let data): return Self.frame("admit", id, data)
+        case .deny(let data): return Self.frame("deny", id, data)
+        case .ping(let data): return Self.frame("ping", id, data)
+        }
+    }
+
+    // MARK: Server → client
+
+    /// Encodes a server frame.
+    public static func encode(_ envelope: ServerEnvelope) -> String {
+        let id = envelope.id
+        let type = envelope.message.type
+        switch envelope.message {
+        case .joined(let data), .admitted(let data): return Self.frame(type, id, data)
+        case .waiting(let data): return Self.frame(type, id, data)
+        case .denied(let data), .kicked(let data), .meetingEnded(let data): return Self.frame(type, id, data)
+        case .participantJoined(let data), .participantUpdated(let data), .admissionRequest(let data):
+            return Self.frame(type, id, data)
+        case .participantLeft(let data): return Self.frame(type, id, data)
+        case .chat(let data): return Self.frame(type, id, data)
+        case .muteRequested(let data): return Self.frame(type, id, data)
+        case .admissionResolved(let data): return Self.frame(type, id, data)
+        case .sessionReplaced(let data): return Self.frame(type, id, data)
+        case .pong(let data): return Self.frame(type, id, data)
+        case .ack(let data): return Self.frame(type, id, data)
+        case .error(let data): return Self.frame(type, id, data)
+        }
+    }
+
+    /// Decodes a server frame (for clients and tests).
+    public static func decodeServer(_ bytes: some DataProtocol) throws -> ServerEnvelope {
+        let data = Data(bytes)
+        let decoder = Self.makeDecoder()
+        let header = try decoder.decode(Header.self, from: data)
+        func payload<T: Decodable>(_: T.Type) throws -> T { try decoder.decode(Body<T>.self, from: data).data }
+        let message: ServerMessage
+        switch header.type {
+        case "joined": message = .joined(try payload(RoomSnapshot.self))
+        case "admitted": message = .admitted(try payload(RoomSnapshot.self))
+        case "waiting": message = .waiting(try payload(WaitingData.self))
+        case "denied": message = .denied(try payload(Removal.self))
+        case "kicked": message = .kicked(try payload(Removal.self))
+        case "meeting-ended": message = .meetingEnded(try payload(Removal.self))
+        case "participant-joined": message = .participantJoined(try payload(ParticipantEvent.self))
+        case "participant-updated": message = .participantUpdated(try payload(ParticipantEvent.self))
+        case "admission-request": message = .admissionRequest(try payload(ParticipantEvent.self))
+        case "participant-left": message = .participantLeft(try payload(ParticipantLeft.self))
+        case "chat": message = .chat(try payload(ChatMessage.self))
+        case "mute-requested": message = .muteRequested(try payload(MuteRequested.self))
+        case "admission-resolved": message = .admissionResolved(try payload(AdmissionResolved.self))
+        case "session-replaced": message = .sessionReplaced(try payload(EmptyData.self))
+        case "pong": message = .pong(try payload(PingData.self))
+        case "ack": message = .ack(try payload(AckData.self))
+        case "error": message = .error(try payload(SignalingError.self))
+        default:
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unknown server type \(header.type)"))
+        }
+        return ServerEnvelope(id: header.id, message)
+    }
+
+    // MARK: Helpers
+
+    private static func frame<T: Encodable>(_ type: String, _ id: String?, _ data: T) -> String {
+        // Encoding our own value types cannot fail (no floats, no custom throws).
+        let bytes = (try? Self.makeEncoder().encode(Frame(type: type, id: id, data: data))) ?? Data("{}".utf8)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A short, client-safe description of a decoding failure naming the field.
+    private static func describe(_ error: any Error, type: String) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map(\.stringValue).joined(separator: ".")
+        }
+        switch error as? DecodingError {
+        case .keyNotFound(let key, let context)?:
+            return "\(type): missing field \(path(context.codingPath + [key]))"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            return "\(type): wrong type for \(path(context.codingPath))"
+        case .dataCorrupted(let context)?:
+            return "\(type): invalid value for \(path(context.codingPath))"
+        default:
+            return "\(type): invalid data"
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// The `code` of an `error` frame. Stable, snake_case; the set only grows,
+/// so clients must treat unknown codes as generic failures.
+public enum SignalingErrorCode: String, Codable, Sendable, CaseIterable {
+    /// The frame is not a JSON object with a string `type`.
+    case malformedJSON = "malformed_json"
+    /// `type` names no client message this server knows.
+    case unknownType = "unknown_type"
+    /// `data` is missing a field, has a wrong type or a value out of range.
+    case invalidData = "invalid_data"
+    /// A message over the size limit; the socket is then closed (1009).
+    case payloadTooLarge = "payload_too_large"
+    /// More messages than the per-socket rate allows; this one was dropped.
+    case rateLimited = "rate_limited"
+    /// The sender's role does not allow this (host controls by an attendee).
+    case forbidden
+    /// The target participant is not in this room (or not connected).
+    case notFound = "not_found"
+    /// Send `join` first.
+    case notJoined = "not_joined"
+    /// Still in the waiting room: only `ping` and `leave` are allowed.
+    case waiting
+    /// `join` twice on one socket.
+    case alreadyJoined = "already_joined"
+    /// Reserved for a later version (`publish`, `subscribe`).
+    case notSupported = "not_supported"
+    /// The meeting has ended.
+    case meetingEnded = "meeting_ended"
+    /// Redis or PostgreSQL could not be reached; retry.
+    case unavailable
+    /// A bug on the server.
+    case internalError = "internal_error"
+}
+
+/// The `data` of an `error` frame.
+public struct SignalingError: Codable, Sendable, Equatable, Error {
+    public var code: SignalingErrorCode
+    public var message: String
+
+    public init(_ code: SignalingErrorCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}

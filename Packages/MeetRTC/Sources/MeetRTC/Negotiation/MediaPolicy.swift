@@ -1,0 +1,66 @@
+/// Which codecs, header extensions and feedback we accept in an answer (and
+/// put in an offer). The defaults are what the SFU forwards.
+public struct MediaPolicy: Sendable {
+    /// Header extension URIs we keep (RFC 8285); the offered id is reused.
+    public var headerExtensions: [String]
+    /// `a=rtcp-fb` values we keep for every accepted codec.
+    public var feedback: Set<String>
+    /// Accept H.264 (packetization-mode=1 only) besides VP8.
+    public var acceptH264: Bool
+
+    public static let midURI = "urn:ietf:params:rtp-hdrext:sdes:mid"
+    public static let absSendTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+    public static let transportCCURI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+    public static let audioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
+    public init(
+        headerExtensions: [String] = [Self.midURI, Self.absSendTimeURI, Self.transportCCURI],
+        feedback: Set<String> = ["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"],
+        acceptH264: Bool = true
+    ) {
+        self.headerExtensions = headerExtensions
+        self.feedback = feedback
+        self.acceptH264 = acceptH264
+    }
+
+    /// What an echo or a plain forwarder without bandwidth estimation keeps:
+    /// no transport-wide CC (it would owe the sender feedback it cannot give).
+    public static let withoutTransportCC = MediaPolicy(
+        headerExtensions: [midURI, absSendTimeURI],
+        feedback: ["nack", "nack pli", "ccm fir", "goog-remb"]
+    )
+
+    /// The offered codecs of one section we accept, in the offer's order
+    /// (RFC 8829 §5.3.1 keeps the offerer's payload types): Opus 48000/2 for
+    /// audio; VP8, then H.264 with packetization-mode=1, for video. RTX, RED,
+    /// FEC and comfort noise are not accepted.
+    func acceptedCodecs(of section: MediaSectionModel) -> [CodecModel] {
+        var accepted: [CodecModel] = []
+        for codec in section.codecs {
+            let name = codec.name.lowercased()
+            let ok: Bool
+            switch (section.kind, name) {
+            case ("audio", "opus"): ok = codec.clockRate == 48_000 && (codec.channels ?? 1) == 2
+            case ("video", "vp8"): ok = codec.clockRate == 90_000
+            case ("video", "h264"): ok = acceptH264 && codec.clockRate == 90_000 && Self.isPacketizationMode1(codec.parameters)
+            default: ok = false
+            }
+            guard ok else { continue }
+            var kept = codec
+            kept.feedback = codec.feedback.filter { feedback.contains($0) }
+            accepted.append(kept)
+        }
+        // VP8 first: a sender uses the first codec of the answer.
+        return accepted.filter { $0.name.lowercased() != "h264" } + accepted.filter { $0.name.lowercased() == "h264" }
+    }
+
+    static func isPacketizationMode1(_ parameters: String?) -> Bool {
+        guard let parameters else { return false }
+        return parameters.split(separator: ";").contains { $0.filter { $0 != " " } == "packetization-mode=1" }
+    }
+
+    /// The offered header extensions we keep, with the offered ids.
+    func acceptedExtensions(of section: MediaSectionModel) -> [HeaderExtensionModel] {
+        section.extensions.filter { headerExtensions.contains($0.uri) }
+    }
+}

@@ -1,0 +1,69 @@
+import MeetDTLS
+
+/// The client side of JSEP (RFC 8829 §5.2): our offer with one sendrecv
+/// section per requested kind, and applying the answer to it.
+public enum OfferRules {
+    /// Payload types and extension ids of our offer (Chrome's numbers).
+    public static let opus = CodecModel(payloadType: 111, name: "opus", clockRate: 48_000, channels: 2,
+                                        parameters: "minptime=10;useinbandfec=1", feedback: ["transport-cc"])
+    public static let vp8 = CodecModel(payloadType: 96, name: "VP8", clockRate: 90_000,
+                                       feedback: ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"])
+
+    /// An offer with one sendrecv section per kind (mids "0", "1", ...),
+    /// `a=setup:actpass` and full ICE.
+    public static func offer(
+        kinds: [MediaKind], local: LocalTransport, policy: MediaPolicy, cname: String,
+        newSSRC: () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
+    ) -> (offer: SessionModel, localTracks: [LocalTrack]) {
+        let streamID = RandomString.make(length: 12)
+        var sections: [MediaSectionModel] = []
+        var tracks: [LocalTrack] = []
+        for (index, kind) in kinds.enumerated() {
+            let mid = String(index)
+            let track = LocalTrack(mid: mid, kind: kind, ssrc: newSSRC(), cname: cname, streamID: streamID, trackID: "\(kind.rawValue)-\(mid)")
+            let extensions = policy.headerExtensions.enumerated().map { HeaderExtensionModel(id: UInt8($0.offset + 1), uri: $0.element) }
+            var codec = kind == .audio ? opus : vp8
+            codec.feedback = codec.feedback.filter { policy.feedback.contains($0) }
+            sections.append(MediaSectionModel(
+                kind: kind.rawValue, mid: mid, direction: .sendrecv, codecs: [codec], extensions: extensions,
+                msid: (streamID, track.trackID), cname: cname, ssrcs: [track.ssrc]))
+            tracks.append(track)
+        }
+        let transport = TransportModel(
+            iceUfrag: local.iceUfrag, icePassword: local.icePassword, iceLite: false,
+            fingerprints: [local.fingerprint], setup: .actpass, candidates: [local.candidate])
+        return (SessionModel(transport: transport, bundle: sections.map(\.mid), sections: sections), tracks)
+    }
+
+    /// Applies the answer to our offer: the remote tracks it sends on, the
+    /// local tracks it accepted, and our DTLS role from its `a=setup`.
+    public static func apply(
+        answer: SessionModel, to offer: SessionModel, localTracks: [LocalTrack]
+    ) throws(NegotiationError) -> NegotiationResult {
+        let dtlsRole: DTLSRole
+        switch answer.transport.setup {
+        case .passive: dtlsRole = .client
+        case .active: dtlsRole = .server
+        case .actpass: throw .unsupported("a=setup:actpass in an answer")
+        }
+        guard !answer.transport.fingerprints.isEmpty else { throw .missing("a=fingerprint") }
+        var remoteTracks: [RemoteTrack] = []
+        var accepted: [LocalTrack] = []
+        for section in answer.sections where section.port != 0 {
+            guard let offered = offer.sections.first(where: { $0.mid == section.mid }),
+                  let kind = MediaKind(rawValue: section.kind)
+            else { throw .malformed("answer section mid \(section.mid) was not offered") }
+            let codecs = section.codecs.filter { codec in offered.codecs.contains { $0.payloadType == codec.payloadType } }
+            if section.direction.sends {
+                remoteTracks.append(RemoteTrack(
+                    mid: section.mid, kind: kind, ssrcs: section.ssrcs, streamID: section.msid?.stream,
+                    trackID: section.msid?.track, codecs: codecs.map(NegotiatedCodec.init)))
+            }
+            if section.direction.receives, let track = localTracks.first(where: { $0.mid == section.mid }) {
+                accepted.append(track)
+            }
+        }
+        guard !remoteTracks.isEmpty || !accepted.isEmpty else { throw .nothingAccepted }
+        return NegotiationResult(local: offer, remoteTracks: remoteTracks, localTracks: accepted, dtlsRole: dtlsRole)
+    }
+}

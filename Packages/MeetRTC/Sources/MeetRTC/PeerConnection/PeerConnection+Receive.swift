@@ -1,0 +1,88 @@
+import MeetSTUN
+import NIOCore
+
+/// The receive path: the socket has classified the datagram (RFC 7983) and
+/// routed it here by its validated source address.
+extension PeerConnection {
+    func receive(_ buffer: ByteBuffer, kind: PacketClass, from address: SocketAddress) {
+        guard !state.isTerminal else {
+            countDrop(.closed)
+            return
+        }
+        switch kind {
+        case .stun:
+            guard let message = try? STUNMessage(parsing: buffer) else {
+                countDrop(.malformedSTUN)
+                return
+            }
+            receiveSTUN(message, from: address)
+        case .dtls:
+            if selectedAddress == nil { selectedAddress = address }
+            receiveDTLS(buffer)
+        case .rtp:
+            receiveSRTP(buffer, from: address)
+        case .rtcp:
+            receiveSRTCP(buffer, from: address)
+        case .unknown:
+            countDrop(.unclassified)
+        }
+    }
+
+    /// SRTP from a validated address: unprotected only once DTLS installed keys.
+    private func receiveSRTP(_ buffer: ByteBuffer, from address: SocketAddress) {
+        guard state == .connected else {
+            countDrop(.beforeDTLS)
+            return
+        }
+        guard let packet = unprotectRTP(buffer) else {
+            statsStorage.counters.srtpErrors += 1
+            countDrop(.srtpUnprotect)
+            return
+        }
+        guard let track = remoteTrack(for: packet) else {
+            countDrop(.malformedRTP)
+            return
+        }
+        statsStorage.counters.rtpIn += 1
+        delegate?.peerConnection(self, didReceiveRTP: packet, track: track)
+    }
+
+    private func receiveSRTCP(_ buffer: ByteBuffer, from address: SocketAddress) {
+        guard state == .connected else {
+            countDrop(.beforeDTLS)
+            return
+        }
+        guard let packet = unprotectRTCP(buffer) else {
+            statsStorage.counters.srtpErrors += 1
+            countDrop(.srtpUnprotect)
+            return
+        }
+        statsStorage.counters.rtcpIn += 1
+        delegate?.peerConnection(self, didReceiveRTCP: packet)
+    }
+
+    /// The negotiated track an RTP packet belongs to: by announced SSRC, else
+    /// by a payload type only one media section uses (then the SSRC is learnt).
+    func remoteTrack(for packet: ByteBuffer) -> RemoteTrack? {
+        guard packet.readableBytes >= 12,
+              let first = packet.getInteger(at: packet.readerIndex, as: UInt8.self),
+              first >> 6 == 2,
+              let marker = packet.getInteger(at: packet.readerIndex + 1, as: UInt8.self),
+              let ssrc = packet.getInteger(at: packet.readerIndex + 8, as: UInt32.self)
+        else { return nil }
+        if let index = remoteTrackBySSRC[ssrc] { return remoteTracks[index] }
+        let payloadType = marker & 0x7F
+        let candidates = remoteTracks.indices.filter { index in
+            remoteTracks[index].codecs.contains { $0.payloadType == payloadType }
+        }
+        guard candidates.count == 1, remoteTrackBySSRC.count < 64 else { return nil }
+        remoteTrackBySSRC[ssrc] = candidates[0]
+        logger.debug("learnt SSRC", metadata: ["ssrc": "\(ssrc)", "mid": "\(remoteTracks[candidates[0]].mid)"])
+        return remoteTracks[candidates[0]]
+    }
+
+    func countDrop(_ reason: DropReason) {
+        statsStorage.counters.dropped += 1
+        socket.countDrop(reason)
+    }
+}

@@ -1,0 +1,77 @@
+import MeetDTLS
+import MeetSRTP
+import NIOCore
+
+/// SRTP/SRTCP with the keys DTLS exported (RFC 5764 §4.2), over H3's
+/// libsrtp façade: unprotect on receive, protect on send, both in place.
+extension PeerConnection {
+    func installSRTP(_ keys: DTLSSRTPKeyingMaterial) throws {
+        guard let profile = SRTPProfile(rawValue: keys.profile.rawValue) else {
+            throw NegotiationError.unsupported("SRTP profile \(keys.profile)")
+        }
+        srtp = try SRTPSession(
+            profile: profile,
+            localMasterKey: keys.localMasterKey, localMasterSalt: keys.localMasterSalt,
+            remoteMasterKey: keys.remoteMasterKey, remoteMasterSalt: keys.remoteMasterSalt)
+    }
+
+    /// The plaintext RTP packet, or nil when authentication or the replay check failed.
+    func unprotectRTP(_ buffer: ByteBuffer) -> ByteBuffer? {
+        guard let srtp else { return nil }
+        var packet = buffer
+        do {
+            try srtp.inbound.unprotectRTP(&packet)
+            return packet
+        } catch {
+            logger.trace("SRTP unprotect failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    func unprotectRTCP(_ buffer: ByteBuffer) -> ByteBuffer? {
+        guard let srtp else { return nil }
+        var packet = buffer
+        do {
+            try srtp.inbound.unprotectRTCP(&packet)
+            return packet
+        } catch {
+            logger.trace("SRTCP unprotect failed", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Protects one plaintext RTP packet and sends it to the selected address.
+    /// Event loop only; dropped (and counted) before DTLS is connected.
+    public func sendRTP(_ packet: ByteBuffer) {
+        guard let srtp, let address = selectedAddress, state == .connected else {
+            countDrop(.beforeDTLS)
+            return
+        }
+        var packet = packet
+        do {
+            try srtp.outbound.protectRTP(&packet)
+        } catch {
+            countDrop(.malformedRTP)
+            return
+        }
+        statsStorage.counters.rtpOut += 1
+        socket.send(packet, to: address)
+    }
+
+    /// Protects one plaintext (compound) RTCP packet and sends it.
+    public func sendRTCP(_ packet: ByteBuffer) {
+        guard let srtp, let address = selectedAddress, state == .connected else {
+            countDrop(.beforeDTLS)
+            return
+        }
+        var packet = packet
+        do {
+            try srtp.outbound.protectRTCP(&packet)
+        } catch {
+            countDrop(.malformedRTP)
+            return
+        }
+        statsStorage.counters.rtcpOut += 1
+        socket.send(packet, to: address)
+    }
+}

@@ -1,0 +1,84 @@
+import MeetDTLS
+import NIOCore
+
+/// Offer/answer on a `PeerConnection`: the server answers, the client offers.
+extension PeerConnection {
+    /// Our transport parameters for the local description.
+    var localTransport: LocalTransport {
+        LocalTransport(
+            iceUfrag: localUfrag, icePassword: localPassword, fingerprint: configuration.dtls.certificate.fingerprint,
+            candidateIP: configuration.publicIP, candidatePort: socket.localAddress.port ?? 0, iceLite: role == .server)
+    }
+
+    /// Server: applies the remote offer and returns our answer (SDP text).
+    ///
+    /// - Parameters:
+    ///   - sendBack: also send a track on each section the offerer receives on
+    ///     (`localTracks` then lists their SSRCs).
+    ///   - policy: codecs, header extensions and feedback to keep.
+    public func acceptOffer(_ sdp: String, sendBack: Bool, policy: MediaPolicy = MediaPolicy()) async throws -> String {
+        try await eventLoop.submit { try self.acceptOfferOnLoop(sdp, sendBack: sendBack, policy: policy) }.get()
+    }
+
+    func acceptOfferOnLoop(_ sdp: String, sendBack: Bool, policy: MediaPolicy) throws -> String {
+        guard role == .server, negotiation == nil else { throw NegotiationError.wrongState("acceptOffer on a \(role) connection that negotiated already") }
+        let offer = try SessionModel(sdp: sdp)
+        let result = try AnswerRules.answer(to: offer, local: localTransport, policy: policy, sendBack: sendBack, cname: cname)
+        try apply(result, remote: offer)
+        return result.local.sdp
+    }
+
+    /// Client: our offer (SDP text) with one sendrecv section per kind.
+    public func createOffer(kinds: [MediaKind], policy: MediaPolicy = MediaPolicy()) async throws -> String {
+        try await eventLoop.submit {
+            guard self.role == .client, self.pendingOffer == nil else { throw NegotiationError.wrongState("createOffer on a \(self.role) connection") }
+            let (offer, tracks) = OfferRules.offer(kinds: kinds, local: self.localTransport, policy: policy, cname: self.cname)
+            self.pendingOffer = (offer, tracks)
+            return offer.sdp
+        }.get()
+    }
+
+    /// Client: applies the answer to our offer and starts ICE checks.
+    public func acceptAnswer(_ sdp: String) async throws {
+        try await eventLoop.submit {
+            guard self.role == .client, let (offer, tracks) = self.pendingOffer else { throw NegotiationError.wrongState("no offer pending") }
+            let answer = try SessionModel(sdp: sdp)
+            let result = try OfferRules.apply(answer: answer, to: offer, localTracks: tracks)
+            self.pendingOffer = nil
+            try self.apply(result, remote: answer)
+        }.get()
+    }
+
+    /// Installs a negotiation result: tracks, DTLS, routing, ICE timers.
+    private func apply(_ result: NegotiationResult, remote: SessionModel) throws {
+        guard socket.register(self) else { throw NegotiationError.wrongState("ufrag collision") }
+        socket.metrics.peersCreated.increment()
+        localTracks = result.localTracks
+        remoteTracks = result.remoteTracks
+        remoteTrackBySSRC = [:]
+        for (index, track) in remoteTracks.enumerated() {
+            for ssrc in track.ssrcs { remoteTrackBySSRC[ssrc] = index }
+        }
+        negotiation = Negotiation(local: result.local, remote: remote, dtlsRole: result.dtlsRole)
+        do {
+            try makeDTLS(role: result.dtlsRole, remoteFingerprints: remote.transport.fingerprints)
+        } catch {
+            fail(.dtls, "\(error)")
+            throw error
+        }
+        startICE(remote: remote.transport)
+        schedule(.ice, in: configuration.iceTimeout)
+        logger.debug("negotiated", metadata: [
+            "remoteTracks": "\(remoteTracks.map { "\($0.kind.rawValue):\($0.mid)" })",
+            "localTracks": "\(localTracks.map { "\($0.kind.rawValue):\($0.mid):\($0.ssrc)" })",
+            "dtlsRole": "\(result.dtlsRole)",
+        ])
+    }
+}
+
+/// What was negotiated, kept for the connection's lifetime.
+struct Negotiation {
+    var local: SessionModel
+    var remote: SessionModel
+    var dtlsRole: DTLSRole
+}

@@ -1,0 +1,102 @@
+import NIOCore
+
+/// Which peer connection a datagram on the shared UDP port belongs to.
+///
+/// Datagrams are routed by their source address. An address is only added
+/// (`bind`) after the peer's ICE agent accepted an authenticated Binding
+/// request from it; a new address is found through the local ufrag in the
+/// request's USERNAME (`peer(forUfrag:)`), as pion/ice's UDP mux and
+/// mediasoup's `WebRtcTransport::OnPacketReceived` do. Removing a peer removes
+/// every address and the ufrag it held, so closed peers leave nothing behind.
+///
+/// A plain value with no locks: it is owned by the socket's event loop.
+public struct RoutingTable<Peer>: Sendable where Peer: Sendable {
+    /// The most addresses one peer may hold (ICE may validate several pairs, and
+    /// a client may move); binding another evicts the oldest.
+    public let maxAddressesPerPeer: Int
+
+    private struct Entry: Sendable {
+        var peer: Peer
+        var ufrag: String
+        /// Oldest first.
+        var addresses: [SocketAddress]
+    }
+
+    private var entries: [String: Entry] = [:]
+    /// One lookup per datagram: the address leads straight to the peer.
+    private var byAddress: [SocketAddress: (ufrag: String, peer: Peer)] = [:]
+
+    public init(maxAddressesPerPeer: Int = 4) {
+        precondition(maxAddressesPerPeer > 0)
+        self.maxAddressesPerPeer = maxAddressesPerPeer
+    }
+
+    /// Number of registered peers.
+    public var peerCount: Int { entries.count }
+    /// Every registered peer, in no particular order.
+    public var allPeers: [Peer] { entries.values.map(\.peer) }
+
+    /// Number of bound addresses over all peers.
+    public var addressCount: Int { byAddress.count }
+
+    /// Registers `peer` under its local ICE ufrag. Returns false (and changes
+    /// nothing) when the ufrag is already taken.
+    @discardableResult
+    public mutating func register(_ peer: Peer, ufrag: String) -> Bool {
+        guard entries[ufrag] == nil else { return false }
+        entries[ufrag] = Entry(peer: peer, ufrag: ufrag, addresses: [])
+        return true
+    }
+
+    /// Removes the peer registered under `ufrag` and all its addresses.
+    @discardableResult
+    public mutating func remove(ufrag: String) -> Peer? {
+        guard let entry = entries.removeValue(forKey: ufrag) else { return nil }
+        for address in entry.addresses where byAddress[address]?.ufrag == ufrag {
+            byAddress.removeValue(forKey: address)
+        }
+        return entry.peer
+    }
+
+    /// The peer a datagram from `address` belongs to, if the address was validated.
+    public func peer(for address: SocketAddress) -> Peer? { byAddress[address]?.peer }
+
+    /// The local ufrag of the peer bound to `address`.
+    public func ufrag(for address: SocketAddress) -> String? { byAddress[address]?.ufrag }
+
+    /// The peer whose local ufrag is `ufrag` (the part of a Binding request's
+    /// USERNAME before the colon, RFC 8445 §7.2.2).
+    public func peer(forUfrag ufrag: String) -> Peer? { entries[ufrag]?.peer }
+
+    /// The addresses bound to the peer, oldest first.
+    public func addresses(ofUfrag ufrag: String) -> [SocketAddress] { entries[ufrag]?.addresses ?? [] }
+
+    /// Binds a validated `address` to the peer registered under `ufrag`. An
+    /// address bound to another peer moves (the other peer's client went away
+    /// and the port was reused). Returns the address evicted to respect
+    /// `maxAddressesPerPeer`, if any.
+    @discardableResult
+    public mutating func bind(_ address: SocketAddress, toUfrag ufrag: String) -> SocketAddress? {
+        guard var entry = entries[ufrag] else { return nil }
+        if let previous = byAddress[address]?.ufrag {
+            if previous == ufrag { return nil }
+            entries[previous]?.addresses.removeAll { $0 == address }
+        }
+        byAddress[address] = (ufrag, entry.peer)
+        entry.addresses.append(address)
+        var evicted: SocketAddress?
+        if entry.addresses.count > maxAddressesPerPeer {
+            let oldest = entry.addresses.removeFirst()
+            byAddress.removeValue(forKey: oldest)
+            evicted = oldest
+        }
+        entries[ufrag] = entry
+        return evicted
+    }
+
+    /// Unbinds one address (consent for it expired).
+    public mutating func unbind(_ address: SocketAddress) {
+        guard let ufrag = byAddress.removeValue(forKey: address)?.ufrag else { return }
+        entries[ufrag]?.addresses.removeAll { $0 == address }
+    }
+}

@@ -1,0 +1,74 @@
+import MeetCore
+
+/// Everything meet-api reads from its environment (see docs/configuration.md).
+public struct APIConfiguration: Sendable {
+    /// Mode, logging, PostgreSQL, Redis, JWT key.
+    public var core: CoreConfiguration
+    /// Listen address and body limit (`MEET_HTTP_PORT` defaults to 8080).
+    public var http: HTTPConfiguration
+    /// Where clients open their signaling socket, returned by join (`MEET_PUBLIC_WS_URL`).
+    public var publicWebSocketURL: String
+    public var accessTokenTTL: Duration
+    public var refreshTokenTTL: Duration
+    public var joinTokenTTL: Duration
+    /// bcrypt work factor, 4…31 (`MEET_BCRYPT_COST`); each step doubles the time.
+    public var bcryptCost: Int
+    /// Login/register attempts allowed per email per window.
+    public var authRateLimitPerEmail: Int
+    /// Login/register attempts allowed per client address per window.
+    public var authRateLimitPerAddress: Int
+    public var authRateLimitWindow: Duration
+    /// Apply migrations before serving (`MEET_MIGRATE_ON_START`, default true).
+    /// Turn off when a separate `meet-api --migrate-only` job owns them.
+    public var migrateOnStart: Bool
+
+    public init(
+        core: CoreConfiguration,
+        http: HTTPConfiguration = HTTPConfiguration(),
+        publicWebSocketURL: String = "ws://127.0.0.1:8081/v1/ws",
+        accessTokenTTL: Duration = .seconds(900),
+        refreshTokenTTL: Duration = .seconds(30 * 24 * 3600),
+        joinTokenTTL: Duration = .seconds(300),
+        bcryptCost: Int = 10,
+        authRateLimitPerEmail: Int = 10,
+        authRateLimitPerAddress: Int = 60,
+        authRateLimitWindow: Duration = .seconds(60),
+        migrateOnStart: Bool = true
+    ) {
+        self.core = core
+        self.http = http
+        self.publicWebSocketURL = publicWebSocketURL
+        self.accessTokenTTL = accessTokenTTL
+        self.refreshTokenTTL = refreshTokenTTL
+        self.joinTokenTTL = joinTokenTTL
+        self.bcryptCost = bcryptCost
+        self.authRateLimitPerEmail = authRateLimitPerEmail
+        self.authRateLimitPerAddress = authRateLimitPerAddress
+        self.authRateLimitWindow = authRateLimitWindow
+        self.migrateOnStart = migrateOnStart
+    }
+
+    /// Reads every variable; throws on the first one that is missing or malformed.
+    public init(environment: EnvironmentReader) throws(ConfigurationError) {
+        let core = try CoreConfiguration(environment: environment)
+        let wsURL = environment.string("MEET_PUBLIC_WS_URL", default: "ws://127.0.0.1:8081/v1/ws")
+        guard wsURL.hasPrefix("ws://") || wsURL.hasPrefix("wss://") else {
+            throw ConfigurationError(variable: "MEET_PUBLIC_WS_URL", message: "must start with ws:// or wss://")
+        }
+        self.init(
+            core: core,
+            http: try HTTPConfiguration(environment: environment, mode: core.mode, defaultPort: 8080),
+            publicWebSocketURL: wsURL,
+            accessTokenTTL: try environment.seconds("MEET_ACCESS_TOKEN_TTL_SECONDS", default: 900, in: 10...86_400),
+            refreshTokenTTL: try environment.seconds(
+                "MEET_REFRESH_TOKEN_TTL_SECONDS", default: 30 * 24 * 3600, in: 60...(365 * 24 * 3600)),
+            joinTokenTTL: try environment.seconds("MEET_JOIN_TOKEN_TTL_SECONDS", default: 300, in: 10...86_400),
+            bcryptCost: try environment.int("MEET_BCRYPT_COST", default: 10, in: 4...31),
+            authRateLimitPerEmail: try environment.int("MEET_AUTH_RATE_LIMIT_PER_EMAIL", default: 10, in: 1...1_000_000),
+            authRateLimitPerAddress: try environment.int(
+                "MEET_AUTH_RATE_LIMIT_PER_ADDRESS", default: 60, in: 1...1_000_000),
+            authRateLimitWindow: try environment.seconds("MEET_AUTH_RATE_LIMIT_WINDOW_SECONDS", default: 60, in: 1...86_400),
+            migrateOnStart: try environment.bool("MEET_MIGRATE_ON_START", default: true)
+        )
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import MeetCore
+import MeetProtocol
+
+/// `POST /v1/meetings/{code}/join`: the gate between REST and signaling.
+///
+/// Decides who may enter and how: members enter directly with their role,
+/// without the password; signed-in non-members and guests need the password
+/// when there is one and wait in the waiting room when it is on. The answer
+/// is a participant row plus a short-lived join token for ServerWS.
+struct JoinController: Sendable {
+    let deps: APIDependencies
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.post("{code}/join", use: self.join)
+    }
+
+    @Sendable func join(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<JoinResponse> {
+        let user = try await self.deps.optionalUser(request)
+        let meeting = try await self.deps.meeting(context)
+        let body = try await self.deps.body.decode(JoinRequest.self, from: request)
+
+        let displayName: String
+        if let name = body.displayName {
+            displayName = try Validate.displayName(name)
+        } else if let user {
+            displayName = user.displayName
+        } else {
+            throw APIError.validation("displayName", "is required to join as a guest")
+        }
+        guard meeting.status == .active else { throw APIError.meetingEnded }
+
+        let memberRole = try await user.asyncMap { try await self.deps.members.role(meetingId: meeting.id, userId: $0.id) } ?? nil
+        if memberRole == nil, let passwordHash = meeting.passwordHash {
+            try await self.checkPassword(body.password, hash: passwordHash, meeting: meeting, request: request, context: context)
+        }
+        let status: ParticipantStatus = (memberRole == nil && meeting.waitingRoom) ? .waiting : .joining
+        let participant = NewParticipant(
+            id: UUID(), meetingId: meeting.id, userId: user?.id, guestId: user == nil ? UUID() : nil,
+            displayName: displayName, role: memberRole ?? .attendee, status: status
+        )
+
+        switch try await self.deps.participants.admit(participant, liveWindow: self.deps.configuration.joinTokenTTL) {
+        case .admitted(let record):
+            let signed = try await self.deps.tokens.makeJoinToken(
+                JoinTokenClaims(
+                    meetingId: meeting.id, meetingCode: meeting.code, participantId: record.id, role: record.role,
+                    status: record.status, userId: record.userId, guestId: participant.guestId,
+                    displayName: record.displayName, issuedAt: Date(), expiresAt: Date()
+                )
+            )
+            context.logger.info(
+                "participant admitted",
+                metadata: ["meeting.code": "\(meeting.code)", "participant.id": "\(record.id)", "status": "\(record.status)"]
+            )
+            return JSONResponse(
+                JoinResponse(
+                    participant: JoinedParticipant(id: record.id, role: record.role, status: record.status),
+                    joinToken: signed.token,
+                    joinTokenExpiresAt: signed.claims.expiresAt,
+                    wsUrl: self.deps.configuration.publicWebSocketURL,
+                    meeting: meeting.response(role: memberRole)
+                )
+            )
+        case .full:
+            throw APIError(.meetingFull, "the meeting is at its capacity of \(meeting.capacity ?? 0) participants")
+        case .ended:
+            throw APIError.meetingEnded
+        case .notFound:
+            throw APIError.meetingNotFound
+        }
+    }
+
+    /// 403 `wrong_password` for a missing or wrong password. Attempts are
+    /// rate limited per meeting and client address against guessing.
+    private func checkPassword(
+        _ password: String?,
+        hash: String,
+        meeting: MeetingRecord,
+        request: Request,
+        context: APIRequestContext
+    ) async throws {
+        guard let password else { throw APIError(.wrongPassword, "this meeting requires a password") }
+        let address = context.clientAddress(for: request, trustProxy: self.deps.configuration.http.trustProxy)
+        try await self.deps.enforceRateLimit(
+            "join:\(meeting.code):addr:\(address)", maxAttempts: self.deps.configuration.authRateLimitPerAddress
+        )
+        guard (try? Validate.password(password)) != nil, try await self.deps.passwords.verify(password, hash: hash) else {
+            throw APIError(.wrongPassword, "the meeting password is wrong")
+        }
+    }
+}

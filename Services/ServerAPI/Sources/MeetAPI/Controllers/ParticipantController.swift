@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import MeetCore
+import MeetProtocol
+
+/// `GET /v1/meetings/{code}/participants` and `/messages`.
+///
+/// Readable by the meeting's members (access token) and by its admitted
+/// participants (their join token, which must be for *this* meeting: a token
+/// of meeting A gets 403 on meeting B). Waiting participants see nothing.
+struct ParticipantController: Sendable {
+    let deps: APIDependencies
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.get("{code}/participants", use: self.participants)
+        group.get("{code}/messages", use: self.messages)
+    }
+
+    /// `GET /v1/meetings/{code}/participants` → the live participants.
+    @Sendable func participants(
+        _ request: Request,
+        context: APIRequestContext
+    ) async throws -> JSONResponse<ParticipantListResponse> {
+        let meeting = try await self.authorizeReader(request, context: context)
+        let live = try await self.deps.participants.listLive(meetingId: meeting.id, liveWindow: self.deps.configuration.joinTokenTTL)
+        return JSONResponse(ParticipantListResponse(items: live.map(\.response)))
+    }
+
+    /// `GET /v1/meetings/{code}/messages?limit=&cursor=` → chat history, newest first.
+    @Sendable func messages(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<Page<MessageResponse>> {
+        let meeting = try await self.authorizeReader(request, context: context)
+        let query = request.uri.queryParameters
+        let limit = try Validate.limit(query.get("limit"), default: 50, max: 200)
+        var before: Int64?
+        if let raw = query.get("cursor") {
+            guard let parsed = Int64(raw), parsed > 0 else { throw APIError.validation("cursor", "is not a valid cursor") }
+            before = parsed
+        }
+        let rows = try await self.deps.participants.messages(meetingId: meeting.id, before: before, limit: limit + 1)
+        let page = rows.prefix(limit)
+        let next = rows.count > limit ? page.last.map { String($0.id) } : nil
+        return JSONResponse(Page(items: page.map(\.response), nextCursor: next))
+    }
+
+    /// The meeting, if the bearer may read it.
+    private func authorizeReader(_ request: Request, context: APIRequestContext) async throws -> MeetingRecord {
+        guard let token = self.deps.bearerToken(request) else { throw APIError.unauthorized }
+        let meeting = try await self.deps.meeting(context)
+        if let claims = try? await self.deps.tokens.verifyJoinToken(token) {
+            guard claims.meetingId == meeting.id else {
+                throw APIError(.forbidden, "this join token is for another meeting")
+            }
+            guard let participant = try await self.deps.participants.find(id: claims.participantId),
+                participant.meetingId == meeting.id,
+                participant.status == .joining || participant.status == .joined
+            else {
+                throw APIError.forbidden
+            }
+            return meeting
+        }
+        let user = try await self.deps.requireUser(request)
+        try await self.deps.requireRole(Set(MemberRole.allCases), in: meeting, user: user)
+        return meeting
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Field rules shared by every route, each throwing a 422 that names the field.
+///
+/// Strings are checked for what PostgreSQL and bcrypt cannot take (NUL,
+/// which `text` rejects and C strings truncate at) and for control
+/// characters that have no business in a name; lengths count characters as
+/// people see them (grapheme clusters), except passwords, which count bytes
+/// because bcrypt reads at most 72.
+enum Validate {
+    static let passwordBytes = 6...72
+    static let displayNameCharacters = 1...80
+    static let titleCharacters = 3...120
+    static let capacityRange = 1...10_000
+
+    /// Trimmed, lower-cased, `local@domain.tld`-shaped, at most 254 bytes.
+    static func email(_ raw: String, field: String = "email") throws -> String {
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+            !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+            !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || Self.isControl($0) })
+        else {
+            throw APIError.validation(field, "must be a valid email address")
+        }
+        return email
+    }
+
+    static func password(_ password: String, field: String = "password") throws {
+        guard Self.passwordBytes.contains(password.utf8.count) else {
+            throw APIError.validation(field, "must be 6 to 72 bytes long")
+        }
+        guard !password.unicodeScalars.contains(where: { $0.value == 0 }) else {
+            throw APIError.validation(field, "must not contain NUL characters")
+        }
+    }
+
+    /// Trimmed display name.
+    static func displayName(_ raw: String, field: String = "displayName") throws -> String {
+        try self.text(raw, field: field, characters: Self.displayNameCharacters)
+    }
+
+    /// Trimmed meeting title.
+    static func title(_ raw: String, field: String = "title") throws -> String {
+        try self.text(raw, field: field, characters: Self.titleCharacters)
+    }
+
+    static func capacity(_ capacity: Int, field: String = "capacity") throws {
+        guard Self.capacityRange.contains(capacity) else {
+            throw APIError.validation(field, "must be from 1 to 10000")
+        }
+    }
+
+    /// A page size from the query string.
+    static func limit(_ raw: String?, default defaultValue: Int, max: Int) throws -> Int {
+        guard let raw else { return defaultValue }
+        guard let value = Int(raw), (1...max).contains(value) else {
+            throw APIError.validation("limit", "must be an integer from 1 to \(max)")
+        }
+        return value
+    }
+
+    private static func text(_ raw: String, field: String, characters: ClosedRange<Int>) throws -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard characters.contains(text.count), text.utf8.count <= characters.upperBound * 8 else {
+            throw APIError.validation(field, "must be \(characters.lowerBound) to \(characters.upperBound) characters")
+        }
+        guard !text.unicodeScalars.contains(where: Self.isControl) else {
+            throw APIError.validation(field, "must not contain control characters")
+        }
+        return text
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control
+    }
+}

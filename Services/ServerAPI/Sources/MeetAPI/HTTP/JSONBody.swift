@@ -1,0 +1,117 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Reads and decodes a JSON request body, turning every way it can be wrong
+/// into the right API error:
+///
+/// - larger than the limit → 413 `payload_too_large` (checked against
+///   `Content-Length` first, then while reading);
+/// - not JSON, not UTF-8, or not an object → 400 `malformed_json`;
+/// - a missing, `null` or mistyped field → 422 `validation_failed` naming it.
+///
+/// An empty body reads as `{}`, so routes whose fields are all optional
+/// may be called without one.
+struct JSONBody: Sendable {
+    let limit: Int
+
+    func decode<Value: Decodable>(_ type: Value.Type, from request: Request) async throws -> Value {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > self.limit {
+            throw Self.tooLarge(self.limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: self.limit)
+        } catch is NIOTooManyBytesError {
+            throw Self.tooLarge(self.limit)
+        }
+        let bytes = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer.readableBytesView)
+        return try Self.decode(type, from: bytes)
+    }
+
+    static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
+        // JSON is UTF-8 (RFC 8259 §8.1); Foundation would quietly repair bad bytes.
+        guard String(bytes: data, encoding: .utf8) != nil else {
+            throw APIError(.malformedJSON, "the body is not valid UTF-8")
+        }
+        do {
+            return try JSONDecoder().decode(Value.self, from: data)
+        } catch let error as DecodingError {
+            throw Self.apiError(for: error, data: data)
+        } catch {
+            throw APIError(.malformedJSON, "the body is not valid JSON")
+        }
+    }
+
+    static func tooLarge(_ limit: Int) -> APIError {
+        APIError(.payloadTooLarge, "the body is larger than \(limit) bytes")
+    }
+
+    static func apiError(for error: DecodingError, data: Data) -> APIError {
+        switch error {
+        case .dataCorrupted(let context):
+            guard !context.codingPath.isEmpty else {
+                // Foundation reports a number that does not fit an integer
+                // field (2.5, 1e30) as corrupt data with no path. If the body
+                // is valid JSON, find that number and name its field.
+                if let field = Self.nonIntegerField(in: data) {
+                    return .validation(field, "must be an integer in range")
+                }
+                return APIError(.malformedJSON, "the body is not valid JSON")
+            }
+            return .validation(Self.path(context.codingPath), "has an invalid value")
+        case .keyNotFound(let key, let context):
+            return .validation(Self.path(context.codingPath + [key]), "is required")
+        case .typeMismatch(let type, let context):
+            guard !context.codingPath.isEmpty else {
+                return APIError(.malformedJSON, "the body must be a JSON object")
+            }
+            return .validation(Self.path(context.codingPath), "must be \(Self.describe(type))")
+        case .valueNotFound(let type, let context):
+            guard !context.codingPath.isEmpty else {
+                return APIError(.malformedJSON, "the body must be a JSON object")
+            }
+            return .validation(Self.path(context.codingPath), "must be \(Self.describe(type)), not null")
+        @unknown default:
+            return APIError(.malformedJSON, "the body could not be decoded")
+        }
+    }
+
+    /// The first top-level field of a valid JSON object holding a number that
+    /// is not an integer in `Int`'s range.
+    static func nonIntegerField(in data: Data) -> String? {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
+        for key in object.keys.sorted() {
+            guard let number = object[key] as? NSNumber, !(object[key] is Bool) else { continue }
+            let value = number.doubleValue
+            if value != value.rounded() || !(-9.0e18...9.0e18).contains(value) {
+                return key
+            }
+        }
+        return nil
+    }
+
+    /// `members[2].role` style paths.
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        var result = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                result += "[\(index)]"
+            } else {
+                result += result.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return result
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        case is UUID.Type: "a UUID string"
+        default: "a \(String(describing: type).lowercased())"
+        }
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import MeetCore
+import MeetProtocol
+import PostgresNIO
+
+/// ``MeetingRepository`` and ``MemberRepository`` on PostgreSQL.
+struct PostgresMeetingRepository: MeetingRepository, MemberRepository {
+    let database: Database
+
+    static let columns = """
+        m.id, m.code, m.title, m.password_hash, m.waiting_room, m.capacity, m.status, m.owner_id, m.created_at, m.ended_at
+        """
+
+    // MARK: Meetings
+
+    func create(_ meeting: NewMeeting) async throws -> MeetingRecord {
+        let logger = self.database.logger
+        do {
+            return try await self.database.withTransaction { connection in
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO meetings AS m (id, code, title, password_hash, waiting_room, capacity, owner_id)
+                    VALUES (\(UUID()), \(meeting.code), \(meeting.title), \(meeting.passwordHash),
+                            \(meeting.waitingRoom), \(meeting.capacity), \(meeting.ownerId))
+                    RETURNING \(unescaped: Self.columns)
+                    """,
+                    logger: logger
+                ).collect()
+                let record = try Self.decodeMeeting(rows[0])
+                try await connection.query(
+                    "INSERT INTO members (meeting_id, user_id, role) VALUES (\(record.id), \(meeting.ownerId), 'owner')",
+                    logger: logger
+                )
+                return record
+            }
+        } catch DatabaseError.uniqueViolation(constraint: "meetings_code_key") {
+            throw RepositoryError.codeTaken
+        }
+    }
+
+    func find(code: String) async throws -> MeetingRecord? {
+        let rows = try await self.database.query("SELECT \(unescaped: Self.columns) FROM meetings m WHERE m.code = \(code)")
+        return try rows.first.map(Self.decodeMeeting)
+    }
+
+    func list(memberId: UUID, after cursor: UUID?, limit: Int) async throws -> [(MeetingRecord, MemberRole)] {
+        let rows = try await self.database.query(
+            """
+            SELECT \(unescaped: Self.columns), mb.role
+            FROM members mb JOIN meetings m ON m.id = mb.meeting_id
+            WHERE mb.user_id = \(memberId)
+              AND (\(cursor)::uuid IS NULL
+                   OR (m.created_at, m.id) < (SELECT c.created_at, c.id FROM meetings c WHERE c.id = \(cursor)))
+            ORDER BY m.created_at DESC, m.id DESC
+            LIMIT \(limit)
+            """
+        )
+        return try rows.map { row in
+            let meeting = try Self.decodeMeeting(row)
+            let role = try Self.role(row.makeRandomAccess()[10].decode(String.self))
+            return (meeting, role)
+        }
+    }
+
+    func update(id: UUID, changes: MeetingChanges) async throws -> MeetingRecord? {
+        let setPassword = changes.passwordHash != .unchanged
+        let setCapacity = changes.capacity != .unchanged
+        let rows = try await self.database.query(
+            """
+            UPDATE meetings AS m SET
+                title = COALESCE(\(changes.title), m.title),
+                password_hash = CASE WHEN \(setPassword) THEN \(changes.passwordHash.value) ELSE m.password_hash END,
+                waiting_room = COALESCE(\(changes.waitingRoom), m.waiting_room),
+                capacity = CASE WHEN \(setCapacity) THEN \(changes.capacity.value) ELSE m.capacity END,
+                updated_at = now()
+            WHERE m.id = \(id) AND m.status = 'active'
+            RETURNING \(unescaped: Self.columns)
+            """
+        )
+        return try rows.first.map(Self.decodeMeeting)
+    }
+
+    func end(id: UUID) async throws -> Bool {
+        let logger = self.database.logger
+        return try await self.database.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                UPDATE meetings SET status = 'ended', ended_at = now(), updated_at = now()
+                WHERE id = \(id) AND status = 'active' RETURNING id
+                """,
+                logger: logger
+            ).collect()
+            guard !rows.isEmpty else { return false }
+            try await connection.query(
+                """
+                UPDATE participants SET status = 'left', left_at = now()
+                WHERE meeting_id = \(id) AND status IN ('joining', 'waiting', 'joined')
+                """,
+                logger: logger
+            )
+            return true
+        }
+    }
+
+    // MARK: Members
+
+    func role(meetingId: UUID, userId: UUID) async throws -> MemberRole? {
+        let rows = try await self.database.query(
+            "SELECT role FROM members WHERE meeting_id = \(meetingId) AND user_id = \(userId)"
+        )
+        return try rows.first.map { try Self.role($0.decode(String.self)) }
+    }
+
+    func list(meetingId: UUID) async throws -> [MemberRecord] {
+        let rows = try await self.database.query(
+            """
+            SELECT u.id, u.email, u.display_name, mb.role, mb.created_at
+            FROM members mb JOIN users u ON u.id = mb.user_id
+            WHERE mb.meeting_id = \(meetingId)
+            ORDER BY mb.created_at, u.id
+            """
+        )
+        return try rows.map(Self.decodeMember)
+    }
+
+    func add(meetingId: UUID, userId: UUID, role: MemberRole) async throws -> MemberRecord {
+        do {
+            let rows = try await self.database.query(
+                """
+                WITH added AS (
+                    INSERT INTO members (meeting_id, user_id, role) VALUES (\(meetingId), \(userId), \(role.rawValue))
+                    RETURNING user_id, role, created_at
+                )
+                SELECT u.id, u.email, u.display_name, added.role, added.created_at
+                FROM added JOIN users u ON u.id = added.user_id
+                """
+            )
+            return try Self.decodeMember(rows[0])
+        } catch DatabaseError.uniqueViolation {
+            throw RepositoryError.alreadyMember
+        } catch DatabaseError.foreignKeyViolation {
+            throw RepositoryError.userNotFound
+        }
+    }
+
+    func updateRole(meetingId: UUID, userId: UUID, role: MemberRole) async throws -> MemberRecord? {
+        let rows = try await self.database.query(
+            """
+            WITH changed AS (
+                UPDATE members SET role = \(role.rawValue)
+                WHERE meeting_id = \(meetingId) AND user_id = \(userId)
+                RETURNING user_id, role, created_at
+            )
+            SELECT u.id, u.email, u.display_name, changed.role, changed.created_at
+            FROM changed JOIN users u ON u.id = changed.user_id
+            """
+        )
+        return try rows.first.map(Self.decodeMember)
+    }
+
+    func remove(meetingId: UUID, userId: UUID) async throws -> Bool {
+        let rows = try await self.database.query(
+            "DELETE FROM members WHERE meeting_id = \(meetingId) AND user_id = \(userId) RETURNING user_id"
+        )
+        return !rows.isEmpty
+    }
+
+    // MARK: Decoding
+
+    static func decodeMeeting(_ row: PostgresRow) throws -> MeetingRecord {
+        let (id, code, title, passwordHash, waitingRoom, capacity, status, ownerId, createdAt, endedAt) =
+            try row.decode((UUID, String, String, String?, Bool, Int?, String, UUID, Date, Date?).self)
+        return MeetingRecord(
+            id: id, code: code, title: title, passwordHash: passwordHash, waitingRoom: waitingRoom,
+            capacity: capacity, status: MeetingStatus(rawValue: status) ?? .ended, ownerId: ownerId,
+            createdAt: createdAt, endedAt: endedAt
+        )
+    }
+
+    static func decodeMember(_ row: PostgresRow) throws -> MemberRecord {
+        let (userId, email, name, role, addedAt) = try row.decode((UUID, String, String, String, Date).self)
+        return MemberRecord(userId: userId, email: email, displayName: name, role: try Self.role(role), addedAt: addedAt)
+    }
+
+    static func role(_ raw: String) throws -> MemberRole {
+        guard let role = MemberRole(rawValue: raw) else { throw DatabaseError.query("unknown role \(raw)") }
+        return role
+    }
+}

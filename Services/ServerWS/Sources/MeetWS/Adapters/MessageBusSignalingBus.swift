@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import MeetProtocol
+import MeetRedis
+
+/// ``SignalingBus`` on MeetRedis's ``MessageBus``: room events are `event`
+/// envelopes of type `ws.room-event` on the room channel, instructions for
+/// one socket are `ws.inbox` events on the holding replica's inbox, which
+/// is this replica's ``BusEndpoint`` inbox (so the SFU's later request/reply
+/// traffic shares it).
+public struct MessageBusSignalingBus: SignalingBus {
+    public static let roomEventType = "ws.room-event"
+    public static let inboxType = "ws.inbox"
+
+    let bus: any MessageBus
+    let keys: SignalingKeys
+    let logger: Logger
+
+    public init(bus: any MessageBus, keys: SignalingKeys, logger: Logger) {
+        self.bus = bus
+        self.keys = keys
+        self.logger = logger
+    }
+
+    public func publish(_ message: RoomBusMessage) async throws {
+        try await self.bus.publish(Self.roomEventType, message, to: self.keys.room(message.meetingId))
+    }
+
+    public func send(_ message: InboxBusMessage, toReplica replicaId: String) async throws -> Bool {
+        try await self.bus.publish(Self.inboxType, message, to: self.keys.inbox(replicaId)) > 0
+    }
+
+    public func subscribe(room meetingId: UUID) async throws -> SignalingSubscription<RoomBusMessage> {
+        let subscription = try await self.bus.subscribe(to: self.keys.room(meetingId))
+        return self.decoded(subscription, type: Self.roomEventType, as: RoomBusMessage.self) { subscription.cancel() }
+    }
+
+    /// The inbox is the bus endpoint's own: `replicaId` must be this replica's.
+    public func subscribe(inbox replicaId: String) async throws -> SignalingSubscription<InboxBusMessage> {
+        self.decoded(self.bus.inboxEvents, type: Self.inboxType, as: InboxBusMessage.self) {}
+    }
+
+    /// Decodes bodies of `type`; anything else on the channel (another
+    /// version's message, say) is logged and skipped, never fatal.
+    private func decoded<Messages: AsyncSequence & Sendable, Element: Codable & Sendable>(
+        _ messages: Messages, type: String, as _: Element.Type, cancel: @escaping @Sendable () -> Void
+    ) -> SignalingSubscription<Element> where Messages.Element == BusMessage {
+        let (stream, continuation) = AsyncStream.makeStream(of: Element.self)
+        let logger = self.logger
+        let pump = Task {
+            do {
+                for try await message in messages {
+                    guard message.type == type else { continue }
+                    do {
+                        continuation.yield(try message.decode(Element.self))
+                    } catch {
+                        logger.warning("undecodable bus message", metadata: ["channel": "\(message.channel)"])
+                    }
+                }
+            } catch {}
+            continuation.finish()
+        }
+        return SignalingSubscription(messages: stream) {
+            cancel()
+            pump.cancel()
+            continuation.finish()
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import MeetRedis
+
+/// The Lua scripts behind ``RedisPresenceStore``; each runs atomically in
+/// Redis, which is what makes "whoever removes an entry announces it"
+/// exactly-once across replicas. They take the time from Redis (`TIME`),
+/// so replicas with skewed clocks still agree on what has expired.
+/// Each mirrors the ``PresenceTable`` method of the same name.
+enum RedisPresenceScripts {
+    private static let now = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        """
+
+    /// KEYS: hash, index. ARGV: field, record, member, ttl ms. Returns {previous or '', stored}.
+    static let join = RedisScript(
+        now + """
+
+            local prev = redis.call('HGET', KEYS[1], ARGV[1])
+            local stored = ARGV[2]
+            if prev then
+              local p = cjson.decode(prev)
+              local r = cjson.decode(ARGV[2])
+              r.participant.media = p.participant.media
+              r.participant.handRaised = p.participant.handRaised
+              if p.status == 'joined' then r.status = 'joined' end
+              stored = cjson.encode(r)
+            end
+            redis.call('HSET', KEYS[1], ARGV[1], stored)
+            redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[3])
+            return {prev or '', stored}
+            """)
+
+    /// KEYS: index. ARGV: ttl ms, member... Only existing members are touched (XX).
+    static let heartbeat = RedisScript(
+        now + """
+
+            local args = {}
+            for i = 2, #ARGV do
+              table.insert(args, now + tonumber(ARGV[1]))
+              table.insert(args, ARGV[i])
+            end
+            if #args == 0 then return 0 end
+            return redis.call('ZADD', KEYS[1], 'XX', 'CH', unpack(args))
+            """)
+
+    /// KEYS: hash, index. ARGV: field, connection id, member, grace ms. Returns 1 when applied.
+    static let disconnect = RedisScript(
+        now + """
+
+            local prev = redis.call('HGET', KEYS[1], ARGV[1])
+            if not prev then return 0 end
+            if cjson.decode(prev).connectionId ~= ARGV[2] then return 0 end
+            redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[4]), ARGV[3])
+            return 1
+            """)
+
+    /// KEYS: hash. ARGV: field, connection id, record. Returns 1 when applied.
+    static let replace = RedisScript(
+        """
+        local prev = redis.call('HGET', KEYS[1], ARGV[1])
+        if not prev then return 0 end
+        if cjson.decode(prev).connectionId ~= ARGV[2] then return 0 end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+        return 1
+        """)
+
+    /// KEYS: hash, index. ARGV: field, member. Returns the removed record, or nil.
+    static let remove = RedisScript(
+        """
+        local prev = redis.call('HGET', KEYS[1], ARGV[1])
+        if not prev then return false end
+        redis.call('HDEL', KEYS[1], ARGV[1])
+        redis.call('ZREM', KEYS[2], ARGV[2])
+        return prev
+        """)
+
+    /// KEYS: hash, index. ARGV: meeting id (lower case). Returns the removed records.
+    static let removeAll = RedisScript(
+        """
+        local all = redis.call('HGETALL', KEYS[1])
+        local out = {}
+        for i = 1, #all, 2 do
+          redis.call('ZREM', KEYS[2], ARGV[1] .. '/' .. all[i])
+          table.insert(out, all[i + 1])
+        end
+        redis.call('DEL', KEYS[1])
+        return out
+        """)
+
+    /// KEYS: index. ARGV: hash key prefix, limit. Returns {member, record, ...} of removed entries.
+    static let sweep = RedisScript(
+        now + """
+
+            local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+            local out = {}
+            for _, m in ipairs(members) do
+              redis.call('ZREM', KEYS[1], m)
+              local slash = string.find(m, '/', 1, true)
+              if slash then
+                local h = ARGV[1] .. string.sub(m, 1, slash - 1)
+                local pid = string.sub(m, slash + 1)
+                local rec = redis.call('HGET', h, pid)
+                if rec then
+                  redis.call('HDEL', h, pid)
+                  table.insert(out, m)
+                  table.insert(out, rec)
+                end
+              end
+            end
+            return out
+            """)
+}

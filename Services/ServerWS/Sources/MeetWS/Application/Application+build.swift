@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import MeetCore
+import MeetProtocol
+import MeetRedis
+import ServiceLifecycle
+
+/// Wires meet-ws: Redis (commands and pub/sub), PostgreSQL, the hub, the
+/// presence maintenance service, and one HTTP server that serves the
+/// WebSocket at `/v1/ws` beside `/healthz`, `/readyz` and `/metrics`.
+///
+/// Services start in dependency order (Redis, PostgreSQL, the bus endpoint
+/// with this replica's inbox `ws:{replicaId}`, maintenance, then the server) and stop in reverse; on SIGTERM the maintenance
+/// service closes every socket with 1001 so clients resume elsewhere.
+public func buildApplication(configuration: WSConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    let logger = logger ?? LoggingBootstrap.logger(service: "ws", configuration: configuration.core.logging)
+    if configuration.core.jwt.usesDevelopmentSecret {
+        logger.warning("MEET_JWT_SECRET is not set; using the insecure development secret (MEET_ENV=development)")
+    }
+    let redisConfiguration = try RedisConfiguration(url: configuration.core.redisURL)
+    let redis = RedisClient(configuration: redisConfiguration, logger: logger)
+    let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)
+    let database = Database(configuration: configuration.core.database, logger: logger)
+    let keys = SignalingKeys(prefix: configuration.keyPrefix)
+    let metrics = WSMetrics()
+    let endpoint = BusEndpoint(
+        inbox: keys.inbox(configuration.replicaId),
+        transport: RedisBusTransport(client: redis, subscriber: subscriber),
+        logger: logger
+    )
+    let bus = MessageBusSignalingBus(bus: endpoint, keys: keys, logger: logger)
+    let services = SignalingServices(
+        configuration: configuration,
+        hub: SignalingHub(replicaId: configuration.replicaId, bus: bus, metrics: metrics, logger: logger),
+        bus: bus,
+        presence: RedisPresenceStore(redis: redis, keys: keys),
+        participants: PostgresParticipantStore(database: database),
+        metrics: metrics,
+        logger: logger
+    )
+    let tokens = await TokenService(configuration: configuration.core.jwt)
+
+    let router = Router(context: BasicWebSocketRequestContext.self)
+    router.add(middleware: HTTPMetricsMiddleware())
+    HealthRoutes(redis: redis, database: database).addRoutes(to: router)
+    WebSocketEndpoint(services: services, tokens: tokens).addRoutes(to: router)
+
+    logger.info(
+        "meet-ws starting",
+        metadata: [
+            "replica": "\(configuration.replicaId)", "port": "\(configuration.http.port)",
+            "presence.ttl": "\(configuration.presenceTTL)", "resume.grace": "\(configuration.resumeGrace)",
+        ])
+    return Application(
+        router: router,
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: router,
+            configuration: .init(ws: .init(maxFrameSize: configuration.maxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
+        ),
+        configuration: .init(
+            address: .hostname(configuration.http.host, port: configuration.http.port),
+            serverName: "meet-ws"
+        ),
+        services: [redis, subscriber, database.client, endpoint, PresenceMaintenance(services: services)],
+        logger: logger
+    )
+}
+
+/// `/healthz` (the process answers), `/readyz` (Redis and PostgreSQL
+/// answer), `/metrics` (Prometheus text).
+struct HealthRoutes: Sendable {
+    let redis: RedisClient
+    let database: Database
+
+    func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
+        let exporter = PrometheusExporter(registry: MetricsBootstrap.bootstrap())
+        router.get("healthz") { _, _ in Self.json(HealthResponse(status: "ok"), status: .ok) }
+        router.get("readyz") { _, _ in
+            async let redisUp = (try? await self.redis.send("PING", timeout: .seconds(2))) != nil
+            async let databaseUp = self.database.isReachable()
+            let checks = ["redis": await redisUp ? "ok" : "unavailable", "database": await databaseUp ? "ok" : "unavailable"]
+            let ready = checks.values.allSatisfy { $0 == "ok" }
+            return Self.json(HealthResponse(status: ready ? "ok" : "unavailable", checks: checks),
+                             status: ready ? .ok : .serviceUnavailable)
+        }
+        router.get("metrics") { _, _ in exporter.response() }
+    }
+
+    private static func json(_ body: HealthResponse, status: HTTPResponse.Status) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let bytes = (try? encoder.encode(body)) ?? Data()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import MeetCore
+
+/// Everything meet-ws reads from its environment (see docs/configuration.md).
+public struct WSConfiguration: Sendable {
+    /// Mode, logging, PostgreSQL, Redis, JWT key (shared with meet-api).
+    public var core: CoreConfiguration
+    /// Listen address (`MEET_HTTP_PORT` defaults to 8081 for meet-ws).
+    public var http: HTTPConfiguration
+    /// This replica's id (`MEET_WS_REPLICA_ID`); its bus inbox is `ws:{replicaId}`.
+    public var replicaId: String
+    /// How long a participant's presence lives without a heartbeat
+    /// (`MEET_WS_PRESENCE_TTL_SECONDS`): a dead replica's participants are
+    /// reported `participant-left` within about this long.
+    public var presenceTTL: Duration
+    /// How long a dropped socket may take to come back and resume without
+    /// anyone seeing it leave (`MEET_WS_RESUME_GRACE_SECONDS`).
+    public var resumeGrace: Duration
+    /// How often expired presence is swept (`MEET_WS_SWEEP_INTERVAL_MS`).
+    public var sweepInterval: Duration
+    /// Largest accepted message (`MEET_WS_MAX_MESSAGE_BYTES`); larger closes with 1009.
+    public var maxMessageBytes: Int
+    /// Sustained messages per second per socket (`MEET_WS_RATE_PER_SECOND`).
+    public var ratePerSecond: Int
+    /// Burst allowance above the sustained rate (`MEET_WS_RATE_BURST`).
+    public var rateBurst: Int
+    /// Prefix for every Redis key and channel (`MEET_WS_KEY_PREFIX`, default
+    /// none): lets several independent clusters share one Redis (tests).
+    public var keyPrefix: String
+
+    public init(
+        core: CoreConfiguration,
+        http: HTTPConfiguration = HTTPConfiguration(port: 8081),
+        replicaId: String = WSConfiguration.defaultReplicaId(),
+        presenceTTL: Duration = .seconds(15),
+        resumeGrace: Duration = .seconds(20),
+        sweepInterval: Duration = .seconds(1),
+        maxMessageBytes: Int = 16 * 1024,
+        ratePerSecond: Int = 20,
+        rateBurst: Int = 40,
+        keyPrefix: String = ""
+    ) {
+        self.core = core
+        self.http = http
+        self.replicaId = replicaId
+        self.presenceTTL = presenceTTL
+        self.resumeGrace = resumeGrace
+        self.sweepInterval = sweepInterval
+        self.maxMessageBytes = maxMessageBytes
+        self.ratePerSecond = ratePerSecond
+        self.rateBurst = rateBurst
+        self.keyPrefix = keyPrefix
+    }
+
+    /// Reads every variable; throws on the first one that is missing or malformed.
+    public init(environment: EnvironmentReader) throws(ConfigurationError) {
+        let core = try CoreConfiguration(environment: environment)
+        let replicaId = environment.string("MEET_WS_REPLICA_ID") ?? Self.defaultReplicaId()
+        guard replicaId.utf8.count <= 100, replicaId.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw ConfigurationError(variable: "MEET_WS_REPLICA_ID", message: "must be letters, digits, '-', '_' or '.'")
+        }
+        self.init(
+            core: core,
+            http: try HTTPConfiguration(environment: environment, mode: core.mode, defaultPort: 8081),
+            replicaId: replicaId,
+            presenceTTL: try environment.seconds("MEET_WS_PRESENCE_TTL_SECONDS", default: 15, in: 1...3600),
+            resumeGrace: try environment.seconds("MEET_WS_RESUME_GRACE_SECONDS", default: 20, in: 1...3600),
+            sweepInterval: .milliseconds(try environment.int("MEET_WS_SWEEP_INTERVAL_MS", default: 1000, in: 50...60_000)),
+            maxMessageBytes: try environment.int("MEET_WS_MAX_MESSAGE_BYTES", default: 16 * 1024, in: 1024...(1 << 20)),
+            ratePerSecond: try environment.int("MEET_WS_RATE_PER_SECOND", default: 20, in: 1...10_000),
+            rateBurst: try environment.int("MEET_WS_RATE_BURST", default: 40, in: 1...100_000),
+            keyPrefix: environment.string("MEET_WS_KEY_PREFIX", default: "")
+        )
+    }
+
+    /// `hostname-xxxxxx`: unique per process even when pods share a name.
+    public static func defaultReplicaId() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "ws"
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        let suffix = String((0..<6).map { _ in alphabet.randomElement()! })
+        let clean = host.filter { $0.isLetter || $0.isNumber || $0 == "-" }
+        return "\(clean.isEmpty ? "ws" : clean)-\(suffix)"
+    }
+
+    /// How often this replica refreshes its participants' presence (a third of the TTL).
+    public var heartbeatInterval: Duration { self.presenceTTL / 3 }
+}

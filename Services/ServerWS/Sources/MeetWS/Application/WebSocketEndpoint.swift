@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import MeetCore
+import MeetProtocol
+import NIOCore
+import NIOWebSocket
+
+/// `GET /v1/ws`: authenticates the join token at the upgrade, then runs a
+/// ``Session`` for the socket's lifetime.
+///
+/// A missing, forged or expired token, a kicked or departed participant,
+/// or an ended meeting is refused before the upgrade: the handshake fails
+/// (no 101), so a client never holds a socket it may not use.
+struct WebSocketEndpoint: Sendable {
+    let services: SignalingServices
+    let tokens: TokenService
+
+    func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
+        router.ws("v1/ws") { request, _ in
+            try await self.authorize(request)
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            guard let claims = try? await self.claims(context.request) else {
+                try? await outbound.close(.unknown(CloseCode.unauthorized), reason: "token expired")
+                return
+            }
+            let session = Session(
+                identity: SessionIdentity(claims: claims), services: self.services,
+                writer: WebSocketWriter(outbound: outbound))
+            let mailbox = session.mailbox
+            let maxSize = self.services.configuration.maxMessageBytes
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        for try await message in inbound.messages(maxSize: maxSize) {
+                            switch message {
+                            case .text(let text): mailbox.deliver(.frame(Array(text.utf8)))
+                            case .binary(let buffer): mailbox.deliver(.frame(Array(buffer.readableBytesView)))
+                            }
+                        }
+                        mailbox.deliver(.socketClosed)
+                    } catch {
+                        mailbox.deliver(.tooLarge)
+                        mailbox.deliver(.socketClosed)
+                    }
+                }
+                await session.run()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Throws 401 for a bad token and 403 when the participant may not connect.
+    private func authorize(_ request: Request) async throws {
+        let claims = try await self.claims(request)
+        guard let standing = try await self.services.participants.standing(participantId: claims.participantId),
+            standing.meetingId == claims.meetingId, standing.mayConnect
+        else {
+            throw HTTPError(.forbidden, message: "this join is over (left, kicked, or the meeting ended)")
+        }
+    }
+
+    /// The verified claims of the request's join token (`?token=` or `Authorization: Bearer`).
+    private func claims(_ request: Request) async throws -> JoinTokenClaims {
+        guard let token = Self.token(request) else { throw HTTPError(.unauthorized, message: "a join token is required") }
+        do {
+            return try await self.tokens.verifyJoinToken(token)
+        } catch .expired {
+            throw HTTPError(.unauthorized, message: "the join token has expired")
+        } catch {
+            throw HTTPError(.unauthorized, message: "the join token is invalid")
+        }
+    }
+
+    static func token(_ request: Request) -> String? {
+        if let token = request.uri.queryParameters.get("token"), !token.isEmpty { return token }
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// ``SocketWriter`` over Hummingbird's outbound writer.
+struct WebSocketWriter: SocketWriter {
+    let outbound: WebSocketOutboundWriter
+
+    func send(text: String) async throws {
+        try await self.outbound.write(.text(text))
+    }
+
+    func close(code: UInt16, reason: String) async throws {
+        try await self.outbound.close(.unknown(code), reason: reason)
+    }
+}

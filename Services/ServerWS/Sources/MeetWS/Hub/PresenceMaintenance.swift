@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import MeetProtocol
+import ServiceLifecycle
+
+/// The replica's background work, as one lifecycle service: it listens on
+/// the replica's inbox, refreshes the presence of its sockets every
+/// TTL/3, and sweeps expired presence.
+///
+/// Every replica sweeps the whole index (not just its rooms), so the
+/// participants of a dead replica are reported even in rooms no live
+/// replica holds a socket of, and PostgreSQL is updated for them; the sweep
+/// script pops each expired entry for exactly one caller.
+public struct PresenceMaintenance: Service {
+    let services: SignalingServices
+
+    public init(services: SignalingServices) {
+        self.services = services
+    }
+
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.listenToInbox() }
+            group.addTask { await self.every(self.services.configuration.heartbeatInterval) { try await self.heartbeat() } }
+            group.addTask { await self.every(self.services.configuration.sweepInterval) { try await self.sweep() } }
+            try? await gracefulShutdown()
+            await self.services.hub.shutdownAll()
+            group.cancelAll()
+        }
+    }
+
+    /// Routes what arrives on this replica's inbox `ws:{replicaId}` to its
+    /// sessions; subscribing is retried while the bus is not up yet.
+    private func listenToInbox() async {
+        let logger = self.services.logger
+        while !Task.isCancelled {
+            do {
+                let subscription = try await self.services.bus.subscribe(inbox: self.services.replicaId)
+                await withTaskCancellationHandler {
+                    for await message in subscription.messages {
+                        await self.services.hub.route(inbox: message)
+                    }
+                } onCancel: {
+                    subscription.cancel()
+                }
+                return
+            } catch {
+                logger.warning("inbox subscription failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    private func every(_ interval: Duration, _ work: @Sendable () async throws -> Void) async {
+        while !Task.isCancelled {
+            do {
+                try await work()
+            } catch {
+                self.services.logger.warning("presence maintenance failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    func heartbeat() async throws {
+        let keys = await self.services.hub.roomMembers()
+        guard !keys.isEmpty else { return }
+        try await self.services.presence.heartbeat(keys, ttl: self.services.configuration.presenceTTL)
+    }
+
+    /// Removes expired presence and announces each removal once.
+    func sweep() async throws {
+        let expired = try await self.services.presence.sweep(limit: 500)
+        for (meetingId, record) in expired {
+            self.services.metrics.expired.increment()
+            self.services.logger.info(
+                "presence expired",
+                metadata: ["meeting.id": "\(meetingId)", "participant.id": "\(record.participant.id)",
+                           "replica": "\(record.replicaId)"])
+            try await self.services.announceGone(meetingId: meetingId, record: record, reason: .timeout)
+        }
+    }
+}

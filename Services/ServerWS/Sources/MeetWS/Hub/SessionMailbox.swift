@@ -1,0 +1,33 @@
+import Foundation
+import MeetProtocol
+
+/// What a session's loop processes, one at a time, in arrival order:
+/// its client's frames and what the bus routes to it.
+public enum SessionInput: Sendable {
+    case frame([UInt8])
+    case room(RoomBusMessage)
+    case inbox(InboxBusMessage)
+    /// The client closed the socket, or it broke.
+    case socketClosed
+    /// A message over the size limit arrived; the socket is unusable.
+    case tooLarge
+    /// This replica is shutting down.
+    case shutdown
+}
+
+/// The hub's handle on one session: where to put its input.
+public final class SessionMailbox: Sendable {
+    public let connectionId: UUID
+    public let identity: SessionIdentity
+    private let continuation: AsyncStream<SessionInput>.Continuation
+
+    public init(connectionId: UUID, identity: SessionIdentity, continuation: AsyncStream<SessionInput>.Continuation) {
+        self.connectionId = connectionId
+        self.identity = identity
+        self.continuation = continuation
+    }
+
+    public func deliver(_ input: SessionInput) {
+        self.continuation.yield(input)
+    }
+}

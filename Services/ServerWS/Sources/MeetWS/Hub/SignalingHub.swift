@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import MeetProtocol
+
+/// This replica's switchboard: which sessions it holds, which rooms they
+/// are in, and the bus subscriptions that feed them.
+///
+/// It subscribes to a room's channel when its first local session enters
+/// and drops it after the last leaves, and it routes each bus message to
+/// the mailboxes of the sessions concerned, in the order the bus delivered
+/// them (one pump task per subscription, awaited message by message), which
+/// is what keeps events in order per sender. It decides nothing about the
+/// protocol; sessions do.
+public actor SignalingHub {
+    private struct Room {
+        var members: Set<UUID> = []
+        var ready: Task<SignalingSubscription<RoomBusMessage>, any Error>
+        var subscription: SignalingSubscription<RoomBusMessage>?
+        var pump: Task<Void, Never>?
+    }
+
+    public nonisolated let replicaId: String
+    private let bus: any SignalingBus
+    private let metrics: WSMetrics
+    private let logger: Logger
+    private var sessions: [UUID: SessionMailbox] = [:]
+    private var rooms: [UUID: Room] = [:]
+
+    public init(replicaId: String, bus: any SignalingBus, metrics: WSMetrics, logger: Logger) {
+        self.replicaId = replicaId
+        self.bus = bus
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func attach(_ mailbox: SessionMailbox) {
+        self.sessions[mailbox.connectionId] = mailbox
+    }
+
+    public func detach(_ connectionId: UUID) {
+        self.sessions[connectionId] = nil
+    }
+
+    /// Adds a session to its room, subscribing to the room channel first
+    /// when needed; returns once room events will reach it.
+    public func enterRoom(_ connectionId: UUID, meetingId: UUID) async throws {
+        if self.rooms[meetingId] != nil {
+            self.rooms[meetingId]?.members.insert(connectionId)
+            _ = try await self.rooms[meetingId]?.ready.value
+            return
+        }
+        let bus = self.bus
+        let ready = Task { try await bus.subscribe(room: meetingId) }
+        self.rooms[meetingId] = Room(members: [connectionId], ready: ready)
+        let subscription: SignalingSubscription<RoomBusMessage>
+        do {
+            subscription = try await ready.value
+        } catch {
+            self.rooms[meetingId] = nil
+            throw error
+        }
+        guard self.rooms[meetingId] != nil else {
+            subscription.cancel()  // everyone left while we subscribed
+            return
+        }
+        self.rooms[meetingId]?.subscription = subscription
+        self.rooms[meetingId]?.pump = Task { [weak self] in
+            for await message in subscription.messages {
+                await self?.route(room: message)
+            }
+        }
+    }
+
+    /// Removes a session from its room; the last one out unsubscribes.
+    public func leaveRoom(_ connectionId: UUID, meetingId: UUID) {
+        guard var room = self.rooms[meetingId] else { return }
+        room.members.remove(connectionId)
+        if room.members.isEmpty {
+            room.subscription?.cancel()
+            room.pump?.cancel()
+            self.rooms[meetingId] = nil
+        } else {
+            self.rooms[meetingId] = room
+        }
+    }
+
+    /// Delivers a room event to every local session of that room.
+    public func route(room message: RoomBusMessage) {
+        self.metrics.busLatency(sentAtMs: message.sentAtMs, inbox: false)
+        for connectionId in self.rooms[message.meetingId]?.members ?? [] {
+            self.sessions[connectionId]?.deliver(.room(message))
+        }
+    }
+
+    /// Delivers an inbox message to the participant's local session(s).
+    public func route(inbox message: InboxBusMessage) {
+        self.metrics.busLatency(sentAtMs: message.sentAtMs, inbox: true)
+        for mailbox in self.sessions.values where mailbox.identity.participantId == message.participantId {
+            if let connectionId = message.connectionId, connectionId != mailbox.connectionId { continue }
+            mailbox.deliver(.inbox(message))
+        }
+    }
+
+    /// Presence keys of every local session that is in a room (for the heartbeat).
+    public func roomMembers() -> [PresenceKey] {
+        self.rooms.values.flatMap { room in
+            room.members.compactMap { self.sessions[$0]?.identity.presenceKey }
+        }
+    }
+
+    /// Asks every session to close (graceful shutdown); clients reconnect
+    /// elsewhere and resume within the grace period.
+    public func shutdownAll() {
+        for mailbox in self.sessions.values { mailbox.deliver(.shutdown) }
+    }
+
+    public var sessionCount: Int { self.sessions.count }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import MeetProtocol
+
+/// Everything a session and the background jobs use, wired once by
+/// ``buildApplication(configuration:logger:)`` (or by a test with in-memory
+/// adapters).
+public struct SignalingServices: Sendable {
+    public let configuration: WSConfiguration
+    public let hub: SignalingHub
+    public let bus: any SignalingBus
+    public let presence: any PresenceStore
+    public let participants: any ParticipantStore
+    public let metrics: WSMetrics
+    public let logger: Logger
+
+    public init(
+        configuration: WSConfiguration, hub: SignalingHub, bus: any SignalingBus, presence: any PresenceStore,
+        participants: any ParticipantStore, metrics: WSMetrics, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.hub = hub
+        self.bus = bus
+        self.presence = presence
+        self.participants = participants
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public var replicaId: String { self.configuration.replicaId }
+
+    /// Publishes a server message to a room's channel.
+    public func publish(
+        _ message: ServerMessage, meetingId: UUID, audience: RoomAudience, exclude: UUID? = nil
+    ) async throws {
+        try await self.bus.publish(
+            RoomBusMessage(
+                meetingId: meetingId, origin: self.replicaId, sentAtMs: WSMetrics.nowMs(), audience: audience,
+                exclude: exclude, type: message.type, frame: SignalingCodec.encode(ServerEnvelope(message))
+            )
+        )
+    }
+
+    /// Sends an instruction to the replica holding `record`'s socket.
+    public func instruct(
+        _ action: InboxAction, record: PresenceRecord, connectionId: UUID? = nil, by: UUID? = nil,
+        reason: String? = nil, message: ServerMessage? = nil
+    ) async throws {
+        try await self.bus.send(
+            InboxBusMessage(
+                participantId: record.participant.id, connectionId: connectionId, origin: self.replicaId,
+                sentAtMs: WSMetrics.nowMs(), action: action, by: by, reason: reason,
+                frame: message.map { SignalingCodec.encode(ServerEnvelope($0)) }
+            ),
+            toReplica: record.replicaId
+        )
+    }
+
+    /// Announces that `record` is gone (exactly once: only the caller that
+    /// removed it from presence calls this) and records it in PostgreSQL.
+    public func announceGone(meetingId: UUID, record: PresenceRecord, reason: LeaveReason, by: UUID? = nil) async throws {
+        let id = record.participant.id
+        switch record.status {
+        case .joined:
+            try await self.publish(
+                .participantLeft(ParticipantLeft(participantId: id, reason: reason)), meetingId: meetingId,
+                audience: .participants, exclude: id)
+        case .waiting:
+            let outcome: AdmissionOutcome = reason == .kicked ? .denied : .left
+            try await self.publish(
+                .admissionResolved(AdmissionResolved(participantId: id, outcome: outcome, by: by)),
+                meetingId: meetingId, audience: .hosts)
+        }
+        try await self.participants.markGone(participantId: id, status: reason == .kicked ? .kicked : .left)
+    }
+
+    /// The room as `identity` should see it.
+    public func snapshot(for identity: SessionIdentity, resumed: Bool) async throws -> RoomSnapshot {
+        let records = try await self.presence.list(meetingId: identity.meetingId)
+        return RoomSnapshot(
+            meetingId: identity.meetingId, meetingCode: identity.meetingCode, you: identity.participantId,
+            role: identity.role, resumed: resumed,
+            participants: records.filter { $0.status == .joined }.map(\.participant),
+            waiting: identity.isHost ? records.filter { $0.status == .waiting }.map(\.participant) : []
+        )
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Metrics
+import MeetProtocol
+import NIOConcurrencyHelpers
+
+/// meet-ws's metrics, with handles created once (swift-metrics lookups lock
+/// and allocate; a cached handle does neither).
+///
+/// - `meet_ws_sockets_open` (gauge): sockets currently open on this replica;
+/// - `meet_ws_messages_in_total{type}` / `meet_ws_messages_out_total{type}`:
+///   frames by message type (`invalid` for undecodable input); the type set
+///   is fixed, so cardinality is bounded;
+/// - `meet_ws_bus_latency_seconds{channel}` (histogram): publish-to-receive
+///   time of bus messages (`room` or `inbox`), from the publisher's timestamp;
+/// - `meet_ws_presence_expired_total`: participants removed by the sweep.
+public final class WSMetrics: Sendable {
+    private let socketsGauge = Gauge(label: "meet_ws_sockets_open")
+    private let sockets = NIOLockedValueBox(0)
+    private let inbound: [String: Counter]
+    private let outbound: [String: Counter]
+    private let roomLatency = Timer(label: "meet_ws_bus_latency_seconds", dimensions: [("channel", "room")], preferredDisplayUnit: .seconds)
+    private let inboxLatency = Timer(label: "meet_ws_bus_latency_seconds", dimensions: [("channel", "inbox")], preferredDisplayUnit: .seconds)
+    public let expired = Counter(label: "meet_ws_presence_expired_total")
+
+    public init() {
+        var inbound: [String: Counter] = [:]
+        for type in ClientMessage.allTypes + ["invalid"] {
+            inbound[type] = Counter(label: "meet_ws_messages_in_total", dimensions: [("type", type)])
+        }
+        var outbound: [String: Counter] = [:]
+        for type in ServerMessage.allTypes {
+            outbound[type] = Counter(label: "meet_ws_messages_out_total", dimensions: [("type", type)])
+        }
+        self.inbound = inbound
+        self.outbound = outbound
+        self.socketsGauge.record(0)
+    }
+
+    public func socketOpened() { self.adjustSockets(by: 1) }
+    public func socketClosed() { self.adjustSockets(by: -1) }
+
+    private func adjustSockets(by delta: Int) {
+        let value = self.sockets.withLockedValue { count in
+            count += delta
+            return count
+        }
+        self.socketsGauge.record(value)
+    }
+
+    public func received(type: String?) {
+        (type.flatMap { self.inbound[$0] } ?? self.inbound["invalid"])?.increment()
+    }
+
+    public func sent(type: String) {
+        self.outbound[type]?.increment()
+    }
+
+    /// Records how long a bus message took, from the publisher's clock.
+    public func busLatency(sentAtMs: Int64, inbox: Bool) {
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        let elapsed = max(0, nowMs - sentAtMs)
+        (inbox ? self.inboxLatency : self.roomLatency).recordMilliseconds(elapsed)
+    }
+
+    /// Milliseconds since 1970, the bus timestamp format.
+    public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}

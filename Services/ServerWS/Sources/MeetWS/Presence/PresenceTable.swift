@@ -1,0 +1,131 @@
+import Foundation
+import MeetProtocol
+
+/// Presence rules as a plain value with the time passed in: the reference
+/// the Redis Lua scripts implement, and the engine of
+/// ``InMemoryPresenceStore``. Times are milliseconds on one clock (Redis's
+/// `TIME` in production, a test clock in tests).
+public struct PresenceTable: Sendable {
+    struct Entry: Sendable {
+        var record: PresenceRecord
+        var expiresAtMs: Int64
+    }
+
+    private var rooms: [UUID: [UUID: Entry]] = [:]
+
+    public init() {}
+
+    /// The state a resumed entry keeps from the one it replaces.
+    public static func merge(new: PresenceRecord, previous: PresenceRecord?) -> PresenceRecord {
+        guard let previous else { return new }
+        var merged = new
+        merged.participant.media = previous.participant.media
+        merged.participant.handRaised = previous.participant.handRaised
+        if previous.status == .joined { merged.status = .joined }
+        return merged
+    }
+
+    public mutating func join(meetingId: UUID, record: PresenceRecord, ttlMs: Int64, nowMs: Int64) -> PresenceJoin {
+        let previous = self.rooms[meetingId]?[record.participant.id]?.record
+        let stored = Self.merge(new: record, previous: previous)
+        self.rooms[meetingId, default: [:]][record.participant.id] = Entry(record: stored, expiresAtMs: nowMs + ttlMs)
+        return PresenceJoin(previous: previous, stored: stored)
+    }
+
+    public mutating func heartbeat(_ keys: [PresenceKey], ttlMs: Int64, nowMs: Int64) {
+        for key in keys where self.rooms[key.meetingId]?[key.participantId] != nil {
+            self.rooms[key.meetingId]?[key.participantId]?.expiresAtMs = nowMs + ttlMs
+        }
+    }
+
+    public mutating func disconnect(_ key: PresenceKey, connectionId: UUID, graceMs: Int64, nowMs: Int64) -> Bool {
+        guard let entry = self.rooms[key.meetingId]?[key.participantId], entry.record.connectionId == connectionId else {
+            return false
+        }
+        self.rooms[key.meetingId]?[key.participantId]?.expiresAtMs = nowMs + graceMs
+        return true
+    }
+
+    public mutating func replace(meetingId: UUID, record: PresenceRecord) -> Bool {
+        guard let entry = self.rooms[meetingId]?[record.participant.id],
+            entry.record.connectionId == record.connectionId
+        else { return false }
+        self.rooms[meetingId]?[record.participant.id]?.record = record
+        return true
+    }
+
+    public mutating func remove(_ key: PresenceKey) -> PresenceRecord? {
+        guard let entry = self.rooms[key.meetingId]?.removeValue(forKey: key.participantId) else { return nil }
+        if self.rooms[key.meetingId]?.isEmpty == true { self.rooms[key.meetingId] = nil }
+        return entry.record
+    }
+
+    public mutating func removeAll(meetingId: UUID) -> [PresenceRecord] {
+        let removed = self.rooms.removeValue(forKey: meetingId) ?? [:]
+        return removed.values.map(\.record).sorted { $0.participant.id.uuidString < $1.participant.id.uuidString }
+    }
+
+    public func get(_ key: PresenceKey) -> PresenceRecord? {
+        self.rooms[key.meetingId]?[key.participantId]?.record
+    }
+
+    public func list(meetingId: UUID) -> [PresenceRecord] {
+        (self.rooms[meetingId] ?? [:]).values.map(\.record)
+            .sorted { $0.participant.id.uuidString < $1.participant.id.uuidString }
+    }
+
+    /// Removes entries whose expiry is at or before `nowMs`.
+    public mutating func sweep(nowMs: Int64, limit: Int) -> [(meetingId: UUID, record: PresenceRecord)] {
+        var expired: [(meetingId: UUID, record: PresenceRecord)] = []
+        for (meetingId, entries) in self.rooms {
+            for (participantId, entry) in entries where entry.expiresAtMs <= nowMs && expired.count < limit {
+                expired.append((meetingId, entry.record))
+                _ = self.remove(PresenceKey(meetingId: meetingId, participantId: participantId))
+            }
+        }
+        return expired
+    }
+}
+
+/// ``PresenceStore`` in one process, on ``PresenceTable``, with an injected clock.
+public actor InMemoryPresenceStore: PresenceStore {
+    private var table = PresenceTable()
+    private let nowMs: @Sendable () -> Int64
+
+    public init(nowMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+        self.nowMs = nowMs
+    }
+
+    public func join(meetingId: UUID, record: PresenceRecord, ttl: Duration) -> PresenceJoin {
+        self.table.join(meetingId: meetingId, record: record, ttlMs: ttl.milliseconds, nowMs: self.nowMs())
+    }
+
+    public func heartbeat(_ entries: [PresenceKey], ttl: Duration) {
+        self.table.heartbeat(entries, ttlMs: ttl.milliseconds, nowMs: self.nowMs())
+    }
+
+    public func disconnect(_ key: PresenceKey, connectionId: UUID, grace: Duration) -> Bool {
+        self.table.disconnect(key, connectionId: connectionId, graceMs: grace.milliseconds, nowMs: self.nowMs())
+    }
+
+    public func replace(meetingId: UUID, record: PresenceRecord) -> Bool {
+        self.table.replace(meetingId: meetingId, record: record)
+    }
+
+    public func remove(_ key: PresenceKey) -> PresenceRecord? { self.table.remove(key) }
+    public func removeAll(meetingId: UUID) -> [PresenceRecord] { self.table.removeAll(meetingId: meetingId) }
+    public func get(_ key: PresenceKey) -> PresenceRecord? { self.table.get(key) }
+    public func list(meetingId: UUID) -> [PresenceRecord] { self.table.list(meetingId: meetingId) }
+
+    public func sweep(limit: Int) -> [(meetingId: UUID, record: PresenceRecord)] {
+        self.table.sweep(nowMs: self.nowMs(), limit: limit)
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds (at least 1), as Redis `PX` and the presence scores use.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = self.components
+        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import MeetProtocol
+
+extension Session {
+    /// A room event: forward it if this socket is in its audience; a
+    /// `meeting-ended` also closes the socket.
+    func handle(room message: RoomBusMessage) async {
+        guard self.machine.accepts(audience: message.audience, exclude: message.exclude) else { return }
+        await self.send(text: message.frame, type: message.type)
+        if message.type == "meeting-ended" {
+            await self.end(code: CloseCode.meetingEnded, reason: "meeting ended", settled: true)
+        }
+    }
+
+    /// An instruction from another replica (or this one) about this socket.
+    func handle(inbox message: InboxBusMessage) async {
+        switch message.action {
+        case .deliver:
+            guard self.machine.state == .joined, let frame = message.frame else { return }
+            await self.send(text: frame, type: Self.type(of: frame))
+        case .kick:
+            await self.reply(nil, .kicked(Removal(by: message.by, reason: message.reason)))
+            await self.end(code: CloseCode.kicked, reason: "kicked", settled: true)
+        case .deny:
+            await self.reply(nil, .denied(Removal(by: message.by, reason: message.reason)))
+            await self.end(code: CloseCode.denied, reason: "denied", settled: true)
+        case .admit:
+            await self.admitted()
+        case .replace:
+            guard message.connectionId == self.connectionId else { return }
+            await self.reply(nil, .sessionReplaced(EmptyData()))
+            await self.end(code: CloseCode.replaced, reason: "replaced by a newer connection", settled: true)
+        case .end:
+            await self.reply(nil, .meetingEnded(Removal(by: message.by)))
+            await self.end(code: CloseCode.meetingEnded, reason: "meeting ended", settled: true)
+        }
+    }
+
+    /// The `type` of an encoded frame, for the metrics label.
+    private static func type(of frame: String) -> String {
+        (try? SignalingCodec.decodeServer(Data(frame.utf8)).message.type) ?? "error"
+    }
+}

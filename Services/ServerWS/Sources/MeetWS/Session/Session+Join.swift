@@ -1,0 +1,90 @@
+import Foundation
+import MeetProtocol
+
+extension Session {
+    /// `join`: enter the room (or its waiting room), or resume a seat kept
+    /// from a dropped socket, in which case nobody else hears of it.
+    func join(_ id: String?) async {
+        let identity = self.identity
+        do {
+            guard let standing = try await self.services.participants.standing(participantId: identity.participantId),
+                standing.meetingId == identity.meetingId
+            else {
+                await self.fail(id, .forbidden, "this participant does not exist")
+                return await self.end(code: CloseCode.forbidden, reason: "unknown participant", settled: true)
+            }
+            guard standing.mayConnect else {
+                let ended = standing.meetingStatus == .ended
+                await self.fail(id, ended ? .meetingEnded : .forbidden, ended ? "the meeting has ended" : "this join is over")
+                return await self.end(code: CloseCode.forbidden, reason: "not allowed", settled: true)
+            }
+            try await self.services.hub.enterRoom(self.connectionId, meetingId: identity.meetingId)
+            var record = self.record
+            record.status = standing.status == .waiting ? .waiting : .joined
+            let outcome = try await self.services.presence.join(
+                meetingId: identity.meetingId, record: record, ttl: self.services.configuration.presenceTTL)
+            self.record = outcome.stored
+            let resumed = outcome.previous != nil
+            if let previous = outcome.previous, previous.connectionId != self.connectionId {
+                // Close the old socket if it is somehow still open (two tabs, a half-open TCP).
+                try await self.services.instruct(.replace, record: previous, connectionId: previous.connectionId)
+            }
+            let waiting = outcome.stored.status == .waiting
+            try await self.services.participants.markConnected(
+                participantId: identity.participantId, status: waiting ? .waiting : .joined,
+                replicaId: self.services.replicaId)
+            self.machine.joined(waiting: waiting)
+            self.logger.info("joined", metadata: ["resumed": "\(resumed)", "waiting": "\(waiting)"])
+            if waiting {
+                await self.reply(id, .waiting(WaitingData(meetingId: identity.meetingId, participantId: identity.participantId)))
+                if !resumed {
+                    try await self.services.publish(
+                        .admissionRequest(ParticipantEvent(participant: outcome.stored.participant)),
+                        meetingId: identity.meetingId, audience: .hosts)
+                }
+            } else {
+                await self.reply(id, .joined(try await self.services.snapshot(for: identity, resumed: resumed)))
+                if !resumed {
+                    try await self.services.publish(
+                        .participantJoined(ParticipantEvent(participant: outcome.stored.participant)),
+                        meetingId: identity.meetingId, audience: .participants, exclude: identity.participantId)
+                }
+            }
+        } catch {
+            self.logger.warning("join failed", metadata: ["error": "\(error)"])
+            self.machine.joinFailed()
+            await self.services.hub.leaveRoom(self.connectionId, meetingId: identity.meetingId)
+            await self.fail(id, .unavailable, "could not join right now; retry")
+        }
+    }
+
+    /// `leave`: give the seat up now (no grace) and close.
+    func leave(_ id: String?) async {
+        let identity = self.identity
+        do {
+            if self.machine.isInRoom, let removed = try await self.services.presence.remove(identity.presenceKey) {
+                try await self.services.announceGone(meetingId: identity.meetingId, record: removed, reason: .left)
+            } else {
+                try await self.services.participants.markGone(participantId: identity.participantId, status: .left)
+            }
+            await self.reply(id, .ack(AckData()))
+            await self.end(code: CloseCode.normal, reason: "left", settled: true)
+        } catch {
+            self.logger.warning("leave failed", metadata: ["error": "\(error)"])
+            await self.fail(id, .unavailable, "could not leave right now; retry")
+        }
+    }
+
+    /// A host admitted this waiting participant: presence and PostgreSQL
+    /// are already updated by the host's replica; show the room.
+    func admitted() async {
+        guard self.machine.admitted() else { return }
+        self.record.status = .joined
+        do {
+            await self.reply(nil, .admitted(try await self.services.snapshot(for: self.identity, resumed: false)))
+        } catch {
+            self.logger.warning("snapshot after admission failed", metadata: ["error": "\(error)"])
+            await self.end(code: CloseCode.goingAway, reason: "retry", settled: false)
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import MeetProtocol
+
+/// One socket's life: a loop over its mailbox that asks ``SessionMachine``
+/// what each input means and carries it out against presence, the bus and
+/// PostgreSQL. Everything for one socket happens in this one task, in
+/// order, so a session never races itself.
+public final class Session {
+    let services: SignalingServices
+    let writer: any SocketWriter
+    let connectionId = UUID()
+    var machine: SessionMachine
+    /// This session's presence record (its media and hand live here).
+    var record: PresenceRecord
+    var logger: Logger
+    private let stream: AsyncStream<SessionInput>
+    public let mailbox: SessionMailbox
+    /// Set when the session ended for a reason that already settled presence
+    /// (leave, kick, deny, end, replace); a plain drop keeps it for a resume.
+    var presenceSettled = false
+
+    public init(identity: SessionIdentity, services: SignalingServices, writer: any SocketWriter) {
+        self.services = services
+        self.writer = writer
+        let configuration = services.configuration
+        self.machine = SessionMachine(
+            identity: identity, ratePerSecond: configuration.ratePerSecond, burst: configuration.rateBurst,
+            now: .now)
+        self.record = PresenceRecord(
+            participant: identity.participant, status: .joined, replicaId: services.replicaId,
+            connectionId: self.connectionId)
+        var logger = services.logger
+        logger[metadataKey: "meeting.id"] = "\(identity.meetingId)"
+        logger[metadataKey: "participant.id"] = "\(identity.participantId)"
+        logger[metadataKey: "connection.id"] = "\(self.connectionId)"
+        logger[metadataKey: "replica"] = "\(services.replicaId)"
+        self.logger = logger
+        let (stream, continuation) = AsyncStream.makeStream(of: SessionInput.self)
+        self.stream = stream
+        self.mailbox = SessionMailbox(connectionId: self.connectionId, identity: identity, continuation: continuation)
+    }
+
+    var identity: SessionIdentity { self.machine.identity }
+
+    /// Runs until the session ends; returns after cleaning up.
+    public func run() async {
+        await self.services.hub.attach(self.mailbox)
+        self.services.metrics.socketOpened()
+        self.logger.debug("socket open")
+        for await input in self.stream {
+            await self.handle(input)
+            if self.machine.state == .closed { break }
+        }
+        await self.cleanup()
+    }
+
+    private func handle(_ input: SessionInput) async {
+        switch input {
+        case .frame(let bytes):
+            switch self.machine.receive(bytes, now: .now) {
+            case .reply(let envelope):
+                self.services.metrics.received(type: nil)
+                await self.send(envelope)
+            case .execute(let envelope):
+                self.services.metrics.received(type: envelope.message.type)
+                await self.execute(envelope)
+            case .ignore:
+                break
+            }
+        case .room(let message):
+            await self.handle(room: message)
+        case .inbox(let message):
+            await self.handle(inbox: message)
+        case .socketClosed:
+            _ = self.machine.close()
+        case .tooLarge:
+            await self.send(ServerEnvelope(.error(SignalingError(.payloadTooLarge, "message over the size limit"))))
+            await self.end(code: CloseCode.tooLarge, reason: "message too large", settled: false)
+        case .shutdown:
+            await self.end(code: CloseCode.goingAway, reason: "server shutting down; reconnect", settled: false)
+        }
+    }
+
+    /// Sends one frame; a failed write means the socket is gone.
+    func send(_ envelope: ServerEnvelope) async {
+        await self.send(text: SignalingCodec.encode(envelope), type: envelope.message.type)
+    }
+
+    func send(text: String, type: String) async {
+        guard self.machine.state != .closed else { return }
+        do {
+            try await self.writer.send(text: text)
+            self.services.metrics.sent(type: type)
+        } catch {
+            _ = self.machine.close()
+        }
+    }
+
+    func reply(_ id: String?, _ message: ServerMessage) async {
+        await self.send(ServerEnvelope(id: id, message))
+    }
+
+    func fail(_ id: String?, _ code: SignalingErrorCode, _ message: String) async {
+        await self.send(ServerEnvelope(id: id, .error(SignalingError(code, message))))
+    }
+
+    /// Closes the socket. `settled` says presence needs no further care.
+    func end(code: UInt16, reason: String, settled: Bool) async {
+        self.presenceSettled = self.presenceSettled || settled
+        guard self.machine.state != .closed else { return }
+        let wasInRoom = self.machine.isInRoom
+        _ = self.machine.close()
+        if !wasInRoom { self.presenceSettled = true }
+        try? await self.writer.close(code: code, reason: reason)
+    }
+
+    private func cleanup() async {
+        await self.services.hub.leaveRoom(self.connectionId, meetingId: self.identity.meetingId)
+        await self.services.hub.detach(self.connectionId)
+        self.services.metrics.socketClosed()
+        guard !self.presenceSettled else {
+            self.logger.debug("socket closed")
+            return
+        }
+        // A drop, not a leave: keep the seat for the resume grace period.
+        do {
+            try await self.services.presence.disconnect(
+                self.identity.presenceKey, connectionId: self.connectionId, grace: self.services.configuration.resumeGrace)
+            self.logger.info("socket dropped; presence kept for resume")
+        } catch {
+            self.logger.warning("could not start the resume grace", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import MeetProtocol
+
+/// Who a socket speaks for: the verified join token's claims, fixed for
+/// the socket's lifetime. A token for meeting A can only ever act in A,
+/// because every room operation is keyed by this identity's meeting.
+public struct SessionIdentity: Sendable, Equatable {
+    public var meetingId: UUID
+    public var meetingCode: String
+    public var participantId: UUID
+    public var role: MemberRole
+    public var displayName: String
+    public var userId: UUID?
+
+    public init(
+        meetingId: UUID, meetingCode: String, participantId: UUID, role: MemberRole, displayName: String, userId: UUID?
+    ) {
+        self.meetingId = meetingId
+        self.meetingCode = meetingCode
+        self.participantId = participantId
+        self.role = role
+        self.displayName = displayName
+        self.userId = userId
+    }
+
+    public init(claims: JoinTokenClaims) {
+        self.init(
+            meetingId: claims.meetingId, meetingCode: claims.meetingCode, participantId: claims.participantId,
+            role: claims.role, displayName: claims.displayName, userId: claims.userId
+        )
+    }
+
+    /// Owner and host may mute, kick, admit and deny.
+    public var isHost: Bool { self.role.canManage }
+
+    /// The participant as others see it, with media off and hand down.
+    public var participant: ParticipantInfo {
+        ParticipantInfo(
+            id: self.participantId, displayName: self.displayName, role: self.role, userId: self.userId,
+            guest: self.userId == nil
+        )
+    }
+
+    public var presenceKey: PresenceKey { PresenceKey(meetingId: self.meetingId, participantId: self.participantId) }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import MeetProtocol
+
+/// The rules of one socket, sans I/O: which messages are allowed in which
+/// state and role, the rate limit, and which room events reach it.
+///
+/// ``Session`` feeds it frames and outcomes and executes what it decides;
+/// the machine never touches a socket, Redis or the database, so every
+/// rule is unit-tested with a fake clock.
+///
+/// ```
+///  connected ──join──► joining ──► joined ◄──admit── waiting
+///                         └──────────────────────────►┘
+///  any ──leave / kicked / denied / ended / replaced / socket closed──► closed
+/// ```
+public struct SessionMachine: Sendable {
+    public enum State: Sendable, Equatable {
+        /// Socket open, `join` not sent yet.
+        case connected
+        /// `join` is being executed.
+        case joining
+        /// In the waiting room.
+        case waiting
+        /// In the room.
+        case joined
+        /// Done; nothing more is sent or executed.
+        case closed
+    }
+
+    /// What to do with one inbound frame.
+    public enum Decision: Sendable, Equatable {
+        /// Answer right away (an error, or `pong`); nothing else happens.
+        case reply(ServerEnvelope)
+        /// Execute the request (it passed every check).
+        case execute(ClientEnvelope)
+        /// Drop silently (the session is closing).
+        case ignore
+    }
+
+    public let identity: SessionIdentity
+    public private(set) var state: State = .connected
+    private var bucket: TokenBucket
+
+    public init(identity: SessionIdentity, ratePerSecond: Int, burst: Int, now: ContinuousClock.Instant) {
+        self.identity = identity
+        self.bucket = TokenBucket(ratePerSecond: ratePerSecond, burst: burst, now: now)
+    }
+
+    /// Decides what to do with one text frame.
+    public mutating func receive(_ frame: some DataProtocol, now: ContinuousClock.Instant) -> Decision {
+        guard self.state != .closed else { return .ignore }
+        let envelope: ClientEnvelope
+        do {
+            envelope = try SignalingCodec.decodeClient(frame)
+        } catch {
+            // Bad frames count against the rate too, so garbage cannot flood us.
+            _ = self.bucket.take(now: now)
+            return .reply(ServerEnvelope(id: error.id, .error(error.error)))
+        }
+        guard self.bucket.take(now: now) else {
+            return Self.error(envelope.id, .rateLimited, "too many messages; slow down")
+        }
+        return self.check(envelope)
+    }
+
+    private mutating func check(_ envelope: ClientEnvelope) -> Decision {
+        let id = envelope.id
+        switch envelope.message {
+        case .ping(let data):
+            return .reply(ServerEnvelope(id: id, .pong(data)))
+        case .publish, .subscribe:
+            return Self.error(id, .notSupported, "\(envelope.message.type) arrives with media support")
+        case .leave:
+            return .execute(envelope)
+        case .join:
+            switch self.state {
+            case .connected:
+                self.state = .joining
+                return .execute(envelope)
+            case .joining, .waiting, .joined:
+                return Self.error(id, .alreadyJoined, "this socket has already sent join")
+            case .closed:
+                return .ignore
+            }
+        default:
+            break
+        }
+        switch self.state {
+        case .connected, .joining:
+            return Self.error(id, .notJoined, "send join first")
+        case .waiting:
+            return Self.error(id, .waiting, "waiting for a host to admit you")
+        case .closed:
+            return .ignore
+        case .joined:
+            break
+        }
+        if envelope.message.requiresHost, !self.identity.isHost {
+            return Self.error(id, .forbidden, "only hosts may \(envelope.message.type)")
+        }
+        switch envelope.message {
+        case .endMeeting where self.identity.role != .owner:
+            return Self.error(id, .forbidden, "only the owner may end the meeting")
+        case .chat(let chat):
+            let trimmed = chat.body.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty, chat.body.count <= ChatSend.maxLength else {
+                return Self.error(id, .invalidData, "chat body must be 1 to \(ChatSend.maxLength) characters")
+            }
+        case .mute(let command) where command.participantId == self.identity.participantId:
+            return Self.error(id, .invalidData, "cannot target yourself")
+        case .kick(let command) where command.participantId == self.identity.participantId:
+            return Self.error(id, .invalidData, "cannot target yourself")
+        default:
+            break
+        }
+        return .execute(envelope)
+    }
+
+    /// `join` finished: in the room, or in the waiting room.
+    public mutating func joined(waiting: Bool) {
+        guard self.state == .joining || self.state == .waiting else { return }
+        self.state = waiting ? .waiting : .joined
+    }
+
+    /// `join` failed; the client may try again.
+    public mutating func joinFailed() {
+        if self.state == .joining { self.state = .connected }
+    }
+
+    /// A host admitted this waiting participant. False when not waiting.
+    public mutating func admitted() -> Bool {
+        guard self.state == .waiting else { return false }
+        self.state = .joined
+        return true
+    }
+
+    /// The session ends; returns false when it already had.
+    public mutating func close() -> Bool {
+        guard self.state != .closed else { return false }
+        self.state = .closed
+        return true
+    }
+
+    /// Whether a room event goes to this socket.
+    public func accepts(audience: RoomAudience, exclude: UUID?) -> Bool {
+        if exclude == self.identity.participantId { return false }
+        switch (self.state, audience) {
+        case (.joined, .everyone), (.joined, .participants), (.waiting, .everyone): return true
+        case (.joined, .hosts): return self.identity.isHost
+        default: return false
+        }
+    }
+
+    /// Whether presence should be kept for a resume when the socket drops.
+    public var isInRoom: Bool { self.state == .joined || self.state == .waiting }
+
+    private static func error(_ id: String?, _ code: SignalingErrorCode, _ message: String) -> Decision {
+        .reply(ServerEnvelope(id: id, .error(SignalingError(code, message))))
+    }
+}

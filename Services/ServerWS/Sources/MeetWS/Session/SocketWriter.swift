@@ -1,0 +1,20 @@
+/// The outbound half of a socket, as a session sees it (a port, so the
+/// session logic does not depend on the WebSocket library).
+public protocol SocketWriter: Sendable {
+    func send(text: String) async throws
+    /// Sends a close frame with `code` (1000–4999) and `reason`.
+    func close(code: UInt16, reason: String) async throws
+}
+
+/// Close codes meet-ws uses (4000–4999 are for applications, RFC 6455 §7.4.2).
+public enum CloseCode {
+    public static let normal: UInt16 = 1000
+    public static let goingAway: UInt16 = 1001
+    public static let tooLarge: UInt16 = 1009
+    public static let kicked: UInt16 = 4001
+    public static let replaced: UInt16 = 4002
+    public static let denied: UInt16 = 4003
+    public static let meetingEnded: UInt16 = 4004
+    public static let unauthorized: UInt16 = 4401
+    public static let forbidden: UInt16 = 4403
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import MeetCore
+import MeetProtocol
+import Testing
+@testable import MeetAPI
+
+@Suite("Health, readiness, metrics, unknown routes, database outage")
+struct OperationalTests {
+    @Test("healthz and readyz answer ok with a reachable database")
+    func health() async throws {
+        try await TestApp.run { api in
+            let health = try await api.send(.get, "/healthz")
+            #expect(health.status == .ok)
+            #expect(try health.decode(HealthResponse.self).status == "ok")
+            let ready = try await api.send(.get, "/readyz")
+            #expect(ready.status == .ok)
+            #expect(try ready.decode(HealthResponse.self).checks == ["database": "ok"])
+        }
+    }
+
+    @Test("metrics count requests by route template and status")
+    func metrics() async throws {
+        try await TestApp.run { api in
+            let auth = try await api.register()
+            let meeting = try await api.createMeeting(token: auth.accessToken)
+            _ = try await api.send(.get, "/v1/meetings/\(meeting.code)", token: auth.accessToken)
+            _ = try await api.send(.get, "/v1/meetings/zzz-zzzz-zzz", token: auth.accessToken)
+            _ = try await api.send(.get, "/no/such/route")
+            let response = try await api.send(.get, "/metrics")
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let text = response.text
+            #expect(text.contains(#"meet_http_requests_total{route="/v1/meetings/{code}",method="GET",status="200"}"#))
+            #expect(text.contains(#"meet_http_requests_total{route="/v1/meetings/{code}",method="GET",status="404"}"#))
+            #expect(text.contains(#"meet_http_requests_total{route="unmatched",method="GET",status="404"}"#))
+            #expect(text.contains(#"meet_http_request_duration_seconds_bucket{route="/v1/auth/register",method="POST",status="201""#))
+            #expect(!text.contains(meeting.code), "raw paths must not become labels")
+        }
+    }
+
+    @Test("unknown routes and methods are JSON 404s")
+    func unknownRoutes() async throws {
+        try await TestApp.run { api in
+            (try await api.send(.get, "/nope")).expectError(.notFound, .notFound)
+            (try await api.send(.put, "/v1/users/me", raw: "{}")).expectError(.notFound, .notFound)
+            (try await api.send(.get, "/v1/auth/login")).expectError(.notFound, .notFound)
+        }
+    }
+
+    @Test("a database outage answers 503 database_unavailable quickly, and healthz stays up")
+    func outage() async throws {
+        try await TestApp.run({
+            $0.migrateOnStart = false
+            $0.core.database = try! DatabaseConfiguration(
+                url: "postgres://postgres@127.0.0.1:1/none?sslmode=disable",
+                connectTimeout: .seconds(1),
+                operationTimeout: .seconds(1)
+            )
+        }) { api in
+            let start = ContinuousClock.now
+            (try await api.send(.get, "/readyz")).expectError(.serviceUnavailable, .databaseUnavailable)
+            let register = try await api.send(
+                .post, "/v1/auth/register",
+                json: RegisterRequest(email: TestApp.uniqueEmail(), password: "password1", displayName: "Down")
+            )
+            register.expectError(.serviceUnavailable, .databaseUnavailable)
+            let login = try await api.send(.post, "/v1/auth/login", json: LoginRequest(email: "a@b.cd", password: "password1"))
+            login.expectError(.serviceUnavailable, .databaseUnavailable)
+            let join = try await api.send(.post, "/v1/meetings/abc-defg-hij/join", json: JoinRequest(displayName: "G"))
+            join.expectError(.serviceUnavailable, .databaseUnavailable)
+            let token = try await TestApp.tokenService().makeAccessToken(userId: UUID()).token
+            (try await api.send(.get, "/v1/meetings", token: token)).expectError(.serviceUnavailable, .databaseUnavailable)
+            #expect(try await api.send(.get, "/healthz").status == .ok)
+            #expect(ContinuousClock.now - start < .seconds(30))
+        }
+    }
+
+    @Test("configuration is read from MEET_* variables with meet-api's defaults")
+    func configuration() throws {
+        let environment = EnvironmentReader([
+            "MEET_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/meet",
+            "MEET_JWT_SECRET": String(repeating: "j", count: 32),
+            "MEET_BCRYPT_COST": "12",
+            "MEET_PUBLIC_WS_URL": "wss://meet.example.com/v1/ws",
+        ])
+        let configuration = try APIConfiguration(environment: environment)
+        #expect(configuration.http.port == 8080)
+        #expect(configuration.bcryptCost == 12)
+        #expect(configuration.publicWebSocketURL == "wss://meet.example.com/v1/ws")
+        #expect(configuration.accessTokenTTL == .seconds(900))
+        #expect(configuration.joinTokenTTL == .seconds(300))
+        #expect(configuration.migrateOnStart)
+
+        for (name, value) in [("MEET_BCRYPT_COST", "3"), ("MEET_PUBLIC_WS_URL", "http://x"), ("MEET_JOIN_TOKEN_TTL_SECONDS", "0")] {
+            var values = environment.values
+            values[name] = value
+            do {
+                _ = try APIConfiguration(environment: EnvironmentReader(values))
+                Issue.record("accepted \(name)=\(value)")
+            } catch {
+                #expect(error.variable == name)
+            }
+        }
+    }
+}

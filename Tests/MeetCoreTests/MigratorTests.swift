@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+import MeetCore
+import PostgresNIO
+import Testing
+
+@Suite("Migrations against a real PostgreSQL")
+struct MigratorTests {
+    static let logger = Logger(label: "meet.test.migrator")
+
+    @Test("an empty database gets every table; a second run is a no-op")
+    func emptyDatabase() async throws {
+        try await TestPostgres.withFreshDatabase { configuration in
+            try await TestPostgres.withDatabase(configuration) { database in
+                let migrator = try Migrator(migrations: MeetSchema.migrations, logger: Self.logger)
+                let first = try await migrator.migrate(database)
+                #expect(first == MeetSchema.migrations.map(\.version))
+                let second = try await migrator.migrate(database)
+                #expect(second.isEmpty)
+
+                let rows = try await database.query(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name"
+                )
+                let tables = try rows.map { try $0.decode(String.self) }
+                #expect(
+                    tables == ["meetings", "members", "messages", "participants", "refresh_tokens", "schema_migrations", "users"]
+                )
+            }
+        }
+    }
+
+    @Test("concurrent migrators apply each version exactly once")
+    func concurrent() async throws {
+        try await TestPostgres.withFreshDatabase { configuration in
+            try await TestPostgres.withDatabase(configuration) { database in
+                let migrator = try Migrator(migrations: MeetSchema.migrations, logger: Self.logger)
+                let results = try await withThrowingTaskGroup(of: [Int].self) { group in
+                    for _ in 0..<4 {
+                        group.addTask { try await migrator.migrate(database) }
+                    }
+                    return try await group.reduce(into: [[Int]]()) { $0.append($1) }
+                }
+                #expect(results.flatMap { $0 }.sorted() == MeetSchema.migrations.map(\.version))
+                #expect(results.filter(\.isEmpty).count == 3)
+                let count = try await database.query("SELECT count(*) FROM schema_migrations")[0].decode(Int.self)
+                #expect(count == MeetSchema.migrations.count)
+            }
+        }
+    }
+
+    @Test("an edited migration is detected; a failing one rolls back entirely")
+    func checksumAndRollback() async throws {
+        try await TestPostgres.withFreshDatabase { configuration in
+            try await TestPostgres.withDatabase(configuration) { database in
+                let one = Migration(version: 1, name: "t", statements: ["CREATE TABLE t (id int)"])
+                try await Migrator(migrations: [one], logger: Self.logger).migrate(database)
+
+                let edited = Migration(version: 1, name: "t", statements: ["CREATE TABLE t (id bigint)"])
+                await #expect(throws: MigrationError.checksumMismatch(version: 1, name: "t")) {
+                    try await Migrator(migrations: [edited], logger: Self.logger).migrate(database)
+                }
+
+                let broken = Migration(
+                    version: 2, name: "broken", statements: ["CREATE TABLE u (id int)", "THIS IS NOT SQL"]
+                )
+                await #expect(throws: DatabaseError.self) {
+                    try await Migrator(migrations: [one, broken], logger: Self.logger).migrate(database)
+                }
+                let rows = try await database.query("SELECT to_regclass('u') IS NULL, (SELECT max(version) FROM schema_migrations)")
+                let (noTable, version) = try rows[0].decode((Bool, Int).self)
+                #expect(noTable)
+                #expect(version == 1)
+            }
+        }
+    }
+
+    @Test("duplicate versions are refused up front")
+    func duplicates() {
+        let a = Migration(version: 1, name: "a", statements: [])
+        #expect(throws: MigrationError.duplicateVersion(1)) {
+            try Migrator(migrations: [a, a], logger: Self.logger)
+        }
+    }
+}

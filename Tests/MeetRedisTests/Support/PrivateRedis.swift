@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// A redis-server owned by one test, on a loopback port of its own, so the
+/// test can kill and restart it without disturbing the shared server.
+/// Needs `redis-server` and `redis-cli` on PATH (`scripts/test` installs them).
+final class PrivateRedis: @unchecked Sendable {
+    let port: Int
+    private let directory: URL
+    private var process: Process?
+
+    /// Starts a server on a free port (tries a few random ones).
+    static func start() async throws -> PrivateRedis {
+        for _ in 0..<20 {
+            let server = PrivateRedis(port: Int.random(in: 40_000..<60_000))
+            if try await server.launch() { return server }
+        }
+        Issue.record("could not start a private redis-server")
+        throw Failure()
+    }
+
+    struct Failure: Error {}
+
+    private init(port: Int) {
+        self.port = port
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("meet-redis-\(port)-\(UUID().uuidString)")
+    }
+
+    var url: String { "redis://127.0.0.1:\(port)" }
+
+    /// Starts (or restarts) redis-server on `port`; false if it did not come up.
+    @discardableResult
+    func launch() async throws -> Bool {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "redis-server", "--bind", "127.0.0.1", "--port", "\(port)", "--save", "", "--appendonly", "no",
+            "--dir", directory.path, "--logfile", directory.appendingPathComponent("log").path,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        for _ in 0..<200 {
+            if !process.isRunning { return false }
+            if ping() { return true }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return false
+    }
+
+    /// SIGKILL: the server vanishes without closing anything gracefully.
+    func kill() {
+        guard let process else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    func stop() {
+        kill()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Runs redis-cli against this server.
+    @discardableResult
+    func cli(_ arguments: String...) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["redis-cli", "-p", "\(port)"] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return "" }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func ping() -> Bool {
+        cli("ping") == "PONG"
+    }
+
+    deinit {
+        if let process, process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+}

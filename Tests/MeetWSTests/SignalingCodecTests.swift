@@ -1,0 +1,103 @@
+import Foundation
+import MeetProtocol
+import Testing
+
+/// Round trips and bad input for the signaling codec (docs/signaling.md).
+@Suite struct SignalingCodecTests {
+    @Test func decodesEveryClientType() throws {
+        let target = UUID()
+        let cases: [(String, ClientMessage)] = [
+            (#"{"type":"join","id":"1"}"#, .join),
+            (#"{"type":"leave","data":{}}"#, .leave),
+            (#"{"type":"media","data":{"mic":true}}"#, .media(MediaUpdate(mic: true))),
+            (#"{"type":"hand","data":{"raised":true}}"#, .hand(HandUpdate(raised: true))),
+            (#"{"type":"chat","data":{"body":"hi"}}"#, .chat(ChatSend(body: "hi"))),
+            (#"{"type":"mute","data":{"participantId":"\#(target)","kind":"camera"}}"#,
+             .mute(MuteCommand(participantId: target, kind: .camera))),
+            (#"{"type":"kick","data":{"participantId":"\#(target)"}}"#, .kick(TargetCommand(participantId: target))),
+            (#"{"type":"admit","data":{"participantId":"\#(target)"}}"#, .admit(TargetCommand(participantId: target))),
+            (#"{"type":"deny","data":{"participantId":"\#(target)","reason":"no"}}"#,
+             .deny(TargetCommand(participantId: target, reason: "no"))),
+            (#"{"type":"end-meeting"}"#, .endMeeting),
+            (#"{"type":"ping","data":{"nonce":"n"}}"#, .ping(PingData(nonce: "n"))),
+            (#"{"type":"ping"}"#, .ping(PingData())),
+            (#"{"type":"publish","data":{"x":1}}"#, .publish),
+        ]
+        for (text, expected) in cases {
+            let decoded = try SignalingCodec.decodeClient(Data(text.utf8))
+            #expect(decoded.message == expected, "\(text)")
+        }
+        #expect(try SignalingCodec.decodeClient(Data(#"{"type":"join","id":"r-7"}"#.utf8)).id == "r-7")
+    }
+
+    @Test func clientRoundTrip() throws {
+        let messages: [ClientMessage] = [
+            .join, .leave, .endMeeting, .media(MediaUpdate(camera: false, screen: true)), .hand(HandUpdate(raised: false)),
+            .chat(ChatSend(body: "héllo \"quoted\" </script>")), .kick(TargetCommand(participantId: UUID(), reason: "spam")),
+            .mute(MuteCommand(participantId: UUID())), .ping(PingData(nonce: "x")),
+        ]
+        for message in messages {
+            let text = SignalingCodec.encode(ClientEnvelope(id: "42", message))
+            let decoded = try SignalingCodec.decodeClient(Data(text.utf8))
+            #expect(decoded == ClientEnvelope(id: "42", message))
+        }
+    }
+
+    @Test func serverRoundTrip() throws {
+        let me = ParticipantInfo(id: UUID(), displayName: "Ada", role: .owner, userId: UUID(), guest: false,
+                                 media: MediaState(mic: true), handRaised: true)
+        let when = Date(timeIntervalSince1970: 1_700_000_000)
+        let snapshot = RoomSnapshot(meetingId: UUID(), meetingCode: "abc-defg-hij", you: me.id, role: .owner,
+                                    resumed: false, participants: [me], waiting: [])
+        let messages: [ServerMessage] = [
+            .joined(snapshot), .admitted(snapshot), .waiting(WaitingData(meetingId: UUID(), participantId: me.id)),
+            .denied(Removal(by: me.id, reason: "no")), .kicked(Removal(by: nil)), .meetingEnded(Removal(by: me.id)),
+            .participantJoined(ParticipantEvent(participant: me)), .participantUpdated(ParticipantEvent(participant: me)),
+            .admissionRequest(ParticipantEvent(participant: me)),
+            .participantLeft(ParticipantLeft(participantId: me.id, reason: .timeout)),
+            .chat(ChatMessage(id: "7", participantId: me.id, userId: nil, displayName: "Ada", body: "hi", createdAt: when)),
+            .muteRequested(MuteRequested(kind: .mic, by: me.id)),
+            .admissionResolved(AdmissionResolved(participantId: me.id, outcome: .denied, by: me.id)),
+            .sessionReplaced(EmptyData()), .pong(PingData(nonce: "n")), .ack(AckData(messageId: "7", createdAt: when)),
+            .error(SignalingError(.forbidden, "hosts only")),
+        ]
+        #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))
+        for message in messages {
+            let text = SignalingCodec.encode(ServerEnvelope(id: "9", message))
+            #expect(try SignalingCodec.decodeServer(Data(text.utf8)) == ServerEnvelope(id: "9", message))
+        }
+    }
+
+    @Test func wireShapeIsTheDocumentedEnvelope() throws {
+        let text = SignalingCodec.encode(ServerEnvelope(id: "1", .error(SignalingError(.notFound, "gone"))))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(object["type"] as? String == "error")
+        #expect(object["id"] as? String == "1")
+        let data = try #require(object["data"] as? [String: Any])
+        #expect(data["code"] as? String == "not_found")
+        #expect(data["message"] as? String == "gone")
+    }
+
+    @Test func badInputBecomesTypedErrors() {
+        func code(_ text: String) -> (SignalingErrorCode?, String?) {
+            do {
+                _ = try SignalingCodec.decodeClient(Data(text.utf8))
+                return (nil, nil)
+            } catch {
+                return (error.error.code, error.id)
+            }
+        }
+        #expect(code("not json").0 == .malformedJSON)
+        #expect(code("[]").0 == .malformedJSON)
+        #expect(code(#"{"id":"1"}"#).0 == .malformedJSON)
+        #expect(code(#"{"type":5}"#).0 == .malformedJSON)
+        #expect(code("\u{0}\u{1}").0 == .malformedJSON)
+        #expect(code(#"{"type":"dance","id":"x"}"#) == (.unknownType, "x"))
+        #expect(code(#"{"type":"chat","id":"c"}"#) == (.invalidData, "c"))
+        #expect(code(#"{"type":"chat","data":{"body":5}}"#).0 == .invalidData)
+        #expect(code(#"{"type":"kick","data":{"participantId":"nope"}}"#).0 == .invalidData)
+        #expect(code(#"{"type":"mute","data":{"participantId":"\#(UUID())","kind":"lasers"}}"#).0 == .invalidData)
+        #expect(code(#"{"type":"media","data":"on"}"#).0 == .invalidData)
+        #expect(code(#"{"type":"join","id":"\#(String(repeating: "x", count: 200))"}"#).0 == .invalidData)
+    }
+}

@@ -1,0 +1,98 @@
+import MeetDTLS
+import NIOCore
+import Testing
+
+/// Retransmission runs on OpenSSL's own timer, which reads the wall clock and
+/// is never shorter than ~16 ms in OpenSSL 3.0. These tests drive the
+/// connection with the test clock and, where OpenSSL must agree that its
+/// timer expired, first let 20 ms of real time pass with a 16 ms timer: the
+/// wait only guarantees expiry; no test asserts on elapsed time.
+@Suite("DTLS retransmission timer (RFC 6347 §4.2.4)")
+struct DTLSRetransmissionTests {
+    static let fastTimer = DTLSConfiguration(
+        initialRetransmitTimeout: .milliseconds(16), maximumRetransmitTimeout: .milliseconds(16),
+        maximumRetransmissions: 3)
+
+    static func letOpenSSLTimerExpire() async throws {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+
+    @Test("a lost ClientHello is sent again when the timer fires")
+    func lostClientHelloRecovered() async throws {
+        var wire = try DTLSWire(configuration: Self.fastTimer)
+        let lost = wire.client.start(now: wire.now)
+        #expect(!DTLSWire.split(lost, events: &wire.clientEvents).isEmpty)
+        let deadline = try #require(wire.client.nextTimeout)
+        try await Self.letOpenSSLTimerExpire()
+        let again = wire.client.handleTimeout(now: deadline)
+        #expect(!DTLSWire.split(again, events: &wire.clientEvents).isEmpty)
+        try wire.pump(fromClient: again)
+        #expect(wire.client.state == .connected)
+        #expect(wire.server.state == .connected)
+    }
+
+    @Test("a lost server flight is recovered by the client's timer")
+    func lostServerFlightRecovered() async throws {
+        var wire = try DTLSWire(configuration: Self.fastTimer)
+        let hello = wire.client.start(now: wire.now)
+        // Lose everything the server sends in its first flight.
+        try wire.pump(fromClient: hello, drop: { fromClient, _ in !fromClient })
+        #expect(wire.client.state == .connecting)
+        #expect(wire.server.state == .connecting)
+        var rounds = 0
+        while wire.client.state != .connected, rounds < 3 {
+            rounds += 1
+            let deadline = try #require(wire.client.nextTimeout)
+            try await Self.letOpenSSLTimerExpire()
+            wire.now = max(wire.now, deadline)
+            try wire.pump(fromClient: wire.client.handleTimeout(now: wire.now))
+        }
+        #expect(wire.client.state == .connected)
+        #expect(wire.server.state == .connected)
+    }
+
+    @Test("before the deadline handleTimeout does nothing")
+    func noRetransmitBeforeDeadline() throws {
+        let wire = try DTLSWire()
+        let start = wire.now
+        _ = wire.client.start(now: start)
+        let deadline = try #require(wire.client.nextTimeout)
+        #expect(deadline > start)
+        #expect(deadline <= start.advanced(by: .seconds(1)))
+        #expect(wire.client.handleTimeout(now: start.advanced(by: .milliseconds(10))).isEmpty)
+        // At the test clock's deadline OpenSSL's real 1 s timer has not run
+        // out: nothing is sent and the deadline is pushed on.
+        #expect(wire.client.handleTimeout(now: deadline).isEmpty)
+        #expect(try #require(wire.client.nextTimeout) > deadline)
+        #expect(wire.client.state == .connecting)
+    }
+
+    @Test("a server that was never contacted runs no timer")
+    func idleServerHasNoTimer() throws {
+        let wire = try DTLSWire()
+        _ = wire.server.start(now: wire.now)
+        #expect(wire.server.nextTimeout == nil)
+        #expect(wire.server.handleTimeout(now: wire.now.advanced(by: .seconds(60))).isEmpty)
+    }
+
+    @Test("a peer that never answers makes the handshake time out")
+    func handshakeTimesOut() async throws {
+        let wire = try DTLSWire(configuration: Self.fastTimer)
+        var now = wire.now
+        _ = wire.client.start(now: now)
+        var sent = 0
+        var failure: DTLSError?
+        for _ in 0..<10 where failure == nil {
+            guard let deadline = wire.client.nextTimeout else { break }
+            try await Self.letOpenSSLTimerExpire()
+            now = max(now, deadline)
+            let actions = wire.client.handleTimeout(now: now)
+            sent += actions.filter { if case .sendDatagram = $0 { true } else { false } }.count
+            failure = actions.compactMap(\.failure).first
+        }
+        #expect(failure == .handshakeTimedOut)
+        #expect(sent == 3)
+        #expect(wire.client.state == .failed)
+        #expect(wire.client.nextTimeout == nil)
+    }
+}

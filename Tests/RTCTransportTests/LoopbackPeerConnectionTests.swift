@@ -1,0 +1,96 @@
+@testable import MeetRTC
+import NIOCore
+import Testing
+
+/// Our own client against our own server over loopback UDP: ICE, DTLS, SRTP
+/// and RTP/RTCP both ways (the third interop case of the MeetRTC issue).
+@Suite("PeerConnection loopback", .serialized)
+struct LoopbackPeerConnectionTests {
+    @Test("client and server connect and exchange SRTP/SRTCP both ways")
+    func exchangeMedia() async throws {
+        let pair = try await LoopbackPair()
+        try await pair.connect()
+        let (client, server) = (pair.client, pair.server)
+
+        let clientTracks = try await onLoop(client) { client.localTracks }
+        let serverTracks = try await onLoop(server) { server.localTracks }
+        #expect(clientTracks.map(\.kind) == [.audio, .video])
+        #expect(serverTracks.map(\.kind) == [.audio, .video])
+        #expect(try await onLoop(server) { server.remoteTracks.map(\.ssrcs) } == clientTracks.map { [$0.ssrc] })
+
+        // Client → server: 20 video packets and 5 audio packets, then a PLI.
+        try await onLoop(client) {
+            for sequence in 0..<20 {
+                client.sendRTP(rtpPacket(payloadType: 96, sequence: UInt16(sequence), timestamp: 3000 * UInt32(sequence),
+                                         ssrc: clientTracks[1].ssrc, payload: [1, 2, 3, UInt8(sequence)]))
+            }
+            for sequence in 0..<5 {
+                client.sendRTP(rtpPacket(payloadType: 111, sequence: UInt16(sequence), timestamp: 960 * UInt32(sequence),
+                                         ssrc: clientTracks[0].ssrc, payload: [9, 9]))
+            }
+            client.sendRTCP(pliPacket(sender: clientTracks[1].ssrc, media: serverTracks[1].ssrc))
+        }
+        try await waitUntil("server received 25 RTP packets and the PLI") {
+            try await onLoop(server) { pair.serverMedia.rtp.count == 25 && pair.serverMedia.rtcp.count == 1 }
+        }
+        let received = try await onLoop(server) { pair.serverMedia.rtp }
+        #expect(received.filter { $0.mid == "1" }.count == 20)
+        #expect(received.filter { $0.mid == "0" }.count == 5)
+        #expect(received.first { $0.mid == "1" }?.bytes.suffix(4) == [1, 2, 3, 0])
+        #expect(try await onLoop(server) { pair.serverMedia.rtcp[0] } == Array(pliPacket(sender: clientTracks[1].ssrc, media: serverTracks[1].ssrc).readableBytesView))
+
+        // Server → client.
+        try await onLoop(server) {
+            for sequence in 0..<10 {
+                server.sendRTP(rtpPacket(payloadType: 96, sequence: UInt16(sequence), timestamp: 0, ssrc: serverTracks[1].ssrc, payload: [7]))
+            }
+        }
+        try await waitUntil("client received 10 RTP packets") {
+            try await onLoop(client) { pair.clientMedia.rtp.count == 10 }
+        }
+        #expect(try await onLoop(client) { pair.clientMedia.rtp.allSatisfy { $0.mid == "1" } })
+
+        let serverStats = try await onLoop(server) { server.stats }
+        #expect(serverStats.stages == .init(iceConnected: true, dtlsConnected: true, srtpReady: true))
+        #expect(serverStats.counters.rtpIn == 25 && serverStats.counters.rtcpIn == 1 && serverStats.counters.rtpOut == 10)
+        #expect(serverStats.counters.srtpErrors == 0)
+        try await pair.close()
+    }
+
+    @Test("closing the client sends close_notify; the server closes and leaves the routing table")
+    func closeRemovesPeer() async throws {
+        let pair = try await LoopbackPair()
+        try await pair.connect()
+        #expect(pair.serverSocket.eventLoop.inEventLoop == false)
+        #expect(try await pair.serverSocket.eventLoop.submit { pair.serverSocket.peerCount } .get() == 1)
+        await pair.client.closeAsync(reason: "test done")
+        try await waitUntil("server closed") {
+            try await onLoop(pair.server) { pair.server.state.isTerminal }
+        }
+        #expect(try await onLoop(pair.server) { pair.server.state } == .closed(reason: "DTLS close_notify from peer"))
+        #expect(try await pair.serverSocket.eventLoop.submit { pair.serverSocket.peerCount }.get() == 0)
+        #expect(try await pair.clientSocket.eventLoop.submit { pair.clientSocket.peerCount }.get() == 0)
+        try await pair.close()
+    }
+
+    @Test("RFC 7675: a silent peer's consent expires; the server fails at ICE and forgets it")
+    func consentExpires() async throws {
+        var configuration = LoopbackPair.configuration
+        configuration.consentTimeout = .milliseconds(600)
+        let pair = try await LoopbackPair(serverConfiguration: configuration)
+        try await pair.connect()
+        // The client refreshes consent every 5 s, far beyond the server's 0.6 s.
+        try await waitUntil("server failed") {
+            try await onLoop(pair.server) { pair.server.state.isTerminal }
+        }
+        let state = try await onLoop(pair.server) { pair.server.state }
+        guard case .failed(let stage, _) = state else {
+            Issue.record("expected a failure, got \(state)")
+            return
+        }
+        #expect(stage == .ice)
+        #expect(try await onLoop(pair.server) { pair.server.stats.failure?.hasPrefix("ICE:") } == true)
+        #expect(try await pair.serverSocket.eventLoop.submit { pair.serverSocket.peerCount }.get() == 0)
+        try await pair.close()
+    }
+}

@@ -1,0 +1,105 @@
+"""aiortc (an independent WebRTC stack) against the MeetRTC echo peer.
+
+The aiortc client offers Opus audio and VP8 video from synthetic tracks,
+connects over loopback (no STUN servers), and must receive its own media
+back: more than 30 decoded video frames of the size it sent, and decoded
+audio frames, within the time bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+from av import VideoFrame
+
+WIDTH, HEIGHT = 320, 240
+TIME_BOUND_S = 30.0
+MIN_VIDEO_FRAMES = 30
+
+
+class SizedVideoTrack(VideoStreamTrack):
+    """30 fps frames of a fixed, unusual size, so the echo can be recognised."""
+
+    async def recv(self) -> VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        frame = VideoFrame(width=WIDTH, height=HEIGHT, format="yuv420p")
+        for plane, value in zip(frame.planes, (120, 60, 200)):
+            plane.update(bytes([value]) * plane.buffer_size)
+        frame.pts = pts
+        frame.time_base = time_base
+        return frame
+
+
+def force_codecs(pc: RTCPeerConnection) -> None:
+    """Prefer Opus and VP8 so the echo path is the one the issue names."""
+    from aiortc.rtcrtpsender import RTCRtpSender
+
+    for transceiver in pc.getTransceivers():
+        capabilities = RTCRtpSender.getCapabilities(transceiver.kind)
+        wanted = "audio/opus" if transceiver.kind == "audio" else "video/VP8"
+        preferred = [c for c in capabilities.codecs if c.mimeType == wanted]
+        transceiver.setCodecPreferences(preferred)
+
+
+async def run_client(server) -> dict:
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    received = {"video": 0, "audio": 0, "sizes": set()}
+    states: list[str] = []
+    consumers: list[asyncio.Task] = []
+
+    @pc.on("connectionstatechange")
+    def on_state() -> None:
+        states.append(pc.connectionState)
+
+    @pc.on("track")
+    def on_track(track) -> None:
+        async def consume() -> None:
+            try:
+                while True:
+                    frame = await track.recv()
+                    received[track.kind] += 1
+                    if track.kind == "video":
+                        received["sizes"].add((frame.width, frame.height))
+            except MediaStreamError:
+                pass
+
+        consumers.append(asyncio.ensure_future(consume()))
+
+    pc.addTrack(AudioStreamTrack())
+    pc.addTrack(SizedVideoTrack())
+    force_codecs(pc)
+    await pc.setLocalDescription(await pc.createOffer())
+    loop = asyncio.get_running_loop()
+    answer = await loop.run_in_executor(
+        None, server.post, "/offer", {"sdp": pc.localDescription.sdp, "type": pc.localDescription.type}
+    )
+    assert answer["type"] == "answer"
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type=answer["type"]))
+
+    deadline = time.monotonic() + TIME_BOUND_S
+    while time.monotonic() < deadline:
+        if received["video"] > MIN_VIDEO_FRAMES and received["audio"] > 0:
+            break
+        if pc.connectionState == "failed":
+            break
+        await asyncio.sleep(0.2)
+    received["states"] = states
+    await pc.close()
+    for task in consumers:
+        task.cancel()
+    return received
+
+
+def test_aiortc_receives_its_own_audio_and_video(echo_server):
+    received = asyncio.run(run_client(echo_server))
+    report = echo_server.stage_report()
+    print(f"aiortc received {received}; meet-echo: {report}")
+    assert received["video"] > MIN_VIDEO_FRAMES, (
+        f"only {received['video']} video frames echoed back in {TIME_BOUND_S}s; "
+        f"aiortc states {received['states']}; meet-echo: {report}"
+    )
+    assert received["audio"] > 0, f"no audio frames echoed back; meet-echo: {report}"
+    assert received["sizes"] == {(WIDTH, HEIGHT)}, f"echoed frames have sizes {received['sizes']}"

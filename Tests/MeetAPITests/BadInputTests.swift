@@ -137,7 +137,7 @@ struct BadInputTests {
         try await TestApp.run { api in
             let f = try await Self.fixture(api)
             for route in Self.bodyRoutes(owner: f.owner, code: f.code, memberId: f.memberId) {
-                for raw in [#"{"email": "#, "{", "nul", "[1, 2, 3]", "\"just a string\"", "42", "{'single': 'quotes'}", "{\"a\":1,}"] {
+                for raw in [#"{"email": "#, "{", "nul", "[1, 2, 3]", "\"just a string\"", "42", "{'single': 'quotes'}", "{\"a\":1,,}", "{\"a\":1}garbage", "{\"a\":NaN}"] {
                     let response = try await api.send(route.method, route.path, raw: raw, token: route.token)
                     response.expectError(.badRequest, .malformedJSON)
                 }

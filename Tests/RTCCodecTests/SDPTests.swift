@@ -153,6 +153,17 @@ struct SDPTests {
         #expect(throws: SDPParseError.tooManyMediaSections(limit: 256)) { try SessionDescription(parsing: sections) }
     }
 
+    @Test("fuzz regression: a stray CR or NUL inside a line is rejected (§9 byte-string)")
+    func strayCarriageReturn() {
+        // Found by scripts/fuzz: "c=IN IP4 0.0.0.0\r \n" parsed with the CR in the
+        // address, which re-serialized as a CRLF and lost it.
+        let head = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+        #expect(throws: SDPParseError.malformedLine(line: 6, text: "c=IN IP4 0.0.0.0\r ")) {
+            try SessionDescription(parsing: head + "m=audio 9 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r \na=mid:0\r\n")
+        }
+        #expect(throws: SDPParseError.self) { try SessionDescription(parsing: head + "a=x\u{0}y\r\n") }
+    }
+
     @Test("typed attribute grammars reject malformed values")
     func typedRejections() throws {
         #expect(throws: SDPParseError.self) { try SDPRTPMap(attributeValue: "200 opus/48000") }

@@ -13,6 +13,10 @@ extension SessionDescription {
             guard lineNumber <= limits.maxLines + 1 else { throw SDPParseError.tooManyLines(limit: limits.maxLines) }
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             if line.isEmpty { continue }  // trailing newline, or blank lines some peers emit
+            // §9: values exclude NUL, CR and LF; a stray CR would not survive re-serializing.
+            guard !line.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\0" }) else {
+                throw SDPParseError.malformedLine(line: lineNumber, text: String(line.prefix(80)))
+            }
             guard line.count >= 2, let type = line.first, line.dropFirst().first == "=",
                   type.isASCII, type.isLetter, type.isLowercase
             else { throw SDPParseError.malformedLine(line: lineNumber, text: String(line.prefix(80))) }

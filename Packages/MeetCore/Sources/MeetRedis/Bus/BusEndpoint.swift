@@ -23,6 +23,7 @@ public final class BusEndpoint: MessageBus, Service {
     private let handler = NIOLockedValueBox<BusRequestHandler?>(nil)
     private let inboxSubscription = NIOLockedValueBox<RedisSubscription?>(nil)
     private let ready = Gate()
+    private let isShutdown = NIOLockedValueBox(false)
 
     public init(inbox: String, transport: any BusTransport, logger: Logger) {
         self.inbox = inbox
@@ -39,8 +40,9 @@ public final class BusEndpoint: MessageBus, Service {
     }
 
     public func run() async throws {
-        let subscription = try await transport.subscribe(to: inbox)
+        guard let subscription = await subscribeInbox() else { return finish() }
         inboxSubscription.withLockedValue { $0 = subscription }
+        if isShutdown.withLockedValue({ $0 }) { subscription.cancel() }
         ready.open()
         logger.debug("bus inbox subscribed")
         await withGracefulShutdownHandler {
@@ -59,8 +61,25 @@ public final class BusEndpoint: MessageBus, Service {
         finish()
     }
 
+    /// Subscribes to the inbox, retrying while Redis is unreachable; nil on shutdown.
+    private func subscribeInbox() async -> RedisSubscription? {
+        var attempt = 0
+        let backoff = ExponentialBackoff(initial: .milliseconds(100), maximum: .seconds(5))
+        while !Task.isCancelled && !Task.isShuttingDownGracefully && !isShutdown.withLockedValue({ $0 }) {
+            do {
+                return try await transport.subscribe(to: inbox)
+            } catch {
+                logger.warning("bus: inbox subscription failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: backoff.delay(attempt: attempt))
+                attempt += 1
+            }
+        }
+        return nil
+    }
+
     /// Stops routing the inbox; outstanding requests fail with ``BusError/shutdown``.
     public func shutdown() {
+        isShutdown.withLockedValue { $0 = true }
         inboxSubscription.withLockedValue { $0 }?.cancel()
         finish()
     }

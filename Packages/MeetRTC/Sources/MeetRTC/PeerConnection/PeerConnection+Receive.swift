@@ -1,3 +1,4 @@
+import MeetRTP
 import MeetSTUN
 import NIOCore
 
@@ -61,8 +62,10 @@ extension PeerConnection {
         delegate?.peerConnection(self, didReceiveRTCP: packet)
     }
 
-    /// The negotiated track an RTP packet belongs to: by announced SSRC, else
-    /// by a payload type only one media section uses (then the SSRC is learnt).
+    /// The negotiated track an RTP packet belongs to: by announced (or
+    /// already learnt) SSRC; else by the mid header extension (RFC 8843 §15);
+    /// else by a payload type only one media section uses. A match by mid or
+    /// payload type teaches the SSRC, so later packets take the first path.
     func remoteTrack(for packet: ByteBuffer) -> RemoteTrack? {
         guard packet.readableBytes >= 12,
               let first = packet.getInteger(at: packet.readerIndex, as: UInt8.self),
@@ -71,14 +74,36 @@ extension PeerConnection {
               let ssrc = packet.getInteger(at: packet.readerIndex + 8, as: UInt32.self)
         else { return nil }
         if let index = remoteTrackBySSRC[ssrc] { return remoteTracks[index] }
-        let payloadType = marker & 0x7F
-        let candidates = remoteTracks.indices.filter { index in
-            remoteTracks[index].codecs.contains { $0.payloadType == payloadType }
+        guard remoteTrackBySSRC.count < Self.maxLearntSSRCs else { return nil }
+        var found: Int?
+        if let id = midExtensionID, let mid = Self.readMid(packet, extensionID: id) {
+            found = remoteTracks.firstIndex { $0.mid == mid }
+        } else {
+            let payloadType = marker & 0x7F
+            let candidates = remoteTracks.indices.filter { index in
+                remoteTracks[index].codecs.contains { $0.payloadType == payloadType }
+            }
+            if candidates.count == 1 { found = candidates[0] }
         }
-        guard candidates.count == 1, remoteTrackBySSRC.count < 64 else { return nil }
-        remoteTrackBySSRC[ssrc] = candidates[0]
-        logger.debug("learnt SSRC", metadata: ["ssrc": "\(ssrc)", "mid": "\(remoteTracks[candidates[0]].mid)"])
-        return remoteTracks[candidates[0]]
+        guard let index = found else { return nil }
+        remoteTrackBySSRC[ssrc] = index
+        logger.debug("learnt SSRC", metadata: ["ssrc": "\(ssrc)", "mid": "\(remoteTracks[index].mid)"])
+        return remoteTracks[index]
+    }
+
+    /// Unsignalled SSRCs a connection may learn (bounds the table against a
+    /// peer that sprays SSRCs).
+    static let maxLearntSSRCs = 64
+
+    /// The value of the mid header extension, if the packet carries one.
+    static func readMid(_ packet: ByteBuffer, extensionID: UInt8) -> String? {
+        packet.withUnsafeReadableBytes { bytes in
+            guard let header = try? RTPHeader(parsing: bytes),
+                  let range = try? header.extensionRange(id: extensionID, in: bytes),
+                  !range.isEmpty
+            else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
     }
 
     func countDrop(_ reason: DropReason) {

@@ -60,6 +60,9 @@ extension PeerConnection {
             for ssrc in track.ssrcs { remoteTrackBySSRC[ssrc] = index }
         }
         negotiation = Negotiation(local: result.local, remote: remote, dtlsRole: result.dtlsRole)
+        // The answer says which extensions are in use: ours as a server, theirs as a client.
+        let answer = role == .server ? result.local : remote
+        midExtensionID = answer.sections.lazy.flatMap(\.extensions).first { $0.uri == MediaPolicy.midURI }?.id
         do {
             try makeDTLS(role: result.dtlsRole, remoteFingerprints: remote.transport.fingerprints)
         } catch {

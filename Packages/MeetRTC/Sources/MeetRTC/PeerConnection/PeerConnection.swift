@@ -42,6 +42,8 @@ public final class PeerConnection: @unchecked Sendable {
     public internal(set) var localTracks: [LocalTrack] = []
     public internal(set) var remoteTracks: [RemoteTrack] = []
     var remoteTrackBySSRC: [UInt32: Int] = [:]
+    /// The negotiated id of the mid header extension, if any.
+    var midExtensionID: UInt8?
     var negotiation: Negotiation?
     /// The address ICE selected; media goes there.
     var selectedAddress: SocketAddress?
@@ -73,8 +75,9 @@ public final class PeerConnection: @unchecked Sendable {
         self.socket = socket
         self.configuration = configuration
         self.delegate = delegate
-        self.localUfrag = RandomString.make(length: 8)
-        self.localPassword = RandomString.make(length: 24)
+        let credentials = ICECredentials.random()
+        self.localUfrag = credentials.ufrag
+        self.localPassword = credentials.password
         var logger = logger
         logger[metadataKey: "peer"] = "\(id)"
         self.logger = logger

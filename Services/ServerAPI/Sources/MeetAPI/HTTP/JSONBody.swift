@@ -31,7 +31,7 @@ struct JSONBody: Sendable {
 
     static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {
         // JSON is UTF-8 (RFC 8259 §8.1); Foundation would quietly repair bad bytes.
-        guard String(bytes: data, encoding: .utf8) != nil else {
+        guard String(validating: data, as: UTF8.self) != nil else {
             throw APIError(.malformedJSON, "the body is not valid UTF-8")
         }
         do {

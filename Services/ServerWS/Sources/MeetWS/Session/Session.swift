@@ -60,7 +60,10 @@ public final class Session {
         case .frame(let bytes):
             switch self.machine.receive(bytes, now: .now) {
             case .reply(let envelope):
-                self.services.metrics.received(type: nil)
+                // Answered on the spot: a pong, or a refusal (counted as `invalid`).
+                if case .pong = envelope.message { self.services.metrics.received(type: "ping") } else {
+                    self.services.metrics.received(type: nil)
+                }
                 await self.send(envelope)
             case .execute(let envelope):
                 self.services.metrics.received(type: envelope.message.type)

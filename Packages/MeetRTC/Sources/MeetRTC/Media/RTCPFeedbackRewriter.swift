@@ -1,10 +1,12 @@
 import NIOCore
 
-/// Picks the feedback packets out of an RTCP compound packet and points them
-/// at other media SSRCs, without parsing anything else.
+/// Picks the loss-repair feedback out of an RTCP compound packet and points it
+/// at other media SSRCs, without parsing anything else: what an SFU (or the
+/// echo peer) does to forward a receiver's NACK, PLI or FIR to the sender of
+/// the stream it is about.
 ///
-/// Transport-layer (RTPFB, PT 205: generic NACK) and payload-specific (PSFB,
-/// PT 206: PLI, FIR) feedback share the RFC 4585 §6.1 layout:
+/// Generic NACK (RTPFB, PT 205, FMT 1), PLI (PSFB, PT 206, FMT 1) and FIR
+/// (PSFB, FMT 4) share the RFC 4585 §6.1 layout:
 ///
 /// ```
 ///  0                   1                   2                   3
@@ -21,16 +23,19 @@ import NIOCore
 ///
 /// FIR (RFC 5104 §4.3.1) names its target in the FCI (SSRC at FCI offset 0),
 /// and its media source field is 0, so both places are rewritten.
-enum RTCPFeedbackRewriter {
+public enum RTCPFeedbackRewriter {
     static let rtpfb: UInt8 = 205
     static let psfb: UInt8 = 206
+    static let nackFormat: UInt8 = 1
+    static let pliFormat: UInt8 = 1
     static let firFormat: UInt8 = 4
-    static let remb: UInt8 = 15
 
-    /// The rewritten feedback packets of `compound` whose media SSRC is a key of
-    /// `mediaSSRCs`, or nil when there are none. REMB (PSFB FMT 15) is skipped:
-    /// the echo does no bandwidth estimation of its own.
-    static func rewrite(_ compound: ByteBuffer, mediaSSRCs: [UInt32: UInt32]) -> ByteBuffer? {
+    /// The NACK, PLI and FIR packets of `compound` that name a media SSRC
+    /// found among the keys of `mediaSSRCs`, with that SSRC replaced by its
+    /// value, as one compound packet; nil when there are none. Everything
+    /// else (reports, SDES, REMB, transport-wide CC) is left out: it is about
+    /// this hop, not the sender's. Malformed input ends the walk.
+    public static func rewrite(_ compound: ByteBuffer, mediaSSRCs: [UInt32: UInt32]) -> ByteBuffer? {
         var input = compound
         var output: ByteBuffer?
         while input.readableBytes >= 4 {
@@ -44,7 +49,8 @@ enum RTCPFeedbackRewriter {
             guard input.readableBytes >= length, var packet = input.getSlice(at: start, length: length) else { return output }
             input.moveReaderIndex(forwardBy: length)
             let format = first & 0x1F
-            guard type == rtpfb || (type == psfb && format != remb), length >= 12 else { continue }
+            let wanted = (type == rtpfb && format == nackFormat) || (type == psfb && (format == pliFormat || format == firFormat))
+            guard wanted, length >= 12 else { continue }
             var matched = false
             if let media = packet.getInteger(at: 8, as: UInt32.self), let target = mediaSSRCs[media] {
                 packet.setInteger(target, at: 8)

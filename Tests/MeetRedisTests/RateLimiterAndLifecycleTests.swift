@@ -1,0 +1,70 @@
+import Logging
+import MeetProtocol
+import ServiceLifecycle
+import Testing
+
+@testable import MeetRedis
+
+/// The shared fixed-window rate limiter, and the Redis services in a ServiceGroup.
+@Suite struct RateLimiterAndLifecycleTests {
+    @Test func limiterAllowsUpToTheLimitPerWindowAcrossReplicas() async throws {
+        try await TestRedis.withClient { redis throws in
+            // Two limiters on one Redis act as two replicas sharing the count.
+            let replicaA = RedisRateLimiter(client: redis, keyPrefix: TestRedis.unique("rl") + ":")
+            let replicaB = RedisRateLimiter(client: redis, keyPrefix: replicaA.keyPrefix)
+            var allowed: [Bool] = []
+            for index in 0..<7 {
+                let limiter = index.isMultiple(of: 2) ? replicaA : replicaB
+                allowed.append(try await limiter.attempt(key: "login:a@b.c", limit: 5, window: .seconds(60)))
+            }
+            #expect(allowed == [true, true, true, true, true, false, false])
+            let decision = try await replicaA.check(key: "login:a@b.c", limit: 5, window: .seconds(60))
+            #expect(decision.count == 8 && !decision.allowed)
+            #expect(decision.retryAfter > .seconds(50) && decision.retryAfter <= .seconds(60))
+            // Other keys are counted separately.
+            #expect(try await replicaA.attempt(key: "login:other", limit: 5, window: .seconds(60)))
+            try await replicaA.reset(key: "login:a@b.c")
+            #expect(try await replicaA.attempt(key: "login:a@b.c", limit: 5, window: .seconds(60)))
+        }
+    }
+
+    @Test func windowExpiresAndCountingStartsOver() async throws {
+        try await TestRedis.withClient { redis throws in
+            let limiter = RedisRateLimiter(client: redis, keyPrefix: TestRedis.unique("rlw") + ":")
+            #expect(try await limiter.attempt(key: "k", limit: 1, window: .milliseconds(200)))
+            #expect(try await limiter.attempt(key: "k", limit: 1, window: .milliseconds(200)) == false)
+            try await withTimeout(.seconds(10), "window to expire") {
+                while try await redis.exists(limiter.keyPrefix + "k") { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(try await limiter.attempt(key: "k", limit: 1, window: .milliseconds(200)))
+        }
+    }
+
+    @Test func counterWithoutExpiryIsRepaired() async throws {
+        try await TestRedis.withClient { redis throws in
+            let limiter = RedisRateLimiter(client: redis, keyPrefix: TestRedis.unique("rlr") + ":")
+            try await redis.set(limiter.keyPrefix + "k", to: "3")  // no TTL
+            _ = try await limiter.attempt(key: "k", limit: 10, window: .seconds(30))
+            let ttl = try #require(try await redis.timeToLive(limiter.keyPrefix + "k"))
+            #expect(ttl <= .seconds(30))
+            try await limiter.reset(key: "k")
+        }
+    }
+
+    @Test func clientSubscriberAndBusRunInAServiceGroupAndStopGracefully() async throws {
+        let configuration = try TestRedis.configuration()
+        let logger = TestRedis.logger
+        let client = RedisClient(configuration: configuration, logger: logger)
+        let subscriber = RedisSubscriber(configuration: configuration, logger: logger)
+        let bus = BusEndpoint.redis(inbox: TestRedis.unique("svc"), client: client, subscriber: subscriber, logger: logger)
+        bus.setRequestHandler { _ in BusResponse(Echo(text: "pong", from: "svc")) }
+        let group = ServiceGroup(services: [client, subscriber, bus], logger: logger)
+
+        let running = Task { try await group.run() }
+        let reply = try await bus.request("ping", BusEmpty(), to: bus.inbox, timeout: .seconds(10), as: Echo.self)
+        #expect(reply.text == "pong")
+        await group.triggerGracefulShutdown()
+        try await withTimeout(.seconds(10), "service group shutdown") { try await running.value }
+        await #expect(throws: RedisClientError.shutdown) { try await client.ping() }
+    }
+}

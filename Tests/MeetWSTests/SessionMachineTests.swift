@@ -1,0 +1,169 @@
+import Foundation
+import MeetProtocol
+import MeetWS
+import Testing
+
+/// The per-socket rules, driven with a fake clock (no sockets, no sleeps).
+@Suite struct SessionMachineTests {
+    let start = ContinuousClock.now
+
+    func identity(_ role: MemberRole) -> SessionIdentity {
+        SessionIdentity(meetingId: UUID(), meetingCode: "abc-defg-hij", participantId: UUID(), role: role,
+                        displayName: "Tester", userId: UUID())
+    }
+
+    func machine(_ role: MemberRole = .attendee, rate: Int = 100, burst: Int = 100) -> MachineDriver {
+        MachineDriver(SessionMachine(identity: self.identity(role), ratePerSecond: rate, burst: burst, now: self.start))
+    }
+
+    func frame(_ message: ClientMessage, id: String? = "r") -> [UInt8] {
+        Array(SignalingCodec.encode(ClientEnvelope(id: id, message)).utf8)
+    }
+
+    func errorCode(_ decision: SessionMachine.Decision) -> SignalingErrorCode? {
+        if case .reply(let envelope) = decision, case .error(let error) = envelope.message { return error.code }
+        return nil
+    }
+
+    @Test func joinFirstThenRoomMessages() {
+        let machine = self.machine()
+        #expect(self.errorCode(machine.receive(self.frame(.chat(ChatSend(body: "hi"))), now: self.start)) == .notJoined)
+        #expect(machine.receive(self.frame(.join), now: self.start) == .execute(ClientEnvelope(id: "r", .join)))
+        #expect(machine.state == .joining)
+        #expect(self.errorCode(machine.receive(self.frame(.join), now: self.start)) == .alreadyJoined)
+        machine.joined(waiting: false)
+        #expect(machine.state == .joined)
+        let chat = ClientMessage.chat(ChatSend(body: "hi"))
+        #expect(machine.receive(self.frame(chat), now: self.start) == .execute(ClientEnvelope(id: "r", chat)))
+    }
+
+    @Test func failedJoinMayBeRetried() {
+        let machine = self.machine()
+        _ = machine.receive(self.frame(.join), now: self.start)
+        machine.joinFailed()
+        #expect(machine.state == .connected)
+        #expect(machine.receive(self.frame(.join), now: self.start) == .execute(ClientEnvelope(id: "r", .join)))
+    }
+
+    @Test func pingIsAnsweredInEveryStateAndEchoesTheId() {
+        let machine = self.machine()
+        let expected = SessionMachine.Decision.reply(ServerEnvelope(id: "p", .pong(PingData(nonce: "n"))))
+        #expect(machine.receive(self.frame(.ping(PingData(nonce: "n")), id: "p"), now: self.start) == expected)
+        _ = machine.receive(self.frame(.join), now: self.start)
+        machine.joined(waiting: true)
+        #expect(machine.receive(self.frame(.ping(PingData(nonce: "n")), id: "p"), now: self.start) == expected)
+    }
+
+    @Test func waitingRoomAllowsOnlyPingAndLeave() {
+        let machine = self.machine()
+        _ = machine.receive(self.frame(.join), now: self.start)
+        machine.joined(waiting: true)
+        #expect(machine.state == .waiting)
+        #expect(self.errorCode(machine.receive(self.frame(.chat(ChatSend(body: "let me in"))), now: self.start)) == .waiting)
+        #expect(self.errorCode(machine.receive(self.frame(.media(MediaUpdate(mic: true))), now: self.start)) == .waiting)
+        #expect(machine.receive(self.frame(.leave), now: self.start) == .execute(ClientEnvelope(id: "r", .leave)))
+        // Only room-wide announcements reach a waiting socket.
+        #expect(machine.accepts(audience: .everyone, exclude: nil))
+        #expect(!machine.accepts(audience: .participants, exclude: nil))
+        #expect(!machine.accepts(audience: .hosts, exclude: nil))
+        #expect(machine.admitted())
+        #expect(machine.state == .joined)
+        #expect(machine.accepts(audience: .participants, exclude: nil))
+        #expect(!machine.admitted())
+    }
+
+    @Test func hostControlsAreForHostsOnly() {
+        let target = UUID()
+        let commands: [ClientMessage] = [
+            .mute(MuteCommand(participantId: target)), .kick(TargetCommand(participantId: target)),
+            .admit(TargetCommand(participantId: target)), .deny(TargetCommand(participantId: target)), .endMeeting,
+        ]
+        for role in MemberRole.allCases {
+            let machine = self.machine(role)
+            _ = machine.receive(self.frame(.join), now: self.start)
+            machine.joined(waiting: false)
+            for command in commands {
+                let decision = machine.receive(self.frame(command), now: self.start)
+                let allowed = command == .endMeeting ? role == .owner : role != .attendee
+                if allowed {
+                    #expect(decision == .execute(ClientEnvelope(id: "r", command)), "\(role) \(command.type)")
+                } else {
+                    #expect(self.errorCode(decision) == .forbidden, "\(role) \(command.type)")
+                }
+            }
+        }
+    }
+
+    @Test func hostAudienceAndSelfExclusion() {
+        let host = self.machine(.host)
+        let attendee = self.machine(.attendee)
+        for index in [0, 1] {
+            if index == 0 {
+                _ = host.receive(self.frame(.join), now: self.start)
+                host.joined(waiting: false)
+            } else {
+                _ = attendee.receive(self.frame(.join), now: self.start)
+                attendee.joined(waiting: false)
+            }
+        }
+        #expect(host.accepts(audience: .hosts, exclude: nil))
+        #expect(!attendee.accepts(audience: .hosts, exclude: nil))
+        #expect(!host.accepts(audience: .participants, exclude: host.identity.participantId))
+        #expect(host.accepts(audience: .participants, exclude: attendee.identity.participantId))
+    }
+
+    @Test func badChatAndSelfTargetsAreInvalid() {
+        let machine = self.machine(.owner)
+        _ = machine.receive(self.frame(.join), now: self.start)
+        machine.joined(waiting: false)
+        #expect(self.errorCode(machine.receive(self.frame(.chat(ChatSend(body: "  \n "))), now: self.start)) == .invalidData)
+        let long = String(repeating: "x", count: ChatSend.maxLength + 1)
+        #expect(self.errorCode(machine.receive(self.frame(.chat(ChatSend(body: long))), now: self.start)) == .invalidData)
+        let me = machine.identity.participantId
+        #expect(self.errorCode(machine.receive(self.frame(.kick(TargetCommand(participantId: me))), now: self.start)) == .invalidData)
+        #expect(self.errorCode(machine.receive(self.frame(.mute(MuteCommand(participantId: me))), now: self.start)) == .invalidData)
+    }
+
+    @Test func malformedAndUnknownKeepTheSessionOpen() {
+        let machine = self.machine()
+        #expect(self.errorCode(machine.receive(Array("{nope".utf8), now: self.start)) == .malformedJSON)
+        #expect(self.errorCode(machine.receive(Array(#"{"type":"teleport","id":"t"}"#.utf8), now: self.start)) == .unknownType)
+        #expect(self.errorCode(machine.receive(self.frame(.publish), now: self.start)) == .notSupported)
+        #expect(machine.state == .connected)
+        #expect(machine.receive(self.frame(.join), now: self.start) == .execute(ClientEnvelope(id: "r", .join)))
+    }
+
+    @Test func rateLimitRefusesTheExcessAndRecovers() {
+        let machine = self.machine(rate: 2, burst: 3)
+        let ping = self.frame(.ping(PingData()))
+        for _ in 0..<3 { #expect(self.errorCode(machine.receive(ping, now: self.start)) == nil) }
+        #expect(self.errorCode(machine.receive(ping, now: self.start)) == .rateLimited)
+        #expect(self.errorCode(machine.receive(ping, now: self.start + .milliseconds(499))) == .rateLimited)
+        #expect(self.errorCode(machine.receive(ping, now: self.start + .milliseconds(1000))) == nil)
+        #expect(machine.state == .connected)
+    }
+
+    @Test func closedSessionIgnoresEverything() {
+        let machine = self.machine()
+        #expect(machine.close())
+        #expect(!machine.close())
+        #expect(machine.receive(self.frame(.join), now: self.start) == .ignore)
+        #expect(!machine.accepts(audience: .everyone, exclude: nil))
+    }
+}
+
+/// The token bucket on its own.
+@Suite struct TokenBucketTests {
+    @Test func refillsAtTheRateUpToTheBurst() {
+        let start = ContinuousClock.now
+        let bucket = BucketDriver(TokenBucket(ratePerSecond: 10, burst: 5, now: start))
+        #expect((0..<5).allSatisfy { _ in bucket.take(now: start) })
+        #expect(!bucket.take(now: start))
+        #expect(bucket.take(now: start + .milliseconds(100)))
+        #expect(!bucket.take(now: start + .milliseconds(150)))
+        // A long pause refills only up to the burst.
+        let later = start + .seconds(60)
+        #expect((0..<5).allSatisfy { _ in bucket.take(now: later) })
+        #expect(!bucket.take(now: later))
+    }
+}

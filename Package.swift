@@ -224,6 +224,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: SFUNode: the forwarding core (sans-I/O, allocation-free per packet)
+        .target(
+            name: "MeetSFU",
+            dependencies: [
+                "MeetRTP", "MeetRTCP", "MeetSRTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Services/SFUNode/Sources/MeetSFU",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "MeetAPITests",
@@ -280,6 +291,12 @@ let package = Package(
             name: "RTCTransportTests",
             dependencies: ["MeetRTC", "MeetDTLS", "MeetSRTP", "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP"],
             path: "Tests/RTCTransportTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MeetSFUTests",
+            dependencies: ["MeetSFU", "MeetRTP", "MeetRTCP", "MeetSRTP"],
+            path: "Tests/MeetSFUTests",
             swiftSettings: swiftSettings
         ),
     ]

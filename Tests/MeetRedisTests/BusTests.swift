@@ -167,7 +167,7 @@ import Testing
         Self.installEcho(on: b)
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await b.run() }
-            while transport.subscriberCount(b.inbox) == 0 { await Task.yield() }
+            while transport.subscriberCount(b.inbox) == 0 { try? await Task.sleep(for: .milliseconds(1)) }
             let early = Task {
                 try await a.request("echo", Greeting(text: "early", number: 0), to: b.inbox, timeout: .seconds(10), as: Echo.self)
             }

@@ -28,6 +28,8 @@ struct STUNMessageTests {
         let parsed = try STUNMessage(parsing: bytes)
         #expect(parsed == request)
         #expect(parsed.username == "remote:local")
+        #expect(parsed.iceUsernameFragments?.recipient == "remote")
+        #expect(parsed.iceUsernameFragments?.sender == "local")
         #expect(parsed.priority == 1_853_824_767)
         #expect(parsed.iceControlling == 0xDEAD_BEEF_0000_0001)
         #expect(parsed.useCandidate)

@@ -50,10 +50,52 @@ struct LoopbackPeerConnectionTests {
         }
         #expect(try await onLoop(client) { pair.clientMedia.rtp.allSatisfy { $0.mid == "1" } })
 
+        // An SSRC nobody announced, with the mid header extension naming the
+        // audio section: the mid wins over the (video) payload type.
+        try await onLoop(client) {
+            var packet = ByteBufferAllocator().buffer(capacity: 64)
+            packet.writeBytes([0x90, 96, 0, 1, 0, 0, 0, 1, 0xDE, 0xAD, 0xBE, 0xEF])  // X bit set
+            packet.writeBytes([0xBE, 0xDE, 0, 1, 0x10, UInt8(ascii: "0"), 0, 0])  // id 1 (mid), 1 byte, padding
+            packet.writeBytes([5, 5, 5])
+            client.sendRTP(packet)
+        }
+        try await waitUntil("server received the unannounced SSRC") {
+            try await onLoop(server) { pair.serverMedia.rtp.count == 26 }
+        }
+        #expect(try await onLoop(server) { pair.serverMedia.rtp.last?.mid } == "0")
+        #expect(try await onLoop(server) { server.remoteTrackBySSRC[0xDEAD_BEEF] } == 0)
+
         let serverStats = try await onLoop(server) { server.stats }
         #expect(serverStats.stages == .init(iceConnected: true, dtlsConnected: true, srtpReady: true))
-        #expect(serverStats.counters.rtpIn == 25 && serverStats.counters.rtcpIn == 1 && serverStats.counters.rtpOut == 10)
+        #expect(serverStats.counters.rtpIn == 26 && serverStats.counters.rtcpIn == 1 && serverStats.counters.rtpOut == 10)
         #expect(serverStats.counters.srtpErrors == 0)
+        try await pair.close()
+    }
+
+    @Test("the server offers a sendonly track (a subscriber transport); our client answers recvonly")
+    func serverOffers() async throws {
+        let pair = try await LoopbackPair()
+        let (client, server) = (pair.client, pair.server)
+        let offer = try await server.createOffer(kinds: [.video], direction: .sendonly)
+        #expect(offer.contains("a=ice-lite") && offer.contains("a=sendonly") && offer.contains("a=setup:actpass"))
+        let answer = try await client.acceptOffer(offer, sendBack: false)
+        #expect(answer.contains("a=recvonly") && answer.contains("a=setup:active") && !answer.contains("a=ice-lite"))
+        try await server.acceptAnswer(answer)
+        try await waitUntil("both sides connected") {
+            let serverUp = try await onLoop(server) { server.state == .connected }
+            let clientUp = try await onLoop(client) { client.state == .connected }
+            return serverUp && clientUp
+        }
+        let ssrc = try await onLoop(server) { server.localTracks.map(\.ssrc) }
+        #expect(ssrc.count == 1)
+        #expect(try await onLoop(client) { client.remoteTracks.map(\.ssrcs) } == [ssrc])
+        try await onLoop(server) {
+            for sequence in 0..<5 {
+                server.sendRTP(rtpPacket(payloadType: 96, sequence: UInt16(sequence), timestamp: 0, ssrc: ssrc[0], payload: [4]))
+            }
+        }
+        try await waitUntil("client received 5 packets") { try await onLoop(client) { pair.clientMedia.rtp.count == 5 } }
+        #expect(try await onLoop(server) { server.negotiation?.dtlsRole } == .server)
         try await pair.close()
     }
 

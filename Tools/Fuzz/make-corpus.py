@@ -165,7 +165,7 @@ def rtcp_seeds():
     write("rtcp", "twcc-run-length", twcc_run)
     # status vectors: two-bit (small, lost, large) and one-bit, with a negative large delta
     twcc_vec = rtcp(15, 205, struct.pack("!IIHH", 1, 2, 65530, 21) + b"\xff\xff\xfb\x01"
-                    + b"\xd8\x00" + b"\xbf\xff" + b"\x01" + b"\xff\xfc" + b"\x05" * 13)
+                    + b"\xd8\x00" + b"\xbf\xff" + b"\x01" + b"\xff\xfc" + b"\x05" * 14)
     write("rtcp", "twcc-vectors", twcc_vec)
     write("rtcp", "app", rtcp(0, 204, struct.pack("!I", 1) + b"TEST" + b"data"))
     write("rtcp", "xr-raw", rtcp(0, 207, struct.pack("!I", 1) + b"\x04\x00\x00\x02" + bytes(8)))

@@ -28,14 +28,27 @@ enum TestApp {
         return try DatabaseConfiguration(url: url, operationTimeout: .seconds(30))
     }
 
-    /// Created once per test process.
+    /// Created once per test process, named `meet_test_api_<unix time>_<random>`.
+    /// Databases of earlier runs older than an hour are dropped first (a
+    /// plain DROP, which fails harmlessly on one still in use), so repeated
+    /// runs against a long-lived PostgreSQL do not pile them up.
     private static let sharedDatabaseName = Task<String, any Error> {
         let base = try baseDatabase()
-        let name = "meet_test_api_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        let now = Int(Date().timeIntervalSince1970)
+        let name = "meet_test_api_\(now)_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(8).lowercased()
         let admin = Database(configuration: base, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await admin.client.run() }
             defer { group.cancelAll() }
+            let stale = try await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'meet\\_test\\_api\\_%'")
+            for row in stale {
+                let old = try row.decode(String.self)
+                let parts = old.split(separator: "_")
+                guard parts.count == 5, let created = Int(parts[3]), now - created > 3600,
+                    old.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+                else { continue }
+                _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(old)"))
+            }
             _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
         }
         return name

@@ -55,6 +55,7 @@ private func run(
     try await withThrowingTaskGroup(of: Void.self) { group in
         for service in all { group.addTask { try await service.run() } }
         defer { for service in all.reversed() { service.shutdown() } }
+        for bus in buses { try await bus.waitUntilReady() }
         try await body(buses)
     }
 }

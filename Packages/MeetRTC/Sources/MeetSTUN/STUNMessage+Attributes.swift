@@ -12,6 +12,14 @@ extension STUNMessage {
     /// USERNAME (§14.3): "remoteUfrag:localUfrag" in ICE (RFC 8445 §7.2.2).
     public var username: String? { attribute(.username).map { String(decoding: $0.value, as: UTF8.self) } }
 
+    /// USERNAME split as ICE uses it (RFC 8445 §7.2.2): "RFRAG:LFRAG", where RFRAG is
+    /// the ufrag of the agent *receiving* the request and LFRAG that of the sender.
+    /// An ICE-lite server looks the session up by `recipient` (its own ice-ufrag).
+    public var iceUsernameFragments: (recipient: String, sender: String)? {
+        guard let name = username, let colon = name.firstIndex(of: ":") else { return nil }
+        return (String(name[..<colon]), String(name[name.index(after: colon)...]))
+    }
+
     /// SOFTWARE (§14.14).
     public var software: String? { attribute(.software).map { String(decoding: $0.value, as: UTF8.self) } }
 

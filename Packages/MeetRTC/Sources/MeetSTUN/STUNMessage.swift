@@ -149,11 +149,14 @@ public struct STUNMessage: Sendable {
         return out
     }
 
+    /// Appends one attribute; a value over 65535 bytes (which no STUN attribute has)
+    /// is cut to fit the 16-bit length rather than corrupting the message.
     static func append(_ attribute: STUNAttribute, to out: inout [UInt8], paddingByte: UInt8) {
+        let value = attribute.value.prefix(Int(UInt16.max))
         out.appendBigEndian(attribute.type.rawValue)
-        out.appendBigEndian(UInt16(truncatingIfNeeded: attribute.value.count))
-        out.append(contentsOf: attribute.value)
-        let pad = (4 - attribute.value.count % 4) % 4
+        out.appendBigEndian(UInt16(value.count))
+        out.append(contentsOf: value)
+        let pad = (4 - value.count % 4) % 4
         out.append(contentsOf: repeatElement(paddingByte, count: pad))
     }
 

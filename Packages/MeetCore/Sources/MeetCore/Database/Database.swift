@@ -96,3 +96,11 @@ public struct Database: Sendable {
         return error
     }
 }
+
+/// Runs the pool, so a ``Database`` can go straight into a `ServiceGroup`
+/// (same as putting its ``Database/client`` there).
+extension Database: Service {
+    public func run() async {
+        await self.client.run()
+    }
+}

@@ -61,6 +61,17 @@ public final class BusEndpoint: MessageBus, Service {
         finish()
     }
 
+    /// Waits until ``run()`` has subscribed the inbox (so replies and inbox
+    /// events can arrive); throws ``BusError/timeout(type:inbox:)`` after
+    /// `timeout` and ``BusError/shutdown`` once shut down.
+    public func waitUntilReady(timeout: Duration = .seconds(10)) async throws {
+        switch try await ready.wait(timeout: timeout) {
+        case .open: return
+        case .closed: throw BusError.shutdown
+        case .timedOut: throw BusError.timeout(type: "subscribe", inbox: inbox)
+        }
+    }
+
     /// Subscribes to the inbox, retrying while Redis is unreachable; nil on shutdown.
     private func subscribeInbox() async -> RedisSubscription? {
         var attempt = 0
@@ -132,7 +143,12 @@ public final class BusEndpoint: MessageBus, Service {
         let id = UUID().uuidString
         let envelope = BusEnvelope(kind: .request, type: type, id: id, replyTo: self.inbox, from: self.inbox, body: body)
         let bytes = Array(try JSONEncoder().encode(envelope))
-        guard try await ready.wait(timeout: timeout) else { throw BusError.shutdown }
+        switch try await ready.wait(timeout: timeout) {
+        case .open: break
+        case .closed: throw BusError.shutdown
+        case .timedOut: throw BusError.timeout(type: type, inbox: inbox)
+        }
+        let remaining = timeout - start.duration(to: .now)
 
         let slot = pending.withLockedValue { $0.register(id) }
         defer { _ = pending.withLockedValue { $0.remove(id) } }
@@ -143,7 +159,7 @@ public final class BusEndpoint: MessageBus, Service {
         }
         let raw: [UInt8]
         do {
-            raw = try await slot.value(timeout: timeout, onTimeout: .timeout(type: type, inbox: inbox))
+            raw = try await slot.value(timeout: remaining, onTimeout: .timeout(type: type, inbox: inbox))
         } catch let error as BusError {
             if case .timeout = error {
                 metrics.timeouts.increment()

@@ -13,33 +13,43 @@ final class Gate: Sendable {
     private let state = NIOLockedValueBox(State.pending([:]))
     private let ids = NIOLockedValueBox<UInt64>(0)
 
-    func open() { resolve(.open, true) }
-    func close() { resolve(.closed, false) }
+    enum Outcome: Sendable { case open, closed, timedOut }
 
-    private func resolve(_ final: State, _ value: Bool) {
+    /// Opens the gate, unless it was closed for good.
+    func open() {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Bool, Never>] in
             guard case .pending(let waiters) = state else { return [] }
-            state = final
+            state = .open
             return Array(waiters.values)
         }
-        for waiter in waiters { waiter.resume(returning: value) }
+        for waiter in waiters { waiter.resume(returning: true) }
     }
 
-    /// True once open; false when closed or after `timeout`.
-    func wait(timeout: Duration) async throws -> Bool {
+    /// Closes the gate for good, whatever its state.
+    func close() {
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Bool, Never>] in
+            defer { state = .closed }
+            guard case .pending(let waiters) = state else { return [] }
+            return Array(waiters.values)
+        }
+        for waiter in waiters { waiter.resume(returning: false) }
+    }
+
+    /// Waits until the gate opens or closes, at most `timeout`.
+    func wait(timeout: Duration) async throws -> Outcome {
         switch state.withLockedValue({ $0 }) {
-        case .open: return true
-        case .closed: return false
+        case .open: return .open
+        case .closed: return .closed
         case .pending: break
         }
-        return try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { await self.wait() }
+        return try await withThrowingTaskGroup(of: Outcome.self) { group in
+            group.addTask { await self.wait() ? .open : .closed }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                return false
+                return .timedOut
             }
             defer { group.cancelAll() }
-            return try await group.next() ?? false
+            return try await group.next() ?? .timedOut
         }
     }
 

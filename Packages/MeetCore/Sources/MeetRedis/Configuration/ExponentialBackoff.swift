@@ -26,7 +26,9 @@ public struct ExponentialBackoff: Sendable, Hashable {
     public func delay(attempt: Int, using random: inout some RandomNumberGenerator) -> Duration {
         let base = Self.seconds(initial) * pow(multiplier, Double(max(attempt, 0)))
         let capped = min(base, Self.seconds(maximum))
-        let factor = 1 - jitter * Double.random(in: 0...1, using: &random)
+        // Uniform in [0, 1) from the top 53 bits: one draw, no rejection loop.
+        let unit = Double(random.next() >> 11) * 0x1p-53
+        let factor = 1 - jitter * unit
         return .nanoseconds(Int64((capped * factor * 1e9).rounded()))
     }
 

@@ -47,11 +47,15 @@ public enum AnswerRules {
         newSSRC: () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
     ) throws(NegotiationError) -> NegotiationResult {
         guard !offer.bundle.isEmpty else { throw .unsupported("an offer without a=group:BUNDLE") }
+        // RFC 8842 §5.1: an actpass offer lets the answerer choose. The ICE-lite
+        // server stays passive (the browser then starts DTLS as soon as its
+        // check succeeds); a full-ICE answerer (our client) takes active, as
+        // browsers do.
         let dtlsRole: DTLSRole
         let setup: DTLSSetup
         switch offer.transport.setup {
+        case .actpass where !local.iceLite, .passive: (dtlsRole, setup) = (.client, .active)
         case .actpass, .active: (dtlsRole, setup) = (.server, .passive)
-        case .passive: (dtlsRole, setup) = (.client, .active)
         }
         guard !offer.transport.fingerprints.isEmpty else { throw .missing("a=fingerprint") }
 

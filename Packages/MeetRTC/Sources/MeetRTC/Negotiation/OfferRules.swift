@@ -9,10 +9,11 @@ public enum OfferRules {
     public static let vp8 = CodecModel(payloadType: 96, name: "VP8", clockRate: 90_000,
                                        feedback: ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"])
 
-    /// An offer with one sendrecv section per kind (mids "0", "1", ...),
-    /// `a=setup:actpass` and full ICE.
+    /// An offer with one section per kind (mids "0", "1", ...) in
+    /// `direction`, `a=setup:actpass`, and ICE-lite when `local` says so
+    /// (an SFU offering tracks to a subscriber).
     public static func offer(
-        kinds: [MediaKind], local: LocalTransport, policy: MediaPolicy, cname: String,
+        kinds: [MediaKind], direction: MediaDirection = .sendrecv, local: LocalTransport, policy: MediaPolicy, cname: String,
         newSSRC: () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
     ) -> (offer: SessionModel, localTracks: [LocalTrack]) {
         let streamID = RandomString.make(length: 12)
@@ -24,13 +25,17 @@ public enum OfferRules {
             let extensions = policy.headerExtensions.enumerated().map { HeaderExtensionModel(id: UInt8($0.offset + 1), uri: $0.element) }
             var codec = kind == .audio ? opus : vp8
             codec.feedback = codec.feedback.filter { policy.feedback.contains($0) }
-            sections.append(MediaSectionModel(
-                kind: kind.rawValue, mid: mid, direction: .sendrecv, codecs: [codec], extensions: extensions,
-                msid: (streamID, track.trackID), cname: cname, ssrcs: [track.ssrc]))
-            tracks.append(track)
+            var section = MediaSectionModel(kind: kind.rawValue, mid: mid, direction: direction, codecs: [codec], extensions: extensions)
+            if direction.sends {
+                section.msid = (streamID, track.trackID)
+                section.cname = cname
+                section.ssrcs = [track.ssrc]
+                tracks.append(track)
+            }
+            sections.append(section)
         }
         let transport = TransportModel(
-            iceUfrag: local.iceUfrag, icePassword: local.icePassword, iceLite: false,
+            iceUfrag: local.iceUfrag, icePassword: local.icePassword, iceLite: local.iceLite,
             fingerprints: [local.fingerprint], setup: .actpass, candidates: [local.candidate])
         return (SessionModel(transport: transport, bundle: sections.map(\.mid), sections: sections), tracks)
     }

@@ -10,7 +10,9 @@ extension PeerConnection {
             candidateIP: configuration.publicIP, candidatePort: socket.localAddress.port ?? 0, iceLite: role == .server)
     }
 
-    /// Server: applies the remote offer and returns our answer (SDP text).
+    /// Applies the remote offer and returns our answer (SDP text). A server
+    /// answers as ICE-lite with `a=setup:passive`; a client as full ICE with
+    /// `a=setup:active`.
     ///
     /// - Parameters:
     ///   - sendBack: also send a track on each section the offerer receives on
@@ -21,27 +23,31 @@ extension PeerConnection {
     }
 
     func acceptOfferOnLoop(_ sdp: String, sendBack: Bool, policy: MediaPolicy) throws -> String {
-        guard role == .server, negotiation == nil else { throw NegotiationError.wrongState("acceptOffer on a \(role) connection that negotiated already") }
+        guard negotiation == nil, pendingOffer == nil else { throw NegotiationError.wrongState("acceptOffer on a connection that negotiated already") }
         let offer = try SessionModel(sdp: sdp)
         let result = try AnswerRules.answer(to: offer, local: localTransport, policy: policy, sendBack: sendBack, cname: cname)
         try apply(result, remote: offer)
         return result.local.sdp
     }
 
-    /// Client: our offer (SDP text) with one sendrecv section per kind.
-    public func createOffer(kinds: [MediaKind], policy: MediaPolicy = MediaPolicy()) async throws -> String {
+    /// Our offer (SDP text) with one section per kind in `direction`: sendrecv
+    /// for a client, sendonly for a server offering tracks to a subscriber.
+    public func createOffer(
+        kinds: [MediaKind], direction: MediaDirection = .sendrecv, policy: MediaPolicy = MediaPolicy()
+    ) async throws -> String {
         try await eventLoop.submit {
-            guard self.role == .client, self.pendingOffer == nil else { throw NegotiationError.wrongState("createOffer on a \(self.role) connection") }
-            let (offer, tracks) = OfferRules.offer(kinds: kinds, local: self.localTransport, policy: policy, cname: self.cname)
+            guard self.negotiation == nil, self.pendingOffer == nil else { throw NegotiationError.wrongState("createOffer on a connection that negotiated already") }
+            let (offer, tracks) = OfferRules.offer(
+                kinds: kinds, direction: direction, local: self.localTransport, policy: policy, cname: self.cname)
             self.pendingOffer = (offer, tracks)
             return offer.sdp
         }.get()
     }
 
-    /// Client: applies the answer to our offer and starts ICE checks.
+    /// Applies the answer to our offer and starts ICE.
     public func acceptAnswer(_ sdp: String) async throws {
         try await eventLoop.submit {
-            guard self.role == .client, let (offer, tracks) = self.pendingOffer else { throw NegotiationError.wrongState("no offer pending") }
+            guard let (offer, tracks) = self.pendingOffer else { throw NegotiationError.wrongState("no offer pending") }
             let answer = try SessionModel(sdp: sdp)
             let result = try OfferRules.apply(answer: answer, to: offer, localTracks: tracks)
             self.pendingOffer = nil

@@ -43,7 +43,9 @@ struct APIDependencies: Sendable {
 // MARK: Authentication
 
 extension APIDependencies {
-    /// The bearer token of the request, if any. The scheme is matched case-insensitively.
+    /// The bearer token of the request: `nil` without an `Authorization`
+    /// header, `""` (which never verifies) when the header is not
+    /// `Bearer <token>`. The scheme is matched case-insensitively.
     func bearerToken(_ request: Request) -> String? {
         guard let header = request.headers[.authorization] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)

@@ -34,7 +34,7 @@ public func buildApplication(
             address: .hostname(configuration.http.host, port: configuration.http.port),
             serverName: "meet-api"
         ),
-        services: [database.client],
+        services: [database],
         logger: logger
     )
     if configuration.migrateOnStart {

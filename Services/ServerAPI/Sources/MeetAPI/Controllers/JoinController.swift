@@ -31,7 +31,10 @@ struct JoinController: Sendable {
         }
         guard meeting.status == .active else { throw APIError.meetingEnded }
 
-        let memberRole = try await user.asyncMap { try await self.deps.members.role(meetingId: meeting.id, userId: $0.id) } ?? nil
+        var memberRole: MemberRole?
+        if let user {
+            memberRole = try await self.deps.members.role(meetingId: meeting.id, userId: user.id)
+        }
         if memberRole == nil, let passwordHash = meeting.passwordHash {
             try await self.checkPassword(body.password, hash: passwordHash, meeting: meeting, request: request, context: context)
         }

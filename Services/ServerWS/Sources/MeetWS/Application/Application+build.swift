@@ -57,7 +57,11 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         router: router,
         server: .http1WebSocketUpgrade(
             webSocketRouter: router,
-            configuration: .init(ws: .init(maxFrameSize: configuration.maxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
+            // Frames up to 4× the message limit reach the session, which answers an
+            // over-limit message with an `error` frame before closing (1009);
+            // beyond that, the WebSocket layer itself closes with 1009.
+            configuration: .init(
+                ws: .init(maxFrameSize: max(4 * configuration.maxMessageBytes, 1 << 16), autoPing: .enabled(timePeriod: .seconds(30))))
         ),
         configuration: .init(
             address: .hostname(configuration.http.host, port: configuration.http.port),

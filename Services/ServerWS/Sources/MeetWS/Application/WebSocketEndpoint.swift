@@ -33,11 +33,19 @@ struct WebSocketEndpoint: Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     do {
+                        // `messages(maxSize:)` bounds fragmented messages; a single
+                        // frame is bounded only by the frame limit, hence the check.
                         for try await message in inbound.messages(maxSize: maxSize) {
+                            let bytes: [UInt8]
                             switch message {
-                            case .text(let text): mailbox.deliver(.frame(Array(text.utf8)))
-                            case .binary(let buffer): mailbox.deliver(.frame(Array(buffer.readableBytesView)))
+                            case .text(let text): bytes = Array(text.utf8)
+                            case .binary(let buffer): bytes = Array(buffer.readableBytesView)
                             }
+                            guard bytes.count <= maxSize else {
+                                mailbox.deliver(.tooLarge)
+                                return
+                            }
+                            mailbox.deliver(.frame(bytes))
                         }
                         mailbox.deliver(.socketClosed)
                     } catch {

@@ -1,0 +1,48 @@
+import MeetRTCP
+
+/// One subscriber's view of one published track: the SSRC (and payload
+/// type) negotiated on the subscriber's transport, the munger that keeps its
+/// numbering continuous, whether it waits for a keyframe, and its statistics.
+///
+/// A value stored inline in its `PublishedTrack`'s array, so fanning a packet
+/// out walks contiguous memory and mutates in place.
+public struct DownTrack: Sendable {
+    /// The caller's handle for the subscriber transport (copied into
+    /// `PacketBatch` destinations).
+    public let subscriber: Int
+    /// The SSRC the subscriber's SDP announced for this track.
+    public let ssrc: UInt32
+    /// Payload type on the subscriber's transport, when it differs from the publisher's.
+    public let payloadType: UInt8?
+    public internal(set) var munger: RTPMunger
+    /// Video down-tracks start (and restart after a pause) on a keyframe, so
+    /// the decoder never gets a delta frame it cannot use.
+    public internal(set) var waitingForKeyframe: Bool
+    public internal(set) var packetsSent = 0
+    public internal(set) var bytesSent = 0
+    public internal(set) var retransmissions = 0
+    public internal(set) var statistics: SubscriberStatistics
+
+    init(subscriber: Int, ssrc: UInt32, payloadType: UInt8?, clockRate: Int, waitForKeyframe: Bool) {
+        self.subscriber = subscriber
+        self.ssrc = ssrc
+        self.payloadType = payloadType
+        munger = RTPMunger(clockRate: clockRate)
+        waitingForKeyframe = waitForKeyframe
+        statistics = SubscriberStatistics(clockRate: clockRate)
+    }
+
+    /// The publisher's sender report rewritten for this subscriber (RFC 3550
+    /// §6.4.1): our SSRC, the RTP timestamp moved by the munger's offset so
+    /// the NTP↔RTP pair still holds (lip sync), our own packet and octet
+    /// counts. Remembered for the RTT of the subscriber's next report.
+    mutating func translate(_ report: RTCPSenderReport, now: ContinuousClock.Instant) -> RTCPSenderReport {
+        statistics.senderReportSent(ntpTimestamp: report.ntpTimestamp, now: now)
+        return RTCPSenderReport(
+            ssrc: ssrc,
+            ntpTimestamp: report.ntpTimestamp,
+            rtpTimestamp: report.rtpTimestamp &- UInt32(truncatingIfNeeded: munger.currentTimestampOffset),
+            packetCount: UInt32(truncatingIfNeeded: packetsSent),
+            octetCount: UInt32(truncatingIfNeeded: bytesSent))
+    }
+}

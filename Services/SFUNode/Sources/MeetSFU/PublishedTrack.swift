@@ -1,0 +1,42 @@
+import MeetRTP
+
+/// Everything the node keeps per published track: the 64-bit unwrapping of
+/// its counters (done once per packet, shared by all down-tracks), reception
+/// statistics, the upstream NACK log, the retransmission cache, the keyframe
+/// request throttle, the hard-mute flag, and the down-tracks it fans out to.
+public struct PublishedTrack {
+    public let configuration: TrackConfiguration
+    public internal(set) var sequenceUnwrapper = RTPSequenceNumberUnwrapper()
+    public internal(set) var timestampUnwrapper = RTPTimestampUnwrapper()
+    public internal(set) var statistics: StreamStatistics
+    public internal(set) var nackGenerator: NACKGenerator
+    public internal(set) var keyframeThrottle: KeyframeRequestThrottle
+    /// Nil for tracks without a cache (audio by default).
+    public let cache: RetransmissionCache?
+    /// Hard mute: packets are still received and counted, not forwarded.
+    public internal(set) var isMuted = false
+    /// Reserved once (`Router.maximumSubscribersPerTrack`) so adding
+    /// subscribers rarely, and forwarding never, reallocates.
+    public internal(set) var downTracks: ContiguousArray<DownTrack>
+
+    init(configuration: TrackConfiguration, reservedDownTracks: Int) {
+        self.configuration = configuration
+        statistics = StreamStatistics(clockRate: configuration.clockRate)
+        nackGenerator = NACKGenerator(configuration: configuration.nack)
+        keyframeThrottle = KeyframeRequestThrottle(interval: configuration.keyframeRequestInterval)
+        cache = configuration.cacheSlots > 0 ? RetransmissionCache(slotCount: configuration.cacheSlots) : nil
+        downTracks = []
+        downTracks.reserveCapacity(reservedDownTracks)
+    }
+
+    public var ssrc: UInt32 { configuration.ssrc }
+
+    func downTrackIndex(subscriber: Int) -> Int? {
+        downTracks.firstIndex { $0.subscriber == subscriber }
+    }
+
+    /// True when some down-track is waiting for a keyframe.
+    var anyWaitingForKeyframe: Bool {
+        downTracks.contains { $0.waitingForKeyframe }
+    }
+}

@@ -1,0 +1,116 @@
+/// Control operations (from the node's bus handlers): add and remove tracks
+/// and down-tracks, hard mute. Not on the per-packet path; these may allocate.
+extension Router {
+    /// Starts routing a published track. False if its SSRC is already routed.
+    @discardableResult
+    public func addTrack(_ configuration: TrackConfiguration) -> Bool {
+        guard positions[configuration.ssrc] == nil else { return false }
+        positions[configuration.ssrc] = tracks.count
+        tracks.append(PublishedTrack(configuration: configuration, reservedDownTracks: maximumSubscribersPerTrack))
+        return true
+    }
+
+    /// Stops routing a track; returns the subscribers that had a down-track
+    /// for it (their transports should drop the track).
+    @discardableResult
+    public func removeTrack(ssrc: UInt32) -> [Int] {
+        guard let position = positions.removeValue(forKey: ssrc) else { return [] }
+        let removed = tracks[position].downTracks
+        for downTrack in removed {
+            feedbackRoutes[SubscriberTrackKey(subscriber: downTrack.subscriber, ssrc: downTrack.ssrc)] = nil
+        }
+        let last = tracks.count - 1
+        if position != last {
+            tracks.swapAt(position, last)
+            positions[tracks[position].ssrc] = position
+        }
+        tracks.removeLast()
+        return removed.map(\.subscriber)
+    }
+
+    /// Adds `subscriber`'s down-track for the track `publisherSSRC`, seen by
+    /// the subscriber as `ssrc` (and `payloadType`, when it differs). Video
+    /// down-tracks wait for a keyframe; the result says whether to request
+    /// one upstream now (throttled). Nil if the track is unknown, the
+    /// subscriber already has it, or the track is full.
+    public func addDownTrack(
+        publisherSSRC: UInt32, subscriber: Int, ssrc: UInt32, payloadType: UInt8? = nil,
+        now: ContinuousClock.Instant
+    ) -> (added: Bool, requestKeyframe: Bool) {
+        guard let position = positions[publisherSSRC],
+              tracks[position].downTrackIndex(subscriber: subscriber) == nil,
+              tracks[position].downTracks.count < maximumSubscribersPerTrack
+        else { return (false, false) }
+        let configuration = tracks[position].configuration
+        let waits = configuration.codec.isVideo
+        tracks[position].downTracks.append(DownTrack(
+            subscriber: subscriber, ssrc: ssrc, payloadType: payloadType,
+            clockRate: configuration.clockRate, waitForKeyframe: waits))
+        feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: ssrc)] = publisherSSRC
+        let request = waits && !tracks[position].isMuted && tracks[position].keyframeThrottle.request(now: now)
+        return (true, request)
+    }
+
+    /// Removes one down-track. False if there was none.
+    @discardableResult
+    public func removeDownTrack(publisherSSRC: UInt32, subscriber: Int) -> Bool {
+        guard let position = positions[publisherSSRC],
+              let index = tracks[position].downTrackIndex(subscriber: subscriber)
+        else { return false }
+        let removed = tracks[position].downTracks.remove(at: index)
+        feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: removed.ssrc)] = nil
+        return true
+    }
+
+    /// Removes every down-track of a subscriber transport (it closed).
+    public func removeSubscriber(_ subscriber: Int) {
+        for position in tracks.indices {
+            if let index = tracks[position].downTrackIndex(subscriber: subscriber) {
+                let removed = tracks[position].downTracks.remove(at: index)
+                feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: removed.ssrc)] = nil
+            }
+        }
+    }
+
+    /// Hard mute (a host's `mute`): stop forwarding the track until unmuted.
+    /// Each down-track re-anchors on resume, so subscribers see a pause, not
+    /// a jump; video down-tracks wait for a keyframe. Returns whether to send
+    /// a keyframe request upstream now (unmuting video).
+    @discardableResult
+    public func setMuted(_ muted: Bool, publisherSSRC: UInt32, now: ContinuousClock.Instant) -> Bool {
+        guard let position = positions[publisherSSRC], tracks[position].isMuted != muted else { return false }
+        tracks[position].isMuted = muted
+        let video = tracks[position].configuration.codec.isVideo
+        for index in tracks[position].downTracks.indices {
+            tracks[position].downTracks[index].munger.markDiscontinuity()
+            if video && !muted { tracks[position].downTracks[index].waitingForKeyframe = true }
+        }
+        return video && !muted && !tracks[position].downTracks.isEmpty
+            && tracks[position].keyframeThrottle.request(now: now)
+    }
+
+    /// The publisher's stream restarted (new SSRC state after reconnecting,
+    /// e.g. a migration): counters restart and every down-track re-anchors.
+    public func resetSource(publisherSSRC: UInt32) {
+        guard let position = positions[publisherSSRC] else { return }
+        let configuration = tracks[position].configuration
+        var fresh = PublishedTrack(configuration: configuration, reservedDownTracks: maximumSubscribersPerTrack)
+        fresh.isMuted = tracks[position].isMuted
+        fresh.downTracks = tracks[position].downTracks
+        for index in fresh.downTracks.indices {
+            fresh.downTracks[index].munger.markDiscontinuity()
+            if configuration.codec.isVideo { fresh.downTracks[index].waitingForKeyframe = true }
+        }
+        tracks[position] = fresh
+    }
+
+    /// A snapshot of a track (statistics, down-tracks) for inspection and metrics.
+    public func track(ssrc: UInt32) -> PublishedTrack? {
+        positions[ssrc].map { tracks[$0] }
+    }
+
+    public var trackCount: Int { tracks.count }
+
+    /// Down-tracks across all tracks.
+    public var downTrackCount: Int { tracks.reduce(0) { $0 + $1.downTracks.count } }
+}

@@ -1,0 +1,131 @@
+import MeetRTP
+
+/// The forwarding table of one event loop: published tracks by SSRC, each
+/// with the down-tracks of its subscribers, and the per-packet path
+/// `routeRTP` (route → munge per subscriber → into the outgoing batch).
+///
+/// Threading: one router per event loop, driven only from that loop (no
+/// locks, no actors). The node pins a publisher's transport to a loop and
+/// every subscriber transport *for that publisher* to the same loop; the
+/// redirect design (one subscriber transport per publisher) makes that
+/// always possible, so no packet ever crosses threads.
+///
+/// Allocation: the per-packet path allocates nothing in steady state. The
+/// SSRC lookup is a dictionary read; tracks and down-tracks live in
+/// contiguous arrays reserved up front and mutated in place; munging and
+/// statistics are integer arithmetic on stored values; the packet is copied
+/// into the preallocated `PacketBatch` (and `RetransmissionCache`) and the
+/// header rewritten there. Control operations (add/remove/mute) may allocate.
+public final class Router {
+    /// Why `routeRTP` forwarded nothing.
+    public enum Drop: Sendable, Equatable {
+        case malformed
+        case unknownSSRC
+        case duplicate
+        case muted
+    }
+
+    /// The outcome of routing one packet.
+    public struct RouteResult: Sendable, Equatable {
+        /// Copies written into the batch.
+        public var forwarded = 0
+        public var drop: Drop?
+        /// The caller should send PLI (or FIR) for `publisherSSRC` upstream
+        /// now: a down-track waits for a keyframe, or the loss was too large
+        /// to repair. Already throttled.
+        public var requestKeyframe = false
+        public var publisherSSRC: UInt32 = 0
+    }
+
+    struct SubscriberTrackKey: Hashable {
+        var subscriber: Int
+        var ssrc: UInt32
+    }
+
+    public let maximumSubscribersPerTrack: Int
+    public internal(set) var counters = TrafficCounters()
+    var tracks: ContiguousArray<PublishedTrack> = []
+    var positions: [UInt32: Int] = [:]
+    /// (subscriber, subscriber-facing SSRC) → publisher SSRC, for feedback.
+    var feedbackRoutes: [SubscriberTrackKey: UInt32] = [:]
+
+    public init(maximumSubscribersPerTrack: Int = 128) {
+        self.maximumSubscribersPerTrack = maximumSubscribersPerTrack
+    }
+
+    // MARK: Per packet
+
+    /// Routes one decrypted RTP packet from a publisher: updates the track's
+    /// statistics, NACK log and retransmission cache, then writes a munged
+    /// copy for every down-track into `batch`. When the batch fills, `flush`
+    /// is called (protect and send it; the router resets it afterwards).
+    public func routeRTP(
+        _ packet: UnsafeRawBufferPointer, now: ContinuousClock.Instant,
+        into batch: PacketBatch, flush: (PacketBatch) -> Void
+    ) -> RouteResult {
+        var result = RouteResult()
+        guard let header = try? RTPHeader(parsing: packet) else {
+            result.drop = .malformed
+            return result
+        }
+        counters.packetsIn += 1
+        counters.bytesIn += packet.count
+        result.publisherSSRC = header.ssrc
+        guard let position = positions[header.ssrc] else {
+            result.drop = .unknownSSRC
+            return result
+        }
+        let sequence = tracks[position].sequenceUnwrapper.unwrap(header.sequenceNumber)
+        let timestamp = tracks[position].timestampUnwrapper.unwrap(header.timestamp)
+        tracks[position].statistics.packetReceived(
+            extendedSequenceNumber: sequence, extendedTimestamp: timestamp, size: packet.count, now: now)
+        let arrival = tracks[position].nackGenerator.packetReceived(sequence, now: now)
+        tracks[position].cache?.insert(packet, extendedSequenceNumber: sequence)
+        var needKeyframe = arrival == .gapTooLarge
+        defer {
+            if needKeyframe, tracks[position].keyframeThrottle.request(now: now) { result.requestKeyframe = true }
+        }
+        if arrival == .duplicate {
+            result.drop = .duplicate
+            return result
+        }
+        if tracks[position].isMuted {
+            result.drop = .muted
+            return result
+        }
+
+        let codec = tracks[position].configuration.codec
+        var keyframe: Bool?
+        for index in tracks[position].downTracks.indices {
+            if tracks[position].downTracks[index].waitingForKeyframe {
+                let isKeyframe = keyframe ?? codec.isKeyframe(
+                    payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
+                keyframe = isKeyframe
+                guard isKeyframe else {
+                    needKeyframe = true
+                    continue
+                }
+                tracks[position].downTracks[index].waitingForKeyframe = false
+            }
+            guard let output = tracks[position].downTracks[index].munger.map(
+                extendedSequenceNumber: sequence, extendedTimestamp: timestamp, now: now)
+            else { continue }
+            if batch.isFull {
+                flush(batch)
+                batch.reset()
+            }
+            let downTrack = tracks[position].downTracks[index]
+            guard let copy = batch.append(copying: packet, destination: downTrack.subscriber) else { continue }
+            RTPHeader.rewrite(
+                copy, ssrc: downTrack.ssrc, sequenceNumber: output.sequenceNumber,
+                timestamp: output.timestamp, payloadType: downTrack.payloadType)
+            tracks[position].downTracks[index].packetsSent += 1
+            tracks[position].downTracks[index].bytesSent += packet.count
+            result.forwarded += 1
+        }
+        if keyframe == true { tracks[position].keyframeThrottle.keyframeReceived() }
+        counters.packetsOut += result.forwarded
+        counters.bytesOut += result.forwarded * packet.count
+        return result
+    }
+}

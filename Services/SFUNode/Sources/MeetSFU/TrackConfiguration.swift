@@ -1,0 +1,51 @@
+import MeetRTP
+
+/// What the router needs to know about a published track: its SSRC, the
+/// codec (to spot keyframes), the RTP clock rate (to turn a pause into
+/// timestamp ticks) and how many packets to keep for retransmission.
+public struct TrackConfiguration: Sendable {
+    public enum Codec: Sendable, Hashable {
+        case opus
+        case vp8
+        case h264
+        /// Any other codec: forwarded, but keyframes are not recognised, so
+        /// down-tracks never wait for one.
+        case other
+
+        /// True for codecs whose subscribers must start on a keyframe.
+        public var isVideo: Bool { self == .vp8 || self == .h264 }
+
+        /// Whether the RTP payload starts a keyframe (VP8 RFC 7741 §4.3,
+        /// H.264 RFC 6184 §5.4). Only called while a down-track waits for one.
+        public func isKeyframe(payload: UnsafeRawBufferPointer) -> Bool {
+            switch self {
+            case .vp8: VP8PayloadDescriptor.isKeyframe(payload: payload)
+            case .h264: H264Keyframe.isKeyframe(payload: payload)
+            case .opus, .other: false
+            }
+        }
+    }
+
+    /// The publisher's SSRC for this track.
+    public var ssrc: UInt32
+    public var codec: Codec
+    /// RTP clock rate (48 000 for Opus, 90 000 for video).
+    public var clockRate: Int
+    /// Retransmission cache slots; 0 disables the cache (audio: Opus relies
+    /// on FEC and concealment, browsers do not NACK it).
+    public var cacheSlots: Int
+    /// Minimum time between keyframe requests sent upstream.
+    public var keyframeRequestInterval: Duration
+    public var nack: NACKGenerator.Configuration
+
+    public init(ssrc: UInt32, codec: Codec, clockRate: Int? = nil, cacheSlots: Int? = nil,
+                keyframeRequestInterval: Duration = .milliseconds(500),
+                nack: NACKGenerator.Configuration = .init()) {
+        self.ssrc = ssrc
+        self.codec = codec
+        self.clockRate = clockRate ?? (codec == .opus ? 48_000 : 90_000)
+        self.cacheSlots = cacheSlots ?? (codec.isVideo ? RetransmissionCache.defaultSlotCount : 0)
+        self.keyframeRequestInterval = keyframeRequestInterval
+        self.nack = nack
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import MeetCore
+import MeetProtocol
+import MeetRedis
+import NIOConcurrencyHelpers
+@testable import MeetWS
+
+/// Two (or more) meet-ws "replicas" in one process: real hubs and sessions
+/// over MeetRedis's in-memory bus transport, an in-memory presence store on
+/// a manual clock, and an in-memory participant store. No sockets, no Redis,
+/// no PostgreSQL: the adapters are swapped, the logic is the production one.
+final class InMemoryReplicas: Sendable {
+    let transport = InMemoryBusTransport()
+    let clock = NIOLockedValueBox<Int64>(1_000_000)
+    let presence: InMemoryPresenceStore
+    let participants = InMemoryParticipantStore()
+    let replicas: [SignalingServices]
+    private let tasks: NIOLockedValueBox<[Task<Void, Never>]> = NIOLockedValueBox([])
+
+    init(count: Int) async throws {
+        let clock = self.clock
+        self.presence = InMemoryPresenceStore(nowMs: { clock.withLockedValue { $0 } })
+        let keys = SignalingKeys(prefix: "unit-\(UUID().uuidString.prefix(6))")
+        var replicas: [SignalingServices] = []
+        var tasks: [Task<Void, Never>] = []
+        for index in 0..<count {
+            let replicaId = "r\(index)"
+            let logger = Logger(label: "test.\(replicaId)")
+            let endpoint = BusEndpoint(inbox: keys.inbox(replicaId), transport: self.transport, logger: logger)
+            tasks.append(Task { try? await endpoint.run() })
+            let bus = MessageBusSignalingBus(bus: endpoint, keys: keys, logger: logger)
+            var configuration = WSConfiguration(
+                core: CoreConfiguration(
+                    mode: .development, logging: LoggingConfiguration(),
+                    database: try DatabaseConfiguration(url: "postgres://unused@127.0.0.1/unused"),
+                    redisURL: "redis://127.0.0.1", jwt: try JWTConfiguration(secret: String(repeating: "k", count: 32))),
+                replicaId: replicaId)
+            configuration.resumeGrace = .seconds(20)
+            configuration.presenceTTL = .seconds(15)
+            let metrics = WSMetrics()
+            let services = SignalingServices(
+                configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
+                bus: bus, presence: self.presence, participants: self.participants, metrics: metrics, logger: logger)
+            tasks.append(Task {
+                guard let inbox = try? await bus.subscribe(inbox: replicaId) else { return }
+                for await message in inbox.messages { await services.hub.route(inbox: message) }
+            })
+            replicas.append(services)
+        }
+        self.replicas = replicas
+        self.tasks.withLockedValue { $0 = tasks }
+        // Let every endpoint subscribe its inbox.
+        for _ in 0..<50 where (0..<count).contains(where: { self.transport.subscriberCount(keys.inbox("r\($0)")) == 0 }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func advance(by duration: Duration) {
+        self.clock.withLockedValue { $0 += duration.milliseconds }
+    }
+
+    /// Runs one sweep on replica `index`, as its maintenance loop would.
+    func sweep(on index: Int) async throws {
+        try await PresenceMaintenance(services: self.replicas[index]).sweep()
+    }
+
+    /// Runs one heartbeat on replica `index`.
+    func heartbeat(on index: Int) async throws {
+        try await PresenceMaintenance(services: self.replicas[index]).heartbeat()
+    }
+
+    /// Opens a "socket" for a new participant of `meetingId` on replica `replica`.
+    func connect(
+        replica: Int, meetingId: UUID, participantId: UUID = UUID(), role: MemberRole = .attendee,
+        status: ParticipantStatus = .joining, name: String
+    ) async -> FakeSocket {
+        await self.participants.add(participantId, meetingId: meetingId, status: status)
+        let identity = SessionIdentity(
+            meetingId: meetingId, meetingCode: "unit-test", participantId: participantId, role: role, displayName: name,
+            userId: nil)
+        let socket = FakeSocket(name: name)
+        let session = Session(identity: identity, services: self.replicas[replica], writer: socket)
+        socket.mailbox = session.mailbox
+        let task = Task { await session.run() }
+        self.tasks.withLockedValue { $0.append(task) }
+        return socket
+    }
+
+    func stop() {
+        for task in self.tasks.withLockedValue({ $0 }) { task.cancel() }
+    }
+}
+
+/// ``ParticipantStore`` in memory, for unit tests.
+actor InMemoryParticipantStore: ParticipantStore {
+    private var rows: [UUID: (meetingId: UUID, status: ParticipantStatus)] = [:]
+    private var ended: Set<UUID> = []
+    private(set) var chats: [ChatMessage] = []
+
+    func add(_ id: UUID, meetingId: UUID, status: ParticipantStatus) { self.rows[id] = (meetingId, status) }
+    func status(_ id: UUID) -> ParticipantStatus? { self.rows[id]?.status }
+
+    func standing(participantId: UUID) -> ParticipantStanding? {
+        guard let row = self.rows[participantId] else { return nil }
+        return ParticipantStanding(meetingId: row.meetingId, status: row.status, meetingStatus: self.ended.contains(row.meetingId) ? .ended : .active)
+    }
+
+    func markConnected(participantId: UUID, status: ParticipantStatus, replicaId: String) {
+        if let row = self.rows[participantId], row.status.isLive { self.rows[participantId]?.status = status }
+    }
+
+    func markGone(participantId: UUID, status: ParticipantStatus) {
+        if let row = self.rows[participantId], row.status.isLive { self.rows[participantId]?.status = status }
+    }
+
+    func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String) -> ChatMessage {
+        let message = ChatMessage(
+            id: String(self.chats.count + 1), participantId: participant.id, userId: participant.userId,
+            displayName: participant.displayName, body: body, createdAt: Date())
+        self.chats.append(message)
+        return message
+    }
+
+    func endMeeting(meetingId: UUID) { self.ended.insert(meetingId) }
+}
+
+/// A socket as the session sees it: records frames and the close code;
+/// `send(_:)` plays the client.
+final class FakeSocket: SocketWriter, @unchecked Sendable {
+    let name: String
+    var mailbox: SessionMailbox?
+    private let state = NIOLockedValueBox<(frames: [ServerEnvelope], closeCode: UInt16?)>(([], nil))
+
+    init(name: String) { self.name = name }
+
+    func send(text: String) async throws {
+        let frame = try SignalingCodec.decodeServer(Data(text.utf8))
+        self.state.withLockedValue { $0.frames.append(frame) }
+    }
+
+    func close(code: UInt16, reason: String) async throws {
+        self.state.withLockedValue { $0.closeCode = code }
+    }
+
+    func send(_ message: ClientMessage, id: String? = nil) {
+        self.mailbox?.deliver(.frame(Array(SignalingCodec.encode(ClientEnvelope(id: id, message)).utf8)))
+    }
+
+    /// The client's connection dropped.
+    func drop() { self.mailbox?.deliver(.socketClosed) }
+
+    var closeCode: UInt16? { self.state.withLockedValue { $0.closeCode } }
+    var types: [String] { self.state.withLockedValue { $0.frames.map(\.message.type) } }
+    var frames: [ServerEnvelope] { self.state.withLockedValue { $0.frames } }
+
+    /// Waits (up to 5 s) until `count` frames have arrived; returns them all.
+    @discardableResult
+    func waitFor(_ count: Int) async throws -> [ServerEnvelope] {
+        for _ in 0..<500 {
+            let frames = self.frames
+            if frames.count >= count { return frames }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw ClusterError("\(self.name): expected \(count) frames, have \(self.types)")
+    }
+}

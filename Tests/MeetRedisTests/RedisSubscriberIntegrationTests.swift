@@ -70,6 +70,29 @@ import Testing
         }
     }
 
+    @Test func healthCheckPingsDoNotDisturbDelivery() async throws {
+        // Pings every 5 ms while 200 messages flow: their "pong" replies must
+        // not be mistaken for messages, nor trip the health check.
+        let configuration = try TestRedis.configuration()
+        let subscriber = RedisSubscriber(
+            configuration: configuration, logger: TestRedis.logger, healthCheckInterval: .milliseconds(5))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await subscriber.run() }
+            defer { subscriber.shutdown() }
+            try await TestRedis.withClient(configuration) { redis throws in
+                let channel = TestRedis.unique("health")
+                let subscription = try await subscriber.subscribe(to: channel)
+                for index in 0..<200 {
+                    try await redis.publish("\(index)", to: channel)
+                    if index % 20 == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                let messages = try await next(200, of: subscription)
+                #expect(messages.map { String(decoding: $0.payload, as: UTF8.self) } == (0..<200).map(String.init))
+                subscription.cancel()
+            }
+        }
+    }
+
     @Test func shutdownEndsEverySubscription() async throws {
         let configuration = try TestRedis.configuration()
         let subscriber = RedisSubscriber(configuration: configuration, logger: TestRedis.logger)

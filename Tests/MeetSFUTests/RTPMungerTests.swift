@@ -35,7 +35,7 @@ import Testing
         #expect(after?.sequenceNumber == 111)
         #expect(after?.timestamp == 8640 + 87_360 + 960)
         // A straggler from before the resume point is dropped.
-        #expect(munger.map(extendedSequenceNumber: 205, extendedTimestamp: 960 * 105, now: clock.now) == nil)
+        expectEqual(munger.map(extendedSequenceNumber: 205, extendedTimestamp: 960 * 105, now: clock.now), nil)
     }
 
     /// A new source (publisher reconnected: numbers restart anywhere) looks
@@ -87,12 +87,12 @@ import Testing
 
     @Test func unwrapperHandlesWrapAndReorder() {
         var sequence = RTPSequenceNumberUnwrapper()
-        #expect(sequence.unwrap(65_534) == 65_534)
-        #expect(sequence.unwrap(1) == 65_537)
-        #expect(sequence.unwrap(65_535) == 65_535) // late, before the wrap
-        #expect(sequence.unwrap(2) == 65_538)
+        expectEqual(sequence.unwrap(65_534), 65_534)
+        expectEqual(sequence.unwrap(1), 65_537)
+        expectEqual(sequence.unwrap(65_535), 65_535) // late, before the wrap
+        expectEqual(sequence.unwrap(2), 65_538)
         var timestamp = RTPTimestampUnwrapper()
-        #expect(timestamp.unwrap(UInt32.max - 10) == Int64(UInt32.max) - 10)
-        #expect(timestamp.unwrap(100) == Int64(UInt32.max) + 101)
+        expectEqual(timestamp.unwrap(UInt32.max - 10), Int64(UInt32.max) - 10)
+        expectEqual(timestamp.unwrap(100), Int64(UInt32.max) + 101)
     }
 }

@@ -59,7 +59,7 @@ import Testing
     }
 
     /// Packets sent every 20 ms with 20 ms of timestamp: transit constant,
-    /// jitter 0. One packet 10 ms late: |D| = 450 ticks, J = 450/16.
+    /// jitter 0. One packet 5 ms late: |D| = 450 ticks, J = 450/16.
     @Test func jitterFollowsRFC3550() {
         var clock = TestClock()
         var statistics = StreamStatistics(clockRate: 90_000)

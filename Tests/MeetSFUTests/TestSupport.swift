@@ -36,3 +36,12 @@ extension Router {
 }
 
 import Testing
+
+/// `#expect` cannot evaluate mutating calls; these take the value first.
+func expectEqual<T: Equatable>(_ actual: T, _ expected: T, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(actual == expected, sourceLocation: sourceLocation)
+}
+
+func expectTrue(_ condition: Bool, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(condition, sourceLocation: sourceLocation)
+}

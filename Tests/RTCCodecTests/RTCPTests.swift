@@ -176,3 +176,21 @@ struct RTCPTests {
         #expect(parsedCount > 0)
     }
 }
+
+@Suite("Transport-wide CC arrivals")
+struct TransportWideArrivalTests {
+    @Test("§3.1.5 arrival times → feedback → arrival times, quantized to 250 µs")
+    func arrivalsRoundTrip() throws {
+        let arrivals: [Int64?] = [1_000_000, nil, 1_000_500, 1_010_000, 900_000, nil, 1_000_124]
+        let fb = RTCPTransportWideFeedback(senderSSRC: 1, mediaSSRC: 2, feedbackPacketCount: 3,
+                                           baseSequenceNumber: 65535, arrivals: arrivals)
+        #expect(fb.referenceTime == 15)  // 15 × 64 ms = 960 ms ≤ the first arrival
+        #expect(fb.packets.map(\.sequenceNumber) == [65535, 0, 1, 2, 3, 4, 5])
+        #expect(fb.packets[0].receiveDelta == 160)  // 40 ms
+        #expect(fb.packets[4].receiveDelta == -440)  // arrived earlier: a negative, 2-byte delta
+        guard case .transportWideFeedback(let parsed) = try RTCPPacket.parseCompound(
+            try RTCPPacket.encodeCompound([.transportWideFeedback(fb)]))[0] else { Issue.record("not TWCC"); return }
+        #expect(parsed.arrivals == [1_000_000, nil, 1_000_500, 1_010_000, 900_000, nil, 1_000_000])
+        // 1_000_124 rounds to the nearest tick of the previous quantized arrival: 1_000_000 + 0.
+    }
+}

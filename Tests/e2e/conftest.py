@@ -8,7 +8,6 @@ peer answers `POST /offer`, reports per-peer stages and counters on
 When a test fails, `EchoServer.stage_report()` says at which stage (ICE, DTLS,
 SRTP, RTP) the connection stopped, and the echo peer's log is printed.
 """
-
 from __future__ import annotations
 
 import json
@@ -20,6 +19,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+
+# Keep every aiortc candidate on loopback: aioice leaves 127.0.0.1 out of its
+# host addresses, which would send test traffic over the machine's external
+# interface (or fail on a machine that has none). Tests here talk to loopback only.
+import aioice.ice as _aioice_ice
+
+_aioice_ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEB_DIR = Path(__file__).resolve().parent / "web"

@@ -34,6 +34,8 @@ def browser():
         "--use-fake-device-for-media-stream",
         "--use-fake-ui-for-media-stream",
         "--autoplay-policy=no-user-gesture-required",
+        # Gather loopback candidates too, for machines with no other interface.
+        "--allow-loopback-in-peer-connection",
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))

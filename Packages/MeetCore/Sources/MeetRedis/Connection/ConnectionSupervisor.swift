@@ -93,8 +93,11 @@ final class ConnectionSupervisor: Sendable {
                     publish(connection)
                     try? await connection.closeFuture.get()
                     unpublish(connection)
-                    logger.info("redis connection lost; reconnecting")
-                    if state.withLockedValue({ $0.isShutdown }) { machine.shutdown() }
+                    if state.withLockedValue({ $0.isShutdown }) {
+                        machine.shutdown()
+                    } else {
+                        logger.info("redis connection lost; reconnecting")
+                    }
                     action = machine.connectionClosed(at: .now, using: &random)
                 } catch {
                     logger.warning("redis connect failed", metadata: [

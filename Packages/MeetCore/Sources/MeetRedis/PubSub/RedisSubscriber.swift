@@ -20,13 +20,16 @@ public final class RedisSubscriber: Service, Sendable {
     private let logger: Logger
     /// Messages a slow consumer may have queued before the oldest are dropped.
     private let bufferLimit: Int
+    private let healthCheckInterval: Duration
 
     public init(
         configuration: RedisConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger,
-        bufferLimit: Int = 65_536
+        bufferLimit: Int = 65_536,
+        healthCheckInterval: Duration = .seconds(15)
     ) {
+        self.healthCheckInterval = healthCheckInterval
         let registry = SubscriptionRegistry()
         self.registry = registry
         self.configuration = configuration
@@ -39,13 +42,36 @@ public final class RedisSubscriber: Service, Sendable {
 
     /// Connects, re-subscribes after every reconnect, until shutdown.
     public func run() async throws {
-        await supervisor.run { [registry, logger] connection in
-            let keys = registry.keys()
-            guard !keys.isEmpty else { return }
-            logger.info("redis pub/sub re-subscribing", metadata: ["count": "\(keys.count)"])
-            connection.sendWithoutReply(Self.commands(for: keys, subscribe: true))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.healthChecks() }
+            await supervisor.run { [registry, logger] connection in
+                let keys = registry.keys()
+                guard !keys.isEmpty else { return }
+                logger.info("redis pub/sub re-subscribing", metadata: ["count": "\(keys.count)"])
+                connection.sendWithoutReply(Self.commands(for: keys, subscribe: true))
+            }
+            group.cancelAll()
         }
         registry.finishAll()
+    }
+
+    /// A subscribed connection only ever receives, so a peer that vanished
+    /// without a FIN (network partition, VM frozen) would go unnoticed and
+    /// subscriptions would silently stop. A PING every `healthCheckInterval`
+    /// (answered `["pong", ""]` in subscribed mode, in order like any reply)
+    /// that gets no answer in time closes the connection, and the supervisor
+    /// reconnects and re-subscribes.
+    private func healthChecks() async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: healthCheckInterval) } catch { return }
+            guard let connection = try? await supervisor.connection().get() else { continue }
+            do {
+                _ = try await connection.send([RedisCommand("PING")], timeout: configuration.requestTimeout)[0].get()
+            } catch {
+                logger.warning("redis pub/sub health check failed; reconnecting", metadata: ["error": "\(error)"])
+                connection.close()
+            }
+        }
     }
 
     /// Ends every subscription and closes the connection.

@@ -12,11 +12,7 @@ extension SessionModel {
     public init(sdp text: String) throws(NegotiationError) {
         let description: SessionDescription
         do {
-            // Swift treats "\r\n" as one Character, so a parser splitting on
-            // "\n" would see one long line: hand it LF-only text.
-            var scalars = String.UnicodeScalarView()
-            scalars.append(contentsOf: text.unicodeScalars.lazy.filter { $0 != "\r" })
-            description = try SessionDescription(parsing: String(scalars))
+            description = try SessionDescription(parsing: text)
         } catch {
             throw .malformed("\(error)")
         }

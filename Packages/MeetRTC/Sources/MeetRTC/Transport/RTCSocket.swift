@@ -31,10 +31,10 @@ public final class RTCSocket: @unchecked Sendable {
     /// Per-reason drop counts for this socket (tests and `/stats`), loop only.
     public private(set) var drops: [DropReason: Int] = [:]
 
-    init(channel: any Channel, logger: Logger, metrics: RTCMetrics) {
+    init(channel: any Channel, localAddress: SocketAddress, logger: Logger, metrics: RTCMetrics) {
         self.channel = channel
         self.eventLoop = channel.eventLoop
-        self.localAddress = channel.localAddress ?? (try! SocketAddress(ipAddress: "0.0.0.0", port: 0))
+        self.localAddress = localAddress
         self.logger = logger
         self.metrics = metrics
     }
@@ -54,7 +54,11 @@ public final class RTCSocket: @unchecked Sendable {
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: batch * 2048))
             .bind(host: host, port: port)
             .get()
-        let socket = RTCSocket(channel: channel, logger: logger, metrics: metrics)
+        guard let localAddress = channel.localAddress else {
+            try await channel.close()
+            throw ChannelError.unknownLocalAddress
+        }
+        let socket = RTCSocket(channel: channel, localAddress: localAddress, logger: logger, metrics: metrics)
         try await channel.eventLoop.submit {
             try channel.pipeline.syncOperations.addHandler(RTCDatagramHandler(socket: socket))
         }.get()

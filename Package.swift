@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MeetRedis", targets: ["MeetRedis"]),
         .library(name: "MeetRTC", targets: ["MeetRTC"]),
         .executable(name: "meet-echo", targets: ["MeetEchoPeer"]),
+        .executable(name: "meet-sfu-bench", targets: ["SFUBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -232,6 +233,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Services/SFUNode/Sources/MeetSFU",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: meet-sfu-bench (Tools/SFUBench): forwarding-core throughput and allocations
+        .target(
+            name: "CSFUBenchAlloc",
+            path: "Tools/SFUBench/AllocCounter"
+        ),
+        .executableTarget(
+            name: "SFUBench",
+            dependencies: ["MeetSFU", "MeetRTP", "MeetSRTP", "CSFUBenchAlloc"],
+            path: "Tools/SFUBench/Bench",
             swiftSettings: swiftSettings
         ),
 

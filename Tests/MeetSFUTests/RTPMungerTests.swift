@@ -29,11 +29,11 @@ import Testing
         clock.advance(.milliseconds(1800)) // origin + 2000 ms: 1.82 s after the last packet
         let resumed = munger.map(extendedSequenceNumber: 210, extendedTimestamp: 960 * 110, now: clock.now)
         #expect(resumed?.sequenceNumber == 110)
-        #expect(resumed?.timestamp == 8640 + 87_360) // 1.82 s × 48 000
+        #expect(resumed?.timestamp == UInt32(8640 + 87_360)) // 1.82 s × 48 000
         clock.advance(.milliseconds(20))
         let after = munger.map(extendedSequenceNumber: 211, extendedTimestamp: 960 * 111, now: clock.now)
         #expect(after?.sequenceNumber == 111)
-        #expect(after?.timestamp == 8640 + 87_360 + 960)
+        #expect(after?.timestamp == UInt32(8640 + 87_360 + 960))
         // A straggler from before the resume point is dropped.
         expectEqual(munger.map(extendedSequenceNumber: 205, extendedTimestamp: 960 * 105, now: clock.now), nil)
     }

@@ -191,6 +191,6 @@ struct TransportWideArrivalTests {
         guard case .transportWideFeedback(let parsed) = try RTCPPacket.parseCompound(
             try RTCPPacket.encodeCompound([.transportWideFeedback(fb)]))[0] else { Issue.record("not TWCC"); return }
         #expect(parsed.arrivals == [1_000_000, nil, 1_000_500, 1_010_000, 900_000, nil, 1_000_000])
-        // 1_000_124 rounds to the nearest tick of the previous quantized arrival: 1_000_000 + 0.
+        // 1_000_124 is 400.496 ticks after the previous arrival (900_000): it rounds to 400.
     }
 }

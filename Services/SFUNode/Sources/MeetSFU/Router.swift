@@ -81,18 +81,11 @@ public final class Router {
             extendedSequenceNumber: sequence, extendedTimestamp: timestamp, size: packet.count, now: now)
         let arrival = tracks[position].nackGenerator.packetReceived(sequence, now: now)
         tracks[position].cache?.insert(packet, extendedSequenceNumber: sequence)
+        if arrival == .duplicate || tracks[position].isMuted {
+            result.drop = arrival == .duplicate ? .duplicate : .muted
+            return result
+        }
         var needKeyframe = arrival == .gapTooLarge
-        defer {
-            if needKeyframe, tracks[position].keyframeThrottle.request(now: now) { result.requestKeyframe = true }
-        }
-        if arrival == .duplicate {
-            result.drop = .duplicate
-            return result
-        }
-        if tracks[position].isMuted {
-            result.drop = .muted
-            return result
-        }
 
         let codec = tracks[position].configuration.codec
         var keyframe: Bool?
@@ -124,6 +117,7 @@ public final class Router {
             result.forwarded += 1
         }
         if keyframe == true { tracks[position].keyframeThrottle.keyframeReceived() }
+        if needKeyframe { result.requestKeyframe = tracks[position].keyframeThrottle.request(now: now) }
         counters.packetsOut += result.forwarded
         counters.bytesOut += result.forwarded * packet.count
         return result

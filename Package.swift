@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "MeetRTC", targets: ["MeetRTC"]),
         .executable(name: "meet-echo", targets: ["MeetEchoPeer"]),
         .executable(name: "meet-sfu-bench", targets: ["SFUBench"]),
+        .executable(name: "meet-sfu", targets: ["SFUNode"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -91,6 +92,7 @@ let package = Package(
             name: "MeetAPI",
             dependencies: [
                 "MeetCore",
+                "MeetRedis",
                 "MeetProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -236,6 +238,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: meet-sfu: the node process (registry, bus control, transports)
+        .target(
+            name: "MeetSFUNode",
+            dependencies: [
+                "MeetCore", "MeetRedis", "MeetProtocol", "MeetRTC",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/SFUNode/Sources/MeetSFUNode",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "SFUNode",
+            dependencies: [
+                "MeetSFUNode", "MeetCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Services/SFUNode/Sources/SFUNode",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: meet-sfu-bench (Tools/SFUBench): forwarding-core throughput and allocations
         .target(
             name: "CSFUBenchAlloc",
@@ -310,6 +335,16 @@ let package = Package(
             name: "MeetSFUTests",
             dependencies: ["MeetSFU", "MeetRTP", "MeetRTCP", "MeetSRTP"],
             path: "Tests/MeetSFUTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MeetSFUNodeTests",
+            dependencies: [
+                "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/MeetSFUNodeTests",
             swiftSettings: swiftSettings
         ),
     ]

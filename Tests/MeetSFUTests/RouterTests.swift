@@ -213,4 +213,39 @@ import Testing
         let batch = PacketBatch(capacity: 1)
         #expect(router.route(rtp(seq: 1, ts: 1, ssrc: video), now: clock.now, batch: batch).drop == .unknownSSRC)
     }
+
+    /// The publisher reconnected (e.g. migrated): its numbers restart, the
+    /// subscriber's continue, and video waits for the new stream's keyframe.
+    @Test func resetSourceKeepsSubscribersContinuous() {
+        var clock = TestClock()
+        let router = makeRouter(clock)
+        _ = router.addDownTrack(publisherSSRC: video, subscriber: 1, ssrc: 9, now: clock.now)
+        let batch = PacketBatch(capacity: 8)
+        _ = router.route(rtp(seq: 30_000, ts: 1_000_000, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch)
+        _ = router.route(rtp(seq: 30_001, ts: 1_000_000, ssrc: video, payload: vp8Payload(keyframe: false, start: false)), now: clock.now, batch: batch)
+        router.resetSource(publisherSSRC: video)
+        clock.advance(.milliseconds(100))
+        #expect(router.route(rtp(seq: 5, ts: 77, ssrc: video, payload: vp8Payload(keyframe: false)), now: clock.now, batch: batch).forwarded == 0)
+        #expect(router.route(rtp(seq: 6, ts: 77, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch).forwarded == 1)
+        let out = headers(in: batch).map(\.header)
+        #expect(out.map(\.sequenceNumber) == [30_000, 30_001, 30_002])
+        #expect(out[2].timestamp == 1_000_000 + 9000) // 100 ms at 90 kHz
+    }
+
+    @Test func duplicatesAreDroppedAndHugeVideoLossAsksForAKeyframe() {
+        var clock = TestClock()
+        let router = makeRouter(clock)
+        _ = router.addDownTrack(publisherSSRC: video, subscriber: 1, ssrc: 9, now: clock.now)
+        _ = router.addDownTrack(publisherSSRC: audio, subscriber: 1, ssrc: 8, now: clock.now)
+        let batch = PacketBatch(capacity: 8)
+        #expect(router.route(rtp(seq: 1, ts: 0, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch).forwarded == 1)
+        #expect(router.route(rtp(seq: 1, ts: 0, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch).drop == .duplicate)
+        clock.advance(.seconds(1))
+        let afterLoss = router.route(rtp(seq: 2000, ts: 0, ssrc: video, payload: vp8Payload(keyframe: false, start: false)), now: clock.now, batch: batch)
+        #expect(afterLoss.forwarded == 1)
+        #expect(afterLoss.requestKeyframe)
+        // Audio: a big loss is not a reason to ask for anything.
+        _ = router.route(rtp(seq: 1, ts: 0, ssrc: audio), now: clock.now, batch: batch)
+        #expect(!router.route(rtp(seq: 3000, ts: 0, ssrc: audio), now: clock.now, batch: batch).requestKeyframe)
+    }
 }

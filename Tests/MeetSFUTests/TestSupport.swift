@@ -1,4 +1,5 @@
 import MeetRTP
+import Testing
 @testable import MeetSFU
 
 /// A hand-driven clock: tests advance time explicitly.
@@ -35,7 +36,6 @@ extension Router {
     }
 }
 
-import Testing
 
 /// `#expect` cannot evaluate mutating calls; these take the value first.
 func expectEqual<T: Equatable>(_ actual: T, _ expected: T, sourceLocation: SourceLocation = #_sourceLocation) {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import MeetCore
 import MeetProtocol
 import Testing
@@ -67,6 +70,20 @@ extension SignalingIntegrationTests {
                 await #expect(throws: (any Error).self) { _ = try await SignalClient.connect(url, token: expired, name: "expired") }
                 // The genuine token works.
                 let (client, _) = try await SignalClient.joined(cluster, replica: 0, joined, name: "ok")
+                client.send(.ping(PingData()), id: "p")
+                try await client.expect("pong")
+
+                // Health and metrics share the port.
+                let base = "http://127.0.0.1:\(cluster.replicas[0].port)"
+                let (ready, readyResponse) = try await URLSession.shared.data(from: URL(string: base + "/readyz")!)
+                #expect((readyResponse as? HTTPURLResponse)?.statusCode == 200)
+                #expect(String(decoding: ready, as: UTF8.self).contains(#""redis":"ok""#))
+                let (metrics, _) = try await URLSession.shared.data(from: URL(string: base + "/metrics")!)
+                let text = String(decoding: metrics, as: UTF8.self)
+                for name in ["meet_ws_sockets_open", "meet_ws_messages_in_total{type=\"join\"}",
+                             "meet_ws_messages_out_total{type=\"pong\"}", "meet_ws_bus_latency_seconds"] {
+                    #expect(text.contains(name), "\(name) missing from /metrics")
+                }
                 await client.disconnect()
             }
         }

@@ -4,7 +4,7 @@
 // CPU-second and heap allocations per packet. Sockets are left out: this
 // measures the per-packet work the SFU itself adds.
 //
-//   swift run -c release meet-sfu-bench [--packets 20000] [--subscribers 1,10,100]
+//   swift run -c release meet-sfu-bench [--packets 20000] [--subscribers 1,10,100] [--payload 1000] [--gcm | --plain]
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,6 +19,9 @@ struct Options {
     var packets = 20_000
     var subscriberCounts = [1, 10, 100]
     var payloadSize = 1000
+    var profile = SRTPProfile.aes128CMHMACSHA1_80
+    /// Skip SRTP on both sides: the forwarding core's own cost.
+    var plain = false
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -28,6 +31,8 @@ struct Options {
             case "--subscribers":
                 subscriberCounts = iterator.next().map { $0.split(separator: ",").compactMap { Int($0) } } ?? subscriberCounts
             case "--payload": payloadSize = iterator.next().flatMap { Int($0) } ?? payloadSize
+            case "--gcm": profile = .aeadAES128GCM
+            case "--plain": plain = true
             default: break
             }
         }
@@ -46,16 +51,19 @@ struct Figures {
     var packetsOut: Int
     var cpu: Double
     var allocations: Int
+    /// Allocations inside `routeRTP` alone (route + munge + copy into the batch).
+    var routerAllocations: Int
 }
 
 let key = [UInt8](repeating: 0x11, count: 16)
-let salt = [UInt8](repeating: 0x22, count: 14)
+let options = Options(arguments: CommandLine.arguments)
+let salt = [UInt8](repeating: 0x22, count: options.profile.masterSaltLength)
 let publisherSSRC: UInt32 = 0x1234_5678
 let slotSize = RetransmissionCache.defaultSlotSize + SRTPContext.trailerRoom
 
 /// Protected packets as the publisher would send them (made before timing).
 func makeIngress(count: Int, payloadSize: Int) throws -> (buffer: UnsafeMutableRawBufferPointer, lengths: [Int]) {
-    let publisher = try SRTPContext(profile: .aes128CMHMACSHA1_80, masterKey: key, masterSalt: salt, direction: .outbound)
+    let publisher = try SRTPContext(profile: options.profile, masterKey: key, masterSalt: salt, direction: .outbound)
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count * slotSize, alignment: 16)
     var lengths = [Int]()
     lengths.reserveCapacity(count)
@@ -70,7 +78,7 @@ func makeIngress(count: Int, payloadSize: Int) throws -> (buffer: UnsafeMutableR
         ).encode()
         let slot = UnsafeMutableRawBufferPointer(rebasing: buffer[(index * slotSize)..<((index + 1) * slotSize)])
         slot.copyBytes(from: packet)
-        lengths.append(try publisher.protectRTP(slot, length: packet.count))
+        lengths.append(options.plain ? packet.count : try publisher.protectRTP(slot, length: packet.count))
     }
     return (buffer, lengths)
 }
@@ -78,9 +86,9 @@ func makeIngress(count: Int, payloadSize: Int) throws -> (buffer: UnsafeMutableR
 func run(subscribers: Int, options: Options) throws -> Figures {
     let ingress = try makeIngress(count: options.packets, payloadSize: options.payloadSize)
     defer { ingress.buffer.deallocate() }
-    let inbound = try SRTPContext(profile: .aes128CMHMACSHA1_80, masterKey: key, masterSalt: salt, direction: .inbound)
+    let inbound = try SRTPContext(profile: options.profile, masterKey: key, masterSalt: salt, direction: .inbound)
     let outbound = try (0..<subscribers).map { _ in
-        try SRTPContext(profile: .aes128CMHMACSHA1_80, masterKey: key, masterSalt: salt, direction: .outbound)
+        try SRTPContext(profile: options.profile, masterKey: key, masterSalt: salt, direction: .outbound)
     }
     let router = Router(maximumSubscribersPerTrack: max(subscribers, 128))
     router.addTrack(TrackConfiguration(ssrc: publisherSSRC, codec: .vp8))
@@ -88,12 +96,14 @@ func run(subscribers: Int, options: Options) throws -> Figures {
     for subscriber in 0..<subscribers {
         _ = router.addDownTrack(publisherSSRC: publisherSSRC, subscriber: subscriber, ssrc: 0x5000 + UInt32(subscriber), now: start)
     }
-    let batch = PacketBatch(capacity: 128)
+    // Room for one packet's whole fan-out, so routing never flushes mid-way
+    // (the flush would protect inside the router's allocation window).
+    let batch = PacketBatch(capacity: max(subscribers, 1))
     let receive = UnsafeMutableRawBufferPointer.allocate(byteCount: slotSize, alignment: 16)
     defer { receive.deallocate() }
     var sent = 0
     func send(_ batch: PacketBatch) {
-        batch.protectAll { outbound[$0] }
+        if !options.plain { batch.protectAll { outbound[$0] } }
         sent += batch.count
         batch.reset()
     }
@@ -102,6 +112,7 @@ func run(subscribers: Int, options: Options) throws -> Figures {
     var allocationsBefore = 0
     var cpuBefore = 0.0
     var sentBefore = 0
+    var routerAllocations = 0
     for index in 0..<options.packets {
         if index == warmUp {
             sentBefore = sent
@@ -111,16 +122,18 @@ func run(subscribers: Int, options: Options) throws -> Figures {
         // "Receive": the datagram lands in the socket's buffer.
         let length = ingress.lengths[index]
         receive.copyMemory(from: UnsafeRawBufferPointer(rebasing: ingress.buffer[(index * slotSize)..<(index * slotSize + length)]))
-        guard let plain = try? inbound.unprotectRTP(receive, length: length) else { continue }
+        guard let plain = options.plain ? length : try? inbound.unprotectRTP(receive, length: length) else { continue }
         // 20 ms of media time per 10 packets, as a 30 fps stream would pace it.
         let now = start + .milliseconds(index * 3)
-        _ = router.routeRTP(UnsafeRawBufferPointer(rebasing: receive[0..<plain]), now: now, into: batch, flush: send)
+        let beforeRoute = meet_bench_allocations()
+        _ = router.routeRTP(UnsafeRawBufferPointer(rebasing: receive[0..<plain]), now: now, into: batch, flush: { _ in })
+        if index >= warmUp { routerAllocations += meet_bench_allocations() - beforeRoute }
         send(batch)
     }
     let cpu = cpuSeconds() - cpuBefore
     let allocations = meet_bench_allocations() - allocationsBefore
     return Figures(subscribers: subscribers, packetsIn: options.packets - warmUp, packetsOut: sent - sentBefore,
-                   cpu: cpu, allocations: allocations)
+                   cpu: cpu, allocations: allocations, routerAllocations: routerAllocations)
 }
 
 func pad(_ text: String, _ width: Int) -> String {
@@ -132,8 +145,8 @@ func rounded(_ value: Double, decimals: Int) -> String {
     return String((value * scale).rounded() / scale)
 }
 
-let options = Options(arguments: CommandLine.arguments)
-print("subscribers  packets_in  packets_out  cpu_s     in_pkt_per_cpu_s  out_pkt_per_cpu_s  allocs_per_pkt_in")
+print("# SRTP profile \(options.plain ? "none (--plain)" : "\(options.profile)"), \(options.payloadSize)-byte payloads")
+print("subscribers  packets_in  packets_out  cpu_s     in_pkt_per_cpu_s  out_pkt_per_cpu_s  allocs_per_pkt_in  router_allocs_per_pkt_in")
 for count in options.subscriberCounts {
     let figures = try run(subscribers: count, options: options)
     let allocationsPerPacket = figures.allocations < 0 ? "n/a" : rounded(Double(figures.allocations) / Double(figures.packetsIn), decimals: 3)
@@ -144,7 +157,8 @@ for count in options.subscriberCounts {
         pad(rounded(figures.cpu, decimals: 3), 10),
         pad(String(Int(Double(figures.packetsIn) / figures.cpu)), 18),
         pad(String(Int(Double(figures.packetsOut) / figures.cpu)), 19),
-        allocationsPerPacket,
+        pad(allocationsPerPacket, 19),
+        figures.allocations < 0 ? "n/a" : rounded(Double(figures.routerAllocations) / Double(figures.packetsIn), decimals: 3),
     ].joined())
 }
 // Proves the counter is live: setting up the runs allocated plenty.

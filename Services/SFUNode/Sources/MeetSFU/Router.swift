@@ -85,9 +85,8 @@ public final class Router {
             result.drop = arrival == .duplicate ? .duplicate : .muted
             return result
         }
-        var needKeyframe = arrival == .gapTooLarge
-
         let codec = tracks[position].configuration.codec
+        var needKeyframe = arrival == .gapTooLarge && codec.isVideo
         var keyframe: Bool?
         for index in tracks[position].downTracks.indices {
             if tracks[position].downTracks[index].waitingForKeyframe {

@@ -18,6 +18,11 @@ public struct APIConfiguration: Sendable {
     /// Login/register attempts allowed per client address per window.
     public var authRateLimitPerAddress: Int
     public var authRateLimitWindow: Duration
+    /// Where the rate limits are shared by every replica: `MEET_REDIS_URL`,
+    /// but only when that variable is set (``CoreConfiguration/redisURL``
+    /// carries a default for services that always need Redis). `nil` keeps
+    /// the limits per process.
+    public var rateLimitRedisURL: String?
     /// Apply migrations before serving (`MEET_MIGRATE_ON_START`, default true).
     /// Turn off when a separate `meet-api --migrate-only` job owns them.
     public var migrateOnStart: Bool
@@ -33,7 +38,8 @@ public struct APIConfiguration: Sendable {
         authRateLimitPerEmail: Int = 10,
         authRateLimitPerAddress: Int = 60,
         authRateLimitWindow: Duration = .seconds(60),
-        migrateOnStart: Bool = true
+        migrateOnStart: Bool = true,
+        rateLimitRedisURL: String? = nil
     ) {
         self.core = core
         self.http = http
@@ -46,6 +52,7 @@ public struct APIConfiguration: Sendable {
         self.authRateLimitPerAddress = authRateLimitPerAddress
         self.authRateLimitWindow = authRateLimitWindow
         self.migrateOnStart = migrateOnStart
+        self.rateLimitRedisURL = rateLimitRedisURL
     }
 
     /// Reads every variable; throws on the first one that is missing or malformed.
@@ -68,7 +75,8 @@ public struct APIConfiguration: Sendable {
             authRateLimitPerAddress: try environment.int(
                 "MEET_AUTH_RATE_LIMIT_PER_ADDRESS", default: 60, in: 1...1_000_000),
             authRateLimitWindow: try environment.seconds("MEET_AUTH_RATE_LIMIT_WINDOW_SECONDS", default: 60, in: 1...86_400),
-            migrateOnStart: try environment.bool("MEET_MIGRATE_ON_START", default: true)
+            migrateOnStart: try environment.bool("MEET_MIGRATE_ON_START", default: true),
+            rateLimitRedisURL: environment.string("MEET_REDIS_URL") == nil ? nil : core.redisURL
         )
     }
 }

@@ -1,17 +1,20 @@
 import Hummingbird
 import Logging
 import MeetCore
+import MeetRedis
 import ServiceLifecycle
 
-/// Wires meet-api: PostgreSQL (a lifecycle service, migrated before the
-/// server accepts connections), the token service, the rate limiter, the
-/// router with its middleware, and the HTTP server.
+/// Wires meet-api: Redis when `MEET_REDIS_URL` is set (for the shared rate
+/// limits), PostgreSQL (migrated before the server accepts connections), the
+/// token service, the router with its middleware, and the HTTP server.
+/// Services start in that order and stop in reverse.
 ///
 /// - Parameters:
 ///   - configuration: see ``APIConfiguration``.
 ///   - logger: the service logger; one is made from the configuration if absent.
-///   - rateLimiter: defaults to an ``InMemoryRateLimiter`` (per process) until
-///     a shared one is plugged in.
+///   - rateLimiter: overrides the choice made from the configuration: a
+///     ``RedisBackedRateLimiter`` when ``APIConfiguration/rateLimitRedisURL``
+///     is set, an ``InMemoryRateLimiter`` (per process) otherwise.
 public func buildApplication(
     configuration: APIConfiguration,
     logger: Logger? = nil,
@@ -22,11 +25,8 @@ public func buildApplication(
         logger.warning("MEET_JWT_SECRET is not set; using the insecure development secret (MEET_ENV=development)")
     }
     let database = Database(configuration: configuration.core.database, logger: logger)
-    let deps = await APIDependencies(
-        configuration: configuration,
-        database: database,
-        rateLimiter: rateLimiter ?? InMemoryRateLimiter()
-    )
+    let (limiter, redis) = try makeRateLimiter(configuration: configuration, override: rateLimiter, logger: logger)
+    let deps = await APIDependencies(configuration: configuration, database: database, rateLimiter: limiter)
     let router = buildRouter(deps)
     var app = Application(
         router: router,
@@ -34,7 +34,7 @@ public func buildApplication(
             address: .hostname(configuration.http.host, port: configuration.http.port),
             serverName: "meet-api"
         ),
-        services: [database],
+        services: (redis.map { [$0] } ?? []) + [database],
         logger: logger
     )
     if configuration.migrateOnStart {
@@ -44,6 +44,42 @@ public func buildApplication(
         }
     }
     return app
+}
+
+/// The rate limiter meet-api uses, and the Redis client to run as a service
+/// when it is the shared one. Logs which one it is.
+private func makeRateLimiter(
+    configuration: APIConfiguration,
+    override: (any RateLimiter)?,
+    logger: Logger
+) throws -> (any RateLimiter, RedisClient?) {
+    if let override { return (override, nil) }
+    guard let url = configuration.rateLimitRedisURL else {
+        logger.info("auth rate limits are per process (MEET_REDIS_URL is not set)")
+        return (InMemoryRateLimiter(), nil)
+    }
+    var redisConfiguration: RedisConfiguration
+    do {
+        redisConfiguration = try RedisConfiguration(url: url)
+    } catch {
+        // The error may quote the URL, which may hold a password: say only what is wrong.
+        let reason = switch error {
+        case .unsupportedScheme: "only redis:// is supported"
+        case .missingHost: "it names no host"
+        case .invalidPort(let port): "invalid port '\(port)'"
+        case .invalidDatabase(let database): "invalid database '\(database)'"
+        case .invalidEncoding: "bad percent-encoding in the credentials"
+        }
+        throw ConfigurationError(variable: "MEET_REDIS_URL", message: "is not usable: \(reason)")
+    }
+    // This client serves only the rate limiter, which fails open: a short
+    // timeout keeps a Redis outage from stalling every login first.
+    redisConfiguration.requestTimeout = .milliseconds(500)
+    let redis = RedisClient(configuration: redisConfiguration, logger: logger)
+    logger.info(
+        "auth rate limits are shared through Redis",
+        metadata: ["redis.host": "\(redisConfiguration.host)", "redis.port": "\(redisConfiguration.port)"])
+    return (RedisBackedRateLimiter(client: redis, logger: logger), redis)
 }
 
 /// Applies the migrations and returns (for `meet-api --migrate-only`, e.g. a

@@ -131,8 +131,8 @@ public struct SignalingKeys: Sendable {
     public var presencePrefix: String { "\(self.prefix)presence:" }
     public func presence(_ meetingId: UUID) -> String { self.presencePrefix + meetingId.uuidString.lowercased() }
     public var presenceIndex: String { "\(self.prefix)presence-expiry" }
-    /// The room channel every replica with sockets in the room subscribes to.
-    public func room(_ meetingId: UUID) -> String { "\(self.prefix)room:\(meetingId.uuidString.lowercased())" }
-    /// A replica's inbox channel.
-    public func inbox(_ replicaId: String) -> String { "\(self.prefix)ws:\(replicaId)" }
+    /// The room channel every replica with sockets in the room subscribes to (``BusChannel/room(_:)``).
+    public func room(_ meetingId: UUID) -> String { self.prefix + BusChannel.room(meetingId.uuidString.lowercased()) }
+    /// A replica's inbox channel (``BusChannel/wsInbox(replicaId:)``).
+    public func inbox(_ replicaId: String) -> String { self.prefix + BusChannel.wsInbox(replicaId: replicaId) }
 }

@@ -99,8 +99,6 @@ public struct SessionMachine: Sendable {
             return Self.error(id, .forbidden, "only hosts may \(envelope.message.type)")
         }
         switch envelope.message {
-        case .endMeeting where self.identity.role != .owner:
-            return Self.error(id, .forbidden, "only the owner may end the meeting")
         case .chat(let chat):
             let trimmed = chat.body.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty, chat.body.count <= ChatSend.maxLength else {

@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import Logging
+import MeetCore
+import MeetProtocol
+import MeetRTC
+import MeetRedis
+import ServiceLifecycle
+
+/// Wires meet-sfu: Redis (commands and pub/sub), the bus endpoint on the
+/// node's inbox `sfu:{nodeId}` answering control requests, the media socket
+/// with its transports, the registry heartbeat, and an HTTP server for
+/// `/healthz`, `/readyz`, `/metrics`.
+///
+/// Services start in dependency order and stop in reverse: on SIGTERM the
+/// HTTP server stops, the registry marks the node `draining` and removes its
+/// record, the transports close, then the bus and Redis.
+public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    var logger = logger ?? LoggingBootstrap.logger(service: "sfu", configuration: configuration.logging)
+    logger[metadataKey: "node"] = "\(configuration.nodeId)"
+    let redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
+    let redis = RedisClient(configuration: redisConfiguration, logger: logger)
+    let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)
+    let endpoint = BusEndpoint.redis(
+        inbox: BusChannel.sfuInbox(nodeId: configuration.nodeId), client: redis, subscriber: subscriber, logger: logger)
+
+    let socket = try await RTCSocket.bind(host: configuration.udpHost, port: configuration.udpPort, logger: logger)
+    let rtc = try RTCConfiguration.generate(publicIP: configuration.publicIP)
+    let transports = TransportManager(socket: socket, configuration: rtc, logger: logger)
+    let control = ControlHandler(transports: transports, logger: logger)
+    endpoint.setRequestHandler { message in try await control.handle(message) }
+    let media = MeetCore.ClosureService {
+        try? await gracefulShutdown()
+        await transports.closeAll()
+        try? await socket.close()
+    }
+    let registry = NodeRegistry(configuration: configuration, redis: redis, transports: transports, logger: logger)
+
+    let router = Router()
+    router.add(middleware: HTTPMetricsMiddleware())
+    SFUHealthRoutes(redis: redis, transports: transports).addRoutes(to: router)
+
+    logger.info(
+        "meet-sfu starting",
+        metadata: [
+            "http": "\(configuration.http.host):\(configuration.http.port)", "udp": "\(socket.localAddress)",
+            "publicIP": "\(configuration.publicIP)", "region": "\(configuration.region)",
+        ])
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "meet-sfu"),
+        services: [redis, subscriber, endpoint, media, registry],
+        logger: logger
+    )
+}
+
+/// `/healthz` (the process answers), `/readyz` (Redis answers and the node
+/// is not draining), `/metrics` (Prometheus text).
+struct SFUHealthRoutes: Sendable {
+    let redis: RedisClient
+    let transports: TransportManager
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        let exporter = PrometheusExporter(registry: MetricsBootstrap.bootstrap())
+        router.get("healthz") { _, _ in Self.json(HealthResponse(status: "ok"), status: .ok) }
+        router.get("readyz") { _, _ in
+            let redisUp = (try? await self.redis.send("PING", timeout: .seconds(2))) != nil
+            let draining = await self.transports.isDraining
+            let checks = ["redis": redisUp ? "ok" : "unavailable", "node": draining ? "draining" : "ok"]
+            let ready = redisUp && !draining
+            return Self.json(
+                HealthResponse(status: ready ? "ok" : "unavailable", checks: checks), status: ready ? .ok : .serviceUnavailable)
+        }
+        router.get("metrics") { _, _ in exporter.response() }
+    }
+
+    private static func json(_ body: HealthResponse, status: HTTPResponse.Status) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let bytes = (try? encoder.encode(body)) ?? Data()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import MeetCore
+
+/// Everything meet-sfu reads from its environment (docs/configuration.md).
+/// The SFU needs no database or JWT key, so it composes the mode and logging
+/// parts of the shared configuration instead of `CoreConfiguration`.
+public struct SFUNodeConfiguration: Sendable {
+    public var mode: DeploymentMode
+    public var logging: LoggingConfiguration
+    /// `/healthz`, `/readyz`, `/metrics` (`MEET_HTTP_PORT`, default 8090).
+    public var http: HTTPConfiguration
+    /// `MEET_REDIS_URL`: registry and bus.
+    public var redisURL: String
+    /// This node's id (`MEET_NODE_ID`, default the host name); inbox `sfu:{nodeId}`.
+    public var nodeId: String
+    /// The one UDP port for every peer connection (`MEET_SFU_UDP_PORT`, default 10000).
+    public var udpPort: Int
+    /// Address the UDP socket binds to (`MEET_SFU_UDP_HOST`, default 0.0.0.0).
+    public var udpHost: String
+    /// Address written into ICE candidates (`MEET_SFU_PUBLIC_IP`, default 127.0.0.1).
+    public var publicIP: String
+    /// Free-form region label for placement (`MEET_SFU_REGION`, default "local").
+    public var region: String
+    /// How often the registry record is rewritten (`MEET_SFU_HEARTBEAT_MS`, default 1000).
+    public var heartbeatInterval: Duration
+    /// The record's TTL in Redis (`MEET_SFU_RECORD_TTL_MS`, default 5000).
+    public var recordTTL: Duration
+
+    public init(
+        mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
+        http: HTTPConfiguration = HTTPConfiguration(port: 8090), redisURL: String = "redis://127.0.0.1:6379",
+        nodeId: String = SFUNodeConfiguration.defaultNodeId(), udpPort: Int = 10000, udpHost: String = "0.0.0.0",
+        publicIP: String = "127.0.0.1", region: String = "local",
+        heartbeatInterval: Duration = .seconds(1), recordTTL: Duration = .seconds(5)
+    ) {
+        self.mode = mode
+        self.logging = logging
+        self.http = http
+        self.redisURL = redisURL
+        self.nodeId = nodeId
+        self.udpPort = udpPort
+        self.udpHost = udpHost
+        self.publicIP = publicIP
+        self.region = region
+        self.heartbeatInterval = heartbeatInterval
+        self.recordTTL = recordTTL
+    }
+
+    /// Reads every variable; throws on the first one that is malformed.
+    public init(environment: EnvironmentReader) throws(ConfigurationError) {
+        let mode = try DeploymentMode(environment: environment)
+        let nodeId = environment.string("MEET_NODE_ID") ?? Self.defaultNodeId()
+        guard nodeId.utf8.count <= 100, nodeId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        else {
+            throw ConfigurationError(variable: "MEET_NODE_ID", message: "must be letters, digits, '-', '_' or '.'")
+        }
+        let publicIP = environment.string("MEET_SFU_PUBLIC_IP", default: "127.0.0.1")
+        guard Self.isIPAddress(publicIP) else {
+            throw ConfigurationError(variable: "MEET_SFU_PUBLIC_IP", message: "must be an IPv4 or IPv6 address, got '\(publicIP)'")
+        }
+        let heartbeat = try environment.int("MEET_SFU_HEARTBEAT_MS", default: 1000, in: 50...60_000)
+        let ttl = try environment.int("MEET_SFU_RECORD_TTL_MS", default: 5000, in: 100...600_000)
+        guard ttl > heartbeat else {
+            throw ConfigurationError(variable: "MEET_SFU_RECORD_TTL_MS", message: "must be longer than MEET_SFU_HEARTBEAT_MS")
+        }
+        self.init(
+            mode: mode,
+            logging: try LoggingConfiguration(environment: environment, mode: mode),
+            http: try HTTPConfiguration(environment: environment, mode: mode, defaultPort: 8090),
+            redisURL: try CoreConfiguration.redisURL(environment: environment),
+            nodeId: nodeId,
+            udpPort: try environment.int("MEET_SFU_UDP_PORT", default: 10000, in: 0...65535),
+            udpHost: environment.string("MEET_SFU_UDP_HOST", default: "0.0.0.0"),
+            publicIP: publicIP,
+            region: environment.string("MEET_SFU_REGION", default: "local"),
+            heartbeatInterval: .milliseconds(heartbeat),
+            recordTTL: .milliseconds(ttl)
+        )
+    }
+
+    /// The host name up to its first dot (a pod name in Kubernetes).
+    public static func defaultNodeId() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
+        let clean = host.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        return clean.isEmpty ? "sfu" : clean
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+}

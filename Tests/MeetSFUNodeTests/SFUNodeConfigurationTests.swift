@@ -1,0 +1,62 @@
+import MeetCore
+import Testing
+
+@testable import MeetSFUNode
+
+@Suite("SFUNodeConfiguration: MEET_* variables")
+struct SFUNodeConfigurationTests {
+    @Test("defaults: UDP 10000, public IP 127.0.0.1, HTTP 8090, 1 s heartbeat, 5 s TTL")
+    func defaults() throws {
+        let configuration = try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_NODE_ID": "node-a"]))
+        #expect(configuration.udpPort == 10000)
+        #expect(configuration.publicIP == "127.0.0.1")
+        #expect(configuration.http.port == 8090)
+        #expect(configuration.nodeId == "node-a")
+        #expect(configuration.region == "local")
+        #expect(configuration.heartbeatInterval == .seconds(1))
+        #expect(configuration.recordTTL == .seconds(5))
+        #expect(configuration.redisURL == "redis://127.0.0.1:6379")
+    }
+
+    @Test("every variable is read")
+    func readsEverything() throws {
+        let configuration = try SFUNodeConfiguration(
+            environment: EnvironmentReader([
+                "MEET_NODE_ID": "sfu-7", "MEET_SFU_UDP_PORT": "40000", "MEET_SFU_PUBLIC_IP": "203.0.113.7",
+                "MEET_HTTP_PORT": "9100", "MEET_REDIS_URL": "redis://redis:6379/2", "MEET_SFU_REGION": "eu-west",
+                "MEET_SFU_HEARTBEAT_MS": "500", "MEET_SFU_RECORD_TTL_MS": "2000",
+            ]))
+        #expect(configuration.nodeId == "sfu-7")
+        #expect(configuration.udpPort == 40000)
+        #expect(configuration.publicIP == "203.0.113.7")
+        #expect(configuration.http.port == 9100)
+        #expect(configuration.redisURL == "redis://redis:6379/2")
+        #expect(configuration.region == "eu-west")
+        #expect(configuration.heartbeatInterval == .milliseconds(500))
+        #expect(configuration.recordTTL == .milliseconds(2000))
+    }
+
+    @Test("the default node id is the host name, cleaned")
+    func defaultNodeId() throws {
+        let configuration = try SFUNodeConfiguration(environment: EnvironmentReader([:]))
+        #expect(!configuration.nodeId.isEmpty)
+        #expect(configuration.nodeId.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+    }
+
+    @Test(
+        "malformed values are refused, naming the variable",
+        arguments: [
+            ("MEET_SFU_UDP_PORT", "70000"), ("MEET_SFU_UDP_PORT", "abc"), ("MEET_SFU_PUBLIC_IP", "example.com"),
+            ("MEET_NODE_ID", "a b"), ("MEET_NODE_ID", "sfu:1"), ("MEET_REDIS_URL", "http://x"),
+            ("MEET_SFU_RECORD_TTL_MS", "500"),
+        ])
+    func refusesMalformed(variable: String, value: String) {
+        var values = ["MEET_NODE_ID": "n"]
+        values[variable] = value
+        #expect {
+            _ = try SFUNodeConfiguration(environment: EnvironmentReader(values))
+        } throws: { error in
+            (error as? ConfigurationError)?.variable == variable
+        }
+    }
+}

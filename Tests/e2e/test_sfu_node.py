@@ -1,0 +1,211 @@
+"""meet-sfu end to end: registry in Redis, control over the bus, forwarding.
+
+One meet-sfu process on free loopback ports against the test Redis. An
+aiortc publisher sends Opus + VP8 through a transport created with
+`sfu.create-publisher`; an aiortc subscriber gets the node's offer from
+`sfu.create-subscriber`, answers with `sfu.subscriber-answer`, and must
+decode more than 30 video frames of the publisher (its 320×240 size) and
+audio. Also: the registry record and its load figures, typed control
+errors, `sfu.close-participant`, and the record's removal on SIGTERM.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+import redis
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+from av import VideoFrame
+
+from sfu_support import BusClient, BusError, SFUNode, redis_url_from_env, wait_for
+
+WIDTH, HEIGHT = 320, 240
+TIME_BOUND_S = 30.0
+MIN_VIDEO_FRAMES = 30
+
+
+class SizedVideoTrack(VideoStreamTrack):
+    """30 fps frames of a fixed, unusual size, so the forwarded video can be recognised."""
+
+    async def recv(self) -> VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        frame = VideoFrame(width=WIDTH, height=HEIGHT, format="yuv420p")
+        for plane, value in zip(frame.planes, (120, 60, 200)):
+            plane.update(bytes([value]) * plane.buffer_size)
+        frame.pts = pts
+        frame.time_base = time_base
+        return frame
+
+
+def force_codecs(pc: RTCPeerConnection) -> None:
+    """Opus and VP8 only: the codecs the issue names."""
+    from aiortc.rtcrtpsender import RTCRtpSender
+
+    for transceiver in pc.getTransceivers():
+        capabilities = RTCRtpSender.getCapabilities(transceiver.kind)
+        wanted = "audio/opus" if transceiver.kind == "audio" else "video/VP8"
+        transceiver.setCodecPreferences([c for c in capabilities.codecs if c.mimeType == wanted])
+
+
+@pytest.fixture
+def sfu_node(tmp_path, request):
+    node = SFUNode(tmp_path, redis_url_from_env())
+    yield node
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        print("---- meet-sfu log (tail) ----")
+        print(node.log())
+    node.stop()
+
+
+def read_record(node: SFUNode) -> dict | None:
+    client = redis.Redis.from_url(redis_url_from_env())
+    try:
+        raw = client.get(node.record_key)
+        return json.loads(raw) if raw else None
+    finally:
+        client.close()
+
+
+def test_registry_record_and_health(sfu_node):
+    deadline = time.monotonic() + 10
+    record = None
+    while record is None and time.monotonic() < deadline:
+        record = read_record(sfu_node)
+        time.sleep(0.1)
+    assert record is not None, f"no {sfu_node.record_key} in Redis:\n{sfu_node.log()}"
+    assert record["id"] == sfu_node.node_id
+    assert record["publicIP"] == "127.0.0.1"
+    assert record["udpPort"] == sfu_node.udp_port
+    assert record["region"] == "e2e"
+    assert record["state"] == "serving"
+    assert record["load"]["transports"] == 0
+
+    client = redis.Redis.from_url(redis_url_from_env())
+    try:
+        assert client.sismember("sfu:nodes", sfu_node.node_id)
+        ttl = client.pttl(sfu_node.record_key)
+        assert 0 < ttl <= 5000, f"record TTL {ttl} ms"
+    finally:
+        client.close()
+
+    assert sfu_node.http_status("/healthz") == 200
+    assert sfu_node.http_status("/readyz") == 200
+    assert "# TYPE" in sfu_node.http_text("/metrics")
+
+    # A clean shutdown removes the record and the set member.
+    assert sfu_node.terminate() == 0, sfu_node.log()
+    client = redis.Redis.from_url(redis_url_from_env())
+    try:
+        assert client.get(sfu_node.record_key) is None
+        assert not client.sismember("sfu:nodes", sfu_node.node_id)
+    finally:
+        client.close()
+
+
+async def forward_publisher_to_subscriber(node: SFUNode) -> dict:
+    bus = BusClient(redis_url_from_env())
+    await bus.start()
+    publisher = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    subscriber = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    received = {"video": 0, "audio": 0, "sizes": set()}
+    consumers: list[asyncio.Task] = []
+    result: dict = {"received": received}
+    try:
+        # Typed errors first: nothing is published yet, and a bad offer.
+        with pytest.raises(BusError) as unknown:
+            await bus.request(node.inbox, "sfu.create-subscriber",
+                              {"participantId": "viewer", "publisherParticipantId": "nobody"})
+        result["unknown_publisher"] = unknown.value.code
+        with pytest.raises(BusError) as bad:
+            await bus.request(node.inbox, "sfu.create-publisher",
+                              {"participantId": "p", "roomId": "r", "offer": "this is not SDP"})
+        result["bad_sdp"] = bad.value.code
+        with pytest.raises(BusError) as malformed:
+            await bus.request(node.inbox, "sfu.create-publisher", {"participantId": "p"})
+        result["bad_request"] = malformed.value.code
+
+        # The publisher.
+        publisher.addTrack(AudioStreamTrack())
+        publisher.addTrack(SizedVideoTrack())
+        force_codecs(publisher)
+        await publisher.setLocalDescription(await publisher.createOffer())
+        reply = await bus.request(node.inbox, "sfu.create-publisher", {
+            "participantId": "alice", "roomId": "room-1", "offer": publisher.localDescription.sdp,
+        })
+        result["publisher_transport"] = reply["transportId"]
+        await publisher.setRemoteDescription(RTCSessionDescription(sdp=reply["answer"], type="answer"))
+
+        # The subscriber: the node offers, the client answers.
+        @subscriber.on("track")
+        def on_track(track) -> None:
+            async def consume() -> None:
+                try:
+                    while True:
+                        frame = await track.recv()
+                        received[track.kind] += 1
+                        if track.kind == "video":
+                            received["sizes"].add((frame.width, frame.height))
+                except MediaStreamError:
+                    pass
+
+            consumers.append(asyncio.ensure_future(consume()))
+
+        reply = await bus.request(node.inbox, "sfu.create-subscriber",
+                                  {"participantId": "bob", "publisherParticipantId": "alice"})
+        result["subscriber_transport"] = reply["transportId"]
+        await subscriber.setRemoteDescription(RTCSessionDescription(sdp=reply["offer"], type="offer"))
+        await subscriber.setLocalDescription(await subscriber.createAnswer())
+        await bus.request(node.inbox, "sfu.subscriber-answer",
+                          {"transportId": reply["transportId"], "answer": subscriber.localDescription.sdp})
+
+        deadline = time.monotonic() + TIME_BOUND_S
+        while time.monotonic() < deadline:
+            if received["video"] > MIN_VIDEO_FRAMES and received["audio"] > 0:
+                break
+            if "failed" in (publisher.connectionState, subscriber.connectionState):
+                break
+            await asyncio.sleep(0.2)
+        result["states"] = (publisher.connectionState, subscriber.connectionState)
+
+        # The load report sees the forwarding.
+        async def loaded() -> bool:
+            record = read_record(node)
+            return bool(record and record["load"]["publishers"] == 1 and record["load"]["subscribers"] == 1
+                        and record["load"]["packetsOutPerSecond"] > 0)
+        result["load_reported"] = await wait_for(loaded, timeout=5)
+        result["record"] = read_record(node)
+
+        # Closing the publisher's participant closes its subscriber too.
+        closed = await bus.request(node.inbox, "sfu.close-participant", {"participantId": "alice"})
+        result["closed"] = closed["closed"]
+        with pytest.raises(BusError) as gone:
+            await bus.request(node.inbox, "sfu.close-transport", {"transportId": result["subscriber_transport"]})
+        result["closed_again"] = gone.value.code
+    finally:
+        for task in consumers:
+            task.cancel()
+        await publisher.close()
+        await subscriber.close()
+        await bus.close()
+    return result
+
+
+def test_publisher_media_reaches_subscriber(sfu_node):
+    result = asyncio.run(forward_publisher_to_subscriber(sfu_node))
+    received = result["received"]
+    print(f"result: {result}")
+    assert result["unknown_publisher"] == "unknown_publisher"
+    assert result["bad_sdp"] == "bad_sdp"
+    assert result["bad_request"] == "bad_request"
+    assert received["video"] > MIN_VIDEO_FRAMES, (
+        f"only {received['video']} video frames forwarded in {TIME_BOUND_S}s; states {result['states']}"
+    )
+    assert received["audio"] > 0, "no audio frames forwarded"
+    assert received["sizes"] == {(WIDTH, HEIGHT)}, f"forwarded frames have sizes {received['sizes']}"
+    assert result["load_reported"], f"load not reported: {result['record']}"
+    assert result["closed"] == 2
+    assert result["closed_again"] == "unknown_transport"

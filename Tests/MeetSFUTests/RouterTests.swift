@@ -248,4 +248,22 @@ import Testing
         _ = router.route(rtp(seq: 1, ts: 0, ssrc: audio), now: clock.now, batch: batch)
         #expect(!router.route(rtp(seq: 3000, ts: 0, ssrc: audio), now: clock.now, batch: batch).requestKeyframe)
     }
+
+    /// A keyframe from the publisher answers subscriber requests the
+    /// throttle was still holding back: nothing more goes upstream.
+    @Test func keyframeCancelsHeldBackRequests() {
+        var clock = TestClock()
+        let router = makeRouter(clock)
+        _ = router.addDownTrack(publisherSSRC: video, subscriber: 1, ssrc: 11, now: clock.now) // request sent
+        let batch = PacketBatch(capacity: 8)
+        _ = router.route(rtp(seq: 1, ts: 0, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch)
+        clock.advance(.milliseconds(100))
+        #expect(router.handleKeyframeRequest(subscriber: 1, mediaSSRC: 11, now: clock.now) == nil) // held back
+        _ = router.route(rtp(seq: 2, ts: 3000, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch)
+        clock.advance(.seconds(1))
+        var requested = 0
+        var scratch: [UInt16] = []
+        router.collectUpstreamFeedback(now: clock.now, scratch: &scratch, nack: { _, _ in }, keyframeRequest: { _ in requested += 1 })
+        #expect(requested == 0)
+    }
 }

@@ -106,15 +106,20 @@ public final class Router {
                 flush(batch)
                 batch.reset()
             }
-            let downTrack = tracks[position].downTracks[index]
-            guard let copy = batch.append(copying: packet, destination: downTrack.subscriber) else { continue }
+            // Field reads, not a copy of the whole DownTrack (no retain traffic).
+            let subscriber = tracks[position].downTracks[index].subscriber
+            guard let copy = batch.append(copying: packet, destination: subscriber) else { continue }
             RTPHeader.rewrite(
-                copy, ssrc: downTrack.ssrc, sequenceNumber: output.sequenceNumber,
-                timestamp: output.timestamp, payloadType: downTrack.payloadType)
+                copy, ssrc: tracks[position].downTracks[index].ssrc, sequenceNumber: output.sequenceNumber,
+                timestamp: output.timestamp, payloadType: tracks[position].downTracks[index].payloadType)
             tracks[position].downTracks[index].packetsSent += 1
             tracks[position].downTracks[index].bytesSent += packet.count
             result.forwarded += 1
         }
+        if keyframe == nil && codec.isVideo && tracks[position].keyframeThrottle.isPending {
+            keyframe = codec.isKeyframe(payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
+        }
+        // A keyframe answers every request still held back by the throttle.
         if keyframe == true { tracks[position].keyframeThrottle.keyframeReceived() }
         if needKeyframe { result.requestKeyframe = tracks[position].keyframeThrottle.request(now: now) }
         counters.packetsOut += result.forwarded

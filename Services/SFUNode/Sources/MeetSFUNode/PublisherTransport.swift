@@ -13,6 +13,8 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// nil once the connection ended.
     private(set) var connection: PeerConnection?
     private(set) var id = ""
+    /// Header extension ids negotiated per mid (from our answer): mid → (URI → id).
+    var extensionIDs: [String: [String: UInt8]] = [:]
     /// Subscriber transports of this publisher, by transport id.
     var subscribers: [String: SubscriberTransport] = [:]
     private let counters: TrafficCounters

@@ -17,6 +17,8 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
         var ssrc: UInt32
         /// Publisher payload type → the one in our offer; packets of other types are dropped.
         var payloadTypes: [UInt8: UInt8]
+        /// Header extension ids to renumber; nil when both sides agree.
+        var extensions: ExtensionIDMap?
     }
 
     let participantId: String
@@ -24,6 +26,8 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// Set right after creation; nil once the connection ended.
     private(set) var connection: PeerConnection?
     private(set) var id = ""
+    /// Header extension ids of our offer: mid → (URI → id).
+    var offeredExtensionIDs: [String: [String: UInt8]] = [:]
     /// Publisher track mid → route; empty until the answer is applied.
     var routes: [String: Route] = [:]
     /// Our SSRC → the publisher's SSRC, for feedback (learnt from forwarded packets).
@@ -50,7 +54,7 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
 
     /// Builds the routes once the answer is applied: offer section `i` carries
     /// the publisher's track `i` (the offer was made in that order).
-    func installRoutes(publisherTracks: [RemoteTrack]) {
+    func installRoutes(publisherTracks: [RemoteTrack], publisherExtensionIDs: [String: [String: UInt8]]) {
         guard let connection else { return }
         for (index, track) in publisherTracks.enumerated() {
             guard let local = connection.localTracks.first(where: { $0.mid == String(index) }), local.kind == track.kind else {
@@ -64,7 +68,9 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
                 default: break
                 }
             }
-            routes[track.mid] = Route(ssrc: local.ssrc, payloadTypes: payloadTypes)
+            let map = ExtensionIDMap(
+                publisher: publisherExtensionIDs[track.mid] ?? [:], subscriber: offeredExtensionIDs[local.mid] ?? [:])
+            routes[track.mid] = Route(ssrc: local.ssrc, payloadTypes: payloadTypes, extensions: map.isIdentity ? nil : map)
         }
     }
 
@@ -80,6 +86,7 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
         var out = packet
         out.setInteger((byte1 & 0x80) | payloadType, at: start + 1)
         out.setInteger(route.ssrc, at: start + 8)
+        route.extensions?.rewrite(&out, at: start)
         counters.packetsOut &+= 1
         counters.bytesOut &+= out.readableBytes
         connection.sendRTP(out)

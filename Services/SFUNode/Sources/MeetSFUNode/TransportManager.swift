@@ -49,7 +49,11 @@ public final class TransportManager: @unchecked Sendable {
             await connection.closeAsync(reason: "bad offer")
             throw SFUControlError.badSDP("\(error)")
         }
-        try await loop.submit { self.publishers[publisher.id] = publisher }.get()
+        let extensionIDs = ExtensionIDMap.extensions(inSDP: answer)
+        try await loop.submit {
+            publisher.extensionIDs = extensionIDs
+            self.publishers[publisher.id] = publisher
+        }.get()
         logger.info("publisher transport created", metadata: ["transport": "\(publisher.id)"])
         return CreatePublisherReply(transportId: publisher.id, answer: answer)
     }
@@ -74,7 +78,11 @@ public final class TransportManager: @unchecked Sendable {
         let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: subscriber, logger: logger)
         subscriber.attach(connection)
         let offer = try await connection.createOffer(kinds: tracks.map(\.kind), direction: .sendonly, policy: policy)
-        try await loop.submit { self.subscribers[subscriber.id] = subscriber }.get()
+        let offeredExtensionIDs = ExtensionIDMap.extensions(inSDP: offer)
+        try await loop.submit {
+            subscriber.offeredExtensionIDs = offeredExtensionIDs
+            self.subscribers[subscriber.id] = subscriber
+        }.get()
         logger.info("subscriber transport created", metadata: ["transport": "\(subscriber.id)", "publisher": "\(publisher.id)"])
         return CreateSubscriberReply(transportId: subscriber.id, offer: offer)
     }
@@ -95,7 +103,7 @@ public final class TransportManager: @unchecked Sendable {
                 subscriber.close(reason: "publisher gone")
                 return
             }
-            subscriber.installRoutes(publisherTracks: publisher.remoteTracks)
+            subscriber.installRoutes(publisherTracks: publisher.remoteTracks, publisherExtensionIDs: publisher.extensionIDs)
             publisher.subscribers[subscriber.id] = subscriber
         }.get()
     }

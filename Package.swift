@@ -244,6 +244,7 @@ let package = Package(
             dependencies: [
                 "MeetCore", "MeetRedis", "MeetProtocol", "MeetRTC",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

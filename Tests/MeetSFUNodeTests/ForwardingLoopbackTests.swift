@@ -76,6 +76,14 @@ struct ForwardingLoopbackTests {
             try await onLoop(publisher) { publisherMedia.rtcp.contains { Self.isPLI($0, media: video.ssrc) } }
         }
 
+        // The publisher's sender report reaches the subscriber about the SSRC it knows.
+        try await onLoop(publisher) { publisher.sendRTCP(Self.senderReport(ssrc: video.ssrc)) }
+        try await waitUntil("the subscriber received the sender report") {
+            try await onLoop(subscriber) {
+                subscriberMedia.rtcp.contains { $0.count >= 8 && $0[1] == 200 && Array($0[4..<8]) == Self.bytes(offeredSSRC) }
+            }
+        }
+
         // Closing the publisher's participant closes both transports.
         #expect(try await manager.close(participantId: "alice") == 2)
         let after = try await manager.snapshot()
@@ -117,6 +125,15 @@ struct ForwardingLoopbackTests {
         buffer.writeInteger(UInt32(sequence) * 3000)
         buffer.writeInteger(ssrc)
         buffer.writeBytes(payload)
+        return buffer
+    }
+
+    /// A sender report without report blocks (RFC 3550 §6.4.1).
+    static func senderReport(ssrc: UInt32) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 28)
+        buffer.writeBytes([0x80, 200, 0, 6])
+        buffer.writeInteger(ssrc)
+        buffer.writeBytes([UInt8](repeating: 3, count: 20))
         return buffer
     }
 

@@ -94,7 +94,8 @@ def test_registry_record_and_health(sfu_node):
 
     assert sfu_node.http_status("/healthz") == 200
     assert sfu_node.http_status("/readyz") == 200
-    assert "# TYPE" in sfu_node.http_text("/metrics")
+    metrics = sfu_node.http_text("/metrics")
+    assert "meet_sfu_publishers" in metrics and "meet_rtc_datagrams_received_total" in metrics, metrics[:2000]
 
     # A clean shutdown removes the record and the set member.
     assert sfu_node.terminate() == 0, sfu_node.log()

@@ -14,19 +14,19 @@ struct ExtensionIDMap: Sendable, Equatable {
 
     /// Publisher id → subscriber id, for one-byte ids 1...14.
     private var table: [UInt8]
+    /// Whether every publisher id has the same id on the subscriber (nothing to rewrite).
+    let isIdentity: Bool
 
     /// - Parameters:
     ///   - publisher: URI → id as negotiated with the publisher.
     ///   - subscriber: URI → id in the subscriber offer.
     init(publisher: [String: UInt8], subscriber: [String: UInt8]) {
         table = Array(repeating: Self.unusedID, count: 16)
+        isIdentity = publisher.allSatisfy { subscriber[$0.key] == $0.value }
         for (uri, from) in publisher where (1...14).contains(from) {
             if let to = subscriber[uri], (1...14).contains(to) { table[Int(from)] = to }
         }
     }
-
-    /// Whether every id maps to itself (nothing to rewrite).
-    var isIdentity: Bool { (1...14).allSatisfy { table[$0] == UInt8($0) } }
 
     /// Rewrites the ids of a one-byte-header extension block (profile
     /// 0xBEDE, RFC 8285 §4.2) of the RTP packet starting at `start`. Packets

@@ -13,6 +13,7 @@ final class NodeRegistry: Service, Sendable {
     let redis: RedisClient
     let transports: TransportManager
     let logger: Logger
+    let metrics = SFUNodeMetrics()
 
     init(configuration: SFUNodeConfiguration, redis: RedisClient, transports: TransportManager, logger: Logger) {
         self.configuration = configuration
@@ -50,6 +51,7 @@ final class NodeRegistry: Service, Sendable {
                 id: configuration.nodeId, publicIP: configuration.publicIP, udpPort: transports.socket.localAddress.port ?? 0,
                 region: configuration.region, state: snapshot.draining ? .draining : .serving,
                 load: sampler.load(for: reading), updatedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
+            metrics.record(record.load, state: record.state)
             try await redis.set(
                 SFURegistryKeys.node(configuration.nodeId), to: Array(JSONEncoder().encode(record)),
                 expiration: configuration.recordTTL)

@@ -56,6 +56,16 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
         }
     }
 
+    /// Relays the publisher's sender reports to its subscribers (A/V sync).
+    func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer) {
+        guard !subscribers.isEmpty else { return }
+        for report in SenderReports.find(in: packet) {
+            for subscriber in subscribers.values {
+                subscriber.forwardSenderReport(packet, at: report.offset, from: report.ssrc)
+            }
+        }
+    }
+
     /// Sends feedback (PLI, FIR, NACK already re-pointed at our SSRCs) upstream.
     func sendFeedback(_ packet: ByteBuffer) {
         connection?.sendRTCP(packet)

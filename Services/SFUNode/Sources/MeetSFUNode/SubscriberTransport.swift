@@ -92,6 +92,14 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
         connection.sendRTP(out)
     }
 
+    /// Sends the publisher's SR about `publisherSSRC` as one about our SSRC for it.
+    func forwardSenderReport(_ compound: ByteBuffer, at offset: Int, from publisherSSRC: UInt32) {
+        guard let connection, let ours = upstreamSSRCs.first(where: { $0.value == publisherSSRC })?.key,
+            let report = SenderReports.rewritten(compound, at: offset, as: ours)
+        else { return }
+        connection.sendRTCP(report)
+    }
+
     func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {
         logger.info("subscriber state", metadata: ["transport": "\(id)", "state": "\(state)"])
         if state.isTerminal {

@@ -20,6 +20,8 @@ public final class TransportManager: @unchecked Sendable {
     // MARK: Event-loop state
     private var publishers: [String: PublisherTransport] = [:]
     private var subscribers: [String: SubscriberTransport] = [:]
+    /// Participant id → its newest publisher transport (the one subscribers get).
+    private var newestPublisher: [String: String] = [:]
     private let counters = TrafficCounters()
     private var draining = false
 
@@ -53,6 +55,7 @@ public final class TransportManager: @unchecked Sendable {
         try await loop.submit {
             publisher.extensionIDs = extensionIDs
             self.publishers[publisher.id] = publisher
+            self.newestPublisher[publisher.participantId] = publisher.id
         }.get()
         logger.info("publisher transport created", metadata: ["transport": "\(publisher.id)"])
         return CreatePublisherReply(transportId: publisher.id, answer: answer)
@@ -62,9 +65,9 @@ public final class TransportManager: @unchecked Sendable {
     func createSubscriber(_ request: CreateSubscriberRequest) async throws -> CreateSubscriberReply {
         try await refuseWhileDraining()
         let found = try await loop.submit { () -> (PublisherTransport, [RemoteTrack])? in
-            guard let publisher = self.publishers.values.filter({ $0.participantId == request.publisherParticipantId })
-                .max(by: { $0.id < $1.id })
-            else { return nil }
+            guard let id = self.newestPublisher[request.publisherParticipantId], let publisher = self.publishers[id] else {
+                return nil
+            }
             return (publisher, publisher.remoteTracks)
         }.get()
         guard let (publisher, tracks) = found, !tracks.isEmpty else {
@@ -179,6 +182,9 @@ public final class TransportManager: @unchecked Sendable {
             closeSubscriber(subscriber, reason: "publisher closed")
         }
         publishers.removeValue(forKey: publisher.id)
+        if newestPublisher[publisher.participantId] == publisher.id {
+            newestPublisher.removeValue(forKey: publisher.participantId)
+        }
         publisher.close(reason: reason)
     }
 

@@ -1,0 +1,25 @@
+import Metrics
+import MeetProtocol
+
+/// The node's gauges at `/metrics`, refreshed with every registry heartbeat
+/// from the same load figures the registry record carries. Handles are
+/// created once (swift-metrics caches nothing itself).
+struct SFUNodeMetrics: Sendable {
+    let publishers = Gauge(label: "meet_sfu_publishers")
+    let subscribers = Gauge(label: "meet_sfu_subscribers")
+    let packetsInPerSecond = Gauge(label: "meet_sfu_packets_in_per_second")
+    let packetsOutPerSecond = Gauge(label: "meet_sfu_packets_out_per_second")
+    let bitsInPerSecond = Gauge(label: "meet_sfu_bits_in_per_second")
+    let bitsOutPerSecond = Gauge(label: "meet_sfu_bits_out_per_second")
+    let draining = Gauge(label: "meet_sfu_draining")
+
+    func record(_ load: SFUNodeLoad, state: SFUNodeState) {
+        publishers.record(load.publishers)
+        subscribers.record(load.subscribers)
+        packetsInPerSecond.record(load.packetsInPerSecond)
+        packetsOutPerSecond.record(load.packetsOutPerSecond)
+        bitsInPerSecond.record(load.bitsInPerSecond)
+        bitsOutPerSecond.record(load.bitsOutPerSecond)
+        draining.record(state == .draining ? 1 : 0)
+    }
+}

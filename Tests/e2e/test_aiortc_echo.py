@@ -12,36 +12,11 @@ import asyncio
 import time
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
-from av import VideoFrame
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
+from media_support import HEIGHT, WIDTH, SizedVideoTrack, force_codecs
 
-WIDTH, HEIGHT = 320, 240
 TIME_BOUND_S = 30.0
 MIN_VIDEO_FRAMES = 30
-
-
-class SizedVideoTrack(VideoStreamTrack):
-    """30 fps frames of a fixed, unusual size, so the echo can be recognised."""
-
-    async def recv(self) -> VideoFrame:
-        pts, time_base = await self.next_timestamp()
-        frame = VideoFrame(width=WIDTH, height=HEIGHT, format="yuv420p")
-        for plane, value in zip(frame.planes, (120, 60, 200)):
-            plane.update(bytes([value]) * plane.buffer_size)
-        frame.pts = pts
-        frame.time_base = time_base
-        return frame
-
-
-def force_codecs(pc: RTCPeerConnection) -> None:
-    """Prefer Opus and VP8 so the echo path is the one the issue names."""
-    from aiortc.rtcrtpsender import RTCRtpSender
-
-    for transceiver in pc.getTransceivers():
-        capabilities = RTCRtpSender.getCapabilities(transceiver.kind)
-        wanted = "audio/opus" if transceiver.kind == "audio" else "video/VP8"
-        preferred = [c for c in capabilities.codecs if c.mimeType == wanted]
-        transceiver.setCodecPreferences(preferred)
 
 
 async def run_client(server) -> dict:

@@ -17,37 +17,12 @@ import time
 import pytest
 import redis
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
-from av import VideoFrame
-
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
+from media_support import HEIGHT, WIDTH, SizedVideoTrack, force_codecs
 from sfu_support import BusClient, BusError, SFUNode, redis_url_from_env, wait_for
 
-WIDTH, HEIGHT = 320, 240
 TIME_BOUND_S = 30.0
 MIN_VIDEO_FRAMES = 30
-
-
-class SizedVideoTrack(VideoStreamTrack):
-    """30 fps frames of a fixed, unusual size, so the forwarded video can be recognised."""
-
-    async def recv(self) -> VideoFrame:
-        pts, time_base = await self.next_timestamp()
-        frame = VideoFrame(width=WIDTH, height=HEIGHT, format="yuv420p")
-        for plane, value in zip(frame.planes, (120, 60, 200)):
-            plane.update(bytes([value]) * plane.buffer_size)
-        frame.pts = pts
-        frame.time_base = time_base
-        return frame
-
-
-def force_codecs(pc: RTCPeerConnection) -> None:
-    """Opus and VP8 only: the codecs the issue names."""
-    from aiortc.rtcrtpsender import RTCRtpSender
-
-    for transceiver in pc.getTransceivers():
-        capabilities = RTCRtpSender.getCapabilities(transceiver.kind)
-        wanted = "audio/opus" if transceiver.kind == "audio" else "video/VP8"
-        transceiver.setCodecPreferences([c for c in capabilities.codecs if c.mimeType == wanted])
 
 
 @pytest.fixture

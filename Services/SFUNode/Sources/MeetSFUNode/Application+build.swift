@@ -38,7 +38,10 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
 
     let router = Router()
     router.add(middleware: HTTPMetricsMiddleware())
-    SFUHealthRoutes(redis: redis, transports: transports).addRoutes(to: router)
+    HealthRoutes(checks: [
+        .up("redis") { (try? await redis.send("PING", timeout: .seconds(2))) != nil },
+        ReadinessCheck(name: "node") { await transports.isDraining ? "draining" : "ok" },
+    ]).addRoutes(to: router)
 
     logger.info(
         "meet-sfu starting",
@@ -52,34 +55,4 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
         services: [redis, subscriber, endpoint, media, registry],
         logger: logger
     )
-}
-
-/// `/healthz` (the process answers), `/readyz` (Redis answers and the node
-/// is not draining), `/metrics` (Prometheus text).
-struct SFUHealthRoutes: Sendable {
-    let redis: RedisClient
-    let transports: TransportManager
-
-    func addRoutes(to router: Router<BasicRequestContext>) {
-        let exporter = PrometheusExporter(registry: MetricsBootstrap.bootstrap())
-        router.get("healthz") { _, _ in Self.json(HealthResponse(status: "ok"), status: .ok) }
-        router.get("readyz") { _, _ in
-            let redisUp = (try? await self.redis.send("PING", timeout: .seconds(2))) != nil
-            let draining = await self.transports.isDraining
-            let checks = ["redis": redisUp ? "ok" : "unavailable", "node": draining ? "draining" : "ok"]
-            let ready = redisUp && !draining
-            return Self.json(
-                HealthResponse(status: ready ? "ok" : "unavailable", checks: checks), status: ready ? .ok : .serviceUnavailable)
-        }
-        router.get("metrics") { _, _ in exporter.response() }
-    }
-
-    private static func json(_ body: HealthResponse, status: HTTPResponse.Status) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let bytes = (try? encoder.encode(body)) ?? Data()
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
 }

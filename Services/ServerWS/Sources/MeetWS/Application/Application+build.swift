@@ -44,7 +44,10 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
 
     let router = Router(context: BasicWebSocketRequestContext.self)
     router.add(middleware: HTTPMetricsMiddleware())
-    HealthRoutes(redis: redis, database: database).addRoutes(to: router)
+    HealthRoutes(checks: [
+        .up("redis") { (try? await redis.send("PING", timeout: .seconds(2))) != nil },
+        .up("database") { await database.isReachable() },
+    ]).addRoutes(to: router)
     WebSocketEndpoint(services: services, tokens: tokens).addRoutes(to: router)
 
     logger.info(
@@ -70,34 +73,4 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         services: [redis, subscriber, database.client, endpoint, PresenceMaintenance(services: services)],
         logger: logger
     )
-}
-
-/// `/healthz` (the process answers), `/readyz` (Redis and PostgreSQL
-/// answer), `/metrics` (Prometheus text).
-struct HealthRoutes: Sendable {
-    let redis: RedisClient
-    let database: Database
-
-    func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
-        let exporter = PrometheusExporter(registry: MetricsBootstrap.bootstrap())
-        router.get("healthz") { _, _ in Self.json(HealthResponse(status: "ok"), status: .ok) }
-        router.get("readyz") { _, _ in
-            async let redisUp = (try? await self.redis.send("PING", timeout: .seconds(2))) != nil
-            async let databaseUp = self.database.isReachable()
-            let checks = ["redis": await redisUp ? "ok" : "unavailable", "database": await databaseUp ? "ok" : "unavailable"]
-            let ready = checks.values.allSatisfy { $0 == "ok" }
-            return Self.json(HealthResponse(status: ready ? "ok" : "unavailable", checks: checks),
-                             status: ready ? .ok : .serviceUnavailable)
-        }
-        router.get("metrics") { _, _ in exporter.response() }
-    }
-
-    private static func json(_ body: HealthResponse, status: HTTPResponse.Status) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let bytes = (try? encoder.encode(body)) ?? Data()
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-    }
 }

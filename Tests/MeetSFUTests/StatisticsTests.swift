@@ -72,21 +72,4 @@ import Testing
         statistics.packetReceived(extendedSequenceNumber: 5, extendedTimestamp: 5 * 1800, size: 10, now: clock.now)
         #expect(statistics.jitter == 450.0 / 16)
     }
-
-    @Test func loadMeterComputesRates() {
-        var clock = TestClock()
-        var meter = LoadMeter()
-        var counters = TrafficCounters()
-        _ = meter.sample(counters, transports: 0, publishers: 0, subscribers: 0, now: clock.now)
-        counters.packetsIn = 100
-        counters.bytesIn = 100_000
-        counters.packetsOut = 1000
-        counters.bytesOut = 1_000_000
-        clock.advance(.seconds(2))
-        let report = meter.sample(counters, transports: 3, publishers: 1, subscribers: 2, now: clock.now)
-        #expect(report == LoadReport(transports: 3, publishers: 1, subscribers: 2,
-                                     packetsInPerSecond: 50, packetsOutPerSecond: 500,
-                                     bitsInPerSecond: 400_000, bitsOutPerSecond: 4_000_000))
-        #expect((report + report).subscribers == 4)
-    }
 }

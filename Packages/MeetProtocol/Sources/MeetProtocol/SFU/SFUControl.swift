@@ -4,16 +4,26 @@
 /// with a code from ``SFUControlErrorCode``).
 ///
 /// ```text
-/// sfu.create-publisher   CreatePublisherRequest   → CreatePublisherReply
-/// sfu.create-subscriber  CreateSubscriberRequest  → CreateSubscriberReply
-/// sfu.subscriber-answer  SubscriberAnswerRequest  → SFUCloseReply (closed: 0)
-/// sfu.close-transport    CloseTransportRequest    → SFUCloseReply
-/// sfu.close-participant  CloseParticipantRequest  → SFUCloseReply
+/// sfu.create-publisher        CreatePublisherRequest        → CreatePublisherReply
+/// sfu.renegotiate-publisher   RenegotiatePublisherRequest   → CreatePublisherReply (same transportId)
+/// sfu.create-subscriber       CreateSubscriberRequest       → CreateSubscriberReply
+/// sfu.renegotiate-subscriber  RenegotiateSubscriberRequest  → CreateSubscriberReply (same transportId)
+/// sfu.subscriber-answer       SubscriberAnswerRequest       → SFUCloseReply (closed: 0)
+/// sfu.set-mute                SetMuteRequest                → SetMuteReply
+/// sfu.close-transport         CloseTransportRequest         → SFUCloseReply
+/// sfu.close-participant       CloseParticipantRequest       → SFUCloseReply
 /// ```
+///
+/// A node also *publishes* ``SFUTransportClosedEvent`` on ``SFUEventChannel/events``
+/// whenever a transport ends on its own (ICE consent lost, DTLS failure) or by
+/// a close request, so ServerWS can tell the room.
 public enum SFUControlType {
     public static let createPublisher = "sfu.create-publisher"
+    public static let renegotiatePublisher = "sfu.renegotiate-publisher"
     public static let createSubscriber = "sfu.create-subscriber"
+    public static let renegotiateSubscriber = "sfu.renegotiate-subscriber"
     public static let subscriberAnswer = "sfu.subscriber-answer"
+    public static let setMute = "sfu.set-mute"
     public static let closeTransport = "sfu.close-transport"
     public static let closeParticipant = "sfu.close-participant"
 }
@@ -40,23 +50,87 @@ public struct CreatePublisherRequest: Codable, Sendable, Hashable {
     public var roomId: String
     /// The client's SDP offer (sendonly or sendrecv sections).
     public var offer: String
+    /// What each offered media section carries, by mid. A mid not listed is
+    /// `mic` for audio, `camera` for the first video section and `screen` for
+    /// later ones (see ``SFUTrackSource/defaults(kinds:)``).
+    public var sources: [String: SFUTrackSource]?
 
-    public init(participantId: String, roomId: String, offer: String) {
+    public init(participantId: String, roomId: String, offer: String, sources: [String: SFUTrackSource]? = nil) {
         self.participantId = participantId
         self.roomId = roomId
         self.offer = offer
+        self.sources = sources
     }
 }
 
-/// The node's answer to a publisher's offer.
+/// The node's answer to a publisher's offer (or re-offer).
 public struct CreatePublisherReply: Codable, Sendable, Hashable {
     public var transportId: String
     /// The node's SDP answer (ICE-lite, one host candidate on the node's UDP port).
     public var answer: String
+    /// The tracks the publisher now sends through this transport.
+    public var tracks: [SFUTrack]
 
-    public init(transportId: String, answer: String) {
+    public init(transportId: String, answer: String, tracks: [SFUTrack] = []) {
         self.transportId = transportId
         self.answer = answer
+        self.tracks = tracks
+    }
+}
+
+/// `sfu.renegotiate-publisher`: a new offer on an existing publisher transport:
+/// tracks added (screen share) or removed (port 0 / inactive sections), or an
+/// ICE restart (new `ice-ufrag`/`ice-pwd`, RFC 8839 §4.4.1.1.1).
+public struct RenegotiatePublisherRequest: Codable, Sendable, Hashable {
+    public var transportId: String
+    public var offer: String
+    /// As in ``CreatePublisherRequest/sources``, for the sections of this offer.
+    public var sources: [String: SFUTrackSource]?
+
+    public init(transportId: String, offer: String, sources: [String: SFUTrackSource]? = nil) {
+        self.transportId = transportId
+        self.offer = offer
+        self.sources = sources
+    }
+}
+
+/// What a published track carries; a host's mute names one of these.
+public enum SFUTrackSource: String, Codable, Sendable, Hashable, CaseIterable {
+    case mic
+    case camera
+    case screen
+
+    /// The default source of each section, in offer order (`kinds` are `audio`/`video`).
+    public static func defaults(kinds: [String]) -> [SFUTrackSource] {
+        var sawVideo = false
+        return kinds.map { kind in
+            if kind == "audio" { return .mic }
+            defer { sawVideo = true }
+            return sawVideo ? .screen : .camera
+        }
+    }
+}
+
+/// One track a publisher sends through a node.
+public struct SFUTrack: Codable, Sendable, Hashable {
+    /// Stable while the transport lives: `{transportId}:{mid}`.
+    public var id: String
+    public var mid: String
+    /// `audio` or `video`.
+    public var kind: String
+    public var source: SFUTrackSource
+    /// The negotiated codec (`opus`, `VP8`, `H264`).
+    public var codec: String
+    /// True while a host's mute stops the node forwarding it.
+    public var muted: Bool
+
+    public init(id: String, mid: String, kind: String, source: SFUTrackSource, codec: String, muted: Bool = false) {
+        self.id = id
+        self.mid = mid
+        self.kind = kind
+        self.source = source
+        self.codec = codec
+        self.muted = muted
     }
 }
 
@@ -77,10 +151,93 @@ public struct CreateSubscriberRequest: Codable, Sendable, Hashable {
 public struct CreateSubscriberReply: Codable, Sendable, Hashable {
     public var transportId: String
     public var offer: String
+    /// The publisher's tracks this offer carries, in section order.
+    public var tracks: [SFUTrack]
 
-    public init(transportId: String, offer: String) {
+    public init(transportId: String, offer: String, tracks: [SFUTrack] = []) {
         self.transportId = transportId
         self.offer = offer
+        self.tracks = tracks
+    }
+}
+
+/// `sfu.renegotiate-subscriber`: a new offer on an existing subscriber
+/// transport that mirrors the publisher's current tracks (after it added or
+/// removed one), with fresh ICE credentials when `iceRestart` is set. The
+/// client answers with `sfu.subscriber-answer` as for the first offer.
+public struct RenegotiateSubscriberRequest: Codable, Sendable, Hashable {
+    public var transportId: String
+    public var iceRestart: Bool
+
+    public init(transportId: String, iceRestart: Bool = false) {
+        self.transportId = transportId
+        self.iceRestart = iceRestart
+    }
+}
+
+/// `sfu.set-mute`: a host's hard mute (or its lifting): the node stops (or
+/// resumes) forwarding the participant's tracks of `source`; the publisher
+/// keeps sending, nothing reaches subscribers. Applies to transports created
+/// later too, until lifted.
+public struct SetMuteRequest: Codable, Sendable, Hashable {
+    public var participantId: String
+    public var source: SFUTrackSource
+    public var muted: Bool
+
+    public init(participantId: String, source: SFUTrackSource, muted: Bool) {
+        self.participantId = participantId
+        self.source = source
+        self.muted = muted
+    }
+}
+
+/// How many tracks the mute changed (0 when the participant publishes no such track yet).
+public struct SetMuteReply: Codable, Sendable, Hashable {
+    public var tracks: Int
+
+    public init(tracks: Int) {
+        self.tracks = tracks
+    }
+}
+
+/// The pub/sub channel of node events (every ServerWS replica subscribes).
+public enum SFUEventChannel {
+    public static let events = "sfu:events"
+}
+
+/// Bus `event` `sfu.transport-closed` on ``SFUEventChannel/events``: a
+/// transport ended on a node (closed by request, publisher gone, ICE consent
+/// lost, node shutting down).
+public struct SFUTransportClosedEvent: Codable, Sendable, Hashable {
+    public static let type = "sfu.transport-closed"
+
+    public enum Role: String, Codable, Sendable, Hashable {
+        case publisher
+        case subscriber
+    }
+
+    public var nodeId: String
+    public var transportId: String
+    public var role: Role
+    /// The participant that held the transport.
+    public var participantId: String
+    /// For a subscriber transport: whose media it carried.
+    public var publisherParticipantId: String?
+    /// For a publisher transport: its room.
+    public var roomId: String?
+    public var reason: String
+
+    public init(
+        nodeId: String, transportId: String, role: Role, participantId: String, publisherParticipantId: String? = nil,
+        roomId: String? = nil, reason: String
+    ) {
+        self.nodeId = nodeId
+        self.transportId = transportId
+        self.role = role
+        self.participantId = participantId
+        self.publisherParticipantId = publisherParticipantId
+        self.roomId = roomId
+        self.reason = reason
     }
 }
 

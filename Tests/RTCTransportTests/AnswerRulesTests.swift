@@ -36,6 +36,7 @@ struct AnswerRulesTests {
                 CodecModel(payloadType: 97, name: "rtx", clockRate: 90000, parameters: "apt=96"),
                 CodecModel(payloadType: 102, name: "H264", clockRate: 90000, parameters: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", feedback: ["nack"]),
                 CodecModel(payloadType: 104, name: "H264", clockRate: 90000, parameters: "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42001f"),
+                CodecModel(payloadType: 106, name: "H264", clockRate: 90000, parameters: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", feedback: ["nack", "transport-cc"]),
                 CodecModel(payloadType: 45, name: "AV1", clockRate: 90000),
             ],
             extensions: [
@@ -49,7 +50,7 @@ struct AnswerRulesTests {
         return SessionModel(transport: transport, bundle: ["0", "1", "2"], sections: [audio, video, data])
     }
 
-    @Test("Chrome-like offer: Opus and VP8/H.264(pm=1) kept with offered payload types; data channel rejected")
+    @Test("Chrome-like offer: Opus, VP8 and H.264 (pm=1, Constrained Baseline) kept with offered payload types; data channel rejected")
     func chromeOffer() throws {
         var next: UInt32 = 100
         let result = try AnswerRules.answer(
@@ -71,7 +72,8 @@ struct AnswerRulesTests {
         #expect(audio.ssrcs == [101] && audio.cname == "me")
 
         let video = answer.sections[1]
-        #expect(video.codecs.map(\.payloadType) == [96, 102])
+        // 102 is Baseline (42001f), not Constrained Baseline: RFC 6184 §8.2.2 matches by profile.
+        #expect(video.codecs.map(\.payloadType) == [96, 106])
         #expect(video.codecs[0].feedback == ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"])
         #expect(video.extensions.map(\.id) == [2, 4])
         #expect(video.ssrcs == [102])
@@ -137,6 +139,6 @@ struct AnswerRulesTests {
         #expect(applied.dtlsRole == .client)
         #expect(applied.localTracks == tracks)
         #expect(applied.remoteTracks.map(\.ssrcs) == answered.localTracks.map { [$0.ssrc] })
-        #expect(applied.remoteTracks.map { $0.codecs.map(\.name) } == [["opus"], ["VP8"]])
+        #expect(applied.remoteTracks.map { $0.codecs.map(\.name) } == [["opus"], ["VP8", "H264"]])
     }
 }

@@ -8,6 +8,8 @@ final class MediaRecorder: PeerConnectionDelegate, @unchecked Sendable {
     var states: [PeerConnectionState] = []
     var rtp: [(mid: String, bytes: [UInt8])] = []
     var rtcp: [[UInt8]] = []
+    /// The mids of `remoteTracks` after each renegotiation that changed them.
+    var trackChanges: [[String]] = []
 
     func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {
         states.append(state)
@@ -19,6 +21,10 @@ final class MediaRecorder: PeerConnectionDelegate, @unchecked Sendable {
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer) {
         rtcp.append(Array(packet.readableBytesView))
+    }
+
+    func peerConnection(_ connection: PeerConnection, didChangeRemoteTracks tracks: [RemoteTrack]) {
+        trackChanges.append(tracks.map(\.mid))
     }
 }
 
@@ -45,6 +51,15 @@ struct LoopbackPair {
         let offer = try await client.createOffer(kinds: kinds)
         let answer = try await server.acceptOffer(offer, sendBack: true)
         try await client.acceptAnswer(answer)
+        try await waitUntil("both sides connected") {
+            let serverUp = try await onLoop(server) { server.state == .connected }
+            let clientUp = try await onLoop(client) { client.state == .connected }
+            return serverUp && clientUp
+        }
+    }
+
+    /// Waits until both sides are connected.
+    func waitConnected() async throws {
         try await waitUntil("both sides connected") {
             let serverUp = try await onLoop(server) { server.state == .connected }
             let clientUp = try await onLoop(client) { client.state == .connected }

@@ -45,7 +45,30 @@ final class EchoService: @unchecked Sendable {
                 throw HTTPError(.badRequest, message: "\(error)")
             }
         }
+        // A subsequent offer on an existing session (tracks added or removed,
+        // ICE restart): `{sdp, type: "offer", id}` with the id `/offer` returned.
+        router.post("/reoffer") { request, context in
+            let offer = try await request.decode(as: SessionDescriptionBody.self, context: context)
+            guard offer.type == "offer", let id = offer.id else { throw HTTPError(.badRequest, message: "expected an offer with an id") }
+            do {
+                return try await self.accept(reoffer: offer.sdp, id: id)
+            } catch let error as HTTPError {
+                throw error
+            } catch {
+                self.logger.warning("re-offer rejected", metadata: ["error": "\(error)"])
+                throw HTTPError(.badRequest, message: "\(error)")
+            }
+        }
         router.get("/stats") { _, _ in try await self.stats() }
+    }
+
+    /// Answers a re-offer on the session `id`.
+    func accept(reoffer: String, id: String) async throws -> SessionDescriptionBody {
+        let found = try await socket.eventLoop.submit { self.sessions[id]?.connection }.get()
+        guard let connection = found else { throw HTTPError(.notFound, message: "no live session \(id)") }
+        let answer = try await connection.acceptReoffer(reoffer, policy: .withoutTransportCC)
+        logger.info("answered re-offer", metadata: ["peer": "\(connection.id)"])
+        return SessionDescriptionBody(sdp: answer, type: "answer", id: connection.id)
     }
 
     /// Answers `offer` with a new echo session.

@@ -53,8 +53,9 @@ public struct ICEControllingAgent {
         var isConsent: Bool
     }
 
-    public let local: ICECredentials
-    public let remote: ICECredentials
+    /// Replaced by `restart(local:remote:remoteCandidates:now:)`.
+    public private(set) var local: ICECredentials
+    public private(set) var remote: ICECredentials
     public let tieBreaker: UInt64
     public let configuration: Configuration
     public private(set) var state: ICEConnectionState = .new
@@ -63,6 +64,8 @@ public struct ICEControllingAgent {
     private var transactions: [STUNTransactionID: Transaction] = [:]
     private var lastConsent: ContinuousClock.Instant?
     private var nextConsentCheck: ContinuousClock.Instant?
+    /// An ICE restart's checks are out; the first success selects again.
+    public private(set) var isRestarting = false
     private let allocator = ByteBufferAllocator()
 
     public init(
@@ -151,6 +154,29 @@ public struct ICEControllingAgent {
         return actions
     }
 
+    /// ICE restart (RFC 8445 §9; RFC 8839 §4.4.1.1.1): new credentials on
+    /// both sides, fresh checks with USE-CANDIDATE to every remote candidate.
+    /// The selected address stays in use for media until a new check
+    /// succeeds, which selects its address again; consent restarts now
+    /// (no success within `consentTimeout` fails the agent).
+    public mutating func restart(
+        local: ICECredentials, remote: ICECredentials, remoteCandidates: [SocketAddress], now: ContinuousClock.Instant
+    ) -> [ICEAction] {
+        guard !state.isTerminal else { return [] }
+        self.local = local
+        self.remote = remote
+        candidates = remoteCandidates
+        transactions.removeAll()
+        isRestarting = true
+        nextConsentCheck = nil
+        lastConsent = now
+        var actions: [ICEAction] = []
+        for address in candidates {
+            send(check: address, consent: false, now: now, into: &actions)
+        }
+        return actions
+    }
+
     public mutating func close() -> [ICEAction] {
         var actions: [ICEAction] = []
         transition(to: .closed, into: &actions)
@@ -178,9 +204,12 @@ public struct ICEControllingAgent {
         }
         var actions: [ICEAction] = []
         lastConsent = now
-        if selectedAddress == nil {
-            selectedAddress = source
-            actions.append(.selectedAddressChanged(source))
+        if selectedAddress == nil || (isRestarting && !transaction.isConsent) {
+            isRestarting = false
+            if selectedAddress != source {
+                selectedAddress = source
+                actions.append(.selectedAddressChanged(source))
+            }
             nextConsentCheck = now.advanced(by: configuration.consentInterval)
             // The other checks are moot once one pair is nominated.
             transactions = transactions.filter { $0.value.isConsent }

@@ -41,8 +41,9 @@ public struct ICELiteAgent {
         }
     }
 
-    public let local: ICECredentials
-    public let remote: ICECredentials
+    /// Replaced by `restart(local:remote:now:)`.
+    public private(set) var local: ICECredentials
+    public private(set) var remote: ICECredentials
     public let configuration: Configuration
     public private(set) var state: ICEConnectionState = .new
     /// Where media and DTLS go; nil until the first valid check.
@@ -116,6 +117,19 @@ public struct ICELiteAgent {
             transition(to: .disconnected, into: &actions)
         }
         return actions
+    }
+
+    /// ICE restart (RFC 8445 §9; RFC 8839 §4.4.1.1.1): checks must use the
+    /// new credentials from now on, and checks with the old ones are refused.
+    /// The validated addresses and the selection stay, so media keeps
+    /// flowing on the old pair until the peer's new checks arrive (which may
+    /// move the selection); consent restarts now, so the peer has the whole
+    /// `failedTimeout` to check with the new credentials.
+    public mutating func restart(local: ICECredentials, remote: ICECredentials, now: ContinuousClock.Instant) {
+        guard !state.isTerminal else { return }
+        self.local = local
+        self.remote = remote
+        if lastValidCheck != nil { lastValidCheck = now }
     }
 
     /// Stops the agent; nothing is validated afterwards.

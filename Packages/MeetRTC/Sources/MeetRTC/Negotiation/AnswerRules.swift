@@ -64,39 +64,15 @@ public enum AnswerRules {
         var localTracks: [LocalTrack] = []
         let streamID = RandomString.make(length: 12)
         for offered in offer.sections {
-            guard let kind = MediaKind(rawValue: offered.kind),
-                  offered.port != 0, offered.proto.uppercased().contains("SAVPF"),
-                  offer.bundle.contains(offered.mid), offered.rtcpMux
-            else {
-                sections.append(rejected(offered))
-                continue
-            }
-            let codecs = policy.acceptedCodecs(of: offered)
-            guard !codecs.isEmpty else {
-                sections.append(rejected(offered))
-                continue
-            }
-            let direction = MediaDirection.answering(offered.direction, wantSend: sendBack, wantReceive: true)
-            var answered = MediaSectionModel(
-                kind: offered.kind, port: 9, proto: offered.proto, mid: offered.mid, direction: direction,
-                rtcpMux: true, rtcpReducedSize: offered.rtcpReducedSize, codecs: codecs,
-                extensions: policy.acceptedExtensions(of: offered)
-            )
-            if direction.sends {
-                let track = LocalTrack(
-                    mid: offered.mid, kind: kind, ssrc: newSSRC(), cname: cname,
-                    streamID: streamID, trackID: "\(offered.kind)-\(offered.mid)")
-                answered.msid = (track.streamID, track.trackID)
-                answered.cname = cname
-                answered.ssrcs = [track.ssrc]
-                localTracks.append(track)
-            }
-            if direction.receives {
-                remoteTracks.append(RemoteTrack(
-                    mid: offered.mid, kind: kind, ssrcs: offered.ssrcs, streamID: offered.msid?.stream,
-                    trackID: offered.msid?.track, codecs: codecs.map(NegotiatedCodec.init)))
-            }
-            sections.append(answered)
+            let answered = answerSection(
+                offered, bundle: offer.bundle, policy: policy, wantSend: sendBack,
+                newTrack: { kind in
+                    LocalTrack(mid: offered.mid, kind: kind, ssrc: newSSRC(), cname: cname,
+                               streamID: streamID, trackID: "\(offered.kind)-\(offered.mid)")
+                })
+            sections.append(answered.section)
+            if let track = answered.localTrack { localTracks.append(track) }
+            if let track = answered.remoteTrack { remoteTracks.append(track) }
         }
         let accepted = sections.filter { $0.port != 0 }.map(\.mid)
         guard !accepted.isEmpty else { throw .nothingAccepted }
@@ -106,6 +82,44 @@ public enum AnswerRules {
         return NegotiationResult(
             local: SessionModel(transport: transport, bundle: accepted, sections: sections),
             remoteTracks: remoteTracks, localTracks: localTracks, dtlsRole: dtlsRole)
+    }
+
+    /// The answer to one offered section (RFC 8829 §5.3.1): rejected with
+    /// port 0 when unusable (unknown kind, not SAVPF, not BUNDLEd, no
+    /// rtcp-mux, no codec we take); else our codecs and extensions, the
+    /// direction from `wantSend`, and `newTrack` asked for our track when we
+    /// send on it. Shared by first answers and answers to re-offers.
+    static func answerSection(
+        _ offered: MediaSectionModel, bundle: [String], policy: MediaPolicy, wantSend: Bool,
+        newTrack: (MediaKind) -> LocalTrack
+    ) -> (section: MediaSectionModel, localTrack: LocalTrack?, remoteTrack: RemoteTrack?) {
+        guard let kind = MediaKind(rawValue: offered.kind),
+              offered.port != 0, offered.proto.uppercased().contains("SAVPF"),
+              bundle.contains(offered.mid), offered.rtcpMux
+        else { return (rejected(offered), nil, nil) }
+        let codecs = policy.acceptedCodecs(of: offered)
+        guard !codecs.isEmpty else { return (rejected(offered), nil, nil) }
+        let direction = MediaDirection.answering(offered.direction, wantSend: wantSend, wantReceive: true)
+        var answered = MediaSectionModel(
+            kind: offered.kind, port: 9, proto: offered.proto, mid: offered.mid, direction: direction,
+            rtcpMux: true, rtcpReducedSize: offered.rtcpReducedSize, codecs: codecs,
+            extensions: policy.acceptedExtensions(of: offered)
+        )
+        var localTrack: LocalTrack?
+        if direction.sends {
+            let track = newTrack(kind)
+            answered.msid = (track.streamID, track.trackID)
+            answered.cname = track.cname
+            answered.ssrcs = [track.ssrc]
+            localTrack = track
+        }
+        var remoteTrack: RemoteTrack?
+        if direction.receives {
+            remoteTrack = RemoteTrack(
+                mid: offered.mid, kind: kind, ssrcs: offered.ssrcs, streamID: offered.msid?.stream,
+                trackID: offered.msid?.track, codecs: codecs.map(NegotiatedCodec.init))
+        }
+        return (answered, localTrack, remoteTrack)
     }
 
     /// A rejected section (RFC 8829 §5.3.1): port 0, inactive, one format kept

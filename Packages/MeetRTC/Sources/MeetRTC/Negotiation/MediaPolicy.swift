@@ -5,7 +5,8 @@ public struct MediaPolicy: Sendable {
     public var headerExtensions: [String]
     /// `a=rtcp-fb` values we keep for every accepted codec.
     public var feedback: Set<String>
-    /// Accept H.264 (packetization-mode=1 only) besides VP8.
+    /// Accept and offer H.264 besides VP8 (packetization-mode=1,
+    /// Constrained Baseline; see `H264Parameters`). VP8 stays preferred.
     public var acceptH264: Bool
 
     public static let midURI = "urn:ietf:params:rtp-hdrext:sdes:mid"
@@ -32,8 +33,9 @@ public struct MediaPolicy: Sendable {
 
     /// The offered codecs of one section we accept, in the offer's order
     /// (RFC 8829 §5.3.1 keeps the offerer's payload types): Opus 48000/2 for
-    /// audio; VP8, then H.264 with packetization-mode=1, for video. RTX, RED,
-    /// FEC and comfort noise are not accepted.
+    /// audio; VP8, then H.264 with packetization-mode=1 and the Constrained
+    /// Baseline profile (RFC 6184 §8.2.2: matched by mode and profile, any
+    /// level), for video. RTX, RED, FEC and comfort noise are not accepted.
     func acceptedCodecs(of section: MediaSectionModel) -> [CodecModel] {
         var accepted: [CodecModel] = []
         for codec in section.codecs {
@@ -42,7 +44,7 @@ public struct MediaPolicy: Sendable {
             switch (section.kind, name) {
             case ("audio", "opus"): ok = codec.clockRate == 48_000 && (codec.channels ?? 1) == 2
             case ("video", "vp8"): ok = codec.clockRate == 90_000
-            case ("video", "h264"): ok = acceptH264 && codec.clockRate == 90_000 && Self.isPacketizationMode1(codec.parameters)
+            case ("video", "h264"): ok = acceptH264 && codec.clockRate == 90_000 && Self.isForwardableH264(codec.parameters)
             default: ok = false
             }
             guard ok else { continue }
@@ -54,9 +56,13 @@ public struct MediaPolicy: Sendable {
         return accepted.filter { $0.name.lowercased() != "h264" } + accepted.filter { $0.name.lowercased() == "h264" }
     }
 
-    static func isPacketizationMode1(_ parameters: String?) -> Bool {
-        guard let parameters else { return false }
-        return parameters.split(separator: ";").contains { $0.filter { $0 != " " } == "packetization-mode=1" }
+    /// The H.264 configuration we forward: RFC 6184 §8.2.2 matches offer and
+    /// answer by packetization mode and profile, and ours is mode 1,
+    /// Constrained Baseline (`H264Parameters.offered`).
+    static let forwardedH264 = H264Parameters(fmtp: H264Parameters.offered)
+
+    static func isForwardableH264(_ parameters: String?) -> Bool {
+        H264Parameters(fmtp: parameters).matches(forwardedH264)
     }
 
     /// The offered header extensions we keep, with the offered ids.

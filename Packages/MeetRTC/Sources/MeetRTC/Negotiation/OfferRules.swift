@@ -8,6 +8,21 @@ public enum OfferRules {
                                         parameters: "minptime=10;useinbandfec=1", feedback: ["transport-cc"])
     public static let vp8 = CodecModel(payloadType: 96, name: "VP8", clockRate: 90_000,
                                        feedback: ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"])
+    /// H.264 Constrained Baseline, packetization-mode=1 (RFC 6184 §8.1), with
+    /// the same feedback as VP8; offered after VP8 so VP8 stays preferred.
+    public static let h264 = CodecModel(payloadType: 102, name: "H264", clockRate: 90_000,
+                                        parameters: H264Parameters.offered,
+                                        feedback: ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"])
+
+    /// The codecs of one section of our offer, in order of preference.
+    static func codecs(for kind: MediaKind, policy: MediaPolicy) -> [CodecModel] {
+        let codecs = kind == .audio ? [opus] : (policy.acceptH264 ? [vp8, h264] : [vp8])
+        return codecs.map { codec in
+            var codec = codec
+            codec.feedback = codec.feedback.filter { policy.feedback.contains($0) }
+            return codec
+        }
+    }
 
     /// An offer with one section per kind (mids "0", "1", ...) in
     /// `direction`, `a=setup:actpass`, and ICE-lite when `local` says so
@@ -23,9 +38,8 @@ public enum OfferRules {
             let mid = String(index)
             let track = LocalTrack(mid: mid, kind: kind, ssrc: newSSRC(), cname: cname, streamID: streamID, trackID: "\(kind.rawValue)-\(mid)")
             let extensions = policy.headerExtensions.enumerated().map { HeaderExtensionModel(id: UInt8($0.offset + 1), uri: $0.element) }
-            var codec = kind == .audio ? opus : vp8
-            codec.feedback = codec.feedback.filter { policy.feedback.contains($0) }
-            var section = MediaSectionModel(kind: kind.rawValue, mid: mid, direction: direction, codecs: [codec], extensions: extensions)
+            var section = MediaSectionModel(
+                kind: kind.rawValue, mid: mid, direction: direction, codecs: codecs(for: kind, policy: policy), extensions: extensions)
             if direction.sends {
                 section.msid = (streamID, track.trackID)
                 section.cname = cname

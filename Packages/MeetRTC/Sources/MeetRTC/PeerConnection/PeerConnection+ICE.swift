@@ -42,6 +42,35 @@ extension PeerConnection {
         }
     }
 
+    /// ICE restart (RFC 8839 §4.4.1.1.1) with new local credentials and the
+    /// peer's new ones: the socket routes the new ufrag instead of the old,
+    /// the agent checks (client) or accepts (server) only the new
+    /// credentials, and media keeps flowing on the selected address meanwhile.
+    func restartICE(local credentials: ICECredentials, remote: TransportModel) throws {
+        guard ice != nil else { throw NegotiationError.wrongState("ICE restart before ICE started") }
+        guard socket.rename(self, from: localUfrag, to: credentials.ufrag) else {
+            throw NegotiationError.wrongState("ufrag collision on ICE restart")
+        }
+        logger.debug("ICE restart", metadata: ["oldUfrag": "\(localUfrag)", "ufrag": "\(credentials.ufrag)"])
+        localUfrag = credentials.ufrag
+        localPassword = credentials.password
+        let remoteCredentials = ICECredentials(ufrag: remote.iceUfrag, password: remote.icePassword)
+        var actions: [ICEAction] = []
+        switch ice {
+        case .lite(var agent):
+            agent.restart(local: credentials, remote: remoteCredentials, now: .now)
+            ice = .lite(agent)
+        case .controlling(var agent):
+            let candidates = remote.candidates.compactMap { try? SocketAddress(ipAddress: $0.address, port: $0.port) }
+            for address in candidates { socket.bind(address, to: self) }
+            actions = agent.restart(local: credentials, remote: remoteCredentials, remoteCandidates: candidates, now: .now)
+            ice = .controlling(agent)
+        case nil:
+            break
+        }
+        execute(actions)
+    }
+
     func receiveSTUN(_ message: STUNMessage, from address: SocketAddress) {
         statsStorage.counters.stunIn += 1
         let actions: [ICEAction]

@@ -66,6 +66,7 @@ extension PeerConnection {
     /// already learnt) SSRC; else by the mid header extension (RFC 8843 §15);
     /// else by a payload type only one media section uses. A match by mid or
     /// payload type teaches the SSRC, so later packets take the first path.
+    /// SSRCs of sections a renegotiation removed are never matched again.
     func remoteTrack(for packet: ByteBuffer) -> RemoteTrack? {
         guard packet.readableBytes >= 12,
               let first = packet.getInteger(at: packet.readerIndex, as: UInt8.self),
@@ -74,7 +75,7 @@ extension PeerConnection {
               let ssrc = packet.getInteger(at: packet.readerIndex + 8, as: UInt32.self)
         else { return nil }
         if let index = remoteTrackBySSRC[ssrc] { return remoteTracks[index] }
-        guard remoteTrackBySSRC.count < Self.maxLearntSSRCs else { return nil }
+        guard remoteTrackBySSRC.count < Self.maxLearntSSRCs, !retiredSSRCs.contains(ssrc) else { return nil }
         var found: Int?
         if let id = midExtensionID, let mid = Self.readMid(packet, extensionID: id) {
             found = remoteTracks.firstIndex { $0.mid == mid }

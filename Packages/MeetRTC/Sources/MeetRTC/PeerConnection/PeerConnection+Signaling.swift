@@ -26,7 +26,7 @@ extension PeerConnection {
         guard negotiation == nil, pendingOffer == nil else { throw NegotiationError.wrongState("acceptOffer on a connection that negotiated already") }
         let offer = try SessionModel(sdp: sdp)
         let result = try AnswerRules.answer(to: offer, local: localTransport, policy: policy, sendBack: sendBack, cname: cname)
-        try apply(result, remote: offer)
+        try apply(result, remote: offer, sendBack: sendBack, offerDirection: sendBack ? .sendrecv : .recvonly)
         return result.local.sdp
     }
 
@@ -39,24 +39,30 @@ extension PeerConnection {
             guard self.negotiation == nil, self.pendingOffer == nil else { throw NegotiationError.wrongState("createOffer on a connection that negotiated already") }
             let (offer, tracks) = OfferRules.offer(
                 kinds: kinds, direction: direction, local: self.localTransport, policy: policy, cname: self.cname)
-            self.pendingOffer = (offer, tracks)
+            self.pendingOffer = PendingOffer(offer: offer, tracks: tracks, direction: direction)
             return offer.sdp
         }.get()
     }
 
-    /// Applies the answer to our offer and starts ICE.
+    /// Applies the answer to our offer and starts ICE; or, after
+    /// `createReoffer(kinds:removing:iceRestart:policy:)`, the answer to that
+    /// re-offer (tracks updated, ICE restarted if asked, DTLS and SRTP kept).
     public func acceptAnswer(_ sdp: String) async throws {
         try await eventLoop.submit {
-            guard let (offer, tracks) = self.pendingOffer else { throw NegotiationError.wrongState("no offer pending") }
+            guard let pending = self.pendingOffer else { throw NegotiationError.wrongState("no offer pending") }
             let answer = try SessionModel(sdp: sdp)
-            let result = try OfferRules.apply(answer: answer, to: offer, localTracks: tracks)
+            if pending.isReoffer {
+                try self.acceptReanswerOnLoop(answer, to: pending)
+                return
+            }
+            let result = try OfferRules.apply(answer: answer, to: pending.offer, localTracks: pending.tracks)
             self.pendingOffer = nil
-            try self.apply(result, remote: answer)
+            try self.apply(result, remote: answer, sendBack: pending.direction.sends, offerDirection: pending.direction)
         }.get()
     }
 
     /// Installs a negotiation result: tracks, DTLS, routing, ICE timers.
-    private func apply(_ result: NegotiationResult, remote: SessionModel) throws {
+    private func apply(_ result: NegotiationResult, remote: SessionModel, sendBack: Bool, offerDirection: MediaDirection) throws {
         guard socket.register(self) else { throw NegotiationError.wrongState("ufrag collision") }
         socket.metrics.peersCreated.increment()
         localTracks = result.localTracks
@@ -65,7 +71,8 @@ extension PeerConnection {
         for (index, track) in remoteTracks.enumerated() {
             for ssrc in track.ssrcs { remoteTrackBySSRC[ssrc] = index }
         }
-        negotiation = Negotiation(local: result.local, remote: remote, dtlsRole: result.dtlsRole)
+        negotiation = Negotiation(
+            local: result.local, remote: remote, dtlsRole: result.dtlsRole, sendBack: sendBack, offerDirection: offerDirection)
         // The answer says which extensions are in use: ours as a server, theirs as a client.
         let answer = role == .server ? result.local : remote
         midExtensionID = answer.sections.lazy.flatMap(\.extensions).first { $0.uri == MediaPolicy.midURI }?.id
@@ -85,9 +92,14 @@ extension PeerConnection {
     }
 }
 
-/// What was negotiated, kept for the connection's lifetime.
-struct Negotiation {
-    var local: SessionModel
-    var remote: SessionModel
-    var dtlsRole: DTLSRole
+/// Our offer until its answer arrives (client, or a server offering to a
+/// subscriber); a re-offer also carries the ICE credentials it announced.
+struct PendingOffer {
+    var offer: SessionModel
+    var tracks: [LocalTrack]
+    var direction: MediaDirection
+    /// True for a subsequent offer on an established connection.
+    var isReoffer = false
+    /// New local ICE credentials when the re-offer restarts ICE.
+    var restartCredentials: ICECredentials?
 }

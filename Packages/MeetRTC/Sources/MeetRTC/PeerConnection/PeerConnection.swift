@@ -29,9 +29,10 @@ public final class PeerConnection: @unchecked Sendable {
     public let socket: RTCSocket
     public let configuration: RTCConfiguration
     public var eventLoop: any EventLoop { socket.eventLoop }
-    /// Our ICE credentials (RFC 8445 §5.3: ufrag ≥ 4, pwd ≥ 22 characters).
-    public let localUfrag: String
-    public let localPassword: String
+    /// Our ICE credentials (RFC 8445 §5.3: ufrag ≥ 4, pwd ≥ 22 characters);
+    /// replaced by an ICE restart (RFC 8839 §4.4.1.1.1), event loop only then.
+    public internal(set) var localUfrag: String
+    public internal(set) var localPassword: String
     var logger: Logger
 
     // MARK: Event-loop state
@@ -52,7 +53,10 @@ public final class PeerConnection: @unchecked Sendable {
     var srtp: SRTPSession?
     var ice: ICEAgent?
     /// Client: our offer until the answer arrives.
-    var pendingOffer: (offer: SessionModel, tracks: [LocalTrack])?
+    var pendingOffer: PendingOffer?
+    /// SSRCs of remote sections a re-offer removed: never delivered again,
+    /// not even through payload-type learning (bounded like learning).
+    var retiredSSRCs: Set<UInt32> = []
     /// RTCP CNAME of our tracks (RFC 7022: random per connection).
     let cname = RandomString.make(length: 16)
 

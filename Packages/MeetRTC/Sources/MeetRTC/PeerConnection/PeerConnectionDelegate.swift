@@ -13,9 +13,15 @@ public protocol PeerConnectionDelegate: AnyObject {
 
     /// One decrypted RTCP compound packet.
     func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer)
+
+    /// A renegotiation (`acceptReoffer`, or `acceptAnswer` to a re-offer)
+    /// added or removed remote tracks; `tracks` is the new `remoteTracks`.
+    /// Packets of removed tracks are no longer delivered.
+    func peerConnection(_ connection: PeerConnection, didChangeRemoteTracks tracks: [RemoteTrack])
 }
 
 extension PeerConnectionDelegate {
     public func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {}
     public func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer) {}
+    public func peerConnection(_ connection: PeerConnection, didChangeRemoteTracks tracks: [RemoteTrack]) {}
 }

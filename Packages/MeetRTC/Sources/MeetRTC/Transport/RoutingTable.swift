@@ -94,6 +94,22 @@ public struct RoutingTable<Peer>: Sendable where Peer: Sendable {
         return evicted
     }
 
+    /// Moves the peer registered under `ufrag` to `newUfrag`, keeping its
+    /// bound addresses (an ICE restart, RFC 8839 §4.4.1.1.1: media keeps
+    /// flowing on the old pair while the new credentials are checked). The
+    /// old ufrag no longer finds the peer. Returns false (and changes
+    /// nothing) when `ufrag` is unknown or `newUfrag` taken.
+    @discardableResult
+    public mutating func rename(ufrag: String, to newUfrag: String) -> Bool {
+        guard ufrag != newUfrag, entries[newUfrag] == nil, var entry = entries.removeValue(forKey: ufrag) else { return false }
+        entry.ufrag = newUfrag
+        for address in entry.addresses where byAddress[address]?.ufrag == ufrag {
+            byAddress[address] = (newUfrag, entry.peer)
+        }
+        entries[newUfrag] = entry
+        return true
+    }
+
     /// Unbinds one address (consent for it expired).
     public mutating func unbind(_ address: SocketAddress) {
         guard let ufrag = byAddress.removeValue(forKey: address)?.ufrag else { return }

@@ -242,7 +242,7 @@ let package = Package(
         .target(
             name: "MeetSFUNode",
             dependencies: [
-                "MeetCore", "MeetRedis", "MeetProtocol", "MeetRTC",
+                "MeetCore", "MeetRedis", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSRTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -269,7 +269,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "SFUBench",
-            dependencies: ["MeetSFU", "MeetRTP", "MeetSRTP", "CSFUBenchAlloc"],
+            dependencies: [
+                "MeetSFU", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetProtocol", "CSFUBenchAlloc",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tools/SFUBench/Bench",
             swiftSettings: swiftSettings
         ),
@@ -341,8 +346,10 @@ let package = Package(
         .testTarget(
             name: "MeetSFUNodeTests",
             dependencies: [
-                "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC",
+                "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC", "MeetRedis", "MeetSFU", "MeetRTP", "MeetRTCP",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/MeetSFUNodeTests",

@@ -58,7 +58,7 @@ struct ForwardingLoopbackTests {
             sequence &+= 1
             let next = sequence
             try await onLoop(publisher) {
-                publisher.sendRTP(Self.rtp(payloadType: 96, sequence: next, ssrc: video.ssrc, payload: [7, 7, 7]))
+                publisher.sendRTP(Self.rtp(payloadType: 96, sequence: next, ssrc: video.ssrc, payload: Self.vp8Keyframe))
             }
             return try await onLoop(subscriber) { subscriberMedia.rtp.count >= 5 }
         }
@@ -66,7 +66,7 @@ struct ForwardingLoopbackTests {
         for packet in forwarded {
             #expect(packet.mid == offeredVideo.mid)
             #expect(Array(packet.bytes[8..<12]) == Self.bytes(offeredSSRC))
-            #expect(packet.bytes.suffix(3) == [7, 7, 7])
+            #expect(Array(packet.bytes.suffix(Self.vp8Keyframe.count)) == Self.vp8Keyframe)
         }
 
         // PLI from the subscriber about the SSRC it sees → the publisher, about its own SSRC.
@@ -112,6 +112,12 @@ struct ForwardingLoopbackTests {
     }
 
     // MARK: Helpers
+
+    /// A VP8 payload that starts a keyframe (RFC 7741 §4.2 descriptor with S=1,
+    /// PID 0; payload header P bit 0): a subscriber's video starts on one.
+    static let vp8Keyframe: [UInt8] = [0x10, 0x00, 0x9D, 0x01, 0x2A]
+    /// A VP8 interframe (P bit 1).
+    static let vp8Delta: [UInt8] = [0x10, 0x01, 0x00, 0x00, 0x00]
 
     static func bytes(_ value: UInt32) -> [UInt8] {
         [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]

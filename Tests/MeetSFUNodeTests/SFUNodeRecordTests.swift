@@ -63,9 +63,19 @@ struct SFUNodeRecordTests {
             return Set(object?.keys.map { $0 } ?? [])
         }
         #expect(try keys(CreatePublisherRequest(participantId: "p", roomId: "r", offer: "o")) == ["participantId", "roomId", "offer"])
-        #expect(try keys(CreatePublisherReply(transportId: "t", answer: "a")) == ["transportId", "answer"])
+        #expect(try keys(CreatePublisherReply(transportId: "t", answer: "a")) == ["transportId", "answer", "tracks"])
         #expect(try keys(CreateSubscriberRequest(participantId: "p", publisherParticipantId: "q")) == ["participantId", "publisherParticipantId"])
-        #expect(try keys(CreateSubscriberReply(transportId: "t", offer: "o")) == ["transportId", "offer"])
+        #expect(try keys(CreateSubscriberReply(transportId: "t", offer: "o")) == ["transportId", "offer", "tracks"])
+        #expect(
+            try keys(SFUTrack(id: "t:0", mid: "0", kind: "audio", source: .mic, codec: "opus"))
+                == ["id", "mid", "kind", "source", "codec", "muted"])
+        #expect(try keys(SetMuteRequest(participantId: "p", source: .camera, muted: true)) == ["participantId", "source", "muted"])
+        #expect(try keys(SetMuteReply(tracks: 1)) == ["tracks"])
+        #expect(
+            try keys(SFUTransportClosedEvent(
+                nodeId: "n", transportId: "t", role: .subscriber, participantId: "p", publisherParticipantId: "q",
+                roomId: "r", reason: "x"))
+                == ["nodeId", "transportId", "role", "participantId", "publisherParticipantId", "roomId", "reason"])
         #expect(try keys(SubscriberAnswerRequest(transportId: "t", answer: "a")) == ["transportId", "answer"])
         #expect(try keys(CloseTransportRequest(transportId: "t")) == ["transportId"])
         #expect(try keys(CloseParticipantRequest(participantId: "p")) == ["participantId"])
@@ -79,6 +89,9 @@ struct SFUNodeRecordTests {
         #expect(SFUControlType.subscriberAnswer == "sfu.subscriber-answer")
         #expect(SFUControlType.closeTransport == "sfu.close-transport")
         #expect(SFUControlType.closeParticipant == "sfu.close-participant")
+        #expect(SFUControlType.setMute == "sfu.set-mute")
+        #expect(SFUTransportClosedEvent.type == "sfu.transport-closed")
+        #expect(SFUEventChannel.events == "sfu:events")
         #expect(
             Set(SFUControlErrorCode.allCases.map(\.rawValue)) == [
                 "unknown_publisher", "unknown_transport", "bad_sdp", "bad_request", "draining", "unsupported_type",

@@ -14,6 +14,8 @@ public struct DownTrack: Sendable {
     public let ssrc: UInt32
     /// Payload type on the subscriber's transport, when it differs from the publisher's.
     public let payloadType: UInt8?
+    /// Header extension ids to renumber for this subscriber; nil when both sides agree.
+    public let extensionIDs: ExtensionIDTable?
     public internal(set) var munger: RTPMunger
     /// Video down-tracks start (and restart after a pause) on a keyframe, so
     /// the decoder never gets a delta frame it cannot use.
@@ -23,10 +25,14 @@ public struct DownTrack: Sendable {
     public internal(set) var retransmissions = 0
     public internal(set) var statistics: SubscriberStatistics
 
-    init(subscriber: Int, ssrc: UInt32, payloadType: UInt8?, clockRate: Int, waitForKeyframe: Bool) {
+    init(
+        subscriber: Int, ssrc: UInt32, payloadType: UInt8?, extensionIDs: ExtensionIDTable?, clockRate: Int,
+        waitForKeyframe: Bool
+    ) {
         self.subscriber = subscriber
         self.ssrc = ssrc
         self.payloadType = payloadType
+        self.extensionIDs = extensionIDs
         munger = RTPMunger(clockRate: clockRate)
         waitingForKeyframe = waitForKeyframe
         statistics = SubscriberStatistics(clockRate: clockRate)

@@ -35,7 +35,7 @@ extension Router {
     /// subscriber already has it, or the track is full.
     public func addDownTrack(
         publisherSSRC: UInt32, subscriber: Int, ssrc: UInt32, payloadType: UInt8? = nil,
-        now: ContinuousClock.Instant
+        extensionIDs: ExtensionIDTable? = nil, now: ContinuousClock.Instant
     ) -> (added: Bool, requestKeyframe: Bool) {
         guard let position = positions[publisherSSRC],
               tracks[position].downTrackIndex(subscriber: subscriber) == nil,
@@ -44,7 +44,7 @@ extension Router {
         let configuration = tracks[position].configuration
         let waits = configuration.codec.isVideo
         tracks[position].downTracks.append(DownTrack(
-            subscriber: subscriber, ssrc: ssrc, payloadType: payloadType,
+            subscriber: subscriber, ssrc: ssrc, payloadType: payloadType, extensionIDs: extensionIDs,
             clockRate: configuration.clockRate, waitForKeyframe: waits))
         feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: ssrc)] = publisherSSRC
         let request = waits && !tracks[position].isMuted && tracks[position].keyframeThrottle.request(now: now)
@@ -113,4 +113,22 @@ extension Router {
 
     /// Down-tracks across all tracks.
     public var downTrackCount: Int { tracks.reduce(0) { $0 + $1.downTracks.count } }
+}
+
+extension Router {
+    /// Every down-track `subscriber` has, with the publisher SSRC it follows
+    /// (for statistics at close and for metrics).
+    public func downTracks(of subscriber: Int) -> [(publisherSSRC: UInt32, downTrack: DownTrack)] {
+        tracks.compactMap { track in
+            track.downTrackIndex(subscriber: subscriber).map { (track.ssrc, track.downTracks[$0]) }
+        }
+    }
+
+    /// Whether the track is routed and hard-muted.
+    public func isMuted(publisherSSRC: UInt32) -> Bool {
+        positions[publisherSSRC].map { tracks[$0].isMuted } ?? false
+    }
+
+    /// The SSRCs of every routed track.
+    public var publisherSSRCs: [UInt32] { tracks.map(\.ssrc) }
 }

@@ -38,6 +38,7 @@ extension Router {
                     copy, ssrc: downTrack.ssrc, sequenceNumber: sequenceNumber,
                     timestamp: header.timestamp &- UInt32(truncatingIfNeeded: mapping.timestampOffset),
                     payloadType: downTrack.payloadType)
+                downTrack.extensionIDs?.apply(to: copy)
                 counters.packetsOut += 1
                 counters.bytesOut += stored.count
                 sent += 1

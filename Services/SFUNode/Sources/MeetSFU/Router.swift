@@ -23,6 +23,8 @@ public final class Router {
         case unknownSSRC
         case duplicate
         case muted
+        /// A payload type other than the track's configured one (a codec switch).
+        case otherPayloadType
     }
 
     /// The outcome of routing one packet.
@@ -75,6 +77,10 @@ public final class Router {
             result.drop = .unknownSSRC
             return result
         }
+        if let expected = tracks[position].configuration.payloadType, expected != header.payloadType {
+            result.drop = .otherPayloadType
+            return result
+        }
         let sequence = tracks[position].sequenceUnwrapper.unwrap(header.sequenceNumber)
         let timestamp = tracks[position].timestampUnwrapper.unwrap(header.timestamp)
         tracks[position].statistics.packetReceived(
@@ -112,6 +118,7 @@ public final class Router {
             RTPHeader.rewrite(
                 copy, ssrc: tracks[position].downTracks[index].ssrc, sequenceNumber: output.sequenceNumber,
                 timestamp: output.timestamp, payloadType: tracks[position].downTracks[index].payloadType)
+            tracks[position].downTracks[index].extensionIDs?.apply(to: copy)
             tracks[position].downTracks[index].packetsSent += 1
             tracks[position].downTracks[index].bytesSent += packet.count
             result.forwarded += 1

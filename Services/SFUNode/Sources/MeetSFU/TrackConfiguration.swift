@@ -29,6 +29,10 @@ public struct TrackConfiguration: Sendable {
     /// The publisher's SSRC for this track.
     public var ssrc: UInt32
     public var codec: Codec
+    /// The payload type the publisher uses for `codec`; packets with another
+    /// one are not forwarded (`Router.Drop.otherPayloadType`: the node
+    /// re-registers the track when a publisher switches codecs). Nil: any.
+    public var payloadType: UInt8?
     /// RTP clock rate (48 000 for Opus, 90 000 for video).
     public var clockRate: Int
     /// Retransmission cache slots; 0 disables the cache (audio: Opus relies
@@ -38,11 +42,12 @@ public struct TrackConfiguration: Sendable {
     public var keyframeRequestInterval: Duration
     public var nack: NACKGenerator.Configuration
 
-    public init(ssrc: UInt32, codec: Codec, clockRate: Int? = nil, cacheSlots: Int? = nil,
+    public init(ssrc: UInt32, codec: Codec, payloadType: UInt8? = nil, clockRate: Int? = nil, cacheSlots: Int? = nil,
                 keyframeRequestInterval: Duration = .milliseconds(500),
                 nack: NACKGenerator.Configuration = .init()) {
         self.ssrc = ssrc
         self.codec = codec
+        self.payloadType = payloadType
         self.clockRate = clockRate ?? (codec == .opus ? 48_000 : 90_000)
         self.cacheSlots = cacheSlots ?? (codec.isVideo ? RetransmissionCache.defaultSlotCount : 0)
         self.keyframeRequestInterval = keyframeRequestInterval

@@ -26,12 +26,19 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
 
     let socket = try await RTCSocket.bind(host: configuration.udpHost, port: configuration.udpPort, logger: logger)
     let rtc = try RTCConfiguration.generate(publicIP: configuration.publicIP)
-    let transports = TransportManager(socket: socket, configuration: rtc, logger: logger)
+    let events = TransportEventPublisher(bus: endpoint, logger: logger)
+    let transports = TransportManager(
+        socket: socket, configuration: rtc, logger: logger, nodeId: configuration.nodeId, events: events.sink)
     let control = ControlHandler(transports: transports, logger: logger)
     endpoint.setRequestHandler { message in try await control.handle(message) }
+    // Stops before the bus (services stop in reverse order), so the
+    // transport-closed events of the shutdown still get published.
     let media = MeetCore.ClosureService {
+        async let published: Void = events.run()
         try? await gracefulShutdown()
         await transports.closeAll()
+        events.finish()
+        await published
         try? await socket.close()
     }
     let registry = NodeRegistry(configuration: configuration, redis: redis, transports: transports, logger: logger)

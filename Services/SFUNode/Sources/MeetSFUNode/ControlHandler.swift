@@ -23,6 +23,15 @@ struct ControlHandler: Sendable {
                 let request = try decode(message, as: SubscriberAnswerRequest.self)
                 try await transports.acceptSubscriberAnswer(request)
                 return BusResponse(SFUCloseReply(closed: 0))
+            case SFUControlType.renegotiatePublisher:
+                let request = try decode(message, as: RenegotiatePublisherRequest.self)
+                return BusResponse(try await transports.renegotiatePublisher(request))
+            case SFUControlType.renegotiateSubscriber:
+                let request = try decode(message, as: RenegotiateSubscriberRequest.self)
+                return BusResponse(try await transports.renegotiateSubscriber(request))
+            case SFUControlType.setMute:
+                let request = try decode(message, as: SetMuteRequest.self)
+                return BusResponse(try await transports.setMute(request))
             case SFUControlType.closeTransport:
                 let request = try decode(message, as: CloseTransportRequest.self)
                 return BusResponse(SFUCloseReply(closed: try await transports.close(transportId: request.transportId)))

@@ -1,35 +1,64 @@
 import Logging
+import MeetProtocol
 import MeetRTC
+import MeetRTCP
+import MeetSFU
 import NIOCore
 
-/// A participant's upstream connection: receives its tracks and hands each
-/// RTP packet to every subscriber transport of this publisher on the node.
+/// A participant's upstream connection: its RTP goes through its own
+/// MeetSFU ``Router`` (route by SSRC, statistics, upstream NACK log,
+/// retransmission cache, per-subscriber munge) into the node's shared
+/// ``ForwardingPlane`` batch, which protects and sends it.
 ///
-/// Event loop only (the socket's loop), like every `PeerConnection` callback.
+/// A track enters the router on its first packet (its SSRC may be
+/// unsignalled and learnt from the mid extension), with the codec its
+/// payload type names; a packet of another negotiated codec re-registers it
+/// (the publisher switched codecs). Event loop only, like every
+/// `PeerConnection` callback.
 final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
+    /// A track in the router: which section it is and what it carries.
+    struct RoutedTrack {
+        var mid: String
+        var codec: NegotiatedCodec
+    }
+
     let participantId: String
     let roomId: String
-    /// Set right after creation (the connection takes this object as its delegate);
-    /// nil once the connection ended.
+    let router = Router(maximumSubscribersPerTrack: 256)
+    /// Set right after creation; nil once the connection ended.
     private(set) var connection: PeerConnection?
     private(set) var id = ""
     /// Header extension ids negotiated per mid (from our answer): mid → (URI → id).
     var extensionIDs: [String: [String: UInt8]] = [:]
+    /// What each section carries (mid → source), from the request or the defaults.
+    var sources: [String: SFUTrackSource] = [:]
+    /// Sources a host muted for this participant (kept by the manager, copied here).
+    private(set) var mutedSources: Set<SFUTrackSource> = []
     /// Subscriber transports of this publisher, by transport id.
     var subscribers: [String: SubscriberTransport] = [:]
-    private let counters: TrafficCounters
-    private let onEnd: (String) -> Void
+    /// Publisher SSRC → the track it carries, for every track in the router.
+    private(set) var routed: [UInt32: RoutedTrack] = [:]
+    /// Sender SSRC of the feedback we originate (RFC 4585 §6.1 needs one; we send no media here).
+    let feedbackSSRC = UInt32.random(in: 1...UInt32.max)
+    private let plane: ForwardingPlane
+    private let onEnd: (String, PeerConnectionState) -> Void
     private let logger: Logger
+    private var nackScratch: [UInt16] = []
+    /// Packets dropped by a hard mute since the last tick (a plain count on
+    /// the hot path; the metric is bumped on the timer).
+    private var mutedDrops = 0
 
     init(
-        participantId: String, roomId: String, counters: TrafficCounters, logger: Logger,
-        onEnd: @escaping (String) -> Void
+        participantId: String, roomId: String, plane: ForwardingPlane, mutedSources: Set<SFUTrackSource>,
+        logger: Logger, onEnd: @escaping (String, PeerConnectionState) -> Void
     ) {
         self.participantId = participantId
         self.roomId = roomId
-        self.counters = counters
+        self.plane = plane
+        self.mutedSources = mutedSources
         self.onEnd = onEnd
         self.logger = logger
+        nackScratch.reserveCapacity(256)
     }
 
     func attach(_ connection: PeerConnection) {
@@ -40,47 +69,163 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// The publisher's negotiated tracks (what a subscriber offer mirrors).
     var remoteTracks: [RemoteTrack] { connection?.remoteTracks ?? [] }
 
-    func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {
-        logger.info("publisher state", metadata: ["transport": "\(id)", "state": "\(state)"])
-        if state.isTerminal {
-            self.connection = nil
-            onEnd(id)
-        }
-    }
+    func source(ofMid mid: String) -> SFUTrackSource? { sources[mid] }
+
+    func isMuted(mid: String) -> Bool { sources[mid].map(mutedSources.contains) ?? false }
+
+    // MARK: Media
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTP packet: ByteBuffer, track: RemoteTrack) {
-        counters.packetsIn &+= 1
-        counters.bytesIn &+= packet.readableBytes
-        for subscriber in subscribers.values {
-            subscriber.forward(packet, from: track)
+        plane.counters.packetsIn &+= 1
+        plane.counters.bytesIn &+= packet.readableBytes
+        var result = route(packet)
+        if result.drop == .unknownSSRC || result.drop == .otherPayloadType {
+            guard register(packet, track: track) else { return }
+            result = route(packet)
+        }
+        if result.drop == .muted { mutedDrops &+= 1 }
+        if result.requestKeyframe { sendKeyframeRequest(publisherSSRC: result.publisherSSRC) }
+    }
+
+    /// One packet through the router into the shared batch, sent at once.
+    private func route(_ packet: ByteBuffer) -> Router.RouteResult {
+        let plane = self.plane
+        let router = self.router
+        let result = packet.withUnsafeReadableBytes { bytes in
+            router.routeRTP(bytes, now: .now, into: plane.batch) { plane.send($0) }
+        }
+        plane.send(plane.batch)
+        return result
+    }
+
+    /// Puts the packet's SSRC into the router with the codec its payload
+    /// type names, and gives every subscriber its down-track. False when the
+    /// payload type was not negotiated (the packet is dropped).
+    private func register(_ packet: ByteBuffer, track: RemoteTrack) -> Bool {
+        let start = packet.readerIndex
+        guard let byte1 = packet.getInteger(at: start + 1, as: UInt8.self),
+              let ssrc = packet.getInteger(at: start + 8, as: UInt32.self),
+              let codec = track.codecs.first(where: { $0.payloadType == byte1 & 0x7F }),
+              routed.count < 32 || routed[ssrc] != nil
+        else { return false }
+        router.removeTrack(ssrc: ssrc)
+        router.addTrack(TrackConfiguration(
+            ssrc: ssrc, codec: Self.routerCodec(codec.name), payloadType: codec.payloadType, clockRate: codec.clockRate))
+        routed[ssrc] = RoutedTrack(mid: track.mid, codec: codec)
+        let now = ContinuousClock.now
+        if isMuted(mid: track.mid) { router.setMuted(true, publisherSSRC: ssrc, now: now) }
+        logger.debug("track routed", metadata: ["transport": "\(id)", "mid": "\(track.mid)", "ssrc": "\(ssrc)", "codec": "\(codec.name)"])
+        for subscriber in subscribers.values { subscriber.addDownTrack(publisherSSRC: ssrc, now: now) }
+        return true
+    }
+
+    static func routerCodec(_ name: String) -> TrackConfiguration.Codec {
+        switch name.lowercased() {
+        case "opus": .opus
+        case "vp8": .vp8
+        case "h264": .h264
+        default: .other
         }
     }
 
-    /// Relays the publisher's sender reports to its subscribers (A/V sync).
+    /// Relays the publisher's sender reports to each subscriber, translated
+    /// to the subscriber's SSRC and timestamp offset (A/V sync).
     func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer) {
-        guard !subscribers.isEmpty else { return }
-        for report in SenderReports.find(in: packet) {
-            for subscriber in subscribers.values {
-                subscriber.forwardSenderReport(packet, at: report.offset, from: report.ssrc)
+        guard let packets = try? RTCPPacket.parseCompound(packet) else { return }
+        let now = ContinuousClock.now
+        for case .senderReport(let report) in packets {
+            router.handleSenderReport(report, now: now) { handle, translated in
+                plane.subscriber(handle)?.sendRTCP([.senderReport(translated)])
             }
         }
     }
 
-    /// Sends feedback (PLI, FIR, NACK already re-pointed at our SSRCs) upstream.
-    func sendFeedback(_ packet: ByteBuffer) {
-        connection?.sendRTCP(packet)
+    // MARK: Feedback we send upstream
+
+    /// PLI (RFC 4585 §6.3.1) for one of our tracks.
+    func sendKeyframeRequest(publisherSSRC: UInt32) {
+        ForwardingMetrics.shared.keyframeRequests.increment()
+        sendRTCP([.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: feedbackSSRC, mediaSSRC: publisherSSRC))])
+    }
+
+    /// FIR (RFC 5104 §4.3.1) for one of our tracks, with the throttle's command number.
+    func sendFullIntraRequest(publisherSSRC: UInt32) {
+        ForwardingMetrics.shared.keyframeRequests.increment()
+        let number = router.track(ssrc: publisherSSRC)?.keyframeThrottle.firSequenceNumber ?? 0
+        sendRTCP([.fullIntraRequest(RTCPFullIntraRequest(
+            senderSSRC: feedbackSSRC, entries: [.init(ssrc: publisherSSRC, sequenceNumber: number)]))])
+    }
+
+    /// The RTCP timer: NACKs for our own ingress loss and keyframe requests
+    /// the throttle released; with `reports`, receiver reports too (RFC 3550 §6.4.2).
+    func tick(now: ContinuousClock.Instant, reports: Bool) {
+        guard connection != nil else { return }
+        if mutedDrops > 0 {
+            ForwardingMetrics.shared.mutedPackets.increment(by: Int64(mutedDrops))
+            mutedDrops = 0
+        }
+        router.collectUpstreamFeedback(
+            now: now, scratch: &nackScratch,
+            nack: { ssrc, lost in
+                ForwardingMetrics.shared.upstreamNACKs.increment()
+                sendRTCP([.nack(RTCPGenericNACK(senderSSRC: feedbackSSRC, mediaSSRC: ssrc, lost: lost))])
+            },
+            keyframeRequest: { sendKeyframeRequest(publisherSSRC: $0) })
+        if reports, router.trackCount > 0 {
+            let blocks = router.makeReportBlocks(now: now).prefix(31)
+            sendRTCP([.receiverReport(RTCPReceiverReport(ssrc: feedbackSSRC, reports: Array(blocks)))])
+        }
+    }
+
+    func sendRTCP(_ packets: [RTCPPacket]) {
+        guard let connection, let bytes = try? RTCPPacket.encodeCompound(packets) else { return }
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count + 64)
+        buffer.writeBytes(bytes)
+        connection.sendRTCP(buffer)
+    }
+
+    // MARK: Control
+
+    /// Applies a host's mute (or its lifting) of `source`; returns how many
+    /// of this transport's tracks carry that source.
+    func setMuted(_ muted: Bool, source: SFUTrackSource) -> Int {
+        if muted { mutedSources.insert(source) } else { mutedSources.remove(source) }
+        let now = ContinuousClock.now
+        for (ssrc, track) in routed where sources[track.mid] == source {
+            if router.setMuted(muted, publisherSSRC: ssrc, now: now) { sendKeyframeRequest(publisherSSRC: ssrc) }
+        }
+        return remoteTracks.filter { sources[$0.mid] == source }.count
+    }
+
+    /// Re-applies the mute state to every routed track (after sources changed).
+    func reapplyMutes() {
+        let now = ContinuousClock.now
+        for (ssrc, track) in routed where router.isMuted(publisherSSRC: ssrc) != isMuted(mid: track.mid) {
+            if router.setMuted(isMuted(mid: track.mid), publisherSSRC: ssrc, now: now) { sendKeyframeRequest(publisherSSRC: ssrc) }
+        }
+    }
+
+    /// A renegotiation removed sections: their tracks leave the router (and
+    /// every subscriber's down-track for them). New ones are routed on their first packet.
+    func peerConnection(_ connection: PeerConnection, didChangeRemoteTracks tracks: [RemoteTrack]) {
+        let mids = Set(tracks.map(\.mid))
+        for (ssrc, track) in routed where !mids.contains(track.mid) {
+            router.removeTrack(ssrc: ssrc)
+            routed[ssrc] = nil
+        }
+        sources = sources.filter { mids.contains($0.key) }
+    }
+
+    func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {
+        logger.info("publisher state", metadata: ["transport": "\(id)", "state": "\(state)"])
+        if state.isTerminal {
+            self.connection = nil
+            onEnd(id, state)
+        }
     }
 
     /// Closes the connection (its state change removes it from the manager).
     func close(reason: String) {
         connection?.close(reason: reason)
     }
-}
-
-/// Packet and byte counts of the node (event loop only), read by the registry heartbeat.
-final class TrafficCounters: @unchecked Sendable {
-    var packetsIn = 0
-    var bytesIn = 0
-    var packetsOut = 0
-    var bytesOut = 0
 }

@@ -1,24 +1,28 @@
 import Logging
 import MeetRTC
+import MeetRTCP
+import MeetSFU
 import NIOCore
 
 /// A participant's downstream connection for one publisher: the node's
-/// sendonly offer mirrors the publisher's tracks, and each forwarded packet
-/// gets the SSRC and payload type announced in that offer. Feedback from the
-/// subscriber (PLI, FIR, NACK) is re-pointed at the publisher's SSRCs and
-/// sent upstream.
+/// sendonly offer mirrors the publisher's tracks (offer section `i` carries
+/// publisher track `i`), and each publisher track becomes a down-track in
+/// the publisher's router once this connection is up: the SSRC announced in
+/// our offer, the payload type the subscriber accepted for the same codec,
+/// and the header extension ids of our offer.
 ///
-/// The packet is copied once per subscriber (ByteBuffer copy-on-write before
-/// the SSRC rewrite); the allocation-free path is the MeetSFU router's job.
-/// Event loop only.
+/// Feedback from the subscriber: NACKs are answered from the router's
+/// retransmission cache (renumbered into this subscriber's sequence space),
+/// PLI/FIR go upstream through the track's keyframe-request throttle, and
+/// receiver reports feed the down-track's statistics and the node's
+/// aggregate metrics. Event loop only.
 final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// Where one publisher track goes on this connection.
     struct Route {
         var ssrc: UInt32
-        /// Publisher payload type → the one in our offer; packets of other types are dropped.
-        var payloadTypes: [UInt8: UInt8]
-        /// Header extension ids to renumber; nil when both sides agree.
-        var extensions: ExtensionIDMap?
+        /// Codec name (lowercased) → the payload type the subscriber accepted.
+        var payloadTypes: [String: UInt8]
+        var extensionIDs: ExtensionIDTable?
     }
 
     let participantId: String
@@ -26,93 +30,199 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// Set right after creation; nil once the connection ended.
     private(set) var connection: PeerConnection?
     private(set) var id = ""
+    /// This transport's destination handle in the shared batch.
+    private(set) var handle = -1
     /// Header extension ids of our offer: mid → (URI → id).
     var offeredExtensionIDs: [String: [String: UInt8]] = [:]
     /// Publisher track mid → route; empty until the answer is applied.
-    var routes: [String: Route] = [:]
-    /// Our SSRC → the publisher's SSRC, for feedback (learnt from forwarded packets).
-    private var upstreamSSRCs: [UInt32: UInt32] = [:]
-    private let counters: TrafficCounters
-    private let onEnd: (String) -> Void
+    private(set) var routes: [String: Route] = [:]
+    private let plane: ForwardingPlane
+    private let onEnd: (String, PeerConnectionState) -> Void
     private let logger: Logger
 
     init(
-        participantId: String, publisher: PublisherTransport, counters: TrafficCounters,
-        logger: Logger, onEnd: @escaping (String) -> Void
+        participantId: String, publisher: PublisherTransport, plane: ForwardingPlane,
+        logger: Logger, onEnd: @escaping (String, PeerConnectionState) -> Void
     ) {
         self.participantId = participantId
         self.publisher = publisher
-        self.counters = counters
+        self.plane = plane
         self.onEnd = onEnd
         self.logger = logger
     }
 
+    /// Event loop: takes a batch handle.
     func attach(_ connection: PeerConnection) {
         self.connection = connection
         self.id = connection.id
     }
 
-    /// Builds the routes once the answer is applied: offer section `i` carries
-    /// the publisher's track `i` (the offer was made in that order).
+    func register() {
+        if handle < 0 { handle = plane.register(self) }
+    }
+
+    /// Publisher track mid → our offer's section mid, as last answered.
+    private(set) var sections: [String: String] = [:]
+    /// The mapping of the offer awaiting its answer.
+    var pendingSections: [String: String]?
+
+    /// The mapping of a first offer: section `i` carries publisher track `i`.
+    static func initialSections(for publisherTracks: [RemoteTrack]) -> [String: String] {
+        var sections: [String: String] = [:]
+        for (index, track) in publisherTracks.enumerated() { sections[track.mid] = String(index) }
+        return sections
+    }
+
+    /// Builds the routes once an answer is applied: routes that stay keep
+    /// their down-tracks (and the subscriber's numbering), gone ones are
+    /// removed, new ones get down-tracks once the connection is up.
     func installRoutes(publisherTracks: [RemoteTrack], publisherExtensionIDs: [String: [String: UInt8]]) {
         guard let connection else { return }
-        for (index, track) in publisherTracks.enumerated() {
-            guard let local = connection.localTracks.first(where: { $0.mid == String(index) }), local.kind == track.kind else {
-                continue
+        if let pendingSections {
+            sections = pendingSections
+            self.pendingSections = nil
+        }
+        var fresh: [String: Route] = [:]
+        for track in publisherTracks {
+            guard let mid = sections[track.mid],
+                  let local = connection.localTracks.first(where: { $0.mid == mid }), local.kind == track.kind
+            else { continue }
+            var payloadTypes: [String: UInt8] = [:]
+            for codec in connection.negotiatedSendCodecs(mid: mid) where payloadTypes[codec.name.lowercased()] == nil {
+                payloadTypes[codec.name.lowercased()] = codec.payloadType
             }
-            var payloadTypes: [UInt8: UInt8] = [:]
-            for codec in track.codecs {
-                switch codec.name.lowercased() {
-                case "opus": payloadTypes[codec.payloadType] = OfferRules.opus.payloadType
-                case "vp8": payloadTypes[codec.payloadType] = OfferRules.vp8.payloadType
-                default: break
-                }
-            }
-            let map = ExtensionIDMap(
-                publisher: publisherExtensionIDs[track.mid] ?? [:], subscriber: offeredExtensionIDs[local.mid] ?? [:])
-            routes[track.mid] = Route(ssrc: local.ssrc, payloadTypes: payloadTypes, extensions: map.isIdentity ? nil : map)
+            let table = ExtensionIDTable(
+                publisher: publisherExtensionIDs[track.mid] ?? [:], subscriber: offeredExtensionIDs[mid] ?? [:])
+            fresh[track.mid] = Route(ssrc: local.ssrc, payloadTypes: payloadTypes, extensionIDs: table)
+        }
+        let changed = Set(routes.keys).union(fresh.keys).filter { routes[$0]?.ssrc != fresh[$0]?.ssrc }
+        routes = fresh
+        guard let publisher, handle >= 0 else { return }
+        let now = ContinuousClock.now
+        for (ssrc, track) in publisher.routed where changed.contains(track.mid) {
+            publisher.router.removeDownTrack(publisherSSRC: ssrc, subscriber: handle)
+            addDownTrack(publisherSSRC: ssrc, now: now)
         }
     }
 
-    /// Rewrites SSRC and payload type and sends (RFC 3550 §5.1 header: PT in byte 1, SSRC at offset 8).
-    func forward(_ packet: ByteBuffer, from track: RemoteTrack) {
-        guard let connection, let route = routes[track.mid] else { return }
-        let start = packet.readerIndex
-        guard let byte1 = packet.getInteger(at: start + 1, as: UInt8.self),
-            let sourceSSRC = packet.getInteger(at: start + 8, as: UInt32.self),
-            let payloadType = route.payloadTypes[byte1 & 0x7F]
-        else { return }
-        if upstreamSSRCs[route.ssrc] != sourceSSRC { upstreamSSRCs[route.ssrc] = sourceSSRC }
-        var out = packet
-        out.setInteger((byte1 & 0x80) | payloadType, at: start + 1)
-        out.setInteger(route.ssrc, at: start + 8)
-        route.extensions?.rewrite(&out, at: start)
-        counters.packetsOut &+= 1
-        counters.bytesOut &+= out.readableBytes
-        connection.sendRTP(out)
+    /// Gives this subscriber a down-track for every track the publisher's router has.
+    private func addDownTracks() {
+        guard let publisher else { return }
+        let now = ContinuousClock.now
+        for ssrc in publisher.routed.keys { addDownTrack(publisherSSRC: ssrc, now: now) }
     }
 
-    /// Sends the publisher's SR about `publisherSSRC` as one about our SSRC for it.
-    func forwardSenderReport(_ compound: ByteBuffer, at offset: Int, from publisherSSRC: UInt32) {
-        guard let connection, let ours = upstreamSSRCs.first(where: { $0.value == publisherSSRC })?.key,
-            let report = SenderReports.rewritten(compound, at: offset, as: ours)
+    /// Adds the down-track for one routed publisher track (replacing one of
+    /// an earlier codec); asks the publisher for a keyframe when the router says so.
+    func addDownTrack(publisherSSRC: UInt32, now: ContinuousClock.Instant) {
+        guard handle >= 0, connection?.state == .connected, let publisher,
+              let track = publisher.routed[publisherSSRC], let route = routes[track.mid],
+              let payloadType = route.payloadTypes[track.codec.name.lowercased()]
         else { return }
-        connection.sendRTCP(report)
+        publisher.router.removeDownTrack(publisherSSRC: publisherSSRC, subscriber: handle)
+        let added = publisher.router.addDownTrack(
+            publisherSSRC: publisherSSRC, subscriber: handle, ssrc: route.ssrc,
+            payloadType: payloadType == track.codec.payloadType ? nil : payloadType,
+            extensionIDs: route.extensionIDs, now: now)
+        if added.requestKeyframe { publisher.sendKeyframeRequest(publisherSSRC: publisherSSRC) }
     }
+
+    func sendRTCP(_ packets: [RTCPPacket]) {
+        guard let connection, let bytes = try? RTCPPacket.encodeCompound(packets) else { return }
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count + 64)
+        buffer.writeBytes(bytes)
+        connection.sendRTCP(buffer)
+    }
+
+    // MARK: PeerConnectionDelegate
 
     func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {
         logger.info("subscriber state", metadata: ["transport": "\(id)", "state": "\(state)"])
+        if state == .connected { addDownTracks() }
         if state.isTerminal {
             self.connection = nil
-            onEnd(id)
+            onEnd(id, state)
         }
     }
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTP packet: ByteBuffer, track: RemoteTrack) {}
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer) {
-        guard let publisher, let feedback = RTCPFeedbackRewriter.rewrite(packet, mediaSSRCs: upstreamSSRCs) else { return }
-        publisher.sendFeedback(feedback)
+        guard let publisher, handle >= 0, let packets = try? RTCPPacket.parseCompound(packet) else { return }
+        let router = publisher.router
+        let now = ContinuousClock.now
+        let metrics = ForwardingMetrics.shared
+        for packet in packets {
+            switch packet {
+            case .nack(let nack):
+                let requested = nack.pairs.reduce(0) { $0 + 1 + $1.lostBitmask.nonzeroBitCount }
+                let plane = self.plane
+                let sent = router.handleNACK(
+                    subscriber: handle, mediaSSRC: nack.mediaSSRC, pairs: nack.pairs, into: plane.batch
+                ) { plane.send($0) }
+                plane.send(plane.batch)
+                metrics.retransmissions.increment(by: Int64(sent))
+                if requested > sent { metrics.retransmissionMisses.increment(by: Int64(requested - sent)) }
+            case .pictureLossIndication(let pli):
+                if let ssrc = router.handleKeyframeRequest(subscriber: handle, mediaSSRC: pli.mediaSSRC, now: now) {
+                    publisher.sendKeyframeRequest(publisherSSRC: ssrc)
+                } else {
+                    metrics.keyframeRequestsThrottled.increment()
+                }
+            case .fullIntraRequest(let fir):
+                for entry in fir.entries {
+                    if let ssrc = router.handleKeyframeRequest(subscriber: handle, mediaSSRC: entry.ssrc, now: now) {
+                        publisher.sendFullIntraRequest(publisherSSRC: ssrc)
+                    } else {
+                        metrics.keyframeRequestsThrottled.increment()
+                    }
+                }
+            case .receiverReport(let report):
+                receiverReportBlocks(report.reports, router: router, now: now)
+            case .senderReport(let report):
+                receiverReportBlocks(report.reports, router: router, now: now)
+            default:
+                break
+            }
+        }
+    }
+
+    private func receiverReportBlocks(_ blocks: [RTCPReportBlock], router: Router, now: ContinuousClock.Instant) {
+        let metrics = ForwardingMetrics.shared
+        for block in blocks {
+            router.handleReceiverReport(subscriber: handle, block: block, now: now)
+            metrics.subscriberFractionLost.record(Double(block.fractionLost) / 256)
+            guard let statistics = downTrackStatistics(mediaSSRC: block.ssrc) else { continue }
+            metrics.subscriberJitter.record(statistics.jitterSeconds)
+            if let rtt = statistics.roundTripTime { metrics.subscriberRoundTrip.recordNanoseconds(rtt.nanosecondsValue) }
+        }
+    }
+
+    private func downTrackStatistics(mediaSSRC: UInt32) -> SubscriberStatistics? {
+        publisher?.router.downTracks(of: handle).first { $0.downTrack.ssrc == mediaSSRC }?.downTrack.statistics
+    }
+
+    // MARK: Teardown
+
+    /// Removes the down-tracks and frees the batch handle; logs what the
+    /// subscriber saw (loss, jitter, RTT from its receiver reports).
+    func detach() {
+        guard handle >= 0 else { return }
+        if let router = publisher?.router {
+            for (ssrc, downTrack) in router.downTracks(of: handle) {
+                let stats = downTrack.statistics
+                logger.info("subscriber track statistics", metadata: [
+                    "transport": "\(id)", "publisherSSRC": "\(ssrc)", "ssrc": "\(downTrack.ssrc)",
+                    "packetsSent": "\(downTrack.packetsSent)", "retransmissions": "\(downTrack.retransmissions)",
+                    "reports": "\(stats.reports)", "fractionLost": "\(stats.fractionLost)",
+                    "cumulativeLost": "\(stats.cumulativeLost)", "jitterSeconds": "\(stats.jitterSeconds)",
+                    "rtt": "\(stats.roundTripTime.map { "\($0)" } ?? "unknown")",
+                ])
+            }
+            router.removeSubscriber(handle)
+        }
+        plane.unregister(handle: handle)
+        handle = -1
     }
 
     func close(reason: String) {

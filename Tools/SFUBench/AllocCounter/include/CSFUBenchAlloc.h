@@ -7,4 +7,8 @@
 /// and friends interpose glibc's and forward to __libc_*.
 long meet_bench_allocations(void);
 
+/// Heap allocations made so far by the calling thread, or -1 where
+/// counting is unsupported.
+long meet_bench_thread_allocations(void);
+
 #endif

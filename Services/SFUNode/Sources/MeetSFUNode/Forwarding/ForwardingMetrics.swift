@@ -1,0 +1,26 @@
+import Metrics
+
+/// The forwarding path's metrics at `/metrics`: aggregate counters and
+/// histograms, never labelled per transport (cardinality stays fixed however
+/// many peers come and go). Handles are created once and cached; the
+/// per-packet path touches none of them, only feedback and timers do.
+struct ForwardingMetrics: Sendable {
+    /// Packets the node resent from its cache for a subscriber's NACK.
+    let retransmissions = Counter(label: "meet_sfu_retransmissions_total")
+    /// Sequence numbers subscribers NACKed that the cache no longer had.
+    let retransmissionMisses = Counter(label: "meet_sfu_retransmission_misses_total")
+    /// NACK packets the node sent its publishers for its own ingress loss.
+    let upstreamNACKs = Counter(label: "meet_sfu_upstream_nacks_total")
+    /// PLI/FIR the node sent publishers (subscriber requests after the throttle, joins, unmutes).
+    let keyframeRequests = Counter(label: "meet_sfu_keyframe_requests_total")
+    /// Subscriber PLI/FIR absorbed by the throttle.
+    let keyframeRequestsThrottled = Counter(label: "meet_sfu_keyframe_requests_throttled_total")
+    /// Subscriber receiver reports: loss fraction (0...1), jitter and round-trip time.
+    let subscriberFractionLost = Recorder(label: "meet_sfu_subscriber_fraction_lost", aggregate: true)
+    let subscriberJitter = Recorder(label: "meet_sfu_subscriber_jitter_seconds", aggregate: true)
+    let subscriberRoundTrip = Metrics.Timer(label: "meet_sfu_subscriber_rtt_seconds", preferredDisplayUnit: .seconds)
+    /// Packets a publisher sent that no subscriber got (muted track).
+    let mutedPackets = Counter(label: "meet_sfu_muted_packets_total")
+
+    static let shared = ForwardingMetrics()
+}

@@ -1,0 +1,175 @@
+import Logging
+import MeetProtocol
+import MeetRTC
+import NIOCore
+
+/// The control requests (`sfu.*` on the node's bus inbox), each one hop to
+/// the event loop. Errors are ``SFUControlError``s, sent back with a stable code.
+extension TransportManager {
+    /// Answers a publisher's offer with a new transport and lists its tracks.
+    func createPublisher(_ request: CreatePublisherRequest) async throws -> CreatePublisherReply {
+        try await refuseWhileDraining()
+        var logger = logger
+        logger[metadataKey: "participant"] = "\(request.participantId)"
+        logger[metadataKey: "room"] = "\(request.roomId)"
+        let muted = try await loop.submit { self.mutes[request.participantId] ?? [] }.get()
+        let publisher = PublisherTransport(
+            participantId: request.participantId, roomId: request.roomId, plane: plane, mutedSources: muted,
+            logger: logger, onEnd: { [weak self] id, state in self?.publisherEnded(id, state: state) })
+        let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: publisher, logger: logger)
+        publisher.attach(connection)
+        let answer: String
+        do {
+            answer = try await connection.acceptOffer(request.offer, sendBack: false, policy: policy)
+        } catch {
+            await connection.closeAsync(reason: "bad offer")
+            throw SFUControlError.badSDP("\(error)")
+        }
+        let extensionIDs = SDPSections.extensions(inSDP: answer)
+        let tracks = try await loop.submit { () -> [SFUTrack] in
+            publisher.extensionIDs = extensionIDs
+            publisher.sources = Self.sources(of: publisher.remoteTracks, requested: request.sources)
+            self.publishers[publisher.id] = publisher
+            self.newestPublisher[publisher.participantId] = publisher.id
+            return Self.tracks(of: publisher)
+        }.get()
+        logger.info("publisher transport created", metadata: ["transport": "\(publisher.id)", "tracks": "\(tracks.count)"])
+        return CreatePublisherReply(transportId: publisher.id, answer: answer, tracks: tracks)
+    }
+
+    /// Offers the tracks of `publisherParticipantId`'s newest publisher transport.
+    func createSubscriber(_ request: CreateSubscriberRequest) async throws -> CreateSubscriberReply {
+        try await refuseWhileDraining()
+        let found = try await loop.submit { () -> (PublisherTransport, [RemoteTrack], [SFUTrack])? in
+            guard let id = self.newestPublisher[request.publisherParticipantId], let publisher = self.publishers[id] else {
+                return nil
+            }
+            return (publisher, publisher.remoteTracks, Self.tracks(of: publisher))
+        }.get()
+        guard let (publisher, remoteTracks, publishedTracks) = found, !remoteTracks.isEmpty else {
+            throw SFUControlError.unknownPublisher(request.publisherParticipantId)
+        }
+        var logger = logger
+        logger[metadataKey: "participant"] = "\(request.participantId)"
+        let subscriber = SubscriberTransport(
+            participantId: request.participantId, publisher: publisher, plane: plane,
+            logger: logger, onEnd: { [weak self] id, state in self?.subscriberEnded(id, state: state) })
+        let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: subscriber, logger: logger)
+        subscriber.attach(connection)
+        let offer = try await connection.createOffer(kinds: remoteTracks.map(\.kind), direction: .sendonly, policy: policy)
+        let offeredExtensionIDs = SDPSections.extensions(inSDP: offer)
+        let sections = SubscriberTransport.initialSections(for: remoteTracks)
+        try await loop.submit {
+            subscriber.offeredExtensionIDs = offeredExtensionIDs
+            subscriber.pendingSections = sections
+            subscriber.register()
+            self.subscribers[subscriber.id] = subscriber
+        }.get()
+        let tracks = Self.subscriberTracks(publishedTracks, sections: sections)
+        logger.info("subscriber transport created", metadata: ["transport": "\(subscriber.id)", "publisher": "\(publisher.id)"])
+        return CreateSubscriberReply(transportId: subscriber.id, offer: offer, tracks: tracks)
+    }
+
+    /// Applies a subscriber's answer; forwarding starts once it is connected.
+    func acceptSubscriberAnswer(_ request: SubscriberAnswerRequest) async throws {
+        let found = try await loop.submit { self.subscribers[request.transportId] }.get()
+        guard let subscriber = found, let connection = subscriber.connection else {
+            throw SFUControlError.unknownTransport(request.transportId)
+        }
+        do {
+            try await connection.acceptAnswer(request.answer)
+        } catch {
+            throw SFUControlError.badSDP("\(error)")
+        }
+        try await loop.submit {
+            guard let publisher = subscriber.publisher, self.publishers[publisher.id] != nil else {
+                self.closeSubscriber(subscriber, reason: "publisher gone")
+                return
+            }
+            publisher.subscribers[subscriber.id] = subscriber
+            subscriber.installRoutes(publisherTracks: publisher.remoteTracks, publisherExtensionIDs: publisher.extensionIDs)
+        }.get()
+    }
+
+    /// A host's hard mute of one source of a participant, or its lifting:
+    /// applies to its publisher transports now and to those created later.
+    func setMute(_ request: SetMuteRequest) async throws -> SetMuteReply {
+        try await loop.submit {
+            var sources = self.mutes[request.participantId] ?? []
+            if request.muted { sources.insert(request.source) } else { sources.remove(request.source) }
+            self.mutes[request.participantId] = sources.isEmpty ? nil : sources
+            var count = 0
+            for publisher in self.publishers.values where publisher.participantId == request.participantId {
+                count += publisher.setMuted(request.muted, source: request.source)
+            }
+            self.logger.info("mute", metadata: [
+                "participant": "\(request.participantId)", "source": "\(request.source.rawValue)",
+                "muted": "\(request.muted)", "tracks": "\(count)",
+            ])
+            return SetMuteReply(tracks: count)
+        }.get()
+    }
+
+    /// Closes one transport; closing a publisher also closes its subscribers.
+    func close(transportId: String) async throws -> Int {
+        try await loop.submit {
+            if let publisher = self.publishers[transportId] {
+                let count = 1 + self.subscribers.values.filter { $0.publisher === publisher }.count
+                self.closePublisher(publisher, reason: "closed by control")
+                return count
+            }
+            if let subscriber = self.subscribers[transportId] {
+                self.closeSubscriber(subscriber, reason: "closed by control")
+                return 1
+            }
+            throw SFUControlError.unknownTransport(transportId)
+        }.get()
+    }
+
+    /// Closes every transport the participant holds here, and the subscribers of its publishers.
+    func close(participantId: String) async throws -> Int {
+        try await loop.submit {
+            var count = 0
+            for publisher in self.publishers.values where publisher.participantId == participantId {
+                count += 1 + self.subscribers.values.filter { $0.publisher === publisher }.count
+                self.closePublisher(publisher, reason: "participant closed")
+            }
+            for subscriber in self.subscribers.values where subscriber.participantId == participantId {
+                count += 1
+                self.closeSubscriber(subscriber, reason: "participant closed")
+            }
+            return count
+        }.get()
+    }
+
+    // MARK: Tracks
+
+    /// mid → source: the request's, else the defaults by section order.
+    static func sources(of tracks: [RemoteTrack], requested: [String: SFUTrackSource]?) -> [String: SFUTrackSource] {
+        let defaults = SFUTrackSource.defaults(kinds: tracks.map(\.kind.rawValue))
+        var sources: [String: SFUTrackSource] = [:]
+        for (track, fallback) in zip(tracks, defaults) { sources[track.mid] = requested?[track.mid] ?? fallback }
+        return sources
+    }
+
+    /// The publisher's tracks as a subscriber offer carries them: the same
+    /// track ids, `mid` the offer's section for each, in section order.
+    static func subscriberTracks(_ published: [SFUTrack], sections: [String: String]) -> [SFUTrack] {
+        published.compactMap { track -> SFUTrack? in
+            guard let mid = sections[track.mid] else { return nil }
+            var track = track
+            track.mid = mid
+            return track
+        }.sorted { (Int($0.mid) ?? 0, $0.mid) < (Int($1.mid) ?? 0, $1.mid) }
+    }
+
+    /// The publisher's tracks as the wire contract lists them (event loop).
+    static func tracks(of publisher: PublisherTransport) -> [SFUTrack] {
+        publisher.remoteTracks.map { track in
+            let source = publisher.source(ofMid: track.mid) ?? (track.kind == .audio ? .mic : .camera)
+            return SFUTrack(
+                id: "\(publisher.id):\(track.mid)", mid: track.mid, kind: track.kind.rawValue, source: source,
+                codec: track.codecs.first?.name ?? "", muted: publisher.isMuted(mid: track.mid))
+        }
+    }
+}

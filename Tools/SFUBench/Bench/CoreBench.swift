@@ -1,0 +1,169 @@
+// The in-process mode of meet-sfu-bench: pushes SRTP-protected video packets
+// from one publisher through the node's forwarding core (unprotect → route →
+// munge → protect into a send batch) for N subscribers, and prints packets
+// per CPU-second and heap allocations per packet. Sockets are left out: this
+// measures the per-packet work the SFU itself adds.
+//
+//   meet-sfu-bench [--packets 20000] [--subscribers 1,10,100] [--payload 1000] [--gcm | --plain]
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CSFUBenchAlloc
+import MeetRTP
+import MeetSFU
+import MeetSRTP
+
+struct Options {
+    var packets = 20_000
+    var subscriberCounts = [1, 10, 100]
+    var payloadSize = 1000
+    var profile = SRTPProfile.aes128CMHMACSHA1_80
+    /// Skip SRTP on both sides: the forwarding core's own cost.
+    var plain = false
+
+    init(arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--packets": packets = iterator.next().flatMap { Int($0) } ?? packets
+            case "--subscribers":
+                subscriberCounts = iterator.next().map { $0.split(separator: ",").compactMap { Int($0) } } ?? subscriberCounts
+            case "--payload": payloadSize = iterator.next().flatMap { Int($0) } ?? payloadSize
+            case "--gcm": profile = .aeadAES128GCM
+            case "--plain": plain = true
+            default: break
+            }
+        }
+    }
+}
+
+func cpuSeconds() -> Double {
+    var spec = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+}
+
+struct Figures {
+    var subscribers: Int
+    var packetsIn: Int
+    var packetsOut: Int
+    var cpu: Double
+    var allocations: Int
+    /// Allocations inside `routeRTP` alone (route + munge + copy into the batch).
+    var routerAllocations: Int
+}
+
+let key = [UInt8](repeating: 0x11, count: 16)
+let publisherSSRC: UInt32 = 0x1234_5678
+let slotSize = RetransmissionCache.defaultSlotSize + SRTPContext.trailerRoom
+
+/// Protected packets as the publisher would send them (made before timing).
+func makeIngress(count: Int, payloadSize: Int, options: Options) throws -> (buffer: UnsafeMutableRawBufferPointer, lengths: [Int]) {
+    let salt = [UInt8](repeating: 0x22, count: options.profile.masterSaltLength)
+    let publisher = try SRTPContext(profile: options.profile, masterKey: key, masterSalt: salt, direction: .outbound)
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count * slotSize, alignment: 16)
+    var lengths = [Int]()
+    lengths.reserveCapacity(count)
+    var payload = [UInt8](repeating: 0x5A, count: payloadSize)
+    for index in 0..<count {
+        // VP8 descriptor: every 300th packet starts a keyframe.
+        payload[0] = 0x10
+        payload[1] = index % 300 == 0 ? 0x00 : 0x01
+        let packet = try RTPPacket(
+            marker: index % 10 == 9, payloadType: 96, sequenceNumber: UInt16(truncatingIfNeeded: index),
+            timestamp: UInt32(truncatingIfNeeded: index / 10 * 3000), ssrc: publisherSSRC, payload: payload
+        ).encode()
+        let slot = UnsafeMutableRawBufferPointer(rebasing: buffer[(index * slotSize)..<((index + 1) * slotSize)])
+        slot.copyBytes(from: packet)
+        lengths.append(options.plain ? packet.count : try publisher.protectRTP(slot, length: packet.count))
+    }
+    return (buffer, lengths)
+}
+
+func run(subscribers: Int, options: Options) throws -> Figures {
+    let ingress = try makeIngress(count: options.packets, payloadSize: options.payloadSize, options: options)
+    let salt = [UInt8](repeating: 0x22, count: options.profile.masterSaltLength)
+    defer { ingress.buffer.deallocate() }
+    let inbound = try SRTPContext(profile: options.profile, masterKey: key, masterSalt: salt, direction: .inbound)
+    let outbound = try (0..<subscribers).map { _ in
+        try SRTPContext(profile: options.profile, masterKey: key, masterSalt: salt, direction: .outbound)
+    }
+    let router = Router(maximumSubscribersPerTrack: max(subscribers, 128))
+    router.addTrack(TrackConfiguration(ssrc: publisherSSRC, codec: .vp8))
+    let start = ContinuousClock.now
+    for subscriber in 0..<subscribers {
+        _ = router.addDownTrack(publisherSSRC: publisherSSRC, subscriber: subscriber, ssrc: 0x5000 + UInt32(subscriber), now: start)
+    }
+    // Room for one packet's whole fan-out, so routing never flushes mid-way
+    // (the flush would protect inside the router's allocation window).
+    let batch = PacketBatch(capacity: max(subscribers, 1))
+    let receive = UnsafeMutableRawBufferPointer.allocate(byteCount: slotSize, alignment: 16)
+    defer { receive.deallocate() }
+    var sent = 0
+    func send(_ batch: PacketBatch) {
+        if !options.plain { batch.protectAll { outbound[$0] } }
+        sent += batch.count
+        batch.reset()
+    }
+
+    let warmUp = min(1000, options.packets / 10)
+    var allocationsBefore = 0
+    var cpuBefore = 0.0
+    var sentBefore = 0
+    var routerAllocations = 0
+    for index in 0..<options.packets {
+        if index == warmUp {
+            sentBefore = sent
+            allocationsBefore = meet_bench_allocations()
+            cpuBefore = cpuSeconds()
+        }
+        // "Receive": the datagram lands in the socket's buffer.
+        let length = ingress.lengths[index]
+        receive.copyMemory(from: UnsafeRawBufferPointer(rebasing: ingress.buffer[(index * slotSize)..<(index * slotSize + length)]))
+        guard let plain = options.plain ? length : try? inbound.unprotectRTP(receive, length: length) else { continue }
+        // 20 ms of media time per 10 packets, as a 30 fps stream would pace it.
+        let now = start + .milliseconds(index * 3)
+        let beforeRoute = meet_bench_allocations()
+        _ = router.routeRTP(UnsafeRawBufferPointer(rebasing: receive[0..<plain]), now: now, into: batch, flush: { _ in })
+        if index >= warmUp { routerAllocations += meet_bench_allocations() - beforeRoute }
+        send(batch)
+    }
+    let cpu = cpuSeconds() - cpuBefore
+    let allocations = meet_bench_allocations() - allocationsBefore
+    return Figures(subscribers: subscribers, packetsIn: options.packets - warmUp, packetsOut: sent - sentBefore,
+                   cpu: cpu, allocations: allocations, routerAllocations: routerAllocations)
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text + String(repeating: " ", count: max(1, width - text.count))
+}
+
+func rounded(_ value: Double, decimals: Int) -> String {
+    let scale = Double(Int(pow(10.0, Double(decimals))))
+    return String((value * scale).rounded() / scale)
+}
+
+/// The in-process mode: prints one table for the requested subscriber counts.
+func runCoreBench(arguments: [String]) throws {
+    let options = Options(arguments: arguments)
+    print("# SRTP profile \(options.plain ? "none (--plain)" : "\(options.profile)"), \(options.payloadSize)-byte payloads")
+    print("subscribers  packets_in  packets_out  cpu_s     in_pkt_per_cpu_s  out_pkt_per_cpu_s  allocs_per_pkt_in  router_allocs_per_pkt_in")
+    for count in options.subscriberCounts {
+        let figures = try run(subscribers: count, options: options)
+        let allocationsPerPacket = figures.allocations < 0 ? "n/a" : rounded(Double(figures.allocations) / Double(figures.packetsIn), decimals: 3)
+        print([
+            pad(String(figures.subscribers), 13),
+            pad(String(figures.packetsIn), 12),
+            pad(String(figures.packetsOut), 13),
+            pad(rounded(figures.cpu, decimals: 3), 10),
+            pad(String(Int(Double(figures.packetsIn) / figures.cpu)), 18),
+            pad(String(Int(Double(figures.packetsOut) / figures.cpu)), 19),
+            pad(allocationsPerPacket, 19),
+            figures.allocations < 0 ? "n/a" : rounded(Double(figures.routerAllocations) / Double(figures.packetsIn), decimals: 3),
+        ].joined())
+    }
+    // Proves the counter is live: setting up the runs allocated plenty.
+    print("# allocations counted in the whole process: \(meet_bench_allocations())")
+}

@@ -1,0 +1,167 @@
+import Logging
+import MeetRTC
+import NIOCore
+import NIOPosix
+
+/// One MeetRTC client publisher and N client subscribers, each on its own
+/// UDP loopback socket, all on one event-loop thread of their own (apart
+/// from the SFU's): connects them through an `SFUUnderTest`'s signaling and
+/// pumps SRTP video packets (VP8-shaped, a keyframe every 300 packets) from
+/// the publisher as fast as the SFU keeps up: at most `window` packets per
+/// subscriber in flight, and what is lost is written off after a quiet
+/// `stallTimeout` so a drop never stalls the run.
+final class LoadGenerator: PeerConnectionDelegate, @unchecked Sendable {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let loop: any EventLoop
+    let payloadSize: Int
+    let window = 16
+    let stallTimeout = TimeAmount.milliseconds(25)
+    private var sockets: [RTCSocket] = []
+    private var publisher: PeerConnection?
+    private var subscribers: [PeerConnection] = []
+    private let logger = quietLogger("bench.generator")
+
+    // Event-loop state of the pump.
+    private var publisherSSRC: UInt32 = 0
+    private var sent = 0
+    private var delivered = 0
+    private var writtenOff = 0
+    private var target = 0
+    private var lastProgress = NIODeadline.now()
+    private var done: EventLoopPromise<Void>?
+    private var watchdog: RepeatedTask?
+    private var payload: [UInt8]
+    /// Packets delivered per subscriber connection (id), to spot one that gets nothing.
+    private var perSubscriber: [String: Int] = [:]
+
+    init(payloadSize: Int) {
+        self.loop = group.next()
+        self.payloadSize = payloadSize
+        self.payload = [UInt8](repeating: 0x5A, count: max(payloadSize, 3))
+    }
+
+    /// Connects the publisher and `subscriberCount` subscribers through `sfu`.
+    func connect(to sfu: any SFUUnderTest, subscriberCount: Int) async throws {
+        let configuration = try RTCConfiguration.generate(publicIP: "127.0.0.1")
+        func newClient(delegate: (any PeerConnectionDelegate)?) async throws -> PeerConnection {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0, group: group, logger: logger)
+            sockets.append(socket)
+            return PeerConnection(role: .client, socket: socket, configuration: configuration, delegate: delegate, logger: logger)
+        }
+        let publisher = try await newClient(delegate: nil)
+        let offer = try await publisher.createOffer(kinds: [.video], direction: .sendonly, policy: .withoutTransportCC)
+        try await publisher.acceptAnswer(try await sfu.publish(offer: offer))
+        self.publisher = publisher
+        publisherSSRC = try await loop.submit { publisher.localTracks.first?.ssrc ?? 0 }.get()
+        for _ in 0..<subscriberCount {
+            let subscriber = try await newClient(delegate: self)
+            let (id, offer) = try await sfu.subscribe()
+            let answer = try await subscriber.acceptOffer(offer, sendBack: false, policy: .withoutTransportCC)
+            try await sfu.acceptSubscriberAnswer(id: id, answer: answer)
+            subscribers.append(subscriber)
+        }
+        let all = [publisher] + subscribers
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await loop.submit({ all.contains { $0.state != .connected } }).get() {
+            let failed = try await loop.submit { all.first { $0.state.isTerminal }?.state }.get()
+            if let failed { throw BenchError("a client connection ended: \(failed)") }
+            guard ContinuousClock.now < deadline else { throw BenchError("clients not connected within 30 s") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// What one `run(packets:)` did.
+    struct Result: Sendable {
+        var sent: Int
+        var delivered: Int
+        var wallSeconds: Double
+        /// The fewest and the most packets one subscriber got, over the
+        /// generator's whole life (warm-up included).
+        var leastPerSubscriber: Int
+        var mostPerSubscriber: Int
+    }
+
+    /// Sends `packets` more packets and waits until every subscriber got
+    /// them (or what is missing was written off as lost).
+    func run(packets: Int) async throws -> Result {
+        let start = ContinuousClock.now
+        let (sentBefore, deliveredBefore) = try await loop.submit { () -> (Int, Int) in
+            let promise = self.loop.makePromise(of: Void.self)
+            self.done = promise
+            self.target = self.sent + packets
+            self.lastProgress = .now()
+            self.watchdog = self.loop.scheduleRepeatedTask(initialDelay: self.stallTimeout, delay: self.stallTimeout) { _ in
+                self.checkStall()
+            }
+            let counts = (self.sent, self.delivered)
+            self.fill()
+            return counts
+        }.get()
+        let future = try await loop.submit { self.done!.futureResult }.get()
+        try await future.get()
+        let (sent, delivered, least, most) = try await loop.submit { () -> (Int, Int, Int, Int) in
+            let counts = self.subscribers.map { self.perSubscriber[$0.id, default: 0] }
+            return (self.sent, self.delivered, counts.min() ?? 0, counts.max() ?? 0)
+        }.get()
+        let wall = start.duration(to: .now)
+        return Result(
+            sent: sent - sentBefore, delivered: delivered - deliveredBefore,
+            wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18,
+            leastPerSubscriber: least, mostPerSubscriber: most)
+    }
+
+    func close() async throws {
+        for socket in sockets { try await socket.close() }
+        try await group.shutdownGracefully()
+    }
+
+    // MARK: Event loop
+
+    private var fanOut: Int { subscribers.count }
+
+    /// Sends while the window allows; completes the run when all is in.
+    private func fill() {
+        while sent < target, sent * fanOut - delivered - writtenOff < window * fanOut {
+            sendOne()
+        }
+        if sent >= target, delivered + writtenOff >= sent * fanOut, let promise = done {
+            done = nil
+            watchdog?.cancel()
+            watchdog = nil
+            promise.succeed()
+        }
+    }
+
+    private func checkStall() {
+        guard done != nil, NIODeadline.now() - lastProgress >= stallTimeout else { return }
+        writtenOff = max(writtenOff, sent * fanOut - delivered)
+        lastProgress = .now()
+        fill()
+    }
+
+    private func sendOne() {
+        guard let publisher else { return }
+        let index = sent
+        sent += 1
+        // VP8 payload descriptor (RFC 7741 §4.2): S=1, PID 0; P=0 marks a keyframe.
+        payload[0] = 0x10
+        payload[1] = index % 300 == 0 ? 0x00 : 0x01
+        var buffer = ByteBufferAllocator().buffer(capacity: 12 + payload.count + 32)
+        buffer.writeInteger(UInt8(0x80))
+        buffer.writeInteger(UInt8(index % 10 == 9 ? 0x80 | 96 : 96))
+        buffer.writeInteger(UInt16(truncatingIfNeeded: index))
+        buffer.writeInteger(UInt32(truncatingIfNeeded: index / 10 * 3000))
+        buffer.writeInteger(publisherSSRC)
+        buffer.writeBytes(payload)
+        publisher.sendRTP(buffer)
+    }
+
+    // MARK: PeerConnectionDelegate (subscribers)
+
+    func peerConnection(_ connection: PeerConnection, didReceiveRTP packet: ByteBuffer, track: RemoteTrack) {
+        delivered += 1
+        perSubscriber[connection.id, default: 0] += 1
+        lastProgress = .now()
+        fill()
+    }
+}

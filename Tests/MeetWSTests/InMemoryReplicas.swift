@@ -15,10 +15,11 @@ final class InMemoryReplicas: Sendable {
     let clock = NIOLockedValueBox<Int64>(1_000_000)
     let presence: InMemoryPresenceStore
     let participants = InMemoryParticipantStore()
+    let registry = InMemorySFURegistry()
     let replicas: [SignalingServices]
     private let tasks: NIOLockedValueBox<[Task<Void, Never>]> = NIOLockedValueBox([])
 
-    init(count: Int) async throws {
+    init(count: Int, placementHints: Bool = false) async throws {
         let clock = self.clock
         self.presence = InMemoryPresenceStore(nowMs: { clock.withLockedValue { $0 } })
         let keys = SignalingKeys(prefix: "unit-\(UUID().uuidString.prefix(6))")
@@ -39,12 +40,21 @@ final class InMemoryReplicas: Sendable {
             configuration.resumeGrace = .seconds(20)
             configuration.presenceTTL = .seconds(15)
             let metrics = WSMetrics()
+            let sfu = SFUGateway(
+                bus: endpoint, registry: self.registry,
+                placement: SFUPlacement(staleAfterMs: 3000, hintsEnabled: placementHints), timeout: .seconds(2),
+                metrics: metrics, logger: logger, nowMs: { clock.withLockedValue { $0 } })
             let services = SignalingServices(
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
-                bus: bus, presence: self.presence, participants: self.participants, metrics: metrics, logger: logger)
+                bus: bus, presence: self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger)
             tasks.append(Task {
                 guard let inbox = try? await bus.subscribe(inbox: replicaId) else { return }
                 for await message in inbox.messages { await services.hub.route(inbox: message) }
+            })
+            let events = try await sfu.events()
+            tasks.append(Task {
+                let router = SFUEventRouter(services: services)
+                for await event in events.messages { await router.handle(event) }
             })
             replicas.append(services)
         }
@@ -54,6 +64,17 @@ final class InMemoryReplicas: Sendable {
         for _ in 0..<50 where (0..<count).contains(where: { self.transport.subscriberCount(keys.inbox("r\($0)")) == 0 }) {
             try await Task.sleep(for: .milliseconds(10))
         }
+    }
+
+    /// A fake SFU node on the same in-memory bus, registered as serving now.
+    func addNode(_ id: String, port: Int = 10000, transports: Int = 0) async throws -> FakeNode {
+        let endpoint = BusEndpoint(inbox: BusChannel.sfuInbox(nodeId: id), transport: self.transport, logger: Logger(label: "test.\(id)"))
+        let task = Task<Void, Never> { try? await endpoint.run() }
+        self.tasks.withLockedValue { $0.append(task) }
+        try await endpoint.waitUntilReady()
+        let node = FakeNode(id: id, bus: endpoint)
+        self.registry.set(node.record(port: port, transports: transports, nowMs: self.clock.withLockedValue { $0 }))
+        return node
     }
 
     func advance(by duration: Duration) {
@@ -97,6 +118,9 @@ actor InMemoryParticipantStore: ParticipantStore {
     private var rows: [UUID: (meetingId: UUID, status: ParticipantStatus)] = [:]
     private var ended: Set<UUID> = []
     private(set) var chats: [ChatMessage] = []
+    private(set) var sfuNodes: [UUID: String] = [:]
+
+    func markPublishing(participantId: UUID, nodeId: String?) { self.sfuNodes[participantId] = nodeId }
 
     func add(_ id: UUID, meetingId: UUID, status: ParticipantStatus) { self.rows[id] = (meetingId, status) }
     func status(_ id: UUID) -> ParticipantStatus? { self.rows[id]?.status }
@@ -111,6 +135,7 @@ actor InMemoryParticipantStore: ParticipantStore {
     }
 
     func markGone(participantId: UUID, status: ParticipantStatus) {
+        self.sfuNodes[participantId] = nil
         if let row = self.rows[participantId], row.status.isLive { self.rows[participantId]?.status = status }
     }
 
@@ -153,6 +178,16 @@ final class FakeSocket: SocketWriter, @unchecked Sendable {
     var closeCode: UInt16? { self.state.withLockedValue { $0.closeCode } }
     var types: [String] { self.state.withLockedValue { $0.frames.map(\.message.type) } }
     var frames: [ServerEnvelope] { self.state.withLockedValue { $0.frames } }
+
+    /// Waits (up to 5 s) for a frame of `type` (matching `predicate`) and returns it.
+    @discardableResult
+    func waitFor(_ type: String, where predicate: (ServerEnvelope) -> Bool = { _ in true }) async throws -> ServerEnvelope {
+        for _ in 0..<500 {
+            if let frame = self.frames.first(where: { $0.message.type == type && predicate($0) }) { return frame }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw ClusterError("\(self.name): no \(type) frame among \(self.types)")
+    }
 
     /// Waits (up to 5 s) until `count` frames have arrived; returns them all.
     @discardableResult

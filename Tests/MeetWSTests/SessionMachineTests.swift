@@ -112,6 +112,36 @@ import Testing
         #expect(host.accepts(audience: .participants, exclude: attendee.identity.participantId))
     }
 
+    @Test func mediaMessagesNeedJoinedAndSaneFields() {
+        let machine = self.machine()
+        let publish = ClientMessage.publish(PublishRequest(offer: "v=0"))
+        #expect(self.errorCode(machine.receive(self.frame(publish), now: self.start)) == .notJoined)
+        _ = machine.receive(self.frame(.join), now: self.start)
+        machine.joined(waiting: true)
+        #expect(self.errorCode(machine.receive(self.frame(publish), now: self.start)) == .waiting)
+        #expect(machine.admitted())
+        // Any role may publish and subscribe.
+        #expect(machine.receive(self.frame(publish), now: self.start) == .execute(ClientEnvelope(id: "r", publish)))
+        let other = UUID()
+        let subscribe = ClientMessage.subscribe(SubscribeRequest(participantId: other))
+        #expect(machine.receive(self.frame(subscribe), now: self.start) == .execute(ClientEnvelope(id: "r", subscribe)))
+        #expect(machine.receive(self.frame(.unpublish), now: self.start) == .execute(ClientEnvelope(id: "r", .unpublish)))
+        let bad: [ClientMessage] = [
+            .publish(PublishRequest(offer: "")),
+            .publish(PublishRequest(offer: String(repeating: "a", count: PublishRequest.maxSDPBytes + 1))),
+            .publish(PublishRequest(offer: "v=0", nodeId: "")),
+            .publish(PublishRequest(offer: "v=0", sources: ["": .mic])),
+            .subscribe(SubscribeRequest(participantId: machine.identity.participantId)),
+            .subscribe(SubscribeRequest(participantId: other, transportId: "")),
+            .subscribeAnswer(SubscribeAnswer(transportId: "t", answer: "")),
+            .subscribeAnswer(SubscribeAnswer(transportId: String(repeating: "t", count: 201), answer: "v=0")),
+            .unsubscribe(UnsubscribeRequest(transportId: "")),
+        ]
+        for message in bad {
+            #expect(self.errorCode(machine.receive(self.frame(message), now: self.start)) == .invalidData, "\(message)")
+        }
+    }
+
     @Test func badChatAndSelfTargetsAreInvalid() {
         let machine = self.machine(.owner)
         _ = machine.receive(self.frame(.join), now: self.start)
@@ -128,7 +158,7 @@ import Testing
         let machine = self.machine()
         #expect(self.errorCode(machine.receive(Array("{nope".utf8), now: self.start)) == .malformedJSON)
         #expect(self.errorCode(machine.receive(Array(#"{"type":"teleport","id":"t"}"#.utf8), now: self.start)) == .unknownType)
-        #expect(self.errorCode(machine.receive(self.frame(.publish), now: self.start)) == .notSupported)
+        #expect(self.errorCode(machine.receive(self.frame(.publish(PublishRequest(offer: "v=0"))), now: self.start)) == .notJoined)
         #expect(machine.state == .connected)
         #expect(machine.receive(self.frame(.join), now: self.start) == .execute(ClientEnvelope(id: "r", .join)))
     }

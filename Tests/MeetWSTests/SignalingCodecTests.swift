@@ -21,7 +21,15 @@ import Testing
             (#"{"type":"end-meeting"}"#, .endMeeting),
             (#"{"type":"ping","data":{"nonce":"n"}}"#, .ping(PingData(nonce: "n"))),
             (#"{"type":"ping"}"#, .ping(PingData())),
-            (#"{"type":"publish","data":{"x":1}}"#, .publish),
+            (#"{"type":"publish","data":{"offer":"v=0","sources":{"0":"mic","1":"screen"},"nodeId":"n1"}}"#,
+             .publish(PublishRequest(offer: "v=0", sources: ["0": .mic, "1": .screen], nodeId: "n1"))),
+            (#"{"type":"unpublish"}"#, .unpublish),
+            (#"{"type":"subscribe","data":{"participantId":"\#(target)"}}"#, .subscribe(SubscribeRequest(participantId: target))),
+            (#"{"type":"subscribe","data":{"participantId":"\#(target)","transportId":"t1","iceRestart":true}}"#,
+             .subscribe(SubscribeRequest(participantId: target, transportId: "t1", iceRestart: true))),
+            (#"{"type":"subscribe-answer","data":{"transportId":"t1","answer":"v=0"}}"#,
+             .subscribeAnswer(SubscribeAnswer(transportId: "t1", answer: "v=0"))),
+            (#"{"type":"unsubscribe","data":{"transportId":"t1"}}"#, .unsubscribe(UnsubscribeRequest(transportId: "t1"))),
         ]
         for (text, expected) in cases {
             let decoded = try SignalingCodec.decodeClient(Data(text.utf8))
@@ -35,6 +43,9 @@ import Testing
             .join, .leave, .endMeeting, .media(MediaUpdate(camera: false, screen: true)), .hand(HandUpdate(raised: false)),
             .chat(ChatSend(body: "héllo \"quoted\" </script>")), .kick(TargetCommand(participantId: UUID(), reason: "spam")),
             .mute(MuteCommand(participantId: UUID())), .ping(PingData(nonce: "x")),
+            .publish(PublishRequest(offer: "v=0\r\n", sources: ["1": .camera])), .unpublish,
+            .subscribe(SubscribeRequest(participantId: UUID(), transportId: "t", iceRestart: false)),
+            .subscribeAnswer(SubscribeAnswer(transportId: "t", answer: "v=0")), .unsubscribe(UnsubscribeRequest(transportId: "t")),
         ]
         for message in messages {
             let text = SignalingCodec.encode(ClientEnvelope(id: "42", message))
@@ -47,6 +58,7 @@ import Testing
         let me = ParticipantInfo(id: UUID(), displayName: "Ada", role: .owner, userId: UUID(), guest: false,
                                  media: MediaState(mic: true), handRaised: true)
         let when = Date(timeIntervalSince1970: 1_700_000_000)
+        let track = TrackInfo(id: "t:0", participantId: me.id, kind: .mic, nodeId: "n1", mid: "0", codec: "opus", muted: true)
         let snapshot = RoomSnapshot(meetingId: UUID(), meetingCode: "abc-defg-hij", you: me.id, role: .owner,
                                     resumed: false, participants: [me], waiting: [])
         let messages: [ServerMessage] = [
@@ -58,7 +70,14 @@ import Testing
             .chat(ChatMessage(id: "7", participantId: me.id, userId: nil, displayName: "Ada", body: "hi", createdAt: when)),
             .muteRequested(MuteRequested(kind: .mic, by: me.id)),
             .admissionResolved(AdmissionResolved(participantId: me.id, outcome: .denied, by: me.id)),
-            .sessionReplaced(EmptyData()), .pong(PingData(nonce: "n")), .ack(AckData(messageId: "7", createdAt: when)),
+            .sessionReplaced(EmptyData()), .pong(PingData(nonce: "n")),
+            .published(Published(transportId: "t", nodeId: "n1", address: NodeAddress(ip: "10.0.0.1", port: 10000), answer: "v=0",
+                                 tracks: [track])),
+            .subscription(SubscriptionOffer(transportId: "s", publisherParticipantId: me.id, nodeId: "n1",
+                                            address: NodeAddress(ip: "10.0.0.1", port: 10000), offer: "v=0", tracks: [track])),
+            .tracks(TracksEvent(participantId: me.id, nodeId: "n1", tracks: [track])),
+            .tracks(TracksEvent(participantId: me.id, nodeId: nil, tracks: [])),
+            .subscriptionClosed(SubscriptionClosed(transportId: "s", publisherParticipantId: me.id, reason: "publisher_closed")), .ack(AckData(messageId: "7", createdAt: when)),
             .error(SignalingError(.forbidden, "hosts only")),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))
@@ -66,6 +85,37 @@ import Testing
             let text = SignalingCodec.encode(ServerEnvelope(id: "9", message))
             #expect(try SignalingCodec.decodeServer(Data(text.utf8)) == ServerEnvelope(id: "9", message))
         }
+    }
+
+    @Test func trackInfoOfTheFirstVersionStillDecodes() throws {
+        let id = UUID()
+        let old = #"{"id":"x","participantId":"\#(id)","kind":"camera"}"#
+        let track = try JSONDecoder().decode(TrackInfo.self, from: Data(old.utf8))
+        #expect(track == TrackInfo(id: "x", participantId: id, kind: .camera))
+        #expect(track.muted == false && track.mid == nil && track.codec == nil && track.nodeId == nil)
+    }
+
+    @Test func publishedWireShape() throws {
+        let pid = UUID()
+        let text = SignalingCodec.encode(ServerEnvelope(id: "p", .published(Published(
+            transportId: "t", nodeId: "n1", address: NodeAddress(ip: "127.0.0.1", port: 4000), answer: "v=0",
+            tracks: [TrackInfo(id: "t:0", participantId: pid, kind: .mic, nodeId: "n1", mid: "0", codec: "opus")]))))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let data = try #require(object["data"] as? [String: Any])
+        #expect(object["type"] as? String == "published")
+        #expect((data["address"] as? [String: Any])?["port"] as? Int == 4000)
+        let track = try #require((data["tracks"] as? [[String: Any]])?.first)
+        #expect(Set(track.keys) == ["id", "participantId", "kind", "nodeId", "mid", "codec", "muted"])
+        #expect(track["kind"] as? String == "mic" && track["muted"] as? Bool == false)
+    }
+
+    @Test func presenceRecordSurvivesLuaEmptyArrays() throws {
+        // Redis's cjson turns `[]` into `{}` when the presence merge script re-encodes a record.
+        let json = #"{"nodeId":"n","transportId":"t","address":{"ip":"1.2.3.4","port":1},"tracks":{}}"#
+        let publication = try JSONDecoder().decode(PublicationRecord.self, from: Data(json.utf8))
+        #expect(publication.tracks.isEmpty)
+        let bad = #"{"nodeId":"n","transportId":"t","address":{"ip":"1.2.3.4","port":1},"tracks":5}"#
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(PublicationRecord.self, from: Data(bad.utf8)) }
     }
 
     @Test func wireShapeIsTheDocumentedEnvelope() throws {
@@ -99,5 +149,11 @@ import Testing
         #expect(code(#"{"type":"mute","data":{"participantId":"\#(UUID())","kind":"lasers"}}"#).0 == .invalidData)
         #expect(code(#"{"type":"media","data":"on"}"#).0 == .invalidData)
         #expect(code(#"{"type":"join","id":"\#(String(repeating: "x", count: 200))"}"#).0 == .invalidData)
+        #expect(code(#"{"type":"publish","id":"p"}"#) == (.invalidData, "p"))
+        #expect(code(#"{"type":"publish","data":{"offer":5}}"#).0 == .invalidData)
+        #expect(code(#"{"type":"publish","data":{"offer":"v=0","sources":{"0":"hologram"}}}"#).0 == .invalidData)
+        #expect(code(#"{"type":"subscribe","data":{"participantId":"nope"}}"#).0 == .invalidData)
+        #expect(code(#"{"type":"subscribe-answer","data":{"transportId":"t"}}"#).0 == .invalidData)
+        #expect(code(#"{"type":"unsubscribe","data":{}}"#).0 == .invalidData)
     }
 }

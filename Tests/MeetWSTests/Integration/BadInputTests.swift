@@ -37,7 +37,7 @@ extension SignalingIntegrationTests {
                 #expect(try await client.expect("pong").id == "after")
 
                 // Over the size limit: error, then close with 1009.
-                client.send(.chat(ChatSend(body: String(repeating: "x", count: 40_000))), id: "big")
+                client.send(.chat(ChatSend(body: String(repeating: "x", count: 100_000))), id: "big")
                 #expect(try await client.expect("error").errorCode == .payloadTooLarge)
                 #expect(try await client.closeCode() == 1009)
             }

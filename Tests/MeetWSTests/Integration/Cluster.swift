@@ -25,8 +25,10 @@ final class Cluster: @unchecked Sendable {
 
     /// Starts meet-api and `replicas` meet-ws processes, runs `body`, and
     /// stops them all, whether `body` succeeds or throws.
-    static func with<T>(replicas: Int = 2, _ body: (Cluster) async throws -> T) async throws -> T {
-        let cluster = try await Cluster(replicas: replicas)
+    static func with<T>(
+        replicas: Int = 2, environment extra: [String: String] = [:], _ body: (Cluster) async throws -> T
+    ) async throws -> T {
+        let cluster = try await Cluster(replicas: replicas, extra: extra)
         do {
             let result = try await body(cluster)
             cluster.stop()
@@ -38,7 +40,7 @@ final class Cluster: @unchecked Sendable {
         }
     }
 
-    private init(replicas: Int) async throws {
+    private init(replicas: Int, extra: [String: String]) async throws {
         let env = ProcessInfo.processInfo.environment
         guard let databaseURL = env["MEET_TEST_DATABASE_URL"], let redisURL = env["MEET_TEST_REDIS_URL"] else {
             throw ClusterError("MEET_TEST_DATABASE_URL and MEET_TEST_REDIS_URL must be set (run scripts/test)")
@@ -64,7 +66,7 @@ final class Cluster: @unchecked Sendable {
             "MEET_WS_SWEEP_INTERVAL_MS": "200",
         ]
         let apiPort = try ServiceProcess.freePort()
-        self.environment = environment
+        self.environment = environment.merging(extra) { $1 }
         var apiEnvironment = environment
         apiEnvironment["MEET_HTTP_PORT"] = String(apiPort)
         apiEnvironment["MEET_PUBLIC_WS_URL"] = "ws://127.0.0.1:1/v1/ws"

@@ -15,6 +15,17 @@ extension SignalClient {
     }
 }
 
+extension SignalClient {
+    /// The next frame of `type`, skipping any other (events that may interleave).
+    @discardableResult
+    func first(_ type: String, within timeout: Duration = .seconds(15)) async throws -> ServerEnvelope {
+        while true {
+            let frame = try await self.next(within: timeout)
+            if frame.message.type == type { return frame }
+        }
+    }
+}
+
 extension ServerEnvelope {
     var joinedParticipant: ParticipantInfo? {
         if case .participantJoined(let event) = self.message { return event.participant }

@@ -7,7 +7,7 @@ import MeetWS
 struct MeetWSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meet-ws",
-        abstract: "Meet's WebSocket signaling server (rooms, presence, chat, host controls).",
+        abstract: "Meet's WebSocket signaling server (rooms, presence, chat, host controls, SFU placement and media negotiation).",
         discussion: "Configured by MEET_* environment variables; see docs/configuration.md."
     )
 

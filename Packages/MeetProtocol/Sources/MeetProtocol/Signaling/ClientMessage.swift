@@ -16,10 +16,16 @@ public enum ClientMessage: Sendable, Equatable {
     case deny(TargetCommand)
     case endMeeting
     case ping(PingData)
-    /// Reserved for the SFU issue; answered with `not_supported` today.
-    case publish
-    /// Reserved for the SFU issue; answered with `not_supported` today.
-    case subscribe
+    /// Offer media to the room (or renegotiate what is offered).
+    case publish(PublishRequest)
+    /// Stop publishing.
+    case unpublish
+    /// Receive a publisher's tracks (or renegotiate a subscription).
+    case subscribe(SubscribeRequest)
+    /// Answer a `subscription` offer.
+    case subscribeAnswer(SubscribeAnswer)
+    /// Close a subscription.
+    case unsubscribe(UnsubscribeRequest)
 
     /// The wire `type` of each case.
     public var type: String {
@@ -36,14 +42,17 @@ public enum ClientMessage: Sendable, Equatable {
         case .endMeeting: "end-meeting"
         case .ping: "ping"
         case .publish: "publish"
+        case .unpublish: "unpublish"
         case .subscribe: "subscribe"
+        case .subscribeAnswer: "subscribe-answer"
+        case .unsubscribe: "unsubscribe"
         }
     }
 
     /// Every client type, for docs and metrics labels.
     public static let allTypes = [
         "join", "leave", "media", "hand", "chat", "mute", "kick", "admit", "deny", "end-meeting", "ping",
-        "publish", "subscribe",
+        "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe",
     ]
 
     /// Whether only hosts (owner or host role) may send it.

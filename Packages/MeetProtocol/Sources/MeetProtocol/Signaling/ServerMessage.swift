@@ -27,6 +27,14 @@ public enum ServerMessage: Sendable, Equatable {
     case admissionResolved(AdmissionResolved)
     /// The same participant connected again elsewhere; this socket closes next.
     case sessionReplaced(EmptyData)
+    /// Reply to `publish`: the node's answer and address.
+    case published(Published)
+    /// Reply to `subscribe`: the publisher's node's offer and address.
+    case subscription(SubscriptionOffer)
+    /// A participant's published tracks changed.
+    case tracks(TracksEvent)
+    /// One of the receiver's subscriptions ended on its node.
+    case subscriptionClosed(SubscriptionClosed)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -48,6 +56,10 @@ public enum ServerMessage: Sendable, Equatable {
         case .admissionRequest: "admission-request"
         case .admissionResolved: "admission-resolved"
         case .sessionReplaced: "session-replaced"
+        case .published: "published"
+        case .subscription: "subscription"
+        case .tracks: "tracks"
+        case .subscriptionClosed: "subscription-closed"
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"
@@ -58,7 +70,8 @@ public enum ServerMessage: Sendable, Equatable {
     public static let allTypes = [
         "joined", "waiting", "admitted", "denied", "participant-joined", "participant-left",
         "participant-updated", "chat", "mute-requested", "kicked", "meeting-ended", "admission-request",
-        "admission-resolved", "session-replaced", "pong", "ack", "error",
+        "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
+        "pong", "ack", "error",
     ]
 }
 

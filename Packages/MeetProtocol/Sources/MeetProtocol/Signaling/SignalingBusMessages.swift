@@ -56,6 +56,9 @@ public enum InboxAction: String, Codable, Sendable {
     case replace
     /// The meeting ended: send `meeting-ended` and close.
     case end
+    /// A host hard-muted `kind` (the node already stops forwarding it): send
+    /// `mute-requested` and mark the participant's tracks of that kind muted.
+    case mute
 }
 
 /// A message for one participant's socket, published on the inbox channel
@@ -72,10 +75,12 @@ public struct InboxBusMessage: Codable, Sendable, Equatable {
     public var reason: String?
     /// The encoded server frame for `deliver`.
     public var frame: String?
+    /// The muted source, for `mute`.
+    public var kind: MediaKind?
 
     public init(
         participantId: UUID, connectionId: UUID? = nil, origin: String, sentAtMs: Int64, action: InboxAction,
-        by: UUID? = nil, reason: String? = nil, frame: String? = nil
+        by: UUID? = nil, reason: String? = nil, frame: String? = nil, kind: MediaKind? = nil
     ) {
         self.participantId = participantId
         self.connectionId = connectionId
@@ -85,6 +90,7 @@ public struct InboxBusMessage: Codable, Sendable, Equatable {
         self.by = by
         self.reason = reason
         self.frame = frame
+        self.kind = kind
     }
 }
 
@@ -103,11 +109,79 @@ public struct PresenceRecord: Codable, Sendable, Equatable {
     public var replicaId: String
     /// The socket's connection id; a resume replaces it.
     public var connectionId: UUID
+    /// What the participant publishes, and where; nil when nothing.
+    public var publication: PublicationRecord?
+    /// The participant's subscriber transports (each on its publisher's
+    /// node); nil when none. Kept here, not only in the socket's memory, so a
+    /// resumed socket still owns them and whoever removes the entry knows
+    /// which nodes to clean up.
+    public var subscriptions: [SubscriptionRecord]?
 
-    public init(participant: ParticipantInfo, status: Status, replicaId: String, connectionId: UUID) {
+    public init(
+        participant: ParticipantInfo, status: Status, replicaId: String, connectionId: UUID,
+        publication: PublicationRecord? = nil, subscriptions: [SubscriptionRecord]? = nil
+    ) {
         self.participant = participant
         self.status = status
         self.replicaId = replicaId
         self.connectionId = connectionId
+        self.publication = publication
+        self.subscriptions = subscriptions
+    }
+
+    /// Every SFU node where the participant holds a transport.
+    public var sfuNodes: Set<String> {
+        var nodes = Set((self.subscriptions ?? []).map(\.nodeId))
+        if let publication = self.publication { nodes.insert(publication.nodeId) }
+        return nodes
+    }
+}
+
+/// A participant's publisher transport, in its presence record.
+public struct PublicationRecord: Codable, Sendable, Equatable {
+    public var nodeId: String
+    public var transportId: String
+    public var address: NodeAddress
+    public var tracks: [TrackInfo]
+
+    public init(nodeId: String, transportId: String, address: NodeAddress, tracks: [TrackInfo]) {
+        self.nodeId = nodeId
+        self.transportId = transportId
+        self.address = address
+        self.tracks = tracks
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case nodeId, transportId, address, tracks
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.nodeId = try container.decode(String.self, forKey: .nodeId)
+        self.transportId = try container.decode(String.self, forKey: .transportId)
+        self.address = try container.decode(NodeAddress.self, forKey: .address)
+        // Redis's Lua cjson re-encodes an empty array as `{}` (presence merge script).
+        if let tracks = try? container.decode([TrackInfo].self, forKey: .tracks) {
+            self.tracks = tracks
+        } else if let empty = try? container.decode([String: TrackInfo].self, forKey: .tracks), empty.isEmpty {
+            self.tracks = []
+        } else {
+            self.tracks = try container.decode([TrackInfo].self, forKey: .tracks)
+        }
+    }
+}
+
+/// One subscriber transport of a participant, in its presence record.
+public struct SubscriptionRecord: Codable, Sendable, Equatable {
+    public var transportId: String
+    public var nodeId: String
+    public var address: NodeAddress
+    public var publisherParticipantId: UUID
+
+    public init(transportId: String, nodeId: String, address: NodeAddress, publisherParticipantId: UUID) {
+        self.transportId = transportId
+        self.nodeId = nodeId
+        self.address = address
+        self.publisherParticipantId = publisherParticipantId
     }
 }

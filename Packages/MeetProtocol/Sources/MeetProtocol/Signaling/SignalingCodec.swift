@@ -75,8 +75,11 @@ public enum SignalingCodec {
         case "deny": message = .deny(try payload(TargetCommand.self))
         case "end-meeting": _ = try payload(EmptyData.self, empty: EmptyData()); message = .endMeeting
         case "ping": message = .ping(try payload(PingData.self, empty: PingData()))
-        case "publish": message = .publish
-        case "subscribe": message = .subscribe
+        case "publish": message = .publish(try payload(PublishRequest.self))
+        case "unpublish": _ = try payload(EmptyData.self, empty: EmptyData()); message = .unpublish
+        case "subscribe": message = .subscribe(try payload(SubscribeRequest.self))
+        case "subscribe-answer": message = .subscribeAnswer(try payload(SubscribeAnswer.self))
+        case "unsubscribe": message = .unsubscribe(try payload(UnsubscribeRequest.self))
         default:
             let shown = header.type.prefix(64)
             throw ClientDecodeError(id: id, .unknownType, "unknown message type \"\(shown)\"")
@@ -88,8 +91,12 @@ public enum SignalingCodec {
     public static func encode(_ envelope: ClientEnvelope) -> String {
         let id = envelope.id
         switch envelope.message {
-        case .join, .leave, .endMeeting, .publish, .subscribe:
+        case .join, .leave, .endMeeting, .unpublish:
             return Self.frame(envelope.message.type, id, EmptyData())
+        case .publish(let data): return Self.frame("publish", id, data)
+        case .subscribe(let data): return Self.frame("subscribe", id, data)
+        case .subscribeAnswer(let data): return Self.frame("subscribe-answer", id, data)
+        case .unsubscribe(let data): return Self.frame("unsubscribe", id, data)
         case .media(let data): return Self.frame("media", id, data)
         case .hand(let data): return Self.frame("hand", id, data)
         case .chat(let data): return Self.frame("chat", id, data)
@@ -118,6 +125,10 @@ public enum SignalingCodec {
         case .muteRequested(let data): return Self.frame(type, id, data)
         case .admissionResolved(let data): return Self.frame(type, id, data)
         case .sessionReplaced(let data): return Self.frame(type, id, data)
+        case .published(let data): return Self.frame(type, id, data)
+        case .subscription(let data): return Self.frame(type, id, data)
+        case .tracks(let data): return Self.frame(type, id, data)
+        case .subscriptionClosed(let data): return Self.frame(type, id, data)
         case .pong(let data): return Self.frame(type, id, data)
         case .ack(let data): return Self.frame(type, id, data)
         case .error(let data): return Self.frame(type, id, data)
@@ -146,6 +157,10 @@ public enum SignalingCodec {
         case "mute-requested": message = .muteRequested(try payload(MuteRequested.self))
         case "admission-resolved": message = .admissionResolved(try payload(AdmissionResolved.self))
         case "session-replaced": message = .sessionReplaced(try payload(EmptyData.self))
+        case "published": message = .published(try payload(Published.self))
+        case "subscription": message = .subscription(try payload(SubscriptionOffer.self))
+        case "tracks": message = .tracks(try payload(TracksEvent.self))
+        case "subscription-closed": message = .subscriptionClosed(try payload(SubscriptionClosed.self))
         case "pong": message = .pong(try payload(PingData.self))
         case "ack": message = .ack(try payload(AckData.self))
         case "error": message = .error(try payload(SignalingError.self))

@@ -21,8 +21,17 @@ public enum SignalingErrorCode: String, Codable, Sendable, CaseIterable {
     case waiting
     /// `join` twice on one socket.
     case alreadyJoined = "already_joined"
-    /// Reserved for a later version (`publish`, `subscribe`).
+    /// Not supported by this server (no longer sent by this version; kept so
+    /// older clients' code tables stay valid).
     case notSupported = "not_supported"
+    /// No SFU node can take the request: none is serving, or the node did
+    /// not answer in time. Retry later.
+    case sfuUnavailable = "sfu_unavailable"
+    /// The SFU node could not parse or negotiate the SDP (the message says why).
+    case badSDP = "bad_sdp"
+    /// A well-formed request that cannot be honoured as asked (a placement
+    /// hint naming no serving node, a request the node refused as malformed).
+    case badRequest = "bad_request"
     /// The meeting has ended.
     case meetingEnded = "meeting_ended"
     /// Redis or PostgreSQL could not be reached; retry.

@@ -18,7 +18,7 @@ public struct MediaState: Codable, Sendable, Equatable, Hashable {
 }
 
 /// One media source, as named in `media` and `mute`.
-public enum MediaKind: String, Codable, Sendable, CaseIterable {
+public enum MediaKind: String, Codable, Sendable, Hashable, CaseIterable {
     case mic
     case camera
     case screen
@@ -49,21 +49,63 @@ public struct ParticipantInfo: Codable, Sendable, Equatable {
     }
 }
 
-/// A published media track (filled in once the SFU lands; always empty today).
-/// Carried now so that clients written against this version keep decoding
-/// snapshots once tracks appear.
-public struct TrackInfo: Codable, Sendable, Equatable {
+/// A published media track, as the room sees it (the snapshot's `tracks`,
+/// `published`, `subscription` and `tracks` events). Every field but `id`,
+/// `participantId` and `kind` is optional on decoding, so clients of the
+/// first protocol version (which knew only those and `nodeId`) keep decoding.
+public struct TrackInfo: Codable, Sendable, Equatable, Hashable {
+    /// Stable while the publisher's transport lives (`{transportId}:{mid}`).
     public var id: String
     public var participantId: UUID
+    /// What the track carries (its source): `mic`, `camera` or `screen`.
     public var kind: MediaKind
-    /// The SFU node to subscribe at.
+    /// The SFU node that forwards it (where a subscription is opened).
     public var nodeId: String?
+    /// The media section of the publisher's offer that carries it.
+    public var mid: String?
+    /// The negotiated codec (`opus`, `VP8`, `H264`).
+    public var codec: String?
+    /// True while a host's hard mute stops the node forwarding it.
+    public var muted: Bool
 
-    public init(id: String, participantId: UUID, kind: MediaKind, nodeId: String? = nil) {
+    public init(
+        id: String, participantId: UUID, kind: MediaKind, nodeId: String? = nil, mid: String? = nil,
+        codec: String? = nil, muted: Bool = false
+    ) {
         self.id = id
         self.participantId = participantId
         self.kind = kind
         self.nodeId = nodeId
+        self.mid = mid
+        self.codec = codec
+        self.muted = muted
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, participantId, kind, nodeId, mid, codec, muted
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.id = try container.decode(String.self, forKey: .id)
+        self.participantId = try container.decode(UUID.self, forKey: .participantId)
+        self.kind = try container.decode(MediaKind.self, forKey: .kind)
+        self.nodeId = try container.decodeIfPresent(String.self, forKey: .nodeId)
+        self.mid = try container.decodeIfPresent(String.self, forKey: .mid)
+        self.codec = try container.decodeIfPresent(String.self, forKey: .codec)
+        self.muted = try container.decodeIfPresent(Bool.self, forKey: .muted) ?? false
+    }
+}
+
+/// Where a client sends media: an SFU node's public address and UDP port
+/// (the same as the host candidate in the node's SDP).
+public struct NodeAddress: Codable, Sendable, Equatable, Hashable {
+    public var ip: String
+    public var port: Int
+
+    public init(ip: String, port: Int) {
+        self.ip = ip
+        self.port = port
     }
 }
 
@@ -81,7 +123,7 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
     public var participants: [ParticipantInfo]
     /// Participants in the waiting room; only sent to hosts (empty otherwise).
     public var waiting: [ParticipantInfo]
-    /// Tracks to subscribe to (empty until media lands).
+    /// Every track published in the room now (the receiver's own included).
     public var tracks: [TrackInfo]
 
     public init(

@@ -40,9 +40,15 @@ public struct PostgresParticipantStore: ParticipantStore {
     public func markGone(participantId: UUID, status: ParticipantStatus) async throws {
         _ = try await self.database.query(
             """
-            UPDATE participants SET status = \(status.rawValue), ws_node_id = NULL, left_at = now()
+            UPDATE participants SET status = \(status.rawValue), ws_node_id = NULL, sfu_node_id = NULL, left_at = now()
             WHERE id = \(participantId) AND status IN ('joining', 'waiting', 'joined')
             """
+        )
+    }
+
+    public func markPublishing(participantId: UUID, nodeId: String?) async throws {
+        _ = try await self.database.query(
+            "UPDATE participants SET sfu_node_id = \(nodeId) WHERE id = \(participantId)"
         )
     }
 
@@ -73,7 +79,7 @@ public struct PostgresParticipantStore: ParticipantStore {
             )
             try await connection.query(
                 """
-                UPDATE participants SET status = 'left', ws_node_id = NULL, left_at = now()
+                UPDATE participants SET status = 'left', ws_node_id = NULL, sfu_node_id = NULL, left_at = now()
                 WHERE meeting_id = \(meetingId) AND status IN ('joining', 'waiting', 'joined')
                 """,
                 logger: self.database.logger

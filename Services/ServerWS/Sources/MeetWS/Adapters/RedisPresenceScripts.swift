@@ -22,6 +22,8 @@ enum RedisPresenceScripts {
               local r = cjson.decode(ARGV[2])
               r.participant.media = p.participant.media
               r.participant.handRaised = p.participant.handRaised
+              r.publication = p.publication
+              r.subscriptions = p.subscriptions
               if p.status == 'joined' then r.status = 'joined' end
               stored = cjson.encode(r)
             end

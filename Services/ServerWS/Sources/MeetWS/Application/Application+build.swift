@@ -31,12 +31,18 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         logger: logger
     )
     let bus = MessageBusSignalingBus(bus: endpoint, keys: keys, logger: logger)
+    let sfu = SFUGateway(
+        bus: endpoint, registry: RedisSFURegistry(redis: redis),
+        placement: SFUPlacement(
+            staleAfterMs: configuration.sfuStaleness.milliseconds, hintsEnabled: configuration.placementHints),
+        timeout: configuration.sfuTimeout, metrics: metrics, logger: logger)
     let services = SignalingServices(
         configuration: configuration,
         hub: SignalingHub(replicaId: configuration.replicaId, bus: bus, metrics: metrics, logger: logger),
         bus: bus,
         presence: RedisPresenceStore(redis: redis, keys: keys),
         participants: PostgresParticipantStore(database: database),
+        sfu: sfu,
         metrics: metrics,
         logger: logger
     )
@@ -55,6 +61,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         metadata: [
             "replica": "\(configuration.replicaId)", "port": "\(configuration.http.port)",
             "presence.ttl": "\(configuration.presenceTTL)", "resume.grace": "\(configuration.resumeGrace)",
+            "placement.hints": "\(configuration.placementHints)",
         ])
     return Application(
         router: router,

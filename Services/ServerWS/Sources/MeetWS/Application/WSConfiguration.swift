@@ -27,6 +27,14 @@ public struct WSConfiguration: Sendable {
     /// Prefix for every Redis key and channel (`MEET_WS_KEY_PREFIX`, default
     /// none): lets several independent clusters share one Redis (tests).
     public var keyPrefix: String
+    /// Honour a client's `nodeId` in `publish` (`MEET_WS_PLACEMENT_HINTS`,
+    /// default false): tests use it to put publishers on chosen nodes.
+    public var placementHints: Bool
+    /// A node record older than this is ignored by placement
+    /// (`MEET_WS_SFU_STALE_MS`, default 3000): the node stopped heartbeating.
+    public var sfuStaleness: Duration
+    /// How long meet-ws waits for an SFU node's reply (`MEET_WS_SFU_TIMEOUT_MS`, default 5000).
+    public var sfuTimeout: Duration
 
     public init(
         core: CoreConfiguration,
@@ -35,10 +43,13 @@ public struct WSConfiguration: Sendable {
         presenceTTL: Duration = .seconds(15),
         resumeGrace: Duration = .seconds(20),
         sweepInterval: Duration = .seconds(1),
-        maxMessageBytes: Int = 16 * 1024,
+        maxMessageBytes: Int = 64 * 1024,
         ratePerSecond: Int = 20,
         rateBurst: Int = 40,
-        keyPrefix: String = ""
+        keyPrefix: String = "",
+        placementHints: Bool = false,
+        sfuStaleness: Duration = .seconds(3),
+        sfuTimeout: Duration = .seconds(5)
     ) {
         self.core = core
         self.http = http
@@ -50,6 +61,9 @@ public struct WSConfiguration: Sendable {
         self.ratePerSecond = ratePerSecond
         self.rateBurst = rateBurst
         self.keyPrefix = keyPrefix
+        self.placementHints = placementHints
+        self.sfuStaleness = sfuStaleness
+        self.sfuTimeout = sfuTimeout
     }
 
     /// Reads every variable; throws on the first one that is missing or malformed.
@@ -66,10 +80,13 @@ public struct WSConfiguration: Sendable {
             presenceTTL: try environment.seconds("MEET_WS_PRESENCE_TTL_SECONDS", default: 15, in: 1...3600),
             resumeGrace: try environment.seconds("MEET_WS_RESUME_GRACE_SECONDS", default: 20, in: 1...3600),
             sweepInterval: .milliseconds(try environment.int("MEET_WS_SWEEP_INTERVAL_MS", default: 1000, in: 50...60_000)),
-            maxMessageBytes: try environment.int("MEET_WS_MAX_MESSAGE_BYTES", default: 16 * 1024, in: 1024...(1 << 20)),
+            maxMessageBytes: try environment.int("MEET_WS_MAX_MESSAGE_BYTES", default: 64 * 1024, in: 1024...(1 << 20)),
             ratePerSecond: try environment.int("MEET_WS_RATE_PER_SECOND", default: 20, in: 1...10_000),
             rateBurst: try environment.int("MEET_WS_RATE_BURST", default: 40, in: 1...100_000),
-            keyPrefix: environment.string("MEET_WS_KEY_PREFIX", default: "")
+            keyPrefix: environment.string("MEET_WS_KEY_PREFIX", default: ""),
+            placementHints: try environment.bool("MEET_WS_PLACEMENT_HINTS", default: false),
+            sfuStaleness: .milliseconds(try environment.int("MEET_WS_SFU_STALE_MS", default: 3000, in: 100...600_000)),
+            sfuTimeout: .milliseconds(try environment.int("MEET_WS_SFU_TIMEOUT_MS", default: 5000, in: 100...60_000))
         )
     }
 

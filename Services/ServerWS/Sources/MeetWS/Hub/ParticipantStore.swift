@@ -12,6 +12,8 @@ public protocol ParticipantStore: Sendable {
     func markConnected(participantId: UUID, status: ParticipantStatus, replicaId: String) async throws
     /// Ends the participation with `left` or `kicked`.
     func markGone(participantId: UUID, status: ParticipantStatus) async throws
+    /// Records the SFU node the participant publishes on (`participants.sfu_node_id`), nil when none.
+    func markPublishing(participantId: UUID, nodeId: String?) async throws
     /// Stores a chat message and returns it with its id and time.
     func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String) async throws -> ChatMessage
     /// Ends the meeting and every live participation in it.

@@ -4,7 +4,7 @@ import MeetProtocol
 import ServiceLifecycle
 
 /// The replica's background work, as one lifecycle service: it listens on
-/// the replica's inbox, refreshes the presence of its sockets every
+/// the replica's inbox and the SFU nodes' event channel, refreshes the presence of its sockets every
 /// TTL/3, and sweeps expired presence.
 ///
 /// Every replica sweeps the whole index (not just its rooms), so the
@@ -21,6 +21,7 @@ public struct PresenceMaintenance: Service {
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.listenToInbox() }
+            group.addTask { await self.listenToSFUEvents() }
             group.addTask { await self.every(self.services.configuration.heartbeatInterval) { try await self.heartbeat() } }
             group.addTask { await self.every(self.services.configuration.sweepInterval) { try await self.sweep() } }
             try? await gracefulShutdown()
@@ -48,6 +49,26 @@ public struct PresenceMaintenance: Service {
                 logger.warning("inbox subscription failed; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
             }
+        }
+    }
+
+    /// Applies the SFU nodes' transport events (``SFUEventRouter``);
+    /// subscribing is retried while the bus is not up yet.
+    private func listenToSFUEvents() async {
+        let router = SFUEventRouter(services: self.services)
+        while !Task.isCancelled {
+            do {
+                let subscription = try await self.services.sfu.events()
+                await withTaskCancellationHandler {
+                    for await event in subscription.messages { await router.handle(event) }
+                } onCancel: {
+                    subscription.cancel()
+                }
+                if Task.isCancelled { return }
+            } catch {
+                self.services.logger.warning("SFU event subscription failed; retrying", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 

@@ -7,6 +7,8 @@ public enum SessionInput: Sendable {
     case frame([UInt8])
     case room(RoomBusMessage)
     case inbox(InboxBusMessage)
+    /// An SFU node closed a transport of this participant.
+    case sfu(SFUTransportClosedEvent)
     /// The client closed the socket, or it broke.
     case socketClosed
     /// A message over the size limit arrived; the socket is unusable.

@@ -101,6 +101,19 @@ public actor SignalingHub {
         }
     }
 
+    /// Delivers a node's transport-closed event to the participant's local
+    /// session(s); returns whether there was one.
+    @discardableResult
+    public func route(sfu event: SFUTransportClosedEvent) -> Bool {
+        guard let participantId = UUID(uuidString: event.participantId) else { return false }
+        var delivered = false
+        for mailbox in self.sessions.values where mailbox.identity.participantId == participantId {
+            mailbox.deliver(.sfu(event))
+            delivered = true
+        }
+        return delivered
+    }
+
     /// Presence keys of every local session that is in a room (for the heartbeat).
     public func roomMembers() -> [PresenceKey] {
         self.rooms.values.flatMap { room in

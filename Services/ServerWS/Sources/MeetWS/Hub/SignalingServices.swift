@@ -11,18 +11,21 @@ public struct SignalingServices: Sendable {
     public let bus: any SignalingBus
     public let presence: any PresenceStore
     public let participants: any ParticipantStore
+    /// SFU placement, control requests and node events.
+    public let sfu: SFUGateway
     public let metrics: WSMetrics
     public let logger: Logger
 
     public init(
         configuration: WSConfiguration, hub: SignalingHub, bus: any SignalingBus, presence: any PresenceStore,
-        participants: any ParticipantStore, metrics: WSMetrics, logger: Logger
+        participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.hub = hub
         self.bus = bus
         self.presence = presence
         self.participants = participants
+        self.sfu = sfu
         self.metrics = metrics
         self.logger = logger
     }
@@ -44,13 +47,13 @@ public struct SignalingServices: Sendable {
     /// Sends an instruction to the replica holding `record`'s socket.
     public func instruct(
         _ action: InboxAction, record: PresenceRecord, connectionId: UUID? = nil, by: UUID? = nil,
-        reason: String? = nil, message: ServerMessage? = nil
+        reason: String? = nil, message: ServerMessage? = nil, kind: MediaKind? = nil
     ) async throws {
         try await self.bus.send(
             InboxBusMessage(
                 participantId: record.participant.id, connectionId: connectionId, origin: self.replicaId,
                 sentAtMs: WSMetrics.nowMs(), action: action, by: by, reason: reason,
-                frame: message.map { SignalingCodec.encode(ServerEnvelope($0)) }
+                frame: message.map { SignalingCodec.encode(ServerEnvelope($0)) }, kind: kind
             ),
             toReplica: record.replicaId
         )
@@ -58,8 +61,16 @@ public struct SignalingServices: Sendable {
 
     /// Announces that `record` is gone (exactly once: only the caller that
     /// removed it from presence calls this) and records it in PostgreSQL.
+    /// Its media goes with it: the room hears `tracks: []` and every node
+    /// where it held a transport gets `sfu.close-participant`.
     public func announceGone(meetingId: UUID, record: PresenceRecord, reason: LeaveReason, by: UUID? = nil) async throws {
         let id = record.participant.id
+        if record.publication != nil {
+            try await self.publish(
+                .tracks(TracksEvent(participantId: id, nodeId: nil, tracks: [])), meetingId: meetingId, audience: .participants,
+                exclude: id)
+        }
+        await self.sfu.closeParticipant(id, on: record.sfuNodes)
         switch record.status {
         case .joined:
             try await self.publish(
@@ -81,7 +92,8 @@ public struct SignalingServices: Sendable {
             meetingId: identity.meetingId, meetingCode: identity.meetingCode, you: identity.participantId,
             role: identity.role, resumed: resumed,
             participants: records.filter { $0.status == .joined }.map(\.participant),
-            waiting: identity.isHost ? records.filter { $0.status == .waiting }.map(\.participant) : []
+            waiting: identity.isHost ? records.filter { $0.status == .waiting }.map(\.participant) : [],
+            tracks: records.filter { $0.status == .joined }.flatMap { $0.publication?.tracks ?? [] }
         )
     }
 }

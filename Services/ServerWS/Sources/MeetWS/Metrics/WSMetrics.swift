@@ -12,7 +12,13 @@ import NIOConcurrencyHelpers
 ///   is fixed, so cardinality is bounded;
 /// - `meet_ws_bus_latency_seconds{channel}` (histogram): publish-to-receive
 ///   time of bus messages (`room` or `inbox`), from the publisher's timestamp;
-/// - `meet_ws_presence_expired_total`: participants removed by the sweep.
+/// - `meet_ws_presence_expired_total`: participants removed by the sweep;
+/// - `meet_ws_publishes_total{result}` / `meet_ws_subscribes_total{result}`:
+///   `publish` and `subscribe` requests by outcome (`ok`, `error`);
+/// - `meet_ws_placement_failures_total{reason}`: publishes that found no
+///   node (`no_serving_node`, `hint_not_serving`, `registry_unreadable`) or
+///   whose chosen node refused or was gone (`node_draining`, `node_gone`; a
+///   second placement is tried then).
 public final class WSMetrics: Sendable {
     private let socketsGauge = Gauge(label: "meet_ws_sockets_open")
     private let sockets = NIOLockedValueBox(0)
@@ -21,6 +27,18 @@ public final class WSMetrics: Sendable {
     private let roomLatency = Timer(label: "meet_ws_bus_latency_seconds", dimensions: [("channel", "room")], preferredDisplayUnit: .seconds)
     private let inboxLatency = Timer(label: "meet_ws_bus_latency_seconds", dimensions: [("channel", "inbox")], preferredDisplayUnit: .seconds)
     public let expired = Counter(label: "meet_ws_presence_expired_total")
+    private let publishes: [Bool: Counter] = [
+        true: Counter(label: "meet_ws_publishes_total", dimensions: [("result", "ok")]),
+        false: Counter(label: "meet_ws_publishes_total", dimensions: [("result", "error")]),
+    ]
+    private let subscribes: [Bool: Counter] = [
+        true: Counter(label: "meet_ws_subscribes_total", dimensions: [("result", "ok")]),
+        false: Counter(label: "meet_ws_subscribes_total", dimensions: [("result", "error")]),
+    ]
+    private let placementFailures: [String: Counter] = Dictionary(
+        uniqueKeysWithValues: ["no_serving_node", "hint_not_serving", "registry_unreadable", "node_draining", "node_gone"].map {
+            ($0, Counter(label: "meet_ws_placement_failures_total", dimensions: [("reason", $0)]))
+        })
 
     public init() {
         var inbound: [String: Counter] = [:]
@@ -54,6 +72,11 @@ public final class WSMetrics: Sendable {
     public func sent(type: String) {
         self.outbound[type]?.increment()
     }
+
+    public func published(ok: Bool) { self.publishes[ok]?.increment() }
+    public func subscribed(ok: Bool) { self.subscribes[ok]?.increment() }
+    /// `reason` is one of the fixed set above (others are dropped, keeping cardinality bounded).
+    public func placementFailed(reason: String) { self.placementFailures[reason]?.increment() }
 
     /// Records how long a bus message took, from the publisher's clock.
     public func busLatency(sentAtMs: Int64, inbox: Bool) {

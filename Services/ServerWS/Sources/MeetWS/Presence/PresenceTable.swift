@@ -21,6 +21,9 @@ public struct PresenceTable: Sendable {
         var merged = new
         merged.participant.media = previous.participant.media
         merged.participant.handRaised = previous.participant.handRaised
+        // The peer connections go straight to the nodes and outlive a dropped socket.
+        merged.publication = previous.publication
+        merged.subscriptions = previous.subscriptions
         if previous.status == .joined { merged.status = .joined }
         return merged
     }

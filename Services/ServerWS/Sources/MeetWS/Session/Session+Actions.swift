@@ -11,6 +11,7 @@ extension Session {
             case .leave: await self.leave(id)
             case .media(let update):
                 try await self.updateSelf(id) { $0.media = update.applied(to: $0.media) }
+                await self.liftHardMutes(update)
             case .hand(let hand):
                 try await self.updateSelf(id) { $0.handRaised = hand.raised }
             case .chat(let chat):
@@ -19,12 +20,7 @@ extension Session {
                 await self.reply(id, .ack(AckData(messageId: message.id, createdAt: message.createdAt)))
                 try await self.services.publish(.chat(message), meetingId: self.identity.meetingId, audience: .participants)
             case .mute(let command):
-                guard let target = try await self.target(command.participantId, status: .joined) else {
-                    return await self.fail(id, .notFound, "no such participant in this room")
-                }
-                let request = MuteRequested(kind: command.kind ?? .mic, by: self.identity.participantId)
-                try await self.services.instruct(.deliver, record: target, message: .muteRequested(request))
-                await self.reply(id, .ack(AckData()))
+                try await self.mute(id, command)
             case .kick(let command):
                 try await self.kick(id, command)
             case .admit(let command):
@@ -33,7 +29,17 @@ extension Session {
                 try await self.deny(id, command)
             case .endMeeting:
                 try await self.endMeeting(id)
-            case .ping, .publish, .subscribe:
+            case .publish(let request):
+                try await self.publish(id, request)
+            case .unpublish:
+                try await self.unpublish(id)
+            case .subscribe(let request):
+                try await self.subscribe(id, request)
+            case .subscribeAnswer(let answer):
+                try await self.subscribeAnswer(id, answer)
+            case .unsubscribe(let request):
+                try await self.unsubscribe(id, request)
+            case .ping:
                 break  // answered by the machine
             }
         } catch {
@@ -120,10 +126,13 @@ extension Session {
     private func endMeeting(_ id: String?) async throws {
         let meetingId = self.identity.meetingId
         try await self.services.participants.endMeeting(meetingId: meetingId)
-        _ = try await self.services.presence.removeAll(meetingId: meetingId)
+        let removed = try await self.services.presence.removeAll(meetingId: meetingId)
         await self.reply(id, .ack(AckData()))
         try await self.services.publish(
             .meetingEnded(Removal(by: self.identity.participantId)), meetingId: meetingId, audience: .everyone)
+        for record in removed where !record.sfuNodes.isEmpty {
+            await self.services.sfu.closeParticipant(record.participant.id, on: record.sfuNodes)
+        }
         self.logger.info("meeting ended by host")
     }
 }

@@ -30,6 +30,9 @@ extension Session {
             guard message.connectionId == self.connectionId else { return }
             await self.reply(nil, .sessionReplaced(EmptyData()))
             await self.end(code: CloseCode.replaced, reason: "replaced by a newer connection", settled: true)
+        case .mute:
+            guard let kind = message.kind, let by = message.by else { return }
+            await self.muted(kind: kind, by: by)
         case .end:
             await self.reply(nil, .meetingEnded(Removal(by: message.by)))
             await self.end(code: CloseCode.meetingEnded, reason: "meeting ended", settled: true)

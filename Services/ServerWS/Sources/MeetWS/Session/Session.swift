@@ -75,6 +75,8 @@ public final class Session {
             await self.handle(room: message)
         case .inbox(let message):
             await self.handle(inbox: message)
+        case .sfu(let event):
+            await self.handle(sfu: event)
         case .socketClosed:
             _ = self.machine.close()
         case .tooLarge:

@@ -68,8 +68,6 @@ public struct SessionMachine: Sendable {
         switch envelope.message {
         case .ping(let data):
             return .reply(ServerEnvelope(id: id, .pong(data)))
-        case .publish, .subscribe:
-            return Self.error(id, .notSupported, "\(envelope.message.type) arrives with media support")
         case .leave:
             return .execute(envelope)
         case .join:
@@ -108,10 +106,39 @@ public struct SessionMachine: Sendable {
             return Self.error(id, .invalidData, "cannot target yourself")
         case .kick(let command) where command.participantId == self.identity.participantId:
             return Self.error(id, .invalidData, "cannot target yourself")
+        case .subscribe(let request) where request.participantId == self.identity.participantId:
+            return Self.error(id, .invalidData, "cannot subscribe to yourself")
         default:
-            break
+            if let problem = Self.mediaProblem(envelope.message) { return Self.error(id, .invalidData, problem) }
         }
         return .execute(envelope)
+    }
+
+    /// What is wrong with the fields of a media message, if anything: SDP
+    /// present and bounded, ids short and non-empty.
+    static func mediaProblem(_ message: ClientMessage) -> String? {
+        func sdp(_ text: String, _ name: String) -> String? {
+            text.isEmpty || text.utf8.count > PublishRequest.maxSDPBytes
+                ? "\(message.type): \(name) must be 1 to \(PublishRequest.maxSDPBytes) bytes" : nil
+        }
+        func identifier(_ text: String?, _ name: String) -> String? {
+            guard let text else { return nil }
+            return text.isEmpty || text.utf8.count > 200 ? "\(message.type): \(name) must be 1 to 200 bytes" : nil
+        }
+        switch message {
+        case .publish(let request):
+            return sdp(request.offer, "offer") ?? identifier(request.nodeId, "nodeId")
+                ?? (request.sources?.keys.contains { $0.isEmpty || $0.utf8.count > 64 } == true
+                    ? "publish: sources keys must be mids of 1 to 64 bytes" : nil)
+        case .subscribe(let request):
+            return identifier(request.transportId, "transportId")
+        case .subscribeAnswer(let answer):
+            return identifier(answer.transportId, "transportId") ?? sdp(answer.answer, "answer")
+        case .unsubscribe(let request):
+            return identifier(request.transportId, "transportId")
+        default:
+            return nil
+        }
     }
 
     /// `join` finished: in the room, or in the waiting room.

@@ -1,0 +1,171 @@
+import Foundation
+
+// The publish/subscribe half of signaling (docs/signaling.md, "Media").
+// meet-ws places each publisher on an SFU node and relays SDP between the
+// client and the node over the bus; the client then opens its peer
+// connections straight to the node's address (redirect, never relay).
+
+/// `publish`: the client's SDP offer for what it sends (first publish, or a
+/// renegotiation of its publisher transport: a track added or removed, an
+/// ICE restart).
+public struct PublishRequest: Codable, Sendable, Equatable {
+    /// The SDP offer (sendonly/sendrecv sections), at most ``maxSDPBytes``.
+    public var offer: String
+    /// What each offered section carries, by mid. Unlisted: `mic` for audio,
+    /// `camera` for the first video section, `screen` for later ones.
+    public var sources: [String: MediaKind]?
+    /// A placement hint, honoured only when the server enables hints
+    /// (`MEET_WS_PLACEMENT_HINTS`, tests); ignored when renegotiating.
+    public var nodeId: String?
+
+    /// Offers and answers are bounded (a real one is a few kilobytes).
+    public static let maxSDPBytes = 64 * 1024
+
+    public init(offer: String, sources: [String: MediaKind]? = nil, nodeId: String? = nil) {
+        self.offer = offer
+        self.sources = sources
+        self.nodeId = nodeId
+    }
+}
+
+/// `subscribe`: receive one participant's tracks, or renegotiate an existing
+/// subscription (`transportId`: new offer mirroring the publisher's current
+/// tracks, with fresh ICE credentials when `iceRestart` is set).
+public struct SubscribeRequest: Codable, Sendable, Equatable {
+    /// The publisher.
+    public var participantId: UUID
+    /// An existing subscription of this socket to renegotiate.
+    public var transportId: String?
+    public var iceRestart: Bool?
+
+    public init(participantId: UUID, transportId: String? = nil, iceRestart: Bool? = nil) {
+        self.participantId = participantId
+        self.transportId = transportId
+        self.iceRestart = iceRestart
+    }
+}
+
+/// `subscribe-answer`: the client's SDP answer to a `subscription` offer.
+public struct SubscribeAnswer: Codable, Sendable, Equatable {
+    public var transportId: String
+    public var answer: String
+
+    public init(transportId: String, answer: String) {
+        self.transportId = transportId
+        self.answer = answer
+    }
+}
+
+/// `unsubscribe`: close one subscription of this socket.
+public struct UnsubscribeRequest: Codable, Sendable, Equatable {
+    public var transportId: String
+
+    public init(transportId: String) {
+        self.transportId = transportId
+    }
+}
+
+/// `published`: the node's answer to a `publish` offer, and where to send media.
+public struct Published: Codable, Sendable, Equatable {
+    /// The publisher transport (the same one after a renegotiation).
+    public var transportId: String
+    public var nodeId: String
+    public var address: NodeAddress
+    /// The node's SDP answer (ICE-lite, one host candidate at `address`).
+    public var answer: String
+    /// The tracks the participant now publishes.
+    public var tracks: [TrackInfo]
+
+    public init(transportId: String, nodeId: String, address: NodeAddress, answer: String, tracks: [TrackInfo]) {
+        self.transportId = transportId
+        self.nodeId = nodeId
+        self.address = address
+        self.answer = answer
+        self.tracks = tracks
+    }
+}
+
+/// `subscription`: the publisher's node offers its tracks; answer with
+/// `subscribe-answer`, and connect to `address`.
+public struct SubscriptionOffer: Codable, Sendable, Equatable {
+    public var transportId: String
+    public var publisherParticipantId: UUID
+    /// The publisher's node, which holds this subscriber transport.
+    public var nodeId: String
+    public var address: NodeAddress
+    /// The node's sendonly SDP offer.
+    public var offer: String
+    /// The tracks the offer carries, in section order.
+    public var tracks: [TrackInfo]
+
+    public init(
+        transportId: String, publisherParticipantId: UUID, nodeId: String, address: NodeAddress, offer: String,
+        tracks: [TrackInfo]
+    ) {
+        self.transportId = transportId
+        self.publisherParticipantId = publisherParticipantId
+        self.nodeId = nodeId
+        self.address = address
+        self.offer = offer
+        self.tracks = tracks
+    }
+}
+
+/// `tracks`: a participant's published tracks changed (published,
+/// renegotiated, muted or unmuted by a host, or gone: `tracks` empty).
+public struct TracksEvent: Codable, Sendable, Equatable {
+    public var participantId: UUID
+    /// The publisher's node; absent when it publishes nothing.
+    public var nodeId: String?
+    public var tracks: [TrackInfo]
+
+    public init(participantId: UUID, nodeId: String?, tracks: [TrackInfo]) {
+        self.participantId = participantId
+        self.nodeId = nodeId
+        self.tracks = tracks
+    }
+}
+
+/// `subscription-closed`: one of the receiver's subscriptions ended on its
+/// node (the publisher stopped or left, the connection failed, the node
+/// shut down). Not sent for the receiver's own `unsubscribe`.
+public struct SubscriptionClosed: Codable, Sendable, Equatable {
+    public var transportId: String
+    public var publisherParticipantId: UUID
+    /// The node's reason (`closed`, `publisher_closed`, `ice_failed`, …), for logs.
+    public var reason: String
+
+    public init(transportId: String, publisherParticipantId: UUID, reason: String) {
+        self.transportId = transportId
+        self.publisherParticipantId = publisherParticipantId
+        self.reason = reason
+    }
+}
+
+extension MediaKind {
+    /// The SFU's name for the same source.
+    public var source: SFUTrackSource {
+        switch self {
+        case .mic: .mic
+        case .camera: .camera
+        case .screen: .screen
+        }
+    }
+
+    public init(source: SFUTrackSource) {
+        switch source {
+        case .mic: self = .mic
+        case .camera: self = .camera
+        case .screen: self = .screen
+        }
+    }
+}
+
+extension TrackInfo {
+    /// A node's track as the room sees it.
+    public init(_ track: SFUTrack, participantId: UUID, nodeId: String) {
+        self.init(
+            id: track.id, participantId: participantId, kind: MediaKind(source: track.source), nodeId: nodeId,
+            mid: track.mid, codec: track.codec, muted: track.muted)
+    }
+}

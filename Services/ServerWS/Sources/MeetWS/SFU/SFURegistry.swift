@@ -1,0 +1,56 @@
+import Foundation
+import MeetProtocol
+import MeetRedis
+import NIOConcurrencyHelpers
+
+/// The SFU node registry as meet-ws reads it (a port): every registered
+/// node's latest ``SFUNodeRecord``. The nodes write it (meet-sfu's
+/// `NodeRegistry`); meet-ws only reads, to place publishers.
+public protocol SFURegistry: Sendable {
+    /// Every record that still exists (stale ones included: placement filters).
+    func nodes() async throws -> [SFUNodeRecord]
+}
+
+/// ``SFURegistry`` in Redis: the set ``SFURegistryKeys/nodes`` and one JSON
+/// record per node (``SFURegistryKeys/node(_:)``), read with one `SMEMBERS`
+/// and one `MGET`. These keys are the nodes' and carry no
+/// `MEET_WS_KEY_PREFIX`: every meet-ws cluster on a Redis sees the same nodes.
+public struct RedisSFURegistry: SFURegistry {
+    let redis: RedisClient
+
+    public init(redis: RedisClient) {
+        self.redis = redis
+    }
+
+    public func nodes() async throws -> [SFUNodeRecord] {
+        let ids = try await self.redis.smembers(SFURegistryKeys.nodes).sorted()
+        guard !ids.isEmpty else { return [] }
+        let reply = try await self.redis.send(RedisCommand("MGET", ids.map(SFURegistryKeys.node)))
+        // A member whose record expired reads as nil; an unreadable record is skipped, never fatal.
+        return (reply.array ?? []).compactMap { value in
+            guard let bytes = value.bytes, !bytes.isEmpty else { return nil }
+            return try? JSONDecoder().decode(SFUNodeRecord.self, from: Data(bytes))
+        }
+    }
+}
+
+/// ``SFURegistry`` in memory, for tests: records set by hand.
+public final class InMemorySFURegistry: SFURegistry {
+    private let records = NIOLockedValueBox<[String: SFUNodeRecord]>([:])
+
+    public init(_ records: [SFUNodeRecord] = []) {
+        for record in records { self.set(record) }
+    }
+
+    public func set(_ record: SFUNodeRecord) {
+        self.records.withLockedValue { $0[record.id] = record }
+    }
+
+    public func remove(_ id: String) {
+        self.records.withLockedValue { $0[id] = nil }
+    }
+
+    public func nodes() async throws -> [SFUNodeRecord] {
+        self.records.withLockedValue { $0.values.sorted { $0.id < $1.id } }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import MeetProtocol
+import MeetRedis
+import NIOConcurrencyHelpers
+
+/// An SFU node as meet-ws sees it, without media: it answers the control
+/// contract (``SFUControlType``) on its inbox `sfu:{id}` over any bus (the
+/// in-memory one in unit tests, Redis in integration tests), keeps the
+/// transports it "created", and publishes `sfu.transport-closed` events as a
+/// real node does. An offer containing `bad` is refused with `bad_sdp`.
+final class FakeNode: Sendable {
+    struct Transport: Sendable {
+        var participantId: String
+        var roomId: String?
+        var publisherParticipantId: String?
+        var tracks: [SFUTrack]
+    }
+
+    struct State: Sendable {
+        var transports: [String: Transport] = [:]
+        var mutes: Set<String> = []
+        var requests: [(type: String, body: String)] = []
+        var draining = false
+        var next = 0
+    }
+
+    let id: String
+    let bus: any MessageBus
+    let state = NIOLockedValueBox(State())
+
+    init(id: String, bus: any MessageBus) {
+        self.id = id
+        self.bus = bus
+        bus.setRequestHandler { [self] message in try await self.answer(message) }
+    }
+
+    /// A registry record for this node, written now.
+    func record(port: Int = 10000, state: SFUNodeState = .serving, transports: Int = 0, nowMs: Int64) -> SFUNodeRecord {
+        SFUNodeRecord(
+            id: self.id, publicIP: "127.0.0.1", udpPort: port, region: "test", state: state,
+            load: SFUNodeLoad(transports: transports), updatedAtMs: nowMs)
+    }
+
+    var requestTypes: [String] { self.state.withLockedValue { $0.requests.map(\.type) } }
+    func requests(_ type: String) -> [String] { self.state.withLockedValue { $0.requests.filter { $0.type == type }.map(\.body) } }
+    var transportIds: [String] { self.state.withLockedValue { $0.transports.keys.sorted() } }
+    func setDraining(_ draining: Bool) { self.state.withLockedValue { $0.draining = draining } }
+
+    /// Waits (up to 5 s) until the node has received a request of `type`.
+    func waitFor(_ type: String, count: Int = 1) async throws {
+        for _ in 0..<500 {
+            if self.requests(type).count >= count { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw ClusterError("node \(self.id): expected \(count) \(type), got \(self.requestTypes)")
+    }
+
+    /// Ends a transport "on its own" (ICE consent lost) and tells everyone.
+    func drop(_ transportId: String, reason: String = "ice_failed") async throws {
+        try await self.close([transportId], reason: reason)
+    }
+
+    private func answer(_ message: BusMessage) async throws -> BusResponse {
+        let raw = String(decoding: message.raw, as: UTF8.self)
+        self.state.withLockedValue { $0.requests.append((message.type, raw)) }
+        switch message.type {
+        case SFUControlType.createPublisher:
+            let request = try message.decode(CreatePublisherRequest.self)
+            if self.state.withLockedValue({ $0.draining }) { throw BusErrorBody(code: "draining", message: "draining") }
+            let tracks = try self.tracks(request.offer, request.sources, participant: request.participantId, transport: nil)
+            let id = self.state.withLockedValue { state in
+                state.next += 1
+                let id = "\(self.id)-pub-\(state.next)"
+                state.transports[id] = Transport(participantId: request.participantId, roomId: request.roomId, tracks: [])
+                return id
+            }
+            let final = tracks.map { track in var t = track; t.id = "\(id):\(track.mid)"; return t }
+            self.state.withLockedValue { $0.transports[id]?.tracks = final }
+            return BusResponse(CreatePublisherReply(transportId: id, answer: "v=0 answer from \(self.id)", tracks: final))
+        case SFUControlType.renegotiatePublisher:
+            let request = try message.decode(RenegotiatePublisherRequest.self)
+            guard let transport = self.state.withLockedValue({ $0.transports[request.transportId] }) else {
+                throw BusErrorBody(code: "unknown_transport", message: "no such transport")
+            }
+            let tracks = try self.tracks(
+                request.offer, request.sources, participant: transport.participantId, transport: request.transportId)
+            self.state.withLockedValue { $0.transports[request.transportId]?.tracks = tracks }
+            return BusResponse(CreatePublisherReply(transportId: request.transportId, answer: "v=0 re-answer", tracks: tracks))
+        case SFUControlType.createSubscriber:
+            let request = try message.decode(CreateSubscriberRequest.self)
+            let made: (String, [SFUTrack])? = self.state.withLockedValue { state in
+                guard let publisher = state.transports.values.first(where: {
+                    $0.participantId == request.publisherParticipantId && $0.publisherParticipantId == nil
+                }) else { return nil }
+                state.next += 1
+                let id = "\(self.id)-sub-\(state.next)"
+                state.transports[id] = Transport(
+                    participantId: request.participantId, publisherParticipantId: request.publisherParticipantId,
+                    tracks: publisher.tracks)
+                return (id, publisher.tracks)
+            }
+            guard let (id, tracks) = made else { throw BusErrorBody(code: "unknown_publisher", message: "publishes nothing here") }
+            return BusResponse(CreateSubscriberReply(transportId: id, offer: "v=0 offer from \(self.id)", tracks: tracks))
+        case SFUControlType.renegotiateSubscriber:
+            let request = try message.decode(RenegotiateSubscriberRequest.self)
+            guard let transport = self.state.withLockedValue({ $0.transports[request.transportId] }) else {
+                throw BusErrorBody(code: "unknown_transport", message: "no such transport")
+            }
+            return BusResponse(
+                CreateSubscriberReply(transportId: request.transportId, offer: "v=0 re-offer \(request.iceRestart)", tracks: transport.tracks))
+        case SFUControlType.subscriberAnswer:
+            let request = try message.decode(SubscriberAnswerRequest.self)
+            guard self.state.withLockedValue({ $0.transports[request.transportId] }) != nil else {
+                throw BusErrorBody(code: "unknown_transport", message: "no such transport")
+            }
+            if request.answer.contains("bad") { throw BusErrorBody(code: "bad_sdp", message: "unparsable answer") }
+            return BusResponse(SFUCloseReply(closed: 0))
+        case SFUControlType.setMute:
+            let request = try message.decode(SetMuteRequest.self)
+            let key = "\(request.participantId)/\(request.source.rawValue)"
+            let changed = self.state.withLockedValue { state in
+                if request.muted { state.mutes.insert(key) } else { state.mutes.remove(key) }
+                var changed = 0
+                for (id, transport) in state.transports where transport.participantId == request.participantId && transport.publisherParticipantId == nil {
+                    for index in transport.tracks.indices where transport.tracks[index].source == request.source {
+                        state.transports[id]?.tracks[index].muted = request.muted
+                        changed += 1
+                    }
+                }
+                return changed
+            }
+            return BusResponse(SetMuteReply(tracks: changed))
+        case SFUControlType.closeTransport:
+            let request = try message.decode(CloseTransportRequest.self)
+            return BusResponse(SFUCloseReply(closed: try await self.close([request.transportId], reason: "closed")))
+        case SFUControlType.closeParticipant:
+            let request = try message.decode(CloseParticipantRequest.self)
+            let ids = self.state.withLockedValue { $0.transports.filter { $0.value.participantId == request.participantId }.map(\.key) }
+            return BusResponse(SFUCloseReply(closed: try await self.close(ids, reason: "closed")))
+        default:
+            throw BusErrorBody(code: "unsupported_type", message: message.type)
+        }
+    }
+
+    /// Closes transports (a publisher's takes its subscribers along) and publishes the events.
+    @discardableResult
+    private func close(_ ids: [String], reason: String) async throws -> Int {
+        let events: [SFUTransportClosedEvent] = self.state.withLockedValue { state in
+            var events: [SFUTransportClosedEvent] = []
+            for id in ids {
+                guard let transport = state.transports.removeValue(forKey: id) else { continue }
+                let isPublisher = transport.publisherParticipantId == nil
+                events.append(SFUTransportClosedEvent(
+                    nodeId: self.id, transportId: id, role: isPublisher ? .publisher : .subscriber,
+                    participantId: transport.participantId, publisherParticipantId: transport.publisherParticipantId,
+                    roomId: transport.roomId, reason: reason))
+                guard isPublisher else { continue }
+                for (subId, sub) in state.transports where sub.publisherParticipantId == transport.participantId {
+                    state.transports[subId] = nil
+                    events.append(SFUTransportClosedEvent(
+                        nodeId: self.id, transportId: subId, role: .subscriber, participantId: sub.participantId,
+                        publisherParticipantId: transport.participantId, reason: "publisher_closed"))
+                }
+            }
+            return events
+        }
+        for event in events { try await self.bus.publish(SFUTransportClosedEvent.type, event, to: SFUEventChannel.events) }
+        return events.count
+    }
+
+    /// One track per `m=` line of the offer, mid = its index.
+    private func tracks(_ offer: String, _ sources: [String: SFUTrackSource]?, participant: String, transport: String?) throws -> [SFUTrack] {
+        if offer.contains("bad") { throw BusErrorBody(code: "bad_sdp", message: "cannot parse the offer") }
+        let kinds = offer.split(whereSeparator: \.isNewline).compactMap { line -> String? in
+            line.hasPrefix("m=audio") ? "audio" : line.hasPrefix("m=video") ? "video" : nil
+        }
+        let defaults = SFUTrackSource.defaults(kinds: kinds)
+        let mutes = self.state.withLockedValue { $0.mutes }
+        return kinds.enumerated().map { index, kind in
+            let mid = String(index)
+            let source = sources?[mid] ?? defaults[index]
+            return SFUTrack(
+                id: "\(transport ?? "new"):\(mid)", mid: mid, kind: kind, source: source, codec: kind == "audio" ? "opus" : "VP8",
+                muted: mutes.contains("\(participant)/\(source.rawValue)"))
+        }
+    }
+}
+
+/// Offers the fake node understands: one `m=` line per track.
+enum FakeSDP {
+    static let audioVideo = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+    static let audioVideoScreen = audioVideo + "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+}

@@ -1,0 +1,64 @@
+import MeetProtocol
+import MeetWS
+import Testing
+
+/// Placement as a pure function over registry records and a clock.
+@Suite struct SFUPlacementTests {
+    let now: Int64 = 1_000_000
+
+    func node(
+        _ id: String, state: SFUNodeState = .serving, transports: Int = 0, bitsOut: Double = 0, cpu: Double? = nil,
+        age: Int64 = 0
+    ) -> SFUNodeRecord {
+        SFUNodeRecord(
+            id: id, publicIP: "10.0.0.1", udpPort: 10000, region: "r", state: state,
+            load: SFUNodeLoad(transports: transports, bitsOutPerSecond: bitsOut, cpu: cpu), updatedAtMs: self.now - age)
+    }
+
+    let placement = SFUPlacement(staleAfterMs: 3000, hintsEnabled: false)
+
+    @Test func leastLoadedWins() throws {
+        let records = [self.node("a", transports: 5), self.node("b", transports: 2), self.node("c", transports: 9)]
+        #expect(try self.placement.choose(from: records, nowMs: self.now).id == "b")
+        // Bandwidth and CPU count too: 2 transports sending 8 Mbit/s lose to 5 idle ones.
+        let busy = [self.node("a", transports: 5), self.node("b", transports: 2, bitsOut: 8_000_000)]
+        #expect(try self.placement.choose(from: busy, nowMs: self.now).id == "a")
+        let hot = [self.node("a", transports: 5), self.node("b", transports: 2, cpu: 0.9)]
+        #expect(try self.placement.choose(from: hot, nowMs: self.now).id == "a")
+    }
+
+    @Test func tiesGoToTheSmallestIdAndPendingPlacementsCount() throws {
+        let records = [self.node("b"), self.node("a")]
+        #expect(try self.placement.choose(from: records, nowMs: self.now).id == "a")
+        #expect(try self.placement.choose(from: records, nowMs: self.now, pending: ["a": 1]).id == "b")
+    }
+
+    @Test func staleAndDrainingNodesAreIgnored() throws {
+        let records = [
+            self.node("stale", age: 3001), self.node("draining", state: .draining),
+            self.node("fresh", transports: 50, age: 3000),
+        ]
+        #expect(try self.placement.choose(from: records, nowMs: self.now).id == "fresh")
+        #expect(!self.placement.isCandidate(self.node("future-proof", age: 3001), nowMs: self.now))
+    }
+
+    @Test func noCandidateIsAnError() {
+        let records = [self.node("stale", age: 10_000), self.node("draining", state: .draining)]
+        #expect(throws: SFUPlacement.Failure.noServingNode) { try self.placement.choose(from: records, nowMs: self.now) }
+        #expect(throws: SFUPlacement.Failure.noServingNode) { try self.placement.choose(from: [], nowMs: self.now) }
+        #expect(throws: SFUPlacement.Failure.noServingNode) {
+            try self.placement.choose(from: [self.node("a")], nowMs: self.now, excluding: ["a"])
+        }
+    }
+
+    @Test func hintHonouredOnlyWhenEnabled() throws {
+        let records = [self.node("a"), self.node("b", transports: 10), self.node("c", state: .draining)]
+        #expect(try self.placement.choose(from: records, nowMs: self.now, hint: "b").id == "a")
+        #expect(try self.placement.choose(from: records, nowMs: self.now, hint: "nope").id == "a")
+        let hinted = SFUPlacement(staleAfterMs: 3000, hintsEnabled: true)
+        #expect(try hinted.choose(from: records, nowMs: self.now, hint: "b").id == "b")
+        #expect(try hinted.choose(from: records, nowMs: self.now).id == "a")
+        #expect(throws: SFUPlacement.Failure.hintNotServing("c")) { try hinted.choose(from: records, nowMs: self.now, hint: "c") }
+        #expect(throws: SFUPlacement.Failure.hintNotServing("zz")) { try hinted.choose(from: records, nowMs: self.now, hint: "zz") }
+    }
+}

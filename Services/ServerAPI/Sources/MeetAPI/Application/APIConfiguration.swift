@@ -26,6 +26,10 @@ public struct APIConfiguration: Sendable {
     /// Apply migrations before serving (`MEET_MIGRATE_ON_START`, default true).
     /// Turn off when a separate `meet-api --migrate-only` job owns them.
     public var migrateOnStart: Bool
+    /// The browser client's static files (`MEET_WEB_DIR`, default `Web`
+    /// relative to the working directory); served at `/` and `/{code}`.
+    /// A missing directory is not an error: those routes answer 404.
+    public var webDirectory: String
 
     public init(
         core: CoreConfiguration,
@@ -39,7 +43,8 @@ public struct APIConfiguration: Sendable {
         authRateLimitPerAddress: Int = 60,
         authRateLimitWindow: Duration = .seconds(60),
         migrateOnStart: Bool = true,
-        rateLimitRedisURL: String? = nil
+        rateLimitRedisURL: String? = nil,
+        webDirectory: String = "Web"
     ) {
         self.core = core
         self.http = http
@@ -53,6 +58,7 @@ public struct APIConfiguration: Sendable {
         self.authRateLimitWindow = authRateLimitWindow
         self.migrateOnStart = migrateOnStart
         self.rateLimitRedisURL = rateLimitRedisURL
+        self.webDirectory = webDirectory
     }
 
     /// Reads every variable; throws on the first one that is missing or malformed.
@@ -76,7 +82,8 @@ public struct APIConfiguration: Sendable {
                 "MEET_AUTH_RATE_LIMIT_PER_ADDRESS", default: 60, in: 1...1_000_000),
             authRateLimitWindow: try environment.seconds("MEET_AUTH_RATE_LIMIT_WINDOW_SECONDS", default: 60, in: 1...86_400),
             migrateOnStart: try environment.bool("MEET_MIGRATE_ON_START", default: true),
-            rateLimitRedisURL: environment.string("MEET_REDIS_URL") == nil ? nil : core.redisURL
+            rateLimitRedisURL: environment.string("MEET_REDIS_URL") == nil ? nil : core.redisURL,
+            webDirectory: environment.string("MEET_WEB_DIR", default: "Web")
         )
     }
 }

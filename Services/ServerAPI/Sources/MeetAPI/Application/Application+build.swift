@@ -28,6 +28,7 @@ public func buildApplication(
     let (limiter, redis) = try makeRateLimiter(configuration: configuration, override: rateLimiter, logger: logger)
     let deps = await APIDependencies(configuration: configuration, database: database, rateLimiter: limiter)
     let router = buildRouter(deps)
+    WebClientController.logLocation(configuration.webDirectory, logger: logger)
     var app = Application(
         router: router,
         configuration: .init(
@@ -113,5 +114,6 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     MemberController(deps: deps).addRoutes(to: meetings)
     JoinController(deps: deps).addRoutes(to: meetings)
     ParticipantController(deps: deps).addRoutes(to: meetings)
+    WebClientController(directory: deps.configuration.webDirectory).addRoutes(to: router)
     return router
 }

@@ -1,0 +1,256 @@
+"""The web client (Web/) in headless Chromium against the whole stack.
+
+Two Chromium browsers, each a person, against meet-api (serving Web/), two
+meet-ws replicas and two meet-sfu nodes started as processes:
+
+- the host signs up and creates a meeting with a waiting room through the
+  home page; the guest opens the shareable link, joins by name and waits;
+  the host admits the guest from the People panel;
+- their publishers are forced onto different nodes (the test sets the
+  client's `meetTest.nodeId` placement hint) and their sockets onto
+  different replicas (`meetTest.wsUrl`); each decodes the other's camera
+  (`getStats()` inbound-rtp framesDecoded rising);
+- chat from the guest appears at the host;
+- a screenshot of the two-person meeting goes to the test's tmp_path;
+- the guest's socket drops and the client resumes by itself, media intact;
+- the host mutes the guest, whose microphone turns off;
+- the host removes the guest, who is told so; the host ends the meeting.
+
+A second test shares the guest's screen: a second video at the host, then
+cuts the guest off long enough that it rejoins over REST on a new seat
+(getDisplayMedia with --auto-select-desktop-capture-source when a probe
+shows it works in this headless Chromium, else the client's test-only canvas
+source; the test prints which). A third covers the pre-join errors in
+words: an unknown code and a meeting password (prompted for, refused when
+wrong, accepted when right), then leaving and rejoining. A fourth runs the client's pure logic (the
+`migrate` plan, naming media sections) inside Chromium.
+"""
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from browser_support import WEB_DIR, MeetBrowser, frames_from, wait_decoding
+from sfu_support import free_port
+from stack_support import Stack
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    assert (WEB_DIR / "index.html").exists(), f"no web client at {WEB_DIR}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEET_WEB_DIR", str(WEB_DIR))
+        running = Stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def browsers(stack, request):
+    opened: list[MeetBrowser] = []
+
+    def open_browser(name: str) -> MeetBrowser:
+        browser = MeetBrowser(name, stack.api.base_url)
+        opened.append(browser)
+        return browser
+
+    yield open_browser
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        for browser in opened:
+            print(f"---- {browser.name}: state {browser.safe_state()}\n{browser.console()}")
+        print(stack.logs())
+    for browser in opened:
+        browser.quit()
+
+
+def meet(stack, browsers, waiting_room: bool, screen_source: str | None = None):
+    """The host creates a meeting and joins; the guest opens its link and joins (admitted
+    from the waiting room when there is one). Host on replica 1 / node 1, guest on
+    replica 2 / node 2. Returns (host, guest, host_id, guest_id)."""
+    node1, node2 = stack.nodes
+    host, guest = browsers("Hana Host"), browsers("Gus Guest")
+
+    # The host creates a meeting through the home page and opens its link.
+    link = host.sign_up_and_create_meeting("Browser e2e", waiting_room=waiting_room)
+    assert link.startswith(stack.api.base_url + "/"), link
+    host.open_link(link)
+    host.set_test_hooks(ws_url=stack.ws_url(0), node_id=node1.node_id)
+    host.join()
+    host.wait_screen("meeting")
+
+    # The guest opens the same link and joins by name.
+    guest.open_link(link)
+    guest.set_test_hooks(ws_url=stack.ws_url(1), node_id=node2.node_id, screen_source=screen_source)
+    guest.join(guest_name="Gus Guest")
+    if waiting_room:
+        guest.wait_screen("waiting")
+        # The host admits the guest from the People panel.
+        host.click("#ctl-people")
+        host.click_label("Admit Gus Guest")
+    guest.wait_screen("meeting")
+    host_id, guest_id = host.state()["me"], guest.state()["me"]
+    host.wait(lambda: len(host.state()["participants"]) == 2, 10, "two participants at the host")
+
+    # Each publisher sits on its own node, and each browser decodes the other's camera.
+    host.wait(lambda: host.state()["publisher"]["nodeId"] == node1.node_id, 20, "the host publishing on node 1")
+    guest.wait(lambda: guest.state()["publisher"]["nodeId"] == node2.node_id, 20, "the guest publishing on node 2")
+    wait_decoding(host, guest_id, "camera")
+    wait_decoding(guest, host_id, "camera")
+    subscription = next(s for s in host.state()["subscriptions"] if s["participantId"].lower() == guest_id.lower())
+    assert subscription["nodeId"] == node2.node_id, subscription
+    return host, guest, host_id, guest_id
+
+
+def test_two_browsers_meet_across_nodes(stack, browsers, tmp_path):
+    started = time.monotonic()
+    host, guest, host_id, guest_id = meet(stack, browsers, waiting_room=True)
+    shot = host.screenshot(tmp_path / "two-person-meeting.png")
+    print(f"screenshot of the two-person meeting: {shot}")
+
+    # Chat from the guest appears at the host.
+    guest.click("#ctl-chat")
+    guest.fill("#chat-input", "hello from Gus")
+    guest.click("#chat-form button[type=submit]")
+    host.click("#ctl-chat")
+    host.wait(lambda: "hello from Gus" in host.text("#chat-list"), 10, "the guest's chat message")
+
+    # A network blip: the guest's socket drops; the client resumes by itself.
+    guest.js("window.meetDebug.dropConnection()")
+    guest.wait(lambda: guest.state()["connected"], 20, "the guest reconnected")
+    assert guest.state()["me"] == guest_id, "the guest came back as someone else"
+    before = frames_from(host, guest_id, "camera")
+    host.wait(lambda: frames_from(host, guest_id, "camera") > before, 10, "the guest's video after the blip")
+    assert len(host.state()["participants"]) == 2
+
+    # The host mutes the guest: the guest's microphone turns off and everyone sees it.
+    host.click("#ctl-people")
+    host.click_label("Mute Gus Guest")
+    guest.wait(lambda: guest.text("#ctl-mic") == "Unmute microphone", 10, "the guest's mic turned off by the host")
+    host.wait(lambda: "microphone off" in host.js(
+        "return document.querySelector(`.tile[data-participant-id='${arguments[0]}']`).getAttribute('aria-label')",
+        guest_id.lower()), 10, "the guest shown muted at the host")
+
+    # At a phone's width the meeting still fits (a second screenshot, for people to look at).
+    guest.driver.set_window_size(390, 844)
+    guest.click("#side-close")
+    print(f"screenshot at a phone's width: {guest.screenshot(tmp_path / 'phone-width.png')}")
+
+    # The host removes the guest, who is told so.
+    host.click_label("Remove Gus Guest")
+    guest.wait_screen("ended")
+    assert guest.text("#ended-title") == "You were removed from the meeting"
+    host.wait(lambda: len(host.state()["participants"]) == 1, 10, "the guest gone at the host")
+
+    # The host ends the meeting for everyone.
+    host.click("#ctl-end")
+    host.click("#end-yes")
+    host.wait_screen("ended")
+    assert host.text("#ended-title") == "The meeting has ended"
+    print(f"browser meeting scenario took {time.monotonic() - started:.1f}s")
+
+
+def test_screen_share_is_a_second_video(stack, browsers, tmp_path):
+    """Needs meet-sfu to renegotiate a publisher transport (`publish` again on the same connection)."""
+    started = time.monotonic()
+    probe = MeetBrowser.probe_display_capture(stack.api.base_url)
+    print(f"screen source for this run: {probe}")
+    host, guest, host_id, guest_id = meet(stack, browsers, waiting_room=False,
+                                          screen_source="display" if probe == "display" else "canvas")
+    guest.click("#ctl-screen")
+
+    def screen_arrived() -> int:
+        refused = [a for a in guest.js("return window.meetDebug.alerts()") if "share your screen" in a]
+        assert not refused, f"the guest's screen share was refused: {refused[-1]}"
+        return frames_from(host, guest_id, "screen")
+
+    host.wait(screen_arrived, 30, "decoded screen video from the guest")
+    wait_decoding(host, guest_id, "screen")
+    host.wait(lambda: host.js("return !!document.querySelector('.tile.screen video')"), 10, "a screen tile")
+    wait_decoding(host, guest_id, "camera")  # the camera still flows beside the screen
+    host.screenshot(tmp_path / "screen-share.png")
+    # Stopping the share removes the second video.
+    guest.click("#ctl-screen")
+    host.wait(lambda: host.js("return !document.querySelector('.tile.screen')"), 15, "the screen tile gone")
+
+    # A longer outage: the guest's reconnects fail to open (a dead address), so the
+    # client joins again over REST; back online it has a new seat, publishes
+    # again and the host decodes its camera under the new id.
+    dead = f"ws://127.0.0.1:{free_port(socket.SOCK_STREAM)}/v1/ws"
+    guest.js("window.meetTest.wsUrl = arguments[0]; window.meetDebug.dropConnection()", dead)
+    guest.wait(lambda: guest.state()["renewing"] or guest.state()["failedOpens"] >= 2, 15, "two failed reconnects")
+    guest.js("window.meetTest.wsUrl = arguments[0]", stack.ws_url(1))
+    guest.wait(lambda: guest.state()["connected"] and guest.state()["me"] != guest_id, 30, "the guest on a new seat")
+    new_id = guest.state()["me"]
+    wait_decoding(host, new_id, "camera")
+    wait_decoding(guest, host_id, "camera")
+    print(f"screen share scenario took {time.monotonic() - started:.1f}s")
+
+
+def test_prejoin_errors_in_words(stack, browsers):
+    owner = stack.rest.register("Olga Owner")
+    code = stack.rest.call("POST", "/v1/meetings", {"title": "Locked", "password": "open sesame"}, owner, expect=201)["code"]
+    guest = browsers("Pat")
+
+    # An unknown meeting: the REST 404 in words.
+    guest.open_link(f"{stack.api.base_url}/zzz-zzzz-zzz")
+    guest.join(guest_name="Pat")
+    guest.wait(lambda: "no meeting with that code" in guest.text("#join-form .form-error"), 10, "the not-found message")
+
+    # A password: prompted for, refused when wrong, accepted when right.
+    guest.open_link(f"{stack.api.base_url}/{code}")
+    guest.set_test_hooks(ws_url=stack.ws_url(0))
+    guest.join(guest_name="Pat")
+    guest.wait(lambda: "needs a password" in guest.text("#join-form .form-error"), 10, "the password prompt")
+    assert guest.js("return !document.getElementById('join-password-label').hidden")
+    guest.join(password="wrong one")
+    guest.wait(lambda: "password is not right" in guest.text("#join-form .form-error"), 10, "the wrong-password message")
+    guest.join(password="open sesame")
+    guest.wait_screen("meeting")
+
+    # Leave, then rejoin from the ended screen: one tile, one set of controls.
+    guest.click("#ctl-leave")
+    guest.wait_screen("ended")
+    assert guest.text("#ended-title") == "You left the meeting"
+    guest.click("#rejoin")
+    guest.wait_screen("prejoin")
+    guest.join(password="open sesame")
+    guest.wait_screen("meeting")
+    guest.wait(lambda: guest.js("return document.querySelectorAll('#grid .tile').length") == 1, 10, "exactly one tile")
+    guest.click("#ctl-chat")
+    assert guest.js("return !document.getElementById('side').hidden"), "the chat button toggled twice"
+
+
+def test_client_logic_in_the_browser(stack, browsers):
+    """The client's pure pieces, run in Chromium itself (no Node on the test machines):
+    the `migrate` plan and the naming of a subscription's media sections."""
+    page = browsers("Logic")
+    page.driver.get(stack.api.base_url + "/")
+    result = page.js_async("""Promise.all([import('/migration.js'), import('/subscriber.js')]).then(([m, s]) => {
+        const state = {me: 'AA', publisher: {active: true, transportId: 'p1', nodeId: 'n1'},
+                       subscriptions: [{participantId: 'BB', transportId: 's1', nodeId: 'n2'},
+                                       {participantId: 'CC', transportId: 's2', nodeId: 'n1'}]};
+        const sdp = ['v=0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:0', 'a=sendonly',
+                     'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:1', 'a=sendonly',
+                     'm=video 0 UDP/TLS/RTP/SAVPF 96', 'a=mid:2',
+                     'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:3', 'a=sendonly', ''].join('\\r\\n');
+        return {
+            publisherRole: m.planMigration({role: 'publisher', toNodeId: 'n3'}, state),
+            oneTransport: m.planMigration({transportId: 's1'}, state),
+            byPublisher: m.planMigration({publisherParticipantId: 'cc'}, state),
+            oneNode: m.planMigration({fromNodeId: 'n1'}, state),
+            nothingNamed: m.planMigration({}, state),
+            notAnObject: m.planMigration('garbage', state),
+            mids: Object.fromEntries(s.kindsByOfferMid(sdp, [{kind: 'mic'}, {kind: 'camera'}, {kind: 'screen'}])),
+            midsMismatch: Object.fromEntries(s.kindsByOfferMid(sdp, [{kind: 'mic'}])),
+        };
+    })""")
+    assert "error" not in result, result
+    assert result["publisherRole"] == {"republish": True, "nodeId": "n3", "resubscribe": []}
+    assert result["oneTransport"] == {"republish": False, "nodeId": None, "resubscribe": ["BB"]}
+    assert result["byPublisher"] == {"republish": False, "nodeId": None, "resubscribe": ["CC"]}
+    assert result["oneNode"] == {"republish": True, "nodeId": None, "resubscribe": ["CC"]}
+    assert result["nothingNamed"] == {"republish": True, "nodeId": None, "resubscribe": ["BB", "CC"]}
+    assert result["notAnObject"] == result["nothingNamed"]
+    assert result["mids"] == {"0": "mic", "1": "camera", "3": "screen"}
+    assert result["midsMismatch"] == {}

@@ -1,0 +1,148 @@
+// The REST client (docs/openapi.yaml) and the signed-in session.
+//
+// Access tokens are short-lived; a 401 on a call made with one triggers a
+// single refresh (refresh tokens rotate, so concurrent refreshes share one
+// request) and the call is retried once. The session lives in localStorage
+// so a shared link opened later in the same browser is already signed in.
+
+const STORE_KEY = 'meet.session';
+
+/** An error answered by the API: `status`, `code`, `message`, `field`. */
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export class Api {
+  constructor(base = '') {
+    this.base = base;
+    this.session = loadSession();
+    this.refreshing = null;
+    /** Called with the new session (or null) whenever it changes. */
+    this.onSession = () => {};
+  }
+
+  get user() { return this.session ? this.session.user : null; }
+
+  // MARK: Accounts
+
+  async register(email, password, displayName) {
+    this.setSession(await this.call('POST', '/v1/auth/register', { email, password, displayName }));
+    return this.user;
+  }
+
+  async login(email, password) {
+    this.setSession(await this.call('POST', '/v1/auth/login', { email, password }));
+    return this.user;
+  }
+
+  async logout() {
+    const refreshToken = this.session && this.session.refreshToken;
+    this.setSession(null);
+    if (refreshToken) {
+      try { await this.call('POST', '/v1/auth/logout', { refreshToken }); } catch { /* already signed out locally */ }
+    }
+  }
+
+  // MARK: Meetings
+
+  createMeeting({ title, password, waitingRoom }) {
+    const body = { title, waitingRoom: !!waitingRoom };
+    if (password) body.password = password;
+    return this.call('POST', '/v1/meetings', body, { auth: 'user' });
+  }
+
+  listMeetings() {
+    return this.call('GET', '/v1/meetings?limit=10', undefined, { auth: 'user' });
+  }
+
+  getMeeting(code) {
+    return this.call('GET', `/v1/meetings/${encodeURIComponent(code)}`, undefined, { auth: 'user' });
+  }
+
+  /** Joins as the signed-in user when there is one, else as a guest named `displayName`. */
+  join(code, { displayName, password } = {}) {
+    const body = {};
+    if (!this.session && displayName) body.displayName = displayName;
+    if (password) body.password = password;
+    return this.call('POST', `/v1/meetings/${encodeURIComponent(code)}/join`, body, { auth: this.session ? 'user' : 'none' });
+  }
+
+  /** Chat history, oldest first (the API pages newest first). */
+  async messages(code, joinToken, limit = 100) {
+    const page = await this.call('GET', `/v1/meetings/${encodeURIComponent(code)}/messages?limit=${limit}`, undefined,
+      { token: joinToken });
+    return (page.items || []).slice().reverse();
+  }
+
+  // MARK: Plumbing
+
+  setSession(session) {
+    this.session = session || null;
+    try {
+      if (session) localStorage.setItem(STORE_KEY, JSON.stringify(session));
+      else localStorage.removeItem(STORE_KEY);
+    } catch { /* private mode: the session lasts this page */ }
+    this.onSession(this.session);
+  }
+
+  async refresh() {
+    if (!this.session) throw new ApiError(401, 'unauthorized', 'not signed in');
+    if (!this.refreshing) {
+      const refreshToken = this.session.refreshToken;
+      this.refreshing = this.call('POST', '/v1/auth/refresh', { refreshToken })
+        .then((pair) => { this.setSession(pair); })
+        .catch((error) => { if (error.status === 401) this.setSession(null); throw error; })
+        .finally(() => { this.refreshing = null; });
+    }
+    return this.refreshing;
+  }
+
+  /**
+   * One request. `auth`: 'user' (the access token, refreshed on 401), or
+   * 'none'; `token`: an explicit bearer token (a join token).
+   */
+  async call(method, path, body, { auth = 'none', token = null, retried = false } = {}) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const bearer = token || (auth === 'user' && this.session ? this.session.accessToken : null);
+    if (bearer) headers.Authorization = `Bearer ${bearer}`;
+    let response;
+    try {
+      response = await fetch(this.base + path, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit',
+      });
+    } catch (error) {
+      throw new ApiError(0, 'network', error.message || 'network error');
+    }
+    if (response.status === 401 && auth === 'user' && !token && !retried && this.session) {
+      await this.refresh();
+      return this.call(method, path, body, { auth, retried: true });
+    }
+    if (response.status === 204) return {};
+    const text = await response.text();
+    let json = null;
+    try { json = text ? JSON.parse(text) : {}; } catch { json = null; }
+    if (!response.ok) {
+      const err = json && json.error ? json.error : {};
+      throw new ApiError(response.status, err.code || `http_${response.status}`, err.message || response.statusText, err.field);
+    }
+    return json || {};
+  }
+}
+
+function loadSession() {
+  try {
+    const raw = localStorage.getItem(STORE_KEY);
+    const session = raw ? JSON.parse(raw) : null;
+    if (!session || !session.refreshToken) return null;
+    if (session.refreshTokenExpiresAt && Date.parse(session.refreshTokenExpiresAt) < Date.now()) return null;
+    return session;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,264 @@
+// Entry point: reads the URL (`/` = home, `/{code}` = a meeting link),
+// and runs the home, pre-join, waiting, meeting and ended screens.
+//
+// Test hooks (documented in docs/web-client.md): `window.meetTest` holds
+// switches a test may set before joining — `nodeId` (placement hint sent
+// with `publish`; also from `?node=`), `wsUrl` (connect to this meet-ws
+// instead of the join response's), `screenSource` ('canvas' shares an
+// animated canvas instead of calling getDisplayMedia). `window.meetDebug`
+// reads the live state and receive statistics.
+
+import { Api } from './api.js';
+import { $, alertLog, announce, showError, showScreen } from './dom.js';
+import { LocalMedia } from './localmedia.js';
+import { ENDINGS, restMessage } from './messages.js';
+import { Room } from './room.js';
+import { copy } from './room-controls.js';
+import { MicLevel } from './miclevel.js';
+
+const CODE_PATTERN = /^[a-z]{3}-[a-z]{4}-[a-z]{3}$/;
+const GUEST_NAME_KEY = 'meet.guestName';
+
+const api = new Api();
+const params = new URLSearchParams(window.location.search);
+const test = { nodeId: params.get('node') || null, wsUrl: null, screenSource: null };
+let room = null;
+let media = null;
+let micLevel = null;
+
+window.meetTest = test;
+window.meetDebug = {
+  state: () => (room ? room.debugState() : null),
+  stats: () => (room ? room.subs.stats() : Promise.resolve([])),
+  screen: () => document.querySelector('.screen:not([hidden])')?.id || null,
+  alerts: () => alertLog.slice(),
+  /** Simulates a network blip: drops the signaling socket without telling the server. */
+  dropConnection: () => { if (room && room.signaling.socket) room.signaling.socket.close(4000, 'test blip'); },
+};
+
+api.onSession = () => renderAccount();
+renderAccount();
+route();
+
+function route() {
+  const path = decodeURIComponent(window.location.pathname.replace(/^\/+|\/+$/g, ''));
+  if (CODE_PATTERN.test(path)) {
+    openPrejoin(path);
+  } else {
+    openHome();
+  }
+}
+
+// MARK: Account
+
+function renderAccount() {
+  const box = $('#account');
+  box.replaceChildren();
+  if (api.user) {
+    const name = document.createElement('span');
+    name.textContent = `Signed in as ${api.user.displayName}`;
+    const out = document.createElement('button');
+    out.type = 'button';
+    out.className = 'small';
+    out.textContent = 'Sign out';
+    out.addEventListener('click', async () => {
+      await api.logout();
+      announce('Signed out.');
+      if (!room) route();
+    });
+    box.append(name, out);
+  }
+}
+
+// MARK: Home
+
+function openHome() {
+  showScreen('home');
+  const signedIn = !!api.user;
+  $('#signed-in').hidden = !signedIn;
+  $('#signed-out').hidden = signedIn;
+  if (signedIn) loadMeetings();
+}
+
+wireForm('#login-form', async (form) => {
+  await api.login(form.email.value.trim(), form.password.value);
+  announce(`Welcome back, ${api.user.displayName}.`);
+  openHome();
+});
+
+wireForm('#register-form', async (form) => {
+  await api.register(form.email.value.trim(), form.password.value, form.displayName.value.trim());
+  announce(`Welcome, ${api.user.displayName}.`);
+  openHome();
+});
+
+wireForm('#create-form', async (form) => {
+  const meeting = await api.createMeeting({
+    title: form.title.value.trim(), password: form.password.value, waitingRoom: form.waitingRoom.checked,
+  });
+  const link = `${window.location.origin}/${meeting.code}`;
+  $('#created').hidden = false;
+  $('#created-link').value = link;
+  $('#open-created').href = `/${meeting.code}${window.location.search}`;
+  announce(`Meeting created. Its link is ${link}.`);
+  $('#created-link').focus();
+  $('#created-link').select();
+  loadMeetings();
+});
+$('#copy-created').addEventListener('click', () => copy($('#created-link').value));
+
+for (const selector of ['#code-form', '#code-form-guest']) {
+  wireForm(selector, async (form) => {
+    const match = form.code.value.trim().toLowerCase().match(/[a-z]{3}-[a-z]{4}-[a-z]{3}/);
+    if (!match) throw { code: 'validation_failed', field: 'code', message: 'a code looks like abc-defg-hij' };
+    window.location.assign(`/${match[0]}${window.location.search}`);
+  });
+}
+
+async function loadMeetings() {
+  const list = $('#meeting-list');
+  try {
+    const page = await api.listMeetings();
+    list.replaceChildren(...(page.items || []).map((meeting) => {
+      const item = document.createElement('li');
+      const link = document.createElement('a');
+      link.href = `/${meeting.code}`;
+      link.textContent = meeting.title;
+      const status = document.createElement('span');
+      status.className = 'muted';
+      status.textContent = meeting.status === 'ended' ? 'ended' : meeting.code;
+      item.append(link, status);
+      return item;
+    }));
+    if (!list.children.length) list.append(Object.assign(document.createElement('li'), { textContent: 'No meetings yet.' }));
+  } catch (error) {
+    list.replaceChildren(Object.assign(document.createElement('li'), { textContent: restMessage(error) }));
+  }
+}
+
+// MARK: Pre-join
+
+async function openPrejoin(code) {
+  showScreen('prejoin');
+  const form = $('#join-form');
+  showError(form.querySelector('.form-error'), null);
+  $('#prejoin-code').textContent = `Meeting ${code} · ${window.location.origin}/${code}`;
+  $('#join-name-label').hidden = !!api.user;
+  form.displayName.value = localStorage.getItem(GUEST_NAME_KEY) || '';
+  $('#join-as').textContent = api.user ? `Joining as ${api.user.displayName}.` : 'Joining as a guest. Sign in on the home page to join as yourself.';
+  form.dataset.code = code;
+  if (api.user) {
+    api.getMeeting(code).then((meeting) => {
+      $('#prejoin-title').textContent = `Join “${meeting.title}”`;
+      if (meeting.hasPassword && !meeting.role) $('#join-password-label').hidden = false;
+      if (meeting.status === 'ended') showError(form.querySelector('.form-error'), restMessage({ code: 'meeting_ended' }));
+    }, (error) => {
+      if (error.status === 404) showError(form.querySelector('.form-error'), restMessage(error));
+    });
+  }
+  if (!media) {
+    media = new LocalMedia();
+    await media.open();
+  }
+  showPreview();
+}
+
+function showPreview() {
+  const video = $('#preview');
+  video.srcObject = media.camera ? new MediaStream([media.camera]) : null;
+  $('#preview-off').hidden = !!(media.camera && media.cameraOn);
+  const problem = media.describeProblem();
+  $('#device-problem').hidden = !problem;
+  $('#device-problem').textContent = problem || '';
+  setPreviewToggle('#preview-mic', media.micOn && !!media.mic, 'Mute microphone', 'Unmute microphone', !media.mic);
+  setPreviewToggle('#preview-camera', media.cameraOn && !!media.camera, 'Turn camera off', 'Turn camera on', !media.camera);
+  if (!micLevel && media.mic) micLevel = new MicLevel(media.mic, (level) => { $('#preview-level').value = level; });
+}
+
+function setPreviewToggle(selector, on, onLabel, offLabel, disabled) {
+  const button = $(selector);
+  button.textContent = on ? onLabel : offLabel;
+  button.dataset.on = String(on);
+  button.disabled = disabled;
+}
+
+$('#preview-mic').addEventListener('click', () => { media.setMic(!media.micOn); showPreview(); });
+$('#preview-camera').addEventListener('click', () => { media.setCamera(!media.cameraOn); showPreview(); });
+
+wireForm('#join-form', async (form) => {
+  const code = form.dataset.code;
+  const displayName = form.displayName.value.trim();
+  const password = form.password.value;
+  if (!api.user && !displayName) throw { code: 'validation_failed', field: 'displayName', message: 'please enter your name' };
+  if (!api.user) localStorage.setItem(GUEST_NAME_KEY, displayName);
+  let ticket;
+  try {
+    ticket = await api.join(code, { displayName, password });
+  } catch (error) {
+    if (error.code === 'wrong_password') {
+      $('#join-password-label').hidden = false;
+      form.password.focus();
+      throw password ? error : { code: 'password_required' };
+    }
+    throw error;
+  }
+  if (micLevel) { micLevel.close(); micLevel = null; }
+  await enterRoom(code, ticket, { displayName, password });
+});
+
+async function enterRoom(code, ticket, { displayName, password }) {
+  room = new Room({
+    api, code, ticket, media,
+    options: {
+      displayName, password, test,
+      onWaiting: () => showScreen('waiting'),
+      onEnd: (reason, data) => showEnded(code, reason, data),
+    },
+  });
+  room.meter.resume();
+  await room.start();
+}
+
+$('#waiting-leave').addEventListener('click', () => { if (room) room.leave(); });
+
+// MARK: Ended
+
+function showEnded(code, reason, data) {
+  const ending = ENDINGS[reason] || ENDINGS.lost;
+  $('#ended-title').textContent = ending.title;
+  const reasonText = data && data.reason ? ` Reason: ${data.reason}.` : '';
+  $('#ended-detail').textContent = ending.detail + reasonText;
+  const canRejoin = ['left', 'lost', 'replaced'].includes(reason);
+  $('#rejoin').hidden = !canRejoin;
+  $('#rejoin').onclick = () => { room = null; openPrejoin(code); };
+  showScreen('ended');
+  announce(ending.title, { assertive: true });
+  if (!canRejoin && media) { media.stopAll(); media = null; }
+}
+
+window.addEventListener('pagehide', () => {
+  if (room && room.signaling.connected) room.signaling.sendFrame({ type: 'leave' });
+});
+
+// MARK: Forms
+
+/** Submits with the button disabled, showing any error in words in the form's alert slot. */
+function wireForm(selector, handler) {
+  const form = $(selector);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const slot = form.querySelector('.form-error');
+    const button = form.querySelector('button[type=submit]');
+    showError(slot, null);
+    button.disabled = true;
+    try {
+      await handler(form);
+    } catch (error) {
+      showError(slot, restMessage(error));
+      const field = error && error.field && form.elements[error.field];
+      if (field && field.focus) field.focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

@@ -1,0 +1,79 @@
+// Every error the person can meet, in words. REST errors are
+// {"error":{"code","message"}}; signaling errors {"type":"error","data":{"code","message"}}.
+// A known code gets a sentence written for people; an unknown one falls
+// back to the server's own message.
+
+const REST = {
+  malformed_json: 'The request could not be read. Please try again.',
+  unauthorized: 'Please sign in again.',
+  invalid_credentials: 'That email and password do not match an account.',
+  invalid_refresh_token: 'Your session has expired. Please sign in again.',
+  forbidden: 'You are not allowed to do that.',
+  wrong_password: 'That meeting password is not right.',
+  password_required: 'This meeting needs a password. Please enter it below.',
+  owner_protected: 'The meeting owner cannot be changed or removed.',
+  not_found: 'There is no meeting with that code. Check the link.',
+  email_taken: 'An account with that email already exists. Try signing in.',
+  already_member: 'That person is already a member.',
+  meeting_full: 'This meeting is full.',
+  meeting_ended: 'This meeting has ended.',
+  payload_too_large: 'That is too long.',
+  rate_limited: 'Too many attempts. Please wait a minute and try again.',
+  database_unavailable: 'The service is busy right now. Please try again in a moment.',
+  internal_error: 'Something went wrong on our side. Please try again.',
+  network: 'Cannot reach the server. Check your connection.',
+};
+
+const SIGNALING = {
+  malformed_json: 'The app sent something the server could not read.',
+  unknown_type: 'The server does not know that request.',
+  invalid_data: 'That request was not valid.',
+  payload_too_large: 'That message is too long.',
+  rate_limited: 'Slow down a little: too many actions at once.',
+  forbidden: 'Only hosts can do that.',
+  not_found: 'That person is no longer in the meeting.',
+  not_joined: 'You are not in the meeting yet.',
+  waiting: 'You are still in the waiting room.',
+  already_joined: 'You are already in the meeting.',
+  not_supported: 'The server does not support that yet.',
+  not_publishing: 'That person is not sending video or audio.',
+  meeting_ended: 'This meeting has ended.',
+  unavailable: 'The server is briefly unavailable; trying again may help.',
+  internal_error: 'Something went wrong on our side.',
+  disconnected: 'Connection lost; reconnecting…',
+  timeout: 'The server did not answer in time.',
+};
+
+/** A sentence for a REST error (an ApiError or anything thrown). */
+export function restMessage(error, context = '') {
+  const code = error && error.code;
+  if (code === 'validation_failed') {
+    const field = error.field ? ` (${humanField(error.field)})` : '';
+    return `Please check the form${field}: ${error.message || 'a value is not valid'}.`;
+  }
+  if (code === 'not_found' && context === 'meeting-list') return 'Nothing found.';
+  return REST[code] || (error && error.message) || 'Something went wrong.';
+}
+
+/** A sentence for a signaling error (a SignalError). */
+export function signalingMessage(error) {
+  const code = error && error.code;
+  return SIGNALING[code] || (error && error.message) || 'Something went wrong.';
+}
+
+function humanField(field) {
+  return {
+    email: 'email', password: 'password', displayName: 'name', title: 'title', capacity: 'capacity',
+  }[field] || field;
+}
+
+/** Why the meeting is over for this person, from a terminal event or close code. */
+export const ENDINGS = {
+  kicked: { title: 'You were removed from the meeting', detail: 'A host removed you from this meeting.' },
+  denied: { title: 'You were not let in', detail: 'A host declined your request to join.' },
+  ended: { title: 'The meeting has ended', detail: 'A host ended the meeting for everyone.' },
+  left: { title: 'You left the meeting', detail: 'You can rejoin while the meeting is on.' },
+  replaced: { title: 'You joined from somewhere else', detail: 'This meeting is now open in another tab or device.' },
+  refused: { title: 'You cannot rejoin this meeting', detail: 'Your place in the meeting is no longer valid.' },
+  lost: { title: 'Connection lost', detail: 'We could not reconnect to the meeting.' },
+};

@@ -1,0 +1,184 @@
+// The person's own media going to their SFU node: one RTCPeerConnection.
+//
+// `publish` {offer, sources: {mid: kind}, nodeId?} → `published` {answer, ...}.
+// Adding or removing the screen renegotiates the same transport by sending
+// `publish` again with a new offer. `republish()` (a `migrate` from the
+// server, or a transport that failed) builds a new connection and swaps it
+// in once the node has answered, closing the old one after, so the people
+// watching see no gap longer than the switch itself.
+
+const PC_CONFIG = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+
+export class Publisher extends EventTarget {
+  /**
+   * @param signaling a Signaling
+   * @param media     a LocalMedia
+   * @param nodeHint  () => a node id to ask for (tests), or null
+   */
+  constructor({ signaling, media, nodeHint = () => null }) {
+    super();
+    this.signaling = signaling;
+    this.media = media;
+    this.nodeHint = nodeHint;
+    this.pc = null;
+    this.transceivers = {};
+    this.transportId = null;
+    this.nodeId = null;
+    this.tracks = [];
+    this.negotiatedAt = 0;
+    this.queue = Promise.resolve();
+    this.closed = false;
+  }
+
+  get active() { return !!this.pc; }
+
+  /** Publishes mic and camera (whichever exist). No-op without any. */
+  start() {
+    return this.serialize(async () => {
+      if (this.pc || this.closed) return;
+      if (!this.media.mic && !this.media.camera && !this.media.screen) return;
+      const { pc, transceivers } = this.build();
+      this.pc = pc;
+      this.transceivers = transceivers;
+      await this.negotiate(pc, transceivers, this.nodeHint());
+    });
+  }
+
+  /** Adds (track) or removes (null) the screen track, renegotiating the transport. */
+  setScreen(track) {
+    return this.serialize(async () => {
+      if (!this.pc) {
+        if (!track) return;
+        const { pc, transceivers } = this.build();
+        this.pc = pc;
+        this.transceivers = transceivers;
+        await this.negotiate(pc, transceivers, this.nodeHint());
+        return;
+      }
+      const existing = this.transceivers.screen;
+      if (track) {
+        if (existing && existing.currentDirection !== 'stopped' && !existing.stopped) {
+          await existing.sender.replaceTrack(track);
+          existing.direction = 'sendonly';
+        } else {
+          this.transceivers.screen = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])] });
+          preferCodecs(this.transceivers.screen, 'video');
+        }
+      } else if (existing) {
+        await existing.sender.replaceTrack(null);
+        existing.direction = 'inactive';
+      }
+      try {
+        await this.negotiate(this.pc, this.transceivers, this.nodeId);
+      } catch (error) {
+        // The node refused: stop offering the screen so the next negotiation does not carry it.
+        const screen = this.transceivers.screen;
+        if (track && screen) {
+          await screen.sender.replaceTrack(null).catch(() => {});
+          screen.direction = 'inactive';
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** A fresh connection (optionally to `nodeId`) replacing the current one. */
+  republish(nodeId = null) {
+    return this.serialize(async () => {
+      if (this.closed) return;
+      const old = this.pc;
+      const { pc, transceivers } = this.build();
+      this.pc = pc;
+      this.transceivers = transceivers;
+      try {
+        await this.negotiate(pc, transceivers, nodeId || this.nodeHint());
+      } finally {
+        if (old && old !== pc) setTimeout(() => old.close(), 1500);
+      }
+    });
+  }
+
+  /** Stops publishing (`unpublish`) and closes the connection. */
+  async stop({ tell = true } = {}) {
+    this.closed = true;
+    const pc = this.pc;
+    this.pc = null;
+    if (tell && pc && this.signaling.connected) {
+      try { await this.signaling.request('unpublish', {}, 5000); } catch { /* leaving anyway */ }
+    }
+    if (pc) pc.close();
+  }
+
+  // MARK: Internals
+
+  build() {
+    const pc = new RTCPeerConnection(PC_CONFIG);
+    const transceivers = {};
+    const stream = new MediaStream([this.media.mic, this.media.camera].filter(Boolean));
+    if (this.media.mic) {
+      transceivers.mic = pc.addTransceiver(this.media.mic, { direction: 'sendonly', streams: [stream] });
+    }
+    if (this.media.camera) {
+      transceivers.camera = pc.addTransceiver(this.media.camera, { direction: 'sendonly', streams: [stream] });
+      preferCodecs(transceivers.camera, 'video');
+    }
+    if (this.media.screen) {
+      transceivers.screen = pc.addTransceiver(this.media.screen, {
+        direction: 'sendonly', streams: [new MediaStream([this.media.screen])],
+      });
+      preferCodecs(transceivers.screen, 'video');
+    }
+    pc.addEventListener('connectionstatechange', () => {
+      this.dispatchEvent(new CustomEvent('state', { detail: { state: pc.connectionState, current: pc === this.pc } }));
+    });
+    return { pc, transceivers };
+  }
+
+  async negotiate(pc, transceivers, nodeId) {
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const sources = {};
+    for (const [kind, transceiver] of Object.entries(transceivers)) {
+      if (transceiver.mid !== null && transceiver.direction !== 'inactive') sources[transceiver.mid] = kind;
+    }
+    const data = { offer: pc.localDescription.sdp, sources };
+    if (nodeId) data.nodeId = nodeId;
+    let reply;
+    try {
+      reply = await this.signaling.request('publish', data, 20000);
+    } catch (error) {
+      // Back to the last agreed state, so the connection keeps working and a later offer can be made.
+      if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+      throw error;
+    }
+    if (pc.signalingState === 'closed') return;
+    await pc.setRemoteDescription({ type: 'answer', sdp: reply.data.answer });
+    this.transportId = reply.data.transportId || this.transportId;
+    this.nodeId = reply.data.nodeId || this.nodeId;
+    this.tracks = reply.data.tracks || [];
+    this.negotiatedAt = Date.now();
+    this.dispatchEvent(new CustomEvent('published', { detail: reply.data }));
+  }
+
+  serialize(job) {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+}
+
+/** Puts the codecs the SFU forwards first (Opus; VP8, then H.264). */
+export function preferCodecs(transceiver, kind) {
+  if (!transceiver.setCodecPreferences || !RTCRtpReceiver.getCapabilities) return;
+  const caps = RTCRtpReceiver.getCapabilities(kind);
+  if (!caps) return;
+  const rank = (codec) => {
+    const type = codec.mimeType.toLowerCase();
+    if (type === 'video/vp8' || type === 'audio/opus') return 0;
+    if (type === 'video/h264') return 1;
+    return 2;
+  };
+  try {
+    transceiver.setCodecPreferences([...caps.codecs].sort((a, b) => rank(a) - rank(b)));
+  } catch { /* keep the browser's order */ }
+}

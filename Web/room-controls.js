@@ -1,0 +1,110 @@
+// The meeting screen's chrome: control buttons, connection status, the
+// end-meeting confirmation, and rendering the room's state into the grid
+// and the side panel.
+
+import { $, announce, idKey, showScreen, toast } from './dom.js';
+import { SidePanel } from './panels.js';
+import { TileGrid } from './tiles.js';
+
+export class RoomControls {
+  constructor(room) {
+    this.room = room;
+    this.abort = new AbortController();
+    this.grid = new TileGrid($('#grid'));
+    this.panel = new SidePanel({
+      send: (body) => room.sendChat(body),
+      admit: (id) => room.admit(id),
+      deny: (id) => room.deny(id),
+      mute: (id, kind) => room.mute(id, kind),
+      kick: (id) => room.kick(id),
+    }, this.abort.signal);
+    const on = (selector, handler) => $(selector).addEventListener('click', handler, { signal: this.abort.signal });
+    on('#ctl-mic', () => room.toggleMic());
+    on('#ctl-camera', () => room.toggleCamera());
+    on('#ctl-screen', () => room.setScreen(!room.media.screen));
+    on('#ctl-hand', () => room.toggleHand().catch(() => {}));
+    on('#ctl-leave', () => room.leave());
+    on('#ctl-end', () => { $('#end-confirm').hidden = false; $('#end-yes').focus(); });
+    on('#end-no', () => { $('#end-confirm').hidden = true; $('#ctl-end').focus(); });
+    on('#end-yes', () => { $('#end-confirm').hidden = true; room.endMeeting(); });
+    on('#copy-link', () => copy(room.link));
+    $('#end-confirm').addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') { $('#end-confirm').hidden = true; $('#ctl-end').focus(); }
+    }, { signal: this.abort.signal });
+  }
+
+  /** Shows the meeting screen (first join or admission). */
+  enter() {
+    this.grid.clear();
+    this.panel.reset();
+    $('#meeting-title').textContent = this.room.meeting.title || `Meeting ${this.room.code}`;
+    document.title = `${this.room.meeting.title || this.room.code} · Meet`;
+    showScreen('meeting');
+    this.render();
+    this.room.showLocal();
+  }
+
+  /** Re-renders people-dependent parts from the room's state. */
+  render() {
+    const room = this.room;
+    const people = [...room.participants.values()].sort((a, b) => {
+      if (idKey(a.id) === room.me) return -1;
+      if (idKey(b.id) === room.me) return 1;
+      return a.displayName.localeCompare(b.displayName);
+    });
+    const me = room.participants.get(room.me);
+    if (me) {
+      // Our own tile reflects local truth immediately, before the server echoes it.
+      me.media = { ...(me.media || {}), mic: !!(room.media.mic && room.media.micOn),
+        camera: !!(room.media.camera && room.media.cameraOn), screen: !!room.media.screen };
+      me.handRaised = room.handRaised;
+    }
+    this.grid.render(people, room.me);
+    this.panel.renderPeople({ people, waiting: [...room.waiting.values()], meKey: room.me, isHost: room.isHost });
+    this.renderButtons();
+  }
+
+  renderButtons() {
+    const { media, isHost, handRaised } = this.room;
+    setToggle('#ctl-mic', media.micOn && !!media.mic, 'Mute microphone', 'Unmute microphone', !media.mic);
+    setToggle('#ctl-camera', media.cameraOn && !!media.camera, 'Turn camera off', 'Turn camera on', !media.camera);
+    setToggle('#ctl-screen', !!media.screen, 'Stop sharing', 'Share screen', false);
+    setToggle('#ctl-hand', handRaised, 'Lower hand', 'Raise hand', false);
+    $('#ctl-end').hidden = !isHost;
+  }
+
+  setConnection(state, attempt) {
+    const el = $('#connection');
+    const words = {
+      connecting: 'Connecting…', open: 'Connected', reconnecting: `Reconnecting${attempt > 1 ? ` (try ${attempt})` : ''}…`, closed: '',
+    };
+    el.textContent = words[state] ?? '';
+    el.classList.toggle('bad', state === 'reconnecting');
+  }
+
+  /** Detaches the controls (the room is over). */
+  leave() {
+    this.abort.abort();
+    this.grid.clear();
+    this.panel.show(null);
+    $('#end-confirm').hidden = true;
+  }
+}
+
+function setToggle(selector, on, onLabel, offLabel, disabled) {
+  const button = $(selector);
+  // The label says what a press does (no aria-pressed: a changing label and a
+  // pressed state together would contradict each other for screen readers).
+  button.textContent = on ? onLabel : offLabel;
+  button.dataset.on = String(on);
+  button.disabled = disabled;
+}
+
+export async function copy(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    announce('Link copied.');
+  } catch {
+    toast(text);
+  }
+}

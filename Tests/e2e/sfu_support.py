@@ -54,12 +54,13 @@ def sfu_binary() -> Path:
 class SFUNode:
     """A running meet-sfu process."""
 
-    def __init__(self, tmp_path: Path, redis_url: str):
+    def __init__(self, tmp_path: Path, redis_url: str, name: str = "meet-sfu", extra_env: dict | None = None):
+        self.name = name
         self.node_id = f"e2e-{uuid.uuid4().hex[:10]}"
         self.http_port = free_port(socket.SOCK_STREAM)
         self.udp_port = free_port(socket.SOCK_DGRAM)
         self.base_url = f"http://127.0.0.1:{self.http_port}"
-        self.log_path = tmp_path / "meet-sfu.log"
+        self.log_path = tmp_path / f"{name}.log"
         env = dict(os.environ)
         env.update({
             "MEET_ENV": "development",
@@ -73,6 +74,7 @@ class SFUNode:
             "MEET_SFU_PUBLIC_IP": "127.0.0.1",
             "MEET_SFU_REGION": "e2e",
         })
+        env.update(extra_env or {})
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [str(sfu_binary())], stdout=self._log, stderr=subprocess.STDOUT, env=env

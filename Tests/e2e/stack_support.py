@@ -1,0 +1,241 @@
+"""The whole Meet stack as local processes, and a client that speaks its protocols.
+
+`Stack` starts `meet-api`, two `meet-ws` replicas and two `meet-sfu` nodes on
+free loopback ports against the PostgreSQL and Redis of scripts/test
+(`MEET_TEST_DATABASE_URL`, `MEET_TEST_REDIS_URL`), with placement hints on so
+a test can put publishers on chosen nodes. `Rest` is a small client of the
+REST API (docs/openapi.yaml); `Signal` speaks the WebSocket protocol of
+docs/signaling.md: `request()` sends a message with an id and returns the
+reply's data (raising `SignalError` on `error`), events queue up for
+`next_event()`.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+
+from sfu_support import SFUNode, free_port, redis_url_from_env
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def bin_dir() -> Path:
+    path = Path(os.environ.get("MEET_BIN_DIR", REPO_ROOT / ".build" / "debug"))
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def database_url_from_env() -> str:
+    url = os.environ.get("MEET_TEST_DATABASE_URL")
+    if not url:
+        pytest.fail("MEET_TEST_DATABASE_URL is not set: point it at a PostgreSQL for tests (scripts/test sets it)")
+    return url
+
+
+class Service:
+    """One meet-api or meet-ws process, ready once `/readyz` answers 200."""
+
+    def __init__(self, binary: str, name: str, tmp_path: Path, env: dict):
+        path = bin_dir() / binary
+        if not path.exists():
+            pytest.fail(f"{binary} not found at {path}: build it with `swift build`")
+        self.name = name
+        self.port = free_port(socket.SOCK_STREAM)
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp_path / f"{name}.log"
+        full_env = dict(os.environ)
+        full_env.update(env)
+        full_env["MEET_HTTP_HOST"] = "127.0.0.1"
+        full_env["MEET_HTTP_PORT"] = str(self.port)
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen([str(path)], stdout=self._log, stderr=subprocess.STDOUT, env=full_env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.base_url + "/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{name} not ready within 60 s:\n{self.log()}")
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-15000:]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+
+class Stack:
+    """meet-api, two meet-ws replicas, two meet-sfu nodes."""
+
+    def __init__(self, tmp_path: Path, ws_replicas: int = 2, sfu_nodes: int = 2):
+        redis_url = redis_url_from_env()
+        common = {
+            "MEET_ENV": "development",
+            "MEET_LOG_FORMAT": "text",
+            "MEET_LOG_LEVEL": os.environ.get("MEET_LOG_LEVEL", "info"),
+            "MEET_DATABASE_URL": database_url_from_env(),
+            "MEET_REDIS_URL": redis_url,
+            "MEET_JWT_SECRET": "e2e-secret-" + uuid.uuid4().hex + uuid.uuid4().hex,
+            "MEET_BCRYPT_COST": "4",
+            "MEET_AUTH_RATE_LIMIT_PER_ADDRESS": "100000",
+            "MEET_AUTH_RATE_LIMIT_PER_EMAIL": "1000",
+            "MEET_WS_KEY_PREFIX": "e2e-" + uuid.uuid4().hex[:8],
+            "MEET_WS_PLACEMENT_HINTS": "true",
+        }
+        self.processes: list = []
+        try:
+            self.api = Service("meet-api", "meet-api", tmp_path, {**common, "MEET_PUBLIC_WS_URL": "ws://127.0.0.1:1/v1/ws"})
+            self.processes.append(self.api)
+            self.nodes = []
+            for index in range(sfu_nodes):
+                node = SFUNode(tmp_path, redis_url, name=f"meet-sfu-{index + 1}")
+                self.nodes.append(node)
+                self.processes.append(node)
+            self.replicas = []
+            for index in range(ws_replicas):
+                replica = Service("meet-ws", f"meet-ws-{index + 1}", tmp_path,
+                                  {**common, "MEET_WS_REPLICA_ID": f"e2e-ws-{index + 1}-{uuid.uuid4().hex[:4]}"})
+                self.replicas.append(replica)
+                self.processes.append(replica)
+        except Exception:
+            self.stop()
+            raise
+        self.rest = Rest(self.api.base_url)
+
+    def ws_url(self, replica: int) -> str:
+        return f"ws://127.0.0.1:{self.replicas[replica].port}/v1/ws"
+
+    def logs(self) -> str:
+        return "\n".join(f"---- {p.name} (tail) ----\n{p.log()}" for p in self.processes)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+
+class Rest:
+    """The few REST calls the end-to-end tests need."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+
+    def call(self, method: str, path: str, body: dict | None = None, token: str | None = None, expect: int = 200) -> dict:
+        request = urllib.request.Request(self.base_url + path, method=method,
+                                         data=json.dumps(body).encode() if body is not None else None)
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        assert status == expect, f"{method} {path}: {status} {raw[:500]!r}"
+        return json.loads(raw) if raw else {}
+
+    def register(self, name: str) -> str:
+        body = {"email": f"e2e-{uuid.uuid4().hex}@example.com", "password": "correct horse battery", "displayName": name}
+        return self.call("POST", "/v1/auth/register", body, expect=201)["accessToken"]
+
+    def create_meeting(self, token: str, waiting_room: bool = False) -> str:
+        return self.call("POST", "/v1/meetings", {"title": "e2e", "waitingRoom": waiting_room}, token, expect=201)["code"]
+
+    def join(self, code: str, token: str | None = None, guest_name: str | None = None) -> dict:
+        body = {"displayName": guest_name} if guest_name else {}
+        return self.call("POST", f"/v1/meetings/{code}/join", body, token)
+
+
+class SignalError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+class Signal:
+    """One participant's signaling socket."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.events: asyncio.Queue = asyncio.Queue()
+        self.seen: list[dict] = []
+        self._pending: dict[str, asyncio.Future] = {}
+        self._counter = 0
+        self._socket = None
+        self._reader: asyncio.Task | None = None
+        self.closed = asyncio.Event()
+
+    async def connect(self, url: str, join_token: str) -> None:
+        self._socket = await connect(f"{url}?token={join_token}", open_timeout=15)
+        self._reader = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for frame in self._socket:
+                message = json.loads(frame)
+                self.seen.append(message)
+                future = self._pending.pop(message.get("id") or "", None)
+                if future is not None and not future.done():
+                    future.set_result(message)
+                else:
+                    await self.events.put(message)
+        except Exception:
+            pass
+        finally:
+            self.closed.set()
+
+    async def request(self, type_: str, data: dict | None = None, timeout: float = 20.0) -> dict:
+        self._counter += 1
+        request_id = f"{self.name}-{self._counter}"
+        future = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        frame = {"type": type_, "id": request_id}
+        if data is not None:
+            frame["data"] = data
+        await self._socket.send(json.dumps(frame))
+        reply = await asyncio.wait_for(future, timeout)
+        if reply["type"] == "error":
+            raise SignalError(reply["data"]["code"], reply["data"].get("message", ""))
+        return reply
+
+    async def next_event(self, type_: str, match=lambda data: True, timeout: float = 20.0) -> dict:
+        """The next event of `type_` whose data satisfies `match` (others are kept in `seen`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{self.name}: no {type_} event within {timeout}s; saw {[m['type'] for m in self.seen]}")
+            try:
+                message = await asyncio.wait_for(self.events.get(), remaining)
+            except asyncio.TimeoutError:
+                continue
+            if message["type"] == type_ and match(message.get("data", {})):
+                return message["data"]
+
+    async def close(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+        if self._reader is not None:
+            self._reader.cancel()

@@ -270,7 +270,7 @@ let package = Package(
         .executableTarget(
             name: "SFUBench",
             dependencies: [
-                "MeetSFU", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetProtocol", "CSFUBenchAlloc",
+                "MeetSFU", "MeetSFUNode", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetProtocol", "CSFUBenchAlloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

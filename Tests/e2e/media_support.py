@@ -2,7 +2,7 @@
 
 `SizedVideoTrack` sends frames of a fixed, unusual size so that video that
 comes back (echoed or forwarded) can be recognised as ours; `force_codecs`
-keeps Opus and VP8 only, the codecs the issues name.
+keeps Opus and one video codec (VP8 by default, or H.264).
 """
 from __future__ import annotations
 
@@ -26,11 +26,19 @@ class SizedVideoTrack(VideoStreamTrack):
         return frame
 
 
-def force_codecs(pc: RTCPeerConnection) -> None:
-    """Prefer Opus for audio and VP8 for video on every transceiver."""
+def force_codecs(pc: RTCPeerConnection, video: str = "VP8") -> None:
+    """Opus for audio and `video` (VP8 or H264) for video on every transceiver.
+
+    For H.264 only the constrained-baseline, packetization-mode 1 variant is
+    kept (the one Meet negotiates).
+    """
     from aiortc.rtcrtpsender import RTCRtpSender
 
     for transceiver in pc.getTransceivers():
         capabilities = RTCRtpSender.getCapabilities(transceiver.kind)
-        wanted = "audio/opus" if transceiver.kind == "audio" else "video/VP8"
-        transceiver.setCodecPreferences([c for c in capabilities.codecs if c.mimeType == wanted])
+        wanted = "audio/opus" if transceiver.kind == "audio" else f"video/{video}"
+        codecs = [c for c in capabilities.codecs if c.mimeType == wanted]
+        if video == "H264" and transceiver.kind == "video":
+            codecs = [c for c in codecs if c.parameters.get("packetization-mode") == "1"
+                      and c.parameters.get("profile-level-id", "").lower().startswith("42e0")] or codecs
+        transceiver.setCodecPreferences(codecs)

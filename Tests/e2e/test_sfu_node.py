@@ -1,7 +1,7 @@
 """meet-sfu end to end: registry in Redis, control over the bus, forwarding.
 
 One meet-sfu process on free loopback ports against the test Redis. An
-aiortc publisher sends Opus + VP8 through a transport created with
+aiortc publisher sends Opus + VP8 (and, in a second run, H.264) through a transport created with
 `sfu.create-publisher`; an aiortc subscriber gets the node's offer from
 `sfu.create-subscriber`, answers with `sfu.subscriber-answer`, and must
 decode more than 30 video frames of the publisher (its 320×240 size) and
@@ -82,7 +82,7 @@ def test_registry_record_and_health(sfu_node):
         client.close()
 
 
-async def forward_publisher_to_subscriber(node: SFUNode) -> dict:
+async def forward_publisher_to_subscriber(node: SFUNode, video_codec: str = "VP8") -> dict:
     bus = BusClient(redis_url_from_env())
     await bus.start()
     publisher = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -107,12 +107,13 @@ async def forward_publisher_to_subscriber(node: SFUNode) -> dict:
         # The publisher.
         publisher.addTrack(AudioStreamTrack())
         publisher.addTrack(SizedVideoTrack())
-        force_codecs(publisher)
+        force_codecs(publisher, video=video_codec)
         await publisher.setLocalDescription(await publisher.createOffer())
         reply = await bus.request(node.inbox, "sfu.create-publisher", {
             "participantId": "alice", "roomId": "room-1", "offer": publisher.localDescription.sdp,
         })
         result["publisher_transport"] = reply["transportId"]
+        result["published_codecs"] = {track["kind"]: track["codec"] for track in reply["tracks"]}
         await publisher.setRemoteDescription(RTCSessionDescription(sdp=reply["answer"], type="answer"))
 
         # The subscriber: the node offers, the client answers.
@@ -170,10 +171,12 @@ async def forward_publisher_to_subscriber(node: SFUNode) -> dict:
     return result
 
 
-def test_publisher_media_reaches_subscriber(sfu_node):
-    result = asyncio.run(forward_publisher_to_subscriber(sfu_node))
+@pytest.mark.parametrize("video_codec", ["VP8", "H264"])
+def test_publisher_media_reaches_subscriber(sfu_node, video_codec):
+    result = asyncio.run(forward_publisher_to_subscriber(sfu_node, video_codec))
     received = result["received"]
     print(f"result: {result}")
+    assert result["published_codecs"] == {"audio": "opus", "video": video_codec}, result["published_codecs"]
     assert result["unknown_publisher"] == "unknown_publisher"
     assert result["bad_sdp"] == "bad_sdp"
     assert result["bad_request"] == "bad_request"

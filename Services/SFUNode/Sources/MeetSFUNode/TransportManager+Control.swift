@@ -7,7 +7,7 @@ import NIOCore
 /// the event loop. Errors are ``SFUControlError``s, sent back with a stable code.
 extension TransportManager {
     /// Answers a publisher's offer with a new transport and lists its tracks.
-    func createPublisher(_ request: CreatePublisherRequest) async throws -> CreatePublisherReply {
+    public func createPublisher(_ request: CreatePublisherRequest) async throws -> CreatePublisherReply {
         try await refuseWhileDraining()
         var logger = logger
         logger[metadataKey: "participant"] = "\(request.participantId)"
@@ -38,7 +38,7 @@ extension TransportManager {
     }
 
     /// Offers the tracks of `publisherParticipantId`'s newest publisher transport.
-    func createSubscriber(_ request: CreateSubscriberRequest) async throws -> CreateSubscriberReply {
+    public func createSubscriber(_ request: CreateSubscriberRequest) async throws -> CreateSubscriberReply {
         try await refuseWhileDraining()
         let found = try await loop.submit { () -> (PublisherTransport, [RemoteTrack], [SFUTrack])? in
             guard let id = self.newestPublisher[request.publisherParticipantId], let publisher = self.publishers[id] else {
@@ -71,7 +71,7 @@ extension TransportManager {
     }
 
     /// Applies a subscriber's answer; forwarding starts once it is connected.
-    func acceptSubscriberAnswer(_ request: SubscriberAnswerRequest) async throws {
+    public func acceptSubscriberAnswer(_ request: SubscriberAnswerRequest) async throws {
         let found = try await loop.submit { self.subscribers[request.transportId] }.get()
         guard let subscriber = found, let connection = subscriber.connection else {
             throw SFUControlError.unknownTransport(request.transportId)

@@ -30,15 +30,17 @@ struct SocketBenchOptions {
     }
 }
 
-/// The SFUs this build can drive: `reference` (MeetRTC alone, in process,
-/// thread CPU and allocations) and `meet-sfu` (the node binary, over its bus
+/// The SFUs this build can drive: `node` (meet-sfu's TransportManager in
+/// process, thread CPU and allocations), `reference` (MeetRTC alone, in
+/// process, the same probes) and `meet-sfu` (the node binary, over its bus
 /// control plane, process CPU). A peer SFU (Janus VideoRoom over its HTTP
 /// API) plugs in here the same way as another `SFUUnderTest` + `ProcessProbe`.
 func makeTarget(_ options: SocketBenchOptions) async throws -> any SFUUnderTest {
     switch options.target {
+    case "node": return try await NodeInProcess()
     case "reference": return try await ReferenceForwarder()
     case "meet-sfu": return try await MeetSFUProcess(binary: options.sfuBinary, redisURL: options.redisURL)
-    default: throw BenchError("unknown --target \(options.target) (have: reference, meet-sfu)")
+    default: throw BenchError("unknown --target \(options.target) (have: node, reference, meet-sfu)")
     }
 }
 

@@ -164,12 +164,14 @@ import Testing
         await #expect(throws: RedisClientError.shutdown) { try await client.ping() }
     }
 
-    @Test func unreachableServerTimesOutRequests() async throws {
+    @Test func unreachableServerFailsRequestsAsUnavailable() async throws {
         var configuration = try TestRedis.configuration()
         configuration.port = 1  // nothing listens there
-        configuration.requestTimeout = .milliseconds(200)
+        // Long on purpose: the request must fail because the connect failed, not by timing out.
+        configuration.requestTimeout = .seconds(60)
         try await TestRedis.withClient(configuration) { redis throws in
-            await #expect(throws: RedisClientError.timeout(command: "PING")) { try await redis.ping() }
+            await #expect(throws: RedisClientError.unavailable) { try await redis.ping() }
+            await #expect(throws: RedisClientError.unavailable) { try await redis.ping() }
         }
     }
 }

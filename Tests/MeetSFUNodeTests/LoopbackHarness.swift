@@ -32,14 +32,14 @@ final class LoopbackHarness: @unchecked Sendable {
     var publisherTracks: [LocalTrack] = []
     var offeredTracks: [RemoteTrack] = []
 
-    private init(relay: Bool) async throws {
+    private init(relay: Bool, migrationTimeout: Duration) async throws {
         serverSocket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
         publisherSocket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
         subscriberSocket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
         let events = self.events
         manager = TransportManager(
             socket: serverSocket, configuration: Self.rtc, logger: Logger(label: "test"), nodeId: "node-test",
-            events: { event in events.withLockedValue { $0.append(event) } })
+            migrationTimeout: migrationTimeout, events: { event in events.withLockedValue { $0.append(event) } })
         publisher = PeerConnection(role: .client, socket: publisherSocket, configuration: Self.rtc, delegate: publisherMedia)
         subscriber = PeerConnection(role: .client, socket: subscriberSocket, configuration: Self.rtc, delegate: subscriberMedia)
         self.relay = relay ? try await LossyRelay.start(server: serverSocket.localAddress) : nil
@@ -47,9 +47,10 @@ final class LoopbackHarness: @unchecked Sendable {
 
     /// Publishes `kinds` as "alice" (with `sources`) and subscribes "bob" to her.
     static func connected(
-        kinds: [MeetRTC.MediaKind], sources: [String: SFUTrackSource]? = nil, relay: Bool = false
+        kinds: [MeetRTC.MediaKind], sources: [String: SFUTrackSource]? = nil, relay: Bool = false,
+        migrationTimeout: Duration = .seconds(10)
     ) async throws -> LoopbackHarness {
-        let harness = try await LoopbackHarness(relay: relay)
+        let harness = try await LoopbackHarness(relay: relay, migrationTimeout: migrationTimeout)
         try await harness.connect(kinds: kinds, sources: sources)
         return harness
     }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("SFUNodeConfiguration: MEET_* variables")
 struct SFUNodeConfigurationTests {
-    @Test("defaults: UDP 10000, public IP 127.0.0.1, HTTP 8090, 1 s heartbeat, 5 s TTL")
+    @Test("defaults: UDP 10000, public IP 127.0.0.1, HTTP 8090, 500 ms heartbeat, 3 s TTL, 30 s drain, 10 s migration")
     func defaults() throws {
         let configuration = try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_NODE_ID": "node-a"]))
         #expect(configuration.udpPort == 10000)
@@ -13,8 +13,10 @@ struct SFUNodeConfigurationTests {
         #expect(configuration.http.port == 8090)
         #expect(configuration.nodeId == "node-a")
         #expect(configuration.region == "local")
-        #expect(configuration.heartbeatInterval == .seconds(1))
-        #expect(configuration.recordTTL == .seconds(5))
+        #expect(configuration.heartbeatInterval == .milliseconds(500))
+        #expect(configuration.recordTTL == .seconds(3))
+        #expect(configuration.drainTimeout == .seconds(30))
+        #expect(configuration.migrationTimeout == .seconds(10))
         #expect(configuration.redisURL == "redis://127.0.0.1:6379")
     }
 
@@ -24,7 +26,8 @@ struct SFUNodeConfigurationTests {
             environment: EnvironmentReader([
                 "MEET_NODE_ID": "sfu-7", "MEET_SFU_UDP_PORT": "40000", "MEET_SFU_PUBLIC_IP": "203.0.113.7",
                 "MEET_HTTP_PORT": "9100", "MEET_REDIS_URL": "redis://redis:6379/2", "MEET_SFU_REGION": "eu-west",
-                "MEET_SFU_HEARTBEAT_MS": "500", "MEET_SFU_RECORD_TTL_MS": "2000",
+                "MEET_SFU_HEARTBEAT_MS": "250", "MEET_SFU_RECORD_TTL_MS": "2000",
+                "MEET_SFU_DRAIN_TIMEOUT": "120", "MEET_SFU_MIGRATION_TIMEOUT_MS": "2500",
             ]))
         #expect(configuration.nodeId == "sfu-7")
         #expect(configuration.udpPort == 40000)
@@ -32,8 +35,22 @@ struct SFUNodeConfigurationTests {
         #expect(configuration.http.port == 9100)
         #expect(configuration.redisURL == "redis://redis:6379/2")
         #expect(configuration.region == "eu-west")
-        #expect(configuration.heartbeatInterval == .milliseconds(500))
+        #expect(configuration.heartbeatInterval == .milliseconds(250))
         #expect(configuration.recordTTL == .milliseconds(2000))
+        #expect(configuration.drainTimeout == .seconds(120))
+        #expect(configuration.migrationTimeout == .milliseconds(2500))
+    }
+
+    @Test("the drain and migration timeouts accept their bounds (0 s drains not at all)")
+    func timeoutBounds() throws {
+        let low = try SFUNodeConfiguration(environment: EnvironmentReader([
+            "MEET_NODE_ID": "n", "MEET_SFU_DRAIN_TIMEOUT": "0", "MEET_SFU_MIGRATION_TIMEOUT_MS": "100",
+        ]))
+        #expect(low.drainTimeout == .zero && low.migrationTimeout == .milliseconds(100))
+        let high = try SFUNodeConfiguration(environment: EnvironmentReader([
+            "MEET_NODE_ID": "n", "MEET_SFU_DRAIN_TIMEOUT": "3600", "MEET_SFU_MIGRATION_TIMEOUT_MS": "600000",
+        ]))
+        #expect(high.drainTimeout == .seconds(3600) && high.migrationTimeout == .seconds(600))
     }
 
     @Test("the default node id is the host name, cleaned")
@@ -48,7 +65,9 @@ struct SFUNodeConfigurationTests {
         arguments: [
             ("MEET_SFU_UDP_PORT", "70000"), ("MEET_SFU_UDP_PORT", "abc"), ("MEET_SFU_PUBLIC_IP", "example.com"),
             ("MEET_NODE_ID", "a b"), ("MEET_NODE_ID", "sfu:1"), ("MEET_REDIS_URL", "http://x"),
-            ("MEET_SFU_RECORD_TTL_MS", "500"),
+            ("MEET_SFU_RECORD_TTL_MS", "500"), ("MEET_SFU_DRAIN_TIMEOUT", "-1"), ("MEET_SFU_DRAIN_TIMEOUT", "3601"),
+            ("MEET_SFU_DRAIN_TIMEOUT", "30s"), ("MEET_SFU_MIGRATION_TIMEOUT_MS", "99"),
+            ("MEET_SFU_MIGRATION_TIMEOUT_MS", "600001"), ("MEET_SFU_MIGRATION_TIMEOUT_MS", "ten"),
         ])
     func refusesMalformed(variable: String, value: String) {
         var values = ["MEET_NODE_ID": "n"]

@@ -21,6 +21,10 @@ final class FakeNode: Sendable {
         var mutes: Set<String> = []
         var requests: [(type: String, body: String)] = []
         var draining = false
+        /// While set, requests are never answered (a hung or dead node).
+        var hanging = false
+        /// Publisher transports told `sfu.retire-transport`.
+        var retired: Set<String> = []
         var next = 0
     }
 
@@ -45,6 +49,17 @@ final class FakeNode: Sendable {
     func requests(_ type: String) -> [String] { self.state.withLockedValue { $0.requests.filter { $0.type == type }.map(\.body) } }
     var transportIds: [String] { self.state.withLockedValue { $0.transports.keys.sorted() } }
     func setDraining(_ draining: Bool) { self.state.withLockedValue { $0.draining = draining } }
+    var isDraining: Bool { self.state.withLockedValue { $0.draining } }
+    func setHanging(_ hanging: Bool) { self.state.withLockedValue { $0.hanging = hanging } }
+    var retired: Set<String> { self.state.withLockedValue { $0.retired } }
+
+    /// Starts draining as a real node does on SIGTERM: refuses new
+    /// transports and publishes `sfu.node-draining`.
+    func announceDraining(deadlineMs: Int64 = 0) async throws {
+        self.setDraining(true)
+        try await self.bus.publish(
+            SFUNodeDrainingEvent.type, SFUNodeDrainingEvent(nodeId: self.id, deadlineMs: deadlineMs), to: SFUEventChannel.events)
+    }
 
     /// Waits (up to 5 s) until the node has received a request of `type`.
     func waitFor(_ type: String, count: Int = 1) async throws {
@@ -62,7 +77,13 @@ final class FakeNode: Sendable {
 
     private func answer(_ message: BusMessage) async throws -> BusResponse {
         let raw = String(decoding: message.raw, as: UTF8.self)
-        self.state.withLockedValue { $0.requests.append((message.type, raw)) }
+        let hanging = self.state.withLockedValue { state in
+            state.requests.append((message.type, raw))
+            return state.hanging
+        }
+        if hanging {
+            try await Task.sleep(for: .seconds(3600))
+        }
         switch message.type {
         case SFUControlType.createPublisher:
             let request = try message.decode(CreatePublisherRequest.self)
@@ -133,6 +154,16 @@ final class FakeNode: Sendable {
         case SFUControlType.closeTransport:
             let request = try message.decode(CloseTransportRequest.self)
             return BusResponse(SFUCloseReply(closed: try await self.close([request.transportId], reason: "closed")))
+        case SFUControlType.retireTransport:
+            // A real node keeps forwarding until the old subscribers leave; the fake only remembers.
+            let request = try message.decode(RetireTransportRequest.self)
+            let known = self.state.withLockedValue { state in
+                guard state.transports[request.transportId] != nil else { return false }
+                state.retired.insert(request.transportId)
+                return true
+            }
+            guard known else { throw BusErrorBody(code: "unknown_transport", message: "no such transport") }
+            return BusResponse(SFUCloseReply(closed: 0))
         case SFUControlType.closeParticipant:
             let request = try message.decode(CloseParticipantRequest.self)
             let ids = self.state.withLockedValue { $0.transports.filter { $0.value.participantId == request.participantId }.map(\.key) }

@@ -19,7 +19,7 @@ final class InMemoryReplicas: Sendable {
     let replicas: [SignalingServices]
     private let tasks: NIOLockedValueBox<[Task<Void, Never>]> = NIOLockedValueBox([])
 
-    init(count: Int, placementHints: Bool = false) async throws {
+    init(count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(2)) async throws {
         let clock = self.clock
         self.presence = InMemoryPresenceStore(nowMs: { clock.withLockedValue { $0 } })
         let keys = SignalingKeys(prefix: "unit-\(UUID().uuidString.prefix(6))")
@@ -42,7 +42,7 @@ final class InMemoryReplicas: Sendable {
             let metrics = WSMetrics()
             let sfu = SFUGateway(
                 bus: endpoint, registry: self.registry,
-                placement: SFUPlacement(staleAfterMs: 3000, hintsEnabled: placementHints), timeout: .seconds(2),
+                placement: SFUPlacement(staleAfterMs: 3000, hintsEnabled: placementHints), timeout: sfuTimeout,
                 metrics: metrics, logger: logger, nowMs: { clock.withLockedValue { $0 } })
             let services = SignalingServices(
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
@@ -75,6 +75,16 @@ final class InMemoryReplicas: Sendable {
         let node = FakeNode(id: id, bus: endpoint)
         self.registry.set(node.record(port: port, transports: transports, nowMs: self.clock.withLockedValue { $0 }))
         return node
+    }
+
+    /// Rewrites a node's registry record as of now (its heartbeat), in `state`.
+    func heartbeat(_ node: FakeNode, state: SFUNodeState = .serving, port: Int = 10000, transports: Int = 0) {
+        self.registry.set(node.record(port: port, state: state, transports: transports, nowMs: self.clock.withLockedValue { $0 }))
+    }
+
+    /// Runs one round of replica `index`'s node watcher.
+    func watch(on index: Int) async {
+        await NodeWatcher(services: self.replicas[index]).round()
     }
 
     func advance(by duration: Duration) {

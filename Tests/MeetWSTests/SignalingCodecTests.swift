@@ -43,7 +43,8 @@ import Testing
             .join, .leave, .endMeeting, .media(MediaUpdate(camera: false, screen: true)), .hand(HandUpdate(raised: false)),
             .chat(ChatSend(body: "héllo \"quoted\" </script>")), .kick(TargetCommand(participantId: UUID(), reason: "spam")),
             .mute(MuteCommand(participantId: UUID())), .ping(PingData(nonce: "x")),
-            .publish(PublishRequest(offer: "v=0\r\n", sources: ["1": .camera])), .unpublish,
+            .publish(PublishRequest(offer: "v=0\r\n", sources: ["1": .camera])),
+            .publish(PublishRequest(offer: "v=0\r\n", replaces: "old")), .unpublish,
             .subscribe(SubscribeRequest(participantId: UUID(), transportId: "t", iceRestart: false)),
             .subscribeAnswer(SubscribeAnswer(transportId: "t", answer: "v=0")), .unsubscribe(UnsubscribeRequest(transportId: "t")),
         ]
@@ -77,7 +78,9 @@ import Testing
                                             address: NodeAddress(ip: "10.0.0.1", port: 10000), offer: "v=0", tracks: [track])),
             .tracks(TracksEvent(participantId: me.id, nodeId: "n1", tracks: [track])),
             .tracks(TracksEvent(participantId: me.id, nodeId: nil, tracks: [])),
-            .subscriptionClosed(SubscriptionClosed(transportId: "s", publisherParticipantId: me.id, reason: "publisher_closed")), .ack(AckData(messageId: "7", createdAt: when)),
+            .subscriptionClosed(SubscriptionClosed(transportId: "s", publisherParticipantId: me.id, reason: "publisher_closed")),
+            .migrate(MigrateInstruction(reason: .nodeDraining, nodeId: "n1", transportId: "t", targetNodeId: "n2")),
+            .ack(AckData(messageId: "7", createdAt: when)),
             .error(SignalingError(.forbidden, "hosts only")),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))

@@ -45,7 +45,8 @@ final class RedisFakeNode: Sendable {
             Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(500))
-                    let record = node.record(port: port, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
+                    let record = node.record(
+                        port: port, state: node.isDraining ? .draining : .serving, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
                     _ = try? await client.set(
                         SFURegistryKeys.node(node.id), to: Array(JSONEncoder().encode(record)), expiration: .seconds(5))
                 }

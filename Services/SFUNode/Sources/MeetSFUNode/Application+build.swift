@@ -12,10 +12,11 @@ import ServiceLifecycle
 /// with its transports, the registry heartbeat, and an HTTP server for
 /// `/healthz`, `/readyz`, `/metrics`.
 ///
-/// Services start in dependency order and stop in reverse: on SIGTERM the
-/// HTTP server stops, the registry marks the node `draining` and removes its
-/// record, the transports close, then the bus and Redis.
-public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+/// Services start in dependency order and stop in reverse. SIGTERM first
+/// drains (see ``DrainCoordinator``); when the drain ends the graceful
+/// shutdown stops the HTTP server, the registry removes the record, the
+/// remaining transports close (their events published), then the bus and Redis.
+public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger? = nil) async throws -> SFUNodeApplication {
     var logger = logger ?? LoggingBootstrap.logger(service: "sfu", configuration: configuration.logging)
     logger[metadataKey: "node"] = "\(configuration.nodeId)"
     let redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
@@ -28,7 +29,8 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
     let rtc = try RTCConfiguration.generate(publicIP: configuration.publicIP)
     let events = TransportEventPublisher(bus: endpoint, logger: logger)
     let transports = TransportManager(
-        socket: socket, configuration: rtc, logger: logger, nodeId: configuration.nodeId, events: events.sink)
+        socket: socket, configuration: rtc, logger: logger, nodeId: configuration.nodeId,
+        migrationTimeout: configuration.migrationTimeout, events: events.sink)
     let control = ControlHandler(transports: transports, logger: logger)
     endpoint.setRequestHandler { message in try await control.handle(message) }
     // Stops before the bus (services stop in reverse order), so the
@@ -42,6 +44,16 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
         try? await socket.close()
     }
     let registry = NodeRegistry(configuration: configuration, redis: redis, transports: transports, logger: logger)
+    let drain = DrainCoordinator(
+        timeout: configuration.drainTimeout, nodeId: configuration.nodeId, transports: transports, logger: logger,
+        refreshRecord: { registry.refresh() },
+        announce: { [logger] event in
+            do {
+                try await endpoint.publish(SFUNodeDrainingEvent.type, event, to: SFUEventChannel.events)
+            } catch {
+                logger.warning("could not publish node-draining", metadata: ["error": "\(error)"])
+            }
+        })
 
     let router = Router()
     router.add(middleware: HTTPMetricsMiddleware())
@@ -56,10 +68,11 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
             "http": "\(configuration.http.host):\(configuration.http.port)", "udp": "\(socket.localAddress)",
             "publicIP": "\(configuration.publicIP)", "region": "\(configuration.region)",
         ])
-    return Application(
+    let application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "meet-sfu"),
         services: [redis, subscriber, endpoint, media, registry],
         logger: logger
     )
+    return SFUNodeApplication(application: application, drain: drain, logger: logger)
 }

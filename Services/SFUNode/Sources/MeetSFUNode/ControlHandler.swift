@@ -35,6 +35,9 @@ struct ControlHandler: Sendable {
             case SFUControlType.closeTransport:
                 let request = try decode(message, as: CloseTransportRequest.self)
                 return BusResponse(SFUCloseReply(closed: try await transports.close(transportId: request.transportId)))
+            case SFUControlType.retireTransport:
+                let request = try decode(message, as: RetireTransportRequest.self)
+                return BusResponse(SFUCloseReply(closed: try await transports.retire(transportId: request.transportId)))
             case SFUControlType.closeParticipant:
                 let request = try decode(message, as: CloseParticipantRequest.self)
                 return BusResponse(SFUCloseReply(closed: try await transports.close(participantId: request.participantId)))

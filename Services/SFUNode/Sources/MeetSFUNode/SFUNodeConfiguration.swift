@@ -21,17 +21,28 @@ public struct SFUNodeConfiguration: Sendable {
     public var publicIP: String
     /// Free-form region label for placement (`MEET_SFU_REGION`, default "local").
     public var region: String
-    /// How often the registry record is rewritten (`MEET_SFU_HEARTBEAT_MS`, default 1000).
+    /// How often the registry record is rewritten (`MEET_SFU_HEARTBEAT_MS`,
+    /// default 500): ServerWS takes a record older than about three
+    /// heartbeats for a lost node, so a crash is noticed within seconds.
     public var heartbeatInterval: Duration
-    /// The record's TTL in Redis (`MEET_SFU_RECORD_TTL_MS`, default 5000).
+    /// The record's TTL in Redis (`MEET_SFU_RECORD_TTL_MS`, default 3000).
     public var recordTTL: Duration
+    /// How long a SIGTERM'd node keeps forwarding while its clients migrate
+    /// before it closes what is left and exits (`MEET_SFU_DRAIN_TIMEOUT`,
+    /// whole seconds, default 30; 0 closes at once).
+    public var drainTimeout: Duration
+    /// How long a retired publisher transport (`sfu.retire-transport`) keeps
+    /// forwarding to subscribers that have not moved yet
+    /// (`MEET_SFU_MIGRATION_TIMEOUT_MS`, default 10000).
+    public var migrationTimeout: Duration
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
         http: HTTPConfiguration = HTTPConfiguration(port: 8090), redisURL: String = "redis://127.0.0.1:6379",
         nodeId: String = SFUNodeConfiguration.defaultNodeId(), udpPort: Int = 10000, udpHost: String = "0.0.0.0",
         publicIP: String = "127.0.0.1", region: String = "local",
-        heartbeatInterval: Duration = .seconds(1), recordTTL: Duration = .seconds(5)
+        heartbeatInterval: Duration = .milliseconds(500), recordTTL: Duration = .seconds(3),
+        drainTimeout: Duration = .seconds(30), migrationTimeout: Duration = .seconds(10)
     ) {
         self.mode = mode
         self.logging = logging
@@ -44,6 +55,8 @@ public struct SFUNodeConfiguration: Sendable {
         self.region = region
         self.heartbeatInterval = heartbeatInterval
         self.recordTTL = recordTTL
+        self.drainTimeout = drainTimeout
+        self.migrationTimeout = migrationTimeout
     }
 
     /// Reads every variable; throws on the first one that is malformed.
@@ -58,8 +71,8 @@ public struct SFUNodeConfiguration: Sendable {
         guard Self.isIPAddress(publicIP) else {
             throw ConfigurationError(variable: "MEET_SFU_PUBLIC_IP", message: "must be an IPv4 or IPv6 address, got '\(publicIP)'")
         }
-        let heartbeat = try environment.int("MEET_SFU_HEARTBEAT_MS", default: 1000, in: 50...60_000)
-        let ttl = try environment.int("MEET_SFU_RECORD_TTL_MS", default: 5000, in: 100...600_000)
+        let heartbeat = try environment.int("MEET_SFU_HEARTBEAT_MS", default: 500, in: 50...60_000)
+        let ttl = try environment.int("MEET_SFU_RECORD_TTL_MS", default: 3000, in: 100...600_000)
         guard ttl > heartbeat else {
             throw ConfigurationError(variable: "MEET_SFU_RECORD_TTL_MS", message: "must be longer than MEET_SFU_HEARTBEAT_MS")
         }
@@ -74,7 +87,9 @@ public struct SFUNodeConfiguration: Sendable {
             publicIP: publicIP,
             region: environment.string("MEET_SFU_REGION", default: "local"),
             heartbeatInterval: .milliseconds(heartbeat),
-            recordTTL: .milliseconds(ttl)
+            recordTTL: .milliseconds(ttl),
+            drainTimeout: .seconds(try environment.int("MEET_SFU_DRAIN_TIMEOUT", default: 30, in: 0...3600)),
+            migrationTimeout: .milliseconds(try environment.int("MEET_SFU_MIGRATION_TIMEOUT_MS", default: 10_000, in: 100...600_000))
         )
     }
 

@@ -12,6 +12,8 @@ struct SFUNodeMetrics: Sendable {
     let bitsInPerSecond = Gauge(label: "meet_sfu_bits_in_per_second")
     let bitsOutPerSecond = Gauge(label: "meet_sfu_bits_out_per_second")
     let draining = Gauge(label: "meet_sfu_draining")
+    /// How long the last drain lasted, SIGTERM to the start of shutdown.
+    static let drainDuration = Metrics.Timer(label: "meet_sfu_drain_seconds", preferredDisplayUnit: .seconds)
 
     func record(_ load: SFUNodeLoad, state: SFUNodeState) {
         publishers.record(load.publishers)

@@ -31,6 +31,7 @@ extension TransportManager {
             publisher.sources = Self.sources(of: publisher.remoteTracks, requested: request.sources)
             self.publishers[publisher.id] = publisher
             self.newestPublisher[publisher.participantId] = publisher.id
+            self.transportsChanged()
             return Self.tracks(of: publisher)
         }.get()
         logger.info("publisher transport created", metadata: ["transport": "\(publisher.id)", "tracks": "\(tracks.count)"])
@@ -64,6 +65,7 @@ extension TransportManager {
             subscriber.pendingSections = sections
             subscriber.register()
             self.subscribers[subscriber.id] = subscriber
+            self.transportsChanged()
         }.get()
         let tracks = Self.subscriberTracks(publishedTracks, sections: sections)
         logger.info("subscriber transport created", metadata: ["transport": "\(subscriber.id)", "publisher": "\(publisher.id)"])

@@ -6,7 +6,8 @@ import NIOCore
 /// Owns every peer connection of the node on its one UDP socket: creates
 /// publisher and subscriber transports for control requests, applies hard
 /// mutes, closes transports (announcing each end as an
-/// ``SFUTransportClosedEvent``), and runs the RTCP timer.
+/// ``SFUTransportClosedEvent``), retires migrated publishers, and runs the
+/// RTCP timer.
 ///
 /// All state lives on the socket's event loop (where every `PeerConnection`
 /// callback runs); the async methods hop there once per control request,
@@ -14,6 +15,8 @@ import NIOCore
 public final class TransportManager: @unchecked Sendable {
     /// Where transport-closed events go (the bus in production, a closure in tests).
     public typealias EventSink = @Sendable (SFUTransportClosedEvent) -> Void
+    /// Told the node's transport count (publishers + subscribers) after each change.
+    public typealias CountObserver = @Sendable (Int) -> Void
 
     public let socket: RTCSocket
     let configuration: RTCConfiguration
@@ -22,6 +25,8 @@ public final class TransportManager: @unchecked Sendable {
     /// The media policy of both directions: no transport-wide CC, since this
     /// node sends no TWCC feedback.
     let policy = MediaPolicy.withoutTransportCC
+    /// How long a retired publisher waits for its subscribers to move (`MEET_SFU_MIGRATION_TIMEOUT_MS`).
+    let migrationTimeout: Duration
     private let events: EventSink
     // MARK: Event-loop state
     var publishers: [String: PublisherTransport] = [:]
@@ -30,6 +35,10 @@ public final class TransportManager: @unchecked Sendable {
     var newestPublisher: [String: String] = [:]
     /// Hard mutes in force: participant id → muted sources (also for transports created later).
     var mutes: [String: Set<SFUTrackSource>] = [:]
+    /// Retired publisher transports (`sfu.retire-transport`) → when they close regardless.
+    var retired: [String: ContinuousClock.Instant] = [:]
+    private var countObserver: CountObserver?
+    private let closeMetrics = TransportCloseMetrics()
     let counters = NodeTrafficCounters()
     let plane: ForwardingPlane
     private var draining = false
@@ -43,9 +52,10 @@ public final class TransportManager: @unchecked Sendable {
 
     public init(
         socket: RTCSocket, configuration: RTCConfiguration, logger: Logger, nodeId: String = "local",
-        events: @escaping EventSink = { _ in }
+        migrationTimeout: Duration = .seconds(10), events: @escaping EventSink = { _ in }
     ) {
         self.socket = socket
+        self.migrationTimeout = migrationTimeout
         self.configuration = configuration
         self.logger = logger
         self.nodeId = nodeId
@@ -71,6 +81,25 @@ public final class TransportManager: @unchecked Sendable {
 
     func refuseWhileDraining() async throws {
         if try await loop.submit({ self.draining }).get() { throw SFUControlError.draining }
+    }
+
+    /// How many transports (publishers + subscribers) the node holds.
+    public var transportCount: Int {
+        get async { (try? await loop.submit { self.publishers.count + self.subscribers.count }.get()) ?? 0 }
+    }
+
+    /// Calls `observer` (on the event loop) with the transport count after
+    /// every change from now on; returns the count now.
+    public func observeTransportCount(_ observer: @escaping CountObserver) async -> Int {
+        (try? await loop.submit {
+            self.countObserver = observer
+            return self.publishers.count + self.subscribers.count
+        }.get()) ?? 0
+    }
+
+    /// Tells the observer the count (event loop; after a transport was added or removed).
+    func transportsChanged() {
+        countObserver?(publishers.count + subscribers.count)
     }
 
     /// Counts and totals for the load report.
@@ -100,6 +129,7 @@ public final class TransportManager: @unchecked Sendable {
         let now = ContinuousClock.now
         let reports = ticks % Self.ticksPerReport == 0
         for publisher in publishers.values { publisher.tick(now: now, reports: reports) }
+        if !retired.isEmpty { closeExpiredRetirements(now: now) }
     }
 
     func closePublisher(_ publisher: PublisherTransport, reason: String) {
@@ -111,10 +141,13 @@ public final class TransportManager: @unchecked Sendable {
         if newestPublisher[publisher.participantId] == publisher.id {
             newestPublisher.removeValue(forKey: publisher.participantId)
         }
+        retired.removeValue(forKey: publisher.id)
         publisher.close(reason: reason)
+        closeMetrics.closed(role: .publisher, reason: reason)
         events(SFUTransportClosedEvent(
             nodeId: nodeId, transportId: publisher.id, role: .publisher, participantId: publisher.participantId,
             roomId: publisher.roomId, reason: reason))
+        transportsChanged()
     }
 
     func closeSubscriber(_ subscriber: SubscriberTransport, reason: String) {
@@ -122,9 +155,12 @@ public final class TransportManager: @unchecked Sendable {
         subscriber.publisher?.subscribers.removeValue(forKey: subscriber.id)
         subscriber.detach()
         subscriber.close(reason: reason)
+        closeMetrics.closed(role: .subscriber, reason: reason)
         events(SFUTransportClosedEvent(
             nodeId: nodeId, transportId: subscriber.id, role: .subscriber, participantId: subscriber.participantId,
             publisherParticipantId: subscriber.publisher?.participantId, reason: reason))
+        if let publisher = subscriber.publisher { closeIfRetiredAndUnused(publisher) }
+        transportsChanged()
     }
 
     func publisherEnded(_ id: String, state: PeerConnectionState) {

@@ -75,7 +75,7 @@ public final class BusEndpoint: MessageBus, Service {
     /// Subscribes to the inbox, retrying while Redis is unreachable; nil on shutdown.
     private func subscribeInbox() async -> RedisSubscription? {
         var attempt = 0
-        let backoff = ExponentialBackoff(initial: .milliseconds(100), maximum: .seconds(5))
+        let backoff = ExponentialBackoff(initial: .milliseconds(100), maximum: .seconds(1))
         while !Task.isCancelled && !Task.isShuttingDownGracefully && !isShutdown.withLockedValue({ $0 }) {
             do {
                 return try await transport.subscribe(to: inbox)

@@ -2,6 +2,10 @@
 /// "full jitter" on a fraction of each delay so that many replicas that lost
 /// Redis together do not reconnect in lock-step.
 ///
+/// The default cap is one second: after a Redis restart every service is
+/// back within about a second of Redis answering again (a higher cap saves
+/// little, since a refused loopback or LAN connect costs almost nothing).
+///
 /// Pure: the random source is passed in, so tests pin it.
 public struct ExponentialBackoff: Sendable, Hashable {
     public var initial: Duration
@@ -12,7 +16,7 @@ public struct ExponentialBackoff: Sendable, Hashable {
 
     public init(
         initial: Duration = .milliseconds(50),
-        maximum: Duration = .seconds(5),
+        maximum: Duration = .seconds(1),
         multiplier: Double = 2,
         jitter: Double = 0.2
     ) {

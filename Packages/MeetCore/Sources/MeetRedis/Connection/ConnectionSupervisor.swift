@@ -9,15 +9,26 @@ import ServiceLifecycle
 /// ``ReconnectStateMachine``; this type only executes them.
 ///
 /// Callers ask ``connection()`` for a future that completes with the live
-/// connection, immediately when there is one, or when the next connect
-/// succeeds; requests therefore wait out short Redis outages (bounded by
-/// their own timeout) instead of failing at once.
+/// connection: immediately when there is one; when the connect in progress
+/// succeeds (start-up, or the first retry after a connection was lost), so a
+/// blip is waited out; but at once with ``RedisClientError/unavailable``
+/// once a connect attempt has failed and until one succeeds, so that while
+/// Redis is down requests fail fast with a clear error instead of each
+/// waiting out its timeout.
+///
+/// Every established connection is announced to ``connectionEvents()``
+/// listeners: a Redis without persistence that restarted has lost every
+/// key, and their owners (presence, registries) re-write them.
 final class ConnectionSupervisor: Sendable {
     private struct State {
         var connection: RedisConnection?
         var waiters: EventLoopPromise<RedisConnection>?
         var wakeUp: EventLoopPromise<Void>?
         var isShutdown = false
+        /// A connect attempt failed and none has succeeded since.
+        var isUnavailable = false
+        var listeners: [UInt64: AsyncStream<Void>.Continuation] = [:]
+        var nextListener: UInt64 = 0
     }
 
     let eventLoop: any EventLoop
@@ -26,6 +37,7 @@ final class ConnectionSupervisor: Sendable {
     private let onPush: (@Sendable (RESPValue) -> Void)?
     private let state = NIOLockedValueBox(State())
     private let reconnects: Counter
+    private let connectedGauge: Gauge
 
     init(
         configuration: RedisConfiguration,
@@ -39,6 +51,29 @@ final class ConnectionSupervisor: Sendable {
         self.logger = logger
         self.onPush = onPush
         self.reconnects = Counter(label: "meet_redis_connects_total", dimensions: [("role", role)])
+        self.connectedGauge = Gauge(label: "meet_redis_connected", dimensions: [("role", role)])
+        self.connectedGauge.record(0)
+    }
+
+    /// Yields once each time a connection is established (the first and
+    /// every reconnect), after it is usable; ends at shutdown. Events are
+    /// coalesced: a slow listener sees at most one pending.
+    func connectionEvents() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let id: UInt64? = state.withLockedValue { state in
+            guard !state.isShutdown else { return nil }
+            state.nextListener += 1
+            state.listeners[state.nextListener] = continuation
+            return state.nextListener
+        }
+        guard let id else {
+            continuation.finish()
+            return stream
+        }
+        continuation.onTermination = { [state] _ in
+            _ = state.withLockedValue { $0.listeners.removeValue(forKey: id) }
+        }
+        return stream
     }
 
     /// The live connection, now or once connected; fails with
@@ -47,6 +82,7 @@ final class ConnectionSupervisor: Sendable {
         state.withLockedValue { state in
             if let connection = state.connection { return eventLoop.makeSucceededFuture(connection) }
             if state.isShutdown { return eventLoop.makeFailedFuture(RedisClientError.shutdown) }
+            if state.isUnavailable { return eventLoop.makeFailedFuture(RedisClientError.unavailable) }
             if let waiters = state.waiters { return waiters.futureResult }
             let promise = eventLoop.makePromise(of: RedisConnection.self)
             state.waiters = promise
@@ -74,6 +110,7 @@ final class ConnectionSupervisor: Sendable {
         var machine = ReconnectStateMachine<ContinuousClock.Instant>(backoff: configuration.backoff)
         var random = SystemRandomNumberGenerator()
         var action = machine.start()
+        var outageStart: ContinuousClock.Instant?
         while true {
             if state.withLockedValue({ $0.isShutdown }) { machine.shutdown() }
             switch action {
@@ -88,7 +125,14 @@ final class ConnectionSupervisor: Sendable {
                         continue
                     }
                     reconnects.increment()
-                    logger.debug("redis connected", metadata: ["host": "\(configuration.host)", "port": "\(configuration.port)"])
+                    if let lost = outageStart {
+                        logger.notice("redis connection restored", metadata: [
+                            "after": "\(lost.duration(to: .now))", "attempts": "\(machine.attempt)",
+                        ])
+                    } else {
+                        logger.debug("redis connected", metadata: ["host": "\(configuration.host)", "port": "\(configuration.port)"])
+                    }
+                    outageStart = nil
                     await onConnected(connection)
                     publish(connection)
                     try? await connection.closeFuture.get()
@@ -96,13 +140,17 @@ final class ConnectionSupervisor: Sendable {
                     if state.withLockedValue({ $0.isShutdown }) {
                         machine.shutdown()
                     } else {
-                        logger.info("redis connection lost; reconnecting")
+                        outageStart = .now
+                        logger.warning("redis connection lost; reconnecting")
                     }
                     action = machine.connectionClosed(at: .now, using: &random)
                 } catch {
-                    logger.warning("redis connect failed", metadata: [
+                    let first = !markUnavailable()
+                    // One warning per outage; the retries (at most one a second) only at debug.
+                    logger.log(level: first ? .warning : .debug, "redis connect failed; requests fail until it answers", metadata: [
                         "error": "\(error)", "attempt": "\(machine.attempt)",
                     ])
+                    if outageStart == nil { outageStart = .now }
                     action = machine.connectFailed(using: &random)
                 }
             case .wait(let delay):
@@ -130,32 +178,50 @@ final class ConnectionSupervisor: Sendable {
     }
 
     private func publish(_ connection: RedisConnection) {
-        let waiters = state.withLockedValue { state in
+        let (waiters, listeners) = state.withLockedValue { state in
             if state.isShutdown {
                 connection.close()
-                return EventLoopPromise<RedisConnection>?.none
+                return (EventLoopPromise<RedisConnection>?.none, [AsyncStream<Void>.Continuation]())
             }
             state.connection = connection
+            state.isUnavailable = false
             defer { state.waiters = nil }
-            return state.waiters
+            return (state.waiters, Array(state.listeners.values))
         }
+        connectedGauge.record(1)
         waiters?.succeed(connection)
+        for listener in listeners { listener.yield() }
     }
 
     private func unpublish(_ connection: RedisConnection) {
         state.withLockedValue { state in
             if state.connection === connection { state.connection = nil }
         }
+        connectedGauge.record(0)
+    }
+
+    /// Records a failed connect: waiting requests and later ones fail with
+    /// ``RedisClientError/unavailable`` until a connect succeeds. Returns
+    /// whether Redis was already marked unavailable.
+    private func markUnavailable() -> Bool {
+        let (wasUnavailable, waiters) = state.withLockedValue { state in
+            defer { state.isUnavailable = true; state.waiters = nil }
+            return (state.isUnavailable, state.waiters)
+        }
+        waiters?.fail(RedisClientError.unavailable)
+        return wasUnavailable
     }
 
     private func finish() {
-        let waiters = state.withLockedValue { state in
+        let (waiters, listeners) = state.withLockedValue { state in
             state.isShutdown = true
             state.connection = nil
-            defer { state.waiters = nil }
-            return state.waiters
+            defer { state.waiters = nil; state.listeners = [:] }
+            return (state.waiters, Array(state.listeners.values))
         }
+        connectedGauge.record(0)
         waiters?.fail(RedisClientError.shutdown)
+        for listener in listeners { listener.finish() }
     }
 
     /// Sleeps on the event loop; ``shutdown()`` wakes it early.

@@ -18,6 +18,10 @@ public enum RedisClientError: Error, Hashable, Sendable {
     case protocolError(String)
     /// The client was shut down.
     case shutdown
+    /// Redis cannot be reached right now: the last connect attempt failed
+    /// (refused, timed out, or AUTH/SELECT rejected). Requests fail with this
+    /// at once until a reconnect succeeds, instead of waiting out their timeout.
+    case unavailable
     /// Redis answered with an error reply (`-ERR …`, `-WRONGTYPE …`, `-NOAUTH …`).
     case server(String)
     /// The reply had a shape the typed helper did not expect.

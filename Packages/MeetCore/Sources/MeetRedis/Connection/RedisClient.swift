@@ -15,8 +15,13 @@ import ServiceLifecycle
 /// the two things that would need separate connections.
 ///
 /// Run it as a `Service` (or call ``run()`` in a task): it connects, and
-/// reconnects with backoff after a loss. Requests made while disconnected
-/// wait for the next connection, up to ``RedisConfiguration/requestTimeout``.
+/// reconnects with backoff (capped at ``ExponentialBackoff/maximum``, one
+/// second by default) after a loss. Requests made before the first
+/// connection, or during the first retry after a loss, wait for it (up to
+/// ``RedisConfiguration/requestTimeout``); once a connect attempt has
+/// failed they fail at once with ``RedisClientError/unavailable`` until
+/// Redis answers again. `meet_redis_connected{role="command"}` is 1 while
+/// connected.
 public final class RedisClient: Service, Sendable {
     public let configuration: RedisConfiguration
     private let supervisor: ConnectionSupervisor
@@ -42,6 +47,15 @@ public final class RedisClient: Service, Sendable {
     /// Connects and keeps reconnecting until graceful shutdown or cancellation.
     public func run() async throws {
         await supervisor.run()
+    }
+
+    /// Yields each time a connection is established, the first and every
+    /// reconnect. A reconnect may mean Redis restarted and, without
+    /// persistence, lost every key: owners of long-lived keys (presence,
+    /// registries) listen here and re-write theirs at once instead of at
+    /// their next periodic refresh.
+    public func connectionEvents() -> AsyncStream<Void> {
+        supervisor.connectionEvents()
     }
 
     /// Closes the connection; ``run()`` returns and later requests fail with

@@ -12,11 +12,13 @@
 /// sfu.set-mute                SetMuteRequest                → SetMuteReply
 /// sfu.close-transport         CloseTransportRequest         → SFUCloseReply
 /// sfu.close-participant       CloseParticipantRequest       → SFUCloseReply
+/// sfu.retire-transport        RetireTransportRequest        → SFUCloseReply (1: closed at once)
 /// ```
 ///
 /// A node also *publishes* ``SFUTransportClosedEvent`` on ``SFUEventChannel/events``
 /// whenever a transport ends on its own (ICE consent lost, DTLS failure) or by
-/// a close request, so ServerWS can tell the room.
+/// a close request, so ServerWS can tell the room, and ``SFUNodeDrainingEvent``
+/// when it starts draining (SIGTERM), so ServerWS migrates its clients.
 public enum SFUControlType {
     public static let createPublisher = "sfu.create-publisher"
     public static let renegotiatePublisher = "sfu.renegotiate-publisher"
@@ -26,6 +28,7 @@ public enum SFUControlType {
     public static let setMute = "sfu.set-mute"
     public static let closeTransport = "sfu.close-transport"
     public static let closeParticipant = "sfu.close-participant"
+    public static let retireTransport = "sfu.retire-transport"
 }
 
 /// The stable `code` values of an SFU node's `error` replies.
@@ -277,5 +280,38 @@ public struct SFUCloseReply: Codable, Sendable, Hashable {
 
     public init(closed: Int) {
         self.closed = closed
+    }
+}
+
+/// `sfu.retire-transport`: the participant of this publisher transport now
+/// publishes on another node (a migration). The node keeps forwarding it to
+/// its subscriber transports until the last of them closes (each subscriber
+/// unsubscribes once its replacement carries media) or the node's migration
+/// timeout (`MEET_SFU_MIGRATION_TIMEOUT_MS`) passes, then closes it with
+/// reason `migrated`. A retired transport with no subscribers closes at once
+/// (reply `closed: 1`).
+public struct RetireTransportRequest: Codable, Sendable, Hashable {
+    public var transportId: String
+
+    public init(transportId: String) {
+        self.transportId = transportId
+    }
+}
+
+/// Bus `event` `sfu.node-draining` on ``SFUEventChannel/events``: the node
+/// got SIGTERM. It takes no new transports, keeps forwarding the ones it has
+/// while their clients migrate, and closes whatever remains at `deadlineMs`.
+/// ServerWS also learns it from the registry record (state `draining`); the
+/// event only makes it faster.
+public struct SFUNodeDrainingEvent: Codable, Sendable, Hashable {
+    public static let type = "sfu.node-draining"
+
+    public var nodeId: String
+    /// Milliseconds since 1970 at which the node closes what is left and exits.
+    public var deadlineMs: Int64
+
+    public init(nodeId: String, deadlineMs: Int64) {
+        self.nodeId = nodeId
+        self.deadlineMs = deadlineMs
     }
 }

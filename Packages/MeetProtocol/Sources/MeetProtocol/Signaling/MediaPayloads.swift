@@ -17,14 +17,20 @@ public struct PublishRequest: Codable, Sendable, Equatable {
     /// A placement hint, honoured only when the server enables hints
     /// (`MEET_WS_PLACEMENT_HINTS`, tests); ignored when renegotiating.
     public var nodeId: String?
+    /// The publisher transport named by a `migrate`: the offer is for a
+    /// *new* transport on the node chosen for the move (a fresh peer
+    /// connection on the client), while the old one keeps forwarding to
+    /// its subscribers until they have moved (make-before-break).
+    public var replaces: String?
 
     /// Offers and answers are bounded (a real one is a few kilobytes).
     public static let maxSDPBytes = 64 * 1024
 
-    public init(offer: String, sources: [String: MediaKind]? = nil, nodeId: String? = nil) {
+    public init(offer: String, sources: [String: MediaKind]? = nil, nodeId: String? = nil, replaces: String? = nil) {
         self.offer = offer
         self.sources = sources
         self.nodeId = nodeId
+        self.replaces = replaces
     }
 }
 
@@ -139,6 +145,53 @@ public struct SubscriptionClosed: Codable, Sendable, Equatable {
         self.transportId = transportId
         self.publisherParticipantId = publisherParticipantId
         self.reason = reason
+    }
+}
+
+/// Why a `migrate` was sent.
+public enum MigrateReason: String, Codable, Sendable, CaseIterable {
+    /// The node is shutting down gracefully (scale-in, rolling update): the
+    /// old transport keeps forwarding until the replacement is up.
+    case nodeDraining = "node_draining"
+    /// The node stopped reporting to the registry (crashed, unreachable):
+    /// the old transport is most likely dead already.
+    case nodeLost = "node_lost"
+    /// The publisher of a subscription now publishes on another node.
+    case publisherMoved = "publisher_moved"
+}
+
+/// `migrate`: move one transport off a node that is draining or gone.
+///
+/// - For the receiver's own publisher transport (`publisherParticipantId`
+///   absent): open a new peer connection with the same tracks and send
+///   `publish` with `replaces: transportId`; keep sending on the old one
+///   until the node closes it (or for a few seconds).
+/// - For one of its subscriptions (`publisherParticipantId` set): send
+///   `subscribe` for that publisher (a new transport on the publisher's new
+///   node); once the new connection carries media, `unsubscribe` the old
+///   `transportId`. With `node_lost` the old one carries nothing any more.
+public struct MigrateInstruction: Codable, Sendable, Equatable {
+    public var reason: MigrateReason
+    /// The node being left.
+    public var nodeId: String
+    /// The transport to replace.
+    public var transportId: String
+    /// For a subscription: whose media it carries.
+    public var publisherParticipantId: UUID?
+    /// Where the replacement goes: for a publication, the node chosen for it
+    /// (used by the following `publish` while it still serves); for a
+    /// subscription, the publisher's new node.
+    public var targetNodeId: String?
+
+    public init(
+        reason: MigrateReason, nodeId: String, transportId: String, publisherParticipantId: UUID? = nil,
+        targetNodeId: String? = nil
+    ) {
+        self.reason = reason
+        self.nodeId = nodeId
+        self.transportId = transportId
+        self.publisherParticipantId = publisherParticipantId
+        self.targetNodeId = targetNodeId
     }
 }
 

@@ -35,6 +35,8 @@ public enum ServerMessage: Sendable, Equatable {
     case tracks(TracksEvent)
     /// One of the receiver's subscriptions ended on its node.
     case subscriptionClosed(SubscriptionClosed)
+    /// A node the receiver uses is draining or gone: move one transport.
+    case migrate(MigrateInstruction)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -60,6 +62,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .subscription: "subscription"
         case .tracks: "tracks"
         case .subscriptionClosed: "subscription-closed"
+        case .migrate: "migrate"
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"
@@ -71,7 +74,7 @@ public enum ServerMessage: Sendable, Equatable {
         "joined", "waiting", "admitted", "denied", "participant-joined", "participant-left",
         "participant-updated", "chat", "mute-requested", "kicked", "meeting-ended", "admission-request",
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
-        "pong", "ack", "error",
+        "migrate", "pong", "ack", "error",
     ]
 }
 

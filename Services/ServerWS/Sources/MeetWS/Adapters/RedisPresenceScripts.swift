@@ -11,9 +11,24 @@ enum RedisPresenceScripts {
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         """
 
-    /// KEYS: hash, index. ARGV: field, record, member, ttl ms. Returns {previous or '', stored}.
+    /// The store epoch (``PresenceLedger``): KEYS[n] is the epoch key, ARGV[m]
+    /// a fresh token that becomes the epoch when the key is missing (Redis
+    /// restarted empty, or first use).
+    private static func epoch(key: Int, candidate: Int) -> String {
+        """
+
+        local epoch = redis.call('GET', KEYS[\(key)])
+        if not epoch then
+          epoch = ARGV[\(candidate)]
+          redis.call('SET', KEYS[\(key)], epoch)
+        end
+        """
+    }
+
+    /// KEYS: hash, index, epoch. ARGV: field, record, member, ttl ms, epoch candidate.
+    /// Returns {previous or '', stored, epoch}.
     static let join = RedisScript(
-        now + """
+        now + epoch(key: 3, candidate: 5) + """
 
             local prev = redis.call('HGET', KEYS[1], ARGV[1])
             local stored = ARGV[2]
@@ -29,20 +44,44 @@ enum RedisPresenceScripts {
             end
             redis.call('HSET', KEYS[1], ARGV[1], stored)
             redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[3])
-            return {prev or '', stored}
+            return {prev or '', stored, epoch}
             """)
 
-    /// KEYS: index. ARGV: ttl ms, member... Only existing members are touched (XX).
+    /// KEYS: index, epoch. ARGV: ttl ms, epoch candidate, member... Pushes the
+    /// expiry of the members that exist; returns {epoch, missing member...}.
     static let heartbeat = RedisScript(
+        now + epoch(key: 2, candidate: 2) + """
+
+            local out = {epoch}
+            local args = {}
+            for i = 3, #ARGV do
+              if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+                table.insert(args, now + tonumber(ARGV[1]))
+                table.insert(args, ARGV[i])
+              else
+                table.insert(out, ARGV[i])
+              end
+            end
+            if #args > 0 then redis.call('ZADD', KEYS[1], 'XX', unpack(args)) end
+            return out
+            """)
+
+    /// KEYS: index. ARGV: hash key prefix, then per entry: meeting id, field,
+    /// record, ttl ms, '1' to overwrite or '0' to write only where nothing is.
+    /// Returns how many entries were written.
+    static let restore = RedisScript(
         now + """
 
-            local args = {}
-            for i = 2, #ARGV do
-              table.insert(args, now + tonumber(ARGV[1]))
-              table.insert(args, ARGV[i])
+            local written = 0
+            for i = 2, #ARGV, 5 do
+              local h = ARGV[1] .. ARGV[i]
+              if ARGV[i + 4] == '1' or redis.call('HEXISTS', h, ARGV[i + 1]) == 0 then
+                redis.call('HSET', h, ARGV[i + 1], ARGV[i + 2])
+                redis.call('ZADD', KEYS[1], now + tonumber(ARGV[i + 3]), ARGV[i] .. '/' .. ARGV[i + 1])
+                written = written + 1
+              end
             end
-            if #args == 0 then return 0 end
-            return redis.call('ZADD', KEYS[1], 'XX', 'CH', unpack(args))
+            return written
             """)
 
     /// KEYS: hash, index. ARGV: field, connection id, member, grace ms. Returns 1 when applied.

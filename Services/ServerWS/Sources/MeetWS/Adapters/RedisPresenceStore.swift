@@ -1,6 +1,9 @@
 import Foundation
+import Logging
 import MeetProtocol
 import MeetRedis
+import Metrics
+import NIOConcurrencyHelpers
 
 /// ``PresenceStore`` in Redis, shared by every replica.
 ///
@@ -10,21 +13,40 @@ import MeetRedis
 /// - `{p}presence-expiry`: sorted set over all meetings, member =
 ///   `meetingId/participantId`, score = expiry in Redis-clock milliseconds.
 ///
+/// - `{p}presence-epoch`: a random token, recreated when missing; a new
+///   one means Redis was emptied (see ``PresenceLedger``).
+///
 /// Redis 7.0 has no per-field hash expiry, hence the index: any replica's
 /// sweep pops expired members atomically (``RedisPresenceScripts/sweep``),
 /// so a dead replica's participants are removed, and announced, once.
+///
+/// Each instance (one per replica) keeps a ``PresenceLedger`` of the entries
+/// its own sockets wrote, and its heartbeat writes back those a Redis
+/// restart lost (``heartbeat(_:ttl:)``); ``resets()`` makes that happen as
+/// soon as the client reconnects.
 public struct RedisPresenceStore: PresenceStore {
     let redis: RedisClient
     let keys: SignalingKeys
+    let ledger: NIOLockedValueBox<PresenceLedger>
+    let nowMs: @Sendable () -> Int64
+    let logger: Logger
+    let restored: Counter
 
-    public init(redis: RedisClient, keys: SignalingKeys) {
+    public init(
+        redis: RedisClient, keys: SignalingKeys, logger: Logger = Logger(label: "meet.ws.presence"),
+        nowMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) {
         self.redis = redis
         self.keys = keys
+        self.ledger = NIOLockedValueBox(PresenceLedger())
+        self.nowMs = nowMs
+        self.logger = logger
+        self.restored = Counter(label: "meet_ws_presence_restored_total")
     }
 
-    private static func field(_ id: UUID) -> String { id.uuidString.lowercased() }
+    static func field(_ id: UUID) -> String { id.uuidString.lowercased() }
 
-    private static func encode(_ record: PresenceRecord) throws -> String {
+    static func encode(_ record: PresenceRecord) throws -> String {
         String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
     }
 
@@ -37,32 +59,36 @@ public struct RedisPresenceStore: PresenceStore {
         let key = PresenceKey(meetingId: meetingId, participantId: record.participant.id)
         let reply = try await self.redis.evaluate(
             RedisPresenceScripts.join,
-            keys: [self.keys.presence(meetingId), self.keys.presenceIndex],
-            arguments: [Self.field(record.participant.id), try Self.encode(record), key.member, String(ttl.milliseconds)]
+            keys: [self.keys.presence(meetingId), self.keys.presenceIndex, self.keys.presenceEpoch],
+            arguments: [
+                Self.field(record.participant.id), try Self.encode(record), key.member, String(ttl.milliseconds),
+                UUID().uuidString,
+            ]
         )
-        guard let parts = reply.array, parts.count == 2, let stored = Self.decode(parts[1]) else {
+        guard let parts = reply.array, parts.count == 3, let stored = Self.decode(parts[1]), let epoch = parts[2].string
+        else {
             throw RedisClientError.unexpectedReply("\(reply)")
         }
+        self.ledger.withLockedValue { $0.joined(meetingId: meetingId, stored: stored, epoch: epoch) }
         return PresenceJoin(previous: Self.decode(parts[0]), stored: stored)
     }
 
-    public func heartbeat(_ entries: [PresenceKey], ttl: Duration) async throws {
-        // Chunked so one script call stays small however many sockets a replica holds.
-        for chunk in stride(from: 0, to: entries.count, by: 500).map({ entries[$0..<min($0 + 500, entries.count)] }) {
-            _ = try await self.redis.evaluate(
-                RedisPresenceScripts.heartbeat, keys: [self.keys.presenceIndex],
-                arguments: [String(ttl.milliseconds)] + chunk.map(\.member)
-            )
-        }
-    }
-
     public func disconnect(_ key: PresenceKey, connectionId: UUID, grace: Duration) async throws -> Bool {
+        let graceEnds = self.nowMs() + grace.milliseconds
         let reply = try await self.redis.evaluate(
             RedisPresenceScripts.disconnect,
             keys: [self.keys.presence(key.meetingId), self.keys.presenceIndex],
             arguments: [Self.field(key.participantId), connectionId.uuidString, key.member, String(grace.milliseconds)]
         )
-        return reply.integer == 1
+        let applied = reply.integer == 1
+        self.ledger.withLockedValue { ledger in
+            if applied {
+                ledger.disconnected(key, connectionId: connectionId, graceEndsAtMs: graceEnds)
+            } else if ledger.entries[key]?.record.connectionId == connectionId {
+                ledger.removed(key)  // gone or taken over: nothing of ours to keep
+            }
+        }
+        return applied
     }
 
     public func replace(meetingId: UUID, record: PresenceRecord) async throws -> Bool {
@@ -70,7 +96,9 @@ public struct RedisPresenceStore: PresenceStore {
             RedisPresenceScripts.replace, keys: [self.keys.presence(meetingId)],
             arguments: [Self.field(record.participant.id), record.connectionId.uuidString, try Self.encode(record)]
         )
-        return reply.integer == 1
+        let applied = reply.integer == 1
+        if applied { self.ledger.withLockedValue { $0.observed(meetingId: meetingId, record: record) } }
+        return applied
     }
 
     public func remove(_ key: PresenceKey) async throws -> PresenceRecord? {
@@ -79,6 +107,7 @@ public struct RedisPresenceStore: PresenceStore {
             keys: [self.keys.presence(key.meetingId), self.keys.presenceIndex],
             arguments: [Self.field(key.participantId), key.member]
         )
+        self.ledger.withLockedValue { $0.removed(key) }
         return Self.decode(reply)
     }
 
@@ -88,18 +117,26 @@ public struct RedisPresenceStore: PresenceStore {
             keys: [self.keys.presence(meetingId), self.keys.presenceIndex],
             arguments: [Self.field(meetingId)]
         )
+        self.ledger.withLockedValue { $0.removedAll(meetingId: meetingId) }
         return (reply.array ?? []).compactMap(Self.decode)
     }
 
     public func get(_ key: PresenceKey) async throws -> PresenceRecord? {
         let reply = try await self.redis.send("HGET", self.keys.presence(key.meetingId), Self.field(key.participantId))
-        return Self.decode(reply)
+        let record = Self.decode(reply)
+        if let record { self.ledger.withLockedValue { $0.observed(meetingId: key.meetingId, record: record) } }
+        return record
     }
 
     public func list(meetingId: UUID) async throws -> [PresenceRecord] {
         let values = try await self.redis.hgetall(self.keys.presence(meetingId)).values
-        return values.compactMap { try? JSONDecoder().decode(PresenceRecord.self, from: Data($0.utf8)) }
+        let records = values.compactMap { try? JSONDecoder().decode(PresenceRecord.self, from: Data($0.utf8)) }
             .sorted { $0.participant.id.uuidString < $1.participant.id.uuidString }
+        // Reads keep the ledger current with changes other replicas made (a host admitting).
+        self.ledger.withLockedValue { ledger in
+            for record in records { ledger.observed(meetingId: meetingId, record: record) }
+        }
+        return records
     }
 
     public func sweep(limit: Int) async throws -> [(meetingId: UUID, record: PresenceRecord)] {
@@ -114,6 +151,9 @@ public struct RedisPresenceStore: PresenceStore {
                 let record = Self.decode(items[index + 1])
             else { continue }
             out.append((key.meetingId, record))
+            self.ledger.withLockedValue { ledger in
+                if ledger.entries[key]?.record.connectionId == record.connectionId { ledger.removed(key) }
+            }
         }
         return out
     }
@@ -131,6 +171,8 @@ public struct SignalingKeys: Sendable {
     public var presencePrefix: String { "\(self.prefix)presence:" }
     public func presence(_ meetingId: UUID) -> String { self.presencePrefix + meetingId.uuidString.lowercased() }
     public var presenceIndex: String { "\(self.prefix)presence-expiry" }
+    /// The store epoch (``PresenceLedger``): recreated when a restart lost it.
+    public var presenceEpoch: String { "\(self.prefix)presence-epoch" }
     /// The room channel every replica with sockets in the room subscribes to (``BusChannel/room(_:)``).
     public func room(_ meetingId: UUID) -> String { self.prefix + BusChannel.room(meetingId.uuidString.lowercased()) }
     /// A replica's inbox channel (``BusChannel/wsInbox(replicaId:)``).

@@ -12,7 +12,8 @@ import ServiceLifecycle
 /// WebSocket at `/v1/ws` beside `/healthz`, `/readyz` and `/metrics`.
 ///
 /// Services start in dependency order (Redis, PostgreSQL, the bus endpoint
-/// with this replica's inbox `ws:{replicaId}`, maintenance, then the server) and stop in reverse; on SIGTERM the maintenance
+/// with this replica's inbox `ws:{replicaId}`, maintenance, the SFU node
+/// watcher, then the server) and stop in reverse; on SIGTERM the maintenance
 /// service closes every socket with 1001 so clients resume elsewhere.
 public func buildApplication(configuration: WSConfiguration, logger: Logger? = nil) async throws -> some ApplicationProtocol {
     let logger = logger ?? LoggingBootstrap.logger(service: "ws", configuration: configuration.core.logging)
@@ -40,7 +41,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         configuration: configuration,
         hub: SignalingHub(replicaId: configuration.replicaId, bus: bus, metrics: metrics, logger: logger),
         bus: bus,
-        presence: RedisPresenceStore(redis: redis, keys: keys),
+        presence: RedisPresenceStore(redis: redis, keys: keys, logger: logger),
         participants: PostgresParticipantStore(database: database),
         sfu: sfu,
         metrics: metrics,
@@ -52,7 +53,9 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
     router.add(middleware: HTTPMetricsMiddleware())
     HealthRoutes(checks: [
         .up("redis") { (try? await redis.send("PING", timeout: .seconds(2))) != nil },
-        .up("database") { await database.isReachable() },
+        // 2 s, below the 3 s probe timeouts of k8s/ and docker-compose.yml: a hung
+        // database gets a 503 answer, not a probe timeout.
+        .up("database") { (try? await withDeadline(.seconds(2)) { await database.isReachable() }) ?? false },
     ]).addRoutes(to: router)
     WebSocketEndpoint(services: services, tokens: tokens).addRoutes(to: router)
 
@@ -61,7 +64,8 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         metadata: [
             "replica": "\(configuration.replicaId)", "port": "\(configuration.http.port)",
             "presence.ttl": "\(configuration.presenceTTL)", "resume.grace": "\(configuration.resumeGrace)",
-            "placement.hints": "\(configuration.placementHints)",
+            "placement.hints": "\(configuration.placementHints)", "sfu.stale": "\(configuration.sfuStaleness)",
+            "node.watch": "\(configuration.nodeWatchInterval)",
         ])
     return Application(
         router: router,
@@ -77,7 +81,10 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
             address: .hostname(configuration.http.host, port: configuration.http.port),
             serverName: "meet-ws"
         ),
-        services: [redis, subscriber, database.client, endpoint, PresenceMaintenance(services: services)],
+        services: [
+            redis, subscriber, database.client, endpoint, PresenceMaintenance(services: services),
+            NodeWatcher(services: services),
+        ],
         logger: logger
     )
 }

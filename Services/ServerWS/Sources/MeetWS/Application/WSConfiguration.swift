@@ -31,8 +31,13 @@ public struct WSConfiguration: Sendable {
     /// default false): tests use it to put publishers on chosen nodes.
     public var placementHints: Bool
     /// A node record older than this is ignored by placement
-    /// (`MEET_WS_SFU_STALE_MS`, default 3000): the node stopped heartbeating.
+    /// (`MEET_WS_SFU_STALE_MS`, default 1500, three missed heartbeats of
+    /// 500 ms): the node stopped heartbeating. A node this replica saw fresh
+    /// and has not seen fresh for longer than this is declared lost.
     public var sfuStaleness: Duration
+    /// How often the node watcher reads the SFU registry for draining and
+    /// lost nodes (`MEET_WS_NODE_WATCH_MS`, default 250).
+    public var nodeWatchInterval: Duration
     /// How long meet-ws waits for an SFU node's reply (`MEET_WS_SFU_TIMEOUT_MS`, default 5000).
     public var sfuTimeout: Duration
 
@@ -48,8 +53,9 @@ public struct WSConfiguration: Sendable {
         rateBurst: Int = 40,
         keyPrefix: String = "",
         placementHints: Bool = false,
-        sfuStaleness: Duration = .seconds(3),
-        sfuTimeout: Duration = .seconds(5)
+        sfuStaleness: Duration = .milliseconds(1500),
+        sfuTimeout: Duration = .seconds(5),
+        nodeWatchInterval: Duration = .milliseconds(250)
     ) {
         self.core = core
         self.http = http
@@ -64,6 +70,7 @@ public struct WSConfiguration: Sendable {
         self.placementHints = placementHints
         self.sfuStaleness = sfuStaleness
         self.sfuTimeout = sfuTimeout
+        self.nodeWatchInterval = nodeWatchInterval
     }
 
     /// Reads every variable; throws on the first one that is missing or malformed.
@@ -85,8 +92,9 @@ public struct WSConfiguration: Sendable {
             rateBurst: try environment.int("MEET_WS_RATE_BURST", default: 40, in: 1...100_000),
             keyPrefix: environment.string("MEET_WS_KEY_PREFIX", default: ""),
             placementHints: try environment.bool("MEET_WS_PLACEMENT_HINTS", default: false),
-            sfuStaleness: .milliseconds(try environment.int("MEET_WS_SFU_STALE_MS", default: 3000, in: 100...600_000)),
-            sfuTimeout: .milliseconds(try environment.int("MEET_WS_SFU_TIMEOUT_MS", default: 5000, in: 100...60_000))
+            sfuStaleness: .milliseconds(try environment.int("MEET_WS_SFU_STALE_MS", default: 1500, in: 100...600_000)),
+            sfuTimeout: .milliseconds(try environment.int("MEET_WS_SFU_TIMEOUT_MS", default: 5000, in: 100...60_000)),
+            nodeWatchInterval: .milliseconds(try environment.int("MEET_WS_NODE_WATCH_MS", default: 250, in: 50...10_000))
         )
     }
 

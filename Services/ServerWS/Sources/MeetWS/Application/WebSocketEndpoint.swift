@@ -60,10 +60,23 @@ struct WebSocketEndpoint: Sendable {
     }
 
     /// Throws 401 for a bad token and 403 when the participant may not connect.
+    ///
+    /// While PostgreSQL cannot say (an outage), a validly signed token is let
+    /// through: the handshake could only fail with a bare 400 (what every
+    /// refused upgrade gets), whereas on the socket the `join` re-checks the
+    /// standing and answers a clear `unavailable` error the client can retry
+    /// on the same socket once the database is back.
     private func authorize(_ request: Request) async throws {
         let claims = try await self.claims(request)
-        guard let standing = try await self.services.participants.standing(participantId: claims.participantId),
-            standing.meetingId == claims.meetingId, standing.mayConnect
+        let standing: ParticipantStanding?
+        do {
+            standing = try await self.services.participants.standing(participantId: claims.participantId)
+        } catch {
+            self.services.logger.warning(
+                "database unavailable at the handshake; the join will check", metadata: ["error": "\(error)"])
+            return
+        }
+        guard let standing, standing.meetingId == claims.meetingId, standing.mayConnect
         else {
             throw HTTPError(.forbidden, message: "this join is over (left, kicked, or the meeting ended)")
         }

@@ -22,7 +22,7 @@ public struct PresenceMaintenance: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.listenToInbox() }
             group.addTask { await self.listenToSFUEvents() }
-            group.addTask { await self.every(self.services.configuration.heartbeatInterval) { try await self.heartbeat() } }
+            group.addTask { await self.heartbeats() }
             group.addTask { await self.every(self.services.configuration.sweepInterval) { try await self.sweep() } }
             try? await gracefulShutdown()
             await self.services.hub.shutdownAll()
@@ -83,9 +83,43 @@ public struct PresenceMaintenance: Service {
         }
     }
 
+    /// Runs ``heartbeat()`` every TTL/3, and at once whenever the presence
+    /// store reconnects to Redis: a restart without persistence lost every
+    /// entry, and the heartbeat writes back this replica's, so snapshots
+    /// list everyone again within moments (nobody was announced gone: the
+    /// sweep finds nothing to expire in an empty index).
+    private func heartbeats() async {
+        let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let interval = self.services.configuration.heartbeatInterval
+        let resets = self.services.presence.resets()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    tick.yield()
+                    try? await Task.sleep(for: interval)
+                }
+                tick.finish()
+            }
+            group.addTask {
+                for await _ in resets {
+                    self.services.logger.info("redis reconnected; refreshing presence now")
+                    tick.yield()
+                }
+            }
+            for await _ in ticks {
+                do {
+                    try await self.heartbeat()
+                } catch {
+                    self.services.logger.warning("presence heartbeat failed", metadata: ["error": "\(error)"])
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
     func heartbeat() async throws {
         let keys = await self.services.hub.roomMembers()
-        guard !keys.isEmpty else { return }
+        // Called even with no keys: the store may still have dropped sockets to restore.
         try await self.services.presence.heartbeat(keys, ttl: self.services.configuration.presenceTTL)
     }
 

@@ -14,8 +14,26 @@ import MeetProtocol
 /// - a subscriber transport of a dropped socket is left for the resumed
 ///   socket to find gone (its `subscribe-answer` or renegotiation then
 ///   answers `not_found`).
+///
+/// A node's `sfu.node-draining` marks it draining in ``NodeDepartures``
+/// (each replica for itself, once) and tells the local sessions, which
+/// migrate their publications off it; the node watcher would notice the
+/// registry record's `draining` state a moment later anyway.
 struct SFUEventRouter: Sendable {
     let services: SignalingServices
+
+    func handle(_ event: SFUEvent) async {
+        switch event {
+        case .transportClosed(let closed):
+            await self.handle(closed)
+        case .nodeDraining(let draining):
+            let sfu = self.services.sfu
+            let now = sfu.nowMs()
+            guard let departure = sfu.departures.draining(draining.nodeId, nowMs: now) else { return }
+            self.services.announce([departure])
+            await self.services.notifySessionsOfDepartures(records: nil, nowMs: now)
+        }
+    }
 
     func handle(_ event: SFUTransportClosedEvent) async {
         if await self.services.hub.route(sfu: event) { return }

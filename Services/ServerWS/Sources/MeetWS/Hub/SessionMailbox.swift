@@ -9,6 +9,9 @@ public enum SessionInput: Sendable {
     case inbox(InboxBusMessage)
     /// An SFU node closed a transport of this participant.
     case sfu(SFUTransportClosedEvent)
+    /// SFU nodes are draining or lost (the node watcher's round, or a
+    /// node's draining event): move this participant's publication off them.
+    case nodes(NodeNotice)
     /// The client closed the socket, or it broke.
     case socketClosed
     /// A message over the size limit arrived; the socket is unusable.

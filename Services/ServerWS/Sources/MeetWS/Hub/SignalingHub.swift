@@ -114,6 +114,12 @@ public actor SignalingHub {
         return delivered
     }
 
+    /// Hands every local session news of leaving SFU nodes (each session
+    /// checks whether its publication is on one).
+    public func notify(_ notice: NodeNotice) {
+        for mailbox in self.sessions.values { mailbox.deliver(.nodes(notice)) }
+    }
+
     /// Presence keys of every local session that is in a room (for the heartbeat).
     public func roomMembers() -> [PresenceKey] {
         self.rooms.values.flatMap { room in

@@ -18,7 +18,12 @@ import NIOConcurrencyHelpers
 /// - `meet_ws_placement_failures_total{reason}`: publishes that found no
 ///   node (`no_serving_node`, `hint_not_serving`, `registry_unreadable`) or
 ///   whose chosen node refused or was gone (`node_draining`, `node_gone`; a
-///   second placement is tried then).
+///   second placement is tried then);
+/// - `meet_ws_migrations_total{reason, role}`: `migrate` instructions sent
+///   to this replica's clients, by reason (`node_draining`, `node_lost`,
+///   `publisher_moved`) and role (`publisher`, `subscriber`);
+/// - `meet_ws_sfu_nodes_lost_total`: SFU nodes this replica declared lost
+///   (seen fresh, then missing or stale; each once).
 public final class WSMetrics: Sendable {
     private let socketsGauge = Gauge(label: "meet_ws_sockets_open")
     private let sockets = NIOLockedValueBox(0)
@@ -39,6 +44,15 @@ public final class WSMetrics: Sendable {
         uniqueKeysWithValues: ["no_serving_node", "hint_not_serving", "registry_unreadable", "node_draining", "node_gone"].map {
             ($0, Counter(label: "meet_ws_placement_failures_total", dimensions: [("reason", $0)]))
         })
+
+    private let migrations: [String: Counter] = Dictionary(
+        uniqueKeysWithValues: MigrateReason.allCases.flatMap { reason in
+            ["publisher", "subscriber"].map { role in
+                ("\(reason.rawValue)/\(role)",
+                 Counter(label: "meet_ws_migrations_total", dimensions: [("reason", reason.rawValue), ("role", role)]))
+            }
+        })
+    public let nodesLost = Counter(label: "meet_ws_sfu_nodes_lost_total")
 
     public init() {
         var inbound: [String: Counter] = [:]
@@ -77,6 +91,11 @@ public final class WSMetrics: Sendable {
     public func subscribed(ok: Bool) { self.subscribes[ok]?.increment() }
     /// `reason` is one of the fixed set above (others are dropped, keeping cardinality bounded).
     public func placementFailed(reason: String) { self.placementFailures[reason]?.increment() }
+
+    /// One `migrate` sent to a client (`publisher`: its own publication; else a subscription).
+    public func migration(_ reason: MigrateReason, publisher: Bool) {
+        self.migrations["\(reason.rawValue)/\(publisher ? "publisher" : "subscriber")"]?.increment()
+    }
 
     /// Records how long a bus message took, from the publisher's clock.
     public func busLatency(sentAtMs: Int64, inbox: Bool) {

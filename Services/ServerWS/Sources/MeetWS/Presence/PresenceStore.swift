@@ -14,7 +14,10 @@ public protocol PresenceStore: Sendable {
     /// (a resume) its media, hand and joined status carry over; the old
     /// entry is returned so the caller can retire its socket.
     func join(meetingId: UUID, record: PresenceRecord, ttl: Duration) async throws -> PresenceJoin
-    /// Pushes the expiry of these entries to now + `ttl`; missing ones stay missing.
+    /// Pushes the expiry of these entries (the replica's connected sockets)
+    /// to now + `ttl`. Missing ones stay missing, except that a store that
+    /// can lose everything (Redis) writes back those it lost, not those
+    /// removed on purpose (``PresenceLedger``).
     func heartbeat(_ entries: [PresenceKey], ttl: Duration) async throws
     /// The socket `connectionId` dropped: expire the entry after `grace`
     /// unless a newer connection owns it. Returns whether it applied.
@@ -31,6 +34,17 @@ public protocol PresenceStore: Sendable {
     func list(meetingId: UUID) async throws -> [PresenceRecord]
     /// Removes up to `limit` expired entries of any meeting and returns them.
     func sweep(limit: Int) async throws -> [(meetingId: UUID, record: PresenceRecord)]
+    /// Yields when the store may have lost entries (its Redis reconnected,
+    /// perhaps after a restart without persistence): the replica's
+    /// heartbeat then runs at once, and the heartbeat writes back what this
+    /// replica's sockets lost. The default never yields.
+    func resets() -> AsyncStream<Void>
+}
+
+extension PresenceStore {
+    public func resets() -> AsyncStream<Void> {
+        AsyncStream { _ in }
+    }
 }
 
 /// One participant of one meeting.

@@ -7,7 +7,7 @@ import NIOConcurrencyHelpers
 /// meet-ws's side of the SFU control contract (``SFUControlType``): reads
 /// the registry to place publishers, sends control requests to a node's
 /// inbox `sfu:{nodeId}` over the bus with a timeout, and listens to the
-/// nodes' events on ``SFUEventChannel/events``.
+/// nodes' events on ``SFUEventChannel/events`` (SFUGateway+Events.swift).
 ///
 /// SFU channels and keys carry no `MEET_WS_KEY_PREFIX`: they belong to the
 /// nodes, which serve every meet-ws cluster on the same Redis.
@@ -20,6 +20,8 @@ public struct SFUGateway: Sendable {
     let logger: Logger
     let ledger: PlacementLedger
     let nowMs: @Sendable () -> Int64
+    /// Nodes leaving (draining or lost), as this replica's watcher sees them.
+    public let departures: NodeDepartures
 
     public init(
         bus: any MessageBus, registry: any SFURegistry, placement: SFUPlacement, timeout: Duration, metrics: WSMetrics,
@@ -33,10 +35,14 @@ public struct SFUGateway: Sendable {
         self.logger = logger
         self.ledger = PlacementLedger()
         self.nowMs = nowMs
+        self.departures = NodeDepartures(staleAfterMs: placement.staleAfterMs)
     }
 
-    /// Chooses a node for a new publisher (see ``SFUPlacement``).
-    public func place(hint: String?, excluding: Set<String> = []) async throws(SFUFailure) -> SFUNodeRecord {
+    /// Chooses a node for a new publisher (see ``SFUPlacement``), never one
+    /// known to be draining or lost.
+    public func place(
+        hint: String?, excluding: Set<String> = [], preferring preferred: String? = nil
+    ) async throws(SFUFailure) -> SFUNodeRecord {
         let records: [SFUNodeRecord]
         do {
             records = try await self.registry.nodes()
@@ -44,14 +50,25 @@ public struct SFUGateway: Sendable {
             self.metrics.placementFailed(reason: "registry_unreadable")
             throw .unavailable("the media server registry could not be read; retry")
         }
-        let now = self.nowMs()
+        return try self.place(from: records, nowMs: self.nowMs(), hint: hint, excluding: excluding, preferring: preferred)
+    }
+
+    /// Placement over records already read (the node watcher's round).
+    /// `countFailure: false` keeps a retried choice (a migration target
+    /// looked for every watcher round) out of `meet_ws_placement_failures_total`.
+    public func place(
+        from records: [SFUNodeRecord], nowMs now: Int64, hint: String? = nil, excluding: Set<String> = [],
+        preferring preferred: String? = nil, countFailure: Bool = true
+    ) throws(SFUFailure) -> SFUNodeRecord {
+        let leaving = Set(self.departures.departed.keys)
         do {
             let chosen = try self.placement.choose(
-                from: records, nowMs: now, pending: self.ledger.pending(for: records), hint: hint, excluding: excluding)
+                from: records, nowMs: now, pending: self.ledger.pending(for: records), hint: hint,
+                excluding: excluding.union(leaving), preferred: preferred)
             self.ledger.placed(on: chosen.id, atMs: now)
             return chosen
         } catch {
-            self.metrics.placementFailed(reason: error == .noServingNode ? "no_serving_node" : "hint_not_serving")
+            if countFailure { self.metrics.placementFailed(reason: error == .noServingNode ? "no_serving_node" : "hint_not_serving") }
             throw .placement(error)
         }
     }
@@ -77,33 +94,23 @@ public struct SFUGateway: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for node in nodes {
                 group.addTask {
-                    _ = try? await self.call(
+                    await self.bestEffort(
                         SFUControlType.closeParticipant, CloseParticipantRequest(participantId: participantId.uuidString.lowercased()),
-                        node: node, as: SFUCloseReply.self)
+                        node: node)
                 }
             }
         }
     }
 
-    /// Transport-closed events from every node, from now on.
-    public func events() async throws -> SignalingSubscription<SFUTransportClosedEvent> {
-        let subscription = try await self.bus.subscribe(to: SFUEventChannel.events)
-        let (stream, continuation) = AsyncStream.makeStream(of: SFUTransportClosedEvent.self)
-        let logger = self.logger
-        let pump = Task {
-            for await message in subscription where message.type == SFUTransportClosedEvent.type {
-                do {
-                    continuation.yield(try message.decode(SFUTransportClosedEvent.self))
-                } catch {
-                    logger.warning("undecodable SFU event", metadata: ["error": "\(error)"])
-                }
-            }
-            continuation.finish()
-        }
-        return SignalingSubscription(messages: stream) {
-            subscription.cancel()
-            pump.cancel()
-            continuation.finish()
+    /// A request whose answer does not matter (closing, retiring): awaited
+    /// while the node is reachable, sent detached when the node is lost or
+    /// missing from the registry, so nobody waits out the timeout of a dead
+    /// node. Failures are only logged (by ``call(_:_:node:as:)``).
+    public func bestEffort<Body: Codable & Sendable>(_ type: String, _ body: Body, node nodeId: String) async {
+        if self.departures.isUnreachable(nodeId) {
+            Task { _ = try? await self.call(type, body, node: nodeId, as: SFUCloseReply.self) }
+        } else {
+            _ = try? await self.call(type, body, node: nodeId, as: SFUCloseReply.self)
         }
     }
 }

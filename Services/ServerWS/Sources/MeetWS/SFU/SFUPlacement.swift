@@ -48,16 +48,19 @@ public struct SFUPlacement: Sendable {
     /// - Parameters:
     ///   - pending: placements this replica made per node id, after that node's record was written.
     ///   - hint: the client's `nodeId`, used only when ``hintsEnabled``.
-    ///   - excluding: nodes that just refused (draining) or did not answer.
+    ///   - excluding: nodes that just refused (draining) or did not answer, or are leaving.
+    ///   - preferred: a node chosen earlier (a migration's target), taken
+    ///     while it is still a candidate; otherwise the usual choice.
     public func choose(
         from records: [SFUNodeRecord], nowMs: Int64, pending: [String: Int] = [:], hint: String? = nil,
-        excluding: Set<String> = []
+        excluding: Set<String> = [], preferred: String? = nil
     ) throws(Failure) -> SFUNodeRecord {
         let candidates = records.filter { self.isCandidate($0, nowMs: nowMs) && !excluding.contains($0.id) }
         if self.hintsEnabled, let hint {
             guard let hinted = candidates.first(where: { $0.id == hint }) else { throw .hintNotServing(hint) }
             return hinted
         }
+        if let preferred, let chosen = candidates.first(where: { $0.id == preferred }) { return chosen }
         let best = candidates.min { left, right in
             let (a, b) = (Self.score(left, pending: pending[left.id] ?? 0), Self.score(right, pending: pending[right.id] ?? 0))
             return a == b ? left.id < right.id : a < b

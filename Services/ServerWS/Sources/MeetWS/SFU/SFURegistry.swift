@@ -34,9 +34,19 @@ public struct RedisSFURegistry: SFURegistry {
     }
 }
 
-/// ``SFURegistry`` in memory, for tests: records set by hand.
+/// ``SFURegistry`` in memory, for tests: records set by hand, and reads
+/// that can be made to fail (Redis down).
 public final class InMemorySFURegistry: SFURegistry {
     private let records = NIOLockedValueBox<[String: SFUNodeRecord]>([:])
+    private let failing = NIOLockedValueBox(false)
+
+    /// The error of a failed read.
+    public struct Unreachable: Error {}
+
+    /// While set, ``nodes()`` throws ``Unreachable``.
+    public func setFailing(_ failing: Bool) {
+        self.failing.withLockedValue { $0 = failing }
+    }
 
     public init(_ records: [SFUNodeRecord] = []) {
         for record in records { self.set(record) }
@@ -51,6 +61,7 @@ public final class InMemorySFURegistry: SFURegistry {
     }
 
     public func nodes() async throws -> [SFUNodeRecord] {
-        self.records.withLockedValue { $0.values.sorted { $0.id < $1.id } }
+        if self.failing.withLockedValue({ $0 }) { throw Unreachable() }
+        return self.records.withLockedValue { $0.values.sorted { $0.id < $1.id } }
     }
 }

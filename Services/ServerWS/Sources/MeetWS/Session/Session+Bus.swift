@@ -3,10 +3,16 @@ import MeetProtocol
 
 extension Session {
     /// A room event: forward it if this socket is in its audience; a
-    /// `meeting-ended` also closes the socket.
+    /// `meeting-ended` also closes the socket; a `tracks` event may move
+    /// this socket's subscriptions (Session+Migrate.swift).
     func handle(room message: RoomBusMessage) async {
         guard self.machine.accepts(audience: message.audience, exclude: message.exclude) else { return }
         await self.send(text: message.frame, type: message.type)
+        if message.type == "tracks", self.record.subscriptions?.isEmpty == false,
+            case .tracks(let event)? = try? SignalingCodec.decodeServer(Data(message.frame.utf8)).message
+        {
+            await self.checkPublisherMoved(event)
+        }
         if message.type == "meeting-ended" {
             await self.end(code: CloseCode.meetingEnded, reason: "meeting ended", settled: true)
         }

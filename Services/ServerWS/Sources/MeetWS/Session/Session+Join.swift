@@ -43,7 +43,9 @@ extension Session {
                         meetingId: identity.meetingId, audience: .hosts)
                 }
             } else {
-                await self.reply(id, .joined(try await self.services.snapshot(for: identity, resumed: resumed)))
+                let snapshot = try await self.services.snapshot(for: identity, resumed: resumed)
+                await self.reply(id, .joined(snapshot))
+                if resumed { await self.checkPublishersMoved(in: snapshot) }
                 if !resumed {
                     try await self.services.publish(
                         .participantJoined(ParticipantEvent(participant: outcome.stored.participant)),

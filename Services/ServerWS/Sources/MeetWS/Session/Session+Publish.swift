@@ -9,13 +9,29 @@ extension Session {
 
     /// `publish`: a first offer is placed on the least-loaded serving node
     /// (one retry elsewhere when that node drains or is gone); a later offer
-    /// renegotiates the same transport on the same node. On success the
+    /// renegotiates the same transport on the same node; an offer that
+    /// `replaces` the current transport (after a `migrate`) gets a new
+    /// transport on another node (Session+Migrate.swift). On success the
     /// client gets `published` and the room a `tracks` event.
     func publish(_ id: String?, _ request: PublishRequest) async throws {
         let previous = self.record.publication
+        if let replaces = request.replaces, previous?.transportId != replaces {
+            self.services.metrics.published(ok: false)
+            return await self.fail(
+                id, .badRequest, "replaces: \(replaces) is not your current publisher transport (publish without replaces)")
+        }
+        let migrating = request.replaces == nil ? nil : previous
         let outcome: (nodeId: String, address: NodeAddress, reply: CreatePublisherReply)
         do throws(SFUFailure) {
-            if let previous {
+            if let migrating {
+                // A new transport: where `migrate` said (or a hint, when hints are on)
+                // while that node serves, never on the node being left.
+                var fresh = request
+                fresh.nodeId = nil
+                let hint = self.services.configuration.placementHints ? request.nodeId : nil
+                outcome = try await self.createPublisher(
+                    fresh, preferring: hint ?? self.migrationTarget(for: migrating), excluding: [migrating.nodeId])
+            } else if let previous {
                 outcome = try await self.renegotiatePublisher(previous, request)
             } else {
                 outcome = try await self.createPublisher(request)
@@ -51,16 +67,21 @@ extension Session {
         try await self.services.publish(
             .tracks(TracksEvent(participantId: participantId, nodeId: outcome.nodeId, tracks: tracks)),
             meetingId: self.identity.meetingId, audience: .participants)
+        if let migrating { await self.retire(migrating, replacedBy: outcome.reply.transportId, on: outcome.nodeId) }
     }
 
-    /// A new publisher transport on a node chosen by placement.
+    /// A new publisher transport on a node chosen by placement (`preferred`
+    /// while it serves: a migration's target; never one in `excluding`).
     private func createPublisher(
-        _ request: PublishRequest
+        _ request: PublishRequest, preferring preferred: String? = nil, excluding initial: Set<String> = []
     ) async throws(SFUFailure) -> (nodeId: String, address: NodeAddress, reply: CreatePublisherReply) {
-        var excluding: Set<String> = []
+        var excluding = initial
         while true {
             // The hint names one node; a retry goes elsewhere, so it drops the hint.
-            let node = try await self.services.sfu.place(hint: excluding.isEmpty ? request.nodeId : nil, excluding: excluding)
+            let first = excluding == initial
+            let node = try await self.services.sfu.place(
+                hint: first && preferred == nil ? request.nodeId : nil, excluding: excluding,
+                preferring: first ? preferred : nil)
             let body = CreatePublisherRequest(
                 participantId: self.sfuParticipantId, roomId: self.identity.meetingId.uuidString.lowercased(),
                 offer: request.offer, sources: Self.sfuSources(request.sources))
@@ -70,7 +91,7 @@ extension Session {
                 return (node.id, NodeAddress(ip: node.publicIP, port: node.udpPort), reply)
             } catch {
                 let gone = if case .noResponder = error { true } else { false }
-                guard excluding.isEmpty, gone || error.remoteCode == .draining else { throw error }
+                guard first, gone || error.remoteCode == .draining else { throw error }
                 self.services.metrics.placementFailed(reason: gone ? "node_gone" : "node_draining")
                 self.logger.notice("placement retry", metadata: ["sfu.node": "\(node.id)", "error": "\(error)"])
                 excluding.insert(node.id)
@@ -93,13 +114,15 @@ extension Session {
             let gone = if case .noResponder = error { true } else { false }
             guard gone || error.remoteCode == .unknownTransport else { throw error }
             self.logger.notice("publisher transport gone; placing afresh", metadata: ["sfu.node": "\(current.nodeId)"])
-            return try await self.createPublisher(PublishRequest(offer: request.offer, sources: request.sources))
+            return try await self.createPublisher(
+                PublishRequest(offer: request.offer, sources: request.sources), excluding: gone ? [current.nodeId] : [])
         }
     }
 
     /// `unpublish`: closes the publisher transport (its subscribers' too,
     /// on the node); the room gets `tracks: []`. Idempotent.
     func unpublish(_ id: String?) async throws {
+        self.pendingMigration = nil
         guard let publication = self.record.publication else { return await self.reply(id, .ack(AckData())) }
         await self.closeTransport(publication.transportId, on: publication.nodeId)
         var updated = self.record
@@ -117,9 +140,9 @@ extension Session {
 
     /// `sfu.close-transport`, best effort: a node that is gone or no longer
     /// has the transport has nothing to close.
+    /// A node that is lost or missing from the registry is not waited for.
     func closeTransport(_ transportId: String, on nodeId: String) async {
-        _ = try? await self.services.sfu.call(
-            SFUControlType.closeTransport, CloseTransportRequest(transportId: transportId), node: nodeId, as: SFUCloseReply.self)
+        await self.services.sfu.bestEffort(SFUControlType.closeTransport, CloseTransportRequest(transportId: transportId), node: nodeId)
     }
 
     static func sfuSources(_ sources: [String: MediaKind]?) -> [String: SFUTrackSource]? {

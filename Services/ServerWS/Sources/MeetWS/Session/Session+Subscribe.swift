@@ -82,7 +82,8 @@ extension Session {
         await self.reply(id, .ack(AckData()))
     }
 
-    /// `unsubscribe`: closes one of this socket's subscriber transports.
+    /// `unsubscribe`: closes one of this socket's subscriber transports (a
+    /// lost node's is not waited for: the `ack` comes at once).
     func unsubscribe(_ id: String?, _ request: UnsubscribeRequest) async throws {
         guard let subscription = self.subscription(request.transportId) else {
             return await self.fail(id, .notFound, "no such subscription on this connection")
@@ -98,6 +99,7 @@ extension Session {
 
     /// Drops a subscription from this socket's record (and presence).
     func forgetSubscription(_ transportId: String) async throws {
+        self.migratedSubscriptions.remove(transportId)
         var updated = self.record
         let remaining = (updated.subscriptions ?? []).filter { $0.transportId != transportId }
         // Stored as absent rather than `[]`: Redis's Lua cjson would rewrite `[]` as `{}`.

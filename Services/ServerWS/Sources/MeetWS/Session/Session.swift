@@ -19,6 +19,12 @@ public final class Session {
     /// Set when the session ended for a reason that already settled presence
     /// (leave, kick, deny, end, replace); a plain drop keeps it for a resume.
     var presenceSettled = false
+    /// The `migrate` sent for this socket's publication, until its `publish {replaces}`.
+    var pendingMigration: PendingMigration?
+    /// The publisher transport for which "no node to migrate to" was logged.
+    var migrationWaiting: String?
+    /// Subscriptions already told `migrate` (`publisher_moved`).
+    var migratedSubscriptions: Set<String> = []
 
     public init(identity: SessionIdentity, services: SignalingServices, writer: any SocketWriter) {
         self.services = services
@@ -77,6 +83,8 @@ public final class Session {
             await self.handle(inbox: message)
         case .sfu(let event):
             await self.handle(sfu: event)
+        case .nodes(let notice):
+            await self.handle(nodes: notice)
         case .socketClosed:
             _ = self.machine.close()
         case .tooLarge:

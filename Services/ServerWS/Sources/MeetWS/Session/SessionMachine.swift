@@ -127,7 +127,7 @@ public struct SessionMachine: Sendable {
         }
         switch message {
         case .publish(let request):
-            return sdp(request.offer, "offer") ?? identifier(request.nodeId, "nodeId")
+            return sdp(request.offer, "offer") ?? identifier(request.nodeId, "nodeId") ?? identifier(request.replaces, "replaces")
                 ?? (request.sources?.keys.contains { $0.isEmpty || $0.utf8.count > 64 } == true
                     ? "publish: sources keys must be mids of 1 to 64 bytes" : nil)
         case .subscribe(let request):

@@ -1,58 +1,40 @@
-// What to move when the server sends `migrate` (graceful drain or node
-// failure). The message's exact shape arrives in a later server version, so
-// this reads it defensively, as a pure function of the message and what the
-// client holds (no I/O: Room applies the plan; tests call it directly).
+// What to move when the server sends `migrate` (docs/signaling.md, "Migration"):
+// a node the person uses is draining (scale-in, rolling update) or was lost.
+// A pure function of the message and what the client holds (no I/O: Room
+// applies the plan).
 //
-// - The publisher moves when the message names the publisher role
-//   (`role`/`kind`/`action` starting "publish"), the publisher's transport,
-//   or this participant (without a subscriber role).
-// - A subscription moves when the message names its transport or its
-//   publisher (`publisherParticipantId(s)`, or `participantId` with a
-//   subscriber role).
-// - A message that names none of these moves whatever sits on the node it
-//   names (`fromNodeId`/`nodeId`), or everything when it names no node.
-// The target node, when given (`toNodeId`/`targetNodeId`), is the hint for
-// the new publication.
+// - Without `publisherParticipantId` the message is about our own
+//   publication: publish again on a new connection with `replaces` set to
+//   the old transport (the server places it on `targetNodeId`).
+// - With `publisherParticipantId` it is about one of our subscriptions:
+//   subscribe to that publisher again (its new node), then drop the old one.
+// Either way the old connection keeps carrying media until the new one does
+// (make-before-break), except after `node_lost`, when it carries nothing.
 
 const key = (id) => String(id || '').toLowerCase();
 
 /**
- * @param data  the `migrate` message's data
- * @param state {me, publisher: {active, transportId, nodeId}, subscriptions: [{participantId, transportId, nodeId}]}
- * @returns {republish: boolean, nodeId: string|null, resubscribe: [participantId]}
+ * @param data  the `migrate` message's data {reason, nodeId, transportId, publisherParticipantId?, targetNodeId?}
+ * @param state {publisher: {active, transportId}, subscriptions: [{participantId, transportId, nodeId}]}
+ * @returns {republish: {replaces, lost}|null, resubscribe: [{participantId, targetNodeId, lost}]}
  */
 export function planMigration(data, state) {
   data = data && typeof data === 'object' ? data : {};
-  const role = String(data.role || data.kind || data.action || '').toLowerCase();
-  const toNode = data.toNodeId || data.targetNodeId || null;
-  const fromNode = data.fromNodeId || data.nodeId || null;
-  const transports = new Set([data.transportId, ...asArray(data.transportIds)].filter(Boolean));
-  const publishers = new Set([data.publisherParticipantId, ...asArray(data.publisherParticipantIds)].filter(Boolean).map(key));
-  const target = key(data.participantId);
-  const me = key(state.me);
+  const lost = data.reason === 'node_lost';
+  const plan = { republish: null, resubscribe: [] };
   const publisher = state.publisher || {};
-  const subscriptions = state.subscriptions || [];
-
-  const plan = { republish: false, nodeId: toNode, resubscribe: [] };
-  const subscriberRole = role.startsWith('subscri');
-  if (publisher.active && (role.startsWith('publish') || transports.has(publisher.transportId)
-      || (target && target === me && !subscriberRole))) {
-    plan.republish = true;
-  }
-  for (const sub of subscriptions) {
-    const who = key(sub.participantId);
-    if (transports.has(sub.transportId) || publishers.has(who) || (subscriberRole && target === who)) {
-      plan.resubscribe.push(sub.participantId);
+  if (!data.publisherParticipantId) {
+    if (publisher.active && data.transportId && data.transportId === publisher.transportId) {
+      plan.republish = { replaces: publisher.transportId, lost };
     }
+    return plan;
   }
-  if (plan.republish || plan.resubscribe.length) return plan;
-
-  // Nothing named: move what sits on the named node, or everything.
-  plan.republish = !!publisher.active && (!fromNode || publisher.nodeId === fromNode);
-  plan.resubscribe = subscriptions.filter((sub) => !fromNode || sub.nodeId === fromNode).map((sub) => sub.participantId);
+  const who = key(data.publisherParticipantId);
+  for (const sub of state.subscriptions || []) {
+    if (key(sub.participantId) !== who) continue;
+    // Already where the publisher went (a `tracks` event got there first): nothing to do.
+    if (data.targetNodeId && sub.nodeId === data.targetNodeId) continue;
+    plan.resubscribe.push({ participantId: sub.participantId, targetNodeId: data.targetNodeId || null, lost });
+  }
   return plan;
-}
-
-function asArray(value) {
-  return Array.isArray(value) ? value : [];
 }

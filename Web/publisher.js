@@ -8,6 +8,17 @@
 // watching see no gap longer than the switch itself.
 
 const PC_CONFIG = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+const OLD_CONNECTION_GRACE_MS = 15000;
+
+/** Closes `pc` when its node closes it, or after `graceMs`. */
+function retire(pc, graceMs) {
+  const close = () => { if (pc.connectionState !== 'closed') pc.close(); };
+  if (graceMs <= 0) { close(); return; }
+  const timer = setTimeout(close, graceMs);
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc.connectionState === 'closed' || pc.connectionState === 'failed') { clearTimeout(timer); close(); }
+  });
+}
 
 export class Publisher extends EventTarget {
   /**
@@ -82,8 +93,15 @@ export class Publisher extends EventTarget {
     });
   }
 
-  /** A fresh connection (optionally to `nodeId`) replacing the current one. */
-  republish(nodeId = null) {
+  /**
+   * A fresh connection replacing the current one. After a `migrate`
+   * (`replaces` set): `publish` with `replaces`, so the server places it on
+   * the node it chose, and the old connection keeps sending until its node
+   * closes it, once everyone watching has moved (at most
+   * OLD_CONNECTION_GRACE_MS), or stops at once when its node was lost.
+   * Without `replaces` (a failed transport, a new seat) a plain `publish`.
+   */
+  republish({ replaces = null, lost = false } = {}) {
     return this.serialize(async () => {
       if (this.closed) return;
       const old = this.pc;
@@ -91,9 +109,10 @@ export class Publisher extends EventTarget {
       this.pc = pc;
       this.transceivers = transceivers;
       try {
-        await this.negotiate(pc, transceivers, nodeId || this.nodeHint());
+        await this.negotiate(pc, transceivers, replaces ? null : this.nodeHint(), replaces);
       } finally {
-        if (old && old !== pc) setTimeout(() => old.close(), 1500);
+        // Not a migration (a failed transport, a new seat): the old connection is of no use.
+        if (old && old !== pc) retire(old, lost ? 0 : (replaces ? OLD_CONNECTION_GRACE_MS : 1500));
       }
     });
   }
@@ -134,7 +153,7 @@ export class Publisher extends EventTarget {
     return { pc, transceivers };
   }
 
-  async negotiate(pc, transceivers, nodeId) {
+  async negotiate(pc, transceivers, nodeId, replaces = null) {
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     const sources = {};
@@ -143,6 +162,7 @@ export class Publisher extends EventTarget {
     }
     const data = { offer: pc.localDescription.sdp, sources };
     if (nodeId) data.nodeId = nodeId;
+    if (replaces) data.replaces = replaces;
     let reply;
     try {
       reply = await this.signaling.request('publish', data, 20000);

@@ -257,12 +257,11 @@ export class Room {
   /** `migrate`: move media off a node as the server says (see migration.js), make-before-break. */
   onMigrate(data) {
     const plan = planMigration(data, {
-      me: this.me,
-      publisher: { active: this.publisher.active, transportId: this.publisher.transportId, nodeId: this.publisher.nodeId },
+      publisher: { active: this.publisher.active, transportId: this.publisher.transportId },
       subscriptions: [...this.subs.byParticipant.values()],
     });
-    if (plan.republish) this.publisher.republish(plan.nodeId).catch((error) => this.reportError(error));
-    for (const participantId of plan.resubscribe) this.subs.resubscribe(participantId).catch(() => {});
+    if (plan.republish) this.publisher.republish(plan.republish).catch((error) => this.reportError(error));
+    for (const move of plan.resubscribe) this.subs.resubscribe(move.participantId, move).catch(() => {});
   }
 
   // MARK: Actions (from the controls)

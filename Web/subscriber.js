@@ -11,6 +11,16 @@ import { idKey } from './dom.js';
 
 const PC_CONFIG = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
 
+/** Resolves once `pc` is connected (or failed/closed), or after `timeoutMs`. */
+function connected(pc, timeoutMs) {
+  return new Promise((resolve) => {
+    const done = () => ['connected', 'failed', 'closed'].includes(pc.connectionState);
+    if (done()) { resolve(); return; }
+    const timer = setTimeout(resolve, timeoutMs);
+    pc.addEventListener('connectionstatechange', () => { if (done()) { clearTimeout(timer); resolve(); } });
+  });
+}
+
 export class Subscriptions extends EventTarget {
   constructor({ signaling }) {
     super();
@@ -41,6 +51,13 @@ export class Subscriptions extends EventTarget {
         if (current) await this.drop(key, true);
         return;
       }
+      const movedTo = tracks[0] && tracks[0].nodeId;
+      if (current && movedTo && current.nodeId && movedTo !== current.nodeId) {
+        // The publisher moved to another node (a migration): a new connection there, make-before-break.
+        // Not awaited: it runs after this job in the participant's queue.
+        this.resubscribe(participantId, { targetNodeId: movedTo }).catch(() => {});
+        return;
+      }
       if (current && current.pc.connectionState !== 'failed' && current.pc.connectionState !== 'closed') {
         if (current.trackIds === ids) return;
         await this.negotiate(participantId, current);
@@ -51,16 +68,28 @@ export class Subscriptions extends EventTarget {
     });
   }
 
-  /** A new connection for `participantId` replacing the current one (after `migrate`, or a failed transport). */
-  resubscribe(participantId) {
+  /**
+   * A new connection for `participantId` replacing the current one (a
+   * `migrate`, or the publisher's tracks moved to another node). The old
+   * connection stays until the new one is connected (at most 10 s), unless
+   * its node was lost; nothing happens when the current one already sits on
+   * `targetNodeId`.
+   */
+  resubscribe(participantId, { targetNodeId = null, lost = false } = {}) {
     const key = idKey(participantId);
     return this.serialize(key, async () => {
       const old = this.byParticipant.get(key);
+      if (old && targetNodeId && old.nodeId === targetNodeId) return;
       if (old) this.byParticipant.delete(key);
       try {
         await this.negotiate(participantId, null);
       } finally {
-        if (old) setTimeout(() => { old.pc.close(); this.unsubscribeQuietly(old.transportId); }, 1500);
+        if (old) {
+          const fresh = this.byParticipant.get(key);
+          if (!lost && fresh) await connected(fresh.pc, 10000);
+          old.pc.close();
+          this.unsubscribeQuietly(old.transportId);
+        }
       }
     });
   }

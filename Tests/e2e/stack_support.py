@@ -76,6 +76,12 @@ class Service:
         self._log.flush()
         return self.log_path.read_text(errors="replace")[-15000:]
 
+    def kill(self) -> None:
+        """SIGKILL: the process dies without any cleanup (a crashed machine)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -88,9 +94,14 @@ class Service:
 
 
 class Stack:
-    """meet-api, two meet-ws replicas, two meet-sfu nodes."""
+    """meet-api, two meet-ws replicas, two (or more) meet-sfu nodes.
 
-    def __init__(self, tmp_path: Path, ws_replicas: int = 2, sfu_nodes: int = 2):
+    `node_env` and `ws_env` add settings to every node or replica (e.g. a
+    short `MEET_SFU_DRAIN_TIMEOUT`); `add_node()` starts one more node later.
+    """
+
+    def __init__(self, tmp_path: Path, ws_replicas: int = 2, sfu_nodes: int = 2,
+                 node_env: dict | None = None, ws_env: dict | None = None):
         redis_url = redis_url_from_env()
         common = {
             "MEET_ENV": "development",
@@ -106,24 +117,35 @@ class Stack:
             "MEET_WS_PLACEMENT_HINTS": "true",
         }
         self.processes: list = []
+        self._tmp_path = tmp_path
+        self._redis_url = redis_url
+        self._node_env = dict(node_env or {})
+        self.database_url = common["MEET_DATABASE_URL"]
         try:
             self.api = Service("meet-api", "meet-api", tmp_path, {**common, "MEET_PUBLIC_WS_URL": "ws://127.0.0.1:1/v1/ws"})
             self.processes.append(self.api)
             self.nodes = []
-            for index in range(sfu_nodes):
-                node = SFUNode(tmp_path, redis_url, name=f"meet-sfu-{index + 1}")
-                self.nodes.append(node)
-                self.processes.append(node)
+            for _ in range(sfu_nodes):
+                self.add_node()
             self.replicas = []
             for index in range(ws_replicas):
                 replica = Service("meet-ws", f"meet-ws-{index + 1}", tmp_path,
-                                  {**common, "MEET_WS_REPLICA_ID": f"e2e-ws-{index + 1}-{uuid.uuid4().hex[:4]}"})
+                                  {**common, **(ws_env or {}),
+                                   "MEET_WS_REPLICA_ID": f"e2e-ws-{index + 1}-{uuid.uuid4().hex[:4]}"})
                 self.replicas.append(replica)
                 self.processes.append(replica)
         except Exception:
             self.stop()
             raise
         self.rest = Rest(self.api.base_url)
+
+    def add_node(self) -> SFUNode:
+        """Starts one more meet-sfu node (named by its position)."""
+        node = SFUNode(self._tmp_path, self._redis_url, name=f"meet-sfu-{len(self.nodes) + 1}",
+                       extra_env=self._node_env)
+        self.nodes.append(node)
+        self.processes.append(node)
+        return node
 
     def ws_url(self, replica: int) -> str:
         return f"ws://127.0.0.1:{self.replicas[replica].port}/v1/ws"

@@ -23,10 +23,12 @@ shows it works in this headless Chromium, else the client's test-only canvas
 source; the test prints which). A third covers the pre-join errors in
 words: an unknown code and a meeting password (prompted for, refused when
 wrong, accepted when right), then leaving and rejoining. A fourth runs the client's pure logic (the
-`migrate` plan, naming media sections) inside Chromium.
+`migrate` plan, naming media sections) inside Chromium. The last drains the
+host's node: both browsers follow `migrate` and keep decoding each other.
 """
 from __future__ import annotations
 
+import signal
 import socket
 import time
 
@@ -68,7 +70,7 @@ def meet(stack, browsers, waiting_room: bool, screen_source: str | None = None):
     """The host creates a meeting and joins; the guest opens its link and joins (admitted
     from the waiting room when there is one). Host on replica 1 / node 1, guest on
     replica 2 / node 2. Returns (host, guest, host_id, guest_id)."""
-    node1, node2 = stack.nodes
+    node1, node2 = stack.nodes[0], stack.nodes[1]
     host, guest = browsers("Hana Host"), browsers("Gus Guest")
 
     # The host creates a meeting through the home page and opens its link.
@@ -227,7 +229,7 @@ def test_client_logic_in_the_browser(stack, browsers):
     page = browsers("Logic")
     page.driver.get(stack.api.base_url + "/")
     result = page.js_async("""Promise.all([import('/migration.js'), import('/subscriber.js')]).then(([m, s]) => {
-        const state = {me: 'AA', publisher: {active: true, transportId: 'p1', nodeId: 'n1'},
+        const state = {publisher: {active: true, transportId: 'p1'},
                        subscriptions: [{participantId: 'BB', transportId: 's1', nodeId: 'n2'},
                                        {participantId: 'CC', transportId: 's2', nodeId: 'n1'}]};
         const sdp = ['v=0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=mid:0', 'a=sendonly',
@@ -235,22 +237,49 @@ def test_client_logic_in_the_browser(stack, browsers):
                      'm=video 0 UDP/TLS/RTP/SAVPF 96', 'a=mid:2',
                      'm=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:3', 'a=sendonly', ''].join('\\r\\n');
         return {
-            publisherRole: m.planMigration({role: 'publisher', toNodeId: 'n3'}, state),
-            oneTransport: m.planMigration({transportId: 's1'}, state),
-            byPublisher: m.planMigration({publisherParticipantId: 'cc'}, state),
-            oneNode: m.planMigration({fromNodeId: 'n1'}, state),
-            nothingNamed: m.planMigration({}, state),
+            draining: m.planMigration({reason: 'node_draining', nodeId: 'n1', transportId: 'p1', targetNodeId: 'n3'}, state),
+            lost: m.planMigration({reason: 'node_lost', nodeId: 'n1', transportId: 'p1'}, state),
+            otherTransport: m.planMigration({reason: 'node_draining', nodeId: 'n1', transportId: 'old'}, state),
+            moved: m.planMigration({reason: 'publisher_moved', nodeId: 'n1', transportId: 's2',
+                                    publisherParticipantId: 'cc', targetNodeId: 'n3'}, state),
+            alreadyThere: m.planMigration({reason: 'publisher_moved', nodeId: 'n9', transportId: 's1',
+                                           publisherParticipantId: 'BB', targetNodeId: 'n2'}, state),
             notAnObject: m.planMigration('garbage', state),
             mids: Object.fromEntries(s.kindsByOfferMid(sdp, [{kind: 'mic'}, {kind: 'camera'}, {kind: 'screen'}])),
             midsMismatch: Object.fromEntries(s.kindsByOfferMid(sdp, [{kind: 'mic'}])),
         };
     })""")
     assert "error" not in result, result
-    assert result["publisherRole"] == {"republish": True, "nodeId": "n3", "resubscribe": []}
-    assert result["oneTransport"] == {"republish": False, "nodeId": None, "resubscribe": ["BB"]}
-    assert result["byPublisher"] == {"republish": False, "nodeId": None, "resubscribe": ["CC"]}
-    assert result["oneNode"] == {"republish": True, "nodeId": None, "resubscribe": ["CC"]}
-    assert result["nothingNamed"] == {"republish": True, "nodeId": None, "resubscribe": ["BB", "CC"]}
-    assert result["notAnObject"] == result["nothingNamed"]
+    assert result["draining"] == {"republish": {"replaces": "p1", "lost": False}, "resubscribe": []}
+    assert result["lost"] == {"republish": {"replaces": "p1", "lost": True}, "resubscribe": []}
+    assert result["otherTransport"] == {"republish": None, "resubscribe": []}
+    assert result["moved"] == {"republish": None,
+                               "resubscribe": [{"participantId": "CC", "targetNodeId": "n3", "lost": False}]}
+    assert result["alreadyThere"] == {"republish": None, "resubscribe": []}
+    assert result["notAnObject"] == {"republish": None, "resubscribe": []}
     assert result["mids"] == {"0": "mic", "1": "camera", "3": "screen"}
     assert result["midsMismatch"] == {}
+
+
+def test_browsers_follow_a_drain_without_a_break(stack, browsers):
+    """Last in this module (it takes node 1 away): SIGTERM to the host's node; both
+    browsers follow `migrate` by themselves (the host republishes, the guest
+    resubscribes) and keep decoding each other; the drained node exits 0 once empty."""
+    spare = stack.add_node()
+    node1, node2 = stack.nodes[0], stack.nodes[1]
+    host, guest, host_id, guest_id = meet(stack, browsers, waiting_room=False)
+    node1.process.send_signal(signal.SIGTERM)
+    host.wait(lambda: host.state()["publisher"]["nodeId"] in (node2.node_id, spare.node_id), 20,
+              "the host publishing on another node")
+    new_node = host.state()["publisher"]["nodeId"]
+    guest.wait(lambda: any(s["participantId"].lower() == host_id.lower() and s["nodeId"] == new_node
+                           and s["state"] == "connected" for s in guest.state()["subscriptions"]), 20,
+               "the guest watching the host on its new node")
+    wait_decoding(guest, host_id, "camera")
+    wait_decoding(host, guest_id, "camera")
+    deadline = time.monotonic() + 30
+    while node1.process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert node1.process.poll() == 0, f"drained node exit status {node1.process.poll()}\n{node1.log()}"
+    assert not [a for a in host.js("return window.meetDebug.alerts()") + guest.js("return window.meetDebug.alerts()")
+                if "error" in a.lower()], "an error was shown during the drain"

@@ -1,0 +1,152 @@
+"""Stopping and starting the test PostgreSQL and Redis, for the recovery tests.
+
+scripts/test starts both as private servers and exports their data
+directories (`MEET_TEST_PG_DIR`, `MEET_TEST_REDIS_DIR`) beside their URLs.
+These helpers stop and restart them on the same port with the same commands
+scripts/lib/common.sh uses (`meet_redis_start/stop`, `meet_pg_start/stop`:
+PostgreSQL's tools run as the `postgres` user when we are root), so a test
+can take a dependency away and give it back. Redis runs without persistence:
+a restart comes back empty, as in production without AOF/RDB.
+
+Every `stop_*` is meant to be paired with its `start_*` in a `finally`, so a
+failing test never leaves the servers down for the tests after it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COMMON_SH = REPO_ROOT / "scripts" / "lib" / "common.sh"
+
+
+def _env_dir(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: the recovery tests restart the test servers (scripts/test sets it)")
+    if not Path(value).is_dir():
+        pytest.fail(f"{name}={value} is not a directory")
+    return value
+
+
+def _common(function: str, *args: str, timeout: float = 60) -> None:
+    """Runs one function of scripts/lib/common.sh."""
+    script = f'source "{COMMON_SH}" && {function} "$@"'
+    result = subprocess.run(["bash", "-c", script, "_", *args], capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"{function} {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+def _port_of(url: str) -> int:
+    port = urllib.parse.urlsplit(url).port
+    if port is None:
+        pytest.fail(f"no port in {url}")
+    return port
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class RedisControl:
+    """The Redis of scripts/test (`MEET_TEST_REDIS_URL`, `MEET_TEST_REDIS_DIR`)."""
+
+    def __init__(self) -> None:
+        self.url = os.environ.get("MEET_TEST_REDIS_URL") or pytest.fail("MEET_TEST_REDIS_URL is not set")
+        self.dir = _env_dir("MEET_TEST_REDIS_DIR")
+        self.port = _port_of(self.url)
+
+    def stop(self, timeout: float = 30) -> None:
+        """Stops the server (SIGTERM by its pid file) and waits until its port is closed."""
+        _common("meet_redis_stop", self.dir)
+        deadline = time.monotonic() + timeout
+        while _port_open(self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis on port {self.port} did not stop within {timeout}s")
+            time.sleep(0.05)
+
+    def start(self) -> None:
+        """Starts it again on the same port and directory (empty: no persistence)."""
+        _common("meet_redis_start", self.dir, str(self.port))
+
+
+class PostgresControl:
+    """The PostgreSQL of scripts/test (`MEET_TEST_DATABASE_URL`, `MEET_TEST_PG_DIR`)."""
+
+    def __init__(self) -> None:
+        self.url = os.environ.get("MEET_TEST_DATABASE_URL") or pytest.fail("MEET_TEST_DATABASE_URL is not set")
+        self.dir = _env_dir("MEET_TEST_PG_DIR")
+        self.port = _port_of(self.url)
+
+    def stop(self) -> None:
+        """`pg_ctl stop -m fast -w`: open sessions are terminated, the port closes."""
+        _common("meet_pg_stop", self.dir)
+        if _port_open(self.port):
+            raise RuntimeError(f"PostgreSQL still listens on {self.port} after pg_ctl stop")
+
+    def start(self) -> None:
+        """`pg_ctl start -w` on the same directory and port: the data is all there."""
+        _common("meet_pg_start", self.dir, str(self.port))
+
+
+def http_get(url: str, timeout: float = 10) -> tuple[int, dict]:
+    """GET with a client timeout: (status, JSON body or {}). A timeout raises."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw) if raw else {}
+    except ValueError:
+        return status, {"raw": raw[:200].decode(errors="replace")}
+
+
+def http_call(method: str, url: str, body: dict | None = None, token: str | None = None,
+              timeout: float = 10) -> tuple[int, dict]:
+    """Any REST call with a client timeout: (status, JSON body or {})."""
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw) if raw else {}
+    except ValueError:
+        return status, {"raw": raw[:200].decode(errors="replace")}
+
+
+def poll(predicate, timeout: float, what: str, interval: float = 0.2):
+    """Calls `predicate` until it returns something truthy (returned), or fails after `timeout`.
+
+    Exceptions count as "not yet" (a refused connection while a server
+    restarts); the last one is named in the failure.
+    """
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+            last = value
+        except Exception as error:  # noqa: BLE001 - anything means "not yet"
+            last = error
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")

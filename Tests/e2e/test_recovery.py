@@ -1,0 +1,328 @@
+"""Redis and PostgreSQL restarts under a live meeting (issue #6).
+
+The stack (meet-api, two meet-ws, two meet-sfu; stack_support.Stack) runs
+against the PostgreSQL and Redis of scripts/test, and these tests stop and
+start those very servers (recovery_support), always restarting them in a
+`finally` so the tests after them find them up.
+
+1. Redis restarted (empty: no persistence). A and B stay connected through
+   it: media keeps flowing (it never goes through Redis), chat from A
+   reaches B again, nobody is announced `participant-left`, a newcomer's
+   `joined` snapshot lists A and B with A's tracks (each replica wrote its
+   sockets' presence back), chat history is intact, and a new `publish` is
+   placed on a node (the nodes re-registered).
+2. PostgreSQL restarted. While it is down meet-api answers 503
+   `database_unavailable` (a JSON body, within the request timeout) and
+   both services' `/readyz` say 503; a signaling request that needs the
+   database (chat, a `join`, on a socket open before or opened during the
+   outage) gets a clear `unavailable` error and the socket stays. Once it is
+   back, everything recovers without restarting a process: `/readyz` 200,
+   the refused `join`s succeed when retried on the same sockets, a newcomer
+   joins, chat flows and history is intact.
+
+No assertion is about speed: waits poll with generous deadlines.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import redis
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
+from media_support import SizedVideoTrack, force_codecs
+from recovery_support import PostgresControl, RedisControl, http_call, http_get, poll
+from stack_support import Signal, SignalError, Stack
+
+# A short presence TTL: Redis stays down for longer than it, which would
+# get everyone swept as gone if presence were not written back.
+PRESENCE_TTL = 3
+
+
+@pytest.fixture
+def stack(tmp_path, request):
+    running = Stack(tmp_path, ws_env={"MEET_WS_PRESENCE_TTL_SECONDS": str(PRESENCE_TTL)})
+    yield running
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        print(running.logs())
+    running.stop()
+
+
+class Peer:
+    """A participant: its signaling socket, and optionally a publisher or one subscription."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.signal = Signal(name)
+        self.id = ""
+        self.pcs: list[RTCPeerConnection] = []
+        self.tasks: list[asyncio.Task] = []
+        self.frames = 0
+
+    async def join(self, stack: Stack, code: str, replica: int) -> dict:
+        joined = stack.rest.join(code, guest_name=self.name)
+        self.id = joined["participant"]["id"].lower()
+        await self.signal.connect(stack.ws_url(replica), joined["joinToken"])
+        reply = await self.signal.request("join")
+        assert reply["type"] == "joined", reply
+        return reply["data"]
+
+    async def publish(self, node_id: str | None = None) -> dict:
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.pcs.append(pc)
+        pc.addTrack(AudioStreamTrack())
+        pc.addTrack(SizedVideoTrack())
+        force_codecs(pc)
+        await pc.setLocalDescription(await pc.createOffer())
+        data = {"offer": pc.localDescription.sdp}
+        if node_id:
+            data["nodeId"] = node_id
+        reply = await self.signal.request("publish", data)
+        assert reply["type"] == "published", reply
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply["data"]["answer"], type="answer"))
+        return reply["data"]
+
+    async def subscribe(self, publisher_id: str) -> None:
+        reply = await self.signal.request("subscribe", {"participantId": publisher_id})
+        assert reply["type"] == "subscription", reply
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self.pcs.append(pc)
+
+        @pc.on("track")
+        def on_track(track) -> None:
+            async def consume() -> None:
+                try:
+                    while True:
+                        await track.recv()
+                        if track.kind == "video":
+                            self.frames += 1
+                except MediaStreamError:
+                    pass
+
+            self.tasks.append(asyncio.ensure_future(consume()))
+
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply["data"]["offer"], type="offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        answer = await self.signal.request("subscribe-answer", {"transportId": reply["data"]["transportId"],
+                                                                "answer": pc.localDescription.sdp})
+        assert answer["type"] == "ack", answer
+
+    def lefts(self) -> list[str]:
+        """Participants this socket was told left."""
+        return [m["data"]["participantId"].lower() for m in self.signal.seen if m["type"] == "participant-left"]
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for pc in self.pcs:
+            await pc.close()
+        await self.signal.close()
+
+
+async def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
+async def chat_until_delivered(sender: Peer, receiver: Peer, body: str, timeout: float) -> None:
+    """Sends `body` (again while the request fails) until `receiver` gets it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            await sender.signal.request("chat", {"body": body}, timeout=10)
+            await receiver.signal.next_event("chat", lambda d: d.get("body") == body, timeout=3)
+            return
+        except (SignalError, TimeoutError, asyncio.TimeoutError) as error:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"chat {body!r} from {sender.name} never reached {receiver.name}: {error}")
+            await asyncio.sleep(0.3)
+
+
+def history(stack: Stack, code: str, token: str) -> list[str]:
+    page = stack.rest.call("GET", f"/v1/meetings/{code}/messages?limit=200", token=token)
+    return [item["body"] for item in page["items"]]
+
+
+def presence_ids(meeting_id: str) -> set[str]:
+    """Participant ids in the meeting's presence hash (whatever the stack's key prefix)."""
+    client = redis.Redis.from_url(RedisControl().url)
+    try:
+        ids: set[str] = set()
+        for key in client.scan_iter(match=f"*presence:{meeting_id.lower()}"):
+            ids |= {field.decode() for field in client.hkeys(key)}
+        return ids
+    finally:
+        client.close()
+
+
+def nodes_registered(stack: Stack) -> bool:
+    client = redis.Redis.from_url(RedisControl().url)
+    try:
+        return all(client.exists(node.record_key) for node in stack.nodes)
+    finally:
+        client.close()
+
+
+async def redis_restart_scenario(stack: Stack, server: RedisControl) -> None:
+    node1, _ = stack.nodes
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a, b, c = Peer("A"), Peer("B"), Peer("C")
+    try:
+        snapshot = await a.join(stack, code, replica=0)
+        meeting_id = snapshot["meetingId"]
+        await b.join(stack, code, replica=1)
+        await a.publish(node1.node_id)
+        await b.subscribe(a.id)
+        await wait_for(lambda: b.frames > 10, 40, f"B decoding A's video (frames: {b.frames})")
+        await chat_until_delivered(a, b, "before the restart", timeout=20)
+
+        server.stop()
+        try:
+            # Media goes straight to the node: it keeps flowing while Redis is down,
+            # for longer than the presence TTL.
+            frames = b.frames
+            await wait_for(lambda: b.frames > frames + 20, 30, "video flowing while Redis is down")
+            await asyncio.sleep(PRESENCE_TTL + 1)
+        finally:
+            server.start()
+
+        # Sockets survive: chat (PostgreSQL, then the re-subscribed room channel) reaches B.
+        await chat_until_delivered(a, b, "after the restart", timeout=30)
+        # Each replica wrote its sockets' presence back into the empty Redis.
+        poll(lambda: {a.id, b.id} <= presence_ids(meeting_id), 30, "A and B back in presence")
+
+        snapshot = await c.join(stack, code, replica=1)
+        listed = {p["id"].lower() for p in snapshot["participants"]}
+        assert {a.id, b.id, c.id} <= listed, snapshot["participants"]
+        assert any(t["participantId"].lower() == a.id for t in snapshot["tracks"]), snapshot["tracks"]
+
+        # The nodes re-registered: a new publisher is placed (no hint).
+        poll(lambda: nodes_registered(stack), 30, "both SFU nodes re-registered")
+        published = await c.publish()
+        assert published["nodeId"] in {node.node_id for node in stack.nodes}, published
+        frames = b.frames
+        await wait_for(lambda: b.frames > frames + 20, 30, "A's video still reaching B")
+
+        # Restored entries are kept alive by the heartbeat, not swept: nobody was ever
+        # announced gone (two TTLs is when a stale entry would have been swept).
+        await asyncio.sleep(2 * PRESENCE_TTL + 1)
+        for peer in (a, b, c):
+            assert not peer.lefts(), f"{peer.name} was told {peer.lefts()} left"
+            assert not peer.signal.closed.is_set(), f"{peer.name}'s socket closed"
+        assert {a.id, b.id, c.id} <= presence_ids(meeting_id)
+
+        bodies = history(stack, code, owner)
+        assert "before the restart" in bodies and "after the restart" in bodies, bodies
+    finally:
+        for peer in (a, b, c):
+            await peer.close()
+
+
+def test_redis_restart_keeps_the_meeting_going(stack):
+    server = RedisControl()
+    try:
+        asyncio.run(asyncio.wait_for(redis_restart_scenario(stack, server), 300))
+    finally:
+        ensure_redis_up(server)
+
+
+def ensure_redis_up(server: RedisControl) -> None:
+    client = redis.Redis.from_url(server.url, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        server.start()
+    finally:
+        client.close()
+
+
+async def postgres_restart_scenario(stack: Stack, server: PostgresControl) -> None:
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    api = stack.api.base_url
+    a, b, c, d = Peer("A"), Peer("B"), Peer("C"), Peer("D")
+    try:
+        await a.join(stack, code, replica=0)
+        await a.signal.request("chat", {"body": "before the outage"})
+        # B opened its socket in time but sends `join` only during the outage;
+        # C got a join token in time but opens its socket only during it.
+        b_ticket = stack.rest.join(code, guest_name="B")
+        b.id = b_ticket["participant"]["id"].lower()
+        await b.signal.connect(stack.ws_url(1), b_ticket["joinToken"])
+        c_ticket = stack.rest.join(code, guest_name="C")
+        c.id = c_ticket["participant"]["id"].lower()
+
+        server.stop()
+        try:
+            # meet-api: a clear 503 with a JSON error, not a 500 and not a hang.
+            status, body = http_call("GET", f"{api}/v1/meetings/{code}", token=owner, timeout=30)
+            assert status == 503 and body["error"]["code"] == "database_unavailable", (status, body)
+            status, body = http_call("POST", f"{api}/v1/meetings/{code}/join", {"displayName": "Late"}, timeout=30)
+            assert status == 503 and body["error"]["code"] == "database_unavailable", (status, body)
+            poll(lambda: http_get(f"{api}/readyz", timeout=30)[0] == 503, 30, "meet-api /readyz 503")
+            ws_ready = f"{stack.replicas[0].base_url}/readyz"
+            poll(lambda: http_get(ws_ready, timeout=30)[0] == 503, 30, "meet-ws /readyz 503")
+            assert http_get(f"{api}/healthz", timeout=30)[0] == 200  # alive, just not ready
+            # A signaling request that needs the database fails clearly; the socket stays.
+            with pytest.raises(SignalError) as failure:
+                await a.signal.request("chat", {"body": "during the outage"}, timeout=30)
+            assert failure.value.code == "unavailable"
+            assert not a.signal.closed.is_set()
+            # So does a join: a clear error, and the socket may try again later.
+            with pytest.raises(SignalError) as failure:
+                await b.signal.request("join", timeout=30)
+            assert failure.value.code == "unavailable"
+            # A socket opened now is let in (its token is validly signed) and
+            # its `join` gets the same clear error.
+            await c.signal.connect(stack.ws_url(0), c_ticket["joinToken"])
+            with pytest.raises(SignalError) as failure:
+                await c.signal.request("join", timeout=30)
+            assert failure.value.code == "unavailable"
+        finally:
+            server.start()
+
+        # Recovery without restarting anything.
+        poll(lambda: http_get(f"{api}/readyz", timeout=30)[0] == 200, 120, "meet-api /readyz 200 again")
+        for replica in stack.replicas:
+            poll(lambda: http_get(f"{replica.base_url}/readyz", timeout=30)[0] == 200, 120,
+                 f"{replica.name} /readyz 200 again")
+        # B's join, retried on the same socket, now succeeds.
+        reply = await b.signal.request("join")
+        assert reply["type"] == "joined", reply
+        # C's retry works too, and a newcomer D joins over REST and signaling.
+        assert (await c.signal.request("join"))["type"] == "joined"
+        snapshot = await d.join(stack, code, replica=0)
+        assert {a.id, b.id, c.id, d.id} <= {p["id"].lower() for p in snapshot["participants"]}, snapshot
+        await chat_until_delivered(a, b, "after the outage", timeout=30)
+        await d.signal.next_event("chat", lambda data: data.get("body") == "after the outage")
+        bodies = history(stack, code, owner)
+        assert "before the outage" in bodies and "after the outage" in bodies, bodies
+        assert "during the outage" not in bodies
+        for peer in (a, b, c, d):
+            assert not peer.lefts(), f"{peer.name} was told {peer.lefts()} left"
+    finally:
+        for peer in (a, b, c, d):
+            await peer.close()
+
+
+def test_postgres_restart_answers_503_then_recovers(stack):
+    server = PostgresControl()
+    try:
+        asyncio.run(asyncio.wait_for(postgres_restart_scenario(stack, server), 300))
+    finally:
+        ensure_postgres_up(server)
+
+
+def ensure_postgres_up(server: PostgresControl) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(1)
+        if s.connect_ex(("127.0.0.1", server.port)) != 0:
+            server.start()

@@ -75,12 +75,16 @@ class Mover:
         while not self._closing:
             get = asyncio.ensure_future(self.signal.events.get())
             closed = asyncio.ensure_future(self.signal.closed.wait())
-            done, _ = await asyncio.wait({get, closed}, return_when=asyncio.FIRST_COMPLETED)
-            if get in done:
-                closed.cancel()
+            try:
+                done, _ = await asyncio.wait({get, closed}, return_when=asyncio.FIRST_COMPLETED)
+            finally:  # cancelled (close()): leave no waiter behind
+                if not get.done():
+                    get.cancel()
+                if not closed.done():
+                    closed.cancel()
+            if get in done and not get.cancelled():
                 self._handle(get.result())
                 continue
-            get.cancel()
             if self._closing:
                 return
             await self._resume()

@@ -17,8 +17,8 @@ import signal
 import subprocess
 import time
 
-from migration_support import Mover, wait_until
-from stack_support import Stack
+from migration_support import Mover
+from stack_support import Stack, wait_until
 
 STEADY_FRAMES = 15
 AFTER_FRAMES = 30

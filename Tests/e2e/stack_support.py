@@ -261,3 +261,13 @@ class Signal:
             await self._socket.close()
         if self._reader is not None:
             self._reader.cancel()
+
+
+async def wait_until(predicate, timeout: float, what: str, interval: float = 0.1) -> None:
+    """Polls a plain predicate until it holds; fails naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -25,7 +25,7 @@ import redis
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
 from media_support import HEIGHT, WIDTH, SizedVideoTrack, force_codecs
-from stack_support import Signal, SignalError, Stack, redis_url_from_env
+from stack_support import Signal, SignalError, Stack, redis_url_from_env, wait_until
 
 FRAMES = 20
 
@@ -47,15 +47,6 @@ def node_load(node) -> dict:
         return json.loads(raw)["load"] if raw else {}
     finally:
         client.close()
-
-
-async def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def candidate_port(sdp: str) -> int:

@@ -193,16 +193,20 @@ let package = Package(
         ),
         .target(
             name: "MeetSRTP",
-            dependencies: ["CSRTP", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CSRTP", "COpenSSL", .product(name: "NIOCore", package: "swift-nio")],
             path: "Packages/MeetRTC/Sources/MeetSRTP",
             swiftSettings: swiftSettings
         ),
 
         // MARK: MeetRTC: the transport that composes them
         .target(
+            name: "CMeetUDP",
+            path: "Packages/MeetRTC/Sources/CMeetUDP"
+        ),
+        .target(
             name: "MeetRTC",
             dependencies: [
-                "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP", "MeetDTLS", "MeetSRTP",
+                "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP", "MeetDTLS", "MeetSRTP", "CMeetUDP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -277,6 +281,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tools/SFUBench/Bench",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: meet-srtp-bench (Tools/SRTPBench): SRTP allocations and speed, native vs libsrtp
+        .executableTarget(
+            name: "SRTPBench",
+            dependencies: ["MeetSRTP", "CSFUBenchAlloc"],
+            path: "Tools/SRTPBench",
             swiftSettings: swiftSettings
         ),
 

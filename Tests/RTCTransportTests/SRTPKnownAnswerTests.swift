@@ -5,7 +5,7 @@ import Testing
 /// Python's `cryptography` by Packages/MeetRTC/Scripts/srtp_known_answers.py,
 /// which first checks itself against RFC 3711 B.2/B.3 and RFC 7714 §16–17;
 /// the primitive tests feed the RFCs' own session-key vectors to libsrtp's
-/// ciphers.
+/// ciphers. The packet vectors run against both engines (native and libsrtp).
 @Suite("SRTP known answers (RFC 3711 App. B, RFC 7714 §16–17)")
 struct SRTPKnownAnswerTests {
     // RFC 3711 B.3 master key and salt (also libsrtp's own test key).
@@ -55,9 +55,10 @@ struct SRTPKnownAnswerTests {
                 """)),
     ]
 
-    @Test("protect gives the independently computed packet", arguments: vectors)
-    func protectMatches(vector: Vector) throws {
-        let context = try SRTPContext(profile: vector.profile, masterKey: vector.key, masterSalt: vector.salt, direction: .outbound)
+    @Test("protect gives the independently computed packet", arguments: vectors, SRTPContext.Engine.allCases)
+    func protectMatches(vector: Vector, engine: SRTPContext.Engine) throws {
+        let context = try SRTPContext(
+            profile: vector.profile, masterKey: vector.key, masterSalt: vector.salt, direction: .outbound, engine: engine)
         let result = try srtpTransform(vector.plain) { (bytes, length) throws(SRTPError) in
             vector.isRTCP ? try context.protectRTCP(bytes, length: length) : try context.protectRTP(bytes, length: length)
         }
@@ -65,9 +66,10 @@ struct SRTPKnownAnswerTests {
         #expect(result.count - vector.plain.count == (vector.isRTCP ? vector.profile.rtcpOverhead : vector.profile.rtpOverhead))
     }
 
-    @Test("unprotect recovers the plaintext", arguments: vectors)
-    func unprotectMatches(vector: Vector) throws {
-        let context = try SRTPContext(profile: vector.profile, masterKey: vector.key, masterSalt: vector.salt, direction: .inbound)
+    @Test("unprotect recovers the plaintext", arguments: vectors, SRTPContext.Engine.allCases)
+    func unprotectMatches(vector: Vector, engine: SRTPContext.Engine) throws {
+        let context = try SRTPContext(
+            profile: vector.profile, masterKey: vector.key, masterSalt: vector.salt, direction: .inbound, engine: engine)
         let result = try srtpTransform(vector.protected) { (bytes, length) throws(SRTPError) in
             vector.isRTCP ? try context.unprotectRTCP(bytes, length: length) : try context.unprotectRTP(bytes, length: length)
         }

@@ -2,7 +2,12 @@
 // (the technique swift-nio's allocation-counter tests use): symbols defined
 // in the executable take precedence over libc's for every shared library,
 // including the Swift runtime and libsrtp. glibc only.
+//
+// Optionally (MEET_BENCH_ALLOC_TRACE=N, see alloc_trace.c) records the call
+// stack of every Nth allocation on threads that opted in, to find where the
+// allocations left on the forwarding path come from.
 #include "CSFUBenchAlloc.h"
+#include "alloc_trace.h"
 #include <errno.h>
 #include <stddef.h>
 
@@ -22,6 +27,7 @@ static __thread long thread_allocations;
 static inline void count(void) {
     __atomic_fetch_add(&allocations, 1, __ATOMIC_RELAXED);
     thread_allocations++;
+    meet_bench_trace_allocation();
 }
 
 void *malloc(size_t size) { count(); return __libc_malloc(size); }

@@ -129,4 +129,28 @@ static inline unsigned long meet_srtp_profile_id(SSL *ssl) {
     return profile == NULL ? 0 : profile->id;
 }
 
+/*
+ * MeetSRTP: HMAC-SHA1 (RFC 2104) for SRTP authentication from precomputed
+ * inner and outer SHA-1 states. Each packet copies the two SHA_CTX structs
+ * (plain values) and finishes them, so nothing is allocated per packet; the
+ * EVP_MAC route allocates twice per packet in OpenSSL 3.0 (the digest
+ * context is duplicated on every EVP_MAC_init). The SHA1_* functions are
+ * deprecated in 3.0 but exported and use the same SHA-NI/AVX code as EVP.
+ */
+#include <openssl/sha.h>
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static inline int meet_sha1_init(SHA_CTX *c) {
+    return SHA1_Init(c);
+}
+
+static inline int meet_sha1_update(SHA_CTX *c, const void *data, size_t length) {
+    return SHA1_Update(c, data, length);
+}
+
+static inline int meet_sha1_final(unsigned char *digest, SHA_CTX *c) {
+    return SHA1_Final(digest, c);
+}
+#pragma GCC diagnostic pop
+
 #endif

@@ -1,33 +1,44 @@
 import CSRTP
 
-/// One direction of SRTP/SRTCP crypto (RFC 3711) over libsrtp: pure
+/// One direction of SRTP/SRTCP crypto (RFC 3711, RFC 7714): pure
 /// transformation of packets in caller-owned memory, no I/O.
 ///
 /// An outbound context protects, an inbound one unprotects. Streams are made
-/// per SSRC on first use from a template (`ssrc_any_outbound` /
-/// `ssrc_any_inbound`), so no SSRC needs declaring up front. Each inbound
+/// per SSRC on first use, so no SSRC needs declaring up front. Each inbound
 /// stream keeps a replay window (RFC 3711 §3.3.2).
 ///
-/// The hot path allocates nothing: the pointer methods work in place, and the
-/// `ByteBuffer` methods (in `SRTPContext+ByteBuffer.swift`) only allocate if
-/// the buffer is shared or lacks `trailerRoom` spare bytes.
+/// The hot path allocates nothing: the default engine (`NativeSRTPContext`,
+/// Swift over OpenSSL's EVP ciphers with contexts made once) works in place,
+/// and the `ByteBuffer` methods (in `SRTPContext+ByteBuffer.swift`) only
+/// allocate if the buffer is shared or lacks `trailerRoom` spare bytes.
+/// libsrtp remains as a second engine, the reference the tests compare with.
 ///
-/// Not thread-safe (libsrtp mutates per-stream state): confine a context to
-/// one task or event loop.
+/// Not thread-safe (per-stream state mutates): confine a context to one task
+/// or event loop.
 public final class SRTPContext {
     public enum Direction: Sendable, Equatable {
         case inbound
         case outbound
     }
 
-    /// Spare bytes protect needs after the packet. libsrtp's contract is
-    /// SRTP_MAX_TRAILER_LEN (tag + MKI), plus the SRTCP index word.
+    /// Which implementation transforms the packets.
+    @_spi(Testing)
+    public enum Engine: Sendable, Equatable, CaseIterable {
+        /// Swift over OpenSSL EVP, allocation-free (the default).
+        case native
+        /// libsrtp 2, the reference.
+        case libsrtp
+    }
+
+    /// Spare bytes protect needs after the packet: libsrtp's contract,
+    /// SRTP_MAX_TRAILER_LEN (tag + MKI) plus the SRTCP index word, kept for
+    /// both engines so buffers sized for one fit the other.
     public static let trailerRoom = Int(SRTP_MAX_TRAILER_LEN) + 4
 
     public let profile: SRTPProfile
     public let direction: Direction
-    /// `srtp_t`; owned, freed in deinit.
-    private let session: OpaquePointer
+    private let native: NativeSRTPContext?
+    private let reference: LibSRTPEngine?
 
     /// - Parameters:
     ///   - masterKey: 16 bytes.
@@ -36,7 +47,7 @@ public final class SRTPContext {
     ///     1024 tolerates video bursts reordered on the way.
     ///   - allowRetransmission: outbound only; lets the same sequence number
     ///     be protected again (an SFU resending a packet after a NACK).
-    public init(
+    public convenience init(
         profile: SRTPProfile,
         masterKey: [UInt8],
         masterSalt: [UInt8],
@@ -44,35 +55,43 @@ public final class SRTPContext {
         replayWindow: Int = 1024,
         allowRetransmission: Bool = true
     ) throws(SRTPError) {
-        guard LibSRTP.initialized else { throw .libraryInitFailed }
+        try self.init(
+            profile: profile, masterKey: masterKey, masterSalt: masterSalt, direction: direction,
+            replayWindow: replayWindow, allowRetransmission: allowRetransmission, engine: .native)
+    }
+
+    /// As the public initializer, with the engine chosen (tests, benchmarks).
+    @_spi(Testing)
+    public init(
+        profile: SRTPProfile,
+        masterKey: [UInt8],
+        masterSalt: [UInt8],
+        direction: Direction,
+        replayWindow: Int = 1024,
+        allowRetransmission: Bool = true,
+        engine: Engine
+    ) throws(SRTPError) {
         guard masterKey.count == profile.masterKeyLength,
               masterSalt.count == profile.masterSaltLength
         else { throw .invalidKeyLength }
-        var policy = srtp_policy_t()
-        profile.apply(to: &policy)
-        policy.ssrc.type = direction == .inbound ? ssrc_any_inbound : ssrc_any_outbound
-        policy.window_size = UInt(min(max(replayWindow, 64), 0x7FFF))
-        policy.allow_repeat_tx = direction == .outbound && allowRetransmission ? 1 : 0
-        policy.next = nil
-        var keyAndSalt = masterKey + masterSalt
-        var created: OpaquePointer?
-        let status = keyAndSalt.withUnsafeMutableBufferPointer { key in
-            policy.key = key.baseAddress
-            return srtp_create(&created, &policy)
+        switch engine {
+        case .native:
+            native = try NativeSRTPContext(
+                profile: profile, masterKey: masterKey, masterSalt: masterSalt, encrypting: direction == .outbound,
+                replayWindow: replayWindow, allowRetransmission: allowRetransmission)
+            reference = nil
+        case .libsrtp:
+            native = nil
+            reference = try LibSRTPEngine(
+                profile: profile, masterKey: masterKey, masterSalt: masterSalt, inbound: direction == .inbound,
+                replayWindow: replayWindow, allowRetransmission: allowRetransmission)
         }
-        // libsrtp copied the key; wipe ours.
-        for index in keyAndSalt.indices { keyAndSalt[index] = 0 }
-        guard status == srtp_err_status_ok, let session = created else {
-            throw .setupFailed(code: Int32(bitPattern: status.rawValue))
-        }
-        self.session = session
         self.profile = profile
         self.direction = direction
     }
 
-    deinit {
-        srtp_dealloc(session)
-    }
+    @_spi(Testing)
+    public var engine: Engine { native == nil ? .libsrtp : .native }
 
     /// Encrypts and authenticates the RTP packet in the first `length` bytes
     /// of `buffer`, appending the tag in place.
@@ -81,8 +100,11 @@ public final class SRTPContext {
     public func protectRTP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPError) -> Int {
         guard direction == .outbound else { throw .wrongDirection }
         guard length >= 0, buffer.count - length >= Self.trailerRoom else { throw .bufferTooSmall }
-        guard SRTPPacketCheck.isRTP(buffer, length: length, trailer: 0) else { throw .malformedPacket }
-        return try run(buffer, length: length, srtp_protect)
+        guard let headerLength = SRTPPacketCheck.rtpHeaderLength(buffer, length: length, trailer: 0),
+              let base = buffer.baseAddress
+        else { throw .malformedPacket }
+        if let native { return try native.protectRTP(base, length: length, headerLength: headerLength) }
+        return try reference!.protectRTP(base, length: length)
     }
 
     /// Verifies and decrypts the SRTP packet in place.
@@ -90,9 +112,11 @@ public final class SRTPContext {
     public func unprotectRTP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPError) -> Int {
         guard direction == .inbound else { throw .wrongDirection }
         guard length >= 0, length <= buffer.count,
-              SRTPPacketCheck.isRTP(buffer, length: length, trailer: profile.rtpOverhead)
+              let headerLength = SRTPPacketCheck.rtpHeaderLength(buffer, length: length, trailer: profile.rtpOverhead),
+              let base = buffer.baseAddress
         else { throw .malformedPacket }
-        return try run(buffer, length: length, srtp_unprotect)
+        if let native { return try native.unprotectRTP(base, length: length, headerLength: headerLength) }
+        return try reference!.unprotectRTP(base, length: length)
     }
 
     /// Encrypts and authenticates a (compound) RTCP packet in place,
@@ -100,28 +124,21 @@ public final class SRTPContext {
     public func protectRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPError) -> Int {
         guard direction == .outbound else { throw .wrongDirection }
         guard length >= 0, buffer.count - length >= Self.trailerRoom else { throw .bufferTooSmall }
-        guard SRTPPacketCheck.isRTCP(buffer, length: length, trailer: 0) else { throw .malformedPacket }
-        return try run(buffer, length: length, srtp_protect_rtcp)
+        guard SRTPPacketCheck.isRTCP(buffer, length: length, trailer: 0), let base = buffer.baseAddress else {
+            throw .malformedPacket
+        }
+        if let native { return try native.protectRTCP(base, length: length) }
+        return try reference!.protectRTCP(base, length: length)
     }
 
     /// Verifies and decrypts an SRTCP packet in place.
     public func unprotectRTCP(_ buffer: UnsafeMutableRawBufferPointer, length: Int) throws(SRTPError) -> Int {
         guard direction == .inbound else { throw .wrongDirection }
         guard length >= 0, length <= buffer.count,
-              SRTPPacketCheck.isRTCP(buffer, length: length, trailer: profile.rtcpOverhead)
+              SRTPPacketCheck.isRTCP(buffer, length: length, trailer: profile.rtcpOverhead),
+              let base = buffer.baseAddress
         else { throw .malformedPacket }
-        return try run(buffer, length: length, srtp_unprotect_rtcp)
-    }
-
-    private func run(
-        _ buffer: UnsafeMutableRawBufferPointer,
-        length: Int,
-        _ operation: (OpaquePointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?) -> srtp_err_status_t
-    ) throws(SRTPError) -> Int {
-        guard let base = buffer.baseAddress, length <= Int(Int32.max) else { throw .malformedPacket }
-        var newLength = Int32(length)
-        let status = operation(session, base, &newLength)
-        guard status == srtp_err_status_ok else { throw SRTPError(status: status) }
-        return Int(newLength)
+        if let native { return try native.unprotectRTCP(base, length: length) }
+        return try reference!.unprotectRTCP(base, length: length)
     }
 }

@@ -21,15 +21,22 @@ public enum SRTPError: Error, Equatable, Sendable {
     case replayed
     /// The packet index is behind the replay window.
     case tooOld
+    /// The SRTCP index space (2^31 packets) is used up: rekey (RFC 3711 §9.2).
+    case keyExhausted
+    /// OpenSSL refused a cipher operation (setup or a packet).
+    case cryptoFailed
     /// Any other libsrtp status.
     case failed(code: Int32)
 
     init(status: srtp_err_status_t) {
         switch status {
-        case srtp_err_status_auth_fail: self = .authenticationFailed
+        // cant_check: an SRTCP packet whose E flag says "not encrypted" while
+        // the policy encrypts (RFC 3711 §3.4); it cannot be trusted either way.
+        case srtp_err_status_auth_fail, srtp_err_status_cant_check: self = .authenticationFailed
         case srtp_err_status_replay_fail: self = .replayed
         case srtp_err_status_replay_old: self = .tooOld
         case srtp_err_status_parse_err, srtp_err_status_bad_param: self = .malformedPacket
+        case srtp_err_status_key_expired: self = .keyExhausted
         default: self = .failed(code: Int32(bitPattern: status.rawValue))
         }
     }

@@ -1,10 +1,11 @@
 import CSRTP
 
-/// The bare ciphers under libsrtp's SRTP transforms, exposed only to tests
-/// (`@_spi(Testing) import MeetSRTP`) so the RFCs' session-key vectors can run
-/// against the exact code our `SRTPContext` uses: RFC 3711 Appendix B.2
-/// (AES-CM keystream) and RFC 7714 §16.1.1 / §17.1 (AES-GCM), whose inputs
-/// are session keys that no master key can be chosen to produce.
+/// The bare ciphers under libsrtp's SRTP transforms (the reference engine),
+/// exposed only to tests (`@_spi(Testing) import MeetSRTP`) so the RFCs'
+/// session-key vectors can run against them: RFC 3711 Appendix B.2 (AES-CM
+/// keystream) and RFC 7714 §16.1.1 / §17.1 (AES-GCM), whose inputs are
+/// session keys that no master key can be chosen to produce. The native
+/// engine's counterparts are in `SRTPNativePrimitives.swift`.
 @_spi(Testing)
 public enum SRTPPrimitives {
     /// AES-128 in counter mode as SRTP uses it (RFC 3711 §4.1.1): the counter

@@ -38,6 +38,8 @@ final class NodeInProcess: SFUUnderTest, @unchecked Sendable {
         try await manager.acceptSubscriberAnswer(SubscriberAnswerRequest(transportId: id, answer: answer))
     }
 
+    var forwardingLoop: (any EventLoop)? { socket.eventLoop }
+
     func sample() async throws -> NodeSample {
         try await ThreadProbe.sample(on: socket.eventLoop)
     }

@@ -54,6 +54,8 @@ final class ReferenceForwarder: SFUUnderTest, PeerConnectionDelegate, @unchecked
         }.get()
     }
 
+    var forwardingLoop: (any EventLoop)? { loop }
+
     func sample() async throws -> NodeSample {
         try await ThreadProbe.sample(on: loop)
     }

@@ -26,6 +26,13 @@ protocol SFUUnderTest: AnyObject, Sendable {
     /// takes differences).
     func sample() async throws -> NodeSample
     func shutdown() async throws
+    /// The forwarding thread's event loop, when in process (allocation
+    /// stacks can be traced on it: `MEET_BENCH_ALLOC_TRACE`); nil otherwise.
+    var forwardingLoop: (any EventLoop)? { get }
+}
+
+extension SFUUnderTest {
+    var forwardingLoop: (any EventLoop)? { nil }
 }
 
 /// Cumulative cost of the SFU's forwarding thread(s) at one instant.
@@ -51,6 +58,13 @@ enum ThreadProbe {
     /// Samples the thread behind `loop`.
     static func sample(on loop: any EventLoop) async throws -> NodeSample {
         try await loop.submit { sample() }.get()
+    }
+
+    /// Starts or stops recording allocation stacks on `loop`'s thread (a
+    /// no-op unless MEET_BENCH_ALLOC_TRACE=N is set).
+    static func traceAllocations(_ enabled: Bool, on loop: any EventLoop) async throws {
+        guard meet_bench_trace_period() > 0 else { return }
+        try await loop.submit { meet_bench_trace_thread(enabled ? 1 : 0) }.get()
     }
 }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSFUBenchAlloc
+
 /// The `--sockets` mode: for each subscriber count, a fresh SFU under test
 /// and a fresh load generator; a warm-up, then the measured run. Prints one
 /// row per count: packets forwarded per CPU-second of the SFU's forwarding
@@ -11,6 +16,8 @@ struct SocketBenchOptions {
     /// `--target meet-sfu`: the binary to start and the Redis its bus uses.
     var sfuBinary = ".build/release/meet-sfu"
     var redisURL = "redis://127.0.0.1:6379"
+    /// With MEET_BENCH_ALLOC_TRACE=N: how many of the most frequent allocation stacks to print.
+    var traceTop = 12
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -24,6 +31,7 @@ struct SocketBenchOptions {
             case "--target": target = iterator.next() ?? target
             case "--sfu-binary": sfuBinary = iterator.next() ?? sfuBinary
             case "--redis": redisURL = iterator.next() ?? redisURL
+            case "--trace-top": traceTop = iterator.next().flatMap { Int($0) } ?? traceTop
             default: break
             }
         }
@@ -58,9 +66,11 @@ func runSocketBench(arguments: [String]) async throws {
         let generator = LoadGenerator(payloadSize: options.payloadSize)
         try await generator.connect(to: sfu, subscriberCount: count)
         _ = try await generator.run(packets: options.warmUp)
+        if let loop = sfu.forwardingLoop { try await ThreadProbe.traceAllocations(true, on: loop) }
         let before = try await sfu.sample()
         let result = try await generator.run(packets: options.packets)
         let after = try await sfu.sample()
+        if let loop = sfu.forwardingLoop { try await ThreadProbe.traceAllocations(false, on: loop) }
         let cpu = after.cpuSeconds - before.cpuSeconds
         let allocations = zip2(after.allocations, before.allocations).map { Double($0 - $1) / Double(result.sent) }
         print([
@@ -75,6 +85,10 @@ func runSocketBench(arguments: [String]) async throws {
             pad(rounded(result.wallSeconds, decimals: 2), 8),
             "\(result.leastPerSubscriber)/\(result.mostPerSubscriber)",
         ].joined())
+        if meet_bench_trace_period() > 0 {
+            fflush(nil)
+            meet_bench_trace_report(Int32(options.traceTop), "\(count) subscriber(s), \(result.sent) packets in")
+        }
         try await generator.close()
         try await sfu.shutdown()
     }

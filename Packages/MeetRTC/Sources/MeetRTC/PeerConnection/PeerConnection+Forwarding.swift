@@ -4,8 +4,8 @@ import NIOCore
 /// What a forwarder (the SFU node) needs beyond `sendRTP(_:)`: protect many
 /// packets itself, in its own preallocated batch memory, with this
 /// connection's outbound SRTP context, then hand the protected bytes to the
-/// socket. The socket still writes without flushing inside a read batch and
-/// flushes once at its end, so a fan-out leaves in one `sendmmsg`.
+/// socket. The socket copies them into its batched writer and sends once at
+/// the end of the read batch, so a fan-out leaves in one `sendmmsg`.
 ///
 /// Everything here is event loop only, like the rest of the connection.
 extension PeerConnection {
@@ -37,6 +37,19 @@ extension PeerConnection {
         }
         statsStorage.counters.rtpOut += 1
         socket.send(packet, to: address)
+    }
+
+    /// Sends a copy of an SRTP packet already protected with
+    /// ``outboundSRTPContext`` (the caller keeps `packet`'s memory, e.g. a
+    /// batch slot) to the selected address: no buffer, no allocation.
+    /// Dropped (and counted) when not connected.
+    public func sendProtectedRTP(bytes packet: UnsafeRawBufferPointer) {
+        guard let address = selectedAddress, srtp != nil, state == .connected else {
+            countDrop(.beforeDTLS)
+            return
+        }
+        statsStorage.counters.rtpOut += 1
+        socket.send(bytes: packet, to: address)
     }
 
     /// The codecs both sides agreed on for section `mid` (payload types in

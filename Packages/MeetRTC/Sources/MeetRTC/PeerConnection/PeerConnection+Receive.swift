@@ -21,16 +21,30 @@ extension PeerConnection {
             if selectedAddress == nil { selectedAddress = address }
             receiveDTLS(buffer)
         case .rtp:
-            receiveSRTP(buffer, from: address)
+            receiveSRTP(buffer)
         case .rtcp:
-            receiveSRTCP(buffer, from: address)
+            receiveSRTCP(buffer)
         case .unknown:
             countDrop(.unclassified)
         }
     }
 
+    /// SRTP or SRTCP the socket read itself and routed by its (already
+    /// validated) source key: the source address plays no part in media.
+    func receiveMedia(_ buffer: ByteBuffer, kind: PacketClass) {
+        guard !state.isTerminal else {
+            countDrop(.closed)
+            return
+        }
+        if kind == .rtp {
+            receiveSRTP(buffer)
+        } else {
+            receiveSRTCP(buffer)
+        }
+    }
+
     /// SRTP from a validated address: unprotected only once DTLS installed keys.
-    private func receiveSRTP(_ buffer: ByteBuffer, from address: SocketAddress) {
+    private func receiveSRTP(_ buffer: ByteBuffer) {
         guard state == .connected else {
             countDrop(.beforeDTLS)
             return
@@ -48,7 +62,7 @@ extension PeerConnection {
         delegate?.peerConnection(self, didReceiveRTP: packet, track: track)
     }
 
-    private func receiveSRTCP(_ buffer: ByteBuffer, from address: SocketAddress) {
+    private func receiveSRTCP(_ buffer: ByteBuffer) {
         guard state == .connected else {
             countDrop(.beforeDTLS)
             return

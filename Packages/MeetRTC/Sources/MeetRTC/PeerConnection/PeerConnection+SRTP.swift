@@ -16,24 +16,33 @@ extension PeerConnection {
     }
 
     /// The plaintext RTP packet, or nil when authentication or the replay check failed.
+    ///
+    /// Unprotected in the socket's reusable scratch buffer: NIO's read
+    /// buffer is shared by every datagram of a batch, so unprotecting a
+    /// slice of it in place would copy it (an allocation per packet). The
+    /// result is valid until the socket's next packet; a delegate that keeps
+    /// it merely makes the next packet copy-on-write into fresh storage.
     func unprotectRTP(_ buffer: ByteBuffer) -> ByteBuffer? {
         guard let srtp else { return nil }
-        var packet = buffer
+        socket.receiveScratch.clear()
+        socket.receiveScratch.writeImmutableBuffer(buffer)
         do {
-            try srtp.inbound.unprotectRTP(&packet)
-            return packet
+            try srtp.inbound.unprotectRTP(&socket.receiveScratch)
+            return socket.receiveScratch
         } catch {
             logger.trace("SRTP unprotect failed", metadata: ["error": "\(error)"])
             return nil
         }
     }
 
+    /// The plaintext RTCP compound packet, or nil; in the scratch buffer like ``unprotectRTP(_:)``.
     func unprotectRTCP(_ buffer: ByteBuffer) -> ByteBuffer? {
         guard let srtp else { return nil }
-        var packet = buffer
+        socket.receiveScratch.clear()
+        socket.receiveScratch.writeImmutableBuffer(buffer)
         do {
-            try srtp.inbound.unprotectRTCP(&packet)
-            return packet
+            try srtp.inbound.unprotectRTCP(&socket.receiveScratch)
+            return socket.receiveScratch
         } catch {
             logger.trace("SRTCP unprotect failed", metadata: ["error": "\(error)"])
             return nil

@@ -20,11 +20,16 @@ final class RTCDatagramHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        socket.drainReceive()
         socket.inReadBatch = false
-        if socket.needsFlush {
-            socket.needsFlush = false
-            context.flush()
-        }
+        socket.flushWrites()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // NIO closes the descriptor: the reader and writer must not touch it any more.
+        socket.reader?.close()
+        socket.writer?.close()
+        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -42,6 +47,45 @@ extension RTCSocket {
             countDrop(.unclassified)
             return
         }
+        route(buffer, kind: kind, from: address)
+    }
+
+    /// Reads what NIO left waiting on the socket with the batch reader
+    /// (`recvmmsg`, no allocation) and routes it like ``receive(_:from:)``:
+    /// SRTP/SRTCP from a bound address goes to its peer by key; only STUN,
+    /// DTLS and unknown sources get a `SocketAddress`. At most
+    /// `maxDrainedDatagrams` per read batch, so one busy socket cannot hold
+    /// the loop (NIO's level-triggered poll brings the rest next).
+    func drainReceive() {
+        guard let reader else { return }
+        var drained = 0
+        while drained < Self.maxDrainedDatagrams {
+            let count = reader.read()
+            for index in 0..<count {
+                metrics.datagramsIn.increment()
+                let buffer = reader.datagram(at: index)
+                let kind = PacketClass.classify(buffer)
+                if kind == .unknown {
+                    countDrop(.unclassified)
+                    continue
+                }
+                if kind == .rtp || kind == .rtcp, let key = reader.sourceKey(at: index), let peer = routes.peer(forKey: key) {
+                    peer.receiveMedia(buffer, kind: kind)
+                } else if let address = reader.sourceAddress(at: index) {
+                    route(buffer, kind: kind, from: address)
+                } else {
+                    countDrop(.unclassified)
+                }
+            }
+            drained += count
+            if count < reader.capacity { break }
+        }
+    }
+
+    /// Up to 16 recvmmsg batches of 16 per read batch, what NIO read before.
+    static let maxDrainedDatagrams = 256
+
+    private func route(_ buffer: ByteBuffer, kind: PacketClass, from address: SocketAddress) {
         if let peer = routes.peer(for: address) {
             peer.receive(buffer, kind: kind, from: address)
             return

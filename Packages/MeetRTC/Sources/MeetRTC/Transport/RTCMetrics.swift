@@ -34,6 +34,11 @@ public final class RTCMetrics: Sendable {
     private let drops: [DropReason: Counter]
     public let datagramsIn: Counter
     public let datagramsOut: Counter
+    /// Datagrams we meant to send that the kernel had no room for (or
+    /// refused); never queued, never retried.
+    public let sendDrops: Counter
+    /// Datagrams the kernel had no room for (`EAGAIN`/`ENOBUFS`), queued on NIO's channel instead.
+    public let sendDeferred: Counter
     public let peersCreated: Counter
     public let peersClosed: Counter
 
@@ -45,6 +50,8 @@ public final class RTCMetrics: Sendable {
         self.drops = drops
         datagramsIn = Counter(label: "meet_rtc_datagrams_received_total")
         datagramsOut = Counter(label: "meet_rtc_datagrams_sent_total")
+        sendDrops = Counter(label: "meet_rtc_send_dropped_datagrams_total")
+        sendDeferred = Counter(label: "meet_rtc_send_deferred_datagrams_total")
         peersCreated = Counter(label: "meet_rtc_peer_connections_created_total")
         peersClosed = Counter(label: "meet_rtc_peer_connections_closed_total")
     }

@@ -12,9 +12,10 @@ import NIOPosix
 /// RTP and RTCP from an address nobody validated are dropped and counted.
 ///
 /// The socket and all its peers live on the channel's event loop: the receive
-/// path runs in `channelRead` with no actor hop, and replies written while
-/// reading are flushed once per read batch (`channelReadComplete`), which
-/// lets NIO hand them to the kernel together.
+/// path runs in `channelRead` with no actor hop, and datagrams written while
+/// reading are sent once per read batch (`channelReadComplete`) with one
+/// `sendmmsg(2)` through the socket's own ``DatagramBatchWriter`` (no NIO
+/// write, so no allocation per datagram); see `RTCSocket+Send.swift`.
 public final class RTCSocket: @unchecked Sendable {
     /// The loop every peer on this socket runs on.
     public let eventLoop: any EventLoop
@@ -24,41 +25,92 @@ public final class RTCSocket: @unchecked Sendable {
     let logger: Logger
     let metrics: RTCMetrics
 
+    /// Sends on the descriptor with `sendmmsg`; nil where unsupported (then NIO writes).
+    let writer: DatagramBatchWriter?
+    /// Drains the descriptor with `recvmmsg` after NIO's read; nil where unsupported.
+    let reader: DatagramBatchReader?
+
     // Event-loop state.
     var routes = RoutingTable<PeerConnection>()
     var inReadBatch = false
+    /// NIO's channel holds writes to flush at the end of the read batch.
     var needsFlush = false
+    /// Where SRTP/SRTCP is unprotected: one buffer reused for every packet
+    /// instead of a copy-on-write copy of NIO's read buffer per packet.
+    var receiveScratch: ByteBuffer
     /// Per-reason drop counts for this socket (tests and `/stats`), loop only.
     public private(set) var drops: [DropReason: Int] = [:]
+    /// Datagrams the kernel had no room for (or refused) when sent, loop only.
+    public internal(set) var sendDrops = 0
 
-    init(channel: any Channel, localAddress: SocketAddress, logger: Logger, metrics: RTCMetrics) {
+    init(
+        channel: any Channel, localAddress: SocketAddress, writer: DatagramBatchWriter?, reader: DatagramBatchReader?,
+        logger: Logger, metrics: RTCMetrics
+    ) {
         self.channel = channel
         self.eventLoop = channel.eventLoop
         self.localAddress = localAddress
+        self.writer = writer
+        self.reader = reader
         self.logger = logger
         self.metrics = metrics
+        self.receiveScratch = channel.allocator.buffer(capacity: Self.receiveScratchCapacity)
     }
+
+    /// Room for the largest datagram NIO reads (2048-byte slots, see `bind`) and more.
+    static let receiveScratchCapacity = 4096
 
     /// Binds a UDP socket on `host`:`port` (0 picks a free port).
     ///
-    /// Reads up to 16 datagrams per syscall (recvmmsg) where the platform has it.
+    /// Reads up to 16 datagrams per syscall (recvmmsg) where the platform has
+    /// it. The descriptor is created and bound here, then handed to NIO
+    /// (`withBoundSocket`), so the socket's batched writer and reader can
+    /// `sendmmsg` and `recvmmsg` on it: NIO then reads one datagram per
+    /// wake-up and the reader drains the rest (``drainReceive()``).
     public static func bind(
         host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "meet.rtc.socket"), metrics: RTCMetrics = .shared
     ) async throws -> RTCSocket {
+        try await bind(
+            host: host, port: port, group: group, logger: logger, metrics: metrics,
+            writerCapacity: DatagramBatchWriter.defaultCapacity)
+    }
+
+    /// `bind` with the batched writer's capacity chosen (tests use a small one).
+    static func bind(
+        host: String, port: Int, group: any EventLoopGroup, logger: Logger, metrics: RTCMetrics, writerCapacity: Int
+    ) async throws -> RTCSocket {
         let batch = 16
-        let channel = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelOption(.maxMessagesPerRead, value: UInt(batch))
-            .channelOption(.datagramVectorReadMessageCount, value: batch)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: batch * 2048))
-            .bind(host: host, port: port)
-            .get()
+        let channel: any Channel
+        var writer: DatagramBatchWriter?
+        var reader: DatagramBatchReader?
+        if DatagramBatchWriter.isSupported {
+            let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+            let descriptor = try UDPDescriptor.bound(to: address)
+            // From here on NIO owns the descriptor (and closes it, also on failure).
+            channel = try await DatagramBootstrap(group: group)
+                .channelOption(.maxMessagesPerRead, value: 1)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048))
+                .withBoundSocket(descriptor).get()
+            writer = DatagramBatchWriter(descriptor: descriptor, capacity: writerCapacity)
+            reader = DatagramBatchReader(descriptor: descriptor, allocator: channel.allocator, capacity: batch)
+        } else {
+            channel = try await DatagramBootstrap(group: group)
+                .channelOption(.maxMessagesPerRead, value: UInt(batch))
+                .channelOption(.datagramVectorReadMessageCount, value: batch)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: batch * 2048))
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: host, port: port)
+                .get()
+        }
         guard let localAddress = channel.localAddress else {
+            reader?.close()
+            writer?.close()
             try await channel.close()
             throw ChannelError.unknownLocalAddress
         }
-        let socket = RTCSocket(channel: channel, localAddress: localAddress, logger: logger, metrics: metrics)
+        let socket = RTCSocket(
+            channel: channel, localAddress: localAddress, writer: writer, reader: reader, logger: logger, metrics: metrics)
         try await channel.eventLoop.submit {
             try channel.pipeline.syncOperations.addHandler(RTCDatagramHandler(socket: socket))
         }.get()
@@ -70,6 +122,9 @@ public final class RTCSocket: @unchecked Sendable {
     public func close() async throws {
         try await eventLoop.submit { [self] in
             for peer in routes.allPeers { peer.close(reason: "socket closed") }
+            flushWrites()
+            reader?.close()
+            writer?.close()
         }.get()
         try await channel.close()
     }
@@ -105,21 +160,6 @@ public final class RTCSocket: @unchecked Sendable {
 
     func unbind(_ address: SocketAddress) {
         routes.unbind(address)
-    }
-
-    // MARK: Sending (event loop)
-
-    /// Writes one datagram; flushed at the end of the current read batch, or
-    /// now when called outside one (timers, application sends).
-    func send(_ buffer: ByteBuffer, to address: SocketAddress) {
-        metrics.datagramsOut.increment()
-        let envelope = AddressedEnvelope(remoteAddress: address, data: buffer)
-        if inReadBatch {
-            channel.write(envelope, promise: nil)
-            needsFlush = true
-        } else {
-            channel.writeAndFlush(envelope, promise: nil)
-        }
     }
 
     func countDrop(_ reason: DropReason) {

@@ -23,8 +23,10 @@ public struct RoutingTable<Peer>: Sendable where Peer: Sendable {
     }
 
     private var entries: [String: Entry] = [:]
-    /// One lookup per datagram: the address leads straight to the peer.
-    private var byAddress: [SocketAddress: (ufrag: String, peer: Peer)] = [:]
+    /// One lookup per datagram: the address leads straight to the peer. Keyed
+    /// by ``UDPAddressKey`` so a datagram read without a `SocketAddress`
+    /// (``DatagramBatchReader``) finds its peer without allocating.
+    private var byAddress: [UDPAddressKey: (ufrag: String, peer: Peer)] = [:]
 
     public init(maxAddressesPerPeer: Int = 4) {
         precondition(maxAddressesPerPeer > 0)
@@ -52,17 +54,21 @@ public struct RoutingTable<Peer>: Sendable where Peer: Sendable {
     @discardableResult
     public mutating func remove(ufrag: String) -> Peer? {
         guard let entry = entries.removeValue(forKey: ufrag) else { return nil }
-        for address in entry.addresses where byAddress[address]?.ufrag == ufrag {
-            byAddress.removeValue(forKey: address)
+        for address in entry.addresses {
+            guard let key = UDPAddressKey(address), byAddress[key]?.ufrag == ufrag else { continue }
+            byAddress.removeValue(forKey: key)
         }
         return entry.peer
     }
 
     /// The peer a datagram from `address` belongs to, if the address was validated.
-    public func peer(for address: SocketAddress) -> Peer? { byAddress[address]?.peer }
+    public func peer(for address: SocketAddress) -> Peer? { UDPAddressKey(address).flatMap { byAddress[$0]?.peer } }
+
+    /// The peer a datagram from the address `key` stands for belongs to, if validated.
+    func peer(forKey key: UDPAddressKey) -> Peer? { byAddress[key]?.peer }
 
     /// The local ufrag of the peer bound to `address`.
-    public func ufrag(for address: SocketAddress) -> String? { byAddress[address]?.ufrag }
+    public func ufrag(for address: SocketAddress) -> String? { UDPAddressKey(address).flatMap { byAddress[$0]?.ufrag } }
 
     /// The peer whose local ufrag is `ufrag` (the part of a Binding request's
     /// USERNAME before the colon, RFC 8445 §7.2.2).
@@ -77,17 +83,17 @@ public struct RoutingTable<Peer>: Sendable where Peer: Sendable {
     /// `maxAddressesPerPeer`, if any.
     @discardableResult
     public mutating func bind(_ address: SocketAddress, toUfrag ufrag: String) -> SocketAddress? {
-        guard var entry = entries[ufrag] else { return nil }
-        if let previous = byAddress[address]?.ufrag {
+        guard var entry = entries[ufrag], let key = UDPAddressKey(address) else { return nil }
+        if let previous = byAddress[key]?.ufrag {
             if previous == ufrag { return nil }
             entries[previous]?.addresses.removeAll { $0 == address }
         }
-        byAddress[address] = (ufrag, entry.peer)
+        byAddress[key] = (ufrag, entry.peer)
         entry.addresses.append(address)
         var evicted: SocketAddress?
         if entry.addresses.count > maxAddressesPerPeer {
             let oldest = entry.addresses.removeFirst()
-            byAddress.removeValue(forKey: oldest)
+            if let oldestKey = UDPAddressKey(oldest) { byAddress.removeValue(forKey: oldestKey) }
             evicted = oldest
         }
         entries[ufrag] = entry
@@ -103,8 +109,9 @@ public struct RoutingTable<Peer>: Sendable where Peer: Sendable {
     public mutating func rename(ufrag: String, to newUfrag: String) -> Bool {
         guard ufrag != newUfrag, entries[newUfrag] == nil, var entry = entries.removeValue(forKey: ufrag) else { return false }
         entry.ufrag = newUfrag
-        for address in entry.addresses where byAddress[address]?.ufrag == ufrag {
-            byAddress[address] = (newUfrag, entry.peer)
+        for address in entry.addresses {
+            guard let key = UDPAddressKey(address), byAddress[key]?.ufrag == ufrag else { continue }
+            byAddress[key] = (newUfrag, entry.peer)
         }
         entries[newUfrag] = entry
         return true
@@ -112,7 +119,7 @@ public struct RoutingTable<Peer>: Sendable where Peer: Sendable {
 
     /// Unbinds one address (consent for it expired).
     public mutating func unbind(_ address: SocketAddress) {
-        guard let ufrag = byAddress.removeValue(forKey: address)?.ufrag else { return }
+        guard let key = UDPAddressKey(address), let ufrag = byAddress.removeValue(forKey: key)?.ufrag else { return }
         entries[ufrag]?.addresses.removeAll { $0 == address }
     }
 }

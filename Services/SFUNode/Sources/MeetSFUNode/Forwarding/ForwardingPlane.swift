@@ -3,22 +3,21 @@ import MeetSFU
 import NIOCore
 
 /// The event-loop state every transport of a node shares for sending media:
-/// the preallocated ``PacketBatch`` the routers munge into, the table that
-/// turns a batch destination (an `Int` handle) into a subscriber transport,
-/// and the ring of send buffers.
+/// the preallocated ``PacketBatch`` the routers munge into and the table
+/// that turns a batch destination (an `Int` handle) into a subscriber
+/// transport.
 ///
 /// The per-packet path, all on the socket's loop: a publisher's router
 /// writes one munged copy per subscriber into `batch` → ``send(_:)``
-/// protects each in place with its subscriber's outbound SRTP context
-/// (MeetSRTP, no allocation) → copies it into a pooled `ByteBuffer` → the
-/// socket writes it; the socket flushes once per read batch, so NIO sends
-/// the whole fan-out with `sendmmsg`.
+/// protects each in place with its subscriber's outbound SRTP context →
+/// the socket copies the protected bytes into its preallocated batched
+/// writer (MeetRTC's `DatagramBatchWriter`) → one `sendmmsg(2)` at the end
+/// of the read batch sends the whole fan-out. No `ByteBuffer`, no NIO write.
 final class ForwardingPlane: @unchecked Sendable {
     let batch = PacketBatch(capacity: 256)
     let counters: NodeTrafficCounters
     private var subscribers: ContiguousArray<SubscriberTransport?> = []
     private var freeHandles: [Int] = []
-    private var pool = SendBufferPool()
 
     init(counters: NodeTrafficCounters) {
         self.counters = counters
@@ -53,8 +52,7 @@ final class ForwardingPlane: @unchecked Sendable {
         for index in 0..<batch.count {
             let length = batch.length(at: index)
             guard length > 0, let connection = subscriber(batch.destination(at: index))?.connection else { continue }
-            let datagram = pool.buffer(copying: UnsafeRawBufferPointer(batch.packet(at: index)))
-            connection.sendProtectedRTP(datagram)
+            connection.sendProtectedRTP(bytes: UnsafeRawBufferPointer(batch.packet(at: index)))
             counters.packetsOut &+= 1
             counters.bytesOut &+= length
         }

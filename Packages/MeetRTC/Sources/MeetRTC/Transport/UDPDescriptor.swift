@@ -1,0 +1,46 @@
+import CMeetUDP
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Creates the media port's UDP socket ourselves (non-blocking,
+/// close-on-exec, `SO_REUSEADDR`, bound), so the descriptor is known to the
+/// socket's ``DatagramBatchWriter``; NIO then adopts it
+/// (`DatagramBootstrap.withBoundSocket`) and owns it from there.
+enum UDPDescriptor {
+    /// Send and receive buffer size asked for (4 MiB).
+    static let bufferBytes: CInt = 4 << 20
+
+    /// A bound UDP descriptor for `address`; throws NIO's `IOError` with the failing call.
+    static func bound(to address: SocketAddress) throws -> CInt {
+        let family = address.protocolFamily
+        guard family == AF_INET || family == AF_INET6 else {
+            throw IOError(errnoCode: EAFNOSUPPORT, reason: "socket")
+        }
+        let descriptor = meet_udp_socket(family)
+        guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        var one: CInt = 1
+        let status = address.withSockAddr { pointer, length -> CInt in
+            guard setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+                return -1
+            }
+            // Room for a fan-out burst (one packet to 100 subscribers is ~120 KB) and
+            // for bursts in: asked for, the kernel caps it at net.core.{w,r}mem_max
+            // (docs/deploy.md says to raise those). Best effort.
+            var size = Self.bufferBytes
+            _ = setsockopt(descriptor, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<CInt>.size))
+            _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<CInt>.size))
+            return bind(descriptor, pointer, socklen_t(length))
+        }
+        guard status == 0 else {
+            let error = errno
+            close(descriptor)
+            throw IOError(errnoCode: error, reason: "bind")
+        }
+        return descriptor
+    }
+}

@@ -239,6 +239,32 @@ import Testing
         await cluster.watch(on: 0)
         #expect(try await a.waitFor("migrate").migrateInstruction?.targetNodeId == n3.id)
     }
+
+    @Test func aPublicationLeftOnALostNodeIsDroppedAfterTheGrace() async throws {
+        let cluster = try await InMemoryReplicas(count: 2, sfuTimeout: .seconds(60))
+        defer { cluster.stop() }
+        let s = try await self.scene(cluster)
+        let (a, b, aId) = (s.a, s.b, s.aId)
+        await s.round()
+        cluster.registry.remove("n1")
+        s.n1.setHanging(true)
+        cluster.advance(by: .milliseconds(3100))
+        await s.round(n1: nil)
+        _ = try #require(try await a.waitFor("migrate").migrateInstruction)
+
+        // The client ignores it. Within the grace the room still lists its tracks...
+        cluster.advance(by: .seconds(10))
+        await s.round(n1: nil)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!b.frames.contains { $0.tracksEvent?.participantId == aId && $0.tracksEvent?.tracks.isEmpty == true })
+        // ...after it, the room is told A publishes nothing, and the records say so.
+        cluster.advance(by: .seconds(6))
+        await s.round(n1: nil)
+        let gone = try #require(try await b.waitFor("tracks") { $0.tracksEvent?.tracks.isEmpty == true }.tracksEvent)
+        #expect(gone.participantId == aId && gone.nodeId == nil)
+        #expect(await cluster.participants.sfuNodes[aId] == nil)
+        #expect(a.types.filter { $0 == "migrate" }.count == 1)
+    }
 }
 
 extension ServerEnvelope {

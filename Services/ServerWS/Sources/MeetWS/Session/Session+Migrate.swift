@@ -8,6 +8,8 @@ struct PendingMigration: Sendable, Equatable {
     var fromNodeId: String
     var targetNodeId: String
     var reason: MigrateReason
+    /// When `migrate` went out (the watcher's clock).
+    var sentAtMs: Int64 = 0
 }
 
 /// Moving media off SFU nodes that drain or are lost (docs/signaling.md,
@@ -30,8 +32,17 @@ extension Session {
     /// next notice (the watcher sends one every round while nodes are leaving).
     func handle(nodes notice: NodeNotice) async {
         guard self.machine.state == .joined, let publication = self.record.publication,
-            let reason = notice.departed[publication.nodeId], self.pendingMigration?.transportId != publication.transportId
+            let reason = notice.departed[publication.nodeId]
         else { return }
+        if let pending = self.pendingMigration, pending.transportId == publication.transportId {
+            // Told already. A client that does not move off a *lost* node would stay
+            // listed with tracks nobody can receive (a draining node closes its
+            // transports itself, which clears the publication): drop it after a grace.
+            if pending.reason == .nodeLost, notice.nowMs - pending.sentAtMs > Self.lostPublicationGraceMs {
+                await self.dropLostPublication(publication)
+            }
+            return
+        }
         let excluding = Set(notice.departed.keys).union([publication.nodeId])
         let target: SFUNodeRecord
         do throws(SFUFailure) {
@@ -51,7 +62,8 @@ extension Session {
             return
         }
         self.pendingMigration = PendingMigration(
-            transportId: publication.transportId, fromNodeId: publication.nodeId, targetNodeId: target.id, reason: reason)
+            transportId: publication.transportId, fromNodeId: publication.nodeId, targetNodeId: target.id, reason: reason,
+            sentAtMs: notice.nowMs)
         self.services.metrics.migration(reason, publisher: true)
         self.logger.notice(
             "migrate publication",
@@ -64,6 +76,31 @@ extension Session {
             .migrate(
                 MigrateInstruction(
                     reason: reason, nodeId: publication.nodeId, transportId: publication.transportId, targetNodeId: target.id)))
+    }
+
+    /// How long a client has to move its publication off a lost node before
+    /// the room is told it publishes nothing (`tracks: []`).
+    static let lostPublicationGraceMs: Int64 = 15_000
+
+    /// The publication sits on a lost node and its client did not move it:
+    /// forget it as if the node had closed it (nothing to close there).
+    private func dropLostPublication(_ publication: PublicationRecord) async {
+        self.pendingMigration = nil
+        var updated = self.record
+        updated.publication = nil
+        do {
+            guard try await self.services.presence.replace(meetingId: self.identity.meetingId, record: updated) else { return }
+            self.record = updated
+            try await self.services.participants.markPublishing(participantId: self.identity.participantId, nodeId: nil)
+            self.logger.notice(
+                "publication dropped: its node is lost and the client did not move it",
+                metadata: ["sfu.node": "\(publication.nodeId)", "transport": "\(publication.transportId)"])
+            try await self.services.publish(
+                .tracks(TracksEvent(participantId: self.identity.participantId, nodeId: nil, tracks: [])),
+                meetingId: self.identity.meetingId, audience: .participants)
+        } catch {
+            self.logger.warning("could not drop a publication on a lost node", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The node `migrate` named for this publication, if it was sent.

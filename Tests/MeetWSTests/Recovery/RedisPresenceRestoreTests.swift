@@ -35,7 +35,10 @@ import Testing
             Issue.record("MEET_TEST_REDIS_URL is not set: run the tests through scripts/test")
             return
         }
-        let redis = RedisClient(configuration: try RedisConfiguration(url: url), logger: Logger(label: "test"))
+        var configuration = try RedisConfiguration(url: url)
+        // Generous: on a loaded 2-core machine the first commands (script loads) can take seconds.
+        configuration.requestTimeout = .seconds(30)
+        let redis = RedisClient(configuration: configuration, logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await redis.run() }
             defer { redis.shutdown() }

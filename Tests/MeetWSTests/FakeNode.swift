@@ -61,9 +61,9 @@ final class FakeNode: Sendable {
             SFUNodeDrainingEvent.type, SFUNodeDrainingEvent(nodeId: self.id, deadlineMs: deadlineMs), to: SFUEventChannel.events)
     }
 
-    /// Waits (up to 5 s) until the node has received a request of `type`.
+    /// Waits (up to 15 s) until the node has received a request of `type`.
     func waitFor(_ type: String, count: Int = 1) async throws {
-        for _ in 0..<500 {
+        for _ in 0..<1500 {
             if self.requests(type).count >= count { return }
             try await Task.sleep(for: .milliseconds(10))
         }

@@ -19,7 +19,9 @@ final class InMemoryReplicas: Sendable {
     let replicas: [SignalingServices]
     private let tasks: NIOLockedValueBox<[Task<Void, Never>]> = NIOLockedValueBox([])
 
-    init(count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(2)) async throws {
+    /// `sfuTimeout` is generous by default: on a loaded 2-core machine a fake
+    /// node's answer over the in-memory bus can take seconds.
+    init(count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10)) async throws {
         let clock = self.clock
         self.presence = InMemoryPresenceStore(nowMs: { clock.withLockedValue { $0 } })
         let keys = SignalingKeys(prefix: "unit-\(UUID().uuidString.prefix(6))")
@@ -189,20 +191,21 @@ final class FakeSocket: SocketWriter, @unchecked Sendable {
     var types: [String] { self.state.withLockedValue { $0.frames.map(\.message.type) } }
     var frames: [ServerEnvelope] { self.state.withLockedValue { $0.frames } }
 
-    /// Waits (up to 5 s) for a frame of `type` (matching `predicate`) and returns it.
+    /// Waits (up to 15 s: generous for a loaded machine) for a frame of `type`
+    /// (matching `predicate`) and returns it.
     @discardableResult
     func waitFor(_ type: String, where predicate: (ServerEnvelope) -> Bool = { _ in true }) async throws -> ServerEnvelope {
-        for _ in 0..<500 {
+        for _ in 0..<1500 {
             if let frame = self.frames.first(where: { $0.message.type == type && predicate($0) }) { return frame }
             try await Task.sleep(for: .milliseconds(10))
         }
         throw ClusterError("\(self.name): no \(type) frame among \(self.types)")
     }
 
-    /// Waits (up to 5 s) until `count` frames have arrived; returns them all.
+    /// Waits (up to 15 s) until `count` frames have arrived; returns them all.
     @discardableResult
     func waitFor(_ count: Int) async throws -> [ServerEnvelope] {
-        for _ in 0..<500 {
+        for _ in 0..<1500 {
             let frames = self.frames
             if frames.count >= count { return frames }
             try await Task.sleep(for: .milliseconds(10))

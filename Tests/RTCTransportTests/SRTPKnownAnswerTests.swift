@@ -97,28 +97,35 @@ struct SRTPKnownAnswerTests {
         zip([0, 0] + fields, rfc7714Salt).map { $0 ^ $1 }
     }
 
-    @Test("RFC 7714 §16.1.1: AEAD_AES_128_GCM RTP encryption")
-    func rfc7714RTP() throws {
+    /// AES-GCM sealing as each engine does it (libsrtp's and the native one).
+    typealias Seal = @Sendable ([UInt8], [UInt8], [UInt8], [UInt8]) throws -> [UInt8]
+    static let seals: [(String, Seal)] = [
+        ("libsrtp", { try SRTPPrimitives.aesGCM128Seal(sessionKey: $0, iv: $1, aad: $2, plaintext: $3) }),
+        ("native", { try SRTPPrimitives.nativeAESGCM128Seal(sessionKey: $0, iv: $1, aad: $2, plaintext: $3) }),
+    ]
+
+    @Test("RFC 7714 §16.1.1: AEAD_AES_128_GCM RTP encryption", arguments: [0, 1])
+    func rfc7714RTP(engine: Int) throws {
+        let seal = Self.seals[engine].1
         let header = hexBytes("8040f17b8041f8d35501a0b2")
         let payload = hexBytes("47616c6c69612065737420 6f6d6e697320646976697361 20696e2070617274657320747265 73")
-        let sealed = try SRTPPrimitives.aesGCM128Seal(
-            sessionKey: Self.rfc7714Key, iv: Self.iv(hexBytes("5501a0b2 00000000 f17b")), aad: header, plaintext: payload)
+        let sealed = try seal(Self.rfc7714Key, Self.iv(hexBytes("5501a0b2 00000000 f17b")), header, payload)
         #expect(header + sealed == hexBytes("""
             8040f17b8041f8d35501a0b2f24de3a3fb34de6cacba861c9d7e4bcabe633bd50d294e6f42a5f47a
             51c7d19b36de3adf8833899d7f27beb16a9152cf765ee4390cce
-            """))
+            """), "\(Self.seals[engine].0)")
     }
 
-    @Test("RFC 7714 §17.1: AEAD_AES_128_GCM RTCP encryption")
-    func rfc7714RTCP() throws {
+    @Test("RFC 7714 §17.1: AEAD_AES_128_GCM RTCP encryption", arguments: [0, 1])
+    func rfc7714RTCP(engine: Int) throws {
+        let seal = Self.seals[engine].1
         let header = hexBytes("81c8000d4d617273")
         let eAndIndex = hexBytes("800005d4")
-        let sealed = try SRTPPrimitives.aesGCM128Seal(
-            sessionKey: Self.rfc7714Key, iv: Self.iv(hexBytes("4d617273 0000 000005d4")),
-            aad: header + eAndIndex, plaintext: Array(Self.rtcp.dropFirst(8)))
+        let sealed = try seal(
+            Self.rfc7714Key, Self.iv(hexBytes("4d617273 0000 000005d4")), header + eAndIndex, Array(Self.rtcp.dropFirst(8)))
         #expect(header + sealed + eAndIndex == hexBytes("""
             81c8000d4d61727363e94885dcdab67ca727d7662f6b7e997ff5c0f76c06f32dc676a5f1730d6fda
             4ce09b4686303ded0bb9275bc84aa45896cf4d2fc5abf87245d9eade800005d4
-            """))
+            """), "\(Self.seals[engine].0)")
     }
 }

@@ -7,7 +7,8 @@
 // in once the node has answered, closing the old one after, so the people
 // watching see no gap longer than the switch itself.
 
-const PC_CONFIG = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+import { peerConnectionConfig } from './ice.js';
+
 const OLD_CONNECTION_GRACE_MS = 15000;
 
 /** Closes `pc` when its node closes it, or after `graceMs`. */
@@ -131,7 +132,7 @@ export class Publisher extends EventTarget {
   // MARK: Internals
 
   build() {
-    const pc = new RTCPeerConnection(PC_CONFIG);
+    const pc = new RTCPeerConnection(peerConnectionConfig());
     const transceivers = {};
     const stream = new MediaStream([this.media.mic, this.media.camera].filter(Boolean));
     if (this.media.mic) {

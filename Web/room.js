@@ -7,6 +7,7 @@
 // `tracks`: whoever publishes is subscribed to, whoever stops is dropped.
 
 import { announce, idKey } from './dom.js';
+import { setIceServers } from './ice.js';
 import { signalingMessage } from './messages.js';
 import { planMigration } from './migration.js';
 import { Publisher } from './publisher.js';
@@ -106,6 +107,7 @@ export class Room {
     this.me = idKey(data.you || this.me);
     this.role = data.role || this.role;
     this.meeting = { ...this.meeting, id: data.meetingId, code: data.meetingCode || this.code };
+    setIceServers(data.iceServers);
     this.participants = new Map((data.participants || []).map((p) => [idKey(p.id), p]));
     this.waiting = new Map((data.waiting || []).map((p) => [idKey(p.id), p]));
     this.tracks = new Map();

@@ -8,8 +8,7 @@
 // event racing a `subscription-closed` never leaves two connections.
 
 import { idKey } from './dom.js';
-
-const PC_CONFIG = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+import { peerConnectionConfig } from './ice.js';
 
 /** Resolves once `pc` is connected (or failed/closed), or after `timeoutMs`. */
 function connected(pc, timeoutMs) {
@@ -142,7 +141,7 @@ export class Subscriptions extends EventTarget {
     const data = reply.data;
     let sub = current;
     if (!sub) {
-      const pc = new RTCPeerConnection(PC_CONFIG);
+      const pc = new RTCPeerConnection(peerConnectionConfig());
       sub = {
         participantId, transportId: data.transportId, nodeId: data.nodeId, pc, trackIds: '',
         tracks: [], streams: {}, kindsByTrackId: new Map(),

@@ -21,7 +21,9 @@ final class InMemoryReplicas: Sendable {
 
     /// `sfuTimeout` is generous by default: on a loaded 2-core machine a fake
     /// node's answer over the in-memory bus can take seconds.
-    init(count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10)) async throws {
+    init(
+        count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10), turn: TURNConfiguration = .disabled
+    ) async throws {
         let clock = self.clock
         self.presence = InMemoryPresenceStore(nowMs: { clock.withLockedValue { $0 } })
         let keys = SignalingKeys(prefix: "unit-\(UUID().uuidString.prefix(6))")
@@ -41,6 +43,7 @@ final class InMemoryReplicas: Sendable {
                 replicaId: replicaId)
             configuration.resumeGrace = .seconds(20)
             configuration.presenceTTL = .seconds(15)
+            configuration.turn = turn
             let metrics = WSMetrics()
             let sfu = SFUGateway(
                 bus: endpoint, registry: self.registry,

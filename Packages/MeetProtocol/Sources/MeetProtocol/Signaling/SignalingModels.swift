@@ -125,10 +125,15 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
     public var waiting: [ParticipantInfo]
     /// Every track published in the room now (the receiver's own included).
     public var tracks: [TrackInfo]
+    /// Relays the receiver may use to reach the SFU nodes, with credentials
+    /// minted for it (empty when the deployment runs no TURN relay). A
+    /// message without the field decodes as empty.
+    public var iceServers: [ICEServer]
 
     public init(
         meetingId: UUID, meetingCode: String, you: UUID, role: MemberRole, resumed: Bool,
-        participants: [ParticipantInfo], waiting: [ParticipantInfo], tracks: [TrackInfo] = []
+        participants: [ParticipantInfo], waiting: [ParticipantInfo], tracks: [TrackInfo] = [],
+        iceServers: [ICEServer] = []
     ) {
         self.meetingId = meetingId
         self.meetingCode = meetingCode
@@ -138,6 +143,26 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
         self.participants = participants
         self.waiting = waiting
         self.tracks = tracks
+        self.iceServers = iceServers
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case meetingId, meetingCode, you, role, resumed, participants, waiting, tracks, iceServers
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            meetingId: try container.decode(UUID.self, forKey: .meetingId),
+            meetingCode: try container.decode(String.self, forKey: .meetingCode),
+            you: try container.decode(UUID.self, forKey: .you),
+            role: try container.decode(MemberRole.self, forKey: .role),
+            resumed: try container.decode(Bool.self, forKey: .resumed),
+            participants: try container.decode([ParticipantInfo].self, forKey: .participants),
+            waiting: try container.decode([ParticipantInfo].self, forKey: .waiting),
+            tracks: try container.decode([TrackInfo].self, forKey: .tracks),
+            iceServers: try container.decodeIfPresent([ICEServer].self, forKey: .iceServers) ?? []
+        )
     }
 }
 

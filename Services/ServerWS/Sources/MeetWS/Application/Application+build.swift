@@ -66,6 +66,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
             "presence.ttl": "\(configuration.presenceTTL)", "resume.grace": "\(configuration.resumeGrace)",
             "placement.hints": "\(configuration.placementHints)", "sfu.stale": "\(configuration.sfuStaleness)",
             "node.watch": "\(configuration.nodeWatchInterval)",
+            "turn.urls": "\(configuration.turn.urls.isEmpty ? "none" : configuration.turn.urls.joined(separator: ","))",
         ])
     return Application(
         router: router,

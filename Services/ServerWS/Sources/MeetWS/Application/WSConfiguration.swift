@@ -40,6 +40,9 @@ public struct WSConfiguration: Sendable {
     public var nodeWatchInterval: Duration
     /// How long meet-ws waits for an SFU node's reply (`MEET_WS_SFU_TIMEOUT_MS`, default 5000).
     public var sfuTimeout: Duration
+    /// The TURN relay whose credentials each snapshot carries (`MEET_TURN_*`;
+    /// disabled by default).
+    public var turn: TURNConfiguration
 
     public init(
         core: CoreConfiguration,
@@ -55,7 +58,8 @@ public struct WSConfiguration: Sendable {
         placementHints: Bool = false,
         sfuStaleness: Duration = .milliseconds(1500),
         sfuTimeout: Duration = .seconds(5),
-        nodeWatchInterval: Duration = .milliseconds(250)
+        nodeWatchInterval: Duration = .milliseconds(250),
+        turn: TURNConfiguration = .disabled
     ) {
         self.core = core
         self.http = http
@@ -71,6 +75,7 @@ public struct WSConfiguration: Sendable {
         self.sfuStaleness = sfuStaleness
         self.sfuTimeout = sfuTimeout
         self.nodeWatchInterval = nodeWatchInterval
+        self.turn = turn
     }
 
     /// Reads every variable; throws on the first one that is missing or malformed.
@@ -94,7 +99,8 @@ public struct WSConfiguration: Sendable {
             placementHints: try environment.bool("MEET_WS_PLACEMENT_HINTS", default: false),
             sfuStaleness: .milliseconds(try environment.int("MEET_WS_SFU_STALE_MS", default: 1500, in: 100...600_000)),
             sfuTimeout: .milliseconds(try environment.int("MEET_WS_SFU_TIMEOUT_MS", default: 5000, in: 100...60_000)),
-            nodeWatchInterval: .milliseconds(try environment.int("MEET_WS_NODE_WATCH_MS", default: 250, in: 50...10_000))
+            nodeWatchInterval: .milliseconds(try environment.int("MEET_WS_NODE_WATCH_MS", default: 250, in: 50...10_000)),
+            turn: try TURNConfiguration(environment: environment)
         )
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MeetCore
 import MeetProtocol
 
 /// Everything a session and the background jobs use, wired once by
@@ -15,6 +16,8 @@ public struct SignalingServices: Sendable {
     public let sfu: SFUGateway
     public let metrics: WSMetrics
     public let logger: Logger
+    /// Mints each participant's TURN credentials for its snapshots.
+    public let turn: TURNCredentials
 
     public init(
         configuration: WSConfiguration, hub: SignalingHub, bus: any SignalingBus, presence: any PresenceStore,
@@ -28,6 +31,7 @@ public struct SignalingServices: Sendable {
         self.sfu = sfu
         self.metrics = metrics
         self.logger = logger
+        self.turn = TURNCredentials(configuration: configuration.turn)
     }
 
     public var replicaId: String { self.configuration.replicaId }
@@ -93,7 +97,8 @@ public struct SignalingServices: Sendable {
             role: identity.role, resumed: resumed,
             participants: records.filter { $0.status == .joined }.map(\.participant),
             waiting: identity.isHost ? records.filter { $0.status == .waiting }.map(\.participant) : [],
-            tracks: records.filter { $0.status == .joined }.flatMap { $0.publication?.tracks ?? [] }
+            tracks: records.filter { $0.status == .joined }.flatMap { $0.publication?.tracks ?? [] },
+            iceServers: self.turn.iceServers(for: identity.participantId)
         )
     }
 }

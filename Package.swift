@@ -246,7 +246,7 @@ let package = Package(
         .target(
             name: "MeetSFUNode",
             dependencies: [
-                "MeetCore", "MeetRedis", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSRTP",
+                "MeetCore", "MeetRedis", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSRTP", "MeetSTUN",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -359,7 +359,7 @@ let package = Package(
         .testTarget(
             name: "MeetSFUNodeTests",
             dependencies: [
-                "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC", "MeetRedis", "MeetSFU", "MeetRTP", "MeetRTCP",
+                "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC", "MeetRedis", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

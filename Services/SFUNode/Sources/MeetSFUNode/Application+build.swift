@@ -17,8 +17,20 @@ import ServiceLifecycle
 /// shutdown stops the HTTP server, the registry removes the record, the
 /// remaining transports close (their events published), then the bus and Redis.
 public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger? = nil) async throws -> SFUNodeApplication {
+    var configuration = configuration
     var logger = logger ?? LoggingBootstrap.logger(service: "sfu", configuration: configuration.logging)
     logger[metadataKey: "node"] = "\(configuration.nodeId)"
+    if let server = configuration.publicIPDiscovery {
+        // Before anything announces the address: a node must not register
+        // one that clients cannot reach, so a failure here stops start-up.
+        do {
+            configuration.publicIP = try await PublicAddressDiscovery(server: server, bindHost: configuration.udpHost)
+                .discover(logger: logger)
+        } catch {
+            logger.error("cannot learn the public address (MEET_SFU_PUBLIC_IP_STUN)", metadata: ["error": "\(error)"])
+            throw error
+        }
+    }
     let redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
     let redis = RedisClient(configuration: redisConfiguration, logger: logger)
     let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)

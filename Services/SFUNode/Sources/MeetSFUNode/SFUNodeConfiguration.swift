@@ -19,6 +19,10 @@ public struct SFUNodeConfiguration: Sendable {
     public var udpHost: String
     /// Address written into ICE candidates (`MEET_SFU_PUBLIC_IP`, default 127.0.0.1).
     public var publicIP: String
+    /// A STUN server to learn the public address from at start-up instead
+    /// (`MEET_SFU_PUBLIC_IP_STUN`, e.g. `stun.l.google.com:19302`): for
+    /// cloud machines whose public address is mapped 1:1 onto a private one.
+    public var publicIPDiscovery: STUNServer?
     /// Free-form region label for placement (`MEET_SFU_REGION`, default "local").
     public var region: String
     /// How often the registry record is rewritten (`MEET_SFU_HEARTBEAT_MS`,
@@ -42,7 +46,8 @@ public struct SFUNodeConfiguration: Sendable {
         nodeId: String = SFUNodeConfiguration.defaultNodeId(), udpPort: Int = 10000, udpHost: String = "0.0.0.0",
         publicIP: String = "127.0.0.1", region: String = "local",
         heartbeatInterval: Duration = .milliseconds(500), recordTTL: Duration = .seconds(3),
-        drainTimeout: Duration = .seconds(30), migrationTimeout: Duration = .seconds(10)
+        drainTimeout: Duration = .seconds(30), migrationTimeout: Duration = .seconds(10),
+        publicIPDiscovery: STUNServer? = nil
     ) {
         self.mode = mode
         self.logging = logging
@@ -57,6 +62,7 @@ public struct SFUNodeConfiguration: Sendable {
         self.recordTTL = recordTTL
         self.drainTimeout = drainTimeout
         self.migrationTimeout = migrationTimeout
+        self.publicIPDiscovery = publicIPDiscovery
     }
 
     /// Reads every variable; throws on the first one that is malformed.
@@ -70,6 +76,18 @@ public struct SFUNodeConfiguration: Sendable {
         let publicIP = environment.string("MEET_SFU_PUBLIC_IP", default: "127.0.0.1")
         guard Self.isIPAddress(publicIP) else {
             throw ConfigurationError(variable: "MEET_SFU_PUBLIC_IP", message: "must be an IPv4 or IPv6 address, got '\(publicIP)'")
+        }
+        var discovery: STUNServer?
+        if let text = environment.string("MEET_SFU_PUBLIC_IP_STUN") {
+            guard let server = STUNServer(parsing: text) else {
+                throw ConfigurationError(
+                    variable: "MEET_SFU_PUBLIC_IP_STUN", message: "must be host:port of a STUN server, got '\(text)'")
+            }
+            guard environment.string("MEET_SFU_PUBLIC_IP") == nil else {
+                throw ConfigurationError(
+                    variable: "MEET_SFU_PUBLIC_IP_STUN", message: "set either MEET_SFU_PUBLIC_IP or MEET_SFU_PUBLIC_IP_STUN, not both")
+            }
+            discovery = server
         }
         let heartbeat = try environment.int("MEET_SFU_HEARTBEAT_MS", default: 500, in: 50...60_000)
         let ttl = try environment.int("MEET_SFU_RECORD_TTL_MS", default: 3000, in: 100...600_000)
@@ -89,7 +107,8 @@ public struct SFUNodeConfiguration: Sendable {
             heartbeatInterval: .milliseconds(heartbeat),
             recordTTL: .milliseconds(ttl),
             drainTimeout: .seconds(try environment.int("MEET_SFU_DRAIN_TIMEOUT", default: 30, in: 0...3600)),
-            migrationTimeout: .milliseconds(try environment.int("MEET_SFU_MIGRATION_TIMEOUT_MS", default: 10_000, in: 100...600_000))
+            migrationTimeout: .milliseconds(try environment.int("MEET_SFU_MIGRATION_TIMEOUT_MS", default: 10_000, in: 100...600_000)),
+            publicIPDiscovery: discovery
         )
     }
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from process_support import LoggedProcess
 
 
 # Keep every aiortc candidate on loopback: aioice leaves 127.0.0.1 out of its
@@ -69,18 +69,16 @@ def describe_stage(peer: dict) -> str:
     return f"media flowing (rtpIn={counters.get('rtpIn')}, rtpOut={counters.get('rtpOut')})"
 
 
-class EchoServer:
+class EchoServer(LoggedProcess):
     """A running meet-echo process and helpers to talk to it."""
 
     def __init__(self, tmp_path: Path):
         self.http_port = free_port(socket.SOCK_STREAM)
         self.udp_port = free_port(socket.SOCK_DGRAM)
         self.base_url = f"http://127.0.0.1:{self.http_port}"
-        self.log_path = tmp_path / "meet-echo.log"
         env = dict(os.environ)
         env.setdefault("MEET_LOG_LEVEL", "debug")
-        self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
+        super().__init__(
             [
                 str(echo_binary()),
                 "--http-port", str(self.http_port),
@@ -89,9 +87,8 @@ class EchoServer:
                 "--public-ip", "127.0.0.1",
                 "--static-dir", str(WEB_DIR),
             ],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env=env,
+            tmp_path / "meet-echo.log",
+            env,
         )
         self._wait_ready()
 
@@ -134,19 +131,9 @@ class EchoServer:
             return "no peer connection was created (offer never reached meet-echo?)"
         return "\n".join(f"peer {p.get('id')}: {describe_stage(p)}" for p in peers)
 
-    def log(self) -> str:
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")[-20000:]
-
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        self.end()
+        self.close_log()
 
 
 @pytest.fixture

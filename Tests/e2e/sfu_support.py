@@ -15,7 +15,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +22,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 import redis.asyncio as aioredis
+
+from process_support import LoggedProcess
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +54,7 @@ def sfu_binary() -> Path:
     return path
 
 
-class SFUNode:
+class SFUNode(LoggedProcess):
     """A running meet-sfu process."""
 
     def __init__(self, tmp_path: Path, redis_url: str, name: str = "meet-sfu", extra_env: dict | None = None):
@@ -61,7 +63,6 @@ class SFUNode:
         self.http_port = free_port(socket.SOCK_STREAM)
         self.udp_port = free_port(socket.SOCK_DGRAM)
         self.base_url = f"http://127.0.0.1:{self.http_port}"
-        self.log_path = tmp_path / f"{name}.log"
         env = dict(os.environ)
         env.update({
             "MEET_ENV": "development",
@@ -76,10 +77,7 @@ class SFUNode:
             "MEET_SFU_REGION": "e2e",
         })
         env.update(extra_env or {})
-        self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            [str(sfu_binary())], stdout=self._log, stderr=subprocess.STDOUT, env=env
-        )
+        super().__init__([str(sfu_binary())], tmp_path / f"{name}.log", env)
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
@@ -114,38 +112,24 @@ class SFUNode:
     def record_key(self) -> str:
         return f"sfu:node:{self.node_id}"
 
-    def log(self) -> str:
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")[-20000:]
-
     def terminate(self, timeout: float = 15.0) -> int:
-        """SIGTERM, and the exit status once it is gone."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-    def kill(self) -> None:
-        """SIGKILL: the node vanishes without draining (a crashed machine)."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        """SIGTERM (the node drains), and the exit status once it is gone."""
+        return self.end(signal.SIGTERM, timeout)
 
     def stop(self) -> None:
         """SIGINT: a clean shutdown without the drain (close all, leave the registry)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if not self._log.closed:
-            self._log.close()
+        self.end(signal.SIGINT, 15)
+        self.close_log()
+
+
+def read_record(node: SFUNode) -> dict | None:
+    """The node's registry record in the test Redis, or None."""
+    client = redis.Redis.from_url(redis_url_from_env())
+    try:
+        raw = client.get(node.record_key)
+        return json.loads(raw) if raw else None
+    finally:
+        client.close()
 
 
 class BusError(Exception):

@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import connect
 
+from process_support import LoggedProcess
 from sfu_support import SFUNode, free_port, redis_url_from_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -42,8 +42,10 @@ def database_url_from_env() -> str:
     return url
 
 
-class Service:
+class Service(LoggedProcess):
     """One meet-api or meet-ws process, ready once `/readyz` answers 200."""
+
+    log_tail_chars = 15000
 
     def __init__(self, binary: str, name: str, tmp_path: Path, env: dict):
         path = bin_dir() / binary
@@ -52,13 +54,11 @@ class Service:
         self.name = name
         self.port = free_port(socket.SOCK_STREAM)
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp_path / f"{name}.log"
         full_env = dict(os.environ)
         full_env.update(env)
         full_env["MEET_HTTP_HOST"] = "127.0.0.1"
         full_env["MEET_HTTP_PORT"] = str(self.port)
-        self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen([str(path)], stdout=self._log, stderr=subprocess.STDOUT, env=full_env)
+        super().__init__([str(path)], tmp_path / f"{name}.log", full_env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -72,25 +72,9 @@ class Service:
             time.sleep(0.2)
         raise RuntimeError(f"{name} not ready within 60 s:\n{self.log()}")
 
-    def log(self) -> str:
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")[-15000:]
-
-    def kill(self) -> None:
-        """SIGKILL: the process dies without any cleanup (a crashed machine)."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        self.end()
+        self.close_log()
 
 
 class Stack:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 
 import pytest
 import redis

@@ -11,7 +11,6 @@ errors, `sfu.close-participant`, and the record's removal on SIGTERM.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import pytest
@@ -19,7 +18,7 @@ import redis
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
 from media_support import HEIGHT, WIDTH, SizedVideoTrack, force_codecs
-from sfu_support import BusClient, BusError, SFUNode, redis_url_from_env, wait_for
+from sfu_support import BusClient, BusError, SFUNode, read_record, redis_url_from_env, wait_for
 
 TIME_BOUND_S = 30.0
 MIN_VIDEO_FRAMES = 30
@@ -34,15 +33,6 @@ def sfu_node(tmp_path, request):
         print("---- meet-sfu log (tail) ----")
         print(node.log())
     node.stop()
-
-
-def read_record(node: SFUNode) -> dict | None:
-    client = redis.Redis.from_url(redis_url_from_env())
-    try:
-        raw = client.get(node.record_key)
-        return json.loads(raw) if raw else None
-    finally:
-        client.close()
 
 
 def test_registry_record_and_health(sfu_node):

@@ -9,23 +9,12 @@ start, naming the variable, rather than announce an address nobody can reach.
 """
 from __future__ import annotations
 
-import json
 import socket
 import time
 
 import pytest
-import redis
-from sfu_support import SFUNode, free_port, redis_url_from_env
+from sfu_support import SFUNode, free_port, read_record, redis_url_from_env
 from turn_support import Coturn
-
-
-def read_record(node: SFUNode) -> dict | None:
-    client = redis.Redis.from_url(redis_url_from_env())
-    try:
-        raw = client.get(node.record_key)
-        return json.loads(raw) if raw else None
-    finally:
-        client.close()
 
 
 def test_node_announces_the_address_a_stun_server_sees(tmp_path):

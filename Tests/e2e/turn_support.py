@@ -11,33 +11,31 @@ from __future__ import annotations
 import random
 import shutil
 import socket
-import subprocess
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
+from process_support import LoggedProcess
 from sfu_support import free_port
 
 
-class Coturn:
+class Coturn(LoggedProcess):
     def __init__(self, tmp_path: Path):
         binary = shutil.which("turnserver")
         if binary is None:
             pytest.fail("turnserver not found: scripts/test installs Debian's coturn package")
         self.secret = "e2e-turn-" + uuid.uuid4().hex
         self.port = free_port(socket.SOCK_DGRAM)
-        self.log_path = tmp_path / "coturn.log"
         relay_base = random.randrange(41000, 59000, 200)
-        self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
+        super().__init__(
             [binary, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={self.port}",
              f"--min-port={relay_base}", f"--max-port={relay_base + 199}", "--use-auth-secret",
              f"--static-auth-secret={self.secret}", "--realm=meet.test", "--allow-loopback-peers", "--no-cli",
              "--no-tls", "--no-dtls", "--fingerprint", "--log-file=stdout", "--simple-log", "--verbose",
              f"--pidfile={tmp_path / 'coturn.pid'}", f"--userdb={tmp_path / 'coturn.db'}"],
-            stdout=self._log, stderr=subprocess.STDOUT)
+            tmp_path / "coturn.log")
         self._wait_listening()
 
     @property
@@ -57,16 +55,6 @@ class Coturn:
                 time.sleep(0.1)
         raise RuntimeError(f"turnserver not listening on {self.port} within 20 s:\n{self.log()}")
 
-    def log(self) -> str:
-        self._log.flush()
-        return self.log_path.read_text(errors="replace")[-20000:]
-
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+        self.end()
+        self.close_log()

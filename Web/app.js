@@ -5,7 +5,8 @@
 // switches a test may set before joining — `nodeId` (placement hint sent
 // with `publish`; also from `?node=`), `wsUrl` (connect to this meet-ws
 // instead of the join response's), `screenSource` ('canvas' shares an
-// animated canvas instead of calling getDisplayMedia). `window.meetDebug`
+// animated canvas instead of calling getDisplayMedia), `iceTransportPolicy`
+// ('relay' sends all media through TURN; read by ice.js). `window.meetDebug`
 // reads the live state and receive statistics.
 
 import { Api } from './api.js';
@@ -21,7 +22,7 @@ const GUEST_NAME_KEY = 'meet.guestName';
 
 const api = new Api();
 const params = new URLSearchParams(window.location.search);
-const test = { nodeId: params.get('node') || null, wsUrl: null, screenSource: null };
+const test = { nodeId: params.get('node') || null, wsUrl: null, screenSource: null, iceTransportPolicy: null };
 let room = null;
 let media = null;
 let micLevel = null;

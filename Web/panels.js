@@ -118,13 +118,15 @@ export class SidePanel {
     const row = h('li', { dataset: { participantId: key } },
       h('span', { className: 'who' }, `${person.displayName}${key === meKey ? ' (you)' : ''}`, h('br'),
         h('span', { className: 'tags', text: tags })));
+    // Each button's name starts with its visible words ("label in name"): people using
+    // speech input say what they see, and the person's name tells the rows apart.
     if (isHost && key !== meKey) {
       if (media.mic) {
         row.append(h('button', { type: 'button', className: 'small', 'aria-label': `Mute ${person.displayName}`,
           onclick: () => this.handlers.mute(person.id, 'mic') }, 'Mute'));
       }
       if (media.camera) {
-        row.append(h('button', { type: 'button', className: 'small', 'aria-label': `Stop ${person.displayName}'s video`,
+        row.append(h('button', { type: 'button', className: 'small', 'aria-label': `Stop video of ${person.displayName}`,
           onclick: () => this.handlers.mute(person.id, 'camera') }, 'Stop video'));
       }
       if (person.role !== 'owner') {

@@ -54,6 +54,7 @@ export class TileGrid {
       const name = tile.person ? tile.person.displayName : 'Someone';
       screen.label.textContent = local ? 'Your screen' : `${name}'s screen`;
       screen.el.setAttribute('aria-label', screen.label.textContent);
+      screen.video.setAttribute('aria-label', screen.label.textContent);
       setSource(screen.video, streams.screen);
     } else if (this.tiles.has(screenKey)) {
       this.removeTile(screenKey);
@@ -91,6 +92,8 @@ export class TileGrid {
     const media = person.media || {};
     const role = person.role === 'owner' ? 'host' : person.role === 'host' ? 'co-host' : null;
     tile.name.textContent = `${person.displayName}${isMe ? ' (you)' : ''}`;
+    // Screen readers list the <video> itself too: it says whose camera it shows.
+    tile.video.setAttribute('aria-label', isMe ? 'Your camera' : `Camera of ${person.displayName}`);
     tile.avatarText.textContent = initials(person.displayName);
     // Only what is off is shown (the words are in the tile's label for screen readers).
     tile.mic.textContent = 'Muted';

@@ -8,17 +8,22 @@ client's test hooks (`window.meetTest`, `window.meetDebug`, docs/web-client.md).
 """
 from __future__ import annotations
 
+import math
 import os
 import shutil
+import struct
 import time
 import uuid
+import wave
 from pathlib import Path
 
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service as DriverService
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEB_DIR = REPO_ROOT / "Web"
@@ -38,11 +43,55 @@ CHROMIUM_FLAGS = (
     "--window-size=1280,800",
 )
 
+# Roles a person operates or looks at: each needs an accessible name (WCAG 4.1.2, 1.1.1).
+# Compared in lower case: the tree says "Video" where ARIA would say "video".
+NAMED_ROLES = {
+    "button", "link", "textbox", "searchbox", "checkbox", "radio", "combobox", "listbox", "slider",
+    "spinbutton", "switch", "menuitem", "tab", "meter", "image", "img", "video",
+}
+
+# What Chromium's accessibility tree cannot say by itself, checked in the page:
+# a visible text that the aria-label drops (WCAG 2.5.3 "label in name": people
+# using speech input say what they see), and grid tiles without words.
+PAGE_ACCESSIBILITY_SCRIPT = """
+const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+const problems = [];
+for (const el of document.querySelectorAll('button[aria-label], a[aria-label]')) {
+  const text = (el.innerText || '').trim().toLowerCase();
+  if (visible(el) && text && !el.getAttribute('aria-label').toLowerCase().includes(text)) {
+    problems.push(`label drops the visible text: ${el.outerHTML.slice(0, 160)}`);
+  }
+}
+for (const tile of document.querySelectorAll('#grid .tile')) {
+  if (visible(tile) && !(tile.getAttribute('aria-label') || '').trim()) {
+    problems.push(`tile without words: ${tile.outerHTML.slice(0, 160)}`);
+  }
+}
+return problems;
+"""
+
+
+def write_tone(path: Path, hz: int = 440, amplitude: float = 0.3, seconds: int = 2) -> Path:
+    """A steady sine tone as a 48 kHz mono WAV, for `MeetBrowser(audio_file=...)`.
+
+    Chromium's default fake microphone beeps with long quiet stretches, so a
+    speaking indicator could stay dark for many seconds by chance; a steady tone
+    (Chromium loops the file) makes "speaking" depend only on the mic being on."""
+    rate = 48000
+    frames = b"".join(struct.pack("<h", int(amplitude * 32767 * math.sin(2 * math.pi * hz * i / rate)))
+                      for i in range(rate * seconds))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    return path
+
 
 class MeetBrowser:
-    """One person in one headless Chromium."""
+    """One person in one headless Chromium; `audio_file` (a WAV) replaces the fake microphone's beeps."""
 
-    def __init__(self, name: str, base_url: str):
+    def __init__(self, name: str, base_url: str, audio_file: Path | None = None):
         if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
             pytest.fail(f"chromium ({CHROMIUM}) and chromedriver ({CHROMEDRIVER}) are required: "
                         "apt-get install chromium chromium-driver")
@@ -52,6 +101,8 @@ class MeetBrowser:
         options.binary_location = CHROMIUM
         for flag in CHROMIUM_FLAGS:
             options.add_argument(flag)
+        if audio_file:
+            options.add_argument(f"--use-file-for-fake-audio-capture={audio_file}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(options=options, service=DriverService(executable_path=CHROMEDRIVER))
         self.driver.set_script_timeout(30)
@@ -104,6 +155,34 @@ class MeetBrowser:
         except WebDriverException as error:
             return f"(no state: {error.msg})"
 
+    def accessibility_problems(self) -> list[str]:
+        """Controls on the visible screen that a screen reader could not name, per Chromium's own
+        accessibility tree (what assistive technology reads), plus the page checks above."""
+        problems, checked = [], 0
+        for node in self.driver.execute_cdp_cmd("Accessibility.getFullAXTree", {})["nodes"]:
+            role = str((node.get("role") or {}).get("value") or "").lower()
+            if node.get("ignored") or role not in NAMED_ROLES:
+                continue
+            checked += 1
+            if not str((node.get("name") or {}).get("value") or "").strip():
+                problems.append(f"{role} without a name: {self._describe(node.get('backendDOMNodeId'))}")
+        assert checked, f"{self.name}: the accessibility tree showed no control at all (is the page there?)"
+        return problems + self.js(PAGE_ACCESSIBILITY_SCRIPT)
+
+    def _describe(self, backend_node_id) -> str:
+        try:
+            node = self.driver.execute_cdp_cmd("DOM.describeNode", {"backendNodeId": backend_node_id})["node"]
+            return f"<{node['localName']} {node.get('attributes', [])}>"
+        except (WebDriverException, KeyError, TypeError):
+            return f"(node {backend_node_id})"
+
+    def assert_accessible(self, where: str) -> None:
+        problems = self.accessibility_problems()
+        assert not problems, f"{self.name}: accessibility problems on {where}:\n" + "\n".join(problems)
+
+    def focused(self, selector: str) -> bool:
+        return bool(self.js("return !!document.activeElement && document.activeElement.matches(arguments[0])", selector))
+
     def console(self) -> str:
         try:
             return "\n".join(f"{e['level']} {e['message']}" for e in self.driver.get_log("browser")[-40:])
@@ -126,9 +205,25 @@ class MeetBrowser:
         field.clear()
         field.send_keys(value)
 
-    def set_test_hooks(self, ws_url: str | None = None, node_id: str | None = None, screen_source: str | None = None):
-        self.js("Object.assign(window.meetTest, arguments[0])",
-                {k: v for k, v in {"wsUrl": ws_url, "nodeId": node_id, "screenSource": screen_source}.items() if v})
+    def press(self, *keys: str) -> None:
+        """Real key presses (CDP input events) to whatever has focus, as a keyboard user types."""
+        ActionChains(self.driver).send_keys(*keys).perform()
+
+    def tab_to(self, selector: str, limit: int = 20) -> int:
+        """Presses Tab until the element matching `selector` has focus; returns how many presses it took."""
+        for presses in range(1, limit + 1):
+            self.press(Keys.TAB)
+            if self.focused(selector):
+                return presses
+        active = self.js("return document.activeElement ? document.activeElement.outerHTML.slice(0, 200) : null")
+        raise AssertionError(f"{self.name}: {limit} presses of Tab never reached {selector} (focus on {active})")
+
+    def set_test_hooks(self, ws_url: str | None = None, node_id: str | None = None, screen_source: str | None = None,
+                       ice_transport_policy: str | None = None):
+        """Sets `window.meetTest` switches (docs/web-client.md) before joining."""
+        hooks = {"wsUrl": ws_url, "nodeId": node_id, "screenSource": screen_source,
+                 "iceTransportPolicy": ice_transport_policy}
+        self.js("Object.assign(window.meetTest, arguments[0])", {k: v for k, v in hooks.items() if v})
 
     def sign_up_and_create_meeting(self, title: str, waiting_room: bool) -> str:
         """Registers through the home page and creates a meeting; returns its shareable link."""
@@ -138,6 +233,22 @@ class MeetBrowser:
         self.fill("#register-form input[name=email]", f"browser-{uuid.uuid4().hex[:10]}@example.com")
         self.fill("#register-form input[name=password]", "correct horse battery")
         self.click("#register-form button[type=submit]")
+        return self.create_meeting(title, waiting_room)
+
+    def open_link(self, link: str) -> None:
+        self.driver.get(link)
+        self.wait_screen("prejoin")
+
+    def sign_in(self, email: str, password: str) -> None:
+        """Signs in through the home page's Sign in form."""
+        self.driver.get(self.base_url + "/")
+        self.wait_screen("home")
+        self.fill("#login-form input[name=email]", email)
+        self.fill("#login-form input[name=password]", password)
+        self.click("#login-form button[type=submit]")
+
+    def create_meeting(self, title: str, waiting_room: bool) -> str:
+        """Creates a meeting from the signed-in home page; returns its shareable link."""
         self.wait(lambda: self.driver.find_element(By.ID, "signed-in").is_displayed(), 15, "signed in")
         self.fill("#create-form input[name=title]", title)
         if waiting_room:
@@ -145,13 +256,24 @@ class MeetBrowser:
         self.click("#create-form button[type=submit]")
         return self.wait(lambda: self.js("return document.getElementById('created-link').value"), 15, "the meeting link")
 
-    def open_link(self, link: str) -> None:
-        self.driver.get(link)
-        self.wait_screen("prejoin")
+    def wait_preview(self) -> None:
+        self.wait(lambda: self.js("return !!document.querySelector('#preview').srcObject"), 15, "the camera preview")
+
+    def join_by_keyboard(self, guest_name: str, submit: str = "enter") -> None:
+        """Joins from the pre-join screen with the keyboard alone: Tab to the name field, type,
+        then Enter in the field (`submit="enter"`) or Tab to Join now and Space (`"space"`)."""
+        self.wait_preview()
+        self.tab_to("#join-form input[name=displayName]")
+        self.press(guest_name)
+        if submit == "enter":
+            self.press(Keys.ENTER)
+        else:
+            self.tab_to("#join-button")
+            self.press(Keys.SPACE)
 
     def join(self, guest_name: str | None = None, password: str | None = None) -> None:
         """Presses Join on the pre-join screen (after the preview has opened the devices)."""
-        self.wait(lambda: self.js("return !!document.querySelector('#preview').srcObject"), 15, "the camera preview")
+        self.wait_preview()
         if guest_name:
             self.fill("#join-form input[name=displayName]", guest_name)
         if password is not None:

@@ -31,6 +31,7 @@ window.meetTest = test;
 window.meetDebug = {
   state: () => (room ? room.debugState() : null),
   stats: () => (room ? room.subs.stats() : Promise.resolve([])),
+  publisherStats: () => (room ? room.publisher.stats() : Promise.resolve(null)),
   screen: () => document.querySelector('.screen:not([hidden])')?.id || null,
   alerts: () => alertLog.slice(),
   /** Simulates a network blip: drops the signaling socket without telling the server. */

@@ -118,6 +118,28 @@ export class Publisher extends EventTarget {
     });
   }
 
+  /**
+   * What this browser sends and how much it thinks it may: the selected
+   * candidate pair's `availableOutgoingBitrate` (the congestion controller's
+   * estimate, fed by the node's transport-wide feedback) and each video
+   * sender's bytes, frame size and why it is limited. For the tests and the stats view.
+   */
+  async stats() {
+    if (!this.pc) return null;
+    const report = await this.pc.getStats();
+    const out = { availableOutgoingBitrate: null, video: [] };
+    report.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && s.availableOutgoingBitrate !== undefined) {
+        out.availableOutgoingBitrate = s.availableOutgoingBitrate;
+      }
+      if (s.type === 'outbound-rtp' && s.kind === 'video') {
+        out.video.push({ bytesSent: s.bytesSent || 0, frameWidth: s.frameWidth || 0, frameHeight: s.frameHeight || 0,
+                         targetBitrate: s.targetBitrate || 0, qualityLimitationReason: s.qualityLimitationReason || null });
+      }
+    });
+    return out;
+  }
+
   /** Stops publishing (`unpublish`) and closes the connection. */
   async stop({ tell = true } = {}) {
     this.closed = true;

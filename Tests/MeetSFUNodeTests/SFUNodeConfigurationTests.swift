@@ -18,6 +18,20 @@ struct SFUNodeConfigurationTests {
         #expect(configuration.drainTimeout == .seconds(30))
         #expect(configuration.migrationTimeout == .seconds(10))
         #expect(configuration.redisURL == "redis://127.0.0.1:6379")
+        #expect(configuration.transportWideFeedback)
+        #expect(configuration.publicIPDiscovery == nil)
+    }
+
+    @Test("MEET_SFU_TRANSPORT_CC turns transport-wide feedback off, and refuses a non-boolean")
+    func transportWideFeedbackSwitch() throws {
+        let off = try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_SFU_TRANSPORT_CC": "false"]))
+        #expect(!off.transportWideFeedback)
+        do {
+            _ = try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_SFU_TRANSPORT_CC": "maybe"]))
+            Issue.record("accepted MEET_SFU_TRANSPORT_CC=maybe")
+        } catch {
+            #expect(error.variable == "MEET_SFU_TRANSPORT_CC")
+        }
     }
 
     @Test("every variable is read")

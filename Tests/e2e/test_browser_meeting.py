@@ -119,11 +119,28 @@ def meet(stack, browsers, waiting_room: bool, screen_source: str | None = None, 
     return host, guest, host_id, guest_id
 
 
+def metric(node, name: str) -> float:
+    """A counter's value from a node's /metrics (0 when not exported yet)."""
+    for line in node.http_text("/metrics").splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0
+
+
 def test_two_browsers_meet_across_nodes(stack, browsers, tmp_path):
     started = time.monotonic()
     host, guest, host_id, guest_id = meet(stack, browsers, waiting_room=True)
     shot = host.screenshot(tmp_path / "two-person-meeting.png")
     print(f"screenshot of the two-person meeting: {shot}")
+
+    # Congestion control: Chromium numbers its packets transport-wide, each node
+    # answers with feedback, and the browser's estimator runs on it.
+    for node in stack.nodes[:2]:
+        node_feedback = metric(node, "meet_sfu_transport_feedback_total")
+        assert node_feedback > 0, f"{node.node_id} sent no transport-wide feedback"
+    estimate = host.js_async("window.meetDebug.publisherStats()")["availableOutgoingBitrate"]
+    print(f"host's send-side estimate {estimate} bit/s; feedback packets from node 1 {metric(stack.nodes[0], 'meet_sfu_transport_feedback_total')}")
+    assert estimate and estimate > 0, estimate
 
     # Chat from the guest appears at the host.
     guest.click("#ctl-chat")

@@ -58,6 +58,7 @@ struct Figures {
 let key = [UInt8](repeating: 0x11, count: 16)
 let publisherSSRC: UInt32 = 0x1234_5678
 let slotSize = RetransmissionCache.defaultSlotSize + SRTPContext.trailerRoom
+let transportWideExtensionID: UInt8 = 3
 
 /// Protected packets as the publisher would send them (made before timing).
 func makeIngress(count: Int, payloadSize: Int, options: Options) throws -> (buffer: UnsafeMutableRawBufferPointer, lengths: [Int]) {
@@ -71,10 +72,13 @@ func makeIngress(count: Int, payloadSize: Int, options: Options) throws -> (buff
         // VP8 descriptor: every 300th packet starts a keyframe.
         payload[0] = 0x10
         payload[1] = index % 300 == 0 ? 0x00 : 0x01
-        let packet = try RTPPacket(
+        var rtp = RTPPacket(
             marker: index % 10 == 9, payloadType: 96, sequenceNumber: UInt16(truncatingIfNeeded: index),
-            timestamp: UInt32(truncatingIfNeeded: index / 10 * 3000), ssrc: publisherSSRC, payload: payload
-        ).encode()
+            timestamp: UInt32(truncatingIfNeeded: index / 10 * 3000), ssrc: publisherSSRC, payload: payload)
+        // A transport-wide sequence number, as a browser puts on every packet.
+        let transportWide = UInt16(truncatingIfNeeded: index)
+        try rtp.setExtension(id: transportWideExtensionID, value: [UInt8(transportWide >> 8), UInt8(transportWide & 0xFF)])
+        let packet = try rtp.encode()
         let slot = UnsafeMutableRawBufferPointer(rebasing: buffer[(index * slotSize)..<((index + 1) * slotSize)])
         slot.copyBytes(from: packet)
         lengths.append(options.plain ? packet.count : try publisher.protectRTP(slot, length: packet.count))
@@ -93,6 +97,9 @@ func run(subscribers: Int, options: Options) throws -> Figures {
     let router = Router(maximumSubscribersPerTrack: max(subscribers, 128))
     router.addTrack(TrackConfiguration(ssrc: publisherSSRC, codec: .vp8))
     let start = ContinuousClock.now
+    // The arrival log for transport-wide feedback runs per packet, as in the node
+    // (the feedback itself is built on the node's timer, not per packet).
+    router.enableTransportWideFeedback(extensionID: transportWideExtensionID, now: start)
     for subscriber in 0..<subscribers {
         _ = router.addDownTrack(publisherSSRC: publisherSSRC, subscriber: subscriber, ssrc: 0x5000 + UInt32(subscriber), now: start)
     }

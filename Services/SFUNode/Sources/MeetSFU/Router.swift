@@ -50,6 +50,9 @@ public final class Router {
     var positions: [UInt32: Int] = [:]
     /// (subscriber, subscriber-facing SSRC) → publisher SSRC, for feedback.
     var feedbackRoutes: [SubscriberTrackKey: UInt32] = [:]
+    /// Arrivals for transport-wide feedback (`Router+TransportWide`); id 0 = off.
+    var transportWideLog: TransportWideFeedbackLog?
+    var transportWideExtensionID: UInt8 = 0
 
     public init(maximumSubscribersPerTrack: Int = 128) {
         self.maximumSubscribersPerTrack = maximumSubscribersPerTrack
@@ -72,6 +75,7 @@ public final class Router {
         }
         counters.packetsIn += 1
         counters.bytesIn += packet.count
+        logTransportWideArrival(packet, header: header, now: now)
         result.publisherSSRC = header.ssrc
         guard let position = positions[header.ssrc] else {
             result.drop = .unknownSSRC

@@ -42,7 +42,8 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
     let events = TransportEventPublisher(bus: endpoint, logger: logger)
     let transports = TransportManager(
         socket: socket, configuration: rtc, logger: logger, nodeId: configuration.nodeId,
-        migrationTimeout: configuration.migrationTimeout, events: events.sink)
+        migrationTimeout: configuration.migrationTimeout, transportWideFeedback: configuration.transportWideFeedback,
+        events: events.sink)
     let control = ControlHandler(transports: transports, logger: logger)
     endpoint.setRequestHandler { message in try await control.handle(message) }
     // Stops before the bus (services stop in reverse order), so the
@@ -79,6 +80,7 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
         metadata: [
             "http": "\(configuration.http.host):\(configuration.http.port)", "udp": "\(socket.localAddress)",
             "publicIP": "\(configuration.publicIP)", "region": "\(configuration.region)",
+            "transportCC": "\(configuration.transportWideFeedback)",
         ])
     let application = Application(
         router: router,

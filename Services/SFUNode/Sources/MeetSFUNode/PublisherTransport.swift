@@ -47,6 +47,12 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// Packets dropped by a hard mute since the last tick (a plain count on
     /// the hot path; the metric is bumped on the timer).
     private var mutedDrops = 0
+    /// When transport-wide feedback last went out.
+    private var lastTransportFeedback: ContinuousClock.Instant?
+    /// How often transport-wide feedback goes out while packets arrive:
+    /// libwebrtc's receivers send every 50–250 ms; the sender's estimate
+    /// reacts within a feedback interval, so the short end.
+    static let transportFeedbackInterval = Duration.milliseconds(50)
 
     init(
         participantId: String, roomId: String, plane: ForwardingPlane, mutedSources: Set<SFUTrackSource>,
@@ -64,6 +70,15 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     func attach(_ connection: PeerConnection) {
         self.connection = connection
         self.id = connection.id
+    }
+
+    /// Keeps the header extension ids of our answer, and starts logging
+    /// arrivals for transport-wide feedback when the publisher negotiated it.
+    func adoptExtensionIDs(_ ids: [String: [String: UInt8]]) {
+        extensionIDs = ids
+        if let id = ids.values.lazy.compactMap({ $0[MediaPolicy.transportCCURI] }).first {
+            router.enableTransportWideFeedback(extensionID: id, now: .now)
+        }
     }
 
     /// The publisher's negotiated tracks (what a subscriber offer mirrors).
@@ -157,7 +172,8 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     }
 
     /// The RTCP timer: NACKs for our own ingress loss and keyframe requests
-    /// the throttle released; with `reports`, receiver reports too (RFC 3550 §6.4.2).
+    /// the throttle released, transport-wide feedback every
+    /// `transportFeedbackInterval`; with `reports`, receiver reports too (RFC 3550 §6.4.2).
     func tick(now: ContinuousClock.Instant, reports: Bool) {
         guard connection != nil else { return }
         if mutedDrops > 0 {
@@ -171,6 +187,14 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
                 sendRTCP([.nack(RTCPGenericNACK(senderSSRC: feedbackSSRC, mediaSSRC: ssrc, lost: lost))])
             },
             keyframeRequest: { sendKeyframeRequest(publisherSSRC: $0) })
+        if router.isTransportWideFeedbackEnabled,
+            lastTransportFeedback.map({ now - $0 >= Self.transportFeedbackInterval }) ?? true,
+            let feedback = router.makeTransportWideFeedback(senderSSRC: feedbackSSRC)
+        {
+            lastTransportFeedback = now
+            ForwardingMetrics.shared.transportFeedback.increment()
+            sendRTCP([.transportWideFeedback(feedback)])
+        }
         if reports, router.trackCount > 0 {
             let blocks = router.makeReportBlocks(now: now).prefix(31)
             sendRTCP([.receiverReport(RTCPReceiverReport(ssrc: feedbackSSRC, reports: Array(blocks)))])

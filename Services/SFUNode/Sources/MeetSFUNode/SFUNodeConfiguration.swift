@@ -23,6 +23,10 @@ public struct SFUNodeConfiguration: Sendable {
     /// (`MEET_SFU_PUBLIC_IP_STUN`, e.g. `stun.l.google.com:19302`): for
     /// cloud machines whose public address is mapped 1:1 onto a private one.
     public var publicIPDiscovery: STUNServer?
+    /// Negotiate transport-wide congestion control with publishers and send
+    /// them feedback (`MEET_SFU_TRANSPORT_CC`, default true). Off, browsers
+    /// estimate their upstream bandwidth from loss alone and ramp up slowly.
+    public var transportWideFeedback: Bool
     /// Free-form region label for placement (`MEET_SFU_REGION`, default "local").
     public var region: String
     /// How often the registry record is rewritten (`MEET_SFU_HEARTBEAT_MS`,
@@ -47,7 +51,7 @@ public struct SFUNodeConfiguration: Sendable {
         publicIP: String = "127.0.0.1", region: String = "local",
         heartbeatInterval: Duration = .milliseconds(500), recordTTL: Duration = .seconds(3),
         drainTimeout: Duration = .seconds(30), migrationTimeout: Duration = .seconds(10),
-        publicIPDiscovery: STUNServer? = nil
+        publicIPDiscovery: STUNServer? = nil, transportWideFeedback: Bool = true
     ) {
         self.mode = mode
         self.logging = logging
@@ -63,6 +67,7 @@ public struct SFUNodeConfiguration: Sendable {
         self.drainTimeout = drainTimeout
         self.migrationTimeout = migrationTimeout
         self.publicIPDiscovery = publicIPDiscovery
+        self.transportWideFeedback = transportWideFeedback
     }
 
     /// Reads every variable; throws on the first one that is malformed.
@@ -108,7 +113,8 @@ public struct SFUNodeConfiguration: Sendable {
             recordTTL: .milliseconds(ttl),
             drainTimeout: .seconds(try environment.int("MEET_SFU_DRAIN_TIMEOUT", default: 30, in: 0...3600)),
             migrationTimeout: .milliseconds(try environment.int("MEET_SFU_MIGRATION_TIMEOUT_MS", default: 10_000, in: 100...600_000)),
-            publicIPDiscovery: discovery
+            publicIPDiscovery: discovery,
+            transportWideFeedback: try environment.bool("MEET_SFU_TRANSPORT_CC", default: true)
         )
     }
 

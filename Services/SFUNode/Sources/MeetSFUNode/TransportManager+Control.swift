@@ -20,14 +20,14 @@ extension TransportManager {
         publisher.attach(connection)
         let answer: String
         do {
-            answer = try await connection.acceptOffer(request.offer, sendBack: false, policy: policy)
+            answer = try await connection.acceptOffer(request.offer, sendBack: false, policy: publisherPolicy)
         } catch {
             await connection.closeAsync(reason: "bad offer")
             throw SFUControlError.badSDP("\(error)")
         }
         let extensionIDs = SDPSections.extensions(inSDP: answer)
         let tracks = try await loop.submit { () -> [SFUTrack] in
-            publisher.extensionIDs = extensionIDs
+            publisher.adoptExtensionIDs(extensionIDs)
             publisher.sources = Self.sources(of: publisher.remoteTracks, requested: request.sources)
             self.publishers[publisher.id] = publisher
             self.newestPublisher[publisher.participantId] = publisher.id
@@ -57,7 +57,7 @@ extension TransportManager {
             logger: logger, onEnd: { [weak self] id, state in self?.subscriberEnded(id, state: state) })
         let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: subscriber, logger: logger)
         subscriber.attach(connection)
-        let offer = try await connection.createOffer(kinds: remoteTracks.map(\.kind), direction: .sendonly, policy: policy)
+        let offer = try await connection.createOffer(kinds: remoteTracks.map(\.kind), direction: .sendonly, policy: subscriberPolicy)
         let offeredExtensionIDs = SDPSections.extensions(inSDP: offer)
         let sections = SubscriberTransport.initialSections(for: remoteTracks)
         try await loop.submit {

@@ -15,13 +15,13 @@ extension TransportManager {
         }
         let answer: String
         do {
-            answer = try await connection.acceptReoffer(request.offer, policy: policy)
+            answer = try await connection.acceptReoffer(request.offer, policy: publisherPolicy)
         } catch {
             throw SFUControlError.badSDP("\(error)")
         }
         let extensionIDs = SDPSections.extensions(inSDP: answer)
         let tracks = try await loop.submit { () -> [SFUTrack] in
-            publisher.extensionIDs.merge(extensionIDs) { $1 }
+            publisher.adoptExtensionIDs(publisher.extensionIDs.merging(extensionIDs) { $1 })
             let remote = publisher.remoteTracks
             var sources = Self.sources(of: remote, requested: request.sources)
             // A section that stays keeps its source unless the request names one.
@@ -71,7 +71,7 @@ extension TransportManager {
         let offer: String
         do {
             offer = try await plan.connection.createReoffer(
-                kinds: plan.kinds, removing: plan.removing, iceRestart: request.iceRestart, policy: policy)
+                kinds: plan.kinds, removing: plan.removing, iceRestart: request.iceRestart, policy: subscriberPolicy)
         } catch {
             throw SFUControlError.badSDP("\(error)")
         }

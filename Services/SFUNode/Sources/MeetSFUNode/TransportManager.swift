@@ -22,9 +22,14 @@ public final class TransportManager: @unchecked Sendable {
     let configuration: RTCConfiguration
     let logger: Logger
     let nodeId: String
-    /// The media policy of both directions: no transport-wide CC, since this
-    /// node sends no TWCC feedback.
-    let policy = MediaPolicy.withoutTransportCC
+    /// What publishers' answers keep: transport-wide CC included (unless
+    /// `MEET_SFU_TRANSPORT_CC=false`), since the node reports arrivals back
+    /// (``PublisherTransport``, every ~50 ms) and the browser's congestion
+    /// controller runs on them.
+    let publisherPolicy: MediaPolicy
+    /// What subscriber offers carry: no transport-wide CC, since the node
+    /// runs no send-side estimator that would use the subscriber's feedback.
+    let subscriberPolicy = MediaPolicy.withoutTransportCC
     /// How long a retired publisher waits for its subscribers to move (`MEET_SFU_MIGRATION_TIMEOUT_MS`).
     let migrationTimeout: Duration
     private let events: EventSink
@@ -52,9 +57,11 @@ public final class TransportManager: @unchecked Sendable {
 
     public init(
         socket: RTCSocket, configuration: RTCConfiguration, logger: Logger, nodeId: String = "local",
-        migrationTimeout: Duration = .seconds(10), events: @escaping EventSink = { _ in }
+        migrationTimeout: Duration = .seconds(10), transportWideFeedback: Bool = true,
+        events: @escaping EventSink = { _ in }
     ) {
         self.socket = socket
+        self.publisherPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
         self.migrationTimeout = migrationTimeout
         self.configuration = configuration
         self.logger = logger

@@ -11,6 +11,8 @@ struct ForwardingMetrics: Sendable {
     let retransmissionMisses = Counter(label: "meet_sfu_retransmission_misses_total")
     /// NACK packets the node sent its publishers for its own ingress loss.
     let upstreamNACKs = Counter(label: "meet_sfu_upstream_nacks_total")
+    /// Transport-wide congestion control feedback packets sent to publishers.
+    let transportFeedback = Counter(label: "meet_sfu_transport_feedback_total")
     /// PLI/FIR the node sent publishers (subscriber requests after the throttle, joins, unmutes).
     let keyframeRequests = Counter(label: "meet_sfu_keyframe_requests_total")
     /// Subscriber PLI/FIR absorbed by the throttle.

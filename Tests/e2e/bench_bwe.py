@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_support import WEB_DIR, MeetBrowser, wait_decoding  # noqa: E402
+from browser_support import WEB_DIR, MeetBrowser, guests_in_a_meeting, wait_decoding  # noqa: E402
 from stack_support import Stack  # noqa: E402
 
 
@@ -67,15 +67,8 @@ def summary(label: str, runs: list, seconds: float) -> str:
 
 
 def one_run(stack: Stack, seconds: float) -> list[tuple[float, float, float]]:
-    owner = stack.rest.register("Bench Owner")
-    code = stack.rest.call("POST", "/v1/meetings", {"title": "BWE bench"}, owner, expect=201)["code"]
-    people = [MeetBrowser(name, stack.api.base_url) for name in ("Sender", "Watcher")]
+    people = guests_in_a_meeting(stack, "BWE bench", ["Sender", "Watcher"])
     try:
-        for person in people:
-            person.open_link(f"{stack.api.base_url}/{code}")
-            person.set_test_hooks(ws_url=stack.ws_url(0))
-            person.join(guest_name=person.name)
-            person.wait_screen("meeting")
         sender, watcher = people
         samples = sample(sender, seconds)
         wait_decoding(watcher, sender.state()["me"], "camera")

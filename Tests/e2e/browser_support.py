@@ -306,6 +306,28 @@ class MeetBrowser:
             pass
 
 
+def guests_in_a_meeting(stack, title: str, names: list[str], **hooks) -> list[MeetBrowser]:
+    """An owner creates a meeting over REST; one browser per name opens its link and
+    joins as a guest on replica 0 (`hooks` go to `set_test_hooks`). The caller quits them."""
+    owner = stack.rest.register(f"{title} Owner")
+    code = stack.rest.call("POST", "/v1/meetings", {"title": title}, owner, expect=201)["code"]
+    people: list[MeetBrowser] = []
+    try:
+        for name in names:
+            person = MeetBrowser(name, stack.api.base_url)
+            people.append(person)
+            person.open_link(f"{stack.api.base_url}/{code}")
+            person.set_test_hooks(ws_url=stack.ws_url(0), **hooks)
+            person.join(guest_name=name)
+            person.wait_screen("meeting")
+    except BaseException:
+        for person in people:
+            print(f"---- {person.name}: state {person.safe_state()}\n{person.console()}")
+            person.quit()
+        raise
+    return people
+
+
 def frames_from(browser: MeetBrowser, participant_id: str, kind: str) -> int:
     """framesDecoded of `kind` video ('camera' or 'screen') from one participant, per getStats()."""
     total = 0

@@ -26,8 +26,8 @@ import asyncio
 import time
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
-from media_support import SizedVideoTrack, force_codecs
+from aiortc.mediastreams import MediaStreamError
+from participant_support import publisher_connection
 from stack_support import Signal, SignalError, Stack
 
 OLD_PUBLISHER_GRACE = 15.0
@@ -132,11 +132,7 @@ class Mover:
         return data
 
     async def _publisher_offer(self) -> tuple[RTCPeerConnection, str]:
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        pc.addTrack(AudioStreamTrack())
-        pc.addTrack(SizedVideoTrack())
-        force_codecs(pc)
-        await pc.setLocalDescription(await pc.createOffer())
+        pc = await publisher_connection()
         return pc, pc.localDescription.sdp
 
     async def _finish_publish(self, pc: RTCPeerConnection, body: dict) -> dict:

@@ -12,7 +12,7 @@ and that coturn allocated relays for both participants' usernames.
 from __future__ import annotations
 
 import pytest
-from browser_support import WEB_DIR, MeetBrowser, wait_decoding
+from browser_support import WEB_DIR, guests_in_a_meeting, wait_decoding
 from stack_support import Stack
 from turn_support import Coturn
 
@@ -37,16 +37,8 @@ def relayed_stack(tmp_path_factory):
 
 def test_two_browsers_meet_through_a_turn_relay(relayed_stack, request):
     stack, relay = relayed_stack
-    owner = stack.rest.register("Rita Relay")
-    code = stack.rest.call("POST", "/v1/meetings", {"title": "Relayed"}, owner, expect=201)["code"]
-    people = [MeetBrowser(name, stack.api.base_url) for name in ("Nat One", "Nat Two")]
+    people = guests_in_a_meeting(stack, "Relayed", ["Nat One", "Nat Two"], ice_transport_policy="relay")
     try:
-        for person in people:
-            person.open_link(f"{stack.api.base_url}/{code}")
-            person.set_test_hooks(ws_url=stack.ws_url(0))
-            person.js("window.meetTest.iceTransportPolicy = 'relay'")
-            person.join(guest_name=person.name)
-            person.wait_screen("meeting")
         one, two = people
         one_id, two_id = one.state()["me"], two.state()["me"]
 

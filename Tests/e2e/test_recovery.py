@@ -29,11 +29,9 @@ import time
 
 import pytest
 import redis
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
-from media_support import SizedVideoTrack, force_codecs
+from participant_support import Participant
 from recovery_support import PostgresControl, RedisControl, http_call, http_get, poll
-from stack_support import Signal, SignalError, Stack
+from stack_support import SignalError, Stack
 
 # A short presence TTL: Redis stays down for longer than it, which would
 # get everyone swept as gone if presence were not written back.
@@ -50,77 +48,6 @@ def stack(tmp_path, request):
     running.stop()
 
 
-class Peer:
-    """A participant: its signaling socket, and optionally a publisher or one subscription."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.signal = Signal(name)
-        self.id = ""
-        self.pcs: list[RTCPeerConnection] = []
-        self.tasks: list[asyncio.Task] = []
-        self.frames = 0
-
-    async def join(self, stack: Stack, code: str, replica: int) -> dict:
-        joined = stack.rest.join(code, guest_name=self.name)
-        self.id = joined["participant"]["id"].lower()
-        await self.signal.connect(stack.ws_url(replica), joined["joinToken"])
-        reply = await self.signal.request("join")
-        assert reply["type"] == "joined", reply
-        return reply["data"]
-
-    async def publish(self, node_id: str | None = None) -> dict:
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.pcs.append(pc)
-        pc.addTrack(AudioStreamTrack())
-        pc.addTrack(SizedVideoTrack())
-        force_codecs(pc)
-        await pc.setLocalDescription(await pc.createOffer())
-        data = {"offer": pc.localDescription.sdp}
-        if node_id:
-            data["nodeId"] = node_id
-        reply = await self.signal.request("publish", data)
-        assert reply["type"] == "published", reply
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply["data"]["answer"], type="answer"))
-        return reply["data"]
-
-    async def subscribe(self, publisher_id: str) -> None:
-        reply = await self.signal.request("subscribe", {"participantId": publisher_id})
-        assert reply["type"] == "subscription", reply
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.pcs.append(pc)
-
-        @pc.on("track")
-        def on_track(track) -> None:
-            async def consume() -> None:
-                try:
-                    while True:
-                        await track.recv()
-                        if track.kind == "video":
-                            self.frames += 1
-                except MediaStreamError:
-                    pass
-
-            self.tasks.append(asyncio.ensure_future(consume()))
-
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=reply["data"]["offer"], type="offer"))
-        await pc.setLocalDescription(await pc.createAnswer())
-        answer = await self.signal.request("subscribe-answer", {"transportId": reply["data"]["transportId"],
-                                                                "answer": pc.localDescription.sdp})
-        assert answer["type"] == "ack", answer
-
-    def lefts(self) -> list[str]:
-        """Participants this socket was told left."""
-        return [m["data"]["participantId"].lower() for m in self.signal.seen if m["type"] == "participant-left"]
-
-    async def close(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for pc in self.pcs:
-            await pc.close()
-        await self.signal.close()
-
-
 async def wait_for(predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -129,7 +56,7 @@ async def wait_for(predicate, timeout: float, what: str) -> None:
         await asyncio.sleep(0.2)
 
 
-async def chat_until_delivered(sender: Peer, receiver: Peer, body: str, timeout: float) -> None:
+async def chat_until_delivered(sender: Participant, receiver: Participant, body: str, timeout: float) -> None:
     """Sends `body` (again while the request fails) until `receiver` gets it."""
     deadline = time.monotonic() + timeout
     while True:
@@ -172,7 +99,7 @@ async def redis_restart_scenario(stack: Stack, server: RedisControl) -> None:
     node1, _ = stack.nodes
     owner = stack.rest.register("Owner")
     code = stack.rest.create_meeting(owner)
-    a, b, c = Peer("A"), Peer("B"), Peer("C")
+    a, b, c = Participant("A"), Participant("B"), Participant("C")
     try:
         snapshot = await a.join(stack, code, replica=0)
         meeting_id = snapshot["meetingId"]
@@ -246,7 +173,7 @@ async def postgres_restart_scenario(stack: Stack, server: PostgresControl) -> No
     owner = stack.rest.register("Owner")
     code = stack.rest.create_meeting(owner)
     api = stack.api.base_url
-    a, b, c, d = Peer("A"), Peer("B"), Peer("C"), Peer("D")
+    a, b, c, d = Participant("A"), Participant("B"), Participant("C"), Participant("D")
     try:
         await a.join(stack, code, replica=0)
         await a.signal.request("chat", {"body": "before the outage"})

@@ -21,10 +21,9 @@ import re
 
 import pytest
 import redis
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
-from media_support import HEIGHT, WIDTH, SizedVideoTrack, force_codecs
-from stack_support import Signal, SignalError, Stack, redis_url_from_env, wait_until
+from media_support import HEIGHT, WIDTH
+from participant_support import Participant
+from stack_support import SignalError, Stack, redis_url_from_env, wait_until
 
 FRAMES = 20
 
@@ -53,84 +52,6 @@ def candidate_port(sdp: str) -> int:
     match = re.search(r"a=candidate:\S+ \d+ udp \d+ (\S+) (\d+) typ host", sdp, re.IGNORECASE)
     assert match, f"no host candidate in:\n{sdp}"
     return int(match.group(2))
-
-
-class Participant:
-    """An aiortc participant: signaling socket, one publisher pc, subscriber pcs by publisher."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self.signal = Signal(name)
-        self.id = ""
-        self.publisher: RTCPeerConnection | None = None
-        self.subscriptions: dict[str, dict] = {}
-        self.tasks: list[asyncio.Task] = []
-
-    async def join(self, stack: Stack, code: str, replica: int, token: str | None = None) -> dict:
-        joined = stack.rest.join(code, token=token, guest_name=None if token else self.name)
-        self.id = joined["participant"]["id"]
-        await self.signal.connect(stack.ws_url(replica), joined["joinToken"])
-        reply = await self.signal.request("join")
-        assert reply["type"] == "joined", reply
-        return reply["data"]
-
-    async def publish(self, node_id: str) -> dict:
-        self.publisher = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.publisher.addTrack(AudioStreamTrack())
-        self.publisher.addTrack(SizedVideoTrack())
-        force_codecs(self.publisher)
-        await self.publisher.setLocalDescription(await self.publisher.createOffer())
-        reply = await self.signal.request("publish", {"offer": self.publisher.localDescription.sdp, "nodeId": node_id})
-        assert reply["type"] == "published", reply
-        data = reply["data"]
-        await self.publisher.setRemoteDescription(RTCSessionDescription(sdp=data["answer"], type="answer"))
-        return data
-
-    async def subscribe(self, publisher_id: str) -> dict:
-        reply = await self.signal.request("subscribe", {"participantId": publisher_id})
-        assert reply["type"] == "subscription", reply
-        data = reply["data"]
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        counts = {"video": 0, "audio": 0, "sizes": set()}
-
-        @pc.on("track")
-        def on_track(track) -> None:
-            async def consume() -> None:
-                try:
-                    while True:
-                        frame = await track.recv()
-                        counts[track.kind] += 1
-                        if track.kind == "video":
-                            counts["sizes"].add((frame.width, frame.height))
-                except MediaStreamError:
-                    pass
-
-            self.tasks.append(asyncio.ensure_future(consume()))
-
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=data["offer"], type="offer"))
-        await pc.setLocalDescription(await pc.createAnswer())
-        answer = await self.signal.request("subscribe-answer",
-                                           {"transportId": data["transportId"], "answer": pc.localDescription.sdp})
-        assert answer["type"] == "ack", answer
-        self.subscriptions[publisher_id] = {"pc": pc, "counts": counts, "reply": data}
-        return data
-
-    async def audio_packets_from(self, publisher_id: str) -> int:
-        stats = await self.subscriptions[publisher_id]["pc"].getStats()
-        return sum(s.packetsReceived for s in stats.values() if s.type == "inbound-rtp" and s.kind == "audio")
-
-    async def audio_packets_sent(self) -> int:
-        stats = await self.publisher.getStats()
-        return sum(s.packetsSent for s in stats.values() if s.type == "outbound-rtp" and s.kind == "audio")
-
-    async def close(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for sub in self.subscriptions.values():
-            await sub["pc"].close()
-        if self.publisher is not None:
-            await self.publisher.close()
-        await self.signal.close()
 
 
 async def scenario(stack: Stack) -> None:

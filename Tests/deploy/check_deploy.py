@@ -33,7 +33,7 @@ import kustomize_lite  # noqa: E402
 
 # Oldest Kubernetes minor still in common support, and the newest schema bundled.
 K8S_VERSIONS = ("1.29.0", "1.37.0")
-KUSTOMIZATIONS = (("production", "k8s"), ("dev", "k8s/overlays/dev"))
+KUSTOMIZATIONS = (("production", "k8s"), ("dev", "k8s/overlays/dev"), ("turn", "k8s/overlays/turn"))
 
 
 class Report:

@@ -24,6 +24,7 @@ from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from stack_support import Stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WEB_DIR = REPO_ROOT / "Web"
@@ -345,3 +346,85 @@ def wait_decoding(browser: MeetBrowser, participant_id: str, kind: str, timeout:
     later = browser.wait(lambda: (lambda n: n if n > first else 0)(frames_from(browser, participant_id, kind)),
                          10, f"{kind} frames from {participant_id} still increasing past {first}")
     return first, later
+
+
+def web_stack(tmp_path_factory):
+    """meet-api serving Web/, two meet-ws replicas, two meet-sfu nodes; a module-scoped fixture
+    where a test module registers it (`pytest.fixture(scope="module", name="stack")(web_stack)`)."""
+    assert (WEB_DIR / "index.html").exists(), f"no web client at {WEB_DIR}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEET_WEB_DIR", str(WEB_DIR))
+        running = Stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    running.stop()
+
+
+def open_browsers(stack, request):
+    """Opens Chromium browsers on `stack` for one test (`browsers(name)`), prints their state and
+    the stack's logs if it failed, and quits them; registered as the `browsers` fixture."""
+    opened: list[MeetBrowser] = []
+
+    def open_browser(name: str, audio_file=None) -> MeetBrowser:
+        browser = MeetBrowser(name, stack.api.base_url, audio_file=audio_file)
+        opened.append(browser)
+        return browser
+
+    yield open_browser
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        for browser in opened:
+            print(f"---- {browser.name}: state {browser.safe_state()}\n{browser.console()}")
+        print(stack.logs())
+    for browser in opened:
+        browser.quit()
+
+
+def meet(stack, browsers, waiting_room: bool, screen_source: str | None = None, keyboard: bool = False,
+         guest_audio=None):
+    """The host creates a meeting and joins; the guest opens its link and joins (admitted
+    from the waiting room when there is one; by keyboard alone with `keyboard`; with
+    `guest_audio` as its microphone). Host on replica 1 / node 1, guest on replica 2 /
+    node 2. Returns (host, guest, host_id, guest_id)."""
+    node1, node2 = stack.nodes[0], stack.nodes[1]
+    host, guest = browsers("Hana Host"), browsers("Gus Guest", audio_file=guest_audio)
+
+    # The host creates a meeting through the home page and opens its link.
+    link = host.sign_up_and_create_meeting("Browser e2e", waiting_room=waiting_room)
+    assert link.startswith(stack.api.base_url + "/"), link
+    host.open_link(link)
+    host.set_test_hooks(ws_url=stack.ws_url(0), node_id=node1.node_id)
+    host.join()
+    host.wait_screen("meeting")
+
+    # The guest opens the same link and joins by name.
+    guest.open_link(link)
+    guest.set_test_hooks(ws_url=stack.ws_url(1), node_id=node2.node_id, screen_source=screen_source)
+    if keyboard:
+        guest.join_by_keyboard("Gus Guest", submit="space")
+    else:
+        guest.join(guest_name="Gus Guest")
+    if waiting_room:
+        guest.wait_screen("waiting")
+        # The host admits the guest from the People panel.
+        host.click("#ctl-people")
+        host.click_label("Admit Gus Guest")
+    guest.wait_screen("meeting")
+    host_id, guest_id = host.state()["me"], guest.state()["me"]
+    host.wait(lambda: len(host.state()["participants"]) == 2, 10, "two participants at the host")
+
+    # Each publisher sits on its own node, and each browser decodes the other's camera.
+    host.wait(lambda: host.state()["publisher"]["nodeId"] == node1.node_id, 20, "the host publishing on node 1")
+    guest.wait(lambda: guest.state()["publisher"]["nodeId"] == node2.node_id, 20, "the guest publishing on node 2")
+    wait_decoding(host, guest_id, "camera")
+    wait_decoding(guest, host_id, "camera")
+    subscription = next(s for s in host.state()["subscriptions"] if s["participantId"].lower() == guest_id.lower())
+    assert subscription["nodeId"] == node2.node_id, subscription
+    return host, guest, host_id, guest_id
+
+
+def metric(node, name: str) -> float:
+    """A counter's value from a node's /metrics (0 when not exported yet)."""
+    for line in node.http_text("/metrics").splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0

@@ -76,17 +76,23 @@ struct SRTPKnownAnswerTests {
         #expect(result == vector.plain)
     }
 
-    @Test("RFC 3711 B.2: libsrtp's AES-CM keystream")
-    func rfc3711KeystreamB2() throws {
-        let keystream = try SRTPPrimitives.aesICM128Keystream(
-            sessionKey: hexBytes("2B7E151628AED2A6ABF7158809CF4F3C"),
-            sessionSalt: hexBytes("F0F1F2F3F4F5F6F7F8F9FAFBFCFD"),
-            iv: [UInt8](repeating: 0, count: 16), count: 48)
+    /// AES-CM keystream as each engine makes it (libsrtp's and the native one).
+    typealias Keystream = @Sendable ([UInt8], [UInt8], [UInt8], Int) throws -> [UInt8]
+    static let keystreams: [(String, Keystream)] = [
+        ("libsrtp", { try SRTPPrimitives.aesICM128Keystream(sessionKey: $0, sessionSalt: $1, iv: $2, count: $3) }),
+        ("native", { try SRTPPrimitives.nativeAESCM128Keystream(sessionKey: $0, sessionSalt: $1, iv: $2, count: $3) }),
+    ]
+
+    @Test("RFC 3711 B.2: AES-CM keystream", arguments: [0, 1])
+    func rfc3711KeystreamB2(engine: Int) throws {
+        let keystream = try Self.keystreams[engine].1(
+            hexBytes("2B7E151628AED2A6ABF7158809CF4F3C"), hexBytes("F0F1F2F3F4F5F6F7F8F9FAFBFCFD"),
+            [UInt8](repeating: 0, count: 16), 48)
         #expect(keystream == hexBytes("""
             E03EAD0935C95E80E166B16DD92B4EB4
             D23513162B02D0F72A43A2FE4A5F97AB
             41E95B3BB0A2E8DD477901E4FCA894C0
-            """))
+            """), "\(Self.keystreams[engine].0)")
     }
 
     static let rfc7714Key = hexBytes("000102030405060708090a0b0c0d0e0f")

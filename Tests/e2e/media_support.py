@@ -2,12 +2,13 @@
 
 `SizedVideoTrack` sends frames of a fixed, unusual size so that video that
 comes back (echoed or forwarded) can be recognised as ours; `force_codecs`
-keeps Opus and one video codec (VP8 by default, or H.264).
+keeps Opus and one video codec (VP8 by default, or H.264); `count_frames`
+decodes a received track, counting what arrives.
 """
 from __future__ import annotations
 
 from aiortc import RTCPeerConnection
-from aiortc.mediastreams import VideoStreamTrack
+from aiortc.mediastreams import MediaStreamError, VideoStreamTrack
 from av import VideoFrame
 
 WIDTH, HEIGHT = 320, 240
@@ -42,3 +43,16 @@ def force_codecs(pc: RTCPeerConnection, video: str = "VP8") -> None:
             codecs = [c for c in codecs if c.parameters.get("packetization-mode") == "1"
                       and c.parameters.get("profile-level-id", "").lower().startswith("42e0")] or codecs
         transceiver.setCodecPreferences(codecs)
+
+
+async def count_frames(track, counts: dict) -> None:
+    """Decodes `track` until it ends: `counts[kind]` counts its frames and
+    `counts["sizes"]` (a set) collects the video frame sizes."""
+    try:
+        while True:
+            frame = await track.recv()
+            counts[track.kind] += 1
+            if track.kind == "video":
+                counts["sizes"].add((frame.width, frame.height))
+    except MediaStreamError:
+        pass

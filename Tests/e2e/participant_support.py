@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
-from media_support import SizedVideoTrack, force_codecs
+from aiortc.mediastreams import AudioStreamTrack
+from media_support import SizedVideoTrack, count_frames, force_codecs
 from stack_support import Signal, Stack
 
 
@@ -65,17 +65,7 @@ class Participant:
 
         @pc.on("track")
         def on_track(track) -> None:
-            async def consume() -> None:
-                try:
-                    while True:
-                        frame = await track.recv()
-                        counts[track.kind] += 1
-                        if track.kind == "video":
-                            counts["sizes"].add((frame.width, frame.height))
-                except MediaStreamError:
-                    pass
-
-            self.tasks.append(asyncio.ensure_future(consume()))
+            self.tasks.append(asyncio.ensure_future(count_frames(track, counts)))
 
         await pc.setRemoteDescription(RTCSessionDescription(sdp=data["offer"], type="offer"))
         await pc.setLocalDescription(await pc.createAnswer())

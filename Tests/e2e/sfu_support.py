@@ -132,6 +132,17 @@ def read_record(node: SFUNode) -> dict | None:
         client.close()
 
 
+def first_record(node: SFUNode, timeout: float = 10) -> dict:
+    """The node's registry record once it has written one (fails the test after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = read_record(node)
+        if record is not None:
+            return record
+        time.sleep(0.1)
+    pytest.fail(f"no {node.record_key} in Redis within {timeout} s:\n{node.log()}")
+
+
 class BusError(Exception):
     """An `error` envelope: `code` and `message` from its body."""
 

@@ -12,8 +12,8 @@ import asyncio
 import time
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
-from media_support import HEIGHT, WIDTH, SizedVideoTrack, force_codecs
+from aiortc.mediastreams import AudioStreamTrack
+from media_support import HEIGHT, WIDTH, SizedVideoTrack, count_frames, force_codecs
 
 TIME_BOUND_S = 30.0
 MIN_VIDEO_FRAMES = 30
@@ -31,17 +31,7 @@ async def run_client(server) -> dict:
 
     @pc.on("track")
     def on_track(track) -> None:
-        async def consume() -> None:
-            try:
-                while True:
-                    frame = await track.recv()
-                    received[track.kind] += 1
-                    if track.kind == "video":
-                        received["sizes"].add((frame.width, frame.height))
-            except MediaStreamError:
-                pass
-
-        consumers.append(asyncio.ensure_future(consume()))
+        consumers.append(asyncio.ensure_future(count_frames(track, received)))
 
     pc.addTrack(AudioStreamTrack())
     pc.addTrack(SizedVideoTrack())

@@ -16,9 +16,9 @@ import time
 import pytest
 import redis
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
-from media_support import HEIGHT, WIDTH, SizedVideoTrack, force_codecs
-from sfu_support import BusClient, BusError, SFUNode, read_record, redis_url_from_env, wait_for
+from aiortc.mediastreams import AudioStreamTrack
+from media_support import HEIGHT, WIDTH, SizedVideoTrack, count_frames, force_codecs
+from sfu_support import BusClient, BusError, SFUNode, first_record, read_record, redis_url_from_env, wait_for
 
 TIME_BOUND_S = 30.0
 MIN_VIDEO_FRAMES = 30
@@ -36,12 +36,7 @@ def sfu_node(tmp_path, request):
 
 
 def test_registry_record_and_health(sfu_node):
-    deadline = time.monotonic() + 10
-    record = None
-    while record is None and time.monotonic() < deadline:
-        record = read_record(sfu_node)
-        time.sleep(0.1)
-    assert record is not None, f"no {sfu_node.record_key} in Redis:\n{sfu_node.log()}"
+    record = first_record(sfu_node)
     assert record["id"] == sfu_node.node_id
     assert record["publicIP"] == "127.0.0.1"
     assert record["udpPort"] == sfu_node.udp_port
@@ -109,17 +104,7 @@ async def forward_publisher_to_subscriber(node: SFUNode, video_codec: str = "VP8
         # The subscriber: the node offers, the client answers.
         @subscriber.on("track")
         def on_track(track) -> None:
-            async def consume() -> None:
-                try:
-                    while True:
-                        frame = await track.recv()
-                        received[track.kind] += 1
-                        if track.kind == "video":
-                            received["sizes"].add((frame.width, frame.height))
-                except MediaStreamError:
-                    pass
-
-            consumers.append(asyncio.ensure_future(consume()))
+            consumers.append(asyncio.ensure_future(count_frames(track, received)))
 
         reply = await bus.request(node.inbox, "sfu.create-subscriber",
                                   {"participantId": "bob", "publisherParticipantId": "alice"})

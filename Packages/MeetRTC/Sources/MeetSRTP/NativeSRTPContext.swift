@@ -35,17 +35,20 @@ final class NativeSRTPContext {
     /// SSRCs seen so far (tests).
     var streamCount: Int { streams.count }
 
+    /// The state of `ssrc`'s stream, created on first use (a stream's first
+    /// packet allocates it; every later one finds it).
+    private func streamState(for ssrc: UInt32) -> SRTPStreamState {
+        if let found = streams.find(ssrc) { return found }
+        let stream = SRTPStreamState(windowSize: streams.windowSize)
+        streams.insert(stream, for: ssrc)
+        return stream
+    }
+
     func protectRTP(_ packet: UnsafeMutableRawPointer, length: Int, headerLength: Int) throws(SRTPError) -> Int {
         let ssrc = packet.loadBigEndianUInt32(at: 8)
         let sequence = UInt16(packet.load(fromByteOffset: 2, as: UInt8.self)) << 8
             | UInt16(packet.load(fromByteOffset: 3, as: UInt8.self))
-        let stream: SRTPStreamState
-        if let found = streams.find(ssrc) {
-            stream = found
-        } else {
-            stream = SRTPStreamState(windowSize: streams.windowSize)
-            streams.insert(stream, for: ssrc)
-        }
+        let stream = streamState(for: ssrc)
         let (index, delta) = stream.rtp.estimate(sequence)
         if let failure = stream.rtp.check(delta), !(failure == .replayed && allowRetransmission) {
             throw failure
@@ -78,21 +81,13 @@ final class NativeSRTPContext {
         case .aesGCM(let gcm): result = gcm.unprotectRTP(packet, length: length, headerLength: headerLength, ssrc: ssrc, index: index)
         }
         guard let result else { throw .authenticationFailed }
-        let stream = known ?? SRTPStreamState(windowSize: streams.windowSize)
-        if known == nil { streams.insert(stream, for: ssrc) }
-        stream.rtp.record(delta)
+        (known ?? streamState(for: ssrc)).rtp.record(delta)
         return result
     }
 
     func protectRTCP(_ packet: UnsafeMutableRawPointer, length: Int) throws(SRTPError) -> Int {
         let ssrc = packet.loadBigEndianUInt32(at: 4)
-        let stream: SRTPStreamState
-        if let found = streams.find(ssrc) {
-            stream = found
-        } else {
-            stream = SRTPStreamState(windowSize: streams.windowSize)
-            streams.insert(stream, for: ssrc)
-        }
+        let stream = streamState(for: ssrc)
         guard let index = stream.rtcp.next() else { throw .keyExhausted }
         let result: Int?
         switch suite {
@@ -125,9 +120,7 @@ final class NativeSRTPContext {
         case .aesGCM(let gcm): result = gcm.unprotectRTCP(packet, length: length, ssrc: ssrc, word: word)
         }
         guard let result else { throw .authenticationFailed }
-        let stream = known ?? SRTPStreamState(windowSize: streams.windowSize)
-        if known == nil { streams.insert(stream, for: ssrc) }
-        stream.rtcp.record(index)
+        (known ?? streamState(for: ssrc)).rtcp.record(index)
         return result
     }
 }

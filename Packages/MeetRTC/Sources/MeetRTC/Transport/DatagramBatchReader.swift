@@ -33,9 +33,7 @@ final class DatagramBatchReader {
     private(set) var count = 0
 
     private var storage: ByteBuffer
-    private let headers: UnsafeMutableBufferPointer<meet_udp_mmsghdr>
-    private let vectors: UnsafeMutableBufferPointer<iovec>
-    private let names: UnsafeMutableBufferPointer<sockaddr_storage>
+    private let slots: MessageHeaderSlots
 
     init(descriptor: CInt, allocator: ByteBufferAllocator, capacity: Int = 16, slotSize: Int = 2048) {
         precondition(capacity > 0 && slotSize > 0)
@@ -44,24 +42,11 @@ final class DatagramBatchReader {
         self.slotSize = slotSize
         storage = allocator.buffer(capacity: capacity * slotSize)
         storage.writeRepeatingByte(0, count: capacity * slotSize)
-        headers = .allocate(capacity: capacity)
-        vectors = .allocate(capacity: capacity)
-        names = .allocate(capacity: capacity)
-        names.initialize(repeating: sockaddr_storage())
-        vectors.initialize(repeating: iovec())
-        for index in 0..<capacity {
-            var header = meet_udp_mmsghdr()
-            header.msg_hdr.msg_name = UnsafeMutableRawPointer(names.baseAddress! + index)
-            header.msg_hdr.msg_iov = vectors.baseAddress! + index
-            header.msg_hdr.msg_iovlen = 1
-            headers[index] = header
-        }
+        slots = MessageHeaderSlots(capacity: capacity)
     }
 
     deinit {
-        headers.deallocate()
-        vectors.deallocate()
-        names.deallocate()
+        slots.deallocate()
     }
 
     /// Receives up to `capacity` waiting datagrams without blocking; returns
@@ -73,13 +58,13 @@ final class DatagramBatchReader {
         let received = storage.withVeryUnsafeMutableBytes { memory -> CInt in
             // The buffer may have moved (copy-on-write): point every slot at it again.
             for index in 0..<capacity {
-                vectors[index].iov_base = memory.baseAddress! + index * slotSize
-                vectors[index].iov_len = slotSize
-                headers[index].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                headers[index].msg_hdr.msg_flags = 0
-                headers[index].msg_len = 0
+                slots.vectors[index].iov_base = memory.baseAddress! + index * slotSize
+                slots.vectors[index].iov_len = slotSize
+                slots.headers[index].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                slots.headers[index].msg_hdr.msg_flags = 0
+                slots.headers[index].msg_len = 0
             }
-            return meet_udp_recvmmsg(descriptor, headers.baseAddress!, UInt32(capacity))
+            return meet_udp_recvmmsg(descriptor, slots.headers.baseAddress!, UInt32(capacity))
         }
         count = received > 0 ? Int(received) : 0
         return count
@@ -88,15 +73,15 @@ final class DatagramBatchReader {
     /// Datagram `index` of the last `read()`: a slice of the reader's buffer.
     func datagram(at index: Int) -> ByteBuffer {
         precondition(index >= 0 && index < count)
-        let length = min(Int(headers[index].msg_len), slotSize)
+        let length = min(Int(slots.headers[index].msg_len), slotSize)
         return storage.getSlice(at: index * slotSize, length: length)!
     }
 
     /// The source of datagram `index`, as a routing key (no allocation).
     func sourceKey(at index: Int) -> UDPAddressKey? {
         precondition(index >= 0 && index < count)
-        let length = Int(headers[index].msg_hdr.msg_namelen)
-        return UnsafeRawPointer(names.baseAddress! + index).withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        let length = Int(slots.headers[index].msg_hdr.msg_namelen)
+        return UnsafeRawPointer(slots.names.baseAddress! + index).withMemoryRebound(to: sockaddr.self, capacity: 1) {
             UDPAddressKey($0, length: length)
         }
     }
@@ -105,7 +90,7 @@ final class DatagramBatchReader {
     /// only for datagrams that need it).
     func sourceAddress(at index: Int) -> SocketAddress? {
         precondition(index >= 0 && index < count)
-        let name = names[index]
+        let name = slots.names[index]
         switch Int32(name.ss_family) {
         case AF_INET:
             return withUnsafeBytes(of: name) { SocketAddress($0.loadUnaligned(as: sockaddr_in.self)) }

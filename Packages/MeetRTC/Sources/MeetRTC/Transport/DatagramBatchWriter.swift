@@ -43,9 +43,7 @@ final class DatagramBatchWriter {
     private(set) var count = 0
     private(set) var isOpen = true
 
-    private let headers: UnsafeMutableBufferPointer<meet_udp_mmsghdr>
-    private let vectors: UnsafeMutableBufferPointer<iovec>
-    private let names: UnsafeMutableBufferPointer<sockaddr_storage>
+    private let slots: MessageHeaderSlots
     private let payload: UnsafeMutableRawBufferPointer
     /// Each slot's destination as given (retained, not copied: no allocation),
     /// for handing unsent datagrams back under back-pressure.
@@ -65,26 +63,16 @@ final class DatagramBatchWriter {
         self.descriptor = descriptor
         self.capacity = capacity
         self.slotSize = slotSize
-        headers = .allocate(capacity: capacity)
-        vectors = .allocate(capacity: capacity)
-        names = .allocate(capacity: capacity)
+        slots = MessageHeaderSlots(capacity: capacity)
         payload = .allocate(byteCount: capacity * slotSize, alignment: 16)
         addresses = Array(repeating: nil, count: capacity)
-        names.initialize(repeating: sockaddr_storage())
         for index in 0..<capacity {
-            vectors[index] = iovec(iov_base: payload.baseAddress! + index * slotSize, iov_len: 0)
-            var header = meet_udp_mmsghdr()
-            header.msg_hdr.msg_name = UnsafeMutableRawPointer(names.baseAddress! + index)
-            header.msg_hdr.msg_iov = vectors.baseAddress! + index
-            header.msg_hdr.msg_iovlen = 1
-            headers[index] = header
+            slots.vectors[index] = iovec(iov_base: payload.baseAddress! + index * slotSize, iov_len: 0)
         }
     }
 
     deinit {
-        headers.deallocate()
-        vectors.deallocate()
-        names.deallocate()
+        slots.deallocate()
         payload.deallocate()
     }
 
@@ -99,14 +87,14 @@ final class DatagramBatchWriter {
         let index = count
         let nameLength = address.withSockAddr { pointer, length -> Int in
             let length = min(length, MemoryLayout<sockaddr_storage>.size)
-            UnsafeMutableRawPointer(names.baseAddress! + index).copyMemory(from: pointer, byteCount: length)
+            UnsafeMutableRawPointer(slots.names.baseAddress! + index).copyMemory(from: pointer, byteCount: length)
             return length
         }
         if let base = bytes.baseAddress, bytes.count > 0 {
-            vectors[index].iov_base!.copyMemory(from: base, byteCount: bytes.count)
+            slots.vectors[index].iov_base!.copyMemory(from: base, byteCount: bytes.count)
         }
-        vectors[index].iov_len = bytes.count
-        headers[index].msg_hdr.msg_namelen = socklen_t(nameLength)
+        slots.vectors[index].iov_len = bytes.count
+        slots.headers[index].msg_hdr.msg_namelen = socklen_t(nameLength)
         addresses[index] = address
         count += 1
         return true
@@ -120,7 +108,7 @@ final class DatagramBatchWriter {
         var result = FlushResult()
         var index = 0
         while isOpen, index < count {
-            let sent = meet_udp_sendmmsg(descriptor, headers.baseAddress! + index, UInt32(count - index), 0)
+            let sent = meet_udp_sendmmsg(descriptor, slots.headers.baseAddress! + index, UInt32(count - index), 0)
             if sent > 0 {
                 index += Int(sent)
                 result.sent += Int(sent)
@@ -132,7 +120,7 @@ final class DatagramBatchWriter {
             if let backpressure, error == EAGAIN || error == EWOULDBLOCK || error == ENOBUFS {
                 while index < count {
                     if let address = addresses[index] {
-                        backpressure(UnsafeRawBufferPointer(start: vectors[index].iov_base, count: vectors[index].iov_len), address)
+                        backpressure(UnsafeRawBufferPointer(start: slots.vectors[index].iov_base, count: slots.vectors[index].iov_len), address)
                         result.deferred += 1
                     } else {
                         result.dropped += 1

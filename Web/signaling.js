@@ -164,19 +164,24 @@ export class Signaling extends EventTarget {
     this.reconnect();
   }
 
-  /** The token to resume the seat with: a live resume token, else the join token. */
+  /** The token to resume the seat with: the newest resume token while it lives, else the join token. */
   seatToken() {
-    const credentials = this.credentials;
-    if (credentials && (Date.parse(credentials.expiresAt || '') || 0) - Date.now() > 2000) return credentials.resumeToken;
-    return this.ticket.joinToken;
+    return this.resumeTokenLives() ? this.credentials.resumeToken : this.ticket.joinToken;
+  }
+
+  /**
+   * Whether the newest resume token is still valid by our clock. The server
+   * renews it every third of its lifetime, so a live one has time left; a
+   * clock that is off only costs two failed opens, then a REST join.
+   */
+  resumeTokenLives() {
+    return !!this.credentials && (Date.parse(this.credentials.expiresAt || '') || 0) > Date.now();
   }
 
   /** Whether the seat can still be resumed with a token we hold. */
   holdsValidToken() {
-    const soon = Date.now() + 5000;
-    const resume = this.credentials ? Date.parse(this.credentials.expiresAt || '') || 0 : 0;
     const join = Date.parse(this.ticket.joinTokenExpiresAt || '') || 0;
-    return resume > soon || join > soon;
+    return this.resumeTokenLives() || join > Date.now() + 5000;
   }
 
   async reconnect() {

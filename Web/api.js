@@ -66,7 +66,7 @@ export class Api {
 
   /** Joins as the signed-in user when there is one, else as a guest named `displayName`. */
   join(code, { displayName, password } = {}) {
-    const body = {};
+    const body = { deviceId: deviceId() };
     if (!this.session && displayName) body.displayName = displayName;
     if (password) body.password = password;
     return this.call('POST', `/v1/meetings/${encodeURIComponent(code)}/join`, body, { auth: this.session ? 'user' : 'none' });
@@ -144,5 +144,23 @@ function loadSession() {
     return session;
   } catch {
     return null;
+  }
+}
+
+/**
+ * A random id this browser keeps for REST join (`deviceId`): a host's kick
+ * bans a guest by it and by its address (docs/signaling.md, Bans).
+ */
+function deviceId() {
+  const KEY = 'meet.deviceId';
+  try {
+    let id = localStorage.getItem(KEY);
+    if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+      id = crypto.randomUUID ? crypto.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+      localStorage.setItem(KEY, id);
+    }
+    return id;
+  } catch {
+    return undefined;  // private mode: no device id (the address still counts)
   }
 }

@@ -12,6 +12,7 @@ const REST = {
   wrong_password: 'That meeting password is not right.',
   password_required: 'This meeting needs a password. Please enter it below.',
   owner_protected: 'The meeting owner cannot be changed or removed.',
+  banned: 'A host removed you from this meeting, so you cannot join it again.',
   not_found: 'There is no meeting with that code. Check the link.',
   email_taken: 'An account with that email already exists. Try signing in.',
   already_member: 'That person is already a member.',
@@ -38,6 +39,7 @@ const SIGNALING = {
   not_supported: 'The server does not support that yet.',
   not_publishing: 'That person is not sending video or audio.',
   meeting_ended: 'This meeting has ended.',
+  meeting_full: 'This meeting is full.',
   unavailable: 'The server is briefly unavailable; trying again may help.',
   internal_error: 'Something went wrong on our side.',
   disconnected: 'Connection lost; reconnecting…',
@@ -75,5 +77,6 @@ export const ENDINGS = {
   left: { title: 'You left the meeting', detail: 'You can rejoin while the meeting is on.' },
   replaced: { title: 'You joined from somewhere else', detail: 'This meeting is now open in another tab or device.' },
   refused: { title: 'You cannot rejoin this meeting', detail: 'Your place in the meeting is no longer valid.' },
+  full: { title: 'The meeting is full', detail: 'Every seat is taken. Try again later.' },
   lost: { title: 'Connection lost', detail: 'We could not reconnect to the meeting.' },
 };

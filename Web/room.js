@@ -385,6 +385,8 @@ export class Room {
     return {
       me: this.me, role: this.role, connected: this.signaling.connected,
       failedOpens: this.signaling.failedOpens || 0, renewing: !!this.signaling.needsRenewal,
+      joinTokenExpiresAt: this.signaling.ticket.joinTokenExpiresAt || null,
+      resumeTokenExpiresAt: this.signaling.credentials ? this.signaling.credentials.expiresAt : null,
       participants: [...this.participants.values()].map((p) => ({ id: p.id, name: p.displayName, media: p.media })),
       waiting: [...this.waiting.values()].map((p) => ({ id: p.id, name: p.displayName })),
       publisher: { transportId: this.publisher.transportId, nodeId: this.publisher.nodeId, state: this.publisher.pc ? this.publisher.pc.connectionState : 'none' },

@@ -2,11 +2,12 @@
 //
 // `start()` opens the socket with a join ticket ({wsUrl, joinToken,
 // joinTokenExpiresAt} from REST join) and sends `join`. When the socket
-// drops for any reason that is not final, it reconnects with backoff: with
-// the same join token while it is valid (the server resumes the seat and
-// nobody notices), otherwise with a fresh ticket from `renewTicket()` (REST
-// join again). A dead connection that TCP has not noticed is found by an
-// application `ping` every 10 s that must be answered within 8 s.
+// drops for any reason that is not final, it reconnects with backoff and
+// resumes the seat (nobody notices): with the newest resume token the server
+// handed over (`credentials`, renewed while the seat lives), else with the
+// join token while it is valid, else with a fresh ticket from `renewTicket()`
+// (REST join again: a new seat). A dead connection that TCP has not noticed
+// is found by an application `ping` every 10 s that must be answered within 8 s.
 //
 // Events (EventTarget, `detail` carries the data):
 //   session   {type: 'joined'|'admitted'|'waiting', data}  after every (re)join
@@ -23,7 +24,7 @@ export class SignalError extends Error {
 }
 
 // Close codes after which reconnecting is wrong (docs/signaling.md, Close codes).
-const FINAL_CLOSES = { 1000: 'left', 4001: 'kicked', 4002: 'replaced', 4003: 'denied', 4004: 'ended', 4403: 'refused' };
+const FINAL_CLOSES = { 1000: 'left', 4001: 'kicked', 4002: 'replaced', 4003: 'denied', 4004: 'ended', 4009: 'full', 4403: 'refused' };
 // Server events that end the session; the close that follows is expected.
 const FINAL_EVENTS = { kicked: 'kicked', denied: 'denied', 'meeting-ended': 'ended', 'session-replaced': 'replaced' };
 
@@ -36,6 +37,8 @@ export class Signaling extends EventTarget {
   constructor({ ticket, renewTicket, wsUrlOverride = () => null }) {
     super();
     this.ticket = ticket;
+    /** The newest `credentials` ({resumeToken, expiresAt}) for the ticket's seat, or null. */
+    this.credentials = null;
     this.renewTicket = renewTicket;
     this.wsUrlOverride = wsUrlOverride;
     this.socket = null;
@@ -102,7 +105,7 @@ export class Signaling extends EventTarget {
     this.setState(this.openedOnce ? 'reconnecting' : 'connecting');
     const url = new URL(this.wsUrlOverride() || this.ticket.wsUrl, window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol;
-    url.searchParams.set('token', this.ticket.joinToken);
+    url.searchParams.set('token', this.seatToken());
     let socket;
     try {
       socket = new WebSocket(url.toString());
@@ -161,12 +164,32 @@ export class Signaling extends EventTarget {
     this.reconnect();
   }
 
+  /** The token to resume the seat with: the newest resume token while it lives, else the join token. */
+  seatToken() {
+    return this.resumeTokenLives() ? this.credentials.resumeToken : this.ticket.joinToken;
+  }
+
+  /**
+   * Whether the newest resume token is still valid by our clock. The server
+   * renews it every third of its lifetime, so a live one has time left; a
+   * clock that is off only costs two failed opens, then a REST join.
+   */
+  resumeTokenLives() {
+    return !!this.credentials && (Date.parse(this.credentials.expiresAt || '') || 0) > Date.now();
+  }
+
+  /** Whether the seat can still be resumed with a token we hold. */
+  holdsValidToken() {
+    const join = Date.parse(this.ticket.joinTokenExpiresAt || '') || 0;
+    return this.resumeTokenLives() || join > Date.now() + 5000;
+  }
+
   async reconnect() {
     if (this.stopped || this.socket) return;
-    const expires = Date.parse(this.ticket.joinTokenExpiresAt || '') || 0;
-    if (this.needsRenewal || expires - Date.now() < 5000) {
+    if (this.needsRenewal || !this.holdsValidToken()) {
       try {
         this.ticket = await this.renewTicket();
+        this.credentials = null;  // a new ticket is a new seat
         this.needsRenewal = false;
         this.failedOpens = 0;
       } catch (error) {
@@ -198,6 +221,11 @@ export class Signaling extends EventTarget {
       return;
     }
     if (message.type === 'pong') return;
+    if (message.type === 'credentials') {
+      // Keep the newest: reconnects resume the seat with it (docs/signaling.md, Resuming).
+      if (message.data && message.data.resumeToken) this.credentials = message.data;
+      return;
+    }
     if (message.type === 'admitted') this.dispatch('session', { type: 'admitted', data: message.data || {} });
     this.dispatch('message', { type: message.type, data: message.data || {} });
     const final = FINAL_EVENTS[message.type];

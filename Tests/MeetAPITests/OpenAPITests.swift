@@ -59,7 +59,7 @@ struct OpenAPITests {
         let registered = Set(router.routes.map { Operation(method: $0.method.rawValue, path: $0.path.description) })
         let documented = Self.specOperations(try Self.specText())
 
-        #expect(registered.count == 23)
+        #expect(registered.count == 25)
         #expect(registered.subtracting(documented).isEmpty, "registered but not documented: \(registered.subtracting(documented))")
         #expect(documented.subtracting(registered).isEmpty, "documented but not registered: \(documented.subtracting(registered))")
     }

@@ -23,7 +23,7 @@ struct MigratorTests {
                 )
                 let tables = try rows.map { try $0.decode(String.self) }
                 #expect(
-                    tables == ["meetings", "members", "messages", "participants", "refresh_tokens", "schema_migrations", "users"]
+                    tables == ["meeting_bans", "meetings", "members", "messages", "participants", "refresh_tokens", "schema_migrations", "users"]
                 )
             }
         }

@@ -17,6 +17,7 @@ final class MachineDriver {
     func admitted() -> Bool { self.machine.admitted() }
     func close() -> Bool { self.machine.close() }
     func accepts(audience: RoomAudience, exclude: UUID?) -> Bool { self.machine.accepts(audience: audience, exclude: exclude) }
+    func updateRole(_ role: MemberRole) { self.machine.updateRole(role) }
 }
 
 final class TableDriver {

@@ -109,12 +109,12 @@ final class InMemoryReplicas: Sendable {
     /// Opens a "socket" for a new participant of `meetingId` on replica `replica`.
     func connect(
         replica: Int, meetingId: UUID, participantId: UUID = UUID(), role: MemberRole = .attendee,
-        status: ParticipantStatus = .joining, name: String
+        status: ParticipantStatus = .joining, name: String, userId: UUID? = nil
     ) async -> FakeSocket {
-        await self.participants.add(participantId, meetingId: meetingId, status: status)
+        await self.participants.add(participantId, meetingId: meetingId, status: status, role: role)
         let identity = SessionIdentity(
             meetingId: meetingId, meetingCode: "unit-test", participantId: participantId, role: role, displayName: name,
-            userId: nil)
+            userId: userId)
         let socket = FakeSocket(name: name)
         let session = Session(identity: identity, services: self.replicas[replica], writer: socket)
         socket.mailbox = session.mailbox
@@ -130,24 +130,53 @@ final class InMemoryReplicas: Sendable {
 
 /// ``ParticipantStore`` in memory, for unit tests.
 actor InMemoryParticipantStore: ParticipantStore {
-    private var rows: [UUID: (meetingId: UUID, status: ParticipantStatus)] = [:]
+    private var rows: [UUID: (meetingId: UUID, status: ParticipantStatus, role: MemberRole)] = [:]
     private var ended: Set<UUID> = []
+    /// Capacity by meeting (none when absent), as `meetings.capacity`.
+    private var capacities: [UUID: Int] = [:]
+    private(set) var bans: [UUID] = []
     private(set) var chats: [ChatMessage] = []
     private(set) var sfuNodes: [UUID: String] = [:]
 
     func markPublishing(participantId: UUID, nodeId: String?) { self.sfuNodes[participantId] = nodeId }
 
-    func add(_ id: UUID, meetingId: UUID, status: ParticipantStatus) { self.rows[id] = (meetingId, status) }
+    func add(_ id: UUID, meetingId: UUID, status: ParticipantStatus, role: MemberRole = .attendee) {
+        self.rows[id] = (meetingId, status, role)
+    }
     func status(_ id: UUID) -> ParticipantStatus? { self.rows[id]?.status }
+    /// A membership change, as meet-api's member routes make it.
+    func setRole(_ id: UUID, _ role: MemberRole) { self.rows[id]?.role = role }
+    func setCapacity(_ capacity: Int?, meetingId: UUID) { self.capacities[meetingId] = capacity }
 
     func standing(participantId: UUID) -> ParticipantStanding? {
         guard let row = self.rows[participantId] else { return nil }
-        return ParticipantStanding(meetingId: row.meetingId, status: row.status, meetingStatus: self.ended.contains(row.meetingId) ? .ended : .active)
+        return ParticipantStanding(
+            meetingId: row.meetingId, status: row.status,
+            meetingStatus: self.ended.contains(row.meetingId) ? .ended : .active, role: row.role)
     }
 
-    func markConnected(participantId: UUID, status: ParticipantStatus, replicaId: String) {
-        if let row = self.rows[participantId], row.status.isLive { self.rows[participantId]?.status = status }
+    /// The rule of the PostgreSQL adapter, minus the waiting room's membership check.
+    func takeSeat(participantId: UUID, meetingId: UUID, replicaId: String?, admitting: Bool) -> SeatOutcome {
+        guard let row = self.rows[participantId], row.meetingId == meetingId, !self.ended.contains(meetingId) else { return .gone }
+        switch (row.status, admitting) {
+        case (.joined, false): return .joined(row.role)
+        case (.waiting, false): return .waiting(row.role)
+        case (.joining, false), (.waiting, true):
+            if let capacity = self.capacities[meetingId], !row.role.canManage {
+                let seated = self.rows.filter { $0.key != participantId && $0.value.meetingId == meetingId && $0.value.status == .joined }
+                guard seated.count < capacity else {
+                    if !admitting { self.rows[participantId]?.status = .left }
+                    return .full
+                }
+            }
+            self.rows[participantId]?.status = .joined
+            return .joined(row.role)
+        default:
+            return .gone
+        }
     }
+
+    func ban(participantId: UUID, by: UUID) { self.bans.append(participantId) }
 
     func markGone(participantId: UUID, status: ParticipantStatus) {
         self.sfuNodes[participantId] = nil

@@ -81,6 +81,7 @@ import Testing
             .subscriptionClosed(SubscriptionClosed(transportId: "s", publisherParticipantId: me.id, reason: "publisher_closed")),
             .migrate(MigrateInstruction(reason: .nodeDraining, nodeId: "n1", transportId: "t", targetNodeId: "n2")),
             .ack(AckData(messageId: "7", createdAt: when)),
+            .credentials(ResumeCredentials(resumeToken: "a.b.c", expiresAt: when)),
             .error(SignalingError(.forbidden, "hosts only")),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))

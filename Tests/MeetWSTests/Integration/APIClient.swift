@@ -10,6 +10,7 @@ struct APIClient: Sendable {
 
     struct Account: Sendable {
         let accessToken: String
+        var userId: UUID? = nil
     }
 
     struct Joined: Sendable {
@@ -24,22 +25,24 @@ struct APIClient: Sendable {
         ]
         let json = try await self.call("POST", "/v1/auth/register", body: body, expect: 201)
         guard let token = json["accessToken"] as? String else { throw ClusterError("register: no accessToken in \(json)") }
-        return Account(accessToken: token)
+        let userId = ((json["user"] as? [String: Any])?["id"] as? String).flatMap(UUID.init(uuidString:))
+        return Account(accessToken: token, userId: userId)
     }
 
     /// Creates a meeting owned by `owner` and returns its code.
-    func createMeeting(owner: Account, waitingRoom: Bool = false) async throws -> String {
-        let json = try await self.call(
-            "POST", "/v1/meetings", body: ["title": "Signaling test", "waitingRoom": waitingRoom], token: owner.accessToken,
-            expect: 201)
+    func createMeeting(owner: Account, waitingRoom: Bool = false, capacity: Int? = nil) async throws -> String {
+        var body: [String: Any] = ["title": "Signaling test", "waitingRoom": waitingRoom]
+        if let capacity { body["capacity"] = capacity }
+        let json = try await self.call("POST", "/v1/meetings", body: body, token: owner.accessToken, expect: 201)
         guard let code = json["code"] as? String else { throw ClusterError("create meeting: no code in \(json)") }
         return code
     }
 
-    /// Joins as `account`, or as a guest named `guestName`.
-    func join(_ code: String, as account: Account? = nil, guestName: String? = nil) async throws -> Joined {
+    /// Joins as `account`, or as a guest named `guestName` (from `deviceId` when given).
+    func join(_ code: String, as account: Account? = nil, guestName: String? = nil, deviceId: String? = nil) async throws -> Joined {
         var body: [String: Any] = [:]
         if let guestName { body["displayName"] = guestName }
+        if let deviceId { body["deviceId"] = deviceId }
         let json = try await self.call("POST", "/v1/meetings/\(code)/join", body: body, token: account?.accessToken, expect: 200)
         guard let token = json["joinToken"] as? String, let participant = json["participant"] as? [String: Any],
             let id = (participant["id"] as? String).flatMap(UUID.init(uuidString:)), let status = participant["status"] as? String
@@ -68,6 +71,63 @@ struct APIClient: Sendable {
 
     func meetingStatus(_ code: String, as account: Account) async throws -> String? {
         try await self.call("GET", "/v1/meetings/\(code)", token: account.accessToken, expect: 200)["status"] as? String
+    }
+
+    /// A REST join expected to fail: the status and the error code.
+    func refusedJoin(_ code: String, as account: Account? = nil, guestName: String? = nil, deviceId: String? = nil) async throws
+        -> (status: Int, code: String?)
+    {
+        var body: [String: Any] = [:]
+        if let guestName { body["displayName"] = guestName }
+        if let deviceId { body["deviceId"] = deviceId }
+        let (status, json) = try await self.raw("POST", "/v1/meetings/\(code)/join", body: body, token: account?.accessToken)
+        return (status, (json["error"] as? [String: Any])?["code"] as? String)
+    }
+
+    func addMember(_ code: String, userId: UUID, role: String, as account: Account) async throws {
+        _ = try await self.call(
+            "POST", "/v1/meetings/\(code)/members", body: ["userId": userId.uuidString, "role": role], token: account.accessToken,
+            expect: 201)
+    }
+
+    func setRole(_ code: String, userId: UUID, role: String, as account: Account) async throws {
+        _ = try await self.call(
+            "PATCH", "/v1/meetings/\(code)/members/\(userId.uuidString)", body: ["role": role], token: account.accessToken,
+            expect: 200)
+    }
+
+    func removeMember(_ code: String, userId: UUID, as account: Account) async throws {
+        _ = try await self.call("DELETE", "/v1/meetings/\(code)/members/\(userId.uuidString)", token: account.accessToken, expect: 204)
+    }
+
+    func setCapacity(_ code: String, _ capacity: Int, as account: Account) async throws {
+        _ = try await self.call("PATCH", "/v1/meetings/\(code)", body: ["capacity": capacity], token: account.accessToken, expect: 200)
+    }
+
+    /// The meeting's bans as (id, guest) pairs, newest first.
+    func bans(_ code: String, as account: Account) async throws -> [(id: String, guest: Bool)] {
+        let json = try await self.call("GET", "/v1/meetings/\(code)/bans", token: account.accessToken, expect: 200)
+        return (json["items"] as? [[String: Any]] ?? []).compactMap { item in
+            (item["id"] as? String).map { ($0, item["guest"] as? Bool ?? false) }
+        }
+    }
+
+    func liftBan(_ code: String, banId: String, as account: Account) async throws {
+        _ = try await self.call("DELETE", "/v1/meetings/\(code)/bans/\(banId)", token: account.accessToken, expect: 204)
+    }
+
+    private func raw(_ method: String, _ path: String, body: [String: Any]? = nil, token: String? = nil) async throws
+        -> (Int, [String: Any])
+    {
+        var request = URLRequest(url: URL(string: self.baseURL + path)!)
+        request.httpMethod = method
+        if let body {
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
     }
 
     private func call(

@@ -67,7 +67,8 @@ final class Cluster: @unchecked Sendable {
         ]
         let apiPort = try ServiceProcess.freePort()
         self.environment = environment.merging(extra) { $1 }
-        var apiEnvironment = environment
+        // meet-api gets the extra settings too (a short MEET_JOIN_TOKEN_TTL_SECONDS, say).
+        var apiEnvironment = environment.merging(extra) { $1 }
         apiEnvironment["MEET_HTTP_PORT"] = String(apiPort)
         apiEnvironment["MEET_PUBLIC_WS_URL"] = "ws://127.0.0.1:1/v1/ws"
         self.api = try ServiceProcess(name: "meet-api", binary: apiBinary, port: apiPort, environment: apiEnvironment, directory: directory)

@@ -6,6 +6,8 @@ import NIOCore
 
 /// A WebSocket signaling client for tests: sends client messages, queues
 /// every server frame in arrival order, and records how the socket closed.
+/// `credentials` frames (the resume token, renewed on a timer) are kept
+/// aside as ``credentials``, never queued, so they interleave with nothing.
 final class SignalClient: Sendable {
     let name: String
     private let frames: FrameQueue
@@ -108,6 +110,16 @@ final class SignalClient: Sendable {
         throw ClusterError("\(self.name): socket still open after \(timeout)")
     }
 
+    /// The newest `credentials` the server sent, if any.
+    var credentials: ResumeCredentials? {
+        get async { await self.frames.credentials }
+    }
+
+    /// How many `credentials` frames arrived so far.
+    var credentialsCount: Int {
+        get async { await self.frames.credentialsCount }
+    }
+
     /// Closes from the client side (as a dropped connection looks to the server).
     func disconnect() async {
         self.outbound.finish()
@@ -122,8 +134,15 @@ private actor FrameQueue {
     private var waiter: (id: UUID, continuation: CheckedContinuation<ServerEnvelope?, Never>)?
     private(set) var isClosed = false
     private(set) var closeCode: UInt16?
+    private(set) var credentials: ResumeCredentials?
+    private(set) var credentialsCount = 0
 
     func push(_ frame: ServerEnvelope) {
+        if case .credentials(let credentials) = frame.message {
+            self.credentials = credentials
+            self.credentialsCount += 1
+            return
+        }
         if let waiter = self.waiter {
             self.waiter = nil
             waiter.continuation.resume(returning: frame)

@@ -21,9 +21,13 @@ struct AccessTokenPayload: JWTPayload {
     }
 }
 
-/// The claims of a join token, in compact JWT spelling.
+/// The claims of a join token, in compact JWT spelling. A resume token
+/// (``TokenService/makeResumeToken(_:ttl:)``) has the same claims with
+/// `typ` `resume`: it names the same seat, minted by meet-ws for a seat
+/// that is live, so a client can come back after its join token expired.
 struct JoinTokenPayload: JWTPayload {
     static let kind = "join"
+    static let resumeKind = "resume"
 
     /// The participant id.
     var sub: SubjectClaim
@@ -40,12 +44,12 @@ struct JoinTokenPayload: JWTPayload {
     var gid: UUID?
     var name: String
 
-    init(claims: JoinTokenClaims, issuer: String) {
+    init(claims: JoinTokenClaims, issuer: String, kind: String = JoinTokenPayload.kind) {
         self.sub = SubjectClaim(value: claims.participantId.uuidString.lowercased())
         self.iss = IssuerClaim(value: issuer)
         self.iat = IssuedAtClaim(value: claims.issuedAt)
         self.exp = ExpirationClaim(value: claims.expiresAt)
-        self.typ = Self.kind
+        self.typ = kind
         self.mid = claims.meetingId
         self.code = claims.meetingCode
         self.role = claims.role
@@ -56,7 +60,8 @@ struct JoinTokenPayload: JWTPayload {
     }
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
-        guard self.typ == Self.kind else { throw TokenError.wrongKind }
+        // Both kinds share the shape; ``TokenService`` checks which one a caller accepts.
+        guard self.typ == Self.kind || self.typ == Self.resumeKind else { throw TokenError.wrongKind }
         try self.exp.verifyNotExpired()
     }
 

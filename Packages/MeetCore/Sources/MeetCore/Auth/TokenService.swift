@@ -71,9 +71,40 @@ public struct TokenService: Sendable {
 
     /// The claims of a join token, whatever meeting it is for.
     public func verifyJoinToken(_ token: String) async throws(TokenError) -> JoinTokenClaims {
+        let (claims, kind) = try await self.verifySeatToken(token)
+        guard kind == .join else { throw TokenError.wrongKind }
+        return claims
+    }
+
+    // MARK: Resume tokens
+
+    /// Signs a resume token for the seat `claims` name, valid for `ttl`
+    /// from now. meet-ws mints one for each live seat and renews it over the
+    /// socket, so a client can resume its seat on any replica for as long as
+    /// the seat lives, long after its join token expired. The seat itself is
+    /// checked against PostgreSQL on every use: the token only says who.
+    public func makeResumeToken(_ claims: JoinTokenClaims, ttl: Duration) async throws -> (token: String, expiresAt: Date) {
+        var claims = claims
+        claims.issuedAt = self.wholeSecondNow()
+        claims.expiresAt = claims.issuedAt.addingTimeInterval(ttl.timeInterval)
+        let token = try await self.keys.sign(
+            JoinTokenPayload(claims: claims, issuer: self.issuer, kind: JoinTokenPayload.resumeKind))
+        return (token, claims.expiresAt)
+    }
+
+    /// Which of the two seat tokens a token is.
+    public enum SeatTokenKind: Sendable, Equatable {
+        /// Issued by meet-api's `POST /v1/meetings/{code}/join`.
+        case join
+        /// Minted by meet-ws for a live seat (``makeResumeToken(_:ttl:)``).
+        case resume
+    }
+
+    /// The claims of a join or resume token, and which it is.
+    public func verifySeatToken(_ token: String) async throws(TokenError) -> (claims: JoinTokenClaims, kind: SeatTokenKind) {
         let payload = try await self.verify(token, as: JoinTokenPayload.self)
         guard payload.iss.value == self.issuer else { throw TokenError.invalid }
-        return try payload.claims()
+        return (try payload.claims(), payload.typ == JoinTokenPayload.resumeKind ? .resume : .join)
     }
 
     /// The claims of a join token that must be for the meeting with `code`;

@@ -4,7 +4,7 @@
 /// bring an empty database up to date (ServerAPI does at start-up).
 /// Append new versions at the end; never edit a shipped one.
 public enum MeetSchema {
-    public static let migrations: [Migration] = [version1]
+    public static let migrations: [Migration] = [version1, version2]
 
     /// Users, refresh tokens, meetings, members, participants, messages.
     static let version1 = Migration(
@@ -100,6 +100,36 @@ public enum MeetSchema {
             )
             """,
             "CREATE INDEX messages_meeting_idx ON messages (meeting_id, id DESC)",
+        ]
+    )
+
+    /// Bans (a kick that sticks) and what a guest ban matches on.
+    ///
+    /// A participant row remembers the client address and the device id
+    /// its REST join came with; a kick copies the user id (accounts) or the
+    /// address and device id (guests) into `meeting_bans`, which REST join
+    /// checks. Version 3 is reserved (another change in flight).
+    static let version2 = Migration(
+        version: 2,
+        name: "meeting bans",
+        statements: [
+            "ALTER TABLE participants ADD COLUMN client_address text, ADD COLUMN device_id text",
+            """
+            CREATE TABLE meeting_bans (
+                id uuid PRIMARY KEY,
+                meeting_id uuid NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+                user_id uuid REFERENCES users (id) ON DELETE CASCADE,
+                client_address text,
+                device_id text,
+                display_name text NOT NULL,
+                banned_by uuid,
+                participant_id uuid,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                CHECK (user_id IS NOT NULL OR client_address IS NOT NULL OR device_id IS NOT NULL)
+            )
+            """,
+            "CREATE INDEX meeting_bans_meeting_idx ON meeting_bans (meeting_id, created_at DESC)",
+            "CREATE UNIQUE INDEX meeting_bans_participant_key ON meeting_bans (participant_id)",
         ]
     )
 }

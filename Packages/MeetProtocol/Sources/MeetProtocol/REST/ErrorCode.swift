@@ -18,6 +18,8 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     case wrongPassword
     /// 403: the owner of a meeting cannot be removed or demoted.
     case ownerProtected
+    /// 403: a host removed (kicked) the caller from this meeting; a host can lift the ban.
+    case banned
     /// 404: the route, meeting, member or user does not exist (or is not visible).
     case notFound
     /// 409: an account with this email exists.
@@ -44,7 +46,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     /// All known codes, in declaration order.
     public static let known: [ErrorCode] = [
         .malformedJSON, .unauthorized, .invalidCredentials, .invalidRefreshToken, .forbidden,
-        .wrongPassword, .ownerProtected, .notFound, .emailTaken, .alreadyMember, .meetingFull,
+        .wrongPassword, .ownerProtected, .banned, .notFound, .emailTaken, .alreadyMember, .meetingFull,
         .meetingEnded, .payloadTooLarge, .validationFailed, .rateLimited, .databaseUnavailable,
         .internalError,
     ]
@@ -59,6 +61,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .forbidden: "forbidden"
         case .wrongPassword: "wrong_password"
         case .ownerProtected: "owner_protected"
+        case .banned: "banned"
         case .notFound: "not_found"
         case .emailTaken: "email_taken"
         case .alreadyMember: "already_member"
@@ -78,7 +81,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         switch self {
         case .malformedJSON: 400
         case .unauthorized, .invalidCredentials, .invalidRefreshToken: 401
-        case .forbidden, .wrongPassword, .ownerProtected: 403
+        case .forbidden, .wrongPassword, .ownerProtected, .banned: 403
         case .notFound: 404
         case .emailTaken, .alreadyMember, .meetingFull: 409
         case .meetingEnded: 410

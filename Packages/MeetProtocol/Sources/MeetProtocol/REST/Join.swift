@@ -8,10 +8,15 @@ import Foundation
 public struct JoinRequest: Codable, Sendable, Equatable {
     public var password: String?
     public var displayName: String?
+    /// A random id the client keeps (the web client in `localStorage`),
+    /// 8 to 64 characters of `A-Z a-z 0-9 - _`. A kick bans a guest by it
+    /// and by the guest's address (see `docs/signaling.md`, Bans).
+    public var deviceId: String?
 
-    public init(password: String? = nil, displayName: String? = nil) {
+    public init(password: String? = nil, displayName: String? = nil, deviceId: String? = nil) {
         self.password = password
         self.displayName = displayName
+        self.deviceId = deviceId
     }
 }
 

@@ -13,7 +13,7 @@ public enum ServerMessage: Sendable, Equatable {
     case denied(Removal)
     case participantJoined(ParticipantEvent)
     case participantLeft(ParticipantLeft)
-    /// Media state or hand changed.
+    /// Media state, hand or role changed.
     case participantUpdated(ParticipantEvent)
     case chat(ChatMessage)
     case muteRequested(MuteRequested)
@@ -37,6 +37,10 @@ public enum ServerMessage: Sendable, Equatable {
     case subscriptionClosed(SubscriptionClosed)
     /// A node the receiver uses is draining or gone: move one transport.
     case migrate(MigrateInstruction)
+    /// The receiver's resume token, sent right after `joined`/`waiting` and
+    /// renewed before it expires: present it at the upgrade to resume the
+    /// seat on any replica once the join token has expired.
+    case credentials(ResumeCredentials)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -63,6 +67,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .tracks: "tracks"
         case .subscriptionClosed: "subscription-closed"
         case .migrate: "migrate"
+        case .credentials: "credentials"
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"
@@ -74,7 +79,7 @@ public enum ServerMessage: Sendable, Equatable {
         "joined", "waiting", "admitted", "denied", "participant-joined", "participant-left",
         "participant-updated", "chat", "mute-requested", "kicked", "meeting-ended", "admission-request",
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
-        "migrate", "pong", "ack", "error",
+        "migrate", "credentials", "pong", "ack", "error",
     ]
 }
 

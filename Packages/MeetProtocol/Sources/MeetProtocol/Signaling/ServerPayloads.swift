@@ -97,3 +97,22 @@ public struct AckData: Codable, Sendable, Equatable {
         self.createdAt = createdAt
     }
 }
+
+/// `credentials`: the receiver's seat-bound resume token and its expiry.
+///
+/// A join token (from REST) lets a client take its seat and resume it only
+/// until the token expires (minutes). meet-ws therefore hands every seated
+/// socket a resume token (`typ` `resume`, same key, same claims) and a
+/// fresh one well before the last expires, for as long as the seat is live.
+/// A client keeps the newest and presents it instead of the join token when
+/// it reconnects; the upgrade accepts it only while the seat is live in
+/// PostgreSQL (not left, kicked or denied, the meeting not ended).
+public struct ResumeCredentials: Codable, Sendable, Equatable {
+    public var resumeToken: String
+    public var expiresAt: Date
+
+    public init(resumeToken: String, expiresAt: Date) {
+        self.resumeToken = resumeToken
+        self.expiresAt = expiresAt
+    }
+}

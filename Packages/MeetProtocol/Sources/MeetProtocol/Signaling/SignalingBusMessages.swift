@@ -24,13 +24,22 @@ public struct RoomBusMessage: Codable, Sendable, Equatable {
     public var sentAtMs: Int64
     public var audience: RoomAudience
     public var exclude: UUID?
-    /// The server message type (metrics label, cheap dispatch).
+    /// The server message type (metrics label, cheap dispatch), or
+    /// ``seatChangedType`` for a notice meant for the replicas only.
     public var type: String
     public var frame: String
+    /// For ``seatChangedType``: the user whose membership (role) in the
+    /// meeting changed; nil otherwise.
+    public var userId: UUID?
+
+    /// `seat-changed`: meet-api changed or removed a membership (REST). Each
+    /// replica's sessions of `userId` re-read their role from PostgreSQL and
+    /// announce it (`participant-updated`); never forwarded to a client as is.
+    public static let seatChangedType = "seat-changed"
 
     public init(
         meetingId: UUID, origin: String, sentAtMs: Int64, audience: RoomAudience, exclude: UUID?, type: String,
-        frame: String
+        frame: String, userId: UUID? = nil
     ) {
         self.meetingId = meetingId
         self.origin = origin
@@ -39,6 +48,14 @@ public struct RoomBusMessage: Codable, Sendable, Equatable {
         self.exclude = exclude
         self.type = type
         self.frame = frame
+        self.userId = userId
+    }
+
+    /// The notice meet-api publishes when `userId`'s membership of `meetingId` changed.
+    public static func seatChanged(meetingId: UUID, userId: UUID, origin: String, sentAtMs: Int64) -> RoomBusMessage {
+        RoomBusMessage(
+            meetingId: meetingId, origin: origin, sentAtMs: sentAtMs, audience: .everyone, exclude: nil,
+            type: Self.seatChangedType, frame: "", userId: userId)
     }
 }
 

@@ -34,6 +34,9 @@ public enum SignalingErrorCode: String, Codable, Sendable, CaseIterable {
     case badRequest = "bad_request"
     /// The meeting has ended.
     case meetingEnded = "meeting_ended"
+    /// `join`: the meeting is at its capacity of live participants (owners
+    /// and hosts always get a seat); the socket is closed (4009).
+    case meetingFull = "meeting_full"
     /// Redis or PostgreSQL could not be reached; retry.
     case unavailable
     /// A bug on the server.

@@ -23,6 +23,9 @@ public struct APIConfiguration: Sendable {
     /// carries a default for services that always need Redis). `nil` keeps
     /// the limits per process.
     public var rateLimitRedisURL: String?
+    /// meet-ws's Redis key prefix (`MEET_WS_KEY_PREFIX`, default none): a
+    /// membership change is announced on the room channel under it.
+    public var roomKeyPrefix: String = ""
     /// Apply migrations before serving (`MEET_MIGRATE_ON_START`, default true).
     /// Turn off when a separate `meet-api --migrate-only` job owns them.
     public var migrateOnStart: Bool
@@ -85,5 +88,6 @@ public struct APIConfiguration: Sendable {
             rateLimitRedisURL: environment.string("MEET_REDIS_URL") == nil ? nil : core.redisURL,
             webDirectory: environment.string("MEET_WEB_DIR", default: "Web")
         )
+        self.roomKeyPrefix = environment.string("MEET_WS_KEY_PREFIX", default: "")
     }
 }

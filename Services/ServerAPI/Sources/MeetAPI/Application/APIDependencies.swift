@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import MeetCore
 import MeetProtocol
 
@@ -15,12 +16,19 @@ struct APIDependencies: Sendable {
     let meetings: any MeetingRepository
     let members: any MemberRepository
     let participants: any ParticipantRepository
+    /// Kicks that stick (docs/signaling.md, Bans).
+    let bans: any BanRepository
+    /// Membership changes reach the seats held now.
+    let memberships: MembershipChanges
     let tokens: TokenService
     let passwords: PasswordHasher
     let rateLimiter: any RateLimiter
     let body: JSONBody
 
-    init(configuration: APIConfiguration, database: Database, rateLimiter: any RateLimiter) async {
+    init(
+        configuration: APIConfiguration, database: Database, rateLimiter: any RateLimiter,
+        roomNotifier: any RoomNotifier = SilentRoomNotifier(), logger: Logger = Logger(label: "meet-api")
+    ) async {
         self.configuration = configuration
         self.database = database
         self.users = PostgresUserRepository(database: database)
@@ -29,6 +37,8 @@ struct APIDependencies: Sendable {
         self.meetings = meetings
         self.members = meetings
         self.participants = PostgresParticipantRepository(database: database)
+        self.bans = PostgresBanRepository(database: database)
+        self.memberships = MembershipChanges(database: database, notifier: roomNotifier, logger: logger)
         self.tokens = await TokenService(
             configuration: configuration.core.jwt,
             accessTokenTTL: configuration.accessTokenTTL,

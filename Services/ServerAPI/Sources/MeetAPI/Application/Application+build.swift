@@ -26,7 +26,11 @@ public func buildApplication(
     }
     let database = Database(configuration: configuration.core.database, logger: logger)
     let (limiter, redis) = try makeRateLimiter(configuration: configuration, override: rateLimiter, logger: logger)
-    let deps = await APIDependencies(configuration: configuration, database: database, rateLimiter: limiter)
+    let notifier: any RoomNotifier =
+        redis.map { RedisRoomNotifier(client: $0, keyPrefix: configuration.roomKeyPrefix) as any RoomNotifier }
+        ?? SilentRoomNotifier()
+    let deps = await APIDependencies(
+        configuration: configuration, database: database, rateLimiter: limiter, roomNotifier: notifier, logger: logger)
     let router = buildRouter(deps)
     WebClientController.logLocation(configuration.webDirectory, logger: logger)
     var app = Application(
@@ -114,6 +118,7 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     MemberController(deps: deps).addRoutes(to: meetings)
     JoinController(deps: deps).addRoutes(to: meetings)
     ParticipantController(deps: deps).addRoutes(to: meetings)
+    BanController(deps: deps).addRoutes(to: meetings)
     WebClientController(directory: deps.configuration.webDirectory).addRoutes(to: router)
     return router
 }

@@ -35,6 +35,14 @@ struct JoinController: Sendable {
         if let user {
             memberRole = try await self.deps.members.role(meetingId: meeting.id, userId: user.id)
         }
+        // MARK: bans (a kick sticks: docs/signaling.md, Bans)
+        let origin = JoinOrigin(
+            address: context.clientAddress(for: request, trustProxy: self.deps.configuration.http.trustProxy),
+            deviceId: try JoinOrigin.validDeviceId(body.deviceId))
+        if memberRole != .owner, try await self.deps.bans.isBanned(meetingId: meeting.id, userId: user?.id, origin: origin) {
+            throw APIError(.banned, "a host removed you from this meeting")
+        }
+        // MARK: end of bans
         if memberRole == nil, let passwordHash = meeting.passwordHash {
             try await self.checkPassword(body.password, hash: passwordHash, meeting: meeting, request: request, context: context)
         }
@@ -46,6 +54,7 @@ struct JoinController: Sendable {
 
         switch try await self.deps.participants.admit(participant, liveWindow: self.deps.configuration.joinTokenTTL) {
         case .admitted(let record):
+            try await self.deps.bans.remember(participantId: record.id, origin: origin)  // bans: what a kick bans
             let signed = try await self.deps.tokens.makeJoinToken(
                 JoinTokenClaims(
                     meetingId: meeting.id, meetingCode: meeting.code, participantId: record.id, role: record.role,

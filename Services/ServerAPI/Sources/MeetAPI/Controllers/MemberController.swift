@@ -7,6 +7,10 @@ import MeetProtocol
 /// Members may list; owner and host manage. The owner's membership is fixed
 /// (403 `owner_protected`), and nobody is made owner through these routes.
 /// A member may also remove themself (leave the meeting's member list).
+///
+/// Every change reaches the seats its user holds now
+/// (``MembershipChanges``): `participant-updated` with the new role over
+/// the socket, and the role re-checked in PostgreSQL at each host control.
 struct MemberController: Sendable {
     let deps: APIDependencies
 
@@ -44,6 +48,7 @@ struct MemberController: Sendable {
         guard let target else { throw APIError(.notFound, "no such user") }
         do {
             let member = try await self.deps.members.add(meetingId: meeting.id, userId: target.id, role: role)
+            await self.deps.memberships.changed(meetingId: meeting.id, userId: target.id)
             return JSONResponse(status: .created, member.response)
         } catch RepositoryError.alreadyMember {
             throw APIError(.alreadyMember, "the user is already a member")
@@ -64,6 +69,7 @@ struct MemberController: Sendable {
         guard let member = try await self.deps.members.updateRole(meetingId: meeting.id, userId: targetId, role: role) else {
             throw APIError(.notFound, "no such member")
         }
+        await self.deps.memberships.changed(meetingId: meeting.id, userId: targetId)
         return JSONResponse(member.response)
     }
 
@@ -79,6 +85,7 @@ struct MemberController: Sendable {
         guard try await self.deps.members.remove(meetingId: meeting.id, userId: targetId) else {
             throw APIError(.notFound, "no such member")
         }
+        await self.deps.memberships.changed(meetingId: meeting.id, userId: targetId)
         return NoContent()
     }
 

@@ -12,27 +12,116 @@ public struct PostgresParticipantStore: ParticipantStore {
         self.database = database
     }
 
+    /// The role a participant has now, as SQL over aliases `p` (participants),
+    /// `m` (meetings) and `mem` (its member row, LEFT JOINed).
+    private static let currentRole = """
+        CASE WHEN p.user_id IS NOT NULL AND p.user_id = m.owner_id THEN 'owner' ELSE COALESCE(mem.role, 'attendee') END
+        """
+
     public func standing(participantId: UUID) async throws -> ParticipantStanding? {
         let rows = try await self.database.query(
             """
-            SELECT p.meeting_id, p.status, m.status FROM participants p JOIN meetings m ON m.id = p.meeting_id
+            SELECT p.meeting_id, p.status, m.status, \(unescaped: Self.currentRole)
+            FROM participants p JOIN meetings m ON m.id = p.meeting_id
+            LEFT JOIN members mem ON mem.meeting_id = p.meeting_id AND mem.user_id = p.user_id
             WHERE p.id = \(participantId)
             """
         )
         guard let row = rows.first else { return nil }
-        let (meetingId, status, meetingStatus) = try row.decode((UUID, String, String).self)
-        guard let status = ParticipantStatus(rawValue: status), let meetingStatus = MeetingStatus(rawValue: meetingStatus)
-        else { throw DatabaseError.query("unknown participant or meeting status") }
-        return ParticipantStanding(meetingId: meetingId, status: status, meetingStatus: meetingStatus)
+        let (meetingId, status, meetingStatus, role) = try row.decode((UUID, String, String, String).self)
+        guard let status = ParticipantStatus(rawValue: status), let meetingStatus = MeetingStatus(rawValue: meetingStatus),
+            let role = MemberRole(rawValue: role)
+        else { throw DatabaseError.query("unknown participant, meeting status or role") }
+        return ParticipantStanding(meetingId: meetingId, status: status, meetingStatus: meetingStatus, role: role)
     }
 
-    public func markConnected(participantId: UUID, status: ParticipantStatus, replicaId: String) async throws {
+    public func takeSeat(participantId: UUID, meetingId: UUID, replicaId: String?, admitting: Bool) async throws -> SeatOutcome {
+        let logger = self.database.logger
+        return try await self.database.withTransaction { connection in
+            // The meeting row lock serializes every seat taken in this meeting,
+            // so the count below cannot be raced past the capacity.
+            let meetings = try await connection.query(
+                "SELECT status, capacity, waiting_room FROM meetings WHERE id = \(meetingId) FOR UPDATE", logger: logger
+            ).collect()
+            guard let meeting = meetings.first else { return .gone }
+            let (meetingStatus, capacity, waitingRoom) = try meeting.decode((String, Int?, Bool).self)
+            let participants = try await connection.query(
+                """
+                SELECT p.status, \(unescaped: Self.currentRole), mem.role IS NOT NULL
+                FROM participants p JOIN meetings m ON m.id = p.meeting_id
+                LEFT JOIN members mem ON mem.meeting_id = p.meeting_id AND mem.user_id = p.user_id
+                WHERE p.id = \(participantId) AND p.meeting_id = \(meetingId)
+                """,
+                logger: logger
+            ).collect()
+            guard meetingStatus == MeetingStatus.active.rawValue, let participant = participants.first else { return .gone }
+            let (rawStatus, rawRole, isMember) = try participant.decode((String, String, Bool).self)
+            guard let status = ParticipantStatus(rawValue: rawStatus), let role = MemberRole(rawValue: rawRole) else {
+                throw DatabaseError.query("unknown participant status or role")
+            }
+            func set(_ status: ParticipantStatus) async throws {
+                try await connection.query(
+                    """
+                    UPDATE participants
+                    SET status = \(status.rawValue), ws_node_id = COALESCE(\(replicaId), ws_node_id), role = \(role.rawValue),
+                        joined_at = CASE WHEN \(status.rawValue) = 'joined' THEN COALESCE(joined_at, now()) ELSE joined_at END
+                    WHERE id = \(participantId)
+                    """,
+                    logger: logger)
+            }
+            switch (status, admitting) {
+            case (.joined, false):
+                try await set(.joined)  // a resume: the seat is already taken
+                return .joined(role)
+            case (.waiting, false):
+                try await set(.waiting)
+                return .waiting(role)
+            case (.joining, false) where waitingRoom && !isMember:
+                // Not (or no longer) a member of a waiting-room meeting: wait.
+                try await set(.waiting)
+                return .waiting(role)
+            case (.joining, false), (.waiting, true):
+                if let capacity, !role.canManage {
+                    let counted = try await connection.query(
+                        """
+                        SELECT count(*) FROM participants
+                        WHERE meeting_id = \(meetingId) AND status = 'joined' AND id <> \(participantId)
+                        """,
+                        logger: logger
+                    ).collect()
+                    guard try counted[0].decode(Int.self) < capacity else {
+                        // A waiting participant a host tried to admit keeps waiting.
+                        if admitting { return .full }
+                        try await connection.query(
+                            """
+                            UPDATE participants SET status = 'left', ws_node_id = NULL, sfu_node_id = NULL, left_at = now()
+                            WHERE id = \(participantId)
+                            """,
+                            logger: logger)
+                        return .full
+                    }
+                }
+                try await set(.joined)
+                return .joined(role)
+            default:
+                return .gone
+            }
+        }
+    }
+
+    public func ban(participantId: UUID, by: UUID) async throws {
+        // Accounts by user id only; guests by address and device id (either matches).
         _ = try await self.database.query(
             """
-            UPDATE participants
-            SET status = \(status.rawValue), ws_node_id = \(replicaId),
-                joined_at = CASE WHEN \(status.rawValue) = 'joined' THEN COALESCE(joined_at, now()) ELSE joined_at END
-            WHERE id = \(participantId) AND status IN ('joining', 'waiting', 'joined')
+            INSERT INTO meeting_bans (id, meeting_id, user_id, client_address, device_id, display_name, banned_by, participant_id)
+            SELECT \(UUID()), p.meeting_id, p.user_id,
+                   CASE WHEN p.user_id IS NULL THEN p.client_address END,
+                   CASE WHEN p.user_id IS NULL THEN p.device_id END,
+                   p.display_name, \(by), p.id
+            FROM participants p JOIN meetings m ON m.id = p.meeting_id
+            WHERE p.id = \(participantId) AND (p.user_id IS NOT NULL OR p.client_address IS NOT NULL OR p.device_id IS NOT NULL)
+              AND p.user_id IS DISTINCT FROM m.owner_id
+            ON CONFLICT (participant_id) DO NOTHING
             """
         )
     }

@@ -37,6 +37,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         placement: SFUPlacement(
             staleAfterMs: configuration.sfuStaleness.milliseconds, hintsEnabled: configuration.placementHints),
         timeout: configuration.sfuTimeout, metrics: metrics, logger: logger)
+    let tokens = await TokenService(configuration: configuration.core.jwt)
     let services = SignalingServices(
         configuration: configuration,
         hub: SignalingHub(replicaId: configuration.replicaId, bus: bus, metrics: metrics, logger: logger),
@@ -45,9 +46,9 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         participants: PostgresParticipantStore(database: database),
         sfu: sfu,
         metrics: metrics,
-        logger: logger
+        logger: logger,
+        tokens: tokens
     )
-    let tokens = await TokenService(configuration: configuration.core.jwt)
 
     let router = Router(context: BasicWebSocketRequestContext.self)
     router.add(middleware: HTTPMetricsMiddleware())
@@ -64,6 +65,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         metadata: [
             "replica": "\(configuration.replicaId)", "port": "\(configuration.http.port)",
             "presence.ttl": "\(configuration.presenceTTL)", "resume.grace": "\(configuration.resumeGrace)",
+            "resume.token.ttl": "\(configuration.resumeTokenTTL)",
             "placement.hints": "\(configuration.placementHints)", "sfu.stale": "\(configuration.sfuStaleness)",
             "node.watch": "\(configuration.nodeWatchInterval)",
             "turn.urls": "\(configuration.turn.urls.isEmpty ? "none" : configuration.turn.urls.joined(separator: ","))",

@@ -16,6 +16,10 @@ public struct WSConfiguration: Sendable {
     /// How long a dropped socket may take to come back and resume without
     /// anyone seeing it leave (`MEET_WS_RESUME_GRACE_SECONDS`).
     public var resumeGrace: Duration
+    /// Lifetime of the resume tokens handed to seated sockets
+    /// (`MEET_WS_RESUME_TOKEN_TTL_SECONDS`, default 600); each socket gets a
+    /// fresh one every third of it, so a seat stays resumable while it lives.
+    public var resumeTokenTTL: Duration
     /// How often expired presence is swept (`MEET_WS_SWEEP_INTERVAL_MS`).
     public var sweepInterval: Duration
     /// Largest accepted message (`MEET_WS_MAX_MESSAGE_BYTES`); larger closes with 1009.
@@ -50,6 +54,7 @@ public struct WSConfiguration: Sendable {
         replicaId: String = WSConfiguration.defaultReplicaId(),
         presenceTTL: Duration = .seconds(15),
         resumeGrace: Duration = .seconds(20),
+        resumeTokenTTL: Duration = .seconds(600),
         sweepInterval: Duration = .seconds(1),
         maxMessageBytes: Int = 64 * 1024,
         ratePerSecond: Int = 20,
@@ -66,6 +71,7 @@ public struct WSConfiguration: Sendable {
         self.replicaId = replicaId
         self.presenceTTL = presenceTTL
         self.resumeGrace = resumeGrace
+        self.resumeTokenTTL = resumeTokenTTL
         self.sweepInterval = sweepInterval
         self.maxMessageBytes = maxMessageBytes
         self.ratePerSecond = ratePerSecond
@@ -91,6 +97,7 @@ public struct WSConfiguration: Sendable {
             replicaId: replicaId,
             presenceTTL: try environment.seconds("MEET_WS_PRESENCE_TTL_SECONDS", default: 15, in: 1...3600),
             resumeGrace: try environment.seconds("MEET_WS_RESUME_GRACE_SECONDS", default: 20, in: 1...3600),
+            resumeTokenTTL: try environment.seconds("MEET_WS_RESUME_TOKEN_TTL_SECONDS", default: 600, in: 3...86_400),
             sweepInterval: .milliseconds(try environment.int("MEET_WS_SWEEP_INTERVAL_MS", default: 1000, in: 50...60_000)),
             maxMessageBytes: try environment.int("MEET_WS_MAX_MESSAGE_BYTES", default: 64 * 1024, in: 1024...(1 << 20)),
             ratePerSecond: try environment.int("MEET_WS_RATE_PER_SECOND", default: 20, in: 1...10_000),
@@ -115,4 +122,7 @@ public struct WSConfiguration: Sendable {
 
     /// How often this replica refreshes its participants' presence (a third of the TTL).
     public var heartbeatInterval: Duration { self.presenceTTL / 3 }
+
+    /// How often a seated socket gets a fresh resume token (a third of its lifetime).
+    public var credentialRenewalInterval: Duration { self.resumeTokenTTL / 3 }
 }

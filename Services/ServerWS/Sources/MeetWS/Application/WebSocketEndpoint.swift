@@ -82,11 +82,13 @@ struct WebSocketEndpoint: Sendable {
         }
     }
 
-    /// The verified claims of the request's join token (`?token=` or `Authorization: Bearer`).
+    /// The verified claims of the request's join token, or of a resume token
+    /// meet-ws minted for the seat (`?token=` or `Authorization: Bearer`).
+    /// Either only says who; ``authorize(_:)`` checks the seat is still live.
     private func claims(_ request: Request) async throws -> JoinTokenClaims {
         guard let token = Self.token(request) else { throw HTTPError(.unauthorized, message: "a join token is required") }
         do {
-            return try await self.tokens.verifyJoinToken(token)
+            return try await self.tokens.verifySeatToken(token).claims
         } catch .expired {
             throw HTTPError(.unauthorized, message: "the join token has expired")
         } catch {

@@ -6,10 +6,21 @@ import MeetProtocol
 /// (``PostgresParticipantStore``). ServerAPI reads the same rows, so the
 /// participant list and chat history over REST follow what happens here.
 public protocol ParticipantStore: Sendable {
-    /// The participant's current status and its meeting's, or nil when unknown.
+    /// The participant's current status, role and its meeting's status, or
+    /// nil when unknown. Read again before every privileged action: the
+    /// role in a join token is only a hint.
     func standing(participantId: UUID) async throws -> ParticipantStanding?
-    /// The socket is up on `replicaId`: `joined` (or still `waiting`).
-    func markConnected(participantId: UUID, status: ParticipantStatus, replicaId: String) async throws
+    /// Takes (or keeps, on a resume) the participant's seat on `replicaId`,
+    /// atomically against the meeting's capacity: under a lock on the
+    /// meeting row, a `joining` participant becomes `joined` unless the room
+    /// is full (owners and hosts always get in), or `waiting` when the
+    /// meeting has a waiting room and the participant is no member (any
+    /// more). With `admitting`, a `waiting` participant becomes `joined`
+    /// under the same capacity rule (a host's `admit`).
+    func takeSeat(participantId: UUID, meetingId: UUID, replicaId: String?, admitting: Bool) async throws -> SeatOutcome
+    /// Bans the kicked participant from the meeting (its user, or a guest's
+    /// address and device id); `by` is the host's participant id.
+    func ban(participantId: UUID, by: UUID) async throws
     /// Ends the participation with `left` or `kicked`.
     func markGone(participantId: UUID, status: ParticipantStatus) async throws
     /// Records the SFU node the participant publishes on (`participants.sfu_node_id`), nil when none.
@@ -20,18 +31,39 @@ public protocol ParticipantStore: Sendable {
     func endMeeting(meetingId: UUID) async throws
 }
 
-/// What the upgrade check needs to know about a token's participant.
+/// What the upgrade check and every privileged action need to know about
+/// a participant, as PostgreSQL has it now.
 public struct ParticipantStanding: Sendable, Equatable {
     public var meetingId: UUID
     public var status: ParticipantStatus
     public var meetingStatus: MeetingStatus
+    /// The role now: owner for the meeting's owner, the member role for a
+    /// member, attendee for anyone else (a guest, a removed member).
+    public var role: MemberRole
 
-    public init(meetingId: UUID, status: ParticipantStatus, meetingStatus: MeetingStatus) {
+    public init(meetingId: UUID, status: ParticipantStatus, meetingStatus: MeetingStatus, role: MemberRole = .attendee) {
         self.meetingId = meetingId
         self.status = status
         self.meetingStatus = meetingStatus
+        self.role = role
     }
 
     /// A socket may be opened: the meeting runs and the participant has not left or been kicked.
     public var mayConnect: Bool { self.meetingStatus == .active && self.status.isLive }
+
+    /// Host controls are allowed: in the room, of a running meeting, as owner or host now.
+    public var mayManage: Bool { self.meetingStatus == .active && self.status == .joined && self.role.canManage }
+}
+
+/// What ``ParticipantStore/takeSeat(participantId:meetingId:replicaId:admitting:)`` decided.
+public enum SeatOutcome: Sendable, Equatable {
+    /// In the room, with the role the participant has now.
+    case joined(MemberRole)
+    /// In the waiting room.
+    case waiting(MemberRole)
+    /// The meeting is at its capacity. A `join`'s participation was ended
+    /// (`left`); an admitted one keeps waiting.
+    case full
+    /// Unknown, not live any more, not in that meeting, or the meeting ended.
+    case gone
 }

@@ -18,6 +18,8 @@ public enum SessionInput: Sendable {
     case tooLarge
     /// This replica is shutting down.
     case shutdown
+    /// Time to hand the client a fresh resume token (Session+Seat.swift).
+    case renewCredentials
 }
 
 /// The hub's handle on one session: where to put its input.

@@ -18,10 +18,14 @@ public struct SignalingServices: Sendable {
     public let logger: Logger
     /// Mints each participant's TURN credentials for its snapshots.
     public let turn: TURNCredentials
+    /// Mints the resume tokens of seated sockets (`credentials`); nil in
+    /// unit tests that do not need them.
+    public let tokens: TokenService?
 
     public init(
         configuration: WSConfiguration, hub: SignalingHub, bus: any SignalingBus, presence: any PresenceStore,
-        participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger
+        participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger,
+        tokens: TokenService? = nil
     ) {
         self.configuration = configuration
         self.hub = hub
@@ -32,6 +36,7 @@ public struct SignalingServices: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.turn = TURNCredentials(configuration: configuration.turn)
+        self.tokens = tokens
     }
 
     public var replicaId: String { self.configuration.replicaId }

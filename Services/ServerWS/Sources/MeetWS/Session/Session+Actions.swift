@@ -2,10 +2,12 @@ import Foundation
 import MeetProtocol
 
 extension Session {
-    /// Carries out a request the machine has allowed.
+    /// Carries out a request the machine has allowed. Host controls are
+    /// first checked against the role PostgreSQL has now.
     func execute(_ envelope: ClientEnvelope) async {
         let id = envelope.id
         do {
+            if envelope.message.requiresHost, try await !self.authorizeHost(id, envelope.message.type) { return }
             switch envelope.message {
             case .join: await self.join(id)
             case .leave: await self.leave(id)
@@ -83,6 +85,8 @@ extension Session {
         } else {
             try await self.services.participants.markGone(participantId: command.participantId, status: .kicked)
         }
+        // A kick sticks: REST join refuses the user (or the guest's address and device) from now on.
+        try await self.services.participants.ban(participantId: command.participantId, by: self.identity.participantId)
         try await self.services.instruct(.kick, record: target, by: self.identity.participantId, reason: command.reason)
         await self.reply(id, .ack(AckData()))
     }
@@ -92,12 +96,17 @@ extension Session {
         guard var target = try await self.target(command.participantId, status: .waiting) else {
             return await self.fail(id, .notFound, "nobody with that id is waiting")
         }
+        switch try await self.services.participants.takeSeat(
+            participantId: target.participant.id, meetingId: meetingId, replicaId: nil, admitting: true)
+        {
+        case .joined: break
+        case .full: return await self.fail(id, .meetingFull, "the meeting is at its capacity")
+        case .waiting, .gone: return await self.fail(id, .notFound, "nobody with that id is waiting")
+        }
         target.status = .joined
         guard try await self.services.presence.replace(meetingId: meetingId, record: target) else {
             return await self.fail(id, .notFound, "nobody with that id is waiting")
         }
-        try await self.services.participants.markConnected(
-            participantId: target.participant.id, status: .joined, replicaId: target.replicaId)
         try await self.services.instruct(.admit, record: target, by: self.identity.participantId)
         await self.reply(id, .ack(AckData()))
         try await self.services.publish(

@@ -6,6 +6,11 @@ extension Session {
     /// `meeting-ended` also closes the socket; a `tracks` event may move
     /// this socket's subscriptions (Session+Migrate.swift).
     func handle(room message: RoomBusMessage) async {
+        if message.type == RoomBusMessage.seatChangedType {
+            // For the replicas only: re-read this user's role, never forward.
+            if let userId = message.userId, userId == self.identity.userId { await self.refreshRole() }
+            return
+        }
         guard self.machine.accepts(audience: message.audience, exclude: message.exclude) else { return }
         await self.send(text: message.frame, type: message.type)
         if message.type == "tracks", self.record.subscriptions?.isEmpty == false,

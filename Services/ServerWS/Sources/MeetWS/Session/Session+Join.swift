@@ -4,6 +4,11 @@ import MeetProtocol
 extension Session {
     /// `join`: enter the room (or its waiting room), or resume a seat kept
     /// from a dropped socket, in which case nobody else hears of it.
+    ///
+    /// PostgreSQL decides, not the token: the seat is taken atomically
+    /// against the capacity, the role is the one the participant has now,
+    /// and a non-member of a waiting-room meeting waits even when its REST
+    /// join found it a member.
     func join(_ id: String?) async {
         let identity = self.identity
         do {
@@ -18,9 +23,26 @@ extension Session {
                 await self.fail(id, ended ? .meetingEnded : .forbidden, ended ? "the meeting has ended" : "this join is over")
                 return await self.end(code: CloseCode.forbidden, reason: "not allowed", settled: true)
             }
+            let role: MemberRole
+            let seatWaiting: Bool
+            switch try await self.services.participants.takeSeat(
+                participantId: identity.participantId, meetingId: identity.meetingId, replicaId: self.services.replicaId,
+                admitting: false)
+            {
+            case .joined(let current): (role, seatWaiting) = (current, false)
+            case .waiting(let current): (role, seatWaiting) = (current, true)
+            case .full:
+                await self.fail(id, .meetingFull, "the meeting is at its capacity")
+                return await self.end(code: CloseCode.meetingFull, reason: "meeting full", settled: true)
+            case .gone:
+                await self.fail(id, .forbidden, "this join is over")
+                return await self.end(code: CloseCode.forbidden, reason: "not allowed", settled: true)
+            }
+            self.machine.updateRole(role)
+            self.record.participant.role = role
             try await self.services.hub.enterRoom(self.connectionId, meetingId: identity.meetingId)
             var record = self.record
-            record.status = standing.status == .waiting ? .waiting : .joined
+            record.status = seatWaiting ? .waiting : .joined
             let outcome = try await self.services.presence.join(
                 meetingId: identity.meetingId, record: record, ttl: self.services.configuration.presenceTTL)
             self.record = outcome.stored
@@ -30,21 +52,26 @@ extension Session {
                 try await self.services.instruct(.replace, record: previous, connectionId: previous.connectionId)
             }
             let waiting = outcome.stored.status == .waiting
-            try await self.services.participants.markConnected(
-                participantId: identity.participantId, status: waiting ? .waiting : .joined,
-                replicaId: self.services.replicaId)
             self.machine.joined(waiting: waiting)
             self.logger.info("joined", metadata: ["resumed": "\(resumed)", "waiting": "\(waiting)"])
             if waiting {
                 await self.reply(id, .waiting(WaitingData(meetingId: identity.meetingId, participantId: identity.participantId)))
+                await self.sendCredentials()
                 if !resumed {
                     try await self.services.publish(
                         .admissionRequest(ParticipantEvent(participant: outcome.stored.participant)),
                         meetingId: identity.meetingId, audience: .hosts)
                 }
             } else {
-                let snapshot = try await self.services.snapshot(for: identity, resumed: resumed)
+                let snapshot = try await self.services.snapshot(for: self.identity, resumed: resumed)
                 await self.reply(id, .joined(snapshot))
+                await self.sendCredentials()
+                if resumed, let previous = outcome.previous, previous.participant.role != role {
+                    // The role changed while the socket was away: tell the room now.
+                    try await self.services.publish(
+                        .participantUpdated(ParticipantEvent(participant: outcome.stored.participant)),
+                        meetingId: identity.meetingId, audience: .participants)
+                }
                 if resumed { await self.checkPublishersMoved(in: snapshot) }
                 if !resumed {
                     try await self.services.publish(

@@ -54,10 +54,12 @@ public final class Session {
         await self.services.hub.attach(self.mailbox)
         self.services.metrics.socketOpened()
         self.logger.debug("socket open")
+        let renewals = self.scheduleRenewals()
         for await input in self.stream {
             await self.handle(input)
             if self.machine.state == .closed { break }
         }
+        renewals.cancel()
         await self.cleanup()
     }
 
@@ -92,6 +94,8 @@ public final class Session {
             await self.end(code: CloseCode.tooLarge, reason: "message too large", settled: false)
         case .shutdown:
             await self.end(code: CloseCode.goingAway, reason: "server shutting down; reconnect", settled: false)
+        case .renewCredentials:
+            await self.sendCredentials()
         }
     }
 

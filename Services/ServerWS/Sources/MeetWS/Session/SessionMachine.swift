@@ -37,7 +37,10 @@ public struct SessionMachine: Sendable {
         case ignore
     }
 
-    public let identity: SessionIdentity
+    /// Who the socket speaks for. The role starts as the token's hint and
+    /// follows PostgreSQL (``updateRole(_:)``); it only gates cheaply here,
+    /// since every host control is checked against PostgreSQL again.
+    public private(set) var identity: SessionIdentity
     public private(set) var state: State = .connected
     private var bucket: TokenBucket
 
@@ -145,6 +148,12 @@ public struct SessionMachine: Sendable {
     public mutating func joined(waiting: Bool) {
         guard self.state == .joining || self.state == .waiting else { return }
         self.state = waiting ? .waiting : .joined
+    }
+
+    /// The participant's role changed (read from PostgreSQL at `join`, or
+    /// after a membership change): host events and host controls follow it.
+    public mutating func updateRole(_ role: MemberRole) {
+        self.identity.role = role
     }
 
     /// `join` failed; the client may try again.

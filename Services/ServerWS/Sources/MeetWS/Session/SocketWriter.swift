@@ -17,4 +17,6 @@ public enum CloseCode {
     public static let meetingEnded: UInt16 = 4004
     public static let unauthorized: UInt16 = 4401
     public static let forbidden: UInt16 = 4403
+    /// `join` found the meeting at its capacity (`meeting_full`).
+    public static let meetingFull: UInt16 = 4009
 }

@@ -197,10 +197,44 @@ def sdp_seeds():
         "a=sctp-port:5000", "a=max-message-size:262144", ""]).encode())
 
 
+# --- DTLS 1.2 records (RFC 6347 §4.1) sent to an established association --------
+
+def dtls_record(ctype, body, epoch=1, seq=9, version=b"\xfe\xfd", length=None):
+    length = len(body) if length is None else length
+    return bytes([ctype]) + version + struct.pack("!H", epoch) + seq.to_bytes(6, "big") + struct.pack("!H", length) + body
+
+
+def dtls_seeds():
+    """Spoofed datagrams for the dtls target (and Tests/RTCTransportTests/DTLSSpoofedRecordTests):
+    none may fail or close an established association."""
+    garbage = bytes(range(0x41, 0x41 + 9))
+    # Issue 13: the 22-byte datagram that failed a publisher's whole transport (a
+    # current-epoch record too short for the AES-GCM nonce and tag).
+    write("dtls", "issue13-22-byte-appdata", dtls_record(23, garbage))
+    for ctype, name in ((20, "ccs"), (21, "alert"), (22, "handshake"), (23, "appdata")):
+        write("dtls", f"{name}-epoch1-short", dtls_record(ctype, garbage))
+        write("dtls", f"{name}-epoch1-garbage-64", dtls_record(ctype, bytes((i * 37) & 0xFF for i in range(64))))
+        write("dtls", f"{name}-epoch0", dtls_record(ctype, garbage, epoch=0))
+        write("dtls", f"{name}-epoch2", dtls_record(ctype, garbage, epoch=2))
+        write("dtls", f"{name}-dtls10-version", dtls_record(ctype, garbage, version=b"\xfe\xff"))
+        write("dtls", f"{name}-tls-version", dtls_record(ctype, garbage, version=b"\x03\x03"))
+        write("dtls", f"{name}-length-beyond-datagram", dtls_record(ctype, garbage, length=0xFFFF))
+        write("dtls", f"{name}-truncated-header", dtls_record(ctype, garbage)[:7])
+        write("dtls", f"{name}-empty-fragment", dtls_record(ctype, b""))
+    # Plaintext alerts after the handshake are unauthenticated: neither may close.
+    write("dtls", "alert-epoch0-close-notify", dtls_record(21, b"\x01\x00", epoch=0))
+    write("dtls", "alert-epoch0-fatal-handshake-failure", dtls_record(21, b"\x02\x28", epoch=0))
+    write("dtls", "alert-epoch1-fatal-plaintext", dtls_record(21, b"\x02\x28"))
+    write("dtls", "two-records-second-short", dtls_record(23, bytes(40)) + dtls_record(23, garbage))
+    write("dtls", "record-then-junk", dtls_record(23, bytes(40)) + b"\x17\xfe")
+    write("dtls", "client-hello-epoch0", dtls_record(22, bytes([1, 0, 0, 0x2c, 0, 0, 0, 0, 0, 0, 0, 0x2c]) + b"\xfe\xfd" + bytes(42), epoch=0, seq=0))
+    write("dtls", "random-bytes", bytes([23]) + bytes((i * 131 + 7) & 0xFF for i in range(120)))
+
+
 if __name__ == "__main__":
     shutil.rmtree(CORPUS, ignore_errors=True)
-    for t in ("stun", "rtp", "rtcp", "sdp"):
+    for t in ("stun", "rtp", "rtcp", "sdp", "dtls"):
         os.makedirs(os.path.join(CORPUS, t))
-    stun_seeds(); rtp_seeds(); rtcp_seeds(); sdp_seeds()
-    for t in ("stun", "rtp", "rtcp", "sdp"):
+    stun_seeds(); rtp_seeds(); rtcp_seeds(); sdp_seeds(); dtls_seeds()
+    for t in ("stun", "rtp", "rtcp", "sdp", "dtls"):
         print(t, len(os.listdir(os.path.join(CORPUS, t))), "seeds")

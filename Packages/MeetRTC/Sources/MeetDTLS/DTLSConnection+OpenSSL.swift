@@ -74,9 +74,9 @@ extension DTLSConnection {
         let filter = DTLSRecordFilter(minimumFragmentLength: Int(meet_dtls_min_fragment_length(ssl)))
         let discarded: DTLSDiscardReason? = datagram.withUnsafeReadableBytes { bytes in
             let (kept, reason) = filter.filter(bytes)
-            guard !kept.isEmpty else { return reason ?? .malformed }
+            guard !kept.isEmpty, let base = bytes.baseAddress else { return reason ?? .malformed }
             for record in kept {
-                _ = BIO_write(readBIO, bytes.baseAddress! + record.lowerBound, Int32(record.count))
+                _ = BIO_write(readBIO, base + record.lowerBound, Int32(record.count))
             }
             let before = actions.count
             readApplicationData(into: &actions)

@@ -77,6 +77,21 @@ struct SDPValidatorTests {
         }
     }
 
+    @Test("rtcp-fb with more parameters than modelled passes; one without a value or with payload type 200 does not")
+    func rtcpFeedbackGrammar() throws {
+        func offer(_ feedback: String) throws -> SessionDescription {
+            try SessionDescription(parsing:
+                "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n"
+                + "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:\(feedback)\r\n")
+        }
+        try SDPValidator().validate(try offer("96 ccm tmmbr smaxpr=120"))
+        try SDPValidator().validate(try offer("* nack"))
+        #expect(throws: SDPValidationError.malformedAttribute(name: "rtcp-fb", value: "96")) { try SDPValidator().validate(try offer("96")) }
+        #expect(throws: SDPValidationError.malformedAttribute(name: "rtcp-fb", value: "200 nack")) {
+            try SDPValidator().validate(try offer("200 nack"))
+        }
+    }
+
     @Test("dynamic payload types in 35…63 (Chrome's lower range) and static ones pass; 64…95 do not")
     func payloadTypeRanges() throws {
         func offer(_ pts: String, _ maps: String) -> String {

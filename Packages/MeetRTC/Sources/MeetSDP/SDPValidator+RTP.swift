@@ -32,7 +32,15 @@ extension SDPValidator {
                 throw .duplicatePayloadType(section: section, payloadType: fmtp.payloadType)
             }
         }
-        _ = try parsed(SDPRTCPFeedback.self, in: media)
+        // RFC 4585 §4.2: `rtcp-fb-pt SP rtcp-fb-val`, where the value may carry
+        // more parameters than SDPRTCPFeedback models (`ccm tmmbr smaxpr=120`),
+        // so only the payload type and the presence of a value are checked.
+        for value in media.attributes(named: SDPRTCPFeedback.attributeName) {
+            let parts = fields(value)
+            guard parts.count >= 2, parts[0] == "*" || UInt8(parts[0]).map({ $0 <= 127 }) == true else {
+                throw .malformedAttribute(name: SDPRTCPFeedback.attributeName, value: value)
+            }
+        }
         for (pt, map) in maps where map.encodingName.lowercased() == "rtx" && listed.contains(pt) {
             try checkRTX(pt, parameters: parameters[pt], listed: listed, maps: maps)
         }

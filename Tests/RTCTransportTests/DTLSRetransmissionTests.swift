@@ -70,6 +70,43 @@ struct DTLSRetransmissionTests {
         #expect(wire.server.state == .connected)
     }
 
+    @Test("a lost final server flight is recovered: the connected server answers the retransmitted Finished")
+    func lostFinalServerFlightRecovered() async throws {
+        // The server is connected (and filters records, DTLSRecordFilter) once the
+        // client's Finished arrived; if its CCS + Finished is lost, the client
+        // retransmits its whole flight (epoch-0 records and an epoch-1 Finished)
+        // and the server must send its last flight again (RFC 6347 §4.2.4).
+        var wire = try DTLSWire(configuration: Self.fastTimerPatient)
+        var toServer = DTLSWire.split(wire.client.start(now: wire.now), events: &wire.clientEvents)
+        var rounds = 0
+        while wire.server.state != .connected, rounds < 10 {
+            rounds += 1
+            var toClient: [ByteBuffer] = []
+            for datagram in toServer {
+                toClient += DTLSWire.split(try wire.server.receive(datagram, now: wire.now), events: &wire.serverEvents)
+            }
+            toServer = []
+            // The server's last flight (sent as it connects) is lost.
+            if wire.server.state == .connected { break }
+            for datagram in toClient {
+                toServer += DTLSWire.split(try wire.client.receive(datagram, now: wire.now), events: &wire.clientEvents)
+            }
+        }
+        #expect(wire.server.state == .connected)
+        #expect(wire.client.state == .connecting)
+        rounds = 0
+        while wire.client.state != .connected, rounds < 10 {
+            rounds += 1
+            let deadline = try #require(wire.client.nextTimeout)
+            try await Self.letOpenSSLTimerExpire()
+            wire.now = max(wire.now, deadline)
+            try wire.pump(fromClient: wire.client.handleTimeout(now: wire.now))
+        }
+        #expect(wire.client.state == .connected)
+        #expect(wire.server.state == .connected)
+        #expect(wire.serverEvents.compactMap(\.failure).isEmpty)
+    }
+
     @Test("before the deadline handleTimeout does nothing")
     func noRetransmitBeforeDeadline() throws {
         let wire = try DTLSWire()

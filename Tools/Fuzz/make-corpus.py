@@ -177,7 +177,7 @@ def rtcp_seeds():
 # --- SDP (RFC 8866) --------------------------------------------------------------
 
 def sdp_seeds():
-    for name in ("chrome-offer.sdp", "chrome-simulcast-offer.sdp", "aiortc-offer.sdp"):
+    for name in ("chrome-offer.sdp", "chrome-simulcast-offer.sdp", "aiortc-offer.sdp", "firefox-offer.sdp"):
         shutil.copy(os.path.join(FIXTURES, name), os.path.join(CORPUS, "sdp", name.replace(".sdp", "")))
     answer = "\r\n".join([
         "v=0", "o=- 1 1 IN IP4 127.0.0.1", "s=-", "t=0 0", "a=ice-lite", "a=group:BUNDLE 0",
@@ -197,10 +197,103 @@ def sdp_seeds():
         "a=sctp-port:5000", "a=max-message-size:262144", ""]).encode())
 
 
+def sdp_invalid_seeds():
+    """Offers the node must refuse with bad_sdp (issue 13, item 11): Chrome's offer with
+    one thing broken each. Tests/RTCCodecTests/SDPValidatorTests expects one typed error
+    per seed, by name; every name here starts with "invalid-"."""
+    with open(os.path.join(FIXTURES, "chrome-offer.sdp"), newline="") as f:
+        chrome = f.read()
+
+    def seed(name, text):
+        assert text != chrome, name
+        write("sdp", "invalid-" + name, text.encode())
+
+    def sub(old, new, text=None, count=1):
+        text = chrome if text is None else text
+        assert old in text, old
+        return text.replace(old, new, count)
+
+    seed("duplicate-mid", sub("a=mid:1", "a=mid:0"))
+    long_mid = "m" * 5000
+    seed("mid-5000-characters", sub("a=mid:1", "a=mid:" + long_mid))
+    seed("mid-not-a-token", sub("a=mid:1", "a=mid:a,b"))
+    seed("bundle-1000-mids", sub("a=group:BUNDLE 0 1", "a=group:BUNDLE " + " ".join(str(i) for i in range(1000))))
+    seed("bundle-unknown-mid", sub("a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 7"))
+    seed("bundle-mid-twice", sub("a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 1"))
+    seed("payload-type-128", sub(" 115 116\r\n", " 115 116 128\r\n"))
+    seed("payload-type-300", sub(" 115 116\r\n", " 115 116 300\r\n"))
+    seed("payload-type-negative", sub(" 115 116\r\n", " 115 116 -1\r\n"))
+    seed("payload-type-rtcp-range", sub("RTP/SAVPF 111 63", "RTP/SAVPF 111 72 63"))
+    seed("payload-type-twice", sub("RTP/SAVPF 111 63", "RTP/SAVPF 111 63 111"))
+    seed("rtpmap-twice", sub("a=rtpmap:9 G722/8000", "a=rtpmap:9 G722/8000\r\na=rtpmap:9 PCMU/8000"))
+    seed("clock-rate-0", sub("a=rtpmap:9 G722/8000", "a=rtpmap:9 G722/0"))
+    seed("clock-rate-2-pow-40", sub("a=rtpmap:96 VP8/90000", "a=rtpmap:96 VP8/1099511627776"))
+    seed("clock-rate-vp8-48000", sub("a=rtpmap:96 VP8/90000", "a=rtpmap:96 VP8/48000"))
+    seed("clock-rate-opus-8000", sub("a=rtpmap:111 opus/48000/2", "a=rtpmap:111 opus/8000/2"))
+    seed("opus-one-channel", sub("a=rtpmap:111 opus/48000/2", "a=rtpmap:111 opus/48000/1"))
+    seed("ssrc-0", sub("a=ssrc:3735928559 cname", "a=ssrc:0 cname"))
+    seed("ssrc-negative", sub("a=ssrc:3735928559 cname", "a=ssrc:-1 cname"))
+    seed("ssrc-2-pow-32", sub("a=ssrc:3735928559 cname", "a=ssrc:4294967296 cname"))
+    seed("ssrc-in-two-sections", sub("a=ssrc:2882400001 cname", "a=ssrc:3735928559 cname"))
+    seed("ssrc-group-0", sub("a=ssrc-group:FID 2882400001 2882400002", "a=ssrc-group:FID 2882400001 0"))
+    many = "".join(f"a=ssrc:{1000 + i} cname:x\r\n" for i in range(40))
+    seed("ssrcs-40-in-a-section", sub("a=ssrc-group:FID", many + "a=ssrc-group:FID"))
+    seed("rtx-apt-itself", sub("a=fmtp:97 apt=96", "a=fmtp:97 apt=97"))
+    seed("rtx-apt-not-listed", sub("a=fmtp:97 apt=96", "a=fmtp:97 apt=55"))
+    seed("rtx-apt-rtx", sub("a=fmtp:97 apt=96", "a=fmtp:97 apt=103"))
+    seed("rtx-without-apt", sub("a=fmtp:97 apt=96\r\n", ""))
+    seed("fmtp-30kb", sub("a=fmtp:97 apt=96", "a=fmtp:97 apt=96;x=" + "a" * 30000))
+    seed("fmtp-2kb", sub("a=fmtp:97 apt=96", "a=fmtp:97 apt=96;x=" + "a" * 2000))
+    seed("fmtp-twice", sub("a=fmtp:97 apt=96", "a=fmtp:97 apt=96\r\na=fmtp:97 apt=102"))
+    seed("rtpmap-malformed", sub("a=rtpmap:96 VP8/90000", "a=rtpmap:96 VP8"))
+    seed("ice-ufrag-short", sub("a=ice-ufrag:EsAw", "a=ice-ufrag:Es"))
+    seed("ice-pwd-bad-characters", sub("a=ice-pwd:bP+XJMM09aR8AiX1jdukzR6Y", "a=ice-pwd:bP+XJMM09aR8AiX1jdukz!6Y"))
+    seed("extmap-conflict", sub("a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01",
+                                "a=extmap:3 urn:ietf:params:rtp-hdrext:toffset"))
+    session = chrome[:chrome.index("m=audio")].replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 0")
+    sections = "".join(f"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:{i}\r\na=rtcp-mux\r\n"
+                       f"a=rtpmap:111 opus/48000/2\r\n" for i in range(130))
+    seed("130-media-sections", session + sections)
+
+
+# --- DTLS 1.2 records (RFC 6347 §4.1) sent to an established association --------
+
+def dtls_record(ctype, body, epoch=1, seq=9, version=b"\xfe\xfd", length=None):
+    length = len(body) if length is None else length
+    return bytes([ctype]) + version + struct.pack("!H", epoch) + seq.to_bytes(6, "big") + struct.pack("!H", length) + body
+
+
+def dtls_seeds():
+    """Spoofed datagrams for the dtls target (and Tests/RTCTransportTests/DTLSSpoofedRecordTests):
+    none may fail or close an established association."""
+    garbage = bytes(range(0x41, 0x41 + 9))
+    # Issue 13: the 22-byte datagram that failed a publisher's whole transport (a
+    # current-epoch record too short for the AES-GCM nonce and tag).
+    write("dtls", "issue13-22-byte-appdata", dtls_record(23, garbage))
+    for ctype, name in ((20, "ccs"), (21, "alert"), (22, "handshake"), (23, "appdata")):
+        write("dtls", f"{name}-epoch1-short", dtls_record(ctype, garbage))
+        write("dtls", f"{name}-epoch1-garbage-64", dtls_record(ctype, bytes((i * 37) & 0xFF for i in range(64))))
+        write("dtls", f"{name}-epoch0", dtls_record(ctype, garbage, epoch=0))
+        write("dtls", f"{name}-epoch2", dtls_record(ctype, garbage, epoch=2))
+        write("dtls", f"{name}-dtls10-version", dtls_record(ctype, garbage, version=b"\xfe\xff"))
+        write("dtls", f"{name}-tls-version", dtls_record(ctype, garbage, version=b"\x03\x03"))
+        write("dtls", f"{name}-length-beyond-datagram", dtls_record(ctype, garbage, length=0xFFFF))
+        write("dtls", f"{name}-truncated-header", dtls_record(ctype, garbage)[:7])
+        write("dtls", f"{name}-empty-fragment", dtls_record(ctype, b""))
+    # Plaintext alerts after the handshake are unauthenticated: neither may close.
+    write("dtls", "alert-epoch0-close-notify", dtls_record(21, b"\x01\x00", epoch=0))
+    write("dtls", "alert-epoch0-fatal-handshake-failure", dtls_record(21, b"\x02\x28", epoch=0))
+    write("dtls", "alert-epoch1-fatal-plaintext", dtls_record(21, b"\x02\x28"))
+    write("dtls", "two-records-second-short", dtls_record(23, bytes(40)) + dtls_record(23, garbage))
+    write("dtls", "record-then-junk", dtls_record(23, bytes(40)) + b"\x17\xfe")
+    write("dtls", "client-hello-epoch0", dtls_record(22, bytes([1, 0, 0, 0x2c, 0, 0, 0, 0, 0, 0, 0, 0x2c]) + b"\xfe\xfd" + bytes(42), epoch=0, seq=0))
+    write("dtls", "random-bytes", bytes([23]) + bytes((i * 131 + 7) & 0xFF for i in range(120)))
+
+
 if __name__ == "__main__":
     shutil.rmtree(CORPUS, ignore_errors=True)
-    for t in ("stun", "rtp", "rtcp", "sdp"):
+    for t in ("stun", "rtp", "rtcp", "sdp", "dtls"):
         os.makedirs(os.path.join(CORPUS, t))
-    stun_seeds(); rtp_seeds(); rtcp_seeds(); sdp_seeds()
-    for t in ("stun", "rtp", "rtcp", "sdp"):
+    stun_seeds(); rtp_seeds(); rtcp_seeds(); sdp_seeds(); sdp_invalid_seeds(); dtls_seeds()
+    for t in ("stun", "rtp", "rtcp", "sdp", "dtls"):
         print(t, len(os.listdir(os.path.join(CORPUS, t))), "seeds")

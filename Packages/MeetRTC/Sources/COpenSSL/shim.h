@@ -130,6 +130,34 @@ static inline unsigned long meet_srtp_profile_id(SSL *ssl) {
 }
 
 /*
+ * The smallest ciphertext fragment the negotiated suite can produce, for the
+ * record filter after the handshake (MeetDTLS DTLSRecordFilter): OpenSSL 3.0
+ * fails the connection on a current-epoch AEAD record shorter than its nonce
+ * and tag instead of discarding it. AES-GCM: 8-byte explicit nonce + 16-byte
+ * tag; ChaCha20-Poly1305: the tag; CBC: IV + MAC and padding in whole blocks.
+ * 0 before a suite is negotiated.
+ */
+static inline int meet_dtls_min_fragment_length(SSL *ssl) {
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
+    if (cipher == NULL) {
+        return 0;
+    }
+    int nid = SSL_CIPHER_get_cipher_nid(cipher);
+    if (SSL_CIPHER_is_aead(cipher)) {
+        return nid == NID_chacha20_poly1305 ? 16 : 24;
+    }
+    const EVP_CIPHER *evp = EVP_get_cipherbynid(nid);
+    const EVP_MD *md = EVP_get_digestbynid(SSL_CIPHER_get_digest_nid(cipher));
+    int block = evp == NULL ? 16 : EVP_CIPHER_get_block_size(evp);
+    int iv = evp == NULL ? 16 : EVP_CIPHER_get_iv_length(evp);
+    int mac = md == NULL ? 20 : EVP_MD_get_size(md);
+    if (block < 1) {
+        block = 1;
+    }
+    return iv + ((mac + 1 + block - 1) / block) * block;
+}
+
+/*
  * MeetSRTP: HMAC-SHA1 (RFC 2104) for SRTP authentication from precomputed
  * inner and outer SHA-1 states. Each packet copies the two SHA_CTX structs
  * (plain values) and finishes them, so nothing is allocated per packet; the

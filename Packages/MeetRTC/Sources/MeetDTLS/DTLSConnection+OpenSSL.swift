@@ -1,5 +1,7 @@
 import COpenSSL
+#if canImport(NIOCore)
 import NIOCore
+#endif
 
 /// The OpenSSL side of `DTLSConnection`: driving the handshake, checking the
 /// peer's certificate, exporting keys (RFC 5764 §4.2), reading records, and
@@ -65,6 +67,31 @@ extension DTLSConnection {
         actions.append(.connected(keys))
     }
 
+    /// After the handshake: hands OpenSSL only the records `DTLSRecordFilter`
+    /// lets through, and reports a datagram nothing came of as discarded.
+    func receiveRecords(_ datagram: ByteBuffer, into actions: inout [DTLSAction]) {
+        guard state == .connecting || state == .connected else { return }
+        let filter = DTLSRecordFilter(minimumFragmentLength: Int(meet_dtls_min_fragment_length(ssl)))
+        let discarded: DTLSDiscardReason? = datagram.withUnsafeReadableBytes { bytes in
+            let (kept, reason) = filter.filter(bytes)
+            guard !kept.isEmpty, let base = bytes.baseAddress else { return reason ?? .malformed }
+            for record in kept {
+                _ = BIO_write(readBIO, base + record.lowerBound, Int32(record.count))
+            }
+            let before = actions.count
+            readApplicationData(into: &actions)
+            // A datagram is a unit: never let a rejected one prefix the next.
+            _ = meet_bio_reset(readBIO)
+            flushOutput(into: &actions)
+            // Nothing delivered, answered or closed: OpenSSL dropped it all.
+            return actions.count == before ? (reason ?? .rejected) : nil
+        }
+        if let discarded {
+            discardedDatagrams += 1
+            actions.append(.discarded(discarded))
+        }
+    }
+
     func readApplicationData(into actions: inout [DTLSAction]) {
         while true {
             let count = readBuffer.withUnsafeMutableBytes { buffer in
@@ -85,8 +112,9 @@ extension DTLSConnection {
                 state = .closed
                 actions.append(.closed)
                 return
-            default:
-                fail(.protocolError(drainOpenSSLErrors()), into: &actions)
+            case let code:
+                // An authenticated fatal alert, or OpenSSL's own fatal error.
+                fail(.protocolError("SSL_read error \(code): \(drainOpenSSLErrors())"), into: &actions)
                 return
             }
         }

@@ -1,5 +1,7 @@
 import COpenSSL
+#if canImport(NIOCore)
 import NIOCore
+#endif
 
 /// One DTLS 1.2 association driven without sockets (sans-I/O).
 ///
@@ -38,6 +40,8 @@ public final class DTLSConnection {
     /// Memory BIO OpenSSL writes outgoing records to.
     let writeBIO: OpaquePointer
     var handshakeFinished = false
+    /// Datagrams dropped whole after the handshake (see `DTLSRecordFilter`).
+    public internal(set) var discardedDatagrams = 0
     /// Timer-driven retransmissions since the peer last made us send.
     var retransmissions = 0
     /// Peer certificate digests under every algorithm we support, so a
@@ -111,9 +115,12 @@ public final class DTLSConnection {
     /// Feeds one received datagram.
     ///
     /// - Throws: `DTLSError.notDTLS` when the first byte is not a DTLS
-    ///   content type (RFC 7983 §7). Records OpenSSL cannot authenticate are
-    ///   silently discarded, as RFC 6347 §4.1.2.7 asks; a datagram after
-    ///   `closed`/`failed` (or to a client not yet started) is dropped.
+    ///   content type (RFC 7983 §7). After the handshake, records that do
+    ///   not parse, are of another epoch, are too short for the cipher, or do
+    ///   not authenticate are discarded, as RFC 6347 §4.1.2.7 asks, and the
+    ///   datagram is reported as `.discarded` (see `DTLSRecordFilter`); only
+    ///   an authenticated alert closes or fails the association. A datagram
+    ///   after `closed`/`failed` (or to a client not yet started) is dropped.
     public func receive(_ datagram: ByteBuffer, now: ContinuousClock.Instant) throws(DTLSError) -> [DTLSAction] {
         guard let first = datagram.readableBytesView.first, (20...63).contains(first) else {
             throw .notDTLS
@@ -125,10 +132,15 @@ public final class DTLSConnection {
         case .connecting, .connected: break
         }
         ERR_clear_error()
+        var actions: [DTLSAction] = []
+        if handshakeFinished {
+            receiveRecords(datagram, into: &actions)
+            finish(now: now, into: &actions)
+            return actions
+        }
         let written = datagram.withUnsafeReadableBytes { bytes in
             BIO_write(readBIO, bytes.baseAddress, Int32(clamping: bytes.count))
         }
-        var actions: [DTLSAction] = []
         if written > 0 {
             if !handshakeFinished {
                 driveHandshake(into: &actions)

@@ -1,4 +1,6 @@
+#if canImport(NIOCore)
 import NIOCore
+#endif
 
 /// Which side of the DTLS handshake this endpoint plays. In SDP terms
 /// (RFC 5763 §5, RFC 8842): `a=setup:active` is the client,
@@ -32,6 +34,10 @@ public enum DTLSAction: Sendable {
     case connected(DTLSSRTPKeyingMaterial)
     /// Decrypted application data (SCTP for data channels, RFC 8261).
     case applicationData(ByteBuffer)
+    /// After the handshake, nothing in the datagram was used: every record
+    /// was discarded (RFC 6347 §4.1.2.7). The association is unchanged; the
+    /// I/O layer counts the drop.
+    case discarded(DTLSDiscardReason)
     /// The peer sent close_notify.
     case closed
     /// The connection failed; no keys will come.

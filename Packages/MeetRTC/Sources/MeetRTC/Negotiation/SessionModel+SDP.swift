@@ -4,7 +4,8 @@ import MeetSDP
 /// Reading a `SessionModel` from SDP text and writing it back, over H2's
 /// MeetSDP codec (RFC 8866 syntax; RFC 8839, 8842, 8843, 8285 attributes).
 extension SessionModel {
-    /// Parses SDP text (bounded by MeetSDP's limits) into the model.
+    /// Parses SDP text (bounded by MeetSDP's limits) and validates it
+    /// (`SDPValidator`: mids, BUNDLE, payload types, RTX, SSRCs...) into the model.
     ///
     /// The transport parameters come from the first BUNDLEd section (its own
     /// attributes, else the session level), as RFC 8843 §7.3 makes the
@@ -15,6 +16,11 @@ extension SessionModel {
             description = try SessionDescription(parsing: text)
         } catch {
             throw .malformed("\(error)")
+        }
+        do {
+            try SDPValidator().validate(description)
+        } catch {
+            throw .invalid(error.description)
         }
         let bundle = description.bundleMids
         guard let tagged = description.media.first(where: { $0.mid.map(bundle.contains) ?? false }) ?? description.media.first else {

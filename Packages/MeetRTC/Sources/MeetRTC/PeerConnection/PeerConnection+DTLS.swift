@@ -47,6 +47,11 @@ extension PeerConnection {
             case .applicationData:
                 // Data channels (SCTP over DTLS) are not implemented; ignore.
                 break
+            case .discarded(let reason):
+                // RFC 6347 §4.1.2.7: a record that does not parse or
+                // authenticate is anyone's to send; drop it, keep the session.
+                countDrop(.dtlsDiscarded)
+                logger.debug("DTLS datagram discarded", metadata: ["reason": "\(reason.rawValue)"])
             case .closed:
                 finish(.closed(reason: "DTLS close_notify from peer"))
             case .failed(let error):

@@ -16,6 +16,10 @@ public enum DropReason: String, Sendable, CaseIterable {
     case beforeDTLS = "before_dtls"
     /// A DTLS record the handshake rejected.
     case dtlsError = "dtls_error"
+    /// After the handshake, a DTLS datagram none of whose records was used:
+    /// malformed, of another epoch (a plaintext alert included), too short
+    /// for the cipher, or not authenticated (RFC 6347 §4.1.2.7).
+    case dtlsDiscarded = "dtls_discarded"
     /// SRTP/SRTCP that failed authentication or replay protection.
     case srtpUnprotect = "srtp_unprotect"
     /// RTP/RTCP that does not parse, or names no negotiated track.

@@ -20,6 +20,10 @@ struct TransportFeedbackLoopbackTests {
         #expect(answer.contains("a=rtcp-fb:96 transport-cc"))
         let id = try #require(UInt8(extmap.dropFirst("a=extmap:".count).prefix { $0.isNumber }))
         let ssrc = try harness.publisherTrack(.video).ssrc
+        // Media sent before DTLS is up is dropped (`before_dtls`): wait for it.
+        try await waitUntil("the publisher is connected") {
+            try await onLoop(harness.publisher) { harness.publisher.state == .connected }
+        }
 
         // Transport-wide numbers 500...519 except 510 (lost on the way).
         let sent = (500...519).filter { $0 != 510 }.map(UInt16.init)

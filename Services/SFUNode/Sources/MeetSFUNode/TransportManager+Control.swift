@@ -28,6 +28,7 @@ extension TransportManager {
         let extensionIDs = SDPSections.extensions(inSDP: answer)
         let tracks = try await loop.submit { () -> [SFUTrack] in
             publisher.adoptExtensionIDs(extensionIDs)
+            if self.receiverEstimate { publisher.startReceiverEstimateIfNegotiated() }
             publisher.sources = Self.sources(of: publisher.remoteTracks, requested: request.sources)
             self.publishers[publisher.id] = publisher
             self.newestPublisher[publisher.participantId] = publisher.id

@@ -27,6 +27,9 @@ public final class TransportManager: @unchecked Sendable {
     /// (``PublisherTransport``, every ~50 ms) and the browser's congestion
     /// controller runs on them.
     let publisherPolicy: MediaPolicy
+    /// REMB from the node's receive-side estimate to publishers with
+    /// `goog-remb` and no transport-wide feedback (`MEET_SFU_REMB`).
+    let receiverEstimate: Bool
     /// What subscriber offers carry: no transport-wide CC, since the node
     /// runs no send-side estimator that would use the subscriber's feedback.
     let subscriberPolicy = MediaPolicy.withoutTransportCC
@@ -57,10 +60,11 @@ public final class TransportManager: @unchecked Sendable {
 
     public init(
         socket: RTCSocket, configuration: RTCConfiguration, logger: Logger, nodeId: String = "local",
-        migrationTimeout: Duration = .seconds(10), transportWideFeedback: Bool = true,
+        migrationTimeout: Duration = .seconds(10), transportWideFeedback: Bool = true, receiverEstimate: Bool = true,
         events: @escaping EventSink = { _ in }
     ) {
         self.socket = socket
+        self.receiverEstimate = receiverEstimate
         self.publisherPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
         self.migrationTimeout = migrationTimeout
         self.configuration = configuration

@@ -85,6 +85,8 @@ extension TransportManager {
             throw SFUControlError.badSDP("\(error)")
         }
         try await loop.submit {
+            // Ended while the answer was applied (ICE failed on it): already closed and announced.
+            guard self.subscribers[subscriber.id] === subscriber else { return }
             guard let publisher = subscriber.publisher, self.publishers[publisher.id] != nil else {
                 self.closeSubscriber(subscriber, reason: .publisherClosed)
                 return

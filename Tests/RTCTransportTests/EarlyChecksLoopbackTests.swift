@@ -69,12 +69,15 @@ struct EarlyChecksLoopbackTests {
         try await pair.close()
     }
 
-    @Test("a server offer that is never answered holds its ufrag until closed, then routes nothing")
+    @Test("a server offer that is never answered holds its ufrag until closed, then routes nothing; a late answer is refused")
     func unansweredOfferCloses() async throws {
         let pair = try await LoopbackPair()
-        _ = try await pair.server.createOffer(kinds: [.audio], direction: .sendonly)
+        let offer = try await pair.server.createOffer(kinds: [.audio], direction: .sendonly)
         #expect(try await pair.serverSocket.eventLoop.submit { pair.serverSocket.peerCount }.get() == 1)
         await pair.server.closeAsync(reason: "test")
+        #expect(try await pair.serverSocket.eventLoop.submit { pair.serverSocket.peerCount }.get() == 0)
+        let answer = try await pair.client.acceptOffer(offer, sendBack: false)
+        await #expect(throws: NegotiationError.self) { try await pair.server.acceptAnswer(answer) }
         #expect(try await pair.serverSocket.eventLoop.submit { pair.serverSocket.peerCount }.get() == 0)
         try await pair.close()
     }

@@ -66,6 +66,9 @@ extension PeerConnection {
 
     /// Installs a negotiation result: tracks, DTLS, routing, ICE timers.
     private func apply(_ result: NegotiationResult, remote: SessionModel, sendBack: Bool, offerDirection: MediaDirection) throws {
+        // Closed meanwhile (by its owner, or its early checks' consent expired):
+        // registering again would route a dead peer.
+        guard !state.isTerminal else { throw NegotiationError.wrongState("the connection is closed") }
         // A server that offered registered at `createOffer` (early checks).
         if ice == nil {
             guard socket.register(self) else { throw NegotiationError.wrongState("ufrag collision") }

@@ -205,10 +205,10 @@ struct FeedbackLoopbackTests {
         let subscriberEvent = try #require(events.first { $0.role == .subscriber })
         #expect(subscriberEvent.transportId == harness.subscription.transportId)
         #expect(subscriberEvent.participantId == "bob" && subscriberEvent.publisherParticipantId == "alice")
-        #expect(subscriberEvent.reason == "publisher closed" && subscriberEvent.nodeId == "node-test")
+        #expect(subscriberEvent.reason == "publisher_closed" && subscriberEvent.nodeId == "node-test")
         let publisherEvent = try #require(events.first { $0.role == .publisher })
         #expect(publisherEvent.transportId == harness.published.transportId)
-        #expect(publisherEvent.roomId == "room-1" && publisherEvent.reason == "closed by control")
+        #expect(publisherEvent.roomId == "room-1" && publisherEvent.reason == "closed_by_request")
         #expect(events.count == 2)
 
         // A transport that ends on its own (the remote side closed) is announced too.
@@ -224,6 +224,17 @@ struct FeedbackLoopbackTests {
         }
         let ended = try #require(harness.events.withLockedValue { $0.first { $0.transportId == again.transportId } })
         #expect(ended.role == .publisher && ended.participantId == "dave")
+        #expect(ended.reason == "connection_closed")
+        try await harness.shutdown()
+    }
+
+    @Test("a node shutting down announces each transport with reason node_shutdown")
+    func shutdownEvents() async throws {
+        let harness = try await LoopbackHarness.connected(kinds: [.audio])
+        await harness.manager.closeAll()
+        let events = harness.events.withLockedValue { $0 }
+        #expect(Set(events.map(\.role)) == [.publisher, .subscriber])
+        #expect(events.allSatisfy { $0.reason == "node_shutdown" })
         try await harness.shutdown()
     }
 }

@@ -1,5 +1,6 @@
 import Logging
 import MeetProtocol
+import MeetRTCP
 @testable import MeetRTC
 import NIOConcurrencyHelpers
 import NIOCore
@@ -32,14 +33,14 @@ final class LoopbackHarness: @unchecked Sendable {
     var publisherTracks: [LocalTrack] = []
     var offeredTracks: [RemoteTrack] = []
 
-    private init(relay: Bool, migrationTimeout: Duration) async throws {
+    private init(relay: Bool, migrationTimeout: Duration, receiverEstimate: Bool) async throws {
         serverSocket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
         publisherSocket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
         subscriberSocket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
         let events = self.events
         manager = TransportManager(
             socket: serverSocket, configuration: Self.rtc, logger: Logger(label: "test"), nodeId: "node-test",
-            migrationTimeout: migrationTimeout, events: { event in events.withLockedValue { $0.append(event) } })
+            migrationTimeout: migrationTimeout, receiverEstimate: receiverEstimate, events: { event in events.withLockedValue { $0.append(event) } })
         publisher = PeerConnection(role: .client, socket: publisherSocket, configuration: Self.rtc, delegate: publisherMedia)
         subscriber = PeerConnection(role: .client, socket: subscriberSocket, configuration: Self.rtc, delegate: subscriberMedia)
         self.relay = relay ? try await LossyRelay.start(server: serverSocket.localAddress) : nil
@@ -48,15 +49,17 @@ final class LoopbackHarness: @unchecked Sendable {
     /// Publishes `kinds` as "alice" (with `sources`) and subscribes "bob" to her.
     static func connected(
         kinds: [MeetRTC.MediaKind], sources: [String: SFUTrackSource]? = nil, relay: Bool = false,
-        migrationTimeout: Duration = .seconds(10)
+        migrationTimeout: Duration = .seconds(10), publisherPolicy: MediaPolicy = MediaPolicy(),
+        receiverEstimate: Bool = true
     ) async throws -> LoopbackHarness {
-        let harness = try await LoopbackHarness(relay: relay, migrationTimeout: migrationTimeout)
-        try await harness.connect(kinds: kinds, sources: sources)
+        let harness = try await LoopbackHarness(
+            relay: relay, migrationTimeout: migrationTimeout, receiverEstimate: receiverEstimate)
+        try await harness.connect(kinds: kinds, sources: sources, policy: publisherPolicy)
         return harness
     }
 
-    private func connect(kinds: [MeetRTC.MediaKind], sources: [String: SFUTrackSource]?) async throws {
-        let offer = try await publisher.createOffer(kinds: kinds)
+    private func connect(kinds: [MeetRTC.MediaKind], sources: [String: SFUTrackSource]?, policy: MediaPolicy) async throws {
+        let offer = try await publisher.createOffer(kinds: kinds, policy: policy)
         published = try await manager.createPublisher(
             CreatePublisherRequest(participantId: "alice", roomId: "room-1", offer: offer, sources: sources))
         try await publisher.acceptAnswer(published.answer)
@@ -69,6 +72,12 @@ final class LoopbackHarness: @unchecked Sendable {
         }
         let answer = try await subscriber.acceptOffer(offerForSubscriber, sendBack: false)
         try await manager.acceptSubscriberAnswer(SubscriberAnswerRequest(transportId: subscription.transportId, answer: answer))
+        // Both legs up before a test sends: RTP sent earlier is dropped by the client.
+        try await waitUntil("publisher and subscriber connected") {
+            let publisherUp = try await onLoop(self.publisher) { self.publisher.state == .connected }
+            let subscriberUp = try await onLoop(self.subscriber) { self.subscriber.state == .connected }
+            return publisherUp && subscriberUp
+        }
         publisherTracks = try await onLoop(publisher) { self.publisher.localTracks }
         offeredTracks = try await onLoop(subscriber) { self.subscriber.remoteTracks }
     }
@@ -109,6 +118,13 @@ final class LoopbackHarness: @unchecked Sendable {
         let ssrc = try publisherTrack(kind).ssrc
         try await onLoop(publisher) {
             self.publisher.sendRTP(ForwardingLoopbackTests.rtp(payloadType: payloadType, sequence: sequence, ssrc: ssrc, payload: payload))
+        }
+    }
+
+    /// Every RTCP packet the publisher client received so far, parsed.
+    func publisherRTCP() async throws -> [RTCPPacket] {
+        try await onLoop(publisher) {
+            self.publisherMedia.rtcp.flatMap { (try? RTCPPacket.parseCompound($0)) ?? [] }
         }
     }
 

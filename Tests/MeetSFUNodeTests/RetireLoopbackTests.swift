@@ -62,7 +62,7 @@ struct RetireLoopbackTests {
         #expect(Self.publisherEvent(harness)?.reason == "migrated")
         let subscriberId = harness.subscription.transportId
         let subscriberEvent = try #require(harness.events.withLockedValue { $0.first { $0.transportId == subscriberId } })
-        #expect(subscriberEvent.reason == "publisher closed")
+        #expect(subscriberEvent.reason == "publisher_closed")
         #expect(await harness.manager.transportCount == 0)
         try await harness.shutdown()
     }

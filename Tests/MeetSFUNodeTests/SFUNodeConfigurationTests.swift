@@ -34,6 +34,19 @@ struct SFUNodeConfigurationTests {
         }
     }
 
+    @Test("MEET_SFU_REMB is on by default, turns REMB off, and refuses a non-boolean")
+    func receiverEstimateSwitch() throws {
+        #expect(try SFUNodeConfiguration(environment: EnvironmentReader([:])).receiverEstimate)
+        let off = try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_SFU_REMB": "false"]))
+        #expect(!off.receiverEstimate)
+        do {
+            _ = try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_SFU_REMB": "sometimes"]))
+            Issue.record("accepted MEET_SFU_REMB=sometimes")
+        } catch {
+            #expect(error.variable == "MEET_SFU_REMB")
+        }
+    }
+
     @Test("every variable is read")
     func readsEverything() throws {
         let configuration = try SFUNodeConfiguration(

@@ -90,6 +90,22 @@ import Testing
         #expect(headers(in: batch).map(\.header.sequenceNumber) == [12, 13])
     }
 
+    /// A subscriber joining 250 ms after the previous one, whose keyframe
+    /// has arrived, gets its own request at once (not at the end of the
+    /// 500 ms window): no first picture held back for half a second.
+    @Test func aJoinAfterTheLastKeyframeArrivedIsAskedForAtOnce() {
+        var clock = TestClock()
+        let router = makeRouter(clock)
+        #expect(router.addDownTrack(publisherSSRC: video, subscriber: 1, ssrc: 11, now: clock.now) == (true, true))
+        clock.advance(.milliseconds(50))
+        let batch = PacketBatch(capacity: 4)
+        #expect(router.route(rtp(seq: 1, ts: 0, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch).forwarded == 1)
+        clock.advance(.milliseconds(200))
+        #expect(router.addDownTrack(publisherSSRC: video, subscriber: 2, ssrc: 22, now: clock.now) == (true, true))
+        // A third at the same moment shares that request.
+        #expect(router.addDownTrack(publisherSSRC: video, subscriber: 3, ssrc: 33, now: clock.now) == (true, false))
+    }
+
     /// A subscriber NACKs by its own numbers; the router finds the
     /// publisher's packet in the cache and resends it renumbered.
     @Test func nackIsAnsweredFromTheCacheAfterAResume() {

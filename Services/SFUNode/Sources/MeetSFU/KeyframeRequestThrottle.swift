@@ -6,49 +6,76 @@
 /// A request inside the window is not lost: it becomes pending and `poll`
 /// releases it when the window ends, unless a keyframe arrived meanwhile
 /// (which satisfies every waiting subscriber). Sans-I/O with the clock passed in.
+///
+/// A new subscriber (`requestForNewSubscriber`) waits less: once the
+/// keyframe its predecessor asked for has arrived, its request goes out
+/// `joinSpacing` (200 ms) after the previous one instead of `interval`
+/// (500 ms) after it. Otherwise people joining one after another would each
+/// wait up to half a second for their first picture; a request whose
+/// keyframe is still on its way absorbs the join (that keyframe reaches the
+/// new down-track too), and `joinSpacing` still bounds how many keyframes
+/// joins can cost (5 a second).
 public struct KeyframeRequestThrottle: Sendable {
     public let interval: Duration
+    public let joinSpacing: Duration
     private var lastSentAt: ContinuousClock.Instant?
-    private var pending = false
+    /// When the held-back request may go; nil when none waits.
+    private var pendingDue: ContinuousClock.Instant?
+    /// True from a request until a keyframe arrives.
+    private var awaitingKeyframe = false
     /// The FIR command sequence number (RFC 5104 §4.3.1.1): one per new request.
     public private(set) var firSequenceNumber: UInt8 = 0
     /// Requests absorbed by the throttle.
     public private(set) var suppressed = 0
 
-    public init(interval: Duration = .milliseconds(500)) {
+    public init(interval: Duration = .milliseconds(500), joinSpacing: Duration = .milliseconds(200)) {
         self.interval = interval
+        self.joinSpacing = min(joinSpacing, interval)
     }
 
     /// True when a request is waiting for the window to end.
-    public var isPending: Bool { pending }
+    public var isPending: Bool { pendingDue != nil }
 
     /// A subscriber (or the router itself) wants a keyframe. Returns true
     /// when the caller should send PLI/FIR upstream now.
     public mutating func request(now: ContinuousClock.Instant) -> Bool {
-        if let lastSentAt, now - lastSentAt < interval {
-            suppressed += 1
-            pending = true
-            return false
-        }
-        send(now: now)
-        return true
+        request(now: now, spacing: interval)
+    }
+
+    /// A new subscriber's down-track wants its first keyframe. Returns true
+    /// when the caller should send PLI/FIR upstream now.
+    public mutating func requestForNewSubscriber(now: ContinuousClock.Instant) -> Bool {
+        request(now: now, spacing: awaitingKeyframe ? interval : joinSpacing)
     }
 
     /// Called on the RTCP timer: true when a pending request is due now.
     public mutating func poll(now: ContinuousClock.Instant) -> Bool {
-        guard pending, let lastSentAt, now - lastSentAt >= interval else { return false }
+        guard let pendingDue, now >= pendingDue else { return false }
         send(now: now)
         return true
     }
 
     /// A keyframe arrived from the publisher: pending requests are answered.
     public mutating func keyframeReceived() {
-        pending = false
+        pendingDue = nil
+        awaitingKeyframe = false
+    }
+
+    private mutating func request(now: ContinuousClock.Instant, spacing: Duration) -> Bool {
+        if let lastSentAt, now - lastSentAt < spacing {
+            suppressed += 1
+            let due = lastSentAt + spacing
+            pendingDue = min(pendingDue ?? due, due)
+            return false
+        }
+        send(now: now)
+        return true
     }
 
     private mutating func send(now: ContinuousClock.Instant) {
         lastSentAt = now
-        pending = false
+        pendingDue = nil
+        awaitingKeyframe = true
         firSequenceNumber &+= 1
     }
 }

@@ -31,7 +31,8 @@ extension Router {
     /// Adds `subscriber`'s down-track for the track `publisherSSRC`, seen by
     /// the subscriber as `ssrc` (and `payloadType`, when it differs). Video
     /// down-tracks wait for a keyframe; the result says whether to request
-    /// one upstream now (throttled). Nil if the track is unknown, the
+    /// one upstream now (throttled, as a join: see
+    /// ``KeyframeRequestThrottle/requestForNewSubscriber(now:)``). Nil if the track is unknown, the
     /// subscriber already has it, or the track is full.
     public func addDownTrack(
         publisherSSRC: UInt32, subscriber: Int, ssrc: UInt32, payloadType: UInt8? = nil,
@@ -47,7 +48,7 @@ extension Router {
             subscriber: subscriber, ssrc: ssrc, payloadType: payloadType, extensionIDs: extensionIDs,
             clockRate: configuration.clockRate, waitForKeyframe: waits))
         feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: ssrc)] = publisherSSRC
-        let request = waits && !tracks[position].isMuted && tracks[position].keyframeThrottle.request(now: now)
+        let request = waits && !tracks[position].isMuted && tracks[position].keyframeThrottle.requestForNewSubscriber(now: now)
         return (true, request)
     }
 

@@ -107,4 +107,17 @@ extension Router {
     public func makeReportBlocks(now: ContinuousClock.Instant) -> [RTCPReportBlock] {
         tracks.indices.map { tracks[$0].statistics.makeReportBlock(ssrc: tracks[$0].ssrc, now: now) }
     }
+
+    /// What arrived over all tracks so far, the receive-side estimate's
+    /// input: bytes of every routed packet, and the packets expected and
+    /// lost by sequence number (RFC 3550 §A.3). Totals restart when a
+    /// track is re-registered.
+    public var receiveTotals: ReceiveSideEstimator.Totals {
+        var totals = ReceiveSideEstimator.Totals(bytes: counters.bytesIn, expected: 0, lost: 0)
+        for index in tracks.indices {
+            totals.expected += tracks[index].statistics.expected
+            totals.lost += tracks[index].statistics.lost
+        }
+        return totals
+    }
 }

@@ -43,7 +43,7 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
     let transports = TransportManager(
         socket: socket, configuration: rtc, logger: logger, nodeId: configuration.nodeId,
         migrationTimeout: configuration.migrationTimeout, transportWideFeedback: configuration.transportWideFeedback,
-        events: events.sink)
+        receiverEstimate: configuration.receiverEstimate, events: events.sink)
     let control = ControlHandler(transports: transports, logger: logger)
     endpoint.setRequestHandler { message in try await control.handle(message) }
     // Stops before the bus (services stop in reverse order), so the
@@ -80,7 +80,7 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
         metadata: [
             "http": "\(configuration.http.host):\(configuration.http.port)", "udp": "\(socket.localAddress)",
             "publicIP": "\(configuration.publicIP)", "region": "\(configuration.region)",
-            "transportCC": "\(configuration.transportWideFeedback)",
+            "transportCC": "\(configuration.transportWideFeedback)", "remb": "\(configuration.receiverEstimate)",
         ])
     let application = Application(
         router: router,

@@ -53,6 +53,9 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// libwebrtc's receivers send every 50–250 ms; the sender's estimate
     /// reacts within a feedback interval, so the short end.
     static let transportFeedbackInterval = Duration.milliseconds(50)
+    /// The receive-side estimate sent as REMB; nil unless the publisher
+    /// negotiated `goog-remb` and gets no transport-wide feedback.
+    private(set) var receiverEstimator: ReceiveSideEstimator?
 
     init(
         participantId: String, roomId: String, plane: ForwardingPlane, mutedSources: Set<SFUTrackSource>,
@@ -79,6 +82,17 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
         if let id = ids.values.lazy.compactMap({ $0[MediaPolicy.transportCCURI] }).first {
             router.enableTransportWideFeedback(extensionID: id, now: .now)
         }
+    }
+
+    /// Starts the REMB estimate (after `adoptExtensionIDs`) when the
+    /// publisher negotiated `goog-remb` and no transport-wide feedback: a
+    /// sender with transport-cc runs its own estimator on our feedback, and
+    /// a REMB would only cap it.
+    func startReceiverEstimateIfNegotiated() {
+        guard !router.isTransportWideFeedbackEnabled,
+              remoteTracks.contains(where: { $0.codecs.contains { $0.feedback.contains("goog-remb") } })
+        else { return }
+        receiverEstimator = ReceiveSideEstimator()
     }
 
     /// The publisher's negotiated tracks (what a subscriber offer mirrors).
@@ -173,7 +187,9 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
 
     /// The RTCP timer: NACKs for our own ingress loss and keyframe requests
     /// the throttle released, transport-wide feedback every
-    /// `transportFeedbackInterval`; with `reports`, receiver reports too (RFC 3550 §6.4.2).
+    /// `transportFeedbackInterval`, REMB about once a second (when
+    /// negotiated, see `startReceiverEstimateIfNegotiated`); with
+    /// `reports`, receiver reports too (RFC 3550 §6.4.2).
     func tick(now: ContinuousClock.Instant, reports: Bool) {
         guard connection != nil else { return }
         if mutedDrops > 0 {
@@ -194,6 +210,13 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
             lastTransportFeedback = now
             ForwardingMetrics.shared.transportFeedback.increment()
             sendRTCP([.transportWideFeedback(feedback)])
+        }
+        if receiverEstimator != nil, !routed.isEmpty,
+            let bitrate = receiverEstimator?.update(router.receiveTotals, now: now)
+        {
+            ForwardingMetrics.shared.remb.increment()
+            sendRTCP([.receiverEstimatedMaxBitrate(RTCPReceiverEstimatedMaxBitrate(
+                senderSSRC: feedbackSSRC, bitrate: bitrate, ssrcs: routed.keys.sorted()))])
         }
         if reports, router.trackCount > 0 {
             let blocks = router.makeReportBlocks(now: now).prefix(31)

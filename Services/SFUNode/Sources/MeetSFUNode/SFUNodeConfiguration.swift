@@ -27,6 +27,11 @@ public struct SFUNodeConfiguration: Sendable {
     /// them feedback (`MEET_SFU_TRANSPORT_CC`, default true). Off, browsers
     /// estimate their upstream bandwidth from loss alone and ramp up slowly.
     public var transportWideFeedback: Bool
+    /// Send REMB from the node's receive-side estimate to publishers that
+    /// negotiated `goog-remb` but get no transport-wide feedback
+    /// (`MEET_SFU_REMB`, default true). Off, such senders (aiortc, older
+    /// clients) get no bandwidth signal and stay at their start bitrate.
+    public var receiverEstimate: Bool
     /// Free-form region label for placement (`MEET_SFU_REGION`, default "local").
     public var region: String
     /// How often the registry record is rewritten (`MEET_SFU_HEARTBEAT_MS`,
@@ -51,7 +56,7 @@ public struct SFUNodeConfiguration: Sendable {
         publicIP: String = "127.0.0.1", region: String = "local",
         heartbeatInterval: Duration = .milliseconds(500), recordTTL: Duration = .seconds(3),
         drainTimeout: Duration = .seconds(30), migrationTimeout: Duration = .seconds(10),
-        publicIPDiscovery: STUNServer? = nil, transportWideFeedback: Bool = true
+        publicIPDiscovery: STUNServer? = nil, transportWideFeedback: Bool = true, receiverEstimate: Bool = true
     ) {
         self.mode = mode
         self.logging = logging
@@ -68,6 +73,7 @@ public struct SFUNodeConfiguration: Sendable {
         self.migrationTimeout = migrationTimeout
         self.publicIPDiscovery = publicIPDiscovery
         self.transportWideFeedback = transportWideFeedback
+        self.receiverEstimate = receiverEstimate
     }
 
     /// Reads every variable; throws on the first one that is malformed.
@@ -114,7 +120,8 @@ public struct SFUNodeConfiguration: Sendable {
             drainTimeout: .seconds(try environment.int("MEET_SFU_DRAIN_TIMEOUT", default: 30, in: 0...3600)),
             migrationTimeout: .milliseconds(try environment.int("MEET_SFU_MIGRATION_TIMEOUT_MS", default: 10_000, in: 100...600_000)),
             publicIPDiscovery: discovery,
-            transportWideFeedback: try environment.bool("MEET_SFU_TRANSPORT_CC", default: true)
+            transportWideFeedback: try environment.bool("MEET_SFU_TRANSPORT_CC", default: true),
+            receiverEstimate: try environment.bool("MEET_SFU_REMB", default: true)
         )
     }
 

@@ -2,9 +2,9 @@ import MeetProtocol
 import Metrics
 
 /// `meet_sfu_transports_closed_total{role, reason}`: every transport end,
-/// by why it ended (`closed by control`, `publisher closed`, `migrated`,
-/// `node shutting down`, a connection state such as `failed`). The reasons
-/// are a small fixed vocabulary, so the label stays low-cardinality. One
+/// by why it ended (a ``TransportCloseReason``: `closed_by_request`,
+/// `publisher_closed`, `migrated`, `node_shutdown`, `ice_failed`, ...). The
+/// reasons are a small closed set, so the label stays low-cardinality. One
 /// handle per (role, reason), created on first use and kept; event loop only.
 final class TransportCloseMetrics {
     private var counters: [String: Counter] = [:]

@@ -28,6 +28,7 @@ extension TransportManager {
         let extensionIDs = SDPSections.extensions(inSDP: answer)
         let tracks = try await loop.submit { () -> [SFUTrack] in
             publisher.adoptExtensionIDs(extensionIDs)
+            if self.receiverEstimate { publisher.startReceiverEstimateIfNegotiated() }
             publisher.sources = Self.sources(of: publisher.remoteTracks, requested: request.sources)
             self.publishers[publisher.id] = publisher
             self.newestPublisher[publisher.participantId] = publisher.id
@@ -84,8 +85,10 @@ extension TransportManager {
             throw SFUControlError.badSDP("\(error)")
         }
         try await loop.submit {
+            // Ended while the answer was applied (ICE failed on it): already closed and announced.
+            guard self.subscribers[subscriber.id] === subscriber else { return }
             guard let publisher = subscriber.publisher, self.publishers[publisher.id] != nil else {
-                self.closeSubscriber(subscriber, reason: "publisher gone")
+                self.closeSubscriber(subscriber, reason: .publisherClosed)
                 return
             }
             publisher.subscribers[subscriber.id] = subscriber
@@ -117,11 +120,11 @@ extension TransportManager {
         try await loop.submit {
             if let publisher = self.publishers[transportId] {
                 let count = 1 + self.subscribers.values.filter { $0.publisher === publisher }.count
-                self.closePublisher(publisher, reason: "closed by control")
+                self.closePublisher(publisher, reason: .closedByRequest)
                 return count
             }
             if let subscriber = self.subscribers[transportId] {
-                self.closeSubscriber(subscriber, reason: "closed by control")
+                self.closeSubscriber(subscriber, reason: .closedByRequest)
                 return 1
             }
             throw SFUControlError.unknownTransport(transportId)
@@ -134,11 +137,11 @@ extension TransportManager {
             var count = 0
             for publisher in self.publishers.values where publisher.participantId == participantId {
                 count += 1 + self.subscribers.values.filter { $0.publisher === publisher }.count
-                self.closePublisher(publisher, reason: "participant closed")
+                self.closePublisher(publisher, reason: .participantClosed)
             }
             for subscriber in self.subscribers.values where subscriber.participantId == participantId {
                 count += 1
-                self.closeSubscriber(subscriber, reason: "participant closed")
+                self.closeSubscriber(subscriber, reason: .participantClosed)
             }
             return count
         }.get()

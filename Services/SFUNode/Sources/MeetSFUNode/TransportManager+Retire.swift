@@ -10,7 +10,7 @@ import NIOCore
 /// publisher is elsewhere now.
 extension TransportManager {
     /// The `reason` of a retired publisher's `sfu.transport-closed`.
-    public static let migratedReason = "migrated"
+    public static let migratedReason = TransportCloseReason.migrated.rawValue
 
     /// Retires a publisher transport; returns 1 when it closed at once (it
     /// had no subscribers), else 0. Retiring twice keeps the first deadline.
@@ -33,7 +33,7 @@ extension TransportManager {
                 self.newestPublisher.removeValue(forKey: publisher.participantId)
             }
             guard remaining > 0 else {
-                self.closePublisher(publisher, reason: Self.migratedReason)
+                self.closePublisher(publisher, reason: .migrated)
                 return 1
             }
             if self.retired[transportId] == nil {
@@ -59,7 +59,7 @@ extension TransportManager {
         guard retired[publisher.id] != nil, publishers[publisher.id] === publisher,
               subscriberCount(of: publisher) == 0
         else { return }
-        closePublisher(publisher, reason: Self.migratedReason)
+        closePublisher(publisher, reason: .migrated)
     }
 
     /// The RTCP timer's check: closes retired publishers whose migration
@@ -73,7 +73,7 @@ extension TransportManager {
             logger.info(
                 "retired publisher timed out",
                 metadata: ["transport": "\(id)", "subscribers": "\(subscriberCount(of: publisher))"])
-            closePublisher(publisher, reason: Self.migratedReason)
+            closePublisher(publisher, reason: .migrated)
         }
     }
 }

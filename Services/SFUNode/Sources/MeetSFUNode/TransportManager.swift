@@ -27,6 +27,9 @@ public final class TransportManager: @unchecked Sendable {
     /// (``PublisherTransport``, every ~50 ms) and the browser's congestion
     /// controller runs on them.
     let publisherPolicy: MediaPolicy
+    /// REMB from the node's receive-side estimate to publishers with
+    /// `goog-remb` and no transport-wide feedback (`MEET_SFU_REMB`).
+    let receiverEstimate: Bool
     /// What subscriber offers carry: no transport-wide CC, since the node
     /// runs no send-side estimator that would use the subscriber's feedback.
     let subscriberPolicy = MediaPolicy.withoutTransportCC
@@ -57,10 +60,11 @@ public final class TransportManager: @unchecked Sendable {
 
     public init(
         socket: RTCSocket, configuration: RTCConfiguration, logger: Logger, nodeId: String = "local",
-        migrationTimeout: Duration = .seconds(10), transportWideFeedback: Bool = true,
+        migrationTimeout: Duration = .seconds(10), transportWideFeedback: Bool = true, receiverEstimate: Bool = true,
         events: @escaping EventSink = { _ in }
     ) {
         self.socket = socket
+        self.receiverEstimate = receiverEstimate
         self.publisherPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
         self.migrationTimeout = migrationTimeout
         self.configuration = configuration
@@ -122,8 +126,9 @@ public final class TransportManager: @unchecked Sendable {
     /// Closes everything (shutdown) and stops the RTCP timer.
     public func closeAll() async {
         try? await loop.submit {
-            for publisher in self.publishers.values { self.closePublisher(publisher, reason: "node shutting down") }
-            for subscriber in self.subscribers.values { self.closeSubscriber(subscriber, reason: "node shutting down") }
+            // Subscribers first, so theirs say `node_shutdown`, not `publisher_closed`.
+            for subscriber in self.subscribers.values { self.closeSubscriber(subscriber, reason: .nodeShutdown) }
+            for publisher in self.publishers.values { self.closePublisher(publisher, reason: .nodeShutdown) }
             self.timer?.cancel()
             self.timer = nil
         }.get()
@@ -139,45 +144,47 @@ public final class TransportManager: @unchecked Sendable {
         if !retired.isEmpty { closeExpiredRetirements(now: now) }
     }
 
-    func closePublisher(_ publisher: PublisherTransport, reason: String) {
+    func closePublisher(_ publisher: PublisherTransport, reason: TransportCloseReason) {
         guard publishers.removeValue(forKey: publisher.id) != nil else { return }
-        for subscriber in publisher.subscribers.values { closeSubscriber(subscriber, reason: "publisher closed") }
+        for subscriber in publisher.subscribers.values { closeSubscriber(subscriber, reason: .publisherClosed) }
         for subscriber in subscribers.values where subscriber.publisher === publisher {
-            closeSubscriber(subscriber, reason: "publisher closed")
+            closeSubscriber(subscriber, reason: .publisherClosed)
         }
         if newestPublisher[publisher.participantId] == publisher.id {
             newestPublisher.removeValue(forKey: publisher.participantId)
         }
         retired.removeValue(forKey: publisher.id)
-        publisher.close(reason: reason)
-        closeMetrics.closed(role: .publisher, reason: reason)
+        publisher.close(reason: reason.rawValue)
+        closeMetrics.closed(role: .publisher, reason: reason.rawValue)
         events(SFUTransportClosedEvent(
             nodeId: nodeId, transportId: publisher.id, role: .publisher, participantId: publisher.participantId,
-            roomId: publisher.roomId, reason: reason))
+            roomId: publisher.roomId, reason: reason.rawValue))
         transportsChanged()
     }
 
-    func closeSubscriber(_ subscriber: SubscriberTransport, reason: String) {
+    func closeSubscriber(_ subscriber: SubscriberTransport, reason: TransportCloseReason) {
         guard subscribers.removeValue(forKey: subscriber.id) != nil else { return }
         subscriber.publisher?.subscribers.removeValue(forKey: subscriber.id)
         subscriber.detach()
-        subscriber.close(reason: reason)
-        closeMetrics.closed(role: .subscriber, reason: reason)
+        subscriber.close(reason: reason.rawValue)
+        closeMetrics.closed(role: .subscriber, reason: reason.rawValue)
         events(SFUTransportClosedEvent(
             nodeId: nodeId, transportId: subscriber.id, role: .subscriber, participantId: subscriber.participantId,
-            publisherParticipantId: subscriber.publisher?.participantId, reason: reason))
+            publisherParticipantId: subscriber.publisher?.participantId, reason: reason.rawValue))
         if let publisher = subscriber.publisher { closeIfRetiredAndUnused(publisher) }
         transportsChanged()
     }
 
     func publisherEnded(_ id: String, state: PeerConnectionState) {
         guard let publisher = publishers[id] else { return }
-        closePublisher(publisher, reason: "\(state)")
+        logger.info("publisher transport ended", metadata: ["transport": "\(id)", "state": "\(state)"])
+        closePublisher(publisher, reason: TransportCloseReason(ended: state))
     }
 
     func subscriberEnded(_ id: String, state: PeerConnectionState) {
         guard let subscriber = subscribers[id] else { return }
-        closeSubscriber(subscriber, reason: "\(state)")
+        logger.info("subscriber transport ended", metadata: ["transport": "\(id)", "state": "\(state)"])
+        closeSubscriber(subscriber, reason: TransportCloseReason(ended: state))
     }
 }
 

@@ -20,6 +20,19 @@ import NIOCore
 ///   followed;
 /// - no valid request for `disconnectedTimeout` → `.disconnected`; for
 ///   `failedTimeout` (30 s, RFC 7675 §5.1) → `.failed`.
+///
+/// Early checks (RFC 8445 §7.3, "the agent MAY receive checks before the
+/// answer"): when the node offers (a subscriber transport), the client
+/// starts checking as soon as it has set our offer and its answer locally,
+/// often before the answer reaches us. The agent then starts with
+/// `remote == nil` and answers checks whose USERNAME is `localUfrag:<any>`
+/// and whose MESSAGE-INTEGRITY is valid under the local password: the
+/// password went only to the client in our offer, so the check is
+/// authenticated; only its remote half cannot be compared yet. Such checks
+/// validate, select and nominate exactly like later ones. The remote ufrag
+/// they used is remembered; `learnRemote(_:)` (the answer) compares it, and
+/// a client that checked with a ufrag its answer does not carry fails
+/// (`.failed`): it is broken or not the client the offer went to.
 public struct ICELiteAgent {
     public struct Configuration: Sendable {
         /// Silence after which the state becomes `disconnected`. Chrome
@@ -43,7 +56,10 @@ public struct ICELiteAgent {
 
     /// Replaced by `restart(local:remote:now:)`.
     public private(set) var local: ICECredentials
-    public private(set) var remote: ICECredentials
+    /// Nil until the answer is applied (early checks, see the type's doc).
+    public private(set) var remote: ICECredentials?
+    /// Remote ufrags the early checks used, before `remote` was known (bounded).
+    private var earlyRemoteUfrags: Set<String> = []
     public let configuration: Configuration
     public private(set) var state: ICEConnectionState = .new
     /// Where media and DTLS go; nil until the first valid check.
@@ -55,7 +71,9 @@ public struct ICELiteAgent {
     private var lastValidCheck: ContinuousClock.Instant?
     private let allocator = ByteBufferAllocator()
 
-    public init(local: ICECredentials, remote: ICECredentials, configuration: Configuration = Configuration()) {
+    /// - Parameter remote: the peer's credentials, or nil while our offer
+    ///   awaits its answer (then call `learnRemote(_:)` when it arrives).
+    public init(local: ICECredentials, remote: ICECredentials?, configuration: Configuration = Configuration()) {
         self.local = local
         self.remote = remote
         self.configuration = configuration
@@ -86,6 +104,11 @@ public struct ICELiteAgent {
         if let rejection = check(message) {
             return reject(message, reason: rejection, to: source)
         }
+        if remote == nil, let username = message.username {
+            // Authenticated early check: remember its remote half for `learnRemote(_:)`.
+            let ufrag = String(username.dropFirst(local.ufrag.count + 1))
+            if earlyRemoteUfrags.count < Self.maxEarlyRemoteUfrags { earlyRemoteUfrags.insert(ufrag) }
+        }
         guard let mapped = STUNTransportAddress(source) else { return [.dropped(.unexpectedMessage)] }
 
         var actions: [ICEAction] = []
@@ -104,6 +127,21 @@ public struct ICELiteAgent {
             select(source, into: &actions)
         }
         transition(to: .connected, into: &actions)
+        return actions
+    }
+
+    /// The answer arrived: from now on checks must carry exactly
+    /// `localUfrag:remote.ufrag`. If an early check used another remote
+    /// ufrag the agent fails (see the type's doc); otherwise what the early
+    /// checks validated and selected stays.
+    public mutating func learnRemote(_ remote: ICECredentials) -> [ICEAction] {
+        guard !state.isTerminal else { return [] }
+        self.remote = remote
+        let mismatched = !earlyRemoteUfrags.subtracting([remote.ufrag]).isEmpty
+        earlyRemoteUfrags = []
+        guard mismatched else { return [] }
+        var actions: [ICEAction] = [.dropped(.badUsername)]
+        transition(to: .failed, into: &actions)
         return actions
     }
 
@@ -139,12 +177,24 @@ public struct ICELiteAgent {
         return actions
     }
 
+    /// ice-ufrag is at most 256 characters (RFC 8839 §5.4).
+    static let maxUfragLength = 256
+    /// A genuine client uses one ufrag; a few bound the set.
+    static let maxEarlyRemoteUfrags = 4
+
     // MARK: - Internals
 
     /// RFC 8445 §7.3 / RFC 8489 §6.3.1 checks, in the order RFC 8489 gives.
     private func check(_ message: STUNMessage) -> ICEDropReason? {
         if !message.unknownComprehensionRequired.isEmpty { return .unknownAttributes }
-        guard message.username == "\(local.ufrag):\(remote.ufrag)" else { return .badUsername }
+        if let remote {
+            guard message.username == "\(local.ufrag):\(remote.ufrag)" else { return .badUsername }
+        } else {
+            // Early check: only the local half can be compared (RFC 8445 §7.3).
+            guard let username = message.username, username.hasPrefix("\(local.ufrag):") else { return .badUsername }
+            let remoteUfrag = username.dropFirst(local.ufrag.count + 1)
+            guard !remoteUfrag.isEmpty, remoteUfrag.count <= Self.maxUfragLength else { return .badUsername }
+        }
         guard message.isIntegrityValid(key: STUNMessage.shortTermKey(password: local.password)) else {
             return .badIntegrity
         }

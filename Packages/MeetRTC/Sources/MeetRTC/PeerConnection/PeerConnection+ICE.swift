@@ -23,10 +23,14 @@ extension PeerConnection {
         let remoteCredentials = ICECredentials(ufrag: remote.iceUfrag, password: remote.icePassword)
         switch role {
         case .server:
-            let timeout = Duration.nanoseconds(configuration.consentTimeout.nanoseconds)
-            ice = .lite(ICELiteAgent(
-                local: local, remote: remoteCredentials,
-                configuration: .init(disconnectedTimeout: timeout / 3, failedTimeout: timeout)))
+            if case .lite(var agent) = ice {
+                // Started early by our offer: the answer completes the credentials.
+                let actions = agent.learnRemote(remoteCredentials)
+                ice = .lite(agent)
+                execute(actions)
+                return
+            }
+            ice = .lite(ICELiteAgent(local: local, remote: remoteCredentials, configuration: liteConfiguration))
         case .client:
             let candidates = remote.candidates.compactMap { try? SocketAddress(ipAddress: $0.address, port: $0.port) }
             var agent = ICEControllingAgent(
@@ -40,6 +44,12 @@ extension PeerConnection {
             ice = .controlling(agent)
             execute(actions)
         }
+    }
+
+    /// The lite agent's consent timers from `consentTimeout`.
+    var liteConfiguration: ICELiteAgent.Configuration {
+        let timeout = Duration.nanoseconds(configuration.consentTimeout.nanoseconds)
+        return .init(disconnectedTimeout: timeout / 3, failedTimeout: timeout)
     }
 
     /// ICE restart (RFC 8839 §4.4.1.1.1) with new local credentials and the

@@ -19,7 +19,11 @@ extension PeerConnection {
             receiveSTUN(message, from: address)
         case .dtls:
             if selectedAddress == nil { selectedAddress = address }
-            receiveDTLS(buffer)
+            if dtls == nil, awaitsAnswerWithEarlyICE {
+                keepEarlyDTLS(buffer)
+            } else {
+                receiveDTLS(buffer)
+            }
         case .rtp:
             receiveSRTP(buffer)
         case .rtcp:

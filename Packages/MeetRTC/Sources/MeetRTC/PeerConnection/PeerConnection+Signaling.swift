@@ -32,6 +32,8 @@ extension PeerConnection {
 
     /// Our offer (SDP text) with one section per kind in `direction`: sendrecv
     /// for a client, sendonly for a server offering tracks to a subscriber.
+    /// A server answers connectivity checks from here on, before the answer
+    /// arrives (``startEarlyICE()``).
     public func createOffer(
         kinds: [MediaKind], direction: MediaDirection = .sendrecv, policy: MediaPolicy = MediaPolicy()
     ) async throws -> String {
@@ -39,6 +41,7 @@ extension PeerConnection {
             guard self.negotiation == nil, self.pendingOffer == nil else { throw NegotiationError.wrongState("createOffer on a connection that negotiated already") }
             let (offer, tracks) = OfferRules.offer(
                 kinds: kinds, direction: direction, local: self.localTransport, policy: policy, cname: self.cname)
+            if self.role == .server { try self.startEarlyICE() }
             self.pendingOffer = PendingOffer(offer: offer, tracks: tracks, direction: direction)
             return offer.sdp
         }.get()
@@ -63,8 +66,14 @@ extension PeerConnection {
 
     /// Installs a negotiation result: tracks, DTLS, routing, ICE timers.
     private func apply(_ result: NegotiationResult, remote: SessionModel, sendBack: Bool, offerDirection: MediaDirection) throws {
-        guard socket.register(self) else { throw NegotiationError.wrongState("ufrag collision") }
-        socket.metrics.peersCreated.increment()
+        // Closed meanwhile (by its owner, or its early checks' consent expired):
+        // registering again would route a dead peer.
+        guard !state.isTerminal else { throw NegotiationError.wrongState("the connection is closed") }
+        // A server that offered registered at `createOffer` (early checks).
+        if ice == nil {
+            guard socket.register(self) else { throw NegotiationError.wrongState("ufrag collision") }
+            socket.metrics.peersCreated.increment()
+        }
         localTracks = result.localTracks
         remoteTracks = result.remoteTracks
         remoteTrackBySSRC = [:]
@@ -83,7 +92,14 @@ extension PeerConnection {
             throw error
         }
         startICE(remote: remote.transport)
-        schedule(.ice, in: configuration.iceTimeout)
+        guard !state.isTerminal else { return }
+        if statsStorage.stages.iceConnected {
+            // Early checks connected ICE already: DTLS may start now.
+            startDTLS()
+            replayEarlyDTLS()
+        } else {
+            schedule(.ice, in: configuration.iceTimeout)
+        }
         logger.debug("negotiated", metadata: [
             "remoteTracks": "\(remoteTracks.map { "\($0.kind.rawValue):\($0.mid)" })",
             "localTracks": "\(localTracks.map { "\($0.kind.rawValue):\($0.mid):\($0.ssrc)" })",

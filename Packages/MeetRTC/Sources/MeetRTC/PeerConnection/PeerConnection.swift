@@ -54,6 +54,9 @@ public final class PeerConnection: @unchecked Sendable {
     var ice: ICEAgent?
     /// Client: our offer until the answer arrives.
     var pendingOffer: PendingOffer?
+    /// Server offer awaiting its answer: DTLS records that came after an
+    /// early check, kept for the handshake (bounded; `PeerConnection+EarlyChecks`).
+    var earlyDTLS: [ByteBuffer] = []
     /// SSRCs of remote sections a re-offer removed: never delivered again,
     /// not even through payload-type learning (bounded like learning).
     var retiredSSRCs: Set<UInt32> = []

@@ -13,6 +13,8 @@ struct ForwardingMetrics: Sendable {
     let upstreamNACKs = Counter(label: "meet_sfu_upstream_nacks_total")
     /// Transport-wide congestion control feedback packets sent to publishers.
     let transportFeedback = Counter(label: "meet_sfu_transport_feedback_total")
+    /// REMB packets (the node's receive-side estimate) sent to publishers without transport-cc.
+    let remb = Counter(label: "meet_sfu_remb_total")
     /// PLI/FIR the node sent publishers (subscriber requests after the throttle, joins, unmutes).
     let keyframeRequests = Counter(label: "meet_sfu_keyframe_requests_total")
     /// Subscriber PLI/FIR absorbed by the throttle.

@@ -1,0 +1,181 @@
+"""meet-ws under hostile sockets (docs/signaling.md "Limits", issue #13 items 5, 7, 13).
+
+One meet-ws replica (no SFU node needed) with short deadlines:
+- a client that floods `chat` frames and never reads keeps meet-ws's RSS
+  within 50 MB of where it was (before the bounds it grew by gigabytes), is
+  disconnected by the write deadline, and another client still joins and
+  gets answers;
+- a text frame that is not UTF-8 closes with 1007, a continuation frame
+  with no message started with 1002 (RFC 6455 §5.4, §8.1);
+- a socket that never sends `join` is closed with 4408;
+- connections that dribble their upgrade request (slowloris) are closed by
+  the handshake deadline while a real client gets in;
+- a second replica with a per-address limit of 5 refuses the 6th
+  connection from one address and takes a new one once a slot is free.
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+import urllib.request
+
+import pytest
+
+import ws_raw_support as raw
+from stack_support import Signal, Stack, wait_until
+
+RSS_BOUND = 50 * 1024 * 1024
+
+LIMITS = {
+    "MEET_WS_JOIN_TIMEOUT_SECONDS": "3",
+    "MEET_WS_HANDSHAKE_TIMEOUT_SECONDS": "2",
+    "MEET_WS_WRITE_TIMEOUT_SECONDS": "2",
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    running = Stack(tmp_path_factory.mktemp("ws-limits"), ws_replicas=1, sfu_nodes=0, ws_env=LIMITS)
+    yield running
+    running.stop()
+
+
+def join_token(stack: Stack, name: str) -> str:
+    owner = stack.rest.register(name)
+    code = stack.rest.create_meeting(owner)
+    return stack.rest.join(code, owner)["joinToken"]
+
+
+async def joins_and_answers(stack: Stack, token: str) -> None:
+    signal = Signal("probe")
+    await signal.connect(stack.ws_url(0), token)
+    try:
+        await signal.request("join", timeout=10)
+        await signal.request("ping", {}, timeout=10)
+    finally:
+        await signal.close()
+
+
+def test_flood_without_reading_keeps_rss_flat_and_is_disconnected(stack):
+    port, pid = stack.replicas[0].port, stack.replicas[0].process.pid
+    owner = stack.rest.register("flooder")
+    code = stack.rest.create_meeting(owner)
+    sock = raw.upgrade(port, stack.rest.join(code, owner)["joinToken"], receive_buffer=16384)
+    reader = raw.FrameReader(sock)
+    sock.sendall(raw.text({"type": "join", "id": "j"}))
+    reader.message("joined", timeout=10)
+    baseline = raw.rss_bytes(pid)
+    with raw.RSSSampler(pid) as rss:
+        # Until meet-ws closes the socket (write deadline 2 s), at most 60 s.
+        sent, closed_after = raw.flood(sock, seconds=60)
+    grew = rss.peak - baseline
+    print(f"flood: {sent / 1e6:.0f} MB written; meet-ws RSS {baseline / 1e6:.0f} MB -> peak {rss.peak / 1e6:.0f} MB; "
+          f"closed after {closed_after} s")
+    assert grew < RSS_BOUND, f"meet-ws grew {grew / 1e6:.0f} MB under a flood of {sent / 1e6:.0f} MB"
+    assert closed_after is not None, "the flooding socket that never reads was not closed"
+    sock.close()
+    # Another client of the same replica still gets in and is answered.
+    asyncio.run(joins_and_answers(stack, join_token(stack, "probe")))
+
+
+def test_text_frame_with_invalid_utf8_closes_1007(stack):
+    sock = raw.upgrade(stack.replicas[0].port, join_token(stack, "utf8"))
+    sock.sendall(raw.frame(raw.TEXT, b'{"type":"ping","x":"\xff\xfe"}'))
+    assert raw.FrameReader(sock).close_code(timeout=10) == 1007
+    sock.close()
+
+
+def test_continuation_without_a_start_closes_1002(stack):
+    sock = raw.upgrade(stack.replicas[0].port, join_token(stack, "continuation"))
+    sock.sendall(raw.frame(raw.CONTINUATION, b'{"type":"ping"}'))
+    assert raw.FrameReader(sock).close_code(timeout=10) == 1002
+    sock.close()
+
+
+def test_socket_without_join_is_closed_4408(stack):
+    sock = raw.upgrade(stack.replicas[0].port, join_token(stack, "silent"))
+    assert raw.FrameReader(sock).close_code(timeout=20) == 4408
+    sock.close()
+
+
+def test_slow_upgrades_are_closed_while_a_client_gets_in(stack):
+    port = stack.replicas[0].port
+    token = join_token(stack, "slowloris")
+    slow = []
+    for _ in range(50):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        sock.sendall(f"GET /v1/ws?token={token} HTTP/1.1\r\nHost: x\r\n".encode())
+        slow.append(sock)
+
+    async def attack_and_join() -> None:
+        async def dribble() -> None:
+            for index in range(30):
+                for sock in slow:
+                    try:
+                        sock.send(f"X-Slow-{index}: 1\r\n".encode())
+                    except OSError:
+                        pass
+                await asyncio.sleep(0.5)
+
+        attack = asyncio.ensure_future(dribble())
+        try:
+            await joins_and_answers(stack, join_token(stack, "legit"))
+            await wait_until(lambda: all(closed(sock) for sock in slow), 20, "every slow upgrade closed")
+        finally:
+            attack.cancel()
+
+    try:
+        asyncio.run(attack_and_join())
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def closed(sock: socket.socket) -> bool:
+    """Whether the server closed `sock` (non-blocking peek)."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        sock.setblocking(True)
+
+
+def test_per_address_limit_refuses_the_next_connection(tmp_path):
+    stack = Stack(tmp_path, ws_replicas=1, sfu_nodes=0, ws_env={
+        "MEET_WS_MAX_CONNECTIONS_PER_ADDRESS": "5", "MEET_WS_HANDSHAKE_TIMEOUT_SECONDS": "120"})
+    try:
+        port = stack.replicas[0].port
+        # The readiness probe's connection may still be closing: wait until 5 fit.
+        held: list[socket.socket] = []
+        deadline = time.monotonic() + 10
+        while len(held) < 5 and time.monotonic() < deadline:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if raw.connection_ended(sock, timeout=0.3):
+                sock.close()
+            else:
+                held.append(sock)
+        assert len(held) == 5
+        extra = socket.create_connection(("127.0.0.1", port), timeout=5)
+        assert raw.connection_ended(extra, timeout=5), "the 6th connection from one address was not refused"
+        extra.close()
+        held.pop().close()
+
+        def healthy() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    return response.status == 200
+            except OSError:
+                return False
+
+        asyncio.run(wait_until(healthy, 10, "a new connection once a slot was free"))
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            assert "meet_ws_connections_refused_total" in response.read().decode()
+        for sock in held:
+            sock.close()
+    finally:
+        stack.stop()

@@ -184,17 +184,22 @@ class RSSSampler:
         self._thread.join()
 
 
-def flood(sock: socket.socket, seconds: float, body_chars: int = 3000) -> tuple[int, float | None]:
-    """Writes `chat` frames as fast as the socket takes them for up to
-    `seconds`, never reading. Returns the bytes written and, when the
-    server closed the connection meanwhile, after how many seconds."""
-    message = frame(TEXT, json.dumps({"type": "chat", "data": {"body": "x" * body_chars}}).encode())
+def flood(sock: socket.socket, seconds: float, body_chars: int = 3000,
+          give_up=lambda: False, kind: str = "chat") -> tuple[int, float | None]:
+    """Writes `chat` frames (or `ping`s) as fast as the socket takes them for
+    up to `seconds` (or until `give_up()` holds), never reading. Returns the
+    bytes written and, when the server closed the connection meanwhile,
+    after how many seconds."""
+    if kind == "ping":
+        message = frame(TEXT, b'{"type":"ping","data":{}}')
+    else:
+        message = frame(TEXT, json.dumps({"type": "chat", "data": {"body": "x" * body_chars}}).encode())
     block = message * max(1, (1 << 20) // len(message))
     view = memoryview(block)
     sent = offset = 0
     start = time.monotonic()
     sock.settimeout(0.2)
-    while time.monotonic() < start + seconds:
+    while time.monotonic() < start + seconds and not give_up():
         try:
             count = sock.send(view[offset:])
         except socket.timeout:

@@ -11,11 +11,15 @@ One meet-ws replica (no SFU node needed) with short deadlines:
 - connections that dribble their upgrade request (slowloris) are closed by
   the handshake deadline while a real client gets in;
 - a second replica with a per-address limit of 5 refuses the 6th
-  connection from one address and takes a new one once a slot is free.
+  connection from one address and takes a new one once a slot is free;
+- a replica out of file descriptors under silent connections sheds them
+  and lets a real client in.
 """
 from __future__ import annotations
 
 import asyncio
+import os
+import resource
 import socket
 import time
 import urllib.request
@@ -179,4 +183,50 @@ def test_per_address_limit_refuses_the_next_connection(tmp_path):
         for sock in held:
             sock.close()
     finally:
+        stack.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of `pid` (/proc/<pid>/stat, clock ticks)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_out_of_descriptors_silent_connections_are_shed_and_a_client_gets_in(tmp_path):
+    """meet-ws limited to 200 file descriptors, then 400 silent connections
+    from one address: the replica runs out of descriptors (accept fails
+    with EMFILE and NIO's accept backoff pauses accepting), the handshake
+    deadline closes what it accepted, the backlog drains the same way, and
+    a real client joins while the attacker still holds every socket open."""
+    stack = Stack(tmp_path, ws_replicas=1, sfu_nodes=0, ws_env={"MEET_WS_HANDSHAKE_TIMEOUT_SECONDS": "2"})
+    attack: list[socket.socket] = []
+    try:
+        port, pid = stack.replicas[0].port, stack.replicas[0].process.pid
+        # A join token first: meet-api and the database are not what is under attack.
+        token = join_token(stack, "after-the-storm")
+        asyncio.run(joins_and_answers(stack, join_token(stack, "warm-up")))  # database pool connected
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (200, 200))
+        for _ in range(400):
+            attack.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        cpu_before, wall_before = cpu_seconds(pid), time.monotonic()
+
+        async def client_gets_in() -> None:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    await joins_and_answers(stack, token)
+                    return
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.5)
+
+        asyncio.run(client_gets_in())
+        used = cpu_seconds(pid) - cpu_before
+        print(f"meet-ws under 400 silent connections at 200 descriptors: {used:.1f} s CPU in "
+              f"{time.monotonic() - wall_before:.1f} s until a client got in")
+        assert sum(closed(sock) for sock in attack) > 0, "no silent connection was shed"
+    finally:
+        for sock in attack:
+            sock.close()
         stack.stop()

@@ -88,12 +88,11 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { self.start(context: context) }
+        if context.channel.isActive { _ = self.start(context: context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        self.start(context: context)
-        context.fireChannelActive()
+        if self.start(context: context) { context.fireChannelActive() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -129,22 +128,32 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.fireChannelWritabilityChanged()
     }
 
-    private func start(context: ChannelHandlerContext) {
-        guard !self.started else { return }
+    /// Admits the connection and arms the handshake deadline; false when
+    /// the connection was refused (and is being closed).
+    private func start(context: ChannelHandlerContext) -> Bool {
+        guard !self.started else { return self.address != nil }
         self.started = true
         let address = context.channel.remoteAddress?.ipAddress ?? "unknown"
         guard self.limiter.admit(address) else {
             self.metrics.connectionRefused()
+            // As for the handshake deadline: a half-close first keeps the
+            // upgrade handler quiet.
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
             context.close(promise: nil)
-            return
+            return false
         }
         self.address = address
         let channel = context.channel
         let metrics = self.metrics
         self.handshake = context.eventLoop.scheduleTask(in: .nanoseconds(Self.nanoseconds(self.limits.handshakeTimeout))) {
             metrics.timedOut(.handshake)
+            // Told as the client's half-close first, the HTTP upgrade handler
+            // gives up quietly (`inputClosed`); a bare close would be logged
+            // by Hummingbird as an error for every slow connection.
+            channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
             channel.close(promise: nil)
         }
+        return true
     }
 
     private func stop() {

@@ -28,9 +28,22 @@ import Testing
         #expect(!r3)
         #expect(queue.count == 2)
         guard case .frame([1])? = queue.next() else { Issue.record("expected the first frame"); return }
-        #expect(queue.hasRoomForFrame)
+        #expect(queue.accepts(frameOf: 1))
         let r4 = queue.offer(frame: [3])
         #expect(r4)
+    }
+
+    @Test func framesPastTheByteBoundWaitButOneAlwaysFits() {
+        var queue = MailboxQueue(limits: MailboxLimits(frames: 8, frameBytes: 100, events: 100, eventBytes: 1 << 20))
+        let big = queue.offer(frame: [UInt8](repeating: 0, count: 500))
+        #expect(big)
+        let next = queue.offer(frame: [1])
+        #expect(!next)
+        _ = queue.next()
+        let first = queue.offer(frame: [UInt8](repeating: 0, count: 60))
+        let second = queue.offer(frame: [UInt8](repeating: 0, count: 60))
+        #expect(first && !second)
+        #expect(queue.frameBytes == 60)
     }
 
     @Test func eventsPastTheCountBoundLeaveOnlyOverflow() {
@@ -168,13 +181,13 @@ import Testing
         #expect(defaults == WSLimits())
         let set = try WSLimits(
             environment: EnvironmentReader([
-                "MEET_WS_INBOUND_QUEUE_MESSAGES": "4", "MEET_WS_OUTBOUND_QUEUE_MESSAGES": "64",
+                "MEET_WS_INBOUND_QUEUE_MESSAGES": "4", "MEET_WS_INBOUND_QUEUE_BYTES": "4096", "MEET_WS_OUTBOUND_QUEUE_MESSAGES": "64",
                 "MEET_WS_OUTBOUND_QUEUE_BYTES": "100000", "MEET_WS_WRITE_TIMEOUT_SECONDS": "3",
                 "MEET_WS_HANDSHAKE_TIMEOUT_SECONDS": "4", "MEET_WS_MAX_CONNECTIONS_PER_ADDRESS": "0",
                 "MEET_WS_JOIN_TIMEOUT_SECONDS": "5", "MEET_WS_PING_INTERVAL_SECONDS": "6",
                 "MEET_WS_BUS_BUFFER_MESSAGES": "128", "MEET_WS_SFU_MAX_IN_FLIGHT": "7",
             ]))
-        #expect(set.mailbox == MailboxLimits(frames: 4, events: 64, eventBytes: 100_000))
+        #expect(set.mailbox == MailboxLimits(frames: 4, frameBytes: 4096, events: 64, eventBytes: 100_000))
         #expect(set.connections == ConnectionLimits(handshakeTimeout: .seconds(4), writeTimeout: .seconds(3), perAddress: 0))
         #expect(set.joinTimeout == .seconds(5))
         #expect(set.pingInterval == .seconds(6))

@@ -40,6 +40,7 @@ public struct WSLimits: Sendable, Equatable {
         self.init(
             mailbox: MailboxLimits(
                 frames: try environment.int("MEET_WS_INBOUND_QUEUE_MESSAGES", default: 8, in: 1...1024),
+                frameBytes: try environment.int("MEET_WS_INBOUND_QUEUE_BYTES", default: 256 << 10, in: 1024...(1 << 30)),
                 events: try environment.int("MEET_WS_OUTBOUND_QUEUE_MESSAGES", default: 1024, in: 16...1_000_000),
                 eventBytes: try environment.int("MEET_WS_OUTBOUND_QUEUE_BYTES", default: 4 << 20, in: 65_536...(1 << 30))),
             connections: ConnectionLimits(

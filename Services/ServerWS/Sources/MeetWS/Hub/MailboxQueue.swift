@@ -7,14 +7,18 @@ public struct MailboxLimits: Sendable, Equatable {
     /// (`MEET_WS_INBOUND_QUEUE_MESSAGES`): the reader stops reading, NIO
     /// stops reading the socket, and TCP pushes back on the client.
     public var frames: Int
+    /// The same bound in bytes (`MEET_WS_INBOUND_QUEUE_BYTES`); one message
+    /// always fits, however large (the message limit bounds it).
+    public var frameBytes: Int
     /// Bus events (room events, inbox instructions, SFU news) queued for a
     /// session before it is closed as too slow (`MEET_WS_OUTBOUND_QUEUE_MESSAGES`).
     public var events: Int
     /// The same bound in bytes of frames to send (`MEET_WS_OUTBOUND_QUEUE_BYTES`).
     public var eventBytes: Int
 
-    public init(frames: Int = 8, events: Int = 1024, eventBytes: Int = 4 << 20) {
+    public init(frames: Int = 8, frameBytes: Int = 256 << 10, events: Int = 1024, eventBytes: Int = 4 << 20) {
         self.frames = max(1, frames)
+        self.frameBytes = max(1, frameBytes)
         self.events = max(1, events)
         self.eventBytes = max(1, eventBytes)
     }
@@ -44,6 +48,7 @@ struct MailboxQueue {
     private var items: [SessionInput] = []
     private var head = 0
     private(set) var frames = 0
+    private(set) var frameBytes = 0
     private(set) var events = 0
     private(set) var eventBytes = 0
     private(set) var overflowed = false
@@ -55,15 +60,19 @@ struct MailboxQueue {
 
     var count: Int { self.items.count - self.head }
     var isEmpty: Bool { self.count == 0 }
-    /// Whether a waiting reader may queue another frame.
-    var hasRoomForFrame: Bool { self.closed || self.frames < self.limits.frames }
+    /// Whether ``offer(frame:)`` would take a frame of `count` bytes now.
+    func accepts(frameOf count: Int) -> Bool {
+        self.closed || self.overflowed || self.frames == 0
+            || (self.frames < self.limits.frames && self.frameBytes + count <= self.limits.frameBytes)
+    }
 
-    /// Queues a client frame unless `limits.frames` are already waiting
-    /// (then `false`: wait for ``next()`` and try again). A closed queue
-    /// swallows it (`true`: nothing will read it).
+    /// Queues a client frame unless `limits.frames` frames, or
+    /// `limits.frameBytes` with it, are already waiting (then `false`: wait
+    /// for ``next()`` and try again); an empty queue takes any frame. A
+    /// closed queue swallows it (`true`: nothing will read it).
     mutating func offer(frame bytes: [UInt8]) -> Bool {
         guard !self.closed, !self.overflowed else { return true }
-        guard self.frames < self.limits.frames else { return false }
+        guard self.accepts(frameOf: bytes.count) else { return false }
         self.append(.frame(bytes))
         return true
     }
@@ -101,7 +110,9 @@ struct MailboxQueue {
         let input = self.items[self.head]
         self.head += 1
         switch input {
-        case .frame: self.frames -= 1
+        case .frame(let bytes):
+            self.frames -= 1
+            self.frameBytes -= bytes.count
         case .room, .inbox, .sfu, .nodes:
             self.events -= 1
             self.eventBytes -= Self.size(of: input)
@@ -122,7 +133,9 @@ struct MailboxQueue {
 
     private mutating func append(_ input: SessionInput) {
         switch input {
-        case .frame: self.frames += 1
+        case .frame(let bytes):
+            self.frames += 1
+            self.frameBytes += bytes.count
         case .room, .inbox, .sfu, .nodes:
             self.events += 1
             self.eventBytes += Self.size(of: input)
@@ -135,6 +148,7 @@ struct MailboxQueue {
         self.items.removeAll()
         self.head = 0
         self.frames = 0
+        self.frameBytes = 0
         self.events = 0
         self.eventBytes = 0
     }

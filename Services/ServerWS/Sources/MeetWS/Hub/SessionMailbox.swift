@@ -87,7 +87,7 @@ public final class SessionMailbox: Sendable {
             }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let ready = self.state.withLockedValue { state -> Bool in
-                    if state.queue.hasRoomForFrame { return true }
+                    if state.queue.accepts(frameOf: bytes.count) { return true }
                     state.producer = continuation
                     return false
                 }
@@ -112,7 +112,8 @@ public final class SessionMailbox: Sendable {
                 state -> (SessionInput?, CheckedContinuation<Void, Never>?, Bool) in
                 let input = state.queue.next()
                 var producer: CheckedContinuation<Void, Never>?
-                if input != nil, state.queue.hasRoomForFrame {
+                if input != nil {
+                    // Something left: a waiting reader looks again (and waits again if its frame still does not fit).
                     producer = state.producer
                     state.producer = nil
                 }

@@ -24,15 +24,30 @@ public final class BusEndpoint: MessageBus, Service {
     private let inboxSubscription = NIOLockedValueBox<RedisSubscription?>(nil)
     private let ready = Gate()
     private let isShutdown = NIOLockedValueBox(false)
+    /// Request handlers running now, bounded by `maxConcurrentRequests`.
+    private let activeRequests = NIOLockedValueBox(0)
+    private let maxConcurrentRequests: Int
 
-    public init(inbox: String, transport: any BusTransport, logger: Logger) {
+    /// - Parameters:
+    ///   - inboxBufferLimit: inbox events held for a slow consumer of
+    ///     ``inboxEvents`` before the oldest are dropped (counted in
+    ///     `meet_bus_inbox_dropped_total`).
+    ///   - maxConcurrentRequests: request handlers run at once; a request
+    ///     beyond it is answered at once with the error `overloaded`
+    ///     (counted in `meet_bus_requests_rejected_total`) instead of
+    ///     queueing without bound.
+    public init(
+        inbox: String, transport: any BusTransport, logger: Logger, inboxBufferLimit: Int = 65_536,
+        maxConcurrentRequests: Int = 1024
+    ) {
         self.inbox = inbox
         self.transport = transport
         var logger = logger
         logger[metadataKey: "inbox"] = "\(inbox)"
         self.logger = logger
         self.metrics = BusMetrics()
-        (inboxEvents, inboxEventsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(65_536))
+        self.maxConcurrentRequests = max(1, maxConcurrentRequests)
+        (inboxEvents, inboxEventsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(max(1, inboxBufferLimit)))
     }
 
     public func setRequestHandler(_ handler: @escaping BusRequestHandler) {
@@ -104,7 +119,20 @@ public final class BusEndpoint: MessageBus, Service {
     private func route(_ message: BusMessage, in group: inout DiscardingTaskGroup) {
         switch message.header.kind {
         case .request:
-            group.addTask { await self.answer(message) }
+            let admitted = activeRequests.withLockedValue { active in
+                guard active < maxConcurrentRequests else { return false }
+                active += 1
+                return true
+            }
+            guard admitted else {
+                metrics.rejected.increment()
+                group.addTask { await self.refuse(message) }
+                return
+            }
+            group.addTask {
+                await self.answer(message)
+                self.activeRequests.withLockedValue { $0 -= 1 }
+            }
         case .reply, .error:
             guard let id = message.header.id, let slot = pending.withLockedValue({ $0.remove(id) }) else {
                 logger.debug("bus: reply for no outstanding request", metadata: ["type": "\(message.type)"])
@@ -112,7 +140,7 @@ public final class BusEndpoint: MessageBus, Service {
             }
             slot.complete(.success(message.raw))
         case .event:
-            inboxEventsContinuation.yield(message)
+            if case .dropped = inboxEventsContinuation.yield(message) { metrics.inboxDropped.increment() }
         }
     }
 
@@ -171,6 +199,16 @@ public final class BusEndpoint: MessageBus, Service {
         guard let reply = BusMessage(channel: self.inbox, raw: raw) else { throw BusError.decoding("reply envelope") }
         if reply.header.kind == .error { throw BusError.remote(try reply.decode(BusErrorBody.self)) }
         return try reply.decode(Reply.self)
+    }
+
+    /// Answers a request over the concurrency bound with `overloaded`,
+    /// without running the handler.
+    private func refuse(_ request: BusMessage) async {
+        guard let id = request.header.id, let replyTo = request.header.replyTo else { return }
+        let header = BusEnvelopeHeader(kind: .error, type: request.type, id: id, from: inbox)
+        let body = BusErrorBody(code: "overloaded", message: "\(inbox) is answering too many requests; retry")
+        guard let bytes = try? BusResponse(body).encode(header) else { return }
+        _ = try? await send(bytes, to: replyTo)
     }
 
     /// Runs the handler for one request and publishes its reply (or error).

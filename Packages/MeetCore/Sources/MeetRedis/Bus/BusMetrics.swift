@@ -13,4 +13,8 @@ struct BusMetrics: Sendable {
     let noResponder = Counter(label: "meet_bus_request_no_responder_total")
     /// Requests this process answered (with a reply or an error).
     let handled = Counter(label: "meet_bus_requests_handled_total")
+    /// Requests refused with `overloaded`: `maxConcurrentRequests` handlers were running.
+    let rejected = Counter(label: "meet_bus_requests_rejected_total")
+    /// Inbox events dropped because ``BusEndpoint/inboxEvents`` was full.
+    let inboxDropped = Counter(label: "meet_bus_inbox_dropped_total")
 }

@@ -15,11 +15,19 @@ public struct MessageBusSignalingBus: SignalingBus {
     let bus: any MessageBus
     let keys: SignalingKeys
     let logger: Logger
+    /// Decoded messages each pump holds for the hub before dropping the
+    /// oldest (`MEET_WS_BUS_BUFFER_MESSAGES`); drops are counted in
+    /// `meet_ws_bus_dropped_total`. The hub routes without waiting on any
+    /// session, so this fills only when the replica is starved of CPU.
+    let bufferLimit: Int
+    let metrics: WSMetrics?
 
-    public init(bus: any MessageBus, keys: SignalingKeys, logger: Logger) {
+    public init(bus: any MessageBus, keys: SignalingKeys, logger: Logger, bufferLimit: Int = 4096, metrics: WSMetrics? = nil) {
         self.bus = bus
         self.keys = keys
         self.logger = logger
+        self.bufferLimit = bufferLimit
+        self.metrics = metrics
     }
 
     public func publish(_ message: RoomBusMessage) async throws {
@@ -45,14 +53,18 @@ public struct MessageBusSignalingBus: SignalingBus {
     private func decoded<Messages: AsyncSequence & Sendable, Element: Codable & Sendable>(
         _ messages: Messages, type: String, as _: Element.Type, cancel: @escaping @Sendable () -> Void
     ) -> SignalingSubscription<Element> where Messages.Element == BusMessage {
-        let (stream, continuation) = AsyncStream.makeStream(of: Element.self)
+        let (stream, continuation) = AsyncStream.makeStream(of: Element.self, bufferingPolicy: .bufferingNewest(self.bufferLimit))
         let logger = self.logger
+        let metrics = self.metrics
+        let isInbox = type == Self.inboxType
         let pump = Task {
             do {
                 for try await message in messages {
                     guard message.type == type else { continue }
                     do {
-                        continuation.yield(try message.decode(Element.self))
+                        if case .dropped = continuation.yield(try message.decode(Element.self)) {
+                            metrics?.busDropped(inbox: isInbox)
+                        }
                     } catch {
                         logger.warning("undecodable bus message", metadata: ["channel": "\(message.channel)"])
                     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import MeetCore
@@ -22,21 +23,25 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
     }
     let redisConfiguration = try RedisConfiguration(url: configuration.core.redisURL)
     let redis = RedisClient(configuration: redisConfiguration, logger: logger)
-    let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)
+    let subscriber = RedisSubscriber(
+        configuration: redisConfiguration, logger: logger, bufferLimit: configuration.limits.busBufferMessages)
     let database = Database(configuration: configuration.core.database, logger: logger)
     let keys = SignalingKeys(prefix: configuration.keyPrefix)
     let metrics = WSMetrics()
     let endpoint = BusEndpoint(
         inbox: keys.inbox(configuration.replicaId),
         transport: RedisBusTransport(client: redis, subscriber: subscriber),
-        logger: logger
+        logger: logger,
+        inboxBufferLimit: configuration.limits.busBufferMessages
     )
-    let bus = MessageBusSignalingBus(bus: endpoint, keys: keys, logger: logger)
+    let bus = MessageBusSignalingBus(
+        bus: endpoint, keys: keys, logger: logger, bufferLimit: configuration.limits.busBufferMessages, metrics: metrics)
     let sfu = SFUGateway(
         bus: endpoint, registry: RedisSFURegistry(redis: redis),
         placement: SFUPlacement(
             staleAfterMs: configuration.sfuStaleness.milliseconds, hintsEnabled: configuration.placementHints),
-        timeout: configuration.sfuTimeout, metrics: metrics, logger: logger)
+        timeout: configuration.sfuTimeout, metrics: metrics, logger: logger,
+        maxInFlight: configuration.limits.sfuMaxInFlight)
     let tokens = await TokenService(configuration: configuration.core.jwt)
     let services = SignalingServices(
         configuration: configuration,
@@ -67,19 +72,31 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
             "presence.ttl": "\(configuration.presenceTTL)", "resume.grace": "\(configuration.resumeGrace)",
             "resume.token.ttl": "\(configuration.resumeTokenTTL)",
             "placement.hints": "\(configuration.placementHints)", "sfu.stale": "\(configuration.sfuStaleness)",
-            "node.watch": "\(configuration.nodeWatchInterval)",
+            "node.watch": "\(configuration.nodeWatchInterval)", "limits": "\(configuration.limits)",
             "turn.urls": "\(configuration.turn.urls.isEmpty ? "none" : configuration.turn.urls.joined(separator: ","))",
         ])
+    let limits = configuration.limits
+    let webSocketResponder = router.buildResponder()
+    let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
+        // Plain HTTP (probes, /metrics) keep-alive connections idle for a ping period are closed.
+        http1: .init(idleTimeout: .nanoseconds(ConnectionGuardHandler.nanoseconds(limits.pingInterval))),
+        // Frames up to 4× the message limit reach the session, which answers an
+        // over-limit message with an `error` frame before closing (1009);
+        // beyond that, the WebSocket layer itself closes with 1009.
+        ws: .init(maxFrameSize: max(4 * configuration.maxMessageBytes, 1 << 16), autoPing: .enabled(timePeriod: limits.pingInterval))
+    )
+    // Every connection starts behind a ConnectionGuardHandler: the per-address
+    // limit, the handshake deadline and the write (stall) deadline.
+    let limiter = AddressLimiter(limit: limits.connections.perAddress)
+    let server = HTTPServerBuilder { responder in
+        GuardedChildChannel(
+            base: HTTP1WebSocketUpgradeChannel(
+                responder: responder, webSocketResponder: webSocketResponder, configuration: channelConfiguration),
+            limits: limits.connections, limiter: limiter, metrics: metrics)
+    }
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: router,
-            // Frames up to 4× the message limit reach the session, which answers an
-            // over-limit message with an `error` frame before closing (1009);
-            // beyond that, the WebSocket layer itself closes with 1009.
-            configuration: .init(
-                ws: .init(maxFrameSize: max(4 * configuration.maxMessageBytes, 1 << 16), autoPing: .enabled(timePeriod: .seconds(30))))
-        ),
+        server: server,
         configuration: .init(
             address: .hostname(configuration.http.host, port: configuration.http.port),
             serverName: "meet-ws"

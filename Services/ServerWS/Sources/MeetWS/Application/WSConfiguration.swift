@@ -47,6 +47,8 @@ public struct WSConfiguration: Sendable {
     /// The TURN relay whose credentials each snapshot carries (`MEET_TURN_*`;
     /// disabled by default).
     public var turn: TURNConfiguration
+    /// Queue bounds, deadlines and connection limits (`MEET_WS_*`, see ``WSLimits``).
+    public var limits: WSLimits
 
     public init(
         core: CoreConfiguration,
@@ -64,7 +66,8 @@ public struct WSConfiguration: Sendable {
         sfuStaleness: Duration = .milliseconds(1500),
         sfuTimeout: Duration = .seconds(5),
         nodeWatchInterval: Duration = .milliseconds(250),
-        turn: TURNConfiguration = .disabled
+        turn: TURNConfiguration = .disabled,
+        limits: WSLimits = WSLimits()
     ) {
         self.core = core
         self.http = http
@@ -82,6 +85,7 @@ public struct WSConfiguration: Sendable {
         self.sfuTimeout = sfuTimeout
         self.nodeWatchInterval = nodeWatchInterval
         self.turn = turn
+        self.limits = limits
     }
 
     /// Reads every variable; throws on the first one that is missing or malformed.
@@ -107,7 +111,8 @@ public struct WSConfiguration: Sendable {
             sfuStaleness: .milliseconds(try environment.int("MEET_WS_SFU_STALE_MS", default: 1500, in: 100...600_000)),
             sfuTimeout: .milliseconds(try environment.int("MEET_WS_SFU_TIMEOUT_MS", default: 5000, in: 100...60_000)),
             nodeWatchInterval: .milliseconds(try environment.int("MEET_WS_NODE_WATCH_MS", default: 250, in: 50...10_000)),
-            turn: try TURNConfiguration(environment: environment)
+            turn: try TURNConfiguration(environment: environment),
+            limits: try WSLimits(environment: environment)
         )
     }
 
@@ -119,6 +124,9 @@ public struct WSConfiguration: Sendable {
         let clean = host.filter { $0.isLetter || $0.isNumber || $0 == "-" }
         return "\(clean.isEmpty ? "ws" : clean)-\(suffix)"
     }
+
+    /// Per-session queue bounds (``WSLimits/mailbox``).
+    public var mailboxLimits: MailboxLimits { self.limits.mailbox }
 
     /// How often this replica refreshes its participants' presence (a third of the TTL).
     public var heartbeatInterval: Duration { self.presenceTTL / 3 }

@@ -29,34 +29,51 @@ struct WebSocketEndpoint: Sendable {
                 identity: SessionIdentity(claims: claims), services: self.services,
                 writer: WebSocketWriter(outbound: outbound))
             let mailbox = session.mailbox
+            let limits = self.services.configuration.limits
             let maxSize = self.services.configuration.maxMessageBytes
             await withTaskGroup(of: Void.self) { group in
+                group.addTask { await Self.read(inbound, into: mailbox, maxSize: maxSize) }
                 group.addTask {
-                    do {
-                        // `messages(maxSize:)` bounds fragmented messages; a single
-                        // frame is bounded only by the frame limit, hence the check.
-                        for try await message in inbound.messages(maxSize: maxSize) {
-                            let bytes: [UInt8]
-                            switch message {
-                            case .text(let text): bytes = Array(text.utf8)
-                            case .binary(let buffer): bytes = Array(buffer.readableBytesView)
-                            }
-                            guard bytes.count <= maxSize else {
-                                mailbox.deliver(.tooLarge)
-                                return
-                            }
-                            mailbox.deliver(.frame(bytes))
-                        }
-                        mailbox.deliver(.socketClosed)
-                    } catch {
-                        mailbox.deliver(.tooLarge)
-                        mailbox.deliver(.socketClosed)
-                    }
+                    // Not joined by then: the session closes the socket (4408).
+                    guard (try? await Task.sleep(for: limits.joinTimeout)) != nil else { return }
+                    mailbox.deliver(.joinDeadline)
                 }
                 await session.run()
                 group.cancelAll()
             }
         }
+    }
+
+    /// Reads the client's frames into the session's mailbox, one message at
+    /// a time: ``SessionMailbox/send(frame:)`` waits while the session is
+    /// behind, so this stops reading and TCP pushes back on the client (the
+    /// socket's inbound bound is `MEET_WS_INBOUND_QUEUE_MESSAGES` messages).
+    /// Framing errors end the socket with their RFC 6455 close code
+    /// (``MessageAssembler``).
+    static func read(_ inbound: WebSocketInboundStream, into mailbox: SessionMailbox, maxSize: Int) async {
+        var assembler = MessageAssembler(maxSize: maxSize)
+        do {
+            for try await frame in inbound {
+                let opcode: MessageAssembler.Opcode =
+                    switch frame.opcode {
+                    case .text: .text
+                    case .binary: .binary
+                    case .continuation: .continuation
+                    }
+                let message: [UInt8]?
+                do throws(MessageAssembler.Failure) {
+                    message = try assembler.push(opcode, fin: frame.fin, frame.data.readableBytesView)
+                } catch .tooLarge {
+                    mailbox.deliver(.tooLarge)
+                    return
+                } catch {
+                    mailbox.deliver(.protocolViolation(code: error.closeCode, reason: error.reason))
+                    return
+                }
+                if let message { await mailbox.send(frame: message) }
+            }
+        } catch {}
+        mailbox.deliver(.socketClosed)
     }
 
     /// Throws 401 for a bad token and 403 when the participant may not connect.

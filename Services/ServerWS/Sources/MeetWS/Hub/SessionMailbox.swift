@@ -1,5 +1,6 @@
 import Foundation
 import MeetProtocol
+import NIOConcurrencyHelpers
 
 /// What a session's loop processes, one at a time, in arrival order:
 /// its client's frames and what the bus routes to it.
@@ -16,25 +17,142 @@ public enum SessionInput: Sendable {
     case socketClosed
     /// A message over the size limit arrived; the socket is unusable.
     case tooLarge
+    /// The client broke the WebSocket protocol (RFC 6455): close with `code`
+    /// (1002 protocol error, 1007 invalid UTF-8).
+    case protocolViolation(code: UInt16, reason: String)
+    /// More bus events waited for this session than its mailbox holds
+    /// (``MailboxLimits``): the client reads too slowly; close with 1008.
+    case overflow
+    /// The socket's `join` deadline passed (`MEET_WS_JOIN_TIMEOUT_SECONDS`).
+    case joinDeadline
     /// This replica is shutting down.
     case shutdown
     /// Time to hand the client a fresh resume token (Session+Seat.swift).
     case renewCredentials
 }
 
-/// The hub's handle on one session: where to put its input.
+/// The hub's handle on one session: where to put its input. Bounded (see
+/// ``MailboxQueue``): the socket reader waits in ``send(frame:)`` while the
+/// session is behind, and bus events past the bounds close the session.
 public final class SessionMailbox: Sendable {
-    public let connectionId: UUID
-    public let identity: SessionIdentity
-    private let continuation: AsyncStream<SessionInput>.Continuation
-
-    public init(connectionId: UUID, identity: SessionIdentity, continuation: AsyncStream<SessionInput>.Continuation) {
-        self.connectionId = connectionId
-        self.identity = identity
-        self.continuation = continuation
+    private struct State {
+        var queue: MailboxQueue
+        var consumer: CheckedContinuation<SessionInput?, Never>?
+        var producer: CheckedContinuation<Void, Never>?
     }
 
+    public let connectionId: UUID
+    public let identity: SessionIdentity
+    private let state: NIOLockedValueBox<State>
+    private let onOverflow: @Sendable () -> Void
+
+    public init(
+        connectionId: UUID, identity: SessionIdentity, limits: MailboxLimits = MailboxLimits(),
+        onOverflow: @escaping @Sendable () -> Void = {}
+    ) {
+        self.connectionId = connectionId
+        self.identity = identity
+        self.state = NIOLockedValueBox(State(queue: MailboxQueue(limits: limits)))
+        self.onOverflow = onOverflow
+    }
+
+    /// Hands the session an input without waiting: bus events count against
+    /// the event bounds, control inputs always fit, and a frame is queued
+    /// even past the frame bound (in-process tests drive sessions this way;
+    /// the socket reader uses ``send(frame:)``).
     public func deliver(_ input: SessionInput) {
-        self.continuation.yield(input)
+        var overflowed = false
+        let consumer = self.state.withLockedValue { state -> CheckedContinuation<SessionInput?, Never>? in
+            switch input {
+            case .frame(let bytes): state.queue.force(frame: bytes)
+            case .room, .inbox, .sfu, .nodes: overflowed = state.queue.offer(event: input) == .overflowed
+            default: state.queue.offer(control: input)
+            }
+            return Self.wakeConsumer(&state)
+        }
+        if overflowed { self.onOverflow() }
+        consumer?.resume(returning: nil)
+    }
+
+    /// Queues a client frame, waiting while `limits.frames` frames are
+    /// already queued (back-pressure on the socket). Returns once queued or
+    /// once the session has ended.
+    public func send(frame bytes: [UInt8]) async {
+        while true {
+            let (queued, consumer) = self.state.withLockedValue { state -> (Bool, CheckedContinuation<SessionInput?, Never>?) in
+                guard state.queue.offer(frame: bytes) else { return (false, nil) }
+                return (true, Self.wakeConsumer(&state))
+            }
+            if queued {
+                consumer?.resume(returning: nil)
+                return
+            }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = self.state.withLockedValue { state -> Bool in
+                    if state.queue.accepts(frameOf: bytes.count) { return true }
+                    state.producer = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        }
+    }
+
+    /// The next input, waiting for one; nil once ``finish()`` was called
+    /// or the waiting task is cancelled (which finishes the mailbox).
+    func next() async -> SessionInput? {
+        await withTaskCancellationHandler {
+            await self.nextInput()
+        } onCancel: {
+            self.finish()
+        }
+    }
+
+    private func nextInput() async -> SessionInput? {
+        while true {
+            let (input, producer, done) = self.state.withLockedValue {
+                state -> (SessionInput?, CheckedContinuation<Void, Never>?, Bool) in
+                let input = state.queue.next()
+                var producer: CheckedContinuation<Void, Never>?
+                if input != nil {
+                    // Something left: a waiting reader looks again (and waits again if its frame still does not fit).
+                    producer = state.producer
+                    state.producer = nil
+                }
+                return (input, producer, state.queue.closed)
+            }
+            producer?.resume()
+            if let input { return input }
+            if done { return nil }
+            // Wait for a producer: it resumes us with nil, and we look again.
+            _ = await withCheckedContinuation { (continuation: CheckedContinuation<SessionInput?, Never>) in
+                let ready = self.state.withLockedValue { state -> Bool in
+                    if !state.queue.isEmpty || state.queue.closed { return true }
+                    state.consumer = continuation
+                    return false
+                }
+                if ready { continuation.resume(returning: nil) }
+            }
+        }
+    }
+
+    /// Ends the mailbox: queued input is dropped, a waiting reader returns.
+    func finish() {
+        let (consumer, producer) = self.state.withLockedValue { state in
+            state.queue.close()
+            defer { state.consumer = nil; state.producer = nil }
+            return (state.consumer, state.producer)
+        }
+        consumer?.resume(returning: nil)
+        producer?.resume()
+    }
+
+    /// Inputs queued now (tests, metrics).
+    public var queued: Int { self.state.withLockedValue { $0.queue.count } }
+
+    private static func wakeConsumer(_ state: inout State) -> CheckedContinuation<SessionInput?, Never>? {
+        guard !state.queue.isEmpty, let consumer = state.consumer else { return nil }
+        state.consumer = nil
+        return consumer
     }
 }

@@ -9,8 +9,12 @@ import MeetProtocol
 /// and drops it after the last leaves, and it routes each bus message to
 /// the mailboxes of the sessions concerned, in the order the bus delivered
 /// them (one pump task per subscription, awaited message by message), which
-/// is what keeps events in order per sender. It decides nothing about the
-/// protocol; sessions do.
+/// is what keeps events in order per sender. Delivering to a mailbox never
+/// waits: a session that falls behind overflows its bounded mailbox and is
+/// closed (``SessionMailbox``), so one slow socket cannot stall its room's
+/// pump, and the pump's own buffer is bounded by `MEET_WS_BUS_BUFFER_MESSAGES`
+/// (``MessageBusSignalingBus``). It decides nothing about the protocol;
+/// sessions do.
 public actor SignalingHub {
     private struct Room {
         var members: Set<UUID> = []

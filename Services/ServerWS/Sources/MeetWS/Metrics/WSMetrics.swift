@@ -24,6 +24,20 @@ import NIOConcurrencyHelpers
 ///   `publisher_moved`) and role (`publisher`, `subscriber`);
 /// - `meet_ws_sfu_nodes_lost_total`: SFU nodes this replica declared lost
 ///   (seen fresh, then missing or stale; each once).
+///
+/// Limits (docs/signaling.md "Limits", docs/operations.md):
+/// - `meet_ws_closed_too_slow_total`: sessions closed with 1008 because
+///   their queue of events to send passed its bound;
+/// - `meet_ws_timeouts_total{kind}`: connections closed by a deadline:
+///   `handshake` (no complete request in time), `join` (no `join` in time,
+///   4408), `write` (the client did not read for the write timeout);
+/// - `meet_ws_connections_refused_total`: connections closed at accept by
+///   the per-address limit;
+/// - `meet_ws_bus_dropped_total{channel}`: bus messages dropped because the
+///   pump that feeds sessions was full (`room`, `inbox`);
+/// - `meet_ws_sfu_requests_in_flight` (gauge) and
+///   `meet_ws_sfu_requests_rejected_total`: SFU control requests awaiting a
+///   reply, and those refused because `MEET_WS_SFU_MAX_IN_FLIGHT` were.
 public final class WSMetrics: Sendable {
     private let socketsGauge = Gauge(label: "meet_ws_sockets_open")
     private let sockets = NIOLockedValueBox(0)
@@ -54,6 +68,19 @@ public final class WSMetrics: Sendable {
         })
     public let nodesLost = Counter(label: "meet_ws_sfu_nodes_lost_total")
 
+    /// A deadline that closes a connection (`meet_ws_timeouts_total{kind}`).
+    public enum Deadline: String, CaseIterable, Sendable { case handshake, join, write }
+    private let tooSlow = Counter(label: "meet_ws_closed_too_slow_total")
+    private let timeouts: [Deadline: Counter] = Dictionary(
+        uniqueKeysWithValues: Deadline.allCases.map { ($0, Counter(label: "meet_ws_timeouts_total", dimensions: [("kind", $0.rawValue)])) })
+    private let refused = Counter(label: "meet_ws_connections_refused_total")
+    private let busDropped: [Bool: Counter] = [
+        true: Counter(label: "meet_ws_bus_dropped_total", dimensions: [("channel", "inbox")]),
+        false: Counter(label: "meet_ws_bus_dropped_total", dimensions: [("channel", "room")]),
+    ]
+    private let sfuInFlightGauge = Gauge(label: "meet_ws_sfu_requests_in_flight")
+    public let sfuRejected = Counter(label: "meet_ws_sfu_requests_rejected_total")
+
     public init() {
         var inbound: [String: Counter] = [:]
         for type in ClientMessage.allTypes + ["invalid"] {
@@ -66,6 +93,7 @@ public final class WSMetrics: Sendable {
         self.inbound = inbound
         self.outbound = outbound
         self.socketsGauge.record(0)
+        self.sfuInFlightGauge.record(0)
     }
 
     public func socketOpened() { self.adjustSockets(by: 1) }
@@ -96,6 +124,12 @@ public final class WSMetrics: Sendable {
     public func migration(_ reason: MigrateReason, publisher: Bool) {
         self.migrations["\(reason.rawValue)/\(publisher ? "publisher" : "subscriber")"]?.increment()
     }
+
+    public func closedTooSlow() { self.tooSlow.increment() }
+    public func timedOut(_ deadline: Deadline) { self.timeouts[deadline]?.increment() }
+    public func connectionRefused() { self.refused.increment() }
+    public func busDropped(inbox: Bool) { self.busDropped[inbox]?.increment() }
+    public func sfuInFlight(_ count: Int) { self.sfuInFlightGauge.record(count) }
 
     /// Records how long a bus message took, from the publisher's clock.
     public func busLatency(sentAtMs: Int64, inbox: Bool) {

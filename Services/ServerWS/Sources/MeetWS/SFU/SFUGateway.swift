@@ -22,10 +22,12 @@ public struct SFUGateway: Sendable {
     let nowMs: @Sendable () -> Int64
     /// Nodes leaving (draining or lost), as this replica's watcher sees them.
     public let departures: NodeDepartures
+    /// Control requests awaiting a reply, bounded (`MEET_WS_SFU_MAX_IN_FLIGHT`).
+    let inFlight: InFlightLimiter
 
     public init(
         bus: any MessageBus, registry: any SFURegistry, placement: SFUPlacement, timeout: Duration, metrics: WSMetrics,
-        logger: Logger, nowMs: @escaping @Sendable () -> Int64 = { WSMetrics.nowMs() }
+        logger: Logger, nowMs: @escaping @Sendable () -> Int64 = { WSMetrics.nowMs() }, maxInFlight: Int = 512
     ) {
         self.bus = bus
         self.registry = registry
@@ -36,6 +38,7 @@ public struct SFUGateway: Sendable {
         self.ledger = PlacementLedger()
         self.nowMs = nowMs
         self.departures = NodeDepartures(staleAfterMs: placement.staleAfterMs)
+        self.inFlight = InFlightLimiter(limit: maxInFlight)
     }
 
     /// Chooses a node for a new publisher (see ``SFUPlacement``), never one
@@ -77,6 +80,14 @@ public struct SFUGateway: Sendable {
     public func call<Body: Codable & Sendable, Reply: Codable & Sendable>(
         _ type: String, _ body: Body, node nodeId: String, as replyType: Reply.Type
     ) async throws(SFUFailure) -> Reply {
+        // Each session sends one request at a time, but detached best-effort
+        // closes and many sessions add up: past the bound, fail at once.
+        guard let count = self.inFlight.acquire() else {
+            self.metrics.sfuRejected.increment()
+            throw .unavailable("too many media server requests in flight; retry")
+        }
+        self.metrics.sfuInFlight(count)
+        defer { self.metrics.sfuInFlight(self.inFlight.release()) }
         do {
             return try await self.bus.request(
                 type, body, to: BusChannel.sfuInbox(nodeId: nodeId), timeout: self.timeout, as: replyType)
@@ -111,6 +122,34 @@ public struct SFUGateway: Sendable {
             Task { _ = try? await self.call(type, body, node: nodeId, as: SFUCloseReply.self) }
         } else {
             _ = try? await self.call(type, body, node: nodeId, as: SFUCloseReply.self)
+        }
+    }
+}
+
+/// A counter of requests in flight with a ceiling.
+final class InFlightLimiter: Sendable {
+    let limit: Int
+    private let count = NIOLockedValueBox(0)
+
+    init(limit: Int) {
+        self.limit = max(1, limit)
+    }
+
+    /// Takes a slot; nil when all `limit` are taken. Returns the new count.
+    func acquire() -> Int? {
+        self.count.withLockedValue { count in
+            guard count < self.limit else { return nil }
+            count += 1
+            return count
+        }
+    }
+
+    /// Frees a slot; returns the new count.
+    @discardableResult
+    func release() -> Int {
+        self.count.withLockedValue { count in
+            count = max(0, count - 1)
+            return count
         }
     }
 }

@@ -14,7 +14,6 @@ public final class Session {
     /// This session's presence record (its media and hand live here).
     var record: PresenceRecord
     var logger: Logger
-    private let stream: AsyncStream<SessionInput>
     public let mailbox: SessionMailbox
     /// Set when the session ended for a reason that already settled presence
     /// (leave, kick, deny, end, replace); a plain drop keeps it for a resume.
@@ -42,9 +41,10 @@ public final class Session {
         logger[metadataKey: "connection.id"] = "\(self.connectionId)"
         logger[metadataKey: "replica"] = "\(services.replicaId)"
         self.logger = logger
-        let (stream, continuation) = AsyncStream.makeStream(of: SessionInput.self)
-        self.stream = stream
-        self.mailbox = SessionMailbox(connectionId: self.connectionId, identity: identity, continuation: continuation)
+        let metrics = services.metrics
+        self.mailbox = SessionMailbox(
+            connectionId: self.connectionId, identity: identity, limits: configuration.mailboxLimits,
+            onOverflow: { metrics.closedTooSlow() })
     }
 
     var identity: SessionIdentity { self.machine.identity }
@@ -55,11 +55,12 @@ public final class Session {
         self.services.metrics.socketOpened()
         self.logger.debug("socket open")
         let renewals = self.scheduleRenewals()
-        for await input in self.stream {
+        while let input = await self.mailbox.next() {
             await self.handle(input)
             if self.machine.state == .closed { break }
         }
         renewals.cancel()
+        self.mailbox.finish()
         await self.cleanup()
     }
 
@@ -96,6 +97,16 @@ public final class Session {
             await self.end(code: CloseCode.goingAway, reason: "server shutting down; reconnect", settled: false)
         case .renewCredentials:
             await self.sendCredentials()
+        // MARK: limits (docs/signaling.md "Limits"): a drop, so presence keeps the seat for a resume.
+        case .protocolViolation(let code, let reason):
+            await self.end(code: code, reason: reason, settled: false)
+        case .overflow:
+            self.logger.notice("closing a socket that reads too slowly (its event queue is full)")
+            await self.end(code: CloseCode.tooSlow, reason: "too slow", settled: false)
+        case .joinDeadline:
+            guard self.machine.state == .connected else { return }
+            self.services.metrics.timedOut(.join)
+            await self.end(code: CloseCode.joinTimeout, reason: "no join in time", settled: true)
         }
     }
 

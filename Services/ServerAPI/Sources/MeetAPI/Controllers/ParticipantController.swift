@@ -22,6 +22,8 @@ struct ParticipantController: Sendable {
         context: APIRequestContext
     ) async throws -> JSONResponse<ParticipantListResponse> {
         let meeting = try await self.authorizeReader(request, context: context)
+        // An ended meeting has no participants any more: its list is gone (404), not empty.
+        guard meeting.status == .active else { throw APIError.meetingNotFound }
         let live = try await self.deps.participants.listLive(meetingId: meeting.id, liveWindow: self.deps.configuration.joinTokenTTL)
         return JSONResponse(ParticipantListResponse(items: live.map(\.response)))
     }

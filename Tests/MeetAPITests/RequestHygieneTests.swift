@@ -68,15 +68,22 @@ struct RequestHygieneTests {
         }
     }
 
-    @Test("an ended meeting's participants are 404")
-    func endedMeetingParticipants() async throws {
+    @Test("an ended meeting, its participants, members and messages are 410 Gone; it stays in the list")
+    func endedMeetingReads() async throws {
         try await TestApp.run { api in
             let owner = try await api.register()
             let meeting = try await api.createMeeting(token: owner.accessToken)
-            let path = "/v1/meetings/\(meeting.code)/participants"
-            #expect(try await api.send(.get, path, token: owner.accessToken).status == .ok)
-            #expect(try await api.send(.delete, "/v1/meetings/\(meeting.code)", token: owner.accessToken).status == .noContent)
-            (try await api.send(.get, path, token: owner.accessToken)).expectError(.notFound, .notFound)
+            let path = "/v1/meetings/\(meeting.code)"
+            let reads = [path, "\(path)/participants", "\(path)/members", "\(path)/messages"]
+            for read in reads {
+                #expect(try await api.send(.get, read, token: owner.accessToken).status == .ok, "\(read)")
+            }
+            #expect(try await api.send(.delete, path, token: owner.accessToken).status == .noContent)
+            for read in reads {
+                (try await api.send(.get, read, token: owner.accessToken)).expectError(.gone, .meetingEnded)
+            }
+            let list = try await api.send(.get, "/v1/meetings", token: owner.accessToken).decode(Page<MeetingResponse>.self)
+            #expect(list.items.first { $0.code == meeting.code }?.status == .ended)
         }
     }
 

@@ -17,13 +17,17 @@ enum Validate {
     static let capacityRange = 1...10_000
 
     /// Trimmed, lower-cased, `local@domain.tld`-shaped, at most 254 code
-    /// points as sent (surrounding whitespace included).
+    /// points as sent (surrounding whitespace included). Checked code point
+    /// by code point, as the spec's pattern reads it: an `@` or `.` followed
+    /// by a combining mark or modifier is still an `@` or `.`.
     static func email(_ raw: String, field: String = "email") throws -> String {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard raw.unicodeScalars.count <= Self.emailCharacters, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-            !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-            !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || Self.isControl($0) })
+        let scalars = Array(email.unicodeScalars)
+        let at = scalars.firstIndex(of: "@")
+        let domain = at.map { scalars[($0 + 1)...] } ?? []
+        guard raw.unicodeScalars.count <= Self.emailCharacters, let at, at > 0,
+            scalars.lastIndex(of: "@") == at, domain.contains("."), domain.first != ".", domain.last != ".",
+            !scalars.contains(where: { $0.properties.isWhitespace || Self.isControl($0) })
         else {
             throw APIError.validation(field, "must be a valid email address")
         }

@@ -60,7 +60,8 @@ struct MeetingController: Sendable {
     /// `GET /v1/meetings/{code}` → ``MeetingResponse``. Any signed-in user
     /// may look a meeting up by its code (to learn whether it needs a
     /// password). An ended meeting is 410 `meeting_ended`, as is every other
-    /// operation on it; it stays listed (with its status) in `GET /v1/meetings`.
+    /// operation on it (a DELETE that leaves the resource readable breaks
+    /// REST's contract); it stays listed, with status `ended`, in `GET /v1/meetings`.
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<MeetingResponse> {
         let user = try await self.deps.requireUser(request)
         let meeting = try await self.deps.meeting(context)

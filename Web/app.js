@@ -155,7 +155,7 @@ async function openPrejoin(code) {
       if (meeting.hasPassword && !meeting.role) $('#join-password-label').hidden = false;
       if (meeting.status === 'ended') showError(form.querySelector('.form-error'), restMessage({ code: 'meeting_ended' }));
     }, (error) => {
-      if (error.status === 404) showError(form.querySelector('.form-error'), restMessage(error));
+      if (error.status === 404 || error.status === 410) showError(form.querySelector('.form-error'), restMessage(error));
     });
   }
   if (!media) {

@@ -141,9 +141,11 @@ struct BadInputTests {
                     let response = try await api.send(route.method, route.path, raw: raw, token: route.token)
                     response.expectError(.badRequest, .malformedJSON)
                 }
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let token = route.token { headers[.authorization] = "Bearer \(token)" }
                 let invalidUTF8 = try await api.client.execute(
                     uri: route.path, method: route.method,
-                    headers: route.token.map { [.authorization: "Bearer \($0)"] } ?? [:],
+                    headers: headers,
                     body: ByteBuffer(bytes: [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D])
                 )
                 invalidUTF8.expectError(.badRequest, .malformedJSON)

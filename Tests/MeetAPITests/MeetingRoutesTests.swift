@@ -118,7 +118,7 @@ struct MeetingRoutesTests {
         }
     }
 
-    @Test("DELETE ends the meeting: owner only; then joins and changes are 410")
+    @Test("DELETE ends the meeting: owner only; then reads, joins and changes are 410")
     func end() async throws {
         try await TestApp.run { api in
             let owner = try await api.register()
@@ -133,15 +133,17 @@ struct MeetingRoutesTests {
             #expect(try await api.send(.delete, path, token: owner.accessToken).status == .noContent)
             (try await api.send(.delete, path, token: owner.accessToken)).expectError(.gone, .meetingEnded)
 
-            let ended = try await api.send(.get, path, token: owner.accessToken).decode(MeetingResponse.self)
+            (try await api.send(.get, path, token: owner.accessToken)).expectError(.gone, .meetingEnded)
+            let listed = try await api.send(.get, "/v1/meetings", token: owner.accessToken).decode(Page<MeetingResponse>.self)
+            let ended = try #require(listed.items.first { $0.code == meeting.code })
             #expect(ended.status == .ended)
             #expect(ended.endedAt != nil)
             (try await api.join(meeting.code, token: owner.accessToken)).expectError(.gone, .meetingEnded)
             (try await api.join(meeting.code, JoinRequest(displayName: "Late guest"))).expectError(.gone, .meetingEnded)
             (try await api.send(.patch, path, json: UpdateMeetingRequest(title: "Again"), token: owner.accessToken))
                 .expectError(.gone, .meetingEnded)
-            let live = try await api.send(.get, "\(path)/participants", token: owner.accessToken)
-            #expect(try live.decode(ParticipantListResponse.self).items.isEmpty)
+            // An ended meeting has no participant list any more.
+            (try await api.send(.get, "\(path)/participants", token: owner.accessToken)).expectError(.gone, .meetingEnded)
         }
     }
 }

@@ -82,7 +82,7 @@ struct MemberRoutesTests {
         }
     }
 
-    @Test("adding: unknown user 404, existing member 409, neither or both identifiers 422")
+    @Test("adding: unknown user 422 naming the field, existing member 409, neither or both identifiers 422")
     func addErrors() async throws {
         try await TestApp.run { api in
             let owner = try await api.register()
@@ -90,9 +90,9 @@ struct MemberRoutesTests {
             let meeting = try await api.createMeeting(token: owner.accessToken)
             let members = "/v1/meetings/\(meeting.code)/members"
             (try await api.send(.post, members, json: AddMemberRequest(email: TestApp.uniqueEmail()), token: owner.accessToken))
-                .expectError(.notFound, .notFound)
+                .expectError(.unprocessableContent, .validationFailed, field: "email")
             (try await api.send(.post, members, json: AddMemberRequest(userId: UUID()), token: owner.accessToken))
-                .expectError(.notFound, .notFound)
+                .expectError(.unprocessableContent, .validationFailed, field: "userId")
             _ = try await api.addMember(meeting.code, token: owner.accessToken, email: alice.user.email, role: .attendee)
             (try await api.send(.post, members, json: AddMemberRequest(userId: alice.user.id), token: owner.accessToken))
                 .expectError(.conflict, .alreadyMember)

@@ -40,12 +40,26 @@ struct OperationalTests {
         }
     }
 
-    @Test("unknown routes and methods are JSON 404s")
+    @Test("unknown routes are JSON 404s; a known path with another method is 405 with Allow")
     func unknownRoutes() async throws {
         try await TestApp.run { api in
-            (try await api.send(.get, "/nope")).expectError(.notFound, .notFound)
-            (try await api.send(.put, "/v1/users/me", raw: "{}")).expectError(.notFound, .notFound)
-            (try await api.send(.get, "/v1/auth/login")).expectError(.notFound, .notFound)
+            (try await api.send(.get, "/nope/nope")).expectError(.notFound, .notFound)
+            (try await api.send(.trace, "/nope/nope")).expectError(.notFound, .notFound)
+            let put = try await api.send(.put, "/v1/users/me", raw: "{}")
+            put.expectError(.methodNotAllowed, .methodNotAllowed)
+            #expect(put.headers[.allow] == "GET, PATCH")
+            let login = try await api.send(.get, "/v1/auth/login")
+            login.expectError(.methodNotAllowed, .methodNotAllowed)
+            #expect(login.headers[.allow] == "POST")
+            let trace = try await api.send(.trace, "/v1/meetings")
+            trace.expectError(.methodNotAllowed, .methodNotAllowed)
+            #expect(trace.headers[.allow] == "GET, POST")
+            let code = try await api.send(.options, "/v1/meetings/abc-defg-hij/members/\(UUID())")
+            code.expectError(.methodNotAllowed, .methodNotAllowed)
+            #expect(code.headers[.allow] == "DELETE, PATCH")
+            let root = try await api.send(.delete, "/")
+            root.expectError(.methodNotAllowed, .methodNotAllowed)
+            #expect(root.headers[.allow] == "GET")
         }
     }
 

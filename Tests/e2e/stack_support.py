@@ -97,6 +97,9 @@ class Stack:
             "MEET_BCRYPT_COST": "4",
             "MEET_AUTH_RATE_LIMIT_PER_ADDRESS": "100000",
             "MEET_AUTH_RATE_LIMIT_PER_EMAIL": "1000",
+            # Every test joins guests from 127.0.0.1, through one shared Redis.
+            "MEET_GUEST_JOIN_RATE_LIMIT_PER_ADDRESS": "100000",
+            "MEET_GUEST_JOIN_RATE_LIMIT_PER_MEETING": "100000",
             "MEET_WS_KEY_PREFIX": "e2e-" + uuid.uuid4().hex[:8],
             "MEET_WS_PLACEMENT_HINTS": "true",
         }

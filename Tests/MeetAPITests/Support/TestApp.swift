@@ -68,7 +68,11 @@ enum TestApp {
             publicWebSocketURL: "ws://ws.test/v1/ws",
             bcryptCost: 4,
             authRateLimitPerEmail: 1_000_000,
-            authRateLimitPerAddress: 1_000_000
+            authRateLimitPerAddress: 1_000_000,
+            authRateLimitPerEmailGlobal: 1_000_000,
+            authUnderAttackDelay: .zero,
+            guestJoinRateLimitPerMeeting: 1_000_000,
+            guestJoinRateLimitPerAddress: 1_000_000
         )
         tweak(&configuration)
         return configuration
@@ -83,6 +87,20 @@ enum TestApp {
         let app = try await buildApplication(configuration: configuration, logger: self.logger)
         return try await app.test(.router) { client in
             try await test(APIClient(client: client))
+        }
+    }
+
+    /// Runs `test` against a live server of a fresh application (a real
+    /// socket on a free port), for connection-level behaviour.
+    static func runLive<Value: Sendable>(
+        _ tweak: (inout APIConfiguration) -> Void = { _ in },
+        _ test: @Sendable (APIClient, Int) async throws -> Value
+    ) async throws -> Value {
+        let configuration = try await self.configuration(tweak)
+        let app = try await buildApplication(configuration: configuration, logger: self.logger)
+        return try await app.test(.live) { client in
+            guard let port = client.port else { throw TestSetupError("the live test client has no port") }
+            return try await test(APIClient(client: client), port)
         }
     }
 

@@ -69,8 +69,12 @@ struct APIClient: Sendable {
         return out
     }
 
+    /// The meeting's status as the account's meeting list shows it
+    /// (`GET /v1/meetings/{code}` of an ended meeting is 410 `meeting_ended`).
     func meetingStatus(_ code: String, as account: Account) async throws -> String? {
-        try await self.call("GET", "/v1/meetings/\(code)", token: account.accessToken, expect: 200)["status"] as? String
+        let page = try await self.call("GET", "/v1/meetings?limit=100", token: account.accessToken, expect: 200)
+        let items = page["items"] as? [[String: Any]] ?? []
+        return items.first { $0["code"] as? String == code }?["status"] as? String
     }
 
     /// A REST join expected to fail: the status and the error code.

@@ -60,6 +60,7 @@ final class Cluster: @unchecked Sendable {
             "MEET_ENV": "development", "MEET_LOG_FORMAT": "text", "MEET_LOG_LEVEL": "info",
             "MEET_DATABASE_URL": databaseURL, "MEET_REDIS_URL": redisURL, "MEET_JWT_SECRET": secret,
             "MEET_BCRYPT_COST": "4", "MEET_AUTH_RATE_LIMIT_PER_ADDRESS": "100000", "MEET_AUTH_RATE_LIMIT_PER_EMAIL": "1000",
+            "MEET_GUEST_JOIN_RATE_LIMIT_PER_ADDRESS": "100000", "MEET_GUEST_JOIN_RATE_LIMIT_PER_MEETING": "100000",
             "MEET_WS_KEY_PREFIX": "it-\(UUID().uuidString.prefix(8).lowercased())",
             "MEET_WS_PRESENCE_TTL_SECONDS": String(Self.presenceTTLSeconds),
             "MEET_WS_RESUME_GRACE_SECONDS": String(Self.resumeGraceSeconds),

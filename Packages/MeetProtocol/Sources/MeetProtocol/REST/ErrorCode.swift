@@ -28,10 +28,14 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     case alreadyMember
     /// 409: the meeting has reached its capacity of live participants.
     case meetingFull
+    /// 405: the path exists but not with this method (see the `Allow` header).
+    case methodNotAllowed
     /// 410: the meeting has ended; no new joins or changes.
     case meetingEnded
     /// 413: the request body is larger than the server accepts.
     case payloadTooLarge
+    /// 415: a request body that is not `application/json`.
+    case unsupportedMediaType
     /// 422: a field is missing, of the wrong type or out of range (see `field`).
     case validationFailed
     /// 429: too many attempts; retry after the `Retry-After` header's seconds.
@@ -46,8 +50,9 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     /// All known codes, in declaration order.
     public static let known: [ErrorCode] = [
         .malformedJSON, .unauthorized, .invalidCredentials, .invalidRefreshToken, .forbidden,
-        .wrongPassword, .ownerProtected, .banned, .notFound, .emailTaken, .alreadyMember, .meetingFull,
-        .meetingEnded, .payloadTooLarge, .validationFailed, .rateLimited, .databaseUnavailable,
+        .wrongPassword, .ownerProtected, .banned, .notFound, .methodNotAllowed, .emailTaken, .alreadyMember,
+        .meetingFull, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .rateLimited,
+        .databaseUnavailable,
         .internalError,
     ]
 
@@ -66,8 +71,10 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .emailTaken: "email_taken"
         case .alreadyMember: "already_member"
         case .meetingFull: "meeting_full"
+        case .methodNotAllowed: "method_not_allowed"
         case .meetingEnded: "meeting_ended"
         case .payloadTooLarge: "payload_too_large"
+        case .unsupportedMediaType: "unsupported_media_type"
         case .validationFailed: "validation_failed"
         case .rateLimited: "rate_limited"
         case .databaseUnavailable: "database_unavailable"
@@ -83,9 +90,11 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .unauthorized, .invalidCredentials, .invalidRefreshToken: 401
         case .forbidden, .wrongPassword, .ownerProtected, .banned: 403
         case .notFound: 404
+        case .methodNotAllowed: 405
         case .emailTaken, .alreadyMember, .meetingFull: 409
         case .meetingEnded: 410
         case .payloadTooLarge: 413
+        case .unsupportedMediaType: 415
         case .validationFailed: 422
         case .rateLimited: 429
         case .databaseUnavailable: 503

@@ -1,4 +1,5 @@
 import MeetCore
+import NIOCore
 
 /// Everything meet-api reads from its environment (see docs/configuration.md).
 public struct APIConfiguration: Sendable {
@@ -13,11 +14,27 @@ public struct APIConfiguration: Sendable {
     public var joinTokenTTL: Duration
     /// bcrypt work factor, 4…31 (`MEET_BCRYPT_COST`); each step doubles the time.
     public var bcryptCost: Int
-    /// Login/register attempts allowed per email per window.
+    /// Login attempts allowed per (client address, email) per window, and
+    /// register attempts per email.
     public var authRateLimitPerEmail: Int
+    /// Login attempts per email from all addresses together per window.
+    /// Past it the email is under attack: logins are not refused, but each
+    /// waits ``authUnderAttackDelay`` and each address gets only a quarter
+    /// of ``authRateLimitPerEmail`` for it (see docs/operations.md).
+    public var authRateLimitPerEmailGlobal: Int
+    /// How long a login for an email under attack is held before it is checked.
+    public var authUnderAttackDelay: Duration
     /// Login/register attempts allowed per client address per window.
     public var authRateLimitPerAddress: Int
     public var authRateLimitWindow: Duration
+    /// Guest (anonymous) joins of one meeting per window, from all addresses.
+    public var guestJoinRateLimitPerMeeting: Int
+    /// Guest joins from one client address per window, all meetings together.
+    public var guestJoinRateLimitPerAddress: Int
+    /// Header, body and idle deadlines of every connection (`MEET_API_*_TIMEOUT_SECONDS`).
+    public var connectionTimeouts: ConnectionTimeouts
+    /// Open connections one client address may hold (`MEET_API_MAX_CONNECTIONS_PER_ADDRESS`); 0 = no limit.
+    public var maxConnectionsPerAddress: Int
     /// Where the rate limits are shared by every replica: `MEET_REDIS_URL`,
     /// but only when that variable is set (``CoreConfiguration/redisURL``
     /// carries a default for services that always need Redis). `nil` keeps
@@ -44,7 +61,13 @@ public struct APIConfiguration: Sendable {
         bcryptCost: Int = 10,
         authRateLimitPerEmail: Int = 10,
         authRateLimitPerAddress: Int = 60,
+        authRateLimitPerEmailGlobal: Int = 50,
+        authUnderAttackDelay: Duration = .seconds(1),
         authRateLimitWindow: Duration = .seconds(60),
+        guestJoinRateLimitPerMeeting: Int = 120,
+        guestJoinRateLimitPerAddress: Int = 20,
+        connectionTimeouts: ConnectionTimeouts = ConnectionTimeouts(),
+        maxConnectionsPerAddress: Int = 128,
         migrateOnStart: Bool = true,
         rateLimitRedisURL: String? = nil,
         webDirectory: String = "Web"
@@ -58,7 +81,13 @@ public struct APIConfiguration: Sendable {
         self.bcryptCost = bcryptCost
         self.authRateLimitPerEmail = authRateLimitPerEmail
         self.authRateLimitPerAddress = authRateLimitPerAddress
+        self.authRateLimitPerEmailGlobal = authRateLimitPerEmailGlobal
+        self.authUnderAttackDelay = authUnderAttackDelay
         self.authRateLimitWindow = authRateLimitWindow
+        self.guestJoinRateLimitPerMeeting = guestJoinRateLimitPerMeeting
+        self.guestJoinRateLimitPerAddress = guestJoinRateLimitPerAddress
+        self.connectionTimeouts = connectionTimeouts
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress
         self.migrateOnStart = migrateOnStart
         self.rateLimitRedisURL = rateLimitRedisURL
         self.webDirectory = webDirectory
@@ -71,9 +100,15 @@ public struct APIConfiguration: Sendable {
         guard wsURL.hasPrefix("ws://") || wsURL.hasPrefix("wss://") else {
             throw ConfigurationError(variable: "MEET_PUBLIC_WS_URL", message: "must start with ws:// or wss://")
         }
+        let http = try HTTPConfiguration(environment: environment, mode: core.mode, defaultPort: 8080)
+        let timeouts = ConnectionTimeouts(
+            header: .seconds(Int64(try environment.int("MEET_API_HEADER_TIMEOUT_SECONDS", default: 10, in: 1...3600))),
+            body: .seconds(Int64(try environment.int("MEET_API_BODY_TIMEOUT_SECONDS", default: 30, in: 1...3600))),
+            idle: .seconds(Int64(try environment.int("MEET_API_IDLE_TIMEOUT_SECONDS", default: 75, in: 1...3600)))
+        )
         self.init(
             core: core,
-            http: try HTTPConfiguration(environment: environment, mode: core.mode, defaultPort: 8080),
+            http: http,
             publicWebSocketURL: wsURL,
             accessTokenTTL: try environment.seconds("MEET_ACCESS_TOKEN_TTL_SECONDS", default: 900, in: 10...86_400),
             refreshTokenTTL: try environment.seconds(
@@ -83,7 +118,19 @@ public struct APIConfiguration: Sendable {
             authRateLimitPerEmail: try environment.int("MEET_AUTH_RATE_LIMIT_PER_EMAIL", default: 10, in: 1...1_000_000),
             authRateLimitPerAddress: try environment.int(
                 "MEET_AUTH_RATE_LIMIT_PER_ADDRESS", default: 60, in: 1...1_000_000),
+            authRateLimitPerEmailGlobal: try environment.int(
+                "MEET_AUTH_RATE_LIMIT_PER_EMAIL_GLOBAL", default: 50, in: 1...1_000_000),
+            authUnderAttackDelay: .milliseconds(
+                try environment.int("MEET_AUTH_UNDER_ATTACK_DELAY_MS", default: 1000, in: 0...10_000)),
             authRateLimitWindow: try environment.seconds("MEET_AUTH_RATE_LIMIT_WINDOW_SECONDS", default: 60, in: 1...86_400),
+            guestJoinRateLimitPerMeeting: try environment.int(
+                "MEET_GUEST_JOIN_RATE_LIMIT_PER_MEETING", default: 120, in: 1...1_000_000),
+            guestJoinRateLimitPerAddress: try environment.int(
+                "MEET_GUEST_JOIN_RATE_LIMIT_PER_ADDRESS", default: 20, in: 1...1_000_000),
+            connectionTimeouts: timeouts,
+            // Behind a proxy every connection comes from the proxy: no limit by default there.
+            maxConnectionsPerAddress: try environment.int(
+                "MEET_API_MAX_CONNECTIONS_PER_ADDRESS", default: http.trustProxy ? 0 : 128, in: 0...1_000_000),
             migrateOnStart: try environment.bool("MEET_MIGRATE_ON_START", default: true),
             rateLimitRedisURL: environment.string("MEET_REDIS_URL") == nil ? nil : core.redisURL,
             webDirectory: environment.string("MEET_WEB_DIR", default: "Web")

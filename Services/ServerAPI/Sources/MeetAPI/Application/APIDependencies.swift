@@ -88,12 +88,18 @@ extension APIDependencies {
 
     /// Counts one attempt against `key`; 429 with `Retry-After` when over `limit`.
     func enforceRateLimit(_ key: String, maxAttempts: Int) async throws {
-        let limit = RateLimit(maxAttempts: maxAttempts, window: self.configuration.authRateLimitWindow)
-        guard case .limited(let retryAfter) = try await self.rateLimiter.attempt(key: key, limit: limit) else { return }
+        guard case .limited(let retryAfter) = try await self.countAttempt(key, maxAttempts: maxAttempts) else { return }
         let seconds = max(1, retryAfter.components.seconds + (retryAfter.components.attoseconds > 0 ? 1 : 0))
         var headers = HTTPFields()
         headers[.retryAfter] = String(seconds)
         throw APIError(.rateLimited, "too many attempts, retry in \(seconds) s", headers: headers)
+    }
+
+    /// Counts one attempt against `key` and says whether it is within `maxAttempts`
+    /// per ``APIConfiguration/authRateLimitWindow``, without refusing anything.
+    func countAttempt(_ key: String, maxAttempts: Int) async throws -> RateLimitDecision {
+        let limit = RateLimit(maxAttempts: maxAttempts, window: self.configuration.authRateLimitWindow)
+        return try await self.rateLimiter.attempt(key: key, limit: limit)
     }
 }
 

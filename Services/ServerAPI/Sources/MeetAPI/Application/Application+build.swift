@@ -33,8 +33,20 @@ public func buildApplication(
         configuration: configuration, database: database, rateLimiter: limiter, roomNotifier: notifier, logger: logger)
     let router = buildRouter(deps)
     WebClientController.logLocation(configuration.webDirectory, logger: logger)
+    let timeouts = configuration.connectionTimeouts
+    let connections = ConnectionCounts(limit: configuration.maxConnectionsPerAddress)
     var app = Application(
         router: router,
+        // Slow clients are closed by RequestTimeoutHandler (header, body and
+        // idle deadlines); Hummingbird's own idle timeout would restart at
+        // every body chunk, so it stays off.
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [
+                    ConnectionLimitHandler(counts: connections), RequestTimeoutHandler(timeouts: timeouts),
+                ]
+            )
+        ),
         configuration: .init(
             address: .hostname(configuration.http.host, port: configuration.http.port),
             serverName: "meet-api"
@@ -107,6 +119,7 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     router.add(middleware: HTTPMetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: CanonicalPathMiddleware())
 
     HealthController(deps: deps, exporter: PrometheusExporter(registry: MetricsBootstrap.bootstrap()))
         .addRoutes(to: router)
@@ -120,5 +133,9 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     ParticipantController(deps: deps).addRoutes(to: meetings)
     BanController(deps: deps).addRoutes(to: meetings)
     WebClientController(directory: deps.configuration.webDirectory).addRoutes(to: router)
+    // Last: wraps only the not-found responder (middleware applies to the
+    // routes added after it), turning a known path with the wrong method into 405.
+    let table = RouteMethodTable(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
+    router.add(middleware: MethodNotAllowedMiddleware(table: table))
     return router
 }

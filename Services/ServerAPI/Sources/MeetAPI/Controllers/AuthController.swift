@@ -45,7 +45,7 @@ struct AuthController: Sendable {
         guard let email = try? Validate.email(body.email), (try? Validate.password(body.password)) != nil else {
             throw invalid
         }
-        try await self.deps.enforceRateLimit("login:email:\(email)", maxAttempts: self.deps.configuration.authRateLimitPerEmail)
+        try await self.limitLogin(email: email, request: request, context: context)
 
         let user = try await self.deps.users.find(email: email)
         let matches = try await self.deps.passwords.verify(body.password, hash: user?.passwordHash ?? self.deps.passwords.decoyHash)
@@ -109,6 +109,29 @@ struct AuthController: Sendable {
             user: user.response, accessToken: access.token, accessTokenExpiresAt: access.expiresAt,
             refreshToken: refresh, refreshTokenExpiresAt: expiresAt
         )
+    }
+
+    /// The login policy for one email (docs/operations.md, "Login rate limits"):
+    ///
+    /// - each client address gets ``APIConfiguration/authRateLimitPerEmail``
+    ///   attempts per window for it, so one address cannot lock anyone out;
+    /// - all addresses together get ``APIConfiguration/authRateLimitPerEmailGlobal``;
+    ///   past that the email is *under attack*: nobody is refused for it
+    ///   outright, but every attempt waits ``APIConfiguration/authUnderAttackDelay``
+    ///   and each address's allowance drops to a quarter. Attackers spread over
+    ///   many addresses are slowed down; the owner, from an address of their
+    ///   own, still gets in.
+    private func limitLogin(email: String, request: Request, context: APIRequestContext) async throws {
+        let configuration = self.deps.configuration
+        let global = try await self.deps.countAttempt("login:email:\(email)", maxAttempts: configuration.authRateLimitPerEmailGlobal)
+        let underAttack = if case .limited = global { true } else { false }
+        let perAddress = underAttack ? max(1, configuration.authRateLimitPerEmail / 4) : configuration.authRateLimitPerEmail
+        let address = context.clientAddress(for: request, trustProxy: configuration.http.trustProxy)
+        try await self.deps.enforceRateLimit("login:addr:\(address):email:\(email)", maxAttempts: perAddress)
+        if underAttack, configuration.authUnderAttackDelay > .zero {
+            context.logger.debug("login for an email under attack delayed", metadata: ["client.address": "\(address)"])
+            try await Task.sleep(for: configuration.authUnderAttackDelay)
+        }
     }
 
     private func limitByAddress(_ request: Request, context: APIRequestContext, action: String) async throws {

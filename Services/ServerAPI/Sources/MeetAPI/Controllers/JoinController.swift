@@ -9,6 +9,8 @@ import MeetProtocol
 /// without the password; signed-in non-members and guests need the password
 /// when there is one and wait in the waiting room when it is on. The answer
 /// is a participant row plus a short-lived join token for ServerWS.
+/// Owners and hosts are never refused `meeting_full`: a meeting filled by
+/// others must not lock out the people who run it.
 struct JoinController: Sendable {
     let deps: APIDependencies
 
@@ -19,7 +21,7 @@ struct JoinController: Sendable {
     @Sendable func join(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<JoinResponse> {
         let user = try await self.deps.optionalUser(request)
         let meeting = try await self.deps.meeting(context)
-        let body = try await self.deps.body.decode(JoinRequest.self, from: request)
+        let body = try await self.deps.body.decode(JoinRequest.self, from: request, optional: true)
 
         let displayName: String
         if let name = body.displayName {
@@ -30,6 +32,7 @@ struct JoinController: Sendable {
             throw APIError.validation("displayName", "is required to join as a guest")
         }
         guard meeting.status == .active else { throw APIError.meetingEnded }
+        if user == nil { try await self.limitGuestJoin(meeting: meeting, request: request, context: context) }
 
         var memberRole: MemberRole?
         if let user {
@@ -82,6 +85,18 @@ struct JoinController: Sendable {
         case .notFound:
             throw APIError.meetingNotFound
         }
+    }
+
+    /// Anonymous joins are counted per meeting and per client address; past
+    /// either limit the join gets 429 `rate_limited` with `Retry-After`, so
+    /// bots cannot fill a meeting's seats or waiting room faster than a
+    /// host can deal with them. Signed-in users are not counted here.
+    private func limitGuestJoin(meeting: MeetingRecord, request: Request, context: APIRequestContext) async throws {
+        let configuration = self.deps.configuration
+        let address = context.clientAddress(for: request, trustProxy: configuration.http.trustProxy)
+        try await self.deps.enforceRateLimit("guest-join:addr:\(address)", maxAttempts: configuration.guestJoinRateLimitPerAddress)
+        try await self.deps.enforceRateLimit(
+            "guest-join:meeting:\(meeting.code)", maxAttempts: configuration.guestJoinRateLimitPerMeeting)
     }
 
     /// 403 `wrong_password` for a missing or wrong password. Attempts are

@@ -58,10 +58,14 @@ struct MeetingController: Sendable {
     }
 
     /// `GET /v1/meetings/{code}` → ``MeetingResponse``. Any signed-in user
-    /// may look a meeting up by its code (to learn whether it needs a password).
+    /// may look a meeting up by its code (to learn whether it needs a
+    /// password). An ended meeting is 410 `meeting_ended`, as is every other
+    /// operation on it (a DELETE that leaves the resource readable breaks
+    /// REST's contract); it stays listed, with status `ended`, in `GET /v1/meetings`.
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<MeetingResponse> {
         let user = try await self.deps.requireUser(request)
         let meeting = try await self.deps.meeting(context)
+        guard meeting.status == .active else { throw APIError.meetingEnded }
         let role = try await self.deps.members.role(meetingId: meeting.id, userId: user.id)
         return JSONResponse(meeting.response(role: role))
     }

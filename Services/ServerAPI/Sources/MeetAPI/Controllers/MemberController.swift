@@ -26,11 +26,13 @@ struct MemberController: Sendable {
         let user = try await self.deps.requireUser(request)
         let meeting = try await self.deps.meeting(context)
         try await self.deps.requireRole(Set(MemberRole.allCases), in: meeting, user: user)
+        guard meeting.status == .active else { throw APIError.meetingEnded }
         let members = try await self.deps.members.list(meetingId: meeting.id)
         return JSONResponse(MemberListResponse(items: members.map(\.response)))
     }
 
-    /// `POST /v1/meetings/{code}/members` → 201 ``MemberResponse``.
+    /// `POST /v1/meetings/{code}/members` → 201 ``MemberResponse``; 422 when
+    /// the userId or email names no account.
     @Sendable func add(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<MemberResponse> {
         let user = try await self.deps.requireUser(request)
         let meeting = try await self.deps.meeting(context)
@@ -39,13 +41,16 @@ struct MemberController: Sendable {
         let body = try await self.deps.body.decode(AddMemberRequest.self, from: request)
         let role = try Self.assignable(body.role ?? .attendee)
 
+        // An identifier that names no account is a fault in the body (422
+        // naming the field), not a missing resource: the meeting is there.
         let target: UserRecord?
+        let field: String
         switch (body.userId, body.email) {
-        case (let userId?, nil): target = try await self.deps.users.find(id: userId)
-        case (nil, let email?): target = try await self.deps.users.find(email: try Validate.email(email))
+        case (let userId?, nil): (target, field) = (try await self.deps.users.find(id: userId), "userId")
+        case (nil, let email?): (target, field) = (try await self.deps.users.find(email: try Validate.email(email)), "email")
         default: throw APIError.validation("userId", "or email is required (exactly one of them)")
         }
-        guard let target else { throw APIError(.notFound, "no such user") }
+        guard let target else { throw APIError.validation(field, "names no account") }
         do {
             let member = try await self.deps.members.add(meetingId: meeting.id, userId: target.id, role: role)
             await self.deps.memberships.changed(meetingId: meeting.id, userId: target.id)
@@ -53,7 +58,7 @@ struct MemberController: Sendable {
         } catch RepositoryError.alreadyMember {
             throw APIError(.alreadyMember, "the user is already a member")
         } catch RepositoryError.userNotFound {
-            throw APIError(.notFound, "no such user")
+            throw APIError.validation(field, "names no account")
         }
     }
 

@@ -8,6 +8,7 @@ import MeetProtocol
 /// Readable by the meeting's members (access token) and by its admitted
 /// participants (their join token, which must be for *this* meeting: a token
 /// of meeting A gets 403 on meeting B). Waiting participants see nothing.
+/// Once the meeting has ended both are 410 `meeting_ended`.
 struct ParticipantController: Sendable {
     let deps: APIDependencies
 
@@ -22,6 +23,8 @@ struct ParticipantController: Sendable {
         context: APIRequestContext
     ) async throws -> JSONResponse<ParticipantListResponse> {
         let meeting = try await self.authorizeReader(request, context: context)
+        // An ended meeting has no participants any more: its list is gone (410), not empty.
+        guard meeting.status == .active else { throw APIError.meetingEnded }
         let live = try await self.deps.participants.listLive(meetingId: meeting.id, liveWindow: self.deps.configuration.joinTokenTTL)
         return JSONResponse(ParticipantListResponse(items: live.map(\.response)))
     }
@@ -29,6 +32,7 @@ struct ParticipantController: Sendable {
     /// `GET /v1/meetings/{code}/messages?limit=&cursor=` → chat history, newest first.
     @Sendable func messages(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<Page<MessageResponse>> {
         let meeting = try await self.authorizeReader(request, context: context)
+        guard meeting.status == .active else { throw APIError.meetingEnded }
         let query = request.uri.queryParameters
         let limit = try Validate.limit(query.get("limit"), default: 50, max: 200)
         var before: Int64?

@@ -4,22 +4,30 @@ import Foundation
 ///
 /// Strings are checked for what PostgreSQL and bcrypt cannot take (NUL,
 /// which `text` rejects and C strings truncate at) and for control
-/// characters that have no business in a name; lengths count characters as
-/// people see them (grapheme clusters), except passwords, which count bytes
-/// because bcrypt reads at most 72.
+/// characters (Unicode category Cc) that have no business in a name.
+/// Lengths count Unicode code points, as JSON Schema's `minLength` and
+/// `maxLength` do, so that docs/openapi.yaml states each rule exactly (its
+/// patterns spell out the trimming and the control characters).
 enum Validate {
-    static let passwordBytes = 6...72
+    /// In code points; ``PasswordHasher`` takes care of bcrypt's 72-byte input limit.
+    static let passwordCharacters = 6...72
+    static let emailCharacters = 254
     static let displayNameCharacters = 1...80
     static let titleCharacters = 3...120
     static let capacityRange = 1...10_000
 
-    /// Trimmed, lower-cased, `local@domain.tld`-shaped, at most 254 bytes.
+    /// Trimmed, lower-cased, `local@domain.tld`-shaped, at most 254 code
+    /// points as sent (surrounding whitespace included). Checked code point
+    /// by code point, as the spec's pattern reads it: an `@` or `.` followed
+    /// by a combining mark or modifier is still an `@` or `.`.
     static func email(_ raw: String, field: String = "email") throws -> String {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-            !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-            !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || Self.isControl($0) })
+        let scalars = Array(email.unicodeScalars)
+        let at = scalars.firstIndex(of: "@")
+        let domain = at.map { scalars[($0 + 1)...] } ?? []
+        guard raw.unicodeScalars.count <= Self.emailCharacters, let at, at > 0,
+            scalars.lastIndex(of: "@") == at, domain.contains("."), domain.first != ".", domain.last != ".",
+            !scalars.contains(where: { $0.properties.isWhitespace || Self.isControl($0) })
         else {
             throw APIError.validation(field, "must be a valid email address")
         }
@@ -27,8 +35,8 @@ enum Validate {
     }
 
     static func password(_ password: String, field: String = "password") throws {
-        guard Self.passwordBytes.contains(password.utf8.count) else {
-            throw APIError.validation(field, "must be 6 to 72 bytes long")
+        guard Self.passwordCharacters.contains(password.unicodeScalars.count) else {
+            throw APIError.validation(field, "must be 6 to 72 characters long")
         }
         guard !password.unicodeScalars.contains(where: { $0.value == 0 }) else {
             throw APIError.validation(field, "must not contain NUL characters")
@@ -62,7 +70,7 @@ enum Validate {
 
     private static func text(_ raw: String, field: String, characters: ClosedRange<Int>) throws -> String {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard characters.contains(text.count), text.utf8.count <= characters.upperBound * 8 else {
+        guard characters.contains(text.unicodeScalars.count) else {
             throw APIError.validation(field, "must be \(characters.lowerBound) to \(characters.upperBound) characters")
         }
         guard !text.unicodeScalars.contains(where: Self.isControl) else {

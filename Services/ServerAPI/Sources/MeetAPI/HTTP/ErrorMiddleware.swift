@@ -8,7 +8,8 @@ import NIOCore
 ///
 /// Routes throw ``APIError`` for the answers they mean; everything else is
 /// classified here: database outages become 503, bad tokens 401, too-large
-/// bodies 413, Hummingbird's own errors keep their status. Whatever is left
+/// bodies 413, bodies the client cut short 400 (logged at debug level only),
+/// Hummingbird's own errors keep their status. Whatever is left
 /// is a bug: it is logged with the route and answered with a bare 500
 /// `internal_error` that leaks nothing.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -29,6 +30,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error
+        case let error as RequestBodyAborted:
+            logger.debug("request body aborted by the client", metadata: ["error": "\(error.underlying)", "route": "\(route ?? "-")"])
+            return APIError(.malformedJSON, "the request body ended before it was complete")
         case let error as DatabaseError:
             if case .unavailable(let why) = error {
                 logger.warning("database unavailable", metadata: ["reason": "\(why)"])
@@ -59,8 +63,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case 400: APIError(.malformedJSON, "bad request")
         case 401: .unauthorized
         case 403: .forbidden
-        case 404, 405: APIError(.notFound, "no such route")
+        case 404: APIError(.notFound, "no such route")
+        case 405: APIError(.methodNotAllowed, "method not allowed")
         case 413: APIError(.payloadTooLarge, "the body is too large")
+        case 415: JSONBody.unsupportedMediaType
         case 422: APIError(.validationFailed, "the request is invalid")
         case 429: APIError(.rateLimited, "too many requests")
         case 503: .databaseUnavailable

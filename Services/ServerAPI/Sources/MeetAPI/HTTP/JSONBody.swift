@@ -7,26 +7,51 @@ import NIOCore
 ///
 /// - larger than the limit → 413 `payload_too_large` (checked against
 ///   `Content-Length` first, then while reading);
+/// - a `Content-Type` other than `application/json` (parameters such as
+///   `charset` allowed), or a body without one → 415 `unsupported_media_type`;
+/// - cut short by the client (the connection closed mid-body) → 400
+///   `malformed_json`: the client's fault, counted as a 4xx and logged at
+///   debug level only (the answer cannot reach it anyway);
+/// - absent where the route requires a body → 400 `malformed_json`;
 /// - not JSON, not UTF-8, or not an object → 400 `malformed_json`;
 /// - a missing, `null` or mistyped field → 422 `validation_failed` naming it.
 ///
-/// An empty body reads as `{}`, so routes whose fields are all optional
-/// may be called without one.
+/// Routes whose body is optional (join) read an absent body as `{}`.
 struct JSONBody: Sendable {
     let limit: Int
 
-    func decode<Value: Decodable>(_ type: Value.Type, from request: Request) async throws -> Value {
+    /// - Parameter optional: whether the route may be called without a body
+    ///   (`requestBody.required: false` in docs/openapi.yaml).
+    func decode<Value: Decodable>(_ type: Value.Type, from request: Request, optional: Bool = false) async throws -> Value {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > self.limit {
             throw Self.tooLarge(self.limit)
+        }
+        let contentType = request.headers[.contentType]
+        if let contentType, !Self.isJSON(contentType) {
+            throw Self.unsupportedMediaType
         }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: self.limit)
         } catch is NIOTooManyBytesError {
             throw Self.tooLarge(self.limit)
+        } catch {
+            throw RequestBodyAborted(underlying: error)
         }
-        let bytes = buffer.readableBytes == 0 ? Data("{}".utf8) : Data(buffer.readableBytesView)
-        return try Self.decode(type, from: bytes)
+        guard buffer.readableBytes > 0 else {
+            guard optional else { throw APIError(.malformedJSON, "a JSON body is required") }
+            return try Self.decode(type, from: Data("{}".utf8))
+        }
+        guard contentType != nil else { throw Self.unsupportedMediaType }
+        return try Self.decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    static let unsupportedMediaType = APIError(.unsupportedMediaType, "the body must be sent as Content-Type: application/json")
+
+    /// `application/json`, in any case, with or without parameters (`; charset=utf-8`).
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
     }
 
     static func decode<Value: Decodable>(_ type: Value.Type, from data: Data) throws -> Value {

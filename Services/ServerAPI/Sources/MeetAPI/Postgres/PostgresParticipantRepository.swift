@@ -34,7 +34,8 @@ struct PostgresParticipantRepository: ParticipantRepository {
             guard let meeting = meetings.first else { return .notFound }
             let (status, capacity) = try meeting.decode((String, Int?).self)
             guard status == MeetingStatus.active.rawValue else { return .ended }
-            if let capacity {
+            // Owners and hosts always get a seat, even past the capacity.
+            if let capacity, !participant.role.bypassesCapacity {
                 let counted = try await connection.query(
                     "SELECT count(*) FROM participants p WHERE p.meeting_id = \(participant.meetingId) AND \(unescaped: live)",
                     logger: logger
@@ -101,4 +102,9 @@ struct PostgresParticipantRepository: ParticipantRepository {
             status: status, createdAt: createdAt, joinedAt: joinedAt
         )
     }
+}
+
+extension MemberRole {
+    /// Whether a participant with this role is admitted past the meeting's capacity.
+    var bypassesCapacity: Bool { self == .owner || self == .host }
 }

@@ -9,7 +9,7 @@ import MeetProtocol
 /// that expired can never connect, so its row stops holding a seat.
 protocol ParticipantRepository: Sendable {
     /// Under a lock on the meeting row: checks it is active and below
-    /// capacity, then inserts the participant.
+    /// capacity (owners and hosts are admitted past it), then inserts the participant.
     func admit(_ participant: NewParticipant, liveWindow: Duration) async throws -> AdmitResult
     func listLive(meetingId: UUID, liveWindow: Duration) async throws -> [ParticipantRecord]
     func find(id: UUID) async throws -> ParticipantRecord?

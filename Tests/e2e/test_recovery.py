@@ -40,7 +40,11 @@ PRESENCE_TTL = 3
 
 @pytest.fixture
 def stack(tmp_path, request):
-    running = Stack(tmp_path, ws_env={"MEET_WS_PRESENCE_TTL_SECONDS": str(PRESENCE_TTL)})
+    # The PostgreSQL scenario's B holds an upgraded socket through the outage's
+    # first requests (each up to the 5 s database timeout) before its `join`:
+    # give it more than the default 15 s join deadline.
+    running = Stack(tmp_path, ws_env={"MEET_WS_PRESENCE_TTL_SECONDS": str(PRESENCE_TTL),
+                                      "MEET_WS_JOIN_TIMEOUT_SECONDS": "120"})
     yield running
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:

@@ -42,7 +42,9 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         configuration: configuration,
         hub: SignalingHub(replicaId: configuration.replicaId, bus: bus, metrics: metrics, logger: logger),
         bus: bus,
-        presence: RedisPresenceStore(redis: redis, keys: keys, logger: logger),
+        presence: RedisPresenceStore(
+            redis: redis, keys: keys, logger: logger, ttl: configuration.presenceTTL,
+            stallAfter: configuration.presenceStallAfter),
         participants: PostgresParticipantStore(database: database),
         sfu: sfu,
         metrics: metrics,

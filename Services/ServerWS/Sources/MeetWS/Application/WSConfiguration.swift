@@ -123,6 +123,14 @@ public struct WSConfiguration: Sendable {
     /// How often this replica refreshes its participants' presence (a third of the TTL).
     public var heartbeatInterval: Duration { self.presenceTTL / 3 }
 
+    /// A gap between two presence sweeps longer than this means Redis
+    /// stalled (frozen, or unreachable from every replica), and the sweep
+    /// gives every entry a fresh TTL instead of expiring them (issue #23):
+    /// twice the sweep interval, at least a heartbeat interval. An entry has
+    /// at least two thirds of the TTL left between heartbeats, so a stall long
+    /// enough to expire one is longer than this with the default settings.
+    public var presenceStallAfter: Duration { max(self.sweepInterval * 2, self.heartbeatInterval) }
+
     /// How often a seated socket gets a fresh resume token (a third of its lifetime).
     public var credentialRenewalInterval: Duration { self.resumeTokenTTL / 3 }
 }

@@ -16,7 +16,18 @@ stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
    never ran). Now a late joiner's snapshot lists A and B and both their
    tracks, and nobody was told anyone left.
 
-No assertion is about speed: waits poll with generous deadlines.
+2. Requests during a freeze fail at once. Each request used to wait the
+   full Redis request timeout (5 s) before `unavailable`. Now the replica's
+   Redis circuit breaker opens (`meet_redis_breaker_open{role="command"} 1`
+   in /metrics) once a command went unanswered for 500 ms, and from then on
+   every request answers `error unavailable` at once: five hand raises in a
+   row each get their `unavailable` within a client timeout shorter than the
+   old 5 s wait, `/readyz` answers 503, and after the thaw the breaker
+   closes and a hand raise succeeds on the same socket.
+
+No assertion is about speed: waits poll with generous deadlines (the one
+client timeout in 2 is shorter than the request timeout it replaces, so a
+request that waited for it fails the test whatever the machine's speed).
 """
 from __future__ import annotations
 
@@ -25,8 +36,10 @@ import asyncio
 import pytest
 import redis
 from participant_support import Participant
-from recovery_support import RedisControl, poll
-from stack_support import Stack
+import re
+
+from recovery_support import RedisControl, http_get, poll
+from stack_support import SignalError, Stack
 
 PRESENCE_TTL = 3
 FREEZE_SECONDS = 3 * PRESENCE_TTL + 1
@@ -92,5 +105,62 @@ def test_frozen_redis_loses_nobody(stack):
     server = RedisControl()
     try:
         asyncio.run(asyncio.wait_for(frozen_redis_scenario(stack, server), 240))
+    finally:
+        server.thaw()
+
+
+def breaker_open(stack: Stack, replica: int) -> bool:
+    """meet-ws `replica`'s command-connection breaker, from its /metrics."""
+    import urllib.request
+
+    with urllib.request.urlopen(stack.replicas[replica].base_url + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    match = re.search(r'^meet_redis_breaker_open\{role="command"\} (\S+)$', text, re.MULTILINE)
+    return match is not None and float(match.group(1)) == 1
+
+
+# Shorter than the Redis request timeout (5 s) that each request used to wait out.
+FAST = 2.5
+
+
+async def frozen_requests_scenario(stack: Stack, server: RedisControl) -> None:
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a = Participant("A")
+    try:
+        await a.join(stack, code, replica=0)
+        # A request whose fan-out (PUBLISH, after the ack) is caught by the freeze:
+        # the session handles requests in order, so the next ones wait behind it
+        # unless the breaker fails what was already sent too.
+        await a.signal.request("hand", {"raised": False}, timeout=10)
+        server.freeze()
+        try:
+            # The replica's own presence heartbeat and sweep (every second) trip it.
+            poll(lambda: breaker_open(stack, 0), 20, "meet-ws 0's Redis breaker opening")
+            refused = 0
+            for _ in range(5):
+                try:
+                    await a.signal.request("hand", {"raised": True}, timeout=FAST)
+                except SignalError as error:
+                    assert error.code == "unavailable", error
+                    refused += 1
+            assert refused == 5
+            status, _ = http_get(stack.replicas[0].base_url + "/readyz", timeout=FAST)
+            assert status == 503
+            assert breaker_open(stack, 0)
+        finally:
+            server.thaw()
+        poll(lambda: not breaker_open(stack, 0), 20, "the breaker closing after the thaw")
+        reply = await a.signal.request("hand", {"raised": True}, timeout=10)
+        assert reply["type"] == "ack", reply
+        assert not a.signal.closed.is_set()
+    finally:
+        await a.close()
+
+
+def test_frozen_redis_fails_requests_at_once(stack):
+    server = RedisControl()
+    try:
+        asyncio.run(asyncio.wait_for(frozen_requests_scenario(stack, server), 120))
     finally:
         server.thaw()

@@ -20,7 +20,8 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
     if configuration.core.jwt.usesDevelopmentSecret {
         logger.warning("MEET_JWT_SECRET is not set; using the insecure development secret (MEET_ENV=development)")
     }
-    let redisConfiguration = try RedisConfiguration(url: configuration.core.redisURL)
+    var redisConfiguration = try RedisConfiguration(url: configuration.core.redisURL)
+    redisConfiguration.breakerDeadline = configuration.redisBreakerDeadline
     let redis = RedisClient(configuration: redisConfiguration, logger: logger)
     let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)
     let database = Database(configuration: configuration.core.database, logger: logger)

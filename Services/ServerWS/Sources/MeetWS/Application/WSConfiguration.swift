@@ -47,6 +47,10 @@ public struct WSConfiguration: Sendable {
     /// The TURN relay whose credentials each snapshot carries (`MEET_TURN_*`;
     /// disabled by default).
     public var turn: TURNConfiguration
+    /// How long a Redis command may go unanswered before the client's circuit
+    /// breaker opens and requests fail at once (`MEET_WS_REDIS_BREAKER_MS`,
+    /// default 500; 0 disables it): ``RedisConfiguration/breakerDeadline``.
+    public var redisBreakerDeadline: Duration? = .milliseconds(500)
 
     public init(
         core: CoreConfiguration,
@@ -109,6 +113,8 @@ public struct WSConfiguration: Sendable {
             nodeWatchInterval: .milliseconds(try environment.int("MEET_WS_NODE_WATCH_MS", default: 250, in: 50...10_000)),
             turn: try TURNConfiguration(environment: environment)
         )
+        let breakerMs = try environment.int("MEET_WS_REDIS_BREAKER_MS", default: 500, in: 0...60_000)
+        self.redisBreakerDeadline = breakerMs == 0 ? nil : .milliseconds(breakerMs)
     }
 
     /// `hostname-xxxxxx`: unique per process even when pods share a name.

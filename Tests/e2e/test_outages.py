@@ -25,6 +25,12 @@ stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
    old 5 s wait, `/readyz` answers 503, and after the thaw the breaker
    closes and a hand raise succeeds on the same socket.
 
+3. Chat while Redis is down (stopped, then started empty). A message used
+   to be stored and acknowledged, then answered `error unavailable` for the
+   same request, and delivered to nobody, ever. Now it gets one outcome: the
+   `ack` and nothing else, it is in the history, and B receives it once
+   Redis is back (the chat outbox in PostgreSQL, re-published by a replica).
+
 No assertion is about speed: waits poll with generous deadlines (the one
 client timeout in 2 is shorter than the request timeout it replaces, so a
 request that waited for it fails the test whatever the machine's speed).
@@ -39,6 +45,7 @@ from participant_support import Participant
 import re
 
 from recovery_support import RedisControl, http_get, poll
+from test_recovery import ensure_redis_up
 from stack_support import SignalError, Stack
 
 PRESENCE_TTL = 3
@@ -164,3 +171,46 @@ def test_frozen_redis_fails_requests_at_once(stack):
         asyncio.run(asyncio.wait_for(frozen_requests_scenario(stack, server), 120))
     finally:
         server.thaw()
+
+
+async def chat_outage_scenario(stack: Stack, server: RedisControl) -> None:
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a, b = Participant("A"), Participant("B")
+    try:
+        await a.join(stack, code, replica=0)
+        await b.join(stack, code, replica=1)
+        server.stop()
+        try:
+            # A's replica knows Redis is gone (a reconnect attempt failed), so this is
+            # an outage, not a blip the client waits out.
+            poll(lambda: http_get(stack.replicas[0].base_url + "/readyz", timeout=5)[0] == 503, 20,
+                 "meet-ws 0 not ready while Redis is down")
+            reply = await a.signal.request("chat", {"body": "while Redis is down"}, timeout=20)
+            assert reply["type"] == "ack", reply
+            request_id = reply["id"]
+            message_id = reply["data"]["messageId"]
+        finally:
+            server.start()
+        received = await b.signal.next_event("chat", lambda d: d.get("body") == "while Redis is down", timeout=30)
+        assert received["id"] == message_id, received
+        # One outcome: no error ever followed the ack of that request.
+        errors = [m for m in a.signal.seen if m["type"] == "error" and m.get("id") == request_id]
+        assert not errors, errors
+        page = stack.rest.call("GET", f"/v1/meetings/{code}/messages?limit=200", token=owner)
+        assert [item["body"] for item in page["items"]].count("while Redis is down") == 1, page
+        # Delivered once: no second copy arrives while the outbox keeps sweeping.
+        await asyncio.sleep(3)
+        copies = [m for m in b.signal.seen if m["type"] == "chat" and m["data"].get("id") == message_id]
+        assert len(copies) == 1, copies
+    finally:
+        for peer in (a, b):
+            await peer.close()
+
+
+def test_chat_during_a_redis_outage_is_delivered_once_it_is_back(stack):
+    server = RedisControl()
+    try:
+        asyncio.run(asyncio.wait_for(chat_outage_scenario(stack, server), 120))
+    finally:
+        ensure_redis_up(server)

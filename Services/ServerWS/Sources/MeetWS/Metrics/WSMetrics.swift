@@ -53,6 +53,10 @@ public final class WSMetrics: Sendable {
             }
         })
     public let nodesLost = Counter(label: "meet_ws_sfu_nodes_lost_total")
+    /// Chat messages stored and acknowledged whose fan-out failed (the outbox delivers them).
+    public let chatDeferred = Counter(label: "meet_ws_chat_deferred_total")
+    /// Chat messages the outbox sweep delivered late.
+    public let chatRedelivered = Counter(label: "meet_ws_chat_outbox_delivered_total")
 
     public init() {
         var inbound: [String: Counter] = [:]

@@ -31,6 +31,13 @@ stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
    `ack` and nothing else, it is in the history, and B receives it once
    Redis is back (the chat outbox in PostgreSQL, re-published by a replica).
 
+4. PostgreSQL stopped: the WebSocket handshake used to wait for the
+   database timeout (5 s) before letting a valid join token in, so a client
+   with a shorter open timeout never got in. Now it opens within a 2.5 s
+   open timeout; the `join` on it answers `error unavailable` while
+   PostgreSQL is down and succeeds, retried on the same socket, once it is
+   back.
+
 No assertion is about speed: waits poll with generous deadlines (the one
 client timeout in 2 is shorter than the request timeout it replaces, so a
 request that waited for it fails the test whatever the machine's speed).
@@ -44,9 +51,9 @@ import redis
 from participant_support import Participant
 import re
 
-from recovery_support import RedisControl, http_get, poll
-from test_recovery import ensure_redis_up
-from stack_support import SignalError, Stack
+from recovery_support import PostgresControl, RedisControl, http_get, poll
+from test_recovery import ensure_postgres_up, ensure_redis_up
+from stack_support import Signal, SignalError, Stack
 
 PRESENCE_TTL = 3
 FREEZE_SECONDS = 3 * PRESENCE_TTL + 1
@@ -214,3 +221,46 @@ def test_chat_during_a_redis_outage_is_delivered_once_it_is_back(stack):
         asyncio.run(asyncio.wait_for(chat_outage_scenario(stack, server), 120))
     finally:
         ensure_redis_up(server)
+
+
+async def handshake_without_postgres_scenario(stack: Stack, server: PostgresControl) -> None:
+    import websockets
+
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    joined = stack.rest.join(code, guest_name="G")
+    signal = Signal("G")
+    server.stop()
+    try:
+        # The signed token is let in without waiting for the database.
+        signal._socket = await websockets.connect(
+            f"{stack.ws_url(0)}?token={joined['joinToken']}", open_timeout=FAST)
+        signal._reader = asyncio.ensure_future(signal._read())
+        try:
+            await signal.request("join", timeout=20)
+            raise AssertionError("join succeeded while PostgreSQL is down")
+        except SignalError as error:
+            assert error.code == "unavailable", error
+        assert not signal.closed.is_set()
+    finally:
+        server.start()
+    deadline = asyncio.get_running_loop().time() + 90
+    while True:
+        try:
+            reply = await signal.request("join", timeout=20)
+            break
+        except SignalError as error:
+            assert error.code == "unavailable", error
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("join still refused 90 s after PostgreSQL came back")
+            await asyncio.sleep(0.5)
+    assert reply["type"] == "joined", reply
+    await signal.close()
+
+
+def test_handshake_does_not_wait_for_postgres(stack):
+    server = PostgresControl()
+    try:
+        asyncio.run(asyncio.wait_for(handshake_without_postgres_scenario(stack, server), 180))
+    finally:
+        ensure_postgres_up(server)

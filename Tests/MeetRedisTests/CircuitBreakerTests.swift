@@ -13,52 +13,52 @@ import Testing
         var breaker = Breaker(deadline: .milliseconds(500))
         #expect(breaker.admit() == .send)
         // Not yet at the deadline: nothing happens.
-        let r1 = breaker.unanswered(sentAt: self.t0, now: self.t0 + .milliseconds(499))
-        #expect(!r1)
-        let r2 = breaker.unanswered(sentAt: self.t0, now: self.t0 + .milliseconds(500))
-        #expect(r2)
+        let earlyOpens = breaker.unanswered(sentAt: self.t0, now: self.t0 + .milliseconds(499))
+        #expect(!earlyOpens)
+        let opens = breaker.unanswered(sentAt: self.t0, now: self.t0 + .milliseconds(500))
+        #expect(opens)
         #expect(breaker.state == .open(since: self.t0 + .milliseconds(500)))
         #expect(breaker.admit() == .reject)
         // A second stalled command does not open it again (one "opened" per outage).
-        let r3 = breaker.unanswered(sentAt: self.t0 + .milliseconds(100), now: self.t0 + .milliseconds(600))
-        #expect(!r3)
+        let opensAgain = breaker.unanswered(sentAt: self.t0 + .milliseconds(100), now: self.t0 + .milliseconds(600))
+        #expect(!opensAgain)
     }
 
     @Test func aSlowCommandWhileRedisAnswersOthersDoesNotOpenIt() {
         var breaker = Breaker(deadline: .milliseconds(500))
         // Something was answered after the command was sent: Redis is making progress.
-        let r4 = breaker.replied(now: self.t0 + .milliseconds(200))
-        #expect(r4 == nil)
-        let r5 = breaker.unanswered(sentAt: self.t0, now: self.t0 + .seconds(1))
-        #expect(!r5)
+        let closedFor = breaker.replied(now: self.t0 + .milliseconds(200))
+        #expect(closedFor == nil)
+        let slowOpens = breaker.unanswered(sentAt: self.t0, now: self.t0 + .seconds(1))
+        #expect(!slowOpens)
         #expect(breaker.admit() == .send)
         // A reply from before the command was sent proves nothing about it.
-        let r6 = breaker.unanswered(sentAt: self.t0 + .milliseconds(300), now: self.t0 + .seconds(1))
-        #expect(r6)
+        let staleReplyOpens = breaker.unanswered(sentAt: self.t0 + .milliseconds(300), now: self.t0 + .seconds(1))
+        #expect(staleReplyOpens)
     }
 
     @Test func oneProbeAtATimeAndTheFirstAnswerClosesIt() {
         var breaker = Breaker(deadline: .milliseconds(500))
-        let r7 = breaker.startProbe()
-        #expect(!r7)  // closed: nothing to probe
-        let r8 = breaker.unanswered(sentAt: self.t0, now: self.t0 + .seconds(1))
-        #expect(r8)
-        let r9 = breaker.startProbe()
-        #expect(r9)
-        let r10 = breaker.startProbe()
-        #expect(!r10)  // one on its way already
-        let r11 = breaker.probeFailed()
-        #expect(r11)  // still open: probe again
-        let r12 = breaker.startProbe()
-        #expect(r12)
+        let probesWhileClosed = breaker.startProbe()
+        #expect(!probesWhileClosed)  // closed: nothing to probe
+        let opens = breaker.unanswered(sentAt: self.t0, now: self.t0 + .seconds(1))
+        #expect(opens)
+        let probes = breaker.startProbe()
+        #expect(probes)
+        let probesTwice = breaker.startProbe()
+        #expect(!probesTwice)  // one on its way already
+        let probesAgain = breaker.probeFailed()
+        #expect(probesAgain)  // still open: probe again
+        let probesNext = breaker.startProbe()
+        #expect(probesNext)
         // Any answer (the probe's, or a command's sent before the stall) closes it.
-        let r13 = breaker.replied(now: self.t0 + .seconds(3))
-        #expect(r13 == .seconds(2))
+        let openFor = breaker.replied(now: self.t0 + .seconds(3))
+        #expect(openFor == .seconds(2))
         #expect(breaker.state == .closed)
         #expect(breaker.admit() == .send)
         #expect(!breaker.isProbing)
-        let r14 = breaker.probeFailed()
-        #expect(!r14)  // a late probe failure after closing starts nothing
+        let probesAfterClosing = breaker.probeFailed()
+        #expect(!probesAfterClosing)  // a late probe failure after closing starts nothing
     }
 
     @Test func aLostConnectionForgetsItsReplies() {
@@ -66,8 +66,8 @@ import Testing
         _ = breaker.replied(now: self.t0 + .seconds(1))
         breaker.connectionLost()
         #expect(breaker.lastReplyAt == nil)
-        let r15 = breaker.unanswered(sentAt: self.t0, now: self.t0 + .seconds(2))
-        #expect(r15)
+        let opens = breaker.unanswered(sentAt: self.t0, now: self.t0 + .seconds(2))
+        #expect(opens)
     }
 
     /// A private Redis is frozen (SIGSTOP) under a client whose request

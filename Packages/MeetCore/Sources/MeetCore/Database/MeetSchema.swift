@@ -138,7 +138,8 @@ public enum MeetSchema {
     /// fan-out went out; meet-ws replicas re-publish what stays undelivered
     /// (a Redis outage) when Redis answers again. Rows from before are
     /// delivered. Version 3 is reserved (another change in flight); the
-    /// runner applies versions in order and skips none it has not seen.
+    /// migrator applies every version a database lacks, in order, so 3 can
+    /// follow 4 on a database that already has 4.
     static let version4 = Migration(
         version: 4,
         name: "chat outbox",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 import urllib.error
@@ -80,6 +81,18 @@ class RedisControl:
     def start(self) -> None:
         """Starts it again on the same port and directory (empty: no persistence)."""
         _common("meet_redis_start", self.dir, str(self.port))
+
+    def _pid(self) -> int:
+        return int((Path(self.dir) / "redis.pid").read_text().strip())
+
+    def freeze(self) -> None:
+        """SIGSTOP: Redis hangs with its data and its sockets open (a stuck or
+        partitioned Redis looks the same to clients); its clock keeps running."""
+        os.kill(self._pid(), signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT after `freeze`: Redis runs every command queued meanwhile."""
+        os.kill(self._pid(), signal.SIGCONT)
 
 
 class PostgresControl:

@@ -58,6 +58,19 @@ final class PrivateRedis: @unchecked Sendable {
         self.process = nil
     }
 
+    /// SIGSTOP: the server hangs with its connections open and answers
+    /// nothing, as a stuck or partitioned Redis does.
+    func freeze() {
+        guard let process else { return }
+        Foundation.kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// SIGCONT after ``freeze()``: it runs what was queued meanwhile.
+    func thaw() {
+        guard let process else { return }
+        Foundation.kill(process.processIdentifier, SIGCONT)
+    }
+
     func stop() {
         kill()
         try? FileManager.default.removeItem(at: directory)

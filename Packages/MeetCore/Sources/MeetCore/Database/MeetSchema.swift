@@ -4,7 +4,7 @@
 /// bring an empty database up to date (ServerAPI does at start-up).
 /// Append new versions at the end; never edit a shipped one.
 public enum MeetSchema {
-    public static let migrations: [Migration] = [version1, version2]
+    public static let migrations: [Migration] = [version1, version2, version3]
 
     /// Users, refresh tokens, meetings, members, participants, messages.
     static let version1 = Migration(
@@ -130,6 +130,20 @@ public enum MeetSchema {
             """,
             "CREATE INDEX meeting_bans_meeting_idx ON meeting_bans (meeting_id, created_at DESC)",
             "CREATE UNIQUE INDEX meeting_bans_participant_key ON meeting_bans (participant_id)",
+        ]
+    )
+
+    /// The chat outbox (issue #23, finding 4): a message is stored
+    /// `undelivered` and acknowledged, and marked delivered once its room
+    /// fan-out went out; meet-ws replicas re-publish what stays undelivered
+    /// (a Redis outage) when Redis answers again. Rows from before are
+    /// delivered.
+    static let version3 = Migration(
+        version: 3,
+        name: "chat outbox",
+        statements: [
+            "ALTER TABLE messages ADD COLUMN undelivered boolean NOT NULL DEFAULT false",
+            "CREATE INDEX messages_outbox_idx ON messages (id) WHERE undelivered",
         ]
     )
 }

@@ -21,6 +21,11 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var connectTimeout: Duration
     /// How long to wait between reconnect attempts.
     public var backoff: ExponentialBackoff
+    /// How long a command may go unanswered, with Redis answering nothing
+    /// else meanwhile, before the client's circuit breaker opens and
+    /// requests fail at once (``CircuitBreaker``); `nil` disables it.
+    /// meet-ws: `MEET_REDIS_BREAKER_MS`.
+    public var breakerDeadline: Duration?
 
     public init(
         host: String = "127.0.0.1",
@@ -30,8 +35,10 @@ public struct RedisConfiguration: Sendable, Hashable {
         database: Int = 0,
         requestTimeout: Duration = .seconds(5),
         connectTimeout: Duration = .seconds(5),
-        backoff: ExponentialBackoff = ExponentialBackoff()
+        backoff: ExponentialBackoff = ExponentialBackoff(),
+        breakerDeadline: Duration? = .milliseconds(500)
     ) {
+        self.breakerDeadline = breakerDeadline
         self.host = host
         self.port = port
         self.username = username

@@ -35,6 +35,7 @@ final class ConnectionSupervisor: Sendable {
     private let configuration: RedisConfiguration
     private let logger: Logger
     private let onPush: (@Sendable (RESPValue) -> Void)?
+    private let onReply: (@Sendable () -> Void)?
     private let state = NIOLockedValueBox(State())
     private let reconnects: Counter
     private let connectedGauge: Gauge
@@ -44,12 +45,14 @@ final class ConnectionSupervisor: Sendable {
         eventLoop: any EventLoop,
         logger: Logger,
         role: String,
-        onPush: (@Sendable (RESPValue) -> Void)? = nil
+        onPush: (@Sendable (RESPValue) -> Void)? = nil,
+        onReply: (@Sendable () -> Void)? = nil
     ) {
         self.configuration = configuration
         self.eventLoop = eventLoop
         self.logger = logger
         self.onPush = onPush
+        self.onReply = onReply
         self.reconnects = Counter(label: "meet_redis_connects_total", dimensions: [("role", role)])
         self.connectedGauge = Gauge(label: "meet_redis_connected", dimensions: [("role", role)])
         self.connectedGauge.record(0)
@@ -117,7 +120,8 @@ final class ConnectionSupervisor: Sendable {
             case .connect:
                 do {
                     let connection = try await RedisConnection.connect(
-                        configuration: configuration, eventLoop: eventLoop, logger: logger, onPush: onPush)
+                        configuration: configuration, eventLoop: eventLoop, logger: logger, onPush: onPush,
+                        onReply: onReply)
                     if state.withLockedValue({ $0.isShutdown }) { machine.shutdown() }
                     action = machine.connected(at: .now)
                     if action == .closeAndStop {
@@ -175,6 +179,12 @@ final class ConnectionSupervisor: Sendable {
         connection?.close()
         waiters?.fail(RedisClientError.shutdown)
         wakeUp?.succeed()
+    }
+
+    /// Fails every request waiting for a reply on the live connection (the
+    /// circuit breaker opened: Redis hangs).
+    func failPending(_ error: RedisClientError) {
+        state.withLockedValue { $0.connection }?.failPending(error)
     }
 
     private func publish(_ connection: RedisConnection) {

@@ -8,6 +8,14 @@ struct RedisOutbound: Sendable {
     var commands: [(RedisCommand, EventLoopPromise<RESPValue>?)]
 }
 
+/// Outbound user event: fail every request waiting for a reply with
+/// `error`, but keep their places in the queue, since Redis may still answer
+/// them (a frozen Redis runs what was queued when it resumes) and each reply
+/// must still pop its own place. Sent when the circuit breaker opens.
+struct FailPendingRequests: Sendable {
+    var error: RedisClientError
+}
+
 /// Errors a request can end with, apart from a Redis `-ERR` reply.
 public enum RedisClientError: Error, Hashable, Sendable {
     /// No reply within the request timeout (the reply, if it comes, is dropped).
@@ -43,12 +51,15 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     private let reader: RESPReader
     private var pending = CircularBuffer<EventLoopPromise<RESPValue>>(initialCapacity: 64)
     private let onPush: (@Sendable (RESPValue) -> Void)?
+    /// Told of every reply (not pushes): Redis is answering (``CircuitBreaker``).
+    private let onReply: (@Sendable () -> Void)?
     private var closedError: RedisClientError?
     private let logger: Logger
 
-    init(logger: Logger, onPush: (@Sendable (RESPValue) -> Void)? = nil) throws {
+    init(logger: Logger, onPush: (@Sendable (RESPValue) -> Void)? = nil, onReply: (@Sendable () -> Void)? = nil) throws {
         self.reader = try RESPReader()
         self.onPush = onPush
+        self.onReply = onReply
         self.logger = logger
     }
 
@@ -66,6 +77,15 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             if let reply { pending.append(reply) }
         }
         context.write(wrapOutboundOut(buffer), promise: promise)
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let fail = event as? FailPendingRequests else {
+            return context.triggerUserOutboundEvent(event, promise: promise)
+        }
+        // Completing a promise that the late reply completes again is a no-op.
+        for reply in pending { reply.fail(fail.error) }
+        promise?.succeed()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -89,6 +109,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             onPush(value)
             return
         }
+        onReply?()
         guard let promise = pending.popFirst() else {
             logger.warning("redis reply without a pending request", metadata: ["reply": "\(value)"])
             return

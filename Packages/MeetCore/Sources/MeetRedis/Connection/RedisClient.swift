@@ -22,9 +22,21 @@ import ServiceLifecycle
 /// failed they fail at once with ``RedisClientError/unavailable`` until
 /// Redis answers again. `meet_redis_connected{role="command"}` is 1 while
 /// connected.
+///
+/// **A Redis that hangs fails fast too.** A frozen or partitioned Redis keeps
+/// the connection open and answers nothing; a ``CircuitBreaker`` opens when
+/// a command has had no answer for ``RedisConfiguration/breakerDeadline``
+/// (500 ms) while Redis answered nothing else, and from then on requests
+/// fail at once with ``RedisClientError/unavailable``, and so do those
+/// already sent and still waiting (Redis may yet run them when it resumes,
+/// as after a timeout). One `PING` at a time probes; the first answer Redis
+/// gives closes the breaker.
 public final class RedisClient: Service, Sendable {
     public let configuration: RedisConfiguration
     private let supervisor: ConnectionSupervisor
+    private let breaker: CircuitBreakerDriver?
+    /// Between two probes that failed at once (no connection).
+    private static let probeInterval: Duration = .milliseconds(100)
     private let logger: Logger
     private let commandCounter: Counter
     private let errorCounter: Counter
@@ -37,8 +49,13 @@ public final class RedisClient: Service, Sendable {
     ) {
         self.configuration = configuration
         self.logger = logger
+        let breaker = configuration.breakerDeadline.map {
+            CircuitBreakerDriver(deadline: $0, role: "command", logger: logger)
+        }
+        self.breaker = breaker
         self.supervisor = ConnectionSupervisor(
-            configuration: configuration, eventLoop: eventLoopGroup.next(), logger: logger, role: "command")
+            configuration: configuration, eventLoop: eventLoopGroup.next(), logger: logger, role: "command",
+            onReply: Self.replyHook(breaker))
         self.commandCounter = Counter(label: "meet_redis_commands_total")
         self.errorCounter = Counter(label: "meet_redis_command_errors_total")
         self.timeoutCounter = Counter(label: "meet_redis_command_timeouts_total")
@@ -83,6 +100,10 @@ public final class RedisClient: Service, Sendable {
     /// values, so one failing command does not hide the others' results.
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
+        if let breaker, !breaker.admit(count: commands.count) {
+            errorCounter.increment(by: commands.count)
+            throw RedisClientError.unavailable
+        }
         let eventLoop = supervisor.eventLoop
         let deadline = NIODeadline.now() + .nanoseconds(RedisConnection.nanoseconds(timeout ?? configuration.requestTimeout))
         let requests = commands.map { command -> (RedisCommand, EventLoopPromise<RESPValue>) in
@@ -90,10 +111,11 @@ public final class RedisClient: Service, Sendable {
             RedisConnection.arm(promise, command: command.name, deadline: deadline)
             return (command, promise)
         }
-        supervisor.connection().whenComplete { result in
+        supervisor.connection().whenComplete { [self] result in
             switch result {
             case .success(let connection):
                 connection.send(requests)
+                watch(requests[requests.count - 1].1, command: commands[commands.count - 1].name)
             case .failure(let error):
                 for (_, promise) in requests { promise.fail(error) }
             }
@@ -112,4 +134,53 @@ public final class RedisClient: Service, Sendable {
         }
         return replies
     }
+
+    /// Opens the breaker when `reply` (the last of a pipeline, just written)
+    /// is still unanswered at the breaker's deadline and Redis answered
+    /// nothing meanwhile.
+    private func watch(_ reply: EventLoopPromise<RESPValue>, command: String) {
+        guard let breaker else { return }
+        let sentAt = ContinuousClock.now
+        let check = supervisor.eventLoop.scheduleTask(in: .nanoseconds(RedisConnection.nanoseconds(breaker.deadline))) {
+            [self] in
+            if breaker.unanswered(sentAt: sentAt, command: command) {
+                // What was sent before fails now too, rather than at its timeout.
+                supervisor.failPending(.unavailable)
+                probe()
+            }
+        }
+        reply.futureResult.whenComplete { _ in check.cancel() }
+    }
+
+    /// Sends one `PING` while the breaker is open and no probe is on its way;
+    /// any answer closes the breaker (the channel handler reports it). A
+    /// probe that fails is followed by another, until the client shuts down.
+    private func probe() {
+        guard let breaker, breaker.startProbe() else { return }
+        let eventLoop = supervisor.eventLoop
+        let ping = eventLoop.makePromise(of: RESPValue.self)
+        RedisConnection.arm(
+            ping, command: "PING",
+            deadline: .now() + .nanoseconds(RedisConnection.nanoseconds(configuration.requestTimeout)))
+        supervisor.connection().whenComplete { result in
+            switch result {
+            case .success(let connection): connection.send([(RedisCommand("PING"), ping)])
+            case .failure(let error): ping.fail(error)
+            }
+        }
+        ping.futureResult.whenFailure { [self] error in
+            guard breaker.probeFailed(), error as? RedisClientError != .shutdown else { return }
+            eventLoop.scheduleTask(in: .nanoseconds(RedisConnection.nanoseconds(Self.probeInterval))) { [self] in
+                probe()
+            }
+        }
+    }
+
+    private static func replyHook(_ breaker: CircuitBreakerDriver?) -> (@Sendable () -> Void)? {
+        guard let breaker else { return nil }
+        return { breaker.replied() }
+    }
+
+    /// Whether the circuit breaker is open: requests fail at once.
+    public var isBreakerOpen: Bool { breaker?.isOpen ?? false }
 }

@@ -23,7 +23,8 @@ final class RedisConnection: Sendable {
         configuration: RedisConfiguration,
         eventLoop: any EventLoop,
         logger: Logger,
-        onPush: (@Sendable (RESPValue) -> Void)? = nil
+        onPush: (@Sendable (RESPValue) -> Void)? = nil,
+        onReply: (@Sendable () -> Void)? = nil
     ) async throws -> RedisConnection {
         let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -31,7 +32,7 @@ final class RedisConnection: Sendable {
             .connectTimeout(.nanoseconds(Self.nanoseconds(configuration.connectTimeout)))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler = try RedisChannelHandler(logger: logger, onPush: onPush)
+                    let handler = try RedisChannelHandler(logger: logger, onPush: onPush, onReply: onReply)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
@@ -92,6 +93,12 @@ final class RedisConnection: Sendable {
     /// Writes commands whose replies are not awaited in order (pub/sub).
     func sendWithoutReply(_ commands: [RedisCommand]) {
         channel.writeAndFlush(RedisOutbound(commands: commands.map { ($0, nil) }), promise: nil)
+    }
+
+    /// Fails every request waiting for a reply on this connection with
+    /// `error` at once (``FailPendingRequests``).
+    func failPending(_ error: RedisClientError) {
+        channel.triggerUserOutboundEvent(FailPendingRequests(error: error), promise: nil)
     }
 
     func close() {

@@ -144,8 +144,8 @@ public struct PostgresParticipantStore: ParticipantStore {
     public func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String) async throws -> ChatMessage {
         let rows = try await self.database.query(
             """
-            INSERT INTO messages (meeting_id, participant_id, user_id, display_name, body)
-            VALUES (\(meetingId), \(participant.id), \(participant.userId), \(participant.displayName), \(body))
+            INSERT INTO messages (meeting_id, participant_id, user_id, display_name, body, undelivered)
+            VALUES (\(meetingId), \(participant.id), \(participant.userId), \(participant.displayName), \(body), true)
             RETURNING id, created_at
             """
         )
@@ -155,6 +155,44 @@ public struct PostgresParticipantStore: ParticipantStore {
             id: String(id), participantId: participant.id, userId: participant.userId,
             displayName: participant.displayName, body: body, createdAt: createdAt
         )
+    }
+
+    public func chatDelivered(id: String) async throws {
+        guard let row = Int64(id) else { return }
+        try await self.database.query("UPDATE messages SET undelivered = false WHERE id = \(row) AND undelivered")
+    }
+
+    /// One statement claims the rows (`FOR UPDATE SKIP LOCKED`), so replicas
+    /// sweeping the outbox together never take the same message.
+    public func claimUndeliveredChats(minAge: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
+        let ageMs = Int64(minAge.components.seconds * 1000 + minAge.components.attoseconds / 1_000_000_000_000_000)
+        let rows = try await self.database.query(
+            """
+            UPDATE messages SET undelivered = false
+            WHERE id IN (
+                SELECT id FROM messages
+                WHERE undelivered AND created_at < now() - make_interval(secs => \(Double(ageMs) / 1000))
+                ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            RETURNING id, meeting_id, participant_id, user_id, display_name, body, created_at
+            """
+        )
+        var claimed: [(meetingId: UUID, message: ChatMessage)] = []
+        for row in rows {
+            let (id, meetingId, participantId, userId, displayName, body, createdAt) = try row.decode(
+                (Int64, UUID, UUID?, UUID?, String, String, Date).self)
+            guard let participantId else { continue }  // the participant row is gone: nobody to attribute it to
+            claimed.append(
+                (meetingId, ChatMessage(
+                    id: String(id), participantId: participantId, userId: userId, displayName: displayName, body: body,
+                    createdAt: createdAt)))
+        }
+        return claimed.sorted { Int64($0.message.id) ?? 0 < Int64($1.message.id) ?? 0 }
+    }
+
+    public func returnToOutbox(ids: [String]) async throws {
+        let rows = ids.compactMap(Int64.init)
+        guard !rows.isEmpty else { return }
+        try await self.database.query("UPDATE messages SET undelivered = true WHERE id = ANY(\(rows))")
     }
 
     public func endMeeting(meetingId: UUID) async throws {

@@ -128,10 +128,37 @@ enum RedisPresenceScripts {
         return out
         """)
 
-    /// KEYS: index. ARGV: hash key prefix, limit. Returns {member, record, ...} of removed entries.
+    /// KEYS: index, sweep clock. ARGV: hash key prefix, limit, stall ms, ttl ms.
+    /// Returns {member, record, ...} of removed entries, or {'stalled', gap ms,
+    /// entries given a fresh TTL}.
+    ///
+    /// **A stalled Redis expires nobody.** The sweep clock is the Redis time
+    /// of the last sweep; replicas sweep every second or so. When the gap is
+    /// longer than the stall limit, no replica could reach Redis meanwhile
+    /// (it was frozen — SIGSTOP, a stuck disk, a partition — or every replica
+    /// was cut off): nobody could write a heartbeat either, so entries that
+    /// expired meanwhile say nothing about their sockets. Every entry due
+    /// within a TTL gets a fresh TTL instead, and the replicas' next
+    /// heartbeats (which run right after) decide from there: an entry whose
+    /// replica is alive is refreshed, one whose replica is dead expires a TTL
+    /// later and is announced then.
     static let sweep = RedisScript(
         now + """
 
+            local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+            redis.call('SET', KEYS[2], now)
+            if last > 0 and now - last > tonumber(ARGV[3]) then
+              local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now + tonumber(ARGV[4]))
+              local args = {}
+              for _, m in ipairs(due) do
+                table.insert(args, now + tonumber(ARGV[4]))
+                table.insert(args, m)
+              end
+              for i = 1, #args, 1000 do
+                redis.call('ZADD', KEYS[1], 'XX', unpack(args, i, math.min(i + 999, #args)))
+              end
+              return {'stalled', tostring(now - last), tostring(#due)}
+            end
             local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
             local out = {}
             for _, m in ipairs(members) do

@@ -18,10 +18,16 @@ extension RedisPresenceStore {
         let chunks = entries.isEmpty
             ? [[]] : stride(from: 0, to: entries.count, by: 500).map { Array(entries[$0..<min($0 + 500, entries.count)]) }
         for chunk in chunks {
-            let reply = try await self.redis.evaluate(
-                RedisPresenceScripts.heartbeat, keys: [self.keys.presenceIndex, self.keys.presenceEpoch],
-                arguments: [String(ttlMs), UUID().uuidString] + chunk.map(\.member)
-            )
+            let reply: RESPValue
+            do {
+                reply = try await self.redis.evaluate(
+                    RedisPresenceScripts.heartbeat, keys: [self.keys.presenceIndex, self.keys.presenceEpoch],
+                    arguments: [String(ttlMs), UUID().uuidString] + chunk.map(\.member)
+                )
+            } catch {
+                self.ledger.withLockedValue { $0.heartbeatFailed() }
+                throw error
+            }
             guard let items = reply.array, let found = items.first?.string else {
                 throw RedisClientError.unexpectedReply("\(reply)")
             }

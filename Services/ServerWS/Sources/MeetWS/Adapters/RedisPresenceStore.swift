@@ -31,9 +31,21 @@ public struct RedisPresenceStore: PresenceStore {
     let nowMs: @Sendable () -> Int64
     let logger: Logger
     let restored: Counter
+    let stalls: Counter
+    /// The presence TTL: what a stalled Redis gives every entry afresh.
+    let ttl: Duration
+    /// A gap between two sweeps (any replica's) longer than this means Redis
+    /// stalled (``RedisPresenceScripts/sweep``).
+    let stallAfter: Duration
 
+    /// - Parameters:
+    ///   - ttl: the presence TTL (`MEET_WS_PRESENCE_TTL_SECONDS`).
+    ///   - stallAfter: see ``WSConfiguration/presenceStallAfter``; it must be
+    ///     shorter than the least TTL an entry has left between heartbeats
+    ///     (two thirds of it) and longer than the sweep interval.
     public init(
         redis: RedisClient, keys: SignalingKeys, logger: Logger = Logger(label: "meet.ws.presence"),
+        ttl: Duration = .seconds(15), stallAfter: Duration = .seconds(5),
         nowMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
         self.redis = redis
@@ -41,7 +53,10 @@ public struct RedisPresenceStore: PresenceStore {
         self.ledger = NIOLockedValueBox(PresenceLedger())
         self.nowMs = nowMs
         self.logger = logger
+        self.ttl = ttl
+        self.stallAfter = stallAfter
         self.restored = Counter(label: "meet_ws_presence_restored_total")
+        self.stalls = Counter(label: "meet_ws_presence_stalls_total")
     }
 
     static func field(_ id: UUID) -> String { id.uuidString.lowercased() }
@@ -141,10 +156,18 @@ public struct RedisPresenceStore: PresenceStore {
 
     public func sweep(limit: Int) async throws -> [(meetingId: UUID, record: PresenceRecord)] {
         let reply = try await self.redis.evaluate(
-            RedisPresenceScripts.sweep, keys: [self.keys.presenceIndex],
-            arguments: [self.keys.presencePrefix, String(limit)]
+            RedisPresenceScripts.sweep, keys: [self.keys.presenceIndex, self.keys.presenceSweepClock],
+            arguments: [self.keys.presencePrefix, String(limit), String(self.stallAfter.milliseconds),
+                        String(self.ttl.milliseconds)]
         )
         let items = reply.array ?? []
+        if items.count == 3, items[0].string == "stalled" {
+            self.stalls.increment()
+            self.logger.notice(
+                "redis ran no sweep for longer than the stall limit (frozen or unreachable): expiring nobody, every entry gets a fresh TTL",
+                metadata: ["gap.ms": "\(items[1].string ?? "?")", "entries": "\(items[2].string ?? "?")"])
+            return []
+        }
         var out: [(meetingId: UUID, record: PresenceRecord)] = []
         for index in stride(from: 0, to: items.count - 1, by: 2) {
             guard let member = items[index].string, let key = PresenceKey(member: member),
@@ -173,6 +196,8 @@ public struct SignalingKeys: Sendable {
     public var presenceIndex: String { "\(self.prefix)presence-expiry" }
     /// The store epoch (``PresenceLedger``): recreated when a restart lost it.
     public var presenceEpoch: String { "\(self.prefix)presence-epoch" }
+    /// The Redis time of the last sweep, to tell a stalled Redis (``RedisPresenceScripts/sweep``).
+    public var presenceSweepClock: String { "\(self.prefix)presence-sweep-clock" }
     /// The room channel every replica with sockets in the room subscribes to (``BusChannel/room(_:)``).
     public func room(_ meetingId: UUID) -> String { self.prefix + BusChannel.room(meetingId.uuidString.lowercased()) }
     /// A replica's inbox channel (``BusChannel/wsInbox(replicaId:)``).

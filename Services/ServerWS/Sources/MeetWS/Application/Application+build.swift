@@ -21,7 +21,8 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
     if configuration.core.jwt.usesDevelopmentSecret {
         logger.warning("MEET_JWT_SECRET is not set; using the insecure development secret (MEET_ENV=development)")
     }
-    let redisConfiguration = try RedisConfiguration(url: configuration.core.redisURL)
+    var redisConfiguration = try RedisConfiguration(url: configuration.core.redisURL)
+    redisConfiguration.breakerDeadline = configuration.redisBreakerDeadline
     let redis = RedisClient(configuration: redisConfiguration, logger: logger)
     let subscriber = RedisSubscriber(
         configuration: redisConfiguration, logger: logger, bufferLimit: configuration.limits.busBufferMessages)
@@ -47,7 +48,9 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         configuration: configuration,
         hub: SignalingHub(replicaId: configuration.replicaId, bus: bus, metrics: metrics, logger: logger),
         bus: bus,
-        presence: RedisPresenceStore(redis: redis, keys: keys, logger: logger),
+        presence: RedisPresenceStore(
+            redis: redis, keys: keys, logger: logger, ttl: configuration.presenceTTL,
+            stallAfter: configuration.presenceStallAfter),
         participants: PostgresParticipantStore(database: database),
         sfu: sfu,
         metrics: metrics,

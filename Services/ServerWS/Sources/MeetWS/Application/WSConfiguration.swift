@@ -49,6 +49,10 @@ public struct WSConfiguration: Sendable {
     public var turn: TURNConfiguration
     /// Queue bounds, deadlines and connection limits (`MEET_WS_*`, see ``WSLimits``).
     public var limits: WSLimits
+    /// How long a Redis command may go unanswered before the client's circuit
+    /// breaker opens and requests fail at once (`MEET_WS_REDIS_BREAKER_MS`,
+    /// default 500; 0 disables it): ``RedisConfiguration/breakerDeadline``.
+    public var redisBreakerDeadline: Duration? = .milliseconds(500)
 
     public init(
         core: CoreConfiguration,
@@ -114,6 +118,8 @@ public struct WSConfiguration: Sendable {
             turn: try TURNConfiguration(environment: environment),
             limits: try WSLimits(environment: environment)
         )
+        let breakerMs = try environment.int("MEET_WS_REDIS_BREAKER_MS", default: 500, in: 0...60_000)
+        self.redisBreakerDeadline = breakerMs == 0 ? nil : .milliseconds(breakerMs)
     }
 
     /// `hostname-xxxxxx`: unique per process even when pods share a name.
@@ -130,6 +136,14 @@ public struct WSConfiguration: Sendable {
 
     /// How often this replica refreshes its participants' presence (a third of the TTL).
     public var heartbeatInterval: Duration { self.presenceTTL / 3 }
+
+    /// A gap between two presence sweeps longer than this means Redis
+    /// stalled (frozen, or unreachable from every replica), and the sweep
+    /// gives every entry a fresh TTL instead of expiring them (issue #23):
+    /// twice the sweep interval, at least a heartbeat interval. An entry has
+    /// at least two thirds of the TTL left between heartbeats, so a stall long
+    /// enough to expire one is longer than this with the default settings.
+    public var presenceStallAfter: Duration { max(self.sweepInterval * 2, self.heartbeatInterval) }
 
     /// How often a seated socket gets a fresh resume token (a third of its lifetime).
     public var credentialRenewalInterval: Duration { self.resumeTokenTTL / 3 }

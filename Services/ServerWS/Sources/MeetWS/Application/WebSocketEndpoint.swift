@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import MeetCore
 import MeetProtocol
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOWebSocket
 
@@ -15,6 +16,17 @@ import NIOWebSocket
 struct WebSocketEndpoint: Sendable {
     let services: SignalingServices
     let tokens: TokenService
+    /// When the handshake's database check last failed or ran out of time:
+    /// for ``databaseQuiet`` after it, handshakes do not ask PostgreSQL at
+    /// all (it is down; each would wait ``databaseWait`` for nothing).
+    let databaseTrouble = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+
+    /// How long the handshake waits for PostgreSQL's word on the seat before
+    /// letting a validly signed token in (issue #23, finding 5: it used to
+    /// wait for the 5 s database timeout, longer than many clients' open
+    /// timeout). The `join` on the socket checks the seat in any case.
+    static let databaseWait: Duration = .milliseconds(250)
+    static let databaseQuiet: Duration = .seconds(2)
 
     func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
         router.ws("v1/ws") { request, _ in
@@ -78,17 +90,35 @@ struct WebSocketEndpoint: Sendable {
 
     /// Throws 401 for a bad token and 403 when the participant may not connect.
     ///
-    /// While PostgreSQL cannot say (an outage), a validly signed token is let
-    /// through: the handshake could only fail with a bare 400 (what every
-    /// refused upgrade gets), whereas on the socket the `join` re-checks the
-    /// standing and answers a clear `unavailable` error the client can retry
-    /// on the same socket once the database is back.
+    /// While PostgreSQL cannot say (an outage: an error, no answer within
+    /// ``databaseWait``, or a failure in the last ``databaseQuiet``), a
+    /// validly signed token, join or resume, is let through at once: the
+    /// handshake could only fail with a bare 400 (what every refused upgrade
+    /// gets), whereas on the socket the `join` re-checks the standing and
+    /// answers a clear `unavailable` error the client can retry on the same
+    /// socket once the database is back. A kicked participant whose token is
+    /// still valid thus gets a socket during an outage, but no seat: its
+    /// `join` is refused when PostgreSQL answers.
     private func authorize(_ request: Request) async throws {
         let claims = try await self.claims(request)
+        if let trouble = self.databaseTrouble.withLockedValue({ $0 }), trouble.duration(to: .now) < Self.databaseQuiet {
+            return
+        }
         let standing: ParticipantStanding?
         do {
-            standing = try await self.services.participants.standing(participantId: claims.participantId)
+            let participants = self.services.participants
+            let participantId = claims.participantId
+            guard let answer = try await Self.answer(within: Self.databaseWait, {
+                try await participants.standing(participantId: participantId)
+            }) else {
+                self.databaseTrouble.withLockedValue { $0 = .now }
+                self.services.logger.warning("database slow at the handshake; letting the signed token in, the join will check")
+                return
+            }
+            standing = answer.standing
+            self.databaseTrouble.withLockedValue { $0 = nil }
         } catch {
+            self.databaseTrouble.withLockedValue { $0 = .now }
             self.services.logger.warning(
                 "database unavailable at the handshake; the join will check", metadata: ["error": "\(error)"])
             return
@@ -96,6 +126,35 @@ struct WebSocketEndpoint: Sendable {
         guard let standing, standing.meetingId == claims.meetingId, standing.mayConnect
         else {
             throw HTTPError(.forbidden, message: "this join is over (left, kicked, or the meeting ended)")
+        }
+    }
+
+    private struct Answer: Sendable {
+        var standing: ParticipantStanding?
+    }
+
+    /// `work`'s result, or nil when it has not answered within `wait` (it
+    /// then runs on, bounded by its own timeout, and its result is dropped).
+    private static func answer(
+        within wait: Duration, _ work: @escaping @Sendable () async throws -> ParticipantStanding?
+    ) async throws -> Answer? {
+        let slot = NIOLockedValueBox<CheckedContinuation<Answer?, any Error>?>(nil)
+        let resume = { @Sendable (result: Result<Answer?, any Error>) in
+            slot.withLockedValue { continuation in
+                continuation?.resume(with: result)
+                continuation = nil
+            }
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            slot.withLockedValue { $0 = continuation }
+            let query = Task {
+                do { resume(.success(Answer(standing: try await work()))) } catch { resume(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: wait)
+                resume(.success(nil))
+                _ = query
+            }
         }
     }
 

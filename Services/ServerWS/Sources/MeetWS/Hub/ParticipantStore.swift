@@ -25,10 +25,30 @@ public protocol ParticipantStore: Sendable {
     func markGone(participantId: UUID, status: ParticipantStatus) async throws
     /// Records the SFU node the participant publishes on (`participants.sfu_node_id`), nil when none.
     func markPublishing(participantId: UUID, nodeId: String?) async throws
-    /// Stores a chat message and returns it with its id and time.
+    /// Stores a chat message, in the outbox until ``chatDelivered(id:)``,
+    /// and returns it with its id and time.
     func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String) async throws -> ChatMessage
     /// Ends the meeting and every live participation in it.
     func endMeeting(meetingId: UUID) async throws
+    /// The room fan-out of chat message `id` went out: it leaves the outbox.
+    func chatDelivered(id: String) async throws
+    /// Takes up to `limit` chat messages out of the outbox that have been in
+    /// it for at least `minAge` (their own fan-out failed, or their replica
+    /// died before it), oldest first, for exactly one caller; the caller
+    /// publishes them and gives back (``returnToOutbox(ids:)``) those it
+    /// could not.
+    func claimUndeliveredChats(minAge: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)]
+    /// Puts claimed messages back into the outbox.
+    func returnToOutbox(ids: [String]) async throws
+}
+
+extension ParticipantStore {
+    /// Stores without an outbox (unit-test stores) deliver nothing later.
+    public func chatDelivered(id: String) async throws {}
+    public func claimUndeliveredChats(minAge: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
+        []
+    }
+    public func returnToOutbox(ids: [String]) async throws {}
 }
 
 /// What the upgrade check and every privileged action need to know about

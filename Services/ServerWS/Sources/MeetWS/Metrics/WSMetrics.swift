@@ -67,6 +67,10 @@ public final class WSMetrics: Sendable {
             }
         })
     public let nodesLost = Counter(label: "meet_ws_sfu_nodes_lost_total")
+    /// Chat messages stored and acknowledged whose fan-out failed (the outbox delivers them).
+    public let chatDeferred = Counter(label: "meet_ws_chat_deferred_total")
+    /// Chat messages the outbox sweep delivered late.
+    public let chatRedelivered = Counter(label: "meet_ws_chat_outbox_delivered_total")
 
     /// A deadline that closes a connection (`meet_ws_timeouts_total{kind}`).
     public enum Deadline: String, CaseIterable, Sendable { case handshake, join, write }

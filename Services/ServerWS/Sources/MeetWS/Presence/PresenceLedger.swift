@@ -45,8 +45,19 @@ public struct PresenceLedger: Sendable {
     }
 
     public private(set) var entries: [PresenceKey: Entry] = [:]
+    /// When the last heartbeat was written (ms), and whether one failed since.
+    public private(set) var lastHeartbeatMs: Int64?
+    public private(set) var heartbeatFailedSince = false
 
     public init() {}
+
+    /// A heartbeat could not be written (Redis frozen, unreachable, or the
+    /// connection dropped): the entries may have expired and been swept
+    /// meanwhile, so the next heartbeat that gets through writes back what
+    /// is missing whatever the epoch says.
+    public mutating func heartbeatFailed() {
+        self.heartbeatFailedSince = true
+    }
 
     /// A local socket joined (or resumed): it owns the entry now.
     public mutating func joined(meetingId: UUID, stored: PresenceRecord, epoch: String) {
@@ -83,10 +94,21 @@ public struct PresenceLedger: Sendable {
     ///   - named: the connected local sockets the heartbeat refreshed.
     ///   - missing: those of `named` the store did not have.
     ///   - epoch: the store's epoch as the heartbeat found (or created) it.
+    ///
+    /// **After an interruption** (a heartbeat failed since the last one
+    /// written, or more than a TTL passed since it), a missing connected
+    /// socket is written back even in the same epoch: its entry may have
+    /// expired and been swept while nobody could refresh it (a frozen or
+    /// partitioned Redis keeps its epoch; issue #23), and the open socket is
+    /// the authority on its own seat. A removal on purpose in that window (a
+    /// kick) closes the socket, which then leaves as usual.
     public mutating func afterHeartbeat(
         named: [PresenceKey], missing: Set<PresenceKey>, epoch: String, ttlMs: Int64, nowMs: Int64
     ) -> [Restore] {
         let named = Set(named)
+        let interrupted = self.heartbeatFailedSince || self.lastHeartbeatMs.map { nowMs - $0 > ttlMs } ?? false
+        self.heartbeatFailedSince = false
+        self.lastHeartbeatMs = nowMs
         var restores: [Restore] = []
         for (key, entry) in self.entries {
             if named.contains(key) {
@@ -96,7 +118,7 @@ public struct PresenceLedger: Sendable {
                     self.entries[key]?.epoch = epoch
                     continue
                 }
-                guard entry.epoch != epoch else {
+                guard entry.epoch != epoch || interrupted else {
                     self.entries[key] = nil  // removed on purpose while the socket is open
                     continue
                 }

@@ -17,10 +17,7 @@ extension Session {
             case .hand(let hand):
                 try await self.updateSelf(id) { $0.handRaised = hand.raised }
             case .chat(let chat):
-                let message = try await self.services.participants.saveChat(
-                    meetingId: self.identity.meetingId, participant: self.record.participant, body: chat.body)
-                await self.reply(id, .ack(AckData(messageId: message.id, createdAt: message.createdAt)))
-                try await self.services.publish(.chat(message), meetingId: self.identity.meetingId, audience: .participants)
+                try await self.chat(id, body: chat.body)
             case .mute(let command):
                 try await self.mute(id, command)
             case .kick(let command):
@@ -47,6 +44,32 @@ extension Session {
         } catch {
             self.logger.warning("request failed", metadata: ["type": "\(envelope.message.type)", "error": "\(error)"])
             await self.fail(id, .unavailable, "could not do that right now; retry")
+        }
+    }
+
+    /// One message, one outcome (issue #23, finding 4): refused with
+    /// `unavailable` and not stored when PostgreSQL fails; otherwise stored
+    /// (in the outbox), acknowledged, and delivered: now, or, when the
+    /// fan-out fails (Redis down or hanging), by the outbox sweep of
+    /// ``PresenceMaintenance`` once Redis answers. No `error` follows an `ack`.
+    private func chat(_ id: String?, body: String) async throws {
+        let message = try await self.services.participants.saveChat(
+            meetingId: self.identity.meetingId, participant: self.record.participant, body: body)
+        await self.reply(id, .ack(AckData(messageId: message.id, createdAt: message.createdAt)))
+        do {
+            try await self.services.publish(.chat(message), meetingId: self.identity.meetingId, audience: .participants)
+        } catch {
+            self.services.metrics.chatDeferred.increment()
+            self.logger.warning(
+                "chat stored and acknowledged; fan-out failed, the outbox delivers it when Redis answers",
+                metadata: ["message.id": "\(message.id)", "error": "\(error)"])
+            return
+        }
+        do {
+            try await self.services.participants.chatDelivered(id: message.id)
+        } catch {
+            // Left in the outbox: delivered a second time later (clients dedupe by id).
+            self.logger.warning("chat delivered but not marked so", metadata: ["message.id": "\(message.id)", "error": "\(error)"])
         }
     }
 

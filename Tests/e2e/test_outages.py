@@ -1,0 +1,266 @@
+"""Redis outages that are not a clean restart (issue #23).
+
+The stack (meet-api, two meet-ws, two meet-sfu; stack_support.Stack) runs
+against the Redis of scripts/test, and these tests freeze that very server
+(SIGSTOP, recovery_support.RedisControl.freeze): Redis keeps its data and
+its sockets, answers nothing, and its clock keeps running, which is what a
+stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
+`finally`, so the tests after them find it up.
+
+1. Frozen for longer than the presence TTL. A (replica 0) and B (replica 1)
+   publish. Their presence entries pass their expiry during the freeze, and
+   each replica's sweep was queued meanwhile: on the thaw Redis runs them,
+   and whichever runs before the other replica's queued heartbeat used to
+   remove a live participant, silently (the sweep's reply had timed out),
+   for good (Redis kept its epoch, so the write-back after an empty restart
+   never ran). Now a late joiner's snapshot lists A and B and both their
+   tracks, and nobody was told anyone left.
+
+2. Requests during a freeze fail at once. Each request used to wait the
+   full Redis request timeout (5 s) before `unavailable`. Now the replica's
+   Redis circuit breaker opens (`meet_redis_breaker_open{role="command"} 1`
+   in /metrics) once a command went unanswered for 500 ms, and from then on
+   every request answers `error unavailable` at once: five hand raises in a
+   row each get their `unavailable` within a client timeout shorter than the
+   old 5 s wait, `/readyz` answers 503, and after the thaw the breaker
+   closes and a hand raise succeeds on the same socket.
+
+3. Chat while Redis is down (stopped, then started empty). A message used
+   to be stored and acknowledged, then answered `error unavailable` for the
+   same request, and delivered to nobody, ever. Now it gets one outcome: the
+   `ack` and nothing else, it is in the history, and B receives it once
+   Redis is back (the chat outbox in PostgreSQL, re-published by a replica).
+
+4. PostgreSQL stopped: the WebSocket handshake used to wait for the
+   database timeout (5 s) before letting a valid join token in, so a client
+   with a shorter open timeout never got in. Now it opens within a 2.5 s
+   open timeout; the `join` on it answers `error unavailable` while
+   PostgreSQL is down and succeeds, retried on the same socket, once it is
+   back.
+
+No assertion is about speed: waits poll with generous deadlines (the one
+client timeout in 2 is shorter than the request timeout it replaces, so a
+request that waited for it fails the test whatever the machine's speed).
+"""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis
+from participant_support import Participant
+import re
+
+from recovery_support import PostgresControl, RedisControl, http_get, poll
+from test_recovery import ensure_postgres_up, ensure_redis_up
+from stack_support import Signal, SignalError, Stack
+
+PRESENCE_TTL = 3
+FREEZE_SECONDS = 3 * PRESENCE_TTL + 1
+
+
+@pytest.fixture
+def stack(tmp_path, request):
+    running = Stack(tmp_path, ws_env={"MEET_WS_PRESENCE_TTL_SECONDS": str(PRESENCE_TTL)})
+    yield running
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        print(running.logs())
+    running.stop()
+
+
+def presence_ids(meeting_id: str) -> set[str]:
+    client = redis.Redis.from_url(RedisControl().url, socket_timeout=5)
+    try:
+        ids: set[str] = set()
+        for key in client.scan_iter(match=f"*presence:{meeting_id.lower()}"):
+            ids |= {field.decode() for field in client.hkeys(key)}
+        return ids
+    finally:
+        client.close()
+
+
+async def frozen_redis_scenario(stack: Stack, server: RedisControl) -> None:
+    node1, node2 = stack.nodes
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a, b, c = Participant("A"), Participant("B"), Participant("C")
+    try:
+        snapshot = await a.join(stack, code, replica=0)
+        meeting_id = snapshot["meetingId"]
+        await b.join(stack, code, replica=1)
+        await a.publish(node1.node_id)
+        await b.publish(node2.node_id)
+
+        server.freeze()
+        try:
+            await asyncio.sleep(FREEZE_SECONDS)
+        finally:
+            server.thaw()
+
+        # Both are still connected, and their presence is in Redis again (or never left it).
+        poll(lambda: {a.id, b.id} <= presence_ids(meeting_id), 6 * PRESENCE_TTL, "A and B in presence after the thaw")
+        snapshot = await c.join(stack, code, replica=0)
+        listed = {p["id"].lower() for p in snapshot["participants"]}
+        assert {a.id, b.id, c.id} <= listed, snapshot["participants"]
+        publishers = {t["participantId"].lower() for t in snapshot["tracks"]}
+        assert {a.id, b.id} <= publishers, snapshot["tracks"]
+        for peer in (a, b):
+            assert not peer.signal.closed.is_set(), f"{peer.name}'s socket closed"
+        # Two TTLs later they are still there: kept alive by the heartbeat, not swept again.
+        await asyncio.sleep(2 * PRESENCE_TTL)
+        assert {a.id, b.id, c.id} <= presence_ids(meeting_id)
+    finally:
+        for peer in (a, b, c):
+            await peer.close()
+
+
+def test_frozen_redis_loses_nobody(stack):
+    server = RedisControl()
+    try:
+        asyncio.run(asyncio.wait_for(frozen_redis_scenario(stack, server), 240))
+    finally:
+        server.thaw()
+
+
+def breaker_open(stack: Stack, replica: int) -> bool:
+    """meet-ws `replica`'s command-connection breaker, from its /metrics."""
+    import urllib.request
+
+    with urllib.request.urlopen(stack.replicas[replica].base_url + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    match = re.search(r'^meet_redis_breaker_open\{role="command"\} (\S+)$', text, re.MULTILINE)
+    return match is not None and float(match.group(1)) == 1
+
+
+# Shorter than the Redis request timeout (5 s) that each request used to wait out.
+FAST = 2.5
+
+
+async def frozen_requests_scenario(stack: Stack, server: RedisControl) -> None:
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a = Participant("A")
+    try:
+        await a.join(stack, code, replica=0)
+        # A request whose fan-out (PUBLISH, after the ack) is caught by the freeze:
+        # the session handles requests in order, so the next ones wait behind it
+        # unless the breaker fails what was already sent too.
+        await a.signal.request("hand", {"raised": False}, timeout=10)
+        server.freeze()
+        try:
+            # The replica's own presence heartbeat and sweep (every second) trip it.
+            poll(lambda: breaker_open(stack, 0), 20, "meet-ws 0's Redis breaker opening")
+            refused = 0
+            for _ in range(5):
+                try:
+                    await a.signal.request("hand", {"raised": True}, timeout=FAST)
+                except SignalError as error:
+                    assert error.code == "unavailable", error
+                    refused += 1
+            assert refused == 5
+            status, _ = http_get(stack.replicas[0].base_url + "/readyz", timeout=FAST)
+            assert status == 503
+            assert breaker_open(stack, 0)
+        finally:
+            server.thaw()
+        poll(lambda: not breaker_open(stack, 0), 20, "the breaker closing after the thaw")
+        reply = await a.signal.request("hand", {"raised": True}, timeout=10)
+        assert reply["type"] == "ack", reply
+        assert not a.signal.closed.is_set()
+    finally:
+        await a.close()
+
+
+def test_frozen_redis_fails_requests_at_once(stack):
+    server = RedisControl()
+    try:
+        asyncio.run(asyncio.wait_for(frozen_requests_scenario(stack, server), 120))
+    finally:
+        server.thaw()
+
+
+async def chat_outage_scenario(stack: Stack, server: RedisControl) -> None:
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a, b = Participant("A"), Participant("B")
+    try:
+        await a.join(stack, code, replica=0)
+        await b.join(stack, code, replica=1)
+        server.stop()
+        try:
+            # A's replica knows Redis is gone (a reconnect attempt failed), so this is
+            # an outage, not a blip the client waits out.
+            poll(lambda: http_get(stack.replicas[0].base_url + "/readyz", timeout=5)[0] == 503, 20,
+                 "meet-ws 0 not ready while Redis is down")
+            reply = await a.signal.request("chat", {"body": "while Redis is down"}, timeout=20)
+            assert reply["type"] == "ack", reply
+            request_id = reply["id"]
+            message_id = reply["data"]["messageId"]
+        finally:
+            server.start()
+        received = await b.signal.next_event("chat", lambda d: d.get("body") == "while Redis is down", timeout=30)
+        assert received["id"] == message_id, received
+        # One outcome: no error ever followed the ack of that request.
+        errors = [m for m in a.signal.seen if m["type"] == "error" and m.get("id") == request_id]
+        assert not errors, errors
+        page = stack.rest.call("GET", f"/v1/meetings/{code}/messages?limit=200", token=owner)
+        assert [item["body"] for item in page["items"]].count("while Redis is down") == 1, page
+        # Delivered once: no second copy arrives while the outbox keeps sweeping.
+        await asyncio.sleep(3)
+        copies = [m for m in b.signal.seen if m["type"] == "chat" and m["data"].get("id") == message_id]
+        assert len(copies) == 1, copies
+    finally:
+        for peer in (a, b):
+            await peer.close()
+
+
+def test_chat_during_a_redis_outage_is_delivered_once_it_is_back(stack):
+    server = RedisControl()
+    try:
+        asyncio.run(asyncio.wait_for(chat_outage_scenario(stack, server), 120))
+    finally:
+        ensure_redis_up(server)
+
+
+async def handshake_without_postgres_scenario(stack: Stack, server: PostgresControl) -> None:
+    import websockets
+
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    joined = stack.rest.join(code, guest_name="G")
+    signal = Signal("G")
+    server.stop()
+    try:
+        # The signed token is let in without waiting for the database.
+        signal._socket = await websockets.connect(
+            f"{stack.ws_url(0)}?token={joined['joinToken']}", open_timeout=FAST)
+        signal._reader = asyncio.ensure_future(signal._read())
+        try:
+            await signal.request("join", timeout=20)
+            raise AssertionError("join succeeded while PostgreSQL is down")
+        except SignalError as error:
+            assert error.code == "unavailable", error
+        assert not signal.closed.is_set()
+    finally:
+        server.start()
+    deadline = asyncio.get_running_loop().time() + 90
+    while True:
+        try:
+            reply = await signal.request("join", timeout=20)
+            break
+        except SignalError as error:
+            assert error.code == "unavailable", error
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("join still refused 90 s after PostgreSQL came back")
+            await asyncio.sleep(0.5)
+    assert reply["type"] == "joined", reply
+    await signal.close()
+
+
+def test_handshake_does_not_wait_for_postgres(stack):
+    server = PostgresControl()
+    try:
+        asyncio.run(asyncio.wait_for(handshake_without_postgres_scenario(stack, server), 180))
+    finally:
+        ensure_postgres_up(server)

@@ -235,7 +235,7 @@ public final class BusEndpoint: MessageBus, Service {
         }
         metrics.handled.increment()
         do {
-            try await send(bytes, to: replyTo)
+            _ = try await send(bytes, to: replyTo)
         } catch {
             logger.warning("bus: could not send reply", metadata: ["to": "\(replyTo)", "error": "\(error)"])
         }

@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import redis
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMMON_SH = REPO_ROOT / "scripts" / "lib" / "common.sh"
@@ -163,3 +164,17 @@ def poll(predicate, timeout: float, what: str, interval: float = 0.2):
             last = error
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def presence_ids(meeting_id: str) -> set[str]:
+    """Participant ids in the meeting's presence hash (whatever the stack's key
+    prefix). The client waits at most 5 s per command: right after a thawed
+    freeze Redis may still be working through what queued meanwhile."""
+    client = redis.Redis.from_url(RedisControl().url, socket_timeout=5)
+    try:
+        ids: set[str] = set()
+        for key in client.scan_iter(match=f"*presence:{meeting_id.lower()}"):
+            ids |= {field.decode() for field in client.hkeys(key)}
+        return ids
+    finally:
+        client.close()

@@ -51,7 +51,7 @@ import redis
 from participant_support import Participant
 import re
 
-from recovery_support import PostgresControl, RedisControl, http_get, poll
+from recovery_support import PostgresControl, RedisControl, http_get, poll, presence_ids
 from test_recovery import ensure_postgres_up, ensure_redis_up
 from stack_support import Signal, SignalError, Stack
 
@@ -67,17 +67,6 @@ def stack(tmp_path, request):
     if failed is not None and failed.failed:
         print(running.logs())
     running.stop()
-
-
-def presence_ids(meeting_id: str) -> set[str]:
-    client = redis.Redis.from_url(RedisControl().url, socket_timeout=5)
-    try:
-        ids: set[str] = set()
-        for key in client.scan_iter(match=f"*presence:{meeting_id.lower()}"):
-            ids |= {field.decode() for field in client.hkeys(key)}
-        return ids
-    finally:
-        client.close()
 
 
 async def frozen_redis_scenario(stack: Stack, server: RedisControl) -> None:

@@ -30,7 +30,7 @@ import time
 import pytest
 import redis
 from participant_support import Participant
-from recovery_support import PostgresControl, RedisControl, http_call, http_get, poll
+from recovery_support import PostgresControl, RedisControl, http_call, http_get, poll, presence_ids
 from stack_support import SignalError, Stack
 
 # A short presence TTL: Redis stays down for longer than it, which would
@@ -77,18 +77,6 @@ async def chat_until_delivered(sender: Participant, receiver: Participant, body:
 def history(stack: Stack, code: str, token: str) -> list[str]:
     page = stack.rest.call("GET", f"/v1/meetings/{code}/messages?limit=200", token=token)
     return [item["body"] for item in page["items"]]
-
-
-def presence_ids(meeting_id: str) -> set[str]:
-    """Participant ids in the meeting's presence hash (whatever the stack's key prefix)."""
-    client = redis.Redis.from_url(RedisControl().url)
-    try:
-        ids: set[str] = set()
-        for key in client.scan_iter(match=f"*presence:{meeting_id.lower()}"):
-            ids |= {field.decode() for field in client.hkeys(key)}
-        return ids
-    finally:
-        client.close()
 
 
 def nodes_registered(stack: Stack) -> bool:

@@ -178,3 +178,33 @@ def presence_ids(meeting_id: str) -> set[str]:
         return ids
     finally:
         client.close()
+
+
+def ensure_redis_up(server: RedisControl) -> None:
+    """Starts the test Redis again if a failed test left it stopped."""
+    client = redis.Redis.from_url(server.url, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        server.start()
+    finally:
+        client.close()
+
+
+def ensure_postgres_up(server: PostgresControl) -> None:
+    """Starts the test PostgreSQL again if a failed test left it stopped."""
+    if not _port_open(server.port):
+        server.start()
+
+
+def outage_stack(tmp_path, request, ws_env: dict):
+    """The body of the outage tests' `stack` fixture: the whole stack with
+    `ws_env` on every meet-ws replica, its logs printed when the test failed."""
+    from stack_support import Stack
+
+    running = Stack(tmp_path, ws_env=ws_env)
+    yield running
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        print(running.logs())
+    running.stop()

@@ -196,8 +196,8 @@ class Signal:
         self._reader: asyncio.Task | None = None
         self.closed = asyncio.Event()
 
-    async def connect(self, url: str, join_token: str) -> None:
-        self._socket = await connect(f"{url}?token={join_token}", open_timeout=15)
+    async def connect(self, url: str, join_token: str, open_timeout: float = 15) -> None:
+        self._socket = await connect(f"{url}?token={join_token}", open_timeout=open_timeout)
         self._reader = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:

@@ -45,14 +45,13 @@ request that waited for it fails the test whatever the machine's speed).
 from __future__ import annotations
 
 import asyncio
-
-import pytest
-import redis
-from participant_support import Participant
 import re
 
-from recovery_support import PostgresControl, RedisControl, http_get, poll, presence_ids
-from test_recovery import ensure_postgres_up, ensure_redis_up
+import pytest
+from participant_support import Participant
+
+from recovery_support import (PostgresControl, RedisControl, ensure_postgres_up, ensure_redis_up, http_get,
+                              outage_stack, poll, presence_ids)
 from stack_support import Signal, SignalError, Stack
 
 PRESENCE_TTL = 3
@@ -61,12 +60,7 @@ FREEZE_SECONDS = 3 * PRESENCE_TTL + 1
 
 @pytest.fixture
 def stack(tmp_path, request):
-    running = Stack(tmp_path, ws_env={"MEET_WS_PRESENCE_TTL_SECONDS": str(PRESENCE_TTL)})
-    yield running
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        print(running.logs())
-    running.stop()
+    yield from outage_stack(tmp_path, request, {"MEET_WS_PRESENCE_TTL_SECONDS": str(PRESENCE_TTL)})
 
 
 async def frozen_redis_scenario(stack: Stack, server: RedisControl) -> None:
@@ -213,8 +207,6 @@ def test_chat_during_a_redis_outage_is_delivered_once_it_is_back(stack):
 
 
 async def handshake_without_postgres_scenario(stack: Stack, server: PostgresControl) -> None:
-    import websockets
-
     owner = stack.rest.register("Owner")
     code = stack.rest.create_meeting(owner)
     joined = stack.rest.join(code, guest_name="G")
@@ -222,9 +214,7 @@ async def handshake_without_postgres_scenario(stack: Stack, server: PostgresCont
     server.stop()
     try:
         # The signed token is let in without waiting for the database.
-        signal._socket = await websockets.connect(
-            f"{stack.ws_url(0)}?token={joined['joinToken']}", open_timeout=FAST)
-        signal._reader = asyncio.ensure_future(signal._read())
+        await signal.connect(stack.ws_url(0), joined["joinToken"], open_timeout=FAST)
         try:
             await signal.request("join", timeout=20)
             raise AssertionError("join succeeded while PostgreSQL is down")

@@ -30,7 +30,8 @@ import time
 import pytest
 import redis
 from participant_support import Participant
-from recovery_support import PostgresControl, RedisControl, http_call, http_get, poll, presence_ids
+from recovery_support import (PostgresControl, RedisControl, ensure_postgres_up, ensure_redis_up, http_call, http_get,
+                              outage_stack, poll, presence_ids)
 from stack_support import SignalError, Stack
 
 # A short presence TTL: Redis stays down for longer than it, which would
@@ -43,13 +44,8 @@ def stack(tmp_path, request):
     # The PostgreSQL scenario's B holds an upgraded socket through the outage's
     # first requests (each up to the 5 s database timeout) before its `join`:
     # give it more than the default 15 s join deadline.
-    running = Stack(tmp_path, ws_env={"MEET_WS_PRESENCE_TTL_SECONDS": str(PRESENCE_TTL),
-                                      "MEET_WS_JOIN_TIMEOUT_SECONDS": "120"})
-    yield running
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        print(running.logs())
-    running.stop()
+    yield from outage_stack(tmp_path, request, {"MEET_WS_PRESENCE_TTL_SECONDS": str(PRESENCE_TTL),
+                                                "MEET_WS_JOIN_TIMEOUT_SECONDS": "120"})
 
 
 async def wait_for(predicate, timeout: float, what: str) -> None:
@@ -151,16 +147,6 @@ def test_redis_restart_keeps_the_meeting_going(stack):
         ensure_redis_up(server)
 
 
-def ensure_redis_up(server: RedisControl) -> None:
-    client = redis.Redis.from_url(server.url, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        server.start()
-    finally:
-        client.close()
-
-
 async def postgres_restart_scenario(stack: Stack, server: PostgresControl) -> None:
     owner = stack.rest.register("Owner")
     code = stack.rest.create_meeting(owner)
@@ -237,11 +223,3 @@ def test_postgres_restart_answers_503_then_recovers(stack):
     finally:
         ensure_postgres_up(server)
 
-
-def ensure_postgres_up(server: PostgresControl) -> None:
-    import socket
-
-    with socket.socket() as s:
-        s.settimeout(1)
-        if s.connect_ex(("127.0.0.1", server.port)) != 0:
-            server.start()

@@ -11,6 +11,7 @@ extension DTLSConnection {
         let result = SSL_do_handshake(ssl)
         if result == 1 {
             handshakeFinished = true
+            recordFilter = DTLSRecordFilter(minimumFragmentLength: Int(meet_dtls_min_fragment_length(ssl)))
             flushOutput(into: &actions)
             recordPeerCertificate(into: &actions)
             if state == .connecting {
@@ -71,7 +72,7 @@ extension DTLSConnection {
     /// lets through, and reports a datagram nothing came of as discarded.
     func receiveRecords(_ datagram: ByteBuffer, into actions: inout [DTLSAction]) {
         guard state == .connecting || state == .connected else { return }
-        let filter = DTLSRecordFilter(minimumFragmentLength: Int(meet_dtls_min_fragment_length(ssl)))
+        guard let filter = recordFilter else { return }
         let discarded: DTLSDiscardReason? = datagram.withUnsafeReadableBytes { bytes in
             let (kept, reason) = filter.filter(bytes)
             guard !kept.isEmpty, let base = bytes.baseAddress else { return reason ?? .malformed }

@@ -40,6 +40,8 @@ public final class DTLSConnection {
     /// Memory BIO OpenSSL writes outgoing records to.
     let writeBIO: OpaquePointer
     var handshakeFinished = false
+    /// What reaches OpenSSL after the handshake; made once the cipher is known.
+    var recordFilter: DTLSRecordFilter?
     /// Datagrams dropped whole after the handshake (see `DTLSRecordFilter`).
     public internal(set) var discardedDatagrams = 0
     /// Timer-driven retransmissions since the peer last made us send.

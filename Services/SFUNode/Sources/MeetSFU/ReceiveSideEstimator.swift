@@ -61,6 +61,13 @@ public struct ReceiveSideEstimator: Sendable {
         estimate = min(max(configuration.start, configuration.minimum), configuration.maximum)
     }
 
+    /// Whether ``update(_:now:)`` would take totals now (the first call, or
+    /// an interval since the last): the caller gathers the totals only then.
+    public func isDue(now: ContinuousClock.Instant) -> Bool {
+        guard let last else { return true }
+        return now - last.at >= configuration.interval
+    }
+
     /// Call on the node's timer with the publisher's totals. Returns the
     /// estimate to send when an interval has passed (nil otherwise, and
     /// for the first call, which only sets the baseline). Totals that went

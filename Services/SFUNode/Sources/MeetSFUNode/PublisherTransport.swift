@@ -211,7 +211,8 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
             ForwardingMetrics.shared.transportFeedback.increment()
             sendRTCP([.transportWideFeedback(feedback)])
         }
-        if receiverEstimator != nil, !routed.isEmpty,
+        // Totals walk every track: gather them only when the estimator takes them (~1 s).
+        if receiverEstimator?.isDue(now: now) == true, !routed.isEmpty,
             let bitrate = receiverEstimator?.update(router.receiveTotals, now: now)
         {
             ForwardingMetrics.shared.remb.increment()

@@ -30,6 +30,9 @@ extension PeerConnection {
         ice = .lite(ICELiteAgent(
             local: ICECredentials(ufrag: localUfrag, password: localPassword), remote: nil,
             configuration: liteConfiguration))
+        // An offer nobody answers or checks must not hold the socket's route
+        // forever: the ICE deadline runs from the offer (the answer re-arms it).
+        schedule(.ice, in: configuration.iceTimeout)
     }
 
     /// True while our first offer awaits its answer and early checks are answered.

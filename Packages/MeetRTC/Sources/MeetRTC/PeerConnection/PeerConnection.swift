@@ -169,6 +169,7 @@ public final class PeerConnection: @unchecked Sendable {
         closeICE()
         dtls = nil
         srtp = nil
+        earlyDTLS = []
     }
 }
 

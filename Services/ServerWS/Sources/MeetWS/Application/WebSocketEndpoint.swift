@@ -108,53 +108,20 @@ struct WebSocketEndpoint: Sendable {
         do {
             let participants = self.services.participants
             let participantId = claims.participantId
-            guard let answer = try await Self.answer(within: Self.databaseWait, {
+            standing = try await withDeadline(Self.databaseWait) {
                 try await participants.standing(participantId: participantId)
-            }) else {
-                self.databaseTrouble.withLockedValue { $0 = .now }
-                self.services.logger.warning("database slow at the handshake; letting the signed token in, the join will check")
-                return
             }
-            standing = answer.standing
             self.databaseTrouble.withLockedValue { $0 = nil }
         } catch {
             self.databaseTrouble.withLockedValue { $0 = .now }
             self.services.logger.warning(
-                "database unavailable at the handshake; the join will check", metadata: ["error": "\(error)"])
+                "database slow or unavailable at the handshake; letting the signed token in, the join will check",
+                metadata: ["error": "\(error)"])
             return
         }
         guard let standing, standing.meetingId == claims.meetingId, standing.mayConnect
         else {
             throw HTTPError(.forbidden, message: "this join is over (left, kicked, or the meeting ended)")
-        }
-    }
-
-    private struct Answer: Sendable {
-        var standing: ParticipantStanding?
-    }
-
-    /// `work`'s result, or nil when it has not answered within `wait` (it
-    /// then runs on, bounded by its own timeout, and its result is dropped).
-    private static func answer(
-        within wait: Duration, _ work: @escaping @Sendable () async throws -> ParticipantStanding?
-    ) async throws -> Answer? {
-        let slot = NIOLockedValueBox<CheckedContinuation<Answer?, any Error>?>(nil)
-        let resume = { @Sendable (result: Result<Answer?, any Error>) in
-            slot.withLockedValue { continuation in
-                continuation?.resume(with: result)
-                continuation = nil
-            }
-        }
-        return try await withCheckedThrowingContinuation { continuation in
-            slot.withLockedValue { $0 = continuation }
-            let query = Task {
-                do { resume(.success(Answer(standing: try await work()))) } catch { resume(.failure(error)) }
-            }
-            Task {
-                try? await Task.sleep(for: wait)
-                resume(.success(nil))
-                _ = query
-            }
         }
     }
 

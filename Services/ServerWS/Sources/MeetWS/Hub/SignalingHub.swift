@@ -88,11 +88,17 @@ public actor SignalingHub {
         }
     }
 
-    /// Delivers a room event to every local session of that room.
+    /// Delivers a room event to every local session of that room; a
+    /// membership notice (``RoomBusMessage/seatChangedType``) only to the
+    /// sessions of the user it names.
     public func route(room message: RoomBusMessage) {
         self.metrics.busLatency(sentAtMs: message.sentAtMs, inbox: false)
+        let onlyUser = message.type == RoomBusMessage.seatChangedType ? message.userId : nil
+        if message.type == RoomBusMessage.seatChangedType, onlyUser == nil { return }
         for connectionId in self.rooms[message.meetingId]?.members ?? [] {
-            self.sessions[connectionId]?.deliver(.room(message))
+            guard let mailbox = self.sessions[connectionId] else { continue }
+            if let onlyUser, mailbox.identity.userId != onlyUser { continue }
+            mailbox.deliver(.room(message))
         }
     }
 

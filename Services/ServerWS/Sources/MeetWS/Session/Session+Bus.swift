@@ -7,8 +7,9 @@ extension Session {
     /// this socket's subscriptions (Session+Migrate.swift).
     func handle(room message: RoomBusMessage) async {
         if message.type == RoomBusMessage.seatChangedType {
-            // For the replicas only: re-read this user's role, never forward.
-            if let userId = message.userId, userId == self.identity.userId { await self.refreshRole() }
+            // For the replicas only (the hub routes it to this user's sessions):
+            // re-read the role, never forward.
+            await self.refreshRole()
             return
         }
         guard self.machine.accepts(audience: message.audience, exclude: message.exclude) else { return }

@@ -17,11 +17,11 @@ enum UDPDescriptor {
 
     /// A bound UDP descriptor for `address`; throws NIO's `IOError` with the failing call.
     static func bound(to address: SocketAddress) throws -> CInt {
-        let family = address.protocolFamily
-        guard family == AF_INET || family == AF_INET6 else {
+        let family = address.protocol
+        guard family == .inet || family == .inet6 else {
             throw IOError(errnoCode: EAFNOSUPPORT, reason: "socket")
         }
-        let descriptor = meet_udp_socket(family)
+        let descriptor = meet_udp_socket(family.rawValue)
         guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
         var one: CInt = 1
         let status = address.withSockAddr { pointer, length -> CInt in

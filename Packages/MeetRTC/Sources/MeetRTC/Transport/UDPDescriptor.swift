@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// Creates the media port's UDP socket ourselves (non-blocking,
-/// close-on-exec, `SO_REUSEADDR`, bound), so the descriptor is known to the
+/// close-on-exec, `SO_REUSEADDR` for a fixed port, bound), so the descriptor is known to the
 /// socket's ``DatagramBatchWriter``; NIO then adopts it
 /// (`DatagramBootstrap.withBoundSocket`) and owns it from there.
 enum UDPDescriptor {
@@ -25,8 +25,13 @@ enum UDPDescriptor {
         guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
         var one: CInt = 1
         let status = address.withSockAddr { pointer, length -> CInt in
-            guard setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
-                return -1
+            // Only for a fixed port: Linux hands an ephemeral port (port 0)
+            // that another live SO_REUSEADDR socket holds to a new
+            // SO_REUSEADDR socket, and the two then share its datagrams.
+            if Self.reusesAddress(address) {
+                guard setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+                    return -1
+                }
             }
             // Room for a fan-out burst (one packet to 100 subscribers is ~120 KB) and
             // for bursts in: asked for, the kernel caps it at net.core.{w,r}mem_max
@@ -42,5 +47,10 @@ enum UDPDescriptor {
             throw IOError(errnoCode: error, reason: "bind")
         }
         return descriptor
+    }
+
+    /// `SO_REUSEADDR` only where a port was asked for, never for port 0.
+    static func reusesAddress(_ address: SocketAddress) -> Bool {
+        (address.port ?? 0) != 0
     }
 }

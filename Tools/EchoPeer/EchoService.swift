@@ -77,9 +77,7 @@ final class EchoService: @unchecked Sendable {
         let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: session, logger: logger)
         session.connection = connection
         let answer = try await connection.acceptOffer(offer, sendBack: true, policy: .withoutTransportCC)
-        // The session is loop-confined: handed to the loop bound to it (checked there).
-        let bound = NIOLoopBound(session, eventLoop: socket.eventLoop)
-        try await socket.eventLoop.submit { self.sessions[connection.id] = bound.value }.get()
+        try await socket.eventLoop.submit { self.sessions[connection.id] = session }.get()
         logger.info("answered offer", metadata: ["peer": "\(connection.id)"])
         return SessionDescriptionBody(sdp: answer, type: "answer", id: connection.id)
     }

@@ -52,15 +52,7 @@ extension PeerConnection {
 
     /// SRTP from a validated address: unprotected only once DTLS installed keys.
     private func receiveSRTP(_ buffer: ByteBuffer) {
-        guard state == .connected else {
-            countDrop(.beforeDTLS)
-            return
-        }
-        guard let packet = dtls.unprotectRTP(buffer) else {
-            statsStorage.counters.srtpErrors += 1
-            countDrop(.srtpUnprotect)
-            return
-        }
+        guard let packet = unprotect(buffer, rtcp: false) else { return }
         guard let track = receiver.track(for: packet, logger: logger) else {
             countDrop(.malformedRTP)
             return
@@ -70,16 +62,23 @@ extension PeerConnection {
     }
 
     private func receiveSRTCP(_ buffer: ByteBuffer) {
-        guard state == .connected else {
-            countDrop(.beforeDTLS)
-            return
-        }
-        guard let packet = dtls.unprotectRTCP(buffer) else {
-            statsStorage.counters.srtpErrors += 1
-            countDrop(.srtpUnprotect)
-            return
-        }
+        guard let packet = unprotect(buffer, rtcp: true) else { return }
         statsStorage.counters.rtcpIn += 1
         delegate?.peerConnection(self, didReceiveRTCP: packet)
+    }
+
+    /// The plaintext of SRTP or SRTCP, or nil (dropped and counted) before
+    /// DTLS is connected or when authentication or the replay check failed.
+    private func unprotect(_ buffer: ByteBuffer, rtcp: Bool) -> ByteBuffer? {
+        guard state == .connected else {
+            countDrop(.beforeDTLS)
+            return nil
+        }
+        guard let packet = rtcp ? dtls.unprotectRTCP(buffer) : dtls.unprotectRTP(buffer) else {
+            statsStorage.counters.srtpErrors += 1
+            countDrop(.srtpUnprotect)
+            return nil
+        }
+        return packet
     }
 }

@@ -146,8 +146,14 @@ let package = Package(
 
         // MARK: MeetRTC: pure codecs (one module per protocol)
         .target(
+            name: "MeetBytes",
+            path: "Packages/MeetRTC/Sources/MeetBytes",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "MeetSTUN",
             dependencies: [
+                "MeetBytes",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -156,13 +162,13 @@ let package = Package(
         ),
         .target(
             name: "MeetRTP",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["MeetBytes", .product(name: "NIOCore", package: "swift-nio")],
             path: "Packages/MeetRTC/Sources/MeetRTP",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "MeetRTCP",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["MeetBytes", .product(name: "NIOCore", package: "swift-nio")],
             path: "Packages/MeetRTC/Sources/MeetRTCP",
             swiftSettings: swiftSettings
         ),
@@ -187,13 +193,13 @@ let package = Package(
         ),
         .target(
             name: "MeetDTLS",
-            dependencies: ["COpenSSL", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["COpenSSL", "MeetBytes", .product(name: "NIOCore", package: "swift-nio")],
             path: "Packages/MeetRTC/Sources/MeetDTLS",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "MeetSRTP",
-            dependencies: ["CSRTP", "COpenSSL", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CSRTP", "COpenSSL", "MeetBytes", .product(name: "NIOCore", package: "swift-nio")],
             path: "Packages/MeetRTC/Sources/MeetSRTP",
             swiftSettings: swiftSettings
         ),

@@ -20,8 +20,26 @@ struct DTLSRetransmissionTests {
         initialRetransmitTimeout: .milliseconds(16), maximumRetransmitTimeout: .milliseconds(16),
         maximumRetransmissions: 20)
 
+    /// A first timeout long enough that OpenSSL's timer cannot run out while
+    /// a test pumps a handshake, then the fast timer. A 16 ms timer can:
+    /// OpenSSL counts a timer with under 15 ms left as expired (so 16 ms
+    /// expires after 1 ms of wall clock), and checks it before it reads each
+    /// record, so on a loaded machine a server retransmitted its flight 2 in
+    /// place of taking the client's flight 3, the client dropped the
+    /// duplicate, and a test that pumps without timers stalled there.
+    static let slowFirstTimer = DTLSConfiguration(
+        initialRetransmitTimeout: .seconds(1), maximumRetransmitTimeout: .milliseconds(16),
+        maximumRetransmissions: 20)
+
     static func letOpenSSLTimerExpire() async throws {
         try await Task.sleep(for: .milliseconds(20))
+    }
+
+    /// Waits until OpenSSL's own timer has run out too: `deadline` is on the
+    /// test clock, which stands at `now`; 20 ms more cover the gap between
+    /// reading the timer and this call.
+    static func letOpenSSLTimerExpire(deadline: ContinuousClock.Instant, now: ContinuousClock.Instant) async throws {
+        try await Task.sleep(for: max(.zero, now.duration(to: deadline)) + .milliseconds(20))
     }
 
     @Test("a lost ClientHello is sent again when the timer fires")
@@ -76,7 +94,9 @@ struct DTLSRetransmissionTests {
         // client's Finished arrived; if its CCS + Finished is lost, the client
         // retransmits its whole flight (epoch-0 records and an epoch-1 Finished)
         // and the server must send its last flight again (RFC 6347 §4.2.4).
-        var wire = try DTLSWire(configuration: Self.fastTimerPatient)
+        // The flights up to the loss are pumped by hand, without timers: no
+        // timer may fire meanwhile (`slowFirstTimer`).
+        var wire = try DTLSWire(configuration: Self.slowFirstTimer)
         var toServer = DTLSWire.split(wire.client.start(now: wire.now), events: &wire.clientEvents)
         var rounds = 0
         while wire.server.state != .connected, rounds < 10 {
@@ -98,7 +118,7 @@ struct DTLSRetransmissionTests {
         while wire.client.state != .connected, rounds < 10 {
             rounds += 1
             let deadline = try #require(wire.client.nextTimeout)
-            try await Self.letOpenSSLTimerExpire()
+            try await Self.letOpenSSLTimerExpire(deadline: deadline, now: wire.now)
             wire.now = max(wire.now, deadline)
             try wire.pump(fromClient: wire.client.handleTimeout(now: wire.now))
         }

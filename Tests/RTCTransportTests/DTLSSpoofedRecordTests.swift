@@ -66,7 +66,6 @@ struct DTLSSpoofedRecordTests {
         let discarded = actions.contains { if case .discarded = $0 { true } else { false } }
         #expect(discarded && actions.count == 1, "\(name): \(actions)")
         #expect(target.state == .connected, "\(name)")
-        #expect(target.discardedDatagrams == 1, "\(name)")
 
         let fromClient = try wire.client.send(applicationData: ByteBuffer(bytes: [1, 2]), now: wire.now)
         try wire.pump(fromClient: fromClient)
@@ -130,7 +129,9 @@ struct DTLSSpoofedRecordTests {
         let filter = DTLSRecordFilter(minimumFragmentLength: 24)
         let good = Self.record(23, [UInt8](repeating: 7, count: 30))
         func run(_ bytes: [UInt8]) -> ([Range<Int>], DTLSDiscardReason?) {
-            bytes.withUnsafeBytes { filter.filter($0) }
+            var kept: [Range<Int>] = []
+            let reason = bytes.withUnsafeBytes { filter.forEachKeptRecord(in: $0) { kept.append($0) } }
+            return (kept, reason)
         }
         #expect(run(good) == ([0..<43], nil))
         #expect(run(Self.issue13) == ([], .badLength))

@@ -63,7 +63,7 @@ struct LoopbackPeerConnectionTests {
             try await onLoop(server) { pair.serverMedia.rtp.count == 26 }
         }
         #expect(try await onLoop(server) { pair.serverMedia.rtp.last?.mid } == "0")
-        #expect(try await onLoop(server) { server.remoteTrackBySSRC[0xDEAD_BEEF] } == 0)
+        #expect(try await onLoop(server) { server.receiver.trackBySSRC[0xDEAD_BEEF] } == 0)
 
         let serverStats = try await onLoop(server) { server.stats }
         #expect(serverStats.stages == .init(iceConnected: true, dtlsConnected: true, srtpReady: true))
@@ -95,7 +95,7 @@ struct LoopbackPeerConnectionTests {
             }
         }
         try await waitUntil("client received 5 packets") { try await onLoop(client) { pair.clientMedia.rtp.count == 5 } }
-        #expect(try await onLoop(server) { server.negotiation?.dtlsRole } == .server)
+        #expect(try await onLoop(server) { server.negotiator.negotiation?.dtlsRole } == .server)
         try await pair.close()
     }
 

@@ -113,7 +113,7 @@ struct RenegotiationLoopbackTests {
         // The client's new checks succeed against the server's new credentials.
         try await waitUntil("client's restart checks answered") {
             try await onLoop(client) {
-                guard case .controlling(let agent) = client.ice else { return false }
+                guard case .controlling(let agent) = client.ice.agent else { return false }
                 return !agent.isRestarting && agent.state == .connected
             }
         }
@@ -212,7 +212,7 @@ struct RenegotiationLoopbackTests {
         #expect(try await onLoop(server) { server.localUfrag } != serverUfrag)
         try await waitUntil("client's restart checks answered") {
             try await onLoop(client) {
-                guard case .controlling(let agent) = client.ice else { return false }
+                guard case .controlling(let agent) = client.ice.agent else { return false }
                 return !agent.isRestarting
             }
         }

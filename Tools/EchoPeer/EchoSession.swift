@@ -7,8 +7,10 @@ import NIOCore
 /// feedback the peer sends about our tracks (PLI, FIR, NACK) goes back to it
 /// about its own tracks, so its encoder answers its own decoder.
 ///
-/// Runs entirely on the connection's event loop.
-final class EchoSession: PeerConnectionDelegate {
+/// Runs entirely on the connection's event loop (hence `@unchecked
+/// Sendable`, like the SFU node's transports: it is created off the loop and
+/// handed to it once, then only touched there).
+final class EchoSession: PeerConnectionDelegate, @unchecked Sendable {
     weak var connection: PeerConnection?
     private let logger: Logger
     private let onEnd: (PeerConnectionStats) -> Void

@@ -71,14 +71,16 @@ extension DTLSConnection {
     /// After the handshake: hands OpenSSL only the records `DTLSRecordFilter`
     /// lets through, and reports a datagram nothing came of as discarded.
     func receiveRecords(_ datagram: ByteBuffer, into actions: inout [DTLSAction]) {
-        guard state == .connecting || state == .connected else { return }
+        // `receive` only gets here while connecting or connected.
         guard let filter = recordFilter else { return }
         let discarded: DTLSDiscardReason? = datagram.withUnsafeReadableBytes { bytes in
-            let (kept, reason) = filter.filter(bytes)
-            guard !kept.isEmpty, let base = bytes.baseAddress else { return reason ?? .malformed }
-            for record in kept {
+            guard let base = bytes.baseAddress else { return .malformed }
+            var keptAny = false
+            let reason = filter.forEachKeptRecord(in: bytes) { record in
+                keptAny = true
                 _ = BIO_write(readBIO, base + record.lowerBound, Int32(record.count))
             }
+            guard keptAny else { return reason ?? .malformed }
             let before = actions.count
             readApplicationData(into: &actions)
             // A datagram is a unit: never let a rejected one prefix the next.
@@ -87,10 +89,7 @@ extension DTLSConnection {
             // Nothing delivered, answered or closed: OpenSSL dropped it all.
             return actions.count == before ? (reason ?? .rejected) : nil
         }
-        if let discarded {
-            discardedDatagrams += 1
-            actions.append(.discarded(discarded))
-        }
+        if let discarded { actions.append(.discarded(discarded)) }
     }
 
     func readApplicationData(into actions: inout [DTLSAction]) {

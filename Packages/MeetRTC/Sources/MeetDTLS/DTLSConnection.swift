@@ -42,8 +42,6 @@ public final class DTLSConnection {
     var handshakeFinished = false
     /// What reaches OpenSSL after the handshake; made once the cipher is known.
     var recordFilter: DTLSRecordFilter?
-    /// Datagrams dropped whole after the handshake (see `DTLSRecordFilter`).
-    public internal(set) var discardedDatagrams = 0
     /// Timer-driven retransmissions since the peer last made us send.
     var retransmissions = 0
     /// Peer certificate digests under every algorithm we support, so a
@@ -144,14 +142,13 @@ public final class DTLSConnection {
             BIO_write(readBIO, bytes.baseAddress, Int32(clamping: bytes.count))
         }
         if written > 0 {
-            if !handshakeFinished {
-                driveHandshake(into: &actions)
-                // The peer answered with something that made us send: the
-                // retransmission budget starts again.
-                if actions.contains(where: { if case .sendDatagram = $0 { true } else { false } }) {
-                    retransmissions = 0
-                }
+            driveHandshake(into: &actions)
+            // The peer answered with something that made us send: the
+            // retransmission budget starts again.
+            if actions.contains(where: { if case .sendDatagram = $0 { true } else { false } }) {
+                retransmissions = 0
             }
+            // The handshake may have finished with this datagram.
             if handshakeFinished, state == .connecting || state == .connected {
                 readApplicationData(into: &actions)
             }

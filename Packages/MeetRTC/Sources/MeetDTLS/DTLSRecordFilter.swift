@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// What an established DTLS 1.2 association lets through to OpenSSL.
 ///
 /// RFC 6347 §4.1.2.7: after the handshake, a record that cannot be parsed,
@@ -35,10 +37,12 @@ struct DTLSRecordFilter: Sendable, Equatable {
     /// for CBC).
     var minimumFragmentLength: Int
 
-    /// The records of `datagram` worth giving to OpenSSL, in order, and why
-    /// the first discarded one was dropped (nil when none was).
-    func filter(_ datagram: UnsafeRawBufferPointer) -> (kept: [Range<Int>], discarded: DTLSDiscardReason?) {
-        var kept: [Range<Int>] = []
+    /// Calls `keep` with the byte range of each record of `datagram` worth
+    /// giving to OpenSSL, in order (no allocation), and returns why the
+    /// first discarded one was dropped (nil when none was).
+    func forEachKeptRecord(
+        in datagram: UnsafeRawBufferPointer, _ keep: (Range<Int>) -> Void
+    ) -> DTLSDiscardReason? {
         var discarded: DTLSDiscardReason?
         var offset = 0
         while offset < datagram.count {
@@ -46,7 +50,7 @@ struct DTLSRecordFilter: Sendable, Equatable {
                 discarded = discarded ?? .malformed
                 break
             }
-            let length = Int(datagram[offset + 11]) << 8 | Int(datagram[offset + 12])
+            let length = Int(datagram.u16(at: offset + 11))
             let end = offset + Self.headerLength + length
             // A length beyond the datagram: nothing after it can be framed.
             guard end <= datagram.count else {
@@ -56,18 +60,18 @@ struct DTLSRecordFilter: Sendable, Equatable {
             if let reason = check(datagram, recordAt: offset, length: length) {
                 discarded = discarded ?? reason
             } else {
-                kept.append(offset..<end)
+                keep(offset..<end)
             }
             offset = end
         }
-        return (kept, discarded)
+        return discarded
     }
 
     private func check(_ bytes: UnsafeRawBufferPointer, recordAt offset: Int, length: Int) -> DTLSDiscardReason? {
         guard (20...63).contains(bytes[offset]),
               bytes[offset + 1] == Self.version.0, bytes[offset + 2] == Self.version.1
         else { return .malformed }
-        let recordEpoch = UInt16(bytes[offset + 3]) << 8 | UInt16(bytes[offset + 4])
+        let recordEpoch = bytes.u16(at: offset + 3)
         guard recordEpoch == epoch else { return .otherEpoch }
         guard length >= minimumFragmentLength, length <= Self.maximumFragmentLength else { return .badLength }
         return nil

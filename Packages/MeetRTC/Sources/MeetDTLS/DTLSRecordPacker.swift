@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// Splits what OpenSSL wrote into its memory BIO back into DTLS records and
 /// packs them into datagrams no larger than the MTU.
 ///
@@ -25,7 +27,7 @@ enum DTLSRecordPacker {
         var offset = 0
         while offset < bytes.count {
             guard bytes.count - offset >= headerLength else { break }
-            let length = Int(bytes[offset + 11]) << 8 | Int(bytes[offset + 12])
+            let length = Int(bytes.readBigEndian(UInt16.self, at: offset + 11) ?? 0)
             let recordEnd = offset + headerLength + length
             guard recordEnd <= bytes.count else { break }
             if recordEnd - datagramStart > mtu, offset > datagramStart {

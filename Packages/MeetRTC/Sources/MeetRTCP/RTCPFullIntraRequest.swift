@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// FIR: Full Intra Request (RFC 5104 §4.3.1), PT=PSFB (206), FMT=4.
 ///
 /// ```

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// Generic NACK (RFC 4585 §6.2.1), PT=RTPFB (205), FMT=1: the receiver lists lost
 /// sequence numbers; the SFU retransmits them from its packet cache.
 ///

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// BYE: Goodbye (RFC 3550 §6.6), PT=203.
 ///
 /// ```

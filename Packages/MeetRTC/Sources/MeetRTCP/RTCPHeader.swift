@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// The header every RTCP packet starts with (RFC 3550 §6.4.1, RFC 4585 §6.1).
 ///
 /// ```
@@ -37,7 +39,7 @@ public struct RTCPHeader: Hashable, Sendable {
         padding = first & 0x20 != 0
         count = first & 0x1F
         packetType = bytes[1]
-        length = UInt16(bytes[2]) << 8 | UInt16(bytes[3])
+        length = bytes.u16(at: 2)
     }
 
     /// Writes a packet: header, then `body`, zero-padded to a word boundary, with the

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// PLI: Picture Loss Indication (RFC 4585 §6.3.1), PT=PSFB (206), FMT=1.
 /// Asks the sender of `mediaSSRC` for a keyframe; the SFU forwards it to the publisher.
 ///

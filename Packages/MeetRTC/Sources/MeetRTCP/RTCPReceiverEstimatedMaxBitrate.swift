@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// REMB: Receiver Estimated Maximum Bitrate (draft-alvestrand-rmcat-remb-03 §2.2),
 /// an application-layer feedback message: PT=PSFB (206), FMT=15, FCI starting "REMB".
 ///

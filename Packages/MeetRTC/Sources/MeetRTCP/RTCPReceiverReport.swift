@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// RR: Receiver Report (RFC 3550 §6.4.2), PT=201.
 ///
 /// ```

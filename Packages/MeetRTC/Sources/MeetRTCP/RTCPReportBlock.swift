@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// A reception report block, carried by SR and RR (RFC 3550 §6.4.1).
 ///
 /// ```

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// SR: Sender Report (RFC 3550 §6.4.1), PT=200.
 ///
 /// ```

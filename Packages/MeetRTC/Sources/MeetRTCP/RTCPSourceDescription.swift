@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// SDES: Source Description (RFC 3550 §6.5), PT=202.
 ///
 /// ```

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// Transport-wide congestion control feedback
 /// (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1), PT=RTPFB (205), FMT=15.
 /// Tells the sender when each transport-wide sequence number arrived, for

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// In-place rewrites for the forwarding path (an SFU down-track changes SSRC,
 /// sequence number, timestamp and payload type per subscriber). They touch only
 /// the fixed header (RFC 3550 §5.1), so they never move bytes or allocate.

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// The fixed RTP header plus the offsets of everything after it, read without
 /// copying or allocating (RFC 3550 §5.1). The forwarding path parses with this,
 /// then rewrites fields in place (`RTPHeader+Rewrite.swift`).

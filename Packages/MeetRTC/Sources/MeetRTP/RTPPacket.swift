@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// An RTP packet as an owned value (RFC 3550 §5.1): for building packets, tests,
 /// and anywhere a copy is fine. The forwarding path uses `RTPHeader` instead,
 /// which reads the same fields without copying.

@@ -23,7 +23,9 @@ public struct SDPCodec: Hashable, Sendable {
     }
 
     /// True for RTX (RFC 4588); `associatedPayloadType` is the media it repairs.
-    public var isRTX: Bool { name.lowercased() == "rtx" }
+    public var isRTX: Bool { Self.isRTX(name) }
+    /// True for RTX's encoding name (`a=rtpmap:<pt> rtx/<rate>`), in any case.
+    public static func isRTX(_ encodingName: String) -> Bool { encodingName.lowercased() == "rtx" }
     /// The `apt` fmtp parameter of RTX.
     public var associatedPayloadType: UInt8? { parameters?["apt"].flatMap { UInt8($0) } }
 

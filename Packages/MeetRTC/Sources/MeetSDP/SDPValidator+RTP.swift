@@ -41,7 +41,7 @@ extension SDPValidator {
                 throw .malformedAttribute(name: SDPRTCPFeedback.attributeName, value: value)
             }
         }
-        for (pt, map) in maps where map.encodingName.lowercased() == "rtx" && listed.contains(pt) {
+        for (pt, map) in maps where SDPCodec.isRTX(map.encodingName) && listed.contains(pt) {
             try checkRTX(pt, parameters: parameters[pt], listed: listed, maps: maps)
         }
     }
@@ -75,7 +75,7 @@ extension SDPValidator {
         }
         guard apt != pt else { throw .invalidRTX(payloadType: pt, reason: "apt=\(apt) names itself") }
         guard listed.contains(apt) else { throw .invalidRTX(payloadType: pt, reason: "apt=\(apt) is not in the m= line") }
-        guard maps[apt]?.encodingName.lowercased() != "rtx" else {
+        guard !(maps[apt].map { SDPCodec.isRTX($0.encodingName) } ?? false) else {
             throw .invalidRTX(payloadType: pt, reason: "apt=\(apt) is another RTX payload type")
         }
     }

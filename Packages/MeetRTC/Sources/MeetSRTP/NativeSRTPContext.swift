@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// SRTP and SRTCP (RFC 3711, RFC 7714) in Swift over OpenSSL's EVP ciphers,
 /// allocation-free per packet: the ciphers, HMAC states and scratch space are
 /// made once per context, and per-SSRC state once per stream. The rules for
@@ -45,7 +47,7 @@ final class NativeSRTPContext {
     }
 
     func protectRTP(_ packet: UnsafeMutableRawPointer, length: Int, headerLength: Int) throws(SRTPError) -> Int {
-        let ssrc = packet.loadBigEndianUInt32(at: 8)
+        let ssrc = packet.loadBigEndian(UInt32.self, at: 8)
         let sequence = UInt16(packet.load(fromByteOffset: 2, as: UInt8.self)) << 8
             | UInt16(packet.load(fromByteOffset: 3, as: UInt8.self))
         let stream = streamState(for: ssrc)
@@ -64,7 +66,7 @@ final class NativeSRTPContext {
     }
 
     func unprotectRTP(_ packet: UnsafeMutableRawPointer, length: Int, headerLength: Int) throws(SRTPError) -> Int {
-        let ssrc = packet.loadBigEndianUInt32(at: 8)
+        let ssrc = packet.loadBigEndian(UInt32.self, at: 8)
         let sequence = UInt16(packet.load(fromByteOffset: 2, as: UInt8.self)) << 8
             | UInt16(packet.load(fromByteOffset: 3, as: UInt8.self))
         let known = streams.find(ssrc)
@@ -86,7 +88,7 @@ final class NativeSRTPContext {
     }
 
     func protectRTCP(_ packet: UnsafeMutableRawPointer, length: Int) throws(SRTPError) -> Int {
-        let ssrc = packet.loadBigEndianUInt32(at: 4)
+        let ssrc = packet.loadBigEndian(UInt32.self, at: 4)
         let stream = streamState(for: ssrc)
         guard let index = stream.rtcp.next() else { throw .keyExhausted }
         let result: Int?
@@ -99,17 +101,17 @@ final class NativeSRTPContext {
     }
 
     func unprotectRTCP(_ packet: UnsafeMutableRawPointer, length: Int) throws(SRTPError) -> Int {
-        let ssrc = packet.loadBigEndianUInt32(at: 4)
+        let ssrc = packet.loadBigEndian(UInt32.self, at: 4)
         let word: UInt32
         switch suite {
         case .aesCM(let cm):
-            word = packet.loadBigEndianUInt32(at: cm.rtcpIndexOffset(length: length))
+            word = packet.loadBigEndian(UInt32.self, at: cm.rtcpIndexOffset(length: length))
             // We always encrypt SRTCP, so a clear E flag is not ours; libsrtp
             // refuses it too ("cannot check"). AEAD authenticates the flag
             // with the rest, so there a clear one is allowed (RFC 7714 §9.3).
             guard word & 0x8000_0000 != 0 else { throw .authenticationFailed }
         case .aesGCM(let gcm):
-            word = packet.loadBigEndianUInt32(at: gcm.rtcpIndexOffset(length: length))
+            word = packet.loadBigEndian(UInt32.self, at: gcm.rtcpIndexOffset(length: length))
         }
         let index = word & 0x7FFF_FFFF
         let known = streams.find(ssrc)

@@ -35,15 +35,3 @@ enum SRTPPacketCheck {
         return buffer[0] >> 6 == 2
     }
 }
-
-extension UnsafeMutableRawPointer {
-    /// The big-endian 32-bit word at `offset` (no alignment needed).
-    func loadBigEndianUInt32(at offset: Int) -> UInt32 {
-        UInt32(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-    }
-
-    /// Stores `value` big-endian at `offset` (no alignment needed).
-    func storeBigEndian(_ value: UInt32, at offset: Int) {
-        storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
-    }
-}

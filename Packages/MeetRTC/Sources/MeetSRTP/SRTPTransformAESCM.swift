@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// AES_CM_128_HMAC_SHA1_80 packet transforms (RFC 3711 §4.1.1, §4.2.1):
 /// AES-128 in counter mode, then an HMAC-SHA1 tag truncated to `tagLength`
 /// bytes over the authenticated portion (and, for SRTP, the ROC).

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// AEAD_AES_128_GCM packet transforms (RFC 7714): the header is additional
 /// authenticated data, the payload is encrypted, and the 16-byte GCM tag
 /// follows it. SRTCP's E flag and index word goes after the tag (§9.2).

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// Typed reads of the attributes ICE uses. Each returns nil when the attribute is
 /// absent *or* malformed; use `attribute(_:)` to tell the two apart (a present but
 /// malformed PRIORITY, say, deserves a 400 response).

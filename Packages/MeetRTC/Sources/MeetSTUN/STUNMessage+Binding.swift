@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// Builders for the Binding transactions of ICE (RFC 8445 §7.1, §7.3) and consent
 /// freshness (RFC 7675). Encode the result with
 /// `encode(integrityKey: STUNMessage.shortTermKey(password: pwd), fingerprint: true)`.

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// A STUN message (RFC 8489 §5): header, transaction ID and attributes.
 ///
 /// ```

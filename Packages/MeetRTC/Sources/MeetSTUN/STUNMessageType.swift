@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// A STUN method (RFC 8489 §5, §18.2). Only Binding is used by ICE.
 public struct STUNMethod: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     /// The 12-bit method number.

@@ -1,3 +1,5 @@
+import MeetBytes
+
 /// An IP address as carried in (XOR-)MAPPED-ADDRESS, kept as integers so it is
 /// cheap to hash and compare.
 public enum STUNIPAddress: Hashable, Sendable, CustomStringConvertible {

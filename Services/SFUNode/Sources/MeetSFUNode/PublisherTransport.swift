@@ -2,6 +2,7 @@ import Logging
 import MeetProtocol
 import MeetRTC
 import MeetRTCP
+import MeetRTP
 import MeetSFU
 import NIOCore
 
@@ -19,7 +20,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// A track in the router: which section it is and what it carries.
     struct RoutedTrack {
         var mid: String
-        var codec: NegotiatedCodec
+        var codec: CodecModel
     }
 
     let participantId: String
@@ -75,16 +76,17 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
         self.id = connection.id
     }
 
-    /// Keeps the header extension ids of our answer, and starts logging
-    /// arrivals for transport-wide feedback when the publisher negotiated it.
-    func adoptExtensionIDs(_ ids: [String: [String: UInt8]]) {
-        extensionIDs = ids
-        if let id = ids.values.lazy.compactMap({ $0[MediaPolicy.transportCCURI] }).first {
+    /// Keeps the header extension ids of our latest answer (sections a
+    /// renegotiation removed keep theirs), and starts logging arrivals for
+    /// transport-wide feedback when the publisher negotiated it.
+    func adoptNegotiatedExtensionIDs() {
+        extensionIDs.merge(connection?.headerExtensionIDs.byMid ?? [:]) { $1 }
+        if let id = extensionIDs.values.lazy.compactMap({ $0[MediaPolicy.transportCCURI] }).first {
             router.enableTransportWideFeedback(extensionID: id, now: .now)
         }
     }
 
-    /// Starts the REMB estimate (after `adoptExtensionIDs`) when the
+    /// Starts the REMB estimate (after `adoptNegotiatedExtensionIDs`) when the
     /// publisher negotiated `goog-remb` and no transport-wide feedback: a
     /// sender with transport-cc runs its own estimator on our feedback, and
     /// a REMB would only cap it.
@@ -131,12 +133,11 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// type names, and gives every subscriber its down-track. False when the
     /// payload type was not negotiated (the packet is dropped).
     private func register(_ packet: ByteBuffer, track: RemoteTrack) -> Bool {
-        let start = packet.readerIndex
-        guard let byte1 = packet.getInteger(at: start + 1, as: UInt8.self),
-              let ssrc = packet.getInteger(at: start + 8, as: UInt32.self),
-              let codec = track.codecs.first(where: { $0.payloadType == byte1 & 0x7F }),
-              routed.count < 32 || routed[ssrc] != nil
+        guard let header = packet.withUnsafeReadableBytes({ try? RTPHeader(parsing: $0) }),
+              let codec = track.codecs.first(where: { $0.payloadType == header.payloadType }),
+              routed.count < 32 || routed[header.ssrc] != nil
         else { return false }
+        let ssrc = header.ssrc
         router.removeTrack(ssrc: ssrc)
         router.addTrack(TrackConfiguration(
             ssrc: ssrc, codec: Self.routerCodec(codec.name), payloadType: codec.payloadType, clockRate: codec.clockRate))

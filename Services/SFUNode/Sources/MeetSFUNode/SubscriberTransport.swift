@@ -32,8 +32,8 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     private(set) var id = ""
     /// This transport's destination handle in the shared batch.
     private(set) var handle = -1
-    /// Header extension ids of our offer: mid → (URI → id).
-    var offeredExtensionIDs: [String: [String: UInt8]] = [:]
+    /// Header extension ids of our offers: mid → (URI → id).
+    private(set) var offeredExtensionIDs: [String: [String: UInt8]] = [:]
     /// Publisher track mid → route; empty until the answer is applied.
     private(set) var routes: [String: Route] = [:]
     private let plane: ForwardingPlane
@@ -65,6 +65,17 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     private(set) var sections: [String: String] = [:]
     /// The mapping of the offer awaiting its answer.
     var pendingSections: [String: String]?
+
+    /// The mids our pending offer adds to those offered before, in m-line order.
+    func midsAddedByPendingOffer() -> [String] {
+        (connection?.headerExtensionIDs.mids ?? []).filter { offeredExtensionIDs[$0] == nil }
+    }
+
+    /// Keeps the header extension ids of the offer we just made (sections
+    /// offered before keep theirs unless the offer lists them again).
+    func adoptOfferedExtensionIDs() {
+        offeredExtensionIDs.merge(connection?.headerExtensionIDs.byMid ?? [:]) { $1 }
+    }
 
     /// The mapping of a first offer: section `i` carries publisher track `i`.
     static func initialSections(for publisherTracks: [RemoteTrack]) -> [String: String] {

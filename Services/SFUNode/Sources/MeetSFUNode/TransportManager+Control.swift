@@ -25,9 +25,8 @@ extension TransportManager {
             await connection.closeAsync(reason: "bad offer")
             throw SFUControlError.badSDP("\(error)")
         }
-        let extensionIDs = SDPSections.extensions(inSDP: answer)
         let tracks = try await loop.submit { () -> [SFUTrack] in
-            publisher.adoptExtensionIDs(extensionIDs)
+            publisher.adoptNegotiatedExtensionIDs()
             if self.receiverEstimate { publisher.startReceiverEstimateIfNegotiated() }
             publisher.sources = Self.sources(of: publisher.remoteTracks, requested: request.sources)
             self.publishers[publisher.id] = publisher
@@ -59,10 +58,9 @@ extension TransportManager {
         let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: subscriber, logger: logger)
         subscriber.attach(connection)
         let offer = try await connection.createOffer(kinds: remoteTracks.map(\.kind), direction: .sendonly, policy: subscriberPolicy)
-        let offeredExtensionIDs = SDPSections.extensions(inSDP: offer)
         let sections = SubscriberTransport.initialSections(for: remoteTracks)
         try await loop.submit {
-            subscriber.offeredExtensionIDs = offeredExtensionIDs
+            subscriber.adoptOfferedExtensionIDs()
             subscriber.pendingSections = sections
             subscriber.register()
             self.subscribers[subscriber.id] = subscriber

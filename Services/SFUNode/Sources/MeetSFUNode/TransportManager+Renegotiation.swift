@@ -19,9 +19,8 @@ extension TransportManager {
         } catch {
             throw SFUControlError.badSDP("\(error)")
         }
-        let extensionIDs = SDPSections.extensions(inSDP: answer)
         let tracks = try await loop.submit { () -> [SFUTrack] in
-            publisher.adoptExtensionIDs(publisher.extensionIDs.merging(extensionIDs) { $1 })
+            publisher.adoptNegotiatedExtensionIDs()
             let remote = publisher.remoteTracks
             var sources = Self.sources(of: remote, requested: request.sources)
             // A section that stays keeps its source unless the request names one.
@@ -67,7 +66,6 @@ extension TransportManager {
             return (subscriber, connection, kinds, removing, kept, added.map(\.mid), Self.tracks(of: publisher))
         }.get()
         guard let plan = found else { throw SFUControlError.unknownTransport(request.transportId) }
-        let previousMids = try await loop.submit { Set(plan.subscriber.offeredExtensionIDs.keys) }.get()
         let offer: String
         do {
             offer = try await plan.connection.createReoffer(
@@ -76,8 +74,7 @@ extension TransportManager {
             throw SFUControlError.badSDP("\(error)")
         }
         // The appended sections, in order, carry the added publisher tracks.
-        let offered = SDPSections.extensions(inSDP: offer)
-        let newMids = SDPSections.mids(inSDP: offer).filter { !previousMids.contains($0) }
+        let newMids = try await loop.submit { plan.subscriber.midsAddedByPendingOffer() }.get()
         guard newMids.count == plan.added.count else {
             await plan.connection.rollbackOffer()
             throw SFUControlError.badSDP("the re-offer has \(newMids.count) new sections for \(plan.added.count) new tracks")
@@ -85,7 +82,7 @@ extension TransportManager {
         var sections = plan.kept
         for (publisherMid, mid) in zip(plan.added, newMids) { sections[publisherMid] = mid }
         try await loop.submit {
-            plan.subscriber.offeredExtensionIDs.merge(offered) { $1 }
+            plan.subscriber.adoptOfferedExtensionIDs()
             plan.subscriber.pendingSections = sections
         }.get()
         logger.info("subscriber re-offer", metadata: [

@@ -58,8 +58,8 @@ public struct ICELiteAgent {
     public private(set) var local: ICECredentials
     /// Nil until the answer is applied (early checks, see the type's doc).
     public private(set) var remote: ICECredentials?
-    /// Remote ufrags the early checks used, before `remote` was known (bounded).
-    private var earlyRemoteUfrags: Set<String> = []
+    /// The remote ufrag the early checks used, before `remote` was known.
+    private var earlyRemoteUfrag = EarlyRemoteUfrag.none
     public let configuration: Configuration
     public private(set) var state: ICEConnectionState = .new
     /// Where media and DTLS go; nil until the first valid check.
@@ -104,10 +104,9 @@ public struct ICELiteAgent {
         if let rejection = check(message) {
             return reject(message, reason: rejection, to: source)
         }
-        if remote == nil, let username = message.username {
+        if remote == nil, let ufrag = message.iceUsernameFragments?.sender {
             // Authenticated early check: remember its remote half for `learnRemote(_:)`.
-            let ufrag = String(username.dropFirst(local.ufrag.count + 1))
-            if earlyRemoteUfrags.count < Self.maxEarlyRemoteUfrags { earlyRemoteUfrags.insert(ufrag) }
+            earlyRemoteUfrag.record(ufrag)
         }
         guard let mapped = STUNTransportAddress(source) else { return [.dropped(.unexpectedMessage)] }
 
@@ -137,8 +136,8 @@ public struct ICELiteAgent {
     public mutating func learnRemote(_ remote: ICECredentials) -> [ICEAction] {
         guard !state.isTerminal else { return [] }
         self.remote = remote
-        let mismatched = !earlyRemoteUfrags.subtracting([remote.ufrag]).isEmpty
-        earlyRemoteUfrags = []
+        let mismatched = earlyRemoteUfrag.differs(from: remote.ufrag)
+        earlyRemoteUfrag = .none
         guard mismatched else { return [] }
         var actions: [ICEAction] = [.dropped(.badUsername)]
         transition(to: .failed, into: &actions)
@@ -179,8 +178,6 @@ public struct ICELiteAgent {
 
     /// ice-ufrag is at most 256 characters (RFC 8839 §5.4).
     static let maxUfragLength = 256
-    /// A genuine client uses one ufrag; a few bound the set.
-    static let maxEarlyRemoteUfrags = 4
 
     // MARK: - Internals
 
@@ -191,9 +188,9 @@ public struct ICELiteAgent {
             guard message.username == "\(local.ufrag):\(remote.ufrag)" else { return .badUsername }
         } else {
             // Early check: only the local half can be compared (RFC 8445 §7.3).
-            guard let username = message.username, username.hasPrefix("\(local.ufrag):") else { return .badUsername }
-            let remoteUfrag = username.dropFirst(local.ufrag.count + 1)
-            guard !remoteUfrag.isEmpty, remoteUfrag.count <= Self.maxUfragLength else { return .badUsername }
+            guard let fragments = message.iceUsernameFragments, fragments.recipient == local.ufrag,
+                  !fragments.sender.isEmpty, fragments.sender.count <= Self.maxUfragLength
+            else { return .badUsername }
         }
         guard message.isIntegrityValid(key: STUNMessage.shortTermKey(password: local.password)) else {
             return .badIntegrity
@@ -251,5 +248,32 @@ public struct ICELiteAgent {
         guard state != newState, !state.isTerminal else { return }
         state = newState
         actions.append(.stateChanged(newState))
+    }
+}
+
+/// The remote half of the USERNAME of early checks: a genuine client uses
+/// one ufrag, so one value is kept, and a second, different one only marks
+/// the checks as inconsistent.
+private enum EarlyRemoteUfrag {
+    case none
+    case one(String)
+    /// Early checks used more than one remote ufrag.
+    case several
+
+    mutating func record(_ ufrag: String) {
+        switch self {
+        case .none: self = .one(ufrag)
+        case .one(let known) where known != ufrag: self = .several
+        case .one, .several: break
+        }
+    }
+
+    /// True when an early check used a remote ufrag other than `ufrag`.
+    func differs(from ufrag: String) -> Bool {
+        switch self {
+        case .none: false
+        case .one(let known): known != ufrag
+        case .several: true
+        }
     }
 }

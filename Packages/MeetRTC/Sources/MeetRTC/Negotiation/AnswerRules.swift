@@ -117,7 +117,7 @@ public enum AnswerRules {
         if direction.receives {
             remoteTrack = RemoteTrack(
                 mid: offered.mid, kind: kind, ssrcs: offered.ssrcs, streamID: offered.msid?.stream,
-                trackID: offered.msid?.track, codecs: codecs.map(NegotiatedCodec.init))
+                trackID: offered.msid?.track, codecs: codecs)
         }
         return (answered, localTrack, remoteTrack)
     }
@@ -130,12 +130,5 @@ public enum AnswerRules {
             rtcpMux: false, codecs: Array(offered.codecs.prefix(1)))
         section.formats = Array(offered.mediaFormats.prefix(1))
         return section
-    }
-}
-
-extension NegotiatedCodec {
-    init(_ codec: CodecModel) {
-        self.init(payloadType: codec.payloadType, name: codec.name, clockRate: codec.clockRate,
-                  channels: codec.channels, parameters: codec.parameters, feedback: codec.feedback)
     }
 }

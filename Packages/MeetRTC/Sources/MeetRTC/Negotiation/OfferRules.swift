@@ -76,7 +76,7 @@ public enum OfferRules {
             if section.direction.sends {
                 remoteTracks.append(RemoteTrack(
                     mid: section.mid, kind: kind, ssrcs: section.ssrcs, streamID: section.msid?.stream,
-                    trackID: section.msid?.track, codecs: codecs.map(NegotiatedCodec.init)))
+                    trackID: section.msid?.track, codecs: codecs))
             }
             if section.direction.receives, let track = localTracks.first(where: { $0.mid == section.mid }) {
                 accepted.append(track)

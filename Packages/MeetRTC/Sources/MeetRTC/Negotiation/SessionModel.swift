@@ -144,13 +144,19 @@ public struct MediaSectionModel: Sendable, Equatable {
     }
 }
 
-/// `a=rtpmap` + `a=fmtp` + `a=rtcp-fb` for one payload type.
-public struct CodecModel: Sendable, Equatable {
+/// `a=rtpmap` + `a=fmtp` + `a=rtcp-fb` for one payload type: as a
+/// description lists it, and as both sides agreed on it for a track
+/// (``RemoteTrack/codecs``, `PeerConnection.negotiatedSendCodecs(mid:)`).
+public struct CodecModel: Sendable, Hashable {
+    /// The payload type the offer gave it; the answer keeps it (RFC 8829 §5.3.1).
     public var payloadType: UInt8
+    /// Encoding name as in `a=rtpmap`, e.g. "opus", "VP8", "H264".
     public var name: String
     public var clockRate: Int
     public var channels: Int?
+    /// The `a=fmtp` parameters, verbatim.
     public var parameters: String?
+    /// `a=rtcp-fb` values, e.g. "nack", "nack pli", "transport-cc".
     public var feedback: [String]
 
     public init(payloadType: UInt8, name: String, clockRate: Int, channels: Int? = nil, parameters: String? = nil, feedback: [String] = []) {

@@ -56,13 +56,7 @@ extension PeerConnection {
     /// both descriptions), in the remote description's order: for a
     /// connection that offered, the answer's preference. A forwarder maps a
     /// publisher's codec to the payload type the receiver accepted with it.
-    public func negotiatedSendCodecs(mid: String) -> [NegotiatedCodec] {
-        guard let negotiation,
-              let local = negotiation.local.sections.first(where: { $0.mid == mid && $0.port != 0 }),
-              let remote = negotiation.remote.sections.first(where: { $0.mid == mid && $0.port != 0 })
-        else { return [] }
-        return remote.codecs
-            .filter { codec in local.codecs.contains { $0.payloadType == codec.payloadType } }
-            .map(NegotiatedCodec.init)
+    public func negotiatedSendCodecs(mid: String) -> [CodecModel] {
+        negotiator.sendCodecs(mid: mid)
     }
 }

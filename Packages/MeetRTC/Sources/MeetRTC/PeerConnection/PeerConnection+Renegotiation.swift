@@ -25,17 +25,12 @@ extension PeerConnection {
     /// - Returns: the answer (SDP text).
     public func acceptReoffer(_ sdp: String, policy: MediaPolicy = MediaPolicy()) async throws -> String {
         try await eventLoop.submit {
-            guard !self.state.isTerminal, let previous = self.negotiation else {
+            guard !self.state.isTerminal else {
                 throw NegotiationError.wrongState("acceptReoffer before a first negotiation, or after close")
             }
-            guard self.pendingOffer == nil else { throw NegotiationError.wrongState("a re-offer crossed our own pending offer") }
-            let offer = try SessionModel(sdp: sdp)
-            let renegotiated = try ReanswerRules.answer(
-                toReoffer: offer, previous: previous, localTracks: self.localTracks, local: self.localTransport,
-                freshCredentials: .random(), policy: policy, cname: self.cname)
-            try self.install(renegotiated.result, local: renegotiated.result.local, remote: offer,
-                             restartCredentials: renegotiated.restartCredentials)
-            return renegotiated.result.local.sdp
+            let outcome = try self.negotiator.reanswer(reoffer: sdp, local: self.localTransport, policy: policy)
+            try self.apply(outcome)
+            return outcome.local.sdp
         }.get()
     }
 
@@ -59,16 +54,11 @@ extension PeerConnection {
         kinds: [MediaKind], removing: Set<String> = [], iceRestart: Bool = false, policy: MediaPolicy = MediaPolicy()
     ) async throws -> String {
         try await eventLoop.submit {
-            guard !self.state.isTerminal, let previous = self.negotiation else {
+            guard !self.state.isTerminal else {
                 throw NegotiationError.wrongState("createReoffer before a first negotiation, or after close")
             }
-            guard self.pendingOffer == nil else { throw NegotiationError.wrongState("an offer is pending already") }
-            let restart: ICECredentials? = iceRestart ? .random() : nil
-            let (offer, tracks) = ReofferRules.offer(
-                previous: previous, localTracks: self.localTracks, kinds: kinds, removing: removing,
-                local: self.localTransport, restartCredentials: restart, policy: policy, cname: self.cname)
-            self.pendingOffer = PendingOffer(
-                offer: offer, tracks: tracks, direction: previous.offerDirection, isReoffer: true, restartCredentials: restart)
+            let offer = try self.negotiator.reoffer(
+                kinds: kinds, removing: removing, iceRestart: iceRestart, local: self.localTransport, policy: policy)
             return offer.sdp
         }.get()
     }
@@ -76,66 +66,26 @@ extension PeerConnection {
     /// Forgets a pending offer whose answer will not come (JSEP rollback,
     /// RFC 8829 §4.1.10.2): the connection stays as last negotiated.
     public func rollbackOffer() async {
-        try? await eventLoop.submit { self.pendingOffer = nil }.get()
+        try? await eventLoop.submit { self.negotiator.rollback() }.get()
     }
 
-    /// The answer to our re-offer (event loop).
-    func acceptReanswerOnLoop(_ answer: SessionModel, to pending: PendingOffer) throws {
-        guard !state.isTerminal, let previous = negotiation else { throw NegotiationError.wrongState("connection closed") }
-        let result = try ReofferRules.apply(
-            answer: answer, to: pending.offer, tracks: pending.tracks, previous: previous,
-            restartingICE: pending.restartCredentials != nil)
-        pendingOffer = nil
-        try install(result, local: pending.offer, remote: answer, restartCredentials: pending.restartCredentials)
-    }
-
-    /// Installs a renegotiated result: tracks (removed sections' SSRCs
-    /// retired), the mid extension id, the descriptions, and an ICE restart.
-    private func install(
-        _ result: NegotiationResult, local: SessionModel, remote: SessionModel, restartCredentials: ICECredentials?
-    ) throws {
+    /// Applies a renegotiated outcome: an ICE restart, then the tracks
+    /// (removed sections' SSRCs retired), the mid extension id and the
+    /// descriptions.
+    func renegotiate(_ outcome: NegotiationOutcome, restartCredentials: ICECredentials?) throws {
         if let restartCredentials {
-            try restartICE(local: restartCredentials, remote: remote.transport)
+            try ice.restart(local: restartCredentials, remote: outcome.remote.transport)
         }
-        let previousRemote = remoteTracks
-        var bySSRC: [UInt32: Int] = [:]
-        for (index, track) in result.remoteTracks.enumerated() {
-            for ssrc in track.ssrcs { bySSRC[ssrc] = index }
-        }
-        // Learnt SSRCs follow their section while it stays; the rest retire.
-        for (ssrc, oldIndex) in remoteTrackBySSRC where bySSRC[ssrc] == nil {
-            if let newIndex = result.remoteTracks.firstIndex(where: { $0.mid == previousRemote[oldIndex].mid }) {
-                bySSRC[ssrc] = newIndex
-            } else {
-                retire(ssrc)
-            }
-        }
-        for track in previousRemote where !result.remoteTracks.contains(where: { $0.mid == track.mid }) {
-            for ssrc in track.ssrcs where bySSRC[ssrc] == nil { retire(ssrc) }
-        }
-        for ssrc in bySSRC.keys { retiredSSRCs.remove(ssrc) }
-        remoteTrackBySSRC = bySSRC
-        remoteTracks = result.remoteTracks
-        localTracks = result.localTracks
-        negotiation?.local = local
-        negotiation?.remote = remote
-        let answer = role == .server ? local : remote
-        midExtensionID = answer.sections.lazy.filter { $0.port != 0 }.flatMap(\.extensions).first { $0.uri == MediaPolicy.midURI }?.id
+        let changed = receiver.renegotiate(
+            tracks: outcome.result.remoteTracks, midExtensionID: negotiator.midExtensionID(in: outcome))
+        negotiator.commit(outcome)
         logger.debug("renegotiated", metadata: [
             "remoteTracks": "\(remoteTracks.map { "\($0.kind.rawValue):\($0.mid)" })",
             "localTracks": "\(localTracks.map { "\($0.kind.rawValue):\($0.mid):\($0.ssrc)" })",
             "iceRestart": "\(restartCredentials != nil)",
         ])
-        if previousRemote != remoteTracks {
+        if changed {
             delegate?.peerConnection(self, didChangeRemoteTracks: remoteTracks)
         }
     }
-
-    private func retire(_ ssrc: UInt32) {
-        if retiredSSRCs.count >= Self.maxRetiredSSRCs, let any = retiredSSRCs.first { retiredSSRCs.remove(any) }
-        retiredSSRCs.insert(ssrc)
-    }
-
-    /// Bounds the retired set like the learnt one.
-    static let maxRetiredSSRCs = 256
 }

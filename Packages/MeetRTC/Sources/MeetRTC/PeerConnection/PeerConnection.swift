@@ -11,6 +11,13 @@ import NIOCore
 /// full ICE as the controlling agent and DTLS in the active role (what the
 /// load generator and the tests do).
 ///
+/// A façade over pieces with one job each, as pion splits its
+/// `PeerConnection`: the ``Negotiator`` (offer/answer), the ``ICETransport``
+/// (agent, credentials, selected address), the ``DTLSTransport`` (handshake,
+/// SRTP keys) and the ``RTPReceiver`` (which track a packet belongs to). The
+/// connection routes the socket's datagrams to them, applies negotiation
+/// outcomes to them, and owns the state the application sees.
+///
 /// Everything after creation happens on the socket's event loop: the receive
 /// path is a synchronous call from the socket's channel handler, and the
 /// delegate is called from it. The async methods hop onto the loop once per
@@ -29,73 +36,69 @@ public final class PeerConnection: @unchecked Sendable {
     public let socket: RTCSocket
     public let configuration: RTCConfiguration
     public var eventLoop: any EventLoop { socket.eventLoop }
-    /// Our ICE credentials (RFC 8445 §5.3: ufrag ≥ 4, pwd ≥ 22 characters);
-    /// replaced by an ICE restart (RFC 8839 §4.4.1.1.1), event loop only then.
-    public internal(set) var localUfrag: String
-    public internal(set) var localPassword: String
-    var logger: Logger
+    let logger: Logger
 
     // MARK: Event-loop state
     var delegate: (any PeerConnectionDelegate)?
     public internal(set) var state: PeerConnectionState = .new
     var statsStorage: PeerConnectionStats
-    /// Tracks we send (answer/offer `a=ssrc`) and the remote tracks we receive.
-    public internal(set) var localTracks: [LocalTrack] = []
-    public internal(set) var remoteTracks: [RemoteTrack] = []
-    var remoteTrackBySSRC: [UInt32: Int] = [:]
-    /// The negotiated id of the mid header extension, if any.
-    var midExtensionID: UInt8?
-    var negotiation: Negotiation?
-    /// The address ICE selected; media goes there.
-    var selectedAddress: SocketAddress?
-    var timers: [Timer: Scheduled<Void>] = [:]
-    var dtls: DTLSConnection?
-    var srtp: SRTPSession?
-    var ice: ICEAgent?
-    /// Client: our offer until the answer arrives.
-    var pendingOffer: PendingOffer?
-    /// Server offer awaiting its answer: DTLS records that came after an
-    /// early check, kept for the handshake (bounded; `PeerConnection+EarlyChecks`).
-    var earlyDTLS: [ByteBuffer] = []
-    /// SSRCs of remote sections a re-offer removed: never delivered again,
-    /// not even through payload-type learning (bounded like learning).
-    var retiredSSRCs: Set<UInt32> = []
-    /// RTCP CNAME of our tracks (RFC 7022: random per connection).
-    let cname = RandomString.make(length: 16)
-
-    enum Timer: Hashable {
-        /// No ICE success within `iceTimeout`.
-        case ice
-        /// The ICE agent's own timer (checks, consent).
-        case iceAgent
-        /// No DTLS success within `dtlsTimeout`.
-        case dtls
-        case dtlsRetransmit
-    }
+    var negotiator: Negotiator
+    let ice: ICETransport
+    let dtls: DTLSTransport
+    var receiver = RTPReceiver()
 
     public init(
         role: Role, socket: RTCSocket, configuration: RTCConfiguration,
         delegate: (any PeerConnectionDelegate)?, logger: Logger = Logger(label: "meet.rtc")
     ) {
-        self.id = RandomString.make(length: 10)
+        let id = RandomString.make(length: 10)
+        self.id = id
         self.role = role
         self.socket = socket
         self.configuration = configuration
         self.delegate = delegate
-        let credentials = ICECredentials.random()
-        self.localUfrag = credentials.ufrag
-        self.localPassword = credentials.password
         var logger = logger
         logger[metadataKey: "peer"] = "\(id)"
         self.logger = logger
         self.statsStorage = PeerConnectionStats(id: id, state: "new")
+        self.negotiator = Negotiator(role: role)
+        self.ice = ICETransport(role: role, socket: socket, configuration: configuration, logger: logger, peerID: id)
+        self.dtls = DTLSTransport(ice: ice, configuration: configuration, logger: logger)
+        ice.owner = self
+        dtls.owner = self
     }
+
+    /// Our ICE credentials (RFC 8445 §5.3: ufrag ≥ 4, pwd ≥ 22 characters);
+    /// replaced by an ICE restart (RFC 8839 §4.4.1.1.1), event loop only then.
+    public var localUfrag: String { ice.local.ufrag }
+    public var localPassword: String { ice.local.password }
+    /// Tracks we send (answer/offer `a=ssrc`), event loop only.
+    public var localTracks: [LocalTrack] { negotiator.localTracks }
+    /// The remote tracks we receive, event loop only.
+    public var remoteTracks: [RemoteTrack] { receiver.tracks }
+    /// The address ICE selected; media goes there.
+    var selectedAddress: SocketAddress? { ice.selectedAddress }
+    /// The SRTP keys DTLS installed.
+    var srtp: SRTPSession? { dtls.srtp }
+
+    /// The `a=extmap` ids (RFC 8285 §5) of our latest description, per
+    /// section in m-line order: the offer awaiting its answer, else the
+    /// description last negotiated (an answer keeps the offer's ids, RFC
+    /// 8285 §6). Event loop only.
+    public var headerExtensionIDs: HeaderExtensionIDs { negotiator.localHeaderExtensionIDs }
 
     /// The counters and milestones (event loop only).
     public var stats: PeerConnectionStats {
         var stats = statsStorage
         stats.state = state.description
         stats.remoteAddress = selectedAddress.map { "\($0)" }
+        stats.stages.iceConnected = ice.isConnected
+        stats.stages.dtlsConnected = dtls.isConnected
+        stats.stages.srtpReady = dtls.isSRTPReady
+        stats.counters.stunIn = ice.stunIn
+        stats.counters.stunOut = ice.stunOut
+        stats.counters.dtlsIn = dtls.recordsIn
+        stats.counters.dtlsOut = dtls.recordsOut
         return stats
     }
 
@@ -120,16 +123,16 @@ public final class PeerConnection: @unchecked Sendable {
         delegate?.peerConnection(self, didChangeState: newState)
     }
 
-    /// Moves to a terminal state and releases everything the connection holds.
+    /// Moves to a terminal state and releases everything the connection holds:
+    /// DTLS close_notify, the keys, the ICE agent, every timer, the route.
     func finish(_ terminal: PeerConnectionState) {
         guard !state.isTerminal else { return }
         if case .failed(let stage, let reason) = terminal {
             statsStorage.failure = "\(stage.rawValue): \(reason)"
             logger.warning("peer connection failed", metadata: ["stage": "\(stage.rawValue)", "reason": "\(reason)"])
         }
-        shutdownTransport()
-        for (_, task) in timers { task.cancel() }
-        timers.removeAll()
+        dtls.close()
+        ice.close()
         socket.unregister(self)
         socket.metrics.peersClosed.increment()
         transition(to: terminal)
@@ -139,46 +142,30 @@ public final class PeerConnection: @unchecked Sendable {
     func fail(_ stage: PeerConnectionStage, _ reason: String) {
         finish(.failed(stage: stage, reason: reason))
     }
-
-    /// (Re)arms a one-shot timer on the loop; `timerFired(_:)` handles it.
-    func schedule(_ timer: Timer, in delay: TimeAmount) {
-        timers[timer]?.cancel()
-        timers[timer] = eventLoop.scheduleTask(in: delay) { [weak self] in
-            guard let self, !self.state.isTerminal else { return }
-            self.timers[timer] = nil
-            self.timerFired(timer)
-        }
-    }
-
-    func cancel(_ timer: Timer) {
-        timers.removeValue(forKey: timer)?.cancel()
-    }
-
-    func timerFired(_ timer: Timer) {
-        switch timer {
-        case .ice: fail(.ice, "no authenticated connectivity check within \(configuration.iceTimeout)")
-        case .dtls: fail(.dtls, "handshake not finished within \(configuration.dtlsTimeout)")
-        case .iceAgent: iceTimerFired()
-        case .dtlsRetransmit: dtlsRetransmitTimerFired()
-        }
-    }
-
-    /// Sends DTLS close_notify and forgets the keys.
-    func shutdownTransport() {
-        closeDTLS()
-        closeICE()
-        dtls = nil
-        srtp = nil
-        earlyDTLS = []
-    }
 }
 
-/// Random ICE credentials and ids from the ice-char set (RFC 8839 §5.4).
-enum RandomString {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+extension PeerConnection: TransportOwner {
+    var isTerminal: Bool { state.isTerminal }
 
-    static func make(length: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
+    func countDrop(_ reason: DropReason) {
+        statsStorage.counters.dropped += 1
+        socket.countDrop(reason)
+    }
+
+    func transportFailed(_ stage: PeerConnectionStage, _ reason: String) {
+        fail(stage, reason)
+    }
+
+    func iceTransportConnected() {
+        if state == .new { transition(to: .iceConnected) }
+        dtls.start()
+    }
+
+    func dtlsTransportConnected() {
+        transition(to: .connected)
+    }
+
+    func dtlsTransportClosedByPeer() {
+        finish(.closed(reason: "DTLS close_notify from peer"))
     }
 }

@@ -4,29 +4,6 @@ public enum MediaKind: String, Sendable, Hashable, Codable {
     case video
 }
 
-/// A codec both sides agreed on for one media section.
-public struct NegotiatedCodec: Sendable, Hashable {
-    /// The payload type the offer gave it; the answer keeps it (RFC 8829 §5.3.1).
-    public var payloadType: UInt8
-    /// Encoding name as in `a=rtpmap`, e.g. "opus", "VP8", "H264".
-    public var name: String
-    public var clockRate: Int
-    public var channels: Int?
-    /// The `a=fmtp` parameters, verbatim.
-    public var parameters: String?
-    /// `a=rtcp-fb` values kept, e.g. "nack", "nack pli", "transport-cc".
-    public var feedback: [String]
-
-    public init(payloadType: UInt8, name: String, clockRate: Int, channels: Int? = nil, parameters: String? = nil, feedback: [String] = []) {
-        self.payloadType = payloadType
-        self.name = name
-        self.clockRate = clockRate
-        self.channels = channels
-        self.parameters = parameters
-        self.feedback = feedback
-    }
-}
-
 /// A media section the remote side sends on: where its RTP is delivered.
 public struct RemoteTrack: Sendable, Hashable {
     /// The media section's `a=mid`.
@@ -38,7 +15,7 @@ public struct RemoteTrack: Sendable, Hashable {
     /// `a=msid` stream and track ids, when given.
     public var streamID: String?
     public var trackID: String?
-    public var codecs: [NegotiatedCodec]
+    public var codecs: [CodecModel]
 }
 
 /// A media section we send on, with the SSRC we announced for it.

@@ -99,7 +99,7 @@ public final class RTCSocket: @unchecked Sendable {
                 .channelOption(.maxMessagesPerRead, value: UInt(batch))
                 .channelOption(.datagramVectorReadMessageCount, value: batch)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: batch * 2048))
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.so_reuseaddr), value: port == 0 ? 0 : 1)
                 .bind(host: host, port: port)
                 .get()
         }
@@ -144,18 +144,19 @@ public final class RTCSocket: @unchecked Sendable {
         routes.remove(ufrag: peer.localUfrag)
     }
 
-    /// Re-registers `peer` under a new local ufrag (ICE restart); its
+    /// Re-registers a peer under a new local ufrag (ICE restart); its
     /// addresses stay bound, the old ufrag routes nothing any more.
-    func rename(_ peer: PeerConnection, from ufrag: String, to newUfrag: String) -> Bool {
+    func rename(ufrag: String, to newUfrag: String) -> Bool {
         eventLoop.preconditionInEventLoop()
         return routes.rename(ufrag: ufrag, to: newUfrag)
     }
 
-    func bind(_ address: SocketAddress, to peer: PeerConnection) {
-        if routes.ufrag(for: address) != peer.localUfrag {
-            logger.debug("address validated", metadata: ["peer": "\(peer.id)", "remote": "\(address)"])
+    /// Routes a validated address to the peer registered under `ufrag`.
+    func bind(_ address: SocketAddress, toUfrag ufrag: String, peerID: String) {
+        if routes.ufrag(for: address) != ufrag {
+            logger.debug("address validated", metadata: ["peer": "\(peerID)", "remote": "\(address)"])
         }
-        routes.bind(address, toUfrag: peer.localUfrag)
+        routes.bind(address, toUfrag: ufrag)
     }
 
     func unbind(_ address: SocketAddress) {

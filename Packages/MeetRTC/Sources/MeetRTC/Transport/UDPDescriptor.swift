@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// Creates the media port's UDP socket ourselves (non-blocking,
-/// close-on-exec, `SO_REUSEADDR`, bound), so the descriptor is known to the
+/// close-on-exec, `SO_REUSEADDR` for a fixed port, bound), so the descriptor is known to the
 /// socket's ``DatagramBatchWriter``; NIO then adopts it
 /// (`DatagramBootstrap.withBoundSocket`) and owns it from there.
 enum UDPDescriptor {
@@ -17,16 +17,21 @@ enum UDPDescriptor {
 
     /// A bound UDP descriptor for `address`; throws NIO's `IOError` with the failing call.
     static func bound(to address: SocketAddress) throws -> CInt {
-        let family = address.protocolFamily
-        guard family == AF_INET || family == AF_INET6 else {
+        let family = address.protocol
+        guard family == .inet || family == .inet6 else {
             throw IOError(errnoCode: EAFNOSUPPORT, reason: "socket")
         }
-        let descriptor = meet_udp_socket(family)
+        let descriptor = meet_udp_socket(family.rawValue)
         guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
         var one: CInt = 1
         let status = address.withSockAddr { pointer, length -> CInt in
-            guard setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
-                return -1
+            // Only for a fixed port: Linux hands an ephemeral port (port 0)
+            // that another live SO_REUSEADDR socket holds to a new
+            // SO_REUSEADDR socket, and the two then share its datagrams.
+            if Self.reusesAddress(address) {
+                guard setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+                    return -1
+                }
             }
             // Room for a fan-out burst (one packet to 100 subscribers is ~120 KB) and
             // for bursts in: asked for, the kernel caps it at net.core.{w,r}mem_max
@@ -42,5 +47,10 @@ enum UDPDescriptor {
             throw IOError(errnoCode: error, reason: "bind")
         }
         return descriptor
+    }
+
+    /// `SO_REUSEADDR` only where a port was asked for, never for port 0.
+    static func reusesAddress(_ address: SocketAddress) -> Bool {
+        (address.port ?? 0) != 0
     }
 }

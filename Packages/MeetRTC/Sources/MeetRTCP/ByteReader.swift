@@ -1,5 +1,8 @@
-/// A bounds-checked big-endian reader over a packet. Every read throws
-/// `RTCPParseError.truncated` rather than reading past the end.
+import MeetBytes
+
+/// A bounds-checked cursor over a packet, reading with MeetBytes'
+/// big-endian primitives. Every read throws `RTCPParseError.truncated`
+/// rather than reading past the end.
 struct ByteReader {
     let bytes: UnsafeRawBufferPointer
     private(set) var offset: Int
@@ -26,19 +29,19 @@ struct ByteReader {
     mutating func u16() throws -> UInt16 {
         try need(2)
         defer { offset += 2 }
-        return UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+        return bytes.u16(at: offset)
     }
 
     mutating func u24() throws -> UInt32 {
         try need(3)
         defer { offset += 3 }
-        return UInt32(bytes[offset]) << 16 | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2])
+        return bytes.u24(at: offset)
     }
 
     mutating func u32() throws -> UInt32 {
         try need(4)
         defer { offset += 4 }
-        return UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+        return bytes.u32(at: offset)
     }
 
     mutating func bytes(_ n: Int) throws -> [UInt8] {
@@ -56,20 +59,5 @@ struct ByteReader {
     mutating func rest() -> [UInt8] {
         defer { offset = end }
         return Array(bytes[offset..<end])
-    }
-}
-
-extension Array where Element == UInt8 {
-    @inline(__always)
-    mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
-        for i in stride(from: MemoryLayout<T>.size - 1, through: 0, by: -1) {
-            append(UInt8(truncatingIfNeeded: value >> (i * 8)))
-        }
-    }
-
-    mutating func appendU24(_ value: UInt32) {
-        append(UInt8(truncatingIfNeeded: value >> 16))
-        append(UInt8(truncatingIfNeeded: value >> 8))
-        append(UInt8(truncatingIfNeeded: value))
     }
 }

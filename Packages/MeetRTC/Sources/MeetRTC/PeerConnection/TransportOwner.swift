@@ -1,0 +1,51 @@
+import NIOCore
+
+/// What the transports of a connection (``ICETransport``, ``DTLSTransport``)
+/// report to the `PeerConnection` that owns them, on its event loop: the
+/// transports execute their own state machines' actions and hand up only
+/// what changes the connection as a whole.
+protocol TransportOwner: AnyObject {
+    /// True once the connection closed or failed: transports do nothing more.
+    var isTerminal: Bool { get }
+    /// Counts a dropped datagram for the connection and its socket.
+    func countDrop(_ reason: DropReason)
+    /// A transport gave up: the connection fails at `stage`.
+    func transportFailed(_ stage: PeerConnectionStage, _ reason: String)
+    /// ICE has a nominated, validated address (the first time only).
+    func iceTransportConnected()
+    /// DTLS finished and the SRTP keys are installed: media can flow.
+    func dtlsTransportConnected()
+    /// The peer sent DTLS close_notify.
+    func dtlsTransportClosedByPeer()
+}
+
+/// One re-armable, one-shot timer on an event loop (event loop only): the
+/// deadline of one transport state machine.
+struct LoopTimer {
+    private var scheduled: Scheduled<Void>?
+
+    /// (Re)arms the timer; `body` runs on `loop` after `delay` unless
+    /// cancelled or re-armed first.
+    mutating func arm(on loop: any EventLoop, in delay: TimeAmount, _ body: @escaping @Sendable () -> Void) {
+        scheduled?.cancel()
+        scheduled = loop.scheduleTask(in: delay, body)
+    }
+
+    mutating func cancel() {
+        scheduled?.cancel()
+        scheduled = nil
+    }
+}
+
+extension TimeAmount {
+    /// A non-negative `TimeAmount` from a `Duration` (negative means "now").
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+    }
+
+    /// The delay from now until `deadline` (zero when it passed).
+    static func until(_ deadline: ContinuousClock.Instant) -> TimeAmount {
+        TimeAmount(ContinuousClock.now.duration(to: deadline))
+    }
+}

@@ -58,6 +58,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // ServiceCommand: the one command every service executable runs.
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Packages/MeetCore/Sources/MeetCore",
             swiftSettings: swiftSettings

@@ -307,6 +307,18 @@ let package = Package(
             path: "Tests/MeetAPITests",
             swiftSettings: swiftSettings
         ),
+        // meet-api against the real PostgreSQL (MEET_TEST_DATABASE_URL): the
+        // storage contract for both adapters, readiness and outages.
+        .testTarget(
+            name: "MeetAPIIntegrationTests",
+            dependencies: [
+                "MeetAPI", "MeetCore", "MeetProtocol",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/MeetAPIIntegrationTests",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MeetCoreTests",
             dependencies: [

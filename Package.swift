@@ -52,12 +52,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // ConnectionPoolError, to classify pool failures by type (Database).
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // ServiceCommand: the one command every service executable runs.
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Packages/MeetCore/Sources/MeetCore",
             swiftSettings: swiftSettings
@@ -307,6 +311,18 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/MeetAPITests",
+            swiftSettings: swiftSettings
+        ),
+        // meet-api against the real PostgreSQL (MEET_TEST_DATABASE_URL): the
+        // storage contract for both adapters, readiness and outages.
+        .testTarget(
+            name: "MeetAPIIntegrationTests",
+            dependencies: [
+                "MeetAPI", "MeetCore", "MeetProtocol",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/MeetAPIIntegrationTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

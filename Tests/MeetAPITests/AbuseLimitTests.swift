@@ -107,4 +107,61 @@ struct AbuseLimitTests {
             #expect(owner.status == .ok, "\(owner.text)")
         }
     }
+
+    @Test("behind a trusted proxy the client is the last X-Forwarded-For hop, not a forgeable first entry")
+    func lastForwardedHop() async throws {
+        try await TestApp.run({
+            $0.authRateLimitPerAddress = 2
+            $0.http.trustProxy = true
+        }) { api in
+            // The client writes whatever it likes before the proxy's own entry:
+            // a new forged first entry every time must not buy a new bucket.
+            for forged in ["1.1.1.1", "2.2.2.2"] {
+                let response = try await api.send(
+                    .post, "/v1/auth/login", json: LoginRequest(email: TestApp.uniqueEmail(), password: "password1"),
+                    headers: Self.from("\(forged), 198.51.100.20"))
+                response.expectError(.unauthorized, .invalidCredentials)
+            }
+            (try await api.send(
+                .post, "/v1/auth/login", json: LoginRequest(email: TestApp.uniqueEmail(), password: "password1"),
+                headers: Self.from("3.3.3.3, 198.51.100.20")))
+                .expectError(.tooManyRequests, .rateLimited)
+            // Another proxy-added hop is another client.
+            let other = try await api.send(
+                .post, "/v1/auth/login", json: LoginRequest(email: TestApp.uniqueEmail(), password: "password1"),
+                headers: Self.from("3.3.3.3, 198.51.100.21"))
+            other.expectError(.unauthorized, .invalidCredentials)
+        }
+        #expect(ClientAddressMiddleware.lastForwardedHop([.init("X-Forwarded-For")!: "a, b,  c "]) == "c")
+        #expect(ClientAddressMiddleware.lastForwardedHop([.init("X-Forwarded-For")!: "a,"]) == nil)
+        #expect(ClientAddressMiddleware.lastForwardedHop([:]) == nil)
+    }
+
+    @Test("logins for an email under attack are spaced out: 429 with Retry-After at once, never held")
+    func loginSpacingUnderAttack() async throws {
+        try await TestApp.run({
+            $0.authRateLimitPerEmailGlobal = 2
+            // Long enough that no machine is slow enough to reach the next turn within this test.
+            $0.authUnderAttackDelay = .seconds(600)
+            $0.http.trustProxy = true
+        }) { api in
+            let email = TestApp.uniqueEmail("spaced")
+            _ = try await api.register(email: email)
+            let wrong = LoginRequest(email: email, password: "wrong-pass")
+            for attacker in 0..<2 {
+                (try await api.send(.post, "/v1/auth/login", json: wrong, headers: Self.from("10.8.\(attacker).1")))
+                    .expectError(.unauthorized, .invalidCredentials)
+            }
+            // Past the global budget: the first attempt takes the email's turn…
+            (try await api.send(.post, "/v1/auth/login", json: wrong, headers: Self.from("10.8.2.1")))
+                .expectError(.unauthorized, .invalidCredentials)
+            // …and the next, from anywhere, is told when the next turn is.
+            let spaced = try await api.send(
+                .post, "/v1/auth/login", json: LoginRequest(email: email, password: "password1"), headers: Self.from("203.0.113.9"))
+            spaced.expectError(.tooManyRequests, .rateLimited)
+            let retryAfter = try #require(spaced.headers[.retryAfter].flatMap(Int.init))
+            #expect((1...600).contains(retryAfter))
+            #expect(try spaced.decode(ErrorBody.self).error.message.contains("sign-in attempts"))
+        }
+    }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import MeetProtocol
 import Testing
+@testable import MeetAPI
 
 /// `/v1/meetings/{code}/bans` and what REST does with membership changes
 /// (the kick that writes a ban is meet-ws's: Tests/MeetWSTests/Integration/SeatTests.swift).
@@ -69,6 +70,45 @@ struct BanRoutesTests {
             #expect(try await role() == .host)
             #expect(try await api.send(.delete, member, token: owner.accessToken).status == .noContent)
             #expect(try await role() == .attendee)
+        }
+    }
+
+    @Test("the bans of an ended meeting are gone: 410 meeting_ended, like every other route of it")
+    func endedMeeting() async throws {
+        try await TestApp.run { api in
+            let owner = try await api.register()
+            let meeting = try await api.createMeeting(token: owner.accessToken)
+            let bans = "/v1/meetings/\(meeting.code)/bans"
+            #expect(try await api.send(.get, bans, token: owner.accessToken).status == .ok)
+            #expect(try await api.send(.delete, "/v1/meetings/\(meeting.code)", token: owner.accessToken).status == .noContent)
+            (try await api.send(.get, bans, token: owner.accessToken)).expectError(.gone, .meetingEnded)
+            (try await api.send(.delete, "\(bans)/\(UUID())", token: owner.accessToken)).expectError(.gone, .meetingEnded)
+        }
+    }
+
+    @Test("a kicked guest is kept out by the address or device its join stored")
+    func guestBanByOrigin() async throws {
+        let store = MemoryStore()
+        try await TestApp.run({ $0.http.trustProxy = true }, store: store) { api in
+            let owner = try await api.register()
+            let meeting = try await api.createMeeting(token: owner.accessToken)
+            let from = [("X-Forwarded-For", "198.51.100.30")]
+            let joined = try await api.send(
+                .post, "/v1/meetings/\(meeting.code)/join", json: JoinRequest(displayName: "Gus", deviceId: "device-kicked"),
+                headers: from
+            ).decode(JoinResponse.self)
+            await MemoryParticipantRepository(store: store).kick(participantId: joined.participant.id, by: owner.user.id)
+
+            (try await api.send(.post, "/v1/meetings/\(meeting.code)/join", json: JoinRequest(displayName: "Gus"), headers: from))
+                .expectError(.forbidden, .banned)
+            (try await api.send(
+                .post, "/v1/meetings/\(meeting.code)/join", json: JoinRequest(displayName: "Gus", deviceId: "device-kicked"),
+                headers: [("X-Forwarded-For", "203.0.113.30")]))
+                .expectError(.forbidden, .banned)
+            let stranger = try await api.send(
+                .post, "/v1/meetings/\(meeting.code)/join", json: JoinRequest(displayName: "Sue"),
+                headers: [("X-Forwarded-For", "203.0.113.31")])
+            #expect(stranger.status == .ok)
         }
     }
 }

@@ -50,11 +50,7 @@ struct OpenAPITests {
     @Test("every registered route is in the spec and every spec operation is registered")
     func routesMatchSpec() async throws {
         let configuration = try await TestApp.configuration()
-        let deps = await APIDependencies(
-            configuration: configuration,
-            database: Database(configuration: configuration.core.database, logger: TestApp.logger),
-            rateLimiter: InMemoryRateLimiter()
-        )
+        let deps = await APIDependencies(configuration: configuration, storage: .memory(), rateLimiter: InMemoryRateLimiter())
         let router = buildRouter(deps)
         let registered = Set(router.routes.map { Operation(method: $0.method.rawValue, path: $0.path.description) })
         let documented = Self.specOperations(try Self.specText())

@@ -6,7 +6,7 @@ import MeetProtocol
 import Testing
 @testable import MeetAPI
 
-@Suite("Health, readiness, metrics, unknown routes, database outage")
+@Suite("Health, readiness, metrics, unknown routes")
 struct OperationalTests {
     @Test("healthz and readyz answer ok with a reachable database")
     func health() async throws {
@@ -60,34 +60,6 @@ struct OperationalTests {
             let root = try await api.send(.delete, "/")
             root.expectError(.methodNotAllowed, .methodNotAllowed)
             #expect(root.headers[.allow] == "GET")
-        }
-    }
-
-    @Test("a database outage answers 503 database_unavailable quickly, and healthz stays up")
-    func outage() async throws {
-        try await TestApp.run({
-            $0.migrateOnStart = false
-            $0.core.database = try! DatabaseConfiguration(
-                url: "postgres://postgres@127.0.0.1:1/none?sslmode=disable",
-                connectTimeout: .seconds(1),
-                operationTimeout: .seconds(1)
-            )
-        }) { api in
-            let start = ContinuousClock.now
-            (try await api.send(.get, "/readyz")).expectError(.serviceUnavailable, .databaseUnavailable)
-            let register = try await api.send(
-                .post, "/v1/auth/register",
-                json: RegisterRequest(email: TestApp.uniqueEmail(), password: "password1", displayName: "Down")
-            )
-            register.expectError(.serviceUnavailable, .databaseUnavailable)
-            let login = try await api.send(.post, "/v1/auth/login", json: LoginRequest(email: "a@b.cd", password: "password1"))
-            login.expectError(.serviceUnavailable, .databaseUnavailable)
-            let join = try await api.send(.post, "/v1/meetings/abc-defg-hij/join", json: JoinRequest(displayName: "G"))
-            join.expectError(.serviceUnavailable, .databaseUnavailable)
-            let token = try await TestApp.tokenService().makeAccessToken(userId: UUID()).token
-            (try await api.send(.get, "/v1/meetings", token: token)).expectError(.serviceUnavailable, .databaseUnavailable)
-            #expect(try await api.send(.get, "/healthz").status == .ok)
-            #expect(ContinuousClock.now - start < .seconds(30))
         }
     }
 

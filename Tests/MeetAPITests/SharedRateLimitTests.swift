@@ -7,7 +7,7 @@ import Testing
 @testable import MeetAPI
 
 /// Two meet-api applications ("replicas") with the same Redis
-/// (`MEET_TEST_REDIS_URL`) and PostgreSQL count login/register attempts
+/// (`MEET_TEST_REDIS_URL`) and the same (in-memory) storage count login/register attempts
 /// together; with Redis down they fail open to per-process limits.
 /// Every test uses its own email and client address, so runs in parallel and
 /// repeated runs within one window do not share counters.
@@ -27,8 +27,9 @@ struct SharedRateLimitTests {
         _ test: @Sendable (APIClient, APIClient) async throws -> Void
     ) async throws {
         let configuration = try await TestApp.configuration(tweak)
-        let first = try await buildApplication(configuration: configuration, logger: TestApp.logger)
-        let second = try await buildApplication(configuration: configuration, logger: TestApp.logger)
+        let store = MemoryStore()
+        let first = try await TestApp.build(configuration, store: store)
+        let second = try await TestApp.build(configuration, store: store)
         try await first.test(.router) { one in
             try await second.test(.router) { two in
                 try await test(APIClient(client: one), APIClient(client: two))
@@ -102,7 +103,7 @@ struct SharedRateLimitTests {
         }
         var quiet = Logger(label: "meet.test.api.redis-down")
         quiet.logLevel = .error  // the client's reconnect warnings are expected here
-        let app = try await buildApplication(configuration: configuration, logger: quiet)
+        let app = try await TestApp.build(configuration, logger: quiet)
         try await app.test(.router) { client in
             let api = APIClient(client: client)
             let email = TestApp.uniqueEmail("redis-down")
@@ -134,7 +135,7 @@ struct SharedRateLimitTests {
 
         let tls = try await TestApp.configuration { $0.rateLimitRedisURL = "rediss://:secret@cache.internal:6380" }
         do {
-            _ = try await buildApplication(configuration: tls, logger: TestApp.logger)
+            _ = try await TestApp.build(tls)
             Issue.record("accepted rediss://, which the Redis client does not support")
         } catch let error as ConfigurationError {
             #expect(error.variable == "MEET_REDIS_URL")

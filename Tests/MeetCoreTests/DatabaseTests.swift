@@ -77,4 +77,30 @@ struct DatabaseTests {
             _ = try await database.query(PostgresQuery(unsafeSQL: "DROP TABLE \(table)"))
         }
     }
+
+    @Test("errors are classified by type: a body's own error passes through whatever its type is called")
+    func classifiedByType() async throws {
+        // Its name contains "ConnectionPool": matching type names as strings took it for a pool failure (503).
+        struct NotAConnectionPoolFailure: Error {}
+        try await TestPostgres.withDatabase(try TestPostgres.configuration()) { database in
+            await #expect(throws: NotAConnectionPoolFailure.self) {
+                try await database.withTransaction { _ in throw NotAConnectionPoolFailure() }
+            }
+            await #expect(throws: DatabaseError.self) {
+                try await database.withTransaction { _ in throw DeadlineExceeded(limit: .seconds(1)) }
+            }
+        }
+    }
+
+    @Test("rows are read by column name, whatever the position, and a missing name is an error, not a trap")
+    func rowsByName() async throws {
+        try await TestPostgres.withDatabase(try TestPostgres.configuration()) { database in
+            let row = try await database.query("SELECT 'b' AS second, 1 AS first")[0]
+            let columns = RowColumns(row)
+            #expect(try columns.decode("first", as: Int.self) == 1)
+            #expect(try columns.decode("second", as: String.self) == "b")
+            #expect(throws: DatabaseError.self) { try columns.decode("third", as: Int.self) }
+        }
+    }
 }
+

@@ -6,11 +6,12 @@ import MeetCore
 import PostgresNIO
 @testable import MeetAPI
 
-/// Builds meet-api against the test PostgreSQL (`MEET_TEST_DATABASE_URL`).
+/// Builds meet-api for unit tests, on in-memory storage (``APIStorage/memory(_:)``):
+/// no PostgreSQL needed. The PostgreSQL adapters are held to the same
+/// contract in MeetAPIIntegrationTests.
 ///
-/// The process creates one fresh database for all API tests (so the real
-/// start-up migration runs on an empty database once, and as a no-op for
-/// every later app); tests isolate themselves with unique emails.
+/// Tests isolate themselves with unique emails, so a store may be shared
+/// (two replicas of one deployment share one).
 enum TestApp {
     static let secret = "meet-api-tests-secret-0123456789abcdef"
     static let logger: Logger = {
@@ -19,48 +20,15 @@ enum TestApp {
         return logger
     }()
 
-    static func baseDatabase() throws -> DatabaseConfiguration {
-        guard let url = ProcessInfo.processInfo.environment["MEET_TEST_DATABASE_URL"], !url.isEmpty else {
-            throw TestSetupError(
-                "MEET_TEST_DATABASE_URL is not set; run through scripts/test or export it, e.g. postgres://postgres@127.0.0.1:55432/meet_dev"
-            )
-        }
-        return try DatabaseConfiguration(url: url, operationTimeout: .seconds(30))
-    }
-
-    /// Created once per test process, named `meet_test_api_<unix time>_<random>`.
-    /// Databases of earlier runs older than an hour are dropped first (a
-    /// plain DROP, which fails harmlessly on one still in use), so repeated
-    /// runs against a long-lived PostgreSQL do not pile them up.
-    private static let sharedDatabaseName = Task<String, any Error> {
-        let base = try baseDatabase()
-        let now = Int(Date().timeIntervalSince1970)
-        let name = "meet_test_api_\(now)_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(8).lowercased()
-        let admin = Database(configuration: base, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await admin.client.run() }
-            defer { group.cancelAll() }
-            let stale = try await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'meet\\_test\\_api\\_%'")
-            for row in stale {
-                let old = try row.decode(String.self)
-                let parts = old.split(separator: "_")
-                guard parts.count == 5, let created = Int(parts[3]), now - created > 3600,
-                    old.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
-                else { continue }
-                _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(old)"))
-            }
-            _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        }
-        return name
-    }
+    /// A database that is never connected to: the storage is in memory.
+    static let unusedDatabase = try! DatabaseConfiguration(url: "postgres://unused@127.0.0.1:1/unused?sslmode=disable")
 
     static func configuration(_ tweak: (inout APIConfiguration) -> Void = { _ in }) async throws -> APIConfiguration {
-        let database = try baseDatabase().with(database: try await self.sharedDatabaseName.value)
         var configuration = APIConfiguration(
             core: CoreConfiguration(
                 mode: .development,
                 logging: LoggingConfiguration(level: .warning, format: .text),
-                database: database,
+                database: self.unusedDatabase,
                 redisURL: "redis://127.0.0.1:6379",
                 jwt: try JWTConfiguration(secret: self.secret)
             ),
@@ -78,13 +46,20 @@ enum TestApp {
         return configuration
     }
 
+    /// A fresh application on `store` (a new one by default).
+    static func build(
+        _ configuration: APIConfiguration, store: MemoryStore = MemoryStore(), logger: Logger = TestApp.logger
+    ) async throws -> some ApplicationProtocol {
+        try await buildApplication(configuration: configuration, logger: logger, storage: .memory(store))
+    }
+
     /// Runs `test` against a router-level test client of a fresh application.
     static func run<Value: Sendable>(
         _ tweak: (inout APIConfiguration) -> Void = { _ in },
+        store: MemoryStore = MemoryStore(),
         _ test: @Sendable (APIClient) async throws -> Value
     ) async throws -> Value {
-        let configuration = try await self.configuration(tweak)
-        let app = try await buildApplication(configuration: configuration, logger: self.logger)
+        let app = try await self.build(try await self.configuration(tweak), store: store)
         return try await app.test(.router) { client in
             try await test(APIClient(client: client))
         }
@@ -96,8 +71,7 @@ enum TestApp {
         _ tweak: (inout APIConfiguration) -> Void = { _ in },
         _ test: @Sendable (APIClient, Int) async throws -> Value
     ) async throws -> Value {
-        let configuration = try await self.configuration(tweak)
-        let app = try await buildApplication(configuration: configuration, logger: self.logger)
+        let app = try await self.build(try await self.configuration(tweak))
         return try await app.test(.live) { client in
             guard let port = client.port else { throw TestSetupError("the live test client has no port") }
             return try await test(APIClient(client: client), port)

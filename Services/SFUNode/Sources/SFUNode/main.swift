@@ -1,35 +1,22 @@
 import ArgumentParser
+import Logging
 import MeetCore
 import MeetSFUNode
 
-/// `meet-sfu`: Meet's SFU node. Configured entirely by `MEET_*` environment
-/// variables (docs/configuration.md).
-struct MeetSFUCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "meet-sfu",
-        abstract: "Meet's SFU node: forwards each publisher's media to its subscribers on this node.",
-        discussion: "Configured by MEET_* environment variables; see docs/configuration.md."
-    )
+/// `meet-sfu`: Meet's SFU node (docs/configuration.md).
+struct MeetSFUCommand: ServiceCommand {
+    static let configuration = CommandConfiguration.service(
+        "meet-sfu", abstract: "Meet's SFU node: forwards each publisher's media to its subscribers on this node.")
+    static let serviceName = "sfu"
 
-    func run() async throws {
-        let configuration: SFUNodeConfiguration
-        do {
-            configuration = try SFUNodeConfiguration(environment: .process)
-        } catch {
-            throw ValidationError("configuration: \(error)")
-        }
-        LoggingBootstrap.bootstrap(configuration.logging)
-        MetricsBootstrap.bootstrap()
-        let logger = LoggingBootstrap.logger(service: "sfu", configuration: configuration.logging)
-        try await buildApplication(configuration: configuration, logger: logger).runService()
+    static func settings(from environment: EnvironmentReader) throws(ConfigurationError) -> SFUNodeConfiguration {
+        try SFUNodeConfiguration(environment: environment)
+    }
+    static func logging(_ settings: SFUNodeConfiguration) -> LoggingConfiguration { settings.logging }
+
+    func run(settings: SFUNodeConfiguration, logger: Logger) async throws {
+        try await buildApplication(configuration: settings, logger: logger).runService()
     }
 }
 
-// Parsed and run by hand: `main()` has a sync and an async overload, and
-// top-level code would pick the sync one.
-do {
-    let command = try MeetSFUCommand.parse()
-    try await command.run()
-} catch {
-    MeetSFUCommand.exit(withError: error)
-}
+await MeetSFUCommand.launch()

@@ -1,35 +1,23 @@
 import ArgumentParser
+import Logging
 import MeetCore
 import MeetWS
 
-/// `meet-ws`: Meet's WebSocket signaling server. Configured entirely by
-/// `MEET_*` environment variables (docs/configuration.md, docs/signaling.md).
-struct MeetWSCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "meet-ws",
-        abstract: "Meet's WebSocket signaling server (rooms, presence, chat, host controls, SFU placement and media negotiation).",
-        discussion: "Configured by MEET_* environment variables; see docs/configuration.md."
-    )
+/// `meet-ws`: Meet's WebSocket signaling server (docs/configuration.md, docs/signaling.md).
+struct MeetWSCommand: ServiceCommand {
+    static let configuration = CommandConfiguration.service(
+        "meet-ws",
+        abstract: "Meet's WebSocket signaling server (rooms, presence, chat, host controls, SFU placement and media negotiation).")
+    static let serviceName = "ws"
 
-    func run() async throws {
-        let configuration: WSConfiguration
-        do {
-            configuration = try WSConfiguration(environment: .process)
-        } catch {
-            throw ValidationError("configuration: \(error)")
-        }
-        LoggingBootstrap.bootstrap(configuration.core.logging)
-        MetricsBootstrap.bootstrap()
-        let logger = LoggingBootstrap.logger(service: "ws", configuration: configuration.core.logging)
-        try await buildApplication(configuration: configuration, logger: logger).runService()
+    static func settings(from environment: EnvironmentReader) throws(ConfigurationError) -> WSConfiguration {
+        try WSConfiguration(environment: environment)
+    }
+    static func logging(_ settings: WSConfiguration) -> LoggingConfiguration { settings.core.logging }
+
+    func run(settings: WSConfiguration, logger: Logger) async throws {
+        try await buildApplication(configuration: settings, logger: logger).runService()
     }
 }
 
-// Parsed and run by hand: `main()` has a sync and an async overload, and
-// top-level code would pick the sync one.
-do {
-    let command = try MeetWSCommand.parse()
-    try await command.run()
-} catch {
-    MeetWSCommand.exit(withError: error)
-}
+await MeetWSCommand.launch()

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import _ConnectionPoolModule
 import ServiceLifecycle
 
 /// The PostgreSQL pool every repository goes through.
@@ -86,14 +87,16 @@ public struct Database: Sendable {
         return DatabaseError.unavailable("transaction failed")
     }
 
-    private static func passThroughOrClassify(_ error: any Error) -> any Error {
-        if error is PSQLError || error is DeadlineExceeded || error is DatabaseError {
+    /// Database failures (by their type: PostgresNIO's, its pool's, the
+    /// deadline's) become ``DatabaseError``s; anything else the closure threw
+    /// is the caller's own error and passes through unchanged.
+    static func passThroughOrClassify(_ error: any Error) -> any Error {
+        switch error {
+        case is PSQLError, is DeadlineExceeded, is DatabaseError, is ConnectionPoolError:
             return DatabaseError(classifying: error)
+        default:
+            return error
         }
-        if String(reflecting: type(of: error)).contains("ConnectionPool") {
-            return DatabaseError.unavailable("\(error)")
-        }
-        return error
     }
 }
 

@@ -1,4 +1,5 @@
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// Why a database operation failed, in the terms an API answers with.
 public enum DatabaseError: Error, Sendable, CustomStringConvertible {
@@ -33,6 +34,12 @@ public enum DatabaseError: Error, Sendable, CustomStringConvertible {
         }
         if let deadline = error as? DeadlineExceeded {
             self = .unavailable("no answer within \(deadline.limit)")
+            return
+        }
+        if let pool = error as? ConnectionPoolError {
+            // The pool gave up on connecting (its circuit breaker), was shut
+            // down, or the wait for a connection was cancelled.
+            self = .unavailable("connection pool: \(pool)")
             return
         }
         guard let psql = error as? PSQLError else {

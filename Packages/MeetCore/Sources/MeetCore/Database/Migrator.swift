@@ -43,8 +43,9 @@ public struct Migrator: Sendable {
             )
             var applied: [Int: String] = [:]
             let rows = try await connection.query("SELECT version, checksum FROM schema_migrations", logger: logger)
-            for try await (version, checksum) in rows.decode((Int, String).self) {
-                applied[version] = checksum
+            for try await row in rows {
+                let columns = RowColumns(row)
+                applied[try columns.decode("version", as: Int.self)] = try columns.decode("checksum", as: String.self)
             }
             for version in try Self.check(applied: applied, against: migrations) {
                 logger.warning(

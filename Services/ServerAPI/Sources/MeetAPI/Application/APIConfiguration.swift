@@ -18,11 +18,13 @@ public struct APIConfiguration: Sendable {
     /// register attempts per email.
     public var authRateLimitPerEmail: Int
     /// Login attempts per email from all addresses together per window.
-    /// Past it the email is under attack: logins are not refused, but each
-    /// waits ``authUnderAttackDelay`` and each address gets only a quarter
+    /// Past it the email is under attack: logins for it are spaced out to
+    /// one per ``authUnderAttackDelay`` and each address gets only a quarter
     /// of ``authRateLimitPerEmail`` for it (see docs/operations.md).
     public var authRateLimitPerEmailGlobal: Int
-    /// How long a login for an email under attack is held before it is checked.
+    /// The spacing of logins for an email under attack (`MEET_AUTH_UNDER_ATTACK_DELAY_MS`):
+    /// one attempt per this interval from all addresses together; one sooner
+    /// gets 429 with `Retry-After`. Zero turns the spacing off.
     public var authUnderAttackDelay: Duration
     /// Login/register attempts allowed per client address per window.
     public var authRateLimitPerAddress: Int

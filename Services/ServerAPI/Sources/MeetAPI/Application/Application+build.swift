@@ -20,17 +20,30 @@ public func buildApplication(
     logger: Logger? = nil,
     rateLimiter: (any RateLimiter)? = nil
 ) async throws -> some ApplicationProtocol {
+    try await buildApplication(configuration: configuration, logger: logger, rateLimiter: rateLimiter, storage: nil)
+}
+
+/// ``buildApplication(configuration:logger:rateLimiter:)`` with the storage
+/// injected: `nil` is PostgreSQL from the configuration (migrated first when
+/// ``APIConfiguration/migrateOnStart`` is set); unit tests pass ``APIStorage/memory(_:)``.
+func buildApplication(
+    configuration: APIConfiguration,
+    logger: Logger? = nil,
+    rateLimiter: (any RateLimiter)? = nil,
+    storage: APIStorage?
+) async throws -> some ApplicationProtocol {
     let logger = logger ?? LoggingBootstrap.logger(service: "api", configuration: configuration.core.logging)
     if configuration.core.jwt.usesDevelopmentSecret {
         logger.warning("MEET_JWT_SECRET is not set; using the insecure development secret (MEET_ENV=development)")
     }
-    let database = Database(configuration: configuration.core.database, logger: logger)
+    let storage = storage ?? .postgres(
+        Database(configuration: configuration.core.database, logger: logger), migrate: configuration.migrateOnStart)
     let (limiter, redis) = try makeRateLimiter(configuration: configuration, override: rateLimiter, logger: logger)
     let notifier: any RoomNotifier =
         redis.map { RedisRoomNotifier(client: $0, keyPrefix: configuration.roomKeyPrefix) as any RoomNotifier }
         ?? SilentRoomNotifier()
     let deps = await APIDependencies(
-        configuration: configuration, database: database, rateLimiter: limiter, roomNotifier: notifier, logger: logger)
+        configuration: configuration, storage: storage, rateLimiter: limiter, roomNotifier: notifier, logger: logger)
     let router = buildRouter(deps)
     WebClientController.logLocation(configuration.webDirectory, logger: logger)
     let timeouts = configuration.connectionTimeouts
@@ -51,14 +64,11 @@ public func buildApplication(
             address: .hostname(configuration.http.host, port: configuration.http.port),
             serverName: "meet-api"
         ),
-        services: (redis.map { [$0] } ?? []) + [database],
+        services: (redis.map { [$0] } ?? []) + storage.services,
         logger: logger
     )
-    if configuration.migrateOnStart {
-        app.beforeServerStarts {
-            let applied = try await Migrator(migrations: MeetSchema.migrations, logger: logger).migrate(database)
-            logger.info("database schema up to date", metadata: ["applied": "\(applied)"])
-        }
+    if let prepare = storage.prepare {
+        app.beforeServerStarts { try await prepare(logger) }
     }
     return app
 }
@@ -106,8 +116,7 @@ public func migrateDatabase(configuration: APIConfiguration, logger: Logger) asy
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await database.client.run() }
         defer { group.cancelAll() }
-        let applied = try await Migrator(migrations: MeetSchema.migrations, logger: logger).migrate(database)
-        logger.info("database schema up to date", metadata: ["applied": "\(applied)"])
+        try await migrateSchema(database, logger: logger)
     }
 }
 
@@ -120,13 +129,15 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: CanonicalPathMiddleware())
+    router.add(middleware: ClientAddressMiddleware(trustProxy: deps.configuration.http.trustProxy))
 
     HealthController(deps: deps, exporter: PrometheusExporter(registry: MetricsBootstrap.bootstrap()))
         .addRoutes(to: router)
     let v1 = router.group("v1")
     AuthController(deps: deps).addRoutes(to: v1.group("auth"))
-    UserController(deps: deps).addRoutes(to: v1.group("users"))
-    let meetings = v1.group("meetings")
+    // The routes that read a bearer token: who it stands for goes in the context.
+    UserController(deps: deps).addRoutes(to: v1.group("users").add(middleware: deps.authenticator))
+    let meetings = v1.group("meetings").add(middleware: deps.authenticator)
     MeetingController(deps: deps).addRoutes(to: meetings)
     MemberController(deps: deps).addRoutes(to: meetings)
     JoinController(deps: deps).addRoutes(to: meetings)

@@ -4,7 +4,8 @@ import MeetProtocol
 
 /// `/v1/meetings/{code}/bans`: who a kick keeps out, and lifting it.
 ///
-/// Owner and host only (403 `forbidden` otherwise). A ban is written by
+/// Owner and host only (403 `forbidden` otherwise); 410 `meeting_ended`
+/// once the meeting has ended, like every other route of it. A ban is written by
 /// meet-ws when a host kicks; REST join answers 403 `banned` to a banned
 /// user, or to a guest from a banned address or device.
 struct BanController: Sendable {
@@ -17,16 +18,16 @@ struct BanController: Sendable {
 
     /// `GET /v1/meetings/{code}/bans` → ``BanListResponse``, newest first.
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<BanListResponse> {
-        let user = try await self.deps.requireUser(request)
-        let meeting = try await self.deps.meeting(context)
+        let user = try context.requireUser()
+        let meeting = try await self.deps.activeMeeting(context)
         try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
         return JSONResponse(BanListResponse(items: try await self.deps.bans.list(meetingId: meeting.id)))
     }
 
     /// `DELETE /v1/meetings/{code}/bans/{banId}` → 204; 404 for an unknown or malformed id.
     @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> NoContent {
-        let user = try await self.deps.requireUser(request)
-        let meeting = try await self.deps.meeting(context)
+        let user = try context.requireUser()
+        let meeting = try await self.deps.activeMeeting(context)
         try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
         guard let raw = context.parameters.get("banId"), let banId = UUID(uuidString: raw),
             try await self.deps.bans.remove(meetingId: meeting.id, banId: banId)

@@ -10,17 +10,16 @@ import MeetProtocol
 protocol BanRepository: Sendable {
     /// Whether a join by `userId` (an account), or by a guest from `origin`, is banned.
     func isBanned(meetingId: UUID, userId: UUID?, origin: JoinOrigin) async throws -> Bool
-    /// Remembers where a participant's join came from, for a later ban.
-    func remember(participantId: UUID, origin: JoinOrigin) async throws
     /// The meeting's bans, newest first.
     func list(meetingId: UUID) async throws -> [BanResponse]
     /// Lifts a ban; false when the meeting has no ban with that id.
     func remove(meetingId: UUID, banId: UUID) async throws -> Bool
 }
 
-/// Where a REST join came from: what a guest ban matches on.
+/// Where a REST join came from: what a guest ban matches on. Stored with
+/// the participant row it admits (``NewParticipant/origin``).
 struct JoinOrigin: Sendable, Equatable {
-    /// The client address (``APIRequestContext/clientAddress(for:trustProxy:)``).
+    /// The client address (``APIRequestContext/clientAddress``).
     var address: String
     /// The id the client keeps across joins (`deviceId` of the join body), if it sent one.
     var deviceId: String?

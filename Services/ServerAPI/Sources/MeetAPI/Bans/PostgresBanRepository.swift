@@ -4,7 +4,7 @@ import MeetProtocol
 import PostgresNIO
 
 /// ``BanRepository`` on `meeting_bans` and the origin columns of
-/// `participants` (``MeetSchema`` version 2).
+/// `participants` (``MeetSchema`` version 2), which the join's INSERT fills.
 struct PostgresBanRepository: BanRepository {
     let database: Database
 
@@ -25,11 +25,6 @@ struct PostgresBanRepository: BanRepository {
         return !rows.isEmpty
     }
 
-    func remember(participantId: UUID, origin: JoinOrigin) async throws {
-        _ = try await self.database.query(
-            "UPDATE participants SET client_address = \(origin.address), device_id = \(origin.deviceId) WHERE id = \(participantId)")
-    }
-
     func list(meetingId: UUID) async throws -> [BanResponse] {
         let rows = try await self.database.query(
             """
@@ -37,8 +32,11 @@ struct PostgresBanRepository: BanRepository {
             WHERE meeting_id = \(meetingId) ORDER BY created_at DESC, id
             """)
         return try rows.map { row in
-            let (id, userId, name, bannedBy, createdAt) = try row.decode((UUID, UUID?, String, UUID?, Date).self)
-            return BanResponse(id: id, userId: userId, displayName: name, guest: userId == nil, bannedBy: bannedBy, createdAt: createdAt)
+            let columns = RowColumns(row)
+            let userId = try columns.decode("user_id", as: UUID?.self)
+            return BanResponse(
+                id: try columns.decode("id"), userId: userId, displayName: try columns.decode("display_name"),
+                guest: userId == nil, bannedBy: try columns.decode("banned_by"), createdAt: try columns.decode("created_at"))
         }
     }
 

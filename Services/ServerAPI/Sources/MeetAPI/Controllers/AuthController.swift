@@ -21,7 +21,7 @@ struct AuthController: Sendable {
         let email = try Validate.email(body.email)
         try Validate.password(body.password)
         let displayName = try Validate.displayName(body.displayName)
-        try await self.deps.enforceRateLimit("register:email:\(email)", maxAttempts: self.deps.configuration.authRateLimitPerEmail)
+        try await self.deps.limits.enforce("register:email:\(email)", maxAttempts: self.deps.configuration.authRateLimitPerEmail)
 
         let hash = try await self.deps.passwords.hash(body.password)
         let user: UserRecord
@@ -117,27 +117,34 @@ struct AuthController: Sendable {
     ///   attempts per window for it, so one address cannot lock anyone out;
     /// - all addresses together get ``APIConfiguration/authRateLimitPerEmailGlobal``;
     ///   past that the email is *under attack*: nobody is refused for it
-    ///   outright, but every attempt waits ``APIConfiguration/authUnderAttackDelay``
-    ///   and each address's allowance drops to a quarter. Attackers spread over
-    ///   many addresses are slowed down; the owner, from an address of their
-    ///   own, still gets in.
+    ///   outright, but each address's allowance drops to a quarter and the
+    ///   attempts for the email are spaced out, one per
+    ///   ``APIConfiguration/authUnderAttackDelay`` from all addresses
+    ///   together; one that comes sooner is answered 429 `rate_limited` with
+    ///   `Retry-After` at once. Attackers spread over many addresses are
+    ///   slowed down to that pace; the owner, from an address of their own,
+    ///   still gets in at their next turn. Nothing waits on the server: a
+    ///   held request would tie up a connection and a task per attempt.
     private func limitLogin(email: String, request: Request, context: APIRequestContext) async throws {
         let configuration = self.deps.configuration
-        let global = try await self.deps.countAttempt("login:email:\(email)", maxAttempts: configuration.authRateLimitPerEmailGlobal)
-        let underAttack = if case .limited = global { true } else { false }
+        let global = try await self.deps.limits.count("login:email:\(email)", maxAttempts: configuration.authRateLimitPerEmailGlobal)
+        let underAttack = !global.isAllowed
         let perAddress = underAttack ? max(1, configuration.authRateLimitPerEmail / 4) : configuration.authRateLimitPerEmail
-        let address = context.clientAddress(for: request, trustProxy: configuration.http.trustProxy)
-        try await self.deps.enforceRateLimit("login:addr:\(address):email:\(email)", maxAttempts: perAddress)
-        if underAttack, configuration.authUnderAttackDelay > .zero {
-            context.logger.debug("login for an email under attack delayed", metadata: ["client.address": "\(address)"])
-            try await Task.sleep(for: configuration.authUnderAttackDelay)
+        try await self.deps.limits.enforce("login:addr:\(context.clientAddress):email:\(email)", maxAttempts: perAddress)
+        let spacing = configuration.authUnderAttackDelay
+        guard underAttack, spacing > .zero else { return }
+        let turn = try await self.deps.limits.count("login:spacing:email:\(email)", maxAttempts: 1, window: spacing)
+        if case .limited(let retryAfter) = turn {
+            context.logger.debug("login for an email under attack refused until its turn", metadata: ["client.address": "\(context.clientAddress)"])
+            throw AttemptLimits.tooMany(retryAfter: retryAfter) {
+                "this account is getting too many sign-in attempts; they are spaced out, retry in \($0) s"
+            }
         }
     }
 
     private func limitByAddress(_ request: Request, context: APIRequestContext, action: String) async throws {
-        let address = context.clientAddress(for: request, trustProxy: self.deps.configuration.http.trustProxy)
-        try await self.deps.enforceRateLimit(
-            "\(action):addr:\(address)", maxAttempts: self.deps.configuration.authRateLimitPerAddress
+        try await self.deps.limits.enforce(
+            "\(action):addr:\(context.clientAddress)", maxAttempts: self.deps.configuration.authRateLimitPerAddress
         )
     }
 }

@@ -24,15 +24,12 @@ struct HealthController: Sendable {
     /// `MEET_DATABASE_TIMEOUT_SECONDS` is.
     static let readinessTimeout: Duration = .seconds(2)
 
-    /// Readiness: PostgreSQL answers `SELECT 1` within ``readinessTimeout``
-    /// (or the operation timeout, if shorter); 503 `database_unavailable`
-    /// otherwise, so the load balancer stops routing here. It turns 200
-    /// again by itself once the pool reconnects after an outage.
+    /// Readiness: the storage (PostgreSQL: `SELECT 1`) answers within
+    /// ``readinessTimeout`` (or the operation timeout, if shorter); 503
+    /// `database_unavailable` otherwise, so the load balancer stops routing
+    /// here. It turns 200 again by itself once the pool reconnects after an outage.
     @Sendable func ready(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<HealthResponse> {
-        let database = self.deps.database
-        let limit = min(Self.readinessTimeout, database.operationTimeout)
-        let reachable = (try? await withDeadline(limit) { await database.isReachable() }) ?? false
-        guard reachable else { throw APIError.databaseUnavailable }
+        guard await self.deps.readiness.isReady(within: Self.readinessTimeout) else { throw APIError.databaseUnavailable }
         return JSONResponse(HealthResponse(status: "ok", checks: ["database": "ok"]))
     }
 }

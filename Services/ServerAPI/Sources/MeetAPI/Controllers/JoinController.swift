@@ -19,8 +19,8 @@ struct JoinController: Sendable {
     }
 
     @Sendable func join(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<JoinResponse> {
-        let user = try await self.deps.optionalUser(request)
-        let meeting = try await self.deps.meeting(context)
+        let user = try context.optionalUser()
+        let meeting = try await self.deps.activeMeeting(context)
         let body = try await self.deps.body.decode(JoinRequest.self, from: request, optional: true)
 
         let displayName: String
@@ -31,7 +31,6 @@ struct JoinController: Sendable {
         } else {
             throw APIError.validation("displayName", "is required to join as a guest")
         }
-        guard meeting.status == .active else { throw APIError.meetingEnded }
         if user == nil { try await self.limitGuestJoin(meeting: meeting, request: request, context: context) }
 
         var memberRole: MemberRole?
@@ -39,9 +38,7 @@ struct JoinController: Sendable {
             memberRole = try await self.deps.members.role(meetingId: meeting.id, userId: user.id)
         }
         // MARK: bans (a kick sticks: docs/signaling.md, Bans)
-        let origin = JoinOrigin(
-            address: context.clientAddress(for: request, trustProxy: self.deps.configuration.http.trustProxy),
-            deviceId: try JoinOrigin.validDeviceId(body.deviceId))
+        let origin = JoinOrigin(address: context.clientAddress, deviceId: try JoinOrigin.validDeviceId(body.deviceId))
         if memberRole != .owner, try await self.deps.bans.isBanned(meetingId: meeting.id, userId: user?.id, origin: origin) {
             throw APIError(.banned, "a host removed you from this meeting")
         }
@@ -52,12 +49,11 @@ struct JoinController: Sendable {
         let status: ParticipantStatus = (memberRole == nil && meeting.waitingRoom) ? .waiting : .joining
         let participant = NewParticipant(
             id: UUID(), meetingId: meeting.id, userId: user?.id, guestId: user == nil ? UUID() : nil,
-            displayName: displayName, role: memberRole ?? .attendee, status: status
+            displayName: displayName, role: memberRole ?? .attendee, status: status, origin: origin
         )
 
         switch try await self.deps.participants.admit(participant, liveWindow: self.deps.configuration.joinTokenTTL) {
         case .admitted(let record):
-            try await self.deps.bans.remember(participantId: record.id, origin: origin)  // bans: what a kick bans
             let signed = try await self.deps.tokens.makeJoinToken(
                 JoinTokenClaims(
                     meetingId: meeting.id, meetingCode: meeting.code, participantId: record.id, role: record.role,
@@ -93,9 +89,9 @@ struct JoinController: Sendable {
     /// host can deal with them. Signed-in users are not counted here.
     private func limitGuestJoin(meeting: MeetingRecord, request: Request, context: APIRequestContext) async throws {
         let configuration = self.deps.configuration
-        let address = context.clientAddress(for: request, trustProxy: configuration.http.trustProxy)
-        try await self.deps.enforceRateLimit("guest-join:addr:\(address)", maxAttempts: configuration.guestJoinRateLimitPerAddress)
-        try await self.deps.enforceRateLimit(
+        let address = context.clientAddress
+        try await self.deps.limits.enforce("guest-join:addr:\(address)", maxAttempts: configuration.guestJoinRateLimitPerAddress)
+        try await self.deps.limits.enforce(
             "guest-join:meeting:\(meeting.code)", maxAttempts: configuration.guestJoinRateLimitPerMeeting)
     }
 
@@ -109,8 +105,8 @@ struct JoinController: Sendable {
         context: APIRequestContext
     ) async throws {
         guard let password else { throw APIError(.wrongPassword, "this meeting requires a password") }
-        let address = context.clientAddress(for: request, trustProxy: self.deps.configuration.http.trustProxy)
-        try await self.deps.enforceRateLimit(
+        let address = context.clientAddress
+        try await self.deps.limits.enforce(
             "join:\(meeting.code):addr:\(address)", maxAttempts: self.deps.configuration.authRateLimitPerAddress
         )
         guard (try? Validate.password(password)) != nil, try await self.deps.passwords.verify(password, hash: hash) else {

@@ -17,7 +17,7 @@ struct MeetingController: Sendable {
 
     /// `POST /v1/meetings` → 201 ``MeetingResponse``; the caller becomes its owner.
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<MeetingResponse> {
-        let user = try await self.deps.requireUser(request)
+        let user = try context.requireUser()
         let body = try await self.deps.body.decode(CreateMeetingRequest.self, from: request)
         let title = try Validate.title(body.title)
         if let password = body.password { try Validate.password(password) }
@@ -43,7 +43,7 @@ struct MeetingController: Sendable {
 
     /// `GET /v1/meetings?limit=&cursor=` → ``Page`` of the caller's meetings, newest first.
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<Page<MeetingResponse>> {
-        let user = try await self.deps.requireUser(request)
+        let user = try context.requireUser()
         let query = request.uri.queryParameters
         let limit = try Validate.limit(query.get("limit"), default: 20, max: 100)
         var cursor: UUID?
@@ -63,19 +63,17 @@ struct MeetingController: Sendable {
     /// operation on it (a DELETE that leaves the resource readable breaks
     /// REST's contract); it stays listed, with status `ended`, in `GET /v1/meetings`.
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<MeetingResponse> {
-        let user = try await self.deps.requireUser(request)
-        let meeting = try await self.deps.meeting(context)
-        guard meeting.status == .active else { throw APIError.meetingEnded }
+        let user = try context.requireUser()
+        let meeting = try await self.deps.activeMeeting(context)
         let role = try await self.deps.members.role(meetingId: meeting.id, userId: user.id)
         return JSONResponse(meeting.response(role: role))
     }
 
     /// `PATCH /v1/meetings/{code}` → ``MeetingResponse``; owner or host only.
     @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<MeetingResponse> {
-        let user = try await self.deps.requireUser(request)
-        let meeting = try await self.deps.meeting(context)
+        let user = try context.requireUser()
+        let meeting = try await self.deps.activeMeeting(context)
         let role = try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
-        guard meeting.status == .active else { throw APIError.meetingEnded }
         let body = try await self.deps.body.decode(UpdateMeetingRequest.self, from: request)
 
         var changes = MeetingChanges()
@@ -104,7 +102,7 @@ struct MeetingController: Sendable {
     /// `DELETE /v1/meetings/{code}` → 204; owner only. Ends the meeting: no
     /// new joins, live participants are marked `left`. Ending twice is 410.
     @Sendable func end(_ request: Request, context: APIRequestContext) async throws -> NoContent {
-        let user = try await self.deps.requireUser(request)
+        let user = try context.requireUser()
         let meeting = try await self.deps.meeting(context)
         try await self.deps.requireRole([.owner], in: meeting, user: user)
         guard try await self.deps.meetings.end(id: meeting.id) else { throw APIError.meetingEnded }

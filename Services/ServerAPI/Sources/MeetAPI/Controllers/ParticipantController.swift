@@ -23,8 +23,6 @@ struct ParticipantController: Sendable {
         context: APIRequestContext
     ) async throws -> JSONResponse<ParticipantListResponse> {
         let meeting = try await self.authorizeReader(request, context: context)
-        // An ended meeting has no participants any more: its list is gone (410), not empty.
-        guard meeting.status == .active else { throw APIError.meetingEnded }
         let live = try await self.deps.participants.listLive(meetingId: meeting.id, liveWindow: self.deps.configuration.joinTokenTTL)
         return JSONResponse(ParticipantListResponse(items: live.map(\.response)))
     }
@@ -32,7 +30,6 @@ struct ParticipantController: Sendable {
     /// `GET /v1/meetings/{code}/messages?limit=&cursor=` → chat history, newest first.
     @Sendable func messages(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<Page<MessageResponse>> {
         let meeting = try await self.authorizeReader(request, context: context)
-        guard meeting.status == .active else { throw APIError.meetingEnded }
         let query = request.uri.queryParameters
         let limit = try Validate.limit(query.get("limit"), default: 50, max: 200)
         var before: Int64?
@@ -46,11 +43,12 @@ struct ParticipantController: Sendable {
         return JSONResponse(Page(items: page.map(\.response), nextCursor: next))
     }
 
-    /// The meeting, if the bearer may read it.
+    /// The meeting, if the bearer may read it. An ended meeting has no
+    /// participants or chat any more: they are gone (410), not empty.
     private func authorizeReader(_ request: Request, context: APIRequestContext) async throws -> MeetingRecord {
-        guard let token = self.deps.bearerToken(request) else { throw APIError.unauthorized }
-        let meeting = try await self.deps.meeting(context)
-        if let claims = try? await self.deps.tokens.verifyJoinToken(token) {
+        guard context.hasBearer else { throw APIError.unauthorized }
+        let meeting = try await self.deps.activeMeeting(context)
+        if case .participant(let claims) = context.bearer {
             guard claims.meetingId == meeting.id else {
                 throw APIError(.forbidden, "this join token is for another meeting")
             }
@@ -62,7 +60,7 @@ struct ParticipantController: Sendable {
             }
             return meeting
         }
-        let user = try await self.deps.requireUser(request)
+        let user = try context.requireUser()
         try await self.deps.requireRole(Set(MemberRole.allCases), in: meeting, user: user)
         return meeting
     }

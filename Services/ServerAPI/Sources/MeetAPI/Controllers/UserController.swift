@@ -12,13 +12,13 @@ struct UserController: Sendable {
 
     /// `GET /v1/users/me` → ``UserResponse``.
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<UserResponse> {
-        JSONResponse(try await self.deps.requireUser(request).response)
+        JSONResponse(try context.requireUser().response)
     }
 
     /// `PATCH /v1/users/me` → ``UserResponse``. A new password needs the
     /// current one (403 `wrong_password` otherwise) and logs out every session.
     @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<UserResponse> {
-        let user = try await self.deps.requireUser(request)
+        let user = try context.requireUser()
         let body = try await self.deps.body.decode(UpdateUserRequest.self, from: request)
         let displayName = try body.displayName.map { try Validate.displayName($0) }
         var passwordHash: String?

@@ -56,9 +56,7 @@ struct PostgresMeetingRepository: MeetingRepository, MemberRepository {
             """
         )
         return try rows.map { row in
-            let meeting = try Self.decodeMeeting(row)
-            let role = try Self.role(row.makeRandomAccess()[10].decode(String.self))
-            return (meeting, role)
+            (try Self.decodeMeeting(row), try RowColumns(row).decode("role", as: MemberRole.self))
         }
     }
 
@@ -108,7 +106,7 @@ struct PostgresMeetingRepository: MeetingRepository, MemberRepository {
         let rows = try await self.database.query(
             "SELECT role FROM members WHERE meeting_id = \(meetingId) AND user_id = \(userId)"
         )
-        return try rows.first.map { try Self.role($0.decode(String.self)) }
+        return try rows.first.map { try RowColumns($0).decode("role", as: MemberRole.self) }
     }
 
     func list(meetingId: UUID) async throws -> [MemberRecord] {
@@ -167,23 +165,25 @@ struct PostgresMeetingRepository: MeetingRepository, MemberRepository {
 
     // MARK: Decoding
 
+    /// A row of ``columns`` (by name).
     static func decodeMeeting(_ row: PostgresRow) throws -> MeetingRecord {
-        let (id, code, title, passwordHash, waitingRoom, capacity, status, ownerId, createdAt, endedAt) =
-            try row.decode((UUID, String, String, String?, Bool, Int?, String, UUID, Date, Date?).self)
+        let columns = RowColumns(row)
         return MeetingRecord(
-            id: id, code: code, title: title, passwordHash: passwordHash, waitingRoom: waitingRoom,
-            capacity: capacity, status: MeetingStatus(rawValue: status) ?? .ended, ownerId: ownerId,
-            createdAt: createdAt, endedAt: endedAt
+            id: try columns.decode("id"), code: try columns.decode("code"), title: try columns.decode("title"),
+            passwordHash: try columns.decode("password_hash"), waitingRoom: try columns.decode("waiting_room"),
+            capacity: try columns.decode("capacity"),
+            status: MeetingStatus(rawValue: try columns.decode("status", as: String.self)) ?? .ended,
+            ownerId: try columns.decode("owner_id"), createdAt: try columns.decode("created_at"),
+            endedAt: try columns.decode("ended_at")
         )
     }
 
+    /// A member row joined with its user: `id, email, display_name, role, created_at`.
     static func decodeMember(_ row: PostgresRow) throws -> MemberRecord {
-        let (userId, email, name, role, addedAt) = try row.decode((UUID, String, String, String, Date).self)
-        return MemberRecord(userId: userId, email: email, displayName: name, role: try Self.role(role), addedAt: addedAt)
-    }
-
-    static func role(_ raw: String) throws -> MemberRole {
-        guard let role = MemberRole(rawValue: raw) else { throw DatabaseError.query("unknown role \(raw)") }
-        return role
+        let columns = RowColumns(row)
+        return MemberRecord(
+            userId: try columns.decode("id"), email: try columns.decode("email"),
+            displayName: try columns.decode("display_name"), role: try columns.decode("role"),
+            addedAt: try columns.decode("created_at"))
     }
 }

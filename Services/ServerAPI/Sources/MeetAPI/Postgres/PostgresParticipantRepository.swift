@@ -32,22 +32,25 @@ struct PostgresParticipantRepository: ParticipantRepository {
                 logger: logger
             ).collect()
             guard let meeting = meetings.first else { return .notFound }
-            let (status, capacity) = try meeting.decode((String, Int?).self)
-            guard status == MeetingStatus.active.rawValue else { return .ended }
+            let columns = RowColumns(meeting)
+            let capacity = try columns.decode("capacity", as: Int?.self)
+            guard try columns.decode("status", as: String.self) == MeetingStatus.active.rawValue else { return .ended }
             // Owners and hosts always get a seat, even past the capacity.
             if let capacity, !participant.role.bypassesCapacity {
                 let counted = try await connection.query(
-                    "SELECT count(*) FROM participants p WHERE p.meeting_id = \(participant.meetingId) AND \(unescaped: live)",
+                    "SELECT count(*) AS live FROM participants p WHERE p.meeting_id = \(participant.meetingId) AND \(unescaped: live)",
                     logger: logger
                 ).collect()
-                let liveCount = try counted[0].decode(Int.self)
+                let liveCount = try RowColumns(counted[0]).decode("live", as: Int.self)
                 guard liveCount < capacity else { return .full }
             }
             let rows = try await connection.query(
                 """
-                INSERT INTO participants AS p (id, meeting_id, user_id, guest_id, display_name, role, status)
+                INSERT INTO participants AS p
+                    (id, meeting_id, user_id, guest_id, display_name, role, status, client_address, device_id)
                 VALUES (\(participant.id), \(participant.meetingId), \(participant.userId), \(participant.guestId),
-                        \(participant.displayName), \(participant.role.rawValue), \(participant.status.rawValue))
+                        \(participant.displayName), \(participant.role.rawValue), \(participant.status.rawValue),
+                        \(participant.origin.address), \(participant.origin.deviceId))
                 RETURNING \(unescaped: Self.columns)
                 """,
                 logger: logger
@@ -83,23 +86,23 @@ struct PostgresParticipantRepository: ParticipantRepository {
             """
         )
         return try rows.map { row in
-            let (id, participantId, userId, name, body, createdAt) =
-                try row.decode((Int64, UUID?, UUID?, String, String, Date).self)
+            let columns = RowColumns(row)
             return MessageRecord(
-                id: id, participantId: participantId, userId: userId, displayName: name, body: body, createdAt: createdAt
+                id: try columns.decode("id"), participantId: try columns.decode("participant_id"),
+                userId: try columns.decode("user_id"), displayName: try columns.decode("display_name"),
+                body: try columns.decode("body"), createdAt: try columns.decode("created_at")
             )
         }
     }
 
+    /// A row of ``columns`` (by name).
     static func decode(_ row: PostgresRow) throws -> ParticipantRecord {
-        let (id, meetingId, userId, guestId, name, role, status, createdAt, joinedAt) =
-            try row.decode((UUID, UUID, UUID?, UUID?, String, String, String, Date, Date?).self)
-        guard let role = MemberRole(rawValue: role), let status = ParticipantStatus(rawValue: status) else {
-            throw DatabaseError.query("unknown participant role or status")
-        }
+        let columns = RowColumns(row)
         return ParticipantRecord(
-            id: id, meetingId: meetingId, userId: userId, guestId: guestId, displayName: name, role: role,
-            status: status, createdAt: createdAt, joinedAt: joinedAt
+            id: try columns.decode("id"), meetingId: try columns.decode("meeting_id"), userId: try columns.decode("user_id"),
+            guestId: try columns.decode("guest_id"), displayName: try columns.decode("display_name"),
+            role: try columns.decode("role"), status: try columns.decode("status"),
+            createdAt: try columns.decode("created_at"), joinedAt: try columns.decode("joined_at")
         )
     }
 }

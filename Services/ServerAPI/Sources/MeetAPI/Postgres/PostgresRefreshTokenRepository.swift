@@ -20,23 +20,25 @@ struct PostgresRefreshTokenRepository: RefreshTokenRepository {
         return try await self.database.withTransaction { connection in
             let rows = try await connection.query(
                 """
-                SELECT id, user_id, family_id, expires_at > now(), rotated_at IS NOT NULL, revoked_at IS NOT NULL
+                SELECT id, user_id, family_id, expires_at > now() AS fresh,
+                       rotated_at IS NOT NULL AS rotated, revoked_at IS NOT NULL AS revoked
                 FROM refresh_tokens WHERE token_hash = \(tokenHash) FOR UPDATE
                 """,
                 logger: logger
             ).collect()
             guard let row = rows.first else { return .invalid }
-            let (id, userId, familyId, fresh, rotated, revoked) =
-                try row.decode((UUID, UUID, UUID, Bool, Bool, Bool).self)
-            if revoked { return .invalid }
-            if rotated {
+            let columns = RowColumns(row)
+            let (id, userId, familyId): (UUID, UUID, UUID) =
+                (try columns.decode("id"), try columns.decode("user_id"), try columns.decode("family_id"))
+            if try columns.decode("revoked", as: Bool.self) { return .invalid }
+            if try columns.decode("rotated", as: Bool.self) {
                 try await connection.query(
                     "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = \(familyId) AND revoked_at IS NULL",
                     logger: logger
                 )
                 return .reused
             }
-            guard fresh else { return .invalid }
+            guard try columns.decode("fresh", as: Bool.self) else { return .invalid }
             try await connection.query(
                 "UPDATE refresh_tokens SET rotated_at = now() WHERE id = \(id)",
                 logger: logger

@@ -48,7 +48,9 @@ struct PostgresUserRepository: UserRepository {
     }
 
     static func decode(_ row: PostgresRow) throws -> UserRecord {
-        let (id, email, hash, name, createdAt) = try row.decode((UUID, String, String, String, Date).self)
-        return UserRecord(id: id, email: email, passwordHash: hash, displayName: name, createdAt: createdAt)
+        let columns = RowColumns(row)
+        return UserRecord(
+            id: try columns.decode("id"), email: try columns.decode("email"), passwordHash: try columns.decode("password_hash"),
+            displayName: try columns.decode("display_name"), createdAt: try columns.decode("created_at"))
     }
 }

@@ -25,6 +25,8 @@ struct NewParticipant: Sendable {
     var displayName: String
     var role: MemberRole
     var status: ParticipantStatus
+    /// Where the join came from, stored with the row: what a later kick bans.
+    var origin: JoinOrigin
 }
 
 enum AdmitResult: Sendable, Equatable {

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import MeetCore
 import MeetProtocol
 
 /// What a membership change (add, role change, removal over REST) does to
@@ -13,7 +12,7 @@ import MeetProtocol
 /// before every host control, so a demoted host whose notice was lost still
 /// cannot act.
 struct MembershipChanges: Sendable {
-    let database: Database
+    let seats: any SeatRoleRepository
     let notifier: any RoomNotifier
     let logger: Logger
 
@@ -21,15 +20,7 @@ struct MembershipChanges: Sendable {
     /// live seats and tell the room. Never throws: the REST change stands.
     func changed(meetingId: UUID, userId: UUID) async {
         do {
-            _ = try await self.database.query(
-                """
-                UPDATE participants p
-                SET role = CASE WHEN m.owner_id = p.user_id THEN 'owner'
-                                ELSE COALESCE((SELECT role FROM members WHERE meeting_id = p.meeting_id AND user_id = p.user_id), 'attendee') END
-                FROM meetings m
-                WHERE m.id = p.meeting_id AND p.meeting_id = \(meetingId) AND p.user_id = \(userId)
-                  AND p.status IN ('joining', 'waiting', 'joined')
-                """)
+            try await self.seats.refreshRole(meetingId: meetingId, userId: userId)
         } catch {
             self.logger.warning("could not update the live seats' role", metadata: ["error": "\(error)"])
         }

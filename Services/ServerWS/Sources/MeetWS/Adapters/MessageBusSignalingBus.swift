@@ -9,7 +9,7 @@ import MeetRedis
 /// is this replica's ``BusEndpoint`` inbox (so the SFU's later request/reply
 /// traffic shares it).
 public struct MessageBusSignalingBus: SignalingBus {
-    public static let roomEventType = "ws.room-event"
+    public static let roomEventType = RoomChannels.eventType
     public static let inboxType = "ws.inbox"
 
     let bus: any MessageBus

@@ -13,10 +13,8 @@ public struct PostgresParticipantStore: ParticipantStore {
     }
 
     /// The role a participant has now, as SQL over aliases `p` (participants),
-    /// `m` (meetings) and `mem` (its member row, LEFT JOINed).
-    private static let currentRole = """
-        CASE WHEN p.user_id IS NOT NULL AND p.user_id = m.owner_id THEN 'owner' ELSE COALESCE(mem.role, 'attendee') END
-        """
+    /// `m` (meetings) and `mem` (its member row, LEFT JOINed); shared with meet-api.
+    private static let currentRole = MeetSchema.currentSeatRoleSQL
 
     public func standing(participantId: UUID) async throws -> ParticipantStanding? {
         let rows = try await self.database.query(

@@ -187,8 +187,12 @@ public struct SignalingKeys: Sendable {
     /// Prepended to everything (`MEET_WS_KEY_PREFIX`); empty in production.
     public let prefix: String
 
+    /// The room channels, shared with meet-api (MeetProtocol's ``RoomChannels``).
+    public let rooms: RoomChannels
+
     public init(prefix: String) {
-        self.prefix = prefix.isEmpty || prefix.hasSuffix(":") ? prefix : prefix + ":"
+        self.rooms = RoomChannels(prefix: prefix)
+        self.prefix = self.rooms.prefix
     }
 
     public var presencePrefix: String { "\(self.prefix)presence:" }
@@ -199,7 +203,7 @@ public struct SignalingKeys: Sendable {
     /// The Redis time of the last sweep, to tell a stalled Redis (``RedisPresenceScripts/sweep``).
     public var presenceSweepClock: String { "\(self.prefix)presence-sweep-clock" }
     /// The room channel every replica with sockets in the room subscribes to (``BusChannel/room(_:)``).
-    public func room(_ meetingId: UUID) -> String { self.prefix + BusChannel.room(meetingId.uuidString.lowercased()) }
+    public func room(_ meetingId: UUID) -> String { self.rooms.channel(meetingId) }
     /// A replica's inbox channel (``BusChannel/wsInbox(replicaId:)``).
     public func inbox(_ replicaId: String) -> String { self.prefix + BusChannel.wsInbox(replicaId: replicaId) }
 }

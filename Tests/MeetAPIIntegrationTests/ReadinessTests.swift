@@ -1,6 +1,10 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import MeetCore
 import MeetProtocol
+import NIOCore
 import Testing
 
 #if canImport(Glibc)
@@ -15,27 +19,61 @@ import Darwin
 /// answers (a hung server, a half-open network path): it must still answer
 /// 503 `database_unavailable` within its own short deadline, not after the
 /// (here very long) database timeouts.
-@Suite("Readiness against a hung database")
+@Suite("Readiness against a hung or absent database")
 struct ReadinessTests {
     @Test("readyz answers 503 within its own deadline when PostgreSQL hangs")
     func hungDatabase() async throws {
         let silent = try SilentListener()
         defer { silent.close() }
-        try await TestApp.run({
+        try await IntegrationDatabase.runApp({
             $0.migrateOnStart = false
             $0.core.database = try! DatabaseConfiguration(
                 url: "postgres://postgres@127.0.0.1:\(silent.port)/none?sslmode=disable",
                 connectTimeout: .seconds(120),
                 operationTimeout: .seconds(120)
             )
-        }) { api in
+        }) { client in
             let start = ContinuousClock.now
-            (try await api.send(.get, "/readyz")).expectError(.serviceUnavailable, .databaseUnavailable)
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .serviceUnavailable)
+            #expect(ready.errorCode == .databaseUnavailable)
             // Far below the 120 s database timeouts: the readiness deadline answered.
             #expect(ContinuousClock.now - start < .seconds(60))
-            #expect(try await api.send(.get, "/healthz").status == .ok)
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
         }
         #expect(HealthController.readinessTimeout <= .seconds(2))
+    }
+
+    @Test("a database outage answers 503 database_unavailable quickly, and healthz stays up")
+    func outage() async throws {
+        try await IntegrationDatabase.runApp({
+            $0.migrateOnStart = false
+            $0.core.database = try! DatabaseConfiguration(
+                url: "postgres://postgres@127.0.0.1:1/none?sslmode=disable",
+                connectTimeout: .seconds(1),
+                operationTimeout: .seconds(1)
+            )
+        }) { client in
+            let start = ContinuousClock.now
+            let token = try await TokenService(configuration: try JWTConfiguration(secret: IntegrationDatabase.secret))
+                .makeAccessToken(userId: UUID()).token
+            let json: HTTPFields = [.contentType: "application/json"]
+            let requests: [(HTTPRequest.Method, String, HTTPFields, String?)] = [
+                (.get, "/readyz", [:], nil),
+                (.post, "/v1/auth/register", json, #"{"email":"down@example.com","password":"password1","displayName":"Down"}"#),
+                (.post, "/v1/auth/login", json, #"{"email":"a@b.cd","password":"password1"}"#),
+                (.post, "/v1/meetings/abc-defg-hij/join", json, #"{"displayName":"G"}"#),
+                (.get, "/v1/meetings", [.authorization: "Bearer \(token)"], nil),
+            ]
+            for (method, path, headers, body) in requests {
+                let response = try await client.execute(
+                    uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+                #expect(response.status == .serviceUnavailable, "\(method) \(path)")
+                #expect(response.errorCode == .databaseUnavailable, "\(method) \(path)")
+            }
+            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+            #expect(ContinuousClock.now - start < .seconds(30))
+        }
     }
 }
 

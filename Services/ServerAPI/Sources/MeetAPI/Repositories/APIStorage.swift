@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import MeetCore
+import ServiceLifecycle
+
+/// Everything meet-api keeps, as ports: the repositories the controllers
+/// use, the readiness probe, and what must run for them (the PostgreSQL
+/// pool) or happen before the server starts (migrations).
+///
+/// The injection point of ``buildApplication(configuration:logger:rateLimiter:storage:)``:
+/// the service runs on ``postgres(_:)``; unit tests run the same routes on
+/// ``memory()`` (no database), and the integration tests check both
+/// against the same contract.
+struct APIStorage: Sendable {
+    var users: any UserRepository
+    var refreshTokens: any RefreshTokenRepository
+    var meetings: any MeetingRepository
+    var members: any MemberRepository
+    var participants: any ParticipantRepository
+    /// Kicks that stick (docs/signaling.md, Bans).
+    var bans: any BanRepository
+    /// The role of the seats a user holds now, after a membership change.
+    var seats: any SeatRoleRepository
+    var readiness: any ReadinessProbe
+    /// Long-running services the storage needs, started before the server.
+    var services: [any Service]
+    /// Brings the storage up to date before the server accepts connections.
+    var prepare: (@Sendable (_ logger: Logger) async throws -> Void)?
+}
+
+/// Whether the storage answers, for `/readyz`.
+protocol ReadinessProbe: Sendable {
+    /// True when the storage answered within `limit` (or its own operation timeout, if shorter).
+    func isReady(within limit: Duration) async -> Bool
+}
+
+/// The seats (live participants) of a user, after their membership changed.
+protocol SeatRoleRepository: Sendable {
+    /// Sets the role of `userId`'s live seats in `meetingId` to what their
+    /// membership says now (owner, the member role, or attendee).
+    func refreshRole(meetingId: UUID, userId: UUID) async throws
+}

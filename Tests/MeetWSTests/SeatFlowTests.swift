@@ -13,19 +13,19 @@ import Testing
         let meeting = UUID()
         let hostId = UUID()
         let host = await cluster.connect(replica: 0, meetingId: meeting, participantId: hostId, role: .host, name: "host")
-        host.send(.join, id: "j")
+        await host.send(.join, id: "j")
         try await host.waitFor("joined")
         let guestId = UUID()
         let guest = await cluster.connect(replica: 1, meetingId: meeting, participantId: guestId, name: "guest")
-        guest.send(.join, id: "j")
+        await guest.send(.join, id: "j")
         try await guest.waitFor("joined")
 
         // Demoted in PostgreSQL; no notice reaches the socket.
         await cluster.participants.setRole(hostId, .attendee)
-        host.send(.mute(MuteCommand(participantId: guestId)), id: "m")
+        await host.send(.mute(MuteCommand(participantId: guestId)), id: "m")
         let refused = try await host.waitFor("error") { $0.id == "m" }
         #expect(refused.errorCode == .forbidden)
-        host.send(.kick(TargetCommand(participantId: guestId)), id: "k")
+        await host.send(.kick(TargetCommand(participantId: guestId)), id: "k")
         #expect(try await host.waitFor("error") { $0.id == "k" }.errorCode == .forbidden)
         #expect(await cluster.participants.status(guestId) == .joined)
         #expect(!guest.types.contains("mute-requested") && !guest.types.contains("kicked"))
@@ -42,10 +42,10 @@ import Testing
         let hostId = UUID()
         let host = await cluster.connect(
             replica: 0, meetingId: meeting, participantId: hostId, role: .host, name: "host", userId: userId)
-        host.send(.join, id: "j")
+        await host.send(.join, id: "j")
         try await host.waitFor("joined")
         let other = await cluster.connect(replica: 1, meetingId: meeting, name: "other")
-        other.send(.join, id: "j")
+        await other.send(.join, id: "j")
         try await other.waitFor("joined")
 
         await cluster.participants.setRole(hostId, .attendee)
@@ -65,14 +65,14 @@ import Testing
         // Both opened their sockets while there was room; only one gets the seat.
         let first = await cluster.connect(replica: 0, meetingId: meeting, name: "first")
         let second = await cluster.connect(replica: 1, meetingId: meeting, name: "second")
-        first.send(.join, id: "j")
+        await first.send(.join, id: "j")
         try await first.waitFor("joined")
-        second.send(.join, id: "j")
+        await second.send(.join, id: "j")
         #expect(try await second.waitFor("error").errorCode == .meetingFull)
-        for _ in 0..<100 where second.closeCode == nil { try await Task.sleep(for: .milliseconds(10)) }
+        try await cluster.settle()
         #expect(second.closeCode == CloseCode.meetingFull)
         let host = await cluster.connect(replica: 1, meetingId: meeting, role: .owner, name: "owner")
-        host.send(.join, id: "j")
+        await host.send(.join, id: "j")
         try await host.waitFor("joined")
     }
 

@@ -87,6 +87,9 @@ import Testing
         try await cluster.settle()
         #expect(target.closeCode == CloseCode.kicked)
         #expect(await cluster.participants.status(targetId) == .kicked)
+        // Ended and banned in one call (one PostgreSQL transaction).
+        #expect(await cluster.participants.kicks == [targetId])
+        #expect(await cluster.participants.bans == [targetId])
         let again = await cluster.connect(replica: 0, meetingId: meeting, participantId: targetId, status: .kicked, name: "again")
         await again.send(.join, id: "j")
         #expect(try await again.waitFor(1)[0].errorCode == .forbidden)

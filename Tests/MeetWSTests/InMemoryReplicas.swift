@@ -190,6 +190,10 @@ actor InMemoryParticipantStore: ParticipantStore {
     /// Capacity by meeting (none when absent), as `meetings.capacity`.
     private var capacities: [UUID: Int] = [:]
     private(set) var bans: [UUID] = []
+    /// Kicks recorded, each one call (one transaction in PostgreSQL).
+    private(set) var kicks: [UUID] = []
+    /// How often ``standing(participantId:)`` was read.
+    private(set) var standingReads = 0
     private(set) var chats: [ChatMessage] = []
     private(set) var sfuNodes: [UUID: String] = [:]
 
@@ -204,6 +208,7 @@ actor InMemoryParticipantStore: ParticipantStore {
     func setCapacity(_ capacity: Int?, meetingId: UUID) { self.capacities[meetingId] = capacity }
 
     func standing(participantId: UUID) -> ParticipantStanding? {
+        self.standingReads += 1
         guard let row = self.rows[participantId] else { return nil }
         return ParticipantStanding(
             meetingId: row.meetingId, status: row.status,
@@ -233,6 +238,7 @@ actor InMemoryParticipantStore: ParticipantStore {
     }
 
     func kick(participantId: UUID, by: UUID) {
+        self.kicks.append(participantId)
         self.markGone(participantId: participantId, status: .kicked)
         self.bans.append(participantId)
     }

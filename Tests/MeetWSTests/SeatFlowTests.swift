@@ -34,6 +34,25 @@ import Testing
         #expect(updated.updatedParticipant?.role == .attendee)
     }
 
+    @Test func aJoinAsksPostgreSQLOnce() async throws {
+        let cluster = try await InMemoryReplicas(count: 1)
+        defer { cluster.stop() }
+        let meeting = UUID()
+        let a = await cluster.connect(replica: 0, meetingId: meeting, name: "a")
+        await a.send(.join, id: "j")
+        try await a.waitFor("joined")
+        // takeSeat alone decides (it says why there is no seat); no standing read first.
+        #expect(await cluster.participants.standingReads == 0)
+        let strangerId = UUID()
+        let stranger = await cluster.connect(replica: 0, meetingId: meeting, participantId: strangerId, name: "stranger")
+        await cluster.participants.add(strangerId, meetingId: UUID(), status: .joining)  // its row is another meeting's
+        await stranger.send(.join, id: "j")
+        let refused = try await stranger.waitFor("error")
+        #expect(refused.errorCode == .forbidden && refused.errorMessage == "this participant does not exist")
+        try await cluster.settle()
+        #expect(stranger.closeCode == CloseCode.forbidden)
+    }
+
     @Test func aMembershipNoticeUpdatesTheRoleLive() async throws {
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }

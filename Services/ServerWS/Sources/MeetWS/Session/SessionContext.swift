@@ -59,6 +59,17 @@ extension SessionContext {
         try await self.tellRoom(.tracks(TracksEvent(participantId: self.identity.participantId, nodeId: nil, tracks: [])), audience: .participants)
     }
 
+    /// One control request to a node, as the `Result` a flow is fed.
+    func ask<Body: Codable & Sendable, Reply: Codable & Sendable>(
+        _ type: String, _ body: Body, node nodeId: String, as _: Reply.Type
+    ) async -> Result<Reply, SFUFailure> {
+        do throws(SFUFailure) {
+            return .success(try await self.services.sfu.call(type, body, node: nodeId, as: Reply.self))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// `sfu.close-transport`, best effort: a node that is gone or no longer
     /// has the transport has nothing to close; a lost node is not waited for.
     func closeTransport(_ transportId: String, on nodeId: String) async {

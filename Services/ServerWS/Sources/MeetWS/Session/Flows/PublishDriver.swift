@@ -41,21 +41,13 @@ struct PublishDriver {
                 }
             case .create(let body, let node):
                 lastNode = node.id
-                do throws(SFUFailure) {
-                    action = flow.replied(
-                        try await services.sfu.call(SFUControlType.createPublisher, body, node: node.id, as: CreatePublisherReply.self))
-                } catch {
-                    action = flow.failed(error)
-                }
+                action = flow.answered(
+                    await self.session.ask(SFUControlType.createPublisher, body, node: node.id, as: CreatePublisherReply.self))
             case .renegotiate(let body, let nodeId):
-                do throws(SFUFailure) {
-                    action = flow.replied(
-                        try await services.sfu.call(SFUControlType.renegotiatePublisher, body, node: nodeId, as: CreatePublisherReply.self))
-                } catch {
-                    action = flow.failed(error)
-                    if case .place = action {
-                        self.session.logger.notice("publisher transport gone; placing afresh", metadata: ["sfu.node": "\(nodeId)"])
-                    }
+                action = flow.answered(
+                    await self.session.ask(SFUControlType.renegotiatePublisher, body, node: nodeId, as: CreatePublisherReply.self))
+                if case .place = action {
+                    self.session.logger.notice("publisher transport gone; placing afresh", metadata: ["sfu.node": "\(nodeId)"])
                 }
             case .store(let publication):
                 action = flow.stored(try await self.session.store { $0.publication = publication })

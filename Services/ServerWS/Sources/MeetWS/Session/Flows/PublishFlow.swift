@@ -134,6 +134,14 @@ struct PublishFlow: Sendable {
         }
     }
 
+    /// The node answered: a transport, or a failure.
+    mutating func answered(_ result: Result<CreatePublisherReply, SFUFailure>) -> Action {
+        switch result {
+        case .success(let reply): self.replied(reply)
+        case .failure(let error): self.failed(error)
+        }
+    }
+
     /// The node answered with a transport.
     mutating func replied(_ reply: CreatePublisherReply) -> Action {
         let nodeId: String

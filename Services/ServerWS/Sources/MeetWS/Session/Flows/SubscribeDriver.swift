@@ -23,19 +23,11 @@ struct SubscribeDriver {
                 if let forget { try await self.forget(forget) }
                 return await self.session.fail(id, error)
             case .create(let body, let nodeId):
-                do throws(SFUFailure) {
-                    action = flow.replied(
-                        try await services.sfu.call(SFUControlType.createSubscriber, body, node: nodeId, as: CreateSubscriberReply.self))
-                } catch {
-                    action = flow.failed(error)
-                }
+                action = flow.answered(
+                    await self.session.ask(SFUControlType.createSubscriber, body, node: nodeId, as: CreateSubscriberReply.self))
             case .renegotiate(let body, let nodeId):
-                do throws(SFUFailure) {
-                    action = flow.replied(
-                        try await services.sfu.call(SFUControlType.renegotiateSubscriber, body, node: nodeId, as: CreateSubscriberReply.self))
-                } catch {
-                    action = flow.failed(error)
-                }
+                action = flow.answered(
+                    await self.session.ask(SFUControlType.renegotiateSubscriber, body, node: nodeId, as: CreateSubscriberReply.self))
             case .store(let subscriptions):
                 action = flow.stored(try await self.session.store { $0.subscriptions = subscriptions })
             case .abandon(let transportId, let nodeId):

@@ -70,6 +70,14 @@ struct SubscribeFlow: Sendable {
             nodeId: publication.nodeId)
     }
 
+    /// The node answered: an offer, or a failure.
+    mutating func answered(_ result: Result<CreateSubscriberReply, SFUFailure>) -> Action {
+        switch result {
+        case .success(let reply): self.replied(reply)
+        case .failure(let error): self.failed(error)
+        }
+    }
+
     /// The node answered with an offer.
     mutating func replied(_ reply: CreateSubscriberReply) -> Action {
         guard case .asking(let existing) = self.phase, let publication = self.publication else { return self.unexpected() }

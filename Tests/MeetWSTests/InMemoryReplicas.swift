@@ -64,8 +64,9 @@ final class InMemoryReplicas: Sendable {
             let services = SignalingServices(
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
                 bus: bus, presence: self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger)
+            // Subscribed before any session runs: no instruction is sent to nobody.
+            let inbox = try await bus.subscribe(inbox: replicaId)
             tasks.append(Task {
-                guard let inbox = try? await bus.subscribe(inbox: replicaId) else { return }
                 for await message in inbox.messages { await services.hub.route(inbox: message) }
             })
             let events = try await sfu.events()

@@ -31,10 +31,14 @@ final class FakeNode: Sendable {
     let id: String
     let bus: any MessageBus
     let state = NIOLockedValueBox(State())
+    /// Called before each event is published (an in-memory cluster counts
+    /// it until its replicas have handled it).
+    private let willPublishEvent: @Sendable () -> Void
 
-    init(id: String, bus: any MessageBus) {
+    init(id: String, bus: any MessageBus, willPublishEvent: @escaping @Sendable () -> Void = {}) {
         self.id = id
         self.bus = bus
+        self.willPublishEvent = willPublishEvent
         bus.setRequestHandler { [self] message in try await self.answer(message) }
     }
 
@@ -57,6 +61,7 @@ final class FakeNode: Sendable {
     /// transports and publishes `sfu.node-draining`.
     func announceDraining(deadlineMs: Int64 = 0) async throws {
         self.setDraining(true)
+        self.willPublishEvent()
         try await self.bus.publish(
             SFUNodeDrainingEvent.type, SFUNodeDrainingEvent(nodeId: self.id, deadlineMs: deadlineMs), to: SFUEventChannel.events)
     }
@@ -195,7 +200,10 @@ final class FakeNode: Sendable {
             }
             return events
         }
-        for event in events { try await self.bus.publish(SFUTransportClosedEvent.type, event, to: SFUEventChannel.events) }
+        for event in events {
+            self.willPublishEvent()
+            try await self.bus.publish(SFUTransportClosedEvent.type, event, to: SFUEventChannel.events)
+        }
         return events.count
     }
 

@@ -7,11 +7,20 @@ import NIOConcurrencyHelpers
 @testable import MeetWS
 
 /// Two (or more) meet-ws "replicas" in one process: real hubs and sessions
-/// over MeetRedis's in-memory bus transport, an in-memory presence store on
-/// a manual clock, and an in-memory participant store. No sockets, no Redis,
-/// no PostgreSQL: the adapters are swapped, the logic is the production one.
+/// over an in-memory signaling bus (``InMemorySignalingBroker``), SFU
+/// traffic over MeetRedis's in-memory bus transport, an in-memory presence
+/// store on a manual clock, and an in-memory participant store. No sockets,
+/// no Redis, no PostgreSQL: the adapters are swapped, the logic is the
+/// production one.
+///
+/// ``settle(timeout:)`` waits until everything queued has been processed,
+/// so a test asserts that nothing happened without sleeping.
 final class InMemoryReplicas: Sendable {
     let transport = InMemoryBusTransport()
+    let ledger = SettleLedger()
+    let broker: InMemorySignalingBroker
+    /// Every session's mailbox, and whether its `run()` has returned.
+    private let sessions = NIOLockedValueBox<[(mailbox: SessionMailbox, done: NIOLockedValueBox<Bool>)]>([])
     let clock = NIOLockedValueBox<Int64>(1_000_000)
     let presence: InMemoryPresenceStore
     let participants = InMemoryParticipantStore()
@@ -25,16 +34,19 @@ final class InMemoryReplicas: Sendable {
         count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10), turn: TURNConfiguration = .disabled
     ) async throws {
         let clock = self.clock
+        self.broker = InMemorySignalingBroker(ledger: self.ledger)
         self.presence = InMemoryPresenceStore(nowMs: { clock.withLockedValue { $0 } })
         let keys = SignalingKeys(prefix: "unit-\(UUID().uuidString.prefix(6))")
         var replicas: [SignalingServices] = []
         var tasks: [Task<Void, Never>] = []
+        var endpoints: [BusEndpoint] = []
         for index in 0..<count {
             let replicaId = "r\(index)"
             let logger = Logger(label: "test.\(replicaId)")
             let endpoint = BusEndpoint(inbox: keys.inbox(replicaId), transport: self.transport, logger: logger)
+            endpoints.append(endpoint)
             tasks.append(Task { try? await endpoint.run() })
-            let bus = MessageBusSignalingBus(bus: endpoint, keys: keys, logger: logger)
+            let bus = self.broker.bus(replicaId: replicaId)
             var configuration = WSConfiguration(
                 core: CoreConfiguration(
                     mode: .development, logging: LoggingConfiguration(),
@@ -52,23 +64,25 @@ final class InMemoryReplicas: Sendable {
             let services = SignalingServices(
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
                 bus: bus, presence: self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger)
+            // Subscribed before any session runs: no instruction is sent to nobody.
+            let inbox = try await bus.subscribe(inbox: replicaId)
             tasks.append(Task {
-                guard let inbox = try? await bus.subscribe(inbox: replicaId) else { return }
                 for await message in inbox.messages { await services.hub.route(inbox: message) }
             })
             let events = try await sfu.events()
+            let ledger = self.ledger
             tasks.append(Task {
                 let router = SFUEventRouter(services: services)
-                for await event in events.messages { await router.handle(event) }
+                for await event in events.messages {
+                    await router.handle(event)
+                    ledger.done()
+                }
             })
             replicas.append(services)
         }
         self.replicas = replicas
         self.tasks.withLockedValue { $0 = tasks }
-        // Let every endpoint subscribe its inbox.
-        for _ in 0..<50 where (0..<count).contains(where: { self.transport.subscriberCount(keys.inbox("r\($0)")) == 0 }) {
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        for endpoint in endpoints { try await endpoint.waitUntilReady() }
     }
 
     /// A fake SFU node on the same in-memory bus, registered as serving now.
@@ -77,7 +91,9 @@ final class InMemoryReplicas: Sendable {
         let task = Task<Void, Never> { try? await endpoint.run() }
         self.tasks.withLockedValue { $0.append(task) }
         try await endpoint.waitUntilReady()
-        let node = FakeNode(id: id, bus: endpoint)
+        let (transport, ledger) = (self.transport, self.ledger)
+        // Each event goes to every replica's SFU event router, which counts it done.
+        let node = FakeNode(id: id, bus: endpoint) { ledger.sent(transport.subscriberCount(SFUEventChannel.events)) }
         self.registry.set(node.record(port: port, transports: transports, nowMs: self.clock.withLockedValue { $0 }))
         return node
     }
@@ -118,9 +134,49 @@ final class InMemoryReplicas: Sendable {
         let socket = FakeSocket(name: name)
         let session = Session(identity: identity, services: self.replicas[replica], writer: socket)
         socket.mailbox = session.mailbox
-        let task = Task { await session.run() }
+        let done = NIOLockedValueBox(false)
+        self.sessions.withLockedValue { $0.append((session.mailbox, done)) }
+        let task = Task {
+            await session.run()
+            done.withLockedValue { $0 = true }
+        }
         self.tasks.withLockedValue { $0.append(task) }
         return socket
+    }
+
+    /// Waits until every bus message sent so far, and everything it caused,
+    /// has been handled: nothing in flight on the bus, every session waiting
+    /// for input with none queued (or ended). A test then asserts that
+    /// something did *not* happen without a sleep. Throws after `timeout`
+    /// (a session waiting on a node that never answers, say).
+    func settle(timeout: Duration = .seconds(15)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            // The idle checks between two equal readings of the move counters
+            // saw one consistent state: nothing moved while they ran.
+            let before = self.moves()
+            if self.idle(), self.moves() == before { return }
+            await Task.yield()
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        throw ClusterError("the cluster did not settle within \(timeout) (in flight: \(self.ledger.snapshot.inFlight))")
+    }
+
+    private func moves() -> [Int] {
+        let sessions = self.sessions.withLockedValue { $0 }
+        return [self.ledger.snapshot.moves, sessions.count]
+            + sessions.map { $0.mailbox.activity.moves + ($0.done.withLockedValue { $0 } ? 1 : 0) }
+    }
+
+    /// Nothing in flight on the bus; every session waits for input with
+    /// none queued, or has returned (a finished mailbox whose session has
+    /// not returned yet is still cleaning up).
+    private func idle() -> Bool {
+        guard self.ledger.snapshot.inFlight == 0 else { return false }
+        return self.sessions.withLockedValue { $0 }.allSatisfy { session in
+            let activity = session.mailbox.activity
+            return session.done.withLockedValue { $0 } || (activity.waiting && !activity.finished)
+        }
     }
 
     func stop() {
@@ -135,6 +191,10 @@ actor InMemoryParticipantStore: ParticipantStore {
     /// Capacity by meeting (none when absent), as `meetings.capacity`.
     private var capacities: [UUID: Int] = [:]
     private(set) var bans: [UUID] = []
+    /// Kicks recorded, each one call (one transaction in PostgreSQL).
+    private(set) var kicks: [UUID] = []
+    /// How often ``standing(participantId:)`` was read.
+    private(set) var standingReads = 0
     private(set) var chats: [ChatMessage] = []
     private(set) var sfuNodes: [UUID: String] = [:]
 
@@ -149,6 +209,7 @@ actor InMemoryParticipantStore: ParticipantStore {
     func setCapacity(_ capacity: Int?, meetingId: UUID) { self.capacities[meetingId] = capacity }
 
     func standing(participantId: UUID) -> ParticipantStanding? {
+        self.standingReads += 1
         guard let row = self.rows[participantId] else { return nil }
         return ParticipantStanding(
             meetingId: row.meetingId, status: row.status,
@@ -157,7 +218,8 @@ actor InMemoryParticipantStore: ParticipantStore {
 
     /// The rule of the PostgreSQL adapter, minus the waiting room's membership check.
     func takeSeat(participantId: UUID, meetingId: UUID, replicaId: String?, admitting: Bool) -> SeatOutcome {
-        guard let row = self.rows[participantId], row.meetingId == meetingId, !self.ended.contains(meetingId) else { return .gone }
+        guard let row = self.rows[participantId], row.meetingId == meetingId else { return .unknown }
+        guard !self.ended.contains(meetingId) else { return .ended }
         switch (row.status, admitting) {
         case (.joined, false): return .joined(row.role)
         case (.waiting, false): return .waiting(row.role)
@@ -176,7 +238,11 @@ actor InMemoryParticipantStore: ParticipantStore {
         }
     }
 
-    func ban(participantId: UUID, by: UUID) { self.bans.append(participantId) }
+    func kick(participantId: UUID, by: UUID) {
+        self.kicks.append(participantId)
+        self.markGone(participantId: participantId, status: .kicked)
+        self.bans.append(participantId)
+    }
 
     func markGone(participantId: UUID, status: ParticipantStatus) {
         self.sfuNodes[participantId] = nil
@@ -212,8 +278,9 @@ final class FakeSocket: SocketWriter, @unchecked Sendable {
         self.state.withLockedValue { $0.closeCode = code }
     }
 
-    func send(_ message: ClientMessage, id: String? = nil) {
-        self.mailbox?.deliver(.frame(Array(SignalingCodec.encode(ClientEnvelope(id: id, message)).utf8)))
+    /// Sends a frame as the socket reader does (waiting while the session's frame queue is full).
+    func send(_ message: ClientMessage, id: String? = nil) async {
+        await self.mailbox?.send(frame: Array(SignalingCodec.encode(ClientEnvelope(id: id, message)).utf8))
     }
 
     /// The client's connection dropped.

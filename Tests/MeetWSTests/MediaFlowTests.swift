@@ -12,10 +12,10 @@ import Testing
         let aId = UUID()
         let bId = UUID()
         let a = await cluster.connect(replica: 0, meetingId: meeting, participantId: aId, role: .owner, name: "a")
-        a.send(.join, id: "j")
+        await a.send(.join, id: "j")
         try await a.waitFor("joined")
         let b = await cluster.connect(replica: 1, meetingId: meeting, participantId: bId, name: "b")
-        b.send(.join, id: "j")
+        await b.send(.join, id: "j")
         try await b.waitFor("joined")
         try await a.waitFor("participant-joined")
         return (a, aId, b, bId, meeting)
@@ -29,7 +29,7 @@ import Testing
         let (a, aId, b, bId, meeting) = try await self.room(cluster)
 
         // Placement: the least-loaded node; the answer carries its address and the tracks.
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p1")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p1")
         let published = try #require(try await a.waitFor("published").published)
         #expect(published.nodeId == "idle" && published.address == NodeAddress(ip: "127.0.0.1", port: 10002))
         #expect(published.tracks.map(\.kind) == [.mic, .camera] && published.tracks.allSatisfy { $0.participantId == aId })
@@ -39,48 +39,48 @@ import Testing
         #expect(await cluster.participants.sfuNodes[aId] == "idle")
 
         // b subscribes: routed to a's node; answers; a wrong transport id is refused.
-        b.send(.subscribe(SubscribeRequest(participantId: aId)), id: "s1")
+        await b.send(.subscribe(SubscribeRequest(participantId: aId)), id: "s1")
         let offer = try #require(try await b.waitFor("subscription").subscriptionOffer)
         #expect(offer.nodeId == "idle" && offer.publisherParticipantId == aId && offer.address.port == 10002)
         #expect(offer.offer == "v=0 offer from idle" && offer.tracks.map(\.kind) == [.mic, .camera])
         #expect(idle.requests(SFUControlType.createSubscriber).count == 1)
-        b.send(.subscribeAnswer(SubscribeAnswer(transportId: offer.transportId, answer: "v=0 ok")), id: "sa")
+        await b.send(.subscribeAnswer(SubscribeAnswer(transportId: offer.transportId, answer: "v=0 ok")), id: "sa")
         #expect(try await b.waitFor("ack") { $0.id == "sa" }.id == "sa")
-        b.send(.subscribeAnswer(SubscribeAnswer(transportId: "someone-elses", answer: "v=0")), id: "sx")
+        await b.send(.subscribeAnswer(SubscribeAnswer(transportId: "someone-elses", answer: "v=0")), id: "sx")
         #expect(try await b.waitFor("error") { $0.id == "sx" }.errorCode == .notFound)
-        b.send(.subscribeAnswer(SubscribeAnswer(transportId: offer.transportId, answer: "bad")), id: "sb")
+        await b.send(.subscribeAnswer(SubscribeAnswer(transportId: offer.transportId, answer: "bad")), id: "sb")
         #expect(try await b.waitFor("error") { $0.id == "sb" }.errorCode == .badSDP)
         // Renegotiating the subscription (ICE restart) keeps the transport.
-        b.send(.subscribe(SubscribeRequest(participantId: aId, transportId: offer.transportId, iceRestart: true)), id: "s2")
+        await b.send(.subscribe(SubscribeRequest(participantId: aId, transportId: offer.transportId, iceRestart: true)), id: "s2")
         let again = try #require(try await b.waitFor("subscription") { $0.id == "s2" }.subscriptionOffer)
         #expect(again.transportId == offer.transportId && again.offer == "v=0 re-offer true")
         // Subscribing to someone who publishes nothing.
-        a.send(.subscribe(SubscribeRequest(participantId: bId)), id: "s3")
+        await a.send(.subscribe(SubscribeRequest(participantId: bId)), id: "s3")
         #expect(try await a.waitFor("error") { $0.id == "s3" }.errorCode == .notFound)
 
         // a adds a screen: same transport, same node, three tracks; a newcomer sees them.
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideoScreen, nodeId: "busy")), id: "p2")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideoScreen, nodeId: "busy")), id: "p2")
         let renegotiated = try #require(try await a.waitFor("published") { $0.id == "p2" }.published)
         #expect(renegotiated.transportId == published.transportId && renegotiated.nodeId == "idle")
         #expect(renegotiated.tracks.map(\.kind) == [.mic, .camera, .screen])
         #expect(idle.requests(SFUControlType.renegotiatePublisher).count == 1)
         let c = await cluster.connect(replica: 0, meetingId: meeting, name: "c")
-        c.send(.join, id: "j")
+        await c.send(.join, id: "j")
         #expect(try await c.waitFor("joined").snapshot?.tracks.map(\.kind) == [.mic, .camera, .screen])
 
         // a unpublishes: b's subscription closes (the node's event) and the room hears `tracks: []`.
-        a.send(.unpublish, id: "u")
+        await a.send(.unpublish, id: "u")
         #expect(try await a.waitFor("ack") { $0.id == "u" }.id == "u")
         let closed = try #require(try await b.waitFor("subscription-closed").subscriptionClosed)
         #expect(closed == SubscriptionClosed(transportId: offer.transportId, publisherParticipantId: aId, reason: "publisher_closed"))
         #expect(try await b.waitFor("tracks") { $0.tracksEvent?.tracks == [] }.tracksEvent?.participantId == aId)
         #expect(idle.transportIds.isEmpty)
         #expect(await cluster.participants.sfuNodes[aId] == nil)
-        b.send(.subscribe(SubscribeRequest(participantId: aId)), id: "s4")
+        await b.send(.subscribe(SubscribeRequest(participantId: aId)), id: "s4")
         #expect(try await b.waitFor("error") { $0.id == "s4" }.errorCode == .notFound)
-        b.send(.unsubscribe(UnsubscribeRequest(transportId: offer.transportId)), id: "us")
+        await b.send(.unsubscribe(UnsubscribeRequest(transportId: offer.transportId)), id: "us")
         #expect(try await b.waitFor("error") { $0.id == "us" }.errorCode == .notFound)
-        a.send(.unpublish, id: "u2")
+        await a.send(.unpublish, id: "u2")
         #expect(try await a.waitFor("ack") { $0.id == "u2" }.id == "u2")
     }
 
@@ -88,21 +88,21 @@ import Testing
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }
         let (a, _, b, _, _) = try await self.room(cluster)
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "none")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "none")
         #expect(try await a.waitFor("error") { $0.id == "none" }.errorCode == .sfuUnavailable)
 
         let first = try await cluster.addNode("a-first")
         _ = try await cluster.addNode("b-second", transports: 1)
-        a.send(.publish(PublishRequest(offer: "v=0 bad\r\nm=audio 9 x 111\r\n")), id: "bad")
+        await a.send(.publish(PublishRequest(offer: "v=0 bad\r\nm=audio 9 x 111\r\n")), id: "bad")
         #expect(try await a.waitFor("error") { $0.id == "bad" }.errorCode == .badSDP)
         // A draining node (its record not yet updated) is skipped on a retry.
         first.setDraining(true)
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, nodeId: "a-first")), id: "ok")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, nodeId: "a-first")), id: "ok")
         #expect(try await a.waitFor("published") { $0.id == "ok" }.published?.nodeId == "b-second")
         #expect(first.requests(SFUControlType.createPublisher).count == 2)
         // Only the good publish reached the room.
         try await b.waitFor("tracks")
-        try await Task.sleep(for: .milliseconds(50))
+        try await cluster.settle()
         #expect(b.types.filter { $0 == "tracks" }.count == 1)
     }
 
@@ -112,11 +112,11 @@ import Testing
         _ = try await cluster.addNode("n1")
         _ = try await cluster.addNode("n2", transports: 3)
         let a = await cluster.connect(replica: 0, meetingId: UUID(), name: "a")
-        a.send(.join)
+        await a.send(.join)
         try await a.waitFor("joined")
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, nodeId: "nowhere")), id: "x")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, nodeId: "nowhere")), id: "x")
         #expect(try await a.waitFor("error") { $0.id == "x" }.errorCode == .badRequest)
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, nodeId: "n2")), id: "y")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, nodeId: "n2")), id: "y")
         #expect(try await a.waitFor("published") { $0.id == "y" }.published?.nodeId == "n2")
     }
 
@@ -125,11 +125,11 @@ import Testing
         defer { cluster.stop() }
         let node = try await cluster.addNode("n1")
         let (host, hostId, b, bId, _) = try await self.room(cluster)
-        b.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p")
+        await b.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p")
         try await b.waitFor("published")
         try await host.waitFor("tracks")
 
-        host.send(.mute(MuteCommand(participantId: bId, kind: .mic)), id: "m")
+        await host.send(.mute(MuteCommand(participantId: bId, kind: .mic)), id: "m")
         #expect(try await host.waitFor("ack") { $0.id == "m" }.id == "m")
         let setMute = try #require(node.requests(SFUControlType.setMute).first)
         #expect(setMute.contains(#""muted":true"#) && setMute.contains(#""source":"mic""#))
@@ -138,12 +138,12 @@ import Testing
         #expect(muted.tracksEvent?.tracks.map(\.muted) == [true, false])
 
         // A host's mute of a kind b does not publish: asked, nothing enforced.
-        host.send(.mute(MuteCommand(participantId: bId, kind: .screen)), id: "m2")
+        await host.send(.mute(MuteCommand(participantId: bId, kind: .screen)), id: "m2")
         try await host.waitFor("ack") { $0.id == "m2" }
         #expect(node.requests(SFUControlType.setMute).count == 1)
 
         // b turns its mic on again: the node forwards again, the room sees it unmuted.
-        b.send(.media(MediaUpdate(mic: true)), id: "on")
+        await b.send(.media(MediaUpdate(mic: true)), id: "on")
         try await node.waitFor(SFUControlType.setMute, count: 2)
         #expect(node.requests(SFUControlType.setMute)[1].contains(#""muted":false"#))
         let unmuted = try await host.waitFor("tracks") { frame in
@@ -158,15 +158,15 @@ import Testing
         let n1 = try await cluster.addNode("n1")
         let n2 = try await cluster.addNode("n2")
         let (a, aId, b, bId, _) = try await self.room(cluster)
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, nodeId: "n1")), id: "p")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, nodeId: "n1")), id: "p")
         try await a.waitFor("published")
-        b.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, nodeId: "n2")), id: "p")
+        await b.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, nodeId: "n2")), id: "p")
         try await b.waitFor("published")
-        a.send(.subscribe(SubscribeRequest(participantId: bId)), id: "s")
+        await a.send(.subscribe(SubscribeRequest(participantId: bId)), id: "s")
         #expect(try await a.waitFor("subscription").subscriptionOffer?.nodeId == "n2")
 
         // a leaves: both nodes where it held a transport are told; b hears tracks [] then participant-left.
-        a.send(.leave, id: "l")
+        await a.send(.leave, id: "l")
         try await n1.waitFor(SFUControlType.closeParticipant)
         try await n2.waitFor(SFUControlType.closeParticipant)
         #expect(n1.requests(SFUControlType.closeParticipant)[0].contains(aId.uuidString.lowercased()))
@@ -177,7 +177,7 @@ import Testing
 
         // b drops; once the grace passes the sweep closes it on its node too.
         b.drop()
-        try await Task.sleep(for: .milliseconds(50))
+        try await cluster.settle()
         cluster.advance(by: .seconds(21))
         try await cluster.sweep(on: 0)
         try await n2.waitFor(SFUControlType.closeParticipant, count: 2)
@@ -189,9 +189,9 @@ import Testing
         defer { cluster.stop() }
         let node = try await cluster.addNode("n1")
         let (a, aId, b, _, meeting) = try await self.room(cluster)
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p")
         let published = try #require(try await a.waitFor("published").published)
-        b.send(.subscribe(SubscribeRequest(participantId: aId)), id: "s")
+        await b.send(.subscribe(SubscribeRequest(participantId: aId)), id: "s")
         let offer = try #require(try await b.waitFor("subscription").subscriptionOffer)
 
         // The subscriber transport fails on its own: only b is told.
@@ -202,10 +202,10 @@ import Testing
         // a's socket drops (seat kept); its publisher transport then dies on the
         // node: the replica named in presence tells the room, once.
         a.drop()
-        try await Task.sleep(for: .milliseconds(50))
+        try await cluster.settle()
         try await node.drop(published.transportId)
         try await b.waitFor("tracks") { $0.tracksEvent?.tracks == [] }
-        try await Task.sleep(for: .milliseconds(100))
+        try await cluster.settle()
         #expect(b.frames.filter { $0.tracksEvent?.tracks == [] }.count == 1)
         let record = await cluster.presence.get(PresenceKey(meetingId: meeting, participantId: aId))
         #expect(record != nil && record?.publication == nil)

@@ -34,10 +34,10 @@ import Testing
         let n1 = try await cluster.addNode("n1")
         let n2 = try await cluster.addNode("n2", transports: 3)
         let (a, aId, b, _, meeting) = try await MediaFlowTests().room(cluster)
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p1")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p1")
         let published = try #require(try await a.waitFor("published").published)
         #expect(published.nodeId == "n1")
-        b.send(.subscribe(SubscribeRequest(participantId: aId)), id: "s1")
+        await b.send(.subscribe(SubscribeRequest(participantId: aId)), id: "s1")
         let subscription = try #require(try await b.waitFor("subscription").subscriptionOffer)
         return Scene(
             cluster: cluster, n1: n1, n2: n2, a: a, aId: aId, b: b, meeting: meeting, published: published,
@@ -59,7 +59,7 @@ import Testing
         await s.round(n1: .draining)
 
         // make-before-break: a new transport on n2; the old node retires the old one.
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: s.published.transportId)), id: "p2")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: s.published.transportId)), id: "p2")
         let moved = try #require(try await a.waitFor("published") { $0.id == "p2" }.published)
         #expect(moved.nodeId == "n2" && moved.transportId != s.published.transportId && moved.tracks.allSatisfy { $0.nodeId == "n2" })
         #expect(s.n2.requests(SFUControlType.createPublisher).count == 1)
@@ -83,26 +83,26 @@ import Testing
         #expect(order == ["tracks", "migrate"])
 
         // A second subscription to the same publisher, on its new node, while the old one lives.
-        b.send(.subscribe(SubscribeRequest(participantId: aId)), id: "s2")
+        await b.send(.subscribe(SubscribeRequest(participantId: aId)), id: "s2")
         let fresh = try #require(try await b.waitFor("subscription") { $0.id == "s2" }.subscriptionOffer)
         #expect(fresh.nodeId == "n2" && fresh.transportId != s.subscription.transportId)
-        b.send(.subscribeAnswer(SubscribeAnswer(transportId: fresh.transportId, answer: "v=0 ok")), id: "a2")
+        await b.send(.subscribeAnswer(SubscribeAnswer(transportId: fresh.transportId, answer: "v=0 ok")), id: "a2")
         try await b.waitFor("ack") { $0.id == "a2" }
-        b.send(.unsubscribe(UnsubscribeRequest(transportId: s.subscription.transportId)), id: "u1")
+        await b.send(.unsubscribe(UnsubscribeRequest(transportId: s.subscription.transportId)), id: "u1")
         try await b.waitFor("ack") { $0.id == "u1" }
         #expect(s.n1.requests(SFUControlType.closeTransport).count == 1)
 
         // The retired transport ends on the old node: the new publication stays, nobody hears `tracks: []`.
         try await s.n1.drop(s.published.transportId, reason: "migrated")
-        try await Task.sleep(for: .milliseconds(100))
+        try await cluster.settle()
         await s.round(n1: .draining)
-        try await Task.sleep(for: .milliseconds(50))
+        try await cluster.settle()
         #expect(!a.frames.contains { $0.tracksEvent?.tracks == [] } && !b.frames.contains { $0.tracksEvent?.tracks == [] })
         let after = await cluster.presence.get(PresenceKey(meetingId: s.meeting, participantId: aId))
         #expect(after?.publication?.transportId == moved.transportId)
         #expect(a.types.filter { $0 == "migrate" }.count == 1 && b.types.filter { $0 == "migrate" }.count == 1)
         // Renegotiating the new publication works as before.
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideoScreen)), id: "p3")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideoScreen)), id: "p3")
         let again = try #require(try await a.waitFor("published") { $0.id == "p3" }.published)
         #expect(again.transportId == moved.transportId && again.nodeId == "n2" && again.tracks.count == 3)
     }
@@ -123,7 +123,7 @@ import Testing
         cluster.registry.setFailing(false)
         cluster.registry.remove("n1")
         await s.round(n1: nil)
-        try await Task.sleep(for: .milliseconds(50))
+        try await cluster.settle()
         #expect(!a.types.contains("migrate"))
 
         // n1 never comes back (and no longer answers): lost once the stale threshold (3 s here) passes.
@@ -135,14 +135,14 @@ import Testing
         await s.round(n1: nil)
 
         // The publisher moves; the dead node's retire is not waited for.
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: s.published.transportId)), id: "p2")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: s.published.transportId)), id: "p2")
         let moved = try #require(try await a.waitFor("published") { $0.id == "p2" }.published)
         #expect(moved.nodeId == "n2")
         #expect(await cluster.participants.sfuNodes[aId] == "n2")
         let follow = try #require(try await b.waitFor("migrate").migrateInstruction)
         #expect(follow.reason == .publisherMoved && follow.nodeId == "n1" && follow.targetNodeId == "n2")
         // Unsubscribing from the dead node answers at once.
-        b.send(.unsubscribe(UnsubscribeRequest(transportId: s.subscription.transportId)), id: "u")
+        await b.send(.unsubscribe(UnsubscribeRequest(transportId: s.subscription.transportId)), id: "u")
         try await b.waitFor("ack") { $0.id == "u" }
         #expect(a.types.filter { $0 == "migrate" }.count == 1)
         try await s.n1.waitFor(SFUControlType.retireTransport)
@@ -153,14 +153,14 @@ import Testing
         defer { cluster.stop() }
         let node = try await cluster.addNode("n1")
         let (a, _, _, _, _) = try await MediaFlowTests().room(cluster)
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: "n1-pub-404")), id: "x")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: "n1-pub-404")), id: "x")
         let none = try await a.waitFor("error") { $0.id == "x" }
         #expect(none.errorCode == .badRequest && none.errorMessage?.contains("n1-pub-404") == true)
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p")
         let published = try #require(try await a.waitFor("published") { $0.id == "p" }.published)
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: "other")), id: "y")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: "other")), id: "y")
         #expect(try await a.waitFor("error") { $0.id == "y" }.errorCode == .badRequest)
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: "")), id: "z")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: "")), id: "z")
         #expect(try await a.waitFor("error") { $0.id == "z" }.errorCode == .invalidData)
         // Nothing changed: one transport, never renegotiated.
         #expect(node.transportIds == [published.transportId])
@@ -175,12 +175,12 @@ import Testing
         let meeting = UUID()
         let aId = UUID()
         let a = await cluster.connect(replica: 0, meetingId: meeting, participantId: aId, name: "a")
-        a.send(.join)
+        await a.send(.join)
         try await a.waitFor("joined")
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p")
         let published = try #require(try await a.waitFor("published").published)
         a.drop()
-        try await Task.sleep(for: .milliseconds(50))
+        try await cluster.settle()
 
         // n1 starts draining while a is away; both watchers see it (no local session for a).
         for replica in 0..<2 {
@@ -189,13 +189,13 @@ import Testing
             await cluster.watch(on: replica)
         }
         let a2 = await cluster.connect(replica: 1, meetingId: meeting, participantId: aId, name: "a2")
-        a2.send(.join)
+        await a2.send(.join)
         #expect(try await a2.waitFor("joined").snapshot?.resumed == true)
         cluster.heartbeat(n1, state: .draining)
         await cluster.watch(on: 1)
         let migrate = try #require(try await a2.waitFor("migrate").migrateInstruction)
         #expect(migrate == MigrateInstruction(reason: .nodeDraining, nodeId: "n1", transportId: published.transportId, targetNodeId: "n2"))
-        a2.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: published.transportId)), id: "p2")
+        await a2.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: published.transportId)), id: "p2")
         #expect(try await a2.waitFor("published") { $0.id == "p2" }.published?.nodeId == "n2")
     }
 
@@ -205,13 +205,13 @@ import Testing
         let s = try await self.scene(cluster)
         let bId = try #require(await cluster.presence.list(meetingId: s.meeting).first { $0.subscriptions != nil }?.participant.id)
         s.b.drop()
-        try await Task.sleep(for: .milliseconds(50))
+        try await cluster.settle()
         try await s.n1.announceDraining()
         try await s.a.waitFor("migrate")
-        s.a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: s.published.transportId)), id: "p2")
+        await s.a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo, replaces: s.published.transportId)), id: "p2")
         try await s.a.waitFor("published") { $0.id == "p2" }
         let b2 = await cluster.connect(replica: 0, meetingId: s.meeting, participantId: bId, name: "b2")
-        b2.send(.join)
+        await b2.send(.join)
         try await b2.waitFor("joined")
         let follow = try #require(try await b2.waitFor("migrate").migrateInstruction)
         #expect(
@@ -226,13 +226,13 @@ import Testing
         defer { cluster.stop() }
         let n1 = try await cluster.addNode("n1")
         let a = await cluster.connect(replica: 0, meetingId: UUID(), name: "a")
-        a.send(.join)
+        await a.send(.join)
         try await a.waitFor("joined")
-        a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p")
+        await a.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: "p")
         try await a.waitFor("published")
         cluster.heartbeat(n1, state: .draining)
         await cluster.watch(on: 0)
-        try await Task.sleep(for: .milliseconds(50))
+        try await cluster.settle()
         #expect(!a.types.contains("migrate"))
         let n3 = try await cluster.addNode("n3")
         cluster.heartbeat(n1, state: .draining)
@@ -255,7 +255,7 @@ import Testing
         // The client ignores it. Within the grace the room still lists its tracks...
         cluster.advance(by: .seconds(10))
         await s.round(n1: nil)
-        try await Task.sleep(for: .milliseconds(50))
+        try await cluster.settle()
         #expect(!b.frames.contains { $0.tracksEvent?.participantId == aId && $0.tracksEvent?.tracks.isEmpty == true })
         // ...after it, the room is told A publishes nothing, and the records say so.
         cluster.advance(by: .seconds(6))

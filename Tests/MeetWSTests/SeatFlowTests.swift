@@ -13,25 +13,44 @@ import Testing
         let meeting = UUID()
         let hostId = UUID()
         let host = await cluster.connect(replica: 0, meetingId: meeting, participantId: hostId, role: .host, name: "host")
-        host.send(.join, id: "j")
+        await host.send(.join, id: "j")
         try await host.waitFor("joined")
         let guestId = UUID()
         let guest = await cluster.connect(replica: 1, meetingId: meeting, participantId: guestId, name: "guest")
-        guest.send(.join, id: "j")
+        await guest.send(.join, id: "j")
         try await guest.waitFor("joined")
 
         // Demoted in PostgreSQL; no notice reaches the socket.
         await cluster.participants.setRole(hostId, .attendee)
-        host.send(.mute(MuteCommand(participantId: guestId)), id: "m")
+        await host.send(.mute(MuteCommand(participantId: guestId)), id: "m")
         let refused = try await host.waitFor("error") { $0.id == "m" }
         #expect(refused.errorCode == .forbidden)
-        host.send(.kick(TargetCommand(participantId: guestId)), id: "k")
+        await host.send(.kick(TargetCommand(participantId: guestId)), id: "k")
         #expect(try await host.waitFor("error") { $0.id == "k" }.errorCode == .forbidden)
         #expect(await cluster.participants.status(guestId) == .joined)
         #expect(!guest.types.contains("mute-requested") && !guest.types.contains("kicked"))
         // ...and the room heard of the role it found.
         let updated = try await guest.waitFor("participant-updated")
         #expect(updated.updatedParticipant?.role == .attendee)
+    }
+
+    @Test func aJoinAsksPostgreSQLOnce() async throws {
+        let cluster = try await InMemoryReplicas(count: 1)
+        defer { cluster.stop() }
+        let meeting = UUID()
+        let a = await cluster.connect(replica: 0, meetingId: meeting, name: "a")
+        await a.send(.join, id: "j")
+        try await a.waitFor("joined")
+        // takeSeat alone decides (it says why there is no seat); no standing read first.
+        #expect(await cluster.participants.standingReads == 0)
+        let strangerId = UUID()
+        let stranger = await cluster.connect(replica: 0, meetingId: meeting, participantId: strangerId, name: "stranger")
+        await cluster.participants.add(strangerId, meetingId: UUID(), status: .joining)  // its row is another meeting's
+        await stranger.send(.join, id: "j")
+        let refused = try await stranger.waitFor("error")
+        #expect(refused.errorCode == .forbidden && refused.errorMessage == "this participant does not exist")
+        try await cluster.settle()
+        #expect(stranger.closeCode == CloseCode.forbidden)
     }
 
     @Test func aMembershipNoticeUpdatesTheRoleLive() async throws {
@@ -42,10 +61,10 @@ import Testing
         let hostId = UUID()
         let host = await cluster.connect(
             replica: 0, meetingId: meeting, participantId: hostId, role: .host, name: "host", userId: userId)
-        host.send(.join, id: "j")
+        await host.send(.join, id: "j")
         try await host.waitFor("joined")
         let other = await cluster.connect(replica: 1, meetingId: meeting, name: "other")
-        other.send(.join, id: "j")
+        await other.send(.join, id: "j")
         try await other.waitFor("joined")
 
         await cluster.participants.setRole(hostId, .attendee)
@@ -65,14 +84,14 @@ import Testing
         // Both opened their sockets while there was room; only one gets the seat.
         let first = await cluster.connect(replica: 0, meetingId: meeting, name: "first")
         let second = await cluster.connect(replica: 1, meetingId: meeting, name: "second")
-        first.send(.join, id: "j")
+        await first.send(.join, id: "j")
         try await first.waitFor("joined")
-        second.send(.join, id: "j")
+        await second.send(.join, id: "j")
         #expect(try await second.waitFor("error").errorCode == .meetingFull)
-        for _ in 0..<100 where second.closeCode == nil { try await Task.sleep(for: .milliseconds(10)) }
+        try await cluster.settle()
         #expect(second.closeCode == CloseCode.meetingFull)
         let host = await cluster.connect(replica: 1, meetingId: meeting, role: .owner, name: "owner")
-        host.send(.join, id: "j")
+        await host.send(.join, id: "j")
         try await host.waitFor("joined")
     }
 

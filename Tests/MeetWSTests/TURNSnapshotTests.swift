@@ -15,9 +15,9 @@ import Testing
         let meeting = UUID()
         let (aId, bId) = (UUID(), UUID())
         let a = await cluster.connect(replica: 0, meetingId: meeting, participantId: aId, role: .owner, name: "a")
-        a.send(.join, id: "1")
+        await a.send(.join, id: "1")
         let b = await cluster.connect(replica: 1, meetingId: meeting, participantId: bId, name: "b")
-        b.send(.join, id: "1")
+        await b.send(.join, id: "1")
         let aServers = try #require(try await a.waitFor(1)[0].snapshot?.iceServers)
         let bServers = try #require(try await b.waitFor(1)[0].snapshot?.iceServers)
 
@@ -38,7 +38,7 @@ import Testing
         // A resume on the other replica gets credentials too.
         b.drop()
         let b2 = await cluster.connect(replica: 0, meetingId: meeting, participantId: bId, status: .joined, name: "b2")
-        b2.send(.join, id: "2")
+        await b2.send(.join, id: "2")
         let resumed = try #require(try await b2.waitFor(1)[0].snapshot)
         #expect(resumed.iceServers.first?.username?.hasSuffix(bId.uuidString.lowercased()) == true)
     }
@@ -47,7 +47,7 @@ import Testing
         let cluster = try await InMemoryReplicas(count: 1)
         defer { cluster.stop() }
         let a = await cluster.connect(replica: 0, meetingId: UUID(), role: .owner, name: "a")
-        a.send(.join, id: "1")
+        await a.send(.join, id: "1")
         #expect(try await a.waitFor(1)[0].snapshot?.iceServers == [])
 
         let old = #"{"meetingId":"\#(UUID())","meetingCode":"abc-defg-hij","you":"\#(UUID())","role":"attendee","#

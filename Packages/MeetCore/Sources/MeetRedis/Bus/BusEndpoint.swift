@@ -26,6 +26,10 @@ public final class BusEndpoint: MessageBus, Service {
     private let isShutdown = NIOLockedValueBox(false)
     /// Request handlers running now, bounded by `maxConcurrentRequests`.
     private let activeRequests = NIOLockedValueBox(0)
+    /// `overloaded` answers being sent now, bounded by `maxConcurrentRequests`
+    /// too: past it a request gets no answer (its sender times out), so a
+    /// flood of requests cannot pile up tasks.
+    private let activeRefusals = NIOLockedValueBox(0)
     private let maxConcurrentRequests: Int
 
     /// - Parameters:
@@ -35,7 +39,8 @@ public final class BusEndpoint: MessageBus, Service {
     ///   - maxConcurrentRequests: request handlers run at once; a request
     ///     beyond it is answered at once with the error `overloaded`
     ///     (counted in `meet_bus_requests_rejected_total`) instead of
-    ///     queueing without bound.
+    ///     queueing without bound. As many refusals are sent at once; a
+    ///     request beyond those gets no answer (its sender times out).
     public init(
         inbox: String, transport: any BusTransport, logger: Logger, inboxBufferLimit: Int = 65_536,
         maxConcurrentRequests: Int = 1024
@@ -119,14 +124,14 @@ public final class BusEndpoint: MessageBus, Service {
     private func route(_ message: BusMessage, in group: inout DiscardingTaskGroup) {
         switch message.header.kind {
         case .request:
-            let admitted = activeRequests.withLockedValue { active in
-                guard active < maxConcurrentRequests else { return false }
-                active += 1
-                return true
-            }
+            let admitted = Self.take(activeRequests, below: maxConcurrentRequests)
             guard admitted else {
                 metrics.rejected.increment()
-                group.addTask { await self.refuse(message) }
+                guard Self.take(activeRefusals, below: maxConcurrentRequests) else { return }
+                group.addTask {
+                    await self.refuse(message)
+                    self.activeRefusals.withLockedValue { $0 -= 1 }
+                }
                 return
             }
             group.addTask {
@@ -141,6 +146,15 @@ public final class BusEndpoint: MessageBus, Service {
             slot.complete(.success(message.raw))
         case .event:
             if case .dropped = inboxEventsContinuation.yield(message) { metrics.inboxDropped.increment() }
+        }
+    }
+
+    /// Counts one more in `counter` unless it already holds `limit`.
+    private static func take(_ counter: NIOLockedValueBox<Int>, below limit: Int) -> Bool {
+        counter.withLockedValue { active in
+            guard active < limit else { return false }
+            active += 1
+            return true
         }
     }
 

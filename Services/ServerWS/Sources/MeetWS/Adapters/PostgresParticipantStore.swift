@@ -41,7 +41,7 @@ public struct PostgresParticipantStore: ParticipantStore {
             let meetings = try await connection.query(
                 "SELECT status, capacity, waiting_room FROM meetings WHERE id = \(meetingId) FOR UPDATE", logger: logger
             ).collect()
-            guard let meeting = meetings.first else { return .gone }
+            guard let meeting = meetings.first else { return .unknown }
             let (meetingStatus, capacity, waitingRoom) = try meeting.decode((String, Int?, Bool).self)
             let participants = try await connection.query(
                 """
@@ -52,7 +52,8 @@ public struct PostgresParticipantStore: ParticipantStore {
                 """,
                 logger: logger
             ).collect()
-            guard meetingStatus == MeetingStatus.active.rawValue, let participant = participants.first else { return .gone }
+            guard let participant = participants.first else { return .unknown }
+            guard meetingStatus == MeetingStatus.active.rawValue else { return .ended }
             let (rawStatus, rawRole, isMember) = try participant.decode((String, String, Bool).self)
             guard let status = ParticipantStatus(rawValue: rawStatus), let role = MemberRole(rawValue: rawRole) else {
                 throw DatabaseError.query("unknown participant status or role")
@@ -107,30 +108,37 @@ public struct PostgresParticipantStore: ParticipantStore {
         }
     }
 
-    public func ban(participantId: UUID, by: UUID) async throws {
-        // Accounts by user id only; guests by address and device id (either matches).
-        _ = try await self.database.query(
-            """
-            INSERT INTO meeting_bans (id, meeting_id, user_id, client_address, device_id, display_name, banned_by, participant_id)
-            SELECT \(UUID()), p.meeting_id, p.user_id,
-                   CASE WHEN p.user_id IS NULL THEN p.client_address END,
-                   CASE WHEN p.user_id IS NULL THEN p.device_id END,
-                   p.display_name, \(by), p.id
-            FROM participants p JOIN meetings m ON m.id = p.meeting_id
-            WHERE p.id = \(participantId) AND (p.user_id IS NOT NULL OR p.client_address IS NOT NULL OR p.device_id IS NOT NULL)
-              AND p.user_id IS DISTINCT FROM m.owner_id
-            ON CONFLICT (participant_id) DO NOTHING
-            """
-        )
+    public func kick(participantId: UUID, by: UUID) async throws {
+        let logger = self.database.logger
+        try await self.database.withTransaction { connection in
+            try await connection.query(Self.markGone(participantId, status: .kicked), logger: logger)
+            // Accounts by user id only; guests by address and device id (either matches).
+            try await connection.query(
+                """
+                INSERT INTO meeting_bans (id, meeting_id, user_id, client_address, device_id, display_name, banned_by, participant_id)
+                SELECT \(UUID()), p.meeting_id, p.user_id,
+                       CASE WHEN p.user_id IS NULL THEN p.client_address END,
+                       CASE WHEN p.user_id IS NULL THEN p.device_id END,
+                       p.display_name, \(by), p.id
+                FROM participants p JOIN meetings m ON m.id = p.meeting_id
+                WHERE p.id = \(participantId) AND (p.user_id IS NOT NULL OR p.client_address IS NOT NULL OR p.device_id IS NOT NULL)
+                  AND p.user_id IS DISTINCT FROM m.owner_id
+                ON CONFLICT (participant_id) DO NOTHING
+                """,
+                logger: logger)
+        }
+    }
+
+    /// Ends a live participation with `status`.
+    private static func markGone(_ participantId: UUID, status: ParticipantStatus) -> PostgresQuery {
+        """
+        UPDATE participants SET status = \(status.rawValue), ws_node_id = NULL, sfu_node_id = NULL, left_at = now()
+        WHERE id = \(participantId) AND status IN ('joining', 'waiting', 'joined')
+        """
     }
 
     public func markGone(participantId: UUID, status: ParticipantStatus) async throws {
-        _ = try await self.database.query(
-            """
-            UPDATE participants SET status = \(status.rawValue), ws_node_id = NULL, sfu_node_id = NULL, left_at = now()
-            WHERE id = \(participantId) AND status IN ('joining', 'waiting', 'joined')
-            """
-        )
+        _ = try await self.database.query(Self.markGone(participantId, status: status))
     }
 
     public func markPublishing(participantId: UUID, nodeId: String?) async throws {
@@ -163,13 +171,12 @@ public struct PostgresParticipantStore: ParticipantStore {
     /// One statement claims the rows (`FOR UPDATE SKIP LOCKED`), so replicas
     /// sweeping the outbox together never take the same message.
     public func claimUndeliveredChats(minAge: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
-        let ageMs = Int64(minAge.components.seconds * 1000 + minAge.components.attoseconds / 1_000_000_000_000_000)
         let rows = try await self.database.query(
             """
             UPDATE messages SET undelivered = false
             WHERE id IN (
                 SELECT id FROM messages
-                WHERE undelivered AND created_at < now() - make_interval(secs => \(Double(ageMs) / 1000))
+                WHERE undelivered AND created_at < now() - make_interval(secs => \(minAge.timeInterval))
                 ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
             RETURNING id, meeting_id, participant_id, user_id, display_name, body, created_at
             """

@@ -6,6 +6,7 @@ import Logging
 import MeetCore
 import MeetProtocol
 import MeetRedis
+import NIOCore
 import ServiceLifecycle
 
 /// Wires meet-ws: Redis (commands and pub/sub), PostgreSQL, the hub, the
@@ -54,8 +55,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         participants: PostgresParticipantStore(database: database),
         sfu: sfu,
         metrics: metrics,
-        logger: logger,
-        tokens: tokens
+        logger: logger
     )
 
     let router = Router(context: BasicWebSocketRequestContext.self)
@@ -82,7 +82,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
     let webSocketResponder = router.buildResponder()
     let channelConfiguration = HTTP1WebSocketUpgradeChannel.Configuration(
         // Plain HTTP (probes, /metrics) keep-alive connections idle for a ping period are closed.
-        http1: .init(idleTimeout: .nanoseconds(ConnectionGuardHandler.nanoseconds(limits.pingInterval))),
+        http1: .init(idleTimeout: TimeAmount(limits.pingInterval)),
         // Frames up to 4× the message limit reach the session, which answers an
         // over-limit message with an `error` frame before closing (1009);
         // beyond that, the WebSocket layer itself closes with 1009.

@@ -120,7 +120,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         } else if self.stall == nil {
             let channel = context.channel
             let metrics = self.metrics
-            self.stall = context.eventLoop.scheduleTask(in: .nanoseconds(Self.nanoseconds(self.limits.writeTimeout))) {
+            self.stall = context.eventLoop.scheduleTask(in: TimeAmount(self.limits.writeTimeout)) {
                 metrics.timedOut(.write)
                 channel.close(promise: nil)
             }
@@ -145,7 +145,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         self.address = address
         let channel = context.channel
         let metrics = self.metrics
-        self.handshake = context.eventLoop.scheduleTask(in: .nanoseconds(Self.nanoseconds(self.limits.handshakeTimeout))) {
+        self.handshake = context.eventLoop.scheduleTask(in: TimeAmount(self.limits.handshakeTimeout)) {
             metrics.timedOut(.handshake)
             // Told as the client's half-close first, the HTTP upgrade handler
             // gives up quietly (`inputClosed`); a bare close would be logged
@@ -165,11 +165,6 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             self.limiter.release(address)
             self.address = nil
         }
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
 

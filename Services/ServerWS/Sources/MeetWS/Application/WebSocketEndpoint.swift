@@ -8,13 +8,16 @@ import NIOCore
 import NIOWebSocket
 
 /// `GET /v1/ws`: authenticates the join token at the upgrade, then runs a
-/// ``Session`` for the socket's lifetime.
+/// ``Session`` for the socket's lifetime, in one task group with the
+/// socket's reader, its join deadline and its credential renewals.
 ///
 /// A missing, forged or expired token, a kicked or departed participant,
 /// or an ended meeting is refused before the upgrade: the handshake fails
 /// (no 101), so a client never holds a socket it may not use.
 struct WebSocketEndpoint: Sendable {
     let services: SignalingServices
+    /// Verifies join and resume tokens at the upgrade; each session mints
+    /// its resume tokens with it.
     let tokens: TokenService
     /// When the handshake's database check last failed or ran out of time:
     /// for ``databaseQuiet`` after it, handshakes do not ask PostgreSQL at
@@ -39,10 +42,11 @@ struct WebSocketEndpoint: Sendable {
             }
             let session = Session(
                 identity: SessionIdentity(claims: claims), services: self.services,
-                writer: WebSocketWriter(outbound: outbound))
+                writer: WebSocketWriter(outbound: outbound), tokens: self.tokens)
             let mailbox = session.mailbox
             let limits = self.services.configuration.limits
             let maxSize = self.services.configuration.maxMessageBytes
+            let renewal = self.services.configuration.credentialRenewalInterval
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await Self.read(inbound, into: mailbox, maxSize: maxSize) }
                 group.addTask {
@@ -50,6 +54,7 @@ struct WebSocketEndpoint: Sendable {
                     guard (try? await Task.sleep(for: limits.joinTimeout)) != nil else { return }
                     mailbox.deliver(.joinDeadline)
                 }
+                group.addTask { await Self.renewals(every: renewal, into: mailbox) }
                 await session.run()
                 group.cancelAll()
             }
@@ -86,6 +91,14 @@ struct WebSocketEndpoint: Sendable {
             }
         } catch {}
         mailbox.deliver(.socketClosed)
+    }
+
+    /// Asks the session to renew its resume credential every `interval`
+    /// (``SeatDriver/sendCredentials()``), until the socket's task group ends.
+    static func renewals(every interval: Duration, into mailbox: SessionMailbox) async {
+        while (try? await Task.sleep(for: interval)) != nil {
+            mailbox.deliver(.renewCredentials)
+        }
     }
 
     /// Throws 401 for a bad token and 403 when the participant may not connect.

@@ -53,6 +53,8 @@ struct MailboxQueue {
     private(set) var eventBytes = 0
     private(set) var overflowed = false
     private(set) var closed = false
+    /// Inputs queued and taken so far (see ``SessionMailbox/activity``).
+    private(set) var moves = 0
 
     init(limits: MailboxLimits) {
         self.limits = limits
@@ -75,12 +77,6 @@ struct MailboxQueue {
         guard self.accepts(frameOf: bytes.count) else { return false }
         self.append(.frame(bytes))
         return true
-    }
-
-    /// Queues a frame without waiting (tests drive sessions this way).
-    mutating func force(frame bytes: [UInt8]) {
-        guard !self.closed, !self.overflowed else { return }
-        self.append(.frame(bytes))
     }
 
     /// Queues a bus event, or overflows.
@@ -109,6 +105,7 @@ struct MailboxQueue {
         guard self.head < self.items.count else { return nil }
         let input = self.items[self.head]
         self.head += 1
+        self.moves += 1
         switch input {
         case .frame(let bytes):
             self.frames -= 1
@@ -141,6 +138,7 @@ struct MailboxQueue {
             self.eventBytes += Self.size(of: input)
         default: break
         }
+        self.moves += 1
         self.items.append(input)
     }
 

@@ -18,9 +18,10 @@ public protocol ParticipantStore: Sendable {
     /// more). With `admitting`, a `waiting` participant becomes `joined`
     /// under the same capacity rule (a host's `admit`).
     func takeSeat(participantId: UUID, meetingId: UUID, replicaId: String?, admitting: Bool) async throws -> SeatOutcome
-    /// Bans the kicked participant from the meeting (its user, or a guest's
+    /// Kicks the participant, in one transaction: ends its participation
+    /// (`kicked`) and bans it from the meeting (its user, or a guest's
     /// address and device id); `by` is the host's participant id.
-    func ban(participantId: UUID, by: UUID) async throws
+    func kick(participantId: UUID, by: UUID) async throws
     /// Ends the participation with `left` or `kicked`.
     func markGone(participantId: UUID, status: ParticipantStatus) async throws
     /// Records the SFU node the participant publishes on (`participants.sfu_node_id`), nil when none.
@@ -84,6 +85,10 @@ public enum SeatOutcome: Sendable, Equatable {
     /// The meeting is at its capacity. A `join`'s participation was ended
     /// (`left`); an admitted one keeps waiting.
     case full
-    /// Unknown, not live any more, not in that meeting, or the meeting ended.
+    /// No such participant in that meeting.
+    case unknown
+    /// The meeting has ended.
+    case ended
+    /// The participation is over (left or kicked).
     case gone
 }

@@ -57,14 +57,14 @@ public final class SessionMailbox: Sendable {
     }
 
     /// Hands the session an input without waiting: bus events count against
-    /// the event bounds, control inputs always fit, and a frame is queued
-    /// even past the frame bound (in-process tests drive sessions this way;
-    /// the socket reader uses ``send(frame:)``).
+    /// the event bounds, control inputs always fit. Client frames go through
+    /// ``send(frame:)``, which waits for room; one handed here is queued only
+    /// within the frame bound.
     public func deliver(_ input: SessionInput) {
         var overflowed = false
         let consumer = self.state.withLockedValue { state -> CheckedContinuation<SessionInput?, Never>? in
             switch input {
-            case .frame(let bytes): state.queue.force(frame: bytes)
+            case .frame(let bytes): _ = state.queue.offer(frame: bytes)
             case .room, .inbox, .sfu, .nodes: overflowed = state.queue.offer(event: input) == .overflowed
             default: state.queue.offer(control: input)
             }
@@ -145,6 +145,16 @@ public final class SessionMailbox: Sendable {
         }
         consumer?.resume(returning: nil)
         producer?.resume()
+    }
+
+    /// Whether the session waits for input with nothing queued, whether the
+    /// mailbox is finished, and how many inputs went in and out so far. An
+    /// in-process cluster reads it to know that every session has processed
+    /// what it was handed (its settle barrier), without sleeping.
+    public var activity: (waiting: Bool, finished: Bool, moves: Int) {
+        self.state.withLockedValue { state in
+            (state.consumer != nil, state.queue.closed, state.queue.moves)
+        }
     }
 
     /// Inputs queued now (tests, metrics).

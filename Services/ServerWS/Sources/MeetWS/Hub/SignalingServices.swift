@@ -18,14 +18,10 @@ public struct SignalingServices: Sendable {
     public let logger: Logger
     /// Mints each participant's TURN credentials for its snapshots.
     public let turn: TURNCredentials
-    /// Mints the resume tokens of seated sockets (`credentials`); nil in
-    /// unit tests that do not need them.
-    public let tokens: TokenService?
 
     public init(
         configuration: WSConfiguration, hub: SignalingHub, bus: any SignalingBus, presence: any PresenceStore,
-        participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger,
-        tokens: TokenService? = nil
+        participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.hub = hub
@@ -36,7 +32,6 @@ public struct SignalingServices: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.turn = TURNCredentials(configuration: configuration.turn)
-        self.tokens = tokens
     }
 
     public var replicaId: String { self.configuration.replicaId }
@@ -69,7 +64,8 @@ public struct SignalingServices: Sendable {
     }
 
     /// Announces that `record` is gone (exactly once: only the caller that
-    /// removed it from presence calls this) and records it in PostgreSQL.
+    /// removed it from presence calls this) and records it in PostgreSQL (a
+    /// kick by host `by` bans it in the same transaction).
     /// Its media goes with it: the room hears `tracks: []` and every node
     /// where it held a transport gets `sfu.close-participant`.
     public func announceGone(meetingId: UUID, record: PresenceRecord, reason: LeaveReason, by: UUID? = nil) async throws {
@@ -91,7 +87,11 @@ public struct SignalingServices: Sendable {
                 .admissionResolved(AdmissionResolved(participantId: id, outcome: outcome, by: by)),
                 meetingId: meetingId, audience: .hosts)
         }
-        try await self.participants.markGone(participantId: id, status: reason == .kicked ? .kicked : .left)
+        if reason == .kicked, let by {
+            try await self.participants.kick(participantId: id, by: by)  // ended and banned in one transaction
+        } else {
+            try await self.participants.markGone(participantId: id, status: reason == .kicked ? .kicked : .left)
+        }
     }
 
     /// The room as `identity` should see it.

@@ -4,12 +4,12 @@ import MeetProtocol
 extension Session {
     /// A room event: forward it if this socket is in its audience; a
     /// `meeting-ended` also closes the socket; a `tracks` event may move
-    /// this socket's subscriptions (Session+Migrate.swift).
+    /// this socket's subscriptions (``MigrationDriver``).
     func handle(room message: RoomBusMessage) async {
         if message.type == RoomBusMessage.seatChangedType {
             // For the replicas only (the hub routes it to this user's sessions):
             // re-read the role, never forward.
-            await self.refreshRole()
+            await SeatDriver(session: self).refreshRole()
             return
         }
         guard self.machine.accepts(audience: message.audience, exclude: message.exclude) else { return }
@@ -17,7 +17,7 @@ extension Session {
         if message.type == "tracks", self.record.subscriptions?.isEmpty == false,
             case .tracks(let event)? = try? SignalingCodec.decodeServer(Data(message.frame.utf8)).message
         {
-            await self.checkPublisherMoved(event)
+            await MigrationDriver(session: self).tracksChanged(event)
         }
         if message.type == "meeting-ended" {
             await self.end(code: CloseCode.meetingEnded, reason: "meeting ended", settled: true)
@@ -44,10 +44,23 @@ extension Session {
             await self.end(code: CloseCode.replaced, reason: "replaced by a newer connection", settled: true)
         case .mute:
             guard let kind = message.kind, let by = message.by else { return }
-            await self.muted(kind: kind, by: by)
+            await PublishDriver(session: self).muted(kind: kind, by: by)
         case .end:
             await self.reply(nil, .meetingEnded(Removal(by: message.by)))
             await self.end(code: CloseCode.meetingEnded, reason: "meeting ended", settled: true)
+        }
+    }
+
+    /// A node closed one of this participant's transports (by request, or
+    /// on its own: ICE consent lost, publisher gone, node shutting down).
+    func handle(sfu event: SFUTransportClosedEvent) async {
+        do {
+            switch event.role {
+            case .publisher: try await PublishDriver(session: self).transportClosed(event)
+            case .subscriber: try await SubscribeDriver(session: self).transportClosed(event)
+            }
+        } catch {
+            self.logger.warning("could not apply an SFU event", metadata: ["error": "\(error)"])
         }
     }
 

@@ -5,24 +5,14 @@ extension Session {
     /// `join`: enter the room (or its waiting room), or resume a seat kept
     /// from a dropped socket, in which case nobody else hears of it.
     ///
-    /// PostgreSQL decides, not the token: the seat is taken atomically
-    /// against the capacity, the role is the one the participant has now,
+    /// PostgreSQL decides, not the token, in one call: the seat is taken
+    /// atomically against the capacity, the role is the one the participant has now,
     /// and a non-member of a waiting-room meeting waits even when its REST
     /// join found it a member.
     func join(_ id: String?) async {
         let identity = self.identity
         do {
-            guard let standing = try await self.services.participants.standing(participantId: identity.participantId),
-                standing.meetingId == identity.meetingId
-            else {
-                await self.fail(id, .forbidden, "this participant does not exist")
-                return await self.end(code: CloseCode.forbidden, reason: "unknown participant", settled: true)
-            }
-            guard standing.mayConnect else {
-                let ended = standing.meetingStatus == .ended
-                await self.fail(id, ended ? .meetingEnded : .forbidden, ended ? "the meeting has ended" : "this join is over")
-                return await self.end(code: CloseCode.forbidden, reason: "not allowed", settled: true)
-            }
+            // One read: taking the seat also says why there is none.
             let role: MemberRole
             let seatWaiting: Bool
             switch try await self.services.participants.takeSeat(
@@ -34,6 +24,12 @@ extension Session {
             case .full:
                 await self.fail(id, .meetingFull, "the meeting is at its capacity")
                 return await self.end(code: CloseCode.meetingFull, reason: "meeting full", settled: true)
+            case .unknown:
+                await self.fail(id, .forbidden, "this participant does not exist")
+                return await self.end(code: CloseCode.forbidden, reason: "unknown participant", settled: true)
+            case .ended:
+                await self.fail(id, .meetingEnded, "the meeting has ended")
+                return await self.end(code: CloseCode.forbidden, reason: "not allowed", settled: true)
             case .gone:
                 await self.fail(id, .forbidden, "this join is over")
                 return await self.end(code: CloseCode.forbidden, reason: "not allowed", settled: true)
@@ -56,7 +52,7 @@ extension Session {
             self.logger.info("joined", metadata: ["resumed": "\(resumed)", "waiting": "\(waiting)"])
             if waiting {
                 await self.reply(id, .waiting(WaitingData(meetingId: identity.meetingId, participantId: identity.participantId)))
-                await self.sendCredentials()
+                await SeatDriver(session: self).sendCredentials()
                 if !resumed {
                     try await self.services.publish(
                         .admissionRequest(ParticipantEvent(participant: outcome.stored.participant)),
@@ -65,14 +61,14 @@ extension Session {
             } else {
                 let snapshot = try await self.services.snapshot(for: self.identity, resumed: resumed)
                 await self.reply(id, .joined(snapshot))
-                await self.sendCredentials()
+                await SeatDriver(session: self).sendCredentials()
                 if resumed, let previous = outcome.previous, previous.participant.role != role {
                     // The role changed while the socket was away: tell the room now.
                     try await self.services.publish(
                         .participantUpdated(ParticipantEvent(participant: outcome.stored.participant)),
                         meetingId: identity.meetingId, audience: .participants)
                 }
-                if resumed { await self.checkPublishersMoved(in: snapshot) }
+                if resumed { await MigrationDriver(session: self).resumed(with: snapshot) }
                 if !resumed {
                     try await self.services.publish(
                         .participantJoined(ParticipantEvent(participant: outcome.stored.participant)),

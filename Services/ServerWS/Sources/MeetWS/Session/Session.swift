@@ -1,33 +1,38 @@
 import Foundation
 import Logging
+import MeetCore
 import MeetProtocol
 
 /// One socket's life: a loop over its mailbox that asks ``SessionMachine``
 /// what each input means and carries it out against presence, the bus and
 /// PostgreSQL. Everything for one socket happens in this one task, in
 /// order, so a session never races itself.
-public final class Session {
+///
+/// It is a façade: the media and host flows are sans-I/O state machines
+/// (``PublishFlow``, ``SubscribeFlow``, ``MigrationFlow``,
+/// ``HostControlFlow``) run by their drivers against this session
+/// (``SessionContext``); it keeps the loop, the socket, joining and leaving.
+public final class Session: SessionContext {
     let services: SignalingServices
     let writer: any SocketWriter
+    let tokens: TokenService?
     let connectionId = UUID()
     var machine: SessionMachine
     /// This session's presence record (its media and hand live here).
     var record: PresenceRecord
+    var migration = MigrationFlow()
     var logger: Logger
     public let mailbox: SessionMailbox
     /// Set when the session ended for a reason that already settled presence
     /// (leave, kick, deny, end, replace); a plain drop keeps it for a resume.
     var presenceSettled = false
-    /// The `migrate` sent for this socket's publication, until its `publish {replaces}`.
-    var pendingMigration: PendingMigration?
-    /// The publisher transport for which "no node to migrate to" was logged.
-    var migrationWaiting: String?
-    /// Subscriptions already told `migrate` (`publisher_moved`).
-    var migratedSubscriptions: Set<String> = []
 
-    public init(identity: SessionIdentity, services: SignalingServices, writer: any SocketWriter) {
+    /// - Parameter tokens: mints the seat's resume tokens (`credentials`);
+    ///   nil hands out none (unit tests).
+    public init(identity: SessionIdentity, services: SignalingServices, writer: any SocketWriter, tokens: TokenService? = nil) {
         self.services = services
         self.writer = writer
+        self.tokens = tokens
         let configuration = services.configuration
         self.machine = SessionMachine(
             identity: identity, ratePerSecond: configuration.ratePerSecond, burst: configuration.rateBurst,
@@ -54,12 +59,10 @@ public final class Session {
         await self.services.hub.attach(self.mailbox)
         self.services.metrics.socketOpened()
         self.logger.debug("socket open")
-        let renewals = self.scheduleRenewals()
         while let input = await self.mailbox.next() {
             await self.handle(input)
             if self.machine.state == .closed { break }
         }
-        renewals.cancel()
         self.mailbox.finish()
         await self.cleanup()
     }
@@ -87,7 +90,7 @@ public final class Session {
         case .sfu(let event):
             await self.handle(sfu: event)
         case .nodes(let notice):
-            await self.handle(nodes: notice)
+            await MigrationDriver(session: self).handle(notice)
         case .socketClosed:
             _ = self.machine.close()
         case .tooLarge:
@@ -96,7 +99,7 @@ public final class Session {
         case .shutdown:
             await self.end(code: CloseCode.goingAway, reason: "server shutting down; reconnect", settled: false)
         case .renewCredentials:
-            await self.sendCredentials()
+            await SeatDriver(session: self).sendCredentials()
         // MARK: limits (docs/signaling.md "Limits"): a drop, so presence keeps the seat for a resume.
         case .protocolViolation(let code, let reason):
             await self.end(code: code, reason: reason, settled: false)
@@ -129,8 +132,8 @@ public final class Session {
         await self.send(ServerEnvelope(id: id, message))
     }
 
-    func fail(_ id: String?, _ code: SignalingErrorCode, _ message: String) async {
-        await self.send(ServerEnvelope(id: id, .error(SignalingError(code, message))))
+    func fail(_ id: String?, _ error: SignalingError) async {
+        await self.send(ServerEnvelope(id: id, .error(error)))
     }
 
     /// Closes the socket. `settled` says presence needs no further care.

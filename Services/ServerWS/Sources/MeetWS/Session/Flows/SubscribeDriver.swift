@@ -1,0 +1,92 @@
+import Foundation
+import MeetProtocol
+
+/// `subscribe`, `subscribe-answer`, `unsubscribe`, and the node closing a
+/// subscriber transport: subscriber transports, each on its publisher's
+/// node (the client connects there directly). Runs ``SubscribeFlow``'s
+/// actions against the nodes and presence.
+struct SubscribeDriver {
+    let session: any SessionContext
+
+    /// `subscribe`: asks the publisher's node for a subscriber transport
+    /// (or a new offer on one this socket owns) and relays its offer.
+    func subscribe(_ id: String?, _ request: SubscribeRequest) async throws {
+        let services = self.session.services
+        var flow = SubscribeFlow(
+            subscriberId: self.session.sfuParticipantId, request: request, owned: self.session.record.subscriptions ?? [])
+        let key = PresenceKey(meetingId: self.session.identity.meetingId, participantId: request.participantId)
+        var action = flow.start(publisher: try await services.presence.get(key))
+        while true {
+            switch action {
+            case .fail(let error, let forget):
+                services.metrics.subscribed(ok: false)
+                if let forget { try await self.forget(forget) }
+                return await self.session.fail(id, error)
+            case .create(let body, let nodeId):
+                action = flow.answered(
+                    await self.session.ask(SFUControlType.createSubscriber, body, node: nodeId, as: CreateSubscriberReply.self))
+            case .renegotiate(let body, let nodeId):
+                action = flow.answered(
+                    await self.session.ask(SFUControlType.renegotiateSubscriber, body, node: nodeId, as: CreateSubscriberReply.self))
+            case .store(let subscriptions):
+                action = flow.stored(try await self.session.store { $0.subscriptions = subscriptions })
+            case .abandon(let transportId, let nodeId):
+                await self.session.closeTransport(transportId, on: nodeId)
+                action = flow.abandoned()
+            case .offer(let offer):
+                services.metrics.subscribed(ok: true)
+                return await self.session.reply(id, .subscription(offer))
+            }
+        }
+    }
+
+    /// `subscribe-answer`: relays the client's answer to the node holding the transport.
+    func answer(_ id: String?, _ answer: SubscribeAnswer) async throws {
+        guard let subscription = self.subscription(answer.transportId) else {
+            return await self.session.fail(id, .notFound, "no such subscription on this connection")
+        }
+        do throws(SFUFailure) {
+            _ = try await self.session.services.sfu.call(
+                SFUControlType.subscriberAnswer, SubscriberAnswerRequest(transportId: answer.transportId, answer: answer.answer),
+                node: subscription.nodeId, as: SFUCloseReply.self)
+        } catch {
+            if error.remoteCode == .unknownTransport { try await self.forget(answer.transportId) }
+            return await self.session.fail(id, error.signalingError)
+        }
+        await self.session.reply(id, .ack(AckData()))
+    }
+
+    /// `unsubscribe`: closes one of this socket's subscriber transports (a
+    /// lost node's is not waited for: the `ack` comes at once).
+    func unsubscribe(_ id: String?, _ request: UnsubscribeRequest) async throws {
+        guard let subscription = self.subscription(request.transportId) else {
+            return await self.session.fail(id, .notFound, "no such subscription on this connection")
+        }
+        await self.session.closeTransport(subscription.transportId, on: subscription.nodeId)
+        try await self.forget(subscription.transportId)
+        await self.session.reply(id, .ack(AckData()))
+    }
+
+    /// The node closed one of this socket's subscriber transports.
+    func transportClosed(_ event: SFUTransportClosedEvent) async throws {
+        guard let subscription = self.subscription(event.transportId) else { return }
+        try await self.forget(event.transportId)
+        guard self.session.isJoined else { return }
+        await self.session.reply(
+            nil,
+            .subscriptionClosed(
+                SubscriptionClosed(
+                    transportId: event.transportId, publisherParticipantId: subscription.publisherParticipantId, reason: event.reason)))
+    }
+
+    private func subscription(_ transportId: String) -> SubscriptionRecord? {
+        self.session.record.subscriptions?.first { $0.transportId == transportId }
+    }
+
+    /// Drops a subscription from this socket's record (and presence).
+    private func forget(_ transportId: String) async throws {
+        self.session.migration.forget(subscription: transportId)
+        self.session.record.subscriptions = SubscribeFlow.removing(transportId, from: self.session.record.subscriptions)
+        _ = try await self.session.services.presence.replace(meetingId: self.session.identity.meetingId, record: self.session.record)
+    }
+}

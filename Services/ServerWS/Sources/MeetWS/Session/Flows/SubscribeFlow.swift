@@ -1,0 +1,132 @@
+import Foundation
+import MeetProtocol
+
+/// One `subscribe` request, sans I/O: a subscriber transport on the
+/// publisher's node (or a new offer on one this socket owns), listed in the
+/// socket's presence record so that a resumed socket still owns it.
+/// ``SubscribeDriver`` carries out each ``Action`` and feeds the outcome back.
+///
+/// ```
+///  start ──► create / renegotiate ──► store ──► offer
+///    └─► fail     └─► fail (forget)     └─► abandon (close) ──► fail
+/// ```
+struct SubscribeFlow: Sendable {
+    enum Action: Sendable, Equatable {
+        /// Refuse; `forget` names a subscription the node no longer has.
+        case fail(SignalingError, forget: String? = nil)
+        /// `sfu.create-subscriber` on the publisher's node, then ``replied(_:)``.
+        case create(CreateSubscriberRequest, nodeId: String)
+        /// `sfu.renegotiate-subscriber` on an existing subscription's node, then ``replied(_:)``.
+        case renegotiate(RenegotiateSubscriberRequest, nodeId: String)
+        /// Store this socket's subscriptions in presence, then ``stored(_:)``.
+        case store([SubscriptionRecord])
+        /// Presence is no longer this socket's: close the transport, then ``abandoned()``.
+        case abandon(transportId: String, nodeId: String)
+        /// Done: relay the node's offer to the client.
+        case offer(SubscriptionOffer)
+    }
+
+    private enum Phase: Sendable {
+        case idle
+        case asking(SubscriptionRecord?)
+        case storing(SubscriptionRecord, CreateSubscriberReply)
+        case done
+    }
+
+    let subscriberId: String
+    let request: SubscribeRequest
+    private let owned: [SubscriptionRecord]
+    private var publication: PublicationRecord?
+    private var phase: Phase = .idle
+
+    /// - Parameters:
+    ///   - subscriberId: this participant, as the SFU contract names it.
+    ///   - owned: the subscriptions this socket holds now.
+    init(subscriberId: String, request: SubscribeRequest, owned: [SubscriptionRecord]) {
+        self.subscriberId = subscriberId
+        self.request = request
+        self.owned = owned
+    }
+
+    /// The first step, given the publisher's presence record (nil when absent).
+    mutating func start(publisher: PresenceRecord?) -> Action {
+        guard let publisher, publisher.status == .joined, let publication = publisher.publication else {
+            return self.fail(SignalingError(.notFound, "that participant publishes nothing in this room"))
+        }
+        self.publication = publication
+        let publisherId = self.request.participantId
+        if let transportId = self.request.transportId {
+            guard let existing = self.owned.first(where: { $0.transportId == transportId }),
+                existing.publisherParticipantId == publisherId
+            else { return self.fail(SignalingError(.notFound, "no such subscription on this connection")) }
+            self.phase = .asking(existing)
+            return .renegotiate(
+                RenegotiateSubscriberRequest(transportId: transportId, iceRestart: self.request.iceRestart ?? false),
+                nodeId: existing.nodeId)
+        }
+        self.phase = .asking(nil)
+        return .create(
+            CreateSubscriberRequest(participantId: self.subscriberId, publisherParticipantId: publisherId.uuidString.lowercased()),
+            nodeId: publication.nodeId)
+    }
+
+    /// The node answered: an offer, or a failure.
+    mutating func answered(_ result: Result<CreateSubscriberReply, SFUFailure>) -> Action {
+        switch result {
+        case .success(let reply): self.replied(reply)
+        case .failure(let error): self.failed(error)
+        }
+    }
+
+    /// The node answered with an offer.
+    mutating func replied(_ reply: CreateSubscriberReply) -> Action {
+        guard case .asking(let existing) = self.phase, let publication = self.publication else { return self.unexpected() }
+        let subscription =
+            existing
+            ?? SubscriptionRecord(
+                transportId: reply.transportId, nodeId: publication.nodeId, address: publication.address,
+                publisherParticipantId: self.request.participantId)
+        self.phase = .storing(subscription, reply)
+        return .store(self.owned.filter { $0.transportId != subscription.transportId } + [subscription])
+    }
+
+    /// The node refused or could not be reached.
+    mutating func failed(_ error: SFUFailure) -> Action {
+        let forget = error.remoteCode == .unknownTransport ? self.request.transportId : nil
+        return self.fail(error.signalingError, forget: forget)
+    }
+
+    /// Presence answered: `stored` false when the entry is no longer this socket's.
+    mutating func stored(_ stored: Bool) -> Action {
+        guard case .storing(let subscription, let reply) = self.phase else { return self.unexpected() }
+        guard stored else { return .abandon(transportId: subscription.transportId, nodeId: subscription.nodeId) }
+        self.phase = .done
+        let publisherId = self.request.participantId
+        let tracks = reply.tracks.map { TrackInfo($0, participantId: publisherId, nodeId: subscription.nodeId) }
+        return .offer(
+            SubscriptionOffer(
+                transportId: reply.transportId, publisherParticipantId: publisherId, nodeId: subscription.nodeId,
+                address: subscription.address, offer: reply.offer, tracks: tracks))
+    }
+
+    /// The abandoned transport is closed.
+    mutating func abandoned() -> Action {
+        self.fail(SignalingError(.notFound, "you are no longer in this room"))
+    }
+
+    /// `subscriptions` without `transportId`; nil rather than `[]` when none
+    /// is left (Redis's Lua cjson would rewrite `[]` as `{}`).
+    static func removing(_ transportId: String, from subscriptions: [SubscriptionRecord]?) -> [SubscriptionRecord]? {
+        let remaining = (subscriptions ?? []).filter { $0.transportId != transportId }
+        return remaining.isEmpty ? nil : remaining
+    }
+
+    private mutating func fail(_ error: SignalingError, forget: String? = nil) -> Action {
+        self.phase = .done
+        return .fail(error, forget: forget)
+    }
+
+    private mutating func unexpected() -> Action {
+        self.fail(SignalingError(.unavailable, "could not do that right now; retry"))
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import MeetProtocol
+
+/// What a participant says and shows about itself: `chat`, `media` and `hand`.
+struct ParticipantDriver {
+    let session: any SessionContext
+
+    /// One message, one outcome (issue #23, finding 4): refused with
+    /// `unavailable` and not stored when PostgreSQL fails; otherwise stored
+    /// (in the outbox), acknowledged, and delivered: now, or, when the
+    /// fan-out fails (Redis down or hanging), by the outbox sweep of
+    /// ``PresenceMaintenance`` once Redis answers. No `error` follows an `ack`.
+    func chat(_ id: String?, body: String) async throws {
+        let message = try await self.session.services.participants.saveChat(
+            meetingId: self.session.identity.meetingId, participant: self.session.record.participant, body: body)
+        await self.session.reply(id, .ack(AckData(messageId: message.id, createdAt: message.createdAt)))
+        do {
+            try await self.session.tellRoom(.chat(message), audience: .participants)
+        } catch {
+            self.session.services.metrics.chatDeferred.increment()
+            self.session.logger.warning(
+                "chat stored and acknowledged; fan-out failed, the outbox delivers it when Redis answers",
+                metadata: ["message.id": "\(message.id)", "error": "\(error)"])
+            return
+        }
+        do {
+            try await self.session.services.participants.chatDelivered(id: message.id)
+        } catch {
+            // Left in the outbox: delivered a second time later (clients dedupe by id).
+            self.session.logger.warning("chat delivered but not marked so", metadata: ["message.id": "\(message.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Changes this participant's media or hand and tells the room.
+    func updateSelf(_ id: String?, _ change: (inout ParticipantInfo) -> Void) async throws {
+        guard try await self.session.store({ change(&$0.participant) }) else {
+            return await self.session.fail(id, .notFound, "you are no longer in this room")
+        }
+        await self.session.reply(id, .ack(AckData()))
+        try await self.session.tellRoom(.participantUpdated(ParticipantEvent(participant: self.session.record.participant)), audience: .participants)
+    }
+}

@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "meet-ws", targets: ["ServerWS"]),
         .library(name: "MeetProtocol", targets: ["MeetProtocol"]),
         .library(name: "MeetCore", targets: ["MeetCore"]),
+        .library(name: "MeetDatabase", targets: ["MeetDatabase"]),
+        .library(name: "MeetAuth", targets: ["MeetAuth"]),
         .library(name: "MeetRedis", targets: ["MeetRedis"]),
         .library(name: "MeetRTC", targets: ["MeetRTC"]),
         .executable(name: "meet-echo", targets: ["MeetEchoPeer"]),
@@ -43,19 +45,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Shared service runtime
+        // MARK: Shared service runtime: configuration, logging, metrics, lifecycle, health.
+        // Every service links it, meet-sfu included, so no database or JWT here.
         .target(
             name: "MeetCore",
             dependencies: [
                 "MeetProtocol",
+                // The health and metrics endpoints every service serves.
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                // ConnectionPoolError, to classify pool failures by type (Database).
-                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -67,10 +66,39 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: PostgreSQL access, migrations and schema (meet-api and meet-ws only)
+        .target(
+            name: "MeetDatabase",
+            dependencies: [
+                "MeetCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // ConnectionPoolError, to classify pool failures by type (Database).
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/MeetDatabase/Sources/MeetDatabase",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tokens: JWTs, refresh tokens, TURN credentials (meet-api and meet-ws only)
+        .target(
+            name: "MeetAuth",
+            dependencies: [
+                "MeetCore",
+                "MeetProtocol",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Packages/MeetAuth/Sources/MeetAuth",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Redis client and message bus (hiredis parses RESP, SwiftNIO does the socket)
         .systemLibrary(
             name: "CHiredis",
-            path: "Packages/MeetCore/Sources/CHiredis",
+            path: "Packages/MeetRedis/Sources/CHiredis",
             pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]
         ),
@@ -87,7 +115,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Packages/MeetCore/Sources/MeetRedis",
+            path: "Packages/MeetRedis/Sources/MeetRedis",
             swiftSettings: swiftSettings
         ),
 
@@ -96,6 +124,8 @@ let package = Package(
             name: "MeetAPI",
             dependencies: [
                 "MeetCore",
+                "MeetDatabase",
+                "MeetAuth",
                 "MeetRedis",
                 "MeetProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -123,6 +153,8 @@ let package = Package(
             name: "MeetWS",
             dependencies: [
                 "MeetCore",
+                "MeetDatabase",
+                "MeetAuth",
                 "MeetRedis",
                 "MeetProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -306,7 +338,7 @@ let package = Package(
         .testTarget(
             name: "MeetAPITests",
             dependencies: [
-                "MeetAPI", "MeetCore", "MeetProtocol",
+                "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -318,7 +350,7 @@ let package = Package(
         .testTarget(
             name: "MeetAPIIntegrationTests",
             dependencies: [
-                "MeetAPI", "MeetCore", "MeetProtocol",
+                "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -329,10 +361,26 @@ let package = Package(
             name: "MeetCoreTests",
             dependencies: [
                 "MeetCore", "MeetProtocol",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tests/MeetCoreTests",
+            swiftSettings: swiftSettings
+        ),
+        // The pool, deadlines and migrations against the real PostgreSQL (MEET_TEST_DATABASE_URL).
+        .testTarget(
+            name: "MeetDatabaseTests",
+            dependencies: [
+                "MeetDatabase", "MeetCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/MeetDatabaseTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MeetAuthTests",
+            dependencies: ["MeetAuth", "MeetCore", "MeetProtocol"],
+            path: "Tests/MeetAuthTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -349,7 +397,7 @@ let package = Package(
         .testTarget(
             name: "MeetWSTests",
             dependencies: [
-                "MeetWS", "MeetCore", "MeetRedis", "MeetProtocol",
+                "MeetWS", "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetProtocol",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import MeetAuth
 import MeetCore
 import MeetProtocol
 import NIOCore

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MeetAuth
 import MeetCore
 import MeetProtocol
 import NIOCore

@@ -7,7 +7,9 @@ Sections: compose (docker-compose.yml parses, and its services get only
 documented MEET_* variables), proxy (the Caddyfile is valid), k8s (the
 kustomizations render, validate against the Kubernetes schemas with
 --strict, and give containers only documented variables), libs (the image's
-runtime stage provides every shared library the binaries link to). Prints
+runtime stage provides every shared library the binaries link to), links
+(meet-sfu links no PostgresNIO or JWTKit: its target graph and its
+symbols). Prints
 what it checked; exits 1 listing every problem when any section fails.
 """
 
@@ -28,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_compose  # noqa: E402
 import check_k8s  # noqa: E402
 import check_libs  # noqa: E402
+import check_links  # noqa: E402
 import config_doc  # noqa: E402
 import kustomize_lite  # noqa: E402
 
@@ -201,6 +204,15 @@ def libs_section(r: Report, root: str, bin_dir: str) -> None:
             r.fail(prob)
 
 
+def links_section(r: Report, root: str, bin_dir: str) -> None:
+    with r.section("meet-sfu links no PostgresNIO or JWTKit (target graph and nm)"):
+        notes, problems = check_links.check(root, bin_dir)
+        for n in notes:
+            r.note(n)
+        for prob in problems:
+            r.fail(prob)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=".")
@@ -221,6 +233,7 @@ def main() -> int:
         proxy_section(r, root)
         k8s_section(r, root, args.validator, table, code, out_dir)
         libs_section(r, root, os.path.abspath(args.bin_dir))
+        links_section(r, root, os.path.abspath(args.bin_dir))
     finally:
         if not args.out:
             shutil.rmtree(out_dir, ignore_errors=True)

@@ -23,6 +23,7 @@ sys.path.insert(0, HERE)
 import check_compose  # noqa: E402
 import check_k8s  # noqa: E402
 import check_libs  # noqa: E402
+import check_links  # noqa: E402
 import config_doc  # noqa: E402
 import kustomize_lite  # noqa: E402
 
@@ -288,3 +289,50 @@ def test_dockerignore_must_keep_what_the_build_needs(tmp_path):
     assert not check_libs.ignored_by_dockerignore(str(tmp_path), "deploy/healthcheck.sh")
     assert check_libs.ignored_by_dockerignore(str(tmp_path), "deploy/caddy/Caddyfile")
     assert not check_libs.ignored_by_dockerignore(str(tmp_path), "Services/ServerAPI/Sources/MeetAPI")
+
+
+# --- meet-sfu links --------------------------------------------------------------------
+
+def _package(sfu_dependencies):
+    """A `swift package describe` answer shaped like ours, with meet-sfu's
+    node target depending on `sfu_dependencies`."""
+    return {
+        "products": [{"name": "meet-sfu", "targets": ["SFUNode"]}, {"name": "meet-api", "targets": ["ServerAPI"]}],
+        "targets": [
+            {"name": "SFUNode", "target_dependencies": ["MeetSFUNode", "MeetCore"]},
+            {"name": "MeetSFUNode", "target_dependencies": sfu_dependencies, "product_dependencies": ["NIOCore"]},
+            {"name": "MeetCore", "product_dependencies": ["Hummingbird", "Logging"]},
+            {"name": "MeetDatabase", "target_dependencies": ["MeetCore"], "product_dependencies": ["PostgresNIO"]},
+            {"name": "MeetAuth", "target_dependencies": ["MeetCore"], "product_dependencies": ["JWTKit"]},
+            {"name": "ServerAPI", "target_dependencies": ["MeetDatabase", "MeetAuth"]},
+        ],
+    }
+
+
+def test_sfu_depending_on_the_database_module_is_caught():
+    forbidden = check_links.FORBIDDEN["meet-sfu"]
+    assert check_links.graph_problems(_package(["MeetCore"]), "meet-sfu", forbidden)[1] == []
+    problems = check_links.graph_problems(_package(["MeetCore", "MeetDatabase", "MeetAuth"]), "meet-sfu", forbidden)[1]
+    assert sorted(problems) == [
+        "meet-sfu links JWTKit through MeetAuth <- MeetSFUNode <- SFUNode",
+        "meet-sfu links PostgresNIO through MeetDatabase <- MeetSFUNode <- SFUNode",
+    ]
+
+
+def test_postgres_or_jwt_symbols_in_the_binary_are_caught():
+    forbidden = check_links.FORBIDDEN["meet-sfu"]
+    clean = "0000000001 T $s7MeetSFU6RouterV5routeyyF\n0000000002 T $s8MeetCore12HealthRoutesV\n"
+    assert check_links.symbol_problems(clean, "meet-sfu", forbidden) == []
+    # As nm printed them for meet-sfu before MeetCore lost its database and JWT code.
+    dirty = clean + "00000000026e2984 D $s10PrivateKey6JWTKit14ECDSACurveTypePTl\n" \
+        "0000000000e2f930 T $s11PostgresNIO0A10ConnectionC04withC0y7NIOCore15EventLoopFutureCyxGAhCXElF\n"
+    problems = check_links.symbol_problems(dirty, "meet-sfu", forbidden)
+    assert [p.split(" contains ")[1].split(",")[0] for p in problems] == ["1 symbols of PostgresNIO", "1 symbols of JWTKit"]
+    # A longer name that merely ends in a forbidden one is not a hit.
+    assert check_links.symbol_problems("1 T $s16NotJWTKit\n", "meet-sfu", forbidden) == []
+
+
+def test_the_repository_sfu_graph_is_clean():
+    package = check_links.describe(ROOT)
+    notes, problems = check_links.graph_problems(package, "meet-sfu", check_links.FORBIDDEN["meet-sfu"])
+    assert problems == [] and "MeetCore" in notes[0]

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import MeetCore
+import MeetDatabase
 import MeetProtocol
 import PostgresNIO
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import MeetAuth
 import MeetCore
 import PostgresNIO
 @testable import MeetAPI

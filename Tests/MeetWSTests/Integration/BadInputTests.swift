@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import MeetAuth
 import MeetCore
 import MeetProtocol
 import Testing

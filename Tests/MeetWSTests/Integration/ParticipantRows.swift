@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MeetCore
+import MeetDatabase
 import PostgresNIO
 
 /// Reads `participants` rows straight from the test PostgreSQL

@@ -1,7 +1,10 @@
 import Foundation
-import PostgresNIO
 
 /// `MEET_DATABASE_*`: where PostgreSQL is and how long to wait for it.
+///
+/// Plain settings, so every service can read and validate them; the
+/// PostgresNIO client configuration they make lives in MeetDatabase
+/// (`clientConfiguration`), so MeetCore does not link PostgresNIO.
 public struct DatabaseConfiguration: Sendable {
     /// TLS policy, from the URL's `sslmode` parameter.
     public enum TLSMode: String, Sendable, CaseIterable {
@@ -77,26 +80,5 @@ public struct DatabaseConfiguration: Sendable {
         var copy = self
         copy.database = database
         return copy
-    }
-
-    /// The PostgresNIO client configuration.
-    public var clientConfiguration: PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS =
-            switch self.tls {
-            case .disable: .disable
-            case .prefer: .prefer(.makeClientConfiguration())
-            case .require: .require(.makeClientConfiguration())
-            }
-        var configuration = PostgresClient.Configuration(
-            host: self.host,
-            port: self.port,
-            username: self.username,
-            password: self.password,
-            database: self.database,
-            tls: tls
-        )
-        configuration.options.maximumConnections = self.poolSize
-        configuration.options.connectTimeout = self.connectTimeout
-        return configuration
     }
 }

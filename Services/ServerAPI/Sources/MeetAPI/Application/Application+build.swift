@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import MeetCore
+import MeetDatabase
 import MeetRedis
 import ServiceLifecycle
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MeetAuth
 import MeetCore
 
 /// Reads the `Authorization: Bearer` header once and fills

@@ -1,4 +1,5 @@
 import HummingbirdBcrypt
+import MeetAuth
 import MeetCore
 
 /// bcrypt, run on the blocking thread pool so hashing (tens of

@@ -1,6 +1,8 @@
 import Hummingbird
 import Logging
+import MeetAuth
 import MeetCore
+import MeetDatabase
 import MeetProtocol
 import NIOCore
 

@@ -1,5 +1,6 @@
 import Foundation
 import MeetCore
+import MeetDatabase
 import MeetProtocol
 import PostgresNIO
 

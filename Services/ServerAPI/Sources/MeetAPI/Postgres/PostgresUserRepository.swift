@@ -1,5 +1,6 @@
 import Foundation
 import MeetCore
+import MeetDatabase
 import PostgresNIO
 
 /// ``UserRepository`` on PostgreSQL. Every value is a bound parameter.

@@ -3,7 +3,9 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import MeetAuth
 import MeetCore
+import MeetDatabase
 import MeetProtocol
 import MeetRedis
 import NIOCore

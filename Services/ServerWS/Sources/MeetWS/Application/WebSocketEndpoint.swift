@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import MeetAuth
 import MeetCore
+import MeetDatabase
 import MeetProtocol
 import NIOConcurrencyHelpers
 import NIOCore

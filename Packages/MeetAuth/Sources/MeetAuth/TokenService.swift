@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import MeetCore
 import MeetProtocol
 
 /// Signs and verifies Meet's JWTs (HS256, the shared `MEET_JWT_SECRET`).

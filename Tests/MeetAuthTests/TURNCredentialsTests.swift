@@ -1,4 +1,5 @@
 import Foundation
+import MeetAuth
 import MeetCore
 import MeetProtocol
 import Testing

@@ -1,4 +1,5 @@
 import Logging
+import MeetCore
 import PostgresNIO
 import _ConnectionPoolModule
 import ServiceLifecycle

@@ -1,6 +1,6 @@
 /// The durable model of Meet, as versioned migrations.
 ///
-/// Lives in MeetCore rather than in ServerAPI so that any service can
+/// Lives in MeetDatabase rather than in ServerAPI so that any service can
 /// bring an empty database up to date (ServerAPI does at start-up).
 /// Append new versions at the end; never edit a shipped one.
 public enum MeetSchema {

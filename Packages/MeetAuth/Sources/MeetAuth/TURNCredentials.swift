@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MeetCore
 import MeetProtocol
 
 /// Mints short-lived TURN credentials in the form coturn checks with

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MeetAuth
 import MeetCore
 import MeetProtocol
 

@@ -99,7 +99,7 @@ public final class RTCSocket: @unchecked Sendable {
                 .channelOption(.maxMessagesPerRead, value: UInt(batch))
                 .channelOption(.datagramVectorReadMessageCount, value: batch)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: batch * 2048))
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(.socketOption(.so_reuseaddr), value: UDPDescriptor.reusesAddress(port: port) ? 1 : 0)
                 .bind(host: host, port: port)
                 .get()
         }

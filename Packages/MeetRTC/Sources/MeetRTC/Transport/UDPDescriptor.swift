@@ -8,9 +8,14 @@ import Darwin
 #endif
 
 /// Creates the media port's UDP socket ourselves (non-blocking,
-/// close-on-exec, `SO_REUSEADDR`, bound), so the descriptor is known to the
-/// socket's ``DatagramBatchWriter``; NIO then adopts it
+/// close-on-exec, bound), so the descriptor is known to the socket's
+/// ``DatagramBatchWriter``; NIO then adopts it
 /// (`DatagramBootstrap.withBoundSocket`) and owns it from there.
+///
+/// `SO_REUSEADDR` only for a fixed port: for port 0 Linux's UDP autobind
+/// counts a port held by another `SO_REUSEADDR` socket as free, so two
+/// sockets could share an ephemeral port and one take the other's datagrams
+/// (``reusesAddress(port:)``).
 enum UDPDescriptor {
     /// Send and receive buffer size asked for (4 MiB).
     static let bufferBytes: CInt = 4 << 20
@@ -25,7 +30,8 @@ enum UDPDescriptor {
         guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
         var one: CInt = 1
         let status = address.withSockAddr { pointer, length -> CInt in
-            guard setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+            if reusesAddress(port: address.port ?? 0),
+               setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)) != 0 {
                 return -1
             }
             // Room for a fan-out burst (one packet to 100 subscribers is ~120 KB) and
@@ -42,5 +48,12 @@ enum UDPDescriptor {
             throw IOError(errnoCode: error, reason: "bind")
         }
         return descriptor
+    }
+
+    /// Whether a socket bound to `port` sets `SO_REUSEADDR`: a fixed port
+    /// yes, as before; an ephemeral one (0) never, so the kernel gives it a
+    /// port no other socket holds.
+    static func reusesAddress(port: Int) -> Bool {
+        port != 0
     }
 }

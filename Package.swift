@@ -277,7 +277,7 @@ let package = Package(
         .target(
             name: "MeetSFU",
             dependencies: [
-                "MeetRTP", "MeetRTCP", "MeetSRTP",
+                "MeetRTP", "MeetRTCP",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Services/SFUNode/Sources/MeetSFU",
@@ -288,7 +288,7 @@ let package = Package(
         .target(
             name: "MeetSFUNode",
             dependencies: [
-                "MeetCore", "MeetRedis", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSRTP", "MeetSTUN",
+                "MeetCore", "MeetRedis", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

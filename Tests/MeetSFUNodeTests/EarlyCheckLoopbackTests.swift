@@ -32,7 +32,7 @@ struct EarlyCheckLoopbackTests {
         try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: harness.serverSocket.localAddress, data: ByteBuffer(bytes: bytes)))
         let id = subscription.transportId
         try await waitUntil("the early check connected ICE") {
-            try await harness.onNode { harness.manager.subscribers[id]?.connection?.stats.stages.iceConnected == true }
+            try await harness.onNode { harness.manager.registry.subscribers[id]?.connection?.stats.stages.iceConnected == true }
         }
 
         let carolSocket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
@@ -42,7 +42,7 @@ struct EarlyCheckLoopbackTests {
         let event = try #require(harness.events.withLockedValue { $0.first { $0.transportId == id } })
         #expect(event.reason == "ice_failed" && event.participantId == "carol")
         let publisher = try await harness.nodePublisher()
-        #expect(try await harness.onNode { harness.manager.subscribers[id] == nil && publisher.subscribers[id] == nil })
+        #expect(try await harness.onNode { harness.manager.registry.subscribers[id] == nil && publisher.subscribers[id] == nil })
         try await channel.close()
         try await carolSocket.close()
         try await harness.shutdown()

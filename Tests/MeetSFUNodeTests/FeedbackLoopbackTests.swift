@@ -78,7 +78,7 @@ struct FeedbackLoopbackTests {
         let ssrc = try harness.publisherTrack(.video).ssrc
         let subscriberId = harness.subscription.transportId
         let retransmissions = try await harness.onNode {
-            let handle = harness.manager.subscribers[subscriberId]?.handle ?? -1
+            let handle = harness.manager.registry.subscribers[subscriberId]?.handle ?? -1
             return node.router.downTracks(of: handle).first { $0.publisherSSRC == ssrc }?.downTrack.retransmissions ?? -1
         }
         #expect(retransmissions == 2)

@@ -98,7 +98,7 @@ final class LoopbackHarness: @unchecked Sendable {
     /// The publisher transport on the node.
     func nodePublisher() async throws -> PublisherTransport {
         let id = published.transportId
-        return try #require(try await onNode { self.manager.publishers[id] })
+        return try #require(try await onNode { self.manager.registry.publishers[id] })
     }
 
     /// Packets the subscriber got on the offered SSRC of `kind`: (sequence number, payload).

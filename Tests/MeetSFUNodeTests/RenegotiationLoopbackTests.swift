@@ -100,6 +100,6 @@ struct RenegotiationLoopbackTests {
 extension LoopbackHarness {
     /// The publisher transport, read on the node's loop.
     func nodePublisherSync() throws -> PublisherTransport {
-        try #require(manager.publishers[published.transportId])
+        try #require(manager.registry.publishers[published.transportId])
     }
 }

@@ -5,7 +5,9 @@ import Testing
 
 /// The whole per-packet path with real SRTP: publisher protects → node
 /// unprotects in place → routes → munges → protects per subscriber in the
-/// batch → each subscriber unprotects with its own keys and sees its SSRC.
+/// batch's trailer room (what the node's egress, MeetRTC's `PeerEgress`,
+/// does with each subscriber's own context) → each subscriber unprotects
+/// with its own keys and sees its SSRC.
 @Suite struct ForwardingPathTests {
     let key = [UInt8](repeating: 7, count: 16)
     let salt = [UInt8](repeating: 9, count: 14)
@@ -24,7 +26,7 @@ import Testing
         for subscriber in 0..<3 {
             _ = router.addDownTrack(publisherSSRC: 0xCAFE, subscriber: subscriber, ssrc: 0x100 + UInt32(subscriber), now: clock.now)
         }
-        let batch = PacketBatch(capacity: 8)
+        let batch = PacketBatch(capacity: 8, trailerRoom: SRTPContext.trailerRoom)
         let plain = rtp(seq: 42, ts: 4200, ssrc: 0xCAFE, payload: Array(0..<100))
         var datagram = plain + [UInt8](repeating: 0, count: SRTPContext.trailerRoom)
         let protectedLength = try datagram.withUnsafeMutableBytes { try publisher.protectRTP($0, length: plain.count) }
@@ -35,7 +37,10 @@ import Testing
             return router.routeRTP(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), now: clock.now, into: batch, flush: { _ in })
         }
         #expect(result.forwarded == 3)
-        #expect(batch.protectAll { egress[$0] } == 0)
+        for index in 0..<batch.count {
+            let length = try egress[batch.destination(at: index)].protectRTP(batch.slot(index), length: batch.length(at: index))
+            batch.setLength(length, at: index)
+        }
 
         for index in 0..<batch.count {
             let subscriber = batch.destination(at: index)

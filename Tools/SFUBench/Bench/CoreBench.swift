@@ -105,12 +105,18 @@ func run(subscribers: Int, options: Options) throws -> Figures {
     }
     // Room for one packet's whole fan-out, so routing never flushes mid-way
     // (the flush would protect inside the router's allocation window).
-    let batch = PacketBatch(capacity: max(subscribers, 1))
+    let batch = PacketBatch(capacity: max(subscribers, 1), trailerRoom: SRTPContext.trailerRoom)
     let receive = UnsafeMutableRawBufferPointer.allocate(byteCount: slotSize, alignment: 16)
     defer { receive.deallocate() }
     var sent = 0
+    // What the node's egress (MeetRTC's `PeerEgress`) does per slot, minus the socket:
+    // protect in place with the subscriber's own outbound context.
     func send(_ batch: PacketBatch) {
-        if !options.plain { batch.protectAll { outbound[$0] } }
+        if !options.plain {
+            for index in 0..<batch.count {
+                _ = try? outbound[batch.destination(at: index)].protectRTP(batch.slot(index), length: batch.length(at: index))
+            }
+        }
         sent += batch.count
         batch.reset()
     }

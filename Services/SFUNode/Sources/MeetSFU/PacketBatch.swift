@@ -1,18 +1,20 @@
-import MeetSRTP
-
-/// A preallocated arena of outgoing packets: the router writes each
-/// subscriber's munged copy into a slot, the caller then protects every slot
-/// in place with that subscriber's SRTP context and hands the whole batch to
-/// the socket in one go (`sendmmsg`-style batched send).
+/// A preallocated arena of outgoing plaintext packets, each addressed to a
+/// subscriber handle: the router writes each subscriber's munged copy into a
+/// slot, and the caller hands every slot to its egress (the node: MeetRTC's
+/// `PeerEgress`, which protects it in place with that subscriber's own SRTP
+/// context and queues it for one batched `sendmmsg`).
 ///
-/// Each slot has `SRTPContext.trailerRoom` spare bytes after the largest
-/// packet, so protecting in place never needs another buffer. All memory is
+/// Each slot has `trailerRoom` spare bytes after the largest packet (the
+/// caller says how many its egress needs), so protecting in place never
+/// needs another buffer; the router knows nothing of SRTP. All memory is
 /// allocated in `init`; `reset` makes the slots reusable.
 public final class PacketBatch {
     public let capacity: Int
     /// The largest plaintext packet a slot takes.
     public let maximumPacketSize: Int
-    /// Bytes per slot: packet plus SRTP trailer room.
+    /// Spare bytes after the largest packet, for the egress to protect in place.
+    public let trailerRoom: Int
+    /// Bytes per slot: packet plus trailer room.
     public let slotSize: Int
     public private(set) var count = 0
 
@@ -20,11 +22,12 @@ public final class PacketBatch {
     private let lengths: UnsafeMutableBufferPointer<Int>
     private let destinations: UnsafeMutableBufferPointer<Int>
 
-    public init(capacity: Int = 256, maximumPacketSize: Int = RetransmissionCache.defaultSlotSize) {
-        precondition(capacity > 0)
+    public init(capacity: Int = 256, maximumPacketSize: Int = RetransmissionCache.defaultSlotSize, trailerRoom: Int = 0) {
+        precondition(capacity > 0 && trailerRoom >= 0)
         self.capacity = capacity
         self.maximumPacketSize = maximumPacketSize
-        slotSize = (maximumPacketSize + SRTPContext.trailerRoom + 15) & ~15
+        self.trailerRoom = trailerRoom
+        slotSize = (maximumPacketSize + trailerRoom + 15) & ~15
         storage = .allocate(byteCount: capacity * slotSize, alignment: 16)
         lengths = .allocate(capacity: capacity)
         lengths.initialize(repeating: 0)
@@ -66,8 +69,7 @@ public final class PacketBatch {
         UnsafeMutableRawBufferPointer(rebasing: slot(index)[0..<lengths[index]])
     }
 
-    /// The whole slot, for protecting in place (`protectRTP(slot, length:)`),
-    /// then record the new length with `setLength`.
+    /// The whole slot (packet and trailer room), for protecting in place.
     public func slot(_ index: Int) -> UnsafeMutableRawBufferPointer {
         precondition(index >= 0 && index < count || index == count && count < capacity)
         return UnsafeMutableRawBufferPointer(rebasing: storage[(index * slotSize)..<((index + 1) * slotSize)])
@@ -76,25 +78,6 @@ public final class PacketBatch {
     public func setLength(_ length: Int, at index: Int) {
         precondition(length <= slotSize)
         lengths[index] = length
-    }
-
-    /// Protects every packet in place with the context `context(destination)`
-    /// returns; a packet that fails is given length 0 (the caller skips it).
-    /// Returns how many failed.
-    @discardableResult
-    public func protectAll(_ context: (Int) -> SRTPContext?) -> Int {
-        var failures = 0
-        for index in 0..<count {
-            guard let srtp = context(destinations[index]),
-                  let length = try? srtp.protectRTP(slot(index), length: lengths[index])
-            else {
-                lengths[index] = 0
-                failures += 1
-                continue
-            }
-            lengths[index] = length
-        }
-        return failures
     }
 
     /// Empties the batch; the memory is kept.

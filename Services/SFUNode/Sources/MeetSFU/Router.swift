@@ -1,14 +1,16 @@
 import MeetRTP
 
-/// The forwarding table of one event loop: published tracks by SSRC, each
-/// with the down-tracks of its subscribers, and the per-packet path
-/// `routeRTP` (route → munge per subscriber → into the outgoing batch).
+/// The forwarding table of one publisher transport: its published tracks by
+/// SSRC, each with the down-tracks of its subscribers, and the per-packet
+/// path `routeRTP` (route → munge per subscriber → into the outgoing batch).
 ///
-/// Threading: one router per event loop, driven only from that loop (no
-/// locks, no actors). The node pins a publisher's transport to a loop and
-/// every subscriber transport *for that publisher* to the same loop; the
-/// redirect design (one subscriber transport per publisher) makes that
-/// always possible, so no packet ever crosses threads.
+/// Threading: the node gives every publisher transport a router of its own
+/// (`PublisherTransport.router`), driven only from the event loop of the
+/// node's media socket, where that publisher's connection and those of all
+/// its subscribers live (no locks, no actors); the subscriber handles are
+/// the node's egress handles, shared by every router of the node. With one
+/// subscriber transport per publisher (the redirect design) a router never
+/// needs another transport's state, so no packet ever crosses threads.
 ///
 /// Allocation: the per-packet path allocates nothing in steady state. The
 /// SSRC lookup is a dictionary read; tracks and down-tracks live in

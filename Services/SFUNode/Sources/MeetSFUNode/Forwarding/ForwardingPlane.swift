@@ -3,58 +3,60 @@ import MeetSFU
 import NIOCore
 
 /// The event-loop state every transport of a node shares for sending media:
-/// the preallocated ``PacketBatch`` the routers munge into and the table
-/// that turns a batch destination (an `Int` handle) into a subscriber
-/// transport.
+/// the preallocated ``PacketBatch`` the routers munge into, MeetRTC's
+/// ``PeerEgress``, whose peer handles are the batch destinations (and the
+/// routers' subscriber ids), and the subscriber transport behind each handle
+/// (for the RTCP the node relays to it).
 ///
-/// The per-packet path, all on the socket's loop: a publisher's router
-/// writes one munged copy per subscriber into `batch` → ``send(_:)``
-/// protects each in place with its subscriber's outbound SRTP context →
-/// the socket copies the protected bytes into its preallocated batched
-/// writer (MeetRTC's `DatagramBatchWriter`) → one `sendmmsg(2)` at the end
-/// of the read batch sends the whole fan-out. No `ByteBuffer`, no NIO write.
+/// The per-packet path, all on the socket's loop and one way: a publisher's
+/// router writes one plaintext munged copy per subscriber into `batch` →
+/// ``send(_:)`` hands each slot to the egress, addressed by handle → MeetRTC
+/// protects it in place with that subscriber's own outbound SRTP context and
+/// copies it into the socket's preallocated batched writer → one
+/// `sendmmsg(2)` at the end of the read batch sends the whole fan-out. No
+/// `ByteBuffer`, no NIO write, and no key leaves MeetRTC.
 final class ForwardingPlane: @unchecked Sendable {
-    let batch = PacketBatch(capacity: 256)
+    let batch = PacketBatch(capacity: 256, trailerRoom: PeerEgress.trailerRoom)
+    let egress = PeerEgress(reservingCapacity: 256)
     let counters: NodeTrafficCounters
+    /// Indexed by egress handle.
     private var subscribers: ContiguousArray<SubscriberTransport?> = []
-    private var freeHandles: [Int] = []
 
     init(counters: NodeTrafficCounters) {
         self.counters = counters
         subscribers.reserveCapacity(256)
     }
 
-    /// A handle for a subscriber transport (its batch destination).
+    /// A handle for a subscriber transport (its batch destination), or -1
+    /// when it has no connection.
     func register(_ subscriber: SubscriberTransport) -> Int {
-        if let handle = freeHandles.popLast() {
-            subscribers[handle] = subscriber
-            return handle
-        }
-        subscribers.append(subscriber)
-        return subscribers.count - 1
+        guard let connection = subscriber.connection else { return -1 }
+        let handle = egress.register(connection)
+        while subscribers.count <= handle { subscribers.append(nil) }
+        subscribers[handle] = subscriber
+        return handle
     }
 
     func unregister(handle: Int) {
         guard subscribers.indices.contains(handle), subscribers[handle] != nil else { return }
         subscribers[handle] = nil
-        freeHandles.append(handle)
+        egress.unregister(handle: handle)
     }
 
     func subscriber(_ handle: Int) -> SubscriberTransport? {
         subscribers.indices.contains(handle) ? subscribers[handle] : nil
     }
 
-    /// Protects and sends every packet of `batch`, then empties it. Packets
+    /// Hands every packet of `batch` to the egress, then empties it. Packets
     /// for a subscriber that is not connected (yet or any more) are dropped.
     func send(_ batch: PacketBatch) {
         guard !batch.isEmpty else { return }
-        batch.protectAll { handle in self.subscriber(handle)?.connection?.outboundSRTPContext }
         for index in 0..<batch.count {
-            let length = batch.length(at: index)
-            guard length > 0, let connection = subscriber(batch.destination(at: index))?.connection else { continue }
-            connection.sendProtectedRTP(bytes: UnsafeRawBufferPointer(batch.packet(at: index)))
+            // The bytes out are the protected datagram's, as they leave.
+            guard let sent = egress.sendRTP(batch.slot(index), length: batch.length(at: index), to: batch.destination(at: index))
+            else { continue }
             counters.packetsOut &+= 1
-            counters.bytesOut &+= length
+            counters.bytesOut &+= sent
         }
         batch.reset()
     }

@@ -15,7 +15,7 @@ extension TransportManager {
         let muted = try await loop.submit { self.mutes[request.participantId] ?? [] }.get()
         let publisher = PublisherTransport(
             participantId: request.participantId, roomId: request.roomId, plane: plane, mutedSources: muted,
-            logger: logger, onEnd: { [weak self] id, state in self?.publisherEnded(id, state: state) })
+            logger: logger, onEnd: { [weak self, logger] id, state in self?.registry.publisherEnded(id, state: state, logger: logger) })
         let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: publisher, logger: logger)
         publisher.attach(connection)
         let answer: String
@@ -28,11 +28,9 @@ extension TransportManager {
         let tracks = try await loop.submit { () -> [SFUTrack] in
             publisher.adoptNegotiatedExtensionIDs()
             if self.receiverEstimate { publisher.startReceiverEstimateIfNegotiated() }
-            publisher.sources = Self.sources(of: publisher.remoteTracks, requested: request.sources)
-            self.publishers[publisher.id] = publisher
-            self.newestPublisher[publisher.participantId] = publisher.id
-            self.transportsChanged()
-            return Self.tracks(of: publisher)
+            publisher.sources = TrackListing.sources(of: publisher.remoteTracks, requested: request.sources)
+            self.registry.add(publisher)
+            return TrackListing.tracks(of: publisher)
         }.get()
         logger.info("publisher transport created", metadata: ["transport": "\(publisher.id)", "tracks": "\(tracks.count)"])
         return CreatePublisherReply(transportId: publisher.id, answer: answer, tracks: tracks)
@@ -42,10 +40,8 @@ extension TransportManager {
     public func createSubscriber(_ request: CreateSubscriberRequest) async throws -> CreateSubscriberReply {
         try await refuseWhileDraining()
         let found = try await loop.submit { () -> (PublisherTransport, [RemoteTrack], [SFUTrack])? in
-            guard let id = self.newestPublisher[request.publisherParticipantId], let publisher = self.publishers[id] else {
-                return nil
-            }
-            return (publisher, publisher.remoteTracks, Self.tracks(of: publisher))
+            guard let publisher = self.registry.newestPublisher(of: request.publisherParticipantId) else { return nil }
+            return (publisher, publisher.remoteTracks, TrackListing.tracks(of: publisher))
         }.get()
         guard let (publisher, remoteTracks, publishedTracks) = found, !remoteTracks.isEmpty else {
             throw SFUControlError.unknownPublisher(request.publisherParticipantId)
@@ -54,7 +50,7 @@ extension TransportManager {
         logger[metadataKey: "participant"] = "\(request.participantId)"
         let subscriber = SubscriberTransport(
             participantId: request.participantId, publisher: publisher, plane: plane,
-            logger: logger, onEnd: { [weak self] id, state in self?.subscriberEnded(id, state: state) })
+            logger: logger, onEnd: { [weak self, logger] id, state in self?.registry.subscriberEnded(id, state: state, logger: logger) })
         let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: subscriber, logger: logger)
         subscriber.attach(connection)
         let offer = try await connection.createOffer(kinds: remoteTracks.map(\.kind), direction: .sendonly, policy: subscriberPolicy)
@@ -63,17 +59,16 @@ extension TransportManager {
             subscriber.adoptOfferedExtensionIDs()
             subscriber.pendingSections = sections
             subscriber.register()
-            self.subscribers[subscriber.id] = subscriber
-            self.transportsChanged()
+            self.registry.add(subscriber)
         }.get()
-        let tracks = Self.subscriberTracks(publishedTracks, sections: sections)
+        let tracks = TrackListing.subscriberTracks(publishedTracks, sections: sections)
         logger.info("subscriber transport created", metadata: ["transport": "\(subscriber.id)", "publisher": "\(publisher.id)"])
         return CreateSubscriberReply(transportId: subscriber.id, offer: offer, tracks: tracks)
     }
 
     /// Applies a subscriber's answer; forwarding starts once it is connected.
     public func acceptSubscriberAnswer(_ request: SubscriberAnswerRequest) async throws {
-        let found = try await loop.submit { self.subscribers[request.transportId] }.get()
+        let found = try await loop.submit { self.registry.subscribers[request.transportId] }.get()
         guard let subscriber = found, let connection = subscriber.connection else {
             throw SFUControlError.unknownTransport(request.transportId)
         }
@@ -84,9 +79,9 @@ extension TransportManager {
         }
         try await loop.submit {
             // Ended while the answer was applied (ICE failed on it): already closed and announced.
-            guard self.subscribers[subscriber.id] === subscriber else { return }
-            guard let publisher = subscriber.publisher, self.publishers[publisher.id] != nil else {
-                self.closeSubscriber(subscriber, reason: .publisherClosed)
+            guard self.registry.subscribers[subscriber.id] === subscriber else { return }
+            guard let publisher = subscriber.publisher, self.registry.publishers[publisher.id] != nil else {
+                self.registry.closeSubscriber(subscriber, reason: .publisherClosed)
                 return
             }
             publisher.subscribers[subscriber.id] = subscriber
@@ -102,7 +97,7 @@ extension TransportManager {
             if request.muted { sources.insert(request.source) } else { sources.remove(request.source) }
             self.mutes[request.participantId] = sources.isEmpty ? nil : sources
             var count = 0
-            for publisher in self.publishers.values where publisher.participantId == request.participantId {
+            for publisher in self.registry.publishers.values where publisher.participantId == request.participantId {
                 count += publisher.setMuted(request.muted, source: request.source)
             }
             self.logger.info("mute", metadata: [
@@ -115,64 +110,11 @@ extension TransportManager {
 
     /// Closes one transport; closing a publisher also closes its subscribers.
     func close(transportId: String) async throws -> Int {
-        try await loop.submit {
-            if let publisher = self.publishers[transportId] {
-                let count = 1 + self.subscribers.values.filter { $0.publisher === publisher }.count
-                self.closePublisher(publisher, reason: .closedByRequest)
-                return count
-            }
-            if let subscriber = self.subscribers[transportId] {
-                self.closeSubscriber(subscriber, reason: .closedByRequest)
-                return 1
-            }
-            throw SFUControlError.unknownTransport(transportId)
-        }.get()
+        try await loop.submit { try self.registry.close(transportId: transportId) }.get()
     }
 
     /// Closes every transport the participant holds here, and the subscribers of its publishers.
     func close(participantId: String) async throws -> Int {
-        try await loop.submit {
-            var count = 0
-            for publisher in self.publishers.values where publisher.participantId == participantId {
-                count += 1 + self.subscribers.values.filter { $0.publisher === publisher }.count
-                self.closePublisher(publisher, reason: .participantClosed)
-            }
-            for subscriber in self.subscribers.values where subscriber.participantId == participantId {
-                count += 1
-                self.closeSubscriber(subscriber, reason: .participantClosed)
-            }
-            return count
-        }.get()
-    }
-
-    // MARK: Tracks
-
-    /// mid → source: the request's, else the defaults by section order.
-    static func sources(of tracks: [RemoteTrack], requested: [String: SFUTrackSource]?) -> [String: SFUTrackSource] {
-        let defaults = SFUTrackSource.defaults(kinds: tracks.map(\.kind.rawValue))
-        var sources: [String: SFUTrackSource] = [:]
-        for (track, fallback) in zip(tracks, defaults) { sources[track.mid] = requested?[track.mid] ?? fallback }
-        return sources
-    }
-
-    /// The publisher's tracks as a subscriber offer carries them: the same
-    /// track ids, `mid` the offer's section for each, in section order.
-    static func subscriberTracks(_ published: [SFUTrack], sections: [String: String]) -> [SFUTrack] {
-        published.compactMap { track -> SFUTrack? in
-            guard let mid = sections[track.mid] else { return nil }
-            var track = track
-            track.mid = mid
-            return track
-        }.sorted { (Int($0.mid) ?? 0, $0.mid) < (Int($1.mid) ?? 0, $1.mid) }
-    }
-
-    /// The publisher's tracks as the wire contract lists them (event loop).
-    static func tracks(of publisher: PublisherTransport) -> [SFUTrack] {
-        publisher.remoteTracks.map { track in
-            let source = publisher.source(ofMid: track.mid) ?? (track.kind == .audio ? .mic : .camera)
-            return SFUTrack(
-                id: "\(publisher.id):\(track.mid)", mid: track.mid, kind: track.kind.rawValue, source: source,
-                codec: track.codecs.first?.name ?? "", muted: publisher.isMuted(mid: track.mid))
-        }
+        try await loop.submit { self.registry.close(participantId: participantId) }.get()
     }
 }

@@ -1,0 +1,82 @@
+import MeetProtocol
+import MeetRTC
+
+/// `sfu.renegotiate-publisher` and `sfu.renegotiate-subscriber`: a second
+/// offer/answer on a live transport (RFC 8829 §5.2.2, §5.3.2) when a
+/// publisher adds or removes a track (screen share) or restarts ICE
+/// (RFC 8839 §4.4.1.1.1). DTLS, SRTP and the tracks that stay keep going;
+/// a subscriber's kept tracks keep their down-tracks and numbering.
+extension TransportManager {
+    /// Answers a publisher's re-offer on its transport (same transport id).
+    func renegotiatePublisher(_ request: RenegotiatePublisherRequest) async throws -> CreatePublisherReply {
+        let found = try await loop.submit { self.registry.publishers[request.transportId] }.get()
+        guard let publisher = found, let connection = publisher.connection else {
+            throw SFUControlError.unknownTransport(request.transportId)
+        }
+        let answer: String
+        do {
+            answer = try await connection.acceptReoffer(request.offer, policy: publisherPolicy)
+        } catch {
+            throw SFUControlError.badSDP("\(error)")
+        }
+        let tracks = try await loop.submit { () -> [SFUTrack] in
+            publisher.adoptNegotiatedExtensionIDs()
+            let remote = publisher.remoteTracks
+            var sources = TrackListing.sources(of: remote, requested: request.sources)
+            // A section that stays keeps its source unless the request names one.
+            for track in remote where request.sources?[track.mid] == nil {
+                if let previous = publisher.sources[track.mid] { sources[track.mid] = previous }
+            }
+            publisher.sources = sources
+            publisher.reapplyMutes()
+            return TrackListing.tracks(of: publisher)
+        }.get()
+        logger.info("publisher renegotiated", metadata: ["transport": "\(publisher.id)", "tracks": "\(tracks.count)"])
+        return CreatePublisherReply(transportId: publisher.id, answer: answer, tracks: tracks)
+    }
+
+    /// A new offer on a subscriber transport mirroring its publisher's
+    /// current tracks (``SubscriberReofferPlan``). The client answers with
+    /// `sfu.subscriber-answer`.
+    func renegotiateSubscriber(_ request: RenegotiateSubscriberRequest) async throws -> CreateSubscriberReply {
+        typealias Found = (
+            subscriber: SubscriberTransport, connection: PeerConnection, plan: SubscriberReofferPlan,
+            published: [SFUTrack]
+        )
+        let found = try await loop.submit { () -> Found? in
+            guard let subscriber = self.registry.subscribers[request.transportId], let connection = subscriber.connection else {
+                return nil
+            }
+            guard let publisher = subscriber.publisher, self.registry.publishers[publisher.id] != nil else {
+                throw SFUControlError.unknownPublisher(subscriber.publisher?.participantId ?? "")
+            }
+            let plan = SubscriberReofferPlan(
+                sections: subscriber.sections, localTracks: connection.localTracks, publisherTracks: publisher.remoteTracks)
+            return (subscriber, connection, plan, TrackListing.tracks(of: publisher))
+        }.get()
+        guard let found else { throw SFUControlError.unknownTransport(request.transportId) }
+        let offer: String
+        do {
+            offer = try await found.connection.createReoffer(
+                kinds: found.plan.kinds, removing: found.plan.removing, iceRestart: request.iceRestart, policy: subscriberPolicy)
+        } catch {
+            throw SFUControlError.badSDP("\(error)")
+        }
+        // The appended sections, in order, carry the added publisher tracks.
+        let newMids = try await loop.submit { found.subscriber.midsAddedByPendingOffer() }.get()
+        guard let sections = found.plan.sections(newMids: newMids) else {
+            await found.connection.rollbackOffer()
+            throw SFUControlError.badSDP("the re-offer has \(newMids.count) new sections for \(found.plan.added.count) new tracks")
+        }
+        let subscriber = found.subscriber
+        try await loop.submit {
+            subscriber.adoptOfferedExtensionIDs()
+            subscriber.pendingSections = sections
+        }.get()
+        logger.info("subscriber re-offer", metadata: [
+            "transport": "\(request.transportId)", "iceRestart": "\(request.iceRestart)", "sections": "\(sections.count)",
+        ])
+        return CreateSubscriberReply(
+            transportId: request.transportId, offer: offer, tracks: TrackListing.subscriberTracks(found.published, sections: sections))
+    }
+}

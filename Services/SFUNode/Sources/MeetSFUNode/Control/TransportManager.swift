@@ -1,0 +1,128 @@
+import Logging
+import MeetProtocol
+import MeetRTC
+import NIOCore
+
+/// The node's transports behind its control requests (`sfu.*`, see
+/// ``ControlHandler``): a façade over three collaborators, each with one job,
+/// all on the socket's event loop (where every `PeerConnection` callback
+/// runs):
+///
+/// - ``TransportRegistry``: the transports by id, and closing them
+///   (announced as ``SFUTransportClosedEvent``s).
+/// - ``RTCPTicker``: the 20 ms timer that runs each publisher's feedback
+///   and reports, and expires retirements.
+/// - ``RetirementBook``: retired publishers' deadlines and the node's drain.
+///
+/// The async methods hop to the loop once per control request, never per
+/// packet; the packets go through the ``ForwardingPlane``.
+public final class TransportManager: @unchecked Sendable {
+    /// Where transport-closed events go (the bus in production, a closure in tests).
+    public typealias EventSink = @Sendable (SFUTransportClosedEvent) -> Void
+    /// Told the node's transport count (publishers + subscribers) after each change.
+    public typealias CountObserver = @Sendable (Int) -> Void
+
+    public let socket: RTCSocket
+    let configuration: RTCConfiguration
+    let logger: Logger
+    /// What publishers' answers keep: transport-wide CC included (unless
+    /// `MEET_SFU_TRANSPORT_CC=false`), since the node reports arrivals back
+    /// (``PublisherTransport``, every ~50 ms) and the browser's congestion
+    /// controller runs on them.
+    let publisherPolicy: MediaPolicy
+    /// REMB from the node's receive-side estimate to publishers with
+    /// `goog-remb` and no transport-wide feedback (`MEET_SFU_REMB`).
+    let receiverEstimate: Bool
+    /// What subscriber offers carry: no transport-wide CC, since the node
+    /// runs no send-side estimator that would use the subscriber's feedback.
+    let subscriberPolicy = MediaPolicy.withoutTransportCC
+    let counters = NodeTrafficCounters()
+    let plane: ForwardingPlane
+    // MARK: Event-loop state
+    let registry: TransportRegistry
+    var retirements: RetirementBook
+    /// Hard mutes in force: participant id → muted sources (also for transports created later).
+    var mutes: [String: Set<SFUTrackSource>] = [:]
+    private var ticker: RTCPTicker?
+
+    public init(
+        socket: RTCSocket, configuration: RTCConfiguration, logger: Logger, nodeId: String = "local",
+        migrationTimeout: Duration = .seconds(10), transportWideFeedback: Bool = true, receiverEstimate: Bool = true,
+        events: @escaping EventSink = { _ in }
+    ) {
+        self.socket = socket
+        self.receiverEstimate = receiverEstimate
+        self.publisherPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
+        self.configuration = configuration
+        self.logger = logger
+        plane = ForwardingPlane(counters: counters)
+        registry = TransportRegistry(nodeId: nodeId, events: events)
+        retirements = RetirementBook(migrationTimeout: migrationTimeout)
+        registry.publisherClosed = { [unowned self] publisher in retirements.forget(publisher.id) }
+        registry.subscriberClosed = { [unowned self] publisher in closeIfRetiredAndUnused(publisher) }
+        ticker = RTCPTicker(loop: socket.eventLoop) { [weak self] now, reports in self?.tick(now: now, reports: reports) }
+    }
+
+    var loop: any EventLoop { socket.eventLoop }
+
+    /// Stops taking new transports (SIGTERM); existing ones keep forwarding.
+    public func startDraining() async {
+        try? await loop.submit { self.retirements.startDraining() }.get()
+    }
+
+    public var isDraining: Bool {
+        get async { (try? await loop.submit { self.retirements.isDraining }.get()) ?? true }
+    }
+
+    func refuseWhileDraining() async throws {
+        if try await loop.submit({ self.retirements.isDraining }).get() { throw SFUControlError.draining }
+    }
+
+    /// How many transports (publishers + subscribers) the node holds.
+    public var transportCount: Int {
+        get async { (try? await loop.submit { self.registry.count }.get()) ?? 0 }
+    }
+
+    /// Calls `observer` (on the event loop) with the transport count after
+    /// every change from now on; returns the count now.
+    public func observeTransportCount(_ observer: @escaping CountObserver) async -> Int {
+        (try? await loop.submit { self.registry.observeCount(observer) }.get()) ?? 0
+    }
+
+    /// Counts and totals for the load report.
+    func snapshot() async throws -> TransportSnapshot {
+        try await loop.submit {
+            TransportSnapshot(
+                publishers: self.registry.publishers.count, subscribers: self.registry.subscribers.count,
+                packetsIn: self.counters.packetsIn, bytesIn: self.counters.bytesIn,
+                packetsOut: self.counters.packetsOut, bytesOut: self.counters.bytesOut,
+                draining: self.retirements.isDraining)
+        }.get()
+    }
+
+    /// Closes everything (shutdown) and stops the RTCP timer.
+    public func closeAll() async {
+        try? await loop.submit {
+            self.registry.closeAll()
+            self.ticker?.stop()
+            self.ticker = nil
+        }.get()
+    }
+
+    /// The RTCP timer (event loop).
+    private func tick(now: ContinuousClock.Instant, reports: Bool) {
+        for publisher in registry.publishers.values { publisher.tick(now: now, reports: reports) }
+        if !retirements.isEmpty { closeExpiredRetirements(now: now) }
+    }
+}
+
+/// Counts and cumulative traffic at one instant (rates come from two of them).
+struct TransportSnapshot: Sendable, Equatable {
+    var publishers: Int
+    var subscribers: Int
+    var packetsIn: Int
+    var bytesIn: Int
+    var packetsOut: Int
+    var bytesOut: Int
+    var draining: Bool
+}

@@ -87,6 +87,23 @@ struct RequestHygieneTests {
         }
     }
 
+    @Test("on an ended meeting a caller who may not act on it gets 403, not whether it ended")
+    func endedMeetingAuthorizesFirst() async throws {
+        try await TestApp.run { api in
+            let owner = try await api.register()
+            let stranger = try await api.register()
+            let meeting = try await api.createMeeting(token: owner.accessToken)
+            let path = "/v1/meetings/\(meeting.code)"
+            #expect(try await api.send(.delete, path, token: owner.accessToken).status == .noContent)
+            for read in ["\(path)/participants", "\(path)/members", "\(path)/messages", "\(path)/bans"] {
+                (try await api.send(.get, read, token: stranger.accessToken)).expectError(.forbidden, .forbidden)
+            }
+            (try await api.send(.patch, path, json: ["title": "x"], token: stranger.accessToken))
+                .expectError(.forbidden, .forbidden)
+            (try await api.send(.get, "\(path)/bans", token: owner.accessToken)).expectError(.gone, .meetingEnded)
+        }
+    }
+
     @Test("the route table matches paths segment by segment and lists every method")
     func routeTable() {
         let table = RouteMethodTable([

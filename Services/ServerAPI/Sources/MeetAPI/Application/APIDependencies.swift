@@ -68,7 +68,7 @@ extension APIDependencies {
     /// has (all but listing it and ending it): 410 `meeting_ended` once it has ended.
     func activeMeeting(_ context: APIRequestContext) async throws -> MeetingRecord {
         let meeting = try await self.meeting(context)
-        guard meeting.status == .active else { throw APIError.meetingEnded }
+        try meeting.requireActive()
         return meeting
     }
 
@@ -79,5 +79,14 @@ extension APIDependencies {
             throw APIError.forbidden
         }
         return role
+    }
+}
+
+extension MeetingRecord {
+    /// 410 `meeting_ended` unless the meeting is active. Handlers that
+    /// authorize the caller call it after that check, so a caller who may not
+    /// act on the meeting learns 403, not whether it ended.
+    func requireActive() throws {
+        guard self.status == .active else { throw APIError.meetingEnded }
     }
 }

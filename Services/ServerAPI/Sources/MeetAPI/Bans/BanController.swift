@@ -19,16 +19,18 @@ struct BanController: Sendable {
     /// `GET /v1/meetings/{code}/bans` → ``BanListResponse``, newest first.
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<BanListResponse> {
         let user = try context.requireUser()
-        let meeting = try await self.deps.activeMeeting(context)
+        let meeting = try await self.deps.meeting(context)
         try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
+        try meeting.requireActive()
         return JSONResponse(BanListResponse(items: try await self.deps.bans.list(meetingId: meeting.id)))
     }
 
     /// `DELETE /v1/meetings/{code}/bans/{banId}` → 204; 404 for an unknown or malformed id.
     @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> NoContent {
         let user = try context.requireUser()
-        let meeting = try await self.deps.activeMeeting(context)
+        let meeting = try await self.deps.meeting(context)
         try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
+        try meeting.requireActive()
         guard let raw = context.parameters.get("banId"), let banId = UUID(uuidString: raw),
             try await self.deps.bans.remove(meetingId: meeting.id, banId: banId)
         else {

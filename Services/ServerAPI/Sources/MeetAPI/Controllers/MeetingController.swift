@@ -72,8 +72,9 @@ struct MeetingController: Sendable {
     /// `PATCH /v1/meetings/{code}` → ``MeetingResponse``; owner or host only.
     @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<MeetingResponse> {
         let user = try context.requireUser()
-        let meeting = try await self.deps.activeMeeting(context)
+        let meeting = try await self.deps.meeting(context)
         let role = try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
+        try meeting.requireActive()
         let body = try await self.deps.body.decode(UpdateMeetingRequest.self, from: request)
 
         var changes = MeetingChanges()

@@ -24,8 +24,9 @@ struct MemberController: Sendable {
     /// `GET /v1/meetings/{code}/members` → ``MemberListResponse``; members only.
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<MemberListResponse> {
         let user = try context.requireUser()
-        let meeting = try await self.deps.activeMeeting(context)
+        let meeting = try await self.deps.meeting(context)
         try await self.deps.requireRole(Set(MemberRole.allCases), in: meeting, user: user)
+        try meeting.requireActive()
         let members = try await self.deps.members.list(meetingId: meeting.id)
         return JSONResponse(MemberListResponse(items: members.map(\.response)))
     }
@@ -34,8 +35,9 @@ struct MemberController: Sendable {
     /// the userId or email names no account.
     @Sendable func add(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<MemberResponse> {
         let user = try context.requireUser()
-        let meeting = try await self.deps.activeMeeting(context)
+        let meeting = try await self.deps.meeting(context)
         try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
+        try meeting.requireActive()
         let body = try await self.deps.body.decode(AddMemberRequest.self, from: request)
         let role = try Self.assignable(body.role ?? .attendee)
 
@@ -63,8 +65,9 @@ struct MemberController: Sendable {
     /// `PATCH /v1/meetings/{code}/members/{userId}` → ``MemberResponse``.
     @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<MemberResponse> {
         let user = try context.requireUser()
-        let meeting = try await self.deps.activeMeeting(context)
+        let meeting = try await self.deps.meeting(context)
         try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
+        try meeting.requireActive()
         let targetId = try self.targetId(context, meeting: meeting)
         let body = try await self.deps.body.decode(UpdateMemberRequest.self, from: request)
         let role = try Self.assignable(body.role)
@@ -78,11 +81,12 @@ struct MemberController: Sendable {
     /// `DELETE /v1/meetings/{code}/members/{userId}` → 204.
     @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> NoContent {
         let user = try context.requireUser()
-        let meeting = try await self.deps.activeMeeting(context)
+        let meeting = try await self.deps.meeting(context)
         let targetId = try self.targetId(context, meeting: meeting)
         if targetId != user.id {
             try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
         }
+        try meeting.requireActive()
         guard try await self.deps.members.remove(meetingId: meeting.id, userId: targetId) else {
             throw APIError(.notFound, "no such member")
         }

@@ -47,7 +47,7 @@ struct ParticipantController: Sendable {
     /// participants or chat any more: they are gone (410), not empty.
     private func authorizeReader(_ request: Request, context: APIRequestContext) async throws -> MeetingRecord {
         guard context.hasBearer else { throw APIError.unauthorized }
-        let meeting = try await self.deps.activeMeeting(context)
+        let meeting = try await self.deps.meeting(context)
         if case .participant(let claims) = context.bearer {
             guard claims.meetingId == meeting.id else {
                 throw APIError(.forbidden, "this join token is for another meeting")
@@ -58,10 +58,12 @@ struct ParticipantController: Sendable {
             else {
                 throw APIError.forbidden
             }
+            try meeting.requireActive()
             return meeting
         }
         let user = try context.requireUser()
         try await self.deps.requireRole(Set(MemberRole.allCases), in: meeting, user: user)
+        try meeting.requireActive()
         return meeting
     }
 }

@@ -8,8 +8,8 @@ import ServiceLifecycle
 /// pool) or happen before the server starts (migrations).
 ///
 /// The injection point of ``buildApplication(configuration:logger:rateLimiter:storage:)``:
-/// the service runs on ``postgres(_:)``; unit tests run the same routes on
-/// ``memory()`` (no database), and the integration tests check both
+/// the service runs on ``postgres(_:migrate:)``; unit tests run the same routes on
+/// ``memory(_:)`` (no database), and the integration tests check both
 /// against the same contract.
 struct APIStorage: Sendable {
     var users: any UserRepository

@@ -339,6 +339,8 @@ let package = Package(
             name: "MeetAPITests",
             dependencies: [
                 "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol",
+                // meet-ws's participant store writes the bans meet-api reads (the kick in the contract).
+                "MeetWS",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -351,6 +353,8 @@ let package = Package(
             name: "MeetAPIIntegrationTests",
             dependencies: [
                 "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol",
+                // meet-ws's participant store writes the bans meet-api reads (the kick in the contract).
+                "MeetWS",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

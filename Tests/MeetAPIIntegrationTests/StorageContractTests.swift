@@ -4,6 +4,7 @@ import MeetProtocol
 import PostgresNIO
 import Testing
 @testable import MeetAPI
+import MeetWS
 
 /// The repositories' contract, run against both storages: the PostgreSQL
 /// adapters the service uses and the in-memory ones the unit tests use.
@@ -16,8 +17,9 @@ struct StorageContractTests {
     }
 
     /// What a kick in meet-ws does (the participant banned by what its join
-    /// stored), which is not meet-api's to do, per backend.
-    typealias Kick = @Sendable (_ participantId: UUID, _ by: UUID?) async throws -> Void
+    /// stored), which is not meet-api's to do, per backend: meet-ws's own
+    /// store on PostgreSQL, its in-memory model on memory.
+    typealias Kick = @Sendable (_ participantId: UUID, _ by: UUID) async throws -> Void
 
     static func withStorage(_ backend: Backend, _ body: @Sendable (APIStorage, Kick) async throws -> Void) async throws {
         switch backend {
@@ -29,15 +31,7 @@ struct StorageContractTests {
         case .postgres:
             try await IntegrationDatabase.withDatabase { database in
                 try await body(.postgres(database, migrate: false)) { participantId, by in
-                    _ = try await database.query(
-                        """
-                        INSERT INTO meeting_bans (id, meeting_id, user_id, client_address, device_id, display_name, banned_by, participant_id)
-                        SELECT \(UUID()), p.meeting_id, p.user_id,
-                               CASE WHEN p.user_id IS NULL THEN p.client_address END,
-                               CASE WHEN p.user_id IS NULL THEN p.device_id END,
-                               p.display_name, \(by), p.id
-                        FROM participants p WHERE p.id = \(participantId)
-                        """)
+                    try await PostgresParticipantStore(database: database).kick(participantId: participantId, by: by)
                 }
             }
         }

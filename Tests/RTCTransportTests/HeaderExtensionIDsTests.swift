@@ -3,7 +3,8 @@ import Testing
 
 /// The header extension ids a connection exposes (`headerExtensionIDs`):
 /// what the SFU node used to read back out of the SDP text it had just
-/// negotiated through MeetRTC (its `SDPSections` parser, now gone).
+/// negotiated through MeetRTC (the node's `SDPSections` parser, now gone;
+/// a small text reader here is the independent oracle the ids are checked against).
 @Suite("Header extension ids from the negotiator")
 struct HeaderExtensionIDsTests {
     /// `a=extmap` ids per `a=mid` read from SDP text, as the node's parser did.

@@ -357,6 +357,13 @@ let package = Package(
             path: "Tests/MeetAPIIntegrationTests",
             swiftSettings: swiftSettings
         ),
+        // The wire contracts alone: codecs, records and their JSON field names.
+        .testTarget(
+            name: "MeetProtocolTests",
+            dependencies: ["MeetProtocol"],
+            path: "Tests/MeetProtocolTests",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MeetCoreTests",
             dependencies: [

@@ -395,6 +395,7 @@ let package = Package(
             dependencies: [
                 "MeetRedis", "MeetProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -423,7 +424,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RTCTransportTests",
-            dependencies: ["MeetRTC", "MeetDTLS", "MeetSRTP", "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP"],
+            dependencies: [
+                "MeetRTC", "MeetDTLS", "MeetSRTP", "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/RTCTransportTests",
             swiftSettings: swiftSettings
         ),

@@ -95,7 +95,7 @@ struct RTCDatagramHandlerTests {
         #expect(socket.drops == [.unclassified: 1])
     }
 
-    @Test("channel inactive is passed on (the socket's reader and writer are closed first)")
+    @Test("channel inactive is passed on to the handlers after it")
     func inactivePassedOn() throws {
         final class Inactivity: ChannelInboundHandler {
             typealias InboundIn = Never

@@ -361,6 +361,13 @@ let package = Package(
             path: "Tests/MeetAPIIntegrationTests",
             swiftSettings: swiftSettings
         ),
+        // The wire contracts alone: codecs, records and their JSON field names.
+        .testTarget(
+            name: "MeetProtocolTests",
+            dependencies: ["MeetProtocol"],
+            path: "Tests/MeetProtocolTests",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MeetCoreTests",
             dependencies: [
@@ -392,6 +399,7 @@ let package = Package(
             dependencies: [
                 "MeetRedis", "MeetProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -420,7 +428,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RTCTransportTests",
-            dependencies: ["MeetRTC", "MeetDTLS", "MeetSRTP", "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP"],
+            dependencies: [
+                "MeetRTC", "MeetDTLS", "MeetSRTP", "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/RTCTransportTests",
             swiftSettings: swiftSettings
         ),

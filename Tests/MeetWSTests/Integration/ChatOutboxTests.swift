@@ -24,17 +24,17 @@ import Testing
             defer { group.cancelAll() }
             _ = try await Migrator(migrations: MeetSchema.migrations, logger: logger).migrate(database)
             let (user, meeting, participant) = (UUID(), UUID(), UUID())
-            try await database.query(
+            _ = try await database.query(
                 """
                 INSERT INTO users (id, email, password_hash, display_name)
                 VALUES (\(user), \("outbox-\(user)@test"), 'x', 'Owner')
                 """)
-            try await database.query(
+            _ = try await database.query(
                 """
                 INSERT INTO meetings (id, code, title, owner_id)
                 VALUES (\(meeting), \("ob-\(meeting.uuidString.prefix(8))"), 'outbox', \(user))
                 """)
-            try await database.query(
+            _ = try await database.query(
                 """
                 INSERT INTO participants (id, meeting_id, guest_id, display_name, role, status)
                 VALUES (\(participant), \(meeting), \(UUID()), 'P', 'attendee', 'joined')
@@ -62,8 +62,8 @@ import Testing
             #expect(!claimedYoung.contains { $0.message.id == young.id })
             try await store.returnToOutbox(ids: claimedYoung.map(\.message.id))
 
-            try await database.query("DELETE FROM meetings WHERE id = \(meeting)")
-            try await database.query("DELETE FROM users WHERE id = \(user)")
+            _ = try await database.query("DELETE FROM meetings WHERE id = \(meeting)")
+            _ = try await database.query("DELETE FROM users WHERE id = \(user)")
         }
     }
 }

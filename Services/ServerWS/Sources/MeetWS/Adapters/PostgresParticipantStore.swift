@@ -166,7 +166,7 @@ public struct PostgresParticipantStore: ParticipantStore {
 
     public func chatDelivered(id: String) async throws {
         guard let row = Int64(id) else { return }
-        try await self.database.query("UPDATE messages SET undelivered = false WHERE id = \(row) AND undelivered")
+        _ = try await self.database.query("UPDATE messages SET undelivered = false WHERE id = \(row) AND undelivered")
     }
 
     /// One statement claims the rows (`FOR UPDATE SKIP LOCKED`), so replicas
@@ -198,7 +198,7 @@ public struct PostgresParticipantStore: ParticipantStore {
     public func returnToOutbox(ids: [String]) async throws {
         let rows = ids.compactMap(Int64.init)
         guard !rows.isEmpty else { return }
-        try await self.database.query("UPDATE messages SET undelivered = true WHERE id = ANY(\(rows))")
+        _ = try await self.database.query("UPDATE messages SET undelivered = true WHERE id = ANY(\(rows))")
     }
 
     public func endMeeting(meetingId: UUID) async throws {

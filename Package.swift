@@ -331,6 +331,7 @@ let package = Package(
             name: "SRTPBench",
             dependencies: ["MeetSRTP", "CSFUBenchAlloc"],
             path: "Tools/SRTPBench",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
 
@@ -339,8 +340,6 @@ let package = Package(
             name: "MeetAPITests",
             dependencies: [
                 "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol",
-                // meet-ws's participant store writes the bans meet-api reads (the kick in the contract).
-                "MeetWS",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -38,6 +38,19 @@ stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
    PostgreSQL is down and succeeds, retried on the same socket, once it is
    back.
 
+5. The pub/sub connections lag the command connections (issue #23,
+   finding 3). After a Redis restart every connection comes back on its own
+   schedule; here every pub/sub connection is cut again and again
+   (`CLIENT KILL TYPE pubsub`, recovery_support.PubSubCutter) while the
+   command connections stay up, which is that lag held open. A chat A sent
+   meanwhile was acknowledged and PUBLISHed to nobody on B's replica, and
+   B never saw it; a subscribe's request to the node was sent although
+   its reply could not arrive, and waited out the 5 s SFU timeout before
+   `sfu_unavailable`. Now a request fails at once with `unavailable` while
+   its replica's subscriptions are cut off (or its node's inbox is), the
+   replica replays the chat stored meanwhile once its subscriptions are
+   confirmed again (each message once), and a subscribe succeeds.
+
 No assertion is about speed: waits poll with generous deadlines (the one
 client timeout in 2 is shorter than the request timeout it replaces, so a
 request that waited for it fails the test whatever the machine's speed).
@@ -50,8 +63,8 @@ import re
 import pytest
 from participant_support import Participant
 
-from recovery_support import (PostgresControl, RedisControl, ensure_postgres_up, ensure_redis_up, http_get,
-                              outage_stack, poll, presence_ids)
+from recovery_support import (PostgresControl, PubSubCutter, RedisControl, ensure_postgres_up, ensure_redis_up,
+                              http_get, outage_stack, poll, presence_ids)
 from stack_support import Signal, SignalError, Stack
 
 PRESENCE_TTL = 3
@@ -243,3 +256,53 @@ def test_handshake_does_not_wait_for_postgres(stack):
         asyncio.run(asyncio.wait_for(handshake_without_postgres_scenario(stack, server), 180))
     finally:
         ensure_postgres_up(server)
+
+
+async def lagging_pubsub_scenario(stack: Stack) -> None:
+    node1, _ = stack.nodes
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a, b = Participant("A"), Participant("B")
+    try:
+        await a.join(stack, code, replica=0)
+        await b.join(stack, code, replica=1)
+        await a.publish(node1.node_id)
+        with PubSubCutter(RedisControl()) as cutter:
+            poll(lambda: cutter.kills >= 20, 20, "pub/sub connections being cut")
+            reply = await a.signal.request("chat", {"body": "while pub/sub lags"}, timeout=10)
+            assert reply["type"] == "ack", reply
+            message_id = reply["data"]["messageId"]
+            # Each answers within FAST (the old wait for a lost reply was the 5 s SFU
+            # timeout): `unavailable` while B's replica or A's node cannot hear, or a
+            # subscription when a reconnect happened to be up at that moment.
+            for _ in range(3):
+                try:
+                    await b.signal.request("subscribe", {"participantId": a.id}, timeout=FAST)
+                except SignalError as error:
+                    assert error.code in ("unavailable", "sfu_unavailable"), error
+        received = await b.signal.next_event("chat", lambda d: d.get("id") == message_id, timeout=20)
+        assert received["body"] == "while pub/sub lags", received
+        # Once the cuts stop, subscribing works again on the same sockets.
+        deadline = asyncio.get_running_loop().time() + 30
+        while True:
+            try:
+                reply = await b.signal.request("subscribe", {"participantId": a.id}, timeout=FAST)
+                break
+            except SignalError as error:
+                assert error.code in ("unavailable", "sfu_unavailable"), error
+                assert asyncio.get_running_loop().time() < deadline, "subscribe still refused 30 s after the cuts"
+                await asyncio.sleep(0.2)
+        assert reply["type"] == "subscription", reply
+        # Delivered once, whatever came over the bus and what the replay added.
+        await asyncio.sleep(2)
+        for peer in (a, b):
+            copies = [m for m in peer.signal.seen if m["type"] == "chat" and m["data"].get("id") == message_id]
+            assert len(copies) == 1, (peer.name, copies)
+            assert not peer.signal.closed.is_set(), f"{peer.name}'s socket closed"
+    finally:
+        for peer in (a, b):
+            await peer.close()
+
+
+def test_lagging_pubsub_loses_no_chat_and_fails_requests_at_once(stack):
+    asyncio.run(asyncio.wait_for(lagging_pubsub_scenario(stack), 120))

@@ -60,6 +60,8 @@ public final class BusEndpoint: MessageBus, Service {
         if isShutdown.withLockedValue({ $0 }) { subscription.cancel() }
         ready.open()
         logger.debug("bus inbox subscribed")
+        let losses = Task { await self.failPendingOnLoss() }
+        defer { losses.cancel() }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for await message in subscription {
@@ -87,10 +89,27 @@ public final class BusEndpoint: MessageBus, Service {
         }
     }
 
+    /// A reply published while the pub/sub connection is away never
+    /// arrives: when it is lost, every request waiting for one fails at once
+    /// with ``BusError/unavailable`` instead of at its timeout.
+    private func failPendingOnLoss() async {
+        for await event in transport.events() where event == .lost {
+            let slots = pending.withLockedValue { $0.removeAll() }
+            for slot in slots { slot.complete(.failure(BusError.unavailable)) }
+            if !slots.isEmpty {
+                logger.notice("bus: subscriptions lost; waiting requests failed", metadata: ["requests": "\(slots.count)"])
+            }
+        }
+    }
+
+    public func connectionEvents() -> AsyncStream<PubSubEvent> {
+        transport.events()
+    }
+
     /// Subscribes to the inbox, retrying while Redis is unreachable; nil on shutdown.
     private func subscribeInbox() async -> RedisSubscription? {
         var attempt = 0
-        let backoff = ExponentialBackoff(initial: .milliseconds(100), maximum: .seconds(1))
+        let backoff = ExponentialBackoff(initial: .milliseconds(100))
         while !Task.isCancelled && !Task.isShuttingDownGracefully && !isShutdown.withLockedValue({ $0 }) {
             do {
                 return try await transport.subscribe(to: inbox)
@@ -177,6 +196,11 @@ public final class BusEndpoint: MessageBus, Service {
         case .timedOut: throw BusError.timeout(type: type, inbox: inbox)
         }
         let remaining = timeout - start.duration(to: .now)
+        // The reply would be published to an inbox nobody hears: fail now.
+        guard transport.isLive else {
+            metrics.unavailable.increment()
+            throw BusError.unavailable
+        }
 
         let slot = pending.withLockedValue { $0.register(id) }
         defer { _ = pending.withLockedValue { $0.remove(id) } }

@@ -15,8 +15,8 @@ import ServiceLifecycle
 /// the two things that would need separate connections.
 ///
 /// Run it as a `Service` (or call ``run()`` in a task): it connects, and
-/// reconnects with backoff (capped at ``ExponentialBackoff/maximum``, one
-/// second by default) after a loss. Requests made before the first
+/// reconnects with backoff (capped at ``ExponentialBackoff/maximum``, 250 ms
+/// by default) after a loss. Requests made before the first
 /// connection, or during the first retry after a loss, wait for it (up to
 /// ``RedisConfiguration/requestTimeout``); once a connect attempt has
 /// failed they fail at once with ``RedisClientError/unavailable`` until

@@ -51,6 +51,14 @@ stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
    replica replays the chat stored meanwhile once its subscriptions are
    confirmed again (each message once), and a subscribe succeeds.
 
+6. PostgreSQL stopped: every request that needs it used to wait for the
+   database timeout (5 s) before its 503 or `unavailable`. Now the database
+   circuit breaker of meet-api and meet-ws opens
+   (`meet_database_breaker_open 1`) once PostgreSQL is seen not to answer,
+   and from then on REST answers 503 `database_unavailable`, `/readyz` 503,
+   and a signaling `chat` `unavailable`, each within a client timeout shorter
+   than the old wait; once PostgreSQL is back, requests succeed again.
+
 No assertion is about speed: waits poll with generous deadlines (the one
 client timeout in 2 is shorter than the request timeout it replaces, so a
 request that waited for it fails the test whatever the machine's speed).
@@ -64,7 +72,7 @@ import pytest
 from participant_support import Participant
 
 from recovery_support import (PostgresControl, PubSubCutter, RedisControl, ensure_postgres_up, ensure_redis_up,
-                              http_get, outage_stack, poll, presence_ids)
+                              http_call, http_get, outage_stack, poll, presence_ids)
 from stack_support import Signal, SignalError, Stack
 
 PRESENCE_TTL = 3
@@ -119,14 +127,19 @@ def test_frozen_redis_loses_nobody(stack):
         server.thaw()
 
 
-def breaker_open(stack: Stack, replica: int) -> bool:
-    """meet-ws `replica`'s command-connection breaker, from its /metrics."""
+def gauge_is_one(base_url: str, pattern: str) -> bool:
+    """Whether the /metrics line matching `pattern` (a regex up to the value) reads 1."""
     import urllib.request
 
-    with urllib.request.urlopen(stack.replicas[replica].base_url + "/metrics", timeout=5) as response:
+    with urllib.request.urlopen(base_url + "/metrics", timeout=5) as response:
         text = response.read().decode()
-    match = re.search(r'^meet_redis_breaker_open\{role="command"\} (\S+)$', text, re.MULTILINE)
+    match = re.search("^" + pattern + r" (\S+)$", text, re.MULTILINE)
     return match is not None and float(match.group(1)) == 1
+
+
+def breaker_open(stack: Stack, replica: int) -> bool:
+    """meet-ws `replica`'s command-connection breaker, from its /metrics."""
+    return gauge_is_one(stack.replicas[replica].base_url, r'meet_redis_breaker_open\{role="command"\}')
 
 
 # Shorter than the Redis request timeout (5 s) that each request used to wait out.
@@ -306,3 +319,66 @@ async def lagging_pubsub_scenario(stack: Stack) -> None:
 
 def test_lagging_pubsub_loses_no_chat_and_fails_requests_at_once(stack):
     asyncio.run(asyncio.wait_for(lagging_pubsub_scenario(stack), 120))
+
+
+async def stopped_postgres_scenario(stack: Stack, server: PostgresControl) -> None:
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a = Participant("A")
+    meeting = stack.api.base_url + f"/v1/meetings/{code}"
+    try:
+        await a.join(stack, code, replica=0)
+        server.stop()
+        try:
+            # The first requests find PostgreSQL gone (they may wait for it); the breakers open.
+            def api_breaker_open() -> bool:
+                http_call("GET", meeting, token=owner, timeout=10)
+                return gauge_is_one(stack.api.base_url, "meet_database_breaker_open")
+
+            poll(api_breaker_open, 30, "meet-api's database breaker opening")
+            for _ in range(5):
+                status, body = http_call("GET", meeting, token=owner, timeout=FAST)
+                assert status == 503 and body["error"]["code"] == "database_unavailable", (status, body)
+            assert http_get(stack.api.base_url + "/readyz", timeout=FAST)[0] == 503
+
+            async def ws_breaker_open() -> bool:
+                try:
+                    await a.signal.request("chat", {"body": "while PostgreSQL is down"}, timeout=10)
+                except SignalError as error:
+                    assert error.code == "unavailable", error
+                return gauge_is_one(stack.replicas[0].base_url, "meet_database_breaker_open")
+
+            deadline = asyncio.get_running_loop().time() + 30
+            while not await ws_breaker_open():
+                assert asyncio.get_running_loop().time() < deadline, "meet-ws 0's database breaker never opened"
+            for _ in range(5):
+                try:
+                    await a.signal.request("chat", {"body": "refused at once"}, timeout=FAST)
+                    raise AssertionError("chat stored while PostgreSQL is down")
+                except SignalError as error:
+                    assert error.code == "unavailable", error
+        finally:
+            server.start()
+        poll(lambda: http_call("GET", meeting, token=owner, timeout=10)[0] == 200, 90,
+             "meet-api answering from PostgreSQL again")
+        deadline = asyncio.get_running_loop().time() + 90
+        while True:
+            try:
+                reply = await a.signal.request("chat", {"body": "PostgreSQL is back"}, timeout=FAST)
+                break
+            except SignalError as error:
+                assert error.code == "unavailable", error
+                assert asyncio.get_running_loop().time() < deadline, "chat still refused 90 s after PostgreSQL came back"
+                await asyncio.sleep(0.2)
+        assert reply["type"] == "ack", reply
+        assert not a.signal.closed.is_set()
+    finally:
+        await a.close()
+
+
+def test_stopped_postgres_fails_requests_at_once(stack):
+    server = PostgresControl()
+    try:
+        asyncio.run(asyncio.wait_for(stopped_postgres_scenario(stack, server), 240))
+    finally:
+        ensure_postgres_up(server)

@@ -24,6 +24,11 @@ public struct DatabaseConfiguration: Sendable {
     /// (`MEET_DATABASE_TIMEOUT_SECONDS`). Also bounds the wait for a connection
     /// while the database is down, so an outage never hangs a request.
     public var operationTimeout: Duration
+    /// How long an operation may run, with PostgreSQL answering nothing else
+    /// meanwhile, before the circuit breaker opens and operations fail at
+    /// once until a probe is answered (`MEET_DATABASE_BREAKER_MS`, default
+    /// 1000; 0 disables it). See ``DatabaseBreaker``.
+    public var breakerDeadline: Duration? = .seconds(1)
 
     /// Parses `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
     public init(
@@ -70,6 +75,8 @@ public struct DatabaseConfiguration: Sendable {
             connectTimeout: try environment.seconds("MEET_DATABASE_CONNECT_TIMEOUT_SECONDS", default: 5, in: 1...300),
             operationTimeout: try environment.seconds("MEET_DATABASE_TIMEOUT_SECONDS", default: 5, in: 1...300)
         )
+        let breakerMs = try environment.int("MEET_DATABASE_BREAKER_MS", default: 1000, in: 0...60_000)
+        self.breakerDeadline = breakerMs == 0 ? nil : .milliseconds(breakerMs)
     }
 
     /// The same server, another database (tests create throwaway databases).
@@ -77,6 +84,22 @@ public struct DatabaseConfiguration: Sendable {
         var copy = self
         copy.database = database
         return copy
+    }
+
+    /// One connection outside the pool (the circuit breaker's probe), as
+    /// the pool would open it, connect timeout included. Throws when the
+    /// TLS context cannot be made.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch self.tls {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        var configuration = PostgresConnection.Configuration(
+            host: self.host, port: self.port, username: self.username, password: self.password, database: self.database, tls: tls)
+        configuration.options.connectTimeout = .nanoseconds(Int64(self.connectTimeout / .nanoseconds(1)))
+        return configuration
     }
 
     /// The PostgresNIO client configuration.

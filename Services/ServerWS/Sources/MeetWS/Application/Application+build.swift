@@ -109,7 +109,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
             serverName: "meet-ws"
         ),
         services: [
-            redis, subscriber, database.client, endpoint, PresenceMaintenance(services: services),
+            redis, subscriber, database, endpoint, PresenceMaintenance(services: services),
             NodeWatcher(services: services),
         ],
         logger: logger

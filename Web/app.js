@@ -15,7 +15,7 @@ import { LocalMedia } from './localmedia.js';
 import { ENDINGS, restMessage } from './messages.js';
 import { Room } from './room.js';
 import { copy } from './room-controls.js';
-import { MicLevel } from './miclevel.js';
+import { AudioLevels } from './levels.js';
 
 const CODE_PATTERN = /^[a-z]{3}-[a-z]{4}-[a-z]{3}$/;
 const GUEST_NAME_KEY = 'meet.guestName';
@@ -174,7 +174,10 @@ function showPreview() {
   $('#device-problem').textContent = problem || '';
   setPreviewToggle('#preview-mic', media.micOn && !!media.mic, 'Mute microphone', 'Unmute microphone', !media.mic);
   setPreviewToggle('#preview-camera', media.cameraOn && !!media.camera, 'Turn camera off', 'Turn camera on', !media.camera);
-  if (!micLevel && media.mic) micLevel = new MicLevel(media.mic, (level) => { $('#preview-level').value = level; });
+  if (!micLevel && media.mic) {
+    micLevel = new AudioLevels({ intervalMs: 150, onLevel: (key, level) => { $('#preview-level').value = Math.min(1, level * 4); } });
+    micLevel.watch('preview', media.mic);
+  }
 }
 
 function setPreviewToggle(selector, on, onLabel, offLabel, disabled) {

@@ -1,23 +1,49 @@
-// Speaking indicators: the level of each audio track through WebAudio.
+// Audio levels through WebAudio: the pre-join microphone meter and the
+// speaking indicators in the meeting both read them here.
 //
-// One AudioContext and one AnalyserNode per watched track; a timer samples
-// the RMS level every 100 ms and reports `speaking` with hysteresis (on above
-// a threshold, off after 600 ms below it) so the outline does not flicker.
-// Nothing is connected to the speakers: playback is the <audio> elements' job.
+// `AudioLevels` holds one AudioContext and one AnalyserNode per watched
+// track and, on a timer, hands each track's RMS level (0…1; 0 while the
+// track is muted or ended) to a callback. Nothing is connected to the
+// speakers: playback is the <audio> elements' job. `SpeakingMeter` turns the
+// levels into `speaking` with hysteresis (on above a threshold, off after
+// 600 ms below it) so the outline does not flicker.
 
 const ON_LEVEL = 0.035;
 const HOLD_MS = 600;
 
-export class SpeakingMeter {
-  /** @param onChange (key, speaking) => void */
-  constructor(onChange) {
-    this.onChange = onChange;
+/** The RMS of a buffer of samples (-1…1). */
+export function rms(samples) {
+  if (!samples.length) return 0;
+  let sum = 0;
+  for (const value of samples) sum += value * value;
+  return Math.sqrt(sum / samples.length);
+}
+
+/**
+ * Hysteresis for one track: `{speaking, lastLoud}` after a level read at
+ * `now` (ms). Speaking starts with a level above ON_LEVEL and lasts HOLD_MS
+ * after the last one.
+ */
+export function nextSpeaking({ lastLoud }, level, now) {
+  const loud = level > ON_LEVEL ? now : lastLoud;
+  return { speaking: now - loud < HOLD_MS, lastLoud: loud };
+}
+
+export class AudioLevels {
+  /**
+   * @param intervalMs how often to read the levels
+   * @param onLevel    (key, level) => void, for every watched track at every read
+   */
+  constructor({ intervalMs, onLevel }) {
+    this.intervalMs = intervalMs;
+    this.onLevel = onLevel;
     this.context = null;
+    this.resuming = false;
     this.watched = new Map();
     this.timer = null;
   }
 
-  /** Watches `track` under `key` (a participant id); replaces an earlier track of that key. */
+  /** Watches `track` under `key`; replaces an earlier track of that key (null: stop). */
   watch(key, track) {
     const existing = this.watched.get(key);
     if (existing && existing.track === track) return;
@@ -28,33 +54,39 @@ export class SpeakingMeter {
     let source;
     try {
       source = context.createMediaStreamSource(new MediaStream([track]));
-    } catch {
+    } catch (error) {
+      console.warn('no audio level for', key, error);
       return;
     }
     const analyser = context.createAnalyser();
     analyser.fftSize = 512;
     source.connect(analyser);
-    this.watched.set(key, { track, source, analyser, buffer: new Float32Array(analyser.fftSize), speaking: false, lastLoud: 0 });
-    if (!this.timer) this.timer = setInterval(() => this.sample(), 100);
+    this.watched.set(key, { track, source, analyser, buffer: new Float32Array(analyser.fftSize) });
+    if (!this.timer) this.timer = setInterval(() => this.read(), this.intervalMs);
   }
 
+  /** Stops watching `key`; true when it was watched. */
   unwatch(key) {
     const entry = this.watched.get(key);
-    if (!entry) return;
+    if (!entry) return false;
     entry.source.disconnect();
     this.watched.delete(key);
-    if (entry.speaking) this.onChange(key, false);
     if (this.watched.size === 0) { clearInterval(this.timer); this.timer = null; }
+    return true;
   }
 
-  /** Browsers start audio contexts suspended until a user gesture; call from one. */
+  /** Browsers start audio contexts suspended until a user gesture; call from one (also tried at every read). */
   resume() {
-    if (this.context && this.context.state === 'suspended') this.context.resume().catch(() => {});
+    if (!this.context || this.context.state !== 'suspended' || this.resuming) return;
+    this.resuming = true;
+    this.context.resume()
+      .catch((error) => console.warn('audio levels: the audio context did not resume', error))
+      .finally(() => { this.resuming = false; });
   }
 
   close() {
     for (const key of [...this.watched.keys()]) this.unwatch(key);
-    if (this.context) this.context.close().catch(() => {});
+    if (this.context) this.context.close().catch((error) => console.warn('audio levels: closing the audio context failed', error));
     this.context = null;
   }
 
@@ -68,22 +100,54 @@ export class SpeakingMeter {
     return this.context;
   }
 
-  sample() {
-    const now = performance.now();
+  read() {
+    this.resume();
     for (const [key, entry] of this.watched) {
       let level = 0;
       if (entry.track.enabled && entry.track.readyState === 'live') {
         entry.analyser.getFloatTimeDomainData(entry.buffer);
-        let sum = 0;
-        for (const value of entry.buffer) sum += value * value;
-        level = Math.sqrt(sum / entry.buffer.length);
+        level = rms(entry.buffer);
       }
-      if (level > ON_LEVEL) entry.lastLoud = now;
-      const speaking = now - entry.lastLoud < HOLD_MS;
-      if (speaking !== entry.speaking) {
-        entry.speaking = speaking;
-        this.onChange(key, speaking);
-      }
+      this.onLevel(key, level);
     }
+  }
+}
+
+/** Speaking indicators: `onChange(key, speaking)` when a watched track starts or stops speaking. */
+export class SpeakingMeter {
+  constructor(onChange) {
+    this.onChange = onChange;
+    this.states = new Map();
+    this.levels = new AudioLevels({ intervalMs: 100, onLevel: (key, level) => this.update(key, level) });
+  }
+
+  watch(key, track) {
+    const existing = this.levels.watched.get(key);
+    if (existing && existing.track === track) return;
+    this.unwatch(key);
+    this.levels.watch(key, track);
+    if (this.levels.watched.has(key)) this.states.set(key, { speaking: false, lastLoud: 0 });
+  }
+
+  unwatch(key) {
+    const state = this.states.get(key);
+    this.states.delete(key);
+    this.levels.unwatch(key);
+    if (state && state.speaking) this.onChange(key, false);
+  }
+
+  resume() { this.levels.resume(); }
+
+  close() {
+    for (const key of [...this.states.keys()]) this.unwatch(key);
+    this.levels.close();
+  }
+
+  update(key, level) {
+    const before = this.states.get(key);
+    if (!before) return;
+    const after = nextSpeaking(before, level, performance.now());
+    this.states.set(key, after);
+    if (after.speaking !== before.speaking) this.onChange(key, after.speaking);
   }
 }

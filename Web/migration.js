@@ -11,7 +11,7 @@
 // Either way the old connection keeps carrying media until the new one does
 // (make-before-break), except after `node_lost`, when it carries nothing.
 
-const key = (id) => String(id || '').toLowerCase();
+import { idKey } from './dom.js';
 
 /**
  * @param data  the `migrate` message's data {reason, nodeId, transportId, publisherParticipantId?, targetNodeId?}
@@ -29,9 +29,9 @@ export function planMigration(data, state) {
     }
     return plan;
   }
-  const who = key(data.publisherParticipantId);
+  const who = idKey(data.publisherParticipantId);
   for (const sub of state.subscriptions || []) {
-    if (key(sub.participantId) !== who) continue;
+    if (idKey(sub.participantId) !== who) continue;
     // Already where the publisher went (a `tracks` event got there first): nothing to do.
     if (data.targetNodeId && sub.nodeId === data.targetNodeId) continue;
     plan.resubscribe.push({ participantId: sub.participantId, targetNodeId: data.targetNodeId || null, lost });

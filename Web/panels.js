@@ -6,7 +6,7 @@ import { $, h, idKey } from './dom.js';
 
 export class SidePanel {
   /**
-   * handlers: {send(body), admit(id), deny(id), mute(id, kind), kick(id)};
+   * handlers: {send(body) → Promise<sent>, admit(id), deny(id), mute(id, kind), kick(id)};
    * signal: detaches the listeners when the room ends.
    */
   constructor(handlers, signal) {
@@ -24,7 +24,8 @@ export class SidePanel {
       event.preventDefault();
       const body = this.chatInput.value.trim();
       if (!body) return;
-      this.handlers.send(body).then(() => { this.chatInput.value = ''; }, () => {});
+      // A failure is shown by the room and resolves false: the text stays for another try.
+      this.handlers.send(body).then((sent) => { if (sent) this.chatInput.value = ''; });
     }, options);
     $('#ctl-chat').addEventListener('click', () => this.toggle('chat'), options);
     $('#ctl-people').addEventListener('click', () => this.toggle('people'), options);

@@ -10,6 +10,7 @@
 import { peerConnectionConfig } from './ice.js';
 
 const OLD_CONNECTION_GRACE_MS = 15000;
+const nothing = () => undefined;
 
 /** Closes `pc` when its node closes it, or after `graceMs`. */
 function retire(pc, graceMs) {
@@ -86,7 +87,7 @@ export class Publisher extends EventTarget {
         // The node refused: stop offering the screen so the next negotiation does not carry it.
         const screen = this.transceivers.screen;
         if (track && screen) {
-          await screen.sender.replaceTrack(null).catch(() => {});
+          await screen.sender.replaceTrack(null).catch((stopError) => console.warn('screen track not removed', stopError));
           screen.direction = 'inactive';
         }
         throw error;
@@ -191,7 +192,9 @@ export class Publisher extends EventTarget {
       reply = await this.signaling.request('publish', data, 20000);
     } catch (error) {
       // Back to the last agreed state, so the connection keeps working and a later offer can be made.
-      if (pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+      if (pc.signalingState === 'have-local-offer') {
+        await pc.setLocalDescription({ type: 'rollback' }).catch((rollbackError) => console.warn('offer not rolled back', rollbackError));
+      }
       throw error;
     }
     if (pc.signalingState === 'closed') return;
@@ -203,9 +206,10 @@ export class Publisher extends EventTarget {
     this.dispatchEvent(new CustomEvent('published', { detail: reply.data }));
   }
 
+  /** Runs `job` after the earlier ones; its failure goes to the caller (the queue only keeps the order). */
   serialize(job) {
-    const run = this.queue.then(job, job);
-    this.queue = run.catch(() => {});
+    const run = this.queue.then(job);
+    this.queue = run.then(nothing, nothing);
     return run;
   }
 }

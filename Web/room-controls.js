@@ -22,7 +22,7 @@ export class RoomControls {
     on('#ctl-mic', () => room.toggleMic());
     on('#ctl-camera', () => room.toggleCamera());
     on('#ctl-screen', () => room.setScreen(!room.media.screen));
-    on('#ctl-hand', () => room.toggleHand().catch(() => {}));
+    on('#ctl-hand', () => room.toggleHand());
     on('#ctl-leave', () => room.leave());
     on('#ctl-end', () => { $('#end-confirm').hidden = false; $('#end-yes').focus(); });
     on('#end-no', () => { $('#end-confirm').hidden = true; $('#ctl-end').focus(); });

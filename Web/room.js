@@ -1,16 +1,15 @@
 // A live meeting: the signaling session, the person's publisher, the
 // subscriptions to everyone else, and the view, kept consistent.
 //
-// The server is the source of truth: every (re)join gives a snapshot
-// (participants, waiting room, published tracks) and the room reconciles
-// its media with it; events then patch the state. Media follows
-// `tracks`: whoever publishes is subscribed to, whoever stops is dropped.
+// What each snapshot and event means is decided in room-state.js (a pure
+// reducer: state and message in, state and effects out); Room holds the
+// state, runs the effects, and carries out the person's own actions.
 
 import { announce, idKey } from './dom.js';
 import { setIceServers } from './ice.js';
 import { signalingMessage } from './messages.js';
-import { planMigration } from './migration.js';
 import { Publisher } from './publisher.js';
+import { hasTracks, initialRoomState, reduceEvent, reduceSnapshot } from './room-state.js';
 import { Signaling } from './signaling.js';
 import { SpeakingMeter } from './levels.js';
 import { Subscriptions } from './subscriber.js';
@@ -30,14 +29,8 @@ export class Room {
     this.ticket = ticket;
     this.media = media;
     this.options = options;
-    this.meeting = ticket.meeting || { code };
-    this.me = idKey(ticket.participant && ticket.participant.id);
-    this.role = ticket.participant ? ticket.participant.role : 'attendee';
-    this.participants = new Map();
-    this.waiting = new Map();
-    this.tracks = new Map();
-    this.handRaised = false;
-    this.entered = false;
+    /** room-state.js's state: who is here, who waits, who publishes what. */
+    this.state = initialRoomState({ code, ticket });
     this.ended = false;
 
     this.signaling = new Signaling({
@@ -52,6 +45,13 @@ export class Room {
     this.wire();
   }
 
+  get me() { return this.state.me; }
+  get role() { return this.state.role; }
+  get meeting() { return this.state.meeting; }
+  get participants() { return this.state.participants; }
+  get waiting() { return this.state.waiting; }
+  get handRaised() { return this.state.handRaised; }
+  get entered() { return this.state.entered; }
   get isHost() { return this.role === 'owner' || this.role === 'host'; }
   get link() { return `${window.location.origin}/${this.code}`; }
 
@@ -75,9 +75,11 @@ export class Room {
     this.subs.addEventListener('state', (event) => {
       const { participantId, state } = event.detail;
       if (state === 'failed' && !this.ended) {
-        setTimeout(() => { if (this.hasTracks(participantId)) this.subs.resubscribe(participantId).catch(() => {}); }, 500);
+        setTimeout(() => { if (hasTracks(this.state, participantId)) this.subs.resubscribe(participantId); }, 500);
       }
     });
+    // Subscriptions report every failure here; these codes are expected (the
+    // person left or stopped publishing, or we are reconnecting) and not logged.
     this.subs.addEventListener('error', (event) => {
       const error = event.detail.error;
       if (error && !['disconnected', 'not_found', 'not_publishing'].includes(error.code)) {
@@ -95,175 +97,82 @@ export class Room {
     this.media.addEventListener('screenended', () => this.setScreen(false), { signal: this.detach.signal });
   }
 
-  // MARK: Snapshots
+  // MARK: Messages (room-state.js decides, Room runs the effects)
 
   onSession({ type, data }) {
     if (type === 'waiting') {
       this.options.onWaiting();
       return;
     }
-    const firstEntry = !this.entered;
-    const previousMe = this.me;
-    this.me = idKey(data.you || this.me);
-    this.role = data.role || this.role;
-    this.meeting = { ...this.meeting, id: data.meetingId, code: data.meetingCode || this.code };
-    setIceServers(data.iceServers);
-    this.participants = new Map((data.participants || []).map((p) => [idKey(p.id), p]));
-    this.waiting = new Map((data.waiting || []).map((p) => [idKey(p.id), p]));
-    this.tracks = new Map();
-    for (const track of data.tracks || []) {
-      const key = idKey(track.participantId);
-      if (!this.tracks.has(key)) this.tracks.set(key, []);
-      this.tracks.get(key).push(track);
-    }
-    // A new seat (first join, admission, or a rejoin over REST after the old
-    // seat expired): the server knows nothing of our media.
-    const newSeat = firstEntry || !data.resumed || previousMe !== this.me;
-    if (firstEntry) {
-      this.entered = true;
-      this.controls.enter();
-      this.loadHistory();
-    } else if (newSeat) {
-      this.subs.closeAll();
-    }
-    this.controls.render();
-    this.showLocal();
-    if (newSeat) {
-      this.sendMediaState();
-      const publish = firstEntry || !this.publisher.active ? this.publisher.start() : this.publisher.republish();
-      publish.catch((error) => this.reportError(error, 'Could not send your camera and microphone'));
-    } else if (this.publisher.active && !this.tracks.has(this.me)) {
-      // Resumed, but our publication did not survive the drop.
-      this.publisher.republish().catch((error) => this.reportError(error));
-    }
-    this.syncSubscriptions();
-    if (!firstEntry) announce(data.resumed ? 'Reconnected.' : 'Rejoined the meeting.');
+    this.apply(reduceSnapshot(this.state, data, this.context()));
   }
 
-  syncSubscriptions() {
-    for (const [key, person] of this.participants) {
-      if (key === this.me) continue;
-      this.subs.sync(person.id, this.tracks.get(key) || []).catch(() => {});
-    }
-    for (const key of [...this.subs.byParticipant.keys()]) {
-      if (!this.participants.has(key)) this.subs.remove(key).catch(() => {});
-    }
+  onMessage(message) {
+    this.apply(reduceEvent(this.state, message, this.context()));
   }
 
-  hasTracks(participantId) { return (this.tracks.get(idKey(participantId)) || []).length > 0; }
+  /** What the reducer reads but does not own, as of now. */
+  context() {
+    return {
+      now: Date.now(),
+      ended: this.ended,
+      publisher: { active: this.publisher.active, transportId: this.publisher.transportId, negotiatedAt: this.publisher.negotiatedAt },
+      subscriptions: [...this.subs.byParticipant.values()].map(({ participantId, transportId, nodeId }) => ({ participantId, transportId, nodeId })),
+    };
+  }
 
-  // MARK: Events
+  apply({ state, effects }) {
+    this.state = state;
+    for (const effect of effects) this.run(effect);
+  }
 
-  onMessage({ type, data }) {
-    switch (type) {
-      case 'participant-joined':
-      case 'participant-updated': {
-        const person = data.participant;
-        if (!person) return;
-        const key = idKey(person.id);
-        const before = this.participants.get(key);
-        this.participants.set(key, person);
-        this.waiting.delete(key);
-        if (type === 'participant-joined' && !before) announce(`${person.displayName} joined.`);
-        if (before && !before.handRaised && person.handRaised && key !== this.me) announce(`${person.displayName} raised their hand.`);
-        if (key === this.me) this.handRaised = !!person.handRaised;
-        // Their `tracks` may have raced ahead of their arrival.
-        if (!before && key !== this.me && this.hasTracks(key)) this.subs.sync(person.id, this.tracks.get(key)).catch(() => {});
-        this.controls.render();
+  /** Runs one effect of room-state.js (the list is in its header). */
+  run(effect) {
+    switch (effect.type) {
+      case 'announce': announce(effect.text, { assertive: effect.assertive }); break;
+      case 'render': this.controls.render(); break;
+      case 'enter': this.controls.enter(); break;
+      case 'load-history': this.loadHistory(); break;
+      case 'ice-servers': setIceServers(effect.servers); break;
+      case 'show-local': this.showLocal(); break;
+      case 'send-media-state': this.sendMediaState(); break;
+      case 'publish': {
+        const publish = effect.start ? this.publisher.start() : this.publisher.republish();
+        publish.catch((error) => this.reportError(error, effect.prefix));
         break;
       }
-      case 'participant-left': {
-        const key = idKey(data.participantId);
-        const person = this.participants.get(key);
-        this.participants.delete(key);
-        this.tracks.delete(key);
-        this.subs.remove(key).catch(() => {});
-        this.meter.unwatch(key);
-        if (person) {
-          const how = data.reason === 'kicked' ? 'was removed' : data.reason === 'timeout' ? 'lost their connection' : 'left';
-          announce(`${person.displayName} ${how}.`);
+      case 'republish':
+        if (!effect.delayMs) {
+          this.publisher.republish(effect.options).catch((error) => this.reportError(error));
+          break;
         }
-        this.controls.render();
+        setTimeout(() => {
+          if (!this.ended && this.signaling.connected) this.publisher.republish(effect.options).catch((error) => this.reportError(error));
+        }, effect.delayMs);
         break;
-      }
+      // Subscriptions report their own failures (the `error` event, see wire()).
+      case 'subscribe': this.subs.sync(effect.participantId, effect.tracks); break;
+      case 'resync':
+        setTimeout(() => {
+          if (hasTracks(this.state, effect.participantId)) this.subs.sync(effect.participantId, this.state.tracks.get(idKey(effect.participantId)));
+        }, effect.delayMs);
+        break;
+      case 'resubscribe': this.subs.resubscribe(effect.participantId, effect.options); break;
+      case 'unsubscribe': this.subs.remove(effect.key); break;
+      case 'unwatch': this.meter.unwatch(effect.key); break;
+      case 'close-subscriptions': this.subs.closeAll(); break;
+      case 'close-subscription': this.subs.closed(effect.transportId); break;
       case 'chat':
-        if (this.controls.panel.addMessages([data], { meKey: this.me }) && idKey(data.participantId) !== this.me) {
-          announce(`${data.displayName} says: ${data.body}`);
-        }
+        if (this.controls.panel.addMessages(effect.messages, { meKey: this.me }) && effect.announce) announce(effect.announce);
         break;
-      case 'mute-requested':
-        this.onMuteRequested(data);
+      case 'turn-off':
+        if (effect.kind === 'mic') this.media.setMic(false);
+        if (effect.kind === 'camera') this.media.setCamera(false);
+        if (effect.kind === 'screen') this.setScreen(false);
         break;
-      case 'admission-request': {
-        const person = data.participant;
-        if (!person) return;
-        this.waiting.set(idKey(person.id), person);
-        announce(`${person.displayName} is waiting to join. Open People to admit them.`);
-        this.controls.render();
-        break;
-      }
-      case 'admission-resolved':
-        this.waiting.delete(idKey(data.participantId));
-        this.controls.render();
-        break;
-      case 'tracks': {
-        const key = idKey(data.participantId);
-        if (key === this.me) {
-          // Our node closed our transport on its own: publish again (docs/signaling.md).
-          // (Not right after our own (re)publish: that closes the old transport, which may report empty.)
-          const settled = Date.now() - this.publisher.negotiatedAt > 3000;
-          if (!(data.tracks || []).length && this.publisher.active && settled && !this.ended) {
-            setTimeout(() => {
-              if (!this.ended && this.signaling.connected) this.publisher.republish().catch((error) => this.reportError(error));
-            }, 500);
-          }
-          return;
-        }
-        if ((data.tracks || []).length) this.tracks.set(key, data.tracks); else this.tracks.delete(key);
-        if (this.participants.has(key)) this.subs.sync(data.participantId, data.tracks || []).catch(() => {});
-        break;
-      }
-      case 'subscription-closed': {
-        const owner = this.subs.closed(data.transportId);
-        if (owner && this.hasTracks(owner) && !this.ended) {
-          setTimeout(() => {
-            if (this.hasTracks(owner)) this.subs.sync(owner, this.tracks.get(idKey(owner))).catch(() => {});
-          }, 300);
-        }
-        break;
-      }
-      case 'migrate':
-        this.onMigrate(data);
-        break;
-      case 'error':
-        this.reportError(data);
-        break;
-      default:
-        break;
+      case 'report-error': this.reportError(effect.error); break;
+      default: console.warn('room: unknown effect', effect); break;
     }
-  }
-
-  onMuteRequested(data) {
-    const by = this.participants.get(idKey(data.by));
-    const who = by ? by.displayName : 'A host';
-    const kind = data.kind || 'mic';
-    if (kind === 'mic') this.media.setMic(false);
-    if (kind === 'camera') this.media.setCamera(false);
-    if (kind === 'screen') this.setScreen(false);
-    else this.sendMediaState();
-    const what = { mic: 'microphone', camera: 'camera', screen: 'screen share' }[kind] || kind;
-    announce(`${who} turned off your ${what}. You can turn it back on.`, { assertive: true });
-    this.controls.render();
-  }
-
-  /** `migrate`: move media off a node as the server says (see migration.js), make-before-break. */
-  onMigrate(data) {
-    const plan = planMigration(data, {
-      publisher: { active: this.publisher.active, transportId: this.publisher.transportId },
-      subscriptions: [...this.subs.byParticipant.values()],
-    });
-    if (plan.republish) this.publisher.republish(plan.republish).catch((error) => this.reportError(error));
-    for (const move of plan.resubscribe) this.subs.resubscribe(move.participantId, move).catch(() => {});
   }
 
   // MARK: Actions (from the controls)
@@ -302,17 +211,19 @@ export class Room {
   }
 
   async toggleHand() {
-    await this.request('hand', { raised: !this.handRaised });
-    this.handRaised = !this.handRaised;
+    const raised = !this.handRaised;
+    if (!await this.command('hand', { raised })) return;
+    this.state = { ...this.state, handRaised: raised };
     this.controls.render();
   }
 
-  sendChat(body) { return this.request('chat', { body }); }
-  admit(id) { return this.request('admit', { participantId: id }).catch(() => {}); }
-  deny(id) { return this.request('deny', { participantId: id }).catch(() => {}); }
-  mute(id, kind) { return this.request('mute', { participantId: id, kind }).catch(() => {}); }
-  kick(id) { return this.request('kick', { participantId: id, reason: 'removed by a host' }).catch(() => {}); }
-  endMeeting() { return this.request('end-meeting').catch(() => {}); }
+  /** Resolves true once sent (the input may be cleared), false when it failed (and was shown). */
+  sendChat(body) { return this.command('chat', { body }); }
+  admit(id) { return this.command('admit', { participantId: id }); }
+  deny(id) { return this.command('deny', { participantId: id }); }
+  mute(id, kind) { return this.command('mute', { participantId: id, kind }); }
+  kick(id) { return this.command('kick', { participantId: id, reason: 'removed by a host' }); }
+  endMeeting() { return this.command('end-meeting'); }
 
   async leave() {
     this.ended = true;
@@ -320,19 +231,24 @@ export class Room {
     await this.signaling.leave();
   }
 
-  async request(type, data) {
+  /** A request on the person's behalf: true once the server took it; a failure is shown and resolves false. */
+  async command(type, data) {
     try {
-      return await this.signaling.request(type, data);
+      await this.signaling.request(type, data);
+      return true;
     } catch (error) {
       this.reportError(error);
-      throw error;
+      return false;
     }
   }
 
+  /** Tells the server what we send; a failure is logged (the next change sends the state again). */
   sendMediaState() {
     if (!this.signaling.connected) return Promise.resolve();
     const state = { mic: !!(this.media.mic && this.media.micOn), camera: !!(this.media.camera && this.media.cameraOn), screen: !!this.media.screen };
-    return this.signaling.request('media', state).catch(() => {});
+    return this.signaling.request('media', state).catch((error) => {
+      if (error.code !== 'disconnected') console.warn('media state not sent', error);
+    });
   }
 
   // MARK: Helpers

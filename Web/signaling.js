@@ -206,8 +206,12 @@ export class Signaling extends EventTarget {
 
   receive(raw) {
     let message;
-    try { message = JSON.parse(raw); } catch { return; }
-    if (!message || typeof message.type !== 'string') return;
+    try { message = JSON.parse(raw); } catch { message = null; }
+    if (!message || typeof message.type !== 'string') {
+      // Not a frame of docs/signaling.md: a server bug, never the person's doing. Dropped, and said here.
+      console.warn('signaling: dropped a frame that is not a message', String(raw).slice(0, 200));
+      return;
+    }
     const waiter = message.id ? this.pending.get(message.id) : null;
     if (waiter) {
       this.pending.delete(message.id);

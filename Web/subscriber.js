@@ -54,7 +54,7 @@ export class Subscriptions extends EventTarget {
       if (current && movedTo && current.nodeId && movedTo !== current.nodeId) {
         // The publisher moved to another node (a migration): a new connection there, make-before-break.
         // Not awaited: it runs after this job in the participant's queue.
-        this.resubscribe(participantId, { targetNodeId: movedTo }).catch(() => {});
+        this.resubscribe(participantId, { targetNodeId: movedTo });
         return;
       }
       if (current && current.pc.connectionState !== 'failed' && current.pc.connectionState !== 'closed') {
@@ -211,15 +211,19 @@ export class Subscriptions extends EventTarget {
     try { await this.signaling.request('unsubscribe', { transportId }, 5000); } catch { /* already gone */ }
   }
 
+  /**
+   * Runs `job` after the participant's earlier jobs. The promise resolves
+   * when it is done and never rejects: a failure is reported once, as an
+   * `error` event ({participantId, error}).
+   */
   serialize(key, job) {
     const previous = this.queues.get(key) || Promise.resolve();
-    const run = previous.then(job, job);
-    const settled = run.catch((error) => {
+    const settled = previous.then(job).catch((error) => {
       this.dispatchEvent(new CustomEvent('error', { detail: { participantId: key, error } }));
     });
     this.queues.set(key, settled);
     settled.then(() => { if (this.queues.get(key) === settled) this.queues.delete(key); });
-    return run;
+    return settled;
   }
 }
 

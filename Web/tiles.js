@@ -132,6 +132,7 @@ function setSource(element, stream) {
   element.srcObject = stream;
   if (stream) {
     const play = element.play();
-    if (play && play.catch) play.catch(() => { /* autoplay may wait for a gesture */ });
+    // Autoplay may wait for a gesture, and a new source interrupts a pending play: worth a debug line only.
+    if (play && play.catch) play.catch((error) => console.debug('play() did not start', error.name));
   }
 }

@@ -9,11 +9,11 @@ audio frames, within the time bound.
 from __future__ import annotations
 
 import asyncio
-import time
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack
-from media_support import HEIGHT, WIDTH, SizedVideoTrack, count_frames, force_codecs
+from meet_e2e.media import HEIGHT, WIDTH, SizedVideoTrack, count_frames, force_codecs
+from meet_e2e.waiting import wait_until
 
 TIME_BOUND_S = 30.0
 MIN_VIDEO_FRAMES = 30
@@ -44,17 +44,16 @@ async def run_client(server) -> dict:
     assert answer["type"] == "answer"
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type=answer["type"]))
 
-    deadline = time.monotonic() + TIME_BOUND_S
-    while time.monotonic() < deadline:
-        if received["video"] > MIN_VIDEO_FRAMES and received["audio"] > 0:
-            break
-        if pc.connectionState == "failed":
-            break
-        await asyncio.sleep(0.2)
-    received["states"] = states
-    await pc.close()
-    for task in consumers:
-        task.cancel()
+    try:
+        # Judged by the test below; a failed connection ends the wait early.
+        await wait_until(lambda: (received["video"] > MIN_VIDEO_FRAMES and received["audio"] > 0)
+                         or pc.connectionState == "failed", TIME_BOUND_S, "audio and video echoed back",
+                         details=lambda: f"received {received}; aiortc states {states}; meet-echo: {server.stage_report()}")
+    finally:
+        received["states"] = states
+        await pc.close()
+        for task in consumers:
+            task.cancel()
     return received
 
 

@@ -1,6 +1,6 @@
 """meet-api keeps its spec: schemathesis against docs/openapi.yaml.
 
-Starts one meet-api (stack_support.Service) against the PostgreSQL of
+Starts one meet-api (meet_e2e.stack.Service) against the PostgreSQL of
 scripts/test, registers a user, and runs `st run` with every check
 (`--checks all`: status codes, content types, response schemas and headers,
 negative data rejected, positive data accepted, 405 with Allow for
@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from stack_support import REPO_ROOT, Service, database_url_from_env
+from meet_e2e.env import REPO_ROOT, WEB_DIR, database_url_from_env
+from meet_e2e.stack import Service
 
 SPEC = REPO_ROOT / "docs" / "openapi.yaml"
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
@@ -55,7 +56,7 @@ def api(tmp_path: Path):
         "MEET_AUTH_RATE_LIMIT_PER_EMAIL_GLOBAL": "1000000",
         "MEET_GUEST_JOIN_RATE_LIMIT_PER_ADDRESS": "1000000",
         "MEET_GUEST_JOIN_RATE_LIMIT_PER_MEETING": "1000000",
-        "MEET_WEB_DIR": str(REPO_ROOT / "Web"),
+        "MEET_WEB_DIR": str(WEB_DIR),
         "MEET_PUBLIC_WS_URL": "ws://127.0.0.1:1/v1/ws",
     }
     service = Service("meet-api", "meet-api", tmp_path, env)

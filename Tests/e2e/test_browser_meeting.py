@@ -34,10 +34,11 @@ import socket
 import time
 
 import pytest
-from browser_support import MeetBrowser, frames_from, meet, metric, open_browsers, wait_decoding, web_stack
-from sfu_support import free_port
+from meet_e2e.browser import MeetBrowser, frames_from, meet, metric, open_browsers, wait_decoding, web_stack
+from meet_e2e.env import free_port
+from meet_e2e.waiting import block_until
 
-# The stack for this module and the browsers of each test (browser_support).
+# The stack for this module and the browsers of each test (meet_e2e.browser).
 stack = pytest.fixture(scope="module", name="stack")(web_stack)
 browsers = pytest.fixture(name="browsers")(open_browsers)
 
@@ -197,9 +198,7 @@ def test_browsers_follow_a_drain_without_a_break(stack, browsers):
                "the guest watching the host on its new node")
     wait_decoding(guest, host_id, "camera")
     wait_decoding(host, guest_id, "camera")
-    deadline = time.monotonic() + 30
-    while node1.process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
+    block_until(lambda: node1.process.poll() is not None, 30, "the drained node to exit", details=node1.log)
     assert node1.process.poll() == 0, f"drained node exit status {node1.process.poll()}\n{node1.log()}"
     assert not [a for a in host.js("return window.meetDebug.alerts()") + guest.js("return window.meetDebug.alerts()")
                 if "error" in a.lower()], "an error was shown during the drain"

@@ -14,8 +14,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser_support import WEB_DIR, frames_from, meet, open_browsers
-from stack_support import Stack
+from meet_e2e.browser import frames_from, meet, open_browsers
+from meet_e2e.env import WEB_DIR
+from meet_e2e.stack import Stack
 
 browsers = pytest.fixture(name="browsers")(open_browsers)
 

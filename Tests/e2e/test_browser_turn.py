@@ -12,9 +12,10 @@ and that coturn allocated relays for both participants' usernames.
 from __future__ import annotations
 
 import pytest
-from browser_support import WEB_DIR, guests_in_a_meeting, wait_decoding
-from stack_support import Stack
-from turn_support import Coturn
+from meet_e2e.browser import guests_in_a_meeting, wait_decoding
+from meet_e2e.env import WEB_DIR
+from meet_e2e.stack import Stack
+from meet_e2e.turn import Coturn
 
 
 @pytest.fixture(scope="module")

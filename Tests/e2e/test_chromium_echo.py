@@ -7,41 +7,19 @@ microphone, and the test polls `getStats()` until the inbound video's
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
-
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from meet_e2e.browser import MeetBrowser
+from meet_e2e.waiting import block_until
 
-CHROMIUM = os.environ.get("MEET_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("MEET_CHROMEDRIVER", "/usr/bin/chromedriver")
 TIME_BOUND_S = 40.0
 
 
 @pytest.fixture
-def browser():
-    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
-        pytest.fail(f"chromium ({CHROMIUM}) and chromedriver ({CHROMEDRIVER}) are required: apt-get install chromium chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--autoplay-policy=no-user-gesture-required",
-        # Gather loopback candidates too, for machines with no other interface.
-        "--allow-loopback-in-peer-connection",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_script_timeout(30)
-    yield driver
-    driver.quit()
+def browser(echo_server):
+    """One headless Chromium with the flags of every browser test (fake devices, loopback candidates)."""
+    chromium = MeetBrowser("chromium", echo_server.base_url)
+    yield chromium.driver
+    chromium.quit()
 
 
 def test_chromium_decodes_its_own_video(echo_server, browser):
@@ -54,19 +32,18 @@ def test_chromium_decodes_its_own_video(echo_server, browser):
 
     samples: list[int] = []
     stats: dict = {}
-    deadline = time.monotonic() + TIME_BOUND_S
-    while time.monotonic() < deadline:
+
+    def decoding_and_rising() -> bool:
+        nonlocal stats
         stats = browser.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "inboundStats().then(done, (e) => done({error: String(e)}));"
         )
-        video = stats.get("video") or {}
-        decoded = video.get("framesDecoded", 0)
-        samples.append(decoded)
-        if len(samples) >= 3 and samples[-1] > samples[-3] > 0:
-            break
-        time.sleep(0.5)
+        samples.append((stats.get("video") or {}).get("framesDecoded", 0))
+        return len(samples) >= 3 and samples[-1] > samples[-3] > 0
 
+    block_until(decoding_and_rising, TIME_BOUND_S, "echoed video decoded and framesDecoded still rising", interval=0.5,
+                details=lambda: f"framesDecoded {samples[-5:]}; browser: {stats}; meet-echo: {echo_server.stage_report()}")
     report = echo_server.stage_report()
     print(f"chromium stats {stats}; meet-echo: {report}")
     assert samples and samples[-1] > 0, (

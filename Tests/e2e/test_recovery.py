@@ -1,6 +1,6 @@
 """Redis and PostgreSQL restarts under a live meeting (issue #6).
 
-The stack (meet-api, two meet-ws, two meet-sfu; stack_support.Stack) runs
+The stack (meet-api, two meet-ws, two meet-sfu; meet_e2e.stack.Stack) runs
 against the PostgreSQL and Redis of scripts/test, and these tests stop and
 start those very servers (recovery_support), always restarting them in a
 `finally` so the tests after them find them up.
@@ -25,14 +25,15 @@ No assertion is about speed: waits poll with generous deadlines.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 import redis
-from participant_support import Participant
+from meet_e2e.participant import Participant
+from meet_e2e.signaling import SignalError
+from meet_e2e.stack import Stack
+from meet_e2e.waiting import wait_until
 from recovery_support import (PostgresControl, RedisControl, ensure_postgres_up, ensure_redis_up, http_call, http_get,
                               outage_stack, poll, presence_ids)
-from stack_support import SignalError, Stack
 
 # A short presence TTL: Redis stays down for longer than it, which would
 # get everyone swept as gone if presence were not written back.
@@ -48,26 +49,15 @@ def stack(tmp_path, request):
                                                 "MEET_WS_JOIN_TIMEOUT_SECONDS": "120"})
 
 
-async def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.2)
-
-
 async def chat_until_delivered(sender: Participant, receiver: Participant, body: str, timeout: float) -> None:
     """Sends `body` (again while the request fails) until `receiver` gets it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            await sender.signal.request("chat", {"body": body}, timeout=10)
-            await receiver.signal.next_event("chat", lambda d: d.get("body") == body, timeout=3)
-            return
-        except (SignalError, TimeoutError, asyncio.TimeoutError) as error:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"chat {body!r} from {sender.name} never reached {receiver.name}: {error}")
-            await asyncio.sleep(0.3)
+    async def delivered() -> bool:
+        await sender.signal.request("chat", {"body": body}, timeout=10)
+        await receiver.signal.next_event("chat", lambda d: d.get("body") == body, timeout=3)
+        return True
+
+    await wait_until(delivered, timeout, f"chat {body!r} from {sender.name} to reach {receiver.name}", interval=0.3,
+                     retry_on=(SignalError, TimeoutError))
 
 
 def history(stack: Stack, code: str, token: str) -> list[str]:
@@ -94,7 +84,7 @@ async def redis_restart_scenario(stack: Stack, server: RedisControl) -> None:
         await b.join(stack, code, replica=1)
         await a.publish(node1.node_id)
         await b.subscribe(a.id)
-        await wait_for(lambda: b.frames > 10, 40, f"B decoding A's video (frames: {b.frames})")
+        await wait_until(lambda: b.frames > 10, 40, f"B decoding A's video (frames: {b.frames})")
         await chat_until_delivered(a, b, "before the restart", timeout=20)
 
         server.stop()
@@ -102,7 +92,7 @@ async def redis_restart_scenario(stack: Stack, server: RedisControl) -> None:
             # Media goes straight to the node: it keeps flowing while Redis is down,
             # for longer than the presence TTL.
             frames = b.frames
-            await wait_for(lambda: b.frames > frames + 20, 30, "video flowing while Redis is down")
+            await wait_until(lambda: b.frames > frames + 20, 30, "video flowing while Redis is down")
             await asyncio.sleep(PRESENCE_TTL + 1)
         finally:
             server.start()
@@ -122,7 +112,7 @@ async def redis_restart_scenario(stack: Stack, server: RedisControl) -> None:
         published = await c.publish()
         assert published["nodeId"] in {node.node_id for node in stack.nodes}, published
         frames = b.frames
-        await wait_for(lambda: b.frames > frames + 20, 30, "A's video still reaching B")
+        await wait_until(lambda: b.frames > frames + 20, 30, "A's video still reaching B")
 
         # Restored entries are kept alive by the heartbeat, not swept: nobody was ever
         # announced gone (two TTLs is when a stale entry would have been swept).

@@ -19,8 +19,11 @@ import pytest
 import redis.asyncio as aioredis
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack
-from media_support import SizedVideoTrack, force_codecs
-from sfu_support import BusClient, BusError, SFUNode, redis_url_from_env, wait_for
+from meet_e2e.env import redis_url_from_env
+from meet_e2e.fixtures import failed
+from meet_e2e.media import SizedVideoTrack, force_codecs
+from meet_e2e.sfu import BusClient, BusError, SFUNode
+from meet_e2e.waiting import wait_until
 
 
 @pytest.fixture
@@ -34,9 +37,8 @@ def nodes(tmp_path, request):
         return node
 
     yield start
-    failed = getattr(request.node, "rep_call", None)
     for node in started:
-        if failed is not None and failed.failed:
+        if failed(request):
             print(f"---- {node.name} log (tail) ----\n{node.log()}")
         node.stop()
 
@@ -50,7 +52,8 @@ async def connected_publisher(node: SFUNode, bus: BusClient) -> tuple[RTCPeerCon
     reply = await bus.request(node.inbox, "sfu.create-publisher",
                               {"participantId": "alice", "roomId": "room-1", "offer": pc.localDescription.sdp})
     await pc.setRemoteDescription(RTCSessionDescription(sdp=reply["answer"], type="answer"))
-    assert await wait_for(lambda: asyncio.sleep(0, pc.connectionState == "connected"), 20), pc.connectionState
+    await wait_until(lambda: pc.connectionState == "connected", 20, "the publisher connected",
+                     details=lambda: pc.connectionState)
     return pc, reply["transportId"]
 
 
@@ -72,13 +75,13 @@ async def drain_until_timeout(node: SFUNode) -> dict:
         node.process.send_signal(signal.SIGTERM)
 
         # At once: draining everywhere, and the event with its deadline.
-        draining = None
-        deadline = time.monotonic() + 5
-        while draining is None and time.monotonic() < deadline:
+        async def draining_event() -> dict | None:
             message = await events.get_message(ignore_subscribe_messages=True, timeout=0.5)
             if message and json.loads(message["data"]).get("type") == "sfu.node-draining":
-                draining = json.loads(message["data"])["body"]
-        assert draining is not None, "no sfu.node-draining event"
+                return json.loads(message["data"])["body"]
+            return None
+
+        draining = await wait_until(draining_event, 5, "an sfu.node-draining event", interval=0)
         assert draining["nodeId"] == node.node_id
         assert abs(draining["deadlineMs"] / 1000 - (signalled + 3)) < 2, draining
         assert (await record_of(client, node))["state"] == "draining"
@@ -94,7 +97,7 @@ async def drain_until_timeout(node: SFUNode) -> dict:
         assert (await record_of(client, node))["load"]["transports"] == 1
         assert pc.connectionState == "connected"
 
-        assert await wait_for(lambda: asyncio.sleep(0, node.process.poll() is not None), 15)
+        await wait_until(lambda: node.process.poll() is not None, 15, "the node to exit at its drain timeout")
         exited_after = time.time() - signalled
         closed = []
         while (message := await events.get_message(ignore_subscribe_messages=True, timeout=0.5)) is not None:
@@ -130,12 +133,12 @@ def test_second_sigterm_ends_the_drain_at_once(nodes):
         pc, _ = await connected_publisher(node, bus)
         try:
             node.process.send_signal(signal.SIGTERM)
-            assert await wait_for(lambda: asyncio.sleep(0, node.http_status("/readyz") == 503), 5)
+            await wait_until(lambda: node.http_status("/readyz") == 503, 5, "/readyz 503 while draining")
             await asyncio.sleep(0.5)
             assert node.process.poll() is None, "the node left although it still holds a transport"
             node.process.send_signal(signal.SIGTERM)
             # Far below the 120 s drain timeout: the second signal ends it.
-            assert await wait_for(lambda: asyncio.sleep(0, node.process.poll() is not None), 20)
+            await wait_until(lambda: node.process.poll() is not None, 20, "the node to exit on the second SIGTERM")
         finally:
             await pc.close()
             await bus.close()

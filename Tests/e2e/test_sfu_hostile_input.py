@@ -16,30 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 
-import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack
-from media_support import SizedVideoTrack, count_frames, force_codecs
-from sfu_support import BusClient, BusError, SFUNode, read_record, redis_url_from_env, wait_for
+from meet_e2e.env import redis_url_from_env
+from meet_e2e.media import SizedVideoTrack, count_frames, force_codecs
+from meet_e2e.sfu import BusClient, BusError, SFUNode, read_record
+from meet_e2e.waiting import wait_until
 
 TIME_BOUND_S = 30.0
 SPOOFED = [
     bytes([23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 9, 0, 9]) + bytes(range(0x41, 0x4A)),
     bytes([21, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 9, 0, 2, 2, 40]),
 ]
-
-
-@pytest.fixture
-def sfu_node(tmp_path, request):
-    node = SFUNode(tmp_path, redis_url_from_env())
-    yield node
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        print("---- meet-sfu log (tail) ----")
-        print(node.log())
-    node.stop()
 
 
 def discarded_dtls(node: SFUNode) -> int:
@@ -79,7 +68,8 @@ async def spoof_dtls_on_live_transport(node: SFUNode) -> dict:
         async def frames_over(count: int) -> bool:
             return received["video"] > count
 
-        result["before"] = await wait_for(lambda: frames_over(10), timeout=TIME_BOUND_S)
+        result["before"] = await wait_until(lambda: frames_over(10), TIME_BOUND_S, "media flowing before the spoofed datagrams",
+                                            details=lambda: f"frames {received['video']}")
         frames_before = received["video"]
         discarded_before = discarded_dtls(node)
 
@@ -92,9 +82,12 @@ async def spoof_dtls_on_live_transport(node: SFUNode) -> dict:
         for datagram in SPOOFED:
             await connection.sendto(datagram, 1)
 
-        result["counted"] = await wait_for(counted, timeout=10)
+        result["counted"] = await wait_until(counted, 10, "the spoofed datagrams counted as discarded",
+                                             details=lambda: f"discarded {discarded_dtls(node) - discarded_before}")
         result["discarded"] = discarded_dtls(node) - discarded_before
-        result["after"] = await wait_for(lambda: frames_over(frames_before + 30), timeout=TIME_BOUND_S)
+        result["after"] = await wait_until(
+            lambda: frames_over(frames_before + 30), TIME_BOUND_S, "media still flowing after the spoofed datagrams",
+            details=lambda: f"frames {(frames_before, received['video'])}, states {(publisher.connectionState, subscriber.connectionState)}")
         result["frames"] = (frames_before, received["video"])
         result["states"] = (publisher.connectionState, subscriber.connectionState)
         record = read_record(node)

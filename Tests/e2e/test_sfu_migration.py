@@ -11,20 +11,15 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from migration_scenarios import node_leaves, replica_dies, summary
-from stack_support import Stack
+from meet_e2e.fixtures import stack_with_logs
+from meet_e2e.migration import node_leaves, replica_dies, summary
 
 DRAIN_TIMEOUT = 20
 
 
 @pytest.fixture
 def stack(tmp_path, request):
-    running = Stack(tmp_path, sfu_nodes=3, node_env={"MEET_SFU_DRAIN_TIMEOUT": str(DRAIN_TIMEOUT)})
-    yield running
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        print(running.logs())
-    running.stop()
+    yield from stack_with_logs(tmp_path, request, sfu_nodes=3, node_env={"MEET_SFU_DRAIN_TIMEOUT": str(DRAIN_TIMEOUT)})
 
 
 def test_drained_node_hands_its_meeting_over_and_exits(stack):

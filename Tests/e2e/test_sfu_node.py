@@ -11,28 +11,18 @@ errors, `sfu.close-participant`, and the record's removal on SIGTERM.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 import redis
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack
-from media_support import HEIGHT, WIDTH, SizedVideoTrack, count_frames, force_codecs
-from sfu_support import BusClient, BusError, SFUNode, first_record, read_record, redis_url_from_env, wait_for
+from meet_e2e.env import redis_url_from_env
+from meet_e2e.media import HEIGHT, WIDTH, SizedVideoTrack, count_frames, force_codecs
+from meet_e2e.sfu import BusClient, BusError, SFUNode, first_record, read_record
+from meet_e2e.waiting import wait_until
 
 TIME_BOUND_S = 30.0
 MIN_VIDEO_FRAMES = 30
-
-
-@pytest.fixture
-def sfu_node(tmp_path, request):
-    node = SFUNode(tmp_path, redis_url_from_env())
-    yield node
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        print("---- meet-sfu log (tail) ----")
-        print(node.log())
-    node.stop()
 
 
 def test_registry_record_and_health(sfu_node):
@@ -114,13 +104,11 @@ async def forward_publisher_to_subscriber(node: SFUNode, video_codec: str = "VP8
         await bus.request(node.inbox, "sfu.subscriber-answer",
                           {"transportId": reply["transportId"], "answer": subscriber.localDescription.sdp})
 
-        deadline = time.monotonic() + TIME_BOUND_S
-        while time.monotonic() < deadline:
-            if received["video"] > MIN_VIDEO_FRAMES and received["audio"] > 0:
-                break
-            if "failed" in (publisher.connectionState, subscriber.connectionState):
-                break
-            await asyncio.sleep(0.2)
+        # Judged by the test below; a failed connection ends the wait early.
+        await wait_until(lambda: (received["video"] > MIN_VIDEO_FRAMES and received["audio"] > 0)
+                         or "failed" in (publisher.connectionState, subscriber.connectionState), TIME_BOUND_S,
+                         "audio and video forwarded",
+                         details=lambda: f"received {received}; states {(publisher.connectionState, subscriber.connectionState)}")
         result["states"] = (publisher.connectionState, subscriber.connectionState)
 
         # The load report sees the forwarding.
@@ -128,7 +116,8 @@ async def forward_publisher_to_subscriber(node: SFUNode, video_codec: str = "VP8
             record = read_record(node)
             return bool(record and record["load"]["publishers"] == 1 and record["load"]["subscribers"] == 1
                         and record["load"]["packetsOutPerSecond"] > 0)
-        result["load_reported"] = await wait_for(loaded, timeout=5)
+        result["load_reported"] = await wait_until(loaded, 5, "the load report to show the forwarding",
+                                                   details=lambda: f"record: {read_record(node)}")
         result["record"] = read_record(node)
 
         # Closing the publisher's participant closes its subscriber too.

@@ -12,8 +12,9 @@ from __future__ import annotations
 import socket
 
 import pytest
-from sfu_support import SFUNode, first_record, free_port, redis_url_from_env
-from turn_support import Coturn
+from meet_e2e.env import free_port, redis_url_from_env
+from meet_e2e.sfu import SFUNode, first_record
+from meet_e2e.turn import Coturn
 
 
 def test_node_announces_the_address_a_stun_server_sees(tmp_path):

@@ -12,20 +12,17 @@ import asyncio
 import time
 
 import pytest
-from participant_support import Participant
-from stack_support import Stack, wait_until
+from meet_e2e.fixtures import stack_with_logs
+from meet_e2e.participant import Participant
+from meet_e2e.stack import Stack
+from meet_e2e.waiting import wait_until
 
 AIORTC_START = 500_000
 
 
 @pytest.fixture
 def stack(tmp_path, request):
-    running = Stack(tmp_path, ws_replicas=1, sfu_nodes=1)
-    yield running
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        print(running.logs())
-    running.stop()
+    yield from stack_with_logs(tmp_path, request, ws_replicas=1, sfu_nodes=1)
 
 
 def video_encoder_target(publisher: Participant) -> int | None:

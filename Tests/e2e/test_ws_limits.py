@@ -26,8 +26,10 @@ import urllib.request
 
 import pytest
 
-import ws_raw_support as raw
-from stack_support import Signal, Stack, wait_until
+from meet_e2e import ws_raw as raw
+from meet_e2e.signaling import Signal
+from meet_e2e.stack import Stack
+from meet_e2e.waiting import block_until, wait_until
 
 RSS_BOUND = 50 * 1024 * 1024
 
@@ -65,10 +67,7 @@ def test_flood_without_reading_keeps_rss_flat_and_is_disconnected(stack):
     port, pid = stack.replicas[0].port, stack.replicas[0].process.pid
     owner = stack.rest.register("flooder")
     code = stack.rest.create_meeting(owner)
-    sock = raw.upgrade(port, stack.rest.join(code, owner)["joinToken"], receive_buffer=16384)
-    reader = raw.FrameReader(sock)
-    sock.sendall(raw.text({"type": "join", "id": "j"}))
-    reader.message("joined", timeout=10)
+    sock = raw.joined(port, stack.rest.join(code, owner)["joinToken"], receive_buffer=16384)
     baseline = raw.rss_bytes(pid)
     with raw.RSSSampler(pid) as rss:
         # Until meet-ws closes the socket (write deadline 2 s), at most 60 s;
@@ -157,14 +156,16 @@ def test_per_address_limit_refuses_the_next_connection(tmp_path):
         port = stack.replicas[0].port
         # The readiness probe's connection may still be closing: wait until 5 fit.
         held: list[socket.socket] = []
-        deadline = time.monotonic() + 10
-        while len(held) < 5 and time.monotonic() < deadline:
+
+        def five_held() -> bool:
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
             if raw.connection_ended(sock, timeout=0.3):
                 sock.close()
             else:
                 held.append(sock)
-        assert len(held) == 5
+            return len(held) == 5
+
+        block_until(five_held, 10, "five connections held open", interval=0)
         extra = socket.create_connection(("127.0.0.1", port), timeout=5)
         assert raw.connection_ended(extra, timeout=5), "the 6th connection from one address was not refused"
         extra.close()
@@ -211,18 +212,12 @@ def test_out_of_descriptors_silent_connections_are_shed_and_a_client_gets_in(tmp
             attack.append(socket.create_connection(("127.0.0.1", port), timeout=5))
         cpu_before, wall_before = cpu_seconds(pid), time.monotonic()
 
-        async def client_gets_in() -> None:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    await joins_and_answers(stack, token)
-                    return
-                except Exception:
-                    if time.monotonic() > deadline:
-                        raise
-                    await asyncio.sleep(0.5)
+        async def client_gets_in() -> bool:
+            await joins_and_answers(stack, token)
+            return True
 
-        asyncio.run(client_gets_in())
+        asyncio.run(wait_until(client_gets_in, 60, "a real client joining during the storm", interval=0.5,
+                               retry_on=(Exception,)))
         used = cpu_seconds(pid) - cpu_before
         print(f"meet-ws under 300 silent connections at {limit} descriptors: {used:.1f} s CPU in "
               f"{time.monotonic() - wall_before:.1f} s until a client got in")

@@ -1,8 +1,8 @@
 # Shared by the benchmark scripts: a private PostgreSQL and Redis (like
 # scripts/test), debug binaries unless MEET_BIN_DIR names some, then one
-# Python benchmark from Tests/e2e with the script's arguments.
+# Python benchmark from scripts/bench with the script's arguments.
 #
-#   source scripts/lib/bench.sh; meet_bench_run Tests/e2e/bench_x.py "$@"
+#   source scripts/lib/bench.sh; meet_bench_run scripts/bench/x.py "$@"
 meet_bench_run() {
     local program=$1
     shift

@@ -20,9 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import ws_raw_support as raw  # noqa: E402
-from stack_support import Stack  # noqa: E402
+# The support code of the end-to-end tests (Tests/e2e/meet_e2e).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
+from meet_e2e import ws_raw as raw  # noqa: E402
+from meet_e2e.stack import Stack  # noqa: E402
 
 
 def main() -> None:
@@ -39,10 +40,7 @@ def main() -> None:
             port, pid = stack.replicas[0].port, stack.replicas[0].process.pid
             owner = stack.rest.register("flooder")
             code = stack.rest.create_meeting(owner)
-            sock = raw.upgrade(port, stack.rest.join(code, owner)["joinToken"], receive_buffer=16384)
-            reader = raw.FrameReader(sock)
-            sock.sendall(raw.text({"type": "join", "id": "j"}))
-            reader.message("joined", timeout=10)
+            sock = raw.joined(port, stack.rest.join(code, owner)["joinToken"], receive_buffer=16384)
             time.sleep(1)
             baseline = raw.rss_bytes(pid)
             with raw.RSSSampler(pid) as rss:

@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import conftest  # noqa: E402,F401  (keeps aiortc's candidates on loopback)
-from migration_scenarios import node_leaves, summary  # noqa: E402
-from stack_support import Stack  # noqa: E402
+# The support code of the end-to-end tests (Tests/e2e/meet_e2e).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
+from meet_e2e.migration import node_leaves, summary  # noqa: E402  (importing it keeps aiortc on loopback)
+from meet_e2e.stack import Stack  # noqa: E402
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -22,12 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import conftest  # noqa: E402,F401  (keeps aiortc's candidates on loopback)
+# The support code of the end-to-end tests (Tests/e2e/meet_e2e).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  # noqa: E402
 from aiortc.mediastreams import MediaStreamError  # noqa: E402
-from participant_support import Participant  # noqa: E402
-from stack_support import Stack  # noqa: E402
+from meet_e2e.participant import Participant  # noqa: E402  (importing it keeps aiortc on loopback)
+from meet_e2e.stack import Stack  # noqa: E402
 
 
 VERBOSE = False

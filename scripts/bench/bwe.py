@@ -23,9 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_support import WEB_DIR, MeetBrowser, guests_in_a_meeting, wait_decoding  # noqa: E402
-from stack_support import Stack  # noqa: E402
+# The support code of the end-to-end tests (Tests/e2e/meet_e2e).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
+from meet_e2e.browser import MeetBrowser, guests_in_a_meeting, wait_decoding  # noqa: E402
+from meet_e2e.env import WEB_DIR  # noqa: E402
+from meet_e2e.stack import Stack  # noqa: E402
 
 
 def sample(publisher: MeetBrowser, seconds: float) -> list[tuple[float, float, float]]:

@@ -1,0 +1,24 @@
+"""Support code for the end-to-end tests in Tests/e2e (and the benchmarks in
+scripts/bench), one module per concern:
+
+- `waiting`: `wait_until` / `block_until`, the one way a test waits for something.
+- `env`: repository paths, the built binaries (`$MEET_BIN_DIR`), the test
+  PostgreSQL and Redis URLs, free ports.
+- `process`: `LoggedProcess`, a server child process with its log.
+- `echo`: `EchoServer`, the meet-echo interop peer (Tools/EchoPeer).
+- `sfu`: `SFUNode` (one meet-sfu process), `BusClient` (the Redis bus from Python).
+- `stack`: `Stack` (meet-api, meet-ws replicas, meet-sfu nodes) and `Rest`.
+- `signaling`: `Signal`, one participant's WebSocket (docs/signaling.md).
+- `media`: aiortc tracks and codecs (importing it keeps aiortc on loopback).
+- `participant`: `Participant`, an aiortc person who joins, publishes, subscribes.
+- `mover`: `Mover`, a participant that follows `migrate` and resumes its seat.
+- `migration`: the drain and crash scenarios (test_sfu_migration, bench-migration).
+- `browser`: `MeetBrowser`, headless Chromium driving the web client.
+- `turn`: `Coturn`, a TURN relay.
+- `ws_raw`: a WebSocket client on a bare socket, for hand-made frames.
+- `fixtures`: fixture bodies (a stack whose logs print on failure) and `failed(request)`.
+
+The old top-level modules (`stack_support`, `sfu_support`, …) are thin
+re-exports of these, kept for code not yet moved over (recovery_support.py
+and test_outages.py).
+"""

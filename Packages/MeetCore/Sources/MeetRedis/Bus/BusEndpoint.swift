@@ -258,12 +258,31 @@ public final class BusEndpoint: MessageBus, Service {
             bytes = encoded
         }
         metrics.handled.increment()
-        do {
-            _ = try await send(bytes, to: replyTo)
-        } catch {
-            logger.warning("bus: could not send reply", metadata: ["to": "\(replyTo)", "error": "\(error)"])
+        await sendReply(bytes, to: replyTo)
+    }
+
+    /// Publishes a reply, retrying for up to ``replyRetryWindow`` while Redis
+    /// is unavailable: after a Redis restart this process's subscriptions
+    /// may be back (the request arrived) before its command connection is
+    /// (the reply cannot go out yet), and a reply given up on leaves the
+    /// requester waiting out its whole timeout.
+    private func sendReply(_ bytes: [UInt8], to replyTo: String) async {
+        let start = ContinuousClock.now
+        while true {
+            do {
+                _ = try await send(bytes, to: replyTo)
+                return
+            } catch RedisClientError.unavailable where start.duration(to: .now) < Self.replyRetryWindow {
+                try? await Task.sleep(for: .milliseconds(50))
+            } catch {
+                logger.warning("bus: could not send reply", metadata: ["to": "\(replyTo)", "error": "\(error)"])
+                return
+            }
         }
     }
+
+    /// How long a reply is retried while Redis is unavailable.
+    static let replyRetryWindow: Duration = .seconds(1)
 }
 
 extension BusEndpoint {

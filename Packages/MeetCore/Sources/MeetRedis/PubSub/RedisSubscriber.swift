@@ -62,8 +62,10 @@ public final class RedisSubscriber: Service, Sendable {
                     _ = try await connection.send([RedisCommand("PING")], timeout: configuration.requestTimeout)[0].get()
                     liveness.restored()
                 } catch {
-                    // Closed or silent: the health check or the supervisor takes it from here.
-                    logger.warning("redis pub/sub re-subscribe not confirmed", metadata: ["error": "\(error)"])
+                    // Closed, or silent (a frozen Redis accepts connections and answers
+                    // nothing): start over, or the subscriptions would never count as live.
+                    logger.warning("redis pub/sub re-subscribe not confirmed; reconnecting", metadata: ["error": "\(error)"])
+                    connection.close()
                 }
             }
             group.cancelAll()

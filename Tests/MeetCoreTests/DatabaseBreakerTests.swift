@@ -4,7 +4,8 @@ import Testing
 
 /// The database circuit breaker (issue #23): once PostgreSQL is seen not
 /// to answer, operations fail at once instead of each waiting out the
-/// operation timeout; the first answer closes it.
+/// operation timeout; a slow operation alone only makes it a suspect that a
+/// probe clears; the first answer closes it.
 @Suite struct DatabaseBreakerTests {
     typealias Breaker = DatabaseBreaker<ContinuousClock.Instant>
     let t0 = ContinuousClock.now
@@ -17,23 +18,30 @@ import Testing
         return ticket
     }
 
-    @Test func anOperationRunningPastTheDeadlineWithNothingAnsweredOpensItAtTheNextAdmission() {
+    @Test func anOperationRunningPastTheDeadlineIsProbedAndAnUnansweredProbeOpensIt() {
         var breaker = Breaker(deadline: .milliseconds(1000))
         _ = self.ticket(breaker.admit(now: self.t0))
-        // Not yet at the deadline: the next operation runs.
-        _ = self.ticket(breaker.admit(now: self.t0 + .milliseconds(999)))
-        #expect(breaker.admit(now: self.t0 + .milliseconds(1000)) == .reject(probe: true))
-        #expect(breaker.state == .open(since: self.t0 + .milliseconds(1000)))
-        // One probe at a time.
-        #expect(breaker.admit(now: self.t0 + .milliseconds(1100)) == .reject(probe: false))
+        #expect(breaker.nextCheck == self.t0 + .milliseconds(1000))
+        let early = breaker.suspect(now: self.t0 + .milliseconds(999))
+        let due = breaker.suspect(now: self.t0 + .milliseconds(1000))
+        let again = breaker.suspect(now: self.t0 + .milliseconds(1100))  // one probe at a time
+        #expect(!early && due && !again)
+        #expect(breaker.state == .closed)
+        let outcome = breaker.probeFinished(answered: false, now: self.t0 + .milliseconds(2000))
+        #expect(outcome == .init(opened: true, again: true) && breaker.state == .open(since: self.t0 + .milliseconds(2000)))
+        #expect(breaker.admit(now: self.t0 + .milliseconds(2001)) == .reject(probe: false))
+        #expect(breaker.nextCheck == nil)
     }
 
-    @Test func aSlowOperationWhilePostgresAnswersOthersDoesNotOpenIt() {
+    @Test func aSlowOperationOfALivePostgresIsClearedByItsProbe() {
         var breaker = Breaker(deadline: .milliseconds(1000))
-        _ = self.ticket(breaker.admit(now: self.t0))
-        let quick = self.ticket(breaker.admit(now: self.t0 + .milliseconds(100)))
-        _ = breaker.finished(quick, answered: true, now: self.t0 + .milliseconds(200))
-        _ = self.ticket(breaker.admit(now: self.t0 + .milliseconds(1500)))
+        let slow = self.ticket(breaker.admit(now: self.t0))
+        let due = breaker.suspect(now: self.t0 + .milliseconds(1000))
+        #expect(due && breaker.probeFinished(answered: true, now: self.t0 + .milliseconds(1010)) == .init())
+        // Answered since it started: no longer a suspect, and its own failure opens nothing.
+        let later = breaker.suspect(now: self.t0 + .milliseconds(3000))
+        #expect(!later)
+        #expect(breaker.finished(slow, answered: false, now: self.t0 + .milliseconds(5000)).opened == false)
         #expect(breaker.state == .closed)
     }
 
@@ -45,10 +53,10 @@ import Testing
         #expect(breaker.startProbe() && !breaker.startProbe())
         #expect(breaker.admit(now: self.t0 + .milliseconds(10)) == .reject(probe: false))
         // A failed probe keeps its claim and asks for another.
-        let failed = breaker.probeFinished(answered: false, now: self.t0 + .milliseconds(500))
-        #expect(failed.closedAfter == nil && failed.again && breaker.isProbing)
+        #expect(breaker.probeFinished(answered: false, now: self.t0 + .milliseconds(500)) == .init(again: true))
+        #expect(breaker.isProbing)
         let answered = breaker.probeFinished(answered: true, now: self.t0 + .milliseconds(800))
-        #expect(answered.closedAfter == .milliseconds(795) && !answered.again && breaker.state == .closed)
+        #expect(answered == .init(closedAfter: .milliseconds(795)) && breaker.state == .closed && !breaker.isProbing)
         _ = self.ticket(breaker.admit(now: self.t0 + .milliseconds(801)))
     }
 

@@ -113,7 +113,7 @@ public struct Database: Sendable {
     }
 
     /// Runs `operation` through the circuit breaker, when there is one.
-    private func breaking<Value: Sendable>(_ operation: () async throws -> Value) async throws -> Value {
+    private func breaking<Value: Sendable>(_ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
         guard let breaker else { return try await operation() }
         return try await breaker.run(operation)
     }

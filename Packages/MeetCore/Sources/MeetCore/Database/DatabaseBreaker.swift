@@ -1,7 +1,7 @@
 /// Whether operations may go to PostgreSQL right now, as a sans-I/O state
-/// machine (issue #23): ``Database`` reports each operation's start and
-/// end and the probes' outcomes, with the current time, and does what this
-/// answers. No timers: a stall is noticed when the next operation asks.
+/// machine (issue #23): ``DatabaseBreakerDriver`` reports each operation's
+/// start and end and the probes' outcomes, with the current time, and does
+/// what this answers.
 ///
 /// **Why.** While PostgreSQL is stopped, hung or cut off, the pool keeps
 /// every operation waiting for a connection until its deadline (5 s), so a
@@ -11,12 +11,14 @@
 /// **Rules.**
 /// - *Closed* (normal): operations run. The breaker *opens* when an
 ///   operation fails without PostgreSQL having answered (no connection, its
-///   deadline passed), or when one has been running for `deadline` — and
-///   PostgreSQL answered nothing at all since either started (an answer to
-///   anything else, a row or a server error, means it is alive, just slow
-///   on that one).
+///   deadline passed) and nothing else was answered since it started.
+/// - An operation that has run for `deadline` with nothing answered since
+///   it started makes PostgreSQL *suspect*: a probe (`SELECT 1` on a
+///   connection of its own) decides. No answer opens the breaker; an answer
+///   means PostgreSQL is alive and that operation is just slow (a long
+///   transaction, a lock wait), and nothing changes.
 /// - *Open*: operations are refused at once (``DatabaseError/unavailable(_:)``),
-///   and one probe (`SELECT 1`) at a time asks whether it is back.
+///   and one probe at a time asks whether it is back.
 /// - The first answer PostgreSQL gives, to the probe or to an operation
 ///   that was still running, *closes* it.
 struct DatabaseBreaker<Instant: InstantProtocol> where Instant.Duration == Duration {
@@ -30,6 +32,16 @@ struct DatabaseBreaker<Instant: InstantProtocol> where Instant.Duration == Durat
         case run(UInt64)
         /// Refuse it. `probe`: no probe is on its way; start one.
         case reject(probe: Bool)
+    }
+
+    /// What a probe's outcome changed.
+    struct ProbeOutcome: Equatable {
+        /// How long the breaker had been open when this answer closed it.
+        var closedAfter: Duration?
+        /// The unanswered probe of a suspect opened the breaker.
+        var opened = false
+        /// Probe again (after the interval): the breaker is open.
+        var again = false
     }
 
     private(set) var state: State = .closed
@@ -50,11 +62,6 @@ struct DatabaseBreaker<Instant: InstantProtocol> where Instant.Duration == Durat
 
     /// An operation is about to run.
     mutating func admit(now: Instant) -> Admission {
-        if !self.isOpen, let oldest = self.running.values.min(), oldest.duration(to: now) >= self.deadline,
-            !self.answered(since: oldest)
-        {
-            self.state = .open(since: now)
-        }
         if self.isOpen {
             let probe = !self.isProbing
             if probe { self.isProbing = true }
@@ -65,10 +72,28 @@ struct DatabaseBreaker<Instant: InstantProtocol> where Instant.Duration == Durat
         return .run(self.nextTicket)
     }
 
+    /// Whether to probe a suspect now: closed, no probe on its way, and an
+    /// operation has run for `deadline` with nothing answered since it
+    /// started. Claims the probe when so.
+    mutating func suspect(now: Instant) -> Bool {
+        guard !self.isOpen, !self.isProbing, let oldest = self.running.values.min(),
+            oldest.duration(to: now) >= self.deadline, !self.answered(since: oldest)
+        else { return false }
+        self.isProbing = true
+        return true
+    }
+
+    /// When to look for a suspect next (the oldest running operation's
+    /// deadline); nil when nothing runs or the breaker is open.
+    var nextCheck: Instant? {
+        guard !self.isOpen, let oldest = self.running.values.min() else { return nil }
+        return oldest.advanced(by: self.deadline)
+    }
+
     /// The operation of `ticket` ended; `answered`: PostgreSQL answered it
     /// (rows, or a server error), as opposed to no connection or no answer
     /// in time. Returns how long the breaker had been open when this closed
-    /// it; true in `opened` when this opened it.
+    /// it; `opened` when this opened it.
     mutating func finished(_ ticket: UInt64, answered: Bool, now: Instant) -> (closedAfter: Duration?, opened: Bool) {
         guard let started = self.running.removeValue(forKey: ticket) else { return (nil, false) }
         if answered { return (self.answer(now: now), false) }
@@ -77,19 +102,17 @@ struct DatabaseBreaker<Instant: InstantProtocol> where Instant.Duration == Durat
         return (nil, true)
     }
 
-    /// The probe ended. `closedAfter`: how long the breaker had been open
-    /// when this answer closed it; `again`: probe again (after the
-    /// interval), while it is open. A probe stays claimed until it is not.
-    mutating func probeFinished(answered: Bool, now: Instant) -> (closedAfter: Duration?, again: Bool) {
+    /// The probe ended. A probe stays claimed while another must follow.
+    mutating func probeFinished(answered: Bool, now: Instant) -> ProbeOutcome {
         if answered {
             self.isProbing = false
-            return (self.answer(now: now), false)
+            return ProbeOutcome(closedAfter: self.answer(now: now))
         }
-        guard self.isOpen else {
-            self.isProbing = false
-            return (nil, false)
+        if !self.isOpen {
+            self.state = .open(since: now)
+            return ProbeOutcome(opened: true, again: true)
         }
-        return (nil, true)
+        return ProbeOutcome(again: true)
     }
 
     /// Claims the probe after ``finished(_:answered:now:)`` opened the breaker.

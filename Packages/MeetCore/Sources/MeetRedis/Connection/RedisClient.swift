@@ -63,7 +63,8 @@ public final class RedisClient: Service, Sendable {
 
     /// Connects and keeps reconnecting until graceful shutdown or cancellation.
     public func run() async throws {
-        await supervisor.run()
+        // A new connection: what the last one answered says nothing about this one.
+        await supervisor.run { [breaker] _ in breaker?.connectionLost() }
     }
 
     /// Yields each time a connection is established, the first and every

@@ -25,12 +25,10 @@ final class SubscriberLiveness: Sendable {
         var isLive = false
         /// When the last connection closed; nil before the first one.
         var lostAt: ContinuousClock.Instant?
-        var listeners: [UInt64: AsyncStream<PubSubEvent>.Continuation] = [:]
-        var nextListener: UInt64 = 0
-        var isFinished = false
     }
 
     private let state = NIOLockedValueBox(State())
+    private let listeners = EventListeners<PubSubEvent>(buffer: 16)
 
     /// Whether the connection is up and every subscription was confirmed.
     var isLive: Bool { state.withLockedValue { $0.isLive } }
@@ -38,56 +36,36 @@ final class SubscriberLiveness: Sendable {
     /// Every change from now on, until ``finish()``. Bounded: a slow
     /// listener keeps the newest 16.
     func events() -> AsyncStream<PubSubEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: PubSubEvent.self, bufferingPolicy: .bufferingNewest(16))
-        let id: UInt64? = state.withLockedValue { state in
-            guard !state.isFinished else { return nil }
-            state.nextListener += 1
-            state.listeners[state.nextListener] = continuation
-            return state.nextListener
-        }
-        guard let id else {
-            continuation.finish()
-            return stream
-        }
-        continuation.onTermination = { [state] _ in
-            _ = state.withLockedValue { $0.listeners.removeValue(forKey: id) }
-        }
-        return stream
+        listeners.stream()
     }
 
     /// Connected and re-subscribed (Redis answered a `PING` sent after the
     /// subscribe commands, so it has run them).
     func restored(now: ContinuousClock.Instant = .now) {
-        let (listeners, event) = state.withLockedValue { state -> ([AsyncStream<PubSubEvent>.Continuation], PubSubEvent?) in
-            guard !state.isLive else { return ([], nil) }
+        let event = state.withLockedValue { state -> PubSubEvent? in
+            guard !state.isLive else { return nil }
             state.isLive = true
             // The first connection restores nothing: nothing was missed.
-            guard let lostAt = state.lostAt else { return ([], nil) }
-            return (Array(state.listeners.values), .restored(after: lostAt.duration(to: now)))
+            return state.lostAt.map { .restored(after: $0.duration(to: now)) }
         }
-        if let event { for listener in listeners { listener.yield(event) } }
+        if let event { listeners.yield(event) }
     }
 
     /// The connection closed.
     func lost(now: ContinuousClock.Instant = .now) {
-        let listeners = state.withLockedValue { state -> [AsyncStream<PubSubEvent>.Continuation] in
+        let wasLive = state.withLockedValue { state -> Bool in
             // A connection that closes before it was confirmed keeps the
             // first loss's time: what was missed goes back to then.
-            guard state.isLive else { return [] }
+            guard state.isLive else { return false }
             state.isLive = false
             state.lostAt = now
-            return Array(state.listeners.values)
+            return true
         }
-        for listener in listeners { listener.yield(.lost) }
+        if wasLive { listeners.yield(.lost) }
     }
 
     func finish() {
-        let listeners = state.withLockedValue { state in
-            state.isLive = false
-            state.isFinished = true
-            defer { state.listeners = [:] }
-            return Array(state.listeners.values)
-        }
-        for listener in listeners { listener.finish() }
+        state.withLockedValue { $0.isLive = false }
+        listeners.finish()
     }
 }

@@ -200,6 +200,25 @@ def poll(predicate, timeout: float, what: str, interval: float = 0.2):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
+async def until_accepted(signal, type_: str, data: dict | None, within: float, what: str,
+                         refused: tuple[str, ...] = ("unavailable",), timeout: float = 20) -> dict:
+    """Sends the request again (every 0.2 s) while it is refused with one of
+    `refused`, until it is accepted (its reply is returned) or `within`
+    seconds have passed (a failure naming `what`). Any other error fails."""
+    import asyncio
+
+    from stack_support import SignalError
+
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            return await signal.request(type_, data, timeout=timeout)
+        except SignalError as error:
+            assert error.code in refused, error
+            assert asyncio.get_running_loop().time() < deadline, f"{what}: still refused after {within} s"
+            await asyncio.sleep(0.2)
+
+
 def presence_ids(meeting_id: str) -> set[str]:
     """Participant ids in the meeting's presence hash (whatever the stack's key
     prefix). The client waits at most 5 s per command: right after a thawed

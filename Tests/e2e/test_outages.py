@@ -72,7 +72,7 @@ import pytest
 from participant_support import Participant
 
 from recovery_support import (PostgresControl, PubSubCutter, RedisControl, ensure_postgres_up, ensure_redis_up,
-                              http_call, http_get, outage_stack, poll, presence_ids)
+                              http_call, http_get, outage_stack, poll, presence_ids, until_accepted)
 from stack_support import Signal, SignalError, Stack
 
 PRESENCE_TTL = 3
@@ -249,16 +249,7 @@ async def handshake_without_postgres_scenario(stack: Stack, server: PostgresCont
         assert not signal.closed.is_set()
     finally:
         server.start()
-    deadline = asyncio.get_running_loop().time() + 90
-    while True:
-        try:
-            reply = await signal.request("join", timeout=20)
-            break
-        except SignalError as error:
-            assert error.code == "unavailable", error
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("join still refused 90 s after PostgreSQL came back")
-            await asyncio.sleep(0.5)
+    reply = await until_accepted(signal, "join", None, 90, "join after PostgreSQL came back")
     assert reply["type"] == "joined", reply
     await signal.close()
 
@@ -296,15 +287,8 @@ async def lagging_pubsub_scenario(stack: Stack) -> None:
         received = await b.signal.next_event("chat", lambda d: d.get("id") == message_id, timeout=20)
         assert received["body"] == "while pub/sub lags", received
         # Once the cuts stop, subscribing works again on the same sockets.
-        deadline = asyncio.get_running_loop().time() + 30
-        while True:
-            try:
-                reply = await b.signal.request("subscribe", {"participantId": a.id}, timeout=FAST)
-                break
-            except SignalError as error:
-                assert error.code in ("unavailable", "sfu_unavailable"), error
-                assert asyncio.get_running_loop().time() < deadline, "subscribe still refused 30 s after the cuts"
-                await asyncio.sleep(0.2)
+        reply = await until_accepted(b.signal, "subscribe", {"participantId": a.id}, 30, "subscribe after the cuts",
+                                     refused=("unavailable", "sfu_unavailable"), timeout=FAST)
         assert reply["type"] == "subscription", reply
         # Delivered once, whatever came over the bus and what the replay added.
         await asyncio.sleep(2)
@@ -361,15 +345,8 @@ async def stopped_postgres_scenario(stack: Stack, server: PostgresControl) -> No
             server.start()
         poll(lambda: http_call("GET", meeting, token=owner, timeout=10)[0] == 200, 90,
              "meet-api answering from PostgreSQL again")
-        deadline = asyncio.get_running_loop().time() + 90
-        while True:
-            try:
-                reply = await a.signal.request("chat", {"body": "PostgreSQL is back"}, timeout=FAST)
-                break
-            except SignalError as error:
-                assert error.code == "unavailable", error
-                assert asyncio.get_running_loop().time() < deadline, "chat still refused 90 s after PostgreSQL came back"
-                await asyncio.sleep(0.2)
+        reply = await until_accepted(a.signal, "chat", {"body": "PostgreSQL is back"}, 90,
+                                     "chat after PostgreSQL came back", timeout=FAST)
         assert reply["type"] == "ack", reply
         assert not a.signal.closed.is_set()
     finally:

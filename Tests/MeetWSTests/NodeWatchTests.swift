@@ -63,6 +63,25 @@ import Testing
         #expect(watch.observe([self.record("b", at: 13_600)], nowMs: 13_600) == [NodeWatch.Departure(nodeId: "a", reason: .nodeLost)])
     }
 
+    /// Issue #23, finding 3: a Redis restarted empty lists no node until
+    /// each re-announces itself; placement gets the last-known records,
+    /// dated to the recovery, for one staleness threshold after it.
+    @Test func lastKnownNodesStandInWhileTheRegistryRefills() {
+        var watch = NodeWatch(staleAfterMs: 1500)
+        _ = watch.observe([self.record("a", at: 0), self.record("b", at: 0), self.record("c", .draining, at: 0)], nowMs: 0)
+        // No outage yet: nothing stands in for a node that simply vanished.
+        #expect(watch.standIns(missingFrom: [], nowMs: 100).isEmpty)
+        for _ in 0..<40 { watch.readFailed() }
+        // Back empty: a and b (serving before) stand in, c (draining) does not.
+        _ = watch.observe([], nowMs: 10_000)
+        let standIns = watch.standIns(missingFrom: [], nowMs: 10_100)
+        #expect(standIns.map(\.id) == ["a", "b"] && standIns.allSatisfy { $0.updatedAtMs == 10_000 })
+        // b re-registered: only a stands in; and only until the threshold after the recovery.
+        _ = watch.observe([self.record("b", at: 10_200)], nowMs: 10_250)
+        #expect(watch.standIns(missingFrom: [self.record("b", at: 10_200)], nowMs: 10_300).map(\.id) == ["a"])
+        #expect(watch.standIns(missingFrom: [self.record("b", at: 11_600)], nowMs: 11_600).isEmpty)
+    }
+
     @Test func nodesNeverSeenFreshAreNotLostAndOldDeparturesAreForgotten() {
         var watch = NodeWatch(staleAfterMs: 1500, retainMs: 10_000)
         // A stale record at startup: never seen fresh by this replica, never "lost".

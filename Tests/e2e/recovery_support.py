@@ -96,6 +96,40 @@ class RedisControl:
         os.kill(self._pid(), signal.SIGCONT)
 
 
+class PubSubCutter:
+    """Closes every pub/sub connection of the test Redis (`CLIENT KILL TYPE
+    pubsub`) every few milliseconds, from a thread, while in its `with`
+    block: the command connections stay up, the subscriptions keep being
+    lost. That is the moment after a Redis restart when a process's command
+    connection is back and its pub/sub connection is not yet, held open."""
+
+    def __init__(self, server: RedisControl, every: float = 0.005) -> None:
+        import threading
+
+        self.client = redis.Redis.from_url(server.url, socket_timeout=2)
+        self.every = every
+        self.kills = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.kills += int(self.client.execute_command("CLIENT", "KILL", "TYPE", "pubsub"))
+            except redis.exceptions.RedisError:
+                pass
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "PubSubCutter":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.client.close()
+
+
 class PostgresControl:
     """The PostgreSQL of scripts/test (`MEET_TEST_DATABASE_URL`, `MEET_TEST_PG_DIR`)."""
 
@@ -164,6 +198,25 @@ def poll(predicate, timeout: float, what: str, interval: float = 0.2):
             last = error
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+async def until_accepted(signal, type_: str, data: dict | None, within: float, what: str,
+                         refused: tuple[str, ...] = ("unavailable",), timeout: float = 20) -> dict:
+    """Sends the request again (every 0.2 s) while it is refused with one of
+    `refused`, until it is accepted (its reply is returned) or `within`
+    seconds have passed (a failure naming `what`). Any other error fails."""
+    import asyncio
+
+    from stack_support import SignalError
+
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        try:
+            return await signal.request(type_, data, timeout=timeout)
+        except SignalError as error:
+            assert error.code in refused, error
+            assert asyncio.get_running_loop().time() < deadline, f"{what}: still refused after {within} s"
+            await asyncio.sleep(0.2)
 
 
 def presence_ids(meeting_id: str) -> set[str]:

@@ -38,6 +38,27 @@ stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
    PostgreSQL is down and succeeds, retried on the same socket, once it is
    back.
 
+5. The pub/sub connections lag the command connections (issue #23,
+   finding 3). After a Redis restart every connection comes back on its own
+   schedule; here every pub/sub connection is cut again and again
+   (`CLIENT KILL TYPE pubsub`, recovery_support.PubSubCutter) while the
+   command connections stay up, which is that lag held open. A chat A sent
+   meanwhile was acknowledged and PUBLISHed to nobody on B's replica, and
+   B never saw it; a subscribe's request to the node was sent although
+   its reply could not arrive, and waited out the 5 s SFU timeout before
+   `sfu_unavailable`. Now a request fails at once with `unavailable` while
+   its replica's subscriptions are cut off (or its node's inbox is), the
+   replica replays the chat stored meanwhile once its subscriptions are
+   confirmed again (each message once), and a subscribe succeeds.
+
+6. PostgreSQL stopped: every request that needs it used to wait for the
+   database timeout (5 s) before its 503 or `unavailable`. Now the database
+   circuit breaker of meet-api and meet-ws opens
+   (`meet_database_breaker_open 1`) once PostgreSQL is seen not to answer,
+   and from then on REST answers 503 `database_unavailable`, `/readyz` 503,
+   and a signaling `chat` `unavailable`, each within a client timeout shorter
+   than the old wait; once PostgreSQL is back, requests succeed again.
+
 No assertion is about speed: waits poll with generous deadlines (the one
 client timeout in 2 is shorter than the request timeout it replaces, so a
 request that waited for it fails the test whatever the machine's speed).
@@ -50,8 +71,8 @@ import re
 import pytest
 from participant_support import Participant
 
-from recovery_support import (PostgresControl, RedisControl, ensure_postgres_up, ensure_redis_up, http_get,
-                              outage_stack, poll, presence_ids)
+from recovery_support import (PostgresControl, PubSubCutter, RedisControl, ensure_postgres_up, ensure_redis_up,
+                              http_call, http_get, outage_stack, poll, presence_ids, until_accepted)
 from stack_support import Signal, SignalError, Stack
 
 PRESENCE_TTL = 3
@@ -106,14 +127,19 @@ def test_frozen_redis_loses_nobody(stack):
         server.thaw()
 
 
-def breaker_open(stack: Stack, replica: int) -> bool:
-    """meet-ws `replica`'s command-connection breaker, from its /metrics."""
+def gauge_is_one(base_url: str, pattern: str) -> bool:
+    """Whether the /metrics line matching `pattern` (a regex up to the value) reads 1."""
     import urllib.request
 
-    with urllib.request.urlopen(stack.replicas[replica].base_url + "/metrics", timeout=5) as response:
+    with urllib.request.urlopen(base_url + "/metrics", timeout=5) as response:
         text = response.read().decode()
-    match = re.search(r'^meet_redis_breaker_open\{role="command"\} (\S+)$', text, re.MULTILINE)
+    match = re.search("^" + pattern + r" (\S+)$", text, re.MULTILINE)
     return match is not None and float(match.group(1)) == 1
+
+
+def breaker_open(stack: Stack, replica: int) -> bool:
+    """meet-ws `replica`'s command-connection breaker, from its /metrics."""
+    return gauge_is_one(stack.replicas[replica].base_url, r'meet_redis_breaker_open\{role="command"\}')
 
 
 # Shorter than the Redis request timeout (5 s) that each request used to wait out.
@@ -223,16 +249,7 @@ async def handshake_without_postgres_scenario(stack: Stack, server: PostgresCont
         assert not signal.closed.is_set()
     finally:
         server.start()
-    deadline = asyncio.get_running_loop().time() + 90
-    while True:
-        try:
-            reply = await signal.request("join", timeout=20)
-            break
-        except SignalError as error:
-            assert error.code == "unavailable", error
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("join still refused 90 s after PostgreSQL came back")
-            await asyncio.sleep(0.5)
+    reply = await until_accepted(signal, "join", None, 90, "join after PostgreSQL came back")
     assert reply["type"] == "joined", reply
     await signal.close()
 
@@ -241,5 +258,104 @@ def test_handshake_does_not_wait_for_postgres(stack):
     server = PostgresControl()
     try:
         asyncio.run(asyncio.wait_for(handshake_without_postgres_scenario(stack, server), 180))
+    finally:
+        ensure_postgres_up(server)
+
+
+async def lagging_pubsub_scenario(stack: Stack) -> None:
+    node1, _ = stack.nodes
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a, b = Participant("A"), Participant("B")
+    try:
+        await a.join(stack, code, replica=0)
+        await b.join(stack, code, replica=1)
+        await a.publish(node1.node_id)
+        with PubSubCutter(RedisControl()) as cutter:
+            poll(lambda: cutter.kills >= 20, 20, "pub/sub connections being cut")
+            reply = await a.signal.request("chat", {"body": "while pub/sub lags"}, timeout=10)
+            assert reply["type"] == "ack", reply
+            message_id = reply["data"]["messageId"]
+            # Each answers within FAST (the old wait for a lost reply was the 5 s SFU
+            # timeout): `unavailable` while B's replica or A's node cannot hear, or a
+            # subscription when a reconnect happened to be up at that moment.
+            for _ in range(3):
+                try:
+                    await b.signal.request("subscribe", {"participantId": a.id}, timeout=FAST)
+                except SignalError as error:
+                    assert error.code in ("unavailable", "sfu_unavailable"), error
+        received = await b.signal.next_event("chat", lambda d: d.get("id") == message_id, timeout=20)
+        assert received["body"] == "while pub/sub lags", received
+        # Once the cuts stop, subscribing works again on the same sockets.
+        reply = await until_accepted(b.signal, "subscribe", {"participantId": a.id}, 30, "subscribe after the cuts",
+                                     refused=("unavailable", "sfu_unavailable"), timeout=FAST)
+        assert reply["type"] == "subscription", reply
+        # Delivered once, whatever came over the bus and what the replay added.
+        await asyncio.sleep(2)
+        for peer in (a, b):
+            copies = [m for m in peer.signal.seen if m["type"] == "chat" and m["data"].get("id") == message_id]
+            assert len(copies) == 1, (peer.name, copies)
+            assert not peer.signal.closed.is_set(), f"{peer.name}'s socket closed"
+    finally:
+        for peer in (a, b):
+            await peer.close()
+
+
+def test_lagging_pubsub_loses_no_chat_and_fails_requests_at_once(stack):
+    asyncio.run(asyncio.wait_for(lagging_pubsub_scenario(stack), 120))
+
+
+async def stopped_postgres_scenario(stack: Stack, server: PostgresControl) -> None:
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a = Participant("A")
+    meeting = stack.api.base_url + f"/v1/meetings/{code}"
+    try:
+        await a.join(stack, code, replica=0)
+        server.stop()
+        try:
+            # The first requests find PostgreSQL gone (they may wait for it); the breakers open.
+            def api_breaker_open() -> bool:
+                http_call("GET", meeting, token=owner, timeout=10)
+                return gauge_is_one(stack.api.base_url, "meet_database_breaker_open")
+
+            poll(api_breaker_open, 30, "meet-api's database breaker opening")
+            for _ in range(5):
+                status, body = http_call("GET", meeting, token=owner, timeout=FAST)
+                assert status == 503 and body["error"]["code"] == "database_unavailable", (status, body)
+            assert http_get(stack.api.base_url + "/readyz", timeout=FAST)[0] == 503
+
+            async def ws_breaker_open() -> bool:
+                try:
+                    await a.signal.request("chat", {"body": "while PostgreSQL is down"}, timeout=10)
+                except SignalError as error:
+                    assert error.code == "unavailable", error
+                return gauge_is_one(stack.replicas[0].base_url, "meet_database_breaker_open")
+
+            deadline = asyncio.get_running_loop().time() + 30
+            while not await ws_breaker_open():
+                assert asyncio.get_running_loop().time() < deadline, "meet-ws 0's database breaker never opened"
+            for _ in range(5):
+                try:
+                    await a.signal.request("chat", {"body": "refused at once"}, timeout=FAST)
+                    raise AssertionError("chat stored while PostgreSQL is down")
+                except SignalError as error:
+                    assert error.code == "unavailable", error
+        finally:
+            server.start()
+        poll(lambda: http_call("GET", meeting, token=owner, timeout=10)[0] == 200, 90,
+             "meet-api answering from PostgreSQL again")
+        reply = await until_accepted(a.signal, "chat", {"body": "PostgreSQL is back"}, 90,
+                                     "chat after PostgreSQL came back", timeout=FAST)
+        assert reply["type"] == "ack", reply
+        assert not a.signal.closed.is_set()
+    finally:
+        await a.close()
+
+
+def test_stopped_postgres_fails_requests_at_once(stack):
+    server = PostgresControl()
+    try:
+        asyncio.run(asyncio.wait_for(stopped_postgres_scenario(stack, server), 240))
     finally:
         ensure_postgres_up(server)

@@ -19,6 +19,8 @@ meet_bench_run() {
     meet_redis_start "$MEET_BENCH_WORK/redis" "$redis_port"
     export MEET_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/meet_bench"
     export MEET_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+    # Benchmarks that take a dependency away (bench-outages) restart these.
+    export MEET_TEST_PG_DIR="$MEET_BENCH_WORK/pg" MEET_TEST_REDIS_DIR="$MEET_BENCH_WORK/redis"
 
     # MEET_BIN_DIR set: use those binaries as they are (no build).
     if [ -z "${MEET_BIN_DIR:-}" ]; then

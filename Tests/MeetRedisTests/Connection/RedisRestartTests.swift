@@ -10,13 +10,15 @@ import Testing
 /// Each test restarts a private redis-server (``PrivateRedis``), never the
 /// shared one.
 @Suite struct RedisRestartTests {
-    @Test func defaultBackoffIsCappedAtOneSecond() {
+    /// 250 ms: every connection is back within a quarter of a second of
+    /// Redis answering, inside the one-second recovery goal (issue #23).
+    @Test func defaultBackoffIsCappedAtAQuarterSecond() {
         var random = SystemRandomNumberGenerator()
         let backoff = ExponentialBackoff()
         for attempt in [0, 3, 5, 10, 1_000] {
-            #expect(backoff.delay(attempt: attempt, using: &random) <= .seconds(1))
+            #expect(backoff.delay(attempt: attempt, using: &random) <= .milliseconds(250))
         }
-        #expect(RedisConfiguration().backoff.maximum == .seconds(1))
+        #expect(RedisConfiguration().backoff.maximum == .milliseconds(250))
     }
 
     @Test func requestsFailFastWhileDownAndSucceedAfterRestart() async throws {

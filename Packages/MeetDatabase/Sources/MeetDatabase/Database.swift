@@ -9,18 +9,45 @@ import ServiceLifecycle
 /// Wraps PostgresNIO's `PostgresClient` (itself a lifecycle `Service`: put
 /// ``client`` in the service group) and adds what the API needs on top: a
 /// deadline on every operation, so a database outage answers 503 within
-/// ``DatabaseConfiguration/operationTimeout`` instead of hanging, and error
-/// classification into ``DatabaseError``.
+/// ``DatabaseConfiguration/operationTimeout`` instead of hanging, a circuit
+/// breaker (``DatabaseBreaker``) so that once PostgreSQL is seen not to
+/// answer, operations fail at once instead of each waiting that long, and
+/// error classification into ``DatabaseError``.
 public struct Database: Sendable {
-    public let client: PostgresClient
+    /// The pool requests go to now (a fresh one after an outage: ``PostgresPool``).
+    public var client: PostgresClient { self.pool.current }
+    private let pool: PostgresPool
     public let operationTimeout: Duration
     public let logger: Logger
+    private let breaker: DatabaseBreakerDriver?
 
     public init(configuration: DatabaseConfiguration, logger: Logger) {
-        self.client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
+        let pool = PostgresPool(configuration: configuration.clientConfiguration, logger: logger)
+        self.pool = pool
         self.operationTimeout = configuration.operationTimeout
         self.logger = logger
+        let probeTimeout = min(configuration.operationTimeout, .seconds(1))
+        let direct = try? configuration.connectionConfiguration()
+        self.breaker = configuration.breakerDeadline.map { deadline in
+            DatabaseBreakerDriver(deadline: deadline, logger: logger) {
+                guard let direct else {
+                    return (try? await withDeadline(probeTimeout) { try await pool.current.query("SELECT 1", logger: logger).collect() }) != nil
+                }
+                // A connection of its own: the pool may still be backing off.
+                let answered = (try? await withDeadline(probeTimeout) { () async throws -> Bool in
+                    let connection = try await PostgresConnection.connect(configuration: direct, id: 0, logger: logger)
+                    defer { Task { try? await connection.close() } }
+                    _ = try await connection.query("SELECT 1", logger: logger).collect()
+                    return true
+                }) ?? false
+                if answered { pool.replace() }
+                return answered
+            }
+        }
     }
+
+    /// Whether the circuit breaker is open: operations fail at once.
+    public var isBreakerOpen: Bool { self.breaker?.isOpen ?? false }
 
     /// Runs `body` with a pooled connection, within the deadline.
     public func withConnection<Value: Sendable>(
@@ -39,14 +66,16 @@ public struct Database: Sendable {
     ) async throws -> Value {
         let client = self.client
         let logger = self.logger
-        do {
-            return try await withDeadline(self.operationTimeout) {
-                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        return try await self.breaking {
+            do {
+                return try await withDeadline(self.operationTimeout) {
+                    try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                }
+            } catch let error as PostgresTransactionError {
+                throw Self.unwrap(error)
+            } catch {
+                throw Self.passThroughOrClassify(error)
             }
-        } catch let error as PostgresTransactionError {
-            throw Self.unwrap(error)
-        } catch {
-            throw Self.passThroughOrClassify(error)
         }
     }
 
@@ -73,10 +102,22 @@ public struct Database: Sendable {
         _ operation: @escaping @Sendable () async throws -> Value
     ) async throws(DatabaseError) -> Value {
         do {
-            return try await withDeadline(self.operationTimeout, operation: operation)
+            return try await self.breaking {
+                do {
+                    return try await withDeadline(self.operationTimeout, operation: operation)
+                } catch {
+                    throw DatabaseError(classifying: error)
+                }
+            }
         } catch {
             throw DatabaseError(classifying: error)
         }
+    }
+
+    /// Runs `operation` through the circuit breaker, when there is one.
+    private func breaking<Value: Sendable>(_ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        guard let breaker else { return try await operation() }
+        return try await breaker.run(operation)
     }
 
     /// A transaction failure carries the closure's error and any rollback error;
@@ -101,10 +142,11 @@ public struct Database: Sendable {
     }
 }
 
-/// Runs the pool, so a ``Database`` can go straight into a `ServiceGroup`
-/// (same as putting its ``Database/client`` there).
+/// Runs the pool, so a ``Database`` can go straight into a `ServiceGroup`.
+/// Put the ``Database`` there rather than its ``Database/client``: only then
+/// is a pool that backs off after an outage replaced (``PostgresPool``).
 extension Database: Service {
     public func run() async {
-        await self.client.run()
+        await self.pool.run()
     }
 }

@@ -1,4 +1,5 @@
 import MeetCore
+import NIOSSL
 import PostgresNIO
 
 extension DatabaseConfiguration {
@@ -20,6 +21,22 @@ extension DatabaseConfiguration {
         )
         configuration.options.maximumConnections = self.poolSize
         configuration.options.connectTimeout = self.connectTimeout
+        return configuration
+    }
+
+    /// One connection outside the pool (the circuit breaker's probe), as
+    /// the pool would open it, connect timeout included. Throws when the
+    /// TLS context cannot be made.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch self.tls {
+            case .disable: .disable
+            case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        var configuration = PostgresConnection.Configuration(
+            host: self.host, port: self.port, username: self.username, password: self.password, database: self.database, tls: tls)
+        configuration.options.connectTimeout = .nanoseconds(Int64(self.connectTimeout / .nanoseconds(1)))
         return configuration
     }
 }

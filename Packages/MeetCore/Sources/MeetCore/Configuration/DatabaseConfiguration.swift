@@ -27,6 +27,11 @@ public struct DatabaseConfiguration: Sendable {
     /// (`MEET_DATABASE_TIMEOUT_SECONDS`). Also bounds the wait for a connection
     /// while the database is down, so an outage never hangs a request.
     public var operationTimeout: Duration
+    /// How long an operation may run, with PostgreSQL answering nothing else
+    /// meanwhile, before the circuit breaker opens and operations fail at
+    /// once until a probe is answered (`MEET_DATABASE_BREAKER_MS`, default
+    /// 1000; 0 disables it). See ``DatabaseBreaker``.
+    public var breakerDeadline: Duration? = .seconds(1)
 
     /// Parses `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
     public init(
@@ -73,6 +78,8 @@ public struct DatabaseConfiguration: Sendable {
             connectTimeout: try environment.seconds("MEET_DATABASE_CONNECT_TIMEOUT_SECONDS", default: 5, in: 1...300),
             operationTimeout: try environment.seconds("MEET_DATABASE_TIMEOUT_SECONDS", default: 5, in: 1...300)
         )
+        let breakerMs = try environment.int("MEET_DATABASE_BREAKER_MS", default: 1000, in: 0...60_000)
+        self.breakerDeadline = breakerMs == 0 ? nil : .milliseconds(breakerMs)
     }
 
     /// The same server, another database (tests create throwaway databases).

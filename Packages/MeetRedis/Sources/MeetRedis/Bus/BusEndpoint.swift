@@ -65,6 +65,8 @@ public final class BusEndpoint: MessageBus, Service {
         if isShutdown.withLockedValue({ $0 }) { subscription.cancel() }
         ready.open()
         logger.debug("bus inbox subscribed")
+        let losses = Task { await self.failPendingOnLoss() }
+        defer { losses.cancel() }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for await message in subscription {
@@ -92,10 +94,27 @@ public final class BusEndpoint: MessageBus, Service {
         }
     }
 
+    /// A reply published while the pub/sub connection is away never
+    /// arrives: when it is lost, every request waiting for one fails at once
+    /// with ``BusError/unavailable`` instead of at its timeout.
+    private func failPendingOnLoss() async {
+        for await event in transport.events() where event == .lost {
+            let slots = pending.withLockedValue { $0.removeAll() }
+            for slot in slots { slot.complete(.failure(BusError.unavailable)) }
+            if !slots.isEmpty {
+                logger.notice("bus: subscriptions lost; waiting requests failed", metadata: ["requests": "\(slots.count)"])
+            }
+        }
+    }
+
+    public func connectionEvents() -> AsyncStream<PubSubEvent> {
+        transport.events()
+    }
+
     /// Subscribes to the inbox, retrying while Redis is unreachable; nil on shutdown.
     private func subscribeInbox() async -> RedisSubscription? {
         var attempt = 0
-        let backoff = ExponentialBackoff(initial: .milliseconds(100), maximum: .seconds(1))
+        let backoff = ExponentialBackoff(initial: .milliseconds(100))
         while !Task.isCancelled && !Task.isShuttingDownGracefully && !isShutdown.withLockedValue({ $0 }) {
             do {
                 return try await transport.subscribe(to: inbox)
@@ -191,6 +210,11 @@ public final class BusEndpoint: MessageBus, Service {
         case .timedOut: throw BusError.timeout(type: type, inbox: inbox)
         }
         let remaining = timeout - start.duration(to: .now)
+        // The reply would be published to an inbox nobody hears: fail now.
+        guard transport.isLive else {
+            metrics.unavailable.increment()
+            throw BusError.unavailable
+        }
 
         let slot = pending.withLockedValue { $0.register(id) }
         defer { _ = pending.withLockedValue { $0.remove(id) } }
@@ -248,12 +272,31 @@ public final class BusEndpoint: MessageBus, Service {
             bytes = encoded
         }
         metrics.handled.increment()
-        do {
-            _ = try await send(bytes, to: replyTo)
-        } catch {
-            logger.warning("bus: could not send reply", metadata: ["to": "\(replyTo)", "error": "\(error)"])
+        await sendReply(bytes, to: replyTo)
+    }
+
+    /// Publishes a reply, retrying for up to ``replyRetryWindow`` while Redis
+    /// is unavailable: after a Redis restart this process's subscriptions
+    /// may be back (the request arrived) before its command connection is
+    /// (the reply cannot go out yet), and a reply given up on leaves the
+    /// requester waiting out its whole timeout.
+    private func sendReply(_ bytes: [UInt8], to replyTo: String) async {
+        let start = ContinuousClock.now
+        while true {
+            do {
+                _ = try await send(bytes, to: replyTo)
+                return
+            } catch RedisClientError.unavailable where start.duration(to: .now) < Self.replyRetryWindow {
+                try? await Task.sleep(for: .milliseconds(50))
+            } catch {
+                logger.warning("bus: could not send reply", metadata: ["to": "\(replyTo)", "error": "\(error)"])
+                return
+            }
         }
     }
+
+    /// How long a reply is retried while Redis is unavailable.
+    static let replyRetryWindow: Duration = .seconds(1)
 }
 
 extension BusEndpoint {

@@ -11,6 +11,9 @@ struct BusMetrics: Sendable {
     let timeouts = Counter(label: "meet_bus_request_timeouts_total")
     /// Requests sent to an inbox nobody listens on.
     let noResponder = Counter(label: "meet_bus_request_no_responder_total")
+    /// Requests failed at once because this process's subscriptions were
+    /// cut off (``BusError/unavailable``).
+    let unavailable = Counter(label: "meet_bus_request_unavailable_total")
     /// Requests this process answered (with a reply or an error).
     let handled = Counter(label: "meet_bus_requests_handled_total")
     /// Requests refused with `overloaded`: `maxConcurrentRequests` handlers were running.

@@ -9,6 +9,20 @@ public protocol BusTransport: Sendable {
     func publish(_ payload: [UInt8], to channel: String) async throws -> Int
     /// Returns once the subscription is active: later publishes reach it.
     func subscribe(to channel: String) async throws -> RedisSubscription
+    /// Whether what is published now reaches this process's subscriptions
+    /// (false while the pub/sub connection is down or re-subscribing).
+    var isLive: Bool { get }
+    /// Losses and restorations of the subscriptions (``PubSubEvent``).
+    func events() -> AsyncStream<PubSubEvent>
+}
+
+extension BusTransport {
+    /// A transport that cannot lose its subscriptions (in memory) is always live.
+    public var isLive: Bool { true }
+
+    public func events() -> AsyncStream<PubSubEvent> {
+        AsyncStream { $0.finish() }
+    }
 }
 
 /// The bus over Redis pub/sub: PUBLISH on the command connection, SUBSCRIBE
@@ -28,6 +42,12 @@ public struct RedisBusTransport: BusTransport {
 
     public func subscribe(to channel: String) async throws -> RedisSubscription {
         try await subscriber.subscribe(to: channel)
+    }
+
+    public var isLive: Bool { subscriber.isLive }
+
+    public func events() -> AsyncStream<PubSubEvent> {
+        subscriber.events()
     }
 }
 

@@ -32,6 +32,16 @@ public protocol MessageBus: Sendable {
 
     /// `event` envelopes sent to ``inbox`` (messages for this process alone).
     var inboxEvents: AsyncStream<BusMessage> { get }
+
+    /// Each loss and restoration of this process's subscriptions: what was
+    /// published in between never arrived (Redis pub/sub keeps nothing).
+    func connectionEvents() -> AsyncStream<PubSubEvent>
+}
+
+extension MessageBus {
+    public func connectionEvents() -> AsyncStream<PubSubEvent> {
+        AsyncStream { $0.finish() }
+    }
 }
 
 /// Answers one request: return a ``BusResponse``, or throw a
@@ -50,6 +60,11 @@ public enum BusError: Error, Hashable, Sendable {
     case decoding(String)
     /// The endpoint has shut down (or not started yet and was shut down).
     case shutdown
+    /// This process's subscriptions are cut off (the pub/sub connection is
+    /// down or re-subscribing), so no reply could arrive: the request fails
+    /// at once instead of waiting out its timeout. Requests waiting when the
+    /// connection was lost fail with this too.
+    case unavailable
 }
 
 /// One envelope received from the bus, body not yet decoded.

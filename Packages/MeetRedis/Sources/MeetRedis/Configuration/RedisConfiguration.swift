@@ -24,8 +24,11 @@ public struct RedisConfiguration: Sendable, Hashable {
     /// How long a command may go unanswered, with Redis answering nothing
     /// else meanwhile, before the client's circuit breaker opens and
     /// requests fail at once (``CircuitBreaker``); `nil` disables it.
-    /// meet-ws: `MEET_REDIS_BREAKER_MS`.
+    /// meet-ws: `MEET_WS_REDIS_BREAKER_MS`.
     public var breakerDeadline: Duration?
+    /// The breaker deadline unless configured otherwise: 500 ms (the one
+    /// place this default is written).
+    public static let defaultBreakerDeadline: Duration = .milliseconds(500)
 
     public init(
         host: String = "127.0.0.1",
@@ -36,7 +39,7 @@ public struct RedisConfiguration: Sendable, Hashable {
         requestTimeout: Duration = .seconds(5),
         connectTimeout: Duration = .seconds(5),
         backoff: ExponentialBackoff = ExponentialBackoff(),
-        breakerDeadline: Duration? = .milliseconds(500)
+        breakerDeadline: Duration? = RedisConfiguration.defaultBreakerDeadline
     ) {
         self.breakerDeadline = breakerDeadline
         self.host = host

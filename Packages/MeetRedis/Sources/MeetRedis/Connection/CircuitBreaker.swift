@@ -70,7 +70,8 @@ struct CircuitBreaker<Instant: InstantProtocol> where Instant.Duration == Durati
         return true
     }
 
-    /// The connection closed: what it answered says nothing about the next.
+    /// The connection closed (reported when the next one is up, before it
+    /// carries anything): what it answered says nothing about the next.
     /// (A dead connection does not open the breaker: ``ConnectionSupervisor``
     /// already fails requests at once while it cannot connect, and waits out
     /// a blip shorter than its first retry.)

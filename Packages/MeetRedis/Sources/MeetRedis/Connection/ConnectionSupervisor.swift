@@ -27,8 +27,6 @@ final class ConnectionSupervisor: Sendable {
         var isShutdown = false
         /// A connect attempt failed and none has succeeded since.
         var isUnavailable = false
-        var listeners: [UInt64: AsyncStream<Void>.Continuation] = [:]
-        var nextListener: UInt64 = 0
     }
 
     let eventLoop: any EventLoop
@@ -37,6 +35,7 @@ final class ConnectionSupervisor: Sendable {
     private let onPush: (@Sendable (RESPValue) -> Void)?
     private let onReply: (@Sendable () -> Void)?
     private let state = NIOLockedValueBox(State())
+    private let listeners = EventListeners<Void>(buffer: 1)
     private let reconnects: Counter
     private let connectedGauge: Gauge
 
@@ -62,21 +61,7 @@ final class ConnectionSupervisor: Sendable {
     /// every reconnect), after it is usable; ends at shutdown. Events are
     /// coalesced: a slow listener sees at most one pending.
     func connectionEvents() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let id: UInt64? = state.withLockedValue { state in
-            guard !state.isShutdown else { return nil }
-            state.nextListener += 1
-            state.listeners[state.nextListener] = continuation
-            return state.nextListener
-        }
-        guard let id else {
-            continuation.finish()
-            return stream
-        }
-        continuation.onTermination = { [state] _ in
-            _ = state.withLockedValue { $0.listeners.removeValue(forKey: id) }
-        }
-        return stream
+        listeners.stream()
     }
 
     /// The live connection, now or once connected; fails with
@@ -188,19 +173,20 @@ final class ConnectionSupervisor: Sendable {
     }
 
     private func publish(_ connection: RedisConnection) {
-        let (waiters, listeners) = state.withLockedValue { state in
+        let (published, waiters) = state.withLockedValue { state -> (Bool, EventLoopPromise<RedisConnection>?) in
             if state.isShutdown {
                 connection.close()
-                return (EventLoopPromise<RedisConnection>?.none, [AsyncStream<Void>.Continuation]())
+                return (false, nil)
             }
             state.connection = connection
             state.isUnavailable = false
             defer { state.waiters = nil }
-            return (state.waiters, Array(state.listeners.values))
+            return (true, state.waiters)
         }
+        guard published else { return }
         connectedGauge.record(1)
         waiters?.succeed(connection)
-        for listener in listeners { listener.yield() }
+        listeners.yield(())
     }
 
     private func unpublish(_ connection: RedisConnection) {
@@ -223,15 +209,15 @@ final class ConnectionSupervisor: Sendable {
     }
 
     private func finish() {
-        let (waiters, listeners) = state.withLockedValue { state in
+        let waiters = state.withLockedValue { state in
             state.isShutdown = true
             state.connection = nil
-            defer { state.waiters = nil; state.listeners = [:] }
-            return (state.waiters, Array(state.listeners.values))
+            defer { state.waiters = nil }
+            return state.waiters
         }
         connectedGauge.record(0)
         waiters?.fail(RedisClientError.shutdown)
-        for listener in listeners { listener.finish() }
+        listeners.finish()
     }
 
     /// Sleeps on the event loop; ``shutdown()`` wakes it early.

@@ -15,8 +15,8 @@ import ServiceLifecycle
 /// the two things that would need separate connections.
 ///
 /// Run it as a `Service` (or call ``run()`` in a task): it connects, and
-/// reconnects with backoff (capped at ``ExponentialBackoff/maximum``, one
-/// second by default) after a loss. Requests made before the first
+/// reconnects with backoff (capped at ``ExponentialBackoff/maximum``, 250 ms
+/// by default) after a loss. Requests made before the first
 /// connection, or during the first retry after a loss, wait for it (up to
 /// ``RedisConfiguration/requestTimeout``); once a connect attempt has
 /// failed they fail at once with ``RedisClientError/unavailable`` until
@@ -63,7 +63,8 @@ public final class RedisClient: Service, Sendable {
 
     /// Connects and keeps reconnecting until graceful shutdown or cancellation.
     public func run() async throws {
-        await supervisor.run()
+        // A new connection: what the last one answered says nothing about this one.
+        await supervisor.run { [breaker] _ in breaker?.connectionLost() }
     }
 
     /// Yields each time a connection is established, the first and every

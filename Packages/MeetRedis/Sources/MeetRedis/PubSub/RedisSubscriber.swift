@@ -21,6 +21,7 @@ public final class RedisSubscriber: Service, Sendable {
     /// Messages a slow consumer may have queued before the oldest are dropped.
     private let bufferLimit: Int
     private let healthCheckInterval: Duration
+    private let liveness = SubscriberLiveness()
 
     public init(
         configuration: RedisConfiguration,
@@ -41,18 +42,47 @@ public final class RedisSubscriber: Service, Sendable {
     }
 
     /// Connects, re-subscribes after every reconnect, until shutdown.
+    ///
+    /// A reconnect counts as done (``isLive``, ``events()``) once Redis has
+    /// answered a `PING` written after the re-subscribe commands: it runs a
+    /// connection's commands in order, so from then on every channel is
+    /// subscribed again. The connection is handed to new subscribers only
+    /// after that.
     public func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.healthChecks() }
-            await supervisor.run { [registry, logger] connection in
+            await supervisor.run { [registry, logger, liveness, configuration] connection in
+                connection.closeFuture.whenComplete { _ in liveness.lost() }
                 let keys = registry.keys()
-                guard !keys.isEmpty else { return }
-                logger.info("redis pub/sub re-subscribing", metadata: ["count": "\(keys.count)"])
-                connection.sendWithoutReply(Self.commands(for: keys, subscribe: true))
+                if !keys.isEmpty {
+                    logger.info("redis pub/sub re-subscribing", metadata: ["count": "\(keys.count)"])
+                    connection.sendWithoutReply(Self.commands(for: keys, subscribe: true))
+                }
+                do {
+                    _ = try await connection.send([RedisCommand("PING")], timeout: configuration.requestTimeout)[0].get()
+                    liveness.restored()
+                } catch {
+                    // Closed, or silent (a frozen Redis accepts connections and answers
+                    // nothing): start over, or the subscriptions would never count as live.
+                    logger.warning("redis pub/sub re-subscribe not confirmed; reconnecting", metadata: ["error": "\(error)"])
+                    connection.close()
+                }
             }
             group.cancelAll()
         }
+        liveness.finish()
         registry.finishAll()
+    }
+
+    /// Whether the connection is up and every subscription confirmed: a
+    /// message published now reaches every subscriber of this process.
+    public var isLive: Bool { liveness.isLive }
+
+    /// Each loss of the connection and each restoration (with how long it
+    /// was down), from now on until shutdown; the first connection is not
+    /// an event.
+    public func events() -> AsyncStream<PubSubEvent> {
+        liveness.events()
     }
 
     /// A subscribed connection only ever receives, so a peer that vanished
@@ -77,6 +107,7 @@ public final class RedisSubscriber: Service, Sendable {
     /// Ends every subscription and closes the connection.
     public func shutdown() {
         supervisor.shutdown()
+        liveness.finish()
         registry.finishAll()
     }
 

@@ -7,8 +7,9 @@ import ServiceLifecycle
 /// Keeps this node's ``SFUNodeRecord`` in Redis: rewritten every heartbeat
 /// with a TTL a few heartbeats long (a node that dies simply expires), its id
 /// added to the ``SFURegistryKeys/nodes`` set each time too (so after a Redis
-/// restart that lost its data the node is back within one heartbeat), and
-/// both removed on clean shutdown. A failed heartbeat (Redis away) is logged
+/// restart that lost its data the node is back within one heartbeat; it
+/// also beats at once on every reconnect of its Redis client), and both
+/// removed on clean shutdown. A failed heartbeat (Redis away) is logged
 /// and the next one simply tries again.
 ///
 /// ``refresh()`` rewrites the record now instead of at the next tick (the
@@ -45,6 +46,12 @@ final class NodeRegistry: Service, Sendable {
                     try? await Task.sleep(for: configuration.heartbeatInterval)
                     beat.yield()
                 }
+            }
+            // Re-announce the moment Redis answers again (issue #23, finding 3):
+            // a Redis restarted empty has no record of this node, and
+            // placement must not wait for the next tick to find it.
+            group.addTask { [beat, redis] in
+                for await _ in redis.connectionEvents() { beat.yield() }
             }
             for await _ in beats.cancelOnGracefulShutdown() {
                 await self.heartbeat(&heartbeat)

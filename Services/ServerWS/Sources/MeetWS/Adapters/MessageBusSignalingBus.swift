@@ -48,6 +48,10 @@ public struct MessageBusSignalingBus: SignalingBus {
         self.decoded(self.bus.inboxEvents, type: Self.inboxType, as: InboxBusMessage.self) {}
     }
 
+    public func connectionEvents() -> AsyncStream<PubSubEvent> {
+        self.bus.connectionEvents()
+    }
+
     /// Decodes bodies of `type`; anything else on the channel (another
     /// version's message, say) is logged and skipped, never fatal.
     private func decoded<Messages: AsyncSequence & Sendable, Element: Codable & Sendable>(

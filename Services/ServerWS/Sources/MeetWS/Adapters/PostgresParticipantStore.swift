@@ -182,17 +182,36 @@ public struct PostgresParticipantStore: ParticipantStore {
             RETURNING id, meeting_id, participant_id, user_id, display_name, body, created_at
             """
         )
-        var claimed: [(meetingId: UUID, message: ChatMessage)] = []
+        return try Self.chats(rows)
+    }
+
+    public func recentChats(meetingIds: [UUID], within: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
+        guard !meetingIds.isEmpty else { return [] }
+        let windowMs = Int64(within.components.seconds * 1000 + within.components.attoseconds / 1_000_000_000_000_000)
+        let rows = try await self.database.query(
+            """
+            SELECT id, meeting_id, participant_id, user_id, display_name, body, created_at FROM messages
+            WHERE meeting_id = ANY(\(meetingIds)) AND created_at >= now() - make_interval(secs => \(Double(windowMs) / 1000))
+            ORDER BY id DESC LIMIT \(limit)
+            """
+        )
+        return try Self.chats(rows)
+    }
+
+    /// Rows of `id, meeting_id, participant_id, user_id, display_name, body,
+    /// created_at` as chat messages, oldest first.
+    private static func chats(_ rows: [PostgresRow]) throws -> [(meetingId: UUID, message: ChatMessage)] {
+        var chats: [(meetingId: UUID, message: ChatMessage)] = []
         for row in rows {
             let (id, meetingId, participantId, userId, displayName, body, createdAt) = try row.decode(
                 (Int64, UUID, UUID?, UUID?, String, String, Date).self)
             guard let participantId else { continue }  // the participant row is gone: nobody to attribute it to
-            claimed.append(
+            chats.append(
                 (meetingId, ChatMessage(
                     id: String(id), participantId: participantId, userId: userId, displayName: displayName, body: body,
                     createdAt: createdAt)))
         }
-        return claimed.sorted { Int64($0.message.id) ?? 0 < Int64($1.message.id) ?? 0 }
+        return chats.sorted { Int64($0.message.id) ?? 0 < Int64($1.message.id) ?? 0 }
     }
 
     public func returnToOutbox(ids: [String]) async throws {

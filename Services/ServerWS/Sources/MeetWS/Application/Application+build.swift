@@ -63,7 +63,11 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
     let router = Router(context: BasicWebSocketRequestContext.self)
     router.add(middleware: HTTPMetricsMiddleware())
     HealthRoutes(checks: [
-        .up("redis") { (try? await redis.send("PING", timeout: .seconds(2))) != nil },
+        // Ready once the subscriptions are confirmed too (replies and room events arrive).
+        .up("redis") {
+            guard subscriber.isLive else { return false }
+            return (try? await redis.send("PING", timeout: .seconds(2))) != nil
+        },
         // 2 s, below the 3 s probe timeouts of k8s/ and docker-compose.yml: a hung
         // database gets a 503 answer, not a probe timeout.
         .up("database") { (try? await withDeadline(.seconds(2)) { await database.isReachable() }) ?? false },
@@ -107,7 +111,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
             serverName: "meet-ws"
         ),
         services: [
-            redis, subscriber, database.client, endpoint, PresenceMaintenance(services: services),
+            redis, subscriber, database, endpoint, PresenceMaintenance(services: services),
             NodeWatcher(services: services),
         ],
         logger: logger

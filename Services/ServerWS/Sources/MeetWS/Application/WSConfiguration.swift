@@ -1,5 +1,6 @@
 import Foundation
 import MeetCore
+import MeetRedis
 
 /// Everything meet-ws reads from its environment (see docs/configuration.md).
 public struct WSConfiguration: Sendable {
@@ -52,7 +53,7 @@ public struct WSConfiguration: Sendable {
     /// How long a Redis command may go unanswered before the client's circuit
     /// breaker opens and requests fail at once (`MEET_WS_REDIS_BREAKER_MS`,
     /// default 500; 0 disables it): ``RedisConfiguration/breakerDeadline``.
-    public var redisBreakerDeadline: Duration? = .milliseconds(500)
+    public var redisBreakerDeadline: Duration? = RedisConfiguration.defaultBreakerDeadline
 
     public init(
         core: CoreConfiguration,
@@ -118,7 +119,8 @@ public struct WSConfiguration: Sendable {
             turn: try TURNConfiguration(environment: environment),
             limits: try WSLimits(environment: environment)
         )
-        let breakerMs = try environment.int("MEET_WS_REDIS_BREAKER_MS", default: 500, in: 0...60_000)
+        let breakerMs = try environment.int(
+            "MEET_WS_REDIS_BREAKER_MS", default: Int(RedisConfiguration.defaultBreakerDeadline / .milliseconds(1)), in: 0...60_000)
         self.redisBreakerDeadline = breakerMs == 0 ? nil : .milliseconds(breakerMs)
     }
 

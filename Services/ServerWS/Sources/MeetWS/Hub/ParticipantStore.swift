@@ -41,6 +41,10 @@ public protocol ParticipantStore: Sendable {
     func claimUndeliveredChats(minAge: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)]
     /// Puts claimed messages back into the outbox.
     func returnToOutbox(ids: [String]) async throws
+    /// The chat messages of these meetings stored in the last `within`
+    /// (at most the newest `limit`), oldest first: what a replica whose bus
+    /// subscriptions were cut off for that long may have missed.
+    func recentChats(meetingIds: [UUID], within: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)]
 }
 
 extension ParticipantStore {
@@ -50,6 +54,9 @@ extension ParticipantStore {
         []
     }
     public func returnToOutbox(ids: [String]) async throws {}
+    public func recentChats(meetingIds: [UUID], within: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
+        []
+    }
 }
 
 /// What the upgrade check and every privileged action need to know about

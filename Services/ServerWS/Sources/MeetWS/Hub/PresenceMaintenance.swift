@@ -25,6 +25,7 @@ public struct PresenceMaintenance: Service {
             group.addTask { await self.heartbeats() }
             group.addTask { await self.every(self.services.configuration.sweepInterval) { try await self.sweep() } }
             group.addTask { await self.every(Self.outboxInterval) { try await self.deliverOutbox() } }
+            group.addTask { await ChatReplay(services: self.services).run() }
             try? await gracefulShutdown()
             await self.services.hub.shutdownAll()
             group.cancelAll()

@@ -1,5 +1,6 @@
 import Foundation
 import MeetProtocol
+import MeetRedis
 
 /// How replicas talk to each other (a port): room channels for room-wide
 /// events, one inbox per replica for messages to one socket.
@@ -16,6 +17,16 @@ public protocol SignalingBus: Sendable {
     func subscribe(room meetingId: UUID) async throws -> SignalingSubscription<RoomBusMessage>
     /// Subscribes to this replica's inbox; returns once the subscription is live.
     func subscribe(inbox replicaId: String) async throws -> SignalingSubscription<InboxBusMessage>
+    /// Each loss and restoration of this replica's subscriptions: what was
+    /// published in between never reached it.
+    func connectionEvents() -> AsyncStream<PubSubEvent>
+}
+
+extension SignalingBus {
+    /// A bus that cannot lose its subscriptions (in memory) has no events.
+    public func connectionEvents() -> AsyncStream<PubSubEvent> {
+        AsyncStream { $0.finish() }
+    }
 }
 
 /// Messages of one subscription, in publish order, and a way to stop them.

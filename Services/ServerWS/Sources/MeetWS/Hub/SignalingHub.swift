@@ -29,6 +29,9 @@ public actor SignalingHub {
     private let logger: Logger
     private var sessions: [UUID: SessionMailbox] = [:]
     private var rooms: [UUID: Room] = [:]
+    /// Chat ids delivered lately: a message that arrives twice (a replay
+    /// after a bus outage, a second outbox send) is delivered once.
+    private var recentChats = RecentChats()
 
     public init(replicaId: String, bus: any SignalingBus, metrics: WSMetrics, logger: Logger) {
         self.replicaId = replicaId
@@ -95,6 +98,10 @@ public actor SignalingHub {
         self.metrics.busLatency(sentAtMs: message.sentAtMs, inbox: false)
         let onlyUser = message.type == RoomBusMessage.seatChangedType ? message.userId : nil
         if message.type == RoomBusMessage.seatChangedType, onlyUser == nil { return }
+        if let chatId = RecentChats.chatId(of: message), !self.recentChats.insert(chatId) {
+            self.metrics.chatDuplicates.increment()
+            return
+        }
         for connectionId in self.rooms[message.meetingId]?.members ?? [] {
             guard let mailbox = self.sessions[connectionId] else { continue }
             if let onlyUser, mailbox.identity.userId != onlyUser { continue }
@@ -128,6 +135,11 @@ public actor SignalingHub {
     /// checks whether its publication is on one).
     public func notify(_ notice: NodeNotice) {
         for mailbox in self.sessions.values { mailbox.deliver(.nodes(notice)) }
+    }
+
+    /// The meetings this replica holds sessions of.
+    public func meetingIds() -> [UUID] {
+        Array(self.rooms.keys)
     }
 
     /// Presence keys of every local session that is in a room (for the heartbeat).

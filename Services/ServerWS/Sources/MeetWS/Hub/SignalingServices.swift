@@ -41,12 +41,14 @@ public struct SignalingServices: Sendable {
     public func publish(
         _ message: ServerMessage, meetingId: UUID, audience: RoomAudience, exclude: UUID? = nil
     ) async throws {
-        try await self.bus.publish(
-            RoomBusMessage(
-                meetingId: meetingId, origin: self.replicaId, sentAtMs: WSMetrics.nowMs(), audience: audience,
-                exclude: exclude, type: message.type, frame: SignalingCodec.encode(ServerEnvelope(message))
-            )
-        )
+        try await self.bus.publish(self.roomMessage(message, meetingId: meetingId, audience: audience, exclude: exclude))
+    }
+
+    /// A server message as the room event that carries it on the bus.
+    func roomMessage(_ message: ServerMessage, meetingId: UUID, audience: RoomAudience, exclude: UUID? = nil) -> RoomBusMessage {
+        RoomBusMessage(
+            meetingId: meetingId, origin: self.replicaId, sentAtMs: WSMetrics.nowMs(), audience: audience,
+            exclude: exclude, type: message.type, frame: SignalingCodec.encode(ServerEnvelope(message)))
     }
 
     /// Sends an instruction to the replica holding `record`'s socket.

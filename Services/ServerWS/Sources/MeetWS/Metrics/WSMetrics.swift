@@ -71,6 +71,11 @@ public final class WSMetrics: Sendable {
     public let chatDeferred = Counter(label: "meet_ws_chat_deferred_total")
     /// Chat messages the outbox sweep delivered late.
     public let chatRedelivered = Counter(label: "meet_ws_chat_outbox_delivered_total")
+    /// Chat messages fetched from PostgreSQL after this replica's bus
+    /// subscriptions were cut off (delivered unless they had arrived anyway).
+    public let chatReplayed = Counter(label: "meet_ws_chat_replayed_total")
+    /// Chat messages that reached this replica a second time and were not delivered again.
+    public let chatDuplicates = Counter(label: "meet_ws_chat_duplicates_total")
 
     /// A deadline that closes a connection (`meet_ws_timeouts_total{kind}`).
     public enum Deadline: String, CaseIterable, Sendable { case handshake, join, write }

@@ -36,6 +36,15 @@ public final class NodeDepartures: Sendable {
         self.watch.withLockedValue { $0.departed[nodeId] }
     }
 
+    /// `records` plus stand-ins for the nodes missing while the registry
+    /// refills after an outage (``NodeWatch/standIns(missingFrom:nowMs:)``).
+    public func withStandIns(_ records: [SFUNodeRecord], nowMs: Int64) -> [SFUNodeRecord] {
+        let standIns = self.watch.withLockedValue { $0.standIns(missingFrom: records, nowMs: nowMs) }
+        guard !standIns.isEmpty else { return records }
+        let replaced = Set(standIns.map(\.id))
+        return records.filter { !replaced.contains($0.id) } + standIns
+    }
+
     /// Whether a call to the node would only wait for its timeout.
     public func isUnreachable(_ nodeId: String) -> Bool {
         self.watch.withLockedValue { $0.isUnreachable(nodeId) }

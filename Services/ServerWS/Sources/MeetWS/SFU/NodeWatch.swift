@@ -48,6 +48,8 @@ public struct NodeWatch: Sendable {
         var lastPresentMs: Int64
         /// Whether the latest successful read found it fresh.
         var reachable = true
+        /// Its newest fresh record (a stand-in while the registry refills).
+        var lastRecord: SFUNodeRecord?
     }
 
     public let staleAfterMs: Int64
@@ -57,6 +59,8 @@ public struct NodeWatch: Sendable {
     private var recovering = false
     /// Whether any read succeeded yet (before that, nothing is unreachable).
     private var hasRead = false
+    /// When the first successful read after an outage came (clocks restarted).
+    private var recoveredAtMs: Int64?
 
     public init(staleAfterMs: Int64, retainMs: Int64 = 120_000) {
         self.staleAfterMs = staleAfterMs
@@ -74,6 +78,7 @@ public struct NodeWatch: Sendable {
             // The outage does not count against anyone: restart the clocks.
             for id in self.nodes.keys where self.nodes[id]?.lastFreshMs != nil { self.nodes[id]?.lastFreshMs = nowMs }
             self.recovering = false
+            if self.hasRead { self.recoveredAtMs = nowMs }
         }
         self.hasRead = true
         var out: [Departure] = []
@@ -96,6 +101,7 @@ public struct NodeWatch: Sendable {
                 // The node's own write time, not this read's: a crash is then
                 // noticed `staleAfterMs` after the last heartbeat, not twice that.
                 node.lastFreshMs = max(node.lastFreshMs ?? record.updatedAtMs, record.updatedAtMs)
+                node.lastRecord = record
             }
             if record.state == .draining, node.departure == nil {
                 node.departure = .nodeDraining
@@ -129,6 +135,26 @@ public struct NodeWatch: Sendable {
     private func isLost(_ node: Node, nowMs: Int64) -> Bool {
         guard node.departure == nil, let lastFresh = node.lastFreshMs else { return false }
         return nowMs - lastFresh > self.staleAfterMs
+    }
+
+    /// Last-known records to place on while the registry refills after an
+    /// outage (issue #23, finding 3): a Redis restarted empty lists no node
+    /// until each re-announces itself, and placement must not refuse
+    /// publishers meanwhile. For `staleAfterMs` after the first successful
+    /// read that followed failed ones, each node that was serving and fresh
+    /// before, has not departed, and is missing or stale in `records` gets
+    /// its last record back, dated to the recovery (so placement's staleness
+    /// rule ends the stand-in on time). A node that died during the outage
+    /// may be chosen then: its publish fails, and the client publishes again.
+    public func standIns(missingFrom records: [SFUNodeRecord], nowMs: Int64) -> [SFUNodeRecord] {
+        guard let recoveredAtMs, nowMs - recoveredAtMs <= self.staleAfterMs else { return [] }
+        let fresh = Set(records.filter { nowMs - $0.updatedAtMs <= self.staleAfterMs }.map(\.id))
+        return self.nodes.values.compactMap { node in
+            guard node.departure == nil, var record = node.lastRecord, record.state == .serving, !fresh.contains(record.id)
+            else { return nil }
+            record.updatedAtMs = recoveredAtMs
+            return record
+        }.sorted { $0.id < $1.id }
     }
 
     /// The node's `sfu.node-draining` event; the departure when it is news.

@@ -10,6 +10,10 @@ public enum SFUFailure: Error, Sendable, Equatable {
     /// The node did not answer within the timeout, the bus is down, or the
     /// registry could not be read.
     case unavailable(String)
+    /// This replica's bus subscriptions are cut off (Redis away or just
+    /// back and re-subscribing): no reply could arrive, so nothing was asked.
+    /// The client gets `unavailable` like any request while Redis is away.
+    case busUnavailable
     /// The node answered with an error (`code` from ``SFUControlErrorCode``, or another string).
     case remote(code: String, message: String)
 
@@ -27,6 +31,7 @@ public enum SFUFailure: Error, Sendable, Equatable {
         case .timeout?: .unavailable("SFU node \(nodeId) did not answer in time")
         case .decoding(let detail)?: .unavailable("SFU node \(nodeId) sent an unreadable reply: \(detail)")
         case .shutdown?: .unavailable("this server is shutting down")
+        case .unavailable?: .busUnavailable
         case nil: .unavailable("SFU node \(nodeId) could not be reached")
         }
     }
@@ -42,6 +47,8 @@ public enum SFUFailure: Error, Sendable, Equatable {
             SignalingError(.sfuUnavailable, "the media server is gone; publish again")
         case .unavailable(let message):
             SignalingError(.sfuUnavailable, message)
+        case .busUnavailable:
+            SignalingError(.unavailable, "could not do that right now; retry")
         case .remote(let code, let message):
             switch SFUControlErrorCode(rawValue: code) {
             case .badSDP?: SignalingError(.badSDP, message)

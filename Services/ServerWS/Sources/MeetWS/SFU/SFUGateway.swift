@@ -64,6 +64,7 @@ public struct SFUGateway: Sendable {
         preferring preferred: String? = nil, countFailure: Bool = true
     ) throws(SFUFailure) -> SFUNodeRecord {
         let leaving = Set(self.departures.departed.keys)
+        let records = self.departures.withStandIns(records, nowMs: now)
         do {
             let chosen = try self.placement.choose(
                 from: records, nowMs: now, pending: self.ledger.pending(for: records), hint: hint,

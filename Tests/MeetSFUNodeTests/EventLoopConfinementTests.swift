@@ -54,3 +54,94 @@ struct NodeEventLoopConfinementTests {
         try await group.shutdownGracefully()
     }
 }
+
+#if DEBUG
+/// The checks themselves, in a child process (Swift Testing exit tests): a
+/// call from off the socket's loop traps in a debug build. (Release builds
+/// compile the asserts away, hence `DEBUG`.)
+@Suite("EventLoopConfined: a node call from off the loop traps (debug builds)")
+struct NodeEventLoopConfinementTrapTests {
+    @Test("TransportManager: expiring retirements off the loop traps")
+    func transportManager() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            let manager = TransportManager(socket: socket, configuration: LoopbackHarness.rtc, logger: Logger(label: "test"))
+            manager.closeExpiredRetirements(now: .now)
+        }
+        #expect(trappedOffLoop(result, "TransportManager"))
+    }
+
+    @Test("ForwardingPlane: sending a batch off the loop traps")
+    func forwardingPlane() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            let manager = TransportManager(socket: socket, configuration: LoopbackHarness.rtc, logger: Logger(label: "test"))
+            manager.plane.send(manager.plane.batch)
+        }
+        #expect(trappedOffLoop(result, "ForwardingPlane"))
+    }
+
+    @Test("PublisherTransport: a tick off the loop traps")
+    func publisherTransport() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            let manager = TransportManager(socket: socket, configuration: LoopbackHarness.rtc, logger: Logger(label: "test"))
+            let publisher = PublisherTransport(
+                participantId: "alice", roomId: "room", plane: manager.plane, mutedSources: [], logger: Logger(label: "test"),
+                onEnd: { _, _ in })
+            publisher.tick(now: .now, reports: false)
+        }
+        #expect(trappedOffLoop(result, "PublisherTransport"))
+    }
+
+    @Test("SubscriberTransport: detaching off the loop traps")
+    func subscriberTransport() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            let manager = TransportManager(socket: socket, configuration: LoopbackHarness.rtc, logger: Logger(label: "test"))
+            let publisher = PublisherTransport(
+                participantId: "alice", roomId: "room", plane: manager.plane, mutedSources: [], logger: Logger(label: "test"),
+                onEnd: { _, _ in })
+            let subscriber = SubscriberTransport(
+                participantId: "bob", publisher: publisher, plane: manager.plane, logger: Logger(label: "test"), onEnd: { _, _ in })
+            subscriber.detach()
+        }
+        #expect(trappedOffLoop(result, "SubscriberTransport"))
+    }
+
+    @Test("RTCPTicker: stopping it off the loop traps")
+    func rtcpTicker() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            RTCPTicker(loop: socket.eventLoop) { _, _ in }.stop()
+        }
+        #expect(trappedOffLoop(result, "RTCPTicker"))
+    }
+
+    @Test("control: the same calls on the loop do not trap")
+    func onLoopDoesNotTrap() async {
+        await #expect(processExitsWith: .success) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            let manager = TransportManager(socket: socket, configuration: LoopbackHarness.rtc, logger: Logger(label: "test"))
+            try await socket.eventLoop.submit {
+                manager.closeExpiredRetirements(now: .now)
+                manager.plane.send(manager.plane.batch)
+                let publisher = PublisherTransport(
+                    participantId: "alice", roomId: "room", plane: manager.plane, mutedSources: [], logger: Logger(label: "test"),
+                    onEnd: { _, _ in })
+                publisher.tick(now: .now, reports: false)
+                SubscriberTransport(
+                    participantId: "bob", publisher: publisher, plane: manager.plane, logger: Logger(label: "test"), onEnd: { _, _ in }
+                ).detach()
+                RTCPTicker(loop: socket.eventLoop) { _, _ in }.stop()
+            }.get()
+        }
+    }
+}
+
+/// The child died of `type`'s confinement check, not of something else.
+func trappedOffLoop(_ result: ExitTest.Result?, _ type: String) -> Bool {
+    guard let result else { return false }
+    return String(decoding: result.standardErrorContent, as: UTF8.self).contains("\(type) used off its event loop")
+}
+#endif

@@ -50,6 +50,73 @@ struct EventLoopConfinementTests {
     }
 }
 
+#if DEBUG
+/// The checks themselves, in a child process (Swift Testing exit tests): a
+/// call from off the owning loop traps in a debug build. (Release builds
+/// compile the per-packet asserts away, hence `DEBUG`.)
+@Suite("EventLoopConfined: a call from off the loop traps (debug builds)")
+struct EventLoopConfinementTrapTests {
+    @Test("RTCSocket: reading its drop counts off the loop traps")
+    func socket() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            _ = socket.drops
+        }
+        #expect(trappedOffLoop(result, "RTCSocket"))
+    }
+
+    @Test("PeerConnection: reading its stats off the loop traps")
+    func peerConnection() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            let peer = PeerConnection(role: .server, socket: socket, configuration: LoopbackPair.configuration, delegate: nil)
+            _ = peer.stats
+        }
+        #expect(trappedOffLoop(result, "PeerConnection"))
+    }
+
+    @Test("ICETransport: asking whether its agent runs, off the loop, traps")
+    func iceTransport() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            let peer = PeerConnection(role: .server, socket: socket, configuration: LoopbackPair.configuration, delegate: nil)
+            _ = peer.ice.isStarted
+        }
+        #expect(trappedOffLoop(result, "ICETransport"))
+    }
+
+    @Test("DTLSTransport: a record handed to it off the loop traps")
+    func dtlsTransport() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            let peer = PeerConnection(role: .server, socket: socket, configuration: LoopbackPair.configuration, delegate: nil)
+            peer.dtls.receive(ByteBuffer(bytes: [22, 0xFE, 0xFD]))
+        }
+        #expect(trappedOffLoop(result, "DTLSTransport"))
+    }
+
+    @Test("control: the same call on the loop does not trap")
+    func onLoopDoesNotTrap() async {
+        await #expect(processExitsWith: .success) {
+            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+            let peer = PeerConnection(role: .server, socket: socket, configuration: LoopbackPair.configuration, delegate: nil)
+            try await socket.eventLoop.submit {
+                _ = socket.drops
+                _ = peer.stats
+                _ = peer.ice.isStarted
+                peer.dtls.receive(ByteBuffer(bytes: [22, 0xFE, 0xFD]))
+            }.get()
+        }
+    }
+}
+
+/// The child died of `type`'s confinement check, not of something else.
+func trappedOffLoop(_ result: ExitTest.Result?, _ type: String) -> Bool {
+    guard let result else { return false }
+    return String(decoding: result.standardErrorContent, as: UTF8.self).contains("\(type) used off its event loop")
+}
+#endif
+
 /// Records, for each state change, whether it arrived on the connection's owning loop.
 private final class LoopCheckingDelegate: PeerConnectionDelegate, @unchecked Sendable {
     var checks: [Bool] = []

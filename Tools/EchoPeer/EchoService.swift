@@ -19,7 +19,11 @@ struct StatsBody: Codable, ResponseEncodable {
 
 /// Creates one `PeerConnection` per offer on the shared media socket and keeps
 /// the echo sessions until they close.
-final class EchoService: @unchecked Sendable {
+///
+/// Confinement (``EventLoopConfined``): the session table belongs to the
+/// socket's loop; the HTTP handlers reach it through `eventLoop.submit`, and
+/// the session-ended callback asserts the loop (debug builds).
+final class EchoService: EventLoopConfined, @unchecked Sendable {
     let socket: RTCSocket
     let configuration: RTCConfiguration
     let logger: Logger
@@ -32,6 +36,8 @@ final class EchoService: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
     }
+
+    var eventLoop: any EventLoop { socket.eventLoop }
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/health") { _, _ in ["status": "ok"] }
@@ -73,7 +79,7 @@ final class EchoService: @unchecked Sendable {
 
     /// Answers `offer` with a new echo session.
     func accept(offer: String) async throws -> SessionDescriptionBody {
-        let session = EchoSession(logger: logger) { [weak self] stats in self?.sessionEnded(stats) }
+        let session = EchoSession(eventLoop: socket.eventLoop, logger: logger) { [weak self] stats in self?.sessionEnded(stats) }
         let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: session, logger: logger)
         session.connection = connection
         let answer = try await connection.acceptOffer(offer, sendBack: true, policy: .withoutTransportCC)
@@ -93,6 +99,7 @@ final class EchoService: @unchecked Sendable {
 
     /// Called on the loop when a session's connection closed or failed.
     private func sessionEnded(_ stats: PeerConnectionStats) {
+        assertOnOwningLoop()
         sessions.removeValue(forKey: stats.id)
         finished.append(stats)
         if finished.count > 100 { finished.removeFirst(finished.count - 100) }

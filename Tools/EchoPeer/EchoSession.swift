@@ -7,10 +7,14 @@ import NIOCore
 /// feedback the peer sends about our tracks (PLI, FIR, NACK) goes back to it
 /// about its own tracks, so its encoder answers its own decoder.
 ///
-/// Runs entirely on the connection's event loop (hence `@unchecked
-/// Sendable`, like the SFU node's transports: it is created off the loop and
-/// handed to it once, then only touched there).
-final class EchoSession: PeerConnectionDelegate, @unchecked Sendable {
+/// Runs entirely on the connection's event loop (``EventLoopConfined``,
+/// like the SFU node's transports): created off the loop and handed to it
+/// once, then only touched there; `Sendable` for that one hand-over, and
+/// every callback asserts the loop (debug builds).
+final class EchoSession: PeerConnectionDelegate, EventLoopConfined, @unchecked Sendable {
+    /// The socket's loop, where the connection calls back.
+    let eventLoop: any EventLoop
+    /// Set once before the connection is shared, then read on the loop.
     weak var connection: PeerConnection?
     private let logger: Logger
     private let onEnd: (PeerConnectionStats) -> Void
@@ -19,12 +23,14 @@ final class EchoSession: PeerConnectionDelegate, @unchecked Sendable {
     /// local SSRC → the remote SSRC echoed on it (for feedback).
     private var incoming: [UInt32: UInt32] = [:]
 
-    init(logger: Logger, onEnd: @escaping (PeerConnectionStats) -> Void) {
+    init(eventLoop: any EventLoop, logger: Logger, onEnd: @escaping (PeerConnectionStats) -> Void) {
+        self.eventLoop = eventLoop
         self.logger = logger
         self.onEnd = onEnd
     }
 
     func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {
+        assertOnOwningLoop()
         logger.info("peer state", metadata: ["peer": "\(connection.id)", "state": "\(state)"])
         if state.isTerminal {
             onEnd(connection.stats)
@@ -32,6 +38,7 @@ final class EchoSession: PeerConnectionDelegate, @unchecked Sendable {
     }
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTP packet: ByteBuffer, track: RemoteTrack) {
+        assertOnOwningLoop()
         guard let remoteSSRC = packet.getInteger(at: packet.readerIndex + 8, as: UInt32.self) else { return }
         let localSSRC: UInt32
         if let known = outgoing[remoteSSRC] {
@@ -49,6 +56,7 @@ final class EchoSession: PeerConnectionDelegate, @unchecked Sendable {
     }
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer) {
+        assertOnOwningLoop()
         if let feedback = RTCPFeedbackRewriter.rewrite(packet, mediaSSRCs: incoming) {
             connection.sendRTCP(feedback)
         }

@@ -15,7 +15,7 @@ struct ForwardingPlaneTests {
         let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
         let logger = Logger(label: "test.plane")
         let results = try await socket.eventLoop.submit { () -> (first: Int, second: Int, reused: Int, sameTransport: Bool, sent: Int, empty: Bool) in
-            let plane = ForwardingPlane(counters: NodeTrafficCounters())
+            let plane = ForwardingPlane(counters: NodeTrafficCounters(), eventLoop: socket.eventLoop)
             let publisher = PublisherTransport(
                 participantId: "alice", roomId: "room", plane: plane, mutedSources: [], logger: logger, onEnd: { _, _ in })
             func subscriber(_ name: String) -> SubscriberTransport {

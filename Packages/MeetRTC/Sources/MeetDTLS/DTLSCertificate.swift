@@ -7,6 +7,13 @@ import COpenSSL
 /// Generate one per process (`DTLSCertificate.generate()`) and share it: the
 /// object is immutable once built and OpenSSL reference-counts the key and
 /// certificate, so many connections can use it from any thread.
+///
+/// Why `@unchecked Sendable` and not loop-bound: the compiler cannot see
+/// through the `OpaquePointer`s, but every stored property is a `let` set in
+/// `init` and never written again; OpenSSL only reads the `X509`/`EVP_PKEY`
+/// afterwards (`SSL_CTX_use_certificate` takes its own reference,
+/// `X509_digest` in ``fingerprint(using:)`` reads), which OpenSSL 3
+/// documents as safe from many threads. No event loop owns it.
 public final class DTLSCertificate: @unchecked Sendable {
     /// `X509 *`; owned, freed in deinit.
     let x509: OpaquePointer

@@ -7,6 +7,13 @@ import COpenSSL
 ///
 /// Build one per process (or per certificate) and share it across every
 /// `DTLSConnection`: a configured `SSL_CTX` is safe to use from many threads.
+///
+/// Why `@unchecked Sendable` and not loop-bound: the `SSL_CTX` pointer hides
+/// it from the compiler, but the context is configured completely in `init`
+/// and never changed after (every stored property is a `let`; no method
+/// mutates `ctx`); `SSL_new` only reads it and takes a reference, which
+/// OpenSSL 3 allows from many threads at once once the `SSL_CTX` is set up.
+/// Each `DTLSConnection` (its own `SSL`) stays on its peer's event loop.
 public final class DTLSContext: @unchecked Sendable {
     /// `SSL_CTX *`; owned, freed in deinit.
     let ctx: OpaquePointer

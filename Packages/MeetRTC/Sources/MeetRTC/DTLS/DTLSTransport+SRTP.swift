@@ -23,6 +23,7 @@ extension DTLSTransport {
     private func unprotect(
         _ buffer: ByteBuffer, what: String, _ transform: (SRTPContext, inout ByteBuffer) throws -> Void
     ) -> ByteBuffer? {
+        assertOnOwningLoop()
         guard let srtp else { return nil }
         socket.receiveScratch.clear()
         socket.receiveScratch.writeImmutableBuffer(buffer)

@@ -13,8 +13,11 @@ import NIOCore
 /// checks, see `ICETransport+EarlyChecks.swift`) are kept, at most
 /// ``maxEarlyRecords``, and fed to it once it exists.
 ///
-/// Event loop only, like the connection that owns it.
-final class DTLSTransport: @unchecked Sendable {
+/// Event loop only, like the connection that owns it: the socket's loop
+/// (``EventLoopConfined``), where the connection calls in and the timers
+/// fire; every entry point asserts it (debug builds). `Sendable` only so the
+/// timers' closures can hold it weakly.
+final class DTLSTransport: EventLoopConfined, @unchecked Sendable {
     let ice: ICETransport
     let socket: RTCSocket
     let configuration: RTCConfiguration
@@ -34,6 +37,8 @@ final class DTLSTransport: @unchecked Sendable {
     private var deadline = LoopTimer()
     private var retransmitTimer = LoopTimer()
 
+    var eventLoop: any EventLoop { socket.eventLoop }
+
     /// DTLS records kept before the answer; a ClientHello is one or two.
     static let maxEarlyRecords = 8
 
@@ -47,11 +52,13 @@ final class DTLSTransport: @unchecked Sendable {
     /// Creates the DTLS association for the negotiated role. A server waits for
     /// the ClientHello; a client sends it once ICE has a working pair.
     func make(role: DTLSRole, remoteFingerprints: [DTLSFingerprint]) throws {
+        assertOnOwningLoop()
         connection = try DTLSConnection(context: configuration.dtls, role: role, remoteFingerprints: remoteFingerprints)
     }
 
     /// Starts the handshake (client role) once ICE connected.
     func start() {
+        assertOnOwningLoop()
         guard let connection, connection.state == .new else { return }
         if connection.role == .client {
             execute(connection.start(now: .now))
@@ -64,6 +71,7 @@ final class DTLSTransport: @unchecked Sendable {
 
     /// One DTLS record from the validated address.
     func receive(_ datagram: ByteBuffer) {
+        assertOnOwningLoop()
         guard let connection else {
             owner?.countDrop(.beforeDTLS)
             return
@@ -79,6 +87,7 @@ final class DTLSTransport: @unchecked Sendable {
 
     /// Keeps a DTLS record that arrived before the answer (from a validated address).
     func keepEarly(_ datagram: ByteBuffer) {
+        assertOnOwningLoop()
         guard earlyRecords.count < Self.maxEarlyRecords else {
             owner?.countDrop(.beforeDTLS)
             return
@@ -88,6 +97,7 @@ final class DTLSTransport: @unchecked Sendable {
 
     /// Feeds the kept records to the handshake the answer created.
     func replayEarly() {
+        assertOnOwningLoop()
         let records = earlyRecords
         earlyRecords = []
         for record in records {
@@ -99,6 +109,7 @@ final class DTLSTransport: @unchecked Sendable {
     /// Sends close_notify (when the association is up or coming up), stops
     /// the timers and forgets the keys.
     func close() {
+        assertOnOwningLoop()
         if let connection, connection.state == .connected || connection.state == .connecting {
             for case .sendDatagram(let datagram) in connection.close(now: .now) {
                 if let address = ice.selectedAddress { socket.send(datagram, to: address) }

@@ -13,6 +13,7 @@ extension PeerConnection {
     /// forwarder's race with a connection's end, not the peer's fault, so
     /// they are not counted as the peer's drops.
     func sendEgressRTP(_ slot: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
+        assertOnOwningLoop()
         guard let srtp, let address = selectedAddress, state == .connected,
               let protected = try? srtp.outbound.protectRTP(slot, length: length)
         else { return nil }

@@ -19,6 +19,7 @@ extension ICETransport {
     /// Starts the ICE-lite agent without remote credentials (the connection
     /// registered our ufrag with the socket; from `createOffer`).
     func startEarly() {
+        assertOnOwningLoop()
         guard role == .server, agent == nil else { return }
         agent = .lite(ICELiteAgent(local: local, remote: nil, configuration: liteConfiguration))
         // An offer nobody answers or checks must not hold the socket's route

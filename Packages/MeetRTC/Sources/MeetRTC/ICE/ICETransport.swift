@@ -23,8 +23,11 @@ enum ICEAgent {
 /// addresses to the connection's route, counts drops; what changes the
 /// connection as a whole (connected, failed) goes to its ``TransportOwner``.
 ///
-/// Event loop only, like the connection that owns it.
-final class ICETransport: @unchecked Sendable {
+/// Event loop only, like the connection that owns it: the socket's loop
+/// (``EventLoopConfined``), where the connection calls in and the timers
+/// fire; every entry point asserts it (debug builds). `Sendable` only so the
+/// timers' closures can hold it weakly.
+final class ICETransport: EventLoopConfined, @unchecked Sendable {
     let role: PeerConnection.Role
     let socket: RTCSocket
     let configuration: RTCConfiguration
@@ -58,12 +61,18 @@ final class ICETransport: @unchecked Sendable {
         self.local = ICECredentials.random()
     }
 
+    var eventLoop: any EventLoop { socket.eventLoop }
+
     /// True once an agent runs (from the remote description, or early).
-    var isStarted: Bool { agent != nil }
+    var isStarted: Bool {
+        assertOnOwningLoop()
+        return agent != nil
+    }
 
     /// Starts the agent for the remote description's transport. A server
     /// whose agent started early (``startEarly()``) completes its credentials.
     func start(remote: TransportModel) {
+        assertOnOwningLoop()
         let remoteCredentials = ICECredentials(ufrag: remote.iceUfrag, password: remote.icePassword)
         switch role {
         case .server:
@@ -101,6 +110,7 @@ final class ICETransport: @unchecked Sendable {
     /// the agent checks (client) or accepts (server) only the new
     /// credentials, and media keeps flowing on the selected address meanwhile.
     func restart(local credentials: ICECredentials, remote: TransportModel) throws(NegotiationError) {
+        assertOnOwningLoop()
         guard agent != nil else { throw .wrongState("ICE restart before ICE started") }
         guard socket.rename(ufrag: local.ufrag, to: credentials.ufrag) else {
             throw .wrongState("ufrag collision on ICE restart")
@@ -126,6 +136,7 @@ final class ICETransport: @unchecked Sendable {
 
     /// One STUN message routed to this connection (by address or ufrag).
     func receive(_ message: STUNMessage, from address: SocketAddress) {
+        assertOnOwningLoop()
         stunIn += 1
         let actions: [ICEAction]
         switch agent {
@@ -145,12 +156,14 @@ final class ICETransport: @unchecked Sendable {
 
     /// DTLS from a validated address before ICE selected one: DTLS answers there.
     func selectIfNone(_ address: SocketAddress) {
+        assertOnOwningLoop()
         if selectedAddress == nil { selectedAddress = address }
     }
 
     /// Runs the connectivity deadline: no authenticated check within
     /// `iceTimeout` fails the connection.
     func armDeadline() {
+        assertOnOwningLoop()
         deadline.arm(on: socket.eventLoop, in: configuration.iceTimeout) { [weak self] in
             guard let self, let owner = self.owner, !owner.isTerminal else { return }
             owner.transportFailed(.ice, "no authenticated connectivity check within \(self.configuration.iceTimeout)")
@@ -159,6 +172,7 @@ final class ICETransport: @unchecked Sendable {
 
     /// Stops the agent and its timers (the connection ends).
     func close() {
+        assertOnOwningLoop()
         switch agent {
         case .lite(var agent): _ = agent.close()
         case .controlling(var agent): _ = agent.close()

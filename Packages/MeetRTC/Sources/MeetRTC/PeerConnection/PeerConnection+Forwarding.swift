@@ -9,12 +9,14 @@ import NIOCore
 extension PeerConnection {
     /// The address ICE selected (media goes there), once connected.
     public var mediaAddress: SocketAddress? {
-        state == .connected ? selectedAddress : nil
+        assertOnOwningLoop()
+        return state == .connected ? selectedAddress : nil
     }
 
     /// True when media can be sent now (connected, keys and address known).
     public var canSendMedia: Bool {
-        state == .connected && srtp != nil && selectedAddress != nil
+        assertOnOwningLoop()
+        return state == .connected && srtp != nil && selectedAddress != nil
     }
 
     /// The codecs both sides agreed on for section `mid` (payload types in
@@ -22,6 +24,7 @@ extension PeerConnection {
     /// connection that offered, the answer's preference. A forwarder maps a
     /// publisher's codec to the payload type the receiver accepted with it.
     public func negotiatedSendCodecs(mid: String) -> [CodecModel] {
-        negotiator.sendCodecs(mid: mid)
+        assertOnOwningLoop()
+        return negotiator.sendCodecs(mid: mid)
     }
 }

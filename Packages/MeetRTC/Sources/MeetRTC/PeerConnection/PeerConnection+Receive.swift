@@ -6,6 +6,7 @@ import NIOCore
 /// piece that owns it.
 extension PeerConnection {
     func receive(_ buffer: ByteBuffer, kind: PacketClass, from address: SocketAddress) {
+        assertOnOwningLoop()
         guard !state.isTerminal else {
             countDrop(.closed)
             return
@@ -36,6 +37,7 @@ extension PeerConnection {
     /// SRTP or SRTCP the socket read itself and routed by its (already
     /// validated) source key: the source address plays no part in media.
     func receiveMedia(_ buffer: ByteBuffer, kind: PacketClass) {
+        assertOnOwningLoop()
         guard !state.isTerminal else {
             countDrop(.closed)
             return

@@ -8,6 +8,7 @@ extension PeerConnection {
     /// Protects one plaintext RTP packet and sends it to the selected address.
     /// Event loop only; dropped (and counted) before DTLS is connected.
     public func sendRTP(_ packet: ByteBuffer) {
+        assertOnOwningLoop()
         guard let srtp, let address = selectedAddress, state == .connected else {
             countDrop(.beforeDTLS)
             return
@@ -25,6 +26,7 @@ extension PeerConnection {
 
     /// Protects one plaintext (compound) RTCP packet and sends it.
     public func sendRTCP(_ packet: ByteBuffer) {
+        assertOnOwningLoop()
         guard let srtp, let address = selectedAddress, state == .connected else {
             countDrop(.beforeDTLS)
             return

@@ -67,6 +67,7 @@ extension PeerConnection {
 
     /// Applies what an offer/answer step settled.
     func apply(_ outcome: NegotiationOutcome) throws {
+        eventLoop.preconditionInEventLoop()
         switch outcome.kind {
         case .first: try start(outcome)
         case .renegotiated(let restartCredentials): try renegotiate(outcome, restartCredentials: restartCredentials)

@@ -22,7 +22,14 @@ import NIOCore
 /// path is a synchronous call from the socket's channel handler, and the
 /// delegate is called from it. The async methods hop onto the loop once per
 /// signaling step, never per packet.
-public final class PeerConnection: @unchecked Sendable {
+///
+/// Confinement (``EventLoopConfined``): the state, negotiator, receiver and
+/// both transports belong to the socket's loop; `Sendable` only so the
+/// connection can be handed to other tasks, which use the async methods or
+/// `eventLoop.submit`. Every synchronous entry point asserts the loop (debug
+/// builds; nothing per packet in release), ``close(reason:)`` checks it in
+/// every build.
+public final class PeerConnection: EventLoopConfined, @unchecked Sendable {
     public enum Role: Sendable, Hashable {
         /// ICE-lite, controlled, DTLS passive: answers offers.
         case server
@@ -73,9 +80,15 @@ public final class PeerConnection: @unchecked Sendable {
     public var localUfrag: String { ice.local.ufrag }
     public var localPassword: String { ice.local.password }
     /// Tracks we send (answer/offer `a=ssrc`), event loop only.
-    public var localTracks: [LocalTrack] { negotiator.localTracks }
+    public var localTracks: [LocalTrack] {
+        assertOnOwningLoop()
+        return negotiator.localTracks
+    }
     /// The remote tracks we receive, event loop only.
-    public var remoteTracks: [RemoteTrack] { receiver.tracks }
+    public var remoteTracks: [RemoteTrack] {
+        assertOnOwningLoop()
+        return receiver.tracks
+    }
     /// The address ICE selected; media goes there.
     var selectedAddress: SocketAddress? { ice.selectedAddress }
     /// The SRTP keys DTLS installed.
@@ -85,10 +98,14 @@ public final class PeerConnection: @unchecked Sendable {
     /// section in m-line order: the offer awaiting its answer, else the
     /// description last negotiated (an answer keeps the offer's ids, RFC
     /// 8285 §6). Event loop only.
-    public var headerExtensionIDs: HeaderExtensionIDs { negotiator.localHeaderExtensionIDs }
+    public var headerExtensionIDs: HeaderExtensionIDs {
+        assertOnOwningLoop()
+        return negotiator.localHeaderExtensionIDs
+    }
 
     /// The counters and milestones (event loop only).
     public var stats: PeerConnectionStats {
+        assertOnOwningLoop()
         var stats = statsStorage
         stats.state = state.description
         stats.remoteAddress = selectedAddress.map { "\($0)" }
@@ -117,6 +134,7 @@ public final class PeerConnection: @unchecked Sendable {
     // MARK: State changes (event loop)
 
     func transition(to newState: PeerConnectionState) {
+        assertOnOwningLoop()
         guard !state.isTerminal, newState != state else { return }
         state = newState
         logger.debug("state", metadata: ["state": "\(newState)"])
@@ -148,6 +166,7 @@ extension PeerConnection: TransportOwner {
     var isTerminal: Bool { state.isTerminal }
 
     func countDrop(_ reason: DropReason) {
+        assertOnOwningLoop()
         statsStorage.counters.dropped += 1
         socket.countDrop(reason)
     }

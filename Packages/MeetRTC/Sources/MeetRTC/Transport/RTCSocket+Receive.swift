@@ -9,6 +9,7 @@ import NIOCore
 extension RTCSocket {
     /// Routes one received datagram (RFC 7983 §7, then by source address).
     func receive(_ buffer: ByteBuffer, from address: SocketAddress) {
+        assertOnOwningLoop()
         metrics.datagramsIn.increment()
         let kind = PacketClass.classify(buffer)
         if kind == .unknown {
@@ -25,6 +26,7 @@ extension RTCSocket {
     /// `maxDrainedDatagrams` per read batch, so one busy socket cannot hold
     /// the loop (NIO's level-triggered poll brings the rest next).
     func drainReceive() {
+        assertOnOwningLoop()
         guard let reader else { return }
         var drained = 0
         while drained < Self.maxDrainedDatagrams {

@@ -27,6 +27,7 @@ extension RTCSocket {
     /// Sends what the writer holds and what NIO's channel holds; called at
     /// the end of each read batch and before closing.
     func flushWrites() {
+        assertOnOwningLoop()
         if let writer, !writer.isEmpty {
             // Back-pressure: what the kernel had no room for waits in NIO's queue
             // for writability (allocating, but only then) instead of being dropped.
@@ -47,7 +48,7 @@ extension RTCSocket {
     /// when not in a read batch). False when the writer cannot take it.
     private func enqueue(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress) -> Bool {
         // NIO's write hopped threads by itself; the writer has no lock (debug builds check).
-        eventLoop.assertInEventLoop()
+        assertOnOwningLoop()
         guard let writer, writer.isOpen, bytes.count <= writer.slotSize else { return false }
         metrics.datagramsOut.increment()
         if writer.isFull { flushWrites() }
@@ -68,7 +69,7 @@ extension RTCSocket {
     }
 
     private func countSendDrops(_ result: DatagramBatchWriter.FlushResult) {
-        sendDrops += result.dropped
+        sendDropCount += result.dropped
         metrics.sendDrops.increment(by: Int64(result.dropped))
         logger.debug("datagrams dropped on send", metadata: [
             "dropped": "\(result.dropped)", "sent": "\(result.sent)", "errno": "\(result.error)",

@@ -16,7 +16,14 @@ import NIOPosix
 /// reading are sent once per read batch (`channelReadComplete`) with one
 /// `sendmmsg(2)` through the socket's own ``DatagramBatchWriter`` (no NIO
 /// write, so no allocation per datagram); see `RTCSocket+Send.swift`.
-public final class RTCSocket: @unchecked Sendable {
+///
+/// Confinement (``EventLoopConfined``): the routing table, the read-batch
+/// flags, the receive scratch buffer and the drop counts belong to
+/// ``eventLoop``; `Sendable` only so the socket can be handed to other tasks,
+/// which reach that state through `eventLoop.submit` (``close()`` does).
+/// Receive and send assert the loop (debug builds), registration checks it
+/// in every build.
+public final class RTCSocket: EventLoopConfined, @unchecked Sendable {
     /// The loop every peer on this socket runs on.
     public let eventLoop: any EventLoop
     /// The bound address (useful with port 0).
@@ -38,10 +45,18 @@ public final class RTCSocket: @unchecked Sendable {
     /// Where SRTP/SRTCP is unprotected: one buffer reused for every packet
     /// instead of a copy-on-write copy of NIO's read buffer per packet.
     var receiveScratch: ByteBuffer
+    private var dropCounts: [DropReason: Int] = [:]
+    var sendDropCount = 0
     /// Per-reason drop counts for this socket (tests and `/stats`), loop only.
-    public private(set) var drops: [DropReason: Int] = [:]
+    public var drops: [DropReason: Int] {
+        assertOnOwningLoop()
+        return dropCounts
+    }
     /// Datagrams the kernel had no room for (or refused) when sent, loop only.
-    public internal(set) var sendDrops = 0
+    public var sendDrops: Int {
+        assertOnOwningLoop()
+        return sendDropCount
+    }
 
     init(
         channel: any Channel, localAddress: SocketAddress, writer: DatagramBatchWriter?, reader: DatagramBatchReader?,
@@ -130,7 +145,10 @@ public final class RTCSocket: @unchecked Sendable {
     }
 
     /// Number of peers routed here (loop only).
-    public var peerCount: Int { routes.peerCount }
+    public var peerCount: Int {
+        assertOnOwningLoop()
+        return routes.peerCount
+    }
 
     // MARK: Peer registration (event loop)
 
@@ -153,6 +171,7 @@ public final class RTCSocket: @unchecked Sendable {
 
     /// Routes a validated address to the peer registered under `ufrag`.
     func bind(_ address: SocketAddress, toUfrag ufrag: String, peerID: String) {
+        assertOnOwningLoop()
         if routes.ufrag(for: address) != ufrag {
             logger.debug("address validated", metadata: ["peer": "\(peerID)", "remote": "\(address)"])
         }
@@ -160,11 +179,13 @@ public final class RTCSocket: @unchecked Sendable {
     }
 
     func unbind(_ address: SocketAddress) {
+        assertOnOwningLoop()
         routes.unbind(address)
     }
 
     func countDrop(_ reason: DropReason) {
-        drops[reason, default: 0] += 1
+        assertOnOwningLoop()
+        dropCounts[reason, default: 0] += 1
         metrics.drop(reason)
     }
 }

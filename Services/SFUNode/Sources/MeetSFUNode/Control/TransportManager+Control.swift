@@ -68,8 +68,13 @@ extension TransportManager {
 
     /// Applies a subscriber's answer; forwarding starts once it is connected.
     public func acceptSubscriberAnswer(_ request: SubscriberAnswerRequest) async throws {
-        let found = try await loop.submit { self.registry.subscribers[request.transportId] }.get()
-        guard let subscriber = found, let connection = subscriber.connection else {
+        // The connection is the loop's (nil once it ended): read it there.
+        let found = try await loop.submit { () -> (SubscriberTransport, PeerConnection)? in
+            guard let subscriber = self.registry.subscribers[request.transportId], let connection = subscriber.connection
+            else { return nil }
+            return (subscriber, connection)
+        }.get()
+        guard let (subscriber, connection) = found else {
             throw SFUControlError.unknownTransport(request.transportId)
         }
         do {

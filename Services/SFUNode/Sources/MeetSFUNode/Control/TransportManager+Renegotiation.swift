@@ -9,8 +9,13 @@ import MeetRTC
 extension TransportManager {
     /// Answers a publisher's re-offer on its transport (same transport id).
     func renegotiatePublisher(_ request: RenegotiatePublisherRequest) async throws -> CreatePublisherReply {
-        let found = try await loop.submit { self.registry.publishers[request.transportId] }.get()
-        guard let publisher = found, let connection = publisher.connection else {
+        // The connection is the loop's (nil once it ended): read it there.
+        let found = try await loop.submit { () -> (PublisherTransport, PeerConnection)? in
+            guard let publisher = self.registry.publishers[request.transportId], let connection = publisher.connection
+            else { return nil }
+            return (publisher, connection)
+        }.get()
+        guard let (publisher, connection) = found else {
             throw SFUControlError.unknownTransport(request.transportId)
         }
         let answer: String

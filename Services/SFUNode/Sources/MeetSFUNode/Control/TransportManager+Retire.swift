@@ -42,6 +42,7 @@ extension TransportManager {
     /// After a subscriber closed: closes its publisher if that is retired and
     /// now unused (event loop).
     func closeIfRetiredAndUnused(_ publisher: PublisherTransport) {
+        assertOnOwningLoop()
         guard registry.publishers[publisher.id] === publisher,
               retirements.shouldClose(publisher.id, remainingSubscribers: registry.subscriberCount(of: publisher))
         else { return }
@@ -51,6 +52,7 @@ extension TransportManager {
     /// The RTCP timer's check: closes retired publishers whose migration
     /// timeout has passed, with whatever subscribers they still have.
     func closeExpiredRetirements(now: ContinuousClock.Instant) {
+        assertOnOwningLoop()
         for id in retirements.expired(now: now) {
             guard let publisher = registry.publishers[id] else {
                 retirements.forget(id)

@@ -16,7 +16,13 @@ import NIOCore
 ///
 /// The async methods hop to the loop once per control request, never per
 /// packet; the packets go through the ``ForwardingPlane``.
-public final class TransportManager: @unchecked Sendable {
+///
+/// Confinement (``EventLoopConfined``): everything under "Event-loop state"
+/// belongs to the socket's loop. `Sendable` so the control handler's tasks
+/// can call the async methods, which reach that state only inside
+/// `loop.submit`; the loop-side methods (the tick, retirement expiry)
+/// assert the loop in debug builds.
+public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     /// Where transport-closed events go (the bus in production, a closure in tests).
     public typealias EventSink = @Sendable (SFUTransportClosedEvent) -> Void
     /// Told the node's transport count (publishers + subscribers) after each change.
@@ -55,7 +61,7 @@ public final class TransportManager: @unchecked Sendable {
         self.publisherPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
         self.configuration = configuration
         self.logger = logger
-        plane = ForwardingPlane(counters: counters)
+        plane = ForwardingPlane(counters: counters, eventLoop: socket.eventLoop)
         registry = TransportRegistry(nodeId: nodeId, events: events)
         retirements = RetirementBook(migrationTimeout: migrationTimeout)
         registry.publisherClosed = { [unowned self] publisher in retirements.forget(publisher.id) }
@@ -63,6 +69,7 @@ public final class TransportManager: @unchecked Sendable {
         ticker = RTCPTicker(loop: socket.eventLoop) { [weak self] now, reports in self?.tick(now: now, reports: reports) }
     }
 
+    public var eventLoop: any EventLoop { socket.eventLoop }
     var loop: any EventLoop { socket.eventLoop }
 
     /// Stops taking new transports (SIGTERM); existing ones keep forwarding.
@@ -111,6 +118,7 @@ public final class TransportManager: @unchecked Sendable {
 
     /// The RTCP timer (event loop).
     private func tick(now: ContinuousClock.Instant, reports: Bool) {
+        assertOnOwningLoop()
         for publisher in registry.publishers.values { publisher.tick(now: now, reports: reports) }
         if !retirements.isEmpty { closeExpiredRetirements(now: now) }
     }

@@ -15,14 +15,23 @@ import NIOCore
 /// copies it into the socket's preallocated batched writer → one
 /// `sendmmsg(2)` at the end of the read batch sends the whole fan-out. No
 /// `ByteBuffer`, no NIO write, and no key leaves MeetRTC.
-final class ForwardingPlane: @unchecked Sendable {
+///
+/// Confinement: not `Sendable` at all, so the compiler keeps it from
+/// crossing to another task on its own; the ``TransportManager`` and the
+/// transports that hold it are `Sendable` and confined to ``eventLoop`` (the
+/// socket's), and the plane's entry points assert that loop (debug builds;
+/// nothing per packet in release).
+final class ForwardingPlane: EventLoopConfined {
+    /// The socket's loop, which owns the plane and every transport using it.
+    let eventLoop: any EventLoop
     let batch = PacketBatch(capacity: 256, trailerRoom: PeerEgress.trailerRoom)
     let egress = PeerEgress(reservingCapacity: 256)
     let counters: NodeTrafficCounters
     /// Indexed by egress handle.
     private var subscribers: ContiguousArray<SubscriberTransport?> = []
 
-    init(counters: NodeTrafficCounters) {
+    init(counters: NodeTrafficCounters, eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
         self.counters = counters
         subscribers.reserveCapacity(256)
     }
@@ -30,6 +39,7 @@ final class ForwardingPlane: @unchecked Sendable {
     /// A handle for a subscriber transport (its batch destination), or -1
     /// when it has no connection.
     func register(_ subscriber: SubscriberTransport) -> Int {
+        assertOnOwningLoop()
         guard let connection = subscriber.connection else { return -1 }
         let handle = egress.register(connection)
         while subscribers.count <= handle { subscribers.append(nil) }
@@ -38,18 +48,21 @@ final class ForwardingPlane: @unchecked Sendable {
     }
 
     func unregister(handle: Int) {
+        assertOnOwningLoop()
         guard subscribers.indices.contains(handle), subscribers[handle] != nil else { return }
         subscribers[handle] = nil
         egress.unregister(handle: handle)
     }
 
     func subscriber(_ handle: Int) -> SubscriberTransport? {
-        subscribers.indices.contains(handle) ? subscribers[handle] : nil
+        assertOnOwningLoop()
+        return subscribers.indices.contains(handle) ? subscribers[handle] : nil
     }
 
     /// Hands every packet of `batch` to the egress, then empties it. Packets
     /// for a subscriber that is not connected (yet or any more) are dropped.
     func send(_ batch: PacketBatch) {
+        assertOnOwningLoop()
         guard !batch.isEmpty else { return }
         for index in 0..<batch.count {
             // The bytes out are the protected datagram's, as they leave.
@@ -62,8 +75,12 @@ final class ForwardingPlane: @unchecked Sendable {
     }
 }
 
-/// Packet and byte counts of the node (event loop only), read by the registry heartbeat.
-final class NodeTrafficCounters: @unchecked Sendable {
+/// Packet and byte counts of the node, read by the registry heartbeat
+/// through ``TransportManager``'s `snapshot()` on the loop. Event loop only,
+/// like the ``ForwardingPlane`` that counts into it: not `Sendable`, so it
+/// cannot leave the loop-confined objects that hold it; the counting itself
+/// is per packet and stays unchecked at run time (plain increments).
+final class NodeTrafficCounters {
     var packetsIn = 0
     var bytesIn = 0
     var packetsOut = 0

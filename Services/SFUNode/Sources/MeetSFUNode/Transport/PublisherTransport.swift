@@ -15,8 +15,12 @@ import NIOCore
 /// unsignalled and learnt from the mid extension), with the codec its
 /// payload type names; a packet of another negotiated codec re-registers it
 /// (the publisher switched codecs). Event loop only, like every
-/// `PeerConnection` callback.
-final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
+/// `PeerConnection` callback: the plane's loop (``EventLoopConfined``).
+/// `Sendable` so control requests can carry it into `loop.submit`; before
+/// that only ``attach(_:)`` runs off the loop, while no other thread can
+/// reach the transport yet. The callbacks, the tick and the control methods
+/// assert the loop (debug builds; nothing per packet in release).
+final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unchecked Sendable {
     /// A track in the router: which section it is and what it carries.
     struct RoutedTrack {
         var mid: String
@@ -71,6 +75,9 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
         nackScratch.reserveCapacity(256)
     }
 
+    var eventLoop: any EventLoop { plane.eventLoop }
+
+    /// Before the connection is routed (the transport is not shared yet): any thread.
     func attach(_ connection: PeerConnection) {
         self.connection = connection
         self.id = connection.id
@@ -80,6 +87,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// renegotiation removed keep theirs), and starts logging arrivals for
     /// transport-wide feedback when the publisher negotiated it.
     func adoptNegotiatedExtensionIDs() {
+        assertOnOwningLoop()
         extensionIDs.merge(connection?.headerExtensionIDs.byMid ?? [:]) { $1 }
         if let id = extensionIDs.values.lazy.compactMap({ $0[MediaPolicy.transportCCURI] }).first {
             router.enableTransportWideFeedback(extensionID: id, now: .now)
@@ -91,6 +99,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// sender with transport-cc runs its own estimator on our feedback, and
     /// a REMB would only cap it.
     func startReceiverEstimateIfNegotiated() {
+        assertOnOwningLoop()
         guard !router.isTransportWideFeedbackEnabled,
               remoteTracks.contains(where: { $0.codecs.contains { $0.feedback.contains("goog-remb") } })
         else { return }
@@ -107,6 +116,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     // MARK: Media
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTP packet: ByteBuffer, track: RemoteTrack) {
+        assertOnOwningLoop()
         plane.counters.packetsIn &+= 1
         plane.counters.bytesIn &+= packet.readableBytes
         var result = route(packet)
@@ -161,6 +171,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// Relays the publisher's sender reports to each subscriber, translated
     /// to the subscriber's SSRC and timestamp offset (A/V sync).
     func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer) {
+        assertOnOwningLoop()
         guard let packets = try? RTCPPacket.parseCompound(packet) else { return }
         let now = ContinuousClock.now
         for case .senderReport(let report) in packets {
@@ -192,6 +203,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// negotiated, see `startReceiverEstimateIfNegotiated`); with
     /// `reports`, receiver reports too (RFC 3550 §6.4.2).
     func tick(now: ContinuousClock.Instant, reports: Bool) {
+        assertOnOwningLoop()
         guard connection != nil else { return }
         if mutedDrops > 0 {
             ForwardingMetrics.shared.mutedPackets.increment(by: Int64(mutedDrops))
@@ -238,6 +250,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// Applies a host's mute (or its lifting) of `source`; returns how many
     /// of this transport's tracks carry that source.
     func setMuted(_ muted: Bool, source: SFUTrackSource) -> Int {
+        assertOnOwningLoop()
         if muted { mutedSources.insert(source) } else { mutedSources.remove(source) }
         let now = ContinuousClock.now
         for (ssrc, track) in routed where sources[track.mid] == source {
@@ -248,6 +261,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
 
     /// Re-applies the mute state to every routed track (after sources changed).
     func reapplyMutes() {
+        assertOnOwningLoop()
         let now = ContinuousClock.now
         for (ssrc, track) in routed where router.isMuted(publisherSSRC: ssrc) != isMuted(mid: track.mid) {
             if router.setMuted(isMuted(mid: track.mid), publisherSSRC: ssrc, now: now) { sendKeyframeRequest(publisherSSRC: ssrc) }
@@ -257,6 +271,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// A renegotiation removed sections: their tracks leave the router (and
     /// every subscriber's down-track for them). New ones are routed on their first packet.
     func peerConnection(_ connection: PeerConnection, didChangeRemoteTracks tracks: [RemoteTrack]) {
+        assertOnOwningLoop()
         let mids = Set(tracks.map(\.mid))
         for (ssrc, track) in routed where !mids.contains(track.mid) {
             router.removeTrack(ssrc: ssrc)
@@ -266,6 +281,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
     }
 
     func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {
+        assertOnOwningLoop()
         logger.info("publisher state", metadata: ["transport": "\(id)", "state": "\(state)"])
         if state.isTerminal {
             self.connection = nil
@@ -275,6 +291,7 @@ final class PublisherTransport: PeerConnectionDelegate, @unchecked Sendable {
 
     /// Closes the connection (its state change removes it from the manager).
     func close(reason: String) {
+        assertOnOwningLoop()
         connection?.close(reason: reason)
     }
 }

@@ -1,23 +1,29 @@
+import MeetRTC
 import NIOCore
 
 /// The node's RTCP timer on the socket's event loop: every 20 ms it hands
 /// the current time to its tick (NACK retries, released keyframe requests,
 /// transport-wide feedback, REMB and expired retirements run on it), and
 /// every 50th tick (once a second) says it is time for receiver reports
-/// (RFC 3550 §6.4.2). Its state is the loop's alone (hence `@unchecked`).
-final class RTCPTicker: @unchecked Sendable {
+/// (RFC 3550 §6.4.2). Its state is `loop`'s alone (``EventLoopConfined``):
+/// the repeated task's closure runs there, ``stop()`` asserts it; `Sendable`
+/// only so that closure can hold the ticker weakly.
+final class RTCPTicker: EventLoopConfined, @unchecked Sendable {
     /// The timer's period.
     static let interval = TimeAmount.milliseconds(20)
     /// Receiver reports every this many ticks (1 s).
     static let ticksPerReport = 50
 
+    let eventLoop: any EventLoop
     private var task: RepeatedTask?
     private var ticks = 0
 
     /// Starts ticking on `loop`; `tick` gets the time and whether reports are due.
     init(loop: any EventLoop, tick: @escaping @Sendable (_ now: ContinuousClock.Instant, _ reports: Bool) -> Void) {
+        eventLoop = loop
         task = loop.scheduleRepeatedTask(initialDelay: Self.interval, delay: Self.interval) { [weak self] task in
             guard let self else { return task.cancel() }
+            self.assertOnOwningLoop()
             self.ticks &+= 1
             tick(.now, self.ticks % Self.ticksPerReport == 0)
         }
@@ -25,6 +31,7 @@ final class RTCPTicker: @unchecked Sendable {
 
     /// Stops the timer (event loop; shutdown).
     func stop() {
+        assertOnOwningLoop()
         task?.cancel()
         task = nil
     }

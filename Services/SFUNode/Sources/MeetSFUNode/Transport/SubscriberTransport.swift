@@ -15,8 +15,12 @@ import NIOCore
 /// retransmission cache (renumbered into this subscriber's sequence space),
 /// PLI/FIR go upstream through the track's keyframe-request throttle, and
 /// receiver reports feed the down-track's statistics and the node's
-/// aggregate metrics. Event loop only.
-final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
+/// aggregate metrics. Event loop only: the plane's loop
+/// (``EventLoopConfined``). `Sendable` so control requests can carry it
+/// into `loop.submit`; before that only ``attach(_:)`` runs off the loop,
+/// while no other thread can reach the transport yet. Every other entry
+/// point asserts the loop (debug builds).
+final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unchecked Sendable {
     /// Where one publisher track goes on this connection.
     struct Route {
         var ssrc: UInt32
@@ -51,13 +55,17 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Event loop: takes a batch handle.
+    var eventLoop: any EventLoop { plane.eventLoop }
+
+    /// Before the connection is routed (the transport is not shared yet): any thread.
     func attach(_ connection: PeerConnection) {
         self.connection = connection
         self.id = connection.id
     }
 
+    /// Event loop: takes a batch handle.
     func register() {
+        assertOnOwningLoop()
         if handle < 0 { handle = plane.register(self) }
     }
 
@@ -68,12 +76,14 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
 
     /// The mids our pending offer adds to those offered before, in m-line order.
     func midsAddedByPendingOffer() -> [String] {
-        (connection?.headerExtensionIDs.mids ?? []).filter { offeredExtensionIDs[$0] == nil }
+        assertOnOwningLoop()
+        return (connection?.headerExtensionIDs.mids ?? []).filter { offeredExtensionIDs[$0] == nil }
     }
 
     /// Keeps the header extension ids of the offer we just made (sections
     /// offered before keep theirs unless the offer lists them again).
     func adoptOfferedExtensionIDs() {
+        assertOnOwningLoop()
         offeredExtensionIDs.merge(connection?.headerExtensionIDs.byMid ?? [:]) { $1 }
     }
 
@@ -88,6 +98,7 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// their down-tracks (and the subscriber's numbering), gone ones are
     /// removed, new ones get down-tracks once the connection is up.
     func installRoutes(publisherTracks: [RemoteTrack], publisherExtensionIDs: [String: [String: UInt8]]) {
+        assertOnOwningLoop()
         guard let connection else { return }
         if let pendingSections {
             sections = pendingSections
@@ -126,6 +137,7 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// Adds the down-track for one routed publisher track (replacing one of
     /// an earlier codec); asks the publisher for a keyframe when the router says so.
     func addDownTrack(publisherSSRC: UInt32, now: ContinuousClock.Instant) {
+        assertOnOwningLoop()
         guard handle >= 0, connection?.state == .connected, let publisher,
               let track = publisher.routed[publisherSSRC], let route = routes[track.mid],
               let payloadType = route.payloadTypes[track.codec.name.lowercased()]
@@ -139,6 +151,7 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     }
 
     func sendRTCP(_ packets: [RTCPPacket]) {
+        assertOnOwningLoop()
         guard let connection, let bytes = try? RTCPPacket.encodeCompound(packets) else { return }
         var buffer = ByteBufferAllocator().buffer(capacity: bytes.count + 64)
         buffer.writeBytes(bytes)
@@ -148,6 +161,7 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     // MARK: PeerConnectionDelegate
 
     func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {
+        assertOnOwningLoop()
         logger.info("subscriber state", metadata: ["transport": "\(id)", "state": "\(state)"])
         if state == .connected { addDownTracks() }
         if state.isTerminal {
@@ -159,6 +173,7 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     func peerConnection(_ connection: PeerConnection, didReceiveRTP packet: ByteBuffer, track: RemoteTrack) {}
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer) {
+        assertOnOwningLoop()
         guard let publisher, handle >= 0, let packets = try? RTCPPacket.parseCompound(packet) else { return }
         let router = publisher.router
         let now = ContinuousClock.now
@@ -218,6 +233,7 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     /// Removes the down-tracks and frees the batch handle; logs what the
     /// subscriber saw (loss, jitter, RTT from its receiver reports).
     func detach() {
+        assertOnOwningLoop()
         guard handle >= 0 else { return }
         if let router = publisher?.router {
             for (ssrc, downTrack) in router.downTracks(of: handle) {
@@ -237,6 +253,7 @@ final class SubscriberTransport: PeerConnectionDelegate, @unchecked Sendable {
     }
 
     func close(reason: String) {
+        assertOnOwningLoop()
         connection?.close(reason: reason)
     }
 }

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import MeetCore
+@testable import MeetDatabase
 
 /// The database circuit breaker (issue #23): once PostgreSQL is seen not
 /// to answer, operations fail at once instead of each waiting out the

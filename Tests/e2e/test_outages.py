@@ -1,8 +1,8 @@
 """Redis outages that are not a clean restart (issue #23).
 
-The stack (meet-api, two meet-ws, two meet-sfu; stack_support.Stack) runs
+The stack (meet-api, two meet-ws, two meet-sfu; meet_e2e.stack.Stack) runs
 against the Redis of scripts/test, and these tests freeze that very server
-(SIGSTOP, recovery_support.RedisControl.freeze): Redis keeps its data and
+(SIGSTOP, meet_e2e.recovery.RedisControl.freeze): Redis keeps its data and
 its sockets, answers nothing, and its clock keeps running, which is what a
 stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
 `finally`, so the tests after them find it up.
@@ -41,7 +41,7 @@ stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
 5. The pub/sub connections lag the command connections (issue #23,
    finding 3). After a Redis restart every connection comes back on its own
    schedule; here every pub/sub connection is cut again and again
-   (`CLIENT KILL TYPE pubsub`, recovery_support.PubSubCutter) while the
+   (`CLIENT KILL TYPE pubsub`, meet_e2e.recovery.PubSubCutter) while the
    command connections stay up, which is that lag held open. A chat A sent
    meanwhile was acknowledged and PUBLISHed to nobody on B's replica, and
    B never saw it; a subscribe's request to the node was sent although
@@ -69,11 +69,12 @@ import asyncio
 import re
 
 import pytest
-from participant_support import Participant
+from meet_e2e.participant import Participant
 
-from recovery_support import (PostgresControl, PubSubCutter, RedisControl, ensure_postgres_up, ensure_redis_up,
+from meet_e2e.recovery import (PostgresControl, PubSubCutter, RedisControl, ensure_postgres_up, ensure_redis_up,
                               http_call, http_get, outage_stack, poll, presence_ids, until_accepted)
-from stack_support import Signal, SignalError, Stack
+from meet_e2e.signaling import Signal, SignalError
+from meet_e2e.stack import Stack
 
 PRESENCE_TTL = 3
 FREEZE_SECONDS = 3 * PRESENCE_TTL + 1

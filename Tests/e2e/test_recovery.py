@@ -2,7 +2,7 @@
 
 The stack (meet-api, two meet-ws, two meet-sfu; meet_e2e.stack.Stack) runs
 against the PostgreSQL and Redis of scripts/test, and these tests stop and
-start those very servers (recovery_support), always restarting them in a
+start those very servers (meet_e2e.recovery), always restarting them in a
 `finally` so the tests after them find them up.
 
 1. Redis restarted (empty: no persistence). A and B stay connected through
@@ -32,7 +32,7 @@ from meet_e2e.participant import Participant
 from meet_e2e.signaling import SignalError
 from meet_e2e.stack import Stack
 from meet_e2e.waiting import wait_until
-from recovery_support import (PostgresControl, RedisControl, ensure_postgres_up, ensure_redis_up, http_call, http_get,
+from meet_e2e.recovery import (PostgresControl, RedisControl, ensure_postgres_up, ensure_redis_up, http_call, http_get,
                               outage_stack, poll, presence_ids)
 
 # A short presence TTL: Redis stays down for longer than it, which would

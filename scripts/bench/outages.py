@@ -46,14 +46,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The support code of the end-to-end tests (Tests/e2e/meet_e2e, recovery_support).
+# The support code of the end-to-end tests (Tests/e2e/meet_e2e).
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
 import meet_e2e.media  # noqa: E402,F401  (importing it keeps aiortc on loopback)
 import redis  # noqa: E402
 from meet_e2e.mover import Mover  # noqa: E402
 from meet_e2e.signaling import Signal, SignalError  # noqa: E402
 from meet_e2e.stack import Stack  # noqa: E402
-from recovery_support import PostgresControl, RedisControl, _port_open  # noqa: E402
+from meet_e2e.recovery import PostgresControl, RedisControl, _port_open  # noqa: E402
 
 OUTAGES = ["redis-frozen", "redis-killed", "redis-restarted", "postgres-stopped"]
 HUNG = 0.1

@@ -8,7 +8,7 @@ import Testing
 /// A server that offers (the node's subscriber transports) answers
 /// connectivity checks from the moment its offer is out: a WebRTC client
 /// checks as soon as it has set its answer, before that answer has reached
-/// the server (PeerConnection+EarlyChecks.swift).
+/// the server (ICETransport+EarlyChecks.swift, with DTLSTransport).
 @Suite("PeerConnection: checks before the answer (loopback)", .serialized)
 struct EarlyChecksLoopbackTests {
     /// A UDP socket that records what comes back.

@@ -18,7 +18,7 @@ scripts/bench), one module per concern:
 - `ws_raw`: a WebSocket client on a bare socket, for hand-made frames.
 - `fixtures`: fixture bodies (a stack whose logs print on failure) and `failed(request)`.
 
-The old top-level modules (`stack_support`, `sfu_support`, …) are thin
-re-exports of these, kept for code not yet moved over (recovery_support.py
-and test_outages.py).
+- `recovery`: stopping, freezing and restarting the stack's PostgreSQL and
+  Redis (`RedisControl`, `PostgresControl`, `PubSubCutter`) for the recovery
+  and outage tests and bench-outages.
 """

@@ -53,8 +53,10 @@ struct Negotiator {
         return offer
     }
 
-    /// The answer to our pending offer (a first offer or a re-offer); the
-    /// offer is no longer pending, whether or not the answer applies.
+    /// The answer to our pending offer (a first offer or a re-offer). The
+    /// offer stops being pending once the answer applies; an answer that does
+    /// not parse or fails the offer's rules leaves it pending (rolled back by
+    /// the caller).
     mutating func acceptAnswer(_ sdp: String) throws -> NegotiationOutcome {
         guard let pending = pendingOffer else { throw NegotiationError.wrongState("no offer pending") }
         let answer = try SessionModel(sdp: sdp)

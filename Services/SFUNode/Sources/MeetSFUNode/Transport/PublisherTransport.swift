@@ -9,7 +9,8 @@ import NIOCore
 /// A participant's upstream connection: its RTP goes through its own
 /// MeetSFU ``Router`` (route by SSRC, statistics, upstream NACK log,
 /// retransmission cache, per-subscriber munge) into the node's shared
-/// ``ForwardingPlane`` batch, which protects and sends it.
+/// ``ForwardingPlane`` batch, which hands each subscriber's packets to
+/// MeetRTC's ``PeerEgress`` to be protected and sent.
 ///
 /// A track enters the router on its first packet (its SSRC may be
 /// unsignalled and learnt from the mid extension), with the codec its

@@ -63,7 +63,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         self.id = connection.id
     }
 
-    /// Event loop: takes a batch handle.
+    /// Event loop: takes a batch handle (``ForwardingPlane/register(_:)``).
     func register() {
         assertOnOwningLoop()
         if handle < 0 { handle = plane.register(self) }

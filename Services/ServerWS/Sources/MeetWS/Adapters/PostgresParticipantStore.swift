@@ -4,7 +4,7 @@ import MeetDatabase
 import MeetProtocol
 import PostgresNIO
 
-/// ``ParticipantStore`` on the tables of ``MeetSchema`` (owned by MeetCore,
+/// ``ParticipantStore`` on the tables of ``MeetSchema`` (owned by MeetDatabase,
 /// migrated by meet-api at start-up).
 public struct PostgresParticipantStore: ParticipantStore {
     let database: Database

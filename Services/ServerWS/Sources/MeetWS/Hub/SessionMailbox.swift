@@ -27,7 +27,7 @@ public enum SessionInput: Sendable {
     case joinDeadline
     /// This replica is shutting down.
     case shutdown
-    /// Time to hand the client a fresh resume token (Session+Seat.swift).
+    /// Time to hand the client a fresh resume token (SeatDriver; the timer is WebSocketEndpoint.renewals).
     case renewCredentials
 }
 
@@ -64,7 +64,11 @@ public final class SessionMailbox: Sendable {
         var overflowed = false
         let consumer = self.state.withLockedValue { state -> CheckedContinuation<SessionInput?, Never>? in
             switch input {
-            case .frame(let bytes): _ = state.queue.offer(frame: bytes)
+            case .frame(let bytes):
+                // Client frames go through send(frame:), which waits for room;
+                // here one over the bound would be dropped without a word.
+                assertionFailure("a client frame delivered without back-pressure")
+                _ = state.queue.offer(frame: bytes)
             case .room, .inbox, .sfu, .nodes: overflowed = state.queue.offer(event: input) == .overflowed
             default: state.queue.offer(control: input)
             }

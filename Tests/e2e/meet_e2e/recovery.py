@@ -26,7 +26,9 @@ from pathlib import Path
 import pytest
 import redis
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from .waiting import block_until
+
+from .env import REPO_ROOT
 COMMON_SH = REPO_ROOT / "scripts" / "lib" / "common.sh"
 
 
@@ -181,23 +183,9 @@ def http_call(method: str, url: str, body: dict | None = None, token: str | None
 
 
 def poll(predicate, timeout: float, what: str, interval: float = 0.2):
-    """Calls `predicate` until it returns something truthy (returned), or fails after `timeout`.
-
-    Exceptions count as "not yet" (a refused connection while a server
-    restarts); the last one is named in the failure.
-    """
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-            if value:
-                return value
-            last = value
-        except Exception as error:  # noqa: BLE001 - anything means "not yet"
-            last = error
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+    """`block_until` where any exception counts as "not yet" (a refused
+    connection while a server restarts); the last one is named in the failure."""
+    return block_until(predicate, timeout, what, interval=interval, retry_on=(Exception,))
 
 
 async def until_accepted(signal, type_: str, data: dict | None, within: float, what: str,
@@ -207,7 +195,7 @@ async def until_accepted(signal, type_: str, data: dict | None, within: float, w
     seconds have passed (a failure naming `what`). Any other error fails."""
     import asyncio
 
-    from stack_support import SignalError
+    from .signaling import SignalError
 
     deadline = asyncio.get_running_loop().time() + within
     while True:
@@ -253,7 +241,7 @@ def ensure_postgres_up(server: PostgresControl) -> None:
 def outage_stack(tmp_path, request, ws_env: dict):
     """The body of the outage tests' `stack` fixture: the whole stack with
     `ws_env` on every meet-ws replica, its logs printed when the test failed."""
-    from stack_support import Stack
+    from .stack import Stack
 
     running = Stack(tmp_path, ws_env=ws_env)
     yield running

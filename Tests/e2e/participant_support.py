@@ -1,2 +1,0 @@
-"""The old name of meet_e2e.participant, kept so that code written against it still imports; new code imports meet_e2e."""
-from meet_e2e.participant import *  # noqa: F401,F403

@@ -20,18 +20,17 @@ public struct PostgresParticipantStore: ParticipantStore {
     public func standing(participantId: UUID) async throws -> ParticipantStanding? {
         let rows = try await self.database.query(
             """
-            SELECT p.meeting_id, p.status, m.status, \(unescaped: Self.currentRole)
+            SELECT p.meeting_id, p.status AS participant_status, m.status AS meeting_status,
+                   \(unescaped: Self.currentRole) AS role
             FROM participants p JOIN meetings m ON m.id = p.meeting_id
             LEFT JOIN members mem ON mem.meeting_id = p.meeting_id AND mem.user_id = p.user_id
             WHERE p.id = \(participantId)
             """
         )
-        guard let row = rows.first else { return nil }
-        let (meetingId, status, meetingStatus, role) = try row.decode((UUID, String, String, String).self)
-        guard let status = ParticipantStatus(rawValue: status), let meetingStatus = MeetingStatus(rawValue: meetingStatus),
-            let role = MemberRole(rawValue: role)
-        else { throw DatabaseError.query("unknown participant, meeting status or role") }
-        return ParticipantStanding(meetingId: meetingId, status: status, meetingStatus: meetingStatus, role: role)
+        guard let row = rows.first.map(RowColumns.init) else { return nil }
+        return ParticipantStanding(
+            meetingId: try row.decode("meeting_id"), status: try row.decode("participant_status", as: ParticipantStatus.self),
+            meetingStatus: try row.decode("meeting_status", as: MeetingStatus.self), role: try row.decode("role", as: MemberRole.self))
     }
 
     public func takeSeat(participantId: UUID, meetingId: UUID, replicaId: String?, admitting: Bool) async throws -> SeatOutcome {
@@ -42,23 +41,24 @@ public struct PostgresParticipantStore: ParticipantStore {
             let meetings = try await connection.query(
                 "SELECT status, capacity, waiting_room FROM meetings WHERE id = \(meetingId) FOR UPDATE", logger: logger
             ).collect()
-            guard let meeting = meetings.first else { return .unknown }
-            let (meetingStatus, capacity, waitingRoom) = try meeting.decode((String, Int?, Bool).self)
+            guard let meeting = meetings.first.map(RowColumns.init) else { return .unknown }
+            let meetingStatus = try meeting.decode("status", as: MeetingStatus.self)
+            let capacity = try meeting.decode("capacity", as: Int?.self)
+            let waitingRoom = try meeting.decode("waiting_room", as: Bool.self)
             let participants = try await connection.query(
                 """
-                SELECT p.status, \(unescaped: Self.currentRole), mem.role IS NOT NULL
+                SELECT p.status, \(unescaped: Self.currentRole) AS role, mem.role IS NOT NULL AS is_member
                 FROM participants p JOIN meetings m ON m.id = p.meeting_id
                 LEFT JOIN members mem ON mem.meeting_id = p.meeting_id AND mem.user_id = p.user_id
                 WHERE p.id = \(participantId) AND p.meeting_id = \(meetingId)
                 """,
                 logger: logger
             ).collect()
-            guard let participant = participants.first else { return .unknown }
-            guard meetingStatus == MeetingStatus.active.rawValue else { return .ended }
-            let (rawStatus, rawRole, isMember) = try participant.decode((String, String, Bool).self)
-            guard let status = ParticipantStatus(rawValue: rawStatus), let role = MemberRole(rawValue: rawRole) else {
-                throw DatabaseError.query("unknown participant status or role")
-            }
+            guard let participant = participants.first.map(RowColumns.init) else { return .unknown }
+            guard meetingStatus == .active else { return .ended }
+            let status = try participant.decode("status", as: ParticipantStatus.self)
+            let role = try participant.decode("role", as: MemberRole.self)
+            let isMember = try participant.decode("is_member", as: Bool.self)
             func set(_ status: ParticipantStatus) async throws {
                 try await connection.query(
                     """
@@ -84,12 +84,12 @@ public struct PostgresParticipantStore: ParticipantStore {
                 if let capacity, !role.canManage {
                     let counted = try await connection.query(
                         """
-                        SELECT count(*) FROM participants
+                        SELECT count(*) AS live FROM participants
                         WHERE meeting_id = \(meetingId) AND status = 'joined' AND id <> \(participantId)
                         """,
                         logger: logger
                     ).collect()
-                    guard try counted[0].decode(Int.self) < capacity else {
+                    guard let live = counted.first, try RowColumns(live).decode("live", as: Int.self) < capacity else {
                         // A waiting participant a host tried to admit keeps waiting.
                         if admitting { return .full }
                         try await connection.query(
@@ -156,11 +156,10 @@ public struct PostgresParticipantStore: ParticipantStore {
             RETURNING id, created_at
             """
         )
-        guard let row = rows.first else { throw DatabaseError.query("INSERT … RETURNING returned no row") }
-        let (id, createdAt) = try row.decode((Int64, Date).self)
+        guard let row = rows.first.map(RowColumns.init) else { throw DatabaseError.query("INSERT … RETURNING returned no row") }
         return ChatMessage(
-            id: String(id), participantId: participant.id, userId: participant.userId,
-            displayName: participant.displayName, body: body, createdAt: createdAt
+            id: String(try row.decode("id", as: Int64.self)), participantId: participant.id, userId: participant.userId,
+            displayName: participant.displayName, body: body, createdAt: try row.decode("created_at", as: Date.self)
         )
     }
 
@@ -187,11 +186,10 @@ public struct PostgresParticipantStore: ParticipantStore {
 
     public func recentChats(meetingIds: [UUID], within: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
         guard !meetingIds.isEmpty else { return [] }
-        let windowMs = Int64(within.components.seconds * 1000 + within.components.attoseconds / 1_000_000_000_000_000)
         let rows = try await self.database.query(
             """
             SELECT id, meeting_id, participant_id, user_id, display_name, body, created_at FROM messages
-            WHERE meeting_id = ANY(\(meetingIds)) AND created_at >= now() - make_interval(secs => \(Double(windowMs) / 1000))
+            WHERE meeting_id = ANY(\(meetingIds)) AND created_at >= now() - make_interval(secs => \(within.timeInterval))
             ORDER BY id DESC LIMIT \(limit)
             """
         )
@@ -202,14 +200,14 @@ public struct PostgresParticipantStore: ParticipantStore {
     /// created_at` as chat messages, oldest first.
     private static func chats(_ rows: [PostgresRow]) throws -> [(meetingId: UUID, message: ChatMessage)] {
         var chats: [(meetingId: UUID, message: ChatMessage)] = []
-        for row in rows {
-            let (id, meetingId, participantId, userId, displayName, body, createdAt) = try row.decode(
-                (Int64, UUID, UUID?, UUID?, String, String, Date).self)
-            guard let participantId else { continue }  // the participant row is gone: nobody to attribute it to
+        for row in rows.map(RowColumns.init) {
+            // The participant row is gone: nobody to attribute it to.
+            guard let participantId = try row.decode("participant_id", as: UUID?.self) else { continue }
             chats.append(
-                (meetingId, ChatMessage(
-                    id: String(id), participantId: participantId, userId: userId, displayName: displayName, body: body,
-                    createdAt: createdAt)))
+                (try row.decode("meeting_id", as: UUID.self), ChatMessage(
+                    id: String(try row.decode("id", as: Int64.self)), participantId: participantId,
+                    userId: try row.decode("user_id", as: UUID?.self), displayName: try row.decode("display_name", as: String.self),
+                    body: try row.decode("body", as: String.self), createdAt: try row.decode("created_at", as: Date.self))))
         }
         return chats.sorted { Int64($0.message.id) ?? 0 < Int64($1.message.id) ?? 0 }
     }

@@ -240,10 +240,7 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
     }
 
     func sendRTCP(_ packets: [RTCPPacket]) {
-        guard let connection, let bytes = try? RTCPPacket.encodeCompound(packets) else { return }
-        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count + 64)
-        buffer.writeBytes(bytes)
-        connection.sendRTCP(buffer)
+        connection?.sendRTCP(packets)
     }
 
     // MARK: Control

@@ -152,10 +152,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
 
     func sendRTCP(_ packets: [RTCPPacket]) {
         assertOnOwningLoop()
-        guard let connection, let bytes = try? RTCPPacket.encodeCompound(packets) else { return }
-        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count + 64)
-        buffer.writeBytes(bytes)
-        connection.sendRTCP(buffer)
+        connection?.sendRTCP(packets)
     }
 
     // MARK: PeerConnectionDelegate

@@ -153,22 +153,15 @@ class PostgresControl:
 
 def http_get(url: str, timeout: float = 10) -> tuple[int, dict]:
     """GET with a client timeout: (status, JSON body or {}). A timeout raises."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        return status, json.loads(raw) if raw else {}
-    except ValueError:
-        return status, {"raw": raw[:200].decode(errors="replace")}
+    return http_call("GET", url, timeout=timeout)
 
 
 def http_call(method: str, url: str, body: dict | None = None, token: str | None = None,
               timeout: float = 10) -> tuple[int, dict]:
     """Any REST call with a client timeout: (status, JSON body or {})."""
     request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
-    request.add_header("Content-Type", "application/json")
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:

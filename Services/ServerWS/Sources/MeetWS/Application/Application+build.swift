@@ -27,6 +27,8 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
     }
     var redisConfiguration = try RedisConfiguration(url: configuration.core.redisURL)
     redisConfiguration.breakerDeadline = configuration.redisBreakerDeadline
+    redisConfiguration.pubSubPingInterval = configuration.redisPubSubPing
+    redisConfiguration.pubSubPingTimeout = configuration.redisPubSubPing
     let redis = RedisClient(configuration: redisConfiguration, logger: logger)
     let subscriber = RedisSubscriber(
         configuration: redisConfiguration, logger: logger, bufferLimit: configuration.limits.busBufferMessages)

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MeetDatabase", targets: ["MeetDatabase"]),
         .library(name: "MeetAuth", targets: ["MeetAuth"]),
         .library(name: "MeetRedis", targets: ["MeetRedis"]),
+        .library(name: "MeetBus", targets: ["MeetBus"]),
         .library(name: "MeetRTC", targets: ["MeetRTC"]),
         .executable(name: "meet-echo", targets: ["MeetEchoPeer"]),
         .executable(name: "meet-sfu-bench", targets: ["SFUBench"]),
@@ -95,7 +96,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Redis client and message bus (hiredis parses RESP, SwiftNIO does the socket)
+        // MARK: Redis client (hiredis parses RESP, SwiftNIO does the socket): RESP only, no wire contracts
         .systemLibrary(
             name: "CHiredis",
             path: "Packages/MeetRedis/Sources/CHiredis",
@@ -106,7 +107,6 @@ let package = Package(
             name: "MeetRedis",
             dependencies: [
                 "CHiredis",
-                "MeetProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -116,6 +116,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Packages/MeetRedis/Sources/MeetRedis",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The message bus: envelopes, request/reply, inboxes, over a transport (Redis pub/sub or in memory)
+        .target(
+            name: "MeetBus",
+            dependencies: [
+                "MeetRedis",
+                "MeetProtocol",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Packages/MeetBus/Sources/MeetBus",
             swiftSettings: swiftSettings
         ),
 
@@ -156,6 +171,7 @@ let package = Package(
                 "MeetDatabase",
                 "MeetAuth",
                 "MeetRedis",
+                "MeetBus",
                 "MeetProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -288,7 +304,7 @@ let package = Package(
         .target(
             name: "MeetSFUNode",
             dependencies: [
-                "MeetCore", "MeetRedis", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
+                "MeetCore", "MeetRedis", "MeetBus", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -317,7 +333,7 @@ let package = Package(
         .executableTarget(
             name: "SFUBench",
             dependencies: [
-                "MeetSFU", "MeetSFUNode", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetProtocol", "CSFUBenchAlloc",
+                "MeetSFU", "MeetSFUNode", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetBus", "MeetProtocol", "CSFUBenchAlloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -393,10 +409,18 @@ let package = Package(
             path: "Tests/MeetAuthTests",
             swiftSettings: swiftSettings
         ),
+        // The test Redis (MEET_TEST_REDIS_URL) and private redis-servers a test may freeze or kill,
+        // for the Redis client's and the bus's tests.
+        .target(
+            name: "MeetRedisTestSupport",
+            dependencies: ["MeetRedis", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/MeetRedisTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MeetRedisTests",
             dependencies: [
-                "MeetRedis", "MeetProtocol",
+                "MeetRedis", "MeetRedisTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -406,9 +430,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MeetBusTests",
+            dependencies: [
+                "MeetBus", "MeetRedis", "MeetProtocol", "MeetRedisTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/MeetBusTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MeetWSTests",
             dependencies: [
-                "MeetWS", "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetProtocol",
+                "MeetWS", "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetBus", "MeetProtocol",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -444,7 +479,7 @@ let package = Package(
         .testTarget(
             name: "MeetSFUNodeTests",
             dependencies: [
-                "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC", "MeetRedis", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
+                "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC", "MeetRedis", "MeetBus", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,7 +1,7 @@
 import Logging
+import MeetBus
 import MeetProtocol
 import MeetRTC
-import MeetRedis
 import Testing
 
 @testable import MeetSFUNode

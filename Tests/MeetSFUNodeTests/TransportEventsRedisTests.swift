@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MeetBus
 import MeetProtocol
 import MeetRTC
 import MeetRedis

@@ -1,6 +1,6 @@
 import Foundation
+import MeetBus
 import MeetProtocol
-import MeetRedis
 import NIOConcurrencyHelpers
 
 /// An SFU node as meet-ws sees it, without media: it answers the control

@@ -1,14 +1,14 @@
 import Foundation
 import Logging
+import MeetBus
 import MeetCore
 import MeetProtocol
-import MeetRedis
 import NIOConcurrencyHelpers
 @testable import MeetWS
 
-/// Two (or more) meet-ws "replicas" in one process: real hubs and sessions
-/// over an in-memory signaling bus (``InMemorySignalingBroker``), SFU
-/// traffic over MeetRedis's in-memory bus transport, an in-memory presence
+/// Two (or more) meet-ws "replicas" in one process: real hubs, sessions and
+/// signaling buses over MeetBus's endpoints on one in-memory transport
+/// (``SettlingBusTransport``, shared with the fake SFU nodes), an in-memory presence
 /// store on a manual clock, and an in-memory participant store. No sockets,
 /// no Redis, no PostgreSQL: the adapters are swapped, the logic is the
 /// production one.
@@ -16,9 +16,8 @@ import NIOConcurrencyHelpers
 /// ``settle(timeout:)`` waits until everything queued has been processed,
 /// so a test asserts that nothing happened without sleeping.
 final class InMemoryReplicas: Sendable {
-    let transport = InMemoryBusTransport()
     let ledger = SettleLedger()
-    let broker: InMemorySignalingBroker
+    let transport: SettlingBusTransport
     /// Every session's mailbox, and whether its `run()` has returned.
     private let sessions = NIOLockedValueBox<[(mailbox: SessionMailbox, done: NIOLockedValueBox<Bool>)]>([])
     let clock = NIOLockedValueBox<Int64>(1_000_000)
@@ -34,9 +33,16 @@ final class InMemoryReplicas: Sendable {
         count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10), turn: TURNConfiguration = .disabled
     ) async throws {
         let clock = self.clock
-        self.broker = InMemorySignalingBroker(ledger: self.ledger)
         self.presence = InMemoryPresenceStore(nowMs: { clock.withLockedValue { $0 } })
         let keys = SignalingKeys(prefix: "unit-\(UUID().uuidString.prefix(6))")
+        self.transport = SettlingBusTransport(ledger: self.ledger) { channel, payload in
+            if channel.hasPrefix(keys.prefix + BusChannel.room("")) { return .untilNextRead }
+            guard channel.hasPrefix(keys.inbox("")),
+                  let header = try? JSONDecoder().decode(BusEnvelopeHeader.self, from: Data(payload)),
+                  header.kind == .event, header.type == SignalingBus.inboxType
+            else { return .none }
+            return .untilConsumed
+        }
         var replicas: [SignalingServices] = []
         var tasks: [Task<Void, Never>] = []
         var endpoints: [BusEndpoint] = []
@@ -46,7 +52,7 @@ final class InMemoryReplicas: Sendable {
             let endpoint = BusEndpoint(inbox: keys.inbox(replicaId), transport: self.transport, logger: logger)
             endpoints.append(endpoint)
             tasks.append(Task { try? await endpoint.run() })
-            let bus = self.broker.bus(replicaId: replicaId)
+            let bus = SignalingBus(bus: endpoint, keys: keys, logger: logger)
             var configuration = WSConfiguration(
                 core: CoreConfiguration(
                     mode: .development, logging: LoggingConfiguration(),
@@ -66,11 +72,14 @@ final class InMemoryReplicas: Sendable {
                 bus: bus, presence: self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger)
             // Subscribed before any session runs: no instruction is sent to nobody.
             let inbox = try await bus.subscribe(inbox: replicaId)
+            let ledger = self.ledger
             tasks.append(Task {
-                for await message in inbox.messages { await services.hub.route(inbox: message) }
+                for await message in inbox.messages {
+                    await services.hub.route(inbox: message)
+                    ledger.done()
+                }
             })
             let events = try await sfu.events()
-            let ledger = self.ledger
             tasks.append(Task {
                 let router = SFUEventRouter(services: services)
                 for await event in events.messages {

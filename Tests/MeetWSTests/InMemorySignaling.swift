@@ -1,10 +1,11 @@
 import Foundation
+import MeetBus
 import MeetProtocol
 import NIOConcurrencyHelpers
 @testable import MeetWS
 
 /// What is in flight in an in-memory cluster: bus messages handed to a
-/// subscriber and not yet fully handled by it. With each session's mailbox
+/// subscriber and not yet fully handled by it (``SettlingBusTransport``). With each session's mailbox
 /// (``SessionMailbox/activity``) it tells when everything queued has been
 /// processed (``InMemoryReplicas/settle(timeout:)``).
 final class SettleLedger: Sendable {
@@ -25,89 +26,79 @@ final class SettleLedger: Sendable {
     var snapshot: (inFlight: Int, moves: Int) { self.state.withLockedValue { $0 } }
 }
 
-/// An in-memory ``SignalingBus`` shared by the replicas of a test cluster
-/// (the adapter swapped, as the presence and participant stores are):
-/// Redis pub/sub semantics, one hop from publisher to subscriber, and
-/// every message counted in a ``SettleLedger`` until the subscriber asks
-/// for the next one (the hub routes a message completely before it does).
-final class InMemorySignalingBroker: Sendable {
-    private enum Channel: Hashable {
-        case room(UUID)
-        case inbox(String)
-    }
+/// MeetBus's in-memory transport for the replicas and nodes of a test
+/// cluster, with Redis pub/sub semantics (fan-out to the current
+/// subscribers of the exact channel, in publish order, nothing kept), and
+/// the room events and inbox instructions in flight counted in a
+/// ``SettleLedger``:
+/// - ``Counting/untilNextRead``: a message counts until its subscriber asks
+///   for the next one (the hub's room pump routes a message completely
+///   before it does);
+/// - ``Counting/untilConsumed``: a message counts until the consumer says it
+///   is done (an inbox instruction passes the bus endpoint's own loop
+///   first, so the next read there proves nothing);
+/// - ``Counting/none``: requests, replies and the nodes' events (counted by
+///   their own consumers).
+final class SettlingBusTransport: BusTransport {
+    enum Counting: Sendable { case none, untilNextRead, untilConsumed }
 
     private struct Subscriber {
-        var channel: Channel
-        var yield: @Sendable (Any) -> Void
-        var finish: @Sendable () -> Void
-        /// Handed over and not yet taken.
+        var channel: String
+        var continuation: AsyncStream<(BusTransportMessage, counted: Bool)>.Continuation
+        /// Counted messages handed over and not yet taken.
         var pending = 0
-        /// Taken by the consumer, which has not asked for the next one yet.
+        /// A counted message taken by the consumer, which has not asked for the next one yet.
         var holding = false
     }
 
     let ledger: SettleLedger
+    private let counting: @Sendable (_ channel: String, _ payload: [UInt8]) -> Counting
     private let state = NIOLockedValueBox<(subscribers: [UInt64: Subscriber], next: UInt64)>(([:], 0))
 
-    init(ledger: SettleLedger) {
+    init(ledger: SettleLedger, counting: @escaping @Sendable (_ channel: String, _ payload: [UInt8]) -> Counting) {
         self.ledger = ledger
+        self.counting = counting
     }
 
-    /// The bus as replica `replicaId` sees it.
-    func bus(replicaId: String) -> some SignalingBus {
-        BrokerBus(broker: self, replicaId: replicaId)
-    }
-
-    fileprivate func publish(_ message: some Sendable, room meetingId: UUID) -> Int {
-        self.publish(message, on: .room(meetingId))
-    }
-
-    fileprivate func publish(_ message: some Sendable, inbox replicaId: String) -> Int {
-        self.publish(message, on: .inbox(replicaId))
-    }
-
-    private func publish(_ message: some Sendable, on channel: Channel) -> Int {
+    func publish(_ payload: [UInt8], to channel: String) async throws -> Int {
+        let counting = self.counting(channel, payload)
         // Under the lock, so concurrent publishers reach every subscriber in the same order.
-        self.state.withLockedValue { state in
+        return self.state.withLockedValue { state in
             let ids = state.subscribers.filter { $0.value.channel == channel }.map(\.key)
             for id in ids {
-                state.subscribers[id]?.pending += 1
-                state.subscribers[id]?.yield(message)
+                if counting == .untilNextRead { state.subscribers[id]?.pending += 1 }
+                state.subscribers[id]?.continuation.yield(
+                    (BusTransportMessage(channel: channel, payload: payload), counted: counting == .untilNextRead))
             }
-            self.ledger.sent(ids.count)
+            if counting != .none { self.ledger.sent(ids.count) }
             return ids.count
         }
     }
 
-    fileprivate func subscribe<Element: Sendable>(room meetingId: UUID) -> SignalingSubscription<Element> {
-        self.subscribe(on: .room(meetingId))
-    }
-
-    fileprivate func subscribe<Element: Sendable>(inbox replicaId: String) -> SignalingSubscription<Element> {
-        self.subscribe(on: .inbox(replicaId))
-    }
-
-    private func subscribe<Element: Sendable>(on channel: Channel) -> SignalingSubscription<Element> {
-        let (raw, continuation) = AsyncStream.makeStream(of: Element.self)
+    func subscribe(to channel: String) async throws -> BusTransportSubscription {
+        let (raw, continuation) = AsyncStream.makeStream(of: (BusTransportMessage, counted: Bool).self)
         let id = self.state.withLockedValue { state in
             state.next += 1
-            state.subscribers[state.next] = Subscriber(
-                channel: channel, yield: { if let element = $0 as? Element { continuation.yield(element) } },
-                finish: { continuation.finish() })
+            state.subscribers[state.next] = Subscriber(channel: channel, continuation: continuation)
             return state.next
         }
         let iterator = IteratorBox(raw.makeAsyncIterator())
-        let messages = AsyncStream<Element> {
+        let messages = AsyncStream<BusTransportMessage> {
             // Asking for the next message: the previous one is handled.
             self.release(id, taken: false)
-            guard let element = await iterator.next() else { return nil }
-            self.release(id, taken: true)
-            return element
+            guard let next = await iterator.next() else { return nil }
+            if next.counted { self.release(id, taken: true) }
+            return next.0
         }
-        return SignalingSubscription(messages: messages) { self.cancel(id) }
+        return BusTransportSubscription(messages) { self.cancel(id) }
     }
 
-    /// `taken`: a message was taken (pending → holding); otherwise the held one is done.
+    /// How many subscriptions `channel` has.
+    func subscriberCount(_ channel: String) -> Int {
+        self.state.withLockedValue { $0.subscribers.values.filter { $0.channel == channel }.count }
+    }
+
+    /// `taken`: a counted message was taken (pending → holding); otherwise the held one is done.
     private func release(_ id: UInt64, taken: Bool) {
         self.state.withLockedValue { state in
             guard var subscriber = state.subscribers[id] else { return }
@@ -127,7 +118,7 @@ final class InMemorySignalingBroker: Sendable {
         let subscriber = self.state.withLockedValue { $0.subscribers.removeValue(forKey: id) }
         guard let subscriber else { return }
         self.ledger.done(subscriber.pending + (subscriber.holding ? 1 : 0))
-        subscriber.finish()
+        subscriber.continuation.finish()
     }
 }
 
@@ -136,25 +127,4 @@ private final class IteratorBox<Element: Sendable>: @unchecked Sendable {
     private var iterator: AsyncStream<Element>.Iterator
     init(_ iterator: AsyncStream<Element>.Iterator) { self.iterator = iterator }
     func next() async -> Element? { await self.iterator.next() }
-}
-
-private struct BrokerBus: SignalingBus {
-    let broker: InMemorySignalingBroker
-    let replicaId: String
-
-    func publish(_ message: RoomBusMessage) async throws {
-        _ = self.broker.publish(message, room: message.meetingId)
-    }
-
-    func send(_ message: InboxBusMessage, toReplica replicaId: String) async throws -> Bool {
-        self.broker.publish(message, inbox: replicaId) > 0
-    }
-
-    func subscribe(room meetingId: UUID) async throws -> SignalingSubscription<RoomBusMessage> {
-        self.broker.subscribe(room: meetingId)
-    }
-
-    func subscribe(inbox replicaId: String) async throws -> SignalingSubscription<InboxBusMessage> {
-        self.broker.subscribe(inbox: replicaId)
-    }
 }

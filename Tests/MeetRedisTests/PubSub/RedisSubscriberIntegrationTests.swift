@@ -73,9 +73,9 @@ import Testing
     @Test func healthCheckPingsDoNotDisturbDelivery() async throws {
         // Pings every 5 ms while 200 messages flow: their "pong" replies must
         // not be mistaken for messages, nor trip the health check.
-        let configuration = try TestRedis.configuration()
-        let subscriber = RedisSubscriber(
-            configuration: configuration, logger: TestRedis.logger, healthCheckInterval: .milliseconds(5))
+        var configuration = try TestRedis.configuration()
+        configuration.pubSubPingInterval = .milliseconds(5)
+        let subscriber = RedisSubscriber(configuration: configuration, logger: TestRedis.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await subscriber.run() }
             defer { subscriber.shutdown() }

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Logging
 import MeetProtocol
+import MeetBus
 import MeetRedis
 
 /// `meet-sfu` as a separate process, driven through its own control plane

@@ -29,6 +29,17 @@ public struct RedisConfiguration: Sendable, Hashable {
     /// The breaker deadline unless configured otherwise: 500 ms (the one
     /// place this default is written).
     public static let defaultBreakerDeadline: Duration = .milliseconds(500)
+    /// How often the pub/sub connection, which otherwise only receives, is
+    /// PINGed to prove it is alive (``RedisSubscriber``): a frozen Redis
+    /// keeps the TCP connection open and says nothing, so without an answer
+    /// nothing would tell the subscriber its subscriptions stopped.
+    /// meet-ws: `MEET_WS_REDIS_PUBSUB_PING_MS` (interval and timeout).
+    public var pubSubPingInterval: Duration
+    /// How long that PING may go unanswered before the connection counts
+    /// as lost: it is closed, and the subscriber reconnects and re-subscribes.
+    public var pubSubPingTimeout: Duration
+    /// The PING interval and timeout unless configured otherwise: 1 s.
+    public static let defaultPubSubPing: Duration = .seconds(1)
 
     public init(
         host: String = "127.0.0.1",
@@ -39,8 +50,12 @@ public struct RedisConfiguration: Sendable, Hashable {
         requestTimeout: Duration = .seconds(5),
         connectTimeout: Duration = .seconds(5),
         backoff: ExponentialBackoff = ExponentialBackoff(),
-        breakerDeadline: Duration? = RedisConfiguration.defaultBreakerDeadline
+        breakerDeadline: Duration? = RedisConfiguration.defaultBreakerDeadline,
+        pubSubPingInterval: Duration = RedisConfiguration.defaultPubSubPing,
+        pubSubPingTimeout: Duration = RedisConfiguration.defaultPubSubPing
     ) {
+        self.pubSubPingInterval = pubSubPingInterval
+        self.pubSubPingTimeout = pubSubPingTimeout
         self.breakerDeadline = breakerDeadline
         self.host = host
         self.port = port

@@ -20,17 +20,14 @@ public final class RedisSubscriber: Service, Sendable {
     private let logger: Logger
     /// Messages a slow consumer may have queued before the oldest are dropped.
     private let bufferLimit: Int
-    private let healthCheckInterval: Duration
     private let liveness = SubscriberLiveness()
 
     public init(
         configuration: RedisConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger,
-        bufferLimit: Int = 65_536,
-        healthCheckInterval: Duration = .seconds(15)
+        bufferLimit: Int = 65_536
     ) {
-        self.healthCheckInterval = healthCheckInterval
         let registry = SubscriptionRegistry()
         self.registry = registry
         self.configuration = configuration
@@ -86,17 +83,23 @@ public final class RedisSubscriber: Service, Sendable {
     }
 
     /// A subscribed connection only ever receives, so a peer that vanished
-    /// without a FIN (network partition, VM frozen) would go unnoticed and
-    /// subscriptions would silently stop. A PING every `healthCheckInterval`
-    /// (answered `["pong", ""]` in subscribed mode, in order like any reply)
-    /// that gets no answer in time closes the connection, and the supervisor
-    /// reconnects and re-subscribes.
+    /// without a FIN (network partition, VM frozen) or a Redis that hangs
+    /// (SIGSTOP, stuck) would go unnoticed and subscriptions would silently
+    /// stop. A PING every ``RedisConfiguration/pubSubPingInterval`` (1 s;
+    /// answered `["pong", ""]` in subscribed mode, in order like any reply)
+    /// that gets no answer within ``RedisConfiguration/pubSubPingTimeout``
+    /// closes the connection: the loss is reported at once (``events()``,
+    /// ``isLive``), and the supervisor reconnects and re-subscribes, after
+    /// which ``PubSubEvent/restored(after:)`` lets the owners of what was
+    /// missed catch up. (It was a PING every 15 s with the 5 s request
+    /// timeout: a freeze shorter than that went unreported, and what was
+    /// published meanwhile was missed without anyone knowing.)
     private func healthChecks() async {
         while !Task.isCancelled {
-            do { try await Task.sleep(for: healthCheckInterval) } catch { return }
+            do { try await Task.sleep(for: configuration.pubSubPingInterval) } catch { return }
             guard let connection = try? await supervisor.connection().get() else { continue }
             do {
-                _ = try await connection.send([RedisCommand("PING")], timeout: configuration.requestTimeout)[0].get()
+                _ = try await connection.send([RedisCommand("PING")], timeout: configuration.pubSubPingTimeout)[0].get()
             } catch {
                 logger.warning("redis pub/sub health check failed; reconnecting", metadata: ["error": "\(error)"])
                 connection.close()

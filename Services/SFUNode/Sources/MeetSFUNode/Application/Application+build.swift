@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import MeetBus
 import MeetCore
 import MeetProtocol
 import MeetRTC

@@ -1,6 +1,6 @@
 import Logging
+import MeetBus
 import MeetProtocol
-import MeetRedis
 
 /// Answers the control requests arriving at the node's bus inbox
 /// (`sfu:{nodeId}`): decodes the body by the envelope's `type`, runs it on

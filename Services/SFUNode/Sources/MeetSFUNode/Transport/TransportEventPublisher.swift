@@ -1,6 +1,6 @@
 import Logging
+import MeetBus
 import MeetProtocol
-import MeetRedis
 
 /// Publishes the node's ``SFUTransportClosedEvent``s on the bus channel
 /// ``SFUEventChannel/events`` (bus `event` `sfu.transport-closed`), so every

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import MeetAuth
+import MeetBus
 import MeetCore
 import MeetDatabase
 import MeetProtocol
@@ -26,6 +27,8 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
     }
     var redisConfiguration = try RedisConfiguration(url: configuration.core.redisURL)
     redisConfiguration.breakerDeadline = configuration.redisBreakerDeadline
+    redisConfiguration.pubSubPingInterval = configuration.redisPubSubPing
+    redisConfiguration.pubSubPingTimeout = configuration.redisPubSubPing
     let redis = RedisClient(configuration: redisConfiguration, logger: logger)
     let subscriber = RedisSubscriber(
         configuration: redisConfiguration, logger: logger, bufferLimit: configuration.limits.busBufferMessages)
@@ -38,8 +41,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         logger: logger,
         inboxBufferLimit: configuration.limits.busBufferMessages
     )
-    let bus = MessageBusSignalingBus(
-        bus: endpoint, keys: keys, logger: logger, bufferLimit: configuration.limits.busBufferMessages, metrics: metrics)
+    let bus = SignalingBus(bus: endpoint, keys: keys, logger: logger)
     let sfu = SFUGateway(
         bus: endpoint, registry: RedisSFURegistry(redis: redis),
         placement: SFUPlacement(

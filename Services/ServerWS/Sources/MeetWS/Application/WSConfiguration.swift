@@ -54,6 +54,11 @@ public struct WSConfiguration: Sendable {
     /// breaker opens and requests fail at once (`MEET_WS_REDIS_BREAKER_MS`,
     /// default 500; 0 disables it): ``RedisConfiguration/breakerDeadline``.
     public var redisBreakerDeadline: Duration? = RedisConfiguration.defaultBreakerDeadline
+    /// How often the Redis pub/sub connection is PINGed, and how long the
+    /// answer may take before its subscriptions count as lost and are made
+    /// again (`MEET_WS_REDIS_PUBSUB_PING_MS`, default 1000):
+    /// ``RedisConfiguration/pubSubPingInterval`` and its timeout.
+    public var redisPubSubPing: Duration = RedisConfiguration.defaultPubSubPing
 
     public init(
         core: CoreConfiguration,
@@ -122,6 +127,8 @@ public struct WSConfiguration: Sendable {
         let breakerMs = try environment.int(
             "MEET_WS_REDIS_BREAKER_MS", default: Int(RedisConfiguration.defaultBreakerDeadline / .milliseconds(1)), in: 0...60_000)
         self.redisBreakerDeadline = breakerMs == 0 ? nil : .milliseconds(breakerMs)
+        self.redisPubSubPing = .milliseconds(try environment.int(
+            "MEET_WS_REDIS_PUBSUB_PING_MS", default: Int(RedisConfiguration.defaultPubSubPing / .milliseconds(1)), in: 100...60_000))
     }
 
     /// `hostname-xxxxxx`: unique per process even when pods share a name.

@@ -14,9 +14,9 @@ public struct WSLimits: Sendable, Equatable {
     /// that has not answered the previous ping when the next is due is
     /// closed, so a peer that vanished is noticed within two periods.
     public var pingInterval: Duration
-    /// Bus messages each pump (a room subscription, the inbox) holds before
-    /// dropping the oldest (`MEET_WS_BUS_BUFFER_MESSAGES`), counted in
-    /// `meet_ws_bus_dropped_total`.
+    /// Bus messages each subscription (a room channel's, the inbox) holds
+    /// before dropping the oldest (`MEET_WS_BUS_BUFFER_MESSAGES`), counted in
+    /// `meet_redis_pubsub_dropped_total` and `meet_bus_inbox_dropped_total`.
     public var busBufferMessages: Int
     /// SFU control requests this replica may have awaiting a reply
     /// (`MEET_WS_SFU_MAX_IN_FLIGHT`); past it a request fails at once with

@@ -8,12 +8,13 @@ import MeetProtocol
 /// It subscribes to a room's channel when its first local session enters
 /// and drops it after the last leaves, and it routes each bus message to
 /// the mailboxes of the sessions concerned, in the order the bus delivered
-/// them (one pump task per subscription, awaited message by message), which
-/// is what keeps events in order per sender. Delivering to a mailbox never
-/// waits: a session that falls behind overflows its bounded mailbox and is
-/// closed (``SessionMailbox``), so one slow socket cannot stall its room's
-/// pump, and the pump's own buffer is bounded by `MEET_WS_BUS_BUFFER_MESSAGES`
-/// (``MessageBusSignalingBus``). It decides nothing about the protocol;
+/// them (one pump task per room subscription, reading the Redis
+/// subscription through ``SignalingBus``'s decoding, awaited message by
+/// message), which is what keeps events in order per sender. Delivering to a
+/// mailbox never waits: a session that falls behind overflows its bounded
+/// mailbox and is closed (``SessionMailbox``), so one slow socket cannot
+/// stall its room's pump, and the subscription's buffer is bounded by
+/// `MEET_WS_BUS_BUFFER_MESSAGES`. It decides nothing about the protocol;
 /// sessions do.
 public actor SignalingHub {
     private struct Room {
@@ -24,7 +25,7 @@ public actor SignalingHub {
     }
 
     public nonisolated let replicaId: String
-    private let bus: any SignalingBus
+    private let bus: SignalingBus
     private let metrics: WSMetrics
     private let logger: Logger
     private var sessions: [UUID: SessionMailbox] = [:]
@@ -33,7 +34,7 @@ public actor SignalingHub {
     /// after a bus outage, a second outbox send) is delivered once.
     private var recentChats = RecentChats()
 
-    public init(replicaId: String, bus: any SignalingBus, metrics: WSMetrics, logger: Logger) {
+    public init(replicaId: String, bus: SignalingBus, metrics: WSMetrics, logger: Logger) {
         self.replicaId = replicaId
         self.bus = bus
         self.metrics = metrics

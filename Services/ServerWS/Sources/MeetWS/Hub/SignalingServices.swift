@@ -10,7 +10,7 @@ import MeetProtocol
 public struct SignalingServices: Sendable {
     public let configuration: WSConfiguration
     public let hub: SignalingHub
-    public let bus: any SignalingBus
+    public let bus: SignalingBus
     public let presence: any PresenceStore
     public let participants: any ParticipantStore
     /// SFU placement, control requests and node events.
@@ -21,7 +21,7 @@ public struct SignalingServices: Sendable {
     public let turn: TURNCredentials
 
     public init(
-        configuration: WSConfiguration, hub: SignalingHub, bus: any SignalingBus, presence: any PresenceStore,
+        configuration: WSConfiguration, hub: SignalingHub, bus: SignalingBus, presence: any PresenceStore,
         participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger
     ) {
         self.configuration = configuration

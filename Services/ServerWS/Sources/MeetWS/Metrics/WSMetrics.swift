@@ -33,8 +33,6 @@ import NIOConcurrencyHelpers
 ///   4408), `write` (the client did not read for the write timeout);
 /// - `meet_ws_connections_refused_total`: connections closed at accept by
 ///   the per-address limit;
-/// - `meet_ws_bus_dropped_total{channel}`: bus messages dropped because the
-///   pump that feeds sessions was full (`room`, `inbox`);
 /// - `meet_ws_sfu_requests_in_flight` (gauge) and
 ///   `meet_ws_sfu_requests_rejected_total`: SFU control requests awaiting a
 ///   reply, and those refused because `MEET_WS_SFU_MAX_IN_FLIGHT` were.
@@ -83,10 +81,6 @@ public final class WSMetrics: Sendable {
     private let timeouts: [Deadline: Counter] = Dictionary(
         uniqueKeysWithValues: Deadline.allCases.map { ($0, Counter(label: "meet_ws_timeouts_total", dimensions: [("kind", $0.rawValue)])) })
     private let refused = Counter(label: "meet_ws_connections_refused_total")
-    private let busDropped: [Bool: Counter] = [
-        true: Counter(label: "meet_ws_bus_dropped_total", dimensions: [("channel", "inbox")]),
-        false: Counter(label: "meet_ws_bus_dropped_total", dimensions: [("channel", "room")]),
-    ]
     private let sfuInFlightGauge = Gauge(label: "meet_ws_sfu_requests_in_flight")
     public let sfuRejected = Counter(label: "meet_ws_sfu_requests_rejected_total")
 
@@ -137,7 +131,6 @@ public final class WSMetrics: Sendable {
     public func closedTooSlow() { self.tooSlow.increment() }
     public func timedOut(_ deadline: Deadline) { self.timeouts[deadline]?.increment() }
     public func connectionRefused() { self.refused.increment() }
-    public func busDropped(inbox: Bool) { self.busDropped[inbox]?.increment() }
     public func sfuInFlight(_ count: Int) { self.sfuInFlightGauge.record(count) }
 
     /// Records how long a bus message took, from the publisher's clock.

@@ -1,4 +1,5 @@
 import Foundation
+import MeetBus
 import MeetProtocol
 
 /// What the SFU nodes publish on ``SFUEventChannel/events``, told apart by
@@ -12,32 +13,25 @@ public enum SFUEvent: Sendable, Equatable {
 }
 
 extension SFUGateway {
-    /// The nodes' events, from now on.
+    /// The nodes' events, from now on, decoded as they are read (no pump of
+    /// its own: whoever iterates is the one).
     public func events() async throws -> SignalingSubscription<SFUEvent> {
         let subscription = try await self.bus.subscribe(to: SFUEventChannel.events)
-        let (stream, continuation) = AsyncStream.makeStream(of: SFUEvent.self)
         let logger = self.logger
-        let pump = Task {
-            for await message in subscription {
-                do {
-                    switch message.type {
-                    case SFUTransportClosedEvent.type:
-                        continuation.yield(.transportClosed(try message.decode(SFUTransportClosedEvent.self)))
-                    case SFUNodeDrainingEvent.type:
-                        continuation.yield(.nodeDraining(try message.decode(SFUNodeDrainingEvent.self)))
-                    default:
-                        continue
-                    }
-                } catch {
-                    logger.warning("undecodable SFU event", metadata: ["type": "\(message.type)", "error": "\(error)"])
+        return SignalingSubscription(messages: BusStream(subscription, cancel: { subscription.cancel() }) { message in
+            do {
+                switch message.type {
+                case SFUTransportClosedEvent.type:
+                    return .transportClosed(try message.decode(SFUTransportClosedEvent.self))
+                case SFUNodeDrainingEvent.type:
+                    return .nodeDraining(try message.decode(SFUNodeDrainingEvent.self))
+                default:
+                    return nil
                 }
+            } catch {
+                logger.warning("undecodable SFU event", metadata: ["type": "\(message.type)", "error": "\(error)"])
+                return nil
             }
-            continuation.finish()
-        }
-        return SignalingSubscription(messages: stream) {
-            subscription.cancel()
-            pump.cancel()
-            continuation.finish()
-        }
+        })
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
+import MeetBus
 import MeetProtocol
-import MeetRedis
 import NIOConcurrencyHelpers
 
 /// meet-ws's side of the SFU control contract (``SFUControlType``): reads

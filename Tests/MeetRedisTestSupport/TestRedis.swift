@@ -1,16 +1,13 @@
 import Foundation
 import Logging
-import Testing
-
-@testable import MeetRedis
+import MeetRedis
 
 /// Shared plumbing for the integration tests: the Redis URL from
 /// `scripts/test`, unique names, and clients running for one test's scope.
-enum TestRedis {
+public enum TestRedis {
     /// `MEET_TEST_REDIS_URL`, set by `scripts/test`. Missing → the test fails (never skips).
-    static func configuration() throws -> RedisConfiguration {
+    public static func configuration() throws -> RedisConfiguration {
         guard let url = ProcessInfo.processInfo.environment["MEET_TEST_REDIS_URL"], !url.isEmpty else {
-            Issue.record("MEET_TEST_REDIS_URL is not set: run the tests through scripts/test, or export it (e.g. redis://127.0.0.1:6379)")
             throw MissingEnvironment()
         }
         var configuration = try RedisConfiguration(url: url)
@@ -18,21 +15,25 @@ enum TestRedis {
         return configuration
     }
 
-    struct MissingEnvironment: Error {}
+    public struct MissingEnvironment: Error, CustomStringConvertible {
+        public var description: String {
+            "MEET_TEST_REDIS_URL is not set: run the tests through scripts/test, or export it (e.g. redis://127.0.0.1:6379)"
+        }
+    }
 
     /// A name no other test (or earlier run) uses.
-    static func unique(_ prefix: String) -> String {
+    public static func unique(_ prefix: String) -> String {
         "meet-test:\(prefix):\(UUID().uuidString.prefix(12))"
     }
 
-    static let logger: Logger = {
+    public static let logger: Logger = {
         var logger = Logger(label: "meet.redis.test")
         logger.logLevel = .warning
         return logger
     }()
 
     /// Runs `body` with a connected client, then shuts it down.
-    static func withClient(
+    public static func withClient(
         _ configuration: RedisConfiguration? = nil,
         _ body: @Sendable (RedisClient) async throws -> Void
     ) async throws {
@@ -45,7 +46,7 @@ enum TestRedis {
     }
 
     /// Runs `body` with a client and a subscriber, both connected to the same server.
-    static func withClientAndSubscriber(
+    public static func withClientAndSubscriber(
         _ configuration: RedisConfiguration? = nil,
         _ body: @Sendable (RedisClient, RedisSubscriber) async throws -> Void
     ) async throws {
@@ -60,7 +61,7 @@ enum TestRedis {
 }
 
 /// Fails with a clear message instead of hanging when `body` takes longer than `limit`.
-func withTimeout<T: Sendable>(
+public func withTimeout<T: Sendable>(
     _ limit: Duration = .seconds(10), _ what: String = "operation",
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
@@ -75,14 +76,14 @@ func withTimeout<T: Sendable>(
     }
 }
 
-struct TimedOut: Error, CustomStringConvertible {
-    var what: String
-    var limit: Duration
-    var description: String { "\(what) did not finish within \(limit)" }
+public struct TimedOut: Error, CustomStringConvertible {
+    public var what: String
+    public var limit: Duration
+    public var description: String { "\(what) did not finish within \(limit)" }
 }
 
 /// Takes the next `count` messages of a subscription, failing after 10 s.
-func next(_ count: Int, of subscription: RedisSubscription) async throws -> [RedisMessage] {
+public func next(_ count: Int, of subscription: RedisSubscription) async throws -> [RedisMessage] {
     try await withTimeout(.seconds(10), "waiting for \(count) message(s)") {
         var messages: [RedisMessage] = []
         for await message in subscription {

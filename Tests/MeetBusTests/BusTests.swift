@@ -1,7 +1,8 @@
 import MeetProtocol
 import Testing
 
-@testable import MeetRedis
+@testable import MeetBus
+import MeetRedis
 
 /// The bus over both transports: in memory (what unit tests of ServerWS will
 /// use) and over the real Redis (two endpoints = two processes).

@@ -1,5 +1,6 @@
 import Foundation
 import MeetProtocol
+import MeetRedis
 
 /// The bus as ServerWS and the SFU nodes see it: events on channels, an
 /// inbox per process, and request/reply between inboxes. Bodies are
@@ -113,27 +114,4 @@ public struct BusResponse: Sendable {
 
 /// The envelopes of one channel subscription; bytes that are not an
 /// envelope are skipped.
-public struct BusSubscription: AsyncSequence, Sendable {
-    public typealias Element = BusMessage
-    let base: RedisSubscription
-
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: AsyncStream<RedisMessage>.Iterator
-
-        public mutating func next() async -> BusMessage? {
-            while let message = await base.next() {
-                if let decoded = BusMessage(channel: message.channel, raw: message.payload) { return decoded }
-            }
-            return nil
-        }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator())
-    }
-
-    /// Withdraws the subscription.
-    public func cancel() {
-        base.cancel()
-    }
-}
+public typealias BusSubscription = BusStream<BusMessage>

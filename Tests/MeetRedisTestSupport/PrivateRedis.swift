@@ -1,36 +1,36 @@
 import Foundation
-import Testing
 
 /// A redis-server owned by one test, on a loopback port of its own, so the
 /// test can kill and restart it without disturbing the shared server.
 /// Needs `redis-server` and `redis-cli` on PATH (`scripts/test` installs them).
-final class PrivateRedis: @unchecked Sendable {
-    let port: Int
+public final class PrivateRedis: @unchecked Sendable {
+    public let port: Int
     private let directory: URL
     private var process: Process?
 
     /// Starts a server on a free port (tries a few random ones).
-    static func start() async throws -> PrivateRedis {
+    public static func start() async throws -> PrivateRedis {
         for _ in 0..<20 {
             let server = PrivateRedis(port: Int.random(in: 40_000..<60_000))
             if try await server.launch() { return server }
         }
-        Issue.record("could not start a private redis-server")
         throw Failure()
     }
 
-    struct Failure: Error {}
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String { "could not start a private redis-server" }
+    }
 
     private init(port: Int) {
         self.port = port
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("meet-redis-\(port)-\(UUID().uuidString)")
     }
 
-    var url: String { "redis://127.0.0.1:\(port)" }
+    public var url: String { "redis://127.0.0.1:\(port)" }
 
     /// Starts (or restarts) redis-server on `port`; false if it did not come up.
     @discardableResult
-    func launch() async throws -> Bool {
+    public func launch() async throws -> Bool {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -51,7 +51,7 @@ final class PrivateRedis: @unchecked Sendable {
     }
 
     /// SIGKILL: the server vanishes without closing anything gracefully.
-    func kill() {
+    public func kill() {
         guard let process else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -60,25 +60,25 @@ final class PrivateRedis: @unchecked Sendable {
 
     /// SIGSTOP: the server hangs with its connections open and answers
     /// nothing, as a stuck or partitioned Redis does.
-    func freeze() {
+    public func freeze() {
         guard let process else { return }
         Foundation.kill(process.processIdentifier, SIGSTOP)
     }
 
     /// SIGCONT after ``freeze()``: it runs what was queued meanwhile.
-    func thaw() {
+    public func thaw() {
         guard let process else { return }
         Foundation.kill(process.processIdentifier, SIGCONT)
     }
 
-    func stop() {
+    public func stop() {
         kill()
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// Runs redis-cli against this server.
     @discardableResult
-    func cli(_ arguments: String...) -> String {
+    public func cli(_ arguments: String...) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["redis-cli", "-p", "\(port)"] + arguments

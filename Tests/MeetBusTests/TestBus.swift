@@ -1,8 +1,10 @@
 import Logging
 import MeetProtocol
 import Testing
+@_exported import MeetRedisTestSupport
 
-@testable import MeetRedis
+@testable import MeetBus
+import MeetRedis
 
 /// Which transport a bus test runs over: the same tests run in memory and
 /// against the real Redis.

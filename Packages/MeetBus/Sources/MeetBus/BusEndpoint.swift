@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MeetProtocol
+import MeetRedis
 import Metrics
 import NIOConcurrencyHelpers
 import ServiceLifecycle
@@ -21,7 +22,7 @@ public final class BusEndpoint: MessageBus, Service {
     private let metrics: BusMetrics
     private let pending = NIOLockedValueBox(PendingRequests())
     private let handler = NIOLockedValueBox<BusRequestHandler?>(nil)
-    private let inboxSubscription = NIOLockedValueBox<RedisSubscription?>(nil)
+    private let inboxSubscription = NIOLockedValueBox<BusTransportSubscription?>(nil)
     private let ready = Gate()
     private let isShutdown = NIOLockedValueBox(false)
     /// Request handlers running now, bounded by `maxConcurrentRequests`.
@@ -112,7 +113,7 @@ public final class BusEndpoint: MessageBus, Service {
     }
 
     /// Subscribes to the inbox, retrying while Redis is unreachable; nil on shutdown.
-    private func subscribeInbox() async -> RedisSubscription? {
+    private func subscribeInbox() async -> BusTransportSubscription? {
         var attempt = 0
         let backoff = ExponentialBackoff(initial: .milliseconds(100))
         while !Task.isCancelled && !Task.isShuttingDownGracefully && !isShutdown.withLockedValue({ $0 }) {
@@ -186,7 +187,8 @@ public final class BusEndpoint: MessageBus, Service {
     }
 
     public func subscribe(to channel: String) async throws -> BusSubscription {
-        BusSubscription(base: try await transport.subscribe(to: channel))
+        let subscription = try await transport.subscribe(to: channel)
+        return BusSubscription(subscription, cancel: { subscription.cancel() }) { BusMessage(channel: $0.channel, raw: $0.payload) }
     }
 
     private func send(_ bytes: [UInt8], to channel: String) async throws -> Int {
@@ -297,13 +299,4 @@ public final class BusEndpoint: MessageBus, Service {
 
     /// How long a reply is retried while Redis is unavailable.
     static let replyRetryWindow: Duration = .seconds(1)
-}
-
-extension BusEndpoint {
-    /// An endpoint on Redis: PUBLISH through `client`, SUBSCRIBE through `subscriber`.
-    public static func redis(
-        inbox: String, client: RedisClient, subscriber: RedisSubscriber, logger: Logger
-    ) -> BusEndpoint {
-        BusEndpoint(inbox: inbox, transport: RedisBusTransport(client: client, subscriber: subscriber), logger: logger)
-    }
 }

@@ -3,7 +3,8 @@ import Logging
 import MeetProtocol
 import Testing
 
-@testable import MeetRedis
+@testable import MeetBus
+import MeetRedis
 
 /// The bus endpoint's bounds (issue #13 item 6): request handlers run at
 /// most `maxConcurrentRequests` at once, the rest are refused `overloaded`
@@ -110,7 +111,7 @@ private final class GatedTransport: BusTransport {
         return try await self.base.publish(payload, to: channel)
     }
 
-    func subscribe(to channel: String) async throws -> RedisSubscription {
+    func subscribe(to channel: String) async throws -> BusTransportSubscription {
         try await self.base.subscribe(to: channel)
     }
 

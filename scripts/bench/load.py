@@ -86,7 +86,8 @@ def summary(participants: int, report: dict) -> str:
         f"  first frame ms p50/p95 {report['firstFrameMs']['p50']:.0f}/{report['firstFrameMs']['p95']:.0f}",
         f"  video fps per subscription p50 {s['videoFramesPerSecondPerSubscription']['p50']:.1f}"
         f" (min {s['videoFramesPerSecondPerSubscription']['min']:.1f})  freezes {s['freezes']}"
-        f" ({s['frozenShare'] * 100:.2f} % of watched time)  loss {report['loss']['ratio'] * 100:.2f} %",
+        f" ({s['frozenShare'] * 100:.2f} % of watched time)  loss {report['loss']['ratio'] * 100:.2f} %"
+        f"  sent fps per publisher {report['sent']['videoFramesPerSecondPerPublisher']:.1f}",
         f"  received kbit/s per subscriber p50 {s['receivedKbpsPerSubscriber']['p50']:.0f}"
         f" max {s['receivedKbpsPerSubscriber']['max']:.0f}  errors {report['errorsTotal']} ({errors})",
         "  CPU % of a core over " + f"{bench['sampledSeconds']} s: "

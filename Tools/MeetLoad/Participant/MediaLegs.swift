@@ -21,6 +21,8 @@ struct PublisherLeg: Sendable {
 struct SubscriberLeg: Sendable {
     var publisher: UUID
     var transportId: String
+    /// The offer has a camera or screen track.
+    var expectsVideo: Bool
     var socket: RTCSocket
     var connection: PeerConnection
     var receiver: MediaReceiver
@@ -33,13 +35,14 @@ struct SubscriberLeg: Sendable {
 /// What one subscription delivered, for the report.
 struct SubscriptionResult: Sendable {
     var publisher: UUID
+    /// The publisher offered video (a camera or screen track).
+    var expectsVideo: Bool
     var snapshot: MediaReceiver.Snapshot
     /// Still open at the end of the measurement (not closed by the room).
     var active: Bool
 
     /// Video frames on every video track.
     var videoFrames: Int { snapshot.tracks.values.filter(\.isVideo).reduce(0) { $0 + $1.frames } }
-    var hasVideo: Bool { snapshot.tracks.values.contains(where: \.isVideo) }
     /// When the first video frame (else the first audio packet) arrived.
     var firstMediaAt: UInt64? {
         let tracks = snapshot.tracks.values

@@ -33,21 +33,29 @@ extension SimulatedParticipant {
                 live.bytes += track.bytes
             }
         }
-        if let counters = publication?.sender.counters.withLockedValue({ $0 }) {
+        if let counters = sentCounters {
             live.sentPackets = counters.videoPackets + counters.audioPackets
         }
         return live
     }
 
+    /// What this participant's publications sent, migrations included.
+    private var sentCounters: MediaSender.Counters? {
+        let current = publication?.sender.counters.withLockedValue { $0 }
+        guard let before = sentBefore else { return current }
+        return current.map(before.adding) ?? before
+    }
+
     /// Everything this participant measured, trailing freezes counted up to `now`.
     func report(at now: UInt64) -> ParticipantResult {
         let active = subscriptions.values.map {
-            SubscriptionResult(publisher: $0.publisher, snapshot: $0.receiver.snapshot(closingAt: now), active: true)
+            SubscriptionResult(
+                publisher: $0.publisher, expectsVideo: $0.expectsVideo, snapshot: $0.receiver.snapshot(closingAt: now), active: true)
         }
         return ParticipantResult(
             index: plan.index, meeting: plan.meetingIndex, publishes: plan.publishes, speaking: plan.speaking,
             joinMillis: joinMillis, subscriptions: active + finished,
-            sent: publication?.sender.counters.withLockedValue { $0 })
+            sent: sentCounters)
     }
 }
 

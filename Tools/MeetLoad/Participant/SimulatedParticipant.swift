@@ -22,6 +22,8 @@ actor SimulatedParticipant {
     private var you: UUID?
     private(set) var joinMillis: Double?
     private(set) var publication: PublisherLeg?
+    /// What publications this one replaced (after `migrate`) sent.
+    private(set) var sentBefore: MediaSender.Counters?
     private(set) var subscriptions: [UUID: SubscriberLeg] = [:]
     /// Subscriptions the room closed (or that moved), kept for the totals.
     private(set) var finished: [SubscriptionResult] = []
@@ -202,6 +204,8 @@ actor SimulatedParticipant {
             do {
                 publication = try await makePublication(replacing: old.transportId)
                 await old.close()
+                let sent = old.sender.counters.withLockedValue { $0 }
+                sentBefore = sentBefore?.adding(sent) ?? sent
             } catch {
                 record(error)
             }
@@ -250,7 +254,8 @@ actor SimulatedParticipant {
             let connection = PeerConnection(
                 role: .client, socket: socket, configuration: context.rtc, delegate: receiver, logger: context.rtcLogger)
             let leg = SubscriberLeg(
-                publisher: publisher, transportId: offer.transportId, socket: socket, connection: connection, receiver: receiver)
+                publisher: publisher, transportId: offer.transportId, expectsVideo: offer.tracks.contains { $0.kind != .mic },
+                socket: socket, connection: connection, receiver: receiver)
             subscriptions[publisher] = leg
             do {
                 let answer = try await connection.acceptOffer(offer.offer, sendBack: false, policy: .withoutTransportCC)
@@ -278,7 +283,8 @@ actor SimulatedParticipant {
     /// Closes a subscription here and keeps what it delivered.
     private func retire(_ leg: SubscriberLeg) async {
         subscriptions.removeValue(forKey: leg.publisher)
-        finished.append(SubscriptionResult(publisher: leg.publisher, snapshot: leg.receiver.snapshot(), active: false))
+        finished.append(SubscriptionResult(
+            publisher: leg.publisher, expectsVideo: leg.expectsVideo, snapshot: leg.receiver.snapshot(), active: false))
         await leg.close()
     }
 

@@ -26,8 +26,6 @@ struct Publication: Sendable, Equatable {
     var participantId: UUID
     var nodeId: String?
     var tracks: [TrackInfo]
-
-    var hasVideo: Bool { tracks.contains { $0.kind != .mic } }
 }
 
 enum SubscriptionChange: Sendable, Equatable {

@@ -25,7 +25,7 @@ extension LoadReport {
             subscription.firstMediaAt.map { millis(from: subscription.snapshot.subscribedAt, to: $0) }
         })
         subscriptions = Subscriptions(
-            total: all.count, video: all.filter(\.hasVideo).count,
+            total: all.count, video: all.filter(\.expectsVideo).count,
             withMedia: all.filter { $0.firstMediaAt != nil }.count,
             withoutMedia: all.filter { $0.firstMediaAt == nil }.count)
         perSubscriber = results.map { Self.subscriber($0, now: now) }
@@ -49,7 +49,12 @@ extension LoadReport {
         let lost = tracks.reduce(0) { $0 + $1.lostPackets }
         loss = Loss(expected: expected, lost: lost, ratio: expected == 0 ? 0 : Double(lost) / Double(expected))
         let sentCounters = results.compactMap(\.sent)
+        let videoFrames = sentCounters.reduce(0) { $0 + $1.videoFrames }
+        let videoPublishers = results.filter { $0.publishes == .audioAndVideo && $0.sent != nil }.count
         sent = Sent(
+            videoFrames: videoFrames,
+            videoFramesPerSecondPerPublisher: videoPublishers == 0 || measuredSeconds == 0
+                ? 0 : Double(videoFrames) / Double(videoPublishers) / measuredSeconds,
             videoPackets: sentCounters.reduce(0) { $0 + $1.videoPackets },
             audioPackets: sentCounters.reduce(0) { $0 + $1.audioPackets },
             keyframes: sentCounters.reduce(0) { $0 + $1.keyframes },
@@ -62,7 +67,7 @@ extension LoadReport {
 
     private static func subscriber(_ result: ParticipantResult, now: UInt64) -> Subscriber {
         let subscriptions = result.subscriptions
-        let video = subscriptions.filter(\.hasVideo)
+        let video = subscriptions.filter(\.expectsVideo)
         // Received rate: each open subscription's bytes over the time since its first packet.
         let kbps = subscriptions.filter(\.active).flatMap(\.snapshot.tracks.values).reduce(0.0) { sum, track in
             guard let first = track.firstPacketAt, now > first else { return sum }

@@ -49,6 +49,11 @@ struct LoadReport: Codable, Sendable {
     }
 
     struct Sent: Codable, Sendable {
+        var videoFrames: Int
+        /// Frames per second per video publisher over the measurement: below
+        /// `--fps` when meet-load itself could not keep up (then the
+        /// receivers' figures say more about this machine than the servers).
+        var videoFramesPerSecondPerPublisher: Double
         var videoPackets: Int
         var audioPackets: Int
         var keyframes: Int

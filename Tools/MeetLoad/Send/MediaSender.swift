@@ -15,11 +15,20 @@ import NIOCore
 /// and ``stop()`` hop there.
 final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
     struct Counters: Sendable {
+        var videoFrames = 0
         var videoPackets = 0
         var audioPackets = 0
         var bytes = 0
         var keyframes = 0
         var keyframeRequests = 0
+
+        /// These and `other` together (a publication and the one it replaced).
+        func adding(_ other: Counters) -> Counters {
+            Counters(
+                videoFrames: videoFrames + other.videoFrames, videoPackets: videoPackets + other.videoPackets,
+                audioPackets: audioPackets + other.audioPackets, bytes: bytes + other.bytes,
+                keyframes: keyframes + other.keyframes, keyframeRequests: keyframeRequests + other.keyframeRequests)
+        }
     }
 
     /// Read from any thread (progress and report).
@@ -36,7 +45,7 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
     private var frameIndex = 0
     private var keyframeWanted = true
     private var lastForcedKeyframe: NIODeadline = .distantPast
-    private var tasks: [RepeatedTask] = []
+    private var tickers: [Ticker] = []
     private let allocator = ByteBufferAllocator()
 
     /// Forced keyframes at most this often: a burst of requests (many
@@ -73,10 +82,10 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
             }
             if self.video != nil {
                 let period = TimeAmount.nanoseconds(1_000_000_000 / Int64(self.media.framesPerSecond))
-                self.tasks.append(self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: period) { _ in self.sendFrame() })
+                self.tickers.append(Ticker(loop: self.loop, period: period) { self.sendFrame() })
             }
             if self.audio != nil {
-                self.tasks.append(self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(20)) { _ in self.sendAudio() })
+                self.tickers.append(Ticker(loop: self.loop, period: .milliseconds(20)) { self.sendAudio() })
             }
         }.get()
     }
@@ -84,8 +93,8 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
     /// Stops the timers (the connection stays open until closed).
     func stop() async {
         try? await loop.submit {
-            for task in self.tasks { task.cancel() }
-            self.tasks = []
+            for ticker in self.tickers { ticker.cancel() }
+            self.tickers = []
         }.get()
     }
 
@@ -104,6 +113,7 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
         video.advance(by: UInt32(90_000 / media.framesPerSecond))
         self.video = video
         counters.withLockedValue {
+            $0.videoFrames += 1
             $0.videoPackets += payloads.count
             $0.bytes += bytes
             if keyframe { $0.keyframes += 1 }
@@ -130,8 +140,8 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
 
     func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {
         if state.isTerminal {
-            for task in tasks { task.cancel() }
-            tasks = []
+            for ticker in tickers { ticker.cancel() }
+            tickers = []
         }
         onState(state)
     }
@@ -154,5 +164,42 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
             lastForcedKeyframe = now
             keyframeWanted = true
         }
+    }
+}
+
+/// Calls `tick` every `period` at a fixed rate (NIO's repeated task waits
+/// `period` after each run ends, so a busy loop would slow the frame rate
+/// down); after a stall longer than a period it skips what was missed
+/// rather than bursting. Event loop only.
+final class Ticker {
+    private let loop: any EventLoop
+    private let period: TimeAmount
+    private let tick: () -> Void
+    private var next: NIODeadline
+    private var scheduled: Scheduled<Void>?
+    private var cancelled = false
+
+    init(loop: any EventLoop, period: TimeAmount, tick: @escaping () -> Void) {
+        self.loop = loop
+        self.period = period
+        self.tick = tick
+        next = .now()
+        schedule()
+    }
+
+    private func schedule() {
+        scheduled = loop.assumeIsolated().scheduleTask(deadline: next) { [self] in
+            guard !cancelled else { return }
+            tick()
+            next = next + period
+            let now = NIODeadline.now()
+            if next < now - period { next = now }
+            schedule()
+        }
+    }
+
+    func cancel() {
+        cancelled = true
+        scheduled?.cancel()
     }
 }

@@ -4,8 +4,7 @@ import NIOCore
 
 /// The receiving end of one subscriber connection: counts every RTP packet
 /// of each offered track (``TrackReceiveStats``), keyed by mid, and notes
-/// when the connection came up and when its first video frame (or, for an
-/// audio-only publisher, its first audio packet) arrived.
+/// when the connection came up or why it failed.
 ///
 /// The delegate methods run on the connection's event loop; the stats sit
 /// behind a lock taken once per packet, uncontended except when the
@@ -33,14 +32,6 @@ final class MediaReceiver: PeerConnectionDelegate, @unchecked Sendable {
         var snapshot = state.withLockedValue { $0 }
         if let now { snapshot.tracks = snapshot.tracks.mapValues { $0.closed(at: now) } }
         return snapshot
-    }
-
-    /// When the first video frame arrived, else the first audio packet (nil: nothing yet).
-    var firstMediaAt: UInt64? {
-        state.withLockedValue { snapshot in
-            let video = snapshot.tracks.values.filter(\.isVideo).compactMap(\.firstFrameAt).min()
-            return video ?? snapshot.tracks.values.compactMap(\.firstFrameAt).min()
-        }
     }
 
     // MARK: PeerConnectionDelegate

@@ -2,7 +2,7 @@ import Foundation
 
 /// The line meet-load writes to stderr while it runs, e.g.
 ///
-///     [ 12s] joined 20/20  publishing 4  subscriptions 76/80 receiving  video 2280 fps  recv 11.9 Mbit/s  errors 0
+///     [   4s] joined 4/4  publishing 2  subscriptions 6/6 receiving  video 180 fps  recv 10.1 Mbit/s  sent 504 pkt/s  errors 0
 ///
 /// Rates are over the last interval.
 struct ProgressLine {

@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "meet-echo", targets: ["MeetEchoPeer"]),
         .executable(name: "meet-sfu-bench", targets: ["SFUBench"]),
         .executable(name: "meet-sfu", targets: ["SFUNode"]),
+        .executable(name: "meet-load", targets: ["MeetLoad"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -351,6 +352,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: meet-load (Tools/MeetLoad): simulated participants against a deployment
+        .executableTarget(
+            name: "MeetLoad",
+            dependencies: [
+                "MeetRTC", "MeetRTCP", "MeetProtocol",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/MeetLoad",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
         .testTarget(
             name: "MeetAPITests",
@@ -486,6 +503,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/MeetSFUNodeTests",
+            swiftSettings: swiftSettings
+        ),
+        // meet-load's sans-I/O pieces (frame, freeze and loss counting, synthetic media, plan, strategy).
+        .testTarget(
+            name: "MeetLoadTests",
+            dependencies: ["MeetLoad", "MeetProtocol", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/MeetLoadTests",
             swiftSettings: swiftSettings
         ),
     ]

@@ -16,6 +16,7 @@ scripts/bench), one module per concern:
 - `browser`: `MeetBrowser`, headless Chromium driving the web client.
 - `turn`: `Coturn`, a TURN relay.
 - `ws_raw`: a WebSocket client on a bare socket, for hand-made frames.
+- `load`: running meet-load (Tools/MeetLoad) against a `Stack` (its smoke test, bench-load).
 - `fixtures`: fixture bodies (a stack whose logs print on failure) and `failed(request)`.
 
 - `recovery`: stopping, freezing and restarting the stack's PostgreSQL and

@@ -1,0 +1,117 @@
+import Foundation
+import MeetProtocol
+import NIOCore
+import Testing
+
+@testable import MeetLoad
+
+/// meet-load's sans-I/O pieces: counting frames, freezes and loss from RTP
+/// headers, the synthetic media it sends, who does what, and the
+/// subscription strategy.
+@Suite struct MeetLoadLogicTests {
+    static let ms: UInt64 = 1_000_000
+
+    /// A plaintext RTP packet as a subscriber receives it.
+    static func packet(sequence: UInt16, marker: Bool, payload: [UInt8]) -> [UInt8] {
+        var writer = RTPStreamWriter(ssrc: 0x1234, payloadType: 96)
+        writer.sequenceNumber = sequence
+        let buffer = writer.packet(payload: payload, marker: marker, allocator: .init())
+        return Array(buffer.readableBytesView)
+    }
+
+    @Test func videoFramesEndAtTheMarkerAndKeyframesAreReadFromTheVP8Header() {
+        let media = SyntheticMedia(videoBitsPerSecond: 1_500_000, framesPerSecond: 30, keyframeSeconds: 3, audioBitsPerSecond: 32_000)
+        var stats = TrackReceiveStats(isVideo: true, freezeThresholdNanos: 500 * Self.ms)
+        var sequence: UInt16 = 65_530  // wraps during the frames
+        var now: UInt64 = 0
+        for payloads in [media.keyframePayloads, media.deltaPayloads, media.deltaPayloads] {
+            for (index, payload) in payloads.enumerated() {
+                let bytes = Self.packet(sequence: sequence, marker: index == payloads.count - 1, payload: payload)
+                bytes.withUnsafeBytes { stats.record($0, now: now) }
+                sequence &+= 1
+            }
+            now += 33 * Self.ms
+        }
+        #expect(stats.frames == 3)
+        #expect(stats.keyframes == 1)
+        #expect(stats.packets == media.keyframePayloads.count + 2 * media.deltaPayloads.count)
+        #expect(stats.lostPackets == 0)
+        #expect(stats.freezes == 0)
+    }
+
+    @Test func lossComesFromSequenceGapsAcrossTheWrap() {
+        var stats = TrackReceiveStats(isVideo: false, freezeThresholdNanos: 500 * Self.ms)
+        for sequence: UInt16 in [65_534, 65_535, 2, 3] {  // 0 and 1 lost
+            Self.packet(sequence: sequence, marker: false, payload: [0xF8]).withUnsafeBytes { stats.record($0, now: 0) }
+        }
+        #expect(stats.expectedPackets == 6)
+        #expect(stats.lostPackets == 2)
+    }
+
+    @Test func aGapLongerThanTheThresholdIsAFreezeAndSoIsASilentEnd() {
+        var stats = TrackReceiveStats(isVideo: true, freezeThresholdNanos: 500 * Self.ms)
+        for (index, at) in [0, 33, 700, 733].enumerated() {
+            Self.packet(sequence: UInt16(index), marker: true, payload: [0x10, 0x01])
+                .withUnsafeBytes { stats.record($0, now: UInt64(at) * Self.ms) }
+        }
+        #expect(stats.freezes == 1)
+        #expect(stats.frozenNanos == 667 * Self.ms)
+        #expect(stats.closed(at: 1_000 * Self.ms).freezes == 1)  // 267 ms since the last frame: no freeze
+        #expect(stats.closed(at: 1_300 * Self.ms).freezes == 2)  // 567 ms: the track stopped
+    }
+
+    @Test func theAudioLevelExtensionKeepsThePayloadWhereTheHeaderSaysIs() {
+        var writer = RTPStreamWriter(ssrc: 1, payloadType: 111)
+        writer.audioLevelID = 3
+        let buffer = writer.packet(payload: [0xF8, 1, 2], marker: false, allocator: .init(), audioLevel: (10, true))
+        let bytes = Array(buffer.readableBytesView)
+        let header = bytes.withUnsafeBytes { RTPHeaderView($0) }
+        #expect(header?.payloadOffset == 20)
+        #expect(Array(bytes[16..<18]) == [0x30, 0x80 | 10])
+        #expect(Array(bytes[20...]) == [0xF8, 1, 2])
+    }
+
+    @Test func syntheticVideoAveragesTheAskedRate() {
+        let media = SyntheticMedia(videoBitsPerSecond: 1_500_000, framesPerSecond: 30, keyframeSeconds: 3, audioBitsPerSecond: 32_000)
+        let key = media.keyframePayloads.reduce(0) { $0 + $1.count }
+        let delta = media.deltaPayloads.reduce(0) { $0 + $1.count }
+        let bitsPerSecond = Double(key + (media.keyframeInterval - 1) * delta) * 8 / 3
+        #expect(abs(bitsPerSecond - 1_500_000) / 1_500_000 < 0.05)
+        #expect(media.keyframePayloads.allSatisfy { $0.count <= SyntheticMedia.maxPayload })
+        #expect(media.opusPayload.count == 80)
+    }
+
+    @Test func thePlanFillsMeetingsInTurnWithPublishersFirst() {
+        let plan = LoadPlan(meetings: 2, participantsPerMeeting: 5, videoPublishers: 2, audioOnlyShare: 0.34, speakers: 1)
+        let participants = plan.participants(meetingCodes: ["a", "b"])
+        #expect(participants.count == 10)
+        #expect(participants.prefix(2).map(\.meetingCode) == ["a", "b"])
+        let first = participants.filter { $0.meetingCode == "a" }
+        #expect(first.map(\.publishes) == [.audioAndVideo, .audioAndVideo, .audioOnly, .nothing, .nothing])
+        #expect(first.map(\.speaking) == [true, false, false, false, false])
+    }
+
+    @Test func connectionPerPublisherSubscribesUpToTheCapAndDropsWhoStopped() {
+        let ids = (0..<4).map { _ in UUID() }
+        let publications = ids.prefix(3).map { Publication(participantId: $0, nodeId: "n", tracks: []) }
+        let strategy = ConnectionPerPublisher(maxSubscriptions: 2)
+        #expect(strategy.plan(publications: publications, subscribed: []) == [.subscribe(ids[0]), .subscribe(ids[1])])
+        #expect(strategy.plan(publications: publications, subscribed: [ids[1], ids[3]])
+            == [.unsubscribe(ids[3]), .subscribe(ids[0])])
+    }
+
+    @Test func percentilesAreNearestRank() {
+        let distribution = Distribution((1...100).map(Double.init))
+        #expect(distribution.p50 == 50)
+        #expect(distribution.p95 == 95)
+        #expect(distribution.p99 == 99)
+        #expect(distribution.max == 100)
+        #expect(Distribution([]).count == 0)
+    }
+
+    @Test func theAudioLevelIdIsReadFromTheNodesAnswer() {
+        let answer = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=extmap:4 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+        #expect(SimulatedParticipant.audioLevelID(in: answer) == 4)
+        #expect(SimulatedParticipant.audioLevelID(in: "v=0\r\na=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n") == nil)
+    }
+}

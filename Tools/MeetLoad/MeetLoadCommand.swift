@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MeetRTC
+import NIOCore
+import NIOPosix
+
+/// `meet-load`: simulated participants against a running Meet deployment,
+/// through its public REST and WebSocket APIs only (docs/load-testing.md).
+@main
+struct MeetLoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "meet-load",
+        abstract: "Simulate meeting participants against a Meet deployment (docs/load-testing.md).")
+
+    @Option(help: "meet-api base URL.")
+    var api: String = "http://127.0.0.1:8080"
+
+    @Option(help: "meet-ws URL (ws://host:port/v1/ws); repeat to spread participants over replicas. Default: the join response's wsUrl.")
+    var ws: [String] = []
+
+    @Option(help: "Participants per meeting.")
+    var participants: Int = 10
+
+    @Option(help: "Participants per meeting that publish camera and mic.")
+    var publishers: Int = 2
+
+    @Option(help: "Share (0-1) of the other participants that publish mic only.")
+    var audioOnly: Double = 0
+
+    @Option(help: "Meetings, each with --participants participants.")
+    var meetings: Int = 1
+
+    @Option(help: "Participants started per second, all meetings together.")
+    var joinRate: Double = 5
+
+    @Option(help: "Seconds to hold after the last participant started.")
+    var duration: Double = 30
+
+    @Option(help: "Publishers per meeting that send loud audio levels (when the node negotiates RFC 6464).")
+    var speakers: Int = 1
+
+    @Option(help: "Most subscriptions per participant.")
+    var maxSubscriptions: Int = 50
+
+    @Option(help: "Video bitrate per publisher in kbit/s (keyframes included).")
+    var videoKbps: Int = 1500
+
+    @Option(help: "Video frames per second.")
+    var fps: Int = 30
+
+    @Option(help: "Seconds between natural keyframes.")
+    var keyframeSeconds: Double = 3
+
+    @Option(help: "Opus bitrate in kbit/s (50 packets/s).")
+    var audioKbps: Int = 32
+
+    @Option(help: "A gap between video frames longer than this (ms) is a freeze.")
+    var freezeMs: Int = 500
+
+    @Option(help: "Seconds a subscription may take to its first frame before it counts as no_first_frame.")
+    var firstFrameTimeout: Double = 5
+
+    @Option(help: "Seconds to wait for a REST or signaling reply.")
+    var requestTimeout: Double = 10
+
+    @Option(help: "Seconds to wait for a WebSocket upgrade or a peer connection.")
+    var connectTimeout: Double = 10
+
+    @Option(help: "Local address for media sockets.")
+    var bind: String = "0.0.0.0"
+
+    @Option(help: "Event-loop threads for media (default: CPU cores).")
+    var threads: Int?
+
+    @Flag(help: "Print the report as JSON on stdout (progress still goes to stderr).")
+    var json = false
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    func validate() throws {
+        guard participants > 0, meetings > 0 else { throw ValidationError("--participants and --meetings must be positive") }
+        guard (0...participants).contains(publishers) else { throw ValidationError("--publishers must be 0...--participants") }
+        guard (0...1).contains(audioOnly) else { throw ValidationError("--audio-only is a share, 0...1") }
+        guard joinRate > 0, duration >= 0, fps > 0, videoKbps > 0, audioKbps > 0, maxSubscriptions >= 0 else {
+            throw ValidationError("rates, --duration and --max-subscriptions must be positive")
+        }
+    }
+
+    func run() async throws {
+        let level = ProcessInfo.processInfo.environment["MEET_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "meet.load")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads ?? System.coreCount)
+        let maxSubscriptions = maxSubscriptions
+        let context = ParticipantContext(
+            rest: RESTClient(baseURL: api, timeout: requestTimeout),
+            wsURLs: ws,
+            rtc: try RTCConfiguration.generate(publicIP: bind == "0.0.0.0" ? "127.0.0.1" : bind),
+            group: group, bindHost: bind,
+            media: SyntheticMedia(
+                videoBitsPerSecond: videoKbps * 1000, framesPerSecond: fps, keyframeSeconds: keyframeSeconds,
+                audioBitsPerSecond: audioKbps * 1000),
+            recorder: LoadRecorder(logger: logger),
+            requestTimeout: .milliseconds(Int(requestTimeout * 1000)),
+            connectTimeout: .milliseconds(Int(connectTimeout * 1000)),
+            freezeThresholdNanos: UInt64(freezeMs) * 1_000_000,
+            wsLogger: Logger(label: "meet.load.ws"), rtcLogger: Logger(label: "meet.load.rtc"),
+            makeStrategy: { ConnectionPerPublisher(maxSubscriptions: maxSubscriptions) })
+        let plan = LoadPlan(
+            meetings: meetings, participantsPerMeeting: participants, videoPublishers: publishers,
+            audioOnlyShare: audioOnly, speakers: speakers)
+        let config = LoadReport.Config(
+            meetings: meetings, participantsPerMeeting: participants, videoPublishersPerMeeting: publishers,
+            audioOnlyPerMeeting: plan.audioOnlyPerMeeting, speakersPerMeeting: speakers, joinRate: joinRate,
+            durationSeconds: duration, maxSubscriptions: maxSubscriptions, videoKbps: videoKbps,
+            framesPerSecond: fps, freezeMs: freezeMs, strategy: "connection-per-publisher")
+        let run = LoadRun(
+            plan: plan, context: context, joinRate: joinRate, hold: .milliseconds(Int(duration * 1000)),
+            firstFrameTimeoutNanos: UInt64(firstFrameTimeout * 1e9),
+            progressInterval: quiet ? nil : .seconds(1), config: config, logger: logger)
+        let report: LoadReport
+        do {
+            report = try await run.run()
+        } catch {
+            FileHandle.standardError.write(Data("meet-load: setup failed: \(error)\n".utf8))
+            try? await group.shutdownGracefully()
+            throw ExitCode(2)
+        }
+        print(json ? report.json() : report.table())
+        try? await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,43 @@
+import Logging
+import MeetRTC
+import NIOCore
+import NIOPosix
+
+/// What every simulated participant of a run shares: where the deployment
+/// is, the media to send, the DTLS certificate, the event loops media runs
+/// on, the limits, and the recorder.
+struct ParticipantContext: Sendable {
+    var rest: RESTClient
+    /// meet-ws URLs, spread over participants; empty: the join response's `wsUrl`.
+    var wsURLs: [String]
+    var rtc: RTCConfiguration
+    var group: MultiThreadedEventLoopGroup
+    /// Local address media sockets bind to.
+    var bindHost: String
+    var media: SyntheticMedia
+    var recorder: LoadRecorder
+    var requestTimeout: Duration
+    var connectTimeout: Duration
+    var freezeThresholdNanos: UInt64
+    var wsLogger: Logger
+    var rtcLogger: Logger
+    var makeStrategy: @Sendable () -> any SubscriptionStrategy
+
+    /// What a publisher offers: Opus and VP8 (no H.264), NACK/PLI/FIR/REMB
+    /// feedback, and the audio-level extension (RFC 6464) besides mid and
+    /// abs-send-time, so a node that ranks speakers can read levels.
+    /// No transport-wide CC: meet-load does not adapt its rate.
+    static let publishPolicy = MediaPolicy(
+        headerExtensions: [MediaPolicy.midURI, MediaPolicy.absSendTimeURI, MediaPolicy.audioLevelURI],
+        feedback: ["nack", "nack pli", "ccm fir", "goog-remb"],
+        acceptH264: false)
+
+    /// A fresh UDP socket for one peer connection.
+    func bindSocket() async throws(LoadError) -> RTCSocket {
+        do {
+            return try await RTCSocket.bind(host: bindHost, port: 0, group: group, logger: rtcLogger)
+        } catch {
+            throw LoadError("udp_bind_failed", "\(error)")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import MeetProtocol
+
+/// What a participant shows the progress line and the final report, and how
+/// it leaves.
+extension SimulatedParticipant {
+    /// Cheap counters for the progress line.
+    struct Live: Sendable {
+        var subscriptions = 0
+        var receiving = 0
+        var videoFrames = 0
+        var packets = 0
+        var bytes = 0
+        var sentPackets = 0
+    }
+
+    func live() -> Live {
+        var live = Live()
+        for leg in subscriptions.values {
+            let snapshot = leg.receiver.snapshot()
+            live.subscriptions += 1
+            if snapshot.tracks.values.contains(where: { $0.packets > 0 }) { live.receiving += 1 }
+            for track in snapshot.tracks.values {
+                if track.isVideo { live.videoFrames += track.frames }
+                live.packets += track.packets
+                live.bytes += track.bytes
+            }
+        }
+        for result in finished {
+            for track in result.snapshot.tracks.values {
+                if track.isVideo { live.videoFrames += track.frames }
+                live.packets += track.packets
+                live.bytes += track.bytes
+            }
+        }
+        if let counters = sentCounters {
+            live.sentPackets = counters.videoPackets + counters.audioPackets
+        }
+        return live
+    }
+
+    /// What this participant's publications sent, migrations included.
+    private var sentCounters: MediaSender.Counters? {
+        let current = publication?.sender.counters.withLockedValue { $0 }
+        guard let before = sentBefore else { return current }
+        return current.map(before.adding) ?? before
+    }
+
+    /// Everything this participant measured, trailing freezes counted up to `now`.
+    func report(at now: UInt64) -> ParticipantResult {
+        let active = subscriptions.values.map {
+            SubscriptionResult(
+                publisher: $0.publisher, expectsVideo: $0.expectsVideo, snapshot: $0.receiver.snapshot(closingAt: now), active: true)
+        }
+        return ParticipantResult(
+            index: plan.index, meeting: plan.meetingIndex, publishes: plan.publishes, speaking: plan.speaking,
+            joinMillis: joinMillis, subscriptions: active + finished,
+            sent: sentCounters)
+    }
+}
+
+/// One participant's part of the report.
+struct ParticipantResult: Sendable {
+    var index: Int
+    var meeting: Int
+    var publishes: ParticipantPlan.Publishes
+    var speaking: Bool
+    /// Nil when it never joined.
+    var joinMillis: Double?
+    var subscriptions: [SubscriptionResult]
+    var sent: MediaSender.Counters?
+}

@@ -1,0 +1,311 @@
+import Foundation
+import Logging
+import MeetProtocol
+import MeetRTC
+import NIOCore
+
+/// One simulated person, through the public APIs only: a REST join as a
+/// guest, a WebSocket to meet-ws (`join`), optionally a publication
+/// (synthetic Opus, and VP8 unless audio-only), and the subscriptions its
+/// ``SubscriptionStrategy`` asks for as the room's `tracks` change. It
+/// follows `migrate` (publication and subscriptions) and `subscription-closed`.
+///
+/// Nothing here is fatal: every failure is recorded by code in the
+/// ``LoadRecorder`` and the participant carries on with what still works.
+/// Every wait is bounded (``ParticipantContext/requestTimeout``,
+/// ``ParticipantContext/connectTimeout``).
+actor SimulatedParticipant {
+    let plan: ParticipantPlan
+    private let context: ParticipantContext
+    private var strategy: any SubscriptionStrategy
+    private var signaling: SignalingConnection?
+    private var you: UUID?
+    private(set) var joinMillis: Double?
+    private(set) var publication: PublisherLeg?
+    /// What publications this one replaced (after `migrate`) sent.
+    private(set) var sentBefore: MediaSender.Counters?
+    private(set) var subscriptions: [UUID: SubscriberLeg] = [:]
+    /// Subscriptions the room closed (or that moved), kept for the totals.
+    private(set) var finished: [SubscriptionResult] = []
+    /// The room's publications (not ours), in the order first seen.
+    private var publications: [UUID: Publication] = [:]
+    private var publicationOrder: [UUID] = []
+    /// Publishers whose subscription failed: not retried until their tracks change.
+    private var gaveUp: Set<UUID> = []
+    private var stopping = false
+
+    init(plan: ParticipantPlan, context: ParticipantContext) {
+        self.plan = plan
+        self.context = context
+        strategy = context.makeStrategy()
+    }
+
+    /// Joins, publishes if planned, then follows the room until ``stop()``.
+    func run() async {
+        do {
+            try await join()
+        } catch {
+            record(error)
+            return
+        }
+        if plan.publishes != .nothing {
+            do {
+                publication = try await makePublication(replacing: nil)
+            } catch {
+                record(error)
+            }
+        }
+        await reconcile()
+        guard let events = signaling?.events else { return }
+        for await event in events {
+            if stopping { break }
+            await handle(event)
+        }
+    }
+
+    /// Stops sending, closes every connection and leaves (bounded waits).
+    func stop() async {
+        stopping = true
+        if let publication { await publication.close() }
+        for leg in subscriptions.values { await leg.close() }
+        if let signaling {
+            if you != nil {
+                _ = try? await signaling.request(.leave, timeout: .seconds(2))
+                context.recorder.left()
+            }
+            signaling.disconnect()
+        }
+        if publication != nil { context.recorder.stoppedPublishing() }
+    }
+
+    private func join() async throws(LoadError) {
+        let started = monotonicNanos()
+        let seat = try await context.rest.join(code: plan.meetingCode, name: plan.name)
+        let url = context.wsURLs.isEmpty ? seat.wsURL : context.wsURLs[plan.index % context.wsURLs.count]
+        let signaling = try await SignalingConnection.connect(
+            url: url, token: seat.joinToken, timeout: context.connectTimeout, logger: context.wsLogger)
+        self.signaling = signaling
+        let reply = try await signaling.request(.join, timeout: context.requestTimeout)
+        guard case .joined(let snapshot) = reply.message else {
+            throw LoadError("ws_not_joined", "join answered \(reply.message.type)")
+        }
+        you = snapshot.you
+        let elapsed = millis(from: started, to: monotonicNanos())
+        joinMillis = elapsed
+        context.recorder.joined(millis: elapsed)
+        for track in snapshot.tracks where track.participantId != snapshot.you {
+            var publication = publications[track.participantId]
+                ?? Publication(participantId: track.participantId, nodeId: track.nodeId, tracks: [])
+            publication.tracks.append(track)
+            setPublication(publication)
+        }
+    }
+
+    // MARK: Publishing
+
+    /// A new publisher connection, published (with `replaces` after a
+    /// `migrate`), connected and sending.
+    private func makePublication(replacing old: String?) async throws(LoadError) -> PublisherLeg {
+        guard let signaling else { throw LoadError("not_joined", "publish before join") }
+        let started = monotonicNanos()
+        let socket = try await context.bindSocket()
+        let recorder = context.recorder
+        let index = plan.index
+        let sender = MediaSender(loop: socket.eventLoop, media: context.media, speaking: plan.speaking) { state in
+            if case .failed(let stage, let reason) = state {
+                recorder.error(LoadError("publisher_failed_\(stage.rawValue.lowercased())", reason), participant: index)
+            }
+        }
+        let connection = PeerConnection(
+            role: .client, socket: socket, configuration: context.rtc, delegate: sender, logger: context.rtcLogger)
+        do {
+            let kinds: [MeetRTC.MediaKind] = plan.publishes == .audioAndVideo ? [.audio, .video] : [.audio]
+            let offer = try await connection.createOffer(kinds: kinds, direction: .sendonly, policy: ParticipantContext.publishPolicy)
+            let reply = try await signaling.request(.publish(PublishRequest(offer: offer, replaces: old)), timeout: context.requestTimeout)
+            guard case .published(let published) = reply.message else {
+                throw LoadError("ws_unexpected_reply", "publish answered \(reply.message.type)")
+            }
+            try await connection.acceptAnswer(published.answer)
+            try await waitConnected(connection, timeout: context.connectTimeout, what: "publisher")
+            try await sender.start(connection: connection, audioLevelID: Self.audioLevelID(in: published.answer))
+            if old == nil { recorder.publishing(millis: millis(from: started, to: monotonicNanos())) }
+            return PublisherLeg(transportId: published.transportId, socket: socket, connection: connection, sender: sender)
+        } catch {
+            try? await socket.close()
+            throw LoadError(error, or: "publish_failed")
+        }
+    }
+
+    /// The id the node's answer gives RFC 6464 audio levels, if it accepted them.
+    static func audioLevelID(in answer: String) -> UInt8? {
+        for line in answer.split(whereSeparator: \.isNewline) where line.hasSuffix(MediaPolicy.audioLevelURI) {
+            guard line.hasPrefix("a=extmap:") else { continue }
+            let id = line.dropFirst("a=extmap:".count).prefix { $0.isNumber }
+            return UInt8(id)
+        }
+        return nil
+    }
+
+    // MARK: Room events
+
+    private func handle(_ event: SignalingConnection.Event) async {
+        switch event {
+        case .message(let envelope):
+            await handle(envelope.message)
+        case .other(let type, let json):
+            context.recorder.otherEvent(type)
+            if strategy.observe(eventType: type, json: json) { await reconcile() }
+        case .closed(let code):
+            if !stopping { record(LoadError("ws_closed_\(code.map(String.init) ?? "abnormal")", "signaling socket closed")) }
+        }
+    }
+
+    private func handle(_ message: ServerMessage) async {
+        switch message {
+        case .tracks(let event):
+            guard event.participantId != you else { return }
+            gaveUp.remove(event.participantId)
+            if event.tracks.isEmpty {
+                publications.removeValue(forKey: event.participantId)
+            } else {
+                setPublication(Publication(participantId: event.participantId, nodeId: event.nodeId, tracks: event.tracks))
+            }
+            await reconcile()
+        case .participantLeft(let left):
+            publications.removeValue(forKey: left.participantId)
+            await reconcile()
+        case .subscriptionClosed(let closed):
+            guard let leg = subscriptions[closed.publisherParticipantId], leg.transportId == closed.transportId else { return }
+            await retire(leg)
+            if !["publisher_closed", "participant_closed"].contains(closed.reason) {
+                record(LoadError("subscription_closed_\(closed.reason)", "node closed subscription \(closed.transportId)"))
+            }
+            await reconcile()
+        case .migrate(let instruction):
+            context.recorder.otherEvent("migrate")
+            await follow(instruction)
+        case .kicked, .meetingEnded, .sessionReplaced, .denied:
+            record(LoadError("ws_\(message.type)", "removed from the meeting"))
+        case .error(let error):
+            record(LoadError("ws_\(error.code.rawValue)", error.message))
+        default:
+            break
+        }
+    }
+
+    private func follow(_ instruction: MigrateInstruction) async {
+        if let publisher = instruction.publisherParticipantId {
+            // Subscribe again on the publisher's new node, then drop the old one.
+            guard let leg = subscriptions[publisher], leg.transportId == instruction.transportId else { return }
+            await retire(leg)
+            await unsubscribeOnServer(leg.transportId)
+            await reconcile()
+        } else if let old = publication, old.transportId == instruction.transportId {
+            do {
+                publication = try await makePublication(replacing: old.transportId)
+                await old.close()
+                let sent = old.sender.counters.withLockedValue { $0 }
+                sentBefore = sentBefore?.adding(sent) ?? sent
+            } catch {
+                record(error)
+            }
+        }
+    }
+
+    private func setPublication(_ publication: Publication) {
+        if publications[publication.participantId] == nil, !publicationOrder.contains(publication.participantId) {
+            publicationOrder.append(publication.participantId)
+        }
+        publications[publication.participantId] = publication
+    }
+
+    // MARK: Subscriptions
+
+    /// Applies what the strategy says to the room as it is now.
+    private func reconcile() async {
+        guard !stopping else { return }
+        let ordered = publicationOrder.compactMap { publications[$0] }
+        let changes = strategy.plan(publications: ordered, subscribed: Set(subscriptions.keys).union(gaveUp))
+        for change in changes {
+            guard !stopping else { return }
+            switch change {
+            case .subscribe(let publisher): await subscribe(to: publisher)
+            case .unsubscribe(let publisher): await unsubscribe(from: publisher)
+            }
+        }
+    }
+
+    private func subscribe(to publisher: UUID) async {
+        guard let signaling else { return }
+        let started = monotonicNanos()
+        do throws(LoadError) {
+            let reply = try await signaling.request(.subscribe(SubscribeRequest(participantId: publisher)), timeout: context.requestTimeout)
+            guard case .subscription(let offer) = reply.message else {
+                throw LoadError("ws_unexpected_reply", "subscribe answered \(reply.message.type)")
+            }
+            let socket = try await context.bindSocket()
+            let recorder = context.recorder
+            let index = plan.index
+            let receiver = MediaReceiver(subscribedAt: started, freezeThresholdNanos: context.freezeThresholdNanos) { state in
+                if case .failed(let stage, let reason) = state {
+                    recorder.error(LoadError("subscriber_failed_\(stage.rawValue.lowercased())", reason), participant: index)
+                }
+            }
+            let connection = PeerConnection(
+                role: .client, socket: socket, configuration: context.rtc, delegate: receiver, logger: context.rtcLogger)
+            let leg = SubscriberLeg(
+                publisher: publisher, transportId: offer.transportId, expectsVideo: offer.tracks.contains { $0.kind != .mic },
+                socket: socket, connection: connection, receiver: receiver)
+            subscriptions[publisher] = leg
+            do {
+                let answer = try await connection.acceptOffer(offer.offer, sendBack: false, policy: .withoutTransportCC)
+                _ = try await signaling.request(
+                    .subscribeAnswer(SubscribeAnswer(transportId: offer.transportId, answer: answer)), timeout: context.requestTimeout)
+            } catch {
+                subscriptions.removeValue(forKey: publisher)
+                await leg.close()
+                throw LoadError(error, or: "subscribe_failed")
+            }
+            if stopping { await leg.close() }
+        } catch {
+            gaveUp.insert(publisher)
+            record(error)
+        }
+    }
+
+    private func unsubscribe(from publisher: UUID) async {
+        gaveUp.remove(publisher)
+        guard let leg = subscriptions[publisher] else { return }
+        await retire(leg)
+        await unsubscribeOnServer(leg.transportId)
+    }
+
+    /// Closes a subscription here and keeps what it delivered.
+    private func retire(_ leg: SubscriberLeg) async {
+        subscriptions.removeValue(forKey: leg.publisher)
+        finished.append(SubscriptionResult(
+            publisher: leg.publisher, expectsVideo: leg.expectsVideo, snapshot: leg.receiver.snapshot(), active: false))
+        await leg.close()
+    }
+
+    private func unsubscribeOnServer(_ transportId: String) async {
+        do throws(LoadError) {
+            _ = try await signaling?.request(.unsubscribe(UnsubscribeRequest(transportId: transportId)), timeout: context.requestTimeout)
+        } catch where error.code == "ws_not_found" {
+            // The room closed it meanwhile.
+        } catch {
+            record(error)
+        }
+    }
+
+    private func record(_ error: any Error) {
+        context.recorder.error(LoadError(error, or: "error"), participant: plan.index)
+    }
+}
+
+extension LoadError {
+    /// `error` itself when it is one, else wrapped under `code`.
+    init(_ error: any Error, or code: String) {
+        self = (error as? LoadError) ?? LoadError(code, "\(error)")
+    }
+}

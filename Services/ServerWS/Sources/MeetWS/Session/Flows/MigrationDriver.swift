@@ -88,7 +88,7 @@ struct MigrationDriver {
         let request = RetireTransportRequest(transportId: retirement.transportId)
         let sfu = self.session.services.sfu
         if retirement.detached {
-            Task { await sfu.bestEffort(SFUControlType.retireTransport, request, node: retirement.nodeId) }
+            sfu.detached.start { await sfu.bestEffort(SFUControlType.retireTransport, request, node: retirement.nodeId) }
         } else {
             await sfu.bestEffort(SFUControlType.retireTransport, request, node: retirement.nodeId)
         }

@@ -336,6 +336,17 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // What several test targets share: the test PostgreSQL (MEET_TEST_DATABASE_URL).
+        .target(
+            name: "MeetTestSupport",
+            dependencies: [
+                "MeetDatabase", "MeetCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/MeetTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MeetAPITests",
             dependencies: [
@@ -351,7 +362,7 @@ let package = Package(
         .testTarget(
             name: "MeetAPIIntegrationTests",
             dependencies: [
-                "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol",
+                "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol", "MeetTestSupport",
                 // meet-ws's participant store writes the bans meet-api reads (the kick in the contract).
                 "MeetWS",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -380,7 +391,7 @@ let package = Package(
         .testTarget(
             name: "MeetDatabaseTests",
             dependencies: [
-                "MeetDatabase", "MeetCore",
+                "MeetDatabase", "MeetCore", "MeetTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -408,7 +419,7 @@ let package = Package(
         .testTarget(
             name: "MeetWSTests",
             dependencies: [
-                "MeetWS", "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetProtocol",
+                "MeetWS", "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetProtocol", "MeetTestSupport",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

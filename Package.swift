@@ -55,6 +55,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -336,7 +337,7 @@ let package = Package(
         ),
 
         // MARK: Tests
-        // What several test targets share: the test PostgreSQL (MEET_TEST_DATABASE_URL).
+        // What several test targets share: the test PostgreSQL (MEET_TEST_DATABASE_URL), the configuration table.
         .target(
             name: "MeetTestSupport",
             dependencies: [
@@ -350,7 +351,7 @@ let package = Package(
         .testTarget(
             name: "MeetAPITests",
             dependencies: [
-                "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol",
+                "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol", "MeetTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -456,6 +457,7 @@ let package = Package(
             name: "MeetSFUNodeTests",
             dependencies: [
                 "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC", "MeetRedis", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
+                "MeetTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

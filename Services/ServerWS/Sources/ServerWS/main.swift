@@ -10,11 +10,6 @@ struct MeetWSCommand: ServiceCommand {
         abstract: "Meet's WebSocket signaling server (rooms, presence, chat, host controls, SFU placement and media negotiation).")
     static let serviceName = "ws"
 
-    static func settings(from environment: EnvironmentReader) throws(ConfigurationError) -> WSConfiguration {
-        try WSConfiguration(environment: environment)
-    }
-    static func logging(_ settings: WSConfiguration) -> LoggingConfiguration { settings.core.logging }
-
     func run(settings: WSConfiguration, logger: Logger) async throws {
         try await buildApplication(configuration: settings, logger: logger).runService()
     }

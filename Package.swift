@@ -9,6 +9,10 @@ import PackageDescription
 /// Every Swift target of the package builds with these.
 let sharedSwiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    // A file sees only the members of the modules it imports itself.
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // `import X` is internal: a module re-exports X only where its public API shows X's types (`public import X`).
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 // MARK: Products of the dependencies, by the name the targets use

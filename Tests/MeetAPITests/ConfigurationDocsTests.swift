@@ -1,4 +1,5 @@
 import MeetAPI
+import MeetCore
 import MeetTestSupport
 import Testing
 

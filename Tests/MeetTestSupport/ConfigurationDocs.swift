@@ -1,5 +1,5 @@
 import Foundation
-import MeetCore
+public import MeetCore
 
 /// The one table of `MEET_*` variables, docs/configuration.md, as the
 /// services' tests read it: each service's ``ServiceSettings`` must read

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
-import MeetCore
-import MeetDatabase
+public import Logging
+public import MeetCore
+public import MeetDatabase
 import PostgresNIO
 
 /// The PostgreSQL the tests use, from `MEET_TEST_DATABASE_URL` (set by

@@ -1,3 +1,4 @@
+import MeetCore
 import MeetTestSupport
 import MeetWS
 import Testing

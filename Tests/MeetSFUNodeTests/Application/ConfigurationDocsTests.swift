@@ -1,5 +1,7 @@
+import MeetCore
 import MeetSFUNode
 import MeetTestSupport
+import NIOConcurrencyHelpers
 import Testing
 
 /// Every `MEET_*` variable meet-sfu reads is in docs/configuration.md's table for meet-sfu.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Hummingbird
 import Logging
 import MeetCore
 import MeetWS

@@ -1,5 +1,5 @@
-import ArgumentParser
-import Logging
+public import ArgumentParser
+public import Logging
 
 /// The command every Meet service executable is: read the `MEET_*`
 /// settings (``ServiceSettings``), bootstrap logging and metrics, make the service's logger,

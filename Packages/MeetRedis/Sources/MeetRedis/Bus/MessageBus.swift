@@ -1,5 +1,5 @@
 import Foundation
-import MeetProtocol
+public import MeetProtocol
 
 /// The bus as ServerWS and the SFU nodes see it: events on channels, an
 /// inbox per process, and request/reply between inboxes. Bodies are

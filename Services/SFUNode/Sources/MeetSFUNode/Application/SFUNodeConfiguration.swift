@@ -1,5 +1,5 @@
 import Foundation
-import MeetCore
+public import MeetCore
 
 /// Everything meet-sfu reads from its environment (docs/configuration.md).
 /// The SFU needs no database or JWT key, so it composes the mode and logging

@@ -1,4 +1,4 @@
-import MeetCore
+public import MeetCore
 import NIOCore
 
 /// Everything meet-api reads from its environment (see docs/configuration.md).

@@ -1,7 +1,7 @@
-import Foundation
-import Logging
-import MeetProtocol
-import MeetRedis
+public import Foundation
+public import Logging
+public import MeetProtocol
+public import MeetRedis
 
 /// ``SignalingBus`` on MeetRedis's ``MessageBus``: room events are `event`
 /// envelopes of type `ws.room-event` on the room channel, instructions for

@@ -1,5 +1,5 @@
 import Foundation
-import MeetCore
+public import MeetCore
 import MeetRedis
 
 /// Everything meet-ws reads from its environment (see docs/configuration.md).

@@ -1,6 +1,6 @@
-import Foundation
-import MeetProtocol
-import MeetRedis
+public import Foundation
+public import MeetProtocol
+public import MeetRedis
 
 /// How replicas talk to each other (a port): room channels for room-wide
 /// events, one inbox per replica for messages to one socket.

@@ -1,4 +1,4 @@
-import MeetProtocol
+public import MeetProtocol
 import MeetRedis
 
 /// Why a call to an SFU node (or placement) failed, and what the client is told.

@@ -1,5 +1,7 @@
 import Foundation
-import MeetProtocol
+import Logging
+public import MeetProtocol
+import MeetRedis
 
 /// What the SFU nodes publish on ``SFUEventChannel/events``, told apart by
 /// the bus envelope's type. Unknown types are skipped (newer nodes may say

@@ -1,7 +1,8 @@
-import Foundation
-import Logging
-import MeetProtocol
-import MeetRedis
+public import Foundation
+public import Logging
+public import MeetProtocol
+public import MeetRedis
+import Metrics
 import NIOConcurrencyHelpers
 
 /// meet-ws's side of the SFU control contract (``SFUControlType``): reads

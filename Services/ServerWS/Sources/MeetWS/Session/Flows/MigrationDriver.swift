@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MeetProtocol
 
 /// Moving media off SFU nodes that drain or are lost (docs/signaling.md,

@@ -1,10 +1,235 @@
 // swift-tools-version:6.1
 // Meet: a horizontally scalable video-conferencing backend.
 // One package; executables are thin, libraries are fat (see ARCHITECTURE.md).
+// Targets are grouped by layer below (wire contracts, service runtime,
+// adapters, services, MeetRTC, the SFU, tools, tests); each group is a
+// `let` array, and `package.targets` is their concatenation.
 import PackageDescription
 
-let swiftSettings: [SwiftSetting] = [
+/// Every Swift target of the package builds with these.
+let sharedSwiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    // A file sees only the members of the modules it imports itself.
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // `import X` is internal: a module re-exports X only where its public API shows X's types (`public import X`).
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+// MARK: Products of the dependencies, by the name the targets use
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting: Target.Dependency = .product(name: "HummingbirdTesting", package: "hummingbird")
+let jwtKit: Target.Dependency = .product(name: "JWTKit", package: "jwt-kit")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let nioConcurrencyHelpers: Target.Dependency = .product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioEmbedded: Target.Dependency = .product(name: "NIOEmbedded", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
+extension Target {
+    /// A library target of this package, with the package's Swift settings.
+    static func meet(_ name: String, _ dependencies: [Dependency] = [], path: String) -> Target {
+        .target(name: name, dependencies: dependencies, path: path, swiftSettings: sharedSwiftSettings)
+    }
+
+    /// An executable target of this package, with the package's Swift settings.
+    static func meetExecutable(_ name: String, _ dependencies: [Dependency], path: String, exclude: [String] = []) -> Target {
+        .executableTarget(name: name, dependencies: dependencies, path: path, exclude: exclude, swiftSettings: sharedSwiftSettings)
+    }
+
+    /// The test target `Tests/<name>`, with the package's Swift settings.
+    static func meetTests(_ name: String, _ dependencies: [Dependency], resources: [Resource]? = nil) -> Target {
+        .testTarget(name: name, dependencies: dependencies, path: "Tests/\(name)", resources: resources, swiftSettings: sharedSwiftSettings)
+    }
+}
+
+// MARK: Wire contracts
+
+let protocolTargets: [Target] = [
+    .meet("MeetProtocol", path: "Packages/MeetProtocol/Sources/MeetProtocol"),
+]
+
+// MARK: Shared service runtime: configuration, logging, metrics, lifecycle, health.
+// Every service links it, meet-sfu included, so no database or JWT here.
+
+let coreTargets: [Target] = [
+    .meet(
+        "MeetCore",
+        [
+            "MeetProtocol",
+            // The health and metrics endpoints every service serves.
+            hummingbird, nioCore, nioPosix, nioConcurrencyHelpers, logging, metrics,
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            serviceLifecycle,
+            // ServiceCommand: the one command every service executable runs.
+            argumentParser,
+        ],
+        path: "Packages/MeetCore/Sources/MeetCore"),
+]
+
+// MARK: Adapters: PostgreSQL, tokens, Redis
+
+let adapterTargets: [Target] = [
+    // PostgreSQL access, migrations and schema (meet-api and meet-ws only)
+    .meet(
+        "MeetDatabase",
+        [
+            "MeetCore", postgresNIO,
+            // ConnectionPoolError, to classify pool failures by type (Database).
+            .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+            crypto, logging, serviceLifecycle,
+        ],
+        path: "Packages/MeetDatabase/Sources/MeetDatabase"),
+    // Tokens: JWTs, refresh tokens, TURN credentials (meet-api and meet-ws only)
+    .meet("MeetAuth", ["MeetCore", "MeetProtocol", jwtKit, crypto], path: "Packages/MeetAuth/Sources/MeetAuth"),
+    // Redis client (hiredis parses RESP, SwiftNIO does the socket): RESP only, no wire contracts
+    .systemLibrary(
+        name: "CHiredis", path: "Packages/MeetRedis/Sources/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+    .meet(
+        "MeetRedis",
+        ["CHiredis", crypto, nioCore, nioPosix, nioConcurrencyHelpers, logging, metrics, serviceLifecycle],
+        path: "Packages/MeetRedis/Sources/MeetRedis"),
+    // The message bus: envelopes, request/reply, inboxes, over a transport (Redis pub/sub or in memory)
+    .meet(
+        "MeetBus", ["MeetRedis", "MeetProtocol", nioConcurrencyHelpers, logging, metrics, serviceLifecycle],
+        path: "Packages/MeetBus/Sources/MeetBus"),
+]
+
+// MARK: Services: meet-api (REST) and meet-ws (WebSocket signaling, scaled out through Redis)
+
+let serviceTargets: [Target] = [
+    .meet(
+        "MeetAPI",
+        [
+            "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetProtocol", hummingbird,
+            .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            postgresNIO, jwtKit,
+        ],
+        path: "Services/ServerAPI/Sources/MeetAPI"),
+    .meetExecutable("ServerAPI", ["MeetAPI", "MeetCore", argumentParser], path: "Services/ServerAPI/Sources/ServerAPI"),
+    .meet(
+        "MeetWS",
+        [
+            "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetBus", "MeetProtocol", hummingbird,
+            .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            postgresNIO, nioCore, nioConcurrencyHelpers, logging, metrics, serviceLifecycle,
+        ],
+        path: "Services/ServerWS/Sources/MeetWS"),
+    .meetExecutable("ServerWS", ["MeetWS", "MeetCore", argumentParser], path: "Services/ServerWS/Sources/ServerWS"),
+]
+
+// MARK: MeetRTC: pure codecs (one module per protocol), C façades, and the transport that composes them
+
+let rtcTargets: [Target] = [
+    .meet("MeetBytes", path: "Packages/MeetRTC/Sources/MeetBytes"),
+    .meet("MeetSTUN", ["MeetBytes", nioCore, crypto], path: "Packages/MeetRTC/Sources/MeetSTUN"),
+    .meet("MeetRTP", ["MeetBytes", nioCore], path: "Packages/MeetRTC/Sources/MeetRTP"),
+    .meet("MeetRTCP", ["MeetBytes", nioCore], path: "Packages/MeetRTC/Sources/MeetRTCP"),
+    .meet("MeetSDP", path: "Packages/MeetRTC/Sources/MeetSDP"),
+    .systemLibrary(
+        name: "COpenSSL", path: "Packages/MeetRTC/Sources/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+    .systemLibrary(
+        name: "CSRTP", path: "Packages/MeetRTC/Sources/CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
+    .meet("MeetDTLS", ["COpenSSL", "MeetBytes", nioCore], path: "Packages/MeetRTC/Sources/MeetDTLS"),
+    .meet("MeetSRTP", ["CSRTP", "COpenSSL", "MeetBytes", nioCore], path: "Packages/MeetRTC/Sources/MeetSRTP"),
+    .target(name: "CMeetUDP", path: "Packages/MeetRTC/Sources/CMeetUDP"),
+    .meet(
+        "MeetRTC",
+        ["MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP", "MeetDTLS", "MeetSRTP", "CMeetUDP", nioCore, nioPosix, logging, metrics],
+        path: "Packages/MeetRTC/Sources/MeetRTC"),
+]
+
+// MARK: meet-sfu: the forwarding core (sans-I/O, allocation-free per packet) and the node process (registry, bus control, transports)
+
+let sfuTargets: [Target] = [
+    .meet("MeetSFU", ["MeetRTP", "MeetRTCP", nioCore], path: "Services/SFUNode/Sources/MeetSFU"),
+    .meet(
+        "MeetSFUNode",
+        [
+            "MeetCore", "MeetRedis", "MeetBus", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
+            hummingbird, metrics, nioCore, logging, serviceLifecycle,
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ],
+        path: "Services/SFUNode/Sources/MeetSFUNode"),
+    .meetExecutable("SFUNode", ["MeetSFUNode", "MeetCore", argumentParser], path: "Services/SFUNode/Sources/SFUNode"),
+]
+
+// MARK: Tools: meet-echo (interop test fixture), meet-sfu-bench (forwarding-core throughput and allocations),
+// meet-srtp-bench (SRTP allocations and speed, native vs libsrtp), meet-load (simulated participants against a deployment)
+
+let toolTargets: [Target] = [
+    .meetExecutable("MeetEchoPeer", ["MeetRTC", nioCore, nioPosix, hummingbird, logging, argumentParser], path: "Tools/EchoPeer"),
+    .target(name: "CSFUBenchAlloc", path: "Tools/SFUBench/AllocCounter"),
+    .meetExecutable(
+        "SFUBench",
+        ["MeetSFU", "MeetSFUNode", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetBus", "MeetProtocol", "CSFUBenchAlloc", nioCore, nioPosix, logging],
+        path: "Tools/SFUBench/Bench"),
+    .meetExecutable("SRTPBench", ["MeetSRTP", "CSFUBenchAlloc"], path: "Tools/SRTPBench", exclude: ["README.md"]),
+    .meetExecutable(
+        "MeetLoad",
+        [
+            "MeetRTC", "MeetRTCP", "MeetProtocol",
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            nioCore, nioPosix, nioConcurrencyHelpers, logging, argumentParser,
+        ],
+        path: "Tools/MeetLoad"),
+]
+
+// MARK: Tests (Tests/<target>, mirroring the module they test)
+
+let testTargets: [Target] = [
+    // What several test targets share: the test PostgreSQL (MEET_TEST_DATABASE_URL), the configuration table.
+    .meet("MeetTestSupport", ["MeetDatabase", "MeetCore", postgresNIO, logging], path: "Tests/MeetTestSupport"),
+    .meetTests(
+        "MeetAPITests",
+        ["MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol", "MeetTestSupport", hummingbirdTesting, postgresNIO]),
+    // meet-api against the real PostgreSQL (MEET_TEST_DATABASE_URL): the
+    // storage contract for both adapters, readiness and outages.
+    .meetTests(
+        "MeetAPIIntegrationTests",
+        [
+            "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol", "MeetTestSupport",
+            // meet-ws's participant store writes the bans meet-api reads (the kick in the contract).
+            "MeetWS",
+            hummingbirdTesting, postgresNIO,
+        ]),
+    // The wire contracts alone: codecs, records and their JSON field names.
+    .meetTests("MeetProtocolTests", ["MeetProtocol"]),
+    .meetTests("MeetCoreTests", ["MeetCore", "MeetProtocol", nioConcurrencyHelpers]),
+    // The pool, deadlines and migrations against the real PostgreSQL (MEET_TEST_DATABASE_URL).
+    .meetTests("MeetDatabaseTests", ["MeetDatabase", "MeetCore", "MeetTestSupport", postgresNIO, logging]),
+    .meetTests("MeetAuthTests", ["MeetAuth", "MeetCore", "MeetProtocol"]),
+    // The test Redis (MEET_TEST_REDIS_URL) and private redis-servers a test may freeze or kill,
+    // for the Redis client's and the bus's tests.
+    .meet("MeetRedisTestSupport", ["MeetRedis", logging], path: "Tests/MeetRedisTestSupport"),
+    .meetTests("MeetRedisTests", ["MeetRedis", "MeetRedisTestSupport", nioCore, nioEmbedded, logging, serviceLifecycle]),
+    .meetTests(
+        "MeetBusTests", ["MeetBus", "MeetRedis", "MeetProtocol", "MeetRedisTestSupport", nioConcurrencyHelpers, logging, serviceLifecycle]),
+    .meetTests(
+        "MeetWSTests",
+        [
+            "MeetWS", "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetBus", "MeetProtocol", "MeetTestSupport",
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            nioCore, nioConcurrencyHelpers, postgresNIO, logging,
+        ]),
+    .meetTests("RTCCodecTests", ["MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP"], resources: [.copy("Fixtures")]),
+    .meetTests(
+        "RTCTransportTests", ["MeetRTC", "MeetDTLS", "MeetSRTP", "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP", nioEmbedded, logging]),
+    .meetTests("MeetSFUTests", ["MeetSFU", "MeetRTP", "MeetRTCP", "MeetSRTP"]),
+    .meetTests(
+        "MeetSFUNodeTests",
+        [
+            "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC", "MeetRedis", "MeetBus", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
+            "MeetTestSupport", nioCore, nioPosix, nioConcurrencyHelpers, logging,
+        ]),
+    // meet-load's sans-I/O pieces (frame, freeze and loss counting, synthetic media, plan, strategy).
+    .meetTests("MeetLoadTests", ["MeetLoad", "MeetProtocol", nioCore]),
 ]
 
 let package = Package(
@@ -39,478 +264,5 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
-    targets: [
-        // MARK: Wire contracts
-        .target(
-            name: "MeetProtocol",
-            path: "Packages/MeetProtocol/Sources/MeetProtocol",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: Shared service runtime: configuration, logging, metrics, lifecycle, health.
-        // Every service links it, meet-sfu included, so no database or JWT here.
-        .target(
-            name: "MeetCore",
-            dependencies: [
-                "MeetProtocol",
-                // The health and metrics endpoints every service serves.
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                // ServiceCommand: the one command every service executable runs.
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Packages/MeetCore/Sources/MeetCore",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: PostgreSQL access, migrations and schema (meet-api and meet-ws only)
-        .target(
-            name: "MeetDatabase",
-            dependencies: [
-                "MeetCore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                // ConnectionPoolError, to classify pool failures by type (Database).
-                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Packages/MeetDatabase/Sources/MeetDatabase",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: Tokens: JWTs, refresh tokens, TURN credentials (meet-api and meet-ws only)
-        .target(
-            name: "MeetAuth",
-            dependencies: [
-                "MeetCore",
-                "MeetProtocol",
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            path: "Packages/MeetAuth/Sources/MeetAuth",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: Redis client (hiredis parses RESP, SwiftNIO does the socket): RESP only, no wire contracts
-        .systemLibrary(
-            name: "CHiredis",
-            path: "Packages/MeetRedis/Sources/CHiredis",
-            pkgConfig: "hiredis",
-            providers: [.apt(["libhiredis-dev"])]
-        ),
-        .target(
-            name: "MeetRedis",
-            dependencies: [
-                "CHiredis",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Packages/MeetRedis/Sources/MeetRedis",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: The message bus: envelopes, request/reply, inboxes, over a transport (Redis pub/sub or in memory)
-        .target(
-            name: "MeetBus",
-            dependencies: [
-                "MeetRedis",
-                "MeetProtocol",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Packages/MeetBus/Sources/MeetBus",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: ServerAPI (meet-api)
-        .target(
-            name: "MeetAPI",
-            dependencies: [
-                "MeetCore",
-                "MeetDatabase",
-                "MeetAuth",
-                "MeetRedis",
-                "MeetProtocol",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-            ],
-            path: "Services/ServerAPI/Sources/MeetAPI",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "ServerAPI",
-            dependencies: [
-                "MeetAPI",
-                "MeetCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Services/ServerAPI/Sources/ServerAPI",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: ServerWS (meet-ws): WebSocket signaling, scaled out through Redis
-        .target(
-            name: "MeetWS",
-            dependencies: [
-                "MeetCore",
-                "MeetDatabase",
-                "MeetAuth",
-                "MeetRedis",
-                "MeetBus",
-                "MeetProtocol",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Services/ServerWS/Sources/MeetWS",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "ServerWS",
-            dependencies: [
-                "MeetWS",
-                "MeetCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Services/ServerWS/Sources/ServerWS",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: MeetRTC: pure codecs (one module per protocol)
-        .target(
-            name: "MeetBytes",
-            path: "Packages/MeetRTC/Sources/MeetBytes",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "MeetSTUN",
-            dependencies: [
-                "MeetBytes",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            path: "Packages/MeetRTC/Sources/MeetSTUN",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "MeetRTP",
-            dependencies: ["MeetBytes", .product(name: "NIOCore", package: "swift-nio")],
-            path: "Packages/MeetRTC/Sources/MeetRTP",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "MeetRTCP",
-            dependencies: ["MeetBytes", .product(name: "NIOCore", package: "swift-nio")],
-            path: "Packages/MeetRTC/Sources/MeetRTCP",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "MeetSDP",
-            path: "Packages/MeetRTC/Sources/MeetSDP",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: MeetRTC: C façades
-        .systemLibrary(
-            name: "COpenSSL",
-            path: "Packages/MeetRTC/Sources/COpenSSL",
-            pkgConfig: "openssl",
-            providers: [.apt(["libssl-dev"])]
-        ),
-        .systemLibrary(
-            name: "CSRTP",
-            path: "Packages/MeetRTC/Sources/CSRTP",
-            pkgConfig: "libsrtp2",
-            providers: [.apt(["libsrtp2-dev"])]
-        ),
-        .target(
-            name: "MeetDTLS",
-            dependencies: ["COpenSSL", "MeetBytes", .product(name: "NIOCore", package: "swift-nio")],
-            path: "Packages/MeetRTC/Sources/MeetDTLS",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "MeetSRTP",
-            dependencies: ["CSRTP", "COpenSSL", "MeetBytes", .product(name: "NIOCore", package: "swift-nio")],
-            path: "Packages/MeetRTC/Sources/MeetSRTP",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: MeetRTC: the transport that composes them
-        .target(
-            name: "CMeetUDP",
-            path: "Packages/MeetRTC/Sources/CMeetUDP"
-        ),
-        .target(
-            name: "MeetRTC",
-            dependencies: [
-                "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP", "MeetDTLS", "MeetSRTP", "CMeetUDP",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ],
-            path: "Packages/MeetRTC/Sources/MeetRTC",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: meet-echo (interop test fixture, Tools/EchoPeer)
-        .executableTarget(
-            name: "MeetEchoPeer",
-            dependencies: [
-                "MeetRTC",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Tools/EchoPeer",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: SFUNode: the forwarding core (sans-I/O, allocation-free per packet)
-        .target(
-            name: "MeetSFU",
-            dependencies: [
-                "MeetRTP", "MeetRTCP",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            path: "Services/SFUNode/Sources/MeetSFU",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: meet-sfu: the node process (registry, bus control, transports)
-        .target(
-            name: "MeetSFUNode",
-            dependencies: [
-                "MeetCore", "MeetRedis", "MeetBus", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
-            path: "Services/SFUNode/Sources/MeetSFUNode",
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "SFUNode",
-            dependencies: [
-                "MeetSFUNode", "MeetCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Services/SFUNode/Sources/SFUNode",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: meet-sfu-bench (Tools/SFUBench): forwarding-core throughput and allocations
-        .target(
-            name: "CSFUBenchAlloc",
-            path: "Tools/SFUBench/AllocCounter"
-        ),
-        .executableTarget(
-            name: "SFUBench",
-            dependencies: [
-                "MeetSFU", "MeetSFUNode", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetBus", "MeetProtocol", "CSFUBenchAlloc",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tools/SFUBench/Bench",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: meet-srtp-bench (Tools/SRTPBench): SRTP allocations and speed, native vs libsrtp
-        .executableTarget(
-            name: "SRTPBench",
-            dependencies: ["MeetSRTP", "CSFUBenchAlloc"],
-            path: "Tools/SRTPBench",
-            exclude: ["README.md"],
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: meet-load (Tools/MeetLoad): simulated participants against a deployment
-        .executableTarget(
-            name: "MeetLoad",
-            dependencies: [
-                "MeetRTC", "MeetRTCP", "MeetProtocol",
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Tools/MeetLoad",
-            swiftSettings: swiftSettings
-        ),
-
-        // MARK: Tests
-        .testTarget(
-            name: "MeetAPITests",
-            dependencies: [
-                "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            path: "Tests/MeetAPITests",
-            swiftSettings: swiftSettings
-        ),
-        // meet-api against the real PostgreSQL (MEET_TEST_DATABASE_URL): the
-        // storage contract for both adapters, readiness and outages.
-        .testTarget(
-            name: "MeetAPIIntegrationTests",
-            dependencies: [
-                "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol",
-                // meet-ws's participant store writes the bans meet-api reads (the kick in the contract).
-                "MeetWS",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            path: "Tests/MeetAPIIntegrationTests",
-            swiftSettings: swiftSettings
-        ),
-        // The wire contracts alone: codecs, records and their JSON field names.
-        .testTarget(
-            name: "MeetProtocolTests",
-            dependencies: ["MeetProtocol"],
-            path: "Tests/MeetProtocolTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "MeetCoreTests",
-            dependencies: [
-                "MeetCore", "MeetProtocol",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
-            path: "Tests/MeetCoreTests",
-            swiftSettings: swiftSettings
-        ),
-        // The pool, deadlines and migrations against the real PostgreSQL (MEET_TEST_DATABASE_URL).
-        .testTarget(
-            name: "MeetDatabaseTests",
-            dependencies: [
-                "MeetDatabase", "MeetCore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tests/MeetDatabaseTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "MeetAuthTests",
-            dependencies: ["MeetAuth", "MeetCore", "MeetProtocol"],
-            path: "Tests/MeetAuthTests",
-            swiftSettings: swiftSettings
-        ),
-        // The test Redis (MEET_TEST_REDIS_URL) and private redis-servers a test may freeze or kill,
-        // for the Redis client's and the bus's tests.
-        .target(
-            name: "MeetRedisTestSupport",
-            dependencies: ["MeetRedis", .product(name: "Logging", package: "swift-log")],
-            path: "Tests/MeetRedisTestSupport",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "MeetRedisTests",
-            dependencies: [
-                "MeetRedis", "MeetRedisTestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Tests/MeetRedisTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "MeetBusTests",
-            dependencies: [
-                "MeetBus", "MeetRedis", "MeetProtocol", "MeetRedisTestSupport",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Tests/MeetBusTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "MeetWSTests",
-            dependencies: [
-                "MeetWS", "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetBus", "MeetProtocol",
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tests/MeetWSTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "RTCCodecTests",
-            dependencies: ["MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP"],
-            path: "Tests/RTCCodecTests",
-            resources: [.copy("Fixtures")],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "RTCTransportTests",
-            dependencies: [
-                "MeetRTC", "MeetDTLS", "MeetSRTP", "MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP",
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tests/RTCTransportTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "MeetSFUTests",
-            dependencies: ["MeetSFU", "MeetRTP", "MeetRTCP", "MeetSRTP"],
-            path: "Tests/MeetSFUTests",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "MeetSFUNodeTests",
-            dependencies: [
-                "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC", "MeetRedis", "MeetBus", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tests/MeetSFUNodeTests",
-            swiftSettings: swiftSettings
-        ),
-        // meet-load's sans-I/O pieces (frame, freeze and loss counting, synthetic media, plan, strategy).
-        .testTarget(
-            name: "MeetLoadTests",
-            dependencies: ["MeetLoad", "MeetProtocol", .product(name: "NIOCore", package: "swift-nio")],
-            path: "Tests/MeetLoadTests",
-            swiftSettings: swiftSettings
-        ),
-    ]
+    targets: protocolTargets + coreTargets + adapterTargets + serviceTargets + rtcTargets + sfuTargets + toolTargets + testTargets
 )

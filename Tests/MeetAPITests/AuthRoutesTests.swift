@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import MeetAPI
 import MeetAuth
 import MeetCore
 import MeetProtocol

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import MeetCore
 import MeetProtocol
 import Testing
 @testable import MeetAPI

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MeetCore
 import MeetDatabase
+import MeetTestSupport
 import PostgresNIO
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import MeetRedis
+public import Logging
+public import MeetRedis
 
 /// Shared plumbing for the integration tests: the Redis URL from
 /// `scripts/test`, unique names, and clients running for one test's scope.

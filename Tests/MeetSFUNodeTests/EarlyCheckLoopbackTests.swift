@@ -1,11 +1,12 @@
 import Logging
 import MeetProtocol
-@testable import MeetRTC
 import MeetSTUN
 import NIOCore
 import NIOPosix
 import Testing
+@testable import MeetRTC
 
+import NIOConcurrencyHelpers
 @testable import MeetSFUNode
 
 /// Subscriber transports answer checks before the answer (docs/rtc.md,

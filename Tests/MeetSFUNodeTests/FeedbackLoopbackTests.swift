@@ -1,9 +1,11 @@
 import MeetProtocol
-@testable import MeetRTC
 import MeetRTCP
 import NIOCore
 import Testing
+@testable import MeetRTC
 
+import MeetSFU
+import NIOConcurrencyHelpers
 @testable import MeetSFUNode
 
 /// Feedback and hard mute through the node's router, end to end over

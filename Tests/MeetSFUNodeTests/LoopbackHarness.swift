@@ -1,12 +1,13 @@
 import Logging
 import MeetProtocol
 import MeetRTCP
-@testable import MeetRTC
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
+@testable import MeetRTC
 
+import Foundation
 @testable import MeetSFUNode
 
 /// One node (`TransportManager` on a loopback socket) with a MeetRTC client

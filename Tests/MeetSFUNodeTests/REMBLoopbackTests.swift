@@ -3,6 +3,7 @@ import MeetRTCP
 import MeetSFU
 import Testing
 
+import MeetProtocol
 @testable import MeetSFUNode
 
 /// REMB from the node's receive-side estimate (docs/rtc.md, "Bandwidth

@@ -4,6 +4,7 @@ import MeetProtocol
 import MeetRTC
 import Testing
 
+import NIOConcurrencyHelpers
 @testable import MeetSFUNode
 
 /// `sfu.retire-transport` over loopback: a migrated publisher keeps feeding

@@ -1,8 +1,9 @@
 import MeetProtocol
-@testable import MeetRTC
 import NIOCore
 import Testing
+@testable import MeetRTC
 
+import NIOConcurrencyHelpers
 @testable import MeetSFUNode
 
 /// Issue 13, "the worst one": a spoofed DTLS datagram from the publisher's

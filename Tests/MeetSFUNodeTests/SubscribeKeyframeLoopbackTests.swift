@@ -3,6 +3,7 @@ import MeetProtocol
 import MeetRTC
 import Testing
 
+import MeetSFU
 @testable import MeetSFUNode
 
 /// A new subscriber does not wait for the publisher's next natural

@@ -4,6 +4,7 @@ import MeetRTP
 import NIOCore
 import Testing
 
+import MeetProtocol
 @testable import MeetSFUNode
 
 /// The node answers a publisher's transport-wide sequence numbers with

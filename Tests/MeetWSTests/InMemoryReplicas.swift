@@ -14,7 +14,8 @@ import NIOConcurrencyHelpers
 /// production one.
 ///
 /// ``settle(timeout:)`` waits until everything queued has been processed,
-/// so a test asserts that nothing happened without sleeping.
+/// detached work included (best-effort requests to lost nodes), so a test
+/// asserts that nothing happened without sleeping.
 final class InMemoryReplicas: Sendable {
     let ledger = SettleLedger()
     let transport: SettlingBusTransport
@@ -66,7 +67,7 @@ final class InMemoryReplicas: Sendable {
             let sfu = SFUGateway(
                 bus: endpoint, registry: self.registry,
                 placement: SFUPlacement(staleAfterMs: 3000, hintsEnabled: placementHints), timeout: sfuTimeout,
-                metrics: metrics, logger: logger, nowMs: { clock.withLockedValue { $0 } })
+                metrics: metrics, logger: logger, nowMs: { clock.withLockedValue { $0 } }, detached: self.ledger.detachedWork)
             let services = SignalingServices(
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
                 bus: bus, presence: self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger)
@@ -154,7 +155,8 @@ final class InMemoryReplicas: Sendable {
     }
 
     /// Waits until every bus message sent so far, and everything it caused,
-    /// has been handled: nothing in flight on the bus, every session waiting
+    /// has been handled: nothing in flight on the bus or in detached work
+    /// (a request to a hung node counts until it times out), every session waiting
     /// for input with none queued (or ended). A test then asserts that
     /// something did *not* happen without a sleep. Throws after `timeout`
     /// (a session waiting on a node that never answers, say).

@@ -5,7 +5,8 @@ import NIOConcurrencyHelpers
 @testable import MeetWS
 
 /// What is in flight in an in-memory cluster: bus messages handed to a
-/// subscriber and not yet fully handled by it (``SettlingBusTransport``). With each session's mailbox
+/// subscriber and not yet fully handled by it (``SettlingBusTransport``), and detached work
+/// (``detachedWork``) not yet finished. With each session's mailbox
 /// (``SessionMailbox/activity``) it tells when everything queued has been
 /// processed (``InMemoryReplicas/settle(timeout:)``).
 final class SettleLedger: Sendable {
@@ -24,6 +25,18 @@ final class SettleLedger: Sendable {
     }
 
     var snapshot: (inFlight: Int, moves: Int) { self.state.withLockedValue { $0 } }
+
+    /// Detached work counted in flight from the moment it is started (before
+    /// its task runs) until it returns.
+    var detachedWork: DetachedWork {
+        DetachedWork { work in
+            self.sent(1)
+            Task {
+                await work()
+                self.done()
+            }
+        }
+    }
 }
 
 /// MeetBus's in-memory transport for the replicas and nodes of a test

@@ -35,4 +35,26 @@ import Testing
         #expect(await cluster.presence.list(meetingId: try #require(a.frames.first?.snapshot?.meetingId)).count == 2)
         #expect(!a.types.contains("participant-left"))
     }
+
+    /// Detached work counts too: a best-effort request to a lost node that
+    /// hangs holds the barrier until the request times out (5 s here), and
+    /// the node has it once the barrier returns.
+    @Test func theBarrierWaitsForDetachedRequests() async throws {
+        let cluster = try await InMemoryReplicas(count: 1, sfuTimeout: .seconds(5))
+        defer { cluster.stop() }
+        let node = try await cluster.addNode("n1")
+        await cluster.watch(on: 0)
+        // n1 leaves the registry and stops answering: lost after the stale threshold (3 s here).
+        cluster.registry.remove("n1")
+        node.setHanging(true)
+        cluster.advance(by: .milliseconds(3100))
+        await cluster.watch(on: 0)
+        let sfu = cluster.replicas[0].sfu
+        #expect(sfu.departures.reason("n1") == .nodeLost && sfu.departures.isUnreachable("n1"))
+
+        await sfu.bestEffort(SFUControlType.closeParticipant, CloseParticipantRequest(participantId: "p"), node: "n1")
+        await #expect(throws: ClusterError.self) { try await cluster.settle(timeout: .milliseconds(500)) }
+        try await cluster.settle()
+        #expect(node.requests(SFUControlType.closeParticipant).count == 1)
+    }
 }

@@ -1,6 +1,7 @@
-@testable import MeetRTC
+import MeetDTLS
 import NIOCore
 import Testing
+@testable import MeetRTC
 
 /// Our own client against our own server over loopback UDP: ICE, DTLS, SRTP
 /// and RTP/RTCP both ways (the third interop case of the MeetRTC issue).

@@ -5,7 +5,7 @@ import Logging
 import MeetCore
 import MeetDatabase
 import MeetProtocol
-import PostgresNIO
+import MeetTestSupport
 import Testing
 @testable import MeetAPI
 
@@ -16,58 +16,22 @@ import Testing
 /// every later app); tests isolate themselves with unique ids and emails.
 enum IntegrationDatabase {
     static let secret = "meet-api-integration-secret-0123456789abcdef"
-    static let logger: Logger = {
-        var logger = Logger(label: "meet.test.api.integration")
-        logger.logLevel = .warning
-        return logger
-    }()
+    static var logger: Logger { TestPostgres.logger }
 
-    static func baseDatabase() throws -> DatabaseConfiguration {
-        guard let url = ProcessInfo.processInfo.environment["MEET_TEST_DATABASE_URL"], !url.isEmpty else {
-            throw IntegrationSetupError(
-                "MEET_TEST_DATABASE_URL is not set; run through scripts/test or export it, e.g. postgres://postgres@127.0.0.1:55432/meet_dev"
-            )
-        }
-        return try DatabaseConfiguration(url: url, operationTimeout: .seconds(30))
-    }
-
-    /// Created once per test process, named `meet_test_api_<unix time>_<random>`.
-    /// Databases of earlier runs older than an hour are dropped first (a
-    /// plain DROP, which fails harmlessly on one still in use), so repeated
-    /// runs against a long-lived PostgreSQL do not pile them up.
+    /// Created once per test process, named `meet_test_api_<unix time>_<random>`
+    /// (``TestPostgres/createSharedDatabase(prefix:)``).
     private static let sharedDatabaseName = Task<String, any Error> {
-        let base = try baseDatabase()
-        let now = Int(Date().timeIntervalSince1970)
-        let name = "meet_test_api_\(now)_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(8).lowercased()
-        let admin = Database(configuration: base, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await admin.client.run() }
-            defer { group.cancelAll() }
-            let stale = try await admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'meet\\_test\\_api\\_%'")
-            for row in stale {
-                let old = try RowColumns(row).decode("datname", as: String.self)
-                let parts = old.split(separator: "_")
-                guard parts.count == 5, let created = Int(parts[3]), now - created > 3600,
-                    old.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
-                else { continue }
-                _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(old)"))
-            }
-            _ = try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        }
-        return name
+        try await TestPostgres.createSharedDatabase(prefix: "meet_test_api")
     }
 
     /// The shared test database's configuration.
     static func configuration() async throws -> DatabaseConfiguration {
-        try baseDatabase().with(database: try await self.sharedDatabaseName.value)
+        try TestPostgres.configuration().with(database: try await self.sharedDatabaseName.value)
     }
 
     /// Runs `body` with a migrated ``Database`` on the shared test database, its pool running.
     static func withDatabase<Value: Sendable>(_ body: @Sendable (Database) async throws -> Value) async throws -> Value {
-        let database = Database(configuration: try await self.configuration(), logger: self.logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.client.run() }
-            defer { group.cancelAll() }
+        try await TestPostgres.withDatabase(try await self.configuration()) { database in
             try await migrateSchema(database, logger: self.logger)
             return try await body(database)
         }
@@ -105,13 +69,5 @@ extension TestResponse {
     /// The `error.code` of a JSON error body, if this is one.
     var errorCode: ErrorCode? {
         try? JSONDecoder().decode(ErrorBody.self, from: Data(self.body.readableBytesView)).error.code
-    }
-}
-
-struct IntegrationSetupError: Error, CustomStringConvertible {
-    let description: String
-
-    init(_ description: String) {
-        self.description = description
     }
 }

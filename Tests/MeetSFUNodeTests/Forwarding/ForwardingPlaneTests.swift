@@ -3,6 +3,8 @@ import MeetRTC
 import MeetSFU
 import Testing
 
+import MeetCore
+import NIOCore
 @testable import MeetSFUNode
 
 /// The node's side of the egress: subscriber handles come from MeetRTC's

@@ -5,6 +5,7 @@ import MeetDatabase
 import MeetProtocol
 import Testing
 
+import PostgresNIO
 @testable import MeetWS
 
 /// The chat outbox of ``PostgresParticipantStore`` against the test

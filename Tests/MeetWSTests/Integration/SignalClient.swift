@@ -3,6 +3,7 @@ import HummingbirdWSClient
 import Logging
 import MeetProtocol
 import NIOCore
+import NIOWebSocket
 
 /// A WebSocket signaling client for tests: sends client messages, queues
 /// every server frame in arrival order, and records how the socket closed.

@@ -1,11 +1,12 @@
-@testable import MeetRTC
 import NIOCore
 import NIOPosix
 import Testing
+@testable import MeetRTC
 
 #if canImport(Glibc)
 import Glibc
 #endif
+import CNIOLinux
 
 /// The socket's own `recvmmsg` reader and the address key it routes by.
 @Suite("DatagramBatchReader and UDPAddressKey", .serialized)

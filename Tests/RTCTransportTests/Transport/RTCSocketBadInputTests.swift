@@ -1,8 +1,9 @@
-@testable import MeetRTC
+import MeetSRTP
 import MeetSTUN
 import NIOCore
 import NIOPosix
 import Testing
+@testable import MeetRTC
 
 /// A plain UDP socket that sends whatever a test wants to a media port.
 struct RawSender {

@@ -1,12 +1,13 @@
-@testable import MeetRTC
 import NIOCore
 import Testing
+@testable import MeetRTC
 
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CNIOLinux
 
 /// The media port's descriptor (`UDPDescriptor`).
 @Suite("UDPDescriptor")

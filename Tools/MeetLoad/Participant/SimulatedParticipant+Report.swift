@@ -1,5 +1,6 @@
 import Foundation
 import MeetProtocol
+import NIOConcurrencyHelpers
 
 /// What a participant shows the progress line and the final report, and how
 /// it leaves.

@@ -3,6 +3,7 @@ import Logging
 import MeetProtocol
 import MeetRTC
 import NIOCore
+import NIOConcurrencyHelpers
 
 /// One simulated person, through the public APIs only: a REST join as a
 /// guest, a WebSocket to meet-ws (`join`), optionally a publication

@@ -3,6 +3,7 @@ import HummingbirdWSClient
 import Logging
 import MeetProtocol
 import NIOCore
+import NIOWebSocket
 
 /// One participant's WebSocket to meet-ws (docs/signaling.md): requests
 /// with an `id` wait for their one reply (bounded by a timeout); everything

@@ -1,7 +1,7 @@
 import Crypto
-import Foundation
-import MeetCore
-import MeetProtocol
+public import Foundation
+public import MeetCore
+public import MeetProtocol
 
 /// Mints short-lived TURN credentials in the form coturn checks with
 /// `use-auth-secret` (the "TURN REST API", draft-uberti-behave-turn-rest-00

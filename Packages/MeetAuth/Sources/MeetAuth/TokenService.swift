@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import JWTKit
-import MeetCore
-import MeetProtocol
+public import MeetCore
+public import MeetProtocol
 
 /// Signs and verifies Meet's JWTs (HS256, the shared `MEET_JWT_SECRET`).
 ///

@@ -1,10 +1,10 @@
 import Foundation
-import Logging
+public import Logging
 import MeetProtocol
-import MeetRedis
+public import MeetRedis
 import Metrics
 import NIOConcurrencyHelpers
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// One process's place on the bus: its inbox, its outstanding requests, its
 /// request handler. Implements ``MessageBus`` over any ``BusTransport``.

@@ -1,4 +1,4 @@
-import MeetRedis
+public import MeetRedis
 
 /// The port the bus stands on: publish bytes to a channel, subscribe to a
 /// channel. Two adapters: ``RedisBusTransport`` (production, every process

@@ -1,6 +1,6 @@
 import Foundation
-import MeetProtocol
-import MeetRedis
+public import MeetProtocol
+public import MeetRedis
 
 /// The bus as ServerWS and the SFU nodes see it: events on channels, an
 /// inbox per process, and request/reply between inboxes. Bodies are

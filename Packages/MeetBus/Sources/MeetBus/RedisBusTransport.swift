@@ -1,5 +1,5 @@
-import Logging
-import MeetRedis
+public import Logging
+public import MeetRedis
 
 /// The bus over Redis pub/sub: PUBLISH on the command connection, SUBSCRIBE
 /// on the subscriber's dedicated connection.

@@ -1,8 +1,8 @@
-import Logging
-import MeetCore
-import PostgresNIO
+public import Logging
+public import MeetCore
+public import PostgresNIO
+public import ServiceLifecycle
 import _ConnectionPoolModule
-import ServiceLifecycle
 
 /// The PostgreSQL pool every repository goes through.
 ///

@@ -1,6 +1,6 @@
-import MeetCore
+public import MeetCore
 import NIOSSL
-import PostgresNIO
+public import PostgresNIO
 
 extension DatabaseConfiguration {
     /// The PostgresNIO client configuration.

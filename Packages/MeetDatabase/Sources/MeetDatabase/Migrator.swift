@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import PostgresNIO
 
 /// Applies ``Migration``s at start-up, safely from many replicas at once.

@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import PostgresNIO
+import ServiceLifecycle
 
 /// The PostgresNIO pool behind ``Database``, replaceable while it runs.
 ///

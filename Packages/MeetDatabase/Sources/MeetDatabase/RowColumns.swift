@@ -1,4 +1,4 @@
-import PostgresNIO
+public import PostgresNIO
 
 /// A result row read by column name, never by position.
 ///

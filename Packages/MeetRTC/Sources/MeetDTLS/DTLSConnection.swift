@@ -1,6 +1,6 @@
 import COpenSSL
 #if canImport(NIOCore)
-import NIOCore
+public import NIOCore
 #endif
 
 /// One DTLS 1.2 association driven without sockets (sans-I/O).

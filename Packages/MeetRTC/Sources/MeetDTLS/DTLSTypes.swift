@@ -1,5 +1,5 @@
 #if canImport(NIOCore)
-import NIOCore
+public import NIOCore
 #endif
 
 /// Which side of the DTLS handshake this endpoint plays. In SDP terms

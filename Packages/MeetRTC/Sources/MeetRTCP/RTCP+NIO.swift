@@ -1,5 +1,5 @@
 #if canImport(NIOCore)
-import NIOCore
+public import NIOCore
 
 extension RTCPPacket {
     /// Parses the readable bytes of `buffer` as a compound packet (not consumed).

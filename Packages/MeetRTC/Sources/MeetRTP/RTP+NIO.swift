@@ -1,5 +1,5 @@
 #if canImport(NIOCore)
-import NIOCore
+public import NIOCore
 
 /// `ByteBuffer` entry points for NIO callers. Offsets in the returned header are
 /// relative to the buffer's reader index.

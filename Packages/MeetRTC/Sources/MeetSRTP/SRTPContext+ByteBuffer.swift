@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 extension SRTPContext {
     /// Protects the RTP packet held in `buffer`'s readable bytes, in place.

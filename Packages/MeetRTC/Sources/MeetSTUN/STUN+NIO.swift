@@ -1,5 +1,6 @@
 #if canImport(NIOCore)
-import NIOCore
+import CNIOLinux
+public import NIOCore
 
 /// Conveniences for NIO callers: parse from and encode into `ByteBuffer`, and
 /// convert between `STUNTransportAddress` and `SocketAddress`.

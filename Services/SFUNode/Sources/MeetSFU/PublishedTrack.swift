@@ -1,4 +1,4 @@
-import MeetRTP
+public import MeetRTP
 
 /// Everything the node keeps per published track: the 64-bit unwrapping of
 /// its counters (done once per packet, shared by all down-tracks), reception

@@ -1,4 +1,4 @@
-import MeetRTCP
+public import MeetRTCP
 import MeetRTP
 
 /// Feedback beside the forwarding path: subscriber NACKs answered from the

@@ -1,4 +1,4 @@
-import MeetRTCP
+public import MeetRTCP
 import MeetRTP
 
 /// Transport-wide congestion control feedback toward the publisher

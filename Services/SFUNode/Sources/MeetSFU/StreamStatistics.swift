@@ -1,4 +1,4 @@
-import MeetRTCP
+public import MeetRTCP
 
 /// Reception statistics of one published stream as RFC 3550 Appendix A
 /// defines them: packets, bytes, cumulative and per-interval loss (A.3),

@@ -1,4 +1,4 @@
-import MeetRTCP
+public import MeetRTCP
 
 /// What one subscriber says about one down-track, from the report blocks in
 /// its receiver reports (RFC 3550 §6.4.2): loss, jitter and round-trip time.

@@ -1,4 +1,4 @@
-import MeetRTCP
+public import MeetRTCP
 import MeetRTP
 
 /// When each packet of one publisher's connection arrived, by its

@@ -9,11 +9,6 @@ struct MeetSFUCommand: ServiceCommand {
         "meet-sfu", abstract: "Meet's SFU node: forwards each publisher's media to its subscribers on this node.")
     static let serviceName = "sfu"
 
-    static func settings(from environment: EnvironmentReader) throws(ConfigurationError) -> SFUNodeConfiguration {
-        try SFUNodeConfiguration(environment: environment)
-    }
-    static func logging(_ settings: SFUNodeConfiguration) -> LoggingConfiguration { settings.logging }
-
     func run(settings: SFUNodeConfiguration, logger: Logger) async throws {
         try await buildApplication(configuration: settings, logger: logger).runService()
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Hummingbird
 import Logging
 import MeetAPI
 import MeetCore
@@ -11,11 +12,6 @@ struct MeetAPICommand: ServiceCommand {
 
     @Flag(help: "Apply the database migrations, then exit.")
     var migrateOnly = false
-
-    static func settings(from environment: EnvironmentReader) throws(ConfigurationError) -> APIConfiguration {
-        try APIConfiguration(environment: environment)
-    }
-    static func logging(_ settings: APIConfiguration) -> LoggingConfiguration { settings.core.logging }
 
     func run(settings: APIConfiguration, logger: Logger) async throws {
         if self.migrateOnly {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Hummingbird
 import Logging
 import MeetCore
 import MeetWS
@@ -9,11 +10,6 @@ struct MeetWSCommand: ServiceCommand {
         "meet-ws",
         abstract: "Meet's WebSocket signaling server (rooms, presence, chat, host controls, SFU placement and media negotiation).")
     static let serviceName = "ws"
-
-    static func settings(from environment: EnvironmentReader) throws(ConfigurationError) -> WSConfiguration {
-        try WSConfiguration(environment: environment)
-    }
-    static func logging(_ settings: WSConfiguration) -> LoggingConfiguration { settings.core.logging }
 
     func run(settings: WSConfiguration, logger: Logger) async throws {
         try await buildApplication(configuration: settings, logger: logger).runService()

@@ -1,8 +1,5 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
 import Foundation
-#endif
+import NIOConcurrencyHelpers
 
 /// Typed access to `MEET_*` environment variables.
 ///
@@ -12,9 +9,28 @@ import Foundation
 public struct EnvironmentReader: Sendable {
     /// The variables, by name.
     public let values: [String: String]
+    /// Every name asked for, when recording (``ServiceSettings/variablesRead(from:)``).
+    private let asked: NIOLockedValueBox<Set<String>>?
 
     public init(_ values: [String: String]) {
         self.values = values
+        self.asked = nil
+    }
+
+    private init(recording values: [String: String]) {
+        self.values = values
+        self.asked = NIOLockedValueBox([])
+    }
+
+    /// A reader over `values` that remembers every name asked for
+    /// (``namesAsked``), set or not.
+    public static func recording(_ values: [String: String]) -> EnvironmentReader {
+        EnvironmentReader(recording: values)
+    }
+
+    /// The names asked for so far; empty unless made by ``recording(_:)``.
+    public var namesAsked: Set<String> {
+        self.asked?.withLockedValue { $0 } ?? []
     }
 
     /// The environment of this process.
@@ -24,6 +40,7 @@ public struct EnvironmentReader: Sendable {
 
     /// The value of `name`, or `nil` when unset or empty.
     public func string(_ name: String) -> String? {
+        self.asked?.withLockedValue { _ = $0.insert(name) }
         guard let value = self.values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
             return nil
         }
@@ -39,6 +56,21 @@ public struct EnvironmentReader: Sendable {
     public func required(_ name: String) throws(ConfigurationError) -> String {
         guard let value = self.string(name) else {
             throw ConfigurationError(variable: name, message: "is required")
+        }
+        return value
+    }
+
+    /// An id (a replica's, a node's) that goes into bus channel and key
+    /// names: at most 100 bytes of letters, digits, `-`, `_` or `.`
+    /// (ASCII ones only when `asciiOnly`); `defaultValue()` when unset, checked the same way.
+    public func identifier(
+        _ name: String, default defaultValue: () -> String, asciiOnly: Bool = false
+    ) throws(ConfigurationError) -> String {
+        let value = self.string(name) ?? defaultValue()
+        guard value.utf8.count <= 100,
+            value.allSatisfy({ (!asciiOnly || $0.isASCII) && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        else {
+            throw ConfigurationError(variable: name, message: "must be letters, digits, '-', '_' or '.'")
         }
         return value
     }

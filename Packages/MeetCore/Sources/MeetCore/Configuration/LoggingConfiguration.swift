@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 
 /// `MEET_LOG_LEVEL` and `MEET_LOG_FORMAT`.
 public struct LoggingConfiguration: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// A ``Service`` made from a closure, for small long-running jobs (a
 /// periodic sweep, a heartbeat) that do not deserve their own type.

@@ -1,8 +1,8 @@
-import ArgumentParser
-import Logging
+public import ArgumentParser
+public import Logging
 
 /// The command every Meet service executable is: read the `MEET_*`
-/// settings, bootstrap logging and metrics, make the service's logger,
+/// settings (``ServiceSettings``), bootstrap logging and metrics, make the service's logger,
 /// run. The executable's `main.swift` says only what differs (its name,
 /// its settings type, what to run).
 ///
@@ -12,16 +12,10 @@ import Logging
 /// (`runService()`), not the command's.
 public protocol ServiceCommand: AsyncParsableCommand {
     /// The service's configuration (`APIConfiguration`, …).
-    associatedtype Settings: Sendable
+    associatedtype Settings: ServiceSettings
 
     /// The `service` label of logs and metrics: `api`, `ws`, `sfu`.
     static var serviceName: String { get }
-
-    /// Reads ``Settings`` from `environment`; throws on the first missing or malformed variable.
-    static func settings(from environment: EnvironmentReader) throws(ConfigurationError) -> Settings
-
-    /// Where ``Settings`` keeps its logging configuration.
-    static func logging(_ settings: Settings) -> LoggingConfiguration
 
     /// Runs the service with its settings and logger until it stops.
     func run(settings: Settings, logger: Logger) async throws
@@ -31,11 +25,11 @@ extension ServiceCommand {
     public func run() async throws {
         let settings: Settings
         do {
-            settings = try Self.settings(from: .process)
+            settings = try Settings(environment: .process)
         } catch {
             throw ValidationError("configuration: \(error)")
         }
-        let logging = Self.logging(settings)
+        let logging = settings.logging
         LoggingBootstrap.bootstrap(logging)
         MetricsBootstrap.bootstrap()
         try await self.run(settings: settings, logger: LoggingBootstrap.logger(service: Self.serviceName, configuration: logging))

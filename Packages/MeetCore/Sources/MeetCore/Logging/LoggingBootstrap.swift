@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import NIOConcurrencyHelpers
 
 /// Installs the process-wide log handler once, from ``LoggingConfiguration``.

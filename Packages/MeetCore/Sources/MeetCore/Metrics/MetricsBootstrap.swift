@@ -1,7 +1,7 @@
-import Hummingbird
+public import Hummingbird
 import Metrics
 import NIOConcurrencyHelpers
-import Prometheus
+public import Prometheus
 
 /// The process-wide Prometheus registry behind swift-metrics.
 ///

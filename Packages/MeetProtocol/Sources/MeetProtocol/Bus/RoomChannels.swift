@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The room channels of meet-ws under a deployment's key prefix
 /// (`MEET_WS_KEY_PREFIX`), and the events on them: one definition for the

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `POST /v1/auth/register`.
 public struct RegisterRequest: Codable, Sendable, Equatable {

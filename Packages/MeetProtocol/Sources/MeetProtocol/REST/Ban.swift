@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One ban of a meeting: a participant a host kicked, kept out of later
 /// joins. Accounts are banned by user id; guests by their client address

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `POST /v1/meetings`.
 public struct CreateMeetingRequest: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A member of a meeting: a user who may join without the password.
 public struct MemberResponse: Codable, Sendable, Equatable {

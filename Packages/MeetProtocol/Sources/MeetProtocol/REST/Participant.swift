@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A live participant of a meeting (`GET /v1/meetings/{code}/participants`).
 public struct ParticipantResponse: Codable, Sendable, Equatable {

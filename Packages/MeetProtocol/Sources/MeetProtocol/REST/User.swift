@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A registered account as the API shows it.
 public struct UserResponse: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `media`: change some of the sender's media sources; omitted ones stay.
 public struct MediaUpdate: Codable, Sendable, Equatable {

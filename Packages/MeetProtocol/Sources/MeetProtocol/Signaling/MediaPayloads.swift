@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 // The publish/subscribe half of signaling (docs/signaling.md, "Media").
 // meet-ws places each publisher on an SFU node and relays SDP between the

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `participant-joined`, `participant-updated`, `admission-request`: one participant.
 public struct ParticipantEvent: Codable, Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Who on a room channel should receive a ``RoomBusMessage``.
 public enum RoomAudience: String, Codable, Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// JSON encoding and decoding of signaling frames, both directions.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Which of a participant's media sources are on. The server only relays
 /// this state; it never sees media (that is the SFU's job).

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// What the I/O layer must do after feeding an ICE agent an event.
 public enum ICEAction: Sendable {

@@ -1,5 +1,5 @@
-import MeetSTUN
-import NIOCore
+public import MeetSTUN
+public import NIOCore
 
 /// A minimal controlling full-ICE agent (RFC 8445 §6–§8) for our own client
 /// side (load generator, tests) against an ICE-lite server, as a sans-I/O

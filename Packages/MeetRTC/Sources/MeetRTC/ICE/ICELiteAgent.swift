@@ -1,5 +1,5 @@
-import MeetSTUN
-import NIOCore
+public import MeetSTUN
+public import NIOCore
 
 /// The ICE-lite responder of one peer connection (RFC 8445 §2.5, §7.3), as a
 /// sans-I/O state machine: feed it the STUN messages that arrive for this

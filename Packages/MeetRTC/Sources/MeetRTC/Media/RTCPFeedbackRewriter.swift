@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Picks the loss-repair feedback out of an RTCP compound packet and points it
 /// at other media SSRCs, without parsing anything else: what an SFU (or the

@@ -1,4 +1,4 @@
-import MeetDTLS
+public import MeetDTLS
 
 /// Our side of a negotiation: ICE credentials, certificate fingerprint and
 /// the one host candidate (the shared media port).

@@ -1,4 +1,4 @@
-import MeetDTLS
+public import MeetDTLS
 
 /// The parts of a session description the offer/answer rules work on
 /// (RFC 8829 JSEP, RFC 8843 BUNDLE, RFC 8839 ICE, RFC 8842 DTLS): one

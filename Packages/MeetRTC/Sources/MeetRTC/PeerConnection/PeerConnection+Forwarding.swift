@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// What a forwarder (the SFU node) reads beyond `sendRTP(_:)`: whether media
 /// can go out and what was negotiated for a section. Sending a forwarder's

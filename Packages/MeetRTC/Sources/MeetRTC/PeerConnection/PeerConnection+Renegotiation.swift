@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// Renegotiation on an established connection (RFC 8829 §5.2.2, §5.3.2):

@@ -1,5 +1,5 @@
 import MeetSRTP
-import NIOCore
+public import NIOCore
 
 /// Sending SRTP/SRTCP with the keys DTLS exported (RFC 5764 §4.2): protect
 /// in place, then to the selected address. (Receiving unprotects in

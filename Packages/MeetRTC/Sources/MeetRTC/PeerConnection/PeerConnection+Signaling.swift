@@ -1,4 +1,6 @@
+import Logging
 import MeetDTLS
+import Metrics
 import NIOCore
 
 /// Offer/answer on a `PeerConnection`: the server answers, the client

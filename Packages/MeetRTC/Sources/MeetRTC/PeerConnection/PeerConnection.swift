@@ -1,7 +1,8 @@
-import Logging
+public import Logging
 import MeetDTLS
 import MeetSRTP
-import NIOCore
+import Metrics
+public import NIOCore
 
 /// One WebRTC peer connection on a shared `RTCSocket`: ICE, DTLS-SRTP and the
 /// negotiated RTP tracks of one remote peer.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Receives what a `PeerConnection` produces. Every method is called on the
 /// connection's event loop, synchronously from the receive path: keep it

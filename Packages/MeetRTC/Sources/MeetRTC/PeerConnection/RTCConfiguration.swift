@@ -1,5 +1,5 @@
-import MeetDTLS
-import NIOCore
+public import MeetDTLS
+public import NIOCore
 
 /// What every peer connection of a process shares: the DTLS context (with
 /// the certificate), the address to advertise in candidates, and the timeouts.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// A class whose mutable state belongs to one event loop: the loop of the
 /// `RTCSocket` it serves, where the socket's channel handler, every

@@ -53,7 +53,7 @@ public enum PacketClass: Sendable, Hashable {
 }
 
 #if canImport(NIOCore)
-import NIOCore
+public import NIOCore
 
 extension PacketClass {
     /// Classifies the readable bytes of `buffer` without copying or consuming them.

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// The channel handler of an `RTCSocket`: translates channel events into

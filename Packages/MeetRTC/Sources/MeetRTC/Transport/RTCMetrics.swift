@@ -1,4 +1,4 @@
-import Metrics
+public import Metrics
 
 /// Why a datagram on the media port was dropped.
 public enum DropReason: String, Sendable, CaseIterable {

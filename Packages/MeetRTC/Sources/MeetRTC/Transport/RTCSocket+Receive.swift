@@ -1,4 +1,5 @@
 import MeetSTUN
+import Metrics
 import NIOCore
 
 /// The receive path of the socket (STYLE.md habit 5): classify each

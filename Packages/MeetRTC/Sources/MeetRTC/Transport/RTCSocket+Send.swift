@@ -1,3 +1,5 @@
+import Logging
+import Metrics
 import NIOCore
 
 /// Sending: every datagram of the socket (STUN, DTLS, SRTP, SRTCP) is copied

@@ -1,7 +1,7 @@
-import Logging
+public import Logging
 import MeetSTUN
-import NIOCore
-import NIOPosix
+public import NIOCore
+public import NIOPosix
 
 /// One UDP port that serves many peer connections (STYLE.md habit 5).
 ///

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Which peer connection a datagram on the shared UDP port belongs to.
 ///

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CNIOLinux
 
 /// A UDP peer address as a plain value: what the routing table is keyed by.
 ///

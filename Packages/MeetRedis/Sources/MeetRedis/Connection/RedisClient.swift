@@ -1,8 +1,8 @@
-import Logging
+public import Logging
 import Metrics
-import NIOCore
-import NIOPosix
-import ServiceLifecycle
+public import NIOCore
+public import NIOPosix
+public import ServiceLifecycle
 
 /// The Redis client every Meet process shares for commands (pub/sub has
 /// its own connection: ``RedisSubscriber``).

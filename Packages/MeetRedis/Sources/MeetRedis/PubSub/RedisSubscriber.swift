@@ -1,7 +1,7 @@
-import Logging
-import NIOCore
-import NIOPosix
-import ServiceLifecycle
+public import Logging
+public import NIOCore
+public import NIOPosix
+public import ServiceLifecycle
 
 /// The dedicated pub/sub connection (a subscribed RESP2 connection can run
 /// nothing but (P)SUBSCRIBE/(P)UNSUBSCRIBE/PING, so it cannot be shared with

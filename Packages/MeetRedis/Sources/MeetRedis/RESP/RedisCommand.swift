@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// One command as Redis receives it: an array of bulk strings
 /// (`*N\r\n$len\r\narg\r\n...`), the only request form RESP has.

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
+public import Logging
 import MeetBus
 import MeetCore
 import MeetProtocol

@@ -1,10 +1,10 @@
 import Foundation
-import MeetCore
+public import MeetCore
 
 /// Everything meet-sfu reads from its environment (docs/configuration.md).
 /// The SFU needs no database or JWT key, so it composes the mode and logging
 /// parts of the shared configuration instead of `CoreConfiguration`.
-public struct SFUNodeConfiguration: Sendable {
+public struct SFUNodeConfiguration: ServiceSettings {
     public var mode: DeploymentMode
     public var logging: LoggingConfiguration
     /// `/healthz`, `/readyz`, `/metrics` (`MEET_HTTP_PORT`, default 8090).
@@ -79,11 +79,7 @@ public struct SFUNodeConfiguration: Sendable {
     /// Reads every variable; throws on the first one that is malformed.
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
         let mode = try DeploymentMode(environment: environment)
-        let nodeId = environment.string("MEET_NODE_ID") ?? Self.defaultNodeId()
-        guard nodeId.utf8.count <= 100, nodeId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
-        else {
-            throw ConfigurationError(variable: "MEET_NODE_ID", message: "must be letters, digits, '-', '_' or '.'")
-        }
+        let nodeId = try environment.identifier("MEET_NODE_ID", default: Self.defaultNodeId, asciiOnly: true)
         let publicIP = environment.string("MEET_SFU_PUBLIC_IP", default: "127.0.0.1")
         guard Self.isIPAddress(publicIP) else {
             throw ConfigurationError(variable: "MEET_SFU_PUBLIC_IP", message: "must be an IPv4 or IPv6 address, got '\(publicIP)'")

@@ -1,5 +1,5 @@
 import Logging
-import MeetProtocol
+public import MeetProtocol
 import MeetRTC
 import NIOCore
 

@@ -1,5 +1,7 @@
+import Logging
 import MeetProtocol
 import MeetRTC
+import NIOCore
 
 /// `sfu.renegotiate-publisher` and `sfu.renegotiate-subscriber`: a second
 /// offer/answer on a live transport (RFC 8829 §5.2.2, §5.3.2) when a

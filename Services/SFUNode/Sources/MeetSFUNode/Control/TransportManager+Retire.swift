@@ -1,4 +1,7 @@
+import Logging
 import MeetProtocol
+import MeetRTC
+import NIOCore
 
 /// `sfu.retire-transport` (see ``RetirementBook``): the publisher moved to
 /// another node; its transport here serves the subscribers still attached

@@ -1,7 +1,7 @@
-import Logging
-import MeetProtocol
-import MeetRTC
-import NIOCore
+public import Logging
+public import MeetProtocol
+public import MeetRTC
+public import NIOCore
 
 /// The node's transports behind its control requests (`sfu.*`, see
 /// ``ControlHandler``): a façade over three collaborators, each with one job,

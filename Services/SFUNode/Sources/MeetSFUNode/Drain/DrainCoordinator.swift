@@ -1,7 +1,8 @@
 import Foundation
-import Logging
+public import Logging
 import MeetCore
-import MeetProtocol
+public import MeetProtocol
+import Metrics
 
 /// Runs the node's drain: feeds signals, transport counts and the deadline
 /// timer into a ``DrainPolicy`` and carries out what it decides. The first

@@ -1,7 +1,10 @@
 import Foundation
 import Logging
+import MeetCore
 import MeetProtocol
+import MeetRTC
 import MeetRedis
+import NIOCore
 import ServiceLifecycle
 
 /// Keeps this node's ``SFUNodeRecord`` in Redis: rewritten every heartbeat

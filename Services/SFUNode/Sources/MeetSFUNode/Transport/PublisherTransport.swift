@@ -4,6 +4,7 @@ import MeetRTC
 import MeetRTCP
 import MeetRTP
 import MeetSFU
+import Metrics
 import NIOCore
 
 /// A participant's upstream connection: its RTP goes through its own

@@ -2,6 +2,7 @@ import Logging
 import MeetRTC
 import MeetRTCP
 import MeetSFU
+import Metrics
 import NIOCore
 
 /// A participant's downstream connection for one publisher: the node's

@@ -1,8 +1,8 @@
-import MeetCore
+public import MeetCore
 import NIOCore
 
 /// Everything meet-api reads from its environment (see docs/configuration.md).
-public struct APIConfiguration: Sendable {
+public struct APIConfiguration: ServiceSettings {
     /// Mode, logging, PostgreSQL, Redis, JWT key.
     public var core: CoreConfiguration
     /// Listen address and body limit (`MEET_HTTP_PORT` defaults to 8080).
@@ -139,4 +139,7 @@ public struct APIConfiguration: Sendable {
         )
         self.roomKeyPrefix = environment.string("MEET_WS_KEY_PREFIX", default: "")
     }
+
+    /// ``CoreConfiguration/logging``.
+    public var logging: LoggingConfiguration { self.core.logging }
 }

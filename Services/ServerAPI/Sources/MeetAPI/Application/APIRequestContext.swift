@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 import NIOCore
 
 /// The per-request context of meet-api: Hummingbird's core storage plus

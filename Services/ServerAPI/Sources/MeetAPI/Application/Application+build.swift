@@ -1,8 +1,9 @@
-import Hummingbird
-import Logging
-import MeetCore
+public import Hummingbird
+public import Logging
+public import MeetCore
 import MeetDatabase
 import MeetRedis
+import PostgresNIO
 import ServiceLifecycle
 
 /// Wires meet-api: Redis when `MEET_REDIS_URL` is set (for the shared rate

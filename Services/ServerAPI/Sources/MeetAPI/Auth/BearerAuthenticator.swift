@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MeetAuth
 import MeetCore
+import MeetProtocol
 
 /// Reads the `Authorization: Bearer` header once and fills
 /// ``APIRequestContext/bearer``: the route layer then asks the context

@@ -1,5 +1,6 @@
 import Hummingbird
 import MeetCore
+import MeetProtocol
 
 /// Attempt counting for the abuse limits (logins, registrations, guest
 /// joins, meeting passwords), over the ``RateLimiter`` port: per process,

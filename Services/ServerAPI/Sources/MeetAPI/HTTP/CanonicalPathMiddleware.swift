@@ -1,4 +1,5 @@
 import Hummingbird
+import MeetProtocol
 
 /// 404 for every request path that is not in canonical form: an empty
 /// segment (`//`, a trailing `/` such as `/index.html/` or `/v1/meetings/`),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MeetProtocol
 import NIOCore
 
 /// Reads and decodes a JSON request body, turning every way it can be wrong

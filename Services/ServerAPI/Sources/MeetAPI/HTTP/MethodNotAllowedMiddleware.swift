@@ -1,4 +1,5 @@
 import Hummingbird
+import MeetProtocol
 
 /// The methods each registered path template answers, matched against a
 /// request path segment by segment (`{name}` matches any one segment).

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
+import MeetProtocol
+import NIOPosix
 
 /// `GET /` and `GET /{code}`: the browser client (`Web/`, see docs/web-client.md).
 ///

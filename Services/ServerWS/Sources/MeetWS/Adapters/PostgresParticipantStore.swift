@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import MeetCore
-import MeetDatabase
-import MeetProtocol
+public import MeetDatabase
+public import MeetProtocol
 import PostgresNIO
 
 /// ``ParticipantStore`` on the tables of ``MeetSchema`` (owned by MeetDatabase,

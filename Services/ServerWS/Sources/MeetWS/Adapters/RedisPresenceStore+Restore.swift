@@ -1,6 +1,9 @@
 import Foundation
+import Logging
 import MeetProtocol
 import MeetRedis
+import Metrics
+import NIOConcurrencyHelpers
 
 extension RedisPresenceStore {
     /// Pushes the expiry of these (connected, local) entries forward, and

@@ -1,7 +1,7 @@
-import Foundation
-import Logging
-import MeetProtocol
-import MeetRedis
+public import Foundation
+public import Logging
+public import MeetProtocol
+public import MeetRedis
 import Metrics
 import NIOConcurrencyHelpers
 

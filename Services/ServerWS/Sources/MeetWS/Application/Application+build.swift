@@ -1,8 +1,8 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
-import Logging
+public import Logging
 import MeetAuth
 import MeetBus
 import MeetCore

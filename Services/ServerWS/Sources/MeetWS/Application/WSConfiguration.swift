@@ -1,9 +1,9 @@
 import Foundation
-import MeetCore
+public import MeetCore
 import MeetRedis
 
 /// Everything meet-ws reads from its environment (see docs/configuration.md).
-public struct WSConfiguration: Sendable {
+public struct WSConfiguration: ServiceSettings {
     /// Mode, logging, PostgreSQL, Redis, JWT key (shared with meet-api).
     public var core: CoreConfiguration
     /// Listen address (`MEET_HTTP_PORT` defaults to 8081 for meet-ws).
@@ -101,10 +101,7 @@ public struct WSConfiguration: Sendable {
     /// Reads every variable; throws on the first one that is missing or malformed.
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
         let core = try CoreConfiguration(environment: environment)
-        let replicaId = environment.string("MEET_WS_REPLICA_ID") ?? Self.defaultReplicaId()
-        guard replicaId.utf8.count <= 100, replicaId.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw ConfigurationError(variable: "MEET_WS_REPLICA_ID", message: "must be letters, digits, '-', '_' or '.'")
-        }
+        let replicaId = try environment.identifier("MEET_WS_REPLICA_ID", default: Self.defaultReplicaId)
         self.init(
             core: core,
             http: try HTTPConfiguration(environment: environment, mode: core.mode, defaultPort: 8081),
@@ -139,6 +136,9 @@ public struct WSConfiguration: Sendable {
         let clean = host.filter { $0.isLetter || $0.isNumber || $0 == "-" }
         return "\(clean.isEmpty ? "ws" : clean)-\(suffix)"
     }
+
+    /// ``CoreConfiguration/logging``.
+    public var logging: LoggingConfiguration { self.core.logging }
 
     /// Per-session queue bounds (``WSLimits/mailbox``).
     public var mailboxLimits: MailboxLimits { self.limits.mailbox }

@@ -1,4 +1,4 @@
-import MeetCore
+public import MeetCore
 
 /// meet-ws's bounds on what clients can make it hold: queues, deadlines,
 /// connections (docs/configuration.md, docs/signaling.md "Limits").

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdWebSocket
+import Logging
 import MeetAuth
 import MeetCore
 import MeetDatabase

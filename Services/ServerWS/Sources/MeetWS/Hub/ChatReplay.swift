@@ -1,5 +1,8 @@
 import Foundation
+import Logging
 import MeetProtocol
+import MeetRedis
+import Metrics
 
 /// Delivers the chat messages this replica missed while its bus
 /// subscriptions were cut off (issue #23, finding 3).

@@ -1,4 +1,5 @@
 import Foundation
+import MeetProtocol
 
 /// How much one session's mailbox may hold (docs/configuration.md,
 /// docs/signaling.md "Limits").

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import MeetProtocol
-import ServiceLifecycle
+import Metrics
+public import ServiceLifecycle
 
 /// Watches the SFU registry for nodes that leave, for this replica's own
 /// sessions (every replica reads the same registry, so none coordinates

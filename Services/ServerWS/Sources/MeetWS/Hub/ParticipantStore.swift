@@ -1,5 +1,5 @@
-import Foundation
-import MeetProtocol
+public import Foundation
+public import MeetProtocol
 
 /// The durable side of signaling (a port): participant status and
 /// `ws_node_id`, chat messages, and ending a meeting, in PostgreSQL

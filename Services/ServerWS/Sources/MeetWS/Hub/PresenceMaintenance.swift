@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import MeetProtocol
-import ServiceLifecycle
+import Metrics
+public import ServiceLifecycle
+import MeetBus
 
 /// The replica's background work, as one lifecycle service: it listens on
 /// the replica's inbox and the SFU nodes' event channel, refreshes the presence of its sockets every

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MeetProtocol
 
 /// Applies the SFU nodes' `sfu.transport-closed` events (every replica

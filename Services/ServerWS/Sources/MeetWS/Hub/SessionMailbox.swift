@@ -1,5 +1,5 @@
-import Foundation
-import MeetProtocol
+public import Foundation
+public import MeetProtocol
 import NIOConcurrencyHelpers
 
 /// What a session's loop processes, one at a time, in arrival order:

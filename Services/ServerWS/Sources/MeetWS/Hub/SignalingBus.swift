@@ -1,8 +1,8 @@
-import Foundation
-import Logging
-import MeetBus
-import MeetProtocol
-import MeetRedis
+public import Foundation
+public import Logging
+public import MeetBus
+public import MeetProtocol
+public import MeetRedis
 
 /// How replicas talk to each other: room channels for room-wide events, one
 /// inbox per replica for messages to one socket. Typed messages over

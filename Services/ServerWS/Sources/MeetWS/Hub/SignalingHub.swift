@@ -1,6 +1,8 @@
-import Foundation
-import Logging
-import MeetProtocol
+public import Foundation
+public import Logging
+public import MeetProtocol
+import Metrics
+import MeetBus
 
 /// This replica's switchboard: which sessions it holds, which rooms they
 /// are in, and the bus subscriptions that feed them.

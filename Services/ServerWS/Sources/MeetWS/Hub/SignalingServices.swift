@@ -1,8 +1,8 @@
-import Foundation
-import Logging
-import MeetAuth
+public import Foundation
+public import Logging
+public import MeetAuth
 import MeetCore
-import MeetProtocol
+public import MeetProtocol
 
 /// Everything a session and the background jobs use, wired once by
 /// ``buildApplication(configuration:logger:)`` (or by a test with in-memory

@@ -1,6 +1,6 @@
 import Foundation
-import Metrics
-import MeetProtocol
+public import MeetProtocol
+public import Metrics
 import NIOConcurrencyHelpers
 
 /// meet-ws's metrics, with handles created once (swift-metrics lookups lock

@@ -1,5 +1,5 @@
-import Foundation
-import MeetProtocol
+public import Foundation
+public import MeetProtocol
 
 /// ``PresenceStore`` in one process, on ``PresenceTable``, with an injected clock.
 public actor InMemoryPresenceStore: PresenceStore {

@@ -1,5 +1,5 @@
-import Foundation
-import MeetProtocol
+public import Foundation
+public import MeetProtocol
 
 /// What this replica last wrote to presence for its own sockets, so that it
 /// can write it again when the store lost it: Redis runs without

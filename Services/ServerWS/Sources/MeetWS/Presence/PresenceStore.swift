@@ -1,5 +1,5 @@
-import Foundation
-import MeetProtocol
+public import Foundation
+public import MeetProtocol
 
 /// The live "who is in which room, on which replica" table (a port).
 ///

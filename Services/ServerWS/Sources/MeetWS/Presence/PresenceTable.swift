@@ -1,5 +1,5 @@
-import Foundation
-import MeetProtocol
+public import Foundation
+public import MeetProtocol
 
 /// Presence rules as a plain value with the time passed in: the reference
 /// the Redis Lua scripts implement, and the engine of

@@ -1,4 +1,4 @@
-import MeetProtocol
+public import MeetProtocol
 import NIOConcurrencyHelpers
 
 /// The replica's shared view of leaving SFU nodes: ``NodeWatch`` behind a

@@ -1,4 +1,4 @@
-import MeetProtocol
+public import MeetProtocol
 
 /// Which SFU nodes are leaving, as one replica sees them: a sans-I/O state
 /// machine fed with registry reads (and the nodes' `sfu.node-draining`

@@ -1,5 +1,5 @@
 import MeetBus
-import MeetProtocol
+public import MeetProtocol
 
 /// Why a call to an SFU node (or placement) failed, and what the client is told.
 public enum SFUFailure: Error, Sendable, Equatable {

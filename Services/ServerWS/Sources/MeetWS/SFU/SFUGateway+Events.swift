@@ -1,6 +1,7 @@
 import Foundation
+import Logging
 import MeetBus
-import MeetProtocol
+public import MeetProtocol
 
 /// What the SFU nodes publish on ``SFUEventChannel/events``, told apart by
 /// the bus envelope's type. Unknown types are skipped (newer nodes may say

@@ -1,7 +1,8 @@
-import Foundation
-import Logging
-import MeetBus
-import MeetProtocol
+public import Foundation
+public import Logging
+public import MeetBus
+public import MeetProtocol
+import Metrics
 import NIOConcurrencyHelpers
 
 /// meet-ws's side of the SFU control contract (``SFUControlType``): reads
@@ -24,10 +25,13 @@ public struct SFUGateway: Sendable {
     public let departures: NodeDepartures
     /// Control requests awaiting a reply, bounded (`MEET_WS_SFU_MAX_IN_FLIGHT`).
     let inFlight: InFlightLimiter
+    /// Where requests nobody waits for run (``bestEffort(_:_:node:)``).
+    let detached: DetachedWork
 
     public init(
         bus: any MessageBus, registry: any SFURegistry, placement: SFUPlacement, timeout: Duration, metrics: WSMetrics,
-        logger: Logger, nowMs: @escaping @Sendable () -> Int64 = { WSMetrics.nowMs() }, maxInFlight: Int = 512
+        logger: Logger, nowMs: @escaping @Sendable () -> Int64 = { WSMetrics.nowMs() }, maxInFlight: Int = 512,
+        detached: DetachedWork = .unstructured
     ) {
         self.bus = bus
         self.registry = registry
@@ -39,6 +43,7 @@ public struct SFUGateway: Sendable {
         self.nowMs = nowMs
         self.departures = NodeDepartures(staleAfterMs: placement.staleAfterMs)
         self.inFlight = InFlightLimiter(limit: maxInFlight)
+        self.detached = detached
     }
 
     /// Chooses a node for a new publisher (see ``SFUPlacement``), never one
@@ -120,7 +125,7 @@ public struct SFUGateway: Sendable {
     /// node. Failures are only logged (by ``call(_:_:node:as:)``).
     public func bestEffort<Body: Codable & Sendable>(_ type: String, _ body: Body, node nodeId: String) async {
         if self.departures.isUnreachable(nodeId) {
-            Task { _ = try? await self.call(type, body, node: nodeId, as: SFUCloseReply.self) }
+            self.detached.start { _ = try? await self.call(type, body, node: nodeId, as: SFUCloseReply.self) }
         } else {
             _ = try? await self.call(type, body, node: nodeId, as: SFUCloseReply.self)
         }

@@ -1,4 +1,4 @@
-import MeetProtocol
+public import MeetProtocol
 
 /// Chooses the SFU node for a new publisher: a pure function of the
 /// registry's records, the time, and what this replica placed lately, so

@@ -1,6 +1,6 @@
 import Foundation
-import MeetProtocol
-import MeetRedis
+public import MeetProtocol
+public import MeetRedis
 import NIOConcurrencyHelpers
 
 /// The SFU node registry as meet-ws reads it (a port): every registered

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import MeetProtocol
+import Metrics
 
 /// What a participant says and shows about itself: `chat`, `media` and `hand`.
 struct ParticipantDriver {

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import MeetAuth
 import MeetProtocol
 
 /// The seat behind a socket: its resume credential, and its role as

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import MeetAuth
+public import MeetAuth
 import MeetCore
 import MeetProtocol
 

@@ -1,5 +1,5 @@
-import Foundation
-import MeetProtocol
+public import Foundation
+public import MeetProtocol
 
 /// Who a socket speaks for: the verified join token's claims, fixed for
 /// the socket's lifetime. A token for meeting A can only ever act in A,

@@ -1,5 +1,5 @@
-import Foundation
-import MeetProtocol
+public import Foundation
+public import MeetProtocol
 
 /// The rules of one socket, sans I/O: which messages are allowed in which
 /// state and role, the rate limit, and which room events reach it.

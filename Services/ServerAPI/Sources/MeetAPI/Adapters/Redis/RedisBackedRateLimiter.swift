@@ -1,6 +1,6 @@
-import Logging
-import MeetCore
-import MeetRedis
+public import Logging
+public import MeetCore
+public import MeetRedis
 import Metrics
 
 /// The ``RateLimiter`` port over MeetRedis's ``RedisRateLimiter``: one

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// How long a meet-api connection may take over each part of an exchange
 /// (`MEET_API_*_TIMEOUT_SECONDS`, see docs/configuration.md).

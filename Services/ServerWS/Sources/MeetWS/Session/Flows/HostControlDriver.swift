@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MeetProtocol
 
 /// Runs a host control (``HostControlFlow``) against presence, PostgreSQL,

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MeetProtocol
 
 /// Moving media off SFU nodes that drain or are lost (docs/signaling.md,
@@ -88,7 +89,7 @@ struct MigrationDriver {
         let request = RetireTransportRequest(transportId: retirement.transportId)
         let sfu = self.session.services.sfu
         if retirement.detached {
-            Task { await sfu.bestEffort(SFUControlType.retireTransport, request, node: retirement.nodeId) }
+            sfu.detached.start { await sfu.bestEffort(SFUControlType.retireTransport, request, node: retirement.nodeId) }
         } else {
             await sfu.bestEffort(SFUControlType.retireTransport, request, node: retirement.nodeId)
         }

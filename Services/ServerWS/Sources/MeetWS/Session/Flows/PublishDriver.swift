@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MeetProtocol
 
 /// `publish` and `unpublish`, hard mute as the target lives it, and the

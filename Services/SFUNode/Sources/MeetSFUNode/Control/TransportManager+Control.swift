@@ -36,12 +36,17 @@ extension TransportManager {
         return CreatePublisherReply(transportId: publisher.id, answer: answer, tracks: tracks)
     }
 
-    /// Offers the tracks of `publisherParticipantId`'s newest publisher transport.
+    /// Offers the tracks of `publisherParticipantId`'s newest publisher
+    /// transport on a new subscriber transport, or (`perNode` with a
+    /// `transportId`) adds them to an existing node connection.
     public func createSubscriber(_ request: CreateSubscriberRequest) async throws -> CreateSubscriberReply {
         try await refuseWhileDraining()
+        if request.perNode == true, let transportId = request.transportId {
+            return try await addSubscription(request, transportId: transportId)
+        }
         let found = try await loop.submit { () -> (PublisherTransport, [RemoteTrack], [SFUTrack])? in
             guard let publisher = self.registry.newestPublisher(of: request.publisherParticipantId) else { return nil }
-            return (publisher, publisher.remoteTracks, TrackListing.tracks(of: publisher))
+            return (publisher, publisher.remoteTracks, TrackListing.tracks(of: publisher, owned: request.perNode == true))
         }.get()
         guard let (publisher, remoteTracks, publishedTracks) = found, !remoteTracks.isEmpty else {
             throw SFUControlError.unknownPublisher(request.publisherParticipantId)
@@ -49,12 +54,13 @@ extension TransportManager {
         var logger = logger
         logger[metadataKey: "participant"] = "\(request.participantId)"
         let subscriber = SubscriberTransport(
-            participantId: request.participantId, publisher: publisher, plane: plane,
+            participantId: request.participantId, publisher: publisher, perNode: request.perNode == true, plane: plane,
             logger: logger, onEnd: { [weak self, logger] id, state in self?.registry.subscriberEnded(id, state: state, logger: logger) })
         let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: subscriber, logger: logger)
         subscriber.attach(connection)
         let offer = try await connection.createOffer(kinds: remoteTracks.map(\.kind), direction: .sendonly, policy: subscriberPolicy)
-        let sections = SubscriberTransport.initialSections(for: remoteTracks)
+        let sections = SubscriberTransport.initialSections(
+            for: remoteTracks.map { SubscribedTrack(publisher: publisher.id, mid: $0.mid) })
         try await loop.submit {
             subscriber.adoptOfferedExtensionIDs()
             subscriber.pendingSections = sections
@@ -62,7 +68,9 @@ extension TransportManager {
             self.registry.add(subscriber)
         }.get()
         let tracks = TrackListing.subscriberTracks(publishedTracks, sections: sections)
-        logger.info("subscriber transport created", metadata: ["transport": "\(subscriber.id)", "publisher": "\(publisher.id)"])
+        logger.info("subscriber transport created", metadata: [
+            "transport": "\(subscriber.id)", "publisher": "\(publisher.id)", "perNode": "\(subscriber.perNode)",
+        ])
         return CreateSubscriberReply(transportId: subscriber.id, offer: offer, tracks: tracks)
     }
 
@@ -85,12 +93,14 @@ extension TransportManager {
         try await loop.submit {
             // Ended while the answer was applied (ICE failed on it): already closed and announced.
             guard self.registry.subscribers[subscriber.id] === subscriber else { return }
-            guard let publisher = subscriber.publisher, self.registry.publishers[publisher.id] != nil else {
-                self.registry.closeSubscriber(subscriber, reason: .publisherClosed)
-                return
+            // A per-publisher transport follows its publisher; a node connection outlives each one.
+            if !subscriber.perNode {
+                guard let publisher = subscriber.publisher, self.registry.publishers[publisher.id] != nil else {
+                    self.registry.closeSubscriber(subscriber, reason: .publisherClosed)
+                    return
+                }
             }
-            publisher.subscribers[subscriber.id] = subscriber
-            subscriber.installRoutes(publisherTracks: publisher.remoteTracks, publisherExtensionIDs: publisher.extensionIDs)
+            subscriber.installRoutes()
         }.get()
     }
 

@@ -41,13 +41,16 @@ extension TransportManager {
     }
 
     /// A new offer on a subscriber transport mirroring its publisher's
-    /// current tracks (``SubscriberReofferPlan``). The client answers with
+    /// current tracks (``SubscriberReofferPlan``), or, on a node connection,
+    /// its publishers' (``SubscriberSectionPlan``). The client answers with
     /// `sfu.subscriber-answer`.
     func renegotiateSubscriber(_ request: RenegotiateSubscriberRequest) async throws -> CreateSubscriberReply {
         typealias Found = (
             subscriber: SubscriberTransport, connection: PeerConnection, plan: SubscriberReofferPlan,
-            published: [SFUTrack]
+            publisher: String, published: [SFUTrack]
         )
+        let perNode = try await loop.submit { self.registry.subscribers[request.transportId]?.perNode == true }.get()
+        if perNode { return try await reofferNodeConnection(request.transportId, iceRestart: request.iceRestart) }
         let found = try await loop.submit { () -> Found? in
             guard let subscriber = self.registry.subscribers[request.transportId], let connection = subscriber.connection else {
                 return nil
@@ -55,9 +58,11 @@ extension TransportManager {
             guard let publisher = subscriber.publisher, self.registry.publishers[publisher.id] != nil else {
                 throw SFUControlError.unknownPublisher(subscriber.publisher?.participantId ?? "")
             }
+            var sections: [String: String] = [:]
+            for (track, mid) in subscriber.sections where track.publisher == publisher.id { sections[track.mid] = mid }
             let plan = SubscriberReofferPlan(
-                sections: subscriber.sections, localTracks: connection.localTracks, publisherTracks: publisher.remoteTracks)
-            return (subscriber, connection, plan, TrackListing.tracks(of: publisher))
+                sections: sections, localTracks: connection.localTracks, publisherTracks: publisher.remoteTracks)
+            return (subscriber, connection, plan, publisher.id, TrackListing.tracks(of: publisher))
         }.get()
         guard let found else { throw SFUControlError.unknownTransport(request.transportId) }
         let offer: String
@@ -69,10 +74,12 @@ extension TransportManager {
         }
         // The appended sections, in order, carry the added publisher tracks.
         let newMids = try await loop.submit { found.subscriber.midsAddedByPendingOffer() }.get()
-        guard let sections = found.plan.sections(newMids: newMids) else {
+        guard let byPublisherMid = found.plan.sections(newMids: newMids) else {
             await found.connection.rollbackOffer()
             throw SFUControlError.badSDP("the re-offer has \(newMids.count) new sections for \(found.plan.added.count) new tracks")
         }
+        var sections: [SubscribedTrack: String] = [:]
+        for (mid, section) in byPublisherMid { sections[SubscribedTrack(publisher: found.publisher, mid: mid)] = section }
         let subscriber = found.subscriber
         try await loop.submit {
             subscriber.adoptOfferedExtensionIDs()

@@ -146,6 +146,21 @@ struct RenegotiationRulesTests {
         #expect(reapplied.localTracks == reusedTracks)
     }
 
+    @Test("a re-offer whose sections are all idle is answered and applied (the connection stays)")
+    func allIdle() throws {
+        let state = try serverOffered()
+        let (idle, tracks) = ReofferRules.offer(
+            previous: state.server, localTracks: state.serverTracks, changes: ["0": .deactivate, "1": .deactivate],
+            appending: [], local: server, restartCredentials: nil, policy: MediaPolicy(), cname: "s")
+        let answer = try ReanswerRules.answer(
+            toReoffer: idle, previous: state.client, localTracks: [], local: client,
+            freshCredentials: fresh, policy: MediaPolicy(), cname: "c")
+        #expect(answer.result.remoteTracks.isEmpty)
+        let applied = try ReofferRules.apply(
+            answer: answer.result.local, to: idle, tracks: tracks, previous: state.server, restartingICE: false)
+        #expect(applied.localTracks.isEmpty && tracks.isEmpty)
+    }
+
     @Test("kinds/removing is the same as the per-section changes it implies")
     func kindsAsChanges() throws {
         let state = try established()

@@ -157,7 +157,9 @@ enum ReofferRules {
         if !restartingICE && changedCredentials {
             throw .unsupported("new ICE credentials in an answer to a re-offer that did not restart ICE")
         }
-        let result = try OfferRules.apply(answer: answer, to: offer, localTracks: tracks)
+        // Every section idle (a node connection whose publishers all left) is a valid state.
+        let allIdle = offer.sections.allSatisfy { $0.port == 0 || $0.direction == .inactive }
+        let result = try OfferRules.apply(answer: answer, to: offer, localTracks: tracks, allowingNoMedia: allIdle)
         guard result.dtlsRole == previous.dtlsRole else {
             throw .unsupported("an answer that swaps the DTLS roles (a new DTLS association)")
         }

@@ -1,0 +1,60 @@
+"""One subscriber connection per node, in headless Chromium (the web client).
+
+Four browsers join one meeting: two publish on node 1 and two on node 2
+(`meetTest.nodeId` placement hints), sockets on both replicas. Each browser
+then holds exactly three peer connections, counted in the page (a wrapper
+around `RTCPeerConnection` installed before joining): its publisher and one
+subscriber connection to each node, the one to its own node carrying its
+neighbour and the other carrying the two people there. Each decodes every
+other person's camera (`getStats()` inbound-rtp framesDecoded rising, by
+the section's mid).
+"""
+from __future__ import annotations
+
+import pytest
+from meet_e2e.browser import MeetBrowser, open_browsers, wait_decoding, web_stack
+
+stack = pytest.fixture(scope="module", name="stack")(web_stack)
+browsers = pytest.fixture(name="browsers")(open_browsers)
+
+COUNT_CONNECTIONS = """
+const Native = window.RTCPeerConnection;
+window.meetPeerConnections = [];
+window.RTCPeerConnection = class extends Native {
+  constructor(...args) { super(...args); window.meetPeerConnections.push(this); }
+};
+"""
+
+
+def open_connections(browser: MeetBrowser) -> int:
+    return browser.js("return window.meetPeerConnections.filter((pc) => pc.connectionState !== 'closed').length")
+
+
+def test_four_browsers_on_two_nodes_hold_three_peer_connections_each(stack, browsers):
+    node1, node2 = stack.nodes
+    owner = stack.rest.register("Nodes Owner")
+    code = stack.rest.call("POST", "/v1/meetings", {"title": "Nodes"}, owner, expect=201)["code"]
+    people = []
+    for index, name in enumerate(["Ann", "Ben", "Cat", "Dan"]):
+        person = browsers(name)
+        person.open_link(f"{stack.api.base_url}/{code}")
+        person.js(COUNT_CONNECTIONS)
+        node = node1 if index < 2 else node2
+        person.set_test_hooks(ws_url=stack.ws_url(index % 2), node_id=node.node_id)
+        person.join(guest_name=name)
+        person.wait_screen("meeting")
+        people.append(person)
+    ids = [person.state()["me"] for person in people]
+    for index, person in enumerate(people):
+        expected = node1.node_id if index < 2 else node2.node_id
+        person.wait(lambda: person.state()["publisher"]["nodeId"] == expected, 20, f"{person.name} publishing on {expected}")
+
+    for index, person in enumerate(people):
+        for other, other_id in enumerate(ids):
+            if other != index:
+                wait_decoding(person, other_id, "camera", timeout=60)
+        subscriptions = person.state()["subscriptions"]
+        assert len({s["transportId"] for s in subscriptions}) == 2, subscriptions
+        assert {s["nodeId"] for s in subscriptions} == {node1.node_id, node2.node_id}, subscriptions
+        person.wait(lambda: open_connections(person) == 3, 10,
+                    f"{person.name}: 1 publisher + 2 node connections (has {open_connections(person)})")

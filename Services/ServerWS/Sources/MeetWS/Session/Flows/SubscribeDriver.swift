@@ -73,18 +73,26 @@ struct SubscribeDriver {
     /// `unsubscribe {transportId, participantId}` on a per-node connection:
     /// the node takes the publisher off and re-offers (the reply is a
     /// `subscription`), or closes the connection when nothing is left
-    /// (`ack`). A node that cannot be reached carries nothing any more: the
-    /// publisher is forgotten and the reply is `ack`. A re-offer refused
+    /// (`ack`). A node that is lost, or cannot be reached, carries nothing
+    /// any more: the publisher is forgotten and the reply is `ack` (at once
+    /// for a lost node). A re-offer refused
     /// because an earlier one awaits its answer is `bad_sdp`: answer, then retry.
     private func remove(_ id: String?, _ publisher: UUID, from connection: SubscriptionRecord) async throws {
         let carried = self.session.record.subscriptions?.contains {
             $0.transportId == connection.transportId && $0.publisherParticipantId == publisher
         } ?? false
         guard carried else { return await self.session.fail(id, .notFound, "that participant is not on this connection") }
+        let body = RemoveSubscriptionRequest(
+            transportId: connection.transportId, publisherParticipantId: publisher.uuidString.lowercased())
+        let sfu = self.session.services.sfu
+        if sfu.departures.isUnreachable(connection.nodeId) {
+            // A lost node is not waited for (a migrating client unsubscribes from it).
+            await sfu.bestEffort(SFUControlType.removeSubscription, body, node: connection.nodeId)
+            try await self.forget(publisher, on: connection.transportId)
+            return await self.session.reply(id, .ack(AckData()))
+        }
         let result = await self.session.ask(
-            SFUControlType.removeSubscription,
-            RemoveSubscriptionRequest(transportId: connection.transportId, publisherParticipantId: publisher.uuidString.lowercased()),
-            node: connection.nodeId, as: RemoveSubscriptionReply.self)
+            SFUControlType.removeSubscription, body, node: connection.nodeId, as: RemoveSubscriptionReply.self)
         switch result {
         case .success(let reply):
             guard let offer = reply.offer else {

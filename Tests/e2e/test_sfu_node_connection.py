@@ -17,15 +17,13 @@ to it); the MeetRTC loopback tests cover reuse.
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
-import redis
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from meet_e2e.env import redis_url_from_env
 from meet_e2e.fixtures import stack_with_logs
 from meet_e2e.media import count_frames
 from meet_e2e.participant import Participant
+from meet_e2e.sfu import read_record
 from meet_e2e.stack import Stack
 from meet_e2e.waiting import wait_until
 
@@ -38,12 +36,7 @@ def stack(tmp_path, request):
 
 
 def node_load(node) -> dict:
-    client = redis.Redis.from_url(redis_url_from_env())
-    try:
-        raw = client.get(node.record_key)
-        return json.loads(raw)["load"] if raw else {}
-    finally:
-        client.close()
+    return (read_record(node) or {}).get("load", {})
 
 
 class NodeConnection:

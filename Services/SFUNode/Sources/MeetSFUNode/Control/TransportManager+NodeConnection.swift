@@ -76,11 +76,8 @@ extension TransportManager {
         } catch {
             throw SFUControlError.badSDP("\(error)")
         }
-        let newMids = try await loop.submit { found.subscriber.midsAddedByPendingOffer() }.get()
-        guard let sections = found.plan.sections(newMids: newMids) else {
-            await found.connection.rollbackOffer()
-            throw SFUControlError.badSDP("the re-offer has \(newMids.count) new sections for \(found.plan.added.count) new tracks")
-        }
+        let sections = try await appendedSections(
+            of: found.subscriber, connection: found.connection, expected: found.plan.added.count, found.plan.sections(newMids:))
         let subscriber = found.subscriber
         try await loop.submit {
             subscriber.adoptOfferedExtensionIDs()
@@ -93,5 +90,19 @@ extension TransportManager {
         ])
         return CreateSubscriberReply(
             transportId: transportId, offer: offer, tracks: TrackListing.subscriberTracks(found.published, sections: sections))
+    }
+
+    /// The section mapping of a pending re-offer from the sections it
+    /// appended (in order); a re-offer whose appended sections do not match
+    /// `expected` new tracks is rolled back and refused.
+    func appendedSections<Mapping>(
+        of subscriber: SubscriberTransport, connection: PeerConnection, expected: Int, _ mapping: ([String]) -> Mapping?
+    ) async throws -> Mapping {
+        let newMids = try await loop.submit { subscriber.midsAddedByPendingOffer() }.get()
+        guard let sections = mapping(newMids) else {
+            await connection.rollbackOffer()
+            throw SFUControlError.badSDP("the re-offer has \(newMids.count) new sections for \(expected) new tracks")
+        }
+        return sections
     }
 }

@@ -73,11 +73,8 @@ extension TransportManager {
             throw SFUControlError.badSDP("\(error)")
         }
         // The appended sections, in order, carry the added publisher tracks.
-        let newMids = try await loop.submit { found.subscriber.midsAddedByPendingOffer() }.get()
-        guard let byPublisherMid = found.plan.sections(newMids: newMids) else {
-            await found.connection.rollbackOffer()
-            throw SFUControlError.badSDP("the re-offer has \(newMids.count) new sections for \(found.plan.added.count) new tracks")
-        }
+        let byPublisherMid = try await appendedSections(
+            of: found.subscriber, connection: found.connection, expected: found.plan.added.count, found.plan.sections(newMids:))
         var sections: [SubscribedTrack: String] = [:]
         for (mid, section) in byPublisherMid { sections[SubscribedTrack(publisher: found.publisher, mid: mid)] = section }
         let subscriber = found.subscriber

@@ -12,6 +12,7 @@ import { Publisher } from './publisher.js';
 import { hasTracks, initialRoomState, reduceEvent, reduceSnapshot } from './room-state.js';
 import { Signaling } from './signaling.js';
 import { SpeakingMeter } from './levels.js';
+import { NodeSubscriptions } from './node-subscriptions.js';
 import { Subscriptions } from './subscriber.js';
 import { RoomControls } from './room-controls.js';
 
@@ -39,7 +40,10 @@ export class Room {
       wsUrlOverride: () => options.test.wsUrl || null,
     });
     this.publisher = new Publisher({ signaling: this.signaling, media, nodeHint: () => options.test.nodeId || null });
-    this.subs = new Subscriptions({ signaling: this.signaling });
+    // One subscriber connection per node; `meetTest.perPublisher` keeps the
+    // first shape (one per publisher) for servers from before `perNode`.
+    this.subs = options.test.perPublisher
+      ? new Subscriptions({ signaling: this.signaling }) : new NodeSubscriptions({ signaling: this.signaling });
     this.meter = new SpeakingMeter((key, speaking) => this.controls.grid.setSpeaking(key, speaking));
     this.controls = new RoomControls(this);
     this.wire();

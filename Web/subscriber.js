@@ -11,7 +11,7 @@ import { idKey } from './dom.js';
 import { peerConnectionConfig } from './ice.js';
 
 /** Resolves once `pc` is connected (or failed/closed), or after `timeoutMs`. */
-function connected(pc, timeoutMs) {
+export function connected(pc, timeoutMs) {
   return new Promise((resolve) => {
     const done = () => ['connected', 'failed', 'closed'].includes(pc.connectionState);
     if (done()) { resolve(); return; }
@@ -217,17 +217,28 @@ export class Subscriptions extends EventTarget {
    * `error` event ({participantId, error}).
    */
   serialize(key, job) {
-    const previous = this.queues.get(key) || Promise.resolve();
-    const settled = previous.then(job).catch((error) => {
-      this.dispatchEvent(new CustomEvent('error', { detail: { participantId: key, error } }));
-    });
-    this.queues.set(key, settled);
-    settled.then(() => { if (this.queues.get(key) === settled) this.queues.delete(key); });
-    return settled;
+    return serialize(this, key, key, job);
   }
 }
 
-function trackIds(tracks) {
+/**
+ * Runs `job` after the earlier jobs of `owner.queues[queueKey]`. The
+ * returned promise resolves when it is done; a failure is reported once as
+ * an `error` event ({participantId: reportKey, error}) on `owner`, or, with
+ * `rethrow`, rejects the returned promise instead (the queue goes on).
+ */
+export function serialize(owner, queueKey, reportKey, job, { rethrow = false } = {}) {
+  const previous = owner.queues.get(queueKey) || Promise.resolve();
+  const run = previous.then(job);
+  const settled = run.catch((error) => {
+    if (!rethrow) owner.dispatchEvent(new CustomEvent('error', { detail: { participantId: reportKey, error } }));
+  });
+  owner.queues.set(queueKey, settled);
+  settled.then(() => { if (owner.queues.get(queueKey) === settled) owner.queues.delete(queueKey); });
+  return rethrow ? run : settled;
+}
+
+export function trackIds(tracks) {
   return (tracks || []).map((t) => `${t.id}:${t.kind}:${t.mid ?? ''}`).sort().join(',');
 }
 

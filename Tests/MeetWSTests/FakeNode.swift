@@ -14,6 +14,8 @@ final class FakeNode: Sendable {
         var roomId: String?
         var publisherParticipantId: String?
         var tracks: [SFUTrack]
+        /// A per-node subscriber connection: `tracks` of several publishers.
+        var perNode = false
     }
 
     struct State: Sendable {
@@ -80,6 +82,33 @@ final class FakeNode: Sendable {
         try await self.close([transportId], reason: reason)
     }
 
+    /// `sfu.create-subscriber` with `perNode`: a new connection, or the
+    /// publisher's tracks added to the named one (each naming its publisher).
+    private func addToConnection(_ request: CreateSubscriberRequest) throws -> CreateSubscriberReply {
+        let made: (String, [SFUTrack])? = try self.state.withLockedValue { state in
+            guard let publisher = state.transports.values.first(where: {
+                $0.participantId == request.publisherParticipantId && $0.publisherParticipantId == nil && !$0.perNode
+            }) else { return nil }
+            let owned = publisher.tracks.map { track in var t = track; t.participantId = request.publisherParticipantId; return t }
+            if let id = request.transportId {
+                guard var connection = state.transports[id], connection.perNode, connection.participantId == request.participantId else {
+                    throw BusErrorBody(code: "unknown_transport", message: "no such connection")
+                }
+                connection.tracks.removeAll { $0.participantId == request.publisherParticipantId }
+                connection.tracks += owned
+                state.transports[id] = connection
+                return (id, connection.tracks)
+            }
+            state.next += 1
+            let id = "\(self.id)-conn-\(state.next)"
+            state.transports[id] = Transport(participantId: request.participantId, tracks: owned, perNode: true)
+            return (id, owned)
+        }
+        guard let (id, tracks) = made else { throw BusErrorBody(code: "unknown_publisher", message: "publishes nothing here") }
+        return CreateSubscriberReply(
+            transportId: id, offer: request.transportId == nil ? "v=0 offer from \(self.id)" : "v=0 re-offer", tracks: tracks)
+    }
+
     private func answer(_ message: BusMessage) async throws -> BusResponse {
         let raw = String(decoding: message.raw, as: UTF8.self)
         let hanging = self.state.withLockedValue { state in
@@ -112,6 +141,19 @@ final class FakeNode: Sendable {
                 request.offer, request.sources, participant: transport.participantId, transport: request.transportId)
             self.state.withLockedValue { $0.transports[request.transportId]?.tracks = tracks }
             return BusResponse(CreatePublisherReply(transportId: request.transportId, answer: "v=0 re-answer", tracks: tracks))
+        case SFUControlType.createSubscriber where (try? message.decode(CreateSubscriberRequest.self))?.perNode == true:
+            return BusResponse(try self.addToConnection(try message.decode(CreateSubscriberRequest.self)))
+        case SFUControlType.removeSubscription:
+            let request = try message.decode(RemoveSubscriptionRequest.self)
+            let remaining: [SFUTrack]? = self.state.withLockedValue { state in
+                guard var connection = state.transports[request.transportId], connection.perNode else { return nil }
+                connection.tracks.removeAll { $0.participantId == request.publisherParticipantId }
+                state.transports[request.transportId] = connection.tracks.isEmpty ? nil : connection
+                return connection.tracks
+            }
+            guard let remaining else { throw BusErrorBody(code: "unknown_transport", message: "no such connection") }
+            return BusResponse(RemoveSubscriptionReply(
+                transportId: request.transportId, offer: remaining.isEmpty ? nil : "v=0 re-offer", tracks: remaining))
         case SFUControlType.createSubscriber:
             let request = try message.decode(CreateSubscriberRequest.self)
             let made: (String, [SFUTrack])? = self.state.withLockedValue { state in

@@ -84,6 +84,45 @@ import Testing
         #expect(try await a.waitFor("ack") { $0.id == "u2" }.id == "u2")
     }
 
+    @Test func perNodeOneConnectionCarriesEveryPublisherOnTheNode() async throws {
+        let cluster = try await InMemoryReplicas(count: 2)
+        defer { cluster.stop() }
+        let node = try await cluster.addNode("n1", port: 10001)
+        let (a, aId, b, _, meeting) = try await self.room(cluster)
+        let cId = UUID()
+        let c = await cluster.connect(replica: 1, meetingId: meeting, participantId: cId, name: "c")
+        await c.send(.join, id: "j")
+        try await c.waitFor("joined")
+        for (client, id) in [(a, "pa"), (c, "pc")] {
+            await client.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: id)
+            _ = try #require(try await client.waitFor("published") { $0.id == id }.published)
+        }
+
+        // b subscribes to a, then c: one connection, the second a re-offer listing both publishers' tracks.
+        await b.send(.subscribe(SubscribeRequest(participantId: aId, perNode: true)), id: "s1")
+        let first = try #require(try await b.waitFor("subscription") { $0.id == "s1" }.subscriptionOffer)
+        #expect(first.perNode == true && first.tracks.allSatisfy { $0.participantId == aId })
+        await b.send(.subscribe(SubscribeRequest(participantId: cId, perNode: true)), id: "s2")
+        let second = try #require(try await b.waitFor("subscription") { $0.id == "s2" }.subscriptionOffer)
+        #expect(second.transportId == first.transportId && second.offer == "v=0 re-offer")
+        #expect(second.tracks.map(\.participantId) == [aId, aId, cId, cId])
+        #expect(node.transportIds.count == 3)  // two publishers, one subscriber connection
+        await b.send(.subscribeAnswer(SubscribeAnswer(transportId: second.transportId, answer: "v=0 ok")), id: "sa")
+        #expect(try await b.waitFor("ack") { $0.id == "sa" }.id == "sa")
+
+        // Taking a off: a re-offer with c's tracks only; then c: the connection closes (ack).
+        await b.send(.unsubscribe(UnsubscribeRequest(transportId: first.transportId, participantId: aId)), id: "u1")
+        let shrunk = try #require(try await b.waitFor("subscription") { $0.id == "u1" }.subscriptionOffer)
+        #expect(shrunk.tracks.map(\.participantId) == [cId, cId])
+        await b.send(.unsubscribe(UnsubscribeRequest(transportId: first.transportId, participantId: aId)), id: "u2")
+        #expect(try await b.waitFor("error") { $0.id == "u2" }.errorCode == .notFound)
+        await b.send(.unsubscribe(UnsubscribeRequest(transportId: first.transportId, participantId: cId)), id: "u3")
+        #expect(try await b.waitFor("ack") { $0.id == "u3" }.id == "u3")
+        #expect(node.transportIds.count == 2)
+        await b.send(.subscribeAnswer(SubscribeAnswer(transportId: first.transportId, answer: "v=0 ok")), id: "sb")
+        #expect(try await b.waitFor("error") { $0.id == "sb" }.errorCode == .notFound)
+    }
+
     @Test func failuresLeaveNoStateAndDrainingRetriesElsewhere() async throws {
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }

@@ -221,4 +221,37 @@ struct RenegotiationLoopbackTests {
         #expect(try await onLoop(client) { client.stats.counters.srtpErrors } == 0)
         try await pair.close()
     }
+
+    @Test("a server (per-node subscriber connection) idles a section, then reuses its m-line for a new track")
+    func serverReusesSection() async throws {
+        let pair = try await LoopbackPair()
+        let (client, server) = (pair.client, pair.server)
+        let offer = try await server.createOffer(kinds: [.audio, .video], direction: .sendonly)
+        try await server.acceptAnswer(try await client.acceptOffer(offer, sendBack: false))
+        try await pair.waitConnected()
+        let first = try await onLoop(server) { server.localTracks }
+        try await send(2, from: server, ssrc: first[1].ssrc, marker: 1)
+        try await waitUntil("client received the first video") { try await received(pair.clientMedia, on: client, mid: "1") == 2 }
+
+        // The video's publisher goes: its m-line stays, inactive and bundled.
+        let idle = try await server.createReoffer(changes: ["1": .deactivate], appending: [])
+        #expect(idle.contains("a=inactive") && idle.contains("a=group:BUNDLE 0 1\r\n"))
+        try await server.acceptAnswer(try await client.acceptReoffer(idle))
+        #expect(try await onLoop(server) { server.localTracks.map(\.mid) } == ["0"])
+        #expect(try await onLoop(client) { client.remoteTracks.map(\.mid) } == ["0"])
+
+        // Another publisher's video takes the same m-line, with a new SSRC; no section is added.
+        let reused = try await server.createReoffer(changes: ["1": .reactivate], appending: [])
+        #expect(!reused.contains("a=inactive") && !reused.contains("a=mid:2"))
+        try await server.acceptAnswer(try await client.acceptReoffer(reused))
+        let second = try await onLoop(server) { server.localTracks }
+        #expect(second.map(\.mid) == ["0", "1"] && second[1].ssrc != first[1].ssrc)
+        #expect(try await onLoop(client) { client.remoteTracks.first { $0.mid == "1" }?.ssrcs } == [second[1].ssrc])
+        try await send(3, from: server, ssrc: second[1].ssrc, marker: 2, first: 100)
+        try await waitUntil("client received the new track on the reused m-line") {
+            try await received(pair.clientMedia, on: client, mid: "1") == 5
+        }
+        #expect(try await onLoop(client) { client.stats.counters.srtpErrors } == 0)
+        try await pair.close()
+    }
 }

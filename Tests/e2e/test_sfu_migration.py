@@ -31,6 +31,23 @@ def test_drained_node_hands_its_meeting_over_and_exits(stack):
     assert not result["errors"], result["errors"]
 
 
+def test_drain_per_node_connections(stack):
+    """The same drain with subscribers on one connection per node: each publisher moves on its own."""
+    result = asyncio.run(node_leaves(stack, stack.nodes[0], "drain", drain_timeout=DRAIN_TIMEOUT, per_node=True))
+    print(summary(result))
+    assert result["node_exit_seconds"] < DRAIN_TIMEOUT
+    assert sorted(result["migrations"]["C"]) == ["publisher_moved", "publisher_moved"], result["migrations"]
+    assert not result["errors"], result["errors"]
+
+
+def test_crash_per_node_connections(stack):
+    result = asyncio.run(node_leaves(stack, stack.nodes[0], "kill", per_node=True))
+    print(summary(result))
+    assert set(result["migrations"]["A"]) == {"node_lost"}, result["migrations"]
+    assert sorted(result["migrations"]["D"]) == ["publisher_moved", "publisher_moved"], result["migrations"]
+    assert not result["errors"], result["errors"]
+
+
 def test_killed_node_meeting_recovers_on_other_nodes(stack):
     result = asyncio.run(node_leaves(stack, stack.nodes[0], "kill"))
     print(summary(result))

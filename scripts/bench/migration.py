@@ -41,7 +41,7 @@ def report(how: str, gaps: list[float], exits: list[float]) -> str:
     return line
 
 
-async def main(runs: int, kinds: list[str]) -> None:
+async def main(runs: int, kinds: list[str], per_node: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="meet-bench-migration-") as tmp:
         stack = Stack(Path(tmp), sfu_nodes=3, node_env={"MEET_SFU_DRAIN_TIMEOUT": "20", "MEET_LOG_LEVEL": "info"})
         try:
@@ -50,7 +50,7 @@ async def main(runs: int, kinds: list[str]) -> None:
                 for kind in kinds:
                     node = next(n for n in stack.nodes if n.process.poll() is None)
                     started = time.monotonic()
-                    result = await node_leaves(stack, node, kind, drain_timeout=20)
+                    result = await node_leaves(stack, node, kind, drain_timeout=20, per_node=per_node)
                     results[kind].append(result)
                     print(f"run {run + 1}/{runs} {summary(result)} ({time.monotonic() - started:.0f} s)", flush=True)
                     if node.process.poll() is None:
@@ -71,5 +71,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--only", choices=["drain", "kill"], help="one scenario only")
+    parser.add_argument("--per-node", action="store_true", help="subscribers on one connection per node (perNode)")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.runs, [arguments.only] if arguments.only else ["drain", "kill"]))
+    asyncio.run(main(arguments.runs, [arguments.only] if arguments.only else ["drain", "kill"], arguments.per_node))

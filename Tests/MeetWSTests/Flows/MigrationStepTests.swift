@@ -66,4 +66,24 @@ import Testing
         flow.forget(subscription: "s1")
         #expect(flow.tracksMoved(event, subscriptions: subscriptions).count == 1)
     }
+
+    @Test func eachPublisherOfAPerNodeConnectionMovesOnItsOwn() {
+        var flow = MigrationFlow()
+        let (a, b) = (UUID(), UUID())
+        let connection = [
+            SubscriptionRecord(transportId: "c1", nodeId: "n1", address: FlowFixtures.address, publisherParticipantId: a, perNode: true),
+            SubscriptionRecord(transportId: "c1", nodeId: "n1", address: FlowFixtures.address, publisherParticipantId: b, perNode: true),
+        ]
+        #expect(flow.tracksMoved(TracksEvent(participantId: a, nodeId: "n2", tracks: []), subscriptions: connection).count == 1)
+        #expect(
+            flow.tracksMoved(TracksEvent(participantId: b, nodeId: "n2", tracks: []), subscriptions: connection) == [
+                MigrateInstruction(reason: .publisherMoved, nodeId: "n1", transportId: "c1", publisherParticipantId: b, targetNodeId: "n2")
+            ])
+        #expect(flow.tracksMoved(TracksEvent(participantId: a, nodeId: "n2", tracks: []), subscriptions: connection).isEmpty)
+        flow.forget(subscription: "c1", publisher: a)
+        #expect(flow.tracksMoved(TracksEvent(participantId: a, nodeId: "n3", tracks: []), subscriptions: connection).count == 1)
+        #expect(flow.tracksMoved(TracksEvent(participantId: b, nodeId: "n3", tracks: []), subscriptions: connection).isEmpty)
+        flow.forget(subscription: "c1")
+        #expect(flow.tracksMoved(TracksEvent(participantId: b, nodeId: "n3", tracks: []), subscriptions: connection).count == 1)
+    }
 }

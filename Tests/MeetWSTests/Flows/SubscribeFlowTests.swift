@@ -64,4 +64,56 @@ import Testing
         #expect(SubscribeFlow.removing("s1", from: [one]) == nil)
         #expect(SubscribeFlow.removing("s2", from: [one]) == [one])
     }
+
+    @Test func perNodeTheFirstPublisherOnANodeMakesTheConnectionTheNextOneIsAddedToIt() {
+        let onN1 = FlowFixtures.publication("p1", on: "n1", of: self.publisher)
+        var first = SubscribeFlow(
+            subscriberId: "me", request: SubscribeRequest(participantId: self.publisher, perNode: true), owned: [])
+        #expect(
+            first.start(publisher: FlowFixtures.record(self.publisher, publication: onN1))
+                == .create(
+                    CreateSubscriberRequest(
+                        participantId: "me", publisherParticipantId: self.publisher.uuidString.lowercased(), perNode: true),
+                    nodeId: "n1"))
+        let connection = SubscriptionRecord(
+            transportId: "c1", nodeId: "n1", address: FlowFixtures.address, publisherParticipantId: self.publisher, perNode: true)
+        #expect(first.replied(CreateSubscriberReply(transportId: "c1", offer: "v=0 o")) == .store([connection]))
+
+        // A second publisher on n1: a re-offer on c1, stored as a second record of c1.
+        let second = UUID()
+        var next = SubscribeFlow(
+            subscriberId: "me", request: SubscribeRequest(participantId: second, perNode: true), owned: [connection])
+        #expect(
+            next.start(publisher: FlowFixtures.record(second, publication: FlowFixtures.publication("p2", on: "n1", of: second)))
+                == .create(
+                    CreateSubscriberRequest(
+                        participantId: "me", publisherParticipantId: second.uuidString.lowercased(), perNode: true, transportId: "c1"),
+                    nodeId: "n1"))
+        let track = SFUTrack(id: "p1:0", mid: "0", kind: "audio", source: .mic, codec: "opus", participantId: self.publisher.uuidString.lowercased())
+        let added = SubscriptionRecord(
+            transportId: "c1", nodeId: "n1", address: FlowFixtures.address, publisherParticipantId: second, perNode: true)
+        #expect(next.replied(CreateSubscriberReply(transportId: "c1", offer: "v=0 re", tracks: [track])) == .store([connection, added]))
+        guard case .offer(let offer) = next.stored(true) else { Issue.record("no offer"); return }
+        // Each track names its own publisher.
+        #expect(offer.perNode == true && offer.tracks.map(\.participantId) == [self.publisher])
+
+        // A publisher on another node than the named connection's is refused.
+        var elsewhere = SubscribeFlow(
+            subscriberId: "me", request: SubscribeRequest(participantId: second, transportId: "c1", perNode: true), owned: [connection])
+        guard case .fail(let error, _) = elsewhere.start(
+            publisher: FlowFixtures.record(second, publication: FlowFixtures.publication("p2", on: "n2", of: second)))
+        else { Issue.record("a publisher on another node was added"); return }
+        #expect(error.code == .badRequest)
+    }
+
+    @Test func perNodeAConnectionTheNodeLostIsForgotten() {
+        let connection = SubscriptionRecord(
+            transportId: "c1", nodeId: "n1", address: FlowFixtures.address, publisherParticipantId: UUID(), perNode: true)
+        var flow = SubscribeFlow(
+            subscriberId: "me", request: SubscribeRequest(participantId: self.publisher, perNode: true), owned: [connection])
+        _ = flow.start(publisher: FlowFixtures.record(self.publisher, publication: FlowFixtures.publication("p1", on: "n1")))
+        let lost = SFUFailure.remote(code: "unknown_transport", message: "gone")
+        #expect(flow.failed(lost) == .fail(lost.signalingError, forget: "c1"))
+        #expect(SubscribeFlow.removing(connection.publisherParticipantId, on: "c1", from: [connection]) == nil)
+    }
 }

@@ -91,6 +91,84 @@ struct RenegotiationRulesTests {
         #expect(answered.result.localTracks.map(\.mid) == ["0"])
     }
 
+    /// The server offered sendonly audio+video (a subscriber transport),
+    /// the client answered recvonly.
+    func serverOffered() throws -> (server: Negotiation, serverTracks: [LocalTrack], client: Negotiation) {
+        let (offer, serverTracks) = OfferRules.offer(
+            kinds: [.audio, .video], direction: .sendonly, local: server, policy: MediaPolicy(), cname: "s")
+        let answered = try AnswerRules.answer(to: offer, local: client, policy: MediaPolicy(), sendBack: false, cname: "c")
+        let serverSide = Negotiation(local: offer, remote: answered.local, dtlsRole: .server, sendBack: false, offerDirection: .sendonly)
+        let clientSide = Negotiation(local: answered.local, remote: offer, dtlsRole: .client, sendBack: false, offerDirection: .recvonly)
+        return (serverSide, serverTracks, clientSide)
+    }
+
+    @Test("m-line reuse: a deactivated section stays bundled without a track; reactivated, it carries a new track on the same mid")
+    func deactivateThenReactivate() throws {
+        let state = try serverOffered()
+        let (idle, idleTracks) = ReofferRules.offer(
+            previous: state.server, localTracks: state.serverTracks, changes: ["1": .deactivate], appending: [],
+            local: server, restartCredentials: nil, policy: MediaPolicy(), cname: "s")
+        #expect(idle.sections.map(\.port) == [9, 9] && idle.bundle == ["0", "1"])
+        #expect(idle.sections[1].direction == .inactive && idle.sections[1].ssrcs.isEmpty && idle.sections[1].msid == nil)
+        #expect(idleTracks == [state.serverTracks[0]])
+        let idleAnswer = try ReanswerRules.answer(
+            toReoffer: idle, previous: state.client, localTracks: [], local: client,
+            freshCredentials: fresh, policy: MediaPolicy(), cname: "c")
+        #expect(idleAnswer.result.remoteTracks.map(\.mid) == ["0"])
+        let applied = try ReofferRules.apply(
+            answer: idleAnswer.result.local, to: idle, tracks: idleTracks, previous: state.server, restartingICE: false)
+        #expect(applied.localTracks == idleTracks)
+
+        // Both sides as they stand after the first re-offer.
+        var server2 = state.server
+        server2.local = idle
+        server2.remote = idleAnswer.result.local
+        var client2 = state.client
+        client2.local = idleAnswer.result.local
+        client2.remote = idle
+        let (reused, reusedTracks) = ReofferRules.offer(
+            previous: server2, localTracks: applied.localTracks, changes: ["1": .reactivate], appending: [.video],
+            local: server, restartCredentials: nil, policy: MediaPolicy(), cname: "s")
+        #expect(reused.sections.map(\.mid) == ["0", "1", "2"])
+        #expect(reused.sections.map(\.direction) == [.sendonly, .sendonly, .sendonly])
+        #expect(reusedTracks.map(\.mid) == ["0", "1", "2"])
+        let old = state.serverTracks[1]
+        #expect(reusedTracks[1].ssrc != old.ssrc && reusedTracks[1].trackID != old.trackID)
+        #expect(reused.sections[1].ssrcs == [reusedTracks[1].ssrc] && reused.sections[1].msid?.track == reusedTracks[1].trackID)
+        #expect(reused.sections[1].extensions == idle.sections[1].extensions)
+        let reusedAnswer = try ReanswerRules.answer(
+            toReoffer: reused, previous: client2, localTracks: [], local: client,
+            freshCredentials: fresh, policy: MediaPolicy(), cname: "c")
+        #expect(reusedAnswer.result.remoteTracks.map(\.mid) == ["0", "1", "2"])
+        #expect(reusedAnswer.result.remoteTracks[1].ssrcs == [reusedTracks[1].ssrc])
+        let reapplied = try ReofferRules.apply(
+            answer: reusedAnswer.result.local, to: reused, tracks: reusedTracks, previous: server2, restartingICE: false)
+        #expect(reapplied.localTracks == reusedTracks)
+    }
+
+    @Test("a re-offer whose sections are all idle is answered and applied (the connection stays)")
+    func allIdle() throws {
+        let state = try serverOffered()
+        let (idle, tracks) = ReofferRules.offer(
+            previous: state.server, localTracks: state.serverTracks, changes: ["0": .deactivate, "1": .deactivate],
+            appending: [], local: server, restartCredentials: nil, policy: MediaPolicy(), cname: "s")
+        let answer = try ReanswerRules.answer(
+            toReoffer: idle, previous: state.client, localTracks: [], local: client,
+            freshCredentials: fresh, policy: MediaPolicy(), cname: "c")
+        #expect(answer.result.remoteTracks.isEmpty)
+        let applied = try ReofferRules.apply(
+            answer: answer.result.local, to: idle, tracks: tracks, previous: state.server, restartingICE: false)
+        #expect(applied.localTracks.isEmpty && tracks.isEmpty)
+    }
+
+    @Test("kinds/removing is the same as the per-section changes it implies")
+    func kindsAsChanges() throws {
+        let state = try established()
+        let implied = ReofferRules.changes(previous: state.client, kinds: [.audio, .video, .audio], removing: ["1"])
+        #expect(implied.changes == ["0": .keep, "1": .reject])
+        #expect(implied.appending == [.video, .audio])
+    }
+
     @Test("refused: another fingerprint, swapped setup, reordered or dropped m-lines; ICE restart gets fresh credentials")
     func refusalsAndRestart() throws {
         let state = try established()

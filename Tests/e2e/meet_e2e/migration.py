@@ -35,12 +35,13 @@ def sfu_node_ids(stack: Stack, participant_ids: list[str]) -> dict[str, str | No
     return {p: (rows.get(p) or None) for p in participant_ids}
 
 
-async def start_meeting(stack: Stack, node) -> tuple[list[Mover], list[Mover]]:
-    """A and B publishing on `node`; C (host), D, E subscribed to both."""
+async def start_meeting(stack: Stack, node, per_node: bool = False) -> tuple[list[Mover], list[Mover]]:
+    """A and B publishing on `node`; C (host), D, E subscribed to both (with
+    `per_node`, on one connection per node)."""
     owner = stack.rest.register("Carol")
     code = stack.rest.create_meeting(owner)
     a, b = Mover("A"), Mover("B")
-    c, d, e = Mover("C"), Mover("D"), Mover("E")
+    c, d, e = Mover("C", per_node), Mover("D", per_node), Mover("E", per_node)
     await c.join(stack, code, replica=0, token=owner)
     await a.join(stack, code, replica=0)
     await b.join(stack, code, replica=1)
@@ -64,8 +65,8 @@ def moved(subscriber: Mover, publishers: list[Mover], node_id: str) -> bool:
     return (len(subs) == len(publishers) and all(s["nodeId"] != node_id and s["first_frame"].is_set() for s in subs))
 
 
-async def node_leaves(stack: Stack, node, how: str, drain_timeout: float | None = None) -> dict:
-    publishers, subscribers = await start_meeting(stack, node)
+async def node_leaves(stack: Stack, node, how: str, drain_timeout: float | None = None, per_node: bool = False) -> dict:
+    publishers, subscribers = await start_meeting(stack, node, per_node)
     everyone = publishers + subscribers
     try:
         event_at = time.monotonic()

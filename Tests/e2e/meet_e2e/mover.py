@@ -37,8 +37,14 @@ OLD_PUBLISHER_GRACE = 15.0
 class Mover:
     """One participant: signaling with resume, a publisher pc, subscriber pcs."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, per_node: bool = False):
         self.name = name
+        # `perNode` subscriptions: one connection per node, entries in
+        # `subscriptions` keyed "transportId/publisher" (docs/signaling.md).
+        self.per_node = per_node
+        # transportId → {"pc", "mid_owner": {mid: publisher id}}
+        self.connections: dict[str, dict] = {}
+        self._offers = asyncio.Lock()
         self.signal = Signal(name)
         self.id = ""
         self.join_token = ""
@@ -163,6 +169,12 @@ class Mover:
 
     async def subscribe(self, publisher_id: str) -> dict:
         publisher_id = publisher_id.lower()
+        if self.per_node:
+            async with self._offers:  # one offer at a time on a connection
+                reply = await self.signal.request("subscribe", {"participantId": publisher_id, "perNode": True})
+                assert reply["type"] == "subscription", reply
+                await self._follow_offer(reply["data"])
+            return reply["data"]
         reply = await self.signal.request("subscribe", {"participantId": publisher_id})
         assert reply["type"] == "subscription", reply
         data = reply["data"]
@@ -193,7 +205,79 @@ class Mover:
         assert answer["type"] == "ack", answer
         return data
 
+    async def _follow_offer(self, data: dict) -> None:
+        """Applies a node's offer on its per-node connection (made on the first) and answers it."""
+        transport_id = data["transportId"]
+        connection = self.connections.get(transport_id)
+        if connection is None:
+            pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+            connection = {"pc": pc, "mid_owner": {}}
+            self.connections[transport_id] = connection
+
+            @pc.on("track")
+            def on_track(track) -> None:
+                mid = next(t.mid for t in pc.getTransceivers() if t.receiver.track is track)
+                self._spawn(self._consume(track, transport_id, mid))
+
+        before = set(connection["mid_owner"].values())
+        connection["mid_owner"] = {t["mid"]: t["participantId"].lower() for t in data["tracks"]}
+        # Entries for the publishers this offer adds (one that stays may have moved on already).
+        for owner in set(connection["mid_owner"].values()) - before:
+            self.subscriptions.setdefault(f"{transport_id}/{owner}", {
+                "publisher": owner, "pc": connection["pc"], "first_frame": asyncio.Event(), "nodeId": data["nodeId"]})
+        pc = connection["pc"]
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=data["offer"], type="offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+        answer = await self.signal.request("subscribe-answer",
+                                           {"transportId": transport_id, "answer": pc.localDescription.sdp})
+        assert answer["type"] == "ack", answer
+
+    async def _consume(self, track, transport_id: str, mid: str) -> None:
+        """Counts video frames of one section of a per-node connection for whoever it carries now."""
+        try:
+            while True:
+                await track.recv()
+                owner = self.connections.get(transport_id, {}).get("mid_owner", {}).get(mid)
+                if track.kind != "video" or owner is None:
+                    continue
+                self.frames.setdefault(owner, []).append(time.monotonic())
+                entry = self.subscriptions.get(f"{transport_id}/{owner}")
+                if entry is not None:
+                    entry["first_frame"].set()
+        except MediaStreamError:
+            pass
+
+    async def _resubscribe_per_node(self, instruction: dict) -> None:
+        """`publisher_moved` on a per-node connection: subscribe on the new node, then take it off the old one."""
+        old_id, publisher = instruction["transportId"], instruction["publisherParticipantId"].lower()
+        data = await self.subscribe(publisher)
+        new = self.subscriptions.get(f"{data['transportId']}/{publisher}")
+        if new is not None and instruction["reason"] != "node_lost":
+            try:
+                await asyncio.wait_for(new["first_frame"].wait(), 10)
+            except asyncio.TimeoutError:
+                self.errors.append(f"no media from {publisher} on {data['transportId']} within 10 s")
+        self.subscriptions.pop(f"{old_id}/{publisher}", None)
+        async with self._offers:
+            try:
+                reply = await self.signal.request("unsubscribe", {"transportId": old_id, "participantId": publisher})
+            except SignalError as error:
+                reply = None
+                if error.code != "not_found":
+                    self.errors.append(f"unsubscribe {publisher} from {old_id}: {error}")
+            if reply is not None and reply["type"] == "subscription":
+                await self._follow_offer(reply["data"])
+                return
+            connection = self.connections.get(old_id)
+            if connection is not None:
+                connection["mid_owner"] = {m: o for m, o in connection["mid_owner"].items() if o != publisher}
+                if not connection["mid_owner"]:
+                    self.connections.pop(old_id)
+                    await connection["pc"].close()
+
     async def _resubscribe(self, instruction: dict) -> None:
+        if self.per_node:
+            return await self._resubscribe_per_node(instruction)
         old_id = instruction["transportId"]
         data = await self.subscribe(instruction["publisherParticipantId"])
         new = self.subscriptions.get(data["transportId"])
@@ -249,6 +333,8 @@ class Mover:
             task.cancel()
         for entry in self.subscriptions.values():
             await entry["pc"].close()
+        for connection in self.connections.values():
+            await connection["pc"].close()
         if self.publisher is not None:
             await self.publisher.close()
         await self.signal.close()

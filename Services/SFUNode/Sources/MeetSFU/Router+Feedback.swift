@@ -6,6 +6,13 @@ import MeetRTP
 /// into statistics, sender reports translated per subscriber, and the
 /// periodic upstream NACK/PLI the node itself owes each publisher.
 extension Router {
+    /// Whether `subscriber` has a down-track here that it sees as `ssrc`
+    /// (a subscriber connection carrying several publishers sends each
+    /// report to the router it is about).
+    public func carries(subscriber: Int, ssrc: UInt32) -> Bool {
+        feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: ssrc)] != nil
+    }
+
     /// Answers a subscriber's generic NACK (RFC 4585 §6.2.1) for the track
     /// it sees as `mediaSSRC`: each requested packet still in the cache is
     /// copied into `batch`, renumbered as the subscriber knows it. Returns

@@ -13,6 +13,7 @@
 /// sfu.close-transport         CloseTransportRequest         → SFUCloseReply
 /// sfu.close-participant       CloseParticipantRequest       → SFUCloseReply
 /// sfu.retire-transport        RetireTransportRequest        → SFUCloseReply (1: closed at once)
+/// sfu.remove-subscription     RemoveSubscriptionRequest     → RemoveSubscriptionReply
 /// ```
 ///
 /// A node also *publishes* ``SFUTransportClosedEvent`` on ``SFUEventChannel/events``
@@ -29,6 +30,7 @@ public enum SFUControlType {
     public static let closeTransport = "sfu.close-transport"
     public static let closeParticipant = "sfu.close-participant"
     public static let retireTransport = "sfu.retire-transport"
+    public static let removeSubscription = "sfu.remove-subscription"
 }
 
 /// The stable `code` values of an SFU node's `error` replies.
@@ -126,27 +128,74 @@ public struct SFUTrack: Codable, Sendable, Hashable {
     public var codec: String
     /// True while a host's mute stops the node forwarding it.
     public var muted: Bool
+    /// Whose track, in the offers of a per-node subscriber connection
+    /// (which carries several publishers); nil elsewhere.
+    public var participantId: String?
 
-    public init(id: String, mid: String, kind: String, source: SFUTrackSource, codec: String, muted: Bool = false) {
+    public init(
+        id: String, mid: String, kind: String, source: SFUTrackSource, codec: String, muted: Bool = false,
+        participantId: String? = nil
+    ) {
         self.id = id
         self.mid = mid
         self.kind = kind
         self.source = source
         self.codec = codec
         self.muted = muted
+        self.participantId = participantId
     }
 }
 
-/// `sfu.create-subscriber`: a transport that sends one publisher's tracks to a participant.
+/// `sfu.create-subscriber`: a transport that sends one publisher's tracks
+/// to a participant, or (`perNode`) a per-node subscriber connection that
+/// carries the tracks of every publisher the participant watches on this
+/// node: without `transportId` a new one carrying this publisher, with it
+/// (one of the participant's per-node connections here) a re-offer on it
+/// that adds this publisher's tracks (idle m-lines reused first).
 public struct CreateSubscriberRequest: Codable, Sendable, Hashable {
     /// Who receives.
     public var participantId: String
     /// Whose media: a participant with a publisher transport on this node.
     public var publisherParticipantId: String
+    /// A per-node connection rather than one per publisher (nil: false).
+    public var perNode: Bool?
+    /// The per-node connection to add the publisher to (needs `perNode`).
+    public var transportId: String?
 
-    public init(participantId: String, publisherParticipantId: String) {
+    public init(participantId: String, publisherParticipantId: String, perNode: Bool? = nil, transportId: String? = nil) {
         self.participantId = participantId
         self.publisherParticipantId = publisherParticipantId
+        self.perNode = perNode
+        self.transportId = transportId
+    }
+}
+
+/// `sfu.remove-subscription`: takes one publisher off a per-node
+/// subscriber connection (the client unsubscribed from it, or it moved to
+/// another node and the new subscription carries media).
+public struct RemoveSubscriptionRequest: Codable, Sendable, Hashable {
+    public var transportId: String
+    public var publisherParticipantId: String
+
+    public init(transportId: String, publisherParticipantId: String) {
+        self.transportId = transportId
+        self.publisherParticipantId = publisherParticipantId
+    }
+}
+
+/// The re-offer without the removed publisher's tracks (their m-lines go
+/// `a=inactive`; answer with `sfu.subscriber-answer`), or `offer` nil when
+/// the connection carried nothing else: then the node closed it.
+public struct RemoveSubscriptionReply: Codable, Sendable, Hashable {
+    public var transportId: String
+    public var offer: String?
+    /// Every track the connection carries after this offer, in section order.
+    public var tracks: [SFUTrack]
+
+    public init(transportId: String, offer: String?, tracks: [SFUTrack] = []) {
+        self.transportId = transportId
+        self.offer = offer
+        self.tracks = tracks
     }
 }
 

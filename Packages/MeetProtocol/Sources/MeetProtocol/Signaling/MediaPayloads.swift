@@ -36,18 +36,23 @@ public struct PublishRequest: Codable, Sendable, Equatable {
 
 /// `subscribe`: receive one participant's tracks, or renegotiate an existing
 /// subscription (`transportId`: new offer mirroring the publisher's current
-/// tracks, with fresh ICE credentials when `iceRestart` is set).
+/// tracks, with fresh ICE credentials when `iceRestart` is set). With
+/// `perNode`, the tracks come on the socket's one subscriber connection to
+/// the publisher's node (a re-offer on it when it exists).
 public struct SubscribeRequest: Codable, Sendable, Equatable {
     /// The publisher.
     public var participantId: UUID
     /// An existing subscription of this socket to renegotiate.
     public var transportId: String?
     public var iceRestart: Bool?
+    /// One subscriber connection per node rather than one per publisher (nil: false).
+    public var perNode: Bool?
 
-    public init(participantId: UUID, transportId: String? = nil, iceRestart: Bool? = nil) {
+    public init(participantId: UUID, transportId: String? = nil, iceRestart: Bool? = nil, perNode: Bool? = nil) {
         self.participantId = participantId
         self.transportId = transportId
         self.iceRestart = iceRestart
+        self.perNode = perNode
     }
 }
 
@@ -62,12 +67,18 @@ public struct SubscribeAnswer: Codable, Sendable, Equatable {
     }
 }
 
-/// `unsubscribe`: close one subscription of this socket.
+/// `unsubscribe`: close one subscription of this socket, or (with
+/// `participantId`, on a per-node connection) take that publisher off it:
+/// the reply is then a `subscription` re-offer (or `ack` when nothing is left
+/// and the connection closed).
 public struct UnsubscribeRequest: Codable, Sendable, Equatable {
     public var transportId: String
+    /// The publisher to take off a per-node connection.
+    public var participantId: UUID?
 
-    public init(transportId: String) {
+    public init(transportId: String, participantId: UUID? = nil) {
         self.transportId = transportId
+        self.participantId = participantId
     }
 }
 
@@ -104,9 +115,13 @@ public struct SubscriptionOffer: Codable, Sendable, Equatable {
     /// The tracks the offer carries, in section order.
     public var tracks: [TrackInfo]
 
+    /// True for a per-node connection: `tracks` lists every track it
+    /// carries, each with its publisher's `participantId`.
+    public var perNode: Bool?
+
     public init(
         transportId: String, publisherParticipantId: UUID, nodeId: String, address: NodeAddress, offer: String,
-        tracks: [TrackInfo]
+        tracks: [TrackInfo], perNode: Bool? = nil
     ) {
         self.transportId = transportId
         self.publisherParticipantId = publisherParticipantId
@@ -114,6 +129,7 @@ public struct SubscriptionOffer: Codable, Sendable, Equatable {
         self.address = address
         self.offer = offer
         self.tracks = tracks
+        self.perNode = perNode
     }
 }
 

@@ -188,17 +188,24 @@ public struct PublicationRecord: Codable, Sendable, Equatable {
     }
 }
 
-/// One subscriber transport of a participant, in its presence record.
+/// One subscriber transport of a participant, in its presence record; a
+/// per-node connection has one record per publisher it carries (all with
+/// its `transportId`).
 public struct SubscriptionRecord: Codable, Sendable, Equatable {
     public var transportId: String
     public var nodeId: String
     public var address: NodeAddress
     public var publisherParticipantId: UUID
+    /// True for a per-node connection (nil: false).
+    public var perNode: Bool?
 
-    public init(transportId: String, nodeId: String, address: NodeAddress, publisherParticipantId: UUID) {
+    public init(
+        transportId: String, nodeId: String, address: NodeAddress, publisherParticipantId: UUID, perNode: Bool? = nil
+    ) {
         self.transportId = transportId
         self.nodeId = nodeId
         self.address = address
         self.publisherParticipantId = publisherParticipantId
+        self.perNode = perNode
     }
 }

@@ -94,9 +94,23 @@ struct Negotiator {
             kind: .renegotiated(restartCredentials: renegotiated.restartCredentials))
     }
 
-    /// A subsequent offer of ours, kept until its answer.
+    /// A subsequent offer of ours, kept until its answer: the live sections
+    /// matched to `kinds` in order (``ReofferRules/changes(previous:kinds:removing:)``).
     mutating func reoffer(
         kinds: [MediaKind], removing: Set<String>, iceRestart: Bool, local: LocalTransport, policy: MediaPolicy
+    ) throws(NegotiationError) -> SessionModel {
+        guard let previous = negotiation else {
+            throw .wrongState("createReoffer before a first negotiation, or after close")
+        }
+        let (changes, appending) = ReofferRules.changes(previous: previous, kinds: kinds, removing: removing)
+        return try reoffer(changes: changes, appending: appending, iceRestart: iceRestart, local: local, policy: policy)
+    }
+
+    /// A subsequent offer of ours that changes each m-line as `changes`
+    /// says (by mid; unnamed ones are kept) and appends `appending`.
+    mutating func reoffer(
+        changes: [String: SectionChange], appending: [MediaKind], iceRestart: Bool, local: LocalTransport,
+        policy: MediaPolicy
     ) throws(NegotiationError) -> SessionModel {
         guard let previous = negotiation else {
             throw .wrongState("createReoffer before a first negotiation, or after close")
@@ -104,7 +118,7 @@ struct Negotiator {
         guard pendingOffer == nil else { throw .wrongState("an offer is pending already") }
         let restart: ICECredentials? = iceRestart ? .random() : nil
         let (offer, tracks) = ReofferRules.offer(
-            previous: previous, localTracks: localTracks, kinds: kinds, removing: removing,
+            previous: previous, localTracks: localTracks, changes: changes, appending: appending,
             local: local, restartCredentials: restart, policy: policy, cname: cname)
         pendingOffer = PendingOffer(
             offer: offer, tracks: tracks, direction: previous.offerDirection, isReoffer: true, restartCredentials: restart)

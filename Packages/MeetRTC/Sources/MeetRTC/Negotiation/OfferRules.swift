@@ -55,9 +55,11 @@ public enum OfferRules {
     }
 
     /// Applies the answer to our offer: the remote tracks it sends on, the
-    /// local tracks it accepted, and our DTLS role from its `a=setup`.
+    /// local tracks it accepted, and our DTLS role from its `a=setup`. An
+    /// answer that accepts no media is refused unless `allowingNoMedia` (a
+    /// re-offer whose sections are all idle, on a connection that stays).
     public static func apply(
-        answer: SessionModel, to offer: SessionModel, localTracks: [LocalTrack]
+        answer: SessionModel, to offer: SessionModel, localTracks: [LocalTrack], allowingNoMedia: Bool = false
     ) throws(NegotiationError) -> NegotiationResult {
         let dtlsRole: DTLSRole
         switch answer.transport.setup {
@@ -82,7 +84,7 @@ public enum OfferRules {
                 accepted.append(track)
             }
         }
-        guard !remoteTracks.isEmpty || !accepted.isEmpty else { throw .nothingAccepted }
+        guard !remoteTracks.isEmpty || !accepted.isEmpty || allowingNoMedia else { throw .nothingAccepted }
         return NegotiationResult(local: offer, remoteTracks: remoteTracks, localTracks: accepted, dtlsRole: dtlsRole)
     }
 }

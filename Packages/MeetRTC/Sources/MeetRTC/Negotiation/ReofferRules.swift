@@ -3,36 +3,105 @@ import MeetDTLS
 /// JSEP's rules for a subsequent offer (RFC 8829 §5.2.2) from either side of
 /// an established connection, and for applying its answer:
 ///
-/// - every existing m-line stays, in order, with its mid;
-/// - a live section is kept (same codecs, extension ids, our SSRC) while
-///   `kinds` still wants it: walking the live sections in order, one is kept
-///   when its kind is the next wanted kind, otherwise (or when its mid is in
-///   `removing`) it is offered with port 0, which removes it;
-/// - the wanted kinds left over become new sections appended at the end,
-///   with fresh mids (the next free integer, so a mid stays its m-line
-///   index for an offerer that started at "0") and fresh SSRCs;
+/// - every existing m-line stays, in order, with its mid, and changes as
+///   its ``SectionChange`` says: kept (same codecs, extension ids, our
+///   SSRC), rejected (port 0, for good), deactivated (`a=inactive`, still
+///   bundled, no track) or reactivated (a new track with a fresh SSRC and
+///   track id on the same m-line, which is how an SFU reuses the m-lines of
+///   tracks that went instead of growing the SDP without end);
+/// - the kinds in `appending` become new sections at the end, with fresh
+///   mids (the next free integer, so a mid stays its m-line index for an
+///   offerer that started at "0") and fresh SSRCs;
 /// - `a=setup` states our current DTLS role (RFC 8842 §5.5: no new
 ///   association); ICE credentials are new when `restartCredentials` is
 ///   given (RFC 8839 §4.4.1.1.1).
 enum ReofferRules {
+    /// The kinds/removing form (screen share on a publisher, a subscriber
+    /// transport that mirrors one publisher): ``changes(previous:kinds:removing:)``
+    /// turns it into per-section changes.
     static func offer(
         previous: Negotiation, localTracks: [LocalTrack], kinds: [MediaKind], removing: Set<String>,
         local: LocalTransport, restartCredentials: ICECredentials?, policy: MediaPolicy, cname: String,
         newSSRC: () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
     ) -> (offer: SessionModel, tracks: [LocalTrack]) {
-        var sections: [MediaSectionModel] = []
-        var tracks: [LocalTrack] = []
+        let (changes, appending) = self.changes(previous: previous, kinds: kinds, removing: removing)
+        return offer(
+            previous: previous, localTracks: localTracks, changes: changes, appending: appending, local: local,
+            restartCredentials: restartCredentials, policy: policy, cname: cname, newSSRC: newSSRC)
+    }
+
+    /// Walks the live sections in order: one is kept while its kind is the
+    /// next wanted kind (and its mid is not in `removing`), else rejected;
+    /// the wanted kinds left over are appended.
+    static func changes(
+        previous: Negotiation, kinds: [MediaKind], removing: Set<String>
+    ) -> (changes: [String: SectionChange], appending: [MediaKind]) {
+        var changes: [String: SectionChange] = [:]
         var wanted = kinds[...]
         for (index, section) in previous.local.sections.enumerated() {
             let keep = previous.isLive(index) && !removing.contains(section.mid)
                 && wanted.first.map { $0.rawValue == section.kind } == true
-            guard keep else {
+            if keep { wanted.removeFirst() }
+            changes[section.mid] = keep ? .keep : .reject
+        }
+        return (changes, Array(wanted))
+    }
+
+    /// A re-offer that changes each existing m-line as `changes` says (by
+    /// mid; an m-line not named is kept) and appends one section per kind
+    /// of `appending`. A section that is not live (rejected by either side)
+    /// stays rejected whatever `changes` says; ``SectionChange/reactivate``
+    /// of a section that still carries our track gives it a new track.
+    static func offer(
+        previous: Negotiation, localTracks: [LocalTrack], changes: [String: SectionChange], appending: [MediaKind],
+        local: LocalTransport, restartCredentials: ICECredentials?, policy: MediaPolicy, cname: String,
+        newSSRC: () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
+    ) -> (offer: SessionModel, tracks: [LocalTrack]) {
+        let streamID = localTracks.first?.streamID ?? RandomString.make(length: 12)
+        /// A reused m-line's track gets a track id of its own (its SSRC in
+        /// base 36), so the peer sees a new track (a `track` event in a browser).
+        func newTrack(mid: String, kind: MediaKind, reused: Bool) -> LocalTrack {
+            let ssrc = newSSRC()
+            let suffix = reused ? "-\(String(ssrc, radix: 36))" : ""
+            return LocalTrack(
+                mid: mid, kind: kind, ssrc: ssrc, cname: cname, streamID: streamID,
+                trackID: "\(kind.rawValue)-\(mid)\(suffix)")
+        }
+        func sending(_ section: MediaSectionModel, _ track: LocalTrack) -> MediaSectionModel {
+            var section = section
+            section.direction = previous.offerDirection
+            section.msid = (streamID, track.trackID)
+            section.cname = cname
+            section.ssrcs = [track.ssrc]
+            return section
+        }
+        var sections: [MediaSectionModel] = []
+        var tracks: [LocalTrack] = []
+        for (index, section) in previous.local.sections.enumerated() {
+            let change = previous.isLive(index) ? changes[section.mid] ?? .keep : .reject
+            switch change {
+            case .reject:
                 sections.append(AnswerRules.rejected(section))
-                continue
+            case .keep:
+                sections.append(section)
+                if let track = localTracks.first(where: { $0.mid == section.mid }) { tracks.append(track) }
+            case .deactivate:
+                // RFC 8829 §5.2.2: the m-line stays (bundled), nothing flows on it.
+                var idle = section
+                idle.direction = .inactive
+                idle.msid = nil
+                idle.cname = nil
+                idle.ssrcs = []
+                sections.append(idle)
+            case .reactivate:
+                guard previous.offerDirection.sends, let kind = MediaKind(rawValue: section.kind) else {
+                    sections.append(section)
+                    continue
+                }
+                let track = newTrack(mid: section.mid, kind: kind, reused: true)
+                sections.append(sending(section, track))
+                tracks.append(track)
             }
-            wanted.removeFirst()
-            sections.append(section)
-            if let track = localTracks.first(where: { $0.mid == section.mid }) { tracks.append(track) }
         }
 
         // RFC 8843 §9.1 / RFC 8285 §6: one id per URI across the bundle.
@@ -46,24 +115,22 @@ enum ReofferRules {
         }
         let extensions = policy.headerExtensions.compactMap { uri in extensionIDs[uri].map { HeaderExtensionModel(id: $0, uri: uri) } }
 
-        let streamID = localTracks.first?.streamID ?? RandomString.make(length: 12)
         var usedMids = Set(sections.map(\.mid))
         var next = sections.count
-        for kind in wanted {
+        for kind in appending {
             while usedMids.contains(String(next)) { next += 1 }
             let mid = String(next)
             usedMids.insert(mid)
-            var section = MediaSectionModel(
+            let section = MediaSectionModel(
                 kind: kind.rawValue, mid: mid, direction: previous.offerDirection,
                 codecs: OfferRules.codecs(for: kind, policy: policy), extensions: extensions)
             if previous.offerDirection.sends {
-                let track = LocalTrack(mid: mid, kind: kind, ssrc: newSSRC(), cname: cname, streamID: streamID, trackID: "\(kind.rawValue)-\(mid)")
-                section.msid = (streamID, track.trackID)
-                section.cname = cname
-                section.ssrcs = [track.ssrc]
+                let track = newTrack(mid: mid, kind: kind, reused: false)
+                sections.append(sending(section, track))
                 tracks.append(track)
+            } else {
+                sections.append(section)
             }
-            sections.append(section)
         }
         let transport = TransportModel(
             iceUfrag: restartCredentials?.ufrag ?? local.iceUfrag,
@@ -90,7 +157,9 @@ enum ReofferRules {
         if !restartingICE && changedCredentials {
             throw .unsupported("new ICE credentials in an answer to a re-offer that did not restart ICE")
         }
-        let result = try OfferRules.apply(answer: answer, to: offer, localTracks: tracks)
+        // Every section idle (a node connection whose publishers all left) is a valid state.
+        let allIdle = offer.sections.allSatisfy { $0.port == 0 || $0.direction == .inactive }
+        let result = try OfferRules.apply(answer: answer, to: offer, localTracks: tracks, allowingNoMedia: allIdle)
         guard result.dtlsRole == previous.dtlsRole else {
             throw .unsupported("an answer that swaps the DTLS roles (a new DTLS association)")
         }

@@ -64,6 +64,32 @@ extension PeerConnection {
         }.get()
     }
 
+    /// A subsequent offer of ours that says per m-line what happens to it
+    /// (an SFU's subscriber connection that carries many publishers' tracks:
+    /// a track that goes leaves its m-line `a=inactive`, a track that comes
+    /// reactivates one of the same kind before a section is appended).
+    ///
+    /// - Parameters:
+    ///   - changes: by mid; an m-line not named is kept. A rejected (port 0)
+    ///     m-line stays rejected.
+    ///   - appending: kinds of new sections at the end (mids: the next free
+    ///     integers).
+    /// - Returns: the offer (SDP text); `pendingLocalTracks` lists the
+    ///   tracks it sends, new SSRCs included.
+    public func createReoffer(
+        changes: [String: SectionChange], appending: [MediaKind], iceRestart: Bool = false,
+        policy: MediaPolicy = MediaPolicy()
+    ) async throws -> String {
+        try await eventLoop.submit {
+            guard !self.state.isTerminal else {
+                throw NegotiationError.wrongState("createReoffer before a first negotiation, or after close")
+            }
+            let offer = try self.negotiator.reoffer(
+                changes: changes, appending: appending, iceRestart: iceRestart, local: self.localTransport, policy: policy)
+            return offer.sdp
+        }.get()
+    }
+
     /// Forgets a pending offer whose answer will not come (JSEP rollback,
     /// RFC 8829 §4.1.10.2): the connection stays as last negotiated.
     public func rollbackOffer() async {

@@ -38,6 +38,9 @@ struct ControlHandler: Sendable {
             case SFUControlType.retireTransport:
                 let request = try decode(message, as: RetireTransportRequest.self)
                 return BusResponse(SFUCloseReply(closed: try await transports.retire(transportId: request.transportId)))
+            case SFUControlType.removeSubscription:
+                let request = try decode(message, as: RemoveSubscriptionRequest.self)
+                return BusResponse(try await transports.removeSubscription(request))
             case SFUControlType.closeParticipant:
                 let request = try decode(message, as: CloseParticipantRequest.self)
                 return BusResponse(SFUCloseReply(closed: try await transports.close(participantId: request.participantId)))

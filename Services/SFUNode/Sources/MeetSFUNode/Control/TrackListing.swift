@@ -13,24 +13,29 @@ enum TrackListing {
         return sources
     }
 
-    /// The publisher's tracks as a subscriber offer carries them: the same
-    /// track ids, `mid` the offer's section for each, in section order.
-    static func subscriberTracks(_ published: [SFUTrack], sections: [String: String]) -> [SFUTrack] {
-        published.compactMap { track -> SFUTrack? in
-            guard let mid = sections[track.mid] else { return nil }
+    /// Publishers' tracks as a subscriber offer carries them: the same
+    /// track ids, `mid` the offer's section for each, in section order;
+    /// tracks without a section are left out.
+    static func subscriberTracks(_ published: [SFUTrack], sections: [SubscribedTrack: String]) -> [SFUTrack] {
+        var bySection: [String: String] = [:]
+        for (track, mid) in sections { bySection[track.description] = mid }
+        return published.compactMap { track -> SFUTrack? in
+            guard let mid = bySection[track.id] else { return nil }
             var track = track
             track.mid = mid
             return track
-        }.sorted { (Int($0.mid) ?? 0, $0.mid) < (Int($1.mid) ?? 0, $1.mid) }
+        }.sorted { SubscriberSectionPlan.midOrder($0.mid, $1.mid) }
     }
 
-    /// The publisher's tracks (event loop).
-    static func tracks(of publisher: PublisherTransport) -> [SFUTrack] {
+    /// The publisher's tracks (event loop); `owned` names the publisher on
+    /// each (for node connections, which carry several).
+    static func tracks(of publisher: PublisherTransport, owned: Bool = false) -> [SFUTrack] {
         publisher.remoteTracks.map { track in
             let source = publisher.source(ofMid: track.mid) ?? (track.kind == .audio ? .mic : .camera)
             return SFUTrack(
                 id: "\(publisher.id):\(track.mid)", mid: track.mid, kind: track.kind.rawValue, source: source,
-                codec: track.codecs.first?.name ?? "", muted: publisher.isMuted(mid: track.mid))
+                codec: track.codecs.first?.name ?? "", muted: publisher.isMuted(mid: track.mid),
+                participantId: owned ? publisher.participantId : nil)
         }
     }
 }

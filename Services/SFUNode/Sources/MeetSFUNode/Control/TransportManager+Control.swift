@@ -36,62 +36,20 @@ extension TransportManager {
         return CreatePublisherReply(transportId: publisher.id, answer: answer, tracks: tracks)
     }
 
-    /// Offers the tracks of `publisherParticipantId`'s newest publisher transport.
+    /// Offers a publisher's tracks on a new subscriber transport, or adds
+    /// them to a node connection (``SubscriberControl``).
     public func createSubscriber(_ request: CreateSubscriberRequest) async throws -> CreateSubscriberReply {
-        try await refuseWhileDraining()
-        let found = try await loop.submit { () -> (PublisherTransport, [RemoteTrack], [SFUTrack])? in
-            guard let publisher = self.registry.newestPublisher(of: request.publisherParticipantId) else { return nil }
-            return (publisher, publisher.remoteTracks, TrackListing.tracks(of: publisher))
-        }.get()
-        guard let (publisher, remoteTracks, publishedTracks) = found, !remoteTracks.isEmpty else {
-            throw SFUControlError.unknownPublisher(request.publisherParticipantId)
-        }
-        var logger = logger
-        logger[metadataKey: "participant"] = "\(request.participantId)"
-        let subscriber = SubscriberTransport(
-            participantId: request.participantId, publisher: publisher, plane: plane,
-            logger: logger, onEnd: { [weak self, logger] id, state in self?.registry.subscriberEnded(id, state: state, logger: logger) })
-        let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: subscriber, logger: logger)
-        subscriber.attach(connection)
-        let offer = try await connection.createOffer(kinds: remoteTracks.map(\.kind), direction: .sendonly, policy: subscriberPolicy)
-        let sections = SubscriberTransport.initialSections(for: remoteTracks)
-        try await loop.submit {
-            subscriber.adoptOfferedExtensionIDs()
-            subscriber.pendingSections = sections
-            subscriber.register()
-            self.registry.add(subscriber)
-        }.get()
-        let tracks = TrackListing.subscriberTracks(publishedTracks, sections: sections)
-        logger.info("subscriber transport created", metadata: ["transport": "\(subscriber.id)", "publisher": "\(publisher.id)"])
-        return CreateSubscriberReply(transportId: subscriber.id, offer: offer, tracks: tracks)
+        try await subscriberControl.createSubscriber(request)
     }
 
-    /// Applies a subscriber's answer; forwarding starts once it is connected.
+    /// Applies a subscriber's answer (``SubscriberControl``).
     public func acceptSubscriberAnswer(_ request: SubscriberAnswerRequest) async throws {
-        // The connection is the loop's (nil once it ended): read it there.
-        let found = try await loop.submit { () -> (SubscriberTransport, PeerConnection)? in
-            guard let subscriber = self.registry.subscribers[request.transportId], let connection = subscriber.connection
-            else { return nil }
-            return (subscriber, connection)
-        }.get()
-        guard let (subscriber, connection) = found else {
-            throw SFUControlError.unknownTransport(request.transportId)
-        }
-        do {
-            try await connection.acceptAnswer(request.answer)
-        } catch {
-            throw SFUControlError.badSDP("\(error)")
-        }
-        try await loop.submit {
-            // Ended while the answer was applied (ICE failed on it): already closed and announced.
-            guard self.registry.subscribers[subscriber.id] === subscriber else { return }
-            guard let publisher = subscriber.publisher, self.registry.publishers[publisher.id] != nil else {
-                self.registry.closeSubscriber(subscriber, reason: .publisherClosed)
-                return
-            }
-            publisher.subscribers[subscriber.id] = subscriber
-            subscriber.installRoutes(publisherTracks: publisher.remoteTracks, publisherExtensionIDs: publisher.extensionIDs)
-        }.get()
+        try await subscriberControl.acceptSubscriberAnswer(request)
+    }
+
+    /// Takes a publisher off a node connection (``SubscriberControl``).
+    func removeSubscription(_ request: RemoveSubscriptionRequest) async throws -> RemoveSubscriptionReply {
+        try await subscriberControl.removeSubscription(request)
     }
 
     /// A host's hard mute of one source of a participant, or its lifting:

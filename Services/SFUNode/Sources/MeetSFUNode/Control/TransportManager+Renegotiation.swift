@@ -42,48 +42,8 @@ extension TransportManager {
         return CreatePublisherReply(transportId: publisher.id, answer: answer, tracks: tracks)
     }
 
-    /// A new offer on a subscriber transport mirroring its publisher's
-    /// current tracks (``SubscriberReofferPlan``). The client answers with
-    /// `sfu.subscriber-answer`.
+    /// A new offer on a subscriber transport (``SubscriberControl``).
     func renegotiateSubscriber(_ request: RenegotiateSubscriberRequest) async throws -> CreateSubscriberReply {
-        typealias Found = (
-            subscriber: SubscriberTransport, connection: PeerConnection, plan: SubscriberReofferPlan,
-            published: [SFUTrack]
-        )
-        let found = try await loop.submit { () -> Found? in
-            guard let subscriber = self.registry.subscribers[request.transportId], let connection = subscriber.connection else {
-                return nil
-            }
-            guard let publisher = subscriber.publisher, self.registry.publishers[publisher.id] != nil else {
-                throw SFUControlError.unknownPublisher(subscriber.publisher?.participantId ?? "")
-            }
-            let plan = SubscriberReofferPlan(
-                sections: subscriber.sections, localTracks: connection.localTracks, publisherTracks: publisher.remoteTracks)
-            return (subscriber, connection, plan, TrackListing.tracks(of: publisher))
-        }.get()
-        guard let found else { throw SFUControlError.unknownTransport(request.transportId) }
-        let offer: String
-        do {
-            offer = try await found.connection.createReoffer(
-                kinds: found.plan.kinds, removing: found.plan.removing, iceRestart: request.iceRestart, policy: subscriberPolicy)
-        } catch {
-            throw SFUControlError.badSDP("\(error)")
-        }
-        // The appended sections, in order, carry the added publisher tracks.
-        let newMids = try await loop.submit { found.subscriber.midsAddedByPendingOffer() }.get()
-        guard let sections = found.plan.sections(newMids: newMids) else {
-            await found.connection.rollbackOffer()
-            throw SFUControlError.badSDP("the re-offer has \(newMids.count) new sections for \(found.plan.added.count) new tracks")
-        }
-        let subscriber = found.subscriber
-        try await loop.submit {
-            subscriber.adoptOfferedExtensionIDs()
-            subscriber.pendingSections = sections
-        }.get()
-        logger.info("subscriber re-offer", metadata: [
-            "transport": "\(request.transportId)", "iceRestart": "\(request.iceRestart)", "sections": "\(sections.count)",
-        ])
-        return CreateSubscriberReply(
-            transportId: request.transportId, offer: offer, tracks: TrackListing.subscriberTracks(found.published, sections: sections))
+        try await subscriberControl.renegotiateSubscriber(request)
     }
 }

@@ -4,7 +4,7 @@ public import MeetRTC
 public import NIOCore
 
 /// The node's transports behind its control requests (`sfu.*`, see
-/// ``ControlHandler``): a façade over three collaborators, each with one job,
+/// ``ControlHandler``): a façade over four collaborators, each with one job,
 /// all on the socket's event loop (where every `PeerConnection` callback
 /// runs):
 ///
@@ -13,6 +13,8 @@ public import NIOCore
 /// - ``RTCPTicker``: the 20 ms timer that runs each publisher's feedback
 ///   and reports, and expires retirements.
 /// - ``RetirementBook``: retired publishers' deadlines and the node's drain.
+/// - ``SubscriberControl``: the subscriber requests (per-publisher
+///   transports and per-node connections).
 ///
 /// The async methods hop to the loop once per control request, never per
 /// packet; the packets go through the ``ForwardingPlane``.
@@ -50,6 +52,8 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     /// Hard mutes in force: participant id → muted sources (also for transports created later).
     var mutes: [String: Set<SFUTrackSource>] = [:]
     private var ticker: RTCPTicker?
+    /// The subscriber requests (set at the end of `init`, never changed).
+    private(set) var subscriberControl: SubscriberControl!
 
     public init(
         socket: RTCSocket, configuration: RTCConfiguration, logger: Logger, nodeId: String = "local",
@@ -67,6 +71,11 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         registry.publisherClosed = { [unowned self] publisher in retirements.forget(publisher.id) }
         registry.subscriberClosed = { [unowned self] publisher in closeIfRetiredAndUnused(publisher) }
         ticker = RTCPTicker(loop: socket.eventLoop) { [weak self] now, reports in self?.tick(now: now, reports: reports) }
+        subscriberControl = SubscriberControl(
+            loop: socket.eventLoop, registry: registry, socket: socket, configuration: configuration, plane: plane,
+            subscriberPolicy: subscriberPolicy, logger: logger,
+            refuseWhileDraining: { [unowned self] in try await refuseWhileDraining() },
+            publisherUnused: { [unowned self] publisher in closeIfRetiredAndUnused(publisher) })
     }
 
     public var eventLoop: any EventLoop { socket.eventLoop }

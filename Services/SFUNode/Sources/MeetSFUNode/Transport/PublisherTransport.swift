@@ -157,7 +157,7 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
         let now = ContinuousClock.now
         if isMuted(mid: track.mid) { router.setMuted(true, publisherSSRC: ssrc, now: now) }
         logger.debug("track routed", metadata: ["transport": "\(id)", "mid": "\(track.mid)", "ssrc": "\(ssrc)", "codec": "\(codec.name)"])
-        for subscriber in subscribers.values { subscriber.addDownTrack(publisherSSRC: ssrc, now: now) }
+        for subscriber in subscribers.values { subscriber.addDownTrack(from: self, publisherSSRC: ssrc, now: now) }
         return true
     }
 

@@ -5,14 +5,19 @@ import MeetSFU
 import Metrics
 import NIOCore
 
-/// A participant's downstream connection for one publisher: the node's
-/// sendonly offer mirrors the publisher's tracks (offer section `i` carries
-/// publisher track `i`), and each publisher track becomes a down-track in
-/// the publisher's router once this connection is up: the SSRC announced in
-/// our offer, the payload type the subscriber accepted for the same codec,
-/// and the header extension ids of our offer.
+/// A participant's downstream connection on this node, in one of two
+/// shapes: **per publisher** (the first shape: the node's sendonly offer
+/// mirrors one publisher's tracks and the transport closes with it) or
+/// **per node** (``perNode``: one connection carries the tracks of every
+/// publisher the participant watches here, added and removed by re-offers
+/// that reuse idle m-lines, ``SubscriberSectionPlan``). Each carried
+/// publisher track becomes a down-track in that publisher's router once
+/// this connection is up: the SSRC announced in our offer, the payload type
+/// the subscriber accepted for the same codec, and the header extension ids
+/// of our offer.
 ///
-/// Feedback from the subscriber: NACKs are answered from the router's
+/// Feedback from the subscriber goes to the router of the publisher whose
+/// down-track has the reported SSRC: NACKs are answered from its
 /// retransmission cache (renumbered into this subscriber's sequence space),
 /// PLI/FIR go upstream through the track's keyframe-request throttle, and
 /// receiver reports feed the down-track's statistics and the node's
@@ -30,8 +35,20 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         var extensionIDs: ExtensionIDTable?
     }
 
+    /// A carried publisher, held weakly (the publisher holds its
+    /// subscribers; the registry closes or detaches both sides).
+    private struct Carried {
+        let id: String
+        weak var transport: PublisherTransport?
+    }
+
     let participantId: String
-    weak var publisher: PublisherTransport?
+    /// One connection for every publisher on the node (renegotiated as they
+    /// come and go) rather than one per publisher.
+    let perNode: Bool
+    /// Publishers carried, in the order they were added (the order new
+    /// tracks get sections).
+    private var carried: [Carried]
     /// Set right after creation; nil once the connection ended.
     private(set) var connection: PeerConnection?
     private(set) var id = ""
@@ -39,21 +56,61 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
     private(set) var handle = -1
     /// Header extension ids of our offers: mid → (URI → id).
     private(set) var offeredExtensionIDs: [String: [String: UInt8]] = [:]
-    /// Publisher track mid → route; empty until the answer is applied.
-    private(set) var routes: [String: Route] = [:]
+    /// Carried track → route; empty until the answer is applied.
+    private(set) var routes: [SubscribedTrack: Route] = [:]
     private let plane: ForwardingPlane
     private let onEnd: (String, PeerConnectionState) -> Void
     private let logger: Logger
 
     init(
-        participantId: String, publisher: PublisherTransport, plane: ForwardingPlane,
+        participantId: String, publisher: PublisherTransport, perNode: Bool = false, plane: ForwardingPlane,
         logger: Logger, onEnd: @escaping (String, PeerConnectionState) -> Void
     ) {
         self.participantId = participantId
-        self.publisher = publisher
+        self.perNode = perNode
+        self.carried = [Carried(id: publisher.id, transport: publisher)]
         self.plane = plane
         self.onEnd = onEnd
         self.logger = logger
+    }
+
+    /// The publishers carried that are still alive, in the order added.
+    var publishers: [PublisherTransport] { carried.compactMap(\.transport) }
+
+    /// The one publisher of a per-publisher transport (the first carried of a node connection).
+    var publisher: PublisherTransport? { carried.first?.transport }
+
+    func carries(_ publisher: PublisherTransport) -> Bool {
+        carried.contains { $0.transport === publisher }
+    }
+
+    /// Adds a publisher to a node connection (its tracks get sections at the next offer).
+    func carry(_ publisher: PublisherTransport) {
+        assertOnOwningLoop()
+        guard !carries(publisher) else { return }
+        carried.append(Carried(id: publisher.id, transport: publisher))
+    }
+
+    /// Stops carrying a publisher: its down-tracks go now (nothing more is
+    /// forwarded); its sections go idle at the next offer. True if it was carried.
+    @discardableResult
+    func drop(_ publisher: PublisherTransport) -> Bool {
+        assertOnOwningLoop()
+        guard let index = carried.firstIndex(where: { $0.transport === publisher }) else { return false }
+        carried.remove(at: index)
+        if handle >= 0 {
+            for ssrc in publisher.routed.keys { publisher.router.removeDownTrack(publisherSSRC: ssrc, subscriber: handle) }
+        }
+        for track in routes.keys where track.publisher == publisher.id { routes.removeValue(forKey: track) }
+        publisher.subscribers.removeValue(forKey: id)
+        return true
+    }
+
+    /// The tracks this connection should carry now, in section order for new ones.
+    var wantedTracks: [(track: SubscribedTrack, kind: MeetRTC.MediaKind)] {
+        publishers.flatMap { publisher in
+            publisher.remoteTracks.map { (SubscribedTrack(publisher: publisher.id, mid: $0.mid), $0.kind) }
+        }
     }
 
     var eventLoop: any EventLoop { plane.eventLoop }
@@ -70,10 +127,14 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         if handle < 0 { handle = plane.register(self) }
     }
 
-    /// Publisher track mid → our offer's section mid, as last answered.
-    private(set) var sections: [String: String] = [:]
+    /// Carried track → our offer's section mid, as last answered.
+    private(set) var sections: [SubscribedTrack: String] = [:]
     /// The mapping of the offer awaiting its answer.
-    var pendingSections: [String: String]?
+    var pendingSections: [SubscribedTrack: String]?
+    /// Idle (`a=inactive`) sections of a node connection, mid → kind, as last answered.
+    private(set) var idleSections: [String: MeetRTC.MediaKind] = [:]
+    /// The idle sections of the offer awaiting its answer.
+    var pendingIdleSections: [String: MeetRTC.MediaKind]?
 
     /// The mids our pending offer adds to those offered before, in m-line order.
     func midsAddedByPendingOffer() -> [String] {
@@ -88,59 +149,77 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         offeredExtensionIDs.merge(connection?.headerExtensionIDs.byMid ?? [:]) { $1 }
     }
 
-    /// The mapping of a first offer: section `i` carries publisher track `i`.
-    static func initialSections(for publisherTracks: [RemoteTrack]) -> [String: String] {
-        var sections: [String: String] = [:]
-        for (index, track) in publisherTracks.enumerated() { sections[track.mid] = String(index) }
+    /// The mapping of a first offer: section `i` carries track `i`.
+    static func initialSections(for tracks: [SubscribedTrack]) -> [SubscribedTrack: String] {
+        var sections: [SubscribedTrack: String] = [:]
+        for (index, track) in tracks.enumerated() { sections[track] = String(index) }
         return sections
+    }
+
+    /// The kind of each section that carries a track now, by mid.
+    var sectionKinds: [String: MeetRTC.MediaKind] {
+        var kinds: [String: MeetRTC.MediaKind] = [:]
+        for track in connection?.localTracks ?? [] { kinds[track.mid] = track.kind }
+        return kinds
     }
 
     /// Builds the routes once an answer is applied: routes that stay keep
     /// their down-tracks (and the subscriber's numbering), gone ones are
     /// removed, new ones get down-tracks once the connection is up.
-    func installRoutes(publisherTracks: [RemoteTrack], publisherExtensionIDs: [String: [String: UInt8]]) {
+    func installRoutes() {
         assertOnOwningLoop()
         guard let connection else { return }
         if let pendingSections {
             sections = pendingSections
             self.pendingSections = nil
         }
-        var fresh: [String: Route] = [:]
-        for track in publisherTracks {
-            guard let mid = sections[track.mid],
-                  let local = connection.localTracks.first(where: { $0.mid == mid }), local.kind == track.kind
-            else { continue }
-            var payloadTypes: [String: UInt8] = [:]
-            for codec in connection.negotiatedSendCodecs(mid: mid) where payloadTypes[codec.name.lowercased()] == nil {
-                payloadTypes[codec.name.lowercased()] = codec.payloadType
+        if let pendingIdleSections {
+            idleSections = pendingIdleSections
+            self.pendingIdleSections = nil
+        }
+        for publisher in publishers { publisher.subscribers[id] = self }
+        var fresh: [SubscribedTrack: Route] = [:]
+        for publisher in publishers {
+            for track in publisher.remoteTracks {
+                let key = SubscribedTrack(publisher: publisher.id, mid: track.mid)
+                guard let mid = sections[key],
+                      let local = connection.localTracks.first(where: { $0.mid == mid }), local.kind == track.kind
+                else { continue }
+                var payloadTypes: [String: UInt8] = [:]
+                for codec in connection.negotiatedSendCodecs(mid: mid) where payloadTypes[codec.name.lowercased()] == nil {
+                    payloadTypes[codec.name.lowercased()] = codec.payloadType
+                }
+                let table = ExtensionIDTable(
+                    publisher: publisher.extensionIDs[track.mid] ?? [:], subscriber: offeredExtensionIDs[mid] ?? [:])
+                fresh[key] = Route(ssrc: local.ssrc, payloadTypes: payloadTypes, extensionIDs: table)
             }
-            let table = ExtensionIDTable(
-                publisher: publisherExtensionIDs[track.mid] ?? [:], subscriber: offeredExtensionIDs[mid] ?? [:])
-            fresh[track.mid] = Route(ssrc: local.ssrc, payloadTypes: payloadTypes, extensionIDs: table)
         }
         let changed = Set(routes.keys).union(fresh.keys).filter { routes[$0]?.ssrc != fresh[$0]?.ssrc }
         routes = fresh
-        guard let publisher, handle >= 0 else { return }
+        guard handle >= 0 else { return }
         let now = ContinuousClock.now
-        for (ssrc, track) in publisher.routed where changed.contains(track.mid) {
-            publisher.router.removeDownTrack(publisherSSRC: ssrc, subscriber: handle)
-            addDownTrack(publisherSSRC: ssrc, now: now)
+        for publisher in publishers {
+            for (ssrc, track) in publisher.routed where changed.contains(SubscribedTrack(publisher: publisher.id, mid: track.mid)) {
+                publisher.router.removeDownTrack(publisherSSRC: ssrc, subscriber: handle)
+                addDownTrack(from: publisher, publisherSSRC: ssrc, now: now)
+            }
         }
     }
 
-    /// Gives this subscriber a down-track for every track the publisher's router has.
+    /// Gives this subscriber a down-track for every track its publishers' routers have.
     private func addDownTracks() {
-        guard let publisher else { return }
         let now = ContinuousClock.now
-        for ssrc in publisher.routed.keys { addDownTrack(publisherSSRC: ssrc, now: now) }
+        for publisher in publishers {
+            for ssrc in publisher.routed.keys { addDownTrack(from: publisher, publisherSSRC: ssrc, now: now) }
+        }
     }
 
     /// Adds the down-track for one routed publisher track (replacing one of
     /// an earlier codec); asks the publisher for a keyframe when the router says so.
-    func addDownTrack(publisherSSRC: UInt32, now: ContinuousClock.Instant) {
+    func addDownTrack(from publisher: PublisherTransport, publisherSSRC: UInt32, now: ContinuousClock.Instant) {
         assertOnOwningLoop()
-        guard handle >= 0, connection?.state == .connected, let publisher,
-              let track = publisher.routed[publisherSSRC], let route = routes[track.mid],
+        guard handle >= 0, connection?.state == .connected, let track = publisher.routed[publisherSSRC],
+              let route = routes[SubscribedTrack(publisher: publisher.id, mid: track.mid)],
               let payloadType = route.payloadTypes[track.codec.name.lowercased()]
         else { return }
         publisher.router.removeDownTrack(publisherSSRC: publisherSSRC, subscriber: handle)
@@ -149,6 +228,14 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
             payloadType: payloadType == track.codec.payloadType ? nil : payloadType,
             extensionIDs: route.extensionIDs, now: now)
         if added.requestKeyframe { publisher.sendKeyframeRequest(publisherSSRC: publisherSSRC) }
+    }
+
+    /// The carried publisher whose down-track to this subscriber sends `ssrc` (for its feedback).
+    private func publisher(sending ssrc: UInt32) -> PublisherTransport? {
+        for entry in carried {
+            if let publisher = entry.transport, publisher.router.carries(subscriber: handle, ssrc: ssrc) { return publisher }
+        }
+        return nil
     }
 
     func sendRTCP(_ packets: [RTCPPacket]) {
@@ -172,58 +259,57 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer) {
         assertOnOwningLoop()
-        guard let publisher, handle >= 0, let packets = try? RTCPPacket.parseCompound(packet) else { return }
-        let router = publisher.router
+        guard handle >= 0, let packets = try? RTCPPacket.parseCompound(packet) else { return }
         let now = ContinuousClock.now
         let metrics = ForwardingMetrics.shared
         for packet in packets {
             switch packet {
             case .nack(let nack):
+                guard let publisher = publisher(sending: nack.mediaSSRC) else { continue }
                 let requested = nack.pairs.reduce(0) { $0 + 1 + $1.lostBitmask.nonzeroBitCount }
                 let plane = self.plane
-                let sent = router.handleNACK(
+                let sent = publisher.router.handleNACK(
                     subscriber: handle, mediaSSRC: nack.mediaSSRC, pairs: nack.pairs, into: plane.batch
                 ) { plane.send($0) }
                 plane.send(plane.batch)
                 metrics.retransmissions.increment(by: Int64(sent))
                 if requested > sent { metrics.retransmissionMisses.increment(by: Int64(requested - sent)) }
             case .pictureLossIndication(let pli):
-                if let ssrc = router.handleKeyframeRequest(subscriber: handle, mediaSSRC: pli.mediaSSRC, now: now) {
-                    publisher.sendKeyframeRequest(publisherSSRC: ssrc)
-                } else {
-                    metrics.keyframeRequestsThrottled.increment()
-                }
+                keyframeRequest(mediaSSRC: pli.mediaSSRC, full: false, now: now)
             case .fullIntraRequest(let fir):
-                for entry in fir.entries {
-                    if let ssrc = router.handleKeyframeRequest(subscriber: handle, mediaSSRC: entry.ssrc, now: now) {
-                        publisher.sendFullIntraRequest(publisherSSRC: ssrc)
-                    } else {
-                        metrics.keyframeRequestsThrottled.increment()
-                    }
-                }
+                for entry in fir.entries { keyframeRequest(mediaSSRC: entry.ssrc, full: true, now: now) }
             case .receiverReport(let report):
-                receiverReportBlocks(report.reports, router: router, now: now)
+                receiverReportBlocks(report.reports, now: now)
             case .senderReport(let report):
-                receiverReportBlocks(report.reports, router: router, now: now)
+                receiverReportBlocks(report.reports, now: now)
             default:
                 break
             }
         }
     }
 
-    private func receiverReportBlocks(_ blocks: [RTCPReportBlock], router: Router, now: ContinuousClock.Instant) {
+    /// PLI (`full` false) or FIR upstream, through the track's throttle.
+    private func keyframeRequest(mediaSSRC: UInt32, full: Bool, now: ContinuousClock.Instant) {
+        guard let publisher = publisher(sending: mediaSSRC) else { return }
+        guard let ssrc = publisher.router.handleKeyframeRequest(subscriber: handle, mediaSSRC: mediaSSRC, now: now) else {
+            ForwardingMetrics.shared.keyframeRequestsThrottled.increment()
+            return
+        }
+        if full { publisher.sendFullIntraRequest(publisherSSRC: ssrc) } else { publisher.sendKeyframeRequest(publisherSSRC: ssrc) }
+    }
+
+    private func receiverReportBlocks(_ blocks: [RTCPReportBlock], now: ContinuousClock.Instant) {
         let metrics = ForwardingMetrics.shared
         for block in blocks {
+            guard let router = publisher(sending: block.ssrc)?.router else { continue }
             router.handleReceiverReport(subscriber: handle, block: block, now: now)
             metrics.subscriberFractionLost.record(Double(block.fractionLost) / 256)
-            guard let statistics = downTrackStatistics(mediaSSRC: block.ssrc) else { continue }
+            guard let statistics = router.downTracks(of: handle).first(where: { $0.downTrack.ssrc == block.ssrc })?
+                .downTrack.statistics
+            else { continue }
             metrics.subscriberJitter.record(statistics.jitterSeconds)
             if let rtt = statistics.roundTripTime { metrics.subscriberRoundTrip.recordNanoseconds(rtt.nanosecondsValue) }
         }
-    }
-
-    private func downTrackStatistics(mediaSSRC: UInt32) -> SubscriberStatistics? {
-        publisher?.router.downTracks(of: handle).first { $0.downTrack.ssrc == mediaSSRC }?.downTrack.statistics
     }
 
     // MARK: Teardown
@@ -233,7 +319,8 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
     func detach() {
         assertOnOwningLoop()
         guard handle >= 0 else { return }
-        if let router = publisher?.router {
+        for publisher in publishers {
+            let router = publisher.router
             for (ssrc, downTrack) in router.downTracks(of: handle) {
                 let stats = downTrack.statistics
                 logger.info("subscriber track statistics", metadata: [

@@ -6,7 +6,8 @@ import MeetRTC
 /// closing removes it, closes its connection, counts it
 /// (`meet_sfu_transports_closed_total`), announces it as an
 /// ``SFUTransportClosedEvent`` and tells the count observer. Closing a
-/// publisher closes its subscribers first (reason `publisher_closed`).
+/// publisher closes its per-publisher subscribers first (reason
+/// `publisher_closed`) and takes its tracks off node connections.
 ///
 /// Event loop only (the socket's, where every `PeerConnection` callback
 /// runs); ``TransportManager`` hops there once per control request.
@@ -67,9 +68,9 @@ final class TransportRegistry {
         }
     }
 
-    /// Subscriber transports of `publisher`, answered or not.
+    /// Subscriber transports that carry `publisher`, answered or not.
     func subscriberCount(of publisher: PublisherTransport) -> Int {
-        subscribers.values.reduce(0) { $0 + ($1.publisher === publisher ? 1 : 0) }
+        subscribers.values.reduce(0) { $0 + ($1.carries(publisher) ? 1 : 0) }
     }
 
     // MARK: Closing
@@ -78,9 +79,9 @@ final class TransportRegistry {
     /// subscribers along. Returns how many closed.
     func close(transportId: String) throws(SFUControlError) -> Int {
         if let publisher = publishers[transportId] {
-            let count = 1 + subscriberCount(of: publisher)
+            let before = count
             closePublisher(publisher, reason: .closedByRequest)
-            return count
+            return before - count
         }
         if let subscriber = subscribers[transportId] {
             closeSubscriber(subscriber, reason: .closedByRequest)
@@ -92,16 +93,14 @@ final class TransportRegistry {
     /// Closes every transport the participant holds, and the subscribers of
     /// its publishers (`sfu.close-participant`). Returns how many closed.
     func close(participantId: String) -> Int {
-        var count = 0
+        let before = count
         for publisher in publishers.values where publisher.participantId == participantId {
-            count += 1 + subscriberCount(of: publisher)
             closePublisher(publisher, reason: .participantClosed)
         }
         for subscriber in subscribers.values where subscriber.participantId == participantId {
-            count += 1
             closeSubscriber(subscriber, reason: .participantClosed)
         }
-        return count
+        return before - count
     }
 
     /// Closes everything (shutdown): subscribers first, so theirs say
@@ -113,9 +112,14 @@ final class TransportRegistry {
 
     func closePublisher(_ publisher: PublisherTransport, reason: TransportCloseReason) {
         guard publishers.removeValue(forKey: publisher.id) != nil else { return }
-        for subscriber in publisher.subscribers.values { closeSubscriber(subscriber, reason: .publisherClosed) }
-        for subscriber in subscribers.values where subscriber.publisher === publisher {
-            closeSubscriber(subscriber, reason: .publisherClosed)
+        // A per-publisher transport closes with it; a node connection only
+        // loses its tracks (their m-lines go idle at its next re-offer).
+        for subscriber in subscribers.values where subscriber.carries(publisher) {
+            if subscriber.perNode {
+                subscriber.drop(publisher)
+            } else {
+                closeSubscriber(subscriber, reason: .publisherClosed)
+            }
         }
         hideFromNewSubscribers(publisher)
         publisherClosed(publisher)
@@ -129,14 +133,15 @@ final class TransportRegistry {
 
     func closeSubscriber(_ subscriber: SubscriberTransport, reason: TransportCloseReason) {
         guard subscribers.removeValue(forKey: subscriber.id) != nil else { return }
-        subscriber.publisher?.subscribers.removeValue(forKey: subscriber.id)
+        let carried = subscriber.publishers
+        for publisher in carried { publisher.subscribers.removeValue(forKey: subscriber.id) }
         subscriber.detach()
         subscriber.close(reason: reason.rawValue)
         closeMetrics.closed(role: .subscriber, reason: reason)
         events(SFUTransportClosedEvent(
             nodeId: nodeId, transportId: subscriber.id, role: .subscriber, participantId: subscriber.participantId,
-            publisherParticipantId: subscriber.publisher?.participantId, reason: reason.rawValue))
-        if let publisher = subscriber.publisher { subscriberClosed(publisher) }
+            publisherParticipantId: subscriber.perNode ? nil : subscriber.publisher?.participantId, reason: reason.rawValue))
+        for publisher in carried { subscriberClosed(publisher) }
         countObserver?(count)
     }
 

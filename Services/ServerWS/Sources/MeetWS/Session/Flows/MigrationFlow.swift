@@ -46,7 +46,7 @@ struct MigrationFlow: Sendable, Equatable {
     private(set) var pending: PendingMigration?
     /// The publisher transport for which "no node to migrate to" was reported.
     private var waiting: String?
-    /// Subscriptions already told `migrate` (`publisher_moved`).
+    /// Subscriptions already told `migrate` (`publisher_moved`), by ``movedKey(_:_:)``.
     private(set) var movedSubscriptions: Set<String> = []
 
     /// Nodes are leaving (`departed`, at `nowMs`); `publication` is this socket's.
@@ -111,9 +111,9 @@ struct MigrationFlow: Sendable, Equatable {
         var instructions: [MigrateInstruction] = []
         for subscription in subscriptions
         where subscription.publisherParticipantId == event.participantId && subscription.nodeId != newNode
-            && !self.movedSubscriptions.contains(subscription.transportId)
+            && !self.movedSubscriptions.contains(Self.movedKey(subscription.transportId, event.participantId))
         {
-            self.movedSubscriptions.insert(subscription.transportId)
+            self.movedSubscriptions.insert(Self.movedKey(subscription.transportId, event.participantId))
             instructions.append(
                 MigrateInstruction(
                     reason: .publisherMoved, nodeId: subscription.nodeId, transportId: subscription.transportId,
@@ -137,6 +137,18 @@ struct MigrationFlow: Sendable, Equatable {
 
     /// A subscription ended: it needs no `migrate` any more.
     mutating func forget(subscription transportId: String) {
-        self.movedSubscriptions.remove(transportId)
+        self.movedSubscriptions = self.movedSubscriptions.filter { !$0.hasPrefix(transportId + " ") }
+    }
+
+    /// One publisher left a per-node connection: it needs no `migrate` any more.
+    mutating func forget(subscription transportId: String, publisher: UUID) {
+        self.movedSubscriptions.remove(Self.movedKey(transportId, publisher))
+    }
+
+    /// A subscription told to move, once per (transport, publisher): a
+    /// per-node connection carries several publishers, each of which moves
+    /// on its own.
+    static func movedKey(_ transportId: String, _ publisher: UUID) -> String {
+        "\(transportId) \(publisher.uuidString)"
     }
 }

@@ -62,9 +62,56 @@ struct SubscribeDriver {
         guard let subscription = self.subscription(request.transportId) else {
             return await self.session.fail(id, .notFound, "no such subscription on this connection")
         }
+        if subscription.perNode == true, let publisher = request.participantId {
+            return try await self.remove(id, publisher, from: subscription)
+        }
         await self.session.closeTransport(subscription.transportId, on: subscription.nodeId)
         try await self.forget(subscription.transportId)
         await self.session.reply(id, .ack(AckData()))
+    }
+
+    /// `unsubscribe {transportId, participantId}` on a per-node connection:
+    /// the node takes the publisher off and re-offers (the reply is a
+    /// `subscription`), or closes the connection when nothing is left
+    /// (`ack`). A node that is lost, or cannot be reached, carries nothing
+    /// any more: the publisher is forgotten and the reply is `ack` (at once
+    /// for a lost node). A re-offer refused
+    /// because an earlier one awaits its answer is `bad_sdp`: answer, then retry.
+    private func remove(_ id: String?, _ publisher: UUID, from connection: SubscriptionRecord) async throws {
+        let carried = self.session.record.subscriptions?.contains {
+            $0.transportId == connection.transportId && $0.publisherParticipantId == publisher
+        } ?? false
+        guard carried else { return await self.session.fail(id, .notFound, "that participant is not on this connection") }
+        let body = RemoveSubscriptionRequest(
+            transportId: connection.transportId, publisherParticipantId: publisher.uuidString.lowercased())
+        let sfu = self.session.services.sfu
+        if sfu.departures.isUnreachable(connection.nodeId) {
+            // A lost node is not waited for (a migrating client unsubscribes from it).
+            await sfu.bestEffort(SFUControlType.removeSubscription, body, node: connection.nodeId)
+            try await self.forget(publisher, on: connection.transportId)
+            return await self.session.reply(id, .ack(AckData()))
+        }
+        let result = await self.session.ask(
+            SFUControlType.removeSubscription, body, node: connection.nodeId, as: RemoveSubscriptionReply.self)
+        switch result {
+        case .success(let reply):
+            guard let offer = reply.offer else {
+                try await self.forget(connection.transportId)
+                return await self.session.reply(id, .ack(AckData()))
+            }
+            try await self.forget(publisher, on: connection.transportId)
+            let remaining = CreateSubscriberReply(transportId: reply.transportId, offer: offer, tracks: reply.tracks)
+            await self.session.reply(id, .subscription(SubscribeFlow.offer(remaining, publisher: publisher, on: connection)))
+        case .failure(let error) where error.remoteCode == .badSDP:
+            await self.session.fail(id, error.signalingError)
+        case .failure(let error):
+            if error.remoteCode == .unknownTransport {
+                try await self.forget(connection.transportId)
+            } else {
+                try await self.forget(publisher, on: connection.transportId)
+            }
+            await self.session.reply(id, .ack(AckData()))
+        }
     }
 
     /// The node closed one of this socket's subscriber transports.
@@ -81,6 +128,13 @@ struct SubscribeDriver {
 
     private func subscription(_ transportId: String) -> SubscriptionRecord? {
         self.session.record.subscriptions?.first { $0.transportId == transportId }
+    }
+
+    /// Drops one publisher of a per-node connection from this socket's record (and presence).
+    private func forget(_ publisher: UUID, on transportId: String) async throws {
+        self.session.migration.forget(subscription: transportId, publisher: publisher)
+        self.session.record.subscriptions = SubscribeFlow.removing(publisher, on: transportId, from: self.session.record.subscriptions)
+        _ = try await self.session.services.presence.replace(meetingId: self.session.identity.meetingId, record: self.session.record)
     }
 
     /// Drops a subscription from this socket's record (and presence).

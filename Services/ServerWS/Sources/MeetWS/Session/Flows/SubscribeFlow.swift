@@ -2,8 +2,10 @@ import Foundation
 import MeetProtocol
 
 /// One `subscribe` request, sans I/O: a subscriber transport on the
-/// publisher's node (or a new offer on one this socket owns), listed in the
-/// socket's presence record so that a resumed socket still owns it.
+/// publisher's node (or a new offer on one this socket owns; with
+/// `perNode`, the socket's one connection to that node, re-offered with the
+/// publisher added), listed in the socket's presence record so that a
+/// resumed socket still owns it.
 /// ``SubscribeDriver`` carries out each ``Action`` and feeds the outcome back.
 ///
 /// ```
@@ -54,6 +56,7 @@ struct SubscribeFlow: Sendable {
             return self.fail(SignalingError(.notFound, "that participant publishes nothing in this room"))
         }
         self.publication = publication
+        if self.request.perNode == true { return self.startPerNode(on: publication) }
         let publisherId = self.request.participantId
         if let transportId = self.request.transportId {
             guard let existing = self.owned.first(where: { $0.transportId == transportId }),
@@ -67,6 +70,40 @@ struct SubscribeFlow: Sendable {
         self.phase = .asking(nil)
         return .create(
             CreateSubscriberRequest(participantId: self.subscriberId, publisherParticipantId: publisherId.uuidString.lowercased()),
+            nodeId: publication.nodeId)
+    }
+
+    /// `perNode`: the socket's connection to the publisher's node gets a
+    /// re-offer that adds the publisher (a new connection when it has none
+    /// there); `transportId` must name that connection; `iceRestart`
+    /// re-offers it with fresh ICE credentials.
+    private mutating func startPerNode(on publication: PublicationRecord) -> Action {
+        let connection: SubscriptionRecord?
+        if let transportId = self.request.transportId {
+            guard let named = self.owned.first(where: { $0.transportId == transportId && $0.perNode == true }) else {
+                return self.fail(SignalingError(.notFound, "no such subscriber connection on this socket"))
+            }
+            guard named.nodeId == publication.nodeId else {
+                return self.fail(SignalingError(
+                    .badRequest, "that participant publishes on \(publication.nodeId), not on \(named.nodeId) (transportId's node)"))
+            }
+            connection = named
+        } else {
+            connection = self.owned.first { $0.perNode == true && $0.nodeId == publication.nodeId }
+        }
+        self.phase = .asking(connection.map {
+            SubscriptionRecord(
+                transportId: $0.transportId, nodeId: $0.nodeId, address: $0.address,
+                publisherParticipantId: self.request.participantId, perNode: true)
+        })
+        if let connection, self.request.iceRestart == true {
+            return .renegotiate(
+                RenegotiateSubscriberRequest(transportId: connection.transportId, iceRestart: true), nodeId: connection.nodeId)
+        }
+        return .create(
+            CreateSubscriberRequest(
+                participantId: self.subscriberId, publisherParticipantId: self.request.participantId.uuidString.lowercased(),
+                perNode: true, transportId: connection?.transportId),
             nodeId: publication.nodeId)
     }
 
@@ -85,14 +122,16 @@ struct SubscribeFlow: Sendable {
             existing
             ?? SubscriptionRecord(
                 transportId: reply.transportId, nodeId: publication.nodeId, address: publication.address,
-                publisherParticipantId: self.request.participantId)
+                publisherParticipantId: self.request.participantId, perNode: self.request.perNode == true ? true : nil)
         self.phase = .storing(subscription, reply)
-        return .store(self.owned.filter { $0.transportId != subscription.transportId } + [subscription])
+        return .store(self.owned.filter { !Self.same($0, subscription) } + [subscription])
     }
 
     /// The node refused or could not be reached.
     mutating func failed(_ error: SFUFailure) -> Action {
-        let forget = error.remoteCode == .unknownTransport ? self.request.transportId : nil
+        var asked: String?
+        if case .asking(let existing) = self.phase { asked = existing?.transportId }
+        let forget = error.remoteCode == .unknownTransport ? self.request.transportId ?? asked : nil
         return self.fail(error.signalingError, forget: forget)
     }
 
@@ -101,12 +140,23 @@ struct SubscribeFlow: Sendable {
         guard case .storing(let subscription, let reply) = self.phase else { return self.unexpected() }
         guard stored else { return .abandon(transportId: subscription.transportId, nodeId: subscription.nodeId) }
         self.phase = .done
-        let publisherId = self.request.participantId
-        let tracks = reply.tracks.map { TrackInfo($0, participantId: publisherId, nodeId: subscription.nodeId) }
-        return .offer(
-            SubscriptionOffer(
-                transportId: reply.transportId, publisherParticipantId: publisherId, nodeId: subscription.nodeId,
-                address: subscription.address, offer: reply.offer, tracks: tracks))
+        return .offer(Self.offer(reply, publisher: self.request.participantId, on: subscription))
+    }
+
+    /// The client's `subscription` for a node's offer; on a per-node
+    /// connection each track names its own publisher.
+    static func offer(_ reply: CreateSubscriberReply, publisher: UUID, on subscription: SubscriptionRecord) -> SubscriptionOffer {
+        let tracks = reply.tracks.map { track in
+            TrackInfo(track, participantId: track.participantId.flatMap(UUID.init(uuidString:)) ?? publisher, nodeId: subscription.nodeId)
+        }
+        return SubscriptionOffer(
+            transportId: reply.transportId, publisherParticipantId: publisher, nodeId: subscription.nodeId,
+            address: subscription.address, offer: reply.offer, tracks: tracks, perNode: subscription.perNode)
+    }
+
+    /// The same subscription: the same transport and, on a per-node connection, the same publisher.
+    static func same(_ a: SubscriptionRecord, _ b: SubscriptionRecord) -> Bool {
+        a.transportId == b.transportId && (a.perNode != true || a.publisherParticipantId == b.publisherParticipantId)
     }
 
     /// The abandoned transport is closed.
@@ -118,6 +168,14 @@ struct SubscribeFlow: Sendable {
     /// is left (Redis's Lua cjson would rewrite `[]` as `{}`).
     static func removing(_ transportId: String, from subscriptions: [SubscriptionRecord]?) -> [SubscriptionRecord]? {
         let remaining = (subscriptions ?? []).filter { $0.transportId != transportId }
+        return remaining.isEmpty ? nil : remaining
+    }
+
+    /// `subscriptions` without publisher `publisher` on connection `transportId`.
+    static func removing(
+        _ publisher: UUID, on transportId: String, from subscriptions: [SubscriptionRecord]?
+    ) -> [SubscriptionRecord]? {
+        let remaining = (subscriptions ?? []).filter { $0.transportId != transportId || $0.publisherParticipantId != publisher }
         return remaining.isEmpty ? nil : remaining
     }
 

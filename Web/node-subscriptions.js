@@ -1,0 +1,226 @@
+// Watching other people: one RTCPeerConnection per SFU node, carrying every
+// publisher we watch there (docs/signaling.md, "One subscriber connection
+// per node"). The server redirects, never relays: each connection goes
+// straight to its node.
+//
+// `subscribe` {participantId, perNode: true} → `subscription` {transportId,
+// offer, tracks}: a first offer makes the node's connection, later ones are
+// re-offers on it; we answer each with `subscribe-answer`. `unsubscribe`
+// {transportId, participantId} takes one person off (a re-offer, or `ack`
+// when the connection closed). Each track names its person and the `mid` it
+// arrives on, so tiles follow transceivers by mid.
+//
+// Two queues: one per person (a `tracks` event racing a migration never
+// leaves them on two nodes) and one per node (the node is the only offerer
+// on its connection, one offer at a time).
+//
+// Same interface as the per-publisher `Subscriptions` (subscriber.js), which
+// older servers still need.
+
+import { idKey } from './dom.js';
+import { peerConnectionConfig } from './ice.js';
+import { connected, serialize, trackIds } from './subscriber.js';
+
+export class NodeSubscriptions extends EventTarget {
+  constructor({ signaling }) {
+    super();
+    this.signaling = signaling;
+    /** person key → {participantId, transportId, nodeId, pc, trackIds, streams: {mic, camera, screen}} */
+    this.byParticipant = new Map();
+    /** nodeId → {nodeId, transportId, pc, tracks: [TrackInfo]} */
+    this.connections = new Map();
+    this.queues = new Map();
+  }
+
+  has(participantId) { return this.byParticipant.has(idKey(participantId)); }
+
+  /** Watches `participantId` with exactly `tracks` (subscribe, re-offer, or unsubscribe when empty). */
+  sync(participantId, tracks) {
+    const key = idKey(participantId);
+    return this.person(key, async () => {
+      const current = this.byParticipant.get(key);
+      if (!tracks || tracks.length === 0) {
+        if (current) await this.takeOff(key, current.nodeId);
+        return;
+      }
+      const nodeId = tracks[0].nodeId;
+      if (current && nodeId && current.nodeId !== nodeId) {
+        this.resubscribe(participantId, { targetNodeId: nodeId });
+        return;
+      }
+      const live = current && !['failed', 'closed'].includes(current.pc.connectionState);
+      if (live && current.trackIds === trackIds(tracks)) return;
+      await this.putOn(participantId, nodeId);
+    });
+  }
+
+  /**
+   * Moves `participantId` to its node's connection (a `migrate`, or a failed
+   * connection): make before break; the old node's connection keeps carrying
+   * it until the new one is connected (at most 10 s), unless it was lost.
+   */
+  resubscribe(participantId, { targetNodeId = null, lost = false } = {}) {
+    const key = idKey(participantId);
+    return this.person(key, async () => {
+      const old = this.byParticipant.get(key);
+      if (old && targetNodeId && old.nodeId === targetNodeId) return;
+      const fresh = await this.putOn(participantId, targetNodeId || (old && old.nodeId));
+      if (!old || (fresh && fresh.nodeId === old.nodeId)) return;
+      if (!lost && fresh) await connected(fresh.pc, 10000);
+      await this.node(old.nodeId, () => this.unsubscribeFrom(old.nodeId, participantId));
+    });
+  }
+
+  /** The server closed a connection (`subscription-closed`): everyone on it is dropped. */
+  closed(transportId) {
+    for (const connection of this.connections.values()) {
+      if (connection.transportId === transportId) this.discard(connection);
+    }
+  }
+
+  remove(participantId) {
+    const key = idKey(participantId);
+    return this.person(key, async () => {
+      const current = this.byParticipant.get(key);
+      if (current) await this.takeOff(key, current.nodeId);
+    });
+  }
+
+  closeAll() {
+    for (const connection of this.connections.values()) connection.pc.close();
+    this.connections.clear();
+    this.byParticipant.clear();
+  }
+
+  /** inbound-rtp counters by person (by the stream's mid), for the tests and the stats view. */
+  async stats() {
+    const out = [];
+    for (const connection of this.connections.values()) {
+      const report = await connection.pc.getStats();
+      report.forEach((s) => {
+        if (s.type !== 'inbound-rtp') return;
+        const track = connection.tracks.find((t) => String(t.mid) === String(s.mid));
+        if (!track) return;
+        out.push({
+          participantId: track.participantId, nodeId: connection.nodeId, kind: track.kind, mediaKind: s.kind,
+          framesDecoded: s.framesDecoded || 0, packetsReceived: s.packetsReceived || 0, bytesReceived: s.bytesReceived || 0,
+        });
+      });
+    }
+    return out;
+  }
+
+  /** How many subscriber connections we hold (one per node). */
+  get connectionCount() { return this.connections.size; }
+
+  // MARK: Internals
+
+  /**
+   * Subscribes `participantId` on the connection to `nodeId` (where its
+   * tracks say it publishes) and returns its entry. The request runs in the
+   * node's queue: its reply may be a re-offer, which must not cross another.
+   */
+  putOn(participantId, nodeId) {
+    return this.node(nodeId, async () => {
+      const reply = await this.signaling.request('subscribe', { participantId, perNode: true }, 20000);
+      return this.apply(reply.data);
+    });
+  }
+
+  async takeOff(key, nodeId) {
+    const current = this.byParticipant.get(key);
+    if (!current) return;
+    await this.node(nodeId, () => this.unsubscribeFrom(nodeId, current.participantId));
+  }
+
+  /** `unsubscribe {transportId, participantId}` on a node's connection (node queue). */
+  async unsubscribeFrom(nodeId, participantId) {
+    const connection = this.connections.get(nodeId);
+    const key = idKey(participantId);
+    if (!connection) return;
+    let reply = null;
+    if (this.signaling.connected) {
+      try {
+        reply = await this.signaling.request('unsubscribe', { transportId: connection.transportId, participantId }, 5000);
+      } catch { /* gone already */ }
+    }
+    if (reply && reply.type === 'subscription') {
+      await this.apply(reply.data);
+    } else {
+      connection.tracks = connection.tracks.filter((t) => idKey(t.participantId) !== key);
+      if (connection.tracks.length === 0) this.discard(connection);
+    }
+    const entry = this.byParticipant.get(key);
+    if (entry && entry.nodeId === nodeId) {
+      this.byParticipant.delete(key);
+      this.emit(participantId, {});
+    }
+  }
+
+  /** Applies a node offer on its connection (made on the first one) and answers it. */
+  async apply(data) {
+    let connection = this.connections.get(data.nodeId);
+    if (connection && connection.transportId !== data.transportId) {
+      this.discard(connection);
+      connection = null;
+    }
+    if (!connection) {
+      const pc = new RTCPeerConnection(peerConnectionConfig());
+      connection = { nodeId: data.nodeId, transportId: data.transportId, pc, tracks: [] };
+      pc.addEventListener('connectionstatechange', () => {
+        for (const entry of this.byParticipant.values()) {
+          if (entry.pc !== pc) continue;
+          this.dispatchEvent(new CustomEvent('state', { detail: { participantId: entry.participantId, state: pc.connectionState } }));
+        }
+      });
+      this.connections.set(data.nodeId, connection);
+    }
+    connection.tracks = data.tracks || [];
+    await connection.pc.setRemoteDescription({ type: 'offer', sdp: data.offer });
+    await connection.pc.setLocalDescription(await connection.pc.createAnswer());
+    await this.signaling.request('subscribe-answer', { transportId: connection.transportId, answer: connection.pc.localDescription.sdp });
+    this.spread(connection);
+    return this.byParticipant.get(idKey(data.publisherParticipantId)) || null;
+  }
+
+  /** Hands each person on `connection` the tracks of their sections. */
+  spread(connection) {
+    const people = new Map();
+    for (const track of connection.tracks) {
+      const key = idKey(track.participantId);
+      if (!people.has(key)) people.set(key, { participantId: track.participantId, tracks: [] });
+      people.get(key).tracks.push(track);
+    }
+    for (const [key, person] of people) {
+      const streams = {};
+      for (const track of person.tracks) {
+        const transceiver = connection.pc.getTransceivers().find((t) => String(t.mid) === String(track.mid));
+        if (transceiver && transceiver.receiver.track) streams[track.kind] = new MediaStream([transceiver.receiver.track]);
+      }
+      this.byParticipant.set(key, {
+        participantId: person.participantId, transportId: connection.transportId, nodeId: connection.nodeId,
+        pc: connection.pc, trackIds: trackIds(person.tracks), streams,
+      });
+      this.emit(person.participantId, streams);
+    }
+  }
+
+  /** Closes a connection and drops everyone on it. */
+  discard(connection) {
+    connection.pc.close();
+    this.connections.delete(connection.nodeId);
+    for (const [key, entry] of this.byParticipant) {
+      if (entry.pc !== connection.pc) continue;
+      this.byParticipant.delete(key);
+      this.emit(entry.participantId, {});
+    }
+  }
+
+  emit(participantId, streams) {
+    this.dispatchEvent(new CustomEvent('media', { detail: { participantId, streams: { ...streams } } }));
+  }
+
+  person(key, job) { return serialize(this, `p:${key}`, key, job); }
+
+  node(nodeId, job) { return serialize(this, `n:${nodeId}`, nodeId, job, { rethrow: true }); }
+}

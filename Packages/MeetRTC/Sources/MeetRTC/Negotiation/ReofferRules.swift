@@ -40,11 +40,15 @@ enum ReofferRules {
         for section in previous.local.sections {
             for ext in section.extensions where extensionIDs[ext.uri] == nil { extensionIDs[ext.uri] = ext.id }
         }
-        for uri in policy.headerExtensions where extensionIDs[uri] == nil {
+        for uri in policy.headerExtensions + policy.audioHeaderExtensions where extensionIDs[uri] == nil {
             guard let free = (1...14).map(UInt8.init).first(where: { !extensionIDs.values.contains($0) }) else { break }
             extensionIDs[uri] = free
         }
-        let extensions = policy.headerExtensions.compactMap { uri in extensionIDs[uri].map { HeaderExtensionModel(id: $0, uri: uri) } }
+        func extensions(for kind: MediaKind) -> [HeaderExtensionModel] {
+            policy.headerExtensions(forKind: kind.rawValue).compactMap { uri in
+                extensionIDs[uri].map { HeaderExtensionModel(id: $0, uri: uri) }
+            }
+        }
 
         let streamID = localTracks.first?.streamID ?? RandomString.make(length: 12)
         var usedMids = Set(sections.map(\.mid))
@@ -55,7 +59,7 @@ enum ReofferRules {
             usedMids.insert(mid)
             var section = MediaSectionModel(
                 kind: kind.rawValue, mid: mid, direction: previous.offerDirection,
-                codecs: OfferRules.codecs(for: kind, policy: policy), extensions: extensions)
+                codecs: OfferRules.codecs(for: kind, policy: policy), extensions: extensions(for: kind))
             if previous.offerDirection.sends {
                 let track = LocalTrack(mid: mid, kind: kind, ssrc: newSSRC(), cname: cname, streamID: streamID, trackID: "\(kind.rawValue)-\(mid)")
                 section.msid = (streamID, track.trackID)

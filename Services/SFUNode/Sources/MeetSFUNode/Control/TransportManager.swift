@@ -4,7 +4,7 @@ import MeetRTC
 import NIOCore
 
 /// The node's transports behind its control requests (`sfu.*`, see
-/// ``ControlHandler``): a façade over three collaborators, each with one job,
+/// ``ControlHandler``): a façade over four collaborators, each with one job,
 /// all on the socket's event loop (where every `PeerConnection` callback
 /// runs):
 ///
@@ -13,6 +13,8 @@ import NIOCore
 /// - ``RTCPTicker``: the 20 ms timer that runs each publisher's feedback
 ///   and reports, and expires retirements.
 /// - ``RetirementBook``: retired publishers' deadlines and the node's drain.
+/// - ``AudioLevelReporter``: the rooms' speaker levels to ServerWS, on the
+///   same timer.
 ///
 /// The async methods hop to the loop once per control request, never per
 /// packet; the packets go through the ``ForwardingPlane``.
@@ -50,11 +52,14 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     /// Hard mutes in force: participant id → muted sources (also for transports created later).
     var mutes: [String: Set<SFUTrackSource>] = [:]
     private var ticker: RTCPTicker?
+    /// Active-speaker levels to ServerWS (`MEET_SFU_AUDIO_LEVEL_INTERVAL_MS`).
+    let audioLevels: AudioLevelReporter
 
     public init(
         socket: RTCSocket, configuration: RTCConfiguration, logger: Logger, nodeId: String = "local",
         migrationTimeout: Duration = .seconds(10), transportWideFeedback: Bool = true, receiverEstimate: Bool = true,
-        events: @escaping EventSink = { _ in }
+        events: @escaping EventSink = { _ in },
+        audioLevelInterval: Duration = .milliseconds(200), audioLevels: @escaping @Sendable (SFUAudioLevelsEvent) -> Void = { _ in }
     ) {
         self.socket = socket
         self.receiverEstimate = receiverEstimate
@@ -63,6 +68,7 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         self.logger = logger
         plane = ForwardingPlane(counters: counters, eventLoop: socket.eventLoop)
         registry = TransportRegistry(nodeId: nodeId, events: events)
+        self.audioLevels = AudioLevelReporter(nodeId: nodeId, interval: audioLevelInterval, sink: audioLevels)
         retirements = RetirementBook(migrationTimeout: migrationTimeout)
         registry.publisherClosed = { [unowned self] publisher in retirements.forget(publisher.id) }
         registry.subscriberClosed = { [unowned self] publisher in closeIfRetiredAndUnused(publisher) }
@@ -120,6 +126,7 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     private func tick(now: ContinuousClock.Instant, reports: Bool) {
         assertOnOwningLoop()
         for publisher in registry.publishers.values { publisher.tick(now: now, reports: reports) }
+        audioLevels.tick(now: now, publishers: registry.publishers.values)
         if !retirements.isEmpty { closeExpiredRetirements(now: now) }
     }
 }

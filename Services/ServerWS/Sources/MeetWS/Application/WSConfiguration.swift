@@ -54,6 +54,11 @@ public struct WSConfiguration: Sendable {
     /// breaker opens and requests fail at once (`MEET_WS_REDIS_BREAKER_MS`,
     /// default 500; 0 disables it): ``RedisConfiguration/breakerDeadline``.
     public var redisBreakerDeadline: Duration? = RedisConfiguration.defaultBreakerDeadline
+    /// The shortest time between two `active-speakers` events to a room
+    /// (`MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS`, default 250: four a second at
+    /// most; each is sent only when the ranking changed). 0 turns the
+    /// events off on this replica.
+    public var activeSpeakersInterval: Duration = .milliseconds(250)
 
     public init(
         core: CoreConfiguration,
@@ -122,6 +127,11 @@ public struct WSConfiguration: Sendable {
         let breakerMs = try environment.int(
             "MEET_WS_REDIS_BREAKER_MS", default: Int(RedisConfiguration.defaultBreakerDeadline / .milliseconds(1)), in: 0...60_000)
         self.redisBreakerDeadline = breakerMs == 0 ? nil : .milliseconds(breakerMs)
+        let speakersMs = try environment.int("MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS", default: 250, in: 0...10_000)
+        guard speakersMs == 0 || speakersMs >= 50 else {
+            throw ConfigurationError(variable: "MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS", message: "must be 0 (off) or 50...10000")
+        }
+        self.activeSpeakersInterval = .milliseconds(speakersMs)
     }
 
     /// `hostname-xxxxxx`: unique per process even when pods share a name.

@@ -9,6 +9,8 @@ public enum SFUEvent: Sendable, Equatable {
     case transportClosed(SFUTransportClosedEvent)
     /// `sfu.node-draining`: a node got SIGTERM; its clients should move.
     case nodeDraining(SFUNodeDrainingEvent)
+    /// `sfu.audio-levels`: a room's speakers on a node changed.
+    case audioLevels(SFUAudioLevelsEvent)
 }
 
 extension SFUGateway {
@@ -25,6 +27,8 @@ extension SFUGateway {
                         continuation.yield(.transportClosed(try message.decode(SFUTransportClosedEvent.self)))
                     case SFUNodeDrainingEvent.type:
                         continuation.yield(.nodeDraining(try message.decode(SFUNodeDrainingEvent.self)))
+                    case SFUAudioLevelsEvent.type:
+                        continuation.yield(.audioLevels(try message.decode(SFUAudioLevelsEvent.self)))
                     default:
                         continue
                     }

@@ -15,7 +15,7 @@ import { LocalMedia } from './localmedia.js';
 import { ENDINGS, restMessage } from './messages.js';
 import { Room } from './room.js';
 import { copy } from './room-controls.js';
-import { AudioLevels } from './levels.js';
+import { MicCheck } from './mic-check.js';
 
 const CODE_PATTERN = /^[a-z]{3}-[a-z]{4}-[a-z]{3}$/;
 const GUEST_NAME_KEY = 'meet.guestName';
@@ -175,8 +175,7 @@ function showPreview() {
   setPreviewToggle('#preview-mic', media.micOn && !!media.mic, 'Mute microphone', 'Unmute microphone', !media.mic);
   setPreviewToggle('#preview-camera', media.cameraOn && !!media.camera, 'Turn camera off', 'Turn camera on', !media.camera);
   if (!micLevel && media.mic) {
-    micLevel = new AudioLevels({ intervalMs: 150, onLevel: (key, level) => { $('#preview-level').value = Math.min(1, level * 4); } });
-    micLevel.watch('preview', media.mic);
+    micLevel = new MicCheck({ track: media.mic, intervalMs: 150, onLevel: (level) => { $('#preview-level').value = Math.min(1, level * 4); } });
   }
 }
 
@@ -220,7 +219,6 @@ async function enterRoom(code, ticket, { displayName, password }) {
       onEnd: (reason, data) => showEnded(code, reason, data),
     },
   });
-  room.meter.resume();
   await room.start();
 }
 

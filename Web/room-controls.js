@@ -11,6 +11,8 @@ export class RoomControls {
     this.room = room;
     this.abort = new AbortController();
     this.grid = new TileGrid($('#grid'));
+    /** Speaker view: the top speaker's tile is the big one (a choice of this page, not the room's). */
+    this.speakerView = false;
     this.panel = new SidePanel({
       send: (body) => room.sendChat(body),
       admit: (id) => room.admit(id),
@@ -23,6 +25,7 @@ export class RoomControls {
     on('#ctl-camera', () => room.toggleCamera());
     on('#ctl-screen', () => room.setScreen(!room.media.screen));
     on('#ctl-hand', () => room.toggleHand());
+    on('#ctl-view', () => this.setSpeakerView(!this.speakerView));
     on('#ctl-leave', () => room.leave());
     on('#ctl-end', () => { $('#end-confirm').hidden = false; $('#end-yes').focus(); });
     on('#end-no', () => { $('#end-confirm').hidden = true; $('#ctl-end').focus(); });
@@ -60,7 +63,21 @@ export class RoomControls {
       me.handRaised = room.handRaised;
     }
     this.grid.render(people, room.me);
+    this.renderSpeakers();
     this.panel.renderPeople({ people, waiting: [...room.waiting.values()], meKey: room.me, isHost: room.isHost });
+    this.renderButtons();
+  }
+
+  /** Speaking outlines and, in the speaker view, the featured tile. */
+  renderSpeakers() {
+    const { speakers, featured } = this.room;
+    this.grid.setSpeakers(speakers, this.speakerView ? featured : null);
+  }
+
+  setSpeakerView(on) {
+    this.speakerView = on;
+    $('#grid').classList.toggle('speaker-view', on);
+    this.renderSpeakers();
     this.renderButtons();
   }
 
@@ -70,6 +87,7 @@ export class RoomControls {
     setToggle('#ctl-camera', media.cameraOn && !!media.camera, 'Turn camera off', 'Turn camera on', !media.camera);
     setToggle('#ctl-screen', !!media.screen, 'Stop sharing', 'Share screen', false);
     setToggle('#ctl-hand', handRaised, 'Lower hand', 'Raise hand', false);
+    setToggle('#ctl-view', this.speakerView, 'Grid view', 'Speaker view', false);
     $('#ctl-end').hidden = !isHost;
   }
 
@@ -86,6 +104,7 @@ export class RoomControls {
   leave() {
     this.abort.abort();
     this.grid.clear();
+    $('#grid').classList.remove('speaker-view');
     this.panel.show(null);
     $('#end-confirm').hidden = true;
   }

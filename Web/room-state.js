@@ -8,6 +8,11 @@
 // events then patch it. Media follows `tracks`: whoever publishes is
 // subscribed to, whoever stops is dropped.
 //
+// Who speaks follows `active-speakers` (docs/signaling.md): `speakers` maps
+// each speaking participant to a level (1…100), loudest first; `featured`
+// is the latest top speaker, kept while nobody speaks (the speaker view's
+// big tile does not jump back at every pause) and dropped when they leave.
+//
 // `context` is what the reducer reads but does not own, taken by Room just
 // before each call: {now (ms), ended, publisher: {active, transportId,
 // negotiatedAt}, subscriptions: [{participantId, transportId, nodeId}]}.
@@ -26,7 +31,7 @@
 //   {type: 'resync', participantId, delayMs}     later: subscribe to whatever tracks they have then
 //   {type: 'resubscribe', participantId, options}
 //   {type: 'unsubscribe', key}                   stop watching (a participant key)
-//   {type: 'unwatch', key}                       stop their speaking indicator
+//   {type: 'speakers'}                           redraw the speaking outlines and the featured tile
 //   {type: 'close-subscriptions'}                drop every subscription (a new seat)
 //   {type: 'close-subscription', transportId}    the server closed that transport
 //   {type: 'chat', messages, announce}           show messages; `announce` (or null) once shown
@@ -55,6 +60,8 @@ export function initialRoomState({ code, ticket }) {
     tracks: new Map(),
     handRaised: false,
     entered: false,
+    speakers: new Map(),
+    featured: null,
   };
 }
 
@@ -88,6 +95,9 @@ export function reduceSnapshot(state, data, context) {
     tracks,
     entered: true,
   };
+  // Speakers who are not in the room any more (a new seat, or they left while we were away) go.
+  next.speakers = new Map([...state.speakers].filter(([key]) => next.participants.has(key)));
+  if (!next.participants.has(next.featured)) next.featured = null;
   const effects = [{ type: 'ice-servers', servers: data.iceServers }];
   // A new seat (first join, admission, or a rejoin over REST after the old
   // seat expired): the server knows nothing of our media.
@@ -99,7 +109,7 @@ export function reduceSnapshot(state, data, context) {
     effects.push({ type: 'close-subscriptions' });
     subscriptions = [];
   }
-  effects.push({ type: 'render' }, { type: 'show-local' });
+  effects.push({ type: 'render' }, { type: 'speakers' }, { type: 'show-local' });
   const publisher = context.publisher || {};
   if (newSeat) {
     effects.push({ type: 'send-media-state' });
@@ -172,6 +182,7 @@ const EVENTS = {
     for (const move of plan.resubscribe) effects.push({ type: 'resubscribe', participantId: move.participantId, options: move });
     return { state, effects };
   },
+  'active-speakers': activeSpeakers,
   error: (state, data) => ({ state, effects: [{ type: 'report-error', error: data }] }),
 };
 
@@ -206,13 +217,40 @@ function personLeft(state, data) {
   participants.delete(key);
   const tracks = new Map(state.tracks);
   tracks.delete(key);
-  const effects = [{ type: 'unsubscribe', key }, { type: 'unwatch', key }];
+  const speakers = new Map(state.speakers);
+  speakers.delete(key);
+  const featured = state.featured === key ? null : state.featured;
+  const effects = [{ type: 'unsubscribe', key }, { type: 'speakers' }];
   if (person) {
     const how = data.reason === 'kicked' ? 'was removed' : data.reason === 'timeout' ? 'lost their connection' : 'left';
     effects.push(announce(`${person.displayName} ${how}.`));
   }
   effects.push({ type: 'render' });
-  return { state: { ...state, participants, tracks }, effects };
+  return { state: { ...state, participants, tracks, speakers, featured }, effects };
+}
+
+/**
+ * `active-speakers`: the room's speakers, loudest first (an empty list:
+ * nobody speaks). The top one present becomes `featured`; with nobody
+ * speaking the last one stays.
+ */
+function activeSpeakers(state, data) {
+  const speakers = new Map();
+  for (const speaker of data.speakers || []) {
+    const key = idKey(speaker.participantId);
+    if (state.participants.has(key) && !speakers.has(key)) speakers.set(key, speaker.level);
+  }
+  const top = speakers.keys().next().value;
+  const featured = top !== undefined ? top : (state.participants.has(state.featured) ? state.featured : null);
+  if (sameSpeakers(speakers, state.speakers) && featured === state.featured) return unchanged(state);
+  return { state: { ...state, speakers, featured }, effects: [{ type: 'speakers' }] };
+}
+
+function sameSpeakers(a, b) {
+  if (a.size !== b.size) return false;
+  const left = [...a];
+  const right = [...b];
+  return left.every(([key, level], index) => right[index][0] === key && right[index][1] === level);
 }
 
 function tracksChanged(state, data, context) {

@@ -11,7 +11,6 @@ import { signalingMessage } from './messages.js';
 import { Publisher } from './publisher.js';
 import { hasTracks, initialRoomState, reduceEvent, reduceSnapshot } from './room-state.js';
 import { Signaling } from './signaling.js';
-import { SpeakingMeter } from './levels.js';
 import { NodeSubscriptions } from './node-subscriptions.js';
 import { Subscriptions } from './subscriber.js';
 import { RoomControls } from './room-controls.js';
@@ -44,7 +43,6 @@ export class Room {
     // first shape (one per publisher) for servers from before `perNode`.
     this.subs = options.test.perPublisher
       ? new Subscriptions({ signaling: this.signaling }) : new NodeSubscriptions({ signaling: this.signaling });
-    this.meter = new SpeakingMeter((key, speaking) => this.controls.grid.setSpeaking(key, speaking));
     this.controls = new RoomControls(this);
     this.wire();
   }
@@ -55,6 +53,10 @@ export class Room {
   get participants() { return this.state.participants; }
   get waiting() { return this.state.waiting; }
   get handRaised() { return this.state.handRaised; }
+  /** Speaking participants (key → level 1…100), loudest first, from `active-speakers`. */
+  get speakers() { return this.state.speakers; }
+  /** The latest top speaker (the speaker view's big tile), or null. */
+  get featured() { return this.state.featured; }
   get entered() { return this.state.entered; }
   get isHost() { return this.role === 'owner' || this.role === 'host'; }
   get link() { return `${window.location.origin}/${this.code}`; }
@@ -74,7 +76,6 @@ export class Room {
     this.subs.addEventListener('media', (event) => {
       const { participantId, streams } = event.detail;
       this.controls.grid.setStreams(participantId, streams);
-      this.meter.watch(idKey(participantId), streams.mic ? streams.mic.getAudioTracks()[0] : null);
     });
     this.subs.addEventListener('state', (event) => {
       const { participantId, state } = event.detail;
@@ -163,7 +164,7 @@ export class Room {
         break;
       case 'resubscribe': this.subs.resubscribe(effect.participantId, effect.options); break;
       case 'unsubscribe': this.subs.remove(effect.key); break;
-      case 'unwatch': this.meter.unwatch(effect.key); break;
+      case 'speakers': this.controls.renderSpeakers(); break;
       case 'close-subscriptions': this.subs.closeAll(); break;
       case 'close-subscription': this.subs.closed(effect.transportId); break;
       case 'chat':
@@ -263,7 +264,6 @@ export class Room {
       camera: this.media.camera ? new MediaStream([this.media.camera]) : null,
       screen: this.media.screen ? new MediaStream([this.media.screen]) : null,
     }, { local: true });
-    this.meter.watch(this.me, this.media.mic);
     this.controls.render();
   }
 
@@ -295,7 +295,6 @@ export class Room {
     this.detach.abort();
     this.publisher.stop({ tell: false });
     this.subs.closeAll();
-    this.meter.close();
     this.controls.leave();
     this.options.onEnd(reason, data || {});
   }
@@ -308,6 +307,8 @@ export class Room {
       joinTokenExpiresAt: this.signaling.ticket.joinTokenExpiresAt || null,
       resumeTokenExpiresAt: this.signaling.credentials ? this.signaling.credentials.expiresAt : null,
       participants: [...this.participants.values()].map((p) => ({ id: p.id, name: p.displayName, media: p.media })),
+      speakers: [...this.speakers].map(([id, level]) => ({ id, level })), featured: this.featured,
+      speakerView: this.controls.speakerView,
       waiting: [...this.waiting.values()].map((p) => ({ id: p.id, name: p.displayName })),
       publisher: { transportId: this.publisher.transportId, nodeId: this.publisher.nodeId, state: this.publisher.pc ? this.publisher.pc.connectionState : 'none' },
       subscriptions: [...this.subs.byParticipant.values()].map((s) => ({

@@ -1,5 +1,6 @@
 // The video grid: one tile per participant (camera or avatar, name, mic and
-// camera state, raised hand, speaking outline) and one more per shared screen.
+// camera state, raised hand, speaking outline) and one more per shared screen;
+// in the speaker view the top speaker's tile is the big one.
 // Tiles are list items whose accessible name says all of that in words.
 
 import { h, hueFor, idKey, initials } from './dom.js';
@@ -61,9 +62,17 @@ export class TileGrid {
     }
   }
 
-  setSpeaking(participantId, speaking) {
-    const tile = this.tiles.get(idKey(participantId));
-    if (tile) tile.el.classList.toggle('speaking', speaking);
+  /**
+   * The speaking outline on every tile in `speakers` (key → level, from
+   * `active-speakers`), and `featured` (a key or null) as the big tile of
+   * the speaker view (first in the grid, twice the size; see style.css).
+   */
+  setSpeakers(speakers, featured) {
+    for (const tile of this.tiles.values()) {
+      if (tile.key.endsWith(':screen')) continue;
+      tile.el.classList.toggle('speaking', speakers.has(tile.key));
+      tile.el.classList.toggle('featured', tile.key === featured);
+    }
   }
 
   // MARK: Internals

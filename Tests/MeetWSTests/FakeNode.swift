@@ -68,6 +68,16 @@ final class FakeNode: Sendable {
             SFUNodeDrainingEvent.type, SFUNodeDrainingEvent(nodeId: self.id, deadlineMs: deadlineMs), to: SFUEventChannel.events)
     }
 
+    /// Reports a room's speakers as a real node does (`sfu.audio-levels`);
+    /// `levels` loudest first, empty when the room went quiet here.
+    func reportLevels(room roomId: UUID, _ levels: [(UUID, Int)]) async throws {
+        self.willPublishEvent()
+        let event = SFUAudioLevelsEvent(
+            nodeId: self.id, roomId: roomId.uuidString,
+            levels: levels.map { SFUAudioLevelsEvent.Level(participantId: $0.0.uuidString, level: $0.1) })
+        try await self.bus.publish(SFUAudioLevelsEvent.type, event, to: SFUEventChannel.events)
+    }
+
     /// Waits (up to 15 s) until the node has received a request of `type`.
     func waitFor(_ type: String, count: Int = 1) async throws {
         for _ in 0..<1500 {

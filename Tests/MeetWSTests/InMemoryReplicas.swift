@@ -118,6 +118,12 @@ final class InMemoryReplicas: Sendable {
         await NodeWatcher(services: self.replicas[index]).round()
     }
 
+    /// Runs one active-speaker round on replica `index`, as its
+    /// ``ActiveSpeakerService`` would every interval.
+    func speakers(on index: Int) async {
+        await self.replicas[index].sendActiveSpeakers()
+    }
+
     func advance(by duration: Duration) {
         self.clock.withLockedValue { $0 += duration.milliseconds }
     }

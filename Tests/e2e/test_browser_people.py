@@ -140,7 +140,8 @@ def test_sign_in_and_deny_a_waiting_guest(stack, browsers, tmp_path):
 def test_hand_camera_mic_and_speaking_seen_by_the_other(stack, browsers, tmp_path):
     """The guest joins by keyboard alone (Tab to the name, Tab to Join now, Space). What one
     person does shows at the other: speaking (the guest's microphone plays a steady tone;
-    the host's tile for the guest gets its speaking outline from the received audio), a
+    the host's tile for the guest gets its speaking outline from `active-speakers`, and is
+    the big tile of the host's speaker view), a
     raised hand (tile and People panel, in words) and lowering it, camera off and on, mic
     off (no longer speaking) and on (speaking again). The meeting screen and both panels
     pass the accessibility check; Escape closes a panel."""
@@ -153,6 +154,16 @@ def test_hand_camera_mic_and_speaking_seen_by_the_other(stack, browsers, tmp_pat
     speaking = lambda: host.js("return document.querySelector(arguments[0]).classList.contains('speaking')", tile)
     assert "Gus Guest" in host.text(tile), "the guest's name is not on their tile"
     host.wait(speaking, 20, "the guest shown speaking at the host")
+    # Speaker view: the top speaker (the guest, from `active-speakers`) is the big tile, first in the grid.
+    host.click("#ctl-view")
+    host.wait(lambda: host.js("const el = document.querySelector(arguments[0]);"
+                              "return el.classList.contains('featured') && getComputedStyle(el).order === '-1'"
+                              " && el.offsetWidth > document.querySelector('.tile.self').offsetWidth", tile),
+              10, "the speaking guest as the speaker view's big tile")
+    assert host.text("#ctl-view") == "Grid view"
+    host.click("#ctl-view")
+    host.wait(lambda: not host.js("return document.querySelector(arguments[0]).classList.contains('featured')", tile),
+              5, "the grid view again")
 
     # Raise hand, then lower it.
     guest.click("#ctl-hand")

@@ -60,7 +60,7 @@ test('the first snapshot enters, publishes, and subscribes to everyone else', ()
   assert.deepEqual([...state.waiting.keys()], ['w1']);
   assert.deepEqual(state.meeting, { title: 'T', id: 'm1', code: 'abc-defg-hij' });
   assert.deepEqual(types(effects), [
-    'ice-servers', 'enter', 'load-history', 'render', 'show-local', 'send-media-state', 'publish', 'subscribe', 'subscribe',
+    'ice-servers', 'enter', 'load-history', 'render', 'speakers', 'show-local', 'send-media-state', 'publish', 'subscribe', 'subscribe',
   ]);
   assert.deepEqual(effects[0].servers, [{ urls: 'stun:x' }]);
   assert.equal(effects.find((e) => e.type === 'publish').start, true);
@@ -88,7 +88,7 @@ test('a resume keeps the seat: no new publication unless ours was lost, and says
 test('a rejoin on a new seat drops every subscription and publishes again', () => {
   const { effects } = reduceSnapshot(entered(), { you: 'dddd0000-0000-0000-0000-000000000009', resumed: false, participants: [ann] },
     context({ publisher: { active: true }, subscriptions: [{ participantId: BOB, transportId: 's2' }] }));
-  assert.deepEqual(types(effects), ['ice-servers', 'close-subscriptions', 'render', 'show-local', 'send-media-state', 'publish', 'subscribe', 'announce']);
+  assert.deepEqual(types(effects), ['ice-servers', 'close-subscriptions', 'render', 'speakers', 'show-local', 'send-media-state', 'publish', 'subscribe', 'announce']);
   assert.equal(effects.find((e) => e.type === 'publish').start, false, 'the active publisher moves to a new connection');
   assert.deepEqual(announcements(effects), ['Rejoined the meeting.']);
 });
@@ -121,7 +121,7 @@ test('someone leaving drops their tracks and subscription, in words that say why
   const left = reduceEvent(state, { type: 'participant-left', data: { participantId: ANN.toUpperCase(), reason: 'kicked' } }, context());
   assert.equal(snapshotOf(state), copy, 'the input state is untouched');
   assert.ok(!left.state.participants.has(ANN) && !hasTracks(left.state, ANN));
-  assert.deepEqual(types(left.effects), ['unsubscribe', 'unwatch', 'announce', 'render']);
+  assert.deepEqual(types(left.effects), ['unsubscribe', 'speakers', 'announce', 'render']);
   assert.deepEqual(announcements(left.effects), ['Ann was removed.']);
   const timeout = reduceEvent(state, { type: 'participant-left', data: { participantId: BOB, reason: 'timeout' } }, context());
   assert.deepEqual(announcements(timeout.effects), ['Bob lost their connection.']);
@@ -211,4 +211,56 @@ test('an error event is reported; an unknown event changes nothing', () => {
     [{ type: 'report-error', error: { code: 'forbidden' } }]);
   assert.deepEqual(reduceEvent(state, { type: 'from-the-future', data: { x: 1 } }, context()), { state, effects: [] });
   assert.deepEqual(reduceEvent(state, { type: 'chat' }, context()).effects[0].messages, [{}], 'missing data is an empty object');
+});
+
+test('active-speakers: loudest first, outlines redrawn only on change, the top speaker featured and kept through a pause', () => {
+  const state = entered();
+  const first = reduceEvent(state, {
+    type: 'active-speakers',
+    data: { speakers: [{ participantId: BOB.toUpperCase(), level: 80 }, { participantId: ANN, level: 35 }] },
+  }, context());
+  assert.deepEqual([...first.state.speakers], [[BOB, 80], [ANN, 35]], 'ids normalised, order kept');
+  assert.equal(first.state.featured, BOB);
+  assert.deepEqual(first.effects, [{ type: 'speakers' }]);
+  assert.equal(state.speakers.size, 0, 'the input state is untouched');
+
+  const same = reduceEvent(first.state, {
+    type: 'active-speakers', data: { speakers: [{ participantId: BOB, level: 80 }, { participantId: ANN, level: 35 }] },
+  }, context());
+  assert.deepEqual(same.effects, [], 'nothing to redraw');
+  assert.equal(same.state, first.state);
+
+  const swapped = reduceEvent(first.state, {
+    type: 'active-speakers', data: { speakers: [{ participantId: ANN, level: 90 }, { participantId: BOB, level: 20 }] },
+  }, context());
+  assert.equal(swapped.state.featured, ANN, 'the new top speaker is featured');
+
+  const quiet = reduceEvent(swapped.state, { type: 'active-speakers', data: { speakers: [] } }, context());
+  assert.equal(quiet.state.speakers.size, 0, 'nobody is outlined');
+  assert.equal(quiet.state.featured, ANN, 'the last top speaker stays featured while nobody speaks');
+  assert.deepEqual(quiet.effects, [{ type: 'speakers' }]);
+});
+
+test('active-speakers: unknown people are skipped; someone leaving stops speaking and is no longer featured', () => {
+  const state = entered();
+  const stranger = 'dddd0000-0000-0000-0000-000000000004';
+  const speaking = reduceEvent(state, {
+    type: 'active-speakers', data: { speakers: [{ participantId: stranger, level: 99 }, { participantId: ANN, level: 40 }] },
+  }, context()).state;
+  assert.deepEqual([...speaking.speakers], [[ANN, 40]]);
+  assert.equal(speaking.featured, ANN);
+  const left = reduceEvent(speaking, { type: 'participant-left', data: { participantId: ANN, reason: 'left' } }, context());
+  assert.equal(left.state.speakers.size, 0);
+  assert.equal(left.state.featured, null);
+  assert.ok(types(left.effects).includes('speakers'));
+});
+
+test('a new seat forgets speakers who are not in the room any more', () => {
+  const speaking = reduceEvent(entered(), {
+    type: 'active-speakers', data: { speakers: [{ participantId: ANN, level: 40 }, { participantId: BOB, level: 30 }] },
+  }, context()).state;
+  const rejoined = reduceSnapshot(speaking, { you: ME, role: 'owner', meetingId: 'm1', participants: [me, bob], tracks: [] }, context());
+  assert.deepEqual([...rejoined.state.speakers], [[BOB, 30]]);
+  assert.equal(rejoined.state.featured, null);
+  assert.ok(types(rejoined.effects).includes('speakers'));
 });

@@ -82,6 +82,8 @@ import Testing
             .migrate(MigrateInstruction(reason: .nodeDraining, nodeId: "n1", transportId: "t", targetNodeId: "n2")),
             .ack(AckData(messageId: "7", createdAt: when)),
             .credentials(ResumeCredentials(resumeToken: "a.b.c", expiresAt: when)),
+            .activeSpeakers(ActiveSpeakers(speakers: [.init(participantId: me.id, level: 85)])),
+            .activeSpeakers(ActiveSpeakers(speakers: [])),
             .error(SignalingError(.forbidden, "hosts only")),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))

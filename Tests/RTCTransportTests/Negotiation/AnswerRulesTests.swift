@@ -67,7 +67,11 @@ struct AnswerRulesTests {
         let audio = answer.sections[0]
         #expect(audio.codecs.map(\.payloadType) == [111])
         #expect(audio.codecs[0].parameters == "minptime=10;useinbandfec=1")
-        #expect(audio.extensions == [HeaderExtensionModel(id: 3, uri: MediaPolicy.transportCCURI), HeaderExtensionModel(id: 4, uri: MediaPolicy.midURI)])
+        // The audio level (RFC 6464) is kept on audio, for active speakers.
+        #expect(audio.extensions == [
+            HeaderExtensionModel(id: 1, uri: MediaPolicy.audioLevelURI), HeaderExtensionModel(id: 3, uri: MediaPolicy.transportCCURI),
+            HeaderExtensionModel(id: 4, uri: MediaPolicy.midURI),
+        ])
         #expect(audio.direction == .sendrecv && audio.rtcpMux && audio.rtcpReducedSize)
         #expect(audio.ssrcs == [101] && audio.cname == "me")
 
@@ -106,6 +110,28 @@ struct AnswerRulesTests {
         let result = try AnswerRules.answer(to: chromeLikeOffer(), local: local, policy: .withoutTransportCC, sendBack: true, cname: "me")
         #expect(!result.local.sections[1].extensions.contains { $0.uri == MediaPolicy.transportCCURI })
         #expect(!result.local.sections[1].codecs[0].feedback.contains("transport-cc"))
+    }
+
+    @Test("the audio level is kept on audio sections only, and a policy without it drops it")
+    func audioLevelOnAudioOnly() throws {
+        var offer = chromeLikeOffer()
+        offer.sections[1].extensions.append(HeaderExtensionModel(id: 1, uri: MediaPolicy.audioLevelURI))
+        let result = try AnswerRules.answer(to: offer, local: local, policy: MediaPolicy(), sendBack: true, cname: "me")
+        #expect(result.local.sections[0].extensions.contains { $0.uri == MediaPolicy.audioLevelURI })
+        #expect(!result.local.sections[1].extensions.contains { $0.uri == MediaPolicy.audioLevelURI })
+        let without = try AnswerRules.answer(
+            to: chromeLikeOffer(), local: local, policy: MediaPolicy(audioHeaderExtensions: []), sendBack: true, cname: "me")
+        #expect(!without.local.sections[0].extensions.contains { $0.uri == MediaPolicy.audioLevelURI })
+    }
+
+    @Test("our offer lists the audio level on audio sections only, with one id per URI across the bundle")
+    func offerAudioLevel() {
+        let offer = OfferRules.offer(kinds: [.audio, .video, .audio], local: local, policy: MediaPolicy(), cname: "me").offer
+        let audioIDs = offer.sections[0].extensions
+        #expect(audioIDs.map(\.uri) == [MediaPolicy.midURI, MediaPolicy.absSendTimeURI, MediaPolicy.transportCCURI, MediaPolicy.audioLevelURI])
+        #expect(audioIDs.map(\.id) == [1, 2, 3, 4])
+        #expect(offer.sections[1].extensions.map(\.id) == [1, 2, 3])
+        #expect(offer.sections[2].extensions == audioIDs)
     }
 
     @Test("offers we cannot use are refused with a reason")

@@ -40,6 +40,11 @@ struct RenegotiationRulesTests {
         #expect(Array(tracks.prefix(2)) == state.clientTracks)
         #expect(tracks[2].mid == "2" && tracks[2].streamID == state.clientTracks[0].streamID)
         #expect(offer.sections[2].extensions == offer.sections[1].extensions)
+        let (audioOnly, _) = ReofferRules.offer(
+            previous: state.client, localTracks: state.clientTracks, kinds: [.audio, .video, .audio], removing: [],
+            local: client, restartCredentials: nil, policy: MediaPolicy(), cname: "c")
+        #expect(audioOnly.sections[2].extensions == audioOnly.sections[0].extensions, "a new audio section: the audio level too, same ids")
+        #expect(audioOnly.sections[2].extensions.contains { $0.uri == MediaPolicy.audioLevelURI })
         #expect(offer.transport.setup == .active)
         #expect(offer.transport.iceUfrag == client.iceUfrag)
 

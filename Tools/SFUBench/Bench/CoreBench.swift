@@ -5,6 +5,13 @@
 // measures the per-packet work the SFU itself adds.
 //
 //   meet-sfu-bench [--packets 20000] [--subscribers 1,10,100] [--payload 1000] [--gcm | --plain]
+//                  [--audio [--no-audio-level]]
+//
+// `--audio` sends Opus-shaped packets instead (the payload size as given,
+// e.g. `--payload 120`) carrying the RFC 6464 audio level as browsers do,
+// and the router reads it into the track's meter (active speakers), closing
+// the meters' windows every 10 packets as the node's report timer would;
+// `--no-audio-level` leaves the level unread: the path as it was before.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,6 +29,10 @@ struct Options {
     var profile = SRTPProfile.aes128CMHMACSHA1_80
     /// Skip SRTP on both sides: the forwarding core's own cost.
     var plain = false
+    /// Opus packets with the audio-level extension instead of VP8.
+    var audio = false
+    /// With `audio`: read the level per packet (the node's default).
+    var audioLevel = true
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -33,6 +44,8 @@ struct Options {
             case "--payload": payloadSize = iterator.next().flatMap { Int($0) } ?? payloadSize
             case "--gcm": profile = .aeadAES128GCM
             case "--plain": plain = true
+            case "--audio": audio = true
+            case "--no-audio-level": audioLevel = false
             default: break
             }
         }
@@ -59,6 +72,7 @@ let key = [UInt8](repeating: 0x11, count: 16)
 let publisherSSRC: UInt32 = 0x1234_5678
 let slotSize = RetransmissionCache.defaultSlotSize + SRTPContext.trailerRoom
 let transportWideExtensionID: UInt8 = 3
+let audioLevelExtensionID: UInt8 = 1
 
 /// Protected packets as the publisher would send them (made before timing).
 func makeIngress(count: Int, payloadSize: Int, options: Options) throws -> (buffer: UnsafeMutableRawBufferPointer, lengths: [Int]) {
@@ -73,8 +87,14 @@ func makeIngress(count: Int, payloadSize: Int, options: Options) throws -> (buff
         payload[0] = 0x10
         payload[1] = index % 300 == 0 ? 0x00 : 0x01
         var rtp = RTPPacket(
-            marker: index % 10 == 9, payloadType: 96, sequenceNumber: UInt16(truncatingIfNeeded: index),
-            timestamp: UInt32(truncatingIfNeeded: index / 10 * 3000), ssrc: publisherSSRC, payload: payload)
+            marker: index % 10 == 9, payloadType: options.audio ? 111 : 96, sequenceNumber: UInt16(truncatingIfNeeded: index),
+            timestamp: UInt32(truncatingIfNeeded: options.audio ? index * 960 : index / 10 * 3000), ssrc: publisherSSRC,
+            payload: payload)
+        if options.audio {
+            // Speech-like: loud for a second, quiet for one (−20 / −70 dBov).
+            let level = RTPAudioLevel(level: (index / 50) % 2 == 0 ? 20 : 70, voiceActivity: false)
+            try rtp.setExtension(id: audioLevelExtensionID, value: [level.byte])
+        }
         // A transport-wide sequence number, as a browser puts on every packet.
         let transportWide = UInt16(truncatingIfNeeded: index)
         try rtp.setExtension(id: transportWideExtensionID, value: [UInt8(transportWide >> 8), UInt8(transportWide & 0xFF)])
@@ -95,7 +115,9 @@ func run(subscribers: Int, options: Options) throws -> Figures {
         try SRTPContext(profile: options.profile, masterKey: key, masterSalt: salt, direction: .outbound)
     }
     let router = Router(maximumSubscribersPerTrack: max(subscribers, 128))
-    router.addTrack(TrackConfiguration(ssrc: publisherSSRC, codec: .vp8))
+    router.addTrack(TrackConfiguration(ssrc: publisherSSRC, codec: options.audio ? .opus : .vp8))
+    if options.audio && options.audioLevel { router.enableAudioLevels(extensionID: audioLevelExtensionID) }
+    var loudest = 0
     let start = ContinuousClock.now
     // The arrival log for transport-wide feedback runs per packet, as in the node
     // (the feedback itself is built on the node's timer, not per packet).
@@ -142,8 +164,12 @@ func run(subscribers: Int, options: Options) throws -> Figures {
         _ = router.routeRTP(UnsafeRawBufferPointer(rebasing: receive[0..<plain]), now: now, into: batch, flush: { _ in })
         if index >= warmUp { routerAllocations += meet_bench_allocations() - beforeRoute }
         send(batch)
+        if options.audio && index % 10 == 9 {
+            router.closeAudioLevelWindows { _, level in loudest = max(loudest, level) }
+        }
     }
     let cpu = cpuSeconds() - cpuBefore
+    if options.audio { print("# loudest smoothed level: \(loudest)") }
     let allocations = meet_bench_allocations() - allocationsBefore
     return Figures(subscribers: subscribers, packetsIn: options.packets - warmUp, packetsOut: sent - sentBefore,
                    cpu: cpu, allocations: allocations, routerAllocations: routerAllocations)
@@ -161,7 +187,8 @@ func rounded(_ value: Double, decimals: Int) -> String {
 /// The in-process mode: prints one table for the requested subscriber counts.
 func runCoreBench(arguments: [String]) throws {
     let options = Options(arguments: arguments)
-    print("# SRTP profile \(options.plain ? "none (--plain)" : "\(options.profile)"), \(options.payloadSize)-byte payloads")
+    let media = options.audio ? "Opus, audio level \(options.audioLevel ? "read" : "not read")" : "VP8"
+    print("# SRTP profile \(options.plain ? "none (--plain)" : "\(options.profile)"), \(options.payloadSize)-byte payloads, \(media)")
     print("subscribers  packets_in  packets_out  cpu_s     in_pkt_per_cpu_s  out_pkt_per_cpu_s  allocs_per_pkt_in  router_allocs_per_pkt_in")
     for count in options.subscriberCounts {
         let figures = try run(subscribers: count, options: options)

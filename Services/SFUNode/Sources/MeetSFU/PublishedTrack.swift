@@ -13,6 +13,8 @@ public struct PublishedTrack {
     public internal(set) var keyframeThrottle: KeyframeRequestThrottle
     /// Nil for tracks without a cache (audio by default).
     public let cache: RetransmissionCache?
+    /// The smoothed audio level (RFC 6464) of an Opus track; nil for video.
+    public internal(set) var audioLevel: AudioLevelMeter?
     /// Hard mute: packets are still received and counted, not forwarded.
     public internal(set) var isMuted = false
     /// Reserved once (`Router.maximumSubscribersPerTrack`) so adding
@@ -25,6 +27,7 @@ public struct PublishedTrack {
         nackGenerator = NACKGenerator(configuration: configuration.nack)
         keyframeThrottle = KeyframeRequestThrottle(interval: configuration.keyframeRequestInterval)
         cache = configuration.cacheSlots > 0 ? RetransmissionCache(slotCount: configuration.cacheSlots) : nil
+        audioLevel = configuration.codec == .opus ? AudioLevelMeter(configuration: configuration.audioLevel) : nil
         downTracks = []
         downTracks.reserveCapacity(reservedDownTracks)
     }

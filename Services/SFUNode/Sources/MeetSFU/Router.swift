@@ -55,6 +55,8 @@ public final class Router {
     /// Arrivals for transport-wide feedback (`Router+TransportWide`); id 0 = off.
     var transportWideLog: TransportWideFeedbackLog?
     var transportWideExtensionID: UInt8 = 0
+    /// The publisher's audio-level extension id (`Router+AudioLevel`); 0 = off.
+    var audioLevelExtensionID: UInt8 = 0
 
     public init(maximumSubscribersPerTrack: Int = 128) {
         self.maximumSubscribersPerTrack = maximumSubscribersPerTrack
@@ -97,6 +99,7 @@ public final class Router {
             result.drop = arrival == .duplicate ? .duplicate : .muted
             return result
         }
+        if audioLevelExtensionID != 0 { observeAudioLevel(packet, header: header, position: position) }
         let codec = tracks[position].configuration.codec
         var needKeyframe = arrival == .gapTooLarge && codec.isVideo
         var keyframe: Bool?

@@ -41,10 +41,12 @@ public struct TrackConfiguration: Sendable {
     /// Minimum time between keyframe requests sent upstream.
     public var keyframeRequestInterval: Duration
     public var nack: NACKGenerator.Configuration
+    /// How an Opus track's audio level is smoothed (``AudioLevelMeter``).
+    public var audioLevel: AudioLevelMeter.Configuration
 
     public init(ssrc: UInt32, codec: Codec, payloadType: UInt8? = nil, clockRate: Int? = nil, cacheSlots: Int? = nil,
                 keyframeRequestInterval: Duration = .milliseconds(500),
-                nack: NACKGenerator.Configuration = .init()) {
+                nack: NACKGenerator.Configuration = .init(), audioLevel: AudioLevelMeter.Configuration = .init()) {
         self.ssrc = ssrc
         self.codec = codec
         self.payloadType = payloadType
@@ -52,5 +54,6 @@ public struct TrackConfiguration: Sendable {
         self.cacheSlots = cacheSlots ?? (codec.isVideo ? RetransmissionCache.defaultSlotCount : 0)
         self.keyframeRequestInterval = keyframeRequestInterval
         self.nack = nack
+        self.audioLevel = audioLevel
     }
 }

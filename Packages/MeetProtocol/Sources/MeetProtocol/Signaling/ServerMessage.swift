@@ -41,6 +41,8 @@ public enum ServerMessage: Sendable, Equatable {
     /// renewed before it expires: present it at the upgrade to resume the
     /// seat on any replica once the join token has expired.
     case credentials(ResumeCredentials)
+    /// Who speaks in the room now, loudest first (on change, a few times a second at most).
+    case activeSpeakers(ActiveSpeakers)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -68,6 +70,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .subscriptionClosed: "subscription-closed"
         case .migrate: "migrate"
         case .credentials: "credentials"
+        case .activeSpeakers: "active-speakers"
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"
@@ -79,7 +82,7 @@ public enum ServerMessage: Sendable, Equatable {
         "joined", "waiting", "admitted", "denied", "participant-joined", "participant-left",
         "participant-updated", "chat", "mute-requested", "kicked", "meeting-ended", "admission-request",
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
-        "migrate", "credentials", "pong", "ack", "error",
+        "migrate", "credentials", "active-speakers", "pong", "ack", "error",
     ]
 }
 

@@ -3,6 +3,11 @@
 public struct MediaPolicy: Sendable {
     /// Header extension URIs we keep (RFC 8285); the offered id is reused.
     public var headerExtensions: [String]
+    /// Header extension URIs we keep on audio sections only: the
+    /// client-to-mixer audio level (RFC 6464), which the SFU reads for active
+    /// speakers. Chromium and aiortc offer it on audio m-lines only, and a
+    /// video sender has no level to write.
+    public var audioHeaderExtensions: [String]
     /// `a=rtcp-fb` values we keep for every accepted codec.
     public var feedback: Set<String>
     /// Accept and offer H.264 besides VP8 (packetization-mode=1,
@@ -16,10 +21,12 @@ public struct MediaPolicy: Sendable {
 
     public init(
         headerExtensions: [String] = [Self.midURI, Self.absSendTimeURI, Self.transportCCURI],
+        audioHeaderExtensions: [String] = [Self.audioLevelURI],
         feedback: Set<String> = ["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"],
         acceptH264: Bool = true
     ) {
         self.headerExtensions = headerExtensions
+        self.audioHeaderExtensions = audioHeaderExtensions
         self.feedback = feedback
         self.acceptH264 = acceptH264
     }
@@ -65,8 +72,15 @@ public struct MediaPolicy: Sendable {
         H264Parameters(fmtp: parameters).matches(forwardedH264)
     }
 
+    /// The header extension URIs we keep on a section of `kind` ("audio",
+    /// "video"), in offer order: the common ones, then the audio-only ones.
+    func headerExtensions(forKind kind: String) -> [String] {
+        kind == MediaKind.audio.rawValue ? headerExtensions + audioHeaderExtensions : headerExtensions
+    }
+
     /// The offered header extensions we keep, with the offered ids.
     func acceptedExtensions(of section: MediaSectionModel) -> [HeaderExtensionModel] {
-        section.extensions.filter { headerExtensions.contains($0.uri) }
+        let kept = headerExtensions(forKind: section.kind)
+        return section.extensions.filter { kept.contains($0.uri) }
     }
 }

@@ -34,10 +34,14 @@ public enum OfferRules {
         let streamID = RandomString.make(length: 12)
         var sections: [MediaSectionModel] = []
         var tracks: [LocalTrack] = []
+        // RFC 8843 §9.1: one id per URI across the bundle, audio-only URIs after the common ones.
+        let ids = Self.extensionIDs(policy: policy)
         for (index, kind) in kinds.enumerated() {
             let mid = String(index)
             let track = LocalTrack(mid: mid, kind: kind, ssrc: newSSRC(), cname: cname, streamID: streamID, trackID: "\(kind.rawValue)-\(mid)")
-            let extensions = policy.headerExtensions.enumerated().map { HeaderExtensionModel(id: UInt8($0.offset + 1), uri: $0.element) }
+            let extensions = policy.headerExtensions(forKind: kind.rawValue).compactMap { uri in
+                ids[uri].map { HeaderExtensionModel(id: $0, uri: uri) }
+            }
             var section = MediaSectionModel(
                 kind: kind.rawValue, mid: mid, direction: direction, codecs: codecs(for: kind, policy: policy), extensions: extensions)
             if direction.sends {
@@ -52,6 +56,16 @@ public enum OfferRules {
             iceUfrag: local.iceUfrag, icePassword: local.icePassword, iceLite: local.iceLite,
             fingerprints: [local.fingerprint], setup: .actpass, candidates: [local.candidate])
         return (SessionModel(transport: transport, bundle: sections.map(\.mid), sections: sections), tracks)
+    }
+
+    /// The ids of a first offer (RFC 8285 §5): 1, 2, ... in policy order,
+    /// common URIs first; at most 14 (the one-byte form).
+    static func extensionIDs(policy: MediaPolicy) -> [String: UInt8] {
+        var ids: [String: UInt8] = [:]
+        for uri in policy.headerExtensions + policy.audioHeaderExtensions where ids[uri] == nil && ids.count < 14 {
+            ids[uri] = UInt8(ids.count + 1)
+        }
+        return ids
     }
 
     /// Applies the answer to our offer: the remote tracks it sends on, the

@@ -109,11 +109,15 @@ enum ReofferRules {
         for section in previous.local.sections {
             for ext in section.extensions where extensionIDs[ext.uri] == nil { extensionIDs[ext.uri] = ext.id }
         }
-        for uri in policy.headerExtensions where extensionIDs[uri] == nil {
+        for uri in policy.headerExtensions + policy.audioHeaderExtensions where extensionIDs[uri] == nil {
             guard let free = (1...14).map(UInt8.init).first(where: { !extensionIDs.values.contains($0) }) else { break }
             extensionIDs[uri] = free
         }
-        let extensions = policy.headerExtensions.compactMap { uri in extensionIDs[uri].map { HeaderExtensionModel(id: $0, uri: uri) } }
+        func extensions(for kind: MediaKind) -> [HeaderExtensionModel] {
+            policy.headerExtensions(forKind: kind.rawValue).compactMap { uri in
+                extensionIDs[uri].map { HeaderExtensionModel(id: $0, uri: uri) }
+            }
+        }
 
         var usedMids = Set(sections.map(\.mid))
         var next = sections.count
@@ -123,7 +127,7 @@ enum ReofferRules {
             usedMids.insert(mid)
             let section = MediaSectionModel(
                 kind: kind.rawValue, mid: mid, direction: previous.offerDirection,
-                codecs: OfferRules.codecs(for: kind, policy: policy), extensions: extensions)
+                codecs: OfferRules.codecs(for: kind, policy: policy), extensions: extensions(for: kind))
             if previous.offerDirection.sends {
                 let track = newTrack(mid: mid, kind: kind, reused: false)
                 sections.append(sending(section, track))

@@ -41,20 +41,28 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
     let socket = try await RTCSocket.bind(host: configuration.udpHost, port: configuration.udpPort, logger: logger)
     let rtc = try RTCConfiguration.generate(publicIP: configuration.publicIP)
     let events = TransportEventPublisher(bus: endpoint, logger: logger)
+    // Lossy by design: a lost report is repaired by the next (a speaking room is
+    // re-sent every 2 s) or by ServerWS expiring it.
+    let levels = NodeEventPublisher<SFUAudioLevelsEvent>(
+        bus: endpoint, type: SFUAudioLevelsEvent.type, bufferLimit: 256, logger: logger)
     let transports = TransportManager(
         socket: socket, configuration: rtc, logger: logger, nodeId: configuration.nodeId,
         migrationTimeout: configuration.migrationTimeout, transportWideFeedback: configuration.transportWideFeedback,
-        receiverEstimate: configuration.receiverEstimate, events: events.sink)
+        receiverEstimate: configuration.receiverEstimate, events: events.sink,
+        audioLevelInterval: configuration.audioLevelInterval, audioLevels: levels.sink)
     let control = ControlHandler(transports: transports, logger: logger)
     endpoint.setRequestHandler { message in try await control.handle(message) }
     // Stops before the bus (services stop in reverse order), so the
     // transport-closed events of the shutdown still get published.
     let media = MeetCore.ClosureService {
         async let published: Void = events.run()
+        async let levelsPublished: Void = levels.run()
         try? await gracefulShutdown()
         await transports.closeAll()
         events.finish()
+        levels.finish()
         await published
+        await levelsPublished
         try? await socket.close()
     }
     let registry = NodeRegistry(configuration: configuration, redis: redis, transports: transports, logger: logger)
@@ -82,6 +90,7 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
             "http": "\(configuration.http.host):\(configuration.http.port)", "udp": "\(socket.localAddress)",
             "publicIP": "\(configuration.publicIP)", "region": "\(configuration.region)",
             "transportCC": "\(configuration.transportWideFeedback)", "remb": "\(configuration.receiverEstimate)",
+            "audioLevels": "\(configuration.audioLevelInterval)",
         ])
     let application = Application(
         router: router,

@@ -48,6 +48,12 @@ public struct SFUNodeConfiguration: ServiceSettings {
     /// forwarding to subscribers that have not moved yet
     /// (`MEET_SFU_MIGRATION_TIMEOUT_MS`, default 10000).
     public var migrationTimeout: Duration
+    /// How often the node closes its audio-level windows and reports the
+    /// rooms whose speakers changed to ServerWS
+    /// (`MEET_SFU_AUDIO_LEVEL_INTERVAL_MS`, default 200; 0 turns active
+    /// speakers off on this node). Shorter follows speech faster and costs
+    /// more bus messages while people talk.
+    public var audioLevelInterval: Duration
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
@@ -56,7 +62,8 @@ public struct SFUNodeConfiguration: ServiceSettings {
         publicIP: String = "127.0.0.1", region: String = "local",
         heartbeatInterval: Duration = .milliseconds(500), recordTTL: Duration = .seconds(3),
         drainTimeout: Duration = .seconds(30), migrationTimeout: Duration = .seconds(10),
-        publicIPDiscovery: STUNServer? = nil, transportWideFeedback: Bool = true, receiverEstimate: Bool = true
+        publicIPDiscovery: STUNServer? = nil, transportWideFeedback: Bool = true, receiverEstimate: Bool = true,
+        audioLevelInterval: Duration = .milliseconds(200)
     ) {
         self.mode = mode
         self.logging = logging
@@ -74,6 +81,7 @@ public struct SFUNodeConfiguration: ServiceSettings {
         self.publicIPDiscovery = publicIPDiscovery
         self.transportWideFeedback = transportWideFeedback
         self.receiverEstimate = receiverEstimate
+        self.audioLevelInterval = audioLevelInterval
     }
 
     /// Reads every variable; throws on the first one that is malformed.
@@ -117,8 +125,18 @@ public struct SFUNodeConfiguration: ServiceSettings {
             migrationTimeout: .milliseconds(try environment.int("MEET_SFU_MIGRATION_TIMEOUT_MS", default: 10_000, in: 100...600_000)),
             publicIPDiscovery: discovery,
             transportWideFeedback: try environment.bool("MEET_SFU_TRANSPORT_CC", default: true),
-            receiverEstimate: try environment.bool("MEET_SFU_REMB", default: true)
+            receiverEstimate: try environment.bool("MEET_SFU_REMB", default: true),
+            audioLevelInterval: .milliseconds(try Self.audioLevelInterval(environment: environment))
         )
+    }
+
+    /// `MEET_SFU_AUDIO_LEVEL_INTERVAL_MS`: 0 (off) or 50...5000.
+    static func audioLevelInterval(environment: EnvironmentReader) throws(ConfigurationError) -> Int {
+        let interval = try environment.int("MEET_SFU_AUDIO_LEVEL_INTERVAL_MS", default: 200, in: 0...5000)
+        guard interval == 0 || interval >= 50 else {
+            throw ConfigurationError(variable: "MEET_SFU_AUDIO_LEVEL_INTERVAL_MS", message: "must be 0 (off) or 50...5000")
+        }
+        return interval
     }
 
     /// The host name up to its first dot (a pod name in Kubernetes).

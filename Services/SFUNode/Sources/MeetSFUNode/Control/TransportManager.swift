@@ -15,6 +15,8 @@ public import NIOCore
 /// - ``RetirementBook``: retired publishers' deadlines and the node's drain.
 /// - ``SubscriberControl``: the subscriber requests (per-publisher
 ///   transports and per-node connections).
+/// - ``AudioLevelReporter``: the rooms' speaker levels to ServerWS, on the
+///   same timer.
 ///
 /// The async methods hop to the loop once per control request, never per
 /// packet; the packets go through the ``ForwardingPlane``.
@@ -54,11 +56,14 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     private var ticker: RTCPTicker?
     /// The subscriber requests (set at the end of `init`, never changed).
     private(set) var subscriberControl: SubscriberControl!
+    /// Active-speaker levels to ServerWS (`MEET_SFU_AUDIO_LEVEL_INTERVAL_MS`).
+    let audioLevels: AudioLevelReporter
 
     public init(
         socket: RTCSocket, configuration: RTCConfiguration, logger: Logger, nodeId: String = "local",
         migrationTimeout: Duration = .seconds(10), transportWideFeedback: Bool = true, receiverEstimate: Bool = true,
-        events: @escaping EventSink = { _ in }
+        events: @escaping EventSink = { _ in },
+        audioLevelInterval: Duration = .milliseconds(200), audioLevels: @escaping @Sendable (SFUAudioLevelsEvent) -> Void = { _ in }
     ) {
         self.socket = socket
         self.receiverEstimate = receiverEstimate
@@ -67,6 +72,7 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         self.logger = logger
         plane = ForwardingPlane(counters: counters, eventLoop: socket.eventLoop)
         registry = TransportRegistry(nodeId: nodeId, events: events)
+        self.audioLevels = AudioLevelReporter(nodeId: nodeId, interval: audioLevelInterval, sink: audioLevels)
         retirements = RetirementBook(migrationTimeout: migrationTimeout)
         registry.publisherClosed = { [unowned self] publisher in retirements.forget(publisher.id) }
         registry.subscriberClosed = { [unowned self] publisher in closeIfRetiredAndUnused(publisher) }
@@ -129,6 +135,7 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     private func tick(now: ContinuousClock.Instant, reports: Bool) {
         assertOnOwningLoop()
         for publisher in registry.publishers.values { publisher.tick(now: now, reports: reports) }
+        audioLevels.tick(now: now, publishers: registry.publishers.values)
         if !retirements.isEmpty { closeExpiredRetirements(now: now) }
     }
 }

@@ -87,12 +87,16 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
 
     /// Keeps the header extension ids of our latest answer (sections a
     /// renegotiation removed keep theirs), and starts logging arrivals for
-    /// transport-wide feedback when the publisher negotiated it.
+    /// transport-wide feedback, and reading audio levels (active speakers),
+    /// when the publisher negotiated them.
     func adoptNegotiatedExtensionIDs() {
         assertOnOwningLoop()
         extensionIDs.merge(connection?.headerExtensionIDs.byMid ?? [:]) { $1 }
         if let id = extensionIDs.values.lazy.compactMap({ $0[MediaPolicy.transportCCURI] }).first {
             router.enableTransportWideFeedback(extensionID: id, now: .now)
+        }
+        if let id = extensionIDs.values.lazy.compactMap({ $0[MediaPolicy.audioLevelURI] }).first {
+            router.enableAudioLevels(extensionID: id)
         }
     }
 

@@ -83,7 +83,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
             "presence.ttl": "\(configuration.presenceTTL)", "resume.grace": "\(configuration.resumeGrace)",
             "resume.token.ttl": "\(configuration.resumeTokenTTL)",
             "placement.hints": "\(configuration.placementHints)", "sfu.stale": "\(configuration.sfuStaleness)",
-            "node.watch": "\(configuration.nodeWatchInterval)", "limits": "\(configuration.limits)",
+            "node.watch": "\(configuration.nodeWatchInterval)", "active.speakers": "\(configuration.activeSpeakersInterval)", "limits": "\(configuration.limits)",
             "turn.urls": "\(configuration.turn.urls.isEmpty ? "none" : configuration.turn.urls.joined(separator: ","))",
         ])
     let limits = configuration.limits
@@ -114,7 +114,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         ),
         services: [
             redis, subscriber, database, endpoint, PresenceMaintenance(services: services),
-            NodeWatcher(services: services),
+            NodeWatcher(services: services), ActiveSpeakerService(services: services),
         ],
         logger: logger
     )

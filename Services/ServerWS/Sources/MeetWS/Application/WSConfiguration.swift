@@ -59,6 +59,11 @@ public struct WSConfiguration: ServiceSettings {
     /// again (`MEET_WS_REDIS_PUBSUB_PING_MS`, default 1000):
     /// ``RedisConfiguration/pubSubPingInterval`` and its timeout.
     public var redisPubSubPing: Duration = RedisConfiguration.defaultPubSubPing
+    /// The shortest time between two `active-speakers` events to a room
+    /// (`MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS`, default 250: four a second at
+    /// most; each is sent only when the ranking changed). 0 turns the
+    /// events off on this replica.
+    public var activeSpeakersInterval: Duration = .milliseconds(250)
 
     public init(
         core: CoreConfiguration,
@@ -126,6 +131,11 @@ public struct WSConfiguration: ServiceSettings {
         self.redisBreakerDeadline = breakerMs == 0 ? nil : .milliseconds(breakerMs)
         self.redisPubSubPing = .milliseconds(try environment.int(
             "MEET_WS_REDIS_PUBSUB_PING_MS", default: Int(RedisConfiguration.defaultPubSubPing / .milliseconds(1)), in: 100...60_000))
+        let speakersMs = try environment.int("MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS", default: 250, in: 0...10_000)
+        guard speakersMs == 0 || speakersMs >= 50 else {
+            throw ConfigurationError(variable: "MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS", message: "must be 0 (off) or 50...10000")
+        }
+        self.activeSpeakersInterval = .milliseconds(speakersMs)
     }
 
     /// `hostname-xxxxxx`: unique per process even when pods share a name.

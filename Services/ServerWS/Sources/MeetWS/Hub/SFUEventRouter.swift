@@ -20,6 +20,9 @@ import MeetProtocol
 /// (each replica for itself, once) and tells the local sessions, which
 /// migrate their publications off it; the node watcher would notice the
 /// registry record's `draining` state a moment later anyway.
+///
+/// A node's `sfu.audio-levels` goes into the replica's
+/// ``ActiveSpeakerRelay`` (every replica keeps the rooms it holds sessions of).
 struct SFUEventRouter: Sendable {
     let services: SignalingServices
 
@@ -33,6 +36,8 @@ struct SFUEventRouter: Sendable {
             guard let departure = sfu.departures.draining(draining.nodeId, nowMs: now) else { return }
             self.services.announce([departure])
             await self.services.notifySessionsOfDepartures(records: nil, nowMs: now)
+        case .audioLevels(let levels):
+            self.services.speakers.record(levels, nowMs: self.services.sfu.nowMs())
         }
     }
 

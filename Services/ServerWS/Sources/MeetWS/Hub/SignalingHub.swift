@@ -112,6 +112,15 @@ public actor SignalingHub {
         }
     }
 
+    /// Delivers a room event made on this replica for its own sessions of
+    /// the room (`active-speakers`, which every replica builds itself): as
+    /// ``route(room:)`` without the bus-latency metric and the chat check.
+    public func deliver(local message: RoomBusMessage) {
+        for connectionId in self.rooms[message.meetingId]?.members ?? [] {
+            self.sessions[connectionId]?.deliver(.room(message))
+        }
+    }
+
     /// Delivers an inbox message to the participant's local session(s).
     public func route(inbox message: InboxBusMessage) {
         self.metrics.busLatency(sentAtMs: message.sentAtMs, inbox: true)

@@ -19,6 +19,8 @@ public struct SignalingServices: Sendable {
     public let logger: Logger
     /// Mints each participant's TURN credentials for its snapshots.
     public let turn: TURNCredentials
+    /// The rooms' active speakers from the nodes' audio-level reports.
+    public let speakers: ActiveSpeakerRelay
 
     public init(
         configuration: WSConfiguration, hub: SignalingHub, bus: SignalingBus, presence: any PresenceStore,
@@ -33,6 +35,7 @@ public struct SignalingServices: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.turn = TURNCredentials(configuration: configuration.turn)
+        self.speakers = ActiveSpeakerRelay(interval: configuration.activeSpeakersInterval)
     }
 
     public var replicaId: String { self.configuration.replicaId }

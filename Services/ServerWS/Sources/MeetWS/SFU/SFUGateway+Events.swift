@@ -11,6 +11,8 @@ public enum SFUEvent: Sendable, Equatable {
     case transportClosed(SFUTransportClosedEvent)
     /// `sfu.node-draining`: a node got SIGTERM; its clients should move.
     case nodeDraining(SFUNodeDrainingEvent)
+    /// `sfu.audio-levels`: a room's speakers on a node changed.
+    case audioLevels(SFUAudioLevelsEvent)
 }
 
 extension SFUGateway {
@@ -26,6 +28,8 @@ extension SFUGateway {
                     return .transportClosed(try message.decode(SFUTransportClosedEvent.self))
                 case SFUNodeDrainingEvent.type:
                     return .nodeDraining(try message.decode(SFUNodeDrainingEvent.self))
+                case SFUAudioLevelsEvent.type:
+                    return .audioLevels(try message.decode(SFUAudioLevelsEvent.self))
                 default:
                     return nil
                 }

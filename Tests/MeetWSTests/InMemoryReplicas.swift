@@ -26,17 +26,24 @@ final class InMemoryReplicas: Sendable {
     let participants = InMemoryParticipantStore()
     let registry = InMemorySFURegistry()
     let replicas: [SignalingServices]
+    /// The replicas' Redis key prefix (for a test that gives them a Redis presence store).
+    let keys: SignalingKeys
     private let tasks: NIOLockedValueBox<[Task<Void, Never>]> = NIOLockedValueBox([])
 
     /// `sfuTimeout` is generous by default: on a loaded 2-core machine a fake
-    /// node's answer over the in-memory bus can take seconds.
+    /// node's answer over the in-memory bus can take seconds. `presence`,
+    /// when given, makes each replica's presence store (one per replica, as
+    /// in production: the Redis store keeps a ledger of its own sockets)
+    /// instead of the shared in-memory ``presence``.
     init(
-        count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10), turn: TURNConfiguration = .disabled
+        count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10), turn: TURNConfiguration = .disabled,
+        presenceTTL: Duration = .seconds(15), presence makePresence: (@Sendable (SignalingKeys) -> any PresenceStore)? = nil
     ) async throws {
         let clock = self.clock
         self.broker = InMemorySignalingBroker(ledger: self.ledger)
         self.presence = InMemoryPresenceStore(nowMs: { clock.withLockedValue { $0 } })
         let keys = SignalingKeys(prefix: "unit-\(UUID().uuidString.prefix(6))")
+        self.keys = keys
         var replicas: [SignalingServices] = []
         var tasks: [Task<Void, Never>] = []
         var endpoints: [BusEndpoint] = []
@@ -54,7 +61,7 @@ final class InMemoryReplicas: Sendable {
                     redisURL: "redis://127.0.0.1", jwt: try JWTConfiguration(secret: String(repeating: "k", count: 32))),
                 replicaId: replicaId)
             configuration.resumeGrace = .seconds(20)
-            configuration.presenceTTL = .seconds(15)
+            configuration.presenceTTL = presenceTTL
             configuration.turn = turn
             let metrics = WSMetrics()
             let sfu = SFUGateway(
@@ -63,7 +70,7 @@ final class InMemoryReplicas: Sendable {
                 metrics: metrics, logger: logger, nowMs: { clock.withLockedValue { $0 } })
             let services = SignalingServices(
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
-                bus: bus, presence: self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger)
+                bus: bus, presence: makePresence?(keys) ?? self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger)
             // Subscribed before any session runs: no instruction is sent to nobody.
             let inbox = try await bus.subscribe(inbox: replicaId)
             tasks.append(Task {

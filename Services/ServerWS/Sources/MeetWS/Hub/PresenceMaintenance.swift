@@ -90,7 +90,7 @@ public struct PresenceMaintenance: Service {
     /// entry, and the heartbeat writes back this replica's, so snapshots
     /// list everyone again within moments (nobody was announced gone: the
     /// sweep finds nothing to expire in an empty index).
-    private func heartbeats() async {
+    func heartbeats() async {
         let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let interval = self.services.configuration.heartbeatInterval
         let resets = self.services.presence.resets()
@@ -122,7 +122,36 @@ public struct PresenceMaintenance: Service {
     func heartbeat() async throws {
         let keys = await self.services.hub.roomMembers()
         // Called even with no keys: the store may still have dropped sockets to restore.
-        try await self.services.presence.heartbeat(keys, ttl: self.services.configuration.presenceTTL)
+        let restored = try await self.services.presence.heartbeat(keys, ttl: self.services.configuration.presenceTTL)
+        for (meetingId, record) in restored {
+            try await self.announceRestored(meetingId: meetingId, record: record)
+        }
+    }
+
+    /// Tells the room again about a seat the heartbeat wrote back (issue
+    /// #23): a joiner whose snapshot was read between the loss and this
+    /// write-back (the first 0.1–0.3 s after Redis came back empty, while
+    /// another replica had not written its seats back yet) did not see it,
+    /// and hears of it now. Those who knew it already take the
+    /// `participant-joined` as an update (docs/signaling.md) and the
+    /// `tracks` as the same tracks; hosts get a waiting seat's
+    /// `admission-request` again.
+    private func announceRestored(meetingId: UUID, record: PresenceRecord) async throws {
+        let id = record.participant.id
+        switch record.status {
+        case .joined:
+            try await self.services.publish(
+                .participantJoined(ParticipantEvent(participant: record.participant)), meetingId: meetingId,
+                audience: .participants, exclude: id)
+            if let publication = record.publication, !publication.tracks.isEmpty {
+                try await self.services.publish(
+                    .tracks(TracksEvent(participantId: id, nodeId: publication.nodeId, tracks: publication.tracks)),
+                    meetingId: meetingId, audience: .participants, exclude: id)
+            }
+        case .waiting:
+            try await self.services.publish(
+                .admissionRequest(ParticipantEvent(participant: record.participant)), meetingId: meetingId, audience: .hosts)
+        }
     }
 
     /// How often the chat outbox is swept, and how long a message stays in

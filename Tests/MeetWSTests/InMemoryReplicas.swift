@@ -261,8 +261,29 @@ actor InMemoryParticipantStore: ParticipantStore {
             id: String(self.chats.count + 1), participantId: participant.id, userId: participant.userId,
             displayName: participant.displayName, body: body, createdAt: Date())
         self.chats.append(message)
+        self.undelivered.append((meetingId, message))
         return message
     }
+
+    /// The chat outbox, as the PostgreSQL adapter keeps it (without ages or lease expiry).
+    private(set) var undelivered: [(meetingId: UUID, message: ChatMessage)] = []
+    private var leased: Set<String> = []
+    /// How often the outbox was polled.
+    private(set) var outboxClaims = 0
+
+    func chatsDelivered(ids: [String]) {
+        self.undelivered.removeAll { ids.contains($0.message.id) }
+        self.leased.subtract(ids)
+    }
+
+    func claimUndeliveredChats(minAge: Duration, lease: Duration, limit: Int) -> [(meetingId: UUID, message: ChatMessage)] {
+        self.outboxClaims += 1
+        let claimed = Array(self.undelivered.filter { !self.leased.contains($0.message.id) }.prefix(limit))
+        self.leased.formUnion(claimed.map(\.message.id))
+        return claimed
+    }
+
+    func releaseChats(ids: [String]) { self.leased.subtract(ids) }
 
     func endMeeting(meetingId: UUID) { self.ended.insert(meetingId) }
 }

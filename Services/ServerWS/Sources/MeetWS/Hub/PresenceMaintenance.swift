@@ -13,9 +13,13 @@ import ServiceLifecycle
 /// script pops each expired entry for exactly one caller.
 public struct PresenceMaintenance: Service {
     let services: SignalingServices
+    /// Whether Redis answers now (false while its breaker is open): the
+    /// chat outbox is not polled meanwhile (``ChatOutbox``).
+    let redisAnswers: @Sendable () -> Bool
 
-    public init(services: SignalingServices) {
+    public init(services: SignalingServices, redisAnswers: @escaping @Sendable () -> Bool = { true }) {
         self.services = services
+        self.redisAnswers = redisAnswers
     }
 
     public func run() async throws {
@@ -24,7 +28,10 @@ public struct PresenceMaintenance: Service {
             group.addTask { await self.listenToSFUEvents() }
             group.addTask { await self.heartbeats() }
             group.addTask { await self.every(self.services.configuration.sweepInterval) { try await self.sweep() } }
-            group.addTask { await self.every(Self.outboxInterval) { try await self.deliverOutbox() } }
+            group.addTask {
+                let outbox = ChatOutbox(services: self.services, redisAnswers: self.redisAnswers)
+                await self.every(ChatOutbox.interval) { _ = try await outbox.deliver() }
+            }
             group.addTask { await ChatReplay(services: self.services).run() }
             try? await gracefulShutdown()
             await self.services.hub.shutdownAll()
@@ -152,35 +159,6 @@ public struct PresenceMaintenance: Service {
             try await self.services.publish(
                 .admissionRequest(ParticipantEvent(participant: record.participant)), meetingId: meetingId, audience: .hosts)
         }
-    }
-
-    /// How often the chat outbox is swept, and how long a message stays in
-    /// it before the sweep takes it: its own fan-out normally marks it
-    /// delivered within milliseconds, and fails within the Redis breaker
-    /// deadline (500 ms) when Redis hangs.
-    static let outboxInterval: Duration = .milliseconds(500)
-    static let outboxMinAge: Duration = .seconds(2)
-
-    /// Publishes the chat messages whose fan-out failed (issue #23, finding
-    /// 4): each replica claims a batch (each message for exactly one), and
-    /// gives back what it could not publish, so what was stored and
-    /// acknowledged during a Redis outage reaches the room once it is back.
-    func deliverOutbox() async throws {
-        let claimed = try await self.services.participants.claimUndeliveredChats(minAge: Self.outboxMinAge, limit: 100)
-        guard !claimed.isEmpty else { return }
-        var unsent: [String] = []
-        for (index, (meetingId, message)) in claimed.enumerated() {
-            do {
-                try await self.services.publish(.chat(message), meetingId: meetingId, audience: .participants)
-                self.services.metrics.chatRedelivered.increment()
-            } catch {
-                unsent = claimed[index...].map(\.message.id)
-                break
-            }
-        }
-        if !unsent.isEmpty { try await self.services.participants.returnToOutbox(ids: unsent) }
-        let delivered = claimed.count - unsent.count
-        if delivered > 0 { self.services.logger.notice("chat outbox delivered", metadata: ["messages": "\(delivered)"]) }
     }
 
     /// Removes expired presence and announces each removal once.

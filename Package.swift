@@ -106,6 +106,8 @@ let package = Package(
             name: "MeetRedis",
             dependencies: [
                 "CHiredis",
+                // The circuit breaker of the command connection (shared with MeetDatabase).
+                "MeetCore",
                 "MeetProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

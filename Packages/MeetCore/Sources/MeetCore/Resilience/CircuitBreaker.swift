@@ -13,10 +13,9 @@
 ///
 /// **Rules.**
 /// - *Closed* (normal): operations run. The dependency *stalls* when an
-///   operation is running and nothing at all has been answered for
-///   `deadline` (counted from the later of the oldest running operation's
-///   start and the last answer). What a stall means is the ``StallPolicy``'s:
-///   open at once, or probe first.
+///   operation has run for `deadline` and nothing at all has been answered
+///   since it started. What a stall means is the ``StallPolicy``'s: open at
+///   once, or probe first.
 /// - An operation that fails *unanswered* (its deadline passed, no
 ///   connection) while nothing was answered since it started opens it.
 /// - *Open*: operations are refused at once, and one probe at a time asks
@@ -91,7 +90,10 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
     public private(set) var lastAnswerAt: Instant?
     /// A probe is on its way: no second one until it ends.
     public private(set) var isProbing = false
+    /// Operations on their way to the dependency, since when.
     private var running: [Ticket: Instant] = [:]
+    /// Admitted, but not sent yet (waiting for a connection): no stall of theirs counts.
+    private var unsent: Set<Ticket> = []
     private var nextTicket: UInt64 = 0
     public let deadline: Duration
     public let policy: StallPolicy
@@ -106,8 +108,10 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
         return false
     }
 
-    /// An operation is about to run.
-    public mutating func admit(now: Instant) -> Admission {
+    /// An operation is about to run. `sentLater`: it counts only from
+    /// ``sent(_:now:)`` (a Redis command admitted before its connection is
+    /// up: a slow connect is the supervisor's business, not a stall).
+    public mutating func admit(now: Instant, sentLater: Bool = false) -> Admission {
         if self.isOpen {
             let probe = !self.isProbing
             if probe { self.isProbing = true }
@@ -115,8 +119,13 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
         }
         self.nextTicket += 1
         let ticket = Ticket(id: self.nextTicket)
-        self.running[ticket] = now
+        if sentLater { self.unsent.insert(ticket) } else { self.running[ticket] = now }
         return .run(ticket)
+    }
+
+    /// The operation of `ticket`, admitted with `sentLater`, went out at `now`.
+    public mutating func sent(_ ticket: Ticket, now: Instant) {
+        if self.unsent.remove(ticket) != nil { self.running[ticket] = now }
     }
 
     /// The dependency answered something. Returns how long the breaker had
@@ -131,7 +140,9 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
     /// The operation of `ticket` ended. Returns how long the breaker had
     /// been open when this closed it, and whether this opened it.
     public mutating func finished(_ ticket: Ticket, _ outcome: Outcome, now: Instant) -> (closedAfter: Duration?, opened: Bool) {
-        guard let started = self.running.removeValue(forKey: ticket) else { return (nil, false) }
+        guard let started = self.running.removeValue(forKey: ticket) ?? self.unsent.remove(ticket).map({ _ in now }) else {
+            return (nil, false)
+        }
         switch outcome {
         case .answered:
             return (self.answered(now: now), false)
@@ -144,15 +155,15 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
         }
     }
 
-    /// When to look for a stall next: `deadline` after the later of the
-    /// oldest running operation's start and the last answer; nil when
-    /// nothing runs or the breaker is open. (Counted from the last answer
-    /// too, so a slow operation of a dependency that answered meanwhile
-    /// moves the next check on instead of making it due again at once.)
+    /// When to look for a stall next: `deadline` after the start of the
+    /// oldest running operation that nothing has been answered since (one
+    /// that started before the last answer is making progress, however
+    /// slow: a long transaction of a live PostgreSQL); nil when there is
+    /// none, or the breaker is open.
     public var nextCheck: Instant? {
-        guard !self.isOpen, let oldest = self.running.values.min() else { return nil }
-        let progress = self.lastAnswerAt.map { max($0, oldest) } ?? oldest
-        return progress.advanced(by: self.deadline)
+        guard !self.isOpen else { return nil }
+        let unanswered = self.running.values.filter { start in !self.answered(since: start) }
+        return unanswered.min()?.advanced(by: self.deadline)
     }
 
     /// The timer fired: whether the dependency stalled, and what to do.

@@ -21,12 +21,23 @@ public final class CircuitBreakerDriver: Sendable {
     public typealias Machine = CircuitBreaker<ContinuousClock.Instant>
     public typealias Ticket = Machine.Ticket
     public typealias Outcome = Machine.Outcome
+    /// Runs `work` at `instant` (the stall timer).
+    public typealias Schedule = @Sendable (_ instant: ContinuousClock.Instant, _ work: @escaping @Sendable () -> Void) -> Void
+
+    /// A task that sleeps until the instant.
+    public static let taskSchedule: Schedule = { instant, work in
+        Task {
+            try? await Task.sleep(until: instant, clock: .continuous)
+            work()
+        }
+    }
 
     private let machine: NIOLockedValueBox<Machine>
     /// The dependency, as the log lines name it.
     private let name: String
     private let probe: @Sendable () async -> Outcome?
     private let onOpen: @Sendable () -> Void
+    private let schedule: Schedule
     private let probeInterval: Duration
     private let logger: Logger
     private let openGauge: Gauge
@@ -41,15 +52,21 @@ public final class CircuitBreakerDriver: Sendable {
     ///     down (no more probes).
     ///   - onOpen: called each time the breaker opens: fail the operations
     ///     still waiting now rather than at their own deadlines.
+    ///   - schedule: runs the stall timer. Redis passes its connection's event
+    ///     loop: the answers are read there too, so on a starved machine the
+    ///     loop reads a reply that arrived before the deadline before it runs
+    ///     the check, instead of a task on another thread finding it unread.
     public init(
         deadline: Duration, policy: Machine.StallPolicy, name: String, metricPrefix: String,
         dimensions: [(String, String)] = [], probeInterval: Duration, logger: Logger,
+        schedule: @escaping Schedule = CircuitBreakerDriver.taskSchedule,
         probe: @escaping @Sendable () async -> Outcome?, onOpen: @escaping @Sendable () -> Void
     ) {
         self.machine = NIOLockedValueBox(Machine(deadline: deadline, policy: policy))
         self.name = name
         self.probe = probe
         self.onOpen = onOpen
+        self.schedule = schedule
         self.probeInterval = probeInterval
         self.logger = logger
         self.openGauge = Gauge(label: "\(metricPrefix)_open", dimensions: dimensions)
@@ -63,9 +80,10 @@ public final class CircuitBreakerDriver: Sendable {
 
     /// Admits one operation (`count` requests travelling together, as a
     /// Redis pipeline, are counted as refused together). Nil: refused, the
-    /// caller fails it with its "unavailable" error.
-    public func admit(count: Int = 1) -> Ticket? {
-        switch self.machine.withLockedValue({ $0.admit(now: .now) }) {
+    /// caller fails it with its "unavailable" error. `sentLater`: report
+    /// ``sent(_:)`` when it goes out; its stall counts from then.
+    public func admit(count: Int = 1, sentLater: Bool = false) -> Ticket? {
+        switch self.machine.withLockedValue({ $0.admit(now: .now, sentLater: sentLater) }) {
         case .run(let ticket):
             self.scheduleCheck()
             return ticket
@@ -74,6 +92,12 @@ public final class CircuitBreakerDriver: Sendable {
             if probe { self.probeInBackground() }
             return nil
         }
+    }
+
+    /// The operation of `ticket`, admitted with `sentLater`, went out now.
+    public func sent(_ ticket: Ticket) {
+        self.machine.withLockedValue { $0.sent(ticket, now: .now) }
+        self.scheduleCheck()
     }
 
     /// The operation of `ticket` ended.
@@ -97,15 +121,19 @@ public final class CircuitBreakerDriver: Sendable {
                 return !scheduled
             })
         else { return }
-        Task {
-            try? await Task.sleep(until: next, clock: .continuous)
+        self.schedule(next) {
             self.timer.withLockedValue { $0 = false }
             switch self.machine.withLockedValue({ $0.check(now: .now) }) {
-            case .nothing: break
-            case .opened: self.noteOpened(startProbe: true)
-            case .probe: await self.probeWhileNeeded()
+            case .nothing:
+                self.scheduleCheck()
+            case .opened:
+                self.noteOpened(startProbe: true)
+            case .probe:
+                Task {
+                    await self.probeWhileNeeded()
+                    self.scheduleCheck()
+                }
             }
-            self.scheduleCheck()
         }
     }
 

@@ -61,16 +61,21 @@ public final class RedisClient: Service, Sendable {
         // The breaker's probe and its "fail what waits" act on the supervisor, which
         // needs the breaker's reply hook: set once, right below.
         let supervisorRef = NIOLockedValueBox<ConnectionSupervisor?>(nil)
+        let eventLoop = eventLoopGroup.next()
         let breaker = configuration.breakerDeadline.map { deadline -> CircuitBreakerDriver in
             CircuitBreakerDriver(
                 deadline: deadline, policy: .open, name: "redis", metricPrefix: "meet_redis_breaker",
                 dimensions: [("role", "command")], probeInterval: Self.probeInterval, logger: logger,
+                schedule: { instant, work in
+                    let delay = max(.zero, ContinuousClock.now.duration(to: instant))
+                    eventLoop.scheduleTask(in: .nanoseconds(RedisConnection.nanoseconds(delay))) { work() }
+                },
                 probe: { await Self.ping(supervisorRef.withLockedValue { $0 }, timeout: configuration.requestTimeout) },
                 onOpen: { supervisorRef.withLockedValue { $0 }?.failPending(.unavailable) })
         }
         self.breaker = breaker
         let supervisor = ConnectionSupervisor(
-            configuration: configuration, eventLoop: eventLoopGroup.next(), logger: logger, role: "command",
+            configuration: configuration, eventLoop: eventLoop, logger: logger, role: "command",
             onReply: Self.replyHook(breaker))
         supervisorRef.withLockedValue { $0 = supervisor }
         self.supervisor = supervisor
@@ -120,7 +125,7 @@ public final class RedisClient: Service, Sendable {
         guard !commands.isEmpty else { return [] }
         var ticket: CircuitBreakerDriver.Ticket?
         if let breaker {
-            guard let admitted = breaker.admit(count: commands.count) else {
+            guard let admitted = breaker.admit(count: commands.count, sentLater: true) else {
                 errorCounter.increment(by: commands.count)
                 throw RedisClientError.unavailable
             }
@@ -137,11 +142,19 @@ public final class RedisClient: Service, Sendable {
             switch result {
             case .success(let connection):
                 connection.send(requests)
+                if let ticket { breaker?.sent(ticket) }  // a stall counts from the write, not the wait for a connection
             case .failure(let error):
                 for (_, promise) in requests { promise.fail(error) }
             }
         }
         commandCounter.increment(by: commands.count)
+        // A failure is nothing the breaker acts on: only its stall timer opens it (a
+        // command unanswered for the breaker deadline with nothing else answered). A
+        // request's own timeout may be shorter (a slow script under a 50 ms timeout is
+        // not an outage), and a lost or refused connection is the supervisor's to
+        // handle (it fails requests at once while it cannot connect).
+        var outcome = CircuitBreakerDriver.Outcome.abandoned
+        defer { if let ticket { breaker?.finished(ticket, outcome) } }
         var replies: [RESPValue] = []
         replies.reserveCapacity(commands.count)
         for (command, promise) in requests {
@@ -150,20 +163,11 @@ public final class RedisClient: Service, Sendable {
             } catch let error as RedisClientError {
                 if case .timeout = error { timeoutCounter.increment() } else { errorCounter.increment() }
                 logger.debug("redis command failed", metadata: ["command": "\(command.name)", "error": "\(error)"])
-                if let ticket { breaker?.finished(ticket, Self.outcome(of: error)) }
                 throw error
             }
         }
-        if let ticket { breaker?.finished(ticket, .answered) }
+        outcome = .answered
         return replies
-    }
-
-    /// What a failed command says about Redis: only a timeout is silence. A
-    /// lost or refused connection is the supervisor's to handle (it fails
-    /// requests at once while it cannot connect), and opens nothing.
-    private static func outcome(of error: RedisClientError) -> CircuitBreakerDriver.Outcome {
-        if case .timeout = error { return .unanswered }
-        return .abandoned
     }
 
     /// One `PING` past the breaker (its probe): any answer closes it (the
@@ -183,10 +187,8 @@ public final class RedisClient: Service, Sendable {
             return .answered
         } catch RedisClientError.shutdown {
             return nil
-        } catch let error as RedisClientError {
-            return Self.outcome(of: error)
         } catch {
-            return .abandoned
+            return .abandoned  // still open: probe again
         }
     }
 

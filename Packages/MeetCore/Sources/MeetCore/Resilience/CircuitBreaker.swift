@@ -162,8 +162,11 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
     /// none, or the breaker is open.
     public var nextCheck: Instant? {
         guard !self.isOpen else { return nil }
-        let unanswered = self.running.values.filter { start in !self.answered(since: start) }
-        return unanswered.min()?.advanced(by: self.deadline)
+        var oldest: Instant?
+        for start in self.running.values where !self.answered(since: start) {
+            if oldest.map({ start < $0 }) ?? true { oldest = start }
+        }
+        return oldest?.advanced(by: self.deadline)
     }
 
     /// The timer fired: whether the dependency stalled, and what to do.

@@ -115,12 +115,18 @@ public final class CircuitBreakerDriver: Sendable {
     /// Sets the one stall timer, unless it is set or nothing runs. After a
     /// probe of a suspect it is set again from that probe's answer.
     private func scheduleCheck() {
-        guard let next = self.machine.withLockedValue({ $0.nextCheck }),
-            self.timer.withLockedValue({ scheduled in
-                defer { scheduled = true }
-                return !scheduled
-            })
-        else { return }
+        // The flag first: while a timer is set (the common case under load), an
+        // operation costs no scan of the running ones.
+        guard self.timer.withLockedValue({ scheduled in
+            defer { scheduled = true }
+            return !scheduled
+        }) else { return }
+        guard let next = self.machine.withLockedValue({ $0.nextCheck }) else {
+            self.timer.withLockedValue { $0 = false }
+            // An operation may have started between the two locks: look once more.
+            if self.machine.withLockedValue({ $0.nextCheck }) != nil { self.scheduleCheck() }
+            return
+        }
         self.schedule(next) {
             self.timer.withLockedValue { $0 = false }
             switch self.machine.withLockedValue({ $0.check(now: .now) }) {

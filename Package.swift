@@ -92,7 +92,8 @@ let adapterTargets: [Target] = [
         name: "CHiredis", path: "Packages/MeetRedis/Sources/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
     .meet(
         "MeetRedis",
-        ["CHiredis", crypto, nioCore, nioPosix, nioConcurrencyHelpers, logging, metrics, serviceLifecycle],
+        // MeetCore: the circuit breaker of the command connection (shared with MeetDatabase).
+        ["CHiredis", "MeetCore", crypto, nioCore, nioPosix, nioConcurrencyHelpers, logging, metrics, serviceLifecycle],
         path: "Packages/MeetRedis/Sources/MeetRedis"),
     // The message bus: envelopes, request/reply, inboxes, over a transport (Redis pub/sub or in memory)
     .meet(

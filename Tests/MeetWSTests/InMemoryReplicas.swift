@@ -26,16 +26,23 @@ final class InMemoryReplicas: Sendable {
     let participants = InMemoryParticipantStore()
     let registry = InMemorySFURegistry()
     let replicas: [SignalingServices]
+    /// The replicas' Redis key prefix (for a test that gives them a Redis presence store).
+    let keys: SignalingKeys
     private let tasks: NIOLockedValueBox<[Task<Void, Never>]> = NIOLockedValueBox([])
 
     /// `sfuTimeout` is generous by default: on a loaded 2-core machine a fake
-    /// node's answer over the in-memory bus can take seconds.
+    /// node's answer over the in-memory bus can take seconds. `presence`,
+    /// when given, makes each replica's presence store (one per replica, as
+    /// in production: the Redis store keeps a ledger of its own sockets)
+    /// instead of the shared in-memory ``presence``.
     init(
-        count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10), turn: TURNConfiguration = .disabled
+        count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10), turn: TURNConfiguration = .disabled,
+        presenceTTL: Duration = .seconds(15), presence makePresence: (@Sendable (SignalingKeys) -> any PresenceStore)? = nil
     ) async throws {
         let clock = self.clock
         self.presence = InMemoryPresenceStore(nowMs: { clock.withLockedValue { $0 } })
         let keys = SignalingKeys(prefix: "unit-\(UUID().uuidString.prefix(6))")
+        self.keys = keys
         self.transport = SettlingBusTransport(ledger: self.ledger) { channel, payload in
             if channel.hasPrefix(keys.prefix + BusChannel.room("")) { return .untilNextRead }
             guard channel.hasPrefix(keys.inbox("")),
@@ -61,7 +68,7 @@ final class InMemoryReplicas: Sendable {
                     redisURL: "redis://127.0.0.1", jwt: try JWTConfiguration(secret: String(repeating: "k", count: 32))),
                 replicaId: replicaId)
             configuration.resumeGrace = .seconds(20)
-            configuration.presenceTTL = .seconds(15)
+            configuration.presenceTTL = presenceTTL
             configuration.turn = turn
             let metrics = WSMetrics()
             let sfu = SFUGateway(
@@ -70,7 +77,7 @@ final class InMemoryReplicas: Sendable {
                 metrics: metrics, logger: logger, nowMs: { clock.withLockedValue { $0 } }, detached: self.ledger.detachedWork)
             let services = SignalingServices(
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
-                bus: bus, presence: self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger)
+                bus: bus, presence: makePresence?(keys) ?? self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger)
             // Subscribed before any session runs: no instruction is sent to nobody.
             let inbox = try await bus.subscribe(inbox: replicaId)
             let ledger = self.ledger
@@ -271,8 +278,29 @@ actor InMemoryParticipantStore: ParticipantStore {
             id: String(self.chats.count + 1), participantId: participant.id, userId: participant.userId,
             displayName: participant.displayName, body: body, createdAt: Date())
         self.chats.append(message)
+        self.undelivered.append((meetingId, message))
         return message
     }
+
+    /// The chat outbox, as the PostgreSQL adapter keeps it (without ages or lease expiry).
+    private(set) var undelivered: [(meetingId: UUID, message: ChatMessage)] = []
+    private var leased: Set<String> = []
+    /// How often the outbox was polled.
+    private(set) var outboxClaims = 0
+
+    func chatsDelivered(ids: [String]) {
+        self.undelivered.removeAll { ids.contains($0.message.id) }
+        self.leased.subtract(ids)
+    }
+
+    func claimUndeliveredChats(minAge: Duration, lease: Duration, limit: Int) -> [(meetingId: UUID, message: ChatMessage)] {
+        self.outboxClaims += 1
+        let claimed = Array(self.undelivered.filter { !self.leased.contains($0.message.id) }.prefix(limit))
+        self.leased.formUnion(claimed.map(\.message.id))
+        return claimed
+    }
+
+    func releaseChats(ids: [String]) { self.leased.subtract(ids) }
 
     func endMeeting(meetingId: UUID) { self.ended.insert(meetingId) }
 }

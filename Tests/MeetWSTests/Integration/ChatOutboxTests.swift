@@ -10,8 +10,9 @@ import PostgresNIO
 
 /// The chat outbox of ``PostgresParticipantStore`` against the test
 /// PostgreSQL (issue #23, finding 4): a stored message stays undelivered
-/// until its fan-out marks it, a claim hands each undelivered message to
-/// one caller, and what a caller could not publish goes back.
+/// until its fan-out marks it, a claim leases each undelivered message to
+/// one caller, what a caller could not publish goes back, and what a dead
+/// caller held is claimed again when its lease ends.
 @Suite struct ChatOutboxTests {
     @Test func undeliveredMessagesAreClaimedOnceAndCanBeGivenBack() async throws {
         guard let url = ProcessInfo.processInfo.environment["MEET_TEST_DATABASE_URL"], !url.isEmpty else {
@@ -41,27 +42,56 @@ import PostgresNIO
                 VALUES (\(participant), \(meeting), \(UUID()), 'P', 'attendee', 'joined')
                 """)
             let store = PostgresParticipantStore(database: database)
+            let other = PostgresParticipantStore(database: database)  // a second replica
             let info = ParticipantInfo(id: participant, displayName: "P", role: .attendee, userId: nil, guest: true)
             let delivered = try await store.saveChat(meetingId: meeting, participant: info, body: "delivered")
             let pending = try await store.saveChat(meetingId: meeting, participant: info, body: "pending")
-            try await store.chatDelivered(id: delivered.id)
+            try await store.chatsDelivered(ids: [delivered.id])
 
             // Other tests' messages may be in the outbox too: give those back at once.
-            func claimOurs() async throws -> [ChatMessage] {
-                let claimed = try await store.claimUndeliveredChats(minAge: .zero, limit: 1000)
-                let foreign = claimed.filter { $0.meetingId != meeting }.map(\.message.id)
-                try await store.returnToOutbox(ids: foreign)
+            func claimOurs(_ store: PostgresParticipantStore, lease: Duration = .seconds(30)) async throws -> [ChatMessage] {
+                let claimed = try await store.claimUndeliveredChats(minAge: .zero, lease: lease, limit: 1000)
+                try await store.releaseChats(ids: claimed.filter { $0.meetingId != meeting }.map(\.message.id))
                 return claimed.filter { $0.meetingId == meeting }.map(\.message)
             }
-            #expect(try await claimOurs() == [pending])
-            #expect(try await claimOurs().isEmpty)  // claimed once
-            try await store.returnToOutbox(ids: [pending.id])
-            #expect(try await claimOurs() == [pending])
+            #expect(try await claimOurs(store) == [pending])
+            #expect(try await claimOurs(other).isEmpty)  // leased to the first
+            try await store.releaseChats(ids: [pending.id])
+            #expect(try await claimOurs(other) == [pending])
+            try await other.releaseChats(ids: [pending.id])
+
+            // A claimer that dies before it publishes: its lease runs out and
+            // the message is claimed again (before the lease, the claim marked
+            // it delivered, and the crash lost it).
+            #expect(try await claimOurs(store, lease: .milliseconds(200)) == [pending])
+            var reclaimed: [ChatMessage] = []
+            let deadline = ContinuousClock.now + .seconds(15)
+            while reclaimed.isEmpty && ContinuousClock.now < deadline {
+                reclaimed = try await claimOurs(other)
+                if reclaimed.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(reclaimed == [pending])
+
+            // Two replicas sweeping at once never both take a message.
+            var batch: [ChatMessage] = []
+            for index in 0..<20 { batch.append(try await store.saveChat(meetingId: meeting, participant: info, body: "m\(index)")) }
+            async let first = claimOurs(store)
+            async let second = claimOurs(other)
+            let (one, two) = try await (first, second)
+            #expect(Set(one.map(\.id)).isDisjoint(with: two.map(\.id)))
+            #expect(Set(one.map(\.id) + two.map(\.id)) == Set(batch.map(\.id)))
+
+            // One statement marks a whole batch delivered: nothing of ours is left.
+            try await store.chatsDelivered(ids: ([pending] + batch).map(\.id))
+            let left = try await database.query(
+                "SELECT count(*) AS n FROM messages WHERE meeting_id = \(meeting) AND undelivered")
+            #expect(try left.first.map(RowColumns.init)?.decode("n", as: Int64.self) == 0)
+
             // Too young for the sweep: a message whose own fan-out is still on its way.
             let young = try await store.saveChat(meetingId: meeting, participant: info, body: "young")
-            let claimedYoung = try await store.claimUndeliveredChats(minAge: .seconds(60), limit: 1000)
+            let claimedYoung = try await store.claimUndeliveredChats(minAge: .seconds(60), lease: .seconds(30), limit: 1000)
             #expect(!claimedYoung.contains { $0.message.id == young.id })
-            try await store.returnToOutbox(ids: claimedYoung.map(\.message.id))
+            try await store.releaseChats(ids: claimedYoung.map(\.message.id))
 
             _ = try await database.query("DELETE FROM meetings WHERE id = \(meeting)")
             _ = try await database.query("DELETE FROM users WHERE id = \(user)")

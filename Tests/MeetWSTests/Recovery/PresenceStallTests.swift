@@ -62,17 +62,8 @@ import Testing
     /// for 10 s (Redis was frozen); an entry whose expiry passed meanwhile is
     /// given a fresh TTL, not swept, and the next sweep (no gap) leaves it.
     @Test func aSweepAfterAStallExpiresNobody() async throws {
-        guard let url = ProcessInfo.processInfo.environment["MEET_TEST_REDIS_URL"], !url.isEmpty else {
-            Issue.record("MEET_TEST_REDIS_URL is not set: run the tests through scripts/test")
-            return
-        }
         let keys = SignalingKeys(prefix: "it-stall-\(UUID().uuidString.prefix(8))")
-        var configuration = try RedisConfiguration(url: url)
-        configuration.requestTimeout = .seconds(30)
-        let redis = RedisClient(configuration: configuration, logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await redis.run() }
-            defer { redis.shutdown() }
+        try await withTestRedis { redis in
             let store = RedisPresenceStore(redis: redis, keys: keys, ttl: .seconds(3), stallAfter: .seconds(2))
             let a = self.record()
             _ = try await store.join(meetingId: self.meeting, record: a, ttl: .seconds(3))

@@ -31,17 +31,7 @@ import Testing
     }
 
     func withRedis(_ body: @Sendable (RedisClient) async throws -> Void) async throws {
-        guard let url = ProcessInfo.processInfo.environment["MEET_TEST_REDIS_URL"], !url.isEmpty else {
-            Issue.record("MEET_TEST_REDIS_URL is not set: run the tests through scripts/test")
-            return
-        }
-        var configuration = try RedisConfiguration(url: url)
-        // Generous: on a loaded 2-core machine the first commands (script loads) can take seconds.
-        configuration.requestTimeout = .seconds(30)
-        let redis = RedisClient(configuration: configuration, logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await redis.run() }
-            defer { redis.shutdown() }
+        try await withTestRedis { redis in
             try await body(redis)
             try await self.emptyRedis(redis)
         }
@@ -137,10 +127,7 @@ import Testing
 
 /// Sweeps until `participant` is reported (its grace ran out), at most 20 s.
 private func pollSweep(_ store: RedisPresenceStore, for participant: UUID) async throws -> Bool {
-    let deadline = ContinuousClock.now + .seconds(20)
-    while ContinuousClock.now < deadline {
-        if try await store.sweep(limit: 100).contains(where: { $0.record.participant.id == participant }) { return true }
-        try await Task.sleep(for: .milliseconds(100))
+    try await eventually {
+        try await store.sweep(limit: 100).contains { $0.record.participant.id == participant }
     }
-    return false
 }

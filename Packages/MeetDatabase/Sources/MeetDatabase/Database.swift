@@ -10,7 +10,7 @@ import _ConnectionPoolModule
 /// ``client`` in the service group) and adds what the API needs on top: a
 /// deadline on every operation, so a database outage answers 503 within
 /// ``DatabaseConfiguration/operationTimeout`` instead of hanging, a circuit
-/// breaker (``DatabaseBreaker``) so that once PostgreSQL is seen not to
+/// breaker (``DatabaseBreakerDriver``, on MeetCore's ``CircuitBreaker``) so that once PostgreSQL is seen not to
 /// answer, operations fail at once instead of each waiting that long, and
 /// error classification into ``DatabaseError``.
 public struct Database: Sendable {

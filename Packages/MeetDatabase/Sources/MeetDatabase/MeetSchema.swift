@@ -4,7 +4,7 @@
 /// bring an empty database up to date (ServerAPI does at start-up).
 /// Append new versions at the end; never edit a shipped one.
 public enum MeetSchema {
-    public static let migrations: [Migration] = [version1, version2, version3]
+    public static let migrations: [Migration] = [version1, version2, version3, version4]
 
     /// Users, refresh tokens, meetings, members, participants, messages.
     static let version1 = Migration(
@@ -144,6 +144,21 @@ public enum MeetSchema {
         statements: [
             "ALTER TABLE messages ADD COLUMN undelivered boolean NOT NULL DEFAULT false",
             "CREATE INDEX messages_outbox_idx ON messages (id) WHERE undelivered",
+        ]
+    )
+
+    /// A lease on outbox rows (issue #23): the replica that claims
+    /// undelivered messages holds them until `outbox_lease_until`, and marks
+    /// them delivered only once it published them. While the lease holds no
+    /// other replica claims them (no double delivery); when the claimer died
+    /// before it published, they are claimed again after the lease ends
+    /// (before, a claim marked them delivered at once, and a crash lost
+    /// them).
+    static let version4 = Migration(
+        version: 4,
+        name: "chat outbox lease",
+        statements: [
+            "ALTER TABLE messages ADD COLUMN outbox_lease_until timestamptz"
         ]
     )
 }

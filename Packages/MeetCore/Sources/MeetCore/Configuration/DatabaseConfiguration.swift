@@ -30,7 +30,7 @@ public struct DatabaseConfiguration: Sendable {
     /// How long an operation may run, with PostgreSQL answering nothing else
     /// meanwhile, before the circuit breaker opens and operations fail at
     /// once until a probe is answered (`MEET_DATABASE_BREAKER_MS`, default
-    /// 1000; 0 disables it). See ``DatabaseBreaker``.
+    /// 1000; 0 disables it). See ``CircuitBreaker``.
     public var breakerDeadline: Duration? = .seconds(1)
 
     /// Parses `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.

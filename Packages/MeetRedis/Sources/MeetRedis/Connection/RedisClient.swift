@@ -1,5 +1,7 @@
 public import Logging
+import MeetCore
 import Metrics
+import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOPosix
 public import ServiceLifecycle
@@ -24,13 +26,20 @@ public import ServiceLifecycle
 /// connected.
 ///
 /// **A Redis that hangs fails fast too.** A frozen or partitioned Redis keeps
-/// the connection open and answers nothing; a ``CircuitBreaker`` opens when
+/// the connection open and answers nothing; a circuit breaker (MeetCore's
+/// ``CircuitBreaker``, with the open-at-once policy: replies come in order,
+/// so a probe on the same connection would only queue) opens when
 /// a command has had no answer for ``RedisConfiguration/breakerDeadline``
 /// (500 ms) while Redis answered nothing else, and from then on requests
 /// fail at once with ``RedisClientError/unavailable``, and so do those
 /// already sent and still waiting (Redis may yet run them when it resumes,
 /// as after a timeout). One `PING` at a time probes; the first answer Redis
-/// gives closes the breaker.
+/// gives closes the breaker. One timer per client watches for the stall
+/// (``CircuitBreakerDriver``), not one per command.
+///
+/// Metrics: `meet_redis_breaker_open{role}` (1 while open),
+/// `meet_redis_breaker_opened_total{role}`, and
+/// `meet_redis_breaker_rejected_total{role}` (commands refused while open).
 public final class RedisClient: Service, Sendable {
     public let configuration: RedisConfiguration
     private let supervisor: ConnectionSupervisor
@@ -49,13 +58,27 @@ public final class RedisClient: Service, Sendable {
     ) {
         self.configuration = configuration
         self.logger = logger
-        let breaker = configuration.breakerDeadline.map {
-            CircuitBreakerDriver(deadline: $0, role: "command", logger: logger)
+        // The breaker's probe and its "fail what waits" act on the supervisor, which
+        // needs the breaker's reply hook: set once, right below.
+        let supervisorRef = NIOLockedValueBox<ConnectionSupervisor?>(nil)
+        let eventLoop = eventLoopGroup.next()
+        let breaker = configuration.breakerDeadline.map { deadline -> CircuitBreakerDriver in
+            CircuitBreakerDriver(
+                deadline: deadline, policy: .open, name: "redis", metricPrefix: "meet_redis_breaker",
+                dimensions: [("role", "command")], probeInterval: Self.probeInterval, logger: logger,
+                schedule: { instant, work in
+                    let delay = max(.zero, ContinuousClock.now.duration(to: instant))
+                    eventLoop.scheduleTask(in: .nanoseconds(RedisConnection.nanoseconds(delay))) { work() }
+                },
+                probe: { await Self.ping(supervisorRef.withLockedValue { $0 }, timeout: configuration.requestTimeout) },
+                onOpen: { supervisorRef.withLockedValue { $0 }?.failPending(.unavailable) })
         }
         self.breaker = breaker
-        self.supervisor = ConnectionSupervisor(
-            configuration: configuration, eventLoop: eventLoopGroup.next(), logger: logger, role: "command",
+        let supervisor = ConnectionSupervisor(
+            configuration: configuration, eventLoop: eventLoop, logger: logger, role: "command",
             onReply: Self.replyHook(breaker))
+        supervisorRef.withLockedValue { $0 = supervisor }
+        self.supervisor = supervisor
         self.commandCounter = Counter(label: "meet_redis_commands_total")
         self.errorCounter = Counter(label: "meet_redis_command_errors_total")
         self.timeoutCounter = Counter(label: "meet_redis_command_timeouts_total")
@@ -63,8 +86,7 @@ public final class RedisClient: Service, Sendable {
 
     /// Connects and keeps reconnecting until graceful shutdown or cancellation.
     public func run() async throws {
-        // A new connection: what the last one answered says nothing about this one.
-        await supervisor.run { [breaker] _ in breaker?.connectionLost() }
+        await supervisor.run { _ in }
     }
 
     /// Yields each time a connection is established, the first and every
@@ -101,9 +123,13 @@ public final class RedisClient: Service, Sendable {
     /// values, so one failing command does not hide the others' results.
     public func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
-        if let breaker, !breaker.admit(count: commands.count) {
-            errorCounter.increment(by: commands.count)
-            throw RedisClientError.unavailable
+        var ticket: CircuitBreakerDriver.Ticket?
+        if let breaker {
+            guard let admitted = breaker.admit(count: commands.count, sentLater: true) else {
+                errorCounter.increment(by: commands.count)
+                throw RedisClientError.unavailable
+            }
+            ticket = admitted
         }
         let eventLoop = supervisor.eventLoop
         let deadline = NIODeadline.now() + .nanoseconds(RedisConnection.nanoseconds(timeout ?? configuration.requestTimeout))
@@ -116,12 +142,19 @@ public final class RedisClient: Service, Sendable {
             switch result {
             case .success(let connection):
                 connection.send(requests)
-                watch(requests[requests.count - 1].1, command: commands[commands.count - 1].name)
+                if let ticket { breaker?.sent(ticket) }  // a stall counts from the write, not the wait for a connection
             case .failure(let error):
                 for (_, promise) in requests { promise.fail(error) }
             }
         }
         commandCounter.increment(by: commands.count)
+        // A failure is nothing the breaker acts on: only its stall timer opens it (a
+        // command unanswered for the breaker deadline with nothing else answered). A
+        // request's own timeout may be shorter (a slow script under a 50 ms timeout is
+        // not an outage), and a lost or refused connection is the supervisor's to
+        // handle (it fails requests at once while it cannot connect).
+        var outcome = CircuitBreakerDriver.Outcome.abandoned
+        defer { if let ticket { breaker?.finished(ticket, outcome) } }
         var replies: [RESPValue] = []
         replies.reserveCapacity(commands.count)
         for (command, promise) in requests {
@@ -133,53 +166,35 @@ public final class RedisClient: Service, Sendable {
                 throw error
             }
         }
+        outcome = .answered
         return replies
     }
 
-    /// Opens the breaker when `reply` (the last of a pipeline, just written)
-    /// is still unanswered at the breaker's deadline and Redis answered
-    /// nothing meanwhile.
-    private func watch(_ reply: EventLoopPromise<RESPValue>, command: String) {
-        guard let breaker else { return }
-        let sentAt = ContinuousClock.now
-        let check = supervisor.eventLoop.scheduleTask(in: .nanoseconds(RedisConnection.nanoseconds(breaker.deadline))) {
-            [self] in
-            if breaker.unanswered(sentAt: sentAt, command: command) {
-                // What was sent before fails now too, rather than at its timeout.
-                supervisor.failPending(.unavailable)
-                probe()
-            }
-        }
-        reply.futureResult.whenComplete { _ in check.cancel() }
-    }
-
-    /// Sends one `PING` while the breaker is open and no probe is on its way;
-    /// any answer closes the breaker (the channel handler reports it). A
-    /// probe that fails is followed by another, until the client shuts down.
-    private func probe() {
-        guard let breaker, breaker.startProbe() else { return }
-        let eventLoop = supervisor.eventLoop
-        let ping = eventLoop.makePromise(of: RESPValue.self)
-        RedisConnection.arm(
-            ping, command: "PING",
-            deadline: .now() + .nanoseconds(RedisConnection.nanoseconds(configuration.requestTimeout)))
+    /// One `PING` past the breaker (its probe): any answer closes it (the
+    /// channel handler reports every reply). Nil once the client shut down.
+    private static func ping(_ supervisor: ConnectionSupervisor?, timeout: Duration) async -> CircuitBreakerDriver.Outcome? {
+        guard let supervisor else { return nil }
+        let ping = supervisor.eventLoop.makePromise(of: RESPValue.self)
+        RedisConnection.arm(ping, command: "PING", deadline: .now() + .nanoseconds(RedisConnection.nanoseconds(timeout)))
         supervisor.connection().whenComplete { result in
             switch result {
             case .success(let connection): connection.send([(RedisCommand("PING"), ping)])
             case .failure(let error): ping.fail(error)
             }
         }
-        ping.futureResult.whenFailure { [self] error in
-            guard breaker.probeFailed(), error as? RedisClientError != .shutdown else { return }
-            eventLoop.scheduleTask(in: .nanoseconds(RedisConnection.nanoseconds(Self.probeInterval))) { [self] in
-                probe()
-            }
+        do {
+            _ = try await ping.futureResult.get()
+            return .answered
+        } catch RedisClientError.shutdown {
+            return nil
+        } catch {
+            return .abandoned  // still open: probe again
         }
     }
 
     private static func replyHook(_ breaker: CircuitBreakerDriver?) -> (@Sendable () -> Void)? {
         guard let breaker else { return nil }
-        return { breaker.replied() }
+        return { breaker.answered() }
     }
 
     /// Whether the circuit breaker is open: requests fail at once.

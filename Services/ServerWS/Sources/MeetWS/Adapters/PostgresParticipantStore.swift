@@ -163,20 +163,26 @@ public struct PostgresParticipantStore: ParticipantStore {
         )
     }
 
-    public func chatDelivered(id: String) async throws {
-        guard let row = Int64(id) else { return }
-        _ = try await self.database.query("UPDATE messages SET undelivered = false WHERE id = \(row) AND undelivered")
+    public func chatsDelivered(ids: [String]) async throws {
+        let rows = ids.compactMap(Int64.init)
+        guard !rows.isEmpty else { return }
+        _ = try await self.database.query(
+            "UPDATE messages SET undelivered = false, outbox_lease_until = NULL WHERE id = ANY(\(rows)) AND undelivered")
     }
 
-    /// One statement claims the rows (`FOR UPDATE SKIP LOCKED`), so replicas
-    /// sweeping the outbox together never take the same message.
-    public func claimUndeliveredChats(minAge: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
+    /// One statement leases the rows (`FOR UPDATE SKIP LOCKED`, then the
+    /// lease column), so replicas sweeping the outbox together never take
+    /// the same message while its lease holds.
+    public func claimUndeliveredChats(minAge: Duration, lease: Duration, limit: Int) async throws
+        -> [(meetingId: UUID, message: ChatMessage)]
+    {
         let rows = try await self.database.query(
             """
-            UPDATE messages SET undelivered = false
+            UPDATE messages SET outbox_lease_until = clock_timestamp() + make_interval(secs => \(lease.timeInterval))
             WHERE id IN (
                 SELECT id FROM messages
                 WHERE undelivered AND created_at < now() - make_interval(secs => \(minAge.timeInterval))
+                    AND (outbox_lease_until IS NULL OR outbox_lease_until <= clock_timestamp())
                 ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
             RETURNING id, meeting_id, participant_id, user_id, display_name, body, created_at
             """
@@ -212,10 +218,11 @@ public struct PostgresParticipantStore: ParticipantStore {
         return chats.sorted { Int64($0.message.id) ?? 0 < Int64($1.message.id) ?? 0 }
     }
 
-    public func returnToOutbox(ids: [String]) async throws {
+    public func releaseChats(ids: [String]) async throws {
         let rows = ids.compactMap(Int64.init)
         guard !rows.isEmpty else { return }
-        _ = try await self.database.query("UPDATE messages SET undelivered = true WHERE id = ANY(\(rows))")
+        _ = try await self.database.query(
+            "UPDATE messages SET outbox_lease_until = NULL WHERE id = ANY(\(rows)) AND undelivered")
     }
 
     public func endMeeting(meetingId: UUID) async throws {

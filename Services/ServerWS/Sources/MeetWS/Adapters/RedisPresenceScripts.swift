@@ -68,17 +68,18 @@ enum RedisPresenceScripts {
 
     /// KEYS: index. ARGV: hash key prefix, then per entry: meeting id, field,
     /// record, ttl ms, '1' to overwrite or '0' to write only where nothing is.
-    /// Returns how many entries were written.
+    /// Returns the 1-based positions of the entries written (a `'0'` entry
+    /// where something was already is left alone and not listed).
     static let restore = RedisScript(
         now + """
 
-            local written = 0
+            local written = {}
             for i = 2, #ARGV, 5 do
               local h = ARGV[1] .. ARGV[i]
               if ARGV[i + 4] == '1' or redis.call('HEXISTS', h, ARGV[i + 1]) == 0 then
                 redis.call('HSET', h, ARGV[i + 1], ARGV[i + 2])
                 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[i + 3]), ARGV[i] .. '/' .. ARGV[i + 1])
-                written = written + 1
+                table.insert(written, (i - 2) / 5 + 1)
               end
             end
             return written

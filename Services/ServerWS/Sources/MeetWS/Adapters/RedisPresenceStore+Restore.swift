@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import Logging
-import MeetProtocol
+public import MeetProtocol
 import MeetRedis
 import Metrics
 import NIOConcurrencyHelpers
@@ -10,10 +10,11 @@ extension RedisPresenceStore {
     /// writes back what a Redis restart lost: this replica's connected
     /// sockets and its dropped sockets still in their resume grace
     /// (``PresenceLedger/afterHeartbeat(named:missing:epoch:ttlMs:nowMs:)``).
-    /// Entries removed on purpose stay removed.
-    public func heartbeat(_ entries: [PresenceKey], ttl: Duration) async throws {
+    /// Entries removed on purpose stay removed. Returns those written back.
+    @discardableResult
+    public func heartbeat(_ entries: [PresenceKey], ttl: Duration) async throws -> [(meetingId: UUID, record: PresenceRecord)] {
         let ttlMs = ttl.milliseconds
-        if entries.isEmpty && self.ledger.withLockedValue({ $0.entries.isEmpty }) { return }
+        if entries.isEmpty && self.ledger.withLockedValue({ $0.entries.isEmpty }) { return [] }
         var epoch = ""
         var missing = Set<PresenceKey>()
         // Chunked so one script call stays small however many sockets a replica holds;
@@ -42,8 +43,8 @@ extension RedisPresenceStore {
         let restores = self.ledger.withLockedValue {
             $0.afterHeartbeat(named: entries, missing: missing, epoch: epoch, ttlMs: ttlMs, nowMs: self.nowMs())
         }
-        guard !restores.isEmpty else { return }
-        try await self.restore(restores)
+        guard !restores.isEmpty else { return [] }
+        return try await self.restore(restores)
     }
 
     /// Yields when the Redis client (re)connects: the maintenance then runs
@@ -53,7 +54,7 @@ extension RedisPresenceStore {
         self.redis.connectionEvents()
     }
 
-    private func restore(_ restores: [PresenceLedger.Restore]) async throws {
+    private func restore(_ restores: [PresenceLedger.Restore]) async throws -> [(meetingId: UUID, record: PresenceRecord)] {
         var arguments = [self.keys.presencePrefix]
         for restore in restores {
             arguments += [
@@ -63,13 +64,16 @@ extension RedisPresenceStore {
         }
         let reply = try await self.redis.evaluate(
             RedisPresenceScripts.restore, keys: [self.keys.presenceIndex], arguments: arguments)
-        let written = reply.integer ?? 0
-        self.restored.increment(by: Int(written))
+        let written = (reply.array ?? []).compactMap { $0.integer }.compactMap { position in
+            restores.indices.contains(Int(position) - 1) ? restores[Int(position) - 1] : nil
+        }
+        self.restored.increment(by: written.count)
         self.logger.notice(
             "presence restored after Redis lost it",
             metadata: [
-                "entries": "\(written)", "connected": "\(restores.filter(\.overwrite).count)",
-                "dropped": "\(restores.filter { !$0.overwrite }.count)",
+                "entries": "\(written.count)", "connected": "\(written.filter(\.overwrite).count)",
+                "dropped": "\(written.filter { !$0.overwrite }.count)",
             ])
+        return written.map { ($0.meetingId, $0.record) }
     }
 }

@@ -113,7 +113,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
             serverName: "meet-ws"
         ),
         services: [
-            redis, subscriber, database, endpoint, PresenceMaintenance(services: services),
+            redis, subscriber, database, endpoint, PresenceMaintenance(services: services, redisAnswers: { !redis.isBreakerOpen }),
             NodeWatcher(services: services), ActiveSpeakerService(services: services),
         ],
         logger: logger

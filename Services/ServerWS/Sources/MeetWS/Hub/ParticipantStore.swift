@@ -26,21 +26,25 @@ public protocol ParticipantStore: Sendable {
     func markGone(participantId: UUID, status: ParticipantStatus) async throws
     /// Records the SFU node the participant publishes on (`participants.sfu_node_id`), nil when none.
     func markPublishing(participantId: UUID, nodeId: String?) async throws
-    /// Stores a chat message, in the outbox until ``chatDelivered(id:)``,
+    /// Stores a chat message, in the outbox until ``chatsDelivered(ids:)``,
     /// and returns it with its id and time.
     func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String) async throws -> ChatMessage
     /// Ends the meeting and every live participation in it.
     func endMeeting(meetingId: UUID) async throws
-    /// The room fan-out of chat message `id` went out: it leaves the outbox.
-    func chatDelivered(id: String) async throws
-    /// Takes up to `limit` chat messages out of the outbox that have been in
-    /// it for at least `minAge` (their own fan-out failed, or their replica
-    /// died before it), oldest first, for exactly one caller; the caller
-    /// publishes them and gives back (``returnToOutbox(ids:)``) those it
-    /// could not.
-    func claimUndeliveredChats(minAge: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)]
-    /// Puts claimed messages back into the outbox.
-    func returnToOutbox(ids: [String]) async throws
+    /// The room fan-out of these chat messages went out: they leave the
+    /// outbox, in one statement however many they are.
+    func chatsDelivered(ids: [String]) async throws
+    /// Leases up to `limit` chat messages of the outbox that have been in it
+    /// for at least `minAge` (their own fan-out failed, or their replica
+    /// died before it) and are not leased by anyone, oldest first: nobody
+    /// else claims them for `lease`. The caller publishes them, marks what
+    /// it published (``chatsDelivered(ids:)``) and releases the rest
+    /// (``releaseChats(ids:)``); if it dies first, they are claimed again
+    /// when the lease ends.
+    func claimUndeliveredChats(minAge: Duration, lease: Duration, limit: Int) async throws
+        -> [(meetingId: UUID, message: ChatMessage)]
+    /// Gives leased messages back to the outbox before their lease ends.
+    func releaseChats(ids: [String]) async throws
     /// The chat messages of these meetings stored in the last `within`
     /// (at most the newest `limit`), oldest first: what a replica whose bus
     /// subscriptions were cut off for that long may have missed.
@@ -49,11 +53,13 @@ public protocol ParticipantStore: Sendable {
 
 extension ParticipantStore {
     /// Stores without an outbox (unit-test stores) deliver nothing later.
-    public func chatDelivered(id: String) async throws {}
-    public func claimUndeliveredChats(minAge: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
+    public func chatsDelivered(ids: [String]) async throws {}
+    public func claimUndeliveredChats(minAge: Duration, lease: Duration, limit: Int) async throws
+        -> [(meetingId: UUID, message: ChatMessage)]
+    {
         []
     }
-    public func returnToOutbox(ids: [String]) async throws {}
+    public func releaseChats(ids: [String]) async throws {}
     public func recentChats(meetingIds: [UUID], within: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
         []
     }

@@ -15,9 +15,13 @@ import MeetBus
 /// script pops each expired entry for exactly one caller.
 public struct PresenceMaintenance: Service {
     let services: SignalingServices
+    /// Whether Redis answers now (false while its breaker is open): the
+    /// chat outbox is not polled meanwhile (``ChatOutbox``).
+    let redisAnswers: @Sendable () -> Bool
 
-    public init(services: SignalingServices) {
+    public init(services: SignalingServices, redisAnswers: @escaping @Sendable () -> Bool = { true }) {
         self.services = services
+        self.redisAnswers = redisAnswers
     }
 
     public func run() async throws {
@@ -26,7 +30,10 @@ public struct PresenceMaintenance: Service {
             group.addTask { await self.listenToSFUEvents() }
             group.addTask { await self.heartbeats() }
             group.addTask { await self.every(self.services.configuration.sweepInterval) { try await self.sweep() } }
-            group.addTask { await self.every(Self.outboxInterval) { try await self.deliverOutbox() } }
+            group.addTask {
+                let outbox = ChatOutbox(services: self.services, redisAnswers: self.redisAnswers)
+                await self.every(ChatOutbox.interval) { _ = try await outbox.deliver() }
+            }
             group.addTask { await ChatReplay(services: self.services).run() }
             try? await gracefulShutdown()
             await self.services.hub.shutdownAll()
@@ -92,7 +99,7 @@ public struct PresenceMaintenance: Service {
     /// entry, and the heartbeat writes back this replica's, so snapshots
     /// list everyone again within moments (nobody was announced gone: the
     /// sweep finds nothing to expire in an empty index).
-    private func heartbeats() async {
+    func heartbeats() async {
         let (ticks, tick) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let interval = self.services.configuration.heartbeatInterval
         let resets = self.services.presence.resets()
@@ -124,36 +131,36 @@ public struct PresenceMaintenance: Service {
     func heartbeat() async throws {
         let keys = await self.services.hub.roomMembers()
         // Called even with no keys: the store may still have dropped sockets to restore.
-        try await self.services.presence.heartbeat(keys, ttl: self.services.configuration.presenceTTL)
+        let restored = try await self.services.presence.heartbeat(keys, ttl: self.services.configuration.presenceTTL)
+        for (meetingId, record) in restored {
+            try await self.announceRestored(meetingId: meetingId, record: record)
+        }
     }
 
-    /// How often the chat outbox is swept, and how long a message stays in
-    /// it before the sweep takes it: its own fan-out normally marks it
-    /// delivered within milliseconds, and fails within the Redis breaker
-    /// deadline (500 ms) when Redis hangs.
-    static let outboxInterval: Duration = .milliseconds(500)
-    static let outboxMinAge: Duration = .seconds(2)
-
-    /// Publishes the chat messages whose fan-out failed (issue #23, finding
-    /// 4): each replica claims a batch (each message for exactly one), and
-    /// gives back what it could not publish, so what was stored and
-    /// acknowledged during a Redis outage reaches the room once it is back.
-    func deliverOutbox() async throws {
-        let claimed = try await self.services.participants.claimUndeliveredChats(minAge: Self.outboxMinAge, limit: 100)
-        guard !claimed.isEmpty else { return }
-        var unsent: [String] = []
-        for (index, (meetingId, message)) in claimed.enumerated() {
-            do {
-                try await self.services.publish(.chat(message), meetingId: meetingId, audience: .participants)
-                self.services.metrics.chatRedelivered.increment()
-            } catch {
-                unsent = claimed[index...].map(\.message.id)
-                break
+    /// Tells the room again about a seat the heartbeat wrote back (issue
+    /// #23): a joiner whose snapshot was read between the loss and this
+    /// write-back (the first 0.1–0.3 s after Redis came back empty, while
+    /// another replica had not written its seats back yet) did not see it,
+    /// and hears of it now. Those who knew it already take the
+    /// `participant-joined` as an update (docs/signaling.md) and the
+    /// `tracks` as the same tracks; hosts get a waiting seat's
+    /// `admission-request` again.
+    private func announceRestored(meetingId: UUID, record: PresenceRecord) async throws {
+        let id = record.participant.id
+        switch record.status {
+        case .joined:
+            try await self.services.publish(
+                .participantJoined(ParticipantEvent(participant: record.participant)), meetingId: meetingId,
+                audience: .participants, exclude: id)
+            if let publication = record.publication, !publication.tracks.isEmpty {
+                try await self.services.publish(
+                    .tracks(TracksEvent(participantId: id, nodeId: publication.nodeId, tracks: publication.tracks)),
+                    meetingId: meetingId, audience: .participants, exclude: id)
             }
+        case .waiting:
+            try await self.services.publish(
+                .admissionRequest(ParticipantEvent(participant: record.participant)), meetingId: meetingId, audience: .hosts)
         }
-        if !unsent.isEmpty { try await self.services.participants.returnToOutbox(ids: unsent) }
-        let delivered = claimed.count - unsent.count
-        if delivered > 0 { self.services.logger.notice("chat outbox delivered", metadata: ["messages": "\(delivered)"]) }
     }
 
     /// Removes expired presence and announces each removal once.

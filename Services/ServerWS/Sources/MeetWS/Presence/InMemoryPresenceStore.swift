@@ -14,8 +14,11 @@ public actor InMemoryPresenceStore: PresenceStore {
         self.table.join(meetingId: meetingId, record: record, ttlMs: ttl.milliseconds, nowMs: self.nowMs())
     }
 
-    public func heartbeat(_ entries: [PresenceKey], ttl: Duration) {
+    /// Nothing is ever lost in memory, so nothing is written back.
+    @discardableResult
+    public func heartbeat(_ entries: [PresenceKey], ttl: Duration) -> [(meetingId: UUID, record: PresenceRecord)] {
         self.table.heartbeat(entries, ttlMs: ttl.milliseconds, nowMs: self.nowMs())
+        return []
     }
 
     public func disconnect(_ key: PresenceKey, connectionId: UUID, grace: Duration) -> Bool {

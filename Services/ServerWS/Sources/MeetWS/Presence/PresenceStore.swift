@@ -17,8 +17,12 @@ public protocol PresenceStore: Sendable {
     /// Pushes the expiry of these entries (the replica's connected sockets)
     /// to now + `ttl`. Missing ones stay missing, except that a store that
     /// can lose everything (Redis) writes back those it lost, not those
-    /// removed on purpose (``PresenceLedger``).
-    func heartbeat(_ entries: [PresenceKey], ttl: Duration) async throws
+    /// removed on purpose (``PresenceLedger``). Returns the entries it wrote
+    /// back: the room has not heard of them since the loss, and a joiner
+    /// whose snapshot was read before they were back knows nothing of them,
+    /// so the caller announces them (``PresenceMaintenance``).
+    @discardableResult
+    func heartbeat(_ entries: [PresenceKey], ttl: Duration) async throws -> [(meetingId: UUID, record: PresenceRecord)]
     /// The socket `connectionId` dropped: expire the entry after `grace`
     /// unless a newer connection owns it. Returns whether it applied.
     @discardableResult

@@ -26,7 +26,7 @@ struct ParticipantDriver {
             return
         }
         do {
-            try await self.session.services.participants.chatDelivered(id: message.id)
+            try await self.session.services.participants.chatsDelivered(ids: [message.id])
         } catch {
             // Left in the outbox: delivered a second time later (clients dedupe by id).
             self.session.logger.warning("chat delivered but not marked so", metadata: ["message.id": "\(message.id)", "error": "\(error)"])

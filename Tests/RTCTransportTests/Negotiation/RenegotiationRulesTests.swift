@@ -274,3 +274,24 @@ struct RenegotiationRulesTests {
         #expect(table.addressCount == 0)
     }
 }
+
+/// A policy may name an audio-only URI among its common extensions too
+/// (meet-load did, once the audio-level extension became a default): the
+/// offer must still carry each URI once per section, or the node refuses
+/// it ("extmap ID given twice in one section").
+@Suite("Offer extensions")
+struct OfferExtensionTests {
+    @Test("a URI in both the common and the audio list is offered once, with one id")
+    func listedTwiceOfferedOnce() throws {
+        let local = LocalTransport(
+            iceUfrag: "cli1", icePassword: "client-password-0123456",
+            fingerprint: DTLSFingerprint(algorithm: .sha256, digest: Array(repeating: 0x02, count: 32)),
+            candidateIP: "127.0.0.1", candidatePort: 50000, iceLite: false)
+        let policy = MediaPolicy(headerExtensions: [MediaPolicy.midURI, MediaPolicy.audioLevelURI])
+        let (offer, _) = OfferRules.offer(kinds: [.audio, .video], local: local, policy: policy, cname: "c")
+        let audio = try #require(offer.sections.first { $0.kind == "audio" })
+        let uris = audio.extensions.map(\.uri)
+        #expect(uris.filter { $0 == MediaPolicy.audioLevelURI }.count == 1)
+        #expect(Set(audio.extensions.map(\.id)).count == audio.extensions.count)
+    }
+}

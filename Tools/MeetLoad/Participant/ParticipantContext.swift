@@ -24,11 +24,12 @@ struct ParticipantContext: Sendable {
     var makeStrategy: @Sendable () -> any SubscriptionStrategy
 
     /// What a publisher offers: Opus and VP8 (no H.264), NACK/PLI/FIR/REMB
-    /// feedback, and the audio-level extension (RFC 6464) besides mid and
-    /// abs-send-time, so a node that ranks speakers can read levels.
+    /// feedback, mid and abs-send-time, and on audio the audio-level
+    /// extension (RFC 6464, MediaPolicy's default `audioHeaderExtensions`),
+    /// so a node that ranks speakers can read levels.
     /// No transport-wide CC: meet-load does not adapt its rate.
     static let publishPolicy = MediaPolicy(
-        headerExtensions: [MediaPolicy.midURI, MediaPolicy.absSendTimeURI, MediaPolicy.audioLevelURI],
+        headerExtensions: [MediaPolicy.midURI, MediaPolicy.absSendTimeURI],
         feedback: ["nack", "nack pli", "ccm fir", "goog-remb"],
         acceptH264: false)
 

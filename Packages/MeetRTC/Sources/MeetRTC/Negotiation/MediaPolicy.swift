@@ -75,7 +75,10 @@ public struct MediaPolicy: Sendable {
     /// The header extension URIs we keep on a section of `kind` ("audio",
     /// "video"), in offer order: the common ones, then the audio-only ones.
     func headerExtensions(forKind kind: String) -> [String] {
-        kind == MediaKind.audio.rawValue ? headerExtensions + audioHeaderExtensions : headerExtensions
+        guard kind == MediaKind.audio.rawValue else { return headerExtensions }
+        // A URI listed in both lists is offered once: two extmap lines with
+        // one URI make the peer refuse the section.
+        return headerExtensions + audioHeaderExtensions.filter { !headerExtensions.contains($0) }
     }
 
     /// The offered header extensions we keep, with the offered ids.

@@ -5,7 +5,8 @@
 //   meet-sfu-bench --sockets [--packets N] [--subscribers 1,10,100] [--payload B] [--target reference]
 //       over UDP loopback: one MeetRTC publisher and N subscribers through an
 //       SFU's real receive → unprotect → route → protect → send path,
-//       measuring the SFU thread only (SocketBench/)
+//       measuring the SFU thread only (SocketBench/); --target meet-sfu|janus
+//       drives an SFU process (the peer comparison: scripts/bench-sfu-peer)
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -30,21 +30,27 @@ final class LoadGenerator: PeerConnectionDelegate, @unchecked Sendable {
     private var lastProgress = NIODeadline.now()
     private var done: EventLoopPromise<Void>?
     private var watchdog: RepeatedTask?
+    /// Media-rate mode: frames sent so far in `runPaced` (nil: window mode).
+    private var pacedFrame: Int?
     private var payload: [UInt8]
     /// Packets delivered per subscriber connection (id), to spot one that gets nothing.
     private var perSubscriber: [String: Int] = [:]
 
-    init(payloadSize: Int) {
+    /// The address the clients bind and put in their candidates.
+    let host: String
+
+    init(payloadSize: Int, host: String = "127.0.0.1") {
         self.loop = group.next()
+        self.host = host
         self.payloadSize = payloadSize
         self.payload = [UInt8](repeating: 0x5A, count: max(payloadSize, 3))
     }
 
     /// Connects the publisher and `subscriberCount` subscribers through `sfu`.
     func connect(to sfu: any SFUUnderTest, subscriberCount: Int) async throws {
-        let configuration = try RTCConfiguration.generate(publicIP: "127.0.0.1")
+        let configuration = try RTCConfiguration.generate(publicIP: host)
         func newClient(delegate: (any PeerConnectionDelegate)?) async throws -> PeerConnection {
-            let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0, group: group, logger: logger)
+            let socket = try await RTCSocket.bind(host: host, port: 0, group: group, logger: logger)
             sockets.append(socket)
             return PeerConnection(role: .client, socket: socket, configuration: configuration, delegate: delegate, logger: logger)
         }
@@ -90,6 +96,7 @@ final class LoadGenerator: PeerConnectionDelegate, @unchecked Sendable {
             self.done = promise
             self.target = self.sent + packets
             self.lastProgress = .now()
+            self.pacedFrame = nil
             self.watchdog = self.loop.scheduleRepeatedTask(initialDelay: self.stallTimeout, delay: self.stallTimeout) { _ in
                 self.checkStall()
             }
@@ -97,6 +104,11 @@ final class LoadGenerator: PeerConnectionDelegate, @unchecked Sendable {
             self.fill()
             return counts
         }.get()
+        return try await finish(start: start, sentBefore: sentBefore, deliveredBefore: deliveredBefore)
+    }
+
+    /// Waits for the run's promise, then counts what it did.
+    private func finish(start: ContinuousClock.Instant, sentBefore: Int, deliveredBefore: Int) async throws -> Result {
         let future = try await loop.submit { self.done!.futureResult }.get()
         try await future.get()
         let (sent, delivered, least, most) = try await loop.submit { () -> (Int, Int, Int, Int) in
@@ -121,6 +133,7 @@ final class LoadGenerator: PeerConnectionDelegate, @unchecked Sendable {
 
     /// Sends while the window allows; completes the run when all is in.
     private func fill() {
+        guard pacedFrame == nil else { return }
         while sent < target, sent * fanOut - delivered - writtenOff < window * fanOut {
             sendOne()
         }
@@ -140,20 +153,66 @@ final class LoadGenerator: PeerConnectionDelegate, @unchecked Sendable {
     }
 
     private func sendOne() {
+        let index = sent
+        // Saturation: ten packets a frame, a keyframe every 300 packets.
+        sendPacket(keyframe: index % 300 == 0, marker: index % 10 == 9, timestamp: UInt32(truncatingIfNeeded: index / 10 * 3000))
+    }
+
+    private func sendPacket(keyframe: Bool, marker: Bool, timestamp: UInt32) {
         guard let publisher else { return }
         let index = sent
         sent += 1
         // VP8 payload descriptor (RFC 7741 §4.2): S=1, PID 0; P=0 marks a keyframe.
         payload[0] = 0x10
-        payload[1] = index % 300 == 0 ? 0x00 : 0x01
+        payload[1] = keyframe ? 0x00 : 0x01
         var buffer = ByteBufferAllocator().buffer(capacity: 12 + payload.count + 32)
         buffer.writeInteger(UInt8(0x80))
-        buffer.writeInteger(UInt8(index % 10 == 9 ? 0x80 | 96 : 96))
+        buffer.writeInteger(UInt8(marker ? 0x80 | 96 : 96))
         buffer.writeInteger(UInt16(truncatingIfNeeded: index))
-        buffer.writeInteger(UInt32(truncatingIfNeeded: index / 10 * 3000))
+        buffer.writeInteger(timestamp)
         buffer.writeInteger(publisherSSRC)
         buffer.writeBytes(payload)
         publisher.sendRTP(buffer)
+    }
+
+    // MARK: Media rate
+
+    /// Sends video at a media rate instead of as fast as the SFU keeps up:
+    /// `framesPerSecond` frames of `packetsPerFrame` packets for `seconds`
+    /// (a keyframe every 100 frames), then waits until every subscriber got
+    /// every packet or `settle` passed without progress (the rest is lost).
+    func runPaced(seconds: Double, framesPerSecond: Int = 30, packetsPerFrame: Int, settle: TimeAmount = .milliseconds(300)) async throws -> Result {
+        let start = ContinuousClock.now
+        let frames = max(1, Int(seconds * Double(framesPerSecond)))
+        let (sentBefore, deliveredBefore) = try await loop.submit { () -> (Int, Int) in
+            let promise = self.loop.makePromise(of: Void.self)
+            self.done = promise
+            let counts = (self.sent, self.delivered)
+            self.pacedFrame = 0
+            self.watchdog = self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(1_000_000_000 / Int64(framesPerSecond))) { task in
+                let frame = self.pacedFrame ?? frames
+                guard frame < frames else {
+                    // Sending is over: finish once all is in or nothing moved for `settle`.
+                    if self.delivered >= self.sent * self.fanOut || NIODeadline.now() - self.lastProgress >= settle {
+                        task.cancel()
+                        self.watchdog = nil
+                        self.pacedFrame = nil
+                        self.done = nil
+                        promise.succeed()
+                    }
+                    return
+                }
+                for packet in 0..<packetsPerFrame {
+                    self.sendPacket(
+                        keyframe: frame % 100 == 0 && packet == 0, marker: packet == packetsPerFrame - 1,
+                        timestamp: UInt32(truncatingIfNeeded: frame * 90_000 / framesPerSecond))
+                }
+                self.pacedFrame = frame + 1
+                self.lastProgress = .now()
+            }
+            return counts
+        }.get()
+        return try await finish(start: start, sentBefore: sentBefore, deliveredBefore: deliveredBefore)
     }
 
     // MARK: PeerConnectionDelegate (subscribers)

@@ -23,9 +23,9 @@ final class MeetSFUProcess: SFUUnderTest, @unchecked Sendable {
     private let probe: ProcessProbe
     private var inbox: String { BusChannel.sfuInbox(nodeId: nodeId) }
 
-    /// Starts `binary` on loopback (UDP port chosen by the kernel) against
+    /// Starts `binary` (pinned with `taskset -c cpus` when given) on loopback (UDP port chosen by the kernel) against
     /// the Redis at `redisURL`, and waits until it answers on the bus.
-    init(binary: String, redisURL: String) async throws {
+    init(binary: String, redisURL: String, cpus: String?) async throws {
         let logger = quietLogger("bench.bus")
         let configuration = try RedisConfiguration(url: redisURL)
         let client = RedisClient(configuration: configuration, logger: logger)
@@ -35,7 +35,7 @@ final class MeetSFUProcess: SFUUnderTest, @unchecked Sendable {
             tasks.append(Task { try? await service() })
         }
 
-        process.executableURL = URL(fileURLWithPath: binary)
+        launch(process, binary: binary, arguments: [], cpus: cpus)
         var environment = ProcessInfo.processInfo.environment
         environment["MEET_ENV"] = "development"
         environment["MEET_NODE_ID"] = nodeId

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSFUBenchAlloc
+import MeetSFUNode
 import NIOCore
 
 /// The SFU the socket benchmark drives, seen from the load generator: only
@@ -74,19 +75,8 @@ struct ProcessProbe: Sendable {
     var pid: Int32
 
     func sample() throws -> NodeSample {
-        guard let file = fopen("/proc/\(pid)/stat", "r") else { throw ProbeError.unreadable(pid) }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 1024)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { throw ProbeError.unreadable(pid) }
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-        guard let close = line.lastIndex(of: ")") else { throw ProbeError.unreadable(pid) }
-        let fields = line[line.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else {
-            throw ProbeError.unreadable(pid)
-        }
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        return NodeSample(cpuSeconds: (user + system) / ticks, allocations: nil)
+        guard let seconds = ProcStat.cpuSeconds(path: "/proc/\(pid)/stat") else { throw ProbeError.unreadable(pid) }
+        return NodeSample(cpuSeconds: seconds, allocations: nil)
     }
 
     enum ProbeError: Error { case unreadable(Int32) }

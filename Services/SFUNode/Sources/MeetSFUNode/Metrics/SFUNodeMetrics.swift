@@ -12,6 +12,8 @@ struct SFUNodeMetrics: Sendable {
     let bitsInPerSecond = Gauge(label: "meet_sfu_bits_in_per_second")
     let bitsOutPerSecond = Gauge(label: "meet_sfu_bits_out_per_second")
     let draining = Gauge(label: "meet_sfu_draining")
+    /// The same traffic as counters (`meet_sfu_packets_out_total`, …).
+    let traffic = TrafficCounters()
     /// How long the last drain lasted, SIGTERM to the start of shutdown.
     static let drainDuration = Metrics.Timer(label: "meet_sfu_drain_seconds", preferredDisplayUnit: .seconds)
 

@@ -41,7 +41,7 @@ final class NodeRegistry: Service, Sendable {
     }
 
     func run() async throws {
-        var heartbeat = Heartbeat()
+        var heartbeat = Heartbeat(workers: await WorkerCPU.discover(loops: [transports.socket.eventLoop]))
         await self.heartbeat(&heartbeat)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [beat, configuration] in
@@ -77,6 +77,9 @@ final class NodeRegistry: Service, Sendable {
         var sampler = LoadSampler()
         let start = ContinuousClock.now
         var failing = false
+        /// The traffic counters' last totals and the forwarding threads' CPU (`/metrics`).
+        var traffic = TrafficStep.Tracker()
+        let workers: WorkerCPU
     }
 
     private func heartbeat(_ state: inout Heartbeat) async {
@@ -89,6 +92,8 @@ final class NodeRegistry: Service, Sendable {
                 region: configuration.region, state: snapshot.draining ? .draining : .serving,
                 load: state.sampler.load(for: reading), updatedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
             metrics.record(record.load, state: record.state)
+            metrics.traffic.increment(by: state.traffic.step(to: snapshot))
+            state.workers.record()
             var set = RedisCommand("SET", SFURegistryKeys.node(configuration.nodeId))
             set.append(bytes: Array(try JSONEncoder().encode(record)))
             set.append("PX")

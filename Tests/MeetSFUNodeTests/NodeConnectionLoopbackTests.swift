@@ -168,6 +168,14 @@ struct NodeConnectionLoopbackTests {
             _ = try await harness.manager.createSubscriber(CreateSubscriberRequest(
                 participantId: "mallory", publisherParticipantId: "alice", perNode: true, transportId: node.transportId))
         }
+        // Nor can someone else take a publisher off it; its owner can.
+        await #expect(throws: SFUControlError.unknownTransport(node.transportId)) {
+            _ = try await harness.manager.removeSubscription(RemoveSubscriptionRequest(
+                transportId: node.transportId, publisherParticipantId: "alice", participantId: "mallory"))
+        }
+        let removed = try await harness.manager.removeSubscription(RemoveSubscriptionRequest(
+            transportId: node.transportId, publisherParticipantId: "alice", participantId: "carol"))
+        #expect(removed.offer == nil)
         try await harness.shutdown()
     }
 }

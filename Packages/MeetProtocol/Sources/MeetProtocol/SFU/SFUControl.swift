@@ -176,10 +176,15 @@ public struct CreateSubscriberRequest: Codable, Sendable, Hashable {
 public struct RemoveSubscriptionRequest: Codable, Sendable, Hashable {
     public var transportId: String
     public var publisherParticipantId: String
+    /// The subscriber that owns the connection, as `sfu.create-subscriber`
+    /// named it. The node refuses a connection someone else owns
+    /// (`unknown_transport`); nil (an older meet-ws) skips the check.
+    public var participantId: String?
 
-    public init(transportId: String, publisherParticipantId: String) {
+    public init(transportId: String, publisherParticipantId: String, participantId: String? = nil) {
         self.transportId = transportId
         self.publisherParticipantId = publisherParticipantId
+        self.participantId = participantId
     }
 }
 

@@ -192,9 +192,9 @@ final class SubscriberControl: @unchecked Sendable {
     /// connection left with nothing is closed (`closed_by_request`).
     func removeSubscription(_ request: RemoveSubscriptionRequest) async throws -> RemoveSubscriptionReply {
         let empty = try await loop.submit { () -> Bool in
-            guard let subscriber = self.registry.subscribers[request.transportId], subscriber.perNode else {
-                throw SFUControlError.unknownTransport(request.transportId)
-            }
+            guard let subscriber = self.registry.subscribers[request.transportId], subscriber.perNode,
+                  request.participantId.map({ $0 == subscriber.participantId }) ?? true
+            else { throw SFUControlError.unknownTransport(request.transportId) }
             for publisher in subscriber.publishers where publisher.participantId == request.publisherParticipantId {
                 subscriber.drop(publisher)
                 self.publisherUnused(publisher)

@@ -83,7 +83,8 @@ struct SubscribeDriver {
         } ?? false
         guard carried else { return await self.session.fail(id, .notFound, "that participant is not on this connection") }
         let body = RemoveSubscriptionRequest(
-            transportId: connection.transportId, publisherParticipantId: publisher.uuidString.lowercased())
+            transportId: connection.transportId, publisherParticipantId: publisher.uuidString.lowercased(),
+            participantId: self.session.sfuParticipantId)
         let sfu = self.session.services.sfu
         if sfu.departures.isUnreachable(connection.nodeId) {
             // A lost node is not waited for (a migrating client unsubscribes from it).

@@ -106,6 +106,26 @@ import Testing
         #expect(error.code == .badRequest)
     }
 
+    @Test func perNodeAnICERestartRecordsOnlyAPublisherTheConnectionCarries() {
+        let publication = FlowFixtures.publication("p1", on: "n1", of: self.publisher)
+        let carried = SubscriptionRecord(
+            transportId: "c1", nodeId: "n1", address: FlowFixtures.address, publisherParticipantId: self.publisher, perNode: true)
+        var restart = SubscribeFlow(
+            subscriberId: "me", request: SubscribeRequest(participantId: self.publisher, transportId: "c1", iceRestart: true, perNode: true),
+            owned: [carried])
+        #expect(
+            restart.start(publisher: FlowFixtures.record(self.publisher, publication: publication))
+                == .renegotiate(RenegotiateSubscriberRequest(transportId: "c1", iceRestart: true), nodeId: "n1"))
+        // A publisher on the same node that the connection does not carry is refused, not recorded.
+        let other = UUID()
+        var stranger = SubscribeFlow(
+            subscriberId: "me", request: SubscribeRequest(participantId: other, transportId: "c1", iceRestart: true, perNode: true),
+            owned: [carried])
+        guard case .fail(let error, _) = stranger.start(publisher: FlowFixtures.record(other, publication: FlowFixtures.publication("p2", on: "n1", of: other)))
+        else { Issue.record("an ICE restart recorded a publisher the connection does not carry"); return }
+        #expect(error.code == .notFound)
+    }
+
     @Test func perNodeAConnectionTheNodeLostIsForgotten() {
         let connection = SubscriptionRecord(
             transportId: "c1", nodeId: "n1", address: FlowFixtures.address, publisherParticipantId: UUID(), perNode: true)

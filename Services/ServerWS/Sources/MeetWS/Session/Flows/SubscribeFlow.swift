@@ -96,7 +96,15 @@ struct SubscribeFlow: Sendable {
                 transportId: $0.transportId, nodeId: $0.nodeId, address: $0.address,
                 publisherParticipantId: self.request.participantId, perNode: true)
         })
-        if let connection, self.request.iceRestart == true {
+        if self.request.iceRestart == true {
+            // An ICE restart re-offers what the connection carries; it adds
+            // nobody, so it must not record a publisher the node does not carry.
+            guard let connection,
+                self.owned.contains(where: { $0.transportId == connection.transportId && $0.publisherParticipantId == self.request.participantId })
+            else {
+                return self.fail(SignalingError(
+                    .notFound, "iceRestart needs a subscriber connection that carries that participant (subscribe without iceRestart adds it)"))
+            }
             return .renegotiate(
                 RenegotiateSubscriberRequest(transportId: connection.transportId, iceRestart: true), nodeId: connection.nodeId)
         }

@@ -92,6 +92,16 @@ import Testing
         #expect(events(ann) == [expected])
         #expect(events(bob) == [expected], "the other replica built the same ranking")
 
+        // A newcomer gets the current ranking right after its snapshot (the
+        // room's event goes out only on change).
+        let cy = await cluster.connect(replica: 1, meetingId: meeting, participantId: UUID(), name: "cy")
+        await cy.send(.join)
+        try await cy.waitFor("joined")
+        try await cluster.settle()
+        #expect(events(cy) == [expected])
+        await cy.send(.leave)
+        try await cluster.settle()
+
         // The same reports again (a node's refresh), later rounds: nothing new.
         try await n1.reportLevels(room: meeting, [(annId, 60)])
         cluster.advance(by: .milliseconds(300))

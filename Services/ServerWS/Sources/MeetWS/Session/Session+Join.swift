@@ -63,6 +63,7 @@ extension Session {
                 let snapshot = try await self.services.snapshot(for: self.identity, resumed: resumed)
                 await self.reply(id, .joined(snapshot))
                 await SeatDriver(session: self).sendCredentials()
+                await self.sendCurrentSpeakers()
                 if resumed, let previous = outcome.previous, previous.participant.role != role {
                     // The role changed while the socket was away: tell the room now.
                     try await self.services.publish(
@@ -108,9 +109,17 @@ extension Session {
         self.record.status = .joined
         do {
             await self.reply(nil, .admitted(try await self.services.snapshot(for: self.identity, resumed: false)))
+            await self.sendCurrentSpeakers()
         } catch {
             self.logger.warning("snapshot after admission failed", metadata: ["error": "\(error)"])
             await self.end(code: CloseCode.goingAway, reason: "retry", settled: false)
         }
+    }
+
+    /// Right after the snapshot: the room's `active-speakers` ranking as
+    /// this replica last sent it (it is sent to the room only on change).
+    private func sendCurrentSpeakers() async {
+        guard let speakers = self.services.speakers.current(in: self.identity.meetingId) else { return }
+        await self.reply(nil, .activeSpeakers(speakers))
     }
 }

@@ -85,6 +85,14 @@ struct ActiveSpeakerBoard: Sendable {
         return due
     }
 
+    /// The ranking last sent to the room, for a socket that joins it now
+    /// (nil when nobody speaks or the room is not held): the event goes out
+    /// only on change, so a newcomer would otherwise wait for the next one.
+    func current(_ roomId: UUID) -> ActiveSpeakers? {
+        guard let sent = rooms[roomId]?.sent, !sent.isEmpty else { return nil }
+        return ActiveSpeakers(speakers: sent)
+    }
+
     /// Rooms held (tests: the state stays bounded).
     var roomCount: Int { rooms.count }
 

@@ -33,6 +33,11 @@ public final class ActiveSpeakerRelay: Sendable {
         self.board.withLockedValue { $0.round(nowMs: nowMs, localRooms: localRooms, departedNodes: lostNodes) }
     }
 
+    /// The room's ranking as last sent, for a socket that joins it now.
+    func current(in meetingId: UUID) -> ActiveSpeakers? {
+        self.board.withLockedValue { $0.current(meetingId) }
+    }
+
     /// Rooms the board holds (tests).
     var roomCount: Int { self.board.withLockedValue { $0.roomCount } }
 }

@@ -50,15 +50,7 @@ final class SignalClient: Sendable {
                         group.cancelAll()
                     }
                 }
-                let code: UInt16? = close.map { frame in
-                    switch frame.closeCode {
-                    case .normalClosure: 1000
-                    case .goingAway: 1001
-                    case .messageTooLarge: 1009
-                    case .unknown(let value): value
-                    default: 0
-                    }
-                }
+                let code: UInt16? = close.map { UInt16(webSocketErrorCode: $0.closeCode) }
                 await frames.finish(closeCode: code)
                 return close
             } catch {

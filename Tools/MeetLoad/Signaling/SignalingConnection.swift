@@ -81,15 +81,7 @@ final class SignalingConnection: Sendable {
                         group.cancelAll()
                     }
                 }
-                closeCode = close.map { frame in
-                    switch frame.closeCode {
-                    case .normalClosure: 1000
-                    case .goingAway: 1001
-                    case .messageTooLarge: 1009
-                    case .unknown(let value): value
-                    default: 0
-                    }
-                }
+                closeCode = close.map { UInt16(webSocketErrorCode: $0.closeCode) }
             } catch {
                 closeCode = nil
             }

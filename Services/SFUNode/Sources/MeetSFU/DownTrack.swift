@@ -20,6 +20,8 @@ public struct DownTrack: Sendable {
     /// Video down-tracks start (and restart after a pause) on a keyframe, so
     /// the decoder never gets a delta frame it cannot use.
     public internal(set) var waitingForKeyframe: Bool
+    /// The simulcast layer this subscriber gets of a group track (unused otherwise).
+    public internal(set) var layers = LayerSelector()
     public internal(set) var packetsSent = 0
     public internal(set) var bytesSent = 0
     public internal(set) var retransmissions = 0

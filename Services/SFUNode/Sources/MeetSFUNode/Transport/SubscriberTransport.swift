@@ -218,7 +218,9 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
     /// an earlier codec); asks the publisher for a keyframe when the router says so.
     func addDownTrack(from publisher: PublisherTransport, publisherSSRC: UInt32, now: ContinuousClock.Instant) {
         assertOnOwningLoop()
+        // A simulcast layer reaches subscribers through its group's down-track.
         guard handle >= 0, connection?.state == .connected, let track = publisher.routed[publisherSSRC],
+              !track.isSimulcastLayer,
               let route = routes[SubscribedTrack(publisher: publisher.id, mid: track.mid)],
               let payloadType = route.payloadTypes[track.codec.name.lowercased()]
         else { return }

@@ -20,12 +20,12 @@ public struct DownTrack: Sendable {
     /// Video down-tracks start (and restart after a pause) on a keyframe, so
     /// the decoder never gets a delta frame it cannot use.
     public internal(set) var waitingForKeyframe: Bool
-    /// The simulcast layer this subscriber gets of a group track (unused otherwise).
-    public internal(set) var layers = LayerSelector()
     public internal(set) var packetsSent = 0
     public internal(set) var bytesSent = 0
     public internal(set) var retransmissions = 0
     public internal(set) var statistics: SubscriberStatistics
+    /// The simulcast layer this subscriber gets of a group track (unused otherwise).
+    public internal(set) var layers = LayerSelector()
 
     init(
         subscriber: Int, ssrc: UInt32, payloadType: UInt8?, extensionIDs: ExtensionIDTable?, clockRate: Int,

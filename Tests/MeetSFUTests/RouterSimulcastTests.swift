@@ -161,6 +161,9 @@ import Testing
         h.router.setLayerConstraints(.init(maxHeight: 360), publisherSSRC: Self.group, subscriber: 1, now: h.clock.now)
         h.frame(keyframes: [1])
         #expect(h.router.track(ssrc: Self.group)?.downTracks.first?.layers.current == 1)
+        // A subscriber's own PLI goes to the layer it gets; anything else to every layer.
+        #expect(h.router.keyframeRequestSSRCs(for: Self.group, subscriber: 1) == [Self.layerSSRCs[1]])
+        #expect(h.router.keyframeRequestSSRCs(for: Self.group, subscriber: 9) == Self.layerSSRCs)
         #expect(Set(h.router.makeReportBlocks(now: h.clock.now).map(\.ssrc)) == Set(Self.layerSSRCs))
         var relayed: [(Int, UInt32)] = []
         for ssrc in Self.layerSSRCs {

@@ -105,15 +105,23 @@ extension Router {
 
     // MARK: Control
 
-    /// The SSRCs a keyframe request for `publisherSSRC` goes to: a group's
-    /// layers (every one: which of them a subscriber needs is the
-    /// selector's business, and a keyframe on each is what a join or an
-    /// unmute needs), else the SSRC itself.
-    public func keyframeRequestSSRCs(for publisherSSRC: UInt32) -> [UInt32] {
+    /// The SSRCs a keyframe request for `publisherSSRC` goes to: for a
+    /// group, asked by `subscriber` (its own PLI or FIR), the layer that
+    /// subscriber gets now (else the one it waits for); otherwise (a join,
+    /// an unmute, a resume) every layer of the group, since which one each
+    /// subscriber needs is its selector's business. Any other track: itself.
+    public func keyframeRequestSSRCs(for publisherSSRC: UInt32, subscriber: Int? = nil) -> [UInt32] {
         guard let position = positions[publisherSSRC], tracks[position].configuration.simulcast == .group else {
             return [publisherSSRC]
         }
-        return layers(ofGroup: publisherSSRC).map(\.ssrc)
+        let layers = layers(ofGroup: publisherSSRC)
+        if let subscriber, let index = tracks[position].downTrackIndex(subscriber: subscriber) {
+            let selector = tracks[position].downTracks[index].layers
+            if let wanted = selector.current ?? selector.target, let layer = layers.first(where: { $0.index == wanted }) {
+                return [layer.ssrc]
+            }
+        }
+        return layers.map(\.ssrc)
     }
 
     /// The layers routed for the group `group`, by index.

@@ -240,18 +240,19 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
 
     // MARK: Feedback we send upstream
 
-    /// PLI (RFC 4585 §6.3.1) for one of our tracks (a simulcast group's: for each of its layers).
-    func sendKeyframeRequest(publisherSSRC: UInt32) {
-        let ssrcs = router.keyframeRequestSSRCs(for: publisherSSRC)
+    /// PLI (RFC 4585 §6.3.1) for one of our tracks (a simulcast group's: for
+    /// the layer `subscriber` gets, or for each layer when none is named).
+    func sendKeyframeRequest(publisherSSRC: UInt32, subscriber: Int? = nil) {
+        let ssrcs = router.keyframeRequestSSRCs(for: publisherSSRC, subscriber: subscriber)
         guard !ssrcs.isEmpty else { return }
         ForwardingMetrics.shared.keyframeRequests.increment()
         sendRTCP(ssrcs.map { .pictureLossIndication(RTCPPictureLossIndication(senderSSRC: feedbackSSRC, mediaSSRC: $0)) })
     }
 
-    /// FIR (RFC 5104 §4.3.1) for one of our tracks (a simulcast group's: its
-    /// layers), with the throttle's command number.
-    func sendFullIntraRequest(publisherSSRC: UInt32) {
-        let ssrcs = router.keyframeRequestSSRCs(for: publisherSSRC)
+    /// FIR (RFC 5104 §4.3.1) for one of our tracks (a simulcast group's: as
+    /// `sendKeyframeRequest`), with the throttle's command number.
+    func sendFullIntraRequest(publisherSSRC: UInt32, subscriber: Int? = nil) {
+        let ssrcs = router.keyframeRequestSSRCs(for: publisherSSRC, subscriber: subscriber)
         guard !ssrcs.isEmpty else { return }
         ForwardingMetrics.shared.keyframeRequests.increment()
         let number = router.track(ssrc: publisherSSRC)?.keyframeThrottle.firSequenceNumber ?? 0

@@ -297,7 +297,11 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
             ForwardingMetrics.shared.keyframeRequestsThrottled.increment()
             return
         }
-        if full { publisher.sendFullIntraRequest(publisherSSRC: ssrc) } else { publisher.sendKeyframeRequest(publisherSSRC: ssrc) }
+        if full {
+            publisher.sendFullIntraRequest(publisherSSRC: ssrc, subscriber: handle)
+        } else {
+            publisher.sendKeyframeRequest(publisherSSRC: ssrc, subscriber: handle)
+        }
     }
 
     private func receiverReportBlocks(_ blocks: [RTCPReportBlock], now: ContinuousClock.Instant) {

@@ -8,6 +8,7 @@
 // watching see no gap longer than the switch itself.
 
 import { peerConnectionConfig } from './ice.js';
+import { cameraEncodings, screenEncodings } from './simulcast.js';
 
 const OLD_CONNECTION_GRACE_MS = 15000;
 const nothing = () => undefined;
@@ -74,7 +75,9 @@ export class Publisher extends EventTarget {
           await existing.sender.replaceTrack(track);
           existing.direction = 'sendonly';
         } else {
-          this.transceivers.screen = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])] });
+          this.transceivers.screen = this.pc.addTransceiver(track, {
+            direction: 'sendonly', streams: [new MediaStream([track])], sendEncodings: screenEncodings(),
+          });
           preferCodecs(this.transceivers.screen, 'video');
         }
       } else if (existing) {
@@ -162,12 +165,15 @@ export class Publisher extends EventTarget {
       transceivers.mic = pc.addTransceiver(this.media.mic, { direction: 'sendonly', streams: [stream] });
     }
     if (this.media.camera) {
-      transceivers.camera = pc.addTransceiver(this.media.camera, { direction: 'sendonly', streams: [stream] });
+      // Simulcast (#16): the node forwards each subscriber the layer that fits it.
+      transceivers.camera = pc.addTransceiver(this.media.camera, {
+        direction: 'sendonly', streams: [stream], sendEncodings: cameraEncodings(),
+      });
       preferCodecs(transceivers.camera, 'video');
     }
     if (this.media.screen) {
       transceivers.screen = pc.addTransceiver(this.media.screen, {
-        direction: 'sendonly', streams: [new MediaStream([this.media.screen])],
+        direction: 'sendonly', streams: [new MediaStream([this.media.screen])], sendEncodings: screenEncodings(),
       });
       preferCodecs(transceivers.screen, 'video');
     }

@@ -40,6 +40,9 @@ public enum SDPValidationError: Error, Equatable, Sendable, CustomStringConverti
     case invalidICECredentials(String)
     /// More of something than a limit allows (SSRCs, rids...).
     case tooMany(what: String, count: Int, limit: Int)
+    /// An `a=rid` or `a=simulcast` that breaks RFC 8851 or RFC 8853: a bad
+    /// rid-id, a rid declared twice, a simulcast stream without its `a=rid`.
+    case invalidSimulcast(section: String, reason: String)
 
     public var description: String {
         switch self {
@@ -59,6 +62,7 @@ public enum SDPValidationError: Error, Equatable, Sendable, CustomStringConverti
         case .conflictingExtMap(let id, let reason): "extmap ID \(id): \(reason)"
         case .invalidICECredentials(let reason): "invalid ICE credentials: \(reason)"
         case .tooMany(let what, let count, let limit): "\(count) \(what) (at most \(limit))"
+        case .invalidSimulcast(let section, let reason): "simulcast in section \(section.prefix(40)): \(reason)"
         }
     }
 }

@@ -39,6 +39,10 @@ public struct SDPValidator: Sendable {
         public var maxSSRCsPerSection = 32
         /// rids per section (RFC 8851); simulcast uses 2–4.
         public var maxRIDsPerSection = 16
+        /// Characters of a rid-id (RFC 8851 §10 sets no bound): 16, what the
+        /// RtpStreamId header extension carries in the one-byte form (RFC
+        /// 8285 §4.2), as Chrome and Firefox send it.
+        public var maxRIDLength = 16
 
         public init() {}
 
@@ -75,10 +79,7 @@ public struct SDPValidator: Sendable {
                     throw .invalidSSRC("\(ssrc) announced in two sections")
                 }
             }
-            let rids = try parsed(SDPRID.self, in: media)
-            guard rids.count <= limits.maxRIDsPerSection else {
-                throw .tooMany(what: "rids in a section", count: rids.count, limit: limits.maxRIDsPerSection)
-            }
+            try checkSimulcast(media)
         }
         try checkBundle(description, mids: mids)
     }

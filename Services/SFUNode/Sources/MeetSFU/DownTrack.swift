@@ -24,6 +24,8 @@ public struct DownTrack: Sendable {
     public internal(set) var bytesSent = 0
     public internal(set) var retransmissions = 0
     public internal(set) var statistics: SubscriberStatistics
+    /// The simulcast layer this subscriber gets of a group track (unused otherwise).
+    public internal(set) var layers = LayerSelector()
 
     init(
         subscriber: Int, ssrc: UInt32, payloadType: UInt8?, extensionIDs: ExtensionIDTable?, clockRate: Int,

@@ -15,6 +15,8 @@ public struct PublishedTrack {
     public let cache: RetransmissionCache?
     /// The smoothed audio level (RFC 6464) of an Opus track; nil for video.
     public internal(set) var audioLevel: AudioLevelMeter?
+    /// A simulcast layer's bitrate, keyframes and picture size (nil for other tracks).
+    public internal(set) var layerMonitor: LayerMonitor?
     /// Hard mute: packets are still received and counted, not forwarded.
     public internal(set) var isMuted = false
     /// Reserved once (`Router.maximumSubscribersPerTrack`) so adding
@@ -28,6 +30,7 @@ public struct PublishedTrack {
         keyframeThrottle = KeyframeRequestThrottle(interval: configuration.keyframeRequestInterval)
         cache = configuration.cacheSlots > 0 ? RetransmissionCache(slotCount: configuration.cacheSlots) : nil
         audioLevel = configuration.codec == .opus ? AudioLevelMeter(configuration: configuration.audioLevel) : nil
+        if case .layer? = configuration.simulcast { layerMonitor = LayerMonitor() }
         downTracks = []
         downTracks.reserveCapacity(reservedDownTracks)
     }

@@ -14,7 +14,9 @@
 ///
 /// Offsets of the last few segments are kept so a subscriber's NACK for a
 /// packet sent before a re-anchor still maps back to the publisher's number
-/// (`mapNACK`). Modelled on livekit `pkg/sfu/rtpmunger.go`; a value type with
+/// (`mapNACK`). Each segment also remembers its *source*: a simulcast
+/// subscriber's segments come from different layers (one SSRC and sequence
+/// space each), so a NACK must be answered from the right layer's cache. Modelled on livekit `pkg/sfu/rtpmunger.go`; a value type with
 /// fixed-size storage, so munging allocates nothing.
 public struct RTPMunger: Sendable {
     /// What the subscriber sees for one forwarded packet.
@@ -31,6 +33,8 @@ public struct RTPMunger: Sendable {
         var firstOutput: Int64
         var sequenceOffset: Int64
         var timestampOffset: Int64
+        /// The publisher SSRC the segment's packets came from; 0 for the track's own.
+        var source: UInt32 = 0
     }
 
     /// Where a subscriber's NACKed sequence number lives in the publisher's stream.
@@ -38,6 +42,8 @@ public struct RTPMunger: Sendable {
         public var publisherSequenceNumber: Int64
         /// Subtract (mod 2^32) from the cached packet's timestamp.
         public var timestampOffset: Int64
+        /// The publisher SSRC whose cache holds it (a simulcast layer); 0 for the track's own.
+        public var source: UInt32 = 0
     }
 
     public static let segmentHistory = 4
@@ -50,6 +56,8 @@ public struct RTPMunger: Sendable {
     private var highestOutput: Int64 = -1
     private var highestOutputTimestamp: Int64 = 0
     private var lastForwardedAt: ContinuousClock.Instant?
+    /// The source of the segment the next re-anchor starts.
+    private var nextSource: UInt32 = 0
 
     public init(clockRate: Int) {
         self.clockRate = clockRate
@@ -69,6 +77,13 @@ public struct RTPMunger: Sendable {
     /// Forwarding paused or the source changed: re-anchor on the next packet.
     public mutating func markDiscontinuity() {
         resyncPending = true
+    }
+
+    /// The next packet comes from another stream, `source` (a simulcast
+    /// layer switch): re-anchor on it, and map NACKs for what follows to it.
+    public mutating func markDiscontinuity(source: UInt32) {
+        resyncPending = true
+        nextSource = source
     }
 
     /// Maps a publisher packet, given its extended sequence number and
@@ -109,7 +124,7 @@ public struct RTPMunger: Sendable {
             if output >= segment.firstOutput {
                 return Retransmission(
                     publisherSequenceNumber: output + segment.sequenceOffset,
-                    timestampOffset: segment.timestampOffset)
+                    timestampOffset: segment.timestampOffset, source: segment.source)
             }
         }
         return nil
@@ -122,7 +137,7 @@ public struct RTPMunger: Sendable {
         firstInput = input
         guard highestOutput >= 0, let lastForwardedAt else {
             // First packet ever: the subscriber sees the publisher's own numbers.
-            push(Segment(firstOutput: input, sequenceOffset: 0, timestampOffset: 0))
+            push(Segment(firstOutput: input, sequenceOffset: 0, timestampOffset: 0, source: nextSource))
             return
         }
         let output = highestOutput + 1
@@ -131,7 +146,7 @@ public struct RTPMunger: Sendable {
         push(Segment(
             firstOutput: output,
             sequenceOffset: input - output,
-            timestampOffset: inputTimestamp - outputTimestamp))
+            timestampOffset: inputTimestamp - outputTimestamp, source: nextSource))
     }
 
     private var current: Segment { segment(age: 0) }

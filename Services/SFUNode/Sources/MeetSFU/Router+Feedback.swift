@@ -24,7 +24,6 @@ extension Router {
     ) -> Int {
         guard let publisherSSRC = feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: mediaSSRC)],
               let position = positions[publisherSSRC],
-              let cache = tracks[position].cache,
               let index = tracks[position].downTrackIndex(subscriber: subscriber)
         else { return 0 }
         let downTrack = tracks[position].downTracks[index]
@@ -33,6 +32,7 @@ extension Router {
             for bit in -1..<16 where bit < 0 || pair.lostBitmask & (1 << bit) != 0 {
                 let sequenceNumber = pair.packetID &+ UInt16(bit + 1)
                 guard let mapping = downTrack.munger.mapNACK(sequenceNumber),
+                      let cache = retransmissionCache(of: position, source: mapping.source),
                       let stored = cache.packet(extendedSequenceNumber: mapping.publisherSequenceNumber),
                       let header = try? RTPHeader(parsing: stored)
                 else { continue }
@@ -89,6 +89,7 @@ extension Router {
             let translated = tracks[position].downTracks[index].translate(report, now: now)
             body(tracks[position].downTracks[index].subscriber, translated)
         }
+        forwardLayerSenderReport(report, from: position, now: now, body: body)
     }
 
     /// What the node owes its publishers on the RTCP timer: NACKs for
@@ -112,7 +113,9 @@ extension Router {
     /// Report blocks about every published track, for the receiver reports
     /// the node sends its publishers (RFC 3550 §6.4.2).
     public func makeReportBlocks(now: ContinuousClock.Instant) -> [RTCPReportBlock] {
-        tracks.indices.map { tracks[$0].statistics.makeReportBlock(ssrc: tracks[$0].ssrc, now: now) }
+        // A simulcast group receives nothing: its layers report.
+        tracks.indices.filter { tracks[$0].configuration.simulcast != .group }
+            .map { tracks[$0].statistics.makeReportBlock(ssrc: tracks[$0].ssrc, now: now) }
     }
 
     /// What arrived over all tracks so far, the receive-side estimate's

@@ -81,7 +81,7 @@ public final class Router {
         counters.bytesIn += packet.count
         logTransportWideArrival(packet, header: header, now: now)
         result.publisherSSRC = header.ssrc
-        guard let position = positions[header.ssrc] else {
+        guard var position = positions[header.ssrc] else {
             result.drop = .unknownSSRC
             return result
         }
@@ -103,8 +103,17 @@ public final class Router {
         let codec = tracks[position].configuration.codec
         var needKeyframe = arrival == .gapTooLarge && codec.isVideo
         var keyframe: Bool?
+        // Simulcast: a layer's packets fan out through its group's down-tracks,
+        // each choosing its layer (Router+Simulcast); `position` becomes the group's.
+        let layerPosition = position
+        let layer = enterGroup(of: &position)
         for index in tracks[position].downTracks.indices {
-            if tracks[position].downTracks[index].waitingForKeyframe {
+            if let layer {
+                guard forwardsLayer(
+                    layer, source: header.ssrc, downTrack: index, of: position, codec: codec, payload: packet[header.payloadRange],
+                    keyframe: &keyframe, needKeyframe: &needKeyframe)
+                else { continue }
+            } else if tracks[position].downTracks[index].waitingForKeyframe {
                 let isKeyframe = keyframe ?? codec.isKeyframe(
                     payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
                 keyframe = isKeyframe
@@ -132,12 +141,13 @@ public final class Router {
             tracks[position].downTracks[index].bytesSent += packet.count
             result.forwarded += 1
         }
-        if keyframe == nil && codec.isVideo && tracks[position].keyframeThrottle.isPending {
+        if layer != nil { observeLayer(at: layerPosition, packet: packet, header: header, keyframe: &keyframe, now: now) }
+        if keyframe == nil && codec.isVideo && tracks[layerPosition].keyframeThrottle.isPending {
             keyframe = codec.isKeyframe(payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
         }
         // A keyframe answers every request still held back by the throttle.
-        if keyframe == true { tracks[position].keyframeThrottle.keyframeReceived() }
-        if needKeyframe { result.requestKeyframe = tracks[position].keyframeThrottle.request(now: now) }
+        if keyframe == true { tracks[layerPosition].keyframeThrottle.keyframeReceived() }
+        if needKeyframe { result.requestKeyframe = tracks[layerPosition].keyframeThrottle.request(now: now) }
         counters.packetsOut += result.forwarded
         counters.bytesOut += result.forwarded * packet.count
         return result

@@ -26,7 +26,18 @@ public struct TrackConfiguration: Sendable {
         }
     }
 
-    /// The publisher's SSRC for this track.
+    /// RID-based simulcast (#16, `Router+Simulcast`): the *group* is the one
+    /// track subscribers see (its down-tracks; it receives no packets
+    /// itself, and its SSRC is an id the node chose); each *layer* is one
+    /// of the publisher's streams, with its own statistics, NACK log, cache
+    /// and keyframe throttle, whose packets fan out through its group.
+    public enum Simulcast: Sendable, Hashable {
+        case group
+        /// Layer `index` (the RID's place in the answer's `a=simulcast`) of the group with SSRC `group`.
+        case layer(group: UInt32, index: Int)
+    }
+
+    /// The publisher's SSRC for this track (a simulcast group's: the node's id for it).
     public var ssrc: UInt32
     public var codec: Codec
     /// The payload type the publisher uses for `codec`; packets with another
@@ -43,17 +54,22 @@ public struct TrackConfiguration: Sendable {
     public var nack: NACKGenerator.Configuration
     /// How an Opus track's audio level is smoothed (``AudioLevelMeter``).
     public var audioLevel: AudioLevelMeter.Configuration
+    /// Nil for a single-stream track.
+    public var simulcast: Simulcast?
 
     public init(ssrc: UInt32, codec: Codec, payloadType: UInt8? = nil, clockRate: Int? = nil, cacheSlots: Int? = nil,
                 keyframeRequestInterval: Duration = .milliseconds(500),
-                nack: NACKGenerator.Configuration = .init(), audioLevel: AudioLevelMeter.Configuration = .init()) {
+                nack: NACKGenerator.Configuration = .init(), audioLevel: AudioLevelMeter.Configuration = .init(),
+                simulcast: Simulcast? = nil) {
         self.ssrc = ssrc
         self.codec = codec
         self.payloadType = payloadType
         self.clockRate = clockRate ?? (codec == .opus ? 48_000 : 90_000)
-        self.cacheSlots = cacheSlots ?? (codec.isVideo ? RetransmissionCache.defaultSlotCount : 0)
+        // A group receives nothing to cache: its layers hold the packets.
+        self.cacheSlots = cacheSlots ?? (codec.isVideo && simulcast != .group ? RetransmissionCache.defaultSlotCount : 0)
         self.keyframeRequestInterval = keyframeRequestInterval
         self.nack = nack
         self.audioLevel = audioLevel
+        self.simulcast = simulcast
     }
 }

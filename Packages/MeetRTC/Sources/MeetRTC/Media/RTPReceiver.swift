@@ -10,16 +10,38 @@ import NIOCore
 /// A packet is matched by its announced (or already learnt) SSRC; else by
 /// the mid header extension (RFC 8843 §15); else by a payload type only one
 /// media section uses. A match by mid or payload type teaches the SSRC, so
-/// later packets take the first path. SSRCs of sections a renegotiation
+/// later packets take the first path. A simulcast section (RFC 8853: it has
+/// negotiated RIDs) takes only SSRCs whose RtpStreamId or
+/// RepairedRtpStreamId names one of its RIDs (``SimulcastLayerTable``);
+/// others are refused as `unknownRID`. SSRCs of sections a renegotiation
 /// removed are never matched again. Both learnt and retired SSRCs are
 /// bounded against a peer that sprays SSRCs.
 struct RTPReceiver {
+    /// The negotiated ids (RFC 8285) of the header extensions that name a
+    /// packet's section (mid, RFC 8843 §15) and simulcast layer (RFC 8852).
+    struct ExtensionIDs: Equatable, Sendable {
+        var mid: UInt8?
+        var rid: UInt8?
+        var repairedRid: UInt8?
+    }
+
+    /// Where a packet goes.
+    enum Match: Equatable {
+        case track(RemoteTrack)
+        /// A simulcast section's packet without a RID it negotiated.
+        case unknownRID
+        /// Unparsable, or no section matches (or over the learning bound).
+        case unmatched
+    }
+
     /// The remote tracks, as last negotiated.
     private(set) var tracks: [RemoteTrack] = []
     /// SSRC → index into `tracks`: announced and learnt SSRCs.
     private(set) var trackBySSRC: [UInt32: Int] = [:]
-    /// The negotiated id of the mid header extension, if any.
-    private(set) var midExtensionID: UInt8?
+    /// The negotiated ids of the mid and RID header extensions.
+    private(set) var extensionIDs = ExtensionIDs()
+    /// The simulcast layers learnt, by SSRC.
+    private(set) var layers = SimulcastLayerTable()
     /// SSRCs of remote sections a re-offer removed: never delivered again,
     /// not even through payload-type learning.
     private(set) var retiredSSRCs: Set<UInt32> = []
@@ -31,20 +53,21 @@ struct RTPReceiver {
 
     /// The remote tracks an offer/answer step settled; true when a
     /// renegotiation changed them.
-    mutating func apply(_ outcome: NegotiationOutcome, midExtensionID: UInt8?) -> Bool {
+    mutating func apply(_ outcome: NegotiationOutcome, extensionIDs: ExtensionIDs) -> Bool {
         switch outcome.kind {
         case .first:
-            start(tracks: outcome.result.remoteTracks, midExtensionID: midExtensionID)
+            start(tracks: outcome.result.remoteTracks, extensionIDs: extensionIDs)
             return false
         case .renegotiated:
-            return renegotiate(tracks: outcome.result.remoteTracks, midExtensionID: midExtensionID)
+            return renegotiate(tracks: outcome.result.remoteTracks, extensionIDs: extensionIDs)
         }
     }
 
     /// The tracks of a first negotiation.
-    mutating func start(tracks: [RemoteTrack], midExtensionID: UInt8?) {
+    mutating func start(tracks: [RemoteTrack], extensionIDs: ExtensionIDs) {
         self.tracks = tracks
-        self.midExtensionID = midExtensionID
+        self.extensionIDs = extensionIDs
+        layers.removeAll()
         trackBySSRC = [:]
         for (index, track) in tracks.enumerated() {
             for ssrc in track.ssrcs { trackBySSRC[ssrc] = index }
@@ -54,8 +77,13 @@ struct RTPReceiver {
     /// The tracks of a renegotiation: learnt SSRCs follow their section
     /// while it stays; those of removed sections retire. True when the
     /// tracks changed.
-    mutating func renegotiate(tracks newTracks: [RemoteTrack], midExtensionID: UInt8?) -> Bool {
+    mutating func renegotiate(tracks newTracks: [RemoteTrack], extensionIDs: ExtensionIDs) -> Bool {
         let previous = tracks
+        // Layers whose RID the new answer dropped go like removed sections.
+        let rids = Dictionary(newTracks.map { ($0.mid, $0.rids) }) { $1 }
+        for ssrc in layers.retain(rids: rids) where trackBySSRC.removeValue(forKey: ssrc) != nil {
+            retire(ssrc)
+        }
         var bySSRC: [UInt32: Int] = [:]
         for (index, track) in newTracks.enumerated() {
             for ssrc in track.ssrcs { bySSRC[ssrc] = index }
@@ -73,30 +101,53 @@ struct RTPReceiver {
         for ssrc in bySSRC.keys { retiredSSRCs.remove(ssrc) }
         trackBySSRC = bySSRC
         tracks = newTracks
-        self.midExtensionID = midExtensionID
+        self.extensionIDs = extensionIDs
         return previous != newTracks
     }
 
     /// The track `packet` (plaintext RTP) belongs to, learning its SSRC on a
-    /// match by mid or payload type; nil when the header does not parse or
-    /// nothing matches.
-    mutating func track(for packet: ByteBuffer, logger: Logger) -> RemoteTrack? {
+    /// match by mid, RID or payload type.
+    mutating func match(_ packet: ByteBuffer, logger: Logger) -> Match {
         packet.withUnsafeReadableBytes { bytes in
-            guard let header = try? RTPHeader(parsing: bytes) else { return nil }
-            if let index = trackBySSRC[header.ssrc] { return tracks[index] }
-            guard trackBySSRC.count < Self.maxLearntSSRCs, !retiredSSRCs.contains(header.ssrc) else { return nil }
-            guard let index = learn(header, in: bytes) else { return nil }
+            guard let header = try? RTPHeader(parsing: bytes) else { return .unmatched }
+            if let index = trackBySSRC[header.ssrc] { return .track(tracks[index]) }
+            guard trackBySSRC.count < Self.maxLearntSSRCs, !retiredSSRCs.contains(header.ssrc) else { return .unmatched }
+            guard let index = section(of: header, in: bytes) else { return .unmatched }
+            if !tracks[index].rids.isEmpty {
+                let outcome = layers.learn(
+                    ssrc: header.ssrc, mid: tracks[index].mid, rids: tracks[index].rids,
+                    rid: Self.string(of: header, extensionID: extensionIDs.rid, in: bytes),
+                    repairedRid: Self.string(of: header, extensionID: extensionIDs.repairedRid, in: bytes))
+                guard case .learnt(let layer, let replaced) = outcome else { return .unknownRID }
+                if let replaced, trackBySSRC.removeValue(forKey: replaced) != nil { retire(replaced) }
+                logger.debug("learnt simulcast SSRC", metadata: [
+                    "ssrc": "\(header.ssrc)", "mid": "\(layer.mid)", "rid": "\(layer.rid)", "repaired": "\(layer.repaired)",
+                ])
+            } else {
+                logger.debug("learnt SSRC", metadata: ["ssrc": "\(header.ssrc)", "mid": "\(tracks[index].mid)"])
+            }
             trackBySSRC[header.ssrc] = index
-            logger.debug("learnt SSRC", metadata: ["ssrc": "\(header.ssrc)", "mid": "\(tracks[index].mid)"])
-            return tracks[index]
+            return .track(tracks[index])
         }
     }
 
+    /// The simulcast layer a learnt SSRC carries; nil for a single-stream section.
+    func layer(ofSSRC ssrc: UInt32) -> SimulcastLayerTable.Layer? {
+        layers.layerBySSRC[ssrc]
+    }
+
     /// The section of an unknown SSRC: by mid when the extension is
-    /// negotiated, else by a payload type only one section uses.
-    private func learn(_ header: RTPHeader, in bytes: UnsafeRawBufferPointer) -> Int? {
-        if let id = midExtensionID, let mid = Self.mid(of: header, extensionID: id, in: bytes) {
+    /// negotiated, else by a RID only one section negotiated, else by a
+    /// payload type only one section uses.
+    private func section(of header: RTPHeader, in bytes: UnsafeRawBufferPointer) -> Int? {
+        if let mid = Self.string(of: header, extensionID: extensionIDs.mid, in: bytes) {
             return tracks.firstIndex { $0.mid == mid }
+        }
+        if let rid = Self.string(of: header, extensionID: extensionIDs.rid, in: bytes)
+            ?? Self.string(of: header, extensionID: extensionIDs.repairedRid, in: bytes)
+        {
+            let candidates = tracks.indices.filter { tracks[$0].rids.contains(rid) }
+            return candidates.count == 1 ? candidates[0] : nil
         }
         let candidates = tracks.indices.filter { index in
             tracks[index].codecs.contains { $0.payloadType == header.payloadType }
@@ -104,9 +155,11 @@ struct RTPReceiver {
         return candidates.count == 1 ? candidates[0] : nil
     }
 
-    /// The value of the mid header extension, if the packet carries one.
-    static func mid(of header: RTPHeader, extensionID: UInt8, in bytes: UnsafeRawBufferPointer) -> String? {
-        guard let range = try? header.extensionRange(id: extensionID, in: bytes), !range.isEmpty else { return nil }
+    /// The text value of a header extension (mid, RID), if negotiated and on the packet.
+    static func string(of header: RTPHeader, extensionID: UInt8?, in bytes: UnsafeRawBufferPointer) -> String? {
+        guard let extensionID, let range = try? header.extensionRange(id: extensionID, in: bytes), !range.isEmpty else {
+            return nil
+        }
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 

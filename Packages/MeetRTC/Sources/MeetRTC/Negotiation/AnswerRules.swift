@@ -105,6 +105,7 @@ public enum AnswerRules {
             rtcpMux: true, rtcpReducedSize: offered.rtcpReducedSize, codecs: codecs,
             extensions: policy.acceptedExtensions(of: offered)
         )
+        if direction.receives { answered.simulcast = policy.answeredSimulcast(of: offered) }
         var localTrack: LocalTrack?
         if direction.sends {
             let track = newTrack(kind)
@@ -117,7 +118,7 @@ public enum AnswerRules {
         if direction.receives {
             remoteTrack = RemoteTrack(
                 mid: offered.mid, kind: kind, ssrcs: offered.ssrcs, streamID: offered.msid?.stream,
-                trackID: offered.msid?.track, codecs: codecs)
+                trackID: offered.msid?.track, codecs: codecs, rids: answered.simulcast?.rids ?? [])
         }
         return (answered, localTrack, remoteTrack)
     }

@@ -13,22 +13,38 @@ public struct MediaPolicy: Sendable {
     /// Accept and offer H.264 besides VP8 (packetization-mode=1,
     /// Constrained Baseline; see `H264Parameters`). VP8 stays preferred.
     public var acceptH264: Bool
+    /// RID-based simulcast on video sections (RFC 8853): as answerer, how
+    /// many of the offered send layers we receive (the first ones, in the
+    /// offer's order; 0 answers without `a=simulcast`, so a browser falls
+    /// back to one stream); as offerer, the most layers a track may send.
+    /// Non-zero also negotiates the RtpStreamId and RepairedRtpStreamId
+    /// header extensions (RFC 8852) on video, which tell the layers apart
+    /// when, as browsers do for simulcast, no `a=ssrc` announces them.
+    public var simulcastLayers: Int
 
     public static let midURI = "urn:ietf:params:rtp-hdrext:sdes:mid"
     public static let absSendTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
     public static let transportCCURI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
     public static let audioLevelURI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+    /// RtpStreamId and RepairedRtpStreamId (RFC 8852 §3.1, §3.2): a layer's RID on its packets and on its RTX.
+    public static let ridURI = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+    public static let repairedRidURI = "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+    /// The header extensions simulcast adds on video sections.
+    public static let simulcastHeaderExtensions = [ridURI, repairedRidURI]
+    /// The layers a browser sends at most (Chrome's and Firefox's limit for VP8 and H.264).
+    public static let maximumSimulcastLayers = 3
 
     public init(
         headerExtensions: [String] = [Self.midURI, Self.absSendTimeURI, Self.transportCCURI],
         audioHeaderExtensions: [String] = [Self.audioLevelURI],
         feedback: Set<String> = ["nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"],
-        acceptH264: Bool = true
+        acceptH264: Bool = true, simulcastLayers: Int = 0
     ) {
         self.headerExtensions = headerExtensions
         self.audioHeaderExtensions = audioHeaderExtensions
         self.feedback = feedback
         self.acceptH264 = acceptH264
+        self.simulcastLayers = min(max(simulcastLayers, 0), Self.maximumSimulcastLayers)
     }
 
     /// What an echo or a plain forwarder without bandwidth estimation keeps:
@@ -73,12 +89,38 @@ public struct MediaPolicy: Sendable {
     }
 
     /// The header extension URIs we keep on a section of `kind` ("audio",
-    /// "video"), in offer order: the common ones, then the audio-only ones.
+    /// "video"), in offer order: the common ones, then the audio-only ones
+    /// (audio) or the simulcast ones (video, when simulcast is on).
     func headerExtensions(forKind kind: String) -> [String] {
-        guard kind == MediaKind.audio.rawValue else { return headerExtensions }
+        let own: [String]
+        switch kind {
+        case MediaKind.audio.rawValue: own = audioHeaderExtensions
+        case MediaKind.video.rawValue where simulcastLayers > 0: own = Self.simulcastHeaderExtensions
+        default: return headerExtensions
+        }
         // A URI listed in both lists is offered once: two extmap lines with
         // one URI make the peer refuse the section.
-        return headerExtensions + audioHeaderExtensions.filter { !headerExtensions.contains($0) }
+        return headerExtensions + own.filter { !headerExtensions.contains($0) }
+    }
+
+    /// Every URI a first offer may carry, common ones first (for the ids, RFC 8285 §5).
+    var allHeaderExtensions: [String] {
+        headerExtensions + audioHeaderExtensions + (simulcastLayers > 0 ? Self.simulcastHeaderExtensions : [])
+    }
+
+    /// The simulcast we answer to an offered section that sends layers
+    /// (RFC 8853 §5.3.2): its first `simulcastLayers` streams, as `recv`,
+    /// paused ones kept paused, without restrictions (we impose none).
+    /// Nil when simulcast is off, the section is not video, or the offer did
+    /// not negotiate the RtpStreamId extension (without it the layers'
+    /// SSRCs cannot be told apart); the peer then sends one stream.
+    func answeredSimulcast(of offered: MediaSectionModel) -> SimulcastModel? {
+        guard simulcastLayers > 0, offered.kind == MediaKind.video.rawValue,
+              let simulcast = offered.simulcast, simulcast.direction == .send,
+              offered.extensions.contains(where: { $0.uri == Self.ridURI })
+        else { return nil }
+        let layers = simulcast.layers.prefix(simulcastLayers).map { SimulcastModel.Layer(rid: $0.rid, paused: $0.paused) }
+        return SimulcastModel(direction: .recv, layers: Array(layers))
     }
 
     /// The offered header extensions we keep, with the offered ids.

@@ -146,11 +146,15 @@ struct Negotiator {
 
     // MARK: What was negotiated
 
-    /// The id of the mid header extension in an outcome's answer (ours as
-    /// a server, theirs as a client), on a section that is not rejected.
-    func midExtensionID(in outcome: NegotiationOutcome) -> UInt8? {
+    /// The ids of the mid and RID header extensions in an outcome's answer
+    /// (ours as a server, theirs as a client), on sections not rejected
+    /// (one id per URI across the bundle, RFC 8843 §9.2).
+    func receiveExtensionIDs(in outcome: NegotiationOutcome) -> RTPReceiver.ExtensionIDs {
         let answer = role == .server ? outcome.local : outcome.remote
-        return answer.sections.lazy.filter { $0.port != 0 }.flatMap(\.extensions).first { $0.uri == MediaPolicy.midURI }?.id
+        let extensions = answer.sections.filter { $0.port != 0 }.flatMap(\.extensions)
+        func id(_ uri: String) -> UInt8? { extensions.first { $0.uri == uri }?.id }
+        return RTPReceiver.ExtensionIDs(
+            mid: id(MediaPolicy.midURI), rid: id(MediaPolicy.ridURI), repairedRid: id(MediaPolicy.repairedRidURI))
     }
 
     /// The header extension ids of our latest description: the offer

@@ -24,9 +24,22 @@ public enum OfferRules {
         }
     }
 
+    /// The RIDs of the layers a video track sends (lowest resolution first,
+    /// as browsers' `sendEncodings` are usually listed).
+    static func simulcastRIDs(count: Int) -> [String] {
+        switch count {
+        case ...1: []
+        case 2: ["q", "f"]
+        default: ["q", "h", "f"]
+        }
+    }
+
     /// An offer with one section per kind (mids "0", "1", ...) in
     /// `direction`, `a=setup:actpass`, and ICE-lite when `local` says so
-    /// (an SFU offering tracks to a subscriber).
+    /// (an SFU offering tracks to a subscriber). A video section we send
+    /// on offers `policy.simulcastLayers` RID layers when that is 2 or 3
+    /// (RFC 8853 `a=simulcast:send`, no `a=ssrc`: the layers' SSRCs are
+    /// learnt from their RIDs, as a browser's are).
     public static func offer(
         kinds: [MediaKind], direction: MediaDirection = .sendrecv, local: LocalTransport, policy: MediaPolicy, cname: String,
         newSSRC: () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
@@ -45,9 +58,16 @@ public enum OfferRules {
             var section = MediaSectionModel(
                 kind: kind.rawValue, mid: mid, direction: direction, codecs: codecs(for: kind, policy: policy), extensions: extensions)
             if direction.sends {
+                var track = track
                 section.msid = (streamID, track.trackID)
                 section.cname = cname
-                section.ssrcs = [track.ssrc]
+                let rids = kind == .video ? simulcastRIDs(count: policy.simulcastLayers) : []
+                if rids.isEmpty {
+                    section.ssrcs = [track.ssrc]
+                } else {
+                    section.simulcast = SimulcastModel(direction: .send, layers: rids.map { SimulcastModel.Layer(rid: $0) })
+                    track.layers = rids.map { LocalTrack.Layer(rid: $0, ssrc: newSSRC()) }
+                }
                 tracks.append(track)
             }
             sections.append(section)
@@ -62,7 +82,7 @@ public enum OfferRules {
     /// common URIs first; at most 14 (the one-byte form).
     static func extensionIDs(policy: MediaPolicy) -> [String: UInt8] {
         var ids: [String: UInt8] = [:]
-        for uri in policy.headerExtensions + policy.audioHeaderExtensions where ids[uri] == nil && ids.count < 14 {
+        for uri in policy.allHeaderExtensions where ids[uri] == nil && ids.count < 14 {
             ids[uri] = UInt8(ids.count + 1)
         }
         return ids
@@ -94,7 +114,10 @@ public enum OfferRules {
                     mid: section.mid, kind: kind, ssrcs: section.ssrcs, streamID: section.msid?.stream,
                     trackID: section.msid?.track, codecs: codecs))
             }
-            if section.direction.receives, let track = localTracks.first(where: { $0.mid == section.mid }) {
+            if section.direction.receives, var track = localTracks.first(where: { $0.mid == section.mid }) {
+                // RFC 8853 §5.3.2: the answer may receive fewer layers (none: one stream).
+                let received = section.simulcast?.direction == .recv ? Set(section.simulcast?.rids ?? []) : []
+                track.layers = track.layers.filter { received.contains($0.rid) }
                 accepted.append(track)
             }
         }

@@ -92,6 +92,21 @@ extension MediaSectionModel {
             cname: ssrcs.first.flatMap { media.cname(ssrc: $0) }, ssrcs: ssrcs,
             ssrcGroups: media.ssrcGroups.map { ($0.semantics, $0.ssrcs) })
         if codecs.isEmpty { formats = media.mediaLine.formats }
+        simulcast = Self.simulcast(of: media)
+    }
+
+    /// The section's simulcast (the validator has checked that every RID
+    /// it names has its `a=rid` in that direction).
+    static func simulcast(of media: MediaDescription) -> SimulcastModel? {
+        guard let line = media.simulcast else { return nil }
+        let (streams, direction) = line.send.isEmpty
+            ? (line.receive, SimulcastModel.Direction.recv) : (line.send, .send)
+        let rids = media.rids
+        let layers = streams.compactMap(\.first).map { stream in
+            SimulcastModel.Layer(
+                rid: stream.rid, paused: stream.paused, restrictions: rids.first { $0.id == stream.rid }?.restrictions)
+        }
+        return layers.isEmpty ? nil : SimulcastModel(direction: direction, layers: layers)
     }
 
     /// One m= section of our description, with the bundle's transport
@@ -130,6 +145,14 @@ extension MediaSectionModel {
                     let parts = value.split(separator: " ", maxSplits: 1).map(String.init)
                     return SDPRTCPFeedback(payloadType: codec.payloadType, type: parts[0], subtype: parts.count > 1 ? parts[1] : nil)
                 }))
+        }
+        if let simulcast {
+            let direction = SDPRID.Direction(rawValue: simulcast.direction.rawValue) ?? .recv
+            for layer in simulcast.layers {
+                media.append(SDPRID(id: layer.rid, direction: direction, restrictions: layer.restrictions))
+            }
+            let streams = simulcast.layers.map { [SDPSimulcast.Stream(rid: $0.rid, paused: $0.paused)] }
+            media.append(direction == .send ? SDPSimulcast(send: streams) : SDPSimulcast(receive: streams))
         }
         for group in ssrcGroups { media.append(SDPSSRCGroup(semantics: group.semantics, ssrcs: group.ssrcs)) }
         for ssrc in ssrcs {

@@ -107,6 +107,8 @@ public struct MediaSectionModel: Sendable, Equatable {
     /// The m= line's formats when they are not RTP payload types (e.g.
     /// "webrtc-datachannel"); empty means "the codecs' payload types".
     public var formats: [String] = []
+    /// `a=rid` + `a=simulcast` (RFC 8851, RFC 8853); nil for one stream.
+    public var simulcast: SimulcastModel?
 
     /// The format list of the m= line.
     public var mediaFormats: [String] {
@@ -141,6 +143,7 @@ public struct MediaSectionModel: Sendable, Equatable {
             && lhs.msid?.track == rhs.msid?.track && lhs.cname == rhs.cname && lhs.ssrcs == rhs.ssrcs
             && lhs.ssrcGroups.map(\.semantics) == rhs.ssrcGroups.map(\.semantics)
             && lhs.ssrcGroups.map(\.ssrcs) == rhs.ssrcGroups.map(\.ssrcs) && lhs.formats == rhs.formats
+            && lhs.simulcast == rhs.simulcast
     }
 }
 

@@ -60,11 +60,16 @@ extension PeerConnection {
         if rtcp {
             statsStorage.counters.rtcpIn += 1
             delegate?.peerConnection(self, didReceiveRTCP: packet)
-        } else if let track = receiver.track(for: packet, logger: logger) {
-            statsStorage.counters.rtpIn += 1
-            delegate?.peerConnection(self, didReceiveRTP: packet, track: track)
         } else {
-            countDrop(.malformedRTP)
+            switch receiver.match(packet, logger: logger) {
+            case .track(let track):
+                statsStorage.counters.rtpIn += 1
+                delegate?.peerConnection(self, didReceiveRTP: packet, track: track)
+            case .unknownRID:
+                countDrop(.unknownRID)
+            case .unmatched:
+                countDrop(.malformedRTP)
+            }
         }
     }
 }

@@ -79,7 +79,7 @@ extension PeerConnection {
             event = "renegotiated"
             detail["iceRestart"] = "\(restartCredentials != nil)"
         }
-        let changed = receiver.apply(outcome, midExtensionID: negotiator.midExtensionID(in: outcome))
+        let changed = receiver.apply(outcome, extensionIDs: negotiator.receiveExtensionIDs(in: outcome))
         negotiator.commit(outcome)
         if case .first = outcome.kind {
             guard try dtls.startNegotiated(role: outcome.result.dtlsRole, remote: outcome.remote.transport) else { return }

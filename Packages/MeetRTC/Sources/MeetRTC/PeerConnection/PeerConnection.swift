@@ -83,6 +83,13 @@ public final class PeerConnection: EventLoopConfined, @unchecked Sendable {
         assertOnOwningLoop()
         return receiver.tracks
     }
+    /// The simulcast layer (RID, and whether it is the RTX stream) an SSRC
+    /// of a remote track carries, once learnt from the RtpStreamId header
+    /// extension; nil for single-stream tracks and unknown SSRCs. Event loop only.
+    public func simulcastLayer(ofSSRC ssrc: UInt32) -> (rid: String, repaired: Bool)? {
+        assertOnOwningLoop()
+        return receiver.layer(ofSSRC: ssrc).map { ($0.rid, $0.repaired) }
+    }
     /// The address ICE selected; media goes there.
     var selectedAddress: SocketAddress? { ice.selectedAddress }
     /// The SRTP keys DTLS installed.

@@ -16,23 +16,47 @@ public struct RemoteTrack: Sendable, Hashable {
     public var streamID: String?
     public var trackID: String?
     public var codecs: [CodecModel]
+    /// The simulcast layers we receive (RFC 8853: the RIDs of our answer's
+    /// `a=simulcast:recv`), in that order; empty for one stream. Each layer
+    /// is its own SSRC, learnt from the RtpStreamId header extension.
+    public var rids: [String] = []
 }
 
 /// A media section we send on, with the SSRC we announced for it.
 public struct LocalTrack: Sendable, Hashable {
+    /// One simulcast layer we send (RFC 8853): its RID, written in the
+    /// RtpStreamId header extension of its packets (RFC 8852), and its SSRC.
+    public struct Layer: Sendable, Hashable {
+        public var rid: String
+        public var ssrc: UInt32
+
+        public init(rid: String, ssrc: UInt32) {
+            self.rid = rid
+            self.ssrc = ssrc
+        }
+    }
+
     public var mid: String
     public var kind: MediaKind
+    /// The one stream's SSRC (announced in `a=ssrc`); unused when `layers` is not empty.
     public var ssrc: UInt32
     public var cname: String
     public var streamID: String
     public var trackID: String
+    /// The simulcast layers the answer accepted, lowest first; empty for
+    /// one stream. Their SSRCs are not announced (as browsers do): the
+    /// receiver learns them from the RID on the packets.
+    public var layers: [Layer]
 
-    public init(mid: String, kind: MediaKind, ssrc: UInt32, cname: String, streamID: String, trackID: String) {
+    public init(
+        mid: String, kind: MediaKind, ssrc: UInt32, cname: String, streamID: String, trackID: String, layers: [Layer] = []
+    ) {
         self.mid = mid
         self.kind = kind
         self.ssrc = ssrc
         self.cname = cname
         self.streamID = streamID
         self.trackID = trackID
+        self.layers = layers
     }
 }

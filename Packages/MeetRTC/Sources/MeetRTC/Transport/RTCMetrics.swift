@@ -24,6 +24,9 @@ public enum DropReason: String, Sendable, CaseIterable {
     case srtpUnprotect = "srtp_unprotect"
     /// RTP/RTCP that does not parse, or names no negotiated track.
     case malformedRTP = "malformed_rtp"
+    /// RTP on a new SSRC of a simulcast section whose RtpStreamId names
+    /// none of the section's negotiated RIDs, or is missing (RFC 8852).
+    case unknownRID = "unknown_rid"
     /// The peer is closed.
     case closed = "closed"
 }

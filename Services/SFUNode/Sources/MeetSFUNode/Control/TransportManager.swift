@@ -67,7 +67,10 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     ) {
         self.socket = socket
         self.receiverEstimate = receiverEstimate
-        self.publisherPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
+        // Publishers may send up to 3 simulcast layers (#16); each subscriber gets one.
+        var publisherPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
+        publisherPolicy.simulcastLayers = MediaPolicy.maximumSimulcastLayers
+        self.publisherPolicy = publisherPolicy
         self.configuration = configuration
         self.logger = logger
         plane = ForwardingPlane(counters: counters, eventLoop: socket.eventLoop)

@@ -16,7 +16,10 @@ import NIOCore
 /// A track enters the router on its first packet (its SSRC may be
 /// unsignalled and learnt from the mid extension), with the codec its
 /// payload type names; a packet of another negotiated codec re-registers it
-/// (the publisher switched codecs). Event loop only, like every
+/// (the publisher switched codecs). A simulcast section (#16: negotiated
+/// RIDs) becomes a group track, which subscribers get, fed by one layer
+/// track per RID (MeetSFU `Router+Simulcast`); the group is registered with
+/// its first layer. Event loop only, like every
 /// `PeerConnection` callback: the plane's loop (``EventLoopConfined``).
 /// `Sendable` so control requests can carry it into `loop.submit`; before
 /// that only ``attach(_:)`` runs off the loop, while no other thread can
@@ -27,6 +30,12 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
     struct RoutedTrack {
         var mid: String
         var codec: CodecModel
+        /// A simulcast group or layer; nil for a single stream.
+        var simulcast: TrackConfiguration.Simulcast? = nil
+
+        var isSimulcastLayer: Bool {
+            if case .layer? = simulcast { true } else { false }
+        }
     }
 
     let participantId: String
@@ -63,6 +72,9 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
     /// The receive-side estimate sent as REMB; nil unless the publisher
     /// negotiated `goog-remb` and gets no transport-wide feedback.
     private(set) var receiverEstimator: ReceiveSideEstimator?
+    /// When simulcast subscribers' layers are next re-chosen (`tick`).
+    private var nextLayerRetarget: ContinuousClock.Instant?
+    static let layerRetargetInterval = Duration.milliseconds(200)
 
     init(
         participantId: String, roomId: String, plane: ForwardingPlane, mutedSources: Set<SFUTrackSource>,
@@ -154,15 +166,54 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
               routed.count < 32 || routed[header.ssrc] != nil
         else { return false }
         let ssrc = header.ssrc
+        let now = ContinuousClock.now
+        var simulcast: TrackConfiguration.Simulcast?
+        var rid = "none"
+        if !track.rids.isEmpty {
+            // The RTX of a layer (repaired RID) is not routed: RTX is not negotiated yet.
+            guard let layer = connection?.simulcastLayer(ofSSRC: ssrc), !layer.repaired,
+                  let index = track.rids.firstIndex(of: layer.rid)
+            else { return false }
+            simulcast = .layer(group: simulcastGroup(of: track, codec: codec, now: now), index: index)
+            rid = layer.rid
+        }
         router.removeTrack(ssrc: ssrc)
         router.addTrack(TrackConfiguration(
-            ssrc: ssrc, codec: Self.routerCodec(codec.name), payloadType: codec.payloadType, clockRate: codec.clockRate))
-        routed[ssrc] = RoutedTrack(mid: track.mid, codec: codec)
-        let now = ContinuousClock.now
+            ssrc: ssrc, codec: Self.routerCodec(codec.name), payloadType: codec.payloadType, clockRate: codec.clockRate,
+            simulcast: simulcast))
+        routed[ssrc] = RoutedTrack(mid: track.mid, codec: codec, simulcast: simulcast)
         if isMuted(mid: track.mid) { router.setMuted(true, publisherSSRC: ssrc, now: now) }
-        logger.debug("track routed", metadata: ["transport": "\(id)", "mid": "\(track.mid)", "ssrc": "\(ssrc)", "codec": "\(codec.name)"])
-        for subscriber in subscribers.values { subscriber.addDownTrack(from: self, publisherSSRC: ssrc, now: now) }
+        logger.debug("track routed", metadata: [
+            "transport": "\(id)", "mid": "\(track.mid)", "ssrc": "\(ssrc)", "codec": "\(codec.name)",
+            "rid": "\(rid)",
+        ])
+        // A layer reaches subscribers through its group's down-tracks.
+        if simulcast == nil { addDownTracks(publisherSSRC: ssrc, now: now) }
         return true
+    }
+
+    /// The group track of a simulcast section: the one routed for `codec`,
+    /// else a new one (on the first layer, or when the codec changed), with
+    /// an SSRC no track of ours has, and every subscriber's down-track.
+    private func simulcastGroup(of track: RemoteTrack, codec: CodecModel, now: ContinuousClock.Instant) -> UInt32 {
+        if let group = routed.first(where: { $0.value.mid == track.mid && $0.value.simulcast == .group }) {
+            if group.value.codec.payloadType == codec.payloadType { return group.key }
+            router.removeTrack(ssrc: group.key)
+            routed[group.key] = nil
+        }
+        var ssrc = UInt32.random(in: 1...UInt32.max)
+        while routed[ssrc] != nil || router.track(ssrc: ssrc) != nil { ssrc = UInt32.random(in: 1...UInt32.max) }
+        router.addTrack(TrackConfiguration(
+            ssrc: ssrc, codec: Self.routerCodec(codec.name), payloadType: codec.payloadType, clockRate: codec.clockRate,
+            simulcast: .group))
+        routed[ssrc] = RoutedTrack(mid: track.mid, codec: codec, simulcast: .group)
+        if isMuted(mid: track.mid) { router.setMuted(true, publisherSSRC: ssrc, now: now) }
+        addDownTracks(publisherSSRC: ssrc, now: now)
+        return ssrc
+    }
+
+    private func addDownTracks(publisherSSRC: UInt32, now: ContinuousClock.Instant) {
+        for subscriber in subscribers.values { subscriber.addDownTrack(from: self, publisherSSRC: publisherSSRC, now: now) }
     }
 
     static func routerCodec(_ name: String) -> TrackConfiguration.Codec {
@@ -189,18 +240,24 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
 
     // MARK: Feedback we send upstream
 
-    /// PLI (RFC 4585 §6.3.1) for one of our tracks.
-    func sendKeyframeRequest(publisherSSRC: UInt32) {
+    /// PLI (RFC 4585 §6.3.1) for one of our tracks (a simulcast group's: for
+    /// the layer `subscriber` gets, or for each layer when none is named).
+    func sendKeyframeRequest(publisherSSRC: UInt32, subscriber: Int? = nil) {
+        let ssrcs = router.keyframeRequestSSRCs(for: publisherSSRC, subscriber: subscriber)
+        guard !ssrcs.isEmpty else { return }
         ForwardingMetrics.shared.keyframeRequests.increment()
-        sendRTCP([.pictureLossIndication(RTCPPictureLossIndication(senderSSRC: feedbackSSRC, mediaSSRC: publisherSSRC))])
+        sendRTCP(ssrcs.map { .pictureLossIndication(RTCPPictureLossIndication(senderSSRC: feedbackSSRC, mediaSSRC: $0)) })
     }
 
-    /// FIR (RFC 5104 §4.3.1) for one of our tracks, with the throttle's command number.
-    func sendFullIntraRequest(publisherSSRC: UInt32) {
+    /// FIR (RFC 5104 §4.3.1) for one of our tracks (a simulcast group's: as
+    /// `sendKeyframeRequest`), with the throttle's command number.
+    func sendFullIntraRequest(publisherSSRC: UInt32, subscriber: Int? = nil) {
+        let ssrcs = router.keyframeRequestSSRCs(for: publisherSSRC, subscriber: subscriber)
+        guard !ssrcs.isEmpty else { return }
         ForwardingMetrics.shared.keyframeRequests.increment()
         let number = router.track(ssrc: publisherSSRC)?.keyframeThrottle.firSequenceNumber ?? 0
         sendRTCP([.fullIntraRequest(RTCPFullIntraRequest(
-            senderSSRC: feedbackSSRC, entries: [.init(ssrc: publisherSSRC, sequenceNumber: number)]))])
+            senderSSRC: feedbackSSRC, entries: ssrcs.map { .init(ssrc: $0, sequenceNumber: number) }))])
     }
 
     /// The RTCP timer: NACKs for our own ingress loss and keyframe requests
@@ -222,6 +279,10 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
                 sendRTCP([.nack(RTCPGenericNACK(senderSSRC: feedbackSSRC, mediaSSRC: ssrc, lost: lost))])
             },
             keyframeRequest: { sendKeyframeRequest(publisherSSRC: $0) })
+        if nextLayerRetarget.map({ now >= $0 }) ?? true {
+            nextLayerRetarget = now + Self.layerRetargetInterval
+            router.retargetLayers(now: now)
+        }
         if router.isTransportWideFeedbackEnabled,
             lastTransportFeedback.map({ now - $0 >= Self.transportFeedbackInterval }) ?? true,
             let feedback = router.makeTransportWideFeedback(senderSSRC: feedbackSSRC)
@@ -236,7 +297,8 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
         {
             ForwardingMetrics.shared.remb.increment()
             sendRTCP([.receiverEstimatedMaxBitrate(RTCPReceiverEstimatedMaxBitrate(
-                senderSSRC: feedbackSSRC, bitrate: bitrate, ssrcs: routed.keys.sorted()))])
+                senderSSRC: feedbackSSRC, bitrate: bitrate,
+                ssrcs: routed.filter { $0.value.simulcast != .group }.keys.sorted()))])
         }
         if reports, router.trackCount > 0 {
             let blocks = router.makeReportBlocks(now: now).prefix(31)

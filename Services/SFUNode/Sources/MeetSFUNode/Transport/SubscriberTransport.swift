@@ -218,7 +218,9 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
     /// an earlier codec); asks the publisher for a keyframe when the router says so.
     func addDownTrack(from publisher: PublisherTransport, publisherSSRC: UInt32, now: ContinuousClock.Instant) {
         assertOnOwningLoop()
+        // A simulcast layer reaches subscribers through its group's down-track.
         guard handle >= 0, connection?.state == .connected, let track = publisher.routed[publisherSSRC],
+              !track.isSimulcastLayer,
               let route = routes[SubscribedTrack(publisher: publisher.id, mid: track.mid)],
               let payloadType = route.payloadTypes[track.codec.name.lowercased()]
         else { return }
@@ -295,7 +297,11 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
             ForwardingMetrics.shared.keyframeRequestsThrottled.increment()
             return
         }
-        if full { publisher.sendFullIntraRequest(publisherSSRC: ssrc) } else { publisher.sendKeyframeRequest(publisherSSRC: ssrc) }
+        if full {
+            publisher.sendFullIntraRequest(publisherSSRC: ssrc, subscriber: handle)
+        } else {
+            publisher.sendKeyframeRequest(publisherSSRC: ssrc, subscriber: handle)
+        }
     }
 
     private func receiverReportBlocks(_ blocks: [RTCPReportBlock], now: ContinuousClock.Instant) {

@@ -1,0 +1,141 @@
+/// Picks and follows one simulcast layer of a published track for one
+/// subscriber (#16 item 2; LiveKit's `Forwarder`, mediasoup's
+/// `SimulcastConsumer`, learned, not copied). Sans-I/O: the router asks it
+/// about each packet of the track's layers; the node sets its target from
+/// the subscriber's constraints and the layers' state.
+///
+/// - **Target** (``retarget(layers:constraints:)``): the best active layer
+///   whose picture fits the subscriber's `maxHeight` and whose bitrate fits
+///   its `availableBitrate`; when none fits, the lowest active layer (always
+///   something to show: pausing is the allocator's decision, not this one's).
+///   Layers are ranked by height when both are known, else by bitrate when
+///   both are measured, else by index: browsers list `sendEncodings` lowest
+///   first by convention (mediasoup assumes the same), so that is the
+///   fallback only, before a keyframe (VP8) or a bitrate window says more.
+/// - **Switching** (``packet(layer:isKeyframe:)``): only on a keyframe of
+///   the target layer; until one comes the current layer keeps flowing
+///   (no freeze on a switch), and every packet of the target layer that is
+///   not a keyframe says `needKeyframe`, for the caller to ask the publisher
+///   for one through that layer's ``KeyframeRequestThrottle``.
+/// - **Continuity** is the munger's: a switch tells the caller to mark a
+///   discontinuity, so the next packet re-anchors (sequence number last + 1,
+///   timestamp advanced by the wall time since the last packet) and the
+///   subscriber sees one stream on one SSRC.
+///
+/// A value stored in the down-track; the per-packet decision is a few
+/// integer comparisons, and `isKeyframe` is only evaluated for a packet of
+/// a layer the selector is waiting for.
+public struct LayerSelector: Sendable, Equatable {
+    /// The most layers a track has (browsers send up to 3; RFC 8853 allows more).
+    public static let maximumLayers = 4
+
+    /// A layer as ``LayerMonitor`` reports it.
+    public struct Layer: Sendable, Equatable {
+        public var isActive: Bool
+        /// Bits per second.
+        public var bitrate: Int
+        /// Picture height in pixels, when known.
+        public var height: Int?
+
+        public init(isActive: Bool, bitrate: Int, height: Int? = nil) {
+            self.isActive = isActive
+            self.bitrate = bitrate
+            self.height = height
+        }
+    }
+
+    /// What the subscriber can use.
+    public struct Constraints: Sendable, Equatable {
+        /// The largest picture height its tile needs (nil: no limit).
+        public var maxHeight: Int?
+        /// Bits per second the path to it affords (nil: not estimated yet).
+        public var availableBitrate: Int?
+
+        public init(maxHeight: Int? = nil, availableBitrate: Int? = nil) {
+            self.maxHeight = maxHeight
+            self.availableBitrate = availableBitrate
+        }
+
+        public static let unlimited = Constraints()
+    }
+
+    /// What to do with one packet.
+    public enum Decision: Sendable, Equatable {
+        /// Forward it on the current layer.
+        case forward
+        /// It is the target layer's keyframe: mark the munger's discontinuity, then forward it.
+        case switchLayer
+        /// Not for this subscriber; `needKeyframe` when it is the target
+        /// layer's and not a keyframe (ask the publisher for one).
+        case drop(needKeyframe: Bool)
+    }
+
+    /// The layer forwarded now; nil until the first keyframe.
+    public private(set) var current: Int?
+    /// The layer wanted; nil until the first ``retarget(layers:constraints:)`` with an active layer.
+    public private(set) var target: Int?
+    /// Switches done (statistics).
+    public private(set) var switches = 0
+    /// What this subscriber can use; ``retarget(layers:)`` reads it.
+    public var constraints: Constraints
+
+    public init(target: Int? = nil, constraints: Constraints = .unlimited) {
+        self.target = target
+        self.constraints = constraints
+    }
+
+    /// Decides for one packet of `layer`; `isKeyframe` is only called when
+    /// the answer depends on it. Before any target is set, the first layer
+    /// seen becomes it (something to show at once; the next retarget
+    /// corrects it).
+    public mutating func packet(layer: Int, isKeyframe: () -> Bool) -> Decision {
+        if target == nil { target = layer }
+        if layer == target && layer != current {
+            guard isKeyframe() else { return .drop(needKeyframe: true) }
+            if current != nil { switches += 1 }
+            current = layer
+            return .switchLayer
+        }
+        return layer == current ? .forward : .drop(needKeyframe: false)
+    }
+
+    /// Starts over on the next keyframe of the target (the down-track
+    /// resumed after a pause or a mute, or the publisher's stream restarted).
+    public mutating func restart() {
+        current = nil
+    }
+
+    /// Sets the target from the layers' state (index = layer) and
+    /// ``constraints``; returns true when it changed. With no active layer
+    /// the target stays (the publisher may be between frames or
+    /// reconnecting).
+    @discardableResult
+    public mutating func retarget<Layers: Collection<Layer>>(layers: Layers) -> Bool where Layers.Index == Int {
+        guard let chosen = Self.choose(layers: layers, constraints: constraints), chosen != target else { return false }
+        target = chosen
+        return true
+    }
+
+    /// The layer to target: the best active one that fits, else the lowest active one.
+    public static func choose<Layers: Collection<Layer>>(layers: Layers, constraints: Constraints) -> Int?
+    where Layers.Index == Int {
+        var best: Int?
+        var lowest: Int?
+        for index in layers.indices where layers[index].isActive {
+            let layer = layers[index]
+            if lowest.map({ isBetter(layers[$0], at: $0, than: layer, at: index) }) ?? true { lowest = index }
+            let fitsSize = constraints.maxHeight.map { max in layer.height.map { $0 <= max } ?? true } ?? true
+            let fitsRate = constraints.availableBitrate.map { layer.bitrate <= $0 } ?? true
+            guard fitsSize, fitsRate else { continue }
+            if best.map({ isBetter(layer, at: index, than: layers[$0], at: $0) }) ?? true { best = index }
+        }
+        return best ?? lowest
+    }
+
+    /// Higher picture (both known), else higher bitrate (both measured), else higher index.
+    static func isBetter(_ a: Layer, at aIndex: Int, than b: Layer, at bIndex: Int) -> Bool {
+        if let ha = a.height, let hb = b.height, ha != hb { return ha > hb }
+        if a.bitrate > 0, b.bitrate > 0, a.bitrate != b.bitrate { return a.bitrate > b.bitrate }
+        return aIndex > bIndex
+    }
+}

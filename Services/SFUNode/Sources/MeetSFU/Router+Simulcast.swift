@@ -1,0 +1,176 @@
+import MeetRTCP
+import MeetRTP
+
+/// RID-based simulcast (#16, docs/dev/simulcast-status.md). A simulcast
+/// track is a *group* (``TrackConfiguration/Simulcast/group``): one track
+/// in the router whose down-tracks the subscribers have, with an SSRC the
+/// node chose, that receives no packets itself; and its *layers*, one
+/// routed track per publisher SSRC, each with its own statistics, NACK log,
+/// retransmission cache, keyframe throttle and ``LayerMonitor``. A layer's
+/// packet is counted on the layer, then fans out through the group's
+/// down-tracks, where each down-track's ``LayerSelector`` decides whether it
+/// is the layer that subscriber gets. So everything per SSRC (receiver
+/// reports, NACKs and PLIs upstream) works as for any track, and a
+/// subscriber sees one stream on one SSRC, continuous across layer
+/// switches (``RTPMunger`` re-anchors on a switch).
+extension Router {
+    // MARK: Per packet (from routeRTP)
+
+    /// For a simulcast layer's packet: its layer index, with `position`
+    /// moved to its group's track; nil (and `position` unchanged) for any
+    /// other packet, or a layer whose group is gone.
+    @inline(__always)
+    func enterGroup(of position: inout Int) -> Int? {
+        guard case .layer(let group, let index)? = tracks[position].configuration.simulcast,
+              let groupPosition = positions[group]
+        else { return nil }
+        position = groupPosition
+        return index
+    }
+
+    /// Whether down-track `index` of the group at `position` takes this
+    /// packet of `layer`. A down-track waiting for a keyframe (new, resumed,
+    /// unmuted) starts over on its target's next keyframe; a switch re-anchors
+    /// its munger on the layer (`source`, for NACKs). Sets `needKeyframe`
+    /// when a target layer's packet is not the keyframe a down-track waits for.
+    @inline(__always)
+    func forwardsLayer(
+        _ layer: Int, source: UInt32, downTrack index: Int, of position: Int, codec: TrackConfiguration.Codec,
+        payload: Slice<UnsafeRawBufferPointer>, keyframe: inout Bool?, needKeyframe: inout Bool
+    ) -> Bool {
+        if tracks[position].downTracks[index].waitingForKeyframe {
+            tracks[position].downTracks[index].waitingForKeyframe = false
+            tracks[position].downTracks[index].layers.restart()
+        }
+        let decision = tracks[position].downTracks[index].layers.packet(layer: layer) {
+            if let keyframe { return keyframe }
+            let isKeyframe = codec.isKeyframe(payload: UnsafeRawBufferPointer(rebasing: payload))
+            keyframe = isKeyframe
+            return isKeyframe
+        }
+        switch decision {
+        case .forward:
+            return true
+        case .switchLayer:
+            tracks[position].downTracks[index].munger.markDiscontinuity(source: source)
+            return true
+        case .drop(let need):
+            if need { needKeyframe = true }
+            return false
+        }
+    }
+
+    /// Feeds a layer's monitor: every packet's size, and its keyframes with
+    /// their picture size (VP8; H.264's is not parsed).
+    @inline(__always)
+    func observeLayer(
+        at position: Int, packet: UnsafeRawBufferPointer, header: RTPHeader, keyframe: inout Bool?,
+        now: ContinuousClock.Instant
+    ) {
+        let codec = tracks[position].configuration.codec
+        let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
+        let isKeyframe = keyframe ?? codec.isKeyframe(payload: payload)
+        keyframe = isKeyframe
+        tracks[position].layerMonitor?.packetReceived(size: packet.count, now: now)
+        guard isKeyframe else { return }
+        let size = codec == .vp8 ? VP8KeyframeHeader(payload: payload) : nil
+        tracks[position].layerMonitor?.keyframeReceived(width: size?.width, height: size?.height, now: now)
+    }
+
+    // MARK: Feedback
+
+    /// The cache a NACKed packet lives in: the track's own, or that of the
+    /// layer its segment came from (`source`, ``RTPMunger/Retransmission``).
+    func retransmissionCache(of position: Int, source: UInt32) -> RetransmissionCache? {
+        guard source != 0 else { return tracks[position].cache }
+        return positions[source].flatMap { tracks[$0].cache }
+    }
+
+    /// A layer's sender report goes to the group's down-tracks that get
+    /// that layer now, translated by their munger (whose offsets are the
+    /// current layer's).
+    func forwardLayerSenderReport(
+        _ report: RTCPSenderReport, from position: Int, now: ContinuousClock.Instant,
+        body: (_ subscriber: Int, _ report: RTCPSenderReport) -> Void
+    ) {
+        guard case .layer(let group, let layer)? = tracks[position].configuration.simulcast,
+              let groupPosition = positions[group]
+        else { return }
+        for index in tracks[groupPosition].downTracks.indices
+        where tracks[groupPosition].downTracks[index].munger.isStarted && tracks[groupPosition].downTracks[index].layers.current == layer {
+            let translated = tracks[groupPosition].downTracks[index].translate(report, now: now)
+            body(tracks[groupPosition].downTracks[index].subscriber, translated)
+        }
+    }
+
+    // MARK: Control
+
+    /// The SSRCs a keyframe request for `publisherSSRC` goes to: for a
+    /// group, asked by `subscriber` (its own PLI or FIR), the layer that
+    /// subscriber gets now (else the one it waits for); otherwise (a join,
+    /// an unmute, a resume) every layer of the group, since which one each
+    /// subscriber needs is its selector's business. Any other track: itself.
+    public func keyframeRequestSSRCs(for publisherSSRC: UInt32, subscriber: Int? = nil) -> [UInt32] {
+        guard let position = positions[publisherSSRC], tracks[position].configuration.simulcast == .group else {
+            return [publisherSSRC]
+        }
+        let layers = layers(ofGroup: publisherSSRC)
+        if let subscriber, let index = tracks[position].downTrackIndex(subscriber: subscriber) {
+            let selector = tracks[position].downTracks[index].layers
+            if let wanted = selector.current ?? selector.target, let layer = layers.first(where: { $0.index == wanted }) {
+                return [layer.ssrc]
+            }
+        }
+        return layers.map(\.ssrc)
+    }
+
+    /// The layers routed for the group `group`, by index.
+    public func layers(ofGroup group: UInt32) -> [(index: Int, ssrc: UInt32, monitor: LayerMonitor)] {
+        tracks.compactMap { track -> (index: Int, ssrc: UInt32, monitor: LayerMonitor)? in
+            guard case .layer(group, let index)? = track.configuration.simulcast, let monitor = track.layerMonitor else {
+                return nil
+            }
+            return (index, track.ssrc, monitor)
+        }.sorted { $0.index < $1.index }
+    }
+
+    /// Sets what `subscriber` can use of the group `publisherSSRC` (its
+    /// tile's height, its bandwidth) and retargets its layer. False when it
+    /// has no down-track there.
+    @discardableResult
+    public func setLayerConstraints(
+        _ constraints: LayerSelector.Constraints, publisherSSRC: UInt32, subscriber: Int, now: ContinuousClock.Instant
+    ) -> Bool {
+        guard let position = positions[publisherSSRC],
+              let index = tracks[position].downTrackIndex(subscriber: subscriber)
+        else { return false }
+        tracks[position].downTracks[index].layers.constraints = constraints
+        let layers = layerSnapshots(ofGroup: publisherSSRC, now: now)
+        tracks[position].downTracks[index].layers.retarget(layers: layers)
+        return true
+    }
+
+    /// Retargets every simulcast down-track from its layers' state now
+    /// (the node calls it a few times a second): a layer the publisher
+    /// stopped sending is left, one it started is taken when it fits.
+    public func retargetLayers(now: ContinuousClock.Instant) {
+        for position in tracks.indices
+        where tracks[position].configuration.simulcast == .group && !tracks[position].downTracks.isEmpty {
+            let layers = layerSnapshots(ofGroup: tracks[position].ssrc, now: now)
+            for index in tracks[position].downTracks.indices {
+                tracks[position].downTracks[index].layers.retarget(layers: layers)
+            }
+        }
+    }
+
+    /// The group's layers as selectors see them, by index (missing ones inactive).
+    func layerSnapshots(ofGroup group: UInt32, now: ContinuousClock.Instant) -> [LayerSelector.Layer] {
+        var snapshots: [LayerSelector.Layer] = []
+        for layer in layers(ofGroup: group) where layer.index < LayerSelector.maximumLayers {
+            while snapshots.count <= layer.index { snapshots.append(.init(isActive: false, bitrate: 0)) }
+            snapshots[layer.index] = layer.monitor.snapshot(now: now)
+        }
+        return snapshots
+    }
+}
+

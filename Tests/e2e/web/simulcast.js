@@ -1,0 +1,42 @@
+// One sendonly RTCPeerConnection publishing the fake camera as three
+// simulcast layers (RFC 8853, RIDs q, h, f at 1/4, 1/2 and full size), as
+// the web client does. The Selenium test calls simulcastOffer(), hands the
+// SDP to the node, then applyAnswer(sdp), and polls outboundStats().
+"use strict";
+
+let pc = null;
+
+async function simulcastOffer() {
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 } });
+  pc = new RTCPeerConnection({ iceServers: [] });
+  pc.addTransceiver(stream.getVideoTracks()[0], {
+    direction: "sendonly",
+    streams: [stream],
+    sendEncodings: [
+      { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150000 },
+      { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500000 },
+      { rid: "f", maxBitrate: 1500000 },
+    ],
+  });
+  await pc.setLocalDescription(await pc.createOffer());
+  return pc.localDescription.sdp;
+}
+
+async function applyAnswer(sdp) {
+  await pc.setRemoteDescription({ type: "answer", sdp });
+  return "ok";
+}
+
+// Per RID: frames encoded, the size sent, bytes sent; and the connection state.
+async function outboundStats() {
+  const result = { state: pc ? pc.connectionState : "none", layers: {} };
+  if (!pc) return result;
+  const report = await pc.getStats();
+  report.forEach((stat) => {
+    if (stat.type === "outbound-rtp" && stat.kind === "video") {
+      result.layers[stat.rid || "-"] = { framesEncoded: stat.framesEncoded || 0, frameWidth: stat.frameWidth || 0,
+                                         frameHeight: stat.frameHeight || 0, bytesSent: stat.bytesSent || 0 };
+    }
+  });
+  return result;
+}

@@ -48,6 +48,9 @@ struct WorkersLoopbackTests {
             // Every datagram reached socket `steer`; the other worker's peers only through it.
             #expect(handedOff[steer] > 0)
             #expect(handedOff[1 - steer] == 0)
+            // It learned the other worker's validated addresses.
+            let socket = sockets.sockets[steer]
+            #expect(try await socket.eventLoop.submit { socket.handOff.forwards.count }.get() >= 3)
         }
 
         // Node-wide requests reach both workers.
@@ -60,6 +63,12 @@ struct WorkersLoopbackTests {
         #expect(await workers.transportCount == 2)
 
         await workers.closeAll()
+        // Closed peers leave no hand-off entries behind (the table stays bounded).
+        try await waitUntil("every socket forgot the closed peers' addresses") {
+            var left = 0
+            for socket in sockets.sockets { left += try await socket.eventLoop.submit { socket.handOff.forwards.count }.get() }
+            return left == 0
+        }
         for room in rooms { try await room.close() }
         try await sockets.close()
         try await loops.shutdownGracefully()

@@ -142,7 +142,7 @@ let rtcTargets: [Target] = [
     .target(name: "CMeetUDP", path: "Packages/MeetRTC/Sources/CMeetUDP"),
     .meet(
         "MeetRTC",
-        ["MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP", "MeetDTLS", "MeetSRTP", "CMeetUDP", nioCore, nioPosix, logging, metrics],
+        ["MeetSTUN", "MeetRTP", "MeetRTCP", "MeetSDP", "MeetDTLS", "MeetSRTP", "CMeetUDP", nioCore, nioPosix, nioConcurrencyHelpers, logging, metrics],
         path: "Packages/MeetRTC/Sources/MeetRTC"),
 ]
 
@@ -154,7 +154,7 @@ let sfuTargets: [Target] = [
         "MeetSFUNode",
         [
             "MeetCore", "MeetRedis", "MeetBus", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
-            hummingbird, metrics, nioCore, logging, serviceLifecycle,
+            hummingbird, metrics, nioCore, nioPosix, nioConcurrencyHelpers, logging, serviceLifecycle,
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ],
         path: "Services/SFUNode/Sources/MeetSFUNode"),
@@ -169,7 +169,7 @@ let toolTargets: [Target] = [
     .target(name: "CSFUBenchAlloc", path: "Tools/SFUBench/AllocCounter"),
     .meetExecutable(
         "SFUBench",
-        ["MeetSFU", "MeetSFUNode", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetBus", "MeetProtocol", "CSFUBenchAlloc", nioCore, nioPosix, logging],
+        ["MeetSFU", "MeetSFUNode", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetBus", "MeetProtocol", "CSFUBenchAlloc", nioCore, nioPosix, nioConcurrencyHelpers, logging],
         path: "Tools/SFUBench/Bench"),
     .meetExecutable("SRTPBench", ["MeetSRTP", "CSFUBenchAlloc"], path: "Tools/SRTPBench", exclude: ["README.md"]),
     .meetExecutable(

@@ -47,6 +47,28 @@ struct SFUNodeConfigurationTests {
         }
     }
 
+    @Test("MEET_SFU_WORKERS: default the cores the process may use, 1...256, refuses 0")
+    func workers() throws {
+        let defaulted = try SFUNodeConfiguration(environment: EnvironmentReader([:]))
+        #expect(defaulted.workers == min(CPUAffinity.availableCores(), 256))
+        #expect(try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_SFU_WORKERS": "3"])).workers == 3)
+        do {
+            _ = try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_SFU_WORKERS": "0"]))
+            Issue.record("accepted MEET_SFU_WORKERS=0")
+        } catch {
+            #expect(error.variable == "MEET_SFU_WORKERS")
+        }
+    }
+
+    @Test("the affinity mask's CPU list is counted (taskset -c 0-3,8,10-11 is 7)")
+    func affinityList() {
+        #expect(CPUAffinity.cpusAllowed(status: "Name:\tx\nCpus_allowed:\tff\nCpus_allowed_list:\t0-3,8,10-11\n") == 7)
+        #expect(CPUAffinity.cpusAllowed(status: "Cpus_allowed_list:\t1\n") == 1)
+        #expect(CPUAffinity.cpusAllowed(status: "Cpus_allowed_list:\t3-1\n") == nil)
+        #expect(CPUAffinity.cpusAllowed(status: "Name:\tx\n") == nil)
+        #expect(CPUAffinity.availableCores() >= 1)
+    }
+
     @Test("every variable is read")
     func readsEverything() throws {
         let configuration = try SFUNodeConfiguration(

@@ -6,6 +6,8 @@ import Logging
 import MeetProtocol
 import MeetBus
 import MeetRedis
+import MeetSFUNode
+import NIOConcurrencyHelpers
 
 /// `meet-sfu` as a separate process, driven through its own control plane
 /// (the Redis bus contract in MeetProtocol: `sfu.create-publisher`,
@@ -19,13 +21,14 @@ final class MeetSFUProcess: SFUUnderTest, @unchecked Sendable {
     private let nodeId = "bench-\(UInt32.random(in: 0...UInt32.max))"
     private let bus: BusEndpoint
     private var tasks: [Task<Void, Never>] = []
-    private var subscriberCount = 0
+    private let counter = NIOLockedValueBox(0)
     private let probe: ProcessProbe
     private var inbox: String { BusChannel.sfuInbox(nodeId: nodeId) }
 
     /// Starts `binary` (pinned with `taskset -c cpus` when given) on loopback (UDP port chosen by the kernel) against
     /// the Redis at `redisURL`, and waits until it answers on the bus.
-    init(binary: String, redisURL: String, cpus: String?) async throws {
+    /// `workers`: `MEET_SFU_WORKERS` (nil: the node's default, its cores).
+    init(binary: String, redisURL: String, cpus: String?, workers: Int? = nil) async throws {
         let logger = quietLogger("bench.bus")
         let configuration = try RedisConfiguration(url: redisURL)
         let client = RedisClient(configuration: configuration, logger: logger)
@@ -45,6 +48,7 @@ final class MeetSFUProcess: SFUUnderTest, @unchecked Sendable {
         environment["MEET_SFU_PUBLIC_IP"] = "127.0.0.1"
         environment["MEET_HTTP_PORT"] = "0"
         environment["MEET_LOG_LEVEL"] = environment["MEET_LOG_LEVEL"] ?? "warning"
+        if let workers { environment["MEET_SFU_WORKERS"] = String(workers) }
         process.environment = environment
         try process.run()
         probe = ProcessProbe(pid: process.processIdentifier)
@@ -67,19 +71,46 @@ final class MeetSFUProcess: SFUUnderTest, @unchecked Sendable {
     }
 
     func publish(offer: String) async throws -> String {
+        try await publish(offer: offer, room: 0)
+    }
+
+    func subscribe() async throws -> (id: String, offer: String) {
+        try await subscribe(room: 0)
+    }
+
+    /// Room `room`'s publisher (room 0: "bench-publisher" in room "bench").
+    func publish(offer: String, room: Int) async throws -> String {
         let reply = try await bus.request(
-            SFUControlType.createPublisher, CreatePublisherRequest(participantId: "bench-publisher", roomId: "bench", offer: offer),
+            SFUControlType.createPublisher,
+            CreatePublisherRequest(participantId: Self.publisher(room), roomId: room == 0 ? "bench" : "bench-\(room)", offer: offer),
             to: inbox, timeout: .seconds(10), as: CreatePublisherReply.self)
         return reply.answer
     }
 
-    func subscribe() async throws -> (id: String, offer: String) {
-        subscriberCount += 1
+    /// A new subscriber of room `room`'s publisher. One generator task per room calls it, so the count is locked.
+    func subscribe(room: Int) async throws -> (id: String, offer: String) {
+        let number = counter.withLockedValue { count in
+            count += 1
+            return count
+        }
         let reply = try await bus.request(
             SFUControlType.createSubscriber,
-            CreateSubscriberRequest(participantId: "bench-subscriber-\(subscriberCount)", publisherParticipantId: "bench-publisher"),
+            CreateSubscriberRequest(participantId: "bench-subscriber-\(number)", publisherParticipantId: Self.publisher(room)),
             to: inbox, timeout: .seconds(10), as: CreateSubscriberReply.self)
         return (reply.transportId, reply.offer)
+    }
+
+    private static func publisher(_ room: Int) -> String { room == 0 ? "bench-publisher" : "bench-publisher-\(room)" }
+
+    /// CPU seconds of each thread of the process, by thread id: the
+    /// busiest threads of a run are the media loops, and their shares say
+    /// how evenly the workers split the work.
+    func threadCPUSeconds() -> [String: Double] {
+        let pid = process.processIdentifier
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        var seconds: [String: Double] = [:]
+        for task in tasks { seconds[task] = ProcStat.cpuSeconds(path: "/proc/\(pid)/task/\(task)/stat") }
+        return seconds
     }
 
     func acceptSubscriberAnswer(id: String, answer: String) async throws {

@@ -36,6 +36,10 @@ struct SocketBenchOptions {
     var clientHost: String?
     /// `--floor sendfloor`: the send-only floor binary run for each row (same copies, same sizes).
     var floorBinary: String?
+    /// `--workers 1,2`: meet-sfu's scaling over its workers instead
+    /// (`WorkersBench.swift`), with `--rooms R` rooms saturating at once.
+    var workerCounts: [Int]?
+    var rooms = 2
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -58,6 +62,8 @@ struct SocketBenchOptions {
             case "--frame-packets": framePackets = iterator.next().flatMap { Int($0) } ?? framePackets
             case "--floor": floorBinary = iterator.next()
             case "--client-host": clientHost = iterator.next()
+            case "--workers": workerCounts = iterator.next().map { $0.split(separator: ",").compactMap { Int($0) } }
+            case "--rooms": rooms = iterator.next().flatMap { Int($0) } ?? rooms
             default: break
             }
         }
@@ -81,6 +87,10 @@ func makeTarget(_ options: SocketBenchOptions) async throws -> any SFUUnderTest 
 
 func runSocketBench(arguments: [String]) async throws {
     let options = SocketBenchOptions(arguments: arguments)
+    if let workerCounts = options.workerCounts {
+        try await runWorkersBench(options, workerCounts: workerCounts)
+        return
+    }
     let workload = options.mediaRate
         ? "media rate: 30 fps × \(options.framePackets) packets for \(options.seconds) s"
         : "saturation: \(options.packets) packets"

@@ -36,6 +36,12 @@ int meet_udp_recvmmsg(int descriptor, meet_udp_mmsghdr *messages, unsigned int c
 /// AF_INET6), or -1 with errno set.
 int meet_udp_socket(int family);
 
+/// Attaches a classic BPF program to `descriptor`'s SO_REUSEPORT group
+/// (SO_ATTACH_REUSEPORT_CBPF) that sends every datagram to the group's
+/// socket number `index`: how tests and meet-sfu-bench force the hand-off
+/// between workers. Returns 0, or -1 with errno set (ENOSYS off Linux).
+int meet_udp_steer_all(int descriptor, unsigned int index);
+
 #ifdef __cplusplus
 }
 #endif

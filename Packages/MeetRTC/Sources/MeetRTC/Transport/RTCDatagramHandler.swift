@@ -21,6 +21,7 @@ final class RTCDatagramHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         socket.drainReceive()
+        socket.flushHandOffs()
         socket.inReadBatch = false
         socket.flushWrites()
     }

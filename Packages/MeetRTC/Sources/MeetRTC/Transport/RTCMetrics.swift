@@ -48,6 +48,9 @@ public final class RTCMetrics: Sendable {
     public let sendDeferred: Counter
     public let peersCreated: Counter
     public let peersClosed: Counter
+    /// Datagrams a worker's socket received for another worker's peer and
+    /// handed over (``RTCSocketGroup``); 0 with one worker.
+    public let handedOff: Counter
 
     public init() {
         var drops: [DropReason: Counter] = [:]
@@ -61,6 +64,7 @@ public final class RTCMetrics: Sendable {
         sendDeferred = Counter(label: "meet_rtc_send_deferred_datagrams_total")
         peersCreated = Counter(label: "meet_rtc_peer_connections_created_total")
         peersClosed = Counter(label: "meet_rtc_peer_connections_closed_total")
+        handedOff = Counter(label: "meet_rtc_handed_off_datagrams_total")
     }
 
     /// Counts one dropped datagram.

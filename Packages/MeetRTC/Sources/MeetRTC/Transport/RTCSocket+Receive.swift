@@ -40,9 +40,14 @@ extension RTCSocket {
                     countDrop(.unclassified)
                     continue
                 }
-                if kind == .rtp || kind == .rtcp, let key = reader.sourceKey(at: index), let peer = routes.peer(forKey: key) {
-                    peer.receiveMedia(buffer, kind: kind)
-                } else if let address = reader.sourceAddress(at: index) {
+                if kind == .rtp || kind == .rtcp, let key = reader.sourceKey(at: index) {
+                    if let peer = routes.peer(forKey: key) {
+                        peer.receiveMedia(buffer, kind: kind)
+                        continue
+                    }
+                    if handOffIfForeign(buffer, kind: kind, key: key, address: nil) { continue }
+                }
+                if let address = reader.sourceAddress(at: index) {
                     route(buffer, kind: kind, from: address)
                 } else {
                     countDrop(.unclassified)
@@ -56,9 +61,15 @@ extension RTCSocket {
     /// Up to 16 recvmmsg batches of 16 per read batch, what NIO read before.
     static let maxDrainedDatagrams = 256
 
-    private func route(_ buffer: ByteBuffer, kind: PacketClass, from address: SocketAddress) {
+    /// Internal for the hand-off (`RTCSocket+HandOff.swift`).
+    func route(_ buffer: ByteBuffer, kind: PacketClass, from address: SocketAddress) {
         if let peer = routes.peer(for: address) {
             peer.receive(buffer, kind: kind, from: address)
+            return
+        }
+        // Another worker's peer validated this address (STUN goes by ufrag below:
+        // a new peer may have taken the address over).
+        if let key = UDPAddressKey(address), handOffIfForeign(buffer, kind: kind, key: key, address: address) {
             return
         }
         guard kind == .stun else {
@@ -77,6 +88,9 @@ extension RTCSocket {
             return
         }
         guard let ufrags = message.iceUsernameFragments, let peer = routes.peer(forUfrag: ufrags.recipient) else {
+            if let ufrags = message.iceUsernameFragments, handOffFirstContact(buffer, ufrag: ufrags.recipient, from: address) {
+                return
+            }
             countDrop(.unknownUfrag)
             return
         }

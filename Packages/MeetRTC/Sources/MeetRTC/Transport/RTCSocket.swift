@@ -46,6 +46,14 @@ public final class RTCSocket: EventLoopConfined, @unchecked Sendable {
     /// instead of a copy-on-write copy of NIO's read buffer per packet.
     var receiveScratch: ByteBuffer
     private var dropCounts: [DropReason: Int] = [:]
+    /// The group this socket is a worker of (nil alone), and its index
+    /// there; set on the loop before any peer registers, never changed.
+    weak var group: RTCSocketGroup?
+    var groupIndex = 0
+    /// Hand-off state (`RTCSocket+HandOff.swift`): where validated remote
+    /// addresses of other workers' peers go, the datagrams waiting to go
+    /// there, and which worker the datagram being handled came from.
+    var handOff = HandOffState()
     var sendDropCount = 0
     /// Per-reason drop counts for this socket (tests and `/stats`), loop only.
     public var drops: [DropReason: Int] {
@@ -91,9 +99,11 @@ public final class RTCSocket: EventLoopConfined, @unchecked Sendable {
             writerCapacity: DatagramBatchWriter.defaultCapacity)
     }
 
-    /// `bind` with the batched writer's capacity chosen (tests use a small one).
+    /// `bind` with the batched writer's capacity chosen (tests use a small
+    /// one), and `SO_REUSEPORT` for a worker of an ``RTCSocketGroup``.
     static func bind(
-        host: String, port: Int, group: any EventLoopGroup, logger: Logger, metrics: RTCMetrics, writerCapacity: Int
+        host: String, port: Int, group: any EventLoopGroup, logger: Logger, metrics: RTCMetrics, writerCapacity: Int,
+        reusePort: Bool = false
     ) async throws -> RTCSocket {
         let batch = 16
         let channel: any Channel
@@ -101,7 +111,7 @@ public final class RTCSocket: EventLoopConfined, @unchecked Sendable {
         var reader: DatagramBatchReader?
         if DatagramBatchWriter.isSupported {
             let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
-            let descriptor = try UDPDescriptor.bound(to: address)
+            let descriptor = try UDPDescriptor.bound(to: address, reusePort: reusePort)
             // From here on NIO owns the descriptor (and closes it, also on failure).
             channel = try await DatagramBootstrap(group: group)
                 .channelOption(.maxMessagesPerRead, value: 1)
@@ -154,11 +164,17 @@ public final class RTCSocket: EventLoopConfined, @unchecked Sendable {
 
     func register(_ peer: PeerConnection) -> Bool {
         eventLoop.preconditionInEventLoop()
-        return routes.register(peer, ufrag: peer.localUfrag)
+        guard routes.register(peer, ufrag: peer.localUfrag) else { return false }
+        group?.claim(ufrag: peer.localUfrag, by: groupIndex)
+        return true
     }
 
     func unregister(_ peer: PeerConnection) {
         eventLoop.preconditionInEventLoop()
+        if let group {
+            group.forget(routes.addresses(ofUfrag: peer.localUfrag), ownedBy: groupIndex)
+            group.release(ufrag: peer.localUfrag, by: groupIndex)
+        }
         routes.remove(ufrag: peer.localUfrag)
     }
 
@@ -166,7 +182,10 @@ public final class RTCSocket: EventLoopConfined, @unchecked Sendable {
     /// addresses stay bound, the old ufrag routes nothing any more.
     func rename(ufrag: String, to newUfrag: String) -> Bool {
         eventLoop.preconditionInEventLoop()
-        return routes.rename(ufrag: ufrag, to: newUfrag)
+        guard routes.rename(ufrag: ufrag, to: newUfrag) else { return false }
+        group?.release(ufrag: ufrag, by: groupIndex)
+        group?.claim(ufrag: newUfrag, by: groupIndex)
+        return true
     }
 
     /// Routes a validated address to the peer registered under `ufrag`.
@@ -175,12 +194,18 @@ public final class RTCSocket: EventLoopConfined, @unchecked Sendable {
         if routes.ufrag(for: address) != ufrag {
             logger.debug("address validated", metadata: ["peer": "\(peerID)", "remote": "\(address)"])
         }
-        routes.bind(address, toUfrag: ufrag)
+        let evicted = routes.bind(address, toUfrag: ufrag)
+        guard let group else { return }
+        // Validated on a datagram another worker's socket received: from now
+        // on that socket hands this address's media here without asking.
+        if let origin = handOff.origin, origin != groupIndex { group.learn(address, ownedBy: groupIndex, at: origin) }
+        if let evicted { group.forget([evicted], ownedBy: groupIndex) }
     }
 
     func unbind(_ address: SocketAddress) {
         assertOnOwningLoop()
         routes.unbind(address)
+        group?.forget([address], ownedBy: groupIndex)
     }
 
     func countDrop(_ reason: DropReason) {

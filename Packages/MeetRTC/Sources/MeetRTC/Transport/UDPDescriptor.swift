@@ -8,7 +8,8 @@ import Darwin
 #endif
 
 /// Creates the media port's UDP socket ourselves (non-blocking,
-/// close-on-exec, `SO_REUSEADDR` for a fixed port, bound), so the descriptor is known to the
+/// close-on-exec, `SO_REUSEADDR` for a fixed port, `SO_REUSEPORT` for a
+/// worker of an ``RTCSocketGroup``, bound), so the descriptor is known to the
 /// socket's ``DatagramBatchWriter``; NIO then adopts it
 /// (`DatagramBootstrap.withBoundSocket`) and owns it from there.
 enum UDPDescriptor {
@@ -16,7 +17,10 @@ enum UDPDescriptor {
     static let bufferBytes: CInt = 4 << 20
 
     /// A bound UDP descriptor for `address`; throws NIO's `IOError` with the failing call.
-    static func bound(to address: SocketAddress) throws -> CInt {
+    /// With `reusePort`, `SO_REUSEPORT` is set before `bind`, so the other
+    /// sockets of a group (same user) can bind the same port and the kernel
+    /// spreads the remote 4-tuples over them.
+    static func bound(to address: SocketAddress, reusePort: Bool = false) throws -> CInt {
         let family = address.protocol
         guard family == .inet || family == .inet6 else {
             throw IOError(errnoCode: EAFNOSUPPORT, reason: "socket")
@@ -30,6 +34,11 @@ enum UDPDescriptor {
             // SO_REUSEADDR socket, and the two then share its datagrams.
             if Self.reusesAddress(address) {
                 guard setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
+                    return -1
+                }
+            }
+            if reusePort {
+                guard setsockopt(descriptor, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<CInt>.size)) == 0 else {
                     return -1
                 }
             }

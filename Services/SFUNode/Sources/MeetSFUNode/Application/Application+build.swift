@@ -6,6 +6,7 @@ import MeetCore
 import MeetProtocol
 import MeetRTC
 import MeetRedis
+import NIOPosix
 import ServiceLifecycle
 
 /// Wires meet-sfu: Redis (commands and pub/sub), the bus endpoint on the
@@ -38,18 +39,26 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
     let endpoint = BusEndpoint.redis(
         inbox: BusChannel.sfuInbox(nodeId: configuration.nodeId), client: redis, subscriber: subscriber, logger: logger)
 
-    let socket = try await RTCSocket.bind(host: configuration.udpHost, port: configuration.udpPort, logger: logger)
+    // The media loops are the node's own (not shared with HTTP and Redis):
+    // one per worker, each with a socket on the one UDP port.
+    let mediaLoops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.workers)
+    let sockets = try await RTCSocketGroup.bind(
+        host: configuration.udpHost, port: configuration.udpPort, loops: mediaLoops.makeIterator().map { $0 }, logger: logger)
     let rtc = try RTCConfiguration.generate(publicIP: configuration.publicIP)
     let events = TransportEventPublisher(bus: endpoint, logger: logger)
     // Lossy by design: a lost report is repaired by the next (a speaking room is
     // re-sent every 2 s) or by ServerWS expiring it.
     let levels = NodeEventPublisher<SFUAudioLevelsEvent>(
         bus: endpoint, type: SFUAudioLevelsEvent.type, bufferLimit: 256, logger: logger)
-    let transports = TransportManager(
-        socket: socket, configuration: rtc, logger: logger, nodeId: configuration.nodeId,
-        migrationTimeout: configuration.migrationTimeout, transportWideFeedback: configuration.transportWideFeedback,
-        receiverEstimate: configuration.receiverEstimate, events: events.sink,
-        audioLevelInterval: configuration.audioLevelInterval, audioLevels: levels.sink)
+    let transports = TransportWorkers(
+        workers: sockets.sockets.map { socket in
+            TransportManager(
+                socket: socket, configuration: rtc, logger: logger, nodeId: configuration.nodeId,
+                migrationTimeout: configuration.migrationTimeout, transportWideFeedback: configuration.transportWideFeedback,
+                receiverEstimate: configuration.receiverEstimate, events: events.sink,
+                audioLevelInterval: configuration.audioLevelInterval, audioLevels: levels.sink)
+        },
+        sockets: sockets)
     let control = ControlHandler(transports: transports, logger: logger)
     endpoint.setRequestHandler { message in try await control.handle(message) }
     // Stops before the bus (services stop in reverse order), so the
@@ -63,7 +72,8 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
         levels.finish()
         await published
         await levelsPublished
-        try? await socket.close()
+        try? await sockets.close()
+        try? await mediaLoops.shutdownGracefully()
     }
     let registry = NodeRegistry(configuration: configuration, redis: redis, transports: transports, logger: logger)
     let drain = DrainCoordinator(
@@ -87,7 +97,7 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
     logger.info(
         "meet-sfu starting",
         metadata: [
-            "http": "\(configuration.http.host):\(configuration.http.port)", "udp": "\(socket.localAddress)",
+            "http": "\(configuration.http.host):\(configuration.http.port)", "udp": "\(sockets.localAddress)", "workers": "\(sockets.sockets.count)",
             "publicIP": "\(configuration.publicIP)", "region": "\(configuration.region)",
             "transportCC": "\(configuration.transportWideFeedback)", "remb": "\(configuration.receiverEstimate)",
             "audioLevels": "\(configuration.audioLevelInterval)",

@@ -54,6 +54,11 @@ public struct SFUNodeConfiguration: ServiceSettings {
     /// speakers off on this node). Shorter follows speech faster and costs
     /// more bus messages while people talk.
     public var audioLevelInterval: Duration
+    /// Forwarding event loops, each with its own socket on the one UDP port
+    /// (`MEET_SFU_WORKERS`, 1...256, default the cores this process may run
+    /// on: its CPU affinity mask, capped by a cgroup quota);
+    /// docs/dev/sfu-workers.md.
+    public var workers: Int
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
@@ -63,7 +68,7 @@ public struct SFUNodeConfiguration: ServiceSettings {
         heartbeatInterval: Duration = .milliseconds(500), recordTTL: Duration = .seconds(3),
         drainTimeout: Duration = .seconds(30), migrationTimeout: Duration = .seconds(10),
         publicIPDiscovery: STUNServer? = nil, transportWideFeedback: Bool = true, receiverEstimate: Bool = true,
-        audioLevelInterval: Duration = .milliseconds(200)
+        audioLevelInterval: Duration = .milliseconds(200), workers: Int = 1
     ) {
         self.mode = mode
         self.logging = logging
@@ -82,6 +87,7 @@ public struct SFUNodeConfiguration: ServiceSettings {
         self.transportWideFeedback = transportWideFeedback
         self.receiverEstimate = receiverEstimate
         self.audioLevelInterval = audioLevelInterval
+        self.workers = workers
     }
 
     /// Reads every variable; throws on the first one that is malformed.
@@ -126,7 +132,8 @@ public struct SFUNodeConfiguration: ServiceSettings {
             publicIPDiscovery: discovery,
             transportWideFeedback: try environment.bool("MEET_SFU_TRANSPORT_CC", default: true),
             receiverEstimate: try environment.bool("MEET_SFU_REMB", default: true),
-            audioLevelInterval: .milliseconds(try Self.audioLevelInterval(environment: environment))
+            audioLevelInterval: .milliseconds(try Self.audioLevelInterval(environment: environment)),
+            workers: try environment.int("MEET_SFU_WORKERS", default: min(CPUAffinity.availableCores(), 256), in: 1...256)
         )
     }
 

@@ -4,10 +4,10 @@ import MeetProtocol
 
 /// Answers the control requests arriving at the node's bus inbox
 /// (`sfu:{nodeId}`): decodes the body by the envelope's `type`, runs it on
-/// the ``TransportManager`` and replies; every failure becomes a typed
+/// the node's ``NodeTransports`` and replies; every failure becomes a typed
 /// ``BusErrorBody`` (see ``SFUControlErrorCode``).
 struct ControlHandler: Sendable {
-    let transports: TransportManager
+    let transports: any NodeTransports
     let logger: Logger
 
     func handle(_ message: BusMessage) async throws -> BusResponse {

@@ -1,7 +1,7 @@
 import Foundation
-public import Logging
+import Logging
 import MeetCore
-public import MeetProtocol
+import MeetProtocol
 import Metrics
 
 /// Runs the node's drain: feeds signals, transport counts and the deadline
@@ -25,15 +25,15 @@ public final class DrainCoordinator: Sendable {
 
     let timeout: Duration
     let nodeId: String
-    let transports: TransportManager
+    let transports: any NodeTransports
     let logger: Logger
     /// Rewrites the registry record now (its state comes from the transports: `draining`).
     let refreshRecord: @Sendable () -> Void
     /// Publishes the bus event (errors are the closure's to log).
     let announce: @Sendable (SFUNodeDrainingEvent) async -> Void
 
-    public init(
-        timeout: Duration, nodeId: String, transports: TransportManager, logger: Logger,
+    init(
+        timeout: Duration, nodeId: String, transports: any NodeTransports, logger: Logger,
         refreshRecord: @escaping @Sendable () -> Void = {},
         announce: @escaping @Sendable (SFUNodeDrainingEvent) async -> Void
     ) {

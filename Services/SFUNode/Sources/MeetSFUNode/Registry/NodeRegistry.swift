@@ -21,13 +21,13 @@ import ServiceLifecycle
 final class NodeRegistry: Service, Sendable {
     let configuration: SFUNodeConfiguration
     let redis: RedisClient
-    let transports: TransportManager
+    let transports: any NodeTransports
     let logger: Logger
     let metrics = SFUNodeMetrics()
     private let beats: AsyncStream<Void>
     private let beat: AsyncStream<Void>.Continuation
 
-    init(configuration: SFUNodeConfiguration, redis: RedisClient, transports: TransportManager, logger: Logger) {
+    init(configuration: SFUNodeConfiguration, redis: RedisClient, transports: any NodeTransports, logger: Logger) {
         self.configuration = configuration
         self.redis = redis
         self.transports = transports
@@ -41,7 +41,7 @@ final class NodeRegistry: Service, Sendable {
     }
 
     func run() async throws {
-        var heartbeat = Heartbeat(workers: await WorkerCPU.discover(loops: [transports.socket.eventLoop]))
+        var heartbeat = Heartbeat(workers: await WorkerCPU.discover(loops: transports.eventLoops))
         await self.heartbeat(&heartbeat)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [beat, configuration] in
@@ -88,7 +88,7 @@ final class NodeRegistry: Service, Sendable {
             let reading = LoadSampler.Reading(
                 snapshot: snapshot, cpuSeconds: LoadSampler.processCPUSeconds(), time: state.start.duration(to: .now).timeInterval)
             let record = SFUNodeRecord(
-                id: configuration.nodeId, publicIP: configuration.publicIP, udpPort: transports.socket.localAddress.port ?? 0,
+                id: configuration.nodeId, publicIP: configuration.publicIP, udpPort: transports.localAddress.port ?? 0,
                 region: configuration.region, state: snapshot.draining ? .draining : .serving,
                 load: state.sampler.load(for: reading), updatedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
             metrics.record(record.load, state: record.state)

@@ -63,6 +63,16 @@ extension RTCSocket {
         return true
     }
 
+    /// A non-STUN datagram from an address neither this socket's peers nor
+    /// its table know: the group's shared table may (the owner validated it
+    /// and its `learn` task has not run here yet). True when it was found
+    /// and is now in this socket's table. A lock, but only on such misses.
+    func learnOwnerOnMiss(_ key: UDPAddressKey) -> Bool {
+        guard let group, handOff.origin == nil, let owner = group.owner(ofAddress: key), owner != groupIndex else { return false }
+        handOff.forwards[key] = owner
+        return true
+    }
+
     /// A STUN Binding request for a ufrag this socket does not route: to its
     /// owner, if another worker registered it.
     func handOffFirstContact(_ buffer: ByteBuffer, ufrag: String, from address: SocketAddress) -> Bool {

@@ -73,6 +73,9 @@ extension RTCSocket {
             return
         }
         guard kind == .stun else {
+            if let key = UDPAddressKey(address), learnOwnerOnMiss(key), handOffIfForeign(buffer, kind: kind, key: key, address: address) {
+                return
+            }
             countDrop(.unknownAddress)
             return
         }

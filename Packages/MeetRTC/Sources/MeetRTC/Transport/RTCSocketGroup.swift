@@ -35,6 +35,10 @@ public final class RTCSocketGroup: Sendable {
     public let sockets: [RTCSocket]
     /// Local ufrag → index of the socket whose peer registered it.
     private let ufragOwners = NIOLockedValueBox<[String: Int]>([:])
+    /// Validated address → owner, written before the owner's STUN answer
+    /// leaves: read only when a socket misses in its own table (a DTLS
+    /// record that overtook the `learn` task, or traffic nobody validated).
+    private let addressOwners = NIOLockedValueBox<[UDPAddressKey: Int]>([:])
 
     /// The port they share.
     public var localAddress: SocketAddress { sockets[0].localAddress }
@@ -110,17 +114,30 @@ public final class RTCSocketGroup: Sendable {
 
     // MARK: Address hand-off tables (validation rate)
 
-    /// Tells socket `origin` that `address` belongs to socket `owner`.
+    /// Tells socket `origin` that `address` belongs to socket `owner`. The
+    /// shared entry is written at once, so a datagram the client sends on
+    /// our STUN answer finds its owner even if it reaches `origin` before
+    /// the task does (NIO runs a loop's reads before its tasks).
     func learn(_ address: SocketAddress, ownedBy owner: Int, at origin: Int) {
         guard let key = UDPAddressKey(address), sockets.indices.contains(origin) else { return }
+        addressOwners.withLockedValue { $0[key] = owner }
         let socket = sockets[origin]
         socket.eventLoop.execute { socket.handOff.forwards[key] = owner }
+    }
+
+    /// The owner of a validated address, for a socket whose own table
+    /// misses (``learn(_:ownedBy:at:)``).
+    func owner(ofAddress key: UDPAddressKey) -> Int? {
+        addressOwners.withLockedValue { $0[key] }
     }
 
     /// Tells every other socket that `addresses` no longer belong to `owner`.
     func forget(_ addresses: [SocketAddress], ownedBy owner: Int) {
         let keys = addresses.compactMap(UDPAddressKey.init)
         guard !keys.isEmpty else { return }
+        addressOwners.withLockedValue { owners in
+            for key in keys where owners[key] == owner { owners.removeValue(forKey: key) }
+        }
         for (index, socket) in sockets.enumerated() where index != owner {
             socket.eventLoop.execute {
                 for key in keys where socket.handOff.forwards[key] == owner {

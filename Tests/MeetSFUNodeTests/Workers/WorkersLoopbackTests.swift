@@ -69,6 +69,7 @@ struct WorkersLoopbackTests {
             for socket in sockets.sockets { left += try await socket.eventLoop.submit { socket.handOff.forwards.count }.get() }
             return left == 0
         }
+        #expect(sockets.sharedAddressCount == 0, "the group's shared table forgot them too")
         for room in rooms { try await room.close() }
         try await sockets.close()
         try await loops.shutdownGracefully()

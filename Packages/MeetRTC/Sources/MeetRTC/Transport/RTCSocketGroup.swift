@@ -131,6 +131,9 @@ public final class RTCSocketGroup: Sendable {
         addressOwners.withLockedValue { $0[key] }
     }
 
+    /// Entries in the shared address table (tests: it stays bounded).
+    public var sharedAddressCount: Int { addressOwners.withLockedValue { $0.count } }
+
     /// Tells every other socket that `addresses` no longer belong to `owner`.
     func forget(_ addresses: [SocketAddress], ownedBy owner: Int) {
         let keys = addresses.compactMap(UDPAddressKey.init)

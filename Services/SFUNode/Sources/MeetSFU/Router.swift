@@ -104,6 +104,8 @@ public final class Router {
         var needKeyframe = arrival == .gapTooLarge && codec.isVideo
         var keyframe: Bool?
         for index in tracks[position].downTracks.indices {
+            // Last-N: a paused down-track costs one Bool read, nothing on the wire.
+            if tracks[position].downTracks[index].isPaused { continue }
             if tracks[position].downTracks[index].waitingForKeyframe {
                 let isKeyframe = keyframe ?? codec.isKeyframe(
                     payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))

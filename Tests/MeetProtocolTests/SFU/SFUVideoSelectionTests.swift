@@ -41,3 +41,21 @@ struct SFUVideoSelectionTests {
         }
     }
 }
+
+@Suite("video-preferences body: the client's JSON")
+struct VideoPreferencesRequestTests {
+    @Test("the documented example decodes; speakers may be left out")
+    func decodesTheDocumentedExample() throws {
+        let id = UUID()
+        let json = """
+            {"limit":10,"tiles":[{"participantId":"\(id.uuidString)","source":"camera","maxHeight":360}],
+             "speakers":{"follow":true,"maxHeight":180}}
+            """
+        let request = try JSONDecoder().decode(VideoPreferencesRequest.self, from: Data(json.utf8))
+        #expect(request == VideoPreferencesRequest(
+            limit: 10, tiles: [.init(participantId: id, source: .camera, maxHeight: 360)],
+            speakers: .init(follow: true, maxHeight: 180)))
+        let bare = try JSONDecoder().decode(VideoPreferencesRequest.self, from: Data(#"{"limit":0,"tiles":[]}"#.utf8))
+        #expect(bare.speakers == nil)
+    }
+}

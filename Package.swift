@@ -175,7 +175,7 @@ let toolTargets: [Target] = [
     .meetExecutable(
         "MeetLoad",
         [
-            "MeetRTC", "MeetRTCP", "MeetProtocol",
+            "MeetRTC", "MeetRTP", "MeetRTCP", "MeetProtocol",
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             nioCore, nioPosix, nioConcurrencyHelpers, logging, argumentParser,
         ],
@@ -230,7 +230,7 @@ let testTargets: [Target] = [
             "MeetTestSupport", nioCore, nioPosix, nioConcurrencyHelpers, logging,
         ]),
     // meet-load's sans-I/O pieces (frame, freeze and loss counting, synthetic media, plan, strategy).
-    .meetTests("MeetLoadTests", ["MeetLoad", "MeetProtocol", nioCore]),
+    .meetTests("MeetLoadTests", ["MeetLoad", "MeetProtocol", "MeetRTP", nioCore]),
 ]
 
 let package = Package(

@@ -176,9 +176,22 @@ export class NodeSubscriptions extends EventTarget {
       this.connections.set(data.nodeId, connection);
     }
     connection.tracks = data.tracks || [];
-    await connection.pc.setRemoteDescription({ type: 'offer', sdp: data.offer });
-    await connection.pc.setLocalDescription(await connection.pc.createAnswer());
-    await this.signaling.request('subscribe-answer', { transportId: connection.transportId, answer: connection.pc.localDescription.sdp });
+    try {
+      await connection.pc.setRemoteDescription({ type: 'offer', sdp: data.offer });
+      await connection.pc.setLocalDescription(await connection.pc.createAnswer());
+      await this.signaling.request('subscribe-answer', { transportId: connection.transportId, answer: connection.pc.localDescription.sdp });
+    } catch (error) {
+      // An offer that was not answered stays pending on the node, which then
+      // refuses every later change on this connection (one offer at a time):
+      // close the whole connection, so the next subscribe starts a new one.
+      console.warn('node connection dropped after a failed offer', data.nodeId, error);
+      this.discard(connection);
+      if (this.signaling.connected) {
+        this.signaling.request('unsubscribe', { transportId: connection.transportId }, 5000)
+          .catch((e) => console.warn('unsubscribe after a failed offer', e));
+      }
+      throw error;
+    }
     this.spread(connection);
     return this.byParticipant.get(idKey(data.publisherParticipantId)) || null;
   }

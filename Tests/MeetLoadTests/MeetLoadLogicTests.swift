@@ -1,4 +1,5 @@
 import Foundation
+import MeetRTP
 import MeetProtocol
 import NIOCore
 import Testing
@@ -65,7 +66,7 @@ import Testing
         writer.audioLevelID = 3
         let buffer = writer.packet(payload: [0xF8, 1, 2], marker: false, allocator: .init(), audioLevel: (10, true))
         let bytes = Array(buffer.readableBytesView)
-        let header = bytes.withUnsafeBytes { RTPHeaderView($0) }
+        let header = bytes.withUnsafeBytes { try? RTPHeader(parsing: $0) }
         #expect(header?.payloadOffset == 20)
         #expect(Array(bytes[16..<18]) == [0x30, 0x80 | 10])
         #expect(Array(bytes[20...]) == [0xF8, 1, 2])

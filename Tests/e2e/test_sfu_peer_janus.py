@@ -7,7 +7,9 @@ skipped.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 
@@ -17,11 +19,22 @@ from meet_e2e.env import binary, free_port
 def test_janus_forwards_to_every_subscriber():
     janus = shutil.which("janus")
     assert janus is not None, "janus is not installed (apt-get install janus; scripts/test installs it)"
-    result = subprocess.run(
+    # Its own process group, so a Janus the bench leaves behind (if the bench
+    # dies) is stopped with it and never outlives the test.
+    process = subprocess.Popen(
         [str(binary("meet-sfu-bench")), "--sockets", "--target", "janus", "--janus-binary", janus,
          "--janus-port", str(free_port(socket.SOCK_STREAM)), "--subscribers", "2",
          "--media-rate", "--seconds", "2", "--frame-packets", "3", "--warm-up", "30"],
-        capture_output=True, text=True, timeout=120)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line and line[0].isdigit()]
     assert len(rows) == 1, result.stdout

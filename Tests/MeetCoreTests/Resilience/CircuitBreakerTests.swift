@@ -102,6 +102,10 @@ import Testing
         #expect(breaker.check(now: self.t0 + .milliseconds(999)) == .nothing)
         #expect(breaker.check(now: self.t0 + .milliseconds(1000)) == .probe)
         #expect(breaker.check(now: self.t0 + .milliseconds(1100)) == .nothing)  // one probe at a time
+        // No check is due while the probe runs: a past deadline here made the
+        // driver's timer fire again at once, in a loop, until the probe ended.
+        _ = self.ticket(breaker.admit(now: self.t0 + .milliseconds(1200)))
+        #expect(breaker.nextCheck == nil)
         #expect(breaker.state == .closed)
         let outcome = breaker.probeFinished(.unanswered, now: self.t0 + .milliseconds(2000))
         #expect(outcome == .init(opened: true, again: true) && breaker.state == .open(since: self.t0 + .milliseconds(2000)))

@@ -57,10 +57,13 @@ actor SimulatedParticipant {
             }
         }
         await reconcile()
-        guard let events = signaling?.events else { return }
-        for await event in events {
+        guard let signaling else { return }
+        for await event in signaling.events {
             if stopping { break }
             await handle(event)
+        }
+        if !stopping, let code = signaling.closeCode {
+            record(LoadError("ws_closed_\(code.map(String.init) ?? "abnormal")", "signaling socket closed"))
         }
     }
 
@@ -156,8 +159,6 @@ actor SimulatedParticipant {
         case .other(let type, let json):
             context.recorder.otherEvent(type)
             if strategy.observe(eventType: type, json: json) { await reconcile() }
-        case .closed(let code):
-            if !stopping { record(LoadError("ws_closed_\(code.map(String.init) ?? "abnormal")", "signaling socket closed")) }
         }
     }
 

@@ -1,3 +1,5 @@
+import MeetRTP
+
 /// What one received track delivered, counted from RTP headers alone (no
 /// decoding): packets, bytes, loss from sequence numbers, and for video
 /// whole frames and freezes.
@@ -44,7 +46,7 @@ struct TrackReceiveStats: Sendable {
 
     /// Counts one RTP packet (header and payload, plaintext) received at `now`.
     mutating func record(_ packet: UnsafeRawBufferPointer, now: UInt64) {
-        guard let header = RTPHeaderView(packet) else { return }
+        guard let header = try? RTPHeader(parsing: packet) else { return }
         packets += 1
         bytes += packet.count
         let sequence = Int64(header.sequenceNumber)
@@ -57,7 +59,7 @@ struct TrackReceiveStats: Sendable {
             if delta > 0 { highestSequence += delta }
         }
         if isVideo {
-            if header.startsVP8Keyframe(in: packet) { keyframes += 1 }
+            if Self.startsVP8Keyframe(packet, payloadOffset: header.payloadOffset) { keyframes += 1 }
             if header.marker { frameEnded(at: now) }
         } else {
             // An audio packet is a frame (20 ms of Opus); no freezes counted.
@@ -91,34 +93,12 @@ struct TrackReceiveStats: Sendable {
     }
 }
 
-/// The fixed RTP header (RFC 3550 §5.1) of a plaintext packet, read in place.
-struct RTPHeaderView {
-    let marker: Bool
-    let payloadType: UInt8
-    let sequenceNumber: UInt16
-    /// Where the payload starts (after CSRCs and the header extension).
-    let payloadOffset: Int
-
-    init?(_ packet: UnsafeRawBufferPointer) {
-        guard packet.count >= 12, packet[0] >> 6 == 2 else { return nil }
-        let csrcCount = Int(packet[0] & 0x0F)
-        var offset = 12 + 4 * csrcCount
-        if packet[0] & 0x10 != 0 {
-            guard packet.count >= offset + 4 else { return nil }
-            let words = Int(packet[offset + 2]) << 8 | Int(packet[offset + 3])
-            offset += 4 + 4 * words
-        }
-        guard offset <= packet.count else { return nil }
-        marker = packet[1] & 0x80 != 0
-        payloadType = packet[1] & 0x7F
-        sequenceNumber = UInt16(packet[2]) << 8 | UInt16(packet[3])
-        payloadOffset = offset
-    }
-
+extension TrackReceiveStats {
     /// True for the first packet of a VP8 keyframe: payload descriptor with
     /// S=1 and PID=0 (RFC 7741 §4.2), then a payload header whose P bit
     /// (bit 0 of the first byte) is 0 (RFC 7741 §4.3).
-    func startsVP8Keyframe(in packet: UnsafeRawBufferPointer) -> Bool {
+    /// The header is MeetRTP's ``RTPHeader`` (`payloadOffset`).
+    static func startsVP8Keyframe(_ packet: UnsafeRawBufferPointer, payloadOffset: Int) -> Bool {
         var offset = payloadOffset
         guard offset < packet.count else { return false }
         let first = packet[offset]

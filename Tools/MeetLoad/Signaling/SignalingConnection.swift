@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWSClient
 import Logging
 import MeetProtocol
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOWebSocket
 
@@ -18,11 +19,16 @@ final class SignalingConnection: Sendable {
         case message(ServerEnvelope)
         /// A frame this version cannot decode: its `type` and raw JSON.
         case other(type: String, json: String)
-        /// The socket closed (close code when the server sent one).
-        case closed(code: UInt16?)
     }
 
+    /// The events in order; the stream ends when the socket closed (then
+    /// ``closeCode`` says how). The end is not an element, so a reader that
+    /// fell behind by the whole buffer still sees it.
     let events: AsyncStream<Event>
+    /// The close code the server sent, once the socket closed (nil inside:
+    /// closed without one).
+    var closeCode: UInt16?? { closeCodeBox.withLockedValue { $0 } }
+    private let closeCodeBox = NIOLockedValueBox<UInt16??>(nil)
     private let eventsContinuation: AsyncStream<Event>.Continuation
     private let outbound: AsyncStream<String>.Continuation
     private let replies: PendingReplies
@@ -55,6 +61,7 @@ final class SignalingConnection: Sendable {
         pacer = Pacer(perSecond: 15, burst: 20)
         let replies = PendingReplies()
         self.replies = replies
+        let closeCodeBox = self.closeCodeBox
         task = Task {
             var closeCode: UInt16?
             do {
@@ -88,7 +95,7 @@ final class SignalingConnection: Sendable {
             }
             opened.finish()
             await replies.failAll()
-            eventsContinuation.yield(.closed(code: closeCode))
+            closeCodeBox.withLockedValue { $0 = .some(closeCode) }
             eventsContinuation.finish()
         }
     }

@@ -58,8 +58,14 @@ final class DatabaseBreakerDriver: Sendable {
             self.driver.finished(ticket, .answered)
             return value
         } catch {
-            let unanswered = if case DatabaseError.unavailable = error { true } else { false }
-            self.driver.finished(ticket, unanswered ? .unanswered : .answered)
+            // A cancelled operation heard nothing from PostgreSQL: counting it
+            // as an answer would keep a hung server's breaker closed for as
+            // long as callers keep giving up.
+            let outcome: CircuitBreakerDriver.Outcome =
+                if case DatabaseError.unavailable = error { .unanswered }
+                else if error is CancellationError { .abandoned }
+                else { .answered }
+            self.driver.finished(ticket, outcome)
             throw error
         }
     }

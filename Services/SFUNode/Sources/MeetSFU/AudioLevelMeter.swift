@@ -77,7 +77,7 @@ public struct AudioLevelMeter: Sendable, Equatable {
     @discardableResult
     public mutating func closeWindow() -> Int {
         var score = 0.0
-        if packets > 0, Double(activePackets) >= configuration.minActiveShare * Double(packets) {
+        if packets > 0, activePackets > 0, Double(activePackets) >= configuration.minActiveShare * Double(packets) {
             let share = Double(activePackets) / Double(packets)
             let loudness = Double(activeLoudness) / Double(activePackets) / Double(RTPAudioLevel.silent)
             score = share * loudness

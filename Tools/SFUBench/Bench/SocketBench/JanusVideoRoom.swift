@@ -39,7 +39,10 @@ final class JanusVideoRoom: SFUUnderTest, @unchecked Sendable {
         try JanusConfiguration(directory: directory, httpPort: httpPort).write()
         let arguments = ["-F", directory, "-C", directory + "/janus.jcfg", "-L", directory + "/janus.log", "-N"]
         launch(process, binary: binary, arguments: arguments, cpus: cpus)
+        // Janus logs to its file; it must not hold the bench's own output
+        // open (a caller reading it to the end would wait for Janus too).
         process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
         probe = ProcessProbe(pid: process.processIdentifier)
         api = JanusHTTP(base: "http://127.0.0.1:\(httpPort)/janus")

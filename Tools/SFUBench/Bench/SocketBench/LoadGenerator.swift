@@ -91,7 +91,7 @@ final class LoadGenerator: PeerConnectionDelegate, @unchecked Sendable {
     /// them (or what is missing was written off as lost).
     func run(packets: Int) async throws -> Result {
         let start = ContinuousClock.now
-        let (sentBefore, deliveredBefore) = try await loop.submit { () -> (Int, Int) in
+        let (sentBefore, deliveredBefore, finished) = try await loop.submit { () -> (Int, Int, EventLoopFuture<Void>) in
             let promise = self.loop.makePromise(of: Void.self)
             self.done = promise
             self.target = self.sent + packets
@@ -100,17 +100,18 @@ final class LoadGenerator: PeerConnectionDelegate, @unchecked Sendable {
             self.watchdog = self.loop.scheduleRepeatedTask(initialDelay: self.stallTimeout, delay: self.stallTimeout) { _ in
                 self.checkStall()
             }
-            let counts = (self.sent, self.delivered)
+            let counts = (self.sent, self.delivered, promise.futureResult)
             self.fill()
             return counts
         }.get()
-        return try await finish(start: start, sentBefore: sentBefore, deliveredBefore: deliveredBefore)
+        return try await finish(finished, start: start, sentBefore: sentBefore, deliveredBefore: deliveredBefore)
     }
 
-    /// Waits for the run's promise, then counts what it did.
-    private func finish(start: ContinuousClock.Instant, sentBefore: Int, deliveredBefore: Int) async throws -> Result {
-        let future = try await loop.submit { self.done!.futureResult }.get()
-        try await future.get()
+    /// Waits for the run's promise, then counts what it did. The future is
+    /// taken where the promise is made: a short run can complete (and clear
+    /// `done`) before a later hop onto the loop would see it.
+    private func finish(_ finished: EventLoopFuture<Void>, start: ContinuousClock.Instant, sentBefore: Int, deliveredBefore: Int) async throws -> Result {
+        try await finished.get()
         let (sent, delivered, least, most) = try await loop.submit { () -> (Int, Int, Int, Int) in
             let counts = self.subscribers.map { self.perSubscriber[$0.id, default: 0] }
             return (self.sent, self.delivered, counts.min() ?? 0, counts.max() ?? 0)
@@ -184,10 +185,10 @@ final class LoadGenerator: PeerConnectionDelegate, @unchecked Sendable {
     func runPaced(seconds: Double, framesPerSecond: Int = 30, packetsPerFrame: Int, settle: TimeAmount = .milliseconds(300)) async throws -> Result {
         let start = ContinuousClock.now
         let frames = max(1, Int(seconds * Double(framesPerSecond)))
-        let (sentBefore, deliveredBefore) = try await loop.submit { () -> (Int, Int) in
+        let (sentBefore, deliveredBefore, finished) = try await loop.submit { () -> (Int, Int, EventLoopFuture<Void>) in
             let promise = self.loop.makePromise(of: Void.self)
             self.done = promise
-            let counts = (self.sent, self.delivered)
+            let counts = (self.sent, self.delivered, promise.futureResult)
             self.pacedFrame = 0
             self.watchdog = self.loop.scheduleRepeatedTask(initialDelay: .zero, delay: .nanoseconds(1_000_000_000 / Int64(framesPerSecond))) { task in
                 let frame = self.pacedFrame ?? frames
@@ -212,7 +213,7 @@ final class LoadGenerator: PeerConnectionDelegate, @unchecked Sendable {
             }
             return counts
         }.get()
-        return try await finish(start: start, sentBefore: sentBefore, deliveredBefore: deliveredBefore)
+        return try await finish(finished, start: start, sentBefore: sentBefore, deliveredBefore: deliveredBefore)
     }
 
     // MARK: PeerConnectionDelegate (subscribers)

@@ -159,9 +159,12 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
     /// oldest running operation that nothing has been answered since (one
     /// that started before the last answer is making progress, however
     /// slow: a long transaction of a live PostgreSQL); nil when there is
-    /// none, or the breaker is open.
+    /// none, the breaker is open, or a probe is on its way (its end decides,
+    /// and the driver looks again then: a deadline already past here would
+    /// make the driver's timer fire again at once for as long as the probe
+    /// runs).
     public var nextCheck: Instant? {
-        guard !self.isOpen else { return nil }
+        guard !self.isOpen, !self.isProbing else { return nil }
         var oldest: Instant?
         for start in self.running.values where !self.answered(since: start) {
             if oldest.map({ start < $0 }) ?? true { oldest = start }

@@ -56,6 +56,38 @@ final class DTLSTransport: EventLoopConfined, @unchecked Sendable {
         connection = try DTLSConnection(context: configuration.dtls, role: role, remoteFingerprints: remoteFingerprints)
     }
 
+    /// Its stages and counters for the connection's stats.
+    func report(into stats: inout PeerConnectionStats) {
+        stats.stages.dtlsConnected = isConnected
+        stats.stages.srtpReady = isSRTPReady
+        stats.counters.dtlsIn = recordsIn
+        stats.counters.dtlsOut = recordsOut
+    }
+
+    /// The transports of a first negotiation: the association for the
+    /// negotiated role, then ICE with the peer's credentials. When early
+    /// checks connected ICE already, DTLS starts at once and replays the
+    /// records kept meanwhile; else ICE's deadline runs. Fails the owner
+    /// (and throws) when the association cannot be made; false when the
+    /// connection ended meanwhile.
+    func startNegotiated(role: DTLSRole, remote: TransportModel) throws -> Bool {
+        do {
+            try make(role: role, remoteFingerprints: remote.fingerprints)
+        } catch {
+            owner?.transportFailed(.dtls, "\(error)")
+            throw error
+        }
+        ice.start(remote: remote)
+        guard let owner, !owner.isTerminal else { return false }
+        if ice.isConnected {
+            start()
+            replayEarly()
+        } else {
+            ice.armDeadline()
+        }
+        return true
+    }
+
     /// Starts the handshake (client role) once ICE connected.
     func start() {
         assertOnOwningLoop()

@@ -14,8 +14,7 @@ extension PeerConnection {
     /// they are not counted as the peer's drops.
     func sendEgressRTP(_ slot: UnsafeMutableRawBufferPointer, length: Int) -> Int? {
         assertOnOwningLoop()
-        guard let srtp, let address = selectedAddress, state == .connected,
-              let protected = try? srtp.outbound.protectRTP(slot, length: length)
+        guard case let (srtp, address)? = mediaPath, let protected = try? srtp.outbound.protectRTP(slot, length: length)
         else { return nil }
         statsStorage.counters.rtpOut += 1
         socket.send(bytes: UnsafeRawBufferPointer(rebasing: slot[0..<protected]), to: address)

@@ -1,4 +1,5 @@
 import Logging
+import MeetDTLS
 import MeetSTUN
 import NIOCore
 
@@ -39,6 +40,20 @@ final class ICETransport: EventLoopConfined, @unchecked Sendable {
     /// Our ICE credentials (RFC 8445 §5.3: ufrag ≥ 4, pwd ≥ 22 characters);
     /// replaced by an ICE restart (RFC 8839 §4.4.1.1.1).
     private(set) var local: ICECredentials
+    /// Its stage and counters for the connection's stats.
+    func report(into stats: inout PeerConnectionStats) {
+        stats.remoteAddress = selectedAddress.map { "\($0)" }
+        stats.stages.iceConnected = isConnected
+        stats.counters.stunIn = stunIn
+        stats.counters.stunOut = stunOut
+    }
+
+    /// Our transport parameters for a local description.
+    var localTransport: LocalTransport {
+        LocalTransport(
+            iceUfrag: local.ufrag, icePassword: local.password, fingerprint: configuration.dtls.certificate.fingerprint,
+            candidateIP: configuration.publicIP, candidatePort: socket.localAddress.port ?? 0, iceLite: role == .server)
+    }
     /// Set by ``start(remote:)`` or ``startEarly()``; nil after ``close()``.
     var agent: ICEAgent?
     /// The address ICE selected; media and DTLS go there.

@@ -29,6 +29,18 @@ struct RTPReceiver {
     /// Bounds the retired set like the learnt one.
     static let maxRetiredSSRCs = 256
 
+    /// The remote tracks an offer/answer step settled; true when a
+    /// renegotiation changed them.
+    mutating func apply(_ outcome: NegotiationOutcome, midExtensionID: UInt8?) -> Bool {
+        switch outcome.kind {
+        case .first:
+            start(tracks: outcome.result.remoteTracks, midExtensionID: midExtensionID)
+            return false
+        case .renegotiated:
+            return renegotiate(tracks: outcome.result.remoteTracks, midExtensionID: midExtensionID)
+        }
+    }
+
     /// The tracks of a first negotiation.
     mutating func start(tracks: [RemoteTrack], midExtensionID: UInt8?) {
         self.tracks = tracks

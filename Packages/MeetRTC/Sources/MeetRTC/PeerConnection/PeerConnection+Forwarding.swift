@@ -16,7 +16,7 @@ extension PeerConnection {
     /// True when media can be sent now (connected, keys and address known).
     public var canSendMedia: Bool {
         assertOnOwningLoop()
-        return state == .connected && srtp != nil && selectedAddress != nil
+        return mediaPath != nil
     }
 
     /// The codecs both sides agreed on for section `mid` (payload types in

@@ -20,15 +20,14 @@ extension PeerConnection {
             ice.receive(message, from: address)
         case .dtls:
             ice.selectIfNone(address)
-            if dtls.connection == nil, awaitsAnswerWithEarlyICE {
+            // Our first offer awaits its answer, early checks are answered: keep it for then.
+            if dtls.connection == nil, negotiator.negotiation == nil, ice.isStarted {
                 dtls.keepEarly(buffer)
             } else {
                 dtls.receive(buffer)
             }
-        case .rtp:
-            receiveSRTP(buffer)
-        case .rtcp:
-            receiveSRTCP(buffer)
+        case .rtp, .rtcp:
+            deliver(buffer, rtcp: kind == .rtcp)
         case .unknown:
             countDrop(.unclassified)
         }
@@ -42,45 +41,30 @@ extension PeerConnection {
             countDrop(.closed)
             return
         }
-        if kind == .rtp {
-            receiveSRTP(buffer)
-        } else {
-            receiveSRTCP(buffer)
-        }
+        deliver(buffer, rtcp: kind != .rtp)
     }
 
-    /// True while our first offer awaits its answer and early checks are answered.
-    var awaitsAnswerWithEarlyICE: Bool { negotiator.negotiation == nil && ice.isStarted }
-
-    /// SRTP from a validated address: unprotected only once DTLS installed keys.
-    private func receiveSRTP(_ buffer: ByteBuffer) {
-        guard let packet = unprotect(buffer, rtcp: false) else { return }
-        guard let track = receiver.track(for: packet, logger: logger) else {
-            countDrop(.malformedRTP)
-            return
-        }
-        statsStorage.counters.rtpIn += 1
-        delegate?.peerConnection(self, didReceiveRTP: packet, track: track)
-    }
-
-    private func receiveSRTCP(_ buffer: ByteBuffer) {
-        guard let packet = unprotect(buffer, rtcp: true) else { return }
-        statsStorage.counters.rtcpIn += 1
-        delegate?.peerConnection(self, didReceiveRTCP: packet)
-    }
-
-    /// The plaintext of SRTP or SRTCP, or nil (dropped and counted) before
-    /// DTLS is connected or when authentication or the replay check failed.
-    private func unprotect(_ buffer: ByteBuffer, rtcp: Bool) -> ByteBuffer? {
+    /// SRTP or SRTCP from a validated address, unprotected only once DTLS
+    /// installed keys; dropped (and counted) before that, when
+    /// authentication or the replay check failed, or (RTP) with no track.
+    private func deliver(_ buffer: ByteBuffer, rtcp: Bool) {
         guard state == .connected else {
             countDrop(.beforeDTLS)
-            return nil
+            return
         }
         guard let packet = rtcp ? dtls.unprotectRTCP(buffer) : dtls.unprotectRTP(buffer) else {
             statsStorage.counters.srtpErrors += 1
             countDrop(.srtpUnprotect)
-            return nil
+            return
         }
-        return packet
+        if rtcp {
+            statsStorage.counters.rtcpIn += 1
+            delegate?.peerConnection(self, didReceiveRTCP: packet)
+        } else if let track = receiver.track(for: packet, logger: logger) {
+            statsStorage.counters.rtpIn += 1
+            delegate?.peerConnection(self, didReceiveRTP: packet, track: track)
+        } else {
+            countDrop(.malformedRTP)
+        }
     }
 }

@@ -8,37 +8,34 @@ extension PeerConnection {
     /// Protects one plaintext RTP packet and sends it to the selected address.
     /// Event loop only; dropped (and counted) before DTLS is connected.
     public func sendRTP(_ packet: ByteBuffer) {
-        assertOnOwningLoop()
-        guard let srtp, let address = selectedAddress, state == .connected else {
-            countDrop(.beforeDTLS)
-            return
-        }
-        var packet = packet
-        do {
-            try srtp.outbound.protectRTP(&packet)
-        } catch {
-            countDrop(.malformedRTP)
-            return
-        }
-        statsStorage.counters.rtpOut += 1
-        socket.send(packet, to: address)
+        protectAndSend(packet, rtcp: false)
     }
 
     /// Protects one plaintext (compound) RTCP packet and sends it.
     public func sendRTCP(_ packet: ByteBuffer) {
+        protectAndSend(packet, rtcp: true)
+    }
+
+    /// The outbound keys and the address media goes to, once connected.
+    var mediaPath: (srtp: SRTPSession, address: SocketAddress)? {
+        guard let srtp, let address = selectedAddress, state == .connected else { return nil }
+        return (srtp, address)
+    }
+
+    private func protectAndSend(_ packet: ByteBuffer, rtcp: Bool) {
         assertOnOwningLoop()
-        guard let srtp, let address = selectedAddress, state == .connected else {
+        guard case let (srtp, address)? = mediaPath else {
             countDrop(.beforeDTLS)
             return
         }
         var packet = packet
         do {
-            try srtp.outbound.protectRTCP(&packet)
+            if rtcp { try srtp.outbound.protectRTCP(&packet) } else { try srtp.outbound.protectRTP(&packet) }
         } catch {
             countDrop(.malformedRTP)
             return
         }
-        statsStorage.counters.rtcpOut += 1
+        if rtcp { statsStorage.counters.rtcpOut += 1 } else { statsStorage.counters.rtpOut += 1 }
         socket.send(packet, to: address)
     }
 }

@@ -1,5 +1,4 @@
 import Logging
-import MeetDTLS
 import Metrics
 import NIOCore
 
@@ -7,13 +6,6 @@ import NIOCore
 /// offers. The ``Negotiator`` settles each step; the connection applies the
 /// outcome to its transports and receiver.
 extension PeerConnection {
-    /// Our transport parameters for the local description.
-    var localTransport: LocalTransport {
-        LocalTransport(
-            iceUfrag: localUfrag, icePassword: localPassword, fingerprint: configuration.dtls.certificate.fingerprint,
-            candidateIP: configuration.publicIP, candidatePort: socket.localAddress.port ?? 0, iceLite: role == .server)
-    }
-
     /// Applies the remote offer and returns our answer (SDP text). A server
     /// answers as ICE-lite with `a=setup:passive`; a client as full ICE with
     /// `a=setup:active`.
@@ -24,7 +16,8 @@ extension PeerConnection {
     ///   - policy: codecs, header extensions and feedback to keep.
     public func acceptOffer(_ sdp: String, sendBack: Bool, policy: MediaPolicy = MediaPolicy()) async throws -> String {
         try await eventLoop.submit {
-            let outcome = try self.negotiator.answer(offer: sdp, local: self.localTransport, sendBack: sendBack, policy: policy)
+            let outcome = try self.negotiator.answer(
+                offer: sdp, local: self.ice.localTransport, sendBack: sendBack, policy: policy)
             try self.apply(outcome)
             return outcome.local.sdp
         }.get()
@@ -39,8 +32,11 @@ extension PeerConnection {
     ) async throws -> String {
         try await eventLoop.submit {
             var negotiator = self.negotiator
-            let offer = try negotiator.offer(kinds: kinds, direction: direction, local: self.localTransport, policy: policy)
-            if self.role == .server { try self.startEarlyICE() }
+            let offer = try negotiator.offer(kinds: kinds, direction: direction, local: self.ice.localTransport, policy: policy)
+            if self.role == .server, !self.ice.isStarted, !self.state.isTerminal {
+                try self.register()
+                self.ice.startEarly()
+            }
             self.negotiator = negotiator
             return offer.sdp
         }.get()
@@ -58,55 +54,39 @@ extension PeerConnection {
         }.get()
     }
 
-    /// Registers the local ufrag with the socket and starts the ICE-lite
-    /// agent without remote credentials (event loop; from `createOffer`).
-    private func startEarlyICE() throws {
-        guard role == .server, !ice.isStarted, !state.isTerminal else { return }
+    /// Routes the local ufrag to this connection (event loop).
+    private func register() throws {
         guard socket.register(self) else { throw NegotiationError.wrongState("ufrag collision") }
         socket.metrics.peersCreated.increment()
-        ice.startEarly()
     }
 
-    /// Applies what an offer/answer step settled.
+    /// Applies what an offer/answer step settled: the first registers the
+    /// connection and starts DTLS and ICE; a later one restarts ICE if asked
+    /// (DTLS and SRTP stay). Both update the tracks and the descriptions.
     func apply(_ outcome: NegotiationOutcome) throws {
         eventLoop.preconditionInEventLoop()
+        var event: Logger.Message = "negotiated", detail: Logger.Metadata = [:]
         switch outcome.kind {
-        case .first: try start(outcome)
-        case .renegotiated(let restartCredentials): try renegotiate(outcome, restartCredentials: restartCredentials)
+        case .first:
+            // Closed meanwhile (by its owner, or its early checks' consent expired):
+            // registering again would route a dead peer.
+            guard !state.isTerminal else { throw NegotiationError.wrongState("the connection is closed") }
+            // A server that offered registered at `createOffer` (early checks).
+            if !ice.isStarted { try register() }
+            detail["dtlsRole"] = "\(outcome.result.dtlsRole)"
+        case .renegotiated(let restartCredentials):
+            if let restartCredentials { try ice.restart(local: restartCredentials, remote: outcome.remote.transport) }
+            event = "renegotiated"
+            detail["iceRestart"] = "\(restartCredentials != nil)"
         }
-    }
-
-    /// The first negotiation: tracks, DTLS, routing, ICE timers.
-    private func start(_ outcome: NegotiationOutcome) throws {
-        // Closed meanwhile (by its owner, or its early checks' consent expired):
-        // registering again would route a dead peer.
-        guard !state.isTerminal else { throw NegotiationError.wrongState("the connection is closed") }
-        // A server that offered registered at `createOffer` (early checks).
-        if !ice.isStarted {
-            guard socket.register(self) else { throw NegotiationError.wrongState("ufrag collision") }
-            socket.metrics.peersCreated.increment()
-        }
+        let changed = receiver.apply(outcome, midExtensionID: negotiator.midExtensionID(in: outcome))
         negotiator.commit(outcome)
-        receiver.start(tracks: outcome.result.remoteTracks, midExtensionID: negotiator.midExtensionID(in: outcome))
-        do {
-            try dtls.make(role: outcome.result.dtlsRole, remoteFingerprints: outcome.remote.transport.fingerprints)
-        } catch {
-            fail(.dtls, "\(error)")
-            throw error
+        if case .first = outcome.kind {
+            guard try dtls.startNegotiated(role: outcome.result.dtlsRole, remote: outcome.remote.transport) else { return }
         }
-        ice.start(remote: outcome.remote.transport)
-        guard !state.isTerminal else { return }
-        if ice.isConnected {
-            // Early checks connected ICE already: DTLS may start now.
-            dtls.start()
-            dtls.replayEarly()
-        } else {
-            ice.armDeadline()
-        }
-        logger.debug("negotiated", metadata: [
-            "remoteTracks": "\(remoteTracks.map { "\($0.kind.rawValue):\($0.mid)" })",
-            "localTracks": "\(localTracks.map { "\($0.kind.rawValue):\($0.mid):\($0.ssrc)" })",
-            "dtlsRole": "\(outcome.result.dtlsRole)",
-        ])
+        detail["remoteTracks"] = "\(remoteTracks.map { "\($0.kind.rawValue):\($0.mid)" })"
+        detail["localTracks"] = "\(localTracks.map { "\($0.kind.rawValue):\($0.mid):\($0.ssrc)" })"
+        logger.debug(event, metadata: detail)
+        if changed { delegate?.peerConnection(self, didChangeRemoteTracks: remoteTracks) }
     }
 }

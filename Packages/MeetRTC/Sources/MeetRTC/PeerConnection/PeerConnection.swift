@@ -1,16 +1,13 @@
 public import Logging
-import MeetDTLS
 import MeetSRTP
 import Metrics
 public import NIOCore
 
 /// One WebRTC peer connection on a shared `RTCSocket`: ICE, DTLS-SRTP and the
-/// negotiated RTP tracks of one remote peer.
-///
-/// As a `.server` it answers an offer as an ICE-lite, controlled agent with
-/// DTLS in the passive role (what an SFU does); as a `.client` it offers, runs
-/// full ICE as the controlling agent and DTLS in the active role (what the
-/// load generator and the tests do).
+/// negotiated RTP tracks of one remote peer. As a `.server` it answers as an
+/// ICE-lite, controlled agent with DTLS passive (an SFU); as a `.client` it
+/// offers, runs full ICE as the controlling agent and DTLS active (the load
+/// generator, the tests).
 ///
 /// A façade over pieces with one job each, as pion splits its
 /// `PeerConnection`: the ``Negotiator`` (offer/answer), the ``ICETransport``
@@ -19,15 +16,11 @@ public import NIOCore
 /// connection routes the socket's datagrams to them, applies negotiation
 /// outcomes to them, and owns the state the application sees.
 ///
-/// Everything after creation happens on the socket's event loop: the receive
-/// path is a synchronous call from the socket's channel handler, and the
-/// delegate is called from it. The async methods hop onto the loop once per
-/// signaling step, never per packet.
-///
-/// Confinement (``EventLoopConfined``): the state, negotiator, receiver and
-/// both transports belong to the socket's loop; `Sendable` only so the
-/// connection can be handed to other tasks, which use the async methods or
-/// `eventLoop.submit`. Every synchronous entry point asserts the loop (debug
+/// Confinement (``EventLoopConfined``): all of it belongs to the socket's
+/// event loop, where the socket's channel handler calls the receive path and
+/// the delegate is called; the async methods hop onto it once per signaling
+/// step, never per packet. `Sendable` only so the connection can be handed
+/// to other tasks. Every synchronous entry point asserts the loop (debug
 /// builds; nothing per packet in release), ``close(reason:)`` checks it in
 /// every build.
 public final class PeerConnection: EventLoopConfined, @unchecked Sendable {
@@ -109,14 +102,8 @@ public final class PeerConnection: EventLoopConfined, @unchecked Sendable {
         assertOnOwningLoop()
         var stats = statsStorage
         stats.state = state.description
-        stats.remoteAddress = selectedAddress.map { "\($0)" }
-        stats.stages.iceConnected = ice.isConnected
-        stats.stages.dtlsConnected = dtls.isConnected
-        stats.stages.srtpReady = dtls.isSRTPReady
-        stats.counters.stunIn = ice.stunIn
-        stats.counters.stunOut = ice.stunOut
-        stats.counters.dtlsIn = dtls.recordsIn
-        stats.counters.dtlsOut = dtls.recordsOut
+        ice.report(into: &stats)
+        dtls.report(into: &stats)
         return stats
     }
 

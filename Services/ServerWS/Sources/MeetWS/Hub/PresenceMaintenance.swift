@@ -132,8 +132,17 @@ public struct PresenceMaintenance: Service {
         let keys = await self.services.hub.roomMembers()
         // Called even with no keys: the store may still have dropped sockets to restore.
         let restored = try await self.services.presence.heartbeat(keys, ttl: self.services.configuration.presenceTTL)
+        // One failed announcement (the bus refused one publish) must not
+        // leave the other restored seats unannounced: the write-back that
+        // restored them is not repeated.
         for (meetingId, record) in restored {
-            try await self.announceRestored(meetingId: meetingId, record: record)
+            do {
+                try await self.announceRestored(meetingId: meetingId, record: record)
+            } catch {
+                self.services.logger.warning("restored seat not announced", metadata: [
+                    "meeting.id": "\(meetingId)", "participant.id": "\(record.participant.id)", "error": "\(error)",
+                ])
+            }
         }
     }
 

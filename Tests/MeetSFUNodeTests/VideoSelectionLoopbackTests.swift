@@ -1,5 +1,6 @@
 import Logging
 import MeetProtocol
+import MeetSFU
 @testable import MeetRTC
 import NIOCore
 import Testing
@@ -10,6 +11,15 @@ import Testing
 /// connection carrying two publishers pauses the video left out (nothing
 /// reaches the subscriber on its section) and resumes the one brought back,
 /// with a keyframe request to its publisher.
+///
+/// Every step waits until the node has taken the packets just sent (its
+/// router's count for the track) before looking at what bob got: a packet
+/// still on its way when the selection changes would otherwise land on the
+/// other side of it. (That race made this test flaky: keyframes sent while
+/// Carol was paused could reach the node after her resume; one of them then
+/// answered the resume's keyframe request, which the throttle had held back
+/// as within 200 ms of her join, so no PLI was ever sent, correctly, and
+/// the wait for one timed out.)
 @Suite("TransportManager: last-N video selection (loopback)", .serialized)
 struct VideoSelectionLoopbackTests {
     typealias Node = NodeConnectionLoopbackTests
@@ -35,9 +45,14 @@ struct VideoSelectionLoopbackTests {
         }
     }
 
-    /// Sends `count` VP8 keyframes from `publisher`'s video track.
-    static func sendVideo(from publisher: Node.Publisher, count: Int, sequence: inout UInt16) async throws {
+    /// Sends `count` VP8 keyframes from `publisher`'s video track and waits
+    /// until the node has received them (so none is still on its way when
+    /// the test looks, or changes the selection).
+    static func sendVideo(
+        from publisher: Node.Publisher, count: Int, sequence: inout UInt16, manager: TransportManager
+    ) async throws {
         let video = try #require(publisher.tracks.first { $0.kind == .video })
+        let before = try await received(by: manager, from: publisher, ssrc: video.ssrc)
         for _ in 0..<count {
             sequence &+= 1
             let next = sequence
@@ -46,6 +61,29 @@ struct VideoSelectionLoopbackTests {
                     payloadType: 96, sequence: next, ssrc: video.ssrc, payload: ForwardingLoopbackTests.vp8Keyframe))
             }
         }
+        try await waitUntil("the node received \(publisher.name)'s \(count) packets") {
+            try await received(by: manager, from: publisher, ssrc: video.ssrc) >= before + count
+        }
+    }
+
+    /// Packets the node's router received on `publisher`'s track `ssrc` (0 before it is routed).
+    static func received(by manager: TransportManager, from publisher: Node.Publisher, ssrc: UInt32) async throws -> Int {
+        try await manager.socket.eventLoop.submit {
+            manager.registry.publishers[publisher.reply.transportId]?.router.track(ssrc: ssrc)?.statistics.packets ?? 0
+        }.get()
+    }
+
+    /// Sends keyframes from `publisher` until more of its video reaches bob than `before`.
+    static func moreVideoArrives(
+        from publisher: Node.Publisher, than before: Int, tracks: [SFUTrack], media: Recorder, bob: PeerConnection,
+        sequence: inout UInt16, manager: TransportManager
+    ) async throws {
+        var next = sequence
+        try await waitUntil("more of \(publisher.name)'s video reaches bob") {
+            try await sendVideo(from: publisher, count: 1, sequence: &next, manager: manager)
+            return try await videoPackets(of: publisher, tracks: tracks, media: media, bob: bob) > before
+        }
+        sequence = next
     }
 
     @Test("a selection of one of two videos: only it reaches the subscriber; switching resumes the other with a PLI")
@@ -75,22 +113,28 @@ struct VideoSelectionLoopbackTests {
         ]))
         #expect(reply.applied == [id])
         let carolBefore = try await Self.videoPackets(of: carol, tracks: tracks, media: bobMedia, bob: bob)
-        try await Self.sendVideo(from: carol, count: 5, sequence: &sequence)
-        try await Node.videoArrives(from: alice, tracks: tracks, bob: bob, media: bobMedia, sequence: &sequence)
-        try await Self.sendVideo(from: carol, count: 5, sequence: &sequence)
-        try await Node.videoArrives(from: alice, tracks: tracks, bob: bob, media: bobMedia, sequence: &sequence)
+        try await Self.sendVideo(from: carol, count: 5, sequence: &sequence, manager: manager)
+        // Alice's next packet reaching bob comes after Carol's five through the node.
+        let aliceSoFar = try await Self.videoPackets(of: alice, tracks: tracks, media: bobMedia, bob: bob)
+        try await Self.moreVideoArrives(
+            from: alice, than: aliceSoFar, tracks: tracks, media: bobMedia, bob: bob, sequence: &sequence, manager: manager)
         #expect(try await Self.videoPackets(of: carol, tracks: tracks, media: bobMedia, bob: bob) == carolBefore)
 
-        // The page turns to Carol: she is resumed (and asked for a keyframe), Alice paused.
+        // The page turns to Carol: she is resumed and asked for a keyframe
+        // (at once, or when the throttle's join spacing ends), Alice paused.
         let plisBefore = try await Self.pictureLossIndications(carol)
         _ = try await manager.setVideoSelection(SetVideoSelectionRequest(selections: [
             SFUVideoSelection(transportId: id, forward: [SFUVideoTarget(participantId: "carol", source: .camera, maxHeight: 360)]),
         ]))
         try await waitUntil("carol is asked for a keyframe") { try await Self.pictureLossIndications(carol) > plisBefore }
-        try await Node.videoArrives(from: carol, tracks: tracks, bob: bob, media: bobMedia, sequence: &sequence)
+        let carolPaused = try await Self.videoPackets(of: carol, tracks: tracks, media: bobMedia, bob: bob)
+        try await Self.moreVideoArrives(
+            from: carol, than: carolPaused, tracks: tracks, media: bobMedia, bob: bob, sequence: &sequence, manager: manager)
         let aliceBefore = try await Self.videoPackets(of: alice, tracks: tracks, media: bobMedia, bob: bob)
-        try await Self.sendVideo(from: alice, count: 5, sequence: &sequence)
-        try await Node.videoArrives(from: carol, tracks: tracks, bob: bob, media: bobMedia, sequence: &sequence)
+        try await Self.sendVideo(from: alice, count: 5, sequence: &sequence, manager: manager)
+        let carolSoFar = try await Self.videoPackets(of: carol, tracks: tracks, media: bobMedia, bob: bob)
+        try await Self.moreVideoArrives(
+            from: carol, than: carolSoFar, tracks: tracks, media: bobMedia, bob: bob, sequence: &sequence, manager: manager)
         #expect(try await Self.videoPackets(of: alice, tracks: tracks, media: bobMedia, bob: bob) == aliceBefore)
 
         // An oversized selection is refused whole.

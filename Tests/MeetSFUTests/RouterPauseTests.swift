@@ -126,4 +126,56 @@ import Testing
         #expect(!router.setMuted(false, publisherSSRC: video, now: clock.now))
         #expect(router.setPaused(false, publisherSSRC: video, subscriber: 1, now: clock.now))
     }
+
+    /// A resume inside the throttle's join spacing is held back, not lost:
+    /// the RTCP timer sends it when the spacing ends, unless a keyframe comes
+    /// first, which then answers it (and starts the resumed down-track).
+    @Test func aHeldBackResumeRequestIsSentWhenTheSpacingEndsOrAnsweredByAKeyframe() {
+        var clock = TestClock()
+        let router = makeRouter()
+        let batch = PacketBatch(capacity: 4)
+        #expect(router.addDownTrack(publisherSSRC: video, subscriber: 1, ssrc: 55, now: clock.now) == (true, true)) // join: asks
+        #expect(router.route(rtp(seq: 1, ts: 0, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch).forwarded == 1)
+        router.setPaused(true, publisherSSRC: video, subscriber: 1, now: clock.now)
+        clock.advance(.milliseconds(100))
+        #expect(!router.setPaused(false, publisherSSRC: video, subscriber: 1, now: clock.now), "within 200 ms of the join's request: held back")
+        var scratch: [UInt16] = []
+        func released() -> [UInt32] {
+            var requests: [UInt32] = []
+            router.collectUpstreamFeedback(now: clock.now, scratch: &scratch, nack: { _, _ in }, keyframeRequest: { requests.append($0) })
+            return requests
+        }
+        #expect(released().isEmpty)
+        clock.advance(.milliseconds(100))
+        #expect(released() == [video], "the spacing ended: sent")
+        // Again, and this time a keyframe comes first: it answers the resume, nothing is sent.
+        router.setPaused(true, publisherSSRC: video, subscriber: 1, now: clock.now)
+        #expect(router.route(rtp(seq: 2, ts: 3000, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch).forwarded == 0)
+        clock.advance(.milliseconds(300))
+        #expect(router.setPaused(false, publisherSSRC: video, subscriber: 1, now: clock.now), "200 ms after the last answered request: at once")
+        router.setPaused(true, publisherSSRC: video, subscriber: 1, now: clock.now)
+        #expect(router.route(rtp(seq: 3, ts: 6000, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch).forwarded == 0)
+        clock.advance(.milliseconds(100))
+        #expect(!router.setPaused(false, publisherSSRC: video, subscriber: 1, now: clock.now))
+        batch.reset()
+        #expect(router.route(rtp(seq: 4, ts: 9000, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch).forwarded == 1)
+        clock.advance(.seconds(1))
+        #expect(released().isEmpty, "the keyframe answered the held-back request")
+    }
+
+    /// A keyframe that answers a request while no down-track waits for one
+    /// (the one that asked was paused meanwhile) still ends the wait: the
+    /// next resume asks after the 200 ms join spacing, not the 500 ms
+    /// interval meant for a keyframe still on its way.
+    @Test func aKeyframeNobodyWaitedForStillAnswersTheRequest() {
+        var clock = TestClock()
+        let router = makeRouter()
+        let batch = PacketBatch(capacity: 4)
+        #expect(router.addDownTrack(publisherSSRC: video, subscriber: 1, ssrc: 55, now: clock.now) == (true, true))
+        router.setPaused(true, publisherSSRC: video, subscriber: 1, now: clock.now) // the page turned before the keyframe came
+        clock.advance(.milliseconds(50))
+        #expect(router.route(rtp(seq: 1, ts: 0, ssrc: video, payload: vp8Payload(keyframe: true)), now: clock.now, batch: batch).forwarded == 0)
+        clock.advance(.milliseconds(250))
+        #expect(router.setPaused(false, publisherSSRC: video, subscriber: 1, now: clock.now), "300 ms after an answered request: at once")
+    }
 }

@@ -134,7 +134,8 @@ public final class Router {
             tracks[position].downTracks[index].bytesSent += packet.count
             result.forwarded += 1
         }
-        if keyframe == nil && codec.isVideo && tracks[position].keyframeThrottle.isPending {
+        if keyframe == nil && codec.isVideo
+            && (tracks[position].keyframeThrottle.isPending || tracks[position].keyframeThrottle.isAwaitingKeyframe) {
             keyframe = codec.isKeyframe(payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
         }
         // A keyframe answers every request still held back by the throttle.

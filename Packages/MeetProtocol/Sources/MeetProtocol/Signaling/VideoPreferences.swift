@@ -1,9 +1,9 @@
 public import Foundation
 
-/// `video-preferences` (planned; last-N, #15 item 3, docs/dev/last-n-design.md):
-/// which videos a client wants, replacing its previous preference whole.
-/// Not yet a ``ClientMessage`` case: meet-ws does not answer it until its
-/// flow lands (the next step of the design); this is the wire contract.
+/// `video-preferences` (last-N, #15 item 3, docs/signaling.md "Last-N"):
+/// which videos a client wants, replacing its previous preference whole
+/// (idempotent: a lost or repeated one does no harm). Answered with
+/// ``VideoSelectionData``.
 public struct VideoPreferencesRequest: Codable, Sendable, Equatable {
     /// One tile of the client's current page.
     public struct Tile: Codable, Sendable, Equatable {
@@ -44,5 +44,30 @@ public struct VideoPreferencesRequest: Codable, Sendable, Equatable {
         self.limit = limit
         self.tiles = tiles
         self.speakers = speakers
+    }
+}
+
+/// `video-selection`: the videos the server forwards to the receiver now,
+/// in priority order. The reply to `video-preferences`, and an event when
+/// it changes (a speaker change, a publisher starting or stopping video, a
+/// subscription moving to another node). A tile of the client's page that
+/// is not listed gets no video: show its avatar.
+public struct VideoSelectionData: Codable, Sendable, Equatable {
+    /// One forwarded video.
+    public struct Video: Codable, Sendable, Equatable, Hashable {
+        public var participantId: UUID
+        /// `camera` or `screen`.
+        public var source: MediaKind
+
+        public init(participantId: UUID, source: MediaKind) {
+            self.participantId = participantId
+            self.source = source
+        }
+    }
+
+    public var forwarding: [Video]
+
+    public init(forwarding: [Video]) {
+        self.forwarding = forwarding
     }
 }

@@ -61,25 +61,25 @@ enum VideoSelectionResolver {
         return chosen
     }
 
-    /// Splits a resolved list by the subscriber's per-node connections:
-    /// each publisher's video goes to the connection on its node
-    /// (`connections`: node id → the subscriber's transport id there;
-    /// `nodeOf`: publisher → node). Every connection gets a selection, an
-    /// empty one when none of its videos is chosen (pause them all). A
-    /// video on a node where the subscriber has no connection yet is left
-    /// out: its subscription is still being made, and the connection's
-    /// first selection will name it.
-    static func perNode(
-        _ resolved: [VideoPreference.Tile], nodeOf: [UUID: String], connections: [String: String]
-    ) -> [SFUVideoSelection] {
-        var forward: [String: [SFUVideoTarget]] = [:]
-        for transportId in connections.values { forward[transportId] = [] }
-        for tile in resolved {
-            guard let node = nodeOf[tile.participantId], let transportId = connections[node] else { continue }
-            forward[transportId, default: []].append(SFUVideoTarget(
-                participantId: tile.participantId.uuidString, source: tile.source, maxHeight: tile.maxHeight))
+    /// Splits a resolved list by the subscriber's connections: each video
+    /// goes to every connection that carries its publisher (`subscriptions`:
+    /// the socket's records, one per publisher per connection). Every
+    /// connection gets a selection, an empty one when none of its videos is
+    /// chosen (pause them all). During a migration a publisher is carried by
+    /// the old and the new connection at once, and both forward it
+    /// (make-before-break: both for a moment, never neither); a video whose
+    /// publisher no connection carries yet is left out (its subscription is
+    /// still being made; the round after it names it). Participant ids go
+    /// lower-case, as the SFU contract names publishers.
+    static func perConnection(_ resolved: [VideoPreference.Tile], subscriptions: [SubscriptionRecord]) -> [SFUVideoSelection] {
+        var carried: [String: Set<UUID>] = [:]
+        for subscription in subscriptions { carried[subscription.transportId, default: []].insert(subscription.publisherParticipantId) }
+        return carried.keys.sorted().map { transportId in
+            let publishers = carried[transportId] ?? []
+            return SFUVideoSelection(transportId: transportId, forward: resolved.filter { publishers.contains($0.participantId) }.map {
+                SFUVideoTarget(participantId: $0.participantId.uuidString.lowercased(), source: $0.source, maxHeight: $0.maxHeight)
+            })
         }
-        return forward.keys.sorted().map { SFUVideoSelection(transportId: $0, forward: forward[$0] ?? []) }
     }
 }
 
@@ -105,9 +105,15 @@ struct VideoSelectionBook: Sendable {
         return byNode
     }
 
-    /// The connection closed (or moved): its next selection is sent whole.
+    /// The connection closed (or moved), or the request carrying its
+    /// selection failed: its next selection is sent whole.
     mutating func forget(transportId: String) {
         sent[transportId] = nil
+    }
+
+    /// Forgets every connection not in `live` (closed since the last round).
+    mutating func retain(_ live: Set<String>) {
+        sent = sent.filter { live.contains($0.key) }
     }
 
     var count: Int { sent.count }

@@ -22,9 +22,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from meet_e2e.fixtures import stack_with_logs
-from meet_e2e.media import count_frames
+from meet_e2e.node_connection import NodeConnection
 from meet_e2e.participant import Participant
 from meet_e2e.stack import Stack
 from meet_e2e.waiting import wait_until
@@ -38,53 +37,12 @@ def stack(tmp_path, request):
     yield from stack_with_logs(tmp_path, request)
 
 
-class Viewer:
-    """V's one subscriber connection to the node, following its offers; frames counted per publisher."""
-
-    def __init__(self, person: Participant):
-        self.person = person
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        self.transport_id: str | None = None
-        self.owner_of_mid: dict[str, str] = {}
-        self.counts: dict[str, dict] = {}
-        self.tasks: list[asyncio.Task] = []
-
-        @self.pc.on("track")
-        def on_track(track) -> None:
-            mid = next(t.mid for t in self.pc.getTransceivers() if t.receiver.track is track)
-            counts = self.counts.setdefault(mid, {"video": 0, "audio": 0, "sizes": set()})
-            self.tasks.append(asyncio.ensure_future(count_frames(track, counts)))
-
-    def frames(self, kind: str) -> dict[str, int]:
-        """Decoded frames of `kind` per publisher id."""
-        result: dict[str, int] = {}
-        for mid, owner in self.owner_of_mid.items():
-            result[owner] = result.get(owner, 0) + self.counts.get(mid, {}).get(kind, 0)
-        return result
-
-    async def add(self, publisher_id: str) -> None:
-        reply = await self.person.signal.request("subscribe", {"participantId": publisher_id, "perNode": True})
-        assert reply["type"] == "subscription", reply
-        data = reply["data"]
-        self.transport_id = data["transportId"]
-        self.owner_of_mid = {t["mid"]: t["participantId"].lower() for t in data["tracks"]}
-        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=data["offer"], type="offer"))
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
-        answer = await self.person.signal.request(
-            "subscribe-answer", {"transportId": self.transport_id, "answer": self.pc.localDescription.sdp})
-        assert answer["type"] == "ack", answer
-
-    async def prefer(self, limit: int, tiles: list[str]) -> list[str]:
-        """Sends `video-preferences`; returns the forwarded publishers of the reply."""
-        reply = await self.person.signal.request("video-preferences", {
-            "limit": limit, "tiles": [{"participantId": p, "source": "camera", "maxHeight": 240} for p in tiles]})
-        assert reply["type"] == "video-selection", reply
-        return [v["participantId"].lower() for v in reply["data"]["forwarding"]]
-
-    async def close(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        await self.pc.close()
+async def prefer(viewer: NodeConnection, limit: int, tiles: list[str]) -> list[str]:
+    """Sends `video-preferences`; returns the forwarded publishers of the reply."""
+    reply = await viewer.subscriber.signal.request("video-preferences", {
+        "limit": limit, "tiles": [{"participantId": p, "source": "camera", "maxHeight": 240} for p in tiles]})
+    assert reply["type"] == "video-selection", reply
+    return [v["participantId"].lower() for v in reply["data"]["forwarding"]]
 
 
 async def scenario(stack: Stack) -> None:
@@ -93,7 +51,7 @@ async def scenario(stack: Stack) -> None:
     code = stack.rest.create_meeting(owner)
     publishers = [Participant(f"P{i}") for i in range(PUBLISHERS)]
     person = Participant("V")
-    viewer = Viewer(person)
+    viewer = NodeConnection(person)
     try:
         await person.join(stack, code, replica=0, token=owner)
         for index, publisher in enumerate(publishers):
@@ -108,7 +66,7 @@ async def scenario(stack: Stack) -> None:
                          f"video from all five ({viewer.counts})")
 
         # 2. Limit 2 of a page of 3: exactly two videos, every audio.
-        assert await viewer.prefer(2, ids[:3]) == ids[:2]
+        assert await prefer(viewer, 2, ids[:3]) == ids[:2]
         # Packets already in flight when the selection landed may still decode: let them pass.
         paused_at = viewer.frames("video")
         await wait_until(lambda: all(viewer.frames("video")[p] > paused_at[p] + FRAMES for p in ids[:2]), 20,
@@ -124,7 +82,7 @@ async def scenario(stack: Stack) -> None:
 
         # 3. The page turns: P3 and P4 within a keyframe request's answer, P0 and P1 stop.
         before = viewer.frames("video")
-        assert await viewer.prefer(2, ids[3:]) == ids[3:]
+        assert await prefer(viewer, 2, ids[3:]) == ids[3:]
         await wait_until(lambda: all(viewer.frames("video")[p] > before[p] + FRAMES for p in ids[3:]), 20,
                          f"P3 and P4 resume with a keyframe ({viewer.counts})")
         settled = viewer.frames("video")

@@ -6,7 +6,8 @@ public struct VideoSelectionLimits: Sendable, Equatable {
     /// 5 × 5 page); more is refused with `bad_request`, nothing kept.
     public var maxTiles: Int
     /// The largest `limit` honoured (`MEET_WS_VIDEO_LIMIT_MAX`, default 25);
-    /// a larger one is clamped to it.
+    /// a larger one is clamped to it. At most 64: a node refuses a larger
+    /// selection for one connection (`VideoSelection.maximumTargets`).
     public var maxLimit: Int
 
     public init(maxTiles: Int = 25, maxLimit: Int = 25) {
@@ -16,7 +17,7 @@ public struct VideoSelectionLimits: Sendable, Equatable {
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
         self.init(
-            maxTiles: try environment.int("MEET_WS_VIDEO_TILES_MAX", default: 25, in: 1...100),
-            maxLimit: try environment.int("MEET_WS_VIDEO_LIMIT_MAX", default: 25, in: 0...100))
+            maxTiles: try environment.int("MEET_WS_VIDEO_TILES_MAX", default: 25, in: 1...64),
+            maxLimit: try environment.int("MEET_WS_VIDEO_LIMIT_MAX", default: 25, in: 0...64))
     }
 }

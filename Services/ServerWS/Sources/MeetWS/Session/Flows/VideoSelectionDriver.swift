@@ -1,14 +1,14 @@
 import Foundation
-import Logging
 import MeetProtocol
 
 /// Last-N for one socket (#15 item 3, docs/signaling.md "Last-N"):
 /// `video-preferences`, and the events that change what it resolves to (a
 /// speaker change, a publisher starting or stopping video, a subscription
-/// made, moved or closed). Runs ``VideoSelectionState``'s rounds: one
-/// `sfu.set-video-selection` per node for the socket's connections whose
-/// selection changed, and `video-selection` to the client when its list
-/// changed. A socket that never sent `video-preferences` costs nothing here.
+/// made, moved or closed). Runs ``VideoSelectionState``'s rounds: the
+/// socket's connections whose selection changed go to their nodes through
+/// ``VideoSelectionBatcher`` (one `sfu.set-video-selection` per node for all
+/// the replica's sessions moved by the same event), and `video-selection`
+/// to the client when its list changed. A socket that never sent `video-preferences` costs nothing here.
 struct VideoSelectionDriver {
     let session: any SessionContext
 
@@ -61,13 +61,9 @@ struct VideoSelectionDriver {
                 self.session.videoSelection.failed(selections)
                 continue
             }
-            let result = await self.session.ask(
-                SFUControlType.setVideoSelection, SetVideoSelectionRequest(selections: selections), node: nodeId,
-                as: SetVideoSelectionReply.self)
-            if case .failure(let error) = result {
+            // Batched with the other sessions' changes for this node (one request per round).
+            if await !self.session.services.videoSelections.submit(selections, node: nodeId) {
                 self.session.videoSelection.failed(selections)
-                self.session.logger.notice(
-                    "video selection not applied", metadata: ["node": "\(nodeId)", "error": "\(error)"])
             }
         }
         if let forwarding = round.forwarding { await self.session.reply(id, .videoSelection(forwarding)) }

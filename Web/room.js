@@ -109,9 +109,10 @@ export class Room {
       this.options.onWaiting();
       return;
     }
-    this.apply(reduceSnapshot(this.state, data, this.context()));
-    // A new socket holds no video preference: send ours again.
+    // A new socket holds no video preference: ours goes again (before the
+    // snapshot's render, which then sends only what changed).
     this.controls.pager.reconnected();
+    this.apply(reduceSnapshot(this.state, data, this.context()));
   }
 
   onMessage(message) {

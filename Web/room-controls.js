@@ -3,6 +3,7 @@
 // and the side panel.
 
 import { $, announce, idKey, showScreen, toast } from './dom.js';
+import { GridPager } from './grid-pager.js';
 import { SidePanel } from './panels.js';
 import { TileGrid } from './tiles.js';
 
@@ -11,6 +12,8 @@ export class RoomControls {
     this.room = room;
     this.abort = new AbortController();
     this.grid = new TileGrid($('#grid'));
+    /** Last-N: the grid's pages and the `video-preferences` for the one shown. */
+    this.pager = new GridPager({ grid: this.grid, send: (body) => room.sendVideoPreferences(body), signal: this.abort.signal });
     /** Speaker view: the top speaker's tile is the big one (a choice of this page, not the room's). */
     this.speakerView = false;
     this.panel = new SidePanel({
@@ -63,6 +66,7 @@ export class RoomControls {
       me.handRaised = room.handRaised;
     }
     this.grid.render(people, room.me);
+    this.pager.layout(people, { me: room.me, tracks: room.state.tracks, rerender: () => this.render() });
     this.renderSpeakers();
     this.panel.renderPeople({ people, waiting: [...room.waiting.values()], meKey: room.me, isHost: room.isHost });
     this.renderButtons();
@@ -72,6 +76,7 @@ export class RoomControls {
   renderSpeakers() {
     const { speakers, featured } = this.room;
     this.grid.setSpeakers(speakers, this.speakerView ? featured : null);
+    this.pager.speakers(speakers);
   }
 
   setSpeakerView(on) {
@@ -103,6 +108,7 @@ export class RoomControls {
   /** Detaches the controls (the room is over). */
   leave() {
     this.abort.abort();
+    this.pager.stop();
     this.grid.clear();
     $('#grid').classList.remove('speaker-view');
     this.panel.show(null);

@@ -109,11 +109,18 @@ export class Room {
       this.options.onWaiting();
       return;
     }
+    // A new socket holds no video preference: ours goes again (before the
+    // snapshot's render, which then sends only what changed).
+    this.controls.pager.reconnected();
     this.apply(reduceSnapshot(this.state, data, this.context()));
   }
 
   onMessage(message) {
+    // Last-N: which videos the server forwards (the grid shows avatars for the others).
+    if (message.type === 'video-selection') return this.controls.pager.selection(message.data);
     this.apply(reduceEvent(this.state, message, this.context()));
+    // Someone's videos came or went: the page's `video-preferences` must name them.
+    if (message.type === 'tracks') this.controls.render();
   }
 
   /** What the reducer reads but does not own, as of now. */
@@ -229,6 +236,11 @@ export class Room {
   mute(id, kind) { return this.command('mute', { participantId: id, kind }); }
   kick(id) { return this.command('kick', { participantId: id, reason: 'removed by a host' }); }
   endMeeting() { return this.command('end-meeting'); }
+  /** Last-N (grid-pager.js): resolves with the `video-selection` the server answers. */
+  async sendVideoPreferences(body) {
+    const reply = await this.signaling.request('video-preferences', body);
+    return reply.type === 'video-selection' ? reply.data : null;
+  }
 
   async leave() {
     this.ended = true;

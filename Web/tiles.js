@@ -75,6 +75,31 @@ export class TileGrid {
     }
   }
 
+  /**
+   * Last-N paging (grid-pager.js): only tiles of `keys` are shown (screens
+   * with their owner), in `order`; the others stay, hidden, so their audio plays.
+   */
+  showPage(keys, order) {
+    const position = new Map(order.map((key, index) => [key, index]));
+    for (const tile of this.tiles.values()) {
+      const owner = tile.key.endsWith(':screen') ? tile.key.slice(0, -7) : tile.key;
+      tile.el.hidden = !keys.has(owner);
+      // A custom property, not an inline `order`, so the speaker view's rules (style.css) still win.
+      if (!tile.key.endsWith(':screen')) tile.el.style.setProperty('--page-order', String(position.get(owner) ?? order.length));
+    }
+  }
+
+  /** The videos the server forwards (`id:source` keys, from `video-selection`); the others show the avatar. */
+  setForwarded(keys) {
+    this.forwarded = keys;
+    for (const tile of this.tiles.values()) this.refreshAvatar(tile);
+  }
+
+  /** A tile's element (its measured size), or undefined. */
+  element(key) {
+    return this.tiles.get(key)?.el;
+  }
+
   // MARK: Internals
 
   createTile(key, person, isMe) {
@@ -121,7 +146,10 @@ export class TileGrid {
   }
 
   refreshAvatar(tile) {
-    const showVideo = tile.hasVideo && tile.cameraOn !== false;
+    if (tile.key.endsWith(':screen')) return;
+    // Our own tile is local; before any `video-selection` everything is forwarded.
+    const forwarded = tile.el.classList.contains('self') || !this.forwarded || this.forwarded.has(`${tile.key}:camera`);
+    const showVideo = tile.hasVideo && tile.cameraOn !== false && forwarded;
     tile.avatar.hidden = showVideo;
     tile.video.style.visibility = showVideo ? 'visible' : 'hidden';
   }

@@ -64,6 +64,20 @@ struct NodeConnectionLoopbackTests {
         }
     }
 
+    /// Bob's per-node connection, made by subscribing to `publisher`, answered and connected.
+    static func connectBob(
+        to publisher: String, manager: TransportManager
+    ) async throws -> (socket: RTCSocket, bob: PeerConnection, media: Recorder, reply: CreateSubscriberReply) {
+        let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
+        let media = Recorder()
+        let bob = PeerConnection(role: .client, socket: socket, configuration: LoopbackHarness.rtc, delegate: media)
+        let reply = try await manager.createSubscriber(
+            CreateSubscriberRequest(participantId: "bob", publisherParticipantId: publisher, perNode: true))
+        try await answer(reply.offer, first: true, bob: bob, transportId: reply.transportId, manager: manager)
+        try await waitUntil("bob connected") { try await onLoop(bob) { bob.state == .connected } }
+        return (socket, bob, media, reply)
+    }
+
     static func highestMid(_ sdp: String) -> Int {
         sdp.split(separator: "\r\n").compactMap { line in
             line.hasPrefix("a=mid:") ? Int(line.dropFirst("a=mid:".count)) : nil
@@ -81,14 +95,8 @@ struct NodeConnectionLoopbackTests {
         let carol = try await Self.publish("carol", to: manager)
         let dave = try await Self.publish("dave", to: manager)
 
-        let bobSocket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
-        let bobMedia = Recorder()
-        let bob = PeerConnection(role: .client, socket: bobSocket, configuration: LoopbackHarness.rtc, delegate: bobMedia)
-        let first = try await manager.createSubscriber(
-            CreateSubscriberRequest(participantId: "bob", publisherParticipantId: "alice", perNode: true))
+        let (bobSocket, bob, bobMedia, first) = try await Self.connectBob(to: "alice", manager: manager)
         let id = first.transportId
-        try await Self.answer(first.offer, first: true, bob: bob, transportId: id, manager: manager)
-        try await waitUntil("bob connected") { try await onLoop(bob) { bob.state == .connected } }
         var sequence: UInt16 = 100
         try await Self.videoArrives(from: alice, tracks: first.tracks, bob: bob, media: bobMedia, sequence: &sequence)
 

@@ -27,6 +27,8 @@ final class FakeNode: Sendable {
         var hanging = false
         /// Publisher transports told `sfu.retire-transport`.
         var retired: Set<String> = []
+        /// The last `sfu.set-video-selection` of each subscriber connection.
+        var videoSelections: [String: [SFUVideoTarget]] = [:]
         var next = 0
     }
 
@@ -58,6 +60,7 @@ final class FakeNode: Sendable {
     var isDraining: Bool { self.state.withLockedValue { $0.draining } }
     func setHanging(_ hanging: Bool) { self.state.withLockedValue { $0.hanging = hanging } }
     var retired: Set<String> { self.state.withLockedValue { $0.retired } }
+    var videoSelections: [String: [SFUVideoTarget]] { self.state.withLockedValue { $0.videoSelections } }
 
     /// Starts draining as a real node does on SIGTERM: refuses new
     /// transports and publishes `sfu.node-draining`.
@@ -225,6 +228,15 @@ final class FakeNode: Sendable {
             let request = try message.decode(CloseParticipantRequest.self)
             let ids = self.state.withLockedValue { $0.transports.filter { $0.value.participantId == request.participantId }.map(\.key) }
             return BusResponse(SFUCloseReply(closed: try await self.close(ids, reason: "closed")))
+        case SFUControlType.setVideoSelection:
+            let request = try message.decode(SetVideoSelectionRequest.self)
+            let applied = self.state.withLockedValue { state in
+                request.selections.filter { state.transports[$0.transportId] != nil }.map { selection in
+                    state.videoSelections[selection.transportId] = selection.forward
+                    return selection.transportId
+                }
+            }
+            return BusResponse(SetVideoSelectionReply(applied: applied))
         default:
             throw BusErrorBody(code: "unsupported_type", message: message.type)
         }

@@ -47,6 +47,9 @@ import Testing
             .publish(PublishRequest(offer: "v=0\r\n", replaces: "old")), .unpublish,
             .subscribe(SubscribeRequest(participantId: UUID(), transportId: "t", iceRestart: false)),
             .subscribeAnswer(SubscribeAnswer(transportId: "t", answer: "v=0")), .unsubscribe(UnsubscribeRequest(transportId: "t")),
+            .videoPreferences(VideoPreferencesRequest(
+                limit: 2, tiles: [.init(participantId: UUID(), source: .camera, maxHeight: 360)],
+                speakers: .init(follow: true, maxHeight: 180))),
         ]
         for message in messages {
             let text = SignalingCodec.encode(ClientEnvelope(id: "42", message))
@@ -84,6 +87,7 @@ import Testing
             .credentials(ResumeCredentials(resumeToken: "a.b.c", expiresAt: when)),
             .activeSpeakers(ActiveSpeakers(speakers: [.init(participantId: me.id, level: 85)])),
             .activeSpeakers(ActiveSpeakers(speakers: [])),
+            .videoSelection(VideoSelectionData(forwarding: [.init(participantId: me.id, source: .screen)])),
             .error(SignalingError(.forbidden, "hosts only")),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))

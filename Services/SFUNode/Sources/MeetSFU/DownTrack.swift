@@ -20,6 +20,11 @@ public struct DownTrack: Sendable {
     /// Video down-tracks start (and restart after a pause) on a keyframe, so
     /// the decoder never gets a delta frame it cannot use.
     public internal(set) var waitingForKeyframe: Bool
+    /// Last-N: the subscriber does not want this track now (off its page,
+    /// not a speaker). Nothing is sent for it, not even a sender report;
+    /// resuming re-anchors the munger and, for video, waits for a keyframe
+    /// (`Router+Pause`).
+    public internal(set) var isPaused = false
     public internal(set) var packetsSent = 0
     public internal(set) var bytesSent = 0
     public internal(set) var retransmissions = 0
@@ -29,7 +34,7 @@ public struct DownTrack: Sendable {
 
     init(
         subscriber: Int, ssrc: UInt32, payloadType: UInt8?, extensionIDs: ExtensionIDTable?, clockRate: Int,
-        waitForKeyframe: Bool
+        waitForKeyframe: Bool, paused: Bool = false
     ) {
         self.subscriber = subscriber
         self.ssrc = ssrc
@@ -37,6 +42,7 @@ public struct DownTrack: Sendable {
         self.extensionIDs = extensionIDs
         munger = RTPMunger(clockRate: clockRate)
         waitingForKeyframe = waitForKeyframe
+        isPaused = paused
         statistics = SubscriberStatistics(clockRate: clockRate)
     }
 

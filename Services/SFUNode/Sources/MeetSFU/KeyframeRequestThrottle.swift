@@ -36,6 +36,13 @@ public struct KeyframeRequestThrottle: Sendable {
     /// True when a request is waiting for the window to end.
     public var isPending: Bool { pendingDue != nil }
 
+    /// True from a request sent until a keyframe arrives: the router must
+    /// look at each packet for that keyframe then, even while no down-track
+    /// waits for one (they may all have been paused meanwhile), or the
+    /// throttle would go on believing one is on its way and space the next
+    /// join or resume `interval` apart instead of `joinSpacing`.
+    public var isAwaitingKeyframe: Bool { awaitingKeyframe }
+
     /// A subscriber (or the router itself) wants a keyframe. Returns true
     /// when the caller should send PLI/FIR upstream now.
     public mutating func request(now: ContinuousClock.Instant) -> Bool {

@@ -33,10 +33,12 @@ extension Router {
     /// down-tracks wait for a keyframe; the result says whether to request
     /// one upstream now (throttled, as a join: see
     /// ``KeyframeRequestThrottle/requestForNewSubscriber(now:)``). Nil if the track is unknown, the
-    /// subscriber already has it, or the track is full.
+    /// subscriber already has it, or the track is full. A down-track added
+    /// `paused` (last-N: not selected) asks for nothing until resumed
+    /// (``setPaused(_:publisherSSRC:subscriber:now:)``).
     public func addDownTrack(
         publisherSSRC: UInt32, subscriber: Int, ssrc: UInt32, payloadType: UInt8? = nil,
-        extensionIDs: ExtensionIDTable? = nil, now: ContinuousClock.Instant
+        extensionIDs: ExtensionIDTable? = nil, paused: Bool = false, now: ContinuousClock.Instant
     ) -> (added: Bool, requestKeyframe: Bool) {
         guard let position = positions[publisherSSRC],
               tracks[position].downTrackIndex(subscriber: subscriber) == nil,
@@ -46,9 +48,10 @@ extension Router {
         let waits = configuration.codec.isVideo
         tracks[position].downTracks.append(DownTrack(
             subscriber: subscriber, ssrc: ssrc, payloadType: payloadType, extensionIDs: extensionIDs,
-            clockRate: configuration.clockRate, waitForKeyframe: waits))
+            clockRate: configuration.clockRate, waitForKeyframe: waits, paused: paused))
         feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: ssrc)] = publisherSSRC
-        let request = waits && !tracks[position].isMuted && tracks[position].keyframeThrottle.requestForNewSubscriber(now: now)
+        let request = waits && !paused && !tracks[position].isMuted
+            && tracks[position].keyframeThrottle.requestForNewSubscriber(now: now)
         return (true, request)
     }
 
@@ -86,7 +89,7 @@ extension Router {
             tracks[position].downTracks[index].munger.markDiscontinuity()
             if video && !muted { tracks[position].downTracks[index].waitingForKeyframe = true }
         }
-        return video && !muted && !tracks[position].downTracks.isEmpty
+        return video && !muted && tracks[position].downTracks.contains { !$0.isPaused }
             && tracks[position].keyframeThrottle.request(now: now)
     }
 

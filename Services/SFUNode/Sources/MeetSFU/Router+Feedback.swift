@@ -57,11 +57,14 @@ extension Router {
 
     /// A subscriber asked for a keyframe (PLI or FIR) on the track it sees
     /// as `mediaSSRC`. Returns the publisher SSRC to send PLI/FIR to now, or
-    /// nil (unknown track, or collapsed into a request already sent).
+    /// nil (unknown track, paused for this subscriber (nothing to decode),
+    /// or collapsed into a request already sent).
     public func handleKeyframeRequest(subscriber: Int, mediaSSRC: UInt32, now: ContinuousClock.Instant) -> UInt32? {
         guard let publisherSSRC = feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: mediaSSRC)],
               let position = positions[publisherSSRC],
               !tracks[position].isMuted,
+              tracks[position].downTrackIndex(subscriber: subscriber).map({ !tracks[position].downTracks[$0].isPaused })
+                ?? false,
               tracks[position].keyframeThrottle.request(now: now)
         else { return nil }
         return publisherSSRC
@@ -85,7 +88,8 @@ extension Router {
     ) {
         guard let position = positions[report.ssrc] else { return }
         tracks[position].statistics.senderReportReceived(ntpTimestamp: report.ntpTimestamp, now: now)
-        for index in tracks[position].downTracks.indices where tracks[position].downTracks[index].munger.isStarted {
+        for index in tracks[position].downTracks.indices
+        where tracks[position].downTracks[index].munger.isStarted && !tracks[position].downTracks[index].isPaused {
             let translated = tracks[position].downTracks[index].translate(report, now: now)
             body(tracks[position].downTracks[index].subscriber, translated)
         }

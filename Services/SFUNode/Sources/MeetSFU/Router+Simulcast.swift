@@ -97,7 +97,8 @@ extension Router {
               let groupPosition = positions[group]
         else { return }
         for index in tracks[groupPosition].downTracks.indices
-        where tracks[groupPosition].downTracks[index].munger.isStarted && tracks[groupPosition].downTracks[index].layers.current == layer {
+        where tracks[groupPosition].downTracks[index].munger.isStarted && !tracks[groupPosition].downTracks[index].isPaused
+            && tracks[groupPosition].downTracks[index].layers.current == layer {
             let translated = tracks[groupPosition].downTracks[index].translate(report, now: now)
             body(tracks[groupPosition].downTracks[index].subscriber, translated)
         }

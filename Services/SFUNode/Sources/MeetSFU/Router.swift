@@ -108,6 +108,8 @@ public final class Router {
         let layerPosition = position
         let layer = enterGroup(of: &position)
         for index in tracks[position].downTracks.indices {
+            // Last-N: a paused down-track costs one Bool read, nothing on the wire.
+            if tracks[position].downTracks[index].isPaused { continue }
             if let layer {
                 guard forwardsLayer(
                     layer, source: header.ssrc, downTrack: index, of: position, codec: codec, payload: packet[header.payloadRange],
@@ -142,7 +144,8 @@ public final class Router {
             result.forwarded += 1
         }
         if layer != nil { observeLayer(at: layerPosition, packet: packet, header: header, keyframe: &keyframe, now: now) }
-        if keyframe == nil && codec.isVideo && tracks[layerPosition].keyframeThrottle.isPending {
+        if keyframe == nil && codec.isVideo
+            && (tracks[layerPosition].keyframeThrottle.isPending || tracks[layerPosition].keyframeThrottle.isAwaitingKeyframe) {
             keyframe = codec.isKeyframe(payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
         }
         // A keyframe answers every request still held back by the throttle.

@@ -26,6 +26,8 @@ public enum ClientMessage: Sendable, Equatable {
     case subscribeAnswer(SubscribeAnswer)
     /// Close a subscription.
     case unsubscribe(UnsubscribeRequest)
+    /// Which videos to receive (last-N): replaces the previous preference whole.
+    case videoPreferences(VideoPreferencesRequest)
 
     /// The wire `type` of each case.
     public var type: String {
@@ -46,13 +48,14 @@ public enum ClientMessage: Sendable, Equatable {
         case .subscribe: "subscribe"
         case .subscribeAnswer: "subscribe-answer"
         case .unsubscribe: "unsubscribe"
+        case .videoPreferences: "video-preferences"
         }
     }
 
     /// Every client type, for docs and metrics labels.
     public static let allTypes = [
         "join", "leave", "media", "hand", "chat", "mute", "kick", "admit", "deny", "end-meeting", "ping",
-        "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe",
+        "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe", "video-preferences",
     ]
 
     /// Whether only hosts (owner or host role) may send it.

@@ -43,6 +43,8 @@ public enum ServerMessage: Sendable, Equatable {
     case credentials(ResumeCredentials)
     /// Who speaks in the room now, loudest first (on change, a few times a second at most).
     case activeSpeakers(ActiveSpeakers)
+    /// Reply to `video-preferences`, and an event when it changes: the videos forwarded to the receiver.
+    case videoSelection(VideoSelectionData)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -71,6 +73,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .migrate: "migrate"
         case .credentials: "credentials"
         case .activeSpeakers: "active-speakers"
+        case .videoSelection: "video-selection"
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"
@@ -82,7 +85,7 @@ public enum ServerMessage: Sendable, Equatable {
         "joined", "waiting", "admitted", "denied", "participant-joined", "participant-left",
         "participant-updated", "chat", "mute-requested", "kicked", "meeting-ended", "admission-request",
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
-        "migrate", "credentials", "active-speakers", "pong", "ack", "error",
+        "migrate", "credentials", "active-speakers", "video-selection", "pong", "ack", "error",
     ]
 }
 

@@ -41,6 +41,9 @@ struct ControlHandler: Sendable {
             case SFUControlType.removeSubscription:
                 let request = try decode(message, as: RemoveSubscriptionRequest.self)
                 return BusResponse(try await transports.removeSubscription(request))
+            case SFUControlType.setVideoSelection:
+                let request = try decode(message, as: SetVideoSelectionRequest.self)
+                return BusResponse(try await transports.setVideoSelection(request))
             case SFUControlType.closeParticipant:
                 let request = try decode(message, as: CloseParticipantRequest.self)
                 return BusResponse(SFUCloseReply(closed: try await transports.close(participantId: request.participantId)))

@@ -1,6 +1,7 @@
 import Logging
 public import MeetProtocol
 import MeetRTC
+import MeetSFU
 import NIOCore
 
 /// The control requests (`sfu.*` on the node's bus inbox), each one hop to
@@ -68,6 +69,31 @@ extension TransportManager {
                 "muted": "\(request.muted)", "tracks": "\(count)",
             ])
             return SetMuteReply(tracks: count)
+        }.get()
+    }
+
+    /// Last-N: replaces the video selection of each listed subscriber
+    /// connection (``SubscriberTransport/applyVideoSelection(_:)``). An
+    /// unknown transport (closed meanwhile) is skipped; an oversized
+    /// selection is `bad_request` and nothing of the request is applied.
+    func setVideoSelection(_ request: SetVideoSelectionRequest) async throws -> SetVideoSelectionReply {
+        try await loop.submit {
+            let known = request.selections.compactMap { selection in
+                self.registry.subscribers[selection.transportId].map { (selection, $0) }
+            }
+            let limit = known.first?.1.videoSelection.maximumTargets ?? 0
+            if let oversized = known.first(where: { $0.0.forward.count > limit }) {
+                throw SFUControlError.badRequest(
+                    "video selection of \(oversized.0.transportId): \(oversized.0.forward.count) targets, at most \(limit)")
+            }
+            var changed = 0
+            for (selection, subscriber) in known {
+                changed += (try? subscriber.applyVideoSelection(selection.forward)) ?? 0
+            }
+            self.logger.debug("video selection", metadata: [
+                "connections": "\(known.count)", "changed": "\(changed)",
+            ])
+            return SetVideoSelectionReply(applied: known.map(\.0.transportId))
         }.get()
     }
 

@@ -58,6 +58,8 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
     private(set) var offeredExtensionIDs: [String: [String: UInt8]] = [:]
     /// Carried track → route; empty until the answer is applied.
     private(set) var routes: [SubscribedTrack: Route] = [:]
+    /// Last-N: which carried videos forward (``applyVideoSelection(_:)``).
+    var videoSelection = VideoSelection<SubscribedTrack, VideoOwner>()
     private let plane: ForwardingPlane
     private let onEnd: (String, PeerConnectionState) -> Void
     private let logger: Logger
@@ -101,7 +103,10 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         if handle >= 0 {
             for ssrc in publisher.routed.keys { publisher.router.removeDownTrack(publisherSSRC: ssrc, subscriber: handle) }
         }
-        for track in routes.keys where track.publisher == publisher.id { routes.removeValue(forKey: track) }
+        for track in routes.keys where track.publisher == publisher.id {
+            routes.removeValue(forKey: track)
+            videoSelection.trackRemoved(track)
+        }
         publisher.subscribers.removeValue(forKey: id)
         return true
     }
@@ -195,6 +200,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
             }
         }
         let changed = Set(routes.keys).union(fresh.keys).filter { routes[$0]?.ssrc != fresh[$0]?.ssrc }
+        for gone in routes.keys where fresh[gone] == nil { videoSelection.trackRemoved(gone) }
         routes = fresh
         guard handle >= 0 else { return }
         let now = ContinuousClock.now
@@ -228,7 +234,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         let added = publisher.router.addDownTrack(
             publisherSSRC: publisherSSRC, subscriber: handle, ssrc: route.ssrc,
             payloadType: payloadType == track.codec.payloadType ? nil : payloadType,
-            extensionIDs: route.extensionIDs, now: now)
+            extensionIDs: route.extensionIDs, paused: startsPaused(publisher, mid: track.mid), now: now)
         if added.requestKeyframe { publisher.sendKeyframeRequest(publisherSSRC: publisherSSRC) }
     }
 

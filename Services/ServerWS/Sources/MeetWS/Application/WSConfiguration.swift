@@ -64,6 +64,8 @@ public struct WSConfiguration: ServiceSettings {
     /// most; each is sent only when the ranking changed). 0 turns the
     /// events off on this replica.
     public var activeSpeakersInterval: Duration = .milliseconds(250)
+    /// Bounds on `video-preferences` (last-N): ``VideoSelectionLimits``.
+    public var video = VideoSelectionLimits()
 
     public init(
         core: CoreConfiguration,
@@ -136,6 +138,7 @@ public struct WSConfiguration: ServiceSettings {
             throw ConfigurationError(variable: "MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS", message: "must be 0 (off) or 50...10000")
         }
         self.activeSpeakersInterval = .milliseconds(speakersMs)
+        self.video = try VideoSelectionLimits(environment: environment)
     }
 
     /// `hostname-xxxxxx`: unique per process even when pods share a name.

@@ -21,6 +21,8 @@ public struct SignalingServices: Sendable {
     public let turn: TURNCredentials
     /// The rooms' active speakers from the nodes' audio-level reports.
     public let speakers: ActiveSpeakerRelay
+    /// Last-N: the sessions' `sfu.set-video-selection`s, one per node per round.
+    let videoSelections: VideoSelectionBatcher
 
     public init(
         configuration: WSConfiguration, hub: SignalingHub, bus: SignalingBus, presence: any PresenceStore,
@@ -36,6 +38,15 @@ public struct SignalingServices: Sendable {
         self.logger = logger
         self.turn = TURNCredentials(configuration: configuration.turn)
         self.speakers = ActiveSpeakerRelay(interval: configuration.activeSpeakersInterval)
+        self.videoSelections = VideoSelectionBatcher { nodeId, request in
+            do throws(SFUFailure) {
+                _ = try await sfu.call(SFUControlType.setVideoSelection, request, node: nodeId, as: SetVideoSelectionReply.self)
+                return true
+            } catch {
+                logger.notice("video selection not applied", metadata: ["node": "\(nodeId)", "error": "\(error)"])
+                return false
+            }
+        }
     }
 
     public var replicaId: String { self.configuration.replicaId }

@@ -39,12 +39,26 @@ extension Session {
                 try await SubscribeDriver(session: self).answer(id, answer)
             case .unsubscribe(let request):
                 try await SubscribeDriver(session: self).unsubscribe(id, request)
+            case .videoPreferences(let request):
+                try await VideoSelectionDriver(session: self).preferences(id, request)
             case .ping:
                 break  // answered by the machine
             }
+            if envelope.message.changesSubscriptions { await VideoSelectionDriver(session: self).subscriptionsChanged() }
         } catch {
             self.logger.warning("request failed", metadata: ["type": "\(envelope.message.type)", "error": "\(error)"])
             await self.fail(id, .unavailable, "could not do that right now; retry")
+        }
+    }
+}
+
+extension ClientMessage {
+    /// Whether it can add, move or remove one of the socket's subscriptions
+    /// (last-N re-resolves after it).
+    var changesSubscriptions: Bool {
+        switch self {
+        case .subscribe, .subscribeAnswer, .unsubscribe: true
+        default: false
         }
     }
 }

@@ -15,10 +15,16 @@ extension Session {
         }
         guard self.machine.accepts(audience: message.audience, exclude: message.exclude) else { return }
         await self.send(text: message.frame, type: message.type)
-        if message.type == "tracks", self.record.subscriptions?.isEmpty == false,
+        if message.type == "tracks", self.record.subscriptions?.isEmpty == false || self.videoSelection.isActive,
             case .tracks(let event)? = try? SignalingCodec.decodeServer(Data(message.frame.utf8)).message
         {
-            await MigrationDriver(session: self).tracksChanged(event)
+            if self.record.subscriptions?.isEmpty == false { await MigrationDriver(session: self).tracksChanged(event) }
+            await VideoSelectionDriver(session: self).tracksChanged(event)
+        }
+        if message.type == "active-speakers", self.videoSelection.isActive,
+            case .activeSpeakers(let event)? = try? SignalingCodec.decodeServer(Data(message.frame.utf8)).message
+        {
+            await VideoSelectionDriver(session: self).speakersChanged(event)
         }
         if message.type == "meeting-ended" {
             await self.end(code: CloseCode.meetingEnded, reason: "meeting ended", settled: true)
@@ -58,7 +64,9 @@ extension Session {
         do {
             switch event.role {
             case .publisher: try await PublishDriver(session: self).transportClosed(event)
-            case .subscriber: try await SubscribeDriver(session: self).transportClosed(event)
+            case .subscriber:
+                try await SubscribeDriver(session: self).transportClosed(event)
+                await VideoSelectionDriver(session: self).subscriptionsChanged()
             }
         } catch {
             self.logger.warning("could not apply an SFU event", metadata: ["error": "\(error)"])

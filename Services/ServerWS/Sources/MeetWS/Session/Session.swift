@@ -22,6 +22,8 @@ public final class Session: SessionContext {
     /// This session's presence record (its media and hand live here).
     var record: PresenceRecord
     var migration = MigrationFlow()
+    /// Last-N: this socket's `video-preferences` and what they resolved to.
+    var videoSelection = VideoSelectionState()
     var logger: Logger
     public let mailbox: SessionMailbox
     /// Set when the session ended for a reason that already settled presence

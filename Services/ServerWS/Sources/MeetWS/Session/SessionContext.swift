@@ -20,6 +20,8 @@ protocol SessionContext: AnyObject {
     var record: PresenceRecord { get set }
     /// This socket's migration state (``MigrationFlow``).
     var migration: MigrationFlow { get set }
+    /// This socket's last-N state (``VideoSelectionState``).
+    var videoSelection: VideoSelectionState { get set }
     /// The socket's rules: its state and its role as PostgreSQL has it.
     var machine: SessionMachine { get set }
     /// Mints resume tokens (`credentials`); nil where none are handed out (unit tests).

@@ -1,0 +1,57 @@
+import MeetProtocol
+import MeetRTC
+import MeetSFU
+
+/// Whose video a carried track is, as a last-N selection names it.
+struct VideoOwner: Hashable, Sendable {
+    var participantId: String
+    var source: SFUTrackSource
+}
+
+/// Last-N on a subscriber connection (#15 item 3, docs/dev/last-n-design.md):
+/// the connection's ``VideoSelection`` decides, the publishers' routers
+/// execute (``Router/setPaused(_:publisherSSRC:subscriber:now:)``). Pausing
+/// never renegotiates: sections and SSRCs stay, a paused track just sends
+/// nothing. Event loop only.
+extension SubscriberTransport {
+    /// Replaces the connection's selection (`sfu.set-video-selection`):
+    /// pauses every carried video not in `targets`, resumes those in it
+    /// (each resume asks its publisher for a keyframe, throttled). Returns
+    /// how many tracks changed state.
+    @discardableResult
+    func applyVideoSelection(_ targets: [SFUVideoTarget]) throws(VideoSelection<SubscribedTrack, VideoOwner>.Error) -> Int {
+        assertOnOwningLoop()
+        var selection: [VideoOwner: Int] = [:]
+        for target in targets {
+            let owner = VideoOwner(participantId: target.participantId, source: target.source)
+            selection[owner] = max(selection[owner] ?? 0, target.maxHeight)
+        }
+        let changes = try videoSelection.apply(selection)
+        let now = ContinuousClock.now
+        for change in changes {
+            switch change {
+            case .pause(let track): setPaused(true, track: track, now: now)
+            case .resume(let track): setPaused(false, track: track, now: now)
+            }
+        }
+        return changes.count
+    }
+
+    /// Whether a new down-track for the publisher's section `mid` starts
+    /// paused: a video the selection in force leaves out (always false for
+    /// audio, and before any selection).
+    func startsPaused(_ publisher: PublisherTransport, mid: String) -> Bool {
+        guard publisher.remoteTracks.contains(where: { $0.mid == mid && $0.kind == .video }) else { return false }
+        let owner = VideoOwner(participantId: publisher.participantId, source: publisher.sources[mid] ?? .camera)
+        return videoSelection.trackAdded(SubscribedTrack(publisher: publisher.id, mid: mid), target: owner)
+    }
+
+    private func setPaused(_ paused: Bool, track: SubscribedTrack, now: ContinuousClock.Instant) {
+        guard handle >= 0, let publisher = publishers.first(where: { $0.id == track.publisher }) else { return }
+        for (ssrc, routed) in publisher.routed where routed.mid == track.mid {
+            if publisher.router.setPaused(paused, publisherSSRC: ssrc, subscriber: handle, now: now) {
+                publisher.sendKeyframeRequest(publisherSSRC: ssrc)
+            }
+        }
+    }
+}

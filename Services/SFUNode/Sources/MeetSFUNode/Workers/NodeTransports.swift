@@ -13,6 +13,7 @@ protocol NodeTransports: Sendable {
     func renegotiateSubscriber(_ request: RenegotiateSubscriberRequest) async throws -> CreateSubscriberReply
     func removeSubscription(_ request: RemoveSubscriptionRequest) async throws -> RemoveSubscriptionReply
     func setMute(_ request: SetMuteRequest) async throws -> SetMuteReply
+    func setVideoSelection(_ request: SetVideoSelectionRequest) async throws -> SetVideoSelectionReply
     func close(transportId: String) async throws -> Int
     func retire(transportId: String) async throws -> Int
     func close(participantId: String) async throws -> Int

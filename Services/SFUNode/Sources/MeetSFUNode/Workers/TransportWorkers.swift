@@ -110,6 +110,14 @@ final class TransportWorkers: NodeTransports {
         return SetMuteReply(tracks: tracks)
     }
 
+    /// Each worker applies the selections of the connections it holds (it
+    /// skips the others as unknown); applied is the union.
+    func setVideoSelection(_ request: SetVideoSelectionRequest) async throws -> SetVideoSelectionReply {
+        var applied: [String] = []
+        for worker in workers { applied += try await worker.setVideoSelection(request).applied }
+        return SetVideoSelectionReply(applied: applied)
+    }
+
     func close(participantId: String) async throws -> Int {
         var closed = 0
         for worker in workers { closed += try await worker.close(participantId: participantId) }

@@ -29,7 +29,7 @@ public struct Database: Sendable {
         let probeTimeout = min(configuration.operationTimeout, .seconds(1))
         let direct = try? configuration.connectionConfiguration()
         self.breaker = configuration.breakerDeadline.map { deadline in
-            DatabaseBreakerDriver(deadline: deadline, logger: logger) {
+            DatabaseBreakerDriver(deadline: deadline, floor: configuration.breakerFloor, logger: logger) {
                 guard let direct else {
                     return (try? await withDeadline(probeTimeout) { try await pool.current.query("SELECT 1", logger: logger).collect() }) != nil
                 }

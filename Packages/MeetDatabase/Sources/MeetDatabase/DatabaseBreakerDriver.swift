@@ -22,11 +22,14 @@ final class DatabaseBreakerDriver: Sendable {
     private let opening: Opening
 
     /// - Parameter probe: one `SELECT 1` with its own short deadline; true when answered.
-    init(deadline: Duration, probeInterval: Duration = .milliseconds(200), logger: Logger, probe: @escaping @Sendable () async -> Bool) {
+    init(
+        deadline: Duration, floor: Duration? = nil, probeInterval: Duration = .milliseconds(200), logger: Logger,
+        probe: @escaping @Sendable () async -> Bool
+    ) {
         let opening = Opening()
         self.opening = opening
         self.driver = CircuitBreakerDriver(
-            deadline: deadline, policy: .probe, name: "PostgreSQL", metricPrefix: "meet_database_breaker",
+            deadline: deadline, floor: floor, policy: .probe, name: "PostgreSQL", metricPrefix: "meet_database_breaker",
             probeInterval: probeInterval, logger: logger,
             probe: { await probe() ? .answered : .unanswered }, onOpen: { opening.release() })
     }

@@ -27,11 +27,19 @@ public struct DatabaseConfiguration: Sendable {
     /// (`MEET_DATABASE_TIMEOUT_SECONDS`). Also bounds the wait for a connection
     /// while the database is down, so an outage never hangs a request.
     public var operationTimeout: Duration
-    /// How long an operation may run, with PostgreSQL answering nothing else
-    /// meanwhile, before the circuit breaker opens and operations fail at
-    /// once until a probe is answered (`MEET_DATABASE_BREAKER_MS`, default
-    /// 1000; 0 disables it). See ``CircuitBreaker``.
+    /// The longest an operation may run, with PostgreSQL answering nothing
+    /// else meanwhile, before the circuit breaker probes (`SELECT 1` on a
+    /// connection of its own) and, if that is not answered, opens: operations
+    /// fail at once until a probe is answered (`MEET_DATABASE_BREAKER_MS`,
+    /// default 1000; 0 disables it). The deadline in force is learned from
+    /// recent latencies between ``breakerFloor`` and this (``StallDeadline``).
+    /// See ``CircuitBreaker``.
     public var breakerDeadline: Duration? = .seconds(1)
+    /// The shortest the learned deadline becomes: 50 ms. A stall only costs
+    /// a probe here, and a stopped PostgreSQL refuses the probe at once, so
+    /// an operation waiting for a pool connection (the pool retries refused
+    /// connects without telling anyone) fails within about this long.
+    public var breakerFloor: Duration = .milliseconds(50)
 
     /// Parses `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
     public init(

@@ -38,7 +38,9 @@ public struct WSConfiguration: ServiceSettings {
     /// A node record older than this is ignored by placement
     /// (`MEET_WS_SFU_STALE_MS`, default 1500, three missed heartbeats of
     /// 500 ms): the node stopped heartbeating. A node this replica saw fresh
-    /// and has not seen fresh for longer than this is declared lost.
+    /// and has not seen fresh for longer than this is declared lost when it
+    /// no longer listens on its bus inbox, else after four times this
+    /// (``NodeWatch``).
     public var sfuStaleness: Duration
     /// How often the node watcher reads the SFU registry for draining and
     /// lost nodes (`MEET_WS_NODE_WATCH_MS`, default 250).

@@ -78,6 +78,7 @@ class Result:
     slowest_ms: float = 0.0
     acked: int = 0
     lost: int = 0
+    load: str = ""  # the machine's load averages (1, 5, 15 min) when the outage ended: figures under load say so
     missing: int | None = None  # participants and tracks absent from the first snapshot after the return
     # ... and still absent from that first late joiner's view once the write-back
     # announcements had CONVERGE_WINDOW to arrive (participant-joined, tracks)
@@ -337,7 +338,9 @@ async def run_outage(meeting: Meeting, outage: str, duration: float) -> Result:
         await asyncio.sleep(duration)
         await asyncio.to_thread(postgres.start)
         await postgres_answers(postgres)
-    log(f"{outage}: dependency answers again after {time.monotonic() - started:.1f} s; probing recovery")
+    result.load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    log(f"{outage}: dependency answers again after {time.monotonic() - started:.1f} s; probing recovery "
+        f"(load average {result.load})")
     load.stop()
     await loader
     await Recovery(meeting, result).run()
@@ -385,15 +388,15 @@ def summary_line(r: Result) -> str:
 def table(results: list[Result], duration: float) -> str:
     rows = [f"outages of {duration:.0f} s; recovery = seconds from the dependency answering until it works again",
             "| outage | largest video gap | join | subscribe | chat | registry | requests > 100 ms (of all) | "
-            "slowest request | chat acked but lost | missing from the first snapshot (after its events) |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "slowest request | chat acked but lost | missing from the first snapshot (after its events) | load average |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         hung = ", ".join(f"{k} {v}" for k, v in r.hung.items() if v) or "none"
         rows.append(
             f"| {r.outage} | {r.gap_ms:.0f} ms | {seconds(r.recovery.get('join'))} | "
             f"{seconds(r.recovery.get('subscribe'))} | {seconds(r.recovery.get('chat'))} | "
             f"{seconds(r.recovery.get('registry'))} | {sum(r.hung.values())} of {r.requests} ({hung}) | "
-            f"{r.slowest_ms:.0f} ms | {r.lost} of {r.acked} | {r.missing} ({r.unconverged}) |")
+            f"{r.slowest_ms:.0f} ms | {r.lost} of {r.acked} | {r.missing} ({r.unconverged}) | {r.load} |")
     return "\n".join(rows)
 
 

@@ -143,13 +143,18 @@ class Load:
         self.meeting = meeting
         self.durations: dict[str, list[float]] = {"hand": [], "chat": [], "subscribe": [], "readyz": []}
         self.acked: list[str] = []
+        # (seconds into the outage, kind, duration) of each request over HUNG: at the
+        # start of the outage they waited on the breaker, spread out on the machine's load
+        self.slow: list[tuple[float, str, float]] = []
         self._stop = asyncio.Event()
 
     async def run(self) -> None:
         e, f, c, a = (self.meeting.people[n] for n in "EFCA")
         raised = False
+        began = time.monotonic()
         while not self._stop.is_set():
             raised = not raised
+            round_at = time.monotonic() - began
             tasks = {
                 "hand": timed(e.signal.request("hand", {"raised": raised}, timeout=PROBE_TIMEOUT)),
                 "chat": timed(f.signal.request("chat", {"body": f"outage chat {time.monotonic():.3f}"},
@@ -160,6 +165,8 @@ class Load:
             results = await asyncio.gather(*tasks.values())
             for kind, (duration, outcome) in zip(tasks, results):
                 self.durations[kind].append(duration)
+                if duration > HUNG:
+                    self.slow.append((round_at, kind, duration))
                 if kind == "chat" and isinstance(outcome, dict) and outcome.get("type") == "ack":
                     self.acked.append(outcome["data"]["messageId"])
             try:
@@ -366,6 +373,9 @@ async def run_outage(meeting: Meeting, outage: str, duration: float) -> Result:
     result.requests = len(all_durations)
     result.hung = {kind: sum(1 for d in values if d > HUNG) for kind, values in load.durations.items()}
     result.slowest_ms = max(all_durations, default=0) * 1000
+    if load.slow:
+        log(f"{outage}: requests over {HUNG * 1000:.0f} ms (s into the outage, kind, ms): "
+            + ", ".join(f"{at:.1f} {kind} {duration * 1000:.0f}" for at, kind, duration in load.slow))
     gaps = meeting.gaps(started)
     result.gap_ms = max(gaps.values()) * 1000
     log(f"{outage}: largest video gap per pair (ms): " + ", ".join(f"{k} {v * 1000:.0f}" for k, v in gaps.items()))

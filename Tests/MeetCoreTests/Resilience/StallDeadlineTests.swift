@@ -14,6 +14,24 @@ extension CircuitBreakerTests {
         Breaker(deadline: .seconds(2), policy: .open, floor: .milliseconds(50))
     }
 
+    /// A breaker that has seen one quick answer (1 ms), just before `t0`.
+    func learned() -> Breaker {
+        var breaker = self.learning()
+        let quick = self.ticket(breaker.admit(now: self.t0 - .milliseconds(2)))
+        _ = breaker.finished(quick, .answered, now: self.t0 - .milliseconds(1))
+        return breaker
+    }
+
+    /// A new client knows nothing yet: its first command on a loaded machine
+    /// (the first PING of a test's client at load 20) is no stall.
+    @Test func beforeAnyAnswerTheDeadlineIsTheCeiling() {
+        var breaker = self.learning()
+        #expect(breaker.deadline == .seconds(2))
+        _ = self.ticket(breaker.admit(now: self.t0))
+        #expect(breaker.check(now: self.t0 + .milliseconds(300)) == .nothing)
+        #expect(breaker.nextCheck == self.t0 + .seconds(2))
+    }
+
     @Test func quickAnswersKeepTheFloorAndAFreezeOpensAfterIt() {
         var breaker = self.learning()
         let quick = self.ticket(breaker.admit(now: self.t0))
@@ -53,7 +71,7 @@ extension CircuitBreakerTests {
     /// learned before anything is blamed on the dependency. (With a fixed
     /// deadline this opened the breaker on a live Redis at load 10–30.)
     @Test func aCheckThatRunsLateWidensTheDeadlineInsteadOfOpening() {
-        var breaker = self.learning()
+        var breaker = self.learned()
         _ = self.ticket(breaker.admit(now: self.t0))
         // Due at 50 ms, run at 400 ms: 350 ms late, so 1.4 s now.
         #expect(breaker.check(now: self.t0 + .milliseconds(400)) == .nothing)
@@ -66,13 +84,13 @@ extension CircuitBreakerTests {
     /// A false alarm: the breaker opened, and the dependency answered soon
     /// after (a pause, not an outage). The next stall waits that long.
     @Test func aShortOpeningIsLearnedAndALongOneIsNot() {
-        var breaker = self.learning()
+        var breaker = self.learned()
         _ = self.ticket(breaker.admit(now: self.t0))
         #expect(breaker.check(now: self.t0 + .milliseconds(50)) == .opened)
         #expect(breaker.answered(now: self.t0 + .milliseconds(250)) == .milliseconds(200))
         #expect(breaker.deadline == .seconds(1))  // 4 × 250 ms
         // An outage (open longer than the ceiling) teaches nothing.
-        var outage = self.learning()
+        var outage = self.learned()
         _ = self.ticket(outage.admit(now: self.t0))
         #expect(outage.check(now: self.t0 + .milliseconds(50)) == .opened)
         #expect(outage.answered(now: self.t0 + .seconds(30)) == .milliseconds(29_950))

@@ -24,7 +24,10 @@ import Foundation
 /// dependency answered soon after; waiting that long would have been right).
 ///
 /// The slowest recent latency halves every `halfLife` (30 s): one slow
-/// moment widens the deadline for a minute or two, not for good.
+/// moment widens the deadline for a minute or two, not for good. Before
+/// the first latency is known the deadline is the ceiling (as TCP starts
+/// from a conservative RTO): a new client's first command on a loaded
+/// machine is no evidence of a stall.
 public struct StallDeadline<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration, Instant: Sendable {
     public let floor: Duration
     public let ceiling: Duration
@@ -52,7 +55,8 @@ public struct StallDeadline<Instant: InstantProtocol>: Sendable where Instant.Du
     /// The deadline now: between the floor and the ceiling. It changes
     /// only as latencies are reported (the decay is applied then).
     public var current: Duration {
-        min(self.ceiling, max(self.floor, self.peak * Self.multiplier))
+        guard self.peakAt != nil else { return self.ceiling }
+        return min(self.ceiling, max(self.floor, self.peak * Self.multiplier))
     }
 
     /// An answer took `latency`.

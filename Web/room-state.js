@@ -148,12 +148,13 @@ const EVENTS = {
   'admission-request': (state, data) => {
     const person = data.participant;
     if (!person) return unchanged(state);
+    const known = state.waiting.has(idKey(person.id));
     const waiting = new Map(state.waiting);
     waiting.set(idKey(person.id), person);
-    return {
-      state: { ...state, waiting },
-      effects: [announce(`${person.displayName} is waiting to join. Open People to admit them.`), { type: 'render' }],
-    };
+    // Someone already waiting is an update, not news: the presence write-back
+    // after a Redis restart asks the hosts again (docs/signaling.md).
+    const news = known ? [] : [announce(`${person.displayName} is waiting to join. Open People to admit them.`)];
+    return { state: { ...state, waiting }, effects: [...news, { type: 'render' }] };
   },
   'admission-resolved': (state, data) => {
     const waiting = new Map(state.waiting);

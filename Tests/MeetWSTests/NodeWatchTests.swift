@@ -92,4 +92,28 @@ import Testing
         #expect(watch.observe([], nowMs: 79_000).isEmpty && watch.departed == ["a": .nodeLost])
         #expect(watch.observe([], nowMs: 80_001).isEmpty && watch.departed.isEmpty)
     }
+
+    /// Issue #23: a node starved of CPU writes its heartbeat late (or its
+    /// heartbeat fails through its own Redis breaker), but it is alive and
+    /// still listens on its inbox: it is not declared lost at the staleness
+    /// threshold (its publishers would all be migrated for nothing), only
+    /// after the longer limit. A crashed node stops listening with its
+    /// connections, and is lost at the threshold as before.
+    @Test func aStaleNodeThatStillListensIsLostOnlyAfterTheLongerLimit() {
+        var watch = NodeWatch(staleAfterMs: 1500)
+        #expect(watch.silentLostAfterMs == 6000)
+        _ = watch.observe([self.record("live", at: 0), self.record("dead", at: 0)], nowMs: 0)
+        let stale = [self.record("live", at: 0), self.record("dead", at: 0)]
+        #expect(watch.lossCandidates(stale, nowMs: 1500).isEmpty)
+        #expect(watch.lossCandidates(stale, nowMs: 1600) == ["dead", "live"])
+        // Only "live" still has its inbox subscribed: only "dead" is lost.
+        #expect(watch.observe(stale, listening: ["live"], nowMs: 1600) == [NodeWatch.Departure(nodeId: "dead", reason: .nodeLost)])
+        #expect(watch.observe(stale, listening: ["live"], nowMs: 6000).isEmpty)
+        #expect(watch.departed == ["dead": .nodeLost])
+        // Its late heartbeat lands: nothing was declared, nothing to undo.
+        #expect(watch.observe([self.record("live", at: 5900)], listening: [], nowMs: 6100).isEmpty)
+        // Silent (but listening) for longer than the limit: a machine gone without a FIN.
+        #expect(watch.observe([], listening: ["live"], nowMs: 11_900).isEmpty)
+        #expect(watch.observe([], listening: ["live"], nowMs: 12_000) == [NodeWatch.Departure(nodeId: "live", reason: .nodeLost)])
+    }
 }

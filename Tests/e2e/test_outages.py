@@ -59,6 +59,18 @@ stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
    and a signaling `chat` `unavailable`, each within a client timeout shorter
    than the old wait; once PostgreSQL is back, requests succeed again.
 
+7. Chat during a freeze (SIGSTOP, then SIGCONT). One message is stored and
+   acknowledged as Redis freezes (its fan-out PUBLISH waits in the frozen
+   Redis, which runs it on the thaw), one while the breaker refuses every
+   PUBLISH (the outbox's); the pub/sub connections give up on the frozen
+   Redis meanwhile. After the thaw B, on the other replica, has each once
+   (published by the thawed Redis, the outbox, and the replay after the
+   re-subscribe, deduplicated by id), and A got no error after its acks.
+   Writing it found a join whose announcement (after the `joined` reply)
+   failed on the freeze: the session answered `unavailable` too and left
+   its room, so B heard nothing more; the announcement's failure is now
+   only logged.
+
 No assertion is about speed: waits poll with generous deadlines (the one
 client timeout in 2 is shorter than the request timeout it replaces, so a
 request that waited for it fails the test whatever the machine's speed).
@@ -231,6 +243,65 @@ def test_chat_during_a_redis_outage_is_delivered_once_it_is_back(stack):
         asyncio.run(asyncio.wait_for(chat_outage_scenario(stack, server), 120))
     finally:
         ensure_redis_up(server)
+
+
+async def chat_freeze_scenario(stack: Stack, server: RedisControl) -> None:
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    a, b = Participant("A"), Participant("B")
+    bodies = ["as Redis froze", "while Redis is frozen"]
+    try:
+        await a.join(stack, code, replica=0)
+        await b.join(stack, code, replica=1)
+        # B's join is done once the room was told (the announcement follows the reply).
+        await a.signal.next_event("participant-joined", lambda d: d["participant"]["id"].lower() == b.id, timeout=20)
+        acks = []
+        server.freeze()
+        try:
+            # The first is acknowledged (stored) before the breaker opens: its
+            # fan-out PUBLISH waits in the frozen Redis, which runs it on the thaw.
+            acks.append(await a.signal.request("chat", {"body": bodies[0]}, timeout=20))
+            poll(lambda: breaker_open(stack, 0), 20, "meet-ws 0's Redis breaker opening")
+            # The second is stored while the breaker refuses every PUBLISH: the outbox's.
+            acks.append(await a.signal.request("chat", {"body": bodies[1]}, timeout=20))
+            # Long enough for the pub/sub health checks to give up on the frozen connection.
+            await asyncio.sleep(FREEZE_SECONDS)
+        finally:
+            server.thaw()
+        for ack in acks:
+            assert ack["type"] == "ack", ack
+        ids = [ack["data"]["messageId"] for ack in acks]
+
+        def chat_ids() -> list:
+            return [m["data"].get("id") for m in b.signal.seen if m["type"] == "chat"]
+
+        for _ in range(300):  # 30 s, in whatever order they come
+            if all(i in chat_ids() for i in ids):
+                break
+            await asyncio.sleep(0.1)
+        assert all(i in chat_ids() for i in ids), (ids, chat_ids())
+        # Published by the thawed Redis, by the outbox, and replayed after the
+        # re-subscribe, maybe all three: still one copy each, and no error after an ack.
+        await asyncio.sleep(3)
+        assert all(chat_ids().count(i) == 1 for i in ids), (ids, chat_ids())
+        errors = [m for m in a.signal.seen if m["type"] == "error" and m.get("id") in {ack["id"] for ack in acks}]
+        assert not errors, errors
+        page = stack.rest.call("GET", f"/v1/meetings/{code}/messages?limit=200", token=owner)
+        stored = [item["body"] for item in page["items"]]
+        assert all(stored.count(body) == 1 for body in bodies), page
+    finally:
+        for peer in (a, b):
+            await peer.close()
+
+
+def test_chat_during_a_redis_freeze_is_delivered_once_after_the_thaw(stack):
+    """Issue #23: chat sent while Redis is frozen (SIGSTOP) reaches the other
+    replica's participant exactly once after the thaw, nothing lost or doubled."""
+    server = RedisControl()
+    try:
+        asyncio.run(asyncio.wait_for(chat_freeze_scenario(stack, server), 120))
+    finally:
+        server.thaw()
 
 
 async def handshake_without_postgres_scenario(stack: Stack, server: PostgresControl) -> None:

@@ -188,6 +188,10 @@ test('the waiting room follows admission requests and their outcome', () => {
   const asked = reduceEvent(entered(), { type: 'admission-request', data: { participant: wes } }, context());
   assert.ok(asked.state.waiting.has('w1'));
   assert.deepEqual(announcements(asked.effects), ['Wes is waiting to join. Open People to admit them.']);
+  // Asked again (the presence write-back after a Redis restart): the same guest, no second announcement.
+  const again = reduceEvent(asked.state, { type: 'admission-request', data: { participant: wes } }, context());
+  assert.ok(again.state.waiting.has('w1'));
+  assert.deepEqual(announcements(again.effects), []);
   const resolved = reduceEvent(asked.state, { type: 'admission-resolved', data: { participantId: 'W1' } }, context());
   assert.ok(!resolved.state.waiting.has('w1'));
   assert.deepEqual(types(resolved.effects), ['render']);

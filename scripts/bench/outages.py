@@ -78,6 +78,7 @@ class Result:
     slowest_ms: float = 0.0
     acked: int = 0
     lost: int = 0
+    load: str = ""  # the machine's load averages (1, 5, 15 min) when the outage ended: figures under load say so
     missing: int | None = None  # participants and tracks absent from the first snapshot after the return
     # ... and still absent from that first late joiner's view once the write-back
     # announcements had CONVERGE_WINDOW to arrive (participant-joined, tracks)
@@ -142,13 +143,18 @@ class Load:
         self.meeting = meeting
         self.durations: dict[str, list[float]] = {"hand": [], "chat": [], "subscribe": [], "readyz": []}
         self.acked: list[str] = []
+        # (seconds into the outage, kind, duration) of each request over HUNG: at the
+        # start of the outage they waited on the breaker, spread out on the machine's load
+        self.slow: list[tuple[float, str, float]] = []
         self._stop = asyncio.Event()
 
     async def run(self) -> None:
         e, f, c, a = (self.meeting.people[n] for n in "EFCA")
         raised = False
+        began = time.monotonic()
         while not self._stop.is_set():
             raised = not raised
+            round_at = time.monotonic() - began
             tasks = {
                 "hand": timed(e.signal.request("hand", {"raised": raised}, timeout=PROBE_TIMEOUT)),
                 "chat": timed(f.signal.request("chat", {"body": f"outage chat {time.monotonic():.3f}"},
@@ -159,6 +165,8 @@ class Load:
             results = await asyncio.gather(*tasks.values())
             for kind, (duration, outcome) in zip(tasks, results):
                 self.durations[kind].append(duration)
+                if duration > HUNG:
+                    self.slow.append((round_at, kind, duration))
                 if kind == "chat" and isinstance(outcome, dict) and outcome.get("type") == "ack":
                     self.acked.append(outcome["data"]["messageId"])
             try:
@@ -337,7 +345,9 @@ async def run_outage(meeting: Meeting, outage: str, duration: float) -> Result:
         await asyncio.sleep(duration)
         await asyncio.to_thread(postgres.start)
         await postgres_answers(postgres)
-    log(f"{outage}: dependency answers again after {time.monotonic() - started:.1f} s; probing recovery")
+    result.load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    log(f"{outage}: dependency answers again after {time.monotonic() - started:.1f} s; probing recovery "
+        f"(load average {result.load})")
     load.stop()
     await loader
     await Recovery(meeting, result).run()
@@ -363,6 +373,9 @@ async def run_outage(meeting: Meeting, outage: str, duration: float) -> Result:
     result.requests = len(all_durations)
     result.hung = {kind: sum(1 for d in values if d > HUNG) for kind, values in load.durations.items()}
     result.slowest_ms = max(all_durations, default=0) * 1000
+    if load.slow:
+        log(f"{outage}: requests over {HUNG * 1000:.0f} ms (s into the outage, kind, ms): "
+            + ", ".join(f"{at:.1f} {kind} {duration * 1000:.0f}" for at, kind, duration in load.slow))
     gaps = meeting.gaps(started)
     result.gap_ms = max(gaps.values()) * 1000
     log(f"{outage}: largest video gap per pair (ms): " + ", ".join(f"{k} {v * 1000:.0f}" for k, v in gaps.items()))
@@ -385,15 +398,15 @@ def summary_line(r: Result) -> str:
 def table(results: list[Result], duration: float) -> str:
     rows = [f"outages of {duration:.0f} s; recovery = seconds from the dependency answering until it works again",
             "| outage | largest video gap | join | subscribe | chat | registry | requests > 100 ms (of all) | "
-            "slowest request | chat acked but lost | missing from the first snapshot (after its events) |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "slowest request | chat acked but lost | missing from the first snapshot (after its events) | load average |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         hung = ", ".join(f"{k} {v}" for k, v in r.hung.items() if v) or "none"
         rows.append(
             f"| {r.outage} | {r.gap_ms:.0f} ms | {seconds(r.recovery.get('join'))} | "
             f"{seconds(r.recovery.get('subscribe'))} | {seconds(r.recovery.get('chat'))} | "
             f"{seconds(r.recovery.get('registry'))} | {sum(r.hung.values())} of {r.requests} ({hung}) | "
-            f"{r.slowest_ms:.0f} ms | {r.lost} of {r.acked} | {r.missing} ({r.unconverged}) |")
+            f"{r.slowest_ms:.0f} ms | {r.lost} of {r.acked} | {r.missing} ({r.unconverged}) | {r.load} |")
     return "\n".join(rows)
 
 

@@ -29,7 +29,7 @@ public struct Database: Sendable {
         let probeTimeout = min(configuration.operationTimeout, .seconds(1))
         let direct = try? configuration.connectionConfiguration()
         self.breaker = configuration.breakerDeadline.map { deadline in
-            DatabaseBreakerDriver(deadline: deadline, logger: logger) {
+            DatabaseBreakerDriver(deadline: deadline, floor: configuration.breakerFloor, logger: logger) { open in
                 guard let direct else {
                     return (try? await withDeadline(probeTimeout) { try await pool.current.query("SELECT 1", logger: logger).collect() }) != nil
                 }
@@ -40,7 +40,9 @@ public struct Database: Sendable {
                     _ = try await connection.query("SELECT 1", logger: logger).collect()
                     return true
                 }) ?? false
-                if answered { pool.replace() }
+                // Only a pool that backed off through an outage is replaced: a probe of a
+                // slow operation (the breaker closed) must not cancel the pool it waits on.
+                if answered && open { pool.replace() }
                 return answered
             }
         }

@@ -21,14 +21,25 @@ final class DatabaseBreakerDriver: Sendable {
     /// Operations running when the breaker opens wait here to fail at once.
     private let opening: Opening
 
-    /// - Parameter probe: one `SELECT 1` with its own short deadline; true when answered.
-    init(deadline: Duration, probeInterval: Duration = .milliseconds(200), logger: Logger, probe: @escaping @Sendable () async -> Bool) {
+    /// - Parameter probe: one `SELECT 1` with its own short deadline; true
+    ///   when answered. Its argument says whether the breaker is open (the
+    ///   probe asks whether PostgreSQL is back) or not (it asks whether a
+    ///   slow operation's PostgreSQL is alive): only the first may replace
+    ///   the pool.
+    init(
+        deadline: Duration, floor: Duration? = nil, probeInterval: Duration = .milliseconds(200), logger: Logger,
+        probe: @escaping @Sendable (_ open: Bool) async -> Bool
+    ) {
         let opening = Opening()
         self.opening = opening
-        self.driver = CircuitBreakerDriver(
-            deadline: deadline, policy: .probe, name: "PostgreSQL", metricPrefix: "meet_database_breaker",
+        let driverRef = NIOLockedValueBox<CircuitBreakerDriver?>(nil)
+        let driver = CircuitBreakerDriver(
+            deadline: deadline, floor: floor, policy: .probe, name: "PostgreSQL", metricPrefix: "meet_database_breaker",
             probeInterval: probeInterval, logger: logger,
-            probe: { await probe() ? .answered : .unanswered }, onOpen: { opening.release() })
+            probe: { await probe(driverRef.withLockedValue { $0 }?.isOpen ?? false) ? .answered : .unanswered },
+            onOpen: { opening.release() })
+        driverRef.withLockedValue { $0 = driver }
+        self.driver = driver
     }
 
     var isOpen: Bool { self.driver.isOpen }

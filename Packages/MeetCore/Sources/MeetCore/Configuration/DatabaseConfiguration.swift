@@ -27,11 +27,23 @@ public struct DatabaseConfiguration: Sendable {
     /// (`MEET_DATABASE_TIMEOUT_SECONDS`). Also bounds the wait for a connection
     /// while the database is down, so an outage never hangs a request.
     public var operationTimeout: Duration
-    /// How long an operation may run, with PostgreSQL answering nothing else
-    /// meanwhile, before the circuit breaker opens and operations fail at
-    /// once until a probe is answered (`MEET_DATABASE_BREAKER_MS`, default
-    /// 1000; 0 disables it). See ``CircuitBreaker``.
-    public var breakerDeadline: Duration? = .seconds(1)
+    /// The longest an operation may run, with PostgreSQL answering nothing
+    /// else meanwhile, before the circuit breaker probes (`SELECT 1` on a
+    /// connection of its own) and, if that is not answered, opens: operations
+    /// fail at once until a probe is answered (`MEET_DATABASE_BREAKER_MS`,
+    /// default 250; 0 disables it). The deadline in force is learned from
+    /// recent latencies between ``breakerFloor`` and this (``StallDeadline``).
+    /// See ``CircuitBreaker``.
+    /// 250 ms, not Redis's 2 s: a stall here costs a probe, not an opening,
+    /// and 1 s held the first request of a stopped PostgreSQL up to 0.8 s
+    /// on a loaded machine (where answers are slow, so the learned deadline
+    /// sat near the ceiling).
+    public var breakerDeadline: Duration? = .milliseconds(250)
+    /// The shortest the learned deadline becomes: 50 ms. A stall only costs
+    /// a probe here, and a stopped PostgreSQL refuses the probe at once, so
+    /// an operation waiting for a pool connection (the pool retries refused
+    /// connects without telling anyone) fails within about this long.
+    public var breakerFloor: Duration = .milliseconds(50)
 
     /// Parses `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
     public init(
@@ -78,7 +90,7 @@ public struct DatabaseConfiguration: Sendable {
             connectTimeout: try environment.seconds("MEET_DATABASE_CONNECT_TIMEOUT_SECONDS", default: 5, in: 1...300),
             operationTimeout: try environment.seconds("MEET_DATABASE_TIMEOUT_SECONDS", default: 5, in: 1...300)
         )
-        let breakerMs = try environment.int("MEET_DATABASE_BREAKER_MS", default: 1000, in: 0...60_000)
+        let breakerMs = try environment.int("MEET_DATABASE_BREAKER_MS", default: 250, in: 0...60_000)
         self.breakerDeadline = breakerMs == 0 ? nil : .milliseconds(breakerMs)
     }
 

@@ -15,7 +15,8 @@
 /// - *Closed* (normal): operations run. The dependency *stalls* when an
 ///   operation has run for `deadline` and nothing at all has been answered
 ///   since it started. What a stall means is the ``StallPolicy``'s: open at
-///   once, or probe first.
+///   once, or probe first. The deadline is fixed, or learned from recent
+///   latencies between a floor and a ceiling (``StallDeadline``).
 /// - An operation that fails *unanswered* (its deadline passed, no
 ///   connection) while nothing was answered since it started opens it.
 /// - *Open*: operations are refused at once, and one probe at a time asks
@@ -95,13 +96,25 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
     /// Admitted, but not sent yet (waiting for a connection): no stall of theirs counts.
     private var unsent: Set<Ticket> = []
     private var nextTicket: UInt64 = 0
-    public let deadline: Duration
+    private var stall: StallDeadline<Instant>
+    /// The deadline in force when a stall opened the breaker (a false alarm
+    /// that ends soon is learned from: ``answered(now:)``).
+    private var openedByStall: Duration?
     public let policy: StallPolicy
 
-    public init(deadline: Duration, policy: StallPolicy) {
-        self.deadline = deadline
+    /// - Parameters:
+    ///   - deadline: the stall deadline; with `floor`, its ceiling.
+    ///   - floor: learn the deadline from recent latencies, never below this
+    ///     (``StallDeadline``); nil: always `deadline`.
+    public init(deadline: Duration, policy: StallPolicy, floor: Duration? = nil) {
+        self.stall = floor.map { StallDeadline(floor: $0, ceiling: deadline) } ?? StallDeadline(fixed: deadline)
         self.policy = policy
     }
+
+    /// How long an operation may go unanswered now (``StallDeadline/current``).
+    public var deadline: Duration { self.stall.current }
+    /// The longest the deadline becomes.
+    public var ceiling: Duration { self.stall.ceiling }
 
     public var isOpen: Bool {
         if case .open = self.state { return true }
@@ -134,7 +147,14 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
         self.lastAnswerAt = now
         guard case .open(let since) = self.state else { return nil }
         self.state = .closed
-        return since.duration(to: now)
+        let openFor = since.duration(to: now)
+        if let waited = self.openedByStall, waited + openFor <= self.stall.ceiling {
+            // A false alarm: the stalled command would have been answered within
+            // the ceiling. Wait that long next time.
+            self.stall.observe(waited + openFor, now: now)
+        }
+        self.openedByStall = nil
+        return openFor
     }
 
     /// The operation of `ticket` ended. Returns how long the breaker had
@@ -145,12 +165,14 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
         }
         switch outcome {
         case .answered:
+            self.stall.observe(started.duration(to: now), now: now)
             return (self.answered(now: now), false)
         case .abandoned:
             return (nil, false)
         case .unanswered:
             guard !self.isOpen, !self.answered(since: started) else { return (nil, false) }
             self.state = .open(since: now)
+            self.openedByStall = nil
             return (nil, true)
         }
     }
@@ -175,9 +197,16 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
     /// The timer fired: whether the dependency stalled, and what to do.
     public mutating func check(now: Instant) -> Check {
         guard let due = self.nextCheck, due <= now else { return .nothing }
+        // How late this check runs is how starved this process is: replies may
+        // be waiting unread for as long. Learned like an answer's latency, so a
+        // starved process widens its own deadline instead of blaming the dependency.
+        let deadline = self.deadline
+        self.stall.observe(due.duration(to: now), now: now)
+        if self.deadline > deadline, let later = self.nextCheck, later > now { return .nothing }
         switch self.policy {
         case .open:
             self.state = .open(since: now)
+            self.openedByStall = self.deadline
             return .opened
         case .probe:
             guard !self.isProbing else { return .nothing }
@@ -202,6 +231,7 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
             return ProbeOutcome(closedAfter: self.answered(now: now))
         case .unanswered where !self.isOpen:
             self.state = .open(since: now)
+            self.openedByStall = nil
             return ProbeOutcome(opened: true, again: true)
         case .unanswered, .abandoned:
             guard self.isOpen else {

@@ -56,13 +56,15 @@ public final class CircuitBreakerDriver: Sendable {
     ///     loop: the answers are read there too, so on a starved machine the
     ///     loop reads a reply that arrived before the deadline before it runs
     ///     the check, instead of a task on another thread finding it unread.
+    ///   - deadline: the stall deadline; with `floor`, the longest it is
+    ///     learned to be (``StallDeadline``).
     public init(
-        deadline: Duration, policy: Machine.StallPolicy, name: String, metricPrefix: String,
+        deadline: Duration, floor: Duration? = nil, policy: Machine.StallPolicy, name: String, metricPrefix: String,
         dimensions: [(String, String)] = [], probeInterval: Duration, logger: Logger,
         schedule: @escaping Schedule = CircuitBreakerDriver.taskSchedule,
         probe: @escaping @Sendable () async -> Outcome?, onOpen: @escaping @Sendable () -> Void
     ) {
-        self.machine = NIOLockedValueBox(Machine(deadline: deadline, policy: policy))
+        self.machine = NIOLockedValueBox(Machine(deadline: deadline, policy: policy, floor: floor))
         self.name = name
         self.probe = probe
         self.onOpen = onOpen

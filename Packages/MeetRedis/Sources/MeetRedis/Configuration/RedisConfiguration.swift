@@ -21,25 +21,47 @@ public struct RedisConfiguration: Sendable, Hashable {
     public var connectTimeout: Duration
     /// How long to wait between reconnect attempts.
     public var backoff: ExponentialBackoff
-    /// How long a command may go unanswered, with Redis answering nothing
-    /// else meanwhile, before the client's circuit breaker opens and
-    /// requests fail at once (``CircuitBreaker``); `nil` disables it.
-    /// meet-ws: `MEET_WS_REDIS_BREAKER_MS`.
+    /// The longest a command may go unanswered, with Redis answering
+    /// nothing else meanwhile, before the client's circuit breaker opens and
+    /// requests fail at once (``CircuitBreaker``); `nil` disables it. The
+    /// deadline in force is learned from recent latencies between
+    /// ``breakerFloor`` and this (``StallDeadline``): 50 ms while Redis
+    /// answers in a millisecond, up to this when it (or this process) has
+    /// been slow lately. meet-ws: `MEET_WS_REDIS_BREAKER_MS`.
     public var breakerDeadline: Duration?
-    /// The breaker deadline unless configured otherwise: 500 ms (the one
-    /// place this default is written).
-    public static let defaultBreakerDeadline: Duration = .milliseconds(500)
+    /// The breaker deadline's ceiling unless configured otherwise: 2 s (the
+    /// one place this default is written). It was a fixed 500 ms, which a
+    /// loaded machine's live Redis overran (the breaker opened on it) while
+    /// an idle machine's first requests of a freeze waited it out.
+    public static let defaultBreakerDeadline: Duration = .seconds(2)
+    /// The shortest the learned deadline becomes: 50 ms, fifty times a
+    /// healthy Redis's answer, and under the 100 ms that a request of a
+    /// frozen Redis may take before it fails (issue #23).
+    public var breakerFloor: Duration = .milliseconds(50)
     /// How often the pub/sub connection, which otherwise only receives, is
     /// PINGed to prove it is alive (``RedisSubscriber``): a frozen Redis
     /// keeps the TCP connection open and says nothing, so without an answer
     /// nothing would tell the subscriber its subscriptions stopped.
-    /// meet-ws: `MEET_WS_REDIS_PUBSUB_PING_MS` (interval and timeout).
     public var pubSubPingInterval: Duration
     /// How long that PING may go unanswered before the connection counts
     /// as lost: it is closed, and the subscriber reconnects and re-subscribes.
+    /// meet-ws: `MEET_WS_REDIS_PUBSUB_PING_MS`, meet-sfu:
+    /// `MEET_SFU_REDIS_PUBSUB_PING_MS` (``pubSubPing(timeout:)``).
     public var pubSubPingTimeout: Duration
-    /// The PING interval and timeout unless configured otherwise: 1 s.
+    /// The PING interval unless configured otherwise: 1 s.
     public static let defaultPubSubPing: Duration = .seconds(1)
+    /// The PING timeout unless configured otherwise: 3 s. Longer than the
+    /// pauses a live Redis makes under load (a fork for a snapshot, a
+    /// starved CPU): a shorter one made every subscriber of a Redis that
+    /// paused for just over a second reconnect and re-subscribe at once.
+    public static let defaultPubSubPingTimeout: Duration = .seconds(3)
+
+    /// Sets the PING timeout, and the interval to a third of it (1 s at
+    /// most): one setting for both, as the services read it.
+    public mutating func pubSubPing(timeout: Duration) {
+        self.pubSubPingTimeout = timeout
+        self.pubSubPingInterval = min(Self.defaultPubSubPing, timeout / 3)
+    }
 
     public init(
         host: String = "127.0.0.1",
@@ -52,7 +74,7 @@ public struct RedisConfiguration: Sendable, Hashable {
         backoff: ExponentialBackoff = ExponentialBackoff(),
         breakerDeadline: Duration? = RedisConfiguration.defaultBreakerDeadline,
         pubSubPingInterval: Duration = RedisConfiguration.defaultPubSubPing,
-        pubSubPingTimeout: Duration = RedisConfiguration.defaultPubSubPing
+        pubSubPingTimeout: Duration = RedisConfiguration.defaultPubSubPingTimeout
     ) {
         self.pubSubPingInterval = pubSubPingInterval
         self.pubSubPingTimeout = pubSubPingTimeout

@@ -29,8 +29,9 @@ public import ServiceLifecycle
 /// the connection open and answers nothing; a circuit breaker (MeetCore's
 /// ``CircuitBreaker``, with the open-at-once policy: replies come in order,
 /// so a probe on the same connection would only queue) opens when
-/// a command has had no answer for ``RedisConfiguration/breakerDeadline``
-/// (500 ms) while Redis answered nothing else, and from then on requests
+/// a command has had no answer for the learned deadline (50 ms while Redis
+/// answers quickly, up to ``RedisConfiguration/breakerDeadline``, 2 s, after
+/// slow answers: ``StallDeadline``) while Redis answered nothing else, and from then on requests
 /// fail at once with ``RedisClientError/unavailable``, and so do those
 /// already sent and still waiting (Redis may yet run them when it resumes,
 /// as after a timeout). One `PING` at a time probes; the first answer Redis
@@ -64,7 +65,7 @@ public final class RedisClient: Service, Sendable {
         let eventLoop = eventLoopGroup.next()
         let breaker = configuration.breakerDeadline.map { deadline -> CircuitBreakerDriver in
             CircuitBreakerDriver(
-                deadline: deadline, policy: .open, name: "redis", metricPrefix: "meet_redis_breaker",
+                deadline: deadline, floor: configuration.breakerFloor, policy: .open, name: "redis", metricPrefix: "meet_redis_breaker",
                 dimensions: [("role", "command")], probeInterval: Self.probeInterval, logger: logger,
                 schedule: { instant, work in
                     let delay = max(.zero, ContinuousClock.now.duration(to: instant))

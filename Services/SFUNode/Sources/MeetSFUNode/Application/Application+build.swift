@@ -33,7 +33,8 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
             throw error
         }
     }
-    let redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
+    var redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
+    redisConfiguration.pubSubPing(timeout: configuration.redisPubSubPing)
     let redis = RedisClient(configuration: redisConfiguration, logger: logger)
     let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)
     let endpoint = BusEndpoint.redis(

@@ -1,5 +1,6 @@
 import Foundation
 public import MeetCore
+import MeetRedis
 
 /// Everything meet-sfu reads from its environment (docs/configuration.md).
 /// The SFU needs no database or JWT key, so it composes the mode and logging
@@ -59,6 +60,12 @@ public struct SFUNodeConfiguration: ServiceSettings {
     /// on: its CPU affinity mask, capped by a cgroup quota);
     /// docs/dev/sfu-workers.md.
     public var workers: Int
+    /// How long a PING on the Redis pub/sub connection may go unanswered
+    /// before the node's subscriptions (its inbox) count as lost and are made
+    /// again; PINGs go every third of it, 1 s at most
+    /// (`MEET_SFU_REDIS_PUBSUB_PING_MS`, default 3000, as meet-ws's):
+    /// ``RedisConfiguration/pubSubPing(timeout:)``.
+    public var redisPubSubPing: Duration = RedisConfiguration.defaultPubSubPingTimeout
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
@@ -135,6 +142,9 @@ public struct SFUNodeConfiguration: ServiceSettings {
             audioLevelInterval: .milliseconds(try Self.audioLevelInterval(environment: environment)),
             workers: try environment.int("MEET_SFU_WORKERS", default: min(CPUAffinity.availableCores(), 256), in: 1...256)
         )
+        self.redisPubSubPing = .milliseconds(try environment.int(
+            "MEET_SFU_REDIS_PUBSUB_PING_MS", default: Int(RedisConfiguration.defaultPubSubPingTimeout / .milliseconds(1)),
+            in: 100...60_000))
     }
 
     /// `MEET_SFU_AUDIO_LEVEL_INTERVAL_MS`: 0 (off) or 50...5000.

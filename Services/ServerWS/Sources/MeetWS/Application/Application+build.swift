@@ -27,8 +27,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
     }
     var redisConfiguration = try RedisConfiguration(url: configuration.core.redisURL)
     redisConfiguration.breakerDeadline = configuration.redisBreakerDeadline
-    redisConfiguration.pubSubPingInterval = configuration.redisPubSubPing
-    redisConfiguration.pubSubPingTimeout = configuration.redisPubSubPing
+    redisConfiguration.pubSubPing(timeout: configuration.redisPubSubPing)
     let redis = RedisClient(configuration: redisConfiguration, logger: logger)
     let subscriber = RedisSubscriber(
         configuration: redisConfiguration, logger: logger, bufferLimit: configuration.limits.busBufferMessages)

@@ -38,7 +38,9 @@ public struct WSConfiguration: ServiceSettings {
     /// A node record older than this is ignored by placement
     /// (`MEET_WS_SFU_STALE_MS`, default 1500, three missed heartbeats of
     /// 500 ms): the node stopped heartbeating. A node this replica saw fresh
-    /// and has not seen fresh for longer than this is declared lost.
+    /// and has not seen fresh for longer than this is declared lost when it
+    /// no longer listens on its bus inbox, else after four times this
+    /// (``NodeWatch``).
     public var sfuStaleness: Duration
     /// How often the node watcher reads the SFU registry for draining and
     /// lost nodes (`MEET_WS_NODE_WATCH_MS`, default 250).
@@ -50,15 +52,16 @@ public struct WSConfiguration: ServiceSettings {
     public var turn: TURNConfiguration
     /// Queue bounds, deadlines and connection limits (`MEET_WS_*`, see ``WSLimits``).
     public var limits: WSLimits
-    /// How long a Redis command may go unanswered before the client's circuit
-    /// breaker opens and requests fail at once (`MEET_WS_REDIS_BREAKER_MS`,
-    /// default 500; 0 disables it): ``RedisConfiguration/breakerDeadline``.
+    /// The longest a Redis command may go unanswered before the client's
+    /// circuit breaker opens and requests fail at once; the deadline in force
+    /// is learned between 50 ms and this (`MEET_WS_REDIS_BREAKER_MS`, default
+    /// 2000; 0 disables it): ``RedisConfiguration/breakerDeadline``.
     public var redisBreakerDeadline: Duration? = RedisConfiguration.defaultBreakerDeadline
-    /// How often the Redis pub/sub connection is PINGed, and how long the
-    /// answer may take before its subscriptions count as lost and are made
-    /// again (`MEET_WS_REDIS_PUBSUB_PING_MS`, default 1000):
-    /// ``RedisConfiguration/pubSubPingInterval`` and its timeout.
-    public var redisPubSubPing: Duration = RedisConfiguration.defaultPubSubPing
+    /// How long a PING on the Redis pub/sub connection may go unanswered
+    /// before its subscriptions count as lost and are made again; PINGs go
+    /// every third of it, 1 s at most (`MEET_WS_REDIS_PUBSUB_PING_MS`,
+    /// default 3000): ``RedisConfiguration/pubSubPing(timeout:)``.
+    public var redisPubSubPing: Duration = RedisConfiguration.defaultPubSubPingTimeout
     /// The shortest time between two `active-speakers` events to a room
     /// (`MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS`, default 250: four a second at
     /// most; each is sent only when the ranking changed). 0 turns the
@@ -132,7 +135,8 @@ public struct WSConfiguration: ServiceSettings {
             "MEET_WS_REDIS_BREAKER_MS", default: Int(RedisConfiguration.defaultBreakerDeadline / .milliseconds(1)), in: 0...60_000)
         self.redisBreakerDeadline = breakerMs == 0 ? nil : .milliseconds(breakerMs)
         self.redisPubSubPing = .milliseconds(try environment.int(
-            "MEET_WS_REDIS_PUBSUB_PING_MS", default: Int(RedisConfiguration.defaultPubSubPing / .milliseconds(1)), in: 100...60_000))
+            "MEET_WS_REDIS_PUBSUB_PING_MS", default: Int(RedisConfiguration.defaultPubSubPingTimeout / .milliseconds(1)),
+            in: 100...60_000))
         let speakersMs = try environment.int("MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS", default: 250, in: 0...10_000)
         guard speakersMs == 0 || speakersMs >= 50 else {
             throw ConfigurationError(variable: "MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS", message: "must be 0 (off) or 50...10000")

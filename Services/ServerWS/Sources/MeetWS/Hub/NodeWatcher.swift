@@ -43,7 +43,20 @@ public struct NodeWatcher: Service {
             return
         }
         let now = sfu.nowMs()
-        self.services.announce(sfu.departures.observe(records, nowMs: now))
+        // A node about to be declared lost that still listens on its inbox is
+        // alive but late (starved of CPU): it gets the longer limit (NodeWatch).
+        var listening: Set<String> = []
+        let candidates = sfu.departures.lossCandidates(records, nowMs: now)
+        if !candidates.isEmpty {
+            do {
+                listening = try await sfu.registry.listening(candidates)
+            } catch {
+                sfu.departures.readFailed()
+                self.services.logger.debug("node watch: inboxes unreadable; round skipped", metadata: ["error": "\(error)"])
+                return
+            }
+        }
+        self.services.announce(sfu.departures.observe(records, listening: listening, nowMs: now))
         await self.services.notifySessionsOfDepartures(records: records, nowMs: now)
     }
 }

@@ -12,9 +12,16 @@ public final class NodeDepartures: Sendable {
         self.watch = NIOLockedValueBox(NodeWatch(staleAfterMs: staleAfterMs, retainMs: retainMs))
     }
 
-    /// A successful registry read; returns the nodes that just started leaving.
-    public func observe(_ records: [SFUNodeRecord], nowMs: Int64) -> [NodeWatch.Departure] {
-        self.watch.withLockedValue { $0.observe(records, nowMs: nowMs) }
+    /// A successful registry read; returns the nodes that just started
+    /// leaving. `listening`: those of ``lossCandidates(_:nowMs:)`` whose
+    /// inbox still has a subscriber.
+    public func observe(_ records: [SFUNodeRecord], listening: Set<String> = [], nowMs: Int64) -> [NodeWatch.Departure] {
+        self.watch.withLockedValue { $0.observe(records, listening: listening, nowMs: nowMs) }
+    }
+
+    /// The nodes this read would declare lost unless they still listen.
+    public func lossCandidates(_ records: [SFUNodeRecord], nowMs: Int64) -> [String] {
+        self.watch.withLockedValue { $0.lossCandidates(records, nowMs: nowMs) }
     }
 
     /// A failed registry read (the round is skipped).

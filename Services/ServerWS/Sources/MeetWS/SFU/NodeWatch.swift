@@ -9,8 +9,15 @@ public import MeetProtocol
 /// - a record in state `draining`, or a node's draining event → **draining**;
 /// - a node this replica has seen fresh (record written at most
 ///   `staleAfterMs` ago) whose record is now missing or stale, its newest
-///   record written more than `staleAfterMs` ago → **lost** (about
-///   `staleAfterMs` after its last heartbeat, plus one poll). Only successful
+///   record written more than `staleAfterMs` ago, and that no longer
+///   listens on its bus inbox → **lost** (about `staleAfterMs` after its
+///   last heartbeat, plus one poll). One that still listens (its pub/sub
+///   connection is open: a process starved of CPU, or whose heartbeats a
+///   loaded Redis answered late) is lost only after `silentLostAfterMs`
+///   (4 × `staleAfterMs`): a crashed process's connections close with it,
+///   so a crash is still noticed at `staleAfterMs`, and only a machine
+///   that vanished without closing them (power, partition) waits the
+///   longer limit. Only successful
 ///   reads count: a failed read (Redis down or restarting) changes nothing,
 ///   and the first successful read after one restarts every node's clock, so
 ///   an outage (during which the nodes could not heartbeat either) never
@@ -53,6 +60,9 @@ public struct NodeWatch: Sendable {
     }
 
     public let staleAfterMs: Int64
+    /// How long a node that still listens on its inbox may go without a
+    /// fresh record before it is declared lost.
+    public let silentLostAfterMs: Int64
     public let retainMs: Int64
     private(set) var nodes: [String: Node] = [:]
     /// Set by a failed read; the next successful one restarts the clocks.
@@ -62,9 +72,21 @@ public struct NodeWatch: Sendable {
     /// When the first successful read after an outage came (clocks restarted).
     private var recoveredAtMs: Int64?
 
-    public init(staleAfterMs: Int64, retainMs: Int64 = 120_000) {
+    public init(staleAfterMs: Int64, retainMs: Int64 = 120_000, silentLostAfterMs: Int64? = nil) {
         self.staleAfterMs = staleAfterMs
+        self.silentLostAfterMs = silentLostAfterMs ?? 4 * staleAfterMs
         self.retainMs = retainMs
+    }
+
+    /// The nodes that ``observe(_:listening:nowMs:)`` would declare lost
+    /// now if none of them listened on its inbox: the watcher asks Redis
+    /// which still do (`PUBSUB NUMSUB`) for these only, usually none.
+    public func lossCandidates(_ records: [SFUNodeRecord], nowMs: Int64) -> [String] {
+        guard !self.recovering else { return [] }  // the clocks restart on this read
+        let fresh = Set(records.filter { nowMs - $0.updatedAtMs <= self.staleAfterMs }.map(\.id))
+        return self.nodes.compactMap { id, node in
+            !fresh.contains(id) && self.isLost(node, nowMs: nowMs, listening: false) ? id : nil
+        }.sorted()
     }
 
     /// A registry read failed: skip the round, and do not count the outage.
@@ -73,7 +95,9 @@ public struct NodeWatch: Sendable {
     }
 
     /// A successful registry read at `nowMs`; returns the new departures.
-    public mutating func observe(_ records: [SFUNodeRecord], nowMs: Int64) -> [Departure] {
+    /// `listening`: the nodes among ``lossCandidates(_:nowMs:)`` whose bus
+    /// inbox still has a subscriber.
+    public mutating func observe(_ records: [SFUNodeRecord], listening: Set<String> = [], nowMs: Int64) -> [Departure] {
         if self.recovering {
             // The outage does not count against anyone: restart the clocks.
             for id in self.nodes.keys where self.nodes[id]?.lastFreshMs != nil { self.nodes[id]?.lastFreshMs = nowMs }
@@ -107,7 +131,7 @@ public struct NodeWatch: Sendable {
                 node.departure = .nodeDraining
                 node.departedAtMs = nowMs
                 out.append(Departure(nodeId: record.id, reason: .nodeDraining))
-            } else if !fresh, self.isLost(node, nowMs: nowMs) {
+            } else if !fresh, self.isLost(node, nowMs: nowMs, listening: listening.contains(record.id)) {
                 node.departure = .nodeLost
                 node.departedAtMs = nowMs
                 out.append(Departure(nodeId: record.id, reason: .nodeLost))
@@ -116,7 +140,7 @@ public struct NodeWatch: Sendable {
         }
         for (id, var node) in self.nodes where !present.contains(id) {
             node.reachable = false
-            if self.isLost(node, nowMs: nowMs) {
+            if self.isLost(node, nowMs: nowMs, listening: listening.contains(id)) {
                 node.departure = .nodeLost
                 node.departedAtMs = nowMs
                 out.append(Departure(nodeId: id, reason: .nodeLost))
@@ -131,10 +155,11 @@ public struct NodeWatch: Sendable {
     }
 
     /// Whether a node that is not fresh now should be declared lost: seen
-    /// fresh before, not since `staleAfterMs`, and not already departed.
-    private func isLost(_ node: Node, nowMs: Int64) -> Bool {
+    /// fresh before, not since `staleAfterMs` (`silentLostAfterMs` while it
+    /// still listens on its inbox), and not already departed.
+    private func isLost(_ node: Node, nowMs: Int64, listening: Bool) -> Bool {
         guard node.departure == nil, let lastFresh = node.lastFreshMs else { return false }
-        return nowMs - lastFresh > self.staleAfterMs
+        return nowMs - lastFresh > (listening ? self.silentLostAfterMs : self.staleAfterMs)
     }
 
     /// Last-known records to place on while the registry refills after an

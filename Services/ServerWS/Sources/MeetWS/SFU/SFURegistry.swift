@@ -9,6 +9,11 @@ import NIOConcurrencyHelpers
 public protocol SFURegistry: Sendable {
     /// Every record that still exists (stale ones included: placement filters).
     func nodes() async throws -> [SFUNodeRecord]
+    /// Which of these nodes still listen on their bus inbox
+    /// (``BusChannel/sfuInbox(nodeId:)``): a process that is alive, however
+    /// late its heartbeats, keeps that subscription; a crashed one loses it
+    /// with its connections.
+    func listening(_ nodeIds: [String]) async throws -> Set<String>
 }
 
 /// ``SFURegistry`` in Redis: the set ``SFURegistryKeys/nodes`` and one JSON
@@ -31,6 +36,18 @@ public struct RedisSFURegistry: SFURegistry {
             guard let bytes = value.bytes, !bytes.isEmpty else { return nil }
             return try? JSONDecoder().decode(SFUNodeRecord.self, from: Data(bytes))
         }
+    }
+
+    /// One `PUBSUB NUMSUB` for the nodes' inbox channels.
+    public func listening(_ nodeIds: [String]) async throws -> Set<String> {
+        guard !nodeIds.isEmpty else { return [] }
+        let reply = try await self.redis.send(RedisCommand("PUBSUB", ["NUMSUB"] + nodeIds.map(BusChannel.sfuInbox)))
+        let items = reply.array ?? []
+        var listening: Set<String> = []
+        for (index, nodeId) in nodeIds.enumerated() where items.indices.contains(2 * index + 1) {
+            if (items[2 * index + 1].integer ?? 0) > 0 { listening.insert(nodeId) }
+        }
+        return listening
     }
 }
 
@@ -63,5 +80,18 @@ public final class InMemorySFURegistry: SFURegistry {
     public func nodes() async throws -> [SFUNodeRecord] {
         if self.failing.withLockedValue({ $0 }) { throw Unreachable() }
         return self.records.withLockedValue { $0.values.sorted { $0.id < $1.id } }
+    }
+
+    private let listeners = NIOLockedValueBox<Set<String>>([])
+
+    /// Whether the node listens on its inbox (none does unless set: a
+    /// removed or stale record then reads as a crash).
+    public func setListening(_ nodeId: String, _ listening: Bool) {
+        self.listeners.withLockedValue { if listening { $0.insert(nodeId) } else { $0.remove(nodeId) } }
+    }
+
+    public func listening(_ nodeIds: [String]) async throws -> Set<String> {
+        if self.failing.withLockedValue({ $0 }) { throw Unreachable() }
+        return self.listeners.withLockedValue { $0.intersection(nodeIds) }
     }
 }

@@ -72,9 +72,16 @@ extension Session {
                 }
                 if resumed { await MigrationDriver(session: self).resumed(with: snapshot) }
                 if !resumed {
-                    try await self.services.publish(
-                        .participantJoined(ParticipantEvent(participant: outcome.stored.participant)),
-                        meetingId: identity.meetingId, audience: .participants, exclude: identity.participantId)
+                    // After `joined`: the seat is taken and stored, so a failed announcement
+                    // (Redis froze just now) is logged, not answered with a second outcome
+                    // that also dropped the socket from its room (issue #23).
+                    do {
+                        try await self.services.publish(
+                            .participantJoined(ParticipantEvent(participant: outcome.stored.participant)),
+                            meetingId: identity.meetingId, audience: .participants, exclude: identity.participantId)
+                    } catch {
+                        self.logger.warning("joined; the room was not told (its snapshots list the seat)", metadata: ["error": "\(error)"])
+                    }
                 }
             }
         } catch {

@@ -19,10 +19,12 @@ import Testing
             let subscriber = RedisSubscriber(configuration: redis.configuration, logger: Logger(label: "test"))
             let running = Task { try await subscriber.run() }
             defer { running.cancel() }
-            _ = try await subscriber.subscribe(to: BusChannel.sfuInbox(nodeId: live))
+            // Held: a subscription whose stream is dropped is withdrawn (UNSUBSCRIBE).
+            let inbox = try await subscriber.subscribe(to: BusChannel.sfuInbox(nodeId: live))
             // (subscribe returns once confirmed, or at once when registered before the first connect)
             #expect(try await eventually { try await registry.listening([dead, live]) == [live] })
             #expect(try await registry.listening([]).isEmpty)
+            withExtendedLifetime(inbox) {}
             // Its pub/sub connection closes, as a crash closes it: nobody listens.
             subscriber.shutdown()
             #expect(try await eventually { try await registry.listening([dead, live]).isEmpty })

@@ -65,10 +65,15 @@ extension Session {
                 await SeatDriver(session: self).sendCredentials()
                 await self.sendCurrentSpeakers()
                 if resumed, let previous = outcome.previous, previous.participant.role != role {
-                    // The role changed while the socket was away: tell the room now.
-                    try await self.services.publish(
-                        .participantUpdated(ParticipantEvent(participant: outcome.stored.participant)),
-                        meetingId: identity.meetingId, audience: .participants)
+                    // The role changed while the socket was away: tell the room now
+                    // (after `joined`, so a failure is logged, as below).
+                    do {
+                        try await self.services.publish(
+                            .participantUpdated(ParticipantEvent(participant: outcome.stored.participant)),
+                            meetingId: identity.meetingId, audience: .participants)
+                    } catch {
+                        self.logger.warning("resumed; the room was not told of the new role", metadata: ["error": "\(error)"])
+                    }
                 }
                 if resumed { await MigrationDriver(session: self).resumed(with: snapshot) }
                 if !resumed {

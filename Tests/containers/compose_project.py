@@ -2,7 +2,8 @@
 
 `ComposeProject` runs docker-compose against the podman API socket
 (`DOCKER_HOST`) for the project scripts/test-containers brought up
-(`MEET_COMPOSE_PROJECT`, `MEET_COMPOSE_FILE`), and reads the containers'
+(`MEET_COMPOSE_PROJECT`, `MEET_COMPOSE_FILE`: one file, or several
+separated by `:` as in `COMPOSE_FILE`), and reads the containers'
 state with `podman inspect`: their service label, status, health and exit
 code. Nothing here names a service list: the tests see whatever services the
 compose file starts, so a new service only has to become healthy.
@@ -32,19 +33,20 @@ def _env(name: str) -> str:
 
 
 class ComposeProject:
-    def __init__(self, project: str, compose_file: Path, up_started: float):
+    def __init__(self, project: str, compose_files: list[Path], up_started: float):
         self.project = project
-        self.file = compose_file
+        self.files = compose_files
         self.up_started = up_started
 
     @classmethod
     def from_env(cls) -> "ComposeProject":
-        return cls(_env("MEET_COMPOSE_PROJECT"), Path(_env("MEET_COMPOSE_FILE")),
+        return cls(_env("MEET_COMPOSE_PROJECT"), [Path(f) for f in _env("MEET_COMPOSE_FILE").split(":")],
                    float(_env("MEET_COMPOSE_UP_STARTED")))
 
     def compose(self, *args: str, timeout: float = 120) -> str:
-        """Runs `docker-compose -p PROJECT -f FILE ARGS…` and returns its output; fails on a non-zero exit."""
-        result = subprocess.run(["docker-compose", "-p", self.project, "-f", str(self.file), *args],
+        """Runs `docker-compose -p PROJECT -f FILE… ARGS…` and returns its output; fails on a non-zero exit."""
+        files = [arg for f in self.files for arg in ("-f", str(f))]
+        result = subprocess.run(["docker-compose", "-p", self.project, *files, *args],
                                 capture_output=True, text=True, timeout=timeout)
         assert result.returncode == 0, f"docker-compose {' '.join(args)}: {result.returncode}\n{result.stderr}"
         return result.stdout + result.stderr

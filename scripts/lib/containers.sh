@@ -26,7 +26,7 @@ meet_podman_service_start() {
 }
 
 meet_podman_service_stop() {
-    [ -n "${MEET_PODMAN_SERVICE_PID:-}" ] && kill "$MEET_PODMAN_SERVICE_PID" 2>/dev/null && wait "$MEET_PODMAN_SERVICE_PID" 2>/dev/null
+    [ -n "${MEET_PODMAN_SERVICE_PID:-}" ] && kill "$MEET_PODMAN_SERVICE_PID" 2>/dev/null && { wait "$MEET_PODMAN_SERVICE_PID" 2>/dev/null || true; }
     MEET_PODMAN_SERVICE_PID=""
 }
 
@@ -54,6 +54,6 @@ meet_health_runner() {
 }
 
 meet_health_runner_stop() {
-    [ -n "${MEET_HEALTH_RUNNER_PID:-}" ] && kill "$MEET_HEALTH_RUNNER_PID" 2>/dev/null && wait "$MEET_HEALTH_RUNNER_PID" 2>/dev/null
+    [ -n "${MEET_HEALTH_RUNNER_PID:-}" ] && kill "$MEET_HEALTH_RUNNER_PID" 2>/dev/null && { wait "$MEET_HEALTH_RUNNER_PID" 2>/dev/null || true; }
     MEET_HEALTH_RUNNER_PID=""
 }

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -112,7 +111,3 @@ class ComposeStack:
 
     def ws_url(self, replica: int) -> str:
         return self._ws_url
-
-
-def wait_seconds_since(start: float) -> float:
-    return time.time() - start

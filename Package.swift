@@ -209,7 +209,7 @@ let testTargets: [Target] = [
     // The test Redis (MEET_TEST_REDIS_URL) and private redis-servers a test may freeze or kill,
     // for the Redis client's and the bus's tests.
     .meet("MeetRedisTestSupport", ["MeetRedis", logging], path: "Tests/MeetRedisTestSupport"),
-    .meetTests("MeetRedisTests", ["MeetRedis", "MeetRedisTestSupport", nioCore, nioEmbedded, logging, serviceLifecycle]),
+    .meetTests("MeetRedisTests", ["MeetRedis", "MeetRedisTestSupport", nioCore, nioPosix, nioEmbedded, logging, serviceLifecycle]),
     .meetTests(
         "MeetBusTests", ["MeetBus", "MeetRedis", "MeetProtocol", "MeetRedisTestSupport", nioConcurrencyHelpers, logging, serviceLifecycle]),
     .meetTests(

@@ -26,8 +26,13 @@ final class RedisConnection: Sendable {
         onPush: (@Sendable (RESPValue) -> Void)? = nil,
         onReply: (@Sendable () -> Void)? = nil
     ) async throws -> RedisConnection {
+        // TCP_NODELAY is an IPPROTO_TCP option (`tcpOption`). As a
+        // `socketOption` it was set at SOL_SOCKET, where its number (1) is
+        // SO_DEBUG, which needs CAP_NET_ADMIN: harmless as root, but every
+        // connect failed with EACCES in the image (uid 10001, no capabilities),
+        // so no service reached Redis there (found by scripts/test-containers).
         let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .connectTimeout(.nanoseconds(Self.nanoseconds(configuration.connectTimeout)))
             .channelInitializer { channel in

@@ -242,7 +242,9 @@ let testTargets: [Target] = [
             "MeetTestSupport", nioCore, nioPosix, nioConcurrencyHelpers, logging,
         ]),
     // meet-recorder's media pieces (reorder, VP8 frames, clock) and the muxer through libavformat.
-    .meetTests("MeetRecorderTests", ["MeetRecorder", "MeetCore", "MeetRedis", "MeetRTP", "MeetTestSupport", "MeetRedisTestSupport", logging]),
+    .meetTests(
+        "MeetRecorderTests", ["MeetRecorder", "MeetCore", "MeetRedis", "MeetRTP", "MeetTestSupport", "MeetRedisTestSupport", logging],
+        resources: [.copy("Fixtures")]),
     // meet-load's sans-I/O pieces (frame, freeze and loss counting, synthetic media, plan, strategy).
     .meetTests("MeetLoadTests", ["MeetLoad", "MeetProtocol", "MeetRTP", nioCore]),
 ]

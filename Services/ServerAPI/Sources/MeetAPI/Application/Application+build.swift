@@ -145,6 +145,7 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     JoinController(deps: deps).addRoutes(to: meetings)
     ParticipantController(deps: deps).addRoutes(to: meetings)
     BanController(deps: deps).addRoutes(to: meetings)
+    RecordingController(deps: deps).addRoutes(to: meetings)
     WebClientController(directory: deps.configuration.webDirectory).addRoutes(to: router)
     // Last: wraps only the not-found responder (middleware applies to the
     // routes added after it), turning a known path with the wrong method into 405.

@@ -84,6 +84,8 @@ import Testing
             .credentials(ResumeCredentials(resumeToken: "a.b.c", expiresAt: when)),
             .activeSpeakers(ActiveSpeakers(speakers: [.init(participantId: me.id, level: 85)])),
             .activeSpeakers(ActiveSpeakers(speakers: [])),
+            .recordingStarted(RecordingStarted(recordingId: UUID(), startedBy: me.id, startedAt: when)),
+            .recordingStopped(RecordingStopped(recordingId: UUID(), reason: "stopped_by_host")),
             .error(SignalingError(.forbidden, "hosts only")),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))

@@ -43,6 +43,10 @@ public enum ServerMessage: Sendable, Equatable {
     case credentials(ResumeCredentials)
     /// Who speaks in the room now, loudest first (on change, a few times a second at most).
     case activeSpeakers(ActiveSpeakers)
+    /// Everyone in the room: a host started recording (show the indicator).
+    case recordingStarted(RecordingStarted)
+    /// Everyone in the room: the recording is over.
+    case recordingStopped(RecordingStopped)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -71,6 +75,8 @@ public enum ServerMessage: Sendable, Equatable {
         case .migrate: "migrate"
         case .credentials: "credentials"
         case .activeSpeakers: "active-speakers"
+        case .recordingStarted: "recording-started"
+        case .recordingStopped: "recording-stopped"
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"
@@ -82,7 +88,7 @@ public enum ServerMessage: Sendable, Equatable {
         "joined", "waiting", "admitted", "denied", "participant-joined", "participant-left",
         "participant-updated", "chat", "mute-requested", "kicked", "meeting-ended", "admission-request",
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
-        "migrate", "credentials", "active-speakers", "pong", "ack", "error",
+        "migrate", "credentials", "active-speakers", "recording-started", "recording-stopped", "pong", "ack", "error",
     ]
 }
 

@@ -44,8 +44,14 @@ func buildApplication(
     let notifier: any RoomNotifier =
         redis.map { RedisRoomNotifier(client: $0, keyPrefix: configuration.roomKeyPrefix) as any RoomNotifier }
         ?? SilentRoomNotifier()
+    let recordingEvents: any RecordingEvents =
+        redis.map {
+            RedisRecordingEvents(
+                client: $0, announcements: RecordingAnnouncements(keyPrefix: configuration.roomKeyPrefix), logger: logger)
+        } ?? SilentRecordingEvents()
     let deps = await APIDependencies(
-        configuration: configuration, storage: storage, rateLimiter: limiter, roomNotifier: notifier, logger: logger)
+        configuration: configuration, storage: storage, rateLimiter: limiter, roomNotifier: notifier,
+        recordingEvents: recordingEvents, logger: logger)
     let router = buildRouter(deps)
     WebClientController.logLocation(configuration.webDirectory, logger: logger)
     let timeouts = configuration.connectionTimeouts

@@ -47,7 +47,7 @@ struct RecordingController: Sendable {
         guard let recording = try await self.deps.recordings.stop(meetingId: meeting.id, reason: Self.stoppedByHost) else {
             throw APIError(.notFound, "the meeting is not being recorded")
         }
-        await self.deps.recordingEvents.stopped(recording, meeting: meeting)
+        await self.deps.recordingEvents.stopped(recording, meeting: meeting, by: user.id)
         return JSONResponse(recording)
     }
 

@@ -12,6 +12,24 @@ struct RecorderConfigurationTests {
         #expect(configuration.http.port == 8095)
         #expect(configuration.directory == "recordings")
         #expect(configuration.tuning == RecordingTuning(reorderPackets: 64, reorderDelayMicroseconds: 200_000, keyframeRetryMicroseconds: 1_000_000))
+        #expect(configuration.redisURL == nil)
+        #expect(configuration.jobLease == .seconds(15))
+        #expect(configuration.maxJobs == 8)
+    }
+
+    @Test func jobsComeFromRedisWhenItIsSet() throws {
+        let configuration = try RecorderConfiguration(
+            environment: EnvironmentReader([
+                "MEET_REDIS_URL": "redis://redis:6379", "MEET_WS_KEY_PREFIX": "staging", "MEET_RECORDING_JOB_LEASE_MS": "6000",
+                "MEET_RECORDING_MAX_JOBS": "2",
+            ]))
+        #expect(configuration.redisURL == "redis://redis:6379")
+        #expect(configuration.keyPrefix == "staging")
+        #expect(configuration.jobLease == .seconds(6))
+        #expect(configuration.maxJobs == 2)
+        for (name, value) in [("MEET_REDIS_URL", "http://x"), ("MEET_RECORDING_JOB_LEASE_MS", "100"), ("MEET_RECORDING_MAX_JOBS", "0")] {
+            #expect(throws: ConfigurationError.self) { try RecorderConfiguration(environment: EnvironmentReader([name: value])) }
+        }
     }
 
     @Test func malformedValuesNameTheVariable() {

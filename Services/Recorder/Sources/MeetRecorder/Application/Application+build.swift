@@ -1,6 +1,8 @@
 public import Hummingbird
 public import Logging
 import MeetCore
+import MeetProtocol
+import MeetRedis
 import ServiceLifecycle
 
 /// Wires meet-recorder: the directory store, the sessions, and an HTTP
@@ -9,9 +11,10 @@ import ServiceLifecycle
 /// finishes every file before the process exits (handing jobs over to
 /// another recorder on drain comes with failover).
 ///
-/// Jobs from the bus and the hidden-subscriber media join are not wired yet
-/// (docs/dev/recording.md, "Status").
-public func buildApplication(configuration: RecorderConfiguration, logger: Logger? = nil) -> some ApplicationProtocol {
+/// With `MEET_REDIS_URL` set, jobs come from `recorder:jobs`
+/// (``RecorderJobService``); what a claimed job does is only logged until the
+/// hidden-subscriber media join exists (docs/dev/recording.md, "Status").
+public func buildApplication(configuration: RecorderConfiguration, logger: Logger? = nil) throws -> some ApplicationProtocol {
     var logger = logger ?? LoggingBootstrap.logger(service: "recorder", configuration: configuration.logging)
     logger[metadataKey: "recorder"] = "\(configuration.recorderId)"
     let storage = DirectoryStorage(root: configuration.directory)
@@ -21,6 +24,23 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
         try? await gracefulShutdown()
         let files = await sessions.finishAll(now: RecordingSessions.now())
         logger.info("meet-recorder stopped", metadata: ["filesFinished": "\(files.count)"])
+    }
+
+    var services: [any Service] = [drain]
+    if let url = configuration.redisURL {
+        let redisConfiguration = try RedisConfiguration(url: url)
+        let redis = RedisClient(configuration: redisConfiguration, logger: logger)
+        let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)
+        let jobs = RecorderJobService(
+            lease: RecordingJobLease(
+                recorderId: configuration.recorderId, lease: configuration.jobLease, redis: redis,
+                keyPrefix: RecorderChannels(prefix: configuration.keyPrefix).prefix),
+            subscriber: subscriber, channels: RecorderChannels(prefix: configuration.keyPrefix),
+            capacity: configuration.maxJobs, handler: LoggingJobHandler(logger: logger), logger: logger)
+        // Redis first, so the jobs service stops (releasing its claims) before it does.
+        services = [redis, subscriber, jobs, drain]
+    } else {
+        logger.warning("MEET_REDIS_URL is not set: this recorder takes no jobs")
     }
 
     let router = Router()
@@ -35,6 +55,6 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "meet-recorder"),
-        services: [drain],
+        services: services,
         logger: logger)
 }

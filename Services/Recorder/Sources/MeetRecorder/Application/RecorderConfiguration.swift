@@ -16,11 +16,21 @@ public struct RecorderConfiguration: ServiceSettings {
     /// The media pipeline's reorder window and keyframe retry (`MEET_RECORDING_REORDER_PACKETS`,
     /// `MEET_RECORDING_REORDER_DELAY_MS`, `MEET_RECORDING_KEYFRAME_RETRY_MS`).
     public var tuning: RecordingTuning
+    /// Where jobs come from (`MEET_REDIS_URL`); unset: this recorder takes no jobs.
+    public var redisURL: String?
+    /// The key and channel prefix shared with meet-ws and meet-api (`MEET_WS_KEY_PREFIX`).
+    public var keyPrefix: String
+    /// How long a job claim lasts without renewal (`MEET_RECORDING_JOB_LEASE_MS`): a dead
+    /// recorder's job is free again after it.
+    public var jobLease: Duration
+    /// Most recordings at once (`MEET_RECORDING_MAX_JOBS`).
+    public var maxJobs: Int
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
         http: HTTPConfiguration = HTTPConfiguration(port: 8095), recorderId: String = RecorderConfiguration.defaultRecorderId(),
-        directory: String = "recordings", tuning: RecordingTuning = RecordingTuning()
+        directory: String = "recordings", tuning: RecordingTuning = RecordingTuning(), redisURL: String? = nil,
+        keyPrefix: String = "", jobLease: Duration = .seconds(15), maxJobs: Int = 8
     ) {
         self.mode = mode
         self.logging = logging
@@ -28,6 +38,10 @@ public struct RecorderConfiguration: ServiceSettings {
         self.recorderId = recorderId
         self.directory = directory
         self.tuning = tuning
+        self.redisURL = redisURL
+        self.keyPrefix = keyPrefix
+        self.jobLease = jobLease
+        self.maxJobs = maxJobs
     }
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
@@ -42,7 +56,11 @@ public struct RecorderConfiguration: ServiceSettings {
             tuning: RecordingTuning(
                 reorderPackets: try environment.int("MEET_RECORDING_REORDER_PACKETS", default: 64, in: 4...4096),
                 reorderDelayMicroseconds: Int64(try environment.int("MEET_RECORDING_REORDER_DELAY_MS", default: 200, in: 0...5000)) * 1000,
-                keyframeRetryMicroseconds: Int64(try environment.int("MEET_RECORDING_KEYFRAME_RETRY_MS", default: 1000, in: 100...60_000)) * 1000))
+                keyframeRetryMicroseconds: Int64(try environment.int("MEET_RECORDING_KEYFRAME_RETRY_MS", default: 1000, in: 100...60_000)) * 1000),
+            redisURL: environment.string("MEET_REDIS_URL") == nil ? nil : try CoreConfiguration.redisURL(environment: environment),
+            keyPrefix: environment.string("MEET_WS_KEY_PREFIX", default: ""),
+            jobLease: .milliseconds(try environment.int("MEET_RECORDING_JOB_LEASE_MS", default: 15_000, in: 3_000...120_000)),
+            maxJobs: try environment.int("MEET_RECORDING_MAX_JOBS", default: 8, in: 1...256))
     }
 
     /// The host name up to its first dot, or `recorder`.

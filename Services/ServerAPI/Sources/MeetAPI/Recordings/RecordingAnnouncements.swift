@@ -35,9 +35,13 @@ struct RecordingAnnouncements: Sendable {
     func stopped(_ recording: RecordingResponse, meeting: MeetingRecord, by user: UUID?, now: Date = Date()) throws -> [Message] {
         let event = ServerMessage.recordingStopped(
             RecordingStopped(recordingId: recording.id, reason: recording.stopReason ?? RecordingController.stoppedByHost))
-        // A recording no recorder had begun is over already: no job to stop.
-        let job = recording.status == .stopped ? [] : [try self.job(.stop, recording, meeting: meeting, by: user, now: now)]
-        return job + [try self.room(event, meeting: meeting, now: now)]
+        // Sent even when the row went straight to `stopped`: a recorder may
+        // have claimed the job before it wrote `recording`, and only the
+        // holder acts on a stop (the others hold nothing by that id).
+        return [
+            try self.job(.stop, recording, meeting: meeting, by: user, now: now),
+            try self.room(event, meeting: meeting, now: now),
+        ]
     }
 
     private func job(

@@ -132,7 +132,11 @@ let recorderTargets: [Target] = [
         name: "CMeetMux", path: "Services/Recorder/Sources/CMeetMux",
         linkerSettings: [.linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avutil")]),
     .meet(
-        "MeetRecorder", ["CMeetMux", "MeetCore", "MeetProtocol", "MeetRedis", "MeetRTP", "MeetRTCP", hummingbird, logging, metrics, serviceLifecycle],
+        "MeetRecorder",
+        [
+            "CMeetMux", "MeetCore", "MeetDatabase", "MeetProtocol", "MeetRedis", "MeetRTP", "MeetRTCP", hummingbird, logging, metrics,
+            postgresNIO, serviceLifecycle,
+        ],
         path: "Services/Recorder/Sources/MeetRecorder"),
     .meetExecutable("Recorder", ["MeetRecorder", "MeetCore", hummingbird, logging, argumentParser], path: "Services/Recorder/Sources/Recorder"),
 ]
@@ -243,7 +247,11 @@ let testTargets: [Target] = [
         ]),
     // meet-recorder's media pieces (reorder, VP8 frames, clock) and the muxer through libavformat.
     .meetTests(
-        "MeetRecorderTests", ["MeetRecorder", "MeetCore", "MeetProtocol", "MeetRedis", "MeetRTP", "MeetTestSupport", "MeetRedisTestSupport", logging],
+        "MeetRecorderTests",
+        [
+            "MeetRecorder", "MeetCore", "MeetDatabase", "MeetProtocol", "MeetRedis", "MeetRTP", "MeetTestSupport", "MeetRedisTestSupport",
+            logging, postgresNIO,
+        ],
         resources: [.copy("Fixtures")]),
     // meet-load's sans-I/O pieces (frame, freeze and loss counting, synthetic media, plan, strategy).
     .meetTests("MeetLoadTests", ["MeetLoad", "MeetProtocol", "MeetRTP", nioCore]),

@@ -13,6 +13,7 @@ struct RecorderConfigurationTests {
         #expect(configuration.directory == "recordings")
         #expect(configuration.tuning == RecordingTuning(reorderPackets: 64, reorderDelayMicroseconds: 200_000, keyframeRetryMicroseconds: 1_000_000))
         #expect(configuration.redisURL == nil)
+        #expect(configuration.database == nil)
         #expect(configuration.jobLease == .seconds(15))
         #expect(configuration.maxJobs == 8)
     }
@@ -21,8 +22,9 @@ struct RecorderConfigurationTests {
         let configuration = try RecorderConfiguration(
             environment: EnvironmentReader([
                 "MEET_REDIS_URL": "redis://redis:6379", "MEET_WS_KEY_PREFIX": "staging", "MEET_RECORDING_JOB_LEASE_MS": "6000",
-                "MEET_RECORDING_MAX_JOBS": "2",
+                "MEET_RECORDING_MAX_JOBS": "2", "MEET_DATABASE_URL": "postgres://meet@db:5432/meet",
             ]))
+        #expect(configuration.database?.poolSize == 20)
         #expect(configuration.redisURL == "redis://redis:6379")
         #expect(configuration.keyPrefix == "staging")
         #expect(configuration.jobLease == .seconds(6))

@@ -1,8 +1,9 @@
 """Recording control end to end (issue #18, docs/dev/recording.md): a host
 starts a recording over REST; everyone in the room, on both meet-ws
 replicas, gets `recording-started`; a meet-recorder claims the job from
-`recorder:jobs` in Redis; the stop reaches the room and frees the claim.
-(The recorder does not join the meeting yet: no media, no files.)"""
+`recorder:jobs` in Redis and writes that it began (`recording`); the stop
+reaches the room, the recorder finishes the recording (`stopped`) and frees
+the claim. (The recorder does not join the meeting yet: no media, no files.)"""
 from __future__ import annotations
 
 import asyncio
@@ -58,14 +59,26 @@ async def control_scenario(stack, recorder_id: str) -> None:
         key = f"{prefix}recorder:job:{started['id'].lower()}"
         assert await wait_until(lambda: client.get(key) == recorder_id, 10, f"{recorder_id} holding {key}")
 
+        listing = f"/v1/meetings/{code}/recordings"
+
+        def status() -> str:
+            return stack.rest.call("GET", listing, token=owner)["items"][0]["status"]
+
+        # The recorder writes that it began (schema v5 metadata).
+        assert await wait_until(lambda: status() == "recording", 10, "the recording in status recording")
+
         stopped = stack.rest.call("DELETE", f"/v1/meetings/{code}/recording", token=owner)
         assert stopped["id"] == started["id"]
+        assert stopped["status"] == "stopping"
         for signal in (host, guest):
             event = await signal.next_event("recording-stopped", timeout=10)
             assert event["recordingId"].lower() == started["id"].lower()
             assert event["reason"] == "stopped_by_host"
         assert await wait_until(lambda: client.get(key) is None, 10, f"{key} released")
-        listed = stack.rest.call("GET", f"/v1/meetings/{code}/recordings", token=owner)
+        # The recorder finishes it.
+        assert await wait_until(lambda: status() == "stopped", 10, "the recording in status stopped")
+        listed = stack.rest.call("GET", listing, token=owner)
         assert [item["id"] for item in listed["items"]] == [started["id"]]
+        assert listed["items"][0]["startedAt"] and listed["items"][0]["endedAt"]
     finally:
         await asyncio.gather(host.close(), guest.close())

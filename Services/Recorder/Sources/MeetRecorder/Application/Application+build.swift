@@ -1,6 +1,7 @@
 public import Hummingbird
 public import Logging
 import MeetCore
+import MeetDatabase
 import MeetProtocol
 import MeetRedis
 import ServiceLifecycle
@@ -26,22 +27,34 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
         logger.info("meet-recorder stopped", metadata: ["filesFinished": "\(files.count)"])
     }
 
-    var services: [any Service] = [drain]
+    // Redis and the database before the jobs service, so that on shutdown it
+    // stops first (ending its jobs, releasing claims, writing the ends).
+    var services: [any Service] = []
     if let url = configuration.redisURL {
         let redisConfiguration = try RedisConfiguration(url: url)
         let redis = RedisClient(configuration: redisConfiguration, logger: logger)
         let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)
+        services = [redis, subscriber]
+        var metadata: (any RecordingMetadata)?
+        if let databaseConfiguration = configuration.database {
+            let database = Database(configuration: databaseConfiguration, logger: logger)
+            services.append(database)
+            metadata = PostgresRecordingMetadata(database: database)
+        } else {
+            logger.warning("MEET_DATABASE_URL is not set: this recorder writes no recording metadata")
+        }
         let jobs = RecorderJobService(
             lease: RecordingJobLease(
                 recorderId: configuration.recorderId, lease: configuration.jobLease, redis: redis,
                 keyPrefix: RecorderChannels(prefix: configuration.keyPrefix).prefix),
             subscriber: subscriber, channels: RecorderChannels(prefix: configuration.keyPrefix),
-            capacity: configuration.maxJobs, handler: LoggingJobHandler(logger: logger), logger: logger)
-        // Redis first, so the jobs service stops (releasing its claims) before it does.
-        services = [redis, subscriber, jobs, drain]
+            capacity: configuration.maxJobs,
+            handler: LoggingJobHandler(recorderId: configuration.recorderId, metadata: metadata, logger: logger), logger: logger)
+        services.append(jobs)
     } else {
         logger.warning("MEET_REDIS_URL is not set: this recorder takes no jobs")
     }
+    services.append(drain)
 
     let router = Router()
     router.add(middleware: HTTPMetricsMiddleware())

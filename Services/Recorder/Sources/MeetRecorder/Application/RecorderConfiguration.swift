@@ -2,8 +2,9 @@ import Foundation
 public import MeetCore
 
 /// Everything meet-recorder reads from its environment (docs/configuration.md).
-/// Like meet-sfu it needs no database or JWT key: jobs and their join tokens
-/// come over the bus (docs/dev/recording.md).
+/// Like meet-sfu it needs no JWT key: jobs and their join tokens come over
+/// the bus (docs/dev/recording.md). The database is optional: it is where
+/// the recorder writes what it recorded.
 public struct RecorderConfiguration: ServiceSettings {
     public var mode: DeploymentMode
     public var logging: LoggingConfiguration
@@ -25,12 +26,15 @@ public struct RecorderConfiguration: ServiceSettings {
     public var jobLease: Duration
     /// Most recordings at once (`MEET_RECORDING_MAX_JOBS`).
     public var maxJobs: Int
+    /// Where the recorder writes what it records (`MEET_DATABASE_URL` and the
+    /// pool settings); unset: no metadata is written.
+    public var database: DatabaseConfiguration?
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
         http: HTTPConfiguration = HTTPConfiguration(port: 8095), recorderId: String = RecorderConfiguration.defaultRecorderId(),
         directory: String = "recordings", tuning: RecordingTuning = RecordingTuning(), redisURL: String? = nil,
-        keyPrefix: String = "", jobLease: Duration = .seconds(15), maxJobs: Int = 8
+        keyPrefix: String = "", jobLease: Duration = .seconds(15), maxJobs: Int = 8, database: DatabaseConfiguration? = nil
     ) {
         self.mode = mode
         self.logging = logging
@@ -42,6 +46,7 @@ public struct RecorderConfiguration: ServiceSettings {
         self.keyPrefix = keyPrefix
         self.jobLease = jobLease
         self.maxJobs = maxJobs
+        self.database = database
     }
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
@@ -60,7 +65,8 @@ public struct RecorderConfiguration: ServiceSettings {
             redisURL: environment.string("MEET_REDIS_URL") == nil ? nil : try CoreConfiguration.redisURL(environment: environment),
             keyPrefix: environment.string("MEET_WS_KEY_PREFIX", default: ""),
             jobLease: .milliseconds(try environment.int("MEET_RECORDING_JOB_LEASE_MS", default: 15_000, in: 3_000...120_000)),
-            maxJobs: try environment.int("MEET_RECORDING_MAX_JOBS", default: 8, in: 1...256))
+            maxJobs: try environment.int("MEET_RECORDING_MAX_JOBS", default: 8, in: 1...256),
+            database: environment.string("MEET_DATABASE_URL") == nil ? nil : try DatabaseConfiguration(environment: environment))
     }
 
     /// The host name up to its first dot, or `recorder`.

@@ -12,20 +12,38 @@ public protocol RecorderJobHandler: Sendable {
     func end(_ recordingId: UUID, reason: RecorderJobs.EndReason) async
 }
 
-/// Logs begin and end; the stand-in until the hidden subscriber is built.
+/// Writes the metadata (when a database is configured) and logs begin
+/// and end; the stand-in until the hidden subscriber is built. A metadata
+/// write that fails is logged: the media, once there, goes on regardless.
 public struct LoggingJobHandler: RecorderJobHandler {
+    let recorderId: String
+    let metadata: (any RecordingMetadata)?
     let logger: Logger
 
-    public init(logger: Logger) { self.logger = logger }
+    public init(recorderId: String, metadata: (any RecordingMetadata)?, logger: Logger) {
+        self.recorderId = recorderId
+        self.metadata = metadata
+        self.logger = logger
+    }
 
     public func begin(_ job: RecordingJob) async {
         self.logger.info(
             "recording job claimed (joining the meeting is not built yet)",
             metadata: ["recording.id": "\(job.recordingId)", "meeting": "\(job.meetingCode)", "segment": "\(job.segment)"])
+        do {
+            try await self.metadata?.began(job, recorderId: self.recorderId)
+        } catch {
+            self.logger.warning("could not write that a recording began", metadata: ["recording.id": "\(job.recordingId)", "error": "\(error)"])
+        }
     }
 
     public func end(_ recordingId: UUID, reason: RecorderJobs.EndReason) async {
         self.logger.info("recording job ended", metadata: ["recording.id": "\(recordingId)", "reason": "\(reason.rawValue)"])
+        do {
+            try await self.metadata?.ended(recordingId, recorderId: self.recorderId, reason: reason)
+        } catch {
+            self.logger.warning("could not write that a recording ended", metadata: ["recording.id": "\(recordingId)", "error": "\(error)"])
+        }
     }
 }
 

@@ -27,7 +27,7 @@ struct RecordingRoutesTests {
             (try await api.send(.post, recording, token: attendee.accessToken)).expectError(.forbidden, .forbidden)
             (try await api.send(.post, recording, token: stranger.accessToken)).expectError(.forbidden, .forbidden)
             (try await api.send(.post, recording)).expectError(.unauthorized, .unauthorized)
-            (try await api.send(.delete, recording, token: host.accessToken)).expectError(.notFound, .notFound)
+            (try await api.send(.delete, recording, token: host.accessToken)).expectError(.conflict, .notRecording)
 
             let started = try await api.send(.post, recording, token: host.accessToken)
             #expect(started.status == .created)
@@ -67,7 +67,7 @@ struct RecordingRoutesTests {
             #expect(after.status == .stopped)
             #expect(after.stopReason == "stopped_by_host")
             #expect(after.endedAt != nil)
-            (try await api.send(.delete, recording, token: owner.accessToken)).expectError(.notFound, .notFound)
+            (try await api.send(.delete, recording, token: owner.accessToken)).expectError(.conflict, .notRecording)
 
             let second = try await api.send(.post, recording, token: owner.accessToken)
             #expect(second.status == .created)
@@ -76,18 +76,20 @@ struct RecordingRoutesTests {
         }
     }
 
-    @Test("an ended meeting cannot be recorded (410), and its recordings are still listed")
+    @Test("the end of the meeting stops its recording; an ended meeting cannot be recorded (410) and its recordings are still listed")
     func endedMeeting() async throws {
         try await TestApp.run { api in
             let owner = try await api.register()
             let meeting = try await api.createMeeting(token: owner.accessToken)
             let recording = "/v1/meetings/\(meeting.code)/recording"
             #expect(try await api.send(.post, recording, token: owner.accessToken).status == .created)
-            #expect(try await api.send(.delete, recording, token: owner.accessToken).status == .ok)
             #expect(try await api.send(.delete, "/v1/meetings/\(meeting.code)", token: owner.accessToken).status == .noContent)
-            (try await api.send(.post, recording, token: owner.accessToken)).expectError(.gone, .meetingEnded)
             let list = try await api.send(.get, "\(recording)s", token: owner.accessToken).decode(RecordingListResponse.self)
-            #expect(list.items.count == 1)
+            #expect(list.items.map(\.status) == [.stopped])
+            #expect(list.items.first?.stopReason == "meeting_ended")
+            (try await api.send(.post, recording, token: owner.accessToken)).expectError(.gone, .meetingEnded)
+            // Nothing left to stop, and asking is not refused for the meeting having ended.
+            (try await api.send(.delete, recording, token: owner.accessToken)).expectError(.conflict, .notRecording)
         }
     }
 }

@@ -38,14 +38,14 @@ struct RecordingController: Sendable {
 
     /// `DELETE /v1/meetings/{code}/recording` → 200 ``RecordingResponse``:
     /// `stopping` while its recorder closes the files, or `stopped` when no
-    /// recorder had begun; 404 when nothing is being recorded.
+    /// recorder had begun; 409 `not_recording` when nothing is. Also once the
+    /// meeting has ended: stopping is cleaning up, never refused.
     @Sendable func stop(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<RecordingResponse> {
         let user = try context.requireUser()
         let meeting = try await self.deps.meeting(context)
         try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
-        try meeting.requireActive()
         guard let recording = try await self.deps.recordings.stop(meetingId: meeting.id, reason: Self.stoppedByHost) else {
-            throw APIError(.notFound, "the meeting is not being recorded")
+            throw APIError(.notRecording, "the meeting is not being recorded")
         }
         await self.deps.recordingEvents.stopped(recording, meeting: meeting, by: user.id)
         return JSONResponse(recording)
@@ -60,6 +60,14 @@ struct RecordingController: Sendable {
         return JSONResponse(RecordingListResponse(items: try await self.deps.recordings.list(meetingId: meeting.id)))
     }
 
+    /// The end of the meeting (`DELETE /v1/meetings/{code}`) stops its recording.
+    func stopAtEnd(of meeting: MeetingRecord, by user: UUID) async throws {
+        guard let recording = try await self.deps.recordings.stop(meetingId: meeting.id, reason: Self.meetingEnded) else { return }
+        await self.deps.recordingEvents.stopped(recording, meeting: meeting, by: user)
+    }
+
     /// `stop_reason` of a stop asked by a host (REST or WS).
     static let stoppedByHost = "stopped_by_host"
+    /// `stop_reason` when the meeting ended.
+    static let meetingEnded = "meeting_ended"
 }

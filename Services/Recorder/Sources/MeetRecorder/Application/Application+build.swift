@@ -49,7 +49,7 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
                 keyPrefix: RecorderChannels(prefix: configuration.keyPrefix).prefix),
             subscriber: subscriber, channels: RecorderChannels(prefix: configuration.keyPrefix),
             capacity: configuration.maxJobs,
-            handler: LoggingJobHandler(recorderId: configuration.recorderId, metadata: metadata, logger: logger), logger: logger)
+            handler: MetadataJobHandler(recorderId: configuration.recorderId, metadata: metadata, logger: logger), logger: logger)
         services.append(jobs)
     } else {
         logger.warning("MEET_REDIS_URL is not set: this recorder takes no jobs")

@@ -6,7 +6,8 @@ public import ServiceLifecycle
 
 /// What the recorder does with a job it won or lost: the media side
 /// (joining the meeting as a hidden subscriber, feeding ``RecordingSession``)
-/// plugs in here. Until that exists, ``LoggingJobHandler`` only logs.
+/// plugs in here. Until that exists, ``MetadataJobHandler`` only writes the
+/// metadata and logs.
 public protocol RecorderJobHandler: Sendable {
     func begin(_ job: RecordingJob) async
     func end(_ recordingId: UUID, reason: RecorderJobs.EndReason) async
@@ -15,7 +16,7 @@ public protocol RecorderJobHandler: Sendable {
 /// Writes the metadata (when a database is configured) and logs begin
 /// and end; the stand-in until the hidden subscriber is built. A metadata
 /// write that fails is logged: the media, once there, goes on regardless.
-public struct LoggingJobHandler: RecorderJobHandler {
+public struct MetadataJobHandler: RecorderJobHandler {
     let recorderId: String
     let metadata: (any RecordingMetadata)?
     let logger: Logger

@@ -32,7 +32,7 @@ FROM ${SWIFT_IMAGE} AS build
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
     && apt-get -q install -y --no-install-recommends \
-        pkg-config libhiredis-dev libsrtp2-dev libssl-dev \
+        pkg-config libhiredis-dev libsrtp2-dev libssl-dev libavformat-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -47,9 +47,10 @@ COPY . .
 RUN swift build -c release --static-swift-stdlib --product meet-api \
     && swift build -c release --static-swift-stdlib --product meet-ws \
     && swift build -c release --static-swift-stdlib --product meet-sfu \
+    && swift build -c release --static-swift-stdlib --product meet-recorder \
     && BIN="$(swift build -c release --show-bin-path)" \
     && mkdir -p /staging/bin /staging/Web \
-    && cp "$BIN/meet-api" "$BIN/meet-ws" "$BIN/meet-sfu" /staging/bin/ \
+    && cp "$BIN/meet-api" "$BIN/meet-ws" "$BIN/meet-sfu" "$BIN/meet-recorder" /staging/bin/ \
     # Swift's crash reporter, so a crash prints a symbolicated backtrace.
     && cp /usr/libexec/swift/linux/swift-backtrace-static /staging/bin/ \
     # The browser client (static files, no build step) once it exists.
@@ -63,6 +64,7 @@ FROM ${RUNTIME_IMAGE} AS runtime
 #   libhiredis0.14  RESP parsing (every service)
 #   libssl3         OpenSSL 3: DTLS (meet-sfu)
 #   libsrtp2-1      SRTP (meet-sfu); pulls in libnss3/libnspr4, which it links
+#   libavformat59   the WebM/Matroska muxer (meet-recorder; no transcoding)
 #   libstdc++6, libgcc-s1, libc6  C/C++ runtime that statically linked Swift still uses
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
@@ -75,6 +77,7 @@ RUN export DEBIAN_FRONTEND=noninteractive \
         libhiredis0.14 \
         libssl3 \
         libsrtp2-1 \
+        libavformat59 \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric user, so Kubernetes' runAsNonRoot can verify it.

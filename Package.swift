@@ -125,6 +125,22 @@ let serviceTargets: [Target] = [
     .meetExecutable("ServerWS", ["MeetWS", "MeetCore", argumentParser], path: "Services/ServerWS/Sources/ServerWS"),
 ]
 
+// MARK: meet-recorder: per-track files without transcoding (libavformat through CMeetMux), sans-I/O media in front
+
+let recorderTargets: [Target] = [
+    .target(
+        name: "CMeetMux", path: "Services/Recorder/Sources/CMeetMux",
+        linkerSettings: [.linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avutil")]),
+    .meet(
+        "MeetRecorder",
+        [
+            "CMeetMux", "MeetCore", "MeetDatabase", "MeetProtocol", "MeetRedis", "MeetRTP", "MeetRTCP", hummingbird, logging, metrics,
+            postgresNIO, serviceLifecycle,
+        ],
+        path: "Services/Recorder/Sources/MeetRecorder"),
+    .meetExecutable("Recorder", ["MeetRecorder", "MeetCore", hummingbird, logging, argumentParser], path: "Services/Recorder/Sources/Recorder"),
+]
+
 // MARK: MeetRTC: pure codecs (one module per protocol), C façades, and the transport that composes them
 
 let rtcTargets: [Target] = [
@@ -229,6 +245,14 @@ let testTargets: [Target] = [
             "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC", "MeetRedis", "MeetBus", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
             "MeetTestSupport", nioCore, nioPosix, nioConcurrencyHelpers, logging,
         ]),
+    // meet-recorder's media pieces (reorder, VP8 frames, clock) and the muxer through libavformat.
+    .meetTests(
+        "MeetRecorderTests",
+        [
+            "MeetRecorder", "MeetCore", "MeetDatabase", "MeetProtocol", "MeetRedis", "MeetRTP", "MeetTestSupport", "MeetRedisTestSupport",
+            logging, postgresNIO,
+        ],
+        resources: [.copy("Fixtures")]),
     // meet-load's sans-I/O pieces (frame, freeze and loss counting, synthetic media, plan, strategy).
     .meetTests("MeetLoadTests", ["MeetLoad", "MeetProtocol", "MeetRTP", nioCore]),
 ]
@@ -250,6 +274,7 @@ let package = Package(
         .executable(name: "meet-sfu-bench", targets: ["SFUBench"]),
         .executable(name: "meet-sfu", targets: ["SFUNode"]),
         .executable(name: "meet-load", targets: ["MeetLoad"]),
+        .executable(name: "meet-recorder", targets: ["Recorder"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -265,5 +290,5 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
-    targets: protocolTargets + coreTargets + adapterTargets + serviceTargets + rtcTargets + sfuTargets + toolTargets + testTargets
+    targets: protocolTargets + coreTargets + adapterTargets + serviceTargets + recorderTargets + rtcTargets + sfuTargets + toolTargets + testTargets
 )

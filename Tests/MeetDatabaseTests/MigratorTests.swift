@@ -25,7 +25,10 @@ struct MigratorTests {
                 )
                 let tables = try rows.map { try $0.decode(String.self) }
                 #expect(
-                    tables == ["meeting_bans", "meetings", "members", "messages", "participants", "refresh_tokens", "schema_migrations", "users"]
+                    tables == [
+                        "meeting_bans", "meetings", "members", "messages", "participants", "recording_files", "recording_segments",
+                        "recordings", "refresh_tokens", "schema_migrations", "users",
+                    ]
                 )
             }
         }
@@ -72,6 +75,50 @@ struct MigratorTests {
                 let (noTable, version) = try rows[0].decode((Bool, Int).self)
                 #expect(noTable)
                 #expect(version == 1)
+            }
+        }
+    }
+
+    @Test("version 5: one active recording per meeting, however many replicas start one")
+    func oneActiveRecordingPerMeeting() async throws {
+        try await TestPostgres.withFreshDatabase { configuration in
+            try await TestPostgres.withDatabase(configuration) { database in
+                try await Migrator(migrations: MeetSchema.migrations, logger: Self.logger).migrate(database)
+                let user = UUID()
+                let meeting = UUID()
+                _ = try await database.query("INSERT INTO users (id, email, password_hash, display_name) VALUES (\(user), 'r@example.com', 'x', 'R')")
+                _ = try await database.query("INSERT INTO meetings (id, code, title, owner_id) VALUES (\(meeting), 'abc-defg-hij', 'T', \(user))")
+                let first = UUID()
+                _ = try await database.query("INSERT INTO recordings (id, meeting_id, started_by) VALUES (\(first), \(meeting), \(user))")
+                // A second start while the first is active loses, whichever replica sends it.
+                await #expect(throws: DatabaseError.self) {
+                    _ = try await database.query("INSERT INTO recordings (id, meeting_id, started_by) VALUES (\(UUID()), \(meeting), \(user))")
+                }
+                // Once it stopped, the next one starts; the meeting's default access is members.
+                _ = try await database.query("UPDATE recordings SET status = 'stopped', ended_at = now() WHERE id = \(first)")
+                _ = try await database.query("INSERT INTO recordings (id, meeting_id, started_by) VALUES (\(UUID()), \(meeting), \(user))")
+                let rows = try await database.query("SELECT count(*), (SELECT recording_access FROM meetings) FROM recordings")
+                let (count, access) = try rows[0].decode((Int, String).self)
+                #expect(count == 2)
+                #expect(access == "members")
+                // A file needs its segment; deleting the recording deletes both.
+                _ = try await database.query("INSERT INTO recording_segments (recording_id, segment, recorder_id) VALUES (\(first), 0, 'rec-a')")
+                _ = try await database.query(
+                    """
+                    INSERT INTO recording_files (id, recording_id, segment, track_id, kind, codec, storage_key, bytes, start_ms, duration_ms)
+                    VALUES (\(UUID()), \(first), 0, 'v1', 'video', 'VP8', 'k', 10, 0, 1000)
+                    """)
+                await #expect(throws: DatabaseError.self) {
+                    _ = try await database.query(
+                        """
+                        INSERT INTO recording_files (id, recording_id, segment, track_id, kind, codec, storage_key, bytes, start_ms, duration_ms)
+                        VALUES (\(UUID()), \(first), 1, 'v1', 'video', 'VP8', 'k', 10, 0, 1000)
+                        """)
+                }
+                _ = try await database.query("DELETE FROM recordings WHERE id = \(first)")
+                let left = try await database.query("SELECT (SELECT count(*) FROM recording_segments), (SELECT count(*) FROM recording_files)")
+                let (segments, files) = try left[0].decode((Int, Int).self)
+                #expect(segments == 0 && files == 0)
             }
         }
     }

@@ -15,7 +15,7 @@ public enum ConfigurationDocs {
 
     /// Variable → the services the table documents it for.
     public static func documented() throws -> [String: Set<String>] {
-        let services: Set<String> = ["meet-api", "meet-ws", "meet-sfu"]
+        let services: Set<String> = ["meet-api", "meet-ws", "meet-sfu", "meet-recorder"]
         var table: [String: Set<String>] = [:]
         for line in try String(contentsOfFile: self.path, encoding: .utf8).split(separator: "\n") {
             let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }

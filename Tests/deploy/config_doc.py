@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 
-SERVICES = ("meet-api", "meet-ws", "meet-sfu")
+SERVICES = ("meet-api", "meet-ws", "meet-sfu", "meet-recorder")
 
 _ROW = re.compile(r"^\|\s*`(?P<var>MEET_[A-Z0-9_]+)`(?P<qualifier>[^|]*)\|(?P<default>[^|]*)\|(?P<service>[^|]*)\|(?P<meaning>.*)\|\s*$")
 _NAME = re.compile(r"`(MEET_[A-Z0-9_]+)`")

@@ -88,6 +88,8 @@ import Testing
             .activeSpeakers(ActiveSpeakers(speakers: [.init(participantId: me.id, level: 85)])),
             .activeSpeakers(ActiveSpeakers(speakers: [])),
             .videoSelection(VideoSelectionData(forwarding: [.init(participantId: me.id, source: .screen)])),
+            .recordingStarted(RecordingStarted(recordingId: UUID(), startedBy: me.id, startedAt: when)),
+            .recordingStopped(RecordingStopped(recordingId: UUID(), reason: "stopped_by_host")),
             .error(SignalingError(.forbidden, "hosts only")),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))

@@ -77,6 +77,8 @@ class Stack:
         self._redis_url = redis_url
         self._node_env = dict(node_env or {})
         self.database_url = common["MEET_DATABASE_URL"]
+        # What another service of this stack (meet-recorder) must share with it.
+        self.common_env = dict(common)
         try:
             self.api = Service("meet-api", "meet-api", tmp_path, {**common, "MEET_PUBLIC_WS_URL": "ws://127.0.0.1:1/v1/ws"})
             self.processes.append(self.api)

@@ -4,7 +4,7 @@
 /// bring an empty database up to date (ServerAPI does at start-up).
 /// Append new versions at the end; never edit a shipped one.
 public enum MeetSchema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5]
 
     /// Users, refresh tokens, meetings, members, participants, messages.
     static let version1 = Migration(
@@ -159,6 +159,75 @@ public enum MeetSchema {
         name: "chat outbox lease",
         statements: [
             "ALTER TABLE messages ADD COLUMN outbox_lease_until timestamptz"
+        ]
+    )
+
+    /// Recordings (issue #18, docs/dev/recording.md). One row per recording
+    /// a host started; at most one *active* (`starting`, `recording`,
+    /// `stopping`) per meeting, enforced by a partial unique index so two
+    /// replicas starting at once cannot both win. A recording is written in
+    /// segments (a new one each time another recorder takes the job over);
+    /// `gap_ms` is the media lost between a segment and the one before.
+    /// Files are per track (and later the composite), with what the API and
+    /// playback need. `meetings.recording_access` says who besides the owner
+    /// and hosts may play a meeting's recordings.
+    static let version5 = Migration(
+        version: 5,
+        name: "recordings",
+        statements: [
+            """
+            ALTER TABLE meetings ADD COLUMN recording_access text NOT NULL DEFAULT 'members'
+                CHECK (recording_access IN ('hosts', 'members', 'participants'))
+            """,
+            """
+            CREATE TABLE recordings (
+                id uuid PRIMARY KEY,
+                meeting_id uuid NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+                started_by uuid REFERENCES users (id) ON DELETE SET NULL,
+                status text NOT NULL DEFAULT 'starting'
+                    CHECK (status IN ('starting', 'recording', 'stopping', 'stopped', 'failed')),
+                stop_reason text,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                started_at timestamptz,
+                ended_at timestamptz,
+                expires_at timestamptz
+            )
+            """,
+            """
+            CREATE UNIQUE INDEX recordings_one_active_idx ON recordings (meeting_id)
+                WHERE status IN ('starting', 'recording', 'stopping')
+            """,
+            "CREATE INDEX recordings_meeting_idx ON recordings (meeting_id, created_at DESC)",
+            """
+            CREATE TABLE recording_segments (
+                recording_id uuid NOT NULL REFERENCES recordings (id) ON DELETE CASCADE,
+                segment integer NOT NULL CHECK (segment >= 0),
+                recorder_id text NOT NULL,
+                started_at timestamptz NOT NULL DEFAULT now(),
+                ended_at timestamptz,
+                gap_ms bigint CHECK (gap_ms IS NULL OR gap_ms >= 0),
+                PRIMARY KEY (recording_id, segment)
+            )
+            """,
+            """
+            CREATE TABLE recording_files (
+                id uuid PRIMARY KEY,
+                recording_id uuid NOT NULL,
+                segment integer NOT NULL,
+                participant_id uuid,
+                track_id text NOT NULL,
+                kind text NOT NULL CHECK (kind IN ('audio', 'video', 'composite')),
+                codec text NOT NULL,
+                storage_key text NOT NULL,
+                bytes bigint NOT NULL CHECK (bytes >= 0),
+                start_ms bigint NOT NULL CHECK (start_ms >= 0),
+                duration_ms bigint NOT NULL CHECK (duration_ms >= 0),
+                lost_packets bigint NOT NULL DEFAULT 0 CHECK (lost_packets >= 0),
+                created_at timestamptz NOT NULL DEFAULT now(),
+                FOREIGN KEY (recording_id, segment) REFERENCES recording_segments (recording_id, segment) ON DELETE CASCADE
+            )
+            """,
+            "CREATE INDEX recording_files_recording_idx ON recording_files (recording_id, segment)",
         ]
     )
 }

@@ -28,6 +28,10 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     case alreadyMember
     /// 409: the meeting has reached its capacity of live participants.
     case meetingFull
+    /// 409: the meeting already has an active recording (one at a time).
+    case recordingActive
+    /// 409: the meeting has no active recording to stop.
+    case notRecording
     /// 405: the path exists but not with this method (see the `Allow` header).
     case methodNotAllowed
     /// 410: the meeting has ended; no new joins or changes.
@@ -51,7 +55,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let known: [ErrorCode] = [
         .malformedJSON, .unauthorized, .invalidCredentials, .invalidRefreshToken, .forbidden,
         .wrongPassword, .ownerProtected, .banned, .notFound, .methodNotAllowed, .emailTaken, .alreadyMember,
-        .meetingFull, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .rateLimited,
+        .meetingFull, .recordingActive, .notRecording, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .rateLimited,
         .databaseUnavailable,
         .internalError,
     ]
@@ -71,6 +75,8 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .emailTaken: "email_taken"
         case .alreadyMember: "already_member"
         case .meetingFull: "meeting_full"
+        case .recordingActive: "recording_active"
+        case .notRecording: "not_recording"
         case .methodNotAllowed: "method_not_allowed"
         case .meetingEnded: "meeting_ended"
         case .payloadTooLarge: "payload_too_large"
@@ -91,7 +97,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .forbidden, .wrongPassword, .ownerProtected, .banned: 403
         case .notFound: 404
         case .methodNotAllowed: 405
-        case .emailTaken, .alreadyMember, .meetingFull: 409
+        case .emailTaken, .alreadyMember, .meetingFull, .recordingActive, .notRecording: 409
         case .meetingEnded: 410
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415

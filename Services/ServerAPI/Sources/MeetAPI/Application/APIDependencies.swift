@@ -17,6 +17,8 @@ struct APIDependencies: Sendable {
     let storage: APIStorage
     /// Membership changes reach the seats held now.
     let memberships: MembershipChanges
+    /// Recording starts and stops reach the recorders and the room.
+    let recordingEvents: any RecordingEvents
     let tokens: TokenService
     let passwords: PasswordHasher
     let limits: AttemptLimits
@@ -24,11 +26,13 @@ struct APIDependencies: Sendable {
 
     init(
         configuration: APIConfiguration, storage: APIStorage, rateLimiter: any RateLimiter,
-        roomNotifier: any RoomNotifier = SilentRoomNotifier(), logger: Logger = Logger(label: "meet-api")
+        roomNotifier: any RoomNotifier = SilentRoomNotifier(),
+        recordingEvents: any RecordingEvents = SilentRecordingEvents(), logger: Logger = Logger(label: "meet-api")
     ) async {
         self.configuration = configuration
         self.storage = storage
         self.memberships = MembershipChanges(seats: storage.seats, notifier: roomNotifier, logger: logger)
+        self.recordingEvents = recordingEvents
         self.tokens = await TokenService(
             configuration: configuration.core.jwt,
             accessTokenTTL: configuration.accessTokenTTL,

@@ -44,8 +44,14 @@ func buildApplication(
     let notifier: any RoomNotifier =
         redis.map { RedisRoomNotifier(client: $0, keyPrefix: configuration.roomKeyPrefix) as any RoomNotifier }
         ?? SilentRoomNotifier()
+    let recordingEvents: any RecordingEvents =
+        redis.map {
+            RedisRecordingEvents(
+                client: $0, announcements: RecordingAnnouncements(keyPrefix: configuration.roomKeyPrefix), logger: logger)
+        } ?? SilentRecordingEvents()
     let deps = await APIDependencies(
-        configuration: configuration, storage: storage, rateLimiter: limiter, roomNotifier: notifier, logger: logger)
+        configuration: configuration, storage: storage, rateLimiter: limiter, roomNotifier: notifier,
+        recordingEvents: recordingEvents, logger: logger)
     let router = buildRouter(deps)
     WebClientController.logLocation(configuration.webDirectory, logger: logger)
     let timeouts = configuration.connectionTimeouts
@@ -145,6 +151,7 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     JoinController(deps: deps).addRoutes(to: meetings)
     ParticipantController(deps: deps).addRoutes(to: meetings)
     BanController(deps: deps).addRoutes(to: meetings)
+    RecordingController(deps: deps).addRoutes(to: meetings)
     WebClientController(directory: deps.configuration.webDirectory).addRoutes(to: router)
     // Last: wraps only the not-found responder (middleware applies to the
     // routes added after it), turning a known path with the wrong method into 405.

@@ -19,6 +19,8 @@ struct APIStorage: Sendable {
     var participants: any ParticipantRepository
     /// Kicks that stick (docs/signaling.md, Bans).
     var bans: any BanRepository
+    /// Recordings of meetings (docs/dev/recording.md).
+    var recordings: any RecordingRepository
     /// The role of the seats a user holds now, after a membership change.
     var seats: any SeatRoleRepository
     var readiness: any ReadinessProbe

@@ -12,6 +12,7 @@ extension APIStorage {
             members: meetings,
             participants: participants,
             bans: participants,
+            recordings: MemoryRecordingRepository(store: store),
             seats: meetings,
             readiness: AlwaysReady(),
             services: [],

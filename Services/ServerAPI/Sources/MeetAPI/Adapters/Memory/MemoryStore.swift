@@ -37,6 +37,11 @@ struct MemoryTables: Sendable {
         var response: BanResponse
     }
 
+    struct Recording: Sendable {
+        var meetingId: UUID
+        var response: RecordingResponse
+    }
+
     struct Message: Sendable {
         var meetingId: UUID
         var record: MessageRecord
@@ -50,6 +55,8 @@ struct MemoryTables: Sendable {
     var participants: [UUID: Participant] = [:]
     var messages: [Message] = []
     var bans: [Ban] = []
+    /// In creation order.
+    var recordings: [Recording] = []
     /// The last `created_at` handed out (``creationTime()``).
     private var lastCreated = Date.distantPast
 

@@ -22,6 +22,7 @@ extension APIStorage {
             members: meetings,
             participants: PostgresParticipantRepository(database: database),
             bans: PostgresBanRepository(database: database),
+            recordings: PostgresRecordingRepository(database: database),
             seats: PostgresSeatRoleRepository(database: database),
             readiness: PostgresReadiness(database: database),
             services: [database],

@@ -1,0 +1,151 @@
+#include "meet_mux.h"
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/avstring.h>
+#include <libavutil/error.h>
+#include <libavutil/mem.h>
+#include <string.h>
+
+struct meet_mux {
+    AVFormatContext *ctx;
+    AVStream *stream;
+    AVPacket *packet;
+};
+
+/* The Opus identification header (RFC 7845 §5.1) Matroska keeps as CodecPrivate. */
+static int opus_head(AVCodecParameters *par, int channels, int sample_rate) {
+    uint8_t *head = av_mallocz(19 + AV_INPUT_BUFFER_PADDING_SIZE);
+    if (!head) return AVERROR(ENOMEM);
+    memcpy(head, "OpusHead", 8);
+    head[8] = 1;                        /* version */
+    head[9] = (uint8_t)channels;
+    head[10] = 0x38; head[11] = 0x01;   /* pre-skip 312, little-endian */
+    head[12] = (uint8_t)(sample_rate & 0xff);
+    head[13] = (uint8_t)((sample_rate >> 8) & 0xff);
+    head[14] = (uint8_t)((sample_rate >> 16) & 0xff);
+    head[15] = (uint8_t)((sample_rate >> 24) & 0xff);
+    /* output gain 0, mapping family 0 */
+    par->extradata = head;
+    par->extradata_size = 19;
+    par->initial_padding = 312;
+    return 0;
+}
+
+static int fill_parameters(AVCodecParameters *par, const meet_mux_params *p) {
+    switch (p->codec) {
+    case MEET_MUX_CODEC_VP8:
+    case MEET_MUX_CODEC_H264:
+        if (p->width <= 0 || p->height <= 0) return AVERROR(EINVAL);
+        par->codec_type = AVMEDIA_TYPE_VIDEO;
+        par->codec_id = p->codec == MEET_MUX_CODEC_VP8 ? AV_CODEC_ID_VP8 : AV_CODEC_ID_H264;
+        par->width = p->width;
+        par->height = p->height;
+        return 0;
+    case MEET_MUX_CODEC_OPUS:
+        if (p->channels < 1 || p->channels > 2 || p->sample_rate <= 0) return AVERROR(EINVAL);
+        par->codec_type = AVMEDIA_TYPE_AUDIO;
+        par->codec_id = AV_CODEC_ID_OPUS;
+        par->sample_rate = p->sample_rate;
+        av_channel_layout_default(&par->ch_layout, p->channels);
+        return opus_head(par, p->channels, p->sample_rate);
+    default:
+        return AVERROR(EINVAL);
+    }
+}
+
+int meet_mux_open(meet_mux **out, const char *path, const meet_mux_params *params) {
+    *out = NULL;
+    meet_mux *m = av_mallocz(sizeof(*m));
+    if (!m) return AVERROR(ENOMEM);
+    int err = avformat_alloc_output_context2(&m->ctx, NULL, params->format, path);
+    if (err < 0) goto fail;
+    m->stream = avformat_new_stream(m->ctx, NULL);
+    m->packet = av_packet_alloc();
+    if (!m->stream || !m->packet) { err = AVERROR(ENOMEM); goto fail; }
+    if ((err = fill_parameters(m->stream->codecpar, params)) < 0) goto fail;
+    m->stream->time_base = (AVRational){1, 1000};
+    if ((err = avio_open(&m->ctx->pb, path, AVIO_FLAG_WRITE)) < 0) goto fail;
+    if ((err = avformat_write_header(m->ctx, NULL)) < 0) goto fail;
+    *out = m;
+    return 0;
+fail:
+    meet_mux_abort(m);
+    return err;
+}
+
+int meet_mux_write(meet_mux *m, const uint8_t *data, size_t length, int64_t pts_ms, int64_t duration_ms, int keyframe) {
+    if (length == 0 || length > INT32_MAX) return AVERROR(EINVAL);
+    AVPacket *pkt = m->packet;
+    int err = av_new_packet(pkt, (int)length);
+    if (err < 0) return err;
+    memcpy(pkt->data, data, length);
+    pkt->stream_index = 0;
+    pkt->pts = pkt->dts = av_rescale_q(pts_ms, (AVRational){1, 1000}, m->stream->time_base);
+    pkt->duration = av_rescale_q(duration_ms, (AVRational){1, 1000}, m->stream->time_base);
+    if (keyframe) pkt->flags |= AV_PKT_FLAG_KEY;
+    /* One stream per file: nothing to interleave, and av_write_frame keeps no queue. */
+    err = av_write_frame(m->ctx, pkt);
+    av_packet_unref(pkt);
+    return err;
+}
+
+int meet_mux_close(meet_mux *m) {
+    int err = av_write_trailer(m->ctx);
+    int closed = avio_closep(&m->ctx->pb);
+    av_packet_free(&m->packet);
+    avformat_free_context(m->ctx);
+    av_free(m);
+    return err < 0 ? err : closed;
+}
+
+void meet_mux_abort(meet_mux *m) {
+    if (!m) return;
+    if (m->ctx) {
+        if (m->ctx->pb) avio_closep(&m->ctx->pb);
+        avformat_free_context(m->ctx);
+    }
+    av_packet_free(&m->packet);
+    av_free(m);
+}
+
+int meet_mux_probe(const char *path, meet_mux_info *info) {
+    memset(info, 0, sizeof(*info));
+    AVFormatContext *ctx = NULL;
+    int err = avformat_open_input(&ctx, path, NULL, NULL);
+    if (err < 0) return err;
+    if ((err = avformat_find_stream_info(ctx, NULL)) < 0) goto done;
+    if (ctx->nb_streams < 1) { err = AVERROR_STREAM_NOT_FOUND; goto done; }
+    AVStream *s = ctx->streams[0];
+    info->streams = (int)ctx->nb_streams;
+    av_strlcpy(info->codec, avcodec_get_name(s->codecpar->codec_id), sizeof(info->codec));
+    av_strlcpy(info->format, ctx->iformat->name, sizeof(info->format));
+    info->width = s->codecpar->width;
+    info->height = s->codecpar->height;
+    info->sample_rate = s->codecpar->sample_rate;
+    AVPacket *pkt = av_packet_alloc();
+    if (!pkt) { err = AVERROR(ENOMEM); goto done; }
+    int64_t first = INT64_MIN, end = 0;
+    while ((err = av_read_frame(ctx, pkt)) >= 0) {
+        if (pkt->stream_index == 0) {
+            int64_t pts = av_rescale_q(pkt->pts, s->time_base, (AVRational){1, 1000});
+            int64_t dur = av_rescale_q(pkt->duration, s->time_base, (AVRational){1, 1000});
+            if (first == INT64_MIN) first = pts;
+            if (pts + dur > end) end = pts + dur;
+            info->packets++;
+            if (pkt->flags & AV_PKT_FLAG_KEY) info->keyframes++;
+        }
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    info->duration_ms = first == INT64_MIN ? 0 : end - first;
+    err = err == AVERROR_EOF ? 0 : err;
+done:
+    avformat_close_input(&ctx);
+    return err;
+}
+
+void meet_mux_error_string(int error, char *buf, size_t length) {
+    av_strerror(error, buf, length);
+}

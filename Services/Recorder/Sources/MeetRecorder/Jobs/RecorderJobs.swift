@@ -1,0 +1,107 @@
+public import Foundation
+public import MeetProtocol
+
+/// Which recordings this recorder holds, and what to do next: the job flow
+/// of docs/dev/recording.md as a sans-I/O state machine. It takes what
+/// arrived (a job on `recorder:jobs`, the answer to a claim or a renewal, a
+/// clock tick) and returns actions; ``RecorderJobService`` carries them out
+/// against Redis (``RecordingJobLease``) and the recording itself.
+///
+/// - A start not held or being claimed here, with room left
+///   (`capacity`), is claimed; the first recorder to claim wins.
+/// - A won claim begins recording and is renewed every `renewEvery`
+///   (a third of the lease) until it stops.
+/// - A stop of a job held here ends it and releases the claim; a stop of a
+///   job held elsewhere is not ours.
+/// - A renewal that finds the claim gone (another recorder holds it, or it
+///   expired) ends it at once: two recorders never write the same segment.
+public struct RecorderJobs: Sendable {
+    public enum Action: Sendable, Equatable {
+        /// Try to claim the job (`SET NX PX`).
+        case claim(RecordingJob)
+        /// Renew the claim of this recording.
+        case renew(UUID)
+        /// Give the claim up.
+        case release(UUID)
+        /// Start recording the job (join the meeting, write files).
+        case begin(RecordingJob)
+        /// Stop recording it and finish its files.
+        case end(UUID, EndReason)
+    }
+
+    public enum EndReason: String, Sendable, Equatable {
+        /// A host (or the end of the meeting) stopped it.
+        case stopped
+        /// The claim is gone: another recorder has the job now.
+        case claimLost = "claim_lost"
+        /// This recorder is shutting down.
+        case shutdown
+    }
+
+    private struct Held: Sendable {
+        var job: RecordingJob
+        var renewAt: ContinuousClock.Instant
+    }
+
+    public let capacity: Int
+    public let renewEvery: Duration
+    private var held: [UUID: Held] = [:]
+    private var claiming: Set<UUID> = []
+
+    /// - Parameters:
+    ///   - capacity: most recordings at once (claims in flight count).
+    ///   - renewEvery: how often a held claim is renewed (a third of the lease).
+    public init(capacity: Int, renewEvery: Duration) {
+        self.capacity = max(1, capacity)
+        self.renewEvery = renewEvery
+    }
+
+    /// The recordings held now.
+    public var holding: Set<UUID> { Set(self.held.keys) }
+
+    /// A job arrived on the bus.
+    public mutating func received(_ job: RecordingJob) -> [Action] {
+        switch job.action {
+        case .start:
+            guard self.held[job.recordingId] == nil, !self.claiming.contains(job.recordingId),
+                self.held.count + self.claiming.count < self.capacity
+            else { return [] }
+            self.claiming.insert(job.recordingId)
+            return [.claim(job)]
+        case .stop:
+            guard self.held.removeValue(forKey: job.recordingId) != nil else { return [] }
+            return [.end(job.recordingId, .stopped), .release(job.recordingId)]
+        }
+    }
+
+    /// The answer to ``Action/claim(_:)``. A claim that fails with an error counts as lost.
+    public mutating func claimed(_ job: RecordingJob, won: Bool, now: ContinuousClock.Instant) -> [Action] {
+        guard self.claiming.remove(job.recordingId) != nil, won else { return [] }
+        self.held[job.recordingId] = Held(job: job, renewAt: now.advanced(by: self.renewEvery))
+        return [.begin(job)]
+    }
+
+    /// The answer to ``Action/renew(_:)``: `stillHeld` false ends the recording at once.
+    /// An error (Redis down) is not an answer: the next tick retries, and
+    /// the lease's remaining two thirds are the margin.
+    public mutating func renewed(_ recordingId: UUID, stillHeld: Bool) -> [Action] {
+        guard !stillHeld, self.held.removeValue(forKey: recordingId) != nil else { return [] }
+        return [.end(recordingId, .claimLost)]
+    }
+
+    /// The renewals due at `now`.
+    public mutating func tick(now: ContinuousClock.Instant) -> [Action] {
+        let due = self.held.filter { $0.value.renewAt <= now }.keys.sorted { $0.uuidString < $1.uuidString }
+        for id in due {
+            self.held[id]?.renewAt = now.advanced(by: self.renewEvery)
+        }
+        return due.map(Action.renew)
+    }
+
+    /// Shutting down: end and release everything held.
+    public mutating func shutdown() -> [Action] {
+        let ids = self.held.keys.sorted { $0.uuidString < $1.uuidString }
+        self.held.removeAll()
+        return ids.flatMap { [Action.end($0, .shutdown), .release($0)] }
+    }
+}

@@ -1,0 +1,53 @@
+public import Foundation
+public import MeetDatabase
+public import MeetProtocol
+import PostgresNIO
+
+/// What the recorder writes about a job it holds (``MeetSchema`` version 5,
+/// docs/dev/recording.md, "Storage and metadata"). meet-api writes the
+/// `recordings` row in `starting`; the recorder moves it on.
+public protocol RecordingMetadata: Sendable {
+    /// The claim was won: the recording is `recording` (unless a stop came
+    /// first) and this recorder's segment row exists.
+    func began(_ job: RecordingJob, recorderId: String) async throws
+    /// The recorder stopped writing: its segment ends; after a stop (not a
+    /// lost claim or a shutdown, where another recorder may continue) the
+    /// recording is `stopped`.
+    func ended(_ recordingId: UUID, recorderId: String, reason: RecorderJobs.EndReason) async throws
+}
+
+/// ``RecordingMetadata`` on PostgreSQL. Every statement is guarded by the
+/// status it expects, so a stop that raced the claim is never undone.
+public struct PostgresRecordingMetadata: RecordingMetadata {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public func began(_ job: RecordingJob, recorderId: String) async throws {
+        _ = try await self.database.query(
+            """
+            UPDATE recordings SET status = 'recording', started_at = COALESCE(started_at, now())
+            WHERE id = \(job.recordingId) AND status = 'starting'
+            """)
+        _ = try await self.database.query(
+            """
+            INSERT INTO recording_segments (recording_id, segment, recorder_id)
+            SELECT id, \(job.segment), \(recorderId) FROM recordings WHERE id = \(job.recordingId) AND status = 'recording'
+            ON CONFLICT (recording_id, segment) DO NOTHING
+            """)
+    }
+
+    public func ended(_ recordingId: UUID, recorderId: String, reason: RecorderJobs.EndReason) async throws {
+        _ = try await self.database.query(
+            """
+            UPDATE recording_segments SET ended_at = now()
+            WHERE recording_id = \(recordingId) AND recorder_id = \(recorderId) AND ended_at IS NULL
+            """)
+        guard reason == .stopped else { return }
+        _ = try await self.database.query(
+            """
+            UPDATE recordings SET status = 'stopped', ended_at = COALESCE(ended_at, now())
+            WHERE id = \(recordingId) AND status IN ('recording', 'stopping')
+            """)
+    }
+}

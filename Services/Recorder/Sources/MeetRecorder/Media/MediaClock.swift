@@ -1,0 +1,78 @@
+public import MeetRTP
+
+/// Maps one track's RTP timestamps onto the recording's timeline, in
+/// milliseconds from the recording's start, so every track of every person
+/// lines up in the files.
+///
+/// Until the track's first RTCP sender report, a timestamp is placed by the
+/// local arrival time of the first frame (good to network jitter). From the
+/// first SR on, it is placed by the SR's NTP↔RTP pair (RFC 3550 §6.4.1),
+/// moved onto the local clock by the sender's `SenderClock` offset, which is
+/// shared by the sender's audio and video, so the two stay in sync however
+/// far the sender's wall clock is from ours. Times never go backwards: a
+/// correction that would move a track back is held at the last time until
+/// the track catches up (the muxer needs non-decreasing times).
+public struct MediaClock: Sendable {
+    /// RTP clock rate: 90000 for video, 48000 for Opus.
+    public let clockRate: Int64
+    /// The recording's start on the local clock, in microseconds.
+    public let originMicroseconds: Int64
+
+    private var unwrapper = RTPTimestampUnwrapper()
+    private var anchor: (localMicroseconds: Int64, rtp: Int64)?
+    private var lastMilliseconds: Int64 = 0
+    /// True once a sender report placed the track.
+    public private(set) var isSynchronized = false
+
+    public init(clockRate: Int64, originMicroseconds: Int64) {
+        precondition(clockRate > 0)
+        self.clockRate = clockRate
+        self.originMicroseconds = originMicroseconds
+    }
+
+    /// Extends a packet's 32-bit RTP timestamp to 64 bits.
+    public mutating func extend(_ timestamp: UInt32) -> Int64 {
+        unwrapper.unwrap(timestamp)
+    }
+
+    /// A sender report for this track, its NTP time already moved onto the local clock.
+    public mutating func senderReport(localMicroseconds: Int64, rtpTimestamp: UInt32) {
+        anchor = (localMicroseconds, unwrapper.unwrap(rtpTimestamp))
+        isSynchronized = true
+    }
+
+    /// The presentation time of a frame with extended timestamp `rtp`, first
+    /// seen at `arrivalMicroseconds` on the local clock.
+    public mutating func presentationMilliseconds(rtp: Int64, arrivalMicroseconds: Int64) -> Int64 {
+        if anchor == nil { anchor = (arrivalMicroseconds, rtp) }
+        let (local, anchorRTP) = anchor!
+        let micros = local + (rtp - anchorRTP) * 1_000_000 / clockRate - originMicroseconds
+        lastMilliseconds = max(lastMilliseconds, micros / 1000)
+        return lastMilliseconds
+    }
+}
+
+/// One sender's wall clock against ours: the offset taken at the first sender
+/// report of any of its tracks (arrival minus the report's NTP time; network
+/// delay counts as clock offset, the same for audio and video, so lip sync
+/// holds). Later reports keep the same offset, so a track never jumps when
+/// another of the sender's tracks reports.
+public struct SenderClock: Sendable {
+    private var offsetMicroseconds: Int64?
+
+    public init() {}
+
+    /// The local time of an SR's NTP timestamp that arrived at `arrivalMicroseconds`.
+    public mutating func localMicroseconds(ntp: UInt64, arrivalMicroseconds: Int64) -> Int64 {
+        let senderMicros = Self.microseconds(ntp: ntp)
+        if offsetMicroseconds == nil { offsetMicroseconds = arrivalMicroseconds - senderMicros }
+        return senderMicros + offsetMicroseconds!
+    }
+
+    /// A 64-bit NTP timestamp (RFC 3550 §4) in microseconds since 1900.
+    public static func microseconds(ntp: UInt64) -> Int64 {
+        let seconds = Int64(ntp >> 32)
+        let fraction = Int64(((ntp & 0xFFFF_FFFF) * 1_000_000) >> 32)
+        return seconds * 1_000_000 + fraction
+    }
+}

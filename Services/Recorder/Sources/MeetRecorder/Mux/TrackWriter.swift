@@ -1,0 +1,111 @@
+internal import CMeetMux
+import Foundation
+
+/// One per-track file, written through libavformat without transcoding
+/// (CMeetMux): VP8 and Opus in WebM. The file is written as `<path>.part`
+/// and renamed to `path` by `finish`, so a finished name is a finished file.
+///
+/// Video opens the file at its first keyframe, which carries the picture
+/// size the header needs; frames before it are refused (the TrackRecorder
+/// hands none). Not thread-safe: one track's task owns it.
+public final class TrackWriter {
+    public let path: String
+    public let codec: TrackCodec
+    public private(set) var bytesWritten = 0
+    public private(set) var framesWritten = 0
+    public private(set) var firstMilliseconds: Int64?
+    public private(set) var lastEndMilliseconds: Int64 = 0
+
+    private var muxer: OpaquePointer?
+    private var partPath: String { path + ".part" }
+
+    public init(path: String, codec: TrackCodec) {
+        self.path = path
+        self.codec = codec
+    }
+
+    deinit {
+        if let muxer { meet_mux_abort(muxer) }
+    }
+
+    /// Writes one frame at `presentationMilliseconds`.
+    public func write(_ frame: MediaFrame, presentationMilliseconds: Int64, durationMilliseconds: Int64) throws(MuxError) {
+        if muxer == nil { try open(first: frame) }
+        let code = frame.data.withUnsafeBufferPointer { data in
+            meet_mux_write(
+                muxer, data.baseAddress, data.count, presentationMilliseconds, durationMilliseconds, frame.isKeyframe ? 1 : 0)
+        }
+        guard code >= 0 else { throw MuxError("write", code: code) }
+        bytesWritten += frame.data.count
+        framesWritten += 1
+        if firstMilliseconds == nil { firstMilliseconds = presentationMilliseconds }
+        lastEndMilliseconds = max(lastEndMilliseconds, presentationMilliseconds + durationMilliseconds)
+    }
+
+    /// Writes the trailer and renames the file to its final name. False when
+    /// nothing was ever written (no file exists).
+    @discardableResult
+    public func finish() throws(MuxError) -> Bool {
+        guard let muxer else { return false }
+        self.muxer = nil
+        let code = meet_mux_close(muxer)
+        guard code >= 0 else { throw MuxError("close", code: code) }
+        guard rename(partPath, path) == 0 else {
+            throw MuxError("rename", code: -errno, message: String(cString: strerror(errno)))
+        }
+        return true
+    }
+
+    /// Milliseconds from the first frame to the end of the last.
+    public var durationMilliseconds: Int64 { firstMilliseconds.map { lastEndMilliseconds - $0 } ?? 0 }
+
+    private func open(first frame: MediaFrame) throws(MuxError) {
+        var params = meet_mux_params()
+        params.format = nil
+        switch codec {
+        case .vp8:
+            guard frame.isKeyframe, let size = frame.videoSize else { throw MuxError("open", code: -22, message: "video must start with a keyframe") }
+            params.codec = Int32(MEET_MUX_CODEC_VP8)
+            params.width = Int32(size.width)
+            params.height = Int32(size.height)
+        case .opus:
+            params.codec = Int32(MEET_MUX_CODEC_OPUS)
+            params.sample_rate = 48_000
+            params.channels = 2
+        }
+        var opened: OpaquePointer?
+        let code = "webm".withCString { format in
+            params.format = format
+            return meet_mux_open(&opened, partPath, &params)
+        }
+        guard code >= 0, let opened else { throw MuxError("open", code: code) }
+        muxer = opened
+    }
+}
+
+/// What a finished file holds, read back through libavformat.
+public struct TrackFileInfo: Hashable, Sendable {
+    public var codec: String
+    public var format: String
+    public var width: Int
+    public var height: Int
+    public var sampleRate: Int
+    public var durationMilliseconds: Int64
+    public var packets: Int64
+    public var keyframes: Int64
+
+    /// Reads every packet of the file at `path`.
+    public init(probing path: String) throws(MuxError) {
+        var info = meet_mux_info()
+        let code = meet_mux_probe(path, &info)
+        guard code >= 0 else { throw MuxError("probe", code: code) }
+        codec = withUnsafeBytes(of: info.codec) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        format = withUnsafeBytes(of: info.format) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        width = Int(info.width)
+        height = Int(info.height)
+        sampleRate = Int(info.sample_rate)
+        durationMilliseconds = info.duration_ms
+        packets = info.packets
+        keyframes = info.keyframes
+    }
+}

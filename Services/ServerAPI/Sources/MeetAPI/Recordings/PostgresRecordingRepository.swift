@@ -1,0 +1,64 @@
+import Foundation
+import MeetCore
+import MeetDatabase
+import MeetProtocol
+import PostgresNIO
+
+/// ``RecordingRepository`` on `recordings`. The partial unique index
+/// `recordings_one_active_idx` is what refuses a second active recording,
+/// whichever replica inserts it.
+struct PostgresRecordingRepository: RecordingRepository {
+    let database: Database
+
+    static let columns = "id, status, started_by, stop_reason, created_at, started_at, ended_at"
+
+    func start(meetingId: UUID, startedBy: UUID) async throws -> RecordingResponse {
+        do {
+            let rows = try await self.database.query(
+                """
+                INSERT INTO recordings (id, meeting_id, started_by, status)
+                VALUES (\(UUID()), \(meetingId), \(startedBy), 'starting')
+                RETURNING \(unescaped: Self.columns)
+                """)
+            return try Self.decode(rows[0])
+        } catch DatabaseError.uniqueViolation(constraint: "recordings_one_active_idx") {
+            throw RecordingRepositoryError.alreadyActive
+        }
+    }
+
+    func stop(meetingId: UUID, reason: String) async throws -> RecordingResponse? {
+        // One statement, so a recorder's claim (starting → recording) and
+        // this stop cannot interleave: whichever runs second sees the other's row.
+        let rows = try await self.database.query(
+            """
+            UPDATE recordings SET
+                status = CASE WHEN status = 'starting' THEN 'stopped' ELSE 'stopping' END,
+                stop_reason = COALESCE(stop_reason, \(reason)),
+                ended_at = CASE WHEN status = 'starting' THEN now() ELSE ended_at END
+            WHERE meeting_id = \(meetingId) AND status IN ('starting', 'recording', 'stopping')
+            RETURNING \(unescaped: Self.columns)
+            """)
+        return try rows.first.map(Self.decode)
+    }
+
+    func list(meetingId: UUID) async throws -> [RecordingResponse] {
+        let rows = try await self.database.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM recordings
+            WHERE meeting_id = \(meetingId) ORDER BY created_at DESC, id
+            """)
+        return try rows.map(Self.decode)
+    }
+
+    static func decode(_ row: PostgresRow) throws -> RecordingResponse {
+        let columns = RowColumns(row)
+        let status = try columns.decode("status", as: String.self)
+        guard let known = RecordingStatus(rawValue: status) else {
+            throw DatabaseError.query("unknown recording status '\(status)'")
+        }
+        return RecordingResponse(
+            id: try columns.decode("id"), status: known, startedBy: try columns.decode("started_by"),
+            stopReason: try columns.decode("stop_reason"), createdAt: try columns.decode("created_at"),
+            startedAt: try columns.decode("started_at"), endedAt: try columns.decode("ended_at"))
+    }
+}

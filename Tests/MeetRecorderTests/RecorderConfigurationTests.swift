@@ -1,0 +1,50 @@
+import MeetCore
+import MeetTestSupport
+import Testing
+
+@testable import MeetRecorder
+
+@Suite("RecorderConfiguration: MEET_* variables")
+struct RecorderConfigurationTests {
+    @Test func defaults() throws {
+        let configuration = try RecorderConfiguration(environment: EnvironmentReader(["MEET_RECORDER_ID": "rec-a"]))
+        #expect(configuration.recorderId == "rec-a")
+        #expect(configuration.http.port == 8095)
+        #expect(configuration.directory == "recordings")
+        #expect(configuration.tuning == RecordingTuning(reorderPackets: 64, reorderDelayMicroseconds: 200_000, keyframeRetryMicroseconds: 1_000_000))
+        #expect(configuration.redisURL == nil)
+        #expect(configuration.database == nil)
+        #expect(configuration.jobLease == .seconds(15))
+        #expect(configuration.maxJobs == 8)
+    }
+
+    @Test func jobsComeFromRedisWhenItIsSet() throws {
+        let configuration = try RecorderConfiguration(
+            environment: EnvironmentReader([
+                "MEET_REDIS_URL": "redis://redis:6379", "MEET_WS_KEY_PREFIX": "staging", "MEET_RECORDING_JOB_LEASE_MS": "6000",
+                "MEET_RECORDING_MAX_JOBS": "2", "MEET_DATABASE_URL": "postgres://meet@db:5432/meet",
+            ]))
+        #expect(configuration.database?.poolSize == 20)
+        #expect(configuration.redisURL == "redis://redis:6379")
+        #expect(configuration.keyPrefix == "staging")
+        #expect(configuration.jobLease == .seconds(6))
+        #expect(configuration.maxJobs == 2)
+        for (name, value) in [("MEET_REDIS_URL", "http://x"), ("MEET_RECORDING_JOB_LEASE_MS", "100"), ("MEET_RECORDING_MAX_JOBS", "0")] {
+            #expect(throws: ConfigurationError.self) { try RecorderConfiguration(environment: EnvironmentReader([name: value])) }
+        }
+    }
+
+    @Test func malformedValuesNameTheVariable() {
+        for (name, value) in [("MEET_RECORDING_REORDER_PACKETS", "1"), ("MEET_RECORDING_REORDER_DELAY_MS", "x"), ("MEET_RECORDER_ID", "a/b")] {
+            #expect(throws: ConfigurationError.self) { try RecorderConfiguration(environment: EnvironmentReader([name: value])) }
+        }
+    }
+
+    /// Every `MEET_*` variable meet-recorder reads is in docs/configuration.md's table for meet-recorder.
+    @Test func everyVariableMeetRecorderReadsIsDocumented() throws {
+        let (undocumented, error) = try ConfigurationDocs.undocumented(RecorderConfiguration.self, service: "meet-recorder", environment: [:])
+        #expect(error == nil)
+        #expect(undocumented == [])
+        #expect(RecorderConfiguration.variablesRead(from: [:]).names.isSuperset(of: ["MEET_RECORDING_DIR", "MEET_RECORDER_ID", "MEET_LOG_LEVEL"]))
+    }
+}

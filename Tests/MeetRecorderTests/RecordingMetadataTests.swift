@@ -1,0 +1,87 @@
+import Foundation
+import MeetDatabase
+import MeetProtocol
+import MeetTestSupport
+import PostgresNIO
+import Testing
+
+@testable import MeetRecorder
+
+/// What the recorder writes, against PostgreSQL (MEET_TEST_DATABASE_URL) on
+/// a fresh database at schema version 5.
+@Suite struct RecordingMetadataTests {
+    struct Row: Equatable {
+        var status: String
+        var started: Bool
+        var ended: Bool
+    }
+
+    static func withRecording(_ body: @Sendable (Database, UUID, UUID) async throws -> Void) async throws {
+        try await TestPostgres.withFreshDatabase { configuration in
+            try await TestPostgres.withDatabase(configuration) { database in
+                _ = try await Migrator(migrations: MeetSchema.migrations, logger: TestPostgres.logger).migrate(database)
+                let user = UUID()
+                let meeting = UUID()
+                let recording = UUID()
+                _ = try await database.query(
+                    "INSERT INTO users (id, email, password_hash, display_name) VALUES (\(user), 'rec@example.com', 'h', 'R')")
+                _ = try await database.query(
+                    "INSERT INTO meetings (id, code, title, owner_id) VALUES (\(meeting), 'abc-defg-hij', 'T', \(user))")
+                _ = try await database.query(
+                    "INSERT INTO recordings (id, meeting_id, started_by) VALUES (\(recording), \(meeting), \(user))")
+                try await body(database, meeting, recording)
+            }
+        }
+    }
+
+    static func row(_ database: Database, _ id: UUID) async throws -> Row {
+        let rows = try await database.query(
+            "SELECT status, started_at IS NOT NULL AS started, ended_at IS NOT NULL AS ended FROM recordings WHERE id = \(id)")
+        let (status, started, ended) = try rows[0].decode((String, Bool, Bool).self)
+        return Row(status: status, started: started, ended: ended)
+    }
+
+    static func segments(_ database: Database, _ id: UUID) async throws -> [String] {
+        let rows = try await database.query(
+            "SELECT recorder_id, ended_at IS NOT NULL FROM recording_segments WHERE recording_id = \(id) ORDER BY segment")
+        return try rows.map { row in
+            let (recorder, ended) = try row.decode((String, Bool).self)
+            return "\(recorder)\(ended ? " ended" : "")"
+        }
+    }
+
+    static func job(_ meeting: UUID, _ recording: UUID) -> RecordingJob {
+        RecordingJob(action: .start, recordingId: recording, meetingId: meeting, meetingCode: "abc-defg-hij", requestedBy: nil, sentAtMs: 0)
+    }
+
+    @Test func aClaimMakesItRecordingWithASegmentAndTheStopMakesItStopped() async throws {
+        try await Self.withRecording { database, meeting, recording in
+            let metadata = PostgresRecordingMetadata(database: database)
+            try await metadata.began(Self.job(meeting, recording), recorderId: "rec-a")
+            #expect(try await Self.row(database, recording) == Row(status: "recording", started: true, ended: false))
+            #expect(try await Self.segments(database, recording) == ["rec-a"])
+            // meet-api's stop, then the recorder finishing.
+            _ = try await database.query("UPDATE recordings SET status = 'stopping' WHERE id = \(recording)")
+            try await metadata.ended(recording, recorderId: "rec-a", reason: .stopped)
+            #expect(try await Self.row(database, recording) == Row(status: "stopped", started: true, ended: true))
+            #expect(try await Self.segments(database, recording) == ["rec-a ended"])
+        }
+    }
+
+    @Test func aStopThatCameFirstIsNeverUndoneAndALostClaimOnlyEndsTheSegment() async throws {
+        try await Self.withRecording { database, meeting, recording in
+            let metadata = PostgresRecordingMetadata(database: database)
+            _ = try await database.query("UPDATE recordings SET status = 'stopped', ended_at = now() WHERE id = \(recording)")
+            try await metadata.began(Self.job(meeting, recording), recorderId: "rec-a")
+            #expect(try await Self.row(database, recording).status == "stopped")
+            #expect(try await Self.segments(database, recording) == [])
+            // A segment of a recording that is on, whose claim is then lost.
+            _ = try await database.query("UPDATE recordings SET status = 'starting', ended_at = NULL WHERE id = \(recording)")
+            try await metadata.began(Self.job(meeting, recording), recorderId: "rec-a")
+
+            try await metadata.ended(recording, recorderId: "rec-a", reason: .claimLost)
+            #expect(try await Self.row(database, recording) == Row(status: "recording", started: true, ended: false))
+            #expect(try await Self.segments(database, recording) == ["rec-a ended"])
+        }
+    }
+}

@@ -3,7 +3,7 @@ import MeetRTP
 import Testing
 @testable import MeetSFU
 
-/// Last-N pause/resume of one subscriber's down-track (`Router+Pause`).
+/// Last-N pause/resume of one subscriber's down-track (`TrackTable+Pause`).
 @Suite struct RouterPauseTests {
     let audio: UInt32 = 0xA0A0
     let video: UInt32 = 0xB0B0

@@ -3,7 +3,7 @@ import MeetRTP
 import Testing
 @testable import MeetSFU
 
-/// A simulcast group in the router (#16, `Router+Simulcast`): three layer
+/// A simulcast group in the router (#16, `TrackTable+Simulcast`): three layer
 /// tracks feed one group track; each subscriber gets one layer, switched
 /// only on the target layer's keyframe, on one SSRC whose sequence numbers
 /// and timestamps stay continuous across switches and wrap-arounds.

@@ -23,7 +23,7 @@ public struct DownTrack: Sendable {
     /// Last-N: the subscriber does not want this track now (off its page,
     /// not a speaker). Nothing is sent for it, not even a sender report;
     /// resuming re-anchors the munger and, for video, waits for a keyframe
-    /// (`Router+Pause`).
+    /// (`TrackTable+Pause`).
     public internal(set) var isPaused = false
     public internal(set) var packetsSent = 0
     public internal(set) var bytesSent = 0
@@ -58,5 +58,47 @@ public struct DownTrack: Sendable {
             rtpTimestamp: report.rtpTimestamp &- UInt32(truncatingIfNeeded: munger.currentTimestampOffset),
             packetCount: UInt32(truncatingIfNeeded: packetsSent),
             octetCount: UInt32(truncatingIfNeeded: bytesSent))
+    }
+
+    /// `report` translated (``translate(_:now:)``) when this down-track gets
+    /// its track now: started, not paused, and, of a simulcast group, on
+    /// `layer` (the munger's offsets are that layer's); nil otherwise.
+    mutating func senderReport(
+        translating report: RTCPSenderReport, layer: Int?, now: ContinuousClock.Instant
+    ) -> RTCPSenderReport? {
+        guard munger.isStarted, !isPaused, layer == nil || layers.current == layer else { return nil }
+        return translate(report, now: now)
+    }
+
+    /// Simulcast (`TrackTable+Simulcast`): whether this down-track of a
+    /// group takes this packet of `layer`. Waiting for a keyframe (new,
+    /// resumed, unmuted) starts over on its target's next keyframe; a switch
+    /// re-anchors the munger on the layer (`source`, for NACKs). Sets
+    /// `needKeyframe` when a target layer's packet is not the keyframe it waits for.
+    @inline(__always)
+    mutating func takesLayer(
+        _ layer: Int, source: UInt32, codec: TrackConfiguration.Codec, payload: Slice<UnsafeRawBufferPointer>,
+        keyframe: inout Bool?, needKeyframe: inout Bool
+    ) -> Bool {
+        if waitingForKeyframe {
+            waitingForKeyframe = false
+            layers.restart()
+        }
+        let decision = layers.packet(layer: layer) {
+            if let keyframe { return keyframe }
+            let isKeyframe = codec.isKeyframe(payload: UnsafeRawBufferPointer(rebasing: payload))
+            keyframe = isKeyframe
+            return isKeyframe
+        }
+        switch decision {
+        case .forward:
+            return true
+        case .switchLayer:
+            munger.markDiscontinuity(source: source)
+            return true
+        case .drop(let need):
+            if need { needKeyframe = true }
+            return false
+        }
     }
 }

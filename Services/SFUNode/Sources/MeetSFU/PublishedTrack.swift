@@ -45,4 +45,29 @@ public struct PublishedTrack {
     var anyWaitingForKeyframe: Bool {
         downTracks.contains { $0.waitingForKeyframe }
     }
+
+    /// A simulcast layer's monitor: every packet's size, and its keyframes
+    /// with their picture size (VP8; H.264's is not parsed).
+    @inline(__always)
+    mutating func observeLayer(
+        packet: UnsafeRawBufferPointer, header: RTPHeader, keyframe: inout Bool?, now: ContinuousClock.Instant
+    ) {
+        let codec = configuration.codec
+        let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
+        let isKeyframe = keyframe ?? codec.isKeyframe(payload: payload)
+        keyframe = isKeyframe
+        layerMonitor?.packetReceived(size: packet.count, now: now)
+        guard isKeyframe else { return }
+        let size = codec == .vp8 ? VP8KeyframeHeader(payload: payload) : nil
+        layerMonitor?.keyframeReceived(width: size?.width, height: size?.height, now: now)
+    }
+
+    /// Per forwarded packet (`Router+AudioLevel`): one byte read into an
+    /// audio track's meter (a few compares for video, which has no meter).
+    @inline(__always)
+    mutating func observeAudioLevel(_ packet: UnsafeRawBufferPointer, header: RTPHeader, extensionID: UInt8) {
+        guard audioLevel != nil, let sample = RTPAudioLevel(packet: packet, header: header, extensionID: extensionID)
+        else { return }
+        audioLevel?.observe(sample)
+    }
 }

@@ -1,5 +1,3 @@
-import MeetRTP
-
 /// Audio levels for active speakers: the router reads the client-to-mixer
 /// audio level (RFC 6464) of every forwarded Opus packet into the track's
 /// ``AudioLevelMeter``; the node's report timer closes the meters' windows
@@ -15,23 +13,13 @@ extension Router {
 
     public var isAudioLevelEnabled: Bool { audioLevelExtensionID != 0 }
 
-    /// Per forwarded packet: one byte read into an audio track's meter (a
-    /// few compares for a video packet, which has no meter).
-    @inline(__always)
-    func observeAudioLevel(_ packet: UnsafeRawBufferPointer, header: RTPHeader, position: Int) {
-        guard tracks[position].audioLevel != nil,
-            let sample = RTPAudioLevel(packet: packet, header: header, extensionID: audioLevelExtensionID)
-        else { return }
-        tracks[position].audioLevel?.observe(sample)
-    }
-
     /// Closes every audio track's window (``AudioLevelMeter/closeWindow()``)
     /// and calls `body` with its SSRC and smoothed level (0: silent). A
     /// hard-muted track reports 0 at once: its packets are not observed.
     public func closeAudioLevelWindows(_ body: (_ publisherSSRC: UInt32, _ level: Int) -> Void) {
-        for position in tracks.indices where tracks[position].audioLevel != nil {
-            let level = tracks[position].audioLevel?.closeWindow() ?? 0
-            body(tracks[position].ssrc, tracks[position].isMuted ? 0 : level)
+        for position in table.tracks.indices where table.tracks[position].audioLevel != nil {
+            let level = table.tracks[position].audioLevel?.closeWindow() ?? 0
+            body(table.tracks[position].ssrc, table.tracks[position].isMuted ? 0 : level)
         }
     }
 }

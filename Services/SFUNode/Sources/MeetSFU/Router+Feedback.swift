@@ -3,14 +3,17 @@ import MeetRTP
 
 /// Feedback beside the forwarding path: subscriber NACKs answered from the
 /// cache, subscriber keyframe requests collapsed upstream, receiver reports
-/// into statistics, sender reports translated per subscriber, and the
-/// periodic upstream NACK/PLI the node itself owes each publisher.
+/// into statistics, sender reports translated per subscriber, the periodic
+/// upstream NACK/PLI and report blocks the node itself owes each publisher,
+/// and transport-wide feedback. What needs only the table is in
+/// `TrackTable+Feedback`. Callbacks run with
+/// no access to the table held, so they may call the router again.
 extension Router {
     /// Whether `subscriber` has a down-track here that it sees as `ssrc`
     /// (a subscriber connection carrying several publishers sends each
     /// report to the router it is about).
     public func carries(subscriber: Int, ssrc: UInt32) -> Bool {
-        feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: ssrc)] != nil
+        table.carries(subscriber: subscriber, ssrc: ssrc)
     }
 
     /// Answers a subscriber's generic NACK (RFC 4585 §6.2.1) for the track
@@ -22,17 +25,14 @@ extension Router {
         subscriber: Int, mediaSSRC: UInt32, pairs: [RTCPGenericNACK.Pair],
         into batch: PacketBatch, flush: (PacketBatch) -> Void
     ) -> Int {
-        guard let publisherSSRC = feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: mediaSSRC)],
-              let position = positions[publisherSSRC],
-              let index = tracks[position].downTrackIndex(subscriber: subscriber)
-        else { return 0 }
-        let downTrack = tracks[position].downTracks[index]
+        guard let (position, index) = table.feedbackTarget(subscriber: subscriber, ssrc: mediaSSRC) else { return 0 }
+        let downTrack = table.tracks[position].downTracks[index]
         var sent = 0
         for pair in pairs {
             for bit in -1..<16 where bit < 0 || pair.lostBitmask & (1 << bit) != 0 {
                 let sequenceNumber = pair.packetID &+ UInt16(bit + 1)
                 guard let mapping = downTrack.munger.mapNACK(sequenceNumber),
-                      let cache = retransmissionCache(of: position, source: mapping.source),
+                      let cache = table.retransmissionCache(of: position, source: mapping.source),
                       let stored = cache.packet(extendedSequenceNumber: mapping.publisherSequenceNumber),
                       let header = try? RTPHeader(parsing: stored)
                 else { continue }
@@ -51,7 +51,7 @@ extension Router {
                 sent += 1
             }
         }
-        tracks[position].downTracks[index].retransmissions += sent
+        table.tracks[position].downTracks[index].retransmissions += sent
         return sent
     }
 
@@ -60,23 +60,12 @@ extension Router {
     /// nil (unknown track, paused for this subscriber (nothing to decode),
     /// or collapsed into a request already sent).
     public func handleKeyframeRequest(subscriber: Int, mediaSSRC: UInt32, now: ContinuousClock.Instant) -> UInt32? {
-        guard let publisherSSRC = feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: mediaSSRC)],
-              let position = positions[publisherSSRC],
-              !tracks[position].isMuted,
-              tracks[position].downTrackIndex(subscriber: subscriber).map({ !tracks[position].downTracks[$0].isPaused })
-                ?? false,
-              tracks[position].keyframeThrottle.request(now: now)
-        else { return nil }
-        return publisherSSRC
+        table.keyframeRequest(subscriber: subscriber, ssrc: mediaSSRC, now: now)
     }
 
     /// A report block from `subscriber` about the track it sees as `block.ssrc`.
     public func handleReceiverReport(subscriber: Int, block: RTCPReportBlock, now: ContinuousClock.Instant) {
-        guard let publisherSSRC = feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: block.ssrc)],
-              let position = positions[publisherSSRC],
-              let index = tracks[position].downTrackIndex(subscriber: subscriber)
-        else { return }
-        tracks[position].downTracks[index].statistics.receiverReportReceived(block, now: now)
+        table.receiverReport(subscriber: subscriber, block: block, now: now)
     }
 
     /// The publisher's sender report: remembered for our receiver reports
@@ -86,14 +75,29 @@ extension Router {
         _ report: RTCPSenderReport, now: ContinuousClock.Instant,
         body: (_ subscriber: Int, _ report: RTCPSenderReport) -> Void
     ) {
-        guard let position = positions[report.ssrc] else { return }
-        tracks[position].statistics.senderReportReceived(ntpTimestamp: report.ntpTimestamp, now: now)
-        for index in tracks[position].downTracks.indices
-        where tracks[position].downTracks[index].munger.isStarted && !tracks[position].downTracks[index].isPaused {
-            let translated = tracks[position].downTracks[index].translate(report, now: now)
-            body(tracks[position].downTracks[index].subscriber, translated)
+        guard let position = table.positions[report.ssrc] else { return }
+        table.tracks[position].statistics.senderReportReceived(ntpTimestamp: report.ntpTimestamp, now: now)
+        forwardSenderReport(report, toDownTracksOf: position, layer: nil, now: now, body: body)
+        // A simulcast layer's report goes to the group's down-tracks on that layer.
+        var groupPosition = position
+        if let layer = table.enterGroup(of: &groupPosition) {
+            forwardSenderReport(report, toDownTracksOf: groupPosition, layer: layer, now: now, body: body)
         }
-        forwardLayerSenderReport(report, from: position, now: now, body: body)
+    }
+
+    /// `body` gets the report translated for each down-track of the track
+    /// at `position` that gets it now (``DownTrack/senderReport(translating:layer:now:)``).
+    /// Accesses the table per statement: `body` may call back in.
+    private func forwardSenderReport(
+        _ report: RTCPSenderReport, toDownTracksOf position: Int, layer: Int?, now: ContinuousClock.Instant,
+        body: (_ subscriber: Int, _ report: RTCPSenderReport) -> Void
+    ) {
+        for index in table.tracks[position].downTracks.indices {
+            guard let translated = table.tracks[position].downTracks[index].senderReport(
+                translating: report, layer: layer, now: now)
+            else { continue }
+            body(table.tracks[position].downTracks[index].subscriber, translated)
+        }
     }
 
     /// What the node owes its publishers on the RTCP timer: NACKs for
@@ -105,33 +109,37 @@ extension Router {
         nack: (_ publisherSSRC: UInt32, _ sequenceNumbers: [UInt16]) -> Void,
         keyframeRequest: (_ publisherSSRC: UInt32) -> Void
     ) {
-        for position in tracks.indices {
-            let ssrc = tracks[position].ssrc
+        // Per statement access to the table: the callbacks may call back in.
+        for position in table.tracks.indices {
+            let ssrc = table.tracks[position].ssrc
             scratch.removeAll(keepingCapacity: true)
-            tracks[position].nackGenerator.collectDue(now: now, into: &scratch)
+            table.tracks[position].nackGenerator.collectDue(now: now, into: &scratch)
             if !scratch.isEmpty { nack(ssrc, scratch) }
-            if tracks[position].keyframeThrottle.poll(now: now) { keyframeRequest(ssrc) }
+            if table.tracks[position].keyframeThrottle.poll(now: now) { keyframeRequest(ssrc) }
         }
     }
 
     /// Report blocks about every published track, for the receiver reports
     /// the node sends its publishers (RFC 3550 §6.4.2).
-    public func makeReportBlocks(now: ContinuousClock.Instant) -> [RTCPReportBlock] {
-        // A simulcast group receives nothing: its layers report.
-        tracks.indices.filter { tracks[$0].configuration.simulcast != .group }
-            .map { tracks[$0].statistics.makeReportBlock(ssrc: tracks[$0].ssrc, now: now) }
-    }
+    public func makeReportBlocks(now: ContinuousClock.Instant) -> [RTCPReportBlock] { table.makeReportBlocks(now: now) }
 
     /// What arrived over all tracks so far, the receive-side estimate's
     /// input: bytes of every routed packet, and the packets expected and
     /// lost by sequence number (RFC 3550 §A.3). Totals restart when a
     /// track is re-registered.
     public var receiveTotals: ReceiveSideEstimator.Totals {
-        var totals = ReceiveSideEstimator.Totals(bytes: counters.bytesIn, expected: 0, lost: 0)
-        for index in tracks.indices {
-            totals.expected += tracks[index].statistics.expected
-            totals.lost += tracks[index].statistics.lost
-        }
-        return totals
+        table.receiveTotals(bytes: counters.bytesIn)
+    }
+
+    /// Transport-wide congestion control feedback (`TransportWideArrivals`).
+    public func enableTransportWideFeedback(extensionID id: UInt8, now: ContinuousClock.Instant) {
+        transportWide.enable(extensionID: id, now: now)
+    }
+
+    public var isTransportWideFeedbackEnabled: Bool { transportWide.isEnabled }
+
+    /// Feedback covering the packets that arrived since the last call; nil when none did.
+    public func makeTransportWideFeedback(senderSSRC: UInt32) -> RTCPTransportWideFeedback? {
+        transportWide.makeFeedback(senderSSRC: senderSSRC)
     }
 }

@@ -26,7 +26,7 @@ public struct TrackConfiguration: Sendable {
         }
     }
 
-    /// RID-based simulcast (#16, `Router+Simulcast`): the *group* is the one
+    /// RID-based simulcast (#16, `TrackTable+Simulcast`): the *group* is the one
     /// track subscribers see (its down-tracks; it receives no packets
     /// itself, and its SSRC is an id the node chose); each *layer* is one
     /// of the publisher's streams, with its own statistics, NACK log, cache

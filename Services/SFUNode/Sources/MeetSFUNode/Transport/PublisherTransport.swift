@@ -18,7 +18,7 @@ import NIOCore
 /// payload type names; a packet of another negotiated codec re-registers it
 /// (the publisher switched codecs). A simulcast section (#16: negotiated
 /// RIDs) becomes a group track, which subscribers get, fed by one layer
-/// track per RID (MeetSFU `Router+Simulcast`); the group is registered with
+/// track per RID (MeetSFU `TrackTable+Simulcast`); the group is registered with
 /// its first layer. Event loop only, like every
 /// `PeerConnection` callback: the plane's loop (``EventLoopConfined``).
 /// `Sendable` so control requests can carry it into `loop.submit`; before

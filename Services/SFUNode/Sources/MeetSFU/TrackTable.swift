@@ -1,9 +1,29 @@
-/// Control operations (from the node's bus handlers): add and remove tracks
-/// and down-tracks, hard mute. Not on the per-packet path; these may allocate.
-extension Router {
+/// The forwarding table of one publisher transport (held by its ``Router``):
+/// the published tracks by SSRC, each with the down-tracks of its
+/// subscribers, and the (subscriber, subscriber-facing SSRC) map that
+/// routes feedback back to a track. Its control operations (from the node's
+/// bus handlers, through the router) add and remove tracks and down-tracks
+/// and hard-mute; they may allocate. The router's per-packet path reads and
+/// mutates `tracks` in place and allocates nothing.
+struct TrackTable {
+    struct SubscriberTrackKey: Hashable {
+        var subscriber: Int
+        var ssrc: UInt32
+    }
+
+    let maximumSubscribersPerTrack: Int
+    /// Reserved per track (`PublishedTrack`); swapped on removal, so positions move.
+    var tracks: ContiguousArray<PublishedTrack> = []
+    var positions: [UInt32: Int] = [:]
+    /// (subscriber, subscriber-facing SSRC) → publisher SSRC, for feedback.
+    var feedbackRoutes: [SubscriberTrackKey: UInt32] = [:]
+
+    init(maximumSubscribersPerTrack: Int) {
+        self.maximumSubscribersPerTrack = maximumSubscribersPerTrack
+    }
+
     /// Starts routing a published track. False if its SSRC is already routed.
-    @discardableResult
-    public func addTrack(_ configuration: TrackConfiguration) -> Bool {
+    mutating func addTrack(_ configuration: TrackConfiguration) -> Bool {
         guard positions[configuration.ssrc] == nil else { return false }
         positions[configuration.ssrc] = tracks.count
         tracks.append(PublishedTrack(configuration: configuration, reservedDownTracks: maximumSubscribersPerTrack))
@@ -12,8 +32,7 @@ extension Router {
 
     /// Stops routing a track; returns the subscribers that had a down-track
     /// for it (their transports should drop the track).
-    @discardableResult
-    public func removeTrack(ssrc: UInt32) -> [Int] {
+    mutating func removeTrack(ssrc: UInt32) -> [Int] {
         guard let position = positions.removeValue(forKey: ssrc) else { return [] }
         let removed = tracks[position].downTracks
         for downTrack in removed {
@@ -36,7 +55,7 @@ extension Router {
     /// subscriber already has it, or the track is full. A down-track added
     /// `paused` (last-N: not selected) asks for nothing until resumed
     /// (``setPaused(_:publisherSSRC:subscriber:now:)``).
-    public func addDownTrack(
+    mutating func addDownTrack(
         publisherSSRC: UInt32, subscriber: Int, ssrc: UInt32, payloadType: UInt8? = nil,
         extensionIDs: ExtensionIDTable? = nil, paused: Bool = false, now: ContinuousClock.Instant
     ) -> (added: Bool, requestKeyframe: Bool) {
@@ -56,8 +75,7 @@ extension Router {
     }
 
     /// Removes one down-track. False if there was none.
-    @discardableResult
-    public func removeDownTrack(publisherSSRC: UInt32, subscriber: Int) -> Bool {
+    mutating func removeDownTrack(publisherSSRC: UInt32, subscriber: Int) -> Bool {
         guard let position = positions[publisherSSRC],
               let index = tracks[position].downTrackIndex(subscriber: subscriber)
         else { return false }
@@ -67,7 +85,7 @@ extension Router {
     }
 
     /// Removes every down-track of a subscriber transport (it closed).
-    public func removeSubscriber(_ subscriber: Int) {
+    mutating func removeSubscriber(_ subscriber: Int) {
         for position in tracks.indices {
             if let index = tracks[position].downTrackIndex(subscriber: subscriber) {
                 let removed = tracks[position].downTracks.remove(at: index)
@@ -80,8 +98,7 @@ extension Router {
     /// Each down-track re-anchors on resume, so subscribers see a pause, not
     /// a jump; video down-tracks wait for a keyframe. Returns whether to send
     /// a keyframe request upstream now (unmuting video).
-    @discardableResult
-    public func setMuted(_ muted: Bool, publisherSSRC: UInt32, now: ContinuousClock.Instant) -> Bool {
+    mutating func setMuted(_ muted: Bool, publisherSSRC: UInt32, now: ContinuousClock.Instant) -> Bool {
         guard let position = positions[publisherSSRC], tracks[position].isMuted != muted else { return false }
         tracks[position].isMuted = muted
         let video = tracks[position].configuration.codec.isVideo
@@ -95,7 +112,7 @@ extension Router {
 
     /// The publisher's stream restarted (new SSRC state after reconnecting,
     /// e.g. a migration): counters restart and every down-track re-anchors.
-    public func resetSource(publisherSSRC: UInt32) {
+    mutating func resetSource(publisherSSRC: UInt32) {
         guard let position = positions[publisherSSRC] else { return }
         let configuration = tracks[position].configuration
         var fresh = PublishedTrack(configuration: configuration, reservedDownTracks: maximumSubscribersPerTrack)
@@ -108,31 +125,19 @@ extension Router {
         tracks[position] = fresh
     }
 
-    /// A snapshot of a track (statistics, down-tracks) for inspection and metrics.
-    public func track(ssrc: UInt32) -> PublishedTrack? {
-        positions[ssrc].map { tracks[$0] }
-    }
-
-    public var trackCount: Int { tracks.count }
-
     /// Down-tracks across all tracks.
-    public var downTrackCount: Int { tracks.reduce(0) { $0 + $1.downTracks.count } }
-}
-
-extension Router {
+    var downTrackCount: Int { tracks.reduce(0) { $0 + $1.downTracks.count } }
     /// Every down-track `subscriber` has, with the publisher SSRC it follows
     /// (for statistics at close and for metrics).
-    public func downTracks(of subscriber: Int) -> [(publisherSSRC: UInt32, downTrack: DownTrack)] {
+    func downTracks(of subscriber: Int) -> [(publisherSSRC: UInt32, downTrack: DownTrack)] {
         tracks.compactMap { track in
             track.downTrackIndex(subscriber: subscriber).map { (track.ssrc, track.downTracks[$0]) }
         }
     }
 
     /// Whether the track is routed and hard-muted.
-    public func isMuted(publisherSSRC: UInt32) -> Bool {
+    func isMuted(publisherSSRC: UInt32) -> Bool {
         positions[publisherSSRC].map { tracks[$0].isMuted } ?? false
     }
 
-    /// The SSRCs of every routed track.
-    public var publisherSSRCs: [UInt32] { tracks.map(\.ssrc) }
 }

@@ -4,7 +4,7 @@
 /// gets no sender reports and no keyframe requests of its own, and so costs
 /// nothing on the wire. Control path: these may allocate, the packet path
 /// does not change shape.
-extension Router {
+extension TrackTable {
     /// Pauses (`true`) or resumes one down-track. Both mark the munger's
     /// discontinuity, so on resume the subscriber sees its next sequence
     /// number and a timestamp advanced by the time paused (a pause, not a
@@ -14,8 +14,7 @@ extension Router {
     /// so a page change that resumes many subscribers of one track costs the
     /// publisher one keyframe. False for no change, an unknown track or
     /// subscriber, audio, or a hard-muted track (unmute asks then).
-    @discardableResult
-    public func setPaused(
+    mutating func setPaused(
         _ paused: Bool, publisherSSRC: UInt32, subscriber: Int, now: ContinuousClock.Instant
     ) -> Bool {
         guard let position = positions[publisherSSRC],
@@ -30,7 +29,7 @@ extension Router {
     }
 
     /// Whether `subscriber`'s down-track of the track is paused; nil when it has none.
-    public func isPaused(publisherSSRC: UInt32, subscriber: Int) -> Bool? {
+    func isPaused(publisherSSRC: UInt32, subscriber: Int) -> Bool? {
         guard let position = positions[publisherSSRC],
               let index = tracks[position].downTrackIndex(subscriber: subscriber)
         else { return nil }
@@ -38,7 +37,7 @@ extension Router {
     }
 
     /// Paused down-tracks across all tracks (metrics, tests).
-    public var pausedDownTrackCount: Int {
+    var pausedDownTrackCount: Int {
         tracks.reduce(0) { total, track in track.downTracks.reduce(total) { $0 + ($1.isPaused ? 1 : 0) } }
     }
 }

@@ -12,8 +12,11 @@ import MeetRTP
 /// is the layer that subscriber gets. So everything per SSRC (receiver
 /// reports, NACKs and PLIs upstream) works as for any track, and a
 /// subscriber sees one stream on one SSRC, continuous across layer
-/// switches (``RTPMunger`` re-anchors on a switch).
-extension Router {
+/// switches (``RTPMunger`` re-anchors on a switch). ``Router`` calls the
+/// per-packet part from `routeRTP` (with ``DownTrack`` choosing the layer
+/// and ``PublishedTrack`` feeding the layer's monitor) and exposes the
+/// control part.
+extension TrackTable {
     // MARK: Per packet (from routeRTP)
 
     /// For a simulcast layer's packet: its layer index, with `position`
@@ -28,55 +31,6 @@ extension Router {
         return index
     }
 
-    /// Whether down-track `index` of the group at `position` takes this
-    /// packet of `layer`. A down-track waiting for a keyframe (new, resumed,
-    /// unmuted) starts over on its target's next keyframe; a switch re-anchors
-    /// its munger on the layer (`source`, for NACKs). Sets `needKeyframe`
-    /// when a target layer's packet is not the keyframe a down-track waits for.
-    @inline(__always)
-    func forwardsLayer(
-        _ layer: Int, source: UInt32, downTrack index: Int, of position: Int, codec: TrackConfiguration.Codec,
-        payload: Slice<UnsafeRawBufferPointer>, keyframe: inout Bool?, needKeyframe: inout Bool
-    ) -> Bool {
-        if tracks[position].downTracks[index].waitingForKeyframe {
-            tracks[position].downTracks[index].waitingForKeyframe = false
-            tracks[position].downTracks[index].layers.restart()
-        }
-        let decision = tracks[position].downTracks[index].layers.packet(layer: layer) {
-            if let keyframe { return keyframe }
-            let isKeyframe = codec.isKeyframe(payload: UnsafeRawBufferPointer(rebasing: payload))
-            keyframe = isKeyframe
-            return isKeyframe
-        }
-        switch decision {
-        case .forward:
-            return true
-        case .switchLayer:
-            tracks[position].downTracks[index].munger.markDiscontinuity(source: source)
-            return true
-        case .drop(let need):
-            if need { needKeyframe = true }
-            return false
-        }
-    }
-
-    /// Feeds a layer's monitor: every packet's size, and its keyframes with
-    /// their picture size (VP8; H.264's is not parsed).
-    @inline(__always)
-    func observeLayer(
-        at position: Int, packet: UnsafeRawBufferPointer, header: RTPHeader, keyframe: inout Bool?,
-        now: ContinuousClock.Instant
-    ) {
-        let codec = tracks[position].configuration.codec
-        let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
-        let isKeyframe = keyframe ?? codec.isKeyframe(payload: payload)
-        keyframe = isKeyframe
-        tracks[position].layerMonitor?.packetReceived(size: packet.count, now: now)
-        guard isKeyframe else { return }
-        let size = codec == .vp8 ? VP8KeyframeHeader(payload: payload) : nil
-        tracks[position].layerMonitor?.keyframeReceived(width: size?.width, height: size?.height, now: now)
-    }
-
     // MARK: Feedback
 
     /// The cache a NACKed packet lives in: the track's own, or that of the
@@ -86,24 +40,6 @@ extension Router {
         return positions[source].flatMap { tracks[$0].cache }
     }
 
-    /// A layer's sender report goes to the group's down-tracks that get
-    /// that layer now, translated by their munger (whose offsets are the
-    /// current layer's).
-    func forwardLayerSenderReport(
-        _ report: RTCPSenderReport, from position: Int, now: ContinuousClock.Instant,
-        body: (_ subscriber: Int, _ report: RTCPSenderReport) -> Void
-    ) {
-        guard case .layer(let group, let layer)? = tracks[position].configuration.simulcast,
-              let groupPosition = positions[group]
-        else { return }
-        for index in tracks[groupPosition].downTracks.indices
-        where tracks[groupPosition].downTracks[index].munger.isStarted && !tracks[groupPosition].downTracks[index].isPaused
-            && tracks[groupPosition].downTracks[index].layers.current == layer {
-            let translated = tracks[groupPosition].downTracks[index].translate(report, now: now)
-            body(tracks[groupPosition].downTracks[index].subscriber, translated)
-        }
-    }
-
     // MARK: Control
 
     /// The SSRCs a keyframe request for `publisherSSRC` goes to: for a
@@ -111,7 +47,7 @@ extension Router {
     /// subscriber gets now (else the one it waits for); otherwise (a join,
     /// an unmute, a resume) every layer of the group, since which one each
     /// subscriber needs is its selector's business. Any other track: itself.
-    public func keyframeRequestSSRCs(for publisherSSRC: UInt32, subscriber: Int? = nil) -> [UInt32] {
+    func keyframeRequestSSRCs(for publisherSSRC: UInt32, subscriber: Int? = nil) -> [UInt32] {
         guard let position = positions[publisherSSRC], tracks[position].configuration.simulcast == .group else {
             return [publisherSSRC]
         }
@@ -126,7 +62,7 @@ extension Router {
     }
 
     /// The layers routed for the group `group`, by index.
-    public func layers(ofGroup group: UInt32) -> [(index: Int, ssrc: UInt32, monitor: LayerMonitor)] {
+    func layers(ofGroup group: UInt32) -> [(index: Int, ssrc: UInt32, monitor: LayerMonitor)] {
         tracks.compactMap { track -> (index: Int, ssrc: UInt32, monitor: LayerMonitor)? in
             guard case .layer(group, let index)? = track.configuration.simulcast, let monitor = track.layerMonitor else {
                 return nil
@@ -138,8 +74,7 @@ extension Router {
     /// Sets what `subscriber` can use of the group `publisherSSRC` (its
     /// tile's height, its bandwidth) and retargets its layer. False when it
     /// has no down-track there.
-    @discardableResult
-    public func setLayerConstraints(
+    mutating func setLayerConstraints(
         _ constraints: LayerSelector.Constraints, publisherSSRC: UInt32, subscriber: Int, now: ContinuousClock.Instant
     ) -> Bool {
         guard let position = positions[publisherSSRC],
@@ -154,7 +89,7 @@ extension Router {
     /// Retargets every simulcast down-track from its layers' state now
     /// (the node calls it a few times a second): a layer the publisher
     /// stopped sending is left, one it started is taken when it fits.
-    public func retargetLayers(now: ContinuousClock.Instant) {
+    mutating func retargetLayers(now: ContinuousClock.Instant) {
         for position in tracks.indices
         where tracks[position].configuration.simulcast == .group && !tracks[position].downTracks.isEmpty {
             let layers = layerSnapshots(ofGroup: tracks[position].ssrc, now: now)

@@ -1,0 +1,22 @@
+/// The outcome of routing one packet (``Router/routeRTP(_:now:into:flush:)``;
+/// also spelled `Router.RouteResult`).
+public struct RouteResult: Sendable, Equatable {
+    /// Why `routeRTP` forwarded nothing (also spelled `Router.Drop`).
+    public enum Drop: Sendable, Equatable {
+        case malformed
+        case unknownSSRC
+        case duplicate
+        case muted
+        /// A payload type other than the track's configured one (a codec switch).
+        case otherPayloadType
+    }
+
+    /// Copies written into the batch.
+    public var forwarded = 0
+    public var drop: Drop?
+    /// The caller should send PLI (or FIR) for `publisherSSRC` upstream
+    /// now: a down-track waits for a keyframe, or the loss was too large
+    /// to repair. Already throttled.
+    public var requestKeyframe = false
+    public var publisherSSRC: UInt32 = 0
+}

@@ -1,0 +1,80 @@
+/// The node's control surface over the router's ``TrackTable`` (bus
+/// handlers, the layer timer, metrics). Each call forwards to the table,
+/// whose doc comments carry the contracts: `TrackTable.swift` (tracks,
+/// down-tracks, hard mute), `TrackTable+Pause.swift` (last-N),
+/// `TrackTable+Simulcast.swift` (layers). Not on the per-packet path;
+/// these may allocate.
+extension Router {
+    @discardableResult
+    public func addTrack(_ configuration: TrackConfiguration) -> Bool { table.addTrack(configuration) }
+
+    /// The subscribers that had a down-track for the track.
+    @discardableResult
+    public func removeTrack(ssrc: UInt32) -> [Int] { table.removeTrack(ssrc: ssrc) }
+
+    /// Whether it was added, and whether to request a keyframe upstream now.
+    public func addDownTrack(
+        publisherSSRC: UInt32, subscriber: Int, ssrc: UInt32, payloadType: UInt8? = nil,
+        extensionIDs: ExtensionIDTable? = nil, paused: Bool = false, now: ContinuousClock.Instant
+    ) -> (added: Bool, requestKeyframe: Bool) {
+        table.addDownTrack(
+            publisherSSRC: publisherSSRC, subscriber: subscriber, ssrc: ssrc, payloadType: payloadType,
+            extensionIDs: extensionIDs, paused: paused, now: now)
+    }
+
+    @discardableResult
+    public func removeDownTrack(publisherSSRC: UInt32, subscriber: Int) -> Bool {
+        table.removeDownTrack(publisherSSRC: publisherSSRC, subscriber: subscriber)
+    }
+
+    public func removeSubscriber(_ subscriber: Int) { table.removeSubscriber(subscriber) }
+    public func resetSource(publisherSSRC: UInt32) { table.resetSource(publisherSSRC: publisherSSRC) }
+
+    /// Hard mute; whether to send a keyframe request upstream now.
+    @discardableResult
+    public func setMuted(_ muted: Bool, publisherSSRC: UInt32, now: ContinuousClock.Instant) -> Bool {
+        table.setMuted(muted, publisherSSRC: publisherSSRC, now: now)
+    }
+
+    /// Last-N pause or resume; whether to send PLI/FIR upstream now.
+    @discardableResult
+    public func setPaused(_ paused: Bool, publisherSSRC: UInt32, subscriber: Int, now: ContinuousClock.Instant) -> Bool {
+        table.setPaused(paused, publisherSSRC: publisherSSRC, subscriber: subscriber, now: now)
+    }
+
+    public func keyframeRequestSSRCs(for publisherSSRC: UInt32, subscriber: Int? = nil) -> [UInt32] {
+        table.keyframeRequestSSRCs(for: publisherSSRC, subscriber: subscriber)
+    }
+
+    public func layers(ofGroup group: UInt32) -> [(index: Int, ssrc: UInt32, monitor: LayerMonitor)] {
+        table.layers(ofGroup: group)
+    }
+
+    @discardableResult
+    public func setLayerConstraints(
+        _ constraints: LayerSelector.Constraints, publisherSSRC: UInt32, subscriber: Int, now: ContinuousClock.Instant
+    ) -> Bool {
+        table.setLayerConstraints(constraints, publisherSSRC: publisherSSRC, subscriber: subscriber, now: now)
+    }
+
+    public func retargetLayers(now: ContinuousClock.Instant) { table.retargetLayers(now: now) }
+    public func isMuted(publisherSSRC: UInt32) -> Bool { table.isMuted(publisherSSRC: publisherSSRC) }
+
+    // MARK: Inspection and metrics
+
+    /// A snapshot of a track (statistics, down-tracks).
+    public func track(ssrc: UInt32) -> PublishedTrack? { table.positions[ssrc].map { table.tracks[$0] } }
+    public var trackCount: Int { table.tracks.count }
+    public var downTrackCount: Int { table.downTrackCount }
+    public var pausedDownTrackCount: Int { table.pausedDownTrackCount }
+    public var publisherSSRCs: [UInt32] { table.tracks.map(\.ssrc) }
+
+    public func downTracks(of subscriber: Int) -> [(publisherSSRC: UInt32, downTrack: DownTrack)] {
+        table.downTracks(of: subscriber)
+    }
+
+    /// Nil when `subscriber` has no down-track of the track.
+    public func isPaused(publisherSSRC: UInt32, subscriber: Int) -> Bool? {
+        table.isPaused(publisherSSRC: publisherSSRC, subscriber: subscriber)
+    }
+}

@@ -1,6 +1,8 @@
 import Foundation
 import MeetCore
+import MeetDatabase
 import MeetProtocol
+import PostgresNIO
 import Testing
 @testable import MeetAPI
 
@@ -38,6 +40,33 @@ struct RecordingContractTests {
             let next = try await storage.recordings.start(meetingId: meeting.id, startedBy: owner.id)
             let list = try await storage.recordings.list(meetingId: meeting.id)
             #expect(list.map(\.id) == [next.id, stopped.id])
+        }
+    }
+
+    @Test("a stop is left to a recorder only while one records; a second stop, or none recording, stops it here")
+    func stopWithoutARecorder() async throws {
+        try await IntegrationDatabase.withDatabase { database in
+            let storage = APIStorage.postgres(database, migrate: false)
+            let owner = try await storage.users.create(
+                email: StorageContractTests.email(), passwordHash: "h", displayName: "Owner")
+            let meeting = try await StorageContractTests.meeting(storage, owner: owner.id)
+
+            // A recorder claimed it and records (an open segment): the stop waits for it.
+            let live = try await storage.recordings.start(meetingId: meeting.id, startedBy: owner.id)
+            _ = try await database.query("UPDATE recordings SET status = 'recording', started_at = now() WHERE id = \(live.id)")
+            _ = try await database.query("INSERT INTO recording_segments (recording_id, segment, recorder_id) VALUES (\(live.id), 0, 'r1')")
+            #expect(try await storage.recordings.stop(meetingId: meeting.id, reason: "test")?.status == .stopping)
+            // Its recorder never finishes: a second stop does, and the meeting can record again.
+            let forced = try #require(try await storage.recordings.stop(meetingId: meeting.id, reason: "test"))
+            #expect(forced.status == .stopped && forced.endedAt != nil)
+
+            // Its recorder shut down (the segment closed) and nobody took it over: stopped at once.
+            let orphan = try await storage.recordings.start(meetingId: meeting.id, startedBy: owner.id)
+            _ = try await database.query("UPDATE recordings SET status = 'recording', started_at = now() WHERE id = \(orphan.id)")
+            _ = try await database.query(
+                "INSERT INTO recording_segments (recording_id, segment, recorder_id, ended_at) VALUES (\(orphan.id), 0, 'r1', now())")
+            #expect(try await storage.recordings.stop(meetingId: meeting.id, reason: "test")?.status == .stopped)
+            _ = try await storage.recordings.start(meetingId: meeting.id, startedBy: owner.id)
         }
     }
 }

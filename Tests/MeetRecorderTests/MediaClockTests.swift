@@ -21,6 +21,16 @@ import Testing
         #expect(!clock.isSynchronized)
     }
 
+    @Test func aTimestampJumpWhoseMicrosecondsOverflowReanchorsInsteadOfTrapping() {
+        var clock = MediaClock(clockRate: 90_000, originMicroseconds: 0)
+        #expect(clock.presentationMilliseconds(rtp: 0, arrivalMicroseconds: 1_000_000) == 1_000)
+        // A publisher's extended timestamps can grow by 2^31 per packet: 2^53
+        // ticks times 10^6 overflows Int64. Placed at its arrival, never earlier.
+        let far = Int64(1) << 53
+        #expect(clock.presentationMilliseconds(rtp: far, arrivalMicroseconds: 2_000_000) == 2_000)
+        #expect(clock.presentationMilliseconds(rtp: far + 90_000, arrivalMicroseconds: 2_000_500) == 3_000)
+    }
+
     @Test func senderReportsLineAudioAndVideoOfOneSenderUp() {
         // The sender's clock is 1000 s ahead of ours; its SRs say audio RTP 48000 and video RTP 90000 are both NTP T+1 s.
         let origin: Int64 = 5_000_000

@@ -31,6 +31,21 @@ import Testing
         #expect(jobs.tick(now: start.advanced(by: .seconds(60))) == [])
     }
 
+    @Test func aStopThatOvertakesItsClaimReleasesTheClaimWhenItWins() {
+        var jobs = RecorderJobs(capacity: 4, renewEvery: .seconds(5))
+        let id = UUID()
+        let job = Self.job(.start, id)
+        #expect(jobs.received(job) == [.claim(job)])
+        #expect(jobs.received(Self.job(.stop, id)) == [])
+        // The claim wins after the stop: released, never begun, held or renewed.
+        #expect(jobs.claimed(job, won: true, now: start) == [.release(id)])
+        #expect(jobs.holding.isEmpty)
+        #expect(jobs.tick(now: start.advanced(by: .seconds(60))) == [])
+        // The same recording started again later is claimed afresh.
+        #expect(jobs.received(job) == [.claim(job)])
+        #expect(jobs.claimed(job, won: true, now: start) == [.begin(job)])
+    }
+
     @Test func aLostClaimDoesNothingAndAStopOfAnotherRecordersJobIsNotOurs() {
         var jobs = RecorderJobs(capacity: 4, renewEvery: .seconds(5))
         let id = UUID()

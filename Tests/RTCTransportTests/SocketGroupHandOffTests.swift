@@ -38,4 +38,20 @@ struct SocketGroupHandOffTests {
         try await group.close()
         try await loops.shutdownGracefully()
     }
+
+    @Test("a fixed port another socket holds is refused, not silently shared through SO_REUSEPORT")
+    func fixedPortConflictFailsLoudly() async throws {
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let first = try await RTCSocketGroup.bind(host: "127.0.0.1", port: 0, loops: loops.makeIterator().map { $0 })
+        let port = try #require(first.localAddress.port)
+        await #expect(throws: IOError.self) {
+            _ = try await RTCSocketGroup.bind(host: "127.0.0.1", port: port, loops: loops.makeIterator().map { $0 })
+        }
+        try await first.close()
+        // Free again: a group binds it.
+        let second = try await RTCSocketGroup.bind(host: "127.0.0.1", port: port, loops: loops.makeIterator().map { $0 })
+        #expect(second.localAddress.port == port)
+        try await second.close()
+        try await loops.shutdownGracefully()
+    }
 }

@@ -133,7 +133,13 @@ public final class Router {
             keyframe = codec.isKeyframe(payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
         }
         // A keyframe answers every request still held back by the throttle.
-        if keyframe == true { table.tracks[layerPosition].keyframeThrottle.keyframeReceived() }
+        if keyframe == true {
+            table.tracks[layerPosition].keyframeThrottle.keyframeReceived()
+            // A simulcast group's own throttle (subscribers' PLIs, joins) is
+            // answered by a keyframe on any of its layers, or it would fire a
+            // held request at every layer after the keyframe came.
+            if layer != nil { table.tracks[position].keyframeThrottle.keyframeReceived() }
+        }
         if needKeyframe { result.requestKeyframe = table.tracks[layerPosition].keyframeThrottle.request(now: now) }
         counters.packetsOut += result.forwarded
         counters.bytesOut += result.forwarded * packet.count

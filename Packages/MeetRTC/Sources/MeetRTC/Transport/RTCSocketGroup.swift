@@ -58,6 +58,10 @@ public final class RTCSocketGroup: Sendable {
         precondition(!loops.isEmpty, "a socket group needs a loop")
         let loops = DatagramBatchWriter.isSupported ? loops : [loops[0]]
         let shared = loops.count > 1
+        // `SO_REUSEPORT` would let a second process (a stale or draining node
+        // of the same user) join a fixed port silently and take half the
+        // clients: a plain bind first makes that conflict fail loudly.
+        if shared && port != 0 { try probeExclusive(host: host, port: port) }
         var sockets: [RTCSocket] = []
         do {
             for loop in loops {
@@ -81,6 +85,24 @@ public final class RTCSocketGroup: Sendable {
             }
         }
         return group
+    }
+
+    /// Binds and closes a plain UDP socket (no `SO_REUSEPORT`) on the port:
+    /// EADDRINUSE when anyone holds it.
+    static func probeExclusive(host: String, port: Int) throws {
+        let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        #if canImport(Glibc)
+        let descriptor = Glibc.socket(address.protocol.rawValue, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        defer { _ = Glibc.close(descriptor) }
+        let result = address.withSockAddr { pointer, length in Glibc.bind(descriptor, pointer, socklen_t(length)) }
+        #else
+        let descriptor = Darwin.socket(address.protocol.rawValue, SOCK_DGRAM, 0)
+        guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        defer { _ = Darwin.close(descriptor) }
+        let result = address.withSockAddr { pointer, length in Darwin.bind(descriptor, pointer, socklen_t(length)) }
+        #endif
+        guard result == 0 else { throw IOError(errnoCode: errno, reason: "bind \(host):\(port)") }
     }
 
     /// How many datagrams each socket handed to another worker so far.

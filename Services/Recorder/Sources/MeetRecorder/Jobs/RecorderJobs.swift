@@ -47,6 +47,8 @@ public struct RecorderJobs: Sendable {
     public let renewEvery: Duration
     private var held: [UUID: Held] = [:]
     private var claiming: Set<UUID> = []
+    /// Claims in flight whose stop already came: released, not held, when won.
+    private var stoppedWhileClaiming: Set<UUID> = []
 
     /// - Parameters:
     ///   - capacity: most recordings at once (claims in flight count).
@@ -69,6 +71,12 @@ public struct RecorderJobs: Sendable {
             self.claiming.insert(job.recordingId)
             return [.claim(job)]
         case .stop:
+            if self.claiming.contains(job.recordingId) {
+                // The claim is still on its way (a quick start-then-stop): if it
+                // wins, it is released at once instead of held and renewed for good.
+                self.stoppedWhileClaiming.insert(job.recordingId)
+                return []
+            }
             guard self.held.removeValue(forKey: job.recordingId) != nil else { return [] }
             return [.end(job.recordingId, .stopped), .release(job.recordingId)]
         }
@@ -76,7 +84,9 @@ public struct RecorderJobs: Sendable {
 
     /// The answer to ``Action/claim(_:)``. A claim that fails with an error counts as lost.
     public mutating func claimed(_ job: RecordingJob, won: Bool, now: ContinuousClock.Instant) -> [Action] {
+        let stopped = self.stoppedWhileClaiming.remove(job.recordingId) != nil
         guard self.claiming.remove(job.recordingId) != nil, won else { return [] }
+        if stopped { return [.release(job.recordingId)] }
         self.held[job.recordingId] = Held(job: job, renewAt: now.advanced(by: self.renewEvery))
         return [.begin(job)]
     }

@@ -45,8 +45,16 @@ public struct MediaClock: Sendable {
     /// seen at `arrivalMicroseconds` on the local clock.
     public mutating func presentationMilliseconds(rtp: Int64, arrivalMicroseconds: Int64) -> Int64 {
         if anchor == nil { anchor = (arrivalMicroseconds, rtp) }
-        let (local, anchorRTP) = anchor!
-        let micros = local + (rtp - anchorRTP) * 1_000_000 / clockRate - originMicroseconds
+        var (local, anchorRTP) = anchor ?? (arrivalMicroseconds, rtp)
+        // A publisher controls the timestamps: a delta whose microseconds
+        // overflow (hundreds of thousands of years of clock) re-anchors on
+        // the arrival time instead of trapping.
+        var (scaled, overflow) = (rtp - anchorRTP).multipliedReportingOverflow(by: 1_000_000)
+        if overflow {
+            anchor = (arrivalMicroseconds, rtp)
+            (local, anchorRTP, scaled, overflow) = (arrivalMicroseconds, rtp, 0, false)
+        }
+        let micros = local + scaled / clockRate - originMicroseconds
         lastMilliseconds = max(lastMilliseconds, micros / 1000)
         return lastMilliseconds
     }

@@ -24,7 +24,9 @@ struct MemoryRecordingRepository: RecordingRepository {
             guard let index = tables.recordings.firstIndex(where: { $0.meetingId == meetingId && $0.response.status.isActive })
             else { return nil }
             var response = tables.recordings[index].response
-            if response.status == .starting {
+            // No segments here (a recorder writes them to PostgreSQL only):
+            // a second stop finishes what no recorder did.
+            if response.status == .starting || response.status == .stopping {
                 response.status = .stopped
                 response.endedAt = Date()
             } else {

@@ -11,6 +11,8 @@ struct PostgresRecordingRepository: RecordingRepository {
     let database: Database
 
     static let columns = "id, status, started_by, stop_reason, created_at, started_at, ended_at"
+    static let qualifiedColumns = columns.split(separator: ",").map { "recordings.\($0.trimmingCharacters(in: .whitespaces))" }
+        .joined(separator: ", ")
 
     func start(meetingId: UUID, startedBy: UUID) async throws -> RecordingResponse {
         do {
@@ -29,14 +31,24 @@ struct PostgresRecordingRepository: RecordingRepository {
     func stop(meetingId: UUID, reason: String) async throws -> RecordingResponse? {
         // One statement, so a recorder's claim (starting → recording) and
         // this stop cannot interleave: whichever runs second sees the other's row.
+        // `stopping` is left for a recorder to finish only while one records
+        // (an open segment); with none (never claimed, or its recorder shut
+        // down or died) and on a second stop, it is stopped here, or the
+        // one-active index would refuse every later recording of the meeting.
         let rows = try await self.database.query(
             """
+            WITH target AS (
+                SELECT r.id, (r.status IN ('starting', 'stopping') OR NOT EXISTS (
+                    SELECT 1 FROM recording_segments s WHERE s.recording_id = r.id AND s.ended_at IS NULL)) AS final
+                FROM recordings r
+                WHERE r.meeting_id = \(meetingId) AND r.status IN ('starting', 'recording', 'stopping')
+            )
             UPDATE recordings SET
-                status = CASE WHEN status = 'starting' THEN 'stopped' ELSE 'stopping' END,
+                status = CASE WHEN target.final THEN 'stopped' ELSE 'stopping' END,
                 stop_reason = COALESCE(stop_reason, \(reason)),
-                ended_at = CASE WHEN status = 'starting' THEN now() ELSE ended_at END
-            WHERE meeting_id = \(meetingId) AND status IN ('starting', 'recording', 'stopping')
-            RETURNING \(unescaped: Self.columns)
+                ended_at = CASE WHEN target.final THEN now() ELSE ended_at END
+            FROM target WHERE recordings.id = target.id
+            RETURNING \(unescaped: Self.qualifiedColumns)
             """)
         return try rows.first.map(Self.decode)
     }

@@ -46,6 +46,8 @@ import Testing
         await viewer.send(.videoPreferences(VideoPreferencesRequest(limit: 1, tiles: page)), id: "v1")
         let reply = try await viewer.waitFor("video-selection") { $0.id == "v1" }
         #expect(reply.message == .videoSelection(VideoSelectionData(forwarding: [.init(participantId: ids[2], source: .camera)])))
+        // The node is told off the session's task (the reply does not wait for it).
+        try await cluster.settle()
         #expect(node.videoSelections[connection]
             == [SFUVideoTarget(participantId: ids[2].uuidString.lowercased(), source: .camera, maxHeight: 360)])
         #expect(node.requests(SFUControlType.setVideoSelection).count == 1)
@@ -54,12 +56,14 @@ import Testing
         await viewer.send(.videoPreferences(VideoPreferencesRequest(
             limit: 2, tiles: page, speakers: .init(follow: true, maxHeight: 180))), id: "v2")
         try await viewer.waitFor("video-selection") { $0.id == "v2" }
+        try await cluster.settle()
         #expect(node.requests(SFUControlType.setVideoSelection).count == 1, "the same selection is not sent again")
         try await node.reportLevels(room: meeting, [(ids[3], 80)])
         try await cluster.settle()
         await cluster.speakers(on: 1)
         let followed = VideoSelectionData(forwarding: [.init(participantId: ids[2], source: .camera), .init(participantId: ids[3], source: .camera)])
         try await viewer.waitFor("video-selection") { $0.id == nil && $0.message == .videoSelection(followed) }
+        try await cluster.settle()
         #expect(node.videoSelections[connection]?.map(\.participantId) == [ids[2], ids[3]].map { $0.uuidString.lowercased() })
 
         // p3 stops publishing: the event drops it (no other speaker to fill the slot).

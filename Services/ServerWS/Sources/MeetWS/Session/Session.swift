@@ -24,6 +24,7 @@ public final class Session: SessionContext {
     var migration = MigrationFlow()
     /// Last-N: this socket's `video-preferences` and what they resolved to.
     var videoSelection = VideoSelectionState()
+    let videoSelectionSender = VideoSelectionSender()
     var logger: Logger
     public let mailbox: SessionMailbox
     /// Set when the session ended for a reason that already settled presence

@@ -22,6 +22,9 @@ protocol SessionContext: AnyObject {
     var migration: MigrationFlow { get set }
     /// This socket's last-N state (``VideoSelectionState``).
     var videoSelection: VideoSelectionState { get set }
+    /// Sends this socket's selections to the nodes off its task, in order,
+    /// and keeps what a node did not apply for the next round.
+    var videoSelectionSender: VideoSelectionSender { get }
     /// The socket's rules: its state and its role as PostgreSQL has it.
     var machine: SessionMachine { get set }
     /// Mints resume tokens (`credentials`); nil where none are handed out (unit tests).

@@ -176,6 +176,13 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
             else { return false }
             simulcast = .layer(group: simulcastGroup(of: track, codec: codec, now: now), index: index)
             rid = layer.rid
+            // A new SSRC for a RID replaces the old one (the receiver retired
+            // it): two tracks for one layer would confuse the layer snapshots
+            // and keyframe requests, and fill the 32 routed SSRCs.
+            for (old, routedTrack) in routed where old != ssrc && routedTrack.simulcast == simulcast {
+                router.removeTrack(ssrc: old)
+                routed[old] = nil
+            }
         }
         router.removeTrack(ssrc: ssrc)
         router.addTrack(TrackConfiguration(

@@ -43,6 +43,10 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
     }
 
     let participantId: String
+    /// The room of the publisher it was made for (a node connection only
+    /// ever carries that room's publishers): keeps the room's worker placed
+    /// while the connection lives, even with no publisher left.
+    let roomId: String
     /// One connection for every publisher on the node (renegotiated as they
     /// come and go) rather than one per publisher.
     let perNode: Bool
@@ -69,6 +73,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         logger: Logger, onEnd: @escaping (String, PeerConnectionState) -> Void
     ) {
         self.participantId = participantId
+        self.roomId = publisher.roomId
         self.perNode = perNode
         self.carried = [Carried(id: publisher.id, transport: publisher)]
         self.plane = plane

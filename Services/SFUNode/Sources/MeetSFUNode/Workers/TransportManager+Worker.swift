@@ -15,8 +15,11 @@ extension TransportManager {
         (try? await loop.submit { self.registry.newestPublisher(of: participantId) != nil }.get()) ?? false
     }
 
-    /// The rooms with a publisher transport here.
+    /// The rooms with a publisher or subscriber transport here (a node
+    /// connection keeps its room placed after its publishers left).
     func rooms() async -> Set<String> {
-        (try? await loop.submit { Set(self.registry.publishers.values.map(\.roomId)) }.get()) ?? []
+        (try? await loop.submit {
+            Set(self.registry.publishers.values.map(\.roomId)).union(self.registry.subscribers.values.map(\.roomId))
+        }.get()) ?? []
     }
 }

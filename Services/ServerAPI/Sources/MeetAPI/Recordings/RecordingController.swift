@@ -38,7 +38,8 @@ struct RecordingController: Sendable {
 
     /// `DELETE /v1/meetings/{code}/recording` → 200 ``RecordingResponse``:
     /// `stopping` while its recorder closes the files, or `stopped` when no
-    /// recorder had begun; 409 `not_recording` when nothing is. Also once the
+    /// recorder is writing it (or on a second stop); 409 `not_recording`
+    /// when nothing is. Also once the
     /// meeting has ended: stopping is cleaning up, never refused.
     @Sendable func stop(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<RecordingResponse> {
         let user = try context.requireUser()

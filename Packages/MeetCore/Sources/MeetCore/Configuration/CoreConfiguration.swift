@@ -1,3 +1,5 @@
+import Foundation
+
 /// The configuration every Meet service that talks to PostgreSQL and signs or
 /// verifies tokens shares: mode, logging, PostgreSQL, Redis and the JWT key.
 /// Each service's own `Configuration` embeds it. (A service that needs less,
@@ -35,6 +37,15 @@ public struct CoreConfiguration: Sendable {
             redisURL: try Self.redisURL(environment: environment),
             jwt: try JWTConfiguration(environment: environment, mode: mode)
         )
+    }
+
+    /// The default id of a process that names itself on the bus (an SFU
+    /// node, a recorder): the host name's first label in letters, digits
+    /// and `-` (a pod's name in Kubernetes), else `fallback`.
+    public static func hostIdentifier(fallback: String) -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
+        let clean = host.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        return clean.isEmpty ? fallback : clean
     }
 
     /// `MEET_REDIS_URL`, checked for a `redis://` or `rediss://` scheme.

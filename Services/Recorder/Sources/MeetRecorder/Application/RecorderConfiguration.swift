@@ -71,8 +71,6 @@ public struct RecorderConfiguration: ServiceSettings {
 
     /// The host name up to its first dot, or `recorder`.
     public static func defaultRecorderId() -> String {
-        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
-        let clean = host.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        return clean.isEmpty ? "recorder" : clean
+        CoreConfiguration.hostIdentifier(fallback: "recorder")
     }
 }

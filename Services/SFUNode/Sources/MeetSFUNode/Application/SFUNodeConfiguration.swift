@@ -158,9 +158,7 @@ public struct SFUNodeConfiguration: ServiceSettings {
 
     /// The host name up to its first dot (a pod name in Kubernetes).
     public static func defaultNodeId() -> String {
-        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
-        let clean = host.filter { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
-        return clean.isEmpty ? "sfu" : clean
+        CoreConfiguration.hostIdentifier(fallback: "sfu")
     }
 
     static func isIPAddress(_ text: String) -> Bool {

@@ -140,6 +140,35 @@ def test_frozen_redis_loses_nobody(stack):
         server.thaw()
 
 
+def test_stopped_postgres_opens_the_breaker_before_any_request(stack):
+    """PostgreSQL stops while nobody asks meet-api anything. Its breaker's own
+    connection is closed by the server, its probe is refused, and the breaker
+    opens at once: the first request then gets its 503 without waiting for a
+    pool connection. Before, the pool's idle connections told nobody, and the
+    first requests of an outage each waited out the stall deadline and a probe
+    (docs/benchmarks.md, issue #23)."""
+    server = PostgresControl()
+    owner = stack.rest.register("Owner")
+    meeting = stack.api.base_url + f"/v1/meetings/{stack.rest.create_meeting(owner)}"
+    breaker = "meet_database_breaker_open"
+    try:
+        assert not gauge_is_one(stack.api.base_url, breaker)
+        server.stop()
+        try:
+            # /metrics asks nothing of PostgreSQL: only the breaker's own connection can tell.
+            poll(lambda: gauge_is_one(stack.api.base_url, breaker), 20,
+                 "meet-api's database breaker opening with no request made")
+            status, body = http_call("GET", meeting, token=owner, timeout=FAST)
+            assert status == 503 and body["error"]["code"] == "database_unavailable", (status, body)
+        finally:
+            server.start()
+        # Its probes close it again with nothing asked of it either.
+        poll(lambda: not gauge_is_one(stack.api.base_url, breaker), 30, "meet-api's database breaker closing")
+        assert http_call("GET", meeting, token=owner, timeout=10)[0] == 200
+    finally:
+        ensure_postgres_up(server)
+
+
 def gauge_is_one(base_url: str, pattern: str) -> bool:
     """Whether the /metrics line matching `pattern` (a regex up to the value) reads 1."""
     import urllib.request

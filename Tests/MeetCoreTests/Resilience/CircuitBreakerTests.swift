@@ -130,6 +130,29 @@ import Testing
         #expect(breaker.state == .closed && breaker.nextCheck == nil)
     }
 
+    /// PostgreSQL closed the breaker's own idle connection (it stopped):
+    /// the probe starts with nothing waiting, and its refusal opens the
+    /// breaker before the next request would wait for a pool connection.
+    /// A suspicion while probing or open claims nothing; an answered one
+    /// changes nothing.
+    @Test func aSuspicionProbesWithNothingWaitingAndAnUnansweredProbeOpensIt() {
+        var breaker = Breaker(deadline: .milliseconds(250), policy: .probe)
+        let first = breaker.suspect()
+        let twice = breaker.suspect()
+        #expect(first && !twice)  // one probe at a time
+        #expect(breaker.probeFinished(.answered, now: self.t0) == .init())
+        #expect(breaker.state == .closed && !breaker.isProbing)
+        let again = breaker.suspect()
+        #expect(again)
+        #expect(breaker.probeFinished(.unanswered, now: self.t0 + .milliseconds(3)) == .init(opened: true, again: true))
+        #expect(breaker.state == .open(since: self.t0 + .milliseconds(3)))
+        #expect(breaker.admit(now: self.t0 + .milliseconds(4)) == .reject(probe: false))
+        let whileOpen = breaker.suspect()
+        #expect(!whileOpen)  // open: its probes are on their way
+        #expect(breaker.probeFinished(.answered, now: self.t0 + .seconds(2)).closedAfter != nil)
+        #expect(breaker.state == .closed)
+    }
+
     @Test func aFailureWithoutAnAnswerOpensItAndTheProbeClosesIt() {
         var breaker = Breaker(deadline: .milliseconds(1000), policy: .probe)
         let first = self.ticket(breaker.admit(now: self.t0))

@@ -22,30 +22,29 @@ public struct Database: Sendable {
     private let breaker: DatabaseBreakerDriver?
 
     public init(configuration: DatabaseConfiguration, logger: Logger) {
-        let pool = PostgresPool(configuration: configuration.clientConfiguration, logger: logger)
+        let probeTimeout = min(configuration.operationTimeout, .seconds(1))
+        // The breaker's own connection (the pool may still be backing off);
+        // without a connection configuration (TLS context failed) probes go through the pool.
+        let sentinel = (try? configuration.connectionConfiguration()).map { PostgresSentinel(configuration: $0, logger: logger) }
+        let pool = PostgresPool(
+            configuration: configuration.clientConfiguration, sentinel: sentinel, sentinelTimeout: probeTimeout, logger: logger)
         self.pool = pool
         self.operationTimeout = configuration.operationTimeout
         self.logger = logger
-        let probeTimeout = min(configuration.operationTimeout, .seconds(1))
-        let direct = try? configuration.connectionConfiguration()
-        self.breaker = configuration.breakerDeadline.map { deadline in
+        let breaker = configuration.breakerDeadline.map { deadline in
             DatabaseBreakerDriver(deadline: deadline, floor: configuration.breakerFloor, logger: logger) { open in
-                guard let direct else {
+                guard let sentinel else {
                     return (try? await withDeadline(probeTimeout) { try await pool.current.query("SELECT 1", logger: logger).collect() }) != nil
                 }
-                // A connection of its own: the pool may still be backing off.
-                let answered = (try? await withDeadline(probeTimeout) { () async throws -> Bool in
-                    let connection = try await PostgresConnection.connect(configuration: direct, id: 0, logger: logger)
-                    defer { Task { try? await connection.close() } }
-                    _ = try await connection.query("SELECT 1", logger: logger).collect()
-                    return true
-                }) ?? false
+                let answered = await sentinel.probe(timeout: probeTimeout)
                 // Only a pool that backed off through an outage is replaced: a probe of a
                 // slow operation (the breaker closed) must not cancel the pool it waits on.
                 if answered && open { pool.replace() }
                 return answered
             }
         }
+        if let breaker { sentinel?.onLost { breaker.suspect() } }
+        self.breaker = breaker
     }
 
     /// Whether the circuit breaker is open: operations fail at once.

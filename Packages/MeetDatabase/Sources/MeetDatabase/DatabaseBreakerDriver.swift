@@ -44,6 +44,12 @@ final class DatabaseBreakerDriver: Sendable {
 
     var isOpen: Bool { self.driver.isOpen }
 
+    /// PostgreSQL may have gone away while nothing waits on it (it closed
+    /// the breaker's own connection): probe now; no answer opens the breaker.
+    func suspect() {
+        self.driver.suspect()
+    }
+
     /// Runs `operation` unless the breaker is open (then throws
     /// ``DatabaseError/unavailable(_:)`` at once). `operation` throws
     /// ``DatabaseError``s or errors of the caller's own (which mean

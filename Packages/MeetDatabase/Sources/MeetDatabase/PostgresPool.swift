@@ -14,7 +14,8 @@ import ServiceLifecycle
 /// old one, still backing off, is cancelled.
 ///
 /// Replacing only happens while ``run()`` runs the pool; a caller that runs
-/// ``current``'s `run()` itself keeps the first pool for good.
+/// ``current``'s `run()` itself keeps the first pool for good. ``run()``
+/// also keeps the breaker's own connection (``PostgresSentinel``) open.
 final class PostgresPool: Sendable {
     private struct State {
         var current: PostgresClient
@@ -23,11 +24,15 @@ final class PostgresPool: Sendable {
     }
 
     private let configuration: PostgresClient.Configuration
+    private let sentinel: PostgresSentinel?
+    private let sentinelTimeout: Duration
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
 
-    init(configuration: PostgresClient.Configuration, logger: Logger) {
+    init(configuration: PostgresClient.Configuration, sentinel: PostgresSentinel?, sentinelTimeout: Duration, logger: Logger) {
         self.configuration = configuration
+        self.sentinel = sentinel
+        self.sentinelTimeout = sentinelTimeout
         self.logger = logger
         self.state = NIOLockedValueBox(State(current: PostgresClient(configuration: configuration, backgroundLogger: logger)))
     }
@@ -50,6 +55,8 @@ final class PostgresPool: Sendable {
             return state.current
         }
         var running = Task { await first.run() }
+        self.sentinel?.start(timeout: self.sentinelTimeout)
+        defer { self.sentinel?.shutdown() }
         await withTaskCancellationHandler {
             for await _ in replacements.cancelOnGracefulShutdown() {
                 let fresh = PostgresClient(configuration: self.configuration, backgroundLogger: self.logger)

@@ -215,6 +215,17 @@ public struct CircuitBreaker<Instant: InstantProtocol>: Sendable where Instant.D
         }
     }
 
+    /// The client saw a sign that the dependency went away while no
+    /// operation waits on it (a connection of its own closed by the
+    /// server): claims a probe, true when the caller should start one. Its
+    /// unanswered end opens the breaker (``probeFinished(_:now:)``), its
+    /// answer changes nothing.
+    public mutating func suspect() -> Bool {
+        guard !self.isOpen, !self.isProbing else { return false }
+        self.isProbing = true
+        return true
+    }
+
     /// Claims the probe after the breaker opened (``check(now:)`` or
     /// ``finished(_:_:now:)``): true when the caller should start one.
     public mutating func startProbe() -> Bool {

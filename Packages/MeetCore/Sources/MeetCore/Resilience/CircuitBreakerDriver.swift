@@ -114,6 +114,18 @@ public final class CircuitBreakerDriver: Sendable {
         if let closedAfter = self.machine.withLockedValue({ $0.answered(now: .now) }) { self.noteClosed(after: closedAfter) }
     }
 
+    /// The client saw a sign that the dependency went away while no
+    /// operation waits on it (PostgreSQL closed the breaker's own idle
+    /// connection): probe now, unless open or probing already. An
+    /// unanswered probe opens the breaker before any request has to wait.
+    public func suspect() {
+        guard self.machine.withLockedValue({ $0.suspect() }) else { return }
+        Task {
+            await self.probeWhileNeeded()
+            self.scheduleCheck()
+        }
+    }
+
     /// Sets the one stall timer, unless it is set or nothing runs. After a
     /// probe of a suspect it is set again from that probe's answer.
     private func scheduleCheck() {

@@ -8,10 +8,10 @@ import Testing
 
     func node(
         _ id: String, state: SFUNodeState = .serving, transports: Int = 0, bitsOut: Double = 0, cpu: Double? = nil,
-        age: Int64 = 0
+        age: Int64 = 0, region: String = "r"
     ) -> SFUNodeRecord {
         SFUNodeRecord(
-            id: id, publicIP: "10.0.0.1", udpPort: 10000, region: "r", state: state,
+            id: id, publicIP: "10.0.0.1", udpPort: 10000, region: region, state: state,
             load: SFUNodeLoad(transports: transports, bitsOutPerSecond: bitsOut, cpu: cpu), updatedAtMs: self.now - age)
     }
 
@@ -40,6 +40,38 @@ import Testing
         ]
         #expect(try self.placement.choose(from: records, nowMs: self.now).id == "fresh")
         #expect(!self.placement.isCandidate(self.node("future-proof", age: 3001), nowMs: self.now))
+    }
+
+    /// Multi-region (issue #19): the region's least loaded candidate wins
+    /// over emptier nodes elsewhere; a region with no candidate left (none
+    /// there, stale, draining, excluding) falls back to every region.
+    @Test func theParticipantsRegionWinsWhileItHasACandidate() throws {
+        let records = [
+            self.node("eu-1", transports: 40, region: "eu"), self.node("eu-2", transports: 30, region: "eu"),
+            self.node("us-1", transports: 1, region: "us"), self.node("us-2", transports: 0, age: 5000, region: "us"),
+        ]
+        #expect(try self.placement.choose(from: records, nowMs: self.now, region: "eu").id == "eu-2")
+        #expect(try self.placement.choose(from: records, nowMs: self.now, region: "us").id == "us-1")
+        #expect(try self.placement.choose(from: records, nowMs: self.now).id == "us-1")
+        // No node in the region, or none left there: the least loaded anywhere.
+        #expect(try self.placement.choose(from: records, nowMs: self.now, region: "ap").id == "us-1")
+        #expect(try self.placement.choose(from: records, nowMs: self.now, excluding: ["us-1"], region: "us").id == "eu-2")
+        // A migration's chosen target and an enabled hint still come first.
+        #expect(try self.placement.choose(from: records, nowMs: self.now, preferred: "eu-1", region: "us").id == "eu-1")
+        let hinted = SFUPlacement(staleAfterMs: 3000, hintsEnabled: true)
+        #expect(try hinted.choose(from: records, nowMs: self.now, hint: "eu-1", region: "us").id == "eu-1")
+    }
+
+    @Test func regionLabelsAreValidatedAndResolvedInOrder() {
+        #expect(PlacementRegion.isValid("eu-west-1") && PlacementRegion.isValid("us_east.2") && PlacementRegion.isValid("local"))
+        #expect(!PlacementRegion.isValid("") && !PlacementRegion.isValid("eu west") && !PlacementRegion.isValid("é"))
+        #expect(!PlacementRegion.isValid(String(repeating: "a", count: 65)) && PlacementRegion.isValid(String(repeating: "a", count: 64)))
+        #expect(PlacementRegion.fromHeader(" eu ") == "eu")
+        #expect(PlacementRegion.fromHeader("eu;drop") == nil && PlacementRegion.fromHeader(nil) == nil)
+        #expect(PlacementRegion.resolve(requested: "ap", upgrade: "eu", replica: "us") == "ap")
+        #expect(PlacementRegion.resolve(requested: nil, upgrade: "eu", replica: "us") == "eu")
+        #expect(PlacementRegion.resolve(requested: nil, upgrade: nil, replica: "us") == "us")
+        #expect(PlacementRegion.resolve(requested: nil, upgrade: nil, replica: nil) == nil)
     }
 
     @Test func noCandidateIsAnError() {

@@ -36,21 +36,26 @@ class Participant:
         self.subscriptions: dict[str, dict] = {}
         self.tasks: list[asyncio.Task] = []
 
-    async def join(self, stack: Stack, code: str, replica: int, token: str | None = None) -> dict:
-        """REST join (as a member with `token`, else as a guest), then `join` on meet-ws `replica`."""
+    async def join(self, stack: Stack, code: str, replica: int, token: str | None = None,
+                   headers: dict | None = None) -> dict:
+        """REST join (as a member with `token`, else as a guest), then `join` on meet-ws `replica`
+        (`headers` on the WebSocket upgrade)."""
         joined = stack.rest.join(code, token=token, guest_name=None if token else self.name)
         self.id = joined["participant"]["id"].lower()
-        await self.signal.connect(stack.ws_url(replica), joined["joinToken"])
+        await self.signal.connect(stack.ws_url(replica), joined["joinToken"], headers=headers)
         reply = await self.signal.request("join")
         assert reply["type"] == "joined", reply
         return reply["data"]
 
-    async def publish(self, node_id: str | None = None) -> dict:
-        """Publishes audio and 320×240 video (on `node_id` when placement hints are on)."""
+    async def publish(self, node_id: str | None = None, region: str | None = None) -> dict:
+        """Publishes audio and 320×240 video (on `node_id` when placement hints are on; preferring
+        `region`'s nodes)."""
         self.publisher = await publisher_connection()
         body = {"offer": self.publisher.localDescription.sdp}
         if node_id:
             body["nodeId"] = node_id
+        if region:
+            body["region"] = region
         reply = await self.signal.request("publish", body)
         assert reply["type"] == "published", reply
         data = reply["data"]

@@ -31,8 +31,9 @@ class Signal:
         self._reader: asyncio.Task | None = None
         self.closed = asyncio.Event()
 
-    async def connect(self, url: str, join_token: str, open_timeout: float = 15) -> None:
-        self._socket = await connect(f"{url}?token={join_token}", open_timeout=open_timeout)
+    async def connect(self, url: str, join_token: str, open_timeout: float = 15, headers: dict | None = None) -> None:
+        """Opens the socket; `headers` go on the upgrade request (as an ingress would add them)."""
+        self._socket = await connect(f"{url}?token={join_token}", open_timeout=open_timeout, additional_headers=headers)
         self._reader = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:

@@ -97,10 +97,10 @@ class Stack:
             raise
         self.rest = Rest(self.api.base_url)
 
-    def add_node(self) -> SFUNode:
-        """Starts one more meet-sfu node (named by its position)."""
+    def add_node(self, extra_env: dict | None = None) -> SFUNode:
+        """Starts one more meet-sfu node (named by its position), with `extra_env` over `node_env`."""
         node = SFUNode(self._tmp_path, self._redis_url, name=f"meet-sfu-{len(self.nodes) + 1}",
-                       extra_env=self._node_env)
+                       extra_env={**self._node_env, **(extra_env or {})})
         self.nodes.append(node)
         self.processes.append(node)
         return node

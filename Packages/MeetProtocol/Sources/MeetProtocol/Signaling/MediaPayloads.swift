@@ -22,15 +22,23 @@ public struct PublishRequest: Codable, Sendable, Equatable {
     /// connection on the client), while the old one keeps forwarding to
     /// its subscribers until they have moved (make-before-break).
     public var replaces: String?
+    /// The region whose SFU nodes the publisher prefers (1–64 of
+    /// `A–Z a–z 0–9 . _ -`, like `MEET_SFU_REGION`): a node of that region
+    /// when one serves, else any. Overrides the ingress's region header
+    /// and the replica's region; ignored when renegotiating.
+    public var region: String?
 
     /// Offers and answers are bounded (a real one is a few kilobytes).
     public static let maxSDPBytes = 64 * 1024
 
-    public init(offer: String, sources: [String: MediaKind]? = nil, nodeId: String? = nil, replaces: String? = nil) {
+    public init(
+        offer: String, sources: [String: MediaKind]? = nil, nodeId: String? = nil, replaces: String? = nil, region: String? = nil
+    ) {
         self.offer = offer
         self.sources = sources
         self.nodeId = nodeId
         self.replaces = replaces
+        self.region = region
     }
 }
 

@@ -69,6 +69,13 @@ public struct WSConfiguration: ServiceSettings {
     public var activeSpeakersInterval: Duration = .milliseconds(250)
     /// Bounds on `video-preferences` (last-N): ``VideoSelectionLimits``.
     public var video = VideoSelectionLimits()
+    /// The WebSocket upgrade header an ingress sets to the client's region
+    /// (`MEET_WS_REGION_HEADER`, default `X-Meet-Region`; empty: none read):
+    /// ``PlacementRegion``.
+    public var regionHeader: String? = "X-Meet-Region"
+    /// This replica's region, preferred for publishers that bring none
+    /// (`MEET_WS_REGION`, default none: no preference).
+    public var region: String?
 
     public init(
         core: CoreConfiguration,
@@ -143,6 +150,17 @@ public struct WSConfiguration: ServiceSettings {
         }
         self.activeSpeakersInterval = .milliseconds(speakersMs)
         self.video = try VideoSelectionLimits(environment: environment)
+        let header = environment.string("MEET_WS_REGION_HEADER", default: "X-Meet-Region")
+        guard header.isEmpty || (header.utf8.count <= 64 && header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }))
+        else {
+            throw ConfigurationError(variable: "MEET_WS_REGION_HEADER", message: "must be a header name (letters, digits and -) or empty")
+        }
+        self.regionHeader = header.isEmpty ? nil : header
+        let region = environment.string("MEET_WS_REGION", default: "")
+        guard region.isEmpty || PlacementRegion.isValid(region) else {
+            throw ConfigurationError(variable: "MEET_WS_REGION", message: "1 to 64 characters of A-Z a-z 0-9 . _ -, or empty")
+        }
+        self.region = region.isEmpty ? nil : region
     }
 
     /// `hostname-xxxxxx`: unique per process even when pods share a name.

@@ -43,9 +43,13 @@ struct WebSocketEndpoint: Sendable {
                 try? await outbound.close(.unknown(CloseCode.unauthorized), reason: "token expired")
                 return
             }
+            let region = self.services.configuration.regionHeader.flatMap { header in
+                PlacementRegion.fromHeader(
+                    context.request.headers.first { $0.name.canonicalName == header.lowercased() }?.value)
+            }
             let session = Session(
                 identity: SessionIdentity(claims: claims), services: self.services,
-                writer: WebSocketWriter(outbound: outbound), tokens: self.tokens)
+                writer: WebSocketWriter(outbound: outbound), tokens: self.tokens, upgradeRegion: region)
             let mailbox = session.mailbox
             let limits = self.services.configuration.limits
             let maxSize = self.services.configuration.maxMessageBytes

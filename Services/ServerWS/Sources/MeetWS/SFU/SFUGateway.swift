@@ -47,9 +47,9 @@ public struct SFUGateway: Sendable {
     }
 
     /// Chooses a node for a new publisher (see ``SFUPlacement``), never one
-    /// known to be draining or lost.
+    /// known to be draining or lost, in `region` while it has a candidate.
     public func place(
-        hint: String?, excluding: Set<String> = [], preferring preferred: String? = nil
+        hint: String?, excluding: Set<String> = [], preferring preferred: String? = nil, region: String? = nil
     ) async throws(SFUFailure) -> SFUNodeRecord {
         let records: [SFUNodeRecord]
         do {
@@ -58,23 +58,27 @@ public struct SFUGateway: Sendable {
             self.metrics.placementFailed(reason: "registry_unreadable")
             throw .unavailable("the media server registry could not be read; retry")
         }
-        return try self.place(from: records, nowMs: self.nowMs(), hint: hint, excluding: excluding, preferring: preferred)
+        return try self.place(
+            from: records, nowMs: self.nowMs(), hint: hint, excluding: excluding, preferring: preferred, region: region)
     }
 
     /// Placement over records already read (the node watcher's round).
     /// `countFailure: false` keeps a retried choice (a migration target
     /// looked for every watcher round) out of `meet_ws_placement_failures_total`.
+    /// A node outside the asked region is counted in
+    /// `meet_ws_placement_region_fallbacks_total`.
     public func place(
         from records: [SFUNodeRecord], nowMs now: Int64, hint: String? = nil, excluding: Set<String> = [],
-        preferring preferred: String? = nil, countFailure: Bool = true
+        preferring preferred: String? = nil, region: String? = nil, countFailure: Bool = true
     ) throws(SFUFailure) -> SFUNodeRecord {
         let leaving = Set(self.departures.departed.keys)
         let records = self.departures.withStandIns(records, nowMs: now)
         do {
             let chosen = try self.placement.choose(
                 from: records, nowMs: now, pending: self.ledger.pending(for: records), hint: hint,
-                excluding: excluding.union(leaving), preferred: preferred)
+                excluding: excluding.union(leaving), preferred: preferred, region: region)
             self.ledger.placed(on: chosen.id, atMs: now)
+            if let region, chosen.region != region { self.metrics.placementRegionFallbacks.increment() }
             return chosen
         } catch {
             if countFailure { self.metrics.placementFailed(reason: error == .noServingNode ? "no_serving_node" : "hint_not_serving") }

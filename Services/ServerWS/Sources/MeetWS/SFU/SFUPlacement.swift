@@ -7,7 +7,9 @@ public import MeetProtocol
 /// Candidates are records that are `serving` and fresh (written at most
 /// `staleAfterMs` ago: a node that stopped heartbeating is dead or cut off,
 /// even while its Redis key lives on). Among them the lowest ``score(_:pending:)``
-/// wins, ties broken by node id so that replicas agree.
+/// wins, ties broken by node id so that replicas agree. With a region
+/// (``PlacementRegion``), only that region's candidates compete while it
+/// has any; otherwise all do.
 public struct SFUPlacement: Sendable {
     /// Why no node could be chosen.
     public enum Failure: Error, Sendable, Equatable {
@@ -51,16 +53,22 @@ public struct SFUPlacement: Sendable {
     ///   - excluding: nodes that just refused (draining) or did not answer, or are leaving.
     ///   - preferred: a node chosen earlier (a migration's target), taken
     ///     while it is still a candidate; otherwise the usual choice.
+    ///   - region: the participant's region: its candidates first, the
+    ///     others only when it has none.
     public func choose(
         from records: [SFUNodeRecord], nowMs: Int64, pending: [String: Int] = [:], hint: String? = nil,
-        excluding: Set<String> = [], preferred: String? = nil
+        excluding: Set<String> = [], preferred: String? = nil, region: String? = nil
     ) throws(Failure) -> SFUNodeRecord {
-        let candidates = records.filter { self.isCandidate($0, nowMs: nowMs) && !excluding.contains($0.id) }
+        var candidates = records.filter { self.isCandidate($0, nowMs: nowMs) && !excluding.contains($0.id) }
         if self.hintsEnabled, let hint {
             guard let hinted = candidates.first(where: { $0.id == hint }) else { throw .hintNotServing(hint) }
             return hinted
         }
         if let preferred, let chosen = candidates.first(where: { $0.id == preferred }) { return chosen }
+        if let region {
+            let regional = candidates.filter { $0.region == region }
+            if !regional.isEmpty { candidates = regional }
+        }
         let best = candidates.min { left, right in
             let (a, b) = (Self.score(left, pending: pending[left.id] ?? 0), Self.score(right, pending: pending[right.id] ?? 0))
             return a == b ? left.id < right.id : a < b

@@ -31,12 +31,20 @@ public final class Session: SessionContext {
     /// (leave, kick, deny, end, replace); a plain drop keeps it for a resume.
     var presenceSettled = false
 
-    /// - Parameter tokens: mints the seat's resume tokens (`credentials`);
-    ///   nil hands out none (unit tests).
-    public init(identity: SessionIdentity, services: SignalingServices, writer: any SocketWriter, tokens: TokenService? = nil) {
+    /// The region the ingress's header named at the upgrade (``PlacementRegion``).
+    let upgradeRegion: String?
+
+    /// - Parameters:
+    ///   - tokens: mints the seat's resume tokens (`credentials`); nil hands out none (unit tests).
+    ///   - upgradeRegion: the ingress's region header (`MEET_WS_REGION_HEADER`), validated.
+    public init(
+        identity: SessionIdentity, services: SignalingServices, writer: any SocketWriter, tokens: TokenService? = nil,
+        upgradeRegion: String? = nil
+    ) {
         self.services = services
         self.writer = writer
         self.tokens = tokens
+        self.upgradeRegion = upgradeRegion
         let configuration = services.configuration
         self.machine = SessionMachine(
             identity: identity, ratePerSecond: configuration.ratePerSecond, burst: configuration.rateBurst,

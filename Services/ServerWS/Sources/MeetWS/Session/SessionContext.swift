@@ -29,11 +29,21 @@ protocol SessionContext: AnyObject {
     var machine: SessionMachine { get set }
     /// Mints resume tokens (`credentials`); nil where none are handed out (unit tests).
     var tokens: TokenService? { get }
+    /// The region the ingress's header named at the upgrade (``PlacementRegion``).
+    var upgradeRegion: String? { get }
     func reply(_ id: String?, _ message: ServerMessage) async
     func fail(_ id: String?, _ error: SignalingError) async
 }
 
 extension SessionContext {
+    /// The region a publisher of this socket prefers: the publish's own,
+    /// else the upgrade header's, else the replica's (``PlacementRegion``).
+    /// A migration keeps the socket's (`request` nil).
+    func placementRegion(_ request: PublishRequest?) -> String? {
+        PlacementRegion.resolve(
+            requested: request?.region, upgrade: self.upgradeRegion, replica: self.services.configuration.region)
+    }
+
     /// In the room: joined, not waiting, not closed.
     var isJoined: Bool { self.machine.state == .joined }
 

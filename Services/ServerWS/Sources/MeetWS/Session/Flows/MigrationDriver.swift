@@ -36,9 +36,11 @@ struct MigrationDriver {
             let target: SFUNodeRecord
             do throws(SFUFailure) {
                 if let records = notice.records {
-                    target = try services.sfu.place(from: records, nowMs: notice.nowMs, excluding: excluding, countFailure: false)
+                    target = try services.sfu.place(
+                        from: records, nowMs: notice.nowMs, excluding: excluding, region: self.session.placementRegion(nil),
+                        countFailure: false)
                 } else {
-                    target = try await services.sfu.place(hint: nil, excluding: excluding)
+                    target = try await services.sfu.place(hint: nil, excluding: excluding, region: self.session.placementRegion(nil))
                 }
             } catch {
                 if self.session.migration.placementFailed(for: publication) {

@@ -36,7 +36,9 @@ struct PublishDriver {
                     self.session.logger.notice("placement retry", metadata: ["sfu.node": "\(lastNode)", "reason": "\(retrying)"])
                 }
                 do throws(SFUFailure) {
-                    action = flow.placed(try await services.sfu.place(hint: hint, excluding: excluding, preferring: preferring))
+                    action = flow.placed(
+                        try await services.sfu.place(
+                            hint: hint, excluding: excluding, preferring: preferring, region: self.session.placementRegion(request)))
                 } catch {
                     action = flow.failed(error)
                 }

@@ -75,6 +75,10 @@ struct PublishFlow: Sendable {
 
     /// The first step. `migrationTarget`: the node a `migrate` named for the current publication.
     mutating func start(migrationTarget: (PublicationRecord) -> String?) -> Action {
+        if let region = self.request.region, !PlacementRegion.isValid(region) {
+            self.phase = .done
+            return .fail(SignalingError(.invalidData, "region: 1 to \(PlacementRegion.maxLength) characters of A-Z a-z 0-9 . _ -"))
+        }
         if let replaces = self.request.replaces, self.previous?.transportId != replaces {
             self.phase = .done
             return .fail(

@@ -1,0 +1,123 @@
+// Web/e2ee: SFrame (RFC 9605) against the RFC's own vectors for
+// AES_128_GCM_SHA256_128 and its header vectors, the bytes each codec
+// keeps in the clear, and the frame encryptor/decryptor end to end:
+// the same passphrase decodes, another one does not, and changing a clear
+// byte (what an SFU could try) breaks the frame.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { decodeHeader, decrypt, deriveKeySalt, encodeHeader, encrypt } from '../../Web/e2ee/sframe.js';
+import { clearBytes, FrameDecryptor, FrameEncryptor, meetingKey } from '../../Web/e2ee/frame-crypto.js';
+
+const hex = (text) => Uint8Array.from(text.replace(/\s+/g, '').match(/../g).map((pair) => parseInt(pair, 16)));
+const toHex = (bytes) => Buffer.from(bytes).toString('hex');
+const subtle = globalThis.crypto.subtle;
+
+// RFC 9605 Appendix C (test-vectors/header.md of the working group's repository).
+const headerVectors = [
+  [0n, 0n, '00'], [0n, 1n, '01'], [0n, 0xffn, '08ff'], [0n, 0x100n, '090100'], [0n, 0xffffn, '09ffff'],
+  [0x123n, 0x4567n, '9901234567'], [7n, 7n, '77'], [8n, 0n, '8008'], [0xffffffffffffffffn, 0xffffffffffffffffn, 'ffffffffffffffffffffffffffffffffff'],
+];
+
+test('SFrame headers encode and decode as RFC 9605 §4.3 says', () => {
+  for (const [kid, ctr, expected] of headerVectors) {
+    assert.equal(toHex(encodeHeader(kid, ctr)), expected, `kid ${kid} ctr ${ctr}`);
+    assert.deepEqual(decodeHeader(hex(expected)), { kid, ctr, length: expected.length / 2 });
+  }
+  assert.equal(decodeHeader(hex('99012345')), null, 'a header cut short');
+  assert.equal(decodeHeader(new Uint8Array(0)), null);
+  assert.throws(() => encodeHeader(-1n, 0n), RangeError);
+  assert.throws(() => encodeHeader(0n, 1n << 64n), RangeError);
+});
+
+// RFC 9605 Appendix C (test-vectors/sframe.md), cipher suite 0x0004.
+const vector = {
+  kid: 0x123n,
+  ctr: 0x4567n,
+  baseKey: hex('000102030405060708090a0b0c0d0e0f'),
+  key: 'd34f547f4ca4f9a7447006fe7fcbf768',
+  salt: '75234edefe07819026751816',
+  metadata: hex('4945544620534672616d65205747'),
+  pt: hex('64726166742d696574662d736672616d652d656e63'),
+  ct: '9901234567b7412c2513a1b66dbb48841bbaf17f598751176ad847681a69c6d0b091c07018ce4adb34eb',
+};
+
+test('SFrame key derivation, encryption and decryption match RFC 9605 vectors', async () => {
+  const keys = await deriveKeySalt(vector.baseKey, vector.kid, { extractable: true });
+  assert.equal(toHex(new Uint8Array(await subtle.exportKey('raw', keys.key))), vector.key);
+  assert.equal(toHex(keys.salt), vector.salt);
+  const sealed = await encrypt(keys, vector.kid, vector.ctr, vector.metadata, vector.pt);
+  assert.equal(toHex(sealed), vector.ct);
+  const opened = await decrypt((kid) => (kid === vector.kid ? keys : null), vector.metadata, hex(vector.ct));
+  assert.equal(toHex(opened.plaintext), toHex(vector.pt));
+  assert.equal(await decrypt(() => null, vector.metadata, hex(vector.ct)), null, 'unknown KID');
+  assert.equal(await decrypt(() => keys, hex('00'), hex(vector.ct)), null, 'other metadata');
+  const flipped = hex(vector.ct);
+  flipped[10] ^= 1;
+  assert.equal(await decrypt(() => keys, vector.metadata, flipped), null, 'a flipped ciphertext bit');
+});
+
+test('VP8 keeps its payload header clear (10 bytes on a keyframe, 3 otherwise), Opus its TOC, H.264 is refused', () => {
+  const keyframe = Uint8Array.from([0x50, 0x2a, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0xaa, 0xbb]);
+  const delta = Uint8Array.from([0x31, 0x02, 0x00, 0xaa, 0xbb]);
+  assert.equal(clearBytes('vp8', keyframe), 10);
+  assert.equal(clearBytes('vp8', delta), 3);
+  assert.equal(clearBytes('vp8', Uint8Array.from([0x31, 0x02, 0x00])), 3);
+  assert.equal(clearBytes('vp8', Uint8Array.from([0x31])), null, 'shorter than a frame tag');
+  assert.equal(clearBytes('vp8', keyframe.subarray(0, 9)), null, 'a keyframe cut short');
+  assert.equal(clearBytes('opus', new Uint8Array(0)), null);
+  assert.equal(clearBytes('opus', Uint8Array.from([0xfc, 1, 2])), 1);
+  assert.equal(clearBytes('h264', keyframe), null);
+});
+
+// Few rounds: the tests need the same derivation, not its cost.
+const fastKey = (passphrase, code = 'abc-defg-hij') => meetingKey(passphrase, code, { iterations: 1000 });
+
+test('frames encrypted with a passphrase decode with it, keep their clear bytes, and not with another', async () => {
+  const sender = new FrameEncryptor(await fastKey('correct horse'));
+  const same = new FrameDecryptor(await fastKey('correct horse'));
+  const wrong = new FrameDecryptor(await fastKey('battery staple'));
+  const otherMeeting = new FrameDecryptor(await fastKey('correct horse', 'xyz-uvwx-rst'));
+  const keyframe = Uint8Array.from([0x50, 0x2a, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, ...new Array(300).fill(7)]);
+  const frames = [keyframe, Uint8Array.from([0x31, 0x02, 0x00, 1, 2, 3, 4]), Uint8Array.from([0x31, 0x02, 0x00])];
+  for (const frame of frames) {
+    const sealed = await sender.encrypt('vp8', frame);
+    const clear = clearBytes('vp8', frame);
+    assert.deepEqual(sealed.subarray(0, clear), frame.subarray(0, clear), 'the node still reads the VP8 header');
+    assert.ok(sealed.length >= frame.length + 1 + 16, 'header and tag added');
+    if (frame.length > clear) assert.notDeepEqual(sealed.subarray(clear, frame.length), frame.subarray(clear));
+    assert.deepEqual(await same.decrypt('vp8', sealed), frame);
+    assert.equal(await wrong.decrypt('vp8', sealed), null);
+    assert.equal(await otherMeeting.decrypt('vp8', sealed), null);
+  }
+  assert.equal(same.decrypted, 3);
+  assert.equal(wrong.failed, 3);
+  // A clear byte changed on the way (a keyframe bit flipped by a node) breaks the frame.
+  const sealed = await sender.encrypt('vp8', Uint8Array.from([0x31, 0x02, 0x00, 9, 9]));
+  sealed[1] ^= 0x40;
+  assert.equal(await same.decrypt('vp8', sealed), null);
+  // A plain frame (never encrypted) is refused, not played.
+  assert.equal(await same.decrypt('vp8', Uint8Array.from([0x31, 0x02, 0x00, 9, 9])), null);
+  // H.264 and broken frames are never sent under E2EE.
+  assert.equal(await sender.encrypt('h264', keyframe), null);
+  assert.equal(await sender.encrypt('vp8', Uint8Array.from([0x31])), null);
+});
+
+test('each frame of a track gets the next counter and the two tracks of a sender different KIDs', async () => {
+  const key = await fastKey('p');
+  const audio = new FrameEncryptor(key);
+  const video = new FrameEncryptor(key);
+  assert.notEqual(audio.kid, video.kid);
+  const first = await audio.encrypt('opus', Uint8Array.from([0xfc, 1, 2, 3]));
+  const second = await audio.encrypt('opus', Uint8Array.from([0xfc, 1, 2, 3]));
+  const header = (bytes) => decodeHeader(bytes, 1);
+  assert.equal(header(first).kid, audio.kid);
+  assert.equal(header(first).ctr, 0n);
+  assert.equal(header(second).ctr, 1n);
+  assert.notDeepEqual(first, second, 'the same frame twice encrypts differently');
+  const receiver = new FrameDecryptor(key, { maxKeys: 1 });
+  assert.deepEqual(await receiver.decrypt('opus', second), Uint8Array.from([0xfc, 1, 2, 3]));
+  assert.deepEqual(await receiver.decrypt('opus', await video.encrypt('opus', Uint8Array.from([0xfc, 4]))), Uint8Array.from([0xfc, 4]));
+  assert.deepEqual(await receiver.decrypt('opus', first), Uint8Array.from([0xfc, 1, 2, 3]), 'an evicted KID is derived again');
+});

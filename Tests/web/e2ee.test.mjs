@@ -9,6 +9,7 @@ import { test } from 'node:test';
 
 import { decodeHeader, decrypt, deriveKeySalt, encodeHeader, encrypt } from '../../Web/e2ee/sframe.js';
 import { clearBytes, FrameDecryptor, FrameEncryptor, meetingKey } from '../../Web/e2ee/frame-crypto.js';
+import { e2eeCodecs, e2eeConnectionConfig, e2eeSupport } from '../../Web/e2ee/transforms.js';
 
 const hex = (text) => Uint8Array.from(text.replace(/\s+/g, '').match(/../g).map((pair) => parseInt(pair, 16)));
 const toHex = (bytes) => Buffer.from(bytes).toString('hex');
@@ -120,4 +121,17 @@ test('each frame of a track gets the next counter and the two tracks of a sender
   assert.deepEqual(await receiver.decrypt('opus', second), Uint8Array.from([0xfc, 1, 2, 3]));
   assert.deepEqual(await receiver.decrypt('opus', await video.encrypt('opus', Uint8Array.from([0xfc, 4]))), Uint8Array.from([0xfc, 4]));
   assert.deepEqual(await receiver.decrypt('opus', first), Uint8Array.from([0xfc, 1, 2, 3]), 'an evicted KID is derived again');
+});
+
+test('the transform API is chosen by what the browser has, and E2EE negotiates VP8 and Opus only', () => {
+  class Sender {}
+  Sender.prototype.createEncodedStreams = () => undefined;
+  assert.equal(e2eeSupport({ RTCRtpScriptTransform: class {}, RTCRtpSender: Sender }), 'script-transform');
+  assert.equal(e2eeSupport({ RTCRtpSender: Sender }), 'encoded-streams');
+  assert.equal(e2eeSupport({ RTCRtpSender: class {} }), null);
+  assert.deepEqual(e2eeConnectionConfig({ iceServers: [] }, { RTCRtpSender: Sender }), { iceServers: [], encodedInsertableStreams: true });
+  assert.deepEqual(e2eeConnectionConfig({ iceServers: [] }, { RTCRtpScriptTransform: class {} }), { iceServers: [] });
+  const video = { codecs: [{ mimeType: 'video/VP8' }, { mimeType: 'video/H264' }, { mimeType: 'video/rtx' }, { mimeType: 'video/VP9' }] };
+  assert.deepEqual(e2eeCodecs('video', video).map((c) => c.mimeType), ['video/VP8', 'video/rtx']);
+  assert.deepEqual(e2eeCodecs('audio', { codecs: [{ mimeType: 'audio/opus' }, { mimeType: 'audio/PCMU' }] }).map((c) => c.mimeType), ['audio/opus']);
 });

@@ -1,0 +1,73 @@
+// The E2EE worker: encrypts every sent frame and decrypts every received
+// one (frame-crypto.js), off the page's main thread. The page attaches it
+// to each sender and receiver (transforms.js) with the encoded-transform
+// API, RTCRtpScriptTransform, or with Chrome's older createEncodedStreams,
+// whose streams it posts here. The meeting key is derived here from the
+// passphrase and never leaves the worker.
+//
+// Messages from the page:
+//   {type: 'key', passphrase, meetingCode}       set or replace the meeting key
+//   {type: 'streams', side, kind, readable, writable}   createEncodedStreams fallback
+// To the page, every second while frames flow:
+//   {type: 'stats', encrypted, decrypted, failed, dropped}
+
+import { codecOf, FrameDecryptor, FrameEncryptor, meetingKey } from './frame-crypto.js';
+
+let key = null;
+let decryptor = null;
+const stats = { encrypted: 0, decrypted: 0, failed: 0, dropped: 0 };
+
+function codecOfFrame(frame, kind) {
+  const mime = typeof frame.getMetadata === 'function' ? frame.getMetadata().mimeType : undefined;
+  // E2EE meetings negotiate VP8 and Opus only (transforms.js): the kind says which.
+  return mime ? codecOf(mime) : (kind === 'audio' ? 'opus' : 'vp8');
+}
+
+function transformer(side, kind) {
+  const encryptor = side === 'send' ? { current: null, key: null } : null;
+  return new TransformStream({
+    async transform(frame, controller) {
+      if (!key) { stats.dropped += 1; return; }
+      const data = new Uint8Array(frame.data);
+      const codec = codecOfFrame(frame, kind);
+      if (side === 'send') {
+        if (encryptor.key !== key) { encryptor.current = new FrameEncryptor(key); encryptor.key = key; }
+        const sealed = await encryptor.current.encrypt(codec, data);
+        if (!sealed) { stats.dropped += 1; return; }
+        stats.encrypted += 1;
+        frame.data = sealed.buffer;
+      } else {
+        const opened = await decryptor.decrypt(codec, data);
+        if (!opened) { stats.failed += 1; return; }
+        stats.decrypted += 1;
+        frame.data = opened.buffer;
+      }
+      controller.enqueue(frame);
+    },
+  });
+}
+
+function pipe(readable, writable, side, kind) {
+  readable.pipeThrough(transformer(side, kind)).pipeTo(writable).catch(() => undefined);
+}
+
+self.onmessage = async (event) => {
+  const message = event.data;
+  if (message.type === 'key') {
+    key = await meetingKey(message.passphrase, message.meetingCode);
+    decryptor = new FrameDecryptor(key);
+  } else if (message.type === 'streams') {
+    pipe(message.readable, message.writable, message.side, message.kind);
+  }
+};
+
+// RTCRtpScriptTransform: the transformer comes with the event.
+self.onrtctransform = (event) => {
+  const { readable, writable, options } = event.transformer;
+  pipe(readable, writable, options.side, options.kind);
+};
+
+setInterval(() => {
+  const total = stats.encrypted + stats.decrypted + stats.failed + stats.dropped;
+  if (total > 0) self.postMessage({ type: 'stats', ...stats });
+}, 1000);

@@ -61,6 +61,39 @@ import Testing
         #expect(stats.closed(at: 1_300 * Self.ms).freezes == 2)  // 567 ms: the track stopped
     }
 
+    /// Last-N: a video the node stops forwarding on purpose is paused, not
+    /// frozen; after a resume the wait for its next frame counts from the resume.
+    @Test func aPausedVideoCountsNoFreezeAndTheWaitAfterAResumeCountsFromIt() {
+        var stats = TrackReceiveStats(isVideo: true, freezeThresholdNanos: 500 * Self.ms)
+        let frame = { (sequence: UInt16, at: UInt64) in
+            Self.packet(sequence: sequence, marker: true, payload: [0x10, 0x01]).withUnsafeBytes { stats.record($0, now: at * Self.ms) }
+        }
+        frame(0, 0)
+        frame(1, 33)
+        stats.pause(at: 100 * Self.ms)
+        #expect(stats.closed(at: 5_000 * Self.ms).freezes == 0)  // paused: silence is expected
+        stats.resume(at: 5_000 * Self.ms)
+        frame(2, 5_200)  // 200 ms after the resume: no freeze
+        #expect(stats.freezes == 0)
+        stats.pause(at: 5_300 * Self.ms)
+        stats.resume(at: 6_000 * Self.ms)
+        frame(3, 6_800)  // 800 ms after the resume: the tile waited, a freeze
+        #expect(stats.freezes == 1)
+        #expect(stats.frozenNanos == 800 * Self.ms)
+    }
+
+    @Test func theFirstPageIsTheRoomsFirstVideosAndNoLimitSendsNoPreferences() {
+        let videos = (0..<12).map { VideoSelectionData.Video(participantId: UUID(), source: $0 == 11 ? .screen : .camera) }
+        let page = VideoPage(limit: 4, pageSize: 9, followSpeakers: true, maxHeight: 360)
+        let preferences = page.preferences(videos: videos)
+        #expect(preferences?.limit == 4)
+        #expect(preferences?.tiles.map(\.participantId) == videos.prefix(9).map(\.participantId))
+        #expect(preferences?.tiles.allSatisfy { $0.maxHeight == 360 } == true)
+        #expect(preferences?.speakers == VideoPreferencesRequest.Speakers(follow: true, maxHeight: 360))
+        #expect(VideoPage(limit: 4, pageSize: 9, followSpeakers: false, maxHeight: 360).preferences(videos: videos)?.speakers == nil)
+        #expect(VideoPage(limit: nil, pageSize: 9, followSpeakers: true, maxHeight: 360).preferences(videos: videos) == nil)
+    }
+
     @Test func theAudioLevelExtensionKeepsThePayloadWhereTheHeaderSaysIs() {
         var writer = RTPStreamWriter(ssrc: 1, payloadType: 111)
         writer.audioLevelID = 3

@@ -3,8 +3,12 @@ meet-ws replicas, two meet-sfu nodes), through the public APIs only.
 
 Four participants in one meeting, two of them publishing synthetic VP8 and
 Opus, for a few seconds. Everyone joins; every participant subscribes to
-every publisher but itself (today's one connection per publisher) and
-receives video frames on each of them; nothing is counted as an error.
+every publisher but itself and receives video frames from each; nothing is
+counted as an error. By default as the web client does (one subscriber
+connection per node, last-N preferences); also with one connection per
+publisher (the protocol before last-N); and with a last-N limit of 1 in a
+room of three video publishers, where each watcher receives exactly one
+video and the paused ones count no freeze.
 """
 from __future__ import annotations
 
@@ -18,10 +22,11 @@ def stack(tmp_path, request):
     yield from stack_with_logs(tmp_path, request)
 
 
-def test_meet_load_smoke_run(stack):
+@pytest.mark.parametrize("mode", ["per-node", "per-publisher"])
+def test_meet_load_smoke_run(stack, mode):
     report, stderr = run_meet_load(
         stack, "--participants", "4", "--publishers", "2", "--join-rate", "10", "--duration", "4",
-        "--video-kbps", "300", "--threads", "1", timeout=120)
+        "--video-kbps", "300", "--threads", "1", "--subscribe", mode, timeout=120)
     assert report["errorsTotal"] == 0, (report["errors"], stderr[-3000:])
     assert report["participants"] == {"planned": 4, "joined": 4, "publishing": 2}
     assert report["joinMs"]["count"] == 4
@@ -36,3 +41,26 @@ def test_meet_load_smoke_run(stack):
     # Each subscription asked for a keyframe when it connected, and the publishers answered.
     assert report["sent"]["keyframeRequests"] > 0
     assert report["firstFrameMs"]["count"] == 6
+    # One subscriber connection per node holding a publisher (at most the two nodes), or one per publisher.
+    for subscriber in report["perSubscriber"]:
+        watched = 1 if subscriber["publishes"] != "nothing" else 2
+        if mode == "per-publisher":
+            assert subscriber["subscriberConnections"] == watched, subscriber
+        else:
+            assert 1 <= subscriber["subscriberConnections"] <= watched, subscriber
+
+
+def test_meet_load_last_n_forwards_only_the_limit(stack):
+    report, stderr = run_meet_load(
+        stack, "--participants", "5", "--publishers", "3", "--join-rate", "10", "--duration", "5",
+        "--video-kbps", "300", "--threads", "1", "--video-limit", "1", "--no-follow-speakers", timeout=120)
+    assert report["errorsTotal"] == 0, (report["errors"], [l for l in stderr.splitlines() if "warning" in l])
+    assert "last-N 1" in report["config"]["strategy"], report["config"]
+    for subscriber in report["perSubscriber"]:
+        # Every publisher is subscribed (audio flows from all), but video comes from one: the page's first.
+        watched = 2 if subscriber["publishes"] != "nothing" else 3
+        assert subscriber["videoSubscriptions"] == watched, subscriber
+        assert subscriber["videoSubscriptionsWithFrames"] == 1, subscriber
+        assert subscriber["subscriptionsWithMedia"] == watched, subscriber
+    # Videos never forwarded are paused on purpose, not frozen.
+    assert report["subscribers"]["freezes"] == 0, report["subscribers"]

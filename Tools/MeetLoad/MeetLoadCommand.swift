@@ -43,6 +43,21 @@ struct MeetLoadCommand: AsyncParsableCommand {
     @Option(help: "Most subscriptions per participant.")
     var maxSubscriptions: Int = 50
 
+    @Option(help: "per-node: one subscriber connection per node, as the web client; per-publisher: one per publisher (the protocol before last-N).")
+    var subscribe: SubscribeMode = .perNode
+
+    @Option(help: "Last-N (per-node): videos forwarded at most to each participant, the page's tiles then active speakers. -1: send no video-preferences (every video).")
+    var videoLimit: Int = 9
+
+    @Option(help: "Last-N: tiles on a participant's page (its first page: the room's first video publishers).")
+    var pageSize: Int = 9
+
+    @Option(help: "Last-N: the tile height asked for, in pixels.")
+    var tileHeight: Int = 360
+
+    @Flag(help: "Last-N: do not fill free slots with active speakers.")
+    var noFollowSpeakers = false
+
     @Option(help: "Video bitrate per publisher in kbit/s (keyframes included).")
     var videoKbps: Int = 1500
 
@@ -86,6 +101,16 @@ struct MeetLoadCommand: AsyncParsableCommand {
         guard joinRate > 0, duration >= 0, fps > 0, videoKbps > 0, audioKbps > 0, maxSubscriptions >= 0 else {
             throw ValidationError("rates, --duration and --max-subscriptions must be positive")
         }
+        guard videoLimit >= -1, pageSize >= 1, tileHeight >= 1 else {
+            throw ValidationError("--video-limit is -1 (off) or more, --page-size and --tile-height positive")
+        }
+    }
+
+    /// How participants subscribe, as the report names it.
+    var strategyLabel: String {
+        guard subscribe == .perNode else { return "connection-per-publisher" }
+        guard videoLimit >= 0 else { return "connection-per-node, every video" }
+        return "connection-per-node, last-N \(videoLimit) (page \(pageSize)\(noFollowSpeakers ? "" : " + speakers"))"
     }
 
     func run() async throws {
@@ -111,7 +136,11 @@ struct MeetLoadCommand: AsyncParsableCommand {
             connectTimeout: .milliseconds(Int(connectTimeout * 1000)),
             freezeThresholdNanos: UInt64(freezeMs) * 1_000_000,
             wsLogger: Logger(label: "meet.load.ws"), rtcLogger: Logger(label: "meet.load.rtc"),
-            makeStrategy: { ConnectionPerPublisher(maxSubscriptions: maxSubscriptions) })
+            makeStrategy: { ConnectionPerPublisher(maxSubscriptions: maxSubscriptions) },
+            perNode: subscribe == .perNode,
+            videoPage: VideoPage(
+                limit: subscribe == .perNode && videoLimit >= 0 ? videoLimit : nil, pageSize: pageSize,
+                followSpeakers: !noFollowSpeakers, maxHeight: tileHeight))
         let plan = LoadPlan(
             meetings: meetings, participantsPerMeeting: participants, videoPublishers: publishers,
             audioOnlyShare: audioOnly, speakers: speakers)
@@ -119,7 +148,7 @@ struct MeetLoadCommand: AsyncParsableCommand {
             meetings: meetings, participantsPerMeeting: participants, videoPublishersPerMeeting: publishers,
             audioOnlyPerMeeting: plan.audioOnlyPerMeeting, speakersPerMeeting: speakers, joinRate: joinRate,
             durationSeconds: duration, maxSubscriptions: maxSubscriptions, videoKbps: videoKbps,
-            framesPerSecond: fps, freezeMs: freezeMs, strategy: "connection-per-publisher")
+            framesPerSecond: fps, freezeMs: freezeMs, strategy: strategyLabel)
         let run = LoadRun(
             plan: plan, context: context, joinRate: joinRate, hold: .milliseconds(Int(duration * 1000)),
             firstFrameTimeoutNanos: UInt64(firstFrameTimeout * 1e9),
@@ -135,4 +164,10 @@ struct MeetLoadCommand: AsyncParsableCommand {
         print(json ? report.json() : report.table())
         try? await group.shutdownGracefully()
     }
+}
+
+/// `--subscribe`.
+enum SubscribeMode: String, ExpressibleByArgument, Sendable {
+    case perNode = "per-node"
+    case perPublisher = "per-publisher"
 }

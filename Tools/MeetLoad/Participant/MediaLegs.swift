@@ -81,3 +81,32 @@ func monotonicNanos() -> UInt64 {
 func millis(from start: UInt64, to end: UInt64) -> Double {
     Double(end &- start) / 1e6
 }
+
+/// One subscriber connection to a node carrying several publishers
+/// (`perNode`): re-offered by the node as publishers are added and taken off.
+final class NodeLeg: Sendable {
+    let nodeId: String
+    let transportId: String
+    let socket: RTCSocket
+    let connection: PeerConnection
+    let receiver: NodeReceiver
+
+    init(nodeId: String, transportId: String, socket: RTCSocket, connection: PeerConnection, receiver: NodeReceiver) {
+        self.nodeId = nodeId
+        self.transportId = transportId
+        self.socket = socket
+        self.connection = connection
+        self.receiver = receiver
+    }
+
+    /// What `publisher` delivered on this connection, as a subscription result.
+    func result(for publisher: UUID, closingAt now: UInt64? = nil, active: Bool) -> SubscriptionResult {
+        SubscriptionResult(
+            publisher: publisher, expectsVideo: receiver.expectsVideo(from: publisher),
+            snapshot: receiver.snapshot(of: publisher, closingAt: now), active: active)
+    }
+
+    func close() async {
+        try? await socket.close()
+    }
+}

@@ -22,6 +22,11 @@ struct ParticipantContext: Sendable {
     var wsLogger: Logger
     var rtcLogger: Logger
     var makeStrategy: @Sendable () -> any SubscriptionStrategy
+    /// One subscriber connection per node, as the web client (`--subscribe
+    /// per-node`), or one per publisher (`per-publisher`, the protocol before #15).
+    var perNode: Bool
+    /// Last-N: what each participant asks to see (per-node only).
+    var videoPage: VideoPage
 
     /// What a publisher offers: Opus and VP8 (no H.264), NACK/PLI/FIR/REMB
     /// feedback, mid and abs-send-time, and on audio the audio-level

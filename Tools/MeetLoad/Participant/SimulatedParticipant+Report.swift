@@ -27,6 +27,17 @@ extension SimulatedParticipant {
                 live.bytes += track.bytes
             }
         }
+        for (publisher, transportId) in nodeSubscriptions {
+            guard let leg = nodeLegs[transportId] else { continue }
+            let snapshot = leg.receiver.snapshot(of: publisher)
+            live.subscriptions += 1
+            if snapshot.tracks.values.contains(where: { $0.packets > 0 }) { live.receiving += 1 }
+            for track in snapshot.tracks.values {
+                if track.isVideo { live.videoFrames += track.frames }
+                live.packets += track.packets
+                live.bytes += track.bytes
+            }
+        }
         for result in finished {
             for track in result.snapshot.tracks.values {
                 if track.isVideo { live.videoFrames += track.frames }
@@ -53,10 +64,13 @@ extension SimulatedParticipant {
             SubscriptionResult(
                 publisher: $0.publisher, expectsVideo: $0.expectsVideo, snapshot: $0.receiver.snapshot(closingAt: now), active: true)
         }
+        let onNodes = nodeSubscriptions.compactMap { publisher, transportId in
+            nodeLegs[transportId]?.result(for: publisher, closingAt: now, active: true)
+        }
         return ParticipantResult(
             index: plan.index, meeting: plan.meetingIndex, publishes: plan.publishes, speaking: plan.speaking,
-            joinMillis: joinMillis, subscriptions: active + finished,
-            sent: sentCounters)
+            joinMillis: joinMillis, subscriptions: active + onNodes + finished,
+            subscriberConnections: subscriptions.count + nodeLegs.count, sent: sentCounters)
     }
 }
 
@@ -69,5 +83,7 @@ struct ParticipantResult: Sendable {
     /// Nil when it never joined.
     var joinMillis: Double?
     var subscriptions: [SubscriptionResult]
+    /// Subscriber peer connections open at the end (one per node, or one per publisher).
+    var subscriberConnections: Int
     var sent: MediaSender.Counters?
 }

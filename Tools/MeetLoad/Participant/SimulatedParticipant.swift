@@ -8,8 +8,11 @@ import NIOConcurrencyHelpers
 /// One simulated person, through the public APIs only: a REST join as a
 /// guest, a WebSocket to meet-ws (`join`), optionally a publication
 /// (synthetic Opus, and VP8 unless audio-only), and the subscriptions its
-/// ``SubscriptionStrategy`` asks for as the room's `tracks` change. It
-/// follows `migrate` (publication and subscriptions) and `subscription-closed`.
+/// ``SubscriptionStrategy`` asks for as the room's `tracks` change: one
+/// subscriber connection per node with last-N preferences, as the web
+/// client (``ParticipantContext/perNode``, `SimulatedParticipant+PerNode.swift`),
+/// or one per publisher (the protocol before #15). It follows `migrate`
+/// (publication and subscriptions) and `subscription-closed`.
 ///
 /// Nothing here is fatal: every failure is recorded by code in the
 /// ``LoadRecorder`` and the participant carries on with what still works.
@@ -17,23 +20,31 @@ import NIOConcurrencyHelpers
 /// ``ParticipantContext/connectTimeout``).
 actor SimulatedParticipant {
     let plan: ParticipantPlan
-    private let context: ParticipantContext
     private var strategy: any SubscriptionStrategy
-    private var signaling: SignalingConnection?
     private var you: UUID?
     private(set) var joinMillis: Double?
     private(set) var publication: PublisherLeg?
     /// What publications this one replaced (after `migrate`) sent.
     private(set) var sentBefore: MediaSender.Counters?
+    /// One connection per publisher (``ParticipantContext/perNode`` off).
     private(set) var subscriptions: [UUID: SubscriberLeg] = [:]
+    /// One connection per node, by transport id, and which one carries each publisher.
+    var nodeLegs: [String: NodeLeg] = [:]
+    var nodeSubscriptions: [UUID: String] = [:]
+    /// The last `video-preferences` sent (last-N), to send only changes,
+    /// and the videos the node forwards (nil: no `video-selection` yet).
+    var sentPreferences: VideoPreferencesRequest?
+    var forwarding: Set<VideoSelectionData.Video>?
     /// Subscriptions the room closed (or that moved), kept for the totals.
-    private(set) var finished: [SubscriptionResult] = []
+    var finished: [SubscriptionResult] = []
     /// The room's publications (not ours), in the order first seen.
-    private var publications: [UUID: Publication] = [:]
-    private var publicationOrder: [UUID] = []
+    private(set) var publications: [UUID: Publication] = [:]
+    private(set) var publicationOrder: [UUID] = []
     /// Publishers whose subscription failed: not retried until their tracks change.
-    private var gaveUp: Set<UUID> = []
-    private var stopping = false
+    var gaveUp: Set<UUID> = []
+    private(set) var stopping = false
+    private(set) var signaling: SignalingConnection?
+    let context: ParticipantContext
 
     init(plan: ParticipantPlan, context: ParticipantContext) {
         self.plan = plan
@@ -72,6 +83,7 @@ actor SimulatedParticipant {
         stopping = true
         if let publication { await publication.close() }
         for leg in subscriptions.values { await leg.close() }
+        for leg in nodeLegs.values { await leg.close() }
         if let signaling {
             if you != nil {
                 _ = try? await signaling.request(.leave, timeout: .seconds(2))
@@ -170,13 +182,26 @@ actor SimulatedParticipant {
             if event.tracks.isEmpty {
                 publications.removeValue(forKey: event.participantId)
             } else {
+                let changed = publications[event.participantId]?.tracks != event.tracks
                 setPublication(Publication(participantId: event.participantId, nodeId: event.nodeId, tracks: event.tracks))
+                // A node connection is re-offered with the publisher's new tracks (subscribe again).
+                if changed, nodeSubscriptions[event.participantId] != nil { await subscribePerNode(to: event.participantId) }
             }
             await reconcile()
+        case .videoSelection(let selection):
+            applySelection(selection)
         case .participantLeft(let left):
             publications.removeValue(forKey: left.participantId)
             await reconcile()
         case .subscriptionClosed(let closed):
+            if let leg = nodeLegs[closed.transportId] {
+                await retireNodeLeg(leg)
+                if !["publisher_closed", "participant_closed"].contains(closed.reason) {
+                    record(LoadError("subscription_closed_\(closed.reason)", "node closed connection \(closed.transportId)"))
+                }
+                await reconcile()
+                return
+            }
             guard let leg = subscriptions[closed.publisherParticipantId], leg.transportId == closed.transportId else { return }
             await retire(leg)
             if !["publisher_closed", "participant_closed"].contains(closed.reason) {
@@ -196,7 +221,9 @@ actor SimulatedParticipant {
     }
 
     private func follow(_ instruction: MigrateInstruction) async {
-        if let publisher = instruction.publisherParticipantId {
+        if let publisher = instruction.publisherParticipantId, nodeSubscriptions[publisher] == instruction.transportId {
+            await movePerNode(publisher, from: instruction.transportId)
+        } else if let publisher = instruction.publisherParticipantId {
             // Subscribe again on the publisher's new node, then drop the old one.
             guard let leg = subscriptions[publisher], leg.transportId == instruction.transportId else { return }
             await retire(leg)
@@ -226,15 +253,20 @@ actor SimulatedParticipant {
     /// Applies what the strategy says to the room as it is now.
     private func reconcile() async {
         guard !stopping else { return }
+        // Preferences first: a new subscription then starts with the videos the page wants (last-N).
+        if context.perNode { await updateVideoPreferences() }
         let ordered = publicationOrder.compactMap { publications[$0] }
-        let changes = strategy.plan(publications: ordered, subscribed: Set(subscriptions.keys).union(gaveUp))
-        for change in changes {
+        let subscribed = Set(subscriptions.keys).union(nodeSubscriptions.keys).union(gaveUp)
+        for change in strategy.plan(publications: ordered, subscribed: subscribed) {
             guard !stopping else { return }
             switch change {
+            case .subscribe(let publisher) where context.perNode: await subscribePerNode(to: publisher)
             case .subscribe(let publisher): await subscribe(to: publisher)
+            case .unsubscribe(let publisher) where context.perNode: await unsubscribePerNode(from: publisher)
             case .unsubscribe(let publisher): await unsubscribe(from: publisher)
             }
         }
+        if context.perNode { await updateVideoPreferences() }
     }
 
     private func subscribe(to publisher: UUID) async {
@@ -300,7 +332,7 @@ actor SimulatedParticipant {
         }
     }
 
-    private func record(_ error: any Error) {
+    func record(_ error: any Error) {
         context.recorder.error(LoadError(error, or: "error"), participant: plan.index)
     }
 }

@@ -10,7 +10,9 @@ import MeetRTP
 /// payload header clear (RFC 6386 §9.1). A freeze is a gap between two
 /// frames (or between the last frame and the end of the measurement) longer
 /// than the threshold, while the track should be flowing: after its first
-/// frame.
+/// frame, and not while the node says it does not forward it (last-N:
+/// ``pause(at:)`` / ``resume(at:)``; the wait for the first frame after a
+/// resume counts from the resume).
 ///
 /// Sans-I/O: times are monotonic nanoseconds passed in, so the logic is the
 /// same on the packet path and in a test.
@@ -29,6 +31,8 @@ struct TrackReceiveStats: Sendable {
     private(set) var freezes = 0
     private(set) var frozenNanos: UInt64 = 0
     private(set) var longestGapNanos: UInt64 = 0
+    /// The node does not forward this video now (last-N): gaps do not count.
+    private(set) var isPaused = false
 
     // Loss, from extended sequence numbers (RFC 3550 §A.1).
     private var baseSequence: Int64 = 0
@@ -71,7 +75,7 @@ struct TrackReceiveStats: Sendable {
 
     private mutating func frameEnded(at now: UInt64) {
         frames += 1
-        if let last = lastFrameAt { countGap(now &- last) }
+        if let last = lastFrameAt, !isPaused { countGap(now &- last) }
         if firstFrameAt == nil { firstFrameAt = now }
         lastFrameAt = now
     }
@@ -85,11 +89,27 @@ struct TrackReceiveStats: Sendable {
     }
 
     /// The stats as of `now`: a video track silent for longer than the
-    /// threshold since its last frame counts one more freeze.
+    /// threshold since its last frame counts one more freeze (unless paused).
     func closed(at now: UInt64) -> TrackReceiveStats {
         var copy = self
-        if isVideo, let last = lastFrameAt, now > last { copy.countGap(now - last) }
+        if isVideo, !isPaused, let last = lastFrameAt, now > last { copy.countGap(now - last) }
         return copy
+    }
+
+    /// The node stopped forwarding this video at `now` (it left the
+    /// subscriber's `video-selection`): the gap so far counts, later ones not.
+    mutating func pause(at now: UInt64) {
+        guard isVideo, !isPaused else { return }
+        if let last = lastFrameAt, now > last { countGap(now - last) }
+        isPaused = true
+    }
+
+    /// The node forwards this video again from `now`: the wait for its next
+    /// frame (a keyframe the node asks for) counts from here.
+    mutating func resume(at now: UInt64) {
+        guard isVideo, isPaused else { return }
+        isPaused = false
+        if lastFrameAt != nil { lastFrameAt = now }
     }
 }
 

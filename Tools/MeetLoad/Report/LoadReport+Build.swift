@@ -42,6 +42,7 @@ extension LoadReport {
             }),
             freezes: videoTracks.reduce(0) { $0 + $1.freezes },
             subscribersWithFreezes: joined.filter { $0.freezes > 0 }.count,
+            subscriberConnectionsPerSubscriber: Distribution(joined.map { Double($0.subscriberConnections) }),
             frozenShare: watchedNanos == 0 ? 0 : Double(videoTracks.reduce(0) { $0 + $1.frozenNanos }) / Double(watchedNanos),
             receivedKbpsPerSubscriber: Distribution(joined.map(\.receivedKbps)))
         let tracks = all.flatMap(\.snapshot.tracks.values)
@@ -80,6 +81,6 @@ extension LoadReport {
             videoSubscriptions: video.count, videoSubscriptionsWithFrames: video.filter { $0.videoFrames > 0 }.count,
             videoFrames: subscriptions.reduce(0) { $0 + $1.videoFrames },
             freezes: subscriptions.flatMap(\.snapshot.tracks.values).reduce(0) { $0 + $1.freezes },
-            receivedKbps: kbps)
+            receivedKbps: kbps, subscriberConnections: result.subscriberConnections)
     }
 }

@@ -18,6 +18,7 @@ extension LoadReport {
         let s = subscribers
         lines.append(pad("participants", 34) + "\(participants.joined) joined of \(participants.planned), \(participants.publishing) publishing")
         lines.append(pad("subscriptions", 34) + "\(subscriptions.total) (\(subscriptions.video) video), \(subscriptions.withMedia) with media, \(subscriptions.withoutMedia) without")
+        lines.append(pad("subscriber connections each", 34) + spread(s.subscriberConnectionsPerSubscriber, 0))
         lines.append(pad("video frames per subscriber", 34) + spread(s.videoFramesPerSubscriber, 0))
         lines.append(pad("frames/s per video subscription", 34) + spread(s.videoFramesPerSecondPerSubscription, 1))
         lines.append(pad("freezes", 34) + "\(s.freezes) (\(s.subscribersWithFreezes) of \(s.count) subscribers), frozen \(format(s.frozenShare * 100, 2)) % of watched video")

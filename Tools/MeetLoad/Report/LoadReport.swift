@@ -37,6 +37,7 @@ struct LoadReport: Codable, Sendable {
         var videoFramesPerSecondPerSubscription: Distribution
         var freezes: Int
         var subscribersWithFreezes: Int
+        var subscriberConnectionsPerSubscriber: Distribution
         /// Frozen video time over watched video time, 0...1.
         var frozenShare: Double
         var receivedKbpsPerSubscriber: Distribution
@@ -74,6 +75,8 @@ struct LoadReport: Codable, Sendable {
         var videoFrames: Int
         var freezes: Int
         var receivedKbps: Double
+        /// Subscriber peer connections open at the end.
+        var subscriberConnections: Int
     }
 
     var tool = "meet-load"

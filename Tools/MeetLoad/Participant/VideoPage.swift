@@ -1,0 +1,30 @@
+import Foundation
+import MeetProtocol
+
+/// What a simulated participant asks to see (last-N, docs/signaling.md
+/// "Last-N"), as the web client does: the tiles of its first page, the
+/// room's video publishers in the order they appeared, then active
+/// speakers in the slots left under the limit. Sans-I/O.
+struct VideoPage: Sendable, Equatable {
+    /// Videos at most (`--video-limit`); nil: no `video-preferences` at
+    /// all, every video forwarded (the protocol before last-N).
+    var limit: Int?
+    /// Tiles on the page (`--page-size`, the web client's 3 × 3 = 9).
+    var pageSize: Int
+    /// Fill free slots with active speakers (`--follow-speakers`).
+    var followSpeakers: Bool
+    /// The largest picture a tile needs, in pixels.
+    var maxHeight: Int
+
+    /// The preferences for the room's video publishers (participant and
+    /// source, in order), or nil when last-N is off.
+    func preferences(videos: [VideoSelectionData.Video]) -> VideoPreferencesRequest? {
+        guard let limit else { return nil }
+        let tiles = videos.prefix(min(pageSize, VideoPreferencesRequest.maxTiles)).map {
+            VideoPreferencesRequest.Tile(participantId: $0.participantId, source: $0.source, maxHeight: maxHeight)
+        }
+        return VideoPreferencesRequest(
+            limit: limit, tiles: Array(tiles),
+            speakers: followSpeakers ? VideoPreferencesRequest.Speakers(follow: true, maxHeight: maxHeight) : nil)
+    }
+}

@@ -28,6 +28,9 @@ export class RoomControls {
     on('#ctl-camera', () => room.toggleCamera());
     on('#ctl-screen', () => room.setScreen(!room.media.screen));
     on('#ctl-hand', () => room.toggleHand());
+    for (const button of document.querySelectorAll('#reactions button[data-emoji]')) {
+      button.addEventListener('click', () => room.react(button.dataset.emoji));
+    }
     on('#ctl-view', () => this.setSpeakerView(!this.speakerView));
     on('#ctl-leave', () => room.leave());
     on('#ctl-end', () => { $('#end-confirm').hidden = false; $('#end-yes').focus(); });

@@ -118,6 +118,8 @@ export class Room {
   onMessage(message) {
     // Last-N: which videos the server forwards (the grid shows avatars for the others).
     if (message.type === 'video-selection') return this.controls.pager.selection(message.data);
+    // Reactions are not room state: shown on the tile for a moment, then gone.
+    if (message.type === 'reaction') return void this.controls.grid.showReaction(message.data.participantId, message.data.emoji);
     this.apply(reduceEvent(this.state, message, this.context()));
     // Someone's videos came or went: the page's `video-preferences` must name them.
     if (message.type === 'tracks') this.controls.render();
@@ -231,6 +233,9 @@ export class Room {
 
   /** Resolves true once sent (the input may be cleared), false when it failed (and was shown). */
   sendChat(body) { return this.command('chat', { body }); }
+
+  /** An emoji to the room (docs/signaling.md `reaction`); refused ones (rate) are shown like any failed command. */
+  react(emoji) { return this.command('reaction', { emoji }); }
   admit(id) { return this.command('admit', { participantId: id }); }
   deny(id) { return this.command('deny', { participantId: id }); }
   mute(id, kind) { return this.command('mute', { participantId: id, kind }); }

@@ -95,6 +95,21 @@ export class TileGrid {
     for (const tile of this.tiles.values()) this.refreshAvatar(tile);
   }
 
+  /**
+   * A reaction on `participantId`'s tile for `ms` (a few at once stack;
+   * the oldest goes first past `max`), announced to screen readers too.
+   */
+  showReaction(participantId, emoji, { ms = 4000, max = 4 } = {}) {
+    const tile = this.tiles.get(idKey(participantId));
+    if (!tile) return false;
+    const badge = h('span', { className: 'reaction', role: 'img', 'aria-label': `${tile.person?.displayName || 'Someone'} reacted ${emoji}`, text: emoji });
+    tile.el.append(badge);
+    const shown = tile.el.querySelectorAll('.reaction');
+    if (shown.length > max) shown[0].remove();
+    setTimeout(() => badge.remove(), ms);
+    return true;
+  }
+
   /** A tile's element (its measured size), or undefined. */
   element(key) {
     return this.tiles.get(key)?.el;

@@ -173,6 +173,29 @@ import Testing
         #expect(machine.state == .connected)
     }
 
+    /// Reactions (issue #21): one emoji each, and a bucket of their own
+    /// (5 at once, then 2 a second) beside the socket's message rate.
+    @Test func reactionsAreOneEmojiAndHaveTheirOwnRate() {
+        let machine = self.machine()
+        _ = machine.receive(self.frame(.join), now: self.start)
+        machine.joined(waiting: false)
+        for bad in ["", "a", "👍👍", ":)", "1", String(repeating: "x", count: 40), "hello"] {
+            #expect(self.errorCode(machine.receive(self.frame(.reaction(ReactionSend(emoji: bad))), now: self.start)) == .invalidData, "\(bad)")
+        }
+        for good in ["👍", "❤️", "👏🏽", "🎉", "1️⃣", "🏳️‍🌈", "👨‍👩‍👧"] {
+            #expect(ReactionSend.isValid(good), "\(good)")
+        }
+        let clap = ClientMessage.reaction(ReactionSend(emoji: "👏"))
+        for _ in 0..<ReactionSend.burst {
+            #expect(machine.receive(self.frame(clap), now: self.start) == .execute(ClientEnvelope(id: "r", clap)))
+        }
+        #expect(self.errorCode(machine.receive(self.frame(clap), now: self.start)) == .rateLimited)
+        // Other messages are not held back by the reactions' bucket.
+        let chat = ClientMessage.chat(ChatSend(body: "still here"))
+        #expect(machine.receive(self.frame(chat), now: self.start) == .execute(ClientEnvelope(id: "r", chat)))
+        #expect(machine.receive(self.frame(clap), now: self.start + .milliseconds(500)) == .execute(ClientEnvelope(id: "r", clap)))
+    }
+
     @Test func closedSessionIgnoresEverything() {
         let machine = self.machine()
         #expect(machine.close())

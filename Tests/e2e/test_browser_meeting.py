@@ -10,7 +10,7 @@ meet-ws replicas and two meet-sfu nodes started as processes:
   client's `meetTest.nodeId` placement hint) and their sockets onto
   different replicas (`meetTest.wsUrl`); each decodes the other's camera
   (`getStats()` inbound-rtp framesDecoded rising);
-- chat from the guest appears at the host;
+- chat from the guest appears at the host, and a reaction on the guest's tile;
 - a screenshot of the two-person meeting goes to the test's tmp_path;
 - the guest's socket drops and the client resumes by itself, media intact;
 - the host mutes the guest, whose microphone turns off;
@@ -64,6 +64,12 @@ def test_two_browsers_meet_across_nodes(stack, browsers, tmp_path):
     guest.click("#chat-form button[type=submit]")
     host.click("#ctl-chat")
     host.wait(lambda: "hello from Gus" in host.text("#chat-list"), 10, "the guest's chat message")
+
+    # A reaction from the guest shows on the guest's tile at the host (the replicas differ), then goes.
+    guest.click_label("👏 Applause")
+    reaction = "return [...document.querySelectorAll(`.tile[data-participant-id='${arguments[0]}'] .reaction`)].map((el) => el.textContent)"
+    host.wait(lambda: host.js(reaction, guest_id.lower()) == ["👏"], 10, "the guest's reaction on its tile at the host")
+    host.wait(lambda: host.js(reaction, guest_id.lower()) == [], 10, "the reaction gone after a few seconds")
 
     # A network blip: the guest's socket drops; the client resumes by itself.
     guest.js("window.meetDebug.dropConnection()")

@@ -28,6 +28,8 @@ public enum ClientMessage: Sendable, Equatable {
     case unsubscribe(UnsubscribeRequest)
     /// Which videos to receive (last-N): replaces the previous preference whole.
     case videoPreferences(VideoPreferencesRequest)
+    /// An emoji to the room (not stored).
+    case reaction(ReactionSend)
 
     /// The wire `type` of each case.
     public var type: String {
@@ -49,13 +51,14 @@ public enum ClientMessage: Sendable, Equatable {
         case .subscribeAnswer: "subscribe-answer"
         case .unsubscribe: "unsubscribe"
         case .videoPreferences: "video-preferences"
+        case .reaction: "reaction"
         }
     }
 
     /// Every client type, for docs and metrics labels.
     public static let allTypes = [
         "join", "leave", "media", "hand", "chat", "mute", "kick", "admit", "deny", "end-meeting", "ping",
-        "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe", "video-preferences",
+        "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe", "video-preferences", "reaction",
     ]
 
     /// Whether only hosts (owner or host role) may send it.

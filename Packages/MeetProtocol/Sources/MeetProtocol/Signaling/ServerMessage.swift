@@ -45,6 +45,8 @@ public enum ServerMessage: Sendable, Equatable {
     case activeSpeakers(ActiveSpeakers)
     /// Reply to `video-preferences`, and an event when it changes: the videos forwarded to the receiver.
     case videoSelection(VideoSelectionData)
+    /// Someone reacted with an emoji (not stored).
+    case reaction(ReactionEvent)
     /// Everyone in the room: a host started recording (show the indicator).
     case recordingStarted(RecordingStarted)
     /// Everyone in the room: the recording is over.
@@ -78,6 +80,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .credentials: "credentials"
         case .activeSpeakers: "active-speakers"
         case .videoSelection: "video-selection"
+        case .reaction: "reaction"
         case .recordingStarted: "recording-started"
         case .recordingStopped: "recording-stopped"
         case .pong: "pong"

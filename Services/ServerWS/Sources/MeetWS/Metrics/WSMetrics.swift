@@ -65,6 +65,8 @@ public final class WSMetrics: Sendable {
             }
         })
     public let nodesLost = Counter(label: "meet_ws_sfu_nodes_lost_total")
+    /// Reactions fanned out to rooms (issue #21).
+    public let reactions = Counter(label: "meet_ws_reactions_total")
     /// Publishers placed outside the region they asked for (it had no serving node).
     public let placementRegionFallbacks = Counter(label: "meet_ws_placement_region_fallbacks_total")
     /// Chat messages stored and acknowledged whose fan-out failed (the outbox delivers them).

@@ -33,6 +33,17 @@ struct ParticipantDriver {
         }
     }
 
+    /// `reaction`: fanned out to the room (every replica), then
+    /// acknowledged; when the fan-out fails (Redis) the sender gets
+    /// `unavailable` and no `ack`: one outcome. Not stored, so a late
+    /// joiner never sees it. Validated and rate-limited by ``SessionMachine``.
+    func react(_ id: String?, emoji: String) async throws {
+        try await self.session.tellRoom(
+            .reaction(ReactionEvent(participantId: self.session.identity.participantId, emoji: emoji)), audience: .participants)
+        self.session.services.metrics.reactions.increment()
+        await self.session.reply(id, .ack(AckData()))
+    }
+
     /// Changes this participant's media or hand and tells the room.
     func updateSelf(_ id: String?, _ change: (inout ParticipantInfo) -> Void) async throws {
         guard try await self.session.store({ change(&$0.participant) }) else {

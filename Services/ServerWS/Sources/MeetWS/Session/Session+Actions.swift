@@ -41,6 +41,8 @@ extension Session {
                 try await SubscribeDriver(session: self).unsubscribe(id, request)
             case .videoPreferences(let request):
                 try await VideoSelectionDriver(session: self).preferences(id, request)
+            case .reaction(let reaction):
+                try await ParticipantDriver(session: self).react(id, emoji: reaction.emoji)
             case .ping:
                 break  // answered by the machine
             }

@@ -43,10 +43,13 @@ public struct SessionMachine: Sendable {
     public private(set) var identity: SessionIdentity
     public private(set) var state: State = .connected
     private var bucket: TokenBucket
+    /// Reactions have a bucket of their own (``ReactionSend/burst``, ``ReactionSend/perSecond``).
+    private var reactions: TokenBucket
 
     public init(identity: SessionIdentity, ratePerSecond: Int, burst: Int, now: ContinuousClock.Instant) {
         self.identity = identity
         self.bucket = TokenBucket(ratePerSecond: ratePerSecond, burst: burst, now: now)
+        self.reactions = TokenBucket(ratePerSecond: ReactionSend.perSecond, burst: ReactionSend.burst, now: now)
     }
 
     /// Decides what to do with one text frame.
@@ -63,10 +66,10 @@ public struct SessionMachine: Sendable {
         guard self.bucket.take(now: now) else {
             return Self.error(envelope.id, .rateLimited, "too many messages; slow down")
         }
-        return self.check(envelope)
+        return self.check(envelope, now: now)
     }
 
-    private mutating func check(_ envelope: ClientEnvelope) -> Decision {
+    private mutating func check(_ envelope: ClientEnvelope, now: ContinuousClock.Instant) -> Decision {
         let id = envelope.id
         switch envelope.message {
         case .ping(let data):
@@ -104,6 +107,14 @@ public struct SessionMachine: Sendable {
             let trimmed = chat.body.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty, chat.body.count <= ChatSend.maxLength else {
                 return Self.error(id, .invalidData, "chat body must be 1 to \(ChatSend.maxLength) characters")
+            }
+        case .reaction(let reaction):
+            guard ReactionSend.isValid(reaction.emoji) else {
+                return Self.error(id, .invalidData, "reaction: emoji must be one emoji (at most \(ReactionSend.maxBytes) bytes)")
+            }
+            guard self.reactions.take(now: now) else {
+                return Self.error(
+                    id, .rateLimited, "too many reactions: \(ReactionSend.burst) at once, then \(ReactionSend.perSecond) a second")
             }
         case .mute(let command) where command.participantId == self.identity.participantId:
             return Self.error(id, .invalidData, "cannot target yourself")

@@ -23,6 +23,17 @@ struct ResumeTokenTests {
         #expect(try await service.verifySeatToken(join.token).kind == .join)
     }
 
+    @Test("an end-to-end encrypted meeting's seat says so in its join and resume tokens; others do not")
+    func e2eeClaim() async throws {
+        let service = await TokenService(configuration: TokenServiceTests.configuration)
+        var claims = TokenServiceTests.claims()
+        #expect(try await service.verifySeatToken(try await service.makeJoinToken(claims).token).claims.e2ee == false)
+        claims.e2ee = true
+        #expect(try await service.verifySeatToken(try await service.makeJoinToken(claims).token).claims.e2ee == true)
+        let resumed = try await service.makeResumeToken(claims, ttl: .seconds(60))
+        #expect(try await service.verifySeatToken(resumed.token).claims.e2ee == true)
+    }
+
     @Test("an expired resume token is refused as expired; an access token is no seat token")
     func refused() async throws {
         let past = await TokenService(configuration: TokenServiceTests.configuration) { Date().addingTimeInterval(-3600) }

@@ -196,6 +196,32 @@ import Testing
         #expect(machine.receive(self.frame(clap), now: self.start + .milliseconds(500)) == .execute(ClientEnvelope(id: "r", clap)))
     }
 
+    /// E2EE (issue #24): in an end-to-end encrypted meeting a client that
+    /// does not say it encrypts (publish) or decrypts (subscribe) is refused
+    /// with `e2ee_required`, not given a black tile.
+    @Test func anE2EEMeetingRefusesPublishAndSubscribeWithoutE2EE() {
+        var identity = self.identity(.attendee)
+        identity.e2ee = true
+        let machine = MachineDriver(SessionMachine(identity: identity, ratePerSecond: 100, burst: 100, now: self.start))
+        _ = machine.receive(self.frame(.join), now: self.start)
+        machine.joined(waiting: false)
+        let plain = ClientMessage.publish(PublishRequest(offer: "v=0"))
+        #expect(self.errorCode(machine.receive(self.frame(plain), now: self.start)) == .e2eeRequired)
+        var encrypted = PublishRequest(offer: "v=0")
+        encrypted.e2ee = true
+        #expect(machine.receive(self.frame(.publish(encrypted)), now: self.start) == .execute(ClientEnvelope(id: "r", .publish(encrypted))))
+        let watcher = UUID()
+        #expect(self.errorCode(machine.receive(self.frame(.subscribe(SubscribeRequest(participantId: watcher))), now: self.start)) == .e2eeRequired)
+        var decrypting = SubscribeRequest(participantId: watcher, perNode: true)
+        decrypting.e2ee = true
+        #expect(machine.receive(self.frame(.subscribe(decrypting)), now: self.start) == .execute(ClientEnvelope(id: "r", .subscribe(decrypting))))
+        // An ordinary meeting takes either.
+        let ordinary = self.machine()
+        _ = ordinary.receive(self.frame(.join), now: self.start)
+        ordinary.joined(waiting: false)
+        #expect(ordinary.receive(self.frame(plain), now: self.start) == .execute(ClientEnvelope(id: "r", plain)))
+    }
+
     @Test func closedSessionIgnoresEverything() {
         let machine = self.machine()
         #expect(machine.close())

@@ -43,6 +43,8 @@ struct JoinTokenPayload: JWTPayload {
     var uid: UUID?
     var gid: UUID?
     var name: String
+    /// An end-to-end encrypted meeting (absent: not).
+    var e2ee: Bool?
 
     init(claims: JoinTokenClaims, issuer: String, kind: String = JoinTokenPayload.kind) {
         self.sub = SubjectClaim(value: claims.participantId.uuidString.lowercased())
@@ -57,6 +59,7 @@ struct JoinTokenPayload: JWTPayload {
         self.uid = claims.userId
         self.gid = claims.guestId
         self.name = claims.displayName
+        self.e2ee = claims.e2ee ? true : nil
     }
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
@@ -77,7 +80,8 @@ struct JoinTokenPayload: JWTPayload {
             guestId: self.gid,
             displayName: self.name,
             issuedAt: self.iat.value,
-            expiresAt: self.exp.value
+            expiresAt: self.exp.value,
+            e2ee: self.e2ee ?? false
         )
     }
 }

@@ -32,6 +32,9 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     case recordingActive
     /// 409: the meeting has no active recording to stop.
     case notRecording
+    /// 409: the meeting is end-to-end encrypted: the server cannot record
+    /// media it cannot read (recording is refused rather than storing ciphertext).
+    case e2eeMeeting
     /// 405: the path exists but not with this method (see the `Allow` header).
     case methodNotAllowed
     /// 410: the meeting has ended; no new joins or changes.
@@ -55,7 +58,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let known: [ErrorCode] = [
         .malformedJSON, .unauthorized, .invalidCredentials, .invalidRefreshToken, .forbidden,
         .wrongPassword, .ownerProtected, .banned, .notFound, .methodNotAllowed, .emailTaken, .alreadyMember,
-        .meetingFull, .recordingActive, .notRecording, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .rateLimited,
+        .meetingFull, .recordingActive, .notRecording, .e2eeMeeting, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .rateLimited,
         .databaseUnavailable,
         .internalError,
     ]
@@ -77,6 +80,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .meetingFull: "meeting_full"
         case .recordingActive: "recording_active"
         case .notRecording: "not_recording"
+        case .e2eeMeeting: "e2ee_meeting"
         case .methodNotAllowed: "method_not_allowed"
         case .meetingEnded: "meeting_ended"
         case .payloadTooLarge: "payload_too_large"
@@ -97,7 +101,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .forbidden, .wrongPassword, .ownerProtected, .banned: 403
         case .notFound: 404
         case .methodNotAllowed: 405
-        case .emailTaken, .alreadyMember, .meetingFull, .recordingActive, .notRecording: 409
+        case .emailTaken, .alreadyMember, .meetingFull, .recordingActive, .notRecording, .e2eeMeeting: 409
         case .meetingEnded: 410
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415

@@ -71,11 +71,16 @@ public struct JoinTokenClaims: Codable, Sendable, Equatable {
     public var displayName: String
     public var issuedAt: Date
     public var expiresAt: Date
+    /// The meeting is end-to-end encrypted (fixed at its creation, so the
+    /// token's word is the current one): publish and subscribe must say
+    /// `e2ee: true`.
+    public var e2ee: Bool
 
     public init(
         meetingId: UUID, meetingCode: String, participantId: UUID, role: MemberRole, status: ParticipantStatus,
-        userId: UUID?, guestId: UUID?, displayName: String, issuedAt: Date, expiresAt: Date
+        userId: UUID?, guestId: UUID?, displayName: String, issuedAt: Date, expiresAt: Date, e2ee: Bool = false
     ) {
+        self.e2ee = e2ee
         self.meetingId = meetingId
         self.meetingCode = meetingCode
         self.participantId = participantId

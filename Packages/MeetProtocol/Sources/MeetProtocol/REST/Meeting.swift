@@ -10,12 +10,17 @@ public struct CreateMeetingRequest: Codable, Sendable, Equatable {
     public var waitingRoom: Bool?
     /// Maximum live participants, 1 to 10 000; unlimited when absent.
     public var capacity: Int?
+    /// End-to-end encrypted media (docs/signaling.md, E2EE): every client
+    /// must encrypt and decrypt with a passphrase the host shares out of
+    /// band. Defaults to false; fixed once the meeting exists.
+    public var e2ee: Bool?
 
-    public init(title: String, password: String? = nil, waitingRoom: Bool? = nil, capacity: Int? = nil) {
+    public init(title: String, password: String? = nil, waitingRoom: Bool? = nil, capacity: Int? = nil, e2ee: Bool? = nil) {
         self.title = title
         self.password = password
         self.waitingRoom = waitingRoom
         self.capacity = capacity
+        self.e2ee = e2ee
     }
 }
 
@@ -40,11 +45,15 @@ public struct UpdateMeetingRequest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case title, password, waitingRoom, capacity
+        case title, password, waitingRoom, capacity, e2ee
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        if container.contains(.e2ee) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .e2ee, in: container, debugDescription: "e2ee is fixed when the meeting is created; create a new meeting")
+        }
         self.title = try container.decodeIfPresent(String.self, forKey: .title)
         self.password = try container.decodeFieldUpdate(String.self, forKey: .password)
         self.waitingRoom = try container.decodeIfPresent(Bool.self, forKey: .waitingRoom)
@@ -69,6 +78,8 @@ public struct MeetingResponse: Codable, Sendable, Equatable {
     public var hasPassword: Bool
     public var waitingRoom: Bool
     public var capacity: Int?
+    /// End-to-end encrypted media (fixed at creation).
+    public var e2ee: Bool
     public var status: MeetingStatus
     public var ownerId: UUID
     public var createdAt: Date
@@ -77,7 +88,7 @@ public struct MeetingResponse: Codable, Sendable, Equatable {
     public var role: MemberRole?
 
     public init(
-        id: UUID, code: String, title: String, hasPassword: Bool, waitingRoom: Bool, capacity: Int?,
+        id: UUID, code: String, title: String, hasPassword: Bool, waitingRoom: Bool, capacity: Int?, e2ee: Bool = false,
         status: MeetingStatus, ownerId: UUID, createdAt: Date, endedAt: Date?, role: MemberRole?
     ) {
         self.id = id
@@ -86,6 +97,7 @@ public struct MeetingResponse: Codable, Sendable, Equatable {
         self.hasPassword = hasPassword
         self.waitingRoom = waitingRoom
         self.capacity = capacity
+        self.e2ee = e2ee
         self.status = status
         self.ownerId = ownerId
         self.createdAt = createdAt

@@ -27,6 +27,9 @@ public struct PublishRequest: Codable, Sendable, Equatable {
     /// when one serves, else any. Overrides the ingress's region header
     /// and the replica's region; ignored when renegotiating.
     public var region: String?
+    /// The media is end-to-end encrypted by this client (required, true, in
+    /// an E2EE meeting: else `e2ee_required`).
+    public var e2ee: Bool?
 
     /// Offers and answers are bounded (a real one is a few kilobytes).
     public static let maxSDPBytes = 64 * 1024
@@ -55,6 +58,9 @@ public struct SubscribeRequest: Codable, Sendable, Equatable {
     public var iceRestart: Bool?
     /// One subscriber connection per node rather than one per publisher (nil: false).
     public var perNode: Bool?
+    /// This client decrypts end-to-end encrypted media (required, true, in
+    /// an E2EE meeting: else `e2ee_required`).
+    public var e2ee: Bool?
 
     public init(participantId: UUID, transportId: String? = nil, iceRestart: Bool? = nil, perNode: Bool? = nil) {
         self.participantId = participantId

@@ -37,6 +37,9 @@ public enum SignalingErrorCode: String, Codable, Sendable, CaseIterable {
     /// `join`: the meeting is at its capacity of live participants (owners
     /// and hosts always get a seat); the socket is closed (4009).
     case meetingFull = "meeting_full"
+    /// An end-to-end encrypted meeting: `publish` and `subscribe` must say
+    /// `e2ee: true` (the client encrypts and decrypts media itself).
+    case e2eeRequired = "e2ee_required"
     /// Redis or PostgreSQL could not be reached; retry.
     case unavailable
     /// A bug on the server.

@@ -146,8 +146,27 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
         self.iceServers = iceServers
     }
 
+    /// The meeting is end-to-end encrypted: encrypt what you send, decrypt
+    /// what you receive, and say `e2ee: true` in `publish` and `subscribe`.
+    /// Absent (false) for other meetings.
+    public var e2ee: Bool = false
+
     private enum CodingKeys: String, CodingKey {
-        case meetingId, meetingCode, you, role, resumed, participants, waiting, tracks, iceServers
+        case meetingId, meetingCode, you, role, resumed, participants, waiting, tracks, iceServers, e2ee
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.meetingId, forKey: .meetingId)
+        try container.encode(self.meetingCode, forKey: .meetingCode)
+        try container.encode(self.you, forKey: .you)
+        try container.encode(self.role, forKey: .role)
+        try container.encode(self.resumed, forKey: .resumed)
+        try container.encode(self.participants, forKey: .participants)
+        try container.encode(self.waiting, forKey: .waiting)
+        try container.encode(self.tracks, forKey: .tracks)
+        try container.encode(self.iceServers, forKey: .iceServers)
+        if self.e2ee { try container.encode(true, forKey: .e2ee) }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -163,6 +182,7 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
             tracks: try container.decode([TrackInfo].self, forKey: .tracks),
             iceServers: try container.decodeIfPresent([ICEServer].self, forKey: .iceServers) ?? []
         )
+        self.e2ee = try container.decodeIfPresent(Bool.self, forKey: .e2ee) ?? false
     }
 }
 

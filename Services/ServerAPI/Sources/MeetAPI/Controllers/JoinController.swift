@@ -60,7 +60,7 @@ struct JoinController: Sendable {
                 JoinTokenClaims(
                     meetingId: meeting.id, meetingCode: meeting.code, participantId: record.id, role: record.role,
                     status: record.status, userId: record.userId, guestId: participant.guestId,
-                    displayName: record.displayName, issuedAt: Date(), expiresAt: Date()
+                    displayName: record.displayName, issuedAt: Date(), expiresAt: Date(), e2ee: meeting.e2ee
                 )
             )
             context.logger.info(

@@ -29,7 +29,7 @@ struct MeetingController: Sendable {
         for _ in 0..<8 {
             let meeting = NewMeeting(
                 code: MeetingCode.generate(), title: title, passwordHash: passwordHash,
-                waitingRoom: body.waitingRoom ?? false, capacity: body.capacity, ownerId: user.id
+                waitingRoom: body.waitingRoom ?? false, capacity: body.capacity, e2ee: body.e2ee ?? false, ownerId: user.id
             )
             do {
                 let record = try await self.deps.meetings.create(meeting)

@@ -22,6 +22,8 @@ struct MeetingRecord: Sendable, Equatable {
     var passwordHash: String?
     var waitingRoom: Bool
     var capacity: Int?
+    /// End-to-end encrypted media, fixed at creation.
+    var e2ee = false
     var status: MeetingStatus
     var ownerId: UUID
     var createdAt: Date
@@ -30,7 +32,7 @@ struct MeetingRecord: Sendable, Equatable {
     func response(role: MemberRole?) -> MeetingResponse {
         MeetingResponse(
             id: self.id, code: self.code, title: self.title, hasPassword: self.passwordHash != nil,
-            waitingRoom: self.waitingRoom, capacity: self.capacity, status: self.status, ownerId: self.ownerId,
+            waitingRoom: self.waitingRoom, capacity: self.capacity, e2ee: self.e2ee, status: self.status, ownerId: self.ownerId,
             createdAt: self.createdAt, endedAt: self.endedAt, role: role
         )
     }

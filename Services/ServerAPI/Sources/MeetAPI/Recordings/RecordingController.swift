@@ -26,6 +26,9 @@ struct RecordingController: Sendable {
         let meeting = try await self.deps.meeting(context)
         try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
         try meeting.requireActive()
+        guard !meeting.e2ee else {
+            throw APIError(.e2eeMeeting, "this meeting is end-to-end encrypted: its media cannot be recorded by the server")
+        }
         let recording: RecordingResponse
         do {
             recording = try await self.deps.recordings.start(meetingId: meeting.id, startedBy: user.id)

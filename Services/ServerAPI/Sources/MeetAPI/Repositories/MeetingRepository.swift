@@ -20,6 +20,7 @@ struct NewMeeting: Sendable {
     var passwordHash: String?
     var waitingRoom: Bool
     var capacity: Int?
+    var e2ee = false
     var ownerId: UUID
 }
 

@@ -114,7 +114,7 @@ public struct SignalingServices: Sendable {
     /// The room as `identity` should see it.
     public func snapshot(for identity: SessionIdentity, resumed: Bool) async throws -> RoomSnapshot {
         let records = try await self.presence.list(meetingId: identity.meetingId)
-        return RoomSnapshot(
+        var snapshot = RoomSnapshot(
             meetingId: identity.meetingId, meetingCode: identity.meetingCode, you: identity.participantId,
             role: identity.role, resumed: resumed,
             participants: records.filter { $0.status == .joined }.map(\.participant),
@@ -122,5 +122,7 @@ public struct SignalingServices: Sendable {
             tracks: records.filter { $0.status == .joined }.flatMap { $0.publication?.tracks ?? [] },
             iceServers: self.turn.iceServers(for: identity.participantId)
         )
+        snapshot.e2ee = identity.e2ee
+        return snapshot
     }
 }

@@ -25,7 +25,7 @@ struct SeatDriver {
         let claims = JoinTokenClaims(
             meetingId: identity.meetingId, meetingCode: identity.meetingCode, participantId: identity.participantId,
             role: identity.role, status: self.session.machine.state == .waiting ? .waiting : .joined, userId: identity.userId,
-            guestId: nil, displayName: identity.displayName, issuedAt: Date(), expiresAt: Date())
+            guestId: nil, displayName: identity.displayName, issuedAt: Date(), expiresAt: Date(), e2ee: identity.e2ee)
         do {
             let minted = try await tokens.makeResumeToken(claims, ttl: self.session.services.configuration.resumeTokenTTL)
             await self.session.reply(nil, .credentials(ResumeCredentials(resumeToken: minted.token, expiresAt: minted.expiresAt)))

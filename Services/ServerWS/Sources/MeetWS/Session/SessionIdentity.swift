@@ -11,10 +11,15 @@ public struct SessionIdentity: Sendable, Equatable {
     public var role: MemberRole
     public var displayName: String
     public var userId: UUID?
+    /// An end-to-end encrypted meeting (from the token: fixed at the
+    /// meeting's creation): publish and subscribe must say `e2ee: true`.
+    public var e2ee: Bool
 
     public init(
-        meetingId: UUID, meetingCode: String, participantId: UUID, role: MemberRole, displayName: String, userId: UUID?
+        meetingId: UUID, meetingCode: String, participantId: UUID, role: MemberRole, displayName: String, userId: UUID?,
+        e2ee: Bool = false
     ) {
+        self.e2ee = e2ee
         self.meetingId = meetingId
         self.meetingCode = meetingCode
         self.participantId = participantId
@@ -26,7 +31,7 @@ public struct SessionIdentity: Sendable, Equatable {
     public init(claims: JoinTokenClaims) {
         self.init(
             meetingId: claims.meetingId, meetingCode: claims.meetingCode, participantId: claims.participantId,
-            role: claims.role, displayName: claims.displayName, userId: claims.userId
+            role: claims.role, displayName: claims.displayName, userId: claims.userId, e2ee: claims.e2ee
         )
     }
 

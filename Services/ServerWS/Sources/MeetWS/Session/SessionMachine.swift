@@ -122,6 +122,11 @@ public struct SessionMachine: Sendable {
             return Self.error(id, .invalidData, "cannot target yourself")
         case .subscribe(let request) where request.participantId == self.identity.participantId:
             return Self.error(id, .invalidData, "cannot subscribe to yourself")
+        case .publish(let request) where self.identity.e2ee && request.e2ee != true:
+            return Self.error(id, .e2eeRequired, "this meeting is end-to-end encrypted: publish with e2ee true, from a client that encrypts")
+        case .subscribe(let request) where self.identity.e2ee && request.e2ee != true:
+            return Self.error(
+                id, .e2eeRequired, "this meeting is end-to-end encrypted: subscribe with e2ee true, from a client that decrypts")
         default:
             if let problem = Self.mediaProblem(envelope.message) { return Self.error(id, .invalidData, problem) }
         }

@@ -14,7 +14,8 @@ struct MemoryMeetingRepository: MeetingRepository, MemberRepository, SeatRoleRep
             guard !tables.meetings.values.contains(where: { $0.code == meeting.code }) else { throw RepositoryError.codeTaken }
             let record = MeetingRecord(
                 id: UUID(), code: meeting.code, title: meeting.title, passwordHash: meeting.passwordHash,
-                waitingRoom: meeting.waitingRoom, capacity: meeting.capacity, status: .active, ownerId: meeting.ownerId,
+                waitingRoom: meeting.waitingRoom, capacity: meeting.capacity, e2ee: meeting.e2ee, status: .active,
+                ownerId: meeting.ownerId,
                 createdAt: tables.creationTime(), endedAt: nil)
             tables.meetings[record.id] = record
             tables.members[.init(meetingId: record.id, userId: meeting.ownerId)] = .init(role: .owner, addedAt: record.createdAt)

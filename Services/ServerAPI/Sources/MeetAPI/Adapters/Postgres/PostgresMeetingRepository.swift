@@ -9,7 +9,7 @@ struct PostgresMeetingRepository: MeetingRepository, MemberRepository {
     let database: Database
 
     static let columns = """
-        m.id, m.code, m.title, m.password_hash, m.waiting_room, m.capacity, m.status, m.owner_id, m.created_at, m.ended_at
+        m.id, m.code, m.title, m.password_hash, m.waiting_room, m.capacity, m.e2ee, m.status, m.owner_id, m.created_at, m.ended_at
         """
 
     // MARK: Meetings
@@ -20,9 +20,9 @@ struct PostgresMeetingRepository: MeetingRepository, MemberRepository {
             return try await self.database.withTransaction { connection in
                 let rows = try await connection.query(
                     """
-                    INSERT INTO meetings AS m (id, code, title, password_hash, waiting_room, capacity, owner_id)
+                    INSERT INTO meetings AS m (id, code, title, password_hash, waiting_room, capacity, e2ee, owner_id)
                     VALUES (\(UUID()), \(meeting.code), \(meeting.title), \(meeting.passwordHash),
-                            \(meeting.waitingRoom), \(meeting.capacity), \(meeting.ownerId))
+                            \(meeting.waitingRoom), \(meeting.capacity), \(meeting.e2ee), \(meeting.ownerId))
                     RETURNING \(unescaped: Self.columns)
                     """,
                     logger: logger
@@ -172,7 +172,7 @@ struct PostgresMeetingRepository: MeetingRepository, MemberRepository {
         return MeetingRecord(
             id: try columns.decode("id"), code: try columns.decode("code"), title: try columns.decode("title"),
             passwordHash: try columns.decode("password_hash"), waitingRoom: try columns.decode("waiting_room"),
-            capacity: try columns.decode("capacity"),
+            capacity: try columns.decode("capacity"), e2ee: try columns.decode("e2ee"),
             status: MeetingStatus(rawValue: try columns.decode("status", as: String.self)) ?? .ended,
             ownerId: try columns.decode("owner_id"), createdAt: try columns.decode("created_at"),
             endedAt: try columns.decode("ended_at")

@@ -50,9 +50,10 @@ export class Api {
 
   // MARK: Meetings
 
-  createMeeting({ title, password, waitingRoom }) {
+  createMeeting({ title, password, waitingRoom, e2ee }) {
     const body = { title, waitingRoom: !!waitingRoom };
     if (password) body.password = password;
+    if (e2ee) body.e2ee = true;
     return this.call('POST', '/v1/meetings', body, { auth: 'user' });
   }
 

@@ -10,6 +10,7 @@
 // reads the live state and receive statistics.
 
 import { Api } from './api.js';
+import { e2eeSupport } from './e2ee.js';
 import { $, alertLog, announce, showError, showScreen } from './dom.js';
 import { LocalMedia } from './localmedia.js';
 import { ENDINGS, restMessage } from './messages.js';
@@ -25,6 +26,8 @@ const params = new URLSearchParams(window.location.search);
 const test = { nodeId: params.get('node') || null, wsUrl: null, screenSource: null, iceTransportPolicy: null };
 let room = null;
 let media = null;
+/** A join ticket of an E2EE meeting waiting for its passphrase ({code, ticket}). */
+let pendingTicket = null;
 let micLevel = null;
 
 window.meetTest = test;
@@ -97,6 +100,7 @@ wireForm('#register-form', async (form) => {
 wireForm('#create-form', async (form) => {
   const meeting = await api.createMeeting({
     title: form.title.value.trim(), password: form.password.value, waitingRoom: form.waitingRoom.checked,
+    e2ee: form.e2ee.checked,
   });
   const link = `${window.location.origin}/${meeting.code}`;
   $('#created').hidden = false;
@@ -146,6 +150,9 @@ async function openPrejoin(code) {
   showError(form.querySelector('.form-error'), null);
   $('#prejoin-code').textContent = `Meeting ${code} · ${window.location.origin}/${code}`;
   $('#join-name-label').hidden = !!api.user;
+  $('#join-passphrase-label').hidden = true;
+  $('#join-passphrase-help').hidden = true;
+  pendingTicket = null;
   form.displayName.value = localStorage.getItem(GUEST_NAME_KEY) || '';
   $('#join-as').textContent = api.user ? `Joining as ${api.user.displayName}.` : 'Joining as a guest. Sign in on the home page to join as yourself.';
   form.dataset.code = code;
@@ -153,6 +160,7 @@ async function openPrejoin(code) {
     api.getMeeting(code).then((meeting) => {
       $('#prejoin-title').textContent = `Join “${meeting.title}”`;
       if (meeting.hasPassword && !meeting.role) $('#join-password-label').hidden = false;
+      if (meeting.e2ee) showPassphrase();
       if (meeting.status === 'ended') showError(form.querySelector('.form-error'), restMessage({ code: 'meeting_ended' }));
     }, (error) => {
       if (error.status === 404 || error.status === 410) showError(form.querySelector('.form-error'), restMessage(error));
@@ -193,11 +201,16 @@ wireForm('#join-form', async (form) => {
   const code = form.dataset.code;
   const displayName = form.displayName.value.trim();
   const password = form.password.value;
+  const passphrase = form.passphrase.value;
   if (!api.user && !displayName) throw { code: 'validation_failed', field: 'displayName', message: 'please enter your name' };
   if (!api.user) localStorage.setItem(GUEST_NAME_KEY, displayName);
-  let ticket;
+  // An end-to-end encrypted meeting needs its passphrase before the room: a
+  // join answered without one is kept (a valid ticket) while the person types it.
+  let ticket = pendingTicket && pendingTicket.code === code && Date.parse(pendingTicket.ticket.joinTokenExpiresAt) > Date.now() + 5000
+    ? pendingTicket.ticket : null;
+  pendingTicket = null;
   try {
-    ticket = await api.join(code, { displayName, password });
+    ticket = ticket || await api.join(code, { displayName, password });
   } catch (error) {
     if (error.code === 'wrong_password') {
       $('#join-password-label').hidden = false;
@@ -206,15 +219,30 @@ wireForm('#join-form', async (form) => {
     }
     throw error;
   }
+  if (ticket.meeting && ticket.meeting.e2ee) {
+    showPassphrase();
+    if (!passphrase) {
+      pendingTicket = { code, ticket };
+      form.passphrase.focus();
+      throw { code: 'passphrase_required' };
+    }
+    if (!e2eeSupport()) throw { code: 'e2ee_unsupported' };
+  }
   if (micLevel) { micLevel.close(); micLevel = null; }
-  await enterRoom(code, ticket, { displayName, password });
+  await enterRoom(code, ticket, { displayName, password, passphrase });
 });
 
-async function enterRoom(code, ticket, { displayName, password }) {
+/** The prejoin's passphrase field, for an end-to-end encrypted meeting. */
+function showPassphrase() {
+  $('#join-passphrase-label').hidden = false;
+  $('#join-passphrase-help').hidden = false;
+}
+
+async function enterRoom(code, ticket, { displayName, password, passphrase }) {
   room = new Room({
     api, code, ticket, media,
     options: {
-      displayName, password, test,
+      displayName, password, passphrase, test,
       onWaiting: () => showScreen('waiting'),
       onEnd: (reason, data) => showEnded(code, reason, data),
     },

@@ -18,13 +18,16 @@
 // older servers still need.
 
 import { idKey } from './dom.js';
+import { e2eeConnectionConfig } from './e2ee.js';
 import { peerConnectionConfig } from './ice.js';
 import { connected, serialize, trackIds } from './subscriber.js';
 
 export class NodeSubscriptions extends EventTarget {
-  constructor({ signaling }) {
+  /** @param e2ee an E2EEWorker in an end-to-end encrypted meeting (every received frame decrypted), else null */
+  constructor({ signaling, e2ee = null }) {
     super();
     this.signaling = signaling;
+    this.e2ee = e2ee;
     /** person key → {participantId, transportId, nodeId, pc, trackIds, streams: {mic, camera, screen}} */
     this.byParticipant = new Map();
     /** nodeId → {nodeId, transportId, pc, tracks: [TrackInfo]} */
@@ -122,7 +125,9 @@ export class NodeSubscriptions extends EventTarget {
    */
   putOn(participantId, nodeId) {
     return this.node(nodeId, async () => {
-      const reply = await this.signaling.request('subscribe', { participantId, perNode: true }, 20000);
+      const request = { participantId, perNode: true };
+      if (this.e2ee) request.e2ee = true;
+      const reply = await this.signaling.request('subscribe', request, 20000);
       return this.apply(reply.data);
     });
   }
@@ -165,8 +170,10 @@ export class NodeSubscriptions extends EventTarget {
       connection = null;
     }
     if (!connection) {
-      const pc = new RTCPeerConnection(peerConnectionConfig());
+      const pc = new RTCPeerConnection(this.e2ee ? e2eeConnectionConfig(peerConnectionConfig()) : peerConnectionConfig());
       connection = { nodeId: data.nodeId, transportId: data.transportId, pc, tracks: [] };
+      // E2EE: every receiver decrypts (a reused section keeps its receiver, and its transform).
+      if (this.e2ee) pc.addEventListener('track', (event) => this.e2ee.attachReceiver(event.receiver));
       pc.addEventListener('connectionstatechange', () => {
         for (const entry of this.byParticipant.values()) {
           if (entry.pc !== pc) continue;

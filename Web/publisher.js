@@ -7,6 +7,7 @@
 // in once the node has answered, closing the old one after, so the people
 // watching see no gap longer than the switch itself.
 
+import { e2eeCodecs, e2eeConnectionConfig } from './e2ee.js';
 import { peerConnectionConfig } from './ice.js';
 import { cameraEncodings, screenEncodings } from './simulcast.js';
 
@@ -28,8 +29,9 @@ export class Publisher extends EventTarget {
    * @param signaling a Signaling
    * @param media     a LocalMedia
    * @param nodeHint  () => a node id to ask for (tests), or null
+   * @param e2ee      an E2EEWorker in an end-to-end encrypted meeting, else null
    */
-  constructor({ signaling, media, nodeHint = () => null }) {
+  constructor({ signaling, media, nodeHint = () => null, e2ee = null }) {
     super();
     this.signaling = signaling;
     this.media = media;
@@ -42,6 +44,7 @@ export class Publisher extends EventTarget {
     this.negotiatedAt = 0;
     this.queue = Promise.resolve();
     this.closed = false;
+    this.e2ee = e2ee;
   }
 
   get active() { return !!this.pc; }
@@ -78,7 +81,7 @@ export class Publisher extends EventTarget {
           this.transceivers.screen = this.pc.addTransceiver(track, {
             direction: 'sendonly', streams: [new MediaStream([track])], sendEncodings: screenEncodings(),
           });
-          preferCodecs(this.transceivers.screen, 'video');
+          this.prepare(this.transceivers.screen, 'video');
         }
       } else if (existing) {
         await existing.sender.replaceTrack(null);
@@ -158,24 +161,25 @@ export class Publisher extends EventTarget {
   // MARK: Internals
 
   build() {
-    const pc = new RTCPeerConnection(peerConnectionConfig());
+    const pc = new RTCPeerConnection(this.e2ee ? e2eeConnectionConfig(peerConnectionConfig()) : peerConnectionConfig());
     const transceivers = {};
     const stream = new MediaStream([this.media.mic, this.media.camera].filter(Boolean));
     if (this.media.mic) {
       transceivers.mic = pc.addTransceiver(this.media.mic, { direction: 'sendonly', streams: [stream] });
+      if (this.e2ee) this.prepare(transceivers.mic, 'audio');
     }
     if (this.media.camera) {
       // Simulcast (#16): the node forwards each subscriber the layer that fits it.
       transceivers.camera = pc.addTransceiver(this.media.camera, {
         direction: 'sendonly', streams: [stream], sendEncodings: cameraEncodings(),
       });
-      preferCodecs(transceivers.camera, 'video');
+      this.prepare(transceivers.camera, 'video');
     }
     if (this.media.screen) {
       transceivers.screen = pc.addTransceiver(this.media.screen, {
         direction: 'sendonly', streams: [new MediaStream([this.media.screen])], sendEncodings: screenEncodings(),
       });
-      preferCodecs(transceivers.screen, 'video');
+      this.prepare(transceivers.screen, 'video');
     }
     pc.addEventListener('connectionstatechange', () => {
       this.dispatchEvent(new CustomEvent('state', { detail: { state: pc.connectionState, current: pc === this.pc } }));
@@ -191,6 +195,7 @@ export class Publisher extends EventTarget {
       if (transceiver.mid !== null && transceiver.direction !== 'inactive') sources[transceiver.mid] = kind;
     }
     const data = { offer: pc.localDescription.sdp, sources };
+    if (this.e2ee) data.e2ee = true;
     if (nodeId) data.nodeId = nodeId;
     if (replaces) data.replaces = replaces;
     let reply;
@@ -221,6 +226,19 @@ export class Publisher extends EventTarget {
 }
 
 /** Puts the codecs the SFU forwards first (Opus; VP8, then H.264). */
+/**
+ * Codecs, and in an E2EE meeting the encryption: only VP8 and Opus (the
+ * codecs whose clear bytes e2ee-frames.js knows), and every frame
+ * through the E2EE worker.
+ */
+Publisher.prototype.prepare = function prepare(transceiver, kind) {
+  if (!this.e2ee) return preferCodecs(transceiver, kind);
+  const caps = RTCRtpSender.getCapabilities && RTCRtpSender.getCapabilities(kind);
+  const codecs = e2eeCodecs(kind, caps);
+  if (transceiver.setCodecPreferences && codecs.length) transceiver.setCodecPreferences(codecs);
+  this.e2ee.attachSender(transceiver.sender);
+};
+
 export function preferCodecs(transceiver, kind) {
   if (!transceiver.setCodecPreferences || !RTCRtpReceiver.getCapabilities) return;
   const caps = RTCRtpReceiver.getCapabilities(kind);

@@ -47,6 +47,7 @@ export class RoomControls {
     this.grid.clear();
     this.panel.reset();
     $('#meeting-title').textContent = this.room.meeting.title || `Meeting ${this.room.code}`;
+    $('#e2ee-badge').hidden = !this.room.e2ee;
     document.title = `${this.room.meeting.title || this.room.code} · Meet`;
     showScreen('meeting');
     this.render();

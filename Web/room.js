@@ -6,6 +6,7 @@
 // state, runs the effects, and carries out the person's own actions.
 
 import { announce, idKey } from './dom.js';
+import { E2EEWorker } from './e2ee.js';
 import { setIceServers } from './ice.js';
 import { signalingMessage } from './messages.js';
 import { Publisher } from './publisher.js';
@@ -21,7 +22,8 @@ export class Room {
    * @param code    meeting code
    * @param ticket  the REST join response
    * @param media   LocalMedia (already opened)
-   * @param options {displayName, password, test: {wsUrl, nodeId, screenSource}, onEnd(reason, data), onWaiting()}
+   * @param options {displayName, password, passphrase, test: {wsUrl, nodeId, screenSource}, onEnd(reason, data), onWaiting()}
+   *                passphrase: an end-to-end encrypted meeting's (never sent to the server)
    */
   constructor({ api, code, ticket, media, options }) {
     this.api = api;
@@ -32,17 +34,24 @@ export class Room {
     /** room-state.js's state: who is here, who waits, who publishes what. */
     this.state = initialRoomState({ code, ticket });
     this.ended = false;
+    // End-to-end encrypted meeting (the join response says; docs/web-client.md, E2EE):
+    // every frame sent is encrypted and every frame received decrypted in a worker.
+    this.e2ee = ticket.meeting && ticket.meeting.e2ee
+      ? new E2EEWorker(options.passphrase, code, { onStats: (stats) => this.onE2EEStats(stats) }) : null;
+    this.e2eeStats = null;
 
     this.signaling = new Signaling({
       ticket,
       renewTicket: () => this.renewTicket(),
       wsUrlOverride: () => options.test.wsUrl || null,
     });
-    this.publisher = new Publisher({ signaling: this.signaling, media, nodeHint: () => options.test.nodeId || null });
+    this.publisher = new Publisher({
+      signaling: this.signaling, media, nodeHint: () => options.test.nodeId || null, e2ee: this.e2ee,
+    });
     // One subscriber connection per node; `meetTest.perPublisher` keeps the
-    // first shape (one per publisher) for servers from before `perNode`.
-    this.subs = options.test.perPublisher
-      ? new Subscriptions({ signaling: this.signaling }) : new NodeSubscriptions({ signaling: this.signaling });
+    // first shape (one per publisher) for servers from before `perNode` (not with E2EE).
+    this.subs = options.test.perPublisher && !this.e2ee
+      ? new Subscriptions({ signaling: this.signaling }) : new NodeSubscriptions({ signaling: this.signaling, e2ee: this.e2ee });
     this.controls = new RoomControls(this);
     this.wire();
   }
@@ -312,13 +321,28 @@ export class Room {
     this.detach.abort();
     this.publisher.stop({ tell: false });
     this.subs.closeAll();
+    if (this.e2ee) this.e2ee.close();
     this.controls.leave();
     this.options.onEnd(reason, data || {});
+  }
+
+  /**
+   * The E2EE worker's counters (about once a second). Frames that never
+   * decrypt while none does: the passphrase differs from the sender's;
+   * said once, as an alert.
+   */
+  onE2EEStats(stats) {
+    this.e2eeStats = stats;
+    if (stats.failed >= 30 && stats.decrypted === 0 && !this.warnedUndecryptable) {
+      this.warnedUndecryptable = true;
+      announce('Cannot decrypt what the others send: check that your meeting passphrase is theirs.', { assertive: true });
+    }
   }
 
   /** For tests and the stats overlay: what this client receives. */
   debugState() {
     return {
+      e2ee: this.e2ee ? { support: this.e2ee.support, ...(this.e2eeStats || {}) } : null,
       me: this.me, role: this.role, connected: this.signaling.connected,
       failedOpens: this.signaling.failedOpens || 0, renewing: !!this.signaling.needsRenewal,
       joinTokenExpiresAt: this.signaling.ticket.joinTokenExpiresAt || null,

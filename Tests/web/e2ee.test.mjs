@@ -1,4 +1,4 @@
-// Web/e2ee: SFrame (RFC 9605) against the RFC's own vectors for
+// Web/e2ee-*.js: SFrame (RFC 9605) against the RFC's own vectors for
 // AES_128_GCM_SHA256_128 and its header vectors, the bytes each codec
 // keeps in the clear, and the frame encryptor/decryptor end to end:
 // the same passphrase decodes, another one does not, and changing a clear
@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { decodeHeader, decrypt, deriveKeySalt, encodeHeader, encrypt } from '../../Web/e2ee/sframe.js';
-import { clearBytes, FrameDecryptor, FrameEncryptor, meetingKey } from '../../Web/e2ee/frame-crypto.js';
-import { e2eeCodecs, e2eeConnectionConfig, e2eeSupport } from '../../Web/e2ee/transforms.js';
+import { decodeHeader, decrypt, deriveKeySalt, encodeHeader, encrypt } from '../../Web/e2ee-sframe.js';
+import { clearBytes, FrameDecryptor, FrameEncryptor, meetingKey } from '../../Web/e2ee-frames.js';
+import { e2eeCodecs, e2eeConnectionConfig, e2eeSupport } from '../../Web/e2ee.js';
 
 const hex = (text) => Uint8Array.from(text.replace(/\s+/g, '').match(/../g).map((pair) => parseInt(pair, 16)));
 const toHex = (bytes) => Buffer.from(bytes).toString('hex');

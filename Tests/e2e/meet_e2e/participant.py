@@ -62,9 +62,13 @@ class Participant:
         await self.publisher.setRemoteDescription(RTCSessionDescription(sdp=data["answer"], type="answer"))
         return data
 
-    async def subscribe(self, publisher_id: str) -> dict:
-        """Subscribes to `publisher_id` and decodes every track it gets, counting frames."""
-        reply = await self.signal.request("subscribe", {"participantId": publisher_id})
+    async def subscribe(self, publisher_id: str, e2ee: bool = False) -> dict:
+        """Subscribes to `publisher_id` and decodes every track it gets, counting frames
+        (`e2ee`: says it decrypts, as an end-to-end encrypted meeting requires)."""
+        body = {"participantId": publisher_id}
+        if e2ee:
+            body["e2ee"] = True
+        reply = await self.signal.request("subscribe", body)
         assert reply["type"] == "subscription", reply
         data = reply["data"]
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))

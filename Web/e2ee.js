@@ -1,4 +1,4 @@
-// Attaching the E2EE worker (worker.js) to a peer connection's senders and
+// Attaching the E2EE worker (e2ee-worker.js) to a peer connection's senders and
 // receivers, with the encoded-transform API where the browser has it
 // (RTCRtpScriptTransform: Chrome, Safari, Firefox) and Chrome's older
 // createEncodedStreams otherwise, which needs `encodedInsertableStreams`
@@ -18,7 +18,7 @@ export function e2eeConnectionConfig(config, scope = globalThis) {
 
 /**
  * The codecs an E2EE meeting negotiates: VP8 for video and Opus for audio,
- * the codecs whose clear bytes frame-crypto.js knows. Apply with
+ * the codecs whose clear bytes e2ee-frames.js knows. Apply with
  * `transceiver.setCodecPreferences` before creating the offer.
  */
 export function e2eeCodecs(kind, capabilities) {
@@ -33,7 +33,7 @@ export class E2EEWorker {
     this.support = e2eeSupport(scope);
     if (!this.support) throw new Error('this browser cannot encrypt media end to end');
     this.scope = scope;
-    this.worker = new scope.Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'meet-e2ee' });
+    this.worker = new scope.Worker(new URL('./e2ee-worker.js', import.meta.url), { type: 'module', name: 'meet-e2ee' });
     this.worker.onmessage = (event) => { if (event.data?.type === 'stats') onStats(event.data); };
     this.setPassphrase(passphrase, meetingCode);
   }

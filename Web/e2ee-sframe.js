@@ -1,7 +1,7 @@
 // SFrame (RFC 9605) with the AES_128_GCM_SHA256_128 cipher suite, on
 // WebCrypto: the header codec, the key and salt derivation, and the
 // encryption and decryption of one frame. No I/O and no state beyond the
-// keys handed in: frame-crypto.js keeps the counters and the key cache.
+// keys handed in: e2ee-frames.js keeps the counters and the key cache.
 //
 // Why SFrame and this suite: it is the IETF format for end-to-end media
 // encryption through an SFU (the node keeps forwarding by RTP headers it

@@ -1,5 +1,5 @@
 // The E2EE worker: encrypts every sent frame and decrypts every received
-// one (frame-crypto.js), off the page's main thread. The page attaches it
+// one (e2ee-frames.js), off the page's main thread. The page attaches it
 // to each sender and receiver (transforms.js) with the encoded-transform
 // API, RTCRtpScriptTransform, or with Chrome's older createEncodedStreams,
 // whose streams it posts here. The meeting key is derived here from the
@@ -9,13 +9,14 @@
 //   {type: 'key', passphrase, meetingCode}       set or replace the meeting key
 //   {type: 'streams', side, kind, readable, writable}   createEncodedStreams fallback
 // To the page, every second while frames flow:
-//   {type: 'stats', encrypted, decrypted, failed, dropped}
+//   {type: 'stats', encrypted, decrypted, failed, dropped, encryptMs, decryptMs}
+//   (the last two: time spent encrypting and decrypting, in total, for the cost per frame)
 
-import { codecOf, FrameDecryptor, FrameEncryptor, meetingKey } from './frame-crypto.js';
+import { codecOf, FrameDecryptor, FrameEncryptor, meetingKey } from './e2ee-frames.js';
 
 let key = null;
 let decryptor = null;
-const stats = { encrypted: 0, decrypted: 0, failed: 0, dropped: 0 };
+const stats = { encrypted: 0, decrypted: 0, failed: 0, dropped: 0, encryptMs: 0, decryptMs: 0 };
 
 function codecOfFrame(frame, kind) {
   const mime = typeof frame.getMetadata === 'function' ? frame.getMetadata().mimeType : undefined;
@@ -30,14 +31,17 @@ function transformer(side, kind) {
       if (!key) { stats.dropped += 1; return; }
       const data = new Uint8Array(frame.data);
       const codec = codecOfFrame(frame, kind);
+      const started = performance.now();
       if (side === 'send') {
         if (encryptor.key !== key) { encryptor.current = new FrameEncryptor(key); encryptor.key = key; }
         const sealed = await encryptor.current.encrypt(codec, data);
+        stats.encryptMs += performance.now() - started;
         if (!sealed) { stats.dropped += 1; return; }
         stats.encrypted += 1;
         frame.data = sealed.buffer;
       } else {
         const opened = await decryptor.decrypt(codec, data);
+        stats.decryptMs += performance.now() - started;
         if (!opened) { stats.failed += 1; return; }
         stats.decrypted += 1;
         frame.data = opened.buffer;

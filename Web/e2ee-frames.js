@@ -1,14 +1,14 @@
 // End-to-end encryption of encoded media frames for Meet's E2EE meetings:
 // which bytes of each codec's frame stay in the clear (so the SFU node can
 // still do its work), the meeting key from the shared passphrase, and the
-// per-track encryptor and the per-receiver decryptor on top of sframe.js.
+// per-track encryptor and the per-receiver decryptor on top of e2ee-sframe.js.
 //
 // An encrypted frame is `clear ‖ SFrame header ‖ ciphertext ‖ tag`: the
 // clear bytes are authenticated as SFrame metadata, so the node can read
 // them but not change them unnoticed. Every frame carries the SFrame part,
 // even when nothing is left to encrypt, so a frame without one is refused.
 
-import { concat, decrypt, deriveKeySalt, encrypt } from './sframe.js';
+import { concat, decrypt, deriveKeySalt, encrypt } from './e2ee-sframe.js';
 
 const textEncoder = new TextEncoder();
 

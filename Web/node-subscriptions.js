@@ -107,6 +107,7 @@ export class NodeSubscriptions extends EventTarget {
         out.push({
           participantId: track.participantId, nodeId: connection.nodeId, kind: track.kind, mediaKind: s.kind,
           framesDecoded: s.framesDecoded || 0, packetsReceived: s.packetsReceived || 0, bytesReceived: s.bytesReceived || 0,
+          freezeCount: s.freezeCount || 0, totalFreezesDuration: s.totalFreezesDuration || 0,
         });
       });
     }

@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 import struct
+import time
 import uuid
 import wave
 from pathlib import Path
@@ -411,6 +412,31 @@ def meet(stack, browsers, waiting_room: bool, screen_source: str | None = None, 
     subscription = next(s for s in host.state()["subscriptions"] if s["participantId"].lower() == guest_id.lower())
     assert subscription["nodeId"] == node2.node_id, subscription
     return host, guest, host_id, guest_id
+
+
+def drain_watching(node, watcher: MeetBrowser, publisher_id: str, timeout: float = 20) -> float:
+    """SIGTERMs `node` (the publisher's) and polls `watcher`'s decoded frames of the publisher's
+    camera as fast as WebDriver answers (tens of milliseconds) until they flow on another node
+    and the drained node has exited; returns the longest time (s) the counts stood still.
+    Coarse (the polling's resolution), for printing, never for asserting."""
+    import signal as signals
+
+    def decoded_by_node():
+        return {e["nodeId"]: e["framesDecoded"] for e in watcher.stats()
+                if e["participantId"].lower() == publisher_id.lower() and e["kind"] == "camera"}
+
+    last, last_progress, longest, moved = decoded_by_node(), time.monotonic(), 0.0, False
+    node.process.send_signal(signals.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        counts, now = decoded_by_node(), time.monotonic()
+        if any(count > last.get(key, 0) for key, count in counts.items()):
+            longest, last_progress = max(longest, now - last_progress), now
+        last = counts
+        moved = moved or any(key != node.node_id and count > 30 for key, count in counts.items())
+        if moved and node.process.poll() is not None:
+            break
+    return longest
 
 
 def metric(node, name: str) -> float:

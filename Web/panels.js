@@ -6,7 +6,8 @@ import { $, h, idKey } from './dom.js';
 
 export class SidePanel {
   /**
-   * handlers: {send(body) → Promise<sent>, admit(id), deny(id), mute(id, kind), kick(id)};
+   * handlers: {send(body, to) → Promise<sent>, admit(id), deny(id), mute(id, kind), kick(id)};
+   * `to`: '' (everyone), 'hosts', or a participant id (a private message).
    * signal: detaches the listeners when the room ends.
    */
   constructor(handlers, signal) {
@@ -17,6 +18,8 @@ export class SidePanel {
     this.chatBadge = $('#chat-badge');
     this.peopleBadge = $('#people-badge');
     this.seen = new Set();
+    /** person key → display name, for private messages' labels and the To list. */
+    this.names = new Map();
     this.unread = 0;
     this.open = null;
     const options = { signal };
@@ -25,7 +28,7 @@ export class SidePanel {
       const body = this.chatInput.value.trim();
       if (!body) return;
       // A failure is shown by the room and resolves false: the text stays for another try.
-      this.handlers.send(body).then((sent) => { if (sent) this.chatInput.value = ''; });
+      this.handlers.send(body, $('#chat-to').value).then((sent) => { if (sent) this.chatInput.value = ''; });
     }, options);
     $('#ctl-chat').addEventListener('click', () => this.toggle('chat'), options);
     $('#ctl-people').addEventListener('click', () => this.toggle('people'), options);
@@ -77,8 +80,12 @@ export class SidePanel {
       added += 1;
       const time = message.createdAt ? new Date(message.createdAt) : new Date();
       const mine = meKey && idKey(message.participantId) === meKey;
-      this.chatList.append(h('li', { dataset: { messageId: id } },
+      const privately = message.toHosts ? 'privately to the hosts'
+        : message.toParticipantId ? `privately to ${idKey(message.toParticipantId) === meKey ? 'you' : (this.names.get(idKey(message.toParticipantId)) || 'someone')}`
+          : null;
+      this.chatList.append(h('li', { className: privately ? 'private' : '', dataset: { messageId: id } },
         h('span', { className: 'who', text: mine ? `${message.displayName} (you)` : message.displayName }),
+        privately ? h('span', { className: 'to', text: ` ${privately}` }) : null,
         h('time', { datetime: time.toISOString(), text: time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }),
         h('div', { className: 'body', text: message.body })));
     }
@@ -92,9 +99,24 @@ export class SidePanel {
 
   scrollChat() { this.chatList.scrollTop = this.chatList.scrollHeight; }
 
+  /** The To list: everyone, the hosts, then each other person (kept when still there). */
+  renderRecipients(people, meKey) {
+    const select = $('#chat-to');
+    const chosen = select.value;
+    const options = [h('option', { value: '', text: 'Everyone' }), h('option', { value: 'hosts', text: 'Hosts only' })];
+    for (const person of people) {
+      if (idKey(person.id) === meKey) continue;
+      options.push(h('option', { value: idKey(person.id), text: `${person.displayName} (private)` }));
+    }
+    select.replaceChildren(...options);
+    select.value = options.some((option) => option.value === chosen) ? chosen : '';
+  }
+
   // MARK: People
 
   renderPeople({ people, waiting, meKey, isHost }) {
+    this.names = new Map(people.map((person) => [idKey(person.id), person.displayName]));
+    this.renderRecipients(people, meKey);
     const list = $('#people-list');
     list.replaceChildren(...people.map((person) => this.personRow(person, meKey, isHost)));
     $('#waiting-section').hidden = !isHost || waiting.length === 0;

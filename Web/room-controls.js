@@ -17,7 +17,7 @@ export class RoomControls {
     /** Speaker view: the top speaker's tile is the big one (a choice of this page, not the room's). */
     this.speakerView = false;
     this.panel = new SidePanel({
-      send: (body) => room.sendChat(body),
+      send: (body, to) => room.sendChat(body, to),
       admit: (id) => room.admit(id),
       deny: (id) => room.deny(id),
       mute: (id, kind) => room.mute(id, kind),

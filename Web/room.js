@@ -241,7 +241,11 @@ export class Room {
   }
 
   /** Resolves true once sent (the input may be cleared), false when it failed (and was shown). */
-  sendChat(body) { return this.command('chat', { body }); }
+  sendChat(body, to = '') {
+    const data = { body };
+    if (to === 'hosts') data.toHosts = true; else if (to) data.toParticipantId = to;
+    return this.command('chat', data);
+  }
 
   /** An emoji to the room (docs/signaling.md `reaction`); refused ones (rate) are shown like any failed command. */
   react(emoji) { return this.command('reaction', { emoji }); }

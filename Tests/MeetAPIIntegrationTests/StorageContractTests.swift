@@ -202,7 +202,9 @@ struct StorageContractTests {
             lost.meetingId = UUID()
             #expect(try await storage.participants.admit(lost, liveWindow: window) == .notFound)
             #expect(try await storage.participants.find(id: UUID()) == nil)
-            #expect(try await storage.participants.messages(meetingId: meeting.id, before: nil, limit: 10).isEmpty)
+            #expect(try await storage.participants.messages(
+                meetingId: meeting.id, before: nil, limit: 10, viewer: MessageViewer(participantId: nil, userId: owner.id, isHost: true)
+            ).isEmpty)
         }
     }
 

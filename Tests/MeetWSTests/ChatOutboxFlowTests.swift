@@ -27,7 +27,7 @@ import Testing
         try await a.waitFor("joined")
         // Stored and acknowledged while the fan-out failed: in the outbox.
         let info = ParticipantInfo(id: UUID(), displayName: "b", role: .attendee, userId: nil, guest: true)
-        let stored = await cluster.participants.saveChat(meetingId: meeting, participant: info, body: "during the outage")
+        let stored = try await cluster.participants.saveChat(meetingId: meeting, participant: info, body: "during the outage")
 
         let closed = ChatOutbox(services: cluster.replicas[0], redisAnswers: { false })
         #expect(try await closed.deliver() == nil)

@@ -16,7 +16,9 @@ final class MachineDriver {
     func joinFailed() { self.machine.joinFailed() }
     func admitted() -> Bool { self.machine.admitted() }
     func close() -> Bool { self.machine.close() }
-    func accepts(audience: RoomAudience, exclude: UUID?) -> Bool { self.machine.accepts(audience: audience, exclude: exclude) }
+    func accepts(audience: RoomAudience, exclude: UUID?, recipients: [UUID]? = nil) -> Bool {
+        self.machine.accepts(audience: audience, exclude: exclude, recipients: recipients)
+    }
     func updateRole(_ role: MemberRole) { self.machine.updateRole(role) }
 }
 

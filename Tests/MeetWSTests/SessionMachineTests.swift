@@ -222,6 +222,28 @@ import Testing
         #expect(ordinary.receive(self.frame(plain), now: self.start) == .execute(ClientEnvelope(id: "r", plain)))
     }
 
+    /// Private messages (issue #21): a room event with recipients reaches
+    /// only them, and the hosts when it is for the hosts.
+    @Test func aPrivateEventReachesOnlyItsRecipientsAndForTheHostsTheHosts() {
+        let attendee = self.machine(.attendee)
+        let host = self.machine(.host)
+        for machine in [attendee, host] {
+            _ = machine.receive(self.frame(.join), now: self.start)
+            machine.joined(waiting: false)
+        }
+        let someoneElse = UUID()
+        #expect(!attendee.accepts(audience: .participants, exclude: nil, recipients: [someoneElse]))
+        #expect(attendee.accepts(audience: .participants, exclude: nil, recipients: [someoneElse, attendee.identity.participantId]))
+        #expect(!host.accepts(audience: .participants, exclude: nil, recipients: [someoneElse]))
+        #expect(host.accepts(audience: .hosts, exclude: nil, recipients: [someoneElse]))
+        #expect(!attendee.accepts(audience: .hosts, exclude: nil, recipients: [someoneElse]))
+        #expect(attendee.accepts(audience: .hosts, exclude: nil, recipients: [attendee.identity.participantId]))
+        let chat = { (send: ChatSend) in self.errorCode(attendee.receive(self.frame(.chat(send)), now: self.start)) }
+        #expect(chat(ChatSend(body: "x", toParticipantId: UUID(), toHosts: true)) == .invalidData)
+        #expect(chat(ChatSend(body: "x", toParticipantId: attendee.identity.participantId)) == .invalidData)
+        #expect(chat(ChatSend(body: "x", toParticipantId: UUID())) == nil)
+    }
+
     @Test func closedSessionIgnoresEverything() {
         let machine = self.machine()
         #expect(machine.close())

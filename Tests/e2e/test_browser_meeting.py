@@ -37,6 +37,7 @@ from meet_e2e.browser import (MeetBrowser, drain_watching, frames_from, meet, me
                               web_stack)
 from meet_e2e.env import free_port
 from meet_e2e.waiting import block_until
+from selenium.webdriver.support.ui import Select
 
 # The stack for this module and the browsers of each test (meet_e2e.browser).
 stack = pytest.fixture(scope="module", name="stack")(web_stack)
@@ -64,6 +65,13 @@ def test_two_browsers_meet_across_nodes(stack, browsers, tmp_path):
     guest.click("#chat-form button[type=submit]")
     host.click("#ctl-chat")
     host.wait(lambda: "hello from Gus" in host.text("#chat-list"), 10, "the guest's chat message")
+
+    # A private message from the guest to the host: marked private there.
+    Select(guest.driver.find_element("id", "chat-to")).select_by_value(host_id.lower())
+    guest.fill("#chat-input", "psst, only you")
+    guest.click("#chat-form button[type=submit]")
+    host.wait(lambda: "psst, only you" in host.text("#chat-list .private"), 10, "the private message, marked private")
+    assert "privately to you" in host.text("#chat-list .private")
 
     # A reaction from the guest shows on the guest's tile at the host (the replicas differ), then goes.
     guest.click_label("👏 Applause")

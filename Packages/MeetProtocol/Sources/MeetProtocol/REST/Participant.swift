@@ -44,6 +44,10 @@ public struct MessageResponse: Codable, Sendable, Equatable {
     public var displayName: String
     public var body: String
     public var createdAt: Date
+    /// A private message to this participant (shown to its sender and recipient only).
+    public var toParticipantId: UUID?
+    /// A private message to the hosts (shown to its sender and the hosts).
+    public var toHosts: Bool?
 
     public init(id: String, participantId: UUID?, userId: UUID?, displayName: String, body: String, createdAt: Date) {
         self.id = id

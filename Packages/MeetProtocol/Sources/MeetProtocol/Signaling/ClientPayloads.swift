@@ -31,11 +31,23 @@ public struct HandUpdate: Codable, Sendable, Equatable {
 public struct ChatSend: Codable, Sendable, Equatable {
     /// 1 to ``maxLength`` characters, not only whitespace.
     public var body: String
+    /// A private message to this participant of the room (not with `toHosts`).
+    public var toParticipantId: UUID?
+    /// A private message to the room's hosts (not with `toParticipantId`).
+    public var toHosts: Bool?
 
     public static let maxLength = 4000
 
-    public init(body: String) {
+    public init(body: String, toParticipantId: UUID? = nil, toHosts: Bool? = nil) {
         self.body = body
+        self.toParticipantId = toParticipantId
+        self.toHosts = toHosts
+    }
+
+    /// The recipient asked for: nil for the room.
+    public var recipient: ChatRecipient? {
+        if let toParticipantId { return .participant(toParticipantId) }
+        return self.toHosts == true ? .hosts : nil
     }
 }
 

@@ -24,6 +24,10 @@ public struct RoomBusMessage: Codable, Sendable, Equatable {
     public var sentAtMs: Int64
     public var audience: RoomAudience
     public var exclude: UUID?
+    /// When set, only these participants get it, plus the hosts when
+    /// `audience` is `hosts` (a private chat message: its sender and
+    /// recipient, or its sender and the hosts).
+    public var recipients: [UUID]?
     /// The server message type (metrics label, cheap dispatch), or
     /// ``seatChangedType`` for a notice meant for the replicas only.
     public var type: String
@@ -39,8 +43,9 @@ public struct RoomBusMessage: Codable, Sendable, Equatable {
 
     public init(
         meetingId: UUID, origin: String, sentAtMs: Int64, audience: RoomAudience, exclude: UUID?, type: String,
-        frame: String, userId: UUID? = nil
+        frame: String, userId: UUID? = nil, recipients: [UUID]? = nil
     ) {
+        self.recipients = recipients
         self.meetingId = meetingId
         self.origin = origin
         self.sentAtMs = sentAtMs

@@ -196,13 +196,45 @@ public struct ChatMessage: Codable, Sendable, Equatable {
     public var displayName: String
     public var body: String
     public var createdAt: Date
+    /// A private message (issue #21): to this participant only (and its
+    /// sender). Absent for the room.
+    public var toParticipantId: UUID?
+    /// A private message to the hosts (and its sender). Absent (false) otherwise.
+    public var toHosts: Bool?
 
-    public init(id: String, participantId: UUID, userId: UUID?, displayName: String, body: String, createdAt: Date) {
+    public init(
+        id: String, participantId: UUID, userId: UUID?, displayName: String, body: String, createdAt: Date,
+        to recipient: ChatRecipient? = nil
+    ) {
         self.id = id
         self.participantId = participantId
         self.userId = userId
         self.displayName = displayName
         self.body = body
         self.createdAt = createdAt
+        self.recipient = recipient
     }
+
+    /// Who besides its sender may see it; nil: the room.
+    public var recipient: ChatRecipient? {
+        get {
+            if let toParticipantId { return .participant(toParticipantId) }
+            return self.toHosts == true ? .hosts : nil
+        }
+        set {
+            switch newValue {
+            case .participant(let id)?: (self.toParticipantId, self.toHosts) = (id, nil)
+            case .hosts?: (self.toParticipantId, self.toHosts) = (nil, true)
+            case nil: (self.toParticipantId, self.toHosts) = (nil, nil)
+            }
+        }
+    }
+}
+
+/// The recipient of a private chat message (issue #21).
+public enum ChatRecipient: Sendable, Equatable, Hashable {
+    /// One participant of the room.
+    case participant(UUID)
+    /// The room's hosts (owner and hosts), whoever they are when it is read.
+    case hosts
 }

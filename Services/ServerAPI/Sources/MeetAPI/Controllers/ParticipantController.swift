@@ -37,10 +37,24 @@ struct ParticipantController: Sendable {
             guard let parsed = Int64(raw), parsed > 0 else { throw APIError.validation("cursor", "is not a valid cursor") }
             before = parsed
         }
-        let rows = try await self.deps.participants.messages(meetingId: meeting.id, before: before, limit: limit + 1)
+        let rows = try await self.deps.participants.messages(
+            meetingId: meeting.id, before: before, limit: limit + 1, viewer: try await self.viewer(of: meeting, context: context))
         let page = rows.prefix(limit)
         let next = rows.count > limit ? page.last.map { String($0.id) } : nil
         return JSONResponse(Page(items: page.map(\.response), nextCursor: next))
+    }
+
+    /// Who reads, for private messages: a join token's participant (its
+    /// role as the seat has it now), or a member (its role now).
+    private func viewer(of meeting: MeetingRecord, context: APIRequestContext) async throws -> MessageViewer {
+        if case .participant(let claims) = context.bearer {
+            let participant = try await self.deps.participants.find(id: claims.participantId)
+            return MessageViewer(
+                participantId: claims.participantId, userId: participant?.userId, isHost: participant?.role.canManage ?? false)
+        }
+        let user = try context.requireUser()
+        let role = try await self.deps.members.role(meetingId: meeting.id, userId: user.id)
+        return MessageViewer(participantId: nil, userId: user.id, isHost: role?.canManage ?? false)
     }
 
     /// The meeting, if the bearer may read it. An ended meeting has no

@@ -79,11 +79,17 @@ struct MessageRecord: Sendable, Equatable {
     var displayName: String
     var body: String
     var createdAt: Date
+    /// A private message: to this participant, or to the hosts.
+    var toParticipantId: UUID? = nil
+    var toHosts = false
 
     var response: MessageResponse {
-        MessageResponse(
+        var response = MessageResponse(
             id: String(self.id), participantId: self.participantId, userId: self.userId,
             displayName: self.displayName, body: self.body, createdAt: self.createdAt
         )
+        response.toParticipantId = self.toParticipantId
+        response.toHosts = self.toHosts ? true : nil
+        return response
     }
 }

@@ -13,8 +13,30 @@ protocol ParticipantRepository: Sendable {
     func admit(_ participant: NewParticipant, liveWindow: Duration) async throws -> AdmitResult
     func listLive(meetingId: UUID, liveWindow: Duration) async throws -> [ParticipantRecord]
     func find(id: UUID) async throws -> ParticipantRecord?
-    /// Chat history, newest first, with ids below `before`.
-    func messages(meetingId: UUID, before: Int64?, limit: Int) async throws -> [MessageRecord]
+    /// Chat history, newest first, with ids below `before`: the room's
+    /// messages and the private ones `viewer` may see (``MessageViewer``).
+    func messages(meetingId: UUID, before: Int64?, limit: Int, viewer: MessageViewer) async throws -> [MessageRecord]
+}
+
+/// Who reads a meeting's chat history, for private messages: a message to
+/// one participant is shown to its sender and recipient only (a user sees
+/// those of all its participations), one to the hosts to its sender and
+/// whoever is a host when it is read.
+struct MessageViewer: Sendable, Equatable {
+    /// The reader's participant (a join token), if any.
+    var participantId: UUID?
+    /// The reader's account, if any.
+    var userId: UUID?
+    /// Owner or host now.
+    var isHost: Bool
+
+    /// Whether `message` is the room's or one this viewer may see.
+    func sees(_ message: MessageRecord, recipientUserId: UUID?) -> Bool {
+        if message.toParticipantId == nil, !message.toHosts { return true }
+        if let participantId, message.participantId == participantId || message.toParticipantId == participantId { return true }
+        if let userId, message.userId == userId || (message.toParticipantId != nil && recipientUserId == userId) { return true }
+        return message.toHosts && self.isHost
+    }
 }
 
 struct NewParticipant: Sendable {

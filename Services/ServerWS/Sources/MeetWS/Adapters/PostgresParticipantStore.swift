@@ -148,18 +148,26 @@ public struct PostgresParticipantStore: ParticipantStore {
         )
     }
 
-    public func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String) async throws -> ChatMessage {
+    public func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String, to recipient: ChatRecipient?) async throws
+        -> ChatMessage
+    {
+        var toParticipant: UUID?
+        if case .participant(let id)? = recipient { toParticipant = id }
+        let toHosts = recipient == .hosts
         let rows = try await self.database.query(
             """
-            INSERT INTO messages (meeting_id, participant_id, user_id, display_name, body, undelivered)
-            VALUES (\(meetingId), \(participant.id), \(participant.userId), \(participant.displayName), \(body), true)
+            INSERT INTO messages (meeting_id, participant_id, user_id, display_name, body, undelivered,
+                                  recipient_participant_id, to_hosts)
+            VALUES (\(meetingId), \(participant.id), \(participant.userId), \(participant.displayName), \(body), true,
+                    \(toParticipant), \(toHosts))
             RETURNING id, created_at
             """
         )
         guard let row = rows.first.map(RowColumns.init) else { throw DatabaseError.query("INSERT … RETURNING returned no row") }
         return ChatMessage(
             id: String(try row.decode("id", as: Int64.self)), participantId: participant.id, userId: participant.userId,
-            displayName: participant.displayName, body: body, createdAt: try row.decode("created_at", as: Date.self)
+            displayName: participant.displayName, body: body, createdAt: try row.decode("created_at", as: Date.self),
+            to: recipient
         )
     }
 
@@ -184,7 +192,7 @@ public struct PostgresParticipantStore: ParticipantStore {
                 WHERE undelivered AND created_at < now() - make_interval(secs => \(minAge.timeInterval))
                     AND (outbox_lease_until IS NULL OR outbox_lease_until <= clock_timestamp())
                 ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-            RETURNING id, meeting_id, participant_id, user_id, display_name, body, created_at
+            RETURNING id, meeting_id, participant_id, user_id, display_name, body, created_at, recipient_participant_id, to_hosts
             """
         )
         return try Self.chats(rows)
@@ -194,7 +202,8 @@ public struct PostgresParticipantStore: ParticipantStore {
         guard !meetingIds.isEmpty else { return [] }
         let rows = try await self.database.query(
             """
-            SELECT id, meeting_id, participant_id, user_id, display_name, body, created_at FROM messages
+            SELECT id, meeting_id, participant_id, user_id, display_name, body, created_at, recipient_participant_id, to_hosts
+            FROM messages
             WHERE meeting_id = ANY(\(meetingIds)) AND created_at >= now() - make_interval(secs => \(within.timeInterval))
             ORDER BY id DESC LIMIT \(limit)
             """
@@ -203,7 +212,7 @@ public struct PostgresParticipantStore: ParticipantStore {
     }
 
     /// Rows of `id, meeting_id, participant_id, user_id, display_name, body,
-    /// created_at` as chat messages, oldest first.
+    /// created_at, recipient_participant_id, to_hosts` as chat messages, oldest first.
     private static func chats(_ rows: [PostgresRow]) throws -> [(meetingId: UUID, message: ChatMessage)] {
         var chats: [(meetingId: UUID, message: ChatMessage)] = []
         for row in rows.map(RowColumns.init) {
@@ -213,9 +222,16 @@ public struct PostgresParticipantStore: ParticipantStore {
                 (try row.decode("meeting_id", as: UUID.self), ChatMessage(
                     id: String(try row.decode("id", as: Int64.self)), participantId: participantId,
                     userId: try row.decode("user_id", as: UUID?.self), displayName: try row.decode("display_name", as: String.self),
-                    body: try row.decode("body", as: String.self), createdAt: try row.decode("created_at", as: Date.self))))
+                    body: try row.decode("body", as: String.self), createdAt: try row.decode("created_at", as: Date.self),
+                    to: try Self.recipient(row))))
         }
         return chats.sorted { Int64($0.message.id) ?? 0 < Int64($1.message.id) ?? 0 }
+    }
+
+    /// A row's private recipient (nil: the room).
+    private static func recipient(_ row: RowColumns) throws -> ChatRecipient? {
+        if let participant = try row.decode("recipient_participant_id", as: UUID?.self) { return .participant(participant) }
+        return try row.decode("to_hosts", as: Bool.self) ? .hosts : nil
     }
 
     public func releaseChats(ids: [String]) async throws {

@@ -47,7 +47,7 @@ struct ChatOutbox: Sendable {
         var published: [String] = []
         for (meetingId, message) in claimed {
             do {
-                try await self.services.publish(.chat(message), meetingId: meetingId, audience: .participants)
+                try await self.services.publish(chat: message, meetingId: meetingId)
             } catch {
                 break  // the rest keep their order: released, published by a later sweep
             }

@@ -48,7 +48,7 @@ struct ChatReplay: Sendable {
         let missed = try await self.services.participants.recentChats(meetingIds: meetingIds, within: within, limit: Self.limit)
         for (meetingId, message) in missed {
             self.services.metrics.chatReplayed.increment()
-            await self.services.hub.route(room: self.services.roomMessage(.chat(message), meetingId: meetingId, audience: .participants))
+            await self.services.hub.route(room: self.services.chatMessage(message, meetingId: meetingId))
         }
         self.services.logger.notice(
             "bus subscriptions restored; chat of the gap replayed",

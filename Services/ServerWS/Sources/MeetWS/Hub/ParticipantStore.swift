@@ -28,7 +28,7 @@ public protocol ParticipantStore: Sendable {
     func markPublishing(participantId: UUID, nodeId: String?) async throws
     /// Stores a chat message, in the outbox until ``chatsDelivered(ids:)``,
     /// and returns it with its id and time.
-    func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String) async throws -> ChatMessage
+    func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String, to recipient: ChatRecipient?) async throws -> ChatMessage
     /// Ends the meeting and every live participation in it.
     func endMeeting(meetingId: UUID) async throws
     /// The room fan-out of these chat messages went out: they leave the
@@ -104,4 +104,11 @@ public enum SeatOutcome: Sendable, Equatable {
     case ended
     /// The participation is over (left or kicked).
     case gone
+}
+
+extension ParticipantStore {
+    /// A chat message to the room.
+    public func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String) async throws -> ChatMessage {
+        try await self.saveChat(meetingId: meetingId, participant: participant, body: body, to: nil)
+    }
 }

@@ -59,10 +59,31 @@ public struct SignalingServices: Sendable {
     }
 
     /// A server message as the room event that carries it on the bus.
-    func roomMessage(_ message: ServerMessage, meetingId: UUID, audience: RoomAudience, exclude: UUID? = nil) -> RoomBusMessage {
+    func roomMessage(
+        _ message: ServerMessage, meetingId: UUID, audience: RoomAudience, exclude: UUID? = nil, recipients: [UUID]? = nil
+    ) -> RoomBusMessage {
         RoomBusMessage(
             meetingId: meetingId, origin: self.replicaId, sentAtMs: WSMetrics.nowMs(), audience: audience,
-            exclude: exclude, type: message.type, frame: SignalingCodec.encode(ServerEnvelope(message)))
+            exclude: exclude, type: message.type, frame: SignalingCodec.encode(ServerEnvelope(message)), recipients: recipients)
+    }
+
+    /// A chat message as the room event that carries it: to the room's
+    /// participants, or a private one to its sender and recipient (a
+    /// participant, or the hosts), on whatever replicas they are.
+    func chatMessage(_ chat: ChatMessage, meetingId: UUID) -> RoomBusMessage {
+        switch chat.recipient {
+        case nil:
+            return self.roomMessage(.chat(chat), meetingId: meetingId, audience: .participants)
+        case .participant(let recipient)?:
+            return self.roomMessage(.chat(chat), meetingId: meetingId, audience: .participants, recipients: [chat.participantId, recipient])
+        case .hosts?:
+            return self.roomMessage(.chat(chat), meetingId: meetingId, audience: .hosts, recipients: [chat.participantId])
+        }
+    }
+
+    /// Publishes a chat message to whoever may see it (``chatMessage(_:meetingId:)``).
+    public func publish(chat: ChatMessage, meetingId: UUID) async throws {
+        try await self.bus.publish(self.chatMessage(chat, meetingId: meetingId))
     }
 
     /// Sends an instruction to the replica holding `record`'s socket.

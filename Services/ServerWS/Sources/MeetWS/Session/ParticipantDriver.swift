@@ -12,12 +12,20 @@ struct ParticipantDriver {
     /// (in the outbox), acknowledged, and delivered: now, or, when the
     /// fan-out fails (Redis down or hanging), by the outbox sweep of
     /// ``PresenceMaintenance`` once Redis answers. No `error` follows an `ack`.
-    func chat(_ id: String?, body: String) async throws {
-        let message = try await self.session.services.participants.saveChat(
-            meetingId: self.session.identity.meetingId, participant: self.session.record.participant, body: body)
+    func chat(_ id: String?, body: String, to recipient: ChatRecipient? = nil) async throws {
+        let services = self.session.services
+        if case .participant(let target)? = recipient {
+            // A private message goes to someone in the room now (presence), never stored for nobody.
+            let key = PresenceKey(meetingId: self.session.identity.meetingId, participantId: target)
+            guard let record = try await services.presence.get(key), record.status == .joined else {
+                return await self.session.fail(id, .notFound, "that person is not in this meeting")
+            }
+        }
+        let message = try await services.participants.saveChat(
+            meetingId: self.session.identity.meetingId, participant: self.session.record.participant, body: body, to: recipient)
         await self.session.reply(id, .ack(AckData(messageId: message.id, createdAt: message.createdAt)))
         do {
-            try await self.session.tellRoom(.chat(message), audience: .participants)
+            try await services.publish(chat: message, meetingId: self.session.identity.meetingId)
         } catch {
             self.session.services.metrics.chatDeferred.increment()
             self.session.logger.warning(

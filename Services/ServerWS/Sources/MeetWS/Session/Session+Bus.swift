@@ -13,7 +13,9 @@ extension Session {
             await SeatDriver(session: self).refreshRole()
             return
         }
-        guard self.machine.accepts(audience: message.audience, exclude: message.exclude) else { return }
+        guard self.machine.accepts(audience: message.audience, exclude: message.exclude, recipients: message.recipients) else {
+            return
+        }
         await self.send(text: message.frame, type: message.type)
         if message.type == "tracks", self.record.subscriptions?.isEmpty == false || self.videoSelection.isActive,
             case .tracks(let event)? = try? SignalingCodec.decodeServer(Data(message.frame.utf8)).message

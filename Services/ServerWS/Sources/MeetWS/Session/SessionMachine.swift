@@ -108,6 +108,12 @@ public struct SessionMachine: Sendable {
             guard !trimmed.isEmpty, chat.body.count <= ChatSend.maxLength else {
                 return Self.error(id, .invalidData, "chat body must be 1 to \(ChatSend.maxLength) characters")
             }
+            if chat.toParticipantId != nil, chat.toHosts == true {
+                return Self.error(id, .invalidData, "chat: toParticipantId or toHosts, not both")
+            }
+            if chat.toParticipantId == self.identity.participantId {
+                return Self.error(id, .invalidData, "chat: cannot send a private message to yourself")
+            }
         case .reaction(let reaction):
             guard ReactionSend.isValid(reaction.emoji) else {
                 return Self.error(id, .invalidData, "reaction: emoji must be one emoji (at most \(ReactionSend.maxBytes) bytes)")
@@ -192,8 +198,13 @@ public struct SessionMachine: Sendable {
     }
 
     /// Whether a room event goes to this socket.
-    public func accepts(audience: RoomAudience, exclude: UUID?) -> Bool {
+    public func accepts(audience: RoomAudience, exclude: UUID?, recipients: [UUID]? = nil) -> Bool {
         if exclude == self.identity.participantId { return false }
+        if let recipients {
+            // Private: listed participants, and the hosts for a message to the hosts.
+            guard self.state == .joined else { return false }
+            return recipients.contains(self.identity.participantId) || (audience == .hosts && self.identity.isHost)
+        }
         switch (self.state, audience) {
         case (.joined, .everyone), (.joined, .participants), (.waiting, .everyone): return true
         case (.joined, .hosts): return self.identity.isHost

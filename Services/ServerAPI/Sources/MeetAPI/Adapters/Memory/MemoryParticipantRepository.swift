@@ -37,11 +37,14 @@ struct MemoryParticipantRepository: ParticipantRepository, BanRepository {
         await self.store.transaction { $0.participants[id]?.record }
     }
 
-    func messages(meetingId: UUID, before: Int64?, limit: Int) async throws -> [MessageRecord] {
+    func messages(meetingId: UUID, before: Int64?, limit: Int, viewer: MessageViewer) async throws -> [MessageRecord] {
         await self.store.transaction { tables in
             Array(
                 tables.messages.filter { message in
                     message.meetingId == meetingId && before.map { message.record.id < $0 } ?? true
+                        && viewer.sees(
+                            message.record,
+                            recipientUserId: message.record.toParticipantId.flatMap { tables.participants[$0]?.record.userId })
                 }
                 .map(\.record).sorted { $0.id > $1.id }.prefix(limit))
         }

@@ -76,13 +76,20 @@ struct PostgresParticipantRepository: ParticipantRepository {
         return try rows.first.map(Self.decode)
     }
 
-    func messages(meetingId: UUID, before: Int64?, limit: Int) async throws -> [MessageRecord] {
+    func messages(meetingId: UUID, before: Int64?, limit: Int, viewer: MessageViewer) async throws -> [MessageRecord] {
+        // The visibility rule of ``MessageViewer/sees(_:recipientUserId:)``, in SQL.
         let rows = try await self.database.query(
             """
-            SELECT id, participant_id, user_id, display_name, body, created_at
-            FROM messages
-            WHERE meeting_id = \(meetingId) AND (\(before)::bigint IS NULL OR id < \(before))
-            ORDER BY id DESC
+            SELECT m.id, m.participant_id, m.user_id, m.display_name, m.body, m.created_at,
+                   m.recipient_participant_id, m.to_hosts
+            FROM messages m LEFT JOIN participants r ON r.id = m.recipient_participant_id
+            WHERE m.meeting_id = \(meetingId) AND (\(before)::bigint IS NULL OR m.id < \(before))
+              AND ((m.recipient_participant_id IS NULL AND NOT m.to_hosts)
+                   OR (\(viewer.participantId)::uuid IS NOT NULL
+                       AND (m.participant_id = \(viewer.participantId) OR m.recipient_participant_id = \(viewer.participantId)))
+                   OR (\(viewer.userId)::uuid IS NOT NULL AND (m.user_id = \(viewer.userId) OR r.user_id = \(viewer.userId)))
+                   OR (m.to_hosts AND \(viewer.isHost)))
+            ORDER BY m.id DESC
             LIMIT \(limit)
             """
         )
@@ -91,7 +98,8 @@ struct PostgresParticipantRepository: ParticipantRepository {
             return MessageRecord(
                 id: try columns.decode("id"), participantId: try columns.decode("participant_id"),
                 userId: try columns.decode("user_id"), displayName: try columns.decode("display_name"),
-                body: try columns.decode("body"), createdAt: try columns.decode("created_at")
+                body: try columns.decode("body"), createdAt: try columns.decode("created_at"),
+                toParticipantId: try columns.decode("recipient_participant_id"), toHosts: try columns.decode("to_hosts")
             )
         }
     }

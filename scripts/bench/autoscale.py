@@ -11,6 +11,11 @@ nodes. This script plays the two parts of Kubernetes a laptop has not got:
   the count each node writes to its pod's annotation) and sends it SIGTERM,
   as the kubelet does to the pod the ReplicaSet deletes.
 
+`--probe` measures each drain's video gap: before the SIGTERM, two aiortc
+publishers are placed on the chosen node (placement hint) with three aiortc
+subscribers, and the largest gap between two decoded frames each subscriber
+sees around the drain is printed (Tests/e2e's migration scenario; it also
+checks that nobody of the probe left and the node exited 0).
 `--baseline` runs the same meeting on three nodes without scaling, for the
 freezes that the machine's load causes by itself.
 
@@ -18,15 +23,19 @@ It prints where the participants who joined after the scale-out were placed
 (a fresh node must take them), how long each drain took (SIGTERM to exit),
 the publishers on the remaining nodes against those before (every one must
 have moved), meet-load's freezes and errors, and the participants lost
-(planned - joined, plus publishers that did not come back): it exits 1
-unless that is 0 and the scale-out node took publishers.
+(everyone publishes, so: publishers before the scale-in that are not on the
+remaining nodes after it; a join that failed before any scaling is counted
+apart): it exits 1 unless that is 0, the scale-out node took publishers and
+both drained nodes exited 0.
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
 from meet_e2e.load import meet_load_command  # noqa: E402
+from meet_e2e.migration import node_leaves  # noqa: E402  (importing it keeps aiortc on loopback)
 from meet_e2e.stack import Stack  # noqa: E402
 
 DRAIN_TIMEOUT = 20
@@ -92,7 +102,8 @@ def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="meet-sim-autoscale-") as tmp:
         stack = Stack(Path(tmp), ws_replicas=2, sfu_nodes=3,
                       node_env={"MEET_SFU_DRAIN_TIMEOUT": str(DRAIN_TIMEOUT), "MEET_LOG_LEVEL": "info"},
-                      ws_env={"MEET_LOG_LEVEL": "info", "MEET_WS_PLACEMENT_HINTS": "false"})
+                      # Hints on for the probe's publishers only (meet-load sends none).
+                      ws_env={"MEET_LOG_LEVEL": "info"})
         load = None
         try:
             command = meet_load_command(
@@ -115,15 +126,25 @@ def main(args: argparse.Namespace) -> int:
             publishers_before = sum(int(gauges(n)["meet_sfu_publishers"]) for n in live(stack))
 
             drains = []
+            probe_gaps: list[float] = []
             for step in (() if args.baseline else (1, 2)):
                 counts = {n.name: transports(n) for n in live(stack)}
                 victim = min(live(stack), key=lambda n: (counts[n.name], n.name))
                 t0 = time.monotonic()
-                victim.process.send_signal(15)
                 print(f"t={t0 - started:5.1f} s  scale-in {step}: SIGTERM {victim.name} "
-                      f"(deletion cost {counts[victim.name]}, lowest of {counts})", flush=True)
-                wait_for(lambda: victim.process.poll() is not None, DRAIN_TIMEOUT + 20, f"{victim.name} to exit")
-                drains.append((victim.name, counts[victim.name], time.monotonic() - t0, victim.process.returncode))
+                      f"(deletion cost {counts[victim.name]}, lowest of {counts})"
+                      + (", with the aiortc probe on it" if args.probe else ""), flush=True)
+                if args.probe:
+                    # Two aiortc publishers placed on the victim, three aiortc subscribers: the
+                    # largest video gap each sees around the SIGTERM (meet_e2e.migration).
+                    result = asyncio.run(node_leaves(stack, victim, "drain", drain_timeout=DRAIN_TIMEOUT + 20))
+                    probe_gaps.extend(g for per in result["gaps"].values() for g in per.values())
+                    exit_seconds = result["node_exit_seconds"]
+                else:
+                    victim.process.send_signal(15)
+                    wait_for(lambda: victim.process.poll() is not None, DRAIN_TIMEOUT + 20, f"{victim.name} to exit")
+                    exit_seconds = time.monotonic() - t0
+                drains.append((victim.name, counts[victim.name], exit_seconds, victim.process.returncode))
                 print(f"t={time.monotonic() - started:5.1f} s  {victim.name} exited {victim.process.returncode} "
                       f"after {drains[-1][2]:.1f} s; {len(live(stack))} nodes", flush=True)
                 time.sleep(settle)
@@ -142,15 +163,24 @@ def main(args: argparse.Namespace) -> int:
                 load.kill()
             stack.stop()
 
-    lost = (report["participants"]["planned"] - report["participants"]["joined"]) + max(0, publishers_before - publishers_after)
+    # Everyone publishes (video or audio), so a participant lost to a scale-in is a
+    # publisher transport missing afterwards. One that never got in (a join that
+    # failed under load, before any scaling) is a join failure, printed apart.
+    lost = max(0, publishers_before - publishers_after)
+    join_failures = report["participants"]["planned"] - report["participants"]["joined"]
     s = report["subscribers"]
     load_after = os.getloadavg()
     print()
-    print(f"participants: {report['participants']['planned']} planned, {report['participants']['joined']} joined; "
+    print(f"participants: {report['participants']['planned']} planned, {report['participants']['joined']} joined "
+          f"({join_failures} join failures); "
           f"publisher transports {publishers_before} before scale-in, {publishers_after} after")
     print(f"scale-out: the new node took {fresh_publishers} publisher(s) of those who joined after it started")
     for name, cost, seconds, code in drains:
         print(f"scale-in: {name} (cost {cost}) drained and exited {code} in {seconds:.1f} s")
+    if probe_gaps:
+        print(f"probe: largest video gap per (aiortc subscriber, publisher) around each drain: "
+              f"median {statistics.median(probe_gaps) * 1000:.0f} ms, max {max(probe_gaps) * 1000:.0f} ms "
+              f"({len(probe_gaps)} pairs)")
     print(f"media: video freezes (gaps > {FREEZE_MS} ms, whole run) {s['freezes']} ({s['subscribersWithFreezes']} subscribers), "
           f"frozen {s['frozenShare'] * 100:.2f} % of watched time; loss {report['loss']['ratio'] * 100:.2f} %; "
           f"migrations followed {report['otherEvents'].get('migrate', 0)}; errors {report['errorsTotal']} {report['errors']}")
@@ -166,6 +196,8 @@ if __name__ == "__main__":
     parser.add_argument("--short", action="store_true", help="6 participants, shorter hold (for scripts/test)")
     parser.add_argument("--participants", type=int, default=12)
     parser.add_argument("--publishers", type=int, default=4)
+    parser.add_argument("--probe", action="store_true",
+                        help="measure each drain's video gap with aiortc clients placed on the drained node")
     parser.add_argument("--baseline", action="store_true",
                         help="the same meeting on 3 nodes with no scaling: the freezes the machine's load causes alone")
     sys.exit(main(parser.parse_args()))

@@ -32,6 +32,8 @@ import Testing
         #expect(request.headers["content-type"] == "application/merge-patch+json")
         let body = try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: [String: [String: String]]]
         #expect(body == ["metadata": ["annotations": ["controller.kubernetes.io/pod-deletion-cost": "12"]]])
+        // The key as the API server documents it, not with an escaped slash.
+        #expect(request.body.contains(#""controller.kubernetes.io/pod-deletion-cost":"12""#))
         try await api.stop()
     }
 

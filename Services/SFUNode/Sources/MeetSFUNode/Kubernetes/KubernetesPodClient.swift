@@ -47,7 +47,7 @@ struct KubernetesPodClient: PodAnnotationPatching {
     func patchAnnotations(_ annotations: [String: String]) async throws(KubernetesAPIError) {
         let body: Data
         do {
-            body = try JSONSerialization.data(withJSONObject: ["metadata": ["annotations": annotations]], options: [.sortedKeys])
+            body = try JSONSerialization.data(withJSONObject: ["metadata": ["annotations": annotations]], options: [.sortedKeys, .withoutEscapingSlashes])
         } catch {
             throw .transport("cannot encode the patch: \(error)")
         }

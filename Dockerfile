@@ -83,7 +83,10 @@ RUN export DEBIAN_FRONTEND=noninteractive \
 # A fixed numeric user, so Kubernetes' runAsNonRoot can verify it.
 RUN groupadd --system --gid 10001 meet \
     && useradd --system --uid 10001 --gid meet --no-create-home \
-        --home-dir /nonexistent --shell /usr/sbin/nologin meet
+        --home-dir /nonexistent --shell /usr/sbin/nologin meet \
+    # meet-recorder's MEET_RECORDING_DIR in docker-compose.yml: a new named
+    # volume mounted here takes this owner, so the recorder can write to it.
+    && mkdir -p /var/lib/meet/recordings && chown -R 10001:10001 /var/lib/meet
 
 COPY --from=build /staging/bin/ /usr/local/bin/
 COPY --from=build /staging/Web/ /app/Web/

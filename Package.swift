@@ -28,6 +28,8 @@ let nioConcurrencyHelpers: Target.Dependency = .product(name: "NIOConcurrencyHel
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioEmbedded: Target.Dependency = .product(name: "NIOEmbedded", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
@@ -172,6 +174,8 @@ let sfuTargets: [Target] = [
             "MeetCore", "MeetRedis", "MeetBus", "MeetProtocol", "MeetRTC", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
             hummingbird, metrics, nioCore, nioPosix, nioConcurrencyHelpers, logging, serviceLifecycle,
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            // The pod-deletion-cost PATCH to the Kubernetes API (Kubernetes/).
+            nioHTTP1, nioSSL,
         ],
         path: "Services/SFUNode/Sources/MeetSFUNode"),
     .meetExecutable("SFUNode", ["MeetSFUNode", "MeetCore", argumentParser], path: "Services/SFUNode/Sources/SFUNode"),
@@ -243,7 +247,7 @@ let testTargets: [Target] = [
         "MeetSFUNodeTests",
         [
             "MeetSFUNode", "MeetCore", "MeetProtocol", "MeetRTC", "MeetRedis", "MeetBus", "MeetSFU", "MeetRTP", "MeetRTCP", "MeetSTUN",
-            "MeetTestSupport", nioCore, nioPosix, nioConcurrencyHelpers, logging,
+            "MeetTestSupport", nioCore, nioPosix, nioConcurrencyHelpers, nioHTTP1, logging,
         ]),
     // meet-recorder's media pieces (reorder, VP8 frames, clock) and the muxer through libavformat.
     .meetTests(
@@ -283,6 +287,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Already in the graph through postgres-nio; meet-sfu's Kubernetes API client uses it directly.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),

@@ -93,4 +93,36 @@ import Testing
         #expect(throws: SFUPlacement.Failure.hintNotServing("c")) { try hinted.choose(from: records, nowMs: self.now, hint: "c") }
         #expect(throws: SFUPlacement.Failure.hintNotServing("zz")) { try hinted.choose(from: records, nowMs: self.now, hint: "zz") }
     }
+
+    /// Scale-out (issue #22): a node the HPA just added, whose first record
+    /// shows no load and no CPU figure yet, takes the next publishers at once,
+    /// and keeps taking them (this replica's pending placements counted) until
+    /// it is as loaded as the others; then they share.
+    @Test func aFreshlyStartedNodeTakesNewPublishersUntilItCatchesUp() throws {
+        let busy = (1...3).map { self.node("busy-\($0)", transports: 6, bitsOut: 2_000_000, cpu: 0.3) }
+        let fresh = self.node("zz-new")
+        var pending: [String: Int] = [:]
+        var chosen: [String] = []
+        for _ in 0..<12 {
+            let node = try self.placement.choose(from: busy + [fresh], nowMs: self.now, pending: pending)
+            chosen.append(node.id)
+            pending[node.id, default: 0] += 1
+        }
+        // 6 + 2 Mbit/s + 10 × 0.3 = 11 per busy node: the new one takes the first 11.
+        #expect(chosen.prefix(11).allSatisfy { $0 == "zz-new" })
+        #expect(chosen[11] != "zz-new")
+    }
+
+    /// A node near its limit (its forwarding cores busy) gets no new
+    /// publisher while another has room, even with fewer transports: the
+    /// CPU term outweighs them, so scale-out relieves the hot node instead of
+    /// loading it further.
+    @Test func aNodeNearItsLimitIsPassedOverWhileAnotherHasRoom() throws {
+        let hot = self.node("a-hot", transports: 10, bitsOut: 20_000_000, cpu: 1.9)
+        let roomy = self.node("b-roomy", transports: 25, bitsOut: 5_000_000, cpu: 0.4)
+        let fresh = self.node("c-fresh")
+        #expect(try self.placement.choose(from: [hot, roomy], nowMs: self.now).id == "b-roomy")
+        #expect(try self.placement.choose(from: [hot, roomy, fresh], nowMs: self.now).id == "c-fresh")
+        #expect(SFUPlacement.score(hot) > SFUPlacement.score(roomy))
+    }
 }

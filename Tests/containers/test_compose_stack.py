@@ -4,7 +4,9 @@ Docker API, and these tests check the stack from outside, through its
 published ports only (REST :8080, signaling via ws-proxy :8081, media UDP
 :10000 and :10001), with aiortc participants (Tests/e2e's `Mover`):
 
-1. every service the file starts gets running and healthy (start-up time printed);
+1. every service the file starts gets running and healthy (start-up time
+   printed), meet-recorder included: its health check is its /readyz, which
+   fails unless the recording volume takes a file;
 2. a meeting spans both SFU nodes: two publishers on different nodes, each
    decoding the other's video and receiving its audio;
 3. `docker compose stop` of the SFU service holding the publishers: the node
@@ -61,7 +63,10 @@ def test_every_service_gets_healthy(project: ComposeProject):
     states = project.wait_healthy(timeout=300)
     print(f"start-up: every service healthy {time.time() - project.up_started:.1f} s after `up` began: {states}")
     # The stack of docker-compose.yml, whatever else it gains.
-    assert {"postgres", "redis", "meet-api", "meet-ws-1", "meet-ws-2", "ws-proxy", "meet-sfu-1", "meet-sfu-2"} <= set(states)
+    assert {"postgres", "redis", "meet-api", "meet-ws-1", "meet-ws-2", "ws-proxy", "meet-sfu-1", "meet-sfu-2",
+            "meet-recorder"} <= set(states)
+    # "running" would mean no health check ran: the recorder's must say healthy.
+    assert states["meet-recorder"] == "healthy", project.logs("meet-recorder")
 
 
 async def publishers_on_both_nodes(stack: ComposeStack, code: str, host: str) -> tuple[list[Mover], list[Mover]]:

@@ -12,11 +12,11 @@ import re
 import config_doc
 
 _INTERPOLATION = re.compile(r"\$\{?(MEET_[A-Z0-9_]+)")
-MEET_IMAGE_COMMANDS = {"meet-api", "meet-ws", "meet-sfu"}
+MEET_IMAGE_COMMANDS = {"meet-api", "meet-ws", "meet-sfu", "meet-recorder"}
 
 
 def service_binary(service: dict) -> str | None:
-    """meet-api/meet-ws/meet-sfu when the service runs one of ours, else None."""
+    """meet-api/meet-ws/meet-sfu/meet-recorder when the service runs one of ours, else None."""
     command = service.get("command")
     if isinstance(command, str):
         command = command.split()
@@ -84,11 +84,17 @@ def _check_topology(services: dict) -> list[str]:
         binary = service_binary(service)
         if binary:
             by_binary.setdefault(binary, []).append(name)
-    for binary, least in (("meet-api", 1), ("meet-ws", 2), ("meet-sfu", 2)):
+    for binary, least in (("meet-api", 1), ("meet-ws", 2), ("meet-sfu", 2), ("meet-recorder", 1)):
         if len(by_binary.get(binary, [])) < least:
             out.append(f"compose: expected at least {least} {binary} service(s), found {by_binary.get(binary, [])}")
     seen_ports: dict[str, str] = {}
     seen_ids: dict[str, str] = {}
+    for name in by_binary.get("meet-recorder", []):
+        directory = str((services[name].get("environment", {}) or {}).get("MEET_RECORDING_DIR", ""))
+        mounts = [v.get("target") if isinstance(v, dict) else str(v).split(":")[1]
+                  for v in services[name].get("volumes", []) or []]
+        if not directory.startswith("/") or directory not in mounts:
+            out.append(f"compose: {name} must keep MEET_RECORDING_DIR ({directory!r}) on a volume (mounts: {mounts})")
     for name in by_binary.get("meet-sfu", []):
         env = services[name].get("environment", {}) or {}
         port = str(env.get("MEET_SFU_UDP_PORT", "10000"))

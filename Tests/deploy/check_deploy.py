@@ -27,6 +27,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import check_autoscaling  # noqa: E402
 import check_compose  # noqa: E402
 import check_k8s  # noqa: E402
 import check_libs  # noqa: E402
@@ -36,7 +37,10 @@ import kustomize_lite  # noqa: E402
 
 # Oldest Kubernetes minor still in common support, and the newest schema bundled.
 K8S_VERSIONS = ("1.29.0", "1.37.0")
-KUSTOMIZATIONS = (("production", "k8s"), ("dev", "k8s/overlays/dev"), ("turn", "k8s/overlays/turn"))
+KUSTOMIZATIONS = (
+    ("production", "k8s"), ("dev", "k8s/overlays/dev"), ("turn", "k8s/overlays/turn"),
+    ("daemonset", "k8s/overlays/daemonset"),
+)
 
 
 class Report:
@@ -117,6 +121,7 @@ def k8s_section(r: Report, root: str, validator: str, table, code, out_dir: str)
     with r.section("k8s/: kustomize renders, objects validate (--strict), MEET_* variables documented"):
         kubectl = shutil.which("kubectl")
         have_kustomize = kubectl is not None and run([kubectl, "kustomize", "--help"]).returncode == 0
+        exported = check_autoscaling.exported_sfu_metrics(root)
         for label, rel in KUSTOMIZATIONS:
             objects = kustomize_lite.render(os.path.join(root, rel))
             rendered = os.path.join(out_dir, f"{label}.yaml")
@@ -134,6 +139,9 @@ def k8s_section(r: Report, root: str, validator: str, table, code, out_dir: str)
                 else:
                     r.note(f"{rel}: kubernetes-validate --strict against {version}: all {len(objects)} valid")
             notes, problems = check_k8s.check(objects, rel, table, code)
+            more_notes, more_problems = check_autoscaling.check(objects, rel, exported)
+            notes += more_notes
+            problems += more_problems
             if label == "dev":
                 more_notes, more_problems = check_k8s.check_network_policies(objects, rel)
                 notes += more_notes

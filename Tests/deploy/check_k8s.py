@@ -10,7 +10,8 @@ import base64
 
 import config_doc
 
-MEET_BINARIES = ("meet-api", "meet-ws", "meet-sfu")
+MEET_BINARIES = ("meet-api", "meet-ws", "meet-sfu", "meet-recorder")
+HTTP_PORTS = {"meet-api": 8080, "meet-ws": 8081, "meet-sfu": 8090, "meet-recorder": 8095}
 # The SFU's drain (a later issue) defaults to 30 s; the pod's grace period
 # must leave room for it.
 SFU_DRAIN_TIMEOUT_SECONDS = 30
@@ -80,9 +81,10 @@ def check(objects: list[dict], label: str, table: dict[str, set[str]], code: set
         for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
             if (kind, name) not in objs:
                 problems.append(f"{label}: missing {kind} {name}")
-    for kind in ("DaemonSet", "PodDisruptionBudget"):
-        if (kind, "meet-sfu") not in objs:
-            problems.append(f"{label}: missing {kind} meet-sfu")
+    if ("PodDisruptionBudget", "meet-sfu") not in objs:
+        problems.append(f"{label}: missing PodDisruptionBudget meet-sfu")
+    if ("Deployment", "meet-sfu") not in objs and ("DaemonSet", "meet-sfu") not in objs:
+        problems.append(f"{label}: meet-sfu is neither a Deployment nor a DaemonSet")
     problems += _check_ingress(objs, label)
     problems += _check_secrets(objects, label)
     return notes, problems
@@ -90,7 +92,7 @@ def check(objects: list[dict], label: str, table: dict[str, set[str]], code: set
 
 def _check_meet_pod(obj: dict, pod: dict, c: dict, binary: str, where: str) -> list[str]:
     out = []
-    port = {"meet-api": 8080, "meet-ws": 8081, "meet-sfu": 8090}[binary]
+    port = HTTP_PORTS[binary]
     for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
         got = (c.get(probe) or {}).get("httpGet", {}).get("path")
         if got != path:
@@ -114,8 +116,12 @@ def _check_meet_pod(obj: dict, pod: dict, c: dict, binary: str, where: str) -> l
     if annotations.get("prometheus.io/scrape") != "true" or annotations.get("prometheus.io/port") != str(port):
         out.append(f"{where}: Prometheus scrape annotations missing or on the wrong port")
     if binary == "meet-sfu":
-        if obj["kind"] != "DaemonSet" or not pod.get("hostNetwork"):
-            out.append(f"{where}: meet-sfu must be a DaemonSet on the host network")
+        if obj["kind"] not in ("DaemonSet", "Deployment") or not pod.get("hostNetwork"):
+            out.append(f"{where}: meet-sfu must be a Deployment or DaemonSet on the host network")
+        if any("preStop" in (x.get("lifecycle") or {}) for x in pod.get("containers", [])):
+            out.append(f"{where}: meet-sfu must have no preStop hook (the drain starts at SIGTERM; a hook delays it)")
+        if (c.get("readinessProbe") or {}).get("failureThreshold", 3) != 1:
+            out.append(f"{where}: meet-sfu's readinessProbe needs failureThreshold 1 (out of rotation at the drain's start)")
         if pod.get("dnsPolicy") != "ClusterFirstWithHostNet":
             out.append(f"{where}: hostNetwork pods need dnsPolicy ClusterFirstWithHostNet to reach Redis by name")
         grace = pod.get("terminationGracePeriodSeconds", 30)
@@ -162,10 +168,10 @@ def _check_secrets(objects: list[dict], label: str) -> list[str]:
 
 
 def check_network_policies(objects: list[dict], label: str) -> tuple[list[str], list[str]]:
-    """In the dev overlay: PostgreSQL only from meet-api/meet-ws, Redis only from those (+ the SFU nodes)."""
+    """In the dev overlay: PostgreSQL only from meet-api/meet-ws/meet-recorder, Redis only from those (+ the SFU nodes)."""
     objs = index(objects)
     notes, problems = [], []
-    expected = {"postgres": {"meet-api", "meet-ws"}, "redis": {"meet-api", "meet-ws"}}
+    expected = {"postgres": {"meet-api", "meet-ws", "meet-recorder"}, "redis": {"meet-api", "meet-ws", "meet-recorder"}}
     for store, allowed in expected.items():
         policy = next((o for o in objects if o["kind"] == "NetworkPolicy"
                        and o["spec"]["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/name") == store), None)

@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+import check_autoscaling  # noqa: E402
 import check_compose  # noqa: E402
 import check_k8s  # noqa: E402
 import check_libs  # noqa: E402
@@ -151,9 +152,12 @@ def test_unsupported_fields_are_refused_not_ignored(tmp_path):
 
 
 def test_the_repository_kustomizations_render():
-    for rel in ("k8s", "k8s/base", "k8s/overlays/dev"):
+    for rel in ("k8s", "k8s/overlays/dev", "k8s/overlays/turn"):
         kinds = {o["kind"] for o in kustomize_lite.render(os.path.join(ROOT, rel))}
-        assert {"Deployment", "DaemonSet", "Service", "ConfigMap"} <= kinds
+        assert {"Deployment", "HorizontalPodAutoscaler", "Role", "RoleBinding", "ServiceAccount", "Service", "ConfigMap"} <= kinds
+    objects = kustomize_lite.render(os.path.join(ROOT, "k8s/overlays/daemonset"))
+    assert ("DaemonSet", "meet-sfu") in {(o["kind"], o["metadata"]["name"]) for o in objects}
+    assert "Role" not in {o["kind"] for o in objects}
 
 
 # --- configuration names --------------------------------------------------------------
@@ -187,18 +191,20 @@ def _resolved_compose():
 def test_compose_passes_and_mistakes_are_caught():
     resolved = _resolved_compose()
     notes, problems = check_compose.check(resolved, "", TABLE, CODE)
-    assert problems == [] and len(notes) == 5
+    assert problems == [] and len(notes) == 6
 
     broken = copy.deepcopy(resolved)
     broken["services"]["meet-ws-1"]["environment"]["MEET_SFU_UDP_PORT"] = "10000"
     broken["services"]["meet-sfu-2"]["environment"]["MEET_SFU_UDP_PORT"] = "10000"
     broken["services"]["meet-api"]["depends_on"]["postgres"]["condition"] = "service_started"
+    broken["services"]["meet-recorder"]["volumes"] = []
     _, problems = check_compose.check(broken, "${MEET_TYPO}", TABLE, CODE)
     text = "\n".join(problems)
     assert "meet-ws-1" in text and "MEET_SFU_UDP_PORT" in text
     assert "share UDP port 10000" in text
     assert "must publish UDP 10000:10000" in text
     assert "does not wait for service_healthy" in text
+    assert "meet-recorder must keep MEET_RECORDING_DIR" in text
     assert "MEET_TYPO" in text
 
 
@@ -210,15 +216,17 @@ def test_k8s_mistakes_are_caught():
     broken = copy.deepcopy(objects)
     for o in broken:
         spec = o.get("spec", {}).get("template", {}).get("spec", {})
-        if o["kind"] == "DaemonSet":
+        if o["kind"] == "Deployment" and o["metadata"]["name"] == "meet-sfu":
             spec["terminationGracePeriodSeconds"] = 30
             spec["hostNetwork"] = False
+            spec["containers"][0]["lifecycle"] = {"preStop": {"exec": {"command": ["sleep", "5"]}}}
         if o["kind"] == "Deployment" and o["metadata"]["name"] == "meet-ws":
             del spec["containers"][0]["readinessProbe"]
             spec["containers"][0]["env"].append({"name": "MEET_SFU_REGION", "value": "x"})
     problems = "\n".join(check_k8s.check(broken, "dev", TABLE, CODE)[1])
     assert "terminationGracePeriodSeconds 30" in problems
     assert "host network" in problems
+    assert "preStop" in problems
     assert "readinessProbe" in problems
     assert "MEET_SFU_REGION" in problems
 
@@ -336,3 +344,47 @@ def test_the_repository_sfu_graph_is_clean():
     package = check_links.describe(ROOT)
     notes, problems = check_links.graph_problems(package, "meet-sfu", check_links.FORBIDDEN["meet-sfu"])
     assert problems == [] and "MeetCore" in notes[0]
+
+
+# --- meet-sfu autoscaling (issue #22) ---------------------------------------------------
+
+def test_sfu_autoscaling_passes_and_mistakes_are_caught():
+    exported = check_autoscaling.exported_sfu_metrics(ROOT)
+    assert "meet_sfu_packets_out_per_second_per_core" in exported
+    objects = kustomize_lite.render(os.path.join(ROOT, "k8s"))
+    notes, problems = check_autoscaling.check(objects, "k8s", exported)
+    assert problems == [] and len(notes) == 2
+    broken = copy.deepcopy(objects)
+    for o in broken:
+        name = (o["kind"], o["metadata"]["name"])
+        if name == ("Deployment", "meet-sfu"):
+            o["spec"]["replicas"] = 3
+            del o["spec"]["template"]["spec"]["affinity"]
+            del o["spec"]["template"]["metadata"]["annotations"]["cluster-autoscaler.kubernetes.io/safe-to-evict"]
+        if name == ("HorizontalPodAutoscaler", "meet-sfu"):
+            o["spec"]["metrics"].append({"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}}})
+            o["spec"]["metrics"][0]["pods"]["metric"]["name"] = "meet_sfu_load_typo"
+            o["spec"]["behavior"]["scaleDown"] = {"stabilizationWindowSeconds": 60, "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}]}
+        if name == ("Role", "meet-sfu-deletion-cost"):
+            o["rules"][0]["verbs"] = ["get", "list", "patch"]
+    problems = "\n".join(check_autoscaling.check(broken, "k8s", exported)[1])
+    for expected in ("sets replicas", "anti-affinity", "safe-to-evict", "scales on cpu", "meet_sfu_load_typo",
+                     "window 60 s", "one pod at a time", "only patch on pods is needed"):
+        assert expected in problems, expected
+
+
+def test_a_daemonset_sfu_has_no_autoscaling_to_check():
+    objects = kustomize_lite.render(os.path.join(ROOT, "k8s/overlays/daemonset"))
+    notes, problems = check_autoscaling.check(objects, "daemonset", set())
+    assert problems == [] and "DaemonSet" in notes[0]
+
+
+def test_the_prometheus_adapter_rule_serves_the_metric_the_hpa_asks_for():
+    with open(os.path.join(ROOT, "deploy/prometheus-adapter/rules.yaml")) as f:
+        rules = yaml.safe_load(f)["rules"]["custom"]
+    served = {r["name"]["as"] for r in rules}
+    hpa = next(o for o in kustomize_lite.render(os.path.join(ROOT, "k8s")) if o["kind"] == "HorizontalPodAutoscaler"
+               and o["metadata"]["name"] == "meet-sfu")
+    asked = {m["pods"]["metric"]["name"] for m in hpa["spec"]["metrics"] if m["type"] == "Pods"}
+    assert asked and asked <= served
+    assert asked <= check_autoscaling.exported_sfu_metrics(ROOT)

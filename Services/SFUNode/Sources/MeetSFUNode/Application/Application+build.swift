@@ -88,6 +88,14 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
             }
         })
 
+    var services: [any Service] = [redis, subscriber, endpoint, media, registry]
+    if let kubernetes = configuration.kubernetes {
+        services.append(DeletionCostReporter(
+            client: KubernetesPodClient(settings: kubernetes, group: MultiThreadedEventLoopGroup.singleton),
+            minimumInterval: kubernetes.minimumInterval, tick: configuration.heartbeatInterval, logger: logger,
+            read: { (await transports.transportCount, await transports.isDraining) }))
+    }
+
     let router = Router()
     router.add(middleware: HTTPMetricsMiddleware())
     HealthRoutes(checks: [
@@ -102,11 +110,12 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
             "publicIP": "\(configuration.publicIP)", "region": "\(configuration.region)",
             "transportCC": "\(configuration.transportWideFeedback)", "remb": "\(configuration.receiverEstimate)",
             "audioLevels": "\(configuration.audioLevelInterval)",
+            "deletionCost": "\(configuration.kubernetes.map { "\($0.namespace)/\($0.podName)" } ?? "off")",
         ])
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port), serverName: "meet-sfu"),
-        services: [redis, subscriber, endpoint, media, registry],
+        services: services,
         logger: logger
     )
     return SFUNodeApplication(application: application, drain: drain, logger: logger)

@@ -66,6 +66,9 @@ public struct SFUNodeConfiguration: ServiceSettings {
     /// (`MEET_SFU_REDIS_PUBSUB_PING_MS`, default 3000, as meet-ws's):
     /// ``RedisConfiguration/pubSubPing(timeout:)``.
     public var redisPubSubPing: Duration = RedisConfiguration.defaultPubSubPingTimeout
+    /// Where the node keeps its pod's deletion cost current (`MEET_SFU_K8S_*`);
+    /// nil (the default) turns that off. ``KubernetesSettings``.
+    public var kubernetes: KubernetesSettings?
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
@@ -145,6 +148,7 @@ public struct SFUNodeConfiguration: ServiceSettings {
         self.redisPubSubPing = .milliseconds(try environment.int(
             "MEET_SFU_REDIS_PUBSUB_PING_MS", default: Int(RedisConfiguration.defaultPubSubPingTimeout / .milliseconds(1)),
             in: 100...60_000))
+        self.kubernetes = try KubernetesSettings.read(environment: environment)
     }
 
     /// `MEET_SFU_AUDIO_LEVEL_INTERVAL_MS`: 0 (off) or 50...5000.

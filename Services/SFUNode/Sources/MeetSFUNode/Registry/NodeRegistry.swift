@@ -91,7 +91,7 @@ final class NodeRegistry: Service, Sendable {
                 id: configuration.nodeId, publicIP: configuration.publicIP, udpPort: transports.localAddress.port ?? 0,
                 region: configuration.region, state: snapshot.draining ? .draining : .serving,
                 load: state.sampler.load(for: reading), updatedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
-            metrics.record(record.load, state: record.state)
+            metrics.record(record.load, state: record.state, cores: transports.eventLoops.count)
             metrics.traffic.increment(by: state.traffic.step(to: snapshot))
             state.workers.record()
             var set = RedisCommand("SET", SFURegistryKeys.node(configuration.nodeId))

@@ -39,7 +39,8 @@ import kustomize_lite  # noqa: E402
 K8S_VERSIONS = ("1.29.0", "1.37.0")
 KUSTOMIZATIONS = (
     ("production", "k8s"), ("dev", "k8s/overlays/dev"), ("turn", "k8s/overlays/turn"),
-    ("daemonset", "k8s/overlays/daemonset"),
+    ("daemonset", "k8s/overlays/daemonset"), ("region eu-west", "k8s/overlays/region-eu-west"),
+    ("region us-east", "k8s/overlays/region-us-east"),
 )
 
 

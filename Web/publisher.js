@@ -137,7 +137,9 @@ export class Publisher extends EventTarget {
         out.availableOutgoingBitrate = s.availableOutgoingBitrate;
       }
       if (s.type === 'outbound-rtp' && s.kind === 'video') {
-        out.video.push({ bytesSent: s.bytesSent || 0, frameWidth: s.frameWidth || 0, frameHeight: s.frameHeight || 0,
+        // rid and active per simulcast layer.
+        out.video.push({ rid: s.rid || null, active: s.active !== false,
+                         bytesSent: s.bytesSent || 0, frameWidth: s.frameWidth || 0, frameHeight: s.frameHeight || 0,
                          targetBitrate: s.targetBitrate || 0, qualityLimitationReason: s.qualityLimitationReason || null });
       }
     });

@@ -118,6 +118,11 @@ export class Room {
   onMessage(message) {
     // Last-N: which videos the server forwards (the grid shows avatars for the others).
     if (message.type === 'video-selection') return this.controls.pager.selection(message.data);
+    // Dynacast: the simulcast layers of our camera and screen that someone receives.
+    if (message.type === 'publisher-layers') {
+      this.publisher.applyLayers(message.data).catch((error) => console.warn('publisher layers', error));
+      return undefined;
+    }
     this.apply(reduceEvent(this.state, message, this.context()));
     // Someone's videos came or went: the page's `video-preferences` must name them.
     if (message.type === 'tracks') this.controls.render();

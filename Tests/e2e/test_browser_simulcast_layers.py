@@ -1,4 +1,4 @@
-"""Simulcast layer selection end to end (#16 item 2).
+"""Simulcast layer selection and dynacast end to end (#16 items 2 and 5).
 
 The web client in headless Chromium publishes its camera as simulcast
 layers (Web/simulcast.js). Its fake camera is captured at 1280×720 here
@@ -12,10 +12,20 @@ the size of the latest frame.
 1. Layer selection: a viewer asking for 180 px decodes a layer of at most
    180 px while one asking for 720 px decodes the top layer; the small one
    growing its tile moves up to the top layer. Before session 9 both got the top.
+2. Dynacast: alone in the room, the publisher is told to stop its top layer
+   (Chromium's outbound-rtp for that RID goes `active: false` and its
+   `bytesSent` stops growing); a viewer subscribing without preferences
+   (an older client: the top layer) brings it back; the viewer shrinking
+   its tile to 180 px stops it again, and growing it to 720 px resumes it,
+   decoded at the top size again. The publisher's uplink with and without
+   the top layer is printed (docs/benchmarks.md).
+
+The node's pause delay is cut to 1 s here (`MEET_SFU_DYNACAST_PAUSE_MS`).
 """
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from meet_e2e.browser import MeetBrowser
@@ -26,12 +36,14 @@ from meet_e2e.participant import Participant
 from meet_e2e.waiting import wait_until
 
 TIMEOUT_S = 40.0
+PAUSE_MS = 1000
 
 
 @pytest.fixture
 def stack(tmp_path, request, monkeypatch):
     monkeypatch.setenv("MEET_WEB_DIR", str(WEB_DIR))
-    yield from stack_with_logs(tmp_path, request, ws_replicas=1, sfu_nodes=1)
+    yield from stack_with_logs(tmp_path, request, ws_replicas=1, sfu_nodes=1,
+                               node_env={"MEET_SFU_DYNACAST_PAUSE_MS": str(PAUSE_MS)})
 
 
 @pytest.fixture
@@ -128,5 +140,65 @@ def test_each_viewer_gets_the_layer_of_its_tile(stack, publisher):
             for connection in (small, large):
                 await connection.close()
                 await connection.subscriber.close()
+
+    asyncio.run(scenario())
+
+
+async def top_layer_state(browser: MeetBrowser, active: bool, what: str) -> dict:
+    """Waits until the top layer's `active` is `active`; returns its stats."""
+    def check():
+        by_rid = layers(browser)
+        top = by_rid.get("f")
+        return top if top and top["active"] == active else None
+    return await wait_until(check, TIMEOUT_S, what, details=lambda: f"layers {layers(browser)}")
+
+
+async def uplink_kbps(browser: MeetBrowser, seconds: float = 3.0) -> tuple[float, dict[str, float]]:
+    """The publisher's video bitrate over `seconds`, total and per RID (kbit/s)."""
+    before, start = layers(browser), time.monotonic()
+    await asyncio.sleep(seconds)
+    after, elapsed = layers(browser), time.monotonic() - start
+    rates = {rid: (after[rid]["bytesSent"] - before.get(rid, {}).get("bytesSent", 0)) * 8 / elapsed / 1000
+             for rid in after}
+    return sum(rates.values()), rates
+
+
+def test_dynacast_stops_the_top_layer_nobody_watches(stack, publisher):
+    browser, code = publisher
+    publisher_id = browser.state()["me"].lower()
+
+    async def scenario():
+        # Alone in the room: nobody receives the top layer, so it stops.
+        stopped = await top_layer_state(browser, False, "the top layer off with nobody watching")
+        await asyncio.sleep(1.0)  # a window to see that nothing more is sent on it
+        assert layers(browser)["f"]["bytesSent"] - stopped["bytesSent"] < 2_000, layers(browser)
+        # A viewer with no preferences (an older client) gets the top layer: resumed at once.
+        watcher = await viewer(stack, code, "Vic Viewer", publisher_id)
+        try:
+            await top_layer_state(browser, True, "the top layer back on for a viewer without preferences")
+            full = await decodes_height(watcher, lambda h: h == top_height(browser) and h > 180,
+                                        "the viewer decoding the top layer", browser)
+            with_top, rates_with = await uplink_kbps(browser)
+
+            # The tile shrinks: the top layer stops at the publisher, after the pause delay.
+            await prefer(watcher, publisher_id, 180)
+            off = await top_layer_state(browser, False, "the top layer off once its only viewer shrank its tile")
+            await asyncio.sleep(1.0)  # a window to see that nothing more is sent on it
+            assert layers(browser)["f"]["bytesSent"] - off["bytesSent"] < 2_000, layers(browser)
+            small = await decodes_height(watcher, lambda h: h <= 180, "the viewer decoding the small layer", browser)
+            without_top, rates_without = await uplink_kbps(browser)
+            print(f"publisher uplink with the top layer {with_top:.0f} kbit/s {rates_with}, "
+                  f"without {without_top:.0f} kbit/s {rates_without}; "
+                  f"saved {with_top - without_top:.0f} kbit/s ({(1 - without_top / with_top) * 100:.0f} %)")
+
+            # The tile grows again: the top layer resumes and is decoded.
+            await prefer(watcher, publisher_id, 720)
+            await top_layer_state(browser, True, "the top layer resumed for the grown tile")
+            grown = await decodes_height(watcher, lambda h: h == top_height(browser) and h > 180,
+                                         "the grown tile decoding the top layer again", browser)
+            assert grown > small and full > small
+        finally:
+            await watcher.close()
+            await watcher.subscriber.close()
 
     asyncio.run(scenario())

@@ -45,6 +45,8 @@ public enum ServerMessage: Sendable, Equatable {
     case activeSpeakers(ActiveSpeakers)
     /// Reply to `video-preferences`, and an event when it changes: the videos forwarded to the receiver.
     case videoSelection(VideoSelectionData)
+    /// Dynacast: which simulcast layers of its video the publisher should send.
+    case publisherLayers(PublisherLayers)
     /// Everyone in the room: a host started recording (show the indicator).
     case recordingStarted(RecordingStarted)
     /// Everyone in the room: the recording is over.
@@ -78,6 +80,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .credentials: "credentials"
         case .activeSpeakers: "active-speakers"
         case .videoSelection: "video-selection"
+        case .publisherLayers: "publisher-layers"
         case .recordingStarted: "recording-started"
         case .recordingStopped: "recording-stopped"
         case .pong: "pong"
@@ -91,7 +94,7 @@ public enum ServerMessage: Sendable, Equatable {
         "joined", "waiting", "admitted", "denied", "participant-joined", "participant-left",
         "participant-updated", "chat", "mute-requested", "kicked", "meeting-ended", "admission-request",
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
-        "migrate", "credentials", "active-speakers", "video-selection", "recording-started", "recording-stopped", "pong", "ack", "error",
+        "migrate", "credentials", "active-speakers", "video-selection", "publisher-layers", "recording-started", "recording-stopped", "pong", "ack", "error",
     ]
 }
 

@@ -24,11 +24,13 @@ import Testing
         #expect(LayerDemand.wanted(layers: [], constraints: [.unlimited]) == [])
         // A layer not received yet below the lowest received one is not turned off (it may be on its way).
         #expect(LayerDemand.wanted(layers: [nil, Self.layer(180), Self.layer(360)], constraints: []) == [0, 1])
-        // Chromium sending two of three layers (a 640×360 camera): a size-limited tile wants
-        // what it can be sent; one without a limit wants that and the unsent layer above it.
+        // Chromium sending two of three layers (a 640×360 camera, or the top one paused before its
+        // first packet): a tile the received layers fill wants what it can be sent; a larger one, or
+        // one without a limit, wants that and the unsent layer above it (it may fit better).
         let twoOfThree = [Self.layer(90), Self.layer(180), nil]
-        #expect(LayerDemand.wanted(layers: twoOfThree, constraints: [.init(maxHeight: 360)]) == [0, 1])
+        #expect(LayerDemand.wanted(layers: twoOfThree, constraints: [.init(maxHeight: 180)]) == [0, 1])
         #expect(LayerDemand.wanted(layers: twoOfThree, constraints: [.init(maxHeight: 90)]) == [0])
+        #expect(LayerDemand.wanted(layers: twoOfThree, constraints: [.init(maxHeight: 360)]) == [0, 1, 2])
         #expect(LayerDemand.wanted(layers: twoOfThree, constraints: [.unlimited]) == [0, 1, 2])
         // H.264: sizes unknown, every received layer fits; ranked by bitrate.
         let h264: [LayerDemand.Known] = [100_000, 400_000, 1_200_000].map { LayerSelector.Layer(isActive: true, bitrate: $0) }

@@ -28,7 +28,7 @@ import asyncio
 import time
 
 import pytest
-from meet_e2e.browser import MeetBrowser
+from meet_e2e.browser import MeetBrowser, metric
 from meet_e2e.env import WEB_DIR
 from meet_e2e.fixtures import failed, stack_with_logs
 from meet_e2e.node_connection import NodeConnection
@@ -197,6 +197,8 @@ def test_dynacast_stops_the_top_layer_nobody_watches(stack, publisher):
             grown = await decodes_height(watcher, lambda h: h == top_height(browser) and h > 180,
                                          "the grown tile decoding the top layer again", browser)
             assert grown > small and full > small
+            events = metric(stack.nodes[0], "meet_sfu_publisher_layer_events_total")
+            assert 4 <= events < 30, f"{events} sfu.publisher-layers events for four changes in about 20 s"
         finally:
             await watcher.close()
             await watcher.subscriber.close()

@@ -9,12 +9,13 @@
 /// depend on what is sent at the moment, or a paused top layer would never
 /// be wanted back (the monitors keep a paused layer's last size and rate).
 /// A layer never received (the publisher has not started it, or never
-/// will: Chromium sends only two of three layers of a 640×360 camera) has
-/// no known size: it is wanted, besides the subscriber's choice among the
-/// received ones, only by a subscriber without a size limit and only when it
-/// lies above that choice by index (browsers list layers lowest first), so
-/// that a layer that may be better is never kept off, while what a
-/// subscriber can actually be sent is never paused for it.
+/// will: Chromium sends only two of three layers of a 640×360 camera; or
+/// it was paused before its first packet) has no known size: it is wanted,
+/// besides the subscriber's choice among the received ones, when it lies
+/// above that choice by index (browsers list layers lowest first) and the
+/// choice is smaller than the subscriber's limit (or either size is
+/// unknown), so that a layer that may fit better is never kept off, while
+/// what a subscriber can actually be sent is never paused for it.
 ///
 /// The lowest layer is always wanted, even by nobody: a new subscriber, a
 /// resumed tile or (later) a congested one then has video at once, while a
@@ -41,7 +42,9 @@ public enum LayerDemand {
         for constraint in constraints {
             let chosen = LayerSelector.choose(layers: received, constraints: constraint)
             if let chosen { wanted.insert(chosen) }
-            if constraint.maxHeight == nil, let highestUnreceived, highestUnreceived > (chosen ?? -1) {
+            let chosenHeight = chosen.flatMap { layers[$0]?.height }
+            let roomAbove = constraint.maxHeight.map { limit in chosenHeight.map { $0 < limit } ?? true } ?? true
+            if roomAbove, let highestUnreceived, highestUnreceived > (chosen ?? -1) {
                 wanted.insert(highestUnreceived)
             }
         }

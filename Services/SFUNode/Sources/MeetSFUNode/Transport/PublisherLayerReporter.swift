@@ -1,6 +1,7 @@
 import MeetProtocol
 import MeetRTC
 import MeetSFU
+import Metrics
 
 /// Dynacast on the node (#16 item 5, docs/signaling.md "Dynacast"): every
 /// `interval` (on the RTCP timer) it asks each publisher's router which
@@ -61,6 +62,7 @@ final class PublisherLayerReporter {
                 due.append(PublisherLayers.Section(mid: routed.mid, active: send.sorted().map { rids[$0] }))
             }
             guard !due.isEmpty else { continue }
+            ForwardingMetrics.shared.publisherLayerEvents.increment()
             sink(SFUPublisherLayersEvent(
                 nodeId: nodeId, roomId: publisher.roomId, participantId: publisher.participantId,
                 layers: PublisherLayers(transportId: publisher.id, sections: due)))

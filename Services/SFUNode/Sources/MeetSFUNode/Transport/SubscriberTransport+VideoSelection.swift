@@ -47,12 +47,17 @@ extension SubscriberTransport {
     /// or when paused). Retargets at once; the switch itself waits for the
     /// new layer's keyframe, which the router asks for (throttled).
     func constrainLayers(of publisher: PublisherTransport, now: ContinuousClock.Instant) {
-        guard handle >= 0 else { return }
         for (ssrc, routed) in publisher.routed where routed.simulcast == .group {
-            let height = videoSelection.maxHeight(of: SubscribedTrack(publisher: publisher.id, mid: routed.mid))
-            publisher.router.setLayerConstraints(
-                LayerSelector.Constraints(maxHeight: height), publisherSSRC: ssrc, subscriber: handle, now: now)
+            constrainLayer(of: publisher, group: ssrc, mid: routed.mid, now: now)
         }
+    }
+
+    /// The same for one group (`addDownTrack`: a down-track made after the selection).
+    func constrainLayer(of publisher: PublisherTransport, group: UInt32, mid: String, now: ContinuousClock.Instant) {
+        guard handle >= 0 else { return }
+        let height = videoSelection.maxHeight(of: SubscribedTrack(publisher: publisher.id, mid: mid))
+        publisher.router.setLayerConstraints(
+            LayerSelector.Constraints(maxHeight: height), publisherSSRC: group, subscriber: handle, now: now)
     }
 
     /// Whether a new down-track for the publisher's section `mid` starts

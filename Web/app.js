@@ -6,7 +6,9 @@
 // with `publish`; also from `?node=`), `wsUrl` (connect to this meet-ws
 // instead of the join response's), `screenSource` ('canvas' shares an
 // animated canvas instead of calling getDisplayMedia), `iceTransportPolicy`
-// ('relay' sends all media through TURN; read by ice.js). `window.meetDebug`
+// ('relay' sends all media through TURN; read by ice.js), `cameraHeight`
+// (capture the camera this high instead of 360 px; from `?camera=`, since the
+// preview opens the camera before a test can set hooks). `window.meetDebug`
 // reads the live state and receive statistics.
 
 import { Api } from './api.js';
@@ -23,7 +25,10 @@ const GUEST_NAME_KEY = 'meet.guestName';
 
 const api = new Api();
 const params = new URLSearchParams(window.location.search);
-const test = { nodeId: params.get('node') || null, wsUrl: null, screenSource: null, iceTransportPolicy: null };
+const test = {
+  nodeId: params.get('node') || null, wsUrl: null, screenSource: null, iceTransportPolicy: null,
+  cameraHeight: Number(params.get('camera')) || null,
+};
 let room = null;
 let media = null;
 /** A join ticket of an E2EE meeting waiting for its passphrase ({code, ticket}). */

@@ -112,7 +112,9 @@ export class LocalMedia extends EventTarget {
 }
 
 function videoConstraints() {
-  return { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24 } };
+  // 360 px unless a test asks for more (`meetTest.cameraHeight`: simulcast's three layers need 540 px or more).
+  const height = (window.meetTest && window.meetTest.cameraHeight) || 360;
+  return { width: { ideal: Math.round((height * 16) / 9) }, height: { ideal: height }, frameRate: { ideal: 24 } };
 }
 
 /** A moving test pattern as a video track: the tests' stand-in for a screen. */

@@ -7,6 +7,7 @@
 // in once the node has answered, closing the old one after, so the people
 // watching see no gap longer than the switch itself.
 
+import { applyPublisherLayers, withActiveLayers } from './dynacast.js';
 import { e2eeCodecs, e2eeConnectionConfig } from './e2ee.js';
 import { peerConnectionConfig } from './ice.js';
 import { cameraEncodings, screenEncodings } from './simulcast.js';
@@ -39,6 +40,10 @@ export class Publisher extends EventTarget {
     this.pc = null;
     this.transceivers = {};
     this.transportId = null;
+    /** The connection `transportId` names (set with it, once the node answered). */
+    this.transportPc = null;
+    /** Dynacast: mid → the RIDs the node last asked for (`publisher-layers`). */
+    this.layers = new Map();
     this.nodeId = null;
     this.tracks = [];
     this.negotiatedAt = 0;
@@ -77,6 +82,9 @@ export class Publisher extends EventTarget {
         if (existing && existing.currentDirection !== 'stopped' && !existing.stopped) {
           await existing.sender.replaceTrack(track);
           existing.direction = 'sendonly';
+          // A new share starts with every layer, as the node assumes for a new section.
+          const all = withActiveLayers(existing.sender.getParameters(), screenEncodings().map((e) => e.rid));
+          if (all) await existing.sender.setParameters(all).catch((error) => console.warn('screen layers not reset', error));
         } else {
           this.transceivers.screen = this.pc.addTransceiver(track, {
             direction: 'sendonly', streams: [new MediaStream([track])], sendEncodings: screenEncodings(),
@@ -126,6 +134,15 @@ export class Publisher extends EventTarget {
   }
 
   /**
+   * Dynacast (`publisher-layers`): stops encoding the simulcast layers
+   * nobody receives, resumes those someone wants again. Only for the
+   * connection of the transport it names (not an old one being replaced).
+   */
+  applyLayers(data) {
+    return applyPublisherLayers(this.transportPc, this.transportId, data, this.layers);
+  }
+
+  /**
    * What this browser sends and how much it thinks it may: the selected
    * candidate pair's `availableOutgoingBitrate` (the congestion controller's
    * estimate, fed by the node's transport-wide feedback) and each video
@@ -140,7 +157,9 @@ export class Publisher extends EventTarget {
         out.availableOutgoingBitrate = s.availableOutgoingBitrate;
       }
       if (s.type === 'outbound-rtp' && s.kind === 'video') {
-        out.video.push({ bytesSent: s.bytesSent || 0, frameWidth: s.frameWidth || 0, frameHeight: s.frameHeight || 0,
+        // rid and active (dynacast: whether the node left this layer on) per simulcast layer.
+        out.video.push({ rid: s.rid || null, active: s.active !== false,
+                         bytesSent: s.bytesSent || 0, frameWidth: s.frameWidth || 0, frameHeight: s.frameHeight || 0,
                          targetBitrate: s.targetBitrate || 0, qualityLimitationReason: s.qualityLimitationReason || null });
       }
     });
@@ -210,7 +229,10 @@ export class Publisher extends EventTarget {
     }
     if (pc.signalingState === 'closed') return;
     await pc.setRemoteDescription({ type: 'answer', sdp: reply.data.answer });
-    this.transportId = reply.data.transportId || this.transportId;
+    const transportId = reply.data.transportId || this.transportId;
+    if (transportId !== this.transportId || pc !== this.transportPc) this.layers = new Map();
+    this.transportId = transportId;
+    this.transportPc = pc;
     this.nodeId = reply.data.nodeId || this.nodeId;
     this.tracks = reply.data.tracks || [];
     this.negotiatedAt = Date.now();

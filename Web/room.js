@@ -129,6 +129,11 @@ export class Room {
     if (message.type === 'video-selection') return this.controls.pager.selection(message.data);
     // Reactions are not room state: shown on the tile for a moment, then gone.
     if (message.type === 'reaction') return void this.controls.grid.showReaction(message.data.participantId, message.data.emoji);
+    // Dynacast: the simulcast layers of our camera and screen that someone receives.
+    if (message.type === 'publisher-layers') {
+      this.publisher.applyLayers(message.data).catch((error) => console.warn('publisher layers', error));
+      return undefined;
+    }
     this.apply(reduceEvent(this.state, message, this.context()));
     // Someone's videos came or went: the page's `video-preferences` must name them.
     if (message.type === 'tracks') this.controls.render();

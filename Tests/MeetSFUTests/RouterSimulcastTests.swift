@@ -188,4 +188,33 @@ import Testing
         h.router.retargetLayers(now: h.clock.now)
         #expect(h.router.track(ssrc: Self.group)?.downTracks.first?.layers.target == 1)
     }
+
+    @Test("two subscribers of one track at 180p and 720p get different layers; raising the small one moves it up on a keyframe it asks for")
+    func subscribersGetTheirTilesLayer() {
+        let h = Harness()
+        let (small, large): (Int, Int) = (1, 2)
+        for (subscriber, ssrc) in [(small, UInt32(500)), (large, 501)] {
+            #expect(h.router.addDownTrack(publisherSSRC: Self.group, subscriber: subscriber, ssrc: ssrc, now: h.clock.now).added)
+        }
+        h.frame(keyframes: [0, 1, 2])  // the sizes are learnt
+        h.router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: Self.group, subscriber: small, now: h.clock.now)
+        h.router.setLayerConstraints(.init(maxHeight: 720), publisherSSRC: Self.group, subscriber: large, now: h.clock.now)
+        h.frame(keyframes: [0, 2])
+        func current(_ subscriber: Int) -> Int? {
+            h.router.track(ssrc: Self.group)?.downTracks.first { $0.subscriber == subscriber }?.layers.current
+        }
+        #expect(current(small) == 0 && current(large) == 2)
+        let steady = h.frame()
+        #expect(steady.map(\.forwarded) == [1, 0, 1], "one packet per subscriber, each from its own layer")
+        #expect(Set(h.sent.map(\.header.ssrc)) == [500, 501])
+
+        // The small tile grows: it stays on layer 0 until layer 2's keyframe, which it asks for.
+        h.router.setLayerConstraints(.init(maxHeight: 720), publisherSSRC: Self.group, subscriber: small, now: h.clock.now)
+        let waiting = h.frame()
+        #expect(waiting.map(\.forwarded) == [1, 0, 1])
+        #expect(waiting[2].requestKeyframe)
+        h.frame(keyframes: [2])
+        #expect(current(small) == 2)
+        #expect(h.frame().map(\.forwarded) == [0, 0, 2])
+    }
 }

@@ -81,6 +81,13 @@ final class FakeNode: Sendable {
         try await self.bus.publish(SFUAudioLevelsEvent.type, event, to: SFUEventChannel.events)
     }
 
+    /// Tells a publisher which simulcast layers to send, as a real node does (`sfu.publisher-layers`, dynacast).
+    func reportLayers(room roomId: UUID, participant: String, _ layers: PublisherLayers) async throws {
+        self.willPublishEvent()
+        let event = SFUPublisherLayersEvent(nodeId: self.id, roomId: roomId.uuidString, participantId: participant, layers: layers)
+        try await self.bus.publish(SFUPublisherLayersEvent.type, event, to: SFUEventChannel.events)
+    }
+
     /// Waits (up to 15 s) until the node has received a request of `type`.
     func waitFor(_ type: String, count: Int = 1) async throws {
         for _ in 0..<1500 {

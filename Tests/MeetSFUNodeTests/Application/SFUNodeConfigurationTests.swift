@@ -34,6 +34,18 @@ struct SFUNodeConfigurationTests {
         }
     }
 
+    @Test("MEET_SFU_DYNACAST_PAUSE_MS: 2 s by default, 0 turns dynacast off, out of range refused")
+    func dynacastPause() throws {
+        #expect(try SFUNodeConfiguration(environment: EnvironmentReader([:])).dynacastPauseDelay == .seconds(2))
+        #expect(try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_SFU_DYNACAST_PAUSE_MS": "500"]))
+            .dynacastPauseDelay == .milliseconds(500))
+        #expect(try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_SFU_DYNACAST_PAUSE_MS": "0"]))
+            .dynacastPauseDelay == nil)
+        #expect(throws: ConfigurationError.self) {
+            _ = try SFUNodeConfiguration(environment: EnvironmentReader(["MEET_SFU_DYNACAST_PAUSE_MS": "-1"]))
+        }
+    }
+
     @Test("MEET_SFU_REMB is on by default, turns REMB off, and refuses a non-boolean")
     func receiverEstimateSwitch() throws {
         #expect(try SFUNodeConfiguration(environment: EnvironmentReader([:])).receiverEstimate)

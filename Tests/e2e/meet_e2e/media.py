@@ -54,12 +54,13 @@ def force_codecs(pc: RTCPeerConnection, video: str = "VP8") -> None:
 
 async def count_frames(track, counts: dict) -> None:
     """Decodes `track` until it ends: `counts[kind]` counts its frames and
-    `counts["sizes"]` (a set) collects the video frame sizes."""
+    `counts["sizes"]` (a set) collects the video frame sizes, `counts["last"]` the latest."""
     try:
         while True:
             frame = await track.recv()
             counts[track.kind] += 1
             if track.kind == "video":
                 counts["sizes"].add((frame.width, frame.height))
+                counts["last"] = (frame.width, frame.height)
     except MediaStreamError:
         pass

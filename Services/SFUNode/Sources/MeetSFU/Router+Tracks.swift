@@ -58,6 +58,11 @@ extension Router {
     }
 
     public func retargetLayers(now: ContinuousClock.Instant) { table.retargetLayers(now: now) }
+
+    /// Dynacast: the layer indices of the group `group` (of `count` negotiated) someone wants.
+    public func wantedLayers(ofGroup group: UInt32, count: Int) -> Set<Int> {
+        table.wantedLayers(ofGroup: group, count: count)
+    }
     public func isMuted(publisherSSRC: UInt32) -> Bool { table.isMuted(publisherSSRC: publisherSSRC) }
 
     // MARK: Inspection and metrics

@@ -99,6 +99,25 @@ extension TrackTable {
         }
     }
 
+    /// Dynacast: the layers of the group `group`, of `count` negotiated,
+    /// that its forwarding down-tracks want (``LayerDemand``; only the
+    /// lowest when none forwards: no subscriber, all paused, hard-muted).
+    func wantedLayers(ofGroup group: UInt32, count: Int) -> Set<Int> {
+        guard let position = positions[group], count > 0 else { return [] }
+        var known = [LayerDemand.Known](repeating: nil, count: min(count, LayerSelector.maximumLayers))
+        for layer in layers(ofGroup: group) where layer.index < known.count && layer.monitor.lastPacketAt != nil {
+            known[layer.index] = LayerSelector.Layer(
+                isActive: true, bitrate: layer.monitor.bitrate, height: layer.monitor.height)
+        }
+        var forwarding: [LayerSelector.Constraints] = []
+        if !tracks[position].isMuted {
+            for downTrack in tracks[position].downTracks where !downTrack.isPaused {
+                forwarding.append(downTrack.layers.constraints)
+            }
+        }
+        return LayerDemand.wanted(layers: known, constraints: forwarding)
+    }
+
     /// The group's layers as selectors see them, by index (missing ones inactive).
     func layerSnapshots(ofGroup group: UInt32, now: ContinuousClock.Instant) -> [LayerSelector.Layer] {
         var snapshots: [LayerSelector.Layer] = []

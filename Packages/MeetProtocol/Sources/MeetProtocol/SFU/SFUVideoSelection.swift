@@ -16,8 +16,7 @@ public struct SFUVideoTarget: Codable, Sendable, Hashable {
     /// `camera` or `screen`.
     public var source: SFUTrackSource
     /// The largest picture height the tile needs, in pixels (0: do not
-    /// send). Until simulcast only 0 versus more matters; the layer chooser
-    /// will use it without a new message.
+    /// send). For a simulcast video it caps the layer the node picks (#16).
     public var maxHeight: Int
 
     public init(participantId: String, source: SFUTrackSource, maxHeight: Int) {

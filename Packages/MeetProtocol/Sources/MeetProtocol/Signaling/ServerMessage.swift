@@ -47,6 +47,8 @@ public enum ServerMessage: Sendable, Equatable {
     case videoSelection(VideoSelectionData)
     /// Someone reacted with an emoji (not stored).
     case reaction(ReactionEvent)
+    /// Dynacast: which simulcast layers of its video the publisher should send.
+    case publisherLayers(PublisherLayers)
     /// Everyone in the room: a host started recording (show the indicator).
     case recordingStarted(RecordingStarted)
     /// Everyone in the room: the recording is over.
@@ -81,6 +83,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .activeSpeakers: "active-speakers"
         case .videoSelection: "video-selection"
         case .reaction: "reaction"
+        case .publisherLayers: "publisher-layers"
         case .recordingStarted: "recording-started"
         case .recordingStopped: "recording-stopped"
         case .pong: "pong"
@@ -94,7 +97,7 @@ public enum ServerMessage: Sendable, Equatable {
         "joined", "waiting", "admitted", "denied", "participant-joined", "participant-left",
         "participant-updated", "chat", "mute-requested", "kicked", "meeting-ended", "admission-request",
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
-        "migrate", "credentials", "active-speakers", "video-selection", "recording-started", "recording-stopped", "pong", "ack", "error",
+        "migrate", "credentials", "active-speakers", "video-selection", "publisher-layers", "recording-started", "recording-stopped", "pong", "ack", "error",
     ]
 }
 

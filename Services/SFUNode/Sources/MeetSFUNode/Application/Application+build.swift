@@ -51,13 +51,17 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
     // re-sent every 2 s) or by ServerWS expiring it.
     let levels = NodeEventPublisher<SFUAudioLevelsEvent>(
         bus: endpoint, type: SFUAudioLevelsEvent.type, bufferLimit: 256, logger: logger)
+    // Lossy too: every section's state is re-sent every 10 s (SFUPublisherLayersEvent).
+    let layers = NodeEventPublisher<SFUPublisherLayersEvent>(
+        bus: endpoint, type: SFUPublisherLayersEvent.type, bufferLimit: 1024, logger: logger)
     let transports = TransportWorkers(
         workers: sockets.sockets.map { socket in
             TransportManager(
                 socket: socket, configuration: rtc, logger: logger, nodeId: configuration.nodeId,
                 migrationTimeout: configuration.migrationTimeout, transportWideFeedback: configuration.transportWideFeedback,
                 receiverEstimate: configuration.receiverEstimate, events: events.sink,
-                audioLevelInterval: configuration.audioLevelInterval, audioLevels: levels.sink)
+                audioLevelInterval: configuration.audioLevelInterval, audioLevels: levels.sink,
+                dynacastPauseDelay: configuration.dynacastPauseDelay, publisherLayers: layers.sink)
         },
         sockets: sockets)
     let control = ControlHandler(transports: transports, logger: logger)
@@ -67,12 +71,15 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
     let media = MeetCore.ClosureService {
         async let published: Void = events.run()
         async let levelsPublished: Void = levels.run()
+        async let layersPublished: Void = layers.run()
         try? await gracefulShutdown()
         await transports.closeAll()
         events.finish()
         levels.finish()
+        layers.finish()
         await published
         await levelsPublished
+        await layersPublished
         try? await sockets.close()
         try? await mediaLoops.shutdownGracefully()
     }
@@ -111,6 +118,7 @@ public func buildApplication(configuration: SFUNodeConfiguration, logger: Logger
             "transportCC": "\(configuration.transportWideFeedback)", "remb": "\(configuration.receiverEstimate)",
             "audioLevels": "\(configuration.audioLevelInterval)",
             "deletionCost": "\(configuration.kubernetes.map { "\($0.namespace)/\($0.podName)" } ?? "off")",
+            "dynacastPause": "\(configuration.dynacastPauseDelay.map { "\($0)" } ?? "off")",
         ])
     let application = Application(
         router: router,

@@ -69,6 +69,12 @@ public struct SFUNodeConfiguration: ServiceSettings {
     /// Where the node keeps its pod's deletion cost current (`MEET_SFU_K8S_*`);
     /// nil (the default) turns that off. ``KubernetesSettings``.
     public var kubernetes: KubernetesSettings?
+    /// Dynacast (#16 item 5, docs/signaling.md "Dynacast"): how long nobody
+    /// must want a simulcast layer before its publisher is told to stop
+    /// sending it (`MEET_SFU_DYNACAST_PAUSE_MS`, default 2000; 0 turns
+    /// dynacast off on this node: publishers send every layer). A layer
+    /// wanted again is resumed at once.
+    public var dynacastPauseDelay: Duration? = .seconds(2)
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
@@ -149,6 +155,8 @@ public struct SFUNodeConfiguration: ServiceSettings {
             "MEET_SFU_REDIS_PUBSUB_PING_MS", default: Int(RedisConfiguration.defaultPubSubPingTimeout / .milliseconds(1)),
             in: 100...60_000))
         self.kubernetes = try KubernetesSettings.read(environment: environment)
+        let pause = try environment.int("MEET_SFU_DYNACAST_PAUSE_MS", default: 2000, in: 0...600_000)
+        self.dynacastPauseDelay = pause == 0 ? nil : .milliseconds(pause)
     }
 
     /// `MEET_SFU_AUDIO_LEVEL_INTERVAL_MS`: 0 (off) or 50...5000.

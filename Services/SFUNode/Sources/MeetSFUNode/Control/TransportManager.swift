@@ -17,6 +17,8 @@ public import NIOCore
 ///   transports and per-node connections).
 /// - ``AudioLevelReporter``: the rooms' speaker levels to ServerWS, on the
 ///   same timer.
+/// - ``PublisherLayerReporter``: dynacast, the simulcast layers each
+///   publisher should send, to ServerWS on the same timer.
 ///
 /// The async methods hop to the loop once per control request, never per
 /// packet; the packets go through the ``ForwardingPlane``.
@@ -58,12 +60,16 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     private(set) var subscriberControl: SubscriberControl!
     /// Active-speaker levels to ServerWS (`MEET_SFU_AUDIO_LEVEL_INTERVAL_MS`).
     let audioLevels: AudioLevelReporter
+    /// Dynacast (`MEET_SFU_DYNACAST_PAUSE_MS`).
+    let publisherLayers: PublisherLayerReporter
 
     public init(
         socket: RTCSocket, configuration: RTCConfiguration, logger: Logger, nodeId: String = "local",
         migrationTimeout: Duration = .seconds(10), transportWideFeedback: Bool = true, receiverEstimate: Bool = true,
         events: @escaping EventSink = { _ in },
-        audioLevelInterval: Duration = .milliseconds(200), audioLevels: @escaping @Sendable (SFUAudioLevelsEvent) -> Void = { _ in }
+        audioLevelInterval: Duration = .milliseconds(200), audioLevels: @escaping @Sendable (SFUAudioLevelsEvent) -> Void = { _ in },
+        dynacastPauseDelay: Duration? = nil,
+        publisherLayers: @escaping @Sendable (SFUPublisherLayersEvent) -> Void = { _ in }
     ) {
         self.socket = socket
         self.receiverEstimate = receiverEstimate
@@ -76,6 +82,7 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         plane = ForwardingPlane(counters: counters, eventLoop: socket.eventLoop)
         registry = TransportRegistry(nodeId: nodeId, events: events)
         self.audioLevels = AudioLevelReporter(nodeId: nodeId, interval: audioLevelInterval, sink: audioLevels)
+        self.publisherLayers = PublisherLayerReporter(nodeId: nodeId, pauseDelay: dynacastPauseDelay, sink: publisherLayers)
         retirements = RetirementBook(migrationTimeout: migrationTimeout)
         registry.publisherClosed = { [unowned self] publisher in retirements.forget(publisher.id) }
         registry.subscriberClosed = { [unowned self] publisher in closeIfRetiredAndUnused(publisher) }
@@ -139,6 +146,7 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         assertOnOwningLoop()
         for publisher in registry.publishers.values { publisher.tick(now: now, reports: reports) }
         audioLevels.tick(now: now, publishers: registry.publishers.values)
+        publisherLayers.tick(now: now, publishers: registry.publishers.values)
         if !retirements.isEmpty { closeExpiredRetirements(now: now) }
     }
 }

@@ -23,6 +23,8 @@ struct ForwardingMetrics: Sendable {
     let subscriberFractionLost = Recorder(label: "meet_sfu_subscriber_fraction_lost", aggregate: true)
     let subscriberJitter = Recorder(label: "meet_sfu_subscriber_jitter_seconds", aggregate: true)
     let subscriberRoundTrip = Metrics.Timer(label: "meet_sfu_subscriber_rtt_seconds", preferredDisplayUnit: .seconds)
+    /// Dynacast `sfu.publisher-layers` events sent (a change or a 10 s refresh of a publisher's layers).
+    let publisherLayerEvents = Counter(label: "meet_sfu_publisher_layer_events_total")
     /// Packets a publisher sent that no subscriber got (muted track).
     let mutedPackets = Counter(label: "meet_sfu_muted_packets_total")
 

@@ -12,7 +12,11 @@ struct VideoOwner: Hashable, Sendable {
 /// the connection's ``VideoSelection`` decides, the publishers' routers
 /// execute (``Router/setPaused(_:publisherSSRC:subscriber:now:)``). Pausing
 /// never renegotiates: sections and SSRCs stay, a paused track just sends
-/// nothing. Event loop only.
+/// nothing. The selection's `maxHeight` per video also reaches a simulcast
+/// track's ``LayerSelector`` (#16 item 2, ``Router/setLayerConstraints(_:publisherSSRC:subscriber:now:)``):
+/// a small tile gets a lower layer, switched on that layer's keyframe.
+/// Without a selection (a client that never sent `video-preferences`) the
+/// constraints stay unlimited: the top layer, as before. Event loop only.
 extension SubscriberTransport {
     /// Replaces the connection's selection (`sfu.set-video-selection`):
     /// pauses every carried video not in `targets`, resumes those in it
@@ -34,7 +38,26 @@ extension SubscriberTransport {
             case .resume(let track): setPaused(false, track: track, now: now)
             }
         }
+        for publisher in publishers { constrainLayers(of: publisher, now: now) }
         return changes.count
+    }
+
+    /// Gives each simulcast group of `publisher` carried here the height
+    /// the selection wants for its video (unlimited before any selection,
+    /// or when paused). Retargets at once; the switch itself waits for the
+    /// new layer's keyframe, which the router asks for (throttled).
+    func constrainLayers(of publisher: PublisherTransport, now: ContinuousClock.Instant) {
+        for (ssrc, routed) in publisher.routed where routed.simulcast == .group {
+            constrainLayer(of: publisher, group: ssrc, mid: routed.mid, now: now)
+        }
+    }
+
+    /// The same for one group (`addDownTrack`: a down-track made after the selection).
+    func constrainLayer(of publisher: PublisherTransport, group: UInt32, mid: String, now: ContinuousClock.Instant) {
+        guard handle >= 0 else { return }
+        let height = videoSelection.maxHeight(of: SubscribedTrack(publisher: publisher.id, mid: mid))
+        publisher.router.setLayerConstraints(
+            LayerSelector.Constraints(maxHeight: height), publisherSSRC: group, subscriber: handle, now: now)
     }
 
     /// Whether a new down-track for the publisher's section `mid` starts

@@ -240,6 +240,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
             publisherSSRC: publisherSSRC, subscriber: handle, ssrc: route.ssrc,
             payloadType: payloadType == track.codec.payloadType ? nil : payloadType,
             extensionIDs: route.extensionIDs, paused: startsPaused(publisher, mid: track.mid), now: now)
+        if track.simulcast == .group { constrainLayer(of: publisher, group: publisherSSRC, mid: track.mid, now: now) }
         if added.requestKeyframe { publisher.sendKeyframeRequest(publisherSSRC: publisherSSRC) }
     }
 

@@ -23,6 +23,9 @@ import MeetProtocol
 ///
 /// A node's `sfu.audio-levels` goes into the replica's
 /// ``ActiveSpeakerRelay`` (every replica keeps the rooms it holds sessions of).
+///
+/// A node's `sfu.publisher-layers` (dynacast) goes to the publisher's local
+/// session(s) as its `publisher-layers` event (``PublisherLayersRelay``).
 struct SFUEventRouter: Sendable {
     let services: SignalingServices
 
@@ -38,6 +41,11 @@ struct SFUEventRouter: Sendable {
             await self.services.notifySessionsOfDepartures(records: nil, nowMs: now)
         case .audioLevels(let levels):
             self.services.speakers.record(levels, nowMs: self.services.sfu.nowMs())
+        case .publisherLayers(let layers):
+            let now = self.services.sfu.nowMs()
+            guard let input = PublisherLayersRelay.input(for: layers, replicaId: self.services.replicaId, nowMs: now)
+            else { return }
+            await self.services.hub.deliver(local: input)
         }
     }
 

@@ -130,6 +130,16 @@ public actor SignalingHub {
         }
     }
 
+    /// Delivers an inbox message made on this replica (a node event turned
+    /// into a frame for one participant, ``PublisherLayersRelay``) to the
+    /// participant's local session(s): as ``route(inbox:)`` without the
+    /// bus-latency metric.
+    public func deliver(local message: InboxBusMessage) {
+        for mailbox in self.sessions.values where mailbox.identity.participantId == message.participantId {
+            mailbox.deliver(.inbox(message))
+        }
+    }
+
     /// Delivers a node's transport-closed event to the participant's local
     /// session(s); returns whether there was one.
     @discardableResult

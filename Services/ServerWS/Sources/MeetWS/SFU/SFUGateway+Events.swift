@@ -13,6 +13,8 @@ public enum SFUEvent: Sendable, Equatable {
     case nodeDraining(SFUNodeDrainingEvent)
     /// `sfu.audio-levels`: a room's speakers on a node changed.
     case audioLevels(SFUAudioLevelsEvent)
+    /// `sfu.publisher-layers`: the simulcast layers a publisher should send (dynacast).
+    case publisherLayers(SFUPublisherLayersEvent)
 }
 
 extension SFUGateway {
@@ -30,6 +32,8 @@ extension SFUGateway {
                     return .nodeDraining(try message.decode(SFUNodeDrainingEvent.self))
                 case SFUAudioLevelsEvent.type:
                     return .audioLevels(try message.decode(SFUAudioLevelsEvent.self))
+                case SFUPublisherLayersEvent.type:
+                    return .publisherLayers(try message.decode(SFUPublisherLayersEvent.self))
                 default:
                     return nil
                 }

@@ -1,0 +1,73 @@
+/// Dynacast (#16 item 5): which simulcast layers of one track its
+/// subscribers want, so the publisher can stop encoding the others. Pure
+/// (sans-I/O): fed what the node knows of each negotiated layer and the
+/// constraints of every down-track that forwards; ``TrackTable`` gathers
+/// them, ``DynacastBook`` decides when to tell the publisher.
+///
+/// A layer is wanted when some subscriber's ``LayerSelector`` would choose
+/// it were every layer the node has received sent now: the choice must not
+/// depend on what is sent at the moment, or a paused top layer would never
+/// be wanted back (the monitors keep a paused layer's last size and rate).
+/// A layer never received (the publisher has not started it, or never
+/// will: Chromium sends only two of three layers of a 640×360 camera; or
+/// it was paused before its first packet) has no known size: it is wanted,
+/// besides the subscriber's choice among the received ones, when it lies
+/// above that choice by index (browsers list layers lowest first) and the
+/// choice is smaller than the subscriber's limit (or either size is
+/// unknown), so that a layer that may fit better is never kept off, while
+/// what a subscriber can actually be sent is never paused for it.
+///
+/// The lowest layer is always wanted, even by nobody: a new subscriber, a
+/// resumed tile or (later) a congested one then has video at once, while a
+/// resumed upper layer takes a keyframe round trip. It costs about a tenth
+/// of the top layer (150 of 2 150 kbit/s with the web client's encodings).
+/// "Lowest" is the lowest-ranked layer the node has received, and every
+/// never-received layer below it by index (a layer on its way must not be
+/// paused before its first packet).
+public enum LayerDemand {
+    /// What is known of one negotiated layer (nil: nothing received yet).
+    public typealias Known = LayerSelector.Layer?
+
+    /// The indices of `layers` wanted by down-tracks with `constraints`
+    /// (one entry per down-track that forwards), plus the lowest. Empty
+    /// when `layers` is.
+    public static func wanted(layers: [Known], constraints: some Sequence<LayerSelector.Constraints>) -> Set<Int> {
+        guard !layers.isEmpty else { return [] }
+        // Received layers count as sent; the others as absent.
+        let received = layers.map { layer in
+            LayerSelector.Layer(isActive: layer != nil, bitrate: layer?.bitrate ?? 0, height: layer?.height)
+        }
+        let highestUnreceived = layers.indices.last { layers[$0] == nil }
+        var wanted = Set<Int>()
+        for constraint in constraints {
+            let chosen = LayerSelector.choose(layers: received, constraints: constraint)
+            if let chosen { wanted.insert(chosen) }
+            let chosenHeight = chosen.flatMap { layers[$0]?.height }
+            let roomAbove = constraint.maxHeight.map { limit in chosenHeight.map { $0 < limit } ?? true } ?? true
+            if roomAbove, let highestUnreceived, highestUnreceived > (chosen ?? -1) {
+                wanted.insert(highestUnreceived)
+            }
+        }
+        wanted.formUnion(lowest(layers))
+        return wanted
+    }
+
+    /// The lowest-ranked received layer and every unreceived one below it
+    /// by index; every layer when none was received yet.
+    static func lowest(_ layers: [Known]) -> Set<Int> {
+        var lowestKnown: Int?
+        for index in layers.indices {
+            guard let layer = layers[index] else { continue }
+            if let current = lowestKnown, let known = layers[current],
+               !LayerSelector.isBetter(known, at: current, than: layer, at: index)
+            {
+                continue
+            }
+            lowestKnown = index
+        }
+        guard let lowestKnown else { return Set(layers.indices) }
+        var result: Set<Int> = [lowestKnown]
+        for index in 0..<lowestKnown where layers[index] == nil { result.insert(index) }
+        return result
+    }
+}

@@ -1,0 +1,112 @@
+import Testing
+@testable import MeetSFU
+
+/// Dynacast (#16 item 5) with a test clock: which layers anyone wants
+/// (``LayerDemand``, through the router) drives what the publisher is told
+/// to send (``DynacastBook``).
+@Suite struct DynacastTests {
+    typealias Harness = RouterSimulcastTests.Harness
+    static let group = RouterSimulcastTests.group
+
+    static func layer(_ height: Int?) -> LayerDemand.Known {
+        height.map { LayerSelector.Layer(isActive: true, bitrate: 0, height: $0) }
+    }
+
+    @Test("the wanted layers: each forwarding subscriber's choice were every layer sent, and the lowest")
+    func demand() {
+        let sizes = [Self.layer(180), Self.layer(360), Self.layer(720)]
+        #expect(LayerDemand.wanted(layers: sizes, constraints: []) == [0], "nobody: the lowest only")
+        #expect(LayerDemand.wanted(layers: sizes, constraints: [.unlimited]) == [0, 2])
+        #expect(LayerDemand.wanted(layers: sizes, constraints: [.init(maxHeight: 360), .init(maxHeight: 400)]) == [0, 1])
+        #expect(LayerDemand.wanted(layers: sizes, constraints: [.init(maxHeight: 90)]) == [0], "smaller than all: the lowest")
+        // Nothing received yet: everything stays (the publisher's default).
+        #expect(LayerDemand.wanted(layers: [nil, nil, nil], constraints: []) == [0, 1, 2])
+        #expect(LayerDemand.wanted(layers: [], constraints: [.unlimited]) == [])
+        // A layer not received yet below the lowest received one is not turned off (it may be on its way).
+        #expect(LayerDemand.wanted(layers: [nil, Self.layer(180), Self.layer(360)], constraints: []) == [0, 1])
+        // Chromium sending two of three layers (a 640×360 camera, or the top one paused before its
+        // first packet): a tile the received layers fill wants what it can be sent; a larger one, or
+        // one without a limit, wants that and the unsent layer above it (it may fit better).
+        let twoOfThree = [Self.layer(90), Self.layer(180), nil]
+        #expect(LayerDemand.wanted(layers: twoOfThree, constraints: [.init(maxHeight: 180)]) == [0, 1])
+        #expect(LayerDemand.wanted(layers: twoOfThree, constraints: [.init(maxHeight: 90)]) == [0])
+        #expect(LayerDemand.wanted(layers: twoOfThree, constraints: [.init(maxHeight: 360)]) == [0, 1, 2])
+        #expect(LayerDemand.wanted(layers: twoOfThree, constraints: [.unlimited]) == [0, 1, 2])
+        // H.264: sizes unknown, every received layer fits; ranked by bitrate.
+        let h264: [LayerDemand.Known] = [100_000, 400_000, 1_200_000].map { LayerSelector.Layer(isActive: true, bitrate: $0) }
+        #expect(LayerDemand.wanted(layers: h264, constraints: [.init(maxHeight: 180)]) == [0, 2])
+        // Ranked by size, not index.
+        #expect(LayerDemand.wanted(layers: [Self.layer(720), Self.layer(180)], constraints: []) == [1])
+    }
+
+    @Test("through the router: paused and muted down-tracks want nothing; a layer the publisher stopped is still wanted")
+    func routerDemand() {
+        let h = Harness()
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0, 1, 2], "nothing received yet")
+        _ = h.router.addDownTrack(publisherSSRC: Self.group, subscriber: 1, ssrc: 500, now: h.clock.now)
+        _ = h.router.addDownTrack(publisherSSRC: Self.group, subscriber: 2, ssrc: 501, now: h.clock.now)
+        h.frame(keyframes: [0, 1, 2])
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0, 2], "no limit (no video-preferences): the top")
+        h.router.setLayerConstraints(.init(maxHeight: 360), publisherSSRC: Self.group, subscriber: 1, now: h.clock.now)
+        h.router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: Self.group, subscriber: 2, now: h.clock.now)
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0, 1])
+        h.router.setPaused(true, publisherSSRC: Self.group, subscriber: 1, now: h.clock.now)
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0])
+        h.router.setPaused(false, publisherSSRC: Self.group, subscriber: 1, now: h.clock.now)
+        h.router.setMuted(true, publisherSSRC: Self.group, now: h.clock.now)
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0], "hard-muted: nobody receives it")
+        h.router.setMuted(false, publisherSSRC: Self.group, now: h.clock.now)
+        // The publisher stops layer 2 (paused by dynacast): a subscriber asking 720p still wants it back.
+        h.layers.removeLast()
+        for _ in 0..<31 { h.frame() }
+        h.router.setLayerConstraints(.init(maxHeight: 720), publisherSSRC: Self.group, subscriber: 2, now: h.clock.now)
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0, 1, 2])
+        #expect(h.router.track(ssrc: Self.group)?.downTracks.first { $0.subscriber == 2 }?.layers.target == 1,
+                "meanwhile it is sent the best layer still coming")
+        #expect(h.router.wantedLayers(ofGroup: 0xDEAD, count: 3) == [])
+    }
+
+    @Test("the book: a layer wanted again goes out at once, an unwanted one after the pause delay, a state again every refresh")
+    func book() {
+        var clock = TestClock()
+        var book = DynacastBook<String>(configuration: .init(
+            pauseDelay: .seconds(2), minimumInterval: .milliseconds(200), refresh: .seconds(10)))
+        let all: Set<Int> = [0, 1, 2]
+        // Everything wanted: the publisher already sends it all, nothing to say.
+        #expect(book.update("cam", wanted: all, negotiated: all, now: clock.now) == nil)
+        // The top layer unwanted: only once it stayed so for 2 s without a break.
+        #expect(book.update("cam", wanted: [0, 1], negotiated: all, now: clock.now) == nil)
+        clock.advance(.milliseconds(1_500))
+        #expect(book.update("cam", wanted: all, negotiated: all, now: clock.now) == nil, "wanted again: the delay restarts")
+        #expect(book.update("cam", wanted: [0, 1], negotiated: all, now: clock.now) == nil)
+        clock.advance(.milliseconds(1_999))
+        #expect(book.update("cam", wanted: [0, 1], negotiated: all, now: clock.now) == nil)
+        clock.advance(.milliseconds(1))
+        #expect(book.update("cam", wanted: [0, 1], negotiated: all, now: clock.now) == [0, 1])
+        #expect(book.update("cam", wanted: [0, 1], negotiated: all, now: clock.now) == nil, "said once")
+        // Wanted again: at once, once 200 ms passed since the last message.
+        clock.advance(.milliseconds(100))
+        #expect(book.update("cam", wanted: all, negotiated: all, now: clock.now) == nil, "within 200 ms of the last")
+        clock.advance(.milliseconds(100))
+        #expect(book.update("cam", wanted: all, negotiated: all, now: clock.now) == all)
+        clock.advance(.seconds(1))
+        _ = book.update("cam", wanted: [0, 2], negotiated: all, now: clock.now)
+        clock.advance(.seconds(2))
+        #expect(book.update("cam", wanted: [0, 2], negotiated: all, now: clock.now) == [0, 2])
+        // Unchanged: sent again after 10 s (pub/sub may have lost it).
+        clock.advance(.milliseconds(9_999))
+        #expect(book.update("cam", wanted: [0, 2], negotiated: all, now: clock.now) == nil)
+        clock.advance(.milliseconds(1))
+        #expect(book.update("cam", wanted: [0, 2], negotiated: all, now: clock.now) == [0, 2])
+        // A resume and a pause at once: the new layer goes on now, the other off after the delay.
+        clock.advance(.milliseconds(200))
+        #expect(book.update("cam", wanted: [0, 1], negotiated: all, now: clock.now) == all)
+        clock.advance(.seconds(2))
+        #expect(book.update("cam", wanted: [0, 1], negotiated: all, now: clock.now) == [0, 1])
+        // Layers outside the negotiated ones are ignored; gone sections are forgotten.
+        #expect(book.update("screen", wanted: [0, 7], negotiated: [0, 1], now: clock.now) == nil)
+        #expect(book.count == 2)
+        book.keep(only: ["screen"])
+        #expect(book.count == 1)
+    }
+}

@@ -1,0 +1,210 @@
+"""Simulcast layer selection and dynacast end to end (#16 items 2 and 5).
+
+The web client in headless Chromium publishes its camera as simulcast
+layers (Web/simulcast.js). Its fake camera is captured at 1280×720 here
+(`?camera=720`), so the layers are 320×180, 640×360 and 1280×720: at the
+client's default 640×360 Chromium sends only the two smallest (160×90 and
+320×180). aiortc viewers join the same meeting through meet-ws,
+subscribe on one connection to the node (`perNode`) and say their tile size
+with `video-preferences` (`maxHeight`); what they decode is counted, with
+the size of the latest frame.
+
+1. Layer selection: a viewer asking for 180 px decodes a layer of at most
+   180 px while one asking for 720 px decodes the top layer; the small one
+   growing its tile moves up to the top layer. Before session 9 both got the top.
+2. Dynacast: alone in the room, the publisher is told to stop its top layer
+   (Chromium's outbound-rtp for that RID goes `active: false` and its
+   `bytesSent` stops growing); a viewer subscribing without preferences
+   (an older client: the top layer) brings it back; the viewer shrinking
+   its tile to 180 px stops it again, and growing it to 720 px resumes it,
+   decoded at the top size again. The publisher's uplink with and without
+   the top layer is printed (docs/benchmarks.md).
+
+The node's pause delay is cut to 1 s here (`MEET_SFU_DYNACAST_PAUSE_MS`).
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from meet_e2e.browser import MeetBrowser, metric
+from meet_e2e.env import WEB_DIR
+from meet_e2e.fixtures import failed, stack_with_logs
+from meet_e2e.node_connection import NodeConnection
+from meet_e2e.participant import Participant
+from meet_e2e.waiting import wait_until
+
+TIMEOUT_S = 40.0
+PAUSE_MS = 1000
+
+
+@pytest.fixture
+def stack(tmp_path, request, monkeypatch):
+    monkeypatch.setenv("MEET_WEB_DIR", str(WEB_DIR))
+    yield from stack_with_logs(tmp_path, request, ws_replicas=1, sfu_nodes=1,
+                               node_env={"MEET_SFU_DYNACAST_PAUSE_MS": str(PAUSE_MS)})
+
+
+@pytest.fixture
+def publisher(stack, request):
+    """The web client in Chromium, joined as a guest and publishing on node 1; the meeting code."""
+    owner = stack.rest.register("Layers Owner")
+    code = stack.rest.call("POST", "/v1/meetings", {"title": "Layers"}, owner, expect=201)["code"]
+    browser = MeetBrowser("Pia Publisher", stack.api.base_url)
+    try:
+        # 720 px: Chromium then sends all three layers (180, 360, 720 px); at 360 px it drops the top one.
+        browser.open_link(f"{stack.api.base_url}/{code}?camera=720")
+        browser.set_test_hooks(ws_url=stack.ws_url(0), node_id=stack.nodes[0].node_id)
+        browser.join(guest_name="Pia Publisher")
+        browser.wait_screen("meeting")
+        yield browser, code
+        if failed(request):
+            print(f"---- publisher: state {browser.safe_state()}\n{browser.console()}")
+    finally:
+        browser.quit()
+
+
+def layers(browser: MeetBrowser) -> dict[str, dict]:
+    """The publisher's camera layers by RID: active, bytesSent, frameHeight (Chromium's outbound-rtp)."""
+    stats = browser.js_async("window.meetDebug.publisherStats()") or {}
+    return {v["rid"]: v for v in stats.get("video", []) if v.get("rid")}
+
+
+def top_rid(browser: MeetBrowser) -> str | None:
+    """The RID of the largest layer Chromium encodes now."""
+    sending = {rid: v for rid, v in layers(browser).items() if v["frameHeight"] > 0}
+    return max(sending, key=lambda rid: sending[rid]["frameHeight"]) if sending else None
+
+
+async def viewer(stack, code: str, name: str, publisher_id: str) -> NodeConnection:
+    person = Participant(name)
+    await person.join(stack, code, replica=0)
+    connection = NodeConnection(person)
+    await connection.add(publisher_id)
+    return connection
+
+
+async def prefer(connection: NodeConnection, publisher_id: str, max_height: int) -> None:
+    reply = await connection.subscriber.signal.request("video-preferences", {
+        "limit": 1, "tiles": [{"participantId": publisher_id, "source": "camera", "maxHeight": max_height}]})
+    assert reply["type"] == "video-selection", reply
+    assert [v["participantId"].lower() for v in reply["data"]["forwarding"]] == [publisher_id], reply
+
+
+def last_height(connection: NodeConnection) -> int:
+    """The height of the latest video frame decoded (0 before one)."""
+    sizes = [c.get("last", (0, 0)) for c in connection.counts.values() if c.get("video")]
+    return max((h for _, h in sizes), default=0)
+
+
+async def decodes_height(connection: NodeConnection, fits, what: str, browser: MeetBrowser) -> int:
+    """Waits until the latest decoded frame's height satisfies `fits(height)` and frames keep coming."""
+    def check():
+        height = last_height(connection)
+        return height if height and fits(height) else 0
+    height = await wait_until(check, TIMEOUT_S, what,
+                              details=lambda: f"counts {connection.counts}; publisher layers {layers(browser)}")
+    before = sum(c.get("video", 0) for c in connection.counts.values())
+    await wait_until(lambda: sum(c.get("video", 0) for c in connection.counts.values()) > before + 5 and fits(
+        last_height(connection)), TIMEOUT_S, f"{what}, still decoding")
+    return height
+
+
+def top_height(browser: MeetBrowser) -> int:
+    return max((v["frameHeight"] for v in layers(browser).values() if v["active"]), default=0)
+
+
+def test_each_viewer_gets_the_layer_of_its_tile(stack, publisher):
+    browser, code = publisher
+    publisher_id = browser.state()["me"].lower()
+
+    async def scenario():
+        small = await viewer(stack, code, "Sam Small", publisher_id)
+        large = await viewer(stack, code, "Lea Large", publisher_id)
+        try:
+            await prefer(small, publisher_id, 180)
+            await prefer(large, publisher_id, 720)
+            # The large tile gets the top layer Chromium sends, the small one a layer of at most 180 px.
+            big = await decodes_height(large, lambda h: h == top_height(browser) and h > 180,
+                                       "the large tile decoding the top layer", browser)
+            low = await decodes_height(small, lambda h: h <= 180, "the small tile decoding a layer of at most 180 px", browser)
+            print(f"layers {layers(browser)}; small decodes {low} px, large {big} px")
+            assert low < big
+            # The small tile grows: up to the top layer, on a keyframe.
+            await prefer(small, publisher_id, 720)
+            grown = await decodes_height(small, lambda h: h == top_height(browser) and h > 180,
+                                         "the grown tile decoding the top layer", browser)
+            assert grown > low
+        finally:
+            for connection in (small, large):
+                await connection.close()
+                await connection.subscriber.close()
+
+    asyncio.run(scenario())
+
+
+async def top_layer_state(browser: MeetBrowser, active: bool, what: str) -> dict:
+    """Waits until the top layer's `active` is `active`; returns its stats."""
+    def check():
+        by_rid = layers(browser)
+        top = by_rid.get("f")
+        return top if top and top["active"] == active else None
+    return await wait_until(check, TIMEOUT_S, what, details=lambda: f"layers {layers(browser)}")
+
+
+async def uplink_kbps(browser: MeetBrowser, seconds: float = 3.0) -> tuple[float, dict[str, float]]:
+    """The publisher's video bitrate over `seconds`, total and per RID (kbit/s)."""
+    before, start = layers(browser), time.monotonic()
+    await asyncio.sleep(seconds)
+    after, elapsed = layers(browser), time.monotonic() - start
+    rates = {rid: (after[rid]["bytesSent"] - before.get(rid, {}).get("bytesSent", 0)) * 8 / elapsed / 1000
+             for rid in after}
+    return sum(rates.values()), rates
+
+
+def test_dynacast_stops_the_top_layer_nobody_watches(stack, publisher):
+    browser, code = publisher
+    publisher_id = browser.state()["me"].lower()
+
+    async def scenario():
+        # Alone in the room: nobody receives the top layer, so it stops.
+        stopped = await top_layer_state(browser, False, "the top layer off with nobody watching")
+        await asyncio.sleep(1.0)  # a window to see that nothing more is sent on it
+        assert layers(browser)["f"]["bytesSent"] - stopped["bytesSent"] < 2_000, layers(browser)
+        # A viewer with no preferences (an older client) gets the top layer: resumed at once.
+        watcher = await viewer(stack, code, "Vic Viewer", publisher_id)
+        try:
+            await top_layer_state(browser, True, "the top layer back on for a viewer without preferences")
+            full = await decodes_height(watcher, lambda h: h == top_height(browser) and h > 180,
+                                        "the viewer decoding the top layer", browser)
+            with_top, rates_with = await uplink_kbps(browser)
+
+            # The tile shrinks: the top layer stops at the publisher, after the pause delay.
+            await prefer(watcher, publisher_id, 180)
+            off = await top_layer_state(browser, False, "the top layer off once its only viewer shrank its tile")
+            await asyncio.sleep(1.0)  # a window to see that nothing more is sent on it
+            assert layers(browser)["f"]["bytesSent"] - off["bytesSent"] < 2_000, layers(browser)
+            small = await decodes_height(watcher, lambda h: h <= 180, "the viewer decoding the small layer", browser)
+            without_top, rates_without = await uplink_kbps(browser)
+            print(f"publisher uplink with the top layer {with_top:.0f} kbit/s {rates_with}, "
+                  f"without {without_top:.0f} kbit/s {rates_without}; "
+                  f"saved {with_top - without_top:.0f} kbit/s ({(1 - without_top / with_top) * 100:.0f} %)")
+
+            # The tile grows again: the top layer resumes and is decoded.
+            asked = time.monotonic()
+            await prefer(watcher, publisher_id, 720)
+            await top_layer_state(browser, True, "the top layer resumed for the grown tile")
+            resumed = time.monotonic() - asked
+            grown = await decodes_height(watcher, lambda h: h == top_height(browser) and h > 180,
+                                         "the grown tile decoding the top layer again", browser)
+            print(f"grown tile: top layer on at the publisher {resumed:.2f} s after video-preferences, "
+                  f"decoded at {grown} px within {time.monotonic() - asked:.2f} s (polled every 0.1 s)")
+            assert grown > small and full > small
+            events = metric(stack.nodes[0], "meet_sfu_publisher_layer_events_total")
+            assert 4 <= events < 30, f"{events} sfu.publisher-layers events for four changes in about 20 s"
+        finally:
+            await watcher.close()
+            await watcher.subscriber.close()
+
+    asyncio.run(scenario())

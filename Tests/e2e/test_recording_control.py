@@ -3,7 +3,7 @@ starts a recording over REST; everyone in the room, on both meet-ws
 replicas, gets `recording-started`; a meet-recorder claims the job from
 `recorder:jobs` in Redis and writes that it began (`recording`); the stop
 reaches the room, the recorder finishes the recording (`stopped`) and frees
-the claim. (The recorder does not join the meeting yet: no media, no files.)"""
+the claim. (The media the recorder writes: test_recording_media.py.)"""
 from __future__ import annotations
 
 import asyncio

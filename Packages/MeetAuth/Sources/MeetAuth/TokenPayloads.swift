@@ -28,6 +28,8 @@ struct AccessTokenPayload: JWTPayload {
 struct JoinTokenPayload: JWTPayload {
     static let kind = "join"
     static let resumeKind = "resume"
+    /// A recorder's hidden seat (``TokenService/makeRecorderToken(_:ttl:)``).
+    static let recorderKind = "recorder"
 
     /// The participant id.
     var sub: SubjectClaim
@@ -43,6 +45,8 @@ struct JoinTokenPayload: JWTPayload {
     var uid: UUID?
     var gid: UUID?
     var name: String
+    /// The recording a recorder seat records (`recorder` tokens only).
+    var rec: UUID?
 
     init(claims: JoinTokenClaims, issuer: String, kind: String = JoinTokenPayload.kind) {
         self.sub = SubjectClaim(value: claims.participantId.uuidString.lowercased())
@@ -57,11 +61,14 @@ struct JoinTokenPayload: JWTPayload {
         self.uid = claims.userId
         self.gid = claims.guestId
         self.name = claims.displayName
+        self.rec = claims.recordingId
     }
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
         // Both kinds share the shape; ``TokenService`` checks which one a caller accepts.
-        guard self.typ == Self.kind || self.typ == Self.resumeKind else { throw TokenError.wrongKind }
+        guard self.typ == Self.kind || self.typ == Self.resumeKind || self.typ == Self.recorderKind else {
+            throw TokenError.wrongKind
+        }
         try self.exp.verifyNotExpired()
     }
 
@@ -77,7 +84,8 @@ struct JoinTokenPayload: JWTPayload {
             guestId: self.gid,
             displayName: self.name,
             issuedAt: self.iat.value,
-            expiresAt: self.exp.value
+            expiresAt: self.exp.value,
+            recordingId: self.typ == Self.recorderKind ? self.rec : nil
         )
     }
 }

@@ -71,10 +71,14 @@ public struct JoinTokenClaims: Codable, Sendable, Equatable {
     public var displayName: String
     public var issuedAt: Date
     public var expiresAt: Date
+    /// Set only for a recorder's seat (docs/dev/recording.md, "The recorder as
+    /// a hidden subscriber"): the recording it records. Such a seat has no
+    /// `participants` row; the recording being active is its standing.
+    public var recordingId: UUID?
 
     public init(
         meetingId: UUID, meetingCode: String, participantId: UUID, role: MemberRole, status: ParticipantStatus,
-        userId: UUID?, guestId: UUID?, displayName: String, issuedAt: Date, expiresAt: Date
+        userId: UUID?, guestId: UUID?, displayName: String, issuedAt: Date, expiresAt: Date, recordingId: UUID? = nil
     ) {
         self.meetingId = meetingId
         self.meetingCode = meetingCode
@@ -86,6 +90,7 @@ public struct JoinTokenClaims: Codable, Sendable, Equatable {
         self.displayName = displayName
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
+        self.recordingId = recordingId
     }
 
     /// True for guests without an account.

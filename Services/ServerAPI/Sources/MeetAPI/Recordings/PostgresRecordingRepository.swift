@@ -59,7 +59,34 @@ struct PostgresRecordingRepository: RecordingRepository {
             SELECT \(unescaped: Self.columns) FROM recordings
             WHERE meeting_id = \(meetingId) ORDER BY created_at DESC, id
             """)
-        return try rows.map(Self.decode)
+        let files = try await self.files(meetingId: meetingId)
+        return try rows.map { row in
+            var recording = try Self.decode(row)
+            recording.files = files[recording.id] ?? []
+            return recording
+        }
+    }
+
+    /// The finished per-track files of the meeting's recordings, by recording.
+    private func files(meetingId: UUID) async throws -> [UUID: [RecordingFile]] {
+        let rows = try await self.database.query(
+            """
+            SELECT f.id, f.recording_id, f.segment, f.participant_id, f.track_id, f.kind, f.codec, f.storage_key, f.bytes,
+                   f.start_ms, f.duration_ms, f.lost_packets
+            FROM recording_files f JOIN recordings r ON r.id = f.recording_id
+            WHERE r.meeting_id = \(meetingId) ORDER BY f.segment, f.participant_id, f.kind, f.track_id
+            """)
+        var files: [UUID: [RecordingFile]] = [:]
+        for row in rows {
+            let columns = RowColumns(row)
+            let file = RecordingFile(
+                id: try columns.decode("id"), segment: try columns.decode("segment"), participantId: try columns.decode("participant_id"),
+                trackId: try columns.decode("track_id"), kind: try columns.decode("kind"), codec: try columns.decode("codec"),
+                storageKey: try columns.decode("storage_key"), bytes: try columns.decode("bytes"), startMs: try columns.decode("start_ms"),
+                durationMs: try columns.decode("duration_ms"), lostPackets: try columns.decode("lost_packets"))
+            files[try columns.decode("recording_id", as: UUID.self), default: []].append(file)
+        }
+        return files
     }
 
     static func decode(_ row: PostgresRow) throws -> RecordingResponse {

@@ -49,6 +49,10 @@ public protocol ParticipantStore: Sendable {
     /// (at most the newest `limit`), oldest first: what a replica whose bus
     /// subscriptions were cut off for that long may have missed.
     func recentChats(meetingIds: [UUID], within: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)]
+    /// A recorder seat's standing (docs/dev/recording.md): true while
+    /// `recordingId` is an active recording (`starting`, `recording`) of
+    /// `meetingId`, a running meeting.
+    func recorderMayConnect(recordingId: UUID, meetingId: UUID) async throws -> Bool
 }
 
 extension ParticipantStore {
@@ -60,6 +64,8 @@ extension ParticipantStore {
         []
     }
     public func releaseChats(ids: [String]) async throws {}
+    /// Stores without recordings (unit-test stores) let no recorder in.
+    public func recorderMayConnect(recordingId: UUID, meetingId: UUID) async throws -> Bool { false }
     public func recentChats(meetingIds: [UUID], within: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
         []
     }

@@ -103,6 +103,8 @@ public struct SignalingServices: Sendable {
             try await self.publish(
                 .admissionResolved(AdmissionResolved(participantId: id, outcome: outcome, by: by)),
                 meetingId: meetingId, audience: .hosts)
+        case .recorder:
+            return  // hidden, and no `participants` row to end (docs/dev/recording.md)
         }
         if reason == .kicked, let by {
             try await self.participants.kick(participantId: id, by: by)  // ended and banned in one transaction

@@ -11,9 +11,13 @@ public struct SessionIdentity: Sendable, Equatable {
     public var role: MemberRole
     public var displayName: String
     public var userId: UUID?
+    /// Set for a recorder's hidden seat: the recording it records
+    /// (docs/dev/recording.md). Its standing is that recording being active.
+    public var recordingId: UUID?
 
     public init(
-        meetingId: UUID, meetingCode: String, participantId: UUID, role: MemberRole, displayName: String, userId: UUID?
+        meetingId: UUID, meetingCode: String, participantId: UUID, role: MemberRole, displayName: String, userId: UUID?,
+        recordingId: UUID? = nil
     ) {
         self.meetingId = meetingId
         self.meetingCode = meetingCode
@@ -21,17 +25,21 @@ public struct SessionIdentity: Sendable, Equatable {
         self.role = role
         self.displayName = displayName
         self.userId = userId
+        self.recordingId = recordingId
     }
 
     public init(claims: JoinTokenClaims) {
         self.init(
             meetingId: claims.meetingId, meetingCode: claims.meetingCode, participantId: claims.participantId,
-            role: claims.role, displayName: claims.displayName, userId: claims.userId
+            role: claims.role, displayName: claims.displayName, userId: claims.userId, recordingId: claims.recordingId
         )
     }
 
-    /// Owner and host may mute, kick, admit and deny.
-    public var isHost: Bool { self.role.canManage }
+    /// Owner and host may mute, kick, admit and deny (never a recorder seat).
+    public var isHost: Bool { self.recordingId == nil && self.role.canManage }
+
+    /// A recorder's hidden seat: it only subscribes.
+    public var isRecorder: Bool { self.recordingId != nil }
 
     /// The participant as others see it, with media off and hand down.
     public var participant: ParticipantInfo {

@@ -1,0 +1,147 @@
+"""Recording media end to end (issue #18, docs/dev/recording.md): two aiortc
+participants publish Opus and VP8, each on its own SFU node; a host starts a
+recording over REST; meet-recorder claims the job, joins the meeting as a
+hidden subscriber through the redirect path (a subscriber connection on each
+publisher's node) and writes one WebM per track. After the stop, every track
+has its file, ffprobe reads the right codec and a duration that matches the
+time recorded, and `GET …/recordings` lists the files. Nobody in the room
+ever sees the recorder: no `participant-joined`/`-left` for it, and a late
+joiner's snapshot does not list it.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from meet_e2e.fixtures import stack_with_logs
+from meet_e2e.participant import Participant
+from meet_e2e.stack import Service
+from meet_e2e.waiting import wait_until
+
+# The span recorded once media is on disk; files must hold about this much.
+RECORDED_SECONDS = 6.0
+
+
+@pytest.fixture
+def stack(tmp_path, request):
+    yield from stack_with_logs(tmp_path, request, sfu_nodes=2)
+
+
+@pytest.fixture
+def recorder(stack, tmp_path):
+    env = {**stack.common_env, "MEET_RECORDER_ID": "e2e-rec-" + uuid.uuid4().hex[:6],
+           "MEET_RECORDING_DIR": str(tmp_path / "recordings"),
+           # meet-api's public URL in this stack is a placeholder: the recorder joins on replica 2.
+           "MEET_RECORDER_WS_URL": stack.ws_url(1), "MEET_RECORDER_MEDIA_HOST": "127.0.0.1"}
+    process = Service("meet-recorder", "meet-recorder", tmp_path, env)
+    stack.processes.append(process)
+    yield process
+
+
+def metric(service: Service, name: str) -> float:
+    with urllib.request.urlopen(service.base_url + "/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def probe(path: str) -> dict:
+    """ffprobe's view of a file: its one stream's codec and the container's duration."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,codec_type,width,height:format=duration",
+         "-of", "json", path], capture_output=True, text=True, timeout=30, check=True).stdout
+    data = json.loads(out)
+    assert len(data["streams"]) == 1, data
+    return {**data["streams"][0], "duration": float(data["format"]["duration"])}
+
+
+def test_the_recorder_writes_a_file_per_track_and_stays_hidden(stack, recorder):
+    asyncio.run(asyncio.wait_for(media_scenario(stack, recorder), 180))
+
+
+async def media_scenario(stack, recorder: Service) -> None:
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    host, guest = Participant("host"), Participant("guest")
+    people = [host, guest]
+    try:
+        await host.join(stack, code, replica=0, token=owner)
+        await guest.join(stack, code, replica=1)
+        for person, node in zip(people, stack.nodes):
+            published = await person.publish(node.node_id)
+            assert published["nodeId"] == node.node_id, published
+
+        asked = time.monotonic()
+        started = stack.rest.call("POST", f"/v1/meetings/{code}/recording", token=owner, expect=201)
+        recording_id = started["id"].lower()
+        listing = f"/v1/meetings/{code}/recordings"
+
+        def current() -> dict:
+            return stack.rest.call("GET", listing, token=owner)["items"][0]
+
+        await wait_until(lambda: current()["status"] == "recording", 20, "the recorder claimed the job")
+        # Media reaches the files: from here on, RECORDED_SECONDS are recorded.
+        await wait_until(lambda: metric(recorder, "meet_recorder_frames_written_total") > 0, 30,
+                         "the recorder writing frames")
+        window_start = time.monotonic()
+
+        # A late joiner while the recorder is in the room: its snapshot lists people only.
+        late = Participant("late")
+        people.append(late)
+        snapshot = await late.join(stack, code, replica=0)
+        listed = {p["id"].lower() for p in snapshot["participants"]}
+        assert listed == {host.id, guest.id, late.id}, snapshot["participants"]
+        assert {t["participantId"].lower() for t in snapshot["tracks"]} == {host.id, guest.id}
+
+        await asyncio.sleep(RECORDED_SECONDS)  # the span being recorded, not a wait for a condition
+        stopped = stack.rest.call("DELETE", f"/v1/meetings/{code}/recording", token=owner)
+        window = time.monotonic() - window_start
+        whole = time.monotonic() - asked
+        assert stopped["status"] in ("stopping", "stopped"), stopped
+
+        finished = await wait_until(
+            lambda: (lambda r: r if r["status"] == "stopped" and len(r["files"]) == 4 else None)(current()), 30,
+            "the recording stopped with four files listed")
+
+        by_track: dict[tuple[str, str], dict] = {}
+        for file in finished["files"]:
+            by_track[(file["participantId"].lower(), file["kind"])] = file
+        assert set(by_track) == {(p.id, kind) for p in (host, guest) for kind in ("audio", "video")}, finished["files"]
+        for (publisher, kind), file in by_track.items():
+            path = file["storageKey"]
+            assert Path(path).is_file() and not path.endswith(".part"), file
+            assert Path(path).stat().st_size == file["bytes"] > 0, file
+            assert f"/{code}/{recording_id}/" in path, path
+            info = probe(path)
+            assert info["codec_name"] == ("vp8" if kind == "video" else "opus"), info
+            if kind == "video":
+                assert (info["width"], info["height"]) == (320, 240), info
+            # The container agrees with the row, and both with the time recorded
+            # (generous: the first keyframe may come a little after the first frame).
+            assert abs(info["duration"] * 1000 - file["durationMs"]) < 500, (info, file)
+            assert RECORDED_SECONDS * 1000 - 2500 <= file["durationMs"] <= (whole + 1) * 1000, (file, window, whole)
+        for person in (host, guest):
+            audio, video = by_track[(person.id, "audio")], by_track[(person.id, "video")]
+            # One timeline: a publisher's audio and video cover about the same span.
+            assert abs(audio["durationMs"] - video["durationMs"]) < 2500, (audio, video)
+
+        # Hidden throughout: nobody heard the recorder join or leave.
+        await wait_until(lambda: all(any(m["type"] == "recording-stopped" for m in p.signal.seen) for p in people), 10,
+                         "everyone told the recording stopped")
+        for person in people:
+            for message in person.signal.seen:
+                if message["type"] in ("participant-joined", "participant-left", "participant-updated"):
+                    data = message["data"]
+                    who = (data.get("participant") or {}).get("id") or data.get("participantId") or ""
+                    assert who.lower() != recording_id, (person.name, message)
+        rest_participants = stack.rest.call("GET", f"/v1/meetings/{code}/participants", token=owner)
+        assert recording_id not in json.dumps(rest_participants).lower()
+    finally:
+        await asyncio.gather(*(p.close() for p in people), return_exceptions=True)

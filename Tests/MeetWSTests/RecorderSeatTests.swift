@@ -47,4 +47,18 @@ import Testing
             meetingId: UUID(), meetingCode: "abc-defg-hij", participantId: UUID(), role: .host, displayName: "H", userId: UUID())
         #expect(!identity.isRecorder && identity.isHost)
     }
+
+    @Test func recordStartAndStopAreForHosts() {
+        for (role, allowed) in [(MemberRole.attendee, false), (.host, true), (.owner, true)] {
+            let identity = SessionIdentity(
+                meetingId: UUID(), meetingCode: "abc-defg-hij", participantId: UUID(), role: role, displayName: "P", userId: UUID())
+            let machine = MachineDriver(SessionMachine(identity: identity, ratePerSecond: 100, burst: 100, now: self.start))
+            _ = machine.receive(self.frame(.join), now: self.start)
+            machine.joined(waiting: false)
+            for message in [ClientMessage.recordStart, .recordStop] {
+                let decision = machine.receive(self.frame(message), now: self.start)
+                #expect(allowed ? decision == .execute(ClientEnvelope(id: "r", message)) : self.errorCode(decision) == .forbidden)
+            }
+        }
+    }
 }

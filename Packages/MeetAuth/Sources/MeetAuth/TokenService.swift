@@ -95,12 +95,16 @@ public struct TokenService: Sendable {
 
     // MARK: Recorder tokens
 
+    /// How long a recorder token is valid: a bound on a leaked one only,
+    /// since meet-ws checks the recording is active at every connect.
+    public static let recorderTokenTTL: Duration = .seconds(12 * 3600)
+
     /// Signs a recorder seat's token (docs/dev/recording.md, "The recorder
     /// as a hidden subscriber"): meet-api mints one per recording job;
     /// `claims.recordingId` must be set. It names no `participants` row:
     /// meet-ws lets it in while that recording is active in PostgreSQL,
     /// checked at every connect and join, so `ttl` only bounds a leaked one.
-    public func makeRecorderToken(_ claims: JoinTokenClaims, ttl: Duration) async throws -> String {
+    public func makeRecorderToken(_ claims: JoinTokenClaims, ttl: Duration = TokenService.recorderTokenTTL) async throws -> String {
         precondition(claims.recordingId != nil, "a recorder token names its recording")
         var claims = claims
         claims.issuedAt = self.wholeSecondNow()

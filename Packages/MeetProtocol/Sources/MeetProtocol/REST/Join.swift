@@ -95,4 +95,15 @@ public struct JoinTokenClaims: Codable, Sendable, Equatable {
 
     /// True for guests without an account.
     public var isGuest: Bool { self.userId == nil }
+
+    /// The claims of the recorder seat of `recordingId` (docs/dev/recording.md,
+    /// "The recorder as a hidden subscriber"): its participant id is the
+    /// recording's, so a recorder that reconnects, or takes the job over,
+    /// replaces the seat instead of adding one. Whoever starts the recording
+    /// (meet-api or meet-ws) signs them as a recorder token.
+    public static func recorderSeat(recordingId: UUID, meetingId: UUID, meetingCode: String) -> JoinTokenClaims {
+        JoinTokenClaims(
+            meetingId: meetingId, meetingCode: meetingCode, participantId: recordingId, role: .attendee, status: .joined,
+            userId: nil, guestId: nil, displayName: "Recorder", issuedAt: Date(), expiresAt: Date(), recordingId: recordingId)
+    }
 }

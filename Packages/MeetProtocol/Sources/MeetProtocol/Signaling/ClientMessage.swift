@@ -28,6 +28,10 @@ public enum ClientMessage: Sendable, Equatable {
     case unsubscribe(UnsubscribeRequest)
     /// Which videos to receive (last-N): replaces the previous preference whole.
     case videoPreferences(VideoPreferencesRequest)
+    /// Hosts: start recording the meeting (docs/dev/recording.md).
+    case recordStart
+    /// Hosts: stop the meeting's recording.
+    case recordStop
 
     /// The wire `type` of each case.
     public var type: String {
@@ -49,19 +53,21 @@ public enum ClientMessage: Sendable, Equatable {
         case .subscribeAnswer: "subscribe-answer"
         case .unsubscribe: "unsubscribe"
         case .videoPreferences: "video-preferences"
+        case .recordStart: "record-start"
+        case .recordStop: "record-stop"
         }
     }
 
     /// Every client type, for docs and metrics labels.
     public static let allTypes = [
         "join", "leave", "media", "hand", "chat", "mute", "kick", "admit", "deny", "end-meeting", "ping",
-        "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe", "video-preferences",
+        "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe", "video-preferences", "record-start", "record-stop",
     ]
 
     /// Whether only hosts (owner or host role) may send it.
     public var requiresHost: Bool {
         switch self {
-        case .mute, .kick, .admit, .deny, .endMeeting: true
+        case .mute, .kick, .admit, .deny, .endMeeting, .recordStart, .recordStop: true
         default: false
         }
     }

@@ -37,6 +37,11 @@ public enum SignalingErrorCode: String, Codable, Sendable, CaseIterable {
     /// `join`: the meeting is at its capacity of live participants (owners
     /// and hosts always get a seat); the socket is closed (4009).
     case meetingFull = "meeting_full"
+    /// `record-start`: the meeting is already being recorded (one active
+    /// recording per meeting, whichever replica or the REST API started it).
+    case recordingActive = "recording_active"
+    /// `record-stop`: the meeting is not being recorded.
+    case notRecording = "not_recording"
     /// Redis or PostgreSQL could not be reached; retry.
     case unavailable
     /// A bug on the server.

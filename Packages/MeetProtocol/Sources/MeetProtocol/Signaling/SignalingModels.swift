@@ -129,11 +129,15 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
     /// minted for it (empty when the deployment runs no TURN relay). A
     /// message without the field decodes as empty.
     public var iceServers: [ICEServer]
+    /// The meeting's active recording, when one is on (a late joiner shows
+    /// the indicator from here on, as the room did at `recording-started`);
+    /// absent when none.
+    public var recording: RecordingStarted?
 
     public init(
         meetingId: UUID, meetingCode: String, you: UUID, role: MemberRole, resumed: Bool,
         participants: [ParticipantInfo], waiting: [ParticipantInfo], tracks: [TrackInfo] = [],
-        iceServers: [ICEServer] = []
+        iceServers: [ICEServer] = [], recording: RecordingStarted? = nil
     ) {
         self.meetingId = meetingId
         self.meetingCode = meetingCode
@@ -144,10 +148,11 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
         self.waiting = waiting
         self.tracks = tracks
         self.iceServers = iceServers
+        self.recording = recording
     }
 
     private enum CodingKeys: String, CodingKey {
-        case meetingId, meetingCode, you, role, resumed, participants, waiting, tracks, iceServers
+        case meetingId, meetingCode, you, role, resumed, participants, waiting, tracks, iceServers, recording
     }
 
     public init(from decoder: any Decoder) throws {
@@ -161,7 +166,8 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
             participants: try container.decode([ParticipantInfo].self, forKey: .participants),
             waiting: try container.decode([ParticipantInfo].self, forKey: .waiting),
             tracks: try container.decode([TrackInfo].self, forKey: .tracks),
-            iceServers: try container.decodeIfPresent([ICEServer].self, forKey: .iceServers) ?? []
+            iceServers: try container.decodeIfPresent([ICEServer].self, forKey: .iceServers) ?? [],
+            recording: try container.decodeIfPresent(RecordingStarted.self, forKey: .recording)
         )
     }
 }

@@ -14,21 +14,12 @@ struct RecorderSeat: Sendable, Equatable {
     var token: String
     var wsUrl: String
 
-    /// The seat's display name in logs (nobody in the room sees it).
-    static let displayName = "Recorder"
-    /// How long a recorder token is valid: a bound on a leaked one only,
-    /// since meet-ws checks the recording is active at every connect.
-    static let tokenTTL: Duration = .seconds(12 * 3600)
-
     /// The seat for `recording`; nil (logged) when the token cannot be signed:
     /// the recording then waits in `starting` until a host stops it.
     static func mint(for recording: RecordingResponse, meeting: MeetingRecord, deps: APIDependencies, logger: Logger) async -> RecorderSeat? {
-        let claims = JoinTokenClaims(
-            meetingId: meeting.id, meetingCode: meeting.code, participantId: recording.id, role: .attendee, status: .joined,
-            userId: nil, guestId: nil, displayName: Self.displayName, issuedAt: Date(), expiresAt: Date(),
-            recordingId: recording.id)
+        let claims = JoinTokenClaims.recorderSeat(recordingId: recording.id, meetingId: meeting.id, meetingCode: meeting.code)
         do {
-            let token = try await deps.tokens.makeRecorderToken(claims, ttl: Self.tokenTTL)
+            let token = try await deps.tokens.makeRecorderToken(claims)
             return RecorderSeat(token: token, wsUrl: deps.configuration.publicWebSocketURL)
         } catch {
             logger.error("could not sign a recorder token", metadata: ["recording.id": "\(recording.id)", "error": "\(error)"])

@@ -122,7 +122,9 @@ public struct SignalingServices: Sendable {
             participants: records.filter { $0.status == .joined }.map(\.participant),
             waiting: identity.isHost ? records.filter { $0.status == .waiting }.map(\.participant) : [],
             tracks: records.filter { $0.status == .joined }.flatMap { $0.publication?.tracks ?? [] },
-            iceServers: self.turn.iceServers(for: identity.participantId)
+            iceServers: self.turn.iceServers(for: identity.participantId),
+            // The indicator is an announcement: a failed read shows none rather than failing the join.
+            recording: (try? await self.participants.activeRecording(meetingId: identity.meetingId)) ?? nil
         )
     }
 }

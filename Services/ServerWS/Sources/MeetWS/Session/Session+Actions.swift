@@ -41,6 +41,10 @@ extension Session {
                 try await SubscribeDriver(session: self).unsubscribe(id, request)
             case .videoPreferences(let request):
                 try await VideoSelectionDriver(session: self).preferences(id, request)
+            case .recordStart:
+                try await RecordingDriver(session: self).start(id)
+            case .recordStop:
+                try await RecordingDriver(session: self).stop(id)
             case .ping:
                 break  // answered by the machine
             }

@@ -17,12 +17,19 @@ import Testing
             address: NodeAddress(ip: "127.0.0.1", port: 40000), offer: sdp, tracks: tracks)
     }
 
-    @Test func theNthMidOfTheOfferCarriesTheNthTrack() {
-        let mic = TrackInfo(id: "pub-1:0", participantId: Self.publisher, kind: .mic, mid: "0", codec: "opus")
-        let camera = TrackInfo(id: "pub-1:1", participantId: Self.publisher, kind: .camera, mid: "1", codec: "VP8")
-        // The subscriber connection numbers its sections itself; the publisher's mids do not matter.
-        let map = SubscriptionTrackMap(offer: Self.offer(mids: ["a", "b"], tracks: [mic, camera]))
-        #expect(map.byMid == ["a": mic, "b": camera])
+    @Test func aPerNodeOfferNamesTheSectionOfEachTrack() {
+        let other = UUID()
+        let mic = TrackInfo(id: "pub-1:0", participantId: Self.publisher, kind: .mic, mid: "2", codec: "opus")
+        let camera = TrackInfo(id: "pub-2:1", participantId: other, kind: .camera, mid: "0", codec: "VP8")
+        // Sections of publishers taken off stay in the SDP (inactive): the mids say which is which, not the order.
+        let map = SubscriptionTrackMap(offer: Self.offer(mids: ["0", "1", "2"], tracks: [mic, camera]))
+        #expect(map.byMid == ["2": mic, "0": camera])
+    }
+
+    @Test func withoutMidsTheNthSectionCarriesTheNthTrack() {
+        let mic = TrackInfo(id: "pub-1:0", participantId: Self.publisher, kind: .mic, codec: "opus")
+        let camera = TrackInfo(id: "pub-1:1", participantId: Self.publisher, kind: .camera, codec: "VP8")
+        #expect(SubscriptionTrackMap(offer: Self.offer(mids: ["a", "b"], tracks: [mic, camera])).byMid == ["a": mic, "b": camera])
         #expect(SubscriptionTrackMap(offer: Self.offer(mids: ["a"], tracks: [mic, camera])).byMid == ["a": mic])
     }
 

@@ -1,8 +1,9 @@
 """Recording media end to end (issue #18, docs/dev/recording.md): two aiortc
 participants publish Opus and VP8, each on its own SFU node; a host starts a
 recording over REST; meet-recorder claims the job, joins the meeting as a
-hidden subscriber through the redirect path (a subscriber connection on each
-publisher's node) and writes one WebM per track. After the stop, every track
+hidden subscriber through the redirect path (one subscriber connection per
+node, re-offered when a third publisher comes to the host's node and when it
+leaves again) and writes one WebM per track. After the stop, every track
 has its file, ffprobe reads the right codec and a duration that matches the
 time recorded, and `GET …/recordings` lists the files. Nobody in the room
 ever sees the recorder: no `participant-joined`/`-left` for it, and a late
@@ -71,6 +72,7 @@ async def media_scenario(stack, recorder: Service) -> None:
     code = stack.rest.create_meeting(owner)
     host, guest = Participant("host"), Participant("guest")
     people = [host, guest]
+    late = Participant("late")
     try:
         await host.join(stack, code, replica=0, token=owner)
         await guest.join(stack, code, replica=1)
@@ -93,27 +95,32 @@ async def media_scenario(stack, recorder: Service) -> None:
         window_start = time.monotonic()
 
         # A late joiner while the recorder is in the room: its snapshot lists people only.
-        late = Participant("late")
         people.append(late)
         snapshot = await late.join(stack, code, replica=0)
         listed = {p["id"].lower() for p in snapshot["participants"]}
         assert listed == {host.id, guest.id, late.id}, snapshot["participants"]
         assert {t["participantId"].lower() for t in snapshot["tracks"]} == {host.id, guest.id}
+        # It publishes on the host's node: the recorder's connection there is re-offered with its tracks...
+        await late.publish(stack.nodes[0].node_id)
+        await wait_until(lambda: metric(recorder, "meet_recorder_active_tracks") == 6, 30, "six tracks recorded")
 
         await asyncio.sleep(RECORDED_SECONDS)  # the span being recorded, not a wait for a condition
+        # ...and when it leaves, re-offered without them: its files end, the host's go on.
+        await late.close()
+        await wait_until(lambda: metric(recorder, "meet_recorder_active_tracks") == 4, 30, "the late joiner's files finished")
         stopped = stack.rest.call("DELETE", f"/v1/meetings/{code}/recording", token=owner)
         window = time.monotonic() - window_start
         whole = time.monotonic() - asked
         assert stopped["status"] in ("stopping", "stopped"), stopped
 
         finished = await wait_until(
-            lambda: (lambda r: r if r["status"] == "stopped" and len(r["files"]) == 4 else None)(current()), 30,
-            "the recording stopped with four files listed")
+            lambda: (lambda r: r if r["status"] == "stopped" and len(r["files"]) == 6 else None)(current()), 30,
+            "the recording stopped with six files listed")
 
         by_track: dict[tuple[str, str], dict] = {}
         for file in finished["files"]:
             by_track[(file["participantId"].lower(), file["kind"])] = file
-        assert set(by_track) == {(p.id, kind) for p in (host, guest) for kind in ("audio", "video")}, finished["files"]
+        assert set(by_track) == {(p.id, kind) for p in (host, guest, late) for kind in ("audio", "video")}, finished["files"]
         for (publisher, kind), file in by_track.items():
             path = file["storageKey"]
             assert Path(path).is_file() and not path.endswith(".part"), file
@@ -126,15 +133,19 @@ async def media_scenario(stack, recorder: Service) -> None:
             # The container agrees with the row, and both with the time recorded
             # (generous: the first keyframe may come a little after the first frame).
             assert abs(info["duration"] * 1000 - file["durationMs"]) < 500, (info, file)
-            assert RECORDED_SECONDS * 1000 - 2500 <= file["durationMs"] <= (whole + 1) * 1000, (file, window, whole)
-        for person in (host, guest):
+            shortest = RECORDED_SECONDS * 1000 - 2500
+            longest = (whole + 1) * 1000
+            if publisher == late.id:  # from its publication to its leave, within the window
+                longest = (window + 1) * 1000
+            assert shortest <= file["durationMs"] <= longest, (publisher, file, window, whole)
+        for person in (host, guest, late):
             audio, video = by_track[(person.id, "audio")], by_track[(person.id, "video")]
             # One timeline: a publisher's audio and video cover about the same span.
             assert abs(audio["durationMs"] - video["durationMs"]) < 2500, (audio, video)
 
         # Hidden throughout: nobody heard the recorder join or leave.
-        await wait_until(lambda: all(any(m["type"] == "recording-stopped" for m in p.signal.seen) for p in people), 10,
-                         "everyone told the recording stopped")
+        await wait_until(lambda: all(any(m["type"] == "recording-stopped" for m in p.signal.seen) for p in (host, guest)), 10,
+                         "everyone still in the room told the recording stopped")
         for person in people:
             for message in person.signal.seen:
                 if message["type"] in ("participant-joined", "participant-left", "participant-updated"):

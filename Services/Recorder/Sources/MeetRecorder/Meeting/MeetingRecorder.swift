@@ -7,9 +7,10 @@ import MeetRTP
 /// One recording's hidden subscriber (docs/dev/recording.md, "The recorder
 /// as a hidden subscriber"): joins the meeting over meet-ws with the job's
 /// recorder token, subscribes to every published track through the same
-/// redirect path as people (a subscriber connection on the publisher's
-/// node), follows `tracks`, `participant-left`, `subscription-closed` and
-/// `migrate`, and feeds what arrives into the recording's
+/// redirect path as people (one subscriber connection per node, `perNode`,
+/// re-offered as publishers come and go), follows `tracks`,
+/// `participant-left`, `subscription-closed` and `migrate`, and feeds what
+/// arrives into the recording's
 /// ``RecordingSession`` (held by ``RecordingSessions``), asking for a
 /// keyframe (PLI) whenever a track's assembler needs one.
 ///
@@ -45,15 +46,18 @@ actor MeetingRecorder {
     let logger: Logger
     private let key: String
     private var signaling: RecorderSignaling?
-    private var legs: [UUID: RecordingLeg] = [:]
+    /// The subscriber connection to each node, by node id.
+    private var legs: [String: RecordingLeg] = [:]
+    /// The recorded tracks each node's connection carries now (a file open for each).
+    private var carried: [String: [TrackInfo]] = [:]
+    /// Who is subscribed, on which node, with which of its tracks (to see a change).
+    private var subscribed: [UUID: (node: String, tracks: Set<String>)] = [:]
     /// The room's publications (other than ours: we publish nothing), by publisher.
     private var publications: [UUID: [TrackInfo]] = [:]
     /// Publishers whose subscription failed: not retried until their tracks change.
     private var gaveUp: Set<UUID> = []
-    /// The files open per publisher (track ids), ended with its subscription.
-    private var recording: [UUID: [TrackInfo]] = [:]
-    /// Where a video track's PLI goes: its publisher's leg and its SSRC.
-    private var keyframeTargets: [String: (publisher: UUID, ssrc: UInt32)] = [:]
+    /// Where a video track's PLI goes: its node's connection and its SSRC.
+    private var keyframeTargets: [String: (node: String, ssrc: UInt32)] = [:]
     private var tasks: [Task<Void, Never>] = []
     private var stopping = false
     private let media: AsyncStream<RecordedMedia>
@@ -93,11 +97,7 @@ actor MeetingRecorder {
         }
         self.mediaSink.finish()
         for task in self.tasks { task.cancel() }
-        let now = RecordingSessions.now()
-        for tracks in self.recording.values {
-            for track in tracks { await self.sessions.removeTrack(self.key, trackID: track.id, now: now) }
-        }
-        self.recording = [:]
+        for node in Array(self.carried.keys) { await self.carry([], on: node) }
     }
 
     // MARK: Signaling
@@ -133,26 +133,22 @@ actor MeetingRecorder {
         switch message {
         case .tracks(let event):
             self.gaveUp.remove(event.participantId)
-            if event.tracks.isEmpty {
-                self.publications.removeValue(forKey: event.participantId)
-            } else {
-                self.publications[event.participantId] = event.tracks
-            }
+            self.publications[event.participantId] = event.tracks.isEmpty ? nil : event.tracks
             await self.reconcile()
         case .participantLeft(let left):
             self.publications.removeValue(forKey: left.participantId)
             await self.reconcile()
         case .subscriptionClosed(let closed):
-            guard let leg = self.legs[closed.publisherParticipantId], leg.transportId == closed.transportId else { return }
+            // A per-node connection ended (its node shut down, the connection failed).
+            guard let leg = self.legs.values.first(where: { $0.transportId == closed.transportId }) else { return }
             await self.retire(leg)
             await self.reconcile()
         case .migrate(let instruction):
-            // One of our subscriptions moves with its publisher: subscribe on its new node.
-            guard let publisher = instruction.publisherParticipantId, let leg = self.legs[publisher],
-                leg.transportId == instruction.transportId
+            // A publisher moved: take it off this connection, subscribe on its new node.
+            guard let publisher = instruction.publisherParticipantId,
+                self.legs.values.contains(where: { $0.transportId == instruction.transportId })
             else { return }
-            await self.retire(leg)
-            await self.unsubscribe(leg.transportId)
+            await self.drop(publisher)
             await self.reconcile()
         case .meetingEnded, .kicked, .sessionReplaced:
             self.logger.notice("the recorder was removed from the meeting", metadata: ["event": "\(message.type)"])
@@ -161,72 +157,130 @@ actor MeetingRecorder {
         }
     }
 
-    /// Subscribes to every publication not subscribed; drops subscriptions
-    /// whose publication is gone or changed (renegotiated, moved).
+    /// Subscribes to every recordable publication not subscribed, again to
+    /// one whose tracks changed (the node re-offers), and drops those gone.
     private func reconcile() async {
-        for (publisher, leg) in self.legs {
-            let now = Set(self.publications[publisher]?.map(\.id) ?? [])
-            let recorded = Set(self.recording[publisher]?.map(\.id) ?? [])
-            guard now != recorded else { continue }
-            await self.retire(leg)
-            await self.unsubscribe(leg.transportId)
+        for (publisher, subscription) in self.subscribed {
+            guard !self.stopping else { return }
+            guard let tracks = self.publications[publisher] else {
+                await self.drop(publisher)
+                continue
+            }
+            if Set(tracks.map(\.id)) != subscription.tracks {
+                if tracks.first?.nodeId != subscription.node { await self.drop(publisher) }
+                await self.subscribe(to: publisher)
+            }
         }
-        for (publisher, tracks) in self.publications where self.legs[publisher] == nil && !self.gaveUp.contains(publisher) {
+        for (publisher, tracks) in self.publications where self.subscribed[publisher] == nil && !self.gaveUp.contains(publisher) {
             guard !self.stopping else { return }
             guard tracks.contains(where: { Self.codec($0) != nil }) else { continue }
             await self.subscribe(to: publisher)
         }
     }
 
+    /// `subscribe {perNode}`: the first publisher on a node makes its
+    /// connection; a later one (or a changed publication) is a re-offer on it.
     private func subscribe(to publisher: UUID) async {
         guard let signaling = self.signaling else { return }
         do {
             guard case .subscription(let offer) = try await signaling.request(
-                .subscribe(SubscribeRequest(participantId: publisher)), timeout: self.settings.requestTimeout)
+                .subscribe(SubscribeRequest(participantId: publisher, perNode: true)), timeout: self.settings.requestTimeout)
             else { throw RecorderSignaling.Failure.timeout("subscribe answered something else") }
-            let map = SubscriptionTrackMap(offer: offer)
-            let recorded = map.byMid.filter { Self.codec($0.value) != nil }
-            for track in recorded.values {
-                try await self.sessions.addTrack(self.name(track, codec: Self.codec(track)!))
-            }
-            self.recording[publisher] = Array(recorded.values)
-            let sink = self.mediaSink
-            let tap = MediaTap(publisher: publisher, tracks: recorded) { sink.yield($0) }
-            let socket = try await RTCSocket.bind(host: self.settings.bindHost, port: 0)
-            let connection = PeerConnection(role: .client, socket: socket, configuration: self.settings.rtc, delegate: tap)
-            let leg = RecordingLeg(publisher: publisher, transportId: offer.transportId, socket: socket, connection: connection)
-            self.legs[publisher] = leg
-            do {
-                let answer = try await connection.acceptOffer(offer.offer, sendBack: false, policy: .withoutTransportCC)
-                _ = try await signaling.request(
-                    .subscribeAnswer(SubscribeAnswer(transportId: offer.transportId, answer: answer)), timeout: self.settings.requestTimeout)
-            } catch {
-                await self.retire(leg)
-                throw error
-            }
+            try await self.negotiate(offer)
+            let mine = offer.tracks.filter { $0.participantId == publisher }
+            self.subscribed[publisher] = (offer.nodeId, Set(mine.map(\.id)))
             self.logger.info(
                 "recording a publisher",
-                metadata: ["publisher": "\(publisher)", "transport": "\(offer.transportId)", "tracks": "\(recorded.count)"])
-            if self.stopping { await leg.close() }
+                metadata: ["publisher": "\(publisher)", "sfu.node": "\(offer.nodeId)", "transport": "\(offer.transportId)", "tracks": "\(mine.count)"])
         } catch {
             self.gaveUp.insert(publisher)
             self.logger.warning("could not subscribe to a publisher", metadata: ["publisher": "\(publisher)", "error": "\(error)"])
         }
     }
 
-    /// Closes a subscription here and finishes its tracks' files.
-    private func retire(_ leg: RecordingLeg) async {
-        self.legs.removeValue(forKey: leg.publisher)
-        await leg.close()
+    /// `unsubscribe {transportId, participantId}`: the node re-offers the
+    /// connection without the publisher (or closes it, `ack`, when it was the last).
+    private func drop(_ publisher: UUID) async {
+        guard let node = self.subscribed.removeValue(forKey: publisher)?.node, let leg = self.legs[node] else { return }
+        do {
+            let reply = try await self.signaling?.request(
+                .unsubscribe(UnsubscribeRequest(transportId: leg.transportId, participantId: publisher)), timeout: self.settings.requestTimeout)
+            if case .subscription(let offer)? = reply {
+                try await self.negotiate(offer)
+                return
+            }
+        } catch {
+            self.logger.notice("unsubscribe failed", metadata: ["publisher": "\(publisher)", "error": "\(error)"])
+        }
+        await self.carry((self.carried[node] ?? []).filter { $0.participantId != publisher }, on: node)
+        if self.carried[node]?.isEmpty ?? true, !self.subscribed.values.contains(where: { $0.node == node }) { await self.retire(leg) }
+    }
+
+    /// Applies a node's (re-)offer: files open for its new recorded tracks
+    /// before media can arrive, the answer sent, files of the tracks it no
+    /// longer carries finished. An offer that fails closes the connection
+    /// (docs/signaling.md: an unanswered offer stays pending on the node).
+    private func negotiate(_ offer: SubscriptionOffer) async throws {
+        guard let signaling = self.signaling else { return }
+        let recorded = SubscriptionTrackMap(offer: offer).byMid.filter { Self.codec($0.value) != nil }
+        let before = self.carried[offer.nodeId] ?? []
+        for track in recorded.values where !before.contains(where: { $0.id == track.id }) {
+            try await self.sessions.addTrack(self.name(track, codec: Self.codec(track)!))
+        }
+        var leg = self.legs[offer.nodeId]
+        if let old = leg, old.transportId != offer.transportId {
+            await self.retire(old)  // the node opened a new connection: the old one is gone
+            leg = nil
+        }
+        do {
+            let answer: String
+            if let leg {
+                leg.tap.update(recorded)
+                answer = try await leg.connection.acceptReoffer(offer.offer, policy: .withoutTransportCC)
+            } else {
+                let sink = self.mediaSink
+                let tap = MediaTap(node: offer.nodeId) { sink.yield($0) }
+                tap.update(recorded)
+                let socket = try await RTCSocket.bind(host: self.settings.bindHost, port: 0)
+                let connection = PeerConnection(role: .client, socket: socket, configuration: self.settings.rtc, delegate: tap)
+                let made = RecordingLeg(node: offer.nodeId, transportId: offer.transportId, socket: socket, connection: connection, tap: tap)
+                self.legs[offer.nodeId] = made
+                answer = try await connection.acceptOffer(offer.offer, sendBack: false, policy: .withoutTransportCC)
+            }
+            _ = try await signaling.request(
+                .subscribeAnswer(SubscribeAnswer(transportId: offer.transportId, answer: answer)), timeout: self.settings.requestTimeout)
+        } catch {
+            self.carried[offer.nodeId] = before + recorded.values.filter { track in !before.contains { $0.id == track.id } }
+            if let failed = self.legs[offer.nodeId] {
+                await self.retire(failed)
+                _ = try? await signaling.request(.unsubscribe(UnsubscribeRequest(transportId: failed.transportId)), timeout: self.settings.requestTimeout)
+            } else {
+                await self.carry([], on: offer.nodeId)
+            }
+            throw error
+        }
+        await self.carry(Array(recorded.values), on: offer.nodeId)
+    }
+
+    /// The recorded tracks `node`'s connection carries from now on: the files
+    /// of those it no longer carries are finished.
+    private func carry(_ tracks: [TrackInfo], on node: String) async {
         let now = RecordingSessions.now()
-        for track in self.recording.removeValue(forKey: leg.publisher) ?? [] {
+        for track in self.carried[node] ?? [] where !tracks.contains(where: { $0.id == track.id }) {
             self.keyframeTargets.removeValue(forKey: track.id)
             await self.sessions.removeTrack(self.key, trackID: track.id, now: now)
         }
+        self.carried[node] = tracks.isEmpty ? nil : tracks
     }
 
-    private func unsubscribe(_ transportId: String) async {
-        _ = try? await self.signaling?.request(.unsubscribe(UnsubscribeRequest(transportId: transportId)), timeout: self.settings.requestTimeout)
+    /// Closes a node's connection here and finishes its tracks' files; its
+    /// publishers are subscribed again by the next ``reconcile()``.
+    private func retire(_ leg: RecordingLeg) async {
+        guard self.legs[leg.node]?.transportId == leg.transportId else { return }
+        self.legs.removeValue(forKey: leg.node)
+        await leg.close()
+        await self.carry([], on: leg.node)
+        self.subscribed = self.subscribed.filter { $0.value.node != leg.node }
     }
 
     // MARK: Media
@@ -234,9 +288,9 @@ actor MeetingRecorder {
     private func consumeMedia() async {
         for await item in self.media {
             switch item {
-            case .rtp(let packet, let trackID, let publisher, let now):
-                if self.keyframeTargets[trackID] == nil, self.isVideo(trackID, of: publisher) {
-                    self.keyframeTargets[trackID] = (publisher, packet.ssrc)
+            case .rtp(let packet, let trackID, let node, let now):
+                if self.keyframeTargets[trackID] == nil, self.isVideo(trackID, on: node) {
+                    self.keyframeTargets[trackID] = (node, packet.ssrc)
                 }
                 if await self.sessions.receive(self.key, packet, trackID: trackID, now: now) { self.requestKeyframe(trackID) }
             case .senderReport(let trackID, let ntp, let rtpTimestamp, let now):
@@ -253,12 +307,12 @@ actor MeetingRecorder {
     }
 
     private func requestKeyframe(_ trackID: String) {
-        guard let target = self.keyframeTargets[trackID], let leg = self.legs[target.publisher] else { return }
+        guard let target = self.keyframeTargets[trackID], let leg = self.legs[target.node] else { return }
         leg.requestKeyframe(ssrc: target.ssrc)
     }
 
-    private func isVideo(_ trackID: String, of publisher: UUID) -> Bool {
-        self.recording[publisher]?.first { $0.id == trackID }.flatMap(Self.codec)?.isVideo ?? false
+    private func isVideo(_ trackID: String, on node: String) -> Bool {
+        self.carried[node]?.first { $0.id == trackID }.flatMap(Self.codec)?.isVideo ?? false
     }
 
     private func name(_ track: TrackInfo, codec: TrackCodec) -> RecordedTrackName {

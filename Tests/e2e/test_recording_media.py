@@ -16,13 +16,12 @@ import json
 import subprocess
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 from meet_e2e.fixtures import stack_with_logs
+from meet_e2e.recorder import start_recorder
 from meet_e2e.participant import Participant
-from meet_e2e.stack import Service
 from meet_e2e.waiting import wait_until
 
 # The span recorded once media is on disk; files must hold about this much.
@@ -36,16 +35,10 @@ def stack(tmp_path, request):
 
 @pytest.fixture
 def recorder(stack, tmp_path):
-    env = {**stack.common_env, "MEET_RECORDER_ID": "e2e-rec-" + uuid.uuid4().hex[:6],
-           "MEET_RECORDING_DIR": str(tmp_path / "recordings"),
-           # meet-api's public URL in this stack is a placeholder: the recorder joins on replica 2.
-           "MEET_RECORDER_WS_URL": stack.ws_url(1), "MEET_RECORDER_MEDIA_HOST": "127.0.0.1"}
-    process = Service("meet-recorder", "meet-recorder", tmp_path, env)
-    stack.processes.append(process)
-    yield process
+    yield start_recorder(stack, tmp_path, ws_replica=1)
 
 
-def metric(service: Service, name: str) -> float:
+def metric(service, name: str) -> float:
     with urllib.request.urlopen(service.base_url + "/metrics", timeout=5) as response:
         for line in response.read().decode().splitlines():
             if line.startswith(name + " ") or line.startswith(name + "{"):
@@ -67,7 +60,7 @@ def test_the_recorder_writes_a_file_per_track_and_stays_hidden(stack, recorder):
     asyncio.run(asyncio.wait_for(media_scenario(stack, recorder), 180))
 
 
-async def media_scenario(stack, recorder: Service) -> None:
+async def media_scenario(stack, recorder) -> None:
     owner = stack.rest.register("Owner")
     code = stack.rest.create_meeting(owner)
     host, guest = Participant("host"), Participant("guest")

@@ -8,12 +8,11 @@ hears the meeting ended.
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 from meet_e2e.fixtures import stack_with_logs
+from meet_e2e.recorder import start_recorder
 from meet_e2e.signaling import Signal, SignalError
-from meet_e2e.stack import Service
 from meet_e2e.waiting import wait_until
 
 
@@ -24,13 +23,7 @@ def stack(tmp_path, request):
 
 @pytest.fixture
 def recorder(stack, tmp_path):
-    env = {**stack.common_env, "MEET_RECORDER_ID": "e2e-rec-" + uuid.uuid4().hex[:6],
-           "MEET_RECORDING_DIR": str(tmp_path / "recordings"),
-           # A job started over WS carries no meet-ws URL: the recorder's own setting says where.
-           "MEET_RECORDER_WS_URL": stack.ws_url(0), "MEET_RECORDER_MEDIA_HOST": "127.0.0.1"}
-    process = Service("meet-recorder", "meet-recorder", tmp_path, env)
-    stack.processes.append(process)
-    yield process
+    yield start_recorder(stack, tmp_path, ws_replica=0)
 
 
 def test_hosts_record_over_the_socket_and_the_end_of_the_meeting_stops_it(stack, recorder):

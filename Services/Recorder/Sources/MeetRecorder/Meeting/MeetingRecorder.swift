@@ -133,7 +133,12 @@ actor MeetingRecorder {
         switch message {
         case .tracks(let event):
             self.gaveUp.remove(event.participantId)
-            self.publications[event.participantId] = event.tracks.isEmpty ? nil : event.tracks
+            let tracks = event.tracks.map { track in
+                var track = track
+                track.nodeId = track.nodeId ?? event.nodeId
+                return track
+            }
+            self.publications[event.participantId] = tracks.isEmpty ? nil : tracks
             await self.reconcile()
         case .participantLeft(let left):
             self.publications.removeValue(forKey: left.participantId)
@@ -167,7 +172,8 @@ actor MeetingRecorder {
                 continue
             }
             if Set(tracks.map(\.id)) != subscription.tracks {
-                if tracks.first?.nodeId != subscription.node { await self.drop(publisher) }
+                // Moved to another node: off this connection first (a `tracks` event may not name the node).
+                if let node = tracks.first?.nodeId, node != subscription.node { await self.drop(publisher) }
                 await self.subscribe(to: publisher)
             }
         }
@@ -260,6 +266,8 @@ actor MeetingRecorder {
             throw error
         }
         await self.carry(Array(recorded.values), on: offer.nodeId)
+        // Stopped while this offer was answered: the connection made for it goes too.
+        if self.stopping, let leg = self.legs[offer.nodeId] { await self.retire(leg) }
     }
 
     /// The recorded tracks `node`'s connection carries from now on: the files

@@ -15,12 +15,11 @@ import asyncio
 import json
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from meet_e2e.fixtures import stack_with_logs
-from meet_e2e.recorder import start_recorder
+from meet_e2e.recorder import metric, start_recorder
 from meet_e2e.participant import Participant
 from meet_e2e.waiting import wait_until
 
@@ -36,14 +35,6 @@ def stack(tmp_path, request):
 @pytest.fixture
 def recorder(stack, tmp_path):
     yield start_recorder(stack, tmp_path, ws_replica=1)
-
-
-def metric(service, name: str) -> float:
-    with urllib.request.urlopen(service.base_url + "/metrics", timeout=5) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "{"):
-                return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 def probe(path: str) -> dict:

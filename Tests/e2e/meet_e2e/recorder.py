@@ -2,6 +2,7 @@
 database, Redis and key prefix, writing under the test's tmp_path."""
 from __future__ import annotations
 
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -22,3 +23,12 @@ def start_recorder(stack: Stack, tmp_path: Path, ws_replica: int | None = 0) -> 
     process.recorder_id = recorder_id
     stack.processes.append(process)
     return process
+
+
+def metric(service: Service, name: str) -> float:
+    """A counter or gauge from a service's /metrics (0 when not exported yet)."""
+    with urllib.request.urlopen(service.base_url + "/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "{"):
+                return float(line.rsplit(" ", 1)[1])
+    return 0.0

@@ -51,7 +51,7 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
             recorderId: configuration.recorderId, metadata: metadata, sessions: sessions, storage: storage, tuning: configuration.tuning,
             metrics: RecorderMetrics(),
             settings: MeetingRecorder.Settings(
-                wsURL: configuration.wsURL, bindHost: configuration.mediaHost,
+                wsURLs: configuration.wsURLs, bindHost: configuration.mediaHost,
                 rtc: try RTCConfiguration.generate(publicIP: configuration.mediaHost == "0.0.0.0" ? "127.0.0.1" : configuration.mediaHost)),
             logger: logger)
         let jobs = RecorderJobService(

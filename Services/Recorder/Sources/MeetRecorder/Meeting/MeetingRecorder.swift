@@ -19,8 +19,8 @@ import MeetRTP
 actor MeetingRecorder {
     /// How the recorder reaches the meeting.
     struct Settings: Sendable {
-        /// meet-ws URL to use instead of the job's (`MEET_RECORDER_WS_URL`).
-        var wsURL: String?
+        /// meet-ws URLs to use instead of the job's (`MEET_RECORDER_WS_URL`), tried in turn.
+        var wsURLs: [String]
         /// Where subscriber sockets bind (`MEET_RECORDER_MEDIA_HOST`).
         var bindHost: String
         var rtc: RTCConfiguration
@@ -29,10 +29,10 @@ actor MeetingRecorder {
         var tickInterval: Duration
 
         init(
-            wsURL: String?, bindHost: String, rtc: RTCConfiguration, requestTimeout: Duration = .seconds(10),
+            wsURLs: [String], bindHost: String, rtc: RTCConfiguration, requestTimeout: Duration = .seconds(10),
             tickInterval: Duration = .milliseconds(100)
         ) {
-            self.wsURL = wsURL
+            self.wsURLs = wsURLs
             self.bindHost = bindHost
             self.rtc = rtc
             self.requestTimeout = requestTimeout
@@ -102,31 +102,64 @@ actor MeetingRecorder {
 
     // MARK: Signaling
 
+    /// Joins, follows the room, and joins again when the socket drops:
+    /// the seat is resumed (meet-ws keeps it for its grace), so the node
+    /// connections and their subscriptions carry over and only what changed
+    /// meanwhile is subscribed or dropped. Each URL is tried in turn, with a
+    /// growing pause, until stopped, refused, or ``maxFailures`` failures in a row.
     private func follow() async {
-        guard let token = self.job.joinToken, let url = self.settings.wsURL ?? self.job.wsUrl else {
-            self.logger.error("the recording job carries no recorder seat: nothing is recorded")
+        let urls = self.settings.wsURLs.isEmpty ? [self.job.wsUrl].compactMap { $0 } : self.settings.wsURLs
+        guard let token = self.job.joinToken, !urls.isEmpty else {
+            self.logger.error("the recording job carries no recorder seat or meet-ws URL: nothing is recorded")
             return
         }
-        do throws(RecorderSignaling.Failure) {
-            let signaling = try await RecorderSignaling.connect(url: url, token: token, timeout: self.settings.requestTimeout, logger: self.logger)
-            self.signaling = signaling
-            guard case .joined(let snapshot) = try await signaling.request(.join, timeout: self.settings.requestTimeout) else {
-                self.logger.error("the recorder's join was not answered with joined")
+        var failures = 0
+        var attempt = 0
+        while !self.stopping {
+            do throws(RecorderSignaling.Failure) {
+                try await self.follow(url: urls[attempt % urls.count], token: token)
+                failures = 0
+            } catch .refused(let code, let message) where code == .forbidden {
+                self.logger.error("the recorder seat was refused", metadata: ["error": "\(message)"])
+                return
+            } catch {
+                failures += 1
+                self.logger.warning("the recorder could not join the meeting", metadata: ["error": "\(error)", "failures": "\(failures)"])
+            }
+            guard !self.stopping else { return }
+            guard failures < Self.maxFailures else {
+                self.logger.error("the recorder gave up joining the meeting: new publications are not recorded")
                 return
             }
-            self.logger.info("recorder in the meeting", metadata: ["tracks": "\(snapshot.tracks.count)"])
-            for track in snapshot.tracks where track.participantId != snapshot.you {
-                self.publications[track.participantId, default: []].append(track)
-            }
-            await self.reconcile()
-            for await message in signaling.events {
-                if self.stopping { return }
-                await self.handle(message)
-            }
-            if !self.stopping { self.logger.warning("the recorder's signaling socket closed") }
-        } catch {
-            self.logger.error("the recorder could not join the meeting", metadata: ["error": "\(error)"])
+            attempt += 1
+            try? await Task.sleep(for: .milliseconds(min(2000, 100 << min(failures, 5))))
         }
+    }
+
+    /// Failed joins in a row before the recorder stops trying (about a minute of pauses).
+    static let maxFailures = 30
+
+    /// One socket's life: join, reconcile with the snapshot, follow the events until it closes.
+    private func follow(url: String, token: String) async throws(RecorderSignaling.Failure) {
+        let signaling = try await RecorderSignaling.connect(url: url, token: token, timeout: self.settings.requestTimeout, logger: self.logger)
+        self.signaling = signaling
+        guard case .joined(let snapshot) = try await signaling.request(.join, timeout: self.settings.requestTimeout) else {
+            signaling.disconnect()
+            throw .timeout("join was not answered with joined")
+        }
+        self.logger.info("recorder in the meeting", metadata: ["tracks": "\(snapshot.tracks.count)", "resumed": "\(snapshot.resumed)"])
+        var publications: [UUID: [TrackInfo]] = [:]
+        for track in snapshot.tracks where track.participantId != snapshot.you {
+            publications[track.participantId, default: []].append(track)
+        }
+        self.publications = publications
+        self.gaveUp = []
+        await self.reconcile()
+        for await message in signaling.events {
+            if self.stopping { return }
+            await self.handle(message)
+        }
+        if !self.stopping { self.logger.warning("the recorder's signaling socket closed; joining again") }
     }
 
     private func handle(_ message: ServerMessage) async {

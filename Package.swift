@@ -136,8 +136,9 @@ let recorderTargets: [Target] = [
     .meet(
         "MeetRecorder",
         [
-            "CMeetMux", "MeetCore", "MeetDatabase", "MeetProtocol", "MeetRedis", "MeetRTP", "MeetRTCP", hummingbird, logging, metrics,
-            postgresNIO, serviceLifecycle,
+            "CMeetMux", "MeetCore", "MeetDatabase", "MeetProtocol", "MeetRedis", "MeetRTC", "MeetRTP", "MeetRTCP", hummingbird, logging,
+            metrics, postgresNIO, serviceLifecycle, nioCore, nioPosix, nioConcurrencyHelpers,
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ],
         path: "Services/Recorder/Sources/MeetRecorder"),
     .meetExecutable("Recorder", ["MeetRecorder", "MeetCore", hummingbird, logging, argumentParser], path: "Services/Recorder/Sources/Recorder"),

@@ -98,6 +98,7 @@ export class RoomControls {
     setToggle('#ctl-hand', handRaised, 'Lower hand', 'Raise hand', false);
     setToggle('#ctl-view', this.speakerView, 'Grid view', 'Speaker view', false);
     $('#ctl-end').hidden = !isHost;
+    $('#recording').hidden = !this.room.recording;
   }
 
   setConnection(state, attempt) {

@@ -37,6 +37,9 @@
 //   {type: 'chat', messages, announce}           show messages; `announce` (or null) once shown
 //   {type: 'turn-off', kind}                     a host turned our mic, camera or screen off
 //   {type: 'report-error', error}                show a signaling error
+//
+// `recording` is the meeting's active recording ({recordingId, startedBy,
+// startedAt}, from `joined` or `recording-started`) or null: the indicator.
 
 import { idKey } from './dom.js';
 import { planMigration } from './migration.js';
@@ -62,6 +65,7 @@ export function initialRoomState({ code, ticket }) {
     entered: false,
     speakers: new Map(),
     featured: null,
+    recording: null,
   };
 }
 
@@ -94,6 +98,7 @@ export function reduceSnapshot(state, data, context) {
     waiting: new Map((data.waiting || []).map((p) => [idKey(p.id), p])),
     tracks,
     entered: true,
+    recording: data.recording || null,
   };
   // Speakers who are not in the room any more (a new seat, or they left while we were away) go.
   next.speakers = new Map([...state.speakers].filter(([key]) => next.participants.has(key)));
@@ -126,6 +131,7 @@ export function reduceSnapshot(state, data, context) {
     if (!next.participants.has(key)) effects.push({ type: 'unsubscribe', key });
   }
   if (!firstEntry) effects.push(announce(data.resumed ? 'Reconnected.' : 'Rejoined the meeting.'));
+  if (next.recording && !state.recording) effects.push(announce('This meeting is being recorded.'));
   return { state: next, effects };
 }
 
@@ -184,6 +190,14 @@ const EVENTS = {
     return { state, effects };
   },
   'active-speakers': activeSpeakers,
+  'recording-started': (state, data) => ({
+    state: { ...state, recording: data },
+    effects: [announce('This meeting is being recorded.'), { type: 'render' }],
+  }),
+  'recording-stopped': (state) => ({
+    state: { ...state, recording: null },
+    effects: [announce('Recording stopped.'), { type: 'render' }],
+  }),
   error: (state, data) => ({ state, effects: [{ type: 'report-error', error: data }] }),
 };
 

@@ -66,6 +66,8 @@ export class Room {
   get speakers() { return this.state.speakers; }
   /** The latest top speaker (the speaker view's big tile), or null. */
   get featured() { return this.state.featured; }
+  /** The meeting's active recording, or null (the indicator). */
+  get recording() { return this.state.recording; }
   get entered() { return this.state.entered; }
   get isHost() { return this.role === 'owner' || this.role === 'host'; }
   get link() { return `${window.location.origin}/${this.code}`; }

@@ -77,8 +77,8 @@ struct RecordingAnnouncementTests {
     /// Records what the controller announces.
     final class Captured: RecordingEvents, Sendable {
         let events = Mutex<[String]>([])
-        func started(_ recording: RecordingResponse, meeting: MeetingRecord) async {
-            self.events.withLock { $0.append("started \(recording.status.rawValue) \(meeting.code)") }
+        func started(_ recording: RecordingResponse, meeting: MeetingRecord, seat: RecorderSeat?) async {
+            self.events.withLock { $0.append("started \(recording.status.rawValue) \(meeting.code) seat \(seat != nil)") }
         }
         func stopped(_ recording: RecordingResponse, meeting: MeetingRecord, by user: UUID?) async {
             self.events.withLock { $0.append("stopped \(recording.status.rawValue) \(meeting.code)") }
@@ -99,7 +99,7 @@ struct RecordingAnnouncementTests {
             #expect(try await api.send(.post, recording, token: owner.accessToken).status == .created)
             #expect(try await api.send(.post, recording, token: owner.accessToken).status == .conflict)
             #expect(try await api.send(.delete, recording, token: owner.accessToken).status == .ok)
-            #expect(captured.events.withLock { $0 } == ["started starting \(meeting.code)", "stopped stopped \(meeting.code)"])
+            #expect(captured.events.withLock { $0 } == ["started starting \(meeting.code) seat true", "stopped stopped \(meeting.code)"])
         }
     }
 }

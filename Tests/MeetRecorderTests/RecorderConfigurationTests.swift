@@ -16,6 +16,20 @@ struct RecorderConfigurationTests {
         #expect(configuration.database == nil)
         #expect(configuration.jobLease == .seconds(15))
         #expect(configuration.maxJobs == 8)
+        #expect(configuration.wsURLs == [])
+        #expect(configuration.mediaHost == "0.0.0.0")
+    }
+
+    @Test func theMeetWSURLMayBeSetAndMustBeAWebSocketURL() throws {
+        let configuration = try RecorderConfiguration(
+            environment: EnvironmentReader([
+                "MEET_RECORDER_WS_URL": "ws://meet-ws-1:8081/v1/ws, wss://meet-ws-2/v1/ws", "MEET_RECORDER_MEDIA_HOST": "10.0.0.7",
+            ]))
+        #expect(configuration.wsURLs == ["ws://meet-ws-1:8081/v1/ws", "wss://meet-ws-2/v1/ws"])
+        #expect(configuration.mediaHost == "10.0.0.7")
+        for bad in ["http://meet-ws:8081/v1/ws", "ws://a/v1/ws,http://b", ","] {
+            #expect(throws: ConfigurationError.self) { try RecorderConfiguration(environment: EnvironmentReader(["MEET_RECORDER_WS_URL": bad])) }
+        }
     }
 
     @Test func jobsComeFromRedisWhenItIsSet() throws {

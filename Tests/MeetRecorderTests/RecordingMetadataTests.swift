@@ -84,4 +84,34 @@ import Testing
             #expect(try await Self.segments(database, recording) == ["rec-a ended"])
         }
     }
+
+    @Test func theFilesOfASegmentAreWrittenWithWhatTheListingShows() async throws {
+        try await Self.withRecording { database, meeting, recording in
+            let metadata = PostgresRecordingMetadata(database: database)
+            let publisher = UUID()
+            func file(_ track: String, _ codec: TrackCodec, bytes: Int) -> RecordedFile {
+                RecordedFile(
+                    name: RecordedTrackName(
+                        meetingCode: "abc-defg-hij", recordingID: recording.uuidString.lowercased(), segment: 0,
+                        participantID: publisher.uuidString.lowercased(), trackID: track, codec: codec),
+                    path: "/r/\(track).webm", bytes: bytes, frames: 10, startMilliseconds: 40, durationMilliseconds: 5_960,
+                    lostPackets: 2, resolutionChanges: 0)
+            }
+            let files = [file("t:0", .opus, bytes: 1_000), file("t:1", .vp8, bytes: 90_000)]
+            // No segment of this recorder's yet: nothing to hang files on (a stop that came first).
+            try await metadata.recorded(files, recordingId: recording, segment: 0)
+            #expect(try await database.query("SELECT 1 FROM recording_files").isEmpty)
+            try await metadata.began(Self.job(meeting, recording), recorderId: "rec-a")
+            try await metadata.recorded(files, recordingId: recording, segment: 0)
+            let rows = try await database.query(
+                """
+                SELECT participant_id, track_id, kind, codec, storage_key, bytes, start_ms, duration_ms, lost_packets
+                FROM recording_files WHERE recording_id = \(recording) ORDER BY track_id
+                """)
+            let decoded = try rows.map { try $0.decode((UUID, String, String, String, String, Int64, Int64, Int64, Int64).self) }
+            #expect(decoded.map(\.0) == [publisher, publisher])
+            #expect(decoded.map { "\($0.1) \($0.2) \($0.3) \($0.4) \($0.5)" } == ["t:0 audio opus /r/t:0.webm 1000", "t:1 video VP8 /r/t:1.webm 90000"])
+            #expect(decoded.map { [$0.6, $0.7, $0.8] } == [[40, 5_960, 2], [40, 5_960, 2]])
+        }
+    }
 }

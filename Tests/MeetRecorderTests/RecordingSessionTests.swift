@@ -56,6 +56,11 @@ import Testing
         #expect(videoInfo.packets == 40)
         #expect(videoFile.lostPackets == 1)
         #expect(videoFile.frames == 40)
+        // The size the metadata row gets is the file's, container included.
+        for file in files {
+            let size = try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int
+            #expect(file.bytes == size)
+        }
     }
 
     @Test func idsFromTheWireCannotLeaveTheDirectory() throws {

@@ -3,17 +3,16 @@ starts a recording over REST; everyone in the room, on both meet-ws
 replicas, gets `recording-started`; a meet-recorder claims the job from
 `recorder:jobs` in Redis and writes that it began (`recording`); the stop
 reaches the room, the recorder finishes the recording (`stopped`) and frees
-the claim. (The recorder does not join the meeting yet: no media, no files.)"""
+the claim. (The media the recorder writes: test_recording_media.py.)"""
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 import redis
 from meet_e2e.fixtures import stack_with_logs
+from meet_e2e.recorder import start_recorder
 from meet_e2e.signaling import Signal
-from meet_e2e.stack import Service
 from meet_e2e.waiting import wait_until
 
 
@@ -24,15 +23,11 @@ def stack(tmp_path, request):
 
 @pytest.fixture
 def recorder(stack, tmp_path):
-    env = {**stack.common_env, "MEET_RECORDER_ID": "e2e-rec-" + uuid.uuid4().hex[:6],
-           "MEET_RECORDING_DIR": str(tmp_path / "recordings")}
-    process = Service("meet-recorder", "meet-recorder", tmp_path, env)
-    stack.processes.append(process)
-    yield process, env["MEET_RECORDER_ID"]
+    yield start_recorder(stack, tmp_path, ws_replica=0)
 
 
 def test_a_host_starts_and_stops_a_recording_the_room_hears_it_and_a_recorder_claims_it(stack, recorder):
-    asyncio.run(asyncio.wait_for(control_scenario(stack, recorder[1]), 120))
+    asyncio.run(asyncio.wait_for(control_scenario(stack, recorder.recorder_id), 120))
 
 
 async def control_scenario(stack, recorder_id: str) -> None:

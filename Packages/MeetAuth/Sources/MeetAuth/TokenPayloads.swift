@@ -28,6 +28,8 @@ struct AccessTokenPayload: JWTPayload {
 struct JoinTokenPayload: JWTPayload {
     static let kind = "join"
     static let resumeKind = "resume"
+    /// A recorder's hidden seat (``TokenService/makeRecorderToken(_:ttl:)``).
+    static let recorderKind = "recorder"
 
     /// The participant id.
     var sub: SubjectClaim
@@ -45,6 +47,8 @@ struct JoinTokenPayload: JWTPayload {
     var name: String
     /// An end-to-end encrypted meeting (absent: not).
     var e2ee: Bool?
+    /// The recording a recorder seat records (`recorder` tokens only).
+    var rec: UUID?
 
     init(claims: JoinTokenClaims, issuer: String, kind: String = JoinTokenPayload.kind) {
         self.sub = SubjectClaim(value: claims.participantId.uuidString.lowercased())
@@ -60,11 +64,14 @@ struct JoinTokenPayload: JWTPayload {
         self.gid = claims.guestId
         self.name = claims.displayName
         self.e2ee = claims.e2ee ? true : nil
+        self.rec = claims.recordingId
     }
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
         // Both kinds share the shape; ``TokenService`` checks which one a caller accepts.
-        guard self.typ == Self.kind || self.typ == Self.resumeKind else { throw TokenError.wrongKind }
+        guard self.typ == Self.kind || self.typ == Self.resumeKind || self.typ == Self.recorderKind else {
+            throw TokenError.wrongKind
+        }
         try self.exp.verifyNotExpired()
     }
 
@@ -81,7 +88,8 @@ struct JoinTokenPayload: JWTPayload {
             displayName: self.name,
             issuedAt: self.iat.value,
             expiresAt: self.exp.value,
-            e2ee: self.e2ee ?? false
+            e2ee: self.e2ee ?? false,
+            recordingId: self.typ == Self.recorderKind ? self.rec : nil
         )
     }
 }

@@ -93,19 +93,49 @@ public struct TokenService: Sendable {
         return (token, claims.expiresAt)
     }
 
-    /// Which of the two seat tokens a token is.
+    // MARK: Recorder tokens
+
+    /// How long a recorder token is valid: a bound on a leaked one only,
+    /// since meet-ws checks the recording is active at every connect.
+    public static let recorderTokenTTL: Duration = .seconds(12 * 3600)
+
+    /// Signs a recorder seat's token (docs/dev/recording.md, "The recorder
+    /// as a hidden subscriber"): meet-api mints one per recording job;
+    /// `claims.recordingId` must be set. It names no `participants` row:
+    /// meet-ws lets it in while that recording is active in PostgreSQL,
+    /// checked at every connect and join, so `ttl` only bounds a leaked one.
+    public func makeRecorderToken(_ claims: JoinTokenClaims, ttl: Duration = TokenService.recorderTokenTTL) async throws -> String {
+        precondition(claims.recordingId != nil, "a recorder token names its recording")
+        var claims = claims
+        claims.issuedAt = self.wholeSecondNow()
+        claims.expiresAt = claims.issuedAt.addingTimeInterval(ttl.timeInterval)
+        return try await self.keys.sign(JoinTokenPayload(claims: claims, issuer: self.issuer, kind: JoinTokenPayload.recorderKind))
+    }
+
+    /// Which of the seat tokens a token is.
     public enum SeatTokenKind: Sendable, Equatable {
         /// Issued by meet-api's `POST /v1/meetings/{code}/join`.
         case join
         /// Minted by meet-ws for a live seat (``makeResumeToken(_:ttl:)``).
         case resume
+        /// A recorder's hidden seat (``makeRecorderToken(_:ttl:)``).
+        case recorder
     }
 
-    /// The claims of a join or resume token, and which it is.
+    /// The claims of a join, resume or recorder token, and which it is.
     public func verifySeatToken(_ token: String) async throws(TokenError) -> (claims: JoinTokenClaims, kind: SeatTokenKind) {
         let payload = try await self.verify(token, as: JoinTokenPayload.self)
         guard payload.iss.value == self.issuer else { throw TokenError.invalid }
-        return (try payload.claims(), payload.typ == JoinTokenPayload.resumeKind ? .resume : .join)
+        let kind: SeatTokenKind =
+            switch payload.typ {
+            case JoinTokenPayload.resumeKind: .resume
+            case JoinTokenPayload.recorderKind: .recorder
+            default: .join
+            }
+        let claims = try payload.claims()
+        // A recorder token without its recording is no token of ours.
+        guard (kind == .recorder) == (claims.recordingId != nil) else { throw TokenError.invalid }
+        return (claims, kind)
     }
 
     /// The claims of a join token that must be for the meeting with `code`;

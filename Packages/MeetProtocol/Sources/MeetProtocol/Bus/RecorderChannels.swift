@@ -47,10 +47,15 @@ public struct RecordingJob: Codable, Sendable, Equatable {
     public var requestedBy: UUID?
     /// Publisher's clock, milliseconds since 1970.
     public var sentAtMs: Int64
+    /// On a start: the recorder seat's token (a `recorder` seat token,
+    /// ``JoinTokenClaims/recordingId`` set) and the meet-ws URL it connects
+    /// to (`MEET_RECORDER_WS_URL` overrides it on the recorder). Nil on a stop.
+    public var joinToken: String?
+    public var wsUrl: String?
 
     public init(
         action: Action, recordingId: UUID, meetingId: UUID, meetingCode: String, segment: Int = 0, requestedBy: UUID?,
-        sentAtMs: Int64
+        sentAtMs: Int64, joinToken: String? = nil, wsUrl: String? = nil
     ) {
         self.action = action
         self.recordingId = recordingId
@@ -59,5 +64,7 @@ public struct RecordingJob: Codable, Sendable, Equatable {
         self.segment = segment
         self.requestedBy = requestedBy
         self.sentAtMs = sentAtMs
+        self.joinToken = joinToken
+        self.wsUrl = wsUrl
     }
 }

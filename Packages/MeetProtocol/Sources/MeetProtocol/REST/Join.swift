@@ -75,10 +75,15 @@ public struct JoinTokenClaims: Codable, Sendable, Equatable {
     /// token's word is the current one): publish and subscribe must say
     /// `e2ee: true`.
     public var e2ee: Bool
+    /// Set only for a recorder's seat (docs/dev/recording.md, "The recorder as
+    /// a hidden subscriber"): the recording it records. Such a seat has no
+    /// `participants` row; the recording being active is its standing.
+    public var recordingId: UUID?
 
     public init(
         meetingId: UUID, meetingCode: String, participantId: UUID, role: MemberRole, status: ParticipantStatus,
-        userId: UUID?, guestId: UUID?, displayName: String, issuedAt: Date, expiresAt: Date, e2ee: Bool = false
+        userId: UUID?, guestId: UUID?, displayName: String, issuedAt: Date, expiresAt: Date, e2ee: Bool = false,
+        recordingId: UUID? = nil
     ) {
         self.e2ee = e2ee
         self.meetingId = meetingId
@@ -91,8 +96,20 @@ public struct JoinTokenClaims: Codable, Sendable, Equatable {
         self.displayName = displayName
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
+        self.recordingId = recordingId
     }
 
     /// True for guests without an account.
     public var isGuest: Bool { self.userId == nil }
+
+    /// The claims of the recorder seat of `recordingId` (docs/dev/recording.md,
+    /// "The recorder as a hidden subscriber"): its participant id is the
+    /// recording's, so a recorder that reconnects, or takes the job over,
+    /// replaces the seat instead of adding one. Whoever starts the recording
+    /// (meet-api or meet-ws) signs them as a recorder token.
+    public static func recorderSeat(recordingId: UUID, meetingId: UUID, meetingCode: String) -> JoinTokenClaims {
+        JoinTokenClaims(
+            meetingId: meetingId, meetingCode: meetingCode, participantId: recordingId, role: .attendee, status: .joined,
+            userId: nil, guestId: nil, displayName: "Recorder", issuedAt: Date(), expiresAt: Date(), recordingId: recordingId)
+    }
 }

@@ -31,10 +31,13 @@ public struct RecordingResponse: Codable, Sendable, Equatable {
     /// When the first recorder began writing; nil until then.
     public var startedAt: Date?
     public var endedAt: Date?
+    /// The per-track files its recorders finished, in the listing (absent
+    /// where not read: the start and stop replies).
+    public var files: [RecordingFile]?
 
     public init(
         id: UUID, status: RecordingStatus, startedBy: UUID?, stopReason: String?, createdAt: Date, startedAt: Date?,
-        endedAt: Date?
+        endedAt: Date?, files: [RecordingFile]? = nil
     ) {
         self.id = id
         self.status = status
@@ -43,6 +46,46 @@ public struct RecordingResponse: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.startedAt = startedAt
         self.endedAt = endedAt
+        self.files = files
+    }
+}
+
+/// One finished per-track file of a recording (`recording_files`).
+public struct RecordingFile: Codable, Sendable, Equatable {
+    public var id: UUID
+    /// 0 for the first recorder; one more after each takeover.
+    public var segment: Int
+    /// The publisher; nil once unknown.
+    public var participantId: UUID?
+    /// The published track (`{transportId}:{mid}`).
+    public var trackId: String
+    /// `audio` or `video`.
+    public var kind: String
+    /// As negotiated, e.g. `VP8`, `opus`.
+    public var codec: String
+    /// Where the storage keeps it (the directory store: its path).
+    public var storageKey: String
+    public var bytes: Int64
+    /// Where it starts on the recording's timeline, and how long it lasts.
+    public var startMs: Int64
+    public var durationMs: Int64
+    public var lostPackets: Int64
+
+    public init(
+        id: UUID, segment: Int, participantId: UUID?, trackId: String, kind: String, codec: String, storageKey: String,
+        bytes: Int64, startMs: Int64, durationMs: Int64, lostPackets: Int64
+    ) {
+        self.id = id
+        self.segment = segment
+        self.participantId = participantId
+        self.trackId = trackId
+        self.kind = kind
+        self.codec = codec
+        self.storageKey = storageKey
+        self.bytes = bytes
+        self.startMs = startMs
+        self.durationMs = durationMs
+        self.lostPackets = lostPackets
     }
 }
 

@@ -30,6 +30,10 @@ public enum ClientMessage: Sendable, Equatable {
     case videoPreferences(VideoPreferencesRequest)
     /// An emoji to the room (not stored).
     case reaction(ReactionSend)
+    /// Hosts: start recording the meeting (docs/dev/recording.md).
+    case recordStart
+    /// Hosts: stop the meeting's recording.
+    case recordStop
 
     /// The wire `type` of each case.
     public var type: String {
@@ -52,6 +56,8 @@ public enum ClientMessage: Sendable, Equatable {
         case .unsubscribe: "unsubscribe"
         case .videoPreferences: "video-preferences"
         case .reaction: "reaction"
+        case .recordStart: "record-start"
+        case .recordStop: "record-stop"
         }
     }
 
@@ -59,12 +65,13 @@ public enum ClientMessage: Sendable, Equatable {
     public static let allTypes = [
         "join", "leave", "media", "hand", "chat", "mute", "kick", "admit", "deny", "end-meeting", "ping",
         "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe", "video-preferences", "reaction",
+        "record-start", "record-stop",
     ]
 
     /// Whether only hosts (owner or host role) may send it.
     public var requiresHost: Bool {
         switch self {
-        case .mute, .kick, .admit, .deny, .endMeeting: true
+        case .mute, .kick, .admit, .deny, .endMeeting, .recordStart, .recordStop: true
         default: false
         }
     }

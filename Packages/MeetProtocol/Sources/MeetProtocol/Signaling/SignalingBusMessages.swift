@@ -123,6 +123,10 @@ public struct PresenceRecord: Codable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable {
         case joined
         case waiting
+        /// A recorder's hidden seat (docs/dev/recording.md): it subscribes
+        /// like a joined participant, but no snapshot, count or
+        /// `participant-joined`/`-left` shows it.
+        case recorder
     }
 
     public var participant: ParticipantInfo

@@ -82,6 +82,8 @@ public enum SignalingCodec {
         case "unsubscribe": message = .unsubscribe(try payload(UnsubscribeRequest.self))
         case "video-preferences": message = .videoPreferences(try payload(VideoPreferencesRequest.self))
         case "reaction": message = .reaction(try payload(ReactionSend.self))
+        case "record-start": _ = try payload(EmptyData.self, empty: EmptyData()); message = .recordStart
+        case "record-stop": _ = try payload(EmptyData.self, empty: EmptyData()); message = .recordStop
         default:
             let shown = header.type.prefix(64)
             throw ClientDecodeError(id: id, .unknownType, "unknown message type \"\(shown)\"")
@@ -93,7 +95,7 @@ public enum SignalingCodec {
     public static func encode(_ envelope: ClientEnvelope) -> String {
         let id = envelope.id
         switch envelope.message {
-        case .join, .leave, .endMeeting, .unpublish:
+        case .join, .leave, .endMeeting, .unpublish, .recordStart, .recordStop:
             return Self.frame(envelope.message.type, id, EmptyData())
         case .publish(let data): return Self.frame("publish", id, data)
         case .subscribe(let data): return Self.frame("subscribe", id, data)

@@ -40,6 +40,11 @@ public enum SignalingErrorCode: String, Codable, Sendable, CaseIterable {
     /// An end-to-end encrypted meeting: `publish` and `subscribe` must say
     /// `e2ee: true` (the client encrypts and decrypts media itself).
     case e2eeRequired = "e2ee_required"
+    /// `record-start`: the meeting is already being recorded (one active
+    /// recording per meeting, whichever replica or the REST API started it).
+    case recordingActive = "recording_active"
+    /// `record-stop`: the meeting is not being recorded.
+    case notRecording = "not_recording"
     /// Redis or PostgreSQL could not be reached; retry.
     case unavailable
     /// A bug on the server.

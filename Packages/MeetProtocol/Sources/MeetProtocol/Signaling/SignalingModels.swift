@@ -129,11 +129,15 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
     /// minted for it (empty when the deployment runs no TURN relay). A
     /// message without the field decodes as empty.
     public var iceServers: [ICEServer]
+    /// The meeting's active recording, when one is on (a late joiner shows
+    /// the indicator from here on, as the room did at `recording-started`);
+    /// absent when none.
+    public var recording: RecordingStarted?
 
     public init(
         meetingId: UUID, meetingCode: String, you: UUID, role: MemberRole, resumed: Bool,
         participants: [ParticipantInfo], waiting: [ParticipantInfo], tracks: [TrackInfo] = [],
-        iceServers: [ICEServer] = []
+        iceServers: [ICEServer] = [], recording: RecordingStarted? = nil
     ) {
         self.meetingId = meetingId
         self.meetingCode = meetingCode
@@ -144,6 +148,7 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
         self.waiting = waiting
         self.tracks = tracks
         self.iceServers = iceServers
+        self.recording = recording
     }
 
     /// The meeting is end-to-end encrypted: encrypt what you send, decrypt
@@ -152,7 +157,7 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
     public var e2ee: Bool = false
 
     private enum CodingKeys: String, CodingKey {
-        case meetingId, meetingCode, you, role, resumed, participants, waiting, tracks, iceServers, e2ee
+        case meetingId, meetingCode, you, role, resumed, participants, waiting, tracks, iceServers, recording, e2ee
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -166,6 +171,7 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
         try container.encode(self.waiting, forKey: .waiting)
         try container.encode(self.tracks, forKey: .tracks)
         try container.encode(self.iceServers, forKey: .iceServers)
+        try container.encodeIfPresent(self.recording, forKey: .recording)
         if self.e2ee { try container.encode(true, forKey: .e2ee) }
     }
 
@@ -180,7 +186,8 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
             participants: try container.decode([ParticipantInfo].self, forKey: .participants),
             waiting: try container.decode([ParticipantInfo].self, forKey: .waiting),
             tracks: try container.decode([TrackInfo].self, forKey: .tracks),
-            iceServers: try container.decodeIfPresent([ICEServer].self, forKey: .iceServers) ?? []
+            iceServers: try container.decodeIfPresent([ICEServer].self, forKey: .iceServers) ?? [],
+            recording: try container.decodeIfPresent(RecordingStarted.self, forKey: .recording)
         )
         self.e2ee = try container.decodeIfPresent(Bool.self, forKey: .e2ee) ?? false
     }

@@ -4,6 +4,7 @@ import MeetCore
 import MeetDatabase
 import MeetProtocol
 import MeetRedis
+import MeetRTC
 import ServiceLifecycle
 
 /// Wires meet-recorder: the directory store, the sessions, and an HTTP
@@ -13,8 +14,8 @@ import ServiceLifecycle
 /// another recorder on drain comes with failover).
 ///
 /// With `MEET_REDIS_URL` set, jobs come from `recorder:jobs`
-/// (``RecorderJobService``); what a claimed job does is only logged until the
-/// hidden-subscriber media join exists (docs/dev/recording.md, "Status").
+/// (``RecorderJobService``); a claimed job joins the meeting as a hidden
+/// subscriber and records it (``MediaJobHandler``, docs/dev/recording.md).
 public func buildApplication(configuration: RecorderConfiguration, logger: Logger? = nil) throws -> some ApplicationProtocol {
     var logger = logger ?? LoggingBootstrap.logger(service: "recorder", configuration: configuration.logging)
     logger[metadataKey: "recorder"] = "\(configuration.recorderId)"
@@ -27,8 +28,10 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
         logger.info("meet-recorder stopped", metadata: ["filesFinished": "\(files.count)"])
     }
 
-    // Redis and the database before the jobs service, so that on shutdown it
-    // stops first (ending its jobs, releasing claims, writing the ends).
+    // Redis, the database and the drain before the jobs service, so that on
+    // shutdown it stops first (leaving the meetings, finishing the files,
+    // writing their rows and the ends, releasing claims); the drain then
+    // finishes whatever is left.
     var services: [any Service] = []
     if let url = configuration.redisURL {
         let redisConfiguration = try RedisConfiguration(url: url)
@@ -43,18 +46,26 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
         } else {
             logger.warning("MEET_DATABASE_URL is not set: this recorder writes no recording metadata")
         }
+        services.append(drain)
+        let handler = MediaJobHandler(
+            recorderId: configuration.recorderId, metadata: metadata, sessions: sessions, storage: storage, tuning: configuration.tuning,
+            metrics: RecorderMetrics(),
+            settings: MeetingRecorder.Settings(
+                wsURLs: configuration.wsURLs, bindHost: configuration.mediaHost,
+                rtc: try RTCConfiguration.generate(publicIP: configuration.mediaHost == "0.0.0.0" ? "127.0.0.1" : configuration.mediaHost)),
+            logger: logger)
         let jobs = RecorderJobService(
             lease: RecordingJobLease(
                 recorderId: configuration.recorderId, lease: configuration.jobLease, redis: redis,
                 keyPrefix: RecorderChannels(prefix: configuration.keyPrefix).prefix),
             subscriber: subscriber, channels: RecorderChannels(prefix: configuration.keyPrefix),
             capacity: configuration.maxJobs,
-            handler: MetadataJobHandler(recorderId: configuration.recorderId, metadata: metadata, logger: logger), logger: logger)
+            handler: handler, logger: logger)
         services.append(jobs)
     } else {
         logger.warning("MEET_REDIS_URL is not set: this recorder takes no jobs")
+        services.append(drain)
     }
-    services.append(drain)
 
     let router = Router()
     router.add(middleware: HTTPMetricsMiddleware())

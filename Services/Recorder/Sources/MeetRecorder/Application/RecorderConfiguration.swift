@@ -29,12 +29,19 @@ public struct RecorderConfiguration: ServiceSettings {
     /// Where the recorder writes what it records (`MEET_DATABASE_URL` and the
     /// pool settings); unset: no metadata is written.
     public var database: DatabaseConfiguration?
+    /// The meet-ws URLs the recorder joins meetings on, tried in turn when a
+    /// socket drops (`MEET_RECORDER_WS_URL`, comma-separated); empty: the one
+    /// in the job (meet-api's `MEET_PUBLIC_WS_URL`).
+    public var wsURLs: [String]
+    /// The local address subscriber connections bind to (`MEET_RECORDER_MEDIA_HOST`, default `0.0.0.0`).
+    public var mediaHost: String
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
         http: HTTPConfiguration = HTTPConfiguration(port: 8095), recorderId: String = RecorderConfiguration.defaultRecorderId(),
         directory: String = "recordings", tuning: RecordingTuning = RecordingTuning(), redisURL: String? = nil,
-        keyPrefix: String = "", jobLease: Duration = .seconds(15), maxJobs: Int = 8, database: DatabaseConfiguration? = nil
+        keyPrefix: String = "", jobLease: Duration = .seconds(15), maxJobs: Int = 8, database: DatabaseConfiguration? = nil,
+        wsURLs: [String] = [], mediaHost: String = "0.0.0.0"
     ) {
         self.mode = mode
         self.logging = logging
@@ -47,6 +54,8 @@ public struct RecorderConfiguration: ServiceSettings {
         self.jobLease = jobLease
         self.maxJobs = maxJobs
         self.database = database
+        self.wsURLs = wsURLs
+        self.mediaHost = mediaHost
     }
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
@@ -66,7 +75,19 @@ public struct RecorderConfiguration: ServiceSettings {
             keyPrefix: environment.string("MEET_WS_KEY_PREFIX", default: ""),
             jobLease: .milliseconds(try environment.int("MEET_RECORDING_JOB_LEASE_MS", default: 15_000, in: 3_000...120_000)),
             maxJobs: try environment.int("MEET_RECORDING_MAX_JOBS", default: 8, in: 1...256),
-            database: environment.string("MEET_DATABASE_URL") == nil ? nil : try DatabaseConfiguration(environment: environment))
+            database: environment.string("MEET_DATABASE_URL") == nil ? nil : try DatabaseConfiguration(environment: environment),
+            wsURLs: try Self.wsURLs(environment),
+            mediaHost: environment.string("MEET_RECORDER_MEDIA_HOST", default: "0.0.0.0"))
+    }
+
+    /// `MEET_RECORDER_WS_URL`: `ws://` or `wss://` URLs, comma-separated.
+    static func wsURLs(_ environment: EnvironmentReader) throws(ConfigurationError) -> [String] {
+        guard let value = environment.string("MEET_RECORDER_WS_URL") else { return [] }
+        let urls = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !urls.isEmpty, urls.allSatisfy({ $0.hasPrefix("ws://") || $0.hasPrefix("wss://") }) else {
+            throw ConfigurationError(variable: "MEET_RECORDER_WS_URL", message: "must be ws:// or wss:// URLs, comma-separated")
+        }
+        return urls
     }
 
     /// The host name up to its first dot, or `recorder`.

@@ -4,48 +4,11 @@ public import MeetProtocol
 public import MeetRedis
 public import ServiceLifecycle
 
-/// What the recorder does with a job it won or lost: the media side
-/// (joining the meeting as a hidden subscriber, feeding ``RecordingSession``)
-/// plugs in here. Until that exists, ``MetadataJobHandler`` only writes the
-/// metadata and logs.
+/// What the recorder does with a job it won or lost: ``MediaJobHandler``
+/// joins the meeting as a hidden subscriber and writes the files and the metadata.
 public protocol RecorderJobHandler: Sendable {
     func begin(_ job: RecordingJob) async
     func end(_ recordingId: UUID, reason: RecorderJobs.EndReason) async
-}
-
-/// Writes the metadata (when a database is configured) and logs begin
-/// and end; the stand-in until the hidden subscriber is built. A metadata
-/// write that fails is logged: the media, once there, goes on regardless.
-public struct MetadataJobHandler: RecorderJobHandler {
-    let recorderId: String
-    let metadata: (any RecordingMetadata)?
-    let logger: Logger
-
-    public init(recorderId: String, metadata: (any RecordingMetadata)?, logger: Logger) {
-        self.recorderId = recorderId
-        self.metadata = metadata
-        self.logger = logger
-    }
-
-    public func begin(_ job: RecordingJob) async {
-        self.logger.info(
-            "recording job claimed (joining the meeting is not built yet)",
-            metadata: ["recording.id": "\(job.recordingId)", "meeting": "\(job.meetingCode)", "segment": "\(job.segment)"])
-        do {
-            try await self.metadata?.began(job, recorderId: self.recorderId)
-        } catch {
-            self.logger.warning("could not write that a recording began", metadata: ["recording.id": "\(job.recordingId)", "error": "\(error)"])
-        }
-    }
-
-    public func end(_ recordingId: UUID, reason: RecorderJobs.EndReason) async {
-        self.logger.info("recording job ended", metadata: ["recording.id": "\(recordingId)", "reason": "\(reason.rawValue)"])
-        do {
-            try await self.metadata?.ended(recordingId, recorderId: self.recorderId, reason: reason)
-        } catch {
-            self.logger.warning("could not write that a recording ended", metadata: ["recording.id": "\(recordingId)", "error": "\(error)"])
-        }
-    }
 }
 
 /// Runs ``RecorderJobs`` against Redis: listens on `recorder:jobs`, claims,

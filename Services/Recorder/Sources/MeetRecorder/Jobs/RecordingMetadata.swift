@@ -14,6 +14,10 @@ public protocol RecordingMetadata: Sendable {
     /// lost claim or a shutdown, where another recorder may continue) the
     /// recording is `stopped`.
     func ended(_ recordingId: UUID, recorderId: String, reason: RecorderJobs.EndReason) async throws
+    /// The files of a segment this recorder finished (`recording_files`),
+    /// written before ``ended(_:recorderId:reason:)`` so a stopped recording
+    /// lists its files.
+    func recorded(_ files: [RecordedFile], recordingId: UUID, segment: Int) async throws
 }
 
 /// ``RecordingMetadata`` on PostgreSQL. Every statement is guarded by the
@@ -35,6 +39,20 @@ public struct PostgresRecordingMetadata: RecordingMetadata {
             SELECT id, \(job.segment), \(recorderId) FROM recordings WHERE id = \(job.recordingId) AND status = 'recording'
             ON CONFLICT (recording_id, segment) DO NOTHING
             """)
+    }
+
+    public func recorded(_ files: [RecordedFile], recordingId: UUID, segment: Int) async throws {
+        for file in files {
+            _ = try await self.database.query(
+                """
+                INSERT INTO recording_files (id, recording_id, segment, participant_id, track_id, kind, codec, storage_key, bytes,
+                                             start_ms, duration_ms, lost_packets)
+                SELECT \(UUID()), \(recordingId), \(segment), \(UUID(uuidString: file.name.participantID)), \(file.name.trackID),
+                       \(file.name.codec.isVideo ? "video" : "audio"), \(file.name.codec.rawValue), \(file.path), \(Int64(file.bytes)),
+                       \(max(0, file.startMilliseconds)), \(max(0, file.durationMilliseconds)), \(max(0, file.lostPackets))
+                WHERE EXISTS (SELECT 1 FROM recording_segments WHERE recording_id = \(recordingId) AND segment = \(segment))
+                """)
+        }
     }
 
     public func ended(_ recordingId: UUID, recorderId: String, reason: RecorderJobs.EndReason) async throws {

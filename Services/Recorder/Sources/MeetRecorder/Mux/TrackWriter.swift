@@ -12,6 +12,8 @@ public final class TrackWriter {
     public let path: String
     public let codec: TrackCodec
     public private(set) var bytesWritten = 0
+    /// The finished file's size (container included), once ``finish()`` renamed it.
+    public private(set) var fileBytes = 0
     public private(set) var framesWritten = 0
     public private(set) var firstMilliseconds: Int64?
     public private(set) var lastEndMilliseconds: Int64 = 0
@@ -53,6 +55,7 @@ public final class TrackWriter {
         guard rename(partPath, path) == 0 else {
             throw MuxError("rename", code: -errno, message: String(cString: strerror(errno)))
         }
+        fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? bytesWritten
         return true
     }
 

@@ -107,7 +107,7 @@ public final class RecordingSession {
             guard try writer.finish() else { return }
             metrics.filesFinished.increment()
             let file = RecordedFile(
-                name: track.name, path: writer.path, bytes: writer.bytesWritten, frames: writer.framesWritten,
+                name: track.name, path: writer.path, bytes: writer.fileBytes, frames: writer.framesWritten,
                 startMilliseconds: writer.firstMilliseconds ?? 0, durationMilliseconds: writer.durationMilliseconds,
                 lostPackets: track.lost, resolutionChanges: track.recorder.resolutionChanges)
             finished.append(file)

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+public import MeetRTP
 
 /// The segments this recorder is writing now, by recording id. On SIGTERM
 /// (`finishAll`) every file gets its trailer and final name before the
@@ -14,12 +15,40 @@ public actor RecordingSessions {
 
     public var count: Int { sessions.count }
 
-    /// Runs `body` on the session of `recordingID`, made by `make` when there is none.
-    public func with<T>(_ recordingID: String, make: () -> RecordingSession, _ body: (RecordingSession) throws -> T) rethrows -> T {
-        if let session = sessions[recordingID] { return try body(session) }
-        let session = make()
-        sessions[recordingID] = session
-        return try body(session)
+    /// Opens the segment `segment` of `recordingID`, starting now (a session already open is kept).
+    public func open(
+        _ recordingID: String, segment: Int, originMicroseconds: Int64, storage: any RecordingStorage, tuning: RecordingTuning,
+        metrics: RecorderMetrics
+    ) {
+        guard sessions[recordingID] == nil else { return }
+        sessions[recordingID] = RecordingSession(
+            recordingID: recordingID, segment: segment, originMicroseconds: originMicroseconds, storage: storage, tuning: tuning,
+            metrics: metrics, logger: logger)
+    }
+
+    /// Starts a file for a track of an open recording (``RecordingSession/addTrack(_:)``).
+    public func addTrack(_ name: RecordedTrackName) throws {
+        try sessions[name.recordingID]?.addTrack(name)
+    }
+
+    /// An RTP packet of a track; true when it needs a keyframe (``RecordingSession/receive(_:trackID:now:)``).
+    public func receive(_ recordingID: String, _ packet: RTPPacket, trackID: String, now: Int64) -> Bool {
+        sessions[recordingID]?.receive(packet, trackID: trackID, now: now) ?? false
+    }
+
+    /// A sender report of a track (``RecordingSession/senderReport(trackID:ntp:rtpTimestamp:now:)``).
+    public func senderReport(_ recordingID: String, trackID: String, ntp: UInt64, rtpTimestamp: UInt32, now: Int64) {
+        sessions[recordingID]?.senderReport(trackID: trackID, ntp: ntp, rtpTimestamp: rtpTimestamp, now: now)
+    }
+
+    /// Time passes; the tracks that need a keyframe (``RecordingSession/tick(now:)``).
+    public func tick(_ recordingID: String, now: Int64) -> [String] {
+        sessions[recordingID]?.tick(now: now) ?? []
+    }
+
+    /// Ends one track's file (its publisher stopped, or its subscription moved).
+    public func removeTrack(_ recordingID: String, trackID: String, now: Int64) {
+        sessions[recordingID]?.removeTrack(trackID, now: now)
     }
 
     /// Ends one recording's segment: its files finished and returned.

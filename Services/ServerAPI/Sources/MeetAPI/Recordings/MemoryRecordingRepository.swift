@@ -40,7 +40,12 @@ struct MemoryRecordingRepository: RecordingRepository {
 
     func list(meetingId: UUID) async throws -> [RecordingResponse] {
         await self.store.transaction { tables in
-            tables.recordings.filter { $0.meetingId == meetingId }.map(\.response).reversed()
+            // No recorder writes files here (they go to PostgreSQL only).
+            tables.recordings.filter { $0.meetingId == meetingId }.map { recording in
+                var response = recording.response
+                response.files = []
+                return response
+            }.reversed()
         }
     }
 }

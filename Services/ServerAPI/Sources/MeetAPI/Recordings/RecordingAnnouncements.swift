@@ -23,11 +23,11 @@ struct RecordingAnnouncements: Sendable {
         var payload: [UInt8]
     }
 
-    func started(_ recording: RecordingResponse, meeting: MeetingRecord, now: Date = Date()) throws -> [Message] {
+    func started(_ recording: RecordingResponse, meeting: MeetingRecord, seat: RecorderSeat? = nil, now: Date = Date()) throws -> [Message] {
         let event = ServerMessage.recordingStarted(
             RecordingStarted(recordingId: recording.id, startedBy: recording.startedBy, startedAt: recording.createdAt))
         return [
-            try self.job(.start, recording, meeting: meeting, by: recording.startedBy, now: now),
+            try self.job(.start, recording, meeting: meeting, by: recording.startedBy, seat: seat, now: now),
             try self.room(event, meeting: meeting, now: now),
         ]
     }
@@ -45,11 +45,12 @@ struct RecordingAnnouncements: Sendable {
     }
 
     private func job(
-        _ action: RecordingJob.Action, _ recording: RecordingResponse, meeting: MeetingRecord, by user: UUID?, now: Date
+        _ action: RecordingJob.Action, _ recording: RecordingResponse, meeting: MeetingRecord, by user: UUID?,
+        seat: RecorderSeat? = nil, now: Date
     ) throws -> Message {
         let job = RecordingJob(
             action: action, recordingId: recording.id, meetingId: meeting.id, meetingCode: meeting.code,
-            requestedBy: user, sentAtMs: Self.milliseconds(now))
+            requestedBy: user, sentAtMs: Self.milliseconds(now), joinToken: seat?.token, wsUrl: seat?.wsUrl)
         return Message(
             channel: self.recorders.jobs,
             payload: Array(try JSONEncoder().encode(RecorderChannels.envelope(job, from: self.sender))))

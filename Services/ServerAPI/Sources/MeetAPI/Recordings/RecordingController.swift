@@ -35,7 +35,8 @@ struct RecordingController: Sendable {
         } catch RecordingRepositoryError.alreadyActive {
             throw APIError(.recordingActive, "the meeting is already being recorded; stop that recording first")
         }
-        await self.deps.recordingEvents.started(recording, meeting: meeting)
+        let seat = await RecorderSeat.mint(for: recording, meeting: meeting, deps: self.deps, logger: context.logger)
+        await self.deps.recordingEvents.started(recording, meeting: meeting, seat: seat)
         return JSONResponse(status: .created, recording)
     }
 

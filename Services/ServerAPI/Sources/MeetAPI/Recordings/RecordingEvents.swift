@@ -9,7 +9,8 @@ import MeetRedis
 /// announcements, so a failure to send one is logged, never the request's
 /// failure (docs/dev/recording.md, "Job flow").
 protocol RecordingEvents: Sendable {
-    func started(_ recording: RecordingResponse, meeting: MeetingRecord) async
+    /// `seat`: the recorder's way into the meeting, carried by the job.
+    func started(_ recording: RecordingResponse, meeting: MeetingRecord, seat: RecorderSeat?) async
     /// `user`: who asked for the stop, when a person did.
     func stopped(_ recording: RecordingResponse, meeting: MeetingRecord, by user: UUID?) async
 }
@@ -17,7 +18,7 @@ protocol RecordingEvents: Sendable {
 /// Without Redis (`MEET_REDIS_URL` unset): no recorder and no other
 /// replica to tell.
 struct SilentRecordingEvents: RecordingEvents {
-    func started(_ recording: RecordingResponse, meeting: MeetingRecord) async {}
+    func started(_ recording: RecordingResponse, meeting: MeetingRecord, seat: RecorderSeat?) async {}
     func stopped(_ recording: RecordingResponse, meeting: MeetingRecord, by user: UUID?) async {}
 }
 
@@ -29,8 +30,8 @@ struct RedisRecordingEvents: RecordingEvents {
     let announcements: RecordingAnnouncements
     let logger: Logger
 
-    func started(_ recording: RecordingResponse, meeting: MeetingRecord) async {
-        await self.publish("started", recording) { try self.announcements.started(recording, meeting: meeting) }
+    func started(_ recording: RecordingResponse, meeting: MeetingRecord, seat: RecorderSeat?) async {
+        await self.publish("started", recording) { try self.announcements.started(recording, meeting: meeting, seat: seat) }
     }
 
     func stopped(_ recording: RecordingResponse, meeting: MeetingRecord, by user: UUID?) async {

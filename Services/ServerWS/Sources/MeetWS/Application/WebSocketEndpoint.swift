@@ -128,8 +128,17 @@ struct WebSocketEndpoint: Sendable {
         do {
             let participants = self.services.participants
             let participantId = claims.participantId
-            standing = try await withDeadline(Self.databaseWait) {
-                try await participants.standing(participantId: participantId)
+            if let recordingId = claims.recordingId {
+                // A recorder's hidden seat: its standing is its recording.
+                let meetingId = claims.meetingId
+                let active = try await withDeadline(Self.databaseWait) {
+                    try await participants.recorderMayConnect(recordingId: recordingId, meetingId: meetingId)
+                }
+                standing = active ? ParticipantStanding(meetingId: meetingId, status: .joined, meetingStatus: .active) : nil
+            } else {
+                standing = try await withDeadline(Self.databaseWait) {
+                    try await participants.standing(participantId: participantId)
+                }
             }
             self.databaseTrouble.withLockedValue { $0 = nil }
         } catch {

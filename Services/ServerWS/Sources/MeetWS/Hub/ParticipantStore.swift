@@ -49,6 +49,19 @@ public protocol ParticipantStore: Sendable {
     /// (at most the newest `limit`), oldest first: what a replica whose bus
     /// subscriptions were cut off for that long may have missed.
     func recentChats(meetingIds: [UUID], within: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)]
+    /// A recorder seat's standing (docs/dev/recording.md): true while
+    /// `recordingId` is an active recording (`starting`, `recording`) of
+    /// `meetingId`, a running meeting.
+    func recorderMayConnect(recordingId: UUID, meetingId: UUID) async throws -> Bool
+    /// `record-start`: a new recording of the meeting in `starting`, or nil
+    /// when the meeting already has an active one (the rule of meet-api's
+    /// REST start: MeetDatabase's `RecordingSQL`).
+    func startRecording(meetingId: UUID, startedBy: UUID) async throws -> RecordingStarted?
+    /// `record-stop` and `end-meeting`: asks the meeting's active recording
+    /// to stop with `reason`; nil when none was active.
+    func stopRecording(meetingId: UUID, reason: String) async throws -> RecordingStopped?
+    /// The meeting's active recording, if any: a joiner's `recording`.
+    func activeRecording(meetingId: UUID) async throws -> RecordingStarted?
 }
 
 extension ParticipantStore {
@@ -60,10 +73,18 @@ extension ParticipantStore {
         []
     }
     public func releaseChats(ids: [String]) async throws {}
+    /// Stores without recordings (unit-test stores) let no recorder in, record nothing and have nothing to stop.
+    public func recorderMayConnect(recordingId: UUID, meetingId: UUID) async throws -> Bool { false }
+    public func startRecording(meetingId: UUID, startedBy: UUID) async throws -> RecordingStarted? { throw RecordingUnsupported() }
+    public func stopRecording(meetingId: UUID, reason: String) async throws -> RecordingStopped? { nil }
+    public func activeRecording(meetingId: UUID) async throws -> RecordingStarted? { nil }
     public func recentChats(meetingIds: [UUID], within: Duration, limit: Int) async throws -> [(meetingId: UUID, message: ChatMessage)] {
         []
     }
 }
+
+/// A store that keeps no recordings was asked to start one.
+public struct RecordingUnsupported: Error, Sendable {}
 
 /// What the upgrade check and every privileged action need to know about
 /// a participant, as PostgreSQL has it now.

@@ -169,6 +169,8 @@ public struct PresenceMaintenance: Service {
         case .waiting:
             try await self.services.publish(
                 .admissionRequest(ParticipantEvent(participant: record.participant)), meetingId: meetingId, audience: .hosts)
+        case .recorder:
+            break  // hidden: nobody heard of it
         }
     }
 

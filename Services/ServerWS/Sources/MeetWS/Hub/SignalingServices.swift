@@ -124,6 +124,8 @@ public struct SignalingServices: Sendable {
             try await self.publish(
                 .admissionResolved(AdmissionResolved(participantId: id, outcome: outcome, by: by)),
                 meetingId: meetingId, audience: .hosts)
+        case .recorder:
+            return  // hidden, and no `participants` row to end (docs/dev/recording.md)
         }
         if reason == .kicked, let by {
             try await self.participants.kick(participantId: id, by: by)  // ended and banned in one transaction
@@ -141,7 +143,9 @@ public struct SignalingServices: Sendable {
             participants: records.filter { $0.status == .joined }.map(\.participant),
             waiting: identity.isHost ? records.filter { $0.status == .waiting }.map(\.participant) : [],
             tracks: records.filter { $0.status == .joined }.flatMap { $0.publication?.tracks ?? [] },
-            iceServers: self.turn.iceServers(for: identity.participantId)
+            iceServers: self.turn.iceServers(for: identity.participantId),
+            // The indicator is an announcement: a failed read shows none rather than failing the join.
+            recording: (try? await self.participants.activeRecording(meetingId: identity.meetingId)) ?? nil
         )
         snapshot.e2ee = identity.e2ee
         return snapshot

@@ -20,7 +20,8 @@ struct SeatDriver {
     /// Sends `credentials`: a resume token for this seat. Not before the
     /// seat is taken, so a socket that never joined cannot outlive its join token.
     func sendCredentials() async {
-        guard self.session.machine.isInRoom, let tokens = self.session.tokens else { return }
+        // A recorder seat has no resume token: its recorder token lasts the recording.
+        guard self.session.machine.isInRoom, !self.session.identity.isRecorder, let tokens = self.session.tokens else { return }
         let identity = self.session.identity
         let claims = JoinTokenClaims(
             meetingId: identity.meetingId, meetingCode: identity.meetingCode, participantId: identity.participantId,

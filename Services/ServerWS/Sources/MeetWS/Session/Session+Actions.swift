@@ -43,6 +43,10 @@ extension Session {
                 try await VideoSelectionDriver(session: self).preferences(id, request)
             case .reaction(let reaction):
                 try await ParticipantDriver(session: self).react(id, emoji: reaction.emoji)
+            case .recordStart:
+                try await RecordingDriver(session: self).start(id)
+            case .recordStop:
+                try await RecordingDriver(session: self).stop(id)
             case .ping:
                 break  // answered by the machine
             }

@@ -11,6 +11,7 @@ extension Session {
     /// and a non-member of a waiting-room meeting waits even when its REST
     /// join found it a member.
     func join(_ id: String?) async {
+        if self.identity.isRecorder { return await self.joinHidden(id) }
         let identity = self.identity
         do {
             // One read: taking the seat also says why there is none.

@@ -14,10 +14,13 @@ public struct SessionIdentity: Sendable, Equatable {
     /// An end-to-end encrypted meeting (from the token: fixed at the
     /// meeting's creation): publish and subscribe must say `e2ee: true`.
     public var e2ee: Bool
+    /// Set for a recorder's hidden seat: the recording it records
+    /// (docs/dev/recording.md). Its standing is that recording being active.
+    public var recordingId: UUID?
 
     public init(
         meetingId: UUID, meetingCode: String, participantId: UUID, role: MemberRole, displayName: String, userId: UUID?,
-        e2ee: Bool = false
+        e2ee: Bool = false, recordingId: UUID? = nil
     ) {
         self.e2ee = e2ee
         self.meetingId = meetingId
@@ -26,17 +29,22 @@ public struct SessionIdentity: Sendable, Equatable {
         self.role = role
         self.displayName = displayName
         self.userId = userId
+        self.recordingId = recordingId
     }
 
     public init(claims: JoinTokenClaims) {
         self.init(
             meetingId: claims.meetingId, meetingCode: claims.meetingCode, participantId: claims.participantId,
-            role: claims.role, displayName: claims.displayName, userId: claims.userId, e2ee: claims.e2ee
+            role: claims.role, displayName: claims.displayName, userId: claims.userId, e2ee: claims.e2ee,
+            recordingId: claims.recordingId
         )
     }
 
-    /// Owner and host may mute, kick, admit and deny.
-    public var isHost: Bool { self.role.canManage }
+    /// Owner and host may mute, kick, admit and deny (never a recorder seat).
+    public var isHost: Bool { self.recordingId == nil && self.role.canManage }
+
+    /// A recorder's hidden seat: it only subscribes.
+    public var isRecorder: Bool { self.recordingId != nil }
 
     /// The participant as others see it, with media off and hand down.
     public var participant: ParticipantInfo {

@@ -99,6 +99,9 @@ public struct SessionMachine: Sendable {
         case .joined:
             break
         }
+        if self.identity.isRecorder, !Self.recorderMayUse(envelope.message) {
+            return Self.error(id, .forbidden, "a recorder seat only subscribes")
+        }
         if envelope.message.requiresHost, !self.identity.isHost {
             return Self.error(id, .forbidden, "only hosts may \(envelope.message.type)")
         }
@@ -137,6 +140,15 @@ public struct SessionMachine: Sendable {
             if let problem = Self.mediaProblem(envelope.message) { return Self.error(id, .invalidData, problem) }
         }
         return .execute(envelope)
+    }
+
+    /// What a recorder's hidden seat may send once joined: subscriptions only
+    /// (no publication, chat, hand or host control that would show it).
+    static func recorderMayUse(_ message: ClientMessage) -> Bool {
+        switch message {
+        case .subscribe, .subscribeAnswer, .unsubscribe: true
+        default: false
+        }
     }
 
     /// What is wrong with the fields of a media message, if anything: SDP

@@ -29,6 +29,7 @@ struct HostControlDriver {
                 case .store(let record):
                     next = flow.stored(try await services.presence.replace(meetingId: self.session.identity.meetingId, record: record))
                 case .endMeeting:
+                    try await RecordingDriver.stopAtEnd(identity: self.session.identity, services: services)
                     try await services.participants.endMeeting(meetingId: self.session.identity.meetingId)
                     next = flow.ended(try await services.presence.removeAll(meetingId: self.session.identity.meetingId))
                 case .announceGone(let record, let reason):

@@ -40,6 +40,9 @@ public enum SignalingErrorCode: String, Codable, Sendable, CaseIterable {
     /// An end-to-end encrypted meeting: `publish` and `subscribe` must say
     /// `e2ee: true` (the client encrypts and decrypts media itself).
     case e2eeRequired = "e2ee_required"
+    /// `record-start` in an end-to-end encrypted meeting: the server cannot
+    /// record media it cannot read.
+    case e2eeMeeting = "e2ee_meeting"
     /// `record-start`: the meeting is already being recorded (one active
     /// recording per meeting, whichever replica or the REST API started it).
     case recordingActive = "recording_active"

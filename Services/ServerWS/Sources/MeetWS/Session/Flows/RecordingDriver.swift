@@ -24,6 +24,9 @@ struct RecordingDriver {
     func start(_ id: String?) async throws {
         let identity = self.session.identity
         guard let userId = identity.userId else { return await self.session.fail(id, .forbidden, "only hosts may record-start") }
+        guard !identity.e2ee else {
+            return await self.session.fail(id, .e2eeMeeting, "this meeting is end-to-end encrypted: its media cannot be recorded by the server")
+        }
         guard let started = try await self.session.services.participants.startRecording(meetingId: identity.meetingId, startedBy: userId)
         else {
             return await self.session.fail(id, .recordingActive, "the meeting is already being recorded; stop that recording first")

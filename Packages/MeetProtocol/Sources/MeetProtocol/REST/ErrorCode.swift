@@ -32,6 +32,8 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     case recordingActive
     /// 409: the meeting has no active recording to stop.
     case notRecording
+    /// 409: the meeting has no schedule (docs/scheduling.md); PUT one first.
+    case notScheduled
     /// 405: the path exists but not with this method (see the `Allow` header).
     case methodNotAllowed
     /// 410: the meeting has ended; no new joins or changes.
@@ -55,7 +57,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let known: [ErrorCode] = [
         .malformedJSON, .unauthorized, .invalidCredentials, .invalidRefreshToken, .forbidden,
         .wrongPassword, .ownerProtected, .banned, .notFound, .methodNotAllowed, .emailTaken, .alreadyMember,
-        .meetingFull, .recordingActive, .notRecording, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .rateLimited,
+        .meetingFull, .recordingActive, .notRecording, .notScheduled, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .rateLimited,
         .databaseUnavailable,
         .internalError,
     ]
@@ -77,6 +79,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .meetingFull: "meeting_full"
         case .recordingActive: "recording_active"
         case .notRecording: "not_recording"
+        case .notScheduled: "not_scheduled"
         case .methodNotAllowed: "method_not_allowed"
         case .meetingEnded: "meeting_ended"
         case .payloadTooLarge: "payload_too_large"
@@ -97,7 +100,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .forbidden, .wrongPassword, .ownerProtected, .banned: 403
         case .notFound: 404
         case .methodNotAllowed: 405
-        case .emailTaken, .alreadyMember, .meetingFull, .recordingActive, .notRecording: 409
+        case .emailTaken, .alreadyMember, .meetingFull, .recordingActive, .notRecording, .notScheduled: 409
         case .meetingEnded: 410
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415

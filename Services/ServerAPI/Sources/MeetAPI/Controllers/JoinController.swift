@@ -38,6 +38,8 @@ struct JoinController: Sendable {
         var memberRole: MemberRole?
         if let user {
             memberRole = try await self.deps.members.role(meetingId: meeting.id, userId: user.id)
+            // An open invitation admits like a membership (docs/scheduling.md, "Invitations").
+            if memberRole == nil { memberRole = try await self.deps.invitations.invitedRole(meetingId: meeting.id, user: user) }
         }
         // MARK: bans (a kick sticks: docs/signaling.md, Bans)
         let origin = JoinOrigin(address: context.clientAddress, deviceId: try JoinOrigin.validDeviceId(body.deviceId))

@@ -154,6 +154,14 @@ def test_invitation_mail_ics_accept_and_join_without_password(api: Service, smtp
     notifications = rest.call("GET", "/v1/notifications", token=invitee)["items"]
     assert [item["kind"] for item in notifications] == ["invitation"]
 
+    # The invitee's secret calendar feed holds the same event (same UID), without a bearer token.
+    feed_url = rest.call("POST", "/v1/users/me/calendar-feed", token=invitee, expect=201)["url"]
+    path = feed_url[feed_url.index("/v1/calendar-feeds/"):]
+    with urllib.request.urlopen(api.base_url + path, timeout=10) as response:
+        assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        feed_lines = unfolded(response.read().decode())
+    assert "METHOD:PUBLISH" in feed_lines and uid in feed_lines
+
     # Cancelling one occurrence: a CANCEL with its RECURRENCE-ID, same UID, a higher SEQUENCE.
     rest.call("DELETE", f"/v1/meetings/{code}/occurrences/20300325T080000Z", token=owner, expect=204)
     cancel = block_until(lambda: [m for m in smtp.inbox.to(guest_email) if "CANCEL" in calendar_of(m)], 30,

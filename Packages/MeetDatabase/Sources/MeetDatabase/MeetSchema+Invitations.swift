@@ -1,10 +1,10 @@
 extension MeetSchema {
     /// Invitations, the job table (outbox for email and reminders), in-app
-    /// notifications and per-user reminder settings (docs/scheduling.md,
+    /// notifications, secret calendar feeds and per-user reminder settings (docs/scheduling.md,
     /// docs/operations.md "Jobs and email").
     static let version7 = Migration(
         version: 7,
-        name: "invitations, jobs, notifications",
+        name: "invitations, jobs, notifications, calendar feeds",
         statements: [
             // One invitation per (meeting, email); `user_id` is set when the
             // email belongs to an account (at invite time, or when an account
@@ -61,6 +61,16 @@ extension MeetSchema {
             )
             """,
             "CREATE INDEX notifications_user_idx ON notifications (user_id, created_at DESC, id)",
+            // One secret calendar feed per user, stored by the SHA-256 of its
+            // token; rotating replaces the row, so the old URL stops working.
+            """
+            CREATE TABLE calendar_feeds (
+                user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+                token_hash text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                CONSTRAINT calendar_feeds_token_hash_key UNIQUE (token_hash)
+            )
+            """,
             """
             CREATE TABLE user_settings (
                 user_id uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,

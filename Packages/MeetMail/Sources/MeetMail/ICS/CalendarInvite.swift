@@ -40,6 +40,8 @@ public struct CalendarInvite: Sendable, Equatable {
     public var recurrenceRule: String?
     /// The original start of the one occurrence this message is about.
     public var recurrenceId: Date?
+    /// Starts of a series' occurrences that do not take place (EXDATE; feeds only).
+    public var excludedStarts: [Date] = []
     /// The product that made it (PRODID).
     public var productId = "-//Meet//Meet scheduling//EN"
 
@@ -67,16 +69,28 @@ public struct CalendarInvite: Sendable, Equatable {
     /// The whole `VCALENDAR`, CRLF line endings, folded and escaped.
     public var text: String {
         var lines = ContentLines()
-        lines.add("BEGIN", "VCALENDAR")
-        lines.add("VERSION", "2.0")
-        lines.add("PRODID", self.productId)
-        lines.add("CALSCALE", "GREGORIAN")
-        lines.add("METHOD", self.method.rawValue)
-        let zone = self.timeZone.identifier
-        let utc = zone == "UTC" || zone == "GMT"
-        if !utc {
+        Self.writeHeader(method: self.method.rawValue, productId: self.productId, into: &lines)
+        if !self.isUTC {
             VTimeZone(timeZone: self.timeZone, from: self.start, through: self.lastRelevantDate).write(into: &lines)
         }
+        self.writeEvent(into: &lines)
+        lines.add("END", "VCALENDAR")
+        return lines.text
+    }
+
+    static func writeHeader(method: String, productId: String, into lines: inout ContentLines) {
+        lines.add("BEGIN", "VCALENDAR")
+        lines.add("VERSION", "2.0")
+        lines.add("PRODID", productId)
+        lines.add("CALSCALE", "GREGORIAN")
+        lines.add("METHOD", method)
+    }
+
+    var isUTC: Bool { self.timeZone.identifier == "UTC" || self.timeZone.identifier == "GMT" }
+
+    /// The `VEVENT` alone.
+    func writeEvent(into lines: inout ContentLines) {
+        let utc = self.isUTC
         lines.add("BEGIN", "VEVENT")
         lines.add("UID", ContentLines.escape(self.uid))
         lines.add("SEQUENCE", String(self.sequence))
@@ -87,6 +101,7 @@ public struct CalendarInvite: Sendable, Equatable {
             self.addTime("RECURRENCE-ID", recurrenceId, utc: utc, into: &lines)
         } else if let rule = self.recurrenceRule {
             lines.add("RRULE", rule)
+            for excluded in self.excludedStarts { self.addTime("EXDATE", excluded, utc: utc, into: &lines) }
         }
         lines.addText("SUMMARY", self.summary)
         if let description = self.description { lines.addText("DESCRIPTION", description) }
@@ -102,13 +117,11 @@ public struct CalendarInvite: Sendable, Equatable {
             lines.add("ATTENDEE", "mailto:" + attendee.email, parameters: parameters)
         }
         lines.add("END", "VEVENT")
-        lines.add("END", "VCALENDAR")
-        return lines.text
     }
 
     /// How far the VTIMEZONE's transitions must reach: a series' UNTIL, or
     /// two years past the start (calendars extrapolate the last rule).
-    private var lastRelevantDate: Date {
+    var lastRelevantDate: Date {
         max(self.end, self.start.addingTimeInterval(2 * 366 * 86_400))
     }
 

@@ -31,3 +31,13 @@ public struct UserSettings: Codable, Sendable, Equatable {
         self.reminderMinutes = reminderMinutes
     }
 }
+
+/// `POST /v1/users/me/calendar-feed`: the caller's secret feed URL (shown
+/// once; a new POST replaces it and the old one stops working).
+public struct CalendarFeedResponse: Codable, Sendable, Equatable {
+    public var url: String
+
+    public init(url: String) {
+        self.url = url
+    }
+}

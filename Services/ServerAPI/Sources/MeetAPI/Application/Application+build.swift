@@ -161,6 +161,9 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     InvitationController(deps: deps).addInviteeRoutes(to: v1.group("invitations").add(middleware: deps.authenticator))
     NotificationController(deps: deps).addRoutes(to: v1.group("notifications").add(middleware: deps.authenticator))
     SettingsController(deps: deps).addRoutes(to: v1.group("users").add(middleware: deps.authenticator))
+    CalendarFeedController(deps: deps).addAccountRoutes(to: v1.group("users").add(middleware: deps.authenticator))
+    // The feed itself: no bearer token, the secret in the path is the credential.
+    CalendarFeedController(deps: deps).addFeedRoutes(to: v1.group("calendar-feeds"))
     WebClientController(directory: deps.configuration.webDirectory).addRoutes(to: router)
     // Last: wraps only the not-found responder (middleware applies to the
     // routes added after it), turning a known path with the wrong method into 405.

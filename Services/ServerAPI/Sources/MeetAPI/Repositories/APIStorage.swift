@@ -29,6 +29,8 @@ struct APIStorage: Sendable {
     var jobs: any JobQueue
     /// In-app notifications and reminder settings.
     var notifications: any NotificationRepository
+    /// Secret calendar feed URLs.
+    var feeds: any CalendarFeedRepository
     /// The role of the seats a user holds now, after a membership change.
     var seats: any SeatRoleRepository
     var readiness: any ReadinessProbe

@@ -17,6 +17,7 @@ extension APIStorage {
             invitations: MemoryInvitationRepository(store: store),
             jobs: MemoryJobQueue(),
             notifications: MemoryNotificationRepository(store: store),
+            feeds: MemoryCalendarFeedRepository(),
             seats: meetings,
             readiness: AlwaysReady(),
             services: [],

@@ -27,6 +27,7 @@ extension APIStorage {
             invitations: PostgresInvitationRepository(database: database),
             jobs: PostgresJobQueue(database: database),
             notifications: PostgresNotificationRepository(database: database),
+            feeds: PostgresCalendarFeedRepository(database: database),
             seats: PostgresSeatRoleRepository(database: database),
             readiness: PostgresReadiness(database: database),
             services: [database],

@@ -187,6 +187,35 @@ struct ScheduleRoutesTests {
         }
     }
 
+    @Test("upcoming pages through long series: every occurrence once, in order, whatever the page size")
+    func upcomingPages() async throws {
+        try await TestApp.run { api in
+            let owner = try await api.register()
+            let daily = try await api.createMeeting(token: owner.accessToken, title: "Daily")
+            let weekly = try await api.createMeeting(token: owner.accessToken, title: "Weekly")
+            let bodies = [
+                (daily.code, ScheduleRequest(startsAt: "2027-06-01T08:00:00Z", endsAt: "2027-06-01T08:15:00Z", timeZone: "UTC", recurrence: "FREQ=DAILY;COUNT=30")),
+                (weekly.code, ScheduleRequest(startsAt: "2027-06-02T08:00:00Z", endsAt: "2027-06-02T10:00:00Z", timeZone: "UTC", recurrence: "FREQ=WEEKLY")),
+            ]
+            for (code, body) in bodies {
+                #expect(try await api.send(.put, "/v1/meetings/\(code)/schedule", json: body, token: owner.accessToken).status == .ok)
+            }
+            let query = "/v1/meetings/upcoming?from=2027-06-01T00:00:00Z&to=2027-07-15T00:00:00Z"
+            let all = try await api.send(.get, query + "&limit=100", token: owner.accessToken).decode(Page<UpcomingItem>.self)
+            #expect(all.items.count == 30 + 7)
+            #expect(all.items.map(\.occurrence.startsAt) == all.items.map(\.occurrence.startsAt).sorted())
+            var paged: [UpcomingItem] = []
+            var cursor: String?
+            repeat {
+                let page = try await api.send(.get, query + "&limit=4" + (cursor.map { "&cursor=\($0)" } ?? ""), token: owner.accessToken)
+                    .decode(Page<UpcomingItem>.self)
+                paged += page.items
+                cursor = page.nextCursor
+            } while cursor != nil && paged.count < 100
+            #expect(paged == all.items)
+        }
+    }
+
     @Test("an ended meeting's schedule is gone from upcoming and its routes answer 410")
     func endedMeeting() async throws {
         try await TestApp.run { api in

@@ -30,9 +30,13 @@ struct UpcomingController: Sendable {
         let series = try await self.deps.schedules.scheduled(
             user: user, from: from, to: to, limit: ScheduleLimits.seriesPerUpcoming)
         var items: [(UpcomingCursor, UpcomingItem)] = []
+        // A page needs at most `limit + 1` items from each series after the
+        // cursor, plus those that began before it and still run (at most 7:
+        // an occurrence lasts 7 days at most, a series repeats daily at most).
+        let start = max(from, cursor?.start ?? from)
         for entry in series {
             let occurrences = ScheduleOccurrences(schedule: entry.schedule, exceptions: entry.exceptions)
-                .list(from: from, to: to, limit: 500, includeCancelled: false)
+                .list(from: start, to: to, limit: limit + 8, includeCancelled: false)
             for occurrence in occurrences {
                 let key = UpcomingCursor(start: occurrence.startsAt, meetingId: entry.meeting.id, occurrenceId: occurrence.id)
                 if let cursor, !(cursor < key) { continue }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A subscribable calendar (RFC 5545 `METHOD:PUBLISH`): many events, one
 /// `VTIMEZONE` per zone they use. What a user's secret feed URL serves.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Credentials for SMTP AUTH (RFC 4954): PLAIN (RFC 4616) when offered, else LOGIN.
 public struct SMTPCredentials: Sendable, Equatable {

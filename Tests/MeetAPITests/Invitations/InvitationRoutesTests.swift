@@ -63,7 +63,7 @@ struct InvitationRoutesTests {
         }
     }
 
-    @Test("a pending invitation lets its invitee join a password meeting without the password, with its role")
+    @Test("a pending invitation lets its invitee join a password meeting without the password, as an attendee until accepted")
     func pendingInviteeJoins() async throws {
         try await TestApp.run { api in
             let owner = try await api.register()
@@ -73,7 +73,7 @@ struct InvitationRoutesTests {
             (try await api.join(meeting.code, token: invitee.accessToken)).expectError(.forbidden, .wrongPassword)
             #expect(
                 try await api.send(
-                    .post, "/v1/meetings/\(meeting.code)/invitations", json: CreateInvitationRequest(email: invitee.user.email),
+                    .post, "/v1/meetings/\(meeting.code)/invitations", json: CreateInvitationRequest(email: invitee.user.email, role: .host),
                     token: owner.accessToken
                 ).status == .created)
             let joined = try await api.join(meeting.code, token: invitee.accessToken)
@@ -82,6 +82,10 @@ struct InvitationRoutesTests {
             #expect(body.participant.role == .attendee)
             #expect(body.participant.status == .joining)  // not held in the waiting room
             (try await api.join(meeting.code, token: stranger.accessToken)).expectError(.forbidden, .wrongPassword)
+            // Accepted, the invitation's role applies (a membership now).
+            let mine = try await api.send(.get, "/v1/invitations", token: invitee.accessToken).decode(InvitationListResponse.self)
+            _ = try await api.send(.post, "/v1/invitations/\(mine.items[0].id)/accept", token: invitee.accessToken)
+            #expect(try await api.join(meeting.code, token: invitee.accessToken).decode(JoinResponse.self).participant.role == .host)
         }
     }
 

@@ -8,8 +8,8 @@ import MeetProtocol
 /// docs/scheduling.md, "Invitations".
 ///
 /// An open invitation (pending or accepted) lets its invitee join without
-/// the password, with the invitation's role; accepting also makes them a
-/// member, declining removes that membership again.
+/// the password (as an attendee until accepted); accepting makes them a
+/// member with the invitation's role, declining removes that membership again.
 struct InvitationController: Sendable {
     let deps: APIDependencies
 

@@ -87,6 +87,8 @@ let adapterTargets: [Target] = [
             crypto, logging, serviceLifecycle,
         ],
         path: "Packages/MeetDatabase/Sources/MeetDatabase"),
+    // Email: ICS (RFC 5545) and MIME builders, an SMTP client on SwiftNIO (sans-I/O session + thin driver); meet-api only
+    .meet("MeetMail", [nioCore, nioPosix, nioConcurrencyHelpers], path: "Packages/MeetMail/Sources/MeetMail"),
     // Tokens: JWTs, refresh tokens, TURN credentials (meet-api and meet-ws only)
     .meet("MeetAuth", ["MeetCore", "MeetProtocol", jwtKit, crypto], path: "Packages/MeetAuth/Sources/MeetAuth"),
     // Redis client (hiredis parses RESP, SwiftNIO does the socket): RESP only, no wire contracts
@@ -110,6 +112,8 @@ let serviceTargets: [Target] = [
         "MeetAPI",
         [
             "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetProtocol", hummingbird,
+            // Invitation and reminder email (SMTP, ICS, MIME).
+            "MeetMail",
             .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             postgresNIO, jwtKit,
@@ -221,6 +225,8 @@ let testTargets: [Target] = [
             "MeetWS",
             hummingbirdTesting, postgresNIO,
         ]),
+    // ICS, MIME and the SMTP session (sans-I/O), and the client against a scripted SMTP server on loopback.
+    .meetTests("MeetMailTests", ["MeetMail", nioCore, nioPosix]),
     // The wire contracts alone: codecs, records and their JSON field names.
     .meetTests("MeetProtocolTests", ["MeetProtocol"]),
     .meetTests("MeetCoreTests", ["MeetCore", "MeetProtocol", nioConcurrencyHelpers]),

@@ -115,6 +115,14 @@ struct RequestHygieneTests {
         #expect(table.methods(for: "/v1/meetings/abc") == ["PATCH"])
         #expect(table.methods(for: "/x") == ["GET"])
         #expect(table.methods(for: "/v1/x/y").isEmpty)
+        // A constant segment wins over a parameter, as in the router: PATCH /v1/meetings/upcoming is 405.
+        let withConstant = RouteMethodTable([
+            (path: "/v1/meetings/{code}", method: "PATCH"), (path: "/v1/meetings/upcoming", method: "GET"),
+            (path: "/v1/meetings/{code}/members", method: "GET"),
+        ])
+        #expect(withConstant.methods(for: "/v1/meetings/upcoming") == ["GET"])
+        #expect(withConstant.methods(for: "/v1/meetings/abc") == ["PATCH"])
+        #expect(withConstant.methods(for: "/v1/meetings/upcoming/members") == ["GET"])
         #expect(CanonicalPathMiddleware<APIRequestContext>.isCanonical("/"))
         #expect(CanonicalPathMiddleware<APIRequestContext>.isCanonical("/v1/meetings"))
         #expect(!CanonicalPathMiddleware<APIRequestContext>.isCanonical("/v1/meetings/"))

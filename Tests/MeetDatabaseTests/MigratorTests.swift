@@ -26,8 +26,9 @@ struct MigratorTests {
                 let tables = try rows.map { try $0.decode(String.self) }
                 #expect(
                     tables == [
-                        "meeting_bans", "meetings", "members", "messages", "participants", "recording_files", "recording_segments",
-                        "recordings", "refresh_tokens", "schema_migrations", "users",
+                        "calendar_feeds", "invitations", "jobs", "meeting_bans", "meeting_occurrence_exceptions", "meeting_schedules", "meetings",
+                        "members", "messages", "notifications", "participants", "recording_files", "recording_segments",
+                        "recordings", "refresh_tokens", "schema_migrations", "user_settings", "users",
                     ]
                 )
             }

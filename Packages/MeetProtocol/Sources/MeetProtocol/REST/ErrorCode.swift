@@ -35,6 +35,8 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     /// 409: the meeting is end-to-end encrypted: the server cannot record
     /// media it cannot read (recording is refused rather than storing ciphertext).
     case e2eeMeeting
+    /// 409: the meeting has no schedule (docs/scheduling.md); PUT one first.
+    case notScheduled
     /// 405: the path exists but not with this method (see the `Allow` header).
     case methodNotAllowed
     /// 410: the meeting has ended; no new joins or changes.
@@ -58,7 +60,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let known: [ErrorCode] = [
         .malformedJSON, .unauthorized, .invalidCredentials, .invalidRefreshToken, .forbidden,
         .wrongPassword, .ownerProtected, .banned, .notFound, .methodNotAllowed, .emailTaken, .alreadyMember,
-        .meetingFull, .recordingActive, .notRecording, .e2eeMeeting, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .rateLimited,
+        .meetingFull, .recordingActive, .notRecording, .e2eeMeeting, .notScheduled, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .rateLimited,
         .databaseUnavailable,
         .internalError,
     ]
@@ -81,6 +83,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .recordingActive: "recording_active"
         case .notRecording: "not_recording"
         case .e2eeMeeting: "e2ee_meeting"
+        case .notScheduled: "not_scheduled"
         case .methodNotAllowed: "method_not_allowed"
         case .meetingEnded: "meeting_ended"
         case .payloadTooLarge: "payload_too_large"
@@ -101,7 +104,7 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .forbidden, .wrongPassword, .ownerProtected, .banned: 403
         case .notFound: 404
         case .methodNotAllowed: 405
-        case .emailTaken, .alreadyMember, .meetingFull, .recordingActive, .notRecording, .e2eeMeeting: 409
+        case .emailTaken, .alreadyMember, .meetingFull, .recordingActive, .notRecording, .e2eeMeeting, .notScheduled: 409
         case .meetingEnded: 410
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415

@@ -52,6 +52,8 @@ public struct APIConfiguration: ServiceSettings {
     /// relative to the working directory); served at `/` and `/{code}`.
     /// A missing directory is not an error: those routes answer 404.
     public var webDirectory: String
+    /// SMTP, links in messages, the job worker and reminders (`MEET_SMTP_*`, `MEET_JOBS_*`; docs/configuration.md).
+    public var email = EmailConfiguration()
 
     public init(
         core: CoreConfiguration,
@@ -138,6 +140,7 @@ public struct APIConfiguration: ServiceSettings {
             webDirectory: environment.string("MEET_WEB_DIR", default: "Web")
         )
         self.roomKeyPrefix = environment.string("MEET_WS_KEY_PREFIX", default: "")
+        self.email = try EmailConfiguration(environment: environment)
     }
 
     /// ``CoreConfiguration/logging``.

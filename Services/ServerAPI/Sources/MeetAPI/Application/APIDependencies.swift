@@ -23,6 +23,8 @@ struct APIDependencies: Sendable {
     let passwords: PasswordHasher
     let limits: AttemptLimits
     let body: JSONBody
+    /// In-app notifications and email about invitations and schedule changes.
+    let notices: MeetingNotices
 
     init(
         configuration: APIConfiguration, storage: APIStorage, rateLimiter: any RateLimiter,
@@ -41,6 +43,9 @@ struct APIDependencies: Sendable {
         self.passwords = PasswordHasher(cost: configuration.bcryptCost)
         self.limits = AttemptLimits(limiter: rateLimiter, window: configuration.authRateLimitWindow)
         self.body = JSONBody(limit: configuration.http.maxBodyBytes)
+        self.notices = MeetingNotices(
+            storage: storage, composer: EmailComposer(from: configuration.email.from, publicURL: configuration.email.publicURL),
+            emailEnabled: configuration.email.smtp != nil, logger: logger)
     }
 
     /// The storage's repositories and probe: `deps.meetings`, `deps.bans`, ….

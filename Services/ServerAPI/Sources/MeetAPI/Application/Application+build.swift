@@ -53,6 +53,8 @@ func buildApplication(
         configuration: configuration, storage: storage, rateLimiter: limiter, roomNotifier: notifier,
         recordingEvents: recordingEvents, logger: logger)
     let router = buildRouter(deps)
+    // Runs the job table (email, reminders) on every replica (docs/operations.md, "Jobs and email").
+    let worker = JobWorker.api(configuration: configuration, deps: deps, logger: logger)
     WebClientController.logLocation(configuration.webDirectory, logger: logger)
     let timeouts = configuration.connectionTimeouts
     let connections = ConnectionCounts(limit: configuration.maxConnectionsPerAddress)
@@ -72,7 +74,7 @@ func buildApplication(
             address: .hostname(configuration.http.host, port: configuration.http.port),
             serverName: "meet-api"
         ),
-        services: (redis.map { [$0] } ?? []) + storage.services,
+        services: (redis.map { [$0] } ?? []) + storage.services + [worker],
         logger: logger
     )
     if let prepare = storage.prepare {
@@ -146,12 +148,22 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     // The routes that read a bearer token: who it stands for goes in the context.
     UserController(deps: deps).addRoutes(to: v1.group("users").add(middleware: deps.authenticator))
     let meetings = v1.group("meetings").add(middleware: deps.authenticator)
+    // `upcoming` is a constant segment: the router prefers it to `{code}`.
+    UpcomingController(deps: deps).addRoutes(to: meetings)
     MeetingController(deps: deps).addRoutes(to: meetings)
     MemberController(deps: deps).addRoutes(to: meetings)
     JoinController(deps: deps).addRoutes(to: meetings)
     ParticipantController(deps: deps).addRoutes(to: meetings)
     BanController(deps: deps).addRoutes(to: meetings)
     RecordingController(deps: deps).addRoutes(to: meetings)
+    ScheduleController(deps: deps).addRoutes(to: meetings)
+    InvitationController(deps: deps).addMeetingRoutes(to: meetings)
+    InvitationController(deps: deps).addInviteeRoutes(to: v1.group("invitations").add(middleware: deps.authenticator))
+    NotificationController(deps: deps).addRoutes(to: v1.group("notifications").add(middleware: deps.authenticator))
+    SettingsController(deps: deps).addRoutes(to: v1.group("users").add(middleware: deps.authenticator))
+    CalendarFeedController(deps: deps).addAccountRoutes(to: v1.group("users").add(middleware: deps.authenticator))
+    // The feed itself: no bearer token, the secret in the path is the credential.
+    CalendarFeedController(deps: deps).addFeedRoutes(to: v1.group("calendar-feeds"))
     WebClientController(directory: deps.configuration.webDirectory).addRoutes(to: router)
     // Last: wraps only the not-found responder (middleware applies to the
     // routes added after it), turning a known path with the wrong method into 405.

@@ -47,11 +47,7 @@ struct MeetingController: Sendable {
         let user = try context.requireUser()
         let query = request.uri.queryParameters
         let limit = try Validate.limit(query.get("limit"), default: 20, max: 100)
-        var cursor: UUID?
-        if let raw = query.get("cursor") {
-            guard let parsed = UUID(uuidString: raw) else { throw APIError.validation("cursor", "is not a valid cursor") }
-            cursor = parsed
-        }
+        let cursor = try Validate.idCursor(query.get("cursor"))
         let rows = try await self.deps.meetings.list(memberId: user.id, after: cursor, limit: limit + 1)
         let page = rows.prefix(limit).map { meeting, role in meeting.response(role: role) }
         let next = rows.count > limit ? page.last?.id.uuidString.lowercased() : nil

@@ -59,6 +59,13 @@ enum Validate {
         }
     }
 
+    /// A `cursor` query parameter that is an id (a UUID); `nil` when absent.
+    static func idCursor(_ raw: String?) throws -> UUID? {
+        guard let raw else { return nil }
+        guard let parsed = UUID(uuidString: raw) else { throw APIError.validation("cursor", "is not a valid cursor") }
+        return parsed
+    }
+
     /// A page size from the query string.
     static func limit(_ raw: String?, default defaultValue: Int, max: Int) throws -> Int {
         guard let raw else { return defaultValue }

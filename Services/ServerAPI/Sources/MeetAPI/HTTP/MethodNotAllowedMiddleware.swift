@@ -14,17 +14,26 @@ struct RouteMethodTable: Sendable {
         }
     }
 
-    /// Every method some template matching `path` answers, sorted; empty
-    /// when no template matches.
+    /// Every method the templates matching `path` answer, sorted; empty
+    /// when no template matches. As in the router, a constant segment wins
+    /// over a `{name}` one: `/v1/meetings/upcoming` is that path's, not `{code}`'s.
     func methods(for path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         let requested = segments.count == 1 && segments.first == "" ? [] : Array(segments)
+        var best: [Bool] = []
         var allowed = Set<String>()
         for template in self.templates where template.segments.count == requested.count {
             let matches = zip(template.segments, requested).allSatisfy { pattern, segment in
                 pattern.hasPrefix("{") || pattern == segment
             }
-            if matches { allowed.formUnion(template.methods) }
+            guard matches else { continue }
+            let constants = template.segments.map { !$0.hasPrefix("{") }
+            if constants.lexicographicallyPrecedes(best, by: { !$0 && $1 }) { continue }
+            if best.lexicographicallyPrecedes(constants, by: { !$0 && $1 }) || best.isEmpty && !constants.isEmpty {
+                allowed = []
+                best = constants
+            }
+            allowed.formUnion(template.methods)
         }
         return allowed.sorted()
     }

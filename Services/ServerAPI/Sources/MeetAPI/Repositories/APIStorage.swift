@@ -21,6 +21,16 @@ struct APIStorage: Sendable {
     var bans: any BanRepository
     /// Recordings of meetings (docs/dev/recording.md).
     var recordings: any RecordingRepository
+    /// When meetings take place (docs/scheduling.md).
+    var schedules: any ScheduleRepository
+    /// Invitations to meetings (docs/scheduling.md).
+    var invitations: any InvitationRepository
+    /// The durable job table: email and reminders (docs/operations.md, "Jobs and email").
+    var jobs: any JobQueue
+    /// In-app notifications and reminder settings.
+    var notifications: any NotificationRepository
+    /// Secret calendar feed URLs.
+    var feeds: any CalendarFeedRepository
     /// The role of the seats a user holds now, after a membership change.
     var seats: any SeatRoleRepository
     var readiness: any ReadinessProbe

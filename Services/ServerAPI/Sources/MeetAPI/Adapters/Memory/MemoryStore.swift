@@ -42,6 +42,12 @@ struct MemoryTables: Sendable {
         var response: RecordingResponse
     }
 
+    struct Schedule: Sendable {
+        var record: ScheduleRecord
+        /// By original start.
+        var exceptions: [Date: OccurrenceException]
+    }
+
     struct Message: Sendable {
         var meetingId: UUID
         var record: MessageRecord
@@ -57,6 +63,10 @@ struct MemoryTables: Sendable {
     var bans: [Ban] = []
     /// In creation order.
     var recordings: [Recording] = []
+    /// By meeting id.
+    var schedules: [UUID: Schedule] = [:]
+    /// By id (``InvitationRecord/meetingCode`` and title filled on read).
+    var invitations: [UUID: InvitationRecord] = [:]
     /// The last `created_at` handed out (``creationTime()``).
     private var lastCreated = Date.distantPast
 

@@ -232,12 +232,15 @@ import Testing
             machine.joined(waiting: false)
         }
         let someoneElse = UUID()
-        #expect(!attendee.accepts(audience: .participants, exclude: nil, recipients: [someoneElse]))
-        #expect(attendee.accepts(audience: .participants, exclude: nil, recipients: [someoneElse, attendee.identity.participantId]))
-        #expect(!host.accepts(audience: .participants, exclude: nil, recipients: [someoneElse]))
-        #expect(host.accepts(audience: .hosts, exclude: nil, recipients: [someoneElse]))
-        #expect(!attendee.accepts(audience: .hosts, exclude: nil, recipients: [someoneElse]))
-        #expect(attendee.accepts(audience: .hosts, exclude: nil, recipients: [attendee.identity.participantId]))
+        #expect(!attendee.accepts(audience: .listed, exclude: nil, recipients: [someoneElse]))
+        #expect(attendee.accepts(audience: .listed, exclude: nil, recipients: [someoneElse, attendee.identity.participantId]))
+        #expect(!host.accepts(audience: .listed, exclude: nil, recipients: [someoneElse]))
+        #expect(host.accepts(audience: .hostsAndListed, exclude: nil, recipients: [someoneElse]))
+        #expect(!attendee.accepts(audience: .hostsAndListed, exclude: nil, recipients: [someoneElse]))
+        #expect(attendee.accepts(audience: .hostsAndListed, exclude: nil, recipients: [attendee.identity.participantId]))
+        // A replica from before private messages cannot decode these audiences: it drops the event.
+        let frame = #"{"meetingId":"\(UUID())","origin":"r","sentAtMs":1,"audience":"listed","type":"chat","frame":"{}"}"#
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(OldRoomBusMessage.self, from: Data(frame.utf8)) }
         let chat = { (send: ChatSend) in self.errorCode(attendee.receive(self.frame(.chat(send)), now: self.start)) }
         #expect(chat(ChatSend(body: "x", toParticipantId: UUID(), toHosts: true)) == .invalidData)
         #expect(chat(ChatSend(body: "x", toParticipantId: attendee.identity.participantId)) == .invalidData)
@@ -267,4 +270,11 @@ import Testing
         #expect((0..<5).allSatisfy { _ in bucket.take(now: later) })
         #expect(!bucket.take(now: later))
     }
+}
+
+/// ``RoomBusMessage`` as a replica from before private messages decodes it.
+private struct OldRoomBusMessage: Decodable {
+    enum Audience: String, Decodable { case everyone, participants, hosts }
+    var meetingId: UUID
+    var audience: Audience
 }

@@ -28,7 +28,7 @@ struct JobWorkerTests {
     static func worker(_ queue: MemoryJobQueue, _ server: FakeMailServer, maxAttempts: Int = 5) -> JobWorker {
         JobWorker(
             queue: queue, handlers: [EmailJob.kind: EmailJobHandler(sender: server)],
-            settings: .init(workerId: "w1", retry: RetryPolicy(base: .seconds(1), cap: .seconds(8), maxAttempts: maxAttempts)),
+            settings: .init(workerId: "w1", batch: 10, retry: RetryPolicy(base: .seconds(1), cap: .seconds(8), maxAttempts: maxAttempts)),
             beforePoll: nil, logger: Logger(label: "test"))
     }
 

@@ -89,6 +89,7 @@ import Testing
             .activeSpeakers(ActiveSpeakers(speakers: [])),
             .videoSelection(VideoSelectionData(forwarding: [.init(participantId: me.id, source: .screen)])),
             .publisherLayers(PublisherLayers(transportId: "t", sections: [.init(mid: "1", active: ["q", "h"])])),
+            .reaction(ReactionEvent(participantId: me.id, emoji: "👏")),
             .recordingStarted(RecordingStarted(recordingId: UUID(), startedBy: me.id, startedAt: when)),
             .recordingStopped(RecordingStopped(recordingId: UUID(), reason: "stopped_by_host")),
             .error(SignalingError(.forbidden, "hosts only")),

@@ -59,15 +59,25 @@ final class PostgresSentinel: Sendable {
 
     /// `SELECT 1` within `timeout`, over the kept connection, or a new one
     /// when none is kept (kept from then on while keeping). True when
-    /// PostgreSQL answered. A kept connection that does not answer is
-    /// dropped: the next probe connects afresh.
+    /// PostgreSQL answered. A kept connection that does not answer within
+    /// half the time is dropped and a new one tried in the other half: an
+    /// idle connection a NAT or load balancer dropped silently must not
+    /// open the breaker on a live PostgreSQL (review, session 9).
     func probe(timeout: Duration) async -> Bool {
         let logger = self.logger
+        var remaining = timeout
         if let kept = self.state.withLockedValue({ $0.connection }), !kept.isClosed {
-            let answered = (try? await withDeadline(timeout) { try await kept.query("SELECT 1", logger: logger).collect() }) != nil
-            if !answered { self.drop(kept) }
-            return answered
+            let answered = (try? await withDeadline(timeout / 2) { try await kept.query("SELECT 1", logger: logger).collect() }) != nil
+            if answered { return true }
+            self.drop(kept)
+            remaining = timeout / 2
         }
+        return await self.connectAndProbe(timeout: remaining)
+    }
+
+    /// A new connection's `SELECT 1` within `timeout`; kept when keeping.
+    private func connectAndProbe(timeout: Duration) async -> Bool {
+        let logger = self.logger
         let configuration = self.configuration
         guard let connection = try? await withDeadline(timeout, operation: { () async throws -> PostgresConnection in
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)

@@ -97,7 +97,8 @@ public enum ServerMessage: Sendable, Equatable {
         "joined", "waiting", "admitted", "denied", "participant-joined", "participant-left",
         "participant-updated", "chat", "mute-requested", "kicked", "meeting-ended", "admission-request",
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
-        "migrate", "credentials", "active-speakers", "video-selection", "publisher-layers", "recording-started", "recording-stopped", "pong", "ack", "error",
+        "migrate", "credentials", "active-speakers", "video-selection", "publisher-layers", "reaction", "recording-started",
+        "recording-stopped", "pong", "ack", "error",
     ]
 }
 

@@ -8,6 +8,15 @@ public enum RoomAudience: String, Codable, Sendable {
     case participants
     /// Joined participants with the owner or host role.
     case hosts
+    /// Only the joined participants the message lists (`recipients`): a
+    /// private chat message to one person and its sender. A new case rather
+    /// than `participants` with a list: a replica from before private
+    /// messages cannot decode it and drops it, instead of ignoring the list
+    /// and forwarding a private message to the whole room during an upgrade.
+    case listed
+    /// The hosts and the joined participants the message lists: a private
+    /// chat message to the hosts (and its sender).
+    case hostsAndListed
 }
 
 /// A room-wide event between meet-ws replicas, published on the room's
@@ -24,9 +33,7 @@ public struct RoomBusMessage: Codable, Sendable, Equatable {
     public var sentAtMs: Int64
     public var audience: RoomAudience
     public var exclude: UUID?
-    /// When set, only these participants get it, plus the hosts when
-    /// `audience` is `hosts` (a private chat message: its sender and
-    /// recipient, or its sender and the hosts).
+    /// The participants a `listed` or `hostsAndListed` event is for.
     public var recipients: [UUID]?
     /// The server message type (metrics label, cheap dispatch), or
     /// ``seatChangedType`` for a notice meant for the replicas only.

@@ -157,6 +157,8 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     BanController(deps: deps).addRoutes(to: meetings)
     RecordingController(deps: deps).addRoutes(to: meetings)
     ScheduleController(deps: deps).addRoutes(to: meetings)
+    ReportController(deps: deps).addMeetingRoutes(to: meetings)
+    ReportController(deps: deps).addAccountRoutes(to: v1.group("users").add(middleware: deps.authenticator))
     InvitationController(deps: deps).addMeetingRoutes(to: meetings)
     InvitationController(deps: deps).addInviteeRoutes(to: v1.group("invitations").add(middleware: deps.authenticator))
     NotificationController(deps: deps).addRoutes(to: v1.group("notifications").add(middleware: deps.authenticator))

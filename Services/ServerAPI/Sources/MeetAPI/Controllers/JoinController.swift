@@ -38,8 +38,9 @@ struct JoinController: Sendable {
         var memberRole: MemberRole?
         if let user {
             memberRole = try await self.deps.members.role(meetingId: meeting.id, userId: user.id)
-            // An open invitation admits without the password or the waiting room, as an attendee until
-            // accepted (then it is a membership): meet-ws checks host powers against members (docs/scheduling.md).
+            // An open invitation admits without the password, as an attendee until accepted (then it is a
+            // membership); meet-ws still seats a pending invitee in the waiting room, if the meeting has one, and
+            // checks host powers against members (docs/scheduling.md).
             if memberRole == nil, try await self.deps.invitations.invitedRole(meetingId: meeting.id, user: user) != nil {
                 memberRole = .attendee
             }

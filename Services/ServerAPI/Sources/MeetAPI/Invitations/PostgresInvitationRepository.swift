@@ -4,7 +4,7 @@ import MeetDatabase
 import MeetProtocol
 import PostgresNIO
 
-/// ``InvitationRepository`` on `invitations` (``MeetSchema``, version 7).
+/// ``InvitationRepository`` on `invitations` (``MeetSchema``, version 9).
 struct PostgresInvitationRepository: InvitationRepository {
     let database: Database
 

@@ -11,7 +11,11 @@ struct JobWorker: Service {
     struct Settings: Sendable {
         var workerId: String
         var pollInterval: Duration = .seconds(1)
-        var batch = 10
+        /// Jobs claimed per poll. One: every job runs within its own lease
+        /// (a batch ran one job after another under one lease, so a slow SMTP
+        /// send could let a later job's lease end and another replica send it
+        /// too; review, session 9). A poll with work polls again at once.
+        var batch = 1
         /// Longer than the slowest job (an SMTP send: a few timeouts).
         var lease: Duration = .seconds(300)
         var retry = RetryPolicy()
@@ -26,17 +30,21 @@ struct JobWorker: Service {
 
     func run() async throws {
         try await cancelWhenGracefulShutdown {
+            var lastScan: ContinuousClock.Instant?
             while !Task.isCancelled {
-                let ran = await self.pollOnce()
+                // The hook (the reminder scan) at most once per poll interval, however fast jobs come.
+                let scan = lastScan.map { $0.duration(to: .now) >= self.settings.pollInterval } ?? true
+                if scan { lastScan = .now }
+                let ran = await self.pollOnce(scan: scan)
                 if ran == 0 { try await Task.sleep(for: self.settings.pollInterval) }
             }
         }
     }
 
-    /// One poll: the hook, a claim, and each claimed job run. Returns how many ran.
+    /// One poll: the hook (unless `scan` is false), a claim, and each claimed job run. Returns how many ran.
     @discardableResult
-    func pollOnce(now: Date = Date()) async -> Int {
-        if let beforePoll {
+    func pollOnce(now: Date = Date(), scan: Bool = true) async -> Int {
+        if scan, let beforePoll {
             do { try await beforePoll() } catch { self.logger.warning("job scan failed", metadata: ["error": "\(error)"]) }
         }
         let jobs: [ClaimedJob]

@@ -3,7 +3,7 @@ import MeetCore
 import MeetDatabase
 import PostgresNIO
 
-/// ``JobQueue`` on the `jobs` table (``MeetSchema``, version 7).
+/// ``JobQueue`` on the `jobs` table (``MeetSchema``, version 9).
 struct PostgresJobQueue: JobQueue {
     let database: Database
 

@@ -16,6 +16,17 @@ protocol ParticipantRepository: Sendable {
     /// Chat history, newest first, with ids below `before`: the room's
     /// messages and the private ones `viewer` may see (``MessageViewer``).
     func messages(meetingId: UUID, before: Int64?, limit: Int, viewer: MessageViewer) async throws -> [MessageRecord]
+
+    // MARK: Reports (docs/openapi.yaml, reports)
+
+    /// Every seat taken in the meeting (seated at least once).
+    func attendance(meetingId: UUID) async throws -> [AttendanceRow]
+    /// The meeting's chat messages, private ones included.
+    func chatCount(meetingId: UUID) async throws -> Int
+    /// The user's seats in any meeting, newest first, at most `limit`.
+    func participations(userId: UUID, limit: Int) async throws -> [ParticipationRow]
+    /// How many meetings the user owns.
+    func meetingsOwned(userId: UUID) async throws -> Int
 }
 
 /// Who reads a meeting's chat history, for private messages: a message to

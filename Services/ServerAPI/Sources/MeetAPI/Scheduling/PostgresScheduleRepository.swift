@@ -5,7 +5,7 @@ import MeetProtocol
 import PostgresNIO
 
 /// ``ScheduleRepository`` on `meeting_schedules` and
-/// `meeting_occurrence_exceptions` (``MeetSchema``, version 6).
+/// `meeting_occurrence_exceptions` (``MeetSchema``, version 8).
 struct PostgresScheduleRepository: ScheduleRepository {
     let database: Database
 

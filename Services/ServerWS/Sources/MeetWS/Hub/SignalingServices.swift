@@ -75,9 +75,9 @@ public struct SignalingServices: Sendable {
         case nil:
             return self.roomMessage(.chat(chat), meetingId: meetingId, audience: .participants)
         case .participant(let recipient)?:
-            return self.roomMessage(.chat(chat), meetingId: meetingId, audience: .participants, recipients: [chat.participantId, recipient])
+            return self.roomMessage(.chat(chat), meetingId: meetingId, audience: .listed, recipients: [chat.participantId, recipient])
         case .hosts?:
-            return self.roomMessage(.chat(chat), meetingId: meetingId, audience: .hosts, recipients: [chat.participantId])
+            return self.roomMessage(.chat(chat), meetingId: meetingId, audience: .hostsAndListed, recipients: [chat.participantId])
         }
     }
 

@@ -16,6 +16,7 @@ extension Session {
         guard self.machine.accepts(audience: message.audience, exclude: message.exclude, recipients: message.recipients) else {
             return
         }
+        if self.identity.isRecorder, !self.recorderAccepts(message) { return }
         await self.send(text: message.frame, type: message.type)
         if message.type == "tracks", self.record.subscriptions?.isEmpty == false || self.videoSelection.isActive,
             case .tracks(let event)? = try? SignalingCodec.decodeServer(Data(message.frame.utf8)).message

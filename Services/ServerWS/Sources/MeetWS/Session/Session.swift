@@ -111,7 +111,11 @@ public final class Session: SessionContext {
         case .shutdown:
             await self.end(code: CloseCode.goingAway, reason: "server shutting down; reconnect", settled: false)
         case .renewCredentials:
-            await SeatDriver(session: self).sendCredentials()
+            if self.identity.isRecorder {
+                await self.checkRecorderStanding()
+            } else {
+                await SeatDriver(session: self).sendCredentials()
+            }
         // MARK: limits (docs/signaling.md "Limits"): a drop, so presence keeps the seat for a resume.
         case .protocolViolation(let code, let reason):
             await self.end(code: code, reason: reason, settled: false)

@@ -212,14 +212,13 @@ public struct SessionMachine: Sendable {
     /// Whether a room event goes to this socket.
     public func accepts(audience: RoomAudience, exclude: UUID?, recipients: [UUID]? = nil) -> Bool {
         if exclude == self.identity.participantId { return false }
-        if let recipients {
-            // Private: listed participants, and the hosts for a message to the hosts.
-            guard self.state == .joined else { return false }
-            return recipients.contains(self.identity.participantId) || (audience == .hosts && self.identity.isHost)
-        }
+        let listed = recipients?.contains(self.identity.participantId) ?? false
         switch (self.state, audience) {
         case (.joined, .everyone), (.joined, .participants), (.waiting, .everyone): return true
         case (.joined, .hosts): return self.identity.isHost
+        // Private: the listed participants, and the hosts for a message to the hosts.
+        case (.joined, .listed): return listed
+        case (.joined, .hostsAndListed): return listed || self.identity.isHost
         default: return false
         }
     }

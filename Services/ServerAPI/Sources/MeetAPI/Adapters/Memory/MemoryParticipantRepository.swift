@@ -50,6 +50,39 @@ struct MemoryParticipantRepository: ParticipantRepository, BanRepository {
         }
     }
 
+    func attendance(meetingId: UUID) async throws -> [AttendanceRow] {
+        await self.store.transaction { tables in
+            tables.participants.values.map(\.record).filter { $0.meetingId == meetingId }.compactMap { record in
+                record.joinedAt.map {
+                    AttendanceRow(
+                        participantId: record.id, userId: record.userId, displayName: record.displayName, role: record.role,
+                        joinedAt: $0, leftAt: nil)
+                }
+            }
+        }
+    }
+
+    func chatCount(meetingId: UUID) async throws -> Int {
+        await self.store.transaction { tables in tables.messages.filter { $0.meetingId == meetingId }.count }
+    }
+
+    func participations(userId: UUID, limit: Int) async throws -> [ParticipationRow] {
+        await self.store.transaction { tables in
+            Array(
+                tables.participants.values.map(\.record).filter { $0.userId == userId }.compactMap { record -> ParticipationRow? in
+                    guard let joinedAt = record.joinedAt, let meeting = tables.meetings[record.meetingId] else { return nil }
+                    return ParticipationRow(
+                        meetingId: meeting.id, code: meeting.code, title: meeting.title, meetingEndedAt: meeting.endedAt,
+                        joinedAt: joinedAt, leftAt: nil)
+                }
+                .sorted { $0.joinedAt > $1.joinedAt }.prefix(limit))
+        }
+    }
+
+    func meetingsOwned(userId: UUID) async throws -> Int {
+        await self.store.transaction { tables in tables.meetings.values.filter { $0.ownerId == userId }.count }
+    }
+
     /// The liveness rule of ``ParticipantRepository``.
     private static func live(in tables: MemoryTables, meetingId: UUID, window: Duration) -> [ParticipantRecord] {
         let youngest = Date().addingTimeInterval(-Double(max(1, window.components.seconds)))

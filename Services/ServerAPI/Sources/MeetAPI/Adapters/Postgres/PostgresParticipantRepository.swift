@@ -104,6 +104,46 @@ struct PostgresParticipantRepository: ParticipantRepository {
         }
     }
 
+    func attendance(meetingId: UUID) async throws -> [AttendanceRow] {
+        let rows = try await self.database.query(
+            """
+            SELECT id, user_id, display_name, role, joined_at, left_at FROM participants
+            WHERE meeting_id = \(meetingId) AND joined_at IS NOT NULL
+            """
+        )
+        return try rows.map(RowColumns.init).map { row in
+            AttendanceRow(
+                participantId: try row.decode("id"), userId: try row.decode("user_id"), displayName: try row.decode("display_name"),
+                role: try row.decode("role"), joinedAt: try row.decode("joined_at"), leftAt: try row.decode("left_at"))
+        }
+    }
+
+    func chatCount(meetingId: UUID) async throws -> Int {
+        let rows = try await self.database.query("SELECT count(*) AS n FROM messages WHERE meeting_id = \(meetingId)")
+        return try rows.first.map(RowColumns.init)?.decode("n", as: Int.self) ?? 0
+    }
+
+    func participations(userId: UUID, limit: Int) async throws -> [ParticipationRow] {
+        let rows = try await self.database.query(
+            """
+            SELECT p.meeting_id, m.code, m.title, m.ended_at, p.joined_at, p.left_at
+            FROM participants p JOIN meetings m ON m.id = p.meeting_id
+            WHERE p.user_id = \(userId) AND p.joined_at IS NOT NULL
+            ORDER BY p.joined_at DESC LIMIT \(limit)
+            """
+        )
+        return try rows.map(RowColumns.init).map { row in
+            ParticipationRow(
+                meetingId: try row.decode("meeting_id"), code: try row.decode("code"), title: try row.decode("title"),
+                meetingEndedAt: try row.decode("ended_at"), joinedAt: try row.decode("joined_at"), leftAt: try row.decode("left_at"))
+        }
+    }
+
+    func meetingsOwned(userId: UUID) async throws -> Int {
+        let rows = try await self.database.query("SELECT count(*) AS n FROM meetings WHERE owner_id = \(userId)")
+        return try rows.first.map(RowColumns.init)?.decode("n", as: Int.self) ?? 0
+    }
+
     /// A row of ``columns`` (by name).
     static func decode(_ row: PostgresRow) throws -> ParticipantRecord {
         let columns = RowColumns(row)

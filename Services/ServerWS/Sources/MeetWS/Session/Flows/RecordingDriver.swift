@@ -31,11 +31,22 @@ struct RecordingDriver {
         else {
             return await self.session.fail(id, .recordingActive, "the meeting is already being recorded; stop that recording first")
         }
-        try await Self.publishJob(.start, started.recordingId, identity: identity, by: userId, token: await self.recorderToken(started), services: self.session.services)
+        do {
+            try await Self.publishJob(
+                .start, started.recordingId, identity: identity, by: userId, token: await self.recorderToken(started),
+                services: self.session.services)
+        } catch {
+            // No recorder will hear of it: stop the row, so no indicator shows and a retry is not `recording_active`.
+            _ = try? await self.session.services.participants.stopRecording(meetingId: identity.meetingId, reason: Self.startFailed)
+            throw error
+        }
         try await self.session.tellRoom(.recordingStarted(started), audience: .participants)
         self.session.logger.info("recording started by host", metadata: ["recording.id": "\(started.recordingId)"])
         await self.session.reply(id, .ack(AckData()))
     }
+
+    /// The stop reason of a recording whose job could not be sent (Redis down).
+    static let startFailed = "start_failed"
 
     func stop(_ id: String?) async throws {
         let identity = self.session.identity

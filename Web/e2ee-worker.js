@@ -1,6 +1,6 @@
 // The E2EE worker: encrypts every sent frame and decrypts every received
 // one (e2ee-frames.js), off the page's main thread. The page attaches it
-// to each sender and receiver (transforms.js) with the encoded-transform
+// to each sender and receiver (e2ee.js) with the encoded-transform
 // API, RTCRtpScriptTransform, or with Chrome's older createEncodedStreams,
 // whose streams it posts here. The meeting key is derived here from the
 // passphrase and never leaves the worker.
@@ -20,7 +20,7 @@ const stats = { encrypted: 0, decrypted: 0, failed: 0, dropped: 0, encryptMs: 0,
 
 function codecOfFrame(frame, kind) {
   const mime = typeof frame.getMetadata === 'function' ? frame.getMetadata().mimeType : undefined;
-  // E2EE meetings negotiate VP8 and Opus only (transforms.js): the kind says which.
+  // E2EE meetings negotiate VP8 and Opus only (e2ee.js): the kind says which.
   return mime ? codecOf(mime) : (kind === 'audio' ? 'opus' : 'vp8');
 }
 

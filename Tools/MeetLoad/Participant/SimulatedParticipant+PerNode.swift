@@ -46,11 +46,11 @@ extension SimulatedParticipant {
     /// subscribe on its new node first, then take it off the old connection
     /// (make-before-break: the old node forwards until then).
     func movePerNode(_ publisher: UUID, from old: String) async {
-        let oldLeg = nodeLegs[old]
-        let before = oldLeg?.result(for: publisher, active: false)
-        await subscribePerNode(to: publisher)
-        guard let oldLeg, let before, nodeSubscriptions[publisher] != old else { return }
-        finished.append(before)
+        guard let oldLeg = nodeLegs[old] else { return }
+        // Already subscribed elsewhere (its `tracks` moved it, then `migrate` came): only the take-off is left.
+        if nodeSubscriptions[publisher] == old { await subscribePerNode(to: publisher) }
+        guard nodeSubscriptions[publisher] != old, oldLeg.receiver.carries(publisher) else { return }
+        finished.append(oldLeg.result(for: publisher, active: false))
         oldLeg.receiver.forget(publisher)
         await takeOff(publisher, from: oldLeg)
     }

@@ -184,8 +184,15 @@ actor SimulatedParticipant {
             } else {
                 let changed = publications[event.participantId]?.tracks != event.tracks
                 setPublication(Publication(participantId: event.participantId, nodeId: event.nodeId, tracks: event.tracks))
-                // A node connection is re-offered with the publisher's new tracks (subscribe again).
-                if changed, nodeSubscriptions[event.participantId] != nil { await subscribePerNode(to: event.participantId) }
+                if changed, let current = nodeSubscriptions[event.participantId] {
+                    if let leg = nodeLegs[current], let node = event.nodeId, leg.nodeId != node {
+                        // Moved to another node (a drain, a lost node): subscribe there, then off the old connection.
+                        await movePerNode(event.participantId, from: current)
+                    } else {
+                        // New tracks on the same node: the connection is re-offered with them (subscribe again).
+                        await subscribePerNode(to: event.participantId)
+                    }
+                }
             }
             await reconcile()
         case .videoSelection(let selection):
@@ -221,7 +228,8 @@ actor SimulatedParticipant {
     }
 
     private func follow(_ instruction: MigrateInstruction) async {
-        if let publisher = instruction.publisherParticipantId, nodeSubscriptions[publisher] == instruction.transportId {
+        if let publisher = instruction.publisherParticipantId, nodeLegs[instruction.transportId] != nil {
+            // Per node: subscribe on the new node (unless its `tracks` moved it already), then off the old connection.
             await movePerNode(publisher, from: instruction.transportId)
         } else if let publisher = instruction.publisherParticipantId {
             // Subscribe again on the publisher's new node, then drop the old one.

@@ -90,6 +90,11 @@ final class NodeReceiver: PeerConnectionDelegate, @unchecked Sendable {
         }
     }
 
+    /// Whether the connection's latest offer carries a track of `publisher`.
+    func carries(_ publisher: UUID) -> Bool {
+        state.withLockedValue { $0.sections.values.contains { $0.publisher == publisher } }
+    }
+
     /// Whether `publisher` has a camera or screen track on this connection.
     func expectsVideo(from publisher: UUID) -> Bool {
         state.withLockedValue { $0.sections.values.contains { $0.publisher == publisher && $0.source != .mic } }

@@ -29,14 +29,27 @@ struct ChatReplay: Sendable {
     /// The most messages replayed per restoration (the newest).
     static let limit = 1000
 
+    /// Tries per restoration: a replay that fails (PostgreSQL slow or its
+    /// breaker open just then) is tried again, the window widened by the
+    /// time spent, so a message of the gap is not lost to one failed read.
+    static let attempts = 5
+    static let retryDelay: Duration = .milliseconds(500)
+
     /// Replays after every restoration until the bus ends.
     func run() async {
         for await event in self.services.bus.connectionEvents() {
             guard case .restored(let after) = event else { continue }
-            do {
-                try await self.replay(within: after + Self.margin)
-            } catch {
-                self.services.logger.warning("chat replay after a bus outage failed", metadata: ["error": "\(error)"])
+            let started = ContinuousClock.now
+            for attempt in 1...Self.attempts {
+                do {
+                    try await self.replay(within: after + Self.margin + started.duration(to: .now))
+                    break
+                } catch {
+                    self.services.logger.warning(
+                        "chat replay after a bus outage failed",
+                        metadata: ["error": "\(error)", "attempt": "\(attempt)", "of": "\(Self.attempts)"])
+                    guard attempt < Self.attempts, (try? await Task.sleep(for: Self.retryDelay)) != nil else { break }
+                }
             }
         }
     }

@@ -104,7 +104,7 @@ def test_browsers_decode_each_other_and_a_wrong_passphrase_decodes_nothing(stack
     spare = stack.add_node()
     stranger.driver.get("about:blank")  # gone: its frames (another key) no longer reach the others
     time.sleep(1)
-    failed_before = guest.state()["e2ee"]["failed"]
+    failed_before, decrypted_before = guest.state()["e2ee"]["failed"], guest.state()["e2ee"]["decrypted"]
     longest = drain_watching(node1, guest, host_id)
     host.wait(lambda: host.state()["publisher"]["nodeId"] in (node2.node_id, spare.node_id), 20,
               "the host publishing on another node")
@@ -116,8 +116,13 @@ def test_browsers_decode_each_other_and_a_wrong_passphrase_decodes_nothing(stack
     block_until(lambda: node1.process.poll() is not None, 30, "the drained node to exit", details=node1.log)
     print(f"E2EE drain: the longest the guest's decoded frames of the host's camera stood still, polled: "
           f"{longest * 1000:.0f} ms (test_browser_meeting.py prints the same for a plain meeting)")
-    # Every frame of the moved host decrypted (the only failures were the stranger's).
-    assert guest.state()["e2ee"]["failed"] == failed_before, (failed_before, guest.state()["e2ee"])
+    # The moved host's frames decrypt (its new sender has a new key id): the guest decoded it on the
+    # new node above, and its worker decrypted many more frames. A frame cut by the switch itself
+    # (or a last one of the stranger's still on its way) may fail; hardly any may.
+    after = guest.state()["e2ee"]
+    decrypted, failed = after["decrypted"] - decrypted_before, after["failed"] - failed_before
+    print(f"E2EE drain: the guest decrypted {decrypted} frames across the move, {failed} failed")
+    assert decrypted > 30 and failed <= max(2, decrypted // 50), (decrypted, failed, after)
 
 
 async def undecodable_at_aiortc(stack, code, host_id):

@@ -1,4 +1,5 @@
-"""Redis outages that are not a clean restart (issue #23).
+"""Redis outages that are not a clean restart (issue #23); PostgreSQL's are in
+test_outages_postgres.py.
 
 The stack (meet-api, two meet-ws, two meet-sfu; meet_e2e.stack.Stack) runs
 against the Redis of scripts/test, and these tests freeze that very server
@@ -31,14 +32,7 @@ stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
    `ack` and nothing else, it is in the history, and B receives it once
    Redis is back (the chat outbox in PostgreSQL, re-published by a replica).
 
-4. PostgreSQL stopped: the WebSocket handshake used to wait for the
-   database timeout (5 s) before letting a valid join token in, so a client
-   with a shorter open timeout never got in. Now it opens within a 2.5 s
-   open timeout; the `join` on it answers `error unavailable` while
-   PostgreSQL is down and succeeds, retried on the same socket, once it is
-   back.
-
-5. The pub/sub connections lag the command connections (issue #23,
+4. The pub/sub connections lag the command connections (issue #23,
    finding 3). After a Redis restart every connection comes back on its own
    schedule; here every pub/sub connection is cut again and again
    (`CLIENT KILL TYPE pubsub`, meet_e2e.recovery.PubSubCutter) while the
@@ -51,15 +45,7 @@ stuck or partitioned Redis looks like to meet-ws. Each test thaws it in a
    replica replays the chat stored meanwhile once its subscriptions are
    confirmed again (each message once), and a subscribe succeeds.
 
-6. PostgreSQL stopped: every request that needs it used to wait for the
-   database timeout (5 s) before its 503 or `unavailable`. Now the database
-   circuit breaker of meet-api and meet-ws opens
-   (`meet_database_breaker_open 1`) once PostgreSQL is seen not to answer,
-   and from then on REST answers 503 `database_unavailable`, `/readyz` 503,
-   and a signaling `chat` `unavailable`, each within a client timeout shorter
-   than the old wait; once PostgreSQL is back, requests succeed again.
-
-7. Chat during a freeze (SIGSTOP, then SIGCONT). One message is stored and
+5. Chat during a freeze (SIGSTOP, then SIGCONT). One message is stored and
    acknowledged as Redis freezes (its fan-out PUBLISH waits in the frozen
    Redis, which runs it on the thaw), one while the breaker refuses every
    PUBLISH (the outbox's); the pub/sub connections give up on the frozen
@@ -78,14 +64,12 @@ request that waited for it fails the test whatever the machine's speed).
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 from meet_e2e.participant import Participant
-
-from meet_e2e.recovery import (PostgresControl, PubSubCutter, RedisControl, ensure_postgres_up, ensure_redis_up,
-                              http_call, http_get, outage_stack, poll, presence_ids, until_accepted)
-from meet_e2e.signaling import Signal, SignalError
+from meet_e2e.recovery import (FAST, PubSubCutter, RedisControl, ensure_redis_up, gauge_is_one, http_get, outage_stack,
+                              poll, presence_ids, until_accepted)
+from meet_e2e.signaling import SignalError
 from meet_e2e.stack import Stack
 
 PRESENCE_TTL = 3
@@ -140,52 +124,9 @@ def test_frozen_redis_loses_nobody(stack):
         server.thaw()
 
 
-def test_stopped_postgres_opens_the_breaker_before_any_request(stack):
-    """PostgreSQL stops while nobody asks meet-api anything. Its breaker's own
-    connection is closed by the server, its probe is refused, and the breaker
-    opens at once: the first request then gets its 503 without waiting for a
-    pool connection. Before, the pool's idle connections told nobody, and the
-    first requests of an outage each waited out the stall deadline and a probe
-    (docs/benchmarks.md, issue #23)."""
-    server = PostgresControl()
-    owner = stack.rest.register("Owner")
-    meeting = stack.api.base_url + f"/v1/meetings/{stack.rest.create_meeting(owner)}"
-    breaker = "meet_database_breaker_open"
-    try:
-        assert not gauge_is_one(stack.api.base_url, breaker)
-        server.stop()
-        try:
-            # /metrics asks nothing of PostgreSQL: only the breaker's own connection can tell.
-            poll(lambda: gauge_is_one(stack.api.base_url, breaker), 20,
-                 "meet-api's database breaker opening with no request made")
-            status, body = http_call("GET", meeting, token=owner, timeout=FAST)
-            assert status == 503 and body["error"]["code"] == "database_unavailable", (status, body)
-        finally:
-            server.start()
-        # Its probes close it again with nothing asked of it either.
-        poll(lambda: not gauge_is_one(stack.api.base_url, breaker), 30, "meet-api's database breaker closing")
-        assert http_call("GET", meeting, token=owner, timeout=10)[0] == 200
-    finally:
-        ensure_postgres_up(server)
-
-
-def gauge_is_one(base_url: str, pattern: str) -> bool:
-    """Whether the /metrics line matching `pattern` (a regex up to the value) reads 1."""
-    import urllib.request
-
-    with urllib.request.urlopen(base_url + "/metrics", timeout=5) as response:
-        text = response.read().decode()
-    match = re.search("^" + pattern + r" (\S+)$", text, re.MULTILINE)
-    return match is not None and float(match.group(1)) == 1
-
-
 def breaker_open(stack: Stack, replica: int) -> bool:
     """meet-ws `replica`'s command-connection breaker, from its /metrics."""
     return gauge_is_one(stack.replicas[replica].base_url, r'meet_redis_breaker_open\{role="command"\}')
-
-
-# Shorter than the Redis request timeout (5 s) that each request used to wait out.
-FAST = 2.5
 
 
 async def frozen_requests_scenario(stack: Stack, server: RedisControl) -> None:
@@ -333,36 +274,6 @@ def test_chat_during_a_redis_freeze_is_delivered_once_after_the_thaw(stack):
         server.thaw()
 
 
-async def handshake_without_postgres_scenario(stack: Stack, server: PostgresControl) -> None:
-    owner = stack.rest.register("Owner")
-    code = stack.rest.create_meeting(owner)
-    joined = stack.rest.join(code, guest_name="G")
-    signal = Signal("G")
-    server.stop()
-    try:
-        # The signed token is let in without waiting for the database.
-        await signal.connect(stack.ws_url(0), joined["joinToken"], open_timeout=FAST)
-        try:
-            await signal.request("join", timeout=20)
-            raise AssertionError("join succeeded while PostgreSQL is down")
-        except SignalError as error:
-            assert error.code == "unavailable", error
-        assert not signal.closed.is_set()
-    finally:
-        server.start()
-    reply = await until_accepted(signal, "join", None, 90, "join after PostgreSQL came back")
-    assert reply["type"] == "joined", reply
-    await signal.close()
-
-
-def test_handshake_does_not_wait_for_postgres(stack):
-    server = PostgresControl()
-    try:
-        asyncio.run(asyncio.wait_for(handshake_without_postgres_scenario(stack, server), 180))
-    finally:
-        ensure_postgres_up(server)
-
-
 async def lagging_pubsub_scenario(stack: Stack) -> None:
     node1, _ = stack.nodes
     owner = stack.rest.register("Owner")
@@ -404,59 +315,3 @@ async def lagging_pubsub_scenario(stack: Stack) -> None:
 
 def test_lagging_pubsub_loses_no_chat_and_fails_requests_at_once(stack):
     asyncio.run(asyncio.wait_for(lagging_pubsub_scenario(stack), 120))
-
-
-async def stopped_postgres_scenario(stack: Stack, server: PostgresControl) -> None:
-    owner = stack.rest.register("Owner")
-    code = stack.rest.create_meeting(owner)
-    a = Participant("A")
-    meeting = stack.api.base_url + f"/v1/meetings/{code}"
-    try:
-        await a.join(stack, code, replica=0)
-        server.stop()
-        try:
-            # The first requests find PostgreSQL gone (they may wait for it); the breakers open.
-            def api_breaker_open() -> bool:
-                http_call("GET", meeting, token=owner, timeout=10)
-                return gauge_is_one(stack.api.base_url, "meet_database_breaker_open")
-
-            poll(api_breaker_open, 30, "meet-api's database breaker opening")
-            for _ in range(5):
-                status, body = http_call("GET", meeting, token=owner, timeout=FAST)
-                assert status == 503 and body["error"]["code"] == "database_unavailable", (status, body)
-            assert http_get(stack.api.base_url + "/readyz", timeout=FAST)[0] == 503
-
-            async def ws_breaker_open() -> bool:
-                try:
-                    await a.signal.request("chat", {"body": "while PostgreSQL is down"}, timeout=10)
-                except SignalError as error:
-                    assert error.code == "unavailable", error
-                return gauge_is_one(stack.replicas[0].base_url, "meet_database_breaker_open")
-
-            deadline = asyncio.get_running_loop().time() + 30
-            while not await ws_breaker_open():
-                assert asyncio.get_running_loop().time() < deadline, "meet-ws 0's database breaker never opened"
-            for _ in range(5):
-                try:
-                    await a.signal.request("chat", {"body": "refused at once"}, timeout=FAST)
-                    raise AssertionError("chat stored while PostgreSQL is down")
-                except SignalError as error:
-                    assert error.code == "unavailable", error
-        finally:
-            server.start()
-        poll(lambda: http_call("GET", meeting, token=owner, timeout=10)[0] == 200, 90,
-             "meet-api answering from PostgreSQL again")
-        reply = await until_accepted(a.signal, "chat", {"body": "PostgreSQL is back"}, 90,
-                                     "chat after PostgreSQL came back", timeout=FAST)
-        assert reply["type"] == "ack", reply
-        assert not a.signal.closed.is_set()
-    finally:
-        await a.close()
-
-
-def test_stopped_postgres_fails_requests_at_once(stack):
-    server = PostgresControl()
-    try:
-        asyncio.run(asyncio.wait_for(stopped_postgres_scenario(stack, server), 240))
-    finally:
-        ensure_postgres_up(server)

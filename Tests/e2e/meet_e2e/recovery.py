@@ -13,6 +13,8 @@ failing test never leaves the servers down for the tests after it.
 """
 from __future__ import annotations
 
+import re
+
 import json
 import os
 import signal
@@ -242,3 +244,15 @@ def outage_stack(tmp_path, request, ws_env: dict):
     if failed is not None and failed.failed:
         print(running.logs())
     running.stop()
+
+
+# Shorter than the Redis request timeout (5 s) that each request used to wait out.
+FAST = 2.5
+
+
+def gauge_is_one(base_url: str, pattern: str) -> bool:
+    """Whether the /metrics line matching `pattern` (a regex up to the value) reads 1."""
+    with urllib.request.urlopen(base_url + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    match = re.search("^" + pattern + r" (\S+)$", text, re.MULTILINE)
+    return match is not None and float(match.group(1)) == 1

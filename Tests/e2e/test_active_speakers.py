@@ -17,17 +17,13 @@ touches RTP. Then:
 from __future__ import annotations
 
 import asyncio
-import fractions
-import math
 import re
-import time
 
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
-from av import AudioFrame
+from aiortc.mediastreams import AudioStreamTrack
 from meet_e2e.fixtures import stack_with_logs
-from meet_e2e.media import SizedVideoTrack, force_codecs
+from meet_e2e.media import SizedVideoTrack, ToneTrack, force_codecs
 from meet_e2e.participant import Participant
 from meet_e2e.stack import Stack
 
@@ -37,41 +33,6 @@ AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
 @pytest.fixture
 def stack(tmp_path, request):
     yield from stack_with_logs(tmp_path, request)
-
-
-class ToneTrack(AudioStreamTrack):
-    """20 ms mono frames at 8 kHz: a 440 Hz sine at half scale while `on`, else silence."""
-
-    def __init__(self):
-        super().__init__()
-        self.on = True
-        rate, samples = 8000, 160
-        self._tone = b"".join(
-            int(16383 * math.sin(2 * math.pi * 440 * i / rate)).to_bytes(2, "little", signed=True)
-            for i in range(rate))  # one second; 440 Hz repeats exactly
-        self._offset = 0
-        self._rate, self._samples = rate, samples
-
-    async def recv(self) -> AudioFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        if hasattr(self, "_timestamp"):
-            self._timestamp += self._samples
-            await asyncio.sleep(max(0.0, self._start + self._timestamp / self._rate - time.time()))
-        else:
-            self._start, self._timestamp = time.time(), 0
-        frame = AudioFrame(format="s16", layout="mono", samples=self._samples)
-        size = 2 * self._samples
-        if self.on:
-            chunk = self._tone[self._offset:self._offset + size]
-            self._offset = (self._offset + size) % len(self._tone)
-        else:
-            chunk = bytes(size)
-        frame.planes[0].update(chunk)
-        frame.pts = self._timestamp
-        frame.sample_rate = self._rate
-        frame.time_base = fractions.Fraction(1, self._rate)
-        return frame
 
 
 async def publish(person: Participant, audio, node_id: str) -> tuple[RTCPeerConnection, str]:

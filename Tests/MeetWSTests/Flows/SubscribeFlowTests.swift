@@ -106,6 +106,35 @@ import Testing
         #expect(error.code == .badRequest)
     }
 
+    /// `audioSlots` (docs/dev/audio-slots.md): passed to the node clamped
+    /// to the deployment's number; out of range, or without `perNode`, refused.
+    @Test func audioSlotsAreClampedPassedOnAndBoundsChecked() {
+        let record = FlowFixtures.record(self.publisher, publication: FlowFixtures.publication("p1", on: "n1", of: self.publisher))
+        func request(_ slots: Int, perNode: Bool = true) -> SubscribeRequest {
+            var request = SubscribeRequest(participantId: self.publisher, perNode: perNode ? true : nil)
+            request.audioSlots = slots
+            return request
+        }
+        var flow = SubscribeFlow(subscriberId: "me", request: request(5), owned: [], maxAudioSlots: 3)
+        #expect(
+            flow.start(publisher: record)
+                == .create(
+                    CreateSubscriberRequest(
+                        participantId: "me", publisherParticipantId: self.publisher.uuidString.lowercased(), perNode: true,
+                        audioSlots: 3),
+                    nodeId: "n1"))
+        let reply = CreateSubscriberReply(transportId: "c1", offer: "o", audioSlots: ["0", "1", "2"])
+        _ = flow.replied(reply)
+        guard case .offer(let offer) = flow.stored(true) else { Issue.record("no offer"); return }
+        #expect(offer.audioSlots == ["0", "1", "2"])
+        var tooMany = SubscribeFlow(subscriberId: "me", request: request(9), owned: [], maxAudioSlots: 3)
+        #expect(tooMany.start(publisher: record) == .fail(SignalingError(.badRequest, "audioSlots must be 0...8, not 9")))
+        var notPerNode = SubscribeFlow(subscriberId: "me", request: request(2, perNode: false), owned: [], maxAudioSlots: 3)
+        #expect(
+            notPerNode.start(publisher: record)
+                == .fail(SignalingError(.badRequest, "audioSlots needs perNode: slots belong to a node connection")))
+    }
+
     @Test func perNodeAnICERestartRecordsOnlyAPublisherTheConnectionCarries() {
         let publication = FlowFixtures.publication("p1", on: "n1", of: self.publisher)
         let carried = SubscriptionRecord(

@@ -8,10 +8,16 @@ decodes a received track, counting what arrives.
 """
 from __future__ import annotations
 
+import array
+import asyncio
+import fractions
+import math
+import time
+
 import aioice.ice as _aioice_ice
 from aiortc import RTCPeerConnection
-from aiortc.mediastreams import MediaStreamError, VideoStreamTrack
-from av import VideoFrame
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+from av import AudioFrame, VideoFrame
 
 # Keep every aiortc candidate on loopback: aioice leaves 127.0.0.1 out of its
 # host addresses, which would send test traffic over the machine's external
@@ -32,6 +38,57 @@ class SizedVideoTrack(VideoStreamTrack):
         frame.pts = pts
         frame.time_base = time_base
         return frame
+
+
+class ToneTrack(AudioStreamTrack):
+    """20 ms mono frames at 8 kHz: a sine of `frequency` Hz at half scale while `on`, else silence."""
+
+    def __init__(self, frequency: int = 440, on: bool = True):
+        super().__init__()
+        self.on = on
+        rate, samples = 8000, 160
+        self._tone = b"".join(
+            int(16383 * math.sin(2 * math.pi * frequency * i / rate)).to_bytes(2, "little", signed=True)
+            for i in range(rate))  # one second; a whole number of Hz repeats exactly
+        self._offset = 0
+        self._rate, self._samples = rate, samples
+
+    async def recv(self) -> AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if hasattr(self, "_timestamp"):
+            self._timestamp += self._samples
+            await asyncio.sleep(max(0.0, self._start + self._timestamp / self._rate - time.time()))
+        else:
+            self._start, self._timestamp = time.time(), 0
+        frame = AudioFrame(format="s16", layout="mono", samples=self._samples)
+        size = 2 * self._samples
+        if self.on:
+            chunk = self._tone[self._offset:self._offset + size]
+            self._offset = (self._offset + size) % len(self._tone)
+        else:
+            chunk = bytes(size)
+        frame.planes[0].update(chunk)
+        frame.pts = self._timestamp
+        frame.sample_rate = self._rate
+        frame.time_base = fractions.Fraction(1, self._rate)
+        return frame
+
+
+def tone_of(frames: list[AudioFrame]) -> tuple[float, float]:
+    """(frequency in Hz from zero crossings, RMS) of decoded s16 audio frames (first channel)."""
+    samples: list[int] = []
+    rate = 48000
+    for frame in frames:
+        rate = frame.sample_rate
+        channels = len(frame.layout.channels)
+        data = array.array("h", bytes(frame.planes[0])[:2 * frame.samples * channels])
+        samples.extend(data[::channels])
+    if len(samples) < 2:
+        return 0.0, 0.0
+    crossings = sum(1 for a, b in zip(samples, samples[1:]) if (a < 0) != (b < 0))
+    rms = math.sqrt(sum(x * x for x in samples) / len(samples))
+    return crossings / 2 / (len(samples) / rate), rms
 
 
 def force_codecs(pc: RTCPeerConnection, video: str = "VP8") -> None:

@@ -46,6 +46,18 @@ public struct DownTrack: Sendable {
         statistics = SubscriberStatistics(clockRate: clockRate)
     }
 
+    /// Goes on with `previous`'s subscriber-facing stream (an audio slot
+    /// taken over from another publisher's track): its numbering continues
+    /// after the last packet sent (``RTPMunger/handOver()``), and its
+    /// counts continue, so sender reports never count backwards.
+    mutating func continueStream(of previous: DownTrack) {
+        munger = previous.munger
+        munger.handOver()
+        packetsSent = previous.packetsSent
+        bytesSent = previous.bytesSent
+        statistics = previous.statistics
+    }
+
     /// The publisher's sender report rewritten for this subscriber (RFC 3550
     /// §6.4.1): our SSRC, the RTP timestamp moved by the munger's offset so
     /// the NTP↔RTP pair still holds (lip sync), our own packet and octet

@@ -58,6 +58,8 @@ public struct RTPMunger: Sendable {
     private var lastForwardedAt: ContinuousClock.Instant?
     /// The source of the segment the next re-anchor starts.
     private var nextSource: UInt32 = 0
+    /// NACKs below this output number map to nothing (``handOver()``).
+    private var nackFloor: Int64 = 0
 
     public init(clockRate: Int) {
         self.clockRate = clockRate
@@ -84,6 +86,17 @@ public struct RTPMunger: Sendable {
     public mutating func markDiscontinuity(source: UInt32) {
         resyncPending = true
         nextSource = source
+    }
+
+    /// The same subscriber-facing stream goes on from another publisher's
+    /// stream (an audio slot switching speakers, ``AudioSlotAssignment``):
+    /// the next packet re-anchors after the last one sent, and NACKs for
+    /// what was sent before map to nothing, since those packets live in
+    /// another track's cache.
+    public mutating func handOver() {
+        resyncPending = true
+        nextSource = 0
+        nackFloor = highestOutput + 1
     }
 
     /// Maps a publisher packet, given its extended sequence number and
@@ -118,7 +131,7 @@ public struct RTPMunger: Sendable {
         guard highestOutput >= 0 else { return nil }
         let delta = Int64(Int16(bitPattern: sequenceNumber &- UInt16(truncatingIfNeeded: highestOutput)))
         let output = highestOutput + delta
-        guard delta <= 0 else { return nil }
+        guard delta <= 0, output >= nackFloor else { return nil }
         for age in 0..<min(segmentCount, Self.segmentHistory) {
             let segment = self.segment(age: age)
             if output >= segment.firstOutput {

@@ -15,11 +15,18 @@ extension Router {
     /// Whether it was added, and whether to request a keyframe upstream now.
     public func addDownTrack(
         publisherSSRC: UInt32, subscriber: Int, ssrc: UInt32, payloadType: UInt8? = nil,
-        extensionIDs: ExtensionIDTable? = nil, paused: Bool = false, now: ContinuousClock.Instant
+        extensionIDs: ExtensionIDTable? = nil, paused: Bool = false, continuing previous: DownTrack? = nil,
+        now: ContinuousClock.Instant
     ) -> (added: Bool, requestKeyframe: Bool) {
         table.addDownTrack(
             publisherSSRC: publisherSSRC, subscriber: subscriber, ssrc: ssrc, payloadType: payloadType,
-            extensionIDs: extensionIDs, paused: paused, now: now)
+            extensionIDs: extensionIDs, paused: paused, continuing: previous, now: now)
+    }
+
+    /// Removes one down-track and returns it, to continue its stream on
+    /// another track (`addDownTrack(continuing:)`); nil when there was none.
+    public func takeDownTrack(publisherSSRC: UInt32, subscriber: Int) -> DownTrack? {
+        table.takeDownTrack(publisherSSRC: publisherSSRC, subscriber: subscriber)
     }
 
     @discardableResult

@@ -57,7 +57,8 @@ struct TrackTable {
     /// (``setPaused(_:publisherSSRC:subscriber:now:)``).
     mutating func addDownTrack(
         publisherSSRC: UInt32, subscriber: Int, ssrc: UInt32, payloadType: UInt8? = nil,
-        extensionIDs: ExtensionIDTable? = nil, paused: Bool = false, now: ContinuousClock.Instant
+        extensionIDs: ExtensionIDTable? = nil, paused: Bool = false, continuing previous: DownTrack? = nil,
+        now: ContinuousClock.Instant
     ) -> (added: Bool, requestKeyframe: Bool) {
         guard let position = positions[publisherSSRC],
               tracks[position].downTrackIndex(subscriber: subscriber) == nil,
@@ -65,9 +66,11 @@ struct TrackTable {
         else { return (false, false) }
         let configuration = tracks[position].configuration
         let waits = configuration.codec.isVideo
-        tracks[position].downTracks.append(DownTrack(
+        var downTrack = DownTrack(
             subscriber: subscriber, ssrc: ssrc, payloadType: payloadType, extensionIDs: extensionIDs,
-            clockRate: configuration.clockRate, waitForKeyframe: waits, paused: paused))
+            clockRate: configuration.clockRate, waitForKeyframe: waits, paused: paused)
+        if let previous, previous.munger.clockRate == configuration.clockRate { downTrack.continueStream(of: previous) }
+        tracks[position].downTracks.append(downTrack)
         feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: ssrc)] = publisherSSRC
         let request = waits && !paused && !tracks[position].isMuted
             && tracks[position].keyframeThrottle.requestForNewSubscriber(now: now)
@@ -82,6 +85,17 @@ struct TrackTable {
         let removed = tracks[position].downTracks.remove(at: index)
         feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: removed.ssrc)] = nil
         return true
+    }
+
+    /// Removes one down-track and returns it (an audio slot moving to
+    /// another track continues its stream, ``DownTrack/continueStream(of:)``).
+    mutating func takeDownTrack(publisherSSRC: UInt32, subscriber: Int) -> DownTrack? {
+        guard let position = positions[publisherSSRC],
+              let index = tracks[position].downTrackIndex(subscriber: subscriber)
+        else { return nil }
+        let removed = tracks[position].downTracks.remove(at: index)
+        feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: removed.ssrc)] = nil
+        return removed
     }
 
     /// Removes every down-track of a subscriber transport (it closed).

@@ -161,12 +161,23 @@ public struct CreateSubscriberRequest: Codable, Sendable, Hashable {
     public var perNode: Bool?
     /// The per-node connection to add the publisher to (needs `perNode`).
     public var transportId: String?
+    /// Audio slots on a per-node connection (docs/dev/audio-slots.md): this
+    /// many audio sections carry the loudest of its publishers instead of a
+    /// section per publisher's audio; 0 turns them off; nil (an older
+    /// meet-ws) leaves the connection as it is. At most ``maximumAudioSlots``.
+    public var audioSlots: Int?
 
-    public init(participantId: String, publisherParticipantId: String, perNode: Bool? = nil, transportId: String? = nil) {
+    public static let maximumAudioSlots = 8
+
+    public init(
+        participantId: String, publisherParticipantId: String, perNode: Bool? = nil, transportId: String? = nil,
+        audioSlots: Int? = nil
+    ) {
         self.participantId = participantId
         self.publisherParticipantId = publisherParticipantId
         self.perNode = perNode
         self.transportId = transportId
+        self.audioSlots = audioSlots
     }
 }
 
@@ -196,11 +207,14 @@ public struct RemoveSubscriptionReply: Codable, Sendable, Hashable {
     public var offer: String?
     /// Every track the connection carries after this offer, in section order.
     public var tracks: [SFUTrack]
+    /// The audio slot sections' mids, in slot order (nil: no slots).
+    public var audioSlots: [String]?
 
-    public init(transportId: String, offer: String?, tracks: [SFUTrack] = []) {
+    public init(transportId: String, offer: String?, tracks: [SFUTrack] = [], audioSlots: [String]? = nil) {
         self.transportId = transportId
         self.offer = offer
         self.tracks = tracks
+        self.audioSlots = audioSlots
     }
 }
 
@@ -210,11 +224,15 @@ public struct CreateSubscriberReply: Codable, Sendable, Hashable {
     public var offer: String
     /// The publisher's tracks this offer carries, in section order.
     public var tracks: [SFUTrack]
+    /// The audio slot sections' mids, in slot order (nil: no slots; see
+    /// ``CreateSubscriberRequest/audioSlots``).
+    public var audioSlots: [String]?
 
-    public init(transportId: String, offer: String, tracks: [SFUTrack] = []) {
+    public init(transportId: String, offer: String, tracks: [SFUTrack] = [], audioSlots: [String]? = nil) {
         self.transportId = transportId
         self.offer = offer
         self.tracks = tracks
+        self.audioSlots = audioSlots
     }
 }
 

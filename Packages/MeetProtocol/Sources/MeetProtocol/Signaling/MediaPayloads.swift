@@ -61,6 +61,12 @@ public struct SubscribeRequest: Codable, Sendable, Equatable {
     /// This client decrypts end-to-end encrypted media (required, true, in
     /// an E2EE meeting: else `e2ee_required`).
     public var e2ee: Bool?
+    /// With `perNode`: how many audio slots the connection to that node
+    /// should have (docs/dev/audio-slots.md; `joined.audioSlots` says the
+    /// deployment's policy): that many audio sections carry the loudest of
+    /// the node's publishers, and no publisher's audio gets a section of its
+    /// own. 0 turns them off; nil keeps what the connection has. At most 8.
+    public var audioSlots: Int?
 
     public init(participantId: UUID, transportId: String? = nil, iceRestart: Bool? = nil, perNode: Bool? = nil) {
         self.participantId = participantId
@@ -132,10 +138,13 @@ public struct SubscriptionOffer: Codable, Sendable, Equatable {
     /// True for a per-node connection: `tracks` lists every track it
     /// carries, each with its publisher's `participantId`.
     public var perNode: Bool?
+    /// The audio slot sections' mids, in slot order, when the connection has
+    /// slots: each plays whoever speaks (not listed in `tracks`).
+    public var audioSlots: [String]?
 
     public init(
         transportId: String, publisherParticipantId: UUID, nodeId: String, address: NodeAddress, offer: String,
-        tracks: [TrackInfo], perNode: Bool? = nil
+        tracks: [TrackInfo], perNode: Bool? = nil, audioSlots: [String]? = nil
     ) {
         self.transportId = transportId
         self.publisherParticipantId = publisherParticipantId
@@ -144,6 +153,7 @@ public struct SubscriptionOffer: Codable, Sendable, Equatable {
         self.offer = offer
         self.tracks = tracks
         self.perNode = perNode
+        self.audioSlots = audioSlots
     }
 }
 

@@ -155,9 +155,11 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
     /// what you receive, and say `e2ee: true` in `publish` and `subscribe`.
     /// Absent (false) for other meetings.
     public var e2ee: Bool = false
+    /// The deployment's audio-slot policy (``AudioSlotPolicy``); absent when off.
+    public var audioSlots: AudioSlotPolicy?
 
     private enum CodingKeys: String, CodingKey {
-        case meetingId, meetingCode, you, role, resumed, participants, waiting, tracks, iceServers, recording, e2ee
+        case meetingId, meetingCode, you, role, resumed, participants, waiting, tracks, iceServers, recording, e2ee, audioSlots
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -173,6 +175,7 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
         try container.encode(self.iceServers, forKey: .iceServers)
         try container.encodeIfPresent(self.recording, forKey: .recording)
         if self.e2ee { try container.encode(true, forKey: .e2ee) }
+        try container.encodeIfPresent(self.audioSlots, forKey: .audioSlots)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -190,6 +193,7 @@ public struct RoomSnapshot: Codable, Sendable, Equatable {
             recording: try container.decodeIfPresent(RecordingStarted.self, forKey: .recording)
         )
         self.e2ee = try container.decodeIfPresent(Bool.self, forKey: .e2ee) ?? false
+        self.audioSlots = try container.decodeIfPresent(AudioSlotPolicy.self, forKey: .audioSlots)
     }
 }
 

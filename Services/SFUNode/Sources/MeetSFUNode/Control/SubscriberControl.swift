@@ -54,11 +54,13 @@ final class SubscriberControl: @unchecked Sendable {
         if request.perNode == true, let transportId = request.transportId {
             return try await addSubscription(request, transportId: transportId)
         }
-        let found = try await loop.submit { () -> (PublisherTransport, [RemoteTrack], [SFUTrack])? in
-            guard let publisher = self.registry.newestPublisher(of: request.publisherParticipantId) else { return nil }
-            return (publisher, publisher.remoteTracks, TrackListing.tracks(of: publisher, owned: request.perNode == true))
+        let found = try await loop.submit { () -> (PublisherTransport, [SFUTrack])? in
+            guard let publisher = self.registry.newestPublisher(of: request.publisherParticipantId),
+                  !publisher.remoteTracks.isEmpty
+            else { return nil }
+            return (publisher, TrackListing.tracks(of: publisher, owned: request.perNode == true))
         }.get()
-        guard let (publisher, remoteTracks, publishedTracks) = found, !remoteTracks.isEmpty else {
+        guard let (publisher, publishedTracks) = found else {
             throw SFUControlError.unknownPublisher(request.publisherParticipantId)
         }
         var logger = logger
@@ -68,20 +70,26 @@ final class SubscriberControl: @unchecked Sendable {
             logger: logger, onEnd: { [weak registry, logger] id, state in registry?.subscriberEnded(id, state: state, logger: logger) })
         let connection = PeerConnection(role: .server, socket: socket, configuration: configuration, delegate: subscriber, logger: logger)
         subscriber.attach(connection)
-        let offer = try await connection.createOffer(kinds: remoteTracks.map(\.kind), direction: .sendonly, policy: subscriberPolicy)
-        let sections = SubscriberTransport.initialSections(
-            for: remoteTracks.map { SubscribedTrack(publisher: publisher.id, mid: $0.mid) })
-        try await loop.submit {
+        // A node connection may have audio slots (the slot sections first, no publisher's audio).
+        let wanted = try await loop.submit { () -> [(track: SubscribedTrack, kind: MeetRTC.MediaKind)] in
+            if subscriber.perNode { subscriber.setAudioSlots(request.audioSlots ?? 0) }
+            return subscriber.wantedTracks
+        }.get()
+        let offer = try await connection.createOffer(kinds: wanted.map(\.kind), direction: .sendonly, policy: subscriberPolicy)
+        let sections = SubscriberTransport.initialSections(for: wanted.map(\.track))
+        let slotMids = try await loop.submit { () -> [String] in
             subscriber.adoptOfferedExtensionIDs()
             subscriber.pendingSections = sections
             subscriber.register()
             self.registry.add(subscriber)
+            return subscriber.audioSlots.mids(in: sections)
         }.get()
         let tracks = TrackListing.subscriberTracks(publishedTracks, sections: sections)
         logger.info("subscriber transport created", metadata: [
             "transport": "\(subscriber.id)", "publisher": "\(publisher.id)", "perNode": "\(subscriber.perNode)",
         ])
-        return CreateSubscriberReply(transportId: subscriber.id, offer: offer, tracks: tracks)
+        return CreateSubscriberReply(
+            transportId: subscriber.id, offer: offer, tracks: tracks, audioSlots: slotMids.isEmpty ? nil : slotMids)
     }
 
     /// Applies a subscriber's answer; forwarding starts once it is connected.
@@ -175,6 +183,7 @@ final class SubscriberControl: @unchecked Sendable {
             else { throw SFUControlError.unknownPublisher(request.publisherParticipantId) }
             let isNew = !subscriber.carries(publisher)
             subscriber.carry(publisher)
+            if let slots = request.audioSlots { subscriber.setAudioSlots(slots) }
             return (subscriber, publisher, isNew)
         }.get()
         do {
@@ -205,7 +214,8 @@ final class SubscriberControl: @unchecked Sendable {
         }.get()
         if empty { return RemoveSubscriptionReply(transportId: request.transportId, offer: nil) }
         let reply = try await reofferNodeConnection(request.transportId, iceRestart: false)
-        return RemoveSubscriptionReply(transportId: reply.transportId, offer: reply.offer, tracks: reply.tracks)
+        return RemoveSubscriptionReply(
+            transportId: reply.transportId, offer: reply.offer, tracks: reply.tracks, audioSlots: reply.audioSlots)
     }
 
     /// A re-offer on a node connection that carries exactly its publishers'
@@ -234,17 +244,19 @@ final class SubscriberControl: @unchecked Sendable {
         let sections = try await appendedSections(
             of: found.subscriber, connection: found.connection, expected: found.plan.added.count, found.plan.sections(newMids:))
         let subscriber = found.subscriber
-        try await loop.submit {
+        let slotMids = try await loop.submit { () -> [String] in
             subscriber.adoptOfferedExtensionIDs()
             subscriber.pendingSections = sections
             subscriber.pendingIdleSections = found.plan.idle
+            return subscriber.audioSlots.mids(in: sections)
         }.get()
         logger.info("node connection re-offer", metadata: [
             "transport": "\(transportId)", "iceRestart": "\(iceRestart)", "tracks": "\(sections.count)",
             "reused": "\(found.plan.reused.count)", "appended": "\(found.plan.added.count)", "idle": "\(found.plan.idle.count)",
         ])
         return CreateSubscriberReply(
-            transportId: transportId, offer: offer, tracks: TrackListing.subscriberTracks(found.published, sections: sections))
+            transportId: transportId, offer: offer, tracks: TrackListing.subscriberTracks(found.published, sections: sections),
+            audioSlots: slotMids.isEmpty ? nil : slotMids)
     }
 
     /// The section mapping of a pending re-offer from the sections it

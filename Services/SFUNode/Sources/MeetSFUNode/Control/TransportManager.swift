@@ -145,7 +145,11 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     private func tick(now: ContinuousClock.Instant, reports: Bool) {
         assertOnOwningLoop()
         for publisher in registry.publishers.values { publisher.tick(now: now, reports: reports) }
-        audioLevels.tick(now: now, publishers: registry.publishers.values)
+        if let levels = audioLevels.tick(now: now, publishers: registry.publishers.values) {
+            for subscriber in registry.subscribers.values where subscriber.audioSlots.count > 0 {
+                subscriber.roundAudioSlots(levels: levels, now: now)
+            }
+        }
         publisherLayers.tick(now: now, publishers: registry.publishers.values)
         if !retirements.isEmpty { closeExpiredRetirements(now: now) }
     }

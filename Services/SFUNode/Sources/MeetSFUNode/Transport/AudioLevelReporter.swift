@@ -27,15 +27,21 @@ final class AudioLevelReporter {
         self.sink = sink
     }
 
-    /// From the node's 20 ms timer: runs a round once `interval` passed.
-    func tick(now: ContinuousClock.Instant, publishers: some Sequence<PublisherTransport>) {
-        guard interval > .zero, lastRound.map({ now - $0 >= interval }) ?? true else { return }
+    /// From the node's 20 ms timer: runs a round once `interval` passed, and
+    /// returns each audio track's level then (for the audio slots,
+    /// ``NodeAudioSlots``); nil between rounds.
+    func tick(now: ContinuousClock.Instant, publishers: some Sequence<PublisherTransport>) -> [SubscribedTrack: Int]? {
+        guard interval > .zero, lastRound.map({ now - $0 >= interval }) ?? true else { return nil }
         lastRound = now
         var levels: [String: [String: Int]] = [:]
+        var tracks: [SubscribedTrack: Int] = [:]
         for publisher in publishers where publisher.router.isAudioLevelEnabled {
             var room = levels[publisher.roomId] ?? [:]
             var loudest = room[publisher.participantId] ?? 0
-            publisher.router.closeAudioLevelWindows { _, level in loudest = max(loudest, level) }
+            publisher.router.closeAudioLevelWindows { ssrc, level in
+                loudest = max(loudest, level)
+                if level > 0, let mid = publisher.routed[ssrc]?.mid { tracks[SubscribedTrack(publisher: publisher.id, mid: mid)] = level }
+            }
             room[publisher.participantId] = loudest
             levels[publisher.roomId] = room
         }
@@ -44,5 +50,6 @@ final class AudioLevelReporter {
                 nodeId: nodeId, roomId: report.roomId,
                 levels: report.speakers.map { .init(participantId: $0.participantId, level: $0.level) }))
         }
+        return tracks
     }
 }

@@ -64,6 +64,8 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
     private(set) var routes: [SubscribedTrack: Route] = [:]
     /// Last-N: which carried videos forward (``applyVideoSelection(_:)``).
     var videoSelection = VideoSelection<SubscribedTrack, VideoOwner>()
+    /// A node connection's audio slots (none: each publisher's audio has a section).
+    private(set) var audioSlots = NodeAudioSlots()
     private let plane: ForwardingPlane
     private let onEnd: (String, PeerConnectionState) -> Void
     private let logger: Logger
@@ -105,6 +107,8 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         assertOnOwningLoop()
         guard let index = carried.firstIndex(where: { $0.transport === publisher }) else { return false }
         carried.remove(at: index)
+        // Its slots go to the next speakers first, so their streams go on.
+        audioSlots.round(levels: nil, handle: isConnected ? handle : -1, publishers: publishers, now: .now)
         if handle >= 0 {
             for ssrc in publisher.routed.keys { publisher.router.removeDownTrack(publisherSSRC: ssrc, subscriber: handle) }
         }
@@ -116,12 +120,30 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         return true
     }
 
-    /// The tracks this connection should carry now, in section order for new ones.
+    /// The tracks this connection should carry now, in section order for new
+    /// ones: with audio slots, the slot sections first and no publisher's audio.
     var wantedTracks: [(track: SubscribedTrack, kind: MeetRTC.MediaKind)] {
-        publishers.flatMap { publisher in
-            publisher.remoteTracks.map { (SubscribedTrack(publisher: publisher.id, mid: $0.mid), $0.kind) }
+        let slotted = audioSlots.count > 0
+        return audioSlots.wantedSections + publishers.flatMap { publisher in
+            publisher.remoteTracks.filter { !slotted || $0.kind != .audio }
+                .map { (SubscribedTrack(publisher: publisher.id, mid: $0.mid), $0.kind) }
         }
     }
+
+    /// Asks for `slots` audio slots (0: a section per publisher's audio);
+    /// the sections change at the next re-offer.
+    func setAudioSlots(_ slots: Int) {
+        assertOnOwningLoop()
+        audioSlots.resize(to: slots, handle: handle, publishers: publishers)
+    }
+
+    /// The node's active-speaker round (`levels` by track): the slots follow the loudest.
+    func roundAudioSlots(levels: [SubscribedTrack: Int], now: ContinuousClock.Instant) {
+        assertOnOwningLoop()
+        audioSlots.round(levels: levels, handle: isConnected ? handle : -1, publishers: publishers, now: now)
+    }
+
+    private var isConnected: Bool { connection?.state == .connected }
 
     var eventLoop: any EventLoop { plane.eventLoop }
 
@@ -207,6 +229,9 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         let changed = Set(routes.keys).union(fresh.keys).filter { routes[$0]?.ssrc != fresh[$0]?.ssrc }
         for gone in routes.keys where fresh[gone] == nil { videoSelection.trackRemoved(gone) }
         routes = fresh
+        audioSlots.installRoutes(
+            sections: sections, connection: connection, offered: offeredExtensionIDs, handle: handle, publishers: publishers)
+        defer { audioSlots.round(levels: nil, handle: isConnected ? handle : -1, publishers: publishers, now: .now) }
         guard handle >= 0 else { return }
         let now = ContinuousClock.now
         for publisher in publishers {
@@ -262,7 +287,10 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
     func peerConnection(_ connection: PeerConnection, didChangeState state: PeerConnectionState) {
         assertOnOwningLoop()
         logger.info("subscriber state", metadata: ["transport": "\(id)", "state": "\(state)"])
-        if state == .connected { addDownTracks() }
+        if state == .connected {
+            addDownTracks()
+            audioSlots.round(levels: nil, handle: handle, publishers: publishers, now: .now)
+        }
         if state.isTerminal {
             self.connection = nil
             onEnd(id, state)
@@ -351,6 +379,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
             }
             router.removeSubscriber(handle)
         }
+        audioSlots.reset()
         plane.unregister(handle: handle)
         handle = -1
     }

@@ -148,6 +148,7 @@ public struct SignalingServices: Sendable {
             recording: (try? await self.participants.activeRecording(meetingId: identity.meetingId)) ?? nil
         )
         snapshot.e2ee = identity.e2ee
+        snapshot.audioSlots = self.configuration.video.audioSlotPolicy
         return snapshot
     }
 }

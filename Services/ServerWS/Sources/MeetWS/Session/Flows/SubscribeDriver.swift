@@ -13,7 +13,8 @@ struct SubscribeDriver {
     func subscribe(_ id: String?, _ request: SubscribeRequest) async throws {
         let services = self.session.services
         var flow = SubscribeFlow(
-            subscriberId: self.session.sfuParticipantId, request: request, owned: self.session.record.subscriptions ?? [])
+            subscriberId: self.session.sfuParticipantId, request: request, owned: self.session.record.subscriptions ?? [],
+            maxAudioSlots: services.configuration.video.audioSlots)
         let key = PresenceKey(meetingId: self.session.identity.meetingId, participantId: request.participantId)
         var action = flow.start(publisher: try await services.presence.get(key))
         while true {
@@ -101,7 +102,8 @@ struct SubscribeDriver {
                 return await self.session.reply(id, .ack(AckData()))
             }
             try await self.forget(publisher, on: connection.transportId)
-            let remaining = CreateSubscriberReply(transportId: reply.transportId, offer: offer, tracks: reply.tracks)
+            let remaining = CreateSubscriberReply(
+                transportId: reply.transportId, offer: offer, tracks: reply.tracks, audioSlots: reply.audioSlots)
             await self.session.reply(id, .subscription(SubscribeFlow.offer(remaining, publisher: publisher, on: connection)))
         case .failure(let error) where error.remoteCode == .badSDP:
             await self.session.fail(id, error.signalingError)

@@ -38,16 +38,20 @@ struct SubscribeFlow: Sendable {
     let subscriberId: String
     let request: SubscribeRequest
     private let owned: [SubscriptionRecord]
+    /// The most audio slots a connection gets here (`MEET_WS_AUDIO_SLOTS`; 0: off).
+    private let maxAudioSlots: Int
     private var publication: PublicationRecord?
     private var phase: Phase = .idle
 
     /// - Parameters:
     ///   - subscriberId: this participant, as the SFU contract names it.
     ///   - owned: the subscriptions this socket holds now.
-    init(subscriberId: String, request: SubscribeRequest, owned: [SubscriptionRecord]) {
+    ///   - maxAudioSlots: the most audio slots a node connection gets (more is clamped).
+    init(subscriberId: String, request: SubscribeRequest, owned: [SubscriptionRecord], maxAudioSlots: Int = 0) {
         self.subscriberId = subscriberId
         self.request = request
         self.owned = owned
+        self.maxAudioSlots = maxAudioSlots
     }
 
     /// The first step, given the publisher's presence record (nil when absent).
@@ -56,6 +60,15 @@ struct SubscribeFlow: Sendable {
             return self.fail(SignalingError(.notFound, "that participant publishes nothing in this room"))
         }
         self.publication = publication
+        if let slots = self.request.audioSlots {
+            guard self.request.perNode == true else {
+                return self.fail(SignalingError(.badRequest, "audioSlots needs perNode: slots belong to a node connection"))
+            }
+            guard (0...CreateSubscriberRequest.maximumAudioSlots).contains(slots) else {
+                return self.fail(SignalingError(
+                    .badRequest, "audioSlots must be 0...\(CreateSubscriberRequest.maximumAudioSlots), not \(slots)"))
+            }
+        }
         if self.request.perNode == true { return self.startPerNode(on: publication) }
         let publisherId = self.request.participantId
         if let transportId = self.request.transportId {
@@ -111,7 +124,8 @@ struct SubscribeFlow: Sendable {
         return .create(
             CreateSubscriberRequest(
                 participantId: self.subscriberId, publisherParticipantId: self.request.participantId.uuidString.lowercased(),
-                perNode: true, transportId: connection?.transportId),
+                perNode: true, transportId: connection?.transportId,
+                audioSlots: self.request.audioSlots.map { min($0, self.maxAudioSlots) }),
             nodeId: publication.nodeId)
     }
 
@@ -159,7 +173,8 @@ struct SubscribeFlow: Sendable {
         }
         return SubscriptionOffer(
             transportId: reply.transportId, publisherParticipantId: publisher, nodeId: subscription.nodeId,
-            address: subscription.address, offer: reply.offer, tracks: tracks, perNode: subscription.perNode)
+            address: subscription.address, offer: reply.offer, tracks: tracks, perNode: subscription.perNode,
+            audioSlots: reply.audioSlots)
     }
 
     /// The same subscription: the same transport and, on a per-node connection, the same publisher.

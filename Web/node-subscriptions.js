@@ -14,6 +14,11 @@
 // leaves them on two nodes) and one per node (the node is the only offerer
 // on its connection, one offer at a time).
 //
+// Audio slots (docs/signaling.md, "Audio slots"): in a large room each
+// connection asks for a few audio sections that play whoever speaks loudest
+// on that node; they belong to nobody, so each gets a hidden <audio> of its
+// own instead of a person's stream.
+//
 // Same interface as the per-publisher `Subscriptions` (subscriber.js), which
 // older servers still need.
 
@@ -23,11 +28,15 @@ import { peerConnectionConfig } from './ice.js';
 import { connected, serialize, trackIds } from './subscriber.js';
 
 export class NodeSubscriptions extends EventTarget {
-  /** @param e2ee an E2EEWorker in an end-to-end encrypted meeting (every received frame decrypted), else null */
-  constructor({ signaling, e2ee = null }) {
+  /**
+   * @param e2ee an E2EEWorker in an end-to-end encrypted meeting (every received frame decrypted), else null
+   * @param audioSlots () → the audio slots to ask for now (undefined: do not ask)
+   */
+  constructor({ signaling, e2ee = null, audioSlots = () => undefined }) {
     super();
     this.signaling = signaling;
     this.e2ee = e2ee;
+    this.audioSlots = audioSlots;
     /** person key → {participantId, transportId, nodeId, pc, trackIds, streams: {mic, camera, screen}} */
     this.byParticipant = new Map();
     /** nodeId → {nodeId, transportId, pc, tracks: [TrackInfo]} */
@@ -90,18 +99,30 @@ export class NodeSubscriptions extends EventTarget {
   }
 
   closeAll() {
-    for (const connection of this.connections.values()) connection.pc.close();
+    for (const connection of this.connections.values()) {
+      this.playSlots(connection, []);
+      connection.pc.close();
+    }
     this.connections.clear();
     this.byParticipant.clear();
   }
 
-  /** inbound-rtp counters by person (by the stream's mid), for the tests and the stats view. */
+  /** inbound-rtp counters by person (by the stream's mid), and of each audio slot, for the tests and the stats view. */
   async stats() {
     const out = [];
     for (const connection of this.connections.values()) {
       const report = await connection.pc.getStats();
       report.forEach((s) => {
         if (s.type !== 'inbound-rtp') return;
+        if (connection.slotAudio.has(String(s.mid))) {
+          // An audio slot: nobody's in particular (participantId empty).
+          out.push({
+            participantId: '', nodeId: connection.nodeId, kind: 'audio-slot', mediaKind: 'audio', mid: String(s.mid),
+            framesDecoded: 0, packetsReceived: s.packetsReceived || 0, bytesReceived: s.bytesReceived || 0,
+            freezeCount: 0, totalFreezesDuration: 0,
+          });
+          return;
+        }
         const track = connection.tracks.find((t) => String(t.mid) === String(s.mid));
         if (!track) return;
         out.push({
@@ -128,6 +149,8 @@ export class NodeSubscriptions extends EventTarget {
     return this.node(nodeId, async () => {
       const request = { participantId, perNode: true };
       if (this.e2ee) request.e2ee = true;
+      const slots = this.audioSlots();
+      if (slots !== undefined) request.audioSlots = slots;
       const reply = await this.signaling.request('subscribe', request, 20000);
       return this.apply(reply.data);
     });
@@ -172,7 +195,7 @@ export class NodeSubscriptions extends EventTarget {
     }
     if (!connection) {
       const pc = new RTCPeerConnection(this.e2ee ? e2eeConnectionConfig(peerConnectionConfig()) : peerConnectionConfig());
-      connection = { nodeId: data.nodeId, transportId: data.transportId, pc, tracks: [] };
+      connection = { nodeId: data.nodeId, transportId: data.transportId, pc, tracks: [], slotAudio: new Map() };
       // E2EE: every receiver decrypts (a reused section keeps its receiver, and its transform).
       if (this.e2ee) pc.addEventListener('track', (event) => this.e2ee.attachReceiver(event.receiver));
       pc.addEventListener('connectionstatechange', () => {
@@ -201,7 +224,35 @@ export class NodeSubscriptions extends EventTarget {
       throw error;
     }
     this.spread(connection);
+    this.playSlots(connection, data.audioSlots || []);
     return this.byParticipant.get(idKey(data.publisherParticipantId)) || null;
+  }
+
+  /** Plays each audio slot section of `connection` in a hidden <audio> (mid → element); drops the rest. */
+  playSlots(connection, mids) {
+    const wanted = new Set(mids.map(String));
+    for (const [mid, element] of connection.slotAudio) {
+      if (wanted.has(mid)) continue;
+      element.srcObject = null;
+      element.remove();
+      connection.slotAudio.delete(mid);
+    }
+    for (const mid of wanted) {
+      const transceiver = connection.pc.getTransceivers().find((t) => String(t.mid) === mid);
+      if (!transceiver || !transceiver.receiver.track) continue;
+      let element = connection.slotAudio.get(mid);
+      if (!element) {
+        element = document.createElement('audio');
+        element.autoplay = true;
+        element.dataset.audioSlot = `${connection.nodeId}:${mid}`;
+        element.hidden = true;
+        document.body.append(element);
+        connection.slotAudio.set(mid, element);
+      }
+      if (!element.srcObject || element.srcObject.getTracks()[0] !== transceiver.receiver.track) {
+        element.srcObject = new MediaStream([transceiver.receiver.track]);
+      }
+    }
   }
 
   /** Hands each person on `connection` the tracks of their sections. */
@@ -228,6 +279,7 @@ export class NodeSubscriptions extends EventTarget {
 
   /** Closes a connection and drops everyone on it. */
   discard(connection) {
+    this.playSlots(connection, []);
     connection.pc.close();
     this.connections.delete(connection.nodeId);
     for (const [key, entry] of this.byParticipant) {

@@ -66,6 +66,7 @@ export function initialRoomState({ code, ticket }) {
     speakers: new Map(),
     featured: null,
     recording: null,
+    audioSlots: null,
   };
 }
 
@@ -99,6 +100,8 @@ export function reduceSnapshot(state, data, context) {
     tracks,
     entered: true,
     recording: data.recording || null,
+    // The deployment's audio slots (docs/signaling.md, "Audio slots"), or null when off.
+    audioSlots: data.audioSlots || null,
   };
   // Speakers who are not in the room any more (a new seat, or they left while we were away) go.
   next.speakers = new Map([...state.speakers].filter(([key]) => next.participants.has(key)));

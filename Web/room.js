@@ -51,7 +51,8 @@ export class Room {
     // One subscriber connection per node; `meetTest.perPublisher` keeps the
     // first shape (one per publisher) for servers from before `perNode` (not with E2EE).
     this.subs = options.test.perPublisher && !this.e2ee
-      ? new Subscriptions({ signaling: this.signaling }) : new NodeSubscriptions({ signaling: this.signaling, e2ee: this.e2ee });
+      ? new Subscriptions({ signaling: this.signaling })
+      : new NodeSubscriptions({ signaling: this.signaling, e2ee: this.e2ee, audioSlots: () => this.audioSlotsWanted() });
     this.controls = new RoomControls(this);
     this.wire();
   }
@@ -71,6 +72,17 @@ export class Room {
   get entered() { return this.state.entered; }
   get isHost() { return this.role === 'owner' || this.role === 'host'; }
   get link() { return `${window.location.origin}/${this.code}`; }
+
+  /**
+   * Audio slots to ask each node connection for (docs/signaling.md, "Audio
+   * slots"): the deployment's number while the room is larger than its
+   * threshold, else 0; undefined when the server has none (older servers).
+   */
+  audioSlotsWanted() {
+    const policy = this.state.audioSlots;
+    if (!policy) return undefined;
+    return this.participants.size > policy.aboveParticipants ? policy.slots : 0;
+  }
 
   /** Connects and joins; resolves once joined or waiting. */
   async start() {

@@ -64,3 +64,18 @@ def test_meet_load_last_n_forwards_only_the_limit(stack):
         assert subscriber["subscriptionsWithMedia"] == watched, subscriber
     # Videos never forwarded are paused on purpose, not frozen.
     assert report["subscribers"]["freezes"] == 0, report["subscribers"]
+
+
+def test_meet_load_with_audio_slots_receives_audio_through_the_slots(stack):
+    """`--audio-slots 1`: each subscriber's node connections carry one audio slot each and no
+    publisher's own audio section; the slots deliver audio (a subscription of their own in the report)."""
+    report, stderr = run_meet_load(
+        stack, "--participants", "4", "--publishers", "2", "--join-rate", "10", "--duration", "4",
+        "--video-kbps", "300", "--threads", "1", "--audio-slots", "1", timeout=120)
+    assert report["errorsTotal"] == 0, (report["errors"], stderr[-3000:])
+    assert "1 audio slots" in report["config"]["strategy"], report["config"]
+    for subscriber in report["perSubscriber"]:
+        watched = 1 if subscriber["publishes"] != "nothing" else 2
+        # Video from each publisher watched, and audio through the slots.
+        assert subscriber["videoSubscriptionsWithFrames"] == watched, subscriber
+        assert subscriber["subscriptionsWithMedia"] > watched, subscriber

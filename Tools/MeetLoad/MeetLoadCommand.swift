@@ -58,6 +58,9 @@ struct MeetLoadCommand: AsyncParsableCommand {
     @Flag(help: "Last-N: do not fill free slots with active speakers.")
     var noFollowSpeakers = false
 
+    @Option(help: "Audio slots per node connection (per-node): -1 as the web client, the deployment's joined.audioSlots when the meeting has more participants than its threshold; 0 a section per publisher's audio; 1-8 that many slots.")
+    var audioSlots: Int = -1
+
     @Option(help: "Video bitrate per publisher in kbit/s (keyframes included).")
     var videoKbps: Int = 1500
 
@@ -104,13 +107,15 @@ struct MeetLoadCommand: AsyncParsableCommand {
         guard videoLimit >= -1, pageSize >= 1, tileHeight >= 1 else {
             throw ValidationError("--video-limit is -1 (off) or more, --page-size and --tile-height positive")
         }
+        guard (-1...8).contains(audioSlots) else { throw ValidationError("--audio-slots is -1 (as the web client), 0 (off) or 1...8") }
     }
 
     /// How participants subscribe, as the report names it.
     var strategyLabel: String {
         guard subscribe == .perNode else { return "connection-per-publisher" }
         guard videoLimit >= 0 else { return "connection-per-node, every video" }
-        return "connection-per-node, last-N \(videoLimit) (page \(pageSize)\(noFollowSpeakers ? "" : " + speakers"))"
+        let slots = audioSlots < 0 ? ", audio slots as the web client" : audioSlots == 0 ? "" : ", \(audioSlots) audio slots"
+        return "connection-per-node, last-N \(videoLimit) (page \(pageSize)\(noFollowSpeakers ? "" : " + speakers"))\(slots)"
     }
 
     func run() async throws {
@@ -140,7 +145,8 @@ struct MeetLoadCommand: AsyncParsableCommand {
             perNode: subscribe == .perNode,
             videoPage: VideoPage(
                 limit: subscribe == .perNode && videoLimit >= 0 ? videoLimit : nil, pageSize: pageSize,
-                followSpeakers: !noFollowSpeakers, maxHeight: tileHeight))
+                followSpeakers: !noFollowSpeakers, maxHeight: tileHeight),
+            audioSlots: subscribe == .perNode ? audioSlots : nil, participantsPerMeeting: participants)
         let plan = LoadPlan(
             meetings: meetings, participantsPerMeeting: participants, videoPublishers: publishers,
             audioOnlyShare: audioOnly, speakers: speakers)

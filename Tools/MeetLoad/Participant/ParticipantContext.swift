@@ -27,6 +27,11 @@ struct ParticipantContext: Sendable {
     var perNode: Bool
     /// Last-N: what each participant asks to see (per-node only).
     var videoPage: VideoPage
+    /// `--audio-slots` (per-node only): -1 follows `joined.audioSlots` by
+    /// `participantsPerMeeting`, as the web client does; 0 asks for none; nil never asks.
+    var audioSlots: Int? = nil
+    /// Participants per meeting, as planned (the room size `audioSlots` -1 goes by).
+    var participantsPerMeeting = 0
 
     /// What a publisher offers: Opus and VP8 (no H.264), NACK/PLI/FIR/REMB
     /// feedback, mid and abs-send-time, and on audio the audio-level

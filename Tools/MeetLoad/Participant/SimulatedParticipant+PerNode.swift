@@ -17,8 +17,9 @@ extension SimulatedParticipant {
         guard let signaling else { return }
         let started = monotonicNanos()
         do throws(LoadError) {
-            let reply = try await signaling.request(
-                .subscribe(SubscribeRequest(participantId: publisher, perNode: true)), timeout: context.requestTimeout)
+            var request = SubscribeRequest(participantId: publisher, perNode: true)
+            request.audioSlots = audioSlots
+            let reply = try await signaling.request(.subscribe(request), timeout: context.requestTimeout)
             guard case .subscription(let offer) = reply.message else {
                 throw LoadError("ws_unexpected_reply", "subscribe answered \(reply.message.type)")
             }
@@ -103,7 +104,7 @@ extension SimulatedParticipant {
     private func applyNodeOffer(_ offer: SubscriptionOffer, at now: UInt64) async throws(LoadError) {
         guard let signaling else { throw LoadError("not_joined", "subscribe before join") }
         let (leg, first) = try await nodeLeg(for: offer)
-        leg.receiver.carry(offer.tracks, now: now)
+        leg.receiver.carry(offer.tracks, audioSlots: offer.audioSlots ?? [], now: now)
         do {
             let answer =
                 first

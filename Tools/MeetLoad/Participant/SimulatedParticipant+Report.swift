@@ -67,9 +67,13 @@ extension SimulatedParticipant {
         let onNodes = nodeSubscriptions.compactMap { publisher, transportId in
             nodeLegs[transportId]?.result(for: publisher, closingAt: now, active: true)
         }
+        // Each connection's audio slots count as one more subscription (nobody's in particular).
+        let slots = nodeLegs.values.filter { $0.receiver.carries(NodeReceiver.audioSlots) }.map {
+            $0.result(for: NodeReceiver.audioSlots, closingAt: now, active: true)
+        }
         return ParticipantResult(
             index: plan.index, meeting: plan.meetingIndex, publishes: plan.publishes, speaking: plan.speaking,
-            joinMillis: joinMillis, subscriptions: active + onNodes + finished,
+            joinMillis: joinMillis, subscriptions: active + onNodes + slots + finished,
             subscriberConnections: subscriptions.count + nodeLegs.count, sent: sentCounters)
     }
 }

@@ -22,6 +22,16 @@ actor SimulatedParticipant {
     let plan: ParticipantPlan
     private var strategy: any SubscriptionStrategy
     private var you: UUID?
+    /// `joined.audioSlots`: the deployment's audio-slot policy (nil: off).
+    private var audioSlotPolicy: AudioSlotPolicy?
+
+    /// What a per-node subscribe asks for (`--audio-slots`; -1 follows the
+    /// policy as the web client does, by the planned meeting size).
+    var audioSlots: Int? {
+        guard let asked = context.audioSlots else { return nil }
+        if asked >= 0 { return asked }
+        return audioSlotPolicy?.slots(forRoomOf: context.participantsPerMeeting)
+    }
     private(set) var joinMillis: Double?
     private(set) var publication: PublisherLeg?
     /// What publications this one replaced (after `migrate`) sent.
@@ -106,6 +116,7 @@ actor SimulatedParticipant {
             throw LoadError("ws_not_joined", "join answered \(reply.message.type)")
         }
         you = snapshot.you
+        audioSlotPolicy = snapshot.audioSlots
         let elapsed = millis(from: started, to: monotonicNanos())
         joinMillis = elapsed
         context.recorder.joined(millis: elapsed)

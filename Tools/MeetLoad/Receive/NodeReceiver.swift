@@ -15,6 +15,10 @@ import NIOCore
 /// The delegate methods run on the connection's event loop; the state sits
 /// behind a lock taken once per packet.
 final class NodeReceiver: PeerConnectionDelegate, @unchecked Sendable {
+    /// Whose the audio slot sections are in the counters (docs/dev/audio-slots.md):
+    /// nobody's in particular, so one pseudo publisher, the nil UUID.
+    static let audioSlots = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
     private struct Section: Equatable {
         var publisher: UUID
         var source: MeetProtocol.MediaKind
@@ -43,11 +47,18 @@ final class NodeReceiver: PeerConnectionDelegate, @unchecked Sendable {
     }
 
     /// The tracks of the node's latest offer (every track the connection
-    /// carries, each with its section's mid), as of `now`.
-    func carry(_ tracks: [TrackInfo], now: UInt64) {
+    /// carries, each with its section's mid, and its audio slot sections), as of `now`.
+    func carry(_ tracks: [TrackInfo], audioSlots: [String] = [], now: UInt64) {
         let threshold = freezeThresholdNanos
         state.withLockedValue { state in
             var sections: [String: Section] = [:]
+            for mid in audioSlots {
+                sections[mid] = Section(publisher: Self.audioSlots, source: .mic)
+                if state.addedAt[Self.audioSlots] == nil { state.addedAt[Self.audioSlots] = now }
+                if state.stats[Self.audioSlots]?[mid] == nil {
+                    state.stats[Self.audioSlots, default: [:]][mid] = TrackReceiveStats(isVideo: false, freezeThresholdNanos: threshold)
+                }
+            }
             for track in tracks {
                 guard let mid = track.mid else { continue }
                 sections[mid] = Section(publisher: track.participantId, source: track.kind)

@@ -94,6 +94,17 @@ import Testing
         #expect(VideoPage(limit: nil, pageSize: 9, followSpeakers: true, maxHeight: 360).preferences(videos: videos) == nil)
     }
 
+    /// `--page-turn-seconds`: the next page is the next `pageSize` videos, the last one
+    /// short, and turning past it wraps to the first.
+    @Test func turningPagesWalksTheVideosAndWrapsAround() {
+        let videos = (0..<12).map { _ in VideoSelectionData.Video(participantId: UUID(), source: .camera) }
+        let page = VideoPage(limit: 9, pageSize: 9, followSpeakers: false, maxHeight: 180)
+        #expect(page.pageCount(videos: 12) == 2)
+        #expect(page.pageCount(videos: 0) == 1)
+        #expect(page.preferences(videos: videos, page: 1)?.tiles.map(\.participantId) == videos.suffix(3).map(\.participantId))
+        #expect(page.preferences(videos: videos, page: 2)?.tiles.map(\.participantId) == videos.prefix(9).map(\.participantId))
+    }
+
     @Test func theAudioLevelExtensionKeepsThePayloadWhereTheHeaderSaysIs() {
         var writer = RTPStreamWriter(ssrc: 1, payloadType: 111)
         writer.audioLevelID = 3

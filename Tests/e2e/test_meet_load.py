@@ -79,3 +79,18 @@ def test_meet_load_with_audio_slots_receives_audio_through_the_slots(stack):
         # Video from each publisher watched, and audio through the slots.
         assert subscriber["videoSubscriptionsWithFrames"] == watched, subscriber
         assert subscriber["subscriptionsWithMedia"] > watched, subscriber
+
+
+def test_meet_load_turning_pages_sees_each_page_without_freezes(stack):
+    """`--page-turn-seconds 1` with one tile a page in a room of three video publishers: every
+    watcher turns pages, receives video from more than one publisher over the run (each page's
+    tile is resumed with a keyframe), and the paused ones count no freeze."""
+    report, stderr = run_meet_load(
+        stack, "--participants", "5", "--publishers", "3", "--join-rate", "10", "--duration", "6",
+        "--video-kbps", "300", "--threads", "1", "--video-limit", "1", "--page-size", "1",
+        "--no-follow-speakers", "--page-turn-seconds", "1", timeout=120)
+    assert report["errorsTotal"] == 0, (report["errors"], stderr[-3000:])
+    for subscriber in report["perSubscriber"]:
+        assert subscriber["pageTurns"] >= 3, subscriber
+        assert subscriber["videoSubscriptionsWithFrames"] >= 2, subscriber
+    assert report["subscribers"]["freezes"] == 0, report["subscribers"]

@@ -55,6 +55,9 @@ struct MeetLoadCommand: AsyncParsableCommand {
     @Option(help: "Last-N: the tile height asked for, in pixels.")
     var tileHeight: Int = 360
 
+    @Option(help: "Last-N: seconds between page turns (each participant shows the next page of the room's videos, wrapping around); 0: stays on the first page.")
+    var pageTurnSeconds: Double = 0
+
     @Flag(help: "Last-N: do not fill free slots with active speakers.")
     var noFollowSpeakers = false
 
@@ -107,6 +110,7 @@ struct MeetLoadCommand: AsyncParsableCommand {
         guard videoLimit >= -1, pageSize >= 1, tileHeight >= 1 else {
             throw ValidationError("--video-limit is -1 (off) or more, --page-size and --tile-height positive")
         }
+        guard pageTurnSeconds >= 0 else { throw ValidationError("--page-turn-seconds is 0 (off) or more") }
         guard (-1...8).contains(audioSlots) else { throw ValidationError("--audio-slots is -1 (as the web client), 0 (off) or 1...8") }
     }
 
@@ -145,7 +149,7 @@ struct MeetLoadCommand: AsyncParsableCommand {
             perNode: subscribe == .perNode,
             videoPage: VideoPage(
                 limit: subscribe == .perNode && videoLimit >= 0 ? videoLimit : nil, pageSize: pageSize,
-                followSpeakers: !noFollowSpeakers, maxHeight: tileHeight),
+                followSpeakers: !noFollowSpeakers, maxHeight: tileHeight, turnEvery: pageTurnSeconds > 0 ? pageTurnSeconds : nil),
             audioSlots: subscribe == .perNode ? audioSlots : nil, participantsPerMeeting: participants)
         let plan = LoadPlan(
             meetings: meetings, participantsPerMeeting: participants, videoPublishers: publishers,

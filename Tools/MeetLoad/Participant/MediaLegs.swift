@@ -40,6 +40,10 @@ struct SubscriptionResult: Sendable {
     var snapshot: MediaReceiver.Snapshot
     /// Still open at the end of the measurement (not closed by the room).
     var active: Bool
+    /// The connection carries a section of its own for it: false for an
+    /// audio-only publisher on a connection with audio slots, heard (when
+    /// loud) through the slots, so no media of its own is no error.
+    var expectsMedia = true
 
     /// Video frames on every video track.
     var videoFrames: Int { snapshot.tracks.values.filter(\.isVideo).reduce(0) { $0 + $1.frames } }
@@ -103,7 +107,8 @@ final class NodeLeg: Sendable {
     func result(for publisher: UUID, closingAt now: UInt64? = nil, active: Bool) -> SubscriptionResult {
         SubscriptionResult(
             publisher: publisher, expectsVideo: receiver.expectsVideo(from: publisher),
-            snapshot: receiver.snapshot(of: publisher, closingAt: now), active: active)
+            snapshot: receiver.snapshot(of: publisher, closingAt: now), active: active,
+            expectsMedia: receiver.carries(publisher))
     }
 
     func close() async {

@@ -75,7 +75,8 @@ extension SimulatedParticipant {
                 VideoSelectionData.Video(participantId: publication.participantId, source: $0.kind)
             }
         }
-        guard let signaling, let preferences = context.videoPage.preferences(videos: videos), preferences != sentPreferences
+        guard let signaling, let preferences = context.videoPage.preferences(videos: videos, page: page),
+            preferences != sentPreferences
         else { return }
         sentPreferences = preferences
         do throws(LoadError) {
@@ -85,6 +86,14 @@ extension SimulatedParticipant {
             sentPreferences = nil
             record(error)
         }
+    }
+
+    /// The next page (`--page-turn-seconds`), as a person paging the grid.
+    func turnPage() async {
+        guard !stopping else { return }
+        page += 1
+        pageTurns += 1
+        await updateVideoPreferences()
     }
 
     /// The videos the node forwards now: the others are paused on purpose, not frozen.

@@ -74,7 +74,7 @@ extension SimulatedParticipant {
         return ParticipantResult(
             index: plan.index, meeting: plan.meetingIndex, publishes: plan.publishes, speaking: plan.speaking,
             joinMillis: joinMillis, subscriptions: active + onNodes + slots + finished,
-            subscriberConnections: subscriptions.count + nodeLegs.count, sent: sentCounters)
+            subscriberConnections: subscriptions.count + nodeLegs.count, sent: sentCounters, pageTurns: pageTurns)
     }
 }
 
@@ -90,4 +90,5 @@ struct ParticipantResult: Sendable {
     /// Subscriber peer connections open at the end (one per node, or one per publisher).
     var subscriberConnections: Int
     var sent: MediaSender.Counters?
+    var pageTurns = 0
 }

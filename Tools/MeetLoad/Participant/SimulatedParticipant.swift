@@ -44,6 +44,9 @@ actor SimulatedParticipant {
     /// The last `video-preferences` sent (last-N), to send only changes,
     /// and the videos the node forwards (nil: no `video-selection` yet).
     var sentPreferences: VideoPreferencesRequest?
+    /// Last-N: the page shown (wraps around; `--page-turn-seconds` turns it).
+    var page = 0
+    var pageTurns = 0
     var forwarding: Set<VideoSelectionData.Video>?
     /// Subscriptions the room closed (or that moved), kept for the totals.
     var finished: [SubscriptionResult] = []
@@ -79,6 +82,16 @@ actor SimulatedParticipant {
         }
         await reconcile()
         guard let signaling else { return }
+        let turner = context.videoPage.turnEvery.map { seconds in
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                    guard let self, !Task.isCancelled else { return }
+                    await self.turnPage()
+                }
+            }
+        }
+        defer { turner?.cancel() }
         for await event in signaling.events {
             if stopping { break }
             await handle(event)

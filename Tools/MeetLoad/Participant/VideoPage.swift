@@ -2,9 +2,9 @@ import Foundation
 import MeetProtocol
 
 /// What a simulated participant asks to see (last-N, docs/signaling.md
-/// "Last-N"), as the web client does: the tiles of its first page, the
-/// room's video publishers in the order they appeared, then active
-/// speakers in the slots left under the limit. Sans-I/O.
+/// "Last-N"), as the web client does: the tiles of its current page (the
+/// room's video publishers in the order they appeared, `pageSize` a page),
+/// then active speakers in the slots left under the limit. Sans-I/O.
 struct VideoPage: Sendable, Equatable {
     /// Videos at most (`--video-limit`); nil: no `video-preferences` at
     /// all, every video forwarded (the protocol before last-N).
@@ -15,12 +15,19 @@ struct VideoPage: Sendable, Equatable {
     var followSpeakers: Bool
     /// The largest picture a tile needs, in pixels.
     var maxHeight: Int
+    /// Seconds between page turns (`--page-turn-seconds`); nil: stays on the first page.
+    var turnEvery: Double? = nil
+
+    /// Pages for `videos` videos (at least one).
+    func pageCount(videos: Int) -> Int { max(1, (videos + pageSize - 1) / pageSize) }
 
     /// The preferences for the room's video publishers (participant and
     /// source, in order), or nil when last-N is off.
-    func preferences(videos: [VideoSelectionData.Video]) -> VideoPreferencesRequest? {
+    /// `page` counts from 0 and wraps around the pages there are.
+    func preferences(videos: [VideoSelectionData.Video], page: Int = 0) -> VideoPreferencesRequest? {
         guard let limit else { return nil }
-        let tiles = videos.prefix(min(pageSize, VideoPreferencesRequest.maxTiles)).map {
+        let first = (page % pageCount(videos: videos.count)) * pageSize
+        let tiles = videos.dropFirst(first).prefix(min(pageSize, VideoPreferencesRequest.maxTiles)).map {
             VideoPreferencesRequest.Tile(participantId: $0.participantId, source: $0.source, maxHeight: maxHeight)
         }
         return VideoPreferencesRequest(

@@ -12,7 +12,7 @@ extension LoadReport {
         self.measuredSeconds = measuredSeconds
         var errors = recorded.errors
         let all = results.flatMap(\.subscriptions)
-        for subscription in all where subscription.active && subscription.firstMediaAt == nil
+        for subscription in all where subscription.active && subscription.expectsMedia && subscription.firstMediaAt == nil
             && now &- subscription.snapshot.subscribedAt > firstFrameTimeoutNanos {
             errors["no_first_frame", default: 0] += 1
         }
@@ -27,7 +27,7 @@ extension LoadReport {
         subscriptions = Subscriptions(
             total: all.count, video: all.filter(\.expectsVideo).count,
             withMedia: all.filter { $0.firstMediaAt != nil }.count,
-            withoutMedia: all.filter { $0.firstMediaAt == nil }.count)
+            withoutMedia: all.filter { $0.expectsMedia && $0.firstMediaAt == nil }.count)
         perSubscriber = results.map { Self.subscriber($0, now: now) }
         let joined = perSubscriber.filter(\.joined)
         let videoTracks = all.flatMap { $0.snapshot.tracks.values.filter(\.isVideo) }
@@ -81,6 +81,6 @@ extension LoadReport {
             videoSubscriptions: video.count, videoSubscriptionsWithFrames: video.filter { $0.videoFrames > 0 }.count,
             videoFrames: subscriptions.reduce(0) { $0 + $1.videoFrames },
             freezes: subscriptions.flatMap(\.snapshot.tracks.values).reduce(0) { $0 + $1.freezes },
-            receivedKbps: kbps, subscriberConnections: result.subscriberConnections)
+            receivedKbps: kbps, subscriberConnections: result.subscriberConnections, pageTurns: result.pageTurns)
     }
 }

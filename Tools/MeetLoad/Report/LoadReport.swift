@@ -77,6 +77,8 @@ struct LoadReport: Codable, Sendable {
         var receivedKbps: Double
         /// Subscriber peer connections open at the end.
         var subscriberConnections: Int
+        /// Pages turned (`--page-turn-seconds`).
+        var pageTurns: Int = 0
     }
 
     var tool = "meet-load"

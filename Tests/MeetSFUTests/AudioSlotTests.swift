@@ -98,3 +98,20 @@ import Testing
         #expect(second.downTracks(of: 1).first?.downTrack.munger.mapNACK(last!.sequenceNumber) == nil)
     }
 }
+
+/// A large room: a track takes subscribers past its first reservation, up to
+/// the router's limit, and refuses the next one (the node logs it).
+@Suite struct SubscriberLimitTests {
+    @Test func aTrackGrowsPastItsReservationUpToTheLimit() {
+        let clock = TestClock()
+        let limit = PublishedTrack.initialReservation + 8
+        let router = Router(maximumSubscribersPerTrack: limit)
+        router.addTrack(TrackConfiguration(ssrc: 0xA1, codec: .opus))
+        for subscriber in 0..<limit {
+            #expect(router.addDownTrack(publisherSSRC: 0xA1, subscriber: subscriber, ssrc: UInt32(1000 + subscriber), now: clock.now).added)
+        }
+        #expect(!router.addDownTrack(publisherSSRC: 0xA1, subscriber: limit, ssrc: 9999, now: clock.now).added)
+        let batch = PacketBatch(capacity: limit)
+        #expect(router.route(rtp(seq: 1, ts: 960, ssrc: 0xA1), now: clock.now, batch: batch).forwarded == limit)
+    }
+}

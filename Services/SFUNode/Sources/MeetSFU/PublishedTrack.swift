@@ -19,9 +19,14 @@ public struct PublishedTrack {
     public internal(set) var layerMonitor: LayerMonitor?
     /// Hard mute: packets are still received and counted, not forwarded.
     public internal(set) var isMuted = false
-    /// Reserved once (`Router.maximumSubscribersPerTrack`) so adding
-    /// subscribers rarely, and forwarding never, reallocates.
+    /// Reserved up front for the first subscribers (at most
+    /// ``initialReservation``), grown by adding one beyond that: only adding
+    /// subscribers ever reallocates, never forwarding.
     public internal(set) var downTracks: ContiguousArray<DownTrack>
+
+    /// A room of hundreds must not reserve hundreds of down-tracks for every
+    /// track of every small meeting (each is a few hundred bytes).
+    static let initialReservation = 32
 
     init(configuration: TrackConfiguration, reservedDownTracks: Int) {
         self.configuration = configuration
@@ -32,7 +37,7 @@ public struct PublishedTrack {
         audioLevel = configuration.codec == .opus ? AudioLevelMeter(configuration: configuration.audioLevel) : nil
         if case .layer? = configuration.simulcast { layerMonitor = LayerMonitor() }
         downTracks = []
-        downTracks.reserveCapacity(reservedDownTracks)
+        downTracks.reserveCapacity(min(reservedDownTracks, Self.initialReservation))
     }
 
     public var ssrc: UInt32 { configuration.ssrc }

@@ -40,7 +40,10 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
 
     let participantId: String
     let roomId: String
-    let router = Router(maximumSubscribersPerTrack: 256)
+    /// Up to 1 024 subscribers per track: a meeting of a thousand, every
+    /// one of them on another node's connection, still hears each speaker.
+    let router = Router(maximumSubscribersPerTrack: PublisherTransport.maximumSubscribersPerTrack)
+    static let maximumSubscribersPerTrack = 1024
     /// Set right after creation; nil once the connection ended.
     private(set) var connection: PeerConnection?
     private(set) var id = ""

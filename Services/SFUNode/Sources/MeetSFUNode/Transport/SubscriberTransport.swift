@@ -265,6 +265,12 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
             publisherSSRC: publisherSSRC, subscriber: handle, ssrc: route.ssrc,
             payloadType: payloadType == track.codec.payloadType ? nil : payloadType,
             extensionIDs: route.extensionIDs, paused: startsPaused(publisher, mid: track.mid), now: now)
+        if !added.added {
+            logger.warning("down-track refused: the track has its most subscribers", metadata: [
+                "transport": "\(id)", "publisher": "\(publisher.id)", "mid": "\(track.mid)",
+                "limit": "\(PublisherTransport.maximumSubscribersPerTrack)",
+            ])
+        }
         if track.simulcast == .group { constrainLayer(of: publisher, group: publisherSSRC, mid: track.mid, now: now) }
         if added.requestKeyframe { publisher.sendKeyframeRequest(publisherSSRC: publisherSSRC) }
     }

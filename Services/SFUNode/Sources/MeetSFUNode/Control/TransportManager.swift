@@ -56,6 +56,8 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     /// Hard mutes in force: participant id → muted sources (also for transports created later).
     var mutes: [String: Set<SFUTrackSource>] = [:]
     private var ticker: RTCPTicker?
+    /// Consecutive ticks with no transport and no retirement.
+    private var idleTicks = 0
     /// The subscriber requests (set at the end of `init`, never changed).
     private(set) var subscriberControl: SubscriberControl!
     /// Active-speaker levels to ServerWS (`MEET_SFU_AUDIO_LEVEL_INTERVAL_MS`).
@@ -87,6 +89,10 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         registry.publisherClosed = { [unowned self] publisher in retirements.forget(publisher.id) }
         registry.subscriberClosed = { [unowned self] publisher in closeIfRetiredAndUnused(publisher) }
         ticker = RTCPTicker(loop: socket.eventLoop) { [weak self] now, reports in self?.tick(now: now, reports: reports) }
+        registry.transportAdded = { [unowned self] in
+            idleTicks = 0
+            ticker?.resume()
+        }
         subscriberControl = SubscriberControl(
             loop: socket.eventLoop, registry: registry, socket: socket, configuration: configuration, plane: plane,
             subscriberPolicy: subscriberPolicy, logger: logger,
@@ -152,6 +158,22 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         }
         publisherLayers.tick(now: now, publishers: registry.publishers.values)
         if !retirements.isEmpty { closeExpiredRetirements(now: now) }
+        // Nothing here for a second (the last reports of departed transports
+        // went out meanwhile): the timer stops until a transport arrives.
+        if registry.count == 0 && retirements.isEmpty {
+            idleTicks += 1
+            if idleTicks >= Self.idleTicksBeforePause { ticker?.pause() }
+        } else {
+            idleTicks = 0
+        }
+    }
+
+    /// Ticks with nothing to do before the timer pauses (1 s).
+    static let idleTicksBeforePause = RTCPTicker.ticksPerReport
+
+    /// Whether the worker's RTCP timer runs (tests: it pauses while idle).
+    var isTicking: Bool {
+        get async { (try? await loop.submit { self.ticker?.isRunning ?? false }.get()) ?? false }
     }
 }
 

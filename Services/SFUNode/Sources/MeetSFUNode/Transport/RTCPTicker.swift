@@ -17,22 +17,44 @@ final class RTCPTicker: EventLoopConfined, @unchecked Sendable {
     let eventLoop: any EventLoop
     private var task: RepeatedTask?
     private var ticks = 0
+    private let tick: @Sendable (_ now: ContinuousClock.Instant, _ reports: Bool) -> Void
 
     /// Starts ticking on `loop`; `tick` gets the time and whether reports are due.
     init(loop: any EventLoop, tick: @escaping @Sendable (_ now: ContinuousClock.Instant, _ reports: Bool) -> Void) {
         eventLoop = loop
-        task = loop.scheduleRepeatedTask(initialDelay: Self.interval, delay: Self.interval) { [weak self] task in
+        self.tick = tick
+        schedule()
+    }
+
+    /// Whether the timer runs (not paused, not stopped).
+    var isRunning: Bool { task != nil }
+
+    private func schedule() {
+        task = eventLoop.scheduleRepeatedTask(initialDelay: Self.interval, delay: Self.interval) { [weak self] task in
             guard let self else { return task.cancel() }
             self.assertOnOwningLoop()
             self.ticks &+= 1
-            tick(.now, self.ticks % Self.ticksPerReport == 0)
+            self.tick(.now, self.ticks % Self.ticksPerReport == 0)
         }
+    }
+
+    /// Stops the timer while the loop has nothing to do (no transport, no
+    /// retirement): an idle worker then wakes for nothing of ours
+    /// (docs/dev/sfu-idle.md). Event loop.
+    func pause() {
+        assertOnOwningLoop()
+        task?.cancel()
+        task = nil
+    }
+
+    /// Starts it again (a transport arrived); nothing when it runs. Event loop.
+    func resume() {
+        assertOnOwningLoop()
+        if task == nil { schedule() }
     }
 
     /// Stops the timer (event loop; shutdown).
     func stop() {
-        assertOnOwningLoop()
-        task?.cancel()
-        task = nil
+        pause()
     }
 }

@@ -45,13 +45,18 @@ final class TransportRegistry {
     // MARK: Adding and finding
 
     /// Adds a publisher; it becomes its participant's newest (what subscribers get).
+    /// Called when a transport is added (the worker's timer resumes).
+    var transportAdded: (() -> Void)?
+
     func add(_ publisher: PublisherTransport) {
+        transportAdded?()
         publishers[publisher.id] = publisher
         newestPublisher[publisher.participantId] = publisher.id
         countObserver?(count)
     }
 
     func add(_ subscriber: SubscriberTransport) {
+        transportAdded?()
         subscribers[subscriber.id] = subscriber
         countObserver?(count)
     }

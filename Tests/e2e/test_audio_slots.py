@@ -11,7 +11,9 @@ zero crossings:
    S's connection has one audio receiver;
 2. the slot plays 440 Hz: the node moved it from silent Q to T1, the loudest;
 3. T1 stops and T2 starts: the slot plays 880 Hz;
-4. the slot's stream stayed one stream: its receiver counts (almost) no
+4. T2 leaves while it holds the slot, and T1 speaks again: the slot plays
+   440 Hz (the departing publisher's stream was handed on, not dropped);
+5. the slot's stream stayed one stream: its receiver counts (almost) no
    lost packets, so each switch continued the numbering where it stopped
    instead of jumping to another publisher's sequence numbers.
 """
@@ -128,7 +130,12 @@ async def scenario(stack: Stack) -> None:
         high.on, low.on = False, True
         await listener.wait_for_tone(slot, 880)
 
-        # 4. One continuous stream on the slot's SSRC.
+        # 4. T2 leaves holding the slot; T1 speaks again.
+        await t2.close()
+        high.on = True
+        await listener.wait_for_tone(slot, 440)
+
+        # 5. One continuous stream on the slot's SSRC.
         stats = [r for r in (await listener.pc.getStats()).values() if r.type == "inbound-rtp" and r.kind == "audio"]
         assert len(stats) == 1, stats
         assert stats[0].packetsReceived > 20, stats

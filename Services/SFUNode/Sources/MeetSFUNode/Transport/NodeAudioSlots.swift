@@ -90,8 +90,13 @@ struct NodeAudioSlots {
 
     /// One round: the slots follow the loudest of `publishers`' audio tracks
     /// (`levels`: the node's last round; nil keeps the last one). Moves the
-    /// down-tracks of the slots that changed speaker.
-    mutating func round(levels: [SubscribedTrack: Int]?, handle: Int, publishers: [PublisherTransport], now: ContinuousClock.Instant) {
+    /// down-tracks of the slots that changed speaker; a `departing`
+    /// publisher (being taken off) is no candidate, but its slots' streams
+    /// are handed on from its router.
+    mutating func round(
+        levels: [SubscribedTrack: Int]?, handle: Int, publishers: [PublisherTransport],
+        departing: PublisherTransport? = nil, now: ContinuousClock.Instant
+    ) {
         if let levels { self.levels = levels }
         // Until the answer gave every slot its section, a speaker placed would get no down-track.
         guard count > 0, handle >= 0, routes.count == count else { return }
@@ -99,7 +104,9 @@ struct NodeAudioSlots {
             publisher.remoteTracks.filter { $0.kind == .audio && Self.ssrc(of: $0.mid, in: publisher) != nil }
                 .map { SubscribedTrack(publisher: publisher.id, mid: $0.mid) }
         }
-        apply(assignment.assign(candidates: candidates, levels: self.levels), handle: handle, publishers: publishers, now: now)
+        apply(
+            assignment.assign(candidates: candidates, levels: self.levels), handle: handle,
+            publishers: publishers + (departing.map { [$0] } ?? []), now: now)
     }
 
     /// Forgets every down-track (the connection detached: the routers' own

@@ -108,7 +108,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         guard let index = carried.firstIndex(where: { $0.transport === publisher }) else { return false }
         carried.remove(at: index)
         // Its slots go to the next speakers first, so their streams go on.
-        audioSlots.round(levels: nil, handle: isConnected ? handle : -1, publishers: publishers, now: .now)
+        audioSlots.round(levels: nil, handle: isConnected ? handle : -1, publishers: publishers, departing: publisher, now: .now)
         if handle >= 0 {
             for ssrc in publisher.routed.keys { publisher.router.removeDownTrack(publisherSSRC: ssrc, subscriber: handle) }
         }

@@ -95,4 +95,38 @@ struct JobQueueContractTests {
             #expect(mine.first?.message.contains("Subject: Reminder: ") == true)
         }
     }
+
+    /// The scan pages through every candidate series: with pages of two, a
+    /// member of five daily series started long ago gets all five reminders
+    /// (one page of the oldest series was all a scan saw before, so later
+    /// ones starved once 500 older recurring series existed).
+    @Test("the reminder scan reaches every series, page after page", arguments: StorageContractTests.Backend.allCases)
+    func remindersPastOnePage(_ backend: StorageContractTests.Backend) async throws {
+        try await StorageContractTests.withStorage(backend) { storage, _ in
+            let owner = try await storage.users.create(email: StorageContractTests.email(), passwordHash: "h", displayName: "Owner")
+            let member = try await storage.users.create(email: StorageContractTests.email(), passwordHash: "h", displayName: "Member")
+            try await storage.notifications.setReminderMinutes(userId: owner.id, nil)
+            try await storage.notifications.setReminderMinutes(userId: member.id, 30)
+            // Daily at 10:00 from 2100-12-20 (far from other tests' dates); the scan runs at 09:50 on 2101-01-01.
+            let first = Date(timeIntervalSince1970: 4_133_412_000)  // 2100-12-20T10:00:00Z
+            let now = first.addingTimeInterval(12 * 86_400 - 600)
+            for _ in 0..<5 {
+                let meeting = try await StorageContractTests.meeting(storage, owner: owner.id)
+                _ = try await storage.members.add(meetingId: meeting.id, userId: member.id, role: .attendee)
+                _ = try await storage.schedules.save(
+                    meetingId: meeting.id,
+                    NewSchedule(
+                        startsAt: first, endsAt: first.addingTimeInterval(1800), timeZone: "UTC", description: nil,
+                        rule: try RecurrenceRule(parsing: "FREQ=DAILY")))
+            }
+            let notices = MeetingNotices(
+                storage: storage, composer: EmailComposer(from: "m@x.org", publicURL: "https://x"), emailEnabled: false,
+                logger: Logger(label: "test"))
+            var scanner = ReminderScanner(storage: storage, notices: notices)
+            scanner.seriesPerPage = 2
+            _ = try await scanner.scan(now: now)
+            let reminders = try await storage.notifications.list(userId: member.id, after: nil, unreadOnly: false, limit: 20)
+            #expect(reminders.filter { $0.kind == "reminder" }.count == 5)
+        }
+    }
 }

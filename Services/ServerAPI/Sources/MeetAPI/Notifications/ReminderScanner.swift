@@ -15,30 +15,47 @@ import MeetProtocol
 struct ReminderScanner: Sendable {
     let storage: APIStorage
     let notices: MeetingNotices
-    /// Series looked at per scan.
-    static let seriesPerScan = 500
+    /// Series read per page; a scan pages through every candidate series
+    /// (before, one page of the oldest recurring series was all a scan saw,
+    /// so later series never got reminders once 500 older ones existed).
+    var seriesPerPage = 500
+    /// The most series one scan looks at (a bound on one scan's work).
+    var maxSeriesPerScan = 50_000
     /// The longest lead a user can choose.
     static let horizon: TimeInterval = TimeInterval(NotificationLimits.reminderRange.upperBound) * 60
 
     /// Queues the reminders due at `now`; returns how many notifications it tried to add.
     @discardableResult
     func scan(now: Date) async throws -> Int {
-        let series = try await self.storage.schedules.starting(from: now, to: now.addingTimeInterval(Self.horizon), limit: Self.seriesPerScan)
         var queued = 0
         var leads: [UUID: Int?] = [:]
-        for entry in series {
-            let occurrences = ScheduleOccurrences(schedule: entry.schedule, exceptions: entry.exceptions)
-                .list(from: now, to: now.addingTimeInterval(Self.horizon), limit: 50, includeCancelled: false)
-                .filter { $0.startsAt > now }
-            guard !occurrences.isEmpty else { continue }
-            let members = try await self.storage.members.list(meetingId: entry.meeting.id)
-            for member in members {
-                if leads[member.userId] == nil { leads[member.userId] = try await self.storage.notifications.reminderMinutes(userId: member.userId) }
-                guard let lead = leads[member.userId] ?? nil else { continue }
-                for occurrence in occurrences where occurrence.startsAt.addingTimeInterval(-TimeInterval(lead) * 60) <= now {
-                    try await self.remind(member, of: entry, occurrence: occurrence, now: now)
-                    queued += 1
-                }
+        var cursor: SeriesCursor?
+        var seen = 0
+        while seen < self.maxSeriesPerScan {
+            let page = try await self.storage.schedules.starting(
+                from: now, to: now.addingTimeInterval(Self.horizon), after: cursor, limit: self.seriesPerPage)
+            for entry in page { queued += try await self.remind(series: entry, now: now, leads: &leads) }
+            seen += page.count
+            guard page.count == self.seriesPerPage, let last = page.last else { break }
+            cursor = SeriesCursor(last)
+        }
+        return queued
+    }
+
+    /// Queues the reminders of one series that are due at `now`; returns how many.
+    private func remind(series entry: ScheduledMeeting, now: Date, leads: inout [UUID: Int?]) async throws -> Int {
+        var queued = 0
+        let occurrences = ScheduleOccurrences(schedule: entry.schedule, exceptions: entry.exceptions)
+            .list(from: now, to: now.addingTimeInterval(Self.horizon), limit: 50, includeCancelled: false)
+            .filter { $0.startsAt > now }
+        guard !occurrences.isEmpty else { return 0 }
+        let members = try await self.storage.members.list(meetingId: entry.meeting.id)
+        for member in members {
+            if leads[member.userId] == nil { leads[member.userId] = try await self.storage.notifications.reminderMinutes(userId: member.userId) }
+            guard let lead = leads[member.userId] ?? nil else { continue }
+            for occurrence in occurrences where occurrence.startsAt.addingTimeInterval(-TimeInterval(lead) * 60) <= now {
+                try await self.remind(member, of: entry, occurrence: occurrence, now: now)
+                queued += 1
             }
         }
         return queued

@@ -46,7 +46,7 @@ struct MemoryScheduleRepository: ScheduleRepository {
         }
     }
 
-    func starting(from: Date, to: Date, limit: Int) async throws -> [ScheduledMeeting] {
+    func starting(from: Date, to: Date, after cursor: SeriesCursor?, limit: Int) async throws -> [ScheduledMeeting] {
         await self.store.transaction { tables in
             tables.schedules.compactMap { meetingId, schedule -> ScheduledMeeting? in
                 guard let meeting = tables.meetings[meetingId], meeting.status == .active else { return nil }
@@ -57,6 +57,9 @@ struct MemoryScheduleRepository: ScheduleRepository {
                 return ScheduledMeeting(meeting: meeting, role: .owner, schedule: record, exceptions: exceptions)
             }
             .sorted { ($0.schedule.startsAt, $0.meeting.id.uuidString) < ($1.schedule.startsAt, $1.meeting.id.uuidString) }
+            .filter { series in
+                cursor.map { (series.schedule.startsAt, series.meeting.id.uuidString) > ($0.startsAt, $0.meetingId.uuidString) } ?? true
+            }
             .prefix(limit).map { $0 }
         }
     }

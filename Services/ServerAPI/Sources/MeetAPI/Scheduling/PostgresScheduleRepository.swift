@@ -146,14 +146,18 @@ struct PostgresScheduleRepository: ScheduleRepository {
         }
     }
 
-    func starting(from: Date, to: Date, limit: Int) async throws -> [ScheduledMeeting] {
+    func starting(from: Date, to: Date, after cursor: SeriesCursor?, limit: Int) async throws -> [ScheduledMeeting] {
+        // No cursor: start before every series.
+        let afterStart = cursor?.startsAt ?? .distantPast
+        let afterId = cursor?.meetingId ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
         let rows = try await self.database.query(
             """
             SELECT \(unescaped: PostgresMeetingRepository.columns), 'owner' AS role, \(unescaped: Self.columns)
             FROM meeting_schedules s JOIN meetings m ON m.id = s.meeting_id AND m.status = 'active'
-            WHERE (s.starts_at < \(to) AND (s.rrule IS NOT NULL OR s.starts_at >= \(from)))
-               OR EXISTS (SELECT 1 FROM meeting_occurrence_exceptions e
-                          WHERE e.meeting_id = s.meeting_id AND e.starts_at >= \(from) AND e.starts_at < \(to))
+            WHERE ((s.starts_at < \(to) AND (s.rrule IS NOT NULL OR s.starts_at >= \(from)))
+                   OR EXISTS (SELECT 1 FROM meeting_occurrence_exceptions e
+                              WHERE e.meeting_id = s.meeting_id AND e.starts_at >= \(from) AND e.starts_at < \(to)))
+              AND (s.starts_at, m.id) > (\(afterStart), \(afterId))
             ORDER BY s.starts_at, m.id
             LIMIT \(limit)
             """)

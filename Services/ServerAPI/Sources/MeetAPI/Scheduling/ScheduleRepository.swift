@@ -23,9 +23,25 @@ protocol ScheduleRepository: Sendable {
     /// series, earliest first.
     func scheduled(user: UserRecord, from: Date, to: Date, limit: Int) async throws -> [ScheduledMeeting]
     /// Every active scheduled meeting that may have an occurrence starting
-    /// in `from..<to` (the reminder scan), earliest series first, at most
-    /// `limit`; `role` is `owner`.
-    func starting(from: Date, to: Date, limit: Int) async throws -> [ScheduledMeeting]
+    /// in `from..<to` (the reminder scan), earliest series first (by start,
+    /// then meeting id), after `cursor` when given, at most `limit`; `role`
+    /// is `owner`. The scan pages through them all with the cursor.
+    func starting(from: Date, to: Date, after cursor: SeriesCursor?, limit: Int) async throws -> [ScheduledMeeting]
+}
+
+/// Where a page of ``ScheduleRepository/starting(from:to:after:limit:)`` ended.
+struct SeriesCursor: Sendable, Equatable {
+    var startsAt: Date
+    var meetingId: UUID
+
+    init(startsAt: Date, meetingId: UUID) {
+        self.startsAt = startsAt
+        self.meetingId = meetingId
+    }
+
+    init(_ series: ScheduledMeeting) {
+        self.init(startsAt: series.schedule.startsAt, meetingId: series.meeting.id)
+    }
 }
 
 enum ScheduleRepositoryError: Error, Sendable, Equatable {

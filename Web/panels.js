@@ -114,8 +114,10 @@ export class SidePanel {
 
   // MARK: People
 
-  renderPeople({ people, waiting, meKey, isHost }) {
+  /** `e2ee`: the meeting is end-to-end encrypted (said at the top of the panel, for hosts and everyone). */
+  renderPeople({ people, waiting, meKey, isHost, e2ee = false }) {
     this.names = new Map(people.map((person) => [idKey(person.id), person.displayName]));
+    $('#people-e2ee').hidden = !e2ee;
     this.renderRecipients(people, meKey);
     const list = $('#people-list');
     list.replaceChildren(...people.map((person) => this.personRow(person, meKey, isHost)));

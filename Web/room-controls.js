@@ -72,7 +72,9 @@ export class RoomControls {
     this.grid.render(people, room.me);
     this.pager.layout(people, { me: room.me, tracks: room.state.tracks, rerender: () => this.render() });
     this.renderSpeakers();
-    this.panel.renderPeople({ people, waiting: [...room.waiting.values()], meKey: room.me, isHost: room.isHost });
+    this.panel.renderPeople({
+      people, waiting: [...room.waiting.values()], meKey: room.me, isHost: room.isHost, e2ee: !!room.e2ee,
+    });
     this.renderButtons();
   }
 

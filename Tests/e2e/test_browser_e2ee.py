@@ -70,6 +70,10 @@ def test_browsers_decode_each_other_and_a_wrong_passphrase_decodes_nothing(stack
     host_id, guest_id = host.state()["me"], guest.state()["me"]
     assert host.state()["e2ee"]["support"] in ("script-transform", "encoded-streams"), host.state()["e2ee"]
     assert host.driver.find_element("id", "e2ee-badge").is_displayed()
+    # The host sees the setting in the people panel too.
+    host.click("#ctl-people")
+    host.wait(lambda: host.driver.find_element("id", "people-e2ee").is_displayed(), 10, "the E2EE note in the people panel")
+    host.click("#ctl-people")
 
     # Across two nodes and two replicas, each decodes the other's camera.
     wait_decoding(host, guest_id, "camera")

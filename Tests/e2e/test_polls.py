@@ -12,6 +12,7 @@ meet-ws replicas, with an authorization matrix:
 - Q&A: anyone asks (an anonymous question names nobody), upvotes once (a
   second upvote changes nothing), withdraws; the order is by votes;
 - a late joiner reads everything with `engagement-get`; bad input is `invalid_data`;
+- past its own burst a socket gets `rate_limited` (its chat still goes);
 - the meeting report lists the polls' tallies and the questions."""
 from __future__ import annotations
 
@@ -156,6 +157,11 @@ async def scenario(stack: Stack) -> None:
         assert all("voters" not in p for p in report["polls"]), report
         assert [(q["id"].lower(), q["votes"]) for q in report["questions"]] == [(qid, 2), (other["id"].lower(), 0)], report
         assert "askedBy" not in report["questions"][0] and report["questions"][1]["askerName"] == "A", report
+
+        # Poll and Q&A messages have a rate of their own: a burst is cut, a chat still goes.
+        replies = await asyncio.gather(*(late.signal.request("engagement-get") for _ in range(30)), return_exceptions=True)
+        assert any(isinstance(r, SignalError) and r.code == "rate_limited" for r in replies), replies
+        assert (await late.signal.request("chat", {"body": "still here"}))["type"] == "ack"
 
         # A host demoted over REST is refused at once: the role is read from PostgreSQL.
         stack.rest.call("PATCH", f"/v1/meetings/{code}/members/{ada_user}", {"role": "attendee"}, owner)

@@ -14,7 +14,7 @@ public enum EngagementLimits {
     public static let maxQuestions = 200
     /// Poll and Q&A actions a socket may send at once, and per second
     /// after that: a bucket of their own beside the socket's message rate.
-    public static let burst = 10
+    public static let burst = 20
     public static let perSecond = 5
 }
 

@@ -16,42 +16,55 @@ export function keepNewest(map, view) {
   return true;
 }
 
-export class PollsPanel {
-  /** room: the Room (request via `room.signaling`, `room.isHost`, `room.reportError`). */
-  constructor(room, signal) {
+/**
+ * A panel of views of one event type (`poll` or `question`): shown and hidden
+ * by its control button, fed by events, `engagement` and the replies to its
+ * own requests, newest revision first. qa.js's panel is one too.
+ */
+export class LivePanel {
+  /** room: the Room (`signaling`, `isHost`, `reportError`); ids: {type, panel, list, button, form}. */
+  constructor(room, signal, { type, panel, list, button, form }) {
     this.room = room;
-    this.polls = new Map();
-    this.panel = $('#polls-panel');
-    this.list = $('#polls-list');
-    $('#ctl-polls').addEventListener('click', () => { this.panel.hidden = !this.panel.hidden; this.render(); }, { signal });
-    $('#poll-form').addEventListener('submit', (event) => { event.preventDefault(); this.create(); }, { signal });
+    this.type = type;
+    this.views = new Map();
+    this.panel = $(panel);
+    this.list = $(list);
+    $(button).addEventListener('click', () => { this.panel.hidden = !this.panel.hidden; this.render(); }, { signal });
+    $(form).addEventListener('submit', (event) => { event.preventDefault(); this.submit(); }, { signal });
   }
 
-  /** A `poll` event: kept and shown. Returns true when it was one. */
+  /** An event of this panel's type: kept and shown. Returns true when it was one. */
   handles(message) {
-    if (message.type !== 'poll') return false;
-    if (keepNewest(this.polls, message.data)) this.render();
+    if (message.type !== this.type) return false;
+    if (keepNewest(this.views, message.data)) this.render();
     return true;
   }
 
-  /** `engagement`'s polls (a join or a resume). */
+  /** `engagement`'s views of this type (a join or a resume). */
   load(views) {
-    for (const view of views) keepNewest(this.polls, view);
+    for (const view of views) keepNewest(this.views, view);
     this.render();
   }
 
+  /** Sends a request; its reply (a view) is kept; a refusal is shown. Resolves true when done. */
   async request(type, data) {
     try {
-      const reply = await this.room.signaling.request(type, data);
-      if (reply.type === 'poll') this.handles(reply);
+      this.handles(await this.room.signaling.request(type, data));
       return true;
     } catch (error) {
       this.room.reportError(error);
       return false;
     }
   }
+}
 
-  async create() {
+export class PollsPanel extends LivePanel {
+  constructor(room, signal) {
+    super(room, signal, { type: 'poll', panel: '#polls-panel', list: '#polls-list', button: '#ctl-polls', form: '#poll-form' });
+  }
+
+  /** The hosts' form: a new draft. */
+  async submit() {
     const question = $('#poll-question').value.trim();
     const options = $('#poll-options').value.split('\n').map((line) => line.trim()).filter(Boolean);
     const data = { question, options, multiple: $('#poll-multiple').checked, anonymous: $('#poll-anonymous').checked };
@@ -60,7 +73,7 @@ export class PollsPanel {
 
   render() {
     $('#poll-form').hidden = !this.room.isHost;
-    const polls = [...this.polls.values()].sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
+    const polls = [...this.views.values()].sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
     this.list.replaceChildren(...polls.map((poll) => this.item(poll)));
   }
 

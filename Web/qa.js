@@ -3,48 +3,22 @@
 // them. Ordered by votes, then by age; the newest revision of each wins.
 
 import { $, h } from './dom.js';
-import { keepNewest } from './polls.js';
+import { LivePanel } from './polls.js';
 
-export class QAPanel {
+export class QAPanel extends LivePanel {
   constructor(room, signal) {
-    this.room = room;
-    this.questions = new Map();
-    this.panel = $('#qa-panel');
-    this.list = $('#qa-list');
-    $('#ctl-qa').addEventListener('click', () => { this.panel.hidden = !this.panel.hidden; this.render(); }, { signal });
-    $('#qa-form').addEventListener('submit', (event) => { event.preventDefault(); this.ask(); }, { signal });
+    super(room, signal, { type: 'question', panel: '#qa-panel', list: '#qa-list', button: '#ctl-qa', form: '#qa-form' });
   }
 
-  handles(message) {
-    if (message.type !== 'question') return false;
-    if (keepNewest(this.questions, message.data)) this.render();
-    return true;
-  }
-
-  load(views) {
-    for (const view of views) keepNewest(this.questions, view);
-    this.render();
-  }
-
-  async request(type, data) {
-    try {
-      const reply = await this.room.signaling.request(type, data);
-      if (reply.type === 'question') this.handles(reply);
-      return true;
-    } catch (error) {
-      this.room.reportError(error);
-      return false;
-    }
-  }
-
-  async ask() {
+  /** Asks the form's question. */
+  async submit() {
     const text = $('#qa-input').value.trim();
     if (!text) return;
     if (await this.request('question-ask', { text, anonymous: $('#qa-anonymous').checked })) $('#qa-form').reset();
   }
 
   render() {
-    const questions = [...this.questions.values()].filter((q) => q.state !== 'dismissed')
+    const questions = [...this.views.values()].filter((q) => q.state !== 'dismissed')
       .sort((a, b) => b.votes - a.votes || String(a.askedAt).localeCompare(String(b.askedAt)));
     this.list.replaceChildren(...questions.map((question) => this.item(question)));
   }

@@ -19,24 +19,29 @@ public struct PostgresEngagementStore: EngagementStore {
     // MARK: Polls
 
     public func createPoll(_ poll: PollRecord) async throws -> PollRecord {
+        try await self.insert(
+            into: "polls", meetingId: poll.meetingId, limit: EngagementLimits.maxPolls, refusal: .tooManyPolls,
+            """
+            INSERT INTO polls (id, meeting_id, created_by, question, options, multiple, anonymous, state, revision, created_at)
+            VALUES (\(poll.id), \(poll.meetingId), \(poll.createdBy), \(poll.question), \(poll.options), \(poll.multiple),
+                    \(poll.anonymous), \(poll.state.rawValue), \(poll.revision), \(poll.createdAt))
+            """)
+        return poll
+    }
+
+    /// Runs `insert` unless the meeting already holds `limit` rows of
+    /// `table`; the meeting row's lock makes the count exact across replicas.
+    private func insert(
+        into table: String, meetingId: UUID, limit: Int, refusal: EngagementRefusal, _ insert: PostgresQuery
+    ) async throws {
         let logger = self.database.logger
-        return try await self.database.withTransaction { connection in
-            // The meeting's row lock makes the count below exact across replicas.
-            _ = try await connection.query("SELECT id FROM meetings WHERE id = \(poll.meetingId) FOR UPDATE", logger: logger).collect()
+        try await self.database.withTransaction { connection in
+            _ = try await connection.query("SELECT id FROM meetings WHERE id = \(meetingId) FOR UPDATE", logger: logger).collect()
             let counted = try await connection.query(
-                "SELECT count(*) AS n FROM polls WHERE meeting_id = \(poll.meetingId)", logger: logger
+                "SELECT count(*) AS n FROM \(unescaped: table) WHERE meeting_id = \(meetingId)", logger: logger
             ).collect()
-            guard let row = counted.first, try RowColumns(row).decode("n", as: Int.self) < EngagementLimits.maxPolls else {
-                throw EngagementRefusal.tooManyPolls
-            }
-            try await connection.query(
-                """
-                INSERT INTO polls (id, meeting_id, created_by, question, options, multiple, anonymous, state, revision, created_at)
-                VALUES (\(poll.id), \(poll.meetingId), \(poll.createdBy), \(poll.question), \(poll.options), \(poll.multiple),
-                        \(poll.anonymous), \(poll.state.rawValue), \(poll.revision), \(poll.createdAt))
-                """,
-                logger: logger)
-            return poll
+            guard let row = counted.first, try RowColumns(row).decode("n", as: Int.self) < limit else { throw refusal }
+            try await connection.query(insert, logger: logger)
         }
     }
 
@@ -106,24 +111,14 @@ public struct PostgresEngagementStore: EngagementStore {
     // MARK: Questions
 
     public func createQuestion(_ question: QuestionRecord) async throws -> QuestionRecord {
-        let logger = self.database.logger
-        return try await self.database.withTransaction { connection in
-            _ = try await connection.query("SELECT id FROM meetings WHERE id = \(question.meetingId) FOR UPDATE", logger: logger).collect()
-            let counted = try await connection.query(
-                "SELECT count(*) AS n FROM questions WHERE meeting_id = \(question.meetingId)", logger: logger
-            ).collect()
-            guard let row = counted.first, try RowColumns(row).decode("n", as: Int.self) < EngagementLimits.maxQuestions else {
-                throw EngagementRefusal.tooManyQuestions
-            }
-            try await connection.query(
-                """
-                INSERT INTO questions (id, meeting_id, participant_id, asker_name, body, anonymous, state, revision, created_at)
-                VALUES (\(question.id), \(question.meetingId), \(question.askedBy), \(question.askerName), \(question.text),
-                        \(question.anonymous), \(question.state.rawValue), \(question.revision), \(question.askedAt))
-                """,
-                logger: logger)
-            return question
-        }
+        try await self.insert(
+            into: "questions", meetingId: question.meetingId, limit: EngagementLimits.maxQuestions, refusal: .tooManyQuestions,
+            """
+            INSERT INTO questions (id, meeting_id, participant_id, asker_name, body, anonymous, state, revision, created_at)
+            VALUES (\(question.id), \(question.meetingId), \(question.askedBy), \(question.askerName), \(question.text),
+                    \(question.anonymous), \(question.state.rawValue), \(question.revision), \(question.askedAt))
+            """)
+        return question
     }
 
     public func updateQuestion(

@@ -38,50 +38,66 @@ extension EngagementRefusal {
 
 /// ``EngagementStore`` in memory: unit tests and single-process runs.
 public actor InMemoryEngagementStore: EngagementStore {
-    private var pollsById: [UUID: PollRecord] = [:]
-    private var questionsById: [UUID: QuestionRecord] = [:]
+    private var pollShelf = Shelf<PollRecord>(id: \.id, meetingId: \.meetingId)
+    private var questionShelf = Shelf<QuestionRecord>(id: \.id, meetingId: \.meetingId)
 
     public init() {}
 
     public func createPoll(_ poll: PollRecord) throws -> PollRecord {
-        guard self.pollsById.values.filter({ $0.meetingId == poll.meetingId }).count < EngagementLimits.maxPolls else {
-            throw EngagementRefusal.tooManyPolls
-        }
-        self.pollsById[poll.id] = poll
-        return poll
+        try self.pollShelf.insert(poll, limit: EngagementLimits.maxPolls, refusal: .tooManyPolls)
     }
 
     public func updatePoll(
         id: UUID, meetingId: UUID, _ change: @escaping @Sendable (inout PollRecord) throws(EngagementRefusal) -> Void
     ) throws -> PollRecord {
-        guard var poll = self.pollsById[id], poll.meetingId == meetingId else { throw EngagementRefusal.noPoll }
-        try change(&poll)
-        self.pollsById[id] = poll
-        return poll
+        try self.pollShelf.update(id, meetingId: meetingId, missing: .noPoll, change)
     }
 
     public func polls(meetingId: UUID) -> [PollRecord] {
-        self.pollsById.values.filter { $0.meetingId == meetingId }.sorted { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+        self.pollShelf.all(meetingId).sorted { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
     }
 
     public func createQuestion(_ question: QuestionRecord) throws -> QuestionRecord {
-        guard self.questionsById.values.filter({ $0.meetingId == question.meetingId }).count < EngagementLimits.maxQuestions else {
-            throw EngagementRefusal.tooManyQuestions
-        }
-        self.questionsById[question.id] = question
-        return question
+        try self.questionShelf.insert(question, limit: EngagementLimits.maxQuestions, refusal: .tooManyQuestions)
     }
 
     public func updateQuestion(
         id: UUID, meetingId: UUID, _ change: @escaping @Sendable (inout QuestionRecord) throws(EngagementRefusal) -> Void
     ) throws -> QuestionRecord {
-        guard var question = self.questionsById[id], question.meetingId == meetingId else { throw EngagementRefusal.noQuestion }
-        try change(&question)
-        self.questionsById[id] = question
-        return question
+        try self.questionShelf.update(id, meetingId: meetingId, missing: .noQuestion, change)
     }
 
     public func questions(meetingId: UUID) -> [QuestionRecord] {
-        self.questionsById.values.filter { $0.meetingId == meetingId }.sorted(by: QuestionRecord.byVotes)
+        self.questionShelf.all(meetingId).sorted(by: QuestionRecord.byVotes)
+    }
+}
+
+/// Records of one kind by id, each with its meeting: the in-memory store's
+/// polls or questions, bounded per meeting as the PostgreSQL store is.
+private struct Shelf<Record: Sendable> {
+    let id: @Sendable (Record) -> UUID
+    let meetingId: @Sendable (Record) -> UUID
+    private var records: [UUID: Record] = [:]
+
+    init(id: @escaping @Sendable (Record) -> UUID, meetingId: @escaping @Sendable (Record) -> UUID) {
+        self.id = id
+        self.meetingId = meetingId
+    }
+
+    func all(_ meetingId: UUID) -> [Record] { self.records.values.filter { self.meetingId($0) == meetingId } }
+
+    mutating func insert(_ record: Record, limit: Int, refusal: EngagementRefusal) throws(EngagementRefusal) -> Record {
+        guard self.all(self.meetingId(record)).count < limit else { throw refusal }
+        self.records[self.id(record)] = record
+        return record
+    }
+
+    mutating func update(
+        _ id: UUID, meetingId: UUID, missing: EngagementRefusal, _ change: (inout Record) throws(EngagementRefusal) -> Void
+    ) throws(EngagementRefusal) -> Record {
+        guard var record = self.records[id], self.meetingId(record) == meetingId else { throw missing }
+        try change(&record)
+        self.records[id] = record
+        return record
     }
 }

@@ -22,14 +22,15 @@ export function keepNewest(map, view) {
  * own requests, newest revision first. qa.js's panel is one too.
  */
 export class LivePanel {
-  /** room: the Room (`signaling`, `isHost`, `reportError`); ids: {type, panel, list, button, form}. */
-  constructor(room, signal, { type, panel, list, button, form }) {
+  /** room: the Room (`signaling`, `isHost`, `reportError`); ids: {type, panel, list, button, close, form}. */
+  constructor(room, signal, { type, panel, list, button, close, form }) {
     this.room = room;
     this.type = type;
     this.views = new Map();
     this.panel = $(panel);
     this.list = $(list);
     $(button).addEventListener('click', () => { this.panel.hidden = !this.panel.hidden; this.render(); }, { signal });
+    $(close).addEventListener('click', () => { this.panel.hidden = true; $(button).focus(); }, { signal });
     $(form).addEventListener('submit', (event) => { event.preventDefault(); this.submit(); }, { signal });
   }
 
@@ -60,7 +61,7 @@ export class LivePanel {
 
 export class PollsPanel extends LivePanel {
   constructor(room, signal) {
-    super(room, signal, { type: 'poll', panel: '#polls-panel', list: '#polls-list', button: '#ctl-polls', form: '#poll-form' });
+    super(room, signal, { type: 'poll', panel: '#polls-panel', list: '#polls-list', button: '#ctl-polls', close: '#polls-close', form: '#poll-form' });
   }
 
   /** The hosts' form: a new draft. */

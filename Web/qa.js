@@ -7,7 +7,7 @@ import { LivePanel } from './polls.js';
 
 export class QAPanel extends LivePanel {
   constructor(room, signal) {
-    super(room, signal, { type: 'question', panel: '#qa-panel', list: '#qa-list', button: '#ctl-qa', form: '#qa-form' });
+    super(room, signal, { type: 'question', panel: '#qa-panel', list: '#qa-list', button: '#ctl-qa', close: '#qa-close', form: '#qa-form' });
   }
 
   /** Asks the form's question. */

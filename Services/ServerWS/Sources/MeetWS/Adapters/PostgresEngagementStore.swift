@@ -48,32 +48,50 @@ public struct PostgresEngagementStore: EngagementStore {
     public func updatePoll(
         id: UUID, meetingId: UUID, _ change: @escaping @Sendable (inout PollRecord) throws(EngagementRefusal) -> Void
     ) async throws -> PollRecord {
+        try await self.update(
+            id: id, meetingId: meetingId, missing: .noPoll, change,
+            read: { connection, row in try Self.poll(row, votes: try await Self.votes(connection, pollIds: [id])[id] ?? [:]) },
+            write: { connection, before, after in
+                for (voter, choices) in after.votes where before.votes[voter] != choices {
+                    try await connection.query(
+                        """
+                        INSERT INTO poll_votes (poll_id, participant_id, choices) VALUES (\(id), \(voter), \(choices))
+                        ON CONFLICT (poll_id, participant_id) DO UPDATE SET choices = EXCLUDED.choices, voted_at = now()
+                        """,
+                        logger: connection.logger)
+                }
+            })
+    }
+
+    /// One transition in one transaction: the record's row locked and
+    /// read (`read` adds its votes), `change` applied, and when it changed
+    /// anything, its state and revision written and `write` storing the
+    /// rest (the votes that differ).
+    private func update<Record: EngagementRow>(
+        id: UUID, meetingId: UUID, missing: EngagementRefusal,
+        _ change: @escaping @Sendable (inout Record) throws(EngagementRefusal) -> Void,
+        read: @escaping @Sendable (PostgresConnection, RowColumns) async throws -> Record,
+        write: @escaping @Sendable (PostgresConnection, Record, Record) async throws -> Void
+    ) async throws -> Record {
         let logger = self.database.logger
         return try await self.database.withTransaction { connection in
             let rows = try await connection.query(
-                "\(unescaped: Self.pollColumns) WHERE id = \(id) AND meeting_id = \(meetingId) FOR UPDATE", logger: logger
+                "\(unescaped: Record.select) WHERE id = \(id) AND meeting_id = \(meetingId) FOR UPDATE", logger: logger
             ).collect()
-            guard let row = rows.first else { throw EngagementRefusal.noPoll }
-            let before = try Self.poll(RowColumns(row), votes: try await Self.votes(connection, pollIds: [id])[id] ?? [:])
+            guard let row = rows.first else { throw missing }
+            let before = try await read(connection, RowColumns(row))
             var after = before
             try change(&after)
             guard after != before else { return after }
             try await connection.query(
-                "UPDATE polls SET state = \(after.state.rawValue), revision = \(after.revision) WHERE id = \(id)", logger: logger)
-            for (voter, choices) in after.votes where before.votes[voter] != choices {
-                try await connection.query(
-                    """
-                    INSERT INTO poll_votes (poll_id, participant_id, choices) VALUES (\(id), \(voter), \(choices))
-                    ON CONFLICT (poll_id, participant_id) DO UPDATE SET choices = EXCLUDED.choices, voted_at = now()
-                    """,
-                    logger: logger)
-            }
+                "UPDATE \(unescaped: Record.table) SET state = \(after.stateName), revision = \(after.revision) WHERE id = \(id)", logger: logger)
+            try await write(connection, before, after)
             return after
         }
     }
 
     public func polls(meetingId: UUID) async throws -> [PollRecord] {
-        let rows = try await self.database.query("\(unescaped: Self.pollColumns) WHERE meeting_id = \(meetingId) ORDER BY created_at, id")
+        let rows = try await self.database.query("\(unescaped: PollRecord.select) WHERE meeting_id = \(meetingId) ORDER BY created_at, id")
         let records = try rows.map { try Self.poll(RowColumns($0), votes: [:]) }
         guard !records.isEmpty else { return [] }
         let votes = try await self.database.withTransaction { connection in try await Self.votes(connection, pollIds: records.map(\.id)) }
@@ -84,8 +102,6 @@ public struct PostgresEngagementStore: EngagementStore {
         }
     }
 
-    private static let pollColumns =
-        "SELECT id, meeting_id, created_by, question, options, multiple, anonymous, state, revision, created_at FROM polls"
 
     private static func poll(_ row: RowColumns, votes: [UUID: [Int]]) throws -> PollRecord {
         PollRecord(
@@ -124,34 +140,28 @@ public struct PostgresEngagementStore: EngagementStore {
     public func updateQuestion(
         id: UUID, meetingId: UUID, _ change: @escaping @Sendable (inout QuestionRecord) throws(EngagementRefusal) -> Void
     ) async throws -> QuestionRecord {
-        let logger = self.database.logger
-        return try await self.database.withTransaction { connection in
-            let rows = try await connection.query(
-                "\(unescaped: Self.questionColumns) WHERE id = \(id) AND meeting_id = \(meetingId) FOR UPDATE", logger: logger
-            ).collect()
-            guard let row = rows.first else { throw EngagementRefusal.noQuestion }
-            let before = try Self.question(RowColumns(row), voters: try await Self.upvoters(connection, questionIds: [id])[id] ?? [])
-            var after = before
-            try change(&after)
-            guard after != before else { return after }
-            try await connection.query(
-                "UPDATE questions SET state = \(after.state.rawValue), revision = \(after.revision) WHERE id = \(id)", logger: logger)
-            for voter in after.voters.subtracting(before.voters) {
-                try await connection.query(
-                    "INSERT INTO question_votes (question_id, participant_id) VALUES (\(id), \(voter)) ON CONFLICT DO NOTHING",
-                    logger: logger)
-            }
-            let withdrawn = Array(before.voters.subtracting(after.voters))
-            if !withdrawn.isEmpty {
-                try await connection.query(
-                    "DELETE FROM question_votes WHERE question_id = \(id) AND participant_id = ANY(\(withdrawn))", logger: logger)
-            }
-            return after
-        }
+        try await self.update(
+            id: id, meetingId: meetingId, missing: .noQuestion, change,
+            read: { connection, row in
+                try Self.question(row, voters: try await Self.upvoters(connection, questionIds: [id])[id] ?? [])
+            },
+            write: { connection, before, after in
+                for voter in after.voters.subtracting(before.voters) {
+                    try await connection.query(
+                        "INSERT INTO question_votes (question_id, participant_id) VALUES (\(id), \(voter)) ON CONFLICT DO NOTHING",
+                        logger: connection.logger)
+                }
+                let withdrawn = Array(before.voters.subtracting(after.voters))
+                if !withdrawn.isEmpty {
+                    try await connection.query(
+                        "DELETE FROM question_votes WHERE question_id = \(id) AND participant_id = ANY(\(withdrawn))",
+                        logger: connection.logger)
+                }
+            })
     }
 
     public func questions(meetingId: UUID) async throws -> [QuestionRecord] {
-        let rows = try await self.database.query("\(unescaped: Self.questionColumns) WHERE meeting_id = \(meetingId)")
+        let rows = try await self.database.query("\(unescaped: QuestionRecord.select) WHERE meeting_id = \(meetingId)")
         let records = try rows.map { try Self.question(RowColumns($0), voters: []) }
         guard !records.isEmpty else { return [] }
         let voters = try await self.database.withTransaction { connection in
@@ -164,8 +174,6 @@ public struct PostgresEngagementStore: EngagementStore {
         }.sorted(by: QuestionRecord.byVotes)
     }
 
-    private static let questionColumns =
-        "SELECT id, meeting_id, participant_id, asker_name, body, anonymous, state, revision, created_at FROM questions"
 
     private static func question(_ row: RowColumns, voters: Set<UUID>) throws -> QuestionRecord {
         QuestionRecord(
@@ -185,4 +193,25 @@ public struct PostgresEngagementStore: EngagementStore {
         }
         return voters
     }
+}
+
+/// What ``PostgresEngagementStore``'s shared update needs of a record: its
+/// table, its `SELECT`, and the two columns every transition writes.
+protocol EngagementRow: Equatable, Sendable {
+    static var table: String { get }
+    static var select: String { get }
+    var stateName: String { get }
+    var revision: Int { get }
+}
+
+extension PollRecord: EngagementRow {
+    static let table = "polls"
+    static let select = "SELECT id, meeting_id, created_by, question, options, multiple, anonymous, state, revision, created_at FROM polls"
+    var stateName: String { self.state.rawValue }
+}
+
+extension QuestionRecord: EngagementRow {
+    static let table = "questions"
+    static let select = "SELECT id, meeting_id, participant_id, asker_name, body, anonymous, state, revision, created_at FROM questions"
+    var stateName: String { self.state.rawValue }
 }

@@ -88,4 +88,25 @@ import Testing
         await host.send(.engagement(.questionModerate(QuestionModerate(questionId: asked.id, state: .answered))), id: "m")
         try await alice.waitFor("question") { if case .engagement(.question(let q)) = $0.message { q.state == .answered } else { false } }
     }
+
+    /// `attendees` (the attendees' view of a poll) reaches joined non-hosts
+    /// only: hosts get their own view (`hosts`), the waiting room nothing,
+    /// and a host demoted while in the room becomes an attendee.
+    @Test func attendeesAreTheJoinedNonHosts() {
+        func machine(_ role: MemberRole, joined: Bool = true) -> MachineDriver {
+            let identity = SessionIdentity(
+                meetingId: UUID(), meetingCode: "abc-defg-hij", participantId: UUID(), role: role, displayName: "T", userId: nil)
+            let driver = MachineDriver(SessionMachine(identity: identity, ratePerSecond: 100, burst: 100, now: .now))
+            _ = driver.receive(Array(SignalingCodec.encode(ClientEnvelope(id: nil, .join)).utf8), now: .now)
+            driver.joined(waiting: !joined)
+            return driver
+        }
+        #expect(machine(.attendee).accepts(audience: .attendees, exclude: nil))
+        #expect(!machine(.host).accepts(audience: .attendees, exclude: nil))
+        #expect(!machine(.owner).accepts(audience: .attendees, exclude: nil))
+        #expect(!machine(.attendee, joined: false).accepts(audience: .attendees, exclude: nil))
+        let demoted = machine(.host)
+        demoted.updateRole(.attendee)
+        #expect(demoted.accepts(audience: .attendees, exclude: nil))
+    }
 }

@@ -9,7 +9,9 @@ import { announce, idKey } from './dom.js';
 import { E2EEWorker } from './e2ee.js';
 import { setIceServers } from './ice.js';
 import { signalingMessage } from './messages.js';
+import { PollsPanel } from './polls.js';
 import { Publisher } from './publisher.js';
+import { QAPanel } from './qa.js';
 import { hasTracks, initialRoomState, reduceEvent, reduceSnapshot } from './room-state.js';
 import { Signaling } from './signaling.js';
 import { NodeSubscriptions } from './node-subscriptions.js';
@@ -55,6 +57,9 @@ export class Room {
       : new NodeSubscriptions({ signaling: this.signaling, e2ee: this.e2ee, audioSlots: () => this.audioSlotsWanted() });
     this.controls = new RoomControls(this);
     this.wire();
+    // Polls and Q&A (polls.js, qa.js): their own panels, fed by `poll`/`question` events.
+    this.polls = new PollsPanel(this, this.detach.signal);
+    this.qa = new QAPanel(this, this.detach.signal);
   }
 
   get me() { return this.state.me; }
@@ -136,6 +141,15 @@ export class Room {
     // snapshot's render, which then sends only what changed).
     this.controls.pager.reconnected();
     this.apply(reduceSnapshot(this.state, data, this.context()));
+    this.loadEngagement();
+  }
+
+  /** The polls and questions so far (a late joiner, a resume): `engagement-get`. */
+  loadEngagement() {
+    this.signaling.request('engagement-get').then((reply) => {
+      this.polls.load(reply.data.polls);
+      this.qa.load(reply.data.questions);
+    }).catch((error) => { if (error.code !== 'disconnected') console.warn('polls and questions not loaded', error); });
   }
 
   onMessage(message) {
@@ -143,6 +157,7 @@ export class Room {
     if (message.type === 'video-selection') return this.controls.pager.selection(message.data);
     // Reactions are not room state: shown on the tile for a moment, then gone.
     if (message.type === 'reaction') return void this.controls.grid.showReaction(message.data.participantId, message.data.emoji);
+    if (this.polls.handles(message) || this.qa.handles(message)) return undefined;
     // Dynacast: the simulcast layers of our camera and screen that someone receives.
     if (message.type === 'publisher-layers') {
       this.publisher.applyLayers(message.data).catch((error) => console.warn('publisher layers', error));

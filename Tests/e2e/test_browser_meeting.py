@@ -11,6 +11,7 @@ meet-ws replicas and two meet-sfu nodes started as processes:
   different replicas (`meetTest.wsUrl`); each decodes the other's camera
   (`getStats()` inbound-rtp framesDecoded rising);
 - chat from the guest appears at the host, and a reaction on the guest's tile;
+- a poll run to results: created and launched by the host, voted by the guest, closed;
 - a screenshot of the two-person meeting goes to the test's tmp_path;
 - the guest's socket drops and the client resumes by itself, media intact;
 - the host mutes the guest, whose microphone turns off;
@@ -37,6 +38,7 @@ from meet_e2e.browser import (MeetBrowser, drain_watching, frames_from, meet, me
                               web_stack)
 from meet_e2e.env import free_port
 from meet_e2e.waiting import block_until
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 # The stack for this module and the browsers of each test (meet_e2e.browser).
@@ -78,6 +80,27 @@ def test_two_browsers_meet_across_nodes(stack, browsers, tmp_path):
     reaction = "return [...document.querySelectorAll(`.tile[data-participant-id='${arguments[0]}'] .reaction`)].map((el) => el.textContent)"
     host.wait(lambda: host.js(reaction, guest_id.lower()) == ["👏"], 10, "the guest's reaction on its tile at the host")
     host.wait(lambda: host.js(reaction, guest_id.lower()) == [], 10, "the reaction gone after a few seconds")
+
+    # A poll run to results (the replicas differ): the host creates and launches it, the guest
+    # votes, the host sees the live tally, the guest sees the results once the host closes it.
+    def poll_button(browser, label):
+        return browser.driver.find_element(By.XPATH, f"//ol[@id='polls-list']//button[text()='{label}']")
+    host.click("#ctl-polls")
+    host.fill("#poll-question", "Lunch?")
+    host.fill("#poll-options", "Pizza\nSoup")
+    host.click("#poll-form button[type=submit]")
+    host.wait(lambda: "Launch" in host.text("#polls-list"), 10, "the draft poll at the host")
+    poll_button(host, "Launch").click()
+    guest.click("#ctl-polls")
+    guest.wait(lambda: "Lunch?" in guest.text("#polls-list"), 10, "the launched poll at the guest")
+    guest.driver.find_element(By.XPATH, "//ol[@id='polls-list']//label[contains(., 'Soup')]/input").click()
+    poll_button(guest, "Vote").click()
+    host.wait(lambda: "1 voted" in host.text("#polls-list"), 10, "the live tally at the host")
+    assert "voted" not in guest.text("#polls-list"), guest.text("#polls-list")  # no results before the close
+    poll_button(host, "Close").click()
+    guest.wait(lambda: "1 voted" in guest.text("#polls-list"), 10, "the results at the guest")
+    host.click("#polls-close")
+    guest.click("#polls-close")
 
     # A network blip: the guest's socket drops; the client resumes by itself.
     guest.js("window.meetDebug.dropConnection()")

@@ -93,6 +93,11 @@ import Testing
             .recordingStarted(RecordingStarted(recordingId: UUID(), startedBy: me.id, startedAt: when)),
             .recordingStopped(RecordingStopped(recordingId: UUID(), reason: "stopped_by_host")),
             .error(SignalingError(.forbidden, "hosts only")),
+            .engagement(.poll(PollView(id: UUID(), question: "q", options: ["a", "b"], multiple: false, anonymous: true, state: .closed,
+                                       revision: 3, createdAt: when, counts: [1, 0], voterCount: 1))),
+            .engagement(.question(QuestionView(id: UUID(), text: "why?", anonymous: false, askedBy: me.id, askerName: "Ada", state: .open,
+                                               votes: 2, revision: 3, askedAt: when, youVoted: true))),
+            .engagement(.state(EngagementState(polls: [], questions: []))),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))
         for message in messages {

@@ -17,11 +17,19 @@ public struct MeetingReport: Codable, Sendable, Equatable {
     public var chatMessages: Int
     /// One entry per seat taken (a person who left and came back has two), in order of arrival.
     public var attendance: [AttendanceEntry]
+    /// The meeting's polls (issue #21) with their tallies, oldest first;
+    /// voters are never named here, whatever the poll.
+    public var polls: [PollView]
+    /// The meeting's questions, by votes; an anonymous one names nobody.
+    public var questions: [QuestionView]
 
     public init(
         meetingId: UUID, code: String, title: String, createdAt: Date, endedAt: Date?, durationSeconds: Int,
-        peakParticipants: Int, chatMessages: Int, attendance: [AttendanceEntry]
+        peakParticipants: Int, chatMessages: Int, attendance: [AttendanceEntry], polls: [PollView] = [],
+        questions: [QuestionView] = []
     ) {
+        self.polls = polls
+        self.questions = questions
         self.meetingId = meetingId
         self.code = code
         self.title = title

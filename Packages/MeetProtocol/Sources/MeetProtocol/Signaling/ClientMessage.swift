@@ -34,6 +34,8 @@ public enum ClientMessage: Sendable, Equatable {
     case recordStart
     /// Hosts: stop the meeting's recording.
     case recordStop
+    /// Polls and Q&A (issue #21): `poll-*`, `question-*`, `engagement-get`.
+    case engagement(EngagementCommand)
 
     /// The wire `type` of each case.
     public var type: String {
@@ -58,6 +60,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .reaction: "reaction"
         case .recordStart: "record-start"
         case .recordStop: "record-stop"
+        case .engagement(let command): command.type
         }
     }
 
@@ -66,12 +69,13 @@ public enum ClientMessage: Sendable, Equatable {
         "join", "leave", "media", "hand", "chat", "mute", "kick", "admit", "deny", "end-meeting", "ping",
         "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe", "video-preferences", "reaction",
         "record-start", "record-stop",
-    ]
+    ] + EngagementCommand.types
 
     /// Whether only hosts (owner or host role) may send it.
     public var requiresHost: Bool {
         switch self {
         case .mute, .kick, .admit, .deny, .endMeeting, .recordStart, .recordStop: true
+        case .engagement(let command): command.requiresHost
         default: false
         }
     }

@@ -53,6 +53,8 @@ public enum ServerMessage: Sendable, Equatable {
     case recordingStarted(RecordingStarted)
     /// Everyone in the room: the recording is over.
     case recordingStopped(RecordingStopped)
+    /// Polls and Q&A (issue #21): `poll`, `question`, `engagement`.
+    case engagement(EngagementEvent)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -86,6 +88,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .publisherLayers: "publisher-layers"
         case .recordingStarted: "recording-started"
         case .recordingStopped: "recording-stopped"
+        case .engagement(let event): event.type
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"
@@ -99,7 +102,7 @@ public enum ServerMessage: Sendable, Equatable {
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
         "migrate", "credentials", "active-speakers", "video-selection", "publisher-layers", "reaction", "recording-started",
         "recording-stopped", "pong", "ack", "error",
-    ]
+    ] + EngagementEvent.types
 }
 
 /// A server message with the request id it answers, if any.

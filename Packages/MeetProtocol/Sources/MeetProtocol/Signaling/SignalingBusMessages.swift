@@ -17,6 +17,9 @@ public enum RoomAudience: String, Codable, Sendable {
     /// The hosts and the joined participants the message lists: a private
     /// chat message to the hosts (and its sender).
     case hostsAndListed
+    /// Joined participants that are not hosts: the attendees' view of a
+    /// poll, where the hosts get theirs (with live results) as `hosts`.
+    case attendees
 }
 
 /// A room-wide event between meet-ws replicas, published on the room's

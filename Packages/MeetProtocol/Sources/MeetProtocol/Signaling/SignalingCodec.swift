@@ -13,7 +13,7 @@ public enum SignalingCodec {
         var id: String?
     }
 
-    private struct Body<Data: Decodable>: Decodable {
+    struct Body<Data: Decodable>: Decodable {
         var data: Data
     }
 
@@ -23,7 +23,7 @@ public enum SignalingCodec {
         var data: Data
     }
 
-    private static func makeDecoder() -> JSONDecoder {
+    static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
@@ -52,15 +52,9 @@ public enum SignalingCodec {
         if let id, id.utf8.count > 128 {
             throw ClientDecodeError(id: nil, .invalidData, "id must be at most 128 bytes")
         }
+        let reader = ClientPayload(type: header.type, id: id, bytes: data, decoder: decoder)
         func payload<T: Decodable>(_: T.Type, empty: T? = nil) throws(ClientDecodeError) -> T {
-            do {
-                return try decoder.decode(Body<T>.self, from: data).data
-            } catch DecodingError.keyNotFound(let key, let context) where key.stringValue == "data" && context.codingPath.isEmpty {
-                if let empty { return empty }
-                throw ClientDecodeError(id: id, .invalidData, "\(header.type) needs a \"data\" object")
-            } catch {
-                throw ClientDecodeError(id: id, .invalidData, Self.describe(error, type: header.type))
-            }
+            try reader.decode(T.self, empty: empty)
         }
         let message: ClientMessage
         switch header.type {
@@ -84,6 +78,7 @@ public enum SignalingCodec {
         case "reaction": message = .reaction(try payload(ReactionSend.self))
         case "record-start": _ = try payload(EmptyData.self, empty: EmptyData()); message = .recordStart
         case "record-stop": _ = try payload(EmptyData.self, empty: EmptyData()); message = .recordStop
+        case let type where EngagementCommand.types.contains(type): message = .engagement(try EngagementCommand.decode(reader))
         default:
             let shown = header.type.prefix(64)
             throw ClientDecodeError(id: id, .unknownType, "unknown message type \"\(shown)\"")
@@ -103,6 +98,7 @@ public enum SignalingCodec {
         case .unsubscribe(let data): return Self.frame("unsubscribe", id, data)
         case .videoPreferences(let data): return Self.frame("video-preferences", id, data)
         case .reaction(let data): return Self.frame("reaction", id, data)
+        case .engagement(let command): return Self.frame(command.type, id, command.data)
         case .media(let data): return Self.frame("media", id, data)
         case .hand(let data): return Self.frame("hand", id, data)
         case .chat(let data): return Self.frame("chat", id, data)
@@ -141,6 +137,7 @@ public enum SignalingCodec {
         case .publisherLayers(let data): return Self.frame(type, id, data)
         case .videoSelection(let data): return Self.frame(type, id, data)
         case .reaction(let data): return Self.frame(type, id, data)
+        case .engagement(let event): return Self.frame(type, id, event.data)
         case .recordingStarted(let data): return Self.frame(type, id, data)
         case .recordingStopped(let data): return Self.frame(type, id, data)
         case .pong(let data): return Self.frame(type, id, data)
@@ -181,6 +178,7 @@ public enum SignalingCodec {
         case "publisher-layers": message = .publisherLayers(try payload(PublisherLayers.self))
         case "video-selection": message = .videoSelection(try payload(VideoSelectionData.self))
         case "reaction": message = .reaction(try payload(ReactionEvent.self))
+        case let type where EngagementEvent.types.contains(type): message = .engagement(try EngagementEvent.decode(type: type, data))
         case "recording-started": message = .recordingStarted(try payload(RecordingStarted.self))
         case "recording-stopped": message = .recordingStopped(try payload(RecordingStopped.self))
         case "pong": message = .pong(try payload(PingData.self))
@@ -201,7 +199,7 @@ public enum SignalingCodec {
     }
 
     /// A short, client-safe description of a decoding failure naming the field.
-    private static func describe(_ error: any Error, type: String) -> String {
+    static func describe(_ error: any Error, type: String) -> String {
         func path(_ codingPath: [any CodingKey]) -> String {
             codingPath.map(\.stringValue).joined(separator: ".")
         }

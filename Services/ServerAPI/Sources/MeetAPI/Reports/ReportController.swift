@@ -6,7 +6,8 @@ import MeetProtocol
 /// each user about themselves, as JSON or CSV (`?format=csv`):
 ///
 /// - `GET /v1/meetings/{code}/report`: attendance (who, when, how long),
-///   duration, peak participants and chat count. Owner and hosts only, the
+///   duration, peak participants, chat count, polls with their tallies
+///   and questions (issue #21; the CSV has the attendance only). Owner and hosts only, the
 ///   role read from PostgreSQL at the request; others 403.
 /// - `GET /v1/users/me/report`: meetings hosted and attended, time spent.
 ///
@@ -29,9 +30,11 @@ struct ReportController: Sendable {
         let format = try Self.format(request)
         let meeting = try await self.deps.meeting(context)
         _ = try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
-        let report = AttendanceReport.meeting(
+        var report = AttendanceReport.meeting(
             meeting, rows: try await self.deps.participants.attendance(meetingId: meeting.id),
             chatMessages: try await self.deps.participants.chatCount(meetingId: meeting.id), now: Date())
+        report.polls = try await self.deps.engagement.polls(meetingId: meeting.id)
+        report.questions = try await self.deps.engagement.questions(meetingId: meeting.id)
         guard format == .csv else { return try JSONResponse(report).response(from: request, context: context) }
         let rows = report.attendance.map { entry in
             [entry.displayName, entry.role.rawValue, entry.userId.map { $0.uuidString.lowercased() } ?? "", CSV.date(entry.joinedAt),

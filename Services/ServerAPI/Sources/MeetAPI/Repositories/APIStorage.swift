@@ -33,6 +33,8 @@ struct APIStorage: Sendable {
     var feeds: any CalendarFeedRepository
     /// The role of the seats a user holds now, after a membership change.
     var seats: any SeatRoleRepository
+    /// Polls and questions for the meeting report (written by meet-ws).
+    var engagement: any EngagementReportRepository
     var readiness: any ReadinessProbe
     /// Long-running services the storage needs, started before the server.
     var services: [any Service]

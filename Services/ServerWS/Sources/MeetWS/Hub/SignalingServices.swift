@@ -23,11 +23,15 @@ public struct SignalingServices: Sendable {
     public let speakers: ActiveSpeakerRelay
     /// Last-N: the sessions' `sfu.set-video-selection`s, one per node per round.
     let videoSelections: VideoSelectionBatcher
+    /// Polls and Q&A (issue #21), stored.
+    public let engagement: any EngagementStore
 
     public init(
         configuration: WSConfiguration, hub: SignalingHub, bus: SignalingBus, presence: any PresenceStore,
-        participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger
+        participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger,
+        engagement: any EngagementStore = InMemoryEngagementStore()
     ) {
+        self.engagement = engagement
         self.configuration = configuration
         self.hub = hub
         self.bus = bus

@@ -47,6 +47,8 @@ extension Session {
                 try await RecordingDriver(session: self).start(id)
             case .recordStop:
                 try await RecordingDriver(session: self).stop(id)
+            case .engagement(let command):
+                try await EngagementDriver(session: self).run(id, command)
             case .ping:
                 break  // answered by the machine
             }

@@ -45,11 +45,14 @@ public struct SessionMachine: Sendable {
     private var bucket: TokenBucket
     /// Reactions have a bucket of their own (``ReactionSend/burst``, ``ReactionSend/perSecond``).
     private var reactions: TokenBucket
+    /// Polls and Q&A have one too (``EngagementLimits/burst``, ``EngagementLimits/perSecond``).
+    private var engagement: TokenBucket
 
     public init(identity: SessionIdentity, ratePerSecond: Int, burst: Int, now: ContinuousClock.Instant) {
         self.identity = identity
         self.bucket = TokenBucket(ratePerSecond: ratePerSecond, burst: burst, now: now)
         self.reactions = TokenBucket(ratePerSecond: ReactionSend.perSecond, burst: ReactionSend.burst, now: now)
+        self.engagement = TokenBucket(ratePerSecond: EngagementLimits.perSecond, burst: EngagementLimits.burst, now: now)
     }
 
     /// Decides what to do with one text frame.
@@ -116,6 +119,12 @@ public struct SessionMachine: Sendable {
             }
             if chat.toParticipantId == self.identity.participantId {
                 return Self.error(id, .invalidData, "chat: cannot send a private message to yourself")
+            }
+        case .engagement:
+            guard self.engagement.take(now: now) else {
+                return Self.error(
+                    id, .rateLimited,
+                    "too many poll and Q&A actions: \(EngagementLimits.burst) at once, then \(EngagementLimits.perSecond) a second")
             }
         case .reaction(let reaction):
             guard ReactionSend.isValid(reaction.emoji) else {
@@ -216,6 +225,7 @@ public struct SessionMachine: Sendable {
         switch (self.state, audience) {
         case (.joined, .everyone), (.joined, .participants), (.waiting, .everyone): return true
         case (.joined, .hosts): return self.identity.isHost
+        case (.joined, .attendees): return !self.identity.isHost
         // Private: the listed participants, and the hosts for a message to the hosts.
         case (.joined, .listed): return listed
         case (.joined, .hostsAndListed): return listed || self.identity.isHost

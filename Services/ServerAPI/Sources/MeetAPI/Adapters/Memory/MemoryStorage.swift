@@ -19,6 +19,7 @@ extension APIStorage {
             notifications: MemoryNotificationRepository(store: store),
             feeds: MemoryCalendarFeedRepository(),
             seats: meetings,
+            engagement: NoEngagementReports(),
             readiness: AlwaysReady(),
             services: [],
             prepare: nil

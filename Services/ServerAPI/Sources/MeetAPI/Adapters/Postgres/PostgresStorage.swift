@@ -29,6 +29,7 @@ extension APIStorage {
             notifications: PostgresNotificationRepository(database: database),
             feeds: PostgresCalendarFeedRepository(database: database),
             seats: PostgresSeatRoleRepository(database: database),
+            engagement: PostgresEngagementReports(database: database),
             readiness: PostgresReadiness(database: database),
             services: [database],
             prepare: prepare

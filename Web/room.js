@@ -15,6 +15,7 @@ import { Signaling } from './signaling.js';
 import { NodeSubscriptions } from './node-subscriptions.js';
 import { Subscriptions } from './subscriber.js';
 import { RoomControls } from './room-controls.js';
+import { Whiteboard } from './whiteboard.js';
 
 export class Room {
   /**
@@ -54,6 +55,7 @@ export class Room {
       ? new Subscriptions({ signaling: this.signaling }) : new NodeSubscriptions({ signaling: this.signaling, e2ee: this.e2ee });
     this.controls = new RoomControls(this);
     this.wire();
+    this.whiteboard = new Whiteboard(this);
   }
 
   get me() { return this.state.me; }
@@ -124,6 +126,7 @@ export class Room {
     // snapshot's render, which then sends only what changed).
     this.controls.pager.reconnected();
     this.apply(reduceSnapshot(this.state, data, this.context()));
+    this.whiteboard.joined();
   }
 
   onMessage(message) {
@@ -131,6 +134,8 @@ export class Room {
     if (message.type === 'video-selection') return this.controls.pager.selection(message.data);
     // Reactions are not room state: shown on the tile for a moment, then gone.
     if (message.type === 'reaction') return void this.controls.grid.showReaction(message.data.participantId, message.data.emoji);
+    // The whiteboard keeps its own board (whiteboard.js), in the ops' order.
+    if (message.type === 'whiteboard-op') return void this.whiteboard.receive(message.data);
     // Dynacast: the simulcast layers of our camera and screen that someone receives.
     if (message.type === 'publisher-layers') {
       this.publisher.applyLayers(message.data).catch((error) => console.warn('publisher layers', error));

@@ -28,7 +28,7 @@ struct MigratorTests {
                     tables == [
                         "calendar_feeds", "invitations", "jobs", "meeting_bans", "meeting_occurrence_exceptions", "meeting_schedules", "meetings",
                         "members", "messages", "notifications", "participants", "recording_files", "recording_segments",
-                        "recordings", "refresh_tokens", "schema_migrations", "user_settings", "users",
+                        "recordings", "refresh_tokens", "schema_migrations", "user_settings", "users", "whiteboard_ops", "whiteboards",
                     ]
                 )
             }

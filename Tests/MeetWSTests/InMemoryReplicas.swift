@@ -24,6 +24,8 @@ final class InMemoryReplicas: Sendable {
     let clock = NIOLockedValueBox<Int64>(1_000_000)
     let presence: InMemoryPresenceStore
     let participants = InMemoryParticipantStore()
+    /// One whiteboard authority for every replica, as the PostgreSQL row is.
+    let whiteboard = InMemoryWhiteboardStore()
     let registry = InMemorySFURegistry()
     let replicas: [SignalingServices]
     /// The replicas' Redis key prefix (for a test that gives them a Redis presence store).
@@ -77,7 +79,8 @@ final class InMemoryReplicas: Sendable {
                 metrics: metrics, logger: logger, nowMs: { clock.withLockedValue { $0 } }, detached: self.ledger.detachedWork)
             let services = SignalingServices(
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
-                bus: bus, presence: makePresence?(keys) ?? self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger)
+                bus: bus, presence: makePresence?(keys) ?? self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger,
+                whiteboard: self.whiteboard)
             // Subscribed before any session runs: no instruction is sent to nobody.
             let inbox = try await bus.subscribe(inbox: replicaId)
             let ledger = self.ledger

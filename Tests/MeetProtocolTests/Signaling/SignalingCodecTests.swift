@@ -93,6 +93,10 @@ import Testing
             .recordingStarted(RecordingStarted(recordingId: UUID(), startedBy: me.id, startedAt: when)),
             .recordingStopped(RecordingStopped(recordingId: UUID(), reason: "stopped_by_host")),
             .error(SignalingError(.forbidden, "hosts only")),
+            .whiteboardOp(WhiteboardOpEvent(seq: 3, participantId: me.id, op: WhiteboardOp(kind: .erase, target: 2), createdAt: when)),
+            .whiteboardState(WhiteboardStateData(
+                ops: [WhiteboardOpEvent(seq: 1, participantId: me.id, op: WhiteboardOp(kind: .line, points: [0, 0, 9, 9]), createdAt: when)],
+                seq: 1, locked: true, full: true)),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))
         for message in messages {

@@ -32,6 +32,10 @@ public enum ClientMessage: Sendable, Equatable {
     case reaction(ReactionSend)
     /// Hosts: start recording the meeting (docs/dev/recording.md).
     case recordStart
+    /// One whiteboard operation (draw, erase; hosts: clear, lock).
+    case whiteboardOp(WhiteboardOp)
+    /// The whiteboard's ops since a `seq` (or all of them).
+    case whiteboardSync(WhiteboardSyncRequest)
     /// Hosts: stop the meeting's recording.
     case recordStop
 
@@ -58,6 +62,8 @@ public enum ClientMessage: Sendable, Equatable {
         case .reaction: "reaction"
         case .recordStart: "record-start"
         case .recordStop: "record-stop"
+        case .whiteboardOp: "whiteboard-op"
+        case .whiteboardSync: "whiteboard-sync"
         }
     }
 
@@ -66,6 +72,7 @@ public enum ClientMessage: Sendable, Equatable {
         "join", "leave", "media", "hand", "chat", "mute", "kick", "admit", "deny", "end-meeting", "ping",
         "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe", "video-preferences", "reaction",
         "record-start", "record-stop",
+        "whiteboard-op", "whiteboard-sync",
     ]
 
     /// Whether only hosts (owner or host role) may send it.

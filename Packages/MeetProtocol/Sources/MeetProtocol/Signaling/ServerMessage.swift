@@ -53,6 +53,10 @@ public enum ServerMessage: Sendable, Equatable {
     case recordingStarted(RecordingStarted)
     /// Everyone in the room: the recording is over.
     case recordingStopped(RecordingStopped)
+    /// A whiteboard op, in the board's order (`seq`).
+    case whiteboardOp(WhiteboardOpEvent)
+    /// Reply to `whiteboard-sync`: the board's ops.
+    case whiteboardState(WhiteboardStateData)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -86,6 +90,8 @@ public enum ServerMessage: Sendable, Equatable {
         case .publisherLayers: "publisher-layers"
         case .recordingStarted: "recording-started"
         case .recordingStopped: "recording-stopped"
+        case .whiteboardOp: "whiteboard-op"
+        case .whiteboardState: "whiteboard-state"
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"
@@ -99,6 +105,7 @@ public enum ServerMessage: Sendable, Equatable {
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
         "migrate", "credentials", "active-speakers", "video-selection", "publisher-layers", "reaction", "recording-started",
         "recording-stopped", "pong", "ack", "error",
+        "whiteboard-op", "whiteboard-state",
     ]
 }
 

@@ -84,6 +84,8 @@ public enum SignalingCodec {
         case "reaction": message = .reaction(try payload(ReactionSend.self))
         case "record-start": _ = try payload(EmptyData.self, empty: EmptyData()); message = .recordStart
         case "record-stop": _ = try payload(EmptyData.self, empty: EmptyData()); message = .recordStop
+        case "whiteboard-op": message = .whiteboardOp(try payload(WhiteboardOp.self))
+        case "whiteboard-sync": message = .whiteboardSync(try payload(WhiteboardSyncRequest.self, empty: WhiteboardSyncRequest()))
         default:
             let shown = header.type.prefix(64)
             throw ClientDecodeError(id: id, .unknownType, "unknown message type \"\(shown)\"")
@@ -103,6 +105,8 @@ public enum SignalingCodec {
         case .unsubscribe(let data): return Self.frame("unsubscribe", id, data)
         case .videoPreferences(let data): return Self.frame("video-preferences", id, data)
         case .reaction(let data): return Self.frame("reaction", id, data)
+        case .whiteboardOp(let data): return Self.frame("whiteboard-op", id, data)
+        case .whiteboardSync(let data): return Self.frame("whiteboard-sync", id, data)
         case .media(let data): return Self.frame("media", id, data)
         case .hand(let data): return Self.frame("hand", id, data)
         case .chat(let data): return Self.frame("chat", id, data)
@@ -143,6 +147,8 @@ public enum SignalingCodec {
         case .reaction(let data): return Self.frame(type, id, data)
         case .recordingStarted(let data): return Self.frame(type, id, data)
         case .recordingStopped(let data): return Self.frame(type, id, data)
+        case .whiteboardOp(let data): return Self.frame(type, id, data)
+        case .whiteboardState(let data): return Self.frame(type, id, data)
         case .pong(let data): return Self.frame(type, id, data)
         case .ack(let data): return Self.frame(type, id, data)
         case .error(let data): return Self.frame(type, id, data)
@@ -183,6 +189,8 @@ public enum SignalingCodec {
         case "reaction": message = .reaction(try payload(ReactionEvent.self))
         case "recording-started": message = .recordingStarted(try payload(RecordingStarted.self))
         case "recording-stopped": message = .recordingStopped(try payload(RecordingStopped.self))
+        case "whiteboard-op": message = .whiteboardOp(try payload(WhiteboardOpEvent.self))
+        case "whiteboard-state": message = .whiteboardState(try payload(WhiteboardStateData.self))
         case "pong": message = .pong(try payload(PingData.self))
         case "ack": message = .ack(try payload(AckData.self))
         case "error": message = .error(try payload(SignalingError.self))

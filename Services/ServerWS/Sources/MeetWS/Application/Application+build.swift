@@ -58,7 +58,8 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         participants: PostgresParticipantStore(database: database),
         sfu: sfu,
         metrics: metrics,
-        logger: logger
+        logger: logger,
+        whiteboard: PostgresWhiteboardStore(database: database)
     )
 
     let router = Router(context: BasicWebSocketRequestContext.self)

@@ -23,11 +23,15 @@ public struct SignalingServices: Sendable {
     public let speakers: ActiveSpeakerRelay
     /// Last-N: the sessions' `sfu.set-video-selection`s, one per node per round.
     let videoSelections: VideoSelectionBatcher
+    /// The meetings' whiteboards (docs/signaling.md, Whiteboard).
+    public let whiteboard: any WhiteboardStore
 
     public init(
         configuration: WSConfiguration, hub: SignalingHub, bus: SignalingBus, presence: any PresenceStore,
-        participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger
+        participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger,
+        whiteboard: (any WhiteboardStore)? = nil
     ) {
+        self.whiteboard = whiteboard ?? InMemoryWhiteboardStore()
         self.configuration = configuration
         self.hub = hub
         self.bus = bus

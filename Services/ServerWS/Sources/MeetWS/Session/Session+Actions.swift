@@ -47,6 +47,10 @@ extension Session {
                 try await RecordingDriver(session: self).start(id)
             case .recordStop:
                 try await RecordingDriver(session: self).stop(id)
+            case .whiteboardOp(let op):
+                try await WhiteboardDriver(session: self).apply(id, op)
+            case .whiteboardSync(let request):
+                try await WhiteboardDriver(session: self).sync(id, since: request.since)
             case .ping:
                 break  // answered by the machine
             }

@@ -45,11 +45,14 @@ public struct SessionMachine: Sendable {
     private var bucket: TokenBucket
     /// Reactions have a bucket of their own (``ReactionSend/burst``, ``ReactionSend/perSecond``).
     private var reactions: TokenBucket
+    /// Whiteboard ops too (``WhiteboardOp/burst``, ``WhiteboardOp/perSecond``).
+    private var whiteboardOps: TokenBucket
 
     public init(identity: SessionIdentity, ratePerSecond: Int, burst: Int, now: ContinuousClock.Instant) {
         self.identity = identity
         self.bucket = TokenBucket(ratePerSecond: ratePerSecond, burst: burst, now: now)
         self.reactions = TokenBucket(ratePerSecond: ReactionSend.perSecond, burst: ReactionSend.burst, now: now)
+        self.whiteboardOps = TokenBucket(ratePerSecond: WhiteboardOp.perSecond, burst: WhiteboardOp.burst, now: now)
     }
 
     /// Decides what to do with one text frame.
@@ -125,6 +128,14 @@ public struct SessionMachine: Sendable {
                 return Self.error(
                     id, .rateLimited, "too many reactions: \(ReactionSend.burst) at once, then \(ReactionSend.perSecond) a second")
             }
+        case .whiteboardOp(let op):
+            if let problem = op.problem { return Self.error(id, .invalidData, problem) }
+            guard self.whiteboardOps.take(now: now) else {
+                return Self.error(
+                    id, .rateLimited, "too many whiteboard ops: \(WhiteboardOp.burst) at once, then \(WhiteboardOp.perSecond) a second")
+            }
+        case .whiteboardSync(let request) where (request.since ?? 0) < 0:
+            return Self.error(id, .invalidData, "whiteboard-sync: since must be a seq (0 or more)")
         case .mute(let command) where command.participantId == self.identity.participantId:
             return Self.error(id, .invalidData, "cannot target yourself")
         case .kick(let command) where command.participantId == self.identity.participantId:

@@ -16,13 +16,16 @@ from selenium.webdriver.common.by import By
 stack = pytest.fixture(scope="module", name="stack")(web_stack)
 browsers = pytest.fixture(name="browsers")(open_browsers)
 
-# The board's middle, where the stroke below passes (board coordinates, 1600 × 900).
-PIXEL = "return Array.from(document.getElementById('wb-canvas').getContext('2d').getImageData(800, 450, 1, 1).data)"
+# The darkest pixel of a column across the board's middle, where the stroke below passes
+# (board coordinates, 1600 × 900; the pointer lands a few units off the exact middle).
+DARKEST = """const data = document.getElementById('wb-canvas').getContext('2d').getImageData(800, 400, 1, 100).data;
+    let darkest = 765;
+    for (let i = 0; i < data.length; i += 4) darkest = Math.min(darkest, data[i] + data[i + 1] + data[i + 2]);
+    return darkest;"""
 
 
 def inked(browser) -> bool:
-    red, green, blue, _ = browser.js(PIXEL)
-    return red + green + blue < 200
+    return browser.js(DARKEST) < 200
 
 
 def join(browser, stack, code: str, replica: int) -> None:

@@ -59,9 +59,18 @@ import Testing
         #expect(try SignalingCodec.decodeClient(Data(#"{"type":"whiteboard-sync","data":{"since":4}}"#.utf8)).message
             == .whiteboardSync(WhiteboardSyncRequest(since: 4)))
         // A float where an integer belongs, or an unknown kind: `invalid_data` naming the field.
-        for bad in [#"{"kind":"line","points":[1.5,2,3,4]}"#, #"{"kind":"blob"}"#] {
-            let frame = #"{"type":"whiteboard-op","id":"x","data":\#(bad)}"#
+        let bad = [
+            (#"{"kind":"line","points":[1.5,2,3,4]}"#, "data.points"), (#"{"kind":"text","points":[1,1],"size":9.5}"#, "data.size"),
+            (#"{"kind":"erase","target":"3"}"#, "data.target"), (#"{"kind":"blob"}"#, "data.kind"),
+        ]
+        for (data, field) in bad {
+            let frame = #"{"type":"whiteboard-op","id":"x","data":\#(data)}"#
             #expect(throws: ClientDecodeError.self) { try SignalingCodec.decodeClient(Data(frame.utf8)) }
+            do {
+                _ = try SignalingCodec.decodeClient(Data(frame.utf8))
+            } catch {
+                #expect(error.error.code == .invalidData && error.error.message.contains(field), "\(error.error.message)")
+            }
         }
         for message in [ClientMessage.whiteboardOp(Self.stroke(3)), .whiteboardSync(WhiteboardSyncRequest(since: 9))] {
             let round = try SignalingCodec.decodeClient(Data(SignalingCodec.encode(ClientEnvelope(id: "2", message)).utf8))

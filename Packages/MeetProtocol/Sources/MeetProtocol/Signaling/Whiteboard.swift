@@ -76,6 +76,27 @@ public struct WhiteboardOp: Codable, Sendable, Equatable {
         self.target = target
     }
 
+    /// Decoded field by field so that a float or a string where an integer
+    /// belongs is an error naming its field (JSONDecoder's own error for a
+    /// number that does not fit an `Int` carries no coding path).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func integers<T: Decodable>(_ type: T.Type, _ key: CodingKeys) throws -> T? {
+            do {
+                return try container.decodeIfPresent(type, forKey: key)
+            } catch {
+                throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must be integers")
+            }
+        }
+        self.kind = try container.decode(WhiteboardOpKind.self, forKey: .kind)
+        self.points = try integers([Int].self, .points)
+        self.color = try container.decodeIfPresent(String.self, forKey: .color)
+        self.width = try integers(Int.self, .width)
+        self.text = try container.decodeIfPresent(String.self, forKey: .text)
+        self.size = try integers(Int.self, .size)
+        self.target = try integers(Int64.self, .target)
+    }
+
     /// What is wrong with it, naming the field; nil when it is well formed.
     public var problem: String? {
         let name = "whiteboard-op \(self.kind.rawValue)"

@@ -136,7 +136,8 @@ export class Whiteboard {
     this.render();
   }
 
-  async sync(since) {
+  /** One sync at a time; ops held past a gap that a reply read too early to cover fetch once more. */
+  async sync(since, again = true) {
     if (this.syncing) return;
     this.syncing = true;
     try {
@@ -148,6 +149,7 @@ export class Whiteboard {
       this.syncing = false;
       this.render();
     }
+    if (again && this.board.pending.size > 0) this.sync(this.board.seq, false);
   }
 
   /** One op; the board changes when its event comes back (a refusal is shown). */

@@ -4,7 +4,7 @@ import Testing
 @testable import MeetWS
 
 /// The whiteboard's frames in ``SessionMachine``: shape checked before
-/// anything is stored, and a bucket of their own beside the socket's rate.
+/// anything is stored, and buckets of their own beside the socket's rate.
 extension SessionMachineTests {
     @Test func whiteboardOpsAreCheckedAndHaveTheirOwnRate() {
         let machine = self.machine()
@@ -24,5 +24,12 @@ extension SessionMachineTests {
         let sync = ClientMessage.whiteboardSync(WhiteboardSyncRequest())
         #expect(machine.receive(self.frame(sync), now: self.start) == .execute(ClientEnvelope(id: "r", sync)))
         #expect(machine.receive(self.frame(op), now: self.start + .milliseconds(100)) == .execute(ClientEnvelope(id: "r", op)))
+
+        // Syncs (each may send the whole board) have a smaller bucket still.
+        for _ in 1..<WhiteboardSyncRequest.burst {
+            #expect(machine.receive(self.frame(sync), now: self.start) == .execute(ClientEnvelope(id: "r", sync)))
+        }
+        #expect(self.errorCode(machine.receive(self.frame(sync), now: self.start)) == .rateLimited)
+        #expect(machine.receive(self.frame(sync), now: self.start + .seconds(1)) == .execute(ClientEnvelope(id: "r", sync)))
     }
 }

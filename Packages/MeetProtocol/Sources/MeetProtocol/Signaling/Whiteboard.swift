@@ -161,6 +161,12 @@ public struct WhiteboardOp: Codable, Sendable, Equatable {
 public struct WhiteboardSyncRequest: Codable, Sendable, Equatable {
     public var since: Int64?
 
+    /// Syncs a socket may send at once, and per second after that: each
+    /// may read and send the whole board (up to `MEET_WS_WHITEBOARD_MAX_BYTES`),
+    /// so a client cannot turn the message rate into a flood of them.
+    public static let burst = 5
+    public static let perSecond = 1
+
     public init(since: Int64? = nil) {
         self.since = since
     }

@@ -17,6 +17,7 @@ import { Signaling } from './signaling.js';
 import { NodeSubscriptions } from './node-subscriptions.js';
 import { Subscriptions } from './subscriber.js';
 import { RoomControls } from './room-controls.js';
+import { Whiteboard } from './whiteboard.js';
 
 export class Room {
   /**
@@ -60,6 +61,7 @@ export class Room {
     // Polls and Q&A (polls.js, qa.js): their own panels, fed by `poll`/`question` events.
     this.polls = new PollsPanel(this, this.detach.signal);
     this.qa = new QAPanel(this, this.detach.signal);
+    this.whiteboard = new Whiteboard(this);
   }
 
   get me() { return this.state.me; }
@@ -142,6 +144,7 @@ export class Room {
     this.controls.pager.reconnected();
     this.apply(reduceSnapshot(this.state, data, this.context()));
     this.loadEngagement();
+    this.whiteboard.joined();
   }
 
   /** The polls and questions so far (a late joiner, a resume): `engagement-get`. */
@@ -158,6 +161,8 @@ export class Room {
     // Reactions are not room state: shown on the tile for a moment, then gone.
     if (message.type === 'reaction') return void this.controls.grid.showReaction(message.data.participantId, message.data.emoji);
     if (this.polls.handles(message) || this.qa.handles(message)) return undefined;
+    // The whiteboard keeps its own board (whiteboard.js), in the ops' order.
+    if (message.type === 'whiteboard-op') return void this.whiteboard.receive(message.data);
     // Dynacast: the simulcast layers of our camera and screen that someone receives.
     if (message.type === 'publisher-layers') {
       this.publisher.applyLayers(message.data).catch((error) => console.warn('publisher layers', error));

@@ -26,6 +26,8 @@ final class InMemoryReplicas: Sendable {
     let participants = InMemoryParticipantStore()
     /// Polls and Q&A, shared by the replicas as PostgreSQL is.
     let engagement = InMemoryEngagementStore()
+    /// One whiteboard authority for every replica, as the PostgreSQL row is.
+    let whiteboard = InMemoryWhiteboardStore()
     let registry = InMemorySFURegistry()
     let replicas: [SignalingServices]
     /// The replicas' Redis key prefix (for a test that gives them a Redis presence store).
@@ -80,7 +82,8 @@ final class InMemoryReplicas: Sendable {
             let services = SignalingServices(
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
                 bus: bus, presence: makePresence?(keys) ?? self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger,
-                engagement: self.engagement)
+                engagement: self.engagement,
+                whiteboard: self.whiteboard)
             // Subscribed before any session runs: no instruction is sent to nobody.
             let inbox = try await bus.subscribe(inbox: replicaId)
             let ledger = self.ledger

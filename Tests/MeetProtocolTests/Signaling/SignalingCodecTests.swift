@@ -98,6 +98,10 @@ import Testing
             .engagement(.question(QuestionView(id: UUID(), text: "why?", anonymous: false, askedBy: me.id, askerName: "Ada", state: .open,
                                                votes: 2, revision: 3, askedAt: when, youVoted: true))),
             .engagement(.state(EngagementState(polls: [], questions: []))),
+            .whiteboardOp(WhiteboardOpEvent(seq: 3, participantId: me.id, op: WhiteboardOp(kind: .erase, target: 2), createdAt: when)),
+            .whiteboardState(WhiteboardStateData(
+                ops: [WhiteboardOpEvent(seq: 1, participantId: me.id, op: WhiteboardOp(kind: .line, points: [0, 0, 9, 9]), createdAt: when)],
+                seq: 1, locked: true, full: true)),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))
         for message in messages {

@@ -32,6 +32,10 @@ public enum ClientMessage: Sendable, Equatable {
     case reaction(ReactionSend)
     /// Hosts: start recording the meeting (docs/dev/recording.md).
     case recordStart
+    /// One whiteboard operation (draw, erase; hosts: clear, lock).
+    case whiteboardOp(WhiteboardOp)
+    /// The whiteboard's ops since a `seq` (or all of them).
+    case whiteboardSync(WhiteboardSyncRequest)
     /// Hosts: stop the meeting's recording.
     case recordStop
     /// Polls and Q&A (issue #21): `poll-*`, `question-*`, `engagement-get`.
@@ -61,6 +65,8 @@ public enum ClientMessage: Sendable, Equatable {
         case .recordStart: "record-start"
         case .recordStop: "record-stop"
         case .engagement(let command): command.type
+        case .whiteboardOp: "whiteboard-op"
+        case .whiteboardSync: "whiteboard-sync"
         }
     }
 
@@ -69,6 +75,7 @@ public enum ClientMessage: Sendable, Equatable {
         "join", "leave", "media", "hand", "chat", "mute", "kick", "admit", "deny", "end-meeting", "ping",
         "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe", "video-preferences", "reaction",
         "record-start", "record-stop",
+        "whiteboard-op", "whiteboard-sync",
     ] + EngagementCommand.types
 
     /// Whether only hosts (owner or host role) may send it.

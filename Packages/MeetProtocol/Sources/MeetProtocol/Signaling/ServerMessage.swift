@@ -55,6 +55,10 @@ public enum ServerMessage: Sendable, Equatable {
     case recordingStopped(RecordingStopped)
     /// Polls and Q&A (issue #21): `poll`, `question`, `engagement`.
     case engagement(EngagementEvent)
+    /// A whiteboard op, in the board's order (`seq`).
+    case whiteboardOp(WhiteboardOpEvent)
+    /// Reply to `whiteboard-sync`: the board's ops.
+    case whiteboardState(WhiteboardStateData)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -89,6 +93,8 @@ public enum ServerMessage: Sendable, Equatable {
         case .recordingStarted: "recording-started"
         case .recordingStopped: "recording-stopped"
         case .engagement(let event): event.type
+        case .whiteboardOp: "whiteboard-op"
+        case .whiteboardState: "whiteboard-state"
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"
@@ -102,6 +108,7 @@ public enum ServerMessage: Sendable, Equatable {
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
         "migrate", "credentials", "active-speakers", "video-selection", "publisher-layers", "reaction", "recording-started",
         "recording-stopped", "pong", "ack", "error",
+        "whiteboard-op", "whiteboard-state",
     ] + EngagementEvent.types
 }
 

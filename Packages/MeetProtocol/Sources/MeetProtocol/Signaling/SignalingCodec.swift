@@ -79,6 +79,8 @@ public enum SignalingCodec {
         case "record-start": _ = try payload(EmptyData.self, empty: EmptyData()); message = .recordStart
         case "record-stop": _ = try payload(EmptyData.self, empty: EmptyData()); message = .recordStop
         case let type where EngagementCommand.types.contains(type): message = .engagement(try EngagementCommand.decode(reader))
+        case "whiteboard-op": message = .whiteboardOp(try payload(WhiteboardOp.self))
+        case "whiteboard-sync": message = .whiteboardSync(try payload(WhiteboardSyncRequest.self, empty: WhiteboardSyncRequest()))
         default:
             let shown = header.type.prefix(64)
             throw ClientDecodeError(id: id, .unknownType, "unknown message type \"\(shown)\"")
@@ -99,6 +101,8 @@ public enum SignalingCodec {
         case .videoPreferences(let data): return Self.frame("video-preferences", id, data)
         case .reaction(let data): return Self.frame("reaction", id, data)
         case .engagement(let command): return Self.frame(command.type, id, command.data)
+        case .whiteboardOp(let data): return Self.frame("whiteboard-op", id, data)
+        case .whiteboardSync(let data): return Self.frame("whiteboard-sync", id, data)
         case .media(let data): return Self.frame("media", id, data)
         case .hand(let data): return Self.frame("hand", id, data)
         case .chat(let data): return Self.frame("chat", id, data)
@@ -140,6 +144,8 @@ public enum SignalingCodec {
         case .engagement(let event): return Self.frame(type, id, event.data)
         case .recordingStarted(let data): return Self.frame(type, id, data)
         case .recordingStopped(let data): return Self.frame(type, id, data)
+        case .whiteboardOp(let data): return Self.frame(type, id, data)
+        case .whiteboardState(let data): return Self.frame(type, id, data)
         case .pong(let data): return Self.frame(type, id, data)
         case .ack(let data): return Self.frame(type, id, data)
         case .error(let data): return Self.frame(type, id, data)
@@ -181,6 +187,8 @@ public enum SignalingCodec {
         case let type where EngagementEvent.types.contains(type): message = .engagement(try EngagementEvent.decode(type: type, data))
         case "recording-started": message = .recordingStarted(try payload(RecordingStarted.self))
         case "recording-stopped": message = .recordingStopped(try payload(RecordingStopped.self))
+        case "whiteboard-op": message = .whiteboardOp(try payload(WhiteboardOpEvent.self))
+        case "whiteboard-state": message = .whiteboardState(try payload(WhiteboardStateData.self))
         case "pong": message = .pong(try payload(PingData.self))
         case "ack": message = .ack(try payload(AckData.self))
         case "error": message = .error(try payload(SignalingError.self))

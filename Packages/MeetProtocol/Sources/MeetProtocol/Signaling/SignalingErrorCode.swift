@@ -48,6 +48,9 @@ public enum SignalingErrorCode: String, Codable, Sendable, CaseIterable {
     case recordingActive = "recording_active"
     /// `record-stop`: the meeting is not being recorded.
     case notRecording = "not_recording"
+    /// `whiteboard-op`: the board holds as many ops or bytes as it may
+    /// (`MEET_WS_WHITEBOARD_MAX_OPS`, `MEET_WS_WHITEBOARD_MAX_BYTES`); a host clears it.
+    case whiteboardFull = "whiteboard_full"
     /// Redis or PostgreSQL could not be reached; retry.
     case unavailable
     /// A bug on the server.

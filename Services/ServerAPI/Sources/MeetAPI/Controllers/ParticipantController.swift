@@ -59,7 +59,7 @@ struct ParticipantController: Sendable {
 
     /// The meeting, if the bearer may read it. An ended meeting has no
     /// participants or chat any more: they are gone (410), not empty.
-    private func authorizeReader(_ request: Request, context: APIRequestContext) async throws -> MeetingRecord {
+    func authorizeReader(_ request: Request, context: APIRequestContext) async throws -> MeetingRecord {
         guard context.hasBearer else { throw APIError.unauthorized }
         let meeting = try await self.deps.meeting(context)
         if case .participant(let claims) = context.bearer {

@@ -31,6 +31,8 @@ struct APIStorage: Sendable {
     var notifications: any NotificationRepository
     /// Secret calendar feed URLs.
     var feeds: any CalendarFeedRepository
+    /// The meetings' whiteboards, as meet-ws keeps them (the SVG export).
+    var whiteboards: any WhiteboardRepository = MemoryWhiteboardRepository()
     /// The role of the seats a user holds now, after a membership change.
     var seats: any SeatRoleRepository
     /// Polls and questions for the meeting report (written by meet-ws).

@@ -59,7 +59,8 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         sfu: sfu,
         metrics: metrics,
         logger: logger,
-        engagement: PostgresEngagementStore(database: database)
+        engagement: PostgresEngagementStore(database: database),
+        whiteboard: PostgresWhiteboardStore(database: database)
     )
 
     let router = Router(context: BasicWebSocketRequestContext.self)

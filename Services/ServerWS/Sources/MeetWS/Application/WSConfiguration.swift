@@ -69,6 +69,8 @@ public struct WSConfiguration: ServiceSettings {
     public var activeSpeakersInterval: Duration = .milliseconds(250)
     /// Bounds on `video-preferences` (last-N): ``VideoSelectionLimits``.
     public var video = VideoSelectionLimits()
+    /// Bounds on a meeting's whiteboard: ``WhiteboardLimits``.
+    public var whiteboard = WhiteboardLimits()
     /// The WebSocket upgrade header an ingress sets to the client's region
     /// (`MEET_WS_REGION_HEADER`, default `X-Meet-Region`; empty: none read):
     /// ``PlacementRegion``.
@@ -150,6 +152,7 @@ public struct WSConfiguration: ServiceSettings {
         }
         self.activeSpeakersInterval = .milliseconds(speakersMs)
         self.video = try VideoSelectionLimits(environment: environment)
+        self.whiteboard = try WhiteboardLimits(environment: environment)
         let header = environment.string("MEET_WS_REGION_HEADER", default: "X-Meet-Region")
         guard header.isEmpty || (header.utf8.count <= 64 && header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }))
         else {

@@ -25,13 +25,17 @@ public struct SignalingServices: Sendable {
     let videoSelections: VideoSelectionBatcher
     /// Polls and Q&A (issue #21), stored.
     public let engagement: any EngagementStore
+    /// The meetings' whiteboards (docs/signaling.md, Whiteboard).
+    public let whiteboard: any WhiteboardStore
 
     public init(
         configuration: WSConfiguration, hub: SignalingHub, bus: SignalingBus, presence: any PresenceStore,
         participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger,
-        engagement: any EngagementStore = InMemoryEngagementStore()
+        engagement: any EngagementStore = InMemoryEngagementStore(),
+        whiteboard: (any WhiteboardStore)? = nil
     ) {
         self.engagement = engagement
+        self.whiteboard = whiteboard ?? InMemoryWhiteboardStore()
         self.configuration = configuration
         self.hub = hub
         self.bus = bus

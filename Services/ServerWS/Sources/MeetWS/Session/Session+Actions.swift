@@ -49,6 +49,10 @@ extension Session {
                 try await RecordingDriver(session: self).stop(id)
             case .engagement(let command):
                 try await EngagementDriver(session: self).run(id, command)
+            case .whiteboardOp(let op):
+                try await WhiteboardDriver(session: self).apply(id, op)
+            case .whiteboardSync(let request):
+                try await WhiteboardDriver(session: self).sync(id, since: request.since)
             case .ping:
                 break  // answered by the machine
             }

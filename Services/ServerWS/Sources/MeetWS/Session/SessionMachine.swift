@@ -47,12 +47,19 @@ public struct SessionMachine: Sendable {
     private var reactions: TokenBucket
     /// Polls and Q&A have one too (``EngagementLimits/burst``, ``EngagementLimits/perSecond``).
     private var engagement: TokenBucket
+    /// Whiteboard ops too (``WhiteboardOp/burst``, ``WhiteboardOp/perSecond``).
+    private var whiteboardOps: TokenBucket
+    /// And whiteboard syncs (``WhiteboardSyncRequest/burst``, ``WhiteboardSyncRequest/perSecond``).
+    private var whiteboardSyncs: TokenBucket
 
     public init(identity: SessionIdentity, ratePerSecond: Int, burst: Int, now: ContinuousClock.Instant) {
         self.identity = identity
         self.bucket = TokenBucket(ratePerSecond: ratePerSecond, burst: burst, now: now)
         self.reactions = TokenBucket(ratePerSecond: ReactionSend.perSecond, burst: ReactionSend.burst, now: now)
         self.engagement = TokenBucket(ratePerSecond: EngagementLimits.perSecond, burst: EngagementLimits.burst, now: now)
+        self.whiteboardOps = TokenBucket(ratePerSecond: WhiteboardOp.perSecond, burst: WhiteboardOp.burst, now: now)
+        self.whiteboardSyncs = TokenBucket(
+            ratePerSecond: WhiteboardSyncRequest.perSecond, burst: WhiteboardSyncRequest.burst, now: now)
     }
 
     /// Decides what to do with one text frame.
@@ -133,6 +140,19 @@ public struct SessionMachine: Sendable {
             guard self.reactions.take(now: now) else {
                 return Self.error(
                     id, .rateLimited, "too many reactions: \(ReactionSend.burst) at once, then \(ReactionSend.perSecond) a second")
+            }
+        case .whiteboardOp(let op):
+            if let problem = op.problem { return Self.error(id, .invalidData, problem) }
+            guard self.whiteboardOps.take(now: now) else {
+                return Self.error(
+                    id, .rateLimited, "too many whiteboard ops: \(WhiteboardOp.burst) at once, then \(WhiteboardOp.perSecond) a second")
+            }
+        case .whiteboardSync(let request):
+            if (request.since ?? 0) < 0 { return Self.error(id, .invalidData, "whiteboard-sync: since must be a seq (0 or more)") }
+            guard self.whiteboardSyncs.take(now: now) else {
+                return Self.error(
+                    id, .rateLimited,
+                    "too many whiteboard syncs: \(WhiteboardSyncRequest.burst) at once, then \(WhiteboardSyncRequest.perSecond) a second")
             }
         case .mute(let command) where command.participantId == self.identity.participantId:
             return Self.error(id, .invalidData, "cannot target yourself")

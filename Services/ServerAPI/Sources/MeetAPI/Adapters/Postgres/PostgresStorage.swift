@@ -28,6 +28,7 @@ extension APIStorage {
             jobs: PostgresJobQueue(database: database),
             notifications: PostgresNotificationRepository(database: database),
             feeds: PostgresCalendarFeedRepository(database: database),
+            whiteboards: PostgresWhiteboardRepository(database: database),
             seats: PostgresSeatRoleRepository(database: database),
             engagement: PostgresEngagementReports(database: database),
             readiness: PostgresReadiness(database: database),

@@ -165,6 +165,18 @@ struct RecordingPlaybackTests {
         }
     }
 
+    @Test("every replica enqueues the same retention job per interval, a new one in the next")
+    func retentionJobKey() throws {
+        let start = Date(timeIntervalSince1970: 7200)
+        let first = try RecordingRetentionJobHandler.job(now: start, interval: .seconds(3600))
+        let sameSlot = try RecordingRetentionJobHandler.job(now: start.addingTimeInterval(3599), interval: .seconds(3600))
+        let next = try RecordingRetentionJobHandler.job(now: start.addingTimeInterval(3600), interval: .seconds(3600))
+        #expect(first.kind == RecordingRetentionJobHandler.kind)
+        #expect(first.dedupeKey != nil)
+        #expect(first.dedupeKey == sameSlot.dedupeKey)
+        #expect(first.dedupeKey != next.dedupeKey)
+    }
+
     @Test("the decision table of RecordingAccessPolicy")
     func policy() {
         for access in RecordingAccess.allCases {

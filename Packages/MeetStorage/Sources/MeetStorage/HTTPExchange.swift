@@ -8,7 +8,7 @@ import NIOSSL
 /// on SwiftNIO: all the S3 client needs (no pooling; an upload part or a
 /// playback chunk is megabytes, so a connect per request costs little).
 /// Bounded: the response body stops at `maxBody` bytes, and a connection
-/// that says nothing for `timeout` is closed.
+/// on which nothing is read or written for `timeout` is closed.
 struct HTTPExchange: Sendable {
     let group: any EventLoopGroup
     let timeout: Duration
@@ -35,7 +35,9 @@ struct HTTPExchange: Sendable {
                         if let tls {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: host))
                         }
-                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: timeout))
+                        // Idle = neither a read nor a write completed (an upload part is written in
+                        // 64 KiB slices, each completion counting as progress).
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: timeout))
                         try channel.pipeline.syncOperations.addHandler(IdleCloser())
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
@@ -52,7 +54,12 @@ struct HTTPExchange: Sendable {
         do {
             return try await channel.executeThenClose { inbound, outbound in
                 try await outbound.write(.head(request))
-                if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                var offset = body.startIndex
+                while offset < body.endIndex {
+                    let end = min(offset + 64 << 10, body.endIndex)
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body[offset..<end]))))
+                    offset = end
+                }
                 try await outbound.write(.end(nil))
                 var response: Response?
                 for try await part in inbound {

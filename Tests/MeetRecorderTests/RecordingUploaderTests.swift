@@ -12,12 +12,14 @@ import Testing
 /// stopped and restarted: Tests/e2e/test_recording_storage.py.
 @Suite("Recording uploader")
 struct RecordingUploaderTests {
-    /// Fails the first `failures` uploads (unavailable), then keeps what it is given.
+    /// Fails the first `failures` uploads (with `error`), then keeps what it is given.
     final class FlakyStore: ObjectUploading, Sendable {
         let state: NIOLockedValueBox<(failuresLeft: Int, tries: Int, objects: [String: Data])>
+        let error: StorageError
 
-        init(failures: Int) {
+        init(failures: Int, error: StorageError = .unavailable("S3 is down")) {
             self.state = NIOLockedValueBox((failures, 0, [:]))
+            self.error = error
         }
 
         func upload(key: String, file path: String, contentType: String) async throws(StorageError) {
@@ -27,7 +29,7 @@ struct RecordingUploaderTests {
                 state.failuresLeft -= 1
                 return true
             }
-            if fail { throw .unavailable("S3 is down") }
+            if fail { throw error }
             let data = FileManager.default.contents(atPath: path) ?? Data()
             state.withLockedValue { $0.objects[key] = data }
         }
@@ -85,5 +87,21 @@ struct RecordingUploaderTests {
         #expect(rows.moved.withLockedValue { $0 }.isEmpty)
         // A file outside the root has no key.
         #expect(RecordingUploader.Upload(recordingID: UUID(), path: "/etc/passwd", root: root) == nil)
+    }
+
+    @Test("a store that keeps refusing a file (4xx) is given up after five tries; the file stays and the queue goes on")
+    func refused() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("meet-upload-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: root + "/m/r", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = root + "/m/r/a.webm"
+        try Data("opus".utf8).write(to: URL(fileURLWithPath: path))
+        let store = FlakyStore(failures: 5, error: .rejected(status: 403, "AccessDenied"))
+        let uploader = RecordingUploader(objects: store, metadata: Rows(), backoff: (.milliseconds(1), .milliseconds(2)), logger: Logger(label: "test"))
+        await uploader.enqueue([try #require(RecordingUploader.Upload(recordingID: UUID(), path: path, root: root))])
+        #expect(await uploader.waitUntilEmpty(timeout: .seconds(30)))
+        #expect(store.state.withLockedValue { $0.tries } == 5)
+        #expect(store.state.withLockedValue { $0.objects }.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: path))
     }
 }

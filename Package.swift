@@ -99,6 +99,8 @@ let adapterTargets: [Target] = [
         // MeetCore: the circuit breaker of the command connection (shared with MeetDatabase).
         ["CHiredis", "MeetCore", crypto, nioCore, nioPosix, nioConcurrencyHelpers, logging, metrics, serviceLifecycle],
         path: "Packages/MeetRedis/Sources/MeetRedis"),
+    // Recording storage: S3 (SigV4 by hand over NIO HTTP/1.1) and HTTP byte ranges (meet-recorder and meet-api)
+    .meet("MeetStorage", ["MeetCore", crypto, nioCore, nioPosix, nioHTTP1, nioSSL], path: "Packages/MeetStorage/Sources/MeetStorage"),
     // The message bus: envelopes, request/reply, inboxes, over a transport (Redis pub/sub or in memory)
     .meet(
         "MeetBus", ["MeetRedis", "MeetProtocol", nioConcurrencyHelpers, logging, metrics, serviceLifecycle],
@@ -114,6 +116,8 @@ let serviceTargets: [Target] = [
             "MeetCore", "MeetDatabase", "MeetAuth", "MeetRedis", "MeetProtocol", hummingbird,
             // Invitation and reminder email (SMTP, ICS, MIME).
             "MeetMail",
+            // Recording playback and retention (directory or S3).
+            "MeetStorage",
             .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             postgresNIO, jwtKit,
@@ -140,7 +144,7 @@ let recorderTargets: [Target] = [
     .meet(
         "MeetRecorder",
         [
-            "CMeetMux", "MeetCore", "MeetDatabase", "MeetProtocol", "MeetRedis", "MeetRTC", "MeetRTP", "MeetRTCP", hummingbird, logging,
+            "CMeetMux", "MeetCore", "MeetDatabase", "MeetProtocol", "MeetRedis", "MeetRTC", "MeetStorage", "MeetRTP", "MeetRTCP", hummingbird, logging,
             metrics, postgresNIO, serviceLifecycle, nioCore, nioPosix, nioConcurrencyHelpers,
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ],
@@ -214,19 +218,20 @@ let testTargets: [Target] = [
     .meet("MeetTestSupport", ["MeetDatabase", "MeetCore", postgresNIO, logging], path: "Tests/MeetTestSupport"),
     .meetTests(
         "MeetAPITests",
-        ["MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol", "MeetTestSupport", hummingbirdTesting, postgresNIO]),
+        ["MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol", "MeetStorage", "MeetTestSupport", hummingbirdTesting, postgresNIO]),
     // meet-api against the real PostgreSQL (MEET_TEST_DATABASE_URL): the
     // storage contract for both adapters, readiness and outages.
     .meetTests(
         "MeetAPIIntegrationTests",
         [
-            "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol", "MeetTestSupport",
+            "MeetAPI", "MeetCore", "MeetDatabase", "MeetAuth", "MeetProtocol", "MeetStorage", "MeetTestSupport",
             // meet-ws's participant store writes the bans meet-api reads (the kick in the contract).
             "MeetWS",
             hummingbirdTesting, postgresNIO,
         ]),
     // ICS, MIME and the SMTP session (sans-I/O), and the client against a scripted SMTP server on loopback.
     .meetTests("MeetMailTests", ["MeetMail", nioCore, nioPosix]),
+    .meetTests("MeetStorageTests", ["MeetStorage", crypto]),
     // The wire contracts alone: codecs, records and their JSON field names.
     .meetTests("MeetProtocolTests", ["MeetProtocol"]),
     .meetTests("MeetCoreTests", ["MeetCore", "MeetProtocol", nioConcurrencyHelpers]),
@@ -260,8 +265,8 @@ let testTargets: [Target] = [
     .meetTests(
         "MeetRecorderTests",
         [
-            "MeetRecorder", "MeetCore", "MeetDatabase", "MeetProtocol", "MeetRedis", "MeetRTP", "MeetTestSupport", "MeetRedisTestSupport",
-            logging, postgresNIO,
+            "MeetRecorder", "MeetCore", "MeetDatabase", "MeetProtocol", "MeetRedis", "MeetRTP", "MeetStorage", "MeetTestSupport",
+            "MeetRedisTestSupport", logging, postgresNIO, nioConcurrencyHelpers,
         ],
         resources: [.copy("Fixtures")]),
     // meet-load's sans-I/O pieces (frame, freeze and loss counting, synthetic media, plan, strategy).

@@ -1,4 +1,5 @@
 import MeetCore
+import MeetStorage
 import MeetTestSupport
 import Testing
 
@@ -18,6 +19,27 @@ struct RecorderConfigurationTests {
         #expect(configuration.maxJobs == 8)
         #expect(configuration.wsURLs == [])
         #expect(configuration.mediaHost == "0.0.0.0")
+    }
+
+    @Test func s3StorageNeedsItsEndpointBucketAndKeys() throws {
+        #expect(try RecorderConfiguration(environment: EnvironmentReader([:])).s3 == nil)
+        let full = [
+            "MEET_RECORDING_STORAGE": "s3", "MEET_RECORDING_S3_ENDPOINT": "http://minio:9000", "MEET_RECORDING_S3_BUCKET": "rec",
+            "MEET_RECORDING_S3_ACCESS_KEY_ID": "id", "MEET_RECORDING_S3_SECRET_ACCESS_KEY": "secret", "MEET_RECORDING_S3_PART_MB": "16",
+        ]
+        let s3 = try #require(try RecorderConfiguration(environment: EnvironmentReader(full)).s3)
+        #expect(s3 == S3Configuration(endpoint: "http://minio:9000", bucket: "rec", accessKeyID: "id", secretAccessKey: "secret", partSize: 16 << 20))
+        #expect(s3.region == "us-east-1")
+        for missing in ["MEET_RECORDING_S3_ENDPOINT", "MEET_RECORDING_S3_BUCKET", "MEET_RECORDING_S3_ACCESS_KEY_ID", "MEET_RECORDING_S3_SECRET_ACCESS_KEY"] {
+            var environment = full
+            environment[missing] = nil
+            #expect(throws: ConfigurationError.self) { try RecorderConfiguration(environment: EnvironmentReader(environment)) }
+        }
+        for (name, bad) in [("MEET_RECORDING_STORAGE", "ftp"), ("MEET_RECORDING_S3_ENDPOINT", "minio:9000"), ("MEET_RECORDING_S3_PART_MB", "4")] {
+            var environment = full
+            environment[name] = bad
+            #expect(throws: ConfigurationError.self) { try RecorderConfiguration(environment: EnvironmentReader(environment)) }
+        }
     }
 
     @Test func theMeetWSURLMayBeSetAndMustBeAWebSocketURL() throws {

@@ -50,11 +50,11 @@ class Stack:
     """meet-api, two meet-ws replicas, two (or more) meet-sfu nodes.
 
     `node_env` and `ws_env` add settings to every node or replica (e.g. a
-    short `MEET_SFU_DRAIN_TIMEOUT`); `add_node()` starts one more node later.
+    short `MEET_SFU_DRAIN_TIMEOUT`), `api_env` to meet-api; `add_node()` starts one more node later.
     """
 
     def __init__(self, tmp_path: Path, ws_replicas: int = 2, sfu_nodes: int = 2,
-                 node_env: dict | None = None, ws_env: dict | None = None):
+                 node_env: dict | None = None, ws_env: dict | None = None, api_env: dict | None = None):
         redis_url = redis_url_from_env()
         common = {
             "MEET_ENV": "development",
@@ -80,7 +80,8 @@ class Stack:
         # What another service of this stack (meet-recorder) must share with it.
         self.common_env = dict(common)
         try:
-            self.api = Service("meet-api", "meet-api", tmp_path, {**common, "MEET_PUBLIC_WS_URL": "ws://127.0.0.1:1/v1/ws"})
+            self.api = Service("meet-api", "meet-api", tmp_path, {**common, "MEET_PUBLIC_WS_URL": "ws://127.0.0.1:1/v1/ws",
+                                                                  **(api_env or {})})
             self.processes.append(self.api)
             self.nodes = []
             for _ in range(sfu_nodes):

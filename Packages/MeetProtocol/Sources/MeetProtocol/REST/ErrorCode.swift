@@ -45,12 +45,16 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     case payloadTooLarge
     /// 415: a request body that is not `application/json`.
     case unsupportedMediaType
+    /// 416: a `Range` no byte of the recording file satisfies (see `Content-Range: bytes */{size}`).
+    case rangeNotSatisfiable
     /// 422: a field is missing, of the wrong type or out of range (see `field`).
     case validationFailed
     /// 429: too many attempts; retry after the `Retry-After` header's seconds.
     case rateLimited
     /// 503: the database cannot be reached right now.
     case databaseUnavailable
+    /// 503: the recording store (directory or S3) cannot be reached right now.
+    case storageUnavailable
     /// 500: a bug. Should never be seen.
     case internalError
     /// A code this version of the protocol does not know.
@@ -60,8 +64,8 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let known: [ErrorCode] = [
         .malformedJSON, .unauthorized, .invalidCredentials, .invalidRefreshToken, .forbidden,
         .wrongPassword, .ownerProtected, .banned, .notFound, .methodNotAllowed, .emailTaken, .alreadyMember,
-        .meetingFull, .recordingActive, .notRecording, .e2eeMeeting, .notScheduled, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .validationFailed, .rateLimited,
-        .databaseUnavailable,
+        .meetingFull, .recordingActive, .notRecording, .e2eeMeeting, .notScheduled, .meetingEnded, .payloadTooLarge, .unsupportedMediaType, .rangeNotSatisfiable, .validationFailed, .rateLimited,
+        .databaseUnavailable, .storageUnavailable,
         .internalError,
     ]
 
@@ -88,9 +92,11 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .meetingEnded: "meeting_ended"
         case .payloadTooLarge: "payload_too_large"
         case .unsupportedMediaType: "unsupported_media_type"
+        case .rangeNotSatisfiable: "range_not_satisfiable"
         case .validationFailed: "validation_failed"
         case .rateLimited: "rate_limited"
         case .databaseUnavailable: "database_unavailable"
+        case .storageUnavailable: "storage_unavailable"
         case .internalError: "internal_error"
         case .unknown(let raw): raw
         }
@@ -108,9 +114,10 @@ public enum ErrorCode: Sendable, Hashable, Codable, CustomStringConvertible {
         case .meetingEnded: 410
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
+        case .rangeNotSatisfiable: 416
         case .validationFailed: 422
         case .rateLimited: 429
-        case .databaseUnavailable: 503
+        case .databaseUnavailable, .storageUnavailable: 503
         case .internalError, .unknown: 500
         }
     }

@@ -63,8 +63,10 @@ public struct RecordingFile: Codable, Sendable, Equatable {
     public var kind: String
     /// As negotiated, e.g. `VP8`, `opus`.
     public var codec: String
-    /// Where the storage keeps it (the directory store: its path).
+    /// Where the storage keeps it (the directory store: its path; S3: the object key).
     public var storageKey: String
+    /// `directory` until the recorder has moved it to S3, then `s3`.
+    public var storage: String?
     public var bytes: Int64
     /// Where it starts on the recording's timeline, and how long it lasts.
     public var startMs: Int64
@@ -73,8 +75,9 @@ public struct RecordingFile: Codable, Sendable, Equatable {
 
     public init(
         id: UUID, segment: Int, participantId: UUID?, trackId: String, kind: String, codec: String, storageKey: String,
-        bytes: Int64, startMs: Int64, durationMs: Int64, lostPackets: Int64
+        bytes: Int64, startMs: Int64, durationMs: Int64, lostPackets: Int64, storage: String? = nil
     ) {
+        self.storage = storage
         self.id = id
         self.segment = segment
         self.participantId = participantId
@@ -95,5 +98,25 @@ public struct RecordingListResponse: Codable, Sendable, Equatable {
 
     public init(items: [RecordingResponse]) {
         self.items = items
+    }
+}
+
+/// Who besides the owner and hosts may list and play a meeting's recordings
+/// (`meetings.recording_access`, docs/dev/recording.md, "Playback"). Each
+/// level includes the one before: `hosts` (owner and hosts only),
+/// `members` (also every member, the default), `participants` (also
+/// anyone who had a seat in the meeting).
+public enum RecordingAccess: String, Codable, Sendable, CaseIterable {
+    case hosts
+    case members
+    case participants
+}
+
+/// `PUT /v1/meetings/{code}/recording-access` and its reply.
+public struct RecordingAccessBody: Codable, Sendable, Equatable {
+    public var access: RecordingAccess
+
+    public init(access: RecordingAccess) {
+        self.access = access
     }
 }

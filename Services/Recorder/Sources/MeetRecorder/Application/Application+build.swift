@@ -5,6 +5,7 @@ import MeetDatabase
 import MeetProtocol
 import MeetRedis
 import MeetRTC
+import MeetStorage
 import ServiceLifecycle
 
 /// Wires meet-recorder: the directory store, the sessions, and an HTTP
@@ -47,13 +48,21 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
             logger.warning("MEET_DATABASE_URL is not set: this recorder writes no recording metadata")
         }
         services.append(drain)
+        var uploader: RecordingUploader?
+        if let s3 = configuration.s3 {
+            let client = try S3Client(configuration: s3)
+            let moving = RecordingUploader(objects: client, metadata: metadata, logger: logger)
+            uploader = moving
+            services.append(UploaderService(uploader: moving, metadata: metadata, root: configuration.directory, logger: logger))
+            logger.info("finished files go to S3", metadata: ["endpoint": "\(s3.endpoint)", "bucket": "\(s3.bucket)"])
+        }
         let handler = MediaJobHandler(
             recorderId: configuration.recorderId, metadata: metadata, sessions: sessions, storage: storage, tuning: configuration.tuning,
             metrics: RecorderMetrics(),
             settings: MeetingRecorder.Settings(
                 wsURLs: configuration.wsURLs, bindHost: configuration.mediaHost,
                 rtc: try RTCConfiguration.generate(publicIP: configuration.mediaHost == "0.0.0.0" ? "127.0.0.1" : configuration.mediaHost)),
-            logger: logger)
+            uploader: uploader, root: configuration.directory, logger: logger)
         let jobs = RecorderJobService(
             lease: RecordingJobLease(
                 recorderId: configuration.recorderId, lease: configuration.jobLease, redis: redis,

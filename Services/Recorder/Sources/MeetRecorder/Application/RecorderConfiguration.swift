@@ -1,5 +1,6 @@
 import Foundation
 public import MeetCore
+public import MeetStorage
 
 /// Everything meet-recorder reads from its environment (docs/configuration.md).
 /// Like meet-sfu it needs no JWT key: jobs and their join tokens come over
@@ -35,13 +36,16 @@ public struct RecorderConfiguration: ServiceSettings {
     public var wsURLs: [String]
     /// The local address subscriber connections bind to (`MEET_RECORDER_MEDIA_HOST`, default `0.0.0.0`).
     public var mediaHost: String
+    /// Where finished files go after the directory (`MEET_RECORDING_STORAGE=s3`
+    /// and `MEET_RECORDING_S3_*`); nil: they stay in the directory.
+    public var s3: S3Configuration?
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
         http: HTTPConfiguration = HTTPConfiguration(port: 8095), recorderId: String = RecorderConfiguration.defaultRecorderId(),
         directory: String = "recordings", tuning: RecordingTuning = RecordingTuning(), redisURL: String? = nil,
         keyPrefix: String = "", jobLease: Duration = .seconds(15), maxJobs: Int = 8, database: DatabaseConfiguration? = nil,
-        wsURLs: [String] = [], mediaHost: String = "0.0.0.0"
+        wsURLs: [String] = [], mediaHost: String = "0.0.0.0", s3: S3Configuration? = nil
     ) {
         self.mode = mode
         self.logging = logging
@@ -56,6 +60,7 @@ public struct RecorderConfiguration: ServiceSettings {
         self.database = database
         self.wsURLs = wsURLs
         self.mediaHost = mediaHost
+        self.s3 = s3
     }
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
@@ -77,7 +82,8 @@ public struct RecorderConfiguration: ServiceSettings {
             maxJobs: try environment.int("MEET_RECORDING_MAX_JOBS", default: 8, in: 1...256),
             database: environment.string("MEET_DATABASE_URL") == nil ? nil : try DatabaseConfiguration(environment: environment),
             wsURLs: try Self.wsURLs(environment),
-            mediaHost: environment.string("MEET_RECORDER_MEDIA_HOST", default: "0.0.0.0"))
+            mediaHost: environment.string("MEET_RECORDER_MEDIA_HOST", default: "0.0.0.0"),
+            s3: try S3Configuration.recordings(environment: environment))
     }
 
     /// `MEET_RECORDER_WS_URL`: `ws://` or `wss://` URLs, comma-separated.

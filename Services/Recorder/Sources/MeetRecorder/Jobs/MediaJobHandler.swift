@@ -17,12 +17,17 @@ actor MediaJobHandler: RecorderJobHandler {
     let tuning: RecordingTuning
     let metrics: RecorderMetrics
     let settings: MeetingRecorder.Settings
+    /// With S3 storage: moves each finished file there (``RecordingUploader``).
+    let uploader: RecordingUploader?
+    /// The directory store's root: object keys are paths below it.
+    let root: String
     let logger: Logger
     private var recorders: [UUID: (recorder: MeetingRecorder, segment: Int)] = [:]
 
     init(
         recorderId: String, metadata: (any RecordingMetadata)?, sessions: RecordingSessions, storage: any RecordingStorage,
-        tuning: RecordingTuning, metrics: RecorderMetrics, settings: MeetingRecorder.Settings, logger: Logger
+        tuning: RecordingTuning, metrics: RecorderMetrics, settings: MeetingRecorder.Settings, uploader: RecordingUploader? = nil,
+        root: String = "", logger: Logger
     ) {
         self.recorderId = recorderId
         self.metadata = metadata
@@ -31,6 +36,8 @@ actor MediaJobHandler: RecorderJobHandler {
         self.tuning = tuning
         self.metrics = metrics
         self.settings = settings
+        self.uploader = uploader
+        self.root = root
         self.logger = logger
     }
 
@@ -68,5 +75,7 @@ actor MediaJobHandler: RecorderJobHandler {
         } catch {
             self.logger.warning("could not write that a recording ended", metadata: ["recording.id": "\(recordingId)", "error": "\(error)"])
         }
+        // After the rows: an upload moves a row from its path to its key.
+        await self.uploader?.enqueue(files.compactMap { $0.upload(recordingID: recordingId, root: self.root) })
     }
 }

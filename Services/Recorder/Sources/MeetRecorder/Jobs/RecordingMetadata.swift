@@ -18,6 +18,11 @@ public protocol RecordingMetadata: Sendable {
     /// written before ``ended(_:recorderId:reason:)`` so a stopped recording
     /// lists its files.
     func recorded(_ files: [RecordedFile], recordingId: UUID, segment: Int) async throws
+    /// The file at `path` is now the S3 object `key` (``RecordingUploader``).
+    func uploaded(recordingId: UUID, path: String, key: String) async throws
+    /// Files whose rows still name a local path below `root` (a previous
+    /// run's uploads that did not finish), oldest first.
+    func pendingUploads(under root: String) async throws -> [RecordingUploader.Upload]
 }
 
 /// ``RecordingMetadata`` on PostgreSQL. Every statement is guarded by the
@@ -53,6 +58,35 @@ public struct PostgresRecordingMetadata: RecordingMetadata {
                 WHERE EXISTS (SELECT 1 FROM recording_segments WHERE recording_id = \(recordingId) AND segment = \(segment))
                 """)
         }
+    }
+
+    public func uploaded(recordingId: UUID, path: String, key: String) async throws {
+        _ = try await self.database.query(
+            """
+            UPDATE recording_files SET storage = 's3', storage_key = \(key)
+            WHERE recording_id = \(recordingId) AND storage = 'directory' AND storage_key = \(path)
+            """)
+    }
+
+    public func pendingUploads(under root: String) async throws -> [RecordingUploader.Upload] {
+        let root = URL(fileURLWithPath: root).standardizedFileURL.path
+        let rows = try await self.database.query(
+            """
+            SELECT f.recording_id, f.storage_key, f.kind FROM recording_files f JOIN recordings r ON r.id = f.recording_id
+            WHERE f.storage = 'directory' AND r.deleted_at IS NULL AND starts_with(f.storage_key, \(root + "/"))
+            ORDER BY f.created_at LIMIT 10000
+            """)
+        var uploads: [RecordingUploader.Upload] = []
+        for row in rows {
+            let columns = RowColumns(row)
+            let recordingID = try columns.decode("recording_id", as: UUID.self)
+            let path = try columns.decode("storage_key", as: String.self)
+            let contentType = RecordingUploader.Upload.contentType(video: try columns.decode("kind", as: String.self) != "audio")
+            if let upload = RecordingUploader.Upload(recordingID: recordingID, path: path, root: root, contentType: contentType) {
+                uploads.append(upload)
+            }
+        }
+        return uploads
     }
 
     public func ended(_ recordingId: UUID, recorderId: String, reason: RecorderJobs.EndReason) async throws {

@@ -54,6 +54,9 @@ public struct APIConfiguration: ServiceSettings {
     public var webDirectory: String
     /// SMTP, links in messages, the job worker and reminders (`MEET_SMTP_*`, `MEET_JOBS_*`; docs/configuration.md).
     public var email = EmailConfiguration()
+    /// Recording playback and retention (`MEET_RECORDING_DIR`, `MEET_RECORDING_STORAGE`,
+    /// `MEET_RECORDING_S3_*`, `MEET_RECORDING_RETENTION_*`; docs/configuration.md).
+    public var recordings = RecordingStorageConfiguration()
 
     public init(
         core: CoreConfiguration,
@@ -141,6 +144,7 @@ public struct APIConfiguration: ServiceSettings {
         )
         self.roomKeyPrefix = environment.string("MEET_WS_KEY_PREFIX", default: "")
         self.email = try EmailConfiguration(environment: environment)
+        self.recordings = try RecordingStorageConfiguration(environment: environment)
     }
 
     /// ``CoreConfiguration/logging``.

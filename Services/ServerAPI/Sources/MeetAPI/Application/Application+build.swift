@@ -156,6 +156,7 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     ParticipantController(deps: deps).addRoutes(to: meetings)
     BanController(deps: deps).addRoutes(to: meetings)
     RecordingController(deps: deps).addRoutes(to: meetings)
+    RecordingPlaybackController(deps: deps).addRoutes(to: v1.group("recordings").add(middleware: deps.authenticator))
     ScheduleController(deps: deps).addRoutes(to: meetings)
     ReportController(deps: deps).addMeetingRoutes(to: meetings)
     WhiteboardController(deps: deps).addRoutes(to: meetings)

@@ -15,9 +15,17 @@ extension JobWorker {
         } else {
             logger.info("email is off (MEET_SMTP_HOST is not set): notifications are in-app only")
         }
+        // Recording retention (docs/operations.md): one sweep per interval, run by one replica.
+        let recordings = configuration.recordings
+        if recordings.retentionDays > 0 {
+            handlers[RecordingRetentionJobHandler.kind] = RecordingRetentionJobHandler(
+                retention: RecordingRetention(recordings: deps.recordings, stores: RecordingStores(configuration: recordings)),
+                days: recordings.retentionDays)
+        }
         let scanner = ReminderScanner(storage: deps.storage, notices: deps.notices)
         let interval = RetryPolicy.seconds(configuration.email.reminderScanInterval)
         let lastScan = NIOLockedValueBox(Date.distantPast)
+        let lastRetention = NIOLockedValueBox<String?>(nil)
         let email = configuration.email
         return JobWorker(
             queue: deps.storage.jobs, handlers: handlers,
@@ -32,6 +40,13 @@ extension JobWorker {
                     return true
                 }
                 if due { try await scanner.scan(now: now) }
+                if recordings.retentionDays > 0 {
+                    let job = try RecordingRetentionJobHandler.job(now: now, interval: recordings.retentionScanInterval)
+                    if lastRetention.withLockedValue({ $0 }) != job.dedupeKey {
+                        try await deps.storage.jobs.enqueue([job])
+                        lastRetention.withLockedValue { $0 = job.dedupeKey }
+                    }
+                }
             },
             logger: logger)
     }

@@ -41,7 +41,7 @@ struct MemoryRecordingRepository: RecordingRepository {
     func list(meetingId: UUID) async throws -> [RecordingResponse] {
         await self.store.transaction { tables in
             // No recorder writes files here (they go to PostgreSQL only).
-            tables.recordings.filter { $0.meetingId == meetingId }.map { recording in
+            tables.recordings.filter { $0.meetingId == meetingId && !$0.deleted }.map { recording in
                 var response = recording.response
                 response.files = []
                 return response

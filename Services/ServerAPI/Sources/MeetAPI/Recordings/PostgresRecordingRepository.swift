@@ -27,7 +27,7 @@ struct PostgresRecordingRepository: RecordingRepository {
         let rows = try await self.database.query(
             """
             SELECT \(unescaped: RecordingSQL.columns) FROM recordings
-            WHERE meeting_id = \(meetingId) ORDER BY created_at DESC, id
+            WHERE meeting_id = \(meetingId) AND deleted_at IS NULL ORDER BY created_at DESC, id
             """)
         let files = try await self.files(meetingId: meetingId)
         return try rows.map { row in
@@ -37,14 +37,15 @@ struct PostgresRecordingRepository: RecordingRepository {
         }
     }
 
-    /// The finished per-track files of the meeting's recordings, by recording.
-    private func files(meetingId: UUID) async throws -> [UUID: [RecordingFile]] {
+    /// The finished per-track files of the meeting's recordings (or of one recording), by recording.
+    func files(meetingId: UUID, recordingId: UUID? = nil) async throws -> [UUID: [RecordingFile]] {
         let rows = try await self.database.query(
             """
             SELECT f.id, f.recording_id, f.segment, f.participant_id, f.track_id, f.kind, f.codec, f.storage_key, f.bytes,
-                   f.start_ms, f.duration_ms, f.lost_packets
+                   f.start_ms, f.duration_ms, f.lost_packets, f.storage
             FROM recording_files f JOIN recordings r ON r.id = f.recording_id
-            WHERE r.meeting_id = \(meetingId) ORDER BY f.segment, f.participant_id, f.kind, f.track_id
+            WHERE r.meeting_id = \(meetingId) AND (\(recordingId)::uuid IS NULL OR r.id = \(recordingId))
+            ORDER BY f.segment, f.participant_id, f.kind, f.track_id
             """)
         var files: [UUID: [RecordingFile]] = [:]
         for row in rows {
@@ -53,7 +54,8 @@ struct PostgresRecordingRepository: RecordingRepository {
                 id: try columns.decode("id"), segment: try columns.decode("segment"), participantId: try columns.decode("participant_id"),
                 trackId: try columns.decode("track_id"), kind: try columns.decode("kind"), codec: try columns.decode("codec"),
                 storageKey: try columns.decode("storage_key"), bytes: try columns.decode("bytes"), startMs: try columns.decode("start_ms"),
-                durationMs: try columns.decode("duration_ms"), lostPackets: try columns.decode("lost_packets"))
+                durationMs: try columns.decode("duration_ms"), lostPackets: try columns.decode("lost_packets"),
+                storage: try columns.decode("storage"))
             files[try columns.decode("recording_id", as: UUID.self), default: []].append(file)
         }
         return files

@@ -17,6 +17,7 @@ struct RecordingController: Sendable {
         group.post("{code}/recording", use: self.start)
         group.delete("{code}/recording", use: self.stop)
         group.get("{code}/recordings", use: self.list)
+        group.put("{code}/recording-access", use: self.setAccess)
     }
 
     /// `POST /v1/meetings/{code}/recording` → 201 ``RecordingResponse`` in
@@ -56,13 +57,26 @@ struct RecordingController: Sendable {
         return JSONResponse(recording)
     }
 
-    /// `GET /v1/meetings/{code}/recordings` → ``RecordingListResponse``, newest first.
-    /// Also after the meeting ended: recordings outlive it.
+    /// `GET /v1/meetings/{code}/recordings` → ``RecordingListResponse``, newest first,
+    /// to whom the meeting's `recording_access` allows (``RecordingAccessPolicy``).
+    /// Also after the meeting ended: recordings outlive it. Deleted ones are not listed.
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<RecordingListResponse> {
         let user = try context.requireUser()
         let meeting = try await self.deps.meeting(context)
-        try await self.deps.requireRole(Set(MemberRole.allCases), in: meeting, user: user)
+        try await self.deps.requireRecordingAccess(meetingId: meeting.id, user: user, notFound: APIError.forbidden)
         return JSONResponse(RecordingListResponse(items: try await self.deps.recordings.list(meetingId: meeting.id)))
+    }
+
+    /// `PUT /v1/meetings/{code}/recording-access` (owner and hosts) → the
+    /// setting: who besides them may list and play the meeting's
+    /// recordings. Also after the end: it governs playback.
+    @Sendable func setAccess(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<RecordingAccessBody> {
+        let user = try context.requireUser()
+        let meeting = try await self.deps.meeting(context)
+        try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
+        let body = try await self.deps.body.decode(RecordingAccessBody.self, from: request)
+        try await self.deps.recordings.setAccess(meetingId: meeting.id, access: body.access)
+        return JSONResponse(body)
     }
 
     /// The end of the meeting (`DELETE /v1/meetings/{code}`) stops its recording.

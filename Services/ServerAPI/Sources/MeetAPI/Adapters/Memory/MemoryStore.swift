@@ -40,6 +40,10 @@ struct MemoryTables: Sendable {
     struct Recording: Sendable {
         var meetingId: UUID
         var response: RecordingResponse
+        /// Its files were deleted (retention or a host): it no longer lists or plays.
+        var deleted = false
+        /// No recorder writes here; tests put files in.
+        var files: [StoredRecordingFile] = []
     }
 
     struct Schedule: Sendable {
@@ -63,6 +67,8 @@ struct MemoryTables: Sendable {
     var bans: [Ban] = []
     /// In creation order.
     var recordings: [Recording] = []
+    /// `meetings.recording_access` where it is not the default (`members`).
+    var recordingAccess: [UUID: RecordingAccess] = [:]
     /// By meeting id.
     var schedules: [UUID: Schedule] = [:]
     /// By id (``InvitationRecord/meetingCode`` and title filled on read).

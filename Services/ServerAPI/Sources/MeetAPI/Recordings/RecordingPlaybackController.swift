@@ -1,0 +1,166 @@
+import Foundation
+import Hummingbird
+import MeetProtocol
+import MeetStorage
+import NIOCore
+
+/// `/v1/recordings/{recordingId}`: one recording, its files with HTTP range
+/// requests, and its deletion (docs/dev/recording.md, "Playback").
+///
+/// Files are served by meet-api itself, from the directory store or
+/// proxied from S3, rather than by redirecting to a presigned S3 URL: the
+/// authorization below is checked at every request (a demoted host or a
+/// changed `recording_access` takes effect at once, where a presigned URL
+/// stays valid until it expires), the S3 endpoint need not be reachable
+/// from browsers, and the headers (`Content-Disposition`, `nosniff`) are
+/// ours. Memory stays bounded: the body is read from the store in chunks
+/// of at most ``chunkSize`` bytes as the client takes it.
+struct RecordingPlaybackController: Sendable {
+    let deps: APIDependencies
+    let stores: RecordingStores
+
+    init(deps: APIDependencies) {
+        self.deps = deps
+        self.stores = RecordingStores(configuration: deps.configuration.recordings)
+    }
+
+    /// What one read from a store holds at most.
+    static let chunkSize: Int64 = 4 << 20
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.get("{recordingId}", use: self.show)
+        group.delete("{recordingId}", use: self.delete)
+        group.get("{recordingId}/files/{fileId}", use: self.file)
+    }
+
+    /// `GET /v1/recordings/{id}` → ``RecordingResponse`` with its files.
+    @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<RecordingResponse> {
+        let (_, recording) = try await self.authorized(context)
+        return JSONResponse(recording)
+    }
+
+    /// `DELETE /v1/recordings/{id}` (owner and hosts) → 204: its files are
+    /// deleted from their stores and it no longer lists or plays. 409
+    /// `recording_active` while it is still being recorded.
+    @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> NoContent {
+        let user = try context.requireUser()
+        let (meetingId, recording) = try await self.find(context)
+        let role = try await self.deps.members.role(meetingId: meetingId, userId: user.id)
+        guard role == .owner || role == .host else {
+            let participated = try await self.deps.recordings.participated(meetingId: meetingId, userId: user.id)
+            throw role != nil || participated ? APIError.forbidden : Self.notFound
+        }
+        guard !recording.status.isActive else {
+            throw APIError(.recordingActive, "the recording is still running; stop it first")
+        }
+        try await RecordingRetention(recordings: self.deps.recordings, stores: self.stores).delete(recording.id)
+        return NoContent()
+    }
+
+    /// `GET /v1/recordings/{id}/files/{fileId}`: the file, whole (200) or a
+    /// `Range` of it (206, `Content-Range`); 416 for a range past its end.
+    @Sendable func file(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let (_, recording) = try await self.authorized(context)
+        guard let fileId = context.parameters.get("fileId").flatMap(UUID.init(uuidString:)),
+            let stored = try await self.deps.recordings.storedFile(recordingId: recording.id, fileId: fileId)
+        else {
+            throw APIError(.notFound, "no such file in this recording")
+        }
+        let store = try self.stores.store(stored.storage)
+        let size: Int64
+        do {
+            guard let found = try await store.size(key: stored.key) else {
+                throw APIError(.notFound, "the file is listed but not in its store")
+            }
+            size = found
+        } catch let error as StorageError {
+            throw Self.apiError(error)
+        }
+        var headers = Self.headers(for: stored, recordingId: recording.id)
+        let range: ClosedRange<Int64>
+        let status: HTTPResponse.Status
+        switch ByteRange(header: request.headers[.range], size: size) {
+        case .unsatisfiable:
+            throw APIError(
+                .rangeNotSatisfiable, "the range is outside the file's \(size) bytes", headers: [.contentRange: "bytes */\(size)"])
+        case .full:
+            guard size > 0 else { return Response(status: .ok, headers: headers, body: ResponseBody()) }
+            range = 0...(size - 1)
+            status = .ok
+        case .partial(let partial):
+            range = partial
+            status = .partialContent
+            headers[.contentRange] = "bytes \(partial.lowerBound)-\(partial.upperBound)/\(size)"
+        }
+        let length = range.upperBound - range.lowerBound + 1
+        let key = stored.key
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(contentLength: Int(length)) { writer in
+                var offset = range.lowerBound
+                while offset <= range.upperBound {
+                    let end = min(range.upperBound, offset + Self.chunkSize - 1)
+                    let data = try await store.read(key: key, range: offset...end)
+                    guard !data.isEmpty else { throw StorageError.unavailable("\(key) ended early at byte \(offset)") }
+                    try await writer.write(ByteBuffer(bytes: data))
+                    offset += Int64(data.count)
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// `Content-Type` from the kind and codec, an attachment with a file
+    /// name, no sniffing, no shared caching, and ranges accepted.
+    static func headers(for file: StoredRecordingFile, recordingId: UUID) -> HTTPFields {
+        let matroska = file.codec.lowercased() == "h264"
+        let type = matroska ? "video/x-matroska" : (file.kind == "audio" ? "audio/webm" : "video/webm")
+        let name = "recording-\(recordingId.uuidString.lowercased().prefix(8))-\(file.kind)-\(file.id.uuidString.lowercased()).\(matroska ? "mkv" : "webm")"
+        return [
+            .contentType: type, .acceptRanges: "bytes", .contentDisposition: "attachment; filename=\"\(name)\"",
+            .init("X-Content-Type-Options")!: "nosniff", .cacheControl: "private, no-store",
+        ]
+    }
+
+    /// The recording, if the caller may see it (``RecordingAccessPolicy``).
+    private func authorized(_ context: APIRequestContext) async throws -> (meetingId: UUID, recording: RecordingResponse) {
+        let user = try context.requireUser()
+        let found = try await self.find(context)
+        try await self.deps.requireRecordingAccess(meetingId: found.meetingId, user: user, notFound: Self.notFound)
+        return found
+    }
+
+    private func find(_ context: APIRequestContext) async throws -> (meetingId: UUID, recording: RecordingResponse) {
+        guard let id = context.parameters.get("recordingId").flatMap(UUID.init(uuidString:)),
+            let found = try await self.deps.recordings.find(recordingId: id)
+        else {
+            throw Self.notFound
+        }
+        return found
+    }
+
+    static let notFound = APIError(.notFound, "no such recording")
+
+    static func apiError(_ error: StorageError) -> APIError {
+        switch error {
+        case .notFound: APIError(.notFound, "the file is listed but not in its store")
+        case .badKey: APIError(.internalError, "the file's storage key is not valid")
+        case .unavailable(let message), .rejected(_, let message): APIError(.storageUnavailable, "the recording store failed: \(message)")
+        }
+    }
+}
+
+extension APIDependencies {
+    /// Throws 403 or `notFound` unless ``RecordingAccessPolicy`` lets `user`
+    /// see the recordings of the meeting, on its state now.
+    func requireRecordingAccess(meetingId: UUID, user: UserRecord, notFound: APIError) async throws {
+        let role = try await self.members.role(meetingId: meetingId, userId: user.id)
+        if role == .owner || role == .host { return }
+        let access = try await self.recordings.access(meetingId: meetingId)
+        let participated = try await self.recordings.participated(meetingId: meetingId, userId: user.id)
+        switch RecordingAccessPolicy.decide(role: role, participated: participated, access: access) {
+        case .allow: return
+        case .forbidden: throw APIError.forbidden
+        case .notFound: throw notFound
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import MeetStorage
+
+/// Deletes recordings' files from their stores and marks the recordings
+/// deleted: a host's `DELETE /v1/recordings/{id}`, and the retention sweep
+/// (`MEET_RECORDING_RETENTION_DAYS`, docs/operations.md).
+///
+/// Files first, then the mark: a store failure leaves the recording listed
+/// with whatever files remain, and the next try (deletes are idempotent)
+/// finishes it. Nothing is marked deleted that still has a file.
+struct RecordingRetention: Sendable {
+    let recordings: any RecordingRepository
+    let stores: RecordingStores
+
+    /// Recordings handled per sweep; a longer backlog takes the following sweeps.
+    static let batch = 100
+
+    /// Deletes one recording's files and marks it deleted.
+    func delete(_ recordingId: UUID) async throws {
+        for file in try await self.recordings.storedFiles(recordingId: recordingId) {
+            do {
+                try await self.stores.store(file.storage).delete(key: file.key)
+            } catch let error as StorageError {
+                throw RecordingPlaybackController.apiError(error)
+            }
+        }
+        try await self.recordings.markDeleted(recordingId: recordingId)
+    }
+
+    /// Deletes what ended more than `days` before `now`; returns how many
+    /// recordings were deleted. The first failure stops the sweep (the
+    /// store is likely down) and is thrown for the job to retry.
+    func sweep(now: Date, days: Int) async throws -> Int {
+        let cutoff = Self.cutoff(now: now, days: days)
+        var deleted = 0
+        for id in try await self.recordings.expired(before: cutoff, limit: Self.batch) {
+            try await self.delete(id)
+            deleted += 1
+        }
+        return deleted
+    }
+
+    /// `days` whole days before `now`.
+    static func cutoff(now: Date, days: Int) -> Date {
+        now.addingTimeInterval(-Double(days) * 86_400)
+    }
+}
+
+/// The job that runs ``RecordingRetention/sweep(now:days:)``: each replica
+/// enqueues one per scan interval under the same dedupe key, so the jobs
+/// table's `SKIP LOCKED` claim hands it to exactly one of them.
+struct RecordingRetentionJobHandler: JobHandler {
+    static let kind = "recording-retention"
+    let retention: RecordingRetention
+    let days: Int
+
+    func run(_ job: ClaimedJob) async throws(JobFailure) {
+        do {
+            _ = try await self.retention.sweep(now: Date(), days: self.days)
+        } catch {
+            throw .transient("recording retention: \(error)")
+        }
+    }
+
+    /// The job of the scan interval `now` falls in.
+    static func job(now: Date, interval: Duration) throws -> NewJob {
+        let seconds = max(1, Int(interval.components.seconds))
+        let slot = Int(now.timeIntervalSince1970) / seconds
+        return try NewJob(kind: kind, encoding: [String: Int](), dedupeKey: "\(kind):\(seconds):\(slot)", runAt: now)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import MeetStorage
+
+/// AWS Signature Version 4 against AWS's own published examples: the
+/// `get-vanilla` case of the SigV4 test suite (credentials `AKIDEXAMPLE`,
+/// service `service`) and the S3 documentation's "GET Object" example
+/// (a `Range` header and `x-amz-content-sha256`, `examplebucket`).
+@Suite("SigV4")
+struct SigV4Tests {
+    static let suiteDate = Date(timeIntervalSince1970: 1_440_938_160)  // 2015-08-30T12:36:00Z
+    static let s3Date = Date(timeIntervalSince1970: 1_369_353_600)  // 2013-05-24T00:00:00Z
+
+    @Test("get-vanilla: canonical request, string to sign and signature")
+    func getVanilla() {
+        let signer = SigV4Signer(
+            accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", region: "us-east-1",
+            service: "service")
+        let request = SigV4Signer.Request(
+            method: "GET", path: "/", headers: [("Host", "example.amazonaws.com"), ("X-Amz-Date", "20150830T123600Z")])
+        let canonical = SigV4Signer.canonicalRequest(request, payloadHash: SigV4Signer.emptyPayloadHash)
+        #expect(
+            canonical == """
+                GET
+                /
+
+                host:example.amazonaws.com
+                x-amz-date:20150830T123600Z
+
+                host;x-amz-date
+                e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+                """)
+        let toSign = SigV4Signer.stringToSign(canonical, amzDate: "20150830T123600Z", scope: signer.scope("20150830T123600Z"))
+        #expect(
+            toSign == """
+                AWS4-HMAC-SHA256
+                20150830T123600Z
+                20150830/us-east-1/service/aws4_request
+                bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63
+                """)
+        // The signer adds x-amz-date itself; without the content-hash header it signs exactly the suite's request.
+        let headers = signer.sign(
+            SigV4Signer.Request(method: "GET", path: "/", headers: [("Host", "example.amazonaws.com")]),
+            payloadHash: SigV4Signer.emptyPayloadHash, date: Self.suiteDate, contentHashHeader: false)
+        #expect(
+            headers.last?.1
+                == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+        )
+    }
+
+    @Test("S3 GET Object with a Range header (S3 documentation example)")
+    func s3GetObject() {
+        let signer = SigV4Signer(
+            accessKeyID: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", region: "us-east-1")
+        let headers = signer.sign(
+            SigV4Signer.Request(
+                method: "GET", path: "/test.txt", headers: [("Host", "examplebucket.s3.amazonaws.com"), ("Range", "bytes=0-9")]),
+            payloadHash: SigV4Signer.emptyPayloadHash, date: Self.s3Date)
+        #expect(
+            headers.last?.1
+                == "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+        )
+    }
+
+    @Test("query pairs are encoded and sorted; header values trimmed and folded")
+    func canonicalParts() {
+        let request = SigV4Signer.Request(
+            method: "POST", path: SigV4Signer.encodePath("/bucket/a b/c~d.webm"), query: [("uploadId", "x/y"), ("partNumber", "2")],
+            headers: [("Host", "h"), ("X-Custom", "  a   b  ")])
+        let lines = SigV4Signer.canonicalRequest(request, payloadHash: "p").components(separatedBy: "\n")
+        #expect(lines[1] == "/bucket/a%20b/c~d.webm")
+        #expect(lines[2] == "partNumber=2&uploadId=x%2Fy")
+        #expect(lines[4] == "x-custom:a b")
+        #expect(SigV4Signer.amzDate(Self.s3Date) == "20130524T000000Z")
+    }
+}

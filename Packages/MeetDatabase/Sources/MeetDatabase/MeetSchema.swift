@@ -4,7 +4,7 @@
 /// bring an empty database up to date (ServerAPI does at start-up).
 /// Append new versions at the end; never edit a shipped one.
 public enum MeetSchema {
-    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9]
+    public static let migrations: [Migration] = [version1, version2, version3, version4, version5, version6, version7, version8, version9, version12]
 
     /// Users, refresh tokens, meetings, members, participants, messages.
     static let version1 = Migration(

@@ -31,6 +31,10 @@ struct APIStorage: Sendable {
     var notifications: any NotificationRepository
     /// Secret calendar feed URLs.
     var feeds: any CalendarFeedRepository
+    /// Meeting and account search (docs/scheduling.md, "Search").
+    var search: any SearchRepository
+    /// A user's data: export and account deletion (docs/operations.md, "Data rights").
+    var accounts: any AccountRepository
     /// The role of the seats a user holds now, after a membership change.
     var seats: any SeatRoleRepository
     var readiness: any ReadinessProbe

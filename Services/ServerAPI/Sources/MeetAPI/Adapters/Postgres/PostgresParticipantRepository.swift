@@ -76,7 +76,9 @@ struct PostgresParticipantRepository: ParticipantRepository {
         return try rows.first.map(Self.decode)
     }
 
-    func messages(meetingId: UUID, before: Int64?, limit: Int, viewer: MessageViewer) async throws -> [MessageRecord] {
+    func messages(meetingId: UUID, matching text: String?, before: Int64?, limit: Int, viewer: MessageViewer) async throws
+        -> [MessageRecord]
+    {
         // The visibility rule of ``MessageViewer/sees(_:recipientUserId:)``, in SQL.
         let rows = try await self.database.query(
             """
@@ -84,6 +86,8 @@ struct PostgresParticipantRepository: ParticipantRepository {
                    m.recipient_participant_id, m.to_hosts
             FROM messages m LEFT JOIN participants r ON r.id = m.recipient_participant_id
             WHERE m.meeting_id = \(meetingId) AND (\(before)::bigint IS NULL OR m.id < \(before))
+              AND (\(text)::text IS NULL
+                   OR \(unescaped: MeetSchema.messageSearchVector) @@ websearch_to_tsquery('simple'::regconfig, \(text)))
               AND ((m.recipient_participant_id IS NULL AND NOT m.to_hosts)
                    OR (\(viewer.participantId)::uuid IS NOT NULL
                        AND (m.participant_id = \(viewer.participantId) OR m.recipient_participant_id = \(viewer.participantId)))

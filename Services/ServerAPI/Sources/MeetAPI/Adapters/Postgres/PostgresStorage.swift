@@ -28,6 +28,8 @@ extension APIStorage {
             jobs: PostgresJobQueue(database: database),
             notifications: PostgresNotificationRepository(database: database),
             feeds: PostgresCalendarFeedRepository(database: database),
+            search: PostgresSearchRepository(database: database),
+            accounts: PostgresAccountRepository(database: database),
             seats: PostgresSeatRoleRepository(database: database),
             readiness: PostgresReadiness(database: database),
             services: [database],

@@ -33,7 +33,7 @@ struct SearchController: Sendable {
     @Sendable func meetings(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<Page<MeetingResponse>> {
         let user = try context.requireUser()
         let query = request.uri.queryParameters
-        let text = try query.get("q").map { try Validate.searchText($0) }
+        let text = try query.get("q").map { try Validate.searchText($0, characters: SearchLimits.meetingTextCharacters) }
         let from = try query.get("from").map { try ScheduleValidation.dateTime($0, field: "from") }
         let to = try query.get("to").map { try ScheduleValidation.dateTime($0, field: "to") }
         if let from, let to, to <= from { throw APIError.validation("to", "must be after from") }

@@ -29,8 +29,10 @@ struct MeetingSearch: Sendable, Equatable {
 }
 
 enum SearchLimits {
-    /// Search text, in code points after trimming.
+    /// Chat search text, in code points after trimming.
     static let textCharacters = 2...100
+    /// Meeting search text: three at least, for the trigram indexes to serve it.
+    static let meetingTextCharacters = 3...100
     /// A name search needs three (a trigram) to use its index.
     static let nameCharacters = 3...80
     /// Page sizes: the default and the largest allowed.

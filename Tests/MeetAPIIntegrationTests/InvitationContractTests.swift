@@ -14,10 +14,10 @@ struct InvitationContractTests {
         try await StorageContractTests.withStorage(backend) { storage, _ in
             let owner = try await storage.users.create(email: StorageContractTests.email(), passwordHash: "h", displayName: "Owner")
             let meeting = try await StorageContractTests.meeting(storage, owner: owner.id)
-            // Invited by address before the account exists.
+            // Invited by address before the account exists: bound by the link's secret only.
             let email = StorageContractTests.email()
             let made = try await storage.invitations.invite(
-                NewInvitation(meetingId: meeting.id, email: email, userId: nil, role: .host, invitedBy: owner.id))
+                NewInvitation(meetingId: meeting.id, email: email, userId: nil, role: .host, invitedBy: owner.id, secretHash: "s1"))
             #expect(made.status == .pending)
             #expect(made.meetingCode == meeting.code)
             await #expect(throws: InvitationRepositoryError.alreadyInvited) {
@@ -25,15 +25,21 @@ struct InvitationContractTests {
                     NewInvitation(meetingId: meeting.id, email: email, userId: nil, role: .attendee, invitedBy: owner.id))
             }
             let invitee = try await storage.users.create(email: email, passwordHash: "h", displayName: "Invitee")
-            #expect(try await storage.invitations.list(user: invitee, limit: 10).map(\.id) == [made.id])
-            #expect(try await storage.invitations.invitedRole(meetingId: meeting.id, user: invitee) == .host)
-            #expect(try await storage.invitations.respond(id: made.id, user: owner, accept: true) == nil)
+            // Registering the address is not enough to see, use or answer it.
+            #expect(try await storage.invitations.list(user: invitee, limit: 10).isEmpty)
+            #expect(try await storage.invitations.invitedRole(meetingId: meeting.id, user: invitee) == nil)
+            #expect(try await storage.invitations.respond(id: made.id, user: invitee, secretHash: nil, accept: true) == nil)
+            #expect(try await storage.invitations.respond(id: made.id, user: invitee, secretHash: "wrong", accept: true) == nil)
+            #expect(try await storage.invitations.respond(id: made.id, user: owner, secretHash: nil, accept: true) == nil)
 
-            let accepted = try #require(try await storage.invitations.respond(id: made.id, user: invitee, accept: true))
+            let accepted = try #require(try await storage.invitations.respond(id: made.id, user: invitee, secretHash: "s1", accept: true))
             #expect(accepted.status == .accepted)
             #expect(accepted.userId == invitee.id)
             #expect(try await storage.members.role(meetingId: meeting.id, userId: invitee.id) == .host)
-            let declined = try #require(try await storage.invitations.respond(id: made.id, user: invitee, accept: false))
+            // Bound now: the account answers without the secret, nobody else with it.
+            #expect(try await storage.invitations.list(user: invitee, limit: 10).map(\.id) == [made.id])
+            #expect(try await storage.invitations.respond(id: made.id, user: owner, secretHash: "s1", accept: true) == nil)
+            let declined = try #require(try await storage.invitations.respond(id: made.id, user: invitee, secretHash: nil, accept: false))
             #expect(declined.status == .declined)
             #expect(try await storage.members.role(meetingId: meeting.id, userId: invitee.id) == nil)
             #expect(try await storage.invitations.invitedRole(meetingId: meeting.id, user: invitee) == nil)

@@ -203,7 +203,7 @@ struct StorageContractTests {
             #expect(try await storage.participants.admit(lost, liveWindow: window) == .notFound)
             #expect(try await storage.participants.find(id: UUID()) == nil)
             #expect(try await storage.participants.messages(
-                meetingId: meeting.id, before: nil, limit: 10, viewer: MessageViewer(participantId: nil, userId: owner.id, isHost: true)
+                meetingId: meeting.id, matching: nil, before: nil, limit: 10, viewer: MessageViewer(participantId: nil, userId: owner.id, isHost: true)
             ).isEmpty)
         }
     }

@@ -47,7 +47,7 @@ struct OperationalTests {
             (try await api.send(.trace, "/nope/nope")).expectError(.notFound, .notFound)
             let put = try await api.send(.put, "/v1/users/me", raw: "{}")
             put.expectError(.methodNotAllowed, .methodNotAllowed)
-            #expect(put.headers[.allow] == "GET, PATCH")
+            #expect(put.headers[.allow] == "DELETE, GET, PATCH")  // DELETE: account deletion (#20)
             let login = try await api.send(.get, "/v1/auth/login")
             login.expectError(.methodNotAllowed, .methodNotAllowed)
             #expect(login.headers[.allow] == "POST")

@@ -174,6 +174,40 @@ def test_invitation_mail_ics_accept_and_join_without_password(api: Service, smtp
     assert sequence(cancel_lines) > sequence(lines)
 
 
+def test_registering_an_invited_address_alone_grants_nothing(api: Service, smtp: SMTPServer):
+    """The fix of the hole of an address invitation taken by whoever registers the address
+    (docs/scheduling.md, Invitations): only the secret of the email's link answers it."""
+    rest = Rest(api.base_url)
+    owner = rest.register("Owner")
+    code = rest.call("POST", "/v1/meetings", {"title": "Board", "password": "secret-pass"}, owner, expect=201)["code"]
+    address = f"nobody-yet-{uuid.uuid4().hex[:8]}@example.org"
+    invitation = rest.call("POST", f"/v1/meetings/{code}/invitations", {"email": address, "role": "host"}, owner, expect=201)
+    assert "secret" not in invitation
+    mail = block_until(lambda: smtp.inbox.to(address), 30, "the invitation email", details=api.log)[0]
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    link = next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Accept or decline: "))
+    assert link.startswith(f"https://meet.example/invitations/{invitation['id'].lower()}?secret=")
+    secret = link.split("secret=", 1)[1]
+    assert len(secret) == 43
+
+    # Whoever registers the address: no invitation listed, no join without the password, no answer.
+    squatter = rest.call("POST", "/v1/auth/register", {
+        "email": address, "password": "correct horse battery", "displayName": "Squatter"}, expect=201)["accessToken"]
+    assert rest.call("GET", "/v1/invitations", token=squatter)["items"] == []
+    rest.call("POST", f"/v1/meetings/{code}/join", {}, squatter, expect=403)
+    rest.call("POST", f"/v1/invitations/{invitation['id']}/accept", None, squatter, expect=404)
+    rest.call("POST", f"/v1/invitations/{invitation['id']}/accept", {"secret": "A" * 43}, squatter, expect=404)
+    rest.call("GET", f"/v1/meetings/{code}/members", token=squatter, expect=403)
+
+    # The link's holder answers with the secret and is a host from then on.
+    holder = rest.register("Holder")
+    accepted = rest.call("POST", f"/v1/invitations/{invitation['id']}/accept", {"secret": secret}, holder)
+    assert accepted["status"] == "accepted"
+    assert rest.call("POST", f"/v1/meetings/{code}/join", {}, holder)["participant"]["role"] == "host"
+    # Bound: the secret answers for nobody else any more.
+    rest.call("POST", f"/v1/invitations/{invitation['id']}/accept", {"secret": secret}, squatter, expect=404)
+
+
 def test_smtp_outage_loses_nothing(api: Service, smtp: SMTPServer):
     rest = Rest(api.base_url)
     owner = rest.register("Owner")

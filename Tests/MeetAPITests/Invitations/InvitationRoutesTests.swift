@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import MeetAuth
 import MeetProtocol
 import Testing
 @testable import MeetAPI
@@ -89,21 +90,64 @@ struct InvitationRoutesTests {
         }
     }
 
-    @Test("an address without an account is invited by email; registering with it shows the invitation")
+    @Test("an address without an account is invited by email; registering it alone grants nothing, the link's secret does")
     func inviteByEmail() async throws {
-        try await TestApp.run { api in
+        let store = MemoryStore()
+        try await TestApp.run(store: store) { api in
             let owner = try await api.register()
-            let meeting = try await api.createMeeting(token: owner.accessToken)
+            let meeting = try await api.createMeeting(token: owner.accessToken, password: "secret-pass")
             let email = TestApp.uniqueEmail()
             let path = "/v1/meetings/\(meeting.code)/invitations"
             let made = try await api.send(.post, path, json: CreateInvitationRequest(email: "  \(email.uppercased()) "), token: owner.accessToken)
             #expect(made.status == .created, "\(made.text)")
-            #expect(try made.decode(InvitationResponse.self).userId == nil)
+            let invitation = try made.decode(InvitationResponse.self)
+            #expect(invitation.userId == nil)
             (try await api.send(.post, path, json: CreateInvitationRequest(email: email), token: owner.accessToken))
                 .expectError(.conflict, .alreadyMember)
-            let later = try await api.register(email: email)
-            let mine = try await api.send(.get, "/v1/invitations", token: later.accessToken).decode(InvitationListResponse.self)
-            #expect(mine.items.map(\.meetingCode) == [meeting.code])
+            // The email's link carries a secret; only its hash is stored.
+            let stored = try #require(await store.transaction { $0.invitations[invitation.id] })
+            let secretHash = try #require(stored.secretHash)
+            let secret = "known-secret-of-the-email-link"
+            await store.transaction { $0.invitations[invitation.id]?.secretHash = OpaqueToken.hash(secret) }
+            #expect(secretHash != OpaqueToken.hash(secret))
+
+            // Whoever registers the address sees nothing, joins nothing, answers nothing without the secret.
+            let squatter = try await api.register(email: email)
+            #expect(try await api.send(.get, "/v1/invitations", token: squatter.accessToken).decode(InvitationListResponse.self).items.isEmpty)
+            (try await api.join(meeting.code, token: squatter.accessToken)).expectError(.forbidden, .wrongPassword)
+            let accept = "/v1/invitations/\(invitation.id)/accept"
+            (try await api.send(.post, accept, token: squatter.accessToken)).expectError(.notFound, .notFound)
+            (try await api.send(.post, accept, json: AnswerInvitationRequest(secret: "guess"), token: squatter.accessToken))
+                .expectError(.notFound, .notFound)
+            (try await api.send(.post, "/v1/invitations/\(invitation.id)/decline", token: squatter.accessToken)).expectError(.notFound, .notFound)
+
+            // The link's holder (any account) answers with it; the invitation is theirs from then on.
+            let holder = try await api.register()
+            let accepted = try await api.send(.post, accept, json: AnswerInvitationRequest(secret: secret), token: holder.accessToken)
+            #expect(accepted.status == .ok, "\(accepted.text)")
+            #expect(try accepted.decode(InvitationResponse.self).userId == holder.user.id)
+            #expect(try await api.join(meeting.code, token: holder.accessToken).status == .ok)
+            #expect(try await api.send(.get, "/v1/invitations", token: holder.accessToken).decode(InvitationListResponse.self).items.count == 1)
+            // Bound: the secret no longer answers it for anyone else.
+            (try await api.send(.post, accept, json: AnswerInvitationRequest(secret: secret), token: squatter.accessToken))
+                .expectError(.notFound, .notFound)
+        }
+    }
+
+    @Test("an invitation by user id is answered without a secret, as before")
+    func inviteByUserIdNeedsNoSecret() async throws {
+        let store = MemoryStore()
+        try await TestApp.run(store: store) { api in
+            let owner = try await api.register()
+            let invitee = try await api.register()
+            let meeting = try await api.createMeeting(token: owner.accessToken)
+            let invitation = try await api.send(
+                .post, "/v1/meetings/\(meeting.code)/invitations", json: CreateInvitationRequest(userId: invitee.user.id),
+                token: owner.accessToken
+            ).decode(InvitationResponse.self)
+            #expect(await store.transaction { $0.invitations[invitation.id]?.secretHash } == nil)
+            let accepted = try await api.send(.post, "/v1/invitations/\(invitation.id)/accept", token: invitee.accessToken)
+            #expect(try accepted.decode(InvitationResponse.self).status == .accepted)
         }
     }
 

@@ -57,3 +57,16 @@ public struct InvitationListResponse: Codable, Sendable, Equatable {
         self.items = items
     }
 }
+
+/// `POST /v1/invitations/{invitationId}/accept` and `/decline` (optional
+/// body): `secret` is the one the invitation email's link carries. An
+/// invitation sent to an address that had no account is answered only with
+/// it (registering the address is not enough); an invitation of an account
+/// needs none.
+public struct AnswerInvitationRequest: Codable, Sendable, Equatable {
+    public var secret: String?
+
+    public init(secret: String? = nil) {
+        self.secret = secret
+    }
+}

@@ -45,6 +45,10 @@ public struct APIConfiguration: ServiceSettings {
     /// meet-ws's Redis key prefix (`MEET_WS_KEY_PREFIX`, default none): a
     /// membership change is announced on the room channel under it.
     public var roomKeyPrefix: String = ""
+    /// User searches (`GET /v1/users/search`) one account may make per
+    /// minute (`MEET_USER_SEARCH_RATE_LIMIT`, default 30): finding people
+    /// to invite, not crawling the directory.
+    public var userSearchRateLimit: Int = 30
     /// Apply migrations before serving (`MEET_MIGRATE_ON_START`, default true).
     /// Turn off when a separate `meet-api --migrate-only` job owns them.
     public var migrateOnStart: Bool
@@ -143,6 +147,7 @@ public struct APIConfiguration: ServiceSettings {
             webDirectory: environment.string("MEET_WEB_DIR", default: "Web")
         )
         self.roomKeyPrefix = environment.string("MEET_WS_KEY_PREFIX", default: "")
+        self.userSearchRateLimit = try environment.int("MEET_USER_SEARCH_RATE_LIMIT", default: 30, in: 1...1_000_000)
         self.email = try EmailConfiguration(environment: environment)
         self.recordings = try RecordingStorageConfiguration(environment: environment)
     }

@@ -148,8 +148,11 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     // The routes that read a bearer token: who it stands for goes in the context.
     UserController(deps: deps).addRoutes(to: v1.group("users").add(middleware: deps.authenticator))
     let meetings = v1.group("meetings").add(middleware: deps.authenticator)
-    // `upcoming` is a constant segment: the router prefers it to `{code}`.
+    // `upcoming` and `search` are constant segments: the router prefers them to `{code}`.
     UpcomingController(deps: deps).addRoutes(to: meetings)
+    SearchController(deps: deps).addMeetingRoutes(to: meetings)
+    SearchController(deps: deps).addUserRoutes(to: v1.group("users").add(middleware: deps.authenticator))
+    AccountController(deps: deps).addRoutes(to: v1.group("users").add(middleware: deps.authenticator))
     MeetingController(deps: deps).addRoutes(to: meetings)
     MemberController(deps: deps).addRoutes(to: meetings)
     JoinController(deps: deps).addRoutes(to: meetings)

@@ -27,10 +27,13 @@ struct ParticipantController: Sendable {
         return JSONResponse(ParticipantListResponse(items: live.map(\.response)))
     }
 
-    /// `GET /v1/meetings/{code}/messages?limit=&cursor=` → chat history, newest first.
+    /// `GET /v1/meetings/{code}/messages?q=&limit=&cursor=` → chat history,
+    /// newest first; with `q`, the messages holding all its words (chat
+    /// search, the same readers and visibility).
     @Sendable func messages(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<Page<MessageResponse>> {
         let meeting = try await self.authorizeReader(request, context: context)
         let query = request.uri.queryParameters
+        let text = try query.get("q").map { try Validate.searchText($0) }
         let limit = try Validate.limit(query.get("limit"), default: 50, max: 200)
         var before: Int64?
         if let raw = query.get("cursor") {
@@ -38,7 +41,7 @@ struct ParticipantController: Sendable {
             before = parsed
         }
         let rows = try await self.deps.participants.messages(
-            meetingId: meeting.id, before: before, limit: limit + 1, viewer: try await self.viewer(of: meeting, context: context))
+            meetingId: meeting.id, matching: text, before: before, limit: limit + 1, viewer: try await self.viewer(of: meeting, context: context))
         let page = rows.prefix(limit)
         let next = rows.count > limit ? page.last.map { String($0.id) } : nil
         return JSONResponse(Page(items: page.map(\.response), nextCursor: next))

@@ -28,20 +28,31 @@ struct EmailComposer: Sendable {
         var name: String?
     }
 
+    /// The answer link of an invitation to an address without an account:
+    /// `<publicURL>/invitations/<id>?secret=<secret>`; the secret is what
+    /// `POST /v1/invitations/{id}/accept` needs.
+    struct Answer: Sendable, Equatable {
+        var invitationId: UUID
+        var secret: String
+    }
+
     /// The rendered message for one recipient; `schedule` is nil for a
     /// meeting that has none (then there is no ICS).
     func compose(
         _ kind: MeetingMailKind, meeting: MeetingRecord, schedule: ScheduleRecord?, organizer: Recipient, to recipient: Recipient,
-        messageId: String, stamp: Date
+        messageId: String, stamp: Date, answer: Answer? = nil
     ) -> EmailJob {
         let link = "\(self.publicURL)/\(meeting.code)"
         let (subject, lead) = self.subjectAndLead(kind, meeting: meeting)
         let when = schedule.map { self.when(kind, schedule: $0) } ?? "No time is set yet."
         let agenda = schedule?.description
+        let answerLink = answer.map { "\(self.publicURL)/invitations/\($0.invitationId.uuidString.lowercased())?secret=\($0.secret)" }
         var text = "\(lead)\n\n\(meeting.title)\n\(when)\nJoin: \(link)\n"
+        if let answerLink { text += "Accept or decline: \(answerLink)\n" }
         if let agenda { text += "\nAgenda:\n\(agenda)\n" }
         var html = "<p>\(Self.escape(lead))</p><h2>\(Self.escape(meeting.title))</h2><p>\(Self.escape(when))</p>"
         html += "<p><a href=\"\(Self.escape(link))\">Join the meeting</a></p>"
+        if let answerLink { html += "<p><a href=\"\(Self.escape(answerLink))\">Accept or decline</a></p>" }
         if let agenda { html += "<h3>Agenda</h3><p>\(Self.escape(agenda).replacingOccurrences(of: "\n", with: "<br>"))</p>" }
         var message = MailMessage(
             from: MailAddress(self.from, name: "Meet"), to: [MailAddress(recipient.email, name: recipient.name)], subject: subject,

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import MeetAuth
 import MeetProtocol
 
 /// `/v1/meetings/{code}/invitations` (the owner and hosts invite, members
@@ -10,6 +11,12 @@ import MeetProtocol
 /// An open invitation (pending or accepted) lets its invitee join without
 /// the password (as an attendee until accepted); accepting makes them a
 /// member with the invitation's role, declining removes that membership again.
+///
+/// An invitation by address that has no account carries a secret in its
+/// email's link, and only that secret answers it (binding it to the account
+/// that answers): without email verification, registering the address must
+/// not be enough. An invitation of an account (by user id, or an address an
+/// account had when invited) is that account's, as before.
 struct InvitationController: Sendable {
     let deps: APIDependencies
 
@@ -41,15 +48,18 @@ struct InvitationController: Sendable {
             throw APIError(.alreadyMember, "the user is already a member")
         }
         let invitation: InvitationRecord
+        let secret = account == nil ? OpaqueToken.generate() : nil
         do {
             invitation = try await self.deps.invitations.invite(
-                NewInvitation(meetingId: meeting.id, email: email, userId: account?.id, role: role, invitedBy: user.id))
+                NewInvitation(
+                    meetingId: meeting.id, email: email, userId: account?.id, role: role, invitedBy: user.id,
+                    secretHash: secret.map(OpaqueToken.hash)))
         } catch InvitationRepositoryError.alreadyInvited {
             throw APIError(.alreadyMember, "this address is already invited")
         } catch InvitationRepositoryError.tooMany {
             throw APIError.validation("email", "cannot be invited: the meeting has \(InvitationLimits.perMeeting) invitations")
         }
-        try await self.deps.notices.invited(invitation, meeting: meeting, by: user)
+        try await self.deps.notices.invited(invitation, meeting: meeting, by: user, secret: secret)
         context.logger.info("invitation sent", metadata: ["meeting.code": "\(meeting.code)", "invitation.id": "\(invitation.id)"])
         return JSONResponse(status: .created, invitation.response)
     }
@@ -87,29 +97,33 @@ struct InvitationController: Sendable {
         return JSONResponse(InvitationListResponse(items: items.map(\.response)))
     }
 
-    /// `POST /v1/invitations/{invitationId}/accept` → ``InvitationResponse``.
+    /// `POST /v1/invitations/{invitationId}/accept` (optional ``AnswerInvitationRequest``) → ``InvitationResponse``.
     @Sendable func accept(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<InvitationResponse> {
-        JSONResponse(try await self.respond(context, accept: true))
+        JSONResponse(try await self.respond(request, context, accept: true))
     }
 
-    /// `POST /v1/invitations/{invitationId}/decline` → ``InvitationResponse``.
+    /// `POST /v1/invitations/{invitationId}/decline` (optional ``AnswerInvitationRequest``) → ``InvitationResponse``.
     @Sendable func decline(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<InvitationResponse> {
-        JSONResponse(try await self.respond(context, accept: false))
+        JSONResponse(try await self.respond(request, context, accept: false))
     }
 
     // MARK: Helpers
 
     static let notFound = APIError(.notFound, "no such invitation")
 
-    /// 404 for an invitation of someone else (its existence is not theirs to learn), 410 once the meeting ended.
-    private func respond(_ context: APIRequestContext, accept: Bool) async throws -> InvitationResponse {
+    /// 404 for an invitation of someone else, or an unbound one without its
+    /// secret (its existence is not theirs to learn), 410 once the meeting ended.
+    private func respond(_ request: Request, _ context: APIRequestContext, accept: Bool) async throws -> InvitationResponse {
         let user = try context.requireUser()
+        let body = try await self.deps.body.decode(AnswerInvitationRequest.self, from: request, optional: true)
+        // A malformed secret is hashed like any other and matches nothing.
+        let secretHash = body.secret.map(OpaqueToken.hash)
         guard let id = context.parameters.get("invitationId").flatMap(UUID.init(uuidString:)),
-            let invitation = try await self.deps.invitations.find(id: id), invitation.isFor(user)
+            let invitation = try await self.deps.invitations.find(id: id), invitation.isAnswerable(by: user, secretHash: secretHash)
         else { throw Self.notFound }
         guard let meeting = try await self.deps.meetings.find(code: invitation.meetingCode) else { throw Self.notFound }
         try meeting.requireActive()
-        guard let answered = try await self.deps.invitations.respond(id: id, user: user, accept: accept) else { throw Self.notFound }
+        guard let answered = try await self.deps.invitations.respond(id: id, user: user, secretHash: secretHash, accept: accept) else { throw Self.notFound }
         await self.deps.memberships.changed(meetingId: meeting.id, userId: user.id)
         return answered.response
     }

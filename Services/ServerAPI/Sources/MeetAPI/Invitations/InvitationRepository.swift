@@ -3,9 +3,10 @@ import MeetProtocol
 
 /// Invitations to meetings (`invitations`, docs/scheduling.md "Invitations").
 ///
-/// An invitation is found by the invitee's account or, for an address that
-/// had no account when invited, by the account's email: registering later
-/// is enough to see and answer it.
+/// An invitation belongs to the invitee's account. One sent to an address
+/// that had no account is bound to whoever answers it with the secret of its
+/// email's link (``NewInvitation/secretHash``): registering the address is
+/// not enough to see, answer or use it (there is no email verification).
 protocol InvitationRepository: Sendable {
     /// Creates the invitation, or re-opens a declined one (pending again,
     /// with the new role). Throws ``InvitationRepositoryError/alreadyInvited``
@@ -15,12 +16,14 @@ protocol InvitationRepository: Sendable {
     func find(id: UUID) async throws -> InvitationRecord?
     /// A meeting's invitations, oldest first.
     func list(meetingId: UUID) async throws -> [InvitationRecord]
-    /// The invitations of an account (by id or email), newest first, at most `limit`.
+    /// The invitations bound to an account, newest first, at most `limit`.
     func list(user: UserRecord, limit: Int) async throws -> [InvitationRecord]
     /// Accepts (and makes the invitee a member with the invitation's role,
     /// in the same transaction) or declines (and removes a membership an
-    /// earlier acceptance made). `nil` when the invitation is gone.
-    func respond(id: UUID, user: UserRecord, accept: Bool) async throws -> InvitationRecord?
+    /// earlier acceptance made). `nil` when the invitation is gone or not
+    /// `user`'s to answer (``InvitationRecord/isAnswerable(by:secretHash:)``);
+    /// an unbound one becomes `user`'s.
+    func respond(id: UUID, user: UserRecord, secretHash: String?, accept: Bool) async throws -> InvitationRecord?
     /// Deletes an invitation; false when there was none.
     func revoke(id: UUID, meetingId: UUID) async throws -> Bool
     /// The role an open (pending or accepted) invitation gives `user` in the meeting.
@@ -44,6 +47,9 @@ struct NewInvitation: Sendable, Equatable {
     var userId: UUID?
     var role: MemberRole
     var invitedBy: UUID
+    /// The SHA-256 (``OpaqueToken/hash(_:)``) of the secret the email's
+    /// link carries, for an address without an account; `nil` otherwise.
+    var secretHash: String? = nil
 }
 
 /// A row of `invitations`, with its meeting's code and title.
@@ -59,6 +65,8 @@ struct InvitationRecord: Sendable, Equatable {
     var invitedBy: UUID?
     var createdAt: Date
     var respondedAt: Date?
+    /// ``NewInvitation/secretHash``; never shown.
+    var secretHash: String? = nil
 
     var response: InvitationResponse {
         InvitationResponse(
@@ -66,8 +74,21 @@ struct InvitationRecord: Sendable, Equatable {
             role: self.role, status: self.status, createdAt: self.createdAt, respondedAt: self.respondedAt)
     }
 
-    /// Whether `user` is the invitee (by account, or by the account's email).
+    /// Whether `user` is the invitee: the account it is bound to. An
+    /// address's invitation is nobody's until answered with its secret.
     func isFor(_ user: UserRecord) -> Bool {
-        self.userId == user.id || (self.userId == nil && self.email == user.email)
+        self.isFor(user.id)
+    }
+
+    func isFor(_ userId: UUID) -> Bool {
+        self.userId == userId
+    }
+
+    /// Whether `user` may answer it: its account's, or an unbound one with
+    /// the secret of its link (`secretHash` is the hash of what the caller sent).
+    func isAnswerable(by user: UserRecord, secretHash: String?) -> Bool {
+        if self.isFor(user) { return true }
+        guard self.userId == nil, let stored = self.secretHash, let secretHash else { return false }
+        return stored == secretHash
     }
 }

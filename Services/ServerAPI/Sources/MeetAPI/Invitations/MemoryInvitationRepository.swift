@@ -22,6 +22,7 @@ struct MemoryInvitationRepository: InvitationRepository {
             record.userId = invitation.userId ?? record.userId
             record.invitedBy = invitation.invitedBy
             record.respondedAt = nil
+            record.secretHash = record.userId == nil ? invitation.secretHash : nil
             tables.invitations[record.id] = record
             return record
         }
@@ -43,9 +44,9 @@ struct MemoryInvitationRepository: InvitationRepository {
         }
     }
 
-    func respond(id: UUID, user: UserRecord, accept: Bool) async throws -> InvitationRecord? {
+    func respond(id: UUID, user: UserRecord, secretHash: String?, accept: Bool) async throws -> InvitationRecord? {
         await self.store.transaction { tables in
-            guard var record = tables.invitations[id], record.isFor(user) else { return nil }
+            guard var record = tables.invitations[id], record.isAnswerable(by: user, secretHash: secretHash) else { return nil }
             record.status = accept ? .accepted : .declined
             record.userId = user.id
             record.respondedAt = Date()

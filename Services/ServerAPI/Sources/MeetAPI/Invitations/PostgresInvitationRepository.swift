@@ -4,12 +4,12 @@ import MeetDatabase
 import MeetProtocol
 import PostgresNIO
 
-/// ``InvitationRepository`` on `invitations` (``MeetSchema``, version 9).
+/// ``InvitationRepository`` on `invitations` (``MeetSchema``, versions 9 and 12).
 struct PostgresInvitationRepository: InvitationRepository {
     let database: Database
 
     static let columns = """
-        i.id, i.meeting_id, m.code, m.title, i.email, i.user_id, i.role, i.status, i.invited_by, i.created_at, i.responded_at
+        i.id, i.meeting_id, m.code, m.title, i.email, i.user_id, i.role, i.status, i.invited_by, i.created_at, i.responded_at, i.secret_hash
         """
 
     func invite(_ invitation: NewInvitation) async throws -> InvitationRecord {
@@ -36,12 +36,13 @@ struct PostgresInvitationRepository: InvitationRepository {
             let rows = try await connection.query(
                 """
                 WITH saved AS (
-                    INSERT INTO invitations AS i (id, meeting_id, email, user_id, role, invited_by)
+                    INSERT INTO invitations AS i (id, meeting_id, email, user_id, role, invited_by, secret_hash)
                     VALUES (\(UUID()), \(invitation.meetingId), \(invitation.email), \(invitation.userId),
-                            \(invitation.role.rawValue), \(invitation.invitedBy))
+                            \(invitation.role.rawValue), \(invitation.invitedBy), \(invitation.secretHash))
                     ON CONFLICT (meeting_id, email) DO UPDATE SET
                         status = 'pending', role = excluded.role, user_id = COALESCE(excluded.user_id, i.user_id),
-                        invited_by = excluded.invited_by, responded_at = NULL
+                        invited_by = excluded.invited_by, responded_at = NULL,
+                        secret_hash = CASE WHEN COALESCE(excluded.user_id, i.user_id) IS NULL THEN excluded.secret_hash END
                     RETURNING *
                 )
                 SELECT \(unescaped: Self.columns) FROM saved i JOIN meetings m ON m.id = i.meeting_id
@@ -71,13 +72,13 @@ struct PostgresInvitationRepository: InvitationRepository {
         let rows = try await self.database.query(
             """
             SELECT \(unescaped: Self.columns) FROM invitations i JOIN meetings m ON m.id = i.meeting_id
-            WHERE i.user_id = \(user.id) OR (i.user_id IS NULL AND i.email = \(user.email))
+            WHERE i.user_id = \(user.id)
             ORDER BY i.created_at DESC, i.id LIMIT \(limit)
             """)
         return try rows.map(Self.decode)
     }
 
-    func respond(id: UUID, user: UserRecord, accept: Bool) async throws -> InvitationRecord? {
+    func respond(id: UUID, user: UserRecord, secretHash: String?, accept: Bool) async throws -> InvitationRecord? {
         let logger = self.database.logger
         let status = accept ? "accepted" : "declined"
         return try await self.database.withTransaction { connection in
@@ -85,7 +86,8 @@ struct PostgresInvitationRepository: InvitationRepository {
                 """
                 WITH saved AS (
                     UPDATE invitations i SET status = \(status), user_id = \(user.id), responded_at = now()
-                    WHERE i.id = \(id) AND (i.user_id = \(user.id) OR (i.user_id IS NULL AND i.email = \(user.email)))
+                    WHERE i.id = \(id)
+                      AND (i.user_id = \(user.id) OR (i.user_id IS NULL AND i.secret_hash IS NOT NULL AND i.secret_hash = \(secretHash)))
                     RETURNING *
                 )
                 SELECT \(unescaped: Self.columns) FROM saved i JOIN meetings m ON m.id = i.meeting_id
@@ -121,7 +123,7 @@ struct PostgresInvitationRepository: InvitationRepository {
             """
             SELECT role FROM invitations
             WHERE meeting_id = \(meetingId) AND status IN ('pending', 'accepted')
-              AND (user_id = \(user.id) OR (user_id IS NULL AND email = \(user.email)))
+              AND user_id = \(user.id)
             """)
         return try rows.first.map { try RowColumns($0).decode("role", as: MemberRole.self) }
     }
@@ -132,6 +134,7 @@ struct PostgresInvitationRepository: InvitationRepository {
             id: try columns.decode("id"), meetingId: try columns.decode("meeting_id"), meetingCode: try columns.decode("code"),
             meetingTitle: try columns.decode("title"), email: try columns.decode("email"), userId: try columns.decode("user_id"),
             role: try columns.decode("role"), status: try columns.decode("status"), invitedBy: try columns.decode("invited_by"),
-            createdAt: try columns.decode("created_at"), respondedAt: try columns.decode("responded_at"))
+            createdAt: try columns.decode("created_at"), respondedAt: try columns.decode("responded_at"),
+            secretHash: try columns.decode("secret_hash"))
     }
 }

@@ -18,8 +18,9 @@ struct MeetingNotices: Sendable {
     let emailEnabled: Bool
     let logger: Logger
 
-    /// A new (or re-opened) invitation.
-    func invited(_ invitation: InvitationRecord, meeting: MeetingRecord, by actor: UserRecord) async throws {
+    /// A new (or re-opened) invitation; `secret` (an address without an
+    /// account) goes into the email's answer link, and nowhere else.
+    func invited(_ invitation: InvitationRecord, meeting: MeetingRecord, by actor: UserRecord, secret: String? = nil) async throws {
         let schedule = try await self.storage.schedules.find(meetingId: meeting.id)
         if let userId = invitation.userId {
             try await self.storage.notifications.add([
@@ -28,7 +29,9 @@ struct MeetingNotices: Sendable {
                     body: "\(actor.displayName) invited you as \(invitation.role.rawValue).", dedupeKey: nil)
             ])
         }
-        try await self.email(.invitation, meeting: meeting, schedule: schedule, to: [invitation], tag: "invite-\(invitation.id)")
+        try await self.email(
+            .invitation, meeting: meeting, schedule: schedule, to: [invitation], tag: "invite-\(invitation.id)",
+            answer: secret.map { EmailComposer.Answer(invitationId: invitation.id, secret: $0) })
     }
 
     /// The invitation was withdrawn: its calendar entry is cancelled.
@@ -54,7 +57,8 @@ struct MeetingNotices: Sendable {
 
     /// One email job per invitation; `tag` makes the Message-ID (stable across retries).
     func email(
-        _ kind: MeetingMailKind, meeting: MeetingRecord, schedule: ScheduleRecord?, to invitations: [InvitationRecord], tag: String
+        _ kind: MeetingMailKind, meeting: MeetingRecord, schedule: ScheduleRecord?, to invitations: [InvitationRecord], tag: String,
+        answer: EmailComposer.Answer? = nil
     ) async throws {
         guard self.emailEnabled, !invitations.isEmpty else { return }
         let owner = try await self.storage.users.find(id: meeting.ownerId)
@@ -66,7 +70,7 @@ struct MeetingNotices: Sendable {
             let email = self.composer.compose(
                 kind, meeting: meeting, schedule: schedule, organizer: organizer,
                 to: EmailComposer.Recipient(email: invitation.email, name: name),
-                messageId: "\(tag)-\(invitation.id.uuidString.lowercased())@meet", stamp: stamp)
+                messageId: "\(tag)-\(invitation.id.uuidString.lowercased())@meet", stamp: stamp, answer: answer)
             jobs.append(try NewJob(kind: EmailJob.kind, encoding: email))
         }
         try await self.storage.jobs.enqueue(jobs)

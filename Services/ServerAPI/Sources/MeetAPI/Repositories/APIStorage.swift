@@ -33,6 +33,10 @@ struct APIStorage: Sendable {
     var feeds: any CalendarFeedRepository
     /// The meetings' whiteboards, as meet-ws keeps them (the SVG export).
     var whiteboards: any WhiteboardRepository = MemoryWhiteboardRepository()
+    /// Meeting and account search (docs/scheduling.md, "Search").
+    var search: any SearchRepository
+    /// A user's data: export and account deletion (docs/operations.md, "Data rights").
+    var accounts: any AccountRepository
     /// The role of the seats a user holds now, after a membership change.
     var seats: any SeatRoleRepository
     /// Polls and questions for the meeting report (written by meet-ws).

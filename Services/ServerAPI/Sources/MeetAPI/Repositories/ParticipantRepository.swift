@@ -14,8 +14,11 @@ protocol ParticipantRepository: Sendable {
     func listLive(meetingId: UUID, liveWindow: Duration) async throws -> [ParticipantRecord]
     func find(id: UUID) async throws -> ParticipantRecord?
     /// Chat history, newest first, with ids below `before`: the room's
-    /// messages and the private ones `viewer` may see (``MessageViewer``).
-    func messages(meetingId: UUID, before: Int64?, limit: Int, viewer: MessageViewer) async throws -> [MessageRecord]
+    /// messages and the private ones `viewer` may see (``MessageViewer``);
+    /// with `text`, only those holding all its words (full-text search,
+    /// `websearch_to_tsquery` with the `simple` configuration: no stemming).
+    func messages(meetingId: UUID, matching text: String?, before: Int64?, limit: Int, viewer: MessageViewer) async throws
+        -> [MessageRecord]
 
     // MARK: Reports (docs/openapi.yaml, reports)
 

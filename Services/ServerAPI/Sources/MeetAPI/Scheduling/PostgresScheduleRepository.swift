@@ -102,7 +102,7 @@ struct PostgresScheduleRepository: ScheduleRepository {
                 UNION ALL
                 SELECT i.meeting_id, i.role FROM invitations i
                 WHERE i.status IN ('pending', 'accepted')
-                  AND (i.user_id = \(user.id) OR (i.user_id IS NULL AND i.email = \(user.email)))
+                  AND i.user_id = \(user.id)
                   AND NOT EXISTS (SELECT 1 FROM members x WHERE x.meeting_id = i.meeting_id AND x.user_id = \(user.id))
             )
             SELECT \(unescaped: PostgresMeetingRepository.columns), mb.role, \(unescaped: Self.columns)

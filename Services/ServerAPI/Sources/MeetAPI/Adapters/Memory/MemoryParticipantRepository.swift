@@ -37,11 +37,15 @@ struct MemoryParticipantRepository: ParticipantRepository, BanRepository {
         await self.store.transaction { $0.participants[id]?.record }
     }
 
-    func messages(meetingId: UUID, before: Int64?, limit: Int, viewer: MessageViewer) async throws -> [MessageRecord] {
-        await self.store.transaction { tables in
+    func messages(meetingId: UUID, matching text: String?, before: Int64?, limit: Int, viewer: MessageViewer) async throws
+        -> [MessageRecord]
+    {
+        let words = text.map(Self.words) ?? []
+        return await self.store.transaction { tables in
             Array(
                 tables.messages.filter { message in
                     message.meetingId == meetingId && before.map { message.record.id < $0 } ?? true
+                        && Set(words).isSubset(of: Self.words(message.record.body))
                         && viewer.sees(
                             message.record,
                             recipientUserId: message.record.toParticipantId.flatMap { tables.participants[$0]?.record.userId })
@@ -149,5 +153,10 @@ struct MemoryParticipantRepository: ParticipantRepository, BanRepository {
                         id: participantId, userId: record.userId, displayName: record.displayName, guest: record.userId == nil,
                         bannedBy: hostId, createdAt: tables.creationTime())))
         }
+    }
+
+    /// Lower-cased words (letters and digits), as the `simple` text-search configuration splits them.
+    static func words(_ text: String) -> [String] {
+        text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
     }
 }

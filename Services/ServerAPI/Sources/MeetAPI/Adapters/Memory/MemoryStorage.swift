@@ -18,6 +18,8 @@ extension APIStorage {
             jobs: MemoryJobQueue(),
             notifications: MemoryNotificationRepository(store: store),
             feeds: MemoryCalendarFeedRepository(),
+            search: MemorySearchRepository(store: store),
+            accounts: MemoryAccountRepository(store: store),
             seats: meetings,
             engagement: NoEngagementReports(),
             readiness: AlwaysReady(),

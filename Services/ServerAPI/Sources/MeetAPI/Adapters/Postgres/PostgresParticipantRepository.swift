@@ -76,13 +76,28 @@ struct PostgresParticipantRepository: ParticipantRepository {
         return try rows.first.map(Self.decode)
     }
 
-    func messages(meetingId: UUID, before: Int64?, limit: Int, viewer: MessageViewer) async throws -> [MessageRecord] {
+    func messages(meetingId: UUID, matching text: String?, before: Int64?, limit: Int, viewer: MessageViewer) async throws
+        -> [MessageRecord]
+    {
+        // A search collects the meeting's matching rows first, from the
+        // full-text index (`hits`, materialized), then filters and pages
+        // them, never going back to `messages`: left to itself the
+        // planner may walk the meeting's history backwards testing each
+        // message, which is fast for a common word and takes seconds for a
+        // rare one in a long chat. Without a search `hits` is not referenced
+        // (so not run) and the history is read as before.
+        let source = text == nil ? "messages m" : "hits m"
         // The visibility rule of ``MessageViewer/sees(_:recipientUserId:)``, in SQL.
         let rows = try await self.database.query(
             """
+            WITH hits AS MATERIALIZED (
+                SELECT * FROM messages
+                WHERE meeting_id = \(meetingId)
+                  AND \(unescaped: MeetSchema.messageSearchVector) @@ websearch_to_tsquery('simple'::regconfig, \(text))
+            )
             SELECT m.id, m.participant_id, m.user_id, m.display_name, m.body, m.created_at,
                    m.recipient_participant_id, m.to_hosts
-            FROM messages m LEFT JOIN participants r ON r.id = m.recipient_participant_id
+            FROM \(unescaped: source) LEFT JOIN participants r ON r.id = m.recipient_participant_id
             WHERE m.meeting_id = \(meetingId) AND (\(before)::bigint IS NULL OR m.id < \(before))
               AND ((m.recipient_participant_id IS NULL AND NOT m.to_hosts)
                    OR (\(viewer.participantId)::uuid IS NOT NULL

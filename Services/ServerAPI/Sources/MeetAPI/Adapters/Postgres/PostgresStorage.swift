@@ -29,6 +29,8 @@ extension APIStorage {
             notifications: PostgresNotificationRepository(database: database),
             feeds: PostgresCalendarFeedRepository(database: database),
             whiteboards: PostgresWhiteboardRepository(database: database),
+            search: PostgresSearchRepository(database: database),
+            accounts: PostgresAccountRepository(database: database),
             seats: PostgresSeatRoleRepository(database: database),
             engagement: PostgresEngagementReports(database: database),
             readiness: PostgresReadiness(database: database),

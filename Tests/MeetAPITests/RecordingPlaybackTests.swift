@@ -165,6 +165,34 @@ struct RecordingPlaybackTests {
         }
     }
 
+    @Test("a recording whose files cannot be deleted is skipped, not in the way of newer ones")
+    func retentionSkipsAStuckRecording() async throws {
+        try await Self.withFixture { api, store, fixture in
+            // The fixture's recording (the oldest) names an S3 object, and this server has no S3.
+            await store.transaction { tables in
+                let index = tables.recordings.firstIndex { $0.response.id == fixture.recordingId }!
+                tables.recordings[index].files = [StoredRecordingFile(id: UUID(), storage: .s3, key: "m/r/x.webm", kind: "video", codec: "VP8")]
+            }
+            // A newer recording of another meeting, in the directory.
+            let other = try await api.createMeeting(token: fixture.owner.accessToken)
+            let newer = try await api.send(.post, "/v1/meetings/\(other.code)/recording", token: fixture.owner.accessToken)
+                .decode(RecordingResponse.self)
+            _ = try await api.send(.delete, "/v1/meetings/\(other.code)/recording", token: fixture.owner.accessToken)
+            await store.transaction { tables in
+                let index = tables.recordings.firstIndex { $0.response.id == newer.id }!
+                tables.recordings[index].files = [
+                    StoredRecordingFile(id: UUID(), storage: .directory, key: fixture.root + "/m/r/seg0-p-video.webm", kind: "video", codec: "VP8")
+                ]
+            }
+            let repository = MemoryRecordingRepository(store: store)
+            let retention = RecordingRetention(
+                recordings: repository, stores: RecordingStores(configuration: RecordingStorageConfiguration(directory: fixture.root)))
+            #expect(try await retention.sweep(now: Date().addingTimeInterval(2 * 86_400), days: 1) == 1)
+            #expect(try await repository.find(recordingId: newer.id) == nil)
+            #expect(try await repository.find(recordingId: fixture.recordingId) != nil)
+        }
+    }
+
     @Test("every replica enqueues the same retention job per interval, a new one in the next")
     func retentionJobKey() throws {
         let start = Date(timeIntervalSince1970: 7200)

@@ -33,6 +33,10 @@ struct RecordingUploaderTests {
             let data = FileManager.default.contents(atPath: path) ?? Data()
             state.withLockedValue { $0.objects[key] = data }
         }
+
+        func delete(key: String) async throws {
+            state.withLockedValue { _ = $0.objects.removeValue(forKey: key) }
+        }
     }
 
     /// Records `uploaded` calls; the others are unused here.
@@ -41,8 +45,12 @@ struct RecordingUploaderTests {
         func began(_ job: RecordingJob, recorderId: String) async throws {}
         func ended(_ recordingId: UUID, recorderId: String, reason: RecorderJobs.EndReason) async throws {}
         func recorded(_ files: [RecordedFile], recordingId: UUID, segment: Int) async throws {}
-        func uploaded(recordingId: UUID, path: String, key: String) async throws {
+        /// Rows that no longer exist (their recording was deleted).
+        let deleted = NIOLockedValueBox<Set<String>>([])
+        func uploaded(recordingId: UUID, path: String, key: String) async throws -> Bool {
+            if deleted.withLockedValue({ $0.contains(path) }) { return false }
             moved.withLockedValue { $0[path] = key }
+            return true
         }
         func pendingUploads(under root: String) async throws -> [RecordingUploader.Upload] { [] }
     }
@@ -89,6 +97,34 @@ struct RecordingUploaderTests {
             #expect(rows.moved.withLockedValue { $0 }.isEmpty)
             // A file outside the root has no key.
             #expect(RecordingUploader.Upload(recordingID: UUID(), path: "/etc/passwd", root: root) == nil)
+        }
+    }
+
+    @Test("a file that goes away while the store is down is given up, not retried for ever; the queue goes on")
+    func fileGoneDuringOutage() async throws {
+        try await Self.withFile("m/r/a.webm", Data("opus".utf8)) { root, path in
+            let store = FlakyStore(failures: 2)
+            let uploader = RecordingUploader(objects: store, metadata: Rows(), backoff: (.milliseconds(20), .milliseconds(20)), logger: Logger(label: "test"))
+            await uploader.enqueue([try #require(RecordingUploader.Upload(recordingID: UUID(), path: path, root: root))])
+            // A host deletes the recording through the shared directory while S3 is down.
+            try FileManager.default.removeItem(atPath: path)
+            #expect(await uploader.waitUntilEmpty(timeout: .seconds(10)))
+            #expect(store.state.withLockedValue { $0.objects }.isEmpty)
+        }
+    }
+
+    @Test("an upload that finishes after its recording was deleted removes the object again")
+    func recordingDeletedDuringUpload() async throws {
+        try await Self.withFile("m/r/a.webm", Data("opus".utf8)) { root, path in
+            let store = FlakyStore(failures: 0)
+            let rows = Rows()
+            rows.deleted.withLockedValue { $0.insert(path) }
+            let uploader = RecordingUploader(objects: store, metadata: rows, backoff: (.milliseconds(1), .milliseconds(2)), logger: Logger(label: "test"))
+            await uploader.enqueue([try #require(RecordingUploader.Upload(recordingID: UUID(), path: path, root: root))])
+            #expect(await uploader.waitUntilEmpty(timeout: .seconds(10)))
+            #expect(store.state.withLockedValue { $0.tries } == 1)
+            #expect(store.state.withLockedValue { $0.objects }.isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: path))
         }
     }
 

@@ -50,6 +50,7 @@ async def chat(stack: Stack, code: str, leaving: dict, peer: dict, other: dict) 
         assert (await me.signal.request("chat", {"body": "psst peer", "toParticipantId": them.id}))["type"] == "ack"
         assert (await them.signal.request("chat", {"body": "psst back", "toParticipantId": me.id}))["type"] == "ack"
         assert (await third.signal.request("chat", {"body": "not for the leaver", "toParticipantId": them.id}))["type"] == "ack"
+        assert (await me.signal.request("question-ask", {"text": "asked by the leaver"}))["type"] == "question"
     finally:
         for person in (me, them, third):
             await person.close()
@@ -82,6 +83,8 @@ def test_export_then_delete(stack: Stack):
     assert {m["body"] for m in export["messagesSent"]} == {"hello from the leaver", "psst peer"}
     assert [m["body"] for m in export["messagesReceived"]] == ["psst back"]
     assert [i["email"] for i in export["invitationsSent"]] == ["someone@example.org"]
+    assert [q["text"] for q in export["questionsAsked"]] == ["asked by the leaver"]
+    assert export["pollVotes"] == []
     assert export["sessions"] and export["limits"] == {"entriesPerSection": 10000, "truncated": []}
     assert "not for the leaver" not in json.dumps(export)
     rest.call("GET", "/v1/users/me/export", expect=401)
@@ -113,6 +116,8 @@ def test_export_then_delete(stack: Stack):
     # The report keeps the seat, anonymous.
     report = rest.call("GET", f"/v1/meetings/{elsewhere}/report", token=peer["accessToken"])
     assert "Deleted user" in json.dumps(report)
+    # So does the question, its asker's copied name replaced.
+    assert [q.get("askerName") for q in report["questions"] if q["text"] == "asked by the leaver"] == ["Deleted user"]
     # The address may register again, as a new account.
     again = rest.call("POST", "/v1/auth/register", {"email": leaving["user"]["email"], "password": PASSWORD,
                                                      "displayName": "New"}, expect=201)

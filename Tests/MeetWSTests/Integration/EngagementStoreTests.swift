@@ -97,6 +97,60 @@ import Testing
             }
         }
     }
+
+    /// A member who leaves and joins again gets a new seat (a new
+    /// participant id): their vote and upvote still count once, the newest
+    /// vote winning, and withdrawing from the new seat takes the old
+    /// seat's upvote too.
+    @Test func aMemberRejoiningStillVotesOnce() async throws {
+        guard let url = ProcessInfo.processInfo.environment["MEET_TEST_DATABASE_URL"], !url.isEmpty else {
+            Issue.record("MEET_TEST_DATABASE_URL is not set: run the tests through scripts/test")
+            return
+        }
+        let logger = Logger(label: "test.engagement")
+        let database = Database(configuration: try DatabaseConfiguration(url: url), logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            defer { group.cancelAll() }
+            _ = try await Migrator(migrations: MeetSchema.migrations, logger: logger).migrate(database)
+            let (user, meeting, first, second) = (UUID(), UUID(), UUID(), UUID())
+            _ = try await database.query(
+                "INSERT INTO users (id, email, password_hash, display_name) VALUES (\(user), \("rejoin-\(user)@test"), 'x', 'Voter')")
+            _ = try await database.query(
+                "INSERT INTO meetings (id, code, title, owner_id) VALUES (\(meeting), \("rj-\(meeting.uuidString.prefix(8))"), 'polls', \(user))")
+            for (seat, age) in [(first, "1 minute"), (second, "0 seconds")] {
+                _ = try await database.query(
+                    """
+                    INSERT INTO participants (id, meeting_id, user_id, display_name, role, status, created_at)
+                    VALUES (\(seat), \(meeting), \(user), 'Voter', 'owner', 'joined', now() - \(age)::interval)
+                    """)
+            }
+            let store = PostgresEngagementStore(database: database)
+            let create = try PollCreate(question: "Which?", options: ["a", "b"]).validated()
+            let poll = try await store.createPoll(PollRecord(meetingId: meeting, createdBy: first, create: create, createdAt: Date()))
+            _ = try await store.updatePoll(id: poll.id, meetingId: meeting) { (poll: inout PollRecord) throws(EngagementRefusal) in try poll.launch() }
+            _ = try await store.updatePoll(id: poll.id, meetingId: meeting) {
+                (poll: inout PollRecord) throws(EngagementRefusal) in try poll.vote(first, choices: [0])
+            }
+            let revoted = try await store.updatePoll(id: poll.id, meetingId: meeting) {
+                (poll: inout PollRecord) throws(EngagementRefusal) in try poll.vote(second, choices: [1])
+            }
+            #expect(revoted.counts == [0, 1])
+            #expect(try await store.polls(meetingId: meeting).first?.counts == [0, 1])
+            let question = try await store.createQuestion(
+                QuestionRecord(meetingId: meeting, askedBy: first, askerName: "Voter", text: "why?", anonymous: false, askedAt: Date()))
+            for seat in [first, second] {
+                _ = try await store.updateQuestion(id: question.id, meetingId: meeting) {
+                    (question: inout QuestionRecord) throws(EngagementRefusal) in try question.vote(seat, up: true)
+                }
+            }
+            #expect(try await store.questions(meetingId: meeting).first?.voters.count == 1)
+            _ = try await store.updateQuestion(id: question.id, meetingId: meeting) {
+                (question: inout QuestionRecord) throws(EngagementRefusal) in try question.vote(second, up: false)
+            }
+            #expect(try await store.questions(meetingId: meeting).first?.voters.count == 0)
+        }
+    }
 }
 
 extension Array where Element: Hashable {

@@ -205,8 +205,9 @@ public struct WhiteboardStateData: Codable, Sendable, Equatable {
     public var seq: Int64
     /// Whether only hosts may draw.
     public var locked: Bool
-    /// True when the ops are the whole board (no `since`, or `since` older
-    /// than what the board still keeps): the client starts over from them.
+    /// True when the ops are the whole board (a sync without `since`): the
+    /// client starts over from them. After a `since` older than the last
+    /// `clear`, the `clear` itself is among the ops, which has the same effect.
     public var full: Bool
 
     public init(ops: [WhiteboardOpEvent], seq: Int64, locked: Bool, full: Bool) {

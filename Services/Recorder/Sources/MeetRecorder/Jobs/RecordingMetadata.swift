@@ -18,8 +18,9 @@ public protocol RecordingMetadata: Sendable {
     /// written before ``ended(_:recorderId:reason:)`` so a stopped recording
     /// lists its files.
     func recorded(_ files: [RecordedFile], recordingId: UUID, segment: Int) async throws
-    /// The file at `path` is now the S3 object `key` (``RecordingUploader``).
-    func uploaded(recordingId: UUID, path: String, key: String) async throws
+    /// The file at `path` is now the S3 object `key` (``RecordingUploader``);
+    /// false when no row names that file any more (its recording was deleted).
+    func uploaded(recordingId: UUID, path: String, key: String) async throws -> Bool
     /// Files whose rows still name a local path below `root` (a previous
     /// run's uploads that did not finish), oldest first.
     func pendingUploads(under root: String) async throws -> [RecordingUploader.Upload]
@@ -60,12 +61,14 @@ public struct PostgresRecordingMetadata: RecordingMetadata {
         }
     }
 
-    public func uploaded(recordingId: UUID, path: String, key: String) async throws {
-        _ = try await self.database.query(
+    public func uploaded(recordingId: UUID, path: String, key: String) async throws -> Bool {
+        let rows = try await self.database.query(
             """
             UPDATE recording_files SET storage = 's3', storage_key = \(key)
             WHERE recording_id = \(recordingId) AND storage = 'directory' AND storage_key = \(path)
+            RETURNING 1
             """)
+        return !rows.isEmpty
     }
 
     public func pendingUploads(under root: String) async throws -> [RecordingUploader.Upload] {

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 public import MeetStorage
+import NIOConcurrencyHelpers
 
 /// Moves finished track files from the recorder's directory to S3
 /// (`MEET_RECORDING_STORAGE=s3`, docs/dev/recording.md, "Storage").
@@ -97,13 +98,33 @@ public actor RecordingUploader {
             return
         }
         let objects = self.objects
+        let gone = NIOLockedValueBox(false)
         guard await retrying("upload", log, { () async throws in
+            // Checked at each try: the file may go while S3 is down (a host
+            // deleted the recording through the shared directory), and an
+            // upload of nothing would be retried for ever.
+            guard FileManager.default.fileExists(atPath: upload.path) else {
+                gone.withLockedValue { $0 = true }
+                return
+            }
             try await objects.upload(key: upload.key, file: upload.path, contentType: upload.contentType)
         }) else { return }
+        if gone.withLockedValue({ $0 }) {
+            log.warning("file to upload went away meanwhile: nothing to upload")
+            return
+        }
         if let metadata {
+            let moved = NIOLockedValueBox(true)
             guard await retrying("record upload", log, { () async throws in
-                try await metadata.uploaded(recordingId: upload.recordingID, path: upload.path, key: upload.key)
+                let updated = try await metadata.uploaded(recordingId: upload.recordingID, path: upload.path, key: upload.key)
+                moved.withLockedValue { $0 = updated }
             }) else { return }
+            if !moved.withLockedValue({ $0 }) {
+                // No row names the file any more (the recording was deleted
+                // meanwhile): the object would belong to nothing, so it goes.
+                log.notice("recording deleted during the upload: removing the object again")
+                _ = await retrying("delete orphan object", log, { () async throws in try await objects.delete(key: upload.key) })
+            }
         }
         do {
             try FileManager.default.removeItem(atPath: upload.path)
@@ -166,6 +187,8 @@ extension RecordingUploader.Upload {
 /// Where ``RecordingUploader`` puts files: ``S3Client``, or a fake in tests.
 public protocol ObjectUploading: Sendable {
     func upload(key: String, file path: String, contentType: String) async throws
+    /// Deletes an object uploaded for a row that no longer exists.
+    func delete(key: String) async throws
 }
 
 extension S3Client: ObjectUploading {}

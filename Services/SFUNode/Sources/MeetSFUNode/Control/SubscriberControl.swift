@@ -28,6 +28,10 @@ final class SubscriberControl: @unchecked Sendable {
     let refuseWhileDraining: @Sendable () async throws -> Void
     /// Event loop: a publisher lost a subscriber (a retired one may close now).
     let publisherUnused: (PublisherTransport) -> Void
+    /// Audio slots follow the active-speaker rounds; with those off
+    /// (`MEET_SFU_AUDIO_LEVEL_INTERVAL_MS=0`) a slot would never change
+    /// speaker, so connections keep a section per publisher's audio.
+    var audioSlotsEnabled = true
 
     init(
         loop: any EventLoop, registry: TransportRegistry, socket: RTCSocket, configuration: RTCConfiguration,
@@ -72,7 +76,7 @@ final class SubscriberControl: @unchecked Sendable {
         subscriber.attach(connection)
         // A node connection may have audio slots (the slot sections first, no publisher's audio).
         let wanted = try await loop.submit { () -> [(track: SubscribedTrack, kind: MeetRTC.MediaKind)] in
-            if subscriber.perNode { subscriber.setAudioSlots(request.audioSlots ?? 0) }
+            if subscriber.perNode { subscriber.setAudioSlots(self.audioSlotsEnabled ? request.audioSlots ?? 0 : 0) }
             return subscriber.wantedTracks
         }.get()
         let offer = try await connection.createOffer(kinds: wanted.map(\.kind), direction: .sendonly, policy: subscriberPolicy)
@@ -183,7 +187,7 @@ final class SubscriberControl: @unchecked Sendable {
             else { throw SFUControlError.unknownPublisher(request.publisherParticipantId) }
             let isNew = !subscriber.carries(publisher)
             subscriber.carry(publisher)
-            if let slots = request.audioSlots { subscriber.setAudioSlots(slots) }
+            if let slots = request.audioSlots { subscriber.setAudioSlots(self.audioSlotsEnabled ? slots : 0) }
             return (subscriber, publisher, isNew)
         }.get()
         do {

@@ -98,6 +98,7 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
             subscriberPolicy: subscriberPolicy, logger: logger,
             refuseWhileDraining: { [unowned self] in try await refuseWhileDraining() },
             publisherUnused: { [unowned self] publisher in closeIfRetiredAndUnused(publisher) })
+        subscriberControl.audioSlotsEnabled = audioLevelInterval > .zero
     }
 
     public var eventLoop: any EventLoop { socket.eventLoop }

@@ -35,8 +35,8 @@ enum DeletedUser {
 /// The export's list sections, and the cap applied to each.
 enum AccountExport {
     static let sections = [
-        "meetingsOwned", "memberships", "participations", "messagesSent", "messagesReceived", "invitationsReceived",
-        "invitationsSent", "notifications", "recordings", "bans", "sessions",
+        "meetingsOwned", "memberships", "participations", "messagesSent", "messagesReceived", "questionsAsked", "pollVotes",
+        "invitationsReceived", "invitationsSent", "notifications", "recordings", "bans", "sessions",
     ]
     /// Entries per section: a person's data, bounded in memory all the same.
     static let cap = 10_000

@@ -49,6 +49,15 @@ struct PostgresAccountRepository: AccountRepository {
                            g.created_at AS "createdAt"
                     FROM messages g JOIN participants r ON r.id = g.recipient_participant_id JOIN meetings m ON m.id = g.meeting_id
                     WHERE r.user_id = u.id ORDER BY g.id DESC LIMIT \(limit)) t),
+                'questionsAsked', (SELECT json_agg(t) FROM (
+                    SELECT q.id, m.code AS "meetingCode", q.body AS text, q.anonymous, q.state, q.created_at AS "askedAt"
+                    FROM questions q JOIN participants p ON p.id = q.participant_id JOIN meetings m ON m.id = q.meeting_id
+                    WHERE p.user_id = u.id ORDER BY q.created_at DESC LIMIT \(limit)) t),
+                'pollVotes', (SELECT json_agg(t) FROM (
+                    SELECT v.poll_id AS "pollId", m.code AS "meetingCode", pl.question, v.choices, v.voted_at AS "votedAt"
+                    FROM poll_votes v JOIN participants p ON p.id = v.participant_id JOIN polls pl ON pl.id = v.poll_id
+                    JOIN meetings m ON m.id = pl.meeting_id
+                    WHERE p.user_id = u.id ORDER BY v.voted_at DESC LIMIT \(limit)) t),
                 'invitationsReceived', (SELECT json_agg(t) FROM (
                     SELECT i.id, m.code AS "meetingCode", m.title AS "meetingTitle", i.email, i.role, i.status,
                            i.created_at AS "createdAt", i.responded_at AS "respondedAt"
@@ -130,6 +139,13 @@ struct PostgresAccountRepository: AccountRepository {
                 logger: logger)
             // Chat stays, under "Deleted user" (user_id is set NULL by the foreign key).
             try await connection.query("UPDATE messages SET display_name = \(name) WHERE user_id = \(userId)", logger: logger)
+            // So do Q&A questions, whose asker's name was copied when asked (schema v10).
+            try await connection.query(
+                """
+                UPDATE questions SET asker_name = \(name)
+                WHERE participant_id IN (SELECT id FROM participants WHERE user_id = \(userId))
+                """,
+                logger: logger)
             try await connection.query("DELETE FROM users WHERE id = \(userId)", logger: logger)
             return AccountDeletion(handedOver: handedOver, removed: removed)
         }

@@ -4,7 +4,7 @@ import MeetDatabase
 import MeetProtocol
 import PostgresNIO
 
-/// ``InvitationRepository`` on `invitations` (``MeetSchema``, versions 9 and 12).
+/// ``InvitationRepository`` on `invitations` (``MeetSchema``, versions 9 and 13).
 struct PostgresInvitationRepository: InvitationRepository {
     let database: Database
 

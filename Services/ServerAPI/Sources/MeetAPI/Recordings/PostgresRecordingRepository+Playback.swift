@@ -5,7 +5,7 @@ import MeetStorage
 import PostgresNIO
 
 /// Playback and retention on `recordings`, `recording_files`
-/// (``MeetSchema`` versions 5 and 13) and `meetings.recording_access`.
+/// (``MeetSchema`` versions 5 and 12) and `meetings.recording_access`.
 extension PostgresRecordingRepository {
     func find(recordingId: UUID) async throws -> (meetingId: UUID, recording: RecordingResponse)? {
         let rows = try await self.database.query(

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MeetStorage
 
 /// Deletes recordings' files from their stores and marks the recordings
@@ -27,17 +28,50 @@ struct RecordingRetention: Sendable {
         try await self.recordings.markDeleted(recordingId: recordingId)
     }
 
-    /// Deletes what ended more than `days` before `now`; returns how many
-    /// recordings were deleted. The first failure stops the sweep (the
-    /// store is likely down) and is thrown for the job to retry.
+    /// Deletes what ended more than `days` before `now`, at most ``batch``
+    /// a sweep; returns how many recordings were deleted. A store that is
+    /// down stops the sweep and is thrown, for the job to retry. A
+    /// recording whose files cannot be deleted for good (the store refuses,
+    /// a key outside it, a store this server has no access to) is logged and
+    /// skipped, so it does not hold back every newer one; it is looked at
+    /// again by each sweep, among the first ``batch`` × 10 expired.
     func sweep(now: Date, days: Int) async throws -> Int {
         let cutoff = Self.cutoff(now: now, days: days)
         var deleted = 0
-        for id in try await self.recordings.expired(before: cutoff, limit: Self.batch) {
-            try await self.delete(id)
+        for id in try await self.recordings.expired(before: cutoff, limit: Self.batch * 10) where deleted < Self.batch {
+            if let stuck = try await self.purge(id) {
+                Self.logger.warning("recording kept past its retention: its files cannot be deleted", metadata: [
+                    "recording.id": "\(id)", "error": "\(stuck)",
+                ])
+                continue
+            }
             deleted += 1
         }
         return deleted
+    }
+
+    static let logger = Logger(label: "meet.api.retention")
+
+    /// The sweep's delete: nil when done; why not, when it cannot be done
+    /// by trying again; throws when the store is down.
+    private func purge(_ recordingId: UUID) async throws -> String? {
+        for file in try await self.recordings.storedFiles(recordingId: recordingId) {
+            let store: any RecordingStore
+            do {
+                store = try self.stores.store(file.storage)
+            } catch {
+                return "\(error)"
+            }
+            do {
+                try await store.delete(key: file.key)
+            } catch StorageError.unavailable(let message) {
+                throw StorageError.unavailable(message)
+            } catch {
+                return "\(error)"
+            }
+        }
+        try await self.recordings.markDeleted(recordingId: recordingId)
+        return nil
     }
 
     /// `days` whole days before `now`.

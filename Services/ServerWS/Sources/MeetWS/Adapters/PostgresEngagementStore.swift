@@ -113,8 +113,18 @@ public struct PostgresEngagementStore: EngagementStore {
     }
 
     private static func votes(_ connection: PostgresConnection, pollIds: [UUID]) async throws -> [UUID: [UUID: [Int]]] {
+        // One vote per person: a member's seats (a rejoin makes a new one)
+        // count once, with the newest vote, under their newest seat.
         let rows = try await connection.query(
-            "SELECT poll_id, participant_id, choices FROM poll_votes WHERE poll_id = ANY(\(pollIds))", logger: connection.logger
+            """
+            SELECT DISTINCT ON (v.poll_id, COALESCE(p.user_id, p.id))
+                   v.poll_id, COALESCE(latest.id, p.id) AS participant_id, v.choices
+            FROM poll_votes v JOIN participants p ON p.id = v.participant_id
+            \(unescaped: Self.newestSeat)
+            WHERE v.poll_id = ANY(\(pollIds))
+            ORDER BY v.poll_id, COALESCE(p.user_id, p.id), v.voted_at DESC
+            """,
+            logger: connection.logger
         ).collect()
         var votes: [UUID: [UUID: [Int]]] = [:]
         for row in rows.map(RowColumns.init) {
@@ -153,8 +163,14 @@ public struct PostgresEngagementStore: EngagementStore {
                 }
                 let withdrawn = Array(before.voters.subtracting(after.voters))
                 if !withdrawn.isEmpty {
+                    // Every seat of the person: an upvote made before a rejoin goes too.
                     try await connection.query(
-                        "DELETE FROM question_votes WHERE question_id = \(id) AND participant_id = ANY(\(withdrawn))",
+                        """
+                        DELETE FROM question_votes WHERE question_id = \(id) AND (participant_id = ANY(\(withdrawn))
+                            OR participant_id IN (SELECT p2.id FROM participants p1 JOIN participants p2
+                                                  ON p2.meeting_id = p1.meeting_id AND p2.user_id = p1.user_id
+                                                  WHERE p1.id = ANY(\(withdrawn))))
+                        """,
                         logger: connection.logger)
                 }
             })
@@ -183,9 +199,25 @@ public struct PostgresEngagementStore: EngagementStore {
             askedAt: try row.decode("created_at"), voters: voters)
     }
 
+    /// `latest.id`: the newest seat in the meeting of the member who holds
+    /// seat `p` (none for a guest, whose seat is the person).
+    static let newestSeat = """
+        LEFT JOIN LATERAL (
+            SELECT p2.id FROM participants p2
+            WHERE p.user_id IS NOT NULL AND p2.meeting_id = p.meeting_id AND p2.user_id = p.user_id
+            ORDER BY p2.created_at DESC, p2.id DESC LIMIT 1) latest ON true
+        """
+
     private static func upvoters(_ connection: PostgresConnection, questionIds: [UUID]) async throws -> [UUID: Set<UUID>] {
+        // One upvote per person, as for poll votes.
         let rows = try await connection.query(
-            "SELECT question_id, participant_id FROM question_votes WHERE question_id = ANY(\(questionIds))", logger: connection.logger
+            """
+            SELECT DISTINCT v.question_id, COALESCE(latest.id, p.id) AS participant_id
+            FROM question_votes v JOIN participants p ON p.id = v.participant_id
+            \(unescaped: Self.newestSeat)
+            WHERE v.question_id = ANY(\(questionIds))
+            """,
+            logger: connection.logger
         ).collect()
         var voters: [UUID: Set<UUID>] = [:]
         for row in rows.map(RowColumns.init) {

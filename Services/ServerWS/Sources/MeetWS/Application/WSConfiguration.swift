@@ -153,6 +153,7 @@ public struct WSConfiguration: ServiceSettings {
         self.activeSpeakersInterval = .milliseconds(speakersMs)
         self.video = try VideoSelectionLimits(environment: environment)
         self.whiteboard = try WhiteboardLimits(environment: environment)
+        try self.whiteboard.check(outboundQueueBytes: self.limits.mailbox.eventBytes)
         let header = environment.string("MEET_WS_REGION_HEADER", default: "X-Meet-Region")
         guard header.isEmpty || (header.utf8.count <= 64 && header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }))
         else {

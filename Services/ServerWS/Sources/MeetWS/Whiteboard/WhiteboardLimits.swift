@@ -23,4 +23,23 @@ public struct WhiteboardLimits: Sendable, Equatable {
             maxOps: try environment.int("MEET_WS_WHITEBOARD_MAX_OPS", default: 2000, in: 1...100_000),
             maxBytes: try environment.int("MEET_WS_WHITEBOARD_MAX_BYTES", default: 1 << 20, in: 8192...(3 << 20)))
     }
+
+    /// Bytes each op adds to a `whiteboard-state` frame beyond its own JSON
+    /// (`seq`, `participantId`, `createdAt` and their keys, with room).
+    static let framingPerOp = 128
+
+    /// The largest `whiteboard-state` frame a full board makes.
+    public var largestState: Int { maxBytes + maxOps * Self.framingPerOp }
+
+    /// Refuses limits whose full board would not fit in a socket's outbound
+    /// queue (`MEET_WS_OUTBOUND_QUEUE_BYTES`): every late joiner's sync would
+    /// close its socket as too slow.
+    public func check(outboundQueueBytes: Int) throws(ConfigurationError) {
+        guard largestState <= outboundQueueBytes else {
+            throw ConfigurationError(
+                variable: "MEET_WS_WHITEBOARD_MAX_BYTES",
+                message: "MEET_WS_WHITEBOARD_MAX_BYTES + MEET_WS_WHITEBOARD_MAX_OPS × \(Self.framingPerOp) (\(largestState)) "
+                    + "must fit in MEET_WS_OUTBOUND_QUEUE_BYTES (\(outboundQueueBytes)): a late joiner gets the whole board in one frame")
+        }
+    }
 }

@@ -144,6 +144,7 @@ def test_schedule_invite_accept_by_email_and_join_at_the_start(stack: Stack, smt
     assert berlin.strftime("%H:%M") in upcoming_row(ann, code), upcoming_row(ann, code)
     assert ann.driver.find_elements(By.CSS_SELECTOR, f"#upcoming-list li[data-code='{code}'] a[href='/{code}?view=report']")
     ann.assert_accessible("the signed-in home (schedule form, upcoming, invitations)")
+    ann.screenshot(tmp_path / "home-scheduled.png")
 
     # The email: Bob's wall-clock start in Ann's zone in the calendar, and the answer link with its secret.
     mail = block_until(lambda: smtp.inbox.to(bob_email), 30, "Bob's invitation email", details=stack.logs)[0]
@@ -191,6 +192,7 @@ def test_schedule_invite_accept_by_email_and_join_at_the_start(stack: Stack, smt
              and f"Starting soon: {title}" in bob.text("#notification-list"), 15, "the invitation and the reminder in the bell")
     assert bob.focused("#notifications-title")
     bob.assert_accessible("the notification list")
+    bob.screenshot(tmp_path / "notifications.png")
     bob.click("#notifications-read")
     bob.wait(lambda: not bob.driver.find_element(By.ID, "bell-count").is_displayed(), 15, "the bell cleared")
     bob.click("#bell")
@@ -256,13 +258,14 @@ def test_schedule_invite_accept_by_email_and_join_at_the_start(stack: Stack, smt
     assert csv.splitlines()[0].startswith("name,role,"), csv
     assert len(csv.strip().splitlines()) == 3, csv
     ann.assert_accessible("the report page")
+    ann.screenshot(tmp_path / "report.png")
     bob.driver.get(f"{stack.api.base_url}/{code}?view=report")
     bob.wait_screen("report")
     bob.wait(lambda: "Only the owner and hosts" in bob.text("#report-error"), 15, "the refusal in words")
     assert not bob.driver.find_element(By.ID, "report-body").is_displayed()
 
 
-def test_schedule_form_errors_in_words(stack: Stack, browsers):
+def test_schedule_form_errors_in_words(stack: Stack, browsers, tmp_path):
     """A bad value is refused before any request, naming the field; an error of the server
     (here inviting Ann, already the owner) is shown in words beside what did work."""
     ann = browsers("Ann")
@@ -291,3 +294,5 @@ def test_schedule_form_errors_in_words(stack: Stack, browsers):
     code = ann.js("return document.getElementById('scheduled-link').value").rsplit("/", 1)[1]
     ann.wait(lambda: len(ann.driver.find_elements(By.CSS_SELECTOR, f"#upcoming-list li[data-code='{code}']")) == 3, 15,
              "three weekly occurrences in the upcoming list")
+    ann.driver.execute_script("window.scrollTo(0, 0)")
+    ann.screenshot(tmp_path / "home.png")

@@ -151,6 +151,8 @@ export class Invitations {
       $('#invitation-title').focus();
       this.onAnswered();
     } catch (error) {
+      // Not found (a wrong or already used secret) or ended: asking again will not help.
+      if (error.status === 404 || error.status === 410) Invitations.forget();
       showError(slot, restMessage(error, 'invitation'));
     } finally {
       for (const button of $('#invitation-actions').querySelectorAll('button')) button.disabled = false;

@@ -73,6 +73,61 @@ export class Api {
     return this.call('POST', `/v1/meetings/${encodeURIComponent(code)}/join`, body, { auth: this.session ? 'user' : 'none' });
   }
 
+  /** Ends a meeting for everyone (owner or host). */
+  endMeeting(code) {
+    return this.call('DELETE', `/v1/meetings/${encodeURIComponent(code)}`, undefined, { auth: 'user' });
+  }
+
+  // MARK: Scheduling, invitations, notifications, reports (docs/scheduling.md)
+
+  /** Schedules the meeting, or replaces its series: `{startsAt, endsAt, timeZone, description?, recurrence?}`. */
+  schedule(code, schedule) {
+    return this.call('PUT', `/v1/meetings/${encodeURIComponent(code)}/schedule`, schedule, { auth: 'user' });
+  }
+
+  /** A scheduled meeting's occurrences from now on (members; 409 `not_scheduled` without a schedule). */
+  occurrences(code, limit = 5) {
+    return this.call('GET', `/v1/meetings/${encodeURIComponent(code)}/occurrences?limit=${limit}`, undefined, { auth: 'user' });
+  }
+
+  /** The caller's next occurrences (owned, host, attendee), in start order. */
+  upcoming(limit = 20) {
+    return this.call('GET', `/v1/meetings/upcoming?limit=${limit}`, undefined, { auth: 'user' });
+  }
+
+  invite(code, { email, role = 'attendee' }) {
+    return this.call('POST', `/v1/meetings/${encodeURIComponent(code)}/invitations`, { email, role }, { auth: 'user' });
+  }
+
+  /** The caller's invitations (those bound to the account), newest first. */
+  invitations() {
+    return this.call('GET', '/v1/invitations', undefined, { auth: 'user' });
+  }
+
+  /** `answer`: 'accept' or 'decline'; `secret`: from an email link, for an invitation sent to an address. */
+  answerInvitation(id, answer, secret = null) {
+    const body = secret ? { secret } : {};
+    return this.call('POST', `/v1/invitations/${encodeURIComponent(id)}/${answer}`, body, { auth: 'user' });
+  }
+
+  notifications({ limit = 20, unread = false } = {}) {
+    return this.call('GET', `/v1/notifications?limit=${limit}${unread ? '&unread=true' : ''}`, undefined, { auth: 'user' });
+  }
+
+  markNotificationRead(id) {
+    return this.call('POST', `/v1/notifications/${encodeURIComponent(id)}/read`, undefined, { auth: 'user' });
+  }
+
+  markAllNotificationsRead() {
+    return this.call('POST', '/v1/notifications/read', undefined, { auth: 'user' });
+  }
+
+  /** The meeting's report (owner and hosts); `csv` gives the attendance as CSV text. */
+  meetingReport(code, { csv = false } = {}) {
+    return this.call('GET', `/v1/meetings/${encodeURIComponent(code)}/report${csv ? '?format=csv' : ''}`, undefined,
+      { auth: 'user', text: csv });
+  }
+
   /** Chat history, oldest first (the API pages newest first). */
   async messages(code, joinToken, limit = 100) {
     const page = await this.call('GET', `/v1/meetings/${encodeURIComponent(code)}/messages?limit=${limit}`, undefined,
@@ -105,10 +160,11 @@ export class Api {
 
   /**
    * One request. `auth`: 'user' (the access token, refreshed on 401), or
-   * 'none'; `token`: an explicit bearer token (a join token).
+   * 'none'; `token`: an explicit bearer token (a join token); `text`: answer
+   * the body as text (CSV) instead of parsing JSON (errors are JSON either way).
    */
-  async call(method, path, body, { auth = 'none', token = null, retried = false } = {}) {
-    const headers = { Accept: 'application/json' };
+  async call(method, path, body, { auth = 'none', token = null, retried = false, text: asText = false } = {}) {
+    const headers = { Accept: asText ? 'text/csv, application/json' : 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const bearer = token || (auth === 'user' && this.session ? this.session.accessToken : null);
     if (bearer) headers.Authorization = `Bearer ${bearer}`;
@@ -122,10 +178,11 @@ export class Api {
     }
     if (response.status === 401 && auth === 'user' && !token && !retried && this.session) {
       await this.refresh();
-      return this.call(method, path, body, { auth, retried: true });
+      return this.call(method, path, body, { auth, retried: true, text: asText });
     }
     if (response.status === 204) return {};
     const text = await response.text();
+    if (asText && response.ok) return text;
     let json = null;
     try { json = text ? JSON.parse(text) : {}; } catch { json = null; }
     if (!response.ok) {

@@ -1,5 +1,7 @@
-// Entry point: reads the URL (`/` = home, `/{code}` = a meeting link),
-// and runs the home, pre-join, waiting, meeting and ended screens.
+// Entry point: reads the URL (`/` = home, `/{code}` = a meeting link,
+// `/{code}?view=report` = its report, `/invitations/{id}?secret=…` or
+// `/?invitation={id}&secret=…` = an invitation email's answer link), and
+// runs the home, pre-join, waiting, meeting and ended screens.
 //
 // Test hooks (documented in docs/web-client.md): `window.meetTest` holds
 // switches a test may set before joining — `nodeId` (placement hint sent
@@ -15,10 +17,16 @@ import { Api } from './api.js';
 import { e2eeSupport } from './e2ee.js';
 import { $, alertLog, announce, showError, showScreen } from './dom.js';
 import { LocalMedia } from './localmedia.js';
+import { wireForm } from './forms.js';
 import { ENDINGS, restMessage } from './messages.js';
 import { Room } from './room.js';
 import { copy } from './room-controls.js';
 import { MicCheck } from './mic-check.js';
+import { Invitations, parseInvitationLink } from './invitations.js';
+import { NotificationBell } from './notifications.js';
+import { openReport } from './report.js';
+import { browserTimeZone, formatRange, startsIn } from './schedule.js';
+import { ScheduleView } from './schedule-view.js';
 
 const CODE_PATTERN = /^[a-z]{3}-[a-z]{4}-[a-z]{3}$/;
 const GUEST_NAME_KEY = 'meet.guestName';
@@ -46,17 +54,49 @@ window.meetDebug = {
   dropConnection: () => { if (room && room.signaling.socket) room.signaling.socket.close(4000, 'test blip'); },
 };
 
-api.onSession = () => renderAccount();
-renderAccount();
+const scheduleView = new ScheduleView({ api });
+const invitations = new Invitations({ api, onAnswered: () => scheduleView.load() });
+const bell = new NotificationBell({ api });
+/** The account the bell polls for (a token refresh is no new session). */
+let bellUser;
+
+api.onSession = () => onSession();
+onSession();
 route();
+
+function onSession() {
+  renderAccount();
+  const id = api.user ? api.user.id : null;
+  if (id !== bellUser) {
+    bellUser = id;
+    bell.setSignedIn(!!id);
+  }
+}
 
 function route() {
   const path = decodeURIComponent(window.location.pathname.replace(/^\/+|\/+$/g, ''));
-  if (CODE_PATTERN.test(path)) {
-    openPrejoin(path);
+  const invitation = parseInvitationLink(window.location.pathname, window.location.search);
+  if (invitation) {
+    Invitations.remember(invitation);
+    openInvitation();
+  } else if (CODE_PATTERN.test(path)) {
+    if (params.get('view') === 'report') openReport(api, path);
+    else openPrejoin(path);
   } else {
     openHome();
   }
+}
+
+/** An answer link: signed in, its page; otherwise sign in or sign up first (home says why). */
+function openInvitation() {
+  if (api.user) invitations.openPage();
+  else openHome();
+}
+
+/** After signing in or up: back to an invitation being answered, else home. */
+function afterSignIn() {
+  if (Invitations.pending()) openInvitation();
+  else openHome();
 }
 
 // MARK: Account
@@ -87,19 +127,25 @@ function openHome() {
   const signedIn = !!api.user;
   $('#signed-in').hidden = !signedIn;
   $('#signed-out').hidden = signedIn;
-  if (signedIn) loadMeetings();
+  $('#signin-notice').hidden = signedIn || !Invitations.pending();
+  if (signedIn) {
+    loadMeetings();
+    scheduleView.show();
+    invitations.load();
+    bell.refresh();
+  }
 }
 
 wireForm('#login-form', async (form) => {
   await api.login(form.email.value.trim(), form.password.value);
   announce(`Welcome back, ${api.user.displayName}.`);
-  openHome();
+  afterSignIn();
 });
 
 wireForm('#register-form', async (form) => {
   await api.register(form.email.value.trim(), form.password.value, form.displayName.value.trim());
   announce(`Welcome, ${api.user.displayName}.`);
-  openHome();
+  afterSignIn();
 });
 
 wireForm('#create-form', async (form) => {
@@ -139,6 +185,13 @@ async function loadMeetings() {
       status.className = 'muted';
       status.textContent = meeting.status === 'ended' ? 'ended' : meeting.code;
       item.append(link, status);
+      if (meeting.role === 'owner' || meeting.role === 'host') {
+        const report = document.createElement('a');
+        report.href = `/${meeting.code}?view=report`;
+        report.textContent = 'Report';
+        report.setAttribute('aria-label', `Report of ${meeting.title}`);
+        item.append(report);
+      }
       return item;
     }));
     if (!list.children.length) list.append(Object.assign(document.createElement('li'), { textContent: 'No meetings yet.' }));
@@ -161,7 +214,9 @@ async function openPrejoin(code) {
   form.displayName.value = localStorage.getItem(GUEST_NAME_KEY) || '';
   $('#join-as').textContent = api.user ? `Joining as ${api.user.displayName}.` : 'Joining as a guest. Sign in on the home page to join as yourself.';
   form.dataset.code = code;
+  $('#prejoin-when').hidden = true;
   if (api.user) {
+    showWhen(code);
     api.getMeeting(code).then((meeting) => {
       $('#prejoin-title').textContent = `Join “${meeting.title}”`;
       if (meeting.hasPassword && !meeting.role) $('#join-password-label').hidden = false;
@@ -176,6 +231,23 @@ async function openPrejoin(code) {
     await media.open();
   }
   showPreview();
+}
+
+/** For a scheduled meeting, when its next occurrence is (joining early is fine: docs/scheduling.md). */
+async function showWhen(code) {
+  try {
+    const { items } = await api.occurrences(code, 5);
+    const next = (items || []).find((occurrence) => occurrence.status !== 'cancelled');
+    if (!next || $('#prejoin').hidden) return;
+    const timeZone = browserTimeZone();
+    const soon = startsIn(next.startsAt, next.endsAt, Date.now());
+    const when = formatRange(next.startsAt, next.endsAt, { timeZone });
+    $('#prejoin-when').textContent = soon === 'Now' ? `Scheduled ${when}: under way now.`
+      : `Scheduled ${when} (${timeZone})${soon ? `, starts ${soon}` : ''}. You can join before the start.`;
+    $('#prejoin-when').hidden = false;
+  } catch {
+    // Not scheduled (409), or not a member: nothing to say.
+  }
 }
 
 function showPreview() {
@@ -275,26 +347,3 @@ function showEnded(code, reason, data) {
 window.addEventListener('pagehide', () => {
   if (room && room.signaling.connected) room.signaling.sendFrame({ type: 'leave' });
 });
-
-// MARK: Forms
-
-/** Submits with the button disabled, showing any error in words in the form's alert slot. */
-function wireForm(selector, handler) {
-  const form = $(selector);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const slot = form.querySelector('.form-error');
-    const button = form.querySelector('button[type=submit]');
-    showError(slot, null);
-    button.disabled = true;
-    try {
-      await handler(form);
-    } catch (error) {
-      showError(slot, restMessage(error));
-      const field = error && error.field && form.elements[error.field];
-      if (field && field.focus) field.focus();
-    } finally {
-      button.disabled = false;
-    }
-  });
-}

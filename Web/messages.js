@@ -58,8 +58,23 @@ export function restMessage(error, context = '') {
     return `Please check the form${field}: ${error.message || 'a value is not valid'}.`;
   }
   if (code === 'not_found' && context === 'meeting-list') return 'Nothing found.';
-  return REST[code] || (error && error.message) || 'Something went wrong.';
+  const special = CONTEXT[context] && CONTEXT[context][code];
+  return special || REST[code] || (error && error.message) || 'Something went wrong.';
 }
+
+/** Sentences that depend on where the error happened (a 404 is no meeting on a link, no invitation on an answer). */
+const CONTEXT = {
+  invitation: {
+    not_found: 'This invitation was not found: the link may be incomplete, or it was already answered from another account.',
+    forbidden: 'This invitation is not yours to answer.',
+  },
+  report: {
+    forbidden: 'Only the owner and hosts of a meeting can see its report.',
+  },
+  invite: {
+    already_member: 'That person is already a member or already invited.',
+  },
+};
 
 /** A sentence for a signaling error (a SignalError). */
 export function signalingMessage(error) {
@@ -70,6 +85,9 @@ export function signalingMessage(error) {
 function humanField(field) {
   return {
     email: 'email', password: 'password', displayName: 'name', title: 'title', capacity: 'capacity',
+    startsAt: 'start', endsAt: 'end', timeZone: 'time zone', description: 'agenda', recurrence: 'repeat',
+    date: 'date', time: 'start time', duration: 'duration', count: 'number of occurrences', repeat: 'repeat',
+    invitees: 'invitees', secret: 'invitation link',
   }[field] || field;
 }
 

@@ -9,59 +9,20 @@ table retries with backoff).
 """
 from __future__ import annotations
 
-import email
-import email.policy
+import email.message
 import json
 import os
-import socket
-import threading
 import urllib.request
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from meet_e2e.env import database_url_from_env, free_port
+from meet_e2e.env import database_url_from_env
+from meet_e2e.smtp import SMTPServer, answer_link
 from meet_e2e.stack import Rest, Service
 from meet_e2e.waiting import block_until
-
-
-class Inbox:
-    """aiosmtpd's handler: keeps every message received (envelope and parsed message)."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        with self.lock:
-            return [message for rcpts, message in self.messages if address in rcpts]
-
-
-class SMTPServer:
-    """aiosmtpd on a fixed loopback port that can be stopped and started again."""
-
-    def __init__(self):
-        self.port = free_port(socket.SOCK_STREAM)
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-
-    def start(self):
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture
@@ -184,8 +145,7 @@ def test_registering_an_invited_address_alone_grants_nothing(api: Service, smtp:
     invitation = rest.call("POST", f"/v1/meetings/{code}/invitations", {"email": address, "role": "host"}, owner, expect=201)
     assert "secret" not in invitation
     mail = block_until(lambda: smtp.inbox.to(address), 30, "the invitation email", details=api.log)[0]
-    text = mail.get_body(preferencelist=("plain",)).get_content()
-    link = next(line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Accept or decline: "))
+    link = answer_link(mail)
     assert link.startswith(f"https://meet.example/invitations/{invitation['id'].lower()}?secret=")
     secret = link.split("secret=", 1)[1]
     assert len(secret) == 43

@@ -15,6 +15,7 @@ scripts/bench), one module per concern:
 - `migration`: the drain and crash scenarios (test_sfu_migration, bench-migration).
 - `browser`: `MeetBrowser`, headless Chromium driving the web client.
 - `turn`: `Coturn`, a TURN relay.
+- `smtp`: `SMTPServer`, aiosmtpd on loopback keeping what meet-api mails, and `answer_link`.
 - `ws_raw`: a WebSocket client on a bare socket, for hand-made frames.
 - `load`: running meet-load (Tools/MeetLoad) against a `Stack` (its smoke test, bench-load).
 - `fixtures`: fixture bodies (a stack whose logs print on failure) and `failed(request)`.

@@ -34,7 +34,7 @@ struct WebClientRoutesTests {
         let web = try Self.makeWebDirectory()
         defer { try? FileManager.default.removeItem(at: web.deletingLastPathComponent()) }
         try await TestApp.run({ $0.webDirectory = web.path }) { api in
-            for path in ["/", "/abc-defg-hij"] {
+            for path in ["/", "/abc-defg-hij", "/invitations/\(UUID().uuidString.lowercased())"] {
                 let response = try await api.send(.get, path)
                 #expect(response.status == .ok, "\(path): \(response.text)")
                 #expect(response.text == Self.indexHTML, "\(path)")

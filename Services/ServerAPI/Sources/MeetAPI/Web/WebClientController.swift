@@ -52,6 +52,15 @@ struct WebClientController: Sendable {
             guard let asset = WebAsset(name: segment) else { throw APIError(.notFound, "no such route") }
             return try await self.serve(asset, request: request, context: context)
         }
+        // An invitation email's link (`…/invitations/{id}?secret=`): the page
+        // answers it (docs/web-client.md, Scheduling); two segments, so it
+        // never meets a meeting code.
+        router.get("invitations/{invitationId}") { request, context in
+            guard UUID(uuidString: context.parameters.get("invitationId") ?? "") != nil else {
+                throw APIError(.notFound, "no such invitation link")
+            }
+            return try await self.serve(.index, request: request, context: context)
+        }
     }
 
     /// The file with validators and cache headers, or 304 when the client's copy is current.

@@ -196,6 +196,16 @@ import Testing
         #expect(throws: ConfigurationError.self) { try WSLimits(environment: EnvironmentReader(["MEET_WS_JOIN_TIMEOUT_SECONDS": "0"])) }
     }
 
+    /// A full board goes to a late joiner in one frame: limits whose full
+    /// board would not fit a socket's outbound queue are refused at start.
+    @Test func whiteboardLimitsMustFitTheOutboundQueue() throws {
+        try WhiteboardLimits().check(outboundQueueBytes: WSLimits().mailbox.eventBytes)
+        let big = WhiteboardLimits(maxOps: 20_000, maxBytes: 3 << 20)
+        #expect(big.largestState > 4 << 20)
+        #expect(throws: ConfigurationError.self) { try big.check(outboundQueueBytes: 4 << 20) }
+        try big.check(outboundQueueBytes: 8 << 20)
+    }
+
     @Test func inFlightLimiterRefusesPastItsCeiling() {
         let limiter = InFlightLimiter(limit: 2)
         #expect(limiter.acquire() == 1)

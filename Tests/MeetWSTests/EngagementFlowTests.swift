@@ -18,13 +18,9 @@ import Testing
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }
         let meeting = UUID()
-        let host = await cluster.connect(replica: 0, meetingId: meeting, role: .host, name: "host")
-        await host.send(.join, id: "j")
-        try await host.waitFor("joined")
+        let host = try await cluster.joined(replica: 0, meetingId: meeting, role: .host, name: "host")
         let aliceId = UUID()
-        let alice = await cluster.connect(replica: 1, meetingId: meeting, participantId: aliceId, name: "alice")
-        await alice.send(.join, id: "j")
-        try await alice.waitFor("joined")
+        let alice = try await cluster.joined(replica: 1, meetingId: meeting, participantId: aliceId, name: "alice")
 
         // An attendee may not create one: refused by its role.
         await alice.send(.engagement(.pollCreate(PollCreate(question: "q", options: ["a", "b"]))), id: "c")
@@ -55,9 +51,7 @@ import Testing
         #expect(self.errorCode(try await alice.waitFor("error") { $0.id == "v3" }) == .badRequest)
 
         // A late joiner reads the state.
-        let bob = await cluster.connect(replica: 1, meetingId: meeting, name: "bob")
-        await bob.send(.join, id: "j")
-        try await bob.waitFor("joined")
+        let bob = try await cluster.joined(replica: 1, meetingId: meeting, name: "bob")
         await bob.send(.engagement(.get), id: "g")
         guard case .engagement(.state(let state)) = try await bob.waitFor("engagement").message else { throw ClusterError("no state") }
         #expect(state.polls.map(\.counts) == [[0, 1]])
@@ -67,12 +61,8 @@ import Testing
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }
         let meeting = UUID()
-        let host = await cluster.connect(replica: 0, meetingId: meeting, role: .owner, name: "host")
-        await host.send(.join, id: "j")
-        try await host.waitFor("joined")
-        let alice = await cluster.connect(replica: 1, meetingId: meeting, name: "alice")
-        await alice.send(.join, id: "j")
-        try await alice.waitFor("joined")
+        let host = try await cluster.joined(replica: 0, meetingId: meeting, role: .owner, name: "host")
+        let alice = try await cluster.joined(replica: 1, meetingId: meeting, name: "alice")
 
         await alice.send(.engagement(.questionAsk(QuestionAsk(text: "Who pays?", anonymous: true))), id: "a")
         guard case .engagement(.question(let asked)) = try await host.waitFor("question").message else { throw ClusterError("no question") }

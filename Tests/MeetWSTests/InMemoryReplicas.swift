@@ -173,6 +173,16 @@ final class InMemoryReplicas: Sendable {
         return socket
     }
 
+    /// ``connect(replica:meetingId:participantId:role:status:name:userId:)``, then `join`, answered `joined`.
+    func joined(
+        replica: Int, meetingId: UUID, participantId: UUID = UUID(), role: MemberRole = .attendee, name: String
+    ) async throws -> FakeSocket {
+        let socket = await self.connect(replica: replica, meetingId: meetingId, participantId: participantId, role: role, name: name)
+        await socket.send(.join, id: "j")
+        try await socket.waitFor("joined")
+        return socket
+    }
+
     /// Waits until every bus message sent so far, and everything it caused,
     /// has been handled: nothing in flight on the bus or in detached work
     /// (a request to a hung node counts until it times out), every session waiting

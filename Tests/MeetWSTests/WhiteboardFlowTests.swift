@@ -23,12 +23,8 @@ import Testing
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }
         let meeting = UUID()
-        let host = await cluster.connect(replica: 0, meetingId: meeting, role: .owner, name: "host")
-        await host.send(.join, id: "j")
-        try await host.waitFor("joined")
-        let guest = await cluster.connect(replica: 1, meetingId: meeting, name: "guest")
-        await guest.send(.join, id: "j")
-        try await guest.waitFor("joined")
+        let host = try await cluster.joined(replica: 0, meetingId: meeting, role: .owner, name: "host")
+        let guest = try await cluster.joined(replica: 1, meetingId: meeting, name: "guest")
 
         for index in 0..<3 {
             await guest.send(.whiteboardOp(Self.stroke), id: "g\(index)")
@@ -51,9 +47,7 @@ import Testing
 
         await guest.send(.whiteboardOp(WhiteboardOp(kind: .erase, target: 1)), id: "e")
         try await cluster.settle()
-        let late = await cluster.connect(replica: 1, meetingId: meeting, name: "late")
-        await late.send(.join, id: "j")
-        try await late.waitFor("joined")
+        let late = try await cluster.joined(replica: 1, meetingId: meeting, name: "late")
         await late.send(.whiteboardSync(WhiteboardSyncRequest()), id: "s")
         let reply = try await late.waitFor("whiteboard-state")
         guard case .whiteboardState(let state) = reply.message else { throw ClusterError("no state") }
@@ -72,13 +66,9 @@ import Testing
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }
         let meeting = UUID()
-        let host = await cluster.connect(replica: 0, meetingId: meeting, role: .host, name: "host")
-        await host.send(.join, id: "j")
-        try await host.waitFor("joined")
+        let host = try await cluster.joined(replica: 0, meetingId: meeting, role: .host, name: "host")
         let guestId = UUID()
-        let guest = await cluster.connect(replica: 1, meetingId: meeting, participantId: guestId, name: "guest")
-        await guest.send(.join, id: "j")
-        try await guest.waitFor("joined")
+        let guest = try await cluster.joined(replica: 1, meetingId: meeting, participantId: guestId, name: "guest")
 
         await guest.send(.whiteboardOp(WhiteboardOp(kind: .clear)), id: "c")
         #expect(try await self.error(guest, id: "c")?.code == .forbidden)
@@ -109,9 +99,7 @@ import Testing
     @Test func badOpsAreRefusedNamingTheProblem() async throws {
         let cluster = try await InMemoryReplicas(count: 1)
         defer { cluster.stop() }
-        let guest = await cluster.connect(replica: 0, meetingId: UUID(), name: "guest")
-        await guest.send(.join, id: "j")
-        try await guest.waitFor("joined")
+        let guest = try await cluster.joined(replica: 0, meetingId: UUID(), name: "guest")
         let tooLong = Array(repeating: 5, count: (WhiteboardOp.maxPoints + 1) * 2)
         await guest.send(.whiteboardOp(WhiteboardOp(kind: .stroke, points: tooLong)), id: "p")
         #expect(try await self.error(guest, id: "p")?.message.contains("\(WhiteboardOp.maxPoints) points") == true)

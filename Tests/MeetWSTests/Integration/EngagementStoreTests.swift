@@ -14,7 +14,8 @@ import Testing
 /// replaces the row, a vote after the close stores nothing, upvotes count
 /// once, and what is read back equals what the rules produced.
 @Suite struct EngagementStoreTests {
-    @Test func concurrentVotesSerializeAndTheReadBackMatches() async throws {
+    /// The test PostgreSQL, migrated, for `body`.
+    static func withDatabase(_ body: @escaping @Sendable (Database) async throws -> Void) async throws {
         guard let url = ProcessInfo.processInfo.environment["MEET_TEST_DATABASE_URL"], !url.isEmpty else {
             Issue.record("MEET_TEST_DATABASE_URL is not set: run the tests through scripts/test")
             return
@@ -25,6 +26,12 @@ import Testing
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }
             _ = try await Migrator(migrations: MeetSchema.migrations, logger: logger).migrate(database)
+            try await body(database)
+        }
+    }
+
+    @Test func concurrentVotesSerializeAndTheReadBackMatches() async throws {
+        try await Self.withDatabase { database in
             let (user, meeting) = (UUID(), UUID())
             _ = try await database.query(
                 "INSERT INTO users (id, email, password_hash, display_name) VALUES (\(user), \("polls-\(user)@test"), 'x', 'Owner')")
@@ -103,16 +110,7 @@ import Testing
     /// vote winning, and withdrawing from the new seat takes the old
     /// seat's upvote too.
     @Test func aMemberRejoiningStillVotesOnce() async throws {
-        guard let url = ProcessInfo.processInfo.environment["MEET_TEST_DATABASE_URL"], !url.isEmpty else {
-            Issue.record("MEET_TEST_DATABASE_URL is not set: run the tests through scripts/test")
-            return
-        }
-        let logger = Logger(label: "test.engagement")
-        let database = Database(configuration: try DatabaseConfiguration(url: url), logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.client.run() }
-            defer { group.cancelAll() }
-            _ = try await Migrator(migrations: MeetSchema.migrations, logger: logger).migrate(database)
+        try await Self.withDatabase { database in
             let (user, meeting, first, second) = (UUID(), UUID(), UUID(), UUID())
             _ = try await database.query(
                 "INSERT INTO users (id, email, password_hash, display_name) VALUES (\(user), \("rejoin-\(user)@test"), 'x', 'Voter')")

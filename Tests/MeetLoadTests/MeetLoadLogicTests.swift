@@ -134,6 +134,49 @@ import Testing
         let first = participants.filter { $0.meetingCode == "a" }
         #expect(first.map(\.publishes) == [.audioAndVideo, .audioAndVideo, .audioOnly, .nothing, .nothing])
         #expect(first.map(\.speaking) == [true, false, false, false, false])
+        #expect(first.map(\.position) == [0, 1, 2, 3, 4])
+        #expect(plan.audioPublishersPerMeeting == 3)
+    }
+
+    @Test func aVideoLastNPausesWithItsAudioInTheSlotsOwesNoMedia() {
+        let (seen, paused, heard) = (UUID(), UUID(), UUID())
+        let receiver = NodeReceiver(freezeThresholdNanos: 500 * Self.ms) { _ in }
+        // Audio in two slots; `heard` also has a section of its own for its mic.
+        receiver.carry(
+            [TrackInfo(id: "s:1", participantId: seen, kind: .camera, mid: "1"),
+             TrackInfo(id: "p:1", participantId: paused, kind: .camera, mid: "2"),
+             TrackInfo(id: "h:0", participantId: heard, kind: .mic, mid: "3")],
+            audioSlots: ["4", "5"], now: 0)
+        // Before the first video-selection every video is forwarded.
+        #expect(receiver.expectsMedia(from: paused))
+        receiver.forward([VideoSelectionData.Video(participantId: seen, source: .camera)], now: 10 * Self.ms)
+        #expect(receiver.expectsMedia(from: seen))
+        #expect(!receiver.expectsMedia(from: paused))
+        #expect(receiver.expectsMedia(from: heard))
+        #expect(receiver.expectsMedia(from: NodeReceiver.audioSlots))
+        #expect(!receiver.expectsMedia(from: UUID()))
+    }
+
+    @Test func speakersTakeTurnsOverTheAudioPublishersAndEachTurnHasOneNewcomer() {
+        let second: UInt64 = 1_000_000_000
+        let turns = SpeakerTurns(period: 2 * second, start: 10 * second, speakers: 2, audioPublishers: 4)
+        func loud(at seconds: UInt64) -> [Int] {
+            (0..<6).filter { turns.isSpeaking(position: $0, at: seconds * second) }
+        }
+        #expect(loud(at: 5) == [0, 1])  // before the start: turn 0
+        #expect(loud(at: 11) == [0, 1])
+        #expect(loud(at: 12) == [1, 2])
+        #expect(loud(at: 14) == [2, 3])
+        #expect(loud(at: 16) == [0, 3])  // wraps around; positions 4 and 5 never publish audio
+        #expect(turns.newcomer(in: 0) == nil)
+        #expect(turns.newcomer(in: 1) == 2)
+        #expect(turns.newcomer(in: 3) == 0)
+        #expect(turns.turnStart(2) == 14 * second)
+        // Nobody to take over: the planned speakers speak throughout and nothing is timed.
+        let fixed = SpeakerTurns(period: second, start: 0, speakers: 2, audioPublishers: 2)
+        #expect(!fixed.rotates)
+        #expect(fixed.isSpeaking(position: 1, at: 7 * second))
+        #expect(fixed.newcomer(in: 3) == nil)
     }
 
     @Test func connectionPerPublisherSubscribesUpToTheCapAndDropsWhoStopped() {

@@ -94,3 +94,25 @@ def test_meet_load_turning_pages_sees_each_page_without_freezes(stack):
         assert subscriber["pageTurns"] >= 3, subscriber
         assert subscriber["videoSubscriptionsWithFrames"] >= 2, subscriber
     assert report["subscribers"]["freezes"] == 0, report["subscribers"]
+
+
+def test_meet_load_times_speaker_changes_and_owes_nothing_for_paused_slotted_publishers(stack):
+    """`--speaker-turn-seconds`: the one loud speaker moves to the next of three audio publishers
+    every 2 s, and every participant, on either replica, hears of each newcomer through
+    `active-speakers` (timed from the turn's start). With last-N 1 and one audio slot, a
+    publisher whose video is paused and whose audio plays through the slot delivers nothing of
+    its own, and that is no `no_first_frame` error."""
+    report, stderr = run_meet_load(
+        stack, "--participants", "5", "--publishers", "3", "--join-rate", "10", "--duration", "8",
+        "--video-kbps", "300", "--threads", "1", "--video-limit", "1", "--no-follow-speakers",
+        "--audio-slots", "1", "--speakers", "1", "--speaker-turn-seconds", "2", "--first-frame-timeout", "2",
+        timeout=120)
+    assert report["errorsTotal"] == 0, (report["errors"], stderr[-3000:])
+    speakers = report["activeSpeakers"]
+    # Each of the 5 saw at least two whole turns begin and end while joined.
+    assert speakers["turns"] >= 10, speakers
+    # Nearly every turn was heard (a loaded machine may miss the odd one by its end).
+    assert speakers["timed"] >= 0.8 * speakers["turns"], speakers
+    assert speakers["changeMs"]["count"] == speakers["timed"] and speakers["changeMs"]["min"] > 0, speakers
+    for subscriber in report["perSubscriber"]:
+        assert subscriber["videoSubscriptionsWithFrames"] == 1, subscriber

@@ -40,6 +40,9 @@ struct MeetLoadCommand: AsyncParsableCommand {
     @Option(help: "Publishers per meeting that send loud audio levels (when the node negotiates RFC 6464).")
     var speakers: Int = 1
 
+    @Option(help: "Seconds between speaker turns: the loud speakers rotate over the meeting's audio publishers, and each participant times the first active-speakers event naming the newcomer. 0: the same speakers throughout.")
+    var speakerTurnSeconds: Double = 0
+
     @Option(help: "Most subscriptions per participant.")
     var maxSubscriptions: Int = 50
 
@@ -110,6 +113,9 @@ struct MeetLoadCommand: AsyncParsableCommand {
         guard videoLimit >= -1, pageSize >= 1, tileHeight >= 1 else {
             throw ValidationError("--video-limit is -1 (off) or more, --page-size and --tile-height positive")
         }
+        guard speakerTurnSeconds == 0 || speakerTurnSeconds >= 0.5 else {
+            throw ValidationError("--speaker-turn-seconds is 0 (off) or at least 0.5")
+        }
         guard pageTurnSeconds >= 0 else { throw ValidationError("--page-turn-seconds is 0 (off) or more") }
         guard (-1...8).contains(audioSlots) else { throw ValidationError("--audio-slots is -1 (as the web client), 0 (off) or 1...8") }
     }
@@ -132,6 +138,9 @@ struct MeetLoadCommand: AsyncParsableCommand {
         let logger = Logger(label: "meet.load")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads ?? System.coreCount)
         let maxSubscriptions = maxSubscriptions
+        let plan = LoadPlan(
+            meetings: meetings, participantsPerMeeting: participants, videoPublishers: publishers,
+            audioOnlyShare: audioOnly, speakers: speakers)
         let context = ParticipantContext(
             rest: RESTClient(baseURL: api, timeout: requestTimeout),
             wsURLs: ws,
@@ -150,10 +159,12 @@ struct MeetLoadCommand: AsyncParsableCommand {
             videoPage: VideoPage(
                 limit: subscribe == .perNode && videoLimit >= 0 ? videoLimit : nil, pageSize: pageSize,
                 followSpeakers: !noFollowSpeakers, maxHeight: tileHeight, turnEvery: pageTurnSeconds > 0 ? pageTurnSeconds : nil),
-            audioSlots: subscribe == .perNode ? audioSlots : nil, participantsPerMeeting: participants)
-        let plan = LoadPlan(
-            meetings: meetings, participantsPerMeeting: participants, videoPublishers: publishers,
-            audioOnlyShare: audioOnly, speakers: speakers)
+            audioSlots: subscribe == .perNode ? audioSlots : nil, participantsPerMeeting: participants,
+            speakerTurns: speakerTurnSeconds > 0
+                ? SpeakerTurns(
+                    period: UInt64(speakerTurnSeconds * 1e9), start: monotonicNanos(), speakers: speakers,
+                    audioPublishers: plan.audioPublishersPerMeeting)
+                : nil)
         let config = LoadReport.Config(
             meetings: meetings, participantsPerMeeting: participants, videoPublishersPerMeeting: publishers,
             audioOnlyPerMeeting: plan.audioOnlyPerMeeting, speakersPerMeeting: speakers, joinRate: joinRate,

@@ -90,6 +90,10 @@ def summary(participants: int, report: dict) -> str:
         f"  sent fps per publisher {report['sent']['videoFramesPerSecondPerPublisher']:.1f}",
         f"  received kbit/s per subscriber p50 {s['receivedKbpsPerSubscriber']['p50']:.0f}"
         f" max {s['receivedKbpsPerSubscriber']['max']:.0f}  errors {report['errorsTotal']} ({errors})",
+        *([f"  active-speakers: a new speaker heard p50/p95/p99 {report['activeSpeakers']['changeMs']['p50']:.0f}/"
+           f"{report['activeSpeakers']['changeMs']['p95']:.0f}/{report['activeSpeakers']['changeMs']['p99']:.0f} ms"
+           f" ({report['activeSpeakers']['timed']} of {report['activeSpeakers']['turns']} turns heard)"]
+          if report.get("activeSpeakers") else []),
         "  CPU % of a core over " + f"{bench['sampledSeconds']} s: "
         + ", ".join(f"{k} {v}" for k, v in bench["cpuPercent"].items()),
         "  datagrams out/s: " + ", ".join(f"{k} {v}" for k, v in bench["datagramsOutPerSecond"].items()),

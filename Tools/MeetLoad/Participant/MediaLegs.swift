@@ -40,9 +40,9 @@ struct SubscriptionResult: Sendable {
     var snapshot: MediaReceiver.Snapshot
     /// Still open at the end of the measurement (not closed by the room).
     var active: Bool
-    /// The connection carries a section of its own for it: false for an
-    /// audio-only publisher on a connection with audio slots, heard (when
-    /// loud) through the slots, so no media of its own is no error.
+    /// Media of its own is due: false for a publisher heard (when loud)
+    /// through the audio slots whose video, if any, last-N pauses, so no
+    /// media of its own is no error.
     var expectsMedia = true
 
     /// Video frames on every video track.
@@ -108,7 +108,7 @@ final class NodeLeg: Sendable {
         SubscriptionResult(
             publisher: publisher, expectsVideo: receiver.expectsVideo(from: publisher),
             snapshot: receiver.snapshot(of: publisher, closingAt: now), active: active,
-            expectsMedia: receiver.carries(publisher))
+            expectsMedia: receiver.expectsMedia(from: publisher))
     }
 
     func close() async {

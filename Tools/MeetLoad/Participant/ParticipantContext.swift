@@ -32,6 +32,8 @@ struct ParticipantContext: Sendable {
     var audioSlots: Int? = nil
     /// Participants per meeting, as planned (the room size `audioSlots` -1 goes by).
     var participantsPerMeeting = 0
+    /// `--speaker-turn-seconds`: speakers take turns (nil: the planned ones speak throughout).
+    var speakerTurns: SpeakerTurns? = nil
 
     /// What a publisher offers: Opus and VP8 (no H.264), NACK/PLI/FIR/REMB
     /// feedback, mid and abs-send-time, and on audio the audio-level

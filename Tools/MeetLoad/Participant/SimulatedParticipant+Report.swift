@@ -74,7 +74,19 @@ extension SimulatedParticipant {
         return ParticipantResult(
             index: plan.index, meeting: plan.meetingIndex, publishes: plan.publishes, speaking: plan.speaking,
             joinMillis: joinMillis, subscriptions: active + onNodes + slots + finished,
-            subscriberConnections: subscriptions.count + nodeLegs.count, sent: sentCounters, pageTurns: pageTurns)
+            subscriberConnections: subscriptions.count + nodeLegs.count, sent: sentCounters, pageTurns: pageTurns,
+            speakerChanges: speakerChanges(at: now))
+    }
+
+    /// ``SpeakerTurns``: the turns that began after we joined and ended by
+    /// `now`, and how long each took to reach us (nil: turns are off).
+    private func speakerChanges(at now: UInt64) -> ParticipantResult.SpeakerChanges? {
+        guard let turns = context.speakerTurns, turns.rotates, let joinedAt else { return nil }
+        let first = turns.turn(at: joinedAt) + 1
+        let last = turns.turn(at: now) - 1
+        guard last >= first else { return ParticipantResult.SpeakerChanges(turns: 0, millis: []) }
+        let timed = (first...last).compactMap { speakerChangeMillis[$0] }
+        return ParticipantResult.SpeakerChanges(turns: last - first + 1, millis: timed)
     }
 }
 
@@ -91,4 +103,12 @@ struct ParticipantResult: Sendable {
     var subscriberConnections: Int
     var sent: MediaSender.Counters?
     var pageTurns = 0
+    var speakerChanges: SpeakerChanges?
+
+    /// Speaker turns this participant saw through, and the `active-speakers`
+    /// latency of each one it was told about (ms after the turn began).
+    struct SpeakerChanges: Sendable {
+        var turns: Int
+        var millis: [Double]
+    }
 }

@@ -33,6 +33,11 @@ actor SimulatedParticipant {
         return audioSlotPolicy?.slots(forRoomOf: context.participantsPerMeeting)
     }
     private(set) var joinMillis: Double?
+    /// When `joined` arrived (monotonic nanoseconds).
+    private(set) var joinedAt: UInt64?
+    /// ``SpeakerTurns``: how long after each turn began (by turn) an
+    /// `active-speakers` event first named its newcomer.
+    private(set) var speakerChangeMillis: [Int: Double] = [:]
     private(set) var publication: PublisherLeg?
     /// What publications this one replaced (after `migrate`) sent.
     private(set) var sentBefore: MediaSender.Counters?
@@ -132,7 +137,11 @@ actor SimulatedParticipant {
         audioSlotPolicy = snapshot.audioSlots
         let elapsed = millis(from: started, to: monotonicNanos())
         joinMillis = elapsed
+        joinedAt = monotonicNanos()
         context.recorder.joined(millis: elapsed)
+        if let turns = context.speakerTurns, plan.position < turns.audioPublishers {
+            context.recorder.speaker(meeting: plan.meetingIndex, position: plan.position, joinedAs: snapshot.you)
+        }
         for track in snapshot.tracks where track.participantId != snapshot.you {
             var publication = publications[track.participantId]
                 ?? Publication(participantId: track.participantId, nodeId: track.nodeId, tracks: [])
@@ -151,7 +160,7 @@ actor SimulatedParticipant {
         let socket = try await context.bindSocket()
         let recorder = context.recorder
         let index = plan.index
-        let sender = MediaSender(loop: socket.eventLoop, media: context.media, speaking: plan.speaking) { state in
+        let sender = MediaSender(loop: socket.eventLoop, media: context.media, speaking: speakingNow) { state in
             if case .failed(let stage, let reason) = state {
                 recorder.error(LoadError("publisher_failed_\(stage.rawValue.lowercased())", reason), participant: index)
             }
@@ -174,6 +183,28 @@ actor SimulatedParticipant {
             try? await socket.close()
             throw LoadError(error, or: "publish_failed")
         }
+    }
+
+    /// Loud or silent now: by ``SpeakerTurns`` when speakers take turns, else as planned.
+    private var speakingNow: @Sendable () -> Bool {
+        let planned = plan.speaking
+        guard let turns = context.speakerTurns else { return { planned } }
+        let position = plan.position
+        return { turns.isSpeaking(position: position, at: monotonicNanos()) }
+    }
+
+    /// ``SpeakerTurns``: the first `active-speakers` of a turn that names the
+    /// turn's newcomer times the change (turns that began before we joined
+    /// are not timed).
+    private func timeSpeakerChange(_ speakers: [UUID]) {
+        guard let turns = context.speakerTurns, let joinedAt else { return }
+        let now = monotonicNanos()
+        let turn = turns.turn(at: now)
+        guard speakerChangeMillis[turn] == nil, turns.turnStart(turn) > joinedAt,
+              let newcomer = turns.newcomer(in: turn),
+              let id = context.recorder.speakerID(meeting: plan.meetingIndex, position: newcomer),
+              speakers.contains(id) else { return }
+        speakerChangeMillis[turn] = millis(from: turns.turnStart(turn), to: now)
     }
 
     /// The id the node's answer gives RFC 6464 audio levels, if it accepted them.
@@ -221,6 +252,8 @@ actor SimulatedParticipant {
             await reconcile()
         case .videoSelection(let selection):
             applySelection(selection)
+        case .activeSpeakers(let speakers):
+            timeSpeakerChange(speakers.speakers.map(\.participantId))
         case .participantLeft(let left):
             publications.removeValue(forKey: left.participantId)
             await reconcile()

@@ -106,6 +106,20 @@ final class NodeReceiver: PeerConnectionDelegate, @unchecked Sendable {
         state.withLockedValue { $0.sections.values.contains { $0.publisher == publisher } }
     }
 
+    /// Whether `publisher` should deliver media here: its connection carries
+    /// its mic, or a video of it that the node forwards (every video before
+    /// the first `video-selection`). A video paused by last-N whose audio
+    /// plays through the audio slots delivers nothing, on purpose.
+    func expectsMedia(from publisher: UUID) -> Bool {
+        state.withLockedValue { state in
+            state.sections.values.contains { section in
+                guard section.publisher == publisher else { return false }
+                guard section.source != .mic, let forwarding = state.forwarding else { return true }
+                return forwarding.contains(VideoSelectionData.Video(participantId: publisher, source: section.source))
+            }
+        }
+    }
+
     /// Whether `publisher` has a camera or screen track on this connection.
     func expectsVideo(from publisher: UUID) -> Bool {
         state.withLockedValue { $0.sections.values.contains { $0.publisher == publisher && $0.source != .mic } }

@@ -64,6 +64,10 @@ extension LoadReport {
         self.errors = errors
         errorsTotal = errors.values.reduce(0, +)
         otherEvents = recorded.otherEvents
+        let changes = results.compactMap(\.speakerChanges)
+        activeSpeakers = changes.isEmpty ? nil : ActiveSpeakerChanges(
+            turns: changes.reduce(0) { $0 + $1.turns }, timed: changes.reduce(0) { $0 + $1.millis.count },
+            changeMs: Distribution(changes.flatMap(\.millis)))
     }
 
     private static func subscriber(_ result: ParticipantResult, now: UInt64) -> Subscriber {

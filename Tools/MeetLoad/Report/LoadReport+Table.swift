@@ -14,6 +14,10 @@ extension LoadReport {
         for (label, distribution) in [("join (ms)", joinMs), ("publish connected (ms)", publishMs), ("first frame (ms)", firstFrameMs)] {
             lines.append(row(label, distribution))
         }
+        if let speakers = activeSpeakers {
+            lines.append(row("speaker change heard (ms)", speakers.changeMs)
+                + "   \(speakers.timed) of \(speakers.turns) turns")
+        }
         lines.append("")
         let s = subscribers
         lines.append(pad("participants", 34) + "\(participants.joined) joined of \(participants.planned), \(participants.publishing) publishing")

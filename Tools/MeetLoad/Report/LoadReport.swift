@@ -81,6 +81,17 @@ struct LoadReport: Codable, Sendable {
         var pageTurns: Int = 0
     }
 
+    /// Speaker turns, over every participant: turns each one saw begin and
+    /// end while joined, how many of those an `active-speakers` event named
+    /// the newcomer of, and how long after the turn began (the node's
+    /// smoothing and ranking, meet-ws's merge and send interval, and the
+    /// fan-out to every replica).
+    struct ActiveSpeakerChanges: Codable, Sendable {
+        var turns: Int
+        var timed: Int
+        var changeMs: Distribution
+    }
+
     var tool = "meet-load"
     var config: Config
     var measuredSeconds: Double
@@ -94,7 +105,10 @@ struct LoadReport: Codable, Sendable {
     var sent: Sent
     var errors: [String: Int]
     var errorsTotal: Int
-    /// Frames meet-load does not act on (`active-speakers`, `migrate`...), by type.
+    /// `--speaker-turn-seconds`: how soon each participant heard of a new
+    /// speaker (nil when speakers do not take turns).
+    var activeSpeakers: ActiveSpeakerChanges?
+    /// Frames meet-load does not act on (`migrate`...), by type.
     var otherEvents: [String: Int]
     var perSubscriber: [Subscriber]
 

@@ -13,6 +13,9 @@ struct LoadPlan: Sendable, Equatable {
     var audioOnlyShare: Double
     var speakers: Int
 
+    /// Participants that publish audio in each meeting (the first ones).
+    var audioPublishersPerMeeting: Int { min(participantsPerMeeting, videoPublishers + audioOnlyPerMeeting) }
+
     /// Participants that publish audio only in each meeting.
     var audioOnlyPerMeeting: Int {
         let rest = max(0, participantsPerMeeting - videoPublishers)
@@ -29,7 +32,7 @@ struct LoadPlan: Sendable, Equatable {
                     : position < videoPublishers + audioOnlyPerMeeting ? .audioOnly : .nothing
                 plans.append(ParticipantPlan(
                     index: plans.count, meetingIndex: meeting, meetingCode: meetingCodes[meeting],
-                    name: "load-\(meeting + 1)-\(position + 1)", publishes: publishes,
+                    position: position, name: "load-\(meeting + 1)-\(position + 1)", publishes: publishes,
                     speaking: publishes != .nothing && position < speakers))
             }
         }
@@ -48,8 +51,11 @@ struct ParticipantPlan: Sendable, Equatable {
     var index: Int
     var meetingIndex: Int
     var meetingCode: String
+    /// Place in its meeting's join order (publishers first).
+    var position: Int
     var name: String
     var publishes: Publishes
-    /// Sends loud audio levels (when the node negotiates RFC 6464).
+    /// Sends loud audio levels (when the node negotiates RFC 6464) at the
+    /// start; with ``SpeakerTurns`` the speakers then take turns.
     var speaking: Bool
 }

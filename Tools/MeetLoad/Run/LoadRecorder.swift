@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 
@@ -12,6 +13,14 @@ final class LoadRecorder: Sendable {
         var joined = 0
         var publishing = 0
         var otherEvents: [String: Int] = [:]
+        /// Each audio publisher's participant id, by meeting and position
+        /// (``SpeakerTurns``: subscribers look up who should be speaking).
+        var speakerIDs: [SpeakerSeat: UUID] = [:]
+    }
+
+    struct SpeakerSeat: Hashable, Sendable {
+        var meeting: Int
+        var position: Int
     }
 
     private let state = NIOLockedValueBox(State())
@@ -48,6 +57,15 @@ final class LoadRecorder: Sendable {
 
     func stoppedPublishing() {
         state.withLockedValue { $0.publishing -= 1 }
+    }
+
+    /// An audio publisher joined as `id`.
+    func speaker(meeting: Int, position: Int, joinedAs id: UUID) {
+        state.withLockedValue { $0.speakerIDs[SpeakerSeat(meeting: meeting, position: position)] = id }
+    }
+
+    func speakerID(meeting: Int, position: Int) -> UUID? {
+        state.withLockedValue { $0.speakerIDs[SpeakerSeat(meeting: meeting, position: position)] }
     }
 
     /// A frame meet-load does not handle (e.g. `active-speakers`), by type.

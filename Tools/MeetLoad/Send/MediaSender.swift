@@ -34,8 +34,9 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
     /// Read from any thread (progress and report).
     let counters = NIOLockedValueBox(Counters())
     private let media: SyntheticMedia
-    /// Loud (a simulated speaker) or silent audio levels, when RFC 6464 is negotiated.
-    private let speaking: Bool
+    /// Whether to send loud (a simulated speaker) or silent audio levels now,
+    /// when RFC 6464 is negotiated; asked once per audio packet.
+    private let speaking: @Sendable () -> Bool
     private let onState: @Sendable (PeerConnectionState) -> Void
 
     // Event-loop state.
@@ -56,7 +57,7 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
     let loop: any EventLoop
 
     init(
-        loop: any EventLoop, media: SyntheticMedia, speaking: Bool,
+        loop: any EventLoop, media: SyntheticMedia, speaking: @escaping @Sendable () -> Bool,
         onState: @escaping @Sendable (PeerConnectionState) -> Void
     ) {
         self.loop = loop
@@ -123,6 +124,7 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
     private func sendAudio() {
         guard let connection, var audio, connection.canSendMedia else { return }
         // A speaker varies between loud and quieter syllables; the others send silence.
+        let speaking = self.speaking()
         let level: UInt8 = speaking ? UInt8(10 + (Int(audio.sequenceNumber) / 10 % 3) * 8) : 127
         let packet = audio.packet(
             payload: media.opusPayload, marker: false, allocator: allocator,

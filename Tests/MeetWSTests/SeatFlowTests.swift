@@ -76,6 +76,53 @@ import Testing
         #expect(!other.types.contains(RoomBusMessage.seatChangedType))
     }
 
+    @Test func aSeatEndedOverRESTClosesItsSocketAndTheRoomHearsItLeft() async throws {
+        let cluster = try await InMemoryReplicas(count: 2)
+        defer { cluster.stop() }
+        let meeting = UUID()
+        let userId = UUID()
+        let goneId = UUID()
+        let gone = await cluster.connect(replica: 0, meetingId: meeting, participantId: goneId, name: "gone", userId: userId)
+        await gone.send(.join, id: "j")
+        try await gone.waitFor("joined")
+        let otherId = UUID()
+        let other = await cluster.connect(replica: 1, meetingId: meeting, participantId: otherId, name: "other")
+        await other.send(.join, id: "j")
+        try await other.waitFor("joined")
+
+        // meet-api deleted the account: its live seat is left in PostgreSQL, then the notice.
+        await cluster.participants.markGone(participantId: goneId, status: .left)
+        try await cluster.replicas[1].bus.publish(
+            RoomBusMessage.seatChanged(meetingId: meeting, userId: userId, origin: "meet-api", sentAtMs: 0))
+        let refused = try await gone.waitFor("error")
+        #expect(refused.errorCode == .forbidden)
+        #expect(try await other.waitFor("participant-left").leftParticipant?.participantId == goneId)
+        try await cluster.settle()
+        #expect(gone.closeCode == CloseCode.forbidden)
+        #expect(try await cluster.presence.list(meetingId: meeting).map(\.participant.id) == [otherId])
+        // The other seat is untouched.
+        #expect(other.closeCode == nil)
+    }
+
+    @Test func aMeetingEndedOverRESTClosesEverySocketAndDropsTheirSeats() async throws {
+        let cluster = try await InMemoryReplicas(count: 2)
+        defer { cluster.stop() }
+        let meeting = UUID()
+        let a = await cluster.connect(replica: 0, meetingId: meeting, name: "a")
+        await a.send(.join, id: "j")
+        try await a.waitFor("joined")
+        let b = await cluster.connect(replica: 1, meetingId: meeting, name: "b")
+        await b.send(.join, id: "j")
+        try await b.waitFor("joined")
+
+        try await cluster.replicas[0].bus.publish(RoomBusMessage.meetingEnded(meetingId: meeting, origin: "meet-api", sentAtMs: 0))
+        try await a.waitFor("meeting-ended")
+        try await b.waitFor("meeting-ended")
+        try await cluster.settle()
+        #expect(a.closeCode == CloseCode.meetingEnded && b.closeCode == CloseCode.meetingEnded)
+        #expect(try await cluster.presence.list(meetingId: meeting).isEmpty)
+    }
+
     @Test func capacityIsCountedWhenTheSeatIsTakenAndHostsAlwaysGetIn() async throws {
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }

@@ -123,3 +123,46 @@ def test_export_then_delete(stack: Stack):
                                                      "displayName": "New"}, expect=201)
     assert again["user"]["id"] != leaving["user"]["id"]
     assert rest.call("GET", "/v1/invitations", token=again["accessToken"])["items"] == []
+
+
+def test_open_sockets_close_when_the_account_goes_and_when_the_meeting_ends_over_rest(stack: Stack):
+    """Deleting an account closes its open WebSockets (its seats are left) and every socket of the
+    meetings removed with it; ending a meeting over REST closes every socket in it, as a host's
+    `end` over WS does. Each closed seat is gone from the room and cannot be resumed."""
+    rest = stack.rest
+    leaving, peer = account(rest, "Leaving"), account(rest, "Peer")
+    elsewhere = rest.create_meeting(peer["accessToken"])
+    rest.call("POST", f"/v1/meetings/{elsewhere}/members", {"email": leaving["user"]["email"], "role": "attendee"},
+              peer["accessToken"], expect=201)
+    alone = rest.call("POST", "/v1/meetings", {"title": "Alone"}, leaving["accessToken"], expect=201)["code"]
+
+    async def scenario() -> None:
+        me = await enter(stack, elsewhere, "Leaving", leaving["accessToken"])
+        them = await enter(stack, elsewhere, "Peer", peer["accessToken"])
+        guest = Participant("Guest")
+        joined = stack.rest.join(alone, guest_name="Guest")
+        await guest.signal.connect(stack.ws_url(0), joined["joinToken"])
+        assert (await guest.signal.request("join"))["type"] == "joined"
+        try:
+            rest.call("DELETE", "/v1/users/me", {"password": PASSWORD}, leaving["accessToken"], expect=204)
+            # The leaver's socket: told and closed; the peer hears it left.
+            refused = await me.signal.next_event("error", timeout=15)
+            assert refused["code"] == "forbidden", refused
+            await asyncio.wait_for(me.signal.closed.wait(), 15)
+            assert me.signal._socket.close_code == 4403
+            left = await them.signal.next_event("participant-left", lambda d: d["participantId"].lower() == me.id, timeout=15)
+            assert left["reason"] == "left"
+            # The meeting removed with the account: its guest is told it ended.
+            await guest.signal.next_event("meeting-ended", timeout=15)
+            await asyncio.wait_for(guest.signal.closed.wait(), 15)
+            assert guest.signal._socket.close_code == 4004
+            # Ended over REST: the owner's own socket gets meeting-ended and closes too.
+            rest.call("DELETE", f"/v1/meetings/{elsewhere}", token=peer["accessToken"], expect=204)
+            await them.signal.next_event("meeting-ended", timeout=15)
+            await asyncio.wait_for(them.signal.closed.wait(), 15)
+            assert them.signal._socket.close_code == 4004
+        finally:
+            for person in (me, them, guest):
+                await person.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), 90))

@@ -72,6 +72,15 @@ public struct RoomBusMessage: Codable, Sendable, Equatable {
             meetingId: meetingId, origin: origin, sentAtMs: sentAtMs, audience: .everyone, exclude: nil,
             type: Self.seatChangedType, frame: "", userId: userId)
     }
+
+    /// `meeting-ended` to everyone in `meetingId`, from outside the room (meet-api
+    /// ended it over REST): each replica forwards it and closes its sockets.
+    public static func meetingEnded(meetingId: UUID, origin: String, sentAtMs: Int64) -> RoomBusMessage {
+        let ended = ServerMessage.meetingEnded(Removal(by: nil))
+        return RoomBusMessage(
+            meetingId: meetingId, origin: origin, sentAtMs: sentAtMs, audience: .everyone, exclude: nil,
+            type: ended.type, frame: SignalingCodec.encode(ServerEnvelope(ended)))
+    }
 }
 
 /// What a replica asks the replica holding a participant's socket to do.

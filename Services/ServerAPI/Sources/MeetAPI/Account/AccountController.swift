@@ -36,7 +36,8 @@ struct AccountController: Sendable {
     /// `DELETE /v1/users/me` (``DeleteAccountRequest``) → 204. Meetings the
     /// caller owned go to their longest-standing host, or are ended and
     /// removed; chat stays under "Deleted user"; every session ends (the
-    /// old access token gets 401 from then on).
+    /// old access token gets 401 from then on), and so does every open
+    /// WebSocket of the user's (its seats are left) and of the meetings removed.
     @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let body = try await self.deps.body.decode(DeleteAccountRequest.self, from: request)
@@ -48,6 +49,14 @@ struct AccountController: Sendable {
         guard let deletion = try await self.deps.accounts.delete(userId: user.id) else { throw APIError.unauthorized }
         for (meetingId, owner) in deletion.handedOver {
             await self.deps.memberships.changed(meetingId: meetingId, userId: owner)
+        }
+        // Close what is still open: the user's sockets in meetings that stay
+        // (their seats are left now), and every socket of the meetings removed.
+        for meetingId in deletion.leftSeats {
+            await self.deps.memberships.changed(meetingId: meetingId, userId: user.id)
+        }
+        for meetingId in deletion.removed {
+            await self.deps.memberships.ended(meetingId: meetingId)
         }
         context.logger.info(
             "account deleted",

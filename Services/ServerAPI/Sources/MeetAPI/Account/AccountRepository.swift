@@ -25,6 +25,9 @@ struct AccountDeletion: Sendable, Equatable {
     var handedOver: [UUID: UUID]
     /// Meetings without another host: ended and removed.
     var removed: [UUID]
+    /// Meetings (not removed) where the user had a live seat, now left:
+    /// their sockets there are closed (``MembershipChanges``).
+    var leftSeats: [UUID] = []
 }
 
 /// The name a deleted user's chat messages and seats keep.

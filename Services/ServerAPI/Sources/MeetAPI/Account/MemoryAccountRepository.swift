@@ -58,8 +58,10 @@ struct MemoryAccountRepository: AccountRepository {
             tables.participants = tables.participants.filter { !removed.contains($0.value.record.meetingId) }
             tables.messages.removeAll { removed.contains($0.meetingId) }
             tables.invitations = tables.invitations.filter { !removed.contains($0.value.meetingId) && !$0.value.isFor(userId) }
+            var leftSeats: Set<UUID> = []
             for (id, participant) in tables.participants where participant.record.userId == userId {
                 var record = participant.record
+                if record.status.isLive { leftSeats.insert(record.meetingId) }
                 record.guestId = record.guestId ?? UUID()
                 record.userId = nil
                 record.displayName = DeletedUser.displayName
@@ -72,6 +74,7 @@ struct MemoryAccountRepository: AccountRepository {
             }
             for (token, refresh) in tables.refreshTokens where refresh.userId == userId { tables.refreshTokens[token] = nil }
             tables.users[userId] = nil
+            deletion.leftSeats = leftSeats.sorted { $0.uuidString < $1.uuidString }
             return deletion
         }
     }

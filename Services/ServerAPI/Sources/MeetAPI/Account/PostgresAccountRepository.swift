@@ -125,6 +125,14 @@ struct PostgresAccountRepository: AccountRepository {
                 """,
                 logger: logger
             ).collect().map { try RowColumns($0).decode("id", as: UUID.self) }
+            // Live seats in meetings that stay: their sockets are closed after the commit.
+            let leftSeats = try await connection.query(
+                """
+                SELECT DISTINCT p.meeting_id FROM participants p JOIN meetings m ON m.id = p.meeting_id
+                WHERE p.user_id = \(userId) AND p.status IN ('joining', 'waiting', 'joined') AND m.owner_id <> \(userId)
+                """,
+                logger: logger
+            ).collect().map { try RowColumns($0).decode("meeting_id", as: UUID.self) }
             // Seats elsewhere: left now, and kept as anonymous guest rows
             // (participants keep `user_id` or `guest_id`, a CHECK of version 1).
             try await connection.query(
@@ -147,7 +155,8 @@ struct PostgresAccountRepository: AccountRepository {
                 """,
                 logger: logger)
             try await connection.query("DELETE FROM users WHERE id = \(userId)", logger: logger)
-            return AccountDeletion(handedOver: handedOver, removed: removed)
+            return AccountDeletion(
+                handedOver: handedOver, removed: removed, leftSeats: leftSeats.sorted { $0.uuidString < $1.uuidString })
         }
     }
 }

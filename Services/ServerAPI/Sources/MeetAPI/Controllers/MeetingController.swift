@@ -98,7 +98,8 @@ struct MeetingController: Sendable {
     }
 
     /// `DELETE /v1/meetings/{code}` → 204; owner only. Ends the meeting: no
-    /// new joins, live participants are marked `left`, its recording stops.
+    /// new joins, live participants are marked `left` and their sockets get
+    /// `meeting-ended` and close, its recording stops.
     /// Ending twice is 410.
     @Sendable func end(_ request: Request, context: APIRequestContext) async throws -> NoContent {
         let user = try context.requireUser()
@@ -106,6 +107,7 @@ struct MeetingController: Sendable {
         try await self.deps.requireRole([.owner], in: meeting, user: user)
         guard try await self.deps.meetings.end(id: meeting.id) else { throw APIError.meetingEnded }
         context.logger.info("meeting ended", metadata: ["meeting.code": "\(meeting.code)"])
+        await self.deps.memberships.ended(meetingId: meeting.id)
         try await RecordingController(deps: self.deps).stopAtEnd(of: meeting, by: user.id)
         return NoContent()
     }

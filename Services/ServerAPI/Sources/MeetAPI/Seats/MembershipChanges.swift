@@ -32,4 +32,18 @@ struct MembershipChanges: Sendable {
                 metadata: ["meeting.id": "\(meetingId)", "error": "\(error)"])
         }
     }
+
+    /// `meetingId` ended over REST (its owner, or an account deletion):
+    /// its open sockets are told and closed. Never throws: the end stands,
+    /// and a socket that missed the notice is refused at its next join,
+    /// resume or host control (PostgreSQL says ended).
+    func ended(meetingId: UUID) async {
+        do {
+            try await self.notifier.meetingEnded(meetingId: meetingId)
+        } catch {
+            self.logger.warning(
+                "could not tell the room the meeting ended; its sockets stay open until their next request",
+                metadata: ["meeting.id": "\(meetingId)", "error": "\(error)"])
+        }
+    }
 }

@@ -54,17 +54,27 @@ struct SeatDriver {
         return true
     }
 
-    /// meet-api changed this user's membership: re-read the role and announce it.
-    func refreshRole() async {
-        guard self.session.machine.isInRoom else { return }
+    /// What a re-read of the seat found.
+    enum SeatCheck: Equatable {
+        /// Still live (its role adopted if it changed), or not read (PostgreSQL failed).
+        case live
+        /// Over: the seat is no longer live (its account was deleted) or
+        /// its meeting ended; the socket must go (``Session/seatOver(meetingEnded:)``).
+        case over(meetingEnded: Bool)
+    }
+
+    /// meet-api changed this user's membership: re-read the role and announce
+    /// it, or say the seat is over.
+    func refreshRole() async -> SeatCheck {
+        guard self.session.machine.isInRoom else { return .live }
         do {
-            guard let standing = try await self.session.services.participants.standing(participantId: self.session.identity.participantId),
-                standing.mayConnect, standing.role != self.session.identity.role
-            else { return }
-            try await self.adopt(role: standing.role)
+            let standing = try await self.session.services.participants.standing(participantId: self.session.identity.participantId)
+            guard let standing, standing.mayConnect else { return .over(meetingEnded: standing?.meetingStatus == .ended) }
+            if standing.role != self.session.identity.role { try await self.adopt(role: standing.role) }
         } catch {
             self.session.logger.warning("could not refresh the role", metadata: ["error": "\(error)"])
         }
+        return .live
     }
 
     /// Takes `role` as this participant's role: host events and controls

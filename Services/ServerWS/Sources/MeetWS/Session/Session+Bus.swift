@@ -10,7 +10,9 @@ extension Session {
         if message.type == RoomBusMessage.seatChangedType {
             // For the replicas only (the hub routes it to this user's sessions):
             // re-read the role, never forward.
-            await SeatDriver(session: self).refreshRole()
+            if case .over(let ended) = await SeatDriver(session: self).refreshRole() {
+                await self.seatOver(meetingEnded: ended)
+            }
             return
         }
         guard self.machine.accepts(audience: message.audience, exclude: message.exclude, recipients: message.recipients) else {
@@ -30,7 +32,44 @@ extension Session {
             await VideoSelectionDriver(session: self).speakersChanged(event)
         }
         if message.type == "meeting-ended" {
+            // Ended over WS, the host's replica already removed every seat; ended
+            // over REST (meet-api), nobody did: each socket drops its own media.
+            await self.dropSeatQuietly()
             await self.end(code: CloseCode.meetingEnded, reason: "meeting ended", settled: true)
+        }
+    }
+
+    /// meet-api ended this seat while the socket was open (the account was
+    /// deleted, or the meeting ended): leave the room as `leave` does, say
+    /// why, and close. A resume is refused from then on (PostgreSQL says so).
+    func seatOver(meetingEnded: Bool) async {
+        self.logger.info("seat over; closing", metadata: ["meeting.ended": "\(meetingEnded)"])
+        do {
+            if let removed = try await self.services.presence.remove(self.identity.presenceKey) {
+                try await self.services.announceGone(meetingId: self.identity.meetingId, record: removed, reason: .left)
+            }
+        } catch {
+            self.logger.warning("seat over; the room was not told (the presence sweep will)", metadata: ["error": "\(error)"])
+        }
+        if meetingEnded {
+            await self.reply(nil, .meetingEnded(Removal(by: nil)))
+            await self.end(code: CloseCode.meetingEnded, reason: "meeting ended", settled: true)
+        } else {
+            await self.fail(nil, .forbidden, "this seat is over: the account was deleted or the seat was ended")
+            await self.end(code: CloseCode.forbidden, reason: "seat over", settled: true)
+        }
+    }
+
+    /// Removes this socket's presence and closes its transports on the
+    /// nodes, telling nobody (the room is ending). Nothing when the seat
+    /// was already removed.
+    private func dropSeatQuietly() async {
+        do {
+            if let removed = try await self.services.presence.remove(self.identity.presenceKey) {
+                await self.services.sfu.closeParticipant(self.identity.participantId, on: removed.sfuNodes)
+            }
+        } catch {
+            self.logger.warning("meeting ended; presence not removed (its TTL will)", metadata: ["error": "\(error)"])
         }
     }
 

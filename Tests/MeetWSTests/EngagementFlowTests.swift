@@ -57,6 +57,31 @@ import Testing
         #expect(state.polls.map(\.counts) == [[0, 1]])
     }
 
+    @Test func aHostDemotedWithoutHearingOfItReadsTheAttendeesView() async throws {
+        let cluster = try await InMemoryReplicas(count: 1)
+        defer { cluster.stop() }
+        let meeting = UUID()
+        let hostId = UUID()
+        let host = try await cluster.joined(replica: 0, meetingId: meeting, participantId: hostId, role: .host, name: "host")
+        let alice = try await cluster.joined(replica: 0, meetingId: meeting, name: "alice")
+        await host.send(.engagement(.pollCreate(PollCreate(question: "Lunch?", options: ["Pizza", "Soup"]))), id: "c")
+        let draft = try #require(self.poll(try await host.waitFor("poll") { $0.id == "c" }))
+        await host.send(.engagement(.pollLaunch(PollTarget(pollId: draft.id))), id: "l")
+        _ = try await alice.waitFor("poll") { $0.id == nil }
+        await alice.send(.engagement(.pollVote(PollVote(pollId: draft.id, choices: [0]))), id: "v")
+        _ = try await host.waitFor("poll") { self.poll($0)?.counts == [1, 0] }
+
+        // Demoted in PostgreSQL; no notice reaches the socket.
+        await cluster.participants.setRole(hostId, .attendee)
+        await host.send(.engagement(.get), id: "g")
+        guard case .engagement(.state(let state)) = try await host.waitFor("engagement") { $0.id == "g" }.message else {
+            throw ClusterError("no state")
+        }
+        #expect(state.polls.map(\.counts) == [nil])  // no live tally
+        // ...and it took the role it found.
+        #expect(try await alice.waitFor("participant-updated").updatedParticipant?.role == .attendee)
+    }
+
     @Test func questionsAreUpvotedOnceAndModeratedByHosts() async throws {
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }

@@ -52,7 +52,7 @@ struct EngagementDriver {
             }
             // Live results are the hosts'; the others' view does not change with a vote.
             try await self.publish(poll, toAttendees: false)
-            if let view = poll.view(for: self.viewer) { await self.session.reply(id, .engagement(.poll(view))) }
+            if let view = poll.view(for: try await self.currentViewer()) { await self.session.reply(id, .engagement(.poll(view))) }
         case .questionAsk(let ask):
             let valid = try ask.validated()
             let question = try await self.store.createQuestion(
@@ -74,11 +74,26 @@ struct EngagementDriver {
             try await self.session.tellRoom(.engagement(.question(question.view())), audience: .participants)
             await self.session.reply(id, .ack(AckData()))
         case .get:
-            let viewer = self.viewer
+            let viewer = try await self.currentViewer()
             let polls = try await self.store.polls(meetingId: self.meetingId).compactMap { $0.view(for: viewer) }
             let questions = try await self.store.questions(meetingId: self.meetingId).map { $0.view(for: me) }
             await self.session.reply(id, .engagement(.state(EngagementState(polls: polls, questions: questions))))
         }
+    }
+
+    /// Who reads: the hosts' view (live tallies, voters of named polls) only
+    /// to a host as PostgreSQL has the role now. A socket that believes it
+    /// is a host (its demotion notice lost or late) is checked, and adopts
+    /// the role it finds; one that believes it is not gets the attendees'
+    /// view without a read (at worst less than it may see, until its notice).
+    private func currentViewer() async throws -> EngagementViewer {
+        guard self.session.identity.isHost else { return self.viewer }
+        let standing = try await self.session.services.participants.standing(participantId: self.me)
+        guard let standing, standing.meetingId == self.meetingId else {
+            return EngagementViewer(participantId: self.me, isHost: false)
+        }
+        if standing.role != self.session.identity.role { try await SeatDriver(session: self.session).adopt(role: standing.role) }
+        return EngagementViewer(participantId: self.me, isHost: standing.mayManage)
     }
 
     /// The hosts' view to the hosts, and (on a launch or close) the

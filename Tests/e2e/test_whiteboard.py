@@ -203,3 +203,12 @@ async def scenario(stack: Stack) -> None:
 
 def test_whiteboard_across_replicas(stack):
     asyncio.run(asyncio.wait_for(scenario(stack), 120))
+    # Replica 1 (replica 0 was killed) counted what it stored and refused:
+    # `meet_ws_whiteboard_ops_total{result}`; b's refusal on the full board was its.
+    counted: dict[str, float] = {}
+    with urllib.request.urlopen(stack.replicas[1].base_url + "/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("meet_ws_whiteboard_ops_total{"):
+                result = line.split('result="', 1)[1].split('"', 1)[0]
+                counted[result] = float(line.rsplit(" ", 1)[1])
+    assert counted.get("applied", 0) > 0 and counted.get("full", 0) >= 1, counted

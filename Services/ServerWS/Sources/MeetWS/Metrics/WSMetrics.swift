@@ -67,6 +67,13 @@ public final class WSMetrics: Sendable {
     public let nodesLost = Counter(label: "meet_ws_sfu_nodes_lost_total")
     /// Reactions fanned out to rooms (issue #21).
     public let reactions = Counter(label: "meet_ws_reactions_total")
+    /// Whiteboard ops by outcome: `applied`, or why one was refused
+    /// (`hosts_only`, `locked`, `full`, `no_target`); a steady `full` means
+    /// boards at `MEET_WS_WHITEBOARD_MAX_*` that nobody clears.
+    private let whiteboardOps: [String: Counter] = Dictionary(
+        uniqueKeysWithValues: ["applied", "hosts_only", "locked", "full", "no_target"].map {
+            ($0, Counter(label: "meet_ws_whiteboard_ops_total", dimensions: [("result", $0)]))
+        })
     /// Publishers placed outside the region they asked for (it had no serving node).
     public let placementRegionFallbacks = Counter(label: "meet_ws_placement_region_fallbacks_total")
     /// Chat messages stored and acknowledged whose fan-out failed (the outbox delivers them).
@@ -123,6 +130,17 @@ public final class WSMetrics: Sendable {
     }
 
     public func published(ok: Bool) { self.publishes[ok]?.increment() }
+    /// A whiteboard op stored (`refusal` nil) or refused.
+    public func whiteboardOp(refused refusal: WhiteboardRefusal?) {
+        let result = switch refusal {
+        case nil: "applied"
+        case .hostsOnly?: "hosts_only"
+        case .locked?: "locked"
+        case .full?: "full"
+        case .noTarget?: "no_target"
+        }
+        self.whiteboardOps[result]?.increment()
+    }
     public func subscribed(ok: Bool) { self.subscribes[ok]?.increment() }
     /// `reason` is one of the fixed set above (others are dropped, keeping cardinality bounded).
     public func placementFailed(reason: String) { self.placementFailures[reason]?.increment() }

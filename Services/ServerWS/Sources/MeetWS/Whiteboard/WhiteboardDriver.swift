@@ -29,9 +29,12 @@ struct WhiteboardDriver {
             limits: services.configuration.whiteboard)
         let event: WhiteboardOpEvent
         switch outcome {
-        case .failure(let refusal): return await self.session.fail(id, refusal.error)
+        case .failure(let refusal):
+            services.metrics.whiteboardOp(refused: refusal)
+            return await self.session.fail(id, refusal.error)
         case .success(let stored): event = stored
         }
+        services.metrics.whiteboardOp(refused: nil)
         await self.session.reply(id, .ack(AckData(messageId: String(event.seq), createdAt: event.createdAt)))
         do {
             try await self.session.tellRoom(.whiteboardOp(event), audience: .participants)

@@ -219,7 +219,18 @@ function personArrived(state, data, context, type) {
   if (before && !before.handRaised && person.handRaised && key !== state.me) {
     effects.push(announce(`${person.displayName} raised their hand.`));
   }
-  if (key === state.me) next.handRaised = !!person.handRaised;
+  if (key === state.me) {
+    next.handRaised = !!person.handRaised;
+    // Our role as the server has it now (a host promoted or demoted us, or
+    // our membership changed over REST): host controls follow it at once.
+    if (person.role && person.role !== state.role) {
+      next.role = person.role;
+      const host = (role) => role === 'owner' || role === 'host';
+      if (host(person.role) !== host(state.role)) {
+        effects.push(announce(host(person.role) ? 'You are now a host.' : 'You are no longer a host.'));
+      }
+    }
+  }
   // Their `tracks` may have raced ahead of their arrival.
   if (!before && key !== state.me && hasTracks(state, key)) {
     effects.push({ type: 'subscribe', participantId: person.id, tracks: state.tracks.get(key) });

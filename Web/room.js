@@ -192,7 +192,10 @@ export class Room {
   run(effect) {
     switch (effect.type) {
       case 'announce': announce(effect.text, { assertive: effect.assertive }); break;
-      case 'render': this.controls.render(); break;
+      case 'render':
+        this.controls.render();
+        this.whiteboard?.renderControls();  // a role change shows or hides its host buttons
+        break;
       case 'enter': this.controls.enter(); break;
       case 'load-history': this.loadHistory(); break;
       case 'ice-servers': setIceServers(effect.servers); break;

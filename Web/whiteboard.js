@@ -205,12 +205,17 @@ export class Whiteboard {
     this.render();
   }
 
-  render() {
+  /** The host-only buttons and the lock badge, as the role and the board are now. */
+  renderControls() {
     const host = this.room.isHost;
     $('#wb-clear').hidden = !host;
     $('#wb-lock').hidden = !host;
     $('#wb-lock').textContent = this.board.locked ? 'Unlock' : 'Lock';
     $('#wb-locked').hidden = !this.board.locked;
+  }
+
+  render() {
+    this.renderControls();
     if (this.panel.hidden) return;
     const context = this.context;
     context.fillStyle = '#ffffff';

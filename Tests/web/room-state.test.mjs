@@ -115,6 +115,20 @@ test('a raised hand is announced for others and tracked for us', () => {
   assert.equal(mine.state.handRaised, true);
 });
 
+test('our own role follows participant-updated, and a change of host rights is announced', () => {
+  const state = { ...entered(), role: 'attendee' };
+  const promoted = reduceEvent(state, { type: 'participant-updated', data: { participant: { ...me, role: 'host' } } }, context());
+  assert.equal(promoted.state.role, 'host');
+  assert.deepEqual(announcements(promoted.effects), ['You are now a host.']);
+  assert.equal(promoted.effects.at(-1).type, 'render');
+  const demoted = reduceEvent(promoted.state, { type: 'participant-updated', data: { participant: { ...me, role: 'attendee' } } }, context());
+  assert.equal(demoted.state.role, 'attendee');
+  assert.deepEqual(announcements(demoted.effects), ['You are no longer a host.']);
+  // Someone else's role is theirs, not ours.
+  const other = reduceEvent(state, { type: 'participant-updated', data: { participant: { ...ann, role: 'host' } } }, context());
+  assert.equal(other.state.role, 'attendee');
+});
+
 test('someone leaving drops their tracks and subscription, in words that say why', () => {
   const state = entered();
   const copy = snapshotOf(state);

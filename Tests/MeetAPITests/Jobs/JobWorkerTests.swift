@@ -47,6 +47,25 @@ struct JobWorkerTests {
         #expect(policy.decide(attempts: 1, failure: .permanent("x"), jitter: 0) == .giveUp)
     }
 
+    @Test("nothing is scanned or claimed before the start gate opens (the schema is migrated), then polling starts")
+    func startGate() async throws {
+        let scans = NIOLockedValueBox(0)
+        var worker = JobWorker(
+            queue: MemoryJobQueue(), handlers: [:], settings: .init(workerId: "w1", pollInterval: .milliseconds(20)),
+            beforePoll: { scans.withLockedValue { $0 += 1 } }, logger: Logger(label: "test"))
+        let gate = StartGate()
+        worker.startGate = gate
+        let running = Task { [worker] in try await worker.run() }
+        defer { running.cancel() }
+        // Several of the gate's checks and of the worker's poll intervals pass: no scan.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(scans.withLockedValue { $0 } == 0)
+        gate.open()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while scans.withLockedValue({ $0 }) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(scans.withLockedValue { $0 } > 0)
+    }
+
     @Test("an outage of the mail server loses nothing: jobs wait out the backoff and are sent once it is back")
     func outage() async throws {
         let queue = MemoryJobQueue()

@@ -54,7 +54,9 @@ func buildApplication(
         recordingEvents: recordingEvents, logger: logger)
     let router = buildRouter(deps)
     // Runs the job table (email, reminders) on every replica (docs/operations.md, "Jobs and email").
-    let worker = JobWorker.api(configuration: configuration, deps: deps, logger: logger)
+    var worker = JobWorker.api(configuration: configuration, deps: deps, logger: logger)
+    let migrated = StartGate(open: storage.prepare == nil)
+    worker.startGate = migrated
     WebClientController.logLocation(configuration.webDirectory, logger: logger)
     let timeouts = configuration.connectionTimeouts
     let connections = ConnectionCounts(limit: configuration.maxConnectionsPerAddress)
@@ -78,7 +80,10 @@ func buildApplication(
         logger: logger
     )
     if let prepare = storage.prepare {
-        app.beforeServerStarts { try await prepare(logger) }
+        app.beforeServerStarts {
+            try await prepare(logger)
+            migrated.open()
+        }
     }
     return app
 }

@@ -27,9 +27,12 @@ struct JobWorker: Service {
     /// Runs before each poll (the reminder scan), errors logged.
     let beforePoll: (@Sendable () async throws -> Void)?
     let logger: Logger
+    /// Nothing is polled before it opens (the schema is migrated).
+    var startGate = StartGate(open: true)
 
     func run() async throws {
         try await cancelWhenGracefulShutdown {
+            try await self.startGate.wait()
             var lastScan: ContinuousClock.Instant?
             while !Task.isCancelled {
                 // The hook (the reminder scan) at most once per poll interval, however fast jobs come.

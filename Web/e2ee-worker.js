@@ -11,7 +11,7 @@
 // To the page, every second while frames flow:
 //   {type: 'stats', encrypted, decrypted, failed, dropped, encryptMs, decryptMs, byCodec}
 //   (encryptMs, decryptMs: time spent encrypting and decrypting, in total, for the cost
-//   per frame; byCodec: frames encrypted and decrypted per codec, {vp8: {encrypted, decrypted}, …})
+//   per frame; byCodec: frames encrypted, decrypted and failed per codec, {vp8: {encrypted, decrypted, failed}, …})
 
 import { codecOf, FrameDecryptor, FrameEncryptor, meetingKey } from './e2ee-frames.js';
 import { looksLikeAnnexB } from './e2ee-h264.js';
@@ -21,7 +21,7 @@ let decryptor = null;
 const stats = { encrypted: 0, decrypted: 0, failed: 0, dropped: 0, encryptMs: 0, decryptMs: 0, byCodec: {} };
 
 function countCodec(codec, field) {
-  const counts = stats.byCodec[codec] ?? (stats.byCodec[codec] = { encrypted: 0, decrypted: 0 });
+  const counts = stats.byCodec[codec] ?? (stats.byCodec[codec] = { encrypted: 0, decrypted: 0, failed: 0 });
   counts[field] += 1;
 }
 
@@ -53,7 +53,7 @@ function transformer(side, kind) {
       } else {
         const opened = await decryptor.decrypt(codec, data);
         stats.decryptMs += performance.now() - started;
-        if (!opened) { stats.failed += 1; return; }
+        if (!opened) { stats.failed += 1; countCodec(codec, 'failed'); return; }
         stats.decrypted += 1;
         countCodec(codec, 'decrypted');
         frame.data = opened.buffer;

@@ -3,12 +3,15 @@
 // still do its work), the meeting key from the shared passphrase, and the
 // per-track encryptor and the per-receiver decryptor on top of e2ee-sframe.js.
 //
-// An encrypted frame is `clear ‖ SFrame header ‖ ciphertext ‖ tag`: the
-// clear bytes are authenticated as SFrame metadata, so the node can read
-// them but not change them unnoticed. Every frame carries the SFrame part,
-// even when nothing is left to encrypt, so a frame without one is refused.
+// An encrypted VP8 or Opus frame is `clear ‖ SFrame header ‖ ciphertext ‖
+// tag`; an H.264 frame keeps its NAL unit structure, with the SFrame output
+// laid into its NAL units (e2ee-h264.js). The clear bytes are authenticated
+// as SFrame metadata, so the node can read them but not change them
+// unnoticed. Every frame carries the SFrame part, even when nothing is left
+// to encrypt, so a frame without one is refused.
 
-import { concat, decrypt, deriveKeySalt, encrypt } from './e2ee-sframe.js';
+import { concat, decodeHeader, decrypt, deriveKeySalt, encrypt } from './e2ee-sframe.js';
+import { splitForOpening, splitForSealing } from './e2ee-h264.js';
 
 const textEncoder = new TextEncoder();
 
@@ -23,8 +26,8 @@ export const PASSPHRASE_ITERATIONS = 310_000;
  *   picture size: 10 bytes on a keyframe (frame tag, start code, size), 3 on
  *   other frames (the frame tag with the keyframe bit).
  * - Opus: the TOC byte (RFC 6716 §3.1): mode, bandwidth and frame count.
- * - Anything else, H.264 included: null. Encrypting H.264 would need its
- *   NAL headers kept and start codes kept out of the ciphertext; not done.
+ * - Anything else: null. H.264 keeps clear bytes in every NAL unit, not a
+ *   prefix: `framing` below, e2ee-h264.js.
  * A frame shorter than its clear part is no valid frame of its codec:
  * null too (the receiver must find the same count from the bytes alone).
  */
@@ -42,6 +45,24 @@ export function clearBytes(codec, frame) {
       return null;
   }
   return frame.length >= count ? count : null;
+}
+
+/**
+ * How a frame of `codec` splits into SFrame metadata and plaintext, and
+ * back: `sealing(frame)` gives `{metadata, plaintext, join(sealed,
+ * headerLength)}` and `opening(frame)` gives `{metadata, sealed,
+ * join(plaintext, headerLength)}`, each null when the frame cannot be
+ * (or was not) sent under E2EE.
+ */
+export function framing(codec) {
+  if (codec === 'h264') return { sealing: splitForSealing, opening: splitForOpening };
+  const prefix = (frame, rest) => {
+    const clear = clearBytes(codec, frame);
+    if (clear === null) return null;
+    const metadata = frame.subarray(0, clear);
+    return { metadata, [rest]: frame.subarray(clear), join: (bytes) => concat(metadata, bytes) };
+  };
+  return { sealing: (frame) => prefix(frame, 'plaintext'), opening: (frame) => prefix(frame, 'sealed') };
 }
 
 /** The codec name of a MIME type (`video/VP8` → `vp8`). */
@@ -113,14 +134,12 @@ export class FrameEncryptor {
 
   /** The frame to send instead of `frame`, or null when it cannot go under E2EE (another codec, a truncated frame): drop it, never send it in the clear. */
   async encrypt(codec, frame) {
-    const clear = clearBytes(codec, frame);
-    if (clear === null) return null;
+    const parts = framing(codec).sealing(frame);
+    if (!parts) return null;
     const ctr = this.#counter;
     this.#counter += 1n;
-    const sealed = await encrypt(await this.#keys, this.kid, ctr, frame.subarray(0, clear), frame.subarray(clear), {
-      subtle: this.subtle,
-    });
-    return concat(frame.subarray(0, clear), sealed);
+    const sealed = await encrypt(await this.#keys, this.kid, ctr, parts.metadata, parts.plaintext, { subtle: this.subtle });
+    return parts.join(sealed, decodeHeader(sealed).length);
   }
 }
 
@@ -151,19 +170,14 @@ export class FrameDecryptor {
 
   /** The original frame, or null (counted in `failed`) when it was not encrypted with this meeting's key. */
   async decrypt(codec, frame) {
-    const clear = clearBytes(codec, frame);
-    if (clear === null) {
-      this.failed += 1;
-      return null;
-    }
-    const opened = await decrypt((kid) => this.#keysFor(kid), frame.subarray(0, clear), frame.subarray(clear), {
-      subtle: this.subtle,
-    });
-    if (!opened) {
+    const parts = framing(codec).opening(frame);
+    const opened = parts && await decrypt((kid) => this.#keysFor(kid), parts.metadata, parts.sealed, { subtle: this.subtle });
+    const original = opened && parts.join(opened.plaintext, decodeHeader(parts.sealed).length);
+    if (!original) {
       this.failed += 1;
       return null;
     }
     this.decrypted += 1;
-    return concat(frame.subarray(0, clear), opened.plaintext);
+    return original;
   }
 }

@@ -9,19 +9,29 @@
 //   {type: 'key', passphrase, meetingCode}       set or replace the meeting key
 //   {type: 'streams', side, kind, readable, writable}   createEncodedStreams fallback
 // To the page, every second while frames flow:
-//   {type: 'stats', encrypted, decrypted, failed, dropped, encryptMs, decryptMs}
-//   (the last two: time spent encrypting and decrypting, in total, for the cost per frame)
+//   {type: 'stats', encrypted, decrypted, failed, dropped, encryptMs, decryptMs, byCodec}
+//   (encryptMs, decryptMs: time spent encrypting and decrypting, in total, for the cost
+//   per frame; byCodec: frames encrypted, decrypted and failed per codec, {vp8: {encrypted, decrypted, failed}, …})
 
 import { codecOf, FrameDecryptor, FrameEncryptor, meetingKey } from './e2ee-frames.js';
+import { looksLikeAnnexB } from './e2ee-h264.js';
 
 let key = null;
 let decryptor = null;
-const stats = { encrypted: 0, decrypted: 0, failed: 0, dropped: 0, encryptMs: 0, decryptMs: 0 };
+const stats = { encrypted: 0, decrypted: 0, failed: 0, dropped: 0, encryptMs: 0, decryptMs: 0, byCodec: {} };
 
-function codecOfFrame(frame, kind) {
+function countCodec(codec, field) {
+  const counts = stats.byCodec[codec] ?? (stats.byCodec[codec] = { encrypted: 0, decrypted: 0, failed: 0 });
+  counts[field] += 1;
+}
+
+function codecOfFrame(frame, data, kind) {
   const mime = typeof frame.getMetadata === 'function' ? frame.getMetadata().mimeType : undefined;
-  // E2EE meetings negotiate VP8 and Opus only (e2ee.js): the kind says which.
-  return mime ? codecOf(mime) : (kind === 'audio' ? 'opus' : 'vp8');
+  if (mime) return codecOf(mime);
+  // Without the MIME type: E2EE meetings negotiate Opus, VP8 and H.264
+  // (e2ee.js), and only an H.264 frame starts with a start code.
+  if (kind === 'audio') return 'opus';
+  return looksLikeAnnexB(data) ? 'h264' : 'vp8';
 }
 
 function transformer(side, kind) {
@@ -30,7 +40,7 @@ function transformer(side, kind) {
     async transform(frame, controller) {
       if (!key) { stats.dropped += 1; return; }
       const data = new Uint8Array(frame.data);
-      const codec = codecOfFrame(frame, kind);
+      const codec = codecOfFrame(frame, data, kind);
       const started = performance.now();
       if (side === 'send') {
         if (encryptor.key !== key) { encryptor.current = new FrameEncryptor(key); encryptor.key = key; }
@@ -38,12 +48,14 @@ function transformer(side, kind) {
         stats.encryptMs += performance.now() - started;
         if (!sealed) { stats.dropped += 1; return; }
         stats.encrypted += 1;
+        countCodec(codec, 'encrypted');
         frame.data = sealed.buffer;
       } else {
         const opened = await decryptor.decrypt(codec, data);
         stats.decryptMs += performance.now() - started;
-        if (!opened) { stats.failed += 1; return; }
+        if (!opened) { stats.failed += 1; countCodec(codec, 'failed'); return; }
         stats.decrypted += 1;
+        countCodec(codec, 'decrypted');
         frame.data = opened.buffer;
       }
       controller.enqueue(frame);

@@ -17,13 +17,16 @@ export function e2eeConnectionConfig(config, scope = globalThis) {
 }
 
 /**
- * The codecs an E2EE meeting negotiates: VP8 for video and Opus for audio,
- * the codecs whose clear bytes e2ee-frames.js knows. Apply with
- * `transceiver.setCodecPreferences` before creating the offer.
+ * The codecs an E2EE meeting negotiates, those whose clear bytes
+ * e2ee-frames.js knows: Opus for audio; VP8, then H.264 (the node answers
+ * VP8 when both are offered; a browser offering only H.264 sends H.264),
+ * and RTX for video. Apply with `transceiver.setCodecPreferences` before
+ * creating the offer.
  */
 export function e2eeCodecs(kind, capabilities) {
-  const wanted = kind === 'audio' ? ['audio/opus'] : ['video/vp8', 'video/rtx'];
-  return (capabilities?.codecs ?? []).filter((codec) => wanted.includes(codec.mimeType.toLowerCase()));
+  const wanted = kind === 'audio' ? ['audio/opus'] : ['video/vp8', 'video/h264', 'video/rtx'];
+  const rank = (codec) => wanted.indexOf(codec.mimeType.toLowerCase());
+  return (capabilities?.codecs ?? []).filter((codec) => rank(codec) >= 0).sort((a, b) => rank(a) - rank(b));
 }
 
 /** The E2EE worker of a page: one per meeting. */

@@ -249,8 +249,8 @@ export class Publisher extends EventTarget {
 
 /** Puts the codecs the SFU forwards first (Opus; VP8, then H.264). */
 /**
- * Codecs, and in an E2EE meeting the encryption: only VP8 and Opus (the
- * codecs whose clear bytes e2ee-frames.js knows), and every frame
+ * Codecs, and in an E2EE meeting the encryption: only Opus, VP8 and H.264
+ * (the codecs whose clear bytes e2ee-frames.js knows), and every frame
  * through the E2EE worker.
  */
 Publisher.prototype.prepare = function prepare(transceiver, kind) {

@@ -2,13 +2,16 @@
 // AES_128_GCM_SHA256_128 and its header vectors, the bytes each codec
 // keeps in the clear, and the frame encryptor/decryptor end to end:
 // the same passphrase decodes, another one does not, and changing a clear
-// byte (what an SFU could try) breaks the frame.
+// byte (what an SFU could try) breaks the frame. H.264: what stays clear in
+// each NAL unit, the escaping that keeps start codes out of the ciphertext,
+// and the round trip.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { decodeHeader, decrypt, deriveKeySalt, encodeHeader, encrypt } from '../../Web/e2ee-sframe.js';
 import { clearBytes, FrameDecryptor, FrameEncryptor, meetingKey } from '../../Web/e2ee-frames.js';
+import { escapeBytes, looksLikeAnnexB, nalUnits, sliceHeaderBytes, unescapeBytes } from '../../Web/e2ee-h264.js';
 import { e2eeCodecs, e2eeConnectionConfig, e2eeSupport } from '../../Web/e2ee.js';
 
 const hex = (text) => Uint8Array.from(text.replace(/\s+/g, '').match(/../g).map((pair) => parseInt(pair, 16)));
@@ -59,7 +62,7 @@ test('SFrame key derivation, encryption and decryption match RFC 9605 vectors', 
   assert.equal(await decrypt(() => keys, vector.metadata, flipped), null, 'a flipped ciphertext bit');
 });
 
-test('VP8 keeps its payload header clear (10 bytes on a keyframe, 3 otherwise), Opus its TOC, H.264 is refused', () => {
+test('VP8 keeps its payload header clear (10 bytes on a keyframe, 3 otherwise), Opus its TOC (H.264 is no prefix: below)', () => {
   const keyframe = Uint8Array.from([0x50, 0x2a, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00, 0xaa, 0xbb]);
   const delta = Uint8Array.from([0x31, 0x02, 0x00, 0xaa, 0xbb]);
   assert.equal(clearBytes('vp8', keyframe), 10);
@@ -69,7 +72,7 @@ test('VP8 keeps its payload header clear (10 bytes on a keyframe, 3 otherwise), 
   assert.equal(clearBytes('vp8', keyframe.subarray(0, 9)), null, 'a keyframe cut short');
   assert.equal(clearBytes('opus', new Uint8Array(0)), null);
   assert.equal(clearBytes('opus', Uint8Array.from([0xfc, 1, 2])), 1);
-  assert.equal(clearBytes('h264', keyframe), null);
+  assert.equal(clearBytes('h264', keyframe), null, 'H.264 keeps clear bytes per NAL unit, not a prefix');
 });
 
 // Few rounds: the tests need the same derivation, not its cost.
@@ -100,7 +103,7 @@ test('frames encrypted with a passphrase decode with it, keep their clear bytes,
   assert.equal(await same.decrypt('vp8', sealed), null);
   // A plain frame (never encrypted) is refused, not played.
   assert.equal(await same.decrypt('vp8', Uint8Array.from([0x31, 0x02, 0x00, 9, 9])), null);
-  // H.264 and broken frames are never sent under E2EE.
+  // A VP8 frame as H.264 (no start code) and broken frames are never sent under E2EE.
   assert.equal(await sender.encrypt('h264', keyframe), null);
   assert.equal(await sender.encrypt('vp8', Uint8Array.from([0x31])), null);
 });
@@ -123,7 +126,7 @@ test('each frame of a track gets the next counter and the two tracks of a sender
   assert.deepEqual(await receiver.decrypt('opus', first), Uint8Array.from([0xfc, 1, 2, 3]), 'an evicted KID is derived again');
 });
 
-test('the transform API is chosen by what the browser has, and E2EE negotiates VP8 and Opus only', () => {
+test('the transform API is chosen by what the browser has, and E2EE negotiates Opus, VP8 then H.264, and RTX', () => {
   class Sender {}
   Sender.prototype.createEncodedStreams = () => undefined;
   assert.equal(e2eeSupport({ RTCRtpScriptTransform: class {}, RTCRtpSender: Sender }), 'script-transform');
@@ -132,6 +135,94 @@ test('the transform API is chosen by what the browser has, and E2EE negotiates V
   assert.deepEqual(e2eeConnectionConfig({ iceServers: [] }, { RTCRtpSender: Sender }), { iceServers: [], encodedInsertableStreams: true });
   assert.deepEqual(e2eeConnectionConfig({ iceServers: [] }, { RTCRtpScriptTransform: class {} }), { iceServers: [] });
   const video = { codecs: [{ mimeType: 'video/VP8' }, { mimeType: 'video/H264' }, { mimeType: 'video/rtx' }, { mimeType: 'video/VP9' }] };
-  assert.deepEqual(e2eeCodecs('video', video).map((c) => c.mimeType), ['video/VP8', 'video/rtx']);
+  assert.deepEqual(e2eeCodecs('video', video).map((c) => c.mimeType), ['video/VP8', 'video/H264', 'video/rtx']);
+  const h264First = { codecs: [{ mimeType: 'video/rtx' }, { mimeType: 'video/H264' }, { mimeType: 'video/AV1' }, { mimeType: 'video/VP8' }] };
+  assert.deepEqual(e2eeCodecs('video', h264First).map((c) => c.mimeType), ['video/VP8', 'video/H264', 'video/rtx'], 'VP8 first, then H.264');
   assert.deepEqual(e2eeCodecs('audio', { codecs: [{ mimeType: 'audio/opus' }, { mimeType: 'audio/PCMU' }] }).map((c) => c.mimeType), ['audio/opus']);
+});
+
+// H.264 (Annex B). NAL headers: 0x67 SPS, 0x68 PPS, 0x65 IDR slice, 0x41 non-IDR slice, 0x06 SEI.
+const sc4 = [0, 0, 0, 1];
+const sps = [0x67, 0x42, 0xe0, 0x1f, 0x8d, 0x68, 0x05, 0x00, 0x5b, 0xa1];
+const pps = [0x68, 0xce, 0x06, 0xe2];
+const body = (length, seed) => Array.from({ length }, (_, index) => (index * 7 + seed) % 251 + 1);
+// Slice headers: 0xb8 = 1|011|1…: first_mb_in_slice 0, slice_type 2, pps id 0 (5 bits: 1 byte);
+// 0x88 0x84 = 1|0001000|1…: slice_type 7, pps id 0 in the second byte (2 bytes).
+const idr = [0x65, 0xb8, ...body(300, 3)];
+const idrType7 = [0x65, 0x88, 0x84, ...body(40, 5)];
+const sei = [0x06, 0x05, 0x10, ...body(20, 9)];
+const delta = [0x41, 0x9a, ...body(120, 11)];
+const annexB = (...units) => Uint8Array.from(units.flatMap((unit) => [...sc4, ...unit]));
+const keyframe264 = annexB(sps, pps, sei, idr);
+
+test('H.264: the slice header is clear through its PPS id, read as Exp-Golomb past emulation-prevention bytes', () => {
+  assert.equal(sliceHeaderBytes(Uint8Array.from(idr)), 2);
+  assert.equal(sliceHeaderBytes(Uint8Array.from(idrType7)), 3);
+  assert.equal(sliceHeaderBytes(Uint8Array.from([0x65, 0x88])), null, 'cut short before the PPS id');
+  // A first_mb_in_slice of 25 leading zero bits spans `00 00 03 00 40`: the 0x03 is skipped (and stays
+  // clear); its value ends 3 bits into 0xaa, slice_type (010) and the PPS id (1) fill it but the last bit.
+  const escaped = Uint8Array.from([0x41, 0x00, 0x00, 0x03, 0x00, 0x40, 0x00, 0x70, 0xaa, 0x55]);
+  assert.equal(sliceHeaderBytes(escaped), 9);
+});
+
+test('H.264: NAL units split at start codes as libwebrtc does; escaping keeps start codes out and reverses', () => {
+  const units = nalUnits(Uint8Array.from([0, 0, 0, 1, 0x67, 1, 0, 0, 1, 0x68, 2, 0, 0, 0, 0, 1, 0x65, 0]));
+  assert.deepEqual(units.map((unit) => [...unit]), [[0x67, 1], [0x68, 2, 0], [0x65, 0]], 'a zero before 00 00 01 belongs to the start code');
+  assert.equal(nalUnits(Uint8Array.from([9, 0, 0, 1, 0x65, 1])), null, 'bytes before the first start code');
+  assert.equal(nalUnits(Uint8Array.from([0, 0, 1, 0, 0, 1, 0x65])), null, 'an empty unit');
+  assert.ok(looksLikeAnnexB(keyframe264) && looksLikeAnnexB(Uint8Array.from([0, 0, 1, 0x65])));
+  assert.ok(!looksLikeAnnexB(Uint8Array.from([0x50, 0x2a, 0x00, 0x9d])), 'a VP8 keyframe');
+  assert.deepEqual([...escapeBytes(Uint8Array.from([0, 0, 1, 0, 0, 0, 0, 0, 3, 4]))], [0, 0, 3, 1, 0, 0, 3, 0, 0, 3, 0, 3, 4]);
+  assert.deepEqual([...escapeBytes(Uint8Array.from([1, 5]), 2)], [3, 1, 5], 'two zeros just before');
+  for (let seed = 0; seed < 200; seed += 1) {
+    const bytes = Uint8Array.from({ length: 64 }, (_, index) => ((index * 31 + seed * 17) % 7 < 4 ? 0 : (index + seed) % 5));
+    for (const zeros of [0, 1, 2]) {
+      const escaped = escapeBytes(bytes, zeros);
+      const withBefore = Uint8Array.from([...new Array(zeros).fill(0), ...escaped]);
+      for (let index = 0; index + 2 < withBefore.length; index += 1) {
+        assert.ok(!(withBefore[index] === 0 && withBefore[index + 1] === 0 && withBefore[index + 2] <= 2), `start code emulated at ${index}`);
+      }
+      assert.deepEqual(unescapeBytes(escaped, zeros), bytes);
+    }
+  }
+});
+
+test('H.264 keeps start codes, every NAL header, SPS and PPS and the slice headers clear, and decrypts to the frame', async () => {
+  const key = await fastKey('correct horse');
+  const sender = new FrameEncryptor(key);
+  const same = new FrameDecryptor(key);
+  const wrong = new FrameDecryptor(await fastKey('battery staple'));
+  for (const frame of [keyframe264, annexB(delta), annexB(sei, idrType7, delta)]) {
+    const sealed = await sender.encrypt('h264', frame);
+    const before = nalUnits(frame);
+    const after = nalUnits(sealed);
+    assert.equal(after.length, before.length, 'no start code inside the ciphertext');
+    for (const [index, unit] of before.entries()) {
+      const type = unit[0] & 0x1f;
+      const clear = type === 7 || type === 8 ? unit.length : type === 5 || type === 1 ? sliceHeaderBytes(unit) : 1;
+      assert.deepEqual(after[index].subarray(0, clear), unit.subarray(0, clear), `unit ${index} (type ${type}) keeps ${clear} clear bytes`);
+      if (type === 7 || type === 8) assert.equal(after[index].length, unit.length, 'parameter sets unchanged');
+      else if (unit.length > clear + 8) assert.notDeepEqual(after[index].subarray(clear, clear + 8), unit.subarray(clear, clear + 8));
+    }
+    assert.deepEqual(await same.decrypt('h264', sealed), frame);
+    assert.equal(await wrong.decrypt('h264', sealed), null);
+  }
+  // 3-byte start codes in: the same units out, with 4-byte start codes (what the receiving browser writes).
+  const short = Uint8Array.from([0, 0, 1, ...sps, 0, 0, 1, ...pps, 0, 0, 1, ...idr]);
+  assert.deepEqual(await same.decrypt('h264', await sender.encrypt('h264', short)), annexB(sps, pps, idr));
+  // The node changing a clear byte: an IDR turned into a non-IDR slice, a parameter set edited.
+  const sealed = await sender.encrypt('h264', keyframe264);
+  const idrAt = sealed.length - nalUnits(sealed)[3].length;
+  const retyped = sealed.slice();
+  retyped[idrAt] = 0x61;
+  assert.equal(await same.decrypt('h264', retyped), null);
+  const editedSps = sealed.slice();
+  editedSps[6] ^= 1;
+  assert.equal(await same.decrypt('h264', editedSps), null);
+  // Never sent in the clear: nothing to carry the SFrame part (parameter sets alone), no Annex B, a slice cut short.
+  assert.equal(await sender.encrypt('h264', annexB(sps, pps)), null);
+  assert.equal(await sender.encrypt('h264', Uint8Array.from(idr)), null);
+  assert.equal(await sender.encrypt('h264', annexB([0x65, 0x88])), null);
+  // A plain H.264 frame (never encrypted) is refused, not played.
+  assert.equal(await same.decrypt('h264', keyframe264), null);
 });

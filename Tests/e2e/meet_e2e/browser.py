@@ -274,6 +274,16 @@ class MeetBrowser:
             self.fill("#join-form input[name=password]", password)
         self.click("#join-button")
 
+    def join_e2ee(self, passphrase: str, guest_name: str | None = None) -> None:
+        """Joins an end-to-end encrypted meeting from the pre-join screen: Join, then the
+        passphrase the join response asks for, then Join again; waits for the meeting screen."""
+        self.join(guest_name=guest_name)
+        self.wait(lambda: self.driver.find_element("id", "join-passphrase-label").is_displayed(), 15,
+                  "the passphrase field")
+        self.fill("#join-form input[name=passphrase]", passphrase)
+        self.click("#join-button")
+        self.wait_screen("meeting")
+
     @staticmethod
     def probe_display_capture(base_url: str) -> str:
         """'display' when getDisplayMedia works in this headless Chromium, else why not.

@@ -90,6 +90,28 @@ export class Api {
     return this.call('GET', `/v1/meetings/${encodeURIComponent(code)}/occurrences?limit=${limit}`, undefined, { auth: 'user' });
   }
 
+  /** The schedule (members; 409 `not_scheduled` without one). */
+  getSchedule(code) {
+    return this.call('GET', `/v1/meetings/${encodeURIComponent(code)}/schedule`, undefined, { auth: 'user' });
+  }
+
+  /** Cancels the whole series (owner, host); the meeting stays an instant room. */
+  cancelSchedule(code) {
+    return this.call('DELETE', `/v1/meetings/${encodeURIComponent(code)}/schedule`, undefined, { auth: 'user' });
+  }
+
+  /** Moves one occurrence (a cancelled one is reinstated): `{startsAt, endsAt}`. */
+  moveOccurrence(code, id, { startsAt, endsAt }) {
+    return this.call('PATCH', `/v1/meetings/${encodeURIComponent(code)}/occurrences/${encodeURIComponent(id)}`,
+      { startsAt, endsAt }, { auth: 'user' });
+  }
+
+  /** Cancels one occurrence (owner, host). */
+  cancelOccurrence(code, id) {
+    return this.call('DELETE', `/v1/meetings/${encodeURIComponent(code)}/occurrences/${encodeURIComponent(id)}`, undefined,
+      { auth: 'user' });
+  }
+
   /** The caller's next occurrences (owned, host, attendee), in start order. */
   upcoming(limit = 20) {
     return this.call('GET', `/v1/meetings/upcoming?limit=${limit}`, undefined, { auth: 'user' });
@@ -126,6 +148,52 @@ export class Api {
   meetingReport(code, { csv = false } = {}) {
     return this.call('GET', `/v1/meetings/${encodeURIComponent(code)}/report${csv ? '?format=csv' : ''}`, undefined,
       { auth: 'user', text: csv });
+  }
+
+  // MARK: Search, settings, calendar feed, data rights
+
+  /** The caller's meetings by title or agenda text (`q`) and/or start dates (`from`, `to`: RFC 3339). */
+  searchMeetings({ q, from, to, limit = 20 } = {}) {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (q) query.set('q', q);
+    if (from) query.set('from', from);
+    if (to) query.set('to', to);
+    return this.call('GET', `/v1/meetings/search?${query}`, undefined, { auth: 'user' });
+  }
+
+  /** A meeting's chat messages holding every word of `q`, newest first (members). */
+  searchChat(code, q, limit = 50) {
+    const query = new URLSearchParams({ q, limit: String(limit) });
+    return this.call('GET', `/v1/meetings/${encodeURIComponent(code)}/messages?${query}`, undefined, { auth: 'user' });
+  }
+
+  settings() {
+    return this.call('GET', '/v1/users/me/settings', undefined, { auth: 'user' });
+  }
+
+  /** `reminderMinutes`: 0–10080, or null for no reminders. */
+  saveSettings({ reminderMinutes }) {
+    return this.call('PUT', '/v1/users/me/settings', { reminderMinutes }, { auth: 'user' });
+  }
+
+  /** A new secret calendar feed URL (`{url}`); the previous one stops working at once. */
+  rotateCalendarFeed() {
+    return this.call('POST', '/v1/users/me/calendar-feed', undefined, { auth: 'user' });
+  }
+
+  revokeCalendarFeed() {
+    return this.call('DELETE', '/v1/users/me/calendar-feed', undefined, { auth: 'user' });
+  }
+
+  /** Everything stored about the caller, as the JSON text of the export. */
+  exportData() {
+    return this.call('GET', '/v1/users/me/export', undefined, { auth: 'user', text: true });
+  }
+
+  /** Deletes the account (the password confirms it) and ends the session here. */
+  async deleteAccount(password) {
+    await this.call('DELETE', '/v1/users/me', { password }, { auth: 'user' });
+    this.setSession(null);
   }
 
   /** Chat history, oldest first (the API pages newest first). */

@@ -1,5 +1,6 @@
 // Entry point: reads the URL (`/` = home, `/{code}` = a meeting link,
-// `/{code}?view=report` = its report, `/invitations/{id}?secret=…` or
+// `/{code}?view=report` = its report, `/{code}?view=schedule` = its schedule
+// (series.js), `/invitations/{id}?secret=…` or
 // `/?invitation={id}&secret=…` = an invitation email's answer link), and
 // runs the home, pre-join, waiting, meeting and ended screens.
 //
@@ -27,6 +28,9 @@ import { NotificationBell } from './notifications.js';
 import { openReport } from './report.js';
 import { browserTimeZone, formatRange, startsIn } from './schedule.js';
 import { ScheduleView } from './schedule-view.js';
+import { SeriesPage } from './series.js';
+import { SearchView } from './search.js';
+import { AccountView } from './account.js';
 
 const CODE_PATTERN = /^[a-z]{3}-[a-z]{4}-[a-z]{3}$/;
 const GUEST_NAME_KEY = 'meet.guestName';
@@ -57,6 +61,9 @@ window.meetDebug = {
 const scheduleView = new ScheduleView({ api });
 const invitations = new Invitations({ api, onAnswered: () => scheduleView.load() });
 const bell = new NotificationBell({ api });
+const seriesPage = new SeriesPage({ api });
+new SearchView({ api });
+const account = new AccountView({ api, onDeleted: () => openHome() });
 /** The account the bell polls for (a token refresh is no new session). */
 let bellUser;
 
@@ -81,6 +88,7 @@ function route() {
     openInvitation();
   } else if (CODE_PATTERN.test(path)) {
     if (params.get('view') === 'report') openReport(api, path);
+    else if (params.get('view') === 'schedule') seriesPage.open(path);
     else openPrejoin(path);
   } else {
     openHome();
@@ -132,6 +140,7 @@ function openHome() {
     loadMeetings();
     scheduleView.show();
     invitations.load();
+    account.show();
     bell.refresh();
   }
 }
@@ -321,9 +330,14 @@ async function enterRoom(code, ticket, { displayName, password, passphrase }) {
     options: {
       displayName, password, passphrase, test,
       onWaiting: () => showScreen('waiting'),
-      onEnd: (reason, data) => showEnded(code, reason, data),
+      onEnd: (reason, data) => { bell.setLive(false); showEnded(code, reason, data); },
     },
   });
+  // Notifications come over the socket while it is open (docs/signaling.md, "Notifications").
+  room.signaling.addEventListener('message', (event) => {
+    if (event.detail.type === 'notification') bell.pushed(event.detail.data);
+  });
+  room.signaling.addEventListener('state', (event) => bell.setLive(event.detail.state === 'open'));
   await room.start();
 }
 

@@ -2,15 +2,25 @@
 // and reminders"): the count of unread notifications, a list that opens
 // under the bell, one "Mark read" per notification and "Mark all read".
 //
-// Notifications are not pushed over the socket yet, so the bell polls
-// `GET /v1/notifications?unread=true` every 30 s while someone is signed in,
-// and at once when the page comes back into view or gets focus. A rise in
-// the count is announced politely.
+// While a meeting's signaling socket is open, meet-api's notifications
+// arrive as `notification` events on it (docs/signaling.md,
+// "Notifications"): the bell counts and announces them at once, and polls
+// `GET /v1/notifications?unread=true` only as a slow fallback (every 5 min).
+// Without a socket (the home page) it polls every 30 s, and at once when the
+// page comes back into view or gets focus. A rise in the count is announced
+// politely.
 
 import { $, announce, h, showError } from './dom.js';
 import { restMessage } from './messages.js';
 
 export const POLL_MS = 30000;
+/** The poll while pushes arrive over a live socket: only a fallback for a lost push. */
+export const FALLBACK_POLL_MS = 300000;
+
+/** How long until the next poll: slow while pushes arrive live. */
+export function pollInterval(live) {
+  return live ? FALLBACK_POLL_MS : POLL_MS;
+}
 /** Unread notifications counted per poll; more shows as "99+". */
 const COUNT_LIMIT = 99;
 
@@ -36,6 +46,8 @@ export class NotificationBell {
     this.api = api;
     this.timer = null;
     this.count = null;
+    /** Whether a signaling socket is open, so notifications are pushed. */
+    this.live = false;
     this.button = $('#bell');
     this.panel = $('#notifications');
     this.button.addEventListener('click', () => this.toggle());
@@ -50,15 +62,40 @@ export class NotificationBell {
   /** Follows the session: shown and polling while signed in, hidden and quiet otherwise. */
   setSignedIn(signedIn) {
     $('#bell-box').hidden = !signedIn;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.timer = null;
     if (!signedIn) {
       this.close();
       this.count = null;
       return;
     }
-    this.timer = setInterval(() => this.refresh(), POLL_MS);
     this.refresh();
+    this.schedule();
+  }
+
+  /** Follows the meeting's socket: pushed notifications while it is open, the 30 s poll otherwise. */
+  setLive(live) {
+    if (this.live === live) return;
+    this.live = live;
+    // Back to polling: catch up on anything pushed while the socket was down.
+    if (!live) this.refresh();
+    this.schedule();
+  }
+
+  /** The next poll, at the interval the socket's state calls for. */
+  schedule() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.api.user) return;
+    this.timer = setTimeout(() => { this.refresh(); this.schedule(); }, pollInterval(this.live));
+  }
+
+  /** A `notification` event from the socket: counted and announced now, the open list reloaded. */
+  async pushed(notification) {
+    if (!this.api.user || !notification) return;
+    this.showCount((this.count || 0) + 1);
+    announce(`New notification: ${notification.title}`);
+    if (!this.panel.hidden) await this.loadList();
   }
 
   async refresh() {

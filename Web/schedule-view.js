@@ -1,7 +1,7 @@
 // The home page's scheduling cards: the schedule form (create the meeting,
 // schedule it, invite each address) and the upcoming list (the caller's next
 // occurrences, owned or invited, in start order, with Join and, for owners
-// and hosts, Report). Request building and wording live in schedule.js.
+// and hosts, Edit schedule (series.js) and Report). Request building and wording live in schedule.js.
 //
 // Joining is offered at any time: the room is open whenever the meeting is
 // active (docs/scheduling.md, "Joining early"); the list says how soon each
@@ -116,6 +116,7 @@ export class ScheduleView {
         view.soon ? h('span', { className: view.live ? 'soon live-now' : 'soon' }, view.soon) : null),
       h('div', { className: 'row' },
         h('a', { className: `button small${view.live ? ' primary' : ''}`, href: `/${view.code}`, 'aria-label': `Join ${view.title}` }, 'Join'),
+        view.canReport ? h('a', { href: `/${view.code}?view=schedule`, 'aria-label': `Edit schedule of ${view.title}` }, 'Edit schedule') : null,
         view.canReport ? h('a', { href: `/${view.code}?view=report`, 'aria-label': `Report of ${view.title}` }, 'Report') : null))));
     if (!rows.length) list.append(h('li', { className: 'muted', text: 'Nothing scheduled in the next 30 days.' }));
   }

@@ -59,6 +59,9 @@ public enum ServerMessage: Sendable, Equatable {
     case whiteboardOp(WhiteboardOpEvent)
     /// Reply to `whiteboard-sync`: the board's ops.
     case whiteboardState(WhiteboardStateData)
+    /// An in-app notification of this socket's user, pushed as meet-api
+    /// stores it (docs/signaling.md, "Notifications").
+    case notification(NotificationResponse)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -95,6 +98,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .engagement(let event): event.type
         case .whiteboardOp: "whiteboard-op"
         case .whiteboardState: "whiteboard-state"
+        case .notification: "notification"
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"

@@ -29,7 +29,8 @@ struct APIDependencies: Sendable {
     init(
         configuration: APIConfiguration, storage: APIStorage, rateLimiter: any RateLimiter,
         roomNotifier: any RoomNotifier = SilentRoomNotifier(),
-        recordingEvents: any RecordingEvents = SilentRecordingEvents(), logger: Logger = Logger(label: "meet-api")
+        recordingEvents: any RecordingEvents = SilentRecordingEvents(),
+        notificationPush: any NotificationPush = SilentNotificationPush(), logger: Logger = Logger(label: "meet-api")
     ) async {
         self.configuration = configuration
         self.storage = storage
@@ -45,7 +46,7 @@ struct APIDependencies: Sendable {
         self.body = JSONBody(limit: configuration.http.maxBodyBytes)
         self.notices = MeetingNotices(
             storage: storage, composer: EmailComposer(from: configuration.email.from, publicURL: configuration.email.publicURL),
-            emailEnabled: configuration.email.smtp != nil, logger: logger)
+            emailEnabled: configuration.email.smtp != nil, live: notificationPush, logger: logger)
     }
 
     /// The storage's repositories and probe: `deps.meetings`, `deps.bans`, ….

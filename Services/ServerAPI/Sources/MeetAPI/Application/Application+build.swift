@@ -49,9 +49,12 @@ func buildApplication(
             RedisRecordingEvents(
                 client: $0, announcements: RecordingAnnouncements(keyPrefix: configuration.roomKeyPrefix), logger: logger)
         } ?? SilentRecordingEvents()
+    let push: any NotificationPush =
+        redis.map { RedisNotificationPush(client: $0, keyPrefix: configuration.roomKeyPrefix) as any NotificationPush }
+        ?? SilentNotificationPush()
     let deps = await APIDependencies(
         configuration: configuration, storage: storage, rateLimiter: limiter, roomNotifier: notifier,
-        recordingEvents: recordingEvents, logger: logger)
+        recordingEvents: recordingEvents, notificationPush: push, logger: logger)
     let router = buildRouter(deps)
     // Runs the job table (email, reminders) on every replica (docs/operations.md, "Jobs and email").
     var worker = JobWorker.api(configuration: configuration, deps: deps, logger: logger)

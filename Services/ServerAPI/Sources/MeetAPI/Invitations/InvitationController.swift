@@ -49,17 +49,20 @@ struct InvitationController: Sendable {
         }
         let invitation: InvitationRecord
         let secret = account == nil ? OpaqueToken.generate() : nil
+        let plan = try await self.deps.notices.plan(meeting, by: user, audience: false, naming: [account?.id])
         do {
-            invitation = try await self.deps.invitations.invite(
-                NewInvitation(
-                    meetingId: meeting.id, email: email, userId: account?.id, role: role, invitedBy: user.id,
-                    secretHash: secret.map(OpaqueToken.hash)))
+            // The invitation and its notices (notification, email) commit together.
+            invitation = try await self.deps.notices.pushed(
+                try await self.deps.invitations.invite(
+                    NewInvitation(
+                        meetingId: meeting.id, email: email, userId: account?.id, role: role, invitedBy: user.id,
+                        secretHash: secret.map(OpaqueToken.hash)),
+                    notices: { try plan.invited($0, secret: secret) }))
         } catch InvitationRepositoryError.alreadyInvited {
             throw APIError(.alreadyMember, "this address is already invited")
         } catch InvitationRepositoryError.tooMany {
             throw APIError.validation("email", "cannot be invited: the meeting has \(InvitationLimits.perMeeting) invitations")
         }
-        try await self.deps.notices.invited(invitation, meeting: meeting, by: user, secret: secret)
         context.logger.info("invitation sent", metadata: ["meeting.code": "\(meeting.code)", "invitation.id": "\(invitation.id)"])
         return JSONResponse(status: .created, invitation.response)
     }
@@ -83,10 +86,12 @@ struct InvitationController: Sendable {
         try await self.deps.requireRole([.owner, .host], in: meeting, user: user)
         try meeting.requireActive()
         guard let id = context.parameters.get("invitationId").flatMap(UUID.init(uuidString:)),
-            let invitation = try await self.deps.invitations.find(id: id), invitation.meetingId == meeting.id,
-            try await self.deps.invitations.revoke(id: id, meetingId: meeting.id)
+            let invitation = try await self.deps.invitations.find(id: id), invitation.meetingId == meeting.id
         else { throw Self.notFound }
-        try await self.deps.notices.revoked(invitation, meeting: meeting)
+        let plan = try await self.deps.notices.plan(meeting, by: user, audience: false, naming: [invitation.userId])
+        // The withdrawal and its calendar CANCEL commit together.
+        let committed = try await self.deps.invitations.revoke(id: id, meetingId: meeting.id, notices: try plan.revoked(invitation))
+        guard await self.deps.notices.pushed(committed) else { throw Self.notFound }
         return NoContent()
     }
 

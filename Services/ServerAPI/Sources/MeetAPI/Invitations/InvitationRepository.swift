@@ -11,8 +11,11 @@ protocol InvitationRepository: Sendable {
     /// Creates the invitation, or re-opens a declined one (pending again,
     /// with the new role). Throws ``InvitationRepositoryError/alreadyInvited``
     /// when one is pending or accepted, ``InvitationRepositoryError/tooMany``
-    /// past ``InvitationLimits/perMeeting``.
-    func invite(_ invitation: NewInvitation) async throws -> InvitationRecord
+    /// past ``InvitationLimits/perMeeting``. `notices` composes the
+    /// invitation's ``Outbox``, written in the same transaction.
+    func invite(
+        _ invitation: NewInvitation, notices: @escaping @Sendable (InvitationRecord) throws -> Outbox
+    ) async throws -> Committed<InvitationRecord>
     func find(id: UUID) async throws -> InvitationRecord?
     /// A meeting's invitations, oldest first.
     func list(meetingId: UUID) async throws -> [InvitationRecord]
@@ -24,10 +27,23 @@ protocol InvitationRepository: Sendable {
     /// `user`'s to answer (``InvitationRecord/isAnswerable(by:secretHash:)``);
     /// an unbound one becomes `user`'s.
     func respond(id: UUID, user: UserRecord, secretHash: String?, accept: Bool) async throws -> InvitationRecord?
-    /// Deletes an invitation; false when there was none.
-    func revoke(id: UUID, meetingId: UUID) async throws -> Bool
+    /// Deletes an invitation, writing `notices` in the same transaction;
+    /// false (and nothing written) when there was none.
+    func revoke(id: UUID, meetingId: UUID, notices: Outbox) async throws -> Committed<Bool>
     /// The role an open (pending or accepted) invitation gives `user` in the meeting.
     func invitedRole(meetingId: UUID, user: UserRecord) async throws -> MemberRole?
+}
+
+extension InvitationRepository {
+    /// ``invite(_:notices:)`` telling nobody.
+    func invite(_ invitation: NewInvitation) async throws -> InvitationRecord {
+        try await self.invite(invitation, notices: { _ in Outbox() }).value
+    }
+
+    /// ``revoke(id:meetingId:notices:)`` telling nobody.
+    func revoke(id: UUID, meetingId: UUID) async throws -> Bool {
+        try await self.revoke(id: id, meetingId: meetingId, notices: Outbox()).value
+    }
 }
 
 enum InvitationRepositoryError: Error, Sendable, Equatable {

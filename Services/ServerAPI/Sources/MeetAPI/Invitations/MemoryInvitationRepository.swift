@@ -4,9 +4,13 @@ import MeetProtocol
 /// ``InvitationRepository`` in memory, with the rules of ``PostgresInvitationRepository``.
 struct MemoryInvitationRepository: InvitationRepository {
     let store: MemoryStore
+    /// Where a change's ``Outbox`` goes, after the change (memory cannot fail in between).
+    let outbox: MemoryOutbox
 
-    func invite(_ invitation: NewInvitation) async throws -> InvitationRecord {
-        try await self.store.transaction { tables in
+    func invite(
+        _ invitation: NewInvitation, notices: @escaping @Sendable (InvitationRecord) throws -> Outbox
+    ) async throws -> Committed<InvitationRecord> {
+        let (record, outbox) = try await self.store.transaction { tables in
             let existing = tables.invitations.values.first { $0.meetingId == invitation.meetingId && $0.email == invitation.email }
             if let existing, existing.status != .declined { throw InvitationRepositoryError.alreadyInvited }
             if existing == nil, tables.invitations.values.filter({ $0.meetingId == invitation.meetingId }).count >= InvitationLimits.perMeeting {
@@ -23,9 +27,12 @@ struct MemoryInvitationRepository: InvitationRepository {
             record.invitedBy = invitation.invitedBy
             record.respondedAt = nil
             record.secretHash = record.userId == nil ? invitation.secretHash : nil
+            // Composed before the tables change: a failure leaves them as they were.
+            let outbox = try notices(record)
             tables.invitations[record.id] = record
-            return record
+            return (record, outbox)
         }
+        return Committed(record, stored: try await self.outbox.write(outbox))
     }
 
     func find(id: UUID) async throws -> InvitationRecord? {
@@ -61,12 +68,14 @@ struct MemoryInvitationRepository: InvitationRepository {
         }
     }
 
-    func revoke(id: UUID, meetingId: UUID) async throws -> Bool {
-        await self.store.transaction { tables in
+    func revoke(id: UUID, meetingId: UUID, notices: Outbox) async throws -> Committed<Bool> {
+        let revoked = await self.store.transaction { tables in
             guard tables.invitations[id]?.meetingId == meetingId else { return false }
             tables.invitations[id] = nil
             return true
         }
+        guard revoked else { return Committed(false) }
+        return Committed(true, stored: try await self.outbox.write(notices))
     }
 
     func invitedRole(meetingId: UUID, user: UserRecord) async throws -> MemberRole? {

@@ -12,7 +12,9 @@ struct PostgresInvitationRepository: InvitationRepository {
         i.id, i.meeting_id, m.code, m.title, i.email, i.user_id, i.role, i.status, i.invited_by, i.created_at, i.responded_at, i.secret_hash
         """
 
-    func invite(_ invitation: NewInvitation) async throws -> InvitationRecord {
+    func invite(
+        _ invitation: NewInvitation, notices: @escaping @Sendable (InvitationRecord) throws -> Outbox
+    ) async throws -> Committed<InvitationRecord> {
         let logger = self.database.logger
         return try await self.database.withTransaction { connection in
             // The meeting row's lock serializes invitations of one meeting (the count).
@@ -49,7 +51,8 @@ struct PostgresInvitationRepository: InvitationRepository {
                 """,
                 logger: logger
             ).collect()
-            return try Self.decode(rows[0])
+            let record = try Self.decode(rows[0])
+            return Committed(record, stored: try await PostgresOutbox.write(try notices(record), on: connection, logger: logger))
         }
     }
 
@@ -112,10 +115,9 @@ struct PostgresInvitationRepository: InvitationRepository {
         }
     }
 
-    func revoke(id: UUID, meetingId: UUID) async throws -> Bool {
-        let rows = try await self.database.query(
-            "DELETE FROM invitations WHERE id = \(id) AND meeting_id = \(meetingId) RETURNING id")
-        return !rows.isEmpty
+    func revoke(id: UUID, meetingId: UUID, notices: Outbox) async throws -> Committed<Bool> {
+        try await PostgresOutbox.delete(
+            "DELETE FROM invitations WHERE id = \(id) AND meeting_id = \(meetingId) RETURNING id", notices: notices, in: self.database)
     }
 
     func invitedRole(meetingId: UUID, user: UserRecord) async throws -> MemberRole? {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MeetCore
 import MeetDatabase
 import PostgresNIO
@@ -8,15 +9,27 @@ struct PostgresJobQueue: JobQueue {
     let database: Database
 
     func enqueue(_ jobs: [NewJob]) async throws -> Int {
+        guard !jobs.isEmpty else { return 0 }
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            try await Self.insert(jobs, on: connection, logger: logger)
+        }
+    }
+
+    /// Inserts `jobs` on `connection` (an ``Outbox`` writes them in its
+    /// change's transaction); returns how many were new.
+    static func insert(_ jobs: [NewJob], on connection: PostgresConnection, logger: Logger) async throws -> Int {
         var inserted = 0
         for job in jobs {
             let payload = String(decoding: job.payload, as: UTF8.self)
-            let rows = try await self.database.query(
+            let rows = try await connection.query(
                 """
                 INSERT INTO jobs (kind, payload, dedupe_key, run_at)
                 VALUES (\(job.kind), \(payload)::jsonb, \(job.dedupeKey), \(job.runAt))
                 ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
-                """)
+                """,
+                logger: logger
+            ).collect()
             inserted += rows.count
         }
         return inserted

@@ -9,72 +9,65 @@ import MeetProtocol
 /// Who hears what: emails go to the open (pending or accepted) invitations,
 /// the people whose calendars hold the event; in-app notifications go to the
 /// members and invitees with an account, except whoever made the change.
-/// Everything is queued durably (the `jobs` table) before the request
-/// answers; the job worker sends it, retrying through SMTP outages.
+///
+/// In two steps, so that nothing is lost between a change and its notices:
+/// ``plan(_:by:audience:invitee:)`` reads what composing needs before the
+/// change; the repository composes the ``Outbox`` from the plan and writes it
+/// in the change's own transaction; after the commit, ``pushed(_:)`` sends
+/// the stored notifications live to their users' sockets (best effort: the
+/// list is the truth, the push a courtesy).
 struct MeetingNotices: Sendable {
     let storage: APIStorage
     let composer: EmailComposer
     /// False without `MEET_SMTP_HOST`: nothing is queued for email.
     let emailEnabled: Bool
+    /// Sends stored notifications to their users' open sockets.
+    var live: any NotificationPush = SilentNotificationPush()
     let logger: Logger
 
-    /// A new (or re-opened) invitation; `secret` (an address without an
-    /// account) goes into the email's answer link, and nowhere else.
-    func invited(_ invitation: InvitationRecord, meeting: MeetingRecord, by actor: UserRecord, secret: String? = nil) async throws {
+    /// Reads what the notices of a change to `meeting` by `actor` need: the
+    /// schedule and organizer; with `audience`, the members and open
+    /// invitations (a change of the schedule); the names of the invitations'
+    /// accounts and of `naming` (the invitee's) for the emails' greetings.
+    func plan(
+        _ meeting: MeetingRecord, by actor: UserRecord, audience: Bool, naming: [UUID?] = []
+    ) async throws -> MeetingNoticePlan {
         let schedule = try await self.storage.schedules.find(meetingId: meeting.id)
-        if let userId = invitation.userId {
-            try await self.storage.notifications.add([
-                NewNotification(
-                    userId: userId, kind: "invitation", meetingId: meeting.id, title: "Invitation: \(meeting.title)",
-                    body: "\(actor.displayName) invited you as \(invitation.role.rawValue).", dedupeKey: nil)
-            ])
+        let invitations = audience ? try await self.storage.invitations.list(meetingId: meeting.id).filter { $0.status != .declined } : []
+        let members = audience ? try await self.storage.members.list(meetingId: meeting.id).map(\.userId) : []
+        var names: [UUID: String] = [:]
+        if self.emailEnabled {
+            for userId in Set(invitations.map(\.userId) + naming).compactMap({ $0 }) {
+                names[userId] = try await self.storage.users.find(id: userId)?.displayName
+            }
         }
-        try await self.email(
-            .invitation, meeting: meeting, schedule: schedule, to: [invitation], tag: "invite-\(invitation.id)",
-            answer: secret.map { EmailComposer.Answer(invitationId: invitation.id, secret: $0) })
+        let owner = self.emailEnabled ? try await self.storage.users.find(id: meeting.ownerId) : nil
+        return MeetingNoticePlan(
+            meeting: meeting, actor: actor, schedule: schedule, invitations: invitations, members: members, names: names,
+            organizer: EmailComposer.Recipient(email: owner?.email ?? self.composer.from, name: owner?.displayName),
+            composer: self.composer, emailEnabled: self.emailEnabled, stamp: Date())
     }
 
-    /// The invitation was withdrawn: its calendar entry is cancelled.
-    func revoked(_ invitation: InvitationRecord, meeting: MeetingRecord) async throws {
-        let schedule = try await self.storage.schedules.find(meetingId: meeting.id)
-        try await self.email(.cancelled, meeting: meeting, schedule: schedule, to: [invitation], tag: "revoke-\(invitation.id)")
-    }
-
-    /// The schedule or one occurrence changed (`schedule` is the new state;
-    /// for a cancelled series, the last one).
-    func changed(_ kind: MeetingMailKind, meeting: MeetingRecord, schedule: ScheduleRecord, by actor: UserRecord) async throws {
-        let invitations = try await self.storage.invitations.list(meetingId: meeting.id).filter { $0.status != .declined }
-        let members = try await self.storage.members.list(meetingId: meeting.id).map(\.userId)
-        var users = Set(members).union(invitations.compactMap(\.userId))
-        users.remove(actor.id)
-        let (notificationKind, title) = Self.describe(kind, meeting: meeting)
-        try await self.storage.notifications.add(
-            users.sorted { $0.uuidString < $1.uuidString }.map {
-                NewNotification(userId: $0, kind: notificationKind, meetingId: meeting.id, title: title, body: "\(actor.displayName) made the change.", dedupeKey: nil)
-            })
-        try await self.email(kind, meeting: meeting, schedule: schedule, to: invitations, tag: "change-\(meeting.id)-\(schedule.sequence)")
-    }
-
-    /// One email job per invitation; `tag` makes the Message-ID (stable across retries).
-    func email(
-        _ kind: MeetingMailKind, meeting: MeetingRecord, schedule: ScheduleRecord?, to invitations: [InvitationRecord], tag: String,
-        answer: EmailComposer.Answer? = nil
-    ) async throws {
-        guard self.emailEnabled, !invitations.isEmpty else { return }
-        let owner = try await self.storage.users.find(id: meeting.ownerId)
-        let organizer = EmailComposer.Recipient(email: owner?.email ?? self.composer.from, name: owner?.displayName)
-        let stamp = Date()
-        var jobs: [NewJob] = []
-        for invitation in invitations {
-            let name = try await invitation.userId.asyncMap { try await self.storage.users.find(id: $0)?.displayName } ?? nil
-            let email = self.composer.compose(
-                kind, meeting: meeting, schedule: schedule, organizer: organizer,
-                to: EmailComposer.Recipient(email: invitation.email, name: name),
-                messageId: "\(tag)-\(invitation.id.uuidString.lowercased())@meet", stamp: stamp, answer: answer)
-            jobs.append(try NewJob(kind: EmailJob.kind, encoding: email))
+    /// The committed change's value, once its stored notifications were
+    /// pushed to their users' sockets. Never throws: the change stands, and
+    /// clients that missed the push see the notification at their next poll.
+    func pushed<Value: Sendable>(_ committed: Committed<Value>) async -> Value {
+        await self.push(committed.stored)
+        if !committed.stored.isEmpty {
+            self.logger.debug("notifications stored", metadata: ["notifications": "\(committed.stored.count)"])
         }
-        try await self.storage.jobs.enqueue(jobs)
-        self.logger.info("email queued", metadata: ["meeting.code": "\(meeting.code)", "emails": "\(jobs.count)", "tag": "\(tag)"])
+        return committed.value
+    }
+
+    /// Pushes `stored` live; a failure is logged, never thrown.
+    func push(_ stored: [StoredNotification]) async {
+        guard !stored.isEmpty else { return }
+        do {
+            try await self.live.push(stored)
+        } catch {
+            self.logger.warning(
+                "could not push notifications live; clients see them at their next poll", metadata: ["error": "\(error)"])
+        }
     }
 
     static func describe(_ kind: MeetingMailKind, meeting: MeetingRecord) -> (String, String) {

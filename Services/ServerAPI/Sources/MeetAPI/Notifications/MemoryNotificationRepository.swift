@@ -18,20 +18,24 @@ final class MemoryNotificationRepository: NotificationRepository {
         self.store = store
     }
 
-    func add(_ notifications: [NewNotification]) async throws {
+    func add(_ notifications: [NewNotification]) async throws -> [StoredNotification] {
+        var stored: [StoredNotification] = []
         for item in notifications {
             let code = await self.store.transaction { tables in item.meetingId.flatMap { tables.meetings[$0]?.code } }
             let created = await self.store.transaction { $0.creationTime() }
-            self.rows.withLockedValue { rows in
-                if let key = item.dedupeKey, rows.contains(where: { $0.dedupeKey == key }) { return }
-                rows.append(
-                    Row(
-                        userId: item.userId, dedupeKey: item.dedupeKey,
-                        response: NotificationResponse(
-                            id: UUID(), kind: item.kind, meetingCode: code, title: item.title, body: item.body, createdAt: created,
-                            readAt: nil)))
+            let row = self.rows.withLockedValue { rows -> Row? in
+                if let key = item.dedupeKey, rows.contains(where: { $0.dedupeKey == key }) { return nil }
+                let row = Row(
+                    userId: item.userId, dedupeKey: item.dedupeKey,
+                    response: NotificationResponse(
+                        id: UUID(), kind: item.kind, meetingCode: code, title: item.title, body: item.body, createdAt: created,
+                        readAt: nil))
+                rows.append(row)
+                return row
             }
+            if let row { stored.append(StoredNotification(userId: row.userId, notification: row.response)) }
         }
+        return stored
     }
 
     func list(userId: UUID, after cursor: UUID?, unreadOnly: Bool, limit: Int) async throws -> [NotificationResponse] {

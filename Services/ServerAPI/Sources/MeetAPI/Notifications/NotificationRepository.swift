@@ -5,7 +5,10 @@ import MeetProtocol
 /// setting (`user_settings`).
 protocol NotificationRepository: Sendable {
     /// Inserts them; one whose `dedupeKey` exists already is skipped.
-    func add(_ notifications: [NewNotification]) async throws
+    /// Returns those stored. A change's notifications go through its
+    /// ``Outbox`` instead, in its transaction.
+    @discardableResult
+    func add(_ notifications: [NewNotification]) async throws -> [StoredNotification]
     /// Newest first, after the notification `cursor`, at most `limit`.
     func list(userId: UUID, after cursor: UUID?, unreadOnly: Bool, limit: Int) async throws -> [NotificationResponse]
     /// False when the user has no such notification.

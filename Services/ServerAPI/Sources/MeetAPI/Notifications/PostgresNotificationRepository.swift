@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MeetCore
 import MeetDatabase
 import MeetProtocol
@@ -8,15 +9,36 @@ import PostgresNIO
 struct PostgresNotificationRepository: NotificationRepository {
     let database: Database
 
-    func add(_ notifications: [NewNotification]) async throws {
-        for item in notifications {
-            _ = try await self.database.query(
-                """
-                INSERT INTO notifications (id, user_id, kind, meeting_id, title, body, dedupe_key)
-                VALUES (\(UUID()), \(item.userId), \(item.kind), \(item.meetingId), \(item.title), \(item.body), \(item.dedupeKey))
-                ON CONFLICT (dedupe_key) DO NOTHING
-                """)
+    func add(_ notifications: [NewNotification]) async throws -> [StoredNotification] {
+        guard !notifications.isEmpty else { return [] }
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            try await Self.insert(notifications, on: connection, logger: logger)
         }
+    }
+
+    /// Inserts `notifications` on `connection` (an ``Outbox`` writes them in
+    /// its change's transaction); returns those stored (a dedupe key that
+    /// exists already skips one).
+    static func insert(_ notifications: [NewNotification], on connection: PostgresConnection, logger: Logger) async throws -> [StoredNotification] {
+        var stored: [StoredNotification] = []
+        for item in notifications {
+            let rows = try await connection.query(
+                """
+                WITH saved AS (
+                    INSERT INTO notifications (id, user_id, kind, meeting_id, title, body, dedupe_key)
+                    VALUES (\(UUID()), \(item.userId), \(item.kind), \(item.meetingId), \(item.title), \(item.body), \(item.dedupeKey))
+                    ON CONFLICT (dedupe_key) DO NOTHING
+                    RETURNING *
+                )
+                SELECT n.id, n.kind, m.code, n.title, n.body, n.created_at, n.read_at
+                FROM saved n LEFT JOIN meetings m ON m.id = n.meeting_id
+                """,
+                logger: logger
+            ).collect()
+            stored += try rows.map { StoredNotification(userId: item.userId, notification: try Self.decode($0)) }
+        }
+        return stored
     }
 
     func list(userId: UUID, after cursor: UUID?, unreadOnly: Bool, limit: Int) async throws -> [NotificationResponse] {
@@ -30,13 +52,7 @@ struct PostgresNotificationRepository: NotificationRepository {
             ORDER BY n.created_at DESC, n.id DESC
             LIMIT \(limit)
             """)
-        return try rows.map { row in
-            let columns = RowColumns(row)
-            return NotificationResponse(
-                id: try columns.decode("id"), kind: try columns.decode("kind"), meetingCode: try columns.decode("code"),
-                title: try columns.decode("title"), body: try columns.decode("body"), createdAt: try columns.decode("created_at"),
-                readAt: try columns.decode("read_at"))
-        }
+        return try rows.map(Self.decode)
     }
 
     func markRead(userId: UUID, id: UUID) async throws -> Bool {
@@ -65,5 +81,13 @@ struct PostgresNotificationRepository: NotificationRepository {
             INSERT INTO user_settings (user_id, reminder_minutes) VALUES (\(userId), \(minutes.map(Int32.init)))
             ON CONFLICT (user_id) DO UPDATE SET reminder_minutes = excluded.reminder_minutes, updated_at = now()
             """)
+    }
+
+    static func decode(_ row: PostgresRow) throws -> NotificationResponse {
+        let columns = RowColumns(row)
+        return NotificationResponse(
+            id: try columns.decode("id"), kind: try columns.decode("kind"), meetingCode: try columns.decode("code"),
+            title: try columns.decode("title"), body: try columns.decode("body"), createdAt: try columns.decode("created_at"),
+            readAt: try columns.decode("read_at"))
     }
 }

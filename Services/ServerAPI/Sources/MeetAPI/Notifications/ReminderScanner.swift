@@ -63,18 +63,21 @@ struct ReminderScanner: Sendable {
 
     private func remind(_ member: MemberRecord, of entry: ScheduledMeeting, occurrence: OccurrenceResponse, now: Date) async throws {
         let key = "reminder:\(entry.meeting.id.uuidString.lowercased()):\(occurrence.id):\(member.userId.uuidString.lowercased())"
-        try await self.storage.notifications.add([
+        var outbox = Outbox(notifications: [
             NewNotification(
                 userId: member.userId, kind: "reminder", meetingId: entry.meeting.id, title: "Starting soon: \(entry.meeting.title)",
                 body: "Starts at \(ISO8601DateFormatter().string(from: occurrence.startsAt)).", dedupeKey: key)
         ])
-        guard self.notices.emailEnabled else { return }
-        let owner = try await self.storage.users.find(id: entry.meeting.ownerId)
-        let email = self.notices.composer.compose(
-            .reminder(start: occurrence.startsAt), meeting: entry.meeting, schedule: entry.schedule,
-            organizer: EmailComposer.Recipient(email: owner?.email ?? self.notices.composer.from, name: owner?.displayName),
-            to: EmailComposer.Recipient(email: member.email, name: member.displayName), messageId: "\(key.replacingOccurrences(of: ":", with: "-"))@meet",
-            stamp: now)
-        try await self.storage.jobs.enqueue([try NewJob(kind: EmailJob.kind, encoding: email, dedupeKey: key)])
+        if self.notices.emailEnabled {
+            let owner = try await self.storage.users.find(id: entry.meeting.ownerId)
+            let email = self.notices.composer.compose(
+                .reminder(start: occurrence.startsAt), meeting: entry.meeting, schedule: entry.schedule,
+                organizer: EmailComposer.Recipient(email: owner?.email ?? self.notices.composer.from, name: owner?.displayName),
+                to: EmailComposer.Recipient(email: member.email, name: member.displayName),
+                messageId: "\(key.replacingOccurrences(of: ":", with: "-"))@meet", stamp: now)
+            outbox.jobs = [try NewJob(kind: EmailJob.kind, encoding: email, dedupeKey: key)]
+        }
+        // Together, and each once (the dedupe keys): a repeated scan stores and pushes nothing new.
+        await self.notices.push(try await self.storage.outbox.write(outbox))
     }
 }

@@ -29,6 +29,9 @@ struct APIStorage: Sendable {
     var jobs: any JobQueue
     /// In-app notifications and reminder settings.
     var notifications: any NotificationRepository
+    /// Notifications and jobs written together, outside a change's own
+    /// transaction (the reminder scan); changes write theirs in their own.
+    var outbox: any OutboxStore
     /// Secret calendar feed URLs.
     var feeds: any CalendarFeedRepository
     /// The meetings' whiteboards, as meet-ws keeps them (the SVG export).

@@ -4,24 +4,32 @@ import MeetProtocol
 /// ``ScheduleRepository`` in memory, with the rules of ``PostgresScheduleRepository``.
 struct MemoryScheduleRepository: ScheduleRepository {
     let store: MemoryStore
+    /// Where a change's ``Outbox`` goes, after the change (memory cannot fail in between).
+    let outbox: MemoryOutbox
 
     func find(meetingId: UUID) async throws -> ScheduleRecord? {
         await self.store.transaction { $0.schedules[meetingId]?.record }
     }
 
-    func save(meetingId: UUID, _ schedule: NewSchedule) async throws -> ScheduleRecord {
-        await self.store.transaction { tables in
+    func save(
+        meetingId: UUID, _ schedule: NewSchedule, notices: @escaping @Sendable (ScheduleRecord) throws -> Outbox
+    ) async throws -> Committed<ScheduleRecord> {
+        let (record, outbox) = try await self.store.transaction { tables in
             let sequence = tables.schedules[meetingId].map { $0.record.sequence + 1 } ?? 0
             let record = ScheduleRecord(
                 meetingId: meetingId, startsAt: schedule.startsAt, endsAt: schedule.endsAt, timeZone: schedule.timeZone,
                 description: schedule.description, rule: schedule.rule, sequence: sequence, updatedAt: Date())
+            // Composed before the tables change: a failure leaves them as they were.
+            let outbox = try notices(record)
             tables.schedules[meetingId] = MemoryTables.Schedule(record: record, exceptions: [:])
-            return record
+            return (record, outbox)
         }
+        return Committed(record, stored: try await self.outbox.write(outbox))
     }
 
-    func delete(meetingId: UUID) async throws -> Bool {
-        await self.store.transaction { $0.schedules.removeValue(forKey: meetingId) != nil }
+    func delete(meetingId: UUID, notices: Outbox) async throws -> Committed<Bool> {
+        guard await self.store.transaction({ $0.schedules.removeValue(forKey: meetingId) != nil }) else { return Committed(false) }
+        return Committed(true, stored: try await self.outbox.write(notices))
     }
 
     func exceptions(meetingId: UUID) async throws -> [OccurrenceException] {
@@ -30,8 +38,10 @@ struct MemoryScheduleRepository: ScheduleRepository {
         }
     }
 
-    func saveException(meetingId: UUID, _ exception: OccurrenceException) async throws -> ScheduleRecord? {
-        try await self.store.transaction { tables in
+    func saveException(
+        meetingId: UUID, _ exception: OccurrenceException, notices: @escaping @Sendable (ScheduleRecord) throws -> Outbox
+    ) async throws -> Committed<ScheduleRecord?> {
+        let saved = try await self.store.transaction { tables -> (ScheduleRecord, Outbox)? in
             guard var schedule = tables.schedules[meetingId] else { return nil }
             if schedule.exceptions[exception.originalStart] == nil,
                 schedule.exceptions.count >= ScheduleLimits.exceptionsPerSeries
@@ -41,9 +51,12 @@ struct MemoryScheduleRepository: ScheduleRepository {
             schedule.exceptions[exception.originalStart] = exception
             schedule.record.sequence += 1
             schedule.record.updatedAt = Date()
+            let outbox = try notices(schedule.record)
             tables.schedules[meetingId] = schedule
-            return schedule.record
+            return (schedule.record, outbox)
         }
+        guard let saved else { return Committed<ScheduleRecord?>(nil) }
+        return Committed<ScheduleRecord?>(saved.0, stored: try await self.outbox.write(saved.1))
     }
 
     func starting(from: Date, to: Date, after cursor: SeriesCursor?, limit: Int) async throws -> [ScheduledMeeting] {

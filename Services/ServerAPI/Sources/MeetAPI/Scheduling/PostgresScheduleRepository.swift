@@ -17,7 +17,9 @@ struct PostgresScheduleRepository: ScheduleRepository {
         return try rows.first.map(Self.decodeSchedule)
     }
 
-    func save(meetingId: UUID, _ schedule: NewSchedule) async throws -> ScheduleRecord {
+    func save(
+        meetingId: UUID, _ schedule: NewSchedule, notices: @escaping @Sendable (ScheduleRecord) throws -> Outbox
+    ) async throws -> Committed<ScheduleRecord> {
         let logger = self.database.logger
         return try await self.database.withTransaction { connection in
             // The old series' exceptions name its starts: they go with it.
@@ -36,14 +38,14 @@ struct PostgresScheduleRepository: ScheduleRepository {
                 """,
                 logger: logger
             ).collect()
-            return try Self.decodeSchedule(rows[0])
+            let record = try Self.decodeSchedule(rows[0])
+            return Committed(record, stored: try await PostgresOutbox.write(try notices(record), on: connection, logger: logger))
         }
     }
 
-    func delete(meetingId: UUID) async throws -> Bool {
-        let rows = try await self.database.query(
-            "DELETE FROM meeting_schedules WHERE meeting_id = \(meetingId) RETURNING meeting_id")
-        return !rows.isEmpty
+    func delete(meetingId: UUID, notices: Outbox) async throws -> Committed<Bool> {
+        try await PostgresOutbox.delete(
+            "DELETE FROM meeting_schedules WHERE meeting_id = \(meetingId) RETURNING meeting_id", notices: notices, in: self.database)
     }
 
     func exceptions(meetingId: UUID) async throws -> [OccurrenceException] {
@@ -55,14 +57,16 @@ struct PostgresScheduleRepository: ScheduleRepository {
         return try rows.map(Self.decodeException)
     }
 
-    func saveException(meetingId: UUID, _ exception: OccurrenceException) async throws -> ScheduleRecord? {
+    func saveException(
+        meetingId: UUID, _ exception: OccurrenceException, notices: @escaping @Sendable (ScheduleRecord) throws -> Outbox
+    ) async throws -> Committed<ScheduleRecord?> {
         let logger = self.database.logger
         return try await self.database.withTransaction { connection in
             // The series row's lock orders concurrent changes of one series (count, sequence).
             let locked = try await connection.query(
                 "SELECT meeting_id FROM meeting_schedules WHERE meeting_id = \(meetingId) FOR UPDATE", logger: logger
             ).collect()
-            guard !locked.isEmpty else { return nil }
+            guard !locked.isEmpty else { return Committed<ScheduleRecord?>(nil) }
             let counted = try await connection.query(
                 """
                 SELECT count(*) AS total, bool_or(original_start = \(exception.originalStart)) AS present
@@ -90,7 +94,9 @@ struct PostgresScheduleRepository: ScheduleRepository {
                 """,
                 logger: logger
             ).collect()
-            return try rows.first.map(Self.decodeSchedule)
+            guard let record = try rows.first.map(Self.decodeSchedule) else { return Committed<ScheduleRecord?>(nil) }
+            let stored = try await PostgresOutbox.write(try notices(record), on: connection, logger: logger)
+            return Committed<ScheduleRecord?>(record, stored: stored)
         }
     }
 

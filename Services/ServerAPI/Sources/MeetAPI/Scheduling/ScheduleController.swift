@@ -35,8 +35,11 @@ struct ScheduleController: Sendable {
     @Sendable func save(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<ScheduleResponse> {
         let (user, meeting) = try await self.authorizedMeeting(context, roles: Self.managers)
         let body = try await self.deps.body.decode(ScheduleRequest.self, from: request)
-        let schedule = try await self.deps.schedules.save(meetingId: meeting.id, try ScheduleValidation.schedule(body))
-        try await self.deps.notices.changed(.updated, meeting: meeting, schedule: schedule, by: user)
+        let validated = try ScheduleValidation.schedule(body)
+        let plan = try await self.deps.notices.plan(meeting, by: user, audience: true)
+        // The schedule and its notices (notifications, emails) commit together.
+        let schedule = try await self.deps.notices.pushed(
+            try await self.deps.schedules.save(meetingId: meeting.id, validated, notices: { try plan.changed(.updated, schedule: $0) }))
         context.logger.info(
             "meeting scheduled", metadata: ["meeting.code": "\(meeting.code)", "schedule.sequence": "\(schedule.sequence)"])
         return JSONResponse(schedule.response)
@@ -46,10 +49,12 @@ struct ScheduleController: Sendable {
     /// the meeting stays an instant room (end it with `DELETE /v1/meetings/{code}`).
     @Sendable func remove(_ request: Request, context: APIRequestContext) async throws -> NoContent {
         let (user, meeting, schedule) = try await self.scheduled(context, roles: Self.managers)
-        guard try await self.deps.schedules.delete(meetingId: meeting.id) else { throw Self.notScheduled }
         var last = schedule
         last.sequence += 1
-        try await self.deps.notices.changed(.cancelled, meeting: meeting, schedule: last, by: user)
+        let plan = try await self.deps.notices.plan(meeting, by: user, audience: true)
+        let committed = try await self.deps.schedules.delete(
+            meetingId: meeting.id, notices: try plan.changed(.cancelled, schedule: last))
+        guard await self.deps.notices.pushed(committed) else { throw Self.notScheduled }
         return NoContent()
     }
 
@@ -74,9 +79,8 @@ struct ScheduleController: Sendable {
         let body = try await self.deps.body.decode(UpdateOccurrenceRequest.self, from: request)
         let (start, end) = try ScheduleValidation.interval(body.startsAt, body.endsAt)
         let exception = OccurrenceException(originalStart: original, cancelled: false, startsAt: start, endsAt: end)
-        let saved = try await self.saveException(exception, meeting: meeting)
-        try await self.deps.notices.changed(
-            .occurrenceMoved(original: original, start: start, end: end), meeting: meeting, schedule: saved, by: user)
+        _ = try await self.saveException(
+            exception, meeting: meeting, by: user, telling: .occurrenceMoved(original: original, start: start, end: end))
         return JSONResponse(
             OccurrenceResponse(id: BasicDateTime.utc(original), startsAt: start, endsAt: end, status: .moved))
     }
@@ -86,9 +90,9 @@ struct ScheduleController: Sendable {
     @Sendable func cancel(_ request: Request, context: APIRequestContext) async throws -> NoContent {
         let (user, meeting, schedule) = try await self.scheduled(context, roles: Self.managers)
         let original = try ScheduleValidation.occurrence(context.parameters.get("occurrenceId"), of: schedule)
-        let saved = try await self.saveException(
-            OccurrenceException(originalStart: original, cancelled: true, startsAt: nil, endsAt: nil), meeting: meeting)
-        try await self.deps.notices.changed(.occurrenceCancelled(original: original), meeting: meeting, schedule: saved, by: user)
+        _ = try await self.saveException(
+            OccurrenceException(originalStart: original, cancelled: true, startsAt: nil, endsAt: nil), meeting: meeting, by: user,
+            telling: .occurrenceCancelled(original: original))
         return NoContent()
     }
 
@@ -97,11 +101,15 @@ struct ScheduleController: Sendable {
     /// 409 rather than 404: the meeting is there, its schedule is a state it is not in (as `not_recording`).
     static let notScheduled = APIError(.notScheduled, "the meeting has no schedule; PUT one first")
 
-    private func saveException(_ exception: OccurrenceException, meeting: MeetingRecord) async throws -> ScheduleRecord {
+    /// Saves the exception and, in the same transaction, the notices of `kind`.
+    private func saveException(
+        _ exception: OccurrenceException, meeting: MeetingRecord, by user: UserRecord, telling kind: MeetingMailKind
+    ) async throws -> ScheduleRecord {
+        let plan = try await self.deps.notices.plan(meeting, by: user, audience: true)
         do {
-            guard let saved = try await self.deps.schedules.saveException(meetingId: meeting.id, exception) else {
-                throw Self.notScheduled
-            }
+            let committed = try await self.deps.schedules.saveException(
+                meetingId: meeting.id, exception, notices: { try plan.changed(kind, schedule: $0) })
+            guard let saved = await self.deps.notices.pushed(committed) else { throw Self.notScheduled }
             return saved
         } catch ScheduleRepositoryError.tooManyExceptions {
             throw APIError.validation(

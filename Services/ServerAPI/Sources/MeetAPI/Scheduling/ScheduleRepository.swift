@@ -7,16 +7,23 @@ protocol ScheduleRepository: Sendable {
     func find(meetingId: UUID) async throws -> ScheduleRecord?
     /// Creates the schedule or replaces the series. Replacing bumps the
     /// sequence and drops the exceptions: their occurrence ids name starts
-    /// of the old series.
-    func save(meetingId: UUID, _ schedule: NewSchedule) async throws -> ScheduleRecord
-    /// Removes the schedule and its exceptions; false when there was none.
-    func delete(meetingId: UUID) async throws -> Bool
+    /// of the old series. `notices` composes the ``Outbox`` of the saved
+    /// schedule, written in the same transaction.
+    func save(
+        meetingId: UUID, _ schedule: NewSchedule, notices: @escaping @Sendable (ScheduleRecord) throws -> Outbox
+    ) async throws -> Committed<ScheduleRecord>
+    /// Removes the schedule and its exceptions, writing `notices` in the same
+    /// transaction; false (and nothing written) when there was none.
+    func delete(meetingId: UUID, notices: Outbox) async throws -> Committed<Bool>
     /// The exceptions of a schedule, by original start.
     func exceptions(meetingId: UUID) async throws -> [OccurrenceException]
     /// Stores (or replaces) the exception of one occurrence and bumps the
     /// series' sequence; `nil` when the meeting has no schedule. Throws
     /// ``ScheduleRepositoryError/tooManyExceptions`` past ``ScheduleLimits/exceptionsPerSeries``.
-    func saveException(meetingId: UUID, _ exception: OccurrenceException) async throws -> ScheduleRecord?
+    /// `notices` composes the ``Outbox`` of the changed series, written in the same transaction.
+    func saveException(
+        meetingId: UUID, _ exception: OccurrenceException, notices: @escaping @Sendable (ScheduleRecord) throws -> Outbox
+    ) async throws -> Committed<ScheduleRecord?>
     /// The active meetings `user` is a member of or has an open (pending or
     /// accepted) invitation to, whose schedule may have an occurrence
     /// overlapping `from..<to`, with their exceptions; at most `limit`
@@ -27,6 +34,23 @@ protocol ScheduleRepository: Sendable {
     /// then meeting id), after `cursor` when given, at most `limit`; `role`
     /// is `owner`. The scan pages through them all with the cursor.
     func starting(from: Date, to: Date, after cursor: SeriesCursor?, limit: Int) async throws -> [ScheduledMeeting]
+}
+
+extension ScheduleRepository {
+    /// ``save(meetingId:_:notices:)`` telling nobody.
+    func save(meetingId: UUID, _ schedule: NewSchedule) async throws -> ScheduleRecord {
+        try await self.save(meetingId: meetingId, schedule, notices: { _ in Outbox() }).value
+    }
+
+    /// ``delete(meetingId:notices:)`` telling nobody.
+    func delete(meetingId: UUID) async throws -> Bool {
+        try await self.delete(meetingId: meetingId, notices: Outbox()).value
+    }
+
+    /// ``saveException(meetingId:_:notices:)`` telling nobody.
+    func saveException(meetingId: UUID, _ exception: OccurrenceException) async throws -> ScheduleRecord? {
+        try await self.saveException(meetingId: meetingId, exception, notices: { _ in Outbox() }).value
+    }
 }
 
 /// Where a page of ``ScheduleRepository/starting(from:to:after:limit:)`` ended.

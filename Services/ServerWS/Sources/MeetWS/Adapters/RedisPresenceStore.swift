@@ -206,4 +206,6 @@ public struct SignalingKeys: Sendable {
     public func room(_ meetingId: UUID) -> String { self.rooms.channel(meetingId) }
     /// A replica's inbox channel (``BusChannel/wsInbox(replicaId:)``).
     public func inbox(_ replicaId: String) -> String { self.prefix + BusChannel.wsInbox(replicaId: replicaId) }
+    /// A user's channel, shared with meet-api (MeetProtocol's ``UserChannels``).
+    public func user(_ userId: UUID) -> String { UserChannels(prefix: self.prefix).channel(userId) }
 }

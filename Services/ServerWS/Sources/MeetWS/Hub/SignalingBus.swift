@@ -50,6 +50,13 @@ public struct SignalingBus: Sendable {
         return self.decoded(subscription, type: Self.roomEventType) { subscription.cancel() }
     }
 
+    /// Subscribes to a user's channel (MeetProtocol's ``UserChannels``: what
+    /// meet-api pushes to the user's sockets); returns once it is live.
+    public func subscribe(user userId: UUID) async throws -> SignalingSubscription<UserBusMessage> {
+        let subscription = try await self.bus.subscribe(to: self.keys.user(userId))
+        return self.decoded(subscription, type: UserChannels.eventType) { subscription.cancel() }
+    }
+
     /// Subscribes to this replica's inbox, which is the bus endpoint's own:
     /// `replicaId` must be this replica's. One subscriber at a time.
     public func subscribe(inbox replicaId: String) async throws -> SignalingSubscription<InboxBusMessage> {

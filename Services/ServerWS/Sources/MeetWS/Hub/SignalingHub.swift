@@ -35,20 +35,25 @@ public actor SignalingHub {
     /// Chat ids delivered lately: a message that arrives twice (a replay
     /// after a bus outage, a second outbox send) is delivered once.
     private var recentChats = RecentChats()
+    /// What meet-api pushes to the users of this replica's sockets (notifications).
+    nonisolated let userPushes: NotificationRelay
 
     public init(replicaId: String, bus: SignalingBus, metrics: WSMetrics, logger: Logger) {
         self.replicaId = replicaId
         self.bus = bus
         self.metrics = metrics
         self.logger = logger
+        self.userPushes = NotificationRelay(bus: bus, origin: replicaId, logger: logger)
     }
 
     public func attach(_ mailbox: SessionMailbox) {
         self.sessions[mailbox.connectionId] = mailbox
+        self.userPushes.attach(mailbox)
     }
 
     public func detach(_ connectionId: UUID) {
         self.sessions[connectionId] = nil
+        self.userPushes.detach(connectionId)
     }
 
     /// Adds a session to its room, subscribing to the room channel first

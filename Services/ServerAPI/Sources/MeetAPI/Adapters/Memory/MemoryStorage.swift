@@ -5,6 +5,7 @@ extension APIStorage {
     static func memory(_ store: MemoryStore = MemoryStore()) -> APIStorage {
         let meetings = MemoryMeetingRepository(store: store)
         let participants = MemoryParticipantRepository(store: store)
+        let outbox = MemoryOutbox(jobs: MemoryJobQueue(), notifications: MemoryNotificationRepository(store: store))
         return APIStorage(
             users: MemoryUserRepository(store: store),
             refreshTokens: MemoryRefreshTokenRepository(store: store),
@@ -13,10 +14,11 @@ extension APIStorage {
             participants: participants,
             bans: participants,
             recordings: MemoryRecordingRepository(store: store),
-            schedules: MemoryScheduleRepository(store: store),
-            invitations: MemoryInvitationRepository(store: store),
-            jobs: MemoryJobQueue(),
-            notifications: MemoryNotificationRepository(store: store),
+            schedules: MemoryScheduleRepository(store: store, outbox: outbox),
+            invitations: MemoryInvitationRepository(store: store, outbox: outbox),
+            jobs: outbox.jobs,
+            notifications: outbox.notifications,
+            outbox: outbox,
             feeds: MemoryCalendarFeedRepository(),
             search: MemorySearchRepository(store: store),
             accounts: MemoryAccountRepository(store: store),

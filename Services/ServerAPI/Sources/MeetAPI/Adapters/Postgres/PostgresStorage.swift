@@ -27,6 +27,7 @@ extension APIStorage {
             invitations: PostgresInvitationRepository(database: database),
             jobs: PostgresJobQueue(database: database),
             notifications: PostgresNotificationRepository(database: database),
+            outbox: PostgresOutbox(database: database),
             feeds: PostgresCalendarFeedRepository(database: database),
             whiteboards: PostgresWhiteboardRepository(database: database),
             search: PostgresSearchRepository(database: database),

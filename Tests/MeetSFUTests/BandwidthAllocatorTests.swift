@@ -138,9 +138,17 @@ import Testing
         loop.run(for: .seconds(10))
         #expect(loop.sending <= 600_000 && loop.decisions["audio"] != .paused)
         loop.path.capacity = 250_000
-        loop.run(for: .seconds(10))
-        // 250 kbit/s: audio and the speaker's lowest layer; the tile paused.
-        #expect(loop.decisions["tile"] == .paused && loop.decisions["speaker"] == .forward(budget: 150_000), "\(loop.decisions)")
+        // 250 kbit/s: audio and the speaker's lowest layer; the tile paused
+        // (between trials, which a calm path gets every 2–8 s); the speaker never.
+        var tilePaused = 0
+        var speakerPaused = 0
+        for _ in 0..<50 {
+            loop.run(for: .milliseconds(200))
+            if loop.decisions["tile"] == .paused { tilePaused += 1 }
+            if loop.decisions["speaker"] == .paused { speakerPaused += 1 }
+        }
+        #expect(tilePaused >= 25 && speakerPaused == 0, "tile paused \(tilePaused)/50, speaker \(speakerPaused)/50")
+        while loop.decisions["tile"] != .paused { loop.run(for: .milliseconds(200)) }
         loop.path.capacity = 5_000_000
         var resumedAfter: Duration?
         for step in 1...60 {

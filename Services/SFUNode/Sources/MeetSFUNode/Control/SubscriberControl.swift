@@ -21,7 +21,7 @@ final class SubscriberControl: @unchecked Sendable {
     let socket: RTCSocket
     let configuration: RTCConfiguration
     let plane: ForwardingPlane
-    /// What subscriber offers carry (no transport-wide CC, see ``TransportManager``).
+    /// What subscriber offers carry (transport-wide CC included, see ``TransportManager``).
     let subscriberPolicy: MediaPolicy
     let logger: Logger
     /// Throws ``SFUControlError/draining`` while the node drains.

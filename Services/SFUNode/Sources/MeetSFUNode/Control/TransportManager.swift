@@ -45,9 +45,11 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     /// REMB from the node's receive-side estimate to publishers with
     /// `goog-remb` and no transport-wide feedback (`MEET_SFU_REMB`).
     let receiverEstimate: Bool
-    /// What subscriber offers carry: no transport-wide CC, since the node
-    /// runs no send-side estimator that would use the subscriber's feedback.
-    let subscriberPolicy = MediaPolicy.withoutTransportCC
+    /// What subscriber offers carry: transport-wide CC too (unless
+    /// `MEET_SFU_TRANSPORT_CC=false`), since the node numbers what it sends
+    /// each subscriber and estimates the path from its feedback
+    /// (`SubscriberTransport+Bandwidth`, #16 item 3).
+    let subscriberPolicy: MediaPolicy
     let counters = NodeTrafficCounters()
     let plane: ForwardingPlane
     // MARK: Event-loop state
@@ -56,6 +58,8 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     /// Hard mutes in force: participant id → muted sources (also for transports created later).
     var mutes: [String: Set<SFUTrackSource>] = [:]
     private var ticker: RTCPTicker?
+    /// The loudest participant per room, from the last audio-level round (room → participant id).
+    private var speakers: [String: String] = [:]
     /// Consecutive ticks with no transport and no retirement.
     private var idleTicks = 0
     /// The subscriber requests (set at the end of `init`, never changed).
@@ -79,6 +83,7 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         var publisherPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
         publisherPolicy.simulcastLayers = MediaPolicy.maximumSimulcastLayers
         self.publisherPolicy = publisherPolicy
+        subscriberPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
         self.configuration = configuration
         self.logger = logger
         plane = ForwardingPlane(counters: counters, eventLoop: socket.eventLoop)
@@ -156,6 +161,10 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
             for subscriber in registry.subscribers.values where subscriber.audioSlots.count > 0 {
                 subscriber.roundAudioSlots(levels: levels, now: now)
             }
+            speakers = loudestSpeakers(levels)
+        }
+        for subscriber in registry.subscribers.values {
+            subscriber.allocateBandwidth(speaker: speakers[subscriber.roomId], now: now)
         }
         publisherLayers.tick(now: now, publishers: registry.publishers.values)
         if !retirements.isEmpty { closeExpiredRetirements(now: now) }
@@ -167,6 +176,19 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         } else {
             idleTicks = 0
         }
+    }
+
+    /// The participant heard loudest in each room (room → participant id),
+    /// from a round of audio levels (higher is louder): the allocator's active speaker.
+    private func loudestSpeakers(_ levels: [SubscribedTrack: Int]) -> [String: String] {
+        var loudest: [String: (participant: String, level: Int)] = [:]
+        for (track, level) in levels {
+            guard let publisher = registry.publishers[track.publisher] else { continue }
+            if level > loudest[publisher.roomId]?.level ?? 0 {
+                loudest[publisher.roomId] = (publisher.participantId, level)
+            }
+        }
+        return loudest.mapValues(\.participant)
     }
 
     /// Ticks with nothing to do before the timer pauses (1 s).

@@ -25,6 +25,15 @@ struct ForwardingMetrics: Sendable {
     let subscriberRoundTrip = Metrics.Timer(label: "meet_sfu_subscriber_rtt_seconds", preferredDisplayUnit: .seconds)
     /// Dynacast `sfu.publisher-layers` events sent (a change or a 10 s refresh of a publisher's layers).
     let publisherLayerEvents = Counter(label: "meet_sfu_publisher_layer_events_total")
+    /// Subscribers' transport-wide feedback packets read, and their REMB (#16 item 3).
+    let subscriberTransportFeedback = Counter(label: "meet_sfu_subscriber_transport_feedback_total")
+    let subscriberREMB = Counter(label: "meet_sfu_subscriber_remb_total")
+    /// Each subscriber connection's estimate at each allocation (bits/s), once it has feedback.
+    let subscriberEstimate = Recorder(label: "meet_sfu_subscriber_estimate_bps", aggregate: true)
+    /// Videos the allocator paused (a connection's estimate too small for
+    /// even their lowest layer), resumed, and resumed on trial (#16 item 4).
+    let allocatorPauses = Counter(label: "meet_sfu_allocator_pauses_total")
+    let allocatorResumes = Counter(label: "meet_sfu_allocator_resumes_total")
     /// Packets a publisher sent that no subscriber got (muted track).
     let mutedPackets = Counter(label: "meet_sfu_muted_packets_total")
 

@@ -1,4 +1,5 @@
 import MeetRTC
+import MeetRTCP
 import MeetSFU
 import NIOCore
 
@@ -29,11 +30,20 @@ final class ForwardingPlane: EventLoopConfined {
     let counters: NodeTrafficCounters
     /// Indexed by egress handle.
     private var subscribers: ContiguousArray<SubscriberTransport?> = []
+    /// Transport-wide numbering per handle (#16 item 3): the subscriber's
+    /// transport-cc extension id (0: not negotiated, nothing stamped) and
+    /// what was sent, for its feedback (``TransportWideSendHistory``).
+    private var transportWideIDs: ContiguousArray<UInt8> = []
+    private var sendHistories: ContiguousArray<TransportWideSendHistory?> = []
+    /// The send histories' time base.
+    let epoch = ContinuousClock.now
 
     init(counters: NodeTrafficCounters, eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
         self.counters = counters
         subscribers.reserveCapacity(256)
+        transportWideIDs.reserveCapacity(256)
+        sendHistories.reserveCapacity(256)
     }
 
     /// A handle for a subscriber transport (its batch destination), or -1
@@ -42,8 +52,14 @@ final class ForwardingPlane: EventLoopConfined {
         assertOnOwningLoop()
         guard let connection = subscriber.connection else { return -1 }
         let handle = egress.register(connection)
-        while subscribers.count <= handle { subscribers.append(nil) }
+        while subscribers.count <= handle {
+            subscribers.append(nil)
+            transportWideIDs.append(0)
+            sendHistories.append(nil)
+        }
         subscribers[handle] = subscriber
+        transportWideIDs[handle] = 0
+        sendHistories[handle] = nil
         return handle
     }
 
@@ -51,6 +67,8 @@ final class ForwardingPlane: EventLoopConfined {
         assertOnOwningLoop()
         guard subscribers.indices.contains(handle), subscribers[handle] != nil else { return }
         subscribers[handle] = nil
+        transportWideIDs[handle] = 0
+        sendHistories[handle] = nil
         egress.unregister(handle: handle)
     }
 
@@ -59,12 +77,40 @@ final class ForwardingPlane: EventLoopConfined {
         return subscribers.indices.contains(handle) ? subscribers[handle] : nil
     }
 
+    /// Numbers what goes to `handle` with transport-wide sequence numbers in
+    /// extension `id` (the subscriber's transport-cc id; 0 stops). The
+    /// history starts over when the id changes.
+    func setTransportWideID(_ id: UInt8, handle: Int) {
+        assertOnOwningLoop()
+        guard subscribers.indices.contains(handle), subscribers[handle] != nil, transportWideIDs[handle] != id else { return }
+        transportWideIDs[handle] = id
+        sendHistories[handle] = id == 0 ? nil : TransportWideSendHistory(epoch: epoch)
+    }
+
+    /// The packets a subscriber's transport-wide feedback reports on, with
+    /// their send times and sizes (empty when nothing is numbered for it).
+    func transportWideResults(
+        handle: Int, feedback: RTCPTransportWideFeedback
+    ) -> [TransportWideSendHistory.PacketResult] {
+        assertOnOwningLoop()
+        guard sendHistories.indices.contains(handle) else { return [] }
+        return sendHistories[handle]?.results(of: feedback) ?? []
+    }
+
     /// Hands every packet of `batch` to the egress, then empties it. Packets
     /// for a subscriber that is not connected (yet or any more) are dropped.
+    /// Packets to a subscriber with transport-wide numbering get their
+    /// number first (a slot write and a scan of the extension block).
     func send(_ batch: PacketBatch) {
         assertOnOwningLoop()
         guard !batch.isEmpty else { return }
+        let now = ContinuousClock.now
         for index in 0..<batch.count {
+            let destination = batch.destination(at: index)
+            if destination >= 0, destination < transportWideIDs.count, transportWideIDs[destination] != 0 {
+                _ = sendHistories[destination]?.stamp(
+                    batch.packet(at: index), extensionID: transportWideIDs[destination], now: now)
+            }
             // The bytes out are the protected datagram's, as they leave.
             guard let sent = egress.sendRTP(batch.slot(index), length: batch.length(at: index), to: batch.destination(at: index))
             else { continue }

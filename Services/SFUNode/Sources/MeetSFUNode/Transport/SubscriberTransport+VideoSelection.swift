@@ -55,9 +55,11 @@ extension SubscriberTransport {
     /// The same for one group (`addDownTrack`: a down-track made after the selection).
     func constrainLayer(of publisher: PublisherTransport, group: UInt32, mid: String, now: ContinuousClock.Instant) {
         guard handle >= 0 else { return }
-        let height = videoSelection.maxHeight(of: SubscribedTrack(publisher: publisher.id, mid: mid))
+        let track = SubscribedTrack(publisher: publisher.id, mid: mid)
+        // The allocator's budget in force stays (`SubscriberTransport+Bandwidth`).
         publisher.router.setLayerConstraints(
-            LayerSelector.Constraints(maxHeight: height), publisherSSRC: group, subscriber: handle, now: now)
+            LayerSelector.Constraints(maxHeight: videoSelection.maxHeight(of: track), availableBitrate: bandwidth.budget(of: track)),
+            publisherSSRC: group, subscriber: handle, now: now)
     }
 
     /// Whether a new down-track for the publisher's section `mid` starts

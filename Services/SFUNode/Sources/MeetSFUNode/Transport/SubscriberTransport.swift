@@ -66,9 +66,11 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
     var videoSelection = VideoSelection<SubscribedTrack, VideoOwner>()
     /// A node connection's audio slots (none: each publisher's audio has a section).
     private(set) var audioSlots = NodeAudioSlots()
-    private let plane: ForwardingPlane
+    let plane: ForwardingPlane
     private let onEnd: (String, PeerConnectionState) -> Void
-    private let logger: Logger
+    let logger: Logger
+    /// The estimate toward this subscriber and its allocation (`SubscriberTransport+Bandwidth`).
+    var bandwidth = SubscriberBandwidth()
 
     init(
         participantId: String, publisher: PublisherTransport, perNode: Bool = false, plane: ForwardingPlane,
@@ -226,6 +228,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
                 fresh[key] = Route(ssrc: local.ssrc, payloadTypes: payloadTypes, extensionIDs: table)
             }
         }
+        enableTransportWideNumbering()
         let changed = Set(routes.keys).union(fresh.keys).filter { routes[$0]?.ssrc != fresh[$0]?.ssrc }
         for gone in routes.keys where fresh[gone] == nil { videoSelection.trackRemoved(gone) }
         routes = fresh
@@ -294,6 +297,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         assertOnOwningLoop()
         logger.info("subscriber state", metadata: ["transport": "\(id)", "state": "\(state)"])
         if state == .connected {
+            enableTransportWideNumbering()
             addDownTracks()
             audioSlots.round(levels: nil, handle: handle, publishers: publishers, now: .now)
         }
@@ -330,6 +334,10 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
                 receiverReportBlocks(report.reports, now: now)
             case .senderReport(let report):
                 receiverReportBlocks(report.reports, now: now)
+            case .transportWideFeedback(let feedback):
+                transportWideFeedback(feedback, now: now)
+            case .receiverEstimatedMaxBitrate(let remb):
+                receiverEstimate(remb, now: now)
             default:
                 break
             }

@@ -1,0 +1,146 @@
+import MeetRTCP
+import Testing
+@testable import MeetSFU
+
+/// Bandwidth estimation toward a subscriber (#16 item 3): the send history
+/// that numbers packets and reads feedback, the GCC parts, and the whole
+/// estimator on synthetic traces (``PathSimulation``) with a test clock.
+@Suite struct SendSideEstimatorTests {
+    /// An RTP packet whose one-byte extension block holds `elements` (id, data).
+    static func packet(_ elements: [(UInt8, [UInt8])]) -> [UInt8] {
+        var block: [UInt8] = []
+        for (id, data) in elements { block += [id << 4 | UInt8(data.count - 1)] + data }
+        while block.count % 4 != 0 { block.append(0) }
+        return [0x90, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xBE, 0xDE, 0, UInt8(block.count / 4)] + block + [1, 2, 3]
+    }
+
+    static func stamp(_ history: inout TransportWideSendHistory, _ packet: inout [UInt8], id: UInt8, at now: ContinuousClock.Instant) -> Bool {
+        packet.withUnsafeMutableBytes { history.stamp($0, extensionID: id, now: now) }
+    }
+
+    @Test("stamping overwrites the transport-cc element only, and skips packets without it")
+    func stamping() {
+        var clock = TestClock()
+        var history = TransportWideSendHistory(epoch: clock.now)
+        var packet = Self.packet([(1, [0x61]), (3, [0xFF, 0xFF]), (5, [9, 9, 9])])
+        expectTrue(Self.stamp(&history, &packet, id: 3, at: clock.now))
+        #expect(Array(packet[16...17]) == [0x10, 0x61] && Array(packet[19...20]) == [0, 1])
+        #expect(Array(packet[21...24]) == [0x52, 9, 9, 9])
+        clock.advance(.milliseconds(1))
+        expectTrue(Self.stamp(&history, &packet, id: 3, at: clock.now))
+        #expect(Array(packet[19...20]) == [0, 2])
+        // Not negotiated on this packet, a one-byte element under the id, or no extension at all.
+        var other = Self.packet([(1, [0x61])])
+        var short = Self.packet([(3, [7])])
+        var plain: [UInt8] = [0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 2]
+        let stamped = [
+            Self.stamp(&history, &other, id: 3, at: clock.now), Self.stamp(&history, &short, id: 3, at: clock.now),
+            Self.stamp(&history, &plain, id: 3, at: clock.now),
+        ]
+        #expect(stamped == [false, false, false])
+        #expect(history.next == 3)
+    }
+
+    @Test("feedback maps back to send times and sizes; unknown, stale and repeated numbers are ignored")
+    func results() throws {
+        var clock = TestClock()
+        var history = TransportWideSendHistory(epoch: clock.now)
+        var packet = Self.packet([(3, [0, 0])])
+        for _ in 0..<5 {
+            _ = Self.stamp(&history, &packet, id: 3, at: clock.now)
+            clock.advance(.milliseconds(10))
+        }
+        // Numbers 1...5 sent at 0, 10, ... 40 ms; 3 lost; 6 and 7 never sent.
+        let feedback = RTCPTransportWideFeedback(
+            senderSSRC: 1, mediaSSRC: 2, feedbackPacketCount: 0, baseSequenceNumber: 1,
+            arrivals: [100_000, 110_000, nil, 130_000, 140_000, 150_000, 160_000])
+        let results = history.results(of: feedback)
+        #expect(results.map(\.sendTime) == [0, 10_000, 20_000, 30_000, 40_000])
+        #expect(results.map { $0.arrivalTime != nil } == [true, true, false, true, true])
+        #expect(results.allSatisfy { $0.size == packet.count })
+        // The same feedback again: only the lost packet is still open.
+        let again = history.results(of: feedback)
+        #expect(again.count == 1)
+    }
+
+    @Test("numbers wrap at 16 bits; a number older than the history is ignored")
+    func wrapAround() {
+        let clock = TestClock()
+        var history = TransportWideSendHistory(epoch: clock.now)
+        var packet = Self.packet([(3, [0, 0])])
+        for _ in 0..<70_000 { _ = Self.stamp(&history, &packet, id: 3, at: clock.now) }
+        // Last sent: 70 000 = 0x11170 → on the wire 0x1170.
+        #expect(Array(packet[17...18]) == [0x11, 0x70])
+        let recent = RTCPTransportWideFeedback(
+            senderSSRC: 1, mediaSSRC: 2, feedbackPacketCount: 0, baseSequenceNumber: 0x116F, arrivals: [1_000, 2_000])
+        let recentResults = history.results(of: recent)
+        #expect(recentResults.count == 2)
+        let stale = RTCPTransportWideFeedback(
+            senderSSRC: 1, mediaSSRC: 2, feedbackPacketCount: 0, baseSequenceNumber: 0x1170 &- 3000, arrivals: [1_000])
+        let staleResults = history.results(of: stale)
+        #expect(staleResults.isEmpty)
+    }
+
+    @Test("the trendline's slope is the least-squares one")
+    func slope() {
+        let points: [(x: Double, y: Double)] = [(0, 1), (1, 3), (2, 5), (3, 7)]
+        #expect(TrendlineEstimator.slope(points) == 2)
+        #expect(TrendlineEstimator.slope([(1, 1), (1, 2)]) == nil)
+    }
+
+    @Test("steady link: a sender below capacity sees no congestion and the estimate rises past what it sends")
+    func steady() {
+        var path = PathSimulation(capacity: 3_000_000)
+        path.run(for: .seconds(20)) { _ in 1_500_000 }
+        #expect(path.estimator.lastCongestion == nil)
+        #expect(path.estimate >= 1_500_000)
+        #expect(path.estimator.feedbackCount > 300)
+    }
+
+    @Test("a capacity drop brings the estimate under the new capacity within 500 ms; recovery raises it again")
+    func dropAndRecovery() {
+        var path = PathSimulation(capacity: 2_500_000)
+        let send: (inout PathSimulation) -> Int = { path in min(path.estimate, 4_000_000) }
+        path.run(for: .seconds(20), rate: send)
+        let settled = path.estimate
+        #expect(settled > 1_500_000 && settled < 3_000_000, "settled at \(settled)")
+        path.capacity = 500_000
+        path.run(for: .milliseconds(500), rate: send)
+        #expect(path.estimate < 600_000, "estimate \(path.estimate) 500 ms after the drop")
+        path.run(for: .seconds(10), rate: send)
+        #expect(path.estimate < 700_000 && path.estimate > 250_000, "estimate \(path.estimate) on the 500 kbit/s link")
+        path.capacity = 2_500_000
+        path.run(for: .seconds(20), rate: send)
+        #expect(path.estimate > 1_200_000, "estimate \(path.estimate) 20 s after recovery")
+    }
+
+    @Test("without transport-wide feedback REMB limits below what is sent and allows headroom above it; with it, a cap")
+    func remb() {
+        var clock = TestClock()
+        var estimator = SendSideEstimator()
+        estimator.receiverEstimate(300_000, now: clock.now)
+        // The receiver gets less than is sent: its REMB is the limit.
+        #expect(estimator.estimate(now: clock.now, sending: 400_000) == 300_000)
+        // It keeps up (a receiver's estimator never says more than 1.5 × what
+        // it gets): one layer step more is allowed.
+        #expect(estimator.estimate(now: clock.now, sending: 250_000) == 2_750_000)
+        clock.advance(.seconds(4))
+        #expect(estimator.estimate(now: clock.now, sending: 400_000) == 2_000_000)  // stale: the start value again
+        var path = PathSimulation(capacity: 3_000_000)
+        path.run(for: .seconds(2)) { _ in 800_000 }
+        path.estimator.receiverEstimate(400_000, now: path.now)
+        #expect(path.estimate == 400_000)
+        path.estimator.receiverEstimate(50_000_000, now: path.now)
+        #expect(path.estimate < 3_000_000)
+    }
+
+    @Test("heavy loss without queueing (a policer) pulls the estimate down through the loss bound")
+    func lossBound() {
+        var path = PathSimulation(capacity: 10_000_000)
+        path.maxQueue = 0  // drops instead of queueing
+        path.capacity = 600_000
+        path.run(for: .seconds(3)) { _ in 1_500_000 }
+        #expect(path.estimator.lossFraction > 0.1)
+        #expect(path.estimate < 1_000_000, "estimate \(path.estimate)")
+    }
+}

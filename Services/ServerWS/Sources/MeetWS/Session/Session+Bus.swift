@@ -13,7 +13,9 @@ extension Session {
             await SeatDriver(session: self).refreshRole()
             return
         }
-        guard self.machine.accepts(audience: message.audience, exclude: message.exclude, recipients: message.recipients) else {
+        guard self.machine.accepts(audience: message.audience, exclude: message.exclude, recipients: message.recipients),
+            let message = self.scoped(message)
+        else {
             return
         }
         if self.identity.isRecorder, !self.recorderAccepts(message) { return }
@@ -29,6 +31,7 @@ extension Session {
         {
             await VideoSelectionDriver(session: self).speakersChanged(event)
         }
+        if self.breakoutMoved { await self.sendBreakoutScope() }
         if message.type == "meeting-ended" {
             await self.end(code: CloseCode.meetingEnded, reason: "meeting ended", settled: true)
         }

@@ -5,6 +5,7 @@
 // reducer: state and message in, state and effects out); Room holds the
 // state, runs the effects, and carries out the person's own actions.
 
+import { BreakoutPanel } from './breakout.js';
 import { announce, idKey } from './dom.js';
 import { E2EEWorker } from './e2ee.js';
 import { setIceServers } from './ice.js';
@@ -62,6 +63,8 @@ export class Room {
     this.polls = new PollsPanel(this, this.detach.signal);
     this.qa = new QAPanel(this, this.detach.signal);
     this.whiteboard = new Whiteboard(this);
+    // Breakout rooms (breakout.js): the hosts' panel and everyone's banner.
+    this.breakout = new BreakoutPanel(this, this.detach.signal);
   }
 
   get me() { return this.state.me; }
@@ -145,6 +148,7 @@ export class Room {
     this.apply(reduceSnapshot(this.state, data, this.context()));
     this.loadEngagement();
     this.whiteboard.joined();
+    this.breakout.render();
   }
 
   /** The polls and questions so far (a late joiner, a resume): `engagement-get`. */
@@ -160,7 +164,7 @@ export class Room {
     if (message.type === 'video-selection') return this.controls.pager.selection(message.data);
     // Reactions are not room state: shown on the tile for a moment, then gone.
     if (message.type === 'reaction') return void this.controls.grid.showReaction(message.data.participantId, message.data.emoji);
-    if (this.polls.handles(message) || this.qa.handles(message)) return undefined;
+    if (this.polls.handles(message) || this.qa.handles(message) || this.breakout.handles(message)) return undefined;
     // The whiteboard keeps its own board (whiteboard.js), in the ops' order.
     if (message.type === 'whiteboard-op') return void this.whiteboard.receive(message.data);
     // Dynacast: the simulcast layers of our camera and screen that someone receives.

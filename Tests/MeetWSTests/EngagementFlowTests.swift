@@ -10,10 +10,6 @@ import Testing
         if case .engagement(.poll(let view)) = frame.message { view } else { nil }
     }
 
-    func errorCode(_ frame: ServerEnvelope) -> SignalingErrorCode? {
-        if case .error(let error) = frame.message { error.code } else { nil }
-    }
-
     @Test func hostRunsAPollAcrossReplicasAndAttendeesSeeResultsOnlyOnClose() async throws {
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }
@@ -30,7 +26,7 @@ import Testing
         let draft = try #require(self.poll(try await host.waitFor("poll") { $0.id == "c" }))
         #expect(draft.state == .draft)
         await alice.send(.engagement(.pollVote(PollVote(pollId: draft.id, choices: [0]))), id: "v0")
-        #expect(self.errorCode(try await alice.waitFor("error") { $0.id == "v0" }) == .badRequest)  // not launched
+        #expect(try await alice.waitFor("error") { $0.id == "v0" }.errorCode == .badRequest)  // not launched
 
         await host.send(.engagement(.pollLaunch(PollTarget(pollId: draft.id))), id: "l")
         let launched = try #require(self.poll(try await alice.waitFor("poll") { $0.id == nil }))
@@ -48,7 +44,7 @@ import Testing
         let closed = try #require(self.poll(try await alice.waitFor("poll") { self.poll($0)?.state == .closed }))
         #expect(closed.counts == [0, 1] && closed.voters == nil)
         await alice.send(.engagement(.pollVote(PollVote(pollId: draft.id, choices: [0]))), id: "v3")
-        #expect(self.errorCode(try await alice.waitFor("error") { $0.id == "v3" }) == .badRequest)
+        #expect(try await alice.waitFor("error") { $0.id == "v3" }.errorCode == .badRequest)
 
         // A late joiner reads the state.
         let bob = try await cluster.joined(replica: 1, meetingId: meeting, name: "bob")
@@ -99,7 +95,7 @@ import Testing
         }
         #expect(voted.votes == 1 && voted.youVoted == true)
         await alice.send(.engagement(.questionModerate(QuestionModerate(questionId: asked.id, state: .answered))), id: "m")
-        #expect(self.errorCode(try await alice.waitFor("error") { $0.id == "m" }) == .forbidden)
+        #expect(try await alice.waitFor("error") { $0.id == "m" }.errorCode == .forbidden)
         await host.send(.engagement(.questionModerate(QuestionModerate(questionId: asked.id, state: .answered))), id: "m")
         try await alice.waitFor("question") { if case .engagement(.question(let q)) = $0.message { q.state == .answered } else { false } }
     }

@@ -28,6 +28,8 @@ final class InMemoryReplicas: Sendable {
     let engagement = InMemoryEngagementStore()
     /// One whiteboard authority for every replica, as the PostgreSQL row is.
     let whiteboard = InMemoryWhiteboardStore()
+    /// Breakout plans, shared by the replicas as PostgreSQL is.
+    let breakouts = InMemoryBreakoutStore()
     let registry = InMemorySFURegistry()
     let replicas: [SignalingServices]
     /// The replicas' Redis key prefix (for a test that gives them a Redis presence store).
@@ -83,7 +85,7 @@ final class InMemoryReplicas: Sendable {
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
                 bus: bus, presence: makePresence?(keys) ?? self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger,
                 engagement: self.engagement,
-                whiteboard: self.whiteboard)
+                whiteboard: self.whiteboard, breakouts: self.breakouts)
             // Subscribed before any session runs: no instruction is sent to nobody.
             let inbox = try await bus.subscribe(inbox: replicaId)
             let ledger = self.ledger

@@ -196,6 +196,28 @@ import Testing
         #expect(machine.receive(self.frame(clap), now: self.start + .milliseconds(500)) == .execute(ClientEnvelope(id: "r", clap)))
     }
 
+    /// Breakout rooms (issue #21 item 5): every request but `breakout-get`
+    /// is the hosts' (an attendee is `forbidden` before its fields are
+    /// read), bad fields are `invalid_data` before any I/O, and the
+    /// requests have a bucket of their own.
+    @Test func breakoutRequestsAreHostsFieldsCheckedAndRateLimited() {
+        let attendee = self.machine()
+        _ = attendee.receive(self.frame(.join), now: self.start)
+        attendee.joined(waiting: false)
+        #expect(self.errorCode(attendee.receive(self.frame(.breakout(.create(BreakoutCreate(count: 0)))), now: self.start)) == .forbidden)
+        #expect(attendee.receive(self.frame(.breakout(.get)), now: self.start) == .execute(ClientEnvelope(id: "r", .breakout(.get))))
+        let host = self.machine(.host)
+        _ = host.receive(self.frame(.join), now: self.start)
+        host.joined(waiting: false)
+        #expect(self.errorCode(host.receive(self.frame(.breakout(.create(BreakoutCreate(count: 0)))), now: self.start)) == .invalidData)
+        let auto = ClientMessage.breakout(.auto)
+        for _ in 0..<BreakoutLimits.burst {
+            #expect(host.receive(self.frame(auto), now: self.start) == .execute(ClientEnvelope(id: "r", auto)))
+        }
+        #expect(self.errorCode(host.receive(self.frame(auto), now: self.start)) == .rateLimited)
+        #expect(host.receive(self.frame(auto), now: self.start + .milliseconds(300)) == .execute(ClientEnvelope(id: "r", auto)))
+    }
+
     /// E2EE (issue #24): in an end-to-end encrypted meeting a client that
     /// does not say it encrypts (publish) or decrypts (subscribe) is refused
     /// with `e2ee_required`, not given a black tile.

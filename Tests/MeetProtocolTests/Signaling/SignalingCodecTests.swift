@@ -102,6 +102,9 @@ import Testing
             .whiteboardState(WhiteboardStateData(
                 ops: [WhiteboardOpEvent(seq: 1, participantId: me.id, op: WhiteboardOp(kind: .line, points: [0, 0, 9, 9]), createdAt: when)],
                 seq: 1, locked: true, full: true)),
+            .breakout(.plan(BreakoutPlan(meetingId: me.id))),
+            .breakout(.scope(BreakoutScope(roomId: UUID(), roomName: "Room 1", participants: [me], tracks: []))),
+            .breakout(.broadcast(BreakoutBroadcast(participantId: me.id, displayName: "Ada", text: "5 minutes left"))),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))
         for message in messages {

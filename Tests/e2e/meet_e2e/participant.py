@@ -35,6 +35,7 @@ class Participant:
         # publisher id → {"pc", "counts": {"video", "audio", "sizes"}, "reply"}
         self.subscriptions: dict[str, dict] = {}
         self.tasks: list[asyncio.Task] = []
+        self.join_token = ""
 
     async def join(self, stack: Stack, code: str, replica: int, token: str | None = None,
                    headers: dict | None = None) -> dict:
@@ -42,6 +43,7 @@ class Participant:
         (`headers` on the WebSocket upgrade)."""
         joined = stack.rest.join(code, token=token, guest_name=None if token else self.name)
         self.id = joined["participant"]["id"].lower()
+        self.join_token = joined["joinToken"]  # a REST bearer too, and what a resume reconnects with
         await self.signal.connect(stack.ws_url(replica), joined["joinToken"], headers=headers)
         reply = await self.signal.request("join")
         assert reply["type"] == "joined", reply

@@ -40,6 +40,8 @@ public enum ClientMessage: Sendable, Equatable {
     case recordStop
     /// Polls and Q&A (issue #21): `poll-*`, `question-*`, `engagement-get`.
     case engagement(EngagementCommand)
+    /// Breakout rooms (issue #21 item 5): `breakout-*`.
+    case breakout(BreakoutCommand)
 
     /// The wire `type` of each case.
     public var type: String {
@@ -65,6 +67,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .recordStart: "record-start"
         case .recordStop: "record-stop"
         case .engagement(let command): command.type
+        case .breakout(let command): command.type
         case .whiteboardOp: "whiteboard-op"
         case .whiteboardSync: "whiteboard-sync"
         }
@@ -76,13 +79,14 @@ public enum ClientMessage: Sendable, Equatable {
         "publish", "unpublish", "subscribe", "subscribe-answer", "unsubscribe", "video-preferences", "reaction",
         "record-start", "record-stop",
         "whiteboard-op", "whiteboard-sync",
-    ] + EngagementCommand.types
+    ] + EngagementCommand.types + BreakoutCommand.types
 
     /// Whether only hosts (owner or host role) may send it.
     public var requiresHost: Bool {
         switch self {
         case .mute, .kick, .admit, .deny, .endMeeting, .recordStart, .recordStop: true
         case .engagement(let command): command.requiresHost
+        case .breakout(let command): command.requiresHost
         default: false
         }
     }

@@ -55,6 +55,8 @@ public enum ServerMessage: Sendable, Equatable {
     case recordingStopped(RecordingStopped)
     /// Polls and Q&A (issue #21): `poll`, `question`, `engagement`.
     case engagement(EngagementEvent)
+    /// Breakout rooms (issue #21 item 5): `breakout`, `breakout-scope`, `breakout-broadcast`.
+    case breakout(BreakoutEvent)
     /// A whiteboard op, in the board's order (`seq`).
     case whiteboardOp(WhiteboardOpEvent)
     /// Reply to `whiteboard-sync`: the board's ops.
@@ -96,6 +98,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .recordingStarted: "recording-started"
         case .recordingStopped: "recording-stopped"
         case .engagement(let event): event.type
+        case .breakout(let event): event.type
         case .whiteboardOp: "whiteboard-op"
         case .whiteboardState: "whiteboard-state"
         case .notification: "notification"
@@ -113,7 +116,7 @@ public enum ServerMessage: Sendable, Equatable {
         "migrate", "credentials", "active-speakers", "video-selection", "publisher-layers", "reaction", "recording-started",
         "recording-stopped", "pong", "ack", "error",
         "whiteboard-op", "whiteboard-state",
-    ] + EngagementEvent.types
+    ] + EngagementEvent.types + BreakoutEvent.types
 }
 
 /// A server message with the request id it answers, if any.

@@ -42,6 +42,11 @@ public struct RoomBusMessage: Codable, Sendable, Equatable {
     /// ``seatChangedType`` for a notice meant for the replicas only.
     public var type: String
     public var frame: String
+    /// The participant the event is about (its `participant-*`, `tracks`,
+    /// room `chat`, `reaction`): while breakout rooms are open a socket
+    /// gets it only when that participant is in its room (docs/signaling.md,
+    /// Breakout rooms). Nil: meeting-wide (host events, polls, the plan).
+    public var subject: UUID?
     /// For ``seatChangedType``: the user whose membership (role) in the
     /// meeting changed; nil otherwise.
     public var userId: UUID?
@@ -53,9 +58,10 @@ public struct RoomBusMessage: Codable, Sendable, Equatable {
 
     public init(
         meetingId: UUID, origin: String, sentAtMs: Int64, audience: RoomAudience, exclude: UUID?, type: String,
-        frame: String, userId: UUID? = nil, recipients: [UUID]? = nil
+        frame: String, userId: UUID? = nil, recipients: [UUID]? = nil, subject: UUID? = nil
     ) {
         self.recipients = recipients
+        self.subject = subject
         self.meetingId = meetingId
         self.origin = origin
         self.sentAtMs = sentAtMs

@@ -79,6 +79,7 @@ public enum SignalingCodec {
         case "record-start": _ = try payload(EmptyData.self, empty: EmptyData()); message = .recordStart
         case "record-stop": _ = try payload(EmptyData.self, empty: EmptyData()); message = .recordStop
         case let type where EngagementCommand.types.contains(type): message = .engagement(try EngagementCommand.decode(reader))
+        case let type where BreakoutCommand.types.contains(type): message = .breakout(try BreakoutCommand.decode(reader))
         case "whiteboard-op": message = .whiteboardOp(try payload(WhiteboardOp.self))
         case "whiteboard-sync": message = .whiteboardSync(try payload(WhiteboardSyncRequest.self, empty: WhiteboardSyncRequest()))
         default:
@@ -101,6 +102,7 @@ public enum SignalingCodec {
         case .videoPreferences(let data): return Self.frame("video-preferences", id, data)
         case .reaction(let data): return Self.frame("reaction", id, data)
         case .engagement(let command): return Self.frame(command.type, id, command.data)
+        case .breakout(let command): return Self.frame(command.type, id, command.data)
         case .whiteboardOp(let data): return Self.frame("whiteboard-op", id, data)
         case .whiteboardSync(let data): return Self.frame("whiteboard-sync", id, data)
         case .media(let data): return Self.frame("media", id, data)
@@ -142,6 +144,7 @@ public enum SignalingCodec {
         case .videoSelection(let data): return Self.frame(type, id, data)
         case .reaction(let data): return Self.frame(type, id, data)
         case .engagement(let event): return Self.frame(type, id, event.data)
+        case .breakout(let event): return Self.frame(type, id, event.data)
         case .recordingStarted(let data): return Self.frame(type, id, data)
         case .recordingStopped(let data): return Self.frame(type, id, data)
         case .whiteboardOp(let data): return Self.frame(type, id, data)
@@ -186,6 +189,7 @@ public enum SignalingCodec {
         case "video-selection": message = .videoSelection(try payload(VideoSelectionData.self))
         case "reaction": message = .reaction(try payload(ReactionEvent.self))
         case let type where EngagementEvent.types.contains(type): message = .engagement(try EngagementEvent.decode(type: type, data))
+        case let type where BreakoutEvent.types.contains(type): message = .breakout(try BreakoutEvent.decode(type: type, data))
         case "recording-started": message = .recordingStarted(try payload(RecordingStarted.self))
         case "recording-stopped": message = .recordingStopped(try payload(RecordingStopped.self))
         case "whiteboard-op": message = .whiteboardOp(try payload(WhiteboardOpEvent.self))

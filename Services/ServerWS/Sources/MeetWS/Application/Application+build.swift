@@ -60,7 +60,8 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         metrics: metrics,
         logger: logger,
         engagement: PostgresEngagementStore(database: database),
-        whiteboard: PostgresWhiteboardStore(database: database)
+        whiteboard: PostgresWhiteboardStore(database: database),
+        breakouts: PostgresBreakoutStore(database: database)
     )
 
     let router = Router(context: BasicWebSocketRequestContext.self)

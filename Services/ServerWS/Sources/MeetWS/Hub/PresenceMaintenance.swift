@@ -35,6 +35,8 @@ public struct PresenceMaintenance: Service {
                 await self.every(ChatOutbox.interval) { _ = try await outbox.deliver() }
             }
             group.addTask { await ChatReplay(services: self.services).run() }
+            // Breakout timers and countdowns (issue #21 item 5).
+            group.addTask { await self.every(BreakoutTimer.interval) { try await BreakoutTimer(services: self.services).round(now: Date()) } }
             try? await gracefulShutdown()
             await self.services.hub.shutdownAll()
             group.cancelAll()

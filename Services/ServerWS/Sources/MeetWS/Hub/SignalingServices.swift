@@ -27,14 +27,18 @@ public struct SignalingServices: Sendable {
     public let engagement: any EngagementStore
     /// The meetings' whiteboards (docs/signaling.md, Whiteboard).
     public let whiteboard: any WhiteboardStore
+    /// Breakout rooms (issue #21 item 5), stored.
+    public let breakouts: any BreakoutStore
 
     public init(
         configuration: WSConfiguration, hub: SignalingHub, bus: SignalingBus, presence: any PresenceStore,
         participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger,
         engagement: any EngagementStore = InMemoryEngagementStore(),
-        whiteboard: (any WhiteboardStore)? = nil
+        whiteboard: (any WhiteboardStore)? = nil,
+        breakouts: any BreakoutStore = InMemoryBreakoutStore()
     ) {
         self.engagement = engagement
+        self.breakouts = breakouts
         self.whiteboard = whiteboard ?? InMemoryWhiteboardStore()
         self.configuration = configuration
         self.hub = hub
@@ -72,7 +76,8 @@ public struct SignalingServices: Sendable {
     ) -> RoomBusMessage {
         RoomBusMessage(
             meetingId: meetingId, origin: self.replicaId, sentAtMs: WSMetrics.nowMs(), audience: audience,
-            exclude: exclude, type: message.type, frame: SignalingCodec.encode(ServerEnvelope(message)), recipients: recipients)
+            exclude: exclude, type: message.type, frame: SignalingCodec.encode(ServerEnvelope(message)), recipients: recipients,
+            subject: message.breakoutSubject)
     }
 
     /// A chat message as the room event that carries it: to the room's

@@ -49,6 +49,8 @@ extension Session {
                 try await RecordingDriver(session: self).stop(id)
             case .engagement(let command):
                 try await EngagementDriver(session: self).run(id, command)
+            case .breakout(let command):
+                try await BreakoutDriver(session: self).run(id, command)
             case .whiteboardOp(let op):
                 try await WhiteboardDriver(session: self).apply(id, op)
             case .whiteboardSync(let request):

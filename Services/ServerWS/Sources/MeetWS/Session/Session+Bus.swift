@@ -15,7 +15,9 @@ extension Session {
             }
             return
         }
-        guard self.machine.accepts(audience: message.audience, exclude: message.exclude, recipients: message.recipients) else {
+        guard self.machine.accepts(audience: message.audience, exclude: message.exclude, recipients: message.recipients),
+            let message = self.scoped(message)
+        else {
             return
         }
         if self.identity.isRecorder, !self.recorderAccepts(message) { return }
@@ -31,6 +33,7 @@ extension Session {
         {
             await VideoSelectionDriver(session: self).speakersChanged(event)
         }
+        if self.breakoutMoved { await self.sendBreakoutScope() }
         if message.type == "meeting-ended" {
             // Ended over WS, the host's replica already removed every seat; ended
             // over REST (meet-api), nobody did: each socket drops its own media.

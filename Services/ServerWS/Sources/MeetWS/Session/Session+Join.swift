@@ -61,9 +61,11 @@ extension Session {
                         meetingId: identity.meetingId, audience: .hosts)
                 }
             } else {
-                let snapshot = try await self.services.snapshot(for: self.identity, resumed: resumed)
+                await self.loadBreakout()
+                let snapshot = self.breakout.filter(try await self.services.snapshot(for: self.identity, resumed: resumed))
                 await self.reply(id, .joined(snapshot))
                 await SeatDriver(session: self).sendCredentials()
+                await self.sendBreakoutPlan()
                 await self.sendCurrentSpeakers()
                 if resumed, let previous = outcome.previous, previous.participant.role != role {
                     // The role changed while the socket was away: tell the room now
@@ -121,7 +123,9 @@ extension Session {
         guard self.machine.admitted() else { return }
         self.record.status = .joined
         do {
-            await self.reply(nil, .admitted(try await self.services.snapshot(for: self.identity, resumed: false)))
+            await self.loadBreakout()
+            await self.reply(nil, .admitted(self.breakout.filter(try await self.services.snapshot(for: self.identity, resumed: false))))
+            await self.sendBreakoutPlan()
             await self.sendCurrentSpeakers()
         } catch {
             self.logger.warning("snapshot after admission failed", metadata: ["error": "\(error)"])
@@ -133,6 +137,6 @@ extension Session {
     /// this replica last sent it (it is sent to the room only on change).
     private func sendCurrentSpeakers() async {
         guard let speakers = self.services.speakers.current(in: self.identity.meetingId) else { return }
-        await self.reply(nil, .activeSpeakers(speakers))
+        await self.reply(nil, .activeSpeakers(self.breakout.filter(speakers)))
     }
 }

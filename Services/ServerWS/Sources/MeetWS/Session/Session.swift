@@ -24,6 +24,11 @@ public final class Session: SessionContext {
     var migration = MigrationFlow()
     /// Last-N: this socket's `video-preferences` and what they resolved to.
     var videoSelection = VideoSelectionState()
+    /// Breakout rooms: this socket's copy of the plan (``BreakoutView``).
+    var breakout: BreakoutView
+    /// A plan just moved this socket (or the people around it): a
+    /// `breakout-scope` follows the `breakout` event.
+    var breakoutMoved = false
     let videoSelectionSender = VideoSelectionSender()
     var logger: Logger
     public let mailbox: SessionMailbox
@@ -45,6 +50,7 @@ public final class Session: SessionContext {
         self.writer = writer
         self.tokens = tokens
         self.upgradeRegion = upgradeRegion
+        self.breakout = BreakoutView(me: identity.participantId)
         let configuration = services.configuration
         self.machine = SessionMachine(
             identity: identity, ratePerSecond: configuration.ratePerSecond, burst: configuration.rateBurst,

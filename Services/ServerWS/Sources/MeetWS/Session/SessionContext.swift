@@ -22,6 +22,8 @@ protocol SessionContext: AnyObject {
     var migration: MigrationFlow { get set }
     /// This socket's last-N state (``VideoSelectionState``).
     var videoSelection: VideoSelectionState { get set }
+    /// This socket's breakout scope (``BreakoutView``).
+    var breakout: BreakoutView { get }
     /// Sends this socket's selections to the nodes off its task, in order,
     /// and keeps what a node did not apply for the next round.
     var videoSelectionSender: VideoSelectionSender { get }

@@ -51,6 +51,8 @@ public struct SessionMachine: Sendable {
     private var whiteboardOps: TokenBucket
     /// And whiteboard syncs (``WhiteboardSyncRequest/burst``, ``WhiteboardSyncRequest/perSecond``).
     private var whiteboardSyncs: TokenBucket
+    /// And breakout requests (``BreakoutLimits/burst``, ``BreakoutLimits/perSecond``).
+    private var breakouts: TokenBucket
 
     public init(identity: SessionIdentity, ratePerSecond: Int, burst: Int, now: ContinuousClock.Instant) {
         self.identity = identity
@@ -60,6 +62,7 @@ public struct SessionMachine: Sendable {
         self.whiteboardOps = TokenBucket(ratePerSecond: WhiteboardOp.perSecond, burst: WhiteboardOp.burst, now: now)
         self.whiteboardSyncs = TokenBucket(
             ratePerSecond: WhiteboardSyncRequest.perSecond, burst: WhiteboardSyncRequest.burst, now: now)
+        self.breakouts = TokenBucket(ratePerSecond: BreakoutLimits.perSecond, burst: BreakoutLimits.burst, now: now)
     }
 
     /// Decides what to do with one text frame.
@@ -132,6 +135,12 @@ public struct SessionMachine: Sendable {
                 return Self.error(
                     id, .rateLimited,
                     "too many poll and Q&A actions: \(EngagementLimits.burst) at once, then \(EngagementLimits.perSecond) a second")
+            }
+        case .breakout(let command):
+            if let problem = command.problem { return Self.error(id, .invalidData, problem) }
+            guard self.breakouts.take(now: now) else {
+                return Self.error(
+                    id, .rateLimited, "too many breakout requests: \(BreakoutLimits.burst) at once, then \(BreakoutLimits.perSecond) a second")
             }
         case .reaction(let reaction):
             guard ReactionSend.isValid(reaction.emoji) else {

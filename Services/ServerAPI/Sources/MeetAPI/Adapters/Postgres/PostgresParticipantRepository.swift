@@ -87,7 +87,8 @@ struct PostgresParticipantRepository: ParticipantRepository {
         // rare one in a long chat. Without a search `hits` is not referenced
         // (so not run) and the history is read as before.
         let source = text == nil ? "messages m" : "hits m"
-        // The visibility rule of ``MessageViewer/sees(_:recipientUserId:)``, in SQL.
+        // The visibility rule of ``MessageViewer/sees(_:recipientUserId:)``, in SQL, and
+        // a breakout room's chat for its members (meet-ws; the memory adapter has no rooms).
         let rows = try await self.database.query(
             """
             WITH hits AS MATERIALIZED (
@@ -104,6 +105,11 @@ struct PostgresParticipantRepository: ParticipantRepository {
                        AND (m.participant_id = \(viewer.participantId) OR m.recipient_participant_id = \(viewer.participantId)))
                    OR (\(viewer.userId)::uuid IS NOT NULL AND (m.user_id = \(viewer.userId) OR r.user_id = \(viewer.userId)))
                    OR (m.to_hosts AND \(viewer.isHost)))
+              -- A breakout room's message (schema 14): its room's members' and the hosts'.
+              AND (m.breakout_room_id IS NULL OR \(viewer.isHost)
+                   OR EXISTS (SELECT 1 FROM breakout_members bm LEFT JOIN participants bp ON bp.id = bm.participant_id
+                              WHERE bm.room_id = m.breakout_room_id
+                                AND (bm.participant_id = \(viewer.participantId) OR bp.user_id = \(viewer.userId))))
             ORDER BY m.id DESC
             LIMIT \(limit)
             """

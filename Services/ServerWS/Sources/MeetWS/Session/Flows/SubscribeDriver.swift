@@ -12,6 +12,9 @@ struct SubscribeDriver {
     /// (or a new offer on one this socket owns) and relays its offer.
     func subscribe(_ id: String?, _ request: SubscribeRequest) async throws {
         let services = self.session.services
+        guard self.session.identity.isRecorder || self.session.breakout.sees(request.participantId) else {
+            return await self.session.fail(id, .forbidden, "that person is in another breakout room")
+        }
         var flow = SubscribeFlow(
             subscriberId: self.session.sfuParticipantId, request: request, owned: self.session.record.subscriptions ?? [],
             maxAudioSlots: services.configuration.video.audioSlots)

@@ -1,0 +1,156 @@
+import Foundation
+import MeetProtocol
+import Testing
+@testable import MeetWS
+
+/// Breakout rooms across two replicas (issue #21 item 5; docs/signaling.md,
+/// Breakout rooms), with the production sessions and drivers over
+/// in-memory adapters: who may do what, whom each room sees and hears,
+/// per-room chat, the timer and the countdown, and a resume on another
+/// replica keeping the room.
+@Suite struct BreakoutFlowTests {
+    func plan(_ frame: ServerEnvelope) -> BreakoutPlan? {
+        if case .breakout(.plan(let plan)) = frame.message { plan } else { nil }
+    }
+
+    func scope(_ frame: ServerEnvelope) -> BreakoutScope? {
+        if case .breakout(.scope(let scope)) = frame.message { scope } else { nil }
+    }
+
+    /// The authorization matrix: every host request is refused to an
+    /// attendee with `forbidden` (nothing stored, nobody told), allowed to
+    /// a host; `breakout-get` is anyone's. Bad input is `invalid_data`,
+    /// a request out of turn `bad_request`, an unknown room or person `not_found`.
+    @Test func hostsMayAttendeesMayNot() async throws {
+        let cluster = try await InMemoryReplicas(count: 2)
+        defer { cluster.stop() }
+        let meeting = UUID()
+        let host = try await cluster.joined(replica: 0, meetingId: meeting, role: .host, name: "host")
+        let aliceId = UUID()
+        let alice = try await cluster.joined(replica: 1, meetingId: meeting, participantId: aliceId, name: "alice")
+
+        let requests: [BreakoutCommand] = [
+            .create(BreakoutCreate(count: 2)), .assign(BreakoutAssign(participantId: aliceId, roomId: UUID())), .auto,
+            .open(BreakoutOpen()), .close(BreakoutClose()), .broadcast(BreakoutBroadcastSend(text: "hi")),
+        ]
+        for (index, request) in requests.enumerated() {
+            await alice.send(.breakout(request), id: "a\(index)")
+            let refused = try await alice.waitFor("error") { $0.id == "a\(index)" }
+            #expect(refused.message == .error(SignalingError(.forbidden, "only hosts may \(request.type)")))
+        }
+        try await cluster.settle()
+        #expect(await cluster.breakouts.plan(meetingId: meeting) == nil)
+        #expect(!host.types.contains("breakout"))
+        await alice.send(.breakout(.get), id: "g")
+        let current = try await alice.waitFor("breakout") { $0.id == "g" }
+        #expect(self.plan(current)?.status == .closed)
+
+        // The host: bounds first, then out of turn, then unknown targets.
+        for (id, bad) in [("b0", BreakoutCreate(count: 0)), ("b1", BreakoutCreate(count: BreakoutLimits.maxRooms + 1)),
+                          ("b2", BreakoutCreate(names: [String(repeating: "x", count: BreakoutLimits.maxNameLength + 1)])),
+                          ("b3", BreakoutCreate(names: ["A", "A"]))] {
+            await host.send(.breakout(.create(bad)), id: id)
+            #expect(try await host.waitFor("error") { $0.id == id }.errorCode == .invalidData)
+        }
+        await host.send(.breakout(.open(BreakoutOpen(durationSeconds: 5))), id: "b4")
+        #expect(try await host.waitFor("error") { $0.id == "b4" }.errorCode == .invalidData)
+        await host.send(.breakout(.open(BreakoutOpen())), id: "o0")
+        #expect(try await host.waitFor("error") { $0.id == "o0" }.errorCode == .badRequest)
+        await host.send(.breakout(.create(BreakoutCreate(names: ["Red", "Blue"]))), id: "c")
+        let created = try #require(self.plan(try await host.waitFor("breakout") { $0.id == "c" }))
+        #expect(created.status == .draft && created.rooms.map(\.name) == ["Red", "Blue"])
+        await host.send(.breakout(.assign(BreakoutAssign(participantId: aliceId, roomId: UUID()))), id: "n0")
+        #expect(try await host.waitFor("error") { $0.id == "n0" }.errorCode == .notFound)
+        await host.send(.breakout(.assign(BreakoutAssign(participantId: UUID(), roomId: created.rooms[0].id))), id: "n1")
+        #expect(try await host.waitFor("error") { $0.id == "n1" }.errorCode == .notFound)
+        await host.send(.breakout(.broadcast(BreakoutBroadcastSend(text: "early"))), id: "n2")
+        #expect(try await host.waitFor("error") { $0.id == "n2" }.errorCode == .badRequest)
+        await host.send(.breakout(.auto), id: "auto")
+        let auto = try #require(self.plan(try await host.waitFor("breakout") { $0.id == "auto" }))
+        #expect(auto.assignments.map(\.participantId) == [aliceId])  // the host is not assigned
+        // The attendee heard the plan from the other replica.
+        let heard = try await alice.waitFor("breakout") { self.plan($0)?.revision == auto.revision && $0.id == nil }
+        #expect(self.plan(heard) == auto)
+    }
+
+    /// Open rooms scope what each socket gets: `participant-*`, room chat
+    /// and subscriptions stay in the room, `breakout-scope` tells each whom
+    /// it now sees, a host visits by assigning itself, a broadcast reaches
+    /// every room, a resume on the other replica keeps the room, and the
+    /// countdown brings everyone back.
+    @Test func roomsScopeEventsChatAndSubscriptions() async throws {
+        let cluster = try await InMemoryReplicas(count: 2)
+        defer { cluster.stop() }
+        let meeting = UUID()
+        let (hostId, aliceId, bobId, carolId) = (UUID(), UUID(), UUID(), UUID())
+        let host = try await cluster.joined(replica: 0, meetingId: meeting, participantId: hostId, role: .owner, name: "host")
+        let alice = try await cluster.joined(replica: 1, meetingId: meeting, participantId: aliceId, name: "alice")
+        let bob = try await cluster.joined(replica: 0, meetingId: meeting, participantId: bobId, name: "bob")
+        let carol = try await cluster.joined(replica: 1, meetingId: meeting, participantId: carolId, name: "carol")
+
+        await host.send(.breakout(.create(BreakoutCreate(count: 2))), id: "c")
+        let rooms = try #require(self.plan(try await host.waitFor("breakout") { $0.id == "c" })).rooms
+        for (person, room) in [(aliceId, rooms[0].id), (bobId, rooms[0].id), (carolId, rooms[1].id)] {
+            await host.send(.breakout(.assign(BreakoutAssign(participantId: person, roomId: room))), id: "as")
+        }
+        try await cluster.settle()
+        #expect(!alice.types.contains("breakout-scope"))  // a draft moves nobody
+        await host.send(.breakout(.open(BreakoutOpen(durationSeconds: 600))), id: "o")
+        let aliceScope = try #require(self.scope(try await alice.waitFor("breakout-scope")))
+        #expect(aliceScope.roomId == rooms[0].id && aliceScope.roomName == "Room 1")
+        #expect(Set(aliceScope.participants.map(\.id)) == [aliceId, bobId])
+        let carolScope = try await carol.waitFor("breakout-scope")
+        #expect(self.scope(carolScope)?.participants.map(\.id) == [carolId])
+        let hostScope = try #require(self.scope(try await host.waitFor("breakout-scope")))
+        #expect(hostScope.roomId == nil && hostScope.participants.map(\.id) == [hostId])
+
+        // Events about a person, and room chat, stay in that person's room.
+        await alice.send(.hand(HandUpdate(raised: true)), id: "h")
+        await alice.send(.chat(ChatSend(body: "in room 1")), id: "m")
+        _ = try await bob.waitFor("chat")
+        _ = try await bob.waitFor("participant-updated")
+        try await cluster.settle()
+        for outsider in [carol, host] {
+            #expect(!outsider.types.contains("chat") && !outsider.types.contains("participant-updated"), "\(outsider.name)")
+        }
+        // A private message to the hosts is not scoped.
+        await carol.send(.chat(ChatSend(body: "help", toHosts: true)), id: "p")
+        _ = try await host.waitFor("chat")
+        // Subscriptions follow the scope.
+        await carol.send(.subscribe(SubscribeRequest(participantId: aliceId)), id: "s")
+        #expect(try await carol.waitFor("error") { $0.id == "s" }.message
+            == .error(SignalingError(.forbidden, "that person is in another breakout room")))
+
+        // The host visits room 1: it sees its people, and they see it.
+        await host.send(.breakout(.assign(BreakoutAssign(participantId: hostId, roomId: rooms[0].id))), id: "v")
+        let visit = try await host.waitFor("breakout-scope") { self.scope($0)?.roomId == rooms[0].id }
+        #expect(Set(self.scope(visit)?.participants.map(\.id) ?? []) == [hostId, aliceId, bobId])
+        _ = try await alice.waitFor("breakout-scope") { self.scope($0)?.participants.count == 3 }
+        await host.send(.breakout(.broadcast(BreakoutBroadcastSend(text: "five minutes"))), id: "b")
+        _ = try await carol.waitFor("breakout-broadcast")
+        _ = try await alice.waitFor("breakout-broadcast")
+
+        // Alice's replica dies: she resumes on the other one, still in room 1.
+        alice.drop()
+        try await cluster.settle()
+        let back = await cluster.connect(replica: 0, meetingId: meeting, participantId: aliceId, name: "alice")
+        await back.send(.join, id: "j")
+        guard case .joined(let snapshot) = try await back.waitFor("joined").message else { throw ClusterError("no snapshot") }
+        #expect(Set(snapshot.participants.map(\.id)) == [hostId, aliceId, bobId])
+        let kept = try await back.waitFor("breakout")
+        #expect(self.plan(kept)?.scope(of: aliceId) == rooms[0].id)
+
+        // Closing: a countdown, then everyone is back and sees everyone.
+        await host.send(.breakout(.close(BreakoutClose(countdownSeconds: 10))), id: "x")
+        let closing = try await carol.waitFor("breakout") { self.plan($0)?.status == .closing }
+        #expect(self.plan(closing)?.returnAt != nil)
+        try await BreakoutTimer(services: cluster.replicas[1]).round(now: Date().addingTimeInterval(5))
+        try await cluster.settle()
+        #expect(!carol.frames.contains { self.plan($0)?.status == .closed })  // not yet
+        try await BreakoutTimer(services: cluster.replicas[1]).round(now: Date().addingTimeInterval(11))
+        let home = try #require(self.scope(try await carol.waitFor("breakout-scope") { self.scope($0)?.roomId == nil }))
+        #expect(Set(home.participants.map(\.id)) == [hostId, aliceId, bobId, carolId])
+        await carol.send(.subscribe(SubscribeRequest(participantId: aliceId)), id: "s2")
+        #expect(try await carol.waitFor("error") { $0.id == "s2" }.errorCode != .forbidden)
+    }
+}

@@ -1,0 +1,141 @@
+"""Breakout rooms (issue #21, item 5) through the real stack: two meet-ws
+replicas, two meet-sfu nodes, aiortc publishers.
+
+- A host makes two rooms, assigns people by hand and opens them: each
+  person gets `breakout-scope` listing only their room, with the tracks of
+  its publishers, on the nodes where they already publish (no republish).
+- Announcements are scoped: a hand raised in room 1 reaches room 1 only;
+  a subscription across rooms is `forbidden`; one within a room carries media.
+- Each room has its own chat, live and in the REST history.
+- SIGKILL of replica 0 keeps the assignment: a person resuming on replica 1
+  is still in room 1 (snapshot and plan).
+- Closing with a countdown brings everyone back: the timer on the replicas
+  sends `breakout-scope` for the main room with everyone in it.
+"""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from meet_e2e.fixtures import stack_with_logs
+from meet_e2e.participant import Participant
+from meet_e2e.signaling import Signal, SignalError
+from meet_e2e.stack import Stack
+
+
+@pytest.fixture
+def stack(tmp_path, request):
+    yield from stack_with_logs(tmp_path, request, sfu_nodes=2)
+
+
+async def seen(person: Participant, type_: str, match=lambda data: True, timeout: float = 15) -> dict:
+    """The first frame of `type_` this socket got (already or within `timeout`) whose data matches."""
+    for _ in range(int(timeout * 10)):
+        for message in person.signal.seen:
+            if message.get("type") == type_ and match(message.get("data", {})):
+                return message["data"]
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"{person.name}: no {type_}; saw {[m['type'] for m in person.signal.seen]}")
+
+
+def ids(people) -> set[str]:
+    return {p["id"].lower() for p in people}
+
+
+def history(stack: Stack, code: str, token: str) -> list[str]:
+    return [m["body"] for m in stack.rest.call("GET", f"/v1/meetings/{code}/messages", token=token)["items"]]
+
+
+async def scenario(stack: Stack) -> None:
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    host, a, b, c = Participant("Host"), Participant("A"), Participant("B"), Participant("C")
+    people = [host, a, b, c]
+    try:
+        await host.join(stack, code, replica=1, token=owner)
+        for person, replica in ((a, 0), (b, 1), (c, 0)):
+            await person.join(stack, code, replica=replica)
+        a_token, b_token, c_token = a.join_token, b.join_token, c.join_token
+        published_a = await a.publish()
+        published_c = await c.publish()
+        await seen(b, "tracks", lambda d: d["participantId"].lower() == c.id and d["tracks"])
+
+        # An attendee may not run breakout rooms.
+        with pytest.raises(SignalError) as refused:
+            await a.signal.request("breakout-create", {"count": 2})
+        assert refused.value.code == "forbidden"
+
+        plan = (await host.signal.request("breakout-create", {"count": 2}))["data"]
+        room1, room2 = plan["rooms"][0]["id"], plan["rooms"][1]["id"]
+        for person, room in ((a, room1), (b, room1), (c, room2)):
+            await host.signal.request("breakout-assign", {"participantId": person.id, "roomId": room})
+        opened = (await host.signal.request("breakout-open", {"durationSeconds": 600}))["data"]
+        assert opened["status"] == "open"
+
+        scope_b = await seen(b, "breakout-scope")
+        assert scope_b["roomId"] == room1 and scope_b["roomName"] == "Room 1"
+        assert ids(scope_b["participants"]) == {a.id, b.id}
+        # Publications stay where they are: the scope lists A's tracks on A's node.
+        assert {t["participantId"].lower() for t in scope_b["tracks"]} == {a.id}
+        assert {t["nodeId"] for t in scope_b["tracks"]} == {published_a["nodeId"]}
+        scope_c = await seen(c, "breakout-scope")
+        assert scope_c["roomId"] == room2 and ids(scope_c["participants"]) == {c.id}
+        assert ids((await seen(host, "breakout-scope"))["participants"]) == {host.id}
+
+        # Media within a room; none across rooms.
+        await b.subscribe(a.id)
+        for _ in range(150):
+            if b.frames > 0:
+                break
+            await asyncio.sleep(0.1)
+        assert b.frames > 0, "no video from A in room 1"
+        with pytest.raises(SignalError) as across:
+            await b.signal.request("subscribe", {"participantId": c.id})
+        assert across.value.code == "forbidden"
+
+        # Scoped announcements and per-room chat.
+        await a.signal.request("hand", {"raised": True})
+        await seen(b, "participant-updated", lambda d: d["participant"]["id"].lower() == a.id)
+        assert (await a.signal.request("chat", {"body": "room one only"}))["type"] == "ack"
+        await seen(b, "chat", lambda d: d["body"] == "room one only")
+        assert (await c.signal.request("chat", {"body": "room two only"}))["type"] == "ack"
+        await seen(c, "chat", lambda d: d["body"] == "room two only")
+        await host.signal.request("breakout-broadcast", {"text": "two minutes left"})
+        for person in (a, b, c):
+            await seen(person, "breakout-broadcast", lambda d: d["text"] == "two minutes left")
+        await asyncio.sleep(1)  # let any stray delivery arrive before looking
+        for outsider in (c, host):
+            assert not any(m["type"] == "participant-updated" and m["data"]["participant"]["id"].lower() == a.id
+                           for m in outsider.signal.seen), outsider.name
+            assert not any(m["type"] == "chat" and m["data"]["body"] == "room one only" for m in outsider.signal.seen)
+        assert not any(m["type"] == "chat" and m["data"]["body"] == "room two only" for m in b.signal.seen)
+        assert "room one only" in history(stack, code, b_token) and "room two only" not in history(stack, code, b_token)
+        assert "room two only" in history(stack, code, c_token) and "room one only" not in history(stack, code, c_token)
+        assert {"room one only", "room two only"} <= set(history(stack, code, owner))
+
+        # Replica 0 dies: A resumes on replica 1, still in room 1.
+        stack.replicas[0].kill()
+        await a.signal.close()
+        a.signal = Signal("A")
+        await a.signal.connect(stack.ws_url(1), a_token)
+        snapshot = (await a.signal.request("join"))["data"]
+        assert snapshot["resumed"] is True
+        assert ids(snapshot["participants"]) == {a.id, b.id}, snapshot["participants"]
+        plan = await seen(a, "breakout")
+        assert any(x["participantId"].lower() == a.id and x["roomId"] == room1 for x in plan["assignments"])
+
+        # Close with a short countdown: everyone still connected is back in the main room.
+        closing = (await host.signal.request("breakout-close", {"countdownSeconds": 1}))["data"]
+        assert closing["status"] == "closing"
+        for person in (host, a, b):
+            back = await seen(person, "breakout-scope", lambda d: d.get("roomId") is None and len(d["participants"]) >= 3,
+                              timeout=20)
+            assert {host.id, a.id, b.id} <= ids(back["participants"]), person.name
+        assert published_c["nodeId"]  # C's publication was never moved
+    finally:
+        for person in people:
+            await person.close()
+
+
+def test_breakout_rooms_scope_media_events_and_chat(stack):
+    asyncio.run(asyncio.wait_for(scenario(stack), 150))

@@ -41,7 +41,8 @@ import Testing
         #expect(file.name.trackID == "tr1a")
         #expect(file.name.codec == .opus)
         #expect(file.path == dead)
-        #expect(file.startMilliseconds == 500)
+        // 500 as written; the Matroska demuxer shifts Opus by its pre-skip (312 samples) and rounding.
+        #expect(abs(file.startMilliseconds - 500) <= 20)
         // The muxer closes a cluster each second; the one open at the kill
         // (and the torn end) is lost, the clusters before it are all there.
         #expect(file.frames >= 50 && file.frames < 150)

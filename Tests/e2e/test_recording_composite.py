@@ -26,7 +26,8 @@ from meet_e2e.waiting import wait_until
 
 @pytest.fixture
 def stack(tmp_path, request):
-    yield from stack_with_logs(tmp_path, request, sfu_nodes=1)
+    # meet-api serves directory-store files from the recorder's directory (the same path).
+    yield from stack_with_logs(tmp_path, request, sfu_nodes=1, api_env={"MEET_RECORDING_DIR": str(tmp_path / "recordings")})
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ async def composite_scenario(stack, recorder) -> None:
         await guest.publish()
         await wait_until(lambda: metric(recorder, "meet_recorder_active_tracks") == 4, 30, "the guest's tracks recorded")
         at_four = metric(recorder, frames)
-        await wait_until(lambda: metric(recorder, frames) > at_four + 150, 30, "a few seconds of both")
+        await wait_until(lambda: metric(recorder, frames) > at_four + 500, 40, "a few seconds of both")
         stack.rest.call("DELETE", f"/v1/meetings/{code}/recording", token=owner)
 
         listing = f"/v1/meetings/{code}/recordings"

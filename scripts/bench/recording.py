@@ -147,16 +147,20 @@ def metadata_series(arguments: list[str], key: str) -> tuple[list[float], list[f
     return times, values
 
 
-def sync_errors(composite: str, cell: tuple[int, int, int, int]) -> list[float]:
-    w, h, x, y = cell
-    vt, luma = metadata_series(["-i", composite, "-an", "-vf",
-                                f"crop={w}:{h}:{x}:{y},signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-"],
-                               "lavfi.signalstats.YAVG")
+def sync_errors(composite: str) -> list[float]:
+    """A's cell is whichever of the 2×2 grid flashes (cells follow the first frames' order)."""
+    flashes: list[float] = []
+    for x, y in ((0, 0), (640, 0), (0, 360), (640, 360)):
+        vt, luma = metadata_series(["-i", composite, "-an", "-vf",
+                                    f"crop=640:360:{x}:{y},signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-"],
+                                   "lavfi.signalstats.YAVG")
+        found = onsets(vt, luma, 150.0)
+        if len(found) > len(flashes):
+            flashes = found
     at, rms = metadata_series(["-i", composite, "-vn", "-af",
                                "asetnsamples=n=240,astats=metadata=1:reset=1,"
                                "ametadata=print:key=lavfi.astats.Overall.RMS_level:file=-"],
                               "lavfi.astats.Overall.RMS_level")
-    flashes = onsets(vt, luma, 150.0)
     beeps = onsets(at, rms, -40.0)
     errors = []
     for flash in flashes:
@@ -175,7 +179,7 @@ async def run(stack: Stack, recorder, minutes: float) -> None:
         await people[0].join(stack, code, replica=0, token=owner)
         for i, person in enumerate(people[1:], start=1):
             await person.join(stack, code, replica=i % 2)
-        await publish(people[0], True)  # A first: the first video, cell 0 (top left)
+        await publish(people[0], True)
         await asyncio.sleep(1)
         for person in people[1:]:
             await publish(person, False)
@@ -212,7 +216,7 @@ async def run(stack: Stack, recorder, minutes: float) -> None:
         print(f"recorder CPU: {cores:.3f} core, {cores / 8:.4f} core per track (goal <= 0.05)")
         print(f"stop -> per-track files playable: {playable:.2f} s (goal <= 10 s)")
         print(f"stop -> composite listed: {composite_at:.1f} s ({composite['durationMs'] / 1000:.0f} s long, {composite['bytes'] / 1e6:.1f} MB)")
-        errors = sync_errors(composite["storageKey"], (640, 360, 0, 0))
+        errors = sync_errors(composite["storageKey"])
         if errors:
             absolute = sorted(abs(e) for e in errors)
             print(f"A/V sync in the composite (audio - video, ms): mean {statistics.mean(errors):+.1f}, "

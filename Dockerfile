@@ -65,6 +65,8 @@ FROM ${RUNTIME_IMAGE} AS runtime
 #   libssl3         OpenSSL 3: DTLS (meet-sfu)
 #   libsrtp2-1      SRTP (meet-sfu); pulls in libnss3/libnspr4, which it links
 #   libavformat59   the WebM/Matroska muxer (meet-recorder; no transcoding)
+#   ffmpeg          the binary meet-recorder runs after a stop to make a
+#                   recording's composite MP4 (MEET_RECORDING_COMPOSITE)
 #   libstdc++6, libgcc-s1, libc6  C/C++ runtime that statically linked Swift still uses
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
@@ -78,6 +80,7 @@ RUN export DEBIAN_FRONTEND=noninteractive \
         libssl3 \
         libsrtp2-1 \
         libavformat59 \
+        ffmpeg \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric user, so Kubernetes' runAsNonRoot can verify it.

@@ -14,7 +14,12 @@ import Testing
 @Suite struct RecorderJobServiceTests {
     final class Handler: RecorderJobHandler, Sendable {
         let events = Mutex<[String]>([])
-        func begin(_ job: RecordingJob) async { self.events.withLock { $0.append("begin") } }
+        let segments = Mutex<[Int]>([])
+        func begin(_ job: RecordingJob) async -> Bool {
+            self.events.withLock { $0.append("begin") }
+            self.segments.withLock { $0.append(job.segment) }
+            return true
+        }
         func end(_ recordingId: UUID, reason: RecorderJobs.EndReason) async {
             self.events.withLock { $0.append("end \(reason.rawValue)") }
         }
@@ -91,6 +96,39 @@ import Testing
             _ = try? await run.value
             #expect(handler.all == ["begin", "end shutdown"])
             #expect(try await lease.holder(RecorderJobService.key(id)) == nil)
+        }
+    }
+
+    /// Failover: a recorder that died (its claim left to expire, its job
+    /// advertised) is replaced by another, which claims the job for the next
+    /// segment; once stopped, the job is withdrawn and nobody takes it again.
+    @Test func aJobWhoseRecorderDiedIsTakenOverForTheNextSegment() async throws {
+        try await TestRedis.withClientAndSubscriber { redis, subscriber in
+            let channels = RecorderChannels(prefix: TestRedis.unique("recjobs"))
+            let id = UUID()
+            let job = RecordingJob(action: .start, recordingId: id, meetingId: UUID(), meetingCode: "abc-defg-hij", requestedBy: nil, sentAtMs: 0)
+            let dead = RecordingJobLease(recorderId: "rec-dead", lease: .seconds(1), redis: redis, keyPrefix: channels.prefix)
+            #expect(try await dead.claim(RecorderJobService.key(id)))
+            try await dead.advertise(job)
+
+            let handler = Handler()
+            let lease = RecordingJobLease(recorderId: "rec-b", lease: .seconds(3), redis: redis, keyPrefix: channels.prefix)
+            let service = RecorderJobService(
+                lease: lease, subscriber: subscriber, channels: channels, capacity: 4, handler: handler, logger: TestRedis.logger)
+            let run = Task { try await service.run() }
+            defer { run.cancel() }
+            try await Self.waitUntil("subscribed") { await service.isListening }
+            try await Self.waitUntil("the job taken over") { handler.all == ["begin"] }
+            #expect(handler.segments.withLock { $0 } == [1])
+            #expect(try await lease.holder(RecorderJobService.key(id)) == "rec-b")
+            #expect(await service.holding == [id])
+
+            var stop = job
+            stop.action = .stop
+            try await Self.publish(redis, channels, stop)
+            try await Self.waitUntil("the holder ends it") { handler.all == ["begin", "end stopped"] }
+            try await Self.waitUntil("the claim is released") { try await lease.holder(RecorderJobService.key(id)) == nil }
+            #expect(try await lease.orphans(skipping: []).isEmpty)
         }
     }
 }

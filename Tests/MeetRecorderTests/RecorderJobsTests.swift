@@ -90,4 +90,23 @@ import Testing
         #expect(jobs.shutdown() == [.end(job.recordingId, .shutdown), .release(job.recordingId)])
         #expect(jobs.holding.isEmpty)
     }
+
+    @Test func orphansAreLookedForEveryPeriodWithRoomAndClaimedForTheNextSegment() {
+        var jobs = RecorderJobs(capacity: 1, renewEvery: .seconds(5))
+        #expect(jobs.lookForOrphans(now: start) == [])
+        #expect(jobs.lookForOrphans(now: start.advanced(by: .seconds(4))) == [])
+        #expect(jobs.lookForOrphans(now: start.advanced(by: .seconds(5))) == [.lookForOrphans])
+        #expect(jobs.lookForOrphans(now: start.advanced(by: .seconds(6))) == [])
+        // As its dead recorder advertised it: segment 2. Claimed for segment 3.
+        var advertised = Self.job(.start, UUID())
+        advertised.segment = 2
+        var next = advertised
+        next.segment = 3
+        #expect(jobs.orphaned(advertised) == [.claim(next)])
+        #expect(jobs.busy == [advertised.recordingId])
+        #expect(jobs.orphaned(advertised) == [])
+        #expect(jobs.claimed(next, won: true, now: start) == [.begin(next)])
+        // No room left: no look.
+        #expect(jobs.lookForOrphans(now: start.advanced(by: .seconds(30))) == [])
+    }
 }

@@ -114,4 +114,46 @@ import Testing
             #expect(decoded.map { [$0.6, $0.7, $0.8] } == [[40, 5_960, 2], [40, 5_960, 2]])
         }
     }
+
+    /// Failover: the takeover ends the dead recorder's open segment, goes on
+    /// in a new one, and the gap between them is measured on one clock (each
+    /// segment's started_at is its files' origin) and stored on the segment.
+    @Test func aTakeoverEndsTheDeadSegmentAndTheGapIsMeasuredFromTheFiles() async throws {
+        try await Self.withRecording { database, meeting, recording in
+            let metadata = PostgresRecordingMetadata(database: database)
+            let publisher = UUID().uuidString.lowercased()
+            func file(_ segment: Int, start: Int64, duration: Int64) -> RecordedFile {
+                RecordedFile(
+                    name: RecordedTrackName(
+                        meetingCode: "abc-defg-hij", recordingID: recording.uuidString.lowercased(), segment: segment,
+                        participantID: publisher, trackID: "t\(segment)", codec: .opus),
+                    path: "/r/seg\(segment).webm", bytes: 10, frames: 10, startMilliseconds: start, durationMilliseconds: duration,
+                    lostPackets: 0, resolutionChanges: 0)
+            }
+            let origin = Date(timeIntervalSince1970: 1_800_000_000)
+            try await metadata.began(Self.job(meeting, recording), recorderId: "rec-a", origin: origin)
+            // rec-a dies; rec-b claims segment 1, 12.5 s after rec-a's origin.
+            var next = Self.job(meeting, recording)
+            next.segment = 1
+            #expect(try await metadata.takeOver(next) == .record)
+            #expect(try await Self.segments(database, recording) == ["rec-a ended"])
+            try await metadata.began(next, recorderId: "rec-b", origin: origin.addingTimeInterval(12.5))
+            // rec-a's media: 0.2 s to 9.2 s (salvaged); rec-b's from 1.3 s of its own timeline.
+            try await metadata.recorded([file(0, start: 200, duration: 9_000)], recordingId: recording, segment: 0)
+            #expect(try await metadata.measureGaps(recording).isEmpty)
+            try await metadata.recorded([file(1, start: 1_300, duration: 4_000)], recordingId: recording, segment: 1)
+            // 12.5 + 1.3 - 9.2 = 4.6 s.
+            #expect(try await metadata.measureGaps(recording) == [SegmentGap(segment: 1, gapMilliseconds: 4_600)])
+            let stored = try await database.query("SELECT gap_ms FROM recording_segments WHERE recording_id = \(recording) ORDER BY segment")
+            #expect(try stored.map { try $0.decode(Int64?.self) } == [nil, 4_600])
+
+            // A stop while nobody held it (`stopping`): the next takeover finishes it rather than records.
+            _ = try await database.query("UPDATE recordings SET status = 'stopping' WHERE id = \(recording)")
+            next.segment = 2
+            #expect(try await metadata.takeOver(next) == .finish)
+            #expect(try await Self.segments(database, recording) == ["rec-a ended", "rec-b ended"])
+            _ = try await database.query("UPDATE recordings SET status = 'stopped' WHERE id = \(recording)")
+            #expect(try await metadata.takeOver(next) == .over)
+        }
+    }
 }

@@ -10,20 +10,25 @@ from .stack import Service, Stack
 
 
 def start_recorder(stack: Stack, tmp_path: Path, ws_replica: int | list[int] | None = 0,
-                   extra_env: dict | None = None) -> Service:
+                   extra_env: dict | None = None, name: str = "meet-recorder") -> Service:
     """Starts meet-recorder and adds it to the stack's processes; its id is
     `recorder_id`. `ws_replica`: the meet-ws replica (or replicas, tried in
     turn) it joins meetings on (`MEET_RECORDER_WS_URL`; the stack's meet-api
     advertises a placeholder URL, and a job started over WS carries none);
-    None leaves it unset. `extra_env` adds settings (S3 storage, say)."""
+    None leaves it unset. `extra_env` adds settings (S3 storage, the
+    composite with `MEET_RECORDING_COMPOSITE=true`, say). `name`
+    names its log (two recorders of one test need two names)."""
     recorder_id = "e2e-rec-" + uuid.uuid4().hex[:6]
     env = {**stack.common_env, "MEET_RECORDER_ID": recorder_id, "MEET_RECORDING_DIR": str(tmp_path / "recordings"),
-           "MEET_RECORDER_MEDIA_HOST": "127.0.0.1"}
+           "MEET_RECORDER_MEDIA_HOST": "127.0.0.1",
+           # Off unless a test is about it: the composite is listed a while
+           # after `stopped`, which the per-track tests' file counts do not expect.
+           "MEET_RECORDING_COMPOSITE": "false"}
     if ws_replica is not None:
         replicas = ws_replica if isinstance(ws_replica, list) else [ws_replica]
         env["MEET_RECORDER_WS_URL"] = ",".join(stack.ws_url(r) for r in replicas)
     env.update(extra_env or {})
-    process = Service("meet-recorder", "meet-recorder", tmp_path, env)
+    process = Service("meet-recorder", name, tmp_path, env)
     process.recorder_id = recorder_id
     stack.processes.append(process)
     return process

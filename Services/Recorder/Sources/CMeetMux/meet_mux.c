@@ -4,6 +4,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/avstring.h>
+#include <libavutil/dict.h>
 #include <libavutil/error.h>
 #include <libavutil/mem.h>
 #include <string.h>
@@ -42,6 +43,13 @@ static int fill_parameters(AVCodecParameters *par, const meet_mux_params *p) {
         par->codec_id = p->codec == MEET_MUX_CODEC_VP8 ? AV_CODEC_ID_VP8 : AV_CODEC_ID_H264;
         par->width = p->width;
         par->height = p->height;
+        if (p->codec == MEET_MUX_CODEC_H264 && p->extradata && p->extradata_size > 0) {
+            if (p->extradata_size > 1 << 16) return AVERROR(EINVAL);
+            par->extradata = av_mallocz(p->extradata_size + AV_INPUT_BUFFER_PADDING_SIZE);
+            if (!par->extradata) return AVERROR(ENOMEM);
+            memcpy(par->extradata, p->extradata, p->extradata_size);
+            par->extradata_size = (int)p->extradata_size;
+        }
         return 0;
     case MEET_MUX_CODEC_OPUS:
         if (p->channels < 1 || p->channels > 2 || p->sample_rate <= 0) return AVERROR(EINVAL);
@@ -67,7 +75,15 @@ int meet_mux_open(meet_mux **out, const char *path, const meet_mux_params *param
     if ((err = fill_parameters(m->stream->codecpar, params)) < 0) goto fail;
     m->stream->time_base = (AVRational){1, 1000};
     if ((err = avio_open(&m->ctx->pb, path, AVIO_FLAG_WRITE)) < 0) goto fail;
-    if ((err = avformat_write_header(m->ctx, NULL)) < 0) goto fail;
+    /* A recorder that is killed leaves what reached the file: clusters of at
+     * most a second, each flushed as it closes, so the loss is about a
+     * second rather than the muxer's default 5 s (meet_mux_repair). */
+    AVDictionary *options = NULL;
+    av_dict_set(&options, "cluster_time_limit", "1000", 0);
+    m->ctx->flags |= AVFMT_FLAG_FLUSH_PACKETS;
+    err = avformat_write_header(m->ctx, &options);
+    av_dict_free(&options);
+    if (err < 0) goto fail;
     *out = m;
     return 0;
 fail:
@@ -128,6 +144,7 @@ int meet_mux_probe(const char *path, meet_mux_info *info) {
     if (!pkt) { err = AVERROR(ENOMEM); goto done; }
     int64_t first = INT64_MIN, end = 0;
     while ((err = av_read_frame(ctx, pkt)) >= 0) {
+        if (pkt->flags & AV_PKT_FLAG_CORRUPT) { av_packet_unref(pkt); info->truncated = 1; continue; }
         if (pkt->stream_index == 0) {
             int64_t pts = av_rescale_q(pkt->pts, s->time_base, (AVRational){1, 1000});
             int64_t dur = av_rescale_q(pkt->duration, s->time_base, (AVRational){1, 1000});
@@ -139,10 +156,56 @@ int meet_mux_probe(const char *path, meet_mux_info *info) {
         av_packet_unref(pkt);
     }
     av_packet_free(&pkt);
+    info->start_ms = first == INT64_MIN ? 0 : first;
     info->duration_ms = first == INT64_MIN ? 0 : end - first;
-    err = err == AVERROR_EOF ? 0 : err;
+    if (err != AVERROR_EOF && info->packets > 0) info->truncated = 1;
+    err = (err == AVERROR_EOF || info->packets > 0) ? 0 : err;
 done:
     avformat_close_input(&ctx);
+    return err;
+}
+
+int meet_mux_repair(const char *in, const char *out) {
+    AVFormatContext *input = NULL, *output = NULL;
+    AVPacket *pkt = NULL;
+    int err = avformat_open_input(&input, in, NULL, NULL);
+    if (err < 0) return err;
+    if ((err = avformat_find_stream_info(input, NULL)) < 0) goto done;
+    if (input->nb_streams < 1) { err = AVERROR_STREAM_NOT_FOUND; goto done; }
+    /* The same muxer the recorder writes with: WebM for VP8 and Opus, else Matroska. */
+    enum AVCodecID codec = input->streams[0]->codecpar->codec_id;
+    const char *format = (codec == AV_CODEC_ID_VP8 || codec == AV_CODEC_ID_OPUS) ? "webm" : "matroska";
+    if ((err = avformat_alloc_output_context2(&output, NULL, format, out)) < 0) goto done;
+    AVStream *stream = avformat_new_stream(output, NULL);
+    pkt = av_packet_alloc();
+    if (!stream || !pkt) { err = AVERROR(ENOMEM); goto done; }
+    if ((err = avcodec_parameters_copy(stream->codecpar, input->streams[0]->codecpar)) < 0) goto done;
+    stream->codecpar->codec_tag = 0;
+    stream->time_base = input->streams[0]->time_base;
+    if ((err = avio_open(&output->pb, out, AVIO_FLAG_WRITE)) < 0) goto done;
+    if ((err = avformat_write_header(output, NULL)) < 0) goto done;
+    int64_t written = 0;
+    while (av_read_frame(input, pkt) >= 0) {
+        if (pkt->stream_index == 0 && !(pkt->flags & AV_PKT_FLAG_CORRUPT)) {
+            av_packet_rescale_ts(pkt, input->streams[0]->time_base, stream->time_base);
+            pkt->stream_index = 0;
+            pkt->pos = -1;
+            if ((err = av_write_frame(output, pkt)) < 0) { av_packet_unref(pkt); goto done; }
+            written++;
+        }
+        av_packet_unref(pkt);
+    }
+    err = written > 0 ? av_write_trailer(output) : AVERROR_INVALIDDATA;
+done:
+    av_packet_free(&pkt);
+    if (output) {
+        if (output->pb) {
+            int closed = avio_closep(&output->pb);
+            if (err >= 0) err = closed;
+        }
+        avformat_free_context(output);
+    }
+    avformat_close_input(&input);
     return err;
 }
 

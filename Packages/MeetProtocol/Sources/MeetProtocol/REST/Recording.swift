@@ -34,10 +34,14 @@ public struct RecordingResponse: Codable, Sendable, Equatable {
     /// The per-track files its recorders finished, in the listing (absent
     /// where not read: the start and stop replies).
     public var files: [RecordingFile]?
+    /// One per recorder that wrote it: more than one after a failover, each
+    /// with its gap after the one before (docs/dev/recording.md, "Failover").
+    /// Absent where not read, like `files`.
+    public var segments: [RecordingSegment]?
 
     public init(
         id: UUID, status: RecordingStatus, startedBy: UUID?, stopReason: String?, createdAt: Date, startedAt: Date?,
-        endedAt: Date?, files: [RecordingFile]? = nil
+        endedAt: Date?, files: [RecordingFile]? = nil, segments: [RecordingSegment]? = nil
     ) {
         self.id = id
         self.status = status
@@ -47,6 +51,28 @@ public struct RecordingResponse: Codable, Sendable, Equatable {
         self.startedAt = startedAt
         self.endedAt = endedAt
         self.files = files
+        self.segments = segments
+    }
+}
+
+/// One recorder's part of a recording (`recording_segments`): segment 0
+/// from the first recorder, one more for each takeover after a recorder died
+/// or shut down mid-recording.
+public struct RecordingSegment: Codable, Sendable, Equatable {
+    public var segment: Int
+    /// The origin of its files' timeline (`startMs` counts from it).
+    public var startedAt: Date
+    public var endedAt: Date?
+    /// Milliseconds between the previous segment's last media and this one's
+    /// first (0 when they overlap): what the takeover lost. Nil for the first
+    /// segment, and until both segments' files are listed.
+    public var gapMs: Int64?
+
+    public init(segment: Int, startedAt: Date, endedAt: Date?, gapMs: Int64?) {
+        self.segment = segment
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.gapMs = gapMs
     }
 }
 

@@ -27,6 +27,8 @@ typedef struct {
     int height;
     int sample_rate;    /* audio: 48000 for Opus */
     int channels;       /* audio: 1 or 2 */
+    const uint8_t *extradata; /* H.264: the SPS and PPS in Annex B form (the muxer writes avcC) */
+    size_t extradata_size;
 } meet_mux_params;
 
 /* Opens `path` for writing and writes the header. On success *out is set. */
@@ -49,13 +51,20 @@ typedef struct {
     int width;
     int height;
     int sample_rate;
+    int64_t start_ms;    /* the first packet's start (the file's place on its segment's timeline) */
     int64_t duration_ms; /* last packet's end minus the first packet's start */
     int64_t packets;
     int64_t keyframes;
+    int truncated;       /* the file ends mid-way (a writer that died): the packets before are counted */
 } meet_mux_info;
 
 /* Reads every packet of the file's first stream. */
 int meet_mux_probe(const char *path, meet_mux_info *info);
+
+/* Copies every readable packet of `in` (a file whose writer died: no
+ * trailer, perhaps a torn last cluster) into a new file `out` in the same
+ * format with a proper trailer (duration, cues), without transcoding. */
+int meet_mux_repair(const char *in, const char *out);
 
 /* The text of an error code, into buf. */
 void meet_mux_error_string(int error, char *buf, size_t length);

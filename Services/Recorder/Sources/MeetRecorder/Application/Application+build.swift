@@ -11,8 +11,8 @@ import ServiceLifecycle
 /// Wires meet-recorder: the directory store, the sessions, and an HTTP
 /// server for `/healthz`, `/readyz` (the store is writable) and `/metrics`.
 /// SIGTERM is Hummingbird's graceful shutdown; the sessions service then
-/// finishes every file before the process exits (handing jobs over to
-/// another recorder on drain comes with failover).
+/// finishes every file before the process exits, and the jobs it held are
+/// released for another recorder to take over in a new segment (failover).
 ///
 /// With `MEET_REDIS_URL` set, jobs come from `recorder:jobs`
 /// (``RecorderJobService``); a claimed job joins the meeting as a hidden
@@ -62,7 +62,10 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
             settings: MeetingRecorder.Settings(
                 wsURLs: configuration.wsURLs, bindHost: configuration.mediaHost,
                 rtc: try RTCConfiguration.generate(publicIP: configuration.mediaHost == "0.0.0.0" ? "127.0.0.1" : configuration.mediaHost)),
-            uploader: uploader, root: configuration.directory, logger: logger)
+            finisher: RecordingFinisher(
+                metadata: metadata, maker: configuration.composite ? CompositeMaker(ffmpeg: configuration.ffmpeg, logger: logger) : nil,
+                uploader: uploader, root: configuration.directory, logger: logger),
+            logger: logger)
         let jobs = RecorderJobService(
             lease: RecordingJobLease(
                 recorderId: configuration.recorderId, lease: configuration.jobLease, redis: redis,

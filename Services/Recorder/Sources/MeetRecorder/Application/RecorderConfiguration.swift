@@ -39,13 +39,17 @@ public struct RecorderConfiguration: ServiceSettings {
     /// Where finished files go after the directory (`MEET_RECORDING_STORAGE=s3`
     /// and `MEET_RECORDING_S3_*`); nil: they stay in the directory.
     public var s3: S3Configuration?
+    /// Whether a stopped recording gets a composite MP4 (`MEET_RECORDING_COMPOSITE`, default true).
+    public var composite: Bool
+    /// The ffmpeg that makes it (`MEET_RECORDING_FFMPEG`, default `ffmpeg` on `PATH`).
+    public var ffmpeg: String
 
     public init(
         mode: DeploymentMode = .development, logging: LoggingConfiguration = LoggingConfiguration(),
         http: HTTPConfiguration = HTTPConfiguration(port: 8095), recorderId: String = RecorderConfiguration.defaultRecorderId(),
         directory: String = "recordings", tuning: RecordingTuning = RecordingTuning(), redisURL: String? = nil,
         keyPrefix: String = "", jobLease: Duration = .seconds(15), maxJobs: Int = 8, database: DatabaseConfiguration? = nil,
-        wsURLs: [String] = [], mediaHost: String = "0.0.0.0", s3: S3Configuration? = nil
+        wsURLs: [String] = [], mediaHost: String = "0.0.0.0", s3: S3Configuration? = nil, composite: Bool = true, ffmpeg: String = "ffmpeg"
     ) {
         self.mode = mode
         self.logging = logging
@@ -61,6 +65,8 @@ public struct RecorderConfiguration: ServiceSettings {
         self.wsURLs = wsURLs
         self.mediaHost = mediaHost
         self.s3 = s3
+        self.composite = composite
+        self.ffmpeg = ffmpeg
     }
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
@@ -83,7 +89,9 @@ public struct RecorderConfiguration: ServiceSettings {
             database: environment.string("MEET_DATABASE_URL") == nil ? nil : try DatabaseConfiguration(environment: environment),
             wsURLs: try Self.wsURLs(environment),
             mediaHost: environment.string("MEET_RECORDER_MEDIA_HOST", default: "0.0.0.0"),
-            s3: try S3Configuration.recordings(environment: environment))
+            s3: try S3Configuration.recordings(environment: environment),
+            composite: try environment.bool("MEET_RECORDING_COMPOSITE", default: true),
+            ffmpeg: environment.string("MEET_RECORDING_FFMPEG", default: "ffmpeg"))
     }
 
     /// `MEET_RECORDER_WS_URL`: `ws://` or `wss://` URLs, comma-separated.

@@ -7,14 +7,19 @@ public import ServiceLifecycle
 /// What the recorder does with a job it won or lost: ``MediaJobHandler``
 /// joins the meeting as a hidden subscriber and writes the files and the metadata.
 public protocol RecorderJobHandler: Sendable {
-    func begin(_ job: RecordingJob) async
+    /// Records the job; false when there is nothing to record (a job taken
+    /// over after its recording was stopped: the handler finished it), which
+    /// ends it like a stop.
+    func begin(_ job: RecordingJob) async -> Bool
     func end(_ recordingId: UUID, reason: RecorderJobs.EndReason) async
 }
 
 /// Runs ``RecorderJobs`` against Redis: listens on `recorder:jobs`, claims,
 /// renews and releases with ``RecordingJobLease``, and tells the
 /// ``RecorderJobHandler``. A Service: on shutdown every held job is ended
-/// and released, so another recorder can take it at once.
+/// and released, so another recorder takes it over for a new segment at
+/// its next look for orphans (``RecordingJobLease/orphans(skipping:)``),
+/// as it does a job whose recorder died once the claim expires.
 public actor RecorderJobService: Service {
     private var jobs: RecorderJobs
     private let lease: RecordingJobLease
@@ -63,7 +68,10 @@ public actor RecorderJobService: Service {
         await self.execute(self.shutdownActions())
     }
 
-    private func tickActions() -> [RecorderJobs.Action] { self.jobs.tick(now: .now) }
+    private func tickActions() -> [RecorderJobs.Action] {
+        let now = ContinuousClock.now
+        return self.jobs.tick(now: now) + self.jobs.lookForOrphans(now: now)
+    }
     private func shutdownActions() -> [RecorderJobs.Action] { self.jobs.shutdown() }
 
     private func received(_ payload: [UInt8]) async {
@@ -105,9 +113,41 @@ public actor RecorderJobService: Service {
                     self.logger.warning("could not release a recording job", metadata: ["recording.id": "\(id)", "error": "\(error)"])
                 }
             case .begin(let job):
-                await self.handler.begin(job)
+                do {
+                    try await self.lease.advertise(job)
+                } catch {
+                    // Only a takeover needs it; the recording goes on regardless.
+                    self.logger.warning("could not advertise a recording job", metadata: ["recording.id": "\(job.recordingId)", "error": "\(error)"])
+                }
+                if await !self.handler.begin(job) {
+                    var stop = job
+                    stop.action = .stop
+                    await self.execute(self.jobs.received(stop))
+                }
             case .end(let id, let reason):
                 await self.handler.end(id, reason: reason)
+                // Withdrawn before the release: a stopped recording is never taken over.
+                if reason == .stopped {
+                    do {
+                        try await self.lease.withdraw(Self.key(id))
+                    } catch {
+                        self.logger.warning("could not withdraw a recording job", metadata: ["recording.id": "\(id)", "error": "\(error)"])
+                    }
+                }
+            case .lookForOrphans:
+                let orphans: [RecordingJob]
+                do {
+                    orphans = try await self.lease.orphans(skipping: self.jobs.busy)
+                } catch {
+                    self.logger.warning("could not look for recording jobs without a recorder", metadata: ["error": "\(error)"])
+                    continue
+                }
+                for job in orphans {
+                    self.logger.notice(
+                        "found a recording whose recorder is gone: claiming it",
+                        metadata: ["recording.id": "\(job.recordingId)", "segment": "\(job.segment + 1)"])
+                    await self.execute(self.jobs.orphaned(job))
+                }
             }
         }
     }

@@ -15,6 +15,9 @@ public import MeetProtocol
 ///   job held elsewhere is not ours.
 /// - A renewal that finds the claim gone (another recorder holds it, or it
 ///   expired) ends it at once: two recorders never write the same segment.
+/// - Every `renewEvery`, with room left, it looks for advertised jobs nobody
+///   holds (a recorder died or shut down, ``RecordingJobLease/orphans(skipping:)``)
+///   and claims each for the next segment, like a start (failover).
 public struct RecorderJobs: Sendable {
     public enum Action: Sendable, Equatable {
         /// Try to claim the job (`SET NX PX`).
@@ -27,6 +30,8 @@ public struct RecorderJobs: Sendable {
         case begin(RecordingJob)
         /// Stop recording it and finish its files.
         case end(UUID, EndReason)
+        /// Look for jobs whose recorder is gone (``orphaned(_:)`` with each).
+        case lookForOrphans
     }
 
     public enum EndReason: String, Sendable, Equatable {
@@ -49,6 +54,7 @@ public struct RecorderJobs: Sendable {
     private var claiming: Set<UUID> = []
     /// Claims in flight whose stop already came: released, not held, when won.
     private var stoppedWhileClaiming: Set<UUID> = []
+    private var nextLookAt: ContinuousClock.Instant?
 
     /// - Parameters:
     ///   - capacity: most recordings at once (claims in flight count).
@@ -60,6 +66,8 @@ public struct RecorderJobs: Sendable {
 
     /// The recordings held now.
     public var holding: Set<UUID> { Set(self.held.keys) }
+    /// The recordings held or being claimed: never orphans to this recorder.
+    public var busy: Set<UUID> { self.holding.union(self.claiming) }
 
     /// A job arrived on the bus.
     public mutating func received(_ job: RecordingJob) -> [Action] {
@@ -102,10 +110,33 @@ public struct RecorderJobs: Sendable {
     /// The renewals due at `now`.
     public mutating func tick(now: ContinuousClock.Instant) -> [Action] {
         let due = self.held.filter { $0.value.renewAt <= now }.keys.sorted { $0.uuidString < $1.uuidString }
+        let next = now.advanced(by: self.renewEvery)
         for id in due {
-            self.held[id]?.renewAt = now.advanced(by: self.renewEvery)
+            self.held[id]?.renewAt = next
         }
         return due.map(Action.renew)
+    }
+
+    /// A look for orphans every `renewEvery` while there is room (the first
+    /// a period after the first call): a job whose claim expired is found
+    /// within a lease and a third of its recorder's death.
+    public mutating func lookForOrphans(now: ContinuousClock.Instant) -> [Action] {
+        guard let lookAt = self.nextLookAt else {
+            self.nextLookAt = now.advanced(by: self.renewEvery)
+            return []
+        }
+        guard lookAt <= now else { return [] }
+        self.nextLookAt = now.advanced(by: self.renewEvery)
+        return self.held.count + self.claiming.count < self.capacity ? [.lookForOrphans] : []
+    }
+
+    /// A job found by ``Action/lookForOrphans``, as its last recorder
+    /// advertised it: claimed (room permitting) for the segment after that one.
+    public mutating func orphaned(_ job: RecordingJob) -> [Action] {
+        var next = job
+        next.action = .start
+        next.segment = job.segment + 1
+        return self.received(next)
     }
 
     /// Shutting down: end and release everything held.

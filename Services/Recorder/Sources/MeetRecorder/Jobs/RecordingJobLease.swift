@@ -12,8 +12,8 @@ public import MeetRedis
 public struct RecordingJobLease: Sendable {
     public let recorderId: String
     public let lease: Duration
-    private let redis: RedisClient
-    private let prefix: String
+    let redis: RedisClient
+    let prefix: String
 
     /// Renews only while the key names us; 1 when renewed.
     static let renewScript = RedisScript(

@@ -24,6 +24,46 @@ public protocol RecordingMetadata: Sendable {
     /// Files whose rows still name a local path below `root` (a previous
     /// run's uploads that did not finish), oldest first.
     func pendingUploads(under root: String) async throws -> [RecordingUploader.Upload]
+    /// ``began(_:recorderId:)`` with the segment's timeline origin as its
+    /// `started_at`, so segments' files line up on one clock (the gap).
+    func began(_ job: RecordingJob, recorderId: String, origin: Date) async throws
+    /// A job claimed for a segment after the first (failover): the earlier
+    /// segments left open by a dead recorder end now; what to do next.
+    func takeOver(_ job: RecordingJob) async throws -> TakeoverStatus
+    /// Each segment's gap after the one before (its first media minus the
+    /// previous one's last, from the files' rows), stored on the segment and returned.
+    func measureGaps(_ recordingId: UUID) async throws -> [SegmentGap]
+    /// The recording's per-track files still in the directory store, each
+    /// with its place on the timeline of the recording's first segment.
+    func compositeInputs(_ recordingId: UUID) async throws -> [CompositePlan.Input]
+    /// Lists the composite (`kind` `composite`) under the last segment.
+    func composed(_ made: CompositeMaker.Made, recordingId: UUID) async throws
+}
+
+/// What a recorder that took a job over does (``RecordingMetadata/takeOver(_:)``).
+public enum TakeoverStatus: Sendable, Equatable {
+    /// The recording goes on: record the new segment.
+    case record
+    /// A host stopped it while nobody held it (`stopping`): finish it, record nothing.
+    case finish
+    /// Over or deleted: nothing to do.
+    case over
+}
+
+/// The time between one segment's last media and the next one's first.
+public struct SegmentGap: Sendable, Equatable {
+    public var segment: Int
+    public var gapMilliseconds: Int64
+}
+
+extension RecordingMetadata {
+    public func began(_ job: RecordingJob, recorderId: String, origin: Date) async throws {
+        try await self.began(job, recorderId: recorderId)
+    }
+    public func takeOver(_ job: RecordingJob) async throws -> TakeoverStatus { .record }
+    public func measureGaps(_ recordingId: UUID) async throws -> [SegmentGap] { [] }
+    public func compositeInputs(_ recordingId: UUID) async throws -> [CompositePlan.Input] { [] }
+    public func composed(_ made: CompositeMaker.Made, recordingId: UUID) async throws {}
 }
 
 /// ``RecordingMetadata`` on PostgreSQL. Every statement is guarded by the
@@ -34,6 +74,10 @@ public struct PostgresRecordingMetadata: RecordingMetadata {
     public init(database: Database) { self.database = database }
 
     public func began(_ job: RecordingJob, recorderId: String) async throws {
+        try await self.began(job, recorderId: recorderId, origin: Date())
+    }
+
+    public func began(_ job: RecordingJob, recorderId: String, origin: Date) async throws {
         _ = try await self.database.query(
             """
             UPDATE recordings SET status = 'recording', started_at = COALESCE(started_at, now())
@@ -41,8 +85,8 @@ public struct PostgresRecordingMetadata: RecordingMetadata {
             """)
         _ = try await self.database.query(
             """
-            INSERT INTO recording_segments (recording_id, segment, recorder_id)
-            SELECT id, \(job.segment), \(recorderId) FROM recordings WHERE id = \(job.recordingId) AND status = 'recording'
+            INSERT INTO recording_segments (recording_id, segment, recorder_id, started_at)
+            SELECT id, \(job.segment), \(recorderId), \(origin) FROM recordings WHERE id = \(job.recordingId) AND status = 'recording'
             ON CONFLICT (recording_id, segment) DO NOTHING
             """)
     }
@@ -84,7 +128,7 @@ public struct PostgresRecordingMetadata: RecordingMetadata {
             let columns = RowColumns(row)
             let recordingID = try columns.decode("recording_id", as: UUID.self)
             let path = try columns.decode("storage_key", as: String.self)
-            let contentType = RecordingUploader.Upload.contentType(video: try columns.decode("kind", as: String.self) != "audio")
+            let contentType = RecordingUploader.Upload.contentType(kind: try columns.decode("kind", as: String.self))
             if let upload = RecordingUploader.Upload(recordingID: recordingID, path: path, root: root, contentType: contentType) {
                 uploads.append(upload)
             }

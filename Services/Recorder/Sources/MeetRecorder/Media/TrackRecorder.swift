@@ -2,7 +2,7 @@ public import MeetRTP
 
 /// One recorded track, sans-I/O: RTP packets and sender reports in, frames
 /// with their presentation times out. The pipeline is
-/// `RTPReorderBuffer` → depacketizer (VP8 frames, or one Opus packet per RTP
+/// `RTPReorderBuffer` → depacketizer (VP8 frames, H.264 access units, or one Opus packet per RTP
 /// packet, RFC 7587 §4.2) → `MediaClock`; the caller writes `.write` actions
 /// to the track's file and sends a PLI on `.requestKeyframe`.
 ///
@@ -26,6 +26,7 @@ public struct TrackRecorder: Sendable {
 
     private var reorder: RTPReorderBuffer
     private var vp8 = VP8FrameAssembler()
+    private var h264 = H264AccessUnitAssembler()
     private var clock: MediaClock
     private var pending: (frame: MediaFrame, pts: Int64)?
     private var lastDuration: Int64
@@ -47,8 +48,9 @@ public struct TrackRecorder: Sendable {
     /// Packets dropped as late or duplicate by the reorder buffer.
     public var latePackets: Int { reorder.latePackets }
     public var duplicatePackets: Int { reorder.duplicatePackets }
-    /// VP8 frames dropped (incomplete, or waiting for a keyframe).
-    public var droppedFrames: Int { vp8.droppedFrames }
+    /// Video frames dropped (incomplete, or waiting for a keyframe).
+    public var droppedFrames: Int { codec == .h264 ? h264.droppedFrames : vp8.droppedFrames }
+    private var isWaitingForKeyframe: Bool { codec == .h264 ? h264.isWaitingForKeyframe : vp8.isWaitingForKeyframe }
     public var isSynchronized: Bool { clock.isSynchronized }
 
     /// One RTP packet that arrived at `now` (local microseconds).
@@ -71,7 +73,7 @@ public struct TrackRecorder: Sendable {
     /// keyframe still missing is asked for again.
     public mutating func tick(now: Int64) -> [Action] {
         var actions = handle(reorder.advance(now: now), now: now)
-        if codec.isVideo, vp8.isWaitingForKeyframe, let last = lastKeyframeRequest, now - last >= keyframeRetryMicroseconds {
+        if codec.isVideo, isWaitingForKeyframe, let last = lastKeyframeRequest, now - last >= keyframeRetryMicroseconds {
             lastKeyframeRequest = now
             actions.append(.requestKeyframe)
         }
@@ -95,12 +97,18 @@ public struct TrackRecorder: Sendable {
             switch output {
             case .lost(let count):
                 actions.append(.lost(packets: count))
-                if codec.isVideo { vp8.lost().forEach { depacketized($0, now: now, into: &actions) } }
+                switch codec {
+                case .vp8: vp8.lost().forEach { depacketized($0, now: now, into: &actions) }
+                case .h264: h264.lost().forEach { depacketized($0, now: now, into: &actions) }
+                case .opus: break
+                }
             case .packet(let packet):
                 let timestamp = clock.extend(packet.timestamp)
                 switch codec {
                 case .vp8:
                     vp8.append(packet, timestamp: timestamp).forEach { depacketized($0, now: now, into: &actions) }
+                case .h264:
+                    h264.append(packet, timestamp: timestamp).forEach { depacketized($0, now: now, into: &actions) }
                 case .opus:
                     guard !packet.payload.isEmpty else { continue }
                     emit(MediaFrame(data: packet.payload, rtpTimestamp: timestamp, isKeyframe: true), now: now, into: &actions)

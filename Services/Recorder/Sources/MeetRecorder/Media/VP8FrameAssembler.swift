@@ -17,18 +17,16 @@ public struct VP8FrameAssembler: Sendable {
     }
 
     public let maximumFrameBytes: Int
-    /// Frames dropped because they were incomplete, malformed, too big, or
-    /// followed a loss before the next keyframe.
-    public private(set) var droppedFrames = 0
-
+    private var gate = KeyframeGate()
     private var bytes: [UInt8] = []
     private var timestamp: Int64?
     private var broken = false
-    private var waitingForKeyframe = true
-    private var keyframeRequested = false
 
+    /// Frames dropped because they were incomplete, malformed, too big, or
+    /// followed a loss before the next keyframe.
+    public var droppedFrames: Int { gate.droppedFrames }
     /// True while frames are dropped until a keyframe (the recorder repeats its PLI).
-    public var isWaitingForKeyframe: Bool { waitingForKeyframe }
+    public var isWaitingForKeyframe: Bool { gate.isWaiting }
 
     public init(maximumFrameBytes: Int = 4 << 20) {
         self.maximumFrameBytes = maximumFrameBytes
@@ -64,11 +62,10 @@ public struct VP8FrameAssembler: Sendable {
     /// dropped and so is everything until the next keyframe.
     public mutating func lost() -> [Output] {
         if timestamp != nil { broken = true }
-        waitingForKeyframe = true
-        keyframeRequested = false
+        gate.lost()
         var out: [Output] = []
         finish(into: &out)
-        requestKeyframe(into: &out)
+        gate.request(into: &out)
         return out
     }
 
@@ -79,29 +76,10 @@ public struct VP8FrameAssembler: Sendable {
             broken = false
         }
         guard let timestamp else { return }
-        guard !broken, !bytes.isEmpty else {
-            droppedFrames += 1
-            waitingForKeyframe = true
-            requestKeyframe(into: &out)
-            return
-        }
+        guard !broken, !bytes.isEmpty else { return gate.broken(into: &out) }
         let size = Self.keyframeSize(bytes)
-        if size == nil && waitingForKeyframe {
-            droppedFrames += 1
-            requestKeyframe(into: &out)
-            return
-        }
-        if size != nil {
-            waitingForKeyframe = false
-            keyframeRequested = false
-        }
+        guard gate.admit(keyframe: size != nil, into: &out) else { return }
         out.append(.frame(MediaFrame(data: bytes, rtpTimestamp: timestamp, isKeyframe: size != nil, videoSize: size)))
-    }
-
-    private mutating func requestKeyframe(into out: inout [Output]) {
-        guard !keyframeRequested else { return }
-        keyframeRequested = true
-        out.append(.needKeyframe)
     }
 
     /// The size a keyframe declares, or nil when `frame` is not a keyframe

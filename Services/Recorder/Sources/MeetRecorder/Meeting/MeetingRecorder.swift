@@ -60,6 +60,8 @@ actor MeetingRecorder {
     private var keyframeTargets: [String: (node: String, ssrc: UInt32)] = [:]
     private var tasks: [Task<Void, Never>] = []
     private var stopping = false
+    /// Once: a seat resumed from another recorder was left (``follow(url:token:)``).
+    private var leftInheritedSeat = false
     private let media: AsyncStream<RecordedMedia>
     private let mediaSink: AsyncStream<RecordedMedia>.Continuation
 
@@ -148,6 +150,17 @@ actor MeetingRecorder {
             throw .timeout("join was not answered with joined")
         }
         self.logger.info("recorder in the meeting", metadata: ["tracks": "\(snapshot.tracks.count)", "resumed": "\(snapshot.resumed)"])
+        if snapshot.resumed, self.legs.isEmpty, !self.leftInheritedSeat {
+            self.leftInheritedSeat = true
+            // The seat of another recorder (failover: the seat is the
+            // recording's, and a dead recorder's lingers for its grace), whose
+            // node connections lived in that process: leave it, so its
+            // subscriptions end, and join again with a seat of our own.
+            self.logger.notice("the recorder seat held another recorder's connections: leaving it and joining afresh")
+            _ = try? await signaling.request(.leave, timeout: self.settings.requestTimeout)
+            signaling.disconnect()
+            return
+        }
         var publications: [UUID: [TrackInfo]] = [:]
         for track in snapshot.tracks where track.participantId != snapshot.you {
             publications[track.participantId, default: []].append(track)
@@ -367,6 +380,7 @@ actor MeetingRecorder {
         switch track.codec?.lowercased() {
         case "vp8": .vp8
         case "opus": .opus
+        case "h264": .h264
         case nil: track.kind == .mic ? .opus : nil
         default: nil
         }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a recording's per-track files go. The directory store is the
 /// default (a volume in compose, a PVC in k8s); S3 comes next (docs/dev/recording.md).
@@ -48,11 +48,15 @@ public struct DirectoryStorage: RecordingStorage {
     }
 
     public func trackPath(_ track: RecordedTrackName) throws -> String {
-        let directory = URL(fileURLWithPath: root)
-            .appendingPathComponent(RecordedTrackName.safe(track.meetingCode))
-            .appendingPathComponent(RecordedTrackName.safe(track.recordingID))
+        let directory = self.recordingDirectory(meetingCode: track.meetingCode, recordingID: track.recordingID)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent(track.fileName).path
+    }
+
+    /// `{root}/{meetingCode}/{recordingID}`: where every segment's files of a recording go.
+    public func recordingDirectory(meetingCode: String, recordingID: String) -> URL {
+        URL(fileURLWithPath: root).appendingPathComponent(RecordedTrackName.safe(meetingCode))
+            .appendingPathComponent(RecordedTrackName.safe(recordingID))
     }
 
     /// True when the root exists (or can be made) and takes a file: the readiness check.

@@ -165,7 +165,7 @@ extension RecordedFile {
     /// The upload that moves this file: its key is its path below `root`.
     func upload(recordingID: UUID, root: String) -> RecordingUploader.Upload? {
         RecordingUploader.Upload(
-            recordingID: recordingID, path: self.path, root: root, contentType: RecordingUploader.Upload.contentType(video: name.codec.isVideo))
+            recordingID: recordingID, path: self.path, root: root, contentType: name.codec.contentType)
     }
 }
 
@@ -182,6 +182,8 @@ extension RecordingUploader.Upload {
 
     /// The WebM type of a track's file.
     static func contentType(video: Bool) -> String { video ? "video/webm" : "audio/webm" }
+    /// The type of a file by its row's kind: the composite is an MP4.
+    static func contentType(kind: String) -> String { kind == "composite" ? "video/mp4" : contentType(video: kind != "audio") }
 }
 
 /// Where ``RecordingUploader`` puts files: ``S3Client``, or a fake in tests.

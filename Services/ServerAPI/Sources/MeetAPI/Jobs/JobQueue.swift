@@ -25,6 +25,11 @@ protocol JobQueue: Sendable {
     func fail(id: Int64, worker: String, error: String) async throws
     /// Jobs by state, for tests and `/metrics`.
     func counts() async throws -> JobCounts
+    /// Deletes the jobs of `kind` done before `before` (a periodic job leaves
+    /// one row per run otherwise); how many. Only for kinds whose dedupe key
+    /// is never used again once done, or the job would run again.
+    @discardableResult
+    func purgeDone(kind: String, before: Date) async throws -> Int
 }
 
 /// A job to insert.

@@ -20,7 +20,7 @@ extension JobWorker {
         if recordings.retentionDays > 0 {
             handlers[RecordingRetentionJobHandler.kind] = RecordingRetentionJobHandler(
                 retention: RecordingRetention(recordings: deps.recordings, stores: RecordingStores(configuration: recordings)),
-                days: recordings.retentionDays)
+                days: recordings.retentionDays, jobs: deps.storage.jobs, interval: recordings.retentionScanInterval)
         }
         let scanner = ReminderScanner(storage: deps.storage, notices: deps.notices)
         let interval = RetryPolicy.seconds(configuration.email.reminderScanInterval)

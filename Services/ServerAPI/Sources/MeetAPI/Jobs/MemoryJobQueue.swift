@@ -9,6 +9,7 @@ final class MemoryJobQueue: JobQueue {
         var lockedBy: String?
         var lockedUntil: Date?
         var done = false
+        var doneAt: Date?
         var failed = false
         var lastError: String?
     }
@@ -50,7 +51,10 @@ final class MemoryJobQueue: JobQueue {
     }
 
     func complete(id: Int64, worker: String) async throws -> Bool {
-        self.update(id, worker: worker) { $0.done = true }
+        self.update(id, worker: worker) {
+            $0.done = true
+            $0.doneAt = Date()
+        }
     }
 
     func retry(id: Int64, worker: String, at: Date, error: String) async throws {
@@ -72,6 +76,14 @@ final class MemoryJobQueue: JobQueue {
             JobCounts(
                 pending: rows.values.filter { !$0.done && !$0.failed }.count, done: rows.values.filter(\.done).count,
                 failed: rows.values.filter(\.failed).count)
+        }
+    }
+
+    func purgeDone(kind: String, before: Date) async throws -> Int {
+        self.rows.withLockedValue { rows in
+            let gone = rows.filter { $0.value.job.kind == kind && $0.value.done && ($0.value.doneAt ?? .distantFuture) < before }.keys
+            for id in gone { rows.removeValue(forKey: id) }
+            return gone.count
         }
     }
 

@@ -17,6 +17,7 @@ extension PostgresRecordingRepository {
         let meetingId = try RowColumns(row).decode("meeting_id", as: UUID.self)
         var recording = try Self.decode(row)
         recording.files = try await self.files(meetingId: meetingId, recordingId: recordingId)[recordingId] ?? []
+        recording.segments = try await self.segments(meetingId: meetingId, recordingId: recordingId)[recordingId] ?? []
         return (meetingId, recording)
     }
 

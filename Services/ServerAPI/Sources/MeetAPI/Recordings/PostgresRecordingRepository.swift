@@ -30,9 +30,11 @@ struct PostgresRecordingRepository: RecordingRepository {
             WHERE meeting_id = \(meetingId) AND deleted_at IS NULL ORDER BY created_at DESC, id
             """)
         let files = try await self.files(meetingId: meetingId)
+        let segments = try await self.segments(meetingId: meetingId)
         return try rows.map { row in
             var recording = try Self.decode(row)
             recording.files = files[recording.id] ?? []
+            recording.segments = segments[recording.id] ?? []
             return recording
         }
     }

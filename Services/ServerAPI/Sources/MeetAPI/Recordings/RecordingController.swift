@@ -63,8 +63,9 @@ struct RecordingController: Sendable {
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<RecordingListResponse> {
         let user = try context.requireUser()
         let meeting = try await self.deps.meeting(context)
-        try await self.deps.requireRecordingAccess(meetingId: meeting.id, user: user, notFound: APIError.forbidden)
-        return JSONResponse(RecordingListResponse(items: try await self.deps.recordings.list(meetingId: meeting.id)))
+        let manages = try await self.deps.requireRecordingAccess(meetingId: meeting.id, user: user, notFound: APIError.forbidden)
+        let items = try await self.deps.recordings.list(meetingId: meeting.id)
+        return JSONResponse(RecordingListResponse(items: manages ? items : items.map { $0.forViewers() }))
     }
 
     /// `PUT /v1/meetings/{code}/recording-access` (owner and hosts) → the

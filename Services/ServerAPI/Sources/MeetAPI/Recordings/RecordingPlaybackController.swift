@@ -112,9 +112,12 @@ struct RecordingPlaybackController: Sendable {
     /// `Content-Type` from the kind and codec, an attachment with a file
     /// name, no sniffing, no shared caching, and ranges accepted.
     static func headers(for file: StoredRecordingFile, recordingId: UUID) -> HTTPFields {
-        let matroska = file.codec.lowercased() == "h264"
-        let type = matroska ? "video/x-matroska" : (file.kind == "audio" ? "audio/webm" : "video/webm")
-        let name = "recording-\(recordingId.uuidString.lowercased().prefix(8))-\(file.kind)-\(file.id.uuidString.lowercased()).\(matroska ? "mkv" : "webm")"
+        // The composite is an MP4 (H.264 + AAC); per-track files are WebM, H.264 tracks Matroska.
+        let (type, suffix) =
+            file.kind == "composite"
+            ? ("video/mp4", "mp4")
+            : file.codec.lowercased() == "h264" ? ("video/x-matroska", "mkv") : (file.kind == "audio" ? "audio/webm" : "video/webm", "webm")
+        let name = "recording-\(recordingId.uuidString.lowercased().prefix(8))-\(file.kind)-\(file.id.uuidString.lowercased()).\(suffix)"
         return [
             .contentType: type, .acceptRanges: "bytes", .contentDisposition: "attachment; filename=\"\(name)\"",
             .init("X-Content-Type-Options")!: "nosniff", .cacheControl: "private, no-store",
@@ -125,8 +128,8 @@ struct RecordingPlaybackController: Sendable {
     private func authorized(_ context: APIRequestContext) async throws -> (meetingId: UUID, recording: RecordingResponse) {
         let user = try context.requireUser()
         let found = try await self.find(context)
-        try await self.deps.requireRecordingAccess(meetingId: found.meetingId, user: user, notFound: Self.notFound)
-        return found
+        let manages = try await self.deps.requireRecordingAccess(meetingId: found.meetingId, user: user, notFound: Self.notFound)
+        return manages ? found : (found.meetingId, found.recording.forViewers())
     }
 
     private func find(_ context: APIRequestContext) async throws -> (meetingId: UUID, recording: RecordingResponse) {
@@ -151,14 +154,17 @@ struct RecordingPlaybackController: Sendable {
 
 extension APIDependencies {
     /// Throws 403 or `notFound` unless ``RecordingAccessPolicy`` lets `user`
-    /// see the recordings of the meeting, on its state now.
-    func requireRecordingAccess(meetingId: UUID, user: UserRecord, notFound: APIError) async throws {
+    /// see the recordings of the meeting, on its state now; true for the
+    /// owner and hosts, who see where each file is stored
+    /// (``RecordingResponse/forViewers()`` for everyone else).
+    @discardableResult
+    func requireRecordingAccess(meetingId: UUID, user: UserRecord, notFound: APIError) async throws -> Bool {
         let role = try await self.members.role(meetingId: meetingId, userId: user.id)
-        if role == .owner || role == .host { return }
+        if role == .owner || role == .host { return true }
         let access = try await self.recordings.access(meetingId: meetingId)
         let participated = try await self.recordings.participated(meetingId: meetingId, userId: user.id)
         switch RecordingAccessPolicy.decide(role: role, participated: participated, access: access) {
-        case .allow: return
+        case .allow: return false
         case .forbidden: throw APIError.forbidden
         case .notFound: throw notFound
         }

@@ -82,15 +82,22 @@ struct RecordingRetention: Sendable {
 
 /// The job that runs ``RecordingRetention/sweep(now:days:)``: each replica
 /// enqueues one per scan interval under the same dedupe key, so the jobs
-/// table's `SKIP LOCKED` claim hands it to exactly one of them.
+/// table's `SKIP LOCKED` claim hands it to exactly one of them. Each run
+/// also deletes the rows of earlier runs done more than an interval ago:
+/// their slot is over, so no replica enqueues their key again, and the
+/// table does not keep one row per interval for good.
 struct RecordingRetentionJobHandler: JobHandler {
     static let kind = "recording-retention"
     let retention: RecordingRetention
     let days: Int
+    let jobs: any JobQueue
+    let interval: Duration
 
     func run(_ job: ClaimedJob) async throws(JobFailure) {
+        let now = Date()
         do {
-            _ = try await self.retention.sweep(now: Date(), days: self.days)
+            _ = try await self.retention.sweep(now: now, days: self.days)
+            try await self.jobs.purgeDone(kind: Self.kind, before: now.addingTimeInterval(-Double(max(1, self.interval.components.seconds))))
         } catch {
             throw .transient("recording retention: \(error)")
         }

@@ -5,6 +5,7 @@
 // reducer: state and message in, state and effects out); Room holds the
 // state, runs the effects, and carries out the person's own actions.
 
+import { Attachments } from './attachments.js';
 import { announce, idKey } from './dom.js';
 import { E2EEWorker } from './e2ee.js';
 import { setIceServers } from './ice.js';
@@ -62,6 +63,7 @@ export class Room {
     this.polls = new PollsPanel(this, this.detach.signal);
     this.qa = new QAPanel(this, this.detach.signal);
     this.whiteboard = new Whiteboard(this);
+    this.attachments = new Attachments(this, this.detach.signal);
   }
 
   get me() { return this.state.me; }
@@ -280,9 +282,10 @@ export class Room {
   }
 
   /** Resolves true once sent (the input may be cleared), false when it failed (and was shown). */
-  sendChat(body, to = '') {
+  sendChat(body, to = '', attachmentId = null) {
     const data = { body };
     if (to === 'hosts') data.toHosts = true; else if (to) data.toParticipantId = to;
+    if (attachmentId) data.attachmentId = attachmentId;
     return this.command('chat', data);
   }
 

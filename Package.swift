@@ -231,7 +231,7 @@ let testTargets: [Target] = [
         ]),
     // ICS, MIME and the SMTP session (sans-I/O), and the client against a scripted SMTP server on loopback.
     .meetTests("MeetMailTests", ["MeetMail", nioCore, nioPosix]),
-    .meetTests("MeetStorageTests", ["MeetStorage", crypto]),
+    .meetTests("MeetStorageTests", ["MeetStorage", crypto, nioCore]),
     // The wire contracts alone: codecs, records and their JSON field names.
     .meetTests("MeetProtocolTests", ["MeetProtocol"]),
     .meetTests("MeetCoreTests", ["MeetCore", "MeetProtocol", nioConcurrencyHelpers]),

@@ -14,6 +14,7 @@
 // preview opens the camera before a test can set hooks). `window.meetDebug`
 // reads the live state and receive statistics.
 
+import { base64 } from './attachments.js';
 import { Api } from './api.js';
 import { e2eeSupport } from './e2ee.js';
 import { $, alertLog, announce, showError, showScreen } from './dom.js';
@@ -56,6 +57,11 @@ window.meetDebug = {
   alerts: () => alertLog.slice(),
   /** Simulates a network blip: drops the signaling socket without telling the server. */
   dropConnection: () => { if (room && room.signaling.socket) room.signaling.socket.close(4000, 'test blip'); },
+  /** The last chat file saved, as base64 (null before any). */
+  lastDownload: () => (room && room.attachments.lastDownload ? base64(room.attachments.lastDownload.blob) : Promise.resolve(null)),
+  /** Fetches a chat file as this seat: {status, base64}. */
+  fetchAttachment: (id) => room.attachments.fetch(id).then(base64).then((data) => ({ status: 200, base64: data }),
+    (error) => ({ status: error.status || 0 })),
 };
 
 const scheduleView = new ScheduleView({ api });

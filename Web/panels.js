@@ -6,7 +6,7 @@ import { $, h, idKey } from './dom.js';
 
 export class SidePanel {
   /**
-   * handlers: {send(body, to) → Promise<sent>, admit(id), deny(id), mute(id, kind), kick(id)};
+   * handlers: {send(body, to) → Promise<sent>, attachment(file) → element, admit(id), deny(id), mute(id, kind), kick(id)};
    * `to`: '' (everyone), 'hosts', or a participant id (a private message).
    * signal: detaches the listeners when the room ends.
    */
@@ -87,7 +87,8 @@ export class SidePanel {
         h('span', { className: 'who', text: mine ? `${message.displayName} (you)` : message.displayName }),
         privately ? h('span', { className: 'to', text: ` ${privately}` }) : null,
         h('time', { datetime: time.toISOString(), text: time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) }),
-        h('div', { className: 'body', text: message.body })));
+        message.body ? h('div', { className: 'body', text: message.body }) : null,
+        message.attachment ? this.handlers.attachment(message.attachment) : null));
     }
     if (added && this.open !== 'chat') {
       this.unread += added;

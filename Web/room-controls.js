@@ -2,6 +2,7 @@
 // end-meeting confirmation, and rendering the room's state into the grid
 // and the side panel.
 
+import { attachmentButton } from './attachments.js';
 import { $, announce, idKey, showScreen, toast } from './dom.js';
 import { GridPager } from './grid-pager.js';
 import { SidePanel } from './panels.js';
@@ -18,6 +19,7 @@ export class RoomControls {
     this.speakerView = false;
     this.panel = new SidePanel({
       send: (body, to) => room.sendChat(body, to),
+      attachment: (file) => attachmentButton(file, (chosen) => room.attachments.download(chosen)),
       admit: (id) => room.admit(id),
       deny: (id) => room.deny(id),
       mute: (id, kind) => room.mute(id, kind),

@@ -6,6 +6,7 @@
 // state, runs the effects, and carries out the person's own actions.
 
 import { BreakoutPanel } from './breakout.js';
+import { Attachments } from './attachments.js';
 import { announce, idKey } from './dom.js';
 import { E2EEWorker } from './e2ee.js';
 import { setIceServers } from './ice.js';
@@ -65,6 +66,7 @@ export class Room {
     this.whiteboard = new Whiteboard(this);
     // Breakout rooms (breakout.js): the hosts' panel and everyone's banner.
     this.breakout = new BreakoutPanel(this, this.detach.signal);
+    this.attachments = new Attachments(this, this.detach.signal);
   }
 
   get me() { return this.state.me; }
@@ -287,9 +289,10 @@ export class Room {
   }
 
   /** Resolves true once sent (the input may be cleared), false when it failed (and was shown). */
-  sendChat(body, to = '') {
+  sendChat(body, to = '', attachmentId = null) {
     const data = { body };
     if (to === 'hosts') data.toHosts = true; else if (to) data.toParticipantId = to;
+    if (attachmentId) data.attachmentId = attachmentId;
     return this.command('chat', data);
   }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import MeetProtocol
 import NIOCore
@@ -138,6 +139,24 @@ struct ConnectionTimeoutTests {
         #expect(deadlines.deadline?.phase == .idle)
         #expect(deadlines.expired(now: t0 + .seconds(174)) == nil)
         #expect(deadlines.expired(now: t0 + .seconds(175)) == .idle)
+    }
+
+    @Test("a file upload's body has the upload deadline; the next request is back to the body deadline")
+    func uploadDeadline() {
+        let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        var deadlines = RequestDeadlines(timeouts: ConnectionTimeouts(body: .seconds(30), upload: .seconds(600)), now: t0)
+        deadlines.headReceived(now: t0, upload: true)
+        #expect(deadlines.expired(now: t0 + .seconds(599)) == nil)
+        #expect(deadlines.expired(now: t0 + .seconds(600)) == .body)
+        deadlines.endReceived(now: t0 + .seconds(1))
+        deadlines.responseEnded(now: t0 + .seconds(1))
+        deadlines.headReceived(now: t0 + .seconds(2))
+        #expect(deadlines.expired(now: t0 + .seconds(32)) == .body)
+        var upload = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/v1/meetings/abc-defg-hij/attachments?name=a.pdf")
+        #expect(RequestTimeoutHandler.isUpload(upload))
+        upload.method = .get
+        #expect(!RequestTimeoutHandler.isUpload(upload))
+        #expect(!RequestTimeoutHandler.isUpload(HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/v1/meetings")))
     }
 
     @Test("an early response (before the body ended) leaves the body deadline running")

@@ -80,6 +80,20 @@ struct RequestContextTests {
             return
         }
         #expect(seat.participantId == claims.participantId)
+        // The seat's resume token too (a client shares files long after its join token expired); a recorder's never.
+        let resume = try await tokens.makeResumeToken(claims, ttl: .seconds(60)).token
+        guard case .participant(let resumed) = try await authenticator.authenticate(bearer(resume)) else {
+            Issue.record("a resume token is its participant")
+            return
+        }
+        #expect(resumed.participantId == claims.participantId)
+        var recorderClaims = claims
+        recorderClaims.recordingId = UUID()
+        let recorder = try await tokens.makeRecorderToken(recorderClaims)
+        guard case .rejected = try await authenticator.authenticate(bearer(recorder)) else {
+            Issue.record("a recorder token is no REST bearer")
+            return
+        }
 
         let past = await TokenService(configuration: try JWTConfiguration(secret: TestApp.secret), now: { Date(timeIntervalSinceNow: -3600) })
         let expired = try await past.makeAccessToken(userId: user.id).token

@@ -291,7 +291,7 @@ actor InMemoryParticipantStore: ParticipantStore {
         if let row = self.rows[participantId], row.status.isLive { self.rows[participantId]?.status = status }
     }
 
-    func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String, to recipient: ChatRecipient?) -> ChatMessage {
+    func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String, to recipient: ChatRecipient?, attachment: UUID?) -> ChatMessage {
         let message = ChatMessage(
             id: String(self.chats.count + 1), participantId: participant.id, userId: participant.userId,
             displayName: participant.displayName, body: body, createdAt: Date(), to: recipient)

@@ -267,6 +267,10 @@ import Testing
         #expect(chat(ChatSend(body: "x", toParticipantId: UUID(), toHosts: true)) == .invalidData)
         #expect(chat(ChatSend(body: "x", toParticipantId: attendee.identity.participantId)) == .invalidData)
         #expect(chat(ChatSend(body: "x", toParticipantId: UUID())) == nil)
+        // A file may go without text (issue #21, file sharing); text alone may not be blank.
+        #expect(chat(ChatSend(body: "", attachmentId: UUID())) == nil)
+        #expect(chat(ChatSend(body: "", toParticipantId: UUID(), attachmentId: UUID())) == nil)
+        #expect(chat(ChatSend(body: " ")) == .invalidData)
     }
 
     @Test func closedSessionIgnoresEverything() {

@@ -18,68 +18,17 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
-import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
-from meet_e2e.env import free_port
 from meet_e2e.fixtures import stack_with_logs
+from meet_e2e.moto import Moto
 from meet_e2e.participant import Participant
-from meet_e2e.process import LoggedProcess
 from meet_e2e.recorder import metric, start_recorder
 from meet_e2e.waiting import wait_until
 
-BUCKET = "meet-e2e-recordings"
 RECORDED_SECONDS = 3.0
-
-
-class Moto:
-    """moto's S3 server on a fixed loopback port; `stop()` and `start()` again
-    make an outage (it keeps nothing across a restart, so the bucket is made again)."""
-
-    def __init__(self, tmp_path: Path):
-        self.tmp_path = tmp_path
-        self.port = free_port(socket.SOCK_STREAM)
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.process: LoggedProcess | None = None
-        self.runs = 0
-        self.start()
-
-    def start(self) -> None:
-        self.runs += 1
-        self.process = LoggedProcess([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-                                     self.tmp_path / f"moto-{self.runs}.log", name="moto")
-
-        def up():
-            with urllib.request.urlopen(self.endpoint + "/", timeout=2):
-                return True
-        self.process.wait_ready(up, 30, "S3 API answering", retry_on=(OSError, urllib.error.URLError))
-        self.client().create_bucket(Bucket=BUCKET)
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.end()
-            self.process.close_log()
-
-    def client(self):
-        return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id="e2e", aws_secret_access_key="e2e",
-                            region_name="us-east-1")
-
-    def object(self, key: str) -> bytes:
-        return self.client().get_object(Bucket=BUCKET, Key=key)["Body"].read()
-
-    def keys(self, prefix: str) -> list[str]:
-        return [o["Key"] for o in self.client().list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])]
-
-    def env(self) -> dict:
-        return {"MEET_RECORDING_STORAGE": "s3", "MEET_RECORDING_S3_ENDPOINT": self.endpoint,
-                "MEET_RECORDING_S3_BUCKET": BUCKET, "MEET_RECORDING_S3_REGION": "us-east-1",
-                "MEET_RECORDING_S3_ACCESS_KEY_ID": "e2e", "MEET_RECORDING_S3_SECRET_ACCESS_KEY": "e2e"}
 
 
 @pytest.fixture
@@ -103,16 +52,7 @@ def recorder(stack, tmp_path, moto):
 
 def http(stack, path: str, token: str | None = None, headers: dict | None = None):
     """(status, headers, body) of a GET on meet-api."""
-    request = urllib.request.Request(stack.api.base_url + path)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
+    return stack.rest.fetch(path, token, headers)
 
 
 async def record(stack, recorder, owner: str, code: str, before_stop=None) -> str:

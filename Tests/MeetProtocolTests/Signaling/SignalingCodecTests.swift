@@ -12,6 +12,7 @@ import Testing
             (#"{"type":"media","data":{"mic":true}}"#, .media(MediaUpdate(mic: true))),
             (#"{"type":"hand","data":{"raised":true}}"#, .hand(HandUpdate(raised: true))),
             (#"{"type":"chat","data":{"body":"hi"}}"#, .chat(ChatSend(body: "hi"))),
+            (#"{"type":"chat","data":{"body":"","attachmentId":"\#(target)"}}"#, .chat(ChatSend(body: "", attachmentId: target))),
             (#"{"type":"mute","data":{"participantId":"\#(target)","kind":"camera"}}"#,
              .mute(MuteCommand(participantId: target, kind: .camera))),
             (#"{"type":"kick","data":{"participantId":"\#(target)"}}"#, .kick(TargetCommand(participantId: target))),

@@ -43,7 +43,8 @@ class Participant:
         (`headers` on the WebSocket upgrade)."""
         joined = stack.rest.join(code, token=token, guest_name=None if token else self.name)
         self.id = joined["participant"]["id"].lower()
-        self.join_token = joined["joinToken"]  # a REST bearer too, and what a resume reconnects with
+        # The seat's token: a REST bearer for the meeting's participants, chat and files.
+        self.join_token = joined["joinToken"]
         await self.signal.connect(stack.ws_url(replica), joined["joinToken"], headers=headers)
         reply = await self.signal.request("join")
         assert reply["type"] == "joined", reply

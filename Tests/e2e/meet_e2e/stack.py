@@ -137,6 +137,19 @@ class Rest:
         assert status == expect, f"{method} {path}: {status} {raw[:500]!r}"
         return json.loads(raw) if raw else {}
 
+    def fetch(self, path: str, token: str | None = None, headers: dict | None = None):
+        """(status, headers, body) of a GET, whatever the status or content type (downloads)."""
+        request = urllib.request.Request(self.base_url + path)
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
     def register(self, name: str) -> str:
         body = {"email": f"e2e-{uuid.uuid4().hex}@example.com", "password": "correct horse battery", "displayName": name}
         return self.call("POST", "/v1/auth/register", body, expect=201)["accessToken"]

@@ -117,13 +117,22 @@ public struct S3Client: Sendable {
     /// is aborted when a part fails, so no half object is left billed).
     public func upload(key: String, file path: String, contentType: String) async throws {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw StorageError.notFound }
-        // One part in memory at a time.
         defer { try? handle.close() }
         let partSize = self.configuration.partSize
-        let first = try Self.readChunk(handle, partSize)
+        _ = try await self.upload(key: key, contentType: contentType) { try Self.readChunk(handle, partSize) }
+    }
+
+    /// Puts one object from parts of ``S3Configuration/partSize`` bytes that
+    /// `nextPart` hands out in order (a shorter or empty one ends it): a
+    /// single PUT when the first part is short, a multipart upload otherwise,
+    /// aborted when a part, or `nextPart` itself, fails. Returns the bytes put.
+    /// The one upload path of local files (recordings) and streamed bodies (attachments).
+    func upload(key: String, contentType: String, nextPart: () async throws -> Data) async throws -> Int64 {
+        let partSize = self.configuration.partSize
+        let first = try await nextPart()
         if first.count < partSize {
             try await self.put(key: key, data: first, contentType: contentType)
-            return
+            return Int64(first.count)
         }
         let created = try await self.call(.POST, key: key, query: [("uploads", "")], headers: [("content-type", contentType)])
         guard let uploadID = Self.xmlValue("UploadId", in: created.body) else {
@@ -132,12 +141,15 @@ public struct S3Client: Sendable {
         do {
             var parts: [(Int, String)] = []
             var chunk = first
+            var total: Int64 = 0
             while !chunk.isEmpty {
                 let number = parts.count + 1
                 let response = try await self.call(
                     .PUT, key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)], body: chunk)
                 parts.append((number, response.headers.first(name: "etag") ?? ""))
-                chunk = try Self.readChunk(handle, partSize)
+                total += Int64(chunk.count)
+                // A short part is the last one.
+                chunk = chunk.count < partSize ? Data() : try await nextPart()
             }
             let xml = "<CompleteMultipartUpload>"
                 + parts.map { "<Part><PartNumber>\($0.0)</PartNumber><ETag>\($0.1)</ETag></Part>" }.joined()
@@ -147,6 +159,7 @@ public struct S3Client: Sendable {
             if let code = Self.xmlValue("Code", in: completed.body) {
                 throw StorageError.unavailable("CompleteMultipartUpload: \(code)")
             }
+            return total
         } catch {
             _ = try? await self.call(.DELETE, key: key, query: [("uploadId", uploadID)])
             throw error

@@ -48,6 +48,8 @@ public struct MessageResponse: Codable, Sendable, Equatable {
     public var toParticipantId: UUID?
     /// A private message to the hosts (shown to its sender and the hosts).
     public var toHosts: Bool?
+    /// The file sent with it, if any.
+    public var attachment: ChatAttachment?
 
     public init(id: String, participantId: UUID?, userId: UUID?, displayName: String, body: String, createdAt: Date) {
         self.id = id

@@ -35,13 +35,18 @@ public struct ChatSend: Codable, Sendable, Equatable {
     public var toParticipantId: UUID?
     /// A private message to the room's hosts (not with `toParticipantId`).
     public var toHosts: Bool?
+    /// A file uploaded by the sender (`POST /v1/meetings/{code}/attachments`)
+    /// and not yet sent: it goes with this message, to its readers. With one,
+    /// `body` may be empty.
+    public var attachmentId: UUID?
 
     public static let maxLength = 4000
 
-    public init(body: String, toParticipantId: UUID? = nil, toHosts: Bool? = nil) {
+    public init(body: String, toParticipantId: UUID? = nil, toHosts: Bool? = nil, attachmentId: UUID? = nil) {
         self.body = body
         self.toParticipantId = toParticipantId
         self.toHosts = toHosts
+        self.attachmentId = attachmentId
     }
 
     /// The recipient asked for: nil for the room.

@@ -212,6 +212,8 @@ public struct ChatMessage: Codable, Sendable, Equatable {
     public var toParticipantId: UUID?
     /// A private message to the hosts (and its sender). Absent (false) otherwise.
     public var toHosts: Bool?
+    /// The file sent with it, if any (docs/signaling.md, "File sharing").
+    public var attachment: ChatAttachment?
 
     public init(
         id: String, participantId: UUID, userId: UUID?, displayName: String, body: String, createdAt: Date,

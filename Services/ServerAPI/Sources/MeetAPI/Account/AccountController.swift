@@ -58,6 +58,16 @@ struct AccountController: Sendable {
         for meetingId in deletion.removed {
             await self.deps.memberships.ended(meetingId: meetingId)
         }
+        if !deletion.removed.isEmpty {
+            // The removed meetings' files go now; what fails is left to the periodic sweep.
+            let cleanup = AttachmentCleanup(
+                attachments: self.deps.attachments, stores: RecordingStores(configuration: self.deps.configuration.recordings))
+            do {
+                _ = try await cleanup.sweep(now: Date())
+            } catch {
+                context.logger.warning("attachments of removed meetings left to the sweep", metadata: ["error": "\(error)"])
+            }
+        }
         context.logger.info(
             "account deleted",
             metadata: ["user.id": "\(user.id)", "meetings.handed_over": "\(deletion.handedOver.count)", "meetings.removed": "\(deletion.removed.count)"])

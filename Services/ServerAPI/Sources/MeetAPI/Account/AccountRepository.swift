@@ -38,7 +38,7 @@ enum DeletedUser {
 /// The export's list sections, and the cap applied to each.
 enum AccountExport {
     static let sections = [
-        "meetingsOwned", "memberships", "participations", "messagesSent", "messagesReceived", "questionsAsked", "pollVotes",
+        "meetingsOwned", "memberships", "participations", "messagesSent", "messagesReceived", "attachments", "questionsAsked", "pollVotes",
         "invitationsReceived", "invitationsSent", "notifications", "recordings", "bans", "sessions",
     ]
     /// Entries per section: a person's data, bounded in memory all the same.

@@ -49,6 +49,11 @@ struct PostgresAccountRepository: AccountRepository {
                            g.created_at AS "createdAt"
                     FROM messages g JOIN participants r ON r.id = g.recipient_participant_id JOIN meetings m ON m.id = g.meeting_id
                     WHERE r.user_id = u.id ORDER BY g.id DESC LIMIT \(limit)) t),
+                'attachments', (SELECT json_agg(t) FROM (
+                    SELECT a.id, m.code AS "meetingCode", a.name, a.content_type AS "contentType", a.size,
+                           a.created_at AS "createdAt", a.message_id::text AS "messageId"
+                    FROM attachments a LEFT JOIN meetings m ON m.id = a.meeting_id
+                    WHERE a.user_id = u.id ORDER BY a.created_at DESC LIMIT \(limit)) t),
                 'questionsAsked', (SELECT json_agg(t) FROM (
                     SELECT q.id, m.code AS "meetingCode", q.body AS text, q.anonymous, q.state, q.created_at AS "askedAt"
                     FROM questions q JOIN participants p ON p.id = q.participant_id JOIN meetings m ON m.id = q.meeting_id

@@ -61,6 +61,9 @@ public struct APIConfiguration: ServiceSettings {
     /// Recording playback and retention (`MEET_RECORDING_DIR`, `MEET_RECORDING_STORAGE`,
     /// `MEET_RECORDING_S3_*`, `MEET_RECORDING_RETENTION_*`; docs/configuration.md).
     public var recordings = RecordingStorageConfiguration()
+    /// Chat attachments: their size limit, upload rate and cleanup (`MEET_ATTACHMENT_*`);
+    /// stored where ``recordings`` are.
+    public var attachments = AttachmentConfiguration()
 
     public init(
         core: CoreConfiguration,
@@ -115,7 +118,8 @@ public struct APIConfiguration: ServiceSettings {
         let timeouts = ConnectionTimeouts(
             header: .seconds(Int64(try environment.int("MEET_API_HEADER_TIMEOUT_SECONDS", default: 10, in: 1...3600))),
             body: .seconds(Int64(try environment.int("MEET_API_BODY_TIMEOUT_SECONDS", default: 30, in: 1...3600))),
-            idle: .seconds(Int64(try environment.int("MEET_API_IDLE_TIMEOUT_SECONDS", default: 75, in: 1...3600)))
+            idle: .seconds(Int64(try environment.int("MEET_API_IDLE_TIMEOUT_SECONDS", default: 75, in: 1...3600))),
+            upload: .seconds(Int64(try environment.int("MEET_API_UPLOAD_TIMEOUT_SECONDS", default: 600, in: 1...86_400)))
         )
         self.init(
             core: core,
@@ -150,6 +154,7 @@ public struct APIConfiguration: ServiceSettings {
         self.userSearchRateLimit = try environment.int("MEET_USER_SEARCH_RATE_LIMIT", default: 30, in: 1...1_000_000)
         self.email = try EmailConfiguration(environment: environment)
         self.recordings = try RecordingStorageConfiguration(environment: environment)
+        self.attachments = try AttachmentConfiguration(environment: environment)
     }
 
     /// ``CoreConfiguration/logging``.

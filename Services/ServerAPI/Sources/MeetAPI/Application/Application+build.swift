@@ -171,6 +171,7 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     ScheduleController(deps: deps).addRoutes(to: meetings)
     ReportController(deps: deps).addMeetingRoutes(to: meetings)
     WhiteboardController(deps: deps).addRoutes(to: meetings)
+    AttachmentController(deps: deps).addRoutes(to: meetings)
     ReportController(deps: deps).addAccountRoutes(to: v1.group("users").add(middleware: deps.authenticator))
     InvitationController(deps: deps).addMeetingRoutes(to: meetings)
     InvitationController(deps: deps).addInviteeRoutes(to: v1.group("invitations").add(middleware: deps.authenticator))

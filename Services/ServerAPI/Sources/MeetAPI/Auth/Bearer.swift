@@ -13,7 +13,7 @@ enum Bearer: Sendable {
     case absent
     /// A valid access token of an account that exists.
     case user(UserRecord)
-    /// A valid join token (a participant reading its own meeting).
+    /// A valid join or resume token (a participant reading its own meeting).
     case participant(JoinTokenClaims)
     /// A header that is not a valid token of either kind, with the answer to give.
     case rejected(APIError)

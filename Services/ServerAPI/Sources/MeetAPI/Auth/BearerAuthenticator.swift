@@ -29,14 +29,18 @@ struct BearerAuthenticator: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// An access token (whose account must still exist) or else a join token.
+    /// An access token (whose account must still exist) or else a seat's
+    /// token: its join token, or the resume token meet-ws renews while the
+    /// seat lives (a client still reads its chat, or shares a file, long after
+    /// its join token expired). Either names the seat only: the routes check
+    /// the seat in PostgreSQL at each request. A recorder's token is refused.
     func authenticate(_ headers: HTTPFields) async throws -> Bearer {
         guard let token = Self.bearerToken(headers) else { return .absent }
         let userId: UUID
         do {
             userId = try await self.tokens.verifyAccessToken(token)
         } catch let accessError {
-            if let claims = try? await self.tokens.verifyJoinToken(token) { return .participant(claims) }
+            if let seat = try? await self.tokens.verifySeatToken(token), seat.kind != .recorder { return .participant(seat.claims) }
             if case .expired = accessError { return .rejected(APIError(.unauthorized, "the access token has expired")) }
             return .rejected(.unauthorized)
         }

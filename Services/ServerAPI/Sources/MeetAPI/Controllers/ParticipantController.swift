@@ -49,7 +49,7 @@ struct ParticipantController: Sendable {
 
     /// Who reads, for private messages: a join token's participant (its
     /// role as the seat has it now), or a member (its role now).
-    private func viewer(of meeting: MeetingRecord, context: APIRequestContext) async throws -> MessageViewer {
+    func viewer(of meeting: MeetingRecord, context: APIRequestContext) async throws -> MessageViewer {
         if case .participant(let claims) = context.bearer {
             let participant = try await self.deps.participants.find(id: claims.participantId)
             return MessageViewer(

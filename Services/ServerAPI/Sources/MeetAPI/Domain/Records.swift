@@ -82,6 +82,8 @@ struct MessageRecord: Sendable, Equatable {
     /// A private message: to this participant, or to the hosts.
     var toParticipantId: UUID? = nil
     var toHosts = false
+    /// The file sent with it (docs/signaling.md, "File sharing").
+    var attachment: ChatAttachment? = nil
 
     var response: MessageResponse {
         var response = MessageResponse(
@@ -90,6 +92,7 @@ struct MessageRecord: Sendable, Equatable {
         )
         response.toParticipantId = self.toParticipantId
         response.toHosts = self.toHosts ? true : nil
+        response.attachment = self.attachment
         return response
     }
 }

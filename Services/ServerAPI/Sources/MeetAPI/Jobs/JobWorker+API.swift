@@ -22,6 +22,11 @@ extension JobWorker {
                 retention: RecordingRetention(recordings: deps.recordings, stores: RecordingStores(configuration: recordings)),
                 days: recordings.retentionDays, jobs: deps.storage.jobs, interval: recordings.retentionScanInterval)
         }
+        // Attachments nobody can download any more (docs/operations.md, "Data rights"): one sweep per interval.
+        let cleanup = AttachmentCleanup(attachments: deps.attachments, stores: RecordingStores(configuration: recordings))
+        handlers[AttachmentCleanupJobHandler.kind] = AttachmentCleanupJobHandler(cleanup: cleanup)
+        let sweepInterval = configuration.attachments.sweepInterval
+        let lastSweep = NIOLockedValueBox<String?>(nil)
         let scanner = ReminderScanner(storage: deps.storage, notices: deps.notices)
         let interval = RetryPolicy.seconds(configuration.email.reminderScanInterval)
         let lastScan = NIOLockedValueBox(Date.distantPast)
@@ -41,13 +46,32 @@ extension JobWorker {
                 }
                 if due { try await scanner.scan(now: now) }
                 if recordings.retentionDays > 0 {
-                    let job = try RecordingRetentionJobHandler.job(now: now, interval: recordings.retentionScanInterval)
-                    if lastRetention.withLockedValue({ $0 }) != job.dedupeKey {
-                        try await deps.storage.jobs.enqueue([job])
-                        lastRetention.withLockedValue { $0 = job.dedupeKey }
-                    }
+                    try await enqueueOnce(
+                        RecordingRetentionJobHandler.job(now: now, interval: recordings.retentionScanInterval), last: lastRetention,
+                        jobs: deps.storage.jobs)
                 }
+                try await enqueueOnce(
+                    AttachmentCleanupJobHandler.job(now: now, interval: sweepInterval), last: lastSweep, jobs: deps.storage.jobs)
             },
             logger: logger)
+    }
+}
+
+/// Enqueues `job` unless this replica already enqueued that dedupe key (the
+/// table's dedupe holds across replicas; this only spares a write per poll).
+private func enqueueOnce(_ job: NewJob, last: NIOLockedValueBox<String?>, jobs: any JobQueue) async throws {
+    guard last.withLockedValue({ $0 }) != job.dedupeKey else { return }
+    try await jobs.enqueue([job])
+    last.withLockedValue { $0 = job.dedupeKey }
+}
+
+extension NewJob {
+    /// A sweep's job for the slot of `interval` that `now` falls in: each
+    /// replica enqueues one per slot under the same dedupe key, so the jobs
+    /// table's `SKIP LOCKED` claim hands it to exactly one of them.
+    static func periodic(kind: String, now: Date, interval: Duration) throws -> NewJob {
+        let seconds = max(1, Int(interval.components.seconds))
+        let slot = Int(now.timeIntervalSince1970) / seconds
+        return try NewJob(kind: kind, encoding: [String: Int](), dedupeKey: "\(kind):\(seconds):\(slot)", runAt: now)
     }
 }

@@ -24,9 +24,6 @@ struct RecordingPlaybackController: Sendable {
         self.stores = RecordingStores(configuration: deps.configuration.recordings)
     }
 
-    /// What one read from a store holds at most.
-    static let chunkSize: Int64 = 4 << 20
-
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("{recordingId}", use: self.show)
         group.delete("{recordingId}", use: self.delete)
@@ -66,47 +63,10 @@ struct RecordingPlaybackController: Sendable {
         else {
             throw APIError(.notFound, "no such file in this recording")
         }
-        let store = try self.stores.store(stored.storage)
-        let size: Int64
-        do {
-            guard let found = try await store.size(key: stored.key) else {
-                throw APIError(.notFound, "the file is listed but not in its store")
-            }
-            size = found
-        } catch let error as StorageError {
-            throw Self.apiError(error)
-        }
-        var headers = Self.headers(for: stored, recordingId: recording.id)
-        let range: ClosedRange<Int64>
-        let status: HTTPResponse.Status
-        switch ByteRange(header: request.headers[.range], size: size) {
-        case .unsatisfiable:
-            throw APIError(
-                .rangeNotSatisfiable, "the range is outside the file's \(size) bytes", headers: [.contentRange: "bytes */\(size)"])
-        case .full:
-            guard size > 0 else { return Response(status: .ok, headers: headers, body: ResponseBody()) }
-            range = 0...(size - 1)
-            status = .ok
-        case .partial(let partial):
-            range = partial
-            status = .partialContent
-            headers[.contentRange] = "bytes \(partial.lowerBound)-\(partial.upperBound)/\(size)"
-        }
-        let length = range.upperBound - range.lowerBound + 1
-        let key = stored.key
-        return Response(
-            status: status, headers: headers,
-            body: ResponseBody(contentLength: Int(length)) { writer in
-                var offset = range.lowerBound
-                while offset <= range.upperBound {
-                    let end = min(range.upperBound, offset + Self.chunkSize - 1)
-                    let data = try await store.read(key: key, range: offset...end)
-                    guard !data.isEmpty else { throw StorageError.unavailable("\(key) ended early at byte \(offset)") }
-                    try await writer.write(ByteBuffer(bytes: data))
-                    offset += Int64(data.count)
-                }
-                try await writer.finish(nil)
-            })
+        return try await StoredObjectResponse.make(
+            store: try self.stores.store(stored.storage), key: stored.key, request: request,
+            headers: Self.headers(for: stored, recordingId: recording.id),
+            missing: APIError(.notFound, "the file is listed but not in its store"), storageError: Self.apiError)
     }
 
     /// `Content-Type` from the kind and codec, an attachment with a file

@@ -105,8 +105,6 @@ struct RecordingRetentionJobHandler: JobHandler {
 
     /// The job of the scan interval `now` falls in.
     static func job(now: Date, interval: Duration) throws -> NewJob {
-        let seconds = max(1, Int(interval.components.seconds))
-        let slot = Int(now.timeIntervalSince1970) / seconds
-        return try NewJob(kind: kind, encoding: [String: Int](), dedupeKey: "\(kind):\(seconds):\(slot)", runAt: now)
+        try NewJob.periodic(kind: kind, now: now, interval: interval)
     }
 }

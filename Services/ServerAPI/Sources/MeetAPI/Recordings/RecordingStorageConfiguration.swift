@@ -43,7 +43,7 @@ struct RecordingStores: Sendable {
     }
 
     /// The store of `kind`, or 503 `storage_unavailable` when this replica has no S3 configured.
-    func store(_ kind: RecordingStoreKind) throws -> any RecordingStore {
+    func store(_ kind: RecordingStoreKind) throws -> any ObjectStore {
         switch kind {
         case .directory: return self.directory
         case .s3:

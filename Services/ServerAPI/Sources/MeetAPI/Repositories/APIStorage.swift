@@ -44,6 +44,8 @@ struct APIStorage: Sendable {
     var seats: any SeatRoleRepository
     /// Polls and questions for the meeting report (written by meet-ws).
     var engagement: any EngagementReportRepository
+    /// Files shared in the chat (docs/signaling.md, "File sharing").
+    var attachments: any AttachmentRepository = MemoryAttachmentRepository(store: MemoryStore())
     var readiness: any ReadinessProbe
     /// Long-running services the storage needs, started before the server.
     var services: [any Service]

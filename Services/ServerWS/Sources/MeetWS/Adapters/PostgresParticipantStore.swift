@@ -148,27 +148,51 @@ public struct PostgresParticipantStore: ParticipantStore {
         )
     }
 
-    public func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String, to recipient: ChatRecipient?) async throws
-        -> ChatMessage
-    {
-        var toParticipant: UUID?
-        if case .participant(let id)? = recipient { toParticipant = id }
+    public func saveChat(
+        meetingId: UUID, participant: ParticipantInfo, body: String, to recipient: ChatRecipient?, attachment: UUID?
+    ) async throws -> ChatMessage {
+        var participantRecipient: UUID?
+        if case .participant(let id)? = recipient { participantRecipient = id }
+        let toParticipant = participantRecipient
         let toHosts = recipient == .hosts
-        let rows = try await self.database.query(
-            """
-            INSERT INTO messages (meeting_id, participant_id, user_id, display_name, body, undelivered,
-                                  recipient_participant_id, to_hosts)
-            VALUES (\(meetingId), \(participant.id), \(participant.userId), \(participant.displayName), \(body), true,
-                    \(toParticipant), \(toHosts))
-            RETURNING id, created_at
-            """
-        )
-        guard let row = rows.first.map(RowColumns.init) else { throw DatabaseError.query("INSERT … RETURNING returned no row") }
-        return ChatMessage(
-            id: String(try row.decode("id", as: Int64.self)), participantId: participant.id, userId: participant.userId,
-            displayName: participant.displayName, body: body, createdAt: try row.decode("created_at", as: Date.self),
-            to: recipient
-        )
+        let logger = self.database.logger
+        return try await self.database.withTransaction { connection in
+            // The upload must be the sender's, in this meeting, and unsent; locked until the message names it.
+            var file: ChatAttachment?
+            if let attachment {
+                let rows = try await connection.query(
+                    """
+                    SELECT id, name, content_type, size FROM attachments
+                    WHERE id = \(attachment) AND meeting_id = \(meetingId) AND participant_id = \(participant.id)
+                      AND message_id IS NULL
+                    FOR UPDATE
+                    """, logger: logger
+                ).collect()
+                guard let row = rows.first.map(RowColumns.init) else { throw ChatAttachmentUnavailable(attachmentId: attachment) }
+                file = try Self.attachment(row, prefix: "")
+            }
+            let rows = try await connection.query(
+                """
+                INSERT INTO messages (meeting_id, participant_id, user_id, display_name, body, undelivered,
+                                      recipient_participant_id, to_hosts)
+                VALUES (\(meetingId), \(participant.id), \(participant.userId), \(participant.displayName), \(body), true,
+                        \(toParticipant), \(toHosts))
+                RETURNING id, created_at
+                """, logger: logger
+            ).collect()
+            guard let row = rows.first.map(RowColumns.init) else { throw DatabaseError.query("INSERT … RETURNING returned no row") }
+            let messageId = try row.decode("id", as: Int64.self)
+            if let file {
+                try await connection.query("UPDATE attachments SET message_id = \(messageId) WHERE id = \(file.id)", logger: logger)
+            }
+            var message = ChatMessage(
+                id: String(messageId), participantId: participant.id, userId: participant.userId,
+                displayName: participant.displayName, body: body, createdAt: try row.decode("created_at", as: Date.self),
+                to: recipient
+            )
+            message.attachment = file
+            return message
+        }
     }
 
     public func chatsDelivered(ids: [String]) async throws {
@@ -186,13 +210,17 @@ public struct PostgresParticipantStore: ParticipantStore {
     {
         let rows = try await self.database.query(
             """
-            UPDATE messages SET outbox_lease_until = clock_timestamp() + make_interval(secs => \(lease.timeInterval))
-            WHERE id IN (
-                SELECT id FROM messages
-                WHERE undelivered AND created_at < now() - make_interval(secs => \(minAge.timeInterval))
-                    AND (outbox_lease_until IS NULL OR outbox_lease_until <= clock_timestamp())
-                ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-            RETURNING id, meeting_id, participant_id, user_id, display_name, body, created_at, recipient_participant_id, to_hosts
+            WITH claimed AS (
+                UPDATE messages SET outbox_lease_until = clock_timestamp() + make_interval(secs => \(lease.timeInterval))
+                WHERE id IN (
+                    SELECT id FROM messages
+                    WHERE undelivered AND created_at < now() - make_interval(secs => \(minAge.timeInterval))
+                        AND (outbox_lease_until IS NULL OR outbox_lease_until <= clock_timestamp())
+                    ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                RETURNING id, meeting_id, participant_id, user_id, display_name, body, created_at, recipient_participant_id, to_hosts
+            )
+            SELECT m.*, \(unescaped: Self.attachmentColumns)
+            FROM claimed m LEFT JOIN attachments a ON a.message_id = m.id
             """
         )
         return try Self.chats(rows)
@@ -202,30 +230,46 @@ public struct PostgresParticipantStore: ParticipantStore {
         guard !meetingIds.isEmpty else { return [] }
         let rows = try await self.database.query(
             """
-            SELECT id, meeting_id, participant_id, user_id, display_name, body, created_at, recipient_participant_id, to_hosts
-            FROM messages
-            WHERE meeting_id = ANY(\(meetingIds)) AND created_at >= now() - make_interval(secs => \(within.timeInterval))
-            ORDER BY id DESC LIMIT \(limit)
+            SELECT m.id, m.meeting_id, m.participant_id, m.user_id, m.display_name, m.body, m.created_at,
+                   m.recipient_participant_id, m.to_hosts, \(unescaped: Self.attachmentColumns)
+            FROM messages m LEFT JOIN attachments a ON a.message_id = m.id
+            WHERE m.meeting_id = ANY(\(meetingIds)) AND m.created_at >= now() - make_interval(secs => \(within.timeInterval))
+            ORDER BY m.id DESC LIMIT \(limit)
             """
         )
         return try Self.chats(rows)
     }
 
     /// Rows of `id, meeting_id, participant_id, user_id, display_name, body,
-    /// created_at, recipient_participant_id, to_hosts` as chat messages, oldest first.
+    /// created_at, recipient_participant_id, to_hosts` and ``attachmentColumns``
+    /// as chat messages, oldest first.
     private static func chats(_ rows: [PostgresRow]) throws -> [(meetingId: UUID, message: ChatMessage)] {
         var chats: [(meetingId: UUID, message: ChatMessage)] = []
         for row in rows.map(RowColumns.init) {
             // The participant row is gone: nobody to attribute it to.
             guard let participantId = try row.decode("participant_id", as: UUID?.self) else { continue }
-            chats.append(
-                (try row.decode("meeting_id", as: UUID.self), ChatMessage(
-                    id: String(try row.decode("id", as: Int64.self)), participantId: participantId,
-                    userId: try row.decode("user_id", as: UUID?.self), displayName: try row.decode("display_name", as: String.self),
-                    body: try row.decode("body", as: String.self), createdAt: try row.decode("created_at", as: Date.self),
-                    to: try Self.recipient(row))))
+            var message = ChatMessage(
+                id: String(try row.decode("id", as: Int64.self)), participantId: participantId,
+                userId: try row.decode("user_id", as: UUID?.self), displayName: try row.decode("display_name", as: String.self),
+                body: try row.decode("body", as: String.self), createdAt: try row.decode("created_at", as: Date.self),
+                to: try Self.recipient(row))
+            if try row.decode("attachment_id", as: UUID?.self) != nil {
+                message.attachment = try Self.attachment(row, prefix: "attachment_")
+            }
+            chats.append((try row.decode("meeting_id", as: UUID.self), message))
         }
         return chats.sorted { Int64($0.message.id) ?? 0 < Int64($1.message.id) ?? 0 }
+    }
+
+    /// The file of a message, from `attachments a` joined on `message_id`.
+    static let attachmentColumns =
+        "a.id AS attachment_id, a.name AS attachment_name, a.content_type AS attachment_content_type, a.size AS attachment_size"
+
+    /// An attachment from a row's `{prefix}id`, `name`, `content_type`, `size`.
+    private static func attachment(_ row: RowColumns, prefix: String) throws -> ChatAttachment {
+        ChatAttachment(
+            id: try row.decode("\(prefix)id", as: UUID.self), name: try row.decode("\(prefix)name", as: String.self),
+            contentType: try row.decode("\(prefix)content_type", as: String.self), size: try row.decode("\(prefix)size", as: Int64.self))
     }
 
     /// A row's private recipient (nil: the room).

@@ -27,8 +27,12 @@ public protocol ParticipantStore: Sendable {
     /// Records the SFU node the participant publishes on (`participants.sfu_node_id`), nil when none.
     func markPublishing(participantId: UUID, nodeId: String?) async throws
     /// Stores a chat message, in the outbox until ``chatsDelivered(ids:)``,
-    /// and returns it with its id and time.
-    func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String, to recipient: ChatRecipient?) async throws -> ChatMessage
+    /// and returns it with its id and time. With `attachment`, in the same
+    /// transaction, the sender's unsent upload of this meeting goes with it
+    /// (the message carries it); any other id throws ``ChatAttachmentUnavailable``
+    /// and nothing is stored.
+    func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String, to recipient: ChatRecipient?, attachment: UUID?)
+        async throws -> ChatMessage
     /// Ends the meeting and every live participation in it.
     func endMeeting(meetingId: UUID) async throws
     /// The room fan-out of these chat messages went out: they leave the
@@ -130,6 +134,19 @@ public enum SeatOutcome: Sendable, Equatable {
 extension ParticipantStore {
     /// A chat message to the room.
     public func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String) async throws -> ChatMessage {
-        try await self.saveChat(meetingId: meetingId, participant: participant, body: body, to: nil)
+        try await self.saveChat(meetingId: meetingId, participant: participant, body: body, to: nil, attachment: nil)
     }
+
+    /// A chat message without a file.
+    public func saveChat(meetingId: UUID, participant: ParticipantInfo, body: String, to recipient: ChatRecipient?) async throws
+        -> ChatMessage
+    {
+        try await self.saveChat(meetingId: meetingId, participant: participant, body: body, to: recipient, attachment: nil)
+    }
+}
+
+/// A `chat`'s `attachmentId` that is not an unsent upload of its sender in
+/// this meeting (unknown, someone else's, or already sent): `not_found`.
+public struct ChatAttachmentUnavailable: Error, Equatable, Sendable {
+    public let attachmentId: UUID
 }

@@ -12,7 +12,7 @@ struct ParticipantDriver {
     /// (in the outbox), acknowledged, and delivered: now, or, when the
     /// fan-out fails (Redis down or hanging), by the outbox sweep of
     /// ``PresenceMaintenance`` once Redis answers. No `error` follows an `ack`.
-    func chat(_ id: String?, body: String, to recipient: ChatRecipient? = nil) async throws {
+    func chat(_ id: String?, body: String, to recipient: ChatRecipient? = nil, attachment: UUID? = nil) async throws {
         let services = self.session.services
         if case .participant(let target)? = recipient {
             // A private message goes to someone in the room now (presence), never stored for nobody.
@@ -21,8 +21,14 @@ struct ParticipantDriver {
                 return await self.session.fail(id, .notFound, "that person is not in this meeting")
             }
         }
-        let message = try await services.participants.saveChat(
-            meetingId: self.session.identity.meetingId, participant: self.session.record.participant, body: body, to: recipient)
+        let message: ChatMessage
+        do {
+            message = try await services.participants.saveChat(
+                meetingId: self.session.identity.meetingId, participant: self.session.record.participant, body: body, to: recipient,
+                attachment: attachment)
+        } catch is ChatAttachmentUnavailable {
+            return await self.session.fail(id, .notFound, "no such attachment: upload it first; each goes with one message")
+        }
         await self.session.reply(id, .ack(AckData(messageId: message.id, createdAt: message.createdAt)))
         do {
             try await services.publish(chat: message, meetingId: self.session.identity.meetingId)

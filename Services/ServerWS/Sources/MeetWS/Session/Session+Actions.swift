@@ -18,7 +18,7 @@ extension Session {
             case .hand(let hand):
                 try await ParticipantDriver(session: self).updateSelf(id) { $0.handRaised = hand.raised }
             case .chat(let chat):
-                try await ParticipantDriver(session: self).chat(id, body: chat.body, to: chat.recipient)
+                try await ParticipantDriver(session: self).chat(id, body: chat.body, to: chat.recipient, attachment: chat.attachmentId)
             case .mute(let command):
                 try await HostControlDriver(session: self).run(id, .mute(command))
             case .kick(let command):

@@ -121,7 +121,8 @@ public struct SessionMachine: Sendable {
         switch envelope.message {
         case .chat(let chat):
             let trimmed = chat.body.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty, chat.body.count <= ChatSend.maxLength else {
+            // A file may go alone (an empty body); text alone may not be blank.
+            guard !trimmed.isEmpty || chat.attachmentId != nil, chat.body.count <= ChatSend.maxLength else {
                 return Self.error(id, .invalidData, "chat body must be 1 to \(ChatSend.maxLength) characters")
             }
             if chat.toParticipantId != nil, chat.toHosts == true {

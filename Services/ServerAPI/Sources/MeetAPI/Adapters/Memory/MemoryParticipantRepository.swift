@@ -50,7 +50,13 @@ struct MemoryParticipantRepository: ParticipantRepository, BanRepository {
                             message.record,
                             recipientUserId: message.record.toParticipantId.flatMap { tables.participants[$0]?.record.userId })
                 }
-                .map(\.record).sorted { $0.id > $1.id }.prefix(limit))
+                .map { message in
+                    // The file it went with, as PostgreSQL joins `attachments` on `message_id`.
+                    var record = message.record
+                    record.attachment = record.attachment ?? tables.attachments.values.first { $0.messageId == record.id }?.response
+                    return record
+                }
+                .sorted { $0.id > $1.id }.prefix(limit))
         }
     }
 

@@ -24,6 +24,7 @@ extension APIStorage {
             accounts: MemoryAccountRepository(store: store),
             seats: meetings,
             engagement: NoEngagementReports(),
+            attachments: MemoryAttachmentRepository(store: store),
             readiness: AlwaysReady(),
             services: [],
             prepare: nil

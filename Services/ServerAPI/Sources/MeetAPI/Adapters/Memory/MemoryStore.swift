@@ -73,6 +73,8 @@ struct MemoryTables: Sendable {
     var schedules: [UUID: Schedule] = [:]
     /// By id (``InvitationRecord/meetingCode`` and title filled on read).
     var invitations: [UUID: InvitationRecord] = [:]
+    /// Chat attachments by id (their message is `messages`' record with ``StoredAttachment/messageId``).
+    var attachments: [UUID: StoredAttachment] = [:]
     /// The last `created_at` handed out (``creationTime()``).
     private var lastCreated = Date.distantPast
 

@@ -97,8 +97,10 @@ struct PostgresParticipantRepository: ParticipantRepository {
                   AND \(unescaped: MeetSchema.messageSearchVector) @@ websearch_to_tsquery('simple'::regconfig, \(text))
             )
             SELECT m.id, m.participant_id, m.user_id, m.display_name, m.body, m.created_at,
-                   m.recipient_participant_id, m.to_hosts
+                   m.recipient_participant_id, m.to_hosts,
+                   a.id AS attachment_id, a.name AS attachment_name, a.content_type AS attachment_type, a.size AS attachment_size
             FROM \(unescaped: source) LEFT JOIN participants r ON r.id = m.recipient_participant_id
+                 LEFT JOIN attachments a ON a.message_id = m.id
             WHERE m.meeting_id = \(meetingId) AND (\(before)::bigint IS NULL OR m.id < \(before))
               AND ((m.recipient_participant_id IS NULL AND NOT m.to_hosts)
                    OR (\(viewer.participantId)::uuid IS NOT NULL
@@ -116,11 +118,18 @@ struct PostgresParticipantRepository: ParticipantRepository {
         )
         return try rows.map { row in
             let columns = RowColumns(row)
+            var attachment: ChatAttachment?
+            if let id = try columns.decode("attachment_id", as: UUID?.self) {
+                attachment = ChatAttachment(
+                    id: id, name: try columns.decode("attachment_name"), contentType: try columns.decode("attachment_type"),
+                    size: try columns.decode("attachment_size"))
+            }
             return MessageRecord(
                 id: try columns.decode("id"), participantId: try columns.decode("participant_id"),
                 userId: try columns.decode("user_id"), displayName: try columns.decode("display_name"),
                 body: try columns.decode("body"), createdAt: try columns.decode("created_at"),
-                toParticipantId: try columns.decode("recipient_participant_id"), toHosts: try columns.decode("to_hosts")
+                toParticipantId: try columns.decode("recipient_participant_id"), toHosts: try columns.decode("to_hosts"),
+                attachment: attachment
             )
         }
     }

@@ -34,6 +34,7 @@ extension APIStorage {
             accounts: PostgresAccountRepository(database: database),
             seats: PostgresSeatRoleRepository(database: database),
             engagement: PostgresEngagementReports(database: database),
+            attachments: PostgresAttachmentRepository(database: database),
             readiness: PostgresReadiness(database: database),
             services: [database],
             prepare: prepare

@@ -9,11 +9,17 @@ public struct ConnectionTimeouts: Sendable, Equatable {
     public var body: TimeAmount
     /// With no request in progress (keep-alive), before the first byte of the next one.
     public var idle: TimeAmount
+    /// ``body`` for a file upload (`POST …/attachments`): megabytes, on whatever uplink the sender has.
+    public var upload: TimeAmount
 
-    public init(header: TimeAmount = .seconds(10), body: TimeAmount = .seconds(30), idle: TimeAmount = .seconds(75)) {
+    public init(
+        header: TimeAmount = .seconds(10), body: TimeAmount = .seconds(30), idle: TimeAmount = .seconds(75),
+        upload: TimeAmount = .seconds(600)
+    ) {
         self.header = header
         self.body = body
         self.idle = idle
+        self.upload = upload
     }
 }
 
@@ -36,6 +42,8 @@ struct RequestDeadlines {
     private var headStarted: NIODeadline?
     /// Since when the current request's body is being read, if it is.
     private var bodyStarted: NIODeadline?
+    /// How long the current request's body may take (``ConnectionTimeouts/body`` or ``ConnectionTimeouts/upload``).
+    private var bodyTimeout: TimeAmount
     /// Requests whose response has not ended yet.
     private var awaitingResponse = 0
     /// Since when nothing is in progress.
@@ -44,6 +52,7 @@ struct RequestDeadlines {
     init(timeouts: ConnectionTimeouts, now: NIODeadline) {
         self.timeouts = timeouts
         self.idleSince = now
+        self.bodyTimeout = timeouts.body
     }
 
     /// Bytes arrived from the client (before HTTP decoding).
@@ -53,10 +62,12 @@ struct RequestDeadlines {
         }
     }
 
-    /// A complete request head was decoded.
-    mutating func headReceived(now: NIODeadline) {
+    /// A complete request head was decoded; `upload`: its body is a file
+    /// (``ConnectionTimeouts/upload`` instead of ``ConnectionTimeouts/body``).
+    mutating func headReceived(now: NIODeadline, upload: Bool = false) {
         self.headStarted = nil
         self.bodyStarted = now
+        self.bodyTimeout = upload ? self.timeouts.upload : self.timeouts.body
         self.awaitingResponse += 1
     }
 
@@ -80,7 +91,7 @@ struct RequestDeadlines {
             if earliest == nil || at < earliest!.at { earliest = (phase, at) }
         }
         if let headStarted { consider(.header, headStarted + self.timeouts.header) }
-        if let bodyStarted { consider(.body, bodyStarted + self.timeouts.body) }
+        if let bodyStarted { consider(.body, bodyStarted + self.bodyTimeout) }
         if self.headStarted == nil, self.bodyStarted == nil, self.awaitingResponse == 0 {
             consider(.idle, self.idleSince + self.timeouts.idle)
         }

@@ -1,6 +1,7 @@
 import Logging
 import Metrics
 import NIOCore
+import HTTPTypes
 import NIOHTTPTypes
 
 /// Closes a connection whose client is too slow: headers, body or idle
@@ -47,7 +48,7 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
-        case .head: self.deadlines.headReceived(now: .now())
+        case .head(let head): self.deadlines.headReceived(now: .now(), upload: Self.isUpload(head))
         case .body: break
         case .end: self.deadlines.endReceived(now: .now())
         }
@@ -61,6 +62,12 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
             self.reschedule()
         }
         context.write(data, promise: promise)
+    }
+
+    /// A file upload (`POST /v1/meetings/{code}/attachments`), whose body gets ``ConnectionTimeouts/upload``.
+    static func isUpload(_ head: HTTPRequest) -> Bool {
+        guard head.method == .post, let path = head.path else { return false }
+        return (path.split(separator: "?", maxSplits: 1).first ?? "").hasSuffix("/attachments")
     }
 
     /// Called by the ``ByteObserver`` for every read from the socket.

@@ -1,0 +1,78 @@
+import Foundation
+import MeetProtocol
+import MeetStorage
+
+/// One stored attachment: its metadata and where its bytes are.
+struct StoredAttachment: Sendable, Equatable {
+    var id: UUID
+    /// Nil once the meeting was removed (with its owner's account): the sweep deletes it.
+    var meetingId: UUID?
+    var participantId: UUID?
+    var userId: UUID?
+    /// The message it went with; nil while unsent, or once the message is gone.
+    var messageId: Int64?
+    var name: String
+    var contentType: String
+    var size: Int64
+    var storage: RecordingStoreKind
+    var key: String
+    var createdAt: Date
+
+    var response: ChatAttachment {
+        ChatAttachment(id: self.id, name: self.name, contentType: self.contentType, size: self.size)
+    }
+}
+
+/// An attachment with the message it went with, for ``MessageViewer/sees(_:recipientUserId:)``.
+struct AttachmentLookup: Sendable {
+    var attachment: StoredAttachment
+    var message: MessageRecord?
+    /// The account of the message's private recipient, if any.
+    var recipientUserId: UUID?
+}
+
+/// The `attachments` table (schema version 15). meet-api inserts, reads and
+/// deletes rows; meet-ws ties a row to its message (`message_id`).
+protocol AttachmentRepository: Sendable {
+    func insert(_ attachment: StoredAttachment) async throws
+    /// The attachment and its message, whatever the viewer.
+    func lookup(id: UUID) async throws -> AttachmentLookup?
+    /// Up to `limit` attachments to delete: their meeting was removed, or
+    /// they have no message (never sent, or the message is gone) and were
+    /// uploaded before `unsentBefore`.
+    func abandoned(unsentBefore: Date, limit: Int) async throws -> [StoredAttachment]
+    func delete(id: UUID) async throws
+}
+
+/// ``AttachmentRepository`` in memory (unit tests), on the shared ``MemoryStore``
+/// so that messages and participants are the same as the routes see.
+struct MemoryAttachmentRepository: AttachmentRepository {
+    let store: MemoryStore
+
+    func insert(_ attachment: StoredAttachment) async throws {
+        await self.store.transaction { $0.attachments[attachment.id] = attachment }
+    }
+
+    func lookup(id: UUID) async throws -> AttachmentLookup? {
+        await self.store.transaction { tables in
+            guard let attachment = tables.attachments[id] else { return nil }
+            let message = attachment.messageId.flatMap { messageId in tables.messages.first { $0.record.id == messageId }?.record }
+            return AttachmentLookup(
+                attachment: attachment, message: message,
+                recipientUserId: message?.toParticipantId.flatMap { tables.participants[$0]?.record.userId })
+        }
+    }
+
+    func abandoned(unsentBefore: Date, limit: Int) async throws -> [StoredAttachment] {
+        await self.store.transaction { tables in
+            let stale = tables.attachments.values.filter { attachment in
+                attachment.messageId == nil && (attachment.meetingId == nil || attachment.createdAt < unsentBefore)
+            }
+            return Array(stale.sorted { $0.createdAt < $1.createdAt }.prefix(limit))
+        }
+    }
+
+    func delete(id: UUID) async throws {
+        await self.store.transaction { $0.attachments[id] = nil }
+    }
+}

@@ -26,6 +26,7 @@ struct MigratorTests {
                 let tables = try rows.map { try $0.decode(String.self) }
                 #expect(
                     tables == [
+                        "attachments", "breakout_assignments", "breakout_members", "breakouts",
                         "calendar_feeds", "invitations", "jobs", "meeting_bans", "meeting_occurrence_exceptions", "meeting_schedules", "meetings",
                         "members", "messages", "notifications", "participants", "poll_votes", "polls", "question_votes", "questions",
                         "recording_files", "recording_segments", "recordings", "refresh_tokens", "schema_migrations", "user_settings", "users",

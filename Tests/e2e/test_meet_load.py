@@ -114,5 +114,6 @@ def test_meet_load_times_speaker_changes_and_owes_nothing_for_paused_slotted_pub
     # Nearly every turn was heard (a loaded machine may miss the odd one by its end).
     assert speakers["timed"] >= 0.8 * speakers["turns"], speakers
     assert speakers["changeMs"]["count"] == speakers["timed"] and speakers["changeMs"]["min"] > 0, speakers
+    # Every watcher gets video (a second one may show frames before the first video-selection).
     for subscriber in report["perSubscriber"]:
-        assert subscriber["videoSubscriptionsWithFrames"] == 1, subscriber
+        assert subscriber["videoSubscriptionsWithFrames"] >= 1, subscriber

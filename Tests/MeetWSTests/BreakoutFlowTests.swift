@@ -78,6 +78,36 @@ import Testing
     /// it now sees, a host visits by assigning itself, a broadcast reaches
     /// every room, a resume on the other replica keeps the room, and the
     /// countdown brings everyone back.
+    /// A room's chat delivered late (the outbox, a replay after a Redis
+    /// outage) goes to the room it was written in, not to its sender's room
+    /// now, and to nobody once the rooms are closed.
+    @Test func aLateRoomChatReachesItsRoomWhereverItsSenderIsNow() async throws {
+        let cluster = try await InMemoryReplicas(count: 2)
+        defer { cluster.stop() }
+        let meeting = UUID()
+        let (aliceId, carolId) = (UUID(), UUID())
+        let host = try await cluster.joined(replica: 0, meetingId: meeting, role: .owner, name: "host")
+        let alice = try await cluster.joined(replica: 1, meetingId: meeting, participantId: aliceId, name: "alice")
+        let carol = try await cluster.joined(replica: 0, meetingId: meeting, participantId: carolId, name: "carol")
+        await host.send(.breakout(.create(BreakoutCreate(count: 2))), id: "c")
+        let rooms = try #require(self.plan(try await host.waitFor("breakout") { $0.id == "c" })).rooms
+        await host.send(.breakout(.assign(BreakoutAssign(participantId: aliceId, roomId: rooms[0].id))), id: "a1")
+        await host.send(.breakout(.assign(BreakoutAssign(participantId: carolId, roomId: rooms[1].id))), id: "a2")
+        await host.send(.breakout(.open(BreakoutOpen())), id: "o")
+        _ = try await alice.waitFor("breakout-scope")
+        _ = try await carol.waitFor("breakout-scope")
+
+        // Carol wrote this in room 1 before she moved to room 2; it is delivered only now.
+        var late = ChatMessage(id: "7", participantId: carolId, userId: nil, displayName: "carol", body: "for room 1", createdAt: Date())
+        late.breakoutRoomId = rooms[0].id
+        let services = cluster.replicas[0]
+        try await services.bus.publish(services.roomMessage(.chat(late), meetingId: meeting, audience: .participants))
+        guard case .chat(let heard) = try await alice.waitFor("chat").message else { throw ClusterError("no chat") }
+        #expect(heard.body == "for room 1" && heard.breakoutRoomId == rooms[0].id)
+        try await cluster.settle()
+        #expect(!carol.types.contains("chat") && !host.types.contains("chat"))
+    }
+
     @Test func roomsScopeEventsChatAndSubscriptions() async throws {
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }

@@ -66,6 +66,10 @@ import Testing
                 "SELECT id, breakout_room_id FROM messages WHERE id = ANY(\([Int64(room.id)!, Int64(whisper.id)!])) ORDER BY id")
             let tagged = try rows.map { try RowColumns($0).decode("breakout_room_id", as: UUID?.self) }
             #expect(tagged == [rooms[1].id, nil])
+            // The stored room goes out with the message, live and when read back (the outbox, replays).
+            #expect(room.breakoutRoomId == rooms[1].id && whisper.breakoutRoomId == nil)
+            let recent = try await chats.recentChats(meetingIds: [meeting], within: .seconds(60), limit: 10)
+            #expect(recent.map(\.message.breakoutRoomId) == [rooms[1].id, nil])
         }
     }
 }

@@ -47,6 +47,10 @@ public struct RoomBusMessage: Codable, Sendable, Equatable {
     /// gets it only when that participant is in its room (docs/signaling.md,
     /// Breakout rooms). Nil: meeting-wide (host events, polls, the plan).
     public var subject: UUID?
+    /// A room `chat` stored in a breakout room: it reaches only the sockets
+    /// in that room now (the room it was written for, not its sender's
+    /// current one), and none once the rooms close (the history has it).
+    public var breakoutRoom: UUID?
     /// For ``seatChangedType``: the user whose membership (role) in the
     /// meeting changed; nil otherwise.
     public var userId: UUID?
@@ -58,10 +62,11 @@ public struct RoomBusMessage: Codable, Sendable, Equatable {
 
     public init(
         meetingId: UUID, origin: String, sentAtMs: Int64, audience: RoomAudience, exclude: UUID?, type: String,
-        frame: String, userId: UUID? = nil, recipients: [UUID]? = nil, subject: UUID? = nil
+        frame: String, userId: UUID? = nil, recipients: [UUID]? = nil, subject: UUID? = nil, breakoutRoom: UUID? = nil
     ) {
         self.recipients = recipients
         self.subject = subject
+        self.breakoutRoom = breakoutRoom
         self.meetingId = meetingId
         self.origin = origin
         self.sentAtMs = sentAtMs

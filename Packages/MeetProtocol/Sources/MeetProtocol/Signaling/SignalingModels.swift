@@ -214,6 +214,10 @@ public struct ChatMessage: Codable, Sendable, Equatable {
     public var toHosts: Bool?
     /// The file sent with it, if any (docs/signaling.md, "File sharing").
     public var attachment: ChatAttachment?
+    /// The breakout room it was sent in, as stored (absent: the main room,
+    /// or a private message). A late delivery (the outbox, a replay after a
+    /// Redis outage) reaches that room's sockets only, wherever its sender is now.
+    public var breakoutRoomId: UUID?
 
     public init(
         id: String, participantId: UUID, userId: UUID?, displayName: String, body: String, createdAt: Date,

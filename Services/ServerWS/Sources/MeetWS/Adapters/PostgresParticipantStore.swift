@@ -177,7 +177,7 @@ public struct PostgresParticipantStore: ParticipantStore {
                                       recipient_participant_id, to_hosts)
                 VALUES (\(meetingId), \(participant.id), \(participant.userId), \(participant.displayName), \(body), true,
                         \(toParticipant), \(toHosts))
-                RETURNING id, created_at
+                RETURNING id, created_at, breakout_room_id
                 """, logger: logger
             ).collect()
             guard let row = rows.first.map(RowColumns.init) else { throw DatabaseError.query("INSERT … RETURNING returned no row") }
@@ -191,6 +191,7 @@ public struct PostgresParticipantStore: ParticipantStore {
                 to: recipient
             )
             message.attachment = file
+            message.breakoutRoomId = try row.decode("breakout_room_id", as: UUID?.self)
             return message
         }
     }
@@ -217,7 +218,8 @@ public struct PostgresParticipantStore: ParticipantStore {
                     WHERE undelivered AND created_at < now() - make_interval(secs => \(minAge.timeInterval))
                         AND (outbox_lease_until IS NULL OR outbox_lease_until <= clock_timestamp())
                     ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-                RETURNING id, meeting_id, participant_id, user_id, display_name, body, created_at, recipient_participant_id, to_hosts
+                RETURNING id, meeting_id, participant_id, user_id, display_name, body, created_at, recipient_participant_id, to_hosts,
+                    breakout_room_id
             )
             SELECT m.*, \(unescaped: Self.attachmentColumns)
             FROM claimed m LEFT JOIN attachments a ON a.message_id = m.id
@@ -231,7 +233,7 @@ public struct PostgresParticipantStore: ParticipantStore {
         let rows = try await self.database.query(
             """
             SELECT m.id, m.meeting_id, m.participant_id, m.user_id, m.display_name, m.body, m.created_at,
-                   m.recipient_participant_id, m.to_hosts, \(unescaped: Self.attachmentColumns)
+                   m.recipient_participant_id, m.to_hosts, m.breakout_room_id, \(unescaped: Self.attachmentColumns)
             FROM messages m LEFT JOIN attachments a ON a.message_id = m.id
             WHERE m.meeting_id = ANY(\(meetingIds)) AND m.created_at >= now() - make_interval(secs => \(within.timeInterval))
             ORDER BY m.id DESC LIMIT \(limit)
@@ -241,7 +243,7 @@ public struct PostgresParticipantStore: ParticipantStore {
     }
 
     /// Rows of `id, meeting_id, participant_id, user_id, display_name, body,
-    /// created_at, recipient_participant_id, to_hosts` and ``attachmentColumns``
+    /// created_at, recipient_participant_id, to_hosts, breakout_room_id` and ``attachmentColumns``
     /// as chat messages, oldest first.
     private static func chats(_ rows: [PostgresRow]) throws -> [(meetingId: UUID, message: ChatMessage)] {
         var chats: [(meetingId: UUID, message: ChatMessage)] = []
@@ -256,6 +258,7 @@ public struct PostgresParticipantStore: ParticipantStore {
             if try row.decode("attachment_id", as: UUID?.self) != nil {
                 message.attachment = try Self.attachment(row, prefix: "attachment_")
             }
+            message.breakoutRoomId = try row.decode("breakout_room_id", as: UUID?.self)
             chats.append((try row.decode("meeting_id", as: UUID.self), message))
         }
         return chats.sorted { Int64($0.message.id) ?? 0 < Int64($1.message.id) ?? 0 }

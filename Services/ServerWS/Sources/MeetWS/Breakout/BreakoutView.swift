@@ -45,6 +45,12 @@ struct BreakoutView: Sendable, Equatable {
         return Partition(scope: scope, people: Set(people))
     }
 
+    /// Whether a chat stored in breakout room `room` reaches this socket:
+    /// only while it is in that room.
+    func sees(room: UUID) -> Bool {
+        self.scope == room
+    }
+
     /// Whether an event about `subject` reaches this socket.
     func sees(_ subject: UUID) -> Bool {
         guard let plan = self.plan, plan.isActive else { return true }
@@ -88,5 +94,11 @@ extension ServerMessage {
         case .chat(let message): message.recipient == nil ? message.participantId : nil
         default: nil
         }
+    }
+
+    /// The breakout room a room `chat` was stored in (``RoomBusMessage/breakoutRoom``).
+    var breakoutRoom: UUID? {
+        if case .chat(let message) = self, message.recipient == nil { return message.breakoutRoomId }
+        return nil
     }
 }

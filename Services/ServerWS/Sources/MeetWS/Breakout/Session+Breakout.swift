@@ -18,6 +18,8 @@ extension Session {
             }
             return message
         }
+        // A room's chat goes to that room, whoever sent it and whenever it is delivered.
+        if let room = message.breakoutRoom { return self.breakout.sees(room: room) ? message : nil }
         guard self.breakout.plan?.isActive == true else { return message }
         if let subject = message.subject, !self.breakout.sees(subject) { return nil }
         if message.type == "active-speakers",

@@ -77,7 +77,7 @@ public struct SignalingServices: Sendable {
         RoomBusMessage(
             meetingId: meetingId, origin: self.replicaId, sentAtMs: WSMetrics.nowMs(), audience: audience,
             exclude: exclude, type: message.type, frame: SignalingCodec.encode(ServerEnvelope(message)), recipients: recipients,
-            subject: message.breakoutSubject)
+            subject: message.breakoutSubject, breakoutRoom: message.breakoutRoom)
     }
 
     /// A chat message as the room event that carries it: to the room's

@@ -111,7 +111,9 @@ export class Attachments {
       error.status = response.status;
       throw error;
     }
-    return response.blob();
+    // As opaque bytes: a blob URL lives in the app's origin, where the
+    // uploader's type (text/html, say) must not make it a page.
+    return new Blob([await response.blob()], { type: 'application/octet-stream' });
   }
 
   /** Fetches the file and saves it under its name. */

@@ -15,6 +15,8 @@ replicas, two meet-sfu nodes, aiortc publishers.
 from __future__ import annotations
 
 import asyncio
+import json
+import http.client
 
 import pytest
 from meet_e2e.fixtures import stack_with_logs
@@ -112,6 +114,23 @@ async def scenario(stack: Stack) -> None:
         assert "room one only" in history(stack, code, b_token) and "room two only" not in history(stack, code, b_token)
         assert "room two only" in history(stack, code, c_token) and "room one only" not in history(stack, code, c_token)
         assert {"room one only", "room two only"} <= set(history(stack, code, owner))
+        # A file sent in room 1 is downloadable as its history is read: room 1 and the hosts, not room 2.
+        connection = http.client.HTTPConnection("127.0.0.1", stack.api.port, timeout=30)
+        try:
+            connection.request("POST", f"/v1/meetings/{code}/attachments?name=notes.txt", body=b"room one notes",
+                               headers={"Authorization": f"Bearer {a_token}", "Content-Type": "text/plain"})
+            response = connection.getresponse()
+            uploaded = json.loads(response.read())
+            assert response.status == 201, uploaded
+        finally:
+            connection.close()
+        sent = await a.signal.request("chat", {"body": "notes attached", "attachmentId": uploaded["id"]})
+        assert sent["type"] == "ack", sent
+        await seen(b, "chat", lambda d: d["body"] == "notes attached")
+        path = f"/v1/meetings/{code}/attachments/{uploaded['id']}"
+        assert stack.rest.fetch(path, b_token)[0] == 200
+        assert stack.rest.fetch(path, owner)[0] == 200
+        assert stack.rest.fetch(path, c_token)[0] == 404
 
         # Replica 0 dies: A resumes on replica 1, still in room 1.
         stack.replicas[0].kill()

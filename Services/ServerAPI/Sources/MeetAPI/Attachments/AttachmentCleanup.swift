@@ -25,19 +25,21 @@ struct AttachmentCleanup: Sendable {
     func sweep(now: Date) async throws -> Int {
         let cutoff = now.addingTimeInterval(-AttachmentController.unsentLifetime.timeInterval)
         var deleted = 0
-        for attachment in try await self.attachments.abandoned(unsentBefore: cutoff, limit: Self.batch) {
+        let stores = self.stores
+        for candidate in try await self.attachments.abandoned(unsentBefore: cutoff, limit: Self.batch) {
             do {
-                try await self.stores.store(attachment.storage).delete(key: attachment.key)
+                // The row stays locked while its file goes: a `chat` naming it meanwhile finds it gone.
+                let gone = try await self.attachments.deleteUnsent(id: candidate.id) { attachment in
+                    try await stores.store(attachment.storage).delete(key: attachment.key)
+                }
+                if gone { deleted += 1 }
             } catch StorageError.unavailable(let message) {
                 throw StorageError.unavailable(message)
             } catch {
                 Self.logger.warning("attachment kept: its file cannot be deleted", metadata: [
-                    "attachment.id": "\(attachment.id)", "error": "\(error)",
+                    "attachment.id": "\(candidate.id)", "error": "\(error)",
                 ])
-                continue
             }
-            try await self.attachments.delete(id: attachment.id)
-            deleted += 1
         }
         return deleted
     }
@@ -45,13 +47,19 @@ struct AttachmentCleanup: Sendable {
 
 /// The job that runs ``AttachmentCleanup/sweep(now:)``: one per
 /// `MEET_ATTACHMENT_SWEEP_SECONDS`, under one dedupe key for every replica.
+/// Each run also deletes the job rows of earlier runs done more than an
+/// interval ago, as recording retention does, so the table keeps no row per interval for good.
 struct AttachmentCleanupJobHandler: JobHandler {
     static let kind = "attachment-cleanup"
     let cleanup: AttachmentCleanup
+    let jobs: any JobQueue
+    let interval: Duration
 
     func run(_ job: ClaimedJob) async throws(JobFailure) {
+        let now = Date()
         do {
-            _ = try await self.cleanup.sweep(now: Date())
+            _ = try await self.cleanup.sweep(now: now)
+            try await self.jobs.purgeDone(kind: Self.kind, before: now.addingTimeInterval(-Double(max(1, self.interval.components.seconds))))
         } catch {
             throw .transient("attachment cleanup: \(error)")
         }

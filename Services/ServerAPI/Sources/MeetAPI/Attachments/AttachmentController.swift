@@ -88,6 +88,12 @@ struct AttachmentController: Sendable {
             // Unknown, unsent, or in a message this reader does not see: the same answer.
             throw Self.notFound
         }
+        // A breakout room's message: its file is for that room's members and the hosts, as its history is.
+        if let room = found.breakoutRoomId, !viewer.isHost,
+            !(try await self.deps.attachments.isBreakoutMember(roomId: room, viewer: viewer))
+        {
+            throw Self.notFound
+        }
         let attachment = found.attachment
         var headers = HTTPFields()
         headers[.contentType] = attachment.contentType

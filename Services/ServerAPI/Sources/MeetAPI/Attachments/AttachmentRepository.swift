@@ -29,6 +29,9 @@ struct AttachmentLookup: Sendable {
     var message: MessageRecord?
     /// The account of the message's private recipient, if any.
     var recipientUserId: UUID?
+    /// The breakout room the message was sent in (schema 14), if any: its
+    /// file is for that room's members and the hosts, as its history is.
+    var breakoutRoomId: UUID? = nil
 }
 
 /// The `attachments` table (schema version 15). meet-api inserts, reads and
@@ -41,7 +44,17 @@ protocol AttachmentRepository: Sendable {
     /// they have no message (never sent, or the message is gone) and were
     /// uploaded before `unsentBefore`.
     func abandoned(unsentBefore: Date, limit: Int) async throws -> [StoredAttachment]
-    func delete(id: UUID) async throws
+    /// Whether `viewer` has been in breakout room `roomId` (its
+    /// participant, or any seat of its account): the readers of that
+    /// room's chat besides the hosts.
+    func isBreakoutMember(roomId: UUID, viewer: MessageViewer) async throws -> Bool
+    /// Deletes the row of `id` if it is still unsent (no message), after
+    /// `deleteObject` removed its file, holding the row locked meanwhile so
+    /// that a `chat` naming it (meet-ws locks the row to tie it) waits and
+    /// then finds it gone, never a message whose file was just deleted.
+    /// False: it was sent or deleted meanwhile, nothing done. A thrown
+    /// `deleteObject` keeps the row for the next sweep.
+    func deleteUnsent(id: UUID, deleteObject: @escaping @Sendable (StoredAttachment) async throws -> Void) async throws -> Bool
 }
 
 /// ``AttachmentRepository`` in memory (unit tests), on the shared ``MemoryStore``
@@ -72,7 +85,17 @@ struct MemoryAttachmentRepository: AttachmentRepository {
         }
     }
 
-    func delete(id: UUID) async throws {
-        await self.store.transaction { $0.attachments[id] = nil }
+    func isBreakoutMember(roomId: UUID, viewer: MessageViewer) async throws -> Bool {
+        false  // no breakout rooms in memory
+    }
+
+    func deleteUnsent(id: UUID, deleteObject: @escaping @Sendable (StoredAttachment) async throws -> Void) async throws -> Bool {
+        guard let attachment = await self.store.transaction({ $0.attachments[id] }), attachment.messageId == nil else { return false }
+        try await deleteObject(attachment)
+        return await self.store.transaction { tables in
+            guard tables.attachments[id]?.messageId == nil else { return false }
+            tables.attachments[id] = nil
+            return true
+        }
     }
 }

@@ -23,7 +23,7 @@ struct PostgresAttachmentRepository: AttachmentRepository {
             SELECT \(unescaped: Self.columns),
                    m.id AS m_id, m.participant_id AS m_participant_id, m.user_id AS m_user_id, m.display_name AS m_display_name,
                    m.body AS m_body, m.created_at AS m_created_at, m.recipient_participant_id AS m_recipient, m.to_hosts AS m_to_hosts,
-                   r.user_id AS recipient_user_id
+                   r.user_id AS recipient_user_id, m.breakout_room_id AS m_breakout_room_id
             FROM attachments a
             LEFT JOIN messages m ON m.id = a.message_id
             LEFT JOIN participants r ON r.id = m.recipient_participant_id
@@ -37,7 +37,9 @@ struct PostgresAttachmentRepository: AttachmentRepository {
                 displayName: try row.decode("m_display_name"), body: try row.decode("m_body"), createdAt: try row.decode("m_created_at"),
                 toParticipantId: try row.decode("m_recipient"), toHosts: try row.decode("m_to_hosts"))
         }
-        return AttachmentLookup(attachment: try Self.attachment(row), message: message, recipientUserId: try row.decode("recipient_user_id"))
+        return AttachmentLookup(
+            attachment: try Self.attachment(row), message: message, recipientUserId: try row.decode("recipient_user_id"),
+            breakoutRoomId: try row.decode("m_breakout_room_id"))
     }
 
     func abandoned(unsentBefore: Date, limit: Int) async throws -> [StoredAttachment] {
@@ -50,8 +52,31 @@ struct PostgresAttachmentRepository: AttachmentRepository {
         return try rows.map { try Self.attachment(RowColumns($0)) }
     }
 
-    func delete(id: UUID) async throws {
-        _ = try await self.database.query("DELETE FROM attachments WHERE id = \(id)")
+    func isBreakoutMember(roomId: UUID, viewer: MessageViewer) async throws -> Bool {
+        // The condition of the chat history (PostgresParticipantRepository.messages).
+        let rows = try await self.database.query(
+            """
+            SELECT 1 FROM breakout_members bm LEFT JOIN participants bp ON bp.id = bm.participant_id
+            WHERE bm.room_id = \(roomId) AND (bm.participant_id = \(viewer.participantId) OR bp.user_id = \(viewer.userId))
+            LIMIT 1
+            """)
+        return !rows.isEmpty
+    }
+
+    func deleteUnsent(id: UUID, deleteObject: @escaping @Sendable (StoredAttachment) async throws -> Void) async throws -> Bool {
+        let logger = self.database.logger
+        return try await self.database.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM attachments a
+                WHERE a.id = \(id) AND a.message_id IS NULL FOR UPDATE SKIP LOCKED
+                """, logger: logger
+            ).collect()
+            guard let row = rows.first.map(RowColumns.init) else { return false }
+            try await deleteObject(try Self.attachment(row))
+            try await connection.query("DELETE FROM attachments WHERE id = \(id)", logger: logger)
+            return true
+        }
     }
 
     static let columns = """

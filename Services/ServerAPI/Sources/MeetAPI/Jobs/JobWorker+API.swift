@@ -24,8 +24,9 @@ extension JobWorker {
         }
         // Attachments nobody can download any more (docs/operations.md, "Data rights"): one sweep per interval.
         let cleanup = AttachmentCleanup(attachments: deps.attachments, stores: RecordingStores(configuration: recordings))
-        handlers[AttachmentCleanupJobHandler.kind] = AttachmentCleanupJobHandler(cleanup: cleanup)
         let sweepInterval = configuration.attachments.sweepInterval
+        handlers[AttachmentCleanupJobHandler.kind] = AttachmentCleanupJobHandler(
+            cleanup: cleanup, jobs: deps.storage.jobs, interval: sweepInterval)
         let lastSweep = NIOLockedValueBox<String?>(nil)
         let scanner = ReminderScanner(storage: deps.storage, notices: deps.notices)
         let interval = RetryPolicy.seconds(configuration.email.reminderScanInterval)

@@ -106,6 +106,9 @@ import Testing
             .breakout(.plan(BreakoutPlan(meetingId: me.id))),
             .breakout(.scope(BreakoutScope(roomId: UUID(), roomName: "Room 1", participants: [me], tracks: []))),
             .breakout(.broadcast(BreakoutBroadcast(participantId: me.id, displayName: "Ada", text: "5 minutes left"))),
+            .notification(NotificationResponse(
+                id: UUID(), kind: "invitation", meetingCode: "abc-defg-hij", title: "Ada invited you", body: "Standup",
+                createdAt: when, readAt: nil)),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))
         for message in messages {

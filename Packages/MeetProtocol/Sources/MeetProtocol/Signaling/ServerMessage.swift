@@ -115,7 +115,7 @@ public enum ServerMessage: Sendable, Equatable {
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
         "migrate", "credentials", "active-speakers", "video-selection", "publisher-layers", "reaction", "recording-started",
         "recording-stopped", "pong", "ack", "error",
-        "whiteboard-op", "whiteboard-state",
+        "whiteboard-op", "whiteboard-state", "notification",
     ] + EngagementEvent.types + BreakoutEvent.types
 }
 

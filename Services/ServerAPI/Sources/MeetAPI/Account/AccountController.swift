@@ -59,13 +59,11 @@ struct AccountController: Sendable {
             await self.deps.memberships.ended(meetingId: meetingId)
         }
         if !deletion.removed.isEmpty {
-            // The removed meetings' files go now; what fails is left to the periodic sweep.
-            let cleanup = AttachmentCleanup(
-                attachments: self.deps.attachments, stores: RecordingStores(configuration: self.deps.configuration.recordings))
+            // The removed meetings' files go with the next cleanup run, now (a job: not a sweep inside this request).
             do {
-                _ = try await cleanup.sweep(now: Date())
+                try await self.deps.storage.jobs.enqueue([NewJob(kind: AttachmentCleanupJobHandler.kind, payload: Data("{}".utf8))])
             } catch {
-                context.logger.warning("attachments of removed meetings left to the sweep", metadata: ["error": "\(error)"])
+                context.logger.warning("attachments of removed meetings left to the periodic sweep", metadata: ["error": "\(error)"])
             }
         }
         context.logger.info(

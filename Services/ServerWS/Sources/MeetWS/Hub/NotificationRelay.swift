@@ -66,14 +66,22 @@ final class NotificationRelay: Sendable {
 
     /// Reads the user's channel until cancelled (the user's last socket left).
     private func pump(_ userId: UUID) async {
-        let subscription: SignalingSubscription<UserBusMessage>
-        do {
-            subscription = try await self.bus.subscribe(user: userId)
-        } catch {
-            // The client's bell keeps polling: the list is the truth.
-            self.logger.warning("could not subscribe to a user's notifications", metadata: ["error": "\(error)"])
-            return
+        var subscription: SignalingSubscription<UserBusMessage>?
+        var backoff = Duration.seconds(1)
+        while subscription == nil {
+            do {
+                subscription = try await self.bus.subscribe(user: userId)
+            } catch {
+                // Tried again (1 s, doubling to 30 s) while the user has a socket here;
+                // meanwhile the client's bell keeps polling: the list is the truth.
+                self.logger.warning(
+                    "could not subscribe to a user's notifications; retrying",
+                    metadata: ["error": "\(error)", "retry.in_s": "\(backoff.components.seconds)"])
+                do { try await Task.sleep(for: backoff) } catch { return }  // cancelled: the user's last socket left
+                backoff = min(backoff * 2, .seconds(30))
+            }
         }
+        guard let subscription else { return }
         await withTaskCancellationHandler {
             for await message in subscription.messages where message.userId == userId {
                 self.deliver(message)

@@ -146,14 +146,27 @@ struct ConnectionTimeoutTests {
         let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
         var deadlines = RequestDeadlines(timeouts: ConnectionTimeouts(body: .seconds(30), upload: .seconds(600)), now: t0)
         deadlines.headReceived(now: t0, upload: true)
+        // Bytes keep coming (every 20 s): up to the upload's total.
+        for second in stride(from: 20, through: 580, by: 20) { deadlines.bytesReceived(now: t0 + .seconds(Int64(second))) }
         #expect(deadlines.expired(now: t0 + .seconds(599)) == nil)
         #expect(deadlines.expired(now: t0 + .seconds(600)) == .body)
+        // A stalled upload ends like a slow body: no more than the body deadline between bytes.
+        var stalled = RequestDeadlines(timeouts: ConnectionTimeouts(body: .seconds(30), upload: .seconds(600)), now: t0)
+        stalled.headReceived(now: t0, upload: true)
+        stalled.bytesReceived(now: t0 + .seconds(10))
+        #expect(stalled.expired(now: t0 + .seconds(39)) == nil)
+        #expect(stalled.expired(now: t0 + .seconds(40)) == .body)
         deadlines.endReceived(now: t0 + .seconds(1))
         deadlines.responseEnded(now: t0 + .seconds(1))
         deadlines.headReceived(now: t0 + .seconds(2))
         #expect(deadlines.expired(now: t0 + .seconds(32)) == .body)
         var upload = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/v1/meetings/abc-defg-hij/attachments?name=a.pdf")
+        #expect(!RequestTimeoutHandler.isUpload(upload))  // no credentials: refused before the body, the body deadline holds
+        upload.headerFields[.authorization] = "Bearer x"
         #expect(RequestTimeoutHandler.isUpload(upload))
+        upload.path = "/v1/meetings/abc-defg-hij/attachments/extra/attachments"
+        #expect(!RequestTimeoutHandler.isUpload(upload))
+        upload.path = "/v1/meetings/abc-defg-hij/attachments"
         upload.method = .get
         #expect(!RequestTimeoutHandler.isUpload(upload))
         #expect(!RequestTimeoutHandler.isUpload(HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/v1/meetings")))

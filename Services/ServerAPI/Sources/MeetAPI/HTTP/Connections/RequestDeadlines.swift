@@ -44,6 +44,11 @@ struct RequestDeadlines {
     private var bodyStarted: NIODeadline?
     /// How long the current request's body may take (``ConnectionTimeouts/body`` or ``ConnectionTimeouts/upload``).
     private var bodyTimeout: TimeAmount
+    /// An upload's body: besides its total, no gap between bytes longer
+    /// than ``ConnectionTimeouts/body`` (a stalled upload ends like a slow body).
+    private var uploading = false
+    /// When the last bytes arrived while a body was being read.
+    private var lastBodyBytes: NIODeadline?
     /// Requests whose response has not ended yet.
     private var awaitingResponse = 0
     /// Since when nothing is in progress.
@@ -60,6 +65,7 @@ struct RequestDeadlines {
         if self.bodyStarted == nil, self.headStarted == nil {
             self.headStarted = now
         }
+        if self.bodyStarted != nil { self.lastBodyBytes = now }
     }
 
     /// A complete request head was decoded; `upload`: its body is a file
@@ -68,6 +74,8 @@ struct RequestDeadlines {
         self.headStarted = nil
         self.bodyStarted = now
         self.bodyTimeout = upload ? self.timeouts.upload : self.timeouts.body
+        self.uploading = upload
+        self.lastBodyBytes = now
         self.awaitingResponse += 1
     }
 
@@ -91,7 +99,10 @@ struct RequestDeadlines {
             if earliest == nil || at < earliest!.at { earliest = (phase, at) }
         }
         if let headStarted { consider(.header, headStarted + self.timeouts.header) }
-        if let bodyStarted { consider(.body, bodyStarted + self.bodyTimeout) }
+        if let bodyStarted {
+            consider(.body, bodyStarted + self.bodyTimeout)
+            if self.uploading, let lastBodyBytes { consider(.body, lastBodyBytes + self.timeouts.body) }
+        }
         if self.headStarted == nil, self.bodyStarted == nil, self.awaitingResponse == 0 {
             consider(.idle, self.idleSince + self.timeouts.idle)
         }

@@ -64,10 +64,15 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.write(data, promise: promise)
     }
 
-    /// A file upload (`POST /v1/meetings/{code}/attachments`), whose body gets ``ConnectionTimeouts/upload``.
+    /// A file upload (`POST /v1/meetings/{code}/attachments` with a bearer),
+    /// whose body gets ``ConnectionTimeouts/upload`` as long as it keeps
+    /// coming. A request without credentials is refused before its body is
+    /// read, so it keeps the ordinary body deadline.
     static func isUpload(_ head: HTTPRequest) -> Bool {
-        guard head.method == .post, let path = head.path else { return false }
-        return (path.split(separator: "?", maxSplits: 1).first ?? "").hasSuffix("/attachments")
+        guard head.method == .post, head.headerFields[.authorization] != nil, let path = head.path else { return false }
+        let parts = (path.split(separator: "?", maxSplits: 1).first ?? "").split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 5 && parts[0].isEmpty && parts[1] == "v1" && parts[2] == "meetings" && !parts[3].isEmpty
+            && parts[4] == "attachments"
     }
 
     /// Called by the ``ByteObserver`` for every read from the socket.

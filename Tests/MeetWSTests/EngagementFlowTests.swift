@@ -70,9 +70,8 @@ import Testing
         // Demoted in PostgreSQL; no notice reaches the socket.
         await cluster.participants.setRole(hostId, .attendee)
         await host.send(.engagement(.get), id: "g")
-        guard case .engagement(.state(let state)) = try await host.waitFor("engagement") { $0.id == "g" }.message else {
-            throw ClusterError("no state")
-        }
+        let reply = try await host.waitFor("engagement") { $0.id == "g" }
+        guard case .engagement(.state(let state)) = reply.message else { throw ClusterError("no state") }
         #expect(state.polls.map(\.counts) == [nil])  // no live tally
         // ...and it took the role it found.
         #expect(try await alice.waitFor("participant-updated").updatedParticipant?.role == .attendee)

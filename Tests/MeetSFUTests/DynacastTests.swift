@@ -39,6 +39,30 @@ import Testing
         #expect(LayerDemand.wanted(layers: [Self.layer(720), Self.layer(180)], constraints: []) == [1])
     }
 
+    @Test("what a tile's layers cost the allocator: paused ones at their last bitrate, so a grown tile wants the top back")
+    func costs() {
+        func layer(_ height: Int?, _ bitrate: Int) -> LayerDemand.Known {
+            LayerSelector.Layer(isActive: true, bitrate: bitrate, height: height)
+        }
+        // The top layer paused by dynacast (its last bitrate kept), the middle one never received.
+        let layers = [layer(180, 150_000), nil, layer(720, 1_700_000)]
+        #expect(LayerDemand.costs(of: layers, maxHeight: 720) == [150_000, 1_700_000])
+        #expect(LayerDemand.costs(of: layers, maxHeight: nil) == [150_000, 1_700_000])
+        #expect(LayerDemand.costs(of: layers, maxHeight: 180) == [150_000])
+        #expect(LayerDemand.costs(of: layers, maxHeight: 90) == [150_000], "smaller than all: the cheapest")
+        #expect(LayerDemand.costs(of: [nil, nil], maxHeight: 720) == [])
+        // A budget from those costs wants the paused top layer back; one from what is sent now would not.
+        let grown = BandwidthAllocator<Int>().allocate(
+            estimate: 3_000_000, tracks: [.init(key: 1, layers: LayerDemand.costs(of: layers, maxHeight: 720))],
+            congested: false, now: .now)
+        guard case .forward(let budget)? = grown[1] else {
+            Issue.record("the video was not forwarded: \(grown)")
+            return
+        }
+        #expect(LayerDemand.wanted(layers: layers, constraints: [.init(maxHeight: 720, availableBitrate: budget)]) == [0, 2])
+        #expect(LayerDemand.wanted(layers: layers, constraints: [.init(maxHeight: 720, availableBitrate: 150_000)]) == [0])
+    }
+
     @Test("through the router: paused and muted down-tracks want nothing; a layer the publisher stopped is still wanted")
     func routerDemand() {
         let h = Harness()

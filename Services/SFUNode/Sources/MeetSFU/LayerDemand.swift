@@ -52,6 +52,22 @@ public enum LayerDemand {
         return wanted
     }
 
+    /// What each layer a subscriber's tile can use would cost it (bits/s,
+    /// lowest first), for the ``BandwidthAllocator``: every layer received
+    /// so far whose height fits `maxHeight` (or is unknown), at its last
+    /// measured bitrate, **paused ones included**. A layer dynacast paused
+    /// comes back once some subscriber's budget fits it; left out here, a
+    /// budget would only ever cover what is sent now, and a tile that grew
+    /// would never get the top layer back. At least the cheapest layer.
+    public static func costs(of layers: [Known], maxHeight: Int?) -> [Int] {
+        let measured = layers.compactMap { $0 }.filter { $0.bitrate > 0 }
+        let fitting = measured.filter { layer in
+            maxHeight.map { limit in layer.height.map { $0 <= limit } ?? true } ?? true
+        }
+        let chosen = fitting.isEmpty ? Array(measured.sorted { $0.bitrate < $1.bitrate }.prefix(1)) : fitting
+        return chosen.map(\.bitrate).sorted()
+    }
+
     /// The lowest-ranked received layer and every unreceived one below it
     /// by index; every layer when none was received yet.
     static func lowest(_ layers: [Known]) -> Set<Int> {

@@ -70,6 +70,12 @@ extension Router {
     public func wantedLayers(ofGroup group: UInt32, count: Int) -> Set<Int> {
         table.wantedLayers(ofGroup: group, count: count)
     }
+
+    /// The group's layers as dynacast knows them (paused ones at their last bitrate), by index.
+    public func knownLayers(ofGroup group: UInt32) -> [LayerDemand.Known] {
+        table.knownLayers(ofGroup: group, count: LayerSelector.maximumLayers)
+    }
+
     public func isMuted(publisherSSRC: UInt32) -> Bool { table.isMuted(publisherSSRC: publisherSSRC) }
 
     // MARK: Inspection and metrics

@@ -104,11 +104,7 @@ extension TrackTable {
     /// lowest when none forwards: no subscriber, all paused, hard-muted).
     func wantedLayers(ofGroup group: UInt32, count: Int) -> Set<Int> {
         guard let position = positions[group], count > 0 else { return [] }
-        var known = [LayerDemand.Known](repeating: nil, count: min(count, LayerSelector.maximumLayers))
-        for layer in layers(ofGroup: group) where layer.index < known.count && layer.monitor.lastPacketAt != nil {
-            known[layer.index] = LayerSelector.Layer(
-                isActive: true, bitrate: layer.monitor.bitrate, height: layer.monitor.height)
-        }
+        let known = knownLayers(ofGroup: group, count: count)
         var forwarding: [LayerSelector.Constraints] = []
         if !tracks[position].isMuted {
             for downTrack in tracks[position].downTracks where !downTrack.isPaused {
@@ -116,6 +112,18 @@ extension TrackTable {
             }
         }
         return LayerDemand.wanted(layers: known, constraints: forwarding)
+    }
+
+    /// The group's layers, of `count` negotiated, as dynacast knows them:
+    /// each one received so far at its last size and bitrate (kept while
+    /// paused), nil for one never received.
+    func knownLayers(ofGroup group: UInt32, count: Int) -> [LayerDemand.Known] {
+        var known = [LayerDemand.Known](repeating: nil, count: min(count, LayerSelector.maximumLayers))
+        for layer in layers(ofGroup: group) where layer.index < known.count && layer.monitor.lastPacketAt != nil {
+            known[layer.index] = LayerSelector.Layer(
+                isActive: true, bitrate: layer.monitor.bitrate, height: layer.monitor.height)
+        }
+        return known
     }
 
     /// The group's layers as selectors see them, by index (missing ones inactive).

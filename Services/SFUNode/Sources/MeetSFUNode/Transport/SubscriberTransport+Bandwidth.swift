@@ -15,8 +15,9 @@ import Metrics
 ///   connection's ``SendSideEstimator``.
 /// - Allocation (every 200 ms from the node's timer, once any feedback came):
 ///   the ``BandwidthAllocator`` shares the estimate, by priority (screen
-///   share, the loudest speaker, visible tiles, the rest); each simulcast
-///   video's budget becomes its ``LayerSelector`` constraint beside the
+///   share, the loudest speaker, visible tiles, the rest), over each
+///   simulcast video's layers its tile can use, those dynacast paused
+///   included (``LayerDemand/costs(of:maxHeight:)``); its budget becomes its ``LayerSelector`` constraint beside the
 ///   tile's height; a video that does not fit at all is paused through the
 ///   router, as last-N pauses (and resumed with a keyframe request).
 ///   Videos last-N paused are left out: they cost nothing.
@@ -78,8 +79,8 @@ extension SubscriberTransport {
                 var layers = [rate]
                 if routed.simulcast == .group {
                     groups[key] = (publisher: publisher, ssrc: ssrc)
-                    layers = Self.layerBitrates(publisher.router.layers(ofGroup: ssrc).map { $0.monitor.snapshot(now: now) },
-                                                maxHeight: videoSelection.maxHeight(of: key))
+                    layers = LayerDemand.costs(of: publisher.router.knownLayers(ofGroup: ssrc),
+                                               maxHeight: videoSelection.maxHeight(of: key))
                 }
                 let priority: BandwidthAllocator<SubscribedTrack>.Priority =
                     publisher.sources[routed.mid] == .screen ? .screenShare
@@ -118,16 +119,6 @@ extension SubscriberTransport {
         }
         bandwidth.record(budgets: budgets, paused: paused, carried: carried)
         logEstimate(estimate, paused: paused.count)
-    }
-
-    /// The bitrates of a group's active layers that its tile can use,
-    /// lowest first: those within `maxHeight` (or of unknown size), and at
-    /// least the smallest active one.
-    static func layerBitrates(_ layers: [LayerSelector.Layer], maxHeight: Int?) -> [Int] {
-        let active = layers.filter(\.isActive)
-        let fitting = active.filter { layer in maxHeight.map { max in layer.height.map { $0 <= max } ?? true } ?? true }
-        let chosen = fitting.isEmpty ? Array(active.sorted { $0.bitrate < $1.bitrate }.prefix(1)) : fitting
-        return chosen.map(\.bitrate).sorted()
     }
 
     private func isRouterPaused(_ track: SubscribedTrack) -> Bool {

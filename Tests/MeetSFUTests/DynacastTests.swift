@@ -44,15 +44,18 @@ import Testing
         func layer(_ height: Int?, _ bitrate: Int) -> LayerDemand.Known {
             LayerSelector.Layer(isActive: true, bitrate: bitrate, height: height)
         }
-        // The top layer paused by dynacast (its last bitrate kept), the middle one never received.
-        let layers = [layer(180, 150_000), nil, layer(720, 1_700_000)]
-        #expect(LayerDemand.costs(of: layers, maxHeight: 720) == [150_000, 1_700_000])
-        #expect(LayerDemand.costs(of: layers, maxHeight: nil) == [150_000, 1_700_000])
-        #expect(LayerDemand.costs(of: layers, maxHeight: 180) == [150_000])
+        // The upper layers paused by dynacast (their last bitrate kept).
+        let layers = [layer(180, 150_000), layer(360, 500_000), layer(720, 1_700_000)]
+        #expect(LayerDemand.costs(of: layers, maxHeight: 720) == [150_000, 500_000, 1_700_000])
+        #expect(LayerDemand.costs(of: layers, maxHeight: nil) == [150_000, 500_000, 1_700_000])
+        #expect(LayerDemand.costs(of: layers, maxHeight: 360) == [150_000, 500_000])
         #expect(LayerDemand.costs(of: layers, maxHeight: 90) == [150_000], "smaller than all: the cheapest")
+        // A layer never received, or never measured, costs nothing known: left out.
+        #expect(LayerDemand.costs(of: [layer(180, 150_000), nil, layer(720, 0)], maxHeight: 720) == [150_000])
         #expect(LayerDemand.costs(of: [nil, nil], maxHeight: 720) == [])
         // A budget from those costs wants the paused top layer back; one from what is sent now would not.
-        let grown = BandwidthAllocator<Int>().allocate(
+        var allocator = BandwidthAllocator<Int>()
+        let grown = allocator.allocate(
             estimate: 3_000_000, tracks: [.init(key: 1, layers: LayerDemand.costs(of: layers, maxHeight: 720))],
             congested: false, now: .now)
         guard case .forward(let budget)? = grown[1] else {
@@ -60,6 +63,7 @@ import Testing
             return
         }
         #expect(LayerDemand.wanted(layers: layers, constraints: [.init(maxHeight: 720, availableBitrate: budget)]) == [0, 2])
+        #expect(budget == 1_700_000)
         #expect(LayerDemand.wanted(layers: layers, constraints: [.init(maxHeight: 720, availableBitrate: 150_000)]) == [0])
     }
 

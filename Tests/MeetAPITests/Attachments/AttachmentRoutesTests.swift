@@ -13,6 +13,8 @@ import Testing
 @Suite("Chat attachments")
 struct AttachmentRoutesTests {
     static let limit: Int64 = 1000
+    /// What one meeting's files may total here.
+    static let meetingLimit: Int64 = 2500
 
     /// A meeting with an owner (a member, no seat) and three guests seated in it.
     struct Fixture: Sendable {
@@ -28,7 +30,11 @@ struct AttachmentRoutesTests {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("meet-attachments-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let store = MemoryStore()
-        try await TestApp.run({ $0.recordings.directory = root; $0.attachments.maxBytes = Self.limit }, store: store) { api in
+        try await TestApp.run({
+            $0.recordings.directory = root
+            $0.attachments.maxBytes = Self.limit
+            $0.attachments.meetingMaxBytes = Self.meetingLimit
+        }, store: store) { api in
             let owner = try await api.register()
             let meeting = try await api.createMeeting(token: owner.accessToken)
             var seats: [JoinResponse] = []
@@ -87,6 +93,31 @@ struct AttachmentRoutesTests {
             (try await Self.upload(api, code, token: fixture.a.joinToken, bytes: over, announce: false))
                 .expectError(.contentTooLarge, .payloadTooLarge)
             #expect(Self.files(fixture.root).count == 1, "\(Self.files(fixture.root))")
+        }
+    }
+
+    @Test("the meeting's total: an upload past what is left gets 413 naming MEET_ATTACHMENT_MEETING_MAX_BYTES, announced or streamed, and keeps nothing")
+    func meetingTotal() async throws {
+        try await Self.withFixture { api, store, fixture in
+            let code = fixture.meeting.code
+            let full = Data(repeating: 1, count: Int(Self.limit))
+            for seat in [fixture.a, fixture.b] {
+                #expect(try await Self.upload(api, code, token: seat.joinToken, bytes: full).status == .created)
+            }
+            // 2000 of 2500 used: 600 more is within the file limit but not the meeting's.
+            let over = Data(repeating: 2, count: 600)
+            for announce in [true, false] {
+                let refused = try await Self.upload(api, code, token: fixture.c.joinToken, bytes: over, announce: announce)
+                refused.expectError(.contentTooLarge, .payloadTooLarge)
+                #expect(refused.text.contains("MEET_ATTACHMENT_MEETING_MAX_BYTES"), "\(refused.text)")
+            }
+            #expect(Self.files(fixture.root).count == 2, "\(Self.files(fixture.root))")
+            // What is left still fits.
+            let rest = Data(repeating: 3, count: 500)
+            #expect(try await Self.upload(api, code, token: fixture.c.joinToken, bytes: rest).status == .created)
+            let total = await store.transaction { $0.attachments.values.reduce(Int64(0)) { $0 + $1.size } }
+            #expect(total == Self.meetingLimit)
+            (try await Self.upload(api, code, token: fixture.c.joinToken, bytes: Data("x".utf8))).expectError(.contentTooLarge, .payloadTooLarge)
         }
     }
 

@@ -11,8 +11,9 @@ import MeetStorage
 /// an account alone has no seat to send the message from) sends the raw
 /// bytes, `?name=` the file's name and `Content-Type` its type. The body is
 /// streamed to the store (the recordings' directory or S3) with the limit
-/// enforced while reading: past ``AttachmentConfiguration/maxBytes``, 413
-/// and nothing is kept. The answer is the attachment's id, which the
+/// enforced while reading: past ``AttachmentConfiguration/maxBytes``, or
+/// past what is left of the meeting's total
+/// (``AttachmentConfiguration/meetingMaxBytes``), 413 and nothing is kept. The answer is the attachment's id, which the
 /// sender's `chat` then names over WebSocket; until then nobody can
 /// download it, and an upload never sent is swept after an hour.
 ///
@@ -50,6 +51,12 @@ struct AttachmentController: Sendable {
             throw Self.tooLarge(configuration.maxBytes)
         }
         try await self.deps.limits.enforceUploads(participantId: seat.id, perMinute: configuration.perMinute)
+        // The meeting's room left, checked before reading (and again, atomically, when saved).
+        let room = configuration.meetingMaxBytes - (try await self.deps.attachments.totalBytes(meetingId: meeting.id))
+        let limit = min(configuration.maxBytes, room)
+        guard limit > 0, request.headers[.contentLength].flatMap(Int64.init).map({ $0 <= room }) ?? true else {
+            throw Self.meetingFull(configuration.meetingMaxBytes)
+        }
         let id = UUID()
         let kind = self.stores.uploadKind
         let key = "attachments/\(meeting.id.uuidString.lowercased())/\(id.uuidString.lowercased())"
@@ -58,9 +65,9 @@ struct AttachmentController: Sendable {
         let size: Int64
         do {
             size = try await store.write(
-                key: key, contentType: contentType, body: LimitedBody(base: request.body, limit: configuration.maxBytes))
+                key: key, contentType: contentType, body: LimitedBody(base: request.body, limit: limit))
         } catch is BodyLimitExceeded {
-            throw Self.tooLarge(configuration.maxBytes)
+            throw limit < configuration.maxBytes ? Self.meetingFull(configuration.meetingMaxBytes) : Self.tooLarge(configuration.maxBytes)
         } catch let error as StorageError {
             throw APIError(.storageUnavailable, "the file store failed: \(error)")
         }
@@ -68,11 +75,17 @@ struct AttachmentController: Sendable {
             id: id, meetingId: meeting.id, participantId: seat.id, userId: seat.userId, messageId: nil,
             name: AttachmentNames.name(request.uri.queryParameters.get("name")), contentType: contentType, size: size,
             storage: kind, key: key, createdAt: Date())
+        let saved: Bool
         do {
-            try await self.deps.attachments.insert(attachment)
+            saved = try await self.deps.attachments.insert(attachment, meetingLimit: configuration.meetingMaxBytes)
         } catch {
             try? await store.delete(key: key)
             throw error
+        }
+        guard saved else {
+            // Another upload took the room meanwhile.
+            try? await store.delete(key: key)
+            throw Self.meetingFull(configuration.meetingMaxBytes)
         }
         return JSONResponse(status: .created, attachment.response)
     }
@@ -109,6 +122,10 @@ struct AttachmentController: Sendable {
     }
 
     static let notFound = APIError(.notFound, "no such attachment")
+
+    static func meetingFull(_ limit: Int64) -> APIError {
+        APIError(.payloadTooLarge, "the meeting's files would total more than \(limit) bytes (MEET_ATTACHMENT_MEETING_MAX_BYTES)")
+    }
 
     static func tooLarge(_ limit: Int64) -> APIError {
         APIError(.payloadTooLarge, "the file is larger than \(limit) bytes (MEET_ATTACHMENT_MAX_BYTES)")

@@ -37,7 +37,12 @@ struct AttachmentLookup: Sendable {
 /// The `attachments` table (schema version 15). meet-api inserts, reads and
 /// deletes rows; meet-ws ties a row to its message (`message_id`).
 protocol AttachmentRepository: Sendable {
-    func insert(_ attachment: StoredAttachment) async throws
+    /// Saves `attachment` unless its meeting's files would then total more
+    /// than `meetingLimit` bytes (false, nothing saved). Inserts of one
+    /// meeting are serialized, so concurrent uploads cannot both pass.
+    func insert(_ attachment: StoredAttachment, meetingLimit: Int64) async throws -> Bool
+    /// What the files of `meetingId` total now (bytes).
+    func totalBytes(meetingId: UUID) async throws -> Int64
     /// The attachment and its message, whatever the viewer.
     func lookup(id: UUID) async throws -> AttachmentLookup?
     /// Up to `limit` attachments to delete: their meeting was removed, or
@@ -62,8 +67,19 @@ protocol AttachmentRepository: Sendable {
 struct MemoryAttachmentRepository: AttachmentRepository {
     let store: MemoryStore
 
-    func insert(_ attachment: StoredAttachment) async throws {
-        await self.store.transaction { $0.attachments[attachment.id] = attachment }
+    func insert(_ attachment: StoredAttachment, meetingLimit: Int64) async throws -> Bool {
+        await self.store.transaction { tables in
+            let total = tables.attachments.values.filter { $0.meetingId == attachment.meetingId }.reduce(0) { $0 + $1.size }
+            guard total + attachment.size <= meetingLimit else { return false }
+            tables.attachments[attachment.id] = attachment
+            return true
+        }
+    }
+
+    func totalBytes(meetingId: UUID) async throws -> Int64 {
+        await self.store.transaction { tables in
+            tables.attachments.values.filter { $0.meetingId == meetingId }.reduce(0) { $0 + $1.size }
+        }
     }
 
     func lookup(id: UUID) async throws -> AttachmentLookup? {

@@ -8,13 +8,30 @@ import PostgresNIO
 struct PostgresAttachmentRepository: AttachmentRepository {
     let database: Database
 
-    func insert(_ attachment: StoredAttachment) async throws {
-        _ = try await self.database.query(
-            """
-            INSERT INTO attachments (id, meeting_id, participant_id, user_id, name, content_type, size, storage, storage_key, created_at)
-            VALUES (\(attachment.id), \(attachment.meetingId), \(attachment.participantId), \(attachment.userId), \(attachment.name),
-                    \(attachment.contentType), \(attachment.size), \(attachment.storage.rawValue), \(attachment.key), \(attachment.createdAt))
-            """)
+    func insert(_ attachment: StoredAttachment, meetingLimit: Int64) async throws -> Bool {
+        let logger = self.database.logger
+        return try await self.database.withTransaction { connection in
+            // The meeting row's lock serializes the uploads of one meeting (the total).
+            _ = try await connection.query("SELECT id FROM meetings WHERE id = \(attachment.meetingId) FOR UPDATE", logger: logger).collect()
+            let rows = try await connection.query(
+                "SELECT COALESCE(SUM(size), 0)::bigint AS total FROM attachments WHERE meeting_id = \(attachment.meetingId)", logger: logger
+            ).collect()
+            guard try RowColumns(rows[0]).decode("total", as: Int64.self) + attachment.size <= meetingLimit else { return false }
+            _ = try await connection.query(
+                """
+                INSERT INTO attachments (id, meeting_id, participant_id, user_id, name, content_type, size, storage, storage_key, created_at)
+                VALUES (\(attachment.id), \(attachment.meetingId), \(attachment.participantId), \(attachment.userId), \(attachment.name),
+                        \(attachment.contentType), \(attachment.size), \(attachment.storage.rawValue), \(attachment.key), \(attachment.createdAt))
+                """, logger: logger
+            ).collect()
+            return true
+        }
+    }
+
+    func totalBytes(meetingId: UUID) async throws -> Int64 {
+        let rows = try await self.database.query(
+            "SELECT COALESCE(SUM(size), 0)::bigint AS total FROM attachments WHERE meeting_id = \(meetingId)")
+        return try RowColumns(rows[0]).decode("total", as: Int64.self)
     }
 
     func lookup(id: UUID) async throws -> AttachmentLookup? {

@@ -76,22 +76,29 @@ final class PostgresSentinel: Sendable {
     }
 
     /// A new connection's `SELECT 1` within `timeout`; kept when keeping.
+    ///
+    /// The connection never leaves the operation: it is kept (or closed)
+    /// inside it. Returned through ``withDeadline`` it would be dropped
+    /// unclosed when the deadline won the race with a probe that had just
+    /// answered (the group discards the late result), which PostgresNIO
+    /// asserts against ("deinitialized before being closed": meet-ws
+    /// crashed so, in a debug build, on a machine at load 30).
     private func connectAndProbe(timeout: Duration) async -> Bool {
         let logger = self.logger
         let configuration = self.configuration
-        guard let connection = try? await withDeadline(timeout, operation: { () async throws -> PostgresConnection in
+        return (try? await withDeadline(timeout, operation: { () async throws -> Bool in
             let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
             do {
                 try Task.checkCancellation()
                 _ = try await connection.query("SELECT 1", logger: logger).collect()
-                return connection
+                try Task.checkCancellation()
             } catch {
                 try? await connection.close()
                 throw error
             }
-        }) else { return false }
-        self.keep(connection)
-        return true
+            self.keep(connection)
+            return true
+        })) ?? false
     }
 
     /// Keeps `connection` when keeping and none is kept; else closes it.

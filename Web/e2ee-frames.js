@@ -188,6 +188,16 @@ export class FrameDecryptor {
 
   /** The original frame, or null (counted in `failed` and `failures`) when it was not encrypted with this meeting's key. */
   async decrypt(codec, frame) {
+    return (await this.open(codec, frame)).original;
+  }
+
+  /**
+   * `{original}` (the frame), or `{original: null, reason}` (FAILURE_REASONS)
+   * when it does not decrypt. The reason comes with the result: decryptions
+   * of several receivers interleave in the worker, so `lastFailure` may
+   * already be another frame's by the time a caller reads it.
+   */
+  async open(codec, frame) {
     let reason = null;
     let original = null;
     if (frame.length === 0) {
@@ -209,9 +219,9 @@ export class FrameDecryptor {
     if (!original) {
       this.failed += 1;
       this.failures[reason] += 1;
-      return null;
+      return { original: null, reason };
     }
     this.decrypted += 1;
-    return original;
+    return { original, reason: null };
   }
 }

@@ -53,6 +53,17 @@ function sampleFailure(frame, data, codec, kind, reason) {
   if (stats.recentFailures.length > 20) stats.recentFailures.shift();
 }
 
+/** Notes the SSRC's last decrypted frame, for the samples of later failures (at most 256 SSRCs, the oldest forgotten). */
+function rememberGood(frame, data, codec) {
+  const meta = typeof frame.getMetadata === 'function' ? frame.getMetadata() : {};
+  if (meta.synchronizationSource === undefined) return;
+  const found = codec === 'h264' ? null : decodeHeader(data, sframeOffset(codec, data));
+  lastGood.delete(meta.synchronizationSource);
+  if (lastGood.size >= 256) lastGood.delete(lastGood.keys().next().value);
+  lastGood.set(meta.synchronizationSource, { seq: meta.sequenceNumber, ts: meta.rtpTimestamp ?? frame.timestamp,
+    bytes: data.length, kid: found && String(found.kid), ctr: found && String(found.ctr) });
+}
+
 function countCodec(codec, field) {
   const counts = stats.byCodec[codec] ?? (stats.byCodec[codec] = { encrypted: 0, decrypted: 0, failed: 0 });
   counts[field] += 1;
@@ -84,21 +95,16 @@ function transformer(side, kind) {
         countCodec(codec, 'encrypted');
         frame.data = sealed.buffer;
       } else {
-        const opened = await decryptor.decrypt(codec, data);
+        const { original: opened, reason } = await decryptor.open(codec, data);
         stats.decryptMs += performance.now() - started;
         if (!opened) {
           stats.failed += 1;
-          stats.failedBy[decryptor.lastFailure] += 1;
+          stats.failedBy[reason] += 1;
           countCodec(codec, 'failed');
-          sampleFailure(frame, data, codec, kind, decryptor.lastFailure);
+          sampleFailure(frame, data, codec, kind, reason);
           return;
         }
-        const meta = typeof frame.getMetadata === 'function' ? frame.getMetadata() : {};
-        if (meta.synchronizationSource !== undefined) {
-          const found = codec === 'h264' ? null : decodeHeader(data, sframeOffset(codec, data));
-          lastGood.set(meta.synchronizationSource, { seq: meta.sequenceNumber, ts: meta.rtpTimestamp ?? frame.timestamp,
-            bytes: data.length, kid: found && String(found.kid), ctr: found && String(found.ctr) });
-        }
+        rememberGood(frame, data, codec);
         stats.decrypted += 1;
         countCodec(codec, 'decrypted');
         frame.data = opened.buffer;

@@ -92,8 +92,8 @@ def run_round(stack: Stack, e2ee: bool, people: int, seconds: float) -> dict:
                 for reason, count in worker.get("failedBy", {}).items():
                     if count:
                         failed[reason] = failed.get(reason, 0) + count
-                for sample in worker.get("recentFailures", []):
-                    print(f"#   failed frame: {sample}", flush=True)
+                for failure in worker.get("recentFailures", []):
+                    print(f"#   failed frame: {failure}", flush=True)
     finally:
         for browser in browsers:
             browser.quit()

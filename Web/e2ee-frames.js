@@ -143,6 +143,20 @@ export class FrameEncryptor {
   }
 }
 
+/**
+ * Why a received frame did not decrypt, the keys of `FrameDecryptor.failures`:
+ * - empty: no bytes at all (a padding-only RTP packet passed to the transform);
+ * - codec: a codec E2EE never sends;
+ * - framing: too short for the codec's clear bytes, or no SFrame part where
+ *   the codec's framing puts it;
+ * - header: the SFrame header is cut short; short: no room for the tag;
+ * - kid: no key for the header's KID;
+ * - tag: AES-GCM refused it (another passphrase, or bytes changed on the way).
+ */
+export const FAILURE_REASONS = ['empty', 'codec', 'framing', 'header', 'short', 'kid', 'tag'];
+
+const FRAMED_CODECS = new Set(['vp8', 'opus', 'h264']);
+
 /** Decrypts received frames of any sender of the meeting; keeps the keys of the last `maxKeys` KIDs. */
 export class FrameDecryptor {
   #meetingKey;
@@ -154,6 +168,10 @@ export class FrameDecryptor {
     this.subtle = subtle;
     this.decrypted = 0;
     this.failed = 0;
+    /** Failed frames by reason (FAILURE_REASONS). */
+    this.failures = Object.fromEntries(FAILURE_REASONS.map((reason) => [reason, 0]));
+    /** The reason the last frame failed, null after one that decrypted. */
+    this.lastFailure = null;
   }
 
   #keysFor(kid) {
@@ -168,16 +186,42 @@ export class FrameDecryptor {
     return keys;
   }
 
-  /** The original frame, or null (counted in `failed`) when it was not encrypted with this meeting's key. */
+  /** The original frame, or null (counted in `failed` and `failures`) when it was not encrypted with this meeting's key. */
   async decrypt(codec, frame) {
-    const parts = framing(codec).opening(frame);
-    const opened = parts && await decrypt((kid) => this.#keysFor(kid), parts.metadata, parts.sealed, { subtle: this.subtle });
-    const original = opened && parts.join(opened.plaintext, decodeHeader(parts.sealed).length);
+    return (await this.open(codec, frame)).original;
+  }
+
+  /**
+   * `{original}` (the frame), or `{original: null, reason}` (FAILURE_REASONS)
+   * when it does not decrypt. The reason comes with the result: decryptions
+   * of several receivers interleave in the worker, so `lastFailure` may
+   * already be another frame's by the time a caller reads it.
+   */
+  async open(codec, frame) {
+    let reason = null;
+    let original = null;
+    if (frame.length === 0) {
+      reason = 'empty';
+    } else if (!FRAMED_CODECS.has(codec)) {
+      reason = 'codec';
+    } else {
+      const parts = framing(codec).opening(frame);
+      if (!parts) {
+        reason = 'framing';
+      } else {
+        const opened = await decrypt((kid) => this.#keysFor(kid), parts.metadata, parts.sealed,
+          { subtle: this.subtle, why: (why) => { reason = why; } });
+        original = opened && parts.join(opened.plaintext, decodeHeader(parts.sealed).length);
+        if (!original && !reason) reason = 'framing';
+      }
+    }
+    this.lastFailure = original ? null : reason;
     if (!original) {
       this.failed += 1;
-      return null;
+      this.failures[reason] += 1;
+      return { original: null, reason };
     }
     this.decrypted += 1;
-    return original;
+    return { original, reason: null };
   }
 }

@@ -142,13 +142,15 @@ export async function encrypt({ key, salt }, kid, ctr, metadata, plaintext, { su
  * Decrypts header ‖ ciphertext ‖ tag. `keyFor(kid)` returns (a promise of)
  * `{key, salt}`, or null for an unknown KID. Returns the plaintext and its
  * KID, or null when the header is broken, the KID unknown, or the tag does
- * not verify (wrong key, tampered metadata or ciphertext).
+ * not verify (wrong key, tampered metadata or ciphertext); `why(reason)`
+ * then hears which: 'header', 'short' (no room for the tag), 'kid' or 'tag'.
  */
-export async function decrypt(keyFor, metadata, bytes, { subtle = globalThis.crypto.subtle } = {}) {
+export async function decrypt(keyFor, metadata, bytes, { subtle = globalThis.crypto.subtle, why = () => undefined } = {}) {
   const header = decodeHeader(bytes);
-  if (!header || bytes.length < header.length + TAG_BITS / 8) return null;
+  if (!header) { why('header'); return null; }
+  if (bytes.length < header.length + TAG_BITS / 8) { why('short'); return null; }
   const keys = await keyFor(header.kid);
-  if (!keys) return null;
+  if (!keys) { why('kid'); return null; }
   try {
     const plain = await subtle.decrypt(
       {
@@ -162,6 +164,7 @@ export async function decrypt(keyFor, metadata, bytes, { subtle = globalThis.cry
     );
     return { plaintext: new Uint8Array(plain), kid: header.kid, ctr: header.ctr };
   } catch {
+    why('tag');
     return null;
   }
 }

@@ -12,13 +12,57 @@
 //   {type: 'stats', encrypted, decrypted, failed, dropped, encryptMs, decryptMs, byCodec}
 //   (encryptMs, decryptMs: time spent encrypting and decrypting, in total, for the cost
 //   per frame; byCodec: frames encrypted, decrypted and failed per codec, {vp8: {encrypted, decrypted, failed}, …})
+//   and failedBy, recentFailures: failed frames by reason (e2ee-frames.js, FAILURE_REASONS),
+//   and the last 20 of them with what the receiver knew (SSRC, sequence number, RTP
+//   timestamp, size, first bytes, the SFrame header found, the SSRC's last decrypted frame),
+//   to tell a passphrase mismatch from frames changed or cut on the way.
 
-import { codecOf, FrameDecryptor, FrameEncryptor, meetingKey } from './e2ee-frames.js';
+import { codecOf, FAILURE_REASONS, FrameDecryptor, FrameEncryptor, meetingKey } from './e2ee-frames.js';
+import { decodeHeader } from './e2ee-sframe.js';
 import { looksLikeAnnexB } from './e2ee-h264.js';
 
 let key = null;
 let decryptor = null;
-const stats = { encrypted: 0, decrypted: 0, failed: 0, dropped: 0, encryptMs: 0, decryptMs: 0, byCodec: {} };
+const stats = {
+  encrypted: 0, decrypted: 0, failed: 0, dropped: 0, encryptMs: 0, decryptMs: 0, byCodec: {},
+  failedBy: Object.fromEntries(FAILURE_REASONS.map((reason) => [reason, 0])),
+  recentFailures: [],
+};
+/** The last frame decrypted per SSRC (for the failure samples). */
+const lastGood = new Map();
+
+const hexOf = (bytes) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+
+/** Where a VP8 or Opus frame's SFrame header starts (after its clear bytes); not for H.264, whose clear bytes are no prefix. */
+function sframeOffset(codec, data) {
+  if (codec === 'opus') return 1;
+  if (codec === 'vp8') return (data[0] & 1) === 0 ? 10 : 3;
+  return 0;
+}
+
+function sampleFailure(frame, data, codec, kind, reason) {
+  const meta = typeof frame.getMetadata === 'function' ? frame.getMetadata() : {};
+  const ssrc = meta.synchronizationSource;
+  const found = data.length > 0 && codec !== 'h264' ? decodeHeader(data, sframeOffset(codec, data)) : null;
+  const header = found && { kid: String(found.kid), ctr: String(found.ctr) };
+  stats.recentFailures.push({
+    reason, codec, kind, bytes: data.length, head: hexOf(data.subarray(0, 16)), type: frame.type,
+    ssrc, seq: meta.sequenceNumber, ts: meta.rtpTimestamp ?? frame.timestamp, pt: meta.payloadType, header,
+    previous: lastGood.get(ssrc) ?? null, at: Math.round(performance.now()),
+  });
+  if (stats.recentFailures.length > 20) stats.recentFailures.shift();
+}
+
+/** Notes the SSRC's last decrypted frame, for the samples of later failures (at most 256 SSRCs, the oldest forgotten). */
+function rememberGood(frame, data, codec) {
+  const meta = typeof frame.getMetadata === 'function' ? frame.getMetadata() : {};
+  if (meta.synchronizationSource === undefined) return;
+  const found = codec === 'h264' ? null : decodeHeader(data, sframeOffset(codec, data));
+  lastGood.delete(meta.synchronizationSource);
+  if (lastGood.size >= 256) lastGood.delete(lastGood.keys().next().value);
+  lastGood.set(meta.synchronizationSource, { seq: meta.sequenceNumber, ts: meta.rtpTimestamp ?? frame.timestamp,
+    bytes: data.length, kid: found && String(found.kid), ctr: found && String(found.ctr) });
+}
 
 function countCodec(codec, field) {
   const counts = stats.byCodec[codec] ?? (stats.byCodec[codec] = { encrypted: 0, decrypted: 0, failed: 0 });
@@ -51,9 +95,16 @@ function transformer(side, kind) {
         countCodec(codec, 'encrypted');
         frame.data = sealed.buffer;
       } else {
-        const opened = await decryptor.decrypt(codec, data);
+        const { original: opened, reason } = await decryptor.open(codec, data);
         stats.decryptMs += performance.now() - started;
-        if (!opened) { stats.failed += 1; countCodec(codec, 'failed'); return; }
+        if (!opened) {
+          stats.failed += 1;
+          stats.failedBy[reason] += 1;
+          countCodec(codec, 'failed');
+          sampleFailure(frame, data, codec, kind, reason);
+          return;
+        }
+        rememberGood(frame, data, codec);
         stats.decrypted += 1;
         countCodec(codec, 'decrypted');
         frame.data = opened.buffer;

@@ -77,9 +77,28 @@ def decrypting(browser, codec, minimum=30):
     return browser.state()["e2ee"]
 
 
-def assert_hardly_any_failed(worker):
-    """None should fail; a frame the receiver assembled across a layer switch may (plain VP8 would
-    glitch, an encrypted frame fails its tag). A framing error would fail them all."""
+# Why a frame failed (Web/e2ee-frames.js, FAILURE_REASONS). These mean the framing is wrong (ours or
+# what the node forwarded): never allowed. 'tag' (AES-GCM refused the bytes) and 'empty' (a frame
+# with no bytes) are counted apart and bounded below.
+STRUCTURAL = ("codec", "framing", "header", "short", "kid")
+
+
+def report_failures(who, worker):
+    """Prints the worker's failures by reason, and its samples of the last ones, when any failed."""
+    if worker.get("failed"):
+        print(f"E2EE failures at {who}: {worker.get('failedBy')}")
+        for sample in worker.get("recentFailures", []):
+            print(f"    {sample}")
+
+
+def assert_hardly_any_failed(worker, who=""):
+    """No frame fails for a structural reason. Otherwise none should fail; a rare Opus frame has
+    (about 1 in 2 000 in 3-browser bench rounds, cause not found: docs/web-client.md, E2EE), so a
+    few 'tag' or 'empty' failures are allowed, and printed with their samples."""
+    report_failures(who, worker)
+    by_reason = worker["failedBy"]
+    assert sum(by_reason.values()) == worker["failed"], worker
+    assert all(by_reason[reason] == 0 for reason in STRUCTURAL), worker
     assert worker["failed"] <= max(5, worker["decrypted"] // 10), worker
 
 
@@ -126,6 +145,8 @@ def test_browsers_decode_each_other_and_a_wrong_passphrase_decodes_nothing(stack
         print(f"E2EE worker at {who.name}: {worker}; per frame: encrypt "
               f"{worker['encryptMs'] / max(1, worker['encrypted']):.3f} ms, decrypt "
               f"{worker['decryptMs'] / max(1, worker['decrypted']):.3f} ms")
+        # Before the stranger: everything here was sent with the meeting's key.
+        assert_hardly_any_failed(worker, who.name)
 
     # The wrong passphrase: the packets arrive, nothing decodes, and the person is told.
     join_with_passphrase(stranger, link, stack.ws_url(0), None, "not the passphrase", guest_name="Eve Wrong")
@@ -135,6 +156,8 @@ def test_browsers_decode_each_other_and_a_wrong_passphrase_decodes_nothing(stack
     assert frames_from(stranger, guest_id, "camera") == 0, stranger.stats()
     stats = stranger.state()["e2ee"]
     assert stats["failed"] > 0 and stats["decrypted"] == 0, stats
+    # Another passphrase: every frame fails its tag, none for its framing.
+    assert stats["failedBy"]["tag"] == stats["failed"], stats
     stranger.wait(lambda: any("Cannot decrypt" in alert for alert in stranger.js("return window.meetDebug.alerts()")), 15,
                   "the stranger told it cannot decrypt")
     # The others still decode each other (the stranger changed nothing for them).
@@ -167,6 +190,7 @@ def test_browsers_decode_each_other_and_a_wrong_passphrase_decodes_nothing(stack
     after = guest.state()["e2ee"]
     decrypted, failed = after["decrypted"] - decrypted_before, after["failed"] - failed_before
     print(f"E2EE drain: the guest decrypted {decrypted} frames across the move, {failed} failed")
+    report_failures(guest.name, after)
     assert decrypted > 30 and failed <= max(2, decrypted // 50), (decrypted, failed, after)
 
 
@@ -232,7 +256,7 @@ def test_h264_browsers_decode_each_other(stack, browsers):
         print(f"E2EE H.264 at {who.name}: {worker}")
         assert set(worker["byCodec"]) <= {"h264", "opus"}, worker
         assert worker["byCodec"]["h264"]["encrypted"] > 0, worker
-        assert_hardly_any_failed(worker)
+        assert_hardly_any_failed(worker, who.name)
 
 
 def test_encoded_streams_fallback_meets_script_transform(stack, browsers):
@@ -247,4 +271,4 @@ def test_encoded_streams_fallback_meets_script_transform(stack, browsers):
         worker = decrypting(who, "vp8")
         print(f"E2EE through {worker['support']} at {who.name}: {worker}")
         assert worker["byCodec"]["vp8"]["encrypted"] > 0, worker
-        assert_hardly_any_failed(worker)
+        assert_hardly_any_failed(worker, who.name)

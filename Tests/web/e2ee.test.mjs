@@ -226,3 +226,29 @@ test('H.264 keeps start codes, every NAL header, SPS and PPS and the slice heade
   // A plain H.264 frame (never encrypted) is refused, not played.
   assert.equal(await same.decrypt('h264', keyframe264), null);
 });
+
+test('a frame that does not decrypt is counted by why: empty, framing, header, short, tag', async () => {
+  const key = await fastKey('correct horse');
+  const sender = new FrameEncryptor(key);
+  const receiver = new FrameDecryptor(key);
+  const wrong = new FrameDecryptor(await fastKey('battery staple'));
+  const sealed = await sender.encrypt('opus', Uint8Array.from([0xfc, 1, 2, 3]));
+  const failing = async (decryptor, codec, frame, reason) => {
+    assert.equal(await decryptor.decrypt(codec, frame), null, reason);
+    assert.equal(decryptor.lastFailure, reason);
+  };
+  await failing(receiver, 'opus', new Uint8Array(0), 'empty');
+  await failing(receiver, 'g722', sealed, 'codec');
+  await failing(receiver, 'vp8', Uint8Array.from([0x50, 0x2a]), 'framing');
+  await failing(receiver, 'opus', Uint8Array.from([0xfc, 0xd0, 1, 2]), 'header');
+  await failing(receiver, 'opus', sealed.subarray(0, 12), 'short');
+  await failing(wrong, 'opus', sealed, 'tag');
+  const tampered = sealed.slice();
+  tampered[0] ^= 0x04; // the clear TOC byte is authenticated
+  await failing(receiver, 'opus', tampered, 'tag');
+  assert.deepEqual(receiver.failures, { empty: 1, codec: 1, framing: 1, header: 1, short: 1, kid: 0, tag: 1 });
+  assert.equal(receiver.failed, 5 + 1);
+  assert.deepEqual(await receiver.decrypt('opus', sealed), Uint8Array.from([0xfc, 1, 2, 3]));
+  assert.equal(receiver.lastFailure, null);
+  assert.equal(receiver.decrypted, 1);
+});

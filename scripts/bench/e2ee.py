@@ -88,6 +88,12 @@ def run_round(stack: Stack, e2ee: bool, people: int, seconds: float) -> dict:
             for worker in workers:
                 for codec, counts in worker.get("byCodec", {}).items():
                     failed[codec] = failed.get(codec, 0) + counts.get("failed", 0)
+                # Why (Web/e2ee-frames.js, FAILURE_REASONS), and the worker's samples of the last failures.
+                for reason, count in worker.get("failedBy", {}).items():
+                    if count:
+                        failed[reason] = failed.get(reason, 0) + count
+                for failure in worker.get("recentFailures", []):
+                    print(f"#   failed frame: {failure}", flush=True)
     finally:
         for browser in browsers:
             browser.quit()
@@ -103,7 +109,7 @@ def run_round(stack: Stack, e2ee: bool, people: int, seconds: float) -> dict:
 
 def row(result: dict) -> str:
     worker = "" if result["decrypted"] is None else \
-        f"  (browsers decrypted {result['decrypted']} frames; failed, per codec: {result['failed']})"
+        f"  (browsers decrypted {result['decrypted']} frames; failed, per codec and per reason: {result['failed']})"
     return (f"{result['mode']:<6} {result['wall']:5.1f} s  node CPU {result['cpuPercent']:5.1f} %  "
             f"datagrams in/s {result['inPerSecond']:6.0f}  out/s {result['outPerSecond']:6.0f}  "
             f"µs CPU per datagram {result['usPerDatagram']:6.1f}  per datagram out {result['usPerOut']:6.1f}  "

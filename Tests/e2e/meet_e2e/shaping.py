@@ -11,9 +11,9 @@ the namespace sends (feedback, signaling) is not.
 A Chromium in the namespace (`MeetBrowser(..., link=...)`: its binary is
 `ip netns exec NS chromium`, and ChromeDriver talks to it over a pipe, not a
 port) reaches media on the host-side address, so the meet-sfu node must
-advertise it (`MEET_SFU_PUBLIC_IP=link.host_address`; the node binds
-0.0.0.0, and browsers outside the namespace reach the same address
-locally, unshaped). HTTP and WebSocket (meet-api, meet-ws on 127.0.0.1) are
+advertise it and bind beyond loopback (`MEET_SFU_PUBLIC_IP=link.host_address`,
+`MEET_SFU_UDP_HOST=0.0.0.0`: the e2e node helper binds 127.0.0.1); browsers
+outside the namespace reach the same address locally, unshaped. HTTP and WebSocket (meet-api, meet-ws on 127.0.0.1) are
 forwarded: `forward_tcp(port)` listens on 127.0.0.1:port inside the
 namespace and connects to 127.0.0.1:port here, so the namespaced browser
 uses the same URLs (and 127.0.0.1 stays a secure context for getUserMedia).

@@ -11,7 +11,8 @@
 // animated canvas instead of calling getDisplayMedia), `iceTransportPolicy`
 // ('relay' sends all media through TURN; read by ice.js), `cameraHeight`
 // (capture the camera this high instead of 360 px; from `?camera=`, since the
-// preview opens the camera before a test can set hooks). `window.meetDebug`
+// preview opens the camera before a test can set hooks), `simulcast` (false:
+// the camera as one stream; from `?simulcast=0`). `window.meetDebug`
 // reads the live state and receive statistics.
 
 import { base64 } from './attachments.js';
@@ -41,6 +42,7 @@ const params = new URLSearchParams(window.location.search);
 const test = {
   nodeId: params.get('node') || null, wsUrl: null, screenSource: null, iceTransportPolicy: null,
   cameraHeight: Number(params.get('camera')) || null,
+  simulcast: params.get('simulcast') !== '0',
 };
 let room = null;
 let media = null;

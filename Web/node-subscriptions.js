@@ -119,7 +119,7 @@ export class NodeSubscriptions extends EventTarget {
           out.push({
             participantId: '', nodeId: connection.nodeId, kind: 'audio-slot', mediaKind: 'audio', mid: String(s.mid),
             framesDecoded: 0, packetsReceived: s.packetsReceived || 0, bytesReceived: s.bytesReceived || 0,
-            freezeCount: 0, totalFreezesDuration: 0,
+            freezeCount: 0, totalFreezesDuration: 0, frameHeight: 0, pauseCount: 0, totalPausesDuration: 0,
           });
           return;
         }
@@ -129,6 +129,7 @@ export class NodeSubscriptions extends EventTarget {
           participantId: track.participantId, nodeId: connection.nodeId, kind: track.kind, mediaKind: s.kind,
           framesDecoded: s.framesDecoded || 0, packetsReceived: s.packetsReceived || 0, bytesReceived: s.bytesReceived || 0,
           freezeCount: s.freezeCount || 0, totalFreezesDuration: s.totalFreezesDuration || 0,
+          frameHeight: s.frameHeight || 0, pauseCount: s.pauseCount || 0, totalPausesDuration: s.totalPausesDuration || 0,
         });
       });
     }

@@ -10,7 +10,7 @@
 import { applyPublisherLayers, withActiveLayers } from './dynacast.js';
 import { e2eeCodecs, e2eeConnectionConfig } from './e2ee.js';
 import { peerConnectionConfig } from './ice.js';
-import { cameraEncodings, screenEncodings } from './simulcast.js';
+import { cameraEncodings, screenEncodings, singleCameraEncoding } from './simulcast.js';
 
 const OLD_CONNECTION_GRACE_MS = 15000;
 const nothing = () => undefined;
@@ -188,9 +188,11 @@ export class Publisher extends EventTarget {
       if (this.e2ee) this.prepare(transceivers.mic, 'audio');
     }
     if (this.media.camera) {
-      // Simulcast (#16): the node forwards each subscriber the layer that fits it.
+      // Simulcast (#16): the node forwards each subscriber the layer that fits it
+      // (one stream instead with the test hook `meetTest.simulcast === false`).
+      const single = window.meetTest && window.meetTest.simulcast === false;
       transceivers.camera = pc.addTransceiver(this.media.camera, {
-        direction: 'sendonly', streams: [stream], sendEncodings: cameraEncodings(),
+        direction: 'sendonly', streams: [stream], sendEncodings: single ? singleCameraEncoding() : cameraEncodings(),
       });
       this.prepare(transceivers.camera, 'video');
     }

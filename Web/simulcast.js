@@ -12,6 +12,14 @@ export function cameraEncodings() {
   ];
 }
 
+/**
+ * The camera as one stream (no simulcast; the test hook `?simulcast=0`, for
+ * comparisons such as scripts/bench-allocation): full size, the top layer's bitrate cap.
+ */
+export function singleCameraEncoding() {
+  return [{ maxBitrate: 1_500_000 }];
+}
+
 /** Screen share: two layers, half and full size (text must stay sharp in the big view). */
 export function screenEncodings() {
   return [

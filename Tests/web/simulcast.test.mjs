@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { cameraEncodings, screenEncodings } from '../../Web/simulcast.js';
+import { cameraEncodings, screenEncodings, singleCameraEncoding } from '../../Web/simulcast.js';
 
 for (const [name, encodings, count] of [['camera', cameraEncodings(), 3], ['screen', screenEncodings(), 2]]) {
   test(`${name}: ${count} layers, lowest first, valid distinct RIDs, rising bitrates`, () => {
@@ -18,3 +18,11 @@ for (const [name, encodings, count] of [['camera', cameraEncodings(), 3], ['scre
     assert.deepEqual([...rates].sort((a, b) => a - b), rates);
   });
 }
+
+test('camera without simulcast (?simulcast=0): one stream, no RID, capped like the top layer', () => {
+  const [single, ...rest] = singleCameraEncoding();
+  assert.equal(rest.length, 0);
+  assert.equal(single.rid, undefined);
+  assert.equal(single.scaleResolutionDownBy, undefined);
+  assert.equal(single.maxBitrate, cameraEncodings().at(-1).maxBitrate);
+});

@@ -91,18 +91,26 @@ def write_tone(path: Path, hz: int = 440, amplitude: float = 0.3, seconds: int =
 
 
 class MeetBrowser:
-    """One person in one headless Chromium; `audio_file` (a WAV) replaces the fake microphone's beeps."""
+    """One person in one headless Chromium; `audio_file` (a WAV) replaces the fake microphone's beeps;
+    `link` (a `shaping.ShapedLink`) runs it inside that link's network namespace; `window` (w, h) sizes it."""
 
-    def __init__(self, name: str, base_url: str, audio_file: Path | None = None):
+    def __init__(self, name: str, base_url: str, audio_file: Path | None = None, link=None,
+                 window: tuple[int, int] | None = None):
         if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
             pytest.fail(f"chromium ({CHROMIUM}) and chromedriver ({CHROMEDRIVER}) are required: "
                         "apt-get install chromium chromium-driver")
         self.name = name
         self.base_url = base_url
         options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
+        options.binary_location = str(link.chromium) if link else CHROMIUM
         for flag in CHROMIUM_FLAGS:
-            options.add_argument(flag)
+            if not (window and flag.startswith("--window-size=")):
+                options.add_argument(flag)
+        if window:
+            options.add_argument(f"--window-size={window[0]},{window[1]}")
+        if link:
+            # ChromeDriver's DevTools port would be inside the namespace, out of its reach: a pipe instead.
+            options.add_argument("--remote-debugging-pipe")
         if audio_file:
             options.add_argument(f"--use-file-for-fake-audio-capture={audio_file}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

@@ -17,6 +17,7 @@ Needs root (ip netns, tc); skipped, with the reason, elsewhere.
 """
 from __future__ import annotations
 
+import os
 import pytest
 from meet_e2e.browser import MeetBrowser, wait_decoding
 from meet_e2e.env import WEB_DIR
@@ -106,9 +107,11 @@ def join_viewer(stack, browsers, code: str, name: str, link: ShapedLink | None =
 # Session 12, load average 25-50: the shaped viewer settled on the lowest layer and kept decoding, but
 # the unshaped one lost the top layer within 60 s: the node's allocator pauses or downgrades a video on one
 # over-use signal read from a CPU-starved receiver (docs/dev/simulcast-status.md, "What the measurement
-# showed" 1). Not strict: it is expected to pass once that is fixed, or on a quiet machine.
-@pytest.mark.xfail(reason="allocator: an unshaped subscriber loses the top layer on over-use read from CPU delays "
-                          "(docs/dev/simulcast-status.md, 'What the measurement showed' 1)", strict=False)
+# showed" 1). Until that is fixed it passes 1 run in 4 and takes 60-150 s, so it runs only when asked
+# (MEET_E2E_BANDWIDTH=1); the default run reports it skipped, not passed.
+@pytest.mark.skipif(os.environ.get("MEET_E2E_BANDWIDTH") != "1",
+                    reason="opt-in (MEET_E2E_BANDWIDTH=1) until the allocator stops pausing on over-use read from "
+                           "CPU delays (docs/dev/simulcast-status.md, 'What the measurement showed' 1)")
 def test_a_shaped_subscriber_gets_a_lower_layer_and_keeps_decoding(stack, browsers, link):
     # The namespaced browser reaches meet-api and meet-ws through forwarders on its own 127.0.0.1.
     link.forward_tcp(stack.api.port, stack.replicas[0].port)

@@ -1,5 +1,6 @@
 import Foundation
 import MeetProtocol
+import NIOConcurrencyHelpers
 import Testing
 @testable import MeetWS
 
@@ -182,5 +183,80 @@ import Testing
         #expect(Set(home.participants.map(\.id)) == [hostId, aliceId, bobId, carolId])
         await carol.send(.subscribe(SubscribeRequest(participantId: aliceId)), id: "s2")
         #expect(try await carol.waitFor("error") { $0.id == "s2" }.errorCode != .forbidden)
+    }
+
+    /// The server closes subscriptions across rooms itself, whatever the
+    /// client does: a transport of its own is closed on the node
+    /// (`subscription-closed`, `breakout_scope`); on a per-node connection
+    /// the publisher is taken off without a re-offer (its media stops, the
+    /// others' goes on); a connection left with nobody closes. Asking again
+    /// is `forbidden`, using the old subscription `not_found`.
+    @Test func movingApartClosesSubscriptionsOnTheServer() async throws {
+        let cluster = try await InMemoryReplicas(count: 2)
+        defer { cluster.stop() }
+        let node = try await cluster.addNode("n1", port: 10001)
+        let meeting = UUID()
+        let (hostId, aliceId, bobId, carolId, daveId) = (UUID(), UUID(), UUID(), UUID(), UUID())
+        let host = try await cluster.joined(replica: 0, meetingId: meeting, participantId: hostId, role: .owner, name: "host")
+        let alice = try await cluster.joined(replica: 1, meetingId: meeting, participantId: aliceId, name: "alice")
+        let bob = try await cluster.joined(replica: 0, meetingId: meeting, participantId: bobId, name: "bob")
+        let carol = try await cluster.joined(replica: 1, meetingId: meeting, participantId: carolId, name: "carol")
+        let dave = try await cluster.joined(replica: 1, meetingId: meeting, participantId: daveId, name: "dave")
+        for (client, id) in [(alice, "pa"), (carol, "pc")] {
+            await client.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: id)
+            _ = try await client.waitFor("published") { $0.id == id }
+        }
+        // Bob: one node connection carrying alice and carol. Dave: a transport of his own to carol.
+        await bob.send(.subscribe(SubscribeRequest(participantId: aliceId, perNode: true)), id: "s1")
+        let connection = try #require(try await bob.waitFor("subscription") { $0.id == "s1" }.subscriptionOffer).transportId
+        await bob.send(.subscribe(SubscribeRequest(participantId: carolId, perNode: true)), id: "s2")
+        _ = try await bob.waitFor("subscription") { $0.id == "s2" }
+        await dave.send(.subscribe(SubscribeRequest(participantId: carolId)), id: "s3")
+        let daves = try #require(try await dave.waitFor("subscription") { $0.id == "s3" }.subscriptionOffer).transportId
+
+        await host.send(.breakout(.create(BreakoutCreate(count: 2))), id: "c")
+        let rooms = try #require(self.plan(try await host.waitFor("breakout") { $0.id == "c" })).rooms
+        for (person, room) in [(aliceId, rooms[0].id), (bobId, rooms[0].id), (daveId, rooms[0].id), (carolId, rooms[1].id)] {
+            await host.send(.breakout(.assign(BreakoutAssign(participantId: person, roomId: room))), id: "as")
+        }
+        try await cluster.settle()
+        #expect(node.requests(SFUControlType.removeSubscription).isEmpty)  // a draft moves nobody
+        await host.send(.breakout(.open(BreakoutOpen())), id: "o")
+        _ = try await bob.waitFor("breakout-scope")
+        _ = try await dave.waitFor("breakout-scope")
+        try await cluster.settle()
+
+        // Bob's connection: carol off, without a re-offer; alice stays.
+        let removals = node.requests(SFUControlType.removeSubscription)
+        #expect(removals.count == 1)
+        let removal = try JSONDecoder().decode(BusEnvelope<RemoveSubscriptionRequest>.self, from: Data(try #require(removals.first).utf8)).body
+        #expect(removal.transportId == connection && removal.publisherParticipantId == carolId.uuidString.lowercased())
+        #expect(removal.reoffer == false)
+        let carried = node.state.withLockedValue { $0.transports[connection]?.tracks.compactMap(\.participantId) }
+        #expect(Set(carried ?? []) == [aliceId.uuidString.lowercased()])
+        #expect(!bob.types.contains("subscription-closed"))
+        await bob.send(.unsubscribe(UnsubscribeRequest(transportId: connection, participantId: carolId)), id: "u1")
+        #expect(try await bob.waitFor("error") { $0.id == "u1" }.errorCode == .notFound)
+        await bob.send(.subscribe(SubscribeRequest(participantId: carolId, perNode: true)), id: "s4")
+        #expect(try await bob.waitFor("error") { $0.id == "s4" }.errorCode == .forbidden)
+        await bob.send(.subscribeAnswer(SubscribeAnswer(transportId: connection, answer: "v=0 ok")), id: "sa")
+        #expect(try await bob.waitFor("ack") { $0.id == "sa" }.id == "sa")  // alice's part still works
+
+        // Dave's own transport to carol: closed on the node, and he is told why.
+        let closed = try #require(try await dave.waitFor("subscription-closed").subscriptionClosed)
+        #expect(closed == SubscriptionClosed(transportId: daves, publisherParticipantId: carolId, reason: "breakout_scope"))
+        #expect(node.transportIds.contains(daves) == false)
+        await dave.send(.subscribeAnswer(SubscribeAnswer(transportId: daves, answer: "v=0 ok")), id: "da")
+        #expect(try await dave.waitFor("error") { $0.id == "da" }.errorCode == .notFound)
+        await dave.send(.subscribe(SubscribeRequest(participantId: carolId, transportId: daves, iceRestart: true)), id: "dr")
+        #expect(try await dave.waitFor("error") { $0.id == "dr" }.errorCode == .forbidden)
+
+        // Alice moves to room 2 while open: Bob's connection is left with nobody and closes.
+        await host.send(.breakout(.assign(BreakoutAssign(participantId: aliceId, roomId: rooms[1].id))), id: "mv")
+        let gone = try #require(try await bob.waitFor("subscription-closed").subscriptionClosed)
+        #expect(gone.transportId == connection && gone.publisherParticipantId == aliceId && gone.reason == "breakout_scope")
+        try await cluster.settle()
+        #expect(node.transportIds.contains(connection) == false)
+        #expect(carol.types.filter { $0 == "subscription-closed" }.isEmpty)
     }
 }

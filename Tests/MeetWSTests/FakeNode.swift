@@ -172,8 +172,10 @@ final class FakeNode: Sendable {
                 return connection.tracks
             }
             guard let remaining else { throw BusErrorBody(code: "unknown_transport", message: "no such connection") }
+            // `reoffer: false`: no offer (meet-ws took the publisher off on its own).
             return BusResponse(RemoveSubscriptionReply(
-                transportId: request.transportId, offer: remaining.isEmpty ? nil : "v=0 re-offer", tracks: remaining))
+                transportId: request.transportId, offer: remaining.isEmpty || request.reoffer == false ? nil : "v=0 re-offer",
+                tracks: remaining, closed: remaining.isEmpty))
         case SFUControlType.createSubscriber:
             let request = try message.decode(CreateSubscriberRequest.self)
             let made: (String, [SFUTrack])? = self.state.withLockedValue { state in

@@ -11,6 +11,12 @@ replicas, two meet-sfu nodes, aiortc publishers.
   is still in room 1 (snapshot and plan).
 - Closing with a countdown brings everyone back: the timer on the replicas
   sends `breakout-scope` for the main room with everyone in it.
+
+A second test: subscriptions made before the rooms open, across what become
+two rooms, are closed by the server (not left to the client): a transport of
+the subscriber's own with `subscription-closed` (`breakout_scope`), one
+publisher of a per-node connection without a re-offer; no video crosses
+rooms while the room's own keeps coming.
 """
 from __future__ import annotations
 
@@ -20,9 +26,11 @@ import http.client
 
 import pytest
 from meet_e2e.fixtures import stack_with_logs
+from meet_e2e.node_connection import NodeConnection
 from meet_e2e.participant import Participant
 from meet_e2e.signaling import Signal, SignalError
 from meet_e2e.stack import Stack
+from meet_e2e.waiting import wait_until
 
 
 @pytest.fixture
@@ -158,3 +166,75 @@ async def scenario(stack: Stack) -> None:
 
 def test_breakout_rooms_scope_media_events_and_chat(stack):
     asyncio.run(asyncio.wait_for(scenario(stack), 150))
+
+
+def video(person: Participant, publisher_id: str) -> int:
+    return person.subscriptions[publisher_id]["counts"]["video"]
+
+
+async def across_rooms(stack: Stack) -> None:
+    """Subscriptions made before the rooms opened, across what become two rooms, are closed by the server:
+    B's own transport to C (`subscription-closed`, `breakout_scope`) and C on D's per-node connection (taken
+    off without a re-offer; A's media on the same connection goes on). No video from C reaches either while A's
+    keeps coming; using or asking for C again is refused."""
+    owner = stack.rest.register("Owner")
+    code = stack.rest.create_meeting(owner)
+    host, a, b, c, d = Participant("Host"), Participant("A"), Participant("B"), Participant("C"), Participant("D")
+    people = [host, a, b, c, d]
+    connection = NodeConnection(d)
+    try:
+        await host.join(stack, code, replica=0, token=owner)
+        for person, replica in ((a, 0), (b, 1), (c, 1), (d, 0)):
+            await person.join(stack, code, replica=replica)
+        node = stack.nodes[0].node_id
+        for publisher in (a, c):  # one node: D's one connection carries both
+            assert (await publisher.publish(node))["nodeId"] == node
+        for publisher in (a, c):
+            await seen(b, "tracks", lambda data, p=publisher: data["participantId"].lower() == p.id and data["tracks"])
+            await b.subscribe(publisher.id)
+        await connection.add(a.id)
+        await connection.add(c.id)
+        await wait_until(lambda: min(video(b, a.id), video(b, c.id), connection.video_from(a.id),
+                                     connection.video_from(c.id)) > 10, 60, "B and D decode A and C")
+
+        plan = (await host.signal.request("breakout-create", {"count": 2}))["data"]
+        room1, room2 = plan["rooms"][0]["id"], plan["rooms"][1]["id"]
+        for person, room in ((a, room1), (b, room1), (d, room1), (c, room2)):
+            await host.signal.request("breakout-assign", {"participantId": person.id, "roomId": room})
+        await host.signal.request("breakout-open", {})
+        await seen(d, "breakout-scope")
+        closed = await seen(b, "subscription-closed", lambda data: data["publisherParticipantId"].lower() == c.id)
+        assert closed["reason"] == "breakout_scope", closed
+        assert closed["transportId"] == b.subscriptions[c.id]["reply"]["transportId"]
+        assert not any(m["type"] == "subscription-closed" for m in d.signal.seen), "D's connection still carries A"
+
+        # No media from C while A's keeps coming, on B's transports and on D's one connection.
+        async def a_advances(frames: int) -> None:
+            start = (video(b, a.id), connection.video_from(a.id))
+            await wait_until(lambda: video(b, a.id) > start[0] + frames and connection.video_from(a.id) > start[1] + frames,
+                             30, "video from A goes on")
+
+        await a_advances(15)  # frames already in flight when the server closed C's have arrived
+        from_c = (video(b, c.id), connection.video_from(c.id))
+        await a_advances(45)
+        assert (video(b, c.id), connection.video_from(c.id)) == from_c, "video from C crossed rooms"
+
+        # Using C's old subscriptions, or asking again, is refused.
+        for request, body, expected in (
+            ("unsubscribe", {"transportId": connection.transport_id, "participantId": c.id}, "not_found"),
+            ("subscribe", {"participantId": c.id, "perNode": True}, "forbidden"),
+        ):
+            with pytest.raises(SignalError) as refused:
+                await d.signal.request(request, body)
+            assert refused.value.code == expected, (request, refused.value)
+        with pytest.raises(SignalError) as refused:
+            await b.signal.request("subscribe-answer", {"transportId": closed["transportId"], "answer": "v=0"})
+        assert refused.value.code == "not_found"
+    finally:
+        await connection.close()
+        for person in people:
+            await person.close()
+
+
+def test_server_closes_subscriptions_across_rooms(stack):
+    asyncio.run(asyncio.wait_for(across_rooms(stack), 120))

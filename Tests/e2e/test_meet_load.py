@@ -8,7 +8,8 @@ counted as an error. By default as the web client does (one subscriber
 connection per node, last-N preferences); also with one connection per
 publisher (the protocol before last-N); and with a last-N limit of 1 in a
 room of three video publishers, where each watcher receives exactly one
-video and the paused ones count no freeze.
+video and the paused ones count no freeze. With `--poll-after`, five
+participants answer the owner's poll and all get its results.
 """
 from __future__ import annotations
 
@@ -117,3 +118,20 @@ def test_meet_load_times_speaker_changes_and_owes_nothing_for_paused_slotted_pub
     # Every watcher gets video (a second one may show frames before the first video-selection).
     for subscriber in report["perSubscriber"]:
         assert subscriber["videoSubscriptionsWithFrames"] >= 1, subscriber
+
+
+def test_meet_load_poll_every_participant_votes_and_gets_the_results(stack):
+    """`--poll-after`: the owner joins as the host, launches a poll after the last join; each of the
+    five participants votes once; the host closes it when its tally counts all five; everyone gets the
+    results, and every timing has one sample per participant."""
+    report, stderr = run_meet_load(
+        stack, "--participants", "5", "--publishers", "0", "--join-rate", "10", "--duration", "2",
+        "--poll-after", "0.5", "--poll-timeout", "20", "--threads", "1", timeout=120)
+    assert report["errorsTotal"] == 0, (report["errors"], stderr[-3000:])
+    poll = report["poll"]
+    assert poll["votersPlanned"] == 5 and poll["votesCounted"] == 5, poll
+    assert poll["resultsDelivered"] == 5 and poll["incompleteResults"] == 0, poll
+    for timing in ("openMs", "voteMs", "resultsMs", "closeFanOutMs"):
+        assert poll[timing]["count"] == 5, (timing, poll[timing])
+    assert poll["allCountedMs"][0] is not None and poll["everyoneHasResultsMs"][0] is not None, poll
+    assert poll["allCountedMs"][0] <= poll["everyoneHasResultsMs"][0], poll

@@ -67,6 +67,12 @@ struct MeetLoadCommand: AsyncParsableCommand {
     @Option(help: "Audio slots per node connection (per-node): -1 as the web client, the deployment's joined.audioSlots when the meeting has more participants than its threshold; 0 a section per publisher's audio; 1-8 that many slots.")
     var audioSlots: Int = -1
 
+    @Option(help: "Seconds after the last participant started at which each meeting's owner launches a poll that every participant answers at once; the report times it (docs/load-testing.md, Polls). Default: no poll.")
+    var pollAfter: Double?
+
+    @Option(help: "Seconds a poll's host waits for every vote before it closes the poll anyway.")
+    var pollTimeout: Double = 30
+
     @Option(help: "Video bitrate per publisher in kbit/s (keyframes included).")
     var videoKbps: Int = 1500
 
@@ -117,6 +123,7 @@ struct MeetLoadCommand: AsyncParsableCommand {
             throw ValidationError("--speaker-turn-seconds is 0 (off) or at least 0.5")
         }
         guard pageTurnSeconds >= 0 else { throw ValidationError("--page-turn-seconds is 0 (off) or more") }
+        guard (pollAfter ?? 0) >= 0, pollTimeout > 0 else { throw ValidationError("--poll-after is 0 or more, --poll-timeout positive") }
         guard (-1...8).contains(audioSlots) else { throw ValidationError("--audio-slots is -1 (as the web client), 0 (off) or 1...8") }
     }
 
@@ -164,7 +171,8 @@ struct MeetLoadCommand: AsyncParsableCommand {
                 ? SpeakerTurns(
                     period: UInt64(speakerTurnSeconds * 1e9), start: monotonicNanos(), speakers: speakers,
                     audioPublishers: plan.audioPublishersPerMeeting)
-                : nil)
+                : nil,
+            polls: pollAfter == nil ? nil : PollRecorder())
         let config = LoadReport.Config(
             meetings: meetings, participantsPerMeeting: participants, videoPublishersPerMeeting: publishers,
             audioOnlyPerMeeting: plan.audioOnlyPerMeeting, speakersPerMeeting: speakers, joinRate: joinRate,
@@ -173,7 +181,8 @@ struct MeetLoadCommand: AsyncParsableCommand {
         let run = LoadRun(
             plan: plan, context: context, joinRate: joinRate, hold: .milliseconds(Int(duration * 1000)),
             firstFrameTimeoutNanos: UInt64(firstFrameTimeout * 1e9),
-            progressInterval: quiet ? nil : .seconds(1), config: config, logger: logger)
+            progressInterval: quiet ? nil : .seconds(1), config: config, logger: logger,
+            pollAfter: pollAfter.map { .milliseconds(Int($0 * 1000)) }, pollTimeout: .milliseconds(Int(pollTimeout * 1000)))
         let report: LoadReport
         do {
             report = try await run.run()

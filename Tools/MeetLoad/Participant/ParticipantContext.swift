@@ -34,6 +34,8 @@ struct ParticipantContext: Sendable {
     var participantsPerMeeting = 0
     /// `--speaker-turn-seconds`: speakers take turns (nil: the planned ones speak throughout).
     var speakerTurns: SpeakerTurns? = nil
+    /// `--poll-after`: participants vote in their meeting's poll and time it (nil: no poll).
+    var polls: PollRecorder? = nil
 
     /// What a publisher offers: Opus and VP8 (no H.264), NACK/PLI/FIR/REMB
     /// feedback, mid and abs-send-time, and on audio the audio-level

@@ -58,6 +58,9 @@ actor SimulatedParticipant {
     /// The room's publications (not ours), in the order first seen.
     private(set) var publications: [UUID: Publication] = [:]
     private(set) var publicationOrder: [UUID] = []
+    /// `--poll-after`: the polls voted in, and those whose results arrived.
+    var pollsVoted: Set<UUID> = []
+    var pollsClosed: Set<UUID> = []
     /// Publishers whose subscription failed: not retried until their tracks change.
     var gaveUp: Set<UUID> = []
     private(set) var stopping = false
@@ -272,6 +275,8 @@ actor SimulatedParticipant {
                 record(LoadError("subscription_closed_\(closed.reason)", "node closed subscription \(closed.transportId)"))
             }
             await reconcile()
+        case .engagement(.poll(let view)):
+            await answerPoll(view)
         case .migrate(let instruction):
             context.recorder.otherEvent("migrate")
             await follow(instruction)

@@ -18,6 +18,7 @@ extension LoadReport {
             lines.append(row("speaker change heard (ms)", speakers.changeMs)
                 + "   \(speakers.timed) of \(speakers.turns) turns")
         }
+        lines += pollLines(row: row)
         lines.append("")
         let s = subscribers
         lines.append(pad("participants", 34) + "\(participants.joined) joined of \(participants.planned), \(participants.publishing) publishing")

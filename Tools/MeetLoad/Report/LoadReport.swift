@@ -108,6 +108,8 @@ struct LoadReport: Codable, Sendable {
     /// `--speaker-turn-seconds`: how soon each participant heard of a new
     /// speaker (nil when speakers do not take turns).
     var activeSpeakers: ActiveSpeakerChanges?
+    /// `--poll-after`: the poll's timings (nil without a poll).
+    var poll: PollFigures? = nil
     /// Frames meet-load does not act on (`migrate`...), by type.
     var otherEvents: [String: Int]
     var perSubscriber: [Subscriber]

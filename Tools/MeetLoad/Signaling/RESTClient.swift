@@ -36,9 +36,10 @@ struct RESTClient: Sendable {
         return code
     }
 
-    /// Joins `code` as a guest named `name`.
-    func join(code: String, name: String) async throws(LoadError) -> Seat {
-        let json = try await call("POST", "/v1/meetings/\(code)/join", body: ["displayName": name], expect: 200)
+    /// Joins `code` as a guest named `name`, or as the account of `token` (its owner: a host).
+    func join(code: String, name: String, token: String? = nil) async throws(LoadError) -> Seat {
+        let body: [String: Any] = token == nil ? ["displayName": name] : [:]
+        let json = try await call("POST", "/v1/meetings/\(code)/join", body: body, token: token, expect: 200)
         guard let token = json["joinToken"] as? String, let wsURL = json["wsUrl"] as? String,
               let participant = json["participant"] as? [String: Any],
               let id = (participant["id"] as? String).flatMap(UUID.init(uuidString:))

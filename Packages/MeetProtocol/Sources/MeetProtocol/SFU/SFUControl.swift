@@ -191,17 +191,26 @@ public struct RemoveSubscriptionRequest: Codable, Sendable, Hashable {
     /// named it. The node refuses a connection someone else owns
     /// (`unknown_transport`); nil (an older meet-ws) skips the check.
     public var participantId: String?
+    /// False: take the publisher off (its media stops at once) without a
+    /// re-offer; its sections go idle at the connection's next offer. meet-ws
+    /// sends it when it takes someone off on its own (a breakout room
+    /// moved them apart): the client never asked, so nobody would answer a
+    /// re-offer, and a pending one would block the next. Nil: true.
+    public var reoffer: Bool?
 
-    public init(transportId: String, publisherParticipantId: String, participantId: String? = nil) {
+    public init(transportId: String, publisherParticipantId: String, participantId: String? = nil, reoffer: Bool? = nil) {
         self.transportId = transportId
         self.publisherParticipantId = publisherParticipantId
         self.participantId = participantId
+        self.reoffer = reoffer
     }
 }
 
 /// The re-offer without the removed publisher's tracks (their m-lines go
 /// `a=inactive`; answer with `sfu.subscriber-answer`), or `offer` nil when
-/// the connection carried nothing else: then the node closed it.
+/// the connection carried nothing else: then the node closed it. With
+/// `reoffer: false` there is no offer; `closed` says whether the connection
+/// carried nothing else and was closed.
 public struct RemoveSubscriptionReply: Codable, Sendable, Hashable {
     public var transportId: String
     public var offer: String?
@@ -209,13 +218,21 @@ public struct RemoveSubscriptionReply: Codable, Sendable, Hashable {
     public var tracks: [SFUTrack]
     /// The audio slot sections' mids, in slot order (nil: no slots).
     public var audioSlots: [String]?
+    /// Whether the node closed the connection (nil from an older node: `offer == nil`).
+    public var closed: Bool?
 
-    public init(transportId: String, offer: String?, tracks: [SFUTrack] = [], audioSlots: [String]? = nil) {
+    public init(
+        transportId: String, offer: String?, tracks: [SFUTrack] = [], audioSlots: [String]? = nil, closed: Bool? = nil
+    ) {
         self.transportId = transportId
         self.offer = offer
         self.tracks = tracks
         self.audioSlots = audioSlots
+        self.closed = closed
     }
+
+    /// Whether the connection is gone.
+    public var isClosed: Bool { self.closed ?? (self.offer == nil) }
 }
 
 /// The node's sendonly offer; the client answers with `sfu.subscriber-answer`.

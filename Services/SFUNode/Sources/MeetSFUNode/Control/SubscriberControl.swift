@@ -201,7 +201,8 @@ final class SubscriberControl: @unchecked Sendable {
     }
 
     /// `sfu.remove-subscription`: takes a publisher off a node connection
-    /// (its tracks stop at once; their m-lines go idle in the re-offer). A
+    /// (its tracks stop at once; their m-lines go idle in the re-offer, or,
+    /// with `reoffer: false`, in the connection's next offer). A
     /// connection left with nothing is closed (`closed_by_request`).
     func removeSubscription(_ request: RemoveSubscriptionRequest) async throws -> RemoveSubscriptionReply {
         let empty = try await loop.submit { () -> Bool in
@@ -216,7 +217,8 @@ final class SubscriberControl: @unchecked Sendable {
             self.registry.closeSubscriber(subscriber, reason: .closedByRequest)
             return true
         }.get()
-        if empty { return RemoveSubscriptionReply(transportId: request.transportId, offer: nil) }
+        if empty { return RemoveSubscriptionReply(transportId: request.transportId, offer: nil, closed: true) }
+        if request.reoffer == false { return RemoveSubscriptionReply(transportId: request.transportId, offer: nil, closed: false) }
         let reply = try await reofferNodeConnection(request.transportId, iceRestart: false)
         return RemoveSubscriptionReply(
             transportId: reply.transportId, offer: reply.offer, tracks: reply.tracks, audioSlots: reply.audioSlots)

@@ -66,6 +66,13 @@ struct BreakoutView: Sendable, Equatable {
         return self.partition != before
     }
 
+    /// The subscriptions to people in another room (one record per
+    /// publisher of a per-node connection): what the server closes when
+    /// the plan moves people apart (``BreakoutSubscriptions``).
+    func outOfScope(_ subscriptions: [SubscriptionRecord]) -> [SubscriptionRecord] {
+        subscriptions.filter { !self.sees($0.publisherParticipantId) }
+    }
+
     /// The ranking without the speakers of other rooms.
     func filter(_ speakers: ActiveSpeakers) -> ActiveSpeakers {
         ActiveSpeakers(speakers: speakers.speakers.filter { self.sees($0.participantId) })

@@ -33,7 +33,10 @@ extension Session {
         {
             await VideoSelectionDriver(session: self).speakersChanged(event)
         }
-        if self.breakoutMoved { await self.sendBreakoutScope() }
+        if self.breakoutMoved {
+            await self.sendBreakoutScope()
+            await BreakoutSubscriptions(session: self).closeOutOfScope()
+        }
         if message.type == "meeting-ended" {
             // Ended over WS, the host's replica already removed every seat; ended
             // over REST (meet-api), nobody did: each socket drops its own media.

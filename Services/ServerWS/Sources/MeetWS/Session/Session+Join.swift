@@ -78,7 +78,11 @@ extension Session {
                         self.logger.warning("resumed; the room was not told of the new role", metadata: ["error": "\(error)"])
                     }
                 }
-                if resumed { await MigrationDriver(session: self).resumed(with: snapshot) }
+                if resumed {
+                    // The rooms may have moved people apart while the socket was away.
+                    await BreakoutSubscriptions(session: self).closeOutOfScope()
+                    await MigrationDriver(session: self).resumed(with: snapshot)
+                }
                 if !resumed {
                     // After `joined`: the seat is taken and stored, so a failed announcement
                     // (Redis froze just now) is logged, not answered with a second outcome

@@ -137,14 +137,14 @@ struct SubscribeDriver {
     }
 
     /// Drops one publisher of a per-node connection from this socket's record (and presence).
-    private func forget(_ publisher: UUID, on transportId: String) async throws {
+    func forget(_ publisher: UUID, on transportId: String) async throws {
         self.session.migration.forget(subscription: transportId, publisher: publisher)
         self.session.record.subscriptions = SubscribeFlow.removing(publisher, on: transportId, from: self.session.record.subscriptions)
         _ = try await self.session.services.presence.replace(meetingId: self.session.identity.meetingId, record: self.session.record)
     }
 
     /// Drops a subscription from this socket's record (and presence).
-    private func forget(_ transportId: String) async throws {
+    func forget(_ transportId: String) async throws {
         self.session.migration.forget(subscription: transportId)
         self.session.record.subscriptions = SubscribeFlow.removing(transportId, from: self.session.record.subscriptions)
         _ = try await self.session.services.presence.replace(meetingId: self.session.identity.meetingId, record: self.session.record)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MeetProtocol
 import Testing
 @testable import MeetAPI
 

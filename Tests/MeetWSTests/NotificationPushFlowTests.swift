@@ -53,7 +53,7 @@ import Testing
     /// meeting sockets, are bounded per user, hear `live` once the channel is
     /// subscribed (at once for a later one), and are closed at shutdown.
     @Test func userSocketsAreBoundedToldWhenLiveAndClosedAtShutdown() async throws {
-        let cluster = try await InMemoryReplicas(count: 1)
+        let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }
         let relay = cluster.replicas[0].hub.userPushes
         let ann = UUID()

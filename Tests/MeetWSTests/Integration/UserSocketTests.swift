@@ -46,7 +46,7 @@ extension SignalingIntegrationTests {
                 for socket in [bobHere, bobThere] {
                     let frame = try await socket.expect("notification")
                     guard case .notification(let notification) = frame.message else { throw ClusterError("not a notification") }
-                    #expect(notification.id.uuidString.lowercased() == stored.first)
+                    #expect(stored.first.flatMap(UUID.init(uuidString:)) == notification.id)
                     #expect(notification.kind == "invitation" && notification.meetingCode == code)
                 }
                 try await carolHere.expectSilence()

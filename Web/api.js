@@ -136,6 +136,19 @@ export class Api {
     return this.call('GET', `/v1/notifications?limit=${limit}${unread ? '&unread=true' : ''}`, undefined, { auth: 'user' });
   }
 
+  /** Where to open the user socket (meet-ws `/v1/ws/user`): notifications pushed live outside a meeting. */
+  notificationSocket() {
+    return this.call('GET', '/v1/notifications/socket', undefined, { auth: 'user' });
+  }
+
+  /** The access token, refreshed first when it expires within `marginMs` (null when signed out). */
+  async freshAccessToken(marginMs = 30000) {
+    if (!this.session) return null;
+    const expiresAt = Date.parse(this.session.accessTokenExpiresAt || '');
+    if (!Number.isFinite(expiresAt) || expiresAt - Date.now() < marginMs) await this.refresh();
+    return this.session ? this.session.accessToken : null;
+  }
+
   markNotificationRead(id) {
     return this.call('POST', `/v1/notifications/${encodeURIComponent(id)}/read`, undefined, { auth: 'user' });
   }

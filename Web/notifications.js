@@ -2,16 +2,20 @@
 // and reminders"): the count of unread notifications, a list that opens
 // under the bell, one "Mark read" per notification and "Mark all read".
 //
-// While a meeting's signaling socket is open, meet-api's notifications
-// arrive as `notification` events on it (docs/signaling.md,
-// "Notifications"): the bell counts and announces them at once, and polls
-// `GET /v1/notifications?unread=true` only as a slow fallback (every 5 min).
-// Without a socket (the home page) it polls every 30 s, and at once when the
-// page comes back into view or gets focus. A rise in the count is announced
-// politely.
+// Notifications arrive pushed, as `notification` events: on the meeting's
+// signaling socket while one is open (docs/signaling.md, "Notifications"),
+// and otherwise (the home page) on the user socket (user-socket.js,
+// docs/signaling.md "User sockets"), which the bell holds while signed in
+// and not in a meeting. While either is open the bell counts and announces
+// them at once and polls `GET /v1/notifications?unread=true` only as a slow
+// fallback (every 5 min); with neither (the user socket reconnecting) it
+// polls every 30 s, and at once when the page comes back into view or gets
+// focus. A socket that (re)opens triggers one poll, catching up on what was
+// pushed while it was down. A rise in the count is announced politely.
 
 import { $, announce, h, showError } from './dom.js';
 import { restMessage } from './messages.js';
+import { UserSocket } from './user-socket.js';
 
 export const POLL_MS = 30000;
 /** The poll while pushes arrive over a live socket: only a fallback for a lost push. */
@@ -42,12 +46,20 @@ export function notificationView(notification, { timeZone, locale = 'en-GB' } = 
 }
 
 export class NotificationBell {
-  constructor({ api }) {
+  constructor({ api, userSocket = null }) {
     this.api = api;
     this.timer = null;
     this.count = null;
-    /** Whether a signaling socket is open, so notifications are pushed. */
+    /** Whether a meeting's signaling socket is open, so notifications are pushed on it. */
     this.live = false;
+    /** Whether the user socket is open (pushes outside a meeting). */
+    this.userLive = false;
+    this.signedIn = false;
+    this.userSocket = userSocket || new UserSocket({
+      api,
+      onNotification: (notification) => this.pushed(notification),
+      onState: (state) => this.setUserLive(state === 'open'),
+    });
     this.button = $('#bell');
     this.panel = $('#notifications');
     this.button.addEventListener('click', () => this.toggle());
@@ -64,30 +76,52 @@ export class NotificationBell {
     $('#bell-box').hidden = !signedIn;
     clearTimeout(this.timer);
     this.timer = null;
+    this.signedIn = signedIn;
     if (!signedIn) {
+      this.userSocket.stop();
+      this.userLive = false;
       this.close();
       this.count = null;
       return;
     }
     this.refresh();
+    this.followSockets();
     this.schedule();
   }
 
-  /** Follows the meeting's socket: pushed notifications while it is open, the 30 s poll otherwise. */
+  /** Follows the meeting's socket: pushed notifications while it is open, the user socket otherwise. */
   setLive(live) {
     if (this.live === live) return;
     this.live = live;
-    // Back to polling: catch up on anything pushed while the socket was down.
+    // Back to the user socket: catch up on anything pushed while neither was open.
     if (!live) this.refresh();
+    this.followSockets();
     this.schedule();
   }
 
-  /** The next poll, at the interval the socket's state calls for. */
+  /** The user socket's state: open, a poll catches up and the slow fallback poll follows; closed, the 30 s poll. */
+  setUserLive(open) {
+    if (this.userLive === open) return;
+    this.userLive = open;
+    if (open) this.refresh();
+    this.schedule();
+  }
+
+  /** One push path at a time: the user socket only while no meeting socket is open (else each push counts twice). */
+  followSockets() {
+    if (this.signedIn && !this.live) this.userSocket.start();
+    else {
+      this.userSocket.stop();
+      this.userLive = false;
+    }
+  }
+
+  /** The next poll, at the interval the sockets' state calls for. */
   schedule() {
     clearTimeout(this.timer);
     this.timer = null;
     if (!this.api.user) return;
-    this.timer = setTimeout(() => { this.refresh(); this.schedule(); }, pollInterval(this.live));
+    this.timer = setTimeout(() => { this.refresh(); this.schedule(); }, pollInterval(this.live || this.userLive));
   }
 
   /** A `notification` event from the socket: counted and announced now, the open list reloaded. */

@@ -1,6 +1,7 @@
 import Foundation
 import MeetBus
 import MeetProtocol
+import NIOConcurrencyHelpers
 import Testing
 @testable import MeetWS
 
@@ -46,6 +47,48 @@ import Testing
         await annThere.send(.leave, id: "l")
         try await Self.waitUntil { cluster.transport.subscriberCount(channel) == 1 }
         #expect(cluster.replicas[1].hub.userPushes.userCount == 0)
+    }
+
+    /// User sockets (`/v1/ws/user`) share the user's one subscription with
+    /// meeting sockets, are bounded per user, hear `live` once the channel is
+    /// subscribed (at once for a later one), and are closed at shutdown.
+    @Test func userSocketsAreBoundedToldWhenLiveAndClosedAtShutdown() async throws {
+        let cluster = try await InMemoryReplicas(count: 2)
+        defer { cluster.stop() }
+        let relay = cluster.replicas[0].hub.userPushes
+        let ann = UUID()
+        let frames = NIOLockedValueBox<[String]>([])
+        let lives = NIOLockedValueBox(0)
+        let closes = NIOLockedValueBox(0)
+        func attach(_ id: UUID) -> Bool {
+            relay.attachUserSocket(
+                userId: ann, connectionId: id, limit: 2, sink: { message in frames.withLockedValue { $0.append(message.frame) } },
+                live: { lives.withLockedValue { $0 += 1 } }, close: { closes.withLockedValue { $0 += 1 } })
+        }
+        let first = UUID()
+        let second = UUID()
+        #expect(attach(first))
+        try await Self.waitUntil { lives.withLockedValue { $0 } == 1 }
+        #expect(attach(second))
+        #expect(lives.withLockedValue { $0 } == 2)  // already live: told at once
+        #expect(!attach(UUID()))  // the third is over the bound
+        #expect(relay.userSocketCount(ann) == 2)
+        #expect(cluster.transport.subscriberCount(cluster.keys.user(ann)) == 1)
+
+        let notification = NotificationResponse(
+            id: UUID(), kind: "invitation", meetingCode: "abc-defg-hij", title: "Invitation: Sync", body: "Bob invited you.",
+            createdAt: Date(timeIntervalSince1970: 1_900_000_000), readAt: nil)
+        try await Self.push(notification, to: ann, cluster)
+        try await Self.waitUntil { frames.withLockedValue { $0.count } == 2 }
+        let frame = try #require(frames.withLockedValue { $0.first })
+        #expect(try SignalingCodec.decodeServer(Data(frame.utf8)).message == .notification(notification))
+
+        relay.closeUserSockets()
+        #expect(closes.withLockedValue { $0 } == 2)
+        relay.detach(first)
+        #expect(attach(UUID()))  // room again after one left
+        relay.detach(second)
+        #expect(relay.userCount == 1)
     }
 
     private static func joined(

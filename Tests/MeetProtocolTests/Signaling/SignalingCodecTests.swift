@@ -109,6 +109,7 @@ import Testing
             .notification(NotificationResponse(
                 id: UUID(), kind: "invitation", meetingCode: "abc-defg-hij", title: "Ada invited you", body: "Standup",
                 createdAt: when, readAt: nil)),
+            .userReady(EmptyData()),
         ]
         #expect(Set(messages.map(\.type)) == Set(ServerMessage.allTypes))
         for message in messages {

@@ -120,6 +120,25 @@ struct APIClient: Sendable {
         _ = try await self.call("DELETE", "/v1/meetings/\(code)/bans/\(banId)", token: account.accessToken, expect: 204)
     }
 
+    /// Invites an account to a meeting (its user gets an `invitation` notification).
+    func invite(_ code: String, userId: UUID, as account: Account) async throws {
+        let body: [String: Any] = ["userId": userId.uuidString.lowercased(), "role": "attendee"]
+        _ = try await self.call("POST", "/v1/meetings/\(code)/invitations", body: body, token: account.accessToken, expect: 201)
+    }
+
+    /// `GET /v1/notifications/socket`: the user socket's URL.
+    func notificationSocketURL(as account: Account) async throws -> String {
+        let json = try await self.call("GET", "/v1/notifications/socket", token: account.accessToken, expect: 200)
+        guard let url = json["wsUrl"] as? String else { throw ClusterError("notification socket: no wsUrl in \(json)") }
+        return url
+    }
+
+    /// The ids of the account's notifications, newest first.
+    func notificationIds(as account: Account) async throws -> [String] {
+        let json = try await self.call("GET", "/v1/notifications", token: account.accessToken, expect: 200)
+        return (json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+    }
+
     private func raw(_ method: String, _ path: String, body: [String: Any]? = nil, token: String? = nil) async throws
         -> (Int, [String: Any])
     {

@@ -7,8 +7,8 @@ public import MeetProtocol
 ///
 /// Two kinds: access tokens (a user, for the REST API) and join tokens (a
 /// participant of one meeting, for the signaling server). ServerAPI signs
-/// both; ServerWS only verifies join tokens, through
-/// ``verifyJoinToken(_:forMeetingCode:)``.
+/// both; ServerWS verifies join tokens (``verifyJoinToken(_:forMeetingCode:)``)
+/// and, for a user socket, access tokens.
 public struct TokenService: Sendable {
     private let keys: JWTKeyCollection
     public let issuer: String
@@ -51,11 +51,18 @@ public struct TokenService: Sendable {
 
     /// The user id an access token stands for.
     public func verifyAccessToken(_ token: String) async throws(TokenError) -> UUID {
+        try await self.verifyAccessTokenExpiry(token).userId
+    }
+
+    /// The user id an access token stands for, and when it expires: meet-ws
+    /// closes a user socket (docs/signaling.md, "User sockets") when the
+    /// token it was opened with expires.
+    public func verifyAccessTokenExpiry(_ token: String) async throws(TokenError) -> (userId: UUID, expiresAt: Date) {
         let payload = try await self.verify(token, as: AccessTokenPayload.self)
         guard payload.iss.value == self.issuer, let userId = UUID(uuidString: payload.sub.value) else {
             throw TokenError.invalid
         }
-        return userId
+        return (userId, payload.exp.value)
     }
 
     // MARK: Join tokens

@@ -22,6 +22,18 @@ public struct NotificationResponse: Codable, Sendable, Equatable {
     }
 }
 
+/// `GET /v1/notifications/socket`: where a signed-in page opens its user
+/// socket (meet-ws `GET /v1/ws/user`, docs/signaling.md "User sockets") to
+/// hear of new notifications outside any meeting.
+public struct NotificationSocketResponse: Codable, Sendable, Equatable {
+    /// `ws://` or `wss://`; present the access token as `?token=`.
+    public var wsUrl: String
+
+    public init(wsUrl: String) {
+        self.wsUrl = wsUrl
+    }
+}
+
 /// `GET`/`PUT /v1/users/me/settings`.
 public struct UserSettings: Codable, Sendable, Equatable {
     /// Minutes before each occurrence to remind the user, 0–10080; null turns reminders off.

@@ -64,6 +64,10 @@ public enum ServerMessage: Sendable, Equatable {
     /// An in-app notification of this socket's user, pushed as meet-api
     /// stores it (docs/signaling.md, "Notifications").
     case notification(NotificationResponse)
+    /// On a user socket (`/v1/ws/user`): the user's channel is subscribed,
+    /// so every notification stored from now on is pushed; a client reloads
+    /// the list once on it, to catch what came before.
+    case userReady(EmptyData)
     case pong(PingData)
     case ack(AckData)
     case error(SignalingError)
@@ -102,6 +106,7 @@ public enum ServerMessage: Sendable, Equatable {
         case .whiteboardOp: "whiteboard-op"
         case .whiteboardState: "whiteboard-state"
         case .notification: "notification"
+        case .userReady: "user-ready"
         case .pong: "pong"
         case .ack: "ack"
         case .error: "error"
@@ -115,7 +120,7 @@ public enum ServerMessage: Sendable, Equatable {
         "admission-resolved", "session-replaced", "published", "subscription", "tracks", "subscription-closed",
         "migrate", "credentials", "active-speakers", "video-selection", "publisher-layers", "reaction", "recording-started",
         "recording-stopped", "pong", "ack", "error",
-        "whiteboard-op", "whiteboard-state", "notification",
+        "whiteboard-op", "whiteboard-state", "notification", "user-ready",
     ] + EngagementEvent.types + BreakoutEvent.types
 }
 

@@ -9,6 +9,13 @@ public struct APIConfiguration: ServiceSettings {
     public var http: HTTPConfiguration
     /// Where clients open their signaling socket, returned by join (`MEET_PUBLIC_WS_URL`).
     public var publicWebSocketURL: String
+    /// Where a signed-in page opens its user socket (notifications outside a
+    /// meeting): meet-ws's `/v1/ws/user`, beside ``publicWebSocketURL``.
+    public var publicUserSocketURL: String {
+        var base = Substring(self.publicWebSocketURL)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        return base + "/user"
+    }
     public var accessTokenTTL: Duration
     public var refreshTokenTTL: Duration
     public var joinTokenTTL: Duration

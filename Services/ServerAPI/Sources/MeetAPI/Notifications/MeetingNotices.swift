@@ -35,13 +35,14 @@ struct MeetingNotices: Sendable {
         let schedule = try await self.storage.schedules.find(meetingId: meeting.id)
         let invitations = audience ? try await self.storage.invitations.list(meetingId: meeting.id).filter { $0.status != .declined } : []
         let members = audience ? try await self.storage.members.list(meetingId: meeting.id).map(\.userId) : []
-        var names: [UUID: String] = [:]
+        // The invitees' names and the organizer in one query, whatever the number of invitations.
+        var accounts: [UUID: UserRecord] = [:]
         if self.emailEnabled {
-            for userId in Set(invitations.map(\.userId) + naming).compactMap({ $0 }) {
-                names[userId] = try await self.storage.users.find(id: userId)?.displayName
-            }
+            let ids = Set((invitations.map(\.userId) + naming).compactMap { $0 }).union([meeting.ownerId])
+            accounts = try await self.storage.users.find(ids: ids)
         }
-        let owner = self.emailEnabled ? try await self.storage.users.find(id: meeting.ownerId) : nil
+        let names = accounts.mapValues(\.displayName)
+        let owner = accounts[meeting.ownerId]
         return MeetingNoticePlan(
             meeting: meeting, actor: actor, schedule: schedule, invitations: invitations, members: members, names: names,
             organizer: EmailComposer.Recipient(email: owner?.email ?? self.composer.from, name: owner?.displayName),

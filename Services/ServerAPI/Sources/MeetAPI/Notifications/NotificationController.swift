@@ -4,12 +4,14 @@ import MeetProtocol
 
 /// `/v1/notifications`: the caller's in-app notifications (invitations,
 /// schedule changes, cancellations, reminders), newest first, and marking
-/// them read. Live push over the WebSocket is not done: clients poll.
+/// them read, and where to hear of new ones live (the user socket on
+/// meet-ws, docs/signaling.md "User sockets").
 struct NotificationController: Sendable {
     let deps: APIDependencies
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get(use: self.list)
+        group.get("socket", use: self.socket)
         group.post("read", use: self.readAll)
         group.post("{notificationId}/read", use: self.read)
     }
@@ -29,6 +31,13 @@ struct NotificationController: Sendable {
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last?.id.uuidString.lowercased() : nil
         return JSONResponse(Page(items: page, nextCursor: next))
+    }
+
+    /// `GET /v1/notifications/socket` → ``NotificationSocketResponse``: the
+    /// user socket's URL, `MEET_PUBLIC_WS_URL` + `/user`.
+    @Sendable func socket(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<NotificationSocketResponse> {
+        _ = try context.requireUser()
+        return JSONResponse(NotificationSocketResponse(wsUrl: self.deps.configuration.publicUserSocketURL))
     }
 
     /// `POST /v1/notifications/{notificationId}/read` → 204; 404 for another user's.

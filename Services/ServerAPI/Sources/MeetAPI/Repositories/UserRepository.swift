@@ -5,6 +5,9 @@ protocol UserRepository: Sendable {
     /// Creates an account; throws ``RepositoryError/emailTaken`` when the email is in use.
     func create(email: String, passwordHash: String, displayName: String) async throws -> UserRecord
     func find(id: UUID) async throws -> UserRecord?
+    /// The accounts among `ids`, by id, in one query (none for an empty set);
+    /// ids without an account are left out.
+    func find(ids: Set<UUID>) async throws -> [UUID: UserRecord]
     /// `email` must already be normalized (see `Validate.email`).
     func find(email: String) async throws -> UserRecord?
     /// Changes the given fields; `nil` when the user does not exist.

@@ -14,7 +14,7 @@ import ServiceLifecycle
 
 /// Wires meet-ws: Redis (commands and pub/sub), PostgreSQL, the hub, the
 /// presence maintenance service, and one HTTP server that serves the
-/// WebSocket at `/v1/ws` beside `/healthz`, `/readyz` and `/metrics`.
+/// WebSocket at `/v1/ws` (and the user socket at `/v1/ws/user`) beside `/healthz`, `/readyz` and `/metrics`.
 ///
 /// Services start in dependency order (Redis, PostgreSQL, the bus endpoint
 /// with this replica's inbox `ws:{replicaId}`, maintenance, the SFU node
@@ -77,6 +77,9 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         .up("database") { (try? await withDeadline(.seconds(2)) { await database.isReachable() }) ?? false },
     ]).addRoutes(to: router)
     WebSocketEndpoint(services: services, tokens: tokens).addRoutes(to: router)
+    UserSocketEndpoint(
+        relay: services.hub.userPushes, tokens: tokens, limits: configuration.userSockets, logger: logger
+    ).addRoutes(to: router)
 
     logger.info(
         "meet-ws starting",

@@ -71,6 +71,8 @@ public struct WSConfiguration: ServiceSettings {
     public var video = VideoSelectionLimits()
     /// Bounds on a meeting's whiteboard: ``WhiteboardLimits``.
     public var whiteboard = WhiteboardLimits()
+    /// Bounds on user sockets (`GET /v1/ws/user`): ``UserSocketLimits``.
+    public var userSockets = UserSocketLimits()
     /// The WebSocket upgrade header an ingress sets to the client's region
     /// (`MEET_WS_REGION_HEADER`, default `X-Meet-Region`; empty: none read):
     /// ``PlacementRegion``.
@@ -153,6 +155,7 @@ public struct WSConfiguration: ServiceSettings {
         self.activeSpeakersInterval = .milliseconds(speakersMs)
         self.video = try VideoSelectionLimits(environment: environment)
         self.whiteboard = try WhiteboardLimits(environment: environment)
+        self.userSockets = try UserSocketLimits(environment: environment)
         try self.whiteboard.check(outboundQueueBytes: self.limits.mailbox.eventBytes)
         let header = environment.string("MEET_WS_REGION_HEADER", default: "X-Meet-Region")
         guard header.isEmpty || (header.utf8.count <= 64 && header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }))

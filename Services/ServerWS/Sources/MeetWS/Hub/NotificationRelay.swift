@@ -6,17 +6,29 @@ import NIOConcurrencyHelpers
 
 /// Delivers what meet-api pushes to a user (a `notification` frame, on the
 /// user's channel: MeetProtocol's ``UserChannels``) to every socket of that
-/// user on this replica. docs/signaling.md, "Notifications".
+/// user on this replica: the sockets joined to a meeting, and the user
+/// sockets (`GET /v1/ws/user`, ``UserSocketEndpoint``) a page holds outside
+/// any meeting. docs/signaling.md, "Notifications".
 ///
 /// The replica subscribes to a user's channel while it holds a socket of
 /// the user (guests and recorders have none), and drops it with the last
 /// one, so subscriptions are bounded by the sockets held. A frame goes only
 /// to the sockets of the channel's user, and one whose `userId` is not the
 /// channel's is dropped: nothing reaches another user. Delivery goes through
-/// each session's bounded mailbox, as every bus event does.
+/// each socket's bounded queue: a session's mailbox, as every bus event
+/// does, or a user socket's outbound queue.
 final class NotificationRelay: Sendable {
+    /// Hands one message to one socket's queue; never blocks.
+    typealias Sink = @Sendable (UserBusMessage) -> Void
+
     private struct User {
-        var mailboxes: [UUID: SessionMailbox] = [:]
+        var sinks: [UUID: Sink] = [:]
+        /// The user sockets among ``sinks`` (bounded per user), with what closes each at shutdown.
+        var userSockets: [UUID: @Sendable () -> Void] = [:]
+        /// User sockets to tell once the subscription is live.
+        var waiting: [UUID: @Sendable () -> Void] = [:]
+        /// Whether the channel's subscription is confirmed.
+        var live = false
         var pump: Task<Void, Never>?
     }
 
@@ -37,28 +49,77 @@ final class NotificationRelay: Sendable {
         self.logger = logger
     }
 
-    /// A socket of a signed-in user: its user's pushes reach it from now on
-    /// (once the first socket's subscription is live).
+    /// A socket of a signed-in user in a meeting: its user's pushes reach it
+    /// from now on (once the first socket's subscription is live).
     func attach(_ mailbox: SessionMailbox) {
         guard let userId = mailbox.identity.userId, !mailbox.identity.isRecorder else { return }
-        self.state.withLockedValue { state in
-            state.owners[mailbox.connectionId] = userId
-            state.users[userId, default: User()].mailboxes[mailbox.connectionId] = mailbox
-            if state.users[userId]?.pump == nil {
-                state.users[userId]?.pump = Task { await self.pump(userId) }
-            }
+        let origin = self.origin
+        let sink: Sink = { message in
+            mailbox.deliver(
+                .inbox(
+                    InboxBusMessage(
+                        participantId: mailbox.identity.participantId, origin: origin, sentAtMs: message.sentAtMs,
+                        action: .deliver, frame: message.frame)))
         }
+        self.state.withLockedValue { state in
+            Self.add(&state, userId: userId, connectionId: mailbox.connectionId, sink: sink, pump: { Task { await self.pump(userId) } })
+        }
+    }
+
+    /// A user socket (outside any meeting): false, and nothing attached, when
+    /// the user already holds `limit` of them on this replica. `live` is
+    /// called once the user's channel is subscribed (at once when it already
+    /// is): pushes reach the socket from then on. `close` ends the socket when
+    /// the replica shuts down (``closeUserSockets()``).
+    func attachUserSocket(
+        userId: UUID, connectionId: UUID, limit: Int, sink: @escaping Sink, live: @escaping @Sendable () -> Void,
+        close: @escaping @Sendable () -> Void
+    ) -> Bool {
+        let (attached, liveNow) = self.state.withLockedValue { state -> (Bool, Bool) in
+            guard (state.users[userId]?.userSockets.count ?? 0) < limit else { return (false, false) }
+            Self.add(&state, userId: userId, connectionId: connectionId, sink: sink, pump: { Task { await self.pump(userId) } })
+            state.users[userId]?.userSockets[connectionId] = close
+            let liveNow = state.users[userId]?.live == true
+            if !liveNow { state.users[userId]?.waiting[connectionId] = live }
+            return (true, liveNow)
+        }
+        if liveNow { live() }
+        return attached
+    }
+
+    /// Shutdown: every user socket on this replica is told to close (1001).
+    func closeUserSockets() {
+        let closes = self.state.withLockedValue { $0.users.values.flatMap(\.userSockets.values) }
+        for close in closes { close() }
+    }
+
+    /// Adds the socket's sink, starting the user's pump with the first one.
+    private static func add(
+        _ state: inout State, userId: UUID, connectionId: UUID, sink: @escaping Sink, pump: () -> Task<Void, Never>
+    ) {
+        var user = state.users[userId] ?? User()
+        user.sinks[connectionId] = sink
+        if user.pump == nil { user.pump = pump() }
+        state.users[userId] = user
+        state.owners[connectionId] = userId
     }
 
     /// The socket is gone; the user's last socket here drops the subscription.
     func detach(_ connectionId: UUID) {
         let pump = self.state.withLockedValue { state -> Task<Void, Never>? in
             guard let userId = state.owners.removeValue(forKey: connectionId) else { return nil }
-            state.users[userId]?.mailboxes[connectionId] = nil
-            guard state.users[userId]?.mailboxes.isEmpty == true else { return nil }
+            state.users[userId]?.sinks[connectionId] = nil
+            state.users[userId]?.userSockets[connectionId] = nil
+            state.users[userId]?.waiting[connectionId] = nil
+            guard state.users[userId]?.sinks.isEmpty == true else { return nil }
             return state.users.removeValue(forKey: userId)?.pump
         }
         pump?.cancel()
+    }
+
+    /// User sockets of `userId` on this replica.
+    func userSocketCount(_ userId: UUID) -> Int {
+        self.state.withLockedValue { $0.users[userId]?.userSockets.count ?? 0 }
     }
 
     /// Users with a subscription on this replica (tests).
@@ -82,6 +143,16 @@ final class NotificationRelay: Sendable {
             }
         }
         guard let subscription else { return }
+        if Task.isCancelled {  // the user's last socket left meanwhile
+            subscription.cancel()
+            return
+        }
+        let waiting = self.state.withLockedValue { state -> [@Sendable () -> Void] in
+            state.users[userId]?.live = true
+            defer { state.users[userId]?.waiting = [:] }
+            return Array((state.users[userId]?.waiting ?? [:]).values)
+        }
+        for live in waiting { live() }
         await withTaskCancellationHandler {
             for await message in subscription.messages where message.userId == userId {
                 self.deliver(message)
@@ -92,13 +163,7 @@ final class NotificationRelay: Sendable {
     }
 
     private func deliver(_ message: UserBusMessage) {
-        let mailboxes = self.state.withLockedValue { Array(($0.users[message.userId]?.mailboxes ?? [:]).values) }
-        for mailbox in mailboxes {
-            mailbox.deliver(
-                .inbox(
-                    InboxBusMessage(
-                        participantId: mailbox.identity.participantId, origin: self.origin, sentAtMs: message.sentAtMs,
-                        action: .deliver, frame: message.frame)))
-        }
+        let sinks = self.state.withLockedValue { Array(($0.users[message.userId]?.sinks ?? [:]).values) }
+        for sink in sinks { sink(message) }
     }
 }

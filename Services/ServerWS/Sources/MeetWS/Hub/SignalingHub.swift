@@ -180,6 +180,7 @@ public actor SignalingHub {
     /// elsewhere and resume within the grace period.
     public func shutdownAll() {
         for mailbox in self.sessions.values { mailbox.deliver(.shutdown) }
+        self.userPushes.closeUserSockets()
     }
 
     public var sessionCount: Int { self.sessions.count }

@@ -29,4 +29,6 @@ public enum CloseCode {
     public static let forbidden: UInt16 = 4403
     /// `join` found the meeting at its capacity (`meeting_full`).
     public static let meetingFull: UInt16 = 4009
+    /// A user socket (`/v1/ws/user`) past `MEET_WS_USER_SOCKETS_PER_USER`.
+    public static let tooManySockets: UInt16 = 4429
 }

@@ -18,6 +18,10 @@ struct MemoryUserRepository: UserRepository {
         await self.store.transaction { $0.users[id] }
     }
 
+    func find(ids: Set<UUID>) async throws -> [UUID: UserRecord] {
+        await self.store.transaction { tables in tables.users.filter { ids.contains($0.key) } }
+    }
+
     func find(email: String) async throws -> UserRecord? {
         await self.store.transaction { tables in tables.users.values.first { $0.email == email } }
     }

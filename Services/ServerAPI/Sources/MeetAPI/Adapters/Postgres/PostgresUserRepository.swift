@@ -29,6 +29,18 @@ struct PostgresUserRepository: UserRepository {
         return try rows.first.map(Self.decode)
     }
 
+    func find(ids: Set<UUID>) async throws -> [UUID: UserRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await self.database.query(
+            "SELECT \(unescaped: Self.columns) FROM users WHERE id = ANY(\(Array(ids)))")
+        var users: [UUID: UserRecord] = [:]
+        for row in rows {
+            let user = try Self.decode(row)
+            users[user.id] = user
+        }
+        return users
+    }
+
     func find(email: String) async throws -> UserRecord? {
         let rows = try await self.database.query("SELECT \(unescaped: Self.columns) FROM users WHERE email = \(email)")
         return try rows.first.map(Self.decode)

@@ -28,13 +28,20 @@ public struct CompositePlan: Sendable, Equatable {
         /// Milliseconds from the recording's first segment's origin to the file's first frame.
         public var offsetMilliseconds: Int64
         public var durationMilliseconds: Int64
+        /// Set when the file is only in S3 (an earlier segment already
+        /// uploaded): ``CompositeDownloads`` fetches it to a local `path`
+        /// before the plan runs.
+        public var objectKey: String?
 
-        public init(path: String, isVideo: Bool, participant: String, offsetMilliseconds: Int64, durationMilliseconds: Int64) {
+        public init(
+            path: String, isVideo: Bool, participant: String, offsetMilliseconds: Int64, durationMilliseconds: Int64, objectKey: String? = nil
+        ) {
             self.path = path
             self.isVideo = isVideo
             self.participant = participant
             self.offsetMilliseconds = offsetMilliseconds
             self.durationMilliseconds = durationMilliseconds
+            self.objectKey = objectKey
         }
     }
 

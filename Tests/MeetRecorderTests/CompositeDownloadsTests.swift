@@ -13,7 +13,7 @@ import Testing
 /// together with its own segment 1. Against the moto server scripts/test
 /// starts (`MEET_TEST_S3_ENDPOINT`), with ranges much smaller than the
 /// files so each is fetched in pieces.
-@Suite("Composite inputs from S3")
+@Suite("Composite inputs from S3", .serialized)
 struct CompositeDownloadsTests {
     typealias Input = CompositePlan.Input
 

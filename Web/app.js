@@ -1,6 +1,6 @@
 // Entry point: reads the URL (`/` = home, `/{code}` = a meeting link,
 // `/{code}?view=report` = its report, `/{code}?view=schedule` = its schedule
-// (series.js), `/invitations/{id}?secret=…` or
+// (series.js), `/{code}?view=recordings` = its recordings (recordings.js), `/invitations/{id}?secret=…` or
 // `/?invitation={id}&secret=…` = an invitation email's answer link), and
 // runs the home, pre-join, waiting, meeting and ended screens.
 //
@@ -28,6 +28,7 @@ import { MicCheck } from './mic-check.js';
 import { Invitations, parseInvitationLink } from './invitations.js';
 import { NotificationBell } from './notifications.js';
 import { openReport } from './report.js';
+import { RecordingsPage } from './recordings.js';
 import { browserTimeZone, formatRange, startsIn } from './schedule.js';
 import { ScheduleView } from './schedule-view.js';
 import { SeriesPage } from './series.js';
@@ -70,6 +71,7 @@ const scheduleView = new ScheduleView({ api });
 const invitations = new Invitations({ api, onAnswered: () => scheduleView.load() });
 const bell = new NotificationBell({ api });
 const seriesPage = new SeriesPage({ api });
+const recordingsPage = new RecordingsPage({ api });
 new SearchView({ api });
 const account = new AccountView({ api, onDeleted: () => openHome() });
 /** The account the bell polls for (a token refresh is no new session). */
@@ -97,6 +99,7 @@ function route() {
   } else if (CODE_PATTERN.test(path)) {
     if (params.get('view') === 'report') openReport(api, path);
     else if (params.get('view') === 'schedule') seriesPage.open(path);
+    else if (params.get('view') === 'recordings') recordingsPage.open(path);
     else openPrejoin(path);
   } else {
     openHome();
@@ -209,6 +212,11 @@ async function loadMeetings() {
         report.setAttribute('aria-label', `Report of ${meeting.title}`);
         item.append(report);
       }
+      const recordings = document.createElement('a');
+      recordings.href = `/${meeting.code}?view=recordings`;
+      recordings.textContent = 'Recordings';
+      recordings.setAttribute('aria-label', `Recordings of ${meeting.title}`);
+      item.append(recordings);
       return item;
     }));
     if (!list.children.length) list.append(Object.assign(document.createElement('li'), { textContent: 'No meetings yet.' }));

@@ -47,7 +47,7 @@ import Testing
         #expect(graph.contains("color=c=black:s=1280x720:r=25:d=5.500[base0]"))
         #expect(graph.contains("[0:v]setpts=PTS-STARTPTS+0.000/TB"))
         #expect(graph.contains("anullsrc=r=48000:cl=stereo:d=0.040[s1]"))
-        #expect(graph.contains("[1:a]aresample=async=1:first_pts=0,aformat=sample_rates=48000:channel_layouts=stereo[r1]"))
+        #expect(graph.contains("[1:a]aresample=async=1:min_hard_comp=0.02:first_pts=0,aformat=sample_rates=48000:channel_layouts=stereo[r1]"))
         #expect(graph.contains("[s1][r1]concat=n=2:v=0:a=1[a1]"))
         // At the same time, inputs go by path: a2 is input 2, v2 input 3.
         #expect(graph.contains("[3:v]setpts=PTS-STARTPTS+2.500/TB"))

@@ -5,15 +5,17 @@
 meet-api, two meet-ws replicas, two SFU nodes, one meet-recorder with the
 composite on. Four aiortc participants publish Opus + VP8 320×240 at 30 fps;
 participant A sends a 1 kHz beep of 100 ms and a white picture of 100 ms
-together every 2 s (both from one wall-clock schedule; the others send grey
-and silence). A host starts the recording, it runs `--minutes`, the host
+together every 2 s (the beep starts at the first white frame's capture
+time: `Pulses`; the others send grey and silence). A host starts the recording, it runs `--minutes`, the host
 stops it. Printed:
 
 - recorder CPU: its process's user+system time over the recorded span
   (/proc), per core and per recorded track (8 tracks), with the load average;
 - stop → playable: from the stop request to the recording `stopped` with
   every per-track file listed (each on disk), and to the composite listed;
-- A/V sync in the composite: the flash onsets in A's cell (mean luma of that
+- A/V sync, first in A's per-track files (on the recording's timeline:
+  publisher, SFU and the recorder's RTP→timeline mapping), then in the
+  composite: the flash onsets in A's cell (mean luma of that
   cell through ffmpeg's signalstats, every frame) against the beep onsets
   (RMS of 5 ms windows through astats), paired nearest; audio minus video,
   mean / median / p95 of |error| / max. The composite runs at 25 fps, so a
@@ -53,6 +55,25 @@ def pulsing(at: float) -> bool:
     return (at - EPOCH) % PERIOD < PULSE
 
 
+class Pulses:
+    """A's pulses, the beep lined up on the flash: the flash starts with the
+    first video frame (30 fps, from the video track's own start) at or after
+    each nominal pulse start, and the beep starts at that frame's capture
+    time, so the source has no skew of its own (a beep on the nominal
+    schedule would lead the flash by 0-33 ms, 16.7 ms on average)."""
+
+    video_start: float | None = None
+
+    @classmethod
+    def beeping(cls, at: float) -> bool:
+        if cls.video_start is None:
+            return False
+        k = math.floor((at - EPOCH) / PERIOD)
+        nominal = EPOCH + k * PERIOD
+        first_frame = cls.video_start + math.ceil((nominal - cls.video_start) * 30 - 1e-9) / 30
+        return first_frame <= at < first_frame + PULSE
+
+
 class FlashTrack(VideoStreamTrack):
     """320×240 at 30 fps: white during a pulse (if `flashing`), dark grey otherwise."""
 
@@ -62,7 +83,10 @@ class FlashTrack(VideoStreamTrack):
 
     async def recv(self) -> VideoFrame:
         pts, time_base = await self.next_timestamp()
-        white = self.flashing and pulsing(time.time())
+        if self.flashing and Pulses.video_start is None:
+            Pulses.video_start = self._start
+        # The frame's capture time is its schedule (aiortc sleeps until it), not the time of this line.
+        white = self.flashing and pulsing(self._start + pts * time_base)
         frame = VideoFrame(width=320, height=240, format="yuv420p")
         for plane, value in zip(frame.planes, (235 if white else 40, 128, 128)):
             plane.update(bytes([value]) * plane.buffer_size)
@@ -89,9 +113,9 @@ class BeepTrack(AudioStreamTrack):
             self._start, self._timestamp = time.time(), 0
         at = self._start + self._timestamp / self.RATE
         span = self.SAMPLES / self.RATE
-        if self.beeping and (pulsing(at) or pulsing(at + span)):  # only frames that touch a pulse are computed
+        if self.beeping and (Pulses.beeping(at) or Pulses.beeping(at + span)):  # only frames that touch a pulse are computed
             samples = b"".join(
-                (int(12000 * math.sin(2 * math.pi * 1000 * t)) if pulsing(t) else 0).to_bytes(2, "little", signed=True)
+                (int(12000 * math.sin(2 * math.pi * 1000 * t)) if Pulses.beeping(t) else 0).to_bytes(2, "little", signed=True)
                 for t in (at + i / self.RATE for i in range(self.SAMPLES)))
         else:
             samples = bytes(2 * self.SAMPLES)
@@ -147,28 +171,54 @@ def metadata_series(arguments: list[str], key: str) -> tuple[list[float], list[f
     return times, values
 
 
-def sync_errors(composite: str) -> list[float]:
-    """A's cell is whichever of the 2×2 grid flashes (cells follow the first frames' order)."""
-    flashes: list[float] = []
-    for x, y in ((0, 0), (640, 0), (0, 360), (640, 360)):
-        vt, luma = metadata_series(["-i", composite, "-an", "-vf",
-                                    f"crop=640:360:{x}:{y},signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-"],
-                                   "lavfi.signalstats.YAVG")
-        found = onsets(vt, luma, 150.0)
-        if len(found) > len(flashes):
-            flashes = found
-    at, rms = metadata_series(["-i", composite, "-vn", "-af",
+def flash_onsets(path: str, crop: str | None = None, copyts: bool = False) -> list[float]:
+    """Where the mean luma (of the `crop` area) rises past 150; `copyts`: on the file's own timeline."""
+    vf = (f"crop={crop}," if crop else "") + "signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-"
+    vt, luma = metadata_series([*(["-copyts"] if copyts else []), "-i", path, "-an", "-vf", vf], "lavfi.signalstats.YAVG")
+    return onsets(vt, luma, 150.0)
+
+
+def beep_onsets(path: str, copyts: bool = False) -> list[float]:
+    """Where the RMS of 5 ms windows rises past -40 dBFS."""
+    at, rms = metadata_series([*(["-copyts"] if copyts else []), "-i", path, "-vn", "-af",
                                "asetnsamples=n=240,astats=metadata=1:reset=1,"
                                "ametadata=print:key=lavfi.astats.Overall.RMS_level:file=-"],
                               "lavfi.astats.Overall.RMS_level")
-    beeps = onsets(at, rms, -40.0)
+    return onsets(at, rms, -40.0)
+
+
+def track_sync_errors(files: list[dict]) -> list[float]:
+    """The same pairing on A's per-track files, each read on the recording's
+    timeline (the recorder writes timeline times; `-copyts` keeps them): what
+    the publisher, the SFU and the recorder's RTP→timeline mapping give,
+    before the composite."""
+    videos = [f for f in files if f["kind"] == "video"]
+    found = {f["participantId"]: flash_onsets(f["storageKey"], copyts=True) for f in videos}
+    who = max(found, key=lambda p: len(found[p]), default=None)
+    audio = next((f for f in files if f["kind"] == "audio" and f["participantId"] == who), None)
+    if who is None or audio is None:
+        return []
+    return pair(found[who], beep_onsets(audio["storageKey"], copyts=True), "per-track files")
+
+
+def pair(flashes: list[float], beeps: list[float], what: str) -> list[float]:
     errors = []
     for flash in flashes:
         nearest = min(beeps, key=lambda b: abs(b - flash), default=None)
         if nearest is not None and abs(nearest - flash) < PERIOD / 2:
             errors.append((nearest - flash) * 1000)
-    print(f"flashes {len(flashes)}, beeps {len(beeps)}, paired {len(errors)}")
+    print(f"{what}: flashes {len(flashes)}, beeps {len(beeps)}, paired {len(errors)}")
     return errors
+
+
+def sync_errors(composite: str) -> list[float]:
+    """A's cell is whichever of the 2×2 grid flashes (cells follow the first frames' order)."""
+    flashes: list[float] = []
+    for x, y in ((0, 0), (640, 0), (0, 360), (640, 360)):
+        found = flash_onsets(composite, crop=f"640:360:{x}:{y}")
+        if len(found) > len(flashes):
+            flashes = found
+    return pair(flashes, beep_onsets(composite), "composite")
 
 
 async def run(stack: Stack, recorder, minutes: float) -> None:
@@ -216,14 +266,20 @@ async def run(stack: Stack, recorder, minutes: float) -> None:
         print(f"recorder CPU: {cores:.3f} core, {cores / 8:.4f} core per track (goal <= 0.05)")
         print(f"stop -> per-track files playable: {playable:.2f} s (goal <= 10 s)")
         print(f"stop -> composite listed: {composite_at:.1f} s ({composite['durationMs'] / 1000:.0f} s long, {composite['bytes'] / 1e6:.1f} MB)")
-        errors = sync_errors(composite["storageKey"])
-        if errors:
-            absolute = sorted(abs(e) for e in errors)
-            print(f"A/V sync in the composite (audio - video, ms): mean {statistics.mean(errors):+.1f}, "
-                  f"median {statistics.median(errors):+.1f}, p95 |e| {absolute[int(0.95 * (len(absolute) - 1))]:.1f}, "
-                  f"max |e| {absolute[-1]:.1f} over {len(errors)} pulses (goal <= 40)")
+        report("A/V sync in A's per-track files", track_sync_errors([f for f in recording["files"] if f["kind"] != "composite"]))
+        report("A/V sync in the composite", sync_errors(composite["storageKey"]))
     finally:
         await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
+
+
+def report(what: str, errors: list[float]) -> None:
+    if not errors:
+        print(f"{what}: nothing paired")
+        return
+    absolute = sorted(abs(e) for e in errors)
+    print(f"{what} (audio - video, ms): mean {statistics.mean(errors):+.1f}, "
+          f"median {statistics.median(errors):+.1f}, p95 |e| {absolute[int(0.95 * (len(absolute) - 1))]:.1f}, "
+          f"max |e| {absolute[-1]:.1f} over {len(errors)} pulses (goal <= 40)")
 
 
 def main() -> None:

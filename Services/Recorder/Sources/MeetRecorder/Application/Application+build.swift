@@ -49,8 +49,10 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
         }
         services.append(drain)
         var uploader: RecordingUploader?
+        var downloads: CompositeDownloads?
         if let s3 = configuration.s3 {
             let client = try S3Client(configuration: s3)
+            downloads = CompositeDownloads(objects: client, logger: logger)
             let moving = RecordingUploader(objects: client, metadata: metadata, logger: logger)
             uploader = moving
             services.append(UploaderService(uploader: moving, metadata: metadata, root: configuration.directory, logger: logger))
@@ -64,7 +66,7 @@ public func buildApplication(configuration: RecorderConfiguration, logger: Logge
                 rtc: try RTCConfiguration.generate(publicIP: configuration.mediaHost == "0.0.0.0" ? "127.0.0.1" : configuration.mediaHost)),
             finisher: RecordingFinisher(
                 metadata: metadata, maker: configuration.composite ? CompositeMaker(ffmpeg: configuration.ffmpeg, logger: logger) : nil,
-                uploader: uploader, root: configuration.directory, logger: logger),
+                uploader: uploader, root: configuration.directory, logger: logger, downloads: downloads),
             logger: logger)
         let jobs = RecorderJobService(
             lease: RecordingJobLease(

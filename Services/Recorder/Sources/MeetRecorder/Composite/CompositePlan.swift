@@ -13,7 +13,8 @@ import Foundation
 ///   only while it has pictures (`eof_action=pass`: a publisher who left is
 ///   black again).
 /// - Audio: every audio file, its timestamp gaps filled with silence
-///   (`aresample=async`), behind silence up to its place (`anullsrc` +
+///   and its overlaps dropped past 20 ms (`aresample=async`,
+///   `min_hard_comp=0.02`), behind silence up to its place (`anullsrc` +
 ///   `concat`: memory stays small however late a publisher came), mixed
 ///   without lowering the level per input (`normalize=0`).
 /// - H.264 (`libx264`, `yuv420p`, `+faststart` so a browser plays it while
@@ -28,13 +29,20 @@ public struct CompositePlan: Sendable, Equatable {
         /// Milliseconds from the recording's first segment's origin to the file's first frame.
         public var offsetMilliseconds: Int64
         public var durationMilliseconds: Int64
+        /// Set when the file is only in S3 (an earlier segment already
+        /// uploaded): ``CompositeDownloads`` fetches it to a local `path`
+        /// before the plan runs.
+        public var objectKey: String?
 
-        public init(path: String, isVideo: Bool, participant: String, offsetMilliseconds: Int64, durationMilliseconds: Int64) {
+        public init(
+            path: String, isVideo: Bool, participant: String, offsetMilliseconds: Int64, durationMilliseconds: Int64, objectKey: String? = nil
+        ) {
             self.path = path
             self.isVideo = isVideo
             self.participant = participant
             self.offsetMilliseconds = offsetMilliseconds
             self.durationMilliseconds = durationMilliseconds
+            self.objectKey = objectKey
         }
     }
 
@@ -115,7 +123,12 @@ public struct CompositePlan: Sendable, Equatable {
             } else {
                 // Silence up to its place from a source (small frames), not
                 // `adelay`, whose delay line would hold the whole offset in memory.
-                let track = "[\(index):a]aresample=async=1:first_pts=0,aformat=sample_rates=48000:channel_layouts=stereo"
+                // `min_hard_comp=0.02`: audio follows its timestamps to 20 ms. With the
+                // default (0.1 s) a smaller jump was never corrected: a track whose
+                // times the recorder held at its first sender report (never backwards)
+                // played 60+ ms late for the rest of the file (docs/benchmarks.md).
+                let track =
+                    "[\(index):a]aresample=async=1:min_hard_comp=0.02:first_pts=0,aformat=sample_rates=48000:channel_layouts=stereo"
                 if input.offsetMilliseconds > start {
                     filters.append("anullsrc=r=48000:cl=stereo:d=\(offset)[s\(index)]")
                     filters.append("\(track)[r\(index)]")

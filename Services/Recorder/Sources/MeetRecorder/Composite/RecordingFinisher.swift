@@ -9,7 +9,8 @@ import Metrics
 /// composite) the files go to S3 when it is configured.
 ///
 /// The composite runs before the uploads because an upload deletes the
-/// local file ffmpeg reads. It runs off the job flow (``start(_:)``): a
+/// local file ffmpeg reads; files uploaded before (an earlier segment's,
+/// after a failover) are downloaded for it (``CompositeDownloads``). It runs off the job flow (``start(_:)``): a
 /// long ffmpeg never delays another job's lease renewals. A recorder shut
 /// down meanwhile leaves the rows for ``UploaderService`` to upload at its
 /// next start; that recording then has no composite.
@@ -21,6 +22,8 @@ struct RecordingFinisher: Sendable {
     /// The directory store's root: object keys are paths below it.
     let root: String
     let logger: Logger
+    /// Fetches inputs already in S3 (nil without S3: only local files are composed).
+    var downloads: CompositeDownloads? = nil
 
     static let made = Counter(label: "meet_recorder_composites_total")
     static let failed = Counter(label: "meet_recorder_composite_failures_total")
@@ -58,7 +61,16 @@ struct RecordingFinisher: Sendable {
         logger[metadataKey: "recording.id"] = "\(recordingId)"
         let started = ContinuousClock.now
         do {
-            let inputs = try await self.metadata?.compositeInputs(recordingId) ?? []
+            var inputs = try await self.metadata?.compositeInputs(recordingId) ?? []
+            // Earlier segments' files may be in S3 only (uploaded, deleted here): fetched into a scratch folder.
+            let scratch = directory.appendingPathComponent(".composite-inputs-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            if let downloads {
+                inputs = try await downloads.localize(inputs, into: scratch)
+            } else if inputs.contains(where: { $0.objectKey != nil }) {
+                logger.warning("files listed in S3 but no S3 configured here: the composite leaves them out")
+                inputs.removeAll { $0.objectKey != nil }
+            }
             let made = try await maker.make(CompositePlan(inputs: inputs), in: directory)
             try await self.metadata?.composed(made, recordingId: recordingId)
             Self.made.increment()

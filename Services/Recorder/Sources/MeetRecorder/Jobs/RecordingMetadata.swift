@@ -33,8 +33,9 @@ public protocol RecordingMetadata: Sendable {
     /// Each segment's gap after the one before (its first media minus the
     /// previous one's last, from the files' rows), stored on the segment and returned.
     func measureGaps(_ recordingId: UUID) async throws -> [SegmentGap]
-    /// The recording's per-track files still in the directory store, each
-    /// with its place on the timeline of the recording's first segment.
+    /// The recording's per-track files, in the directory store or already
+    /// in S3 (``CompositePlan/Input/objectKey``), each with its place on
+    /// the timeline of the recording's first segment.
     func compositeInputs(_ recordingId: UUID) async throws -> [CompositePlan.Input]
     /// Lists the composite (`kind` `composite`) under the last segment.
     func composed(_ made: CompositeMaker.Made, recordingId: UUID) async throws

@@ -1,0 +1,291 @@
+// A meeting's recordings, `/{code}?view=recordings` (docs/web-client.md,
+// "Recordings"): for whoever the meeting's `recording_access` lets see them
+// (the owner and hosts always; members by default), each recording with its
+// files, a player for the composite MP4 or any WebM track, a download, and
+// for the owner and hosts a delete.
+//
+// The playback route needs the bearer token (docs/openapi.yaml,
+// `/v1/recordings/{id}/files/{fileId}`), which a `<video src>` cannot send:
+// the page fetches the file with the token and plays it from a `blob:` URL
+// (the route's range requests are not used by this player; the whole file
+// is loaded first, with its progress shown). Only one file is held at a time.
+
+import { $, announce, h, showError, showScreen } from './dom.js';
+import { formatDuration, formatTime } from './report.js';
+import { restMessage } from './messages.js';
+
+const STATUS_WORDS = {
+  starting: 'Starting', recording: 'Recording now', stopping: 'Finishing', stopped: 'Finished', failed: 'Failed',
+};
+const ERRORS = {
+  forbidden: 'You are not allowed to see the recordings of this meeting.',
+  not_found: 'There is no such meeting or recording.',
+  recording_active: 'This recording is still running: stop it first.',
+  storage_unavailable: 'The recording store is not reachable now. Try again in a moment.',
+};
+
+/** The error to show for a REST failure on this page. */
+export function recordingsMessage(error) {
+  return ERRORS[error && error.code] || restMessage(error);
+}
+
+/** "4.2 MB", "980 kB", "512 B". */
+export function formatBytes(bytes) {
+  const n = Math.max(0, Number(bytes) || 0);
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${Math.round(n / 1e3)} kB`;
+  return `${n} B`;
+}
+
+/** Whether a browser's `<video>` plays the file: the MP4 composite and WebM (VP8/VP9/Opus); not H.264 in Matroska. */
+export function playable(file) {
+  if (file.kind === 'composite') return true;
+  return ['vp8', 'vp9', 'opus'].includes(String(file.codec || '').toLowerCase());
+}
+
+/** The file name a download gets. */
+export function downloadName(recording, file) {
+  const suffix = file.kind === 'composite' ? 'mp4' : String(file.codec).toLowerCase() === 'h264' ? 'mkv' : 'webm';
+  return `recording-${String(recording.id).slice(0, 8)}-${file.kind}-${String(file.id).slice(0, 8)}.${suffix}`;
+}
+
+/**
+ * The files in the order the page lists them, each with its label: the
+ * composite first, then per publisher (numbered in order of appearance) by
+ * segment, video before audio.
+ */
+export function fileEntries(recording) {
+  const files = (recording.files || []).slice();
+  const people = new Map();
+  for (const file of files.slice().sort((a, b) => a.segment - b.segment || a.startMs - b.startMs)) {
+    const who = file.participantId || file.trackId;
+    if (file.kind !== 'composite' && !people.has(who)) people.set(who, people.size + 1);
+  }
+  const rank = (file) => (file.kind === 'composite' ? -1 : people.get(file.participantId || file.trackId));
+  files.sort((a, b) => rank(a) - rank(b) || a.segment - b.segment || (a.kind === 'video' ? 0 : 1) - (b.kind === 'video' ? 0 : 1)
+    || a.startMs - b.startMs);
+  const segments = new Set(files.map((file) => file.segment)).size;
+  return files.map((file) => {
+    const label = file.kind === 'composite'
+      ? 'Whole meeting (grid, mixed audio)'
+      : `Person ${rank(file)} · ${file.kind === 'video' ? 'video' : 'audio'}${segments > 1 ? ` · part ${file.segment + 1}` : ''}`;
+    const detail = `${formatDuration(file.durationMs / 1000)}, ${formatBytes(file.bytes)}, ${file.kind === 'composite' ? 'MP4' : file.codec}`;
+    return { file, label, detail, playable: playable(file) };
+  });
+}
+
+/** One line about a recording: when, how long, its state and any gap a recorder failover left. */
+export function recordingSummary(recording, options = {}) {
+  const started = recording.startedAt || recording.createdAt;
+  const parts = [formatTime(started, options)];
+  if (recording.startedAt && recording.endedAt) {
+    parts.push(formatDuration((Date.parse(recording.endedAt) - Date.parse(recording.startedAt)) / 1000));
+  }
+  parts.push(STATUS_WORDS[recording.status] || recording.status);
+  const gaps = (recording.segments || []).filter((segment) => segment.gapMs > 0);
+  if (gaps.length) {
+    const total = gaps.reduce((sum, segment) => sum + segment.gapMs, 0);
+    parts.push(`${gaps.length === 1 ? 'a gap' : `${gaps.length} gaps`} of ${(total / 1000).toFixed(1)} s (recorder replaced)`);
+  }
+  return parts.join(' · ');
+}
+
+/** Whether the caller may delete: the owner and hosts, once the recording has ended. */
+export function canDelete(role, recording) {
+  return (role === 'owner' || role === 'host') && ['stopped', 'failed'].includes(recording.status);
+}
+
+/**
+ * Fetches a recording file with the session's token (one refresh on 401),
+ * reporting progress as (received, total); answers a Blob.
+ */
+export async function fetchRecordingFile(api, recordingId, fileId, { onProgress = () => {}, fetchImpl = fetch, retried = false } = {}) {
+  const path = `/v1/recordings/${encodeURIComponent(recordingId)}/files/${encodeURIComponent(fileId)}`;
+  const headers = api.session ? { Authorization: `Bearer ${api.session.accessToken}` } : {};
+  let response;
+  try {
+    response = await fetchImpl(api.base + path, { headers, credentials: 'omit' });
+  } catch (error) {
+    throw { status: 0, code: 'network', message: error.message || 'network error' };
+  }
+  if (response.status === 401 && api.session && !retried) {
+    await api.refresh();
+    return fetchRecordingFile(api, recordingId, fileId, { onProgress, fetchImpl, retried: true });
+  }
+  if (!response.ok) {
+    let body = null;
+    try { body = await response.json(); } catch { body = null; }
+    const error = body && body.error ? body.error : {};
+    throw { status: response.status, code: error.code || `http_${response.status}`, message: error.message };
+  }
+  const total = Number(response.headers.get('Content-Length')) || 0;
+  const type = response.headers.get('Content-Type') || 'application/octet-stream';
+  if (!response.body || !response.body.getReader) return response.blob();
+  const reader = response.body.getReader();
+  const chunks = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.byteLength;
+    onProgress(received, total);
+  }
+  return new Blob(chunks, { type });
+}
+
+/** The page: the list, the player and its download link. */
+export class RecordingsPage {
+  constructor({ api }) {
+    this.api = api;
+    this.code = null;
+    this.role = null;
+    this.objectUrl = null;
+    /** Bumped for each file loaded: a slow earlier load never replaces a later choice. */
+    this.loading = 0;
+    /** The Blob of the file in the player, with its file id (the download reuses it). */
+    this.current = null;
+  }
+
+  async open(code) {
+    this.code = code;
+    this.release();
+    $('#recordings-title').textContent = `Recordings of meeting ${code}`;
+    $('#recordings-player-box').hidden = true;
+    $('#recordings-list').replaceChildren();
+    $('#recordings-empty').hidden = true;
+    showScreen('recordings');
+    const slot = $('#recordings-error');
+    showError(slot, null);
+    if (!this.api.user) {
+      showError(slot, 'Sign in to see the recordings of this meeting.');
+      return;
+    }
+    try {
+      const meeting = await this.api.getMeeting(code);
+      this.role = meeting.role || null;
+      $('#recordings-title').textContent = `Recordings: ${meeting.title}`;
+    } catch (error) {
+      showError(slot, recordingsMessage(error));
+      return;
+    }
+    await this.load();
+  }
+
+  async load() {
+    const slot = $('#recordings-error');
+    let items;
+    try {
+      ({ items } = await this.api.call('GET', `/v1/meetings/${encodeURIComponent(this.code)}/recordings`, undefined, { auth: 'user' }));
+    } catch (error) {
+      showError(slot, recordingsMessage(error));
+      return;
+    }
+    $('#recordings-list').replaceChildren(...(items || []).map((recording) => this.renderRecording(recording)));
+    $('#recordings-empty').hidden = (items || []).length > 0;
+  }
+
+  renderRecording(recording) {
+    const entries = fileEntries(recording);
+    const files = h('ul', { className: 'recording-files' }, ...entries.map((entry) => h('li', {},
+      h('span', {}, h('strong', {}, entry.label), ` (${entry.detail})`),
+      entry.playable ? h('button', {
+        type: 'button', className: 'small', 'aria-label': `Play ${entry.label}`, onclick: () => this.play(recording, entry),
+      }, 'Play') : h('span', { className: 'muted' }, 'download only'),
+      h('button', {
+        type: 'button', className: 'small', 'aria-label': `Download ${entry.label}`, onclick: () => this.download(recording, entry),
+      }, 'Download'))));
+    const item = h('li', { className: 'recording', dataset: { recordingId: recording.id } },
+      h('p', {}, recordingSummary(recording)),
+      entries.length ? files : h('p', { className: 'muted' }, recording.status === 'stopped' ? 'No files yet.' : 'Files appear once it ends.'));
+    if (canDelete(this.role, recording)) {
+      item.append(h('button', {
+        type: 'button', className: 'small danger', onclick: () => this.remove(recording),
+      }, 'Delete recording'));
+    }
+    return item;
+  }
+
+  /** Loads `entry`'s file and plays it in the page's `<video>`. */
+  async play(recording, entry) {
+    const blob = await this.fetch(recording, entry);
+    if (!blob) return;
+    const video = $('#recordings-player');
+    this.release();
+    this.objectUrl = URL.createObjectURL(blob);
+    this.current = { recordingId: recording.id, fileId: entry.file.id, blob };
+    $('#recordings-now').textContent = `${entry.label} · ${recordingSummary(recording)}`;
+    $('#recordings-player-box').hidden = false;
+    video.src = this.objectUrl;
+    video.focus({ preventScroll: true });
+    try {
+      await video.play();
+    } catch {
+      // Autoplay refused (a sound-on play without a gesture): the controls are there.
+    }
+    announce(`Playing ${entry.label}.`);
+  }
+
+  /** Saves `entry`'s file (the one in the player without fetching it again). */
+  async download(recording, entry) {
+    const blob = this.current && this.current.fileId === entry.file.id ? this.current.blob : await this.fetch(recording, entry);
+    if (!blob) return;
+    const url = URL.createObjectURL(blob);
+    const link = h('a', { href: url, download: downloadName(recording, entry.file), hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
+  async fetch(recording, entry) {
+    const token = ++this.loading;
+    const status = $('#recordings-progress');
+    const slot = $('#recordings-error');
+    showError(slot, null);
+    status.textContent = `Loading ${entry.label}…`;
+    try {
+      const blob = await fetchRecordingFile(this.api, recording.id, entry.file.id, {
+        onProgress: (received, total) => {
+          if (token === this.loading) {
+            status.textContent = `Loading ${entry.label}: ${total ? `${Math.floor((received / total) * 100)} %` : formatBytes(received)}`;
+          }
+        },
+      });
+      if (token !== this.loading) return null;
+      status.textContent = '';
+      return blob;
+    } catch (error) {
+      if (token === this.loading) {
+        status.textContent = '';
+        showError(slot, recordingsMessage(error));
+      }
+      return null;
+    }
+  }
+
+  async remove(recording) {
+    if (!window.confirm('Delete this recording and all its files for everyone?')) return;
+    try {
+      await this.api.call('DELETE', `/v1/recordings/${encodeURIComponent(recording.id)}`, undefined, { auth: 'user' });
+    } catch (error) {
+      showError($('#recordings-error'), recordingsMessage(error));
+      return;
+    }
+    if (this.current && this.current.recordingId === recording.id) {
+      $('#recordings-player').removeAttribute('src');
+      $('#recordings-player-box').hidden = true;
+      this.release();
+    }
+    announce('Recording deleted.');
+    await this.load();
+  }
+
+  /** Frees the blob in the player. */
+  release() {
+    if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+    this.objectUrl = null;
+    this.current = null;
+  }
+}

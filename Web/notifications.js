@@ -84,6 +84,10 @@ export class NotificationBell {
       this.count = null;
       return;
     }
+    // Signed in again (perhaps as someone else): a socket opened with the
+    // previous account's token must not feed this bell.
+    this.userSocket.stop();
+    this.userLive = false;
     this.refresh();
     this.followSockets();
     this.schedule();

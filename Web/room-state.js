@@ -173,10 +173,15 @@ const EVENTS = {
   tracks: tracksChanged,
   'subscription-closed': (state, data, context) => {
     const effects = [{ type: 'close-subscription', transportId: data.transportId }];
-    const sub = (context.subscriptions || []).find((s) => s.transportId === data.transportId);
-    const owner = sub ? sub.participantId : null;
-    if (owner && hasTracks(state, owner) && !context.ended) {
-      effects.push({ type: 'resync', participantId: owner, delayMs: RESYNC_DELAY_MS });
+    // A per-node connection carries several people: each one who still
+    // publishes (to us: in our room) is subscribed again, not only the first.
+    const owners = new Set((context.subscriptions || [])
+      .filter((s) => s.transportId === data.transportId && s.participantId)
+      .map((s) => s.participantId));
+    for (const owner of owners) {
+      if (hasTracks(state, owner) && !context.ended) {
+        effects.push({ type: 'resync', participantId: owner, delayMs: RESYNC_DELAY_MS });
+      }
     }
     return { state, effects };
   },

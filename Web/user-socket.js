@@ -100,7 +100,6 @@ export class UserSocket {
     this.socket = socket;
     socket.onopen = () => {
       if (this.socket !== socket) return;
-      this.attempt = 0;
       this.startHeartbeat();
     };
     socket.onmessage = (event) => { if (this.socket === socket) this.receive(event.data); };
@@ -117,6 +116,9 @@ export class UserSocket {
     if (!message) return;
     if (message.type === 'user-ready' && !this.open) {
       // Pushes flow from now on: the bell reloads the list once, for what came before.
+      // The backoff starts over only now: a server that upgrades and then closes
+      // at once (full, or a frame too large) is not retried every second.
+      this.attempt = 0;
       this.open = true;
       this.onState('open');
     } else if (message.type === 'notification' && message.data) {

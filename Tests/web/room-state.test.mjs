@@ -178,6 +178,18 @@ test('a closed subscription is resynced later while its publisher still publishe
   assert.deepEqual(types(bobClosed.effects), ['close-subscription'], 'Bob publishes nothing');
 });
 
+test('a closed per-node connection resyncs everyone it carried who still publishes, once each', () => {
+  const state = entered();
+  const subscriptions = [
+    { participantId: ANN, transportId: 'n1' }, { participantId: BOB, transportId: 'n1' },
+    { participantId: ANN, transportId: 'n1' }, { participantId: 'cccc', transportId: 'n2' },
+  ];
+  const closed = reduceEvent(state, { type: 'subscription-closed', data: { transportId: 'n1' } }, context({ subscriptions }));
+  assert.deepEqual(closed.effects, [
+    { type: 'close-subscription', transportId: 'n1' }, { type: 'resync', participantId: ANN, delayMs: RESYNC_DELAY_MS },
+  ], 'Ann once; Bob publishes nothing; n2 untouched');
+});
+
 test('chat: shown, and announced only when someone else wrote it', () => {
   const state = entered();
   const theirs = { id: 1, participantId: ANN, displayName: 'Ann', body: 'hi' };

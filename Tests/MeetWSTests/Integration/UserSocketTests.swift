@@ -84,8 +84,9 @@ extension SignalingIntegrationTests {
                     await #expect(throws: (any Error).self, "\(name)") { _ = try await SignalClient.connect(url, token: token, name: name) }
                 }
 
-                // A token that expires in 2 s: the socket closes with 4401 then.
-                let short = await TokenService(configuration: try JWTConfiguration(secret: secret), accessTokenTTL: .seconds(2))
+                // A token that expires in 6 s (time enough for `user-ready` on a loaded machine;
+                // `exp` is in whole seconds): the socket closes with 4401 then.
+                let short = await TokenService(configuration: try JWTConfiguration(secret: secret), accessTokenTTL: .seconds(6))
                 let token = try await short.makeAccessToken(userId: userId).token
                 let socket = try await SignalClient.connect(url, token: token, name: "short")
                 try await socket.expect("user-ready")

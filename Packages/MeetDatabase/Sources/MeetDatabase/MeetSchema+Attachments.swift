@@ -35,4 +35,15 @@ extension MeetSchema {
             "CREATE INDEX attachments_user_idx ON attachments (user_id)",
         ]
     )
+
+    /// The meeting's files by meeting: the upload's total
+    /// (`MEET_ATTACHMENT_MEETING_MAX_BYTES`) sums them under the meeting
+    /// row's lock, which must not scan every meeting's files.
+    static let version16 = Migration(
+        version: 16,
+        name: "attachments by meeting",
+        statements: [
+            "CREATE INDEX attachments_meeting_idx ON attachments (meeting_id)"
+        ]
+    )
 }

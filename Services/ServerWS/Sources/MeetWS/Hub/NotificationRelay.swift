@@ -30,6 +30,10 @@ final class NotificationRelay: Sendable {
         /// Whether the channel's subscription is confirmed.
         var live = false
         var pump: Task<Void, Never>?
+        /// Which pump is this entry's: a pump cancelled when the user's last
+        /// socket left may still run a moment, and must not mark a newer
+        /// entry live before that entry's own subscription is.
+        var generation = UUID()
     }
 
     private struct State {
@@ -62,7 +66,7 @@ final class NotificationRelay: Sendable {
                         action: .deliver, frame: message.frame)))
         }
         self.state.withLockedValue { state in
-            Self.add(&state, userId: userId, connectionId: mailbox.connectionId, sink: sink, pump: { Task { await self.pump(userId) } })
+            Self.add(&state, userId: userId, connectionId: mailbox.connectionId, sink: sink, pump: self.pumpStarter(userId))
         }
     }
 
@@ -77,7 +81,7 @@ final class NotificationRelay: Sendable {
     ) -> Bool {
         let (attached, liveNow) = self.state.withLockedValue { state -> (Bool, Bool) in
             guard (state.users[userId]?.userSockets.count ?? 0) < limit else { return (false, false) }
-            Self.add(&state, userId: userId, connectionId: connectionId, sink: sink, pump: { Task { await self.pump(userId) } })
+            Self.add(&state, userId: userId, connectionId: connectionId, sink: sink, pump: self.pumpStarter(userId))
             state.users[userId]?.userSockets[connectionId] = close
             let liveNow = state.users[userId]?.live == true
             if !liveNow { state.users[userId]?.waiting[connectionId] = live }
@@ -95,11 +99,11 @@ final class NotificationRelay: Sendable {
 
     /// Adds the socket's sink, starting the user's pump with the first one.
     private static func add(
-        _ state: inout State, userId: UUID, connectionId: UUID, sink: @escaping Sink, pump: () -> Task<Void, Never>
+        _ state: inout State, userId: UUID, connectionId: UUID, sink: @escaping Sink, pump: (UUID) -> Task<Void, Never>
     ) {
         var user = state.users[userId] ?? User()
         user.sinks[connectionId] = sink
-        if user.pump == nil { user.pump = pump() }
+        if user.pump == nil { user.pump = pump(user.generation) }
         state.users[userId] = user
         state.owners[connectionId] = userId
     }
@@ -125,8 +129,13 @@ final class NotificationRelay: Sendable {
     /// Users with a subscription on this replica (tests).
     var userCount: Int { self.state.withLockedValue { $0.users.count } }
 
+    /// What starts the user's pump for an entry of `generation`.
+    private func pumpStarter(_ userId: UUID) -> (UUID) -> Task<Void, Never> {
+        { generation in Task { await self.pump(userId, generation: generation) } }
+    }
+
     /// Reads the user's channel until cancelled (the user's last socket left).
-    private func pump(_ userId: UUID) async {
+    private func pump(_ userId: UUID, generation: UUID) async {
         var subscription: SignalingSubscription<UserBusMessage>?
         var backoff = Duration.seconds(1)
         while subscription == nil {
@@ -148,6 +157,8 @@ final class NotificationRelay: Sendable {
             return
         }
         let waiting = self.state.withLockedValue { state -> [@Sendable () -> Void] in
+            // The entry this pump serves, not a newer one made after its user left.
+            guard state.users[userId]?.generation == generation else { return [] }
             state.users[userId]?.live = true
             defer { state.users[userId]?.waiting = [:] }
             return Array((state.users[userId]?.waiting ?? [:]).values)

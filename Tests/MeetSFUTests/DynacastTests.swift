@@ -52,7 +52,8 @@ import Testing
         #expect(LayerDemand.costs(of: layers, maxHeight: 90) == [150_000], "smaller than all: the cheapest")
         #expect(LayerDemand.costs(of: [nil, nil], maxHeight: 720) == [])
         // A budget from those costs wants the paused top layer back; one from what is sent now would not.
-        let grown = BandwidthAllocator<Int>().allocate(
+        var allocator = BandwidthAllocator<Int>()
+        let grown = allocator.allocate(
             estimate: 3_000_000, tracks: [.init(key: 1, layers: LayerDemand.costs(of: layers, maxHeight: 720))],
             congested: false, now: .now)
         guard case .forward(let budget)? = grown[1] else {

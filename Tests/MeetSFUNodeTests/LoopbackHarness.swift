@@ -51,15 +51,17 @@ final class LoopbackHarness: @unchecked Sendable {
     static func connected(
         kinds: [MeetRTC.MediaKind], sources: [String: SFUTrackSource]? = nil, relay: Bool = false,
         migrationTimeout: Duration = .seconds(10), publisherPolicy: MediaPolicy = MediaPolicy(),
-        receiverEstimate: Bool = true
+        subscriberPolicy: MediaPolicy = MediaPolicy(), receiverEstimate: Bool = true
     ) async throws -> LoopbackHarness {
         let harness = try await LoopbackHarness(
             relay: relay, migrationTimeout: migrationTimeout, receiverEstimate: receiverEstimate)
-        try await harness.connect(kinds: kinds, sources: sources, policy: publisherPolicy)
+        try await harness.connect(kinds: kinds, sources: sources, policy: publisherPolicy, subscriberPolicy: subscriberPolicy)
         return harness
     }
 
-    private func connect(kinds: [MeetRTC.MediaKind], sources: [String: SFUTrackSource]?, policy: MediaPolicy) async throws {
+    private func connect(
+        kinds: [MeetRTC.MediaKind], sources: [String: SFUTrackSource]?, policy: MediaPolicy, subscriberPolicy: MediaPolicy
+    ) async throws {
         let offer = try await publisher.createOffer(kinds: kinds, policy: policy)
         published = try await manager.createPublisher(
             CreatePublisherRequest(participantId: "alice", roomId: "room-1", offer: offer, sources: sources))
@@ -71,7 +73,7 @@ final class LoopbackHarness: @unchecked Sendable {
             offerForSubscriber = offerForSubscriber.replacingOccurrences(
                 of: " \(serverPort) typ host", with: " \(relay.port) typ host")
         }
-        let answer = try await subscriber.acceptOffer(offerForSubscriber, sendBack: false)
+        let answer = try await subscriber.acceptOffer(offerForSubscriber, sendBack: false, policy: subscriberPolicy)
         try await manager.acceptSubscriberAnswer(SubscriberAnswerRequest(transportId: subscription.transportId, answer: answer))
         // Both legs up before a test sends: RTP sent earlier is dropped by the client.
         try await waitUntil("publisher and subscriber connected") {

@@ -1,4 +1,5 @@
 import MeetRTCP
+import MeetRTP
 @testable import MeetSFU
 
 /// A synthetic path toward one subscriber, for the estimator and allocator
@@ -23,8 +24,12 @@ struct PathSimulation {
     private(set) var time: Int64 = 0
     private var queueFreeAt: Int64 = 0
     private var credit = 0.0
-    /// Sent and not yet reported: (number, arrival µs or nil if dropped), in order.
-    private var inFlight: [(number: UInt16, arrival: Int64?)] = []
+    /// Sent and not yet reported: (number, arrival µs or nil if dropped, size), in order.
+    private var inFlight: [(number: UInt16, arrival: Int64?, size: Int)] = []
+    /// Probing (``ProbeController``), when the test turns it on: fed each feedback after the estimator.
+    var probes: ProbeController?
+    /// Padding bytes sent (probes).
+    private(set) var paddingSent = 0
     private var nextFeedback: Int64
     private var feedbackCount: UInt8 = 0
     private var packet: [UInt8]
@@ -66,6 +71,26 @@ struct PathSimulation {
     }
 
     private mutating func sendOne() {
+        send(packet)
+    }
+
+    /// Sends padding-only packets (``RTXPacket/padding(into:size:ssrc:sequenceNumber:timestamp:payloadType:transportWideID:)``)
+    /// of `size` bytes, `bytes` in all (whole packets), now.
+    mutating func sendPadding(bytes: Int, size: Int) {
+        var buffer = [UInt8](repeating: 0, count: size)
+        for _ in 0..<(bytes / size) {
+            let length = buffer.withUnsafeMutableBytes {
+                RTXPacket.padding(
+                    into: $0, size: size, ssrc: 3, sequenceNumber: 0, timestamp: 0, payloadType: 97,
+                    transportWideID: Self.extensionID)
+            }
+            precondition(length == size)
+            paddingSent += size
+            send(buffer)
+        }
+    }
+
+    private mutating func send(_ packet: [UInt8]) {
         var bytes = packet
         let now = clock.now
         let stamped = bytes.withUnsafeMutableBytes { history.stamp($0, extensionID: Self.extensionID, now: now) }
@@ -73,11 +98,11 @@ struct PathSimulation {
         let number = UInt16(bytes[17]) << 8 | UInt16(bytes[18])
         let start = max(time, queueFreeAt)
         if start - time > maxQueue {
-            inFlight.append((number, nil))
+            inFlight.append((number, nil, bytes.count))
             return
         }
-        queueFreeAt = start + Int64(packetSize) * 8 * 1_000_000 / Int64(capacity)
-        inFlight.append((number, queueFreeAt + oneWayDelay))
+        queueFreeAt = start + Int64(bytes.count) * 8 * 1_000_000 / Int64(capacity)
+        inFlight.append((number, queueFreeAt + oneWayDelay, bytes.count))
     }
 
     /// Feedback on every packet that has arrived (or was dropped before a later one arrived) by now.
@@ -87,7 +112,7 @@ struct PathSimulation {
         let reported = inFlight[...lastArrived]
         inFlight.removeFirst(lastArrived + 1)
         let arrivals = reported.map { $0.arrival }
-        delivered += arrivals.compactMap { $0 }.count * packetSize
+        delivered += reported.filter { $0.arrival != nil }.reduce(0) { $0 + $1.size }
         let feedback = RTCPTransportWideFeedback(
             senderSSRC: 1, mediaSSRC: 2, feedbackPacketCount: feedbackCount,
             baseSequenceNumber: reported.first!.number, arrivals: arrivals)
@@ -96,7 +121,9 @@ struct PathSimulation {
         var bytes: [UInt8] = []
         try! feedback.write(into: &bytes)
         let parsed = try! bytes.withUnsafeBytes { try RTCPTransportWideFeedback(parsing: $0) }
-        estimator.feedback(history.results(of: parsed), now: clock.now)
+        let results = history.results(of: parsed)
+        estimator.feedback(results, now: clock.now)
+        probes?.feedback(results, estimator: &estimator, now: clock.now, micros: time)
     }
 
     var estimate: Int { estimator.estimate(now: clock.now) }

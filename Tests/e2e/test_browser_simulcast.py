@@ -68,7 +68,9 @@ async def publish_simulcast(node: SFUNode, browser) -> dict:
         offer = reply["offer"]
         video = offer[offer.index("m=video"):]
         result["subscriber_video_sections"] = offer.count("m=video")
-        result["subscriber_video_ssrcs"] = set(re.findall(r"a=ssrc:(\d+) ", video))
+        # The media SSRC, less the RTX one paired with it (a=ssrc-group:FID <media> <rtx>).
+        rtx = set(re.findall(r"a=ssrc-group:FID \d+ (\d+)", video))
+        result["subscriber_video_ssrcs"] = set(re.findall(r"a=ssrc:(\d+) ", video)) - rtx
         await subscriber.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
         await subscriber.setLocalDescription(await subscriber.createAnswer())
         await bus.request(node.inbox, "sfu.subscriber-answer",

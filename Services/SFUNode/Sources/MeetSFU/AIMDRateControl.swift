@@ -94,6 +94,15 @@ public struct AIMDRateControl: Sendable {
         estimate = min(max(min(estimate, bitrate), configuration.minimum), configuration.maximum)
     }
 
+    /// Raises the estimate to a probe's result (never lowers it); the
+    /// increase goes on from there.
+    public mutating func raise(to bitrate: Double, now: ContinuousClock.Instant) {
+        guard bitrate > estimate else { return }
+        estimate = min(bitrate, configuration.maximum)
+        if state == .hold { state = .increase }
+        lastChange = now
+    }
+
     private func multiplicativeStep(_ elapsed: Double) -> Double {
         // (1 + r)^t ≈ 1 + r·t for t ≤ 1 s (within 0.3 % at 8 %): no libm needed.
         max(estimate * (configuration.multiplicativePerSecond - 1) * elapsed, elapsed > 0 ? 1000 : 0)

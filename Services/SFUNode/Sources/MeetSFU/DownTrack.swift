@@ -31,6 +31,9 @@ public struct DownTrack: Sendable {
     public internal(set) var statistics: SubscriberStatistics
     /// The simulcast layer this subscriber gets of a group track (unused otherwise).
     public internal(set) var layers = LayerSelector()
+    /// The RTX stream (RFC 4588) the subscriber negotiated for this track,
+    /// if any: NACKed packets are repeated on it (``Router/setRTX(_:publisherSSRC:subscriber:)``).
+    public internal(set) var rtx: RTXStream?
 
     init(
         subscriber: Int, ssrc: UInt32, payloadType: UInt8?, extensionIDs: ExtensionIDTable?, clockRate: Int,

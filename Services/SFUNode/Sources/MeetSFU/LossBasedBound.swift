@@ -37,6 +37,11 @@ public struct LossBasedBound: Sendable {
         self.configuration = configuration
     }
 
+    /// A probe carried `bitrate` with little loss: the bound is at least that.
+    public mutating func lift(to bitrate: Double) {
+        if let current = bound, current < bitrate { bound = bitrate }
+    }
+
     /// Counts one feedback's packets; at the end of an interval updates the
     /// bound from the loss seen, the acked bitrate and the delay-based estimate.
     public mutating func update(

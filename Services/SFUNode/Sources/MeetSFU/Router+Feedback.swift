@@ -18,8 +18,11 @@ extension Router {
 
     /// Answers a subscriber's generic NACK (RFC 4585 §6.2.1) for the track
     /// it sees as `mediaSSRC`: each requested packet still in the cache is
-    /// copied into `batch`, renumbered as the subscriber knows it. Returns
-    /// how many were queued; the rest the subscriber will conceal or PLI.
+    /// copied into `batch`, renumbered as the subscriber knows it, and, when
+    /// the down-track has an ``RTXStream``, wrapped as RTX (RFC 4588: the
+    /// original sequence number first in the payload, the RTX SSRC, payload
+    /// type and sequence number; plain when the slot lacks the 2 bytes).
+    /// Returns how many were queued; the rest the subscriber will conceal or PLI.
     @discardableResult
     public func handleNACK(
         subscriber: Int, mediaSSRC: UInt32, pairs: [RTCPGenericNACK.Pair],
@@ -27,6 +30,7 @@ extension Router {
     ) -> Int {
         guard let (position, index) = table.feedbackTarget(subscriber: subscriber, ssrc: mediaSSRC) else { return 0 }
         let downTrack = table.tracks[position].downTracks[index]
+        var rtx = downTrack.rtx
         var sent = 0
         for pair in pairs {
             for bit in -1..<16 where bit < 0 || pair.lostBitmask & (1 << bit) != 0 {
@@ -46,12 +50,24 @@ extension Router {
                     timestamp: header.timestamp &- UInt32(truncatingIfNeeded: mapping.timestampOffset),
                     payloadType: downTrack.payloadType)
                 downTrack.extensionIDs?.apply(to: copy)
+                var length = stored.count
+                // The slot's trailer room is the egress's (SRTP): RTX grows within the packet size.
+                if let stream = rtx,
+                   let wrapped = RTXPacket.wrap(
+                       UnsafeMutableRawBufferPointer(rebasing: batch.slot(batch.count - 1)[0..<batch.maximumPacketSize]),
+                       length: length, ssrc: stream.ssrc,
+                       sequenceNumber: stream.sequenceNumber, payloadType: stream.payloadType) {
+                    _ = rtx?.next()
+                    batch.setLength(wrapped, at: batch.count - 1)
+                    length = wrapped
+                }
                 counters.packetsOut += 1
-                counters.bytesOut += stored.count
+                counters.bytesOut += length
                 sent += 1
             }
         }
         table.tracks[position].downTracks[index].retransmissions += sent
+        table.tracks[position].downTracks[index].rtx = rtx
         return sent
     }
 

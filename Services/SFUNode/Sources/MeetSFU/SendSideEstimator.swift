@@ -114,6 +114,16 @@ public struct SendSideEstimator: Sendable {
         }
     }
 
+    /// A probe's result (bits/s, ``ProbeController``): what the path carried
+    /// of a padding cluster. Raises the estimate to it at once (never
+    /// lowers it), the loss bound with it, unless the detector says
+    /// over-use now (the probe itself may have filled a queue).
+    public mutating func probeResult(_ bitrate: Int, now: ContinuousClock.Instant) {
+        guard usage != .overusing else { return }
+        rate.raise(to: Double(bitrate), now: now)
+        loss.lift(to: Double(bitrate))
+    }
+
     /// The subscriber's REMB (bits/s).
     public mutating func receiverEstimate(_ bitrate: UInt64, now: ContinuousClock.Instant) {
         remb = (bitrate: Double(min(bitrate, UInt64(configuration.rate.maximum))), at: now)

@@ -21,6 +21,18 @@ public struct MediaPolicy: Sendable {
     /// header extensions (RFC 8852) on video, which tell the layers apart
     /// when, as browsers do for simulcast, no `a=ssrc` announces them.
     public var simulcastLayers: Int
+    /// As offerer, offer RTX (RFC 4588) after each video codec (Chrome's
+    /// payload types: 97 `apt=96` for VP8, 103 `apt=102` for H.264) and an
+    /// RTX SSRC per sent video stream (`a=ssrc-group:FID`). The SFU offers
+    /// it to subscribers, so retransmissions and padding probes go on a
+    /// stream of their own (#16 item 3). Answers never accept offered RTX
+    /// (a forwarder would have to unwrap it): off by default.
+    public var offersRTX = false
+    /// As answerer, keep an offered video RTX payload type whose `apt`
+    /// names a codec we accept (a receiver that unwraps RTX itself; tests
+    /// of the SFU's RTX use it). Off by default: the SFU's publisher side
+    /// has no use for RTX it would have to unwrap.
+    public var acceptsRTX = false
 
     public static let midURI = "urn:ietf:params:rtp-hdrext:sdes:mid"
     public static let absSendTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
@@ -76,7 +88,30 @@ public struct MediaPolicy: Sendable {
             accepted.append(kept)
         }
         // VP8 first: a sender uses the first codec of the answer.
-        return accepted.filter { $0.name.lowercased() != "h264" } + accepted.filter { $0.name.lowercased() == "h264" }
+        var ordered = accepted.filter { $0.name.lowercased() != "h264" } + accepted.filter { $0.name.lowercased() == "h264" }
+        if acceptsRTX && section.kind == MediaKind.video.rawValue {
+            // RFC 4588 §8.6: each kept RTX after the codec it repairs.
+            ordered = ordered.flatMap { media in
+                [media] + section.codecs.filter { codec in
+                    codec.name.lowercased() == "rtx" && codec.clockRate == media.clockRate
+                        && Self.associatedPayloadType(of: codec) == media.payloadType
+                }.map { codec in
+                    var codec = codec
+                    codec.feedback = []
+                    return codec
+                }
+            }
+        }
+        return ordered
+    }
+
+    /// The `apt` parameter of an RTX codec (RFC 4588 §8.6), if any.
+    public static func associatedPayloadType(of codec: CodecModel) -> UInt8? {
+        for parameter in (codec.parameters ?? "").split(separator: ";") {
+            let pair = parameter.filter { $0 != " " }.split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0].lowercased() == "apt" { return UInt8(pair[1]) }
+        }
+        return nil
     }
 
     /// The H.264 configuration we forward: RFC 6184 §8.2.2 matches offer and

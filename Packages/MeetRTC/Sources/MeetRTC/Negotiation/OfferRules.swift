@@ -14,13 +14,31 @@ public enum OfferRules {
                                         parameters: H264Parameters.offered,
                                         feedback: ["goog-remb", "transport-cc", "ccm fir", "nack", "nack pli"])
 
-    /// The codecs of one section of our offer, in order of preference.
+    /// RTX (RFC 4588 §8.6) for VP8 and for H.264, with Chrome's numbers.
+    public static let vp8RTX = CodecModel(payloadType: 97, name: "rtx", clockRate: 90_000, parameters: "apt=96")
+    public static let h264RTX = CodecModel(payloadType: 103, name: "rtx", clockRate: 90_000, parameters: "apt=102")
+
+    /// The codecs of one section of our offer, in order of preference
+    /// (each video codec followed by its RTX when ``MediaPolicy/offersRTX``).
     static func codecs(for kind: MediaKind, policy: MediaPolicy) -> [CodecModel] {
         let codecs = kind == .audio ? [opus] : (policy.acceptH264 ? [vp8, h264] : [vp8])
-        return codecs.map { codec in
+        return codecs.flatMap { codec in
             var codec = codec
             codec.feedback = codec.feedback.filter { policy.feedback.contains($0) }
-            return codec
+            guard kind == .video, policy.offersRTX else { return [codec] }
+            return [codec, codec.payloadType == vp8.payloadType ? vp8RTX : h264RTX]
+        }
+    }
+
+    /// Announces `track`'s stream in `section`: its SSRC, and with an RTX
+    /// SSRC the FID group pairing them (RFC 5576 §4.2, RFC 4588 §8.3).
+    static func announce(_ track: LocalTrack, in section: inout MediaSectionModel) {
+        if let rtx = track.rtxSSRC {
+            section.ssrcs = [track.ssrc, rtx]
+            section.ssrcGroups = [(semantics: "FID", ssrcs: [track.ssrc, rtx])]
+        } else {
+            section.ssrcs = [track.ssrc]
+            section.ssrcGroups = []
         }
     }
 
@@ -63,7 +81,8 @@ public enum OfferRules {
                 section.cname = cname
                 let rids = kind == .video ? simulcastRIDs(count: policy.simulcastLayers) : []
                 if rids.isEmpty {
-                    section.ssrcs = [track.ssrc]
+                    if kind == .video && policy.offersRTX { track.rtxSSRC = newSSRC() }
+                    announce(track, in: &section)
                 } else {
                     section.simulcast = SimulcastModel(direction: .send, layers: rids.map { SimulcastModel.Layer(rid: $0) })
                     track.layers = rids.map { LocalTrack.Layer(rid: $0, ssrc: newSSRC()) }

@@ -65,14 +65,15 @@ enum ReofferRules {
             let suffix = reused ? "-\(String(ssrc, radix: 36))" : ""
             return LocalTrack(
                 mid: mid, kind: kind, ssrc: ssrc, cname: cname, streamID: streamID,
-                trackID: "\(kind.rawValue)-\(mid)\(suffix)")
+                trackID: "\(kind.rawValue)-\(mid)\(suffix)",
+                rtxSSRC: kind == .video && policy.offersRTX ? newSSRC() : nil)
         }
         func sending(_ section: MediaSectionModel, _ track: LocalTrack) -> MediaSectionModel {
             var section = section
             section.direction = previous.offerDirection
             section.msid = (streamID, track.trackID)
             section.cname = cname
-            section.ssrcs = [track.ssrc]
+            OfferRules.announce(track, in: &section)
             return section
         }
         var sections: [MediaSectionModel] = []
@@ -92,6 +93,7 @@ enum ReofferRules {
                 idle.msid = nil
                 idle.cname = nil
                 idle.ssrcs = []
+                idle.ssrcGroups = []
                 sections.append(idle)
             case .reactivate:
                 guard previous.offerDirection.sends, let kind = MediaKind(rawValue: section.kind) else {

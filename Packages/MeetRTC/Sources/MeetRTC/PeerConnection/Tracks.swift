@@ -47,9 +47,15 @@ public struct LocalTrack: Sendable, Hashable {
     /// one stream. Their SSRCs are not announced (as browsers do): the
     /// receiver learns them from the RID on the packets.
     public var layers: [Layer]
+    /// The RTX SSRC (RFC 4588 §8.3) announced beside `ssrc` in
+    /// `a=ssrc-group:FID <ssrc> <rtxSSRC>` when the offer offered RTX
+    /// (``MediaPolicy/offersRTX``); whether the peer takes RTX is its
+    /// answer's codecs (an `rtx` payload type whose `apt` is the media's).
+    public var rtxSSRC: UInt32?
 
     public init(
-        mid: String, kind: MediaKind, ssrc: UInt32, cname: String, streamID: String, trackID: String, layers: [Layer] = []
+        mid: String, kind: MediaKind, ssrc: UInt32, cname: String, streamID: String, trackID: String, layers: [Layer] = [],
+        rtxSSRC: UInt32? = nil
     ) {
         self.mid = mid
         self.kind = kind
@@ -58,5 +64,6 @@ public struct LocalTrack: Sendable, Hashable {
         self.streamID = streamID
         self.trackID = trackID
         self.layers = layers
+        self.rtxSSRC = rtxSSRC
     }
 }

@@ -83,7 +83,10 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         var publisherPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
         publisherPolicy.simulcastLayers = MediaPolicy.maximumSimulcastLayers
         self.publisherPolicy = publisherPolicy
-        subscriberPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
+        // Subscribers are offered RTX (RFC 4588) on video: retransmissions and padding probes go on it.
+        var subscriberPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
+        subscriberPolicy.offersRTX = true
+        self.subscriberPolicy = subscriberPolicy
         self.configuration = configuration
         self.logger = logger
         plane = ForwardingPlane(counters: counters, eventLoop: socket.eventLoop)

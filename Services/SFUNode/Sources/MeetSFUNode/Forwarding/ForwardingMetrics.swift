@@ -34,6 +34,10 @@ struct ForwardingMetrics: Sendable {
     /// even their lowest layer), resumed, and resumed on trial (#16 item 4).
     let allocatorPauses = Counter(label: "meet_sfu_allocator_pauses_total")
     let allocatorResumes = Counter(label: "meet_sfu_allocator_resumes_total")
+    /// Padding probe clusters started toward subscribers, their results, and the padding bytes sent (#16 item 3).
+    let probeClusters = Counter(label: "meet_sfu_probe_clusters_total")
+    let probeResults = Counter(label: "meet_sfu_probe_results_total")
+    let probePaddingBytes = Counter(label: "meet_sfu_probe_padding_bytes_total")
     /// Packets a publisher sent that no subscriber got (muted track).
     let mutedPackets = Counter(label: "meet_sfu_muted_packets_total")
 

@@ -87,6 +87,16 @@ final class ForwardingPlane: EventLoopConfined {
         sendHistories[handle] = id == 0 ? nil : TransportWideSendHistory(epoch: epoch)
     }
 
+    /// The transport-cc extension id numbered for `handle` (0: none).
+    func transportWideID(handle: Int) -> UInt8 {
+        transportWideIDs.indices.contains(handle) ? transportWideIDs[handle] : 0
+    }
+
+    /// Microseconds since the send histories' epoch (their send times' clock).
+    func microseconds(_ instant: ContinuousClock.Instant) -> Int64 {
+        (instant - epoch).nanosecondsValue / 1000
+    }
+
     /// The packets a subscriber's transport-wide feedback reports on, with
     /// their send times and sizes (empty when nothing is numbered for it).
     func transportWideResults(

@@ -14,6 +14,8 @@ struct SubscriberBandwidth {
     static let calmPeriod = Duration.seconds(1)
 
     var estimator = SendSideEstimator()
+    /// Padding probes (`SubscriberTransport+Probe`).
+    var probes = ProbeController()
     var allocator = BandwidthAllocator<SubscribedTrack>()
     /// Whether any feedback (transport-wide or REMB) came: until then the
     /// estimate is a guess, and nothing is constrained (the behaviour before #16 item 3).
@@ -29,6 +31,15 @@ struct SubscriberBandwidth {
     private var rates: [SubscribedTrack: Int] = [:]
     /// The last estimate logged, to log changes only.
     var loggedEstimate = 0
+
+    /// One transport-wide feedback's packets for the probe awaiting its
+    /// result, after the estimator took them; the result, if one came,
+    /// raised the estimate.
+    mutating func probeFeedback(
+        _ results: [TransportWideSendHistory.PacketResult], now: ContinuousClock.Instant, micros: Int64
+    ) -> Int? {
+        probes.feedback(results, estimator: &estimator, now: now, micros: micros)
+    }
 
     /// Whether an allocation is due now (every ``interval``).
     mutating func isDue(now: ContinuousClock.Instant) -> Bool {

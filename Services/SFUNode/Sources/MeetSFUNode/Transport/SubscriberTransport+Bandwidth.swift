@@ -38,6 +38,7 @@ extension SubscriberTransport {
         ForwardingMetrics.shared.subscriberTransportFeedback.increment()
         bandwidth.hasFeedback = true
         bandwidth.estimator.feedback(results, now: now)
+        probeFeedback(results, now: now)
     }
 
     /// The subscriber's REMB: the estimate when it gives no transport-wide feedback, else a cap.
@@ -118,6 +119,7 @@ extension SubscriberTransport {
             }
         }
         bandwidth.record(budgets: budgets, paused: paused, carried: carried)
+        probeIfWanted(tracks: tracks, estimate: estimate, sending: sending, now: now)
         logEstimate(estimate, paused: paused.count)
     }
 

@@ -33,6 +33,16 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         /// Codec name (lowercased) → the payload type the subscriber accepted.
         var payloadTypes: [String: UInt8]
         var extensionIDs: ExtensionIDTable?
+        /// RTX (RFC 4588), when our offer paired an RTX SSRC with the track's
+        /// and the answer took RTX: media payload type → its RTX payload type.
+        var rtxSSRC: UInt32? = nil
+        var rtxPayloadTypes: [UInt8: UInt8] = [:]
+
+        /// The RTX stream for a down-track sending `payloadType`, if negotiated.
+        func rtx(for payloadType: UInt8) -> RTXStream? {
+            guard let rtxSSRC, let rtx = rtxPayloadTypes[payloadType] else { return nil }
+            return RTXStream(ssrc: rtxSSRC, payloadType: rtx)
+        }
     }
 
     /// A carried publisher, held weakly (the publisher holds its
@@ -225,7 +235,9 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
                 }
                 let table = ExtensionIDTable(
                     publisher: publisher.extensionIDs[track.mid] ?? [:], subscriber: offeredExtensionIDs[mid] ?? [:])
-                fresh[key] = Route(ssrc: local.ssrc, payloadTypes: payloadTypes, extensionIDs: table)
+                fresh[key] = Route(
+                    ssrc: local.ssrc, payloadTypes: payloadTypes, extensionIDs: table, rtxSSRC: local.rtxSSRC,
+                    rtxPayloadTypes: Self.rtxPayloadTypes(connection.negotiatedSendCodecs(mid: mid)))
             }
         }
         enableTransportWideNumbering()
@@ -274,8 +286,24 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
                 "limit": "\(PublisherTransport.maximumSubscribersPerTrack)",
             ])
         }
+        if added.added {
+            publisher.router.setRTX(
+                route.rtx(for: payloadType), publisherSSRC: publisherSSRC, subscriber: handle)
+        }
         if track.simulcast == .group { constrainLayer(of: publisher, group: publisherSSRC, mid: track.mid, now: now) }
         if added.requestKeyframe { publisher.sendKeyframeRequest(publisherSSRC: publisherSSRC) }
+    }
+
+    /// Media payload type → RTX payload type among the codecs the answer
+    /// took (RFC 4588 §8.6: an `rtx` codec's `apt` names the media's).
+    static func rtxPayloadTypes(_ codecs: [CodecModel]) -> [UInt8: UInt8] {
+        var map: [UInt8: UInt8] = [:]
+        for codec in codecs where codec.name.lowercased() == "rtx" {
+            if let apt = MediaPolicy.associatedPayloadType(of: codec), codecs.contains(where: { $0.payloadType == apt && $0.name.lowercased() != "rtx" }), map[apt] == nil {
+                map[apt] = codec.payloadType
+            }
+        }
+        return map
     }
 
     /// The carried publisher whose down-track to this subscriber sends `ssrc` (for its feedback).

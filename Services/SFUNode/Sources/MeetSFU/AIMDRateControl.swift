@@ -15,8 +15,9 @@
 /// - Never above `max(1.5 × acked, acked + headroom) + 10 kbit/s`: a
 ///   connection sending little (paused tiles, a still slide) must not get
 ///   an estimate it never tried. libwebrtc stops at 1.5 × acked and probes
-///   with padding to go higher; the node does not probe (yet), and a
-///   subscriber on the 360p layer (~500 kbit/s) could then never reach the
+///   with padding to go higher; the node probes only subscribers with RTX
+///   and transport-wide feedback (``ProbeController``), and without probes
+///   a subscriber on the 360p layer (~500 kbit/s) could never reach the
 ///   720p one (~1.7 Mbit/s). The additive `headroom` (2.5 Mbit/s: from
 ///   the lowest layer to the top one) lets the estimate grow into the next layer while the path
 ///   stays calm; the allocator's upgrade is then the probe, and an

@@ -13,6 +13,9 @@ struct meet_mux {
     AVFormatContext *ctx;
     AVStream *stream;
     AVPacket *packet;
+    /* The last timestamp written (stream time base), and whether one was. */
+    int64_t last_ts;
+    int has_last;
 };
 
 /* The Opus identification header (RFC 7845 §5.1) Matroska keeps as CodecPrivate. */
@@ -98,7 +101,13 @@ int meet_mux_write(meet_mux *m, const uint8_t *data, size_t length, int64_t pts_
     if (err < 0) return err;
     memcpy(pkt->data, data, length);
     pkt->stream_index = 0;
-    pkt->pts = pkt->dts = av_rescale_q(pts_ms, (AVRational){1, 1000}, m->stream->time_base);
+    int64_t ts = av_rescale_q(pts_ms, (AVRational){1, 1000}, m->stream->time_base);
+    /* Two frames within one millisecond (a sender's clock under load) would
+       repeat a timestamp, which muxers and players reject: one tick later. */
+    if (m->has_last && ts <= m->last_ts) ts = m->last_ts + 1;
+    m->last_ts = ts;
+    m->has_last = 1;
+    pkt->pts = pkt->dts = ts;
     pkt->duration = av_rescale_q(duration_ms, (AVRational){1, 1000}, m->stream->time_base);
     if (keyframe) pkt->flags |= AV_PKT_FLAG_KEY;
     /* One stream per file: nothing to interleave, and av_write_frame keeps no queue. */

@@ -79,9 +79,17 @@ def stored(store, meeting_id: str, attachment: str) -> bytes | None:
     kind, moto, root = store
     key = f"attachments/{meeting_id}/{attachment}"
     if moto:
-        return moto.object(key) if key in moto.keys("attachments/") else None
+        if key not in moto.keys("attachments/"):
+            return None
+        try:
+            return moto.object(key)
+        except moto.client().exceptions.NoSuchKey:
+            return None  # deleted between the listing and the read (the sweep at work)
     path = root / key
-    return path.read_bytes() if path.exists() else None
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 async def scenario(stack: Stack, store) -> None:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import os
 import pytest
-from meet_e2e.browser import MeetBrowser, wait_decoding
+from meet_e2e.browser import MeetBrowser, browser_opener, wait_decoding
 from meet_e2e.env import WEB_DIR
-from meet_e2e.fixtures import failed, stack_with_logs
+from meet_e2e.fixtures import stack_with_logs
 from meet_e2e.shaping import ShapedLink, available
 
 TIMEOUT_S = 60.0
@@ -48,19 +48,7 @@ def stack(tmp_path, request, monkeypatch, link):
 
 @pytest.fixture
 def browsers(stack, request):
-    opened: list[MeetBrowser] = []
-
-    def open_browser(name: str, **options) -> MeetBrowser:
-        browser = MeetBrowser(name, stack.api.base_url, window=WINDOW, **options)
-        opened.append(browser)
-        return browser
-
-    yield open_browser
-    if failed(request):
-        for browser in opened:
-            print(f"---- {browser.name}: state {browser.safe_state()}\n{browser.console()}")
-    for browser in opened:
-        browser.quit()
+    yield from browser_opener(stack, request, window=WINDOW)
 
 
 def camera(browser: MeetBrowser, publisher_id: str) -> dict:

@@ -373,10 +373,16 @@ def web_stack(tmp_path_factory):
 def open_browsers(stack, request):
     """Opens Chromium browsers on `stack` for one test (`browsers(name)`), prints their state and
     the stack's logs if it failed, and quits them; registered as the `browsers` fixture."""
+    yield from browser_opener(stack, request)
+
+
+def browser_opener(stack, request, **defaults):
+    """`open_browsers` with `defaults` for every `MeetBrowser` it opens (a window size, say);
+    each call may add or override options (`browsers(name, audio_file=…)`)."""
     opened: list[MeetBrowser] = []
 
-    def open_browser(name: str, audio_file=None) -> MeetBrowser:
-        browser = MeetBrowser(name, stack.api.base_url, audio_file=audio_file)
+    def open_browser(name: str, **options) -> MeetBrowser:
+        browser = MeetBrowser(name, stack.api.base_url, **{**defaults, **options})
         opened.append(browser)
         return browser
 

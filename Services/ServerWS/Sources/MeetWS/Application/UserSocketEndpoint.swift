@@ -91,30 +91,17 @@ struct UserSocketEndpoint: Sendable {
 
     /// Reads the client's messages: a `ping` is answered with `pong`, anything else with an `error`.
     static func read(_ inbound: WebSocketInboundStream, into queue: UserSocketQueue, maxSize: Int) async {
-        var assembler = MessageAssembler(maxSize: maxSize)
-        do {
-            for try await frame in inbound {
-                let opcode: MessageAssembler.Opcode =
-                    switch frame.opcode {
-                    case .text: .text
-                    case .binary: .binary
-                    case .continuation: .continuation
-                    }
-                let message: [UInt8]?
-                do throws(MessageAssembler.Failure) {
-                    message = try assembler.push(opcode, fin: frame.fin, frame.data.readableBytesView)
-                } catch .tooLarge {
+        let ended = await ClientFrames.read(
+            inbound, maxSize: maxSize,
+            message: { queue.enqueue(SignalingCodec.encode(Self.answer($0))) },
+            failure: { error in
+                if case .tooLarge = error {
                     queue.end(CloseCode.tooLarge, "message too large")
-                    return
-                } catch {
+                } else {
                     queue.end(error.closeCode, error.reason)
-                    return
                 }
-                guard let message else { continue }
-                queue.enqueue(SignalingCodec.encode(Self.answer(message)))
-            }
-        } catch {}
-        queue.end(CloseCode.normal, "")
+            })
+        if ended { queue.end(CloseCode.normal, "") }
     }
 
     /// What a client message gets on a user socket.

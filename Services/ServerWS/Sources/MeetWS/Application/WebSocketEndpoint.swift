@@ -75,29 +75,17 @@ struct WebSocketEndpoint: Sendable {
     /// Framing errors end the socket with their RFC 6455 close code
     /// (``MessageAssembler``).
     static func read(_ inbound: WebSocketInboundStream, into mailbox: SessionMailbox, maxSize: Int) async {
-        var assembler = MessageAssembler(maxSize: maxSize)
-        do {
-            for try await frame in inbound {
-                let opcode: MessageAssembler.Opcode =
-                    switch frame.opcode {
-                    case .text: .text
-                    case .binary: .binary
-                    case .continuation: .continuation
-                    }
-                let message: [UInt8]?
-                do throws(MessageAssembler.Failure) {
-                    message = try assembler.push(opcode, fin: frame.fin, frame.data.readableBytesView)
-                } catch .tooLarge {
+        let ended = await ClientFrames.read(
+            inbound, maxSize: maxSize,
+            message: { await mailbox.send(frame: $0) },
+            failure: { error in
+                if case .tooLarge = error {
                     mailbox.deliver(.tooLarge)
-                    return
-                } catch {
+                } else {
                     mailbox.deliver(.protocolViolation(code: error.closeCode, reason: error.reason))
-                    return
                 }
-                if let message { await mailbox.send(frame: message) }
-            }
-        } catch {}
-        mailbox.deliver(.socketClosed)
+            })
+        if ended { mailbox.deliver(.socketClosed) }
     }
 
     /// Asks the session to renew its resume credential every `interval`

@@ -3,6 +3,7 @@ import Logging
 import MeetCore
 import MeetDatabase
 import MeetProtocol
+import MeetTestSupport
 import Testing
 
 import PostgresNIO
@@ -15,12 +16,8 @@ import PostgresNIO
 /// the file live, from the outbox, and in the replay after a bus outage.
 @Suite struct ChatAttachmentStoreTests {
     @Test func anUploadGoesWithOneMessageOfItsSender() async throws {
-        guard let url = ProcessInfo.processInfo.environment["MEET_TEST_DATABASE_URL"], !url.isEmpty else {
-            Issue.record("MEET_TEST_DATABASE_URL is not set: run the tests through scripts/test")
-            return
-        }
         let logger = Logger(label: "test.attachments")
-        let database = Database(configuration: try DatabaseConfiguration(url: url), logger: logger)
+        let database = Database(configuration: try TestPostgres.configuration(), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }

@@ -3,6 +3,7 @@ import Logging
 import MeetCore
 import MeetDatabase
 import MeetProtocol
+import MeetTestSupport
 import PostgresNIO
 import Testing
 
@@ -16,12 +17,8 @@ import Testing
 @Suite struct EngagementStoreTests {
     /// The test PostgreSQL, migrated, for `body`.
     static func withDatabase(_ body: @escaping @Sendable (Database) async throws -> Void) async throws {
-        guard let url = ProcessInfo.processInfo.environment["MEET_TEST_DATABASE_URL"], !url.isEmpty else {
-            Issue.record("MEET_TEST_DATABASE_URL is not set: run the tests through scripts/test")
-            return
-        }
         let logger = Logger(label: "test.engagement")
-        let database = Database(configuration: try DatabaseConfiguration(url: url), logger: logger)
+        let database = Database(configuration: try TestPostgres.configuration(), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }

@@ -3,6 +3,7 @@ import Logging
 import MeetCore
 import MeetDatabase
 import MeetProtocol
+import MeetTestSupport
 import Testing
 
 import PostgresNIO
@@ -13,12 +14,8 @@ import PostgresNIO
 /// bounds and compaction hold, and what is stored reads back the same.
 @Suite struct WhiteboardStoreTests {
     @Test func concurrentAppendsGetOneOrderAndTheBoardReadsBack() async throws {
-        guard let url = ProcessInfo.processInfo.environment["MEET_TEST_DATABASE_URL"], !url.isEmpty else {
-            Issue.record("MEET_TEST_DATABASE_URL is not set: run the tests through scripts/test")
-            return
-        }
         let logger = Logger(label: "test.whiteboard")
-        let database = Database(configuration: try DatabaseConfiguration(url: url), logger: logger)
+        let database = Database(configuration: try TestPostgres.configuration(), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }

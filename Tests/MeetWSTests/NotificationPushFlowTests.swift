@@ -59,11 +59,11 @@ import Testing
         let ann = UUID()
         let frames = NIOLockedValueBox<[String]>([])
         let lives = NIOLockedValueBox(0)
-        let closes = NIOLockedValueBox(0)
+        let closes = NIOLockedValueBox<[UInt16]>([])
         func attach(_ id: UUID) -> Bool {
             relay.attachUserSocket(
                 userId: ann, connectionId: id, limit: 2, sink: { message in frames.withLockedValue { $0.append(message.frame) } },
-                live: { lives.withLockedValue { $0 += 1 } }, close: { closes.withLockedValue { $0 += 1 } })
+                live: { lives.withLockedValue { $0 += 1 } }, close: { code, _ in closes.withLockedValue { $0.append(code) } })
         }
         let first = UUID()
         let second = UUID()
@@ -84,11 +84,40 @@ import Testing
         #expect(try SignalingCodec.decodeServer(Data(frame.utf8)).message == .notification(notification))
 
         relay.closeUserSockets()
-        #expect(closes.withLockedValue { $0 } == 2)
+        #expect(closes.withLockedValue { $0 } == [CloseCode.goingAway, CloseCode.goingAway])
         relay.detach(first)
         #expect(attach(UUID()))  // room again after one left
         relay.detach(second)
         #expect(relay.userCount == 1)
+    }
+
+    /// meet-api's word that an account was deleted closes its user sockets
+    /// (4401, after the `error` frame), and only them: a meeting socket of
+    /// the same user gets nothing from it (its seat is left through the room).
+    @Test func aDeletedAccountsUserSocketsAreClosed() async throws {
+        let cluster = try await InMemoryReplicas(count: 2)
+        defer { cluster.stop() }
+        let ann = UUID()
+        let meetingId = UUID()
+        let inMeeting = try await Self.joined(cluster, replica: 0, meetingId: meetingId, userId: ann, name: "ann-in-meeting")
+        let relay = cluster.replicas[0].hub.userPushes
+        let frames = NIOLockedValueBox<[String]>([])
+        let closes = NIOLockedValueBox<[UInt16]>([])
+        let live = NIOLockedValueBox(false)
+        let attached = relay.attachUserSocket(
+            userId: ann, connectionId: UUID(), limit: 2, sink: { message in frames.withLockedValue { $0.append(message.frame) } },
+            live: { live.withLockedValue { $0 = true } }, close: { code, _ in closes.withLockedValue { $0.append(code) } })
+        #expect(attached)
+        try await Self.waitUntil { live.withLockedValue { $0 } }
+        let error = SignalingError(.forbidden, "this account was deleted")
+        let message = UserBusMessage(
+            userId: ann, sentAtMs: 0, frame: SignalingCodec.encode(ServerEnvelope(.error(error))), endsUserSockets: true)
+        try await cluster.replicas[1].bus.bus.publish(UserChannels.eventType, message, to: cluster.keys.user(ann))
+        try await Self.waitUntil { closes.withLockedValue { $0 } == [CloseCode.unauthorized] }
+        let frame = try #require(frames.withLockedValue { $0.first })
+        #expect(try SignalingCodec.decodeServer(Data(frame.utf8)).message == .error(error))
+        try await cluster.settle()
+        #expect(!inMeeting.types.contains("error"))
     }
 
     private static func joined(

@@ -126,6 +126,12 @@ struct APIClient: Sendable {
         _ = try await self.call("POST", "/v1/meetings/\(code)/invitations", body: body, token: account.accessToken, expect: 201)
     }
 
+    /// `DELETE /v1/users/me` with the password ``register(name:)`` set.
+    func deleteAccount(_ account: Account) async throws {
+        _ = try await self.call(
+            "DELETE", "/v1/users/me", body: ["password": "correct horse battery"], token: account.accessToken, expect: 204)
+    }
+
     /// `GET /v1/notifications/socket`: the user socket's URL.
     func notificationSocketURL(as account: Account) async throws -> String {
         let json = try await self.call("GET", "/v1/notifications/socket", token: account.accessToken, expect: 200)

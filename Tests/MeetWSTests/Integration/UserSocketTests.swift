@@ -94,6 +94,26 @@ extension SignalingIntegrationTests {
             }
         }
 
+        /// A deleted account's user sockets close (4401) on every replica, and
+        /// its token, still unexpired, opens no new one.
+        @Test func aDeletedAccountLosesItsUserSockets() async throws {
+            try await Cluster.with(replicas: 2) { cluster in
+                let api = APIClient(baseURL: cluster.apiURL)
+                let dan = try await api.register(name: "Dan")
+                let here = try await Self.open(cluster, replica: 0, dan, name: "dan-0")
+                let there = try await Self.open(cluster, replica: 1, dan, name: "dan-1")
+                try await api.deleteAccount(dan)
+                for socket in [here, there] {
+                    guard case .error(let error) = try await socket.expect("error").message else { throw ClusterError("not an error") }
+                    #expect(error.code == .forbidden)
+                    #expect(try await socket.closeCode(within: .seconds(15)) == 4401)
+                }
+                await #expect(throws: (any Error).self) {
+                    _ = try await SignalClient.connect(cluster.wsURL(0) + "/user", token: dan.accessToken, name: "dan-again")
+                }
+            }
+        }
+
         /// Opens a user socket and waits for `user-ready`.
         static func open(_ cluster: Cluster, replica: Int, _ account: APIClient.Account, name: String) async throws -> SignalClient {
             let socket = try await SignalClient.connect(cluster.wsURL(replica) + "/user", token: account.accessToken, name: name)

@@ -33,10 +33,17 @@ public struct UserBusMessage: Codable, Sendable, Equatable {
     public var sentAtMs: Int64
     /// The encoded server frame (``SignalingCodec/encode(_:)-(ServerEnvelope)``), e.g. a `notification`.
     public var frame: String
+    /// The account is gone (deleted): every user socket of the user
+    /// (`/v1/ws/user`) is closed with 4401 after `frame` (an `error`), as
+    /// an expired token's is. Meeting sockets are not concerned: their
+    /// seats are left through the meeting channels. Absent (false) on a
+    /// plain push; an older replica ignores it and only delivers `frame`.
+    public var endsUserSockets: Bool?
 
-    public init(userId: UUID, sentAtMs: Int64, frame: String) {
+    public init(userId: UUID, sentAtMs: Int64, frame: String, endsUserSockets: Bool? = nil) {
         self.userId = userId
         self.sentAtMs = sentAtMs
         self.frame = frame
+        self.endsUserSockets = endsUserSockets
     }
 }

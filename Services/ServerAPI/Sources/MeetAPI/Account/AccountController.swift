@@ -37,7 +37,8 @@ struct AccountController: Sendable {
     /// caller owned go to their longest-standing host, or are ended and
     /// removed; chat stays under "Deleted user"; every session ends (the
     /// old access token gets 401 from then on), and so does every open
-    /// WebSocket of the user's (its seats are left) and of the meetings removed.
+    /// WebSocket of the user's (its seats are left; its user sockets get
+    /// 4401) and of the meetings removed.
     @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> Response {
         let user = try context.requireUser()
         let body = try await self.deps.body.decode(DeleteAccountRequest.self, from: request)
@@ -58,6 +59,8 @@ struct AccountController: Sendable {
         for meetingId in deletion.removed {
             await self.deps.memberships.ended(meetingId: meetingId)
         }
+        // And the sockets of the home page (`/v1/ws/user`), outside any meeting.
+        await self.deps.notices.endUserSockets(of: user.id)
         if !deletion.removed.isEmpty {
             // The removed meetings' files go with the next cleanup run, now (a job: not a sweep inside this request).
             do {

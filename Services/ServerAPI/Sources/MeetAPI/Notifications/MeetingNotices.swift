@@ -71,6 +71,19 @@ struct MeetingNotices: Sendable {
         }
     }
 
+    /// Closes a deleted account's user sockets on every replica; a failure
+    /// is logged, never thrown (each closes at its token's expiry anyway,
+    /// and a new one is refused: its account is gone).
+    func endUserSockets(of userId: UUID) async {
+        do {
+            try await self.live.endUserSockets(of: userId)
+        } catch {
+            self.logger.warning(
+                "could not close a deleted account's user sockets; they close when their token expires",
+                metadata: ["user.id": "\(userId)", "error": "\(error)"])
+        }
+    }
+
     static func describe(_ kind: MeetingMailKind, meeting: MeetingRecord) -> (String, String) {
         switch kind {
         case .invitation: ("invitation", "Invitation: \(meeting.title)")

@@ -9,11 +9,16 @@ import MeetRedis
 /// lost (no socket, Redis down) is seen at the client's next poll.
 protocol NotificationPush: Sendable {
     func push(_ notifications: [StoredNotification]) async throws
+    /// The user's account is gone: every replica closes the user's user
+    /// sockets (`/v1/ws/user`) with 4401, which would otherwise stay open
+    /// until their token expires.
+    func endUserSockets(of userId: UUID) async throws
 }
 
 /// Without Redis (`MEET_REDIS_URL` unset): nobody to tell; clients poll.
 struct SilentNotificationPush: NotificationPush {
     func push(_ notifications: [StoredNotification]) async throws {}
+    func endUserSockets(of userId: UUID) async throws {}
 }
 
 /// Publishes each notification on its user's channel (MeetProtocol's
@@ -30,11 +35,25 @@ struct RedisNotificationPush: NotificationPush {
 
     func push(_ notifications: [StoredNotification]) async throws {
         for item in notifications {
-            let message = UserBusMessage(
-                userId: item.userId, sentAtMs: Int64(Date().timeIntervalSince1970 * 1000),
-                frame: SignalingCodec.encode(ServerEnvelope(.notification(item.notification))))
-            let envelope = UserChannels.envelope(message, from: "meet-api")
-            _ = try await self.client.publish(Array(try JSONEncoder().encode(envelope)), to: self.users.channel(item.userId))
+            try await self.publish(
+                UserBusMessage(
+                    userId: item.userId, sentAtMs: Self.nowMs(),
+                    frame: SignalingCodec.encode(ServerEnvelope(.notification(item.notification)))))
         }
     }
+
+    func endUserSockets(of userId: UUID) async throws {
+        let error = SignalingError(.forbidden, "this account was deleted")
+        try await self.publish(
+            UserBusMessage(
+                userId: userId, sentAtMs: Self.nowMs(), frame: SignalingCodec.encode(ServerEnvelope(.error(error))),
+                endsUserSockets: true))
+    }
+
+    private func publish(_ message: UserBusMessage) async throws {
+        let envelope = UserChannels.envelope(message, from: "meet-api")
+        _ = try await self.client.publish(Array(try JSONEncoder().encode(envelope)), to: self.users.channel(message.userId))
+    }
+
+    private static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

@@ -9,6 +9,7 @@ import MeetCore
 import MeetDatabase
 import MeetProtocol
 import MeetRedis
+import PostgresNIO
 import NIOCore
 import ServiceLifecycle
 
@@ -78,7 +79,9 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
     ]).addRoutes(to: router)
     WebSocketEndpoint(services: services, tokens: tokens).addRoutes(to: router)
     UserSocketEndpoint(
-        relay: services.hub.userPushes, tokens: tokens, limits: configuration.userSockets, logger: logger
+        relay: services.hub.userPushes, tokens: tokens,
+        accountExists: { userId in try await !database.query("SELECT 1 FROM users WHERE id = \(userId)").isEmpty },
+        limits: configuration.userSockets, logger: logger
     ).addRoutes(to: router)
 
     logger.info(

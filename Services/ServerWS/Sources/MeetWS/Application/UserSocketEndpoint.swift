@@ -15,9 +15,10 @@ import NIOWebSocket
 ///
 /// Authenticated by the user's access token at the upgrade (`?token=`, as
 /// browsers cannot set headers on a WebSocket, or `Authorization: Bearer`):
-/// a missing, forged or expired token gets 401 and no socket. The socket is
-/// closed with 4401 when that token expires, and the client reconnects with
-/// a fresh one. It carries `user-ready` once the user's channel is
+/// a missing, forged or expired token, or one of a deleted account, gets
+/// 401 and no socket. The socket is closed with 4401 when that token
+/// expires (the client reconnects with a fresh one) or when the account is
+/// deleted. It carries `user-ready` once the user's channel is
 /// subscribed, then `notification` frames from it (``NotificationRelay``),
 /// and answers the client's `ping` with `pong` (the
 /// client's heartbeat); anything else gets an `error` frame. Bounded: at most
@@ -29,6 +30,10 @@ import NIOWebSocket
 struct UserSocketEndpoint: Sendable {
     let relay: NotificationRelay
     let tokens: TokenService
+    /// Whether the account still exists (PostgreSQL): a deleted account's
+    /// token, still unexpired, gets 401 as it does from meet-api. Throws
+    /// when that cannot be known (then 503).
+    let accountExists: @Sendable (UUID) async throws -> Bool
     let limits: UserSocketLimits
     let logger: Logger
 
@@ -38,6 +43,7 @@ struct UserSocketEndpoint: Sendable {
     func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
         router.ws("v1/ws/user") { request, _ in
             let (userId, _) = try await self.verify(request)
+            try await self.requireAccount(userId)
             guard self.relay.userSocketCount(userId) < self.limits.perUser else {
                 throw HTTPError(.tooManyRequests, message: "this account holds \(self.limits.perUser) user sockets here already")
             }
@@ -61,7 +67,7 @@ struct UserSocketEndpoint: Sendable {
             userId: userId, connectionId: connectionId, limit: self.limits.perUser,
             sink: { queue.enqueue($0.frame) },
             live: { queue.enqueue(SignalingCodec.encode(ServerEnvelope(.userReady(EmptyData())))) },
-            close: { queue.end(CloseCode.goingAway, "server shutting down") })
+            close: { code, reason in queue.end(code, reason) })
         guard attached else {
             try? await outbound.close(.unknown(CloseCode.tooManySockets), reason: "too many user sockets")
             return
@@ -129,6 +135,18 @@ struct UserSocketEndpoint: Sendable {
         } catch {
             throw HTTPError(.unauthorized, message: "the access token is invalid")
         }
+    }
+
+    /// 401 when the token's account was deleted; 503 when PostgreSQL cannot say.
+    private func requireAccount(_ userId: UUID) async throws {
+        let exists: Bool
+        do {
+            exists = try await self.accountExists(userId)
+        } catch {
+            self.logger.warning("user socket refused: account lookup failed", metadata: ["user.id": "\(userId)", "error": "\(error)"])
+            throw HTTPError(.serviceUnavailable, message: "the account cannot be checked now; retry")
+        }
+        guard exists else { throw HTTPError(.unauthorized, message: "this account no longer exists") }
     }
 
     private static func count(_ delta: Int) {

@@ -20,11 +20,13 @@ import NIOConcurrencyHelpers
 final class NotificationRelay: Sendable {
     /// Hands one message to one socket's queue; never blocks.
     typealias Sink = @Sendable (UserBusMessage) -> Void
+    /// Closes one user socket with a WebSocket close code and reason.
+    typealias Closer = @Sendable (_ code: UInt16, _ reason: String) -> Void
 
     private struct User {
         var sinks: [UUID: Sink] = [:]
         /// The user sockets among ``sinks`` (bounded per user), with what closes each at shutdown.
-        var userSockets: [UUID: @Sendable () -> Void] = [:]
+        var userSockets: [UUID: Closer] = [:]
         /// User sockets to tell once the subscription is live.
         var waiting: [UUID: @Sendable () -> Void] = [:]
         /// Whether the channel's subscription is confirmed.
@@ -74,10 +76,11 @@ final class NotificationRelay: Sendable {
     /// the user already holds `limit` of them on this replica. `live` is
     /// called once the user's channel is subscribed (at once when it already
     /// is): pushes reach the socket from then on. `close` ends the socket when
-    /// the replica shuts down (``closeUserSockets()``).
+    /// the replica shuts down (``closeUserSockets()``), or when meet-api says
+    /// the account is gone (a message with ``UserBusMessage/endsUserSockets``).
     func attachUserSocket(
         userId: UUID, connectionId: UUID, limit: Int, sink: @escaping Sink, live: @escaping @Sendable () -> Void,
-        close: @escaping @Sendable () -> Void
+        close: @escaping Closer
     ) -> Bool {
         let (attached, liveNow) = self.state.withLockedValue { state -> (Bool, Bool) in
             guard (state.users[userId]?.userSockets.count ?? 0) < limit else { return (false, false) }
@@ -94,7 +97,7 @@ final class NotificationRelay: Sendable {
     /// Shutdown: every user socket on this replica is told to close (1001).
     func closeUserSockets() {
         let closes = self.state.withLockedValue { $0.users.values.flatMap(\.userSockets.values) }
-        for close in closes { close() }
+        for close in closes { close(CloseCode.goingAway, "server shutting down") }
     }
 
     /// Adds the socket's sink, starting the user's pump with the first one.
@@ -174,6 +177,24 @@ final class NotificationRelay: Sendable {
     }
 
     private func deliver(_ message: UserBusMessage) {
+        guard message.endsUserSockets != true else {
+            // The account was deleted: its user sockets get the frame (an
+            // `error`) and close as an expired token's; meeting sockets
+            // leave through their seats, not here.
+            let sockets = self.state.withLockedValue { state in
+                (state.users[message.userId]?.userSockets ?? [:]).compactMap { id, close in
+                    state.users[message.userId]?.sinks[id].map { ($0, close) }
+                }
+            }
+            for (sink, close) in sockets {
+                sink(message)
+                close(CloseCode.unauthorized, "account deleted")
+            }
+            if !sockets.isEmpty {
+                self.logger.info("closed a deleted account's user sockets", metadata: ["user.id": "\(message.userId)", "sockets": "\(sockets.count)"])
+            }
+            return
+        }
         let sinks = self.state.withLockedValue { Array(($0.users[message.userId]?.sinks ?? [:]).values) }
         for sink in sinks { sink(message) }
     }

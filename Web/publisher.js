@@ -121,6 +121,11 @@ export class Publisher extends EventTarget {
     return this.serialize(async () => {
       if (this.closed) return;
       const old = this.pc;
+      // A plain `publish` while the server still holds our transport (this
+      // connection failed before the node noticed) renegotiates that
+      // transport, and the node refuses the new connection's offer (a
+      // changed DTLS fingerprint). Withdraw it first: its media stopped anyway.
+      if (!replaces && this.transportId) await this.withdraw();
       const { pc, transceivers } = this.build();
       this.pc = pc;
       this.transceivers = transceivers;
@@ -178,6 +183,22 @@ export class Publisher extends EventTarget {
   }
 
   // MARK: Internals
+
+  /**
+   * `unpublish` of the transport we hold, before a new connection's plain
+   * `publish` (a no-op `ack` when the server already dropped it: a new seat,
+   * or the node closed it). A failure is only logged: the publish decides.
+   */
+  async withdraw() {
+    this.transportId = null;
+    this.transportPc = null;
+    if (!this.signaling.connected) return;
+    try {
+      await this.signaling.request('unpublish', {}, 5000);
+    } catch (error) {
+      console.warn('old publication not withdrawn', error);
+    }
+  }
 
   build() {
     const pc = new RTCPeerConnection(this.e2ee ? e2eeConnectionConfig(peerConnectionConfig()) : peerConnectionConfig());

@@ -93,13 +93,14 @@ def report_failures(who, worker):
 
 def assert_hardly_any_failed(worker, who=""):
     """No frame fails for a structural reason. Otherwise none should fail; a rare Opus frame has
-    (about 1 in 2 000 in 3-browser bench rounds, cause not found: docs/web-client.md, E2EE), so a
-    few 'tag' or 'empty' failures are allowed, and printed with their samples."""
+    (about 1 in 2 000 in session 11's 3-browser bench rounds, not seen since in about 50 000 frames;
+    cause not found: docs/web-client.md, E2EE), so a few 'tag' or 'empty' failures are allowed, at
+    most 3 or 1 in 500 frames (4 times the rate seen), and printed with their samples."""
     report_failures(who, worker)
     by_reason = worker["failedBy"]
     assert sum(by_reason.values()) == worker["failed"], worker
     assert all(by_reason[reason] == 0 for reason in STRUCTURAL), worker
-    assert worker["failed"] <= max(5, worker["decrypted"] // 10), worker
+    assert worker["failed"] <= max(3, worker["decrypted"] // 500), worker
 
 
 def packets_from(browser, participant_id, kind):

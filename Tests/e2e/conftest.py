@@ -3,7 +3,8 @@
 The support code lives in the `meet_e2e` package beside this file (its
 `__init__` lists the modules); this file only registers what pytest needs:
 the `echo_server` fixture (a `meet-echo` per test, with its stage report
-and log printed when the test failed), the `sfu_node` fixture (one meet-sfu
+and log printed when the test failed), the `moto` fixture (moto's S3
+server on loopback, for what Meet keeps in S3), the `sfu_node` fixture (one meet-sfu
 against the test Redis, its log printed when the test failed), and the hook
 that keeps each test's outcome on its item (`item.rep_call`), which
 fixtures read through `meet_e2e.fixtures.failed`.
@@ -16,6 +17,7 @@ from meet_e2e import media  # noqa: F401  (keeps aiortc's candidates on loopback
 from meet_e2e.echo import EchoServer
 from meet_e2e.env import redis_url_from_env
 from meet_e2e.fixtures import failed
+from meet_e2e.moto import Moto
 from meet_e2e.sfu import SFUNode
 
 
@@ -46,3 +48,10 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, "rep_" + report.when, report)
+
+
+@pytest.fixture
+def moto(tmp_path):
+    server = Moto(tmp_path)
+    yield server
+    server.stop()

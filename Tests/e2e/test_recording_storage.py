@@ -23,19 +23,11 @@ from pathlib import Path
 
 import pytest
 from meet_e2e.fixtures import stack_with_logs
-from meet_e2e.moto import Moto
 from meet_e2e.participant import Participant
 from meet_e2e.recorder import metric, start_recorder
 from meet_e2e.waiting import wait_until
 
 RECORDED_SECONDS = 3.0
-
-
-@pytest.fixture
-def moto(tmp_path):
-    server = Moto(tmp_path)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from meet_e2e.browser import MeetBrowser, open_browsers
+from meet_e2e.browser import MeetBrowser
+from meet_e2e.browser_flows import open_browsers
 from meet_e2e.env import WEB_DIR
 from meet_e2e.stack import Stack
 from meet_e2e.waiting import block_until

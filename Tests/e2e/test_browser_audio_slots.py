@@ -16,7 +16,9 @@ every browser:
 from __future__ import annotations
 
 import pytest
-from meet_e2e.browser import WEB_DIR, MeetBrowser, open_browsers, wait_decoding
+from meet_e2e.browser import MeetBrowser
+from meet_e2e.browser_flows import open_browsers, wait_decoding
+from meet_e2e.env import WEB_DIR
 from meet_e2e.stack import Stack
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import pytest
-from meet_e2e.browser import MeetBrowser, browser_opener, wait_decoding
+from meet_e2e.browser import MeetBrowser
+from meet_e2e.browser_flows import browser_opener, wait_decoding
 from meet_e2e.env import WEB_DIR
 from meet_e2e.fixtures import stack_with_logs
 from meet_e2e.shaping import ShapedLink, available

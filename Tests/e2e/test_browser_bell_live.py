@@ -15,7 +15,7 @@ import asyncio
 import uuid
 
 import pytest
-from meet_e2e.browser import open_browsers
+from meet_e2e.browser_flows import open_browsers
 from meet_e2e.env import WEB_DIR
 from meet_e2e.stack import Rest, Service, Stack
 from test_browser_schedule import register

@@ -13,7 +13,7 @@ matrix and per-room chat are in test_breakout.py.
 from __future__ import annotations
 
 import pytest
-from meet_e2e.browser import open_browsers, wait_decoding, web_stack
+from meet_e2e.browser_flows import open_browsers, wait_decoding, web_stack
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 

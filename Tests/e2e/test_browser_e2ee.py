@@ -26,7 +26,8 @@ import asyncio
 import time
 
 import pytest
-from meet_e2e.browser import drain_watching, frames_from, open_browsers, wait_decoding, web_stack
+from meet_e2e.browser_flows import (drain_watching, frames_from, open_browsers, wait_decoding,
+                                    web_stack)
 from meet_e2e.participant import Participant
 from meet_e2e.waiting import block_until
 

@@ -12,7 +12,7 @@ import base64
 import os
 
 import pytest
-from meet_e2e.browser import open_browsers, web_stack
+from meet_e2e.browser_flows import open_browsers, web_stack
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 

@@ -34,14 +34,15 @@ import socket
 import time
 
 import pytest
-from meet_e2e.browser import (MeetBrowser, drain_watching, frames_from, meet, metric, open_browsers, wait_decoding,
-                              web_stack)
+from meet_e2e.browser import MeetBrowser
+from meet_e2e.browser_flows import (drain_watching, frames_from, meet, metric, open_browsers, wait_decoding,
+                                    web_stack)
 from meet_e2e.env import free_port
 from meet_e2e.waiting import block_until
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-# The stack for this module and the browsers of each test (meet_e2e.browser).
+# The stack for this module and the browsers of each test (meet_e2e.browser_flows).
 stack = pytest.fixture(scope="module", name="stack")(web_stack)
 browsers = pytest.fixture(name="browsers")(open_browsers)
 

@@ -15,7 +15,8 @@ decoded.
 from __future__ import annotations
 
 import pytest
-from meet_e2e.browser import MeetBrowser, open_browsers, wait_decoding, web_stack
+from meet_e2e.browser import MeetBrowser
+from meet_e2e.browser_flows import open_browsers, wait_decoding, web_stack
 
 stack = pytest.fixture(scope="module", name="stack")(web_stack)
 browsers = pytest.fixture(name="browsers")(open_browsers)

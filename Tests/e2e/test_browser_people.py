@@ -1,5 +1,5 @@
 """What people do in the web client, and that the other person sees it, in
-headless Chromium against the whole stack (meet_e2e.browser: meet-api serving
+headless Chromium against the whole stack (meet_e2e.browser_flows: meet-api serving
 Web/, two meet-ws replicas, two meet-sfu nodes).
 
 - The pre-join errors in words: an unknown code; a meeting password
@@ -20,11 +20,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from meet_e2e.browser import meet, open_browsers, wait_decoding, web_stack, write_tone
+from meet_e2e.browser import write_tone
+from meet_e2e.browser_flows import meet, open_browsers, wait_decoding, web_stack
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-# The stack for this module and the browsers of each test (meet_e2e.browser).
+# The stack for this module and the browsers of each test (meet_e2e.browser_flows).
 stack = pytest.fixture(scope="module", name="stack")(web_stack)
 browsers = pytest.fixture(name="browsers")(open_browsers)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from meet_e2e.browser import frames_from, meet, open_browsers
+from meet_e2e.browser_flows import frames_from, meet, open_browsers
 from meet_e2e.env import WEB_DIR
 from meet_e2e.stack import Stack
 

@@ -30,7 +30,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from meet_e2e.browser import MeetBrowser, open_browsers
+from meet_e2e.browser import MeetBrowser
+from meet_e2e.browser_flows import open_browsers
 from meet_e2e.env import WEB_DIR
 from meet_e2e.smtp import SMTPServer, answer_link
 from meet_e2e.stack import Stack

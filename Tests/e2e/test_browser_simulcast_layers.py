@@ -28,7 +28,8 @@ import asyncio
 import time
 
 import pytest
-from meet_e2e.browser import MeetBrowser, metric
+from meet_e2e.browser import MeetBrowser
+from meet_e2e.browser_flows import metric
 from meet_e2e.env import WEB_DIR
 from meet_e2e.fixtures import failed, stack_with_logs
 from meet_e2e.node_connection import NodeConnection

@@ -12,7 +12,7 @@ and that coturn allocated relays for both participants' usernames.
 from __future__ import annotations
 
 import pytest
-from meet_e2e.browser import guests_in_a_meeting, wait_decoding
+from meet_e2e.browser_flows import guests_in_a_meeting, wait_decoding
 from meet_e2e.env import WEB_DIR
 from meet_e2e.stack import Stack
 from meet_e2e.turn import Coturn

@@ -9,7 +9,7 @@ matrix are in test_whiteboard.py.
 from __future__ import annotations
 
 import pytest
-from meet_e2e.browser import open_browsers, web_stack
+from meet_e2e.browser_flows import open_browsers, web_stack
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 

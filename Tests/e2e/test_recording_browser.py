@@ -5,7 +5,7 @@ while it is on sees it from the start (`joined.recording`)."""
 from __future__ import annotations
 
 import pytest
-from meet_e2e.browser import open_browsers, web_stack
+from meet_e2e.browser_flows import open_browsers, web_stack
 from selenium.webdriver.common.by import By
 
 stack = pytest.fixture(scope="module", name="stack")(web_stack)

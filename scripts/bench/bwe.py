@@ -25,7 +25,8 @@ from pathlib import Path
 
 # The support code of the end-to-end tests (Tests/e2e/meet_e2e).
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
-from meet_e2e.browser import MeetBrowser, guests_in_a_meeting, wait_decoding  # noqa: E402
+from meet_e2e.browser import MeetBrowser  # noqa: E402
+from meet_e2e.browser_flows import guests_in_a_meeting, wait_decoding  # noqa: E402
 from meet_e2e.env import WEB_DIR  # noqa: E402
 from meet_e2e.stack import Stack  # noqa: E402
 

@@ -32,7 +32,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import cpu_seconds  # noqa: E402
-from meet_e2e.browser import MeetBrowser, wait_decoding  # noqa: E402
+from meet_e2e.browser import MeetBrowser  # noqa: E402
+from meet_e2e.browser_flows import wait_decoding  # noqa: E402
 from meet_e2e.env import WEB_DIR  # noqa: E402
 from meet_e2e.stack import Stack  # noqa: E402
 

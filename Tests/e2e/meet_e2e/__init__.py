@@ -14,6 +14,8 @@ scripts/bench), one module per concern:
 - `mover`: `Mover`, a participant that follows `migrate` and resumes its seat.
 - `migration`: the drain and crash scenarios (test_sfu_migration, bench-migration).
 - `browser`: `MeetBrowser`, headless Chromium driving the web client.
+- `browser_flows`: what browsers do together on a stack (`web_stack`, the
+  `browsers` fixtures, `meet`, `wait_decoding`, `drain_watching`, `metric`).
 - `turn`: `Coturn`, a TURN relay.
 - `smtp`: `SMTPServer`, aiosmtpd on loopback keeping what meet-api mails, and `answer_link`.
 - `ws_raw`: a WebSocket client on a bare socket, for hand-made frames.

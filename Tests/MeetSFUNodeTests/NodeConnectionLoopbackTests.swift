@@ -116,15 +116,15 @@ struct NodeConnectionLoopbackTests {
         }
         #expect(await manager.transportCount == 4)  // three publishers, one subscriber connection
 
-        // Carol and Dave leave the connection: their m-lines go idle, Alice keeps flowing.
-        for publisher in [carol, dave] {
-            let removed = try await manager.removeSubscription(
-                RemoveSubscriptionRequest(transportId: id, publisherParticipantId: publisher.name))
-            let offer = try #require(removed.offer)
-            #expect(offer.contains("a=inactive"))
-            try await Self.answer(offer, first: false, bob: bob, transportId: id, manager: manager)
-            tracks = removed.tracks
-        }
+        // Carol and Dave leave the connection in one batched request (one
+        // re-offer): their m-lines go idle, Alice keeps flowing.
+        let removed = try await manager.removeSubscription(
+            RemoveSubscriptionRequest(transportId: id, publishers: [carol.name, dave.name], participantId: "bob", reoffer: nil))
+        #expect(removed.removed == [carol.name, dave.name] && removed.closed != true)
+        let offer = try #require(removed.offer)
+        #expect(offer.contains("a=inactive"))
+        try await Self.answer(offer, first: false, bob: bob, transportId: id, manager: manager)
+        tracks = removed.tracks
         #expect(tracks.map(\.mid) == ["0", "1"])
         #expect(try await onLoop(bob) { bob.remoteTracks.map(\.mid) } == ["0", "1"])
         try await Self.videoArrives(from: alice, tracks: tracks, bob: bob, media: bobMedia, sequence: &sequence)
@@ -181,9 +181,15 @@ struct NodeConnectionLoopbackTests {
             _ = try await harness.manager.removeSubscription(RemoveSubscriptionRequest(
                 transportId: node.transportId, publisherParticipantId: "alice", participantId: "mallory"))
         }
+        // A batch longer than the bound is refused whole.
+        let tooMany = (0...RemoveSubscriptionRequest.maximumBatch).map { "p\($0)" } + ["alice"]
+        await #expect(throws: SFUControlError.self) {
+            _ = try await harness.manager.removeSubscription(RemoveSubscriptionRequest(
+                transportId: node.transportId, publishers: tooMany, participantId: "carol", reoffer: false))
+        }
         let removed = try await harness.manager.removeSubscription(RemoveSubscriptionRequest(
             transportId: node.transportId, publisherParticipantId: "alice", participantId: "carol"))
-        #expect(removed.offer == nil)
+        #expect(removed.offer == nil && removed.removed == nil)
         try await harness.shutdown()
     }
 }

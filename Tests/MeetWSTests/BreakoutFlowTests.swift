@@ -188,35 +188,39 @@ import Testing
     /// The server closes subscriptions across rooms itself, whatever the
     /// client does: a transport of its own is closed on the node
     /// (`subscription-closed`, `breakout_scope`); on a per-node connection
-    /// the publisher is taken off without a re-offer (its media stops, the
-    /// others' goes on); a connection left with nobody closes. Asking again
-    /// is `forbidden`, using the old subscription `not_found`.
+    /// the publishers are taken off without a re-offer, all in one request
+    /// (their media stops, the others' goes on); a connection left with
+    /// nobody closes. Asking again is `forbidden`, using the old
+    /// subscription `not_found`.
     @Test func movingApartClosesSubscriptionsOnTheServer() async throws {
         let cluster = try await InMemoryReplicas(count: 2)
         defer { cluster.stop() }
         let node = try await cluster.addNode("n1", port: 10001)
         let meeting = UUID()
-        let (hostId, aliceId, bobId, carolId, daveId) = (UUID(), UUID(), UUID(), UUID(), UUID())
+        let (hostId, aliceId, bobId, carolId, daveId, erinId) = (UUID(), UUID(), UUID(), UUID(), UUID(), UUID())
         let host = try await cluster.joined(replica: 0, meetingId: meeting, participantId: hostId, role: .owner, name: "host")
         let alice = try await cluster.joined(replica: 1, meetingId: meeting, participantId: aliceId, name: "alice")
         let bob = try await cluster.joined(replica: 0, meetingId: meeting, participantId: bobId, name: "bob")
         let carol = try await cluster.joined(replica: 1, meetingId: meeting, participantId: carolId, name: "carol")
         let dave = try await cluster.joined(replica: 1, meetingId: meeting, participantId: daveId, name: "dave")
-        for (client, id) in [(alice, "pa"), (carol, "pc")] {
+        let erin = try await cluster.joined(replica: 0, meetingId: meeting, participantId: erinId, name: "erin")
+        for (client, id) in [(alice, "pa"), (carol, "pc"), (erin, "pe")] {
             await client.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: id)
             _ = try await client.waitFor("published") { $0.id == id }
         }
-        // Bob: one node connection carrying alice and carol. Dave: a transport of his own to carol.
+        // Bob: one node connection carrying alice, carol and erin. Dave: a transport of his own to carol.
         await bob.send(.subscribe(SubscribeRequest(participantId: aliceId, perNode: true)), id: "s1")
         let connection = try #require(try await bob.waitFor("subscription") { $0.id == "s1" }.subscriptionOffer).transportId
         await bob.send(.subscribe(SubscribeRequest(participantId: carolId, perNode: true)), id: "s2")
         _ = try await bob.waitFor("subscription") { $0.id == "s2" }
+        await bob.send(.subscribe(SubscribeRequest(participantId: erinId, perNode: true)), id: "s2e")
+        _ = try await bob.waitFor("subscription") { $0.id == "s2e" }
         await dave.send(.subscribe(SubscribeRequest(participantId: carolId)), id: "s3")
         let daves = try #require(try await dave.waitFor("subscription") { $0.id == "s3" }.subscriptionOffer).transportId
 
         await host.send(.breakout(.create(BreakoutCreate(count: 2))), id: "c")
         let rooms = try #require(self.plan(try await host.waitFor("breakout") { $0.id == "c" })).rooms
-        for (person, room) in [(aliceId, rooms[0].id), (bobId, rooms[0].id), (daveId, rooms[0].id), (carolId, rooms[1].id)] {
+        for (person, room) in [(aliceId, rooms[0].id), (bobId, rooms[0].id), (daveId, rooms[0].id), (carolId, rooms[1].id), (erinId, rooms[1].id)] {
             await host.send(.breakout(.assign(BreakoutAssign(participantId: person, roomId: room))), id: "as")
         }
         try await cluster.settle()
@@ -226,12 +230,13 @@ import Testing
         _ = try await dave.waitFor("breakout-scope")
         try await cluster.settle()
 
-        // Bob's connection: carol off, without a re-offer; alice stays.
+        // Bob's connection: carol and erin off in one request, without a re-offer; alice stays.
         let removals = node.requests(SFUControlType.removeSubscription)
         #expect(removals.count == 1)
         let removal = try JSONDecoder().decode(BusEnvelope<RemoveSubscriptionRequest>.self, from: Data(try #require(removals.first).utf8)).body
-        #expect(removal.transportId == connection && removal.publisherParticipantId == carolId.uuidString.lowercased())
-        #expect(removal.reoffer == false)
+        #expect(removal.transportId == connection)
+        #expect(Set(removal.publishers) == [carolId.uuidString.lowercased(), erinId.uuidString.lowercased()])
+        #expect(removal.publisherParticipantIds?.count == 2 && removal.reoffer == false)
         let carried = node.state.withLockedValue { $0.transports[connection]?.tracks.compactMap(\.participantId) }
         #expect(Set(carried ?? []) == [aliceId.uuidString.lowercased()])
         #expect(!bob.types.contains("subscription-closed"))
@@ -258,5 +263,49 @@ import Testing
         try await cluster.settle()
         #expect(node.transportIds.contains(connection) == false)
         #expect(carol.types.filter { $0 == "subscription-closed" }.isEmpty)
+    }
+
+    /// The safety rule inside a session: a node that refuses the batched
+    /// removal gets the whole connection closed (alice's part too, though
+    /// she stays in the room), and the client one `subscription-closed`;
+    /// the record forgets the connection.
+    @Test func aRefusedRemovalClosesTheWholeConnection() async throws {
+        let cluster = try await InMemoryReplicas(count: 1)
+        defer { cluster.stop() }
+        let node = try await cluster.addNode("n1", port: 10001)
+        let meeting = UUID()
+        let (aliceId, bobId, carolId) = (UUID(), UUID(), UUID())
+        let host = try await cluster.joined(replica: 0, meetingId: meeting, role: .owner, name: "host")
+        let alice = try await cluster.joined(replica: 0, meetingId: meeting, participantId: aliceId, name: "alice")
+        let bob = try await cluster.joined(replica: 0, meetingId: meeting, participantId: bobId, name: "bob")
+        let carol = try await cluster.joined(replica: 0, meetingId: meeting, participantId: carolId, name: "carol")
+        for (client, id) in [(alice, "pa"), (carol, "pc")] {
+            await client.send(.publish(PublishRequest(offer: FakeSDP.audioVideo)), id: id)
+            _ = try await client.waitFor("published") { $0.id == id }
+        }
+        await bob.send(.subscribe(SubscribeRequest(participantId: aliceId, perNode: true)), id: "s1")
+        let connection = try #require(try await bob.waitFor("subscription") { $0.id == "s1" }.subscriptionOffer).transportId
+        await bob.send(.subscribe(SubscribeRequest(participantId: carolId, perNode: true)), id: "s2")
+        _ = try await bob.waitFor("subscription") { $0.id == "s2" }
+        node.state.withLockedValue { $0.refusedRemovals = [connection] }
+
+        await host.send(.breakout(.create(BreakoutCreate(count: 2))), id: "c")
+        let rooms = try #require(self.plan(try await host.waitFor("breakout") { $0.id == "c" })).rooms
+        for (person, room) in [(aliceId, rooms[0].id), (bobId, rooms[0].id), (carolId, rooms[1].id)] {
+            await host.send(.breakout(.assign(BreakoutAssign(participantId: person, roomId: room))), id: "as")
+        }
+        await host.send(.breakout(.open(BreakoutOpen())), id: "o")
+        let closed = try #require(try await bob.waitFor("subscription-closed").subscriptionClosed)
+        #expect(closed == SubscriptionClosed(transportId: connection, publisherParticipantId: carolId, reason: "breakout_scope"))
+        try await cluster.settle()
+        #expect(node.requests(SFUControlType.removeSubscription).count == 1)
+        #expect(node.requests(SFUControlType.closeTransport).count == 1)
+        #expect(node.transportIds.contains(connection) == false)
+        #expect(bob.types.filter { $0 == "subscription-closed" }.count == 1)
+        await bob.send(.subscribeAnswer(SubscribeAnswer(transportId: connection, answer: "v=0 ok")), id: "sa")
+        #expect(try await bob.waitFor("error") { $0.id == "sa" }.errorCode == .notFound)
+        // Alice is still in bob's room: he may subscribe to her again.
+        await bob.send(.subscribe(SubscribeRequest(participantId: aliceId, perNode: true)), id: "s3")
+        #expect(try await bob.waitFor("subscription") { $0.id == "s3" }.subscriptionOffer != nil)
     }
 }

@@ -30,6 +30,20 @@ final class FakeNode: Sendable {
         /// The last `sfu.set-video-selection` of each subscriber connection.
         var videoSelections: [String: [SFUVideoTarget]] = [:]
         var next = 0
+        /// Requests being answered now, and the most at once.
+        var inFlight = 0
+        var maxInFlight = 0
+        /// While set, each request waits (up to 30 s) until this many have
+        /// arrived in all: a gate that shows how many a caller sends at once.
+        var holdUntilArrived: Int?
+        var arrived = 0
+        /// A node older than the batched `sfu.remove-subscription`: it takes
+        /// off `publisherParticipantId` alone and answers without `removed`.
+        var legacyRemovals = false
+        /// Connections whose removals are refused (`bad_request`).
+        var refusedRemovals: Set<String> = []
+        /// Added to every answer (a node or bus round trip slower than in memory).
+        var latency: Duration?
     }
 
     let id: String
@@ -61,6 +75,7 @@ final class FakeNode: Sendable {
     func setHanging(_ hanging: Bool) { self.state.withLockedValue { $0.hanging = hanging } }
     var retired: Set<String> { self.state.withLockedValue { $0.retired } }
     var videoSelections: [String: [SFUVideoTarget]] { self.state.withLockedValue { $0.videoSelections } }
+    var maxInFlight: Int { self.state.withLockedValue { $0.maxInFlight } }
 
     /// Starts draining as a real node does on SIGTERM: refuses new
     /// transports and publishes `sfu.node-draining`.
@@ -131,12 +146,23 @@ final class FakeNode: Sendable {
 
     private func answer(_ message: BusMessage) async throws -> BusResponse {
         let raw = String(decoding: message.raw, as: UTF8.self)
-        let hanging = self.state.withLockedValue { state in
+        let (hanging, hold, latency) = self.state.withLockedValue { state in
             state.requests.append((message.type, raw))
-            return state.hanging
+            state.arrived += 1
+            state.inFlight += 1
+            state.maxInFlight = max(state.maxInFlight, state.inFlight)
+            return (state.hanging, state.holdUntilArrived, state.latency)
         }
+        defer { self.state.withLockedValue { $0.inFlight -= 1 } }
         if hanging {
             try await Task.sleep(for: .seconds(3600))
+        }
+        if let latency { try await Task.sleep(for: latency) }
+        if let hold {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while self.state.withLockedValue({ $0.arrived < hold }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
         }
         switch message.type {
         case SFUControlType.createPublisher:
@@ -165,9 +191,13 @@ final class FakeNode: Sendable {
             return BusResponse(try self.addToConnection(try message.decode(CreateSubscriberRequest.self)))
         case SFUControlType.removeSubscription:
             let request = try message.decode(RemoveSubscriptionRequest.self)
+            let (legacy, refused) = self.state.withLockedValue { ($0.legacyRemovals, $0.refusedRemovals.contains(request.transportId)) }
+            if refused { throw BusErrorBody(code: "bad_request", message: "refused") }
+            // The batched form takes them all off (and says so); an older node only the first.
+            let removing = Set(legacy ? [request.publisherParticipantId] : request.publishers)
             let remaining: [SFUTrack]? = self.state.withLockedValue { state in
                 guard var connection = state.transports[request.transportId], connection.perNode else { return nil }
-                connection.tracks.removeAll { $0.participantId == request.publisherParticipantId }
+                connection.tracks.removeAll { removing.contains($0.participantId ?? "") }
                 state.transports[request.transportId] = connection.tracks.isEmpty ? nil : connection
                 return connection.tracks
             }
@@ -175,7 +205,8 @@ final class FakeNode: Sendable {
             // `reoffer: false`: no offer (meet-ws took the publisher off on its own).
             return BusResponse(RemoveSubscriptionReply(
                 transportId: request.transportId, offer: remaining.isEmpty || request.reoffer == false ? nil : "v=0 re-offer",
-                tracks: remaining, closed: remaining.isEmpty))
+                tracks: remaining, closed: remaining.isEmpty,
+                removed: legacy || request.publisherParticipantIds == nil ? nil : request.publishers))
         case SFUControlType.createSubscriber:
             let request = try message.decode(CreateSubscriberRequest.self)
             let made: (String, [SFUTrack])? = self.state.withLockedValue { state in
@@ -258,7 +289,7 @@ final class FakeNode: Sendable {
             var events: [SFUTransportClosedEvent] = []
             for id in ids {
                 guard let transport = state.transports.removeValue(forKey: id) else { continue }
-                let isPublisher = transport.publisherParticipantId == nil
+                let isPublisher = transport.publisherParticipantId == nil && !transport.perNode
                 events.append(SFUTransportClosedEvent(
                     nodeId: self.id, transportId: id, role: isPublisher ? .publisher : .subscriber,
                     participantId: transport.participantId, publisherParticipantId: transport.publisherParticipantId,

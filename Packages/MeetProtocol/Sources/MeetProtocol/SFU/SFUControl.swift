@@ -14,6 +14,7 @@
 /// sfu.close-participant       CloseParticipantRequest       → SFUCloseReply
 /// sfu.retire-transport        RetireTransportRequest        → SFUCloseReply (1: closed at once)
 /// sfu.remove-subscription     RemoveSubscriptionRequest     → RemoveSubscriptionReply
+///                             (batched: `publisherParticipantIds`, one request per connection)
 /// ```
 ///
 /// A node also *publishes* ``SFUTransportClosedEvent`` on ``SFUEventChannel/events``
@@ -197,12 +198,40 @@ public struct RemoveSubscriptionRequest: Codable, Sendable, Hashable {
     /// moved them apart): the client never asked, so nobody would answer a
     /// re-offer, and a pending one would block the next. Nil: true.
     public var reoffer: Bool?
+    /// The batched form: every publisher to take off this connection in
+    /// one request (`publisherParticipantId` is one of them, so a node
+    /// older than this takes that one off and answers without
+    /// ``RemoveSubscriptionReply/removed``; the caller then sends the rest
+    /// one by one). Nil: `publisherParticipantId` alone. meet-ws sends it
+    /// when a breakout room takes several people off one connection.
+    public var publisherParticipantIds: [String]?
 
-    public init(transportId: String, publisherParticipantId: String, participantId: String? = nil, reoffer: Bool? = nil) {
+    /// The most publishers one batched request may name; a longer list is `bad_request`.
+    public static let maximumBatch = 1000
+
+    public init(
+        transportId: String, publisherParticipantId: String, participantId: String? = nil, reoffer: Bool? = nil,
+        publisherParticipantIds: [String]? = nil
+    ) {
         self.transportId = transportId
         self.publisherParticipantId = publisherParticipantId
         self.participantId = participantId
         self.reoffer = reoffer
+        self.publisherParticipantIds = publisherParticipantIds
+    }
+
+    /// One request taking `publishers` off a connection: the single form
+    /// for one, the batched form for more.
+    public init(transportId: String, publishers: [String], participantId: String?, reoffer: Bool?) {
+        self.init(
+            transportId: transportId, publisherParticipantId: publishers.first ?? "", participantId: participantId, reoffer: reoffer,
+            publisherParticipantIds: publishers.count > 1 ? publishers : nil)
+    }
+
+    /// Every publisher this request takes off (the single one, or the batch and it).
+    public var publishers: [String] {
+        guard let batch = self.publisherParticipantIds else { return [self.publisherParticipantId] }
+        return batch.contains(self.publisherParticipantId) ? batch : [self.publisherParticipantId] + batch
     }
 }
 
@@ -220,15 +249,22 @@ public struct RemoveSubscriptionReply: Codable, Sendable, Hashable {
     public var audioSlots: [String]?
     /// Whether the node closed the connection (nil from an older node: `offer == nil`).
     public var closed: Bool?
+    /// To a batched request (``RemoveSubscriptionRequest/publisherParticipantIds``):
+    /// every publisher it named, all now off the connection (whether or not
+    /// it carried them). Nil to the single form, and from a node older than
+    /// the batched form, which took off `publisherParticipantId` alone.
+    public var removed: [String]?
 
     public init(
-        transportId: String, offer: String?, tracks: [SFUTrack] = [], audioSlots: [String]? = nil, closed: Bool? = nil
+        transportId: String, offer: String?, tracks: [SFUTrack] = [], audioSlots: [String]? = nil, closed: Bool? = nil,
+        removed: [String]? = nil
     ) {
         self.transportId = transportId
         self.offer = offer
         self.tracks = tracks
         self.audioSlots = audioSlots
         self.closed = closed
+        self.removed = removed
     }
 
     /// Whether the connection is gone.

@@ -203,13 +203,21 @@ final class SubscriberControl: @unchecked Sendable {
     /// `sfu.remove-subscription`: takes a publisher off a node connection
     /// (its tracks stop at once; their m-lines go idle in the re-offer, or,
     /// with `reoffer: false`, in the connection's next offer). A
-    /// connection left with nothing is closed (`closed_by_request`).
+    /// connection left with nothing is closed (`closed_by_request`). The
+    /// batched form (`publisherParticipantIds`) takes them all off in one
+    /// step, with at most one re-offer, and lists them in `removed`.
     func removeSubscription(_ request: RemoveSubscriptionRequest) async throws -> RemoveSubscriptionReply {
+        let named = request.publishers
+        guard named.count <= RemoveSubscriptionRequest.maximumBatch else {
+            throw SFUControlError.badRequest("at most \(RemoveSubscriptionRequest.maximumBatch) publishers per removal")
+        }
+        let removing = Set(named)
+        let removed = request.publisherParticipantIds == nil ? nil : named
         let empty = try await loop.submit { () -> Bool in
             guard let subscriber = self.registry.subscribers[request.transportId], subscriber.perNode,
                   request.participantId.map({ $0 == subscriber.participantId }) ?? true
             else { throw SFUControlError.unknownTransport(request.transportId) }
-            for publisher in subscriber.publishers where publisher.participantId == request.publisherParticipantId {
+            for publisher in subscriber.publishers where removing.contains(publisher.participantId) {
                 subscriber.drop(publisher)
                 self.publisherUnused(publisher)
             }
@@ -217,11 +225,14 @@ final class SubscriberControl: @unchecked Sendable {
             self.registry.closeSubscriber(subscriber, reason: .closedByRequest)
             return true
         }.get()
-        if empty { return RemoveSubscriptionReply(transportId: request.transportId, offer: nil, closed: true) }
-        if request.reoffer == false { return RemoveSubscriptionReply(transportId: request.transportId, offer: nil, closed: false) }
+        if empty { return RemoveSubscriptionReply(transportId: request.transportId, offer: nil, closed: true, removed: removed) }
+        if request.reoffer == false {
+            return RemoveSubscriptionReply(transportId: request.transportId, offer: nil, closed: false, removed: removed)
+        }
         let reply = try await reofferNodeConnection(request.transportId, iceRestart: false)
         return RemoveSubscriptionReply(
-            transportId: reply.transportId, offer: reply.offer, tracks: reply.tracks, audioSlots: reply.audioSlots)
+            transportId: reply.transportId, offer: reply.offer, tracks: reply.tracks, audioSlots: reply.audioSlots,
+            removed: removed)
     }
 
     /// A re-offer on a node connection that carries exactly its publishers'

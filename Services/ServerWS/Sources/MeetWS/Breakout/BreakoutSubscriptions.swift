@@ -19,78 +19,82 @@ import MeetProtocol
 /// record forgets the subscription, so an `unsubscribe` or
 /// `subscribe-answer` for it is `not_found`, and a new `subscribe` is
 /// `forbidden` while the rooms keep the two apart.
+///
+/// **Batched and bounded** (issue #21): the cut is grouped by transport
+/// (``BreakoutRemoval``), one SFU request per transport, a per-node
+/// connection's publishers all in one `sfu.remove-subscription`
+/// (``BreakoutRemover``); up to ``concurrency`` requests run at once, each
+/// bounded by the gateway's timeout. The socket's record is then written
+/// to presence once, and the client told of each closed transport.
+///
+/// It runs in the session's task, on purpose: nothing else of the socket
+/// (its own `subscribe`/`unsubscribe`, a migration) can interleave with
+/// the record it rewrites. The socket's other messages wait meanwhile, but
+/// only for ⌈transports / ``concurrency``⌉ rounds of one request each
+/// (plus a close after a failure): a socket has one per-node connection
+/// per node, so a scope change in a 200-person meeting is one round, not
+/// the ~180 sequential round trips (and ~180 presence writes) of one
+/// request per publisher. A slow node no longer holds up the other nodes'
+/// removals; the whole waits for the slowest request of each round, at
+/// most 2 × `MEET_WS_SFU_TIMEOUT_MS`. (Transports of their own, one per
+/// publisher, still need one `sfu.close-transport` each: 8 at a time.)
 struct BreakoutSubscriptions {
     let session: any SessionContext
+    /// The most SFU requests one socket's removal runs at once.
+    var concurrency = Self.concurrency
 
     /// The `reason` of the `subscription-closed` it sends.
     static let reason = "breakout_scope"
+    /// Requests at once per socket: a few nodes' connections in one round,
+    /// without one socket taking much of the gateway's shared
+    /// `MEET_WS_SFU_MAX_IN_FLIGHT`.
+    static let concurrency = 8
 
     func closeOutOfScope() async {
         guard !self.session.identity.isRecorder else { return }
-        let cut = self.session.breakout.outOfScope(self.session.record.subscriptions ?? [])
-        guard !cut.isEmpty else { return }
-        for subscription in cut {
-            do {
-                if subscription.perNode == true {
-                    try await self.takeOff(subscription)
-                } else {
-                    try await self.close(subscription)
+        let removals = BreakoutRemoval.grouping(self.session.breakout.outOfScope(self.session.record.subscriptions ?? []))
+        guard !removals.isEmpty else { return }
+        let started = ContinuousClock.now
+        let remover = BreakoutRemover(sfu: self.session.services.sfu, participantId: self.session.sfuParticipantId)
+        let outcomes = await BoundedWork.run(removals, limit: self.concurrency) { await remover.perform($0) }
+
+        // One rewrite of the record (and one presence write) for the whole cut.
+        var closed: [BreakoutRemoval] = []
+        for (removal, outcome) in zip(removals, outcomes) {
+            switch outcome {
+            case .takenOff:
+                for publisher in removal.publishers {
+                    self.session.migration.forget(subscription: removal.transportId, publisher: publisher)
+                    self.session.record.subscriptions = SubscribeFlow.removing(
+                        publisher, on: removal.transportId, from: self.session.record.subscriptions)
                 }
-            } catch {
-                self.session.logger.warning(
-                    "could not close a subscription out of the breakout room",
-                    metadata: ["transport": "\(subscription.transportId)", "error": "\(error)"])
+            case .closed:
+                self.session.migration.forget(subscription: removal.transportId)
+                self.session.record.subscriptions = SubscribeFlow.removing(removal.transportId, from: self.session.record.subscriptions)
+                closed.append(removal)
             }
         }
-        self.session.logger.info("closed subscriptions out of the breakout room", metadata: ["count": "\(cut.count)"])
+        do {
+            _ = try await self.session.services.presence.replace(meetingId: self.session.identity.meetingId, record: self.session.record)
+        } catch {
+            self.session.logger.warning(
+                "closed subscriptions out of the breakout room; presence not updated", metadata: ["error": "\(error)"])
+        }
+        for removal in closed { await self.tell(removal) }
+        let elapsed = ContinuousClock.now - started
+        self.session.logger.info(
+            "closed subscriptions out of the breakout room",
+            metadata: [
+                "count": "\(removals.reduce(0) { $0 + $1.publishers.count })", "transports": "\(removals.count)",
+                "closed": "\(closed.count)", "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+            ])
         await VideoSelectionDriver(session: self.session).subscriptionsChanged()
     }
 
-    /// A transport of its own: closed on its node, and the client told.
-    private func close(_ subscription: SubscriptionRecord) async throws {
-        await self.session.closeTransport(subscription.transportId, on: subscription.nodeId)
-        try await SubscribeDriver(session: self.session).forget(subscription.transportId)
-        await self.tell(subscription)
-    }
-
-    /// One publisher off a per-node connection, without a re-offer. A node
-    /// that cannot be reached (or refuses) gets the whole connection closed
-    /// instead: what it carries can no longer be vouched for.
-    private func takeOff(_ subscription: SubscriptionRecord) async throws {
-        // Taken off already when the connection closed for an earlier publisher.
-        guard self.session.record.subscriptions?.contains(where: { SubscribeFlow.same($0, subscription) }) == true else { return }
-        let sfu = self.session.services.sfu
-        let body = RemoveSubscriptionRequest(
-            transportId: subscription.transportId, publisherParticipantId: subscription.publisherParticipantId.uuidString.lowercased(),
-            participantId: self.session.sfuParticipantId, reoffer: false)
-        if sfu.departures.isUnreachable(subscription.nodeId) {
-            // A lost node carries nothing any more; the client moves (or drops) the rest.
-            await sfu.bestEffort(SFUControlType.removeSubscription, body, node: subscription.nodeId)
-            return try await SubscribeDriver(session: self.session).forget(subscription.publisherParticipantId, on: subscription.transportId)
-        }
-        let result = await self.session.ask(
-            SFUControlType.removeSubscription, body, node: subscription.nodeId, as: RemoveSubscriptionReply.self)
-        switch result {
-        case .success(let reply) where !reply.isClosed:
-            try await SubscribeDriver(session: self.session).forget(subscription.publisherParticipantId, on: subscription.transportId)
-        case .success:
-            try await SubscribeDriver(session: self.session).forget(subscription.transportId)
-            await self.tell(subscription)
-        case .failure(let error):
-            if error.remoteCode != .unknownTransport {
-                await self.session.closeTransport(subscription.transportId, on: subscription.nodeId)
-            }
-            try await SubscribeDriver(session: self.session).forget(subscription.transportId)
-            await self.tell(subscription)
-        }
-    }
-
-    private func tell(_ subscription: SubscriptionRecord) async {
-        guard self.session.isJoined else { return }
+    private func tell(_ removal: BreakoutRemoval) async {
+        guard self.session.isJoined, let publisher = removal.publishers.first else { return }
         await self.session.reply(
             nil,
-            .subscriptionClosed(SubscriptionClosed(
-                transportId: subscription.transportId, publisherParticipantId: subscription.publisherParticipantId,
-                reason: Self.reason)))
+            .subscriptionClosed(SubscriptionClosed(transportId: removal.transportId, publisherParticipantId: publisher, reason: Self.reason)))
     }
 }

@@ -73,7 +73,8 @@ public enum LayerDemand {
 
     /// Below this (bits/s) on every layer being received, a camera counts as
     /// turned off: a disabled track still sends black frames, a few bytes
-    /// each (the web client's camera-off: `track.enabled = false`), while
+    /// each (the web client's camera-off: `track.enabled = false`; measured
+    /// 7 kbit/s of payload from Chromium, about 16 with RTP headers), while
     /// even the 160×90 layer of a live camera takes 30 kbit/s or more.
     public static let mutedBitrate = 24_000
 

@@ -6,17 +6,18 @@ import Metrics
 /// Dynacast on the node (#16 item 5, docs/signaling.md "Dynacast"): every
 /// `interval` (on the RTCP timer) it asks each publisher's router which
 /// layers of each simulcast section its subscribers want
-/// (``Router/wantedLayers(ofGroup:count:)``: every subscriber of a
+/// (``Router/wantedLayers(ofGroup:count:now:)``: every subscriber of a
 /// publisher is on this node, so the answer is complete), lets a
 /// ``DynacastBook`` decide which publishers to tell (a layer wanted again at
 /// once, one unwanted after the pause delay, a refresh every
 /// ``SFUPublisherLayersEvent/refreshMs``), and hands each such publisher's
-/// sections to `sink` as one ``SFUPublisherLayersEvent``, and tells each
-/// router which layers its publisher was told to stop
-/// (``Router/setDynacastPaused(_:ofGroup:)``, for the subscribers'
-/// allocators: ``LayerDemand/costs(of:maxHeight:)``) (the bus, via
+/// sections to `sink` as one ``SFUPublisherLayersEvent`` (the bus, via
 /// ``NodeEventPublisher``; nothing waits on Redis here). meet-ws passes it
-/// to the publishing client, which turns the other layers off.
+/// to the publishing client, which turns the other layers off. It also
+/// tells each router which layers its publisher was told to stop
+/// (``Router/setDynacastPaused(_:ofGroup:)``): the subscribers' allocators
+/// budget for those, not for a layer the publisher stopped on its own
+/// (``LayerDemand/costs(of:maxHeight:)``).
 ///
 /// Event loop only, like the ``TransportManager`` timer that drives it;
 /// nothing here runs per packet.

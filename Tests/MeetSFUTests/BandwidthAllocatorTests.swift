@@ -48,16 +48,105 @@ import Testing
 
     @Test("when even the lowest layer does not fit, the lowest priorities pause; audio never does")
     func pauses() {
+        var clock = TestClock()
         var allocator = Allocator()
-        let now = TestClock().now
-        var decisions = allocator.allocate(estimate: 500_000, tracks: Self.tracks, congested: true, now: now)
-        // 40k audio, 300k screen, 150k speaker = 490k; the tile and the rest pause.
+        var decisions = allocator.allocate(estimate: 500_000, tracks: Self.tracks, congested: true, now: clock.now)
+        // 40k audio, 300k screen, 150k speaker = 490k. The tile's 150k more (640k) is short by
+        // less than the margin (500k ≥ 0.75 × 640k): held on its lowest layer; "other" (790k) is not.
+        #expect(decisions["other"] == .paused)
+        #expect(Self.budgets(decisions) == ["audio": 40_000, "screen": 300_000, "speaker": 150_000, "tile": 150_000])
+        // Still short and congested after the hold: the tile pauses too.
+        clock.advance(allocator.configuration.pauseHold)
+        decisions = allocator.allocate(estimate: 500_000, tracks: Self.tracks, congested: true, now: clock.now)
         #expect(decisions["tile"] == .paused && decisions["other"] == .paused)
         #expect(Self.budgets(decisions) == ["audio": 40_000, "screen": 300_000, "speaker": 150_000])
-        decisions = allocator.allocate(estimate: 10_000, tracks: Self.tracks, congested: true, now: now)
+        // Far below what anything needs: every video at once.
+        decisions = allocator.allocate(estimate: 10_000, tracks: Self.tracks, congested: true, now: clock.now)
         #expect(decisions["audio"] == .forward(budget: 40_000))
         #expect(Set(decisions.filter { $0.value == .paused }.keys) == ["screen", "speaker", "tile", "other"])
         #expect(allocator.pauses == 4)
+    }
+
+    /// One video on its lowest layer and audio: what a congested
+    /// subscriber of one camera gets (docs/dev/simulcast-status.md, "What
+    /// the measurement showed" 1).
+    static let lowestOnly = [Track(key: "audio", isAudio: true, layers: [40_000]), Track(key: "video", layers: camera)]
+    /// What one over-use signal leaves of an estimate that acked exactly the lowest layer and audio.
+    static let oneDip = Int(0.85 * Double(40_000 + 150_000))
+
+    @Test("one over-use signal (0.85 × lowest layer + audio) keeps the video forwarding; the estimate climbs back")
+    func oneDipKeepsForwarding() {
+        var clock = TestClock()
+        var allocator = Allocator()
+        let lowest = Allocator.Decision.forward(budget: 150_000)
+        #expect(allocator.allocate(estimate: 190_000, tracks: Self.lowestOnly, congested: false, now: clock.now)["video"] == lowest)
+        // The dip, then the congestion flag for the estimator's second, then a calm climb back (3 s).
+        var decisions: [Allocator.Decision?] = []
+        for step in 0..<20 {
+            let estimate = Self.oneDip + step * 1_800
+            let congested = step < 5
+            decisions.append(allocator.allocate(estimate: estimate, tracks: Self.lowestOnly, congested: congested, now: clock.now)["video"])
+            clock.advance(.milliseconds(200))
+        }
+        #expect(decisions.allSatisfy { $0 == lowest }, "\(decisions)")
+        #expect(allocator.pauses == 0 && allocator.paused.isEmpty)
+    }
+
+    @Test("a shortfall that lasts with the path congested pauses after the hold, not before")
+    func sustainedShortfallPauses() {
+        var clock = TestClock()
+        var allocator = Allocator()
+        let hold = allocator.configuration.pauseHold
+        var pausedAfter: Duration?
+        var elapsed = Duration.zero
+        while elapsed <= hold + .seconds(1) {
+            if allocator.allocate(estimate: Self.oneDip, tracks: Self.lowestOnly, congested: true, now: clock.now)["video"] == .paused {
+                pausedAfter = elapsed
+                break
+            }
+            clock.advance(.milliseconds(200))
+            elapsed += .milliseconds(200)
+        }
+        #expect(pausedAfter == hold, "paused after \(String(describing: pausedAfter))")
+        #expect(allocator.pauses == 1)
+        // A shortfall that ends resets the hold: the next one waits the whole hold again.
+        var fresh = Allocator()
+        _ = fresh.allocate(estimate: Self.oneDip, tracks: Self.lowestOnly, congested: true, now: clock.now)
+        clock.advance(hold - .milliseconds(200))
+        _ = fresh.allocate(estimate: 190_000, tracks: Self.lowestOnly, congested: true, now: clock.now)
+        clock.advance(.milliseconds(200))
+        #expect(fresh.allocate(estimate: Self.oneDip, tracks: Self.lowestOnly, congested: true, now: clock.now)["video"]
+            == .forward(budget: 150_000))
+    }
+
+    @Test("a shortfall deeper than the margin pauses at once")
+    func deepShortfallPausesAtOnce() {
+        var allocator = Allocator()
+        let now = TestClock().now
+        // 0.75 × 190k = 142.5k: just under it pauses, just over it holds.
+        #expect(allocator.allocate(estimate: 142_000, tracks: Self.lowestOnly, congested: true, now: now)["video"] == .paused)
+        var other = Allocator()
+        #expect(other.allocate(estimate: 143_000, tracks: Self.lowestOnly, congested: true, now: now)["video"]
+            == .forward(budget: 150_000))
+    }
+
+    @Test("a muted (black) video ranks below every other, whatever the caller's order")
+    func mutedRanksLast() {
+        var allocator = Allocator()
+        let tracks = [
+            // Costed like a lowest layer, so that only the rank decides.
+            Track(key: "black", priority: .muted, layers: [150_000]),
+            Track(key: "rest", priority: .other, layers: Self.camera),
+            Track(key: "tile", priority: .visible, layers: Self.camera),
+        ]
+        // Room for two lowest layers and no more (450k needed, 300k ≤ 0.75 × 450k: no hold):
+        // listed first, the black one still pauses.
+        let decisions = allocator.allocate(estimate: 300_000, tracks: tracks, congested: true, now: TestClock().now)
+        #expect(decisions["black"] == .paused)
+        #expect(Self.budgets(decisions) == ["tile": 150_000, "rest": 150_000])
+        // Plenty: it is forwarded like any video, after the others' upgrades.
+        let plenty = allocator.allocate(estimate: 5_000_000, tracks: tracks, congested: false, now: TestClock().now)
+        #expect(Self.budgets(plenty) == ["tile": 1_700_000, "rest": 1_700_000, "black": 150_000])
     }
 
     @Test("a paused video resumes once its lowest layer fits with a margin")
@@ -65,7 +154,8 @@ import Testing
         var allocator = Allocator()
         let tracks = [Track(key: "audio", isAudio: true, layers: [40_000]), Track(key: "video", layers: Self.camera)]
         let now = TestClock().now
-        let decisions = [150_000, 190_000, 230_000].map { estimate in
+        // 100k: far short of 190k, paused at once (the hold is for small shortfalls).
+        let decisions = [100_000, 190_000, 230_000].map { estimate in
             allocator.allocate(estimate: estimate, tracks: tracks, congested: true, now: now)["video"]
         }
         // 190k fits 150k, but not with the 20 % margin (180k + 40k): still paused.

@@ -70,28 +70,92 @@ import Testing
     @Test("through the router: paused and muted down-tracks want nothing; a layer the publisher stopped is still wanted")
     func routerDemand() {
         let h = Harness()
-        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0, 1, 2], "nothing received yet")
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3, now: h.clock.now) == [0, 1, 2], "nothing received yet")
         _ = h.router.addDownTrack(publisherSSRC: Self.group, subscriber: 1, ssrc: 500, now: h.clock.now)
         _ = h.router.addDownTrack(publisherSSRC: Self.group, subscriber: 2, ssrc: 501, now: h.clock.now)
         h.frame(keyframes: [0, 1, 2])
-        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0, 2], "no limit (no video-preferences): the top")
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3, now: h.clock.now) == [0, 2], "no limit (no video-preferences): the top")
         h.router.setLayerConstraints(.init(maxHeight: 360), publisherSSRC: Self.group, subscriber: 1, now: h.clock.now)
         h.router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: Self.group, subscriber: 2, now: h.clock.now)
-        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0, 1])
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3, now: h.clock.now) == [0, 1])
         h.router.setPaused(true, publisherSSRC: Self.group, subscriber: 1, now: h.clock.now)
-        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0])
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3, now: h.clock.now) == [0])
         h.router.setPaused(false, publisherSSRC: Self.group, subscriber: 1, now: h.clock.now)
         h.router.setMuted(true, publisherSSRC: Self.group, now: h.clock.now)
-        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0], "hard-muted: nobody receives it")
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3, now: h.clock.now) == [0], "hard-muted: nobody receives it")
         h.router.setMuted(false, publisherSSRC: Self.group, now: h.clock.now)
         // The publisher stops layer 2 (paused by dynacast): a subscriber asking 720p still wants it back.
         h.layers.removeLast()
         for _ in 0..<31 { h.frame() }
         h.router.setLayerConstraints(.init(maxHeight: 720), publisherSSRC: Self.group, subscriber: 2, now: h.clock.now)
-        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3) == [0, 1, 2])
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3, now: h.clock.now) == [0, 1, 2])
         #expect(h.router.track(ssrc: Self.group)?.downTracks.first { $0.subscriber == 2 }?.layers.target == 1,
                 "meanwhile it is sent the best layer still coming")
-        #expect(h.router.wantedLayers(ofGroup: 0xDEAD, count: 3) == [])
+        #expect(h.router.wantedLayers(ofGroup: 0xDEAD, count: 3, now: h.clock.now) == [])
+    }
+
+    @Test("the allocator's costs: a layer the publisher stopped on its own costs nothing; one dynacast paused keeps its last bitrate")
+    func staleLayerCosts() throws {
+        let h = Harness()
+        _ = h.router.addDownTrack(publisherSSRC: Self.group, subscriber: 1, ssrc: 500, now: h.clock.now)
+        h.frame(keyframes: [0, 1, 2])
+        for _ in 0..<40 { h.frame() }  // > 1 s: every layer measured
+        let live = h.router.knownLayers(ofGroup: Self.group, now: h.clock.now)
+        #expect(live.prefix(3).allSatisfy { $0?.isActive == true && ($0?.bitrate ?? 0) > 0 }, "\(live)")
+        #expect(LayerDemand.costs(of: live, maxHeight: 720).count == 3)
+        // The publisher stops layer 2 on its own (its CPU, its uplink; dynacast said nothing): once
+        // the monitor calls it inactive, it is no longer a cost, only a layer that may come back.
+        h.layers.removeLast()
+        for _ in 0..<31 { h.frame() }
+        let stopped = h.router.knownLayers(ofGroup: Self.group, now: h.clock.now)
+        #expect(stopped[2] == nil && stopped[0] != nil && stopped[1] != nil)
+        #expect(LayerDemand.costs(of: stopped, maxHeight: 720).count == 2)
+        // A budget of those costs still wants it (above its choice, room in the tile): dynacast
+        // neither stops nor restarts it for this subscriber.
+        h.router.setLayerConstraints(.init(maxHeight: 720), publisherSSRC: Self.group, subscriber: 1, now: h.clock.now)
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3, now: h.clock.now) == [0, 1, 2])
+        // Dynacast told the publisher to stop it: it keeps its size and last bitrate, so a
+        // subscriber's budget can cover it and want it back (the session-12 fix).
+        #expect(h.router.setDynacastPaused([2], ofGroup: Self.group))
+        let paused = h.router.knownLayers(ofGroup: Self.group, now: h.clock.now)
+        let top = try #require(paused[2])
+        #expect(!top.isActive && top.height == 720 && top.bitrate > 0)
+        let costs = LayerDemand.costs(of: paused, maxHeight: 720)
+        #expect(costs.count == 3 && costs.contains(top.bitrate))
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3, now: h.clock.now) == [0, 2])
+        // Resumed by dynacast: no longer paused, and not received yet: a layer on its way, no cost.
+        h.router.setDynacastPaused([], ofGroup: Self.group)
+        #expect(h.router.knownLayers(ofGroup: Self.group, now: h.clock.now)[2] == nil)
+        #expect(h.router.wantedLayers(ofGroup: Self.group, count: 3, now: h.clock.now) == [0, 1, 2])
+        #expect(!h.router.setDynacastPaused([1], ofGroup: RouterSimulcastTests.layerSSRCs[0]), "a layer is no group")
+    }
+
+    @Test("a camera sending black frames or nothing looks muted; a live one, or one not received yet, does not")
+    func looksMuted() {
+        func layer(_ bitrate: Int, active: Bool = true) -> LayerDemand.Known {
+            LayerSelector.Layer(isActive: active, bitrate: bitrate, height: 180)
+        }
+        #expect(LayerDemand.looksMuted([layer(8_000), layer(12_000), nil]), "black frames on two layers")
+        #expect(!LayerDemand.looksMuted([layer(8_000), layer(150_000), nil]))
+        #expect(LayerDemand.looksMuted([layer(9_000), layer(500_000, active: false)]), "a layer dynacast paused does not count")
+        #expect(LayerDemand.looksMuted([layer(0, active: false), nil]), "nothing being received")
+        #expect(!LayerDemand.looksMuted([nil, nil, nil]), "nothing received yet")
+    }
+
+    @Test("the book remembers what it told the publisher to stop")
+    func bookPaused() {
+        var clock = TestClock()
+        var book = DynacastBook<String>(configuration: .init(pauseDelay: .seconds(2)))
+        let all: Set<Int> = [0, 1, 2]
+        #expect(book.paused("cam", negotiated: all) == [], "nothing said: the publisher sends all")
+        _ = book.update("cam", wanted: [0], negotiated: all, now: clock.now)
+        #expect(book.paused("cam", negotiated: all) == [], "not yet told")
+        clock.advance(.seconds(2))
+        #expect(book.update("cam", wanted: [0], negotiated: all, now: clock.now) == [0])
+        #expect(book.paused("cam", negotiated: all) == [1, 2])
+        clock.advance(.milliseconds(200))
+        #expect(book.update("cam", wanted: [0, 2], negotiated: all, now: clock.now) == [0, 2])
+        #expect(book.paused("cam", negotiated: all) == [1])
     }
 
     @Test("the book: a layer wanted again goes out at once, an unwanted one after the pause delay, a state again every refresh")

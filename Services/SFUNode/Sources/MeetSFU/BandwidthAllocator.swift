@@ -6,10 +6,11 @@
 ///
 /// - Audio is never paused: its bitrate comes off the top.
 /// - Videos in priority order (``Priority``: screen share, active speaker,
-///   visible tiles, the rest; ties in the caller's order) each get their
-///   **lowest** layer while it fits. The first that does not fit is paused,
-///   and so is every video after it: a lower priority never goes before a
-///   higher one.
+///   visible tiles, the rest, then muted ones; ties in the caller's order)
+///   each get their **lowest** layer while it fits. The first that does not
+///   fit is paused, and so is every video after it: a lower priority never
+///   goes before a higher one. A video being forwarded is not paused on one
+///   dip, though: see *The pause hold* below.
 /// - What is left then raises the videos, in the same order, each to its
 ///   best layer that fits (up to what its tile needs: the caller lists only
 ///   those layers).
@@ -24,9 +25,38 @@
 ///   pauses every video still on trial; within `trialLength` of the last
 ///   trial it also doubles the interval (up to `maximumTrialInterval`),
 ///   which is reset once nothing is paused or on trial.
+///
+/// **The pause hold** (session 13; docs/dev/simulcast-status.md, "What the
+/// measurement showed" 1). One over-use signal sets the estimate to 0.85 ×
+/// the acked bitrate, and a connection that gets only lowest layers acks
+/// just what they and the audio cost: one signal (a CPU-starved receiver's
+/// late arrivals read as one) put the estimate under what its videos need,
+/// and their pause followed at once. Climbing back after it takes seconds
+/// (the rate control's additive increase is about 9 kbit/s per second at
+/// 200 kbit/s: 3 s for those 15 %), so a hold in time alone would only
+/// delay the same pause. A forwarded video whose lowest layer no longer
+/// fits is therefore paused
+/// - **at once** when the estimate is under `pauseMargin` (0.75) × what the
+///   audio and the lowest layers up to and including it need: deeper than
+///   one over-use signal can take it (0.85 × acked, and acked is at least
+///   that need while they flow), so a real drop of the path pauses as
+///   before;
+/// - else once the shortfall has lasted `pauseHold` (2 s, LiveKit-like:
+///   its allocator also waits before giving up a track) **and** the path is
+///   still congested then (over-use or loss within the estimator's last
+///   second): a path that cannot carry the video keeps signalling (its
+///   queue grows); a calm one is the estimate climbing back (probes
+///   speed that up), and the video keeps its lowest layer meanwhile.
+/// While held, it keeps its lowest layer (the budget may go below zero: no
+/// upgrade then). Layer downgrades stay immediate: only the pause of a
+/// video's last layer waits. A video on trial still pauses on congestion
+/// at once (the trial's own packets were the probe, and it failed).
 public struct BandwidthAllocator<Key: Hashable & Sendable>: Sendable {
     public enum Priority: Int, Sendable, Comparable {
-        case screenShare, activeSpeaker, visible, other
+        /// `muted`: a video its publisher turned off (hard-muted, or
+        /// sending only black frames: ``LayerDemand/looksMuted(_:)``), below
+        /// every other video.
+        case screenShare, activeSpeaker, visible, other, muted
 
         public static func < (a: Priority, b: Priority) -> Bool { a.rawValue < b.rawValue }
     }
@@ -62,6 +92,12 @@ public struct BandwidthAllocator<Key: Hashable & Sendable>: Sendable {
         /// Congestion this soon after a trial (plus the second the
         /// estimator's congestion flag lasts) counts against it.
         public var trialLength = Duration.seconds(2)
+        /// A forwarded video is paused at once when the estimate covers
+        /// less than this share of what the audio and the lowest layers up
+        /// to it need (one over-use signal leaves 0.85): see the type's notes.
+        public var pauseMargin = 0.75
+        /// A smaller shortfall pauses once it lasted this long with the path still congested.
+        public var pauseHold = Duration.seconds(2)
 
         public init() {}
     }
@@ -81,6 +117,8 @@ public struct BandwidthAllocator<Key: Hashable & Sendable>: Sendable {
     /// catches up with what is acked), and pause again on congestion.
     private var forced: Set<Key> = []
     private var lastTrial: ContinuousClock.Instant?
+    /// Forwarded videos whose lowest layer has not fitted since then (the pause hold).
+    private var shortSince: [Key: ContinuousClock.Instant] = [:]
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -111,21 +149,27 @@ public struct BandwidthAllocator<Key: Hashable & Sendable>: Sendable {
         }
         var given = [Int](repeating: 0, count: videos.count)
         var nowPaused: Set<Key> = []
+        var short: [Key: ContinuousClock.Instant] = [:]
         for (index, video) in videos.enumerated() {
             let lowest = video.layers.min() ?? 0
-            let need = paused.contains(video.key) && !forced.contains(video.key)
-                ? Int(Double(lowest) * configuration.resumeMargin) : lowest
+            let wasPaused = paused.contains(video.key) && !forced.contains(video.key)
+            let need = wasPaused ? Int(Double(lowest) * configuration.resumeMargin) : lowest
             if nowPaused.isEmpty && need <= budget {
                 forced.remove(video.key)  // the estimate covers it now
                 given[index] = lowest
                 budget -= lowest
-            } else if forced.contains(video.key) {
+            } else if forced.contains(video.key)
+                || (nowPaused.isEmpty && !wasPaused
+                    && holds(video.key, needed: estimate - budget + lowest, estimate: estimate,
+                             congested: congested, now: now, short: &short))
+            {
                 given[index] = lowest
                 budget -= lowest
             } else {
                 nowPaused.insert(video.key)
             }
         }
+        shortSince = short
         // A trial: the first paused video, once the path has been calm for a while.
         if !congested, let since = calmSince, now - since >= trialInterval,
            let index = videos.firstIndex(where: { nowPaused.contains($0.key) })
@@ -156,5 +200,19 @@ public struct BandwidthAllocator<Key: Hashable & Sendable>: Sendable {
         forced.formIntersection(Set(videos.map(\.key)))
         paused = nowPaused
         return decisions
+    }
+
+    /// The pause hold for a forwarded video whose lowest layer does not
+    /// fit (`needed`: what the audio and the lowest layers up to it need):
+    /// whether it keeps forwarding. Records since when it has been short.
+    private func holds(
+        _ key: Key, needed: Int, estimate: Int, congested: Bool, now: ContinuousClock.Instant,
+        short: inout [Key: ContinuousClock.Instant]
+    ) -> Bool {
+        guard Double(estimate) >= configuration.pauseMargin * Double(needed) else { return false }
+        let since = shortSince[key] ?? now
+        guard !congested || now - since < configuration.pauseHold else { return false }
+        short[key] = since
+        return true
     }
 }

@@ -76,6 +76,14 @@ public struct DynacastBook<Key: Hashable & Sendable>: Sendable {
         return next
     }
 
+    /// The layers of `negotiated` the section `key`'s publisher was told
+    /// to stop by the last message (none before the first: it sends all).
+    /// The allocator still budgets for these at their last bitrate
+    /// (``LayerDemand/costs(of:maxHeight:)``), not for a layer the publisher stopped on its own.
+    public func paused(_ key: Key, negotiated: Set<Int>) -> Set<Int> {
+        entries[key]?.sent.map { negotiated.subtracting($0) } ?? []
+    }
+
     /// Forgets every section but `keys` (publishers and sections gone).
     public mutating func keep(only keys: Set<Key>) {
         guard entries.count > keys.count || entries.keys.contains(where: { !keys.contains($0) }) else { return }

@@ -53,12 +53,15 @@ public enum LayerDemand {
     }
 
     /// What each layer a subscriber's tile can use would cost it (bits/s,
-    /// lowest first), for the ``BandwidthAllocator``: every layer received
-    /// so far whose height fits `maxHeight` (or is unknown), at its last
-    /// measured bitrate, **paused ones included**. A layer dynacast paused
+    /// lowest first), for the ``BandwidthAllocator``: every known layer
+    /// (``Router/knownLayers(ofGroup:now:)``: received now, or paused by
+    /// dynacast) whose height fits `maxHeight` (or is unknown), at its last
+    /// measured bitrate, **dynacast's paused ones included**. Such a layer
     /// comes back once some subscriber's budget fits it; left out here, a
     /// budget would only ever cover what is sent now, and a tile that grew
-    /// would never get the top layer back. At least the cheapest layer.
+    /// would never get the top layer back (session 12). A layer the
+    /// publisher stopped on its own is not known (nil): it would hold budget
+    /// for something that cannot be sent (session 13). At least the cheapest layer.
     public static func costs(of layers: [Known], maxHeight: Int?) -> [Int] {
         let measured = layers.compactMap { $0 }.filter { $0.bitrate > 0 }
         let fitting = measured.filter { layer in
@@ -66,6 +69,22 @@ public enum LayerDemand {
         }
         let chosen = fitting.isEmpty ? Array(measured.sorted { $0.bitrate < $1.bitrate }.prefix(1)) : fitting
         return chosen.map(\.bitrate).sorted()
+    }
+
+    /// Below this (bits/s) on every layer being received, a camera counts as
+    /// turned off: a disabled track still sends black frames, a few bytes
+    /// each (the web client's camera-off: `track.enabled = false`; measured
+    /// 7 kbit/s of payload from Chromium, about 16 with RTP headers), while
+    /// even the 160×90 layer of a live camera takes 30 kbit/s or more.
+    public static let mutedBitrate = 24_000
+
+    /// Whether the group with `layers` looks muted: something was received,
+    /// and no layer being received now carries ``mutedBitrate`` (black
+    /// frames, or nothing at all). Layers dynacast paused do not count.
+    /// The allocator ranks such a video last (``BandwidthAllocator/Priority/muted``).
+    public static func looksMuted(_ layers: [Known]) -> Bool {
+        let known = layers.compactMap { $0 }
+        return !known.isEmpty && !known.contains { $0.isActive && $0.bitrate >= mutedBitrate }
     }
 
     /// The lowest-ranked received layer and every unreceived one below it

@@ -19,6 +19,9 @@ public struct PublishedTrack {
     public internal(set) var layerMonitor: LayerMonitor?
     /// Hard mute: packets are still received and counted, not forwarded.
     public internal(set) var isMuted = false
+    /// A simulcast group's layers (indices) dynacast told the publisher to
+    /// stop (``Router/setDynacastPaused(_:ofGroup:)``); empty for other tracks.
+    public internal(set) var dynacastPaused: Set<Int> = []
     /// Reserved up front for the first subscribers (at most
     /// ``initialReservation``), grown by adding one beyond that: only adding
     /// subscribers ever reallocates, never forwarding.

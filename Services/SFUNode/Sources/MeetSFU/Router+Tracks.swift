@@ -67,13 +67,21 @@ extension Router {
     public func retargetLayers(now: ContinuousClock.Instant) { table.retargetLayers(now: now) }
 
     /// Dynacast: the layer indices of the group `group` (of `count` negotiated) someone wants.
-    public func wantedLayers(ofGroup group: UInt32, count: Int) -> Set<Int> {
-        table.wantedLayers(ofGroup: group, count: count)
+    public func wantedLayers(ofGroup group: UInt32, count: Int, now: ContinuousClock.Instant) -> Set<Int> {
+        table.wantedLayers(ofGroup: group, count: count, now: now)
     }
 
-    /// The group's layers as dynacast knows them (paused ones at their last bitrate), by index.
-    public func knownLayers(ofGroup group: UInt32) -> [LayerDemand.Known] {
-        table.knownLayers(ofGroup: group, count: LayerSelector.maximumLayers)
+    /// The group's layers as dynacast and the allocator know them, by index:
+    /// those received now, and those dynacast paused at their last bitrate
+    /// (``TrackTable/knownLayers(ofGroup:count:now:)``).
+    public func knownLayers(ofGroup group: UInt32, now: ContinuousClock.Instant) -> [LayerDemand.Known] {
+        table.knownLayers(ofGroup: group, count: LayerSelector.maximumLayers, now: now)
+    }
+
+    /// Dynacast: the layers of the group `group` its publisher was told to stop.
+    @discardableResult
+    public func setDynacastPaused(_ layers: Set<Int>, ofGroup group: UInt32) -> Bool {
+        table.setDynacastPaused(layers, ofGroup: group)
     }
 
     public func isMuted(publisherSSRC: UInt32) -> Bool { table.isMuted(publisherSSRC: publisherSSRC) }

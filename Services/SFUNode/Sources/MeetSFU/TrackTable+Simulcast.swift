@@ -102,9 +102,9 @@ extension TrackTable {
     /// Dynacast: the layers of the group `group`, of `count` negotiated,
     /// that its forwarding down-tracks want (``LayerDemand``; only the
     /// lowest when none forwards: no subscriber, all paused, hard-muted).
-    func wantedLayers(ofGroup group: UInt32, count: Int) -> Set<Int> {
+    func wantedLayers(ofGroup group: UInt32, count: Int, now: ContinuousClock.Instant) -> Set<Int> {
         guard let position = positions[group], count > 0 else { return [] }
-        let known = knownLayers(ofGroup: group, count: count)
+        let known = knownLayers(ofGroup: group, count: count, now: now)
         var forwarding: [LayerSelector.Constraints] = []
         if !tracks[position].isMuted {
             for downTrack in tracks[position].downTracks where !downTrack.isPaused {
@@ -114,16 +114,33 @@ extension TrackTable {
         return LayerDemand.wanted(layers: known, constraints: forwarding)
     }
 
-    /// The group's layers, of `count` negotiated, as dynacast knows them:
-    /// each one received so far at its last size and bitrate (kept while
-    /// paused), nil for one never received.
-    func knownLayers(ofGroup group: UInt32, count: Int) -> [LayerDemand.Known] {
+    /// The group's layers, of `count` negotiated, as dynacast and the
+    /// allocator know them: each one being received now at its size and
+    /// bitrate (`isActive`), each one dynacast paused at its last size and
+    /// bitrate (`isActive` false: it comes back when wanted), nil for one
+    /// never received **or stopped by the publisher on its own** (CPU, its
+    /// uplink): that one costs a subscriber nothing it could be sent, and
+    /// counts as a layer that may come (``LayerDemand``), not as one to
+    /// budget for (session 13: it held budget at its last bitrate before).
+    func knownLayers(ofGroup group: UInt32, count: Int, now: ContinuousClock.Instant) -> [LayerDemand.Known] {
         var known = [LayerDemand.Known](repeating: nil, count: min(count, LayerSelector.maximumLayers))
+        let dynacastPaused = positions[group].map { tracks[$0].dynacastPaused } ?? []
         for layer in layers(ofGroup: group) where layer.index < known.count && layer.monitor.lastPacketAt != nil {
+            let active = layer.monitor.isActive(now: now)
+            guard active || dynacastPaused.contains(layer.index) else { continue }
             known[layer.index] = LayerSelector.Layer(
-                isActive: true, bitrate: layer.monitor.bitrate, height: layer.monitor.height)
+                isActive: active, bitrate: layer.monitor.bitrate, height: layer.monitor.height)
         }
         return known
+    }
+
+    /// Dynacast: the layers of the group `group` its publisher was told to
+    /// stop (``DynacastBook``, through the node's reporter). False when no such group.
+    @discardableResult
+    mutating func setDynacastPaused(_ layers: Set<Int>, ofGroup group: UInt32) -> Bool {
+        guard let position = positions[group], tracks[position].configuration.simulcast == .group else { return false }
+        if tracks[position].dynacastPaused != layers { tracks[position].dynacastPaused = layers }
+        return true
     }
 
     /// The group's layers as selectors see them, by index (missing ones inactive).

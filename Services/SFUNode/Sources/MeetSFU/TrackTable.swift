@@ -131,6 +131,7 @@ struct TrackTable {
         let configuration = tracks[position].configuration
         var fresh = PublishedTrack(configuration: configuration, reservedDownTracks: maximumSubscribersPerTrack)
         fresh.isMuted = tracks[position].isMuted
+        fresh.dynacastPaused = tracks[position].dynacastPaused
         fresh.downTracks = tracks[position].downTracks
         for index in fresh.downTracks.indices {
             fresh.downTracks[index].munger.markDiscontinuity()

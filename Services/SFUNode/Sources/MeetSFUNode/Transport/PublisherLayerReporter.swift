@@ -6,14 +6,18 @@ import Metrics
 /// Dynacast on the node (#16 item 5, docs/signaling.md "Dynacast"): every
 /// `interval` (on the RTCP timer) it asks each publisher's router which
 /// layers of each simulcast section its subscribers want
-/// (``Router/wantedLayers(ofGroup:count:)``: every subscriber of a
+/// (``Router/wantedLayers(ofGroup:count:now:)``: every subscriber of a
 /// publisher is on this node, so the answer is complete), lets a
 /// ``DynacastBook`` decide which publishers to tell (a layer wanted again at
 /// once, one unwanted after the pause delay, a refresh every
 /// ``SFUPublisherLayersEvent/refreshMs``), and hands each such publisher's
 /// sections to `sink` as one ``SFUPublisherLayersEvent`` (the bus, via
 /// ``NodeEventPublisher``; nothing waits on Redis here). meet-ws passes it
-/// to the publishing client, which turns the other layers off.
+/// to the publishing client, which turns the other layers off. It also
+/// tells each router which layers its publisher was told to stop
+/// (``Router/setDynacastPaused(_:ofGroup:)``): the subscribers' allocators
+/// budget for those, not for a layer the publisher stopped on its own
+/// (``LayerDemand/costs(of:maxHeight:)``).
 ///
 /// Event loop only, like the ``TransportManager`` timer that drives it;
 /// nothing here runs per packet.
@@ -56,9 +60,12 @@ final class PublisherLayerReporter {
                 else { continue }
                 let section = Section(transportId: publisher.id, mid: routed.mid)
                 seen.insert(section)
-                let wanted = publisher.router.wantedLayers(ofGroup: ssrc, count: rids.count)
-                guard let send = book?.update(section, wanted: wanted, negotiated: Set(rids.indices), now: now)
-                else { continue }
+                let negotiated = Set(rids.indices)
+                let wanted = publisher.router.wantedLayers(ofGroup: ssrc, count: rids.count, now: now)
+                let send = book?.update(section, wanted: wanted, negotiated: negotiated, now: now)
+                // What the publisher was told to stop: the allocator budgets for it, not for what it stopped alone.
+                publisher.router.setDynacastPaused(book?.paused(section, negotiated: negotiated) ?? [], ofGroup: ssrc)
+                guard let send else { continue }
                 due.append(PublisherLayers.Section(mid: routed.mid, active: send.sorted().map { rids[$0] }))
             }
             guard !due.isEmpty else { continue }

@@ -15,9 +15,11 @@ import Metrics
 ///   connection's ``SendSideEstimator``.
 /// - Allocation (every 200 ms from the node's timer, once any feedback came):
 ///   the ``BandwidthAllocator`` shares the estimate, by priority (screen
-///   share, the loudest speaker, visible tiles, the rest), over each
-///   simulcast video's layers its tile can use, those dynacast paused
-///   included (``LayerDemand/costs(of:maxHeight:)``); its budget becomes its ``LayerSelector`` constraint beside the
+///   share, the loudest speaker, visible tiles, the rest, then cameras
+///   turned off: hard-muted, or sending black frames or nothing,
+///   ``LayerDemand/looksMuted(_:)``), over each simulcast video's layers
+///   its tile can use, those dynacast paused included, those the publisher
+///   stopped on its own not (``LayerDemand/costs(of:maxHeight:)``); its budget becomes its ``LayerSelector`` constraint beside the
 ///   tile's height; a video that does not fit at all is paused through the
 ///   router, as last-N pauses (and resumed with a keyframe request).
 ///   Videos last-N paused are left out: they cost nothing.
@@ -78,13 +80,23 @@ extension SubscriberTransport {
                     continue
                 }
                 var layers = [rate]
+                let isScreen = publisher.sources[routed.mid] == .screen
+                // Turned off by its publisher: hard-muted, or a camera sending black frames or
+                // nothing (not a screen share: a still slide sends little too).
+                var muted = publisher.isMuted(mid: routed.mid)
                 if routed.simulcast == .group {
                     groups[key] = (publisher: publisher, ssrc: ssrc)
-                    layers = LayerDemand.costs(of: publisher.router.knownLayers(ofGroup: ssrc),
-                                               maxHeight: videoSelection.maxHeight(of: key))
+                    let known = publisher.router.knownLayers(ofGroup: ssrc, now: now)
+                    layers = LayerDemand.costs(of: known, maxHeight: videoSelection.maxHeight(of: key))
+                    let stopped = known.allSatisfy { $0 == nil }
+                        && publisher.router.layers(ofGroup: ssrc).contains { $0.monitor.lastPacketAt != nil }
+                    muted = muted || (!isScreen && (stopped || LayerDemand.looksMuted(known)))
+                } else if !downTrack.isPaused && !isScreen {
+                    muted = muted || rate < LayerDemand.mutedBitrate
                 }
                 let priority: BandwidthAllocator<SubscribedTrack>.Priority =
-                    publisher.sources[routed.mid] == .screen ? .screenShare
+                    muted ? .muted
+                    : isScreen ? .screenShare
                     : publisher.participantId == speaker ? .activeSpeaker
                     : videoSelection.maxHeight(of: key) != nil ? .visible : .other
                 tracks.append(.init(key: key, priority: priority, layers: layers))

@@ -4,11 +4,15 @@
 // files, a player for the composite MP4 or any WebM track, a download, and
 // for the owner and hosts a delete.
 //
-// The playback route needs the bearer token (docs/openapi.yaml,
-// `/v1/recordings/{id}/files/{fileId}`), which a `<video src>` cannot send:
-// the page fetches the file with the token and plays it from a `blob:` URL
-// (the route's range requests are not used by this player; the whole file
-// is loaded first, with its progress shown). Only one file is held at a time.
+// A `<video src>` cannot send the bearer token, so the page asks for a
+// short-lived playback URL (docs/openapi.yaml, `POST
+// /v1/recordings/{id}/files/{fileId}/playback`) whose signed token stands in
+// for it, and plays that: the browser streams the file and seeks with range
+// requests, nothing is loaded whole. When the URL expires during playback
+// (the next range request fails), the player gets a new one and carries on
+// where it was. Downloads use the same kind of URL with `download=1`
+// (`Content-Disposition: attachment`), so the browser saves to disk as it
+// receives rather than holding the file in memory.
 
 import { $, announce, h, showError, showScreen } from './dom.js';
 import { formatDuration, formatTime } from './report.js';
@@ -97,42 +101,22 @@ export function canDelete(role, recording) {
 }
 
 /**
- * Fetches a recording file with the session's token (one refresh on 401),
- * reporting progress as (received, total); answers a Blob.
+ * A playback URL for one file (absolute, on `api.base`), and when it
+ * expires (ms since the epoch). `download` asks for an attachment.
  */
-export async function fetchRecordingFile(api, recordingId, fileId, { onProgress = () => {}, fetchImpl = fetch, retried = false } = {}) {
-  const path = `/v1/recordings/${encodeURIComponent(recordingId)}/files/${encodeURIComponent(fileId)}`;
-  const headers = api.session ? { Authorization: `Bearer ${api.session.accessToken}` } : {};
-  let response;
-  try {
-    response = await fetchImpl(api.base + path, { headers, credentials: 'omit' });
-  } catch (error) {
-    throw { status: 0, code: 'network', message: error.message || 'network error' };
-  }
-  if (response.status === 401 && api.session && !retried) {
-    await api.refresh();
-    return fetchRecordingFile(api, recordingId, fileId, { onProgress, fetchImpl, retried: true });
-  }
-  if (!response.ok) {
-    let body = null;
-    try { body = await response.json(); } catch { body = null; }
-    const error = body && body.error ? body.error : {};
-    throw { status: response.status, code: error.code || `http_${response.status}`, message: error.message };
-  }
-  const total = Number(response.headers.get('Content-Length')) || 0;
-  const type = response.headers.get('Content-Type') || 'application/octet-stream';
-  if (!response.body || !response.body.getReader) return response.blob();
-  const reader = response.body.getReader();
-  const chunks = [];
-  let received = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.byteLength;
-    onProgress(received, total);
-  }
-  return new Blob(chunks, { type });
+export async function playbackUrl(api, recordingId, fileId, { download = false } = {}) {
+  const path = `/v1/recordings/${encodeURIComponent(recordingId)}/files/${encodeURIComponent(fileId)}/playback`;
+  const { url, expiresAt } = await api.call('POST', path, undefined, { auth: 'user' });
+  return { url: api.base + url + (download ? '&download=1' : ''), expiresAt: Date.parse(expiresAt) };
+}
+
+/**
+ * Whether a player error is worth one retry with a new URL: the URL has
+ * expired or is about to (within `marginMs`), and this URL has not been
+ * retried already.
+ */
+export function shouldRenew(current, now = Date.now(), marginMs = 10_000) {
+  return Boolean(current) && !current.renewed && now >= current.expiresAt - marginMs;
 }
 
 /** The page: the list, the player and its download link. */
@@ -141,11 +125,11 @@ export class RecordingsPage {
     this.api = api;
     this.code = null;
     this.role = null;
-    this.objectUrl = null;
-    /** Bumped for each file loaded: a slow earlier load never replaces a later choice. */
+    /** Bumped for each file asked for: a slow earlier answer never replaces a later choice. */
     this.loading = 0;
-    /** The Blob of the file in the player, with its file id (the download reuses it). */
+    /** The file in the player: ids, label, its playback URL and when that expires. */
     this.current = null;
+    this.watching = false;
   }
 
   async open(code) {
@@ -207,17 +191,31 @@ export class RecordingsPage {
     return item;
   }
 
-  /** Loads `entry`'s file and plays it in the page's `<video>`. */
+  /** Plays `entry`'s file in the page's `<video>` from a playback URL. */
   async play(recording, entry) {
-    const blob = await this.fetch(recording, entry);
-    if (!blob) return;
+    const token = ++this.loading;
+    const slot = $('#recordings-error');
+    const status = $('#recordings-progress');
+    showError(slot, null);
+    status.textContent = `Opening ${entry.label}…`;
+    let minted;
+    try {
+      minted = await playbackUrl(this.api, recording.id, entry.file.id);
+    } catch (error) {
+      if (token === this.loading) {
+        status.textContent = '';
+        showError(slot, recordingsMessage(error));
+      }
+      return;
+    }
+    if (token !== this.loading) return;
+    status.textContent = '';
     const video = $('#recordings-player');
-    this.release();
-    this.objectUrl = URL.createObjectURL(blob);
-    this.current = { recordingId: recording.id, fileId: entry.file.id, blob };
+    this.watch(video);
+    this.current = { recordingId: recording.id, fileId: entry.file.id, label: entry.label, ...minted, renewed: false };
     $('#recordings-now').textContent = `${entry.label} · ${recordingSummary(recording)}`;
     $('#recordings-player-box').hidden = false;
-    video.src = this.objectUrl;
+    video.src = minted.url;
     video.focus({ preventScroll: true });
     try {
       await video.play();
@@ -227,42 +225,54 @@ export class RecordingsPage {
     announce(`Playing ${entry.label}.`);
   }
 
-  /** Saves `entry`'s file (the one in the player without fetching it again). */
+  /** Listens once for the player's errors: an expired URL is renewed where playback was. */
+  watch(video) {
+    if (this.watching) return;
+    this.watching = true;
+    video.addEventListener('error', () => this.playerFailed(video));
+    // A new URL plays fine: the next expiry may be renewed again.
+    video.addEventListener('playing', () => { if (this.current) this.current.renewed = false; });
+  }
+
+  async playerFailed(video) {
+    const current = this.current;
+    if (!current || !video.getAttribute('src')) return;
+    if (!shouldRenew(current)) {
+      showError($('#recordings-error'), `${current.label} could not be played (it may have been deleted, or access changed).`);
+      return;
+    }
+    const at = video.currentTime;
+    const paused = video.paused;
+    current.renewed = true;
+    let minted;
+    try {
+      minted = await playbackUrl(this.api, current.recordingId, current.fileId);
+    } catch (error) {
+      if (this.current === current) showError($('#recordings-error'), recordingsMessage(error));
+      return;
+    }
+    if (this.current !== current) return;
+    Object.assign(current, minted);
+    video.src = minted.url;
+    video.currentTime = at;
+    if (!paused) {
+      try { await video.play(); } catch { /* the controls are there */ }
+    }
+  }
+
+  /** Saves `entry`'s file: the browser fetches a playback URL as an attachment. */
   async download(recording, entry) {
-    const blob = this.current && this.current.fileId === entry.file.id ? this.current.blob : await this.fetch(recording, entry);
-    if (!blob) return;
-    const url = URL.createObjectURL(blob);
-    const link = h('a', { href: url, download: downloadName(recording, entry.file), hidden: true });
+    let minted;
+    try {
+      minted = await playbackUrl(this.api, recording.id, entry.file.id, { download: true });
+    } catch (error) {
+      showError($('#recordings-error'), recordingsMessage(error));
+      return;
+    }
+    const link = h('a', { href: minted.url, download: downloadName(recording, entry.file), hidden: true });
     document.body.append(link);
     link.click();
     link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  }
-
-  async fetch(recording, entry) {
-    const token = ++this.loading;
-    const status = $('#recordings-progress');
-    const slot = $('#recordings-error');
-    showError(slot, null);
-    status.textContent = `Loading ${entry.label}…`;
-    try {
-      const blob = await fetchRecordingFile(this.api, recording.id, entry.file.id, {
-        onProgress: (received, total) => {
-          if (token === this.loading) {
-            status.textContent = `Loading ${entry.label}: ${total ? `${Math.floor((received / total) * 100)} %` : formatBytes(received)}`;
-          }
-        },
-      });
-      if (token !== this.loading) return null;
-      status.textContent = '';
-      return blob;
-    } catch (error) {
-      if (token === this.loading) {
-        status.textContent = '';
-        showError(slot, recordingsMessage(error));
-      }
-      return null;
-    }
   }
 
   async remove(recording) {
@@ -274,18 +284,17 @@ export class RecordingsPage {
       return;
     }
     if (this.current && this.current.recordingId === recording.id) {
-      $('#recordings-player').removeAttribute('src');
-      $('#recordings-player-box').hidden = true;
       this.release();
+      $('#recordings-player').removeAttribute('src');
+      $('#recordings-player').load();
+      $('#recordings-player-box').hidden = true;
     }
     announce('Recording deleted.');
     await this.load();
   }
 
-  /** Frees the blob in the player. */
+  /** Forgets the file in the player (its URL expires on its own). */
   release() {
-    if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
-    this.objectUrl = null;
     this.current = null;
   }
 }

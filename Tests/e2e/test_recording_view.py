@@ -2,13 +2,18 @@
 "Recordings"), in headless Chromium: the owner records a few seconds of an
 aiortc publisher, signs in, opens `/{code}?view=recordings`, sees the
 recording with its composite and per-track files, plays the composite in
-the page's `<video>` (fetched with the session's token) and sees
-`currentTime` advance at 1280×720; then deletes the recording, and the list
-is empty (the REST listing too).
+the page's `<video>` from a short-lived playback URL (`POST
+…/files/{fileId}/playback`) and sees `currentTime` advance at 1280×720;
+seeks to the middle and sees it play on from there, with Chromium's range
+requests on that URL answered 206 (DevTools network events); reads a middle
+range of the URL byte-exact against the file on disk; then deletes the
+recording, and the list is empty (the REST listing too) and the URL is 404.
 """
 from __future__ import annotations
 
 import asyncio
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -37,7 +42,7 @@ def recorder(stack, tmp_path):
 
 @pytest.fixture
 def browser(stack, request):
-    opened = MeetBrowser("Owner", stack.api.base_url)
+    opened = MeetBrowser("Owner", stack.api.base_url, network_log=True)
     yield opened
     if failed(request):
         print(opened.console())
@@ -65,12 +70,52 @@ async def record_a_few_seconds(stack, recorder, owner: str, code: str) -> dict:
 # Polls the page's player until it has played a second and a half.
 PLAYED = """
 const video = document.getElementById('recordings-player');
-return {src: video.currentSrc.slice(0, 5), time: video.currentTime, width: video.videoWidth, height: video.videoHeight,
+return {src: video.currentSrc, time: video.currentTime, width: video.videoWidth, height: video.videoHeight,
         error: video.error && video.error.code, paused: video.paused};
 """
 
 
-def test_the_owner_plays_and_deletes_a_recording_in_the_view(stack, recorder, browser):
+# Seeks the player to the middle (playing on if it had ended) and notes where `seeked` lands.
+SEEK = """
+const video = document.getElementById('recordings-player');
+const target = video.duration / 2;
+const seekable = [];
+for (let i = 0; i < video.seekable.length; i++) seekable.push([video.seekable.start(i), video.seekable.end(i)]);
+window.seekedAt = null;
+video.addEventListener('seeked', () => { window.seekedAt = video.currentTime; }, {once: true});
+video.currentTime = target;
+if (video.paused) video.play();
+return {duration: video.duration, target, seekable};
+"""
+
+
+def playback_exchanges(events: list[dict]) -> list[dict]:
+    """Chromium's requests for playback URLs: the Range each sent, the status and Content-Range of each answer."""
+    exchanges: dict[str, dict] = {}
+    for event in events:
+        params = event["params"]
+        if event["method"] == "Network.requestWillBeSent" and "/playback?token=" in params["request"]["url"]:
+            headers = {k.lower(): v for k, v in params["request"]["headers"].items()}
+            exchanges[params["requestId"]] = {"range": headers.get("range")}
+        elif event["method"] == "Network.requestWillBeSentExtraInfo" and params["requestId"] in exchanges:
+            headers = {k.lower(): v for k, v in params["headers"].items()}
+            exchanges[params["requestId"]]["range"] = exchanges[params["requestId"]]["range"] or headers.get("range")
+        elif event["method"] == "Network.responseReceived" and params["requestId"] in exchanges:
+            headers = {k.lower(): v for k, v in params["response"]["headers"].items()}
+            exchanges[params["requestId"]].update(status=params["response"]["status"],
+                                                  content_range=headers.get("content-range"))
+    return list(exchanges.values())
+
+
+def read(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=15) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_the_owner_plays_and_deletes_a_recording_in_the_view(stack, recorder, browser, tmp_path):
     email = f"e2e-{uuid.uuid4().hex}@example.com"
     owner = stack.rest.call("POST", "/v1/auth/register", {"email": email, "password": PASSWORD, "displayName": "Owner"},
                             expect=201)["accessToken"]
@@ -92,15 +137,44 @@ def test_the_owner_plays_and_deletes_a_recording_in_the_view(stack, recorder, br
     browser.assert_accessible("the recordings view")
 
     buttons[0].click()
-    first = browser.wait(lambda: (lambda s: s if s["src"] == "blob:" and s["time"] > 0 else None)(browser.js(PLAYED)), 20,
-                         "the composite playing")
+    first = browser.wait(
+        lambda: (lambda s: s if "/playback?token=" in s["src"] and s["time"] > 0 else None)(browser.js(PLAYED)), 20,
+        "the composite playing from a playback URL")
     played = browser.wait(lambda: (lambda s: s if s["time"] - first["time"] >= 1.0 else None)(browser.js(PLAYED)), 15,
                           "currentTime advancing a second")
-    print(f"Chromium played the composite in the view: {first} -> {played}")
+    print(f"Chromium played the composite in the view: {first['time']:.2f} s -> {played['time']:.2f} s")
     assert played["error"] is None and (played["width"], played["height"]) == (1280, 720), played
+    url = played["src"]
+    assert url.startswith(stack.api.base_url + f"/v1/recordings/{recording['id'].lower()}/files/"), url
+
+    # Seek to the middle: `seeked` lands there and playback goes on from it.
+    seek = browser.js(SEEK)
+    assert seek["seekable"] and seek["seekable"][0][1] >= seek["duration"] - 0.1, seek
+    landed = browser.wait(lambda: browser.js("return window.seekedAt;"), 15, "the seek done")
+    assert abs(landed - seek["target"]) < 0.5, (landed, seek)
+    after = browser.wait(
+        lambda: (lambda s: s if not s["paused"] and s["time"] - landed >= 0.5 else None)(browser.js(PLAYED)), 15,
+        "playing on from the middle")
+    assert after["error"] is None, after
+    print(f"seeked to {landed:.2f} s of {seek['duration']:.2f} s (seekable {seek['seekable']}), played on to {after['time']:.2f} s")
+
+    # What Chromium asked the server: range requests on the playback URL, answered 206.
+    exchanges = playback_exchanges(browser.network_events())
+    print(f"Chromium's requests for the playback URL: {exchanges}")
+    assert any(e.get("range") and e.get("status") == 206 and e.get("content_range") for e in exchanges), exchanges
+
+    # The URL alone (no bearer) serves a middle range byte-exact.
+    composite = next((tmp_path / "recordings").rglob("composite.mp4")).read_bytes()
+    middle, end = len(composite) // 2, len(composite) * 3 // 4
+    status, headers, body = read(url, {"Range": f"bytes={middle}-{end}"})
+    assert status == 206 and headers["Content-Range"] == f"bytes {middle}-{end}/{len(composite)}", (status, headers)
+    assert body == composite[middle:end + 1]
+    assert headers["Content-Type"] == "video/mp4" and headers["X-Content-Type-Options"] == "nosniff", headers
 
     browser.js("window.confirm = () => true;")
     browser.driver.find_element(By.CSS_SELECTOR, "#recordings-list button.danger").click()
     browser.wait(lambda: browser.driver.find_element(By.ID, "recordings-empty").is_displayed(), 15, "the empty list")
     assert browser.driver.find_element(By.ID, "recordings-player-box").is_displayed() is False
     assert stack.rest.call("GET", f"/v1/meetings/{code}/recordings", token=owner)["items"] == []
+    status, _, body = read(url, {"Range": "bytes=0-99"})
+    assert status == 404 and b"no such recording" in body, (status, body)

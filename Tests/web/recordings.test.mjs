@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  canDelete, downloadName, fetchRecordingFile, fileEntries, formatBytes, playable, recordingSummary, recordingsMessage,
+  canDelete, downloadName, fileEntries, formatBytes, playable, playbackUrl, recordingSummary, recordingsMessage, shouldRenew,
 } from '../../Web/recordings.js';
 
 const A = 'aaaa0000-0000-0000-0000-00000000000a';
@@ -86,43 +86,45 @@ test('sizes and error wording', () => {
   assert.equal(recordingsMessage({ code: 'recording_active' }), 'This recording is still running: stop it first.');
 });
 
-/** A fetch double answering from a list of responses, recording the requests. */
-function fakeFetch(responses) {
+/** An api double: `call` answers from a list, recording the requests. */
+function fakeApi(answers, base = 'http://meet.test') {
   const calls = [];
-  const impl = async (url, init) => {
-    calls.push({ url, authorization: init.headers.Authorization });
-    return responses.shift();
+  return {
+    base, calls,
+    call: async (method, path, body, options) => {
+      calls.push({ method, path, auth: options && options.auth });
+      const answer = answers.shift();
+      if (answer instanceof Error || (answer && answer.status)) throw answer;
+      return answer;
+    },
   };
-  return { calls, impl };
 }
 
-function streamed(parts, { status = 200, type = 'video/mp4' } = {}) {
-  const total = parts.reduce((sum, part) => sum + part.length, 0);
-  return new Response(new ReadableStream({
-    start(controller) { for (const part of parts) controller.enqueue(new Uint8Array(part)); controller.close(); },
-  }), { status, headers: { 'Content-Type': type, 'Content-Length': String(total) } });
-}
-
-test('the file is fetched with the token, its progress reported, and refreshed once on 401', async () => {
-  const api = {
-    base: 'http://meet.test', session: { accessToken: 'old' },
-    refresh: async () => { api.session = { accessToken: 'new' }; },
-  };
-  const { calls, impl } = fakeFetch([new Response('{}', { status: 401 }), streamed([[1, 2, 3], [4, 5]])]);
-  const progress = [];
-  const blob = await fetchRecordingFile(api, 'rec', 'file', { fetchImpl: impl, onProgress: (r, t) => progress.push([r, t]) });
-  assert.deepEqual(calls, [
-    { url: 'http://meet.test/v1/recordings/rec/files/file', authorization: 'Bearer old' },
-    { url: 'http://meet.test/v1/recordings/rec/files/file', authorization: 'Bearer new' },
+test('a playback URL is minted for the file with the user token, absolute on the API base', async () => {
+  const answer = { url: '/v1/recordings/rec/files/file/playback?token=a.b.c', expiresAt: '2026-12-06T01:05:00Z' };
+  const api = fakeApi([answer, { ...answer }]);
+  const played = await playbackUrl(api, 'rec', 'file');
+  assert.deepEqual(played, {
+    url: 'http://meet.test/v1/recordings/rec/files/file/playback?token=a.b.c', expiresAt: Date.parse('2026-12-06T01:05:00Z'),
+  });
+  const saved = await playbackUrl(api, 'rec', 'file', { download: true });
+  assert.equal(saved.url, 'http://meet.test/v1/recordings/rec/files/file/playback?token=a.b.c&download=1');
+  assert.deepEqual(api.calls, [
+    { method: 'POST', path: '/v1/recordings/rec/files/file/playback', auth: 'user' },
+    { method: 'POST', path: '/v1/recordings/rec/files/file/playback', auth: 'user' },
   ]);
-  assert.deepEqual(progress, [[3, 5], [5, 5]]);
-  assert.equal(blob.type, 'video/mp4');
-  assert.deepEqual([...new Uint8Array(await blob.arrayBuffer())], [1, 2, 3, 4, 5]);
 });
 
-test('a refused file is thrown as the API error code', async () => {
-  const api = { base: '', session: { accessToken: 't' }, refresh: async () => assert.fail('no refresh on 403') };
-  const body = JSON.stringify({ error: { code: 'forbidden', message: 'no' } });
-  const { impl } = fakeFetch([new Response(body, { status: 403, headers: { 'Content-Type': 'application/json' } })]);
-  await assert.rejects(fetchRecordingFile(api, 'rec', 'file', { fetchImpl: impl }), { status: 403, code: 'forbidden' });
+test('a refused playback URL is thrown as the API error', async () => {
+  const api = fakeApi([{ status: 403, code: 'forbidden', message: 'no' }]);
+  await assert.rejects(playbackUrl(api, 'rec', 'file'), { status: 403, code: 'forbidden' });
+});
+
+test('a player error renews the URL once it has expired (or is about to), and only once per URL', () => {
+  const expiresAt = 1_000_000;
+  assert.equal(shouldRenew(null, expiresAt), false);
+  assert.equal(shouldRenew({ expiresAt, renewed: false }, expiresAt - 60_000), false, 'fresh: a real error');
+  assert.equal(shouldRenew({ expiresAt, renewed: false }, expiresAt - 5_000), true, 'within the margin');
+  assert.equal(shouldRenew({ expiresAt, renewed: false }, expiresAt + 1), true);
+  assert.equal(shouldRenew({ expiresAt, renewed: true }, expiresAt + 1), false, 'already renewed');
 });

@@ -9,6 +9,7 @@ that open them) is in `browser_flows`.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -89,10 +90,11 @@ def write_tone(path: Path, hz: int = 440, amplitude: float = 0.3, seconds: int =
 
 class MeetBrowser:
     """One person in one headless Chromium; `audio_file` (a WAV) replaces the fake microphone's beeps;
-    `link` (a `shaping.ShapedLink`) runs it inside that link's network namespace; `window` (w, h) sizes it."""
+    `link` (a `shaping.ShapedLink`) runs it inside that link's network namespace; `window` (w, h) sizes it;
+    `network_log` keeps Chromium's DevTools network events for `network_events()`."""
 
     def __init__(self, name: str, base_url: str, audio_file: Path | None = None, link=None,
-                 window: tuple[int, int] | None = None):
+                 window: tuple[int, int] | None = None, network_log: bool = False):
         if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
             pytest.fail(f"chromium ({CHROMIUM}) and chromedriver ({CHROMEDRIVER}) are required: "
                         "apt-get install chromium chromium-driver")
@@ -110,11 +112,21 @@ class MeetBrowser:
             options.add_argument("--remote-debugging-pipe")
         if audio_file:
             options.add_argument(f"--use-file-for-fake-audio-capture={audio_file}")
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", **({"performance": "ALL"} if network_log else {})})
         self.driver = webdriver.Chrome(options=options, service=DriverService(executable_path=CHROMEDRIVER))
         self.driver.set_script_timeout(30)
 
     # MARK: Reading the page
+
+    def network_events(self) -> list[dict]:
+        """The DevTools `Network.*` events since the last call (`network_log=True` only): each
+        `{"method": ..., "params": ...}`."""
+        events = []
+        for entry in self.driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message.get("method", "").startswith("Network."):
+                events.append(message)
+        return events
 
     def js(self, script: str, *args):
         return self.driver.execute_script(script, *args)

@@ -160,6 +160,38 @@ public struct TokenService: Sendable {
         return claims
     }
 
+    // MARK: Playback tokens
+
+    /// Signs a playback token for one recording file, valid for `ttl`
+    /// (docs/dev/recording.md, "Playback URLs"). It goes in a URL a
+    /// `<video>` can play without an `Authorization` header; meet-api checks
+    /// the caller's access when it mints one and again at every request.
+    public func makePlaybackToken(recordingId: UUID, fileId: UUID, userId: UUID, ttl: Duration) async throws -> (token: String, expiresAt: Date) {
+        let issuedAt = self.wholeSecondNow()
+        let expiresAt = issuedAt.addingTimeInterval(ttl.timeInterval)
+        let payload = PlaybackTokenPayload(
+            sub: SubjectClaim(value: userId.uuidString.lowercased()),
+            iss: IssuerClaim(value: self.issuer),
+            iat: IssuedAtClaim(value: issuedAt),
+            exp: ExpirationClaim(value: expiresAt),
+            typ: PlaybackTokenPayload.kind,
+            rec: recordingId,
+            file: fileId
+        )
+        return (try await self.keys.sign(payload), expiresAt)
+    }
+
+    /// The claims of a playback token: ``TokenError/expired`` past its
+    /// expiry, ``TokenError/invalid`` for anything forged, altered or
+    /// malformed, or another kind of token (which lacks these claims).
+    public func verifyPlaybackToken(_ token: String) async throws(TokenError) -> PlaybackTokenClaims {
+        let payload = try await self.verify(token, as: PlaybackTokenPayload.self)
+        guard payload.iss.value == self.issuer, let userId = UUID(uuidString: payload.sub.value) else {
+            throw TokenError.invalid
+        }
+        return PlaybackTokenClaims(recordingId: payload.rec, fileId: payload.file, userId: userId, expiresAt: payload.exp.value)
+    }
+
     // MARK: Helpers
 
     private func verify<Payload: JWTPayload>(_ token: String, as _: Payload.Type) async throws(TokenError) -> Payload {

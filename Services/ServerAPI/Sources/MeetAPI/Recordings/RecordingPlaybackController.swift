@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
+import MeetAuth
 import MeetProtocol
 import MeetStorage
 import NIOCore
 
 /// `/v1/recordings/{recordingId}`: one recording, its files with HTTP range
-/// requests, and its deletion (docs/dev/recording.md, "Playback").
+/// requests, short-lived playback URLs for them, and its deletion
+/// (docs/dev/recording.md, "Playback" and "Playback URLs").
 ///
 /// Files are served by meet-api itself, from the directory store or
 /// proxied from S3, rather than by redirecting to a presigned S3 URL: the
@@ -28,6 +30,8 @@ struct RecordingPlaybackController: Sendable {
         group.get("{recordingId}", use: self.show)
         group.delete("{recordingId}", use: self.delete)
         group.get("{recordingId}/files/{fileId}", use: self.file)
+        group.post("{recordingId}/files/{fileId}/playback", use: self.mintPlaybackURL)
+        group.get("{recordingId}/files/{fileId}/playback", use: self.playback)
     }
 
     /// `GET /v1/recordings/{id}` → ``RecordingResponse`` with its files.
@@ -66,6 +70,66 @@ struct RecordingPlaybackController: Sendable {
         return try await StoredObjectResponse.make(
             store: try self.stores.store(stored.storage), key: stored.key, request: request,
             headers: Self.headers(for: stored, recordingId: recording.id),
+            missing: APIError(.notFound, "the file is listed but not in its store"), storageError: Self.apiError)
+    }
+
+    /// `POST /v1/recordings/{id}/files/{fileId}/playback` → ``PlaybackURLResponse``:
+    /// a URL carrying a playback token for this file, for whoever may
+    /// download it now, valid for `MEET_RECORDING_PLAYBACK_URL_SECONDS`.
+    @Sendable func mintPlaybackURL(_ request: Request, context: APIRequestContext) async throws -> JSONResponse<PlaybackURLResponse> {
+        let user = try context.requireUser()
+        let (_, recording) = try await self.authorized(context)
+        guard let fileId = context.parameters.get("fileId").flatMap(UUID.init(uuidString:)),
+            try await self.deps.recordings.storedFile(recordingId: recording.id, fileId: fileId) != nil
+        else {
+            throw APIError(.notFound, "no such file in this recording")
+        }
+        let (token, expiresAt) = try await self.deps.tokens.makePlaybackToken(
+            recordingId: recording.id, fileId: fileId, userId: user.id, ttl: self.deps.configuration.recordings.playbackURLTTL)
+        let path = "/v1/recordings/\(recording.id.uuidString.lowercased())/files/\(fileId.uuidString.lowercased())/playback"
+        return JSONResponse(PlaybackURLResponse(url: "\(path)?token=\(token)", expiresAt: expiresAt))
+    }
+
+    /// `GET /v1/recordings/{id}/files/{fileId}/playback?token=…`: the file
+    /// as ``file(_:context:)`` serves it, `Range` included, for the bearer
+    /// of a playback token rather than of an access token. The token must
+    /// be ours, unexpired and for this very file; the recording must still
+    /// exist and the user it was minted for must still be allowed (the
+    /// same ``RecordingAccessPolicy``, read at every request, so each seek
+    /// of a player is checked). `?download=1` makes it an attachment;
+    /// otherwise it is `inline`, for a `<video>` or a new tab.
+    @Sendable func playback(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let token = query.get("token"), !token.isEmpty else {
+            throw APIError(.unauthorized, "a playback token is required (?token=, from POST …/playback)")
+        }
+        let claims: PlaybackTokenClaims
+        do {
+            claims = try await self.deps.tokens.verifyPlaybackToken(token)
+        } catch TokenError.expired {
+            throw APIError(.unauthorized, "the playback token has expired; ask for a new playback URL")
+        } catch {
+            throw APIError(.unauthorized, "the playback token is not valid (forged, altered, or not a playback token)")
+        }
+        guard context.parameters.get("recordingId").flatMap(UUID.init(uuidString:)) == claims.recordingId,
+            context.parameters.get("fileId").flatMap(UUID.init(uuidString:)) == claims.fileId
+        else {
+            throw APIError(.forbidden, "the playback token is for another recording file")
+        }
+        guard let found = try await self.deps.recordings.find(recordingId: claims.recordingId) else { throw Self.notFound }
+        guard let user = try await self.deps.users.find(id: claims.userId) else {
+            throw APIError(.unauthorized, "the account this playback token was made for no longer exists")
+        }
+        try await self.deps.requireRecordingAccess(meetingId: found.meetingId, user: user, notFound: Self.notFound)
+        guard let stored = try await self.deps.recordings.storedFile(recordingId: claims.recordingId, fileId: claims.fileId) else {
+            throw APIError(.notFound, "no such file in this recording")
+        }
+        var headers = Self.headers(for: stored, recordingId: claims.recordingId)
+        if query.get("download") != "1" {
+            headers[.contentDisposition] = headers[.contentDisposition].map { $0.replacingOccurrences(of: "attachment;", with: "inline;") }
+        }
+        return try await StoredObjectResponse.make(
+            store: try self.stores.store(stored.storage), key: stored.key, request: request, headers: headers,
             missing: APIError(.notFound, "the file is listed but not in its store"), storageError: Self.apiError)
     }
 

@@ -7,7 +7,8 @@ public import MeetStorage
 /// (docs/configuration.md): the directory the recorders write
 /// (`MEET_RECORDING_DIR`, a volume both mount), S3 when
 /// `MEET_RECORDING_STORAGE=s3` (`MEET_RECORDING_S3_*`, the same as the
-/// recorders'), and retention (`MEET_RECORDING_RETENTION_DAYS`, 0 = keep forever).
+/// recorders'), and retention (`MEET_RECORDING_RETENTION_DAYS`, 0 = keep forever), and the lifetime of
+/// playback URLs (`MEET_RECORDING_PLAYBACK_URL_SECONDS`).
 public struct RecordingStorageConfiguration: Sendable, Equatable {
     public var directory: String
     public var s3: S3Configuration?
@@ -15,12 +16,18 @@ public struct RecordingStorageConfiguration: Sendable, Equatable {
     public var retentionDays: Int
     /// How often a replica asks for the retention sweep (one replica runs each).
     public var retentionScanInterval: Duration
+    /// How long a playback URL (`POST …/files/{fileId}/playback`) is valid.
+    public var playbackURLTTL: Duration
 
-    public init(directory: String = "recordings", s3: S3Configuration? = nil, retentionDays: Int = 0, retentionScanInterval: Duration = .seconds(3600)) {
+    public init(
+        directory: String = "recordings", s3: S3Configuration? = nil, retentionDays: Int = 0, retentionScanInterval: Duration = .seconds(3600),
+        playbackURLTTL: Duration = .seconds(300)
+    ) {
         self.directory = directory
         self.s3 = s3
         self.retentionDays = retentionDays
         self.retentionScanInterval = retentionScanInterval
+        self.playbackURLTTL = playbackURLTTL
     }
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
@@ -28,7 +35,8 @@ public struct RecordingStorageConfiguration: Sendable, Equatable {
             directory: environment.string("MEET_RECORDING_DIR", default: "recordings"),
             s3: try S3Configuration.recordings(environment: environment),
             retentionDays: try environment.int("MEET_RECORDING_RETENTION_DAYS", default: 0, in: 0...36_500),
-            retentionScanInterval: try environment.seconds("MEET_RECORDING_RETENTION_SCAN_SECONDS", default: 3600, in: 1...86_400))
+            retentionScanInterval: try environment.seconds("MEET_RECORDING_RETENTION_SCAN_SECONDS", default: 3600, in: 1...86_400),
+            playbackURLTTL: try environment.seconds("MEET_RECORDING_PLAYBACK_URL_SECONDS", default: 300, in: 10...86_400))
     }
 }
 

@@ -1,6 +1,7 @@
 // A meeting's report page, `/{code}?view=report` (docs/scheduling.md,
 // "Reports"): for its owner and hosts, the duration, the most people at once,
-// the chat count, an attendance table (one row per seat taken), the polls
+// the chat count, an attendance table (one row per seat taken, with the
+// seconds each was heard speaking: "Talk time" in docs/scheduling.md), the polls
 // with their tallies and the questions, and the attendance as a CSV file.
 // Anyone else gets the server's 403 in words.
 //
@@ -42,7 +43,7 @@ export function reportSummary(report, options = {}) {
   ];
 }
 
-/** One row per seat, in the table's column order: name, role, joined, left, time present. */
+/** One row per seat, in the table's column order: name, role, joined, left, time present, talk time. */
 export function attendanceRows(report, options = {}) {
   return (report.attendance || []).map((seat) => [
     seat.displayName + (seat.userId ? '' : ' (guest)'),
@@ -50,6 +51,7 @@ export function attendanceRows(report, options = {}) {
     formatTime(seat.joinedAt, options),
     seat.leftAt ? formatTime(seat.leftAt, options) : 'Still here',
     formatDuration(seat.secondsPresent),
+    formatDuration(seat.talkSeconds),
   ]);
 }
 

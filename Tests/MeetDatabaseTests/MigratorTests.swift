@@ -29,7 +29,7 @@ struct MigratorTests {
                         "attachments", "breakout_assignments", "breakout_members", "breakouts",
                         "calendar_feeds", "invitations", "jobs", "meeting_bans", "meeting_occurrence_exceptions", "meeting_schedules", "meetings",
                         "members", "messages", "notifications", "participants", "poll_votes", "polls", "question_votes", "questions",
-                        "recording_files", "recording_segments", "recordings", "refresh_tokens", "schema_migrations", "user_settings", "users",
+                        "recording_files", "recording_segments", "recordings", "refresh_tokens", "schema_migrations", "talk_seconds", "user_settings", "users",
                         "whiteboard_ops", "whiteboards",
                     ]
                 )

@@ -30,6 +30,8 @@ final class InMemoryReplicas: Sendable {
     let whiteboard = InMemoryWhiteboardStore()
     /// Breakout plans, shared by the replicas as PostgreSQL is.
     let breakouts = InMemoryBreakoutStore()
+    /// Where the replicas' talk time goes (in memory unless a test passes PostgreSQL's).
+    let talkTime: any TalkTimeStore
     let registry = InMemorySFURegistry()
     let replicas: [SignalingServices]
     /// The replicas' Redis key prefix (for a test that gives them a Redis presence store).
@@ -43,8 +45,10 @@ final class InMemoryReplicas: Sendable {
     /// instead of the shared in-memory ``presence``.
     init(
         count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10), turn: TURNConfiguration = .disabled,
-        presenceTTL: Duration = .seconds(15), presence makePresence: (@Sendable (SignalingKeys) -> any PresenceStore)? = nil
+        presenceTTL: Duration = .seconds(15), presence makePresence: (@Sendable (SignalingKeys) -> any PresenceStore)? = nil,
+        talkTime: (any TalkTimeStore)? = nil
     ) async throws {
+        self.talkTime = talkTime ?? InMemoryTalkTimeStore()
         let clock = self.clock
         self.presence = InMemoryPresenceStore(nowMs: { clock.withLockedValue { $0 } })
         let keys = SignalingKeys(prefix: "unit-\(UUID().uuidString.prefix(6))")
@@ -85,7 +89,7 @@ final class InMemoryReplicas: Sendable {
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
                 bus: bus, presence: makePresence?(keys) ?? self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger,
                 engagement: self.engagement,
-                whiteboard: self.whiteboard, breakouts: self.breakouts)
+                whiteboard: self.whiteboard, breakouts: self.breakouts, talkTime: self.talkTime)
             // Subscribed before any session runs: no instruction is sent to nobody.
             let inbox = try await bus.subscribe(inbox: replicaId)
             let ledger = self.ledger

@@ -60,8 +60,9 @@ test('report wording: durations, summary, attendance rows and polls', () => {
   const report = {
     title: 'Sync', createdAt: '2027-03-22T07:55:00Z', durationSeconds: 3600, peakParticipants: 2, chatMessages: 5,
     attendance: [
-      { displayName: 'Ann', role: 'owner', userId: 'u1', joinedAt: '2027-03-22T08:00:00Z', leftAt: '2027-03-22T09:00:00Z', secondsPresent: 3600 },
-      { displayName: 'Dee', role: 'attendee', joinedAt: '2027-03-22T08:10:05Z', secondsPresent: 65 },
+      { displayName: 'Ann', role: 'owner', userId: 'u1', joinedAt: '2027-03-22T08:00:00Z', leftAt: '2027-03-22T09:00:00Z', secondsPresent: 3600,
+        talkSeconds: 754 },
+      { displayName: 'Dee', role: 'attendee', joinedAt: '2027-03-22T08:10:05Z', secondsPresent: 65, talkSeconds: 0 },
     ],
     polls: [{ question: 'Lunch?', options: ['Yes', 'No'], counts: [1, 0], multiple: false, anonymous: true, state: 'closed', voterCount: 1 }],
   };
@@ -71,8 +72,8 @@ test('report wording: durations, summary, attendance rows and polls', () => {
     ['Ended', 'Not ended'],
   ]);
   assert.deepEqual(attendanceRows(report, options), [
-    ['Ann', 'Owner', '22 Mar, 08:00:00', '22 Mar, 09:00:00', '1 h 00 min'],
-    ['Dee (guest)', 'Attendee', '22 Mar, 08:10:05', 'Still here', '1 min 5 s'],
+    ['Ann', 'Owner', '22 Mar, 08:00:00', '22 Mar, 09:00:00', '1 h 00 min', '12 min 34 s'],
+    ['Dee (guest)', 'Attendee', '22 Mar, 08:10:05', 'Still here', '1 min 5 s', '0 s'],
   ]);
   assert.deepEqual(pollView(report.polls[0]), {
     question: 'Lunch?', detail: 'Closed, 1 voter, anonymous', options: ['Yes: 1 vote', 'No: 0 votes'],

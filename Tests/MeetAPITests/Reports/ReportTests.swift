@@ -50,6 +50,24 @@ struct ReportTests {
         #expect(report.secondsInMeetings == 1150)
     }
 
+    @Test("talk time is each seat's as stored, summed per meeting and in all for a user")
+    func talkTime() {
+        var ann = self.row("Ann", from: 0, to: 600)
+        ann.talkSeconds = 312
+        let rows = [ann, self.row("Bo", from: 60, to: nil)]
+        let entries = AttendanceReport.entries(rows, meetingEndedAt: nil, now: self.t0.addingTimeInterval(700))
+        #expect(entries.map(\.talkSeconds) == [312, 0])
+        let a = UUID(), b = UUID()
+        let seats = [
+            ParticipationRow(meetingId: a, code: "aaa-aaaa-aaa", title: "A", meetingEndedAt: nil, joinedAt: self.t0, leftAt: self.t0.addingTimeInterval(100), talkSeconds: 40),
+            ParticipationRow(meetingId: a, code: "aaa-aaaa-aaa", title: "A", meetingEndedAt: nil, joinedAt: self.t0.addingTimeInterval(200), leftAt: self.t0.addingTimeInterval(250), talkSeconds: 5),
+            ParticipationRow(meetingId: b, code: "bbb-bbbb-bbb", title: "B", meetingEndedAt: nil, joinedAt: self.t0.addingTimeInterval(400), leftAt: self.t0.addingTimeInterval(500), talkSeconds: 0),
+        ]
+        let report = AttendanceReport.user(UUID(), hosted: 0, seats: seats, now: self.t0.addingTimeInterval(900))
+        #expect(report.meetings.map(\.talkSeconds) == [0, 45])
+        #expect(report.talkSeconds == 45)
+    }
+
     @Test("CSV quotes what needs it, ends lines with CRLF, and defuses formulas")
     func csv() {
         let text = CSV.encode(header: ["name", "n"], rows: [["Ann, \"the\" host", "1"], ["=HYPERLINK(\"x\")", "2"], ["-1", "3"], ["two\nlines", "4"]])

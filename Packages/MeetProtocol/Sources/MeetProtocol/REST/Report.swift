@@ -42,7 +42,7 @@ public struct MeetingReport: Codable, Sendable, Equatable {
     }
 }
 
-/// One seat in a meeting: who, when, for how long.
+/// One seat in a meeting: who, when, for how long, and how long they spoke.
 public struct AttendanceEntry: Codable, Sendable, Equatable {
     public var participantId: UUID
     public var userId: UUID?
@@ -52,11 +52,15 @@ public struct AttendanceEntry: Codable, Sendable, Equatable {
     /// Absent while the person is still in the meeting.
     public var leftAt: Date?
     public var secondsPresent: Int
+    /// Seconds in which this seat was heard speaking (docs/scheduling.md,
+    /// "Talk time"): whole seconds, each counted once.
+    public var talkSeconds: Int
 
     public init(
         participantId: UUID, userId: UUID?, displayName: String, role: MemberRole, joinedAt: Date, leftAt: Date?,
-        secondsPresent: Int
+        secondsPresent: Int, talkSeconds: Int = 0
     ) {
+        self.talkSeconds = talkSeconds
         self.participantId = participantId
         self.userId = userId
         self.displayName = displayName
@@ -76,10 +80,16 @@ public struct UserReport: Codable, Sendable, Equatable {
     /// Meetings the caller took a seat in.
     public var meetingsAttended: Int
     public var secondsInMeetings: Int
+    /// Seconds the caller was heard speaking, over all those meetings.
+    public var talkSeconds: Int
     /// The meetings attended, newest first, with the time present in each.
     public var meetings: [UserMeetingEntry]
 
-    public init(userId: UUID, meetingsHosted: Int, meetingsAttended: Int, secondsInMeetings: Int, meetings: [UserMeetingEntry]) {
+    public init(
+        userId: UUID, meetingsHosted: Int, meetingsAttended: Int, secondsInMeetings: Int, meetings: [UserMeetingEntry],
+        talkSeconds: Int = 0
+    ) {
+        self.talkSeconds = talkSeconds
         self.userId = userId
         self.meetingsHosted = meetingsHosted
         self.meetingsAttended = meetingsAttended
@@ -95,8 +105,11 @@ public struct UserMeetingEntry: Codable, Sendable, Equatable {
     /// The first time the user was seated in it.
     public var firstJoinedAt: Date
     public var secondsPresent: Int
+    /// Seconds the user was heard speaking in it (all its seats).
+    public var talkSeconds: Int
 
-    public init(code: String, title: String, firstJoinedAt: Date, secondsPresent: Int) {
+    public init(code: String, title: String, firstJoinedAt: Date, secondsPresent: Int, talkSeconds: Int = 0) {
+        self.talkSeconds = talkSeconds
         self.code = code
         self.title = title
         self.firstJoinedAt = firstJoinedAt

@@ -36,7 +36,8 @@ struct PostgresAccountRepository: AccountRepository {
                 'participations', (SELECT json_agg(t) FROM (
                     SELECT p.id, m.code AS "meetingCode", p.display_name AS "displayName", p.role, p.status,
                            p.client_address AS "clientAddress", p.device_id AS "deviceId",
-                           p.created_at AS "createdAt", p.joined_at AS "joinedAt", p.left_at AS "leftAt"
+                           p.created_at AS "createdAt", p.joined_at AS "joinedAt", p.left_at AS "leftAt",
+                           \(unescaped: TalkTimeSQL.secondsOfSeat) AS "talkSeconds"
                     FROM participants p JOIN meetings m ON m.id = p.meeting_id
                     WHERE p.user_id = u.id ORDER BY p.created_at DESC LIMIT \(limit)) t),
                 'messagesSent', (SELECT json_agg(t) FROM (

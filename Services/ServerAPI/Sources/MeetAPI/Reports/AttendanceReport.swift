@@ -10,6 +10,8 @@ struct AttendanceRow: Sendable, Equatable {
     var joinedAt: Date
     /// Nil while seated (or when a seat of an ended meeting was never closed).
     var leftAt: Date?
+    /// Seconds heard speaking (`talk_seconds`, written by meet-ws).
+    var talkSeconds: Int = 0
 }
 
 /// A seat of a user, with its meeting, for the per-user report.
@@ -20,6 +22,7 @@ struct ParticipationRow: Sendable, Equatable {
     var meetingEndedAt: Date?
     var joinedAt: Date
     var leftAt: Date?
+    var talkSeconds: Int = 0
 }
 
 /// The figures of the reports, from the seats alone: sans-I/O (the clock is
@@ -29,6 +32,8 @@ struct ParticipationRow: Sendable, Equatable {
 /// seated) to the meeting's end, or to `now` while the meeting runs. The
 /// peak is the most seats overlapping at one instant (a leave at the same
 /// instant as a join is counted first, so a hand-over is not a peak of two).
+/// Talk time is read as stored (a seat's seconds heard speaking) and summed
+/// per meeting and per user.
 enum AttendanceReport {
     static func end(of row: AttendanceRow, meetingEndedAt: Date?, now: Date) -> Date {
         max(row.joinedAt, row.leftAt ?? meetingEndedAt ?? now)
@@ -44,7 +49,8 @@ enum AttendanceReport {
                 AttendanceEntry(
                     participantId: row.participantId, userId: row.userId, displayName: row.displayName, role: row.role,
                     joinedAt: row.joinedAt, leftAt: row.leftAt,
-                    secondsPresent: Self.seconds(row.joinedAt, Self.end(of: row, meetingEndedAt: meetingEndedAt, now: now)))
+                    secondsPresent: Self.seconds(row.joinedAt, Self.end(of: row, meetingEndedAt: meetingEndedAt, now: now)),
+                    talkSeconds: row.talkSeconds)
             }
     }
 
@@ -90,16 +96,19 @@ enum AttendanceReport {
             let seconds = Self.seconds(seat.joinedAt, end)
             if var entry = byMeeting[seat.meetingId] {
                 entry.secondsPresent += seconds
+                entry.talkSeconds += seat.talkSeconds
                 entry.firstJoinedAt = min(entry.firstJoinedAt, seat.joinedAt)
                 byMeeting[seat.meetingId] = entry
             } else {
                 byMeeting[seat.meetingId] = UserMeetingEntry(
-                    code: seat.code, title: seat.title, firstJoinedAt: seat.joinedAt, secondsPresent: seconds)
+                    code: seat.code, title: seat.title, firstJoinedAt: seat.joinedAt, secondsPresent: seconds,
+                    talkSeconds: seat.talkSeconds)
             }
         }
         let meetings = byMeeting.values.sorted { $0.firstJoinedAt > $1.firstJoinedAt }
         return UserReport(
             userId: userId, meetingsHosted: hosted, meetingsAttended: meetings.count,
-            secondsInMeetings: meetings.reduce(0) { $0 + $1.secondsPresent }, meetings: meetings)
+            secondsInMeetings: meetings.reduce(0) { $0 + $1.secondsPresent }, meetings: meetings,
+            talkSeconds: meetings.reduce(0) { $0 + $1.talkSeconds })
     }
 }

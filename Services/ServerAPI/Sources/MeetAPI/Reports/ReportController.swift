@@ -11,7 +11,9 @@ import MeetProtocol
 ///   role read from PostgreSQL at the request; others 403.
 /// - `GET /v1/users/me/report`: meetings hosted and attended, time spent.
 ///
-/// Talk time per person is not in them: active speakers are not stored.
+/// Each attendance entry has its talk time (`talkSeconds`), and the
+/// per-user report the caller's: what meet-ws measured from the active
+/// speakers (docs/scheduling.md, "Talk time").
 struct ReportController: Sendable {
     let deps: APIDependencies
     /// The most seats the per-user report reads (newest first).
@@ -38,10 +40,10 @@ struct ReportController: Sendable {
         guard format == .csv else { return try JSONResponse(report).response(from: request, context: context) }
         let rows = report.attendance.map { entry in
             [entry.displayName, entry.role.rawValue, entry.userId.map { $0.uuidString.lowercased() } ?? "", CSV.date(entry.joinedAt),
-             CSV.date(entry.leftAt), String(entry.secondsPresent)]
+             CSV.date(entry.leftAt), String(entry.secondsPresent), String(entry.talkSeconds)]
         }
         return Self.csv(
-            CSV.encode(header: ["name", "role", "user_id", "joined_at", "left_at", "seconds_present"], rows: rows),
+            CSV.encode(header: ["name", "role", "user_id", "joined_at", "left_at", "seconds_present", "talk_seconds"], rows: rows),
             filename: "meet-\(meeting.code)-attendance.csv")
     }
 
@@ -52,9 +54,12 @@ struct ReportController: Sendable {
             user.id, hosted: try await self.deps.participants.meetingsOwned(userId: user.id),
             seats: try await self.deps.participants.participations(userId: user.id, limit: Self.userSeatsLimit), now: Date())
         guard format == .csv else { return try JSONResponse(report).response(from: request, context: context) }
-        let rows = report.meetings.map { [$0.code, $0.title, CSV.date($0.firstJoinedAt), String($0.secondsPresent)] }
+        let rows = report.meetings.map {
+            [$0.code, $0.title, CSV.date($0.firstJoinedAt), String($0.secondsPresent), String($0.talkSeconds)]
+        }
         return Self.csv(
-            CSV.encode(header: ["code", "title", "first_joined_at", "seconds_present"], rows: rows), filename: "meet-my-meetings.csv")
+            CSV.encode(header: ["code", "title", "first_joined_at", "seconds_present", "talk_seconds"], rows: rows),
+            filename: "meet-my-meetings.csv")
     }
 
     enum Format: String { case json, csv }

@@ -62,7 +62,8 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         logger: logger,
         engagement: PostgresEngagementStore(database: database),
         whiteboard: PostgresWhiteboardStore(database: database),
-        breakouts: PostgresBreakoutStore(database: database)
+        breakouts: PostgresBreakoutStore(database: database),
+        talkTime: PostgresTalkTimeStore(database: database)
     )
 
     let router = Router(context: BasicWebSocketRequestContext.self)
@@ -122,7 +123,7 @@ public func buildApplication(configuration: WSConfiguration, logger: Logger? = n
         ),
         services: [
             redis, subscriber, database, endpoint, PresenceMaintenance(services: services, redisAnswers: { !redis.isBreakerOpen }),
-            NodeWatcher(services: services), ActiveSpeakerService(services: services),
+            NodeWatcher(services: services), TalkTimeService(services: services), ActiveSpeakerService(services: services),
         ],
         logger: logger
     )

@@ -67,6 +67,12 @@ public struct WSConfiguration: ServiceSettings {
     /// most; each is sent only when the ranking changed). 0 turns the
     /// events off on this replica.
     public var activeSpeakersInterval: Duration = .milliseconds(250)
+    /// How often talk time measured on this replica is written to
+    /// PostgreSQL (`MEET_WS_TALK_TIME_FLUSH_SECONDS`, default 15, 1...300):
+    /// also what a crash of the replica loses at most
+    /// (docs/scheduling.md, "Talk time"). Measured with the active speakers,
+    /// so off when they are.
+    public var talkTimeFlush: Duration = .seconds(15)
     /// Bounds on `video-preferences` (last-N): ``VideoSelectionLimits``.
     public var video = VideoSelectionLimits()
     /// Bounds on a meeting's whiteboard: ``WhiteboardLimits``.
@@ -153,6 +159,7 @@ public struct WSConfiguration: ServiceSettings {
             throw ConfigurationError(variable: "MEET_WS_ACTIVE_SPEAKERS_INTERVAL_MS", message: "must be 0 (off) or 50...10000")
         }
         self.activeSpeakersInterval = .milliseconds(speakersMs)
+        self.talkTimeFlush = .seconds(try environment.int("MEET_WS_TALK_TIME_FLUSH_SECONDS", default: 15, in: 1...300))
         self.video = try VideoSelectionLimits(environment: environment)
         self.whiteboard = try WhiteboardLimits(environment: environment)
         self.userSockets = try UserSocketLimits(environment: environment)

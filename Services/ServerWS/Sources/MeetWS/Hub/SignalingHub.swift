@@ -169,6 +169,23 @@ public actor SignalingHub {
         Array(self.rooms.keys)
     }
 
+    /// Of `speaking` (room → participants who speak there), those whose
+    /// session is on this replica, recorders left out: whom a talk-time
+    /// sample counts here (each replica measures its own sockets). Walks
+    /// only the rooms with speakers.
+    public func localSpeakers(_ speaking: [UUID: Set<UUID>]) -> Set<UUID> {
+        var result: Set<UUID> = []
+        for (meetingId, speakers) in speaking {
+            for connectionId in self.rooms[meetingId]?.members ?? [] {
+                guard let identity = self.sessions[connectionId]?.identity, !identity.isRecorder,
+                    speakers.contains(identity.participantId)
+                else { continue }
+                result.insert(identity.participantId)
+            }
+        }
+        return result
+    }
+
     /// Presence keys of every local session that is in a room (for the heartbeat).
     public func roomMembers() -> [PresenceKey] {
         self.rooms.values.flatMap { room in

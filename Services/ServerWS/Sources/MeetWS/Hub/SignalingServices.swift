@@ -21,6 +21,8 @@ public struct SignalingServices: Sendable {
     public let turn: TURNCredentials
     /// The rooms' active speakers from the nodes' audio-level reports.
     public let speakers: ActiveSpeakerRelay
+    /// Talk time of this replica's sessions, sampled with the active speakers.
+    public let talk: TalkTimeRecorder
     /// Last-N: the sessions' `sfu.set-video-selection`s, one per node per round.
     let videoSelections: VideoSelectionBatcher
     /// Polls and Q&A (issue #21), stored.
@@ -35,7 +37,8 @@ public struct SignalingServices: Sendable {
         participants: any ParticipantStore, sfu: SFUGateway, metrics: WSMetrics, logger: Logger,
         engagement: any EngagementStore = InMemoryEngagementStore(),
         whiteboard: (any WhiteboardStore)? = nil,
-        breakouts: any BreakoutStore = InMemoryBreakoutStore()
+        breakouts: any BreakoutStore = InMemoryBreakoutStore(),
+        talkTime: any TalkTimeStore = InMemoryTalkTimeStore()
     ) {
         self.engagement = engagement
         self.breakouts = breakouts
@@ -50,6 +53,9 @@ public struct SignalingServices: Sendable {
         self.logger = logger
         self.turn = TURNCredentials(configuration: configuration.turn)
         self.speakers = ActiveSpeakerRelay(interval: configuration.activeSpeakersInterval)
+        self.talk = TalkTimeRecorder(
+            store: talkTime, sampleInterval: configuration.activeSpeakersInterval, flushInterval: configuration.talkTimeFlush,
+            logger: logger)
         self.videoSelections = VideoSelectionBatcher { nodeId, request in
             do throws(SFUFailure) {
                 _ = try await sfu.call(SFUControlType.setVideoSelection, request, node: nodeId, as: SetVideoSelectionReply.self)

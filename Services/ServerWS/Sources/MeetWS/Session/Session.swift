@@ -172,6 +172,10 @@ public final class Session: SessionContext {
         await self.services.hub.leaveRoom(self.connectionId, meetingId: self.identity.meetingId)
         await self.services.hub.detach(self.connectionId)
         self.services.metrics.socketClosed()
+        // This socket's talk time goes now rather than at the next flush (in
+        // the background: a slow database must not hold the resume grace back).
+        let talk = self.services.talk, participantId = self.identity.participantId
+        if talk.isEnabled { Task { await talk.flush(only: [participantId]) } }
         guard !self.presenceSettled else {
             self.logger.debug("socket closed")
             return

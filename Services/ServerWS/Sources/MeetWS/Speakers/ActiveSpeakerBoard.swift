@@ -93,6 +93,22 @@ struct ActiveSpeakerBoard: Sendable {
         return ActiveSpeakers(speakers: sent)
     }
 
+    /// Who speaks now in each of `rooms`: every participant with a level
+    /// above 0 in a report not yet expired (no ``maxSpeakers`` cut): what a
+    /// talk-time sample counts (``TalkTimeLedger``).
+    func speaking(in rooms: some Sequence<UUID>, nowMs: Int64) -> [UUID: Set<UUID>] {
+        var result: [UUID: Set<UUID>] = [:]
+        for roomId in rooms {
+            guard let room = self.rooms[roomId] else { continue }
+            var ids: Set<UUID> = []
+            for report in room.reports.values where nowMs - report.receivedAtMs < self.expiryMs {
+                ids.formUnion(report.levels.keys)
+            }
+            if !ids.isEmpty { result[roomId] = ids }
+        }
+        return result
+    }
+
     /// Rooms held (tests: the state stays bounded).
     var roomCount: Int { rooms.count }
 

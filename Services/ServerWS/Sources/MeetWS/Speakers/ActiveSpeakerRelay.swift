@@ -33,6 +33,11 @@ public final class ActiveSpeakerRelay: Sendable {
         self.board.withLockedValue { $0.round(nowMs: nowMs, localRooms: localRooms, departedNodes: lostNodes) }
     }
 
+    /// Who speaks now in each of `rooms` (``ActiveSpeakerBoard/speaking(in:nowMs:)``).
+    func speaking(in rooms: Set<UUID>, nowMs: Int64) -> [UUID: Set<UUID>] {
+        self.board.withLockedValue { $0.speaking(in: rooms, nowMs: nowMs) }
+    }
+
     /// The room's ranking as last sent, for a socket that joins it now.
     func current(in meetingId: UUID) -> ActiveSpeakers? {
         self.board.withLockedValue { $0.current(meetingId) }
@@ -46,10 +51,19 @@ extension SignalingServices {
     /// One active-speaker round: builds the due events and hands each to
     /// the local sessions of its room. Draining nodes keep their reports
     /// (they still forward while their clients move); lost ones drop out.
+    /// The same round samples talk time: the speakers among this replica's
+    /// own sessions (``TalkTimeRecorder``).
     func sendActiveSpeakers() async {
         let rooms = Set(await self.hub.meetingIds())
         let lost = Set(self.sfu.departures.departed.filter { $0.value == .nodeLost }.keys)
-        let due = self.speakers.round(nowMs: self.sfu.nowMs(), localRooms: rooms, lostNodes: lost)
+        let nowMs = self.sfu.nowMs()
+        let due = self.speakers.round(nowMs: nowMs, localRooms: rooms, lostNodes: lost)
+        if self.talk.isEnabled {
+            let speaking = self.speakers.speaking(in: rooms, nowMs: nowMs)
+            var local: Set<UUID> = []
+            if !speaking.isEmpty { local = await self.hub.localSpeakers(speaking) }
+            self.talk.sample(speaking: local, nowMs: nowMs)
+        }
         for (meetingId, speakers) in due {
             await self.hub.deliver(local: self.roomMessage(.activeSpeakers(speakers), meetingId: meetingId, audience: .participants))
         }

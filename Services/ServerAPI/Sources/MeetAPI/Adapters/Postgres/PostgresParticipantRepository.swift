@@ -137,14 +137,17 @@ struct PostgresParticipantRepository: ParticipantRepository {
     func attendance(meetingId: UUID) async throws -> [AttendanceRow] {
         let rows = try await self.database.query(
             """
-            SELECT id, user_id, display_name, role, joined_at, left_at FROM participants
-            WHERE meeting_id = \(meetingId) AND joined_at IS NOT NULL
+            SELECT p.id, p.user_id, p.display_name, p.role, p.joined_at, p.left_at,
+                   \(unescaped: TalkTimeSQL.secondsOfSeat) AS talk_seconds
+            FROM participants p
+            WHERE p.meeting_id = \(meetingId) AND p.joined_at IS NOT NULL
             """
         )
         return try rows.map(RowColumns.init).map { row in
             AttendanceRow(
                 participantId: try row.decode("id"), userId: try row.decode("user_id"), displayName: try row.decode("display_name"),
-                role: try row.decode("role"), joinedAt: try row.decode("joined_at"), leftAt: try row.decode("left_at"))
+                role: try row.decode("role"), joinedAt: try row.decode("joined_at"), leftAt: try row.decode("left_at"),
+                talkSeconds: try row.decode("talk_seconds", as: Int.self))
         }
     }
 
@@ -156,7 +159,8 @@ struct PostgresParticipantRepository: ParticipantRepository {
     func participations(userId: UUID, limit: Int) async throws -> [ParticipationRow] {
         let rows = try await self.database.query(
             """
-            SELECT p.meeting_id, m.code, m.title, m.ended_at, p.joined_at, p.left_at
+            SELECT p.meeting_id, m.code, m.title, m.ended_at, p.joined_at, p.left_at,
+                   \(unescaped: TalkTimeSQL.secondsOfSeat) AS talk_seconds
             FROM participants p JOIN meetings m ON m.id = p.meeting_id
             WHERE p.user_id = \(userId) AND p.joined_at IS NOT NULL
             ORDER BY p.joined_at DESC LIMIT \(limit)
@@ -165,7 +169,8 @@ struct PostgresParticipantRepository: ParticipantRepository {
         return try rows.map(RowColumns.init).map { row in
             ParticipationRow(
                 meetingId: try row.decode("meeting_id"), code: try row.decode("code"), title: try row.decode("title"),
-                meetingEndedAt: try row.decode("ended_at"), joinedAt: try row.decode("joined_at"), leftAt: try row.decode("left_at"))
+                meetingEndedAt: try row.decode("ended_at"), joinedAt: try row.decode("joined_at"), leftAt: try row.decode("left_at"),
+                talkSeconds: try row.decode("talk_seconds", as: Int.self))
         }
     }
 

@@ -50,6 +50,7 @@ import Testing
     func pauses() {
         var clock = TestClock()
         var allocator = Allocator()
+        _ = allocator.allocate(estimate: 3_390_000, tracks: Self.tracks, congested: false, now: clock.now)  // all forwarded
         var decisions = allocator.allocate(estimate: 500_000, tracks: Self.tracks, congested: true, now: clock.now)
         // 40k audio, 300k screen, 150k speaker = 490k. The tile's 150k more (640k) is short by
         // less than the margin (500k ≥ 0.75 × 640k): held on its lowest layer; "other" (790k) is not.
@@ -97,6 +98,7 @@ import Testing
         var clock = TestClock()
         var allocator = Allocator()
         let hold = allocator.configuration.pauseHold
+        _ = allocator.allocate(estimate: 190_000, tracks: Self.lowestOnly, congested: false, now: clock.now)  // forwarded
         var pausedAfter: Duration?
         var elapsed = Duration.zero
         while elapsed <= hold + .seconds(1) {
@@ -111,6 +113,7 @@ import Testing
         #expect(allocator.pauses == 1)
         // A shortfall that ends resets the hold: the next one waits the whole hold again.
         var fresh = Allocator()
+        _ = fresh.allocate(estimate: 190_000, tracks: Self.lowestOnly, congested: false, now: clock.now)
         _ = fresh.allocate(estimate: Self.oneDip, tracks: Self.lowestOnly, congested: true, now: clock.now)
         clock.advance(hold - .milliseconds(200))
         _ = fresh.allocate(estimate: 190_000, tracks: Self.lowestOnly, congested: true, now: clock.now)
@@ -123,11 +126,29 @@ import Testing
     func deepShortfallPausesAtOnce() {
         var allocator = Allocator()
         let now = TestClock().now
-        // 0.75 × 190k = 142.5k: just under it pauses, just over it holds.
+        // 0.75 × 190k = 142.5k: just under it pauses, just over it holds (both forwarded before).
+        _ = allocator.allocate(estimate: 190_000, tracks: Self.lowestOnly, congested: false, now: now)
         #expect(allocator.allocate(estimate: 142_000, tracks: Self.lowestOnly, congested: true, now: now)["video"] == .paused)
         var other = Allocator()
+        _ = other.allocate(estimate: 190_000, tracks: Self.lowestOnly, congested: false, now: now)
         #expect(other.allocate(estimate: 143_000, tracks: Self.lowestOnly, congested: true, now: now)["video"]
             == .forward(budget: 150_000))
+    }
+
+    @Test("a new video that does not fit starts paused: the hold is for videos already forwarded")
+    func aNewVideoGetsNoHold() {
+        var allocator = Allocator()
+        let clock = TestClock()
+        // Calm, and within the margin (143k ≥ 0.75 × 190k): a forwarded video would be held.
+        #expect(allocator.allocate(estimate: 143_000, tracks: Self.lowestOnly, congested: false, now: clock.now)["video"] == .paused)
+        // A second video added beside a forwarded one: the first keeps its layer, the new one starts paused.
+        var two = Allocator()
+        let first = [Track(key: "audio", isAudio: true, layers: [40_000]), Track(key: "a", layers: Self.camera)]
+        _ = two.allocate(estimate: 190_000, tracks: first, congested: false, now: clock.now)
+        let decisions = two.allocate(
+            estimate: 300_000, tracks: first + [Track(key: "b", layers: Self.camera)], congested: false, now: clock.now)
+        #expect(decisions["a"] == .forward(budget: 150_000))
+        #expect(decisions["b"] == .paused)
     }
 
     @Test("a muted (black) video ranks below every other, whatever the caller's order")

@@ -147,6 +147,31 @@ import Testing
         #expect(node.maxInFlight == limit)
     }
 
+    /// This replica's bound on SFU requests in flight (`MEET_WS_SFU_MAX_IN_FLIGHT`)
+    /// is waited out, not taken for a failed removal: with room for 2, eight
+    /// removals at once (the node holding each until 2 have arrived) all take
+    /// their publishers off, and nothing is closed.
+    @Test func theInFlightBoundIsWaitedOut() async throws {
+        let cluster = try await InMemoryReplicas(count: 1, sfuMaxInFlight: 2)
+        defer { cluster.stop() }
+        let node = try await cluster.addNode("n1")
+        var cut: [SubscriptionRecord] = []
+        for index in 0..<12 {
+            let publishers = [UUID(), UUID()]
+            self.connect(node, "c\(index)", publishers)
+            cut.append(self.record("c\(index)", node: "n1", publishers[0]))
+        }
+        node.state.withLockedValue { $0.holdUntilArrived = 2 }
+        let remover = BreakoutRemover(sfu: cluster.replicas[0].sfu, participantId: Self.subscriber)
+        let outcomes = await BoundedWork.run(BreakoutRemoval.grouping(cut), limit: BreakoutSubscriptions.concurrency) {
+            await remover.perform($0)
+        }
+        #expect(outcomes == Array(repeating: .takenOff, count: 12))
+        #expect(node.requests(SFUControlType.removeSubscription).count == 12)
+        #expect(node.requests(SFUControlType.closeTransport).isEmpty)
+        #expect(node.maxInFlight <= 2)
+    }
+
     /// The safety rule: a refused removal, or one that times out, closes
     /// the whole connection (`.closed`: forgotten, the client told); a
     /// connection the node no longer knows is only forgotten. Another

@@ -46,7 +46,7 @@ final class InMemoryReplicas: Sendable {
     init(
         count: Int, placementHints: Bool = false, sfuTimeout: Duration = .seconds(10), turn: TURNConfiguration = .disabled,
         presenceTTL: Duration = .seconds(15), presence makePresence: (@Sendable (SignalingKeys) -> any PresenceStore)? = nil,
-        talkTime: (any TalkTimeStore)? = nil
+        talkTime: (any TalkTimeStore)? = nil, sfuMaxInFlight: Int = 512
     ) async throws {
         self.talkTime = talkTime ?? InMemoryTalkTimeStore()
         let clock = self.clock
@@ -84,7 +84,8 @@ final class InMemoryReplicas: Sendable {
             let sfu = SFUGateway(
                 bus: endpoint, registry: self.registry,
                 placement: SFUPlacement(staleAfterMs: 3000, hintsEnabled: placementHints), timeout: sfuTimeout,
-                metrics: metrics, logger: logger, nowMs: { clock.withLockedValue { $0 } }, detached: self.ledger.detachedWork)
+                metrics: metrics, logger: logger, nowMs: { clock.withLockedValue { $0 } }, maxInFlight: sfuMaxInFlight,
+                detached: self.ledger.detachedWork)
             let services = SignalingServices(
                 configuration: configuration, hub: SignalingHub(replicaId: replicaId, bus: bus, metrics: metrics, logger: logger),
                 bus: bus, presence: makePresence?(keys) ?? self.presence, participants: self.participants, sfu: sfu, metrics: metrics, logger: logger,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import pytest
 from meet_e2e.browser import MeetBrowser
-from meet_e2e.browser_flows import browser_opener, wait_decoding
+from meet_e2e.browser_flows import browser_opener, metric, wait_decoding
 from meet_e2e.env import WEB_DIR
 from meet_e2e.fixtures import stack_with_logs
 from meet_e2e.shaping import ShapedLink, available
@@ -144,3 +144,7 @@ def test_a_shaped_subscriber_gets_a_lower_layer_and_keeps_decoding(stack, browse
     back = settles(shaped, publisher_id, lambda h: h == top_height(publisher) and h > 180,
                    "the viewer back on the top layer once unshaped", publisher)
     assert back > low
+    node = stack.nodes[0]
+    print("PROBES clusters {} results {} padding bytes {}".format(
+        metric(node, "meet_sfu_probe_clusters_total"), metric(node, "meet_sfu_probe_results_total"),
+        metric(node, "meet_sfu_probe_padding_bytes_total")))

@@ -119,6 +119,9 @@ public struct BandwidthAllocator<Key: Hashable & Sendable>: Sendable {
     private var lastTrial: ContinuousClock.Instant?
     /// Forwarded videos whose lowest layer has not fitted since then (the pause hold).
     private var shortSince: [Key: ContinuousClock.Instant] = [:]
+    /// Videos the last allocation forwarded: only they get the pause hold (a
+    /// new video that does not fit starts paused, it does not start held).
+    private var forwarded: Set<Key> = []
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -159,7 +162,7 @@ public struct BandwidthAllocator<Key: Hashable & Sendable>: Sendable {
                 given[index] = lowest
                 budget -= lowest
             } else if forced.contains(video.key)
-                || (nowPaused.isEmpty && !wasPaused
+                || (nowPaused.isEmpty && !wasPaused && forwarded.contains(video.key)
                     && holds(video.key, needed: estimate - budget + lowest, estimate: estimate,
                              congested: congested, now: now, short: &short))
             {
@@ -199,6 +202,7 @@ public struct BandwidthAllocator<Key: Hashable & Sendable>: Sendable {
         if nowPaused.isEmpty && forced.isEmpty { trialInterval = configuration.trialInterval }
         forced.formIntersection(Set(videos.map(\.key)))
         paused = nowPaused
+        forwarded = Set(videos.lazy.map(\.key).filter { !nowPaused.contains($0) })
         return decisions
     }
 

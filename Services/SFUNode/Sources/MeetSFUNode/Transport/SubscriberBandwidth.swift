@@ -60,6 +60,10 @@ struct SubscriberBandwidth {
         return rates[track] ?? 0
     }
 
+    /// Whether a rate was measured for `track` yet (a track that sent nothing
+    /// so far has none: it is new, not muted).
+    func hasMeasuredRate(of track: SubscribedTrack) -> Bool { rates[track] != nil }
+
     /// Records the allocation applied; forgets tracks no longer carried.
     mutating func record(budgets: [SubscribedTrack: Int], paused: Set<SubscribedTrack>, carried: Set<SubscribedTrack>) {
         self.budgets = budgets

@@ -91,7 +91,8 @@ extension SubscriberTransport {
                     let stopped = known.allSatisfy { $0 == nil }
                         && publisher.router.layers(ofGroup: ssrc).contains { $0.monitor.lastPacketAt != nil }
                     muted = muted || (!isScreen && (stopped || LayerDemand.looksMuted(known)))
-                } else if !downTrack.isPaused && !isScreen {
+                } else if !downTrack.isPaused && !isScreen && bandwidth.hasMeasuredRate(of: key) {
+                    // Only once a rate is measured: a new video's 0 is not a black one.
                     muted = muted || rate < LayerDemand.mutedBitrate
                 }
                 let priority: BandwidthAllocator<SubscribedTrack>.Priority =

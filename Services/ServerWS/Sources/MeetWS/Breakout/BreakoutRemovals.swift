@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MeetProtocol
 
 /// Everything a breakout scope change cuts on one transport: the unit of
@@ -56,10 +57,23 @@ struct BreakoutRemoval: Sendable, Equatable {
 ///   connection (what it carries can no longer be vouched for, and media
 ///   must never cross rooms); a node that no longer knows the connection
 ///   has nothing to close. A node already lost is not waited for.
+/// - this replica's bound on requests in flight (`MEET_WS_SFU_MAX_IN_FLIGHT`,
+///   ``SFUFailure/saturated``: nothing was sent) is waited out, a removal
+///   and a safety close alike, up to ``saturationWait``: a scope change of a
+///   large meeting sends many at once, and a request that never left must
+///   not count as done. Past that wait the connection is reported closed
+///   as before (the client drops it; the node closes it at its own ICE
+///   timeout once the client is gone), and the give-up is logged.
+/// - more publishers than ``RemoveSubscriptionRequest/maximumBatch`` go in
+///   several requests.
 struct BreakoutRemover: Sendable {
     let sfu: SFUGateway
     /// The subscriber, as the SFU contract names it (lower-case UUID).
     let participantId: String
+    /// How long a request refused by this replica's in-flight bound is retried.
+    static let saturationWait = Duration.seconds(10)
+    /// The pause between such retries.
+    static let saturationRetry = Duration.milliseconds(50)
 
     func perform(_ removal: BreakoutRemoval) async -> BreakoutRemoval.Outcome {
         guard removal.perNode else {
@@ -73,13 +87,16 @@ struct BreakoutRemover: Sendable {
             return .takenOff
         }
         while !remaining.isEmpty {
+            let batch = Array(remaining.prefix(RemoveSubscriptionRequest.maximumBatch))
             do throws(SFUFailure) {
-                let reply = try await self.sfu.call(
-                    SFUControlType.removeSubscription, self.request(removal, remaining), node: removal.nodeId,
-                    as: RemoveSubscriptionReply.self)
+                let reply = try await self.patiently { () async throws(SFUFailure) -> RemoveSubscriptionReply in
+                    try await self.sfu.call(
+                        SFUControlType.removeSubscription, self.request(removal, batch), node: removal.nodeId,
+                        as: RemoveSubscriptionReply.self)
+                }
                 if reply.isClosed { return .closed }
                 // Without `removed` (the single form, or an older node) only the first is off.
-                remaining = reply.removed == nil ? Array(remaining.dropFirst()) : []
+                remaining = Array(remaining.dropFirst(reply.removed == nil ? 1 : batch.count))
             } catch {
                 if error.remoteCode != .unknownTransport { await self.closeTransport(removal) }
                 return .closed
@@ -93,9 +110,38 @@ struct BreakoutRemover: Sendable {
             transportId: removal.transportId, publishers: publishers, participantId: self.participantId, reoffer: false)
     }
 
+    /// `sfu.close-transport`, retried while this replica's in-flight bound refuses it; other failures only logged.
     private func closeTransport(_ removal: BreakoutRemoval) async {
-        await self.sfu.bestEffort(
-            SFUControlType.closeTransport, CloseTransportRequest(transportId: removal.transportId), node: removal.nodeId)
+        let close = CloseTransportRequest(transportId: removal.transportId)
+        guard !self.sfu.departures.isUnreachable(removal.nodeId) else {
+            return await self.sfu.bestEffort(SFUControlType.closeTransport, close, node: removal.nodeId)
+        }
+        do throws(SFUFailure) {
+            _ = try await self.patiently { () async throws(SFUFailure) -> SFUCloseReply in
+                try await self.sfu.call(SFUControlType.closeTransport, close, node: removal.nodeId, as: SFUCloseReply.self)
+            }
+        } catch {
+            if error == .saturated {
+                self.sfu.logger.warning(
+                    "breakout: a connection could not be closed (requests in flight at their bound); its node closes it once the client is gone",
+                    metadata: ["transport.id": "\(removal.transportId)", "sfu.node": "\(removal.nodeId)"])
+            }
+        }
+    }
+
+    /// `request`, tried again every ``saturationRetry`` while it fails with
+    /// ``SFUFailure/saturated``, for at most ``saturationWait``.
+    private func patiently<Reply: Sendable>(
+        _ request: @Sendable () async throws(SFUFailure) -> Reply
+    ) async throws(SFUFailure) -> Reply {
+        let deadline = ContinuousClock.now + Self.saturationWait
+        while true {
+            do throws(SFUFailure) {
+                return try await request()
+            } catch .saturated where ContinuousClock.now < deadline {
+                guard (try? await Task.sleep(for: Self.saturationRetry)) != nil else { throw .saturated }
+            }
+        }
     }
 }
 

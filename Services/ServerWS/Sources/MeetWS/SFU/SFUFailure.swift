@@ -14,6 +14,10 @@ public enum SFUFailure: Error, Sendable, Equatable {
     /// back and re-subscribing): no reply could arrive, so nothing was asked.
     /// The client gets `unavailable` like any request while Redis is away.
     case busUnavailable
+    /// This replica already has `MEET_WS_SFU_MAX_IN_FLIGHT` requests to the
+    /// nodes in flight: nothing was sent. A caller that must get its request
+    /// through (a breakout removal) waits and tries again.
+    case saturated
     /// The node answered with an error (`code` from ``SFUControlErrorCode``, or another string).
     case remote(code: String, message: String)
 
@@ -49,6 +53,8 @@ public enum SFUFailure: Error, Sendable, Equatable {
             SignalingError(.sfuUnavailable, message)
         case .busUnavailable:
             SignalingError(.unavailable, "could not do that right now; retry")
+        case .saturated:
+            SignalingError(.sfuUnavailable, "too many media server requests in flight; retry")
         case .remote(let code, let message):
             switch SFUControlErrorCode(rawValue: code) {
             case .badSDP?: SignalingError(.badSDP, message)

@@ -90,11 +90,12 @@ public struct SFUGateway: Sendable {
     public func call<Body: Codable & Sendable, Reply: Codable & Sendable>(
         _ type: String, _ body: Body, node nodeId: String, as replyType: Reply.Type
     ) async throws(SFUFailure) -> Reply {
-        // Each session sends one request at a time, but detached best-effort
-        // closes and many sessions add up: past the bound, fail at once.
+        // Sessions send one request at a time (a breakout scope change up to
+        // BreakoutSubscriptions.concurrency), but detached best-effort closes
+        // and many sessions add up: past the bound, fail at once.
         guard let count = self.inFlight.acquire() else {
             self.metrics.sfuRejected.increment()
-            throw .unavailable("too many media server requests in flight; retry")
+            throw .saturated
         }
         self.metrics.sfuInFlight(count)
         defer { self.metrics.sfuInFlight(self.inFlight.release()) }

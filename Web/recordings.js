@@ -111,12 +111,14 @@ export async function playbackUrl(api, recordingId, fileId, { download = false }
 }
 
 /**
- * Whether a player error is worth one retry with a new URL: the URL has
- * expired or is about to (within `marginMs`), and this URL has not been
- * retried already.
+ * Whether a player error is worth one retry with a new URL: once per URL,
+ * whatever the error. Its `expiresAt` is the server's clock, which this
+ * one may not agree with, so an expired URL is not told from other errors
+ * by the time; a new URL that fails too (the recording deleted, access
+ * narrowed, a file that does not decode) shows the error.
  */
-export function shouldRenew(current, now = Date.now(), marginMs = 10_000) {
-  return Boolean(current) && !current.renewed && now >= current.expiresAt - marginMs;
+export function shouldRenew(current) {
+  return Boolean(current) && !current.renewed;
 }
 
 /** The page: the list, the player and its download link. */

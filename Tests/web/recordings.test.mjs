@@ -120,11 +120,9 @@ test('a refused playback URL is thrown as the API error', async () => {
   await assert.rejects(playbackUrl(api, 'rec', 'file'), { status: 403, code: 'forbidden' });
 });
 
-test('a player error renews the URL once it has expired (or is about to), and only once per URL', () => {
+test('a player error renews the URL once per URL, whatever the clocks say', () => {
   const expiresAt = 1_000_000;
-  assert.equal(shouldRenew(null, expiresAt), false);
-  assert.equal(shouldRenew({ expiresAt, renewed: false }, expiresAt - 60_000), false, 'fresh: a real error');
-  assert.equal(shouldRenew({ expiresAt, renewed: false }, expiresAt - 5_000), true, 'within the margin');
-  assert.equal(shouldRenew({ expiresAt, renewed: false }, expiresAt + 1), true);
-  assert.equal(shouldRenew({ expiresAt, renewed: true }, expiresAt + 1), false, 'already renewed');
+  assert.equal(shouldRenew(null), false);
+  assert.equal(shouldRenew({ expiresAt, renewed: false }), true, 'an expired URL looks like any error here');
+  assert.equal(shouldRenew({ expiresAt, renewed: true }), false, 'already renewed: the error is shown');
 });

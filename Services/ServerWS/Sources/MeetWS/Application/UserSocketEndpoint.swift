@@ -66,7 +66,14 @@ struct UserSocketEndpoint: Sendable {
         let attached = self.relay.attachUserSocket(
             userId: userId, connectionId: connectionId, limit: self.limits.perUser,
             sink: { queue.enqueue($0.frame) },
-            live: { queue.enqueue(SignalingCodec.encode(ServerEnvelope(.userReady(EmptyData())))) },
+            live: {
+                queue.enqueue(SignalingCodec.encode(ServerEnvelope(.userReady(EmptyData()))))
+                // The account was checked before the upgrade; a deletion whose
+                // word went out before this subscription was live is caught here.
+                Task {
+                    if (try? await self.accountExists(userId)) == false { queue.end(CloseCode.unauthorized, "account deleted") }
+                }
+            },
             close: { code, reason in queue.end(code, reason) })
         guard attached else {
             try? await outbound.close(.unknown(CloseCode.tooManySockets), reason: "too many user sockets")

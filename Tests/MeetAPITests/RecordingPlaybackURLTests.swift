@@ -221,6 +221,9 @@ struct RecordingPlaybackURLTests {
             #expect(Self.errorMessage(missing).contains("token is required"))
             // …nor does a bearer token stand in for it.
             (try await api.send(.get, path, token: owner.accessToken)).expectError(.unauthorized, .unauthorized)
+            // And the other way: a playback token is no bearer token anywhere else.
+            (try await api.send(.get, "/v1/users/me", token: token)).expectError(.unauthorized, .unauthorized)
+            (try await api.send(.get, "/v1/recordings/\(fixture.recordingId)", token: token)).expectError(.unauthorized, .unauthorized)
 
             // A token for one file does not open the other of the same recording.
             let wrongFile = try await api.send(.get, "\(fixture.otherMint)?token=\(token)")

@@ -3,6 +3,9 @@ public import MeetDatabase
 
 /// ``TalkTimeStore`` on `talk_seconds` (``MeetSchema``'s version 17), one
 /// statement per flush however many rows (``TalkTimeSQL/merge(participantIds:minutes:seconds:)``).
+/// The rows of one call must name each (participant, minute) once, as the
+/// ledger's are: PostgreSQL refuses an `INSERT … ON CONFLICT` that would
+/// touch one row twice.
 public struct PostgresTalkTimeStore: TalkTimeStore {
     let database: Database
 

@@ -27,7 +27,8 @@ struct DatabaseTests {
                     return
                 }
             }
-            #expect(ContinuousClock.now - start < .seconds(10))
+            // Not a timing check: "never hangs" (the deadline is 1 s; a busy 2-core machine once took 11.6 s).
+            #expect(ContinuousClock.now - start < .seconds(30))
             #expect(await database.isReachable() == false)
         }
     }

@@ -176,9 +176,7 @@ export class Publisher extends EventTarget {
     this.closed = true;
     const pc = this.pc;
     this.pc = null;
-    if (tell && pc && this.signaling.connected) {
-      try { await this.signaling.request('unpublish', {}, 5000); } catch { /* leaving anyway */ }
-    }
+    if (tell && pc) await this.unpublish().catch(() => undefined);  // leaving anyway
     if (pc) pc.close();
   }
 
@@ -192,12 +190,12 @@ export class Publisher extends EventTarget {
   async withdraw() {
     this.transportId = null;
     this.transportPc = null;
-    if (!this.signaling.connected) return;
-    try {
-      await this.signaling.request('unpublish', {}, 5000);
-    } catch (error) {
-      console.warn('old publication not withdrawn', error);
-    }
+    await this.unpublish().catch((error) => console.warn('old publication not withdrawn', error));
+  }
+
+  /** `unpublish` while the socket is up (5 s at most); nothing without one. */
+  async unpublish() {
+    if (this.signaling.connected) await this.signaling.request('unpublish', {}, 5000);
   }
 
   build() {

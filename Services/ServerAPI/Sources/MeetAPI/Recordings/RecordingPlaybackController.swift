@@ -67,10 +67,7 @@ struct RecordingPlaybackController: Sendable {
         else {
             throw APIError(.notFound, "no such file in this recording")
         }
-        return try await StoredObjectResponse.make(
-            store: try self.stores.store(stored.storage), key: stored.key, request: request,
-            headers: Self.headers(for: stored, recordingId: recording.id),
-            missing: APIError(.notFound, "the file is listed but not in its store"), storageError: Self.apiError)
+        return try await self.serve(stored, recordingId: recording.id, request: request, inline: false)
     }
 
     /// `POST /v1/recordings/{id}/files/{fileId}/playback` → ``PlaybackURLResponse``:
@@ -124,18 +121,21 @@ struct RecordingPlaybackController: Sendable {
         guard let stored = try await self.deps.recordings.storedFile(recordingId: claims.recordingId, fileId: claims.fileId) else {
             throw APIError(.notFound, "no such file in this recording")
         }
-        var headers = Self.headers(for: stored, recordingId: claims.recordingId)
-        if query.get("download") != "1" {
-            headers[.contentDisposition] = headers[.contentDisposition].map { $0.replacingOccurrences(of: "attachment;", with: "inline;") }
-        }
-        return try await StoredObjectResponse.make(
-            store: try self.stores.store(stored.storage), key: stored.key, request: request, headers: headers,
+        return try await self.serve(stored, recordingId: claims.recordingId, request: request, inline: query.get("download") != "1")
+    }
+
+    /// The stored file, whole or the request's `Range`, with ``headers(for:recordingId:inline:)``.
+    private func serve(_ stored: StoredRecordingFile, recordingId: UUID, request: Request, inline: Bool) async throws -> Response {
+        try await StoredObjectResponse.make(
+            store: try self.stores.store(stored.storage), key: stored.key, request: request,
+            headers: Self.headers(for: stored, recordingId: recordingId, inline: inline),
             missing: APIError(.notFound, "the file is listed but not in its store"), storageError: Self.apiError)
     }
 
-    /// `Content-Type` from the kind and codec, an attachment with a file
-    /// name, no sniffing, no shared caching, and ranges accepted.
-    static func headers(for file: StoredRecordingFile, recordingId: UUID) -> HTTPFields {
+    /// `Content-Type` from the kind and codec, an attachment (or `inline`,
+    /// for a player) with a file name, no sniffing, no shared caching, and
+    /// ranges accepted.
+    static func headers(for file: StoredRecordingFile, recordingId: UUID, inline: Bool = false) -> HTTPFields {
         // The composite is an MP4 (H.264 + AAC); per-track files are WebM, H.264 tracks Matroska.
         let (type, suffix) =
             file.kind == "composite"
@@ -143,7 +143,7 @@ struct RecordingPlaybackController: Sendable {
             : file.codec.lowercased() == "h264" ? ("video/x-matroska", "mkv") : (file.kind == "audio" ? "audio/webm" : "video/webm", "webm")
         let name = "recording-\(recordingId.uuidString.lowercased().prefix(8))-\(file.kind)-\(file.id.uuidString.lowercased()).\(suffix)"
         return [
-            .contentType: type, .acceptRanges: "bytes", .contentDisposition: "attachment; filename=\"\(name)\"",
+            .contentType: type, .acceptRanges: "bytes", .contentDisposition: "\(inline ? "inline" : "attachment"); filename=\"\(name)\"",
             .init("X-Content-Type-Options")!: "nosniff", .cacheControl: "private, no-store",
         ]
     }

@@ -60,17 +60,13 @@ struct BreakoutSubscriptions {
 
         // One rewrite of the record (and one presence write) for the whole cut.
         var closed: [BreakoutRemoval] = []
+        let subscriptions = SubscribeDriver(session: self.session)
         for (removal, outcome) in zip(removals, outcomes) {
             switch outcome {
             case .takenOff:
-                for publisher in removal.publishers {
-                    self.session.migration.forget(subscription: removal.transportId, publisher: publisher)
-                    self.session.record.subscriptions = SubscribeFlow.removing(
-                        publisher, on: removal.transportId, from: self.session.record.subscriptions)
-                }
+                for publisher in removal.publishers { subscriptions.drop(publisher, on: removal.transportId) }
             case .closed:
-                self.session.migration.forget(subscription: removal.transportId)
-                self.session.record.subscriptions = SubscribeFlow.removing(removal.transportId, from: self.session.record.subscriptions)
+                subscriptions.drop(removal.transportId)
                 closed.append(removal)
             }
         }

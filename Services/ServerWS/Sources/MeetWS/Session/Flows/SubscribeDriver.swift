@@ -138,15 +138,25 @@ struct SubscribeDriver {
 
     /// Drops one publisher of a per-node connection from this socket's record (and presence).
     func forget(_ publisher: UUID, on transportId: String) async throws {
-        self.session.migration.forget(subscription: transportId, publisher: publisher)
-        self.session.record.subscriptions = SubscribeFlow.removing(publisher, on: transportId, from: self.session.record.subscriptions)
+        self.drop(publisher, on: transportId)
         _ = try await self.session.services.presence.replace(meetingId: self.session.identity.meetingId, record: self.session.record)
     }
 
     /// Drops a subscription from this socket's record (and presence).
     func forget(_ transportId: String) async throws {
+        self.drop(transportId)
+        _ = try await self.session.services.presence.replace(meetingId: self.session.identity.meetingId, record: self.session.record)
+    }
+
+    /// ``forget(_:on:)`` without the presence write (a caller dropping many writes once).
+    func drop(_ publisher: UUID, on transportId: String) {
+        self.session.migration.forget(subscription: transportId, publisher: publisher)
+        self.session.record.subscriptions = SubscribeFlow.removing(publisher, on: transportId, from: self.session.record.subscriptions)
+    }
+
+    /// ``forget(_:)`` without the presence write.
+    func drop(_ transportId: String) {
         self.session.migration.forget(subscription: transportId)
         self.session.record.subscriptions = SubscribeFlow.removing(transportId, from: self.session.record.subscriptions)
-        _ = try await self.session.services.presence.replace(meetingId: self.session.identity.meetingId, record: self.session.record)
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Hummingbird
 import HummingbirdTesting
 import MeetAuth
@@ -42,7 +45,9 @@ struct RecordingPlaybackURLTests {
             endpoint: endpoint, bucket: "meet-test-\(UUID().uuidString.prefix(8).lowercased())", accessKeyID: "test", secretAccessKey: "test")
     }
 
-    static func withFixture(_ backend: Backend, _ test: @Sendable (APIClient, Fixture) async throws -> Void) async throws {
+    static func withFixture(
+        _ backend: Backend, presignedOn publicEndpoint: Bool = false, _ test: @Sendable (APIClient, Fixture) async throws -> Void
+    ) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("meet-playback-url-\(UUID())").path
         try FileManager.default.createDirectory(atPath: root + "/m/r", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -70,6 +75,7 @@ struct RecordingPlaybackURLTests {
             {
                 $0.recordings.directory = root
                 $0.recordings.s3 = s3Configuration
+                if publicEndpoint { $0.recordings.s3PublicEndpoint = s3Configuration?.endpoint }
             }, store: store
         ) { api in
             let owner = try await api.register()
@@ -134,6 +140,56 @@ struct RecordingPlaybackURLTests {
             #expect(download.status == .ok)
             #expect(download.headers[.contentDisposition]?.hasPrefix("attachment; filename=\"recording-") == true)
         }
+    }
+
+    @Test("MEET_RECORDING_S3_PUBLIC_ENDPOINT: the URL of an S3 file redirects, after the checks, to a presigned GET that S3 serves ranges of")
+    func presignedRedirect() async throws {
+        try await Self.withFixture(.s3, presignedOn: true) { api, fixture in
+            guard let endpoint = ProcessInfo.processInfo.environment["MEET_TEST_S3_ENDPOINT"] else { return }
+            let minted = try await Self.mint(api, fixture.mint, token: fixture.owner.accessToken)
+            let redirect = try await api.send(.get, minted.url)
+            #expect(redirect.status == .found, "\(redirect.text)")
+            #expect(redirect.headers[.cacheControl] == "private, no-store")
+            let location = try #require(redirect.headers[.location])
+            #expect(location.hasPrefix(endpoint + "/meet-test-"))
+            let query = try #require(URLComponents(string: location)?.queryItems)
+            // Valid as long as the playback token is (300 s), and our headers are signed in.
+            let expires = try #require(query.first { $0.name == "X-Amz-Expires" }?.value.flatMap(Int.init))
+            #expect(expires > 290 && expires <= 300)
+            #expect(query.first { $0.name == "response-content-type" }?.value == "video/webm")
+            #expect(query.first { $0.name == "response-content-disposition" }?.value?.hasPrefix("inline; filename=\"recording-") == true)
+            let download = try #require(try await api.send(.get, minted.url + "&download=1").headers[.location])
+            #expect(download.contains("response-content-disposition=attachment"))
+
+            // S3 (moto) serves the presigned URL without credentials: whole and ranged.
+            let (whole, wholeResponse) = try await Self.fetch(location)
+            #expect(wholeResponse.statusCode == 200)
+            #expect(whole == Self.content)
+            let (part, partResponse) = try await Self.fetch(location, range: "bytes=400-599")
+            #expect(partResponse.statusCode == 206)
+            #expect(part == Self.content[400...599])
+            #expect(partResponse.value(forHTTPHeaderField: "Content-Type") == "video/webm")
+
+            // The checks still come first: another file's token and a tampered one get no redirect.
+            let token = String(minted.url.drop { $0 != "=" }.dropFirst())
+            (try await api.send(.get, "\(fixture.otherMint)?token=\(token)")).expectError(.forbidden, .forbidden)
+            (try await api.send(.get, "\(fixture.mint)?token=\(token)x")).expectError(.unauthorized, .unauthorized)
+        }
+        // A file in the directory store is still served by meet-api.
+        try await Self.withFixture(.directory, presignedOn: true) { api, fixture in
+            let minted = try await Self.mint(api, fixture.mint, token: fixture.owner.accessToken)
+            let whole = try await api.send(.get, minted.url)
+            #expect(whole.status == .ok)
+            #expect(Data(whole.body.readableBytesView) == Self.content)
+        }
+    }
+
+    /// A GET over HTTP from outside the app (the presigned URL goes to S3, not to meet-api).
+    static func fetch(_ url: String, range: String? = nil) async throws -> (Data, HTTPURLResponse) {
+        var request = URLRequest(url: try #require(URL(string: url)), timeoutInterval: 30)
+        if let range { request.setValue(range, forHTTPHeaderField: "Range") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return (data, try #require(response as? HTTPURLResponse))
     }
 
     @Test("minting follows the download rule: owner and hosts always, attendees and participants as recording_access says, strangers never")
@@ -244,6 +300,22 @@ struct RecordingPlaybackURLTests {
         #expect(try RecordingStorageConfiguration(environment: EnvironmentReader([:])).playbackURLTTL == .seconds(300))
         #expect(throws: ConfigurationError.self) {
             try RecordingStorageConfiguration(environment: EnvironmentReader(["MEET_RECORDING_PLAYBACK_URL_SECONDS": "5"]))
+        }
+        // The presigned redirect needs S3 and an http(s) URL.
+        let s3: [String: String] = [
+            "MEET_RECORDING_STORAGE": "s3", "MEET_RECORDING_S3_ENDPOINT": "http://minio:9000", "MEET_RECORDING_S3_BUCKET": "b",
+            "MEET_RECORDING_S3_ACCESS_KEY_ID": "k", "MEET_RECORDING_S3_SECRET_ACCESS_KEY": "s",
+        ]
+        let presigned = try RecordingStorageConfiguration(
+            environment: EnvironmentReader(s3.merging(["MEET_RECORDING_S3_PUBLIC_ENDPOINT": "https://files.example.com"]) { $1 }))
+        #expect(presigned.s3PublicEndpoint == "https://files.example.com")
+        #expect(try RecordingStorageConfiguration(environment: EnvironmentReader(s3)).s3PublicEndpoint == nil)
+        #expect(throws: ConfigurationError.self) {
+            try RecordingStorageConfiguration(environment: EnvironmentReader(["MEET_RECORDING_S3_PUBLIC_ENDPOINT": "https://files.example.com"]))
+        }
+        #expect(throws: ConfigurationError.self) {
+            try RecordingStorageConfiguration(
+                environment: EnvironmentReader(s3.merging(["MEET_RECORDING_S3_PUBLIC_ENDPOINT": "files.example.com"]) { $1 }))
         }
     }
 }

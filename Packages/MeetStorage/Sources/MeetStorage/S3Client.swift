@@ -90,6 +90,36 @@ public struct S3Client: Sendable {
         return try await self.call(.GET, key: key, headers: headers).body
     }
 
+    /// A presigned GET of `key`: a URL on `endpoint` (a base URL the caller
+    /// reaches, `http(s)://host[:port]`; the client's own endpoint when nil)
+    /// that fetches the object, any `Range` of it included, without
+    /// credentials for `expires` seconds from `date` (1 – 604 800).
+    /// `responseHeaders` (`response-content-type`,
+    /// `response-content-disposition`, `response-cache-control`) are signed
+    /// in, and S3 answers with those headers.
+    public func presignedGET(
+        key: String, expires: Int, endpoint: String? = nil, responseHeaders: [(String, String)] = [], date: Date = Date()
+    ) throws -> String {
+        try Self.checkKey(key)
+        let base = endpoint ?? self.configuration.endpoint
+        guard let url = URL(string: base), let scheme = url.scheme, scheme == "http" || scheme == "https", let host = url.host,
+            !host.isEmpty
+        else {
+            throw StorageError.badKey("S3 endpoint '\(base)' is not an http(s) URL")
+        }
+        let port = url.port ?? (scheme == "https" ? 443 : 80)
+        let hostHeader = Self.hostHeader(scheme: scheme, host: host, port: port)
+        let path = SigV4Signer.encodePath("/\(configuration.bucket)/\(key)")
+        let query = self.signer.presign(
+            SigV4Signer.Request(method: "GET", path: path, query: responseHeaders, headers: [("host", hostHeader)]), expires: expires, date: date)
+        return "\(scheme)://\(hostHeader)\(path)?\(SigV4Signer.queryString(query))"
+    }
+
+    /// `host` or `host:port`, the port left out where it is the scheme's own.
+    static func hostHeader(scheme: String, host: String, port: Int) -> String {
+        (port == 80 && scheme == "http") || (port == 443 && scheme == "https") ? host : "\(host):\(port)"
+    }
+
     public func delete(key: String) async throws {
         do {
             _ = try await self.call(.DELETE, key: key)
@@ -173,11 +203,11 @@ public struct S3Client: Sendable {
     ) async throws -> HTTPExchange.Response {
         if let key { try Self.checkKey(key) }
         let path = SigV4Signer.encodePath("/\(configuration.bucket)" + (key.map { "/\($0)" } ?? ""))
-        let hostHeader = (port == 80 && scheme == "http") || (port == 443 && scheme == "https") ? host : "\(host):\(port)"
+        let hostHeader = Self.hostHeader(scheme: scheme, host: host, port: port)
         let signed = self.signer.sign(
             SigV4Signer.Request(method: method.rawValue, path: path, query: query, headers: [("host", hostHeader)] + headers),
             payloadHash: SigV4Signer.payloadHash(body), date: Date())
-        let queryString = query.map { "\(SigV4Signer.encode($0.0))=\(SigV4Signer.encode($0.1))" }.joined(separator: "&")
+        let queryString = SigV4Signer.queryString(query)
         let target = queryString.isEmpty ? path : "\(path)?\(queryString)"
         let response = try await self.exchange.send(
             scheme: scheme, host: host, port: port, method: method, target: target, headers: signed, body: body)

@@ -1,7 +1,8 @@
 public import Foundation
 import Crypto
 
-/// AWS Signature Version 4 (the `AWS4-HMAC-SHA256` header form), by hand:
+/// AWS Signature Version 4 (the `AWS4-HMAC-SHA256` header form, and the
+/// query form of presigned URLs), by hand:
 /// no AWS SDK for Swift is packaged where Meet builds. Sans-I/O: a request's
 /// parts in, the headers that sign it out, so it is checked against AWS's
 /// published examples (Tests/MeetStorageTests) without a server.
@@ -55,11 +56,44 @@ public struct SigV4Signer: Sendable {
         let signed = Request(method: request.method, path: request.path, query: request.query, headers: headers)
         let canonical = Self.canonicalRequest(signed, payloadHash: payloadHash)
         let scope = self.scope(amzDate)
-        let toSign = Self.stringToSign(canonical, amzDate: amzDate, scope: scope)
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: self.signingKey(day: String(amzDate.prefix(8)))))
+        let signature = self.signature(canonical, amzDate: amzDate)
         let names = Self.signedHeaderNames(headers)
         headers.append(("Authorization", "AWS4-HMAC-SHA256 Credential=\(accessKeyID)/\(scope), SignedHeaders=\(names), Signature=\(signature)"))
         return headers
+    }
+
+    /// The query of a presigned URL (AWS's "Authenticating Requests: Using
+    /// Query Parameters"): the request's own pairs, then `X-Amz-Algorithm`,
+    /// `-Credential`, `-Date`, `-Expires` (seconds, 1 – 604 800),
+    /// `-SignedHeaders` (the request's headers, `host` at least) and
+    /// `-Signature`. The payload is `UNSIGNED-PAYLOAD`: whoever holds the URL
+    /// may send the request (a GET, with any `Range`) until it expires.
+    public func presign(_ request: Request, expires: Int, date: Date) -> [(String, String)] {
+        let amzDate = Self.amzDate(date)
+        var query = request.query
+        query.append(contentsOf: [
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", "\(accessKeyID)/\(self.scope(amzDate))"),
+            ("X-Amz-Date", amzDate), ("X-Amz-Expires", String(min(max(expires, 1), Self.maximumPresignedSeconds))),
+            ("X-Amz-SignedHeaders", Self.signedHeaderNames(request.headers)),
+        ])
+        let canonical = Self.canonicalRequest(
+            Request(method: request.method, path: request.path, query: query, headers: request.headers), payloadHash: "UNSIGNED-PAYLOAD")
+        query.append(("X-Amz-Signature", self.signature(canonical, amzDate: amzDate)))
+        return query
+    }
+
+    /// The longest a presigned URL may be valid (7 days).
+    public static let maximumPresignedSeconds = 604_800
+
+    /// The hex HMAC of the string to sign for `canonical`, under the day's key.
+    func signature(_ canonical: String, amzDate: String) -> String {
+        let toSign = Self.stringToSign(canonical, amzDate: amzDate, scope: self.scope(amzDate))
+        return Self.hex(HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: self.signingKey(day: String(amzDate.prefix(8)))))
+    }
+
+    /// `name=value` pairs joined with `&`, each part percent-encoded as SigV4 encodes it.
+    public static func queryString(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
     }
 
     /// `{day}/{region}/{service}/aws4_request`.

@@ -9,14 +9,17 @@ import NIOCore
 /// requests, short-lived playback URLs for them, and its deletion
 /// (docs/dev/recording.md, "Playback" and "Playback URLs").
 ///
-/// Files are served by meet-api itself, from the directory store or
-/// proxied from S3, rather than by redirecting to a presigned S3 URL: the
-/// authorization below is checked at every request (a demoted host or a
-/// changed `recording_access` takes effect at once, where a presigned URL
-/// stays valid until it expires), the S3 endpoint need not be reachable
-/// from browsers, and the headers (`Content-Disposition`, `nosniff`) are
-/// ours. Memory stays bounded: the body is read from the store in chunks
-/// of at most ``chunkSize`` bytes as the client takes it.
+/// Files are served by meet-api itself by default, from the directory
+/// store or proxied from S3: the authorization below is checked at every
+/// request (a demoted host or a changed `recording_access` takes effect at
+/// once), the S3 endpoint need not be reachable from browsers, and the
+/// headers (`Content-Disposition`, `nosniff`) are ours. Memory stays
+/// bounded: the body is read from the store in chunks as the client takes
+/// it. With `MEET_RECORDING_S3_PUBLIC_ENDPOINT` set, a playback URL of a
+/// file in S3 redirects instead (after the same checks) to a presigned S3
+/// GET that lasts as long as the playback token still does: the bytes skip
+/// meet-api, and access is checked when the player (re)opens the URL
+/// rather than at each of its range requests.
 struct RecordingPlaybackController: Sendable {
     let deps: APIDependencies
     let stores: RecordingStores
@@ -121,7 +124,32 @@ struct RecordingPlaybackController: Sendable {
         guard let stored = try await self.deps.recordings.storedFile(recordingId: claims.recordingId, fileId: claims.fileId) else {
             throw APIError(.notFound, "no such file in this recording")
         }
-        return try await self.serve(stored, recordingId: claims.recordingId, request: request, inline: query.get("download") != "1")
+        let inline = query.get("download") != "1"
+        if stored.storage == .s3, let endpoint = self.deps.configuration.recordings.s3PublicEndpoint, let s3 = self.stores.s3 {
+            return try self.redirect(to: s3, endpoint: endpoint, stored, recordingId: claims.recordingId, inline: inline, until: claims.expiresAt)
+        }
+        return try await self.serve(stored, recordingId: claims.recordingId, request: request, inline: inline)
+    }
+
+    /// 302 to a presigned GET of the S3 object on `endpoint`, valid until
+    /// the playback token expires (at least a second), with our headers
+    /// signed in as S3's `response-*` overrides.
+    private func redirect(
+        to s3: S3Client, endpoint: String, _ stored: StoredRecordingFile, recordingId: UUID, inline: Bool, until expiry: Date
+    ) throws -> Response {
+        let headers = Self.headers(for: stored, recordingId: recordingId, inline: inline)
+        let overrides: [(String, String)] = [
+            ("response-content-type", headers[.contentType]), ("response-content-disposition", headers[.contentDisposition]),
+            ("response-cache-control", headers[.cacheControl]),
+        ].compactMap { name, value in value.map { (name, $0) } }
+        let url: String
+        do {
+            url = try s3.presignedGET(
+                key: stored.key, expires: max(1, Int(expiry.timeIntervalSinceNow.rounded(.up))), endpoint: endpoint, responseHeaders: overrides)
+        } catch let error as StorageError {
+            throw Self.apiError(error)
+        }
+        return Response(status: .found, headers: [.location: url, .cacheControl: "private, no-store"])
     }
 
     /// The stored file, whole or the request's `Range`, with ``headers(for:recordingId:inline:)``.

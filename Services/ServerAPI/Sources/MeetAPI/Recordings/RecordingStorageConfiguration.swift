@@ -8,7 +8,8 @@ public import MeetStorage
 /// (`MEET_RECORDING_DIR`, a volume both mount), S3 when
 /// `MEET_RECORDING_STORAGE=s3` (`MEET_RECORDING_S3_*`, the same as the
 /// recorders'), and retention (`MEET_RECORDING_RETENTION_DAYS`, 0 = keep forever), and the lifetime of
-/// playback URLs (`MEET_RECORDING_PLAYBACK_URL_SECONDS`).
+/// playback URLs (`MEET_RECORDING_PLAYBACK_URL_SECONDS`), and whether they
+/// redirect to presigned S3 URLs (`MEET_RECORDING_S3_PUBLIC_ENDPOINT`).
 public struct RecordingStorageConfiguration: Sendable, Equatable {
     public var directory: String
     public var s3: S3Configuration?
@@ -18,25 +19,41 @@ public struct RecordingStorageConfiguration: Sendable, Equatable {
     public var retentionScanInterval: Duration
     /// How long a playback URL (`POST …/files/{fileId}/playback`) is valid.
     public var playbackURLTTL: Duration
+    /// When set, a playback URL of a file in S3 answers with a redirect to
+    /// a presigned GET on this base URL (one browsers reach), so the bytes
+    /// go from S3 to the player rather than through meet-api; nil proxies them.
+    public var s3PublicEndpoint: String?
 
     public init(
         directory: String = "recordings", s3: S3Configuration? = nil, retentionDays: Int = 0, retentionScanInterval: Duration = .seconds(3600),
-        playbackURLTTL: Duration = .seconds(300)
+        playbackURLTTL: Duration = .seconds(300), s3PublicEndpoint: String? = nil
     ) {
         self.directory = directory
         self.s3 = s3
         self.retentionDays = retentionDays
         self.retentionScanInterval = retentionScanInterval
         self.playbackURLTTL = playbackURLTTL
+        self.s3PublicEndpoint = s3PublicEndpoint
     }
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
+        let s3 = try S3Configuration.recordings(environment: environment)
+        let publicEndpoint = environment.string("MEET_RECORDING_S3_PUBLIC_ENDPOINT")
+        if let publicEndpoint {
+            guard s3 != nil else {
+                throw ConfigurationError(variable: "MEET_RECORDING_S3_PUBLIC_ENDPOINT", message: "needs MEET_RECORDING_STORAGE=s3")
+            }
+            guard let url = URL(string: publicEndpoint), url.scheme == "http" || url.scheme == "https", url.host?.isEmpty == false else {
+                throw ConfigurationError(variable: "MEET_RECORDING_S3_PUBLIC_ENDPOINT", message: "must be an http:// or https:// URL")
+            }
+        }
         self.init(
             directory: environment.string("MEET_RECORDING_DIR", default: "recordings"),
-            s3: try S3Configuration.recordings(environment: environment),
+            s3: s3,
             retentionDays: try environment.int("MEET_RECORDING_RETENTION_DAYS", default: 0, in: 0...36_500),
             retentionScanInterval: try environment.seconds("MEET_RECORDING_RETENTION_SCAN_SECONDS", default: 3600, in: 1...86_400),
-            playbackURLTTL: try environment.seconds("MEET_RECORDING_PLAYBACK_URL_SECONDS", default: 300, in: 10...86_400))
+            playbackURLTTL: try environment.seconds("MEET_RECORDING_PLAYBACK_URL_SECONDS", default: 300, in: 10...86_400),
+            s3PublicEndpoint: publicEndpoint)
     }
 }
 

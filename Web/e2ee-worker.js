@@ -9,7 +9,8 @@
 //   {type: 'key', passphrase, meetingCode}       set or replace the meeting key
 //   {type: 'streams', side, kind, readable, writable}   createEncodedStreams fallback
 // To the page, every second while frames flow:
-//   {type: 'stats', encrypted, decrypted, failed, dropped, encryptMs, decryptMs, byCodec}
+//   {type: 'stats', encrypted, decrypted, failed, dropped, emptyPassed, encryptMs, decryptMs, byCodec}
+//   (emptyPassed: received frames of no bytes, padding-only packets, passed on untouched)
 //   (encryptMs, decryptMs: time spent encrypting and decrypting, in total, for the cost
 //   per frame; byCodec: frames encrypted, decrypted and failed per codec, {vp8: {encrypted, decrypted, failed}, …})
 //   and failedBy, recentFailures: failed frames by reason (e2ee-frames.js, FAILURE_REASONS),
@@ -24,7 +25,7 @@ import { looksLikeAnnexB } from './e2ee-h264.js';
 let key = null;
 let decryptor = null;
 const stats = {
-  encrypted: 0, decrypted: 0, failed: 0, dropped: 0, encryptMs: 0, decryptMs: 0, byCodec: {},
+  encrypted: 0, decrypted: 0, failed: 0, dropped: 0, emptyPassed: 0, encryptMs: 0, decryptMs: 0, byCodec: {},
   failedBy: Object.fromEntries(FAILURE_REASONS.map((reason) => [reason, 0])),
   recentFailures: [],
 };
@@ -94,6 +95,12 @@ function transformer(side, kind) {
         stats.encrypted += 1;
         countCodec(codec, 'encrypted');
         frame.data = sealed.buffer;
+      } else if (data.length === 0) {
+        // No bytes: a padding-only RTP packet that Chromium hands to the
+        // transform as an empty frame (w3c/webrtc-encoded-transform#310; the
+        // sender pads audio too). It was never encrypted and carries no
+        // media, so it goes on as a plain meeting would pass it.
+        stats.emptyPassed += 1;
       } else {
         const { original: opened, reason } = await decryptor.open(codec, data);
         stats.decryptMs += performance.now() - started;
@@ -135,6 +142,6 @@ self.onrtctransform = (event) => {
 };
 
 setInterval(() => {
-  const total = stats.encrypted + stats.decrypted + stats.failed + stats.dropped;
+  const total = stats.encrypted + stats.decrypted + stats.failed + stats.dropped + stats.emptyPassed;
   if (total > 0) self.postMessage({ type: 'stats', ...stats });
 }, 1000);

@@ -134,6 +134,25 @@ import Testing
         #expect(path.estimate < 3_000_000)
     }
 
+    @Test("after a collapse (a paused subscriber's path), traffic carried without loss or queueing lifts the estimate to it at once")
+    func collapseRecovery() {
+        var path = PathSimulation(capacity: 10_000_000)
+        path.maxQueue = 0  // a policer: loss, no queue
+        path.capacity = 150_000
+        path.run(for: .seconds(5)) { _ in 600_000 }
+        let collapsed = path.estimate
+        #expect(collapsed < 150_000, "estimate \(collapsed) behind the 150 kbit/s policer")
+        // The link recovers; the node forwards 300 kbit/s anyway (audio and a trial's lowest layer).
+        path.capacity = 10_000_000
+        path.run(for: .seconds(1)) { _ in 300_000 }
+        // Before, the estimate crawled up from the collapse at 8 % per step of the loss bound and the AIMD
+        // (about 30 s from 30 to 300 kbit/s); now what was acked is its floor.
+        #expect(path.estimate >= 270_000, "estimate \(path.estimate) 1 s after recovery, from \(collapsed)")
+        path.run(for: .seconds(5)) { _ in 300_000 }
+        #expect(path.estimator.lossFraction < 0.02)
+        #expect(path.estimate > 300_000, "estimate \(path.estimate) 6 s after recovery")
+    }
+
     @Test("heavy loss without queueing (a policer) pulls the estimate down through the loss bound")
     func lossBound() {
         var path = PathSimulation(capacity: 10_000_000)

@@ -81,10 +81,11 @@ def run_round(stack: Stack, e2ee: bool, people: int, seconds: float) -> dict:
         time.sleep(seconds)
         last = sample(stack.nodes[0])
         load_after = os.getloadavg()[0]
-        failed = decrypted = None
+        failed = decrypted = empty = None
         if e2ee:
             workers = [browser.state()["e2ee"] or {} for browser in browsers]
             decrypted = sum(worker.get("decrypted", 0) for worker in workers)
+            empty = sum(worker.get("emptyPassed", 0) for worker in workers)
             failed = {}
             for worker in workers:
                 for codec, counts in worker.get("byCodec", {}).items():
@@ -104,13 +105,14 @@ def run_round(stack: Stack, e2ee: bool, people: int, seconds: float) -> dict:
         "mode": "e2ee" if e2ee else "plain", "wall": wall, "cpuPercent": cpu / wall * 100,
         "inPerSecond": received / wall, "outPerSecond": sent / wall,
         "usPerDatagram": cpu / max(1.0, received + sent) * 1e6, "usPerOut": cpu / max(1.0, sent) * 1e6,
-        "load": (load_before, load_after), "decrypted": decrypted, "failed": failed,
+        "load": (load_before, load_after), "decrypted": decrypted, "failed": failed, "empty": empty,
     }
 
 
 def row(result: dict) -> str:
     worker = "" if result["decrypted"] is None else \
-        f"  (browsers decrypted {result['decrypted']} frames; failed, per codec and per reason: {result['failed']})"
+        f"  (browsers decrypted {result['decrypted']} frames, passed {result['empty']} empty ones on; " \
+        f"failed, per codec and per reason: {result['failed']})"
     return (f"{result['mode']:<6} {result['wall']:5.1f} s  node CPU {result['cpuPercent']:5.1f} %  "
             f"datagrams in/s {result['inPerSecond']:6.0f}  out/s {result['outPerSecond']:6.0f}  "
             f"µs CPU per datagram {result['usPerDatagram']:6.1f}  per datagram out {result['usPerOut']:6.1f}  "

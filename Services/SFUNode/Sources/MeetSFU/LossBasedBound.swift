@@ -5,7 +5,9 @@
 ///
 /// - Above `highLoss` (10 %): the bound drops to `min(bound, acked) × (1 − loss / 2)`.
 /// - Between: it holds.
-/// - Below `lowLoss` (2 %): it grows by `increase` (8 %) per interval, and
+/// - Below `lowLoss` (2 %): it grows by `increase` (8 %) per interval, or
+///   at once to the acked bitrate when that is more (received with almost
+///   no loss, so carried), and
 ///   is lifted altogether once it passes the delay-based estimate: loss
 ///   then limits nothing, delay does.
 ///
@@ -62,7 +64,9 @@ public struct LossBasedBound: Sendable {
             let base = min(bound ?? delayBased, acked ?? delayBased)
             bound = base * (1 - lossFraction / 2)
         } else if lossFraction < configuration.lowLoss, let current = bound {
-            let next = current * configuration.increase
+            // Up by 8 % an interval, and at once to what was just received
+            // with (almost) no loss: that much the path carries.
+            let next = max(current * configuration.increase, acked ?? 0)
             bound = next >= delayBased ? nil : next
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import MeetProtocol
+import MeetStorage
 import Testing
 @testable import MeetAPI
 
@@ -45,6 +46,27 @@ struct WebClientRoutesTests {
                 #expect(response.headers[.eTag]?.hasPrefix("W/\"") == true)
             }
         }
+    }
+
+    @Test("the page's media-src allows the S3 endpoint that presigned playback redirects to, and nothing more without it")
+    func mediaSources() async throws {
+        let web = try Self.makeWebDirectory()
+        defer { try? FileManager.default.removeItem(at: web.deletingLastPathComponent()) }
+        try await TestApp.run({ $0.webDirectory = web.path }) { api in
+            let policy = try #require(try await api.send(.get, "/").headers[.contentSecurityPolicy])
+            #expect(policy.contains("media-src 'self' blob: mediastream:;"), "\(policy)")
+        }
+        let s3 = S3Configuration(endpoint: "http://minio:9000", bucket: "b", accessKeyID: "k", secretAccessKey: "s")
+        try await TestApp.run({
+            $0.webDirectory = web.path
+            $0.recordings.s3 = s3
+            $0.recordings.s3PublicEndpoint = "https://files.example.com:8443/"
+        }) { api in
+            let policy = try #require(try await api.send(.get, "/abc-defg-hij").headers[.contentSecurityPolicy])
+            #expect(policy.contains("media-src 'self' blob: mediastream: https://files.example.com:8443;"), "\(policy)")
+        }
+        #expect(WebClientController.origin(of: "http://127.0.0.1:9000") == "http://127.0.0.1:9000")
+        #expect(WebClientController.origin(of: "https://s3.eu-west-1.amazonaws.com") == "https://s3.eu-west-1.amazonaws.com")
     }
 
     @Test("client files come with their content type, and a matching ETag gets 304")

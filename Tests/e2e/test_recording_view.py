@@ -8,6 +8,11 @@ seeks to the middle and sees it play on from there, with Chromium's range
 requests on that URL answered 206 (DevTools network events); reads a middle
 range of the URL byte-exact against the file on disk; then deletes the
 recording, and the list is empty (the REST listing too) and the URL is 404.
+
+And the same player with the files in S3 (moto) and
+`MEET_RECORDING_S3_PUBLIC_ENDPOINT` set: the playback URL answers 302 to a
+presigned S3 GET, and Chromium plays and seeks the composite from S3 with
+range requests answered 206 by moto.
 """
 from __future__ import annotations
 
@@ -22,7 +27,8 @@ from meet_e2e.env import WEB_DIR
 from meet_e2e.fixtures import failed, stack_with_logs
 from meet_e2e.participant import Participant
 from meet_e2e.recorder import metric, start_recorder
-from meet_e2e.waiting import wait_until
+from meet_e2e.waiting import block_until, wait_until
+from test_recording_storage import stored_in
 from selenium.webdriver.common.by import By
 
 PASSWORD = "correct horse battery"
@@ -71,7 +77,7 @@ async def record_a_few_seconds(stack, recorder, owner: str, code: str) -> dict:
 PLAYED = """
 const video = document.getElementById('recordings-player');
 return {src: video.currentSrc, time: video.currentTime, width: video.videoWidth, height: video.videoHeight,
-        error: video.error && video.error.code, paused: video.paused};
+        error: video.error && video.error.code, message: video.error && video.error.message, paused: video.paused};
 """
 
 
@@ -136,27 +142,7 @@ def test_the_owner_plays_and_deletes_a_recording_in_the_view(stack, recorder, br
     ], labels
     browser.assert_accessible("the recordings view")
 
-    buttons[0].click()
-    first = browser.wait(
-        lambda: (lambda s: s if "/playback?token=" in s["src"] and s["time"] > 0 else None)(browser.js(PLAYED)), 20,
-        "the composite playing from a playback URL")
-    played = browser.wait(lambda: (lambda s: s if s["time"] - first["time"] >= 1.0 else None)(browser.js(PLAYED)), 15,
-                          "currentTime advancing a second")
-    print(f"Chromium played the composite in the view: {first['time']:.2f} s -> {played['time']:.2f} s")
-    assert played["error"] is None and (played["width"], played["height"]) == (1280, 720), played
-    url = played["src"]
-    assert url.startswith(stack.api.base_url + f"/v1/recordings/{recording['id'].lower()}/files/"), url
-
-    # Seek to the middle: `seeked` lands there and playback goes on from it.
-    seek = browser.js(SEEK)
-    assert seek["seekable"] and seek["seekable"][0][1] >= seek["duration"] - 0.1, seek
-    landed = browser.wait(lambda: browser.js("return window.seekedAt;"), 15, "the seek done")
-    assert abs(landed - seek["target"]) < 0.5, (landed, seek)
-    after = browser.wait(
-        lambda: (lambda s: s if not s["paused"] and s["time"] - landed >= 0.5 else None)(browser.js(PLAYED)), 15,
-        "playing on from the middle")
-    assert after["error"] is None, after
-    print(f"seeked to {landed:.2f} s of {seek['duration']:.2f} s (seekable {seek['seekable']}), played on to {after['time']:.2f} s")
+    url = play_and_seek(browser, stack, recording)
 
     # What Chromium asked the server: range requests on the playback URL, answered 206.
     exchanges = playback_exchanges(browser.network_events())
@@ -178,3 +164,85 @@ def test_the_owner_plays_and_deletes_a_recording_in_the_view(stack, recorder, br
     assert stack.rest.call("GET", f"/v1/meetings/{code}/recordings", token=owner)["items"] == []
     status, _, body = read(url, {"Range": "bytes=0-99"})
     assert status == 404 and b"no such recording" in body, (status, body)
+
+
+def play_and_seek(browser, stack, recording: dict) -> str:
+    """Plays the composite (the first file's Play button) until a second has played at 1280×720,
+    seeks to the middle and sees it play on; returns the player's URL."""
+    buttons = browser.driver.find_elements(By.CSS_SELECTOR, "#recordings-list button")
+    buttons[0].click()
+    first = browser.wait(
+        lambda: (lambda s: s if "/playback?token=" in s["src"] and s["time"] > 0 else None)(browser.js(PLAYED)), 20,
+        "the composite playing from a playback URL", details=lambda: f"the player: {browser.js(PLAYED)}")
+    played = browser.wait(lambda: (lambda s: s if s["time"] - first["time"] >= 1.0 else None)(browser.js(PLAYED)), 15,
+                          "currentTime advancing a second")
+    print(f"Chromium played the composite in the view: {first['time']:.2f} s -> {played['time']:.2f} s")
+    assert played["error"] is None and (played["width"], played["height"]) == (1280, 720), played
+    url = played["src"]
+    assert url.startswith(stack.api.base_url + f"/v1/recordings/{recording['id'].lower()}/files/"), url
+
+    # Seek to the middle: `seeked` lands there and playback goes on from it.
+    seek = browser.js(SEEK)
+    assert seek["seekable"] and seek["seekable"][0][1] >= seek["duration"] - 0.1, seek
+    landed = browser.wait(lambda: browser.js("return window.seekedAt;"), 15, "the seek done")
+    assert abs(landed - seek["target"]) < 0.5, (landed, seek)
+    after = browser.wait(
+        lambda: (lambda s: s if not s["paused"] and s["time"] - landed >= 0.5 else None)(browser.js(PLAYED)), 15,
+        "playing on from the middle")
+    assert after["error"] is None, after
+    print(f"seeked to {landed:.2f} s of {seek['duration']:.2f} s (seekable {seek['seekable']}), played on to {after['time']:.2f} s")
+    return url
+
+
+@pytest.fixture
+def s3_stack(tmp_path, request, moto):
+    # Files go to S3, and playback URLs of S3 files redirect to presigned GETs on moto's endpoint.
+    api_env = {**moto.env(), "MEET_RECORDING_S3_PUBLIC_ENDPOINT": moto.endpoint,
+               "MEET_RECORDING_DIR": str(tmp_path / "recordings"), "MEET_WEB_DIR": str(WEB_DIR)}
+    yield from stack_with_logs(tmp_path, request, ws_replicas=1, sfu_nodes=1, api_env=api_env)
+
+
+@pytest.fixture
+def s3_browser(s3_stack, request):
+    opened = MeetBrowser("Owner", s3_stack.api.base_url, network_log=True)
+    yield opened
+    if failed(request):
+        print(opened.console())
+    opened.quit()
+
+
+def test_chromium_plays_an_s3_recording_through_a_presigned_redirect(s3_stack, tmp_path, moto, s3_browser):
+    stack, browser = s3_stack, s3_browser
+    recorder = start_recorder(stack, tmp_path, ws_replica=0, extra_env={**moto.env(), "MEET_RECORDING_COMPOSITE": "true"})
+    email = f"e2e-{uuid.uuid4().hex}@example.com"
+    owner = stack.rest.call("POST", "/v1/auth/register", {"email": email, "password": PASSWORD, "displayName": "Owner"},
+                            expect=201)["accessToken"]
+    code = stack.rest.create_meeting(owner)
+    recording = asyncio.run(asyncio.wait_for(record_a_few_seconds(stack, recorder, owner, code), 90))
+    row = block_until(lambda: stored_in(stack, owner, recording["id"].lower(), "s3"), 60, "every file in S3")
+    composite = next(f for f in row["files"] if f["kind"] == "composite")
+
+    browser.sign_in(email, PASSWORD)
+    browser.wait(lambda: browser.driver.find_element(By.ID, "signed-in").is_displayed(), 15, "signed in")
+    browser.driver.get(f"{stack.api.base_url}/{code}?view=recordings")
+    browser.wait_screen("recordings")
+    browser.wait(lambda: browser.driver.find_elements(By.CSS_SELECTOR, "#recordings-list button"), 15, "the files")
+    url = play_and_seek(browser, stack, row)
+
+    # Chromium got a 302 from meet-api for the playback URL, then ranges from S3 itself, answered 206.
+    events = browser.network_events()
+    redirects = [e["params"]["redirectResponse"] for e in events if e["method"] == "Network.requestWillBeSent"
+                 and "/playback?token=" in e["params"].get("redirectResponse", {}).get("url", "")]
+    from_s3 = [(e["params"]["response"]["status"], {k.lower(): v for k, v in e["params"]["response"]["headers"].items()})
+               for e in events if e["method"] == "Network.responseReceived"
+               and e["params"]["response"]["url"].startswith(moto.endpoint + "/")]
+    print(f"redirects {[r['status'] for r in redirects]}; from S3 {[(st, h.get('content-range')) for st, h in from_s3]}")
+    assert redirects and all(r["status"] == 302 for r in redirects), redirects
+    assert any(st == 206 and h.get("content-range") for st, h in from_s3), from_s3
+    assert all(h.get("content-type") == "video/mp4" for _, h in from_s3), from_s3
+
+    # The URL alone (no bearer) leads to a middle range of the object, byte-exact (urllib follows the 302).
+    expected = moto.object(composite["storageKey"])
+    middle, end = len(expected) // 2, len(expected) * 3 // 4
+    status, headers, body = read(url, {"Range": f"bytes={middle}-{end}"})
+    assert status == 206 and body == expected[middle:end + 1], (status, headers)

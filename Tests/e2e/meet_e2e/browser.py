@@ -151,11 +151,12 @@ class MeetBrowser:
     def text(self, selector: str) -> str:
         return self.driver.find_element(By.CSS_SELECTOR, selector).text
 
-    def wait(self, predicate, timeout: float, what: str, interval: float = 0.25):
+    def wait(self, predicate, timeout: float, what: str, interval: float = 0.25, details=None):
         """`block_until` in this browser: a WebDriver error is "not yet", and a failure
-        shows the client's state and console."""
+        shows the client's state and console (and `details()`, when given)."""
+        extra = (lambda: details() + "\n") if details else (lambda: "")
         return block_until(predicate, timeout, f"{self.name}: {what}", interval=interval, retry_on=(WebDriverException,),
-                           details=lambda: f"state: {self.safe_state()}\nconsole:\n{self.console()}")
+                           details=lambda: f"{extra()}state: {self.safe_state()}\nconsole:\n{self.console()}")
 
     def wait_screen(self, screen: str, timeout: float = 20) -> None:
         self.wait(lambda: self.screen() == screen, timeout, f"the {screen} screen")

@@ -180,7 +180,10 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     CalendarFeedController(deps: deps).addAccountRoutes(to: v1.group("users").add(middleware: deps.authenticator))
     // The feed itself: no bearer token, the secret in the path is the credential.
     CalendarFeedController(deps: deps).addFeedRoutes(to: v1.group("calendar-feeds"))
-    WebClientController(directory: deps.configuration.webDirectory).addRoutes(to: router)
+    WebClientController(
+        directory: deps.configuration.webDirectory,
+        mediaOrigins: deps.configuration.recordings.s3PublicEndpoint.flatMap(WebClientController.origin(of:)).map { [$0] } ?? []
+    ).addRoutes(to: router)
     // Last: wraps only the not-found responder (middleware applies to the
     // routes added after it), turning a known path with the wrong method into 405.
     let table = RouteMethodTable(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })

@@ -19,20 +19,34 @@ import NIOPosix
 /// A missing directory or file is a JSON 404 like every other unknown route.
 struct WebClientController: Sendable {
     let files: LocalFileSystem
+    /// The page's Content-Security-Policy (``contentSecurityPolicy(mediaOrigins:)``).
+    let policy: String
 
     /// The document policy of the page: only its own scripts and styles, API
     /// calls to its origin, signaling to any `ws:`/`wss:` host (meet-ws may sit
-    /// on another host or port), and it may not be framed.
-    static let contentSecurityPolicy = [
-        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
-        "media-src 'self' blob: mediastream:", "connect-src 'self' ws: wss:", "frame-ancestors 'none'",
-        "base-uri 'none'", "form-action 'self'", "object-src 'none'",
-    ].joined(separator: "; ")
+    /// on another host or port), and it may not be framed. Media from its own
+    /// origin, and from `mediaOrigins`: the S3 endpoint that presigned
+    /// playback redirects to (`MEET_RECORDING_S3_PUBLIC_ENDPOINT`), whose
+    /// redirect `media-src 'self'` would refuse.
+    static func contentSecurityPolicy(mediaOrigins: [String] = []) -> String {
+        [
+            "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
+            (["media-src 'self' blob: mediastream:"] + mediaOrigins).joined(separator: " "), "connect-src 'self' ws: wss:",
+            "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'", "object-src 'none'",
+        ].joined(separator: "; ")
+    }
+
+    /// `scheme://host[:port]` of a base URL, for a CSP source list; nil if it has none.
+    static func origin(of url: String) -> String? {
+        guard let parsed = URL(string: url), let scheme = parsed.scheme, let host = parsed.host, !host.isEmpty else { return nil }
+        return "\(scheme)://\(host)" + (parsed.port.map { ":\($0)" } ?? "")
+    }
 
     /// Not among swift-http-types' predefined names.
     static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")!
 
-    init(directory: String) {
+    init(directory: String, mediaOrigins: [String] = []) {
+        self.policy = Self.contentSecurityPolicy(mediaOrigins: mediaOrigins)
         // LocalFileSystem announces its folder at info level on every init;
         // buildApplication logs the directory once instead.
         var quiet = Logger(label: "meet.api.web")
@@ -74,7 +88,7 @@ struct WebClientController: Sendable {
         }
         let modified = Int64((attributes.modificationDate.timeIntervalSince1970 * 1000).rounded(.down))
         let eTag = "W/\"\(attributes.size)-\(modified)\""
-        var headers = Self.headers(for: asset)
+        var headers = Self.headers(for: asset, policy: self.policy)
         headers[.eTag] = eTag
         if Self.matches(request.headers[values: .ifNoneMatch], eTag: eTag) {
             return Response(status: .notModified, headers: headers)
@@ -84,13 +98,13 @@ struct WebClientController: Sendable {
         return Response(status: .ok, headers: headers, body: body)
     }
 
-    static func headers(for asset: WebAsset) -> HTTPFields {
+    static func headers(for asset: WebAsset, policy: String = contentSecurityPolicy()) -> HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = asset.contentType
         headers[.cacheControl] = "no-cache"
         headers[.xContentTypeOptions] = "nosniff"
         if asset.isDocument {
-            headers[.contentSecurityPolicy] = self.contentSecurityPolicy
+            headers[.contentSecurityPolicy] = policy
             headers[Self.referrerPolicy] = "no-referrer"
         }
         return headers

@@ -146,11 +146,37 @@ import Testing
         path.capacity = 10_000_000
         path.run(for: .seconds(1)) { _ in 300_000 }
         // Before, the estimate crawled up from the collapse at 8 % per step of the loss bound and the AIMD
-        // (about 30 s from 30 to 300 kbit/s); now what was acked is its floor.
-        #expect(path.estimate >= 270_000, "estimate \(path.estimate) 1 s after recovery, from \(collapsed)")
+        // (about 30 s from 30 to 300 kbit/s); now 0.85 × what was acked is its floor.
+        #expect(path.estimate >= 240_000, "estimate \(path.estimate) 1 s after recovery, from \(collapsed)")
         path.run(for: .seconds(5)) { _ in 300_000 }
         #expect(path.estimator.lossFraction < 0.02)
         #expect(path.estimate > 300_000, "estimate \(path.estimate) 6 s after recovery")
+    }
+
+    @Test("the acked bitrate counts n − 1 packets over n − 1 gaps: 1 000 bytes every 25 ms is 320 kbit/s")
+    func ackedBitrate() {
+        var acked = AckedBitrate()
+        for index in 0...10 { acked.add(arrival: Int64(index) * 25_000, size: 1000) }
+        #expect(acked.bitrate == 320_000)
+        // Under a quarter of the window spanned: no rate yet.
+        var short = AckedBitrate()
+        short.add(arrival: 0, size: 1000)
+        short.add(arrival: 50_000, size: 1000)
+        #expect(short.bitrate == nil)
+    }
+
+    @Test("the acked floor never undoes a decrease: over-use, then normal with the queue's drain still acked")
+    func floorKeepsTheDecrease() {
+        var clock = TestClock()
+        var rate = AIMDRateControl(start: 2_000_000)
+        // Sending into a 1 Mbit/s bottleneck: over-use, with the acked rate at the bottleneck's.
+        let decreased = rate.update(.overusing, acked: 1_000_000, now: clock.now)
+        #expect(decreased == 850_000)
+        // The next feedback reads normal while its window still holds packets that left the queue at 1 Mbit/s.
+        clock.advance(.milliseconds(50))
+        let next = rate.update(.normal, acked: 1_000_000, now: clock.now)
+        // 0.85 × acked is the floor, plus at most one 50 ms step of increase: the decrease stands.
+        #expect(next >= 850_000 && next < 860_000, "estimate \(next)")
     }
 
     @Test("heavy loss without queueing (a policer) pulls the estimate down through the loss bound")

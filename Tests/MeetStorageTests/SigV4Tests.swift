@@ -83,7 +83,7 @@ struct SigV4Tests {
                 endpoint: "http://s3.internal:9000", bucket: "bucket", accessKeyID: "AKIAIOSFODNN7EXAMPLE",
                 secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"))
         let url = try client.presignedGET(
-            key: "m/r/a b.webm", expires: 86_400, endpoint: "http://127.0.0.1:9000",
+            key: "m/r/a b.webm", expires: 86_400, endpoint: try #require(S3Endpoint("http://127.0.0.1:9000")),
             responseHeaders: [("response-content-type", "video/webm"), ("response-content-disposition", "inline; filename=\"x.webm\"")],
             date: Self.s3Date)
         #expect(
@@ -96,7 +96,26 @@ struct SigV4Tests {
         let long = signer.presign(SigV4Signer.Request(method: "GET", path: "/k", headers: [("host", "h")]), expires: 10_000_000, date: Self.s3Date)
         #expect(long.first { $0.0 == "X-Amz-Expires" }?.1 == "604800")
         #expect(throws: StorageError.self) { try client.presignedGET(key: "../x", expires: 60) }
-        #expect(throws: StorageError.self) { try client.presignedGET(key: "k", expires: 60, endpoint: "ftp://x") }
+        // The host is signed as browsers send it: lower case, an IPv6 literal in brackets.
+        let mixed = try client.presignedGET(key: "k", expires: 60, endpoint: try #require(S3Endpoint("https://Files.Example.COM")))
+        #expect(mixed.hasPrefix("https://files.example.com/bucket/k?"))
+        let v6 = try client.presignedGET(key: "k", expires: 60, endpoint: try #require(S3Endpoint("http://[::1]:9000/")))
+        #expect(v6.hasPrefix("http://[::1]:9000/bucket/k?"))
+    }
+
+    @Test("an S3 endpoint is http(s)://host[:port] and nothing more: authority and origin as URLs and Host headers carry them")
+    func endpoints() throws {
+        let plain = try #require(S3Endpoint("http://minio:9000"))
+        #expect(plain.host == "minio" && plain.port == 9000 && plain.authority == "minio:9000" && plain.origin == "http://minio:9000")
+        let aws = try #require(S3Endpoint("https://S3.eu-west-1.amazonaws.com/"))
+        #expect(aws.port == 443 && aws.authority == "s3.eu-west-1.amazonaws.com" && aws.origin == "https://s3.eu-west-1.amazonaws.com")
+        let v6 = try #require(S3Endpoint("http://[::1]:9000"))
+        #expect(v6.host == "::1" && v6.authority == "[::1]:9000")
+        #expect(try #require(S3Endpoint("http://127.0.0.1:80")).authority == "127.0.0.1")
+        // Refused rather than dropped: another scheme, no host, a path prefix, a query, user info.
+        for bad in ["ftp://x", "minio:9000", "http://", "http://h/s3", "http://h/?a=b", "http://u:p@h", "http://h/#f"] {
+            #expect(S3Endpoint(bad) == nil, "\(bad)")
+        }
     }
 
     @Test("query pairs are encoded and sorted; header values trimmed and folded")

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from meet_e2e.fixtures import stack_with_logs
 from meet_e2e.participant import Participant
-from meet_e2e.recorder import metric, start_recorder
+from meet_e2e.recorder import metric, recording_row, start_recorder, stored_in
 from meet_e2e.waiting import wait_until
 
 RECORDED_SECONDS = 3.0
@@ -65,15 +65,6 @@ async def record(stack, recorder, owner: str, code: str, before_stop=None) -> st
     finally:
         await host.close()
 
-
-def recording_row(stack, owner: str, recording: str) -> dict:
-    return stack.rest.call("GET", f"/v1/recordings/{recording}", token=owner)
-
-
-def stored_in(stack, owner, recording, storage: str):
-    row = recording_row(stack, owner, recording)
-    files = row.get("files") or []
-    return row if row["status"] == "stopped" and files and all(f["storage"] == storage for f in files) else None
 
 
 def test_recording_goes_to_s3_plays_back_with_ranges_follows_access_and_expires(stack, recorder, moto, tmp_path):

@@ -26,9 +26,8 @@ from meet_e2e.browser import MeetBrowser
 from meet_e2e.env import WEB_DIR
 from meet_e2e.fixtures import failed, stack_with_logs
 from meet_e2e.participant import Participant
-from meet_e2e.recorder import metric, start_recorder
+from meet_e2e.recorder import metric, start_recorder, stored_in
 from meet_e2e.waiting import block_until, wait_until
-from test_recording_storage import stored_in
 from selenium.webdriver.common.by import By
 
 PASSWORD = "correct horse battery"

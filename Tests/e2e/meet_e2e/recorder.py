@@ -41,3 +41,15 @@ def metric(service: Service, name: str) -> float:
             if line.startswith(name + " ") or line.startswith(name + "{"):
                 return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def recording_row(stack: Stack, owner: str, recording: str) -> dict:
+    """`GET /v1/recordings/{recording}` as `owner`."""
+    return stack.rest.call("GET", f"/v1/recordings/{recording}", token=owner)
+
+
+def stored_in(stack: Stack, owner: str, recording: str, storage: str) -> dict | None:
+    """The recording's row once it is stopped and every file of it is in `storage` (`directory`, `s3`), else None."""
+    row = recording_row(stack, owner, recording)
+    files = row.get("files") or []
+    return row if row["status"] == "stopped" and files and all(f["storage"] == storage for f in files) else None

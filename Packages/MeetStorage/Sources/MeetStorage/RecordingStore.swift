@@ -14,8 +14,8 @@ extension S3Configuration {
     public static func recordings(environment: EnvironmentReader) throws(ConfigurationError) -> S3Configuration? {
         guard try environment.choice("MEET_RECORDING_STORAGE", default: RecordingStoreKind.directory) == .s3 else { return nil }
         let endpoint = try environment.required("MEET_RECORDING_S3_ENDPOINT")
-        guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
-            throw ConfigurationError(variable: "MEET_RECORDING_S3_ENDPOINT", message: "must be an http:// or https:// URL")
+        guard S3Endpoint(endpoint) != nil else {
+            throw ConfigurationError(variable: "MEET_RECORDING_S3_ENDPOINT", message: "must be an http(s)://host[:port] URL, nothing after it")
         }
         return S3Configuration(
             endpoint: endpoint, bucket: try environment.required("MEET_RECORDING_S3_BUCKET"),

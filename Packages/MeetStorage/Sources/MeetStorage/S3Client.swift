@@ -53,20 +53,14 @@ public struct S3Client: Sendable {
     public let configuration: S3Configuration
     let signer: SigV4Signer
     let exchange: HTTPExchange
-    let scheme: String
-    let host: String
-    let port: Int
+    let endpoint: S3Endpoint
 
     public init(configuration: S3Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
-        guard let url = URL(string: configuration.endpoint), let scheme = url.scheme, scheme == "http" || scheme == "https",
-            let host = url.host, !host.isEmpty
-        else {
-            throw StorageError.badKey("S3 endpoint '\(configuration.endpoint)' is not an http(s) URL")
+        guard let endpoint = S3Endpoint(configuration.endpoint) else {
+            throw StorageError.badKey("S3 endpoint '\(configuration.endpoint)' is not an http(s)://host[:port] URL")
         }
         self.configuration = configuration
-        self.scheme = scheme
-        self.host = host
-        self.port = url.port ?? (scheme == "https" ? 443 : 80)
+        self.endpoint = endpoint
         self.signer = SigV4Signer(
             accessKeyID: configuration.accessKeyID, secretAccessKey: configuration.secretAccessKey, region: configuration.region)
         self.exchange = HTTPExchange(group: group, timeout: configuration.timeout, maxBody: configuration.partSize + (1 << 20))
@@ -90,34 +84,23 @@ public struct S3Client: Sendable {
         return try await self.call(.GET, key: key, headers: headers).body
     }
 
-    /// A presigned GET of `key`: a URL on `endpoint` (a base URL the caller
-    /// reaches, `http(s)://host[:port]`; the client's own endpoint when nil)
+    /// A presigned GET of `key`: a URL on `endpoint` (the S3 API as the
+    /// caller reaches it; the client's own endpoint when nil)
     /// that fetches the object, any `Range` of it included, without
     /// credentials for `expires` seconds from `date` (1 – 604 800).
     /// `responseHeaders` (`response-content-type`,
     /// `response-content-disposition`, `response-cache-control`) are signed
     /// in, and S3 answers with those headers.
     public func presignedGET(
-        key: String, expires: Int, endpoint: String? = nil, responseHeaders: [(String, String)] = [], date: Date = Date()
+        key: String, expires: Int, endpoint: S3Endpoint? = nil, responseHeaders: [(String, String)] = [], date: Date = Date()
     ) throws -> String {
         try Self.checkKey(key)
-        let base = endpoint ?? self.configuration.endpoint
-        guard let url = URL(string: base), let scheme = url.scheme, scheme == "http" || scheme == "https", let host = url.host,
-            !host.isEmpty
-        else {
-            throw StorageError.badKey("S3 endpoint '\(base)' is not an http(s) URL")
-        }
-        let port = url.port ?? (scheme == "https" ? 443 : 80)
-        let hostHeader = Self.hostHeader(scheme: scheme, host: host, port: port)
+        let target = endpoint ?? self.endpoint
         let path = SigV4Signer.encodePath("/\(configuration.bucket)/\(key)")
         let query = self.signer.presign(
-            SigV4Signer.Request(method: "GET", path: path, query: responseHeaders, headers: [("host", hostHeader)]), expires: expires, date: date)
-        return "\(scheme)://\(hostHeader)\(path)?\(SigV4Signer.queryString(query))"
-    }
-
-    /// `host` or `host:port`, the port left out where it is the scheme's own.
-    static func hostHeader(scheme: String, host: String, port: Int) -> String {
-        (port == 80 && scheme == "http") || (port == 443 && scheme == "https") ? host : "\(host):\(port)"
+            SigV4Signer.Request(method: "GET", path: path, query: responseHeaders, headers: [("host", target.authority)]),
+            expires: expires, date: date)
+        return "\(target.origin)\(path)?\(SigV4Signer.queryString(query))"
     }
 
     public func delete(key: String) async throws {
@@ -203,14 +186,13 @@ public struct S3Client: Sendable {
     ) async throws -> HTTPExchange.Response {
         if let key { try Self.checkKey(key) }
         let path = SigV4Signer.encodePath("/\(configuration.bucket)" + (key.map { "/\($0)" } ?? ""))
-        let hostHeader = Self.hostHeader(scheme: scheme, host: host, port: port)
         let signed = self.signer.sign(
-            SigV4Signer.Request(method: method.rawValue, path: path, query: query, headers: [("host", hostHeader)] + headers),
+            SigV4Signer.Request(method: method.rawValue, path: path, query: query, headers: [("host", endpoint.authority)] + headers),
             payloadHash: SigV4Signer.payloadHash(body), date: Date())
         let queryString = SigV4Signer.queryString(query)
         let target = queryString.isEmpty ? path : "\(path)?\(queryString)"
         let response = try await self.exchange.send(
-            scheme: scheme, host: host, port: port, method: method, target: target, headers: signed, body: body)
+            scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, method: method, target: target, headers: signed, body: body)
         switch response.status {
         case 200..<300: return response
         case 404: throw StorageError.notFound

@@ -7,10 +7,11 @@
 ///   estimate drops at once to what the path carries), never up; the acked
 ///   bitrate feeds the link capacity estimate. Then hold.
 /// - Under-use: **hold** (a queue drains; sending more would refill it).
-/// - Normal: **increase**, from at least the acked bitrate (what the path
-///   carried without over-use; the node forwards audio and a trial's lowest
-///   layer whatever its estimate, so the two can part): multiplicatively (8 % per second) while the
-///   link's capacity is unknown or the acked bitrate left its range (the
+/// - Normal: **increase**, from at least `beta` × the acked bitrate (what
+///   the path carried without over-use; the node forwards audio and a
+///   trial's lowest layer whatever its estimate, so the two can part;
+///   `beta`, so that a decrease is never undone): multiplicatively (8 %
+///   per second) while the link's capacity is unknown or the acked bitrate left its range (the
 ///   capacity changed), additively near the known capacity (about one
 ///   packet per response time), so the estimate settles just under it
 ///   instead of overshooting by 8 % every second.
@@ -73,11 +74,14 @@ public struct AIMDRateControl: Sendable {
         case .hold:
             break
         case .increase:
-            // What the path carried without over-use is a floor: the node
-            // forwards above its estimate at times (audio, a trial's lowest
-            // layer), and an estimate left far below that (a pause's
-            // collapse) would otherwise crawl back at 8 % a second.
-            if let acked, acked > estimate { estimate = acked }
+            // `beta` × what the path carried without over-use is a floor: the
+            // node forwards above its estimate at times (audio, a trial's
+            // lowest layer), and an estimate left far below that (a pause's
+            // collapse) would otherwise crawl back at 8 % a second. `beta`, as
+            // the decrease: the acked window still holds packets that left a
+            // queue at the bottleneck's full rate, so a floor at acked itself
+            // would undo a decrease at the first normal signal.
+            if let acked, configuration.beta * acked > estimate { estimate = configuration.beta * acked }
             let limit = max(1.5 * throughput, throughput + configuration.headroom) + 10_000
             if estimate < limit {
                 let step = capacity == nil ? multiplicativeStep(elapsed) : additiveStep(elapsed)

@@ -46,10 +46,13 @@ public struct AckedBitrate: Sendable {
     }
 
     /// Bits/s over the window; nil until it spans at least a quarter of it.
+    /// n packets span n − 1 gaps, so the oldest one's bytes arrived before
+    /// the span began and are left out (counting them read up to 2 × high
+    /// on a short window).
     public var bitrate: Double? {
         guard count >= 2, let latest else { return nil }
-        let span = max(latest - arrivals[head], window / 4)
-        guard latest - arrivals[head] >= window / 4 else { return nil }
-        return Double(bytes) * 8 * 1_000_000 / Double(span)
+        let span = latest - arrivals[head]
+        guard span >= window / 4 else { return nil }
+        return Double(bytes - sizes[head]) * 8 * 1_000_000 / Double(span)
     }
 }

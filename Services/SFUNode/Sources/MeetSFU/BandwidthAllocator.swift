@@ -33,7 +33,8 @@
 /// late arrivals read as one) put the estimate under what its videos need,
 /// and their pause followed at once. Climbing back after it takes seconds
 /// (the rate control's additive increase is about 9 kbit/s per second at
-/// 200 kbit/s: 3 s for those 15 %), so a hold in time alone would only
+/// 200 kbit/s: 3 s for those 15 %; its floor of 0.85 × acked, session 14,
+/// does not undo the decrease), so a hold in time alone would only
 /// delay the same pause. A forwarded video whose lowest layer no longer
 /// fits is therefore paused
 /// - **at once** when the estimate is under `pauseMargin` (0.75) × what the

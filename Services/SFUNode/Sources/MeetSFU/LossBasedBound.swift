@@ -6,8 +6,8 @@
 /// - Above `highLoss` (10 %): the bound drops to `min(bound, acked) × (1 − loss / 2)`.
 /// - Between: it holds.
 /// - Below `lowLoss` (2 %): it grows by `increase` (8 %) per interval, or
-///   at once to the acked bitrate when that is more (received with almost
-///   no loss, so carried), and
+///   at once to `carried` (0.85) × the acked bitrate when that is more
+///   (received with almost no loss, so carried), and
 ///   is lifted altogether once it passes the delay-based estimate: loss
 ///   then limits nothing, delay does.
 ///
@@ -22,6 +22,8 @@ public struct LossBasedBound: Sendable {
         public var lowLoss = 0.02
         public var highLoss = 0.10
         public var increase = 1.08
+        /// The bound at low loss is at least this × the acked bitrate (as the delay-based decrease's `beta`).
+        public var carried = 0.85
 
         public init() {}
     }
@@ -64,9 +66,9 @@ public struct LossBasedBound: Sendable {
             let base = min(bound ?? delayBased, acked ?? delayBased)
             bound = base * (1 - lossFraction / 2)
         } else if lossFraction < configuration.lowLoss, let current = bound {
-            // Up by 8 % an interval, and at once to what was just received
-            // with (almost) no loss: that much the path carries.
-            let next = max(current * configuration.increase, acked ?? 0)
+            // Up by 8 % an interval, and at once to `carried` × what was just
+            // received with (almost) no loss: that much the path carries.
+            let next = max(current * configuration.increase, configuration.carried * (acked ?? 0))
             bound = next >= delayBased ? nil : next
         }
     }

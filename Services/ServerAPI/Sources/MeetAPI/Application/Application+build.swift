@@ -3,6 +3,7 @@ public import Logging
 public import MeetCore
 import MeetDatabase
 import MeetRedis
+import MeetStorage
 import PostgresNIO
 import ServiceLifecycle
 
@@ -182,7 +183,7 @@ func buildRouter(_ deps: APIDependencies) -> Router<APIRequestContext> {
     CalendarFeedController(deps: deps).addFeedRoutes(to: v1.group("calendar-feeds"))
     WebClientController(
         directory: deps.configuration.webDirectory,
-        mediaOrigins: deps.configuration.recordings.s3PublicEndpoint.flatMap(WebClientController.origin(of:)).map { [$0] } ?? []
+        mediaOrigins: deps.configuration.recordings.s3PublicEndpoint.map { [$0.origin] } ?? []
     ).addRoutes(to: router)
     // Last: wraps only the not-found responder (middleware applies to the
     // routes added after it), turning a known path with the wrong method into 405.

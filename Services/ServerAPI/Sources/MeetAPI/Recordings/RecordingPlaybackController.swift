@@ -97,7 +97,10 @@ struct RecordingPlaybackController: Sendable {
     /// exist and the user it was minted for must still be allowed (the
     /// same ``RecordingAccessPolicy``, read at every request, so each seek
     /// of a player is checked). `?download=1` makes it an attachment;
-    /// otherwise it is `inline`, for a `<video>` or a new tab.
+    /// otherwise it is `inline`, for a `<video>` or a new tab. A file in S3
+    /// with `MEET_RECORDING_S3_PUBLIC_ENDPOINT` set is answered with a
+    /// redirect to a presigned GET instead, after the same checks; the
+    /// player's range requests then go to S3, unchecked until it expires.
     @Sendable func playback(_ request: Request, context: APIRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         guard let token = query.get("token"), !token.isEmpty else {
@@ -135,7 +138,7 @@ struct RecordingPlaybackController: Sendable {
     /// the playback token expires (at least a second), with our headers
     /// signed in as S3's `response-*` overrides.
     private func redirect(
-        to s3: S3Client, endpoint: String, _ stored: StoredRecordingFile, recordingId: UUID, inline: Bool, until expiry: Date
+        to s3: S3Client, endpoint: S3Endpoint, _ stored: StoredRecordingFile, recordingId: UUID, inline: Bool, until expiry: Date
     ) throws -> Response {
         let headers = Self.headers(for: stored, recordingId: recordingId, inline: inline)
         let overrides: [(String, String)] = [

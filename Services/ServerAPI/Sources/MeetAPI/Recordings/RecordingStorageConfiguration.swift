@@ -20,13 +20,13 @@ public struct RecordingStorageConfiguration: Sendable, Equatable {
     /// How long a playback URL (`POST …/files/{fileId}/playback`) is valid.
     public var playbackURLTTL: Duration
     /// When set, a playback URL of a file in S3 answers with a redirect to
-    /// a presigned GET on this base URL (one browsers reach), so the bytes
-    /// go from S3 to the player rather than through meet-api; nil proxies them.
-    public var s3PublicEndpoint: String?
+    /// a presigned GET on this endpoint (the S3 API as browsers reach it), so
+    /// the bytes go from S3 to the player rather than through meet-api; nil proxies them.
+    public var s3PublicEndpoint: S3Endpoint?
 
     public init(
         directory: String = "recordings", s3: S3Configuration? = nil, retentionDays: Int = 0, retentionScanInterval: Duration = .seconds(3600),
-        playbackURLTTL: Duration = .seconds(300), s3PublicEndpoint: String? = nil
+        playbackURLTTL: Duration = .seconds(300), s3PublicEndpoint: S3Endpoint? = nil
     ) {
         self.directory = directory
         self.s3 = s3
@@ -38,14 +38,15 @@ public struct RecordingStorageConfiguration: Sendable, Equatable {
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
         let s3 = try S3Configuration.recordings(environment: environment)
-        let publicEndpoint = environment.string("MEET_RECORDING_S3_PUBLIC_ENDPOINT")
-        if let publicEndpoint {
+        var publicEndpoint: S3Endpoint?
+        if let value = environment.string("MEET_RECORDING_S3_PUBLIC_ENDPOINT") {
             guard s3 != nil else {
                 throw ConfigurationError(variable: "MEET_RECORDING_S3_PUBLIC_ENDPOINT", message: "needs MEET_RECORDING_STORAGE=s3")
             }
-            guard let url = URL(string: publicEndpoint), url.scheme == "http" || url.scheme == "https", url.host?.isEmpty == false else {
-                throw ConfigurationError(variable: "MEET_RECORDING_S3_PUBLIC_ENDPOINT", message: "must be an http:// or https:// URL")
+            guard let endpoint = S3Endpoint(value) else {
+                throw ConfigurationError(variable: "MEET_RECORDING_S3_PUBLIC_ENDPOINT", message: "must be an http(s)://host[:port] URL, nothing after it")
             }
+            publicEndpoint = endpoint
         }
         self.init(
             directory: environment.string("MEET_RECORDING_DIR", default: "recordings"),

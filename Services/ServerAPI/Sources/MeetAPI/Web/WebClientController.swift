@@ -36,11 +36,6 @@ struct WebClientController: Sendable {
         ].joined(separator: "; ")
     }
 
-    /// `scheme://host[:port]` of a base URL, for a CSP source list; nil if it has none.
-    static func origin(of url: String) -> String? {
-        guard let parsed = URL(string: url), let scheme = parsed.scheme, let host = parsed.host, !host.isEmpty else { return nil }
-        return "\(scheme)://\(host)" + (parsed.port.map { ":\($0)" } ?? "")
-    }
 
     /// Not among swift-http-types' predefined names.
     static let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy")!

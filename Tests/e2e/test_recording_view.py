@@ -45,13 +45,18 @@ def recorder(stack, tmp_path):
     yield start_recorder(stack, tmp_path, ws_replica=0, extra_env={"MEET_RECORDING_COMPOSITE": "true"})
 
 
-@pytest.fixture
-def browser(stack, request):
+def owner_browser(stack, request):
+    """The owner's Chromium, with its network log; its console printed if the test failed."""
     opened = MeetBrowser("Owner", stack.api.base_url, network_log=True)
     yield opened
     if failed(request):
         print(opened.console())
     opened.quit()
+
+
+@pytest.fixture
+def browser(stack, request):
+    yield from owner_browser(stack, request)
 
 
 async def record_a_few_seconds(stack, recorder, owner: str, code: str) -> dict:
@@ -203,11 +208,7 @@ def s3_stack(tmp_path, request, moto):
 
 @pytest.fixture
 def s3_browser(s3_stack, request):
-    opened = MeetBrowser("Owner", s3_stack.api.base_url, network_log=True)
-    yield opened
-    if failed(request):
-        print(opened.console())
-    opened.quit()
+    yield from owner_browser(s3_stack, request)
 
 
 def test_chromium_plays_an_s3_recording_through_a_presigned_redirect(s3_stack, tmp_path, moto, s3_browser):

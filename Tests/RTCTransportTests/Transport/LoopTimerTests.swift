@@ -34,7 +34,8 @@ import Testing
         timer.arm(on: loop, notAfter: now + .seconds(50)) { fired.withLockedValue { $0.append("cancelled") } }
         timer.cancel()
         timer.arm(on: loop, notAfter: now + .seconds(60)) { fired.withLockedValue { $0.append("after cancel") } }
-        loop.advanceTime(by: .seconds(40))
+        // (Delays count from the loop's virtual now, 41 s in.)
+        loop.advanceTime(by: .seconds(70))
         #expect(fired.withLockedValue { $0 } == ["first", "earlier", "after cancel"])
         try? loop.syncShutdownGracefully()
     }

@@ -28,9 +28,10 @@ struct NodeEventLoopConfinementTests {
             participantId: "bob", publisher: publisher, plane: manager.plane, logger: logger, onEnd: { _, _ in })
         let ticks = NIOLockedValueBox<[Bool]>([])
         let tickerBox = NIOLockedValueBox<RTCPTicker?>(nil)
-        let ticker = RTCPTicker(loop: socket.eventLoop) { _, _ in
+        let ticker = RTCPTicker(loop: socket.eventLoop, activity: WorkerActivity()) { _, _ in
             let onLoop = tickerBox.withLockedValue { $0?.isOnOwningLoop } ?? false
             ticks.withLockedValue { $0.append(onLoop) }
+            return .busy
         }
         tickerBox.withLockedValue { $0 = ticker }
         let other = group.makeIterator().first { $0 !== socket.eventLoop }!
@@ -113,7 +114,7 @@ struct NodeEventLoopConfinementTrapTests {
     func rtcpTicker() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let socket = try await RTCSocket.bind(host: "127.0.0.1", port: 0)
-            RTCPTicker(loop: socket.eventLoop) { _, _ in }.stop()
+            RTCPTicker(loop: socket.eventLoop, activity: WorkerActivity()) { _, _ in .busy }.stop()
         }
         #expect(trappedOffLoop(result, "RTCPTicker"))
     }
@@ -133,7 +134,7 @@ struct NodeEventLoopConfinementTrapTests {
                 SubscriberTransport(
                     participantId: "bob", publisher: publisher, plane: manager.plane, logger: Logger(label: "test"), onEnd: { _, _ in }
                 ).detach()
-                RTCPTicker(loop: socket.eventLoop) { _, _ in }.stop()
+                RTCPTicker(loop: socket.eventLoop, activity: WorkerActivity()) { _, _ in .busy }.stop()
             }.get()
         }
     }

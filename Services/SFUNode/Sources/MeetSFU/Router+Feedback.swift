@@ -135,6 +135,14 @@ extension Router {
         }
     }
 
+    /// Whether ``collectUpstreamFeedback(now:scratch:nack:keyframeRequest:)``
+    /// has work coming without another arrival: a missing packet not yet
+    /// given up on (NACK retries), or a keyframe request the throttle holds
+    /// back. The node's timer keeps visiting the publisher while it has.
+    public var hasPendingUpstreamFeedback: Bool {
+        table.tracks.contains { $0.nackGenerator.missingCount > 0 || $0.keyframeThrottle.isPending }
+    }
+
     /// Report blocks about every published track, for the receiver reports
     /// the node sends its publishers (RFC 3550 §6.4.2).
     public func makeReportBlocks(now: ContinuousClock.Instant) -> [RTCPReportBlock] { table.makeReportBlocks(now: now) }

@@ -259,8 +259,21 @@ final class ICETransport: EventLoopConfined, @unchecked Sendable {
             agentTimer.cancel()
             return
         }
-        agentTimer.arm(on: socket.eventLoop, in: .until(deadline)) { [weak self] in
-            guard let self, let owner = self.owner, !owner.isTerminal else { return }
+        guard case .lite = agent else {
+            agentTimer.arm(on: socket.eventLoop, in: .until(deadline)) { [weak self] in
+                guard let self, let owner = self.owner, !owner.isTerminal else { return }
+                self.timerFired()
+            }
+            return
+        }
+        // The lite agent's only deadline is consent, which every valid
+        // check pushes back: the timer stays armed for the earlier instant,
+        // fires early (the agent's timeout does nothing before its
+        // deadline) and is armed again from there.
+        agentTimer.arm(on: socket.eventLoop, notAfter: deadline) { [weak self] in
+            guard let self else { return }
+            self.agentTimer.fired()
+            guard let owner = self.owner, !owner.isTerminal else { return }
             self.timerFired()
         }
     }

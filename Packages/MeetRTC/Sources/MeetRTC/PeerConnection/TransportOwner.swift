@@ -23,17 +23,43 @@ protocol TransportOwner: AnyObject {
 /// deadline of one transport state machine.
 struct LoopTimer {
     private var scheduled: Scheduled<Void>?
+    /// When a timer armed by ``arm(on:notAfter:_:)`` is due; nil when none
+    /// is (not armed that way, cancelled, or ``fired()``).
+    private var due: ContinuousClock.Instant?
 
     /// (Re)arms the timer; `body` runs on `loop` after `delay` unless
     /// cancelled or re-armed first.
     mutating func arm(on loop: any EventLoop, in delay: TimeAmount, _ body: @escaping @Sendable () -> Void) {
         scheduled?.cancel()
         scheduled = loop.scheduleTask(in: delay, body)
+        due = nil
+    }
+
+    /// Arms the timer for `deadline`, or leaves it as it is when it is
+    /// armed for that instant or earlier already: it then fires early, and
+    /// `body` must call ``fired()`` and arm it again for the deadline then.
+    /// For a deadline that most events push later and that seldom fires
+    /// (ICE consent: every valid check moves it): each move would otherwise
+    /// cancel a scheduled task, a linear search of the loop's timer heap,
+    /// and schedule another (docs/dev/sfu-idle.md, item 3).
+    mutating func arm(
+        on loop: any EventLoop, notAfter deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () -> Void
+    ) {
+        if let due, due <= deadline { return }
+        arm(on: loop, in: .until(deadline), body)
+        due = deadline
+    }
+
+    /// The body of a timer armed by ``arm(on:notAfter:_:)`` runs: it is no longer armed.
+    mutating func fired() {
+        scheduled = nil
+        due = nil
     }
 
     mutating func cancel() {
         scheduled?.cancel()
         scheduled = nil
+        due = nil
     }
 }
 

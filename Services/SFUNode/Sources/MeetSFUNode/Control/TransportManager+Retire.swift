@@ -27,6 +27,7 @@ extension TransportManager {
                     "subscribers": "\(remaining)",
                 ])
             self.registry.hideFromNewSubscribers(publisher)
+            self.plane.activity.noteWork()
             switch self.retirements.retire(transportId, subscribers: remaining, now: .now) {
             case .closeNow:
                 self.registry.closePublisher(publisher, reason: .migrated)

@@ -10,8 +10,9 @@ public import NIOCore
 ///
 /// - ``TransportRegistry``: the transports by id, and closing them
 ///   (announced as ``SFUTransportClosedEvent``s).
-/// - ``RTCPTicker``: the 20 ms timer that runs each publisher's feedback
-///   and reports, and expires retirements.
+/// - ``RTCPTicker``: the timer that runs each publisher's feedback and
+///   reports, and expires retirements: every 20 ms while there is work,
+///   once a second while there is none (``TickCadence``).
 /// - ``RetirementBook``: retired publishers' deadlines and the node's drain.
 /// - ``SubscriberControl``: the subscriber requests (per-publisher
 ///   transports and per-node connections).
@@ -60,8 +61,6 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     private var ticker: RTCPTicker?
     /// The loudest participant per room, from the last audio-level round (room → participant id).
     private var speakers: [String: String] = [:]
-    /// Consecutive ticks with no transport and no retirement.
-    private var idleTicks = 0
     /// The subscriber requests (set at the end of `init`, never changed).
     private(set) var subscriberControl: SubscriberControl!
     /// Active-speaker levels to ServerWS (`MEET_SFU_AUDIO_LEVEL_INTERVAL_MS`).
@@ -94,12 +93,20 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         self.audioLevels = AudioLevelReporter(nodeId: nodeId, interval: audioLevelInterval, sink: audioLevels)
         self.publisherLayers = PublisherLayerReporter(nodeId: nodeId, pauseDelay: dynacastPauseDelay, sink: publisherLayers)
         retirements = RetirementBook(migrationTimeout: migrationTimeout)
-        registry.publisherClosed = { [unowned self] publisher in retirements.forget(publisher.id) }
-        registry.subscriberClosed = { [unowned self] publisher in closeIfRetiredAndUnused(publisher) }
-        ticker = RTCPTicker(loop: socket.eventLoop) { [weak self] now, reports in self?.tick(now: now, reports: reports) }
-        registry.transportAdded = { [unowned self] in
-            idleTicks = 0
-            ticker?.resume()
+        // A transport added or closed is work for the timer (first
+        // feedback, the last reports of departed transports).
+        let activity = plane.activity
+        registry.publisherClosed = { [unowned self] publisher in
+            activity.noteWork()
+            retirements.forget(publisher.id)
+        }
+        registry.subscriberClosed = { [unowned self] publisher in
+            activity.noteWork()
+            closeIfRetiredAndUnused(publisher)
+        }
+        registry.transportAdded = { activity.noteWork() }
+        ticker = RTCPTicker(loop: socket.eventLoop, activity: activity) { [weak self] now, reports in
+            self?.tick(now: now, reports: reports) ?? .empty
         }
         subscriberControl = SubscriberControl(
             loop: socket.eventLoop, registry: registry, socket: socket, configuration: configuration, plane: plane,
@@ -156,10 +163,14 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         }.get()
     }
 
-    /// The RTCP timer (event loop).
-    private func tick(now: ContinuousClock.Instant, reports: Bool) {
+    /// The RTCP timer (event loop): runs what is due and says whether the
+    /// worker has work within the next second (the timer's pace, ``TickCadence``).
+    /// A publisher with no arrivals lately and nothing pending is visited
+    /// only on report ticks (``PublisherTransport/tick(now:reports:)``).
+    private func tick(now: ContinuousClock.Instant, reports: Bool) -> TickCadence.Load {
         assertOnOwningLoop()
-        for publisher in registry.publishers.values { publisher.tick(now: now, reports: reports) }
+        var busy = plane.activity.takeWork() || !retirements.isEmpty
+        for publisher in registry.publishers.values where publisher.tick(now: now, reports: reports) { busy = true }
         if let levels = audioLevels.tick(now: now, publishers: registry.publishers.values) {
             for subscriber in registry.subscribers.values where subscriber.audioSlots.count > 0 {
                 subscriber.roundAudioSlots(levels: levels, now: now)
@@ -171,14 +182,9 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         }
         publisherLayers.tick(now: now, publishers: registry.publishers.values)
         if !retirements.isEmpty { closeExpiredRetirements(now: now) }
-        // Nothing here for a second (the last reports of departed transports
-        // went out meanwhile): the timer stops until a transport arrives.
-        if registry.count == 0 && retirements.isEmpty {
-            idleTicks += 1
-            if idleTicks >= Self.idleTicksBeforePause { ticker?.pause() }
-        } else {
-            idleTicks = 0
-        }
+        // A room's "went quiet" report is still to go: its levels fall over a few rounds.
+        if audioLevels.hasSpeakers { busy = true }
+        return busy ? .busy : registry.count == 0 ? .empty : .quiet
     }
 
     /// The participant heard loudest in each room (room → participant id),
@@ -194,12 +200,14 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         return loudest.mapValues(\.participant)
     }
 
-    /// Ticks with nothing to do before the timer pauses (1 s).
-    static let idleTicksBeforePause = RTCPTicker.ticksPerReport
-
     /// Whether the worker's RTCP timer runs (tests: it pauses while idle).
     var isTicking: Bool {
         get async { (try? await loop.submit { self.ticker?.isRunning ?? false }.get()) ?? false }
+    }
+
+    /// The pace of the worker's RTCP timer, and how often work woke it (tests).
+    var tickPace: (pace: TickCadence.Pace, wakes: Int) {
+        get async { (try? await loop.submit { (self.ticker?.pace ?? .paused, self.ticker?.wakes ?? 0) }.get()) ?? (.paused, 0) }
     }
 }
 

@@ -28,6 +28,8 @@ final class ForwardingPlane: EventLoopConfined {
     let batch = PacketBatch(capacity: 256, trailerRoom: PeerEgress.trailerRoom)
     let egress = PeerEgress(reservingCapacity: 256)
     let counters: NodeTrafficCounters
+    /// Wakes the worker's RTCP timer from its idle pace (docs/dev/sfu-idle.md).
+    let activity = WorkerActivity()
     /// Indexed by egress handle.
     private var subscribers: ContiguousArray<SubscriberTransport?> = []
     /// Transport-wide numbering per handle (#16 item 3): the subscriber's

@@ -27,6 +27,11 @@ final class AudioLevelReporter {
         self.sink = sink
     }
 
+    /// Whether some room's last report named speakers: its levels fall to 0
+    /// over a few rounds, then one empty report goes ("went quiet"); the
+    /// worker's timer keeps its 20 ms pace until then.
+    var hasSpeakers: Bool { interval > .zero && book.roomCount > 0 }
+
     /// From the node's 20 ms timer: runs a round once `interval` passed, and
     /// returns each audio track's level then (for the audio slots,
     /// ``NodeAudioSlots``); nil between rounds.

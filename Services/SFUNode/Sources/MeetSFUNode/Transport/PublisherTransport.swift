@@ -78,6 +78,16 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
     /// When simulcast subscribers' layers are next re-chosen (`tick`).
     private var nextLayerRetarget: ContinuousClock.Instant?
     static let layerRetargetInterval = Duration.milliseconds(200)
+    /// Set by every RTP packet and by whatever else gives the tick work
+    /// here (``noteWork()``); the tick clears it into `lastWork`. A plain
+    /// store on the packet path.
+    private var poked = true
+    /// The last tick that found `poked`.
+    private var lastWork: ContinuousClock.Instant?
+    /// How long after its last arrival the tick keeps visiting a publisher
+    /// every 20 ms: past its last transport-wide feedback (50 ms), layer
+    /// retarget (200 ms) and NACK retries (5 × 100 ms, at most 1 s).
+    static let workLinger = Duration.seconds(1)
 
     init(
         participantId: String, roomId: String, plane: ForwardingPlane, mutedSources: Set<SFUTrackSource>,
@@ -138,6 +148,8 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTP packet: ByteBuffer, track: RemoteTrack) {
         assertOnOwningLoop()
+        poked = true
+        plane.activity.wakeIfIdle()
         plane.counters.packetsIn &+= 1
         plane.counters.bytesIn &+= packet.readableBytes
         var result = route(packet)
@@ -270,14 +282,42 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
             senderSSRC: feedbackSSRC, entries: ssrcs.map { .init(ssrc: $0, sequenceNumber: number) }))])
     }
 
+    /// Something other than an RTP packet gave the tick work here (a
+    /// subscriber's keyframe request, a new down-track, a mute, a resume):
+    /// the tick visits this publisher every 20 ms for another second, and
+    /// an idle worker's timer wakes.
+    func noteWork() {
+        poked = true
+        plane.activity.noteWork()
+    }
+
+    /// Whether the tick has work here within the next second: packets
+    /// arrived (or ``noteWork()``) within ``workLinger``, or a missing
+    /// packet still to NACK or a held keyframe request waits.
+    private func hasWork(now: ContinuousClock.Instant) -> Bool {
+        if poked {
+            poked = false
+            lastWork = now
+            return true
+        }
+        if let lastWork, now - lastWork < Self.workLinger { return true }
+        return router.hasPendingUpstreamFeedback
+    }
+
     /// The RTCP timer: NACKs for our own ingress loss and keyframe requests
     /// the throttle released, transport-wide feedback every
     /// `transportFeedbackInterval`, REMB about once a second (when
     /// negotiated, see `startReceiverEstimateIfNegotiated`); with
-    /// `reports`, receiver reports too (RFC 3550 §6.4.2).
-    func tick(now: ContinuousClock.Instant, reports: Bool) {
+    /// `reports`, receiver reports too (RFC 3550 §6.4.2). A publisher with
+    /// no work (``hasWork(now:)``) is visited on report ticks only: nothing
+    /// else here can be due without an arrival or a pending request.
+    /// Returns whether it has work (the worker's timer keeps its 20 ms pace).
+    @discardableResult
+    func tick(now: ContinuousClock.Instant, reports: Bool) -> Bool {
         assertOnOwningLoop()
-        guard connection != nil else { return }
+        guard connection != nil else { return false }
+        let busy = hasWork(now: now)
+        guard busy || reports else { return false }
         if mutedDrops > 0 {
             ForwardingMetrics.shared.mutedPackets.increment(by: Int64(mutedDrops))
             mutedDrops = 0
@@ -314,6 +354,7 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
             let blocks = router.makeReportBlocks(now: now).prefix(31)
             sendRTCP([.receiverReport(RTCPReceiverReport(ssrc: feedbackSSRC, reports: Array(blocks)))])
         }
+        return busy
     }
 
     func sendRTCP(_ packets: [RTCPPacket]) {
@@ -327,6 +368,7 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
     func setMuted(_ muted: Bool, source: SFUTrackSource) -> Int {
         assertOnOwningLoop()
         if muted { mutedSources.insert(source) } else { mutedSources.remove(source) }
+        noteWork()
         let now = ContinuousClock.now
         for (ssrc, track) in routed where sources[track.mid] == source {
             if router.setMuted(muted, publisherSSRC: ssrc, now: now) { sendKeyframeRequest(publisherSSRC: ssrc) }
@@ -337,6 +379,7 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
     /// Re-applies the mute state to every routed track (after sources changed).
     func reapplyMutes() {
         assertOnOwningLoop()
+        noteWork()
         let now = ContinuousClock.now
         for (ssrc, track) in routed where router.isMuted(publisherSSRC: ssrc) != isMuted(mid: track.mid) {
             if router.setMuted(isMuted(mid: track.mid), publisherSSRC: ssrc, now: now) { sendKeyframeRequest(publisherSSRC: ssrc) }

@@ -1,60 +1,89 @@
 import MeetRTC
 import NIOCore
 
-/// The node's RTCP timer on the socket's event loop: every 20 ms it hands
-/// the current time to its tick (NACK retries, released keyframe requests,
-/// transport-wide feedback, REMB and expired retirements run on it), and
-/// every 50th tick (once a second) says it is time for receiver reports
-/// (RFC 3550 §6.4.2). Its state is `loop`'s alone (``EventLoopConfined``):
-/// the repeated task's closure runs there, ``stop()`` asserts it; `Sendable`
-/// only so that closure can hold the ticker weakly.
+/// The worker's RTCP timer on its event loop: each tick hands the current
+/// time to the worker's tick (NACK retries, released keyframe requests,
+/// transport-wide feedback, REMB, the audio-level, dynacast and allocation
+/// rounds, expired retirements run on it), and says when the once-a-second
+/// work is due (receiver reports, RFC 3550 §6.4.2).
+///
+/// Its pace follows the work (``TickCadence``, docs/dev/sfu-idle.md): every
+/// 20 ms while the tick reports work, once a second after a second with
+/// none, not at all after a second with no transport; the worker's
+/// ``WorkerActivity`` wakes it back to 20 ms at the first packet or
+/// control action. Its state is `loop`'s alone (``EventLoopConfined``): the
+/// repeated task's closure runs there, the other methods assert it;
+/// `Sendable` only so that closure can hold the ticker weakly.
 final class RTCPTicker: EventLoopConfined, @unchecked Sendable {
-    /// The timer's period.
-    static let interval = TimeAmount.milliseconds(20)
-    /// Receiver reports every this many ticks (1 s).
-    static let ticksPerReport = 50
+    typealias Tick = @Sendable (_ now: ContinuousClock.Instant, _ reports: Bool) -> TickCadence.Load
 
     let eventLoop: any EventLoop
+    private let activity: WorkerActivity
     private var task: RepeatedTask?
-    private var ticks = 0
-    private let tick: @Sendable (_ now: ContinuousClock.Instant, _ reports: Bool) -> Void
+    private var cadence = TickCadence()
+    private var stopped = false
+    private let tick: Tick
+    /// How often work brought the timer back from the slow pace or a pause (tests, docs).
+    private(set) var wakes = 0
 
-    /// Starts ticking on `loop`; `tick` gets the time and whether reports are due.
-    init(loop: any EventLoop, tick: @escaping @Sendable (_ now: ContinuousClock.Instant, _ reports: Bool) -> Void) {
+    /// Starts ticking at the fast pace on `loop`; `tick` gets the time and
+    /// whether reports are due, and answers what it found.
+    init(loop: any EventLoop, activity: WorkerActivity, tick: @escaping Tick) {
         eventLoop = loop
+        self.activity = activity
         self.tick = tick
-        schedule()
+        activity.onWake = { [weak self] in self?.wake() }
+        arm(.fast)
     }
 
-    /// Whether the timer runs (not paused, not stopped).
+    /// Whether the timer runs (at either pace; not paused, not stopped).
     var isRunning: Bool { task != nil }
 
-    private func schedule() {
-        task = eventLoop.scheduleRepeatedTask(initialDelay: Self.interval, delay: Self.interval) { [weak self] task in
+    /// The pace now.
+    var pace: TickCadence.Pace { stopped ? .paused : cadence.pace }
+
+    private func arm(_ pace: TickCadence.Pace) {
+        task?.cancel()
+        task = nil
+        activity.isIdle = pace != .fast
+        let interval: TimeAmount
+        switch pace {
+        case .paused: return
+        case .fast: interval = TimeAmount(TickCadence.fastInterval)
+        case .slow: interval = TimeAmount(TickCadence.slowInterval)
+        }
+        task = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] task in
             guard let self else { return task.cancel() }
             self.assertOnOwningLoop()
-            self.ticks &+= 1
-            self.tick(.now, self.ticks % Self.ticksPerReport == 0)
+            self.fire()
         }
     }
 
-    /// Stops the timer while the loop has nothing to do (no transport, no
-    /// retirement): an idle worker then wakes for nothing of ours
-    /// (docs/dev/sfu-idle.md). Event loop.
-    func pause() {
+    private func fire() {
+        let now = ContinuousClock.now
+        let before = cadence.pace
+        let load = tick(now, cadence.reportsDue(now: now))
+        // The tick may have woken us (a packet handled inside it) or stopped us.
+        guard !stopped, cadence.pace == before else { return }
+        let after = cadence.paceAfterTick(now: now, load: load)
+        if after != before { arm(after) }
+    }
+
+    /// Work arrived (``WorkerActivity``): back to the fast pace now. Event loop.
+    func wake() {
         assertOnOwningLoop()
+        guard !stopped, cadence.wake(now: .now) else { return }
+        wakes += 1
+        arm(.fast)
+    }
+
+    /// Stops the timer for good (event loop; shutdown).
+    func stop() {
+        assertOnOwningLoop()
+        stopped = true
         task?.cancel()
         task = nil
-    }
-
-    /// Starts it again (a transport arrived); nothing when it runs. Event loop.
-    func resume() {
-        assertOnOwningLoop()
-        if task == nil { schedule() }
-    }
-
-    /// Stops the timer (event loop; shutdown).
-    func stop() {
-        pause()
+        activity.isIdle = false
+        activity.onWake = {}
     }
 }

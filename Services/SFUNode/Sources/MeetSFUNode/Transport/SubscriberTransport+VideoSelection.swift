@@ -38,7 +38,11 @@ extension SubscriberTransport {
             case .resume(let track): setPaused(false, track: track, now: now)
             }
         }
-        for publisher in publishers { constrainLayers(of: publisher, now: now) }
+        for publisher in publishers {
+            constrainLayers(of: publisher, now: now)
+            // Resumes' keyframe requests (throttled), dynacast's wanted layers.
+            publisher.noteWork()
+        }
         return changes.count
     }
 

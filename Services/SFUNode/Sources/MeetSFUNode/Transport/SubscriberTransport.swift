@@ -110,6 +110,7 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         assertOnOwningLoop()
         guard !carries(publisher) else { return }
         carried.append(Carried(id: publisher.id, transport: publisher))
+        plane.activity.noteWork()
     }
 
     /// Stops carrying a publisher: its down-tracks go now (nothing more is
@@ -119,6 +120,8 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         assertOnOwningLoop()
         guard let index = carried.firstIndex(where: { $0.transport === publisher }) else { return false }
         carried.remove(at: index)
+        // Dynacast and the allocator see a viewer fewer.
+        plane.activity.noteWork()
         // Its slots go to the next speakers first, so their streams go on.
         audioSlots.round(levels: nil, handle: isConnected ? handle : -1, publishers: publishers, departing: publisher, now: .now)
         if handle >= 0 {
@@ -292,6 +295,8 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         }
         if track.simulcast == .group { constrainLayer(of: publisher, group: publisherSSRC, mid: track.mid, now: now) }
         if added.requestKeyframe { publisher.sendKeyframeRequest(publisherSSRC: publisherSSRC) }
+        // Its first keyframe may wait for the throttle; dynacast and the allocator see a new viewer.
+        publisher.noteWork()
     }
 
     /// Media payload type → RTX payload type among the codecs the answer
@@ -343,6 +348,12 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
         let now = ContinuousClock.now
         let metrics = ForwardingMetrics.shared
         for packet in packets {
+            // Feedback that makes work for the worker's timer wakes it
+            // (docs/dev/sfu-idle.md); receiver and sender reports do not.
+            switch packet {
+            case .nack, .transportWideFeedback, .receiverEstimatedMaxBitrate: plane.activity.noteWork()
+            default: break
+            }
             switch packet {
             case .nack(let nack):
                 guard let publisher = publisher(sending: nack.mediaSSRC) else { continue }
@@ -375,6 +386,8 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
     /// PLI (`full` false) or FIR upstream, through the track's throttle.
     private func keyframeRequest(mediaSSRC: UInt32, full: Bool, now: ContinuousClock.Instant) {
         guard let publisher = publisher(sending: mediaSSRC) else { return }
+        // A request the throttle holds back is released on the publisher's tick.
+        publisher.noteWork()
         guard let ssrc = publisher.router.handleKeyframeRequest(subscriber: handle, mediaSSRC: mediaSSRC, now: now) else {
             ForwardingMetrics.shared.keyframeRequestsThrottled.increment()
             return

@@ -88,4 +88,83 @@ import Testing
         monitor.packetReceived(size: 1_000, now: clock.now)
         #expect(monitor.bitrate == 0)
     }
+
+    /// Packets on `monitors` (one new frame each) every `interval`, `count` times.
+    static func frames(_ monitors: inout [LayerMonitor], sending: Set<Int>, count: Int, interval: Duration,
+                       timestamp: inout UInt32, clock: inout TestClock) {
+        for _ in 0..<count {
+            for index in sending { monitors[index].packetReceived(size: 1_000, timestamp: timestamp, now: clock.now) }
+            timestamp &+= 3_000
+            clock.advance(interval)
+        }
+    }
+
+    @Test("a layer silent for 4 of its frame intervals (at least 250 ms) while another flows is stalled for the selectors; all silent is not")
+    func stall() {
+        var clock = TestClock()
+        var timestamp: UInt32 = 4_294_900_000  // wraps on the way
+        var monitors = [LayerMonitor(), LayerMonitor()]
+        #expect(monitors[1].frameInterval == nil && monitors[1].stallTimeout == LayerMonitor.inactivityTimeout)
+        Self.frames(&monitors, sending: [0, 1], count: 30, interval: .milliseconds(33), timestamp: &timestamp, clock: &clock)
+        #expect(monitors[1].frameInterval == .milliseconds(33))
+        // 4 × 33 ms is under the floor.
+        #expect(monitors[1].stallTimeout == LayerMonitor.minimumStall)
+        // A packet of the same frame, or a reordered older one, starts no frame.
+        monitors[1].packetReceived(size: 1_000, timestamp: timestamp &- 3_000, now: clock.now)
+        monitors[1].packetReceived(size: 1_000, timestamp: timestamp &- 6_000, now: clock.now)
+        #expect(monitors[1].frameInterval == .milliseconds(33))
+        let stopped = clock.now
+
+        // Layer 1 stops, layer 0 goes on: stalled once 250 ms silent (the 1 s rule still says active).
+        func top() -> Layer { monitors[1].snapshot(now: clock.now, groupLastPacketAt: monitors[0].lastPacketAt) }
+        Self.frames(&monitors, sending: [0], count: 7, interval: .milliseconds(33), timestamp: &timestamp, clock: &clock)
+        #expect(clock.now - stopped == .milliseconds(231) && top().isActive)
+        Self.frames(&monitors, sending: [0], count: 2, interval: .milliseconds(33), timestamp: &timestamp, clock: &clock)
+        #expect(clock.now - stopped == .milliseconds(297))
+        #expect(!top().isActive && top().bitrate == 0 && monitors[1].isActive(now: clock.now))
+        #expect(LayerSelector.choose(layers: [monitors[0].snapshot(now: clock.now), top()], constraints: .unlimited) == 0)
+        // Back: active again with its first packet.
+        Self.frames(&monitors, sending: [0, 1], count: 1, interval: .milliseconds(33), timestamp: &timestamp, clock: &clock)
+        #expect(top().isActive)
+
+        // Both stop (the publisher's path, not one layer): only the 1 s rule applies.
+        let quiet = clock.now
+        clock.advance(.milliseconds(600))
+        #expect(top().isActive)
+        clock.advance(.milliseconds(400))
+        #expect(clock.now - quiet == .seconds(1) && !top().isActive)
+    }
+
+    @Test("a slow layer (5 fps) gets 4 of its own frame intervals; a long pause counts as 250 ms in the interval")
+    func slowLayerStall() throws {
+        var clock = TestClock()
+        var timestamp: UInt32 = 0
+        var monitors = [LayerMonitor(), LayerMonitor()]
+        for _ in 0..<40 {
+            // Layer 0 at 30 fps, layer 1 at 5 fps (one frame in 6).
+            for step in 0..<6 {
+                monitors[0].packetReceived(size: 300, timestamp: timestamp &+ UInt32(step) * 3_000, now: clock.now)
+                if step == 0 { monitors[1].packetReceived(size: 3_000, timestamp: timestamp, now: clock.now) }
+                clock.advance(.microseconds(33_333))
+            }
+            timestamp &+= 18_000
+        }
+        let interval = try #require(monitors[1].frameInterval)
+        #expect(interval > .milliseconds(199) && interval < .milliseconds(201))
+        #expect(monitors[1].stallTimeout > .milliseconds(796) && monitors[1].stallTimeout < .milliseconds(804))
+        // 600 ms without layer 1 (three of its frames), layer 0 flowing: not stalled yet.
+        let last = try #require(monitors[1].lastPacketAt)
+        Self.frames(&monitors, sending: [0], count: 16, interval: .microseconds(33_333), timestamp: &timestamp, clock: &clock)
+        #expect(clock.now - last > .milliseconds(600))
+        #expect(monitors[1].snapshot(now: clock.now, groupLastPacketAt: monitors[0].lastPacketAt).isActive)
+        // 966 ms: stalled, where the 1 s rule alone would still say active.
+        Self.frames(&monitors, sending: [0], count: 7, interval: .microseconds(33_333), timestamp: &timestamp, clock: &clock)
+        #expect(!monitors[1].snapshot(now: clock.now, groupLastPacketAt: monitors[0].lastPacketAt).isActive)
+        #expect(monitors[1].isActive(now: clock.now))
+
+        // A 10 s pause, then frames again: the pause weighs as one 250 ms gap.
+        clock.advance(.seconds(10))
+        monitors[1].packetReceived(size: 3_000, timestamp: timestamp, now: clock.now)
+        #expect(try #require(monitors[1].frameInterval) < .milliseconds(207))
+    }
 }

@@ -217,4 +217,32 @@ import Testing
         #expect(current(small) == 2)
         #expect(h.frame().map(\.forwarded) == [0, 0, 2])
     }
+
+    @Test("a stalled top layer (silent 250 ms while the others flow) is left on the next retarget; all layers silent is not a stall")
+    func stalledLayerLeftSooner() {
+        let h = Harness()
+        _ = h.router.addDownTrack(publisherSSRC: Self.group, subscriber: 1, ssrc: 500, now: h.clock.now)
+        h.frame(keyframes: [0, 1, 2])
+        for _ in 0..<30 { h.frame() }
+        h.router.retargetLayers(now: h.clock.now)
+        #expect(h.router.track(ssrc: Self.group)?.downTracks.first?.layers.target == 2)
+        // Everything silent for 600 ms (the publisher stalled): nothing moves.
+        h.clock.advance(.milliseconds(600))
+        h.router.retargetLayers(now: h.clock.now)
+        #expect(h.router.track(ssrc: Self.group)?.downTracks.first?.layers.target == 2)
+        for _ in 0..<5 { h.frame() }
+        // Layer 2 stops, 0 and 1 go on at 30 fps: 7 frames of theirs (231 ms) are not yet a stall, 9 (297 ms) are.
+        let top = h.layers.removeLast()
+        for _ in 0..<7 { h.frame() }
+        h.router.retargetLayers(now: h.clock.now)
+        #expect(h.router.track(ssrc: Self.group)?.downTracks.first?.layers.target == 2)
+        for _ in 0..<2 { h.frame() }
+        h.router.retargetLayers(now: h.clock.now)
+        #expect(h.router.track(ssrc: Self.group)?.downTracks.first?.layers.target == 1)
+        // It comes back: taken again (on its keyframe).
+        h.layers.append(top)
+        h.frame()
+        h.router.retargetLayers(now: h.clock.now)
+        #expect(h.router.track(ssrc: Self.group)?.downTracks.first?.layers.target == 2)
+    }
 }

@@ -10,10 +10,28 @@
 /// layer they cannot afford (or whose resolution would be too small), so a
 /// layer with no packet for `inactivityTimeout` counts as inactive and is
 /// never selected.
+///
+/// **A stall is noticed sooner** (session 14): the monitor learns the
+/// layer's frame interval (wall time between new RTP timestamps, smoothed),
+/// and a layer silent for `stallFrames` of its frame intervals (at least
+/// `minimumStall`) while another layer of its group kept sending all that
+/// time counts as stopped for the selectors (``snapshot(now:groupLastPacketAt:)``):
+/// when Chromium drops its top layer (its uplink estimate, its CPU) the
+/// others go on, and its subscribers move to the best layer still sent
+/// after about 250 ms instead of 1 s. All layers silent together is the
+/// publisher's path or the publisher stalling, not a layer stopped: only
+/// `inactivityTimeout` applies then (switching would not help).
 public struct LayerMonitor: Sendable {
     public static let window = Duration.milliseconds(500)
     /// About 3 frames at the lowest frame rate browsers send a layer at (~5 fps).
     public static let inactivityTimeout = Duration.seconds(1)
+    /// Frame intervals of silence, with the group's other layers flowing, that make a stall.
+    public static let stallFrames = 4
+    /// The shortest stall: 7–8 frames at 30 fps, beyond the gaps a publisher's
+    /// pacer or a busy node leave between one layer's packets.
+    public static let minimumStall = Duration.milliseconds(250)
+    /// A gap between frames longer than this is a pause, not the layer's pace: it counts as this.
+    static let longestFrameInterval = Duration.milliseconds(250)
 
     /// Bits per second over the last complete window; 0 before one.
     public private(set) var bitrate = 0
@@ -23,14 +41,20 @@ public struct LayerMonitor: Sendable {
     /// From the last VP8 keyframe; nil for H.264 (sizes not parsed) or before one.
     public private(set) var width: Int?
     public private(set) var height: Int?
+    /// The layer's smoothed wall time between frames (new RTP timestamps); nil before two frames.
+    public private(set) var frameInterval: Duration?
     private var windowStart: ContinuousClock.Instant?
     private var windowBytes = 0
+    private var lastTimestamp: UInt32?
+    private var lastFrameAt: ContinuousClock.Instant?
 
     public init() {}
 
-    /// One packet of the layer arrived (`size` bytes, RTP header included).
-    public mutating func packetReceived(size: Int, now: ContinuousClock.Instant) {
+    /// One packet of the layer arrived (`size` bytes, RTP header included;
+    /// `timestamp`, its RTP timestamp, for the frame interval).
+    public mutating func packetReceived(size: Int, timestamp: UInt32? = nil, now: ContinuousClock.Instant) {
         lastPacketAt = now
+        if let timestamp { frameStarted(timestamp: timestamp, now: now) }
         guard let start = windowStart else {
             windowStart = now
             windowBytes = size
@@ -44,6 +68,19 @@ public struct LayerMonitor: Sendable {
             windowBytes = 0
         }
         windowBytes += size
+    }
+
+    /// A packet with a timestamp later than the last one's starts a frame
+    /// (a reordered older one does not); the gap since the last frame goes
+    /// into the interval (7/8 of the old one, 1/8 of the new).
+    private mutating func frameStarted(timestamp: UInt32, now: ContinuousClock.Instant) {
+        if let last = lastTimestamp, Int32(bitPattern: timestamp &- last) <= 0 { return }
+        if let at = lastFrameAt, lastTimestamp != nil {
+            let gap = min(now - at, Self.longestFrameInterval)
+            frameInterval = frameInterval.map { ($0 * 7 + gap) / 8 } ?? gap
+        }
+        lastTimestamp = timestamp
+        lastFrameAt = now
     }
 
     /// The packet started a keyframe (`width`×`height` when the codec says).
@@ -62,9 +99,27 @@ public struct LayerMonitor: Sendable {
         return now - lastPacketAt < Self.inactivityTimeout
     }
 
-    /// The layer as a selector sees it at `now`.
-    public func snapshot(now: ContinuousClock.Instant) -> LayerSelector.Layer {
-        let active = isActive(now: now)
+    /// The silence that makes a stall: `stallFrames` frame intervals, at
+    /// least `minimumStall`, at most `inactivityTimeout` (that too before
+    /// an interval is known).
+    public var stallTimeout: Duration {
+        guard let frameInterval else { return Self.inactivityTimeout }
+        return min(max(frameInterval * Self.stallFrames, Self.minimumStall), Self.inactivityTimeout)
+    }
+
+    /// Whether the layer stalled: silent for ``stallTimeout`` while another
+    /// layer of its group sent throughout (its last packet, `groupLastPacketAt`,
+    /// at least that long after this layer's).
+    public func isStalled(now: ContinuousClock.Instant, groupLastPacketAt: ContinuousClock.Instant?) -> Bool {
+        guard let lastPacketAt, let groupLastPacketAt else { return false }
+        let limit = stallTimeout
+        return now - lastPacketAt >= limit && groupLastPacketAt - lastPacketAt >= limit
+    }
+
+    /// The layer as a selector sees it at `now`; `groupLastPacketAt`: the
+    /// latest packet of the group's other layers (a stall makes it inactive).
+    public func snapshot(now: ContinuousClock.Instant, groupLastPacketAt: ContinuousClock.Instant? = nil) -> LayerSelector.Layer {
+        let active = isActive(now: now) && !isStalled(now: now, groupLastPacketAt: groupLastPacketAt)
         return LayerSelector.Layer(isActive: active, bitrate: active ? bitrate : 0, height: height)
     }
 }

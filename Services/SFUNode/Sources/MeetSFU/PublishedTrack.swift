@@ -64,7 +64,7 @@ public struct PublishedTrack {
         let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
         let isKeyframe = keyframe ?? codec.isKeyframe(payload: payload)
         keyframe = isKeyframe
-        layerMonitor?.packetReceived(size: packet.count, now: now)
+        layerMonitor?.packetReceived(size: packet.count, timestamp: header.timestamp, now: now)
         guard isKeyframe else { return }
         let size = codec == .vp8 ? VP8KeyframeHeader(payload: payload) : nil
         layerMonitor?.keyframeReceived(width: size?.width, height: size?.height, now: now)

@@ -143,12 +143,15 @@ extension TrackTable {
         return true
     }
 
-    /// The group's layers as selectors see them, by index (missing ones inactive).
+    /// The group's layers as selectors see them, by index (missing ones
+    /// inactive; one silent while the others flow stalled, ``LayerMonitor``).
     func layerSnapshots(ofGroup group: UInt32, now: ContinuousClock.Instant) -> [LayerSelector.Layer] {
         var snapshots: [LayerSelector.Layer] = []
-        for layer in layers(ofGroup: group) where layer.index < LayerSelector.maximumLayers {
+        let layers = layers(ofGroup: group)
+        for layer in layers where layer.index < LayerSelector.maximumLayers {
             while snapshots.count <= layer.index { snapshots.append(.init(isActive: false, bitrate: 0)) }
-            snapshots[layer.index] = layer.monitor.snapshot(now: now)
+            let others = layers.lazy.filter { $0.index != layer.index }.compactMap(\.monitor.lastPacketAt).max()
+            snapshots[layer.index] = layer.monitor.snapshot(now: now, groupLastPacketAt: others)
         }
         return snapshots
     }

@@ -91,8 +91,11 @@ extension SubscriberTransport {
                     let stopped = known.allSatisfy { $0 == nil }
                         && publisher.router.layers(ofGroup: ssrc).contains { $0.monitor.lastPacketAt != nil }
                     muted = muted || (!isScreen && (stopped || LayerDemand.looksMuted(known)))
-                } else if !downTrack.isPaused && !isScreen && bandwidth.hasMeasuredRate(of: key) {
-                    // Only once a rate is measured: a new video's 0 is not a black one.
+                } else if !isScreen && bandwidth.hasMeasuredRate(of: key) {
+                    // Only once a rate is measured: a new video's 0 is not a black one. Paused, its rate
+                    // is the last one measured before (``SubscriberBandwidth/measuredRate``): a black
+                    // camera the allocator paused keeps ranking last, instead of coming back first in
+                    // the caller's order and pushing a live one out (MutedRankingLoopbackTests).
                     muted = muted || rate < LayerDemand.mutedBitrate
                 }
                 let priority: BandwidthAllocator<SubscribedTrack>.Priority =

@@ -106,10 +106,12 @@ struct MutedRankingLoopbackTests {
         var round = 0
         var aliceSequence: UInt16 = 5000
         var carolSequence: UInt16 = 5000
-        func play(estimate: Int?, lossy: Bool) async throws -> Round {
+        func play(estimate: Int?, lossy: Bool, carolTurnedOn: Bool = false) async throws -> Round {
             let marker = UInt8(truncatingIfNeeded: round + 1)
             try await Self.send(alice, count: 5, size: 500, marker: marker, sequence: &aliceSequence, manager: manager)
-            try await Self.send(carol, count: 2, size: 100, marker: marker, sequence: &carolSequence, manager: manager)
+            try await Self.send(
+                carol, count: carolTurnedOn ? 5 : 2, size: carolTurnedOn ? 500 : 100, marker: marker, sequence: &carolSequence,
+                manager: manager)
             let now = start + .milliseconds(200 * round)
             let results = Self.feedback(round: round, lossy: lossy)
             round += 1
@@ -194,6 +196,19 @@ struct MutedRankingLoopbackTests {
         try await aliceArrived(round: round)
         #expect(try await received(aliceMid) == aliceBefore + 50)
         #expect(try await received(carolMid) == carolBefore)
+
+        // Carol turns her camera back on while paused: nothing of it reaches bob, but what she sends the
+        // node is live now, so she no longer ranks muted, and first in the order she is resumed (at her
+        // last measured cost, which fits). Ranked by the black rate it last sent bob, she would stay paused.
+        var resumedAt: Int?
+        for index in 0..<10 {
+            let next = try await play(estimate: estimate, lossy: true, carolTurnedOn: true)
+            if !next.paused.contains(carolID) {
+                resumedAt = index
+                break
+            }
+        }
+        #expect(resumedAt != nil, "Carol's camera, turned back on while paused, was never resumed")
 
         await manager.closeAll()
         for socket in [alice.socket, carol.socket, bobSocket, serverSocket] { try await socket.close() }

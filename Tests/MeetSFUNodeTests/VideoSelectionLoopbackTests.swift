@@ -112,6 +112,12 @@ struct VideoSelectionLoopbackTests {
             SFUVideoSelection(transportId: "gone", forward: []),
         ]))
         #expect(reply.applied == [id])
+        // Carol's packets the node forwarded before the selection may still be on their way (under load
+        // `videoArrives` sent more than the one it waited for): Alice's next packet, sent after them on
+        // the same socket, reaching bob means they are in too.
+        let aliceInFlight = try await Self.videoPackets(of: alice, tracks: tracks, media: bobMedia, bob: bob)
+        try await Self.moreVideoArrives(
+            from: alice, than: aliceInFlight, tracks: tracks, media: bobMedia, bob: bob, sequence: &sequence, manager: manager)
         let carolBefore = try await Self.videoPackets(of: carol, tracks: tracks, media: bobMedia, bob: bob)
         try await Self.sendVideo(from: carol, count: 5, sequence: &sequence, manager: manager)
         // Alice's next packet reaching bob comes after Carol's five through the node.

@@ -170,7 +170,9 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
     private func tick(now: ContinuousClock.Instant, reports: Bool) -> TickCadence.Load {
         assertOnOwningLoop()
         var busy = plane.activity.takeWork() || !retirements.isEmpty
-        for publisher in registry.publishers.values where publisher.tick(now: now, reports: reports) { busy = true }
+        for publisher in registry.publishers.values {
+            if publisher.tick(now: now, reports: reports) { busy = true }
+        }
         if let levels = audioLevels.tick(now: now, publishers: registry.publishers.values) {
             for subscriber in registry.subscribers.values where subscriber.audioSlots.count > 0 {
                 subscriber.roundAudioSlots(levels: levels, now: now)

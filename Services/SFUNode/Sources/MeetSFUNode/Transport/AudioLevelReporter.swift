@@ -32,7 +32,7 @@ final class AudioLevelReporter {
     /// worker's timer keeps its 20 ms pace until then.
     var hasSpeakers: Bool { interval > .zero && book.roomCount > 0 }
 
-    /// From the node's 20 ms timer: runs a round once `interval` passed, and
+    /// From the worker's RTCP timer (20 ms while busy, 1 s while quiet): runs a round once `interval` passed, and
     /// returns each audio track's level then (for the audio slots,
     /// ``NodeAudioSlots``); nil between rounds.
     func tick(now: ContinuousClock.Instant, publishers: some Sequence<PublisherTransport>) -> [SubscribedTrack: Int]? {

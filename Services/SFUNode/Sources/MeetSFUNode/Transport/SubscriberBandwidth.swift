@@ -29,6 +29,8 @@ struct SubscriberBandwidth {
     private var sent: [SubscribedTrack: (bytes: Int, at: ContinuousClock.Instant)] = [:]
     /// The last non-zero measured rate per track (a paused video's last known cost).
     private var rates: [SubscribedTrack: Int] = [:]
+    /// Bytes the publisher sent the node per paused track, and when (``incomingRate(of:bytesReceived:now:)``).
+    private var received: [SubscribedTrack: (bytes: Int, at: ContinuousClock.Instant)] = [:]
     /// The last estimate logged, to log changes only.
     var loggedEstimate = 0
 
@@ -60,6 +62,15 @@ struct SubscriberBandwidth {
         return rates[track] ?? 0
     }
 
+    /// What `track`'s publisher sent the node since the last call (bits/s,
+    /// from the router's received bytes): a paused video's rate, since
+    /// nothing of it goes out. Before a first interval, the last rate sent.
+    mutating func incomingRate(of track: SubscribedTrack, bytesReceived: Int, now: ContinuousClock.Instant) -> Int {
+        defer { received[track] = (bytesReceived, now) }
+        guard let last = received[track], bytesReceived >= last.bytes, now > last.at else { return rates[track] ?? 0 }
+        return Int(Int64(bytesReceived - last.bytes) * 8 * 1_000_000_000 / (now - last.at).nanosecondsValue)
+    }
+
     /// Whether a rate was measured for `track` yet (a track that sent nothing
     /// so far has none: it is new, not muted).
     func hasMeasuredRate(of track: SubscribedTrack) -> Bool { rates[track] != nil }
@@ -70,6 +81,7 @@ struct SubscriberBandwidth {
         self.paused = paused
         sent = sent.filter { carried.contains($0.key) }
         rates = rates.filter { carried.contains($0.key) }
+        received = received.filter { paused.contains($0.key) }
     }
 
     /// Forgets a pause (the track went, or last-N paused it meanwhile).

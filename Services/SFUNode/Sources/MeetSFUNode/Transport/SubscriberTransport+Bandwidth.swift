@@ -92,11 +92,16 @@ extension SubscriberTransport {
                         && publisher.router.layers(ofGroup: ssrc).contains { $0.monitor.lastPacketAt != nil }
                     muted = muted || (!isScreen && (stopped || LayerDemand.looksMuted(known)))
                 } else if !isScreen && bandwidth.hasMeasuredRate(of: key) {
-                    // Only once a rate is measured: a new video's 0 is not a black one. Paused, its rate
-                    // is the last one measured before (``SubscriberBandwidth/measuredRate``): a black
-                    // camera the allocator paused keeps ranking last, instead of coming back first in
-                    // the caller's order and pushing a live one out (MutedRankingLoopbackTests).
-                    muted = muted || rate < LayerDemand.mutedBitrate
+                    // Only once a rate is measured: a new video's 0 is not a black one. Paused, nothing
+                    // of it goes out, so what its publisher sends the node says: a black camera the
+                    // allocator paused keeps ranking last, instead of coming back first in the
+                    // caller's order and pushing a live one out, and one turned back on while paused
+                    // ranks as live again (MutedRankingLoopbackTests).
+                    let shown = downTrack.isPaused
+                        ? bandwidth.incomingRate(
+                            of: key, bytesReceived: publisher.router.track(ssrc: ssrc)?.statistics.bytes ?? 0, now: now)
+                        : rate
+                    muted = muted || shown < LayerDemand.mutedBitrate
                 }
                 let priority: BandwidthAllocator<SubscribedTrack>.Priority =
                     muted ? .muted

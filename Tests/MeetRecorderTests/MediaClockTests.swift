@@ -51,13 +51,16 @@ import Testing
         #expect(audio.isSynchronized && video.isSynchronized)
     }
 
-    @Test func aCorrectionBackwardsHoldsTheTimeInsteadOfGoingBack() {
+    @Test func aCorrectionBackwardsPacksFramesInsteadOfGoingBack() {
         var clock = MediaClock(clockRate: 48_000, originMicroseconds: 0)
         #expect(clock.presentationMilliseconds(rtp: clock.extend(0), arrivalMicroseconds: 1_000_000) == 1_000)
         #expect(clock.presentationMilliseconds(rtp: clock.extend(960), arrivalMicroseconds: 0) == 1_020)
-        // An SR puts RTP 0 at local 0.5 s: the next frames would go back 500 ms; they hold at 1020.
+        // An SR puts RTP 0 at local 0.5 s: the next frames would go back
+        // 500 ms; they go 1 ms apart (never two frames at one time) until the track catches up.
         clock.senderReport(localMicroseconds: 500_000, rtpTimestamp: 0)
-        #expect(clock.presentationMilliseconds(rtp: clock.extend(1920), arrivalMicroseconds: 0) == 1_020)
+        #expect(clock.presentationMilliseconds(rtp: clock.extend(1920), arrivalMicroseconds: 0) == 1_021)
+        #expect(clock.presentationMilliseconds(rtp: clock.extend(2880), arrivalMicroseconds: 0) == 1_022)
+        #expect(clock.presentationMilliseconds(rtp: clock.extend(2880), arrivalMicroseconds: 0) == 1_022, "the same frame again")
         #expect(clock.presentationMilliseconds(rtp: clock.extend(48_000), arrivalMicroseconds: 0) == 1_500)
     }
 

@@ -4,8 +4,9 @@ through the SFU; the host records a few seconds and stops. The recorder
 writes the video as Matroska without transcoding: the file is listed with
 codec H264 and a `.mkv` path, ffprobe reads one `h264` stream of 320×240
 lasting about what the row says, with no decode error in ffmpeg
-(`-xerror`); the audio is WebM Opus beside it; and playback serves the
-Matroska file as `video/x-matroska`.
+(`-xerror`) and every frame at a later time than the one before; the
+audio is WebM Opus beside it; and playback serves the Matroska file as
+`video/x-matroska`.
 """
 from __future__ import annotations
 
@@ -88,9 +89,18 @@ async def scenario(stack, recorder) -> None:
     assert [(s["codec_name"], s["width"], s["height"]) for s in info["streams"]] == [("h264", 320, 240)], info
     assert abs(float(info["format"]["duration"]) * 1000 - video["durationMs"]) < 500, (info, video)
     assert video["durationMs"] > 2000, video
-    decoded = subprocess.run(["ffmpeg", "-v", "error", "-xerror", "-i", video["storageKey"], "-f", "null", "-"],
-                             capture_output=True, text=True, timeout=60)
+    # `-enc_time_base -1`: the null output keeps the file's millisecond times. By default
+    # it re-times frames onto a guessed frame rate (89/3 when one frame came 43 ms after
+    # the last), where two frames 33 ms apart can round to one tick: ffmpeg then reports
+    # "non monotonically increasing dts" about its own output (CI, session 14).
+    decoded = subprocess.run(["ffmpeg", "-v", "error", "-xerror", "-i", video["storageKey"],
+                              "-enc_time_base", "-1", "-f", "null", "-"], capture_output=True, text=True, timeout=60)
     assert decoded.returncode == 0 and not decoded.stderr.strip(), decoded.stderr
+    # Every frame at its own time, in order (MediaClock).
+    times = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=pts",
+                            "-of", "csv=p=0", video["storageKey"]], capture_output=True, text=True, timeout=30,
+                           check=True).stdout.split()
+    assert len(times) > 30 and all(int(a) < int(b) for a, b in zip(times, times[1:])), times
     assert [s["codec_name"] for s in probe(audio["storageKey"])["streams"]] == ["opus"]
 
     url = f"{stack.api.base_url}/v1/recordings/{recording['id']}/files/{video['id']}"

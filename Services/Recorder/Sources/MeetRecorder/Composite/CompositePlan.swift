@@ -125,7 +125,7 @@ public struct CompositePlan: Sendable, Equatable {
                 // `adelay`, whose delay line would hold the whole offset in memory.
                 // `min_hard_comp=0.02`: audio follows its timestamps to 20 ms. With the
                 // default (0.1 s) a smaller jump was never corrected: a track whose
-                // times the recorder held at its first sender report (never backwards)
+                // times stepped back at its first sender report (MediaClock packs them 1 ms apart)
                 // played 60+ ms late for the rest of the file (docs/benchmarks.md).
                 let track =
                     "[\(index):a]aresample=async=1:min_hard_comp=0.02:first_pts=0,aformat=sample_rates=48000:channel_layouts=stereo"

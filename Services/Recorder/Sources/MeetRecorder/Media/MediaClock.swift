@@ -9,9 +9,11 @@ public import MeetRTP
 /// first SR on, it is placed by the SR's NTP↔RTP pair (RFC 3550 §6.4.1),
 /// moved onto the local clock by the sender's `SenderClock` offset, which is
 /// shared by the sender's audio and video, so the two stay in sync however
-/// far the sender's wall clock is from ours. Times never go backwards: a
-/// correction that would move a track back is held at the last time until
-/// the track catches up (the muxer needs non-decreasing times).
+/// far the sender's wall clock is from ours. Times only go forwards: each
+/// new frame is placed at least 1 ms after the one before, so a correction
+/// that would move a track back packs its next frames 1 ms apart until the
+/// track catches up (a file's frames need increasing times: two frames at
+/// the same time are a broken stream to a decoder, #18).
 public struct MediaClock: Sendable {
     /// RTP clock rate: 90000 for video, 48000 for Opus.
     public let clockRate: Int64
@@ -20,7 +22,7 @@ public struct MediaClock: Sendable {
 
     private var unwrapper = RTPTimestampUnwrapper()
     private var anchor: (localMicroseconds: Int64, rtp: Int64)?
-    private var lastMilliseconds: Int64 = 0
+    private var last: (rtp: Int64, milliseconds: Int64)?
     /// True once a sender report placed the track.
     public private(set) var isSynchronized = false
 
@@ -54,9 +56,15 @@ public struct MediaClock: Sendable {
             anchor = (arrivalMicroseconds, rtp)
             (local, anchorRTP, scaled, overflow) = (arrivalMicroseconds, rtp, 0, false)
         }
-        let micros = local + scaled / clockRate - originMicroseconds
-        lastMilliseconds = max(lastMilliseconds, micros / 1000)
-        return lastMilliseconds
+        let milliseconds = (local + scaled / clockRate - originMicroseconds) / 1000
+        guard let last else {
+            self.last = (rtp, max(milliseconds, 0))
+            return max(milliseconds, 0)
+        }
+        if rtp == last.rtp { return last.milliseconds }
+        let placed = max(milliseconds, last.milliseconds + 1)
+        self.last = (rtp, placed)
+        return placed
     }
 }
 

@@ -59,19 +59,21 @@ import Testing
     }
 
     /// Against the Redis of `scripts/test`: the sweep clock says no sweep ran
-    /// for 10 s (Redis was frozen); an entry whose expiry passed meanwhile is
+    /// for 60 s (Redis was frozen); an entry whose expiry passed meanwhile is
     /// given a fresh TTL, not swept, and the next sweep (no gap) leaves it.
+    /// `stallAfter` is 20 s so that a starved CI machine's pauses between two
+    /// sweeps here (seen: over the 2 s this once used) never read as a stall.
     @Test func aSweepAfterAStallExpiresNobody() async throws {
         let keys = SignalingKeys(prefix: "it-stall-\(UUID().uuidString.prefix(8))")
         try await withTestRedis { redis in
-            let store = RedisPresenceStore(redis: redis, keys: keys, ttl: .seconds(3), stallAfter: .seconds(2))
+            let store = RedisPresenceStore(redis: redis, keys: keys, ttl: .seconds(3), stallAfter: .seconds(20))
             let a = self.record()
             _ = try await store.join(meetingId: self.meeting, record: a, ttl: .seconds(3))
             let time = try await redis.send("TIME").array ?? []
             let nowMs = (Int64(time.first?.string ?? "0") ?? 0) * 1000
-            // Expired 5 s ago; the last sweep ran 10 s ago.
-            try await redis.send("ZADD", keys.presenceIndex, String(nowMs - 5_000), self.key(a).member)
-            try await redis.send("SET", keys.presenceSweepClock, String(nowMs - 10_000))
+            // Expired 50 s ago; the last sweep ran 60 s ago.
+            try await redis.send("ZADD", keys.presenceIndex, String(nowMs - 50_000), self.key(a).member)
+            try await redis.send("SET", keys.presenceSweepClock, String(nowMs - 60_000))
 
             #expect(try await store.sweep(limit: 100).isEmpty)
             let score = Int64(try await redis.send("ZSCORE", keys.presenceIndex, self.key(a).member).string ?? "0") ?? 0
@@ -80,7 +82,7 @@ import Testing
             #expect(try await store.get(self.key(a)) == a)
 
             // Without a stall an expired entry is swept as before.
-            try await redis.send("ZADD", keys.presenceIndex, String(nowMs - 5_000), self.key(a).member)
+            try await redis.send("ZADD", keys.presenceIndex, String(nowMs - 50_000), self.key(a).member)
             #expect(try await store.sweep(limit: 100).map(\.record) == [a])
             try await redis.send(
                 "DEL", keys.presence(self.meeting), keys.presenceIndex, keys.presenceEpoch, keys.presenceSweepClock)

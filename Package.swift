@@ -198,7 +198,10 @@ let toolTargets: [Target] = [
     .target(name: "CSFUBenchAlloc", path: "Tools/SFUBench/AllocCounter"),
     .meetExecutable(
         "SFUBench",
-        ["MeetSFU", "MeetSFUNode", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetBus", "MeetProtocol", "CSFUBenchAlloc", nioCore, nioPosix, nioConcurrencyHelpers, logging],
+        [
+            "MeetSFU", "MeetSFUNode", "MeetRTP", "MeetSRTP", "MeetRTC", "MeetRedis", "MeetBus", "MeetProtocol", "MeetStorage",
+            "CSFUBenchAlloc", nioCore, nioPosix, nioHTTP1, nioConcurrencyHelpers, logging,
+        ],
         path: "Tools/SFUBench/Bench"),
     .meetExecutable("SRTPBench", ["MeetSRTP", "CSFUBenchAlloc"], path: "Tools/SRTPBench", exclude: ["README.md"]),
     .meetExecutable(

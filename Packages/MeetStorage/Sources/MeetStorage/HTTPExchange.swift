@@ -1,6 +1,6 @@
-import Foundation
-import NIOCore
-import NIOHTTP1
+package import Foundation
+package import NIOCore
+package import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -8,19 +8,27 @@ import NIOSSL
 /// on SwiftNIO: all the S3 client needs (no pooling; an upload part or a
 /// playback chunk is megabytes, so a connect per request costs little).
 /// Bounded: the response body stops at `maxBody` bytes, and a connection
-/// on which nothing is read or written for `timeout` is closed.
-struct HTTPExchange: Sendable {
+/// on which nothing is read or written for `timeout` is closed. `package`:
+/// meet-sfu-bench's Janus client uses it too (Foundation's URLSession traps
+/// in its task registry under concurrent async use on Linux).
+package struct HTTPExchange: Sendable {
     let group: any EventLoopGroup
     let timeout: Duration
     let maxBody: Int
 
-    struct Response: Sendable {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: Data
+    package init(group: any EventLoopGroup, timeout: Duration, maxBody: Int) {
+        self.group = group
+        self.timeout = timeout
+        self.maxBody = maxBody
     }
 
-    func send(
+    package struct Response: Sendable {
+        package var status: Int
+        package var headers: HTTPHeaders
+        package var body: Data
+    }
+
+    package func send(
         scheme: String, host: String, port: Int, method: HTTPMethod, target: String, headers: [(String, String)], body: Data
     ) async throws -> Response {
         let maxBody = self.maxBody

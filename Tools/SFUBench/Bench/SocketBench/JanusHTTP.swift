@@ -1,16 +1,24 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import MeetStorage
+import NIOHTTP1
+import NIOPosix
 
 /// The few calls of Janus's HTTP API (https://janus.conf.meetecho.com/docs/rest)
-/// the benchmark makes. Requests are made one at a time; a plugin message
-/// Janus answers asynchronously (`ack`, then an `event`) is completed by
+/// the benchmark makes, on SwiftNIO (MeetStorage's `HTTPExchange`: one
+/// connection per request; URLSession trapped in its task registry now and
+/// then on Linux). Requests are made one at a time; a plugin message Janus
+/// answers asynchronously (`ack`, then an `event`) is completed by
 /// long-polling the session (`GET /janus/<session>`) until the event with
 /// the same transaction arrives. Every call has a timeout.
 struct JanusHTTP: Sendable {
-    let base: String
+    /// Janus's HTTP transport on loopback, and its base path.
+    let port: Int
+    var basePath = "/janus"
     var timeout: TimeInterval = 10
+
+    init(port: Int) {
+        self.port = port
+    }
 
     /// A plugin event: its plugin data and the JSEP it carried, if any.
     struct Event {
@@ -64,9 +72,8 @@ struct JanusHTTP: Sendable {
     /// One long poll: up to 10 queued events (Janus answers at once when
     /// some are queued, after about 30 s otherwise; bounded by `timeout`).
     private func poll(session: Int) async throws -> [[String: Any]] {
-        var request = URLRequest(url: URL(string: "\(base)/\(session)?maxev=10&rid=\(UInt32.random(in: 0...UInt32.max))")!)
-        request.timeoutInterval = timeout
-        let (data, _) = try await URLSession.shared.data(for: request)
+        let data = try await exchange(
+            .GET, "\(basePath)/\(session)?maxev=10&rid=\(UInt32.random(in: 0...UInt32.max))", body: Data(), timeout: timeout)
         let json = try JSONSerialization.jsonObject(with: data)
         if let list = json as? [[String: Any]] { return list }
         if let one = json as? [String: Any] { return [one] }
@@ -77,17 +84,24 @@ struct JanusHTTP: Sendable {
     func post(path: String, _ body: [String: Any], timeout: TimeInterval? = nil) async throws -> [String: Any] {
         var body = body
         body["transaction"] = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        var request = URLRequest(url: URL(string: base + path)!)
-        request.httpMethod = "POST"
-        request.timeoutInterval = timeout ?? self.timeout
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: body)
-        let (data, _) = try await URLSession.shared.data(for: request)
+        let data = try await exchange(
+            .POST, basePath + path, body: try JSONSerialization.data(withJSONObject: body), timeout: timeout ?? self.timeout)
         guard let reply = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw BenchError("janus: not a JSON object: \(String(decoding: data, as: UTF8.self))")
         }
         if reply["janus"] as? String == "error" { throw BenchError("janus: \(reply)") }
         return reply
+    }
+
+    /// One request to Janus on 127.0.0.1; its body (any status: Janus puts
+    /// its errors in the JSON).
+    private func exchange(_ method: HTTPMethod, _ target: String, body: Data, timeout: TimeInterval) async throws -> Data {
+        let http = HTTPExchange(
+            group: MultiThreadedEventLoopGroup.singleton, timeout: .milliseconds(Int64(timeout * 1000)), maxBody: 4 << 20)
+        let headers = [("host", "127.0.0.1:\(port)"), ("content-type", "application/json")]
+        return try await http.send(
+            scheme: "http", host: "127.0.0.1", port: port, method: method, target: target, headers: headers, body: body
+        ).body
     }
 
     private func id(in reply: [String: Any]) throws -> Int {

@@ -2,9 +2,6 @@
 import Glibc
 #endif
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Janus 1.1 (Debian's `janus` package) with its VideoRoom plugin as the SFU
 /// under test: started as a process with a generated minimal configuration
@@ -45,7 +42,7 @@ final class JanusVideoRoom: SFUUnderTest, @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         probe = ProcessProbe(pid: process.processIdentifier)
-        api = JanusHTTP(base: "http://127.0.0.1:\(httpPort)/janus")
+        api = JanusHTTP(port: httpPort)
 
         let deadline = ContinuousClock.now + .seconds(30)
         while true {

@@ -30,6 +30,10 @@ struct SocketBenchOptions {
     var mediaRate = false
     var seconds = 5.0
     var framePackets = 3
+    /// `--media-rate` sends Opus-shaped audio too (50 packets a second of
+    /// `audioPayload` bytes) unless `--no-audio`.
+    var audio = true
+    var audioPayload = 80
     /// `--client-host A`: the address the generator's clients bind and
     /// advertise (default 127.0.0.1; for janus the machine's first
     /// non-loopback IPv4 address, since Janus gathers no loopback candidates).
@@ -60,6 +64,8 @@ struct SocketBenchOptions {
             case "--media-rate": mediaRate = true
             case "--seconds": seconds = iterator.next().flatMap { Double($0) } ?? seconds
             case "--frame-packets": framePackets = iterator.next().flatMap { Int($0) } ?? framePackets
+            case "--no-audio": audio = false
+            case "--audio-payload": audioPayload = iterator.next().flatMap { Int($0) } ?? audioPayload
             case "--floor": floorBinary = iterator.next()
             case "--client-host": clientHost = iterator.next()
             case "--workers": workerCounts = iterator.next().map { $0.split(separator: ",").compactMap { Int($0) } }
@@ -91,8 +97,10 @@ func runSocketBench(arguments: [String]) async throws {
         try await runWorkersBench(options, workerCounts: workerCounts)
         return
     }
+    let withAudio = options.mediaRate && options.audio
     let workload = options.mediaRate
-        ? "media rate: 30 fps × \(options.framePackets) packets for \(options.seconds) s"
+        ? "media rate: 30 fps × \(options.framePackets) packets"
+            + (withAudio ? " + audio 50 packets/s of \(options.audioPayload) bytes" : "") + " for \(options.seconds) s"
         : "saturation: \(options.packets) packets"
     print("# sockets: UDP loopback, \(options.payloadSize)-byte VP8-shaped payloads, \(workload) measured after \(options.warmUp) warm-up")
     print("# SFU process pinned: \(options.pin.map { "taskset -c \($0)" } ?? "no")")
@@ -107,7 +115,8 @@ func runSocketBench(arguments: [String]) async throws {
             print("subscribers  packets_in  forwarded  lost     sfu_cpu_s  fwd_pkt_per_sfu_cpu_s  in_pkt_per_sfu_cpu_s  sfu_allocs_per_pkt_in  wall_s  per_sub_min/max")
             header = false
         }
-        let generator = LoadGenerator(payloadSize: options.payloadSize, host: clientHost)
+        let generator = LoadGenerator(
+            payloadSize: options.payloadSize, host: clientHost, audio: withAudio, audioPayloadSize: options.audioPayload)
         try await generator.connect(to: sfu, subscriberCount: count)
         _ = try await generator.run(packets: options.warmUp)
         if let loop = sfu.forwardingLoop { try await ThreadProbe.traceAllocations(true, on: loop) }
@@ -133,10 +142,17 @@ func runSocketBench(arguments: [String]) async throws {
         ].joined())
         fit.add(subscribers: count, cpuSeconds: cpu, packetsIn: result.sent)
         if let floor = options.floorBinary {
-            let floorCPU = try SendFloor(binary: floor, cpus: options.pin).run(
-                copies: count, packets: result.sent, size: options.payloadSize + 12 + 10)
+            // The same copies of the same sizes: video, then audio (RTP header + SRTP tag on each).
+            let sendFloor = SendFloor(binary: floor, cpus: options.pin)
+            let video = result.sent - result.audioSent
+            var floorCPU = try sendFloor.run(copies: count, packets: video, size: options.payloadSize + 12 + 10)
+            var sends = "\(video * count) sends of \(options.payloadSize + 22) bytes"
+            if result.audioSent > 0 {
+                floorCPU += try sendFloor.run(copies: count, packets: result.audioSent, size: options.audioPayload + 12 + 10)
+                sends += " + \(result.audioSent * count) of \(options.audioPayload + 22) bytes"
+            }
             floorFit.add(subscribers: count, cpuSeconds: floorCPU, packetsIn: result.sent)
-            print("#   floor: \(result.sent * count) sends of \(options.payloadSize + 22) bytes in \(rounded(floorCPU, decimals: 3)) CPU-s")
+            print("#   floor: \(sends) in \(rounded(floorCPU, decimals: 3)) CPU-s")
         }
         if meet_bench_trace_period() > 0 {
             fflush(nil)

@@ -40,6 +40,50 @@ import Testing
         #expect(stats.freezes == 0)
     }
 
+    @Test("--simulcast: three layers whose keyframes declare 180, 360 and 720 px, at 1/10, 3/10 and all of the rate")
+    func simulcastLayers() throws {
+        let media = SyntheticMedia(
+            videoBitsPerSecond: 1_500_000, framesPerSecond: 30, keyframeSeconds: 3, audioBitsPerSecond: 32_000, simulcast: true)
+        #expect(media.simulcastLayers.map(\.rid) == ["q", "h", "f"])
+        #expect(media.simulcastLayers.map(\.bitsPerSecond) == [150_000, 450_000, 1_500_000])
+        var heights: [Int] = []
+        for layer in media.simulcastLayers {
+            let size = try #require(VP8KeyframeHeader(payload: layer.keyframePayloads[0]))
+            #expect(size.width * 9 == size.height * 16)
+            heights.append(size.height)
+            // What a subscriber reads back from the first packet of the keyframe.
+            var stats = TrackReceiveStats(isVideo: true, freezeThresholdNanos: 500 * Self.ms)
+            Self.packet(sequence: 1, marker: false, payload: layer.keyframePayloads[0]).withUnsafeBytes { stats.record($0, now: 0) }
+            #expect(stats.lastKeyframeHeight == size.height)
+            // Bytes per 3 s keyframe interval (one keyframe of 5 deltas + 89 deltas) match the layer's rate within 2 %.
+            let bytes = layer.keyframePayloads.joined().count + 89 * layer.deltaPayloads.joined().count
+            #expect(abs(Double(bytes * 8) / 3 - Double(layer.bitsPerSecond)) < 0.02 * Double(layer.bitsPerSecond))
+        }
+        #expect(heights == [180, 360, 720])
+        #expect(SyntheticMedia(videoBitsPerSecond: 1_500_000, framesPerSecond: 30, keyframeSeconds: 3, audioBitsPerSecond: 32_000)
+            .simulcastLayers.isEmpty)
+    }
+
+    @Test("a layer's packets carry its mid and RID (RFC 8285 one-byte elements), beside the audio level when both are set")
+    func layerExtensions() throws {
+        var writer = RTPStreamWriter(ssrc: 0x5151, payloadType: 96)
+        writer.fixedExtensions = [(1, Array("1".utf8)), (10, Array("h".utf8))]
+        let bytes = Array(writer.packet(payload: [0x10, 0x01, 0x02], marker: true, allocator: .init()).readableBytesView)
+        let packet = try RTPPacket(parsing: bytes)
+        #expect(packet.extensionValue(id: 1) == Array("1".utf8))
+        #expect(packet.extensionValue(id: 10) == Array("h".utf8))
+        #expect(packet.payload == [0x10, 0x01, 0x02])
+
+        writer.audioLevelID = 3
+        let withLevel = try RTPPacket(parsing: Array(
+            writer.packet(payload: [0xF8], marker: false, allocator: .init(), audioLevel: (20, true)).readableBytesView))
+        #expect(withLevel.extensionValue(id: 3) == [0x80 | 20])
+        #expect(withLevel.extensionValue(id: 10) == Array("h".utf8))
+        // No elements: no extension header at all, as before.
+        var plain = RTPStreamWriter(ssrc: 1, payloadType: 111)
+        #expect(Array(plain.packet(payload: [1], marker: false, allocator: .init()).readableBytesView)[0] == 0x80)
+    }
+
     @Test func lossComesFromSequenceGapsAcrossTheWrap() {
         var stats = TrackReceiveStats(isVideo: false, freezeThresholdNanos: 500 * Self.ms)
         for sequence: UInt16 in [65_534, 65_535, 2, 3] {  // 0 and 1 lost

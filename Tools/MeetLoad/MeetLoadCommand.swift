@@ -73,8 +73,11 @@ struct MeetLoadCommand: AsyncParsableCommand {
     @Option(help: "Seconds a poll's host waits for every vote before it closes the poll anyway.")
     var pollTimeout: Double = 30
 
-    @Option(help: "Video bitrate per publisher in kbit/s (keyframes included).")
+    @Option(help: "Video bitrate per publisher in kbit/s (keyframes included); with --simulcast, the top layer's.")
     var videoKbps: Int = 1500
+
+    @Flag(help: "Publish video as 3 simulcast layers (RIDs q;h;f: 320x180, 640x360, 1280x720 at 1/10, 3/10 and all of --video-kbps) and follow the node's publisher-layers (dynacast); the report adds what each layer sent and which layer subscriptions got.")
+    var simulcast = false
 
     @Option(help: "Video frames per second.")
     var fps: Int = 30
@@ -155,7 +158,7 @@ struct MeetLoadCommand: AsyncParsableCommand {
             group: group, bindHost: bind,
             media: SyntheticMedia(
                 videoBitsPerSecond: videoKbps * 1000, framesPerSecond: fps, keyframeSeconds: keyframeSeconds,
-                audioBitsPerSecond: audioKbps * 1000),
+                audioBitsPerSecond: audioKbps * 1000, simulcast: simulcast),
             recorder: LoadRecorder(logger: logger),
             requestTimeout: .milliseconds(Int(requestTimeout * 1000)),
             connectTimeout: .milliseconds(Int(connectTimeout * 1000)),
@@ -172,12 +175,12 @@ struct MeetLoadCommand: AsyncParsableCommand {
                     period: UInt64(speakerTurnSeconds * 1e9), start: monotonicNanos(), speakers: speakers,
                     audioPublishers: plan.audioPublishersPerMeeting)
                 : nil,
-            polls: pollAfter == nil ? nil : PollRecorder())
+            polls: pollAfter == nil ? nil : PollRecorder(), simulcast: simulcast)
         let config = LoadReport.Config(
             meetings: meetings, participantsPerMeeting: participants, videoPublishersPerMeeting: publishers,
             audioOnlyPerMeeting: plan.audioOnlyPerMeeting, speakersPerMeeting: speakers, joinRate: joinRate,
             durationSeconds: duration, maxSubscriptions: maxSubscriptions, videoKbps: videoKbps,
-            framesPerSecond: fps, freezeMs: freezeMs, strategy: strategyLabel)
+            framesPerSecond: fps, freezeMs: freezeMs, strategy: strategyLabel, simulcast: simulcast)
         let run = LoadRun(
             plan: plan, context: context, joinRate: joinRate, hold: .milliseconds(Int(duration * 1000)),
             firstFrameTimeoutNanos: UInt64(firstFrameTimeout * 1e9),

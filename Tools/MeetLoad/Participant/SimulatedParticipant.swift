@@ -172,7 +172,7 @@ actor SimulatedParticipant {
             role: .client, socket: socket, configuration: context.rtc, delegate: sender, logger: context.rtcLogger)
         do {
             let kinds: [MeetRTC.MediaKind] = plan.publishes == .audioAndVideo ? [.audio, .video] : [.audio]
-            let offer = try await connection.createOffer(kinds: kinds, direction: .sendonly, policy: ParticipantContext.publishPolicy)
+            let offer = try await connection.createOffer(kinds: kinds, direction: .sendonly, policy: context.publisherPolicy)
             let reply = try await signaling.request(.publish(PublishRequest(offer: offer, replaces: old)), timeout: context.requestTimeout)
             guard case .published(let published) = reply.message else {
                 throw LoadError("ws_unexpected_reply", "publish answered \(reply.message.type)")
@@ -257,6 +257,10 @@ actor SimulatedParticipant {
             applySelection(selection)
         case .activeSpeakers(let speakers):
             timeSpeakerChange(speakers.speakers.map(\.participantId))
+        case .publisherLayers(let layers):
+            // Dynacast: only for the current publisher connection (an old one's is stale).
+            guard let publication, publication.transportId == layers.transportId else { return }
+            publication.sender.setActiveLayers(layers.sections.map { ($0.mid, $0.active) })
         case .participantLeft(let left):
             publications.removeValue(forKey: left.participantId)
             await reconcile()

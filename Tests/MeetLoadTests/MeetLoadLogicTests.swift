@@ -84,6 +84,28 @@ import Testing
         #expect(Array(plain.packet(payload: [1], marker: false, allocator: .init()).readableBytesView)[0] == 0x80)
     }
 
+    @Test("publisher-layers: the layers not named stop, a layer named again resumes wanting a keyframe; the one stream is left alone")
+    func dynacastStopsAndResumesLayers() {
+        func stream(_ rid: String?) -> MediaSender.VideoStream {
+            var stream = MediaSender.VideoStream(
+                writer: RTPStreamWriter(ssrc: 1, payloadType: 96), rid: rid, keyframePayloads: [], deltaPayloads: [])
+            stream.keyframeWanted = false
+            return stream
+        }
+        var videos = ["q", "h", "f"].map(stream)
+        let stopped = MediaSender.apply(active: ["q", "h"], to: &videos)
+        #expect(stopped.map(\.rid) == ["f"] && stopped.map(\.active) == [false])
+        #expect(videos.map(\.active) == [true, true, false])
+        #expect(MediaSender.apply(active: ["q", "h"], to: &videos).isEmpty)  // the same state again: nothing changes
+        #expect(MediaSender.apply(active: ["q"], to: &videos).map(\.rid) == ["h"])
+        let resumed = MediaSender.apply(active: ["q", "h", "f"], to: &videos)
+        #expect(resumed.map(\.rid) == ["h", "f"] && resumed.allSatisfy(\.active))
+        #expect(videos.map(\.keyframeWanted) == [false, true, true])
+        var single = [stream(nil)]
+        #expect(MediaSender.apply(active: [], to: &single).isEmpty)
+        #expect(single[0].active)
+    }
+
     @Test func lossComesFromSequenceGapsAcrossTheWrap() {
         var stats = TrackReceiveStats(isVideo: false, freezeThresholdNanos: 500 * Self.ms)
         for sequence: UInt16 in [65_534, 65_535, 2, 3] {  // 0 and 1 lost

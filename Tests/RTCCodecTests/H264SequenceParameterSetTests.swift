@@ -37,6 +37,25 @@ import Testing
         Vector(name: "aiortc 320x180", bytes: aiortc180, profile: 66, width: 320, height: 180),
         Vector(name: "aiortc 640x360", bytes: aiortc360, profile: 66, width: 640, height: 360),
         Vector(name: "aiortc 1280x720", bytes: aiortc720, profile: 66, width: 1280, height: 720),
+        // Chromium 156's H.264 encoder (OpenH264, as its WebRTC uses), through WebCodecs
+        // (`VideoEncoder`, `avc1.42e01f`, Annex B, one keyframe of a canvas at each size);
+        // ffprobe reads each keyframe at its size.
+        Vector(
+            name: "Chromium 320x180",
+            bytes: [
+                0x67, 0x42, 0xC0, 0x0D, 0x8C, 0x8D, 0x40, 0xA0, 0xCB, 0xCF, 0x37, 0x01, 0x0D, 0x01, 0x07, 0x84, 0x42, 0x35,
+            ], profile: 66, width: 320, height: 180),
+        Vector(
+            name: "Chromium 640x360",
+            bytes: [
+                0x67, 0x42, 0xC0, 0x1E, 0x8C, 0x8D, 0x40, 0x50, 0x17, 0xFC, 0xB3, 0x70, 0x10, 0xD0, 0x10, 0x78, 0x44, 0x23,
+                0x50,
+            ], profile: 66, width: 640, height: 360),
+        Vector(
+            name: "Chromium 1280x720",
+            bytes: [
+                0x67, 0x42, 0xC0, 0x1F, 0x8C, 0x8D, 0x40, 0x28, 0x02, 0xDD, 0x37, 0x01, 0x0D, 0x01, 0x07, 0x84, 0x42, 0x35,
+            ], profile: 66, width: 1280, height: 720),
         Vector(
             name: "libx264 baseline 320x240 (the recorder's vector)",
             bytes: [

@@ -213,15 +213,7 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
         loop.execute {
             guard let mid = self.videoMid, let section = sections.first(where: { $0.mid == mid }) else { return }
             let now = monotonicNanos()
-            var changes: [(rid: String, active: Bool)] = []
-            for index in self.videos.indices {
-                guard let rid = self.videos[index].rid else { continue }
-                let active = section.active.contains(rid)
-                guard active != self.videos[index].active else { continue }
-                self.videos[index].active = active
-                if active { self.videos[index].keyframeWanted = true }
-                changes.append((rid, active))
-            }
+            let changes = Self.apply(active: section.active, to: &self.videos)
             self.counters.withLockedValue {
                 $0.publisherLayerMessages += 1
                 for change in changes {
@@ -238,6 +230,22 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Turns each simulcast layer of `videos` on or off by whether `active`
+    /// names its RID (the one stream, without a RID, is left alone); a layer
+    /// turned back on wants a keyframe. Returns the layers that changed.
+    static func apply(active: [String], to videos: inout [VideoStream]) -> [(rid: String, active: Bool)] {
+        var changes: [(rid: String, active: Bool)] = []
+        for index in videos.indices {
+            guard let rid = videos[index].rid else { continue }
+            let on = active.contains(rid)
+            guard on != videos[index].active else { continue }
+            videos[index].active = on
+            if on { videos[index].keyframeWanted = true }
+            changes.append((rid, on))
+        }
+        return changes
     }
 
     private func sendAudio() {

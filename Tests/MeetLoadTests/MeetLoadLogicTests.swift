@@ -160,6 +160,19 @@ import Testing
         #expect(VideoPage(limit: nil, pageSize: 9, followSpeakers: true, maxHeight: 360).preferences(videos: videos) == nil)
     }
 
+    /// `--resize-seconds`: resized, every tile and the speakers ask for `--resize-height`.
+    @Test func resizedTilesAskForTheOtherHeight() {
+        let videos = (0..<3).map { _ in VideoSelectionData.Video(participantId: UUID(), source: .camera) }
+        var page = VideoPage(limit: 4, pageSize: 9, followSpeakers: true, maxHeight: 360)
+        #expect(page.preferences(videos: videos, resized: true)?.tiles.map(\.maxHeight) == [360, 360, 360])  // no other height
+        page.resizedHeight = 720
+        page.resizeEvery = 8
+        let resized = page.preferences(videos: videos, resized: true)
+        #expect(resized?.tiles.map(\.maxHeight) == [720, 720, 720])
+        #expect(resized?.speakers?.maxHeight == 720)
+        #expect(page.preferences(videos: videos)?.tiles.map(\.maxHeight) == [360, 360, 360])
+    }
+
     /// `--page-turn-seconds`: the next page is the next `pageSize` videos, the last one
     /// short, and turning past it wraps to the first.
     @Test func turningPagesWalksTheVideosAndWrapsAround() {

@@ -61,6 +61,12 @@ struct MeetLoadCommand: AsyncParsableCommand {
     @Option(help: "Last-N: seconds between page turns (each participant shows the next page of the room's videos, wrapping around); 0: stays on the first page.")
     var pageTurnSeconds: Double = 0
 
+    @Option(help: "Last-N: seconds between tile resizes (each participant's tiles switch between --tile-height and --resize-height, e.g. to see simulcast layers switch and dynacast resume them); 0: never.")
+    var resizeSeconds: Double = 0
+
+    @Option(help: "Last-N: the other tile height --resize-seconds switches to, in pixels.")
+    var resizeHeight: Int = 720
+
     @Flag(help: "Last-N: do not fill free slots with active speakers.")
     var noFollowSpeakers = false
 
@@ -126,6 +132,9 @@ struct MeetLoadCommand: AsyncParsableCommand {
             throw ValidationError("--speaker-turn-seconds is 0 (off) or at least 0.5")
         }
         guard pageTurnSeconds >= 0 else { throw ValidationError("--page-turn-seconds is 0 (off) or more") }
+        guard resizeSeconds == 0 || resizeSeconds >= 0.5, resizeHeight >= 1 else {
+            throw ValidationError("--resize-seconds is 0 (off) or at least 0.5, --resize-height positive")
+        }
         guard (pollAfter ?? 0) >= 0, pollTimeout > 0 else { throw ValidationError("--poll-after is 0 or more, --poll-timeout positive") }
         guard (-1...8).contains(audioSlots) else { throw ValidationError("--audio-slots is -1 (as the web client), 0 (off) or 1...8") }
     }
@@ -168,7 +177,8 @@ struct MeetLoadCommand: AsyncParsableCommand {
             perNode: subscribe == .perNode,
             videoPage: VideoPage(
                 limit: subscribe == .perNode && videoLimit >= 0 ? videoLimit : nil, pageSize: pageSize,
-                followSpeakers: !noFollowSpeakers, maxHeight: tileHeight, turnEvery: pageTurnSeconds > 0 ? pageTurnSeconds : nil),
+                followSpeakers: !noFollowSpeakers, maxHeight: tileHeight, turnEvery: pageTurnSeconds > 0 ? pageTurnSeconds : nil,
+                resizedHeight: resizeSeconds > 0 ? resizeHeight : nil, resizeEvery: resizeSeconds > 0 ? resizeSeconds : nil),
             audioSlots: subscribe == .perNode ? audioSlots : nil, participantsPerMeeting: participants,
             speakerTurns: speakerTurnSeconds > 0
                 ? SpeakerTurns(

@@ -96,7 +96,7 @@ def summary(participants: int, report: dict) -> str:
           if report.get("activeSpeakers") else []),
         *([f"  simulcast (--simulcast): {report['simulcast']['publisherLayerMessages']} publisher-layers applied; sent per publisher "
            + ", ".join(f"{layer['rid']} {layer['kbpsPerPublisher']:.0f} kbit/s (off {layer['offShare'] * 100:.0f} %,"
-                       f" stopped {layer['stops']}x)" for layer in report["simulcast"]["layers"]),
+                       f" stopped {layer['stops']}x, resumed {layer['resumes']}x)" for layer in report["simulcast"]["layers"]),
            "  simulcast: video subscriptions by the layer the node forwarded (keyframe height): "
            + ", ".join(f"{height} px {count} ({report['simulcast']['receivedKbpsByHeight'].get(height, 0):.0f} kbit/s each)"
                        for height, count in sorted(report["simulcast"]["subscriptionsByReceivedHeight"].items()))]

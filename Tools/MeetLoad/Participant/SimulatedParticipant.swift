@@ -52,6 +52,8 @@ actor SimulatedParticipant {
     /// Last-N: the page shown (wraps around; `--page-turn-seconds` turns it).
     var page = 0
     var pageTurns = 0
+    /// `--resize-seconds`: the tiles are at `--resize-height` now.
+    var resized = false
     var forwarding: Set<VideoSelectionData.Video>?
     /// Subscriptions the room closed (or that moved), kept for the totals.
     var finished: [SubscriptionResult] = []
@@ -99,7 +101,19 @@ actor SimulatedParticipant {
                 }
             }
         }
-        defer { turner?.cancel() }
+        let resizer = context.videoPage.resizeEvery.map { seconds in
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                    guard let self, !Task.isCancelled else { return }
+                    await self.resize()
+                }
+            }
+        }
+        defer {
+            turner?.cancel()
+            resizer?.cancel()
+        }
         for await event in signaling.events {
             if stopping { break }
             await handle(event)

@@ -40,6 +40,72 @@ import Testing
         #expect(stats.freezes == 0)
     }
 
+    @Test("--simulcast: three layers whose keyframes declare 180, 360 and 720 px, at 1/10, 3/10 and all of the rate")
+    func simulcastLayers() throws {
+        let media = SyntheticMedia(
+            videoBitsPerSecond: 1_500_000, framesPerSecond: 30, keyframeSeconds: 3, audioBitsPerSecond: 32_000, simulcast: true)
+        #expect(media.simulcastLayers.map(\.rid) == ["q", "h", "f"])
+        #expect(media.simulcastLayers.map(\.bitsPerSecond) == [150_000, 450_000, 1_500_000])
+        var heights: [Int] = []
+        for layer in media.simulcastLayers {
+            let size = try #require(VP8KeyframeHeader(payload: layer.keyframePayloads[0]))
+            #expect(size.width * 9 == size.height * 16)
+            heights.append(size.height)
+            // What a subscriber reads back from the first packet of the keyframe.
+            var stats = TrackReceiveStats(isVideo: true, freezeThresholdNanos: 500 * Self.ms)
+            Self.packet(sequence: 1, marker: false, payload: layer.keyframePayloads[0]).withUnsafeBytes { stats.record($0, now: 0) }
+            #expect(stats.lastKeyframeHeight == size.height)
+            // Bytes per 3 s keyframe interval (one keyframe of 5 deltas + 89 deltas) match the layer's rate within 2 %.
+            let bytes = layer.keyframePayloads.joined().count + 89 * layer.deltaPayloads.joined().count
+            #expect(abs(Double(bytes * 8) / 3 - Double(layer.bitsPerSecond)) < 0.02 * Double(layer.bitsPerSecond))
+        }
+        #expect(heights == [180, 360, 720])
+        #expect(SyntheticMedia(videoBitsPerSecond: 1_500_000, framesPerSecond: 30, keyframeSeconds: 3, audioBitsPerSecond: 32_000)
+            .simulcastLayers.isEmpty)
+    }
+
+    @Test("a layer's packets carry its mid and RID (RFC 8285 one-byte elements), beside the audio level when both are set")
+    func layerExtensions() throws {
+        var writer = RTPStreamWriter(ssrc: 0x5151, payloadType: 96)
+        writer.fixedExtensions = [(1, Array("1".utf8)), (10, Array("h".utf8))]
+        let bytes = Array(writer.packet(payload: [0x10, 0x01, 0x02], marker: true, allocator: .init()).readableBytesView)
+        let packet = try RTPPacket(parsing: bytes)
+        #expect(packet.extensionValue(id: 1) == Array("1".utf8))
+        #expect(packet.extensionValue(id: 10) == Array("h".utf8))
+        #expect(packet.payload == [0x10, 0x01, 0x02])
+
+        writer.audioLevelID = 3
+        let withLevel = try RTPPacket(parsing: Array(
+            writer.packet(payload: [0xF8], marker: false, allocator: .init(), audioLevel: (20, true)).readableBytesView))
+        #expect(withLevel.extensionValue(id: 3) == [0x80 | 20])
+        #expect(withLevel.extensionValue(id: 10) == Array("h".utf8))
+        // No elements: no extension header at all, as before.
+        var plain = RTPStreamWriter(ssrc: 1, payloadType: 111)
+        #expect(Array(plain.packet(payload: [1], marker: false, allocator: .init()).readableBytesView)[0] == 0x80)
+    }
+
+    @Test("publisher-layers: the layers not named stop, a layer named again resumes wanting a keyframe; the one stream is left alone")
+    func dynacastStopsAndResumesLayers() {
+        func stream(_ rid: String?) -> MediaSender.VideoStream {
+            var stream = MediaSender.VideoStream(
+                writer: RTPStreamWriter(ssrc: 1, payloadType: 96), rid: rid, keyframePayloads: [], deltaPayloads: [])
+            stream.keyframeWanted = false
+            return stream
+        }
+        var videos = ["q", "h", "f"].map(stream)
+        let stopped = MediaSender.apply(active: ["q", "h"], to: &videos)
+        #expect(stopped.map(\.rid) == ["f"] && stopped.map(\.active) == [false])
+        #expect(videos.map(\.active) == [true, true, false])
+        #expect(MediaSender.apply(active: ["q", "h"], to: &videos).isEmpty)  // the same state again: nothing changes
+        #expect(MediaSender.apply(active: ["q"], to: &videos).map(\.rid) == ["h"])
+        let resumed = MediaSender.apply(active: ["q", "h", "f"], to: &videos)
+        #expect(resumed.map(\.rid) == ["h", "f"] && resumed.allSatisfy(\.active))
+        #expect(videos.map(\.keyframeWanted) == [false, true, true])
+        var single = [stream(nil)]
+        #expect(MediaSender.apply(active: [], to: &single).isEmpty)
+        #expect(single[0].active)
+    }
+
     @Test func lossComesFromSequenceGapsAcrossTheWrap() {
         var stats = TrackReceiveStats(isVideo: false, freezeThresholdNanos: 500 * Self.ms)
         for sequence: UInt16 in [65_534, 65_535, 2, 3] {  // 0 and 1 lost
@@ -92,6 +158,19 @@ import Testing
         #expect(preferences?.speakers == VideoPreferencesRequest.Speakers(follow: true, maxHeight: 360))
         #expect(VideoPage(limit: 4, pageSize: 9, followSpeakers: false, maxHeight: 360).preferences(videos: videos)?.speakers == nil)
         #expect(VideoPage(limit: nil, pageSize: 9, followSpeakers: true, maxHeight: 360).preferences(videos: videos) == nil)
+    }
+
+    /// `--resize-seconds`: resized, every tile and the speakers ask for `--resize-height`.
+    @Test func resizedTilesAskForTheOtherHeight() {
+        let videos = (0..<3).map { _ in VideoSelectionData.Video(participantId: UUID(), source: .camera) }
+        var page = VideoPage(limit: 4, pageSize: 9, followSpeakers: true, maxHeight: 360)
+        #expect(page.preferences(videos: videos, resized: true)?.tiles.map(\.maxHeight) == [360, 360, 360])  // no other height
+        page.resizedHeight = 720
+        page.resizeEvery = 8
+        let resized = page.preferences(videos: videos, resized: true)
+        #expect(resized?.tiles.map(\.maxHeight) == [720, 720, 720])
+        #expect(resized?.speakers?.maxHeight == 720)
+        #expect(page.preferences(videos: videos)?.tiles.map(\.maxHeight) == [360, 360, 360])
     }
 
     /// `--page-turn-seconds`: the next page is the next `pageSize` videos, the last one

@@ -61,6 +61,12 @@ struct MeetLoadCommand: AsyncParsableCommand {
     @Option(help: "Last-N: seconds between page turns (each participant shows the next page of the room's videos, wrapping around); 0: stays on the first page.")
     var pageTurnSeconds: Double = 0
 
+    @Option(help: "Last-N: seconds between tile resizes (each participant's tiles switch between --tile-height and --resize-height, e.g. to see simulcast layers switch and dynacast resume them); 0: never.")
+    var resizeSeconds: Double = 0
+
+    @Option(help: "Last-N: the other tile height --resize-seconds switches to, in pixels.")
+    var resizeHeight: Int = 720
+
     @Flag(help: "Last-N: do not fill free slots with active speakers.")
     var noFollowSpeakers = false
 
@@ -73,8 +79,11 @@ struct MeetLoadCommand: AsyncParsableCommand {
     @Option(help: "Seconds a poll's host waits for every vote before it closes the poll anyway.")
     var pollTimeout: Double = 30
 
-    @Option(help: "Video bitrate per publisher in kbit/s (keyframes included).")
+    @Option(help: "Video bitrate per publisher in kbit/s (keyframes included); with --simulcast, the top layer's.")
     var videoKbps: Int = 1500
+
+    @Flag(help: "Publish video as 3 simulcast layers (RIDs q;h;f: 320x180, 640x360, 1280x720 at 1/10, 3/10 and all of --video-kbps) and follow the node's publisher-layers (dynacast); the report adds what each layer sent and which layer subscriptions got.")
+    var simulcast = false
 
     @Option(help: "Video frames per second.")
     var fps: Int = 30
@@ -123,6 +132,9 @@ struct MeetLoadCommand: AsyncParsableCommand {
             throw ValidationError("--speaker-turn-seconds is 0 (off) or at least 0.5")
         }
         guard pageTurnSeconds >= 0 else { throw ValidationError("--page-turn-seconds is 0 (off) or more") }
+        guard resizeSeconds == 0 || resizeSeconds >= 0.5, resizeHeight >= 1 else {
+            throw ValidationError("--resize-seconds is 0 (off) or at least 0.5, --resize-height positive")
+        }
         guard (pollAfter ?? 0) >= 0, pollTimeout > 0 else { throw ValidationError("--poll-after is 0 or more, --poll-timeout positive") }
         guard (-1...8).contains(audioSlots) else { throw ValidationError("--audio-slots is -1 (as the web client), 0 (off) or 1...8") }
     }
@@ -155,7 +167,7 @@ struct MeetLoadCommand: AsyncParsableCommand {
             group: group, bindHost: bind,
             media: SyntheticMedia(
                 videoBitsPerSecond: videoKbps * 1000, framesPerSecond: fps, keyframeSeconds: keyframeSeconds,
-                audioBitsPerSecond: audioKbps * 1000),
+                audioBitsPerSecond: audioKbps * 1000, simulcast: simulcast),
             recorder: LoadRecorder(logger: logger),
             requestTimeout: .milliseconds(Int(requestTimeout * 1000)),
             connectTimeout: .milliseconds(Int(connectTimeout * 1000)),
@@ -165,19 +177,20 @@ struct MeetLoadCommand: AsyncParsableCommand {
             perNode: subscribe == .perNode,
             videoPage: VideoPage(
                 limit: subscribe == .perNode && videoLimit >= 0 ? videoLimit : nil, pageSize: pageSize,
-                followSpeakers: !noFollowSpeakers, maxHeight: tileHeight, turnEvery: pageTurnSeconds > 0 ? pageTurnSeconds : nil),
+                followSpeakers: !noFollowSpeakers, maxHeight: tileHeight, turnEvery: pageTurnSeconds > 0 ? pageTurnSeconds : nil,
+                resizedHeight: resizeSeconds > 0 ? resizeHeight : nil, resizeEvery: resizeSeconds > 0 ? resizeSeconds : nil),
             audioSlots: subscribe == .perNode ? audioSlots : nil, participantsPerMeeting: participants,
             speakerTurns: speakerTurnSeconds > 0
                 ? SpeakerTurns(
                     period: UInt64(speakerTurnSeconds * 1e9), start: monotonicNanos(), speakers: speakers,
                     audioPublishers: plan.audioPublishersPerMeeting)
                 : nil,
-            polls: pollAfter == nil ? nil : PollRecorder())
+            polls: pollAfter == nil ? nil : PollRecorder(), simulcast: simulcast)
         let config = LoadReport.Config(
             meetings: meetings, participantsPerMeeting: participants, videoPublishersPerMeeting: publishers,
             audioOnlyPerMeeting: plan.audioOnlyPerMeeting, speakersPerMeeting: speakers, joinRate: joinRate,
             durationSeconds: duration, maxSubscriptions: maxSubscriptions, videoKbps: videoKbps,
-            framesPerSecond: fps, freezeMs: freezeMs, strategy: strategyLabel)
+            framesPerSecond: fps, freezeMs: freezeMs, strategy: strategyLabel, simulcast: simulcast)
         let run = LoadRun(
             plan: plan, context: context, joinRate: joinRate, hold: .milliseconds(Int(duration * 1000)),
             firstFrameTimeoutNanos: UInt64(firstFrameTimeout * 1e9),

@@ -94,6 +94,13 @@ def summary(participants: int, report: dict) -> str:
            f"{report['activeSpeakers']['changeMs']['p95']:.0f}/{report['activeSpeakers']['changeMs']['p99']:.0f} ms"
            f" ({report['activeSpeakers']['timed']} of {report['activeSpeakers']['turns']} turns heard)"]
           if report.get("activeSpeakers") else []),
+        *([f"  simulcast (--simulcast): {report['simulcast']['publisherLayerMessages']} publisher-layers applied; sent per publisher "
+           + ", ".join(f"{layer['rid']} {layer['kbpsPerPublisher']:.0f} kbit/s (off {layer['offShare'] * 100:.0f} %,"
+                       f" stopped {layer['stops']}x, resumed {layer['resumes']}x)" for layer in report["simulcast"]["layers"]),
+           "  simulcast: video subscriptions by the layer the node forwarded (keyframe height): "
+           + ", ".join(f"{height} px {count} ({report['simulcast']['receivedKbpsByHeight'].get(height, 0):.0f} kbit/s each)"
+                       for height, count in sorted(report["simulcast"]["subscriptionsByReceivedHeight"].items()))]
+          if report.get("simulcast") else []),
         "  CPU % of a core over " + f"{bench['sampledSeconds']} s: "
         + ", ".join(f"{k} {v}" for k, v in bench["cpuPercent"].items()),
         "  datagrams out/s: " + ", ".join(f"{k} {v}" for k, v in bench["datagramsOutPerSecond"].items()),

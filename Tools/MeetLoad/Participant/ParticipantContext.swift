@@ -36,6 +36,16 @@ struct ParticipantContext: Sendable {
     var speakerTurns: SpeakerTurns? = nil
     /// `--poll-after`: participants vote in their meeting's poll and time it (nil: no poll).
     var polls: PollRecorder? = nil
+    /// `--simulcast`: publishers offer their video as 3 RID layers (`q;h;f`).
+    var simulcast = false
+
+    /// What a publisher offers (``publishPolicy``), with 3 simulcast layers on video when `simulcast`.
+    var publisherPolicy: MediaPolicy {
+        guard simulcast else { return Self.publishPolicy }
+        var policy = Self.publishPolicy
+        policy.simulcastLayers = 3
+        return policy
+    }
 
     /// What a publisher offers: Opus and VP8 (no H.264), NACK/PLI/FIR/REMB
     /// feedback, mid and abs-send-time, and on audio the audio-level

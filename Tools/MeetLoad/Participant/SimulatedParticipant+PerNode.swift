@@ -75,7 +75,7 @@ extension SimulatedParticipant {
                 VideoSelectionData.Video(participantId: publication.participantId, source: $0.kind)
             }
         }
-        guard let signaling, let preferences = context.videoPage.preferences(videos: videos, page: page),
+        guard let signaling, let preferences = context.videoPage.preferences(videos: videos, page: page, resized: resized),
             preferences != sentPreferences
         else { return }
         sentPreferences = preferences
@@ -93,6 +93,13 @@ extension SimulatedParticipant {
         guard !stopping else { return }
         page += 1
         pageTurns += 1
+        await updateVideoPreferences()
+    }
+
+    /// The tiles' other height (`--resize-seconds`), as a person resizing the grid.
+    func resize() async {
+        guard !stopping else { return }
+        resized.toggle()
         await updateVideoPreferences()
     }
 

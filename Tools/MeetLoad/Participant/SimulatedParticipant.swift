@@ -52,6 +52,8 @@ actor SimulatedParticipant {
     /// Last-N: the page shown (wraps around; `--page-turn-seconds` turns it).
     var page = 0
     var pageTurns = 0
+    /// `--resize-seconds`: the tiles are at `--resize-height` now.
+    var resized = false
     var forwarding: Set<VideoSelectionData.Video>?
     /// Subscriptions the room closed (or that moved), kept for the totals.
     var finished: [SubscriptionResult] = []
@@ -99,7 +101,19 @@ actor SimulatedParticipant {
                 }
             }
         }
-        defer { turner?.cancel() }
+        let resizer = context.videoPage.resizeEvery.map { seconds in
+            Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                    guard let self, !Task.isCancelled else { return }
+                    await self.resize()
+                }
+            }
+        }
+        defer {
+            turner?.cancel()
+            resizer?.cancel()
+        }
         for await event in signaling.events {
             if stopping { break }
             await handle(event)
@@ -172,7 +186,7 @@ actor SimulatedParticipant {
             role: .client, socket: socket, configuration: context.rtc, delegate: sender, logger: context.rtcLogger)
         do {
             let kinds: [MeetRTC.MediaKind] = plan.publishes == .audioAndVideo ? [.audio, .video] : [.audio]
-            let offer = try await connection.createOffer(kinds: kinds, direction: .sendonly, policy: ParticipantContext.publishPolicy)
+            let offer = try await connection.createOffer(kinds: kinds, direction: .sendonly, policy: context.publisherPolicy)
             let reply = try await signaling.request(.publish(PublishRequest(offer: offer, replaces: old)), timeout: context.requestTimeout)
             guard case .published(let published) = reply.message else {
                 throw LoadError("ws_unexpected_reply", "publish answered \(reply.message.type)")
@@ -257,6 +271,10 @@ actor SimulatedParticipant {
             applySelection(selection)
         case .activeSpeakers(let speakers):
             timeSpeakerChange(speakers.speakers.map(\.participantId))
+        case .publisherLayers(let layers):
+            // Dynacast: only for the current publisher connection (an old one's is stale).
+            guard let publication, publication.transportId == layers.transportId else { return }
+            publication.sender.setActiveLayers(layers.sections.map { ($0.mid, $0.active) })
         case .participantLeft(let left):
             publications.removeValue(forKey: left.participantId)
             await reconcile()

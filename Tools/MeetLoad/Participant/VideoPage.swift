@@ -17,6 +17,11 @@ struct VideoPage: Sendable, Equatable {
     var maxHeight: Int
     /// Seconds between page turns (`--page-turn-seconds`); nil: stays on the first page.
     var turnEvery: Double? = nil
+    /// `--resize-seconds`/`--resize-height`: every `resizeEvery` seconds the
+    /// tiles switch between `maxHeight` and `resizedHeight` (a person
+    /// enlarging and shrinking the grid); nil: never.
+    var resizedHeight: Int? = nil
+    var resizeEvery: Double? = nil
 
     /// Pages for `videos` videos (at least one).
     func pageCount(videos: Int) -> Int { max(1, (videos + pageSize - 1) / pageSize) }
@@ -24,8 +29,10 @@ struct VideoPage: Sendable, Equatable {
     /// The preferences for the room's video publishers (participant and
     /// source, in order), or nil when last-N is off.
     /// `page` counts from 0 and wraps around the pages there are.
-    func preferences(videos: [VideoSelectionData.Video], page: Int = 0) -> VideoPreferencesRequest? {
+    /// `resized`: the tiles are at `resizedHeight` now.
+    func preferences(videos: [VideoSelectionData.Video], page: Int = 0, resized: Bool = false) -> VideoPreferencesRequest? {
         guard let limit else { return nil }
+        let maxHeight = resized ? resizedHeight ?? maxHeight : maxHeight
         let first = (page % pageCount(videos: videos.count)) * pageSize
         let tiles = videos.dropFirst(first).prefix(min(pageSize, VideoPreferencesRequest.maxTiles)).map {
             VideoPreferencesRequest.Tile(participantId: $0.participantId, source: $0.source, maxHeight: maxHeight)

@@ -31,6 +31,9 @@ struct TrackReceiveStats: Sendable {
     private(set) var freezes = 0
     private(set) var frozenNanos: UInt64 = 0
     private(set) var longestGapNanos: UInt64 = 0
+    /// The picture height the last keyframe declared (VP8 keyframe header):
+    /// with simulcast, which layer the node forwards now.
+    private(set) var lastKeyframeHeight: Int?
     /// The node does not forward this video now (last-N): gaps do not count.
     private(set) var isPaused = false
 
@@ -63,7 +66,11 @@ struct TrackReceiveStats: Sendable {
             if delta > 0 { highestSequence += delta }
         }
         if isVideo {
-            if Self.startsVP8Keyframe(packet, payloadOffset: header.payloadOffset) { keyframes += 1 }
+            if Self.startsVP8Keyframe(packet, payloadOffset: header.payloadOffset) {
+                keyframes += 1
+                let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
+                if let size = VP8KeyframeHeader(payload: payload) { lastKeyframeHeight = size.height }
+            }
             if header.marker { frameEnded(at: now) }
         } else {
             // An audio packet is a frame (20 ms of Opus); no freezes counted.

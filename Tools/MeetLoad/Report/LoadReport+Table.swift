@@ -30,6 +30,7 @@ extension LoadReport {
         lines.append(pad("received kbit/s per subscriber", 34) + spread(s.receivedKbpsPerSubscriber, 0))
         lines.append(pad("loss", 34) + "\(format(loss.ratio * 100, 2)) % (\(loss.lost) of \(loss.expected) packets)")
         lines.append(pad("sent", 34) + "\(sent.videoFrames) video frames (\(format(sent.videoFramesPerSecondPerPublisher, 1))/s per publisher), \(sent.videoPackets) video + \(sent.audioPackets) audio packets, \(format(sent.kbps, 0)) kbit/s, \(sent.keyframes) keyframes (\(sent.keyframeRequests) requested)")
+        if let simulcast { lines += simulcast.lines(pad: { pad($0, $1) }) }
         if !otherEvents.isEmpty {
             lines.append(pad("other events", 34) + otherEvents.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }

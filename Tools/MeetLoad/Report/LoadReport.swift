@@ -16,6 +16,7 @@ struct LoadReport: Codable, Sendable {
         var framesPerSecond: Int
         var freezeMs: Int
         var strategy: String
+        var simulcast = false
     }
 
     struct Participants: Codable, Sendable {
@@ -110,6 +111,8 @@ struct LoadReport: Codable, Sendable {
     var activeSpeakers: ActiveSpeakerChanges?
     /// `--poll-after`: the poll's timings (nil without a poll).
     var poll: PollFigures? = nil
+    /// `--simulcast`: per layer sent, and which layer subscriptions got (nil without).
+    var simulcast: SimulcastFigures? = nil
     /// Frames meet-load does not act on (`migrate`...), by type.
     var otherEvents: [String: Int]
     var perSubscriber: [Subscriber]

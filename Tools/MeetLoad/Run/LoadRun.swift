@@ -71,6 +71,9 @@ struct LoadRun {
         var report = LoadReport(
             config: config, results: results, recorded: recorded, now: end,
             measuredSeconds: millis(from: started, to: end) / 1000, firstFrameTimeoutNanos: firstFrameTimeoutNanos)
+        if config.simulcast {
+            report.simulcast = SimulcastFigures(results: results, now: end, measuredSeconds: report.measuredSeconds)
+        }
         if pollAfter != nil, let polls = context.polls {
             report.poll = LoadReport.PollFigures(polls.current, meetings: plan.meetings, participantsPerMeeting: expected)
         }

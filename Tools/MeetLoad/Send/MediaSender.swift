@@ -10,6 +10,15 @@ import NIOCore
 /// real encoder would (libwebrtc answers each request, spaced by
 /// the receivers' own throttling).
 ///
+/// With `--simulcast` (the answer accepted the offer's `q;h;f`) the video is
+/// three streams, one per RID, each with its own SSRC, sizes and rate
+/// (``SyntheticMedia/simulcastLayers``), the mid and RtpStreamId extensions
+/// on every packet; a keyframe request names one layer's SSRC and gets that
+/// layer's keyframe. The node's dynacast (`publisher-layers`,
+/// ``setActiveLayers(_:)``) stops the layers nobody receives and resumes
+/// them, as a browser sets `encodings[i].active`; a resumed layer starts
+/// with a keyframe, as libwebrtc's does.
+///
 /// Confinement: everything but ``counters`` lives on the connection's loop;
 /// the delegate methods are called there, ``start(connection:audioLevelID:)``
 /// and ``stop()`` hop there.
@@ -21,14 +30,57 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
         var bytes = 0
         var keyframes = 0
         var keyframeRequests = 0
+        /// `--simulcast`: per RID.
+        var layers: [String: LayerCounters] = [:]
+        /// `publisher-layers` messages applied (for this connection).
+        var publisherLayerMessages = 0
 
         /// These and `other` together (a publication and the one it replaced).
         func adding(_ other: Counters) -> Counters {
             Counters(
                 videoFrames: videoFrames + other.videoFrames, videoPackets: videoPackets + other.videoPackets,
                 audioPackets: audioPackets + other.audioPackets, bytes: bytes + other.bytes,
-                keyframes: keyframes + other.keyframes, keyframeRequests: keyframeRequests + other.keyframeRequests)
+                keyframes: keyframes + other.keyframes, keyframeRequests: keyframeRequests + other.keyframeRequests,
+                layers: layers.merging(other.layers) { $0.adding($1) },
+                publisherLayerMessages: publisherLayerMessages + other.publisherLayerMessages)
         }
+    }
+
+    /// One simulcast layer's share of ``Counters``.
+    struct LayerCounters: Sendable {
+        var frames = 0
+        var bytes = 0
+        var keyframes = 0
+        /// Dynacast turned it off / on again.
+        var stops = 0
+        var resumes = 0
+        /// Nanoseconds it spent off (until the last resume; a layer still off
+        /// at the end counts from ``offSince``).
+        var offNanos: UInt64 = 0
+        var offSince: UInt64?
+
+        func adding(_ other: LayerCounters) -> LayerCounters {
+            LayerCounters(
+                frames: frames + other.frames, bytes: bytes + other.bytes, keyframes: keyframes + other.keyframes,
+                stops: stops + other.stops, resumes: resumes + other.resumes, offNanos: offNanos + other.offNanos,
+                offSince: offSince ?? other.offSince)
+        }
+
+        /// Nanoseconds off up to `now`.
+        func off(at now: UInt64) -> UInt64 { offNanos + (offSince.map { now &- $0 } ?? 0) }
+    }
+
+    /// One outgoing video stream: the one stream, or a simulcast layer.
+    struct VideoStream {
+        var writer: RTPStreamWriter
+        /// Nil for the one stream.
+        var rid: String?
+        var keyframePayloads: [[UInt8]]
+        var deltaPayloads: [[UInt8]]
+        var keyframeWanted = true
+        var lastForcedKeyframe: NIODeadline = .distantPast
+        /// Dynacast: false while the node says nobody receives it.
+        var active = true
     }
 
     /// Read from any thread (progress and report).
@@ -41,11 +93,10 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
 
     // Event-loop state.
     private var connection: PeerConnection?
-    private var video: RTPStreamWriter?
+    private var videoMid: String?
+    private var videos: [VideoStream] = []
     private var audio: RTPStreamWriter?
     private var frameIndex = 0
-    private var keyframeWanted = true
-    private var lastForcedKeyframe: NIODeadline = .distantPast
     private var tickers: [Ticker] = []
     private let allocator = ByteBufferAllocator()
 
@@ -70,6 +121,7 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
     func start(connection: PeerConnection, audioLevelID: UInt8?) async throws {
         try await loop.submit {
             self.connection = connection
+            let ids = connection.headerExtensionIDs
             for track in connection.localTracks {
                 let payloadType = connection.negotiatedSendCodecs(mid: track.mid).first?.payloadType
                     ?? (track.kind == .video ? OfferRules.vp8.payloadType : OfferRules.opus.payloadType)
@@ -77,11 +129,28 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
                 if track.kind == .audio {
                     writer.audioLevelID = audioLevelID
                     self.audio = writer
+                } else if !track.layers.isEmpty, let ridID = ids.id(of: MediaPolicy.ridURI) {
+                    // The layers the answer accepted, lowest first, each with its RID (and mid) on every packet.
+                    self.videoMid = track.mid
+                    let midElement = ids.id(of: MediaPolicy.midURI).map { [(id: $0, value: Array(track.mid.utf8))] } ?? []
+                    for layer in track.layers {
+                        guard let media = self.media.simulcastLayers.first(where: { $0.rid == layer.rid })
+                            ?? self.media.simulcastLayers.last
+                        else { continue }
+                        var layerWriter = RTPStreamWriter(ssrc: layer.ssrc, payloadType: payloadType)
+                        layerWriter.fixedExtensions = midElement + [(ridID, Array(layer.rid.utf8))]
+                        self.videos.append(VideoStream(
+                            writer: layerWriter, rid: layer.rid, keyframePayloads: media.keyframePayloads,
+                            deltaPayloads: media.deltaPayloads))
+                    }
                 } else {
-                    self.video = writer
+                    self.videoMid = track.mid
+                    self.videos = [VideoStream(
+                        writer: writer, rid: nil, keyframePayloads: self.media.keyframePayloads,
+                        deltaPayloads: self.media.deltaPayloads)]
                 }
             }
-            if self.video != nil {
+            if !self.videos.isEmpty {
                 let period = TimeAmount.nanoseconds(1_000_000_000 / Int64(self.media.framesPerSecond))
                 self.tickers.append(Ticker(loop: self.loop, period: period) { self.sendFrame() })
             }
@@ -100,25 +169,83 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
     }
 
     private func sendFrame() {
-        guard let connection, var video, connection.canSendMedia else { return }
-        let keyframe = keyframeWanted || frameIndex % media.keyframeInterval == 0
-        keyframeWanted = false
+        guard let connection, connection.canSendMedia else { return }
+        let natural = frameIndex % media.keyframeInterval == 0
         frameIndex += 1
-        let payloads = keyframe ? media.keyframePayloads : media.deltaPayloads
-        var bytes = 0
-        for (index, payload) in payloads.enumerated() {
-            let packet = video.packet(payload: payload, marker: index == payloads.count - 1, allocator: allocator)
-            bytes += packet.readableBytes
-            connection.sendRTP(packet)
+        var sent: [(rid: String?, bytes: Int, packets: Int, keyframe: Bool)] = []
+        for index in videos.indices where videos[index].active {
+            let keyframe = videos[index].keyframeWanted || natural
+            videos[index].keyframeWanted = false
+            let payloads = keyframe ? videos[index].keyframePayloads : videos[index].deltaPayloads
+            var bytes = 0
+            for (number, payload) in payloads.enumerated() {
+                let packet = videos[index].writer.packet(payload: payload, marker: number == payloads.count - 1, allocator: allocator)
+                bytes += packet.readableBytes
+                connection.sendRTP(packet)
+            }
+            videos[index].writer.advance(by: UInt32(90_000 / media.framesPerSecond))
+            sent.append((videos[index].rid, bytes, payloads.count, keyframe))
         }
-        video.advance(by: UInt32(90_000 / media.framesPerSecond))
-        self.video = video
+        // A stopped layer's timestamps go on with the clock, as an encoder's capture times.
+        for index in videos.indices where !videos[index].active {
+            videos[index].writer.advance(by: UInt32(90_000 / media.framesPerSecond))
+        }
+        guard !sent.isEmpty else { return }
         counters.withLockedValue {
             $0.videoFrames += 1
-            $0.videoPackets += payloads.count
-            $0.bytes += bytes
-            if keyframe { $0.keyframes += 1 }
+            for stream in sent {
+                $0.videoPackets += stream.packets
+                $0.bytes += stream.bytes
+                if stream.keyframe { $0.keyframes += 1 }
+                if let rid = stream.rid {
+                    $0.layers[rid, default: LayerCounters()].frames += 1
+                    $0.layers[rid, default: LayerCounters()].bytes += stream.bytes
+                    if stream.keyframe { $0.layers[rid, default: LayerCounters()].keyframes += 1 }
+                }
+            }
         }
+    }
+
+    /// Dynacast (`publisher-layers` for this connection): sends only the
+    /// RIDs in `active` of the video section `mid`; a layer turned back on
+    /// starts with a keyframe. Nothing for the one stream or another mid.
+    func setActiveLayers(_ sections: [(mid: String, active: [String])]) {
+        loop.execute {
+            guard let mid = self.videoMid, let section = sections.first(where: { $0.mid == mid }) else { return }
+            let now = monotonicNanos()
+            let changes = Self.apply(active: section.active, to: &self.videos)
+            self.counters.withLockedValue {
+                $0.publisherLayerMessages += 1
+                for change in changes {
+                    var layer = $0.layers[change.rid, default: LayerCounters()]
+                    if change.active {
+                        layer.resumes += 1
+                        layer.offNanos += layer.offSince.map { now &- $0 } ?? 0
+                        layer.offSince = nil
+                    } else {
+                        layer.stops += 1
+                        layer.offSince = now
+                    }
+                    $0.layers[change.rid] = layer
+                }
+            }
+        }
+    }
+
+    /// Turns each simulcast layer of `videos` on or off by whether `active`
+    /// names its RID (the one stream, without a RID, is left alone); a layer
+    /// turned back on wants a keyframe. Returns the layers that changed.
+    static func apply(active: [String], to videos: inout [VideoStream]) -> [(rid: String, active: Bool)] {
+        var changes: [(rid: String, active: Bool)] = []
+        for index in videos.indices {
+            guard let rid = videos[index].rid else { continue }
+            let on = active.contains(rid)
+            guard on != videos[index].active else { continue }
+            videos[index].active = on
+            if on { videos[index].keyframeWanted = true }
+            changes.append((rid, on))
+        }
+        return changes
     }
 
     private func sendAudio() {
@@ -151,20 +278,23 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
     func peerConnection(_ connection: PeerConnection, didReceiveRTP packet: ByteBuffer, track: RemoteTrack) {}
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTCP packet: ByteBuffer) {
-        guard let ssrc = video?.ssrc, let packets = try? RTCPPacket.parseCompound(packet) else { return }
-        let asked = packets.contains { packet in
-            switch packet {
-            case .pictureLossIndication(let pli): pli.mediaSSRC == ssrc
-            case .fullIntraRequest(let fir): fir.entries.contains { $0.ssrc == ssrc }
-            default: false
-            }
-        }
-        guard asked else { return }
-        counters.withLockedValue { $0.keyframeRequests += 1 }
+        guard !videos.isEmpty, let packets = try? RTCPPacket.parseCompound(packet) else { return }
         let now = NIODeadline.now()
-        if now - lastForcedKeyframe >= Self.keyframeSpacing {
-            lastForcedKeyframe = now
-            keyframeWanted = true
+        for index in videos.indices {
+            let ssrc = videos[index].writer.ssrc
+            let asked = packets.contains { packet in
+                switch packet {
+                case .pictureLossIndication(let pli): pli.mediaSSRC == ssrc
+                case .fullIntraRequest(let fir): fir.entries.contains { $0.ssrc == ssrc }
+                default: false
+                }
+            }
+            guard asked else { continue }
+            counters.withLockedValue { $0.keyframeRequests += 1 }
+            if now - videos[index].lastForcedKeyframe >= Self.keyframeSpacing {
+                videos[index].lastForcedKeyframe = now
+                videos[index].keyframeWanted = true
+            }
         }
     }
 }

@@ -55,7 +55,7 @@ public struct PublishedTrack {
     }
 
     /// A simulcast layer's monitor: every packet's size, and its keyframes
-    /// with their picture size (VP8; H.264's is not parsed).
+    /// with their picture size (VP8's keyframe header, H.264's SPS).
     @inline(__always)
     mutating func observeLayer(
         packet: UnsafeRawBufferPointer, header: RTPHeader, keyframe: inout Bool?, now: ContinuousClock.Instant
@@ -66,7 +66,7 @@ public struct PublishedTrack {
         keyframe = isKeyframe
         layerMonitor?.packetReceived(size: packet.count, timestamp: header.timestamp, now: now)
         guard isKeyframe else { return }
-        let size = codec == .vp8 ? VP8KeyframeHeader(payload: payload) : nil
+        let size = codec.pictureSize(keyframe: payload)
         layerMonitor?.keyframeReceived(width: size?.width, height: size?.height, now: now)
     }
 

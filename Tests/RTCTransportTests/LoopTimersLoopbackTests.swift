@@ -13,7 +13,8 @@ struct LoopTimersLoopbackTests {
     func connectedThenClosed() async throws {
         let pair = try await LoopbackPair()
         try await pair.connect()
-        let (server, client, serverTimers, clientTimers) = (pair.server, pair.client, pair.serverSocket.timers, pair.clientSocket.timers)
+        let (server, client) = (pair.server, pair.client)
+        let (serverTimers, clientTimers) = (pair.serverSocket.timers, pair.clientSocket.timers)
         // The handshake's deadlines are cancelled once connected; consent stays.
         try await waitUntil("the server's loop holds only the consent deadline") {
             try await onLoop(server) { serverTimers.scheduledCount == 1 && serverTimers.isArmed }

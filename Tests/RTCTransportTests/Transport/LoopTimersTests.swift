@@ -70,7 +70,10 @@ import Testing
     @Test func theQueueIsEmptyAndTheTimerDisarmedWhenTheLastTransportCloses() {
         let h = Harness()
         let transports = (0..<3).map { index in
-            (consent: h.timers.makeTimer(h.record("consent \(index)")), dtls: h.timers.makeTimer(h.record("dtls \(index)")))
+            (
+                consent: h.timers.makeTimer(h.record("consent \(index)")),
+                dtls: h.timers.makeTimer(h.record("dtls \(index)"))
+            )
         }
         for (index, transport) in transports.enumerated() {
             h.timers.schedule(transport.consent, at: h.at(10_000 + index))

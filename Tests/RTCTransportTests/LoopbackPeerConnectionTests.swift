@@ -138,6 +138,11 @@ struct LoopbackPeerConnectionTests {
         #expect(try await onLoop(pair.server) { pair.server.stats.stages.iceConnected })
         #expect(try await onLoop(pair.server) { pair.server.stats.failure?.hasPrefix("ICE:") } == true)
         #expect(try await pair.serverSocket.eventLoop.submit { pair.serverSocket.peerCount }.get() == 0)
+        // The expiry came from the socket's timer queue (docs/dev/sfu-idle.md,
+        // item 3), and the failed connection left no timer in it.
+        let timers = pair.serverSocket.timers
+        #expect(try await onLoop(pair.server) { timers.allocatedCount } == 0)
+        #expect(try await onLoop(pair.server) { timers.isArmed } == false)
         try await pair.close()
     }
 }

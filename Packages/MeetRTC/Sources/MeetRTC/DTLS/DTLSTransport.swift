@@ -34,8 +34,9 @@ final class DTLSTransport: EventLoopConfined, @unchecked Sendable {
     private(set) var isConnected = false
     private(set) var isSRTPReady = false
     /// No DTLS success within `dtlsTimeout`.
-    private var deadline = LoopTimer()
-    private var retransmitTimer = LoopTimer()
+    private var deadline = SharedTimer()
+    /// Both in the socket's ``LoopTimers``.
+    private var retransmitTimer = SharedTimer()
 
     var eventLoop: any EventLoop { socket.eventLoop }
 
@@ -95,7 +96,8 @@ final class DTLSTransport: EventLoopConfined, @unchecked Sendable {
         if connection.role == .client {
             execute(connection.start(now: .now))
         }
-        deadline.arm(on: socket.eventLoop, in: configuration.dtlsTimeout) { [weak self] in
+        deadline.schedule(on: socket.timers, in: Duration.nanoseconds(configuration.dtlsTimeout.nanoseconds)) {
+            [weak self] in
             guard let self, let owner = self.owner, !owner.isTerminal else { return }
             owner.transportFailed(.dtls, "handshake not finished within \(self.configuration.dtlsTimeout)")
         }
@@ -150,8 +152,8 @@ final class DTLSTransport: EventLoopConfined, @unchecked Sendable {
         connection = nil
         srtp = nil
         earlyRecords = []
-        deadline.cancel()
-        retransmitTimer.cancel()
+        deadline.release(on: socket.timers)
+        retransmitTimer.release(on: socket.timers)
     }
 
     /// Executes the actions of the DTLS state machine.
@@ -183,10 +185,10 @@ final class DTLSTransport: EventLoopConfined, @unchecked Sendable {
 
     private func armRetransmitTimer() {
         guard let next = connection?.nextTimeout, let owner, !owner.isTerminal else {
-            retransmitTimer.cancel()
+            retransmitTimer.cancel(on: socket.timers)
             return
         }
-        retransmitTimer.arm(on: socket.eventLoop, in: .until(next)) { [weak self] in
+        retransmitTimer.schedule(on: socket.timers, at: next) { [weak self] in
             guard let self, let owner = self.owner, !owner.isTerminal, let connection = self.connection else { return }
             self.execute(connection.handleTimeout(now: .now))
         }
@@ -194,7 +196,7 @@ final class DTLSTransport: EventLoopConfined, @unchecked Sendable {
 
     /// The handshake finished and the fingerprint matched: install SRTP keys.
     private func connected(_ keys: DTLSSRTPKeyingMaterial) {
-        deadline.cancel()
+        deadline.cancel(on: socket.timers)
         isConnected = true
         logger.debug("DTLS connected", metadata: ["profile": "\(keys.profile)"])
         do {

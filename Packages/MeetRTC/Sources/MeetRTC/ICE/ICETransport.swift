@@ -62,10 +62,10 @@ final class ICETransport: EventLoopConfined, @unchecked Sendable {
     private(set) var isConnected = false
     private(set) var stunIn = 0
     private(set) var stunOut = 0
-    /// The agent's own timer (checks, consent).
-    private var agentTimer = LoopTimer()
+    /// The agent's own timer (checks, consent), in the socket's ``LoopTimers``.
+    private var agentTimer = SharedTimer()
     /// No ICE success within `iceTimeout`.
-    private var deadline = LoopTimer()
+    private var deadline = SharedTimer()
 
     init(role: PeerConnection.Role, socket: RTCSocket, configuration: RTCConfiguration, logger: Logger, peerID: String) {
         self.role = role
@@ -179,7 +179,8 @@ final class ICETransport: EventLoopConfined, @unchecked Sendable {
     /// `iceTimeout` fails the connection.
     func armDeadline() {
         assertOnOwningLoop()
-        deadline.arm(on: socket.eventLoop, in: configuration.iceTimeout) { [weak self] in
+        deadline.schedule(on: socket.timers, in: Duration.nanoseconds(configuration.iceTimeout.nanoseconds)) {
+            [weak self] in
             guard let self, let owner = self.owner, !owner.isTerminal else { return }
             owner.transportFailed(.ice, "no authenticated connectivity check within \(self.configuration.iceTimeout)")
         }
@@ -194,8 +195,8 @@ final class ICETransport: EventLoopConfined, @unchecked Sendable {
         case nil: break
         }
         agent = nil
-        agentTimer.cancel()
-        deadline.cancel()
+        agentTimer.release(on: socket.timers)
+        deadline.release(on: socket.timers)
     }
 
     private func timerFired() {
@@ -242,7 +243,7 @@ final class ICETransport: EventLoopConfined, @unchecked Sendable {
         switch iceState {
         case .connected:
             guard !isConnected else { return }
-            deadline.cancel()
+            deadline.cancel(on: socket.timers)
             isConnected = true
             owner?.iceTransportConnected()
         case .failed:
@@ -254,26 +255,17 @@ final class ICETransport: EventLoopConfined, @unchecked Sendable {
         }
     }
 
+    /// Schedules (or moves) the agent's timer in the socket's
+    /// ``LoopTimers``: the lite agent's consent deadline moves later on
+    /// every valid check, an O(log n) move in the loop's queue with no NIO
+    /// task cancelled or scheduled (docs/dev/sfu-idle.md, item 3).
     private func armAgentTimer() {
         guard let deadline = agent?.nextTimeout, let owner, !owner.isTerminal else {
-            agentTimer.cancel()
+            agentTimer.cancel(on: socket.timers)
             return
         }
-        guard case .lite = agent else {
-            agentTimer.arm(on: socket.eventLoop, in: .until(deadline)) { [weak self] in
-                guard let self, let owner = self.owner, !owner.isTerminal else { return }
-                self.timerFired()
-            }
-            return
-        }
-        // The lite agent's only deadline is consent, which every valid
-        // check pushes back: the timer stays armed for the earlier instant,
-        // fires early (the agent's timeout does nothing before its
-        // deadline) and is armed again from there.
-        agentTimer.arm(on: socket.eventLoop, notAfter: deadline) { [weak self] in
-            guard let self else { return }
-            self.agentTimer.fired()
-            guard let owner = self.owner, !owner.isTerminal else { return }
+        agentTimer.schedule(on: socket.timers, at: deadline) { [weak self] in
+            guard let self, let owner = self.owner, !owner.isTerminal else { return }
             self.timerFired()
         }
     }

@@ -45,10 +45,22 @@ struct LoopTimer {
     mutating func arm(
         on loop: any EventLoop, notAfter deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () -> Void
     ) {
+        arm(on: loop, in: .until(deadline), notAfter: deadline, body)
+    }
+
+    /// ``arm(on:notAfter:_:)`` with the delay to `deadline` given (from a
+    /// clock of the caller's: ``LoopTimers`` in tests runs a fake one).
+    mutating func arm(
+        on loop: any EventLoop, in delay: TimeAmount, notAfter deadline: ContinuousClock.Instant,
+        _ body: @escaping @Sendable () -> Void
+    ) {
         if let due, due <= deadline { return }
-        arm(on: loop, in: .until(deadline), body)
+        arm(on: loop, in: delay, body)
         due = deadline
     }
+
+    /// True while a scheduled body has neither run (``fired()``) nor been cancelled.
+    var isArmed: Bool { scheduled != nil }
 
     /// The body of a timer armed by ``arm(on:notAfter:_:)`` runs: it is no longer armed.
     mutating func fired() {

@@ -32,6 +32,10 @@ public final class RTCSocket: EventLoopConfined, @unchecked Sendable {
     let logger: Logger
     let metrics: RTCMetrics
 
+    /// The timers of every peer on this socket's loop (ICE and DTLS), one
+    /// NIO timer at their head (docs/dev/sfu-idle.md, item 3).
+    public let timers: LoopTimers
+
     /// Sends on the descriptor with `sendmmsg`; nil where unsupported (then NIO writes).
     let writer: DatagramBatchWriter?
     /// Drains the descriptor with `recvmmsg` after NIO's read; nil where unsupported.
@@ -72,6 +76,7 @@ public final class RTCSocket: EventLoopConfined, @unchecked Sendable {
     ) {
         self.channel = channel
         self.eventLoop = channel.eventLoop
+        self.timers = LoopTimers(eventLoop: channel.eventLoop)
         self.localAddress = localAddress
         self.writer = writer
         self.reader = reader

@@ -80,6 +80,8 @@ final class NodeRegistry: Service, Sendable {
         /// The traffic counters' last totals and the forwarding threads' CPU (`/metrics`).
         var traffic = TrafficStep.Tracker()
         let workers: WorkerCPU
+        /// Which beats read the worker threads' `/proc` stat.
+        var workerSampling = WorkerCPUSampling()
     }
 
     private func heartbeat(_ state: inout Heartbeat) async {
@@ -93,7 +95,7 @@ final class NodeRegistry: Service, Sendable {
                 load: state.sampler.load(for: reading), updatedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
             metrics.record(record.load, state: record.state, cores: transports.eventLoops.count)
             metrics.traffic.increment(by: state.traffic.step(to: snapshot))
-            state.workers.record()
+            if state.workerSampling.beat() { state.workers.record() }
             var set = RedisCommand("SET", SFURegistryKeys.node(configuration.nodeId))
             set.append(bytes: Array(try JSONEncoder().encode(record)))
             set.append("PX")

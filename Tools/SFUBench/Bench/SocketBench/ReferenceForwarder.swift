@@ -68,6 +68,8 @@ final class ReferenceForwarder: SFUUnderTest, PeerConnectionDelegate, @unchecked
     // MARK: PeerConnectionDelegate (the publisher; event loop)
 
     func peerConnection(_ connection: PeerConnection, didReceiveRTP packet: ByteBuffer, track: RemoteTrack) {
+        // Its subscribers have a video section only.
+        guard track.kind == .video else { return }
         for subscriber in subscribers {
             var copy = packet
             copy.setInteger(subscriber.ssrc, at: copy.readerIndex + 8)

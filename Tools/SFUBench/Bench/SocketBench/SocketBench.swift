@@ -97,7 +97,8 @@ func runSocketBench(arguments: [String]) async throws {
         try await runWorkersBench(options, workerCounts: workerCounts)
         return
     }
-    let withAudio = options.mediaRate && options.audio
+    // `reference` (MeetRTC alone) offers its subscribers video only: no audio for it.
+    let withAudio = options.mediaRate && options.audio && options.target != "reference"
     let workload = options.mediaRate
         ? "media rate: 30 fps × \(options.framePackets) packets"
             + (withAudio ? " + audio 50 packets/s of \(options.audioPayload) bytes" : "") + " for \(options.seconds) s"

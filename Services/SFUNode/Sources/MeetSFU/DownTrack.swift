@@ -34,10 +34,13 @@ public struct DownTrack: Sendable {
     /// The RTX stream (RFC 4588) the subscriber negotiated for this track,
     /// if any: NACKed packets are repeated on it (``Router/setRTX(_:publisherSSRC:subscriber:)``).
     public internal(set) var rtx: RTXStream?
+    /// A VP8 down-track's picture-id / TL0PICIDX rewriting and temporal
+    /// layer (``VP8Munger``); nil for other codecs.
+    public internal(set) var vp8: VP8Munger?
 
     init(
         subscriber: Int, ssrc: UInt32, payloadType: UInt8?, extensionIDs: ExtensionIDTable?, clockRate: Int,
-        waitForKeyframe: Bool, paused: Bool = false
+        waitForKeyframe: Bool, paused: Bool = false, vp8: Bool = false
     ) {
         self.subscriber = subscriber
         self.ssrc = ssrc
@@ -47,6 +50,7 @@ public struct DownTrack: Sendable {
         waitingForKeyframe = waitForKeyframe
         isPaused = paused
         statistics = SubscriberStatistics(clockRate: clockRate)
+        if vp8 { self.vp8 = VP8Munger() }
     }
 
     /// Goes on with `previous`'s subscriber-facing stream (an audio slot
@@ -85,6 +89,15 @@ public struct DownTrack: Sendable {
         return translate(report, now: now)
     }
 
+    /// Simulcast: the selector's temporal layer (``LayerSelector/targetTemporalLayer``)
+    /// goes to the VP8 munger once the down-track is on the selector's
+    /// target layer (on the switch, or at once when already there); while
+    /// a switch is pending the current layer keeps its temporal layer.
+    mutating func applyTemporalTarget() {
+        guard vp8 != nil, layers.current != nil, layers.current == layers.target else { return }
+        vp8?.setTargetTemporalLayer(layers.targetTemporalLayer ?? VP8Munger.allTemporalLayers)
+    }
+
     /// Simulcast (`TrackTable+Simulcast`): whether this down-track of a
     /// group takes this packet of `layer`. Waiting for a keyframe (new,
     /// resumed, unmuted) starts over on its target's next keyframe; a switch
@@ -110,6 +123,7 @@ public struct DownTrack: Sendable {
             return true
         case .switchLayer:
             munger.markDiscontinuity(source: source)
+            applyTemporalTarget()
             return true
         case .drop(let need):
             if need { needKeyframe = true }

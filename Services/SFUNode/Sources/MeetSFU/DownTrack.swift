@@ -1,4 +1,5 @@
 import MeetRTCP
+import MeetRTP
 
 /// One subscriber's view of one published track: the SSRC (and payload
 /// type) negotiated on the subscriber's transport, the munger that keeps its
@@ -87,6 +88,31 @@ public struct DownTrack: Sendable {
     ) -> RTCPSenderReport? {
         guard munger.isStarted, !isPaused, layer == nil || layers.current == layer else { return nil }
         return translate(report, now: now)
+    }
+
+    /// A VP8 down-track's copy (`routeRTP`): its picture ID and TL0PICIDX
+    /// rewritten in place (``VP8Munger``), and what was sent remembered
+    /// for NACKs (``VP8SentHistory``). Nothing without a ``VP8Munger``.
+    @inline(__always)
+    mutating func rewriteVP8(
+        _ copy: UnsafeMutableRawBufferPointer, fields: VP8DescriptorFields?, payloadRange: Range<Int>,
+        output: RTPMunger.Output, publisherSequenceNumber: Int64, source: UInt32
+    ) {
+        guard vp8 != nil else { return }
+        var entry = VP8SentHistory.Entry(
+            publisherSequenceNumber: publisherSequenceNumber, source: source, timestamp: output.timestamp,
+            sequenceNumber: output.sequenceNumber, pictureID: 0, tl0PicIndex: 0, rewritten: false)
+        if let fields, fields.hasPictureID || fields.hasTL0PicIndex,
+           let values = vp8?.rewrite(fields, anchors: munger.anchors)
+        {
+            fields.write(
+                pictureID: values.pictureID, tl0PicIndex: values.tl0PicIndex,
+                into: UnsafeMutableRawBufferPointer(rebasing: copy[payloadRange]))
+            entry.pictureID = values.pictureID
+            entry.tl0PicIndex = values.tl0PicIndex
+            entry.rewritten = true
+        }
+        vp8?.record(entry)
     }
 
     /// Simulcast: the selector's temporal layer (``LayerSelector/targetTemporalLayer``)

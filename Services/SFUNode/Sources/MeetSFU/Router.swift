@@ -129,10 +129,11 @@ public final class Router {
                 copy, ssrc: table.tracks[position].downTracks[index].ssrc, sequenceNumber: output.sequenceNumber,
                 timestamp: output.timestamp, payloadType: table.tracks[position].downTracks[index].payloadType)
             table.tracks[position].downTracks[index].extensionIDs?.apply(to: copy)
-            if table.tracks[position].downTracks[index].vp8 != nil {
-                rewriteVP8(
-                    copy, fields: vp8, payloadRange: header.payloadRange, position: position, index: index,
-                    output: output, publisherSequenceNumber: sequence, source: header.ssrc)
+            if codec == .vp8 {
+                // One access to the down-track for all of it (each access to the table is checked).
+                table.tracks[position].downTracks[index].rewriteVP8(
+                    copy, fields: vp8, payloadRange: header.payloadRange, output: output,
+                    publisherSequenceNumber: sequence, source: header.ssrc)
             }
             table.tracks[position].downTracks[index].packetsSent += 1
             table.tracks[position].downTracks[index].bytesSent += packet.count
@@ -159,29 +160,5 @@ public final class Router {
         counters.packetsOut += result.forwarded
         counters.bytesOut += result.forwarded * packet.count
         return result
-    }
-
-    /// A VP8 down-track's copy: its picture ID and TL0PICIDX rewritten in
-    /// place (``VP8Munger``), and what was sent remembered for NACKs.
-    @inline(__always)
-    private func rewriteVP8(
-        _ copy: UnsafeMutableRawBufferPointer, fields: VP8DescriptorFields?, payloadRange: Range<Int>,
-        position: Int, index: Int, output: RTPMunger.Output, publisherSequenceNumber: Int64, source: UInt32
-    ) {
-        var entry = VP8SentHistory.Entry(
-            publisherSequenceNumber: publisherSequenceNumber, source: source, timestamp: output.timestamp,
-            sequenceNumber: output.sequenceNumber, pictureID: 0, tl0PicIndex: 0, rewritten: false)
-        if let fields, fields.hasPictureID || fields.hasTL0PicIndex {
-            let anchors = table.tracks[position].downTracks[index].munger.anchors
-            if let values = table.tracks[position].downTracks[index].vp8?.rewrite(fields, anchors: anchors) {
-                fields.write(
-                    pictureID: values.pictureID, tl0PicIndex: values.tl0PicIndex,
-                    into: UnsafeMutableRawBufferPointer(rebasing: copy[payloadRange]))
-                entry.pictureID = values.pictureID
-                entry.tl0PicIndex = values.tl0PicIndex
-                entry.rewritten = true
-            }
-        }
-        table.tracks[position].downTracks[index].vp8?.history.record(entry)
     }
 }

@@ -28,7 +28,9 @@ import MeetRTP
 /// A value stored in the ``DownTrack``; its ``VP8SentHistory`` (a class, one
 /// ring allocated with the down-track) keeps what was sent per subscriber
 /// sequence number, so a retransmission carries the rewritten values.
-public struct VP8Munger: Sendable {
+/// Unchecked-Sendable for that ring's pointer: like the router that holds
+/// it, a down-track is used on one event loop only.
+public struct VP8Munger: @unchecked Sendable {
     /// "All temporal layers" (VP8 has at most 4, TID 0–3).
     public static let allTemporalLayers = 3
 
@@ -39,6 +41,10 @@ public struct VP8Munger: Sendable {
     /// Pictures dropped for their temporal layer (statistics).
     public internal(set) var droppedPictures = 0
     public let history: VP8SentHistory
+    /// The history's ring, written per packet without touching the class
+    /// (no reference counting on the packet path); `history` keeps it alive.
+    private let historySlots: UnsafeMutablePointer<VP8SentHistory.Entry>
+    private let historyMask: Int
 
     /// The munger's re-anchor count last seen; a change re-anchors here.
     private var anchorsSeen = -1
@@ -61,6 +67,14 @@ public struct VP8Munger: Sendable {
 
     init(historySlots: Int = VP8SentHistory.defaultSlotCount) {
         history = VP8SentHistory(slotCount: historySlots)
+        self.historySlots = history.entries.baseAddress!
+        historyMask = history.slotCount - 1
+    }
+
+    /// Remembers what went out as `entry.sequenceNumber` (``VP8SentHistory``).
+    @inline(__always)
+    func record(_ entry: VP8SentHistory.Entry) {
+        historySlots[Int(entry.sequenceNumber) & historyMask] = entry
     }
 
     // MARK: Temporal layer
@@ -157,11 +171,10 @@ public struct VP8Munger: Sendable {
         return (UInt16(truncatingIfNeeded: max(out, 0)), tl0)
     }
 
-    /// `value` mod `modulus`, non-negative.
+    /// `value` mod `modulus` (a power of two: 2^7 or 2^15), non-negative; a mask, no division.
     @inline(__always)
     static func wrap(_ value: Int, _ modulus: Int) -> Int {
-        let r = value % modulus
-        return r < 0 ? r + modulus : r
+        value & (modulus - 1)
     }
 
     /// `a` comes after `b` in a picture-id space of `modulus`.
@@ -195,8 +208,8 @@ public final class VP8SentHistory: @unchecked Sendable {
     }
 
     public let slotCount: Int
-    private let entries: UnsafeMutableBufferPointer<Entry>
-    private let valid: UnsafeMutableBufferPointer<Bool>
+    /// An entry with a negative `publisherSequenceNumber` was never written.
+    let entries: UnsafeMutableBufferPointer<Entry>
 
     /// `slotCount` must divide 65 536 (a power of two), so the ring follows the wrap.
     init(slotCount: Int) {
@@ -206,26 +219,16 @@ public final class VP8SentHistory: @unchecked Sendable {
         entries.initialize(repeating: Entry(
             publisherSequenceNumber: -1, source: 0, timestamp: 0, sequenceNumber: 0, pictureID: 0, tl0PicIndex: 0,
             rewritten: false))
-        valid = .allocate(capacity: slotCount)
-        valid.initialize(repeating: false)
     }
 
     deinit {
         entries.deallocate()
-        valid.deallocate()
-    }
-
-    @inline(__always)
-    func record(_ entry: Entry) {
-        let slot = Int(entry.sequenceNumber) % slotCount
-        entries[slot] = entry
-        valid[slot] = true
     }
 
     /// What was sent as `sequenceNumber`, if still kept.
     public func entry(sequenceNumber: UInt16) -> Entry? {
-        let slot = Int(sequenceNumber) % slotCount
-        guard valid[slot], entries[slot].sequenceNumber == sequenceNumber else { return nil }
+        let slot = Int(sequenceNumber) & (slotCount - 1)
+        guard entries[slot].publisherSequenceNumber >= 0, entries[slot].sequenceNumber == sequenceNumber else { return nil }
         return entries[slot]
     }
 }

@@ -92,18 +92,22 @@ public struct DownTrack: Sendable {
 
     /// A VP8 down-track's copy (`routeRTP`): its picture ID and TL0PICIDX
     /// rewritten in place (``VP8Munger``), and what was sent remembered
-    /// for NACKs (``VP8SentHistory``). Nothing without a ``VP8Munger``.
+    /// for NACKs (``VP8SentHistory``). Nothing without a ``VP8Munger``, or
+    /// for a descriptor with neither picture ID, TL0PICIDX nor TID: nothing
+    /// is rewritten or dropped in such a stream, so the munger's segments
+    /// map its NACKs as before.
     @inline(__always)
     mutating func rewriteVP8(
         _ copy: UnsafeMutableRawBufferPointer, fields: VP8DescriptorFields?, payloadRange: Range<Int>,
         output: RTPMunger.Output, publisherSequenceNumber: Int64, source: UInt32
     ) {
-        guard vp8 != nil else { return }
+        guard vp8 != nil, let fields, fields.hasPictureID || fields.hasTL0PicIndex || fields.hasTemporalLayer else {
+            return
+        }
         var entry = VP8SentHistory.Entry(
             publisherSequenceNumber: publisherSequenceNumber, source: source, timestamp: output.timestamp,
             sequenceNumber: output.sequenceNumber, pictureID: 0, tl0PicIndex: 0, rewritten: false)
-        if let fields, fields.hasPictureID || fields.hasTL0PicIndex,
-           let values = vp8?.rewrite(fields, anchors: munger.anchors)
+        if fields.hasPictureID || fields.hasTL0PicIndex, let values = vp8?.rewrite(fields, anchors: munger.anchors)
         {
             fields.write(
                 pictureID: values.pictureID, tl0PicIndex: values.tl0PicIndex,

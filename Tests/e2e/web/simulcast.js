@@ -35,7 +35,8 @@ async function outboundStats() {
   report.forEach((stat) => {
     if (stat.type === "outbound-rtp" && stat.kind === "video") {
       result.layers[stat.rid || "-"] = { framesEncoded: stat.framesEncoded || 0, frameWidth: stat.frameWidth || 0,
-                                         frameHeight: stat.frameHeight || 0, bytesSent: stat.bytesSent || 0 };
+                                         frameHeight: stat.frameHeight || 0, bytesSent: stat.bytesSent || 0,
+                                         scalabilityMode: stat.scalabilityMode || null };
     }
   });
   return result;

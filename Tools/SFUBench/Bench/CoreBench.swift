@@ -5,7 +5,12 @@
 // measures the per-packet work the SFU itself adds.
 //
 //   meet-sfu-bench [--packets 20000] [--subscribers 1,10,100] [--payload 1000] [--gcm | --plain]
-//                  [--audio [--no-audio-level]]
+//                  [--audio [--no-audio-level]] [--vp8-layers | --temporal-layer N]
+//
+// `--vp8-layers` gives the VP8 packets Chromium's full descriptor (15-bit
+// picture ID, TL0PICIDX, TID of L1T3, 10 packets a frame), which the router
+// rewrites per subscriber (session 15); `--temporal-layer N` also sets every
+// subscriber's temporal layer (1: TID 2 frames dropped, about half the packets).
 //
 // `--audio` sends Opus-shaped packets instead (the payload size as given,
 // e.g. `--payload 120`) carrying the RFC 6464 audio level as browsers do,
@@ -33,6 +38,11 @@ struct Options {
     var audio = false
     /// With `audio`: read the level per packet (the node's default).
     var audioLevel = true
+    /// VP8 with the descriptor's picture ID (15-bit), TL0PICIDX and TID (L1T3,
+    /// 10 packets a frame), as Chromium sends it: the node rewrites them per subscriber.
+    var vp8Layers = false
+    /// With `vp8Layers`: every subscriber's temporal layer (TID 2 frames dropped at 1).
+    var temporalLayer: Int?
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -46,6 +56,10 @@ struct Options {
             case "--plain": plain = true
             case "--audio": audio = true
             case "--no-audio-level": audioLevel = false
+            case "--vp8-layers": vp8Layers = true
+            case "--temporal-layer":
+                vp8Layers = true
+                temporalLayer = iterator.next().flatMap { Int($0) }
             default: break
             }
         }
@@ -86,6 +100,18 @@ func makeIngress(count: Int, payloadSize: Int, options: Options) throws -> (buff
         // VP8 descriptor: every 300th packet starts a keyframe.
         payload[0] = 0x10
         payload[1] = index % 300 == 0 ? 0x00 : 0x01
+        if options.vp8Layers {
+            // X, I (15-bit picture ID), L, T; S on each frame's first packet.
+            let frame = index / 10
+            let pictureID = UInt16(frame % 32_768)
+            payload[0] = index % 10 == 0 ? 0x90 : 0x80
+            payload[1] = 0xE0
+            payload[2] = 0x80 | UInt8(pictureID >> 8)
+            payload[3] = UInt8(pictureID & 0xFF)
+            payload[4] = UInt8(truncatingIfNeeded: frame / 4)
+            payload[5] = UInt8([0, 2, 1, 2][frame % 4]) << 6 | 0x20
+            payload[6] = index % 300 == 0 ? 0x00 : 0x01
+        }
         var rtp = RTPPacket(
             marker: index % 10 == 9, payloadType: options.audio ? 111 : 96, sequenceNumber: UInt16(truncatingIfNeeded: index),
             timestamp: UInt32(truncatingIfNeeded: options.audio ? index * 960 : index / 10 * 3000), ssrc: publisherSSRC,
@@ -124,6 +150,9 @@ func run(subscribers: Int, options: Options) throws -> Figures {
     router.enableTransportWideFeedback(extensionID: transportWideExtensionID, now: start)
     for subscriber in 0..<subscribers {
         _ = router.addDownTrack(publisherSSRC: publisherSSRC, subscriber: subscriber, ssrc: 0x5000 + UInt32(subscriber), now: start)
+        if let layer = options.temporalLayer {
+            router.setTemporalLayer(layer, publisherSSRC: publisherSSRC, subscriber: subscriber)
+        }
     }
     // Room for one packet's whole fan-out, so routing never flushes mid-way
     // (the flush would protect inside the router's allocation window).
@@ -187,7 +216,8 @@ func rounded(_ value: Double, decimals: Int) -> String {
 /// The in-process mode: prints one table for the requested subscriber counts.
 func runCoreBench(arguments: [String]) throws {
     let options = Options(arguments: arguments)
-    let media = options.audio ? "Opus, audio level \(options.audioLevel ? "read" : "not read")" : "VP8"
+    let media = options.audio ? "Opus, audio level \(options.audioLevel ? "read" : "not read")"
+        : options.vp8Layers ? "VP8 with picture ID/TL0PICIDX/TID, temporal layer \(options.temporalLayer.map(String.init) ?? "all")" : "VP8"
     print("# SRTP profile \(options.plain ? "none (--plain)" : "\(options.profile)"), \(options.payloadSize)-byte payloads, \(media)")
     print("subscribers  packets_in  packets_out  cpu_s     in_pkt_per_cpu_s  out_pkt_per_cpu_s  allocs_per_pkt_in  router_allocs_per_pkt_in")
     for count in options.subscriberCounts {

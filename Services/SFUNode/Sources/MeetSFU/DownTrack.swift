@@ -1,4 +1,5 @@
 import MeetRTCP
+import MeetRTP
 
 /// One subscriber's view of one published track: the SSRC (and payload
 /// type) negotiated on the subscriber's transport, the munger that keeps its
@@ -34,10 +35,13 @@ public struct DownTrack: Sendable {
     /// The RTX stream (RFC 4588) the subscriber negotiated for this track,
     /// if any: NACKed packets are repeated on it (``Router/setRTX(_:publisherSSRC:subscriber:)``).
     public internal(set) var rtx: RTXStream?
+    /// A VP8 down-track's picture-id / TL0PICIDX rewriting and temporal
+    /// layer (``VP8Munger``); nil for other codecs.
+    public internal(set) var vp8: VP8Munger?
 
     init(
         subscriber: Int, ssrc: UInt32, payloadType: UInt8?, extensionIDs: ExtensionIDTable?, clockRate: Int,
-        waitForKeyframe: Bool, paused: Bool = false
+        waitForKeyframe: Bool, paused: Bool = false, vp8: Bool = false
     ) {
         self.subscriber = subscriber
         self.ssrc = ssrc
@@ -47,6 +51,7 @@ public struct DownTrack: Sendable {
         waitingForKeyframe = waitForKeyframe
         isPaused = paused
         statistics = SubscriberStatistics(clockRate: clockRate)
+        if vp8 { self.vp8 = VP8Munger() }
     }
 
     /// Goes on with `previous`'s subscriber-facing stream (an audio slot
@@ -85,6 +90,44 @@ public struct DownTrack: Sendable {
         return translate(report, now: now)
     }
 
+    /// A VP8 down-track's copy (`routeRTP`): its picture ID and TL0PICIDX
+    /// rewritten in place (``VP8Munger``), and what was sent remembered
+    /// for NACKs (``VP8SentHistory``). Nothing without a ``VP8Munger``, or
+    /// for a descriptor with neither picture ID, TL0PICIDX nor TID: nothing
+    /// is rewritten or dropped in such a stream, so the munger's segments
+    /// map its NACKs as before.
+    @inline(__always)
+    mutating func rewriteVP8(
+        _ copy: UnsafeMutableRawBufferPointer, fields: VP8DescriptorFields?, payloadRange: Range<Int>,
+        output: RTPMunger.Output, publisherSequenceNumber: Int64, source: UInt32
+    ) {
+        guard vp8 != nil, let fields, fields.hasPictureID || fields.hasTL0PicIndex || fields.hasTemporalLayer else {
+            return
+        }
+        var entry = VP8SentHistory.Entry(
+            publisherSequenceNumber: publisherSequenceNumber, source: source, timestamp: output.timestamp,
+            sequenceNumber: output.sequenceNumber, pictureID: 0, tl0PicIndex: 0, rewritten: false)
+        if fields.hasPictureID || fields.hasTL0PicIndex, let values = vp8?.rewrite(fields, anchors: munger.anchors)
+        {
+            fields.write(
+                pictureID: values.pictureID, tl0PicIndex: values.tl0PicIndex,
+                into: UnsafeMutableRawBufferPointer(rebasing: copy[payloadRange]))
+            entry.pictureID = values.pictureID
+            entry.tl0PicIndex = values.tl0PicIndex
+            entry.rewritten = true
+        }
+        vp8?.record(entry)
+    }
+
+    /// Simulcast: the selector's temporal layer (``LayerSelector/targetTemporalLayer``)
+    /// goes to the VP8 munger once the down-track is on the selector's
+    /// target layer (on the switch, or at once when already there); while
+    /// a switch is pending the current layer keeps its temporal layer.
+    mutating func applyTemporalTarget() {
+        guard vp8 != nil, layers.current != nil, layers.current == layers.target else { return }
+        vp8?.setTargetTemporalLayer(layers.targetTemporalLayer ?? VP8Munger.allTemporalLayers)
+    }
+
     /// Simulcast (`TrackTable+Simulcast`): whether this down-track of a
     /// group takes this packet of `layer`. Waiting for a keyframe (new,
     /// resumed, unmuted) starts over on its target's next keyframe; a switch
@@ -110,6 +153,7 @@ public struct DownTrack: Sendable {
             return true
         case .switchLayer:
             munger.markDiscontinuity(source: source)
+            applyTemporalTarget()
             return true
         case .drop(let need):
             if need { needKeyframe = true }

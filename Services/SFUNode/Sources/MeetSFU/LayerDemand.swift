@@ -62,13 +62,36 @@ public enum LayerDemand {
     /// would never get the top layer back (session 12). A layer the
     /// publisher stopped on its own is not known (nil): it would hold budget
     /// for something that cannot be sent (session 13). At least the cheapest layer.
-    public static func costs(of layers: [Known], maxHeight: Int?) -> [Int] {
+    ///
+    /// **Temporal steps** (session 15): between two of these layers, the
+    /// higher one at fewer VP8 temporal layers, where it measured them, by
+    /// ``LayerSelector/temporalStep(of:above:within:prefersResolution:)``'s
+    /// rule (more than the lower layer's full rate; about 15 frames/s or
+    /// more unless `prefersResolution`, a screen share), so a budget between
+    /// two layers buys the higher picture at a lower frame rate. Never
+    /// below the lowest layer's full rate: the pause rules are unchanged.
+    public static func costs(of layers: [Known], maxHeight: Int?, prefersResolution: Bool = false) -> [Int] {
         let measured = layers.compactMap { $0 }.filter { $0.bitrate > 0 }
         let fitting = measured.filter { layer in
             maxHeight.map { limit in layer.height.map { $0 <= limit } ?? true } ?? true
         }
-        let chosen = fitting.isEmpty ? Array(measured.sorted { $0.bitrate < $1.bitrate }.prefix(1)) : fitting
-        return chosen.map(\.bitrate).sorted()
+        let chosen = (fitting.isEmpty ? Array(measured.sorted { $0.bitrate < $1.bitrate }.prefix(1)) : fitting)
+            .sorted { $0.bitrate < $1.bitrate }
+        var costs: [Int] = []
+        for (index, layer) in chosen.enumerated() {
+            if index > 0, layer.temporal.count > 1 {
+                let floor = chosen[index - 1].bitrate
+                for tid in 0..<(layer.temporal.count - 1) {
+                    let cost = layer.temporal.bitrate(upTo: tid)
+                    if cost > floor && cost < layer.bitrate
+                        && (prefersResolution || layer.temporal.frameRate(upTo: tid) >= LayerSelector.minimumStepFrameRate) {
+                        costs.append(cost)
+                    }
+                }
+            }
+            costs.append(layer.bitrate)
+        }
+        return costs
     }
 
     /// Below this (bits/s) on every layer being received, a camera counts as

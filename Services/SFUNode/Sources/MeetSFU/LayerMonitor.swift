@@ -43,6 +43,11 @@ public struct LayerMonitor: Sendable {
     public private(set) var height: Int?
     /// The layer's smoothed wall time between frames (new RTP timestamps); nil before two frames.
     public private(set) var frameInterval: Duration?
+    /// Bits and frames per second per temporal layer (cumulative up to each
+    /// TID) over the last complete window, for a VP8 layer whose packets
+    /// carry TIDs (session 15); empty otherwise.
+    public private(set) var temporal = TemporalRates()
+    private var windowTemporal = TemporalRates()
     private var windowStart: ContinuousClock.Instant?
     private var windowBytes = 0
     private var lastTimestamp: UInt32?
@@ -51,36 +56,47 @@ public struct LayerMonitor: Sendable {
     public init() {}
 
     /// One packet of the layer arrived (`size` bytes, RTP header included;
-    /// `timestamp`, its RTP timestamp, for the frame interval).
-    public mutating func packetReceived(size: Int, timestamp: UInt32? = nil, now: ContinuousClock.Instant) {
+    /// `timestamp`, its RTP timestamp, for the frame interval;
+    /// `temporalLayer`, its VP8 TID, -1 without one).
+    public mutating func packetReceived(
+        size: Int, timestamp: UInt32? = nil, temporalLayer: Int = -1, now: ContinuousClock.Instant
+    ) {
         lastPacketAt = now
-        if let timestamp { frameStarted(timestamp: timestamp, now: now) }
+        let newFrame = timestamp.map { frameStarted(timestamp: $0, now: now) } ?? false
         guard let start = windowStart else {
             windowStart = now
             windowBytes = size
+            if temporalLayer >= 0 { windowTemporal.add(bytes: size, frames: newFrame ? 1 : 0, tid: temporalLayer) }
             return
         }
         let elapsed = now - start
         if elapsed >= Self.window {
             // A window with no packets after it reads as 0: the layer paused.
             bitrate = elapsed >= Self.window * 2 ? 0 : Int(Int64(windowBytes) * 8 * 1_000_000_000 / Self.window.nanosecondsValue)
+            temporal = elapsed >= Self.window * 2
+                ? TemporalRates()
+                : windowTemporal.cumulative(scale: 8, divisor: Double(Self.window.nanosecondsValue) / 1e9)
+            windowTemporal = TemporalRates()
             windowStart = now
             windowBytes = 0
         }
         windowBytes += size
+        if temporalLayer >= 0 { windowTemporal.add(bytes: size, frames: newFrame ? 1 : 0, tid: temporalLayer) }
     }
 
     /// A packet with a timestamp later than the last one's starts a frame
     /// (a reordered older one does not); the gap since the last frame goes
     /// into the interval (7/8 of the old one, 1/8 of the new).
-    private mutating func frameStarted(timestamp: UInt32, now: ContinuousClock.Instant) {
-        if let last = lastTimestamp, Int32(bitPattern: timestamp &- last) <= 0 { return }
+    @discardableResult
+    private mutating func frameStarted(timestamp: UInt32, now: ContinuousClock.Instant) -> Bool {
+        if let last = lastTimestamp, Int32(bitPattern: timestamp &- last) <= 0 { return false }
         if let at = lastFrameAt, lastTimestamp != nil {
             let gap = min(now - at, Self.longestFrameInterval)
             frameInterval = frameInterval.map { ($0 * 7 + gap) / 8 } ?? gap
         }
         lastTimestamp = timestamp
         lastFrameAt = now
+        return true
     }
 
     /// The packet started a keyframe (`width`×`height` when the codec says).
@@ -120,6 +136,7 @@ public struct LayerMonitor: Sendable {
     /// latest packet of the group's other layers (a stall makes it inactive).
     public func snapshot(now: ContinuousClock.Instant, groupLastPacketAt: ContinuousClock.Instant? = nil) -> LayerSelector.Layer {
         let active = isActive(now: now) && !isStalled(now: now, groupLastPacketAt: groupLastPacketAt)
-        return LayerSelector.Layer(isActive: active, bitrate: active ? bitrate : 0, height: height)
+        return LayerSelector.Layer(
+            isActive: active, bitrate: active ? bitrate : 0, height: height, temporal: active ? temporal : TemporalRates())
     }
 }

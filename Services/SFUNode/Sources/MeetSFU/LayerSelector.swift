@@ -36,11 +36,14 @@ public struct LayerSelector: Sendable, Equatable {
         public var bitrate: Int
         /// Picture height in pixels, when known.
         public var height: Int?
+        /// Its temporal layers' rates (VP8 with TIDs; empty otherwise).
+        public var temporal: TemporalRates
 
-        public init(isActive: Bool, bitrate: Int, height: Int? = nil) {
+        public init(isActive: Bool, bitrate: Int, height: Int? = nil, temporal: TemporalRates = TemporalRates()) {
             self.isActive = isActive
             self.bitrate = bitrate
             self.height = height
+            self.temporal = temporal
         }
     }
 
@@ -50,10 +53,14 @@ public struct LayerSelector: Sendable, Equatable {
         public var maxHeight: Int?
         /// Bits per second the path to it affords (nil: not estimated yet).
         public var availableBitrate: Int?
+        /// A screen share: a higher layer at any frame rate beats a lower
+        /// one at full rate (``step(layers:constraints:)``).
+        public var prefersResolution: Bool
 
-        public init(maxHeight: Int? = nil, availableBitrate: Int? = nil) {
+        public init(maxHeight: Int? = nil, availableBitrate: Int? = nil, prefersResolution: Bool = false) {
             self.maxHeight = maxHeight
             self.availableBitrate = availableBitrate
+            self.prefersResolution = prefersResolution
         }
 
         public static let unlimited = Constraints()
@@ -74,6 +81,11 @@ public struct LayerSelector: Sendable, Equatable {
     public private(set) var current: Int?
     /// The layer wanted; nil until the first ``retarget(layers:constraints:)`` with an active layer.
     public private(set) var target: Int?
+    /// The VP8 temporal layer wanted of the target (nil: all), when the
+    /// budget affords the target only at a lower frame rate
+    /// (``step(layers:constraints:)``); the down-track applies it on the
+    /// switch to the target, or at once when already on it.
+    public private(set) var targetTemporalLayer: Int?
     /// Switches done (statistics).
     public private(set) var switches = 0
     /// What this subscriber can use; ``retarget(layers:)`` reads it.
@@ -111,9 +123,60 @@ public struct LayerSelector: Sendable, Equatable {
     /// reconnecting).
     @discardableResult
     public mutating func retarget<Layers: Collection<Layer>>(layers: Layers) -> Bool where Layers.Index == Int {
-        guard let chosen = Self.choose(layers: layers, constraints: constraints), chosen != target else { return false }
-        target = chosen
+        guard let chosen = Self.step(layers: layers, constraints: constraints) else { return false }
+        targetTemporalLayer = chosen.temporalLayer
+        guard chosen.layer != target else { return false }
+        target = chosen.layer
         return true
+    }
+
+    /// The lowest frame rate (frames/s) a camera's higher layer may drop
+    /// to and still beat the full rate of the layer below: 15 fps (LiveKit
+    /// keeps cameras at 15 fps or more the same way), less one because the
+    /// monitor counts whole frames per 500 ms window (15 fps reads 14 or 16).
+    public static let minimumStepFrameRate = 14
+
+    /// The layer and temporal layer to target (session 15, temporal steps):
+    /// the layer ``choose(layers:constraints:)`` picks at its full rate;
+    /// then, with a budget (`availableBitrate`), the next better active
+    /// layer that fits the size at fewer temporal layers, the most the
+    /// budget affords, when that costs more than the chosen layer's full
+    /// rate (costs rise with quality, so the allocator's steps stay
+    /// ordered and the lowest layer's full rate stays the lowest step) and
+    /// shows at least ``minimumStepFrameRate`` frames/s, or any frame rate
+    /// when `prefersResolution` (a screen share). A layer without TIDs has
+    /// only its full rate: the result is then ``choose(layers:constraints:)``'s.
+    public static func step<Layers: Collection<Layer>>(layers: Layers, constraints: Constraints)
+        -> (layer: Int, temporalLayer: Int?)?
+    where Layers.Index == Int {
+        guard let chosen = choose(layers: layers, constraints: constraints) else { return nil }
+        guard let available = constraints.availableBitrate else { return (chosen, nil) }
+        var next: Int?
+        for index in layers.indices where index != chosen && layers[index].isActive {
+            let layer = layers[index]
+            let fitsSize = constraints.maxHeight.map { max in layer.height.map { $0 <= max } ?? true } ?? true
+            guard fitsSize, isBetter(layer, at: index, than: layers[chosen], at: chosen) else { continue }
+            if next.map({ isBetter(layers[$0], at: $0, than: layer, at: index) }) ?? true { next = index }
+        }
+        guard let next, let temporalLayer = temporalStep(
+            of: layers[next], above: layers[chosen].bitrate, within: available,
+            prefersResolution: constraints.prefersResolution)
+        else { return (chosen, nil) }
+        return (next, temporalLayer)
+    }
+
+    /// The highest temporal layer of `layer` below its full rate that costs
+    /// more than `floor` and at most `budget` and shows enough frames (see
+    /// ``step(layers:constraints:)``); nil when none.
+    public static func temporalStep(of layer: Layer, above floor: Int, within budget: Int, prefersResolution: Bool) -> Int? {
+        let rates = layer.temporal
+        guard rates.count > 1 else { return nil }
+        for tid in stride(from: rates.count - 2, through: 0, by: -1) {
+            let cost = rates.bitrate(upTo: tid)
+            guard cost > floor else { break }
+            if cost <= budget && (prefersResolution || rates.frameRate(upTo: tid) >= minimumStepFrameRate) { return tid }
+        }
+        return nil
     }
 
     /// The layer to target: the best active one that fits, else the lowest active one.

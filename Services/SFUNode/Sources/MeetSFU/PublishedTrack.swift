@@ -58,13 +58,14 @@ public struct PublishedTrack {
     /// with their picture size (VP8's keyframe header, H.264's SPS).
     @inline(__always)
     mutating func observeLayer(
-        packet: UnsafeRawBufferPointer, header: RTPHeader, keyframe: inout Bool?, now: ContinuousClock.Instant
+        packet: UnsafeRawBufferPointer, header: RTPHeader, temporalLayer: Int = -1, keyframe: inout Bool?,
+        now: ContinuousClock.Instant
     ) {
         let codec = configuration.codec
         let payload = UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])
         let isKeyframe = keyframe ?? codec.isKeyframe(payload: payload)
         keyframe = isKeyframe
-        layerMonitor?.packetReceived(size: packet.count, timestamp: header.timestamp, now: now)
+        layerMonitor?.packetReceived(size: packet.count, timestamp: header.timestamp, temporalLayer: temporalLayer, now: now)
         guard isKeyframe else { return }
         let size = codec.pictureSize(keyframe: payload)
         layerMonitor?.keyframeReceived(width: size?.width, height: size?.height, now: now)

@@ -35,6 +35,8 @@ public struct RTPMunger: Sendable {
         var timestampOffset: Int64
         /// The publisher SSRC the segment's packets came from; 0 for the track's own.
         var source: UInt32 = 0
+        /// The first publisher number the segment maps (a skip's segment starts after the skipped packet).
+        var firstInput: Int64 = 0
     }
 
     /// Where a subscriber's NACKed sequence number lives in the publisher's stream.
@@ -69,6 +71,9 @@ public struct RTPMunger: Sendable {
 
     /// True until the first packet has been forwarded.
     public var isStarted: Bool { highestOutput >= 0 }
+
+    /// Re-anchors so far (a VP8 down-track's ``VP8Munger`` re-anchors its picture IDs with them).
+    public private(set) var anchors = 0
 
     /// The highest subscriber-side extended sequence number sent so far.
     public var lastSequenceNumber: Int64? { highestOutput >= 0 ? highestOutput : nil }
@@ -111,7 +116,12 @@ public struct RTPMunger: Sendable {
         } else if input < firstInput {
             return nil
         }
-        let segment = current
+        var segment = current
+        if input < segment.firstInput {
+            // A late packet from before a skip: the segment it belongs to.
+            guard let older = olderSegment(containing: input) else { return nil }
+            segment = older
+        }
         let output = input - segment.sequenceOffset
         let outputTimestamp = inputTimestamp - segment.timestampOffset
         if output > highestOutput {
@@ -123,6 +133,24 @@ public struct RTPMunger: Sendable {
             sequenceNumber: UInt16(truncatingIfNeeded: output),
             timestamp: UInt32(truncatingIfNeeded: outputTimestamp),
             extendedSequenceNumber: output)
+    }
+
+    /// The node drops the publisher packet `input` (a temporal layer the
+    /// subscriber does not get): later packets close its gap, so the
+    /// subscriber's sequence numbers stay consecutive (timestamps stay).
+    /// A packet older than the last one sent, or before any is sent, changes nothing.
+    public mutating func skip(extendedSequenceNumber input: Int64) {
+        guard !resyncPending, highestOutput >= 0, input >= firstInput else { return }
+        var segment = current
+        guard input - segment.sequenceOffset > highestOutput else { return }
+        segment.sequenceOffset += 1
+        segment.firstInput = input + 1
+        if segment.firstOutput > highestOutput {
+            replaceCurrent(segment)
+        } else {
+            segment.firstOutput = highestOutput + 1
+            push(segment)
+        }
     }
 
     /// Maps a sequence number a subscriber NACKed back to the publisher's
@@ -148,9 +176,10 @@ public struct RTPMunger: Sendable {
     private mutating func resync(input: Int64, inputTimestamp: Int64, now: ContinuousClock.Instant) {
         resyncPending = false
         firstInput = input
+        anchors += 1
         guard highestOutput >= 0, let lastForwardedAt else {
             // First packet ever: the subscriber sees the publisher's own numbers.
-            push(Segment(firstOutput: input, sequenceOffset: 0, timestampOffset: 0, source: nextSource))
+            push(Segment(firstOutput: input, sequenceOffset: 0, timestampOffset: 0, source: nextSource, firstInput: input))
             return
         }
         let output = highestOutput + 1
@@ -159,7 +188,25 @@ public struct RTPMunger: Sendable {
         push(Segment(
             firstOutput: output,
             sequenceOffset: input - output,
-            timestampOffset: inputTimestamp - outputTimestamp, source: nextSource))
+            timestampOffset: inputTimestamp - outputTimestamp, source: nextSource, firstInput: input))
+    }
+
+    /// The kept segment after the last re-anchor that maps `input` (older than the current one's start).
+    private func olderSegment(containing input: Int64) -> Segment? {
+        for age in 1..<min(segmentCount, Self.segmentHistory) {
+            let segment = self.segment(age: age)
+            if input >= segment.firstInput { return segment.firstInput >= firstInput ? segment : nil }
+        }
+        return nil
+    }
+
+    private mutating func replaceCurrent(_ segment: Segment) {
+        switch (segmentCount - 1) % Self.segmentHistory {
+        case 0: segments.0 = segment
+        case 1: segments.1 = segment
+        case 2: segments.2 = segment
+        default: segments.3 = segment
+        }
     }
 
     private var current: Segment { segment(age: 0) }

@@ -35,11 +35,21 @@ extension Router {
         for pair in pairs {
             for bit in -1..<16 where bit < 0 || pair.lostBitmask & (1 << bit) != 0 {
                 let sequenceNumber = pair.packetID &+ UInt16(bit + 1)
-                guard let mapping = downTrack.munger.mapNACK(sequenceNumber),
+                // A VP8 down-track repeats what it sent (VP8SentHistory: the
+                // packet, its timestamp, picture ID and TL0PICIDX); without an
+                // entry, only a packet whose descriptor it never rewrote.
+                let original = downTrack.vp8?.history.entry(sequenceNumber: sequenceNumber)
+                let mapping = original.map {
+                    RTPMunger.Retransmission(publisherSequenceNumber: $0.publisherSequenceNumber, timestampOffset: 0, source: $0.source)
+                } ?? downTrack.munger.mapNACK(sequenceNumber)
+                guard let mapping,
                       let cache = table.retransmissionCache(of: position, source: mapping.source),
                       let stored = cache.packet(extendedSequenceNumber: mapping.publisherSequenceNumber),
                       let header = try? RTPHeader(parsing: stored)
                 else { continue }
+                let fields = downTrack.vp8 == nil
+                    ? nil : VP8DescriptorFields(payload: UnsafeRawBufferPointer(rebasing: stored[header.payloadRange]))
+                if downTrack.vp8 != nil, original == nil, let fields, fields.hasPictureID || fields.hasTL0PicIndex { continue }
                 if batch.isFull {
                     flush(batch)
                     batch.reset()
@@ -47,9 +57,14 @@ extension Router {
                 guard let copy = batch.append(copying: stored, destination: subscriber) else { continue }
                 RTPHeader.rewrite(
                     copy, ssrc: downTrack.ssrc, sequenceNumber: sequenceNumber,
-                    timestamp: header.timestamp &- UInt32(truncatingIfNeeded: mapping.timestampOffset),
+                    timestamp: original?.timestamp ?? header.timestamp &- UInt32(truncatingIfNeeded: mapping.timestampOffset),
                     payloadType: downTrack.payloadType)
                 downTrack.extensionIDs?.apply(to: copy)
+                if let original, original.rewritten, let fields {
+                    fields.write(
+                        pictureID: original.pictureID, tl0PicIndex: original.tl0PicIndex,
+                        into: UnsafeMutableRawBufferPointer(rebasing: copy[header.payloadRange]))
+                }
                 var length = stored.count
                 // The slot's trailer room is the egress's (SRTP): RTX grows within the packet size.
                 if let stream = rtx,

@@ -88,6 +88,10 @@ public final class Router {
         // each choosing its layer (TrackTable+Simulcast); `position` becomes the group's.
         let layerPosition = position
         let layer = table.enterGroup(of: &position)
+        // VP8: the descriptor's picture ID, TL0PICIDX and TID, read once for
+        // every down-track (VP8Munger: rewriting, temporal layer).
+        let vp8 = codec == .vp8
+            ? VP8DescriptorFields(payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange])) : nil
         for index in table.tracks[position].downTracks.indices {
             // Last-N: a paused down-track costs one Bool read, nothing on the wire.
             if table.tracks[position].downTracks[index].isPaused { continue }
@@ -106,6 +110,11 @@ public final class Router {
                 }
                 table.tracks[position].downTracks[index].waitingForKeyframe = false
             }
+            // A temporal layer above the subscriber's: dropped, its number closed.
+            if let vp8, vp8.hasTemporalLayer, table.tracks[position].downTracks[index].vp8?.admits(vp8) == false {
+                table.tracks[position].downTracks[index].munger.skip(extendedSequenceNumber: sequence)
+                continue
+            }
             guard let output = table.tracks[position].downTracks[index].munger.map(
                 extendedSequenceNumber: sequence, extendedTimestamp: timestamp, now: now)
             else { continue }
@@ -120,12 +129,19 @@ public final class Router {
                 copy, ssrc: table.tracks[position].downTracks[index].ssrc, sequenceNumber: output.sequenceNumber,
                 timestamp: output.timestamp, payloadType: table.tracks[position].downTracks[index].payloadType)
             table.tracks[position].downTracks[index].extensionIDs?.apply(to: copy)
+            if codec == .vp8 {
+                // One access to the down-track for all of it (each access to the table is checked).
+                table.tracks[position].downTracks[index].rewriteVP8(
+                    copy, fields: vp8, payloadRange: header.payloadRange, output: output,
+                    publisherSequenceNumber: sequence, source: header.ssrc)
+            }
             table.tracks[position].downTracks[index].packetsSent += 1
             table.tracks[position].downTracks[index].bytesSent += packet.count
             result.forwarded += 1
         }
         if layer != nil {
-            table.tracks[layerPosition].observeLayer(packet: packet, header: header, keyframe: &keyframe, now: now)
+            table.tracks[layerPosition].observeLayer(
+                packet: packet, header: header, temporalLayer: vp8?.temporalLayer ?? -1, keyframe: &keyframe, now: now)
         }
         if keyframe == nil && codec.isVideo
             && (table.tracks[layerPosition].keyframeThrottle.isPending

@@ -83,6 +83,7 @@ extension TrackTable {
         tracks[position].downTracks[index].layers.constraints = constraints
         let layers = layerSnapshots(ofGroup: publisherSSRC, now: now)
         tracks[position].downTracks[index].layers.retarget(layers: layers)
+        tracks[position].downTracks[index].applyTemporalTarget()
         return true
     }
 
@@ -95,6 +96,7 @@ extension TrackTable {
             let layers = layerSnapshots(ofGroup: tracks[position].ssrc, now: now)
             for index in tracks[position].downTracks.indices {
                 tracks[position].downTracks[index].layers.retarget(layers: layers)
+                tracks[position].downTracks[index].applyTemporalTarget()
             }
         }
     }
@@ -129,7 +131,8 @@ extension TrackTable {
             let active = layer.monitor.isActive(now: now)
             guard active || dynacastPaused.contains(layer.index) else { continue }
             known[layer.index] = LayerSelector.Layer(
-                isActive: active, bitrate: layer.monitor.bitrate, height: layer.monitor.height)
+                isActive: active, bitrate: layer.monitor.bitrate, height: layer.monitor.height,
+                temporal: layer.monitor.temporal)
         }
         return known
     }

@@ -68,7 +68,8 @@ struct TrackTable {
         let waits = configuration.codec.isVideo
         var downTrack = DownTrack(
             subscriber: subscriber, ssrc: ssrc, payloadType: payloadType, extensionIDs: extensionIDs,
-            clockRate: configuration.clockRate, waitForKeyframe: waits, paused: paused)
+            clockRate: configuration.clockRate, waitForKeyframe: waits, paused: paused,
+            vp8: configuration.codec == .vp8)
         if let previous, previous.munger.clockRate == configuration.clockRate { downTrack.continueStream(of: previous) }
         tracks[position].downTracks.append(downTrack)
         feedbackRoutes[SubscriberTrackKey(subscriber: subscriber, ssrc: ssrc)] = publisherSSRC

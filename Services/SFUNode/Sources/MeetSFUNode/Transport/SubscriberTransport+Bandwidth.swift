@@ -87,7 +87,8 @@ extension SubscriberTransport {
                 if routed.simulcast == .group {
                     groups[key] = (publisher: publisher, ssrc: ssrc)
                     let known = publisher.router.knownLayers(ofGroup: ssrc, now: now)
-                    layers = LayerDemand.costs(of: known, maxHeight: videoSelection.maxHeight(of: key))
+                    layers = LayerDemand.costs(
+                        of: known, maxHeight: videoSelection.maxHeight(of: key), prefersResolution: isScreen)
                     let stopped = known.allSatisfy { $0 == nil }
                         && publisher.router.layers(ofGroup: ssrc).contains { $0.monitor.lastPacketAt != nil }
                     muted = muted || (!isScreen && (stopped || LayerDemand.looksMuted(known)))
@@ -132,7 +133,8 @@ extension SubscriberTransport {
                     group.publisher.router.setLayerConstraints(
                         LayerSelector.Constraints(
                             maxHeight: videoSelection.maxHeight(of: track.key),
-                            availableBitrate: SubscriberBandwidth.selectorBudget(budget)),
+                            availableBitrate: SubscriberBandwidth.selectorBudget(budget),
+                            prefersResolution: group.publisher.sources[track.key.mid] == .screen),
                         publisherSSRC: group.ssrc, subscriber: handle, now: now)
                 }
             case nil:

@@ -62,7 +62,9 @@ extension SubscriberTransport {
         let track = SubscribedTrack(publisher: publisher.id, mid: mid)
         // The allocator's budget in force stays (`SubscriberTransport+Bandwidth`).
         publisher.router.setLayerConstraints(
-            LayerSelector.Constraints(maxHeight: videoSelection.maxHeight(of: track), availableBitrate: bandwidth.budget(of: track)),
+            LayerSelector.Constraints(
+                maxHeight: videoSelection.maxHeight(of: track), availableBitrate: bandwidth.budget(of: track),
+                prefersResolution: publisher.sources[mid] == .screen),
             publisherSSRC: group, subscriber: handle, now: now)
     }
 

@@ -1,0 +1,254 @@
+import MeetRTP
+
+/// One VP8 down-track's payload-descriptor view (#16 item 2): the picture
+/// ID and TL0PICIDX the subscriber sees, continuous across what the node
+/// changes in the stream, and the temporal layer it gets.
+///
+/// - **Picture ID / TL0PICIDX** (``rewrite(_:anchors:)``): every re-anchor
+///   of the down-track's ``RTPMunger`` (a spatial layer switch, each layer
+///   having its own picture-id space; a resume; the publisher's stream
+///   restarting) re-anchors them too: the first picture after it gets the
+///   last picture ID sent + 1 and, since it is a keyframe (TID 0), the last
+///   TL0PICIDX + 1. Between anchors `out = in - offset` in the publisher's
+///   own form (7 or 15 bits: the descriptor's length never changes), and
+///   each picture the node drops (a temporal layer above the target)
+///   moves the offset by one, so the subscriber sees consecutive picture
+///   IDs; a picture lost upstream leaves its gap, so the receiver still
+///   knows one is missing. A packet of the last or the one-before-last
+///   picture (reordering) gets that picture's values.
+/// - **Temporal layer** (``admits(_:)``): packets of frames whose TID is
+///   above ``currentTemporalLayer`` are dropped (the caller closes their
+///   sequence numbers through ``RTPMunger/skip(extendedSequenceNumber:)``;
+///   timestamps stay). The current layer moves only at a frame's first
+///   packet: down to the target at once; up on a keyframe (to the target)
+///   or on a frame of a layer between the current one and the target that
+///   has the layer-sync bit (Y) set. A stream without TIDs is forwarded
+///   whole, as before.
+///
+/// A value stored in the ``DownTrack``; its ``VP8SentHistory`` (a class, one
+/// ring allocated with the down-track) keeps what was sent per subscriber
+/// sequence number, so a retransmission carries the rewritten values.
+/// Unchecked-Sendable for that ring's pointer: like the router that holds
+/// it, a down-track is used on one event loop only.
+public struct VP8Munger: @unchecked Sendable {
+    /// "All temporal layers" (VP8 has at most 4, TID 0–3).
+    public static let allTemporalLayers = 3
+
+    /// The temporal layer wanted (``Router/setTemporalLayer(_:publisherSSRC:subscriber:)``).
+    public internal(set) var targetTemporalLayer = allTemporalLayers
+    /// The highest temporal layer forwarded now.
+    public internal(set) var currentTemporalLayer = allTemporalLayers
+    /// Pictures dropped for their temporal layer (statistics).
+    public internal(set) var droppedPictures = 0
+    public let history: VP8SentHistory
+    /// The history's ring, written per packet without touching the class
+    /// (no reference counting on the packet path); `history` keeps it alive.
+    private let historySlots: UnsafeMutablePointer<VP8SentHistory.Entry>
+    private let historyMask: Int
+
+    /// The munger's re-anchor count last seen; a change re-anchors here.
+    private var anchorsSeen = -1
+    private var anchorPending = true
+    /// `out = in - pictureIDOffset` (mod the descriptor's modulus).
+    private var pictureIDOffset = 0
+    private var tl0Offset: UInt8 = 0
+    /// Last picture forwarded: publisher's and subscriber's IDs (15-bit space), -1 none.
+    private var lastIn = -1
+    private var lastOut = -1
+    private var previousIn = -1
+    private var previousOut = -1
+    private var lastOutTL0: Int = -1
+    private var lastTL0In: UInt8 = 0
+    private var lastTL0Out: UInt8 = 0
+    /// Last picture dropped for its temporal layer (counted once), -1 none.
+    private var lastDropped = -1
+    /// Whether the frame being received is dropped (decided on its first packet).
+    private var droppingFrame = false
+
+    init(historySlots: Int = VP8SentHistory.defaultSlotCount) {
+        history = VP8SentHistory(slotCount: historySlots)
+        self.historySlots = history.entries.baseAddress!
+        historyMask = history.slotCount - 1
+    }
+
+    /// Remembers what went out as `entry.sequenceNumber` (``VP8SentHistory``).
+    @inline(__always)
+    func record(_ entry: VP8SentHistory.Entry) {
+        historySlots[Int(entry.sequenceNumber) & historyMask] = entry
+    }
+
+    // MARK: Temporal layer
+
+    /// Whether the packet with `fields` goes to the subscriber (its frame's
+    /// temporal layer is wanted). Moves the current layer at frame starts.
+    @inline(__always)
+    mutating func admits(_ fields: VP8DescriptorFields) -> Bool {
+        let tid = fields.temporalLayer
+        guard tid >= 0 else { return true }
+        if fields.startsFrame {
+            if fields.isKeyframe {
+                currentTemporalLayer = targetTemporalLayer
+            } else if targetTemporalLayer < currentTemporalLayer {
+                currentTemporalLayer = targetTemporalLayer
+            } else if tid > currentTemporalLayer && tid <= targetTemporalLayer && fields.layerSync {
+                currentTemporalLayer = tid
+            }
+            droppingFrame = tid > currentTemporalLayer
+        } else if tid > currentTemporalLayer {
+            droppingFrame = true
+        } else {
+            droppingFrame = false
+        }
+        if droppingFrame { pictureDropped(fields) }
+        return !droppingFrame
+    }
+
+    /// Sets the temporal layer wanted (0–3); it takes effect at a frame
+    /// start (down) or a sync frame / keyframe (up).
+    public mutating func setTargetTemporalLayer(_ layer: Int) {
+        targetTemporalLayer = min(max(layer, 0), Self.allTemporalLayers)
+    }
+
+    /// A picture the node does not forward: later pictures close its gap.
+    private mutating func pictureDropped(_ fields: VP8DescriptorFields) {
+        guard fields.hasPictureID, !anchorPending, lastIn >= 0 else { return }
+        let id = Int(fields.pictureID)
+        guard id != lastDropped, Self.isNewer(id, than: lastIn, modulus: fields.pictureIDModulus) else { return }
+        lastDropped = id
+        pictureIDOffset += 1
+        droppedPictures += 1
+    }
+
+    // MARK: Picture ID / TL0PICIDX
+
+    /// The picture ID and TL0PICIDX the subscriber gets for a forwarded
+    /// packet with `fields` (in the descriptor's own form); `anchors` is
+    /// the down-track munger's ``RTPMunger/anchors`` after mapping it.
+    @inline(__always)
+    mutating func rewrite(_ fields: VP8DescriptorFields, anchors: Int) -> (pictureID: UInt16, tl0PicIndex: UInt8) {
+        if anchors != anchorsSeen {
+            anchorsSeen = anchors
+            anchorPending = true
+        }
+        let modulus = fields.pictureIDModulus
+        var out = lastOut
+        if fields.hasPictureID {
+            let id = Int(fields.pictureID)
+            if anchorPending {
+                pictureIDOffset = lastOut >= 0 ? id - (lastOut + 1) : 0
+                out = Self.wrap(id - pictureIDOffset, modulus)
+                previousIn = -1
+                previousOut = -1
+                lastIn = id
+                lastOut = out
+                lastDropped = -1
+            } else if id == lastIn {
+                out = lastOut
+            } else if Self.isNewer(id, than: lastIn, modulus: modulus) {
+                out = Self.wrap(id - pictureIDOffset, modulus)
+                previousIn = lastIn
+                previousOut = lastOut
+                lastIn = id
+                lastOut = out
+            } else if id == previousIn {
+                out = previousOut
+            } else {
+                out = Self.wrap(id - pictureIDOffset, modulus)
+            }
+        }
+        var tl0: UInt8 = 0
+        if fields.hasTL0PicIndex {
+            if anchorPending {
+                tl0Offset = lastOutTL0 >= 0 ? fields.tl0PicIndex &- (UInt8(lastOutTL0) &+ 1) : 0
+            }
+            tl0 = fields.tl0PicIndex &- tl0Offset
+            if anchorPending || Int8(bitPattern: fields.tl0PicIndex &- lastTL0In) > 0 {
+                lastTL0In = fields.tl0PicIndex
+                lastOutTL0 = Int(tl0)
+            }
+        }
+        anchorPending = false
+        return (UInt16(truncatingIfNeeded: max(out, 0)), tl0)
+    }
+
+    /// `value` mod `modulus` (a power of two: 2^7 or 2^15), non-negative; a mask, no division.
+    @inline(__always)
+    static func wrap(_ value: Int, _ modulus: Int) -> Int {
+        value & (modulus - 1)
+    }
+
+    /// `a` comes after `b` in a picture-id space of `modulus`.
+    @inline(__always)
+    static func isNewer(_ a: Int, than b: Int, modulus: Int) -> Bool {
+        let distance = wrap(a - b, modulus)
+        return distance > 0 && distance < modulus / 2
+    }
+}
+
+/// What a VP8 down-track sent per subscriber sequence number, so a NACKed
+/// packet is repeated as the subscriber first got it: from the same
+/// publisher packet (layer and number: temporal drops move the munger's
+/// offsets often, beyond its few kept segments), with the same timestamp,
+/// picture ID and TL0PICIDX. A fixed ring indexed by the 16-bit sequence
+/// number, allocated once with the down-track (no allocation per packet).
+public final class VP8SentHistory: @unchecked Sendable {
+    /// As many as the retransmission cache keeps by default.
+    public static let defaultSlotCount = 512
+
+    public struct Entry: Sendable, Equatable {
+        public var publisherSequenceNumber: Int64
+        /// The publisher SSRC whose cache holds the packet.
+        public var source: UInt32
+        public var timestamp: UInt32
+        public var sequenceNumber: UInt16
+        public var pictureID: UInt16
+        public var tl0PicIndex: UInt8
+        /// Whether the rewritten values apply (the descriptor had the fields).
+        public var rewritten: Bool
+    }
+
+    public let slotCount: Int
+    /// An entry with a negative `publisherSequenceNumber` was never written.
+    let entries: UnsafeMutableBufferPointer<Entry>
+
+    /// `slotCount` must divide 65 536 (a power of two), so the ring follows the wrap.
+    init(slotCount: Int) {
+        precondition(slotCount > 0 && slotCount <= 65_536 && 65_536 % slotCount == 0)
+        self.slotCount = slotCount
+        entries = .allocate(capacity: slotCount)
+        entries.initialize(repeating: Entry(
+            publisherSequenceNumber: -1, source: 0, timestamp: 0, sequenceNumber: 0, pictureID: 0, tl0PicIndex: 0,
+            rewritten: false))
+    }
+
+    deinit {
+        entries.deallocate()
+    }
+
+    /// What was sent as `sequenceNumber`, if still kept.
+    public func entry(sequenceNumber: UInt16) -> Entry? {
+        let slot = Int(sequenceNumber) & (slotCount - 1)
+        guard entries[slot].publisherSequenceNumber >= 0, entries[slot].sequenceNumber == sequenceNumber else { return nil }
+        return entries[slot]
+    }
+}
+
+extension Router {
+    /// The highest VP8 temporal layer (TID) `subscriber` gets of the track
+    /// `publisherSSRC` (a simulcast group: of whichever layer it gets); nil
+    /// or 3 for all. Lower takes effect at the next frame, higher at the
+    /// next frame of a wanted layer with the layer-sync bit or a keyframe
+    /// (``VP8Munger``). A simulcast group's down-track also gets it from
+    /// its selector's temporal step on each retarget
+    /// (``LayerSelector/targetTemporalLayer``), which then wins. False
+    /// without such a VP8 down-track.
+    @discardableResult
+    public func setTemporalLayer(_ layer: Int?, publisherSSRC: UInt32, subscriber: Int) -> Bool {
+        guard let position = table.positions[publisherSSRC],
+              let index = table.tracks[position].downTrackIndex(subscriber: subscriber),
+              table.tracks[position].downTracks[index].vp8 != nil
+        else { return false }
+        table.tracks[position].downTracks[index].vp8?.setTargetTemporalLayer(layer ?? VP8Munger.allTemporalLayers)
+        return true
+    }
+}

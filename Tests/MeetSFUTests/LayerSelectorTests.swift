@@ -89,6 +89,21 @@ import Testing
         #expect(monitor.bitrate == 0)
     }
 
+    @Test("a keyframe's packets with one RTP timestamp count once; its size is read from the first that has it")
+    func keyframePacketsCountOnce() {
+        let clock = TestClock()
+        var monitor = LayerMonitor()
+        // H.264: the IDR's first fragment before its SPS would give no size; the STAP-A after it does.
+        monitor.keyframeReceived(width: nil, height: nil, timestamp: 3_000, now: clock.now)
+        #expect(monitor.keyframes == 1 && !monitor.hasSizedKeyframe(timestamp: 3_000))
+        monitor.keyframeReceived(width: 1280, height: 720, timestamp: 3_000, now: clock.now)
+        #expect(monitor.keyframes == 1 && monitor.hasSizedKeyframe(timestamp: 3_000) && monitor.height == 720)
+        // The next keyframe counts, and its size is read again.
+        #expect(!monitor.hasSizedKeyframe(timestamp: 93_000))
+        monitor.keyframeReceived(width: 640, height: 360, timestamp: 93_000, now: clock.now)
+        #expect(monitor.keyframes == 2 && monitor.height == 360)
+    }
+
     /// Packets on `monitors` (one new frame each) every `interval`, `count` times.
     static func frames(_ monitors: inout [LayerMonitor], sending: Set<Int>, count: Int, interval: Duration,
                        timestamp: inout UInt32, clock: inout TestClock) {

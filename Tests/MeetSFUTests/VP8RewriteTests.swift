@@ -110,6 +110,41 @@ func sentFields(_ batch: PacketBatch, at index: Int) -> (header: RTPHeader, fiel
         #expect(rewrite(&munger, vp8Payload(pictureID: 0, long: false, start: false), anchors: 1).0 == 0)
         #expect(rewrite(&munger, vp8Payload(pictureID: 9_000, keyframe: true), anchors: 2).0 == 2)
     }
+
+    /// The admit decision and, when forwarded, the rewritten picture ID of one packet.
+    private func pass(_ munger: inout VP8Munger, _ payload: [UInt8]) -> UInt16? {
+        let fields = VP8DescriptorFields(payload: payload)!
+        guard munger.admits(fields) else { return nil }
+        return munger.rewrite(fields, anchors: 1).pictureID
+    }
+
+    @Test("a late packet of a dropped picture, after the next dropped one started, does not close the gap twice")
+    func lateDroppedPacketCountsOnce() {
+        var munger = VP8Munger(historySlots: 16)
+        munger.setTargetTemporalLayer(0)
+        #expect(pass(&munger, vp8Payload(pictureID: 100, tl0: 1, tid: 0, keyframe: true)) == 100)
+        #expect(pass(&munger, vp8Payload(pictureID: 101, tl0: 1, tid: 2, sync: true)) == nil)
+        #expect(pass(&munger, vp8Payload(pictureID: 102, tl0: 1, tid: 1, sync: true)) == nil)
+        // Picture 101's second packet comes late, after 102 started.
+        #expect(pass(&munger, vp8Payload(pictureID: 101, tl0: 1, tid: 2, start: false)) == nil)
+        #expect(pass(&munger, vp8Payload(pictureID: 103, tl0: 1, tid: 2)) == nil)
+        // The next picture forwarded is the one after 100, not 100 again.
+        #expect(pass(&munger, vp8Payload(pictureID: 104, tl0: 2, tid: 0)) == 101)
+    }
+
+    @Test("a lower target does not cut a forwarded frame: its late packet follows the frame's decision")
+    func lateForwardedPacketFollowsItsFrame() {
+        var munger = VP8Munger(historySlots: 16)
+        #expect(pass(&munger, vp8Payload(pictureID: 300, tl0: 5, tid: 0, keyframe: true)) == 300)
+        #expect(pass(&munger, vp8Payload(pictureID: 301, tl0: 5, tid: 2, sync: true)) == 301)
+        munger.setTargetTemporalLayer(1)
+        // Picture 302 (TID 1) starts: the target is applied; picture 301's last packet comes after it.
+        #expect(pass(&munger, vp8Payload(pictureID: 302, tl0: 5, tid: 1, sync: true)) == 302)
+        #expect(pass(&munger, vp8Payload(pictureID: 301, tl0: 5, tid: 2, start: false)) == 301)
+        // The next TID 2 picture is dropped, and the one after it goes on gapless.
+        #expect(pass(&munger, vp8Payload(pictureID: 303, tl0: 5, tid: 2)) == nil)
+        #expect(pass(&munger, vp8Payload(pictureID: 304, tl0: 6, tid: 0)) == 303)
+    }
 }
 
 /// A VP8 track whose publisher sends three temporal layers (L1T3: TID 0, 2,

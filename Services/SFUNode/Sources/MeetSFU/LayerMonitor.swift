@@ -38,6 +38,9 @@ public struct LayerMonitor: Sendable {
     public private(set) var lastPacketAt: ContinuousClock.Instant?
     public private(set) var lastKeyframeAt: ContinuousClock.Instant?
     public private(set) var keyframes = 0
+    /// The last keyframe's RTP timestamp, and whether one of its packets gave its size.
+    private var lastKeyframeTimestamp: UInt32?
+    private var keyframeSized = false
     /// From the last VP8 keyframe; nil for H.264 (sizes not parsed) or before one.
     public private(set) var width: Int?
     public private(set) var height: Int?
@@ -99,14 +102,28 @@ public struct LayerMonitor: Sendable {
         return true
     }
 
-    /// The packet started a keyframe (`width`×`height` when the codec says).
-    public mutating func keyframeReceived(width: Int?, height: Int?, now: ContinuousClock.Instant) {
-        lastKeyframeAt = now
-        keyframes += 1
+    /// A packet of a keyframe (`width`×`height` when the codec says).
+    /// `timestamp`: its RTP timestamp; the keyframe's further packets (an
+    /// H.264 keyframe's STAP-A with its SPS, then its IDR's first fragment)
+    /// count once. nil: every call counts.
+    public mutating func keyframeReceived(width: Int?, height: Int?, timestamp: UInt32? = nil, now: ContinuousClock.Instant) {
+        if timestamp == nil || timestamp != lastKeyframeTimestamp {
+            lastKeyframeAt = now
+            keyframes += 1
+            lastKeyframeTimestamp = timestamp
+            keyframeSized = false
+        }
         if let width, let height, width > 0, height > 0 {
             self.width = width
             self.height = height
+            keyframeSized = true
         }
+    }
+
+    /// Whether the keyframe with RTP timestamp `timestamp` was counted and
+    /// its picture size read already: its further packets need no parse.
+    public func hasSizedKeyframe(timestamp: UInt32) -> Bool {
+        keyframeSized && lastKeyframeTimestamp == timestamp
     }
 
     /// Whether the publisher is sending this layer now.

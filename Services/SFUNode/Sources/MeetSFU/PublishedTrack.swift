@@ -66,9 +66,10 @@ public struct PublishedTrack {
         let isKeyframe = keyframe ?? codec.isKeyframe(payload: payload)
         keyframe = isKeyframe
         layerMonitor?.packetReceived(size: packet.count, timestamp: header.timestamp, temporalLayer: temporalLayer, now: now)
-        guard isKeyframe else { return }
+        // A keyframe's further packets (same timestamp, size known) are not parsed again.
+        guard isKeyframe, layerMonitor?.hasSizedKeyframe(timestamp: header.timestamp) == false else { return }
         let size = codec.pictureSize(keyframe: payload)
-        layerMonitor?.keyframeReceived(width: size?.width, height: size?.height, now: now)
+        layerMonitor?.keyframeReceived(width: size?.width, height: size?.height, timestamp: header.timestamp, now: now)
     }
 
     /// Per forwarded packet (`Router+AudioLevel`): one byte read into an

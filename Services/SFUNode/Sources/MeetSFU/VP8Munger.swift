@@ -60,10 +60,12 @@ public struct VP8Munger: @unchecked Sendable {
     private var lastOutTL0: Int = -1
     private var lastTL0In: UInt8 = 0
     private var lastTL0Out: UInt8 = 0
-    /// Last picture dropped for its temporal layer (counted once), -1 none.
+    /// Newest picture dropped for its temporal layer (each counted once), -1 none.
     private var lastDropped = -1
     /// Whether the frame being received is dropped (decided on its first packet).
     private var droppingFrame = false
+    /// The last few pictures' decisions: a late packet follows its own frame's.
+    private var decisions = PictureDecisions()
 
     init(historySlots: Int = VP8SentHistory.defaultSlotCount) {
         history = VP8SentHistory(slotCount: historySlots)
@@ -85,6 +87,7 @@ public struct VP8Munger: @unchecked Sendable {
     mutating func admits(_ fields: VP8DescriptorFields) -> Bool {
         let tid = fields.temporalLayer
         guard tid >= 0 else { return true }
+        let picture = fields.hasPictureID ? Int(fields.pictureID) : -1
         if fields.startsFrame {
             if fields.isKeyframe {
                 currentTemporalLayer = targetTemporalLayer
@@ -94,6 +97,11 @@ public struct VP8Munger: @unchecked Sendable {
                 currentTemporalLayer = tid
             }
             droppingFrame = tid > currentTemporalLayer
+            if picture >= 0 { decisions.record(picture, admitted: !droppingFrame) }
+        } else if picture >= 0, let admitted = decisions.decision(for: picture) {
+            // A later (or late) packet of a picture whose start was seen: the same decision,
+            // so a frame is never cut in two by a target change (review, session 15).
+            droppingFrame = !admitted
         } else if tid > currentTemporalLayer {
             droppingFrame = true
         } else {
@@ -113,7 +121,11 @@ public struct VP8Munger: @unchecked Sendable {
     private mutating func pictureDropped(_ fields: VP8DescriptorFields) {
         guard fields.hasPictureID, !anchorPending, lastIn >= 0 else { return }
         let id = Int(fields.pictureID)
-        guard id != lastDropped, Self.isNewer(id, than: lastIn, modulus: fields.pictureIDModulus) else { return }
+        // Counted once: newer than the last forwarded and than every dropped one (a late
+        // packet of an earlier dropped picture must not move the offset again).
+        guard Self.isNewer(id, than: lastIn, modulus: fields.pictureIDModulus),
+              lastDropped < 0 || Self.isNewer(id, than: lastDropped, modulus: fields.pictureIDModulus)
+        else { return }
         lastDropped = id
         pictureIDOffset += 1
         droppedPictures += 1
@@ -250,5 +262,43 @@ extension Router {
         else { return false }
         table.tracks[position].downTracks[index].vp8?.setTargetTemporalLayer(layer ?? VP8Munger.allTemporalLayers)
         return true
+    }
+}
+
+/// The admit decisions of the last four pictures a VP8 down-track saw start
+/// (picture ID → forwarded or dropped), inline: no allocation per packet.
+struct PictureDecisions: Sendable {
+    private var ids: (Int, Int, Int, Int) = (-1, -1, -1, -1)
+    /// Bit i: slot i's picture was forwarded.
+    private var admitted: UInt8 = 0
+    private var next = 0
+
+    /// The decision for picture `id`, nil when it is not among the last four.
+    @inline(__always)
+    func decision(for id: Int) -> Bool? {
+        guard let slot = slot(of: id) else { return nil }
+        return admitted & (1 << slot) != 0
+    }
+
+    @inline(__always)
+    mutating func record(_ id: Int, admitted isAdmitted: Bool) {
+        let slot = slot(of: id) ?? next
+        switch slot {
+        case 0: ids.0 = id
+        case 1: ids.1 = id
+        case 2: ids.2 = id
+        default: ids.3 = id
+        }
+        if isAdmitted { admitted |= 1 << slot } else { admitted &= ~(1 << slot) }
+        if slot == next { next = (next + 1) & 3 }
+    }
+
+    @inline(__always)
+    private func slot(of id: Int) -> Int? {
+        if ids.0 == id { return 0 }
+        if ids.1 == id { return 1 }
+        if ids.2 == id { return 2 }
+        if ids.3 == id { return 3 }
+        return nil
     }
 }

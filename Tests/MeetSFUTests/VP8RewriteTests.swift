@@ -230,6 +230,40 @@ func sentFields(_ batch: PacketBatch, at index: Int) -> (header: RTPHeader, fiel
         #expect(h.munger?.currentTemporalLayer == 0)
     }
 
+    @Test("a dropped frame's packet lost before the node leaves no gap: the next forwarded frame follows the last one sent")
+    func lossInsideADroppedFrame() {
+        let router = Router(maximumSubscribersPerTrack: 8)
+        let clock = TestClock()
+        router.addTrack(TrackConfiguration(ssrc: Self.video, codec: .vp8, cacheSlots: 64))
+        _ = router.addDownTrack(publisherSSRC: Self.video, subscriber: 1, ssrc: 11, now: clock.now)
+        router.setTemporalLayer(0, publisherSSRC: Self.video, subscriber: 1)
+        let batch = PacketBatch(capacity: 4)
+        var sent: [(seq: UInt16, pid: UInt16)] = []
+        // (sequence, picture, TID, frame start, marker): frames of two packets, L1T3 order.
+        let packets: [(UInt16, UInt16, Int, Bool, Bool)] = [
+            (100, 40, 0, true, false), (101, 40, 0, false, true),
+            (102, 41, 2, true, false),  // 103, its last packet, is lost before the node
+            (104, 42, 1, true, false), (105, 42, 1, false, true),
+            (106, 43, 2, true, false), (107, 43, 2, false, true),
+            (108, 44, 0, true, false), (109, 44, 0, false, true),
+            (103, 41, 2, false, true),  // the publisher's retransmission comes late: still dropped
+            (110, 45, 2, true, false),
+        ]
+        for (seq, pid, tid, start, marker) in packets {
+            batch.reset()
+            var packet = rtp(
+                seq: seq, ts: UInt32(pid) * 3_000, ssrc: Self.video,
+                payload: vp8Payload(pictureID: pid, tl0: 9, tid: tid, sync: true, start: start, keyframe: pid == 40 && start))
+            if marker { packet[1] |= 0x80 }
+            _ = router.route(packet, now: clock.now, batch: batch)
+            for index in 0..<batch.count {
+                if let out = sentFields(batch, at: index) { sent.append((out.header.sequenceNumber, out.fields.pictureID)) }
+            }
+        }
+        #expect(sent.map(\.pid) == [40, 40, 41, 41])
+        #expect(sent.map(\.seq) == [100, 101, 102, 103], "no number left for the lost packet")
+    }
+
     @Test("a publisher without TIDs is forwarded whole whatever the target; its picture IDs pass unchanged")
     func withoutTIDs() {
         let router = Router(maximumSubscribersPerTrack: 8)

@@ -99,11 +99,12 @@ public struct DownTrack: Sendable {
     @inline(__always)
     mutating func rewriteVP8(
         _ copy: UnsafeMutableRawBufferPointer, fields: VP8DescriptorFields?, payloadRange: Range<Int>,
-        output: RTPMunger.Output, publisherSequenceNumber: Int64, source: UInt32
+        output: RTPMunger.Output, publisherSequenceNumber: Int64, source: UInt32, marker: Bool
     ) {
         guard vp8 != nil, let fields, fields.hasPictureID || fields.hasTL0PicIndex || fields.hasTemporalLayer else {
             return
         }
+        vp8?.forwarded(output: output.extendedSequenceNumber, marker: marker)
         var entry = VP8SentHistory.Entry(
             publisherSequenceNumber: publisherSequenceNumber, source: source, timestamp: output.timestamp,
             sequenceNumber: output.sequenceNumber, pictureID: 0, tl0PicIndex: 0, rewritten: false)

@@ -118,8 +118,10 @@ public struct RTPMunger: Sendable {
         }
         var segment = current
         if input < segment.firstInput {
-            // A late packet from before a skip: the segment it belongs to.
-            guard let older = olderSegment(containing: input) else { return nil }
+            // A late packet from before a skip: the segment it belongs to, unless its
+            // number was given to a later packet (a gap closed by `continueAfterDrops`).
+            guard let older = olderSegment(containing: input), input - older.sequenceOffset < segment.firstOutput
+            else { return nil }
             segment = older
         }
         let output = input - segment.sequenceOffset
@@ -145,6 +147,28 @@ public struct RTPMunger: Sendable {
         guard input - segment.sequenceOffset > highestOutput else { return }
         segment.sequenceOffset += 1
         segment.firstInput = input + 1
+        if segment.firstOutput > highestOutput {
+            replaceCurrent(segment)
+        } else {
+            segment.firstOutput = highestOutput + 1
+            push(segment)
+        }
+    }
+
+    /// The first packet of a frame forwarded after dropped frames (a VP8
+    /// temporal layer), when the last packet sent ended its frame: it takes
+    /// the number after the last one sent. ``skip(extendedSequenceNumber:)``
+    /// closes the numbers of the dropped packets the node saw; this closes
+    /// those of dropped frames' packets lost before the node, which a
+    /// subscriber would otherwise NACK in vain (review, session 15). A late
+    /// packet from the closed stretch is dropped (``map``).
+    public mutating func continueAfterDrops(at input: Int64) {
+        guard !resyncPending, highestOutput >= 0, input >= firstInput else { return }
+        var segment = current
+        let offset = input - (highestOutput + 1)
+        guard offset > segment.sequenceOffset else { return }
+        segment.sequenceOffset = offset
+        segment.firstInput = input
         if segment.firstOutput > highestOutput {
             replaceCurrent(segment)
         } else {

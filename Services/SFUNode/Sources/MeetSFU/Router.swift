@@ -111,9 +111,16 @@ public final class Router {
                 table.tracks[position].downTracks[index].waitingForKeyframe = false
             }
             // A temporal layer above the subscriber's: dropped, its number closed.
-            if let vp8, vp8.hasTemporalLayer, table.tracks[position].downTracks[index].vp8?.admits(vp8) == false {
-                table.tracks[position].downTracks[index].munger.skip(extendedSequenceNumber: sequence)
-                continue
+            if let vp8, vp8.hasTemporalLayer {
+                if table.tracks[position].downTracks[index].vp8?.admits(vp8) == false {
+                    table.tracks[position].downTracks[index].munger.skip(extendedSequenceNumber: sequence)
+                    continue
+                }
+                // The first frame after dropped ones follows the last one sent: no gap where
+                // the dropped frames' packets were lost before the node.
+                if table.tracks[position].downTracks[index].vp8?.closesGap(vp8) == true {
+                    table.tracks[position].downTracks[index].munger.continueAfterDrops(at: sequence)
+                }
             }
             guard let output = table.tracks[position].downTracks[index].munger.map(
                 extendedSequenceNumber: sequence, extendedTimestamp: timestamp, now: now)
@@ -133,7 +140,7 @@ public final class Router {
                 // One access to the down-track for all of it (each access to the table is checked).
                 table.tracks[position].downTracks[index].rewriteVP8(
                     copy, fields: vp8, payloadRange: header.payloadRange, output: output,
-                    publisherSequenceNumber: sequence, source: header.ssrc)
+                    publisherSequenceNumber: sequence, source: header.ssrc, marker: header.marker)
             }
             table.tracks[position].downTracks[index].packetsSent += 1
             table.tracks[position].downTracks[index].bytesSent += packet.count

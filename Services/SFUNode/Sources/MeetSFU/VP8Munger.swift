@@ -66,6 +66,12 @@ public struct VP8Munger: @unchecked Sendable {
     private var droppingFrame = false
     /// The last few pictures' decisions: a late packet follows its own frame's.
     private var decisions = PictureDecisions()
+    /// A picture was dropped since the highest packet forwarded, and whether
+    /// that packet ended its frame (RTP marker): then the next frame start
+    /// closes every number between (``RTPMunger/continueAfterDrops(at:)``).
+    private var droppedSinceForward = false
+    private var highestForwarded: Int64 = -1
+    private var highestEndedFrame = false
 
     init(historySlots: Int = VP8SentHistory.defaultSlotCount) {
         history = VP8SentHistory(slotCount: historySlots)
@@ -107,8 +113,27 @@ public struct VP8Munger: @unchecked Sendable {
         } else {
             droppingFrame = false
         }
-        if droppingFrame { pictureDropped(fields) }
+        if droppingFrame {
+            droppedSinceForward = true
+            pictureDropped(fields)
+        }
         return !droppingFrame
+    }
+
+    /// Whether the admitted packet with `fields` starts the first frame
+    /// after dropped ones, right after a complete forwarded frame.
+    @inline(__always)
+    func closesGap(_ fields: VP8DescriptorFields) -> Bool {
+        fields.startsFrame && droppedSinceForward && highestEndedFrame
+    }
+
+    /// A packet went out as the subscriber's `output` (extended), `marker` its RTP marker.
+    @inline(__always)
+    mutating func forwarded(output: Int64, marker: Bool) {
+        guard output > highestForwarded else { return }
+        highestForwarded = output
+        highestEndedFrame = marker
+        droppedSinceForward = false
     }
 
     /// Sets the temporal layer wanted (0–3); it takes effect at a frame

@@ -132,6 +132,21 @@ func sentFields(_ batch: PacketBatch, at index: Int) -> (header: RTPHeader, fiel
         #expect(pass(&munger, vp8Payload(pictureID: 104, tl0: 2, tid: 0)) == 101)
     }
 
+    @Test("a late packet of an older forwarded picture, after drops, gets the ID its picture went out with")
+    func lateRetransmissionKeepsItsPictureID() {
+        var munger = VP8Munger(historySlots: 16)
+        munger.setTargetTemporalLayer(0)
+        var forwarded: [UInt16?] = []
+        for id in UInt16(100)...108 {
+            let tid = [0, 2, 1, 2][Int(id - 100) % 4]
+            forwarded.append(pass(&munger, vp8Payload(pictureID: id, tl0: UInt8(id / 4), tid: tid, keyframe: id == 100)))
+        }
+        #expect(forwarded == [100, nil, nil, nil, 101, nil, nil, nil, 102])
+        // Picture 100's last packet, retransmitted by the publisher, comes now: 100 as before, not 100 − 6.
+        #expect(pass(&munger, vp8Payload(pictureID: 100, tl0: 25, tid: 0, start: false)) == 100)
+        #expect(pass(&munger, vp8Payload(pictureID: 104, tl0: 26, tid: 0, start: false)) == 101)
+    }
+
     @Test("a lower target does not cut a forwarded frame: its late packet follows the frame's decision")
     func lateForwardedPacketFollowsItsFrame() {
         var munger = VP8Munger(historySlots: 16)

@@ -45,6 +45,9 @@ public struct VP8Munger: @unchecked Sendable {
     /// (no reference counting on the packet path); `history` keeps it alive.
     private let historySlots: UnsafeMutablePointer<VP8SentHistory.Entry>
     private let historyMask: Int
+    /// The history's picture ring (``VP8SentHistory/pictures``) and its next slot.
+    private let pictureRing: UnsafeMutablePointer<(input: Int32, output: Int32)>
+    private var nextPicture = 0
 
     /// The munger's re-anchor count last seen; a change re-anchors here.
     private var anchorsSeen = -1
@@ -77,6 +80,7 @@ public struct VP8Munger: @unchecked Sendable {
         history = VP8SentHistory(slotCount: historySlots)
         self.historySlots = history.entries.baseAddress!
         historyMask = history.slotCount - 1
+        pictureRing = history.pictures.baseAddress!
     }
 
     /// Remembers what went out as `entry.sequenceNumber` (``VP8SentHistory``).
@@ -179,6 +183,8 @@ public struct VP8Munger: @unchecked Sendable {
                 lastIn = id
                 lastOut = out
                 lastDropped = -1
+                clearPictures()
+                rememberPicture(input: id, output: out)
             } else if id == lastIn {
                 out = lastOut
             } else if Self.isNewer(id, than: lastIn, modulus: modulus) {
@@ -187,10 +193,13 @@ public struct VP8Munger: @unchecked Sendable {
                 previousOut = lastOut
                 lastIn = id
                 lastOut = out
+                rememberPicture(input: id, output: out)
             } else if id == previousIn {
                 out = previousOut
             } else {
-                out = Self.wrap(id - pictureIDOffset, modulus)
+                // An older picture (a late retransmission): the ID it went out with,
+                // while the ring has it; the offset has grown with each drop since.
+                out = forwardedPicture(input: id) ?? Self.wrap(id - pictureIDOffset, modulus)
             }
         }
         var tl0: UInt8 = 0
@@ -206,6 +215,25 @@ public struct VP8Munger: @unchecked Sendable {
         }
         anchorPending = false
         return (UInt16(truncatingIfNeeded: max(out, 0)), tl0)
+    }
+
+    @inline(__always)
+    private mutating func rememberPicture(input: Int, output: Int) {
+        pictureRing[nextPicture] = (Int32(input), Int32(output))
+        nextPicture = (nextPicture + 1) & (VP8SentHistory.pictureSlots - 1)
+    }
+
+    private func forwardedPicture(input: Int) -> Int? {
+        for slot in 0..<VP8SentHistory.pictureSlots where pictureRing[slot].input == Int32(input) {
+            return Int(pictureRing[slot].output)
+        }
+        return nil
+    }
+
+    /// A re-anchor: the pictures before it belong to another stream.
+    private mutating func clearPictures() {
+        for slot in 0..<VP8SentHistory.pictureSlots { pictureRing[slot] = (-1, -1) }
+        nextPicture = 0
     }
 
     /// `value` mod `modulus` (a power of two: 2^7 or 2^15), non-negative; a mask, no division.
@@ -247,6 +275,11 @@ public final class VP8SentHistory: @unchecked Sendable {
     public let slotCount: Int
     /// An entry with a negative `publisherSequenceNumber` was never written.
     let entries: UnsafeMutableBufferPointer<Entry>
+    /// The last ``pictureSlots`` pictures forwarded: publisher's picture ID →
+    /// subscriber's (-1: empty), so a late packet of an older picture (an
+    /// upstream retransmission) gets the ID its picture went out with.
+    static let pictureSlots = 16
+    let pictures: UnsafeMutableBufferPointer<(input: Int32, output: Int32)>
 
     /// `slotCount` must divide 65 536 (a power of two), so the ring follows the wrap.
     init(slotCount: Int) {
@@ -256,10 +289,13 @@ public final class VP8SentHistory: @unchecked Sendable {
         entries.initialize(repeating: Entry(
             publisherSequenceNumber: -1, source: 0, timestamp: 0, sequenceNumber: 0, pictureID: 0, tl0PicIndex: 0,
             rewritten: false))
+        pictures = .allocate(capacity: Self.pictureSlots)
+        pictures.initialize(repeating: (-1, -1))
     }
 
     deinit {
         entries.deallocate()
+        pictures.deallocate()
     }
 
     /// What was sent as `sequenceNumber`, if still kept.

@@ -39,11 +39,7 @@ import Testing
 
         init(sendsSPS: Bool = true) {
             self.sendsSPS = sendsSPS
-            router.addTrack(TrackConfiguration(ssrc: RouterSimulcastH264Tests.group, codec: .h264, simulcast: .group))
-            for (index, ssrc) in RouterSimulcastH264Tests.layerSSRCs.enumerated() {
-                router.addTrack(TrackConfiguration(
-                    ssrc: ssrc, codec: .h264, simulcast: .layer(group: RouterSimulcastH264Tests.group, index: index)))
-            }
+            router.addSimulcastGroup(RouterSimulcastH264Tests.group, layers: RouterSimulcastH264Tests.layerSSRCs, codec: .h264)
         }
 
         /// One frame on every layer, 1/30 s apart: a keyframe is [STAP-A(SPS, PPS),] IDR,

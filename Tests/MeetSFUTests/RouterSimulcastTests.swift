@@ -31,10 +31,7 @@ import Testing
         var layers: [Layer]
 
         init() {
-            router.addTrack(TrackConfiguration(ssrc: RouterSimulcastTests.group, codec: .vp8, simulcast: .group))
-            for (index, ssrc) in RouterSimulcastTests.layerSSRCs.enumerated() {
-                router.addTrack(TrackConfiguration(ssrc: ssrc, codec: .vp8, simulcast: .layer(group: RouterSimulcastTests.group, index: index)))
-            }
+            router.addSimulcastGroup(RouterSimulcastTests.group, layers: RouterSimulcastTests.layerSSRCs)
             // Different bases per layer, each a few packets before its sequence wrap.
             layers = RouterSimulcastTests.layerSSRCs.enumerated().map { index, ssrc in
                 Layer(ssrc: ssrc, sequence: 65_530 - UInt16(index * 3), timestamp: 4_294_960_000 &+ UInt32(index) * 123_456)

@@ -100,10 +100,7 @@ import Testing
     func groupTemporalStep() {
         var clock = TestClock()
         let router = Router(maximumSubscribersPerTrack: 8)
-        router.addTrack(TrackConfiguration(ssrc: Self.group, codec: .vp8, simulcast: .group))
-        for (index, ssrc) in Self.layerSSRCs.enumerated() {
-            router.addTrack(TrackConfiguration(ssrc: ssrc, codec: .vp8, simulcast: .layer(group: Self.group, index: index)))
-        }
+        router.addSimulcastGroup(Self.group, layers: Self.layerSSRCs)
         _ = router.addDownTrack(publisherSSRC: Self.group, subscriber: 1, ssrc: 500, now: clock.now)
         router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: Self.group, subscriber: 1, now: clock.now)
         let batch = PacketBatch(capacity: 8)

@@ -30,6 +30,14 @@ func headers(in batch: PacketBatch) -> [(destination: Int, header: RTPHeader)] {
 }
 
 extension Router {
+    /// A simulcast group `group` and its layers, lowest first (tests only).
+    func addSimulcastGroup(_ group: UInt32, layers: [UInt32], codec: TrackConfiguration.Codec = .vp8) {
+        addTrack(TrackConfiguration(ssrc: group, codec: codec, simulcast: .group))
+        for (index, ssrc) in layers.enumerated() {
+            addTrack(TrackConfiguration(ssrc: ssrc, codec: codec, simulcast: .layer(group: group, index: index)))
+        }
+    }
+
     /// Routes an array-held packet into a fresh batch (tests only).
     func route(_ packet: [UInt8], now: ContinuousClock.Instant, batch: PacketBatch) -> RouteResult {
         packet.withUnsafeBytes { routeRTP($0, now: now, into: batch, flush: { _ in Issue.record("unexpected flush") }) }

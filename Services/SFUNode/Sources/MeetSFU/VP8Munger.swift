@@ -21,8 +21,10 @@ import MeetRTP
 ///   sequence numbers through ``RTPMunger/skip(extendedSequenceNumber:)``;
 ///   timestamps stay). The current layer moves only at a frame's first
 ///   packet: down to the target at once; up on a keyframe (to the target)
-///   or on a frame of a layer between the current one and the target that
-///   has the layer-sync bit (Y) set. A stream without TIDs is forwarded
+///   or, one layer at a time, on a frame of the next layer up (at most the
+///   target) that has the layer-sync bit (Y) set: a TID 2 Y frame after
+///   TID 0 alone would be decodable, but the TID 1 frames after it refer to
+///   TID 1 frames the node dropped. A stream without TIDs is forwarded
 ///   whole, as before.
 ///
 /// A value stored in the ``DownTrack``; its ``VP8SentHistory`` (a class, one
@@ -103,7 +105,9 @@ public struct VP8Munger: @unchecked Sendable {
                 currentTemporalLayer = targetTemporalLayer
             } else if targetTemporalLayer < currentTemporalLayer {
                 currentTemporalLayer = targetTemporalLayer
-            } else if tid > currentTemporalLayer && tid <= targetTemporalLayer && fields.layerSync {
+            } else if tid == currentTemporalLayer + 1 && tid <= targetTemporalLayer && fields.layerSync {
+                // One layer at a time (session 16): a Y frame depends on TL0 only, but the
+                // layer between's next frames would reference its frames the node dropped.
                 currentTemporalLayer = tid
             }
             droppingFrame = tid > currentTemporalLayer

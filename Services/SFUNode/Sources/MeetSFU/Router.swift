@@ -166,7 +166,10 @@ public final class Router {
             // A simulcast group's own throttle (subscribers' PLIs, joins) is
             // answered by a keyframe on any of its layers, or it would fire a
             // held request at every layer after the keyframe came.
-            if layer != nil { table.tracks[position].keyframeThrottle.keyframeReceived() }
+            if layer != nil {
+                table.tracks[position].keyframeThrottle.keyframeReceived()
+                table.tracks[position].heldKeyframeLayers = 0
+            }
         }
         if needKeyframe { result.requestKeyframe = table.tracks[layerPosition].keyframeThrottle.request(now: now) }
         counters.packetsOut += result.forwarded

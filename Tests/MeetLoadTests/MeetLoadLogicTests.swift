@@ -106,6 +106,24 @@ import Testing
         #expect(single[0].active)
     }
 
+    @Test("--simulcast counters: a keyframe on every layer is one keyframe in the totals; a replaced publication's layer stops being off when it closes")
+    func simulcastCountersAcrossLayersAndReplacement() {
+        var old = MediaSender.Counters()
+        MediaSender.count(frame: [("q", 100, 1, true), ("h", 300, 2, true), ("f", 900, 5, true)], into: &old)
+        MediaSender.count(frame: [("q", 50, 1, false), ("h", 150, 1, false), ("f", 450, 3, false)], into: &old)
+        #expect(old.videoFrames == 2 && old.keyframes == 1 && old.videoPackets == 13 && old.bytes == 1_950)
+        #expect(old.layers["f"]?.keyframes == 1 && old.layers["f"]?.frames == 2 && old.layers["h"]?.bytes == 450)
+        // Layer f off from t = 1 s; the publication is replaced at t = 3 s, its successor keeps f on.
+        old.layers["f"]?.stops = 1
+        old.layers["f"]?.offSince = 1_000_000_000
+        let retired = old.closingOff(at: 3_000_000_000)
+        var successor = MediaSender.Counters()
+        MediaSender.count(frame: [("q", 50, 1, false), ("h", 150, 1, false), ("f", 450, 3, false)], into: &successor)
+        let total = successor.adding(retired)
+        #expect(total.layers["f"]?.off(at: 10_000_000_000) == 2_000_000_000)
+        #expect(total.keyframes == 1 && total.videoFrames == 3)
+    }
+
     @Test func lossComesFromSequenceGapsAcrossTheWrap() {
         var stats = TrackReceiveStats(isVideo: false, freezeThresholdNanos: 500 * Self.ms)
         for sequence: UInt16 in [65_534, 65_535, 2, 3] {  // 0 and 1 lost

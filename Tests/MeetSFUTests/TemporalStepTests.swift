@@ -127,8 +127,10 @@ import Testing
         for n in 1..<40 { frame(n) }  // more than a window: the monitors measured the TIDs
         let top = router.layers(ofGroup: Self.group)[1].monitor.temporal
         #expect(top.count == 3)
-        // A budget above layer 1 at TID ≤ 1 and below its full rate.
-        let budget = (top.bitrate(upTo: 1) + top.bitrate(upTo: 2)) / 2
+        // A budget above layer 1 at TID ≤ 1 with the headroom a step up needs
+        // (a sixth: the node's slack, session 16), and below its full rate.
+        let budget = (top.bitrate(upTo: 1) * 6 / 5 + top.bitrate(upTo: 2)) / 2
+        #expect(top.bitrate(upTo: 1) * 6 / 5 < budget && budget < top.bitrate(upTo: 2))
         router.setLayerConstraints(.init(availableBitrate: budget), publisherSSRC: Self.group, subscriber: 1, now: clock.now)
         #expect(router.track(ssrc: Self.group)?.downTracks.first?.layers.target == 1)
         #expect(router.track(ssrc: Self.group)?.downTracks.first?.layers.targetTemporalLayer == 1)

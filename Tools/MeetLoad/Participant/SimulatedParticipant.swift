@@ -41,6 +41,10 @@ actor SimulatedParticipant {
     private(set) var publication: PublisherLeg?
     /// What publications this one replaced (after `migrate`) sent.
     private(set) var sentBefore: MediaSender.Counters?
+    /// The last `publisher-layers` for a connection that was not the
+    /// current publication when it came (the one being set up): applied
+    /// once that connection is the publication (``setPublicationLeg(_:)``).
+    private var pendingPublisherLayers: PublisherLayers?
     /// One connection per publisher (``ParticipantContext/perNode`` off).
     private(set) var subscriptions: [UUID: SubscriberLeg] = [:]
     /// One connection per node, by transport id, and which one carries each publisher.
@@ -85,7 +89,7 @@ actor SimulatedParticipant {
         }
         if plan.publishes != .nothing {
             do {
-                publication = try await makePublication(replacing: nil)
+                setPublicationLeg(try await makePublication(replacing: nil))
             } catch {
                 record(error)
             }
@@ -272,8 +276,12 @@ actor SimulatedParticipant {
         case .activeSpeakers(let speakers):
             timeSpeakerChange(speakers.speakers.map(\.participantId))
         case .publisherLayers(let layers):
-            // Dynacast: only for the current publisher connection (an old one's is stale).
-            guard let publication, publication.transportId == layers.transportId else { return }
+            // Dynacast: only for the current publisher connection (an old one's is stale). One for
+            // a connection not set up yet (its `published` reply and this raced) waits for it.
+            guard let publication, publication.transportId == layers.transportId else {
+                pendingPublisherLayers = layers
+                return
+            }
             publication.sender.setActiveLayers(layers.sections.map { ($0.mid, $0.active) })
         case .participantLeft(let left):
             publications.removeValue(forKey: left.participantId)
@@ -319,14 +327,25 @@ actor SimulatedParticipant {
             await reconcile()
         } else if let old = publication, old.transportId == instruction.transportId {
             do {
-                publication = try await makePublication(replacing: old.transportId)
+                setPublicationLeg(try await makePublication(replacing: old.transportId))
                 await old.close()
-                let sent = old.sender.counters.withLockedValue { $0 }
+                // A layer the old connection had off stops counting as off now (its time went to the new one).
+                let sent = old.sender.counters.withLockedValue { $0 }.closingOff(at: monotonicNanos())
                 sentBefore = sentBefore?.adding(sent) ?? sent
             } catch {
                 record(error)
             }
         }
+    }
+
+    /// `leg` is now this participant's publisher connection; a
+    /// `publisher-layers` that came for it before is applied now.
+    private func setPublicationLeg(_ leg: PublisherLeg) {
+        publication = leg
+        if let pending = pendingPublisherLayers, pending.transportId == leg.transportId {
+            leg.sender.setActiveLayers(pending.sections.map { ($0.mid, $0.active) })
+        }
+        pendingPublisherLayers = nil
     }
 
     private func setPublication(_ publication: Publication) {

@@ -35,6 +35,14 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
         /// `publisher-layers` messages applied (for this connection).
         var publisherLayerMessages = 0
 
+        /// Each layer's off time closed at `now` (``LayerCounters/closingOff(at:)``):
+        /// a replaced publication's layers are not off for the rest of the run.
+        func closingOff(at now: UInt64) -> Counters {
+            var closed = self
+            closed.layers = layers.mapValues { $0.closingOff(at: now) }
+            return closed
+        }
+
         /// These and `other` together (a publication and the one it replaced).
         func adding(_ other: Counters) -> Counters {
             Counters(
@@ -68,6 +76,14 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
 
         /// Nanoseconds off up to `now`.
         func off(at now: UInt64) -> UInt64 { offNanos + (offSince.map { now &- $0 } ?? 0) }
+
+        /// Off time counted up to `now` and no more: the connection ended.
+        func closingOff(at now: UInt64) -> LayerCounters {
+            var closed = self
+            closed.offNanos = off(at: now)
+            closed.offSince = nil
+            return closed
+        }
     }
 
     /// One outgoing video stream: the one stream, or a simulcast layer.
@@ -129,7 +145,13 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
                 if track.kind == .audio {
                     writer.audioLevelID = audioLevelID
                     self.audio = writer
-                } else if !track.layers.isEmpty, let ridID = ids.id(of: MediaPolicy.ridURI) {
+                } else if !track.layers.isEmpty {
+                    // Layers without the RID extension would reach the node as streams it cannot tell apart.
+                    guard let ridID = ids.id(of: MediaPolicy.ridURI) else {
+                        throw LoadError(
+                            "simulcast_without_rid",
+                            "the answer accepted \(track.layers.count) layers for mid \(track.mid) without the RID header extension")
+                    }
                     // The layers the answer accepted, lowest first, each with its RID (and mid) on every packet.
                     self.videoMid = track.mid
                     let midElement = ids.id(of: MediaPolicy.midURI).map { [(id: $0, value: Array(track.mid.utf8))] } ?? []
@@ -191,17 +213,23 @@ final class MediaSender: PeerConnectionDelegate, @unchecked Sendable {
             videos[index].writer.advance(by: UInt32(90_000 / media.framesPerSecond))
         }
         guard !sent.isEmpty else { return }
-        counters.withLockedValue {
-            $0.videoFrames += 1
-            for stream in sent {
-                $0.videoPackets += stream.packets
-                $0.bytes += stream.bytes
-                if stream.keyframe { $0.keyframes += 1 }
-                if let rid = stream.rid {
-                    $0.layers[rid, default: LayerCounters()].frames += 1
-                    $0.layers[rid, default: LayerCounters()].bytes += stream.bytes
-                    if stream.keyframe { $0.layers[rid, default: LayerCounters()].keyframes += 1 }
-                }
+        counters.withLockedValue { Self.count(frame: sent, into: &$0) }
+    }
+
+    /// One video frame tick's streams (`rid` nil: the one stream) counted
+    /// into `counters`: frames and keyframes once per tick, like a picture
+    /// (a keyframe on every layer is one keyframe in the totals; each layer
+    /// counts its own in ``LayerCounters``), packets and bytes of all.
+    static func count(frame sent: [(rid: String?, bytes: Int, packets: Int, keyframe: Bool)], into counters: inout Counters) {
+        counters.videoFrames += 1
+        if sent.contains(where: \.keyframe) { counters.keyframes += 1 }
+        for stream in sent {
+            counters.videoPackets += stream.packets
+            counters.bytes += stream.bytes
+            if let rid = stream.rid {
+                counters.layers[rid, default: LayerCounters()].frames += 1
+                counters.layers[rid, default: LayerCounters()].bytes += stream.bytes
+                if stream.keyframe { counters.layers[rid, default: LayerCounters()].keyframes += 1 }
             }
         }
     }

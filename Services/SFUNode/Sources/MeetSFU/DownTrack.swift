@@ -47,7 +47,8 @@ public struct DownTrack: Sendable {
         self.ssrc = ssrc
         self.payloadType = payloadType
         self.extensionIDs = extensionIDs
-        munger = RTPMunger(clockRate: clockRate)
+        // Temporal drops start a munger segment per forwarded frame: a VP8 down-track keeps more.
+        munger = RTPMunger(clockRate: clockRate, segmentHistory: vp8 ? RTPMunger.temporalSegmentHistory : RTPMunger.segmentHistory)
         waitingForKeyframe = waitForKeyframe
         isPaused = paused
         statistics = SubscriberStatistics(clockRate: clockRate)

@@ -123,11 +123,59 @@ public struct LayerSelector: Sendable, Equatable {
     /// reconnecting).
     @discardableResult
     public mutating func retarget<Layers: Collection<Layer>>(layers: Layers) -> Bool where Layers.Index == Int {
-        guard let chosen = Self.step(layers: layers, constraints: constraints) else { return false }
+        guard let stepped = Self.step(layers: layers, constraints: constraints) else { return false }
+        let chosen = holdingTemporalStep(stepped, layers: layers)
         targetTemporalLayer = chosen.temporalLayer
         guard chosen.layer != target else { return false }
         target = chosen.layer
         return true
+    }
+
+    /// The share of `availableBitrate` a temporal step up must leave free:
+    /// the node gives the selector a fifth more than the allocator's budget
+    /// (`SubscriberBandwidth.selectorBudget`, so a layer measured a little
+    /// above its budget one window is not left), and 1 − 1/6 of that is the
+    /// budget itself.
+    public static let temporalStepUpHeadroom = 6
+
+    /// Hysteresis for temporal steps (session 16): a step that raises the
+    /// temporal layer, on the target layer or into a better layer at fewer
+    /// temporal layers, costs more than the current one, and is taken only
+    /// when it fits `availableBitrate` less a sixth
+    /// (``temporalStepUpHeadroom``, the allocator's own budget: the slack was
+    /// there to keep a layer, not to buy a step the allocator did not
+    /// grant). Otherwise the best step that fits that stricter budget, or the
+    /// current one when that is lower. Down-steps and the spatial choice are
+    /// ``step(layers:constraints:)``'s, at once: so a rate hovering at a step's
+    /// boundary changes the temporal target once, not every retarget.
+    private func holdingTemporalStep<Layers: Collection<Layer>>(
+        _ chosen: (layer: Int, temporalLayer: Int?), layers: Layers
+    ) -> (layer: Int, temporalLayer: Int?) where Layers.Index == Int {
+        guard let available = constraints.availableBitrate, let target, layers.indices.contains(target),
+              layers[target].isActive, layers.indices.contains(chosen.layer)
+        else { return chosen }
+        let current = (layer: target, temporalLayer: targetTemporalLayer)
+        let currentCost = Self.cost(of: current, in: layers)
+        let raisesTemporal = chosen.layer == target
+            ? (chosen.temporalLayer ?? Int.max) > (targetTemporalLayer ?? Int.max)
+            : chosen.temporalLayer != nil && Self.cost(of: chosen, in: layers) > currentCost
+        guard raisesTemporal else { return chosen }
+        let budget = available - available / Self.temporalStepUpHeadroom
+        if Self.cost(of: chosen, in: layers) <= budget { return chosen }
+        var strict = constraints
+        strict.availableBitrate = budget
+        guard let fallback = Self.step(layers: layers, constraints: strict),
+              Self.cost(of: fallback, in: layers) >= currentCost
+        else { return current }
+        return fallback
+    }
+
+    /// What a step costs: the layer's rate up to its temporal layer, or its full rate.
+    static func cost<Layers: Collection<Layer>>(of step: (layer: Int, temporalLayer: Int?), in layers: Layers) -> Int
+    where Layers.Index == Int {
+        let layer = layers[step.layer]
+        guard let tid = step.temporalLayer, layer.temporal.count > 0 else { return layer.bitrate }
+        return layer.temporal.bitrate(upTo: tid)
     }
 
     /// The lowest frame rate (frames/s) a camera's higher layer may drop

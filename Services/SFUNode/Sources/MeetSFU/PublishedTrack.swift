@@ -22,6 +22,10 @@ public struct PublishedTrack {
     /// A simulcast group's layers (indices) dynacast told the publisher to
     /// stop (``Router/setDynacastPaused(_:ofGroup:)``); empty for other tracks.
     public internal(set) var dynacastPaused: Set<Int> = []
+    /// A simulcast group's layers (bit per index) that subscribers asked a
+    /// keyframe of while the throttle held their request back: the request
+    /// it releases goes to them (``TrackTable/keyframeRequestSSRCs(for:subscriber:)``).
+    var heldKeyframeLayers: UInt8 = 0
     /// Reserved up front for the first subscribers (at most
     /// ``initialReservation``), grown by adding one beyond that: only adding
     /// subscribers ever reallocates, never forwarding.

@@ -14,10 +14,19 @@
 ///
 /// Offsets of the last few segments are kept so a subscriber's NACK for a
 /// packet sent before a re-anchor still maps back to the publisher's number
-/// (`mapNACK`). Each segment also remembers its *source*: a simulcast
+/// (`mapNACK`), and a late packet (an upstream retransmission) from before
+/// a ``skip(extendedSequenceNumber:)`` still gets the number it was given.
+/// Each segment also remembers its *source*: a simulcast
 /// subscriber's segments come from different layers (one SSRC and sequence
 /// space each), so a NACK must be answered from the right layer's cache. Modelled on livekit `pkg/sfu/rtpmunger.go`; a value type with
 /// fixed-size storage, so munging allocates nothing.
+///
+/// How many segments are kept: ``segmentHistory`` (4, inline) by default;
+/// a down-track that drops temporal layers (VP8) starts a segment at
+/// nearly every forwarded frame, so it keeps ``temporalSegmentHistory``
+/// (64) in a ring allocated once with it (``SegmentRing``, copied on write:
+/// the munger stays a value). The current segment always lives inline, so
+/// the per-packet path reads no ring.
 public struct RTPMunger: Sendable {
     /// What the subscriber sees for one forwarded packet.
     public struct Output: Sendable, Equatable {
@@ -37,6 +46,13 @@ public struct RTPMunger: Sendable {
         var source: UInt32 = 0
         /// The first publisher number the segment maps (a skip's segment starts after the skipped packet).
         var firstInput: Int64 = 0
+
+        /// The first subscriber number the segment maps to. `firstOutput`
+        /// is the number after the last one sent when the segment began
+        /// (whether the segment has sent anything yet); a skip's segment may
+        /// start mapping above it, where a packet lost upstream before the
+        /// skip keeps its number in the segment before (review, session 16).
+        var firstMapped: Int64 { firstInput - sequenceOffset }
     }
 
     /// Where a subscriber's NACKed sequence number lives in the publisher's stream.
@@ -48,10 +64,25 @@ public struct RTPMunger: Sendable {
         public var source: UInt32 = 0
     }
 
+    /// Segments kept by default (the current one and 3 before it).
     public static let segmentHistory = 4
+    /// Segments kept by a down-track that drops temporal layers: one starts
+    /// at each forwarded frame followed by a dropped one, so at most 30 a
+    /// second for a 30 fps publisher at half its frame rate (60 fps at
+    /// 30). 64 cover about 2 s of that, twice the time the node asks its
+    /// publisher for a lost packet (``NACKGenerator/Configuration/maxAge``,
+    /// 1 s): an upstream retransmission comes within it or never (review,
+    /// session 15: 4 covered 4 to 8 forwarded frames, 260 to 530 ms).
+    public static let temporalSegmentHistory = 64
 
     public let clockRate: Int
-    private var segments: (Segment, Segment, Segment, Segment)
+    /// Segments reachable (``segmentHistory`` or ``temporalSegmentHistory``).
+    public let segmentLimit: Int
+    /// The segment packets are mapped with now.
+    private var currentSegment: Segment
+    /// Older segments, by push order modulo their count: inline (3) or the ring.
+    private var olderInline: (Segment, Segment, Segment)
+    private var ring: SegmentRing?
     private var segmentCount = 0
     private var resyncPending = true
     private var firstInput: Int64 = 0
@@ -63,10 +94,21 @@ public struct RTPMunger: Sendable {
     /// NACKs below this output number map to nothing (``handOver()``).
     private var nackFloor: Int64 = 0
 
-    public init(clockRate: Int) {
+    /// `segmentHistory`: ``segmentHistory`` (inline) or more, in a ring
+    /// allocated here (rounded up so the older ones fill a power of two).
+    public init(clockRate: Int, segmentHistory: Int = Self.segmentHistory) {
         self.clockRate = clockRate
         let empty = Segment(firstOutput: 0, sequenceOffset: 0, timestampOffset: 0)
-        segments = (empty, empty, empty, empty)
+        currentSegment = empty
+        olderInline = (empty, empty, empty)
+        if segmentHistory > Self.segmentHistory {
+            var older = 1
+            while older < segmentHistory - 1 { older <<= 1 }
+            ring = SegmentRing(capacity: older)
+            segmentLimit = older + 1
+        } else {
+            segmentLimit = Self.segmentHistory
+        }
     }
 
     /// True until the first packet has been forwarded.
@@ -79,7 +121,7 @@ public struct RTPMunger: Sendable {
     public var lastSequenceNumber: Int64? { highestOutput >= 0 ? highestOutput : nil }
 
     /// The timestamp offset in use now (for translating sender reports).
-    public var currentTimestampOffset: Int64 { segmentCount > 0 ? current.timestampOffset : 0 }
+    public var currentTimestampOffset: Int64 { segmentCount > 0 ? currentSegment.timestampOffset : 0 }
 
     /// Forwarding paused or the source changed: re-anchor on the next packet.
     public mutating func markDiscontinuity() {
@@ -116,12 +158,11 @@ public struct RTPMunger: Sendable {
         } else if input < firstInput {
             return nil
         }
-        var segment = current
+        var segment = currentSegment
         if input < segment.firstInput {
             // A late packet from before a skip: the segment it belongs to, unless its
             // number was given to a later packet (a gap closed by `continueAfterDrops`).
-            guard let older = olderSegment(containing: input), input - older.sequenceOffset < segment.firstOutput
-            else { return nil }
+            guard let older = olderSegment(containing: input) else { return nil }
             segment = older
         }
         let output = input - segment.sequenceOffset
@@ -143,7 +184,7 @@ public struct RTPMunger: Sendable {
     /// A packet older than the last one sent, or before any is sent, changes nothing.
     public mutating func skip(extendedSequenceNumber input: Int64) {
         guard !resyncPending, highestOutput >= 0, input >= firstInput else { return }
-        var segment = current
+        var segment = currentSegment
         guard input - segment.sequenceOffset > highestOutput else { return }
         segment.sequenceOffset += 1
         segment.firstInput = input + 1
@@ -164,7 +205,7 @@ public struct RTPMunger: Sendable {
     /// packet from the closed stretch is dropped (``map``).
     public mutating func continueAfterDrops(at input: Int64) {
         guard !resyncPending, highestOutput >= 0, input >= firstInput else { return }
-        var segment = current
+        var segment = currentSegment
         let offset = input - (highestOutput + 1)
         guard offset > segment.sequenceOffset else { return }
         segment.sequenceOffset = offset
@@ -184,9 +225,9 @@ public struct RTPMunger: Sendable {
         let delta = Int64(Int16(bitPattern: sequenceNumber &- UInt16(truncatingIfNeeded: highestOutput)))
         let output = highestOutput + delta
         guard delta <= 0, output >= nackFloor else { return nil }
-        for age in 0..<min(segmentCount, Self.segmentHistory) {
+        for age in 0..<min(segmentCount, segmentLimit) {
             let segment = self.segment(age: age)
-            if output >= segment.firstOutput {
+            if output >= segment.firstMapped {
                 return Retransmission(
                     publisherSequenceNumber: output + segment.sequenceOffset,
                     timestampOffset: segment.timestampOffset, source: segment.source)
@@ -215,43 +256,79 @@ public struct RTPMunger: Sendable {
             timestampOffset: inputTimestamp - outputTimestamp, source: nextSource, firstInput: input))
     }
 
-    /// The kept segment after the last re-anchor that maps `input` (older than the current one's start).
+    /// The kept segment after the last re-anchor that maps `input` (older
+    /// than the current one's start), unless the number it maps `input` to
+    /// was given to a later packet: a stretch closed by
+    /// ``continueAfterDrops(at:)`` ends where the next segment's mapping
+    /// starts (the next one's, not the current one's: with many segments
+    /// kept, a late packet could otherwise take a number already sent).
     private func olderSegment(containing input: Int64) -> Segment? {
-        for age in 1..<min(segmentCount, Self.segmentHistory) {
+        var newerFirstMapped = currentSegment.firstMapped
+        for age in 1..<max(1, min(segmentCount, segmentLimit)) {
             let segment = self.segment(age: age)
-            if input >= segment.firstInput { return segment.firstInput >= firstInput ? segment : nil }
+            if input >= segment.firstInput {
+                guard segment.firstInput >= firstInput, input - segment.sequenceOffset < newerFirstMapped else { return nil }
+                return segment
+            }
+            newerFirstMapped = segment.firstMapped
         }
         return nil
     }
 
     private mutating func replaceCurrent(_ segment: Segment) {
-        switch (segmentCount - 1) % Self.segmentHistory {
-        case 0: segments.0 = segment
-        case 1: segments.1 = segment
-        case 2: segments.2 = segment
-        default: segments.3 = segment
-        }
+        currentSegment = segment
     }
-
-    private var current: Segment { segment(age: 0) }
 
     /// The segment `age` re-anchors ago (0 is the current one).
     private func segment(age: Int) -> Segment {
-        switch (segmentCount - 1 - age) % Self.segmentHistory {
-        case 0: segments.0
-        case 1: segments.1
-        case 2: segments.2
-        default: segments.3
+        if age == 0 { return currentSegment }
+        let index = segmentCount - 1 - age
+        if let ring { return ring.slots[index & (ring.capacity - 1)] }
+        switch index % 3 {
+        case 0: return olderInline.0
+        case 1: return olderInline.1
+        default: return olderInline.2
         }
     }
 
+    /// `segment` becomes the current one; the current one joins the older ones.
     private mutating func push(_ segment: Segment) {
-        switch segmentCount % Self.segmentHistory {
-        case 0: segments.0 = segment
-        case 1: segments.1 = segment
-        case 2: segments.2 = segment
-        default: segments.3 = segment
+        if segmentCount > 0 {
+            let index = segmentCount - 1
+            if ring != nil {
+                if !isKnownUniquelyReferenced(&ring) { ring = ring?.copy() }
+                if let ring { ring.slots[index & (ring.capacity - 1)] = currentSegment }
+            } else {
+                switch index % 3 {
+                case 0: olderInline.0 = currentSegment
+                case 1: olderInline.1 = currentSegment
+                default: olderInline.2 = currentSegment
+                }
+            }
         }
+        currentSegment = segment
         segmentCount += 1
     }
+}
+
+/// The older segments of a munger that keeps many (``RTPMunger/temporalSegmentHistory``):
+/// a fixed ring allocated once with the down-track, copied only when a
+/// copied munger pushes a segment (copy on write, so the munger stays a value).
+final class SegmentRing: @unchecked Sendable {
+    let capacity: Int
+    let slots: UnsafeMutablePointer<RTPMunger.Segment>
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: RTPMunger.Segment(firstOutput: 0, sequenceOffset: 0, timestampOffset: 0), count: capacity)
+    }
+
+    func copy() -> SegmentRing {
+        let copy = SegmentRing(capacity: capacity)
+        copy.slots.update(from: slots, count: capacity)
+        return copy
+    }
+
+    deinit { slots.deallocate() }
 }

@@ -37,8 +37,9 @@ extension Router {
                 let sequenceNumber = pair.packetID &+ UInt16(bit + 1)
                 // A VP8 down-track repeats what it sent (VP8SentHistory: the
                 // packet, its timestamp, picture ID and TL0PICIDX); without an
-                // entry, only a packet whose descriptor it never rewrote.
-                let original = downTrack.vp8?.history.entry(sequenceNumber: sequenceNumber)
+                // entry, a packet whose descriptor it never rewrote, or one of
+                // a picture it sent other packets of (`sameFrameEntry`).
+                var original = downTrack.vp8?.history.entry(sequenceNumber: sequenceNumber)
                 let mapping = original.map {
                     RTPMunger.Retransmission(publisherSequenceNumber: $0.publisherSequenceNumber, timestampOffset: 0, source: $0.source)
                 } ?? downTrack.munger.mapNACK(sequenceNumber)
@@ -49,7 +50,15 @@ extension Router {
                 else { continue }
                 let fields = downTrack.vp8 == nil
                     ? nil : VP8DescriptorFields(payload: UnsafeRawBufferPointer(rebasing: stored[header.payloadRange]))
-                if downTrack.vp8 != nil, original == nil, let fields, fields.hasPictureID || fields.hasTL0PicIndex { continue }
+                if let history = downTrack.vp8?.history, original == nil, let fields, fields.hasPictureID || fields.hasTL0PicIndex {
+                    original = Self.sameFrameEntry(
+                        sequenceNumber, mapping: mapping, fields: fields, history: history, cache: cache)
+                    if original == nil {
+                        // The values it would go out with are unknown: refused (the receiver's PLI covers it).
+                        refusedRetransmissions += 1
+                        continue
+                    }
+                }
                 if batch.isFull {
                     flush(batch)
                     batch.reset()
@@ -84,6 +93,35 @@ extension Router {
         table.tracks[position].downTracks[index].retransmissions += sent
         table.tracks[position].downTracks[index].rtx = rtx
         return sent
+    }
+
+    /// What a VP8 down-track would have sent as `sequenceNumber`, a number
+    /// it kept for a packet it never sent (lost before the node; its
+    /// upstream retransmission came when it could no longer be forwarded,
+    /// e.g. after a layer switch), `mapping` to the publisher's packet of
+    /// `fields`, now in `cache`: the values a neighbour number went out with,
+    /// when that neighbour is the publisher's neighbour packet from the same
+    /// layer and picture (same picture: same timestamp, picture ID and
+    /// TL0PICIDX). Nil otherwise (session 16: these NACKs were all refused).
+    static func sameFrameEntry(
+        _ sequenceNumber: UInt16, mapping: RTPMunger.Retransmission, fields: VP8DescriptorFields,
+        history: VP8SentHistory, cache: RetransmissionCache
+    ) -> VP8SentHistory.Entry? {
+        guard fields.hasPictureID else { return nil }
+        for step in stride(from: -1, through: 1, by: 2) {
+            guard var entry = history.entry(sequenceNumber: sequenceNumber &+ UInt16(bitPattern: Int16(step))),
+                  entry.rewritten, entry.source == mapping.source,
+                  entry.publisherSequenceNumber == mapping.publisherSequenceNumber + Int64(step),
+                  let neighbour = cache.packet(extendedSequenceNumber: entry.publisherSequenceNumber),
+                  let header = try? RTPHeader(parsing: neighbour),
+                  let neighbourFields = VP8DescriptorFields(payload: UnsafeRawBufferPointer(rebasing: neighbour[header.payloadRange])),
+                  neighbourFields.hasPictureID, neighbourFields.pictureID == fields.pictureID
+            else { continue }
+            entry.sequenceNumber = sequenceNumber
+            entry.publisherSequenceNumber = mapping.publisherSequenceNumber
+            return entry
+        }
+        return nil
     }
 
     /// A subscriber asked for a keyframe (PLI or FIR) on the track it sees

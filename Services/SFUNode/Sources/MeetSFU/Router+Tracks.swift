@@ -49,6 +49,8 @@ extension Router {
         table.setPaused(paused, publisherSSRC: publisherSSRC, subscriber: subscriber, now: now)
     }
 
+    /// Where a keyframe request for `publisherSSRC` goes now (a simulcast
+    /// group: the layers that need one; call it when sending the request).
     public func keyframeRequestSSRCs(for publisherSSRC: UInt32, subscriber: Int? = nil) -> [UInt32] {
         table.keyframeRequestSSRCs(for: publisherSSRC, subscriber: subscriber)
     }

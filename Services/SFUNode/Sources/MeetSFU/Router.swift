@@ -27,6 +27,11 @@ public final class Router {
     public typealias Drop = RouteResult.Drop
 
     public internal(set) var counters = TrafficCounters()
+    /// Subscriber NACKs for a VP8 packet in the cache that the node never
+    /// sent and whose picture ID or TL0PICIDX it cannot tell (``handleNACK(subscriber:mediaSSRC:pairs:into:flush:)``):
+    /// refused rather than sent with wrong values. Cumulative; the node
+    /// exports it as `meet_sfu_retransmission_refusals_total`.
+    public internal(set) var refusedRetransmissions = 0
     /// Tracks, down-tracks and feedback routes (control in `TrackTable`,
     /// exposed in `Router+Tracks`); `routeRTP` mutates it in place.
     var table: TrackTable
@@ -161,7 +166,10 @@ public final class Router {
             // A simulcast group's own throttle (subscribers' PLIs, joins) is
             // answered by a keyframe on any of its layers, or it would fire a
             // held request at every layer after the keyframe came.
-            if layer != nil { table.tracks[position].keyframeThrottle.keyframeReceived() }
+            if layer != nil {
+                table.tracks[position].keyframeThrottle.keyframeReceived()
+                table.tracks[position].heldKeyframeLayers = 0
+            }
         }
         if needKeyframe { result.requestKeyframe = table.tracks[layerPosition].keyframeThrottle.request(now: now) }
         counters.packetsOut += result.forwarded

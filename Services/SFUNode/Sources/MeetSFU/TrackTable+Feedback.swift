@@ -27,9 +27,16 @@ extension TrackTable {
     /// paused for this subscriber, or collapsed by the throttle).
     mutating func keyframeRequest(subscriber: Int, ssrc: UInt32, now: ContinuousClock.Instant) -> UInt32? {
         guard let (position, index) = feedbackTarget(subscriber: subscriber, ssrc: ssrc),
-              !tracks[position].isMuted, !tracks[position].downTracks[index].isPaused,
-              tracks[position].keyframeThrottle.request(now: now)
+              !tracks[position].isMuted, !tracks[position].downTracks[index].isPaused
         else { return nil }
+        guard tracks[position].keyframeThrottle.request(now: now) else {
+            // A simulcast group: the held request, when released, asks the layer this subscriber gets.
+            if tracks[position].configuration.simulcast == .group {
+                tracks[position].heldKeyframeLayers |= Self.layerBit(tracks[position].downTracks[index].layers.current
+                    ?? tracks[position].downTracks[index].layers.target)
+            }
+            return nil
+        }
         return tracks[position].ssrc
     }
 

@@ -42,12 +42,18 @@ extension TrackTable {
 
     // MARK: Control
 
-    /// The SSRCs a keyframe request for `publisherSSRC` goes to: for a
+    /// The SSRCs a keyframe request for `publisherSSRC` goes to, now: for a
     /// group, asked by `subscriber` (its own PLI or FIR), the layer that
-    /// subscriber gets now (else the one it waits for); otherwise (a join,
-    /// an unmute, a resume) every layer of the group, since which one each
-    /// subscriber needs is its selector's business. Any other track: itself.
-    func keyframeRequestSSRCs(for publisherSSRC: UInt32, subscriber: Int? = nil) -> [UInt32] {
+    /// subscriber gets now (else the one it waits for). Asked for the group
+    /// (a join, an unmute, a resume, a request the throttle held back), the
+    /// layers its down-tracks need a keyframe of (session 16, "Not done" 4;
+    /// every layer before): the target of each one not paused that waits
+    /// for a keyframe or a switch, and those of subscribers whose own
+    /// request was held (``PublishedTrack/heldKeyframeLayers``, cleared
+    /// here since the request goes out). Every layer when one of them has
+    /// no target yet (the first layer seen becomes it) or none needs one.
+    /// Any other track: itself.
+    mutating func keyframeRequestSSRCs(for publisherSSRC: UInt32, subscriber: Int? = nil) -> [UInt32] {
         guard let position = positions[publisherSSRC], tracks[position].configuration.simulcast == .group else {
             return [publisherSSRC]
         }
@@ -58,7 +64,23 @@ extension TrackTable {
                 return [layer.ssrc]
             }
         }
-        return layers.map(\.ssrc)
+        var wanted = tracks[position].heldKeyframeLayers
+        tracks[position].heldKeyframeLayers = 0
+        for downTrack in tracks[position].downTracks where !downTrack.isPaused {
+            let selector = downTrack.layers
+            guard downTrack.waitingForKeyframe || selector.current == nil || selector.current != selector.target else {
+                continue
+            }
+            wanted |= Self.layerBit(selector.target)
+        }
+        let needed = layers.filter { $0.index < 8 && wanted & (1 << $0.index) != 0 }
+        return needed.isEmpty ? layers.map(\.ssrc) : needed.map(\.ssrc)
+    }
+
+    /// A layer's bit in a keyframe mask; every bit for none (no target yet: any layer may become it).
+    static func layerBit(_ layer: Int?) -> UInt8 {
+        guard let layer, (0..<8).contains(layer) else { return .max }
+        return 1 << layer
     }
 
     /// The layers routed for the group `group`, by index.

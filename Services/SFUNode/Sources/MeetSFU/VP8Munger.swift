@@ -21,8 +21,10 @@ import MeetRTP
 ///   sequence numbers through ``RTPMunger/skip(extendedSequenceNumber:)``;
 ///   timestamps stay). The current layer moves only at a frame's first
 ///   packet: down to the target at once; up on a keyframe (to the target)
-///   or on a frame of a layer between the current one and the target that
-///   has the layer-sync bit (Y) set. A stream without TIDs is forwarded
+///   or, one layer at a time, on a frame of the next layer up (at most the
+///   target) that has the layer-sync bit (Y) set: a TID 2 Y frame after
+///   TID 0 alone would be decodable, but the TID 1 frames after it refer to
+///   TID 1 frames the node dropped. A stream without TIDs is forwarded
 ///   whole, as before.
 ///
 /// A value stored in the ``DownTrack``; its ``VP8SentHistory`` (a class, one
@@ -103,7 +105,9 @@ public struct VP8Munger: @unchecked Sendable {
                 currentTemporalLayer = targetTemporalLayer
             } else if targetTemporalLayer < currentTemporalLayer {
                 currentTemporalLayer = targetTemporalLayer
-            } else if tid > currentTemporalLayer && tid <= targetTemporalLayer && fields.layerSync {
+            } else if tid == currentTemporalLayer + 1 && tid <= targetTemporalLayer && fields.layerSync {
+                // One layer at a time (session 16): a Y frame depends on TL0 only, but the
+                // layer between's next frames would reference its frames the node dropped.
                 currentTemporalLayer = tid
             }
             droppingFrame = tid > currentTemporalLayer
@@ -112,6 +116,12 @@ public struct VP8Munger: @unchecked Sendable {
             // A later (or late) packet of a picture whose start was seen: the same decision,
             // so a frame is never cut in two by a target change (review, session 15).
             droppingFrame = !admitted
+        } else if picture >= 0, lastIn >= 0, picture != lastIn,
+                  !Self.isNewer(picture, than: lastIn, modulus: fields.pictureIDModulus) {
+            // A late packet (an upstream retransmission) of an older picture: forwarded when
+            // its picture was, whatever the temporal layer now, so the number kept for it is
+            // filled (session 16); a dropped picture stays dropped.
+            droppingFrame = forwardedPicture(input: picture) == nil
         } else if tid > currentTemporalLayer {
             droppingFrame = true
         } else {
@@ -277,8 +287,11 @@ public final class VP8SentHistory: @unchecked Sendable {
     let entries: UnsafeMutableBufferPointer<Entry>
     /// The last ``pictureSlots`` pictures forwarded: publisher's picture ID →
     /// subscriber's (-1: empty), so a late packet of an older picture (an
-    /// upstream retransmission) gets the ID its picture went out with.
-    static let pictureSlots = 16
+    /// upstream retransmission) is forwarded when its picture was, with the
+    /// ID its picture went out with. 64: the pictures forwarded in the
+    /// munger's segment history (``RTPMunger/temporalSegmentHistory``), about
+    /// 2 s at 30 fps forwarded (16 before session 16: half a second).
+    static let pictureSlots = 64
     let pictures: UnsafeMutableBufferPointer<(input: Int32, output: Int32)>
 
     /// `slotCount` must divide 65 536 (a power of two), so the ring follows the wrap.

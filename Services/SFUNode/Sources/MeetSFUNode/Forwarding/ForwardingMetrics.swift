@@ -9,6 +9,9 @@ struct ForwardingMetrics: Sendable {
     let retransmissions = Counter(label: "meet_sfu_retransmissions_total")
     /// Sequence numbers subscribers NACKed that the cache no longer had.
     let retransmissionMisses = Counter(label: "meet_sfu_retransmission_misses_total")
+    /// Of the misses, VP8 packets in the cache the node refused to resend:
+    /// never sent, and the picture ID they would go out with unknown (`Router.refusedRetransmissions`).
+    let retransmissionRefusals = Counter(label: "meet_sfu_retransmission_refusals_total")
     /// NACK packets the node sent its publishers for its own ingress loss.
     let upstreamNACKs = Counter(label: "meet_sfu_upstream_nacks_total")
     /// Transport-wide congestion control feedback packets sent to publishers.

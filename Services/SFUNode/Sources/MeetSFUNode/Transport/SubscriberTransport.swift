@@ -359,12 +359,15 @@ final class SubscriberTransport: PeerConnectionDelegate, EventLoopConfined, @unc
                 guard let publisher = publisher(sending: nack.mediaSSRC) else { continue }
                 let requested = nack.pairs.reduce(0) { $0 + 1 + $1.lostBitmask.nonzeroBitCount }
                 let plane = self.plane
+                let refusedBefore = publisher.router.refusedRetransmissions
                 let sent = publisher.router.handleNACK(
                     subscriber: handle, mediaSSRC: nack.mediaSSRC, pairs: nack.pairs, into: plane.batch
                 ) { plane.send($0) }
                 plane.send(plane.batch)
                 metrics.retransmissions.increment(by: Int64(sent))
                 if requested > sent { metrics.retransmissionMisses.increment(by: Int64(requested - sent)) }
+                let refused = publisher.router.refusedRetransmissions - refusedBefore
+                if refused > 0 { metrics.retransmissionRefusals.increment(by: Int64(refused)) }
             case .pictureLossIndication(let pli):
                 keyframeRequest(mediaSSRC: pli.mediaSSRC, full: false, now: now)
             case .fullIntraRequest(let fir):

@@ -1,0 +1,47 @@
+import Testing
+@testable import MeetSFU
+
+/// Keyframe requests of a simulcast group go to the layers its down-tracks
+/// need (simulcast-status "Not done" 4, session 16), not to every layer.
+@Suite struct KeyframeRequestLayerTests {
+    typealias Simulcast = RouterSimulcastTests
+
+    @Test("a join on the low layer asks only that layer; a resume its own layer; a held PLI, when released, the layer of who asked")
+    func requestsPerLayer() {
+        let h = Simulcast.Harness()
+        let group = Simulcast.group
+        let layers = Simulcast.layerSSRCs
+        _ = h.router.addDownTrack(publisherSSRC: group, subscriber: 1, ssrc: 500, now: h.clock.now)
+        h.frame(keyframes: [0, 1, 2])  // sizes learnt
+        h.router.setLayerConstraints(.unlimited, publisherSSRC: group, subscriber: 1, now: h.clock.now)
+        h.frame(keyframes: [2])
+        #expect(h.router.track(ssrc: group)?.downTracks.first?.layers.current == 2)
+        #expect(h.router.keyframeRequestSSRCs(for: group) == layers, "nobody waits: every layer, as before")
+
+        // A second viewer joins with a small tile: the join's request goes to layer 0 only.
+        _ = h.router.addDownTrack(publisherSSRC: group, subscriber: 2, ssrc: 501, now: h.clock.now)
+        h.router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: group, subscriber: 2, now: h.clock.now)
+        #expect(h.router.keyframeRequestSSRCs(for: group) == [layers[0]])
+        h.frame(keyframes: [0])
+        #expect(h.router.track(ssrc: group)?.downTracks.last?.layers.current == 0)
+
+        // Viewer 1 paused and resumed: its layer, 2.
+        h.router.setPaused(true, publisherSSRC: group, subscriber: 1, now: h.clock.now)
+        h.router.setPaused(false, publisherSSRC: group, subscriber: 1, now: h.clock.now)
+        #expect(h.router.keyframeRequestSSRCs(for: group) == [layers[2]])
+        h.frame(keyframes: [2])
+
+        // Viewer 1's PLI goes out at once (to layer 2); viewer 2's right after is held, then released to layer 0.
+        h.clock.advance(.seconds(1))
+        #expect(h.router.handleKeyframeRequest(subscriber: 1, mediaSSRC: 500, now: h.clock.now) == group)
+        #expect(h.router.keyframeRequestSSRCs(for: group, subscriber: 1) == [layers[2]])
+        #expect(h.router.handleKeyframeRequest(subscriber: 2, mediaSSRC: 501, now: h.clock.now) == nil)
+        h.clock.advance(.milliseconds(600))
+        var released: [[UInt32]] = []
+        var scratch: [UInt16] = []
+        h.router.collectUpstreamFeedback(now: h.clock.now, scratch: &scratch, nack: { _, _ in }) { ssrc in
+            if ssrc == group { released.append(h.router.keyframeRequestSSRCs(for: ssrc)) }
+        }
+        #expect(released == [[layers[0]]])
+    }
+}

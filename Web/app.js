@@ -10,8 +10,9 @@
 // instead of the join response's), `screenSource` ('canvas' shares an
 // animated canvas instead of calling getDisplayMedia), `iceTransportPolicy`
 // ('relay' sends all media through TURN; read by ice.js), `cameraHeight`
-// (capture the camera this high instead of 360 px; from `?camera=`, since the
-// preview opens the camera before a test can set hooks), `simulcast` (false:
+// (capture the camera this high instead of 720 px; from `?camera=`, or set
+// before the page's scripts run, since the preview opens the camera before a
+// test can set hooks), `simulcast` (false:
 // the camera as one stream; from `?simulcast=0`). `window.meetDebug`
 // reads the live state and receive statistics.
 
@@ -40,9 +41,11 @@ const GUEST_NAME_KEY = 'meet.guestName';
 
 const api = new Api();
 const params = new URLSearchParams(window.location.search);
+// A test harness may set `window.meetTest.cameraHeight` before this script runs (the preview opens the camera first).
+const preset = window.meetTest || {};
 const test = {
   nodeId: params.get('node') || null, wsUrl: null, screenSource: null, iceTransportPolicy: null,
-  cameraHeight: Number(params.get('camera')) || null,
+  cameraHeight: Number(params.get('camera')) || Number(preset.cameraHeight) || null,
   simulcast: params.get('simulcast') !== '0',
 };
 let room = null;

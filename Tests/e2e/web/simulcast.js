@@ -2,14 +2,22 @@
 // simulcast layers (RFC 8853, RIDs q, h, f at 1/4, 1/2 and full size), as
 // the web client does. The Selenium test calls simulcastOffer(), hands the
 // SDP to the node, then applyAnswer(sdp), and polls outboundStats().
+// simulcastOffer("h264") offers H.264 alone (and its RTX), so Chromium
+// encodes the layers in H.264; h264Support() says what this build has.
 "use strict";
 
 let pc = null;
 
-async function simulcastOffer() {
+/** Whether this Chromium can send H.264 (its sender capabilities), and which profiles. */
+function h264Support() {
+  const codecs = (RTCRtpSender.getCapabilities("video") || { codecs: [] }).codecs;
+  return codecs.filter((c) => c.mimeType.toLowerCase() === "video/h264").map((c) => c.sdpFmtpLine || "");
+}
+
+async function simulcastOffer(codec = null) {
   const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 } });
   pc = new RTCPeerConnection({ iceServers: [] });
-  pc.addTransceiver(stream.getVideoTracks()[0], {
+  const transceiver = pc.addTransceiver(stream.getVideoTracks()[0], {
     direction: "sendonly",
     streams: [stream],
     sendEncodings: [
@@ -18,6 +26,11 @@ async function simulcastOffer() {
       { rid: "f", maxBitrate: 1500000 },
     ],
   });
+  if (codec) {
+    const wanted = ["video/" + codec.toLowerCase(), "video/rtx"];
+    const codecs = RTCRtpSender.getCapabilities("video").codecs;
+    transceiver.setCodecPreferences(codecs.filter((c) => wanted.includes(c.mimeType.toLowerCase())));
+  }
   await pc.setLocalDescription(await pc.createOffer());
   return pc.localDescription.sdp;
 }
@@ -36,7 +49,9 @@ async function outboundStats() {
     if (stat.type === "outbound-rtp" && stat.kind === "video") {
       result.layers[stat.rid || "-"] = { framesEncoded: stat.framesEncoded || 0, frameWidth: stat.frameWidth || 0,
                                          frameHeight: stat.frameHeight || 0, bytesSent: stat.bytesSent || 0,
-                                         scalabilityMode: stat.scalabilityMode || null };
+                                         scalabilityMode: stat.scalabilityMode || null,
+                                         encoderImplementation: stat.encoderImplementation || null,
+                                         codec: (report.get(stat.codecId) || {}).mimeType || null };
     }
   });
   return result;

@@ -20,7 +20,7 @@ import { base64 } from './attachments.js';
 import { Api } from './api.js';
 import { e2eeSupport } from './e2ee.js';
 import { $, alertLog, announce, showError, showScreen } from './dom.js';
-import { LocalMedia } from './localmedia.js';
+import { LocalMedia, validCameraHeight } from './localmedia.js';
 import { wireForm } from './forms.js';
 import { ENDINGS, restMessage } from './messages.js';
 import { Room } from './room.js';
@@ -42,10 +42,11 @@ const GUEST_NAME_KEY = 'meet.guestName';
 const api = new Api();
 const params = new URLSearchParams(window.location.search);
 // A test harness may set `window.meetTest.cameraHeight` before this script runs (the preview opens the camera first).
+// A valid `?camera=` wins over a valid preset; an invalid one is ignored (each checked as Web/localmedia.js does).
 const preset = window.meetTest || {};
 const test = {
   nodeId: params.get('node') || null, wsUrl: null, screenSource: null, iceTransportPolicy: null,
-  cameraHeight: Number(params.get('camera')) || Number(preset.cameraHeight) || null,
+  cameraHeight: validCameraHeight(params.get('camera')) ?? validCameraHeight(preset.cameraHeight) ?? null,
   simulcast: params.get('simulcast') !== '0',
 };
 let room = null;

@@ -120,8 +120,14 @@ export const DEFAULT_CAMERA_HEIGHT = 720;
  * to 2160, else `DEFAULT_CAMERA_HEIGHT`.
  */
 export function cameraHeight(requested) {
-  const height = Number(requested);
-  return Number.isInteger(height) && height >= 90 && height <= 2160 ? height : DEFAULT_CAMERA_HEIGHT;
+  return validCameraHeight(requested) ?? DEFAULT_CAMERA_HEIGHT;
+}
+
+/** `value` as a capture height when it is a whole number from 90 to 2160 (a number or its text), else null. */
+export function validCameraHeight(value) {
+  if (value === null || value === undefined || value === '') return null;
+  const height = Number(value);
+  return Number.isInteger(height) && height >= 90 && height <= 2160 ? height : null;
 }
 
 function videoConstraints() {

@@ -48,7 +48,16 @@ CHROMIUM_FLAGS = (
 # machine (docs/benchmarks.md, "Chromium's CPU at the 720p camera default"). The client's own default
 # is 720 px (#16); the simulcast tests ask for it with `camera_height=None`. `MEET_E2E_CAMERA_HEIGHT`
 # overrides it (0: the client's default), as the CPU measurement does. A `?camera=` link wins.
-TEST_CAMERA_HEIGHT = int(os.environ.get("MEET_E2E_CAMERA_HEIGHT", "360")) or None
+def _test_camera_height() -> int | None:
+    value = os.environ.get("MEET_E2E_CAMERA_HEIGHT") or "360"
+    try:
+        return int(value) or None
+    except ValueError:
+        raise ValueError(f"MEET_E2E_CAMERA_HEIGHT={value!r}: give a height in pixels (e.g. 360), "
+                         "or 0 for the web client's default") from None
+
+
+TEST_CAMERA_HEIGHT = _test_camera_height()
 
 # Roles a person operates or looks at: each needs an accessible name (WCAG 4.1.2, 1.1.1).
 # Compared in lower case: the tree says "Video" where ARIA would say "video".

@@ -7,6 +7,9 @@
 "use strict";
 
 let pc = null;
+// What became of `degradationPreference: "maintain-resolution"` (set after addTransceiver): the value the
+// sender kept, or why not. Under CPU load Chromium then drops frames rather than scaling the layers down.
+let degradation = null;
 
 /** Whether this Chromium can send H.264 (its sender capabilities), and which profiles. */
 function h264Support() {
@@ -26,6 +29,14 @@ async function simulcastOffer(codec = null) {
       { rid: "f", maxBitrate: 1500000 },
     ],
   });
+  try {
+    const params = transceiver.sender.getParameters();
+    params.degradationPreference = "maintain-resolution";
+    await transceiver.sender.setParameters(params);
+    degradation = transceiver.sender.getParameters().degradationPreference || "not kept";
+  } catch (error) {
+    degradation = "unsupported: " + error.name;
+  }
   if (codec) {
     const wanted = ["video/" + codec.toLowerCase(), "video/rtx"];
     const codecs = RTCRtpSender.getCapabilities("video").codecs;
@@ -40,9 +51,10 @@ async function applyAnswer(sdp) {
   return "ok";
 }
 
-// Per RID: frames encoded, the size sent, bytes sent; and the connection state.
+// Per RID: frames encoded, the size sent, bytes sent, why the encoder is limited (`cpu`: Chromium may
+// scale the layer down); the connection state and `degradation`.
 async function outboundStats() {
-  const result = { state: pc ? pc.connectionState : "none", layers: {} };
+  const result = { state: pc ? pc.connectionState : "none", degradation, layers: {} };
   if (!pc) return result;
   const report = await pc.getStats();
   report.forEach((stat) => {
@@ -50,6 +62,7 @@ async function outboundStats() {
       result.layers[stat.rid || "-"] = { framesEncoded: stat.framesEncoded || 0, frameWidth: stat.frameWidth || 0,
                                          frameHeight: stat.frameHeight || 0, bytesSent: stat.bytesSent || 0,
                                          scalabilityMode: stat.scalabilityMode || null,
+                                         qualityLimitationReason: stat.qualityLimitationReason || null,
                                          encoderImplementation: stat.encoderImplementation || null,
                                          codec: (report.get(stat.codecId) || {}).mimeType || null };
     }

@@ -10,8 +10,9 @@
 // instead of the join response's), `screenSource` ('canvas' shares an
 // animated canvas instead of calling getDisplayMedia), `iceTransportPolicy`
 // ('relay' sends all media through TURN; read by ice.js), `cameraHeight`
-// (capture the camera this high instead of 360 px; from `?camera=`, since the
-// preview opens the camera before a test can set hooks), `simulcast` (false:
+// (capture the camera this high instead of 720 px; from `?camera=`, or set
+// before the page's scripts run, since the preview opens the camera before a
+// test can set hooks), `simulcast` (false:
 // the camera as one stream; from `?simulcast=0`). `window.meetDebug`
 // reads the live state and receive statistics.
 
@@ -19,7 +20,7 @@ import { base64 } from './attachments.js';
 import { Api } from './api.js';
 import { e2eeSupport } from './e2ee.js';
 import { $, alertLog, announce, showError, showScreen } from './dom.js';
-import { LocalMedia } from './localmedia.js';
+import { LocalMedia, validCameraHeight } from './localmedia.js';
 import { wireForm } from './forms.js';
 import { ENDINGS, restMessage } from './messages.js';
 import { Room } from './room.js';
@@ -40,9 +41,12 @@ const GUEST_NAME_KEY = 'meet.guestName';
 
 const api = new Api();
 const params = new URLSearchParams(window.location.search);
+// A test harness may set `window.meetTest.cameraHeight` before this script runs (the preview opens the camera first).
+// A valid `?camera=` wins over a valid preset; an invalid one is ignored (each checked as Web/localmedia.js does).
+const preset = window.meetTest || {};
 const test = {
   nodeId: params.get('node') || null, wsUrl: null, screenSource: null, iceTransportPolicy: null,
-  cameraHeight: Number(params.get('camera')) || null,
+  cameraHeight: validCameraHeight(params.get('camera')) ?? validCameraHeight(preset.cameraHeight) ?? null,
   simulcast: params.get('simulcast') !== '0',
 };
 let room = null;

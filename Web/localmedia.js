@@ -111,9 +111,29 @@ export class LocalMedia extends EventTarget {
   emit() { this.dispatchEvent(new CustomEvent('change')); }
 }
 
+/** The camera's capture height by default: 1280×720, so its three simulcast layers are 180, 360 and 720 px. */
+export const DEFAULT_CAMERA_HEIGHT = 720;
+
+/**
+ * The capture height asked for: `meetTest.cameraHeight` (from `?camera=`, or
+ * set by a test before the page's scripts run) when it is a height from 90
+ * to 2160, else `DEFAULT_CAMERA_HEIGHT`.
+ */
+export function cameraHeight(requested) {
+  return validCameraHeight(requested) ?? DEFAULT_CAMERA_HEIGHT;
+}
+
+/** `value` as a capture height when it is a whole number from 90 to 2160 (a number or its text), else null. */
+export function validCameraHeight(value) {
+  if (value === null || value === undefined || value === '') return null;
+  const height = Number(value);
+  return Number.isInteger(height) && height >= 90 && height <= 2160 ? height : null;
+}
+
 function videoConstraints() {
-  // 360 px unless a test asks for more (`meetTest.cameraHeight`: simulcast's three layers need 540 px or more).
-  const height = (window.meetTest && window.meetTest.cameraHeight) || 360;
+  // Ideal values only: a camera that cannot give 1280×720 gives what it can
+  // (Chromium then sends the simulcast layers that size allows: two at 360 px).
+  const height = cameraHeight(window.meetTest && window.meetTest.cameraHeight);
   return { width: { ideal: Math.round((height * 16) / 9) }, height: { ideal: height }, frameRate: { ideal: 24 } };
 }
 

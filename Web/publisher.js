@@ -156,7 +156,10 @@ export class Publisher extends EventTarget {
   async stats() {
     if (!this.pc) return null;
     const report = await this.pc.getStats();
-    const out = { availableOutgoingBitrate: null, video: [] };
+    // camera: what the camera gives (its capture size, Web/localmedia.js), null without one.
+    const settings = this.media.camera ? this.media.camera.getSettings() : null;
+    const camera = settings ? { width: settings.width || 0, height: settings.height || 0, frameRate: settings.frameRate || 0 } : null;
+    const out = { availableOutgoingBitrate: null, camera, video: [] };
     report.forEach((s) => {
       if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && s.availableOutgoingBitrate !== undefined) {
         out.availableOutgoingBitrate = s.availableOutgoingBitrate;

@@ -43,6 +43,22 @@ CHROMIUM_FLAGS = (
     "--window-size=1280,800",
 )
 
+# The fake camera's capture height in tests (`window.meetTest.cameraHeight`, set before the page's
+# scripts run): 360 px, so the 3–5 Chromiums of a test do not all encode 720p simulcast on a 2-core
+# machine (docs/benchmarks.md, "Chromium's CPU at the 720p camera default"). The client's own default
+# is 720 px (#16); the simulcast tests ask for it with `camera_height=None`. `MEET_E2E_CAMERA_HEIGHT`
+# overrides it (0: the client's default), as the CPU measurement does. A `?camera=` link wins.
+def _test_camera_height() -> int | None:
+    value = os.environ.get("MEET_E2E_CAMERA_HEIGHT") or "360"
+    try:
+        return int(value) or None
+    except ValueError:
+        raise ValueError(f"MEET_E2E_CAMERA_HEIGHT={value!r}: give a height in pixels (e.g. 360), "
+                         "or 0 for the web client's default") from None
+
+
+TEST_CAMERA_HEIGHT = _test_camera_height()
+
 # Roles a person operates or looks at: each needs an accessible name (WCAG 4.1.2, 1.1.1).
 # Compared in lower case: the tree says "Video" where ARIA would say "video".
 NAMED_ROLES = {
@@ -91,10 +107,12 @@ def write_tone(path: Path, hz: int = 440, amplitude: float = 0.3, seconds: int =
 class MeetBrowser:
     """One person in one headless Chromium; `audio_file` (a WAV) replaces the fake microphone's beeps;
     `link` (a `shaping.ShapedLink`) runs it inside that link's network namespace; `window` (w, h) sizes it;
-    `network_log` keeps Chromium's DevTools network events for `network_events()`."""
+    `network_log` keeps Chromium's DevTools network events for `network_events()`; `camera_height`
+    is the web client's camera capture height (None: the client's own default, 720 px)."""
 
     def __init__(self, name: str, base_url: str, audio_file: Path | None = None, link=None,
-                 window: tuple[int, int] | None = None, network_log: bool = False):
+                 window: tuple[int, int] | None = None, network_log: bool = False,
+                 camera_height: int | None = TEST_CAMERA_HEIGHT):
         if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
             pytest.fail(f"chromium ({CHROMIUM}) and chromedriver ({CHROMEDRIVER}) are required: "
                         "apt-get install chromium chromium-driver")
@@ -115,6 +133,14 @@ class MeetBrowser:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL", **({"performance": "ALL"} if network_log else {})})
         self.driver = webdriver.Chrome(options=options, service=DriverService(executable_path=CHROMEDRIVER))
         self.driver.set_script_timeout(30)
+        if camera_height:
+            # Before any script of every page: the pre-join preview opens the camera at load.
+            try:
+                self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {
+                    "source": f"window.meetTest = Object.assign(window.meetTest || {{}}, {{cameraHeight: {int(camera_height)}}});"})
+            except BaseException:
+                self.quit()
+                raise
 
     # MARK: Reading the page
 

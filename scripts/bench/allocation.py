@@ -18,6 +18,15 @@ Chromium's frozen time per freeze in one second's sample, the longest run
 of samples without a new frame). Not a test: nothing is judged. The
 machine's load average is printed with every step. Needs root (ip netns,
 tc).
+
+Finer than the seconds (session 16): a tracer in the shaped subscriber's
+page reads its camera's inbound-rtp every 100 ms (`TRACE_INTERVAL_MS`,
+`Date.now()` stamps, the same clock as the script's `time.time()` taken
+right after each `tc` change), and the summary gives per step change the
+time from the change to the first newly decoded frame after a pause
+("resumed"), to the first frame of another layer ("layer"), and the
+longest gap between newly decoded frames within the step ("longest gap"),
+each to about the tracer's interval (its measured median is printed).
 """
 from __future__ import annotations
 
@@ -39,6 +48,34 @@ from meet_e2e.stack import Stack  # noqa: E402
 
 # A 1920×1080 window: the publisher's tile is taller than 360 px, so the web client asks for 720 px.
 WINDOW = (1920, 1080)
+# The shaped subscriber's tracer: its camera's inbound-rtp this often (ms).
+TRACE_INTERVAL_MS = 100
+# No new frame for this long before a step change: the video counts as paused then.
+PAUSED_GAP = 1.0
+
+# In the page: every TRACE_INTERVAL_MS, [Date.now(), framesDecoded, frameHeight] of the publisher's
+# camera into window.__allocationTrace (bounded), one read at a time.
+TRACER = """
+const publisher = arguments[0], interval = arguments[1];
+if (window.__allocationTrace) return;
+const trace = window.__allocationTrace = [];
+let busy = false;
+setInterval(async () => {
+  if (busy) return;
+  busy = true;
+  try {
+    const stats = await window.meetDebug.stats();
+    const e = stats.find((s) => s.participantId.toLowerCase() === publisher && s.kind === 'camera'
+      && s.mediaKind === 'video');
+    if (e) trace.push([Date.now(), e.framesDecoded, e.frameHeight]);
+    if (trace.length > 20000) trace.splice(0, 10000);
+  } catch (error) {
+    // A page between connections: the next read goes on.
+  } finally {
+    busy = false;
+  }
+}, interval);
+"""
 
 
 def camera_of(browser: MeetBrowser, publisher_id: str) -> dict | None:
@@ -105,6 +142,88 @@ class Sampler:
         self.last_time = now
         self.rows.append(row)
         return row
+
+
+class Tracer:
+    """The shaped subscriber's 100 ms trace (TRACER) and the step changes' times, for the summary's
+    precise figures."""
+
+    def __init__(self, browser: MeetBrowser, publisher_id: str):
+        self.browser = browser
+        self.points: list[tuple[float, int, int]] = []  # (s since the epoch, framesDecoded, frameHeight)
+        self.changes: list[tuple[float, str, str]] = []  # (s since the epoch, label before, label after)
+        browser.js(TRACER, publisher_id, TRACE_INTERVAL_MS)
+
+    def collect(self) -> None:
+        taken = self.browser.js("const t = window.__allocationTrace || []; return t.splice(0, t.length);") or []
+        self.points += [(ms / 1000, frames, height) for ms, frames, height in taken]
+
+    def mark(self, before: str, after: str) -> None:
+        self.changes.append((time.time(), before, after))
+
+    def interval(self) -> float:
+        gaps = [b[0] - a[0] for a, b in zip(self.points, self.points[1:])]
+        return statistics.median(gaps) if gaps else 0.0
+
+    def after_change(self, index: int) -> dict:
+        """What the trace shows after step change `index`, up to the next change."""
+        at, before, after = self.changes[index]
+        until = self.changes[index + 1][0] if index + 1 < len(self.changes) else float("inf")
+        earlier = [p for p in self.points if p[0] <= at]
+        later = [p for p in self.points if at < p[0] < until]
+        if not earlier or not later:
+            return {"before": before, "after": after, "missing": True}
+        frames0, height0 = earlier[-1][1], earlier[-1][2]
+        # The last new frame before the change: paused when none came for PAUSED_GAP.
+        last_new = next((p[0] for a, p in zip(reversed(earlier[:-1]), reversed(earlier))
+                         if p[1] > a[1]), earlier[0][0])
+        paused = at - last_new >= PAUSED_GAP
+        result = {"before": before, "after": after, "paused": paused, "height": height0}
+        new_frames = [p for a, p in zip([earlier[-1]] + later, later) if p[1] > a[1]]
+        if paused and new_frames:
+            result["resumed"] = new_frames[0][0] - at
+        layer = next((p for p in later if p[2] != height0 and p[1] > frames0), None)
+        if layer:
+            result["layer"] = (layer[2], layer[0] - at)
+        # Longest gap between new frames within the step (from the change, or the first new frame).
+        times = [at] + [p[0] for p in new_frames] + [later[-1][0]]
+        gaps = [(b - a, a) for a, b in zip(times, times[1:])]
+        if paused and new_frames:
+            gaps = gaps[1:]
+        if gaps:
+            gap, start = max(gaps, key=lambda g: g[0])
+            result["longest_gap"] = (gap, start - at)
+        # Paused in the step: the last new frame before a gap of PAUSED_GAP or more.
+        if not paused:
+            stop = next((a for a, b in zip(times, times[1:]) if b - a >= PAUSED_GAP), None)
+            if stop is not None:
+                result["stopped"] = stop - at
+        return result
+
+
+def describe_changes(mode: str, tracer: Tracer) -> list[str]:
+    lines = [f"{mode:9s} shaped subscriber, per step change (trace every {tracer.interval() * 1000:.0f} ms, "
+             "times from the tc change):"]
+    for index in range(len(tracer.changes)):
+        r = tracer.after_change(index)
+        head = f"    {r['before']:>12s} -> {r['after']:<12s}"
+        if r.get("missing"):
+            lines.append(f"{head} no trace")
+            continue
+        parts = [f"was {'paused' if r['paused'] else 'decoding'} at {r['height']} px"]
+        if "resumed" in r:
+            parts.append(f"resumed (first new frame) after {r['resumed']:.2f} s")
+        elif r["paused"]:
+            parts.append("not resumed in the step")
+        if "stopped" in r:
+            parts.append(f"paused (last new frame) after {r['stopped']:.2f} s")
+        if "layer" in r:
+            parts.append(f"layer {r['height']} -> {r['layer'][0]} px after {r['layer'][1]:.2f} s")
+        if "longest_gap" in r:
+            parts.append(f"longest gap between new frames {r['longest_gap'][0]:.2f} s "
+                         f"(from {r['longest_gap'][1]:.1f} s)")
+        lines.append(f"{head} " + "; ".join(parts))
+    return lines
 
 
 def step_label(kbit: int) -> str:
@@ -183,16 +302,22 @@ def run_mode(mode: str, steps: list[int], step_seconds: float, warmup: float) ->
                 for browser in subscribers.values():
                     wait_decoding(browser, publisher_id, "camera", timeout=60)
                 sampler = Sampler(publisher, subscribers, publisher_id)
+                tracer = Tracer(subscribers["shaped"], publisher_id)
                 start = time.monotonic()
                 print(f"{mode}: warm-up {warmup:.0f} s unshaped, then {step_seconds:.0f} s per step", flush=True)
+                previous = None
                 for label, kbit, seconds in [("warm-up", None, warmup)] + [
                         (step_label(k), k or None, step_seconds) for k in steps]:
                     link.rate(kbit)
+                    if previous is not None:
+                        tracer.mark(previous, label)
+                    previous = label
                     end = time.monotonic() + seconds
                     while time.monotonic() < end:
                         time.sleep(max(0.0, 1.0 - (time.monotonic() - sampler.last_time)))
                         print_row(sampler.take(label), start)
-                return summarize(mode, sampler.rows, steps, list(subscribers))
+                        tracer.collect()
+                return summarize(mode, sampler.rows, steps, list(subscribers)) + describe_changes(mode, tracer)
             finally:
                 # The node's log (its "subscriber estimate" and "allocator paused/resumed" lines) outlives the run.
                 kept = Path(tempfile.gettempdir()) / f"bench-allocation-{mode}-meet-sfu.log"

@@ -44,4 +44,46 @@ import Testing
         }
         #expect(released == [[layers[0]]])
     }
+
+    @Test("a keyframe on another layer does not answer a held PLI: released to its layer; its own layer's keyframe answers it")
+    func heldRequestOutlivesAnotherLayersKeyframe() {
+        let h = Simulcast.Harness()
+        let group = Simulcast.group
+        let layers = Simulcast.layerSSRCs
+        _ = h.router.addDownTrack(publisherSSRC: group, subscriber: 1, ssrc: 500, now: h.clock.now)
+        _ = h.router.addDownTrack(publisherSSRC: group, subscriber: 2, ssrc: 501, now: h.clock.now)
+        h.frame(keyframes: [0, 1, 2])  // sizes learnt
+        h.router.setLayerConstraints(.unlimited, publisherSSRC: group, subscriber: 1, now: h.clock.now)
+        h.router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: group, subscriber: 2, now: h.clock.now)
+        h.frame(keyframes: [0, 2])
+        #expect(h.router.track(ssrc: group)?.downTracks.first?.layers.current == 2)
+        #expect(h.router.track(ssrc: group)?.downTracks.last?.layers.current == 0)
+        var scratch: [UInt16] = []
+        func released() -> [[UInt32]] {
+            var requests: [[UInt32]] = []
+            h.router.collectUpstreamFeedback(now: h.clock.now, scratch: &scratch, nack: { _, _ in }) { ssrc in
+                if ssrc == group { requests.append(h.router.keyframeRequestSSRCs(for: ssrc)) }
+            }
+            return requests
+        }
+
+        // Viewer 1's PLI goes out (layer 2); viewer 2's 100 ms later is held; layer 2's keyframe comes.
+        h.clock.advance(.seconds(1))
+        _ = released()
+        #expect(h.router.handleKeyframeRequest(subscriber: 1, mediaSSRC: 500, now: h.clock.now) == group)
+        h.clock.advance(.milliseconds(100))
+        #expect(h.router.handleKeyframeRequest(subscriber: 2, mediaSSRC: 501, now: h.clock.now) == nil)
+        h.frame(keyframes: [2])
+        h.clock.advance(.milliseconds(500))
+        #expect(released() == [[layers[0]]], "viewer 2's request still goes out, to its layer")
+
+        // Again, and this time layer 0's keyframe comes: it answers the held request.
+        h.clock.advance(.seconds(1))
+        #expect(h.router.handleKeyframeRequest(subscriber: 1, mediaSSRC: 500, now: h.clock.now) == group)
+        h.clock.advance(.milliseconds(100))
+        #expect(h.router.handleKeyframeRequest(subscriber: 2, mediaSSRC: 501, now: h.clock.now) == nil)
+        h.frame(keyframes: [0])
+        h.clock.advance(.milliseconds(500))
+        #expect(released().isEmpty)
+    }
 }

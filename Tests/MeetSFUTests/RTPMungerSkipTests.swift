@@ -73,4 +73,49 @@ import Testing
         #expect(copy.mapNACK(1_001) == nil)
         #expect(long.mapNACK(1_001)?.publisherSequenceNumber == 1_001)
     }
+
+    @Test("two skips with a lost packet between them: the lost packet keeps its number (late copy and NACK)")
+    func lostBetweenTwoSkips() {
+        let clock = TestClock()
+        var munger = RTPMunger(clockRate: 90_000)
+        #expect(map(&munger, 100, clock: clock) == 100)
+        // 101 (marker) lost; 102 dropped; 103 (a one-packet TID1 frame) lost; 104 dropped.
+        munger.skip(extendedSequenceNumber: 102)
+        munger.skip(extendedSequenceNumber: 104)
+        #expect(map(&munger, 105, clock: clock) == 103)
+        // The late 103 takes 102, the late 101 takes 101.
+        #expect(map(&munger, 103, clock: clock) == 102)
+        #expect(map(&munger, 101, clock: clock) == 101)
+        #expect(munger.mapNACK(102)?.publisherSequenceNumber == 103)
+        #expect(munger.mapNACK(101)?.publisherSequenceNumber == 101)
+        #expect(munger.mapNACK(103)?.publisherSequenceNumber == 105)
+    }
+
+    @Test("consecutive dropped packets widen one skip")
+    func consecutiveSkips() {
+        let clock = TestClock()
+        var munger = RTPMunger(clockRate: 90_000)
+        #expect(map(&munger, 100, clock: clock) == 100)
+        munger.skip(extendedSequenceNumber: 101)
+        munger.skip(extendedSequenceNumber: 102)
+        munger.skip(extendedSequenceNumber: 103)
+        #expect(map(&munger, 104, clock: clock) == 101)
+        #expect(munger.mapNACK(101)?.publisherSequenceNumber == 104)
+        #expect(munger.mapNACK(100)?.publisherSequenceNumber == 100)
+    }
+
+    @Test("a late dropped packet from before the current segment changes no mapping")
+    func lateSkipBeforeTheSegment() {
+        let clock = TestClock()
+        var munger = RTPMunger(clockRate: 90_000)
+        #expect(map(&munger, 100, clock: clock) == 100)
+        // 101 and 102 lost; 103 dropped (skipped).
+        munger.skip(extendedSequenceNumber: 103)
+        // A reordered retransmission of 102 (a dropped layer) comes before 101's.
+        munger.skip(extendedSequenceNumber: 102)
+        #expect(map(&munger, 101, clock: clock) == 101)
+        #expect(map(&munger, 104, clock: clock) == 103)
+        #expect(munger.mapNACK(101)?.publisherSequenceNumber == 101)
+        #expect(munger.mapNACK(103)?.publisherSequenceNumber == 104)
+    }
 }

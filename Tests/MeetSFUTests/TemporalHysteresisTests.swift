@@ -64,4 +64,74 @@ import Testing
         }
         #expect(steps == [Step(layer: 0), Step(layer: 0), Step(layer: 1, temporalLayer: 1), Step(layer: 0)])
     }
+
+    @Test("a tile that shrinks below the target layer's height leaves it at once, even for a dearer step in a lower layer")
+    func shrunkTileLeavesTheLayer() {
+        // A screen share: layer 2 (720 px) at 1 100 / 1 500 / 3 000 kbit/s for TID ≤ 0 / 1 / 2; layer 1 (360 px)
+        // at 1 000 kbit/s, then (its content changed) 400 / 1 200 / 2 000 kbit/s.
+        func layers(layer1: [Int]) -> [LayerSelector.Layer] {
+            [
+                .init(isActive: true, bitrate: 300_000, height: 180),
+                .init(isActive: true, bitrate: layer1.reduce(0, +), height: 360,
+                      temporal: TemporalRates(perLayerBitrates: layer1, frameRates: [1, 1, 1])),
+                .init(isActive: true, bitrate: 3_000_000, height: 720,
+                      temporal: TemporalRates(perLayerBitrates: [1_100_000, 400_000, 1_500_000], frameRates: [1, 1, 1])),
+            ]
+        }
+        var selector = LayerSelector()
+        selector.constraints = .init(availableBitrate: 1_200_000, prefersResolution: true)
+        selector.retarget(layers: layers(layer1: [400_000, 300_000, 300_000]))
+        #expect(selector.target == 2)
+        #expect(selector.targetTemporalLayer == 0)
+        // The tile shrinks to 360 px: (1, TID ≤ 1) costs more than (2, TID 0) and is above the strict budget.
+        selector.constraints = .init(maxHeight: 360, availableBitrate: 1_300_000, prefersResolution: true)
+        selector.retarget(layers: layers(layer1: [400_000, 800_000, 800_000]))
+        #expect(selector.target == 1)
+        #expect(selector.targetTemporalLayer == 1)
+    }
+
+    /// Admits the packet and, when forwarded, rewrites it (the munger learns the forwarded pictures).
+    private func forward(
+        _ munger: inout VP8Munger, id: Int, tid: Int, sync: Bool = false, keyframe: Bool = false,
+        start: Bool = true, long: Bool = true
+    ) -> Bool {
+        let fields = VP8DescriptorFields(payload: vp8Payload(
+            pictureID: UInt16(id), long: long, tl0: 1, tid: tid, sync: sync, start: start, keyframe: keyframe))!
+        guard munger.admits(fields) else { return false }
+        _ = munger.rewrite(fields, anchors: 1)
+        return true
+    }
+
+    @Test("a late first packet of an older picture (a Y frame's, a keyframe's) follows its picture and moves no temporal layer")
+    func lateFrameStartIsNoSyncPoint() {
+        var munger = VP8Munger(historySlots: 16)
+        munger.setTargetTemporalLayer(0)
+        #expect(forward(&munger, id: 100, tid: 0, keyframe: true))
+        munger.setTargetTemporalLayer(VP8Munger.allTemporalLayers)
+        // 101 (TID 1, Y) lost before the node; 102 (TID 2) dropped; 103 (TID 0) forwarded.
+        #expect(!forward(&munger, id: 102, tid: 2))
+        #expect(forward(&munger, id: 103, tid: 0))
+        // 101's retransmission: no frame of it went out, and it is no step up now.
+        #expect(!forward(&munger, id: 101, tid: 1, sync: true))
+        #expect(munger.currentTemporalLayer == 0)
+        // A late copy of the keyframe's first packet: forwarded (its picture was), no jump to every layer.
+        #expect(forward(&munger, id: 100, tid: 0, keyframe: true))
+        #expect(munger.currentTemporalLayer == 0)
+        // The next TID 1 Y frame steps up.
+        #expect(forward(&munger, id: 104, tid: 1, sync: true))
+        #expect(munger.currentTemporalLayer == 1)
+    }
+
+    @Test("with 7-bit picture IDs, a late packet of a picture never forwarded does not match an ID reused over 64 forwarded pictures")
+    func latePictureWithinHalfTheSpace() {
+        var munger = VP8Munger(historySlots: 16)
+        // 64 forwarded pictures, 3 IDs apart (the others lost whole): 0, 3, …, 189 mod 128 = 61.
+        for k in 0..<64 {
+            #expect(forward(&munger, id: (3 * k) % 128, tid: 0, long: false))
+        }
+        // 60 is 1 behind 61 and was not forwarded in this pass (the 60 in the ring is 129 IDs older).
+        #expect(!forward(&munger, id: 60, tid: 0, start: false, long: false))
+        // 58 (k = 62) was: forwarded again.
+        #expect(forward(&munger, id: 58, tid: 0, start: false, long: false))
+    }
 }

@@ -156,9 +156,14 @@ public struct LayerSelector: Sendable, Equatable {
         else { return chosen }
         let current = (layer: target, temporalLayer: targetTemporalLayer)
         let currentCost = Self.cost(of: current, in: layers)
+        // A step into another layer is a step up only from a target that still fits the
+        // size (a shrunk tile must leave a layer above maxHeight at once) to a better layer.
+        let targetFitsSize = constraints.maxHeight.map { max in layers[target].height.map { $0 <= max } ?? true } ?? true
         let raisesTemporal = chosen.layer == target
             ? (chosen.temporalLayer ?? Int.max) > (targetTemporalLayer ?? Int.max)
-            : chosen.temporalLayer != nil && Self.cost(of: chosen, in: layers) > currentCost
+            : chosen.temporalLayer != nil && targetFitsSize
+                && Self.isBetter(layers[chosen.layer], at: chosen.layer, than: layers[target], at: target)
+                && Self.cost(of: chosen, in: layers) > currentCost
         guard raisesTemporal else { return chosen }
         let budget = available - available / Self.temporalStepUpHeadroom
         if Self.cost(of: chosen, in: layers) <= budget { return chosen }

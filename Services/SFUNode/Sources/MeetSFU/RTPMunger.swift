@@ -114,6 +114,9 @@ public struct RTPMunger: Sendable {
     /// True until the first packet has been forwarded.
     public var isStarted: Bool { highestOutput >= 0 }
 
+    /// Whether the next packet mapped re-anchors (a discontinuity is marked).
+    public var isResyncPending: Bool { resyncPending }
+
     /// Re-anchors so far (a VP8 down-track's ``VP8Munger`` re-anchors its picture IDs with them).
     public private(set) var anchors = 0
 
@@ -182,13 +185,18 @@ public struct RTPMunger: Sendable {
     /// subscriber does not get): later packets close its gap, so the
     /// subscriber's sequence numbers stay consecutive (timestamps stay).
     /// A packet older than the last one sent, or before any is sent, changes nothing.
+    /// A late dropped packet from before the current segment changes nothing
+    /// (its number stays with the packets around it). Only a skip right at the
+    /// current segment's start (consecutive dropped packets) widens it; a
+    /// skip further on starts a new segment, so the packets lost between two
+    /// skips keep their numbers (review of session 16).
     public mutating func skip(extendedSequenceNumber input: Int64) {
         guard !resyncPending, highestOutput >= 0, input >= firstInput else { return }
         var segment = currentSegment
-        guard input - segment.sequenceOffset > highestOutput else { return }
+        guard input >= segment.firstInput, input - segment.sequenceOffset > highestOutput else { return }
         segment.sequenceOffset += 1
         segment.firstInput = input + 1
-        if segment.firstOutput > highestOutput {
+        if input == currentSegment.firstInput && segment.firstOutput > highestOutput {
             replaceCurrent(segment)
         } else {
             segment.firstOutput = highestOutput + 1

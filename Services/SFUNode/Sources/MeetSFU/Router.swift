@@ -117,7 +117,8 @@ public final class Router {
             }
             // A temporal layer above the subscriber's: dropped, its number closed.
             if let vp8, vp8.hasTemporalLayer {
-                if table.tracks[position].downTracks[index].vp8?.admits(vp8) == false {
+                let reanchoring = table.tracks[position].downTracks[index].munger.isResyncPending
+                if table.tracks[position].downTracks[index].vp8?.admits(vp8, reanchoring: reanchoring) == false {
                     table.tracks[position].downTracks[index].munger.skip(extendedSequenceNumber: sequence)
                     continue
                 }
@@ -163,12 +164,18 @@ public final class Router {
         // A keyframe answers every request still held back by the throttle.
         if keyframe == true {
             table.tracks[layerPosition].keyframeThrottle.keyframeReceived()
-            // A simulcast group's own throttle (subscribers' PLIs, joins) is
-            // answered by a keyframe on any of its layers, or it would fire a
-            // held request at every layer after the keyframe came.
-            if layer != nil {
-                table.tracks[position].keyframeThrottle.keyframeReceived()
-                table.tracks[position].heldKeyframeLayers = 0
+            // A simulcast group's own throttle (subscribers' PLIs, joins): a
+            // keyframe answers the requests held for its layer; the throttle's
+            // held request is answered once none is left (else its timer
+            // releases it to the layers still waiting; review of session 16).
+            // With nothing held, any layer's keyframe answers it.
+            if let layer {
+                table.tracks[position].heldKeyframeLayers &= ~TrackTable.layerBit(layer)
+                if table.tracks[position].heldKeyframeLayers == 0
+                    || !table.tracks[position].keyframeThrottle.isPending {
+                    table.tracks[position].keyframeThrottle.keyframeReceived()
+                    table.tracks[position].heldKeyframeLayers = 0
+                }
             }
         }
         if needKeyframe { result.requestKeyframe = table.tracks[layerPosition].keyframeThrottle.request(now: now) }

@@ -96,11 +96,22 @@ public struct VP8Munger: @unchecked Sendable {
     /// Whether the packet with `fields` goes to the subscriber (its frame's
     /// temporal layer is wanted). Moves the current layer at frame starts.
     @inline(__always)
-    mutating func admits(_ fields: VP8DescriptorFields) -> Bool {
+    /// `reanchoring`: the down-track's `RTPMunger` re-anchors on this packet
+    /// (a switch, a new source): the picture IDs seen so far are another
+    /// stream's, so no picture is older than them.
+    mutating func admits(_ fields: VP8DescriptorFields, reanchoring: Bool = false) -> Bool {
         let tid = fields.temporalLayer
         guard tid >= 0 else { return true }
         let picture = fields.hasPictureID ? Int(fields.pictureID) : -1
-        if fields.startsFrame {
+        if !reanchoring, picture >= 0, lastIn >= 0, picture != lastIn,
+           !Self.isNewer(picture, than: lastIn, modulus: fields.pictureIDModulus) {
+            // A late packet (an upstream retransmission) of an older picture: forwarded when
+            // its picture was, whatever the temporal layer now, so the number kept for it is
+            // filled (session 16); a dropped picture stays dropped. Tested before frame
+            // starts: a late first packet (a keyframe's, a Y frame's) is no sync point and
+            // leaves the current temporal layer alone (review of session 16).
+            droppingFrame = forwardedPicture(input: picture, modulus: fields.pictureIDModulus) == nil
+        } else if fields.startsFrame {
             if fields.isKeyframe {
                 currentTemporalLayer = targetTemporalLayer
             } else if targetTemporalLayer < currentTemporalLayer {
@@ -116,12 +127,6 @@ public struct VP8Munger: @unchecked Sendable {
             // A later (or late) packet of a picture whose start was seen: the same decision,
             // so a frame is never cut in two by a target change (review, session 15).
             droppingFrame = !admitted
-        } else if picture >= 0, lastIn >= 0, picture != lastIn,
-                  !Self.isNewer(picture, than: lastIn, modulus: fields.pictureIDModulus) {
-            // A late packet (an upstream retransmission) of an older picture: forwarded when
-            // its picture was, whatever the temporal layer now, so the number kept for it is
-            // filled (session 16); a dropped picture stays dropped.
-            droppingFrame = forwardedPicture(input: picture) == nil
         } else if tid > currentTemporalLayer {
             droppingFrame = true
         } else {
@@ -209,7 +214,7 @@ public struct VP8Munger: @unchecked Sendable {
             } else {
                 // An older picture (a late retransmission): the ID it went out with,
                 // while the ring has it; the offset has grown with each drop since.
-                out = forwardedPicture(input: id) ?? Self.wrap(id - pictureIDOffset, modulus)
+                out = forwardedPicture(input: id, modulus: modulus) ?? Self.wrap(id - pictureIDOffset, modulus)
             }
         }
         var tl0: UInt8 = 0
@@ -233,9 +238,26 @@ public struct VP8Munger: @unchecked Sendable {
         nextPicture = (nextPicture + 1) & (VP8SentHistory.pictureSlots - 1)
     }
 
-    private func forwardedPicture(input: Int) -> Int? {
-        for slot in 0..<VP8SentHistory.pictureSlots where pictureRing[slot].input == Int32(input) {
-            return Int(pictureRing[slot].output)
+    /// The ID the forwarded picture `input` went out with: newest first, and
+    /// only within half the ID space of the newest (with 7-bit IDs, 64
+    /// forwarded pictures can span more than the space, and an older slot
+    /// would match a reused ID; review of session 16).
+    private func forwardedPicture(input: Int, modulus: Int) -> Int? {
+        let mask = VP8SentHistory.pictureSlots - 1
+        var slot = (nextPicture - 1) & mask
+        var newer = -1
+        var span = 0
+        for _ in 0..<VP8SentHistory.pictureSlots {
+            let entry = pictureRing[slot]
+            guard entry.input >= 0 else { return nil }
+            let id = Int(entry.input)
+            if newer >= 0 {
+                span += Self.wrap(newer - id, modulus)
+                guard span < modulus / 2 else { return nil }
+            }
+            if id == input { return Int(entry.output) }
+            newer = id
+            slot = (slot - 1) & mask
         }
         return nil
     }

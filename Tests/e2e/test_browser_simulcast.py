@@ -32,13 +32,14 @@ import re
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from meet_e2e.browser import MeetBrowser
 from meet_e2e.env import redis_url_from_env
+from meet_e2e.layers import CAMERA_LAYERS, check_layer_sizes
 from meet_e2e.media import count_frames
 from meet_e2e.sfu import BusClient, SFUNode
 from meet_e2e.waiting import wait_until
 
 TIME_BOUND_S = 40.0
 MIN_VIDEO_FRAMES = 30
-LAYERS = {"q": (320, 180), "h": (640, 360), "f": (1280, 720)}
+LAYERS = CAMERA_LAYERS
 
 
 def routed_rids(node: SFUNode) -> set[str]:
@@ -60,21 +61,6 @@ def remember_largest(result: dict, stats: dict) -> dict:
         largest[rid] = max(largest.get(rid, (0, 0)), (layer["frameWidth"], layer["frameHeight"]), key=lambda s: s[1])
         limits.add(layer.get("qualityLimitationReason"))
     return stats
-
-
-def check_layer_sizes(result: dict) -> None:
-    """Chromium sent q, h and f at 320×180, 640×360 and 1280×720; after a `cpu` quality limitation
-    (its CPU adaptation may scale all three alike), at most 1280×720 with h at 1/2 and q at 1/4 of f."""
-    largest = result["largest"]
-    if "cpu" not in result["limits"]:
-        assert largest == LAYERS, f"layer sizes {largest} (no cpu limitation seen)"
-        return
-    width, height = largest.get("f", (0, 0))
-    assert 0 < height <= 720 and abs(width * 9 - height * 16) <= 16, f"top layer {largest} (cpu-limited)"
-    for rid, divisor in (("h", 2), ("q", 4)):
-        w, h = largest.get(rid, (0, 0))
-        assert abs(w * divisor - width) <= 2 * divisor and abs(h * divisor - height) <= 2 * divisor, \
-            f"{rid} not 1/{divisor} of f: {largest} (cpu-limited)"
 
 
 def layer_for(stats: dict, max_height: int) -> str:
@@ -194,7 +180,7 @@ def test_chromium_simulcast_reaches_subscriber_as_one_stream(echo_server, sfu_no
     decoded = max(height for _, height in received["sizes"])
     assert decoded >= result["top_height"] > 0, f"decoded sizes {received['sizes']}, top layer {result['top_height']}p"
     assert result["unknown_rid_drops"] in ([], ["0"]), result["unknown_rid_drops"]
-    check_layer_sizes(result)
+    check_layer_sizes(result["largest"], result["limits"])
 
 
 def test_chromium_h264_simulcast_layer_by_tile_size(echo_server, sfu_node):
@@ -212,7 +198,7 @@ def test_chromium_h264_simulcast_layer_by_tile_size(echo_server, sfu_node):
     layers = result["browser"]["layers"]
     assert {rid: layer["codec"] for rid, layer in layers.items()} == {rid: "video/H264" for rid in LAYERS}, layers
     assert result["routed"] == set(LAYERS), f"layers routed: {result['routed']}"
-    check_layer_sizes(result)
+    check_layer_sizes(result["largest"], result["limits"])
     # Each tile height got the largest layer that fits it, told apart by the sizes in the layers' SPS
     # (the waits above: decoded at that layer's size as Chromium sent it then).
     picked = {h: got[1] for h, got in result["by_height"].items()}

@@ -38,6 +38,7 @@ from meet_e2e.browser import MeetBrowser
 from meet_e2e.browser_flows import metric
 from meet_e2e.env import WEB_DIR
 from meet_e2e.fixtures import failed, stack_with_logs
+from meet_e2e.layers import CAMERA_LAYERS, check_layer_sizes
 from meet_e2e.node_connection import NodeConnection
 from meet_e2e.participant import Participant
 from meet_e2e.waiting import wait_until
@@ -72,7 +73,7 @@ def publisher(stack, request):
         browser.quit()
 
 
-LAYER_SIZES = {"q": (320, 180), "h": (640, 360), "f": (1280, 720)}
+LAYER_SIZES = CAMERA_LAYERS
 
 
 def layers(browser: MeetBrowser) -> dict[str, dict]:
@@ -96,21 +97,6 @@ def fitting_height(browser: MeetBrowser, max_height: int) -> int:
     if len(sent) < len(LAYER_SIZES):
         return 0
     return max((h for h in sent if h <= max_height), default=min(sent))
-
-
-def check_layer_sizes(browser: MeetBrowser) -> None:
-    """q, h and f sent at 320×180, 640×360 and 1280×720; after a `cpu` quality limitation (Chromium may
-    have scaled all three alike), at most 1280×720 with h at 1/2 and q at 1/4 of f."""
-    largest = browser.largest_layers
-    if "cpu" not in browser.quality_limits:
-        assert largest == LAYER_SIZES, f"layer sizes {largest} (no cpu limitation seen)"
-        return
-    width, height = largest.get("f", (0, 0))
-    assert 0 < height <= 720 and abs(width * 9 - height * 16) <= 16, f"top layer {largest} (cpu-limited)"
-    for rid, divisor in (("h", 2), ("q", 4)):
-        w, h = largest.get(rid, (0, 0))
-        assert abs(w * divisor - width) <= 2 * divisor and abs(h * divisor - height) <= 2 * divisor, \
-            f"{rid} not 1/{divisor} of f: {largest} (cpu-limited)"
 
 
 def sending_height(browser: MeetBrowser, rid: str) -> int:
@@ -190,7 +176,7 @@ def test_each_viewer_gets_the_layer_of_its_tile(stack, publisher):
             print(f"camera {camera}; layers {layers(browser)}; largest seen {browser.largest_layers}; "
                   f"quality limitations seen {browser.quality_limits}; "
                   f"small decodes {low} px, medium {mid} px, large {big} px")
-            check_layer_sizes(browser)
+            check_layer_sizes(browser.largest_layers, browser.quality_limits)
             if "cpu" not in browser.quality_limits:
                 assert (low, mid, big) == (180, 360, 720), (low, mid, big)
             else:

@@ -86,4 +86,35 @@ import Testing
         h.clock.advance(.milliseconds(500))
         #expect(released().isEmpty)
     }
+
+    @Test("a held PLI of a subscriber with no layer yet is answered by any layer's keyframe, not released to every layer")
+    func heldRequestWithoutATargetTakesAnyKeyframe() {
+        let h = Simulcast.Harness()
+        let group = Simulcast.group
+        _ = h.router.addDownTrack(publisherSSRC: group, subscriber: 1, ssrc: 500, now: h.clock.now)
+        h.frame(keyframes: [0, 1, 2])  // sizes learnt
+        h.router.setLayerConstraints(.unlimited, publisherSSRC: group, subscriber: 1, now: h.clock.now)
+        h.frame(keyframes: [2])
+        #expect(h.router.track(ssrc: group)?.downTracks.first?.layers.current == 2)
+        var scratch: [UInt16] = []
+        func released() -> [[UInt32]] {
+            var requests: [[UInt32]] = []
+            h.router.collectUpstreamFeedback(now: h.clock.now, scratch: &scratch, nack: { _, _ in }) { ssrc in
+                if ssrc == group { requests.append(h.router.keyframeRequestSSRCs(for: ssrc)) }
+            }
+            return requests
+        }
+        h.clock.advance(.seconds(1))
+        _ = released()
+        // Viewer 1's PLI goes out; viewer 2 joins (no layer yet) and its PLI 100 ms later is held.
+        #expect(h.router.handleKeyframeRequest(subscriber: 1, mediaSSRC: 500, now: h.clock.now) == group)
+        h.clock.advance(.milliseconds(100))
+        _ = h.router.addDownTrack(publisherSSRC: group, subscriber: 2, ssrc: 501, now: h.clock.now)
+        #expect(h.router.track(ssrc: group)?.downTracks.last?.layers.current == nil)
+        #expect(h.router.handleKeyframeRequest(subscriber: 2, mediaSSRC: 501, now: h.clock.now) == nil)
+        // Layer 2's keyframe answers both: nothing is released afterwards.
+        h.frame(keyframes: [2])
+        h.clock.advance(.milliseconds(500))
+        #expect(released().isEmpty)
+    }
 }

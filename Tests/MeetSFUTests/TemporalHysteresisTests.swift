@@ -129,9 +129,38 @@ import Testing
         for k in 0..<64 {
             #expect(forward(&munger, id: (3 * k) % 128, tid: 0, long: false))
         }
-        // 60 is 1 behind 61 and was not forwarded in this pass (the 60 in the ring is 129 IDs older).
+        // A picture dropped for its temporal layer after them: 62 (TID 2) with the target at 0.
+        munger.setTargetTemporalLayer(0)
+        #expect(!forward(&munger, id: 62, tid: 2, long: false))
+        // 60 is 1 behind 61 and was not forwarded in this pass (the 60 in the ring is 129 IDs
+        // older): never seen, with a drop after it, so dropped, not sent as the old slot's.
         #expect(!forward(&munger, id: 60, tid: 0, start: false, long: false))
         // 58 (k = 62) was: forwarded again.
         #expect(forward(&munger, id: 58, tid: 0, start: false, long: false))
+    }
+
+    @Test("a picture lost whole upstream and retransmitted late is forwarded with its own ID, unless a picture was dropped after it")
+    func pictureLostWholeRecoveredLate() {
+        var munger = VP8Munger(historySlots: 16)
+        #expect(forwardedID(&munger, id: 100, tid: 0, keyframe: true) == 100)
+        // 101 (TID 0, one packet) lost before the node; 102 forwarded; then 101's retransmission.
+        #expect(forwardedID(&munger, id: 102, tid: 0) == 102)
+        #expect(forwardedID(&munger, id: 101, tid: 0) == 101)
+        // A drop after a lost picture: 104 lost, 105 (TID 2) dropped at target 0, 106 forwarded as 105.
+        munger.setTargetTemporalLayer(0)
+        #expect(forwardedID(&munger, id: 103, tid: 0) == 103)
+        #expect(forwardedID(&munger, id: 105, tid: 2) == nil)
+        #expect(forwardedID(&munger, id: 106, tid: 0) == 105)
+        // 104: a picture was dropped after it (105), so the offset moved and its ID would be
+        // 104 - 1 = 103, already sent: dropped.
+        #expect(forwardedID(&munger, id: 104, tid: 0) == nil)
+    }
+
+    /// The picture ID the packet went out with, nil when dropped.
+    private func forwardedID(_ munger: inout VP8Munger, id: Int, tid: Int, keyframe: Bool = false) -> Int? {
+        let fields = VP8DescriptorFields(payload: vp8Payload(
+            pictureID: UInt16(id), long: true, tl0: 1, tid: tid, sync: false, start: true, keyframe: keyframe))!
+        guard munger.admits(fields) else { return nil }
+        return Int(munger.rewrite(fields, anchors: 1).pictureID)
     }
 }

@@ -168,9 +168,12 @@ public final class Router {
             // keyframe answers the requests held for its layer; the throttle's
             // held request is answered once none is left (else its timer
             // releases it to the layers still waiting; review of session 16).
-            // With nothing held, any layer's keyframe answers it.
+            // With nothing held, any layer's keyframe answers it; so it does a
+            // request held for a subscriber with no target yet (every bit set:
+            // it takes the first layer seen).
             if let layer {
-                table.tracks[position].heldKeyframeLayers &= ~TrackTable.layerBit(layer)
+                let held = table.tracks[position].heldKeyframeLayers
+                table.tracks[position].heldKeyframeLayers = held == .max ? 0 : held & ~TrackTable.layerBit(layer)
                 if table.tracks[position].heldKeyframeLayers == 0
                     || !table.tracks[position].keyframeThrottle.isPending {
                     table.tracks[position].keyframeThrottle.keyframeReceived()

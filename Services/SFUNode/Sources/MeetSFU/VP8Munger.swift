@@ -95,10 +95,10 @@ public struct VP8Munger: @unchecked Sendable {
 
     /// Whether the packet with `fields` goes to the subscriber (its frame's
     /// temporal layer is wanted). Moves the current layer at frame starts.
-    @inline(__always)
     /// `reanchoring`: the down-track's `RTPMunger` re-anchors on this packet
     /// (a switch, a new source): the picture IDs seen so far are another
     /// stream's, so no picture is older than them.
+    @inline(__always)
     mutating func admits(_ fields: VP8DescriptorFields, reanchoring: Bool = false) -> Bool {
         let tid = fields.temporalLayer
         guard tid >= 0 else { return true }
@@ -110,7 +110,19 @@ public struct VP8Munger: @unchecked Sendable {
             // filled (session 16); a dropped picture stays dropped. Tested before frame
             // starts: a late first packet (a keyframe's, a Y frame's) is no sync point and
             // leaves the current temporal layer alone (review of session 16).
-            droppingFrame = forwardedPicture(input: picture, modulus: fields.pictureIDModulus) == nil
+            let modulus = fields.pictureIDModulus
+            if forwardedPicture(input: picture, modulus: modulus) != nil {
+                droppingFrame = false
+            } else if let admitted = decisions.decision(for: picture) {
+                droppingFrame = !admitted
+            } else {
+                // Never seen: lost whole upstream, recovered late. Forwarded when its layer
+                // is wanted and no picture was dropped after it, so that the offset it gets
+                // its ID from is the one it would have had (else its ID would be a later
+                // forwarded picture's). Its numbers were kept for it (`RTPMunger`).
+                let noDropSince = lastDropped < 0 || Self.isNewer(picture, than: lastDropped, modulus: modulus)
+                droppingFrame = !(noDropSince && tid <= currentTemporalLayer)
+            }
         } else if fields.startsFrame {
             if fields.isKeyframe {
                 currentTemporalLayer = targetTemporalLayer

@@ -154,7 +154,9 @@ def test_per_address_limit_refuses_the_next_connection(tmp_path):
         "MEET_WS_MAX_CONNECTIONS_PER_ADDRESS": "5", "MEET_WS_HANDSHAKE_TIMEOUT_SECONDS": "120"})
     try:
         port = stack.replicas[0].port
-        # The readiness probe's connection may still be closing: wait until 5 fit.
+        # The readiness probe's connection may still be closing: wait until 5 fit (on a
+        # starved CI machine 10 s of back-to-back attempts were once not enough, session 16:
+        # spaced attempts, a longer wait, and the replica's connection metrics if it fails).
         held: list[socket.socket] = []
 
         def five_held() -> bool:
@@ -165,7 +167,15 @@ def test_per_address_limit_refuses_the_next_connection(tmp_path):
                 held.append(sock)
             return len(held) == 5
 
-        block_until(five_held, 10, "five connections held open", interval=0)
+        def connection_metrics() -> str:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+                    lines = response.read().decode().splitlines()
+            except OSError as error:
+                return f"held {len(held)}; /metrics: {error}"
+            return f"held {len(held)}; " + "; ".join(line for line in lines if line.startswith("meet_ws_connection"))
+
+        block_until(five_held, 30, "five connections held open", interval=0.2, details=connection_metrics)
         extra = socket.create_connection(("127.0.0.1", port), timeout=5)
         assert raw.connection_ended(extra, timeout=5), "the 6th connection from one address was not refused"
         extra.close()

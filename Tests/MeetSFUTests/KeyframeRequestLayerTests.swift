@@ -58,14 +58,7 @@ import Testing
         h.frame(keyframes: [0, 2])
         #expect(h.router.track(ssrc: group)?.downTracks.first?.layers.current == 2)
         #expect(h.router.track(ssrc: group)?.downTracks.last?.layers.current == 0)
-        var scratch: [UInt16] = []
-        func released() -> [[UInt32]] {
-            var requests: [[UInt32]] = []
-            h.router.collectUpstreamFeedback(now: h.clock.now, scratch: &scratch, nack: { _, _ in }) { ssrc in
-                if ssrc == group { requests.append(h.router.keyframeRequestSSRCs(for: ssrc)) }
-            }
-            return requests
-        }
+        func released() -> [[UInt32]] { Self.released(h) }
 
         // Viewer 1's PLI goes out (layer 2); viewer 2's 100 ms later is held; layer 2's keyframe comes.
         h.clock.advance(.seconds(1))
@@ -96,14 +89,7 @@ import Testing
         h.router.setLayerConstraints(.unlimited, publisherSSRC: group, subscriber: 1, now: h.clock.now)
         h.frame(keyframes: [2])
         #expect(h.router.track(ssrc: group)?.downTracks.first?.layers.current == 2)
-        var scratch: [UInt16] = []
-        func released() -> [[UInt32]] {
-            var requests: [[UInt32]] = []
-            h.router.collectUpstreamFeedback(now: h.clock.now, scratch: &scratch, nack: { _, _ in }) { ssrc in
-                if ssrc == group { requests.append(h.router.keyframeRequestSSRCs(for: ssrc)) }
-            }
-            return requests
-        }
+        func released() -> [[UInt32]] { Self.released(h) }
         h.clock.advance(.seconds(1))
         _ = released()
         // Viewer 1's PLI goes out; viewer 2 joins (no layer yet) and its PLI 100 ms later is held.
@@ -116,5 +102,15 @@ import Testing
         h.frame(keyframes: [2])
         h.clock.advance(.milliseconds(500))
         #expect(released().isEmpty)
+    }
+
+    /// The group's keyframe requests the router's upstream feedback releases now: the SSRCs each goes to.
+    static func released(_ h: Simulcast.Harness) -> [[UInt32]] {
+        var scratch: [UInt16] = []
+        var requests: [[UInt32]] = []
+        h.router.collectUpstreamFeedback(now: h.clock.now, scratch: &scratch, nack: { _, _ in }) { ssrc in
+            if ssrc == Simulcast.group { requests.append(h.router.keyframeRequestSSRCs(for: ssrc)) }
+        }
+        return requests
     }
 }

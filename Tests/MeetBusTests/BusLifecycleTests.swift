@@ -18,7 +18,11 @@ import Testing
         let group = ServiceGroup(services: [client, subscriber, bus], logger: logger)
 
         let running = Task { try await group.run() }
-        let reply = try await bus.request("ping", BusEmpty(), to: bus.inbox, timeout: .seconds(10), as: Echo.self)
+        // Generous waits: this suite runs while every other suite starts up
+        // on the same two cores, and a 10 s budget for subscribing and the
+        // round trip together ran out there (in the full run only).
+        try await bus.waitUntilReady(timeout: .seconds(60))
+        let reply = try await bus.request("ping", BusEmpty(), to: bus.inbox, timeout: .seconds(30), as: Echo.self)
         #expect(reply.text == "pong")
         await group.triggerGracefulShutdown()
         try await withTimeout(.seconds(10), "service group shutdown") { try await running.value }

@@ -98,10 +98,12 @@ import Testing
         _ = h.router.addDownTrack(publisherSSRC: Self.group, subscriber: 1, ssrc: 500, now: h.clock.now)
         h.router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: Self.group, subscriber: 1, now: h.clock.now)
         var outputs: [RTPHeader] = []
+        var switches: [UInt16] = []
         func run(_ frames: Int, keyframes: Set<Int> = []) {
             for i in 0..<frames {
-                h.frame(keyframes: i == 0 ? keyframes : [])
+                let results = h.frame(keyframes: i == 0 ? keyframes : [])
                 outputs += h.sent.map(\.header)
+                switches += results.map { $0.layerSwitches + $0.alignedLayerSwitches * 100 }
             }
         }
         run(6, keyframes: [0])  // layer 0 crosses its wrap (65 530 → 65 535 → 0)
@@ -119,13 +121,16 @@ import Testing
             steps.append(next.timestamp &- previous.timestamp)
         }
         // One frame (1/30 s = 3 000 ticks at 90 kHz) per packet on a layer; a switch
-        // re-anchors on the wall time since the last packet sent: 0 within the up-switch
+        // re-anchors on the wall time since the last packet sent (no sender reports here;
+        // SwitchTimestampTests has them): 0 within the up-switch
         // frame (at least 1 tick, so the keyframe is a new frame), 33 ms = 2 970 ticks
         // on the down-switch.
         #expect(steps == Array(repeating: 3_000, count: 6) + [1] + Array(repeating: 3_000, count: 3) + [2_970]
             + Array(repeating: 3_000, count: 3))
         // The first packet keeps the publisher's own numbers; the subscriber's sequence wrapped too.
         #expect(outputs.first?.sequenceNumber == 65_530)
+        // Two switches counted, neither aligned (the first packet is no switch).
+        #expect(switches.reduce(0, +) == 2)
         #expect(outputs.contains { $0.sequenceNumber == 0 })
     }
 

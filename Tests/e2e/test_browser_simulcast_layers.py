@@ -186,6 +186,12 @@ def test_each_viewer_gets_the_layer_of_its_tile(stack, publisher):
             grown = await decodes_height(small, lambda h: h == fitting_height(browser, 720),
                                          "the grown tile decoding the largest layer that fits 720 px", browser)
             assert grown > low or ("cpu" in browser.quality_limits and grown == low), (low, grown)
+            # Switches map timestamps through the layers' sender reports (Chromium sends one
+            # per layer about every second): the viewers' switches so far, aligned by them.
+            switches = metric(stack.nodes[0], "meet_sfu_layer_switches_total")
+            aligned = metric(stack.nodes[0], "meet_sfu_layer_switches_aligned_total")
+            print(f"layer switches {switches:.0f}, timestamps from sender reports {aligned:.0f}")
+            assert switches >= 1 and aligned >= 1, (switches, aligned)
         finally:
             for connection in (small, medium, large):
                 await connection.close()

@@ -17,6 +17,9 @@ public struct PublishedTrack {
     public internal(set) var audioLevel: AudioLevelMeter?
     /// A simulcast layer's bitrate, keyframes and picture size (nil for other tracks).
     public internal(set) var layerMonitor: LayerMonitor?
+    /// The stream's clock from its last sender report (nil before one):
+    /// a simulcast switch maps timestamps between layers with it.
+    public internal(set) var senderClock: SenderClock?
     /// Hard mute: packets are still received and counted, not forwarded.
     public internal(set) var isMuted = false
     /// A simulcast group's layers (indices) dynacast told the publisher to

@@ -8,7 +8,9 @@
 /// subscribers): `out = in - offset`. A *discontinuity* (`markDiscontinuity`)
 /// makes the next packet re-anchor: its sequence number becomes the last one
 /// sent + 1 and its timestamp the last one sent + the wall time elapsed in
-/// clock ticks, so a jitter buffer sees a pause, not a jump. Packets older
+/// clock ticks, so a jitter buffer sees a pause, not a jump (a simulcast
+/// layer switch whose two layers have sent reports maps the timestamp
+/// through them instead: ``alignTimestamps(shift:)``). Packets older
 /// than the re-anchor point are dropped: they belong to a segment the
 /// subscriber has already left.
 ///
@@ -93,6 +95,9 @@ public struct RTPMunger: Sendable {
     private var nextSource: UInt32 = 0
     /// NACKs below this output number map to nothing (``handOver()``).
     private var nackFloor: Int64 = 0
+    /// The pending re-anchor's timestamp mapping from the sender reports
+    /// (``alignTimestamps(shift:)``); nil: the wall time since the last packet.
+    private var timestampShift: Int64?
 
     /// `segmentHistory`: ``segmentHistory`` (inline) or more, in a ring
     /// allocated here (rounded up so the older ones fill a power of two).
@@ -119,6 +124,8 @@ public struct RTPMunger: Sendable {
 
     /// Re-anchors so far (a VP8 down-track's ``VP8Munger`` re-anchors its picture IDs with them).
     public private(set) var anchors = 0
+    /// Re-anchors whose timestamp came from the sender reports (``alignTimestamps(shift:)``).
+    public private(set) var alignedAnchors = 0
 
     /// The highest subscriber-side extended sequence number sent so far.
     public var lastSequenceNumber: Int64? { highestOutput >= 0 ? highestOutput : nil }
@@ -129,6 +136,7 @@ public struct RTPMunger: Sendable {
     /// Forwarding paused or the source changed: re-anchor on the next packet.
     public mutating func markDiscontinuity() {
         resyncPending = true
+        timestampShift = nil
     }
 
     /// The next packet comes from another stream, `source` (a simulcast
@@ -136,6 +144,30 @@ public struct RTPMunger: Sendable {
     public mutating func markDiscontinuity(source: UInt32) {
         resyncPending = true
         nextSource = source
+        timestampShift = nil
+    }
+
+    /// The source of the packets mapped now (0: the track's own stream).
+    public var currentSource: UInt32 { currentSegment.source }
+
+    /// How far a re-anchor's timestamp may be from the wall-time guess
+    /// and still be taken from the sender reports (``alignTimestamps(shift:)``):
+    /// half a second. Arrival jitter is far less; a report that maps farther
+    /// is not believed.
+    public var timestampAlignmentTolerance: Int64 { Int64(clockRate / 2) }
+
+    /// The pending re-anchor (a layer switch) maps its first packet's
+    /// timestamp through the sender reports of the two streams: `shift` is
+    /// ``SenderClock/shift(from:to:clockRate:)`` from the current source's
+    /// clock to the next one's. The packet then gets the timestamp the
+    /// current source would have given the same captured instant, so a
+    /// frame keeps its time across the switch (a receiver's jitter buffer
+    /// and lip sync see no step); at least one tick after the last one
+    /// sent, and only within ``timestampAlignmentTolerance`` of the wall-time
+    /// guess. Nothing without a pending re-anchor.
+    public mutating func alignTimestamps(shift: Int64) {
+        guard resyncPending, highestOutput >= 0 else { return }
+        timestampShift = shift
     }
 
     /// The same subscriber-facing stream goes on from another publisher's
@@ -145,6 +177,7 @@ public struct RTPMunger: Sendable {
     /// another track's cache.
     public mutating func handOver() {
         resyncPending = true
+        timestampShift = nil
         nextSource = 0
         nackFloor = highestOutput + 1
     }
@@ -257,7 +290,18 @@ public struct RTPMunger: Sendable {
         }
         let output = highestOutput + 1
         let jump = max(1, (now - lastForwardedAt).rtpTicks(clockRate: clockRate))
-        let outputTimestamp = highestOutputTimestamp + jump
+        var outputTimestamp = highestOutputTimestamp + jump
+        if let shift = timestampShift {
+            // What the current source's stream gives this instant, through its offset,
+            // brought next to the wall-time guess (the streams' bases differ mod 2^32).
+            let mapped = inputTimestamp - shift - currentSegment.timestampOffset
+            let difference = Int64(Int32(truncatingIfNeeded: mapped &- outputTimestamp))
+            if abs(difference) <= timestampAlignmentTolerance {
+                outputTimestamp = max(highestOutputTimestamp + 1, outputTimestamp + difference)
+                alignedAnchors += 1
+            }
+            timestampShift = nil
+        }
         push(Segment(
             firstOutput: output,
             sequenceOffset: input - output,

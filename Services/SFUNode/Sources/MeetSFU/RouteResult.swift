@@ -19,4 +19,9 @@ public struct RouteResult: Sendable, Equatable {
     /// to repair. Already throttled.
     public var requestKeyframe = false
     public var publisherSSRC: UInt32 = 0
+    /// Simulcast down-tracks this packet switched to its layer, and of
+    /// those, how many took their timestamps from the layers' sender
+    /// reports (``RTPMunger/alignTimestamps(shift:)``) rather than the wall time.
+    public var layerSwitches: UInt16 = 0
+    public var alignedLayerSwitches: UInt16 = 0
 }

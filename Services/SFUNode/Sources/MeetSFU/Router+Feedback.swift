@@ -146,6 +146,7 @@ extension Router {
     ) {
         guard let position = table.positions[report.ssrc] else { return }
         table.tracks[position].statistics.senderReportReceived(ntpTimestamp: report.ntpTimestamp, now: now)
+        table.tracks[position].senderClock = SenderClock(ntpTimestamp: report.ntpTimestamp, rtpTimestamp: report.rtpTimestamp)
         forwardSenderReport(report, toDownTracksOf: position, layer: nil, now: now, body: body)
         // A simulcast layer's report goes to the group's down-tracks on that layer.
         var groupPosition = position

@@ -100,11 +100,20 @@ public final class Router {
         for index in table.tracks[position].downTracks.indices {
             // Last-N: a paused down-track costs one Bool read, nothing on the wire.
             if table.tracks[position].downTracks[index].isPaused { continue }
+            var alignedBefore = -1
             if let layer {
                 guard table.tracks[position].downTracks[index].takesLayer(
                     layer, source: header.ssrc, codec: codec, payload: packet[header.payloadRange],
                     keyframe: &keyframe, needKeyframe: &needKeyframe)
                 else { continue }
+                // A switch to this layer (not the first packet, not a resume on the same layer).
+                if table.tracks[position].downTracks[index].munger.isResyncPending,
+                   table.tracks[position].downTracks[index].munger.isStarted,
+                   table.tracks[position].downTracks[index].munger.currentSource != header.ssrc {
+                    result.layerSwitches &+= 1
+                    alignedBefore = table.tracks[position].downTracks[index].munger.alignedAnchors
+                    alignSwitch(downTrack: index, of: position, to: header.ssrc, layerPosition: layerPosition)
+                }
             } else if table.tracks[position].downTracks[index].waitingForKeyframe {
                 let isKeyframe = keyframe ?? codec.isKeyframe(
                     payload: UnsafeRawBufferPointer(rebasing: packet[header.payloadRange]))
@@ -131,6 +140,9 @@ public final class Router {
             guard let output = table.tracks[position].downTracks[index].munger.map(
                 extendedSequenceNumber: sequence, extendedTimestamp: timestamp, now: now)
             else { continue }
+            if alignedBefore >= 0, table.tracks[position].downTracks[index].munger.alignedAnchors != alignedBefore {
+                result.alignedLayerSwitches &+= 1
+            }
             if batch.isFull {
                 flush(batch)
                 batch.reset()
@@ -185,5 +197,21 @@ public final class Router {
         counters.packetsOut += result.forwarded
         counters.bytesOut += result.forwarded * packet.count
         return result
+    }
+
+    /// A down-track about to re-anchor on another layer (`source`, at
+    /// `layerPosition`) maps its timestamps through the two layers' sender
+    /// reports when both have sent one (``RTPMunger/alignTimestamps(shift:)``);
+    /// else the munger falls back to the wall time. Off the per-packet
+    /// path: it runs once per switch.
+    private func alignSwitch(downTrack index: Int, of position: Int, to source: UInt32, layerPosition: Int) {
+        let current = table.tracks[position].downTracks[index].munger.currentSource
+        guard current != source, let currentPosition = table.positions[current],
+              let from = table.tracks[currentPosition].senderClock,
+              let to = table.tracks[layerPosition].senderClock
+        else { return }
+        let clockRate = table.tracks[layerPosition].configuration.clockRate
+        table.tracks[position].downTracks[index].munger.alignTimestamps(
+            shift: SenderClock.shift(from: from, to: to, clockRate: clockRate))
     }
 }

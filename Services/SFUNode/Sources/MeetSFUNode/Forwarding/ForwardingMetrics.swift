@@ -18,6 +18,12 @@ struct ForwardingMetrics: Sendable {
     let transportFeedback = Counter(label: "meet_sfu_transport_feedback_total")
     /// REMB packets (the node's receive-side estimate) sent to publishers without transport-cc.
     let remb = Counter(label: "meet_sfu_remb_total")
+    /// Simulcast layer switches of subscribers' down-tracks, and of those the
+    /// ones whose timestamps came from the two layers' sender reports (the
+    /// rest re-anchor on the wall time: a layer without a report yet, or a
+    /// report more than half a second off).
+    let layerSwitches = Counter(label: "meet_sfu_layer_switches_total")
+    let alignedLayerSwitches = Counter(label: "meet_sfu_layer_switches_aligned_total")
     /// PLI/FIR the node sent publishers (subscriber requests after the throttle, joins, unmutes).
     let keyframeRequests = Counter(label: "meet_sfu_keyframe_requests_total")
     /// Subscriber PLI/FIR absorbed by the throttle.

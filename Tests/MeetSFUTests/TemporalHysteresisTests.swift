@@ -163,4 +163,74 @@ import Testing
         guard munger.admits(fields) else { return nil }
         return Int(munger.rewrite(fields, anchors: 1).pictureID)
     }
+
+    @Test("an encoder that never sets Y: after 16 frames of the next layer up the munger wants a keyframe, which steps it up")
+    func noSyncFramesAskForAKeyframe() {
+        var munger = VP8Munger(historySlots: 16)
+        munger.setTargetTemporalLayer(0)
+        #expect(admits(&munger, id: 0, tid: 0, sync: false, keyframe: true))
+        munger.setTargetTemporalLayer(VP8Munger.allTemporalLayers)
+        // L1T3 (TID 0, 2, 1, 2) with no Y: one TID 1 frame in four.
+        var id: UInt16 = 1
+        func pattern(_ cycles: Int) {
+            for _ in 0..<cycles {
+                for tid in [0, 2, 1, 2] {
+                    _ = admits(&munger, id: id, tid: tid, sync: false)
+                    id += 1
+                }
+            }
+        }
+        pattern(VP8Munger.framesWithoutSyncLimit - 1)
+        #expect(!munger.wantsSyncKeyframe && munger.currentTemporalLayer == 0)
+        pattern(1)
+        #expect(munger.wantsSyncKeyframe && munger.currentTemporalLayer == 0)
+        munger.syncKeyframeRequested()
+        #expect(!munger.wantsSyncKeyframe)
+        // The keyframe steps up to the target at once.
+        #expect(admits(&munger, id: id, tid: 0, sync: false, keyframe: true))
+        #expect(munger.currentTemporalLayer == VP8Munger.allTemporalLayers)
+        // A Y frame in time resets the count: never asks.
+        munger.setTargetTemporalLayer(0)
+        pattern(1)
+        munger.setTargetTemporalLayer(1)
+        for cycle in 0..<(2 * VP8Munger.framesWithoutSyncLimit) {
+            for tid in [0, 2, 1, 2] {
+                _ = admits(&munger, id: id, tid: tid, sync: tid == 1 && cycle == VP8Munger.framesWithoutSyncLimit - 2)
+                id += 1
+            }
+        }
+        #expect(munger.currentTemporalLayer == 1 && !munger.wantsSyncKeyframe)
+    }
+
+    @Test("through the router: the 16th frame without Y asks the publisher for a keyframe, through the throttle")
+    func routerAsksForTheSyncKeyframe() {
+        let router = Router()
+        _ = router.addTrack(TrackConfiguration(ssrc: 0x7000, codec: .vp8))
+        var clock = TestClock()
+        _ = router.addDownTrack(publisherSSRC: 0x7000, subscriber: 1, ssrc: 700, now: clock.now)
+        #expect(router.setTemporalLayer(0, publisherSSRC: 0x7000, subscriber: 1))
+        let batch = PacketBatch(capacity: 8)
+        var sequence: UInt16 = 1
+        func send(tid: Int, keyframe: Bool = false) -> RouteResult {
+            defer {
+                sequence &+= 1
+                clock.advance(.milliseconds(33))  // 30 fps: the join's keyframe request is long past the throttle
+            }
+            batch.reset()
+            let payload = vp8Payload(pictureID: sequence, tl0: 1, tid: tid, keyframe: keyframe)
+            return router.route(rtp(seq: sequence, ts: UInt32(sequence) * 3_000, ssrc: 0x7000, payload: payload), now: clock.now, batch: batch)
+        }
+        #expect(send(tid: 0, keyframe: true).forwarded == 1)
+        #expect(router.setTemporalLayer(nil, publisherSSRC: 0x7000, subscriber: 1))
+        var requests: [Int] = []
+        for frame in 0..<(4 * VP8Munger.framesWithoutSyncLimit) {
+            let result = send(tid: [0, 2, 1, 2][frame % 4])
+            if result.syncKeyframeRequests > 0 {
+                #expect(result.requestKeyframe && result.publisherSSRC == 0x7000)
+                requests.append(frame)
+            }
+        }
+        // The 16th TID 1 frame is the 64th frame of the pattern (index 62: 0, 2, 1 …).
+        #expect(requests == [4 * VP8Munger.framesWithoutSyncLimit - 2])
+    }
 }

@@ -24,4 +24,7 @@ public struct RouteResult: Sendable, Equatable {
     /// reports (``RTPMunger/alignTimestamps(shift:)``) rather than the wall time.
     public var layerSwitches: UInt16 = 0
     public var alignedLayerSwitches: UInt16 = 0
+    /// VP8 down-tracks whose temporal up-step waited ``VP8Munger/framesWithoutSyncLimit``
+    /// frames for a sync (Y) frame: `requestKeyframe` asks for one for them.
+    public var syncKeyframeRequests: UInt16 = 0
 }

@@ -129,6 +129,13 @@ public final class Router {
                 let reanchoring = table.tracks[position].downTracks[index].munger.isResyncPending
                 if table.tracks[position].downTracks[index].vp8?.admits(vp8, reanchoring: reanchoring) == false {
                     table.tracks[position].downTracks[index].munger.skip(extendedSequenceNumber: sequence)
+                    // An up-step waiting for a Y frame the encoder does not send: a keyframe
+                    // (of this packet's layer, through its throttle) lets it step.
+                    if table.tracks[position].downTracks[index].vp8?.wantsSyncKeyframe == true {
+                        table.tracks[position].downTracks[index].vp8?.syncKeyframeRequested()
+                        needKeyframe = true
+                        result.syncKeyframeRequests &+= 1
+                    }
                     continue
                 }
                 // The first frame after dropped ones follows the last one sent: no gap where

@@ -42,6 +42,17 @@ public struct VP8Munger: @unchecked Sendable {
     public internal(set) var currentTemporalLayer = allTemporalLayers
     /// Pictures dropped for their temporal layer (statistics).
     public internal(set) var droppedPictures = 0
+    /// Frames of the next temporal layer up, wanted but not a sync (Y)
+    /// frame, since the last up-step, keyframe or request: an encoder that
+    /// never sets Y would otherwise hold the step until its next natural
+    /// keyframe (``wantsSyncKeyframe``).
+    private var framesWithoutSync = 0
+    /// Frames of the next layer up without a Y before a keyframe is asked
+    /// for the step: 16 is 2 s of L1T3's TID 1 at 30 fps (1 s of L1T2's).
+    public static let framesWithoutSyncLimit = 16
+    /// Set once ``framesWithoutSyncLimit`` such frames came: the router asks
+    /// the layer for a keyframe (throttled) and clears it.
+    public internal(set) var wantsSyncKeyframe = false
     public let history: VP8SentHistory
     /// The history's ring, written per packet without touching the class
     /// (no reference counting on the packet path); `history` keeps it alive.
@@ -126,12 +137,22 @@ public struct VP8Munger: @unchecked Sendable {
         } else if fields.startsFrame {
             if fields.isKeyframe {
                 currentTemporalLayer = targetTemporalLayer
+                framesWithoutSync = 0
             } else if targetTemporalLayer < currentTemporalLayer {
                 currentTemporalLayer = targetTemporalLayer
-            } else if tid == currentTemporalLayer + 1 && tid <= targetTemporalLayer && fields.layerSync {
-                // One layer at a time (session 16): a Y frame depends on TL0 only, but the
-                // layer between's next frames would reference its frames the node dropped.
-                currentTemporalLayer = tid
+            } else if tid == currentTemporalLayer + 1 && tid <= targetTemporalLayer {
+                if fields.layerSync {
+                    // One layer at a time (session 16): a Y frame depends on TL0 only, but the
+                    // layer between's next frames would reference its frames the node dropped.
+                    currentTemporalLayer = tid
+                    framesWithoutSync = 0
+                } else {
+                    framesWithoutSync += 1
+                    if framesWithoutSync >= Self.framesWithoutSyncLimit {
+                        wantsSyncKeyframe = true
+                        framesWithoutSync = 0
+                    }
+                }
             }
             droppingFrame = tid > currentTemporalLayer
             if picture >= 0 { decisions.record(picture, admitted: !droppingFrame) }
@@ -171,6 +192,11 @@ public struct VP8Munger: @unchecked Sendable {
     /// start (down) or a sync frame / keyframe (up).
     public mutating func setTargetTemporalLayer(_ layer: Int) {
         targetTemporalLayer = min(max(layer, 0), Self.allTemporalLayers)
+    }
+
+    /// The router asked for the keyframe ``wantsSyncKeyframe`` wanted.
+    mutating func syncKeyframeRequested() {
+        wantsSyncKeyframe = false
     }
 
     /// A picture the node does not forward: later pictures close its gap.

@@ -24,6 +24,9 @@ struct ForwardingMetrics: Sendable {
     /// report more than half a second off).
     let layerSwitches = Counter(label: "meet_sfu_layer_switches_total")
     let alignedLayerSwitches = Counter(label: "meet_sfu_layer_switches_aligned_total")
+    /// VP8 temporal up-steps that waited 16 frames of the next layer for a
+    /// sync (Y) frame and asked for a keyframe instead (before the throttle).
+    let syncKeyframeRequests = Counter(label: "meet_sfu_temporal_sync_keyframe_requests_total")
     /// PLI/FIR the node sent publishers (subscriber requests after the throttle, joins, unmutes).
     let keyframeRequests = Counter(label: "meet_sfu_keyframe_requests_total")
     /// Subscriber PLI/FIR absorbed by the throttle.

@@ -158,6 +158,9 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
             result = route(packet)
         }
         if result.drop == .muted { mutedDrops &+= 1 }
+        if result.syncKeyframeRequests > 0 {
+            ForwardingMetrics.shared.syncKeyframeRequests.increment(by: Int64(result.syncKeyframeRequests))
+        }
         if result.layerSwitches > 0 {
             ForwardingMetrics.shared.layerSwitches.increment(by: Int64(result.layerSwitches))
             ForwardingMetrics.shared.alignedLayerSwitches.increment(by: Int64(result.alignedLayerSwitches))

@@ -35,6 +35,33 @@ import Testing
         var full = ProbeController()
         let v6 = full.start(estimate: 300_000, wanted: 3_000_000, sending: 700_000, congested: false, now: 0)
         #expect(v6 == nil)
+        // A paused video that needs 400 kbit/s to resume: 1.25 × that, more than 2 × the estimate;
+        // still never above what is wanted, and 2 × the estimate when that is more.
+        var paused = ProbeController()
+        let v7 = paused.start(estimate: 50_000, wanted: 3_000_000, sending: 40_000, resume: 400_000, congested: false, now: 0)
+        #expect(v7?.bitrate == 500_000)
+        var capped = ProbeController()
+        let v8 = capped.start(estimate: 50_000, wanted: 450_000, sending: 40_000, resume: 400_000, congested: false, now: 0)
+        #expect(v8?.bitrate == 450_000)
+        var doubled = ProbeController()
+        let v9 = doubled.start(estimate: 300_000, wanted: 3_000_000, sending: 40_000, resume: 200_000, congested: false, now: 0)
+        #expect(v9?.bitrate == 600_000)
+    }
+
+    @Test("what resumes the first paused video: the audio, the lowest layers before it, its own with the margin")
+    func resumeEstimate() {
+        var allocator = Allocator()
+        let tracks: [Allocator.Track] = [
+            .init(key: "audio", isAudio: true, layers: [40_000]),
+            .init(key: "other", priority: .other, layers: [150_000, 500_000]),
+            .init(key: "speaker", priority: .activeSpeaker, layers: [100_000, 300_000]),
+        ]
+        #expect(allocator.resumeEstimate(tracks) == nil)
+        // 200 kbit/s: the audio and the speaker's lowest layer fit; the other video is paused.
+        let decisions = allocator.allocate(estimate: 200_000, tracks: tracks, congested: false, now: TestClock().now)
+        #expect(decisions["other"] == .paused)
+        // 40 000 + 100 000 (the speaker first) + 1.2 × 150 000.
+        #expect(allocator.resumeEstimate(tracks) == 320_000)
     }
 
     @Test("padding is paced over the cluster in whole packets, and adds up to the padding rate × its length")
@@ -170,9 +197,13 @@ import Testing
                     let congested = path.estimator.congested(within: .seconds(1), now: path.now)
                     decisions = allocator.allocate(estimate: path.estimate, tracks: tracks, congested: congested, now: path.now)
                     let wanted = Allocator.wanted(tracks)
+                    // As the node does (SubscriberTransport+Probe): a shorter calm while a video
+                    // is paused, and a cluster that goes for what resumes it.
+                    let calm = allocator.paused.isEmpty ? configuration.calmPeriod : configuration.pausedCalmPeriod
                     if let cluster = path.probes!.start(
                         estimate: path.estimate, wanted: wanted, sending: sending,
-                        congested: path.estimator.congested(within: configuration.calmPeriod, now: path.now), now: path.time) {
+                        resume: allocator.resumeEstimate(tracks),
+                        congested: path.estimator.congested(within: calm, now: path.now), now: path.time) {
                         overTarget = max(overTarget, sending + cluster.paddingBitrate - wanted)
                     }
                 }

@@ -207,6 +207,24 @@ public struct BandwidthAllocator<Key: Hashable & Sendable>: Sendable {
         return decisions
     }
 
+    /// The estimate that would resume the first paused video of `tracks`
+    /// (priority order): the audio, the lowest layers of the videos before
+    /// it, and its own lowest layer with `resumeMargin`. Nil when none is
+    /// paused. A probe aims at least this high (``ProbeController``), so
+    /// that one cluster can show what a resume needs.
+    public func resumeEstimate(_ tracks: [Track]) -> Int? {
+        guard !paused.isEmpty else { return nil }
+        var need = tracks.reduce(0) { $0 + ($1.isAudio ? $1.layers.max() ?? 0 : 0) }
+        let videos = tracks.enumerated().filter { !$0.element.isAudio }
+            .sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element)
+        for video in videos {
+            let lowest = video.layers.min() ?? 0
+            if paused.contains(video.key) { return need + Int(Double(lowest) * configuration.resumeMargin) }
+            need += lowest
+        }
+        return nil
+    }
+
     /// The pause hold for a forwarded video whose lowest layer does not
     /// fit (`needed`: what the audio and the lowest layers up to it need):
     /// whether it keeps forwarding. Records since when it has been short.

@@ -46,6 +46,13 @@ public struct ProbeController: Sendable {
         public var retryInterval = Duration.seconds(1)
         /// No probing this soon after congestion.
         public var calmPeriod = Duration.seconds(1)
+        /// The same while a video is paused for bandwidth: nothing of it is
+        /// sent, so a probe into a path still short risks only a short burst
+        /// of padding, and one into a recovered path resumes the video sooner.
+        public var pausedCalmPeriod = Duration.milliseconds(500)
+        /// A paused video's cluster goes this far over what resumes it: a
+        /// result a little under the cluster's rate still resumes it.
+        public var resumeOvershoot = 1.25
         /// A cluster's result is given up this long after its end.
         public var resultTimeout = Duration.seconds(1)
         /// A cluster with more loss than this gives no result.
@@ -91,14 +98,22 @@ public struct ProbeController: Sendable {
     /// Starts a cluster when the allocator wants more than the estimate
     /// (`wanted`, bits/s: what it would send with no limit), none is out,
     /// the path is calm and the last probe is old enough. `sending`: what
-    /// the media sends now (bits/s). `now`: µs.
-    public mutating func start(estimate: Int, wanted: Int, sending: Int, congested: Bool, now: Int64) -> Cluster? {
+    /// the media sends now (bits/s). `resume`: the estimate that would
+    /// resume a paused video (``BandwidthAllocator/resumeEstimate(_:)``),
+    /// if one is paused: the cluster goes for `resumeOvershoot` × it when
+    /// that is more than `multiplier` × the estimate, so one cluster can
+    /// resume the video instead of several doubling ones a retry apart (a
+    /// paused video's estimate sinks to what the audio acks). `now`: µs.
+    public mutating func start(
+        estimate: Int, wanted: Int, sending: Int, resume: Int? = nil, congested: Bool, now: Int64
+    ) -> Cluster? {
         if let cluster, now <= cluster.end + configuration.resultTimeout.wholeMicroseconds { return nil }
         if cluster != nil { giveUp(now: now) }
         guard !congested, now >= nextProbe,
               Double(wanted) > configuration.minimumGain * Double(estimate)
         else { return nil }
-        let bitrate = min(Int(configuration.multiplier * Double(estimate)), wanted)
+        let resumeTarget = resume.map { Int(configuration.resumeOvershoot * Double($0)) } ?? 0
+        let bitrate = min(max(Int(configuration.multiplier * Double(estimate)), resumeTarget), wanted)
         let padding = bitrate - sending
         guard padding > 0 else { return nil }
         // At least `minimumPackets` padding packets, however low the rate.

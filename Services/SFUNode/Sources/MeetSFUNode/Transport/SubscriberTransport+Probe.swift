@@ -27,10 +27,12 @@ extension SubscriberTransport {
               !bandwidth.probes.isSending(at: plane.microseconds(now)),
               publishers.contains(where: { $0.router.hasRTX(subscriber: handle) })
         else { return }
-        let congested = bandwidth.estimator.congested(within: bandwidth.probes.configuration.calmPeriod, now: now)
+        let calm = bandwidth.paused.isEmpty
+            ? bandwidth.probes.configuration.calmPeriod : bandwidth.probes.configuration.pausedCalmPeriod
+        let congested = bandwidth.estimator.congested(within: calm, now: now)
         guard let cluster = bandwidth.probes.start(
             estimate: estimate, wanted: BandwidthAllocator<SubscribedTrack>.wanted(tracks), sending: sending,
-            congested: congested, now: plane.microseconds(now))
+            resume: bandwidth.allocator.resumeEstimate(tracks), congested: congested, now: plane.microseconds(now))
         else { return }
         ForwardingMetrics.shared.probeClusters.increment()
         logger.debug("probe cluster", metadata: [

@@ -225,6 +225,9 @@ def shaped_subscriber_run(stack, browsers, link, trace: Trace):
     assert back > low
     node = stack.nodes[0]
     print(f"back on the top layer ({back} px) {trace.now() - unshaped_at:.1f} s after the shaping came off; "
-          "probes: clusters {} results {} padding bytes {}".format(
+          "probes: clusters {} results {} padding bytes {}; layer switches {} (timestamps from sender reports {}); "
+          "keyframes asked for a temporal up-step without a Y frame {}".format(
               metric(node, "meet_sfu_probe_clusters_total"), metric(node, "meet_sfu_probe_results_total"),
-              metric(node, "meet_sfu_probe_padding_bytes_total")))
+              metric(node, "meet_sfu_probe_padding_bytes_total"), metric(node, "meet_sfu_layer_switches_total"),
+              metric(node, "meet_sfu_layer_switches_aligned_total"),
+              metric(node, "meet_sfu_temporal_sync_keyframe_requests_total")))

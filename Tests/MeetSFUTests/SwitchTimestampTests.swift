@@ -29,17 +29,25 @@ import Testing
         #expect(SenderClock.shift(from: a, to: early, clockRate: 90_000) == 0)
     }
 
-    /// 30 fps on 90 kHz; the switch's packet arrives 10 ms after the last
-    /// one sent but was captured one frame (3 000 ticks) after it.
-    @Test("a switch aligned by the reports gets the captured frame's timestamp, not the arrival time's")
-    func alignedSwitch() {
+    /// A munger that sent one packet of source 1 (timestamp 50 000), 10 ms
+    /// ago, and is about to switch to source 2.
+    static func switchingFromSource1() -> (RTPMunger, TestClock) {
         var clock = TestClock()
         var munger = RTPMunger(clockRate: 90_000)
         munger.markDiscontinuity(source: 1)
         _ = munger.map(extendedSequenceNumber: 100, extendedTimestamp: 50_000, now: clock.now)
         clock.advance(.milliseconds(10))
-        // Layer 2's stream is layer 1's + 7 000 000 ticks: shift 7 000 000.
         munger.markDiscontinuity(source: 2)
+        return (munger, clock)
+    }
+
+    /// 30 fps on 90 kHz; the switch's packet arrives 10 ms after the last
+    /// one sent but was captured one frame (3 000 ticks) after it.
+    @Test("a switch aligned by the reports gets the captured frame's timestamp, not the arrival time's")
+    func alignedSwitch() {
+        let (started, clock) = Self.switchingFromSource1()
+        var munger = started
+        // Layer 2's stream is layer 1's + 7 000 000 ticks: shift 7 000 000.
         munger.alignTimestamps(shift: 7_000_000)
         let out = munger.map(extendedSequenceNumber: 9_000, extendedTimestamp: 7_053_000, now: clock.now)
         #expect(out?.timestamp == 53_000)
@@ -53,12 +61,7 @@ import Testing
 
     @Test("a report that maps more than half a second from the wall time is not believed; a plain discontinuity clears it")
     func implausibleReportFallsBackToWallTime() {
-        var clock = TestClock()
-        var munger = RTPMunger(clockRate: 90_000)
-        munger.markDiscontinuity(source: 1)
-        _ = munger.map(extendedSequenceNumber: 100, extendedTimestamp: 50_000, now: clock.now)
-        clock.advance(.milliseconds(10))
-        munger.markDiscontinuity(source: 2)
+        var (munger, clock) = Self.switchingFromSource1()
         munger.alignTimestamps(shift: 0)  // the report puts this frame a second after the last one
         let out = munger.map(extendedSequenceNumber: 9_000, extendedTimestamp: 143_000, now: clock.now)
         #expect(out?.timestamp == 50_900)  // the wall time: 10 ms

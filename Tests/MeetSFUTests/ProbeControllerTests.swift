@@ -250,7 +250,8 @@ import Testing
         let with = Self.resumeAfterRecovery(
             &probing, run: { $0.run(for: $1) }, path: \.path, tile: { $0.decisions["tile"] })
         let resumed = try #require(with)
-        #expect(resumed <= .seconds(2), "resumed after \(resumed) with probes")
+        // 1.6 s before session 17's resume-sized clusters, 1.2 s with them.
+        #expect(resumed <= .milliseconds(1_400), "resumed after \(resumed) with probes")
         #expect(probing.overTarget <= 0, "a cluster went \(probing.overTarget) bit/s over what was wanted")
         let probes = try #require(probing.path.probes)
         #expect(probes.results > 0)

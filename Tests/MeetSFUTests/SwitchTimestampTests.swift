@@ -59,23 +59,30 @@ import Testing
         #expect(munger.map(extendedSequenceNumber: 104, extendedTimestamp: 53_000, now: clock.now)?.timestamp == 53_001)
     }
 
-    @Test("a report that maps more than half a second from the wall time is not believed; a plain discontinuity clears it")
+    @Test("a report that maps over half a second after the wall time, or 40 ms before the last frame sent, is not believed; a pause clears it")
     func implausibleReportFallsBackToWallTime() {
         var (munger, clock) = Self.switchingFromSource1()
         munger.alignTimestamps(shift: 0)  // the report puts this frame a second after the last one
         let out = munger.map(extendedSequenceNumber: 9_000, extendedTimestamp: 143_000, now: clock.now)
         #expect(out?.timestamp == 50_900)  // the wall time: 10 ms
         #expect(munger.alignedAnchors == 0)
+        // A report that puts the new frame 100 ms before the last one sent: the wall time too.
+        munger.markDiscontinuity(source: 3)
+        munger.alignTimestamps(shift: 0)
+        clock.advance(.milliseconds(10))
+        #expect(munger.map(extendedSequenceNumber: 20_000, extendedTimestamp: 92_100 + 50_900 - 9_000, now: clock.now)?.timestamp
+            == 51_800)
+        #expect(munger.alignedAnchors == 0 && munger.sourceSwitches == 2)
         // A shift set, then a pause's discontinuity: the pause re-anchors on the wall time.
         munger.markDiscontinuity(source: 1)
         munger.alignTimestamps(shift: 1_000)
         munger.markDiscontinuity()
         clock.advance(.milliseconds(20))
-        #expect(munger.map(extendedSequenceNumber: 200, extendedTimestamp: 10, now: clock.now)?.timestamp == 52_700)
+        #expect(munger.map(extendedSequenceNumber: 200, extendedTimestamp: 10, now: clock.now)?.timestamp == 53_600)
         // No pending re-anchor: nothing to align.
         munger.alignTimestamps(shift: 5)
         clock.advance(.milliseconds(20))
-        #expect(munger.map(extendedSequenceNumber: 201, extendedTimestamp: 1_810, now: clock.now)?.timestamp == 54_500)
+        #expect(munger.map(extendedSequenceNumber: 201, extendedTimestamp: 1_810, now: clock.now)?.timestamp == 55_400)
         #expect(munger.alignedAnchors == 0)
     }
 

@@ -200,15 +200,26 @@ import Testing
             }
         }
         #expect(munger.currentTemporalLayer == 1 && !munger.wantsSyncKeyframe)
+        // A count left by one wait does not carry into the next: 15 frames, a target change, 1 frame.
+        munger.setTargetTemporalLayer(0)
+        pattern(1)
+        munger.setTargetTemporalLayer(1)
+        pattern(VP8Munger.framesWithoutSyncLimit - 1)
+        munger.setTargetTemporalLayer(2)
+        munger.setTargetTemporalLayer(1)
+        pattern(1)
+        #expect(munger.currentTemporalLayer == 0 && !munger.wantsSyncKeyframe)
     }
 
-    @Test("through the router: the 16th frame without Y asks the publisher for a keyframe, through the throttle")
+    @Test("through the router: the 16th frame without Y asks the publisher for a keyframe; another down-track's within 2 s does not")
     func routerAsksForTheSyncKeyframe() {
         let router = Router()
         _ = router.addTrack(TrackConfiguration(ssrc: 0x7000, codec: .vp8))
         var clock = TestClock()
-        _ = router.addDownTrack(publisherSSRC: 0x7000, subscriber: 1, ssrc: 700, now: clock.now)
-        #expect(router.setTemporalLayer(0, publisherSSRC: 0x7000, subscriber: 1))
+        for subscriber in [1, 2] {
+            _ = router.addDownTrack(publisherSSRC: 0x7000, subscriber: subscriber, ssrc: UInt32(700 + subscriber), now: clock.now)
+            #expect(router.setTemporalLayer(0, publisherSSRC: 0x7000, subscriber: subscriber))
+        }
         let batch = PacketBatch(capacity: 8)
         var sequence: UInt16 = 1
         func send(tid: Int, keyframe: Bool = false) -> RouteResult {
@@ -220,17 +231,20 @@ import Testing
             let payload = vp8Payload(pictureID: sequence, tl0: 1, tid: tid, keyframe: keyframe)
             return router.route(rtp(seq: sequence, ts: UInt32(sequence) * 3_000, ssrc: 0x7000, payload: payload), now: clock.now, batch: batch)
         }
-        #expect(send(tid: 0, keyframe: true).forwarded == 1)
+        #expect(send(tid: 0, keyframe: true).forwarded == 2)
+        // Subscriber 1 wants every layer now, subscriber 2 eight frames (two TID 1 frames) later.
         #expect(router.setTemporalLayer(nil, publisherSSRC: 0x7000, subscriber: 1))
         var requests: [Int] = []
-        for frame in 0..<(4 * VP8Munger.framesWithoutSyncLimit) {
+        for frame in 0..<(4 * VP8Munger.framesWithoutSyncLimit + 8) {
+            if frame == 8 { #expect(router.setTemporalLayer(nil, publisherSSRC: 0x7000, subscriber: 2)) }
             let result = send(tid: [0, 2, 1, 2][frame % 4])
             if result.syncKeyframeRequests > 0 {
                 #expect(result.requestKeyframe && result.publisherSSRC == 0x7000)
                 requests.append(frame)
             }
         }
-        // The 16th TID 1 frame is the 64th frame of the pattern (index 62: 0, 2, 1 …).
+        // Subscriber 1's 16th TID 1 frame is frame 62 counting from 0 (TID 1 at 2, 6, … 62); subscriber
+        // 2's, frame 70, is 264 ms later: within the 2 s between such requests, so not asked again.
         #expect(requests == [4 * VP8Munger.framesWithoutSyncLimit - 2])
     }
 }

@@ -20,6 +20,11 @@ public struct PublishedTrack {
     /// The stream's clock from its last sender report (nil before one):
     /// a simulcast switch maps timestamps between layers with it.
     public internal(set) var senderClock: SenderClock?
+    /// When a down-track last asked this stream for a keyframe in place of
+    /// a Y frame (``VP8Munger/wantsSyncKeyframe``): at most one such request
+    /// every ``syncKeyframeInterval``, however many down-tracks wait.
+    var syncKeyframeRequestedAt: ContinuousClock.Instant?
+    static let syncKeyframeInterval = Duration.seconds(2)
     /// Hard mute: packets are still received and counted, not forwarded.
     public internal(set) var isMuted = false
     /// A simulcast group's layers (indices) dynacast told the publisher to

@@ -124,7 +124,10 @@ public struct RTPMunger: Sendable {
 
     /// Re-anchors so far (a VP8 down-track's ``VP8Munger`` re-anchors its picture IDs with them).
     public private(set) var anchors = 0
-    /// Re-anchors whose timestamp came from the sender reports (``alignTimestamps(shift:)``).
+    /// Re-anchors on another source than the last one sent (a simulcast
+    /// layer switch), and of those the ones whose timestamp came from the
+    /// sender reports (``alignTimestamps(shift:)``).
+    public private(set) var sourceSwitches = 0
     public private(set) var alignedAnchors = 0
 
     /// The highest subscriber-side extended sequence number sent so far.
@@ -150,11 +153,19 @@ public struct RTPMunger: Sendable {
     /// The source of the packets mapped now (0: the track's own stream).
     public var currentSource: UInt32 { currentSegment.source }
 
-    /// How far a re-anchor's timestamp may be from the wall-time guess
+    /// How far a re-anchor's timestamp may be after the wall-time guess
     /// and still be taken from the sender reports (``alignTimestamps(shift:)``):
     /// half a second. Arrival jitter is far less; a report that maps farther
     /// is not believed.
     public var timestampAlignmentTolerance: Int64 { Int64(clockRate / 2) }
+    /// How far it may be before the last timestamp sent: 40 ms, a frame at
+    /// 25 fps (the new layer's keyframe may be of a frame the old layer had
+    /// already sent; it goes one tick after it). A report that maps farther
+    /// back is not believed either: the wall time then.
+    public var timestampAlignmentBacklog: Int64 { Int64(clockRate / 25) }
+
+    /// Whether the pending re-anchor has a timestamp mapping (``alignTimestamps(shift:)``).
+    public var isAlignmentPending: Bool { timestampShift != nil }
 
     /// The pending re-anchor (a layer switch) maps its first packet's
     /// timestamp through the sender reports of the two streams: `shift` is
@@ -163,8 +174,9 @@ public struct RTPMunger: Sendable {
     /// current source would have given the same captured instant, so a
     /// frame keeps its time across the switch (a receiver's jitter buffer
     /// and lip sync see no step); at least one tick after the last one
-    /// sent, and only within ``timestampAlignmentTolerance`` of the wall-time
-    /// guess. Nothing without a pending re-anchor.
+    /// sent, and only up to ``timestampAlignmentTolerance`` after the
+    /// wall-time guess and ``timestampAlignmentBacklog`` before the last
+    /// timestamp sent. Nothing without a pending re-anchor.
     public mutating func alignTimestamps(shift: Int64) {
         guard resyncPending, highestOutput >= 0 else { return }
         timestampShift = shift
@@ -291,13 +303,16 @@ public struct RTPMunger: Sendable {
         let output = highestOutput + 1
         let jump = max(1, (now - lastForwardedAt).rtpTicks(clockRate: clockRate))
         var outputTimestamp = highestOutputTimestamp + jump
+        if nextSource != currentSegment.source { sourceSwitches += 1 }
         if let shift = timestampShift {
             // What the current source's stream gives this instant, through its offset,
             // brought next to the wall-time guess (the streams' bases differ mod 2^32).
             let mapped = inputTimestamp - shift - currentSegment.timestampOffset
             let difference = Int64(Int32(truncatingIfNeeded: mapped &- outputTimestamp))
-            if abs(difference) <= timestampAlignmentTolerance {
-                outputTimestamp = max(highestOutputTimestamp + 1, outputTimestamp + difference)
+            let aligned = outputTimestamp + difference
+            if difference <= timestampAlignmentTolerance,
+               aligned >= highestOutputTimestamp - timestampAlignmentBacklog {
+                outputTimestamp = max(highestOutputTimestamp + 1, aligned)
                 alignedAnchors += 1
             }
             timestampShift = nil

@@ -100,19 +100,23 @@ public final class Router {
         for index in table.tracks[position].downTracks.indices {
             // Last-N: a paused down-track costs one Bool read, nothing on the wire.
             if table.tracks[position].downTracks[index].isPaused { continue }
-            var alignedBefore = -1
+            // A switch's counts before this packet (the munger counts it when it re-anchors).
+            var switchesBefore = -1
+            var alignedBefore = 0
             if let layer {
                 guard table.tracks[position].downTracks[index].takesLayer(
                     layer, source: header.ssrc, codec: codec, payload: packet[header.payloadRange],
                     keyframe: &keyframe, needKeyframe: &needKeyframe)
                 else { continue }
-                // A switch to this layer (not the first packet, not a resume on the same layer).
-                if table.tracks[position].downTracks[index].munger.isResyncPending,
-                   table.tracks[position].downTracks[index].munger.isStarted,
-                   table.tracks[position].downTracks[index].munger.currentSource != header.ssrc {
-                    result.layerSwitches &+= 1
+                if table.tracks[position].downTracks[index].munger.isResyncPending {
+                    switchesBefore = table.tracks[position].downTracks[index].munger.sourceSwitches
                     alignedBefore = table.tracks[position].downTracks[index].munger.alignedAnchors
-                    alignSwitch(downTrack: index, of: position, to: header.ssrc, layerPosition: layerPosition)
+                    // A switch to this layer (not the first packet, not a resume on the same layer).
+                    if table.tracks[position].downTracks[index].munger.isStarted,
+                       !table.tracks[position].downTracks[index].munger.isAlignmentPending,
+                       table.tracks[position].downTracks[index].munger.currentSource != header.ssrc {
+                        alignSwitch(downTrack: index, of: position, to: header.ssrc, layerPosition: layerPosition)
+                    }
                 }
             } else if table.tracks[position].downTracks[index].waitingForKeyframe {
                 let isKeyframe = keyframe ?? codec.isKeyframe(
@@ -133,8 +137,12 @@ public final class Router {
                     // (of this packet's layer, through its throttle) lets it step.
                     if table.tracks[position].downTracks[index].vp8?.wantsSyncKeyframe == true {
                         table.tracks[position].downTracks[index].vp8?.syncKeyframeRequested()
-                        needKeyframe = true
-                        result.syncKeyframeRequests &+= 1
+                        let last = table.tracks[layerPosition].syncKeyframeRequestedAt
+                        if last.map({ now - $0 >= PublishedTrack.syncKeyframeInterval }) ?? true {
+                            table.tracks[layerPosition].syncKeyframeRequestedAt = now
+                            needKeyframe = true
+                            result.syncKeyframeRequests &+= 1
+                        }
                     }
                     continue
                 }
@@ -147,8 +155,11 @@ public final class Router {
             guard let output = table.tracks[position].downTracks[index].munger.map(
                 extendedSequenceNumber: sequence, extendedTimestamp: timestamp, now: now)
             else { continue }
-            if alignedBefore >= 0, table.tracks[position].downTracks[index].munger.alignedAnchors != alignedBefore {
-                result.alignedLayerSwitches &+= 1
+            if switchesBefore >= 0 {
+                result.layerSwitches &+= UInt16(
+                    truncatingIfNeeded: table.tracks[position].downTracks[index].munger.sourceSwitches - switchesBefore)
+                result.alignedLayerSwitches &+= UInt16(
+                    truncatingIfNeeded: table.tracks[position].downTracks[index].munger.alignedAnchors - alignedBefore)
             }
             if batch.isFull {
                 flush(batch)

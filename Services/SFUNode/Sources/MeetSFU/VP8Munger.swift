@@ -140,6 +140,7 @@ public struct VP8Munger: @unchecked Sendable {
                 framesWithoutSync = 0
             } else if targetTemporalLayer < currentTemporalLayer {
                 currentTemporalLayer = targetTemporalLayer
+                framesWithoutSync = 0
             } else if tid == currentTemporalLayer + 1 && tid <= targetTemporalLayer {
                 if fields.layerSync {
                     // One layer at a time (session 16): a Y frame depends on TL0 only, but the
@@ -191,7 +192,10 @@ public struct VP8Munger: @unchecked Sendable {
     /// Sets the temporal layer wanted (0–3); it takes effect at a frame
     /// start (down) or a sync frame / keyframe (up).
     public mutating func setTargetTemporalLayer(_ layer: Int) {
-        targetTemporalLayer = min(max(layer, 0), Self.allTemporalLayers)
+        let target = min(max(layer, 0), Self.allTemporalLayers)
+        // A new wait for a Y frame counts its own frames.
+        if target != targetTemporalLayer { framesWithoutSync = 0 }
+        targetTemporalLayer = target
     }
 
     /// The router asked for the keyframe ``wantsSyncKeyframe`` wanted.

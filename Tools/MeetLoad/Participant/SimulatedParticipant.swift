@@ -38,13 +38,14 @@ actor SimulatedParticipant {
     /// ``SpeakerTurns``: how long after each turn began (by turn) an
     /// `active-speakers` event first named its newcomer.
     private(set) var speakerChangeMillis: [Int: Double] = [:]
-    private(set) var publication: PublisherLeg?
+    /// Set in `SimulatedParticipant+Publishing.swift` only.
+    var publication: PublisherLeg?
     /// What publications this one replaced (after `migrate`) sent.
-    private(set) var sentBefore: MediaSender.Counters?
+    var sentBefore: MediaSender.Counters?
     /// The last `publisher-layers` for a connection that was not the
     /// current publication when it came (the one being set up): applied
     /// once that connection is the publication (``setPublicationLeg(_:)``).
-    private var pendingPublisherLayers: PublisherLayers?
+    var pendingPublisherLayers: PublisherLayers?
     /// One connection per publisher (``ParticipantContext/perNode`` off).
     private(set) var subscriptions: [UUID: SubscriberLeg] = [:]
     /// One connection per node, by transport id, and which one carries each publisher.
@@ -171,49 +172,6 @@ actor SimulatedParticipant {
         }
     }
 
-    // MARK: Publishing
-
-    /// A new publisher connection, published (with `replaces` after a
-    /// `migrate`), connected and sending.
-    private func makePublication(replacing old: String?) async throws(LoadError) -> PublisherLeg {
-        guard let signaling else { throw LoadError("not_joined", "publish before join") }
-        let started = monotonicNanos()
-        let socket = try await context.bindSocket()
-        let recorder = context.recorder
-        let index = plan.index
-        let sender = MediaSender(loop: socket.eventLoop, media: context.media, speaking: speakingNow) { state in
-            if case .failed(let stage, let reason) = state {
-                recorder.error(LoadError("publisher_failed_\(stage.rawValue.lowercased())", reason), participant: index)
-            }
-        }
-        let connection = PeerConnection(
-            role: .client, socket: socket, configuration: context.rtc, delegate: sender, logger: context.rtcLogger)
-        do {
-            let kinds: [MeetRTC.MediaKind] = plan.publishes == .audioAndVideo ? [.audio, .video] : [.audio]
-            let offer = try await connection.createOffer(kinds: kinds, direction: .sendonly, policy: context.publisherPolicy)
-            let reply = try await signaling.request(.publish(PublishRequest(offer: offer, replaces: old)), timeout: context.requestTimeout)
-            guard case .published(let published) = reply.message else {
-                throw LoadError("ws_unexpected_reply", "publish answered \(reply.message.type)")
-            }
-            try await connection.acceptAnswer(published.answer)
-            try await waitConnected(connection, timeout: context.connectTimeout, what: "publisher")
-            try await sender.start(connection: connection, audioLevelID: Self.audioLevelID(in: published.answer))
-            if old == nil { recorder.publishing(millis: millis(from: started, to: monotonicNanos())) }
-            return PublisherLeg(transportId: published.transportId, socket: socket, connection: connection, sender: sender)
-        } catch {
-            try? await socket.close()
-            throw LoadError(error, or: "publish_failed")
-        }
-    }
-
-    /// Loud or silent now: by ``SpeakerTurns`` when speakers take turns, else as planned.
-    private var speakingNow: @Sendable () -> Bool {
-        let planned = plan.speaking
-        guard let turns = context.speakerTurns else { return { planned } }
-        let position = plan.position
-        return { turns.isSpeaking(position: position, at: monotonicNanos()) }
-    }
-
     /// ``SpeakerTurns``: the first `active-speakers` of a turn that names the
     /// turn's newcomer times the change (turns that began before we joined
     /// are not timed).
@@ -226,16 +184,6 @@ actor SimulatedParticipant {
               let id = context.recorder.speakerID(meeting: plan.meetingIndex, position: newcomer),
               speakers.contains(id) else { return }
         speakerChangeMillis[turn] = millis(from: turns.turnStart(turn), to: now)
-    }
-
-    /// The id the node's answer gives RFC 6464 audio levels, if it accepted them.
-    static func audioLevelID(in answer: String) -> UInt8? {
-        for line in answer.split(whereSeparator: \.isNewline) where line.hasSuffix(MediaPolicy.audioLevelURI) {
-            guard line.hasPrefix("a=extmap:") else { continue }
-            let id = line.dropFirst("a=extmap:".count).prefix { $0.isNumber }
-            return UInt8(id)
-        }
-        return nil
     }
 
     // MARK: Room events
@@ -276,13 +224,7 @@ actor SimulatedParticipant {
         case .activeSpeakers(let speakers):
             timeSpeakerChange(speakers.speakers.map(\.participantId))
         case .publisherLayers(let layers):
-            // Dynacast: only for the current publisher connection (an old one's is stale). One for
-            // a connection not set up yet (its `published` reply and this raced) waits for it.
-            guard let publication, publication.transportId == layers.transportId else {
-                pendingPublisherLayers = layers
-                return
-            }
-            publication.sender.setActiveLayers(layers.sections.map { ($0.mid, $0.active) })
+            applyPublisherLayers(layers)
         case .participantLeft(let left):
             publications.removeValue(forKey: left.participantId)
             await reconcile()
@@ -326,26 +268,8 @@ actor SimulatedParticipant {
             await unsubscribeOnServer(leg.transportId)
             await reconcile()
         } else if let old = publication, old.transportId == instruction.transportId {
-            do {
-                setPublicationLeg(try await makePublication(replacing: old.transportId))
-                await old.close()
-                // A layer the old connection had off stops counting as off now (its time went to the new one).
-                let sent = old.sender.counters.withLockedValue { $0 }.closingOff(at: monotonicNanos())
-                sentBefore = sentBefore?.adding(sent) ?? sent
-            } catch {
-                record(error)
-            }
+            await replacePublication(old)
         }
-    }
-
-    /// `leg` is now this participant's publisher connection; a
-    /// `publisher-layers` that came for it before is applied now.
-    private func setPublicationLeg(_ leg: PublisherLeg) {
-        publication = leg
-        if let pending = pendingPublisherLayers, pending.transportId == leg.transportId {
-            leg.sender.setActiveLayers(pending.sections.map { ($0.mid, $0.active) })
-        }
-        pendingPublisherLayers = nil
     }
 
     private func setPublication(_ publication: Publication) {

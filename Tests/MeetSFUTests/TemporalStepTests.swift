@@ -99,10 +99,7 @@ import Testing
     @Test("a budget between the layers' full rates: layer 1's TID 2 frames are dropped after the switch")
     func groupTemporalStep() {
         var clock = TestClock()
-        let router = Router(maximumSubscribersPerTrack: 8)
-        router.addSimulcastGroup(Self.group, layers: Self.layerSSRCs)
-        _ = router.addDownTrack(publisherSSRC: Self.group, subscriber: 1, ssrc: 500, now: clock.now)
-        router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: Self.group, subscriber: 1, now: clock.now)
+        let router = Router.simulcastWithOneViewer(group: Self.group, layers: Self.layerSSRCs, now: clock.now)
         let batch = PacketBatch(capacity: 8)
         var sequences: [UInt16] = [100, 9_000]
         var forwarded: [(layer: Int, tid: Int)] = []

@@ -38,6 +38,16 @@ extension Router {
         }
     }
 
+    /// A router holding the simulcast `group` of `layers` and one viewer
+    /// (subscriber 1, SSRC 500) whose tile is 180 px: it takes layer 0.
+    static func simulcastWithOneViewer(group: UInt32, layers: [UInt32], now: ContinuousClock.Instant) -> Router {
+        let router = Router(maximumSubscribersPerTrack: 8)
+        router.addSimulcastGroup(group, layers: layers)
+        _ = router.addDownTrack(publisherSSRC: group, subscriber: 1, ssrc: 500, now: now)
+        router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: group, subscriber: 1, now: now)
+        return router
+    }
+
     /// Routes an array-held packet into a fresh batch (tests only).
     func route(_ packet: [UInt8], now: ContinuousClock.Instant, batch: PacketBatch) -> RouteResult {
         packet.withUnsafeBytes { routeRTP($0, now: now, into: batch, flush: { _ in Issue.record("unexpected flush") }) }

@@ -71,10 +71,7 @@ import Testing
     @Test("after a switch, a NACK for a number kept for a packet lost before it gets the packet with its frame's values; one with no frame to tell is refused and counted")
     func nackAfterSwitch() throws {
         var clock = TestClock()
-        let router = Router(maximumSubscribersPerTrack: 8)
-        router.addSimulcastGroup(Self.group, layers: Self.layerSSRCs)
-        _ = router.addDownTrack(publisherSSRC: Self.group, subscriber: 1, ssrc: 500, now: clock.now)
-        router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: Self.group, subscriber: 1, now: clock.now)
+        let router = Router.simulcastWithOneViewer(group: Self.group, layers: Self.layerSSRCs, now: clock.now)
         let batch = PacketBatch(capacity: 16)
         var sent: [(seq: UInt16, ts: UInt32, pid: UInt16, tl0: UInt8)] = []
         var held: [[UInt8]] = []

@@ -335,10 +335,7 @@ func sentFields(_ batch: PacketBatch, at index: Int) -> (header: RTPHeader, fiel
     @Test("a switch lands on the keyframe as picture ID last + 1, TL0PICIDX last + 1; NACKs around it get the sent values")
     func switchContinuity() throws {
         var clock = TestClock()
-        let router = Router(maximumSubscribersPerTrack: 8)
-        router.addSimulcastGroup(Self.group, layers: Self.layerSSRCs)
-        _ = router.addDownTrack(publisherSSRC: Self.group, subscriber: 1, ssrc: 500, now: clock.now)
-        router.setLayerConstraints(.init(maxHeight: 180), publisherSSRC: Self.group, subscriber: 1, now: clock.now)
+        let router = Router.simulcastWithOneViewer(group: Self.group, layers: Self.layerSSRCs, now: clock.now)
         let batch = PacketBatch(capacity: 16)
         // Layer 0: ids from 32 765 (15-bit), TL0 250; layer 1: 7-bit ids from 100, TL0 3.
         var pictureIDs: [UInt16] = [32_765, 100]

@@ -13,6 +13,11 @@ one keeps the top layer (the top one the publisher sends: a CPU-starved
 Chromium may limit its own uplink to the two lower layers). Then the shaping is taken off and the shaped
 subscriber comes back up to the top layer.
 
+A second test puts the publisher behind a shaped uplink: the node NACKs what
+the shaping dropped, and Chromium's retransmissions come on the layers' RTX
+streams (RFC 4588, repaired-rid), which the node routes as the packets they
+repeat.
+
 Needs root (ip netns, tc); skipped, with the reason, elsewhere.
 """
 from __future__ import annotations
@@ -231,3 +236,38 @@ def shaped_subscriber_run(stack, browsers, link, trace: Trace):
               metric(node, "meet_sfu_probe_padding_bytes_total"), metric(node, "meet_sfu_layer_switches_total"),
               metric(node, "meet_sfu_layer_switches_aligned_total"),
               metric(node, "meet_sfu_temporal_sync_keyframe_requests_total")))
+
+
+UPLINK_KBIT = 700
+
+
+def test_a_publisher_behind_a_lossy_uplink_is_repaired_over_rtx(stack, browsers, link):
+    """Chromium publishes its three layers from inside the namespace through a 700 kbit/s uplink with
+    a 20 ms queue: what the shaping drops the node NACKs, and the retransmissions come on the layers'
+    RTX streams (the node's answer keeps `rtx`; each RTX SSRC is learnt from its repaired-rid). The node
+    routes them as the packets they repeat (`meet_sfu_upstream_rtx_packets_total{kind="repaired"}`),
+    and an unshaped viewer keeps decoding."""
+    link.forward_tcp(stack.api.port, stack.replicas[0].port)
+    owner = stack.rest.register("Uplink Owner")
+    code = stack.rest.call("POST", "/v1/meetings", {"title": "Uplink"}, owner, expect=201)["code"]
+    link.uplink_rate(UPLINK_KBIT)
+    publisher = browsers("Pia Publisher", link=link)
+    open_meeting(publisher, f"{stack.api.base_url}/{code}?camera=720")
+    publisher.set_test_hooks(ws_url=stack.ws_url(0), node_id=stack.nodes[0].node_id)
+    publisher.join(guest_name="Pia Publisher")
+    publisher.wait_screen("meeting")
+    publisher_id = publisher.state()["me"].lower()
+    viewer = join_viewer(stack, browsers, code, "Una Unshaped")
+    node = stack.nodes[0]
+
+    def rtx(kind: str) -> float:
+        return metric(node, f'meet_sfu_upstream_rtx_packets_total{{kind="{kind}"}}')
+
+    wait_decoding(viewer, publisher_id, "camera", timeout=TIMEOUT_S)
+    viewer.wait(lambda: rtx("repaired") > 0, TIMEOUT_S, "a retransmission on an RTX stream routed at the node")
+    first, later = wait_decoding(viewer, publisher_id, "camera", timeout=TIMEOUT_S)
+    kinds = {kind: rtx(kind) for kind in ("repaired", "duplicate", "padding", "dropped")}
+    print(f"uplink {UPLINK_KBIT} kbit/s: the shaping dropped {link.uplink_dropped_packets()} packets, "
+          f"the node sent {metric(node, 'meet_sfu_upstream_nacks_total'):.0f} NACKs; RTX packets {kinds}; "
+          f"the viewer decoded {later} frames")
+    assert later > first

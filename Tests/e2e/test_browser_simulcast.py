@@ -151,8 +151,11 @@ async def publish_simulcast(node: SFUNode, browser, codec: str | None = None, he
         result["routed"] = routed_rids(node)
         result["browser"] = browser.js_async("outboundStats()")
         result["state"] = subscriber.connectionState
+        metrics = node.http_text("/metrics")
         result["unknown_rid_drops"] = re.findall(r'meet_rtc_dropped_datagrams_total\{reason="unknown_rid"\} (\d+)',
-                                                 node.http_text("/metrics"))
+                                                 metrics)
+        # The layers' RTX streams (RFC 4588): every packet placed (probes on loopback: duplicates, padding).
+        result["rtx"] = dict(re.findall(r'meet_sfu_upstream_rtx_packets_total\{kind="(\w+)"\} (\d+)', metrics))
     finally:
         for task in consumers:
             task.cancel()
@@ -180,6 +183,7 @@ def test_chromium_simulcast_reaches_subscriber_as_one_stream(echo_server, sfu_no
     decoded = max(height for _, height in received["sizes"])
     assert decoded >= result["top_height"] > 0, f"decoded sizes {received['sizes']}, top layer {result['top_height']}p"
     assert result["unknown_rid_drops"] in ([], ["0"]), result["unknown_rid_drops"]
+    assert result["rtx"].get("dropped", "0") == "0", result["rtx"]
     check_layer_sizes(result["largest"], result["limits"])
 
 
@@ -194,7 +198,8 @@ def test_chromium_h264_simulcast_layer_by_tile_size(echo_server, sfu_node):
         chromium.quit()
     print(f"H.264 profiles offered {support}; result: {result}")
     assert result["answer_simulcast"] == ["recv q;h;f"], result["answer_simulcast"]
-    assert result["answer_codecs"] == ["H264"], result["answer_codecs"]
+    assert result["answer_codecs"] == ["H264", "rtx"], result["answer_codecs"]
+    assert result["rtx"].get("dropped", "0") == "0", result["rtx"]
     layers = result["browser"]["layers"]
     assert {rid: layer["codec"] for rid, layer in layers.items()} == {rid: "video/H264" for rid in LAYERS}, layers
     assert result["routed"] == set(LAYERS), f"layers routed: {result['routed']}"

@@ -192,6 +192,9 @@ def test_each_viewer_gets_the_layer_of_its_tile(stack, publisher):
             aligned = metric(stack.nodes[0], "meet_sfu_layer_switches_aligned_total")
             print(f"layer switches {switches:.0f}, timestamps from sender reports {aligned:.0f}")
             assert switches >= 1 and aligned >= 1, (switches, aligned)
+            rtx = {kind: metric(stack.nodes[0], f'meet_sfu_upstream_rtx_packets_total{{kind="{kind}"}}')
+                   for kind in ("repaired", "duplicate", "padding", "dropped")}
+            print(f"publisher RTX packets at the node {rtx}")
         finally:
             for connection in (small, medium, large):
                 await connection.close()

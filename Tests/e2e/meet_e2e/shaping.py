@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -47,6 +48,12 @@ def _run(*command: str) -> None:
     result = subprocess.run(command, capture_output=True, text=True, timeout=20)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)}: {result.stderr.strip()}")
+
+
+def _dropped(statistics: str) -> int:
+    """The drop count in `tc -s qdisc show` output (" Sent 1234 bytes 10 pkt (dropped 3, overlimits …")."""
+    match = re.search(r"\(dropped (\d+),", statistics)
+    return int(match.group(1)) if match else 0
 
 
 def available() -> str | None:
@@ -118,6 +125,20 @@ class ShapedLink:
              "burst", str(burst), "latency", "200ms")
         self.current_kbit = kbit
 
+    def uplink_rate(self, kbit: int, latency_ms: int = 20) -> None:
+        """Shapes namespace → host (what a browser in the namespace sends: a publisher's uplink) to
+        `kbit` kbit/s with `latency_ms` of queue, so that a burst over the rate is dropped: loss for
+        the node to NACK. Stays until the link is closed."""
+        burst = max(4 * 1500, kbit * 1000 // 8 // 50)
+        self.exec("tc", "qdisc", "add", "dev", self.namespace_side, "root", "tbf", "rate", f"{kbit}kbit",
+                  "burst", str(burst), "latency", f"{latency_ms}ms")
+
+    def uplink_dropped_packets(self) -> int:
+        """Packets the uplink shaping (`uplink_rate`) dropped so far."""
+        out = subprocess.run(["ip", "netns", "exec", self.namespace, "tc", "-s", "qdisc", "show", "dev",
+                              self.namespace_side], capture_output=True, text=True).stdout
+        return _dropped(out)
+
     def sent_bytes(self) -> int:
         """Bytes the host side has sent into the namespace (what crossed the shaped direction)."""
         return int(Path(f"/sys/class/net/{self.host_side}/statistics/tx_bytes").read_text())
@@ -128,8 +149,7 @@ class ShapedLink:
             return 0
         out = subprocess.run(["tc", "-s", "qdisc", "show", "dev", self.host_side],
                              capture_output=True, text=True).stdout
-        words = out.split()
-        return int(words[words.index("dropped") + 1].rstrip(",")) if "dropped" in words else 0
+        return _dropped(out)
 
     # MARK: TCP forwarding into the namespace
 

@@ -9,6 +9,12 @@ public struct RouteResult: Sendable, Equatable {
         case muted
         /// A payload type other than the track's configured one (a codec switch).
         case otherPayloadType
+        /// A padding-only packet of the publisher's RTX stream (a bandwidth
+        /// probe): logged for transport-wide feedback, nothing to forward.
+        case repairPadding
+        /// An RTX packet whose media stream is not routed (or has another
+        /// payload type now), or with another payload type than its stream's.
+        case unrepairable
     }
 
     /// Copies written into the batch.
@@ -27,4 +33,7 @@ public struct RouteResult: Sendable, Equatable {
     /// VP8 down-tracks whose temporal up-step waited ``VP8Munger/framesWithoutSyncLimit``
     /// frames for a sync (Y) frame: `requestKeyframe` asks for one for them.
     public var syncKeyframeRequests: UInt16 = 0
+    /// The packet came on the publisher's RTX stream and was routed as the
+    /// media packet it repeats (`publisherSSRC` is the media stream's).
+    public var repaired = false
 }

@@ -8,9 +8,13 @@ extension Router {
     @discardableResult
     public func addTrack(_ configuration: TrackConfiguration) -> Bool { table.addTrack(configuration) }
 
-    /// The subscribers that had a down-track for the track.
+    /// The subscribers that had a down-track for the track. Its RTX
+    /// streams go with it (`Router+Repair`).
     @discardableResult
-    public func removeTrack(ssrc: UInt32) -> [Int] { table.removeTrack(ssrc: ssrc) }
+    public func removeTrack(ssrc: UInt32) -> [Int] {
+        if !repairs.isEmpty { removeRepairStreams(of: ssrc) }
+        return table.removeTrack(ssrc: ssrc)
+    }
 
     /// Whether it was added, and whether to request a keyframe upstream now.
     public func addDownTrack(

@@ -39,6 +39,12 @@ public final class Router {
     var transportWide = TransportWideArrivals()
     /// The publisher's audio-level extension id (`Router+AudioLevel`); 0 = off.
     var audioLevelExtensionID: UInt8 = 0
+    /// The publisher's RTX streams by RTX SSRC (`Router+Repair`).
+    var repairs: [UInt32: RepairStream] = [:]
+    /// What the publisher's RTX streams brought (cumulative; `Router+Repair`).
+    public internal(set) var repairCounters = RepairCounters()
+    /// Where an RTX packet's original is rebuilt before it is routed (`Router+Repair`).
+    var repairScratch = [UInt8](repeating: 0, count: Router.repairScratchSize)
 
     public init(maximumSubscribersPerTrack: Int = 128) {
         table = TrackTable(maximumSubscribersPerTrack: maximumSubscribersPerTrack)
@@ -56,16 +62,32 @@ public final class Router {
         _ packet: UnsafeRawBufferPointer, now: ContinuousClock.Instant,
         into batch: PacketBatch, flush: (PacketBatch) -> Void
     ) -> RouteResult {
-        var result = RouteResult()
         guard let header = try? RTPHeader(parsing: packet) else {
+            var result = RouteResult()
             result.drop = .malformed
             return result
         }
         counters.packetsIn += 1
         counters.bytesIn += packet.count
         transportWide.record(packet, header: header, now: now)
+        return forward(packet, header: header, repaired: false, now: now, into: batch, flush: flush)
+    }
+
+    /// ``routeRTP(_:now:into:flush:)`` after the packet was parsed, counted
+    /// and logged for transport-wide feedback; also the way in for an RTX
+    /// packet's original (`Router+Repair`, `repaired`: left out of the
+    /// stream's reception statistics, RFC 4588 §1, so the loss and jitter
+    /// reported to the publisher stay its stream's own).
+    func forward(
+        _ packet: UnsafeRawBufferPointer, header: RTPHeader, repaired: Bool, now: ContinuousClock.Instant,
+        into batch: PacketBatch, flush: (PacketBatch) -> Void
+    ) -> RouteResult {
+        var result = RouteResult()
         result.publisherSSRC = header.ssrc
         guard var position = table.positions[header.ssrc] else {
+            if let repair = repairs[header.ssrc] {
+                return routeRepair(packet, header: header, repair: repair, now: now, into: batch, flush: flush)
+            }
             result.drop = .unknownSSRC
             return result
         }
@@ -75,8 +97,10 @@ public final class Router {
         }
         let sequence = table.tracks[position].sequenceUnwrapper.unwrap(header.sequenceNumber)
         let timestamp = table.tracks[position].timestampUnwrapper.unwrap(header.timestamp)
-        table.tracks[position].statistics.packetReceived(
-            extendedSequenceNumber: sequence, extendedTimestamp: timestamp, size: packet.count, now: now)
+        if !repaired {
+            table.tracks[position].statistics.packetReceived(
+                extendedSequenceNumber: sequence, extendedTimestamp: timestamp, size: packet.count, now: now)
+        }
         let arrival = table.tracks[position].nackGenerator.packetReceived(sequence, now: now)
         table.tracks[position].cache?.insert(packet, extendedSequenceNumber: sequence)
         if arrival == .duplicate || table.tracks[position].isMuted {

@@ -81,6 +81,9 @@ public final class TransportManager: EventLoopConfined, @unchecked Sendable {
         // Publishers may send up to 3 simulcast layers (#16); each subscriber gets one.
         var publisherPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC
         publisherPolicy.simulcastLayers = MediaPolicy.maximumSimulcastLayers
+        // Publishers' retransmissions come on RTX streams (RFC 4588), routed
+        // as the media packets they repeat (MeetSFU `Router+Repair`).
+        publisherPolicy.acceptsRTX = true
         self.publisherPolicy = publisherPolicy
         // Subscribers are offered RTX (RFC 4588) on video: retransmissions and padding probes go on it.
         var subscriberPolicy = transportWideFeedback ? MediaPolicy() : .withoutTransportCC

@@ -14,6 +14,13 @@ struct ForwardingMetrics: Sendable {
     let retransmissionRefusals = Counter(label: "meet_sfu_retransmission_refusals_total")
     /// NACK packets the node sent its publishers for its own ingress loss.
     let upstreamNACKs = Counter(label: "meet_sfu_upstream_nacks_total")
+    /// Packets on publishers' RTX streams (RFC 4588), by what became of them
+    /// (`Router.repairCounters`): routed as the retransmission they carry,
+    /// repeats of packets already received, padding-only probes, or dropped.
+    let upstreamRepaired = Counter(label: "meet_sfu_upstream_rtx_packets_total", dimensions: [("kind", "repaired")])
+    let upstreamRepairDuplicates = Counter(label: "meet_sfu_upstream_rtx_packets_total", dimensions: [("kind", "duplicate")])
+    let upstreamRepairPadding = Counter(label: "meet_sfu_upstream_rtx_packets_total", dimensions: [("kind", "padding")])
+    let upstreamUnrepairable = Counter(label: "meet_sfu_upstream_rtx_packets_total", dimensions: [("kind", "dropped")])
     /// Transport-wide congestion control feedback packets sent to publishers.
     let transportFeedback = Counter(label: "meet_sfu_transport_feedback_total")
     /// REMB packets (the node's receive-side estimate) sent to publishers without transport-cc.

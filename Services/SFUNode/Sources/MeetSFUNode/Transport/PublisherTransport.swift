@@ -66,6 +66,8 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
     /// Packets dropped by a hard mute since the last tick (a plain count on
     /// the hot path; the metric is bumped on the timer).
     private var mutedDrops = 0
+    /// The router's RTX counters when the tick last exported them.
+    private var exportedRepairs = RepairCounters()
     /// When transport-wide feedback last went out.
     private var lastTransportFeedback: ContinuousClock.Instant?
     /// How often transport-wide feedback goes out while packets arrive:
@@ -188,11 +190,12 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
               routed.count < 32 || routed[header.ssrc] != nil
         else { return false }
         let ssrc = header.ssrc
+        if codec.name.lowercased() == "rtx" { return registerRepair(ssrc: ssrc, codec: codec, track: track) }
         let now = ContinuousClock.now
         var simulcast: TrackConfiguration.Simulcast?
         var rid = "none"
         if !track.rids.isEmpty {
-            // The RTX of a layer (repaired RID) is not routed: RTX is not negotiated yet.
+            // A layer's RTX (repaired RID) comes with the RTX payload type, above.
             guard let layer = connection?.simulcastLayer(ofSSRC: ssrc), !layer.repaired,
                   let index = track.rids.firstIndex(of: layer.rid)
             else { return false }
@@ -218,6 +221,38 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
         ])
         // A layer reaches subscribers through its group's down-tracks.
         if simulcast == nil { addDownTracks(publisherSSRC: ssrc, now: now) }
+        return true
+    }
+
+    /// A publisher's RTX stream (RFC 4588; the answer keeps an offered `rtx`
+    /// codec, `MediaPolicy.acceptsRTX`): routed as repairs of the media
+    /// stream it pairs with, the layer its RepairedRtpStreamId names in a
+    /// simulcast section, else the section's one routed stream of the
+    /// codec the RTX `apt` names. False (the packet is dropped) until that
+    /// media stream is routed.
+    private func registerRepair(ssrc: UInt32, codec: CodecModel, track: RemoteTrack) -> Bool {
+        guard let apt = MediaPolicy.associatedPayloadType(of: codec) else { return false }
+        let media: UInt32?
+        if track.rids.isEmpty {
+            let streams = routed.filter { $0.value.mid == track.mid && $0.value.simulcast == nil && $0.value.codec.payloadType == apt }
+            media = streams.count == 1 ? streams.first?.key : nil
+        } else {
+            guard let layer = connection?.simulcastLayer(ofSSRC: ssrc), layer.repaired,
+                  let index = track.rids.firstIndex(of: layer.rid)
+            else { return false }
+            media = routed.first { entry in
+                guard entry.value.mid == track.mid, entry.value.codec.payloadType == apt,
+                      case .layer(_, let layerIndex)? = entry.value.simulcast
+                else { return false }
+                return layerIndex == index
+            }?.key
+        }
+        guard let media,
+              router.addRepairStream(ssrc: ssrc, RepairStream(mediaSSRC: media, payloadType: codec.payloadType, mediaPayloadType: apt))
+        else { return false }
+        logger.debug("RTX stream routed", metadata: [
+            "transport": "\(id)", "mid": "\(track.mid)", "ssrc": "\(ssrc)", "media_ssrc": "\(media)",
+        ])
         return true
     }
 
@@ -329,6 +364,7 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
             ForwardingMetrics.shared.mutedPackets.increment(by: Int64(mutedDrops))
             mutedDrops = 0
         }
+        exportRepairCounters()
         router.collectUpstreamFeedback(
             now: now, scratch: &nackScratch,
             nack: { ssrc, lost in
@@ -362,6 +398,27 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
             sendRTCP([.receiverReport(RTCPReceiverReport(ssrc: feedbackSSRC, reports: Array(blocks)))])
         }
         return busy
+    }
+
+    /// Bumps `meet_sfu_upstream_rtx_packets_total` by what the router's RTX
+    /// counters gained since the last tick.
+    private func exportRepairCounters() {
+        let counters = router.repairCounters
+        guard counters != exportedRepairs else { return }
+        let metrics = ForwardingMetrics.shared
+        if counters.repaired > exportedRepairs.repaired {
+            metrics.upstreamRepaired.increment(by: Int64(counters.repaired - exportedRepairs.repaired))
+        }
+        if counters.duplicates > exportedRepairs.duplicates {
+            metrics.upstreamRepairDuplicates.increment(by: Int64(counters.duplicates - exportedRepairs.duplicates))
+        }
+        if counters.padding > exportedRepairs.padding {
+            metrics.upstreamRepairPadding.increment(by: Int64(counters.padding - exportedRepairs.padding))
+        }
+        if counters.unrepairable > exportedRepairs.unrepairable {
+            metrics.upstreamUnrepairable.increment(by: Int64(counters.unrepairable - exportedRepairs.unrepairable))
+        }
+        exportedRepairs = counters
     }
 
     func sendRTCP(_ packets: [RTCPPacket]) {

@@ -55,7 +55,7 @@ struct PublisherRTXLoopbackTests {
         }
         let repaired = try #require(try await media().first { $0.payload == original })
         #expect(repaired.payloadType == 96)
-        // 7 000 + 2 was the subscriber's second packet: the repair sits between it and the one after the gap.
+        // One more packet for the subscriber, numbered apart from the others.
         let numbers = try await media().map(\.sequenceNumber)
         #expect(numbers.count == before + 1)
         #expect(Set(numbers).count == numbers.count)

@@ -130,6 +130,41 @@ import Testing
         #expect(v15 != nil)
     }
 
+    @Test("a cluster that went for a paused video is retried after 0.5 s, one that did not after 1 s")
+    func pausedRetry() throws {
+        let after = Result(sendTime: 35_000, arrivalTime: 1_040_000, size: 100)
+        // 1.3 Mbit/s arrived of a 4 (or 6.25) Mbit/s cluster: the path is the limit; and one
+        // with no result (over 10 % lost).
+        let slow = packets(count: 10, size: 1000, start: 0, sendGap: 3000, arrivalGap: 6000)
+        let lossy = packets(count: 10, size: 1000, start: 0, sendGap: 3000, arrivalGap: 3000, lost: [2, 5])
+        for sent in [slow, lossy] {
+            var plain = ProbeController()
+            let first = plain.start(estimate: 2_000_000, wanted: 20_000_000, sending: 0, congested: false, now: 0)
+            #expect(first?.resuming == false)
+            _ = plain.feedback(sent + [after], now: 80_000)
+            #expect(plain.start(estimate: 2_000_000, wanted: 20_000_000, sending: 0, congested: false, now: 580_000) == nil)
+            #expect(plain.start(estimate: 2_000_000, wanted: 20_000_000, sending: 0, congested: false, now: 1_080_000) != nil)
+
+            var resuming = ProbeController()
+            let started = resuming.start(
+                estimate: 2_000_000, wanted: 20_000_000, sending: 0, resume: 5_000_000, congested: false, now: 0)
+            let cluster = try #require(started)
+            #expect(cluster.resuming && cluster.bitrate == 6_250_000)
+            _ = resuming.feedback(sent + [after], now: 80_000)
+            #expect(resuming.start(
+                estimate: 2_000_000, wanted: 20_000_000, sending: 0, resume: 5_000_000, congested: false, now: 570_000) == nil)
+            #expect(resuming.start(
+                estimate: 2_000_000, wanted: 20_000_000, sending: 0, resume: 5_000_000, congested: false, now: 580_000) != nil)
+        }
+        // Cancelled on congestion: the same.
+        var cancelled = ProbeController()
+        let sending = cancelled.start(estimate: 2_000_000, wanted: 20_000_000, sending: 0, resume: 5_000_000, congested: false, now: 0)
+        #expect(sending != nil)
+        cancelled.cancel(now: 10_000)
+        #expect(cancelled.start(estimate: 2_000_000, wanted: 20_000_000, sending: 0, congested: false, now: 509_000) == nil)
+        #expect(cancelled.start(estimate: 2_000_000, wanted: 20_000_000, sending: 0, congested: false, now: 510_000) != nil)
+    }
+
     @Test("cancelled on congestion: no more padding, no result, retried later; a cluster without feedback is given up")
     func cancelAndTimeout() throws {
         var probes = ProbeController()

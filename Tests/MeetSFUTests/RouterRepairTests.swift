@@ -114,22 +114,48 @@ import Testing
         #expect(router.repairCounters == { var c = RepairCounters(); c.padding = 1; return c }())
     }
 
-    @Test("an RTX packet with another payload type, or of a stream that left, is dropped and counted")
+    @Test("another payload type asks for the stream to be paired again; an RTX of a stream that left, or too large, is dropped and counted")
     func unrepairable() {
         let clock = TestClock()
         let router = routed(clock)
         router.addRepairStream(ssrc: rtxSSRC, stream)
         let batch = PacketBatch(capacity: 8)
-        expectEqual(router.route(repair(1002, pt: 98), now: clock.now, batch: batch).drop, .unrepairable)
-        // The media stream now has another codec's payload type than the one repaired.
+        // As for a media stream: the caller pairs it again (its RTX may have been renumbered).
+        expectEqual(router.route(repair(1002, pt: 98), now: clock.now, batch: batch).drop, .otherPayloadType)
+        // Too large to rebuild in the scratch buffer.
+        let huge = rtp(seq: 8, ts: 0, ssrc: rtxSSRC, pt: 97, payload: [0x03, 0xEA] + [UInt8](repeating: 7, count: 2100))
+        expectEqual(router.route(huge, now: clock.now, batch: batch).drop, .unrepairable)
+        // One RTX stream per media stream: a new SSRC for it replaces the old one.
+        // Here the media stream has another codec's payload type than the one repaired.
         router.addRepairStream(ssrc: 0x6161, RepairStream(mediaSSRC: video, payloadType: 103, mediaPayloadType: 102))
+        #expect(router.repairStream(ssrc: rtxSSRC) == nil)
         let other = rtp(seq: 1, ts: 0, ssrc: 0x6161, pt: 103, payload: [0x03, 0xEA, 1, 2, 3])
         expectEqual(router.route(other, now: clock.now, batch: batch).drop, .unrepairable)
-        // The media stream leaves: its RTX streams go with it.
+        // The media stream leaves: its RTX stream goes with it.
         router.removeTrack(ssrc: video)
-        #expect(router.repairStream(ssrc: rtxSSRC) == nil && router.repairStream(ssrc: 0x6161) == nil)
-        expectEqual(router.route(repair(1002), now: clock.now, batch: batch).drop, .unknownSSRC)
+        #expect(router.repairStream(ssrc: 0x6161) == nil)
+        expectEqual(router.route(other, now: clock.now, batch: batch).drop, .unknownSSRC)
         #expect(router.repairCounters.unrepairable == 2 && router.repairCounters.repaired == 0 && batch.count == 0)
+    }
+
+    @Test("the original keeps the RTX packet's CSRCs, header extensions, marker and timestamp")
+    func extensionsAndCSRCs() throws {
+        let clock = TestClock()
+        let router = routed(clock)
+        router.addRepairStream(ssrc: rtxSSRC, stream)
+        let payload = vp8Payload(keyframe: false) + [0x42]
+        var packet = RTPPacket(
+            marker: true, payloadType: 97, sequenceNumber: 3, timestamp: 90 * 1002, ssrc: rtxSSRC, csrcs: [0xC1, 0xC2],
+            payload: [0x03, 0xEA] + payload)
+        try packet.setExtension(id: 3, value: [9, 8, 7])
+        let batch = PacketBatch(capacity: 8)
+        let result = router.route(try packet.encode(), now: clock.now, batch: batch)
+        #expect(result.repaired && result.forwarded == 1)
+        let forwarded = try RTPPacket(parsing: UnsafeRawBufferPointer(batch.packet(at: 0)))
+        #expect(forwarded.sequenceNumber == 1002 && forwarded.ssrc == 11 && forwarded.payloadType == 100)
+        #expect(forwarded.marker && forwarded.timestamp == 90 * 1002 && forwarded.csrcs == [0xC1, 0xC2])
+        #expect(forwarded.extensionValue(id: 3) == [9, 8, 7])
+        #expect(forwarded.payload == payload)
     }
 
     @Test("an RTX stream of a media stream not routed yet is dropped until it is")
@@ -149,12 +175,15 @@ import Testing
         let router = Router(maximumSubscribersPerTrack: 8)
         router.addTrack(TrackConfiguration(ssrc: video, codec: .vp8, payloadType: 96))
         #expect(!router.addRepairStream(ssrc: video, stream))
-        for ssrc in UInt32(1)...UInt32(Router.maximumRepairStreams) { #expect(router.addRepairStream(ssrc: ssrc, stream)) }
-        #expect(!router.addRepairStream(ssrc: 0x9999, stream))
-        // Replacing one already kept is allowed.
-        #expect(router.addRepairStream(ssrc: 1, RepairStream(mediaSSRC: video, payloadType: 99, mediaPayloadType: 96)))
+        func repairing(_ media: UInt32) -> RepairStream { RepairStream(mediaSSRC: media, payloadType: 97, mediaPayloadType: 96) }
+        for ssrc in UInt32(1)...UInt32(Router.maximumRepairStreams) { #expect(router.addRepairStream(ssrc: ssrc, repairing(1000 + ssrc))) }
+        #expect(!router.addRepairStream(ssrc: 0x9999, repairing(0x9999)))
+        // Replacing one already kept is allowed, by its SSRC or its media stream's.
+        #expect(router.addRepairStream(ssrc: 1, RepairStream(mediaSSRC: 1001, payloadType: 99, mediaPayloadType: 96)))
+        #expect(router.addRepairStream(ssrc: 0x9998, repairing(1003)))
+        #expect(router.repairStream(ssrc: 3) == nil)
         router.removeRepairStream(ssrc: 2)
-        #expect(router.addRepairStream(ssrc: 0x9999, stream))
+        #expect(router.addRepairStream(ssrc: 0x9999, repairing(0x9999)))
     }
 
     @Test("RTX packets, retransmissions and padding alike, are reported received in transport-wide feedback")

@@ -11,7 +11,8 @@
 /// - **When**: the wanted bitrate is over `minimumGain` × the estimate, the
 ///   path showed no congestion for `calmPeriod`, no cluster is out, and the
 ///   last probe is `interval` old (`retryInterval` after one that did not
-///   raise the estimate: the path is the limit).
+///   raise the estimate: the path is the limit; `pausedRetryInterval` when
+///   that one went for a paused video).
 /// - **The cluster**: `bitrate` = min(`multiplier` × estimate, wanted);
 ///   the padding is `bitrate` − what the media sends now (the media sent
 ///   meanwhile is part of the probe), over `duration`, made longer so that
@@ -44,6 +45,11 @@ public struct ProbeController: Sendable {
         public var interval = Duration.milliseconds(200)
         /// After a cluster that did not raise the estimate (or gave no result).
         public var retryInterval = Duration.seconds(1)
+        /// The same after a cluster that went for a paused video
+        /// (`start(resume:)`): the link that paused it may have recovered
+        /// right after, and a video waits out the whole retry. At most two
+        /// short clusters a second into a path that is still short.
+        public var pausedRetryInterval = Duration.milliseconds(500)
         /// No probing this soon after congestion.
         public var calmPeriod = Duration.seconds(1)
         /// The same while a video is paused for bandwidth: nothing of it is
@@ -69,6 +75,8 @@ public struct ProbeController: Sendable {
         public let paddingBitrate: Int
         public let start: Int64
         public let end: Int64
+        /// It went for a paused video (`start(resume:)`): retried sooner.
+        public var resuming = false
     }
 
     public let configuration: Configuration
@@ -119,7 +127,8 @@ public struct ProbeController: Sendable {
         // At least `minimumPackets` padding packets, however low the rate.
         let packetsTime = Int64(configuration.minimumPackets * configuration.paddingPacketSize * 8) * 1_000_000 / Int64(padding)
         let duration = max(configuration.duration.wholeMicroseconds, packetsTime)
-        let started = Cluster(id: nextID, bitrate: bitrate, paddingBitrate: padding, start: now, end: now + duration)
+        let started = Cluster(
+            id: nextID, bitrate: bitrate, paddingBitrate: padding, start: now, end: now + duration, resuming: resume != nil)
         nextID += 1
         clustersStarted += 1
         cluster = started
@@ -160,20 +169,25 @@ public struct ProbeController: Sendable {
         guard after else { return nil }
         self.cluster = nil
         guard let bitrate = aggregate.bitrate(configuration: configuration) else {
-            nextProbe = now + configuration.retryInterval.wholeMicroseconds
+            nextProbe = now + retryInterval(after: cluster).wholeMicroseconds
             return nil
         }
         self.results += 1
         lastResult = bitrate
         // Rising: the next cluster soon (from the new estimate); else the path is the limit.
         let rose = Double(bitrate) >= 0.9 * Double(cluster.bitrate)
-        nextProbe = now + (rose ? configuration.interval : configuration.retryInterval).wholeMicroseconds
+        nextProbe = now + (rose ? configuration.interval : retryInterval(after: cluster)).wholeMicroseconds
         return bitrate
     }
 
     private mutating func giveUp(now: Int64) {
+        let interval = cluster.map(retryInterval(after:)) ?? configuration.retryInterval
         cluster = nil
-        nextProbe = now + configuration.retryInterval.wholeMicroseconds
+        nextProbe = now + interval.wholeMicroseconds
+    }
+
+    private func retryInterval(after cluster: Cluster) -> Duration {
+        cluster.resuming ? configuration.pausedRetryInterval : configuration.retryInterval
     }
 
     /// What feedback reported of one cluster's window.

@@ -7,13 +7,14 @@ public struct RouteResult: Sendable, Equatable {
         case unknownSSRC
         case duplicate
         case muted
-        /// A payload type other than the track's configured one (a codec switch).
+        /// A payload type other than the track's configured one (a codec
+        /// switch), or than an RTX stream's (its RTX renumbered).
         case otherPayloadType
         /// A padding-only packet of the publisher's RTX stream (a bandwidth
         /// probe): logged for transport-wide feedback, nothing to forward.
         case repairPadding
         /// An RTX packet whose media stream is not routed (or has another
-        /// payload type now), or with another payload type than its stream's.
+        /// payload type now than the one repaired), or too large to rebuild.
         case unrepairable
     }
 

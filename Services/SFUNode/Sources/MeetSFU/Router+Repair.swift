@@ -27,8 +27,9 @@ public struct RepairCounters: Sendable, Equatable {
     public var duplicates = 0
     /// Padding-only packets (bandwidth probes): nothing to forward.
     public var padding = 0
-    /// Dropped: the media stream is not routed, a payload type does not
-    /// match, or the packet does not fit the scratch buffer.
+    /// Dropped: the media stream is not routed (or now has another payload
+    /// type than the one repaired), or the packet does not fit the scratch
+    /// buffer.
     public var unrepairable = 0
 
     public init() {}
@@ -56,14 +57,18 @@ extension Router {
 
     /// Routes the RTX stream `ssrc` as repairs of `repair.mediaSSRC` (which
     /// may be routed later: until then its packets are dropped as
-    /// `unrepairable`). Replaces an earlier entry for `ssrc`. False when
-    /// ``maximumRepairStreams`` other streams are kept, or `ssrc` is a media
-    /// stream's.
+    /// `unrepairable`). Replaces an earlier entry for `ssrc`, and any other
+    /// RTX stream of the same media stream (RFC 4588 §5: one per stream; a
+    /// publisher that moves its RTX to a new SSRC does not fill the table).
+    /// False when ``maximumRepairStreams`` other streams are kept, or `ssrc`
+    /// is a media stream's.
     @discardableResult
     public func addRepairStream(ssrc: UInt32, _ repair: RepairStream) -> Bool {
-        guard table.positions[ssrc] == nil,
-              repairs[ssrc] != nil || repairs.count < Self.maximumRepairStreams
-        else { return false }
+        guard table.positions[ssrc] == nil else { return false }
+        if let replaced = repairs.first(where: { $0.key != ssrc && $0.value.mediaSSRC == repair.mediaSSRC })?.key {
+            repairs[replaced] = nil
+        }
+        guard repairs[ssrc] != nil || repairs.count < Self.maximumRepairStreams else { return false }
         repairs[ssrc] = repair
         return true
     }
@@ -82,15 +87,21 @@ extension Router {
     public func repairStream(ssrc: UInt32) -> RepairStream? { repairs[ssrc] }
 
     /// An RTX packet (`header` parsed from `packet`) of `repair`: its original,
-    /// rebuilt, through ``forward(_:header:now:into:flush:)``.
+    /// rebuilt, through ``forward(_:header:repaired:now:into:flush:)``. A
+    /// payload type other than the stream's is `otherPayloadType`, as for a
+    /// media stream: the caller pairs the stream again (a renegotiation may
+    /// have renumbered its RTX).
     func routeRepair(
         _ packet: UnsafeRawBufferPointer, header: RTPHeader, repair: RepairStream, now: ContinuousClock.Instant,
         into batch: PacketBatch, flush: (PacketBatch) -> Void
     ) -> RouteResult {
         var result = RouteResult()
         result.publisherSSRC = header.ssrc
-        guard header.payloadType == repair.payloadType,
-              let position = table.positions[repair.mediaSSRC],
+        guard header.payloadType == repair.payloadType else {
+            result.drop = .otherPayloadType
+            return result
+        }
+        guard let position = table.positions[repair.mediaSSRC],
               table.tracks[position].configuration.payloadType.map({ $0 == repair.mediaPayloadType }) ?? true
         else {
             repairCounters.unrepairable += 1
@@ -109,7 +120,11 @@ extension Router {
             return result
         }
         return repairScratch.withUnsafeMutableBytes { scratch in
-            guard let base = scratch.baseAddress else { return result }
+            guard let base = scratch.baseAddress else {
+                repairCounters.unrepairable += 1
+                result.drop = .unrepairable
+                return result
+            }
             base.copyMemory(from: source, byteCount: header.payloadOffset)
             (base + header.payloadOffset).copyMemory(from: source + original.payload.lowerBound, byteCount: original.payload.count)
             // The padding was the RTX packet's (RFC 4588 §4: the original's is not repeated).

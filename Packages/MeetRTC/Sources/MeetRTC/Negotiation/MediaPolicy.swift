@@ -25,13 +25,12 @@ public struct MediaPolicy: Sendable {
     /// payload types: 97 `apt=96` for VP8, 103 `apt=102` for H.264) and an
     /// RTX SSRC per sent video stream (`a=ssrc-group:FID`). The SFU offers
     /// it to subscribers, so retransmissions and padding probes go on a
-    /// stream of their own (#16 item 3). Answers never accept offered RTX
-    /// (a forwarder would have to unwrap it): off by default.
+    /// stream of their own (#16 item 3). Off by default.
     public var offersRTX = false
     /// As answerer, keep an offered video RTX payload type whose `apt`
-    /// names a codec we accept (a receiver that unwraps RTX itself; tests
-    /// of the SFU's RTX use it). Off by default: the SFU's publisher side
-    /// has no use for RTX it would have to unwrap.
+    /// names a codec we accept, for a receiver that unwraps RTX itself: the
+    /// SFU's answers to publishers (MeetSFU `Router+Repair` routes each RTX
+    /// packet as the media packet it repeats) and tests. Off by default.
     public var acceptsRTX = false
 
     public static let midURI = "urn:ietf:params:rtp-hdrext:sdes:mid"
@@ -70,7 +69,8 @@ public struct MediaPolicy: Sendable {
     /// (RFC 8829 §5.3.1 keeps the offerer's payload types): Opus 48000/2 for
     /// audio; VP8, then H.264 with packetization-mode=1 and the Constrained
     /// Baseline profile (RFC 6184 §8.2.2: matched by mode and profile, any
-    /// level), for video. RTX, RED, FEC and comfort noise are not accepted.
+    /// level), for video; RTX after the codec it repairs only with
+    /// `acceptsRTX`. RED, FEC and comfort noise are not accepted.
     func acceptedCodecs(of section: MediaSectionModel) -> [CodecModel] {
         var accepted: [CodecModel] = []
         for codec in section.codecs {

@@ -16,11 +16,14 @@ struct ForwardingMetrics: Sendable {
     let upstreamNACKs = Counter(label: "meet_sfu_upstream_nacks_total")
     /// Packets on publishers' RTX streams (RFC 4588), by what became of them
     /// (`Router.repairCounters`): routed as the retransmission they carry,
-    /// repeats of packets already received, padding-only probes, or dropped.
+    /// repeats of packets already received, padding-only probes, dropped, or
+    /// not paired with a media stream.
     let upstreamRepaired = Counter(label: "meet_sfu_upstream_rtx_packets_total", dimensions: [("kind", "repaired")])
     let upstreamRepairDuplicates = Counter(label: "meet_sfu_upstream_rtx_packets_total", dimensions: [("kind", "duplicate")])
     let upstreamRepairPadding = Counter(label: "meet_sfu_upstream_rtx_packets_total", dimensions: [("kind", "padding")])
     let upstreamUnrepairable = Counter(label: "meet_sfu_upstream_rtx_packets_total", dimensions: [("kind", "dropped")])
+    /// RTX packets whose stream the node could not pair with a media stream yet.
+    let upstreamUnpairedRepairs = Counter(label: "meet_sfu_upstream_rtx_packets_total", dimensions: [("kind", "unpaired")])
     /// Transport-wide congestion control feedback packets sent to publishers.
     let transportFeedback = Counter(label: "meet_sfu_transport_feedback_total")
     /// REMB packets (the node's receive-side estimate) sent to publishers without transport-cc.

@@ -68,6 +68,9 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
     private var mutedDrops = 0
     /// The router's RTX counters when the tick last exported them.
     private var exportedRepairs = RepairCounters()
+    /// RTX packets dropped since the last tick because their stream could
+    /// not be paired with a routed media stream (``registerRepair(ssrc:codec:track:)``).
+    private var unpairedRepairs = 0
     /// When transport-wide feedback last went out.
     private var lastTransportFeedback: ContinuousClock.Instant?
     /// How often transport-wide feedback goes out while packets arrive:
@@ -190,7 +193,13 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
               routed.count < 32 || routed[header.ssrc] != nil
         else { return false }
         let ssrc = header.ssrc
-        if codec.name.lowercased() == "rtx" { return registerRepair(ssrc: ssrc, codec: codec, track: track) }
+        if codec.name.lowercased() == "rtx" {
+            guard registerRepair(ssrc: ssrc, codec: codec, track: track) else {
+                unpairedRepairs &+= 1
+                return false
+            }
+            return true
+        }
         let now = ContinuousClock.now
         var simulcast: TrackConfiguration.Simulcast?
         var rid = "none"
@@ -232,10 +241,14 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
     /// media stream is routed.
     private func registerRepair(ssrc: UInt32, codec: CodecModel, track: RemoteTrack) -> Bool {
         guard let apt = MediaPolicy.associatedPayloadType(of: codec) else { return false }
-        let media: UInt32?
+        var media: UInt32?
         if track.rids.isEmpty {
-            let streams = routed.filter { $0.value.mid == track.mid && $0.value.simulcast == nil && $0.value.codec.payloadType == apt }
-            media = streams.count == 1 ? streams.first?.key : nil
+            var matches = 0
+            for (ssrc, entry) in routed where entry.mid == track.mid && entry.simulcast == nil && entry.codec.payloadType == apt {
+                media = ssrc
+                matches += 1
+            }
+            if matches != 1 { media = nil }
         } else {
             guard let layer = connection?.simulcastLayer(ofSSRC: ssrc), layer.repaired,
                   let index = track.rids.firstIndex(of: layer.rid)
@@ -401,11 +414,15 @@ final class PublisherTransport: PeerConnectionDelegate, EventLoopConfined, @unch
     }
 
     /// Bumps `meet_sfu_upstream_rtx_packets_total` by what the router's RTX
-    /// counters gained since the last tick.
+    /// counters gained since the last tick, and by the unpaired RTX packets.
     private func exportRepairCounters() {
+        let metrics = ForwardingMetrics.shared
+        if unpairedRepairs > 0 {
+            metrics.upstreamUnpairedRepairs.increment(by: Int64(unpairedRepairs))
+            unpairedRepairs = 0
+        }
         let counters = router.repairCounters
         guard counters != exportedRepairs else { return }
-        let metrics = ForwardingMetrics.shared
         if counters.repaired > exportedRepairs.repaired {
             metrics.upstreamRepaired.increment(by: Int64(counters.repaired - exportedRepairs.repaired))
         }

@@ -26,11 +26,10 @@ import time
 
 import pytest
 from meet_e2e.browser import MeetBrowser
-from meet_e2e.browser_flows import browser_opener, metric, wait_decoding
+from meet_e2e.browser_flows import browser_opener, metric, open_meeting, wait_decoding
 from meet_e2e.env import WEB_DIR
 from meet_e2e.fixtures import stack_with_logs
 from meet_e2e.shaping import ShapedLink, available
-from meet_e2e.waiting import WaitTimeout
 
 TIMEOUT_S = 60.0
 # A wait on the top layer the publisher sends gets longer: under load the publisher's Chromium may
@@ -139,20 +138,6 @@ def settles(browser: MeetBrowser, publisher_id: str, fits, what: str, publisher:
                  f"{what}, still decoding")
     trace.note("check", f"{what}: 10 more frames at {trace.now():.1f} s")
     return height
-
-
-def open_meeting(browser: MeetBrowser, url: str) -> None:
-    """`open_link`, loading the page once more if the first load failed with
-    net::ERR_NETWORK_CHANGED: an interface appearing or going anywhere on the host (a container's
-    veth, another test's namespace) fails a host Chromium's page loads in flight (seen once in
-    session 14, the app's modules not loaded, no prejoin screen)."""
-    try:
-        browser.open_link(url)
-    except WaitTimeout as error:
-        if "ERR_NETWORK_CHANGED" not in str(error):
-            raise
-        print(f"{browser.name}: the page load failed with ERR_NETWORK_CHANGED; loading it again")
-        browser.open_link(url)
 
 
 def join_viewer(stack, browsers, code: str, name: str, link: ShapedLink | None = None) -> MeetBrowser:

@@ -41,7 +41,7 @@ from pathlib import Path
 # The support code of the end-to-end tests (Tests/e2e/meet_e2e).
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "Tests" / "e2e"))
 from meet_e2e.browser import MeetBrowser  # noqa: E402
-from meet_e2e.browser_flows import wait_decoding  # noqa: E402
+from meet_e2e.browser_flows import open_meeting, wait_decoding  # noqa: E402
 from meet_e2e.env import WEB_DIR  # noqa: E402
 from meet_e2e.shaping import ShapedLink, available  # noqa: E402
 from meet_e2e.stack import Stack  # noqa: E402
@@ -93,7 +93,7 @@ def publisher_layers(browser: MeetBrowser) -> dict[str, dict]:
 
 def join_subscriber(stack: Stack, code: str, name: str, link: ShapedLink | None) -> MeetBrowser:
     browser = MeetBrowser(name, stack.api.base_url, link=link, window=WINDOW)
-    browser.open_link(f"{stack.api.base_url}/{code}")
+    open_meeting(browser, f"{stack.api.base_url}/{code}")
     browser.wait_preview()
     # A viewer only: its own camera and microphone off, so its browser spends nothing encoding.
     browser.click("#preview-camera")
@@ -290,7 +290,7 @@ def run_mode(mode: str, steps: list[int], step_seconds: float, warmup: float) ->
                 publisher = MeetBrowser("Publisher", stack.api.base_url)
                 browsers.append(publisher)
                 query = "?camera=720" + ("&simulcast=0" if mode == "single" else "")
-                publisher.open_link(f"{stack.api.base_url}/{code}{query}")
+                open_meeting(publisher, f"{stack.api.base_url}/{code}{query}")
                 publisher.set_test_hooks(ws_url=stack.ws_url(0), node_id=stack.nodes[0].node_id)
                 publisher.join(guest_name="Publisher")
                 publisher.wait_screen("meeting")

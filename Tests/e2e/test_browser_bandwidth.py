@@ -160,17 +160,24 @@ def test_a_shaped_subscriber_gets_a_lower_layer_and_keeps_decoding(stack, browse
         trace.dump()
 
 
-def shaped_subscriber_run(stack, browsers, link, trace: Trace):
-    # The namespaced browser reaches meet-api and meet-ws through forwarders on its own 127.0.0.1.
+def start_publisher(stack, browsers, link: ShapedLink, title: str,
+                    in_namespace: bool = False) -> tuple[MeetBrowser, str, str]:
+    """A meeting, and Chromium publishing its 1280×720 camera in it (inside the shaped link's
+    namespace with `in_namespace`); returns the publisher's browser, participant id and the code."""
+    # The namespaced browsers reach meet-api and meet-ws through forwarders on their own 127.0.0.1.
     link.forward_tcp(stack.api.port, stack.replicas[0].port)
-    owner = stack.rest.register("Bandwidth Owner")
-    code = stack.rest.call("POST", "/v1/meetings", {"title": "Bandwidth"}, owner, expect=201)["code"]
-    publisher = browsers("Pia Publisher")
+    owner = stack.rest.register(f"{title} Owner")
+    code = stack.rest.call("POST", "/v1/meetings", {"title": title}, owner, expect=201)["code"]
+    publisher = browsers("Pia Publisher", link=link if in_namespace else None)
     open_meeting(publisher, f"{stack.api.base_url}/{code}?camera=720")
     publisher.set_test_hooks(ws_url=stack.ws_url(0), node_id=stack.nodes[0].node_id)
     publisher.join(guest_name="Pia Publisher")
     publisher.wait_screen("meeting")
-    publisher_id = publisher.state()["me"].lower()
+    return publisher, publisher.state()["me"].lower(), code
+
+
+def shaped_subscriber_run(stack, browsers, link, trace: Trace):
+    publisher, publisher_id, code = start_publisher(stack, browsers, link, "Bandwidth")
 
     plain = join_viewer(stack, browsers, code, "Una Unshaped")
     shaped = join_viewer(stack, browsers, code, "Sid Shaped", link=link)
@@ -232,16 +239,8 @@ def test_a_publisher_behind_a_lossy_uplink_is_repaired_over_rtx(stack, browsers,
     RTX streams (the node's answer keeps `rtx`; each RTX SSRC is learnt from its repaired-rid). The node
     routes them as the packets they repeat (`meet_sfu_upstream_rtx_packets_total{kind="repaired"}`),
     and an unshaped viewer keeps decoding."""
-    link.forward_tcp(stack.api.port, stack.replicas[0].port)
-    owner = stack.rest.register("Uplink Owner")
-    code = stack.rest.call("POST", "/v1/meetings", {"title": "Uplink"}, owner, expect=201)["code"]
     link.uplink_rate(UPLINK_KBIT)
-    publisher = browsers("Pia Publisher", link=link)
-    open_meeting(publisher, f"{stack.api.base_url}/{code}?camera=720")
-    publisher.set_test_hooks(ws_url=stack.ws_url(0), node_id=stack.nodes[0].node_id)
-    publisher.join(guest_name="Pia Publisher")
-    publisher.wait_screen("meeting")
-    publisher_id = publisher.state()["me"].lower()
+    _, publisher_id, code = start_publisher(stack, browsers, link, "Uplink", in_namespace=True)
     viewer = join_viewer(stack, browsers, code, "Una Unshaped")
     node = stack.nodes[0]
 

@@ -52,7 +52,7 @@ import Testing
         clock.advance(.milliseconds(5))
         let batch = PacketBatch(capacity: 8)
         let result = router.route(repair(1002), now: clock.now, batch: batch)
-        #expect(result.repaired && result.forwarded == 1 && result.drop == nil)
+        #expect(result.forwarded == 1 && result.drop == nil)
         #expect(result.publisherSSRC == video)
         let out = headers(in: batch)
         #expect(out.map(\.header.ssrc) == [11] && out.map(\.header.sequenceNumber) == [1002])
@@ -93,10 +93,35 @@ import Testing
         padded[0] |= 0x20
         padded += [0, 0, 0, 4]
         let result = router.route(padded, now: clock.now, batch: batch)
-        #expect(result.repaired && result.forwarded == 1)
+        #expect(result.forwarded == 1 && router.repairCounters.repaired == 1)
         let out = try #require(headers(in: batch).first)
         #expect(out.header.paddingLength == 0)
         #expect(Array(UnsafeRawBufferPointer(batch.packet(at: 0))[out.header.payloadRange]) == vp8Payload(keyframe: false) + [UInt8(1002 & 0xFF)])
+    }
+
+    @Test("a retransmission after the NACKs ran out is late, not a duplicate: forwarded once, on RTX or the media stream")
+    func lateAfterTheLossLogGaveUp() {
+        for overRTX in [true, false] {
+            var clock = TestClock()
+            let router = routed(clock)
+            router.addRepairStream(ssrc: rtxSSRC, stream)
+            // 5 NACKs of 1002, 100 ms apart, then the loss log forgets it.
+            for _ in 0..<12 {
+                clock.advance(.milliseconds(100))
+                _ = dueNACKs(router, at: clock.now)
+            }
+            #expect(dueNACKs(router, at: clock.now).isEmpty)
+            let batch = PacketBatch(capacity: 8)
+            let late = overRTX ? repair(1002) : media(1002)
+            let first = router.route(late, now: clock.now, batch: batch)
+            #expect(first.drop == nil && first.forwarded == 1, "over RTX: \(overRTX)")
+            #expect(headers(in: batch).map(\.header.sequenceNumber) == [1002])
+            batch.reset()
+            expectEqual(router.route(late, now: clock.now, batch: batch).drop, .duplicate)
+            // Long-gone numbers stay duplicates: 1001 is in the cache.
+            expectEqual(router.route(media(1001), now: clock.now, batch: batch).drop, .duplicate)
+            #expect(router.repairCounters.repaired == (overRTX ? 1 : 0))
+        }
     }
 
     @Test("padding-only RTX packets (probes) are counted and not forwarded")
@@ -150,7 +175,7 @@ import Testing
         try packet.setExtension(id: 3, value: [9, 8, 7])
         let batch = PacketBatch(capacity: 8)
         let result = router.route(try packet.encode(), now: clock.now, batch: batch)
-        #expect(result.repaired && result.forwarded == 1)
+        #expect(result.forwarded == 1 && router.repairCounters.repaired == 1)
         let forwarded = try RTPPacket(parsing: UnsafeRawBufferPointer(batch.packet(at: 0)))
         #expect(forwarded.sequenceNumber == 1002 && forwarded.ssrc == 11 && forwarded.payloadType == 100)
         #expect(forwarded.marker && forwarded.timestamp == 90 * 1002 && forwarded.csrcs == [0xC1, 0xC2])
@@ -167,7 +192,7 @@ import Testing
         expectEqual(router.route(repair(1002), now: clock.now, batch: batch).drop, .unrepairable)
         router.addTrack(TrackConfiguration(ssrc: video, codec: .vp8, payloadType: 96, cacheSlots: 64))
         let result = router.route(repair(1002), now: clock.now, batch: batch)
-        #expect(result.repaired && result.drop == nil)
+        #expect(result.drop == nil && router.repairCounters.repaired == 1)
     }
 
     @Test("the table of RTX streams is bounded and never shadows a media stream")
@@ -182,7 +207,8 @@ import Testing
         #expect(router.addRepairStream(ssrc: 1, RepairStream(mediaSSRC: 1001, payloadType: 99, mediaPayloadType: 96)))
         #expect(router.addRepairStream(ssrc: 0x9998, repairing(1003)))
         #expect(router.repairStream(ssrc: 3) == nil)
-        router.removeRepairStream(ssrc: 2)
+        router.removeTrack(ssrc: 1002)  // the media stream of RTX stream 2 leaves: room for one more
+        #expect(router.repairStream(ssrc: 2) == nil)
         #expect(router.addRepairStream(ssrc: 0x9999, repairing(0x9999)))
     }
 
@@ -204,9 +230,10 @@ import Testing
         }
         let batch = PacketBatch(capacity: 8)
         _ = router.route(try stamped(media(1000), 500), now: clock.now, batch: batch)
-        expectEqual(router.route(try stamped(repair(999), 501), now: clock.now, batch: batch).repaired, true)
-        expectEqual(router.route(try stamped(Array(buffer[0..<length]), 502), now: clock.now, batch: batch).drop, .repairPadding)
-        _ = router.route(try stamped(media(1001), 503), now: clock.now, batch: batch)
+        _ = router.route(try stamped(media(1002), 501), now: clock.now, batch: batch)
+        _ = router.route(try stamped(repair(1001), 502), now: clock.now, batch: batch)
+        #expect(router.repairCounters.repaired == 1)
+        expectEqual(router.route(try stamped(Array(buffer[0..<length]), 503), now: clock.now, batch: batch).drop, .repairPadding)
         let feedback = try #require(router.makeTransportWideFeedback(senderSSRC: 1))
         #expect(feedback.packets.map(\.sequenceNumber) == [500, 501, 502, 503])
         #expect(feedback.packets.allSatisfy { $0.receiveDelta != nil })

@@ -57,6 +57,15 @@ public final class RetransmissionCache {
         lengths[slot] = packet.count
     }
 
+    /// Whether `extendedSequenceNumber` was inserted, or its slot has since
+    /// held a later number (too old to tell: taken as seen). False for a
+    /// number within the window that never arrived (an oversized packet
+    /// never counts as arrived).
+    public func hasSeen(extendedSequenceNumber: Int64) -> Bool {
+        guard extendedSequenceNumber >= 0 else { return true }
+        return sequenceNumbers[index(of: extendedSequenceNumber)] >= extendedSequenceNumber
+    }
+
     /// The stored packet, or nil when it was never seen or already evicted.
     /// The memory stays valid until the next `insert`.
     public func packet(extendedSequenceNumber: Int64) -> UnsafeRawBufferPointer? {

@@ -34,7 +34,4 @@ public struct RouteResult: Sendable, Equatable {
     /// VP8 down-tracks whose temporal up-step waited ``VP8Munger/framesWithoutSyncLimit``
     /// frames for a sync (Y) frame: `requestKeyframe` asks for one for them.
     public var syncKeyframeRequests: UInt16 = 0
-    /// The packet came on the publisher's RTX stream and was routed as the
-    /// media packet it repeats (`publisherSSRC` is the media stream's).
-    public var repaired = false
 }

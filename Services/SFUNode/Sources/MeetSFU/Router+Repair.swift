@@ -53,7 +53,7 @@ extension Router {
     /// longer than this is dropped (counted `unrepairable`).
     static let repairScratchSize = 2048
     /// RTX streams a router keeps (as many as a publisher transport routes media SSRCs).
-    public static let maximumRepairStreams = 32
+    static let maximumRepairStreams = 32
 
     /// Routes the RTX stream `ssrc` as repairs of `repair.mediaSSRC` (which
     /// may be routed later: until then its packets are dropped as
@@ -73,13 +73,9 @@ extension Router {
         return true
     }
 
-    /// Stops routing the RTX stream `ssrc`.
-    public func removeRepairStream(ssrc: UInt32) {
-        repairs[ssrc] = nil
-    }
-
-    /// Stops routing every RTX stream of the media stream `mediaSSRC` (it left).
-    public func removeRepairStreams(of mediaSSRC: UInt32) {
+    /// Stops routing every RTX stream of the media stream `mediaSSRC` (it
+    /// left: ``removeTrack(ssrc:)``).
+    func removeRepairStreams(of mediaSSRC: UInt32) {
         repairs = repairs.filter { $0.value.mediaSSRC != mediaSSRC }
     }
 
@@ -139,13 +135,12 @@ extension Router {
                 result.drop = .unrepairable
                 return result
             }
-            var routed = forward(bytes, header: originalHeader, repaired: true, now: now, into: batch, flush: flush)
+            let routed = forward(bytes, header: originalHeader, repaired: true, now: now, into: batch, flush: flush)
             if routed.drop == .duplicate {
                 repairCounters.duplicates += 1
             } else {
                 repairCounters.repaired += 1
             }
-            routed.repaired = true
             return routed
         }
     }

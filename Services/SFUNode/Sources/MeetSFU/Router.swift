@@ -101,7 +101,13 @@ public final class Router {
             table.tracks[position].statistics.packetReceived(
                 extendedSequenceNumber: sequence, extendedTimestamp: timestamp, size: packet.count, now: now)
         }
-        let arrival = table.tracks[position].nackGenerator.packetReceived(sequence, now: now)
+        var arrival = table.tracks[position].nackGenerator.packetReceived(sequence, now: now)
+        // The loss log forgets a number once its NACKs ran out (5 tries, 1 s): a retransmission
+        // after that is late, not a duplicate, when the cache never had it.
+        if arrival == .duplicate, let cache = table.tracks[position].cache,
+           !cache.hasSeen(extendedSequenceNumber: sequence) {
+            arrival = .recovered
+        }
         table.tracks[position].cache?.insert(packet, extendedSequenceNumber: sequence)
         if arrival == .duplicate || table.tracks[position].isMuted {
             result.drop = arrival == .duplicate ? .duplicate : .muted
